@@ -1,0 +1,48 @@
+# Two commands: `make run` (set up, migrate, seed the demo, serve) and `make test` (set up, check, test).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint typecheck schema check-schema bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/labelops assets install
+	touch $@
+
+run: setup
+	$(BIN)/labelops serve --demo --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check server simulator plugins tests benchmarks
+	$(BIN)/ruff format --check server simulator plugins tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy server simulator plugins
+
+schema: setup
+	$(BIN)/strawberry export-schema server.graphql.schema:schema --output schema.graphql
+
+check-schema: setup
+	$(BIN)/strawberry export-schema server.graphql.schema:schema | diff -u schema.graphql - \
+		|| (echo "schema.graphql is stale: run 'make schema'" && exit 1)
+
+# The suite runs on SQLite; when LABELOPS_TEST_DATABASE_URL is set, the database tests run again on it.
+test: setup lint typecheck check-schema
+	$(BIN)/python -m pytest
+	@if [ -n "$$LABELOPS_TEST_DATABASE_URL" ]; then \
+		echo "== database tests on $$LABELOPS_TEST_DATABASE_URL =="; \
+		$(BIN)/python -m pytest -m database tests/server; \
+	fi
+
+bench: setup
+	$(BIN)/python benchmarks/simulator_throughput.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache var

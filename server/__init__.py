@@ -1,0 +1,3 @@
+"""LabelOps platform: GraphQL API over labeling-operations records."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""LabelOps workforce simulator."""
+
+__all__: list[str] = []
