@@ -1,0 +1,6 @@
+"""Persistence: the data model, engines and sessions, and migrations."""
+
+from server.db.models import Base
+from server.db.session import Database
+
+__all__ = ["Base", "Database"]

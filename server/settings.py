@@ -1,0 +1,43 @@
+"""Runtime settings of the platform, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["DEFAULT_DATABASE_PATH", "Settings", "load_settings"]
+
+DEFAULT_DATABASE_PATH = Path("var") / "labelops.sqlite3"
+
+
+def _default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server reads from its environment; `LABELOPS_*` variables override the defaults."""
+
+    database_url: str = field(default_factory=_default_database_url)
+    graphiql: bool = True
+    introspection: bool = True
+    max_page_size: int = 100
+    echo_sql: bool = False
+
+
+def load_settings() -> Settings:
+    """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`."""
+    return Settings(
+        database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
+        graphiql=_flag("LABELOPS_GRAPHIQL", True),
+        introspection=_flag("LABELOPS_INTROSPECTION", True),
+        echo_sql=_flag("LABELOPS_ECHO_SQL", False),
+    )
