@@ -1,0 +1,78 @@
+"""The ASGI application: health check, the GraphQL endpoint (HTTP and websocket) and static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from server.db.migrations import current_revision, head_revision
+from server.db.session import Database
+from server.graphql.http import GraphQLApp
+from server.settings import Settings, load_settings
+
+__all__ = ["STATIC_DIRECTORY", "create_app"]
+
+STATIC_DIRECTORY = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    """Compose the application; it disposes the database's engine at shutdown.
+
+    Pass a `database` to share one engine with the caller (tests do); otherwise one is opened on
+    `settings.database_url`.
+    """
+    settings = settings or load_settings()
+    database = database or Database(settings.database_url, echo=settings.echo_sql)
+    graphql_app = GraphQLApp(database=database, settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    STATIC_DIRECTORY.mkdir(parents=True, exist_ok=True)
+    app = Starlette(
+        routes=[
+            Route("/health", _health, methods=["GET"]),
+            Route("/graphql", graphql_app),
+            WebSocketRoute("/graphql", graphql_app),
+            Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    return app
+
+
+async def _health(request: Request) -> JSONResponse:
+    """Liveness and schema state; 503 when the database cannot be reached."""
+    database: Database = request.app.state.database
+    head = head_revision()
+    try:
+        async with database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        revision = await current_revision(database)
+    except Exception as error:  # any driver failure means "unreachable"; the type is enough to diagnose it
+        body = {
+            "status": "unavailable",
+            "database": {"reachable": False, "dialect": database.dialect, "error": type(error).__name__},
+            "schema": {"revision": None, "head": head, "up_to_date": False},
+        }
+        return JSONResponse(body, status_code=503)
+    body = {
+        "status": "ok",
+        "database": {"reachable": True, "dialect": database.dialect},
+        "schema": {"revision": revision, "head": head, "up_to_date": revision == head},
+    }
+    return JSONResponse(body)
