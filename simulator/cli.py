@@ -1,11 +1,181 @@
-"""Simulator subcommands of `labelops`: `simulate` and `plugins`."""
+"""Simulator subcommands of `labelops`: `simulate` (Monte Carlo forecast of a scenario file) and `plugins`.
+
+Expected failures (a bad scenario file, an unreachable Dask scheduler, a bad option value) end with a one-line
+message on stderr and a non-zero exit code, never a traceback: the users are planners, not the engine's authors.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any, TextIO
 
 __all__ = ["register"]
+
+_EXIT_USAGE = 2
+_EXIT_FAILURE = 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the simulator's subcommands; each sets `handler` to a callable taking the parsed args."""
+    simulate = subparsers.add_parser(
+        "simulate",
+        help="forecast a scenario with Monte Carlo replications",
+        description="Run N replications of a scenario and print means with 95%% confidence intervals.",
+    )
+    simulate.add_argument("scenario", type=Path, help="scenario file (.toml or .json)")
+    simulate.add_argument("--replications", "-n", type=int, default=200, help="number of replications (200)")
+    simulate.add_argument("--seed", type=int, default=1, help="root seed; same seed, same result (1)")
+    simulate.add_argument(
+        "--executor",
+        default="process",
+        help="serial, process (default, one worker per core), process:N, or dask://HOST:PORT",
+    )
+    simulate.add_argument(
+        "--flow",
+        choices=("kernel", "reference"),
+        default="kernel",
+        help="per-task flow: the fast kernel (default) or the per-task SimPy reference model",
+    )
+    simulate.add_argument("--out", type=Path, help="write the full result as JSON here")
+    simulate.add_argument("--chart", type=Path, help="write a chart here (.png, .svg, or self-contained .html)")
+    simulate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    simulate.set_defaults(handler=_simulate)
+
+    plugins = subparsers.add_parser("plugins", help="list installed simulator plugins")
+    plugins.set_defaults(handler=_plugins)
+
+
+def _fail(message: str, code: int = _EXIT_USAGE, stream: TextIO | None = None) -> int:
+    print(f"labelops: error: {message}", file=stream or sys.stderr)
+    return code
+
+
+def _load(path: Path) -> Any:
+    """Load and validate the scenario; every expected failure becomes a ValueError with a readable message."""
+    from simulator.loading import load_scenario
+
+    if not path.is_file():
+        raise ValueError(f"scenario file {str(path)!r} does not exist")
+    try:
+        return load_scenario(path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON: {exc}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        # ScenarioError is a ValueError; its message already names the field and the value.
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from simulator.charts import CHART_SUFFIXES
+    from simulator.montecarlo import parse_executor
+
+    if args.replications < 1:
+        return _fail(f"--replications must be a positive integer, got {args.replications}")
+    if args.seed < 0:
+        return _fail(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.chart is not None and args.chart.suffix.lower() not in CHART_SUFFIXES:
+        return _fail(f"--chart must end in {', '.join(CHART_SUFFIXES)}, got {str(args.chart)!r}")
+    try:
+        parse_executor(args.executor)
+        scenario = _load(args.scenario)
+    except ValueError as exc:
+        return _fail(str(exc))
+
+    try:
+        result, seconds = _run(scenario, args)
+    except KeyboardInterrupt:
+        return _fail("interrupted", code=130)
+    except OSError as exc:
+        # A Dask scheduler that is down or unreachable surfaces as OSError (TimeoutError is one).
+        return _fail(f"executor {args.executor!r} failed: {exc}", code=_EXIT_FAILURE)
+
+    print(_table(result, _scenario_name(scenario, args.scenario), seconds))
+    if args.out is not None:
+        _write_json(args.out, scenario, args, result)
+        print(f"result written to {args.out}")
+    if args.chart is not None:
+        from simulator.charts import render_chart
+
+        render_chart(result, args.chart, title=_scenario_name(scenario, args.scenario))
+        print(f"chart written to {args.chart}")
+    return 0
+
+
+def _run(scenario: Any, args: argparse.Namespace) -> tuple[Any, float]:
+    from tqdm import tqdm
+
+    from simulator.montecarlo import run_monte_carlo
+
+    bar = tqdm(
+        total=args.replications,
+        unit="rep",
+        desc="simulating",
+        disable=True if args.no_progress else None,  # None: shown on a terminal, silent in pipes and logs
+        file=sys.stderr,
+    )
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    started = time.perf_counter()
+    with bar:
+        result = run_monte_carlo(
+            scenario,
+            replications=args.replications,
+            seed=args.seed,
+            executor=args.executor,
+            flow=args.flow,
+            progress=progress,
+        )
+    return result, time.perf_counter() - started
+
+
+def _scenario_name(scenario: Any, path: Path) -> str:
+    name = getattr(scenario, "name", None)
+    return str(name) if name else path.stem
+
+
+def _format_table(rows: list[tuple[str, ...]], *, right_aligned: bool) -> list[str]:
+    """Columns padded to their widest cell; with `right_aligned`, every column after the first aligns right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [
+            cell.rjust(w) if right_aligned and i > 0 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return [line(rows[0]), "  ".join("-" * w for w in widths), *(line(row) for row in rows[1:])]
+
+
+def _table(result: Any, name: str, seconds: float) -> str:
+    from simulator.charts import summary_rows
+
+    rows: list[tuple[str, ...]] = [("metric", "mean", "95% CI", "n"), *summary_rows(result)]
+    title = f"{name}: {result.replications} replications, seed {result.seed}, {seconds:.1f} s"
+    return "\n".join([title, *_format_table(rows, right_aligned=True)])
+
+
+def _write_json(path: Path, scenario: Any, args: argparse.Namespace, result: Any) -> None:
+    from simulator.loading import scenario_to_dict
+
+    document = {"scenario": scenario_to_dict(scenario), "flow": args.flow, **result.to_dict()}
+    path.write_text(json.dumps(document, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from simulator import registry
+
+    entries = registry.installed_plugins()
+    rows: list[tuple[str, ...]] = [("name", "kind", "distribution", "version")]
+    rows += [(str(e.name), str(e.kind), str(e.distribution), str(e.version)) for e in entries]
+    print("\n".join(_format_table(rows, right_aligned=False)))
+    return 0

@@ -1,0 +1,166 @@
+"""Charts of a Monte Carlo forecast: backlog, headcount and SLA attainment over time with confidence bands.
+
+PNG through matplotlib's Agg backend (no display needed), or a single self-contained HTML page with the chart
+inlined as SVG and the summary table, which opens offline and can be mailed around as one file.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # after `use`: the backend must be chosen before pyplot loads
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from simulator.montecarlo import Band, MonteCarloResult
+
+__all__ = ["CHART_SUFFIXES", "chart_panels", "render_chart", "summary_rows"]
+
+CHART_SUFFIXES = (".png", ".html", ".svg")
+
+
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    title: str
+    ylabel: str
+    series: tuple[str, ...]
+    percent: bool = False
+
+
+def _label(name: str) -> str:
+    """`headcount_by_vendor.acme` -> `acme`; a plain series keeps its name with spaces."""
+    return name.rsplit(".", 1)[-1] if "." in name else name.replace("_", " ")
+
+
+def chart_panels(series: Sequence[str]) -> list[_Panel]:
+    """Pick the panels from the series a result has: backlog, headcount (total and per vendor), SLA attainment."""
+    names = list(series)
+    panels: list[_Panel] = []
+    backlog = [n for n in names if n == "backlog" or n.startswith("backlog.")]
+    if backlog:
+        panels.append(_Panel("Backlog", "tasks", tuple(backlog[:6])))
+    headcount_total = [n for n in names if n in ("headcount", "headcount_total", "labelers")]
+    per_vendor = [n for n in names if n.startswith(("headcount_by_vendor.", "headcount_vendor.", "vendor_headcount."))]
+    if not per_vendor:
+        per_vendor = [n for n in names if n.startswith("headcount.")]
+    if headcount_total or per_vendor:
+        panels.append(_Panel("Productive headcount", "labelers", tuple((headcount_total + per_vendor)[:7])))
+    sla = [n for n in names if n.startswith("sla_attainment")]
+    if sla:
+        panels.append(_Panel("SLA attainment", "share within target", tuple(sla[:3]), percent=True))
+    return panels
+
+
+def _plot_band(ax: Axes, days: np.ndarray, band: Band, label: str, color: str) -> None:
+    ax.fill_between(days, band.p2_5, band.p97_5, color=color, alpha=0.12, linewidth=0)
+    ax.fill_between(days, band.ci_low, band.ci_high, color=color, alpha=0.35, linewidth=0)
+    ax.plot(days, band.mean, color=color, linewidth=1.6, label=label)
+
+
+def _figure(result: MonteCarloResult, title: str) -> Figure:
+    panels = chart_panels(list(result.daily))
+    if not panels:
+        raise ValueError(f"result has no backlog, headcount or SLA series to chart, got series {sorted(result.daily)}")
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.9 * len(panels)), sharex=True, squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
+        for i, name in enumerate(panel.series):
+            band = result.daily[name]
+            days = np.arange(band.mean.size)
+            _plot_band(ax, days, band, _label(name), colors[i % len(colors)])
+        ax.set_title(panel.title, loc="left", fontsize=10)
+        ax.set_ylabel(panel.ylabel)
+        ax.grid(alpha=0.3)
+        if panel.percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+        if len(panel.series) > 1:
+            ax.legend(fontsize=8, loc="best")
+    axes[-1, 0].set_xlabel("day")
+    fig.suptitle(
+        f"{title}: mean, 95% CI of the mean (dark), 2.5-97.5% of {result.replications} runs (light)", fontsize=10
+    )
+    fig.tight_layout()
+    return fig
+
+
+def _format_number(value: float) -> str:
+    if not math.isfinite(value):
+        return "-"
+    magnitude = abs(value)
+    if magnitude >= 1e5:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:,.1f}"
+    if magnitude >= 1:
+        return f"{value:.3f}"
+    return f"{value:.4f}"
+
+
+def summary_rows(result: MonteCarloResult) -> list[tuple[str, str, str, str]]:
+    """Rows of (metric, mean, 95% CI, n finite) formatted for reading."""
+    rows = []
+    for name, estimate in result.summary.items():
+        ci = (
+            f"{_format_number(estimate.ci_low)} .. {_format_number(estimate.ci_high)}"
+            if math.isfinite(estimate.half_width)
+            else "-"
+        )
+        rows.append((name, _format_number(estimate.mean), ci, str(estimate.n)))
+    return rows
+
+
+def _html(result: MonteCarloResult, title: str, svg: str) -> str:
+    body_rows = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in summary_rows(result)
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
+table {{ border-collapse: collapse; margin-top: 1rem; }}
+td, th {{ padding: 0.25rem 0.75rem; border-bottom: 1px solid #ddd; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p>{result.replications} replications, seed {result.seed}. Bands: 95% confidence interval of the mean (dark) and
+the 2.5-97.5 percentiles across replications (light).</p>
+{svg}
+<table><thead><tr><th>metric</th><th>mean</th><th>95% CI</th><th>n</th></tr></thead>
+<tbody>
+{body_rows}
+</tbody></table>
+</body></html>
+"""
+
+
+def render_chart(result: MonteCarloResult, path: str | Path, *, title: str = "Forecast") -> Path:
+    """Write the chart to `path`; the suffix picks the format (.png, .svg, or .html with the summary table)."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in CHART_SUFFIXES:
+        raise ValueError(f"chart path must end in {', '.join(CHART_SUFFIXES)}, got {str(path)!r}")
+    fig = _figure(result, title)
+    try:
+        if suffix == ".html":
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg")
+            svg = buffer.getvalue()
+            svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: invalid inside HTML
+            target.write_text(_html(result, title, svg), encoding="utf-8")
+        else:
+            fig.savefig(target, dpi=110)
+    finally:
+        plt.close(fig)
+    return target
