@@ -1,0 +1,73 @@
+"""Forecast charts: PNG and self-contained HTML with bands for backlog, headcount and SLA attainment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from simulator.charts import chart_panels, render_chart, summary_rows
+from simulator.montecarlo import MonteCarloResult, Replication, aggregate
+
+
+def _result() -> MonteCarloResult:
+    rng = np.random.default_rng(4)
+    days = 30
+    replications = [
+        Replication(
+            summary={"sla_attainment": float(rng.uniform(0.8, 1.0)), "total_cost": float(rng.normal(1e6, 1e4))},
+            daily={
+                "backlog": np.cumsum(rng.normal(10, 5, days)),
+                "headcount_by_vendor.acme": np.full(days, 20.0),
+                "headcount_by_vendor.globex": np.arange(days) / 2.0,
+                "sla_attainment": rng.uniform(0.7, 1.0, days),
+                "arrivals": rng.poisson(100, days).astype(float),
+            },
+        )
+        for _ in range(12)
+    ]
+    return aggregate(replications, seed=3)
+
+
+def test_panels_pick_backlog_headcount_and_sla() -> None:
+    panels = chart_panels(list(_result().daily))
+    assert [p.title for p in panels] == ["Backlog", "Productive headcount", "SLA attainment"]
+    assert panels[1].series == ("headcount_by_vendor.acme", "headcount_by_vendor.globex")
+    assert panels[2].percent
+
+
+def test_png_chart_is_an_image(tmp_path: Path) -> None:
+    path = render_chart(_result(), tmp_path / "forecast.png", title="demo")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width, _ = matplotlib.image.imread(path).shape
+    assert width > 600 and height > 600  # three stacked panels
+
+
+def test_html_chart_is_self_contained(tmp_path: Path) -> None:
+    path = render_chart(_result(), tmp_path / "forecast.html", title="Launch <spike>")
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<svg") == 1
+    assert "Launch &lt;spike&gt;" in page
+    # Nothing is fetched: no scripts, stylesheets or images from elsewhere.
+    assert not re.search(r"""(src|href)=["']https?:""", page)
+    assert "<td>sla_attainment</td>" in page and "<td>total_cost</td>" in page
+
+
+def test_summary_rows_show_mean_and_interval() -> None:
+    result = _result()
+    rows = {row[0]: row for row in summary_rows(result)}
+    estimate = result.summary["sla_attainment"]
+    assert rows["sla_attainment"][1] == f"{estimate.mean:.4f}"
+    assert rows["sla_attainment"][2] == f"{estimate.ci_low:.4f} .. {estimate.ci_high:.4f}"
+    assert rows["total_cost"][3] == "12"
+
+
+def test_unknown_suffix_and_empty_result_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"chart path must end in \.png, \.html, \.svg, got '.*chart\.jpg'"):
+        render_chart(_result(), tmp_path / "chart.jpg")
+    bare = aggregate([Replication({"x": 1.0}, {"arrivals": np.ones(3)})], seed=0)
+    with pytest.raises(ValueError, match=r"no backlog, headcount or SLA series to chart, got series \['arrivals'\]"):
+        render_chart(bare, tmp_path / "chart.png")
