@@ -174,8 +174,11 @@ def _write_json(path: Path, scenario: Any, args: argparse.Namespace, result: Any
 def _plugins(args: argparse.Namespace) -> int:
     from simulator import registry
 
-    entries = registry.installed_plugins()
-    rows: list[tuple[str, ...]] = [("name", "kind", "distribution", "version")]
-    rows += [(str(e.name), str(e.kind), str(e.distribution), str(e.version)) for e in entries]
+    entries = registry.list_plugins()
+    if not entries:
+        print(f"no plugins installed under the {registry.ENTRY_POINT_GROUP!r} entry-point group")
+        return 0
+    rows: list[tuple[str, ...]] = [("kind", "name", "distribution", "version", "target")]
+    rows += [(e.kind, e.name, e.distribution, e.version, e.target) for e in entries]
     print("\n".join(_format_table(rows, right_aligned=False)))
     return 0
