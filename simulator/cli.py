@@ -82,6 +82,9 @@ def _simulate(args: argparse.Namespace) -> int:
         return _fail(f"--seed must be a non-negative integer, got {args.seed}")
     if args.chart is not None and args.chart.suffix.lower() not in CHART_SUFFIXES:
         return _fail(f"--chart must end in {', '.join(CHART_SUFFIXES)}, got {str(args.chart)!r}")
+    for option, target in (("--out", args.out), ("--chart", args.chart)):
+        if target is not None and not target.parent.is_dir():
+            return _fail(f"{option} directory {str(target.parent)!r} does not exist")
     try:
         parse_executor(args.executor)
         scenario = _load(args.scenario)
