@@ -1,0 +1,164 @@
+"""A task's lifecycle: its status derived from its labels, review sampling, and benchmark marking.
+
+The one invariant every writer keeps (the workflow functions here, and bulk writers such as the demo seeder):
+a task's status is `task_status_from_labels(task.labels_required, statuses of its labels)`, and
+`completed_at` is set exactly when that status is DONE. `find_inconsistent_tasks` checks it in SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.enums import LabelStatus, TaskStatus
+from server.db.models import Label, Task
+from server.db.types import utcnow
+from server.services.errors import Conflict, ValidationFailed
+from server.services.workflow_common import lock_task, require_json
+
+__all__ = [
+    "find_inconsistent_tasks",
+    "label_needs_review",
+    "mark_benchmark",
+    "sync_task_status",
+    "task_status_from_labels",
+    "unmark_benchmark",
+]
+
+
+def task_status_from_labels(labels_required: int, label_statuses: Iterable[LabelStatus]) -> TaskStatus:
+    """The status a task must have given its labels, checked in this order:
+
+    DONE when at least `labels_required` labels are ACCEPTED (accepted labels never change, so DONE is final);
+    IN_REWORK when some label is REJECTED and awaits its author's rework;
+    IN_REVIEW when some label is SUBMITTED and awaits a reviewer;
+    TO_LABEL otherwise (no labels yet, or all accepted but consensus needs more).
+
+    A consensus task with open slots can be IN_REVIEW or IN_REWORK and still take labels: whether a task accepts
+    another label depends on its free slots (see `submit_label`), not on its status.
+    """
+    accepted = rejected = submitted = 0
+    for status in label_statuses:
+        if status is LabelStatus.ACCEPTED:
+            accepted += 1
+        elif status is LabelStatus.REJECTED:
+            rejected += 1
+        else:
+            submitted += 1
+    if accepted >= labels_required:
+        return TaskStatus.DONE
+    if rejected:
+        return TaskStatus.IN_REWORK
+    if submitted:
+        return TaskStatus.IN_REVIEW
+    return TaskStatus.TO_LABEL
+
+
+def label_needs_review(label_id: int, review_share: float) -> bool:
+    """Whether a newly submitted label goes to review, given its project's `review_share`.
+
+    Deterministic and stable across processes and databases: every label when the share is >= 1, none when
+    <= 0, else the label whose id hashes (BLAKE2b) to a fraction in [0, 1) below the share. Over many labels
+    the reviewed fraction approaches the share; the same label id always gets the same answer.
+    """
+    if review_share >= 1:
+        return True
+    if review_share <= 0:
+        return False
+    digest = hashlib.blake2b(f"label:{label_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < review_share
+
+
+async def sync_task_status(session: AsyncSession, task: Task, *, at: datetime | None = None) -> TaskStatus:
+    """Set the task's status (and `completed_at`, stamped `at` or now when it first becomes DONE) from its labels.
+
+    Call it after any change to a task's labels or to its `labels_required`, with the task row locked.
+    """
+    await session.flush()
+    statuses = (await session.scalars(select(Label.status).where(Label.task_id == task.id))).all()
+    status = task_status_from_labels(task.labels_required, statuses)
+    if status is TaskStatus.DONE:
+        if task.completed_at is None:
+            task.completed_at = at or utcnow()
+    else:
+        task.completed_at = None
+    task.status = status
+    return status
+
+
+async def find_inconsistent_tasks(session: AsyncSession, *, project_id: int | None = None) -> list[int]:
+    """Ids of tasks whose stored status or `completed_at` disagrees with their labels (empty when all is well)."""
+
+    def _count(status: LabelStatus) -> Any:
+        return func.coalesce(func.sum(case((Label.status == status, 1), else_=0)), 0)
+
+    statement = (
+        select(
+            Task.id,
+            Task.status,
+            Task.labels_required,
+            Task.completed_at,
+            _count(LabelStatus.ACCEPTED),
+            _count(LabelStatus.REJECTED),
+            _count(LabelStatus.SUBMITTED),
+        )
+        .outerjoin(Label, Label.task_id == Task.id)
+        .group_by(Task.id, Task.status, Task.labels_required, Task.completed_at)
+        .order_by(Task.id)
+    )
+    if project_id is not None:
+        statement = statement.where(Task.project_id == project_id)
+    inconsistent = []
+    for task_id, status, required, completed_at, accepted, rejected, submitted in await session.execute(statement):
+        statuses = (
+            [LabelStatus.ACCEPTED] * int(accepted)
+            + [LabelStatus.REJECTED] * int(rejected)
+            + [LabelStatus.SUBMITTED] * int(submitted)
+        )
+        expected = task_status_from_labels(required, statuses)
+        if status is not expected or (completed_at is not None) != (expected is TaskStatus.DONE):
+            inconsistent.append(task_id)
+    return inconsistent
+
+
+async def mark_benchmark(session: AsyncSession, *, task_id: int, gold_answer: Any) -> Task:
+    """Make a task a benchmark with this gold answer (or replace the gold answer of one that already is).
+
+    Labels on a benchmark are scored against the gold answer by the analytics; a benchmark takes one label from
+    each labeler who works on it (see `submit_label`). Archived tasks cannot be marked.
+    """
+    gold_answer = require_json("gold_answer", gold_answer)
+    task = await lock_task(session, task_id)
+    if task.archived_at is not None:
+        raise ValidationFailed("task_id", task_id, "must not name an archived task")
+    task.is_benchmark = True
+    task.gold_answer = gold_answer
+    await session.flush()
+    return task
+
+
+async def unmark_benchmark(session: AsyncSession, *, task_id: int) -> Task:
+    """Make a benchmark an ordinary task again, dropping its gold answer; its labels stay.
+
+    Refused for a task that is not a benchmark (so a mistyped id does not pass silently), and with Conflict for a
+    benchmark holding more labels than `labels_required`, which an ordinary task may not have.
+    """
+    task = await lock_task(session, task_id)
+    if not task.is_benchmark:
+        raise ValidationFailed("task_id", task_id, "must name a benchmark task")
+    label_count = await session.scalar(select(func.count()).select_from(Label).where(Label.task_id == task_id))
+    if label_count and label_count > task.labels_required:
+        raise Conflict(
+            f"task {task_id} has {label_count} labels but an ordinary task takes at most"
+            f" labels_required={task.labels_required}; it stays a benchmark",
+            field="task_id",
+        )
+    task.is_benchmark = False
+    task.gold_answer = None
+    await session.flush()
+    return task
