@@ -6,10 +6,13 @@ an ordinary task, a consensus task needing two labels and a benchmark task.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
 from server.db.enums import DataType, LabelerStage, LabelStatus, PricingModel, ProjectStatus, TaskStatus, VendorStatus
@@ -18,6 +21,13 @@ from server.db.models import Labeler, Project, ProjectMembership, Task, Vendor
 from server.services.workflow import label_needs_review, task_status_from_labels
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+_Result = TypeVar("_Result")
+
+
+async def run(database: Database, operation: Callable[[AsyncSession], Awaitable[_Result]]) -> _Result:
+    """Run one operation in its own transaction, as the API does: committed, or rolled back on any error."""
+    async with database.transaction() as session:
+        return await operation(session)
 
 
 def at(minutes: float) -> datetime:
