@@ -201,7 +201,8 @@ class Task(_Archivable, Base):
     status: Mapped[TaskStatus] = mapped_column(enum_column_type(TaskStatus), default=TaskStatus.TO_LABEL)
     labels_required: Mapped[int] = mapped_column(Integer, default=1)
     is_benchmark: Mapped[bool] = mapped_column(Boolean, default=False)
-    gold_answer: Mapped[Any | None] = mapped_column(default=None)
+    # SQL NULL, not JSON null, when there is no gold answer, so `IS NULL` finds non-benchmark tasks.
+    gold_answer: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)
 
     project: Mapped[Project] = relationship(back_populates="tasks")
     labels: Mapped[list[Label]] = relationship(back_populates="task")
