@@ -1,3 +1,62 @@
-"""LabelOps workforce simulator."""
+"""LabelOps workforce simulator: scenarios, plugins, the engine and its results."""
 
-__all__: list[str] = []
+from simulator.engine import run_replication
+from simulator.loading import (
+    dump_scenario,
+    dumps_scenario,
+    load_scenario,
+    loads_scenario,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+from simulator.registry import PluginInfo, list_plugins, load_plugin
+from simulator.results import DailySeries, RunSummary, SimulationResult, TaskRecords
+from simulator.scenario import (
+    SLA,
+    Benchmark,
+    Calendar,
+    Consensus,
+    Demand,
+    Distribution,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Review,
+    Scenario,
+    ScenarioError,
+    ServiceTime,
+    Spike,
+)
+
+__all__ = [
+    "SLA",
+    "Benchmark",
+    "Calendar",
+    "Consensus",
+    "DailySeries",
+    "Demand",
+    "Distribution",
+    "Headcount",
+    "ModelSpec",
+    "PluginInfo",
+    "Pool",
+    "Project",
+    "Review",
+    "RunSummary",
+    "Scenario",
+    "ScenarioError",
+    "ServiceTime",
+    "SimulationResult",
+    "Spike",
+    "TaskRecords",
+    "dump_scenario",
+    "dumps_scenario",
+    "list_plugins",
+    "load_plugin",
+    "load_scenario",
+    "loads_scenario",
+    "run_replication",
+    "scenario_from_dict",
+    "scenario_to_dict",
+]

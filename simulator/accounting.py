@@ -1,0 +1,215 @@
+"""Accounting: turns per-job outcomes and the engine's daily records into a :class:`SimulationResult`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.flow import FlowOutputs
+from simulator.interfaces import CostBreakdown, PoolUsage
+from simulator.registry import Models
+from simulator.results import DailySeries, RunSummary, SimulationResult, TaskRecords
+from simulator.scenario import Scenario
+
+__all__ = ["DayRecord", "PoolDay", "assemble_result"]
+
+
+@dataclass(frozen=True)
+class PoolDay:
+    """One pool on one day: headcount at the day's end, hours, labels, and hires/trainees/departures."""
+
+    production: int
+    training: int
+    hiring: int
+    paid_hours: float
+    duty_hours: float
+    busy_hours: float
+    labels: float
+    hires: int
+    trainees: int
+    departures: int
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """What the engine records at the end of each day."""
+
+    pools: tuple[PoolDay, ...]
+    reviewer_hours: float
+    review_busy_hours: float
+    reviews: int
+    thumbs_down: int
+    waiting: int
+    jobs_arrived: int
+    sla_signal: float
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _safe(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def _checked(cost: CostBreakdown, what: str) -> CostBreakdown:
+    for name in ("labor", "vendor_fees", "hiring", "training"):
+        value = getattr(cost, name)
+        if not value >= 0.0:
+            raise ValueError(f"cost model returned {name} = {value!r} for {what}; costs must be >= 0")
+    return cost
+
+
+def assemble_result(
+    *,
+    scenario: Scenario,
+    models: Models,
+    flow: str,
+    days: Sequence[DayRecord],
+    outputs: FlowOutputs,
+    task_arrival: np.ndarray,
+    task_project: np.ndarray,
+    first_job: np.ndarray,
+    busy_total: float,
+    keep_tasks: bool,
+) -> SimulationResult:
+    n_days = scenario.horizon_days
+    horizon = scenario.horizon_hours
+    n_tasks = task_arrival.size
+    # Tasks: consensus copies sit next to each other; a task is done when its last copy is accepted.
+    if n_tasks:
+        start = outputs.start[first_job]
+        done = np.maximum.reduceat(outputs.done, first_job)
+        labeler = outputs.labeler[first_job]
+    else:
+        start = done = np.empty(0)
+        labeler = np.empty(0, dtype=np.int64)
+    done = np.where(done <= horizon, done, np.inf)
+    completed = np.isfinite(done)
+    day_index = np.minimum((task_arrival // 24.0).astype(np.int64), n_days - 1)
+    arrivals = np.bincount(day_index, minlength=n_days).astype(np.float64)
+    done_day = np.minimum((done[completed] // 24.0).astype(np.int64), n_days - 1)
+    completions = np.bincount(done_day, minlength=n_days).astype(np.float64)
+    backlog = np.cumsum(arrivals) - np.cumsum(completions)
+
+    target = scenario.sla.turnaround_hours
+    deadline = task_arrival + target
+    eligible = deadline <= horizon
+    met = eligible & (done <= deadline)
+    deadline_day = np.minimum((deadline[eligible] // 24.0).astype(np.int64), n_days - 1)
+    eligible_daily = np.bincount(deadline_day, minlength=n_days).astype(np.float64)
+    met_daily = np.bincount(deadline_day, weights=met[eligible].astype(np.float64), minlength=n_days).astype(np.float64)
+
+    turnaround = done[completed] - task_arrival[completed]
+    waits = (start - task_arrival)[~np.isnan(start)]
+
+    # Costs per day, from the cost plugin.
+    daily_cost = np.zeros(n_days)
+    components = {"labor": 0.0, "vendor_fees": 0.0, "hiring": 0.0, "training": 0.0}
+    for day, record in enumerate(days):
+        costs = [
+            _checked(
+                models.cost.pool_cost(
+                    PoolUsage(
+                        pool=pool,
+                        day=day,
+                        paid_hours=record_pool.paid_hours,
+                        production_hours=record_pool.duty_hours,
+                        labels=record_pool.labels,
+                        hires=record_pool.hires,
+                        trainees=record_pool.trainees,
+                    )
+                ),
+                f"pool {pool.name!r} on day {day}",
+            )
+            for pool, record_pool in zip(scenario.workforce, record.pools, strict=True)
+        ]
+        costs.append(_checked(models.cost.review_cost(scenario.review, record.reviewer_hours), "review"))
+        for cost in costs:
+            for name in components:
+                components[name] += getattr(cost, name)
+        daily_cost[day] = sum(cost.total for cost in costs)
+
+    def per_pool(attr: str) -> np.ndarray:
+        return np.array([[getattr(p, attr) for p in d.pools] for d in days], dtype=np.float64).reshape(
+            len(days), len(scenario.workforce)
+        )
+
+    production = per_pool("production")
+    busy = per_pool("busy_hours").sum(axis=1)
+    labels = per_pool("labels").sum(axis=1)
+    duty = per_pool("duty_hours").sum(axis=1)
+    reviews = np.array([d.reviews for d in days], dtype=np.float64)
+    thumbs_down = np.array([d.thumbs_down for d in days], dtype=np.float64)
+    by_vendor: dict[str, np.ndarray] = {}
+    for i, pool in enumerate(scenario.workforce):
+        by_vendor[pool.vendor] = by_vendor.get(pool.vendor, np.zeros(len(days))) + production[:, i]
+    daily = DailySeries(
+        day=np.arange(n_days, dtype=np.float64),
+        arrivals=arrivals,
+        completed=completions,
+        backlog=backlog,
+        headcount={
+            "hiring": per_pool("hiring").sum(axis=1),
+            "training": per_pool("training").sum(axis=1),
+            "production": production.sum(axis=1),
+        },
+        headcount_by_vendor=by_vendor,
+        headcount_by_pool={pool.name: production[:, i] for i, pool in enumerate(scenario.workforce)},
+        labels=labels,
+        utilization=_ratio(busy, duty),
+        minutes_per_label=_ratio(busy * 60.0, labels),
+        sla_attainment=_ratio(met_daily, eligible_daily),
+        accepted_share=_ratio(reviews - thumbs_down, reviews),
+        cost=daily_cost,
+        cumulative_cost=np.cumsum(daily_cost),
+    )
+    total_cost = float(daily_cost.sum())
+    n_completed = float(completed.sum())
+    backlog_end = float(n_tasks - n_completed)
+    total_reviews = float(reviews.sum())
+    summary = RunSummary(
+        tasks_arrived=float(n_tasks),
+        tasks_completed=n_completed,
+        backlog_end=backlog_end,
+        sla_attainment=_safe(float(met.sum()), float(eligible.sum())),
+        turnaround_mean_hours=float(turnaround.mean()) if turnaround.size else math.nan,
+        turnaround_p50_hours=float(np.percentile(turnaround, 50)) if turnaround.size else math.nan,
+        turnaround_p90_hours=float(np.percentile(turnaround, 90)) if turnaround.size else math.nan,
+        mean_wait_hours=float(waits.mean()) if waits.size else math.nan,
+        completion_day=(float(done[completed].max()) / 24.0 if backlog_end == 0 and n_completed > 0 else math.nan),
+        total_cost=total_cost,
+        labor_cost=components["labor"],
+        vendor_fees=components["vendor_fees"],
+        hiring_cost=components["hiring"],
+        training_cost=components["training"],
+        cost_per_accepted_label=_safe(total_cost, n_completed),
+        labels_produced=float(labels.sum()),
+        reviews=total_reviews,
+        accepted_share=_safe(total_reviews - float(thumbs_down.sum()), total_reviews),
+        mean_minutes_per_label=_safe(float(busy.sum()) * 60.0, float(labels.sum())),
+        mean_headcount_production=float(production.sum(axis=1).mean()) if days else math.nan,
+        final_headcount_production=float(production[-1].sum()) if days else math.nan,
+        hires=float(per_pool("hires").sum()),
+        departures=float(per_pool("departures").sum()),
+        utilization=_safe(busy_total, float(duty.sum())),
+    )
+    tasks = (
+        TaskRecords(
+            arrival_hour=task_arrival.copy(),
+            start_hour=start.copy(),
+            finish_hour=done.copy(),
+            labeler=labeler.copy(),
+            project=task_project.copy(),
+        )
+        if keep_tasks
+        else None
+    )
+    return SimulationResult(
+        scenario_name=scenario.name, flow=flow, horizon_days=n_days, summary=summary, daily=daily, tasks=tasks
+    )

@@ -1,0 +1,40 @@
+"""Arrival helpers shared by demand plugins: expected daily volumes and placing arrivals within days."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.scenario import Calendar, Demand
+
+__all__ = ["pattern_volumes", "place_arrivals"]
+
+
+def pattern_volumes(demand: Demand, horizon_days: int) -> npt.NDArray[np.float64]:
+    """Expected tasks per day: base, linear trend, weekly factors (Monday first) and spike multipliers."""
+    days = np.arange(horizon_days, dtype=np.float64)
+    trend = np.maximum(0.0, 1.0 + demand.trend_per_week * days / 7.0)
+    weekly = np.asarray(demand.weekly, dtype=np.float64)[np.arange(horizon_days) % 7]
+    volume = demand.base_per_day * trend * weekly
+    for spike in demand.spikes:
+        # A day is in the spike when it overlaps [start, start + duration).
+        inside = (days + 1.0 > spike.start_day) & (days < spike.start_day + spike.duration_days)
+        volume = np.where(inside, volume * spike.multiplier, volume)
+    return volume
+
+
+def place_arrivals(
+    counts: npt.NDArray[np.int64], calendar: Calendar, window: str, rng: np.random.Generator
+) -> npt.NDArray[np.float64]:
+    """Sorted arrival hours: ``counts[d]`` arrivals uniform over day ``d``'s window ("day" or "shift")."""
+    counts = np.asarray(counts, dtype=np.int64)
+    horizon = counts.size * 24.0
+    day = np.repeat(np.arange(counts.size, dtype=np.float64), counts)
+    if window == "shift":
+        start, length = calendar.start_hour, calendar.hours_per_day
+    else:
+        start, length = 0.0, 24.0
+    times = day * 24.0 + start + rng.random(day.size) * length
+    times.sort()
+    # A shift running past midnight of the last day would spill beyond the horizon.
+    return times[times < horizon]

@@ -1,0 +1,290 @@
+"""The fast per-task flow: FCFS labeling and review stages computed with heaps of worker free-times.
+
+This is the "server free-times" recursion (Ebert et al., J. Stat. Softw. 95(5), 2020): a job ready at ``a``
+takes the on-duty labeler that frees first, at ``max(a, free)``. Each labeler has a speed factor (the learning
+curve) and an error probability. A reviewed label queues for a reviewer; a thumbs-down sends it back to the
+labeling queue as rework. The engine calls :meth:`KernelFlow.advance` before every workforce change, so the
+set of on-duty workers is constant inside each call.
+
+Both stages stay exact FCFS because the kernel always processes whichever stage starts its next job first:
+a job that starts later can only create work that is ready later still.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from heapq import heapify, heappop, heappush, heapreplace
+
+import numpy as np
+
+from simulator.flow import FlowInputs, FlowOutputs
+
+__all__ = ["KernelFlow"]
+
+_INF = math.inf
+
+
+class KernelFlow:
+    """Per-task flow for one replication; see :class:`simulator.flow.Flow` for the contract."""
+
+    def __init__(self, inputs: FlowInputs) -> None:
+        self._in = inputs
+        self.out = FlowOutputs.empty(inputs.n_jobs)
+        n = inputs.n_jobs
+        self._arr = array("d", inputs.arrival.tobytes())
+        self._work = array("d", inputs.work.tobytes())
+        self._review = inputs.share_reviewed > 0.0
+        if self._review:
+            self._urev = array("d", inputs.u_review.tobytes())
+            self._uerr = array("d", inputs.u_error.tobytes())
+            self._udet = array("d", inputs.u_detect.tobytes())
+            self._rtime = array("d", inputs.review_hours.tobytes())
+        self._start = array("d", bytes(8 * n))
+        self._done = array("d", [_INF]) * n
+        self._who = array("q", [-1]) * n
+        self._i = 0
+        self._now = 0.0
+        # Labelers: heap of (free time, id) for those on duty; free times of those off duty.
+        self._heap: list[tuple[float, int]] = []
+        self._rheap: list[tuple[float, int]] = []
+        self._free_at: list[float] = []
+        self._rfree_at: list[float] = []
+        self._on: list[bool] = []
+        self._ron: list[bool] = []
+        self.speed: list[float] = []
+        self.error: list[float] = []
+        self.busy: list[float] = []
+        self.labels: list[int] = []
+        self.review_busy: list[float] = []
+        self.reviews = 0
+        self.thumbs_down = 0
+        # Review queue entries (ready, job, erroneous, round); rework queue entries (ready, job, round).
+        self._revq: list[tuple[float, int, bool, int]] = []
+        self._rwq: list[tuple[float, int, int]] = []
+        self._draws = np.empty(0)
+        self._di = 0
+        self._rng = inputs.stream
+
+    # -- workforce -------------------------------------------------------------------------------------------
+    def add_labeler(self, speed: float, error: float) -> int:
+        self._free_at.append(0.0)
+        self._on.append(False)
+        self.speed.append(speed)
+        self.error.append(error)
+        self.busy.append(0.0)
+        self.labels.append(0)
+        return len(self.speed) - 1
+
+    def add_reviewer(self) -> int:
+        self._rfree_at.append(0.0)
+        self._ron.append(False)
+        self.review_busy.append(0.0)
+        return len(self._ron) - 1
+
+    def labelers_on(self, ids: list[int], now: float) -> None:
+        heap, free_at, on = self._heap, self._free_at, self._on
+        for lid in ids:
+            if not on[lid]:
+                on[lid] = True
+                heappush(heap, (max(free_at[lid], now), lid))
+
+    def labelers_off(self, ids: list[int]) -> None:
+        self._off(ids, self._heap, self._free_at, self._on)
+
+    def reviewers_on(self, ids: list[int], now: float) -> None:
+        for rid in ids:
+            if not self._ron[rid]:
+                self._ron[rid] = True
+                heappush(self._rheap, (max(self._rfree_at[rid], now), rid))
+
+    def reviewers_off(self, ids: list[int]) -> None:
+        self._off(ids, self._rheap, self._rfree_at, self._ron)
+
+    @staticmethod
+    def _off(ids: list[int], heap: list[tuple[float, int]], free_at: list[float], on: list[bool]) -> None:
+        leaving = {i for i in ids if on[i]}
+        if not leaving:
+            return
+        kept = []
+        for free, wid in heap:
+            if wid in leaving:
+                free_at[wid] = free
+                on[wid] = False
+            else:
+                kept.append((free, wid))
+        heap[:] = kept
+        heapify(heap)
+
+    # -- counters the engine reads -----------------------------------------------------------------------------
+    @property
+    def started(self) -> int:
+        """First-round jobs started so far (they start in arrival order)."""
+        return self._i
+
+    def done_view(self) -> np.ndarray:
+        """Acceptance times so far (inf when not yet known), as a view without copying."""
+        return np.frombuffer(self._done, dtype=np.float64)
+
+    def waiting(self, now: float) -> int:
+        """Jobs ready by ``now`` and waiting for a labeler or a reviewer."""
+        arr = self._in.arrival
+        arrived = int(np.searchsorted(arr, now, side="right"))
+        rework = sum(1 for entry in self._rwq if entry[0] <= now)
+        review = sum(1 for entry in self._revq if entry[0] <= now)
+        return max(0, arrived - self._i) + rework + review
+
+    # -- random numbers for rework rounds ----------------------------------------------------------------------
+    def _draw(self) -> float:
+        if self._di >= self._draws.size:
+            self._draws = self._rng.random(4096)
+            self._di = 0
+        value = float(self._draws[self._di])
+        self._di += 1
+        return value
+
+    # -- the flow ----------------------------------------------------------------------------------------------
+    def advance(self, until: float) -> None:
+        """Start every job (labeling or review) that starts before ``until`` with the current workforce."""
+        if until <= self._now:
+            return
+        self._now = until
+        if self._review:
+            self._advance_with_review(until)
+        else:
+            self._advance_plain(until)
+
+    def _advance_plain(self, until: float) -> None:
+        # No review: labeling is the only stage and nothing is ever reworked.
+        heap = self._heap
+        if not heap:
+            return
+        i, n = self._i, self._in.n_jobs
+        arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
+        speed, busy, labels = self.speed, self.busy, self.labels
+        while i < n:
+            a = arr[i]
+            free, lid = heap[0]
+            s = a if a > free else free
+            if s >= until:
+                break
+            w = work[i] * speed[lid]
+            fin = s + w
+            heapreplace(heap, (fin, lid))
+            start[i] = s
+            who[i] = lid
+            done[i] = fin
+            busy[lid] += w
+            labels[lid] += 1
+            i += 1
+        self._i = i
+
+    def _advance_with_review(self, until: float) -> None:
+        heap, rheap, revq, rwq = self._heap, self._rheap, self._revq, self._rwq
+        i, n = self._i, self._in.n_jobs
+        arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
+        urev, uerr, udet, rtime = self._urev, self._uerr, self._udet, self._rtime
+        speed, error, busy, labels = self.speed, self.error, self.busy, self.labels
+        share = self._in.share_reviewed
+        detect = self._in.detection_probability
+        rework_factor = self._in.rework_time_factor
+        review_mean = self._in.review_mean_hours
+        draw = self._draw
+        while True:
+            # Next review start (whichever reviewer frees first takes the oldest ready review).
+            if revq and rheap:
+                r = revq[0][0]
+                rfree = rheap[0][0]
+                s_review = r if r > rfree else rfree
+            else:
+                s_review = _INF
+            limit = s_review if s_review < until else until
+            rework_ready = rwq[0][0] if rwq else _INF
+            # Fast path: fresh arrivals, in order, while they start before any review or rework.
+            if heap:
+                while i < n:
+                    a = arr[i]
+                    if rework_ready <= a:
+                        break
+                    free, lid = heap[0]
+                    s = a if a > free else free
+                    if s >= limit:
+                        break
+                    w = work[i] * speed[lid]
+                    fin = s + w
+                    heapreplace(heap, (fin, lid))
+                    start[i] = s
+                    who[i] = lid
+                    busy[lid] += w
+                    labels[lid] += 1
+                    if urev[i] < share:
+                        heappush(revq, (fin, i, uerr[i] < error[lid], 0))
+                        i += 1
+                        break  # the new review may start before the current limit
+                    done[i] = fin
+                    i += 1
+            # Otherwise the next event is a rework job, a review, or nothing before `until`.
+            s_label = _INF
+            from_rework = False
+            if heap and (rwq or i < n):
+                a = arr[i] if i < n else _INF
+                from_rework = bool(rwq) and rwq[0][0] <= a
+                if from_rework:
+                    a = rwq[0][0]
+                free = heap[0][0]
+                s_label = a if a > free else free
+            if revq and rheap:
+                r = revq[0][0]
+                rfree = rheap[0][0]
+                s_review = r if r > rfree else rfree
+            else:
+                s_review = _INF
+            if s_review < s_label:
+                if s_review >= until:
+                    break
+                _, job, bad, rnd = heappop(revq)
+                rid = rheap[0][1]
+                rt = rtime[job] if rnd == 0 else -review_mean * math.log(1.0 - draw())
+                heapreplace(rheap, (s_review + rt, rid))
+                self.review_busy[rid] += rt
+                self.reviews += 1
+                if bad and (udet[job] if rnd == 0 else draw()) < detect:
+                    self.thumbs_down += 1
+                    heappush(rwq, (s_review + rt, job, rnd + 1))
+                else:
+                    done[job] = s_review + rt
+                continue
+            if s_label >= until:
+                break
+            free, lid = heap[0]
+            if from_rework:
+                _, job, rnd = heappop(rwq)
+                w = work[job] * rework_factor * speed[lid]
+                reviewed = draw() < share
+                bad = draw() < error[lid]
+            else:
+                job, rnd = i, 0
+                w = work[job] * speed[lid]
+                reviewed = urev[job] < share
+                bad = uerr[job] < error[lid]
+                start[job] = s_label
+                who[job] = lid
+                i += 1
+            fin = s_label + w
+            heapreplace(heap, (fin, lid))
+            busy[lid] += w
+            labels[lid] += 1
+            if reviewed:
+                heappush(revq, (fin, job, bad, rnd))
+            else:
+                done[job] = fin
+        self._i = i
+
+    def finish(self) -> FlowOutputs:
+        """Per-job results once the run is over."""
+        out = self.out
+        out.start[:] = np.frombuffer(self._start, dtype=np.float64)
+        out.start[self._i :] = np.nan
+        out.done[:] = np.frombuffer(self._done, dtype=np.float64)
+        out.labeler[:] = np.frombuffer(self._who, dtype=np.int64)
+        return out

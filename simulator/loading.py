@@ -1,0 +1,153 @@
+"""Reading and writing scenarios as TOML or JSON documents.
+
+The document mirrors the dataclasses in :mod:`simulator.scenario` field by field; unknown keys are rejected
+with their full path, and values are validated by the dataclasses themselves. A model may be written as a
+table (``learning = {model = "exponential", params = {tau_weeks = 2}}``) or just its name
+(``learning = "none"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from simulator.scenario import ModelSpec, Scenario, ScenarioError
+
+__all__ = [
+    "dump_scenario",
+    "dumps_scenario",
+    "load_scenario",
+    "loads_scenario",
+    "scenario_from_dict",
+    "scenario_to_dict",
+]
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _build(cls: type, data: object, path: str) -> Any:
+    if cls is ModelSpec and isinstance(data, str):
+        data = {"model": data}
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{path or 'scenario'} must be a table, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in data:
+        if key not in fields:
+            raise ScenarioError(f"unknown key {_join(path, str(key))!r}; expected one of {', '.join(fields)}")
+    hints = _hints(cls)
+    kwargs = {key: _convert(hints[key], value, _join(path, key)) for key, value in data.items()}
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: object, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if value is None:
+            return None
+        return _convert(options[0], value, path)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _build(hint, value, path)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ScenarioError(f"{path} must be a list, got {value!r}")
+        item_hint = typing.get_args(hint)[0]
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(_convert(item_hint, item, f"{path}[{i}]"))
+            except ScenarioError as error:
+                # Items validate themselves without knowing their index; put it back into the path.
+                raise ScenarioError(str(error).replace(f"{path}[]", f"{path}[{i}]", 1)) from None
+        return tuple(items)
+    if origin is Mapping or hint is Mapping:
+        if not isinstance(value, Mapping):
+            raise ScenarioError(f"{path} must be a table, got {value!r}")
+        return dict(value)
+    return value
+
+
+def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
+    """Build and validate a :class:`Scenario` from plain data (as read from TOML or JSON)."""
+    scenario: Scenario = _build(Scenario, data, "")
+    return scenario
+
+
+def _plain(value: object) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if item is None:
+                continue  # TOML has no null: an absent key means "not set"
+            out[f.name] = _plain(item)
+        return out
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Plain data (dicts, lists, numbers, strings) that :func:`scenario_from_dict` turns back into ``scenario``."""
+    data: dict[str, Any] = _plain(scenario)
+    return data
+
+
+def _format(path: Path, fmt: str | None) -> str:
+    chosen = (fmt or path.suffix.lstrip(".")).lower()
+    if chosen not in ("toml", "json"):
+        raise ScenarioError(f"scenario format must be 'toml' or 'json', got {chosen!r} (from {str(path)!r})")
+    return chosen
+
+
+def loads_scenario(text: str, fmt: str = "toml") -> Scenario:
+    """Parse a scenario document in ``fmt`` ("toml" or "json")."""
+    try:
+        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise ScenarioError(f"scenario is not valid {fmt.upper()}: {error}") from error
+    return scenario_from_dict(data)
+
+
+def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
+    """Write ``scenario`` as a TOML or JSON document."""
+    data = scenario_to_dict(scenario)
+    if fmt == "toml":
+        return tomli_w.dumps(data)
+    return json.dumps(data, indent=2) + "\n"
+
+
+def load_scenario(path: str | Path, fmt: str | None = None) -> Scenario:
+    """Read a scenario from a ``.toml`` or ``.json`` file and check that its plugins are installed."""
+    from simulator.registry import check_scenario_plugins
+
+    file = Path(path)
+    scenario = loads_scenario(file.read_text(encoding="utf-8"), _format(file, fmt))
+    check_scenario_plugins(scenario)
+    return scenario
+
+
+def dump_scenario(scenario: Scenario, path: str | Path, fmt: str | None = None) -> None:
+    """Write ``scenario`` to a ``.toml`` or ``.json`` file."""
+    file = Path(path)
+    file.write_text(dumps_scenario(scenario, _format(file, fmt)), encoding="utf-8")

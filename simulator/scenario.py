@@ -1,0 +1,500 @@
+"""The scenario: an immutable, validated description of a labeling operation to simulate.
+
+Every part is a frozen dataclass that checks itself in ``__post_init__``; a bad value raises
+:class:`ScenarioError` naming the field path and the value. Models with alternatives (demand, learning,
+quality, staffing, cost) are chosen by plugin name plus parameters, resolved through :mod:`simulator.registry`.
+
+Units: time inside the simulation is hours from the start of day 0 (a Monday, 00:00 on the reference clock);
+scenario fields say their unit in their name (``_days``, ``_hours``, ``_minutes``, ``_weeks``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+__all__ = [
+    "SLA",
+    "Benchmark",
+    "Calendar",
+    "Consensus",
+    "Demand",
+    "Distribution",
+    "Headcount",
+    "ModelSpec",
+    "Pool",
+    "Project",
+    "Review",
+    "Scenario",
+    "ScenarioError",
+    "ServiceTime",
+    "Spike",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario value is invalid; the message names the field path and the bad value."""
+
+
+def _fail(path: str, rule: str, value: object) -> ScenarioError:
+    return ScenarioError(f"{path} {rule}, got {value!r}")
+
+
+def _check_number(path: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise _fail(path, "must be a number", value)
+    return float(value)
+
+
+def _ge(path: str, value: object, low: float) -> None:
+    if _check_number(path, value) < low:
+        raise _fail(path, f"must be >= {low:g}", value)
+
+
+def _gt(path: str, value: object, low: float) -> None:
+    if _check_number(path, value) <= low:
+        raise _fail(path, f"must be > {low:g}", value)
+
+
+def _between(path: str, value: object, low: float, high: float) -> None:
+    number = _check_number(path, value)
+    if not low <= number <= high:
+        raise _fail(path, f"must be between {low:g} and {high:g}", value)
+
+
+def _finite(path: str, value: object) -> None:
+    if not math.isfinite(_check_number(path, value)):
+        raise _fail(path, "must be finite", value)
+
+
+def _int_ge(path: str, value: object, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(path, "must be an integer", value)
+    if value < low:
+        raise _fail(path, f"must be >= {low}", value)
+
+
+def _name(path: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, "must be a non-empty string", value)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which plugin implements a model, and its parameters (checked by the plugin when it is built)."""
+
+    model: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    _PATH: ClassVar[str] = "model"
+
+    def __post_init__(self) -> None:
+        _name("model", self.model)
+        if not isinstance(self.params, Mapping):
+            raise _fail("params", "must be a table of parameters", self.params)
+        object.__setattr__(self, "params", dict(self.params))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A positive random duration: ``fixed``, ``exponential``, ``gamma`` or ``lognormal`` with a mean and cv."""
+
+    kind: str = "gamma"
+    mean: float = 14.0
+    cv: float = 0.3
+
+    KINDS: ClassVar[tuple[str, ...]] = ("fixed", "exponential", "gamma", "lognormal")
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise _fail("distribution.kind", f"must be one of {', '.join(self.KINDS)}", self.kind)
+        _ge("distribution.mean", self.mean, 0.0)
+        _finite("distribution.mean", self.mean)
+        _ge("distribution.cv", self.cv, 0.0)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When work happens: a daily shift window on the reference clock and the working days of the week.
+
+    ``working_days`` counts Monday as 0. Pools in other time zones shift this window by their
+    ``shift_offset_hours``.
+    """
+
+    hours_per_day: float = 8.0
+    start_hour: float = 9.0
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+    def __post_init__(self) -> None:
+        _gt("calendar.hours_per_day", self.hours_per_day, 0.0)
+        _between("calendar.hours_per_day", self.hours_per_day, 0.0, 24.0)
+        _between("calendar.start_hour", self.start_hour, 0.0, 24.0)
+        days = tuple(self.working_days)
+        object.__setattr__(self, "working_days", days)
+        if not days:
+            raise _fail("calendar.working_days", "must name at least one day", list(days))
+        for day in days:
+            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+                raise _fail("calendar.working_days", "must hold integers 0 (Monday) to 6", list(days))
+        if len(set(days)) != len(days):
+            raise _fail("calendar.working_days", "must not repeat a day", list(days))
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A launch or event: demand is multiplied by ``multiplier`` on days [start_day, start_day + duration_days)."""
+
+    start_day: float
+    duration_days: float
+    multiplier: float
+
+    def __post_init__(self) -> None:
+        _ge("demand.spikes[].start_day", self.start_day, 0.0)
+        _gt("demand.spikes[].duration_days", self.duration_days, 0.0)
+        _ge("demand.spikes[].multiplier", self.multiplier, 0.0)
+        _finite("demand.spikes[].multiplier", self.multiplier)
+
+
+@dataclass(frozen=True)
+class Project:
+    """One project in the task mix: its share of arrivals and a novice's mean minutes per label."""
+
+    name: str = "default"
+    share: float = 1.0
+    minutes_per_label: float = 2.0
+
+    def __post_init__(self) -> None:
+        _name("demand.projects[].name", self.name)
+        _gt(f"demand.projects[{self.name}].share", self.share, 0.0)
+        _finite(f"demand.projects[{self.name}].share", self.share)
+        _gt(f"demand.projects[{self.name}].minutes_per_label", self.minutes_per_label, 0.0)
+        _finite(f"demand.projects[{self.name}].minutes_per_label", self.minutes_per_label)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Arriving tasks: a plugin (``pattern`` or ``trace`` built in) and the data it reads.
+
+    ``pattern``: per day ``base_per_day * (1 + trend_per_week * day / 7) * weekly[day % 7] * spikes``,
+    Poisson counts spread uniformly over the arrival window. ``trace``: exact per-day counts from ``trace``.
+    ``arrival_window`` is ``"day"`` (all 24 hours) or ``"shift"`` (the calendar's working hours).
+    """
+
+    model: str = "pattern"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    base_per_day: float = 1000.0
+    trend_per_week: float = 0.0
+    weekly: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    spikes: tuple[Spike, ...] = ()
+    trace: tuple[float, ...] = ()
+    arrival_window: str = "day"
+    projects: tuple[Project, ...] = (Project(),)
+
+    def __post_init__(self) -> None:
+        _name("demand.model", self.model)
+        if not isinstance(self.params, Mapping):
+            raise _fail("demand.params", "must be a table of parameters", self.params)
+        object.__setattr__(self, "params", dict(self.params))
+        _ge("demand.base_per_day", self.base_per_day, 0.0)
+        _finite("demand.base_per_day", self.base_per_day)
+        _finite("demand.trend_per_week", self.trend_per_week)
+        _ge("demand.trend_per_week", self.trend_per_week, -1.0)
+        weekly = tuple(self.weekly)
+        object.__setattr__(self, "weekly", weekly)
+        if len(weekly) != 7:
+            raise _fail("demand.weekly", "must have 7 factors (Monday first)", list(weekly))
+        for i, factor in enumerate(weekly):
+            _ge(f"demand.weekly[{i}]", factor, 0.0)
+            _finite(f"demand.weekly[{i}]", factor)
+        object.__setattr__(self, "spikes", tuple(self.spikes))
+        for spike in self.spikes:
+            if not isinstance(spike, Spike):
+                raise _fail("demand.spikes[]", "must be a Spike", spike)
+        trace = tuple(self.trace)
+        object.__setattr__(self, "trace", trace)
+        for i, count in enumerate(trace):
+            _ge(f"demand.trace[{i}]", count, 0.0)
+            _finite(f"demand.trace[{i}]", count)
+        if self.arrival_window not in ("day", "shift"):
+            raise _fail("demand.arrival_window", "must be 'day' or 'shift'", self.arrival_window)
+        projects = tuple(self.projects)
+        object.__setattr__(self, "projects", projects)
+        if not projects:
+            raise _fail("demand.projects", "must list at least one project", list(projects))
+        names = [p.name for p in projects]
+        if len(set(names)) != len(names):
+            raise _fail("demand.projects", "must have unique names", names)
+
+
+@dataclass(frozen=True)
+class ServiceTime:
+    """Spread of one label's time around its mean: ``exponential``, ``lognormal`` (with cv) or ``fixed``."""
+
+    distribution: str = "lognormal"
+    cv: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.distribution not in ("exponential", "lognormal", "fixed"):
+            raise _fail("service_time.distribution", "must be 'exponential', 'lognormal' or 'fixed'", self.distribution)
+        _ge("service_time.cv", self.cv, 0.0)
+        _finite("service_time.cv", self.cv)
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """Initial people of a pool per stage: recruiting (hiring), in training, and producing labels."""
+
+    production: int = 0
+    training: int = 0
+    hiring: int = 0
+
+    def __post_init__(self) -> None:
+        _int_ge("headcount.production", self.production, 0)
+        _int_ge("headcount.training", self.training, 0)
+        _int_ge("headcount.hiring", self.hiring, 0)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A workforce pool at one vendor: its people, pay, shift, hiring pipeline and attrition.
+
+    Pay is either ``hourly_rate`` (per paid hour, training included when ``paid_training``) or
+    ``price_per_label`` (per label delivered, rework included); ``vendor_fee_share`` is the vendor's markup.
+    Training lasts ``platform_training_days + project_training_days`` working days, then a test is passed
+    with ``test_pass_probability`` (a failure leaves). ``attrition_per_week`` is a weekly hazard.
+    """
+
+    name: str
+    vendor: str = ""
+    headcount: Headcount = field(default_factory=Headcount)
+    hourly_rate: float | None = None
+    price_per_label: float | None = None
+    vendor_fee_share: float = 0.0
+    shift_offset_hours: float = 0.0
+    shift_hours: float | None = None
+    max_concurrent_hires: int = 10
+    time_to_hire_days: Distribution = field(default_factory=Distribution)
+    platform_training_days: float = 3.0
+    project_training_days: float = 2.0
+    test_pass_probability: float = 0.9
+    attrition_per_week: float = 0.01
+    initial_tenure_weeks: float = 12.0
+    hiring_cost: float = 0.0
+    training_cost: float = 0.0
+    paid_training: bool = True
+    speed_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        _name("workforce[].name", self.name)
+        path = f"workforce[{self.name}]"
+        if not self.vendor:
+            object.__setattr__(self, "vendor", self.name)
+        _name(f"{path}.vendor", self.vendor)
+        if not isinstance(self.headcount, Headcount):
+            raise _fail(f"{path}.headcount", "must be a Headcount", self.headcount)
+        if (self.hourly_rate is None) == (self.price_per_label is None):
+            raise _fail(
+                f"{path}.hourly_rate",
+                "or price_per_label must be set (exactly one of them)",
+                (self.hourly_rate, self.price_per_label),
+            )
+        if self.hourly_rate is not None:
+            _ge(f"{path}.hourly_rate", self.hourly_rate, 0.0)
+            _finite(f"{path}.hourly_rate", self.hourly_rate)
+        if self.price_per_label is not None:
+            _ge(f"{path}.price_per_label", self.price_per_label, 0.0)
+            _finite(f"{path}.price_per_label", self.price_per_label)
+        _between(f"{path}.vendor_fee_share", self.vendor_fee_share, 0.0, 10.0)
+        _between(f"{path}.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+        if self.shift_hours is not None:
+            _gt(f"{path}.shift_hours", self.shift_hours, 0.0)
+            _between(f"{path}.shift_hours", self.shift_hours, 0.0, 24.0)
+        _int_ge(f"{path}.max_concurrent_hires", self.max_concurrent_hires, 1)
+        if not isinstance(self.time_to_hire_days, Distribution):
+            raise _fail(f"{path}.time_to_hire_days", "must be a Distribution", self.time_to_hire_days)
+        _ge(f"{path}.platform_training_days", self.platform_training_days, 0.0)
+        _finite(f"{path}.platform_training_days", self.platform_training_days)
+        _ge(f"{path}.project_training_days", self.project_training_days, 0.0)
+        _finite(f"{path}.project_training_days", self.project_training_days)
+        _between(f"{path}.test_pass_probability", self.test_pass_probability, 0.0, 1.0)
+        _between(f"{path}.attrition_per_week", self.attrition_per_week, 0.0, 1.0)
+        _ge(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks, 0.0)
+        _finite(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks)
+        _ge(f"{path}.hiring_cost", self.hiring_cost, 0.0)
+        _finite(f"{path}.hiring_cost", self.hiring_cost)
+        _ge(f"{path}.training_cost", self.training_cost, 0.0)
+        _finite(f"{path}.training_cost", self.training_cost)
+        if not isinstance(self.paid_training, bool):
+            raise _fail(f"{path}.paid_training", "must be true or false", self.paid_training)
+        _gt(f"{path}.speed_factor", self.speed_factor, 0.0)
+        _finite(f"{path}.speed_factor", self.speed_factor)
+
+
+@dataclass(frozen=True)
+class Review:
+    """Review of labels: a share is reviewed by ``reviewers`` people; a thumbs-down sends the label to rework.
+
+    A reviewer catches an erroneous label with ``detection_probability``; rework takes ``rework_time_factor``
+    of the original labeling time and is reviewed again with the same share.
+    """
+
+    share_reviewed: float = 0.0
+    reviewers: int = 0
+    review_minutes: float = 1.0
+    detection_probability: float = 1.0
+    rework_time_factor: float = 0.5
+    reviewer_hourly_rate: float = 0.0
+    shift_offset_hours: float = 0.0
+
+    def __post_init__(self) -> None:
+        _between("review.share_reviewed", self.share_reviewed, 0.0, 1.0)
+        _int_ge("review.reviewers", self.reviewers, 0)
+        if self.share_reviewed > 0 and self.reviewers == 0:
+            raise _fail("review.reviewers", "must be >= 1 when review.share_reviewed > 0", self.reviewers)
+        _gt("review.review_minutes", self.review_minutes, 0.0)
+        _finite("review.review_minutes", self.review_minutes)
+        _between("review.detection_probability", self.detection_probability, 0.0, 1.0)
+        _gt("review.rework_time_factor", self.rework_time_factor, 0.0)
+        _finite("review.rework_time_factor", self.rework_time_factor)
+        _ge("review.reviewer_hourly_rate", self.reviewer_hourly_rate, 0.0)
+        _finite("review.reviewer_hourly_rate", self.reviewer_hourly_rate)
+        _between("review.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """Consensus labeling: a ``coverage`` share of tasks is labeled ``labels_per_task`` times by distinct jobs."""
+
+    labels_per_task: int = 1
+    coverage: float = 0.0
+
+    def __post_init__(self) -> None:
+        _int_ge("consensus.labels_per_task", self.labels_per_task, 1)
+        _between("consensus.coverage", self.coverage, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Benchmark (gold) items: a share of all labeling time that produces no customer label."""
+
+    overhead_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        _between("benchmark.overhead_share", self.overhead_share, 0.0, 0.9)
+
+
+@dataclass(frozen=True)
+class SLA:
+    """Service level: a task should be accepted within ``turnaround_hours`` of arriving, for a
+    ``required_attainment`` share of tasks."""
+
+    turnaround_hours: float = 48.0
+    required_attainment: float = 0.95
+
+    def __post_init__(self) -> None:
+        _gt("sla.turnaround_hours", self.turnaround_hours, 0.0)
+        _finite("sla.turnaround_hours", self.turnaround_hours)
+        _between("sla.required_attainment", self.required_attainment, 0.0, 1.0)
+
+
+def _spec(path: str, value: object) -> ModelSpec:
+    if not isinstance(value, ModelSpec):
+        raise _fail(path, "must be a ModelSpec (model name and params)", value)
+    return value
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole labeling operation over ``horizon_days`` days.
+
+    The pure queueing case (Erlang C) is: a 24-hour, 7-day calendar, the ``pattern`` demand with flat weekly
+    factors and no spikes, ``exponential`` service time, one pool with fixed production headcount, no hiring
+    or attrition, learning ``none``, no review, staffing ``fixed``.
+    """
+
+    name: str = "scenario"
+    horizon_days: int = 28
+    calendar: Calendar = field(default_factory=Calendar)
+    demand: Demand = field(default_factory=Demand)
+    service_time: ServiceTime = field(default_factory=ServiceTime)
+    workforce: tuple[Pool, ...] = (Pool(name="default", headcount=Headcount(production=10), hourly_rate=15.0),)
+    learning: ModelSpec = field(default_factory=lambda: ModelSpec("exponential"))
+    quality: ModelSpec = field(default_factory=lambda: ModelSpec("exponential"))
+    review: Review = field(default_factory=Review)
+    consensus: Consensus = field(default_factory=Consensus)
+    benchmark: Benchmark = field(default_factory=Benchmark)
+    staffing: ModelSpec = field(default_factory=lambda: ModelSpec("fixed"))
+    sla: SLA = field(default_factory=SLA)
+    costs: ModelSpec = field(default_factory=lambda: ModelSpec("standard"))
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _name("name", self.name)
+        _int_ge("horizon_days", self.horizon_days, 1)
+        checks: tuple[tuple[str, object, type], ...] = (
+            ("calendar", self.calendar, Calendar),
+            ("demand", self.demand, Demand),
+            ("service_time", self.service_time, ServiceTime),
+            ("review", self.review, Review),
+            ("consensus", self.consensus, Consensus),
+            ("benchmark", self.benchmark, Benchmark),
+            ("sla", self.sla, SLA),
+        )
+        for path, value, kind in checks:
+            if not isinstance(value, kind):
+                raise _fail(path, f"must be a {kind.__name__}", value)
+        for path in ("learning", "quality", "staffing", "costs"):
+            _spec(path, getattr(self, path))
+        pools = tuple(self.workforce)
+        object.__setattr__(self, "workforce", pools)
+        if not pools:
+            raise _fail("workforce", "must list at least one pool", list(pools))
+        names = [pool.name for pool in pools]
+        if len(set(names)) != len(names):
+            raise _fail("workforce", "must have unique pool names", names)
+
+    @property
+    def horizon_hours(self) -> float:
+        return self.horizon_days * 24.0
+
+    def pool(self, name: str) -> Pool:
+        """The pool called ``name``."""
+        for pool in self.workforce:
+            if pool.name == name:
+                return pool
+        raise KeyError(name)
+
+    @classmethod
+    def queueing(
+        cls,
+        *,
+        arrivals_per_hour: float,
+        mean_service_minutes: float,
+        servers: int,
+        horizon_days: int = 28,
+        name: str = "mmc",
+    ) -> Scenario:
+        """The M/M/c case: Poisson arrivals, exponential service, ``servers`` labelers around the clock."""
+        return cls(
+            name=name,
+            horizon_days=horizon_days,
+            calendar=Calendar(hours_per_day=24.0, start_hour=0.0, working_days=(0, 1, 2, 3, 4, 5, 6)),
+            demand=Demand(
+                base_per_day=arrivals_per_hour * 24.0,
+                projects=(Project(name="default", share=1.0, minutes_per_label=mean_service_minutes),),
+            ),
+            service_time=ServiceTime(distribution="exponential", cv=1.0),
+            workforce=(
+                Pool(
+                    name="default",
+                    headcount=Headcount(production=servers),
+                    hourly_rate=15.0,
+                    attrition_per_week=0.0,
+                    initial_tenure_weeks=0.0,
+                ),
+            ),
+            learning=ModelSpec("none"),
+            quality=ModelSpec("constant", {"error_probability": 0.0}),
+            staffing=ModelSpec("fixed"),
+        )
