@@ -1,0 +1,468 @@
+"""The job runner: executes persisted simulation runs off the event loop and records their progress.
+
+A run is a row in ``simulation_runs``. The runner claims it (QUEUED -> RUNNING with a conditional UPDATE, so a run
+is never executed twice by one database), splits its replications into chunks seeded exactly as
+:func:`simulator.montecarlo.run_monte_carlo` seeds them (child ``i`` of ``SeedSequence(seed)`` for replication
+``i``), sends the chunks to a process pool (or to a Dask scheduler when ``LABELOPS_DASK_ADDRESS`` is set), writes
+progress after every chunk, and stores the aggregate as JSON. Cancelling writes CANCELLED first and then stops
+the run's pending chunks; a run that raises is marked FAILED with its error and touches no other run; a worker
+process that dies takes the pool with it, so the pool is rebuilt and the in-flight chunks of every run are retried
+once. When a server starts, runs left QUEUED or RUNNING by a previous process are queued again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import math
+import multiprocessing
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy import select, update
+
+from server.db.planning import RunStatus, SimulationRun, StoredScenario
+from server.db.session import Database
+from server.db.types import utcnow
+from simulator.montecarlo import Replication, aggregate, reduce_result
+
+__all__ = [
+    "DASK_ADDRESS_VARIABLE",
+    "JobRunner",
+    "Replicate",
+    "RunSnapshot",
+    "default_executor",
+    "jobs_lifespan",
+    "register_runner",
+    "replicate_chunk",
+    "runner_for",
+]
+
+_log = logging.getLogger(__name__)
+
+DASK_ADDRESS_VARIABLE = "LABELOPS_DASK_ADDRESS"
+
+IndexedSeeds = Sequence[tuple[int, np.random.SeedSequence]]
+Replicate = Callable[[dict[str, Any], str, IndexedSeeds], list[tuple[int, Replication]]]
+"""Runs a chunk of replications of a scenario document in a worker; must be a module-level (picklable) function."""
+
+# More chunks than workers keeps progress moving and lets a cancelled run give its slots back quickly.
+_CHUNKS_PER_WORKER = 4
+_DASK_MIN_CHUNK = 10
+# How often a subscriber re-reads a run it got no notification for (a run executed by another server process).
+_POLL_SECONDS = 1.0
+
+
+def _scenario_key(document: dict[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _scenario_from_key(key: str) -> Any:
+    from simulator.loading import scenario_from_dict
+
+    return scenario_from_dict(json.loads(key))
+
+
+def replicate_chunk(document: dict[str, Any], flow: str, indexed_seeds: IndexedSeeds) -> list[tuple[int, Replication]]:
+    """Worker entry: run the replications of one chunk with the simulator's engine, each reduced to its summary."""
+    from simulator.engine import run_replication
+
+    scenario = _scenario_from_key(_scenario_key(document))
+    return [(index, reduce_result(run_replication(scenario, seed, flow=flow))  # type: ignore[arg-type]) for index, seed in indexed_seeds]
+
+
+def default_executor() -> str:
+    """``dask://ADDRESS`` when ``LABELOPS_DASK_ADDRESS`` is set, else the local process pool."""
+    address = os.environ.get(DASK_ADDRESS_VARIABLE, "").strip()
+    if not address:
+        return "process"
+    return address if address.startswith("dask://") else f"dask://{address}"
+
+
+class _PoolBroken(Exception):
+    """The worker pool died under a chunk (not the chunk's own failure); the chunk may be retried."""
+
+
+class _Backend(Protocol):
+    workers: int
+
+    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]: ...
+
+    async def close(self) -> None: ...
+
+
+class _ProcessBackend:
+    def __init__(self, workers: int | None) -> None:
+        affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.workers = workers or affinity
+        # forkserver: the server process runs threads (the event loop's executor, database drivers); forking it
+        # could deadlock a child.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self._context = multiprocessing.get_context(method)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _current(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        return self._pool
+
+    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
+        pool = self._current()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool as error:
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise _PoolBroken(str(error) or "a worker process died") from error
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+class _DaskBackend:
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.workers = 1
+        self._client: Any = None
+
+    async def _connect(self) -> Any:
+        if self._client is None:
+            from distributed import Client
+
+            self._client = await Client(self.address, asynchronous=True, set_as_default=False)
+            self.workers = max(1, sum((await self._client.nthreads()).values()))
+        return self._client
+
+    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
+        client = await self._connect()
+        future = client.submit(fn, *args, pure=False)
+        try:
+            result: list[tuple[int, Replication]] = await future
+            return result
+        except asyncio.CancelledError:
+            await future.cancel()
+            raise
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+
+def _backend_for(executor: str, workers: int | None) -> _Backend:
+    if executor.startswith("dask://"):
+        rest = executor.removeprefix("dask://")
+        return _DaskBackend(rest if "://" in rest else f"tcp://{rest}")
+    if executor == "process" or executor.startswith("process:"):
+        count = executor.partition(":")[2]
+        return _ProcessBackend(int(count) if count.isdigit() else workers)
+    raise ValueError(f"executor must be process, process:N or dask://HOST:PORT, got {executor!r}")
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """What a subscriber sees of a run at one moment."""
+
+    id: int
+    status: RunStatus
+    progress: float
+    error: str | None
+
+
+class JobRunner:
+    """Executes simulation runs of one database; one per server process.
+
+    ``replicate`` is the worker function (the engine by default; tests pass a trivial one) and ``flow`` the
+    engine's task flow. Backends are created lazily per executor string, so a run asking for Dask and another
+    using the local pool can coexist.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        replicate: Replicate = replicate_chunk,
+        flow: str = "kernel",
+        workers: int | None = None,
+    ) -> None:
+        self.database = database
+        self.replicate = replicate
+        self.flow = flow
+        self.workers = workers
+        self._backends: dict[str, _Backend] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._listeners: dict[int, set[asyncio.Event]] = {}
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    async def recover(self) -> list[int]:
+        """Queue again every run a previous process left QUEUED or RUNNING, and start them; returns their ids."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(SimulationRun)
+                .where(SimulationRun.status == RunStatus.RUNNING)
+                .values(status=RunStatus.QUEUED, progress=0.0, started_at=None)
+            )
+            ids = list(
+                (
+                    await session.execute(
+                        select(SimulationRun.id)
+                        .where(SimulationRun.status == RunStatus.QUEUED)
+                        .order_by(SimulationRun.id)
+                    )
+                ).scalars()
+            )
+        for run_id in ids:
+            self.start(run_id)
+        return ids
+
+    async def close(self) -> None:
+        """Stop executing: runs in flight stay QUEUED/RUNNING in the database for the next process to recover."""
+        self._closed = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for backend in self._backends.values():
+            await backend.close()
+        self._backends.clear()
+
+    # -- runs ------------------------------------------------------------------------------------------------
+
+    def start(self, run_id: int) -> None:
+        """Execute a QUEUED run in the background (no-op when it is already executing here)."""
+        if self._closed:
+            raise RuntimeError("the job runner is closed")
+        if run_id in self._tasks:
+            return
+        task = asyncio.get_running_loop().create_task(self._execute(run_id), name=f"simulation-run-{run_id}")
+        self._tasks[run_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
+
+    async def cancel(self, run_id: int) -> bool:
+        """Cancel a QUEUED or RUNNING run; False when it had already finished (or does not exist)."""
+        async with self.database.transaction() as session:
+            result = await session.execute(
+                update(SimulationRun)
+                .where(
+                    SimulationRun.id == run_id,
+                    SimulationRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
+                )
+                .values(status=RunStatus.CANCELLED, finished_at=utcnow())
+            )
+            changed = bool(getattr(result, "rowcount", 0))
+        task = self._tasks.get(run_id)
+        if changed and task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._notify(run_id)
+        return changed
+
+    async def wait(self, run_id: int) -> None:
+        """Wait until this process stops executing ``run_id`` (tests and scripts use it)."""
+        task = self._tasks.get(run_id)
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+
+    async def snapshot(self, run_id: int) -> RunSnapshot | None:
+        async with self.database.session() as session:
+            run = await session.get(SimulationRun, run_id)
+            if run is None:
+                return None
+            return RunSnapshot(run.id, run.status, run.progress, run.error)
+
+    async def watch(self, run_id: int) -> AsyncIterator[RunSnapshot]:
+        """Snapshots of a run whenever it changes, ending after the one that shows it finished."""
+        event = asyncio.Event()
+        self._listeners.setdefault(run_id, set()).add(event)
+        try:
+            last: RunSnapshot | None = None
+            while True:
+                event.clear()
+                current = await self.snapshot(run_id)
+                if current is None:
+                    return
+                if current != last:
+                    yield current
+                    last = current
+                if current.status.finished:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), _POLL_SECONDS)
+        finally:
+            listeners = self._listeners.get(run_id)
+            if listeners is not None:
+                listeners.discard(event)
+                if not listeners:
+                    self._listeners.pop(run_id, None)
+
+    def _notify(self, run_id: int) -> None:
+        for event in self._listeners.get(run_id, ()):
+            event.set()
+
+    def _backend(self, executor: str) -> _Backend:
+        backend = self._backends.get(executor)
+        if backend is None:
+            backend = _backend_for(executor, self.workers)
+            self._backends[executor] = backend
+        return backend
+
+    async def _claim(self, run_id: int) -> tuple[dict[str, Any], int, int, str] | None:
+        async with self.database.transaction() as session:
+            claimed = await session.execute(
+                update(SimulationRun)
+                .where(SimulationRun.id == run_id, SimulationRun.status == RunStatus.QUEUED)
+                .values(
+                    status=RunStatus.RUNNING,
+                    started_at=utcnow(),
+                    progress=0.0,
+                    attempts=SimulationRun.attempts + 1,
+                )
+            )
+            if not getattr(claimed, "rowcount", 0):
+                return None
+            row = (
+                await session.execute(
+                    select(
+                        StoredScenario.document, SimulationRun.replications, SimulationRun.seed, SimulationRun.executor
+                    )
+                    .join(StoredScenario, StoredScenario.id == SimulationRun.scenario_id)
+                    .where(SimulationRun.id == run_id)
+                )
+            ).one()
+        return dict(row[0]), int(row[1]), int(row[2]), str(row[3])
+
+    async def _set_running(self, run_id: int, **values: Any) -> bool:
+        """Update a run that is still RUNNING; False when someone cancelled it meanwhile."""
+        async with self.database.transaction() as session:
+            result = await session.execute(
+                update(SimulationRun)
+                .where(SimulationRun.id == run_id, SimulationRun.status == RunStatus.RUNNING)
+                .values(**values)
+            )
+            changed = bool(getattr(result, "rowcount", 0))
+        self._notify(run_id)
+        return changed
+
+    async def _execute(self, run_id: int) -> None:
+        claimed = await self._claim(run_id)
+        if claimed is None:
+            return
+        self._notify(run_id)
+        document, replications, seed, executor = claimed
+        try:
+            result = await self._simulate(run_id, document, replications, seed, executor)
+        except asyncio.CancelledError:
+            raise  # cancelled by the user (already recorded) or by shutdown (left for recovery)
+        except Exception as error:
+            _log.warning("simulation run %s failed: %s", run_id, error, exc_info=True)
+            await self._set_running(run_id, status=RunStatus.FAILED, error=_describe(error), finished_at=utcnow())
+            return
+        if result is not None:
+            await self._set_running(run_id, status=RunStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
+
+    async def _simulate(
+        self, run_id: int, document: dict[str, Any], replications: int, seed: int, executor: str
+    ) -> dict[str, Any] | None:
+        # Validate in the server first: a bad document fails fast with the field named, before any worker starts.
+        from simulator.loading import scenario_from_dict
+
+        scenario_from_dict(document)
+        backend = self._backend(executor)
+        seeds = np.random.SeedSequence(seed).spawn(replications)
+        if isinstance(backend, _DaskBackend):
+            await backend._connect()
+            size = max(_DASK_MIN_CHUNK, math.ceil(replications / (backend.workers * _CHUNKS_PER_WORKER)))
+        else:
+            size = max(1, math.ceil(replications / (backend.workers * _CHUNKS_PER_WORKER)))
+        chunks = [
+            [(start + i, s) for i, s in enumerate(seeds[start : start + size])]
+            for start in range(0, replications, size)
+        ]
+        slots: list[Replication | None] = [None] * replications
+        pending = {asyncio.ensure_future(self._run_chunk(backend, document, chunk)): chunk for chunk in chunks}
+        done_count = 0
+        try:
+            while pending:
+                finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for future in finished:
+                    pending.pop(future)
+                    for index, replication in future.result():
+                        slots[index] = replication
+                        done_count += 1
+                still_running = await self._set_running(run_id, progress=done_count / replications)
+                if not still_running:
+                    return None
+        finally:
+            for future in pending:
+                future.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        complete = [r for r in slots if r is not None]
+        if len(complete) != replications:
+            raise RuntimeError(f"{replications - len(complete)} replications returned no result")
+        return await asyncio.to_thread(lambda: aggregate(complete, seed=seed).to_dict())
+
+    async def _run_chunk(
+        self, backend: _Backend, document: dict[str, Any], chunk: IndexedSeeds
+    ) -> list[tuple[int, Replication]]:
+        try:
+            return await backend.run(self.replicate, document, self.flow, chunk)
+        except _PoolBroken:
+            # Another run's worker may have died under this chunk: one retry on the rebuilt pool.
+            try:
+                return await backend.run(self.replicate, document, self.flow, chunk)
+            except _PoolBroken as error:
+                raise RuntimeError(f"a worker process died while running this scenario ({error})") from None
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+_RUNNERS: dict[int, JobRunner] = {}
+
+
+def runner_for(database: Database) -> JobRunner:
+    """The job runner serving ``database`` in this process (created on first use)."""
+    runner = _RUNNERS.get(id(database))
+    if runner is None or runner.database is not database or runner._closed:
+        runner = JobRunner(database)
+        _RUNNERS[id(database)] = runner
+    return runner
+
+
+def register_runner(runner: JobRunner) -> JobRunner:
+    """Make ``runner`` the one serving its database in this process (a custom worker function, a worker count)."""
+    _RUNNERS[id(runner.database)] = runner
+    return runner
+
+
+@contextlib.asynccontextmanager
+async def jobs_lifespan(database: Database, *, recover: bool = True) -> AsyncIterator[JobRunner]:
+    """The application's job runner for its lifetime: recovers interrupted runs at start, stops at shutdown."""
+    runner = runner_for(database)
+    if recover:
+        await runner.recover()
+    try:
+        yield runner
+    finally:
+        await runner.close()
+        if _RUNNERS.get(id(database)) is runner:
+            del _RUNNERS[id(database)]

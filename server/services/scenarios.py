@@ -1,0 +1,127 @@
+"""Stored scenarios and simulation runs: versioned saving, validation into field-level errors, run requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.planning import RunStatus, SimulationRun, StoredScenario
+from server.services.errors import DomainError, NotFound, ValidationFailed
+from simulator.scenario import Scenario, ScenarioError
+
+__all__ = [
+    "MAX_REPLICATIONS",
+    "ScenarioInvalid",
+    "create_run",
+    "get_run",
+    "get_scenario",
+    "latest_scenario",
+    "parse_scenario",
+    "save_scenario",
+    "scenario_field",
+]
+
+MAX_REPLICATIONS = 5000
+
+_UNKNOWN_KEY = re.compile(r"^unknown key '([^']+)'")
+_PATH = re.compile(r"^([A-Za-z_][\w.\[\]-]*)\s")
+
+
+class ScenarioInvalid(DomainError):
+    """A scenario document that does not validate; ``field`` is the dotted path of the bad value."""
+
+    code = "VALIDATION_FAILED"
+
+
+def scenario_field(error: ScenarioError) -> str | None:
+    """The field path a ScenarioError names (``workforce[0].hourly_rate``), when it names one."""
+    text = str(error)
+    match = _UNKNOWN_KEY.match(text) or _PATH.match(text)
+    if match is None:
+        return None
+    path = match.group(1)
+    return None if path in ("scenario", "unknown") else path
+
+
+def parse_scenario(document: object, *, field: str = "input.document") -> Scenario:
+    """Validate a scenario document; a bad value raises ScenarioInvalid naming ``field`` + the value's path."""
+    from simulator.loading import scenario_from_dict
+    from simulator.registry import check_scenario_plugins
+
+    if not isinstance(document, Mapping):
+        raise ValidationFailed(field, document, "must be a JSON object")
+    try:
+        scenario = scenario_from_dict(document)
+        check_scenario_plugins(scenario)
+    except (ScenarioError, ValueError, TypeError) as error:
+        path = scenario_field(error) if isinstance(error, ScenarioError) else None
+        raise ScenarioInvalid(str(error), field=f"{field}.{path}" if path else field) from None
+    return scenario
+
+
+async def save_scenario(
+    session: AsyncSession, name: str, document: Mapping[str, Any], description: str = ""
+) -> StoredScenario:
+    """Store ``document`` as the next version of scenario ``name`` (version 1 when the name is new)."""
+    from simulator.loading import scenario_to_dict
+
+    clean_name = name.strip()
+    if not clean_name or len(clean_name) > 200:
+        raise ValidationFailed("input.name", name, "must be 1 to 200 characters")
+    scenario = parse_scenario({**document, "name": clean_name})
+    latest = await session.scalar(select(func.max(StoredScenario.version)).where(StoredScenario.name == clean_name))
+    stored = StoredScenario(
+        name=clean_name,
+        version=(latest or 0) + 1,
+        document=scenario_to_dict(scenario),
+        description=description,
+    )
+    session.add(stored)
+    await session.flush()
+    return stored
+
+
+async def get_scenario(session: AsyncSession, scenario_id: int, *, field: str = "id") -> StoredScenario:
+    stored = await session.get(StoredScenario, scenario_id)
+    if stored is None:
+        raise NotFound("Scenario", scenario_id, field=field)
+    return stored
+
+
+async def latest_scenario(session: AsyncSession, name: str) -> StoredScenario | None:
+    return await session.scalar(
+        select(StoredScenario).where(StoredScenario.name == name).order_by(StoredScenario.version.desc()).limit(1)
+    )
+
+
+async def get_run(session: AsyncSession, run_id: int, *, field: str = "id") -> SimulationRun:
+    run = await session.get(SimulationRun, run_id)
+    if run is None:
+        raise NotFound("SimulationRun", run_id, field=field)
+    return run
+
+
+async def create_run(
+    session: AsyncSession, scenario_id: int, *, replications: int, seed: int, executor: str
+) -> SimulationRun:
+    """A QUEUED run of a stored scenario version; the job runner picks it up once the transaction commits."""
+    await get_scenario(session, scenario_id, field="input.scenarioId")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValidationFailed("input.replications", replications, f"must be between 1 and {MAX_REPLICATIONS}")
+    if not 0 <= seed < 2**31:
+        raise ValidationFailed("input.seed", seed, "must be between 0 and 2^31 - 1")
+    run = SimulationRun(
+        scenario_id=scenario_id,
+        status=RunStatus.QUEUED,
+        progress=0.0,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+    )
+    session.add(run)
+    await session.flush()
+    return run
