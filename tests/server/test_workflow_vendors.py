@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -176,9 +178,7 @@ async def test_a_vendor_leaves_a_project_only_once_its_labelers_have(database: D
     with pytest.raises(Conflict, match=rf"vendor {world.vendor} still has 5 labeler\(s\) on project {world.project}"):
         await run(database, lambda s: remove_vendor_from_project(s, project_id=world.project, vendor_id=world.vendor))
     for labeler in (world.alice, world.bob, world.carol, world.tess, world.henry):
-        await run(
-            database, lambda s, lab=labeler: remove_labeler_from_project(s, project_id=world.project, labeler_id=lab)
-        )
+        await run(database, partial(remove_labeler_from_project, project_id=world.project, labeler_id=labeler))
     project = await run(
         database, lambda s: remove_vendor_from_project(s, project_id=world.project, vendor_id=world.vendor)
     )
