@@ -1,0 +1,293 @@
+"""The label rollup: one pass over the labels in scope, summed in SQL at several grains at once.
+
+The labels in scope are grouped once per (project, labeler, vendor, day); that small grouped set is then rolled
+up in the same statement (UNION ALL of GROUP BYs, a portable stand-in for GROUPING SETS) into a total, one row
+per day, per labeler, per (project, vendor, day) for cost, per (labeler, tenure day) for learning curves, and each
+labeler's first and latest week. Quality, speed and cost all read from this one result, so a dashboard scans the
+labels once for every additive metric; percentiles need the individual values and have their own statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from server.db.enums import LabelStatus, PricingModel
+from server.db.models import Label, Labeler, Task, Vendor
+from server.services.analytics._sql import answer_text, day_bucket, day_number, percentile
+from server.services.analytics.scope import Scope
+
+__all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
+
+_SUM_COLUMNS = (
+    "labels",
+    "seconds",
+    "rework_seconds",
+    "reworked",
+    "accepted",
+    "first_pass",
+    "decided",
+    "benchmarks",
+    "benchmarks_correct",
+    "cost",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSums:
+    """Additive facts about a set of labels; every ratio metric is a quotient of two of these."""
+
+    labels: int = 0
+    seconds: float = 0.0  # labeling time, first pass
+    rework_seconds: float = 0.0
+    reworked: int = 0  # labels sent back at least once
+    accepted: int = 0
+    first_pass: int = 0  # accepted without any rework
+    decided: int = 0  # labels that have had a verdict (accepted, rejected, or reworked at least once)
+    benchmarks: int = 0  # labels on benchmark tasks with a gold answer
+    benchmarks_correct: int = 0
+    cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRollup:
+    """The rollup's rows, keyed by grain."""
+
+    total: LabelSums
+    by_day: dict[str, LabelSums]
+    by_labeler: dict[int, LabelSums]
+    labeler_vendor: dict[int, int]
+    usage: dict[tuple[int, int, str], LabelSums]  # (project, vendor, day)
+    points: dict[int, list[tuple[int, str, LabelSums]]]  # labeler -> [(tenure day, day, sums)] by tenure
+    first_week: dict[int, LabelSums]
+    last_week: dict[int, LabelSums]
+
+
+def label_cost() -> Any:
+    """What one label costs: hourly vendors bill the labeler's time (labeling plus rework) at the labeler's
+    hourly rate; per-label vendors bill their rate for each accepted label."""
+    hourly = (Label.seconds_to_label + Label.rework_seconds) * Labeler.hourly_rate / 3600.0
+    per_label = case((Label.status == LabelStatus.ACCEPTED, Vendor.rate), else_=0.0)
+    return case((Vendor.pricing_model == PricingModel.PER_LABEL, per_label), else_=hourly)
+
+
+def labels_in_scope(scope: Scope, *columns: Any) -> Select[Any]:
+    """SELECT columns FROM labels ⋈ tasks ⋈ labelers ⋈ vendors WHERE the label is in scope."""
+    return (
+        select(*columns)
+        .select_from(Label)
+        .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Label.labeler_id)
+        .join(Vendor, Vendor.id == Labeler.vendor_id)
+        .where(*scope.labels())
+    )
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _grouped(scope: Scope) -> Any:
+    day = day_bucket(Label.submitted_at)
+    is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
+    return labels_in_scope(
+        scope,
+        Task.project_id.label("project_id"),
+        Label.labeler_id.label("labeler_id"),
+        Labeler.vendor_id.label("vendor_id"),
+        day.label("day"),
+        func.min(day_number(Label.submitted_at)).label("day_num"),
+        func.count().label("labels"),
+        func.sum(Label.seconds_to_label).label("seconds"),
+        func.sum(Label.rework_seconds).label("rework_seconds"),
+        func.sum(_flag(Label.rework_count > 0)).label("reworked"),
+        func.sum(_flag(Label.status == LabelStatus.ACCEPTED)).label("accepted"),
+        func.sum(_flag(and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0))).label("first_pass"),
+        func.sum(_flag(or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0))).label("decided"),
+        func.sum(_flag(is_benchmark)).label("benchmarks"),
+        func.sum(_flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)))).label(
+            "benchmarks_correct"
+        ),
+        func.sum(label_cost()).label("cost"),
+    ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
+
+
+def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any] = (), join: Any = None) -> Any:
+    typed_null = {
+        "project_id": cast(null(), Integer),
+        "labeler_id": cast(null(), Integer),
+        "vendor_id": cast(null(), Integer),
+        "day": cast(null(), String),
+        "tenure_day": cast(null(), Integer),
+    }
+    key_columns = [keys.get(name, typed_null[name]).label(name) for name in typed_null]
+    sums = [func.sum(source.c[name]).label(name) for name in _SUM_COLUMNS]
+    statement = select(literal(kind).label("kind"), *key_columns, *sums).select_from(source if join is None else join)
+    group = [expression for name, expression in keys.items()]
+    return statement.where(*where).group_by(*group)
+
+
+def rollup_statement(scope: Scope) -> Any:
+    grouped = _grouped(scope).cte("label_groups")
+    first_label = aliased(Label)
+    first_day = day_number(
+        select(func.min(first_label.submitted_at))
+        .where(first_label.labeler_id == grouped.c.labeler_id)
+        .scalar_subquery()
+    )
+    tenured = select(*grouped.c, (grouped.c.day_num - first_day).label("tenure_day")).cte("label_groups_tenured")
+    latest = (
+        select(tenured.c.labeler_id, func.max(tenured.c.day_num).label("last_day_num"))
+        .group_by(tenured.c.labeler_id)
+        .subquery("latest")
+    )
+    t = tenured.c
+    return union_all(
+        _branch("total", tenured, {}),
+        _branch("day", tenured, {"day": t.day}),
+        _branch("labeler", tenured, {"labeler_id": t.labeler_id, "vendor_id": t.vendor_id}),
+        _branch("usage", tenured, {"project_id": t.project_id, "vendor_id": t.vendor_id, "day": t.day}),
+        _branch("point", tenured, {"labeler_id": t.labeler_id, "tenure_day": t.tenure_day, "day": t.day}),
+        _branch("first_week", tenured, {"labeler_id": t.labeler_id}, where=[t.tenure_day < 7]),
+        _branch(
+            "last_week",
+            tenured,
+            {"labeler_id": t.labeler_id},
+            join=tenured.join(latest, latest.c.labeler_id == t.labeler_id),
+            where=[t.day_num > latest.c.last_day_num - 7],
+        ),
+    )
+
+
+def _sums(row: Any) -> LabelSums:
+    return LabelSums(
+        labels=int(row.labels or 0),
+        seconds=float(row.seconds or 0.0),
+        rework_seconds=float(row.rework_seconds or 0.0),
+        reworked=int(row.reworked or 0),
+        accepted=int(row.accepted or 0),
+        first_pass=int(row.first_pass or 0),
+        decided=int(row.decided or 0),
+        benchmarks=int(row.benchmarks or 0),
+        benchmarks_correct=int(row.benchmarks_correct or 0),
+        cost=float(row.cost or 0.0),
+    )
+
+
+async def fetch_label_rollup(session: AsyncSession, scope: Scope) -> LabelRollup:
+    """Run the rollup (one statement) and sort its rows by grain."""
+    rows = (await session.execute(rollup_statement(scope))).all()
+    total = LabelSums()
+    by_day: dict[str, LabelSums] = {}
+    by_labeler: dict[int, LabelSums] = {}
+    labeler_vendor: dict[int, int] = {}
+    usage: dict[tuple[int, int, str], LabelSums] = {}
+    points: dict[int, list[tuple[int, str, LabelSums]]] = {}
+    first_week: dict[int, LabelSums] = {}
+    last_week: dict[int, LabelSums] = {}
+    for row in rows:
+        sums = _sums(row)
+        if row.kind == "total":
+            # SUM over no rows still yields one row of NULLs, read as zeros
+            total = sums
+        elif row.kind == "day":
+            by_day[row.day] = sums
+        elif row.kind == "labeler":
+            by_labeler[row.labeler_id] = sums
+            labeler_vendor[row.labeler_id] = row.vendor_id
+        elif row.kind == "usage":
+            usage[(row.project_id, row.vendor_id, row.day)] = sums
+        elif row.kind == "point":
+            points.setdefault(row.labeler_id, []).append((int(row.tenure_day), row.day, sums))
+        elif row.kind == "first_week":
+            first_week[row.labeler_id] = sums
+        elif row.kind == "last_week":
+            last_week[row.labeler_id] = sums
+    for series in points.values():
+        series.sort(key=lambda point: point[0])
+    return LabelRollup(
+        total=total,
+        by_day=dict(sorted(by_day.items())),
+        by_labeler=dict(sorted(by_labeler.items())),
+        labeler_vendor=labeler_vendor,
+        usage=dict(sorted(usage.items(), key=lambda item: (item[0][2], item[0][0], item[0][1]))),
+        points=points,
+        first_week=first_week,
+        last_week=last_week,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """The median and 90th percentile of a set of durations, in seconds (None when the set is empty)."""
+
+    median: float | None = None
+    p90: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelPercentiles:
+    total: Spread
+    by_day: dict[str, Spread]
+    by_labeler: dict[int, Spread]
+
+
+def percentiles_statement(scope: Scope) -> Any:
+    facts = labels_in_scope(
+        scope,
+        day_bucket(Label.submitted_at).label("day"),
+        Label.labeler_id.label("labeler_id"),
+        Label.seconds_to_label.label("value"),
+    ).cte("label_times")
+
+    def ranked(kind: str, partition: list[Any]) -> Any:
+        by = partition or None
+        inner = select(
+            *facts.c,
+            func.row_number().over(partition_by=by, order_by=facts.c.value).label("rank"),
+            func.count().over(partition_by=by).label("n"),
+            func.lead(facts.c.value).over(partition_by=by, order_by=facts.c.value).label("following"),
+        ).subquery(f"ranked_{kind}")
+        c = inner.c
+        keys = {"day": c.day, "labeler_id": c.labeler_id}
+        key_columns = [
+            (keys[name] if any(p.name == name for p in partition) else cast(null(), t)).label(name)
+            for name, t in (("day", String), ("labeler_id", Integer))
+        ]
+        return select(
+            literal(kind).label("kind"),
+            *key_columns,
+            percentile(c.value, c.rank, c.n, c.following, 50).label("p50"),
+            percentile(c.value, c.rank, c.n, c.following, 90).label("p90"),
+        ).group_by(*[keys[p.name] for p in partition])
+
+    return union_all(
+        ranked("total", []),
+        ranked("day", [facts.c.day]),
+        ranked("labeler", [facts.c.labeler_id]),
+    )
+
+
+async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
+    """Median and p90 time per label, overall, per day and per labeler (one statement)."""
+    rows = (await session.execute(percentiles_statement(scope))).all()
+    total = Spread()
+    by_day: dict[str, Spread] = {}
+    by_labeler: dict[int, Spread] = {}
+    for row in rows:
+        spread = Spread(
+            median=None if row.p50 is None else float(row.p50), p90=None if row.p90 is None else float(row.p90)
+        )
+        if row.kind == "total":
+            total = spread
+        elif row.kind == "day":
+            by_day[row.day] = spread
+        else:
+            by_labeler[row.labeler_id] = spread
+    return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)

@@ -1,0 +1,97 @@
+"""Cost: a usage tracker per project, vendor and day, cost per accepted label and budget burn.
+
+Pricing is applied per label in SQL (see `_labels.label_cost`): an HOURLY vendor bills the labeler's labeling
+plus rework time at the labeler's hourly rate; a PER_LABEL vendor bills its rate per accepted label. A label's
+cost is booked on the day it was submitted. Budget burn is the project's cost of all labels submitted before the
+window's end (from the start of the project) over the project's budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.services.analytics._labels import LabelRollup, fetch_label_rollup, label_cost, labels_in_scope
+from server.services.analytics._sql import share
+from server.services.analytics.scope import Scope
+
+__all__ = ["Budget", "CostMetrics", "UsageRow", "budget_statement", "cost_from", "cost_metrics", "fetch_budget"]
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    day: str
+    project_id: int
+    vendor_id: int
+    labels: int
+    accepted_labels: int
+    hours: float  # labeling plus rework
+    cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    budget: float | None
+    spent: float  # all labels of the project submitted before the window's end
+    burn: float | None  # spent / budget
+    remaining: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CostMetrics:
+    cost: float
+    accepted_labels: int
+    cost_per_accepted_label: float | None
+    hours: float
+    usage: tuple[UsageRow, ...]
+    budget: Budget | None
+
+
+def cost_from(rollup: LabelRollup, budget: Budget | None = None) -> CostMetrics:
+    usage = tuple(
+        UsageRow(
+            day=day,
+            project_id=project_id,
+            vendor_id=vendor_id,
+            labels=sums.labels,
+            accepted_labels=sums.accepted,
+            hours=(sums.seconds + sums.rework_seconds) / 3600.0,
+            cost=sums.cost,
+        )
+        for (project_id, vendor_id, day), sums in rollup.usage.items()
+    )
+    total = rollup.total
+    return CostMetrics(
+        cost=total.cost,
+        accepted_labels=total.accepted,
+        cost_per_accepted_label=share(total.cost, total.accepted),
+        hours=(total.seconds + total.rework_seconds) / 3600.0,
+        usage=usage,
+        budget=budget,
+    )
+
+
+def budget_statement(project_id: int, end: Any) -> Any:
+    return labels_in_scope(Scope(project_id=project_id, end=end), func.sum(label_cost()).label("spent"))
+
+
+async def fetch_budget(session: AsyncSession, project_id: int, budget: float | None, end: Any) -> Budget:
+    spent = float((await session.execute(budget_statement(project_id, end))).scalar_one() or 0.0)
+    return Budget(
+        budget=budget,
+        spent=spent,
+        burn=share(spent, budget),
+        remaining=None if budget is None else budget - spent,
+    )
+
+
+async def cost_metrics(session: AsyncSession, scope: Scope, *, budget: float | None = None) -> CostMetrics:
+    """The scope's cost (one statement; two with a project's budget)."""
+    rollup = await fetch_label_rollup(session, scope)
+    project_budget = None
+    if scope.project_id is not None:
+        project_budget = await fetch_budget(session, scope.project_id, budget, scope.end)
+    return cost_from(rollup, project_budget)

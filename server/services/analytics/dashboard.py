@@ -1,0 +1,195 @@
+"""A project's health dashboard: quality, speed, cost, forecast and SLA, overall and per day, per labeler.
+
+The dashboard runs a fixed number of statements whatever the data size (`DASHBOARD_STATEMENTS`): the project,
+the label rollup, the label percentiles, the reviews, the consensus agreement, the outliers, the task flow,
+the issues and the budget. Python only joins their results by key and fills days without activity with zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Project
+from server.services.analytics._labels import LabelSums, fetch_label_percentiles, fetch_label_rollup
+from server.services.analytics._sql import share
+from server.services.analytics.cost import CostMetrics, cost_from, fetch_budget
+from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
+from server.services.analytics.outliers import OutlierRow, fetch_outliers
+from server.services.analytics.quality import (
+    Agreement,
+    IssueCounts,
+    QualityMetrics,
+    ReviewStats,
+    fetch_agreement,
+    fetch_issues,
+    fetch_reviews,
+    quality_from,
+)
+from server.services.analytics.scope import Scope
+from server.services.analytics.speed import LearningCurve, SpeedMetrics, learning_curves, speed_from
+from server.services.errors import NotFound
+
+__all__ = ["DASHBOARD_STATEMENTS", "DayBucket", "LabelerRow", "ProjectDashboard", "project_dashboard"]
+
+DASHBOARD_STATEMENTS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class DayBucket:
+    day: date
+    labels: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+    accepted_labels: int
+    first_pass_acceptance: float | None
+    rework_rate: float | None
+    benchmark_accuracy: float | None
+    reviews: int
+    approval_rate: float | None
+    mean_review_seconds: float | None
+    labeling_hours: float
+    cost: float
+    completed_tasks: int
+    sla_attainment: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelerRow:
+    labeler_id: int
+    vendor_id: int
+    quality: QualityMetrics
+    agreement: float | None
+    labels: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+    labeling_hours: float
+    labels_per_hour: float | None
+    cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDashboard:
+    project_id: int
+    project_name: str
+    start: datetime | None
+    end: datetime | None
+    quality_target: float
+    quality: QualityMetrics
+    agreement: Agreement
+    issues: IssueCounts
+    speed: SpeedMetrics
+    cost: CostMetrics
+    forecast: CompletionForecast
+    sla: SlaAttainment
+    days: tuple[DayBucket, ...]
+    labelers: tuple[LabelerRow, ...]
+    learning_curves: tuple[LearningCurve, ...]
+    outliers: tuple[OutlierRow, ...]
+
+
+def _days(start: datetime | None, end: datetime | None, present: set[str]) -> list[str]:
+    """Every day of a bounded window, or the days with activity when the window is open-ended."""
+    if start is None or end is None:
+        return sorted(present)
+    first = start.astimezone(UTC).date()
+    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
+async def project_dashboard(
+    session: AsyncSession,
+    project_id: int,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    as_of: datetime | None = None,
+    outlier_min_labels: int = 10,
+) -> ProjectDashboard:
+    """The whole dashboard of one project over [start, end), in `DASHBOARD_STATEMENTS` statements."""
+    project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
+    if project is None:
+        raise NotFound("Project", project_id, field="projectId")
+    scope = Scope(project_id=project_id, start=start, end=end)
+    rollup = await fetch_label_rollup(session, scope)
+    percentiles = await fetch_label_percentiles(session, scope)
+    reviews = await fetch_reviews(session, scope)
+    agreement = await fetch_agreement(session, scope)
+    approval = {labeler: stats.approval_rate for labeler, stats in reviews.by_labeler.items()}
+    outliers = await fetch_outliers(
+        session, scope, approval=approval, min_labels=outlier_min_labels, only_outliers=True
+    )
+    flow = await fetch_task_flow(session, project, scope, as_of=as_of)
+    issues = await fetch_issues(session, scope)
+    budget = await fetch_budget(session, project_id, project.budget, end)
+
+    sla_by_day = {item.day: item for item in flow.sla.by_day}
+    days: list[DayBucket] = []
+    for day in _days(start, end, set(rollup.by_day) | set(reviews.by_day) | set(sla_by_day)):
+        sums = rollup.by_day.get(day, LabelSums())
+        review = reviews.by_day.get(day, ReviewStats())
+        spread = percentiles.by_day.get(day)
+        sla_day = sla_by_day.get(day)
+        days.append(
+            DayBucket(
+                day=date.fromisoformat(day),
+                labels=sums.labels,
+                mean_seconds=share(sums.seconds, sums.labels),
+                median_seconds=spread.median if spread else None,
+                p90_seconds=spread.p90 if spread else None,
+                accepted_labels=sums.accepted,
+                first_pass_acceptance=share(sums.first_pass, sums.decided),
+                rework_rate=share(sums.reworked, sums.labels),
+                benchmark_accuracy=share(sums.benchmarks_correct, sums.benchmarks),
+                reviews=review.reviews,
+                approval_rate=review.approval_rate,
+                mean_review_seconds=review.mean_seconds,
+                labeling_hours=(sums.seconds + sums.rework_seconds) / 3600.0,
+                cost=sums.cost,
+                completed_tasks=sla_day.completed if sla_day else 0,
+                sla_attainment=sla_day.attainment if sla_day else None,
+            )
+        )
+    agreement_by_labeler = {item.labeler_id: item.agreement for item in agreement.by_labeler}
+    labelers = []
+    for labeler_id, sums in rollup.by_labeler.items():
+        spread = percentiles.by_labeler.get(labeler_id)
+        hours = (sums.seconds + sums.rework_seconds) / 3600.0
+        labelers.append(
+            LabelerRow(
+                labeler_id=labeler_id,
+                vendor_id=rollup.labeler_vendor[labeler_id],
+                quality=quality_from(sums, reviews.by_labeler.get(labeler_id, ReviewStats())),
+                agreement=agreement_by_labeler.get(labeler_id),
+                labels=sums.labels,
+                mean_seconds=share(sums.seconds, sums.labels),
+                median_seconds=spread.median if spread else None,
+                p90_seconds=spread.p90 if spread else None,
+                labeling_hours=hours,
+                labels_per_hour=share(sums.labels, hours),
+                cost=sums.cost,
+            )
+        )
+    return ProjectDashboard(
+        project_id=project.id,
+        project_name=project.name,
+        start=start,
+        end=end,
+        quality_target=project.quality_target,
+        quality=quality_from(rollup.total, reviews.total),
+        agreement=agreement,
+        issues=issues,
+        speed=speed_from(rollup, percentiles, reviews.total),
+        cost=cost_from(rollup, budget),
+        forecast=flow.forecast,
+        sla=flow.sla,
+        days=tuple(days),
+        labelers=tuple(labelers),
+        learning_curves=tuple(learning_curves(rollup)),
+        outliers=tuple(outliers),
+    )

@@ -1,0 +1,199 @@
+"""Labelers whose speed is out of the norm for their cohort, shown with their quality.
+
+The unit is a labeler's tenure week on a project (tenure counted from the labeler's first label anywhere);
+x is the labeler's mean time per label that week, over weeks with at least `min_labels` labels. The cohort is
+every labeler on the same project in the same tenure week. The robust z-score is 0.6745·(x - median)/MAD,
+with the cohort's median and median absolute deviation (medians by linear interpolation, see `_sql.percentile`);
+it is undefined when the MAD is zero. |z| > 3.5 (Iglewicz and Hoaglin's cut-off) marks an outlier: negative is
+faster than the cohort, positive slower. Benchmark accuracy and first-pass acceptance of the same week, and the
+labeler's approval rate over the window, sit beside it so that "fast" can be told from "careless".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from server.db.enums import LabelStatus
+from server.db.models import Label, Task
+from server.services.analytics._labels import labels_in_scope
+from server.services.analytics._sql import answer_text, day_number, percentile, share
+from server.services.analytics.scope import Scope
+
+__all__ = ["OutlierRow", "fetch_outliers", "outliers_statement"]
+
+ROBUST_Z_CUTOFF = 3.5
+
+
+@dataclass(frozen=True, slots=True)
+class OutlierRow:
+    project_id: int
+    labeler_id: int
+    tenure_week: int
+    labels: int
+    mean_seconds: float
+    cohort_size: int
+    cohort_median_seconds: float
+    cohort_mad_seconds: float
+    robust_z: float | None
+    is_outlier: bool
+    direction: str | None  # FAST, SLOW or None
+    benchmark_accuracy: float | None
+    first_pass_acceptance: float | None
+    approval_rate: float | None
+
+
+def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: bool = False) -> Any:
+    is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
+    grouped = (
+        labels_in_scope(
+            scope,
+            Task.project_id.label("project_id"),
+            Label.labeler_id.label("labeler_id"),
+            day_number(Label.submitted_at).label("day_num"),
+            func.count().label("n"),
+            func.sum(Label.seconds_to_label).label("seconds"),
+            func.sum(case((is_benchmark, 1), else_=0)).label("bench"),
+            func.sum(
+                case((and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)), 1), else_=0)
+            ).label("bench_ok"),
+            func.sum(case((and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0), 1), else_=0)).label(
+                "first_pass"
+            ),
+            func.sum(case((or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0), 1), else_=0)).label(
+                "decided"
+            ),
+        )
+        .group_by(Task.project_id, Label.labeler_id, day_number(Label.submitted_at))
+        .cte("labeler_days")
+    )
+    g = grouped.c
+    first_label = aliased(Label)
+    firsts = (
+        select(
+            g.labeler_id,
+            day_number(
+                select(func.min(first_label.submitted_at))
+                .where(first_label.labeler_id == g.labeler_id)
+                .scalar_subquery()
+            ).label("first_day"),
+        )
+        .group_by(g.labeler_id)
+        .cte("labeler_firsts")
+    )
+    week = (g.day_num - firsts.c.first_day) // 7
+    weekly = (
+        select(
+            g.project_id,
+            g.labeler_id,
+            week.label("week"),
+            func.sum(g.n).label("n"),
+            (cast(func.sum(g.seconds), Float) / func.sum(g.n)).label("x"),
+            func.sum(g.bench).label("bench"),
+            func.sum(g.bench_ok).label("bench_ok"),
+            func.sum(g.first_pass).label("first_pass"),
+            func.sum(g.decided).label("decided"),
+        )
+        .join_from(grouped, firsts, firsts.c.labeler_id == g.labeler_id)
+        .group_by(g.project_id, g.labeler_id, week)
+        .having(func.sum(g.n) >= min_labels)
+        .cte("labeler_weeks")
+    )
+    w = weekly.c
+    cohort = [w.project_id, w.week]
+
+    def ranked_median(value: Any, source: Any, name: str) -> Any:
+        ordered = {"partition_by": cohort, "order_by": value}
+        ranked = (
+            select(
+                w.project_id,
+                w.week,
+                value.label("value"),
+                func.row_number().over(**ordered).label("rank"),
+                func.count().over(partition_by=cohort).label("n"),
+                func.lead(value).over(**ordered).label("following"),
+            )
+            .select_from(source)
+            .subquery(f"{name}_ranked")
+        )
+        r = ranked.c
+        return (
+            select(
+                r.project_id,
+                r.week,
+                func.max(r.n).label("size"),
+                percentile(r.value, r.rank, r.n, r.following, 50).label("median"),
+            )
+            .group_by(r.project_id, r.week)
+            .cte(name)
+        )
+
+    medians = ranked_median(w.x, weekly, "cohort_medians")
+    deviation = func.abs(w.x - medians.c.median)
+    deviations_source = weekly.join(medians, and_(medians.c.project_id == w.project_id, medians.c.week == w.week))
+    mads = ranked_median(deviation, deviations_source, "cohort_mads")
+    z = case((mads.c.median > 0, 0.6745 * (w.x - medians.c.median) / mads.c.median))
+    statement = (
+        select(
+            w.project_id,
+            w.labeler_id,
+            w.week,
+            w.n,
+            w.x,
+            medians.c.size,
+            medians.c.median,
+            mads.c.median.label("mad"),
+            z.label("z"),
+            w.bench,
+            w.bench_ok,
+            w.first_pass,
+            w.decided,
+        )
+        .select_from(weekly)
+        .join(medians, and_(medians.c.project_id == w.project_id, medians.c.week == w.week))
+        .join(mads, and_(mads.c.project_id == w.project_id, mads.c.week == w.week))
+        .order_by(w.project_id, w.week, w.labeler_id)
+    )
+    if only_outliers:
+        statement = statement.where(mads.c.median > 0, func.abs(z) > ROBUST_Z_CUTOFF)
+    return statement
+
+
+async def fetch_outliers(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    approval: dict[int, float | None] | None = None,
+    min_labels: int = 10,
+    only_outliers: bool = False,
+) -> list[OutlierRow]:
+    """Every labeler-week with its robust z-score (one statement); `approval` maps labeler to approval rate."""
+    statement = outliers_statement(scope, min_labels=min_labels, only_outliers=only_outliers)
+    approval = approval or {}
+    result: list[OutlierRow] = []
+    for row in (await session.execute(statement)).all():
+        z = None if row.z is None else float(row.z)
+        is_outlier = z is not None and abs(z) > ROBUST_Z_CUTOFF
+        result.append(
+            OutlierRow(
+                project_id=row.project_id,
+                labeler_id=row.labeler_id,
+                tenure_week=int(row.week),
+                labels=int(row.n),
+                mean_seconds=float(row.x),
+                cohort_size=int(row.size),
+                cohort_median_seconds=float(row.median),
+                cohort_mad_seconds=float(row.mad),
+                robust_z=z,
+                is_outlier=is_outlier,
+                direction=None if not is_outlier or z is None else ("FAST" if z < 0 else "SLOW"),
+                benchmark_accuracy=share(row.bench_ok, row.bench),
+                first_pass_acceptance=share(row.first_pass, row.decided),
+                approval_rate=approval.get(row.labeler_id),
+            )
+        )
+    return result

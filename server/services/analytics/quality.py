@@ -1,0 +1,381 @@
+"""Quality metrics: consensus agreement (pairwise and Krippendorff's alpha), benchmark accuracy, review approval,
+first-pass acceptance, rework rate and issues, for a scope and per labeler.
+
+Definitions (all counts are taken over the scope, see `Scope`):
+- benchmark accuracy: labels on benchmark tasks with a gold answer whose answer text equals the gold text,
+  over all such labels;
+- approval rate: thumbs-up reviews over reviews, reviews placed in time by their own `created_at` and attributed
+  to the label's author;
+- first-pass acceptance: labels accepted with no rework, over labels that have had a verdict (accepted, rejected,
+  or reworked at least once); rework rate: labels reworked at least once, over all labels;
+- agreement, on consensus tasks (labels_required > 1) with two or more labels in the window: pairwise percent
+  agreement is the share of ordered pairs of labels on the same task with equal answers, Σ_u Σ_c n_uc(n_uc-1) /
+  Σ_u m_u(m_u-1); Krippendorff's alpha for nominal data is 1 - D_o/D_e with observed agreement
+  A_o = (1/n) Σ_u Σ_c n_uc(n_uc-1)/(m_u-1) and expected agreement A_e = Σ_c n_c(n_c-1) / (n(n-1)), n the number
+  of pairable values, so alpha = (A_o - A_e)/(1 - A_e). A labeler's agreement is the share of their pairs (their
+  label against each other label on the task) that agree. Agreement units follow the project and window only;
+  vendor and labeler filters select which labelers' rows are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.enums import IssueStatus, ReviewVerdict
+from server.db.models import Issue, Label, Labeler, Review, Task
+from server.services.analytics._labels import LabelRollup, LabelSums
+from server.services.analytics._sql import answer_text, day_bucket, percentile, seconds_between, share
+from server.services.analytics.scope import Scope
+
+__all__ = [
+    "Agreement",
+    "IssueCounts",
+    "LabelerAgreement",
+    "QualityMetrics",
+    "ReviewStats",
+    "agreement_statement",
+    "fetch_agreement",
+    "fetch_issues",
+    "fetch_reviews",
+    "quality_from",
+    "quality_metrics",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewStats:
+    reviews: int = 0
+    thumbs_up: int = 0
+    approval_rate: float | None = None
+    seconds: float = 0.0
+    mean_seconds: float | None = None
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewBreakdown:
+    total: ReviewStats
+    by_day: dict[str, ReviewStats]
+    by_labeler: dict[int, ReviewStats]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelerAgreement:
+    labeler_id: int
+    labels: int
+    agreeing_pairs: int
+    pairs: int
+    agreement: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    units: int = 0  # consensus tasks with two or more labels
+    values: int = 0  # pairable labels, Krippendorff's n
+    agreeing_pairs: int = 0
+    pairs: int = 0
+    pairwise: float | None = None
+    observed: float | None = None  # A_o
+    expected: float | None = None  # A_e
+    alpha: float | None = None
+    by_labeler: tuple[LabelerAgreement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCounts:
+    raised: int = 0  # issues opened in the window
+    open: int = 0  # of those, still open
+    resolved: int = 0  # of those, resolved since
+    resolved_in_window: int = 0  # issues (raised at any time) resolved in the window
+    mean_hours_to_resolve: float | None = None  # over issues resolved in the window
+
+
+@dataclass(frozen=True, slots=True)
+class QualityMetrics:
+    """The quality of a set of labels; the ratios are None when their denominator is zero."""
+
+    labels: int
+    benchmark_labels: int
+    benchmark_accuracy: float | None
+    reviews: int
+    approval_rate: float | None
+    first_pass_acceptance: float | None
+    rework_rate: float | None
+
+
+def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
+    return QualityMetrics(
+        labels=sums.labels,
+        benchmark_labels=sums.benchmarks,
+        benchmark_accuracy=share(sums.benchmarks_correct, sums.benchmarks),
+        reviews=reviews.reviews,
+        approval_rate=reviews.approval_rate,
+        first_pass_acceptance=share(sums.first_pass, sums.decided),
+        rework_rate=share(sums.reworked, sums.labels),
+    )
+
+
+# --- reviews -------------------------------------------------------------------------------------------------
+
+
+def reviews_statement(scope: Scope) -> Any:
+    facts = (
+        select(
+            day_bucket(Review.created_at).label("day"),
+            Label.labeler_id.label("labeler_id"),
+            case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0).label("up"),
+            Review.seconds_to_review.label("value"),
+        )
+        .select_from(Review)
+        .join(Label, Label.id == Review.label_id)
+        .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Label.labeler_id)
+        .where(*scope.who(), *scope.in_window(Review.created_at))
+        .cte("review_facts")
+    )
+    ranked = select(
+        *facts.c,
+        func.row_number().over(order_by=facts.c.value).label("rank"),
+        func.count().over().label("n"),
+        func.lead(facts.c.value).over(order_by=facts.c.value).label("following"),
+    ).subquery("ranked_reviews")
+    r = ranked.c
+    sums = [func.count().label("reviews"), func.sum(facts.c.up).label("up"), func.sum(facts.c.value).label("seconds")]
+    no_spread = [cast(null(), Float).label("p50"), cast(null(), Float).label("p90")]
+    return union_all(
+        select(
+            literal("total").label("kind"),
+            cast(null(), String).label("day"),
+            cast(null(), Integer).label("labeler_id"),
+            func.count().label("reviews"),
+            func.sum(r.up).label("up"),
+            func.sum(r.value).label("seconds"),
+            percentile(r.value, r.rank, r.n, r.following, 50).label("p50"),
+            percentile(r.value, r.rank, r.n, r.following, 90).label("p90"),
+        ),
+        select(
+            literal("day").label("kind"), facts.c.day, cast(null(), Integer).label("labeler_id"), *sums, *no_spread
+        ).group_by(facts.c.day),
+        select(
+            literal("labeler").label("kind"), cast(null(), String).label("day"), facts.c.labeler_id, *sums, *no_spread
+        ).group_by(facts.c.labeler_id),
+    )
+
+
+def _review_stats(row: Any) -> ReviewStats:
+    reviews = int(row.reviews or 0)
+    seconds = float(row.seconds or 0.0)
+    return ReviewStats(
+        reviews=reviews,
+        thumbs_up=int(row.up or 0),
+        approval_rate=share(row.up, reviews),
+        seconds=seconds,
+        mean_seconds=share(seconds, reviews),
+        median_seconds=None if row.p50 is None else float(row.p50),
+        p90_seconds=None if row.p90 is None else float(row.p90),
+    )
+
+
+async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
+    """Review counts, approval and review time: total (with median and p90), per day, per label author."""
+    total = ReviewStats()
+    by_day: dict[str, ReviewStats] = {}
+    by_labeler: dict[int, ReviewStats] = {}
+    for row in (await session.execute(reviews_statement(scope))).all():
+        stats = _review_stats(row)
+        if row.kind == "total":
+            total = stats
+        elif row.kind == "day":
+            by_day[row.day] = stats
+        else:
+            by_labeler[row.labeler_id] = stats
+    return ReviewBreakdown(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+
+
+# --- agreement -----------------------------------------------------------------------------------------------
+
+
+def agreement_statement(scope: Scope) -> Any:
+    unit_scope = Scope(project_id=scope.project_id, start=scope.start, end=scope.end)
+    values = (
+        select(
+            Label.task_id.label("task_id"),
+            Label.labeler_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
+            answer_text(Label.answer).label("category"),
+        )
+        .select_from(Label)
+        .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Label.labeler_id)
+        .where(Task.labels_required > 1, *unit_scope.labels())
+        .cte("consensus_values")
+    )
+    units = (
+        select(values.c.task_id, func.count().label("m"))
+        .group_by(values.c.task_id)
+        .having(func.count() >= 2)
+        .cte("consensus_units")
+    )
+    cells = (
+        select(values.c.task_id, values.c.category, func.count().label("n_uc"))
+        .group_by(values.c.task_id, values.c.category)
+        .cte("consensus_cells")
+    )
+    paired = select(cells.c.category, cells.c.n_uc, units.c.m).join_from(
+        cells, units, cells.c.task_id == units.c.task_id
+    )
+    paired_cte = paired.cte("consensus_paired")
+    p = paired_cte.c
+    categories = select(func.sum(p.n_uc).label("n_c")).group_by(p.category).subquery("category_totals")
+
+    def row(kind: str, labeler: Any, a: Any, b: Any, c: Any) -> list[Any]:
+        return [
+            literal(kind).label("kind"),
+            labeler.label("labeler_id"),
+            a.label("a"),
+            b.label("b"),
+            cast(c, Float).label("c"),
+        ]
+
+    no_labeler = cast(null(), Integer)
+    labeler_filters = []
+    if scope.vendor_id is not None:
+        labeler_filters.append(values.c.vendor_id == scope.vendor_id)
+    if scope.labeler_id is not None:
+        labeler_filters.append(values.c.labeler_id == scope.labeler_id)
+    return union_all(
+        select(*row("units", no_labeler, func.count(), func.sum(units.c.m), func.sum(units.c.m * (units.c.m - 1)))),
+        select(
+            *row(
+                "pairs",
+                no_labeler,
+                func.sum(p.n_uc * (p.n_uc - 1)),
+                cast(null(), Integer),
+                func.sum(cast(p.n_uc * (p.n_uc - 1), Float) / (p.m - 1)),
+            )
+        ),
+        select(
+            *row(
+                "expected",
+                no_labeler,
+                func.sum(categories.c.n_c * (categories.c.n_c - 1)),
+                cast(null(), Integer),
+                null(),
+            )
+        ),
+        select(
+            *row(
+                "labeler",
+                values.c.labeler_id,
+                func.sum(cells.c.n_uc - 1),
+                func.sum(units.c.m - 1),
+                func.count(),
+            )
+        )
+        .select_from(values)
+        .join(units, units.c.task_id == values.c.task_id)
+        .join(cells, and_(cells.c.task_id == values.c.task_id, cells.c.category == values.c.category))
+        .where(*labeler_filters)
+        .group_by(values.c.labeler_id),
+    )
+
+
+def alpha_from(values: int, observed_sum: float, expected_sum: int) -> tuple[float | None, float | None, float | None]:
+    """(A_o, A_e, alpha) from n, Σ n_uc(n_uc-1)/(m_u-1) and Σ_c n_c(n_c-1); alpha is None when A_e = 1."""
+    if values < 2:
+        return None, None, None
+    observed = observed_sum / values
+    expected = expected_sum / (values * (values - 1))
+    if expected >= 1.0:
+        return observed, expected, None
+    return observed, expected, (observed - expected) / (1.0 - expected)
+
+
+async def fetch_agreement(session: AsyncSession, scope: Scope) -> Agreement:
+    """Consensus agreement over the scope (one statement)."""
+    units = values = agreeing = pairs = expected_sum = 0
+    observed_sum = 0.0
+    labelers: list[LabelerAgreement] = []
+    for row in (await session.execute(agreement_statement(scope))).all():
+        if row.kind == "units":
+            units, values, pairs = int(row.a or 0), int(row.b or 0), int(row.c or 0)
+        elif row.kind == "pairs":
+            agreeing, observed_sum = int(row.a or 0), float(row.c or 0.0)
+        elif row.kind == "expected":
+            expected_sum = int(row.a or 0)
+        else:
+            labelers.append(
+                LabelerAgreement(
+                    labeler_id=row.labeler_id,
+                    labels=int(row.c),
+                    agreeing_pairs=int(row.a),
+                    pairs=int(row.b),
+                    agreement=share(row.a, row.b),
+                )
+            )
+    observed, expected, alpha = alpha_from(values, observed_sum, expected_sum)
+    return Agreement(
+        units=units,
+        values=values,
+        agreeing_pairs=agreeing,
+        pairs=pairs,
+        pairwise=share(agreeing, pairs),
+        observed=observed,
+        expected=expected,
+        alpha=alpha,
+        by_labeler=tuple(sorted(labelers, key=lambda item: item.labeler_id)),
+    )
+
+
+# --- issues --------------------------------------------------------------------------------------------------
+
+
+def issues_statement(scope: Scope) -> Any:
+    raised = and_(*scope.in_window(Issue.created_at)) if scope.start or scope.end else true()
+    resolved_in_window = and_(
+        Issue.status == IssueStatus.RESOLVED, Issue.resolved_at.is_not(None), *scope.in_window(Issue.resolved_at)
+    )
+    statement = select(
+        func.sum(case((raised, 1), else_=0)).label("raised"),
+        func.sum(case((and_(raised, Issue.status == IssueStatus.OPEN), 1), else_=0)).label("open"),
+        func.sum(case((and_(raised, Issue.status == IssueStatus.RESOLVED), 1), else_=0)).label("resolved"),
+        func.sum(case((resolved_in_window, 1), else_=0)).label("resolved_in_window"),
+        func.avg(case((resolved_in_window, seconds_between(Issue.resolved_at, Issue.created_at) / 3600.0))).label(
+            "mean_hours"
+        ),
+    ).where(or_(raised, resolved_in_window))
+    if scope.project_id is not None:
+        statement = statement.where(Issue.project_id == scope.project_id)
+    if scope.vendor_id is not None or scope.labeler_id is not None:
+        # An issue belongs to a labeler through the label it was raised on.
+        statement = statement.join(Label, Label.id == Issue.label_id).join(Labeler, Labeler.id == Label.labeler_id)
+        if scope.vendor_id is not None:
+            statement = statement.where(Labeler.vendor_id == scope.vendor_id)
+        if scope.labeler_id is not None:
+            statement = statement.where(Label.labeler_id == scope.labeler_id)
+    return statement
+
+
+async def fetch_issues(session: AsyncSession, scope: Scope) -> IssueCounts:
+    row = (await session.execute(issues_statement(scope))).one()
+    return IssueCounts(
+        raised=int(row.raised or 0),
+        open=int(row.open or 0),
+        resolved=int(row.resolved or 0),
+        resolved_in_window=int(row.resolved_in_window or 0),
+        mean_hours_to_resolve=None if row.mean_hours is None else float(row.mean_hours),
+    )
+
+
+async def quality_metrics(session: AsyncSession, scope: Scope) -> QualityMetrics:
+    """The scope's quality in two statements (the label rollup and the reviews)."""
+    from server.services.analytics._labels import fetch_label_rollup
+
+    rollup: LabelRollup = await fetch_label_rollup(session, scope)
+    reviews = await fetch_reviews(session, scope)
+    return quality_from(rollup.total, reviews.total)

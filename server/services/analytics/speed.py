@@ -1,0 +1,182 @@
+"""Speed metrics: time per label, review and rework time, throughput, daily volume and learning curves.
+
+Time per label is `seconds_to_label` (the first pass); rework time is `rework_seconds`. Throughput per day is
+labels over active days (days with at least one label in scope); throughput per labeler-hour is labels over the
+hours spent labeling and reworking. Learning curves are fitted per labeler to the SQL's per-day means over tenure
+(days since the labeler's first label anywhere): T(t) = T_inf + (T0 - T_inf)·exp(-t/tau), weighted by each day's
+label count; improvement since the first week is 1 - (mean time over the labeler's latest seven days in scope) /
+(mean time over tenure days 0-6).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import curve_fit
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.services.analytics._labels import (
+    LabelPercentiles,
+    LabelRollup,
+    fetch_label_percentiles,
+    fetch_label_rollup,
+)
+from server.services.analytics._sql import share
+from server.services.analytics.quality import ReviewStats, fetch_reviews
+from server.services.analytics.scope import Scope
+
+__all__ = [
+    "CurvePoint",
+    "LearningCurve",
+    "SpeedMetrics",
+    "fit_learning_curve",
+    "learning_curves",
+    "speed_from",
+    "speed_metrics",
+]
+
+_MIN_POINTS_TO_FIT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedMetrics:
+    labels: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+    reviews: int
+    mean_review_seconds: float | None
+    median_review_seconds: float | None
+    p90_review_seconds: float | None
+    reworked_labels: int
+    rework_seconds: float
+    mean_rework_seconds: float | None  # per reworked label
+    active_days: int
+    labels_per_day: float | None
+    labeling_hours: float  # labeling plus rework
+    labels_per_labeler_hour: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    tenure_day: int
+    day: str
+    labels: int
+    mean_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LearningCurve:
+    labeler_id: int
+    points: tuple[CurvePoint, ...]
+    initial_seconds: float | None  # T0
+    plateau_seconds: float | None  # T_inf
+    tau_days: float | None
+    first_week_mean_seconds: float | None
+    latest_week_mean_seconds: float | None
+    improvement: float | None  # 1 - latest / first week; positive means faster
+
+
+def speed_from(
+    rollup: LabelRollup, percentiles: LabelPercentiles, reviews: ReviewStats, *, active_days: int | None = None
+) -> SpeedMetrics:
+    total = rollup.total
+    days = len([day for day, sums in rollup.by_day.items() if sums.labels]) if active_days is None else active_days
+    hours = (total.seconds + total.rework_seconds) / 3600.0
+    return SpeedMetrics(
+        labels=total.labels,
+        mean_seconds=share(total.seconds, total.labels),
+        median_seconds=percentiles.total.median,
+        p90_seconds=percentiles.total.p90,
+        reviews=reviews.reviews,
+        mean_review_seconds=reviews.mean_seconds,
+        median_review_seconds=reviews.median_seconds,
+        p90_review_seconds=reviews.p90_seconds,
+        reworked_labels=total.reworked,
+        rework_seconds=total.rework_seconds,
+        mean_rework_seconds=share(total.rework_seconds, total.reworked),
+        active_days=days,
+        labels_per_day=share(total.labels, days),
+        labeling_hours=hours,
+        labels_per_labeler_hour=share(total.labels, hours),
+    )
+
+
+def _exponential(t: np.ndarray, initial: float, plateau: float, tau: float) -> np.ndarray:
+    return plateau + (initial - plateau) * np.exp(-t / tau)
+
+
+def fit_learning_curve(
+    tenure_days: list[int], mean_seconds: list[float], weights: list[int]
+) -> tuple[float, float, float] | None:
+    """Weighted least squares fit of (T0, T_inf, tau in days); None with too few points or no convergence."""
+    if len(tenure_days) < _MIN_POINTS_TO_FIT or len(set(tenure_days)) < 3:
+        return None
+    t = np.asarray(tenure_days, dtype=float)
+    y = np.asarray(mean_seconds, dtype=float)
+    # A day's mean of n labels has variance sigma^2/n, so its standard error scales as 1/sqrt(n).
+    sigma = 1.0 / np.sqrt(np.asarray(weights, dtype=float))
+    span = max(float(t.max() - t.min()), 1.0)
+    p0 = (float(y[: max(1, len(y) // 4)].mean()), float(y[-max(1, len(y) // 4) :].mean()), span / 3)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            params, _ = curve_fit(
+                _exponential,
+                t,
+                y,
+                p0=p0,
+                sigma=sigma,
+                bounds=([0.0, 0.0, 0.1], [np.inf, np.inf, 10.0 * span]),
+                maxfev=2000,
+            )
+    except (RuntimeError, ValueError):
+        return None
+    initial, plateau, tau = (float(value) for value in params)
+    if not all(math.isfinite(value) for value in (initial, plateau, tau)):
+        return None
+    return initial, plateau, tau
+
+
+def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
+    curves: list[LearningCurve] = []
+    for labeler_id in sorted(rollup.points):
+        series = [
+            CurvePoint(tenure_day=tenure, day=day, labels=sums.labels, mean_seconds=sums.seconds / sums.labels)
+            for tenure, day, sums in rollup.points[labeler_id]
+            if sums.labels
+        ]
+        fit = fit_learning_curve(
+            [p.tenure_day for p in series], [p.mean_seconds for p in series], [p.labels for p in series]
+        )
+        first = rollup.first_week.get(labeler_id)
+        latest = rollup.last_week.get(labeler_id)
+        first_mean = share(first.seconds, first.labels) if first else None
+        latest_mean = share(latest.seconds, latest.labels) if latest else None
+        improvement = None
+        if first_mean and latest_mean is not None:
+            improvement = 1.0 - latest_mean / first_mean
+        curves.append(
+            LearningCurve(
+                labeler_id=labeler_id,
+                points=tuple(series),
+                initial_seconds=fit[0] if fit else None,
+                plateau_seconds=fit[1] if fit else None,
+                tau_days=fit[2] if fit else None,
+                first_week_mean_seconds=first_mean,
+                latest_week_mean_seconds=latest_mean,
+                improvement=improvement,
+            )
+        )
+    return curves
+
+
+async def speed_metrics(session: AsyncSession, scope: Scope) -> SpeedMetrics:
+    """The scope's speed in three statements (label rollup, label percentiles, reviews)."""
+    rollup = await fetch_label_rollup(session, scope)
+    percentiles = await fetch_label_percentiles(session, scope)
+    reviews = await fetch_reviews(session, scope)
+    return speed_from(rollup, percentiles, reviews.total)
