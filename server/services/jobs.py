@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from sqlalchemy import select, update
@@ -77,7 +77,13 @@ def replicate_chunk(document: dict[str, Any], flow: str, indexed_seeds: IndexedS
     from simulator.engine import run_replication
 
     scenario = _scenario_from_key(_scenario_key(document))
-    return [(index, reduce_result(run_replication(scenario, seed, flow=flow))  # type: ignore[arg-type]) for index, seed in indexed_seeds]
+    return [(index, reduce_result(run_replication(scenario, seed, flow=_flow(flow)))) for index, seed in indexed_seeds]
+
+
+def _flow(flow: str) -> Literal["kernel", "reference"]:
+    if flow not in ("kernel", "reference"):
+        raise ValueError(f"flow must be 'kernel' or 'reference', got {flow!r}")
+    return "kernel" if flow == "kernel" else "reference"
 
 
 def default_executor() -> str:
