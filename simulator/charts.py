@@ -40,6 +40,8 @@ class _Panel:
 
 def _label(name: str) -> str:
     """`headcount_by_vendor.acme` -> `acme`; a plain series keeps its name with spaces."""
+    if name == "headcount.production":
+        return "all vendors"
     return name.rsplit(".", 1)[-1] if "." in name else name.replace("_", " ")
 
 
@@ -50,7 +52,7 @@ def chart_panels(series: Sequence[str]) -> list[_Panel]:
     backlog = [n for n in names if n == "backlog" or n.startswith("backlog.")]
     if backlog:
         panels.append(_Panel("Backlog", "tasks", tuple(backlog[:6])))
-    headcount_total = [n for n in names if n in ("headcount", "headcount_total", "labelers")]
+    headcount_total = [n for n in names if n in ("headcount.production", "headcount", "headcount_total")][:1]
     per_vendor = [n for n in names if n.startswith(("headcount_by_vendor.", "headcount_vendor.", "vendor_headcount."))]
     if not per_vendor:
         per_vendor = [n for n in names if n.startswith("headcount.")]

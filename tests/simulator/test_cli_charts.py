@@ -21,6 +21,8 @@ def _result() -> MonteCarloResult:
             summary={"sla_attainment": float(rng.uniform(0.8, 1.0)), "total_cost": float(rng.normal(1e6, 1e4))},
             daily={
                 "backlog": np.cumsum(rng.normal(10, 5, days)),
+                "headcount.production": np.arange(days) / 2.0 + 20.0,
+                "headcount.training": np.full(days, 2.0),
                 "headcount_by_vendor.acme": np.full(days, 20.0),
                 "headcount_by_vendor.globex": np.arange(days) / 2.0,
                 "sla_attainment": rng.uniform(0.7, 1.0, days),
@@ -35,7 +37,7 @@ def _result() -> MonteCarloResult:
 def test_panels_pick_backlog_headcount_and_sla() -> None:
     panels = chart_panels(list(_result().daily))
     assert [p.title for p in panels] == ["Backlog", "Productive headcount", "SLA attainment"]
-    assert panels[1].series == ("headcount_by_vendor.acme", "headcount_by_vendor.globex")
+    assert panels[1].series == ("headcount.production", "headcount_by_vendor.acme", "headcount_by_vendor.globex")
     assert panels[2].percent
 
 
