@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,13 +11,32 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
+from server.db.models import Base
 from server.db.session import Database
 
-__all__ = ["MIGRATIONS_DIRECTORY", "alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIRECTORY",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "model_metadata",
+    "upgrade",
+]
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent
+
+
+def model_metadata() -> MetaData:
+    """The metadata of every table the code defines: each module of `server.db` is imported to register its own."""
+    package = importlib.import_module("server.db")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "migrations":
+            importlib.import_module(f"server.db.{module.name}")
+    return Base.metadata
 
 
 def alembic_config(database_url: str | None = None) -> Config:

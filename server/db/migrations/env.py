@@ -13,10 +13,10 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.db.models import Base
+from server.db.migrations import model_metadata
 
 _config = context.config
-_target_metadata = Base.metadata
+_target_metadata = model_metadata()
 
 
 def _configure(connection: Connection | None = None) -> None:

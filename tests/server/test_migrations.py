@@ -1,0 +1,105 @@
+"""Migrations against the models: an empty database migrated to head has exactly the schema the code defines."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from server.db import Database
+from server.db.migrations import current_revision, downgrade, head_revision, model_metadata, upgrade
+from tests.conftest import TEST_DATABASE_URL_VARIABLE
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+async def empty_database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A database of its own: a new SQLite file, or a new PostgreSQL database next to the configured one."""
+    configured = os.environ.get(TEST_DATABASE_URL_VARIABLE)
+    if not configured:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'migrations.sqlite3'}")
+        yield database
+        await database.dispose()
+        return
+    name = f"labelops_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(configured, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(make_url(configured).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        await admin.dispose()
+
+
+def _schema_differences(connection: Connection) -> list[str]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+    return [_describe(difference) for difference in compare_metadata(context, model_metadata())]
+
+
+def _describe(difference: Any) -> str:
+    """One line per difference, e.g. `add_table users` or `modify_type tasks.status`."""
+    if isinstance(difference, list):  # column modifications come grouped
+        return "; ".join(_describe(item) for item in difference)
+    operation, *details = difference
+    names = [getattr(item, "name", None) or str(item) for item in details if item is not None][:3]
+    return f"{operation} {' '.join(map(str, names))}"
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_given_an_empty_database_when_migrated_to_head_then_schema_matches_the_models(
+    empty_database: Database,
+) -> None:
+    assert await current_revision(empty_database) is None
+
+    await upgrade(empty_database)
+
+    assert await current_revision(empty_database) == head_revision()
+    async with empty_database.engine.connect() as connection:
+        differences = await connection.run_sync(_schema_differences)
+        tables = await connection.run_sync(_tables)
+    assert differences == [], f"models and migrations differ; add a revision for: {differences}"
+    assert set(model_metadata().tables) <= tables
+
+
+async def test_given_a_migrated_database_when_downgraded_to_base_then_only_the_version_table_remains(
+    empty_database: Database,
+) -> None:
+    await upgrade(empty_database)
+
+    await downgrade(empty_database, "base")
+
+    async with empty_database.engine.connect() as connection:
+        tables = await connection.run_sync(_tables)
+    assert tables <= {"alembic_version"}
+    assert await current_revision(empty_database) is None
+    await upgrade(empty_database)  # and the way back up works again
+    assert await current_revision(empty_database) == head_revision()
+
+
+def test_revisions_form_one_line_from_base_to_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from server.db.migrations import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, "revisions branch: merge them into one head"
+    revisions = list(script.walk_revisions())
+    assert revisions[-1].down_revision is None
+    assert revisions[0].revision == head_revision()
