@@ -329,10 +329,10 @@ class _Engine:
 
     def _update_skills(self) -> None:
         now = self.env.now
-        speed, error = self.flow.speed, self.flow.error
+        flow = self.flow
         for run in self.pools:
             for lid, person in run.production.items():
-                speed[lid], error[lid] = self._skill(person, now)
+                flow.set_skill(lid, *self._skill(person, now))
 
     def _record_day(self, day: int) -> None:
         now = self.env.now
@@ -340,10 +340,8 @@ class _Engine:
         flow.advance(now)
         lid_pool = np.asarray(self.lid_pool, dtype=np.int64)
         n_pools = len(self.pools)
-        busy = np.bincount(lid_pool, weights=np.asarray(flow.busy), minlength=n_pools).astype(np.float64)
-        labels = np.bincount(lid_pool, weights=np.asarray(flow.labels, dtype=np.float64), minlength=n_pools).astype(
-            np.float64
-        )
+        busy = np.bincount(lid_pool, weights=flow.busy_hours(), minlength=n_pools).astype(np.float64)
+        labels = np.bincount(lid_pool, weights=flow.labels_done(), minlength=n_pools).astype(np.float64)
         pools = []
         for run in self.pools:
             pools.append(
@@ -485,7 +483,7 @@ class _Engine:
             task_arrival=self.jobs.task_arrival,
             task_project=self.jobs.task_project,
             first_job=self.jobs.first_job,
-            busy_total=float(sum(self.flow.busy)),
+            busy_total=float(self.flow.busy_hours().sum()),
             keep_tasks=keep_tasks,
         )
 

@@ -66,8 +66,6 @@ class Flow(Protocol):
 
     speed: list[float]
     error: list[float]
-    busy: list[float]
-    labels: list[int]
     review_busy: list[float]
     reviews: int
     thumbs_down: int
@@ -75,6 +73,12 @@ class Flow(Protocol):
     def add_labeler(self, speed: float, error: float) -> int: ...
 
     def add_reviewer(self) -> int: ...
+
+    def set_skill(self, lid: int, speed: float, error: float) -> None: ...
+
+    def busy_hours(self) -> npt.NDArray[np.float64]: ...
+
+    def labels_done(self) -> npt.NDArray[np.float64]: ...
 
     def labelers_on(self, ids: list[int], now: float) -> None: ...
 

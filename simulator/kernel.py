@@ -54,8 +54,12 @@ class KernelFlow:
         self._ron: list[bool] = []
         self.speed: list[float] = []
         self.error: list[float] = []
-        self.busy: list[float] = []
-        self.labels: list[int] = []
+        # First-round labels are tallied in bulk by _sync (speeds only change after a sync); rework by the loop.
+        self._synced = 0
+        self._busy_first = np.zeros(0)
+        self._labels_first = np.zeros(0)
+        self._rework_busy: list[float] = []
+        self._rework_labels: list[int] = []
         self.review_busy: list[float] = []
         self.reviews = 0
         self.thumbs_down = 0
@@ -72,9 +76,48 @@ class KernelFlow:
         self._on.append(False)
         self.speed.append(speed)
         self.error.append(error)
-        self.busy.append(0.0)
-        self.labels.append(0)
+        self._rework_busy.append(0.0)
+        self._rework_labels.append(0)
         return len(self.speed) - 1
+
+    def set_skill(self, lid: int, speed: float, error: float) -> None:
+        if speed != self.speed[lid]:
+            self._sync()
+        self.speed[lid] = speed
+        self.error[lid] = error
+
+    def _sync(self) -> None:
+        """Tally first-round labels started since the last sync: busy hours, counts, and acceptance of the
+        unreviewed ones (computed exactly as the loop would: start + work * speed)."""
+        lo, hi = self._synced, self._i
+        n_labelers = len(self.speed)
+        if self._busy_first.size < n_labelers:
+            self._busy_first = np.concatenate((self._busy_first, np.zeros(n_labelers - self._busy_first.size)))
+            self._labels_first = np.concatenate((self._labels_first, np.zeros(n_labelers - self._labels_first.size)))
+        if hi <= lo:
+            return
+        who = np.frombuffer(self._who, dtype=np.int64)[lo:hi]
+        work = self._in.work[lo:hi] * np.asarray(self.speed)[who]
+        self._busy_first += np.bincount(who, weights=work, minlength=n_labelers)
+        self._labels_first += np.bincount(who, minlength=n_labelers)
+        finish = np.frombuffer(self._start, dtype=np.float64)[lo:hi] + work
+        done = np.frombuffer(self._done, dtype=np.float64)[lo:hi]
+        if self._review:
+            unreviewed = self._in.u_review[lo:hi] >= self._in.share_reviewed
+            done[unreviewed] = finish[unreviewed]
+        else:
+            done[:] = finish
+        self._synced = hi
+
+    def busy_hours(self) -> np.ndarray:
+        """Labeling hours per labeler so far (counted when a label starts)."""
+        self._sync()
+        return self._busy_first + np.asarray(self._rework_busy)
+
+    def labels_done(self) -> np.ndarray:
+        """Labels started per labeler so far, rework included."""
+        self._sync()
+        return self._labels_first + np.asarray(self._rework_labels, dtype=np.float64)
 
     def add_reviewer(self) -> int:
         self._rfree_at.append(0.0)
@@ -124,6 +167,7 @@ class KernelFlow:
 
     def done_view(self) -> np.ndarray:
         """Acceptance times so far (inf when not yet known), as a view without copying."""
+        self._sync()
         return np.frombuffer(self._done, dtype=np.float64)
 
     def waiting(self, now: float) -> int:
@@ -160,22 +204,17 @@ class KernelFlow:
         if not heap:
             return
         i, n = self._i, self._in.n_jobs
-        arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
-        speed, busy, labels = self.speed, self.busy, self.labels
+        arr, work, start, who = self._arr, self._work, self._start, self._who
+        speed = self.speed
         while i < n:
             a = arr[i]
             free, lid = heap[0]
             s = a if a > free else free
             if s >= until:
                 break
-            w = work[i] * speed[lid]
-            fin = s + w
-            heapreplace(heap, (fin, lid))
+            heapreplace(heap, (s + work[i] * speed[lid], lid))
             start[i] = s
             who[i] = lid
-            done[i] = fin
-            busy[lid] += w
-            labels[lid] += 1
             i += 1
         self._i = i
 
@@ -184,7 +223,8 @@ class KernelFlow:
         i, n = self._i, self._in.n_jobs
         arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
         urev, uerr, udet, rtime = self._urev, self._uerr, self._udet, self._rtime
-        speed, error, busy, labels = self.speed, self.error, self.busy, self.labels
+        speed, error = self.speed, self.error
+        rework_busy, rework_labels = self._rework_busy, self._rework_labels
         share = self._in.share_reviewed
         detect = self._in.detection_probability
         rework_factor = self._in.rework_time_factor
@@ -210,19 +250,14 @@ class KernelFlow:
                     s = a if a > free else free
                     if s >= limit:
                         break
-                    w = work[i] * speed[lid]
-                    fin = s + w
+                    fin = s + work[i] * speed[lid]
                     heapreplace(heap, (fin, lid))
                     start[i] = s
                     who[i] = lid
-                    busy[lid] += w
-                    labels[lid] += 1
-                    if urev[i] < share:
-                        heappush(revq, (fin, i, uerr[i] < error[lid], 0))
-                        i += 1
-                        break  # the new review may start before the current limit
-                    done[i] = fin
                     i += 1
+                    if urev[i - 1] < share:
+                        heappush(revq, (fin, i - 1, uerr[i - 1] < error[lid], 0))
+                        break  # the new review may start before the current limit
             # Otherwise the next event is a rework job, a review, or nothing before `until`.
             s_label = _INF
             from_rework = False
@@ -262,26 +297,27 @@ class KernelFlow:
                 w = work[job] * rework_factor * speed[lid]
                 reviewed = draw() < share
                 bad = draw() < error[lid]
+                rework_busy[lid] += w
+                rework_labels[lid] += 1
+                fin = s_label + w
+                if reviewed:
+                    heappush(revq, (fin, job, bad, rnd))
+                else:
+                    done[job] = fin
             else:
-                job, rnd = i, 0
-                w = work[job] * speed[lid]
-                reviewed = urev[job] < share
-                bad = uerr[job] < error[lid]
+                job = i
+                fin = s_label + work[job] * speed[lid]
                 start[job] = s_label
                 who[job] = lid
                 i += 1
-            fin = s_label + w
+                if urev[job] < share:
+                    heappush(revq, (fin, job, uerr[job] < error[lid], 0))
             heapreplace(heap, (fin, lid))
-            busy[lid] += w
-            labels[lid] += 1
-            if reviewed:
-                heappush(revq, (fin, job, bad, rnd))
-            else:
-                done[job] = fin
         self._i = i
 
     def finish(self) -> FlowOutputs:
         """Per-job results once the run is over."""
+        self._sync()
         out = self.out
         out.start[:] = np.frombuffer(self._start, dtype=np.float64)
         out.start[self._i :] = np.nan

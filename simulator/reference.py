@@ -54,6 +54,16 @@ class ReferenceFlow:
         self.labels.append(0)
         return len(self.speed) - 1
 
+    def set_skill(self, lid: int, speed: float, error: float) -> None:
+        self.speed[lid] = speed
+        self.error[lid] = error
+
+    def busy_hours(self) -> np.ndarray:
+        return np.asarray(self.busy, dtype=np.float64)
+
+    def labels_done(self) -> np.ndarray:
+        return np.asarray(self.labels, dtype=np.float64)
+
     def add_reviewer(self) -> int:
         self._ron.append(False)
         self._rworking.append(False)
