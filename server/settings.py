@@ -31,13 +31,35 @@ class Settings:
     introspection: bool = True
     max_page_size: int = 100
     echo_sql: bool = False
+    # Access control and limits (README, "Access control").
+    auth: bool = True
+    request_timeout_seconds: float = 30.0
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 200
+    max_query_cost: int = 50_000
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
 def load_settings() -> Settings:
-    """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`."""
+    """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
+    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`."""
     return Settings(
         database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
         graphiql=_flag("LABELOPS_GRAPHIQL", True),
         introspection=_flag("LABELOPS_INTROSPECTION", True),
         echo_sql=_flag("LABELOPS_ECHO_SQL", False),
+        auth=_flag("LABELOPS_AUTH", True),
+        request_timeout_seconds=_number("LABELOPS_REQUEST_TIMEOUT", 30.0),
+        rate_limit_per_second=_number("LABELOPS_RATE_LIMIT", 50.0),
+        rate_limit_burst=int(_number("LABELOPS_RATE_BURST", 200)),
+        max_query_cost=int(_number("LABELOPS_MAX_COST", 50_000)),
     )
