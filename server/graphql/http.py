@@ -1,29 +1,57 @@
-"""Placeholder GraphQL endpoint so the application composes; the real schema replaces it."""
+"""The ASGI GraphQL endpoint: per-request context, offline GraphiQL, websockets (graphql-transport-ws)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-import strawberry
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from server.db.session import Database
+from server.db import Database
+from server.graphql.context import Context
+from server.graphql.schema import build_schema
 from server.settings import Settings
 
-__all__ = ["GraphQLApp"]
+__all__ = ["GRAPHIQL_ASSETS_PREFIX", "GraphQLApp", "localize_cdn_urls"]
+
+GRAPHIQL_ASSETS_PREFIX = "/static/vendor/node_modules/"
+
+# `https://unpkg.com/<package>@<version>/<path>`, where a package may be scoped (`@graphiql/plugin-explorer`).
+_UNPKG_URL = re.compile(r"https://unpkg\.com/((?:@[^/@\"'\s]+/)?[^/@\"'\s]+)@[^/\"'\s]+/")
 
 
-@strawberry.type
-class _Query:
-    @strawberry.field
-    def ping(self) -> str:
-        return "pong"
+def localize_cdn_urls(html: str, prefix: str = GRAPHIQL_ASSETS_PREFIX) -> str:
+    """Point every CDN asset of the IDE page at the locally served copy of the same npm package.
+
+    The local files are byte-identical to the CDN's, so the page's SRI `integrity` attributes stay valid.
+    """
+    return _UNPKG_URL.sub(lambda match: f"{prefix}{match.group(1)}/", html)
 
 
-class GraphQLApp(GraphQL[Any, Any]):
-    """The ASGI GraphQL endpoint bound to one database."""
+class GraphQLApp(GraphQL[Context, None]):
+    """The `/graphql` endpoint of the platform for one database and one set of settings."""
 
-    def __init__(self, *, database: Database, settings: Settings) -> None:
-        super().__init__(strawberry.Schema(query=_Query), graphql_ide="graphiql" if settings.graphiql else None)
+    def __init__(self, database: Database, settings: Settings) -> None:
+        super().__init__(
+            build_schema(introspection=settings.introspection),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self.database = database
         self.settings = settings
+        self._ide_html: str | None = None
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        return Context(self.database, self.settings, request=request, response=response)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self._ide_html is None:
+            self._ide_html = localize_cdn_urls(self.graphql_ide_html)
+        return HTMLResponse(self._ide_html)
+
+    async def get_root_value(self, request: Request | WebSocket) -> Any:
+        return None

@@ -1,0 +1,76 @@
+"""Labeler queries: the filtered, ordered connection and the lookup by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+
+from server.db.models import Labeler, ProjectMembership
+from server.graphql.context import Info
+from server.graphql.errors import as_graphql_error
+from server.graphql.filters import contains_text, json_list_contains
+from server.graphql.ids import decode_id
+from server.graphql.labelers.loaders import labelers_by_id
+from server.graphql.labelers.types import LabelerConnection, LabelerFilter, LabelerNode, LabelerOrder
+from server.graphql.nodes import lookup_node
+from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.services.errors import DomainError
+
+__all__ = ["LabelerQueries"]
+
+
+@strawberry.type
+class LabelerQueries:
+    @strawberry.field(description="Labelers; archived ones only with `includeArchived: true`.")
+    async def labelers(
+        self,
+        info: Info,
+        filter: LabelerFilter | None = None,
+        order_by: LabelerOrder | None = None,
+        include_archived: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> LabelerConnection:
+        statement = select(Labeler)
+        if not include_archived:
+            statement = statement.where(Labeler.archived_at.is_(None))
+        if filter is not None:
+            try:
+                statement = statement.where(*_conditions(filter))
+            except DomainError as error:
+                raise as_graphql_error(error) from None
+        order = order_by or LabelerOrder()
+        return await list_connection(
+            info,
+            statement,
+            order_by=ordered(getattr(Labeler, order.field.value), order.direction, Labeler.id),
+            args=PageArgs(first, after, last, before),
+            to_node=LabelerNode.from_model,
+            connection=LabelerConnection,
+        )
+
+    @strawberry.field(description="One labeler by global id (archived ones included); null when it does not exist.")
+    async def labeler(self, info: Info, id: relay.GlobalID) -> LabelerNode | None:
+        return await lookup_node(info, id, "Labeler", labelers_by_id, LabelerNode.from_model)
+
+
+def _conditions(filter: LabelerFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if filter.vendor_id is not None:
+        conditions.append(Labeler.vendor_id == decode_id(filter.vendor_id, "Vendor", "filter.vendorId"))
+    if filter.project_id is not None:
+        project = decode_id(filter.project_id, "Project", "filter.projectId")
+        members = select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == project)
+        conditions.append(Labeler.id.in_(members))
+    if filter.stage is not None:
+        conditions.append(Labeler.stage.in_(filter.stage))
+    if filter.skill:
+        conditions.append(json_list_contains(Labeler.skills, filter.skill.strip()))
+    if filter.name_contains:
+        conditions.append(contains_text(Labeler.name, filter.name_contains))
+    return conditions

@@ -1,0 +1,3 @@
+"""Labels: labelers' answers to tasks, submitted, reviewed and reworked."""
+
+__all__: list[str] = []

@@ -1,0 +1,76 @@
+"""Label queries: the filtered, ordered connection and the lookup by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+
+from server.db.models import Label, Task
+from server.graphql.context import Info
+from server.graphql.errors import as_graphql_error
+from server.graphql.ids import decode_id
+from server.graphql.labels.loaders import labels_by_id
+from server.graphql.labels.types import LabelConnection, LabelFilter, LabelNode, LabelOrder
+from server.graphql.nodes import lookup_node
+from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.services.crud_checks import check_aware
+from server.services.errors import DomainError
+
+__all__ = ["LabelQueries"]
+
+
+@strawberry.type
+class LabelQueries:
+    @strawberry.field(description="Labels, filtered by task, labeler, project, status and submission window.")
+    async def labels(
+        self,
+        info: Info,
+        filter: LabelFilter | None = None,
+        order_by: LabelOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> LabelConnection:
+        statement = select(Label)
+        if filter is not None:
+            try:
+                statement = statement.where(*_conditions(filter))
+            except DomainError as error:
+                raise as_graphql_error(error) from None
+        order = order_by or LabelOrder()
+        return await list_connection(
+            info,
+            statement,
+            order_by=ordered(getattr(Label, order.field.value), order.direction, Label.id),
+            args=PageArgs(first, after, last, before),
+            to_node=LabelNode.from_model,
+            connection=LabelConnection,
+        )
+
+    @strawberry.field(description="One label by global id; null when it does not exist.")
+    async def label(self, info: Info, id: relay.GlobalID) -> LabelNode | None:
+        return await lookup_node(info, id, "Label", labels_by_id, LabelNode.from_model)
+
+
+def _conditions(filter: LabelFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if filter.task_id is not None:
+        conditions.append(Label.task_id == decode_id(filter.task_id, "Task", "filter.taskId"))
+    if filter.labeler_id is not None:
+        conditions.append(Label.labeler_id == decode_id(filter.labeler_id, "Labeler", "filter.labelerId"))
+    if filter.project_id is not None:
+        project = decode_id(filter.project_id, "Project", "filter.projectId")
+        conditions.append(Label.task_id.in_(select(Task.id).where(Task.project_id == project)))
+    if filter.status is not None:
+        conditions.append(Label.status.in_(filter.status))
+    if filter.submitted_after is not None:
+        conditions.append(Label.submitted_at >= check_aware("filter.submittedAfter", filter.submitted_after))
+    if filter.submitted_before is not None:
+        conditions.append(Label.submitted_at < check_aware("filter.submittedBefore", filter.submitted_before))
+    if filter.reworked is not None:
+        conditions.append(Label.rework_count > 0 if filter.reworked else Label.rework_count == 0)
+    return conditions

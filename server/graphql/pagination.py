@@ -1,0 +1,182 @@
+"""Relay pagination: validated offset cursors, page windows, and connections computed in SQL.
+
+Cursors are opaque to clients but simple inside (`offset:<n>` in base64); they are validated here
+because a malformed cursor otherwise surfaces as a raw Python error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from server.graphql.errors import as_graphql_error
+from server.services.errors import ValidationFailed
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "OrderDirection",
+    "PageArgs",
+    "Window",
+    "child_window",
+    "decode_cursor",
+    "encode_cursor",
+    "list_connection",
+    "make_connection",
+    "ordered",
+    "paginate",
+]
+
+DEFAULT_PAGE_SIZE = 50
+_CURSOR_PREFIX = "offset:"
+
+_Node = TypeVar("_Node")
+_Row = TypeVar("_Row")
+_Conn = TypeVar("_Conn")
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode("ascii")
+
+
+def decode_cursor(cursor: str, field: str) -> int:
+    """The offset inside a cursor this API handed out; anything else is refused, naming the argument."""
+    try:
+        text = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        text = ""
+    digits = text.removeprefix(_CURSOR_PREFIX)
+    if not text.startswith(_CURSOR_PREFIX) or not digits.isdigit() or len(digits) > 12:
+        raise ValidationFailed(field, cursor, "is not a valid cursor (use a cursor returned by this connection)")
+    return int(digits)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The half-open range of positions [start, stop) a page covers."""
+
+    start: int
+    stop: int
+
+    @property
+    def limit(self) -> int:
+        return max(0, self.stop - self.start)
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    """The Relay arguments of one connection field, validated before any SQL runs."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def check(self, max_page_size: int) -> tuple[int, int | None]:
+        """(start, stop before `last`) or a ValidationFailed naming the bad argument."""
+        for name, size in (("first", self.first), ("last", self.last)):
+            if size is not None and not 0 <= size <= max_page_size:
+                raise ValidationFailed(name, size, f"must be between 0 and {max_page_size}")
+        start = decode_cursor(self.after, "after") + 1 if self.after is not None else 0
+        stop = decode_cursor(self.before, "before") if self.before is not None else None
+        return start, stop
+
+    def window(self, total: int, max_page_size: int) -> Window:
+        start, stop = self.check(max_page_size)
+        stop = total if stop is None else min(stop, total)
+        if self.first is not None:
+            stop = min(stop, start + self.first)
+        if self.last is not None:
+            start = max(start, stop - self.last)
+        if self.first is None and self.last is None:
+            stop = min(stop, start + min(DEFAULT_PAGE_SIZE, max_page_size))
+        return Window(start=start, stop=max(start, stop))
+
+
+def make_connection(connection: Callable[..., _Conn], nodes: Sequence[Any], *, window: Window, total: int) -> _Conn:
+    """A connection of `nodes` sitting at `window` in a list of `total` items."""
+    edges = [relay.Edge(node=node, cursor=encode_cursor(window.start + index)) for index, node in enumerate(nodes)]
+    stop = window.start + len(nodes)
+    page_info = relay.PageInfo(
+        has_next_page=stop < total,
+        has_previous_page=window.start > 0,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return connection(edges=edges, page_info=page_info, total_count=total)
+
+
+def ordered(column: Any, direction: OrderDirection, tiebreak: Any) -> list[Any]:
+    """ORDER BY `column` then the primary key, so that offsets are stable between pages."""
+    if direction is OrderDirection.DESC:
+        return [column.desc(), tiebreak.desc()]
+    return [column.asc(), tiebreak.asc()]
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    order_by: Sequence[Any],
+    args: PageArgs,
+    max_page_size: int,
+    to_node: Callable[[Any], _Node],
+    connection: Callable[..., _Conn],
+) -> _Conn:
+    """One page of `statement` (a select of one entity) as a connection: a COUNT and a LIMIT/OFFSET query."""
+    try:
+        args.check(max_page_size)
+    except ValidationFailed as error:
+        raise as_graphql_error(error) from None
+    total = int(await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0)
+    window = args.window(total, max_page_size)
+    rows: Sequence[Any] = []
+    if window.limit > 0:
+        rows = (await session.scalars(statement.order_by(*order_by).offset(window.start).limit(window.limit))).all()
+    return make_connection(connection, [to_node(row) for row in rows], window=window, total=total)
+
+
+def child_window(first: int | None, after: str | None, max_page_size: int) -> Window:
+    """The window of a nested connection (forward pagination only), or a GraphQL error naming the argument."""
+    try:
+        start, _ = PageArgs(first=first, after=after).check(max_page_size)
+    except ValidationFailed as error:
+        raise as_graphql_error(error) from None
+    limit = min(DEFAULT_PAGE_SIZE, max_page_size) if first is None else first
+    return Window(start=start, stop=start + limit)
+
+
+async def list_connection(
+    info: Any,
+    statement: Select[Any],
+    *,
+    order_by: Sequence[Any],
+    args: PageArgs,
+    to_node: Callable[[Any], _Node],
+    connection: Callable[..., _Conn],
+) -> _Conn:
+    """A top-level connection read in its own session."""
+    async with info.context.read() as session:
+        return await paginate(
+            session,
+            statement,
+            order_by=order_by,
+            args=args,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=to_node,
+            connection=connection,
+        )

@@ -1,0 +1,180 @@
+"""Project mutations: create, update, archive, and assigning vendors and labelers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from server.db.models import Project
+from server.graphql.context import Info
+from server.graphql.enums import DataType, ProjectStatus
+from server.graphql.errors import MutationError, mutate
+from server.graphql.ids import decode_id, decode_ids
+from server.graphql.projects.types import ProjectNode
+from server.services import crud_projects, workflow
+from server.services.crud_checks import get_or_not_found
+from server.services.crud_projects import ProjectFields
+
+__all__ = ["ProjectMutations", "ProjectPayload", "ProjectResult"]
+
+
+@strawberry.input
+class CreateProjectInput:
+    name: str
+    data_type: DataType
+    description: str = ""
+    ontology: JSON = strawberry.field(default_factory=dict, description="The label schema, a JSON object.")
+    instructions: str = ""
+    status: ProjectStatus = ProjectStatus.DRAFT
+    quality_target: float = 0.95
+    sla_turnaround_hours: float = 48.0
+    sla_target_share: float = 0.95
+    deadline: datetime | None = None
+    budget: float | None = None
+    currency: str = "USD"
+    consensus_labels_per_task: int = 1
+    consensus_coverage: float = 0.0
+    benchmark_rate: float = 0.0
+    review_share: float = 1.0
+
+
+@strawberry.input(description="Fields left out (or null) stay as they are.")
+class UpdateProjectInput:
+    id: relay.GlobalID
+    name: str | None = None
+    data_type: DataType | None = None
+    description: str | None = None
+    ontology: JSON | None = None
+    instructions: str | None = None
+    status: ProjectStatus | None = None
+    quality_target: float | None = None
+    sla_turnaround_hours: float | None = None
+    sla_target_share: float | None = None
+    deadline: datetime | None = None
+    budget: float | None = None
+    currency: str | None = None
+    consensus_labels_per_task: int | None = None
+    consensus_coverage: float | None = None
+    benchmark_rate: float | None = None
+    review_share: float | None = None
+
+
+@strawberry.input
+class ProjectVendorsInput:
+    project_id: relay.GlobalID
+    vendor_ids: list[relay.GlobalID]
+
+
+@strawberry.input
+class ProjectLabelersInput:
+    project_id: relay.GlobalID
+    labeler_ids: list[relay.GlobalID]
+
+
+@strawberry.type
+class ProjectPayload:
+    project: ProjectNode
+
+
+ProjectResult = Annotated[ProjectPayload | MutationError, strawberry.union("ProjectResult")]
+
+
+def _fields(values: CreateProjectInput | UpdateProjectInput) -> ProjectFields:
+    return ProjectFields(
+        name=values.name,
+        description=values.description,
+        data_type=values.data_type,
+        ontology=values.ontology,  # type: ignore[arg-type]
+        instructions=values.instructions,
+        status=values.status,
+        quality_target=values.quality_target,
+        sla_turnaround_hours=values.sla_turnaround_hours,
+        sla_target_share=values.sla_target_share,
+        deadline=values.deadline,
+        budget=values.budget,
+        currency=values.currency,
+        consensus_labels_per_task=values.consensus_labels_per_task,
+        consensus_coverage=values.consensus_coverage,
+        benchmark_rate=values.benchmark_rate,
+        review_share=values.review_share,
+    )
+
+
+def _payload(row: Project) -> ProjectPayload:
+    return ProjectPayload(project=ProjectNode.from_model(row))
+
+
+async def _project(session: AsyncSession, key: int) -> Project:
+    project = await get_or_not_found(session, Project, key, field="input.projectId")
+    await session.refresh(project)
+    return project
+
+
+@strawberry.type
+class ProjectMutations:
+    @strawberry.mutation
+    async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            return _payload(await crud_projects.create_project(session, _fields(input)))
+
+        return await mutate(info, operation)
+
+    @strawberry.mutation(description="Change settings; a COMPLETED project cannot be reopened.")
+    async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            key = decode_id(input.id, "Project", "input.id")
+            return _payload(await crud_projects.update_project(session, key, _fields(input)))
+
+        return await mutate(info, operation)
+
+    @strawberry.mutation(description="Hide a project from default listings; its history stays.")
+    async def archive_project(self, info: Info, id: relay.GlobalID) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            return _payload(await crud_projects.archive_project(session, decode_id(id, "Project", "id")))
+
+        return await mutate(info, operation)
+
+    @strawberry.mutation(description="Put vendors on a project (all or none); their labelers can then join it.")
+    async def assign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            project = decode_id(input.project_id, "Project", "input.projectId")
+            for vendor in decode_ids(input.vendor_ids, "Vendor", "input.vendorIds"):
+                await workflow.assign_vendor_to_project(session, project_id=project, vendor_id=vendor)
+            return _payload(await _project(session, project))
+
+        return await mutate(info, operation)
+
+    @strawberry.mutation(description="Take vendors off a project (all or none).")
+    async def unassign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            project = decode_id(input.project_id, "Project", "input.projectId")
+            for vendor in decode_ids(input.vendor_ids, "Vendor", "input.vendorIds"):
+                await workflow.remove_vendor_from_project(session, project_id=project, vendor_id=vendor)
+            return _payload(await _project(session, project))
+
+        return await mutate(info, operation)
+
+    @strawberry.mutation(description="Make labelers members of a project (all or none); their vendor must be on it.")
+    async def assign_project_labelers(self, info: Info, input: ProjectLabelersInput) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            project = decode_id(input.project_id, "Project", "input.projectId")
+            for labeler in decode_ids(input.labeler_ids, "Labeler", "input.labelerIds"):
+                await workflow.assign_labeler_to_project(session, project_id=project, labeler_id=labeler)
+            return _payload(await _project(session, project))
+
+        return await mutate(info, operation)
+
+    @strawberry.mutation(description="End labelers' membership of a project (all or none); their labels stay.")
+    async def unassign_project_labelers(self, info: Info, input: ProjectLabelersInput) -> ProjectResult:
+        async def operation(session: AsyncSession) -> ProjectPayload:
+            project = decode_id(input.project_id, "Project", "input.projectId")
+            for labeler in decode_ids(input.labeler_ids, "Labeler", "input.labelerIds"):
+                await workflow.remove_labeler_from_project(session, project_id=project, labeler_id=labeler)
+            return _payload(await _project(session, project))
+
+        return await mutate(info, operation)

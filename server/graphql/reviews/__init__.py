@@ -1,0 +1,3 @@
+"""Reviews: thumbs up or down on labels."""
+
+__all__: list[str] = []

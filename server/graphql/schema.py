@@ -1,0 +1,106 @@
+"""The schema: every domain's Query and Mutation classes merged, plus the limits and error masking.
+
+A domain joins the API by adding its classes to `QUERY_TYPES` / `MUTATION_TYPES`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from server.graphql.issues.mutations import IssueMutations
+from server.graphql.issues.queries import IssueQueries
+from server.graphql.labelers.mutations import LabelerMutations
+from server.graphql.labelers.queries import LabelerQueries
+from server.graphql.labels.mutations import LabelMutations
+from server.graphql.labels.queries import LabelQueries
+from server.graphql.node import NodeQueries
+from server.graphql.projects.mutations import ProjectMutations
+from server.graphql.projects.queries import ProjectQueries
+from server.graphql.reviews.mutations import ReviewMutations
+from server.graphql.reviews.queries import ReviewQueries
+from server.graphql.tasks.mutations import TaskMutations
+from server.graphql.tasks.queries import TaskQueries
+from server.graphql.vendors.mutations import VendorMutations
+from server.graphql.vendors.queries import VendorQueries
+from server.services.errors import DomainError
+
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "MUTATION_TYPES", "QUERY_TYPES", "build_schema", "schema"]
+
+QUERY_TYPES: tuple[type, ...] = (
+    NodeQueries,
+    VendorQueries,
+    ProjectQueries,
+    LabelerQueries,
+    TaskQueries,
+    LabelQueries,
+    ReviewQueries,
+    IssueQueries,
+)
+MUTATION_TYPES: tuple[type, ...] = (
+    VendorMutations,
+    ProjectMutations,
+    LabelerMutations,
+    TaskMutations,
+    LabelMutations,
+    ReviewMutations,
+    IssueMutations,
+)
+
+# Deep enough for projects -> labelers -> edges -> node -> vendor -> ... with fragments; shallow enough to
+# refuse cyclic abuse (vendor -> labelers -> vendor -> ...).
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask only unexpected exceptions: GraphQL validation errors and domain failures are the client's to see."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not isinstance(original, GraphQLError | DomainError)
+
+
+class _Schema(strawberry.Schema):
+    """Logs only unexpected errors: a client's bad cursor is not an incident worth a stack trace."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        unexpected = [error for error in errors if should_mask_error(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The API's schema; without introspection, field suggestions are off too (they leak the schema)."""
+    extensions: list[type[SchemaExtension] | Any] = [
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(MaskErrors, should_mask_error=should_mask_error),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return _Schema(
+        query=merge_types("Query", QUERY_TYPES),
+        mutation=merge_types("Mutation", MUTATION_TYPES),
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=not introspection),
+    )
+
+
+schema = build_schema()

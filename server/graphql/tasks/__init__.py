@@ -1,0 +1,3 @@
+"""Tasks: the assets to label, benchmarks among them."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Vendors: workforce providers along the vendor pipeline."""
+
+__all__: list[str] = []

@@ -1,0 +1,70 @@
+"""Vendor queries: the filtered, ordered connection and the lookup by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+
+from server.db.models import Vendor
+from server.graphql.context import Info
+from server.graphql.filters import contains_text, json_list_contains
+from server.graphql.nodes import lookup_node
+from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.graphql.vendors.loaders import vendors_by_id
+from server.graphql.vendors.types import VendorConnection, VendorFilter, VendorNode, VendorOrder
+
+__all__ = ["VendorQueries"]
+
+
+@strawberry.type
+class VendorQueries:
+    @strawberry.field(description="Vendors; archived ones only with `includeArchived: true`.")
+    async def vendors(
+        self,
+        info: Info,
+        filter: VendorFilter | None = None,
+        order_by: VendorOrder | None = None,
+        include_archived: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> VendorConnection:
+        statement = select(Vendor)
+        if not include_archived:
+            statement = statement.where(Vendor.archived_at.is_(None))
+        if filter is not None:
+            statement = statement.where(*_conditions(filter))
+        order = order_by or VendorOrder()
+        return await list_connection(
+            info,
+            statement,
+            order_by=ordered(getattr(Vendor, order.field.value), order.direction, Vendor.id),
+            args=PageArgs(first, after, last, before),
+            to_node=VendorNode.from_model,
+            connection=VendorConnection,
+        )
+
+    @strawberry.field(description="One vendor by global id (archived ones included); null when it does not exist.")
+    async def vendor(self, info: Info, id: relay.GlobalID) -> VendorNode | None:
+        return await lookup_node(info, id, "Vendor", vendors_by_id, VendorNode.from_model)
+
+
+def _conditions(filter: VendorFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if filter.status is not None:
+        conditions.append(Vendor.status.in_(filter.status))
+    if filter.workforce_type is not None:
+        conditions.append(Vendor.workforce_type.in_(filter.workforce_type))
+    if filter.certification is not None:
+        conditions.append(json_list_contains(Vendor.certifications, filter.certification.value))
+    if filter.data_type is not None:
+        conditions.append(json_list_contains(Vendor.data_types, filter.data_type.value))
+    if filter.pricing_model is not None:
+        conditions.append(Vendor.pricing_model == filter.pricing_model)
+    if filter.name_contains:
+        conditions.append(contains_text(Vendor.name, filter.name_contains))
+    return conditions

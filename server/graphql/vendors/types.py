@@ -1,0 +1,139 @@
+"""GraphQL types of vendors: the node, its connection, its filter and ordering inputs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+from strawberry import relay
+
+from server.db import models
+from server.graphql.context import Info
+from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
+from server.graphql.nodes import resolve_nodes_with
+from server.graphql.pagination import OrderDirection, child_window, make_connection
+from server.graphql.vendors.loaders import vendors_by_id
+
+if TYPE_CHECKING:
+    from server.graphql.labelers.types import LabelerConnection
+    from server.graphql.projects.types import ProjectNode
+
+__all__ = ["TrialResults", "VendorConnection", "VendorFilter", "VendorNode", "VendorOrder", "VendorOrderField"]
+
+
+@strawberry.type(description="What a vendor showed in its trial.")
+class TrialResults:
+    quality: float | None = strawberry.field(description="Share of trial labels accepted, 0 to 1.")
+    labels_per_hour: float | None
+    notes: str | None
+
+
+@strawberry.type(name="Vendor", description="A workforce provider, from prospect through trial to onboarded.")
+class VendorNode(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    workforce_type: WorkforceType
+    data_types: list[DataType]
+    industries: list[str]
+    specialist_skills: list[str]
+    certifications: list[Certification]
+    time_zone: str
+    pricing_model: PricingModel
+    rate: float = strawberry.field(description="Price per hour or per label, by `pricingModel`, in `currency`.")
+    currency: str
+    kickoff_days: int
+    status: VendorStatus
+    trial_results: TrialResults | None
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+    @classmethod
+    def from_model(cls, row: models.Vendor) -> Self:
+        trial = None
+        if row.trial_quality is not None or row.trial_labels_per_hour is not None or row.trial_notes:
+            trial = TrialResults(
+                quality=row.trial_quality, labels_per_hour=row.trial_labels_per_hour, notes=row.trial_notes
+            )
+        return cls(
+            id=row.id,
+            name=row.name,
+            workforce_type=row.workforce_type,
+            data_types=[DataType(value) for value in row.data_types],
+            industries=list(row.industries),
+            specialist_skills=list(row.specialist_skills),
+            certifications=[Certification(value) for value in row.certifications],
+            time_zone=row.time_zone,
+            pricing_model=row.pricing_model,
+            rate=row.rate,
+            currency=row.currency,
+            kickoff_days=row.kickoff_days,
+            status=row.status,
+            trial_results=trial,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            archived_at=row.archived_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return await resolve_nodes_with(info, vendors_by_id, node_ids, cls.from_model, required=required)
+
+    @strawberry.field(description="The vendor's labelers, by name.")
+    async def labelers(
+        self, info: Info, first: int | None = None, after: str | None = None, include_archived: bool = False
+    ) -> Annotated[LabelerConnection, strawberry.lazy("server.graphql.labelers.types")]:
+        from server.graphql.labelers.loaders import labeler_pages_by_vendor
+        from server.graphql.labelers.types import LabelerConnection, LabelerNode
+        from server.graphql.loaders import ChildPageKey
+
+        window = child_window(first, after, info.context.settings.max_page_size)
+        key = ChildPageKey(self.id, window.start, window.limit, include_archived)
+        page = await info.context.loader(labeler_pages_by_vendor).load(key)
+        nodes = [LabelerNode.from_model(row) for row in page.rows]
+        return make_connection(LabelerConnection, nodes, window=window, total=page.total)
+
+    @strawberry.field(description="Projects the vendor is assigned to.")
+    async def projects(
+        self, info: Info
+    ) -> list[Annotated[ProjectNode, strawberry.lazy("server.graphql.projects.types")]]:
+        from server.graphql.projects.loaders import projects_by_vendor
+        from server.graphql.projects.types import ProjectNode
+
+        rows: list[Any] = await info.context.loader(projects_by_vendor).load(self.id)
+        return [ProjectNode.from_model(row) for row in rows]
+
+
+@strawberry.type(name="VendorConnection")
+class VendorConnection(relay.Connection[VendorNode]):
+    total_count: int
+
+
+@strawberry.enum
+class VendorOrderField(enum.Enum):
+    NAME = "name"
+    CREATED_AT = "created_at"
+    RATE = "rate"
+    KICKOFF_DAYS = "kickoff_days"
+    STATUS = "status"
+
+
+@strawberry.input
+class VendorOrder:
+    field: VendorOrderField = VendorOrderField.NAME
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Every given criterion must hold; lists match any of their values.")
+class VendorFilter:
+    status: list[VendorStatus] | None = None
+    workforce_type: list[WorkforceType] | None = None
+    certification: Certification | None = strawberry.field(default=None, description="Vendors holding it.")
+    data_type: DataType | None = strawberry.field(default=None, description="Vendors labeling it.")
+    pricing_model: PricingModel | None = None
+    name_contains: str | None = None

@@ -1,0 +1,116 @@
+"""Input checks shared by the create/update services; each failure names the field and the value."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.services.errors import NotFound, ValidationFailed
+
+__all__ = [
+    "ISO_CURRENCIES",
+    "camel",
+    "check_aware",
+    "check_currency",
+    "check_name",
+    "check_non_negative",
+    "check_positive_int",
+    "check_share",
+    "check_time_zone",
+    "check_words",
+    "get_or_not_found",
+]
+
+_T = TypeVar("_T")
+
+# Active ISO 4217 codes; a typo such as "USS" should fail here, not in an invoice.
+ISO_CURRENCIES = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD
+    CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ
+    GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR
+    LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB
+    TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
+    """.split()  # noqa: SIM905
+)
+
+_CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
+
+
+def camel(name: str) -> str:
+    """A snake_case attribute as the camelCase input field a client sends."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def check_aware(field: str, value: datetime) -> datetime:
+    """A timestamp with its time zone; naive times are refused rather than guessed at."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed(field, value.isoformat(), "must carry a time zone offset (e.g. 2025-01-31T12:00:00Z)")
+    return value
+
+
+def check_name(field: str, value: str, *, max_length: int = 200) -> str:
+    """A non-blank name, trimmed, at most `max_length` characters."""
+    trimmed = value.strip()
+    if not trimmed:
+        raise ValidationFailed(field, value, "must not be empty")
+    if len(trimmed) > max_length:
+        raise ValidationFailed(field, value, f"must be at most {max_length} characters")
+    return trimmed
+
+
+def check_share(field: str, value: float) -> float:
+    """A share (fraction) between 0 and 1 inclusive."""
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ValidationFailed(field, value, "must be between 0 and 1")
+    return value
+
+
+def check_non_negative(field: str, value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValidationFailed(field, value, "must be a finite number >= 0")
+    return value
+
+
+def check_positive_int(field: str, value: int, *, minimum: int = 1) -> int:
+    if value < minimum:
+        raise ValidationFailed(field, value, f"must be >= {minimum}")
+    return value
+
+
+def check_currency(field: str, value: str) -> str:
+    if not _CURRENCY_SHAPE.fullmatch(value) or value not in ISO_CURRENCIES:
+        raise ValidationFailed(field, value, "must be an ISO 4217 currency code such as USD or EUR")
+    return value
+
+
+def check_time_zone(field: str, value: str) -> str:
+    """An IANA time zone name such as `Europe/Berlin`."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(field, value, "must be an IANA time zone name such as Europe/Berlin") from None
+    return value
+
+
+def check_words(field: str, values: Iterable[str], *, max_length: int = 100) -> list[str]:
+    """A list of short non-blank words (skills, industries), trimmed and deduplicated in order."""
+    words: dict[str, None] = {}
+    for index, value in enumerate(values):
+        words[check_name(f"{field}[{index}]", value, max_length=max_length)] = None
+    return list(words)
+
+
+async def get_or_not_found(session: AsyncSession, entity: type[_T], key: int, *, field: str = "id") -> _T:
+    row = await session.get(entity, key)
+    if row is None:
+        raise NotFound(entity.__name__, key, field=field)
+    return row

@@ -1,0 +1,126 @@
+"""Creating, updating and archiving projects (assignments go through the workflow's rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.enums import DataType, ProjectStatus
+from server.db.models import Project
+from server.db.types import utcnow
+from server.services.crud_checks import (
+    camel,
+    check_aware,
+    check_currency,
+    check_name,
+    check_non_negative,
+    check_positive_int,
+    check_share,
+    get_or_not_found,
+)
+from server.services.errors import Conflict, InvalidTransition, ValidationFailed
+
+__all__ = ["ProjectFields", "archive_project", "create_project", "update_project"]
+
+
+@dataclass(frozen=True)
+class ProjectFields:
+    """Project attributes to set; None leaves an attribute as it is (or at its default on create)."""
+
+    name: str | None = None
+    description: str | None = None
+    data_type: DataType | None = None
+    ontology: dict[str, Any] | None = None
+    instructions: str | None = None
+    status: ProjectStatus | None = None
+    quality_target: float | None = None
+    sla_turnaround_hours: float | None = None
+    sla_target_share: float | None = None
+    deadline: datetime | None = None
+    budget: float | None = None
+    currency: str | None = None
+    consensus_labels_per_task: int | None = None
+    consensus_coverage: float | None = None
+    benchmark_rate: float | None = None
+    review_share: float | None = None
+
+
+_SHARES = {"quality_target", "sla_target_share", "consensus_coverage", "benchmark_rate", "review_share"}
+
+
+def _checked(values: ProjectFields) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for item in fields(values):
+        value = getattr(values, item.name)
+        if value is None:
+            continue
+        path = f"input.{camel(item.name)}"
+        if item.name == "name":
+            value = check_name(path, value)
+        elif item.name in _SHARES:
+            value = check_share(path, value)
+        elif item.name == "sla_turnaround_hours":
+            value = check_non_negative(path, value)
+            if value == 0:
+                raise ValidationFailed(path, value, "must be > 0")
+        elif item.name == "budget":
+            value = check_non_negative(path, value)
+        elif item.name == "currency":
+            value = check_currency(path, value)
+        elif item.name == "consensus_labels_per_task":
+            value = check_positive_int(path, value)
+        elif item.name == "deadline":
+            value = check_aware(path, value)
+        elif item.name == "ontology" and not isinstance(value, dict):
+            raise ValidationFailed(path, value, "must be a JSON object")
+        checked[item.name] = value
+    return checked
+
+
+async def _refuse_duplicate_name(session: AsyncSession, name: str, *, except_id: int | None = None) -> None:
+    query = select(Project.id).where(func.lower(Project.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Project.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise Conflict(f"a project named {name!r} already exists", field="input.name")
+
+
+async def create_project(session: AsyncSession, values: ProjectFields) -> Project:
+    checked = _checked(values)
+    if "name" not in checked or "data_type" not in checked:
+        raise ValidationFailed("input", None, "needs a name and a dataType")
+    await _refuse_duplicate_name(session, checked["name"])
+    project = Project(**checked)
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def update_project(session: AsyncSession, project_id: int, values: ProjectFields) -> Project:
+    """Change a project's settings; a COMPLETED project stays completed (its metrics are final)."""
+    project = await get_or_not_found(session, Project, project_id, field="input.id")
+    checked = _checked(values)
+    if "name" in checked:
+        await _refuse_duplicate_name(session, checked["name"], except_id=project.id)
+    new_status = checked.get("status")
+    if project.status is ProjectStatus.COMPLETED and new_status not in (None, ProjectStatus.COMPLETED):
+        raise InvalidTransition(
+            "Project", project.status, new_status, reason="a completed project is final", field="input.status"
+        )
+    for name, value in checked.items():
+        setattr(project, name, value)
+    await session.flush()
+    return project
+
+
+async def archive_project(session: AsyncSession, project_id: int) -> Project:
+    """Hide a project from default listings; idempotent, history kept."""
+    project = await get_or_not_found(session, Project, project_id)
+    if project.archived_at is None:
+        project.archived_at = utcnow()
+        await session.flush()
+    return project

@@ -1,0 +1,109 @@
+"""Creating, updating and archiving vendors (the pipeline moves through `workflow.advance_vendor_status`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.enums import Certification, DataType, PricingModel, WorkforceType
+from server.db.models import Vendor
+from server.db.types import utcnow
+from server.services.crud_checks import (
+    camel,
+    check_currency,
+    check_name,
+    check_non_negative,
+    check_positive_int,
+    check_time_zone,
+    check_words,
+    get_or_not_found,
+)
+from server.services.errors import Conflict
+
+__all__ = ["VendorFields", "archive_vendor", "create_vendor", "update_vendor"]
+
+
+@dataclass(frozen=True)
+class VendorFields:
+    """Vendor attributes to set; None leaves an attribute as it is (or at its default on create)."""
+
+    name: str | None = None
+    workforce_type: WorkforceType | None = None
+    data_types: list[DataType] | None = None
+    industries: list[str] | None = None
+    specialist_skills: list[str] | None = None
+    certifications: list[Certification] | None = None
+    time_zone: str | None = None
+    pricing_model: PricingModel | None = None
+    rate: float | None = None
+    currency: str | None = None
+    kickoff_days: int | None = None
+
+
+def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for item in fields(values):
+        value = getattr(values, item.name)
+        if value is None:
+            continue
+        path = f"{prefix}.{camel(item.name)}"
+        match item.name:
+            case "name":
+                value = check_name(path, value)
+            case "industries" | "specialist_skills":
+                value = check_words(path, value)
+            case "data_types" | "certifications":
+                value = list(dict.fromkeys(str(member) for member in value))
+            case "time_zone":
+                value = check_time_zone(path, value)
+            case "rate":
+                value = check_non_negative(path, value)
+            case "currency":
+                value = check_currency(path, value)
+            case "kickoff_days":
+                value = check_positive_int(path, value, minimum=0)
+        checked[item.name] = value
+    return checked
+
+
+async def _refuse_duplicate_name(session: AsyncSession, name: str, *, except_id: int | None = None) -> None:
+    query = select(Vendor.id).where(func.lower(Vendor.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Vendor.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise Conflict(f"a vendor named {name!r} already exists", field="input.name")
+
+
+async def create_vendor(session: AsyncSession, values: VendorFields) -> Vendor:
+    for required in ("name", "workforce_type", "pricing_model", "rate"):
+        if getattr(values, required) is None:
+            raise ValueError(f"create_vendor needs {required}")
+    checked = _checked(values, "input")
+    await _refuse_duplicate_name(session, checked["name"])
+    vendor = Vendor(**checked)
+    session.add(vendor)
+    await session.flush()
+    return vendor
+
+
+async def update_vendor(session: AsyncSession, vendor_id: int, values: VendorFields) -> Vendor:
+    vendor = await get_or_not_found(session, Vendor, vendor_id, field="input.id")
+    checked = _checked(values, "input")
+    if "name" in checked:
+        await _refuse_duplicate_name(session, checked["name"], except_id=vendor.id)
+    for name, value in checked.items():
+        setattr(vendor, name, value)
+    await session.flush()
+    return vendor
+
+
+async def archive_vendor(session: AsyncSession, vendor_id: int) -> Vendor:
+    """Hide a vendor from default listings; idempotent, history kept."""
+    vendor = await get_or_not_found(session, Vendor, vendor_id)
+    if vendor.archived_at is None:
+        vendor.archived_at = utcnow()
+        await session.flush()
+    return vendor
