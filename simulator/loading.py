@@ -142,7 +142,8 @@ def load_scenario(path: str | Path, fmt: str | None = None) -> Scenario:
     from simulator.registry import check_scenario_plugins
 
     file = Path(path)
-    scenario = loads_scenario(file.read_text(encoding="utf-8"), _format(file, fmt))
+    chosen = _format(file, fmt)
+    scenario = loads_scenario(file.read_text(encoding="utf-8"), chosen)
     check_scenario_plugins(scenario)
     return scenario
 

@@ -1,0 +1,137 @@
+"""Reading and writing scenarios: TOML and JSON round trips, unknown keys, paths in error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator import (
+    Consensus,
+    Demand,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Review,
+    Scenario,
+    ScenarioError,
+    Spike,
+    dump_scenario,
+    dumps_scenario,
+    load_scenario,
+    loads_scenario,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+from simulator.examples import benchmark_scenario
+
+RICH = Scenario(
+    name="rich",
+    horizon_days=30,
+    demand=Demand(
+        base_per_day=500,
+        trend_per_week=0.02,
+        spikes=(Spike(start_day=10, duration_days=3, multiplier=2.5),),
+        projects=(Project("a", 0.7, 1.5), Project("b", 0.3, 4.0)),
+    ),
+    workforce=(
+        Pool("in_house", hourly_rate=20, headcount=Headcount(production=5, training=2, hiring=1)),
+        Pool("bpo", vendor="acme", price_per_label=0.08, shift_offset_hours=-6),
+    ),
+    learning=ModelSpec("power", {"exponent": 0.3, "floor": 0.5}),
+    review=Review(share_reviewed=0.2, reviewers=2),
+    consensus=Consensus(labels_per_task=3, coverage=0.1),
+    staffing=ModelSpec("scheduled", {"hires": [{"day": 7, "pool": "bpo", "count": 3}]}),
+)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        Scenario(),
+        RICH,
+        benchmark_scenario(),
+        Scenario.queueing(arrivals_per_hour=3, mean_service_minutes=10, servers=2),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_round_trip_through_text(scenario: Scenario, fmt: str) -> None:
+    assert loads_scenario(dumps_scenario(scenario, fmt), fmt) == scenario
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_round_trip_through_files(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"rich{suffix}"
+    dump_scenario(RICH, path)
+    assert load_scenario(path) == RICH
+
+
+def test_dict_round_trip_omits_unset_values() -> None:
+    data = scenario_to_dict(RICH)
+    assert "price_per_label" not in data["workforce"][0]
+    assert scenario_from_dict(data) == RICH
+
+
+def test_a_minimal_toml_document() -> None:
+    text = """
+name = "small"
+horizon_days = 14
+learning = "none"
+
+[demand]
+base_per_day = 200
+projects = [{name = "boxes", minutes_per_label = 3.0}]
+
+[[workforce]]
+name = "team"
+hourly_rate = 18.5
+headcount = {production = 4}
+"""
+    scenario = loads_scenario(text)
+    assert scenario.learning == ModelSpec("none")
+    assert scenario.pool("team").headcount.production == 4
+    assert scenario.demand.projects[0].minutes_per_label == 3.0
+
+
+def test_unknown_keys_are_named_with_their_path() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown key 'demand\.base_per_week'"):
+        scenario_from_dict({"demand": {"base_per_week": 3}})
+    with pytest.raises(ScenarioError, match=r"unknown key 'workforce\[0\]\.salary'"):
+        scenario_from_dict({"workforce": [{"name": "a", "hourly_rate": 1, "salary": 3}]})
+    with pytest.raises(ScenarioError, match=r"unknown key 'colour'"):
+        scenario_from_dict({"colour": "blue"})
+
+
+def test_list_items_get_their_index_in_the_path() -> None:
+    data = {
+        "demand": {
+            "spikes": [
+                {"start_day": 1, "duration_days": 1, "multiplier": 2},
+                {"start_day": 1, "duration_days": 1, "multiplier": -2},
+            ]
+        }
+    }
+    with pytest.raises(ScenarioError, match=r"demand\.spikes\[1\]\.multiplier must be >= 0, got -2"):
+        scenario_from_dict(data)
+
+
+def test_wrong_shapes_are_rejected() -> None:
+    with pytest.raises(ScenarioError, match=r"demand\.weekly must be a list, got 3"):
+        scenario_from_dict({"demand": {"weekly": 3}})
+    with pytest.raises(ScenarioError, match=r"calendar must be a table, got 'always'"):
+        scenario_from_dict({"calendar": "always"})
+
+
+def test_invalid_documents_are_reported() -> None:
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        loads_scenario("name = ")
+    with pytest.raises(ScenarioError, match="format must be 'toml' or 'json'"):
+        load_scenario(Path("scenario.yaml"))
+
+
+def test_loading_checks_that_plugins_exist(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('learning = {model = "sigmoid"}\n')
+    with pytest.raises(ScenarioError, match=r"learning\.model: no learning plugin named 'sigmoid'"):
+        load_scenario(path)
