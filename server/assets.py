@@ -95,6 +95,8 @@ def install_assets(directory: Path = VENDOR_DIRECTORY, *, npm: str | None = None
         )
     except subprocess.TimeoutExpired as error:
         raise AssetError(f"npm install did not finish within {_NPM_TIMEOUT_SECONDS} s") from error
+    except OSError as error:
+        raise AssetError(f"npm could not be started ({executable}): {error.strerror or error}") from error
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
         raise AssetError("npm install failed:\n" + "\n".join(detail))
