@@ -36,7 +36,7 @@ async def load_child_lists(
 ) -> list[list[Any]]:
     """All children of each parent: `statement` selects (child, parent key) and is already ordered."""
     grouped: dict[int, list[Any]] = defaultdict(list)
-    for child, parent_key in (await session.execute(statement.where(parent.in_(set(keys))))).tuples():
+    for child, parent_key in (await session.execute(statement.where(parent.in_(set(keys))))):
         grouped[parent_key].append(child)
     return [grouped.get(key, []) for key in keys]
 
@@ -79,7 +79,7 @@ async def load_child_pages(
         if include_archived not in counted:
             all_parents = {key.parent for key in keys if key.include_archived == include_archived}
             counts = statement([parent, func.count()], include_archived).where(parent.in_(all_parents))
-            counted[include_archived] = dict((await session.execute(counts.group_by(parent))).tuples().all())
+            counted[include_archived] = {key: count for key, count in await session.execute(counts.group_by(parent))}
         position = func.row_number().over(partition_by=parent, order_by=order_by).label("_position")
         ranked = (
             statement([entity, parent.label("_parent"), position], include_archived)
@@ -93,7 +93,7 @@ async def load_child_pages(
             .order_by(ranked.c["_parent"], ranked.c["_position"])
         )
         grouped: dict[int, list[_Row]] = defaultdict(list)
-        for row, parent_key in rows.tuples():
+        for row, parent_key in rows:
             grouped[parent_key].append(row)
         for parent_key in parents:
             total = counted[include_archived].get(parent_key, 0)

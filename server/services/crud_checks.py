@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,10 +51,10 @@ def camel(name: str) -> str:
 
 
 def check_aware(field: str, value: datetime) -> datetime:
-    """A timestamp with its time zone; naive times are refused rather than guessed at."""
+    """A timestamp with its time zone, in UTC; naive times are refused rather than guessed at."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationFailed(field, value.isoformat(), "must carry a time zone offset (e.g. 2025-01-31T12:00:00Z)")
-    return value
+    return value.astimezone(UTC)
 
 
 def check_name(field: str, value: str, *, max_length: int = 200) -> str:
