@@ -1,0 +1,221 @@
+"""The engine: determinism, conservation, the workforce pipeline, and JSON-ready results."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+
+from simulator import (
+    Calendar,
+    Consensus,
+    Demand,
+    Distribution,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Review,
+    RunSummary,
+    Scenario,
+    Spike,
+    run_replication,
+)
+
+SMALL = Scenario(
+    name="small",
+    horizon_days=21,
+    demand=Demand(
+        base_per_day=400,
+        weekly=(1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5),
+        spikes=(Spike(start_day=8, duration_days=2, multiplier=2.0),),
+        projects=(Project("a", 0.6, 4.0), Project("b", 0.4, 6.0)),
+    ),
+    workforce=(
+        Pool("a", hourly_rate=20, headcount=Headcount(production=6, training=2, hiring=1), attrition_per_week=0.05),
+        Pool(
+            "b",
+            vendor="acme",
+            price_per_label=0.3,
+            headcount=Headcount(production=5),
+            shift_offset_hours=8,
+            time_to_hire_days=Distribution("fixed", 3.0, 0.0),
+            hiring_cost=100.0,
+            training_cost=50.0,
+        ),
+    ),
+    review=Review(share_reviewed=0.3, reviewers=2, review_minutes=1.5),
+    consensus=Consensus(labels_per_task=2, coverage=0.2),
+    staffing=ModelSpec("scheduled", {"hires": [{"day": 2, "pool": "b", "count": 4}]}),
+)
+
+
+@pytest.fixture(scope="module")
+def small_run() -> object:
+    return run_replication(SMALL, 11, keep_tasks=True)
+
+
+def test_same_seed_same_result() -> None:
+    first = run_replication(SMALL, 3).to_dict()
+    second = run_replication(SMALL, 3).to_dict()
+    assert first == second
+
+
+def test_a_seed_sequence_can_be_reused() -> None:
+    seed = np.random.SeedSequence(2024)
+    assert run_replication(SMALL, seed).summary == run_replication(SMALL, seed).summary
+
+
+def test_different_seeds_differ() -> None:
+    assert run_replication(SMALL, 1).summary != run_replication(SMALL, 2).summary
+
+
+def test_seed_must_be_valid() -> None:
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        run_replication(SMALL, -1)
+    with pytest.raises(ValueError, match="flow must be 'kernel' or 'reference'"):
+        run_replication(SMALL, 1, flow="fast")  # type: ignore[arg-type]
+
+
+def test_summary_fields_are_all_floats(small_run: object) -> None:
+    summary = small_run.summary  # type: ignore[attr-defined]
+    assert isinstance(summary, RunSummary)
+    for field in dataclasses.fields(summary):
+        assert isinstance(getattr(summary, field.name), float), field.name
+
+
+def test_conservation_arrived_equals_done_plus_in_system(small_run: object) -> None:
+    result = small_run
+    summary, daily = result.summary, result.daily  # type: ignore[attr-defined]
+    assert summary.tasks_arrived == summary.tasks_completed + summary.backlog_end
+    assert daily.arrivals.sum() == summary.tasks_arrived
+    assert daily.completed.sum() == summary.tasks_completed
+    np.testing.assert_array_equal(daily.backlog, np.cumsum(daily.arrivals) - np.cumsum(daily.completed))
+    assert daily.backlog[-1] == summary.backlog_end
+
+
+def test_task_records_are_consistent(small_run: object) -> None:
+    tasks = small_run.tasks  # type: ignore[attr-defined]
+    horizon = SMALL.horizon_hours
+    assert tasks.arrival_hour.size == small_run.summary.tasks_arrived  # type: ignore[attr-defined]
+    assert np.all(np.diff(tasks.arrival_hour) >= 0)
+    started = ~np.isnan(tasks.start_hour)
+    assert np.all(tasks.start_hour[started] >= tasks.arrival_hour[started])
+    finished = np.isfinite(tasks.finish_hour)
+    assert np.all(tasks.finish_hour[finished] > tasks.start_hour[finished])
+    assert np.all(tasks.finish_hour[finished] <= horizon)
+    assert np.all(tasks.labeler[started] >= 0) and np.all(tasks.labeler[~started] == -1)
+    assert set(np.unique(tasks.project)) == {0, 1}
+
+
+def test_work_happens_only_on_shift(small_run: object) -> None:
+    # Pool a works 09:00-17:00, pool b 17:00-01:00, Monday to Friday: no label starts at 03:00 or on Sunday.
+    tasks = small_run.tasks  # type: ignore[attr-defined]
+    start = tasks.start_hour[~np.isnan(tasks.start_hour)]
+    hour = start % 24
+    day = (start // 24) % 7
+    assert not np.any((hour >= 1.0) & (hour < 9.0))
+    assert not np.any((day == 6) & (hour >= 1.0))
+
+
+def test_workforce_pipeline_and_headcount(small_run: object) -> None:
+    result = small_run
+    daily, summary = result.daily, result.summary  # type: ignore[attr-defined]
+    production = daily.headcount["production"]
+    np.testing.assert_array_equal(production, daily.headcount_by_pool["a"] + daily.headcount_by_pool["b"])
+    np.testing.assert_array_equal(daily.headcount_by_vendor["acme"], daily.headcount_by_pool["b"])
+    # Four scheduled hires into b on day 2, plus the one initially in a's pipeline.
+    assert summary.hires == 5.0
+    # b's hires take 3 days to hire and 5 working days to train: nobody joins b's production before day 7.
+    assert np.all(daily.headcount_by_pool["b"][:7] <= 5)
+    assert summary.hiring_cost == 4 * 100.0
+    # Only b charges for training; its four hires start training on day 5.
+    assert summary.training_cost == 4 * 50.0
+
+
+def test_costs_add_up(small_run: object) -> None:
+    summary, daily = small_run.summary, small_run.daily  # type: ignore[attr-defined]
+    parts = summary.labor_cost + summary.vendor_fees + summary.hiring_cost + summary.training_cost
+    assert summary.total_cost == pytest.approx(parts)
+    assert daily.cumulative_cost[-1] == pytest.approx(summary.total_cost)
+    assert np.all(np.diff(daily.cumulative_cost) >= 0)
+    assert summary.cost_per_accepted_label == pytest.approx(summary.total_cost / summary.tasks_completed)
+
+
+def test_review_and_rework_counts(small_run: object) -> None:
+    summary, daily = small_run.summary, small_run.daily  # type: ignore[attr-defined]
+    assert summary.reviews > 0
+    assert 0.0 < summary.accepted_share < 1.0
+    # Consensus copies and rework make more labels than tasks started.
+    assert summary.labels_produced > summary.tasks_completed
+    shares = daily.accepted_share[~np.isnan(daily.accepted_share)]
+    assert np.all((shares >= 0) & (shares <= 1))
+
+
+def test_result_is_json_serialisable(small_run: object) -> None:
+    data = small_run.to_dict()  # type: ignore[attr-defined]
+    text = json.dumps(data, allow_nan=False)
+    loaded = json.loads(text)
+    assert loaded["summary"]["tasks_arrived"] == small_run.summary.tasks_arrived  # type: ignore[attr-defined]
+    assert len(loaded["daily"]["backlog"]) == SMALL.horizon_days
+    assert len(loaded["tasks"]["arrival_hour"]) == loaded["summary"]["tasks_arrived"]
+
+
+def test_learning_makes_new_labelers_faster() -> None:
+    base = Scenario(
+        horizon_days=42,
+        calendar=Calendar(hours_per_day=24, start_hour=0, working_days=tuple(range(7))),
+        demand=Demand(base_per_day=100, projects=(Project("p", 1.0, 10.0),)),
+        service_time=dataclasses.replace(SMALL.service_time),
+        workforce=(
+            Pool(
+                "p", hourly_rate=10, headcount=Headcount(production=3), initial_tenure_weeks=0.0, attrition_per_week=0.0
+            ),
+        ),
+    )
+    daily = run_replication(base, 4).daily
+    week1 = np.nanmean(daily.minutes_per_label[:7])
+    week6 = np.nanmean(daily.minutes_per_label[35:])
+    # The default curve: T(6 weeks) is about 0.71 of a novice's time, T(first week) about 0.9.
+    assert week6 < 0.8 * week1
+    assert 6.0 < week6 < 8.0
+
+
+def test_attrition_and_replacement() -> None:
+    scenario = dataclasses.replace(
+        SMALL,
+        horizon_days=28,
+        workforce=(
+            Pool(
+                "a",
+                hourly_rate=10,
+                headcount=Headcount(production=20),
+                attrition_per_week=0.2,
+                time_to_hire_days=Distribution("fixed", 1.0, 0.0),
+            ),
+        ),
+        staffing=ModelSpec("fixed", {"replace_attrition": True, "interval_days": 1.0}),
+        review=Review(),
+        consensus=Consensus(),
+    )
+    summary = run_replication(scenario, 9).summary
+    assert summary.departures > 5
+    assert summary.hires >= summary.departures - 20
+    assert summary.hires > 0
+
+
+def test_empty_demand_runs() -> None:
+    scenario = dataclasses.replace(SMALL, demand=Demand(base_per_day=0.0))
+    summary = run_replication(scenario, 1).summary
+    assert summary.tasks_arrived == 0.0
+    assert math.isnan(summary.turnaround_p50_hours)
+    assert math.isnan(summary.cost_per_accepted_label)
+
+
+def test_trace_demand_replays_counts() -> None:
+    scenario = dataclasses.replace(SMALL, horizon_days=5, demand=Demand(model="trace", trace=(10, 0, 25, 7)))
+    daily = run_replication(scenario, 1).daily
+    np.testing.assert_array_equal(daily.arrivals, [10, 0, 25, 7, 0])
