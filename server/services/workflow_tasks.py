@@ -25,6 +25,7 @@ __all__ = [
     "find_inconsistent_tasks",
     "label_needs_review",
     "mark_benchmark",
+    "set_labels_required",
     "sync_task_status",
     "task_status_from_labels",
     "unmark_benchmark",
@@ -34,7 +35,8 @@ __all__ = [
 def task_status_from_labels(labels_required: int, label_statuses: Iterable[LabelStatus]) -> TaskStatus:
     """The status a task must have given its labels, checked in this order:
 
-    DONE when at least `labels_required` labels are ACCEPTED (accepted labels never change, so DONE is final);
+    DONE when at least `labels_required` labels are ACCEPTED (accepted labels never change, so DONE stays DONE
+    unless `set_labels_required` raises the requirement);
     IN_REWORK when some label is REJECTED and awaits its author's rework;
     IN_REVIEW when some label is SUBMITTED and awaits a reviewer;
     TO_LABEL otherwise (no labels yet, or all accepted but consensus needs more).
@@ -161,4 +163,24 @@ async def unmark_benchmark(session: AsyncSession, *, task_id: int) -> Task:
     task.is_benchmark = False
     task.gold_answer = None
     await session.flush()
+    return task
+
+
+async def set_labels_required(session: AsyncSession, *, task_id: int, labels_required: int) -> Task:
+    """Change how many accepted labels a task needs, re-deriving its status (raising it reopens a DONE task).
+
+    Raises NotFound, ValidationFailed (not an integer >= 1), Conflict (an ordinary task already holds more
+    labels than the new requirement: the slots are taken).
+    """
+    if isinstance(labels_required, bool) or not isinstance(labels_required, int) or labels_required < 1:
+        raise ValidationFailed("labels_required", labels_required, "must be an integer >= 1")
+    task = await lock_task(session, task_id)
+    label_count = await session.scalar(select(func.count()).select_from(Label).where(Label.task_id == task_id)) or 0
+    if not task.is_benchmark and label_count > labels_required:
+        raise Conflict(
+            f"task {task_id} already holds {label_count} labels, more than labels_required={labels_required}",
+            field="labels_required",
+        )
+    task.labels_required = labels_required
+    await sync_task_status(session, task)
     return task

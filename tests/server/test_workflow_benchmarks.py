@@ -1,16 +1,23 @@
-"""Marking benchmarks, and finding tasks whose status disagrees with their labels, on a real database."""
+"""Benchmarks, labels required, and tasks whose status disagrees with their labels, on a real database."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
 from server.db.enums import TaskStatus
-from server.db.models import Task
+from server.db.models import Label, Task
 from server.services.errors import Conflict, NotFound, ValidationFailed
-from server.services.workflow import find_inconsistent_tasks, mark_benchmark, submit_label, unmark_benchmark
+from server.services.workflow import (
+    find_inconsistent_tasks,
+    mark_benchmark,
+    review_label,
+    set_labels_required,
+    submit_label,
+    unmark_benchmark,
+)
 from tests.server.test_workflow_world import World, at, build_world, run
 
 
@@ -76,3 +83,33 @@ async def test_inconsistent_task_statuses_are_found(database: Database, world: W
     async with database.session() as session:
         assert await find_inconsistent_tasks(session) == [world.task, world.consensus]
         assert await find_inconsistent_tasks(session, project_id=world.project + 1) == []
+
+
+# --- labels required -------------------------------------------------------------------------------------------------
+
+
+async def test_raising_labels_required_reopens_a_done_task(database: Database, world: World) -> None:
+    # given a task done with one accepted label
+    await _submit(database, world.task, world.alice)
+    async with database.session() as session:
+        label_id = (await session.scalars(select(Label.id))).one()
+    await run(
+        database,
+        lambda s: review_label(s, label_id=label_id, reviewer_id=world.bob, verdict="THUMBS_UP", seconds_to_review=5),
+    )
+    # when it needs two, then it collects labels again; back to one, it is done again
+    task = await run(database, lambda s: set_labels_required(s, task_id=world.task, labels_required=2))
+    assert (task.status, task.completed_at) == (TaskStatus.TO_LABEL, None)
+    task = await run(database, lambda s: set_labels_required(s, task_id=world.task, labels_required=1))
+    assert task.status is TaskStatus.DONE and task.completed_at is not None
+
+
+async def test_labels_required_cannot_drop_below_the_labels_held(database: Database, world: World) -> None:
+    await _submit(database, world.consensus, world.alice)
+    await _submit(database, world.consensus, world.bob)
+    with pytest.raises(Conflict, match=r"already holds 2 labels, more than labels_required=1"):
+        await run(database, lambda s: set_labels_required(s, task_id=world.consensus, labels_required=1))
+    with pytest.raises(ValidationFailed, match="labels_required must be an integer >= 1, got 0"):
+        await run(database, lambda s: set_labels_required(s, task_id=world.consensus, labels_required=0))
+    with pytest.raises(NotFound, match="Task 999"):
+        await run(database, lambda s: set_labels_required(s, task_id=999, labels_required=2))
