@@ -11,11 +11,10 @@ label count; improvement since the first week is 1 - (mean time over the labeler
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import curve_fit
+from scipy.optimize import minimize_scalar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.services.analytics._labels import (
@@ -105,38 +104,54 @@ def speed_from(
     )
 
 
-def _exponential(t: np.ndarray, initial: float, plateau: float, tau: float) -> np.ndarray:
-    return plateau + (initial - plateau) * np.exp(-t / tau)
+def _weighted_linear_fit(t: np.ndarray, y: np.ndarray, w: np.ndarray, tau: float) -> tuple[float, float, float]:
+    """For a fixed tau the curve is linear in (T_inf, T0 - T_inf): solve it exactly; returns (T_inf, span, sse)."""
+    x = np.exp(-t / tau)
+    sw = w.sum()
+    x_mean, y_mean = (w * x).sum() / sw, (w * y).sum() / sw
+    sxx = (w * (x - x_mean) ** 2).sum()
+    if sxx <= 0.0:
+        return float(y_mean), 0.0, float((w * (y - y_mean) ** 2).sum())
+    slope = float((w * (x - x_mean) * (y - y_mean)).sum() / sxx)
+    plateau = float(y_mean - slope * x_mean)
+    residual = y - (plateau + slope * x)
+    return plateau, slope, float((w * residual**2).sum())
 
 
 def fit_learning_curve(
     tenure_days: list[int], mean_seconds: list[float], weights: list[int]
 ) -> tuple[float, float, float] | None:
-    """Weighted least squares fit of (T0, T_inf, tau in days); None with too few points or no convergence."""
+    """Weighted least squares fit of (T0, T_inf, tau in days), or None when the points cannot pin the curve down.
+
+    A day's mean of n labels has variance sigma²/n, so points are weighted by n. The curve is linear in T_inf and
+    T0 - T_inf once tau is fixed, so tau is found by a one-dimensional bounded search (variable projection) over
+    [0.5 day, 10 times the span of the data], each step an exact weighted linear fit: fast enough for every labeler.
+    None with fewer than four points (three distinct days), or when the fit extrapolates to t = 0 beyond
+    five times the slowest observed day (the window then holds only the tail of the curve).
+    """
     if len(tenure_days) < _MIN_POINTS_TO_FIT or len(set(tenure_days)) < 3:
         return None
     t = np.asarray(tenure_days, dtype=float)
     y = np.asarray(mean_seconds, dtype=float)
-    # A day's mean of n labels has variance sigma^2/n, so its standard error scales as 1/sqrt(n).
-    sigma = 1.0 / np.sqrt(np.asarray(weights, dtype=float))
+    w = np.asarray(weights, dtype=float)
     span = max(float(t.max() - t.min()), 1.0)
-    p0 = (float(y[: max(1, len(y) // 4)].mean()), float(y[-max(1, len(y) // 4) :].mean()), span / 3)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            params, _ = curve_fit(
-                _exponential,
-                t,
-                y,
-                p0=p0,
-                sigma=sigma,
-                bounds=([0.0, 0.0, 0.1], [np.inf, np.inf, 10.0 * span]),
-                maxfev=2000,
-            )
-    except (RuntimeError, ValueError):
-        return None
-    initial, plateau, tau = (float(value) for value in params)
+    low, high = math.log(0.5), math.log(10.0 * span)
+    grid = np.linspace(low, high, 48)
+    errors = [_weighted_linear_fit(t, y, w, math.exp(g))[2] for g in grid]
+    best = int(np.argmin(errors))
+    bracket = (float(grid[max(best - 1, 0)]), float(grid[min(best + 1, len(grid) - 1)]))
+    result = minimize_scalar(
+        lambda g: _weighted_linear_fit(t, y, w, math.exp(g))[2],
+        bounds=bracket,
+        method="bounded",
+        options={"xatol": 1e-9},
+    )
+    tau = math.exp(float(result.x))
+    plateau, slope, _ = _weighted_linear_fit(t, y, w, tau)
+    initial = plateau + slope
     if not all(math.isfinite(value) for value in (initial, plateau, tau)):
+        return None
+    if initial < 0.0 or plateau < 0.0 or initial > 5.0 * float(y.max()):
         return None
     return initial, plateau, tau
 
