@@ -161,7 +161,7 @@ class _Evaluator:
 
     def evaluate(self, plans: Sequence[Plan], replications: int, done: int, total: int) -> list[PlanEvaluation]:
         seeds = np.random.SeedSequence(self.seed).spawn(replications)
-        jobs = []
+        jobs: list[tuple[Plan, np.ndarray, Any]] = []
         for plan in plans:
             have = self.rows.get(plan, np.empty((0, 3)))
             missing = seeds[have.shape[0] :]
