@@ -1,6 +1,7 @@
 """LabelOps workforce simulator: scenarios, plugins, the engine and its results."""
 
-from simulator.engine import run_replication
+from simulator.engine import FlowName, run_replication
+from simulator.examples import benchmark_scenario
 from simulator.loading import (
     dump_scenario,
     dumps_scenario,
@@ -37,6 +38,7 @@ __all__ = [
     "DailySeries",
     "Demand",
     "Distribution",
+    "FlowName",
     "Headcount",
     "ModelSpec",
     "PluginInfo",
@@ -50,6 +52,7 @@ __all__ = [
     "SimulationResult",
     "Spike",
     "TaskRecords",
+    "benchmark_scenario",
     "dump_scenario",
     "dumps_scenario",
     "list_plugins",

@@ -31,7 +31,9 @@ from simulator.registry import Models, build_models
 from simulator.results import SimulationResult
 from simulator.scenario import Distribution, Pool, Scenario, ScenarioError
 
-__all__ = ["build_flow_inputs", "run_replication", "sample_duration"]
+__all__ = ["FlowName", "build_flow_inputs", "run_replication", "sample_duration"]
+
+FlowName = Literal["kernel", "reference"]
 
 _HOURS_PER_WEEK = 168.0
 
@@ -501,7 +503,7 @@ def run_replication(
     scenario: Scenario,
     seed: int | np.random.SeedSequence,
     *,
-    flow: Literal["kernel", "reference"] = "kernel",
+    flow: FlowName = "kernel",
     keep_tasks: bool = False,
 ) -> SimulationResult:
     """Simulate ``scenario`` once. ``flow`` picks the fast kernel or the per-task SimPy reference model;
