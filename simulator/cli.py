@@ -41,6 +41,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="kernel",
         help="per-task flow: the fast kernel (default) or the per-task SimPy reference model",
     )
+    simulate.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for a Dask scheduler (10)",
+    )
     simulate.add_argument("--out", type=Path, help="write the full result as JSON here")
     simulate.add_argument("--chart", type=Path, help="write a chart here (.png, .svg, or self-contained .html)")
     simulate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -136,6 +143,7 @@ def _run(scenario: Any, args: argparse.Namespace) -> tuple[Any, float]:
             executor=args.executor,
             flow=args.flow,
             progress=progress,
+            connect_timeout=args.connect_timeout,
         )
     return result, time.perf_counter() - started
 

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -248,15 +248,17 @@ def run_monte_carlo(
     seed: int,
     executor: str | Any = "process",
     runner: Runner | None = None,
-    flow: str = "kernel",
+    flow: Literal["kernel", "reference"] = "kernel",
     progress: Progress | None = None,
     chunk_size: int | None = None,
+    connect_timeout: float = 10.0,
 ) -> MonteCarloResult:
     """Run `replications` independent replications of `scenario` and aggregate them.
 
     `executor` is a spec string (see `parse_executor`) or a connected `distributed.Client`. `runner` defaults to
     the engine's `run_replication` with the given `flow`; a custom runner must be picklable (a module-level
-    function or a `functools.partial` of one) for the process and Dask executors.
+    function or a `functools.partial` of one) for the process and Dask executors. `connect_timeout` bounds the
+    wait for a Dask scheduler, in seconds.
     """
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
@@ -282,7 +284,7 @@ def run_monte_carlo(
             assert spec.address is not None
             from distributed import Client
 
-            with Client(spec.address, set_as_default=False) as client:
+            with Client(spec.address, set_as_default=False, timeout=connect_timeout) as client:
                 results = _run_dask(client, runner, scenario, seeds, report, chunk_size)
     else:
         results = _run_dask(executor, runner, scenario, seeds, report, chunk_size)
