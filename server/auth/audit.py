@@ -1,0 +1,127 @@
+"""The audit trail: every mutation call recorded with who, what (arguments, secrets redacted), outcome and when.
+
+`AuditTrail` is a field extension that `protect_mutations` puts outermost on every mutation field, so it sees the
+permission check's refusal as well as the resolver's result. The entry is written right after the mutation, in a
+transaction of its own: a mutation's own transaction stays exactly as its resolver made it, and an entry is
+written for refused and failed calls too (which have no transaction to join).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
+from strawberry.relay import GlobalID
+from strawberry.types.base import get_object_definition
+
+from server.db.access import AuditEntry, AuditOutcome
+
+__all__ = ["REDACTED", "AuditTrail", "redact"]
+
+_log = logging.getLogger(__name__)
+
+REDACTED = "[REDACTED]"
+# Argument names that carry credentials anywhere in an input, however deeply nested.
+_SECRET_NAME = re.compile(r"secret|password|passwd|token|api_?key|authorization|credential", re.IGNORECASE)
+_MAX_TEXT = 2000
+
+
+def redact(value: Any, name: str = "") -> Any:
+    """`value` as JSON-ready data with every secret-looking field replaced by `REDACTED`."""
+    if name and _SECRET_NAME.search(name):
+        return REDACTED
+    if isinstance(value, GlobalID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "..."
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {str(key): redact(item, str(key)) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            item.name: redact(getattr(value, item.name), item.name)
+            for item in dataclasses.fields(value)
+            if _is_set(getattr(value, item.name, None))
+        }
+    return repr(value)[:200]
+
+
+def _is_set(value: Any) -> bool:
+    return type(value).__name__ != "UnsetType"
+
+
+def _result_type(result: Any) -> str | None:
+    definition = get_object_definition(type(result))
+    return definition.name if definition is not None else (type(result).__name__ if result is not None else None)
+
+
+def _is_user_error(result: Any) -> bool:
+    from server.graphql.errors import UserError
+
+    return isinstance(result, UserError)
+
+
+class AuditTrail(FieldExtension):
+    """Record one audit entry per call of the mutation field it is attached to."""
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
+        # Every mutation of this API is async; a synchronous one could not write the entry without blocking.
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            result = await next_(source, info, **kwargs)
+        except GraphQLError as error:
+            forbidden = (error.extensions or {}).get("code") == "FORBIDDEN"
+            outcome = AuditOutcome.DENIED if forbidden else AuditOutcome.ERROR
+            await _record(info, kwargs, outcome, None, error.message)
+            raise
+        except Exception as error:
+            await _record(info, kwargs, AuditOutcome.ERROR, None, type(error).__name__)
+            raise
+        if _is_user_error(result):
+            await _record(info, kwargs, AuditOutcome.REFUSED, _result_type(result), str(result.message))
+        else:
+            await _record(info, kwargs, AuditOutcome.OK, _result_type(result), "")
+        return result
+
+
+async def _record(
+    info: Any, arguments: dict[str, Any], outcome: AuditOutcome, result_type: str | None, message: str
+) -> None:
+    from server.auth.permissions import viewer_of
+
+    viewer = viewer_of(info)
+    operation = getattr(info, "operation", None)
+    operation_name = operation.name.value if operation is not None and operation.name is not None else None
+    entry = AuditEntry(
+        user_id=viewer.user_id,
+        api_key_id=viewer.api_key_id,
+        operation=info.field_name,
+        operation_name=operation_name,
+        arguments=redact(arguments),
+        outcome=outcome,
+        result_type=result_type,
+        message=message[:_MAX_TEXT],
+        ip=viewer.ip,
+    )
+    try:
+        async with info.context.database.transaction() as session:
+            session.add(entry)
+    except Exception:
+        # The mutation itself is done (or refused) already; losing its entry must not turn it into a failure.
+        _log.exception("could not write the audit entry of %s", info.field_name)
