@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.auth.guard import AccessGuard
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
 from server.graphql.http import GraphQLApp
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """
     settings = settings or load_settings()
     database = database or Database(settings.database_url, echo=settings.echo_sql)
-    graphql_app = GraphQLApp(database=database, settings=settings)
+    graphql_app = AccessGuard(GraphQLApp(database=database, settings=settings), database, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from server.auth.identity import Viewer, viewer_from_request
 from server.db import Database
 from server.settings import Settings
 
@@ -27,17 +28,28 @@ class Context:
     caches never outlive a request.
     """
 
-    def __init__(self, database: Database, settings: Settings, request: Any = None, response: Any = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        request: Any = None,
+        response: Any = None,
+        viewer: Viewer | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.request = request
         self.response = response
+        # Who is asking: set by the access guard (HTTP) or on connection_init (websockets); reads are scoped to it.
+        self.viewer: Viewer = viewer or viewer_from_request(request)
+        self.connection_params: Any = None
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A fresh session for one read; it never crosses resolver boundaries."""
         async with self.database.session() as session:
+            session.info["viewer"] = self.viewer
             yield session
 
     def loader(

@@ -9,8 +9,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from server.auth.guard import authenticate_websocket
+from server.auth.identity import Unauthenticated
 from server.db import Database
 from server.graphql.context import Context
 from server.graphql.schema import build_schema
@@ -37,7 +41,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def __init__(self, database: Database, settings: Settings) -> None:
         super().__init__(
-            build_schema(introspection=settings.introspection),
+            build_schema(introspection=settings.introspection, max_query_cost=settings.max_query_cost),
             graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
@@ -47,6 +51,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(self.database, self.settings, request=request, response=response)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # Websockets send the key in the connection_init payload: {"Authorization": "Bearer <key>"}.
+        try:
+            context.viewer = await authenticate_websocket(self.database, self.settings, context)
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"message": str(error), "code": "UNAUTHENTICATED"}) from None
+        return UNSET
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._ide_html is None:

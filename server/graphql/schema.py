@@ -18,10 +18,16 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
+from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
+from server.auth.permissions import protect_mutations, protect_prices
+from server.auth.scoping import install_row_scoping
+from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
 from server.graphql.labelers.mutations import LabelerMutations
@@ -37,6 +43,7 @@ from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
 from server.graphql.vendors.mutations import VendorMutations
 from server.graphql.vendors.queries import VendorQueries
+from server.graphql.vendors.types import VendorNode
 from server.services.errors import DomainError
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "MUTATION_TYPES", "QUERY_TYPES", "build_schema", "schema"]
@@ -50,6 +57,7 @@ QUERY_TYPES: tuple[type, ...] = (
     LabelQueries,
     ReviewQueries,
     IssueQueries,
+    AccessQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -59,6 +67,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     LabelMutations,
     ReviewMutations,
     IssueMutations,
+    AccessMutations,
 )
 
 # Deep enough for projects -> labelers -> edges -> node -> vendor -> ... with fragments; shallow enough to
@@ -85,19 +94,35 @@ class _Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+def _unbind_relay_node_fields() -> None:
+    """Let the schema be built again (the app builds its own next to the module-level one).
+
+    Strawberry's `relay.node()` extension binds its resolver to the shared field on the first build and asserts
+    the field is unbound on the next; the binding is the same each time, so clearing it first is safe.
+    """
+    for field in get_object_definition(NodeQueries, strict=True).fields:
+        if any(isinstance(extension, NodeExtension) for extension in field.extensions):
+            field._base_resolver = None
+
+
+def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MAX_COST) -> strawberry.Schema:
     """The API's schema; without introspection, field suggestions are off too (they leak the schema)."""
     extensions: list[type[SchemaExtension] | Any] = [
         partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
         partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(QueryCostLimiter, max_cost=max_query_cost),
         partial(MaskErrors, should_mask_error=should_mask_error),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
+    # Access control (server/auth): reads scoped per viewer, mutations checked and audited, prices guarded.
+    install_row_scoping()
+    protect_prices(VendorNode)
+    _unbind_relay_node_fields()
     return _Schema(
         query=merge_types("Query", QUERY_TYPES),
-        mutation=merge_types("Mutation", MUTATION_TYPES),
+        mutation=protect_mutations(merge_types("Mutation", MUTATION_TYPES)),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection),
     )
