@@ -106,6 +106,8 @@ def assemble_result(
     met_daily = np.bincount(deadline_day, weights=met[eligible].astype(np.float64), minlength=n_days).astype(np.float64)
 
     turnaround = done[completed] - task_arrival[completed]
+    # One partition for both quantiles: sorting two million turnarounds twice is a visible share of a run.
+    p50, p90 = (float(q) for q in np.percentile(turnaround, [50, 90])) if turnaround.size else (math.nan, math.nan)
     waits = (start - task_arrival)[~np.isnan(start)]
 
     # Costs per day, from the cost plugin.
@@ -179,8 +181,8 @@ def assemble_result(
         backlog_end=backlog_end,
         sla_attainment=_safe(float(met.sum()), float(eligible.sum())),
         turnaround_mean_hours=float(turnaround.mean()) if turnaround.size else math.nan,
-        turnaround_p50_hours=float(np.percentile(turnaround, 50)) if turnaround.size else math.nan,
-        turnaround_p90_hours=float(np.percentile(turnaround, 90)) if turnaround.size else math.nan,
+        turnaround_p50_hours=p50,
+        turnaround_p90_hours=p90,
         mean_wait_hours=float(waits.mean()) if waits.size else math.nan,
         completion_day=(float(done[completed].max()) / 24.0 if backlog_end == 0 and n_completed > 0 else math.nan),
         total_cost=total_cost,
