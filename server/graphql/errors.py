@@ -70,7 +70,10 @@ def input_path(field: str | None) -> str | None:
 
 def error_from(error: DomainError) -> MutationError:
     """The typed GraphQL error for a domain failure."""
-    error.field = input_path(error.field)
+    original, error.field = error.field, input_path(error.field)
+    if original and error.field and original != error.field and error.message.startswith(original):
+        # Messages open with the service's field name; clients know the input path.
+        error.message = error.field + error.message[len(original) :]
     if isinstance(error, ValidationFailed):
         return ValidationError(message=error.message, field=error.field, value=_text(error.value))
     if isinstance(error, NotFound):

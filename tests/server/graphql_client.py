@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.db import Database
@@ -94,7 +95,8 @@ async def create_vendor(database: Database, name: str, **overrides: Any) -> str:
 
 
 async def onboard_vendor(database: Database, vendor: str) -> None:
-    await mutate_ok(database, ADVANCE_VENDOR, {"input": {"vendorId": vendor, "toStatus": "TRIAL"}}, "advanceVendorStatus")
+    trial = {"vendorId": vendor, "toStatus": "TRIAL"}
+    await mutate_ok(database, ADVANCE_VENDOR, {"input": trial}, "advanceVendorStatus")
     moved = {"vendorId": vendor, "toStatus": "ONBOARDED", "trialQuality": 0.9}
     await mutate_ok(database, ADVANCE_VENDOR, {"input": moved}, "advanceVendorStatus")
 
@@ -106,9 +108,7 @@ async def create_project(database: Database, name: str, **overrides: Any) -> str
 
 
 async def create_labeler(database: Database, vendor: str, name: str, *, production: bool = True) -> str:
-    payload = await mutate_ok(
-        database, CREATE_LABELER, {"input": {"vendorId": vendor, "name": name}}, "createLabeler"
-    )
+    payload = await mutate_ok(database, CREATE_LABELER, {"input": {"vendorId": vendor, "name": name}}, "createLabeler")
     labeler = str(payload["labeler"]["id"])
     if production:
         for _ in range(4):  # HIRING -> PLATFORM_TRAINING -> PROJECT_TRAINING -> TESTING -> PRODUCTION
@@ -135,7 +135,9 @@ async def build_workspace(
         members = {"projectId": workspace.project, "labelerIds": workspace.labelers}
         await mutate_ok(database, ASSIGN_LABELERS, {"input": members}, "assignProjectLabelers")
     if tasks:
-        items = [{"externalId": f"asset-{i}"} for i in range(tasks)]
+        # created two hours ago, so tests can submit labels started in the last hour
+        created = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+        items = [{"externalId": f"asset-{i}", "createdAt": created} for i in range(tasks)]
         payload = await mutate_ok(
             database, CREATE_TASKS, {"input": {"projectId": workspace.project, "tasks": items}}, "createTasks"
         )

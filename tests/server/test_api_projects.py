@@ -20,7 +20,9 @@ mutation($input: CreateProjectInput!) {
   createProject(input: $input) {
     __typename
     ... on ProjectPayload {
-      project { id name dataType status ontology sla { turnaroundHours targetShare } consensus { labelsPerTask coverage } }
+      project {
+        id name dataType status ontology sla { turnaroundHours targetShare } consensus { labelsPerTask coverage }
+      }
     }
     ... on UserError { message field }
   }
@@ -165,7 +167,10 @@ async def test_assign_and_unassign_vendors(database: Database) -> None:
     project = await create_project(database, "Street scenes")
     # when both are assigned, then one is taken off
     assigned = await mutate_ok(
-        database, ASSIGN_VENDORS, {"input": {"projectId": project, "vendorIds": [first, second]}}, "assignProjectVendors"
+        database,
+        ASSIGN_VENDORS,
+        {"input": {"projectId": project, "vendorIds": [first, second]}},
+        "assignProjectVendors",
     )
     removed = await mutate_ok(
         database, UNASSIGN_VENDORS, {"input": {"projectId": project, "vendorIds": [first]}}, "unassignProjectVendors"

@@ -35,7 +35,9 @@ mutation($input: UpdateTaskInput!) {
 }
 """
 ARCHIVE_TASK = """
-mutation($id: ID!) { archiveTask(id: $id) { __typename ... on TaskPayload { task { archivedAt } } ... on UserError { message } } }
+mutation($id: ID!) {
+  archiveTask(id: $id) { __typename ... on TaskPayload { task { archivedAt } } ... on UserError { message } }
+}
 """
 MARK_BENCHMARK = """
 mutation($input: MarkBenchmarkInput!) {
@@ -48,7 +50,9 @@ mutation($input: MarkBenchmarkInput!) {
 """
 UNMARK_BENCHMARK = """
 mutation($taskId: ID!) {
-  unmarkBenchmark(taskId: $taskId) { __typename ... on TaskPayload { task { isBenchmark goldAnswer } } ... on UserError { message } }
+  unmarkBenchmark(taskId: $taskId) {
+    __typename ... on TaskPayload { task { isBenchmark goldAnswer } } ... on UserError { message }
+  }
 }
 """
 LIST_TASKS = """

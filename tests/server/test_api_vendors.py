@@ -30,7 +30,9 @@ mutation($input: UpdateVendorInput!) {
 """
 ARCHIVE_VENDOR = """
 mutation($id: ID!) {
-  archiveVendor(id: $id) { __typename ... on VendorPayload { vendor { archivedAt } } ... on UserError { message field } }
+  archiveVendor(id: $id) {
+    __typename ... on VendorPayload { vendor { archivedAt } } ... on UserError { message field }
+  }
 }
 """
 ADVANCE_VENDOR = """
@@ -56,6 +58,7 @@ query($id: ID!) { vendor(id: $id) { name } }
 """
 
 VALID = {"name": "Acme", "workforceType": "CROWD", "pricingModel": "PER_LABEL", "rate": 0.05}
+
 
 async def test_create_vendor_returns_the_prospect(database: Database) -> None:
     # given a complete vendor description
@@ -177,7 +180,9 @@ async def test_vendor_moves_through_trial_with_results(database: Database) -> No
     # given a prospect
     vendor = await create_vendor(database, "Acme")
     # when it enters a trial and is onboarded with trial results
-    await mutate_ok(database, ADVANCE_VENDOR, {"input": {"vendorId": vendor, "toStatus": "TRIAL"}}, "advanceVendorStatus")
+    await mutate_ok(
+        database, ADVANCE_VENDOR, {"input": {"vendorId": vendor, "toStatus": "TRIAL"}}, "advanceVendorStatus"
+    )
     onboarding = {
         "vendorId": vendor,
         "toStatus": "ONBOARDED",

@@ -1,0 +1,208 @@
+"""The labeling workflow over GraphQL: submit, review (thumbs up / down), rework; labels and reviews queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from server.db import Database
+from tests.server.graphql_client import Workspace, build_workspace, expect_data, mutate_ok
+
+SUBMIT_LABEL = """
+mutation($input: SubmitLabelInput!) {
+  submitLabel(input: $input) {
+    __typename
+    ... on LabelPayload { label { id status secondsToLabel answer labeler { name } } task { status } }
+    ... on UserError { message field }
+  }
+}
+"""
+REVIEW_LABEL = """
+mutation($input: ReviewLabelInput!) {
+  reviewLabel(input: $input) {
+    __typename
+    ... on ReviewPayload { review { verdict comment reviewer { name } } label { status } task { status } }
+    ... on InvalidTransitionError { current target }
+    ... on UserError { message field }
+  }
+}
+"""
+REWORK_LABEL = """
+mutation($input: ReworkLabelInput!) {
+  reworkLabel(input: $input) {
+    __typename
+    ... on LabelPayload { label { status reworkCount reworkSeconds answer } task { status } }
+    ... on InvalidTransitionError { current target }
+    ... on UserError { message field }
+  }
+}
+"""
+LABELS = """
+query($filter: LabelFilter) {
+  labels(filter: $filter) { totalCount edges { node { status task { externalId } reviews { verdict } } } }
+}
+"""
+REVIEWS = """
+query($filter: ReviewFilter) { reviews(filter: $filter) { totalCount edges { node { verdict label { status } } } } }
+"""
+
+
+def _submission(workspace: Workspace, *, task: int = 0, labeler: int = 0, minutes_ago: int = 10) -> dict[str, Any]:
+    submitted = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return {
+        "taskId": workspace.tasks[task],
+        "labelerId": workspace.labelers[labeler],
+        "answer": {"class": "car"},
+        "startedAt": (submitted - timedelta(seconds=90)).isoformat(),
+        "submittedAt": submitted.isoformat(),
+    }
+
+
+async def _submitted_label(database: Database, workspace: Workspace) -> str:
+    payload = await mutate_ok(database, SUBMIT_LABEL, {"input": _submission(workspace)}, "submitLabel")
+    return str(payload["label"]["id"])
+
+
+async def test_submit_label_sends_the_task_to_review(database: Database) -> None:
+    # given a project that reviews every label
+    workspace = await build_workspace(database)
+    # when a member submits a label
+    payload = await mutate_ok(database, SUBMIT_LABEL, {"input": _submission(workspace)}, "submitLabel")
+    # then the label awaits review and so does the task
+    assert payload["label"]["status"] == "SUBMITTED"
+    assert payload["label"]["secondsToLabel"] == 90.0
+    assert payload["label"]["labeler"] == {"name": "Labeler 0"}
+    assert payload["task"] == {"status": "IN_REVIEW"}
+
+
+async def test_submit_label_bad_inputs(database: Database) -> None:
+    workspace = await build_workspace(database)
+    backwards = {**_submission(workspace), "startedAt": datetime.now(UTC).isoformat()}
+    unknown_task = {**_submission(workspace), "taskId": "VGFzazo5OTk="}
+    negative = {**_submission(workspace), "secondsToLabel": -1.0}
+    results = [
+        (await expect_data(database, SUBMIT_LABEL, {"input": values}))["submitLabel"]
+        for values in (backwards, unknown_task, negative)
+    ]
+    assert [(result["__typename"], result["field"]) for result in results] == [
+        ("ValidationError", "input.submittedAt"),
+        ("NotFoundError", "input.taskId"),
+        ("ValidationError", "input.secondsToLabel"),
+    ]
+
+
+async def test_second_label_by_the_same_labeler_is_a_conflict(database: Database) -> None:
+    workspace = await build_workspace(database)
+    await _submitted_label(database, workspace)
+    data = await expect_data(database, SUBMIT_LABEL, {"input": _submission(workspace, minutes_ago=5)})
+    assert data["submitLabel"]["__typename"] == "ConflictError"
+
+
+async def test_thumbs_up_accepts_the_label_and_completes_the_task(database: Database) -> None:
+    # given a submitted label
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    # when another member reviews it with a thumbs up
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
+    payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    # then the label is accepted and the task done
+    assert payload["review"]["verdict"] == "THUMBS_UP"
+    assert payload["review"]["reviewer"] == {"name": "Labeler 1"}
+    assert payload["label"] == {"status": "ACCEPTED"}
+    assert payload["task"] == {"status": "DONE"}
+
+
+async def test_thumbs_down_sends_the_task_to_rework_and_rework_resubmits(database: Database) -> None:
+    # given a label rejected with a comment
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    review = {
+        "labelId": label,
+        "reviewerId": workspace.labelers[1],
+        "verdict": "THUMBS_DOWN",
+        "secondsToReview": 30,
+        "comment": "box too loose",
+    }
+    rejected = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    assert rejected["label"] == {"status": "REJECTED"}
+    assert rejected["task"] == {"status": "IN_REWORK"}
+    # when the author reworks it
+    rework = {"labelId": label, "labelerId": workspace.labelers[0], "answer": {"class": "bus"}, "reworkSeconds": 45}
+    payload = await mutate_ok(database, REWORK_LABEL, {"input": rework}, "reworkLabel")
+    # then it is back in review with the rework counted
+    assert payload["label"] == {
+        "status": "SUBMITTED",
+        "reworkCount": 1,
+        "reworkSeconds": 45.0,
+        "answer": {"class": "bus"},
+    }
+    assert payload["task"] == {"status": "IN_REVIEW"}
+    # and the review history is queryable through labels and reviews
+    labels = await expect_data(database, LABELS, {"filter": {"taskId": workspace.tasks[0]}})
+    assert labels["labels"]["edges"][0]["node"]["reviews"] == [{"verdict": "THUMBS_DOWN"}]
+    reviews = await expect_data(database, REVIEWS, {"filter": {"verdict": "THUMBS_DOWN"}})
+    assert reviews["reviews"]["totalCount"] == 1
+
+
+async def test_thumbs_down_needs_a_comment(database: Database) -> None:
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_DOWN", "secondsToReview": 5}
+    data = await expect_data(database, REVIEW_LABEL, {"input": review})
+    assert data["reviewLabel"]["__typename"] == "ValidationError"
+    assert data["reviewLabel"]["field"] == "input.comment"
+
+
+async def test_reviewing_an_accepted_label_is_an_invalid_transition(database: Database) -> None:
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 5}
+    await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    data = await expect_data(database, REVIEW_LABEL, {"input": review})
+    assert data["reviewLabel"]["__typename"] == "InvalidTransitionError"
+    assert data["reviewLabel"]["current"] == "ACCEPTED"
+
+
+async def test_review_unknown_label_and_negative_time(database: Database) -> None:
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    unknown = {
+        "labelId": "TGFiZWw6OTk5",
+        "reviewerId": workspace.labelers[1],
+        "verdict": "THUMBS_UP",
+        "secondsToReview": 5,
+    }
+    negative = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": -5}
+    assert (await expect_data(database, REVIEW_LABEL, {"input": unknown}))["reviewLabel"][
+        "__typename"
+    ] == "NotFoundError"
+    refused = (await expect_data(database, REVIEW_LABEL, {"input": negative}))["reviewLabel"]
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.secondsToReview")
+
+
+async def test_reworking_a_label_that_was_not_rejected_is_refused(database: Database) -> None:
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    rework = {"labelId": label, "labelerId": workspace.labelers[0], "answer": 1, "reworkSeconds": 10}
+    data = await expect_data(database, REWORK_LABEL, {"input": rework})
+    assert data["reworkLabel"]["__typename"] == "InvalidTransitionError"
+    assert (data["reworkLabel"]["current"], data["reworkLabel"]["target"]) == ("SUBMITTED", "SUBMITTED")
+
+
+async def test_labels_filter_by_labeler_status_and_time_window(database: Database) -> None:
+    # given labels submitted an hour and ten minutes ago by different labelers
+    workspace = await build_workspace(database, tasks=2)
+    await mutate_ok(database, SUBMIT_LABEL, {"input": _submission(workspace, task=0, minutes_ago=60)}, "submitLabel")
+    await mutate_ok(
+        database, SUBMIT_LABEL, {"input": _submission(workspace, task=1, labeler=1, minutes_ago=10)}, "submitLabel"
+    )
+    recent = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    # then each filter picks its label
+    by_window = await expect_data(database, LABELS, {"filter": {"submittedAfter": recent}})
+    by_labeler = await expect_data(database, LABELS, {"filter": {"labelerId": workspace.labelers[0]}})
+    by_status = await expect_data(database, LABELS, {"filter": {"status": ["ACCEPTED"]}})
+    by_project = await expect_data(database, LABELS, {"filter": {"projectId": workspace.project}})
+    assert [e["node"]["task"]["externalId"] for e in by_window["labels"]["edges"]] == ["asset-1"]
+    assert [e["node"]["task"]["externalId"] for e in by_labeler["labels"]["edges"]] == ["asset-0"]
+    assert by_status["labels"]["totalCount"] == 0
+    assert by_project["labels"]["totalCount"] == 2
