@@ -32,9 +32,11 @@ from server.db.planning import SimulationRun, StoredScenario
 __all__ = [
     "MUTATION_ROLES",
     "NODE_MODELS",
+    "CanSeeGoldAnswers",
     "CanSeeVendorPrices",
     "IsAdmin",
     "MutationPolicy",
+    "protect_gold_answers",
     "protect_mutations",
     "protect_prices",
     "viewer_of",
@@ -86,6 +88,8 @@ MUTATION_ROLES: dict[str, frozenset[Role]] = {
     "commentOnIssue": _ALL,
     "resolveIssue": _ISSUE_RESOLVERS,
     "reopenIssue": _ISSUE_RESOLVERS,
+    "updateIssue": _ISSUE_RESOLVERS,
+    "updateComment": _ISSUE_RESOLVERS,
     # Planning: scenarios and simulation runs.
     "saveScenario": _MANAGERS,
     "startSimulationRun": _MANAGERS,
@@ -218,11 +222,21 @@ class CanSeeVendorPrices(BasePermission):
 _PRICE_FIELDS = ("rate", "pricing_model", "currency", "trial_results")
 
 
-def _attach(field: Any, permission: BasePermission) -> None:
+class CanSeeGoldAnswers(BasePermission):
+    """A benchmark's gold answer stays with the program side; labelers (and their vendors) would learn the test."""
+
+    message = "gold answers are outside your scope"
+    error_extensions = _FORBIDDEN
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return viewer_of(info).role in _REVIEWERS
+
+
+def _attach(field: Any, permission: BasePermission, *, fail_silently: bool = False) -> None:
     if any(isinstance(extension, PermissionExtension) for extension in field.extensions):
         return  # already attached: the schema may be built more than once per process
     field.permission_classes = [*field.permission_classes, type(permission)]
-    field.extensions.append(PermissionExtension([permission], use_directives=False))
+    field.extensions.append(PermissionExtension([permission], use_directives=False, fail_silently=fail_silently))
 
 
 def protect_mutations(mutation_type: type) -> type:
@@ -244,3 +258,11 @@ def protect_prices(vendor_type: type) -> type:
         if field.python_name in _PRICE_FIELDS:
             _attach(field, CanSeeVendorPrices())
     return vendor_type
+
+
+def protect_gold_answers(task_type: type) -> type:
+    """Attach `CanSeeGoldAnswers` to the Task's gold answer: null (not an error) for those who may not see it."""
+    for field in get_object_definition(task_type, strict=True).fields:
+        if field.python_name == "gold_answer":
+            _attach(field, CanSeeGoldAnswers(), fail_silently=True)
+    return task_type

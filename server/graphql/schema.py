@@ -25,7 +25,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
-from server.auth.permissions import protect_mutations, protect_prices
+from server.auth.permissions import protect_gold_answers, protect_mutations, protect_prices
 from server.auth.scoping import install_row_scoping
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.issues.mutations import IssueMutations
@@ -41,6 +41,7 @@ from server.graphql.reviews.mutations import ReviewMutations
 from server.graphql.reviews.queries import ReviewQueries
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
+from server.graphql.tasks.types import TaskNode
 from server.graphql.vendors.mutations import VendorMutations
 from server.graphql.vendors.queries import VendorQueries
 from server.graphql.vendors.types import VendorNode
@@ -119,6 +120,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
     # Access control (server/auth): reads scoped per viewer, mutations checked and audited, prices guarded.
     install_row_scoping()
     protect_prices(VendorNode)
+    protect_gold_answers(TaskNode)
     _unbind_relay_node_fields()
     return _Schema(
         query=merge_types("Query", QUERY_TYPES),
