@@ -1,0 +1,482 @@
+"""Calibration: fitting a scenario's parameters from recorded labeling history given as plain arrays.
+
+No database here: :mod:`server.services.history` reads the records and hands them over as a
+:class:`HistoryData`. Each fit returns its estimate with a 95% confidence interval and its sample size:
+
+- time per label: lognormal (``fit_lognormal``), and the learning curve ``T(t) = T_inf + (T0 - T_inf)·exp(-t/tau)``
+  fitted on log seconds (multiplicative noise) with per-labeler speed offsets removed (``fit_learning_curve``);
+- review share and thumbs-down (rework) rate as binomial proportions (Wilson intervals), rework time factor;
+- attrition as a constant weekly hazard from exposure time and departures (``fit_attrition``);
+- stage durations (time to hire, training) as mean and cv per stage;
+- demand: base per day, weekly seasonality and linear trend (``fit_demand``), matching the ``pattern`` plugin's
+  ``base * (1 + trend * day / 7) * weekly[day % 7]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import optimize, stats
+
+from simulator.feasibility import wilson_interval
+from simulator.scenario import (
+    SLA,
+    Benchmark,
+    Calendar,
+    Consensus,
+    Demand,
+    Distribution,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Review,
+    Scenario,
+    ServiceTime,
+)
+
+__all__ = [
+    "AttritionFit",
+    "Calibration",
+    "DemandFit",
+    "HistoryData",
+    "LearningFit",
+    "LognormalFit",
+    "PoolHistory",
+    "Proportion",
+    "calibrate",
+    "demand_forecast",
+    "fit_attrition",
+    "fit_demand",
+    "fit_duration",
+    "fit_learning_curve",
+    "fit_lognormal",
+    "proportion",
+]
+
+_T95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class LognormalFit:
+    """``log X ~ Normal(mu, sigma)``; ``mean``/``cv`` of X with a CI of the mean (delta method on mu)."""
+
+    mu: float
+    sigma: float
+    mean: float
+    cv: float
+    mean_ci: tuple[float, float]
+    n: int
+
+
+def fit_lognormal(values: Sequence[float] | np.ndarray) -> LognormalFit:
+    """Maximum-likelihood lognormal fit of positive values."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x) & (x > 0)]
+    if x.size < 2:
+        raise ValueError(f"values must hold at least 2 positive numbers, got {x.size}")
+    logs = np.log(x)
+    mu, sigma = float(logs.mean()), float(logs.std(ddof=0))
+    mean = math.exp(mu + sigma * sigma / 2.0)
+    # Var(mu_hat + sigma^2/2) ~ sigma^2/n + sigma^4/(2n)
+    se = math.sqrt(sigma**2 / x.size + sigma**4 / (2 * x.size))
+    return LognormalFit(
+        mu,
+        sigma,
+        mean,
+        math.sqrt(math.expm1(sigma * sigma)),
+        (mean * math.exp(-_T95 * se), mean * math.exp(_T95 * se)),
+        int(x.size),
+    )
+
+
+@dataclass(frozen=True)
+class LearningFit:
+    """Exponential learning curve in seconds: novice ``t0``, plateau ``t_inf``, time constant ``tau_weeks``.
+
+    Seconds are typical (geometric-mean) times; ``sigma`` is the residual spread of log seconds, so the arithmetic
+    mean time at tenure t is ``T(t)·exp(sigma²/2)``.
+    """
+
+    t0: float
+    t_inf: float
+    tau_weeks: float
+    sigma: float
+    ci: dict[str, tuple[float, float]]
+    n: int
+
+    @property
+    def plateau_share(self) -> float:
+        return self.t_inf / self.t0
+
+    def seconds(self, tenure_weeks: np.ndarray | float) -> np.ndarray:
+        t = np.maximum(np.asarray(tenure_weeks, dtype=float), 0.0)
+        return self.t_inf + (self.t0 - self.t_inf) * np.exp(-t / self.tau_weeks)
+
+
+def _log_curve(t: np.ndarray, log_t0: float, log_share: float, log_tau: float) -> np.ndarray:
+    share = 1.0 / (1.0 + np.exp(-log_share))  # plateau share kept in (0, 1)
+    tau = np.exp(log_tau)
+    return log_t0 + np.log(share + (1.0 - share) * np.exp(-t / tau))
+
+
+def fit_learning_curve(
+    tenure_weeks: Sequence[float] | np.ndarray,
+    seconds: Sequence[float] | np.ndarray,
+    groups: Sequence[int] | np.ndarray | None = None,
+    *,
+    iterations: int = 3,
+) -> LearningFit:
+    """Fit the exponential learning curve to (tenure, seconds) pairs.
+
+    ``groups`` (e.g. labeler ids) removes each person's own speed: their mean log residual is subtracted and the
+    curve refitted, so fast or slow individuals do not bend the curve.
+    """
+    t = np.asarray(tenure_weeks, dtype=float)
+    y = np.asarray(seconds, dtype=float)
+    keep = np.isfinite(t) & np.isfinite(y) & (y > 0) & (t >= 0)
+    t, logs = t[keep], np.log(y[keep])
+    g = None if groups is None else np.asarray(groups)[keep]
+    if t.size < 10:
+        raise ValueError(f"need at least 10 labels with a known tenure, got {t.size}")
+    offsets = np.zeros_like(logs)
+    p0 = [float(np.median(logs[t <= np.quantile(t, 0.2)])), 0.8, math.log(1.5)]
+    params = np.array(p0)
+    covariance = np.full((3, 3), np.nan)
+    for _ in range(max(1, iterations if g is not None else 1)):
+        params, covariance = optimize.curve_fit(_log_curve, t, logs - offsets, p0=params, maxfev=20000)
+        if g is None:
+            break
+        residual = logs - _log_curve(t, *params)
+        codes, inverse = np.unique(g, return_inverse=True)
+        sums = np.bincount(inverse, residual, minlength=codes.size)
+        counts = np.bincount(inverse, minlength=codes.size)
+        per_group = sums / counts
+        per_group -= np.average(per_group, weights=counts)
+        offsets = per_group[inverse]
+    residual = logs - offsets - _log_curve(t, *params)
+    sigma = float(residual.std(ddof=3))
+    log_t0, log_share, log_tau = (float(v) for v in params)
+    se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+
+    def share_of(v: float) -> float:
+        return 1.0 / (1.0 + math.exp(-v))
+
+    t0, share, tau = math.exp(log_t0), share_of(log_share), math.exp(log_tau)
+    ci = {
+        "t0": (math.exp(log_t0 - _T95 * se[0]), math.exp(log_t0 + _T95 * se[0])),
+        "plateau_share": (share_of(log_share - _T95 * se[1]), share_of(log_share + _T95 * se[1])),
+        "tau_weeks": (math.exp(log_tau - _T95 * se[2]), math.exp(log_tau + _T95 * se[2])),
+    }
+    return LearningFit(t0, t0 * share, tau, sigma, ci, int(t.size))
+
+
+@dataclass(frozen=True)
+class Proportion:
+    value: float
+    ci: tuple[float, float]
+    n: int
+
+
+def proportion(successes: int, trials: int) -> Proportion:
+    """A binomial proportion with its Wilson 95% interval (nan with no trials)."""
+    if trials <= 0:
+        return Proportion(math.nan, (0.0, 1.0), 0)
+    return Proportion(successes / trials, wilson_interval(successes, trials), trials)
+
+
+@dataclass(frozen=True)
+class AttritionFit:
+    """Constant hazard per week of being in production, and the weekly leaving probability it implies."""
+
+    hazard_per_week: float
+    weekly_probability: float
+    ci: tuple[float, float]
+    departures: int
+    exposure_weeks: float
+
+
+def fit_attrition(exposure_weeks: Sequence[float] | np.ndarray, departed: Sequence[bool] | np.ndarray) -> AttritionFit:
+    """Hazard = departures / exposure, with the exact Poisson (chi-square) interval on the count."""
+    exposure = float(np.sum(np.asarray(exposure_weeks, dtype=float)))
+    events = int(np.sum(np.asarray(departed, dtype=bool)))
+    if exposure <= 0:
+        return AttritionFit(0.0, 0.0, (0.0, 1.0), events, 0.0)
+    hazard = events / exposure
+    low = 0.0 if events == 0 else stats.chi2.ppf(0.025, 2 * events) / 2.0 / exposure
+    high = stats.chi2.ppf(0.975, 2 * events + 2) / 2.0 / exposure
+    return AttritionFit(
+        hazard, -math.expm1(-hazard), (-math.expm1(-float(low)), -math.expm1(-float(high))), events, exposure
+    )
+
+
+def fit_duration(days: Sequence[float] | np.ndarray) -> tuple[float, float, int]:
+    """Mean and cv of observed durations in days (nan when there are none)."""
+    x = np.asarray(days, dtype=float)
+    x = x[np.isfinite(x) & (x >= 0)]
+    if x.size == 0:
+        return math.nan, math.nan, 0
+    mean = float(x.mean())
+    cv = float(x.std(ddof=1) / mean) if x.size > 1 and mean > 0 else 0.0
+    return mean, cv, int(x.size)
+
+
+@dataclass(frozen=True)
+class DemandFit:
+    """``count(day) = base_per_day * (1 + trend_per_week * day / 7) * weekly[(first_weekday + day) % 7]``.
+
+    ``weekly_by_weekday`` is indexed by weekday (Monday = 0) and averages 1.
+    """
+
+    base_per_day: float
+    trend_per_week: float
+    weekly_by_weekday: tuple[float, ...]
+    first_weekday: int
+    days: int
+    residual_cv: float
+
+    def expected(self, days: np.ndarray) -> np.ndarray:
+        d = np.asarray(days, dtype=float)
+        weekly = np.asarray(self.weekly_by_weekday)[((self.first_weekday + d.astype(int)) % 7)]
+        return np.maximum(self.base_per_day * (1.0 + self.trend_per_week * d / 7.0) * weekly, 0.0)
+
+    def weekly_from(self, weekday: int) -> tuple[float, ...]:
+        """Weekly factors in the scenario's order (its day 0) for a start on ``weekday``."""
+        return tuple(self.weekly_by_weekday[(weekday + i) % 7] for i in range(7))
+
+
+def fit_demand(
+    daily_counts: Sequence[float] | np.ndarray, first_weekday: int = 0, *, iterations: int = 20
+) -> DemandFit:
+    """Fit base level, linear trend and weekly factors to daily arrival counts (alternating least squares)."""
+    y = np.asarray(daily_counts, dtype=float)
+    if y.size < 7:
+        raise ValueError(f"need at least 7 days of arrivals, got {y.size}")
+    d = np.arange(y.size, dtype=float)
+    weekday = (first_weekday + np.arange(y.size)) % 7
+    weekly = np.ones(7)
+    intercept, slope = float(y.mean()), 0.0
+    for _ in range(iterations):
+        adjusted = y / np.maximum(weekly[weekday], 1e-9)
+        slope, intercept = (float(v) for v in np.polyfit(d, adjusted, 1))
+        line = np.maximum(intercept + slope * d, 1e-9)
+        for k in range(7):
+            mask = weekday == k
+            weekly[k] = float(np.sum(y[mask]) / np.sum(line[mask])) if mask.any() else 1.0
+        weekly /= weekly.mean()
+    base = max(intercept, 1e-9)
+    fitted = np.maximum(base * (1.0 + (slope / base) * d) * weekly[weekday], 1e-9)
+    residual_cv = float(np.std(y - fitted) / max(np.mean(y), 1e-9))
+    return DemandFit(base, 7.0 * slope / base, tuple(float(w) for w in weekly), first_weekday, int(y.size), residual_cv)
+
+
+def demand_forecast(fit: DemandFit, start_day: int, days: int) -> np.ndarray:
+    """Expected arrivals for ``days`` days from history day ``start_day`` (extrapolating the trend)."""
+    return fit.expected(np.arange(start_day, start_day + days))
+
+
+@dataclass(frozen=True)
+class PoolHistory:
+    """One vendor's people as seen at the calibration's end, and their recorded onboarding."""
+
+    name: str
+    production: int
+    training: int
+    hiring: int
+    hourly_rate: float | None
+    price_per_label: float | None
+    mean_tenure_weeks: float
+    hire_days: Sequence[float] = ()
+    platform_training_days: Sequence[float] = ()
+    project_training_days: Sequence[float] = ()
+    tests_passed: int = 0
+    tests_taken: int = 0
+    exposure_weeks: Sequence[float] = ()
+    departed: Sequence[bool] = ()
+
+
+@dataclass(frozen=True)
+class HistoryData:
+    """A project's recorded history as arrays; days count from the start of the calibration window."""
+
+    name: str
+    first_weekday: int
+    days: int
+    daily_arrivals: np.ndarray
+    label_seconds: np.ndarray
+    label_tenure_weeks: np.ndarray
+    label_labeler: np.ndarray
+    label_hour_of_day: np.ndarray
+    rework_seconds: np.ndarray
+    rework_count: np.ndarray
+    reviewed_labels: int
+    reviews: int
+    thumbs_down: int
+    review_seconds: np.ndarray
+    reviewers: int
+    labels_per_task: float
+    consensus_coverage: float
+    benchmark_share: float
+    sla_turnaround_hours: float
+    sla_target_share: float
+    pools: Sequence[PoolHistory]
+    labeling_hours_per_labeler_day: float = math.nan
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted scenario and every fitted figure (JSON-ready) it was built from."""
+
+    scenario: Scenario
+    fitted: dict[str, Any]
+    demand: DemandFit
+    learning: LearningFit
+
+
+def _finite(value: float, default: float) -> float:
+    return value if math.isfinite(value) else default
+
+
+# Records say how many hours people spent labeling, not how long their shifts were; assume they were this busy.
+_ASSUMED_UTILIZATION = 0.85
+
+
+def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
+    """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
+    start = history.days if start_day is None else start_day
+    demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
+    learning = fit_learning_curve(history.label_tenure_weeks, history.label_seconds, history.label_labeler)
+    seconds = fit_lognormal(history.label_seconds)
+    novice_minutes = learning.t0 * math.exp(learning.sigma**2 / 2.0) / 60.0
+    down_rate = proportion(history.thumbs_down, history.reviews)
+    review_share = proportion(history.reviewed_labels, int(history.label_seconds.size))
+    reworked = history.rework_count > 0
+    rework_factor = (
+        float(np.sum(history.rework_seconds[reworked]) / np.sum(history.rework_count[reworked]))
+        / float(np.mean(history.label_seconds))
+        if reworked.any()
+        else 0.5
+    )
+    review_minutes = float(np.mean(history.review_seconds)) / 60.0 if history.review_seconds.size else 1.0
+
+    # Shift length: labeling hours per person-day, stretched by the assumed utilization.
+    hours = _finite(history.labeling_hours_per_labeler_day / _ASSUMED_UTILIZATION, 8.0)
+    hours_per_day = float(min(24.0, max(1.0, hours)))
+    calendar = Calendar(hours_per_day=hours_per_day, start_hour=0.0, working_days=(0, 1, 2, 3, 4, 5, 6))
+
+    level = 1.0 + demand_fit.trend_per_week * start / 7.0
+    base = demand_fit.base_per_day * max(level, 1e-6)
+    demand = Demand(
+        base_per_day=base,
+        trend_per_week=max(-1.0, demand_fit.trend_per_week / max(level, 1e-6)),
+        weekly=demand_fit.weekly_from((history.first_weekday + start) % 7),
+        projects=(Project(history.name, 1.0, max(novice_minutes, 1e-3)),),
+    )
+    pools = []
+    fitted_pools: dict[str, Any] = {}
+    for pool in history.pools:
+        hire_mean, hire_cv, hire_n = fit_duration(pool.hire_days)
+        platform_mean, _, _ = fit_duration(pool.platform_training_days)
+        project_mean, _, _ = fit_duration(pool.project_training_days)
+        attrition = fit_attrition(pool.exposure_weeks, pool.departed)
+        passing = proportion(pool.tests_passed, pool.tests_taken)
+        pools.append(
+            Pool(
+                name=pool.name,
+                headcount=Headcount(production=pool.production, training=pool.training, hiring=pool.hiring),
+                hourly_rate=pool.hourly_rate,
+                price_per_label=pool.price_per_label,
+                time_to_hire_days=Distribution("gamma", _finite(hire_mean, 14.0), _finite(hire_cv, 0.3)),
+                platform_training_days=_finite(platform_mean, 3.0),
+                project_training_days=_finite(project_mean, 2.0),
+                test_pass_probability=_finite(passing.value, 0.9),
+                attrition_per_week=min(1.0, attrition.weekly_probability),
+                initial_tenure_weeks=_finite(pool.mean_tenure_weeks, 0.0),
+            )
+        )
+        fitted_pools[pool.name] = {
+            "headcount": {"production": pool.production, "training": pool.training, "hiring": pool.hiring},
+            "time_to_hire_days": {"mean": hire_mean, "cv": hire_cv, "n": hire_n},
+            "platform_training_days": platform_mean,
+            "project_training_days": project_mean,
+            "test_pass_probability": {"value": passing.value, "ci": list(passing.ci), "n": passing.n},
+            "attrition": {
+                "weekly_probability": attrition.weekly_probability,
+                "ci": list(attrition.ci),
+                "departures": attrition.departures,
+                "exposure_weeks": attrition.exposure_weeks,
+            },
+            "mean_tenure_weeks": pool.mean_tenure_weeks,
+        }
+    if not pools:
+        pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
+    error_probability = _finite(down_rate.value, 0.0)
+    scenario = Scenario(
+        name=f"{history.name} (calibrated)",
+        horizon_days=horizon_days,
+        calendar=calendar,
+        demand=demand,
+        service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
+        workforce=tuple(pools),
+        learning=ModelSpec("exponential", {"plateau_share": learning.plateau_share, "tau_weeks": learning.tau_weeks}),
+        quality=ModelSpec("constant", {"error_probability": min(max(error_probability, 0.0), 1.0)}),
+        review=Review(
+            share_reviewed=min(max(_finite(review_share.value, 0.0), 0.0), 1.0),
+            reviewers=max(1, history.reviewers) if review_share.value > 0 else 0,
+            review_minutes=max(review_minutes, 1e-3),
+            detection_probability=1.0,
+            rework_time_factor=max(rework_factor, 1e-3),
+        ),
+        consensus=Consensus(
+            labels_per_task=max(1, round(history.labels_per_task)),
+            coverage=min(max(history.consensus_coverage, 0.0), 1.0),
+        ),
+        benchmark=Benchmark(overhead_share=min(max(history.benchmark_share, 0.0), 0.9)),
+        staffing=ModelSpec("fixed"),
+        sla=SLA(history.sla_turnaround_hours, history.sla_target_share),
+        description=f"Calibrated from {history.days} days of recorded history.",
+    )
+    fitted = {
+        "time_per_label_seconds": {
+            "distribution": "lognormal",
+            "mu": seconds.mu,
+            "sigma": seconds.sigma,
+            "mean": seconds.mean,
+            "mean_ci": list(seconds.mean_ci),
+            "cv": seconds.cv,
+            "n": seconds.n,
+        },
+        "learning_curve": {
+            "t0_seconds": learning.t0,
+            "t_inf_seconds": learning.t_inf,
+            "tau_weeks": learning.tau_weeks,
+            "plateau_share": learning.plateau_share,
+            "ci": {k: list(v) for k, v in learning.ci.items()},
+            "residual_sigma": learning.sigma,
+            "n": learning.n,
+        },
+        "review_share": {"value": review_share.value, "ci": list(review_share.ci), "n": review_share.n},
+        "rework_rate": {"value": down_rate.value, "ci": list(down_rate.ci), "n": down_rate.n},
+        "rework_time_factor": rework_factor,
+        "review_minutes": review_minutes,
+        "demand": {
+            "base_per_day": demand_fit.base_per_day,
+            "trend_per_week": demand_fit.trend_per_week,
+            "weekly_by_weekday": list(demand_fit.weekly_by_weekday),
+            "residual_cv": demand_fit.residual_cv,
+            "days": demand_fit.days,
+        },
+        "hours_per_day": hours_per_day,
+        "pools": fitted_pools,
+    }
+    return Calibration(scenario, fitted, demand_fit, learning)
+
+
+def learning_cv(sigma: float) -> float:
+    """The cv of a lognormal with log-spread ``sigma``."""
+    return math.sqrt(math.expm1(sigma * sigma))
