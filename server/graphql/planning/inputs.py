@@ -1,0 +1,187 @@
+"""Planning inputs and their translation into scenarios; scenario errors become field-level validation errors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from server.graphql.context import Info
+from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.ids import decode_id
+from server.services import scenarios as scenario_service
+from server.services.errors import DomainError, NotFound
+from simulator.feasibility import VendorOffer
+from simulator.scenario import SLA, Demand, Project, Scenario, ScenarioError, Spike
+
+__all__ = [
+    "DemandInput",
+    "RampStepInput",
+    "ScenarioSourceInput",
+    "SlaInput",
+    "SpikeInput",
+    "VendorOfferInput",
+    "apply_overrides",
+    "base_scenario",
+    "camel_path",
+    "error_result",
+    "offer_from",
+    "scenario_error",
+]
+
+_SNAKE = re.compile(r"_([a-z])")
+
+
+def camel_path(path: str) -> str:
+    """``offer.time_to_hire_days`` as the client spelled it: ``offer.timeToHireDays``."""
+    return _SNAKE.sub(lambda m: m.group(1).upper(), path)
+
+
+def scenario_error(error: Exception, field: str, *, camel: bool = False) -> ValidationError:
+    """A ScenarioError (or plugin ValueError) as a validation error on ``field`` + the path it names."""
+    path = scenario_service.scenario_field(error) if isinstance(error, ScenarioError) else None
+    if path is not None and camel:
+        path = camel_path(path)
+    return ValidationError(message=str(error), field=f"{field}.{path}" if path else field, value=None)
+
+
+def error_result(error: DomainError) -> ValidationError | NotFoundError:
+    """A domain failure as the union member the planning queries return."""
+    if isinstance(error, NotFound):
+        return NotFoundError(
+            message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
+        )
+    value = getattr(error, "value", None)
+    return ValidationError(message=error.message, field=error.field, value=None if value is None else str(value))
+
+
+@strawberry.input(description="Where a planning question starts: a stored version, a document, or a project's history.")
+class ScenarioSourceInput:
+    scenario_id: relay.GlobalID | None = strawberry.field(default=None, description="A stored ScenarioVersion.")
+    document: JSON | None = strawberry.field(default=None, description="A scenario document (JSON).")
+    project_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Calibrate a scenario from this project's recorded history."
+    )
+
+
+@strawberry.input
+class SpikeInput:
+    start_day: float
+    duration_days: float
+    multiplier: float
+
+
+@strawberry.input(description="Arriving work; fields left out keep the base scenario's.")
+class DemandInput:
+    base_per_day: float | None = None
+    trend_per_week: float | None = None
+    weekly: list[float] | None = strawberry.field(default=None, description="7 factors, Monday first.")
+    minutes_per_label: float | None = strawberry.field(default=None, description="A novice's mean minutes per label.")
+    spikes: list[SpikeInput] | None = None
+
+
+@strawberry.input
+class SlaInput:
+    turnaround_hours: float
+    required_attainment: float = strawberry.field(description="Share of tasks that must meet the turnaround.")
+
+
+@strawberry.input
+class RampStepInput:
+    week: int = strawberry.field(description="Week (from 0) on which these people start the hiring pipeline.")
+    count: int
+
+
+@strawberry.input(description="A vendor's offer: people, ramp, pricing (hourly or per label) and learning curve.")
+class VendorOfferInput:
+    name: str = "offer"
+    headcount: int = strawberry.field(default=10, description="People in production on day 0.")
+    ramp: list[RampStepInput] = strawberry.field(default_factory=list)
+    hourly_rate: float | None = None
+    price_per_label: float | None = None
+    vendor_fee_share: float = 0.0
+    time_to_hire_days: float = 14.0
+    training_days: float = 5.0
+    attrition_per_week: float = 0.01
+    initial_tenure_weeks: float = 0.0
+    speed_factor: float = 1.0
+    learning_plateau_share: float | None = strawberry.field(
+        default=None, description="Time per label at plateau relative to a novice (0.7 = 30% faster)."
+    )
+    learning_tau_weeks: float | None = None
+
+
+def offer_from(value: VendorOfferInput) -> VendorOffer:
+    return VendorOffer(
+        name=value.name,
+        headcount=value.headcount,
+        ramp=tuple((step.week, step.count) for step in value.ramp),
+        hourly_rate=value.hourly_rate,
+        price_per_label=value.price_per_label,
+        vendor_fee_share=value.vendor_fee_share,
+        time_to_hire_days=value.time_to_hire_days,
+        training_days=value.training_days,
+        attrition_per_week=value.attrition_per_week,
+        initial_tenure_weeks=value.initial_tenure_weeks,
+        speed_factor=value.speed_factor,
+        learning_plateau_share=value.learning_plateau_share,
+        learning_tau_weeks=value.learning_tau_weeks,
+    )
+
+
+def apply_overrides(
+    scenario: Scenario, demand: DemandInput | None, sla: SlaInput | None, horizon_weeks: int | None
+) -> Scenario:
+    """The base scenario with the demand, SLA and horizon a request gives (raises ScenarioError when invalid)."""
+    if demand is not None:
+        current = scenario.demand
+        projects = current.projects
+        if demand.minutes_per_label is not None:
+            projects = (Project(projects[0].name, 1.0, demand.minutes_per_label),)
+        changed = Demand(
+            model="pattern",
+            params=current.params if current.model == "pattern" else {},
+            base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
+            trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
+            weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),
+            spikes=current.spikes
+            if demand.spikes is None
+            else tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in demand.spikes),
+            arrival_window=current.arrival_window,
+            projects=projects,
+        )
+        scenario = replace(scenario, demand=changed)
+    if sla is not None:
+        scenario = replace(scenario, sla=SLA(sla.turnaround_hours, sla.required_attainment))
+    if horizon_weeks is not None:
+        if horizon_weeks < 1 or horizon_weeks > 104:
+            raise ScenarioError(f"horizon_weeks must be between 1 and 104, got {horizon_weeks!r}")
+        scenario = replace(scenario, horizon_days=7 * horizon_weeks)
+    return scenario
+
+
+async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: str) -> Scenario:
+    """The scenario a request starts from (default: the built-in default scenario); raises DomainError."""
+    if source is None:
+        return Scenario()
+    given = [v for v in (source.scenario_id, source.document, source.project_id) if v is not None]
+    if len(given) > 1:
+        raise DomainError("give one of scenarioId, document and projectId", field=field)
+    if source.scenario_id is not None:
+        key = decode_id(source.scenario_id, "ScenarioVersion", f"{field}.scenarioId")
+        async with info.context.read() as session:
+            stored = await scenario_service.get_scenario(session, key, field=f"{field}.scenarioId")
+            document = stored.document
+        return scenario_service.parse_scenario(document, field=f"{field}.scenarioId")
+    if source.document is not None:
+        return scenario_service.parse_scenario(source.document, field=f"{field}.document")
+    if source.project_id is not None:
+        from server.services.history import calibrated_scenario
+
+        key = decode_id(source.project_id, "Project", f"{field}.projectId")
+        calibration = await calibrated_scenario(info.context.database, key, field=f"{field}.projectId")
+        return calibration.scenario
+    return Scenario()

@@ -1,0 +1,120 @@
+"""Planning mutations: save a scenario version, start a simulation run, cancel it."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from server.db.planning import SimulationRun, StoredScenario
+from server.graphql.context import Info
+from server.graphql.errors import ValidationError, mutate
+from server.graphql.ids import decode_id
+from server.graphql.planning.types import (
+    RunPayload,
+    RunResult,
+    ScenarioPayload,
+    ScenarioResult,
+    ScenarioVersion,
+    SimulationRunType,
+)
+from server.services import scenarios as scenario_service
+from server.services.errors import InvalidTransition, ValidationFailed
+from server.services.jobs import default_executor, runner_for
+
+__all__ = ["PlanningMutations"]
+
+
+@strawberry.input
+class SaveScenarioInput:
+    name: str = strawberry.field(description="Saving under an existing name stores its next version.")
+    document: JSON = strawberry.field(description="The scenario, field by field as in the TOML files.")
+    description: str = ""
+
+
+@strawberry.input
+class RunSimulationInput:
+    scenario_id: relay.GlobalID = strawberry.field(description="The ScenarioVersion to simulate.")
+    replications: int = 200
+    seed: int = 0
+    executor: str | None = strawberry.field(
+        default=None,
+        description="`process`, `process:N` or `dask://HOST:PORT`; default: Dask when the server is configured "
+        "with LABELOPS_DASK_ADDRESS, else the local process pool.",
+    )
+
+
+def _executor(value: str | None) -> str:
+    if value is None:
+        return default_executor()
+    text = value.strip()
+    count = text.removeprefix("process:")
+    if text == "process" or (text.startswith("process:") and count.isdigit() and int(count) >= 1):
+        return text
+    if text.startswith("dask://") and len(text) > len("dask://"):
+        return text
+    raise ValidationFailed("input.executor", value, "must be process, process:N or dask://HOST:PORT")
+
+
+def _run_node(run: SimulationRun, scenario: StoredScenario) -> SimulationRunType:
+    return SimulationRunType.from_row(run, scenario)
+
+
+@strawberry.type
+class PlanningMutations:
+    @strawberry.mutation(
+        description="Store a scenario; a name already stored gets its next version (versions never change)."
+    )
+    async def save_scenario(self, info: Info, input: SaveScenarioInput) -> ScenarioResult:
+        async def operation(session: AsyncSession) -> ScenarioPayload:
+            stored = await scenario_service.save_scenario(session, input.name, input.document or {}, input.description)
+            return ScenarioPayload(scenario=ScenarioVersion.from_row(stored))
+
+        if not isinstance(input.document, dict):
+            return ValidationError(
+                message=f"input.document must be a JSON object, got {input.document!r}",
+                field="input.document",
+                value=str(input.document),
+            )
+        return await mutate(info, operation)
+
+    @strawberry.mutation(
+        description="Queue a Monte Carlo run of a stored scenario version; it runs off the server's event loop."
+    )
+    async def run_simulation(self, info: Info, input: RunSimulationInput) -> RunResult:
+        async def operation(session: AsyncSession) -> RunPayload:
+            key = decode_id(input.scenario_id, "ScenarioVersion", "input.scenarioId")
+            run = await scenario_service.create_run(
+                session, key, replications=input.replications, seed=input.seed, executor=_executor(input.executor)
+            )
+            scenario = await scenario_service.get_scenario(session, key)
+            return RunPayload(run=_run_node(run, scenario))
+
+        result = await mutate(info, operation)
+        if isinstance(result, RunPayload):
+            runner_for(info.context.database).start(int(result.run.id.node_id))
+        return result
+
+    @strawberry.mutation(description="Cancel a QUEUED or RUNNING run; a finished run cannot be cancelled.")
+    async def cancel_run(self, info: Info, id: relay.GlobalID) -> RunResult:
+        async def check(session: AsyncSession) -> int:
+            key = decode_id(id, "SimulationRun", "id")
+            run = await scenario_service.get_run(session, key)
+            if run.status.finished:
+                raise InvalidTransition("SimulationRun", run.status.value, "CANCELLED", reason="it has finished")
+            return key
+
+        checked = await mutate(info, check)
+        if not isinstance(checked, int):
+            return checked
+        await runner_for(info.context.database).cancel(checked)
+
+        async def reload(session: AsyncSession) -> RunPayload:
+            run = await scenario_service.get_run(session, checked)
+            if not run.status.finished:
+                raise InvalidTransition("SimulationRun", run.status.value, "CANCELLED", reason="it finished meanwhile")
+            scenario = await scenario_service.get_scenario(session, run.scenario_id)
+            return RunPayload(run=_run_node(run, scenario))
+
+        return await mutate(info, reload)

@@ -1,0 +1,390 @@
+"""Planning queries: scenarios and runs, SLA feasibility, cheapest plan, what-if comparison, calibration, backtest.
+
+The simulations behind feasibility, plans and comparisons take seconds; they run in a worker thread so the event
+loop keeps serving other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry import relay
+
+from server.db.planning import RunStatus as _RunStatus
+from server.db.planning import SimulationRun, StoredScenario
+from server.graphql.context import Info
+from server.graphql.errors import as_graphql_error
+from server.graphql.ids import decode_id
+from server.graphql.planning.inputs import (
+    DemandInput,
+    ScenarioSourceInput,
+    SlaInput,
+    SpikeInput,
+    VendorOfferInput,
+    apply_overrides,
+    base_scenario,
+    error_result,
+    offer_from,
+    scenario_error,
+)
+from server.graphql.planning.types import (
+    BacktestReport,
+    BacktestResult,
+    BacktestWeek,
+    CalibrateResult,
+    CalibrationResult,
+    CheapestPlanResult,
+    CompareResult,
+    FeasibilityResult,
+    HireType,
+    MetricEstimate,
+    PlanEvaluationType,
+    PlanSearch,
+    RunStatus,
+    ScenarioComparison,
+    ScenarioVersion,
+    SimulationRunType,
+    SlaFeasibility,
+    VariantSummary,
+    estimate_list,
+)
+from server.services.errors import DomainError
+from simulator.feasibility import apply_offer, check_feasibility
+from simulator.loading import scenario_to_dict
+from simulator.montecarlo import Estimate
+from simulator.optimize import HiringOption, PlanEvaluation, cheapest_plan
+from simulator.scenario import ScenarioError, Spike
+from simulator.whatif import Variant, compare
+
+__all__ = ["PlanningQueries"]
+
+MAX_FEASIBILITY_REPLICATIONS = 1000
+MAX_COMPARE_REPLICATIONS = 500
+MAX_VARIANTS = 8
+
+
+@strawberry.input(description="What may be hired from one pool: candidate head counts and hiring start days.")
+class HiringOptionInput:
+    pool: str
+    counts: list[int]
+    days: list[float] = strawberry.field(default_factory=lambda: [0.0])
+
+
+@strawberry.input(description="A what-if variant of the base scenario; multipliers default to 1 (no change).")
+class VariantInput:
+    name: str
+    demand_multiplier: float = strawberry.field(default=1.0, description="1.2 = a 20% demand increase.")
+    spikes: list[SpikeInput] = strawberry.field(default_factory=list)
+    hiring_delay_multiplier: float = strawberry.field(default=1.0, description="> 1: a slower vendor ramp.")
+    learning_tau_multiplier: float = strawberry.field(default=1.0, description="> 1: slower learning.")
+    attrition_multiplier: float = 1.0
+    headcount_delta: int = 0
+    speed_multiplier: float = 1.0
+
+
+@strawberry.input
+class SlaFeasibilityInput:
+    base: ScenarioSourceInput | None = strawberry.field(
+        default=None, description="The scenario to start from (default: the built-in default scenario)."
+    )
+    demand: DemandInput | None = None
+    offer: VendorOfferInput | None = strawberry.field(
+        default=None, description="Replaces the base scenario's workforce with this vendor's offer."
+    )
+    sla: SlaInput | None = None
+    horizon_weeks: int | None = None
+    replications: int = 64
+    seed: int = 0
+    required_probability: float = strawberry.field(
+        default=0.9, description="How sure the plan must be of meeting the SLA."
+    )
+
+
+@strawberry.input
+class CheapestPlanInput:
+    base: ScenarioSourceInput | None = None
+    options: list[HiringOptionInput]
+    required_probability: float = 0.9
+    screen_replications: int = 8
+    confirm_replications: int = 32
+    finalists: int = 4
+    seed: int = 0
+
+
+@strawberry.input
+class CompareScenariosInput:
+    base: ScenarioSourceInput | None = None
+    variants: list[VariantInput]
+    replications: int = 32
+    seed: int = 0
+
+
+def _estimate(name: str, estimate: Estimate) -> MetricEstimate:
+    return estimate_list({name: estimate.to_dict()})[0]
+
+
+def _plan(evaluation: PlanEvaluation) -> PlanEvaluationType:
+    return PlanEvaluationType(
+        hires=[HireType(pool=h.pool, day=h.day, count=h.count) for h in evaluation.plan.hires],
+        description=evaluation.plan.describe(),
+        replications=evaluation.replications,
+        probability=evaluation.probability,
+        probability_ci_low=evaluation.probability_low,
+        probability_ci_high=evaluation.probability_high,
+        sla_attainment=_point(
+            "sla_attainment", evaluation.sla_attainment, evaluation.sla_attainment_ci, evaluation.replications
+        ),
+        expected_cost=_point("total_cost", evaluation.expected_cost, evaluation.cost_ci, evaluation.replications),
+    )
+
+
+def _point(name: str, mean: float, ci: tuple[float, float], n: int) -> MetricEstimate:
+    return estimate_list({name: {"mean": mean, "ci_low": ci[0], "ci_high": ci[1], "std": None, "n": n}})[0]
+
+
+def _check_range(field: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ScenarioError(f"{field} must be between {low:g} and {high:g}, got {value!r}")
+
+
+@strawberry.type
+class PlanningQueries:
+    @strawberry.field(description="The latest version of every stored scenario, by name.")
+    async def scenarios(self, info: Info) -> list[ScenarioVersion]:
+        latest = (
+            select(StoredScenario.name, func.max(StoredScenario.version).label("version"))
+            .group_by(StoredScenario.name)
+            .subquery()
+        )
+        statement = (
+            select(StoredScenario)
+            .join(latest, (StoredScenario.name == latest.c.name) & (StoredScenario.version == latest.c.version))
+            .order_by(StoredScenario.name)
+        )
+        async with info.context.read() as session:
+            return [ScenarioVersion.from_row(row) for row in (await session.execute(statement)).scalars()]
+
+    @strawberry.field(description="Every version of the scenario called `name`, oldest first.")
+    async def scenario_versions(self, info: Info, name: str) -> list[ScenarioVersion]:
+        statement = select(StoredScenario).where(StoredScenario.name == name).order_by(StoredScenario.version)
+        async with info.context.read() as session:
+            return [ScenarioVersion.from_row(row) for row in (await session.execute(statement)).scalars()]
+
+    @strawberry.field(description="One stored scenario version.")
+    async def scenario(self, info: Info, id: relay.GlobalID) -> ScenarioVersion | None:
+        try:
+            key = decode_id(id, "ScenarioVersion", "id")
+        except DomainError as error:
+            raise as_graphql_error(error) from None
+        async with info.context.read() as session:
+            row = await session.get(StoredScenario, key)
+            return None if row is None else ScenarioVersion.from_row(row)
+
+    @strawberry.field(description="A simulation run: poll it until its status is DONE, FAILED or CANCELLED.")
+    async def run(self, info: Info, id: relay.GlobalID) -> SimulationRunType | None:
+        try:
+            key = decode_id(id, "SimulationRun", "id")
+        except DomainError as error:
+            raise as_graphql_error(error) from None
+        async with info.context.read() as session:
+            row = await session.get(SimulationRun, key)
+            if row is None:
+                return None
+            scenario = await session.get(StoredScenario, row.scenario_id)
+            assert scenario is not None
+            return SimulationRunType.from_row(row, scenario)
+
+    @strawberry.field(description="Recent simulation runs, newest first (at most 100).")
+    async def runs(self, info: Info, status: RunStatus | None = None, first: int = 20) -> list[SimulationRunType]:
+        statement = (
+            select(SimulationRun, StoredScenario)
+            .join(StoredScenario, StoredScenario.id == SimulationRun.scenario_id)
+            .order_by(SimulationRun.id.desc())
+            .limit(max(1, min(first, 100)))
+        )
+        if status is not None:
+            statement = statement.where(SimulationRun.status == _RunStatus(status.value))
+        async with info.context.read() as session:
+            rows = (await session.execute(statement)).all()
+        return [SimulationRunType.from_row(run, scenario) for run, scenario in rows]
+
+    @strawberry.field(
+        description="Probability that a demand and a vendor offer meet the SLA, with a 95% CI, and "
+        "the first week that fails. Takes seconds."
+    )
+    async def sla_feasibility(self, info: Info, input: SlaFeasibilityInput) -> FeasibilityResult:
+        try:
+            base = await base_scenario(info, input.base, "input.base")
+        except DomainError as error:
+            return error_result(error)
+        try:
+            _check_range("replications", input.replications, 2, MAX_FEASIBILITY_REPLICATIONS)
+            _check_range("required_probability", input.required_probability, 1e-9, 1.0)
+            scenario = apply_overrides(base, input.demand, input.sla, input.horizon_weeks)
+        except ScenarioError as error:
+            return scenario_error(error, "input", camel=True)
+        if input.offer is not None:
+            try:
+                scenario = apply_offer(scenario, offer_from(input.offer))
+            except ScenarioError as error:
+                return scenario_error(error, "input", camel=True)
+        try:
+            report = await asyncio.to_thread(
+                check_feasibility,
+                scenario,
+                replications=input.replications,
+                seed=input.seed,
+                required_probability=input.required_probability,
+            )
+        except (ScenarioError, ValueError) as error:
+            return scenario_error(error, "input", camel=True)
+        return SlaFeasibility(
+            feasible=report.feasible,
+            probability=report.probability,
+            ci_low=report.ci_low,
+            ci_high=report.ci_high,
+            required_probability=report.required_probability,
+            replications=report.replications,
+            first_failing_week=report.first_failing_week,
+            weekly_probability=list(report.weekly_probability),
+            sla_attainment=_estimate("sla_attainment", report.sla_attainment),
+            total_cost=_estimate("total_cost", report.total_cost),
+            backlog_end=_estimate("backlog_end", report.backlog_end),
+            scenario=scenario_to_dict(scenario),
+        )
+
+    @strawberry.field(
+        description="The cheapest hiring plan (how many, from which pools, when) meeting the SLA with "
+        "the required probability; screened with few replications, finalists confirmed with more."
+    )
+    async def cheapest_plan(self, info: Info, input: CheapestPlanInput) -> CheapestPlanResult:
+        try:
+            base = await base_scenario(info, input.base, "input.base")
+        except DomainError as error:
+            return error_result(error)
+        try:
+            _check_range("confirm_replications", input.confirm_replications, 2, 500)
+            options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
+            search = await asyncio.to_thread(
+                cheapest_plan,
+                base,
+                options,
+                required_probability=input.required_probability,
+                screen_replications=input.screen_replications,
+                confirm_replications=input.confirm_replications,
+                finalists=input.finalists,
+                seed=input.seed,
+            )
+        except (ScenarioError, ValueError) as error:
+            return scenario_error(error, "input", camel=True)
+        return PlanSearch(
+            feasible=search.feasible,
+            best=_plan(search.best),
+            runner_ups=[_plan(e) for e in search.runner_ups],
+            candidates=search.candidates,
+            screened_out=search.screened_out,
+            required_probability=search.required_probability,
+        )
+
+    @strawberry.field(
+        description="Run what-if variants of a scenario side by side on the same random numbers; the "
+        "base comes first as `baseline`."
+    )
+    async def compare_scenarios(self, info: Info, input: CompareScenariosInput) -> CompareResult:
+        try:
+            base = await base_scenario(info, input.base, "input.base")
+        except DomainError as error:
+            return error_result(error)
+        variants = []
+        try:
+            _check_range("replications", input.replications, 2, MAX_COMPARE_REPLICATIONS)
+            _check_range("variants", len(input.variants), 1, MAX_VARIANTS)
+        except ScenarioError as error:
+            return scenario_error(error, "input", camel=True)
+        for index, item in enumerate(input.variants):
+            try:
+                variants.append(
+                    Variant(
+                        name=item.name,
+                        demand_multiplier=item.demand_multiplier,
+                        spikes=tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in item.spikes),
+                        hiring_delay_multiplier=item.hiring_delay_multiplier,
+                        learning_tau_multiplier=item.learning_tau_multiplier,
+                        attrition_multiplier=item.attrition_multiplier,
+                        headcount_delta=item.headcount_delta,
+                        speed_multiplier=item.speed_multiplier,
+                    )
+                )
+            except ScenarioError as error:
+                return scenario_error(error, f"input.variants[{index}]", camel=True)
+        try:
+            results = await asyncio.to_thread(compare, base, variants, replications=input.replications, seed=input.seed)
+        except (ScenarioError, ValueError) as error:
+            return scenario_error(error, "input.variants", camel=True)
+        return ScenarioComparison(
+            replications=input.replications,
+            seed=input.seed,
+            variants=[
+                VariantSummary(name=r.name, summary=estimate_list({k: v.to_dict() for k, v in r.summary.items()}))
+                for r in results
+            ],
+        )
+
+    @strawberry.field(
+        description="A scenario fitted to a project's recorded history (time per label, learning, "
+        "review and rework, attrition, stage durations, demand pattern)."
+    )
+    async def calibrate_scenario(self, info: Info, project_id: relay.GlobalID) -> CalibrateResult:
+        from server.services.history import calibrated_scenario
+
+        try:
+            key = decode_id(project_id, "Project", "projectId")
+            calibration = await calibrated_scenario(info.context.database, key, field="projectId")
+        except DomainError as error:
+            return error_result(error)
+        return CalibrationResult(
+            project_id=project_id,
+            document=scenario_to_dict(calibration.scenario),
+            fitted=calibration.fitted,
+            weeks_of_history=calibration.weeks_of_history,
+        )
+
+    @strawberry.field(
+        description="Calibrate on weeks 1..trainWeeks of history, forecast the next horizonWeeks, "
+        "and report the mean absolute percentage error of weekly throughput and backlog."
+    )
+    async def backtest(
+        self, info: Info, project_id: relay.GlobalID, train_weeks: int, horizon_weeks: int = 4, replications: int = 16
+    ) -> BacktestResult:
+        from server.services.history import run_backtest
+
+        try:
+            key = decode_id(project_id, "Project", "projectId")
+            report = await run_backtest(
+                info.context.database,
+                key,
+                train_weeks=train_weeks,
+                horizon_weeks=horizon_weeks,
+                replications=replications,
+            )
+        except DomainError as error:
+            return error_result(error)
+        return BacktestReport(
+            project_id=project_id,
+            train_weeks=report.train_weeks,
+            horizon_weeks=report.horizon_weeks,
+            throughput_mape=report.throughput_mape,
+            backlog_mape=report.backlog_mape,
+            weeks=[
+                BacktestWeek(
+                    week=w.week,
+                    actual_throughput=w.actual_throughput,
+                    forecast_throughput=w.forecast_throughput,
+                    actual_backlog=w.actual_backlog,
+                    forecast_backlog=w.forecast_backlog,
+                )
+                for w in report.weeks
+            ],
+        )

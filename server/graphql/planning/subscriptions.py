@@ -1,0 +1,32 @@
+"""Planning subscriptions: a simulation run's progress, streamed over graphql-transport-ws."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry import relay
+
+from server.graphql.context import Info
+from server.graphql.errors import as_graphql_error
+from server.graphql.ids import decode_id
+from server.graphql.planning.types import RunProgress
+from server.services.errors import DomainError, NotFound
+from server.services.jobs import runner_for
+
+__all__ = ["PlanningSubscriptions"]
+
+
+@strawberry.type
+class PlanningSubscriptions:
+    @strawberry.subscription(description="A run's status and progress whenever they change; ends when it finishes.")
+    async def run_progress(self, info: Info, run_id: relay.GlobalID) -> AsyncGenerator[RunProgress, None]:
+        try:
+            key = decode_id(run_id, "SimulationRun", "runId")
+        except DomainError as error:
+            raise as_graphql_error(error) from None
+        runner = runner_for(info.context.database)
+        if await runner.snapshot(key) is None:
+            raise as_graphql_error(NotFound("SimulationRun", key, field="runId"))
+        async for snapshot in runner.watch(key):
+            yield RunProgress(run_id=run_id, status=snapshot.status, progress=snapshot.progress, error=snapshot.error)

@@ -1,0 +1,268 @@
+"""Planning types: stored scenario versions, simulation runs, feasibility, plans, what-if and backtest answers."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from server.db.planning import RunStatus as _RunStatus
+from server.db.planning import SimulationRun as _RunRow
+from server.db.planning import StoredScenario as _ScenarioRow
+from server.graphql.errors import MutationError, NotFoundError, ValidationError
+
+__all__ = [
+    "BacktestResult",
+    "BacktestWeek",
+    "CalibrationResult",
+    "CheapestPlanResult",
+    "CompareResult",
+    "FeasibilityResult",
+    "HireType",
+    "MetricEstimate",
+    "PlanEvaluationType",
+    "PlanSearch",
+    "RunPayload",
+    "RunProgress",
+    "RunResult",
+    "RunStatus",
+    "ScenarioComparison",
+    "ScenarioPayload",
+    "ScenarioResult",
+    "ScenarioVersion",
+    "SimulationRunType",
+    "SlaFeasibility",
+    "VariantSummary",
+    "estimate_list",
+]
+
+RunStatus = strawberry.enum(_RunStatus, name="RunStatus", description="QUEUED -> RUNNING -> DONE | FAILED | CANCELLED.")
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+@strawberry.type(description="A summary metric across replications: mean with its Student t 95% interval.")
+class MetricEstimate:
+    name: str
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    std: float | None
+    n: int = strawberry.field(description="Replications with a finite value (e.g. runs that finished the work).")
+
+
+def estimate_list(summary: dict[str, Any], names: tuple[str, ...] | None = None) -> list[MetricEstimate]:
+    """Estimates from a summary dict in its JSON form (`{name: {mean, ci_low, ci_high, std, n}}`)."""
+    keys = names or tuple(summary)
+    out = []
+    for key in keys:
+        item = summary.get(key)
+        if item is None:
+            continue
+        data = item if isinstance(item, dict) else item.to_dict()
+        out.append(
+            MetricEstimate(
+                name=key,
+                mean=_number(data.get("mean")),
+                ci_low=_number(data.get("ci_low")),
+                ci_high=_number(data.get("ci_high")),
+                std=_number(data.get("std")),
+                n=int(data.get("n", 0)),
+            )
+        )
+    return out
+
+
+@strawberry.type(description="One immutable version of a named scenario; saving again makes the next version.")
+class ScenarioVersion:
+    id: relay.GlobalID
+    name: str
+    version: int
+    description: str
+    document: JSON = strawberry.field(description="The scenario as JSON, field by field as in the TOML files.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: _ScenarioRow) -> ScenarioVersion:
+        return cls(
+            id=relay.GlobalID("ScenarioVersion", str(row.id)),
+            name=row.name,
+            version=row.version,
+            description=row.description,
+            document=row.document,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(name="SimulationRun", description="A Monte Carlo run of a scenario version; poll it or subscribe.")
+class SimulationRunType:
+    id: relay.GlobalID
+    status: RunStatus
+    progress: float = strawberry.field(description="Share of replications done, 0 to 1.")
+    replications: int
+    seed: int
+    executor: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    scenario: ScenarioVersion
+    result: JSON | None = strawberry.field(
+        description="The aggregate once DONE: summary estimates, daily bands, per-replication samples."
+    )
+
+    @strawberry.field(description="Summary estimates once DONE (empty before).")
+    def summary(self) -> list[MetricEstimate]:
+        if not isinstance(self.result, dict):
+            return []
+        return estimate_list(self.result.get("summary", {}))
+
+    @classmethod
+    def from_row(cls, row: _RunRow, scenario: _ScenarioRow) -> SimulationRunType:
+        return cls(
+            id=relay.GlobalID("SimulationRun", str(row.id)),
+            status=row.status,
+            progress=row.progress,
+            replications=row.replications,
+            seed=row.seed,
+            executor=row.executor,
+            error=row.error,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            scenario=ScenarioVersion.from_row(scenario),
+            result=row.result,
+        )
+
+
+@strawberry.type(description="A run's state at one moment, as streamed by `runProgress`.")
+class RunProgress:
+    run_id: relay.GlobalID
+    status: RunStatus
+    progress: float
+    error: str | None
+
+
+@strawberry.type
+class ScenarioPayload:
+    scenario: ScenarioVersion
+
+
+@strawberry.type
+class RunPayload:
+    run: SimulationRunType
+
+
+ScenarioResult = Annotated[ScenarioPayload | MutationError, strawberry.union("ScenarioResult")]
+RunResult = Annotated[RunPayload | MutationError, strawberry.union("RunResult")]
+
+
+@strawberry.type(description="Whether a demand and a vendor offer meet the SLA, and how sure that is.")
+class SlaFeasibility:
+    feasible: bool
+    probability: float = strawberry.field(description="Share of replications whose SLA attainment met the target.")
+    ci_low: float = strawberry.field(description="Wilson 95% interval of the probability.")
+    ci_high: float
+    required_probability: float
+    replications: int
+    first_failing_week: int | None = strawberry.field(
+        description="First week (from 1) whose chance of meeting the SLA is below the required probability."
+    )
+    weekly_probability: list[float]
+    sla_attainment: MetricEstimate
+    total_cost: MetricEstimate
+    backlog_end: MetricEstimate
+    scenario: JSON = strawberry.field(description="The scenario that was simulated (offer applied).")
+
+
+FeasibilityResult = Annotated[SlaFeasibility | ValidationError | NotFoundError, strawberry.union("FeasibilityResult")]
+
+
+@strawberry.type(name="Hire", description="`count` people start a pool's hiring pipeline on `day`.")
+class HireType:
+    pool: str
+    day: float
+    count: int
+
+
+@strawberry.type(name="PlanEvaluation")
+class PlanEvaluationType:
+    hires: list[HireType]
+    description: str
+    replications: int
+    probability: float = strawberry.field(description="Share of replications meeting the SLA.")
+    probability_ci_low: float
+    probability_ci_high: float
+    sla_attainment: MetricEstimate
+    expected_cost: MetricEstimate
+
+
+@strawberry.type(description="The cheapest plan found, its cost and SLA attainment with CIs, and the runner-ups.")
+class PlanSearch:
+    feasible: bool = strawberry.field(description="False when no candidate met the required probability.")
+    best: PlanEvaluationType
+    runner_ups: list[PlanEvaluationType]
+    candidates: int
+    screened_out: int
+    required_probability: float
+
+
+CheapestPlanResult = Annotated[PlanSearch | ValidationError | NotFoundError, strawberry.union("CheapestPlanResult")]
+
+
+@strawberry.type(description="One what-if variant's summary on the shared replication seeds.")
+class VariantSummary:
+    name: str
+    summary: list[MetricEstimate]
+
+
+@strawberry.type
+class ScenarioComparison:
+    replications: int
+    seed: int
+    variants: list[VariantSummary]
+
+
+CompareResult = Annotated[ScenarioComparison | ValidationError | NotFoundError, strawberry.union("CompareResult")]
+
+
+@strawberry.type(description="A scenario fitted to a project's recorded history, with the fitted figures.")
+class CalibrationResult:
+    project_id: relay.GlobalID
+    document: JSON = strawberry.field(description="The calibrated scenario, ready for `saveScenario`.")
+    fitted: JSON = strawberry.field(description="Fitted parameters with their confidence intervals and sample sizes.")
+    weeks_of_history: float
+
+
+CalibrateResult = Annotated[CalibrationResult | ValidationError | NotFoundError, strawberry.union("CalibrateResult")]
+
+
+@strawberry.type
+class BacktestWeek:
+    week: int = strawberry.field(description="Week of history, from 1.")
+    actual_throughput: float
+    forecast_throughput: float
+    actual_backlog: float
+    forecast_backlog: float
+
+
+@strawberry.type(description="Calibrate on weeks 1..k, forecast k+1..k+h, compare with what happened.")
+class BacktestReport:
+    project_id: relay.GlobalID
+    train_weeks: int
+    horizon_weeks: int
+    throughput_mape: float | None = strawberry.field(description="Mean absolute percentage error, in percent.")
+    backlog_mape: float | None
+    weeks: list[BacktestWeek]
+
+
+BacktestResult = Annotated[BacktestReport | ValidationError | NotFoundError, strawberry.union("BacktestResult")]

@@ -1,0 +1,407 @@
+"""A project's recorded history for calibration and backtests: SQL that reads it, arrays that carry it.
+
+The queries select plain columns (no ORM objects, no dialect-specific functions) so they run alike on SQLite and
+PostgreSQL; day bucketing and tenure arithmetic happen in numpy. :func:`calibrated_scenario` fits a scenario to a
+project's whole history; :func:`run_backtest` calibrates on weeks 1..k, simulates weeks k+1..k+h from the backlog
+left at week k, and compares weekly throughput and backlog with what the records show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
+from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
+from server.db.session import Database
+from server.services.errors import NotFound, ValidationFailed
+from simulator.calibrate import Calibration, HistoryData, PoolHistory, calibrate, demand_forecast
+
+__all__ = ["BacktestData", "BacktestWeekData", "ProjectRecords", "calibrated_scenario", "load_records", "run_backtest"]
+
+_DAY = 86400.0
+_TRAINING = (LabelerStage.PLATFORM_TRAINING, LabelerStage.PROJECT_TRAINING, LabelerStage.TESTING)
+
+
+@dataclass(frozen=True)
+class ProjectRecords:
+    """The raw columns of one project's history; times are float days since ``start`` (midnight UTC)."""
+
+    project: dict[str, Any]
+    start: datetime
+    days: int
+    task_created: np.ndarray
+    task_completed: np.ndarray  # nan when not completed
+    task_required: np.ndarray
+    task_benchmark: np.ndarray
+    label_labeler: np.ndarray
+    label_started: np.ndarray
+    label_seconds: np.ndarray
+    label_rework_seconds: np.ndarray
+    label_rework_count: np.ndarray
+    review_label: np.ndarray
+    review_reviewer: np.ndarray
+    review_at: np.ndarray
+    review_down: np.ndarray
+    review_seconds: np.ndarray
+    labelers: dict[int, dict[str, Any]]  # id -> vendor name, pricing, rate, hourly rate
+    events: dict[int, list[tuple[float, LabelerStage]]]  # labeler id -> (day, stage) in order
+
+
+def _days(values: list[datetime | None], start: datetime) -> np.ndarray:
+    return np.array([math.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
+
+
+async def load_records(database: Database, project_id: int, *, field: str = "projectId") -> ProjectRecords:
+    """Read a project's tasks, labels, reviews, labelers and their stage histories."""
+    async with database.session() as session:
+        project = await session.get(Project, project_id)
+        if project is None:
+            raise NotFound("Project", project_id, field=field)
+        info = {
+            "name": project.name,
+            "sla_turnaround_hours": project.sla_turnaround_hours,
+            "sla_target_share": project.sla_target_share,
+        }
+        tasks = (
+            await session.execute(
+                select(Task.created_at, Task.completed_at, Task.labels_required, Task.is_benchmark).where(
+                    Task.project_id == project_id
+                )
+            )
+        ).all()
+        if not tasks:
+            raise ValidationFailed(field, project_id, "must be a project with recorded tasks")
+        labels = (
+            await session.execute(
+                select(
+                    Label.id,
+                    Label.labeler_id,
+                    Label.started_at,
+                    Label.seconds_to_label,
+                    Label.rework_seconds,
+                    Label.rework_count,
+                )
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Label.id)
+            )
+        ).all()
+        reviews = (
+            await session.execute(
+                select(Review.label_id, Review.reviewer_id, Review.created_at, Review.verdict, Review.seconds_to_review)
+                .join(Label, Label.id == Review.label_id)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+            )
+        ).all()
+        member_ids = set(
+            (
+                await session.execute(
+                    select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == project_id)
+                )
+            ).scalars()
+        )
+        people_ids = sorted(member_ids | {row[1] for row in labels})
+        people = (
+            await session.execute(
+                select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate)
+                .join(Vendor, Vendor.id == Labeler.vendor_id)
+                .where(Labeler.id.in_(people_ids))
+            )
+        ).all()
+        events = (
+            await session.execute(
+                select(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at, LabelerStageEvent.stage)
+                .where(LabelerStageEvent.labeler_id.in_(people_ids))
+                .order_by(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at, LabelerStageEvent.id)
+            )
+        ).all()
+    first = min(row[0] for row in tasks)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    latest = max(
+        [row[0] for row in tasks] + [row[1] for row in tasks if row[1] is not None] + [row[2] for row in labels]
+    )
+    days = max(1, math.ceil((latest - start).total_seconds() / _DAY))
+    stage_events: dict[int, list[tuple[float, LabelerStage]]] = defaultdict(list)
+    for labeler_id, entered_at, stage in events:
+        stage_events[labeler_id].append(((entered_at - start).total_seconds() / _DAY, stage))
+    label_index = {row[0]: i for i, row in enumerate(labels)}
+    return ProjectRecords(
+        project=info,
+        start=start,
+        days=days,
+        task_created=_days([r[0] for r in tasks], start),
+        task_completed=_days([r[1] for r in tasks], start),
+        task_required=np.array([r[2] for r in tasks], dtype=float),
+        task_benchmark=np.array([bool(r[3]) for r in tasks]),
+        label_labeler=np.array([r[1] for r in labels], dtype=np.int64),
+        label_started=_days([r[2] for r in labels], start),
+        label_seconds=np.array([r[3] for r in labels], dtype=float),
+        label_rework_seconds=np.array([r[4] for r in labels], dtype=float),
+        label_rework_count=np.array([r[5] for r in labels], dtype=float),
+        review_label=np.array([label_index.get(r[0], -1) for r in reviews], dtype=np.int64),
+        review_reviewer=np.array([r[1] for r in reviews], dtype=np.int64),
+        review_at=_days([r[2] for r in reviews], start),
+        review_down=np.array([r[3] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
+        review_seconds=np.array([r[4] for r in reviews], dtype=float),
+        labelers={r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4]} for r in people},
+        events=dict(stage_events),
+    )
+
+
+def _stage_at(events: list[tuple[float, LabelerStage]], day: float) -> LabelerStage | None:
+    current = None
+    for when, stage in events:
+        if when > day:
+            break
+        current = stage
+    return current
+
+
+def _first(events: list[tuple[float, LabelerStage]], stage: LabelerStage, until: float) -> float:
+    for when, s in events:
+        if s is stage and when <= until:
+            return when
+    return math.nan
+
+
+def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
+    """The records as calibration arrays, seeing only what had happened by day ``until_day``."""
+    end = float(until_day)
+    production_start = {
+        lid: _first(records.events.get(lid, []), LabelerStage.PRODUCTION, end) for lid in records.labelers
+    }
+    seen = records.label_started < end
+    labeler = records.label_labeler[seen]
+    started = records.label_started[seen]
+    tenure = np.array(
+        [(s - production_start.get(int(lid), math.nan)) / 7.0 for lid, s in zip(labeler, started, strict=True)]
+    )
+    created = records.task_created[records.task_created < end]
+    arrivals = np.bincount(np.floor(created).astype(np.int64), minlength=until_day)[:until_day].astype(float)
+    reviewed_mask = records.review_at < end
+    review_labels = records.review_label[reviewed_mask]
+
+    by_vendor: dict[str, list[int]] = defaultdict(list)
+    for lid, person in records.labelers.items():
+        by_vendor[str(person["vendor"])].append(lid)
+    pools = []
+    production_days = 0.0
+    for vendor, ids in sorted(by_vendor.items()):
+        counts = {"production": 0, "training": 0, "hiring": 0}
+        hire, platform, project, exposure, departed, tenures = [], [], [], [], [], []
+        passed = taken = 0
+        for lid in ids:
+            events = [e for e in records.events.get(lid, []) if e[0] <= end]
+            stage = _stage_at(events, end)
+            if stage is LabelerStage.PRODUCTION:
+                counts["production"] += 1
+                tenures.append((end - production_start[lid]) / 7.0)
+            elif stage in _TRAINING:
+                counts["training"] += 1
+            elif stage is LabelerStage.HIRING:
+                counts["hiring"] += 1
+            for (when, s), (next_when, next_stage) in itertools.pairwise(events):
+                if s is LabelerStage.HIRING:
+                    hire.append(next_when - when)
+                elif s is LabelerStage.PLATFORM_TRAINING:
+                    platform.append(next_when - when)
+                elif s is LabelerStage.PROJECT_TRAINING:
+                    project.append(next_when - when)
+                elif s is LabelerStage.TESTING:
+                    taken += 1
+                    passed += next_stage is LabelerStage.PRODUCTION
+            began = production_start[lid]
+            if math.isfinite(began):
+                left = _first(events, LabelerStage.OFFBOARDED, end)
+                stop = left if math.isfinite(left) and left >= began else end
+                exposure.append(max(stop - began, 0.0) / 7.0)
+                departed.append(math.isfinite(left) and left >= began)
+                production_days += max(stop - began, 0.0)
+        sample = records.labelers[ids[0]]
+        hourly = [float(records.labelers[i]["hourly_rate"] or 0.0) for i in ids]
+        per_label = sample["pricing"] == PricingModel.PER_LABEL
+        pools.append(
+            PoolHistory(
+                name=vendor,
+                production=counts["production"],
+                training=counts["training"],
+                hiring=counts["hiring"],
+                hourly_rate=None if per_label else (float(np.mean(hourly)) or float(sample["rate"])),
+                price_per_label=float(sample["rate"]) if per_label else None,
+                mean_tenure_weeks=float(np.mean(tenures)) if tenures else 0.0,
+                hire_days=hire,
+                platform_training_days=platform,
+                project_training_days=project,
+                tests_passed=passed,
+                tests_taken=taken,
+                exposure_weeks=exposure,
+                departed=departed,
+            )
+        )
+    seconds = records.label_seconds[seen]
+    rework = records.label_rework_seconds[seen]
+    labeling_hours = float(np.sum(seconds) + np.sum(rework)) / 3600.0
+    tasks_seen = records.task_created < end
+    required = records.task_required[tasks_seen]
+    consensus = required > 1
+    start_weekday = records.start.weekday()
+    return HistoryData(
+        name=str(records.project["name"]),
+        first_weekday=start_weekday,
+        days=until_day,
+        daily_arrivals=arrivals,
+        label_seconds=seconds,
+        label_tenure_weeks=tenure,
+        label_labeler=labeler,
+        label_hour_of_day=np.mod(started, 1.0) * 24.0,
+        rework_seconds=rework,
+        rework_count=records.label_rework_count[seen],
+        reviewed_labels=int(np.unique(review_labels[review_labels >= 0]).size),
+        reviews=int(reviewed_mask.sum()),
+        thumbs_down=int(records.review_down[reviewed_mask].sum()),
+        review_seconds=records.review_seconds[reviewed_mask],
+        reviewers=int(np.unique(records.review_reviewer[reviewed_mask]).size),
+        labels_per_task=float(required[consensus].mean()) if consensus.any() else 1.0,
+        consensus_coverage=float(consensus.mean()) if required.size else 0.0,
+        benchmark_share=float(records.task_benchmark[tasks_seen].mean()) if required.size else 0.0,
+        sla_turnaround_hours=float(records.project["sla_turnaround_hours"]),
+        sla_target_share=float(records.project["sla_target_share"]),
+        pools=pools,
+        labeling_hours_per_labeler_day=labeling_hours / production_days if production_days > 0 else math.nan,
+    )
+
+
+@dataclass(frozen=True)
+class CalibratedProject:
+    scenario: Any
+    fitted: dict[str, Any]
+    weeks_of_history: float
+    calibration: Calibration
+
+
+async def calibrated_scenario(
+    database: Database, project_id: int, *, horizon_days: int = 28, field: str = "projectId"
+) -> CalibratedProject:
+    """A scenario fitted to the whole recorded history of a project, starting where the history ends."""
+    records = await load_records(database, project_id, field=field)
+    try:
+        calibration = await asyncio.to_thread(
+            calibrate, history_until(records, records.days), horizon_days=horizon_days
+        )
+    except (ValueError, RuntimeError) as error:
+        raise ValidationFailed(field, project_id, f"has too little history to calibrate ({error})") from None
+    return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
+
+
+@dataclass(frozen=True)
+class BacktestWeekData:
+    week: int
+    actual_throughput: float
+    forecast_throughput: float
+    actual_backlog: float
+    forecast_backlog: float
+
+
+@dataclass(frozen=True)
+class BacktestData:
+    train_weeks: int
+    horizon_weeks: int
+    throughput_mape: float | None
+    backlog_mape: float | None
+    weeks: tuple[BacktestWeekData, ...]
+
+
+def _mape(actual: list[float], forecast: list[float]) -> float | None:
+    pairs = [(a, f) for a, f in zip(actual, forecast, strict=True) if a > 0]
+    if not pairs:
+        return None
+    return 100.0 * float(np.mean([abs(f - a) / a for a, f in pairs]))
+
+
+def backtest_records(
+    records: ProjectRecords, *, train_weeks: int, horizon_weeks: int = 4, replications: int = 16, seed: int = 0
+) -> BacktestData:
+    """Calibrate on weeks 1..train_weeks, simulate the next horizon_weeks from the backlog then, compare."""
+    from simulator.montecarlo import run_monte_carlo
+
+    cut = 7 * train_weeks
+    horizon = 7 * horizon_weeks
+    calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
+    created, completed = records.task_created, records.task_completed
+    open_at_cut = int(np.sum((created < cut) & ~(completed < cut)))
+    # The simulator starts empty: the backlog left at the cut arrives on its first day, then the fitted demand.
+    trace = demand_forecast(calibration.demand, cut, horizon)
+    trace[0] += open_at_cut
+    scenario = calibration.scenario
+    scenario = replace(scenario, demand=replace(scenario.demand, model="trace", trace=tuple(float(v) for v in trace)))
+    result = run_monte_carlo(scenario, replications=replications, seed=seed, executor="serial")
+    daily_completed = result.daily["completed"].mean
+    daily_backlog = result.daily["backlog"].mean
+    weeks = []
+    for w in range(horizon_weeks):
+        lo, hi = cut + 7 * w, cut + 7 * (w + 1)
+        actual_done = float(np.sum((completed >= lo) & (completed < hi)))
+        actual_backlog = float(np.sum((created < hi) & ~(completed < hi)))
+        weeks.append(
+            BacktestWeekData(
+                week=train_weeks + w + 1,
+                actual_throughput=actual_done,
+                forecast_throughput=float(np.nansum(daily_completed[7 * w : 7 * (w + 1)])),
+                actual_backlog=actual_backlog,
+                forecast_backlog=float(daily_backlog[min(7 * (w + 1), daily_backlog.size) - 1]),
+            )
+        )
+    return BacktestData(
+        train_weeks=train_weeks,
+        horizon_weeks=horizon_weeks,
+        throughput_mape=_mape([w.actual_throughput for w in weeks], [w.forecast_throughput for w in weeks]),
+        backlog_mape=_mape([w.actual_backlog for w in weeks], [w.forecast_backlog for w in weeks]),
+        weeks=tuple(weeks),
+    )
+
+
+async def run_backtest(
+    database: Database,
+    project_id: int,
+    *,
+    train_weeks: int,
+    horizon_weeks: int = 4,
+    replications: int = 16,
+    seed: int = 0,
+    field: str = "projectId",
+) -> BacktestData:
+    """Backtest a project's history (see :func:`backtest_records`); bad windows are field-level errors."""
+    records = await load_records(database, project_id, field=field)
+    available = records.days // 7
+    if not 1 <= horizon_weeks <= 12:
+        raise ValidationFailed("horizonWeeks", horizon_weeks, "must be between 1 and 12")
+    if not 2 <= train_weeks <= available - horizon_weeks:
+        raise ValidationFailed(
+            "trainWeeks",
+            train_weeks,
+            f"must be between 2 and {available - horizon_weeks} "
+            f"({available} weeks of history, {horizon_weeks} to forecast)",
+        )
+    if not 2 <= replications <= 200:
+        raise ValidationFailed("replications", replications, "must be between 2 and 200")
+    try:
+        return await asyncio.to_thread(
+            backtest_records,
+            records,
+            train_weeks=train_weeks,
+            horizon_weeks=horizon_weeks,
+            replications=replications,
+            seed=seed,
+        )
+    except (ValueError, RuntimeError) as error:
+        raise ValidationFailed(field, project_id, f"has too little history to backtest ({error})") from None
