@@ -82,7 +82,7 @@ async def verify_key(session: AsyncSession, token: str) -> tuple[User, ApiKey]:
     expected = row[0].secret_hash if row is not None else hash_secret("")
     if not hmac.compare_digest(expected, hash_secret(token)) or row is None:
         raise InvalidKey("invalid API key")
-    key, user = row.tuple()
+    key, user = row
     now = utcnow()
     if key.revoked_at is not None:
         raise InvalidKey("API key revoked")
