@@ -28,7 +28,7 @@ class CreateProjectInput:
     name: str
     data_type: DataType
     description: str = ""
-    ontology: JSON = strawberry.field(default_factory=dict, description="The label schema, a JSON object.")
+    ontology: JSON | None = strawberry.field(default=None, description="The label schema, a JSON object; default {}.")
     instructions: str = ""
     status: ProjectStatus = ProjectStatus.DRAFT
     quality_target: float = 0.95
