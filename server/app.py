@@ -17,6 +17,7 @@ from server.auth.guard import AccessGuard
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
 from server.graphql.http import GraphQLApp
+from server.services.jobs import jobs_lifespan
 from server.settings import Settings, load_settings
 
 __all__ = ["STATIC_DIRECTORY", "create_app"]
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with jobs_lifespan(database):  # re-queues runs a previous process left unfinished
+                yield
         finally:
             await database.dispose()
 

@@ -35,6 +35,7 @@ from server.graphql.labelers.queries import LabelerQueries
 from server.graphql.labels.mutations import LabelMutations
 from server.graphql.labels.queries import LabelQueries
 from server.graphql.node import NodeQueries
+from server.graphql.planning import PlanningMutations, PlanningQueries, PlanningSubscriptions
 from server.graphql.projects.mutations import ProjectMutations
 from server.graphql.projects.queries import ProjectQueries
 from server.graphql.reviews.mutations import ReviewMutations
@@ -59,6 +60,7 @@ QUERY_TYPES: tuple[type, ...] = (
     ReviewQueries,
     IssueQueries,
     AccessQueries,
+    PlanningQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -69,6 +71,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     ReviewMutations,
     IssueMutations,
     AccessMutations,
+    PlanningMutations,
 )
 
 # Deep enough for projects -> labelers -> edges -> node -> vendor -> ... with fragments; shallow enough to
@@ -125,6 +128,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
     return _Schema(
         query=merge_types("Query", QUERY_TYPES),
         mutation=protect_mutations(merge_types("Mutation", MUTATION_TYPES)),
+        subscription=merge_types("Subscription", (PlanningSubscriptions,)),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection),
     )
