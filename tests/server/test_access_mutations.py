@@ -117,7 +117,7 @@ CELLS: list[tuple[str, str, Any, bool]] = [
 ]
 
 
-async def _audit_count(database: Database) -> int:
+async def _task_count(database: Database) -> int:
     async with database.session() as session:
         return int(await session.scalar(select(func.count()).select_from(m.Task)) or 0)
 
@@ -143,13 +143,13 @@ async def test_given_a_role_when_calling_a_mutation_then_it_is_allowed_only_with
 async def test_given_a_denied_mutation_when_it_is_refused_then_nothing_is_written(
     client: httpx.AsyncClient, world: AccessWorld, database: Database
 ) -> None:
-    before = await _audit_count(database)
+    before = await _task_count(database)
     variables = {"input": {"projectId": world.gid("Project", "p2"), "task": {"externalId": "new"}}}
     response = await client.post(
         "/graphql", json={"query": CREATE_TASK, "variables": variables}, headers=world.headers("pm")
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert await _audit_count(database) == before
+    assert await _task_count(database) == before
 
 
 async def test_given_a_non_admin_when_asking_for_users_or_the_audit_log_then_it_is_forbidden(
