@@ -193,6 +193,7 @@ async def _prepare(
     settings: Settings, *, demo: bool, seed: int, anchor: datetime | None = None, scale: float = 1.0
 ) -> int:
     """Migrate, and seed the demo workspace when asked."""
+    from server.auth.cli import announce_demo_admin
     from server.db import migrations
     from server.services.demo import seed_demo
 
@@ -202,6 +203,7 @@ async def _prepare(
         if demo:
             summary = await seed_demo(database, seed=seed, anchor=anchor, scale=scale)
             print(summary.describe(), flush=True)
+            await announce_demo_admin(database)
         return 0
 
     return await _with_database(settings, action)
