@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, func
@@ -10,15 +11,18 @@ __all__ = ["contains_text", "json_list_contains"]
 
 
 def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
-    """Whether a JSON list of enum names holds `value`.
+    """Whether a JSON list of strings holds `value`.
 
-    The JSON text is matched with its quotes, which enum names never contain, so `"GDPR"` never matches
-    inside another member's name; this keeps one spelling for both databases (SQLite has no JSON containment).
+    The stored JSON text is matched against the value's own JSON spelling, quotes included, so `"GDPR"` never
+    matches inside a longer string; one spelling serves both databases (SQLite has no JSON containment).
     """
-    return cast(column, String).like(f'%"{value}"%')
+    return cast(column, String).like(f"%{_like_literal(json.dumps(value))}%", escape="\\")
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def contains_text(column: Any, fragment: str) -> ColumnElement[bool]:
     """Case-insensitive substring match; LIKE wildcards in `fragment` are taken literally."""
-    escaped = fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+    return func.lower(column).like(f"%{_like_literal(fragment.lower())}%", escape="\\")

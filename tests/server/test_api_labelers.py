@@ -181,3 +181,4 @@ async def test_labelers_filter_by_vendor_stage_and_project(database: Database) -
     assert await names({"stage": ["PRODUCTION"]}) == ["Labeler 0", "Labeler 1"]
     assert await names({"projectId": workspace.project}) == ["Labeler 0", "Labeler 1"]
     assert await names({"projectId": workspace.project, "stage": ["HIRING"]}) == []
+    assert await names({"skill": 'says "hi"'}) == []

@@ -236,6 +236,7 @@ async def test_vendors_filter_by_certification_workforce_and_data_type(database:
 
     # then each filter keeps exactly the matching vendors
     assert await names({"certification": "HIPAA"}) == ["FT HIPAA"]
+    assert await names({"certification": "SOC2_TYPE_II"}) == ["FT HIPAA"]
     assert await names({"workforceType": ["CROWD", "IN_HOUSE"]}) == ["Crowd GDPR", "In-house"]
     assert await names({"dataType": "IMAGE"}) == ["FT HIPAA", "In-house"]
     assert await names({"status": ["PROSPECT"], "nameContains": "house"}) == ["In-house"]
