@@ -36,7 +36,7 @@ async def load_child_lists(
 ) -> list[list[Any]]:
     """All children of each parent: `statement` selects (child, parent key) and is already ordered."""
     grouped: dict[int, list[Any]] = defaultdict(list)
-    for child, parent_key in (await session.execute(statement.where(parent.in_(set(keys))))):
+    for child, parent_key in await session.execute(statement.where(parent.in_(set(keys)))):
         grouped[parent_key].append(child)
     return [grouped.get(key, []) for key in keys]
 
