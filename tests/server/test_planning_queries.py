@@ -1,0 +1,243 @@
+"""Planning queries over HTTP: scenario versions, field-level errors, feasibility, what-ifs, plans, calibration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from server.db import Database
+from server.db.models import Project
+from server.graphql.ids import encode_id
+from server.services.demo import seed_demo
+from simulator.loading import scenario_to_dict
+from simulator.scenario import Scenario
+from tests.server.conftest import http_client
+
+SAVE_SCENARIO = """
+mutation($input: SaveScenarioInput!) {
+  saveScenario(input: $input) {
+    __typename
+    ... on ScenarioPayload { scenario { id name version document } }
+    ... on UserError { message field }
+  }
+}
+"""
+VERSIONS = "query($name: String!) { scenarioVersions(name: $name) { version } scenarios { name version } }"
+FEASIBILITY = """
+query($input: SlaFeasibilityInput!) {
+  slaFeasibility(input: $input) {
+    __typename
+    ... on SlaFeasibility {
+      feasible probability ciLow ciHigh firstFailingWeek weeklyProbability replications
+      slaAttainment { mean ciLow ciHigh } totalCost { mean }
+    }
+    ... on UserError { message field }
+  }
+}
+"""
+COMPARE = """
+query($input: CompareScenariosInput!) {
+  compareScenarios(input: $input) {
+    __typename
+    ... on ScenarioComparison { variants { name summary { name mean ciLow ciHigh } } }
+    ... on UserError { message field }
+  }
+}
+"""
+CHEAPEST = """
+query($input: CheapestPlanInput!) {
+  cheapestPlan(input: $input) {
+    __typename
+    ... on PlanSearch {
+      feasible candidates
+      best { description probability hires { pool day count } expectedCost { mean ciLow ciHigh } }
+      runnerUps { description }
+    }
+    ... on UserError { message field }
+  }
+}
+"""
+CALIBRATE = """
+query($id: ID!) {
+  calibrateScenario(projectId: $id) {
+    __typename
+    ... on CalibrationResult { document fitted weeksOfHistory }
+    ... on UserError { message field }
+  }
+}
+"""
+BACKTEST = """
+query($id: ID!, $train: Int!) {
+  backtest(projectId: $id, trainWeeks: $train, horizonWeeks: 4, replications: 4) {
+    __typename
+    ... on BacktestReport { throughputMape backlogMape weeks { week actualThroughput forecastThroughput } }
+    ... on UserError { message field }
+  }
+}
+"""
+OFFER = {"headcount": 12, "hourlyRate": 14.0, "ramp": [{"week": 0, "count": 3}], "timeToHireDays": 7.0}
+
+
+async def _data(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+@pytest.fixture
+async def client(database: Database) -> Any:
+    async with http_client(database, auth=False) as http:
+        yield http
+
+
+async def test_saving_again_makes_a_new_version_and_old_versions_stay(client: httpx.AsyncClient) -> None:
+    document = scenario_to_dict(Scenario(horizon_days=14))
+    first = (await _data(client, SAVE_SCENARIO, {"input": {"name": "plan", "document": document}}))["saveScenario"]
+    document["horizon_days"] = 21
+    second = (await _data(client, SAVE_SCENARIO, {"input": {"name": "plan", "document": document}}))["saveScenario"]
+    assert (first["scenario"]["version"], second["scenario"]["version"]) == (1, 2)
+    assert first["scenario"]["document"]["horizon_days"] == 14
+    listing = await _data(client, VERSIONS, {"name": "plan"})
+    assert listing["scenarioVersions"] == [{"version": 1}, {"version": 2}]
+    assert listing["scenarios"] == [{"name": "plan", "version": 2}]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"workforce": [{"name": "a", "hourly_rate": -3}]}, "input.document.workforce[a].hourly_rate"),
+        ({"horizon_days": 0}, "input.document.horizon_days"),
+        ({"demand": {"base_per_dya": 3}}, "input.document.demand.base_per_dya"),
+        ({"sla": {"required_attainment": 2}}, "input.document.sla.required_attainment"),
+    ],
+)
+async def test_bad_scenario_documents_get_field_level_errors(
+    client: httpx.AsyncClient, change: dict[str, Any], field: str
+) -> None:
+    result = (await _data(client, SAVE_SCENARIO, {"input": {"name": "bad", "document": change}}))["saveScenario"]
+    assert result["__typename"] == "ValidationError"
+    assert result["field"] == field, result
+
+
+async def test_run_simulation_refuses_unknown_scenarios_and_bad_replications(client: httpx.AsyncClient) -> None:
+    query = "mutation($input: RunSimulationInput!) { runSimulation(input: $input) { __typename ... on UserError { field } } }"
+    missing = encode_id("ScenarioVersion", 999)
+    result = (await _data(client, query, {"input": {"scenarioId": missing}}))["runSimulation"]
+    assert result == {"__typename": "NotFoundError", "field": "input.scenarioId"}
+    saved = (await _data(client, SAVE_SCENARIO, {"input": {"name": "ok", "document": scenario_to_dict(Scenario())}}))[
+        "saveScenario"
+    ]
+    bad = {"scenarioId": saved["scenario"]["id"], "replications": 0}
+    result = (await _data(client, query, {"input": bad}))["runSimulation"]
+    assert result == {"__typename": "ValidationError", "field": "input.replications"}
+    bad = {"scenarioId": saved["scenario"]["id"], "executor": "threads"}
+    result = (await _data(client, query, {"input": bad}))["runSimulation"]
+    assert result == {"__typename": "ValidationError", "field": "input.executor"}
+
+
+async def test_sla_feasibility_answers_with_a_probability_interval_and_the_first_failing_week(
+    client: httpx.AsyncClient,
+) -> None:
+    variables = {
+        "input": {
+            "demand": {"basePerDay": 900.0, "minutesPerLabel": 2.0},
+            "offer": OFFER,
+            "sla": {"turnaroundHours": 72.0, "requiredAttainment": 0.9},
+            "horizonWeeks": 4,
+            "replications": 16,
+        }
+    }
+    answer = (await _data(client, FEASIBILITY, variables))["slaFeasibility"]
+    assert answer["__typename"] == "SlaFeasibility"
+    assert answer["ciLow"] <= answer["probability"] <= answer["ciHigh"]
+    assert len(answer["weeklyProbability"]) == 4
+    assert answer["feasible"] == (answer["probability"] >= 0.9)
+    tight = {**variables["input"], "sla": {"turnaroundHours": 2.0, "requiredAttainment": 0.99}}
+    failing = (await _data(client, FEASIBILITY, {"input": tight}))["slaFeasibility"]
+    assert failing["feasible"] is False and failing["firstFailingWeek"] == 1
+
+
+async def test_sla_feasibility_names_the_bad_offer_field(client: httpx.AsyncClient) -> None:
+    variables = {"input": {"offer": {"headcount": 3, "ramp": [{"week": 0, "count": -1}], "hourlyRate": 1.0}}}
+    answer = (await _data(client, FEASIBILITY, variables))["slaFeasibility"]
+    assert answer["__typename"] == "ValidationError"
+    assert answer["field"] == "input.offer.ramp[0].count"
+    both = {"input": {"offer": {"headcount": 3}}}
+    answer = (await _data(client, FEASIBILITY, both))["slaFeasibility"]
+    assert answer["field"] == "input.offer.hourlyRate"
+
+
+async def test_compare_scenarios_returns_every_variant_side_by_side(client: httpx.AsyncClient) -> None:
+    document = scenario_to_dict(Scenario(horizon_days=21))
+    variables = {
+        "input": {
+            "base": {"document": document},
+            "replications": 6,
+            "variants": [
+                {"name": "demand +20%", "demandMultiplier": 1.2},
+                {"name": "slower ramp", "hiringDelayMultiplier": 2.0, "learningTauMultiplier": 2.0},
+                {"name": "higher attrition", "attritionMultiplier": 5.0},
+            ],
+        }
+    }
+    answer = (await _data(client, COMPARE, variables))["compareScenarios"]
+    names = [v["name"] for v in answer["variants"]]
+    assert names == ["baseline", "demand +20%", "slower ramp", "higher attrition"]
+    backlog = {
+        v["name"]: next(m["mean"] for m in v["summary"] if m["name"] == "backlog_end") for v in answer["variants"]
+    }
+    assert backlog["demand +20%"] > backlog["baseline"]
+    bad = {"input": {**variables["input"], "variants": [{"name": "x", "demandMultiplier": -1}]}}
+    answer = (await _data(client, COMPARE, bad))["compareScenarios"]
+    assert answer == {
+        "__typename": "ValidationError",
+        "message": answer["message"],
+        "field": "input.variants[0].demandMultiplier",
+    }
+
+
+async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(client: httpx.AsyncClient) -> None:
+    document = scenario_to_dict(Scenario(horizon_days=21))
+    variables = {
+        "input": {
+            "base": {"document": document},
+            "options": [{"pool": "default", "counts": [0, 2], "days": [0.0]}],
+            "requiredProbability": 0.5,
+            "screenReplications": 2,
+            "confirmReplications": 4,
+        }
+    }
+    answer = (await _data(client, CHEAPEST, variables))["cheapestPlan"]
+    assert answer["__typename"] == "PlanSearch" and answer["candidates"] == 2
+    cost = answer["best"]["expectedCost"]
+    assert cost["ciLow"] <= cost["mean"] <= cost["ciHigh"]
+    assert len(answer["runnerUps"]) == 1
+    bad = {"input": {**variables["input"], "options": [{"pool": "nobody", "counts": [1]}]}}
+    answer = (await _data(client, CHEAPEST, bad))["cheapestPlan"]
+    assert answer["__typename"] == "ValidationError" and answer["field"] == "input.options[].pool"
+
+
+async def test_calibration_and_backtest_on_the_demo_history(database: Database, client: httpx.AsyncClient) -> None:
+    await seed_demo(database, seed=7, anchor=datetime(2026, 1, 5, tzinfo=UTC), scale=0.25)
+    async with database.session() as session:
+        project_id = (await session.execute(select(Project.id).order_by(Project.id).limit(1))).scalar_one()
+    gid = encode_id("Project", project_id)
+    calibrated = (await _data(client, CALIBRATE, {"id": gid}))["calibrateScenario"]
+    assert calibrated["__typename"] == "CalibrationResult"
+    fitted = calibrated["fitted"]["learning_curve"]
+    assert 0.5 < fitted["plateau_share"] < 0.9  # the demo's labelers get ~30% faster
+    saved = await _data(client, SAVE_SCENARIO, {"input": {"name": "demo", "document": calibrated["document"]}})
+    assert saved["saveScenario"]["__typename"] == "ScenarioPayload"
+    report = (await _data(client, BACKTEST, {"id": gid, "train": 4}))["backtest"]
+    assert report["__typename"] == "BacktestReport"
+    assert [w["week"] for w in report["weeks"]] == [5, 6, 7, 8]
+    assert report["throughputMape"] is not None and report["throughputMape"] >= 0
+    too_long = (await _data(client, BACKTEST, {"id": gid, "train": 7}))["backtest"]
+    assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
+    missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]
+    assert missing["__typename"] == "NotFoundError"
