@@ -28,6 +28,7 @@ from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
 from server.auth.permissions import protect_gold_answers, protect_mutations, protect_prices
 from server.auth.scoping import install_row_scoping
 from server.graphql.access import AccessMutations, AccessQueries
+from server.graphql.analytics import AnalyticsQueries
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
 from server.graphql.labelers.mutations import LabelerMutations
@@ -61,6 +62,7 @@ QUERY_TYPES: tuple[type, ...] = (
     IssueQueries,
     AccessQueries,
     PlanningQueries,
+    AnalyticsQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,

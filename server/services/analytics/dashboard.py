@@ -14,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Project
-from server.services.analytics._labels import LabelSums, fetch_label_percentiles, fetch_label_rollup
+from server.services.analytics._labels import (
+    LabelPercentiles,
+    LabelRollup,
+    LabelSums,
+    fetch_label_percentiles,
+    fetch_label_rollup,
+)
 from server.services.analytics._sql import share
 from server.services.analytics.cost import CostMetrics, cost_from, fetch_budget
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
@@ -23,6 +29,7 @@ from server.services.analytics.quality import (
     Agreement,
     IssueCounts,
     QualityMetrics,
+    ReviewBreakdown,
     ReviewStats,
     fetch_agreement,
     fetch_issues,
@@ -33,9 +40,20 @@ from server.services.analytics.scope import Scope
 from server.services.analytics.speed import LearningCurve, SpeedMetrics, learning_curves, speed_from
 from server.services.errors import NotFound
 
-__all__ = ["DASHBOARD_STATEMENTS", "DayBucket", "LabelerRow", "ProjectDashboard", "project_dashboard"]
+__all__ = [
+    "DASHBOARD_STATEMENTS",
+    "SCOPE_STATEMENTS",
+    "DayBucket",
+    "LabelerRow",
+    "ProjectDashboard",
+    "ScopeMetrics",
+    "project_dashboard",
+    "scope_metrics",
+]
 
 DASHBOARD_STATEMENTS = 9
+# rollup, percentiles, reviews, agreement, issues, plus the project and its budget when the scope names one
+SCOPE_STATEMENTS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +120,33 @@ def _days(start: datetime | None, end: datetime | None, present: set[str]) -> li
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
+def _labeler_rows(
+    rollup: LabelRollup, percentiles: LabelPercentiles, reviews: ReviewBreakdown, agreement: Agreement
+) -> list[LabelerRow]:
+    """Join the per-labeler rows of the statements by labeler id."""
+    agreement_by_labeler = {item.labeler_id: item.agreement for item in agreement.by_labeler}
+    labelers: list[LabelerRow] = []
+    for labeler_id, sums in rollup.by_labeler.items():
+        spread = percentiles.by_labeler.get(labeler_id)
+        hours = (sums.seconds + sums.rework_seconds) / 3600.0
+        labelers.append(
+            LabelerRow(
+                labeler_id=labeler_id,
+                vendor_id=rollup.labeler_vendor[labeler_id],
+                quality=quality_from(sums, reviews.by_labeler.get(labeler_id, ReviewStats())),
+                agreement=agreement_by_labeler.get(labeler_id),
+                labels=sums.labels,
+                mean_seconds=share(sums.seconds, sums.labels),
+                median_seconds=spread.median if spread else None,
+                p90_seconds=spread.p90 if spread else None,
+                labeling_hours=hours,
+                labels_per_hour=share(sums.labels, hours),
+                cost=sums.cost,
+            )
+        )
+    return labelers
+
+
 async def project_dashboard(
     session: AsyncSession,
     project_id: int,
@@ -155,26 +200,7 @@ async def project_dashboard(
                 sla_attainment=sla_day.attainment if sla_day else None,
             )
         )
-    agreement_by_labeler = {item.labeler_id: item.agreement for item in agreement.by_labeler}
-    labelers = []
-    for labeler_id, sums in rollup.by_labeler.items():
-        spread = percentiles.by_labeler.get(labeler_id)
-        hours = (sums.seconds + sums.rework_seconds) / 3600.0
-        labelers.append(
-            LabelerRow(
-                labeler_id=labeler_id,
-                vendor_id=rollup.labeler_vendor[labeler_id],
-                quality=quality_from(sums, reviews.by_labeler.get(labeler_id, ReviewStats())),
-                agreement=agreement_by_labeler.get(labeler_id),
-                labels=sums.labels,
-                mean_seconds=share(sums.seconds, sums.labels),
-                median_seconds=spread.median if spread else None,
-                p90_seconds=spread.p90 if spread else None,
-                labeling_hours=hours,
-                labels_per_hour=share(sums.labels, hours),
-                cost=sums.cost,
-            )
-        )
+    labelers = _labeler_rows(rollup, percentiles, reviews, agreement)
     return ProjectDashboard(
         project_id=project.id,
         project_name=project.name,
@@ -192,4 +218,41 @@ async def project_dashboard(
         labelers=tuple(labelers),
         learning_curves=tuple(learning_curves(rollup)),
         outliers=tuple(outliers),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeMetrics:
+    start: datetime | None
+    end: datetime | None
+    quality: QualityMetrics
+    agreement: Agreement
+    issues: IssueCounts
+    speed: SpeedMetrics
+    cost: CostMetrics
+    labelers: tuple[LabelerRow, ...]
+
+
+async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
+    """Quality, speed and cost of any scope, in at most `SCOPE_STATEMENTS` statements."""
+    budget = None
+    if scope.project_id is not None:
+        project = (await session.execute(select(Project).where(Project.id == scope.project_id))).scalar_one_or_none()
+        if project is None:
+            raise NotFound("Project", scope.project_id, field="projectId")
+        budget = await fetch_budget(session, scope.project_id, project.budget, scope.end)
+    rollup = await fetch_label_rollup(session, scope)
+    percentiles = await fetch_label_percentiles(session, scope)
+    reviews = await fetch_reviews(session, scope)
+    agreement = await fetch_agreement(session, scope)
+    issues = await fetch_issues(session, scope)
+    return ScopeMetrics(
+        start=scope.start,
+        end=scope.end,
+        quality=quality_from(rollup.total, reviews.total),
+        agreement=agreement,
+        issues=issues,
+        speed=speed_from(rollup, percentiles, reviews.total),
+        cost=cost_from(rollup, budget),
+        labelers=tuple(_labeler_rows(rollup, percentiles, reviews, agreement)),
     )

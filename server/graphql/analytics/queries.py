@@ -1,0 +1,130 @@
+"""Analytics queries: a project's health dashboard, and the metrics of any project, vendor, labeler or day.
+
+Dashboards aggregate everyone's work on a project, costs included, so access is decided up front for the whole
+answer rather than row by row: admins see everything, program managers their own projects, vendor managers the
+metrics of their own vendor. A scope the caller may not see reads as not found. The statements then run on a
+plain session, each aggregating in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from server.auth.permissions import viewer_of
+from server.db.access import Role
+from server.graphql.analytics.types import (
+    OperationsMetrics,
+    OperationsMetricsResult,
+    ProjectDashboard,
+    ProjectDashboardResult,
+)
+from server.graphql.context import Info
+from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.ids import decode_id
+from server.services.analytics import Scope, project_dashboard
+from server.services.analytics.dashboard import scope_metrics
+from server.services.errors import DomainError, NotFound, ValidationFailed
+
+__all__ = ["AnalyticsQueries"]
+
+_From = Annotated[
+    datetime | None, strawberry.argument(name="from", description="Start of the window (inclusive); open if null.")
+]
+_To = Annotated[datetime | None, strawberry.argument(description="End of the window (exclusive); open if null.")]
+
+
+def _error(error: DomainError) -> NotFoundError | ValidationError:
+    if isinstance(error, NotFound):
+        return NotFoundError(
+            message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
+        )
+    value = getattr(error, "value", None)
+    return ValidationError(message=error.message, field=error.field, value=None if value is None else str(value))
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed(field, value.isoformat(), "must carry a time zone (e.g. 2024-03-01T00:00:00Z)")
+    return value
+
+
+def _authorize(info: Info, *, project_id: int | None, vendor_id: int | None, dashboard: bool) -> None:
+    viewer = viewer_of(info)
+    if viewer.is_admin:
+        return
+    if viewer.role is Role.PROGRAM_MANAGER and project_id is not None and project_id in viewer.project_ids:
+        return
+    if viewer.role is Role.VENDOR_MANAGER and not dashboard and vendor_id is not None:
+        if vendor_id == viewer.vendor_id:
+            return
+        raise NotFound("Vendor", vendor_id, field="vendorId")
+    if project_id is not None:
+        raise NotFound("Project", project_id, field="projectId")
+    raise ValidationFailed("projectId", None, "must name one of your projects (or vendorId your vendor)")
+
+
+@strawberry.type
+class AnalyticsQueries:
+    @strawberry.field(
+        description="A project's whole health dashboard over [from, to): quality, agreement, issues, speed, cost "
+        "and budget, completion forecast, SLA attainment, by day, by labeler, learning curves and speed outliers. "
+        "Runs a fixed number of SQL statements whatever the data size."
+    )
+    async def project_dashboard(
+        self,
+        info: Info,
+        project_id: relay.GlobalID,
+        from_: _From = None,
+        to: _To = None,
+        as_of: Annotated[
+            datetime | None,
+            strawberry.argument(description="When the forecast is made (default: `to`, or now)."),
+        ] = None,
+    ) -> ProjectDashboardResult:
+        try:
+            key = decode_id(project_id, "Project", "projectId")
+            start, end = _utc(from_, "from"), _utc(to, "to")
+            _utc(as_of, "asOf")
+            _authorize(info, project_id=key, vendor_id=None, dashboard=True)
+            Scope(project_id=key, start=start, end=end)  # validates the window
+            async with info.context.database.session() as session:
+                dashboard = await project_dashboard(session, key, start=start, end=end, as_of=as_of)
+        except DomainError as error:
+            return _error(error)
+        return ProjectDashboard.of(dashboard)
+
+    @strawberry.field(
+        description="Quality, agreement, issues, speed and cost of a slice of the work: any combination of a "
+        "project, a vendor and a labeler, over [from, to) or one UTC `day`."
+    )
+    async def operations_metrics(
+        self,
+        info: Info,
+        project_id: relay.GlobalID | None = None,
+        vendor_id: relay.GlobalID | None = None,
+        labeler_id: relay.GlobalID | None = None,
+        from_: _From = None,
+        to: _To = None,
+        day: Annotated[date | None, strawberry.argument(description="One UTC day; replaces from/to.")] = None,
+    ) -> OperationsMetricsResult:
+        try:
+            project = None if project_id is None else decode_id(project_id, "Project", "projectId")
+            vendor = None if vendor_id is None else decode_id(vendor_id, "Vendor", "vendorId")
+            labeler = None if labeler_id is None else decode_id(labeler_id, "Labeler", "labelerId")
+            start, end = _utc(from_, "from"), _utc(to, "to")
+            if day is not None:
+                if start is not None or end is not None:
+                    raise ValidationFailed("day", day.isoformat(), "cannot be combined with from/to")
+                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+                end = start + timedelta(days=1)
+            _authorize(info, project_id=project, vendor_id=vendor, dashboard=False)
+            scope = Scope(project_id=project, vendor_id=vendor, labeler_id=labeler, start=start, end=end)
+            async with info.context.database.session() as session:
+                metrics = await scope_metrics(session, scope)
+        except DomainError as error:
+            return _error(error)
+        return OperationsMetrics.of(metrics)

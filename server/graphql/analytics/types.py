@@ -1,0 +1,495 @@
+"""Analytics types: plain Strawberry types filled from the analytics services' precomputed results.
+
+Every field is data, never an async resolver, so a dashboard of many days and labelers costs one pass of plain
+resolution after its fixed set of SQL statements.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.ids import encode_id
+from server.services import analytics as _analytics
+from server.services.analytics import dashboard as _dashboard
+from server.services.analytics import forecast as _forecast
+from server.services.analytics import quality as _quality
+from server.services.analytics import speed as _speed
+
+__all__ = [
+    "AgreementMetrics",
+    "BudgetBurn",
+    "CompletionForecast",
+    "CostMetrics",
+    "DashboardDay",
+    "IssueMetrics",
+    "LabelerAgreement",
+    "LabelerMetrics",
+    "LearningCurve",
+    "LearningCurvePoint",
+    "OperationsMetrics",
+    "OperationsMetricsResult",
+    "ProjectDashboard",
+    "ProjectDashboardResult",
+    "QualityMetrics",
+    "SlaAttainment",
+    "SlaDay",
+    "SpeedMetrics",
+    "SpeedOutlier",
+    "UsageRow",
+]
+
+
+@strawberry.type(description="Quality of a set of labels; ratios are null when nothing was there to divide by.")
+class QualityMetrics:
+    labels: int
+    benchmark_labels: int = strawberry.field(description="Labels on benchmark tasks with a gold answer.")
+    benchmark_accuracy: float | None = strawberry.field(description="Share of benchmark labels equal to the gold.")
+    reviews: int
+    approval_rate: float | None = strawberry.field(description="Thumbs-up reviews over reviews.")
+    first_pass_acceptance: float | None = strawberry.field(
+        description="Labels accepted without rework over labels that had a verdict."
+    )
+    rework_rate: float | None = strawberry.field(description="Labels reworked at least once over labels.")
+
+    @classmethod
+    def of(cls, value: _quality.QualityMetrics) -> QualityMetrics:
+        return cls(
+            labels=value.labels,
+            benchmark_labels=value.benchmark_labels,
+            benchmark_accuracy=value.benchmark_accuracy,
+            reviews=value.reviews,
+            approval_rate=value.approval_rate,
+            first_pass_acceptance=value.first_pass_acceptance,
+            rework_rate=value.rework_rate,
+        )
+
+
+@strawberry.type(description="One labeler's agreement with the other labels on the same consensus tasks.")
+class LabelerAgreement:
+    labeler_id: strawberry.ID
+    labels: int
+    agreeing_pairs: int
+    pairs: int
+    agreement: float | None
+
+
+@strawberry.type(
+    description="Agreement on consensus tasks with two or more labels: pairwise percent agreement "
+    "(agreeing ordered pairs over pairs) and Krippendorff's alpha for nominal answers."
+)
+class AgreementMetrics:
+    units: int = strawberry.field(description="Consensus tasks with two or more labels.")
+    values: int = strawberry.field(description="Labels on those tasks (Krippendorff's n).")
+    agreeing_pairs: int
+    pairs: int
+    pairwise: float | None
+    observed_agreement: float | None
+    expected_agreement: float | None
+    alpha: float | None = strawberry.field(description="1 - D_o/D_e; null when every answer is the same.")
+    by_labeler: list[LabelerAgreement]
+
+    @classmethod
+    def of(cls, value: _quality.Agreement) -> AgreementMetrics:
+        return cls(
+            units=value.units,
+            values=value.values,
+            agreeing_pairs=value.agreeing_pairs,
+            pairs=value.pairs,
+            pairwise=value.pairwise,
+            observed_agreement=value.observed,
+            expected_agreement=value.expected,
+            alpha=value.alpha,
+            by_labeler=[
+                LabelerAgreement(
+                    labeler_id=strawberry.ID(encode_id("Labeler", item.labeler_id)),
+                    labels=item.labels,
+                    agreeing_pairs=item.agreeing_pairs,
+                    pairs=item.pairs,
+                    agreement=item.agreement,
+                )
+                for item in value.by_labeler
+            ],
+        )
+
+
+@strawberry.type(description="Issues raised and resolved in the window.")
+class IssueMetrics:
+    raised: int
+    open: int = strawberry.field(description="Raised in the window and still open.")
+    resolved: int = strawberry.field(description="Raised in the window and resolved since.")
+    resolved_in_window: int
+    mean_hours_to_resolve: float | None
+
+    @classmethod
+    def of(cls, value: _quality.IssueCounts) -> IssueMetrics:
+        return cls(
+            raised=value.raised,
+            open=value.open,
+            resolved=value.resolved,
+            resolved_in_window=value.resolved_in_window,
+            mean_hours_to_resolve=value.mean_hours_to_resolve,
+        )
+
+
+@strawberry.type(
+    description="Speed: time per label (first pass), review and rework time, throughput. Medians and p90s "
+    "interpolate linearly between ranks (as percentile_cont)."
+)
+class SpeedMetrics:
+    labels: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+    reviews: int
+    mean_review_seconds: float | None
+    median_review_seconds: float | None
+    p90_review_seconds: float | None
+    reworked_labels: int
+    rework_seconds: float
+    mean_rework_seconds: float | None = strawberry.field(description="Per reworked label.")
+    active_days: int
+    labels_per_day: float | None = strawberry.field(description="Labels over days with at least one label.")
+    labeling_hours: float = strawberry.field(description="Labeling plus rework time.")
+    labels_per_labeler_hour: float | None
+
+    @classmethod
+    def of(cls, value: _speed.SpeedMetrics) -> SpeedMetrics:
+        return cls(**{name: getattr(value, name) for name in value.__dataclass_fields__})
+
+
+@strawberry.type(description="Cost of one project with one vendor on one day.")
+class UsageRow:
+    day: date
+    project_id: strawberry.ID
+    vendor_id: strawberry.ID
+    labels: int
+    accepted_labels: int
+    hours: float
+    cost: float
+
+
+@strawberry.type(description="The project's spending of labels submitted before the window's end, against budget.")
+class BudgetBurn:
+    budget: float | None
+    spent: float
+    burn: float | None = strawberry.field(description="Spent over budget.")
+    remaining: float | None
+
+
+@strawberry.type(
+    description="Cost: HOURLY vendors bill labeling plus rework time at the labeler's hourly rate, PER_LABEL "
+    "vendors their rate per accepted label; booked on the label's submission day."
+)
+class CostMetrics:
+    cost: float
+    accepted_labels: int
+    cost_per_accepted_label: float | None
+    hours: float
+    usage: list[UsageRow]
+    budget: BudgetBurn | None
+
+    @classmethod
+    def of(cls, value: _analytics.CostMetrics) -> CostMetrics:
+        budget = value.budget
+        return cls(
+            cost=value.cost,
+            accepted_labels=value.accepted_labels,
+            cost_per_accepted_label=value.cost_per_accepted_label,
+            hours=value.hours,
+            usage=[
+                UsageRow(
+                    day=date.fromisoformat(row.day),
+                    project_id=strawberry.ID(encode_id("Project", row.project_id)),
+                    vendor_id=strawberry.ID(encode_id("Vendor", row.vendor_id)),
+                    labels=row.labels,
+                    accepted_labels=row.accepted_labels,
+                    hours=row.hours,
+                    cost=row.cost,
+                )
+                for row in value.usage
+            ],
+            budget=None
+            if budget is None
+            else BudgetBurn(budget=budget.budget, spent=budget.spent, burn=budget.burn, remaining=budget.remaining),
+        )
+
+
+@strawberry.type(
+    description="Completion date of the remaining tasks from the last days' throughput; the interval treats "
+    "days as independent (normal approximation of the cumulative completions)."
+)
+class CompletionForecast:
+    as_of: datetime
+    remaining_tasks: int
+    lookback_days: int
+    daily_completions: list[int] = strawberry.field(description="Tasks completed per day, oldest first.")
+    mean_per_day: float
+    stdev_per_day: float
+    confidence: float
+    expected_days: float | None
+    earliest_days: float | None
+    latest_days: float | None
+    expected_date: datetime | None
+    earliest_date: datetime | None
+    latest_date: datetime | None
+    deadline: datetime | None
+    on_track: bool | None = strawberry.field(description="The latest date falls before the deadline.")
+
+    @classmethod
+    def of(cls, value: _forecast.CompletionForecast) -> CompletionForecast:
+        fields = {name: getattr(value, name) for name in value.__dataclass_fields__}
+        fields["daily_completions"] = list(value.daily_completions)
+        return cls(**fields)
+
+
+@strawberry.type
+class SlaDay:
+    day: date
+    completed: int
+    within_sla: int
+    attainment: float | None
+
+
+@strawberry.type(description="Share of tasks completed in the window within the turnaround, against the target.")
+class SlaAttainment:
+    turnaround_hours: float
+    target_share: float
+    completed: int
+    within_sla: int
+    attainment: float | None
+    met: bool | None
+    open_breached: int = strawberry.field(description="Open tasks already past the turnaround.")
+    by_day: list[SlaDay]
+
+    @classmethod
+    def of(cls, value: _forecast.SlaAttainment) -> SlaAttainment:
+        return cls(
+            turnaround_hours=value.turnaround_hours,
+            target_share=value.target_share,
+            completed=value.completed,
+            within_sla=value.within_sla,
+            attainment=value.attainment,
+            met=value.met,
+            open_breached=value.open_breached,
+            by_day=[
+                SlaDay(
+                    day=date.fromisoformat(item.day),
+                    completed=item.completed,
+                    within_sla=item.within_sla,
+                    attainment=item.attainment,
+                )
+                for item in value.by_day
+            ],
+        )
+
+
+@strawberry.type(description="One day of the dashboard (UTC).")
+class DashboardDay:
+    day: date
+    labels: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+    accepted_labels: int
+    first_pass_acceptance: float | None
+    rework_rate: float | None
+    benchmark_accuracy: float | None
+    reviews: int
+    approval_rate: float | None
+    mean_review_seconds: float | None
+    labeling_hours: float
+    cost: float
+    completed_tasks: int
+    sla_attainment: float | None
+
+    @classmethod
+    def of(cls, value: _dashboard.DayBucket) -> DashboardDay:
+        return cls(**{name: getattr(value, name) for name in value.__dataclass_fields__})
+
+
+@strawberry.type(description="One labeler's work in the window.")
+class LabelerMetrics:
+    labeler_id: strawberry.ID
+    vendor_id: strawberry.ID
+    quality: QualityMetrics
+    agreement: float | None
+    labels: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+    labeling_hours: float
+    labels_per_hour: float | None
+    cost: float
+
+    @classmethod
+    def of(cls, value: _dashboard.LabelerRow) -> LabelerMetrics:
+        return cls(
+            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
+            vendor_id=strawberry.ID(encode_id("Vendor", value.vendor_id)),
+            quality=QualityMetrics.of(value.quality),
+            agreement=value.agreement,
+            labels=value.labels,
+            mean_seconds=value.mean_seconds,
+            median_seconds=value.median_seconds,
+            p90_seconds=value.p90_seconds,
+            labeling_hours=value.labeling_hours,
+            labels_per_hour=value.labels_per_hour,
+            cost=value.cost,
+        )
+
+
+@strawberry.type(description="A day's mean time per label at a tenure (days since the labeler's first label).")
+class LearningCurvePoint:
+    tenure_day: int
+    day: date
+    labels: int
+    mean_seconds: float
+
+
+@strawberry.type(
+    description="T(t) = plateau + (initial - plateau)·exp(-t/tau) fitted to the daily means over tenure; the fit "
+    "is null with fewer than four days or when the window holds only the curve's tail."
+)
+class LearningCurve:
+    labeler_id: strawberry.ID
+    points: list[LearningCurvePoint]
+    initial_seconds: float | None
+    plateau_seconds: float | None
+    tau_days: float | None
+    first_week_mean_seconds: float | None
+    latest_week_mean_seconds: float | None
+    improvement: float | None = strawberry.field(description="1 - latest week / first week: positive is faster.")
+
+    @classmethod
+    def of(cls, value: _speed.LearningCurve) -> LearningCurve:
+        return cls(
+            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
+            points=[
+                LearningCurvePoint(
+                    tenure_day=p.tenure_day, day=date.fromisoformat(p.day), labels=p.labels, mean_seconds=p.mean_seconds
+                )
+                for p in value.points
+            ],
+            initial_seconds=value.initial_seconds,
+            plateau_seconds=value.plateau_seconds,
+            tau_days=value.tau_days,
+            first_week_mean_seconds=value.first_week_mean_seconds,
+            latest_week_mean_seconds=value.latest_week_mean_seconds,
+            improvement=value.improvement,
+        )
+
+
+@strawberry.type(
+    description="A labeler-week whose mean time per label is out of the norm of the project's labelers in the "
+    "same tenure week: robust z = 0.6745·(x - median)/MAD, outlier beyond 3.5; shown with its quality."
+)
+class SpeedOutlier:
+    project_id: strawberry.ID
+    labeler_id: strawberry.ID
+    tenure_week: int
+    labels: int
+    mean_seconds: float
+    cohort_size: int
+    cohort_median_seconds: float
+    cohort_mad_seconds: float
+    robust_z: float | None
+    direction: str | None = strawberry.field(description="FAST or SLOW.")
+    benchmark_accuracy: float | None
+    first_pass_acceptance: float | None
+    approval_rate: float | None
+
+    @classmethod
+    def of(cls, value: _analytics.OutlierRow) -> SpeedOutlier:
+        return cls(
+            project_id=strawberry.ID(encode_id("Project", value.project_id)),
+            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
+            tenure_week=value.tenure_week,
+            labels=value.labels,
+            mean_seconds=value.mean_seconds,
+            cohort_size=value.cohort_size,
+            cohort_median_seconds=value.cohort_median_seconds,
+            cohort_mad_seconds=value.cohort_mad_seconds,
+            robust_z=value.robust_z,
+            direction=value.direction,
+            benchmark_accuracy=value.benchmark_accuracy,
+            first_pass_acceptance=value.first_pass_acceptance,
+            approval_rate=value.approval_rate,
+        )
+
+
+@strawberry.type(description="A project's health over a window: quality, speed, cost, forecast and SLA, by day.")
+class ProjectDashboard:
+    project_id: strawberry.ID
+    project_name: str
+    from_: datetime | None = strawberry.field(name="from")
+    to: datetime | None
+    quality_target: float
+    quality: QualityMetrics
+    agreement: AgreementMetrics
+    issues: IssueMetrics
+    speed: SpeedMetrics
+    cost: CostMetrics
+    forecast: CompletionForecast
+    sla: SlaAttainment
+    days: list[DashboardDay]
+    labelers: list[LabelerMetrics]
+    learning_curves: list[LearningCurve]
+    outliers: list[SpeedOutlier]
+
+    @classmethod
+    def of(cls, value: _dashboard.ProjectDashboard) -> ProjectDashboard:
+        return cls(
+            project_id=strawberry.ID(encode_id("Project", value.project_id)),
+            project_name=value.project_name,
+            from_=value.start,
+            to=value.end,
+            quality_target=value.quality_target,
+            quality=QualityMetrics.of(value.quality),
+            agreement=AgreementMetrics.of(value.agreement),
+            issues=IssueMetrics.of(value.issues),
+            speed=SpeedMetrics.of(value.speed),
+            cost=CostMetrics.of(value.cost),
+            forecast=CompletionForecast.of(value.forecast),
+            sla=SlaAttainment.of(value.sla),
+            days=[DashboardDay.of(day) for day in value.days],
+            labelers=[LabelerMetrics.of(row) for row in value.labelers],
+            learning_curves=[LearningCurve.of(curve) for curve in value.learning_curves],
+            outliers=[SpeedOutlier.of(row) for row in value.outliers],
+        )
+
+
+@strawberry.type(description="Quality, speed and cost of any slice: a project, vendor or labeler, over a window.")
+class OperationsMetrics:
+    from_: datetime | None = strawberry.field(name="from")
+    to: datetime | None
+    quality: QualityMetrics
+    agreement: AgreementMetrics
+    issues: IssueMetrics
+    speed: SpeedMetrics
+    cost: CostMetrics
+    labelers: list[LabelerMetrics]
+
+    @classmethod
+    def of(cls, value: _dashboard.ScopeMetrics) -> OperationsMetrics:
+        return cls(
+            from_=value.start,
+            to=value.end,
+            quality=QualityMetrics.of(value.quality),
+            agreement=AgreementMetrics.of(value.agreement),
+            issues=IssueMetrics.of(value.issues),
+            speed=SpeedMetrics.of(value.speed),
+            cost=CostMetrics.of(value.cost),
+            labelers=[LabelerMetrics.of(row) for row in value.labelers],
+        )
+
+
+ProjectDashboardResult = Annotated[
+    ProjectDashboard | NotFoundError | ValidationError, strawberry.union("ProjectDashboardResult")
+]
+OperationsMetricsResult = Annotated[
+    OperationsMetrics | NotFoundError | ValidationError, strawberry.union("OperationsMetricsResult")
+]
