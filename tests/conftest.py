@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from server.db import Base, Database
 
@@ -31,16 +32,31 @@ def test_database_url(tmp_path: Path) -> str:
 test_database_url.__test__ = False  # type: ignore[attr-defined]
 
 
+_schemas_reset: set[str] = set()
+
+
+async def _fresh_schema(db: Database) -> None:
+    """Give `db` the current schema with no rows.
+
+    SQLite files are new for every test. A server database is reset once per run (dropping tables left by
+    an older schema), then only emptied: TRUNCATE costs a fraction of dropping and creating every table.
+    """
+    async with db.engine.begin() as connection:
+        if db.dialect == "sqlite" or db.url not in _schemas_reset:
+            await connection.run_sync(Base.metadata.drop_all)
+            _schemas_reset.add(db.url)
+        await connection.run_sync(Base.metadata.create_all)
+        if db.dialect != "sqlite":
+            tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    """An empty database with the current schema, dropped again afterwards."""
+    """An empty database with the current schema."""
     db = Database(test_database_url(tmp_path))
-    async with db.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.run_sync(Base.metadata.create_all)
+    await _fresh_schema(db)
     try:
         yield db
     finally:
-        async with db.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
         await db.dispose()
