@@ -125,7 +125,10 @@ async def test_bad_scenario_documents_get_field_level_errors(
 
 
 async def test_run_simulation_refuses_unknown_scenarios_and_bad_replications(client: httpx.AsyncClient) -> None:
-    query = "mutation($input: RunSimulationInput!) { runSimulation(input: $input) { __typename ... on UserError { field } } }"
+    query = (
+        "mutation($input: RunSimulationInput!) "
+        "{ runSimulation(input: $input) { __typename ... on UserError { field } } }"
+    )
     missing = encode_id("ScenarioVersion", 999)
     result = (await _data(client, query, {"input": {"scenarioId": missing}}))["runSimulation"]
     assert result == {"__typename": "NotFoundError", "field": "input.scenarioId"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -68,10 +70,13 @@ class PlanningMutations:
     )
     async def save_scenario(self, info: Info, input: SaveScenarioInput) -> ScenarioResult:
         async def operation(session: AsyncSession) -> ScenarioPayload:
-            stored = await scenario_service.save_scenario(session, input.name, input.document or {}, input.description)
+            stored = await scenario_service.save_scenario(
+                session, input.name, cast(dict[str, Any], document), input.description
+            )
             return ScenarioPayload(scenario=ScenarioVersion.from_row(stored))
 
-        if not isinstance(input.document, dict):
+        document = input.document
+        if not isinstance(document, dict):
             return ValidationError(
                 message=f"input.document must be a JSON object, got {input.document!r}",
                 field="input.document",

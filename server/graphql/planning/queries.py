@@ -7,10 +7,12 @@ loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry import relay
+from strawberry.scalars import JSON
 
 from server.db.planning import RunStatus as _RunStatus
 from server.db.planning import SimulationRun, StoredScenario
@@ -252,7 +254,7 @@ class PlanningQueries:
             sla_attainment=_estimate("sla_attainment", report.sla_attainment),
             total_cost=_estimate("total_cost", report.total_cost),
             backlog_end=_estimate("backlog_end", report.backlog_end),
-            scenario=scenario_to_dict(scenario),
+            scenario=cast(JSON, scenario_to_dict(scenario)),
         )
 
     @strawberry.field(
@@ -346,8 +348,8 @@ class PlanningQueries:
             return error_result(error)
         return CalibrationResult(
             project_id=project_id,
-            document=scenario_to_dict(calibration.scenario),
-            fitted=calibration.fitted,
+            document=cast(JSON, scenario_to_dict(calibration.scenario)),
+            fitted=cast(JSON, calibration.fitted),
             weeks_of_history=calibration.weeks_of_history,
         )
 

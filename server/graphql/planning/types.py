@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -40,7 +40,9 @@ __all__ = [
     "estimate_list",
 ]
 
-RunStatus = strawberry.enum(_RunStatus, name="RunStatus", description="QUEUED -> RUNNING -> DONE | FAILED | CANCELLED.")
+# Registered in place, so the data model's enum is the GraphQL enum (values pass through unchanged).
+strawberry.enum(_RunStatus, name="RunStatus", description="QUEUED -> RUNNING -> DONE | FAILED | CANCELLED.")
+RunStatus = _RunStatus
 
 
 def _number(value: Any) -> float | None:
@@ -98,7 +100,7 @@ class ScenarioVersion:
             name=row.name,
             version=row.version,
             description=row.description,
-            document=row.document,
+            document=cast(JSON, row.document),
             created_at=row.created_at,
         )
 
@@ -140,7 +142,7 @@ class SimulationRunType:
             started_at=row.started_at,
             finished_at=row.finished_at,
             scenario=ScenarioVersion.from_row(scenario),
-            result=row.result,
+            result=cast(JSON | None, row.result),
         )
 
 
