@@ -52,6 +52,11 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
+def _window(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and end <= start:
+        raise ValidationFailed("to", end.isoformat(), f"must be after from ({start.isoformat()})")
+
+
 def _authorize(info: Info, *, project_id: int | None, vendor_id: int | None, dashboard: bool) -> None:
     viewer = viewer_of(info)
     if viewer.is_admin:
@@ -90,7 +95,7 @@ class AnalyticsQueries:
             start, end = _utc(from_, "from"), _utc(to, "to")
             _utc(as_of, "asOf")
             _authorize(info, project_id=key, vendor_id=None, dashboard=True)
-            Scope(project_id=key, start=start, end=end)  # validates the window
+            _window(start, end)
             async with info.context.database.session() as session:
                 dashboard = await project_dashboard(session, key, start=start, end=end, as_of=as_of)
         except DomainError as error:
@@ -121,6 +126,7 @@ class AnalyticsQueries:
                     raise ValidationFailed("day", day.isoformat(), "cannot be combined with from/to")
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC)
                 end = start + timedelta(days=1)
+            _window(start, end)
             _authorize(info, project_id=project, vendor_id=vendor, dashboard=False)
             scope = Scope(project_id=project, vendor_id=vendor, labeler_id=labeler, start=start, end=end)
             async with info.context.database.session() as session:
