@@ -183,3 +183,36 @@ async def test_run_progress_streams_over_a_websocket_until_the_run_is_done(datab
     assert all(message["runId"] == run_id for message in seen)
     progress = [message["progress"] for message in seen]
     assert progress == sorted(progress)
+
+
+async def test_the_check_sla_example_exits_zero_when_feasible_and_one_when_not(database: Database) -> None:
+    from examples.check_sla import main
+
+    common = ["--demand-per-day", "900", "--headcount", "12", "--hourly-rate", "14", "--weeks", "3"]
+    async with live_server(database) as url:
+        easy = [
+            "--url",
+            url,
+            *common,
+            "--turnaround-hours",
+            "96",
+            "--required-attainment",
+            "0.5",
+            "--replications",
+            "8",
+        ]
+        hard = [
+            "--url",
+            url,
+            *common,
+            "--turnaround-hours",
+            "2",
+            "--required-attainment",
+            "0.99",
+            "--replications",
+            "8",
+        ]
+        bad = ["--url", url, "--demand-per-day", "900", "--headcount", "-1", "--hourly-rate", "14"]
+        assert await asyncio.to_thread(main, easy) == 0
+        assert await asyncio.to_thread(main, hard) == 1
+        assert await asyncio.to_thread(main, bad) == 2
