@@ -188,7 +188,18 @@ async def test_run_progress_streams_over_a_websocket_until_the_run_is_done(datab
 async def test_the_check_sla_example_exits_zero_when_feasible_and_one_when_not(database: Database) -> None:
     from examples.check_sla import main
 
-    common = ["--demand-per-day", "900", "--headcount", "12", "--hourly-rate", "14", "--weeks", "3"]
+    common = [
+        "--demand-per-day",
+        "900",
+        "--headcount",
+        "12",
+        "--hourly-rate",
+        "14",
+        "--weeks",
+        "3",
+        "--replications",
+        "8",
+    ]
     async with live_server(database) as url:
         easy = [
             "--url",
