@@ -5,7 +5,7 @@ rework, benchmarks and consensus; at scale 20 it produces ~1M labels on the same
 labelers, so one project's dashboard aggregates ~500k labels. The database is recreated from the models and
 filled with Core executemany inserts in one transaction, ids handed out in Python.
 
-    .venv/bin/python -m benchmarks.seed_large --url sqlite+aiosqlite:///benchmarks/.data/bench.sqlite3
+    .venv/bin/python -m benchmarks.seed_large  # a SQLite file in the temp directory
     .venv/bin/python -m benchmarks.seed_large --url postgresql+asyncpg://postgres@127.0.0.1:5432/labelops_bench
 """
 
@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, insert, text
@@ -38,7 +40,7 @@ from server.db.models import (
 from server.services.demo_generate import DemoRows, generate
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
-DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///benchmarks/.data/bench.sqlite3"
+DEFAULT_SQLITE_URL = f"sqlite+aiosqlite:///{Path(tempfile.gettempdir()) / 'labelops_bench.sqlite3'}"
 _BATCH = 20_000
 
 
