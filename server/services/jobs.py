@@ -6,8 +6,9 @@ is never executed twice by one database), splits its replications into chunks se
 ``i``), sends the chunks to a process pool (or to a Dask scheduler when ``LABELOPS_DASK_ADDRESS`` is set), writes
 progress after every chunk, and stores the aggregate as JSON. Cancelling writes CANCELLED first and then stops
 the run's pending chunks; a run that raises is marked FAILED with its error and touches no other run; a worker
-process that dies takes the pool with it, so the pool is rebuilt and the in-flight chunks of every run are retried
-once. When a server starts, runs left QUEUED or RUNNING by a previous process are queued again.
+process that dies takes the pool with it, so the pool is rebuilt and every chunk that was in flight is retried
+once alone in a one-process pool (only the chunk that kills its worker again fails, and only its run). When a
+server starts, runs left QUEUED or RUNNING by a previous process are queued again.
 """
 
 from __future__ import annotations
@@ -130,6 +131,16 @@ class _ProcessBackend:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise _PoolBroken(str(error) or "a worker process died") from error
+
+    async def run_isolated(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
+        """Run in a private one-process pool: a chunk that kills its worker then takes down nothing else."""
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool as error:
+            raise _PoolBroken(str(error) or "a worker process died") from error
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -430,9 +441,11 @@ class JobRunner:
         try:
             return await backend.run(self.replicate, document, self.flow, chunk)
         except _PoolBroken:
-            # Another run's worker may have died under this chunk: one retry on the rebuilt pool.
+            # Any in-flight chunk dies with the pool, whichever chunk killed it: retry each alone, so the chunk
+            # that kills its worker again fails only its own run.
             try:
-                return await backend.run(self.replicate, document, self.flow, chunk)
+                isolated = getattr(backend, "run_isolated", backend.run)
+                return await isolated(self.replicate, document, self.flow, chunk)
             except _PoolBroken as error:
                 raise RuntimeError(f"a worker process died while running this scenario ({error})") from None
 
