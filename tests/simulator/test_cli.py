@@ -138,15 +138,15 @@ def process_cluster() -> Iterator[str]:
 def test_simulate_on_a_dask_process_cluster(
     tmp_path: Path, process_cluster: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    scenario = _small(tmp_path, days=7)
+    scenario = _small(tmp_path, days=3)
     dask_out, serial_out = tmp_path / "dask.json", tmp_path / "serial.json"
     address = "dask://" + process_cluster.removeprefix("tcp://")
     assert (
-        main(["simulate", str(scenario), "-n", "30", "--executor", address, "--out", str(dask_out), "--no-progress"])
+        main(["simulate", str(scenario), "-n", "26", "--executor", address, "--out", str(dask_out), "--no-progress"])
         == 0
     )
     assert (
-        main(["simulate", str(scenario), "-n", "30", "--executor", "serial", "--out", str(serial_out), "--no-progress"])
+        main(["simulate", str(scenario), "-n", "26", "--executor", "serial", "--out", str(serial_out), "--no-progress"])
         == 0
     )
     assert json.loads(dask_out.read_text()) == json.loads(serial_out.read_text())
