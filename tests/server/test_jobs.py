@@ -143,3 +143,31 @@ async def test_watch_sees_progress_until_the_run_finishes(database: Database) ->
 
 def test_replication_type_is_what_workers_return() -> None:
     assert isinstance(fake_replicate({"name": "x"}, "kernel", [(0, np.random.SeedSequence(1))])[0][1], Replication)
+
+
+async def test_a_run_on_a_dask_scheduler_gives_the_same_result_as_the_process_pool(database: Database) -> None:
+    from distributed import LocalCluster
+
+    async with database.transaction() as session:
+        stored = await save_scenario(session, "distributed", scenario_to_dict(Scenario(name="distributed")))
+        local = await create_run(session, stored.id, replications=12, seed=4, executor="process")
+        local_id = local.id
+    async with LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, asynchronous=True, dashboard_address=None
+    ) as cluster:
+        async with database.transaction() as session:
+            remote = await create_run(
+                session, stored.id, replications=12, seed=4, executor=f"dask://{cluster.scheduler_address}"
+            )
+            remote_id = remote.id
+        runner = JobRunner(database, replicate=fake_replicate, workers=2)
+        try:
+            runner.start(remote_id)
+            runner.start(local_id)
+            await runner.wait(remote_id)
+            await runner.wait(local_id)
+        finally:
+            await runner.close()
+    on_dask, on_pool = await _run(database, remote_id), await _run(database, local_id)
+    assert on_dask.status is RunStatus.DONE, on_dask.error
+    assert on_dask.result == on_pool.result
