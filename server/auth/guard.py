@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +22,8 @@ from server.db.session import Database
 from server.settings import Settings
 
 __all__ = ["AccessGuard", "authenticate_websocket", "client_ip"]
+
+_log = logging.getLogger(__name__)
 
 
 def client_ip(scope: Scope) -> str | None:
@@ -82,6 +85,13 @@ class AccessGuard:
                 viewer = await authenticate(self.database, _header(scope, b"authorization"), ip=client_ip(scope))
             except Unauthenticated as error:
                 await _send_error(send, 401, str(error), "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
+                return
+            except Exception:
+                # The credential store is unreachable or busy: say so, never a stack trace or a dropped connection.
+                _log.exception("authentication failed unexpectedly")
+                await _send_error(
+                    send, 503, "authentication is unavailable; retry shortly", "UNAVAILABLE", {"Retry-After": "1"}
+                )
                 return
         if self.limiter is not None and viewer is not None and viewer.api_key_id is not None:
             wait = self.limiter.take(viewer.api_key_id)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.keys import InvalidKey, verify_key
+from server.auth.keys import InvalidKey, touch_key, verify_key
 from server.db.access import ApiKey, Role, User, user_projects
 from server.db.session import Database
 
@@ -22,6 +24,8 @@ __all__ = [
     "viewer_for",
     "viewer_from_request",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 class Unauthenticated(Exception):
@@ -99,9 +103,17 @@ async def viewer_for(session: AsyncSession, user: User, key: ApiKey | None = Non
 async def authenticate(database: Database, authorization: str | None, *, ip: str | None = None) -> Viewer:
     """Resolve an Authorization header value to a viewer, or raise Unauthenticated with the reason."""
     token = bearer_token(authorization)
+    # A read-only session: authenticating must not queue behind writers (SQLite has one writer at a time).
     try:
-        async with database.transaction() as session:
+        async with database.session() as session:
             user, key = await verify_key(session, token)
-            return await viewer_for(session, user, key, ip=ip)
+            viewer = await viewer_for(session, user, key, ip=ip)
     except InvalidKey as error:
         raise Unauthenticated(str(error)) from None
+    try:
+        async with database.transaction() as session:
+            await touch_key(session, key)
+    except SQLAlchemyError:
+        # `last_used_at` is informational; a busy database must not turn a valid key into a failed request.
+        _log.debug("could not record the use of API key %s", key.prefix, exc_info=True)
+    return viewer

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.access import ApiKey, User
@@ -26,6 +26,7 @@ __all__ = [
     "issue_key",
     "parse_token",
     "revoke_key",
+    "touch_key",
     "verify_key",
 ]
 
@@ -90,9 +91,16 @@ async def verify_key(session: AsyncSession, token: str) -> tuple[User, ApiKey]:
         raise InvalidKey("API key expired")
     if not user.active:
         raise InvalidKey("user deactivated")
-    if key.last_used_at is None or now - key.last_used_at >= _LAST_USED_RESOLUTION:
-        key.last_used_at = now
     return user, key
+
+
+async def touch_key(session: AsyncSession, key: ApiKey) -> bool:
+    """Record that `key` was used now, at most once per minute; True when a write was made."""
+    now = utcnow()
+    if key.last_used_at is not None and now - key.last_used_at < _LAST_USED_RESOLUTION:
+        return False
+    await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return True
 
 
 async def revoke_key(session: AsyncSession, key: ApiKey) -> ApiKey:
