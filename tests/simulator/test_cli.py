@@ -131,7 +131,7 @@ def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, capsys: pyt
 @pytest.fixture(scope="module")
 def process_cluster() -> Iterator[str]:
     """A Dask cluster whose workers are separate processes, as a planner would start one."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         yield cluster.scheduler_address
 
 
