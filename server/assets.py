@@ -32,6 +32,8 @@ GRAPHIQL_PACKAGES: dict[str, str] = {
     "js-cookie": "3.0.5",
     "graphiql": "3.8.3",
     "@graphiql/plugin-explorer": "1.0.2",
+    # Not GraphiQL's: the web console's charts (dist/chart.umd.js), served the same way.
+    "chart.js": "4.6.1",
 }
 VENDOR_DIRECTORY = Path(__file__).resolve().parent / "static" / "vendor"
 LOCAL_PREFIX = "/static/vendor/node_modules/"
