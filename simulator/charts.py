@@ -56,6 +56,8 @@ def chart_panels(series: Sequence[str]) -> list[_Panel]:
     per_vendor = [n for n in names if n.startswith(("headcount_by_vendor.", "headcount_vendor.", "vendor_headcount."))]
     if not per_vendor:
         per_vendor = [n for n in names if n.startswith("headcount.")]
+    if len(per_vendor) == 1:
+        headcount_total = []  # one vendor: its line is the total
     if headcount_total or per_vendor:
         panels.append(_Panel("Productive headcount", "labelers", tuple((headcount_total + per_vendor)[:7])))
     sla = [n for n in names if n.startswith("sla_attainment")]
@@ -64,9 +66,11 @@ def chart_panels(series: Sequence[str]) -> list[_Panel]:
     return panels
 
 
-def _plot_band(ax: Axes, days: np.ndarray, band: Band, label: str, color: str) -> None:
+def _plot_band(ax: Axes, days: np.ndarray, band: Band, label: str, color: str, share: bool) -> None:
+    # A t interval around a share near 0 or 1 can poke outside [0, 1]; the chart shows only possible values.
+    low, high = (np.clip(band.ci_low, 0, 1), np.clip(band.ci_high, 0, 1)) if share else (band.ci_low, band.ci_high)
     ax.fill_between(days, band.p2_5, band.p97_5, color=color, alpha=0.12, linewidth=0)
-    ax.fill_between(days, band.ci_low, band.ci_high, color=color, alpha=0.35, linewidth=0)
+    ax.fill_between(days, low, high, color=color, alpha=0.35, linewidth=0)
     ax.plot(days, band.mean, color=color, linewidth=1.6, label=label)
 
 
@@ -80,7 +84,7 @@ def _figure(result: MonteCarloResult, title: str) -> Figure:
         for i, name in enumerate(panel.series):
             band = result.daily[name]
             days = np.arange(band.mean.size)
-            _plot_band(ax, days, band, _label(name), colors[i % len(colors)])
+            _plot_band(ax, days, band, _label(name), colors[i % len(colors)], panel.percent)
         ax.set_title(panel.title, loc="left", fontsize=10)
         ax.set_ylabel(panel.ylabel)
         ax.grid(alpha=0.3)
