@@ -30,7 +30,10 @@ class Database:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        # SQLite has one writer at a time; under many concurrent writers a 5 s lock wait (the driver's default) is
+        # too short and surfaces as "database is locked". PostgreSQL locks rows and needs no such setting.
+        connect_args: dict[str, Any] = {"timeout": 30} if parsed.get_backend_name() == "sqlite" else {}
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
