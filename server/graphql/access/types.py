@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import strawberry
 from sqlalchemy import select
@@ -144,7 +144,7 @@ class AuditEntryNode(relay.Node):
             api_key_id=_gid("ApiKey", row.api_key_id),
             operation=row.operation,
             operation_name=row.operation_name,
-            arguments=row.arguments,
+            arguments=cast(JSON, row.arguments),
             outcome=row.outcome,
             result_type=row.result_type,
             message=row.message,
