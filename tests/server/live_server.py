@@ -80,7 +80,8 @@ def live_server(database_url: str, **environment: str) -> Iterator[LiveServer]:
     env = {**os.environ, "LABELOPS_DATABASE_URL": database_url, "LABELOPS_RATE_LIMIT": "0", **environment}
     command = [
         sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "120",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--timeout-keep-alive", "120",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=_ROOT, env=env)
     server = LiveServer(base_url=f"http://127.0.0.1:{port}", process=process)
