@@ -20,7 +20,7 @@ from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Task, Vendor
-from server.services.analytics._sql import answer_text, day_bucket, day_number, percentile
+from server.services.analytics._sql import answer_text, day_bucket, day_number, day_text_number, percentile
 from server.services.analytics.scope import Scope
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
@@ -67,6 +67,7 @@ class LabelRollup:
     points: dict[int, list[tuple[int, str, LabelSums]]]  # labeler -> [(tenure day, day, sums)] by tenure
     first_week: dict[int, LabelSums]
     last_week: dict[int, LabelSums]
+    to_date: LabelSums | None = None  # everything before the window's end, when asked for
 
 
 def label_cost() -> Any:
@@ -93,16 +94,26 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def _grouped(scope: Scope) -> Any:
+def _grouped(scope: Scope, *, history: bool) -> Any:
+    """Labels summed per (project, labeler, vendor, day, in window).
+
+    With `history`, labels before the window's start are read too (flagged in_window = 0) so that the same scan
+    also yields the cost to date; every other grain reads only in_window = 1.
+    """
     day = day_bucket(Label.submitted_at)
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
+    if history and scope.start is not None:
+        in_window: Any = _flag(Label.submitted_at >= scope.start)
+        scan = Scope(project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id, end=scope.end)
+    else:
+        in_window, scan = literal(1), scope
     return labels_in_scope(
-        scope,
+        scan,
         Task.project_id.label("project_id"),
         Label.labeler_id.label("labeler_id"),
         Labeler.vendor_id.label("vendor_id"),
         day.label("day"),
-        func.min(day_number(Label.submitted_at)).label("day_num"),
+        in_window.label("in_window"),
         func.count().label("labels"),
         func.sum(Label.seconds_to_label).label("seconds"),
         func.sum(Label.rework_seconds).label("rework_seconds"),
@@ -115,7 +126,7 @@ def _grouped(scope: Scope) -> Any:
             "benchmarks_correct"
         ),
         func.sum(label_cost()).label("cost"),
-    ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
+    ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day, in_window)
 
 
 def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any] = (), join: Any = None) -> Any:
@@ -133,22 +144,28 @@ def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any
     return statement.where(*where).group_by(*group)
 
 
-def rollup_statement(scope: Scope) -> Any:
-    grouped = _grouped(scope).cte("label_groups")
+def rollup_statement(scope: Scope, *, history: bool = False) -> Any:
+    grouped = _grouped(scope, history=history).cte("label_groups")
     first_label = aliased(Label)
-    first_day = day_number(
-        select(func.min(first_label.submitted_at))
-        .where(first_label.labeler_id == grouped.c.labeler_id)
-        .scalar_subquery()
+    first_submitted = select(func.min(first_label.submitted_at)).where(first_label.labeler_id == grouped.c.labeler_id)
+    # Day numbers are taken once per group (from the day text), not once per label.
+    day_num = day_text_number(grouped.c.day)
+    tenured = (
+        select(
+            *grouped.c,
+            day_num.label("day_num"),
+            (day_num - day_number(first_submitted.scalar_subquery())).label("tenure_day"),
+        )
+        .where(grouped.c.in_window == 1)
+        .cte("label_groups_tenured")
     )
-    tenured = select(*grouped.c, (grouped.c.day_num - first_day).label("tenure_day")).cte("label_groups_tenured")
     latest = (
         select(tenured.c.labeler_id, func.max(tenured.c.day_num).label("last_day_num"))
         .group_by(tenured.c.labeler_id)
         .subquery("latest")
     )
     t = tenured.c
-    return union_all(
+    branches = [
         _branch("total", tenured, {}),
         _branch("day", tenured, {"day": t.day}),
         _branch("labeler", tenured, {"labeler_id": t.labeler_id, "vendor_id": t.vendor_id}),
@@ -162,7 +179,10 @@ def rollup_statement(scope: Scope) -> Any:
             join=tenured.join(latest, latest.c.labeler_id == t.labeler_id),
             where=[t.day_num > latest.c.last_day_num - 7],
         ),
-    )
+    ]
+    if history:
+        branches.append(_branch("to_date", grouped, {}))
+    return union_all(*branches)
 
 
 def _sums(row: Any) -> LabelSums:
@@ -180,10 +200,12 @@ def _sums(row: Any) -> LabelSums:
     )
 
 
-async def fetch_label_rollup(session: AsyncSession, scope: Scope) -> LabelRollup:
-    """Run the rollup (one statement) and sort its rows by grain."""
-    rows = (await session.execute(rollup_statement(scope))).all()
+async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bool = False) -> LabelRollup:
+    """Run the rollup (one statement) and sort its rows by grain; with `history`, `to_date` sums every label
+    of the scope submitted before the window's end, from the beginning."""
+    rows = (await session.execute(rollup_statement(scope, history=history))).all()
     total = LabelSums()
+    to_date: LabelSums | None = None
     by_day: dict[str, LabelSums] = {}
     by_labeler: dict[int, LabelSums] = {}
     labeler_vendor: dict[int, int] = {}
@@ -209,6 +231,8 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope) -> LabelRollup
             first_week[row.labeler_id] = sums
         elif row.kind == "last_week":
             last_week[row.labeler_id] = sums
+        elif row.kind == "to_date":
+            to_date = sums
     for series in points.values():
         series.sort(key=lambda point: point[0])
     return LabelRollup(
@@ -220,6 +244,7 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope) -> LabelRollup
         points=points,
         first_week=first_week,
         last_week=last_week,
+        to_date=(to_date or LabelSums()) if history else None,
     )
 
 

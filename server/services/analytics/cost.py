@@ -18,7 +18,16 @@ from server.services.analytics._labels import LabelRollup, fetch_label_rollup, l
 from server.services.analytics._sql import share
 from server.services.analytics.scope import Scope
 
-__all__ = ["Budget", "CostMetrics", "UsageRow", "budget_statement", "cost_from", "cost_metrics", "fetch_budget"]
+__all__ = [
+    "Budget",
+    "CostMetrics",
+    "UsageRow",
+    "budget_from",
+    "budget_statement",
+    "cost_from",
+    "cost_metrics",
+    "fetch_budget",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,14 @@ def budget_statement(project_id: int, end: Any) -> Any:
     return labels_in_scope(Scope(project_id=project_id, end=end), func.sum(label_cost()).label("spent"))
 
 
+def budget_from(rollup: LabelRollup, budget: float | None) -> Budget:
+    """The budget burn from a rollup fetched with `history=True`."""
+    spent = rollup.to_date.cost if rollup.to_date is not None else 0.0
+    return Budget(
+        budget=budget, spent=spent, burn=share(spent, budget), remaining=None if budget is None else budget - spent
+    )
+
+
 async def fetch_budget(session: AsyncSession, project_id: int, budget: float | None, end: Any) -> Budget:
     spent = float((await session.execute(budget_statement(project_id, end))).scalar_one() or 0.0)
     return Budget(
@@ -89,9 +106,7 @@ async def fetch_budget(session: AsyncSession, project_id: int, budget: float | N
 
 
 async def cost_metrics(session: AsyncSession, scope: Scope, *, budget: float | None = None) -> CostMetrics:
-    """The scope's cost (one statement; two with a project's budget)."""
-    rollup = await fetch_label_rollup(session, scope)
-    project_budget = None
-    if scope.project_id is not None:
-        project_budget = await fetch_budget(session, scope.project_id, budget, scope.end)
+    """The scope's cost in one statement (with the cost to date against `budget` when it names a project)."""
+    rollup = await fetch_label_rollup(session, scope, history=scope.project_id is not None)
+    project_budget = None if scope.project_id is None else budget_from(rollup, budget)
     return cost_from(rollup, project_budget)

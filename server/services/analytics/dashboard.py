@@ -21,8 +21,8 @@ from server.services.analytics._labels import (
     fetch_label_percentiles,
     fetch_label_rollup,
 )
-from server.services.analytics._sql import share
-from server.services.analytics.cost import CostMetrics, cost_from, fetch_budget
+from server.services.analytics._sql import share, tune_session
+from server.services.analytics.cost import CostMetrics, budget_from, cost_from
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
 from server.services.analytics.outliers import OutlierRow, fetch_outliers
 from server.services.analytics.quality import (
@@ -51,9 +51,12 @@ __all__ = [
     "scope_metrics",
 ]
 
-DASHBOARD_STATEMENTS = 9
-# rollup, percentiles, reviews, agreement, issues, plus the project and its budget when the scope names one
-SCOPE_STATEMENTS = 7
+# The project, the label rollup (with the cost to date), percentiles, reviews, agreement, outliers, task flow and
+# issues; on PostgreSQL one more sets the transaction's analytics settings (see `_sql.tune_session`).
+DASHBOARD_STATEMENTS = 8
+# The label rollup, percentiles, reviews, agreement and issues, plus the project when the scope names one
+# (and the PostgreSQL settings).
+SCOPE_STATEMENTS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,8 @@ async def project_dashboard(
     if project is None:
         raise NotFound("Project", project_id, field="projectId")
     scope = Scope(project_id=project_id, start=start, end=end)
-    rollup = await fetch_label_rollup(session, scope)
+    await tune_session(session)
+    rollup = await fetch_label_rollup(session, scope, history=True)
     percentiles = await fetch_label_percentiles(session, scope)
     reviews = await fetch_reviews(session, scope)
     agreement = await fetch_agreement(session, scope)
@@ -171,7 +175,7 @@ async def project_dashboard(
     )
     flow = await fetch_task_flow(session, project, scope, as_of=as_of)
     issues = await fetch_issues(session, scope)
-    budget = await fetch_budget(session, project_id, project.budget, end)
+    budget = budget_from(rollup, project.budget)
 
     sla_by_day = {item.day: item for item in flow.sla.by_day}
     days: list[DayBucket] = []
@@ -235,13 +239,14 @@ class ScopeMetrics:
 
 async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
     """Quality, speed and cost of any scope, in at most `SCOPE_STATEMENTS` statements."""
-    budget = None
+    project = None
     if scope.project_id is not None:
         project = (await session.execute(select(Project).where(Project.id == scope.project_id))).scalar_one_or_none()
         if project is None:
             raise NotFound("Project", scope.project_id, field="projectId")
-        budget = await fetch_budget(session, scope.project_id, project.budget, scope.end)
-    rollup = await fetch_label_rollup(session, scope)
+    await tune_session(session)
+    rollup = await fetch_label_rollup(session, scope, history=project is not None)
+    budget = None if project is None else budget_from(rollup, project.budget)
     percentiles = await fetch_label_percentiles(session, scope)
     reviews = await fetch_reviews(session, scope)
     agreement = await fetch_agreement(session, scope)
