@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server.auth.guard import AccessGuard
+from server.console import console_routes
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
 from server.graphql.http import GraphQLApp
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/graphql", graphql_app),
             WebSocketRoute("/graphql", graphql_app),
             Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),
+            *console_routes(),
         ],
         lifespan=lifespan,
     )
