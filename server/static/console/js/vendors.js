@@ -1,0 +1,215 @@
+// Vendors side by side: each vendor's offer (pricing, certifications, trial) next to what its labelers
+// delivered (speed, quality, cost per accepted label), from `vendors` and one `operationsMetrics` per vendor.
+
+import { graphql, expectType, USER_ERROR } from "./api.js";
+import { bar, COLORS, draw, percentAxis } from "./charts.js";
+import { money, number, percent, seconds, titleCase } from "./format.js";
+import { el, startPage, status, showError } from "./shell.js";
+
+const VENDORS = `
+  query ConsoleVendors($after: String) {
+    vendors(first: 100, after: $after, orderBy: { field: NAME }) {
+      pageInfo { hasNextPage endCursor }
+      edges { node {
+        id name status workforceType pricingModel rate currency kickoffDays timeZone
+        certifications dataTypes specialistSkills
+        trialResults { quality labelsPerHour notes }
+        labelers(first: 1) { totalCount }
+        projects { id name }
+      } }
+    }
+  }`;
+
+const METRICS = `
+  query ConsoleVendorMetrics($vendorId: ID!, $from: DateTime) {
+    operationsMetrics(vendorId: $vendorId, from: $from) {
+      __typename
+      ... on OperationsMetrics {
+        quality { labels benchmarkAccuracy approvalRate firstPassAcceptance reworkRate }
+        agreement { byLabeler { agreeingPairs pairs } }
+        speed { labels medianSeconds meanSeconds labelsPerLabelerHour labelsPerDay }
+        cost { cost acceptedLabels costPerAcceptedLabel }
+      }
+      ${USER_ERROR}
+    }
+  }`;
+
+async function allVendors() {
+  const vendors = [];
+  let after = null;
+  do {
+    const data = await graphql(VENDORS, { after });
+    vendors.push(...data.vendors.edges.map((edge) => edge.node));
+    after = data.vendors.pageInfo.hasNextPage ? data.vendors.pageInfo.endCursor : null;
+  } while (after);
+  return vendors;
+}
+
+function pricing(vendor) {
+  const unit = vendor.pricingModel === "HOURLY" ? "per hour" : "per label";
+  return `${money(vendor.rate, vendor.currency)} ${unit}`;
+}
+
+const NAMES = { SOC2_TYPE_II: "SOC 2 Type II", GDPR: "GDPR", HIPAA: "HIPAA" };
+
+function tags(values) {
+  if (!values.length) return el("span", { class: "empty", text: "none" });
+  return values.map((value) => el("span", { class: "tag", text: NAMES[value] ?? titleCase(value) }));
+}
+
+/**
+ * The vendor's labelers' agreement with the other labels on the same consensus tasks. The slice's top-level
+ * `agreement.pairwise` covers every consensus task the slice touches, so it is pooled from `byLabeler` instead.
+ */
+function vendorAgreement(metric) {
+  const rows = metric?.agreement.byLabeler ?? [];
+  const pairs = rows.reduce((sum, row) => sum + row.pairs, 0);
+  return pairs ? rows.reduce((sum, row) => sum + row.agreeingPairs, 0) / pairs : null;
+}
+
+/** Rows of the comparison: a label and how to show one vendor's cell (`best` marks the column to praise). */
+const ROWS = [
+  ["Status", (v) => titleCase(v.status)],
+  ["Workforce", (v) => titleCase(v.workforceType)],
+  ["Pricing", (v) => pricing(v)],
+  ["Kick-off", (v) => `${v.kickoffDays} days`],
+  ["Certifications", (v) => tags(v.certifications)],
+  ["Data types", (v) => tags(v.dataTypes)],
+  ["Labelers", (v) => number(v.labelers.totalCount)],
+  ["Projects", (v) => (v.projects.length ? v.projects.map((p) => p.name).join(", ") : el("span", { class: "empty", text: "none" }))],
+  ["Trial: accepted share", (v) => percent(v.trialResults?.quality)],
+  ["Trial: labels per hour", (v) => number(v.trialResults?.labelsPerHour, 0)],
+  ["Trial notes", (v) => v.trialResults?.notes || el("span", { class: "empty", text: "no trial recorded" })],
+  ["Labels delivered", (v, m) => number(m?.quality.labels)],
+  ["Median time per label", (v, m) => seconds(m?.speed.medianSeconds), "low", (m) => m?.speed.medianSeconds],
+  ["Labels per labeler-hour", (v, m) => number(m?.speed.labelsPerLabelerHour, 1), "high", (m) => m?.speed.labelsPerLabelerHour],
+  ["Benchmark accuracy", (v, m) => percent(m?.quality.benchmarkAccuracy), "high", (m) => m?.quality.benchmarkAccuracy],
+  ["Review approval rate", (v, m) => percent(m?.quality.approvalRate), "high", (m) => m?.quality.approvalRate],
+  ["Consensus agreement", (v, m) => percent(vendorAgreement(m)), "high", (m) => vendorAgreement(m)],
+  ["Rework rate", (v, m) => percent(m?.quality.reworkRate), "low", (m) => m?.quality.reworkRate],
+  ["Cost", (v, m) => money(m?.cost.cost, v.currency, 0)],
+  [
+    "Cost per accepted label",
+    (v, m) => money(m?.cost.costPerAcceptedLabel, v.currency),
+    "low",
+    (m) => m?.cost.costPerAcceptedLabel,
+  ],
+];
+
+// A handful of labels can look best by chance; only vendors with a real track record are ranked.
+const MIN_LABELS_TO_RANK = 100;
+
+function bestIndex(metrics, direction, pick) {
+  let best = -1;
+  metrics.forEach((m, index) => {
+    if (!m || m.quality.labels < MIN_LABELS_TO_RANK) return;
+    const value = pick(m);
+    if (value === null || value === undefined) return;
+    const current = best < 0 ? null : pick(metrics[best]);
+    if (current === null || (direction === "low" ? value < current : value > current)) best = index;
+  });
+  return best;
+}
+
+function renderTable(vendors, metrics) {
+  const table = document.getElementById("vendors-table");
+  table.querySelector("thead tr").replaceChildren(
+    el("th", { scope: "col" }, "Vendor"),
+    ...vendors.map((vendor) => el("th", { scope: "col" }, vendor.name)),
+  );
+  table.querySelector("tbody").replaceChildren(
+    ...ROWS.map(([label, cell, direction, pick]) => {
+      const best = direction ? bestIndex(metrics, direction, pick) : -1;
+      return el(
+        "tr",
+        {},
+        el("th", { scope: "row" }, label),
+        ...vendors.map((vendor, index) =>
+          el(
+            "td",
+            { class: index === best ? "best" : null, title: index === best ? `Best ${label.toLowerCase()}` : null },
+            cell(vendor, metrics[index]),
+            index === best ? el("span", { class: "visually-hidden", text: " (best)" }) : null,
+          ),
+        ),
+      );
+    }),
+  );
+}
+
+function renderCharts(vendors, metrics) {
+  const points = vendors
+    .map((vendor, index) => ({ vendor, metric: metrics[index], color: COLORS[index % COLORS.length] }))
+    .filter(({ metric }) => metric && metric.cost.costPerAcceptedLabel !== null);
+  draw("chart-value", {
+    type: "scatter",
+    data: {
+      datasets: points.map(({ vendor, metric, color }) => ({
+        label: vendor.name,
+        data: [{ x: metric.quality.benchmarkAccuracy ?? metric.quality.approvalRate, y: metric.cost.costPerAcceptedLabel }],
+        backgroundColor: color,
+        borderColor: color,
+        pointRadius: 7,
+        pointHoverRadius: 9,
+        clip: false, // a vendor at 100% accuracy sits on the edge; draw all of its point
+      })),
+    },
+    options: {
+      interaction: { mode: "nearest", intersect: true },
+      layout: { padding: { right: 12, top: 8 } },
+      scales: {
+        x: { ...percentAxis({ min: undefined, max: 1 }), title: { display: true, text: "Benchmark accuracy" } },
+        y: { beginAtZero: true, title: { display: true, text: "Per accepted label" } },
+      },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            label: (context) =>
+              `${context.dataset.label}: ${(context.parsed.x * 100).toFixed(1)}% accurate, ${context.parsed.y.toFixed(3)} per accepted label`,
+          },
+        },
+      },
+    },
+  });
+  draw("chart-speed", {
+    type: "bar",
+    data: {
+      labels: vendors.map((vendor) => vendor.name),
+      datasets: [
+        bar("Delivered", metrics.map((m) => m?.speed.labelsPerLabelerHour ?? null), COLORS[0]),
+        bar("Trial", vendors.map((v) => v.trialResults?.labelsPerHour ?? null), COLORS[4]),
+      ],
+    },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Labels per hour" } } } },
+  });
+}
+
+async function metricsFor(vendor, from) {
+  try {
+    const data = await graphql(METRICS, { vendorId: vendor.id, from });
+    return expectType(data.operationsMetrics, "OperationsMetrics", `Metrics of ${vendor.name}`);
+  } catch (error) {
+    showError(error);
+    return null; // one vendor's failure leaves the others on screen
+  }
+}
+
+async function load() {
+  status("Loading vendors…");
+  const days = document.getElementById("days").value;
+  const from = days ? new Date(Date.now() - Number(days) * 86_400_000).toISOString() : null;
+  const vendors = await allVendors();
+  status(`Loading what ${vendors.length} vendors delivered…`);
+  const metrics = await Promise.all(vendors.map((vendor) => metricsFor(vendor, from)));
+  renderTable(vendors, metrics);
+  renderCharts(vendors, metrics);
+  const window = days ? `in the last ${days} days` : "over all recorded work";
+  status(`${vendors.length} vendors; delivery figures ${window}. Best value in each row in bold (vendors with ${MIN_LABELS_TO_RANK}+ labels).`);
+}
+
+document.getElementById("window-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  load().catch((error) => showError(error));
+});
+
+startPage(load);
