@@ -39,7 +39,7 @@ VENDOR = {"name": "Acme", "workforceType": "CROWD", "pricingModel": "PER_LABEL",
 @pytest.fixture
 async def server_url(database: Database) -> AsyncIterator[str]:
     """The URL of a uvicorn server on a free loopback port, serving the app on the test database."""
-    settings = replace(Settings(auth=False), database_url=database.url)
+    settings = replace(Settings(), database_url=database.url)
     # The server owns its engine in its own thread and event loop; it shares only the database itself.
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -60,8 +60,11 @@ async def server_url(database: Database) -> AsyncIterator[str]:
         listener.close()
 
 
-async def test_gql_client_runs_a_mutation_a_query_and_gets_a_typed_error(server_url: str) -> None:
-    async with Client(transport=AIOHTTPTransport(url=server_url), fetch_schema_from_transport=True) as session:
+async def test_gql_client_runs_a_mutation_a_query_and_gets_a_typed_error(
+    server_url: str, api_headers: dict[str, str]
+) -> None:
+    transport = AIOHTTPTransport(url=server_url, headers=api_headers)
+    async with Client(transport=transport, fetch_schema_from_transport=True) as session:
         # when a vendor is created, listed, and created again with a bad rate
         created = await session.execute(GraphQLRequest(CREATE_VENDOR, variable_values={"input": VENDOR}))
         listed = await session.execute(VENDORS)
