@@ -72,6 +72,10 @@ export function draw(canvasId, config) {
   Chart.getChart(canvas)?.destroy();
   const options = config.options ?? {};
   options.interaction ??= { mode: "index", intersect: false };
+  // Level tick labels, thinned out, read better than a slanted row of every day.
+  options.scales ??= {};
+  options.scales.x ??= {};
+  options.scales.x.ticks = { maxRotation: 0, autoSkipPadding: 12, ...options.scales.x.ticks };
   return new Chart(canvas, { ...config, options });
 }
 
