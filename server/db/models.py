@@ -188,6 +188,7 @@ class Task(_Archivable, Base):
         UniqueConstraint("project_id", "external_id", name="uq_tasks_project_external_id"),
         Index("ix_tasks_project_status", "project_id", "status"),
         Index("ix_tasks_project_created", "project_id", "created_at"),
+        Index("ix_tasks_project_completed", "project_id", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
