@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -67,7 +67,7 @@ class LabelRollup:
     points: dict[int, list[tuple[int, str, LabelSums]]]  # labeler -> [(tenure day, day, sums)] by tenure
     first_week: dict[int, LabelSums]
     last_week: dict[int, LabelSums]
-    to_date: LabelSums | None = None  # everything before the window's end, when asked for
+    to_date: LabelSums | None = None  # cost of everything before the window's end, when asked for
 
 
 def label_cost() -> Any:
@@ -94,26 +94,16 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def _grouped(scope: Scope, *, history: bool) -> Any:
-    """Labels summed per (project, labeler, vendor, day, in window).
-
-    With `history`, labels before the window's start are read too (flagged in_window = 0) so that the same scan
-    also yields the cost to date; every other grain reads only in_window = 1.
-    """
+def _grouped(scope: Scope) -> Any:
+    """Labels in scope summed per (project, labeler, vendor, day)."""
     day = day_bucket(Label.submitted_at)
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
-    if history and scope.start is not None:
-        in_window: Any = _flag(Label.submitted_at >= scope.start)
-        scan = Scope(project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id, end=scope.end)
-    else:
-        in_window, scan = literal(1), scope
     return labels_in_scope(
-        scan,
+        scope,
         Task.project_id.label("project_id"),
         Label.labeler_id.label("labeler_id"),
         Labeler.vendor_id.label("vendor_id"),
         day.label("day"),
-        in_window.label("in_window"),
         func.count().label("labels"),
         func.sum(Label.seconds_to_label).label("seconds"),
         func.sum(Label.rework_seconds).label("rework_seconds"),
@@ -126,17 +116,34 @@ def _grouped(scope: Scope, *, history: bool) -> Any:
             "benchmarks_correct"
         ),
         func.sum(label_cost()).label("cost"),
-    ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day, in_window)
+    ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
+
+
+def _before_window(scope: Scope) -> Any:
+    """The cost of the scope's labels submitted before the window's start (for the cost to date): one row,
+    summed without day buckets, which keeps the scan of the older history cheap."""
+    assert scope.start is not None
+    before = Scope(project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id)
+    columns = [
+        (func.sum(label_cost()) if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS
+    ]
+    keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
+    return labels_in_scope(before, literal("before").label("kind"), *keys, *columns).where(
+        Label.submitted_at < scope.start
+    )
+
+
+_KEY_TYPES = (
+    ("project_id", Integer),
+    ("labeler_id", Integer),
+    ("vendor_id", Integer),
+    ("day", String),
+    ("tenure_day", Integer),
+)
 
 
 def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any] = (), join: Any = None) -> Any:
-    typed_null = {
-        "project_id": cast(null(), Integer),
-        "labeler_id": cast(null(), Integer),
-        "vendor_id": cast(null(), Integer),
-        "day": cast(null(), String),
-        "tenure_day": cast(null(), Integer),
-    }
+    typed_null = {name: cast(null(), t) for name, t in _KEY_TYPES}
     key_columns = [keys.get(name, typed_null[name]).label(name) for name in typed_null]
     sums = [func.sum(source.c[name]).label(name) for name in _SUM_COLUMNS]
     statement = select(literal(kind).label("kind"), *key_columns, *sums).select_from(source if join is None else join)
@@ -145,20 +152,16 @@ def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any
 
 
 def rollup_statement(scope: Scope, *, history: bool = False) -> Any:
-    grouped = _grouped(scope, history=history).cte("label_groups")
+    grouped = _grouped(scope).cte("label_groups")
     first_label = aliased(Label)
     first_submitted = select(func.min(first_label.submitted_at)).where(first_label.labeler_id == grouped.c.labeler_id)
     # Day numbers are taken once per group (from the day text), not once per label.
     day_num = day_text_number(grouped.c.day)
-    tenured = (
-        select(
-            *grouped.c,
-            day_num.label("day_num"),
-            (day_num - day_number(first_submitted.scalar_subquery())).label("tenure_day"),
-        )
-        .where(grouped.c.in_window == 1)
-        .cte("label_groups_tenured")
-    )
+    tenured = select(
+        *grouped.c,
+        day_num.label("day_num"),
+        (day_num - day_number(first_submitted.scalar_subquery())).label("tenure_day"),
+    ).cte("label_groups_tenured")
     latest = (
         select(tenured.c.labeler_id, func.max(tenured.c.day_num).label("last_day_num"))
         .group_by(tenured.c.labeler_id)
@@ -180,8 +183,8 @@ def rollup_statement(scope: Scope, *, history: bool = False) -> Any:
             where=[t.day_num > latest.c.last_day_num - 7],
         ),
     ]
-    if history:
-        branches.append(_branch("to_date", grouped, {}))
+    if history and scope.start is not None:
+        branches.append(_before_window(scope))
     return union_all(*branches)
 
 
@@ -201,11 +204,11 @@ def _sums(row: Any) -> LabelSums:
 
 
 async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bool = False) -> LabelRollup:
-    """Run the rollup (one statement) and sort its rows by grain; with `history`, `to_date` sums every label
-    of the scope submitted before the window's end, from the beginning."""
+    """Run the rollup (one statement) and sort its rows by grain; with `history`, `to_date` also counts the cost
+    of every label of the scope submitted before the window's end, from the beginning."""
     rows = (await session.execute(rollup_statement(scope, history=history))).all()
     total = LabelSums()
-    to_date: LabelSums | None = None
+    before_cost = 0.0
     by_day: dict[str, LabelSums] = {}
     by_labeler: dict[int, LabelSums] = {}
     labeler_vendor: dict[int, int] = {}
@@ -231,8 +234,8 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
             first_week[row.labeler_id] = sums
         elif row.kind == "last_week":
             last_week[row.labeler_id] = sums
-        elif row.kind == "to_date":
-            to_date = sums
+        elif row.kind == "before":
+            before_cost = sums.cost
     for series in points.values():
         series.sort(key=lambda point: point[0])
     return LabelRollup(
@@ -244,7 +247,7 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
         points=points,
         first_week=first_week,
         last_week=last_week,
-        to_date=(to_date or LabelSums()) if history else None,
+        to_date=LabelSums(cost=total.cost + before_cost) if history else None,
     )
 
 
@@ -271,31 +274,40 @@ def percentiles_statement(scope: Scope) -> Any:
         Label.seconds_to_label.label("value"),
     ).cte("label_times")
 
-    def ranked(kind: str, partition: list[Any]) -> Any:
-        by = partition or None
+    def ranked(kind: str, names: list[str]) -> Any:
+        partition = [facts.c[name] for name in names]
         inner = select(
             *facts.c,
-            func.row_number().over(partition_by=by, order_by=facts.c.value).label("rank"),
-            func.count().over(partition_by=by).label("n"),
-            func.lead(facts.c.value).over(partition_by=by, order_by=facts.c.value).label("following"),
+            func.row_number().over(partition_by=partition or None, order_by=facts.c.value).label("rank"),
         ).subquery(f"ranked_{kind}")
+        # Group sizes from a GROUP BY, joined back: cheaper than COUNT(*) OVER on SQLite.
+        sizes = (
+            select(*partition, func.count().label("n"))
+            .select_from(facts)
+            .group_by(*partition)
+            .subquery(f"sizes_{kind}")
+        )
         c = inner.c
-        keys = {"day": c.day, "labeler_id": c.labeler_id}
+        on = and_(*[c[name] == sizes.c[name] for name in names]) if names else true()
         key_columns = [
-            (keys[name] if any(p.name == name for p in partition) else cast(null(), t)).label(name)
+            (c[name] if name in names else cast(null(), t)).label(name)
             for name, t in (("day", String), ("labeler_id", Integer))
         ]
-        return select(
-            literal(kind).label("kind"),
-            *key_columns,
-            percentile(c.value, c.rank, c.n, c.following, 50).label("p50"),
-            percentile(c.value, c.rank, c.n, c.following, 90).label("p90"),
-        ).group_by(*[keys[p.name] for p in partition])
+        return (
+            select(
+                literal(kind).label("kind"),
+                *key_columns,
+                percentile(c.value, c.rank, sizes.c.n, 50).label("p50"),
+                percentile(c.value, c.rank, sizes.c.n, 90).label("p90"),
+            )
+            .select_from(inner.join(sizes, on))
+            .group_by(*[c[name] for name in names])
+        )
 
     return union_all(
         ranked("total", []),
-        ranked("day", [facts.c.day]),
-        ranked("labeler", [facts.c.labeler_id]),
+        ranked("day", ["day"]),
+        ranked("labeler", ["labeler_id"]),
     )
 
 

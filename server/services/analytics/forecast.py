@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import TaskStatus
@@ -78,45 +78,45 @@ class TaskFlow:
 
 
 def task_flow_statement(project_id: int, scope: Scope, as_of: datetime, lookback_days: int) -> Any:
+    # Each branch reads the tasks it needs on its own, so that the (project, status) and (project, completed_at)
+    # indexes narrow it; a shared CTE would be materialised over every task of the project.
     limit_seconds = Project.sla_turnaround_hours * 3600.0
-    base = (
-        select(
-            Task.status.label("status"),
-            Task.archived_at.label("archived_at"),
-            Task.created_at.label("created_at"),
-            Task.completed_at.label("completed_at"),
-            limit_seconds.label("limit_seconds"),
-        )
-        .join(Project, Project.id == Task.project_id)
-        .where(Task.project_id == project_id)
-        .cte("project_tasks")
-    )
-    b = base.c
     as_of_param = literal(as_of, UTCDateTime())
     lookback_start = literal(as_of - timedelta(days=lookback_days), UTCDateTime())
-    completed = b.completed_at.is_not(None)
-    in_window = and_(completed, *scope.in_window(b.completed_at))
-    within = case((within_seconds(b.completed_at, b.created_at, b.limit_seconds), 1), else_=0)
-
-    def row(kind: str, day: Any, a: Any, b_: Any) -> list[Any]:
-        return [literal(kind).label("kind"), day.label("day"), a.label("a"), b_.label("b")]
-
+    within = case((within_seconds(Task.completed_at, Task.created_at, limit_seconds), 1), else_=0)
+    completion_day = day_bucket(Task.completed_at)
     no_day = cast(null(), String)
-    completion_day = day_bucket(b.completed_at)
+
+    def tasks(kind: str, day: Any, a: Any, b: Any, *conditions: Any) -> Any:
+        return (
+            select(literal(kind).label("kind"), day.label("day"), a.label("a"), b.label("b"))
+            .select_from(Task)
+            .join(Project, Project.id == Task.project_id)
+            .where(Task.project_id == project_id, *conditions)
+        )
+
+    open_statuses = [status for status in TaskStatus if status is not TaskStatus.DONE]
+    breached = case((within_seconds(as_of_param, Task.created_at, limit_seconds), 0), else_=1)
+    in_window = [Task.completed_at.is_not(None), *scope.in_window(Task.completed_at)]
     return union_all(
-        select(
-            *row(
-                "remaining",
-                no_day,
-                func.count(),
-                func.sum(case((within_seconds(as_of_param, b.created_at, b.limit_seconds), 0), else_=1)),
-            )
-        ).where(b.status != TaskStatus.DONE, b.archived_at.is_(None)),
-        select(*row("completed", completion_day, func.count(), cast(null(), Integer)))
-        .where(completed, b.completed_at >= lookback_start, b.completed_at < as_of_param)
-        .group_by(completion_day),
-        select(*row("sla", completion_day, func.count(), func.sum(within))).where(in_window).group_by(completion_day),
-        select(*row("sla_total", no_day, func.count(), func.sum(within))).where(in_window),
+        tasks(
+            "remaining",
+            no_day,
+            func.count(),
+            func.sum(breached),
+            Task.status.in_(open_statuses),
+            Task.archived_at.is_(None),
+        ),
+        tasks(
+            "completed",
+            completion_day,
+            func.count(),
+            cast(null(), Integer),
+            Task.completed_at >= lookback_start,
+            Task.completed_at < as_of_param,
+        ).group_by(completion_day),
+        tasks("sla", completion_day, func.count(), func.sum(within), *in_window).group_by(completion_day),
+        tasks("sla_total", no_day, func.count(), func.sum(within), *in_window),
     )
 
 

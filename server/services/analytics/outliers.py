@@ -115,7 +115,6 @@ def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: boo
                 value.label("value"),
                 func.row_number().over(**ordered).label("rank"),
                 func.count().over(partition_by=cohort).label("n"),
-                func.lead(value).over(**ordered).label("following"),
             )
             .select_from(source)
             .subquery(f"{name}_ranked")
@@ -126,7 +125,7 @@ def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: boo
                 r.project_id,
                 r.week,
                 func.max(r.n).label("size"),
-                percentile(r.value, r.rank, r.n, r.following, 50).label("median"),
+                percentile(r.value, r.rank, r.n, 50).label("median"),
             )
             .group_by(r.project_id, r.week)
             .cte(name)

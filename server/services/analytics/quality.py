@@ -142,7 +142,6 @@ def reviews_statement(scope: Scope) -> Any:
         *facts.c,
         func.row_number().over(order_by=facts.c.value).label("rank"),
         func.count().over().label("n"),
-        func.lead(facts.c.value).over(order_by=facts.c.value).label("following"),
     ).subquery("ranked_reviews")
     r = ranked.c
     sums = [func.count().label("reviews"), func.sum(facts.c.up).label("up"), func.sum(facts.c.value).label("seconds")]
@@ -155,8 +154,8 @@ def reviews_statement(scope: Scope) -> Any:
             func.count().label("reviews"),
             func.sum(r.up).label("up"),
             func.sum(r.value).label("seconds"),
-            percentile(r.value, r.rank, r.n, r.following, 50).label("p50"),
-            percentile(r.value, r.rank, r.n, r.following, 90).label("p90"),
+            percentile(r.value, r.rank, r.n, 50).label("p50"),
+            percentile(r.value, r.rank, r.n, 90).label("p90"),
         ),
         select(
             literal("day").label("kind"), facts.c.day, cast(null(), Integer).label("labeler_id"), *sums, *no_spread
