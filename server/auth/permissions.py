@@ -92,8 +92,8 @@ MUTATION_ROLES: dict[str, frozenset[Role]] = {
     "updateComment": _ISSUE_RESOLVERS,
     # Planning: scenarios and simulation runs.
     "saveScenario": _MANAGERS,
-    "startSimulationRun": _MANAGERS,
-    "cancelSimulationRun": _MANAGERS,
+    "runSimulation": _MANAGERS,
+    "cancelRun": _MANAGERS,
     # Access: admins manage users; everyone manages their own keys.
     "createUser": _ADMIN,
     "updateUser": _ADMIN,
@@ -114,8 +114,7 @@ NODE_MODELS: dict[str, type[Any]] = {
     "User": User,
     "ApiKey": ApiKey,
     "AuditEntry": AuditEntry,
-    "Scenario": StoredScenario,
-    "StoredScenario": StoredScenario,
+    "ScenarioVersion": StoredScenario,
     "SimulationRun": SimulationRun,
 }
 
