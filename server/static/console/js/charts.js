@@ -17,6 +17,8 @@ if (Chart) {
   // Band edges are drawing aids, not series: keep them out of the legend and the tooltip.
   Chart.defaults.plugins.legend.labels.filter = (item, data) => !data.datasets[item.datasetIndex]?.band;
   Chart.defaults.plugins.tooltip.filter = (item) => !item.dataset.band;
+  // A line along 100% would be half cut off by the chart area; let it spill over by a few pixels.
+  Chart.defaults.datasets.line.clip = 4;
 }
 
 /** Colour `hex` with opacity `alpha`, for fills. */

@@ -1,0 +1,521 @@
+// The what-if planner: start from a calibrated or stored scenario, edit it, save and run it (polling the run's
+// progress), see backlog, headcount by stage, SLA attainment and cost with 95% bands, compare variants on the
+// same random numbers, and search for the cheapest hiring plan that meets the SLA.
+
+import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
+import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./charts.js";
+import { interval, money, number, percent } from "./format.js";
+import { ScenarioForm } from "./scenario-form.js";
+import { busy, el, renderKpis, showError, startPage, status } from "./shell.js";
+
+const POLL_MS = 400;
+const FINISHED = new Set(["DONE", "FAILED", "CANCELLED"]);
+
+const START = `
+  query ConsolePlannerStart {
+    projects(first: 100, orderBy: { field: NAME }) { edges { node { id name status } } }
+    scenarios { id name version createdAt }
+  }`;
+
+const CALIBRATE = `
+  query ConsoleCalibrate($projectId: ID!) {
+    calibrateScenario(projectId: $projectId) {
+      __typename
+      ... on CalibrationResult { document weeksOfHistory }
+      ${USER_ERROR}
+    }
+  }`;
+
+const SCENARIO = `query ConsoleScenario($id: ID!) { scenario(id: $id) { id name version document } }`;
+
+const SAVE = `
+  mutation ConsoleSaveScenario($input: SaveScenarioInput!) {
+    saveScenario(input: $input) {
+      __typename
+      ... on ScenarioPayload { scenario { id name version } }
+      ${USER_ERROR}
+    }
+  }`;
+
+const RUN = `
+  mutation ConsoleRunSimulation($input: RunSimulationInput!) {
+    runSimulation(input: $input) {
+      __typename
+      ... on RunPayload { run { id status progress } }
+      ${USER_ERROR}
+    }
+  }`;
+
+const CANCEL = `
+  mutation ConsoleCancelRun($id: ID!) {
+    cancelRun(id: $id) { __typename ... on RunPayload { run { id status } } ${USER_ERROR} }
+  }`;
+
+const POLL = `query ConsoleRunProgress($id: ID!) { run(id: $id) { id status progress error } }`;
+
+const RESULT = `
+  query ConsoleRunResult($id: ID!) {
+    run(id: $id) { id status replications summary { name mean ciLow ciHigh n } result }
+  }`;
+
+const ESTIMATE = "name mean ciLow ciHigh n";
+
+const COMPARE = `
+  query ConsoleCompare($input: CompareScenariosInput!) {
+    compareScenarios(input: $input) {
+      __typename
+      ... on ScenarioComparison { replications variants { name summary { ${ESTIMATE} } } }
+      ${USER_ERROR}
+    }
+  }`;
+
+const PLAN = `hires { pool day count } description replications probability probabilityCiLow probabilityCiHigh
+  slaAttainment { ${ESTIMATE} } expectedCost { ${ESTIMATE} }`;
+
+const CHEAPEST = `
+  query ConsoleCheapestPlan($input: CheapestPlanInput!) {
+    cheapestPlan(input: $input) {
+      __typename
+      ... on PlanSearch { feasible candidates screenedOut requiredProbability best { ${PLAN} } runnerUps { ${PLAN} } }
+      ${USER_ERROR}
+    }
+  }`;
+
+const DEFAULT_VARIANTS = [
+  { name: "+20% demand", demandMultiplier: 1.2 },
+  { name: "Slower vendor ramp", hiringDelayMultiplier: 1.5 },
+  { name: "Double attrition", attritionMultiplier: 2 },
+];
+const VARIANT_FIELDS = [
+  ["demandMultiplier", "demand multiplier", 1, "0.05"],
+  ["hiringDelayMultiplier", "hiring delay multiplier", 1, "0.05"],
+  ["attritionMultiplier", "attrition multiplier", 1, "0.1"],
+  ["headcountDelta", "head count change", 0, "1"],
+  ["speedMultiplier", "speed multiplier", 1, "0.05"],
+];
+
+const editor = new ScenarioForm({ onChange: (document) => renderOptions(document) });
+let activeRun = null;
+
+const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An error from a planning call: field errors also point at the input to fix. */
+function report(error, context) {
+  if (error instanceof ApiError && error.field) editor.markInvalid(error.field);
+  showError(error, context);
+}
+
+function currency() {
+  return editor.current()?.currency ?? "USD";
+}
+
+// ---- Starting points ------------------------------------------------------------------------------------------
+
+async function calibrate() {
+  const select = $("calibrate-project");
+  if (!select.value) throw new Error("Choose a project to calibrate from.");
+  const name = select.selectedOptions[0].textContent;
+  status(`Calibrating a scenario from the history of ${name}…`);
+  const data = await graphql(CALIBRATE, { projectId: select.value });
+  const result = expectType(data.calibrateScenario, "CalibrationResult", "Calibration");
+  editor.load(result.document);
+  status(`Calibrated from ${number(result.weeksOfHistory, 1)} weeks of ${name}'s history. Edit it, then run it.`);
+}
+
+async function loadStored() {
+  const id = $("stored-scenario").value;
+  if (!id) throw new Error("No stored scenario is selected.");
+  const data = await graphql(SCENARIO, { id });
+  if (!data.scenario) throw new Error("That scenario no longer exists.");
+  editor.load(data.scenario.document);
+  status(`Loaded ${data.scenario.name}, version ${data.scenario.version}.`);
+}
+
+function fillScenarios(scenarios, selectedId = null) {
+  const select = $("stored-scenario");
+  select.replaceChildren(
+    ...(scenarios.length
+      ? scenarios.map((s) => el("option", { value: s.id, selected: s.id === selectedId }, `${s.name} (v${s.version})`))
+      : [el("option", { value: "" }, "none stored yet")]),
+  );
+}
+
+// ---- Running ----------------------------------------------------------------------------------------------------
+
+async function saveAndRun() {
+  const document = editor.current();
+  if (!document) throw new Error("Load or calibrate a scenario first.");
+  editor.clearInvalid();
+  const replications = $("replications").valueAsNumber;
+  const seed = $("seed").valueAsNumber;
+  status("Saving the scenario…");
+  const saved = expectType(
+    (await graphql(SAVE, { input: { name: document.name || "console scenario", document, description: "From the web console" } }))
+      .saveScenario,
+    "ScenarioPayload",
+    "Saving the scenario",
+  ).scenario;
+  const started = expectType(
+    (await graphql(RUN, { input: { scenarioId: saved.id, replications, seed } })).runSimulation,
+    "RunPayload",
+    "Starting the run",
+  ).run;
+  activeRun = started.id;
+  $("cancel-run").disabled = false;
+  status(`Saved ${saved.name} as version ${saved.version}; running ${replications} replications…`);
+  const data = await graphql(START);
+  fillScenarios(data.scenarios, saved.id);
+  await watch(started.id);
+}
+
+function showProgress(run) {
+  $("run-progress").value = run.progress;
+  $("run-state").textContent = `${run.status.toLowerCase()}, ${percent(run.progress, 0)} of the replications done`;
+}
+
+/** Poll the run until it finishes; polling works through any proxy, where a websocket may not. */
+async function watch(runId) {
+  let run;
+  for (;;) {
+    run = (await graphql(POLL, { id: runId })).run;
+    if (!run) throw new Error("The run disappeared.");
+    showProgress(run);
+    if (FINISHED.has(run.status)) break;
+    await sleep(POLL_MS);
+  }
+  activeRun = null;
+  $("cancel-run").disabled = true;
+  if (run.status === "FAILED") throw new Error(`The run failed: ${run.error ?? "no reason recorded"}`);
+  if (run.status === "CANCELLED") {
+    status("The run was cancelled.");
+    return;
+  }
+  const result = (await graphql(RESULT, { id: runId })).run;
+  renderRun(result);
+  status(`Run finished: ${result.replications} replications.`);
+}
+
+async function cancel() {
+  if (!activeRun) return;
+  expectType((await graphql(CANCEL, { id: activeRun })).cancelRun, "RunPayload", "Cancelling the run");
+}
+
+function estimate(summary, name) {
+  return summary.find((s) => s.name === name) ?? { mean: null, ciLow: null, ciHigh: null };
+}
+
+function renderRun(run) {
+  const summary = run.summary;
+  const sla = estimate(summary, "sla_attainment");
+  const required = editor.current()?.sla?.required_attainment ?? null;
+  const cost = estimate(summary, "total_cost");
+  const backlog = estimate(summary, "backlog_end");
+  const perLabel = estimate(summary, "cost_per_accepted_label");
+  const completed = estimate(summary, "tasks_completed");
+  const headcount = estimate(summary, "mean_headcount_production");
+  const turnaround = estimate(summary, "turnaround_p90_hours");
+  const pct = (v) => percent(v);
+  renderKpis($("run-kpis"), [
+    {
+      id: "sla",
+      label: "SLA attainment",
+      value: percent(sla.mean),
+      note: `95% CI ${pct(sla.ciLow)} – ${pct(sla.ciHigh)}${required === null ? "" : `; need ${percent(required, 0)}`}`,
+      tone: required === null || sla.mean === null ? null : sla.ciLow >= required ? "good" : sla.mean < required ? "bad" : null,
+    },
+    { id: "cost", label: "Total cost", value: money(cost.mean, currency(), 0), note: `95% CI ${money(cost.ciLow, currency(), 0)} – ${money(cost.ciHigh, currency(), 0)}` },
+    { id: "backlog", label: "Backlog at the end", value: number(backlog.mean, 0), note: `95% CI ${number(backlog.ciLow, 0)} – ${number(backlog.ciHigh, 0)}` },
+    { id: "per-label", label: "Cost per accepted label", value: money(perLabel.mean, currency()), note: `${number(completed.mean, 0)} tasks completed` },
+    { id: "headcount", label: "Mean headcount in production", value: number(headcount.mean, 1) },
+    { id: "turnaround", label: "Turnaround p90", value: `${number(turnaround.mean, 1)} h`, note: `95% CI ${number(turnaround.ciLow, 1)} – ${number(turnaround.ciHigh, 1)} h` },
+  ]);
+  const daily = run.result?.daily ?? {};
+  const days = (daily.day?.mean ?? []).map((d) => `Day ${Math.round(d) + 1}`);
+  const series = (key) => daily[key] ?? { mean: [], p2_5: [], p97_5: [] };
+  const banded = (key, label, color, extra = {}) => [
+    ...band(series(key).p2_5, series(key).p97_5, color, extra),
+    line(label, series(key).mean, color, extra),
+  ];
+  draw("chart-backlog", {
+    type: "line",
+    data: { labels: days, datasets: banded("backlog", "Backlog (tasks)", COLORS[0]) },
+    options: { scales: { y: { beginAtZero: true } } },
+  });
+  draw("chart-headcount", {
+    type: "line",
+    data: {
+      labels: days,
+      datasets: [
+        ...banded("headcount.production", "Production", COLORS[2]),
+        ...banded("headcount.training", "Training", COLORS[4]),
+        ...banded("headcount.hiring", "Hiring", COLORS[3]),
+      ],
+    },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: "People" } } } },
+  });
+  draw("chart-sla", {
+    type: "line",
+    data: {
+      labels: days,
+      datasets: [
+        ...banded("sla_attainment", "SLA attainment", COLORS[3]),
+        ...(required === null ? [] : [line(`Required ${percent(required, 0)}`, days.map(() => required), "#7a808c", { borderDash: [6, 4], borderWidth: 1.5 })]),
+      ],
+    },
+    options: { scales: { y: percentAxis({ min: undefined, suggestedMin: 0.5 }) }, plugins: { tooltip: { callbacks: { label: percentTooltip } } } },
+  });
+  draw("chart-cost", {
+    type: "line",
+    data: { labels: days, datasets: banded("cumulative_cost", "Cumulative cost", COLORS[1]) },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: currency() } } } },
+  });
+}
+
+// ---- Variants ---------------------------------------------------------------------------------------------------
+
+function variantRow(variant = { name: "" }) {
+  const row = el("tr", {});
+  const nameInput = el("input", { type: "text", value: variant.name, "aria-label": "Variant name", required: true });
+  row.append(el("td", {}, nameInput));
+  for (const [key, what, fallback, step] of VARIANT_FIELDS) {
+    row.append(
+      el(
+        "td",
+        {},
+        el("input", {
+          type: "number",
+          step,
+          "data-key": key,
+          value: String(variant[key] ?? fallback),
+          "aria-label": `${variant.name || "New variant"}: ${what}`,
+        }),
+      ),
+    );
+  }
+  row.append(
+    el(
+      "td",
+      {},
+      el("button", { type: "button", class: "secondary", onclick: () => row.remove(), "aria-label": `Remove ${variant.name || "variant"}` }, "Remove"),
+    ),
+  );
+  return row;
+}
+
+function readVariants() {
+  return [...document.querySelectorAll("#variants-table tbody tr")].map((row, index) => {
+    const variant = { name: row.querySelector('input[type="text"]').value.trim() || `Variant ${index + 1}` };
+    for (const input of row.querySelectorAll("input[data-key]")) {
+      if (!Number.isNaN(input.valueAsNumber)) variant[input.dataset.key] = input.valueAsNumber;
+    }
+    return variant;
+  });
+}
+
+async function compare() {
+  const document = editor.current();
+  if (!document) throw new Error("Load or calibrate a scenario first.");
+  const variants = readVariants();
+  status(`Comparing ${variants.length} variants with the baseline…`);
+  const data = await graphql(COMPARE, {
+    input: { base: { document }, variants, replications: $("compare-replications").valueAsNumber },
+  });
+  const comparison = expectType(data.compareScenarios, "ScenarioComparison", "Comparison");
+  const rows = comparison.variants.map((variant) => ({
+    name: variant.name,
+    sla: estimate(variant.summary, "sla_attainment"),
+    cost: estimate(variant.summary, "total_cost"),
+    backlog: estimate(variant.summary, "backlog_end"),
+    perLabel: estimate(variant.summary, "cost_per_accepted_label"),
+  }));
+  const table = $("comparison-table");
+  table.hidden = false;
+  table.querySelector("tbody").replaceChildren(
+    ...rows.map((row) =>
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: row.name }),
+        el("td", { class: "num", text: interval(row.sla.mean, row.sla.ciLow, row.sla.ciHigh, (v) => percent(v)) }),
+        el("td", { class: "num", text: interval(row.cost.mean, row.cost.ciLow, row.cost.ciHigh, (v) => money(v, currency(), 0)) }),
+        el("td", { class: "num", text: interval(row.backlog.mean, row.backlog.ciLow, row.backlog.ciHigh, (v) => number(v, 0)) }),
+        el("td", { class: "num", text: money(row.perLabel.mean, currency()) }),
+      ),
+    ),
+  );
+  draw("chart-compare", {
+    type: "bar",
+    data: {
+      labels: rows.map((r) => r.name),
+      datasets: [
+        bar("SLA attainment", rows.map((r) => r.sla.mean), COLORS[3]),
+        bar("Total cost", rows.map((r) => r.cost.mean), COLORS[1], { yAxisID: "y1" }),
+      ],
+    },
+    options: {
+      scales: {
+        x: { ticks: { autoSkip: false } }, // a handful of variants: every name must show
+        y: percentAxis(),
+        y1: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: currency() } },
+      },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            label: (c) => (c.dataset.yAxisID === "y1" ? `${c.dataset.label}: ${money(c.parsed.y, currency(), 0)}` : percentTooltip(c)),
+          },
+        },
+      },
+    },
+  });
+  status(`Compared ${rows.length} scenarios on ${comparison.replications} shared replications each.`);
+}
+
+// ---- Cheapest plan ----------------------------------------------------------------------------------------------
+
+function renderOptions(document) {
+  const body = document ? $("options-table").querySelector("tbody") : null;
+  if (!body) return;
+  const previous = new Map(
+    [...body.querySelectorAll("tr")].map((row) => [row.dataset.pool, [...row.querySelectorAll("input")].map((i) => i.value)]),
+  );
+  body.replaceChildren(
+    ...(document.workforce ?? []).map((pool) => {
+      const [counts, days] = previous.get(pool.name) ?? ["0, 2, 4", "0"];
+      return el(
+        "tr",
+        { "data-pool": pool.name },
+        el("th", { scope: "row", text: pool.name }),
+        el("td", {}, el("input", { type: "text", value: counts, "aria-label": `${pool.name}: head counts to consider`, inputmode: "numeric" })),
+        el("td", {}, el("input", { type: "text", value: days, "aria-label": `${pool.name}: hiring start days`, inputmode: "numeric" })),
+      );
+    }),
+  );
+}
+
+function numbers(text, what) {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  const values = parts.map(Number);
+  if (values.some((v) => Number.isNaN(v))) throw new Error(`${what} must be numbers separated by commas, got “${text}”.`);
+  return values;
+}
+
+async function cheapest() {
+  const document = editor.current();
+  if (!document) throw new Error("Load or calibrate a scenario first.");
+  const options = [...$("options-table").querySelectorAll("tbody tr")]
+    .map((row) => {
+      const [counts, days] = row.querySelectorAll("input");
+      return {
+        pool: row.dataset.pool,
+        counts: numbers(counts.value, `${row.dataset.pool}: head counts`).map(Math.round),
+        days: numbers(days.value, `${row.dataset.pool}: start days`),
+      };
+    })
+    .filter((option) => option.counts.some((count) => count > 0));
+  if (!options.length) throw new Error("Give at least one pool a head count above 0 to consider.");
+  status("Searching hiring plans: screening every candidate, then confirming the finalists…");
+  const data = await graphql(CHEAPEST, {
+    input: { base: { document }, options, requiredProbability: $("required-probability").valueAsNumber },
+  });
+  const search = expectType(data.cheapestPlan, "PlanSearch", "Cheapest plan");
+  renderPlan(search);
+  status(`Searched ${search.candidates} plans (${search.screenedOut} screened out).`);
+}
+
+function planLine(plan) {
+  return [
+    el("p", {}, el("strong", { text: plan.description })),
+    el(
+      "p",
+      {},
+      `Chance of meeting the SLA: ${percent(plan.probability)} (95% CI ${percent(plan.probabilityCiLow)} – ${percent(plan.probabilityCiHigh)}); `,
+      `expected cost ${interval(plan.expectedCost.mean, plan.expectedCost.ciLow, plan.expectedCost.ciHigh, (v) => money(v, currency(), 0))}; `,
+      `SLA attainment ${percent(plan.slaAttainment.mean)}.`,
+    ),
+  ];
+}
+
+function renderPlan(search) {
+  const box = $("plan-result");
+  box.hidden = false;
+  const verdict = search.feasible
+    ? el("p", { class: "feasible", text: `Meets the SLA with at least ${percent(search.requiredProbability, 0)} probability:` })
+    : el("p", { class: "infeasible", text: `No candidate met the SLA with ${percent(search.requiredProbability, 0)} probability; the closest:` });
+  const runners = search.runnerUps.length
+    ? el(
+        "table",
+        { class: "data" },
+        el("caption", { class: "visually-hidden", text: "Runner-up plans" }),
+        el(
+          "thead",
+          {},
+          el("tr", {}, el("th", { scope: "col", text: "Runner-up" }), el("th", { scope: "col", class: "num", text: "P(SLA met)" }), el("th", { scope: "col", class: "num", text: "Expected cost" })),
+        ),
+        el(
+          "tbody",
+          {},
+          search.runnerUps.map((plan) =>
+            el(
+              "tr",
+              {},
+              el("th", { scope: "row", text: plan.description }),
+              el("td", { class: "num", text: percent(plan.probability) }),
+              el("td", { class: "num", text: money(plan.expectedCost.mean, currency(), 0) }),
+            ),
+          ),
+        ),
+      )
+    : el("p", { class: "meta", text: "No runner-up plans." });
+  box.replaceChildren(el("h3", { text: "Cheapest plan" }), verdict, ...planLine(search.best), el("h3", { text: "Runner-ups" }), runners);
+}
+
+// ---- Wiring -----------------------------------------------------------------------------------------------------
+
+function on(id, event, work, context) {
+  $(id).addEventListener(event, (e) => {
+    e.preventDefault();
+    const button = e.submitter ?? (e.currentTarget instanceof HTMLButtonElement ? e.currentTarget : null);
+    const run = () => work().catch((error) => {
+      status("");
+      report(error, context);
+    });
+    if (button) busy(button, run);
+    else run();
+  });
+}
+
+on("calibrate", "click", calibrate, "Calibration");
+on("load-scenario", "click", loadStored, "Loading the scenario");
+on("scenario-form", "submit", saveAndRun, "Run");
+on("cancel-run", "click", cancel, "Cancel");
+on("compare-form", "submit", compare, "Comparison");
+on("cheapest-form", "submit", cheapest, "Cheapest plan");
+$("apply-json").addEventListener("click", () => {
+  try {
+    editor.applyJson();
+    status("Applied the JSON to the form.");
+  } catch (error) {
+    showError(error);
+  }
+});
+$("add-variant").addEventListener("click", () => {
+  const row = variantRow({ name: "" });
+  $("variants-table").querySelector("tbody").append(row);
+  row.querySelector("input").focus();
+});
+$("variants-table").querySelector("tbody").append(...DEFAULT_VARIANTS.map(variantRow));
+
+async function load() {
+  status("Loading projects and stored scenarios…");
+  const data = await graphql(START);
+  const projects = data.projects.edges.map((edge) => edge.node);
+  const select = $("calibrate-project");
+  const first = projects.find((p) => p.status === "ACTIVE") ?? projects[0];
+  select.replaceChildren(...projects.map((p) => el("option", { value: p.id, selected: p === first }, p.name)));
+  fillScenarios(data.scenarios);
+  if (!editor.current() && first) await calibrate();
+  else status("Choose where to start.");
+}
+
+startPage(load);
