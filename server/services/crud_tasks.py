@@ -13,7 +13,8 @@ from server.db.enums import ProjectStatus
 from server.db.models import Project, Task
 from server.db.types import utcnow
 from server.services.crud_checks import check_aware, check_name, check_positive_int, get_or_not_found
-from server.services.errors import Conflict, ValidationFailed
+from server.services.errors import Conflict, DomainError, ValidationFailed
+from server.services.workflow import set_labels_required
 
 __all__ = ["MAX_BULK_TASKS", "TaskFields", "archive_task", "create_tasks", "update_task"]
 
@@ -113,10 +114,18 @@ async def update_task(session: AsyncSession, task_id: int, values: TaskFields) -
         )
         if clash is not None:
             raise Conflict(f"task {checked['external_id']!r} already exists in the project", field="input.externalId")
+    labels_required = checked.pop("labels_required", None)
     for name, value in checked.items():
         setattr(task, name, value)
     if task.due_at is not None and task.due_at < task.created_at:
         raise ValidationFailed("input.dueAt", task.due_at.isoformat(), "must not be before createdAt")
+    if isinstance(labels_required, int) and labels_required != task.labels_required:
+        # The workflow owns the slot rules and re-derives the task's status from its labels.
+        try:
+            await set_labels_required(session, task_id=task_id, labels_required=labels_required)
+        except DomainError as error:
+            error.field = "input.labelsRequired"
+            raise
     await session.flush()
     return task
 

@@ -206,3 +206,44 @@ async def test_labels_filter_by_labeler_status_and_time_window(database: Databas
     assert [e["node"]["task"]["externalId"] for e in by_labeler["labels"]["edges"]] == ["asset-0"]
     assert by_status["labels"]["totalCount"] == 0
     assert by_project["labels"]["totalCount"] == 2
+
+
+UPDATE_LABELS_REQUIRED = """
+mutation($input: UpdateTaskInput!) {
+  updateTask(input: $input) {
+    __typename
+    ... on TaskPayload { task { status labelsRequired } }
+    ... on UserError { message field }
+  }
+}
+"""
+
+
+async def test_raising_labels_required_reopens_a_done_task(database: Database) -> None:
+    # given a task completed by one accepted label
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
+    await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    # when the task is changed to need two labels (consensus)
+    changes = {"id": workspace.tasks[0], "labelsRequired": 2}
+    payload = await mutate_ok(database, UPDATE_LABELS_REQUIRED, {"input": changes}, "updateTask")
+    # then it goes back to the queue for its second label
+    assert payload["task"] == {"status": "TO_LABEL", "labelsRequired": 2}
+
+
+async def test_lowering_labels_required_below_the_labels_held_is_a_conflict(database: Database) -> None:
+    # given a consensus task holding two submitted labels
+    workspace = await build_workspace(database)
+    task = workspace.tasks[0]
+    await mutate_ok(database, UPDATE_LABELS_REQUIRED, {"input": {"id": task, "labelsRequired": 2}}, "updateTask")
+    for labeler in (0, 1):
+        submission = _submission(workspace, labeler=labeler)
+        await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel")
+    # when it is changed to need only one label
+    data = await expect_data(database, UPDATE_LABELS_REQUIRED, {"input": {"id": task, "labelsRequired": 1}})
+    # then the change is refused, naming the field, and nothing changes
+    assert data["updateTask"]["__typename"] == "ConflictError"
+    assert data["updateTask"]["field"] == "input.labelsRequired"
+    unchanged = await expect_data(database, UPDATE_LABELS_REQUIRED, {"input": {"id": task}})
+    assert unchanged["updateTask"]["task"] == {"status": "IN_REVIEW", "labelsRequired": 2}
