@@ -114,7 +114,7 @@ function currency() {
 
 async function calibrate() {
   const select = $("calibrate-project");
-  if (!select.value) throw new Error("Choose a project to calibrate from.");
+  if (!select.value) throw new ApiError("Choose a project to calibrate from.");
   const name = select.selectedOptions[0].textContent;
   status(`Calibrating a scenario from the history of ${name}…`);
   const data = await graphql(CALIBRATE, { projectId: select.value });
@@ -125,9 +125,9 @@ async function calibrate() {
 
 async function loadStored() {
   const id = $("stored-scenario").value;
-  if (!id) throw new Error("No stored scenario is selected.");
+  if (!id) throw new ApiError("No stored scenario is selected.");
   const data = await graphql(SCENARIO, { id });
-  if (!data.scenario) throw new Error("That scenario no longer exists.");
+  if (!data.scenario) throw new ApiError("That scenario no longer exists.");
   editor.load(data.scenario.document);
   status(`Loaded ${data.scenario.name}, version ${data.scenario.version}.`);
 }
@@ -145,7 +145,7 @@ function fillScenarios(scenarios, selectedId = null) {
 
 async function saveAndRun() {
   const document = editor.current();
-  if (!document) throw new Error("Load or calibrate a scenario first.");
+  if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
   const replications = $("replications").valueAsNumber;
   const seed = $("seed").valueAsNumber;
@@ -179,14 +179,14 @@ async function watch(runId) {
   let run;
   for (;;) {
     run = (await graphql(POLL, { id: runId })).run;
-    if (!run) throw new Error("The run disappeared.");
+    if (!run) throw new ApiError("The run disappeared.");
     showProgress(run);
     if (FINISHED.has(run.status)) break;
     await sleep(POLL_MS);
   }
   activeRun = null;
   $("cancel-run").disabled = true;
-  if (run.status === "FAILED") throw new Error(`The run failed: ${run.error ?? "no reason recorded"}`);
+  if (run.status === "FAILED") throw new ApiError(`The run failed: ${run.error ?? "no reason recorded"}`);
   if (run.status === "CANCELLED") {
     status("The run was cancelled.");
     return;
@@ -315,7 +315,7 @@ function readVariants() {
 
 async function compare() {
   const document = editor.current();
-  if (!document) throw new Error("Load or calibrate a scenario first.");
+  if (!document) throw new ApiError("Load or calibrate a scenario first.");
   const variants = readVariants();
   status(`Comparing ${variants.length} variants with the baseline…`);
   const data = await graphql(COMPARE, {
@@ -396,13 +396,13 @@ function renderOptions(document) {
 function numbers(text, what) {
   const parts = text.split(/[\s,;]+/).filter(Boolean);
   const values = parts.map(Number);
-  if (values.some((v) => Number.isNaN(v))) throw new Error(`${what} must be numbers separated by commas, got “${text}”.`);
+  if (values.some((v) => Number.isNaN(v))) throw new ApiError(`${what} must be numbers separated by commas, got “${text}”.`);
   return values;
 }
 
 async function cheapest() {
   const document = editor.current();
-  if (!document) throw new Error("Load or calibrate a scenario first.");
+  if (!document) throw new ApiError("Load or calibrate a scenario first.");
   const options = [...$("options-table").querySelectorAll("tbody tr")]
     .map((row) => {
       const [counts, days] = row.querySelectorAll("input");
@@ -413,7 +413,7 @@ async function cheapest() {
       };
     })
     .filter((option) => option.counts.some((count) => count > 0));
-  if (!options.length) throw new Error("Give at least one pool a head count above 0 to consider.");
+  if (!options.length) throw new ApiError("Give at least one pool a head count above 0 to consider.");
   status("Searching hiring plans: screening every candidate, then confirming the finalists…");
   const data = await graphql(CHEAPEST, {
     input: { base: { document }, options, requiredProbability: $("required-probability").valueAsNumber },

@@ -1,6 +1,7 @@
 // The planner's scenario editor: the main knobs as form fields and a per-pool table, kept in step with the raw
 // JSON document (the same fields as the TOML scenario files), which stays the single source of truth.
 
+import { ApiError } from "./api.js";
 import { el } from "./shell.js";
 
 /** Read `a.b.0.c` out of an object; undefined when any step is missing. */
@@ -121,10 +122,10 @@ export class ScenarioForm {
     try {
       parsed = JSON.parse(this.json.value);
     } catch (error) {
-      throw new Error(`The scenario JSON is not valid: ${error.message}`);
+      throw new ApiError(`The scenario JSON is not valid: ${error.message}`);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new Error("The scenario JSON must be an object of fields, as in the TOML files.");
+      throw new ApiError("The scenario JSON must be an object of fields, as in the TOML files.");
     }
     this.load(parsed);
   }

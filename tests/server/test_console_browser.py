@@ -1,0 +1,374 @@
+"""The web console in a real browser: headless Chromium (Debian's) driven by Playwright against a running server.
+
+One uvicorn process serves a temporary SQLite database seeded with a small demo workspace, and one browser visits
+every page as a person would: charts must render with data (Chart.js datasets with points on non-blank canvases),
+a what-if scenario must run to a result, errors must reach the user in plain words, and every request must stay on
+the server (the console works offline). Screenshots land in `test-artifacts/console/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.auth.users import ensure_demo_admin
+from server.db import Base, Database
+from server.services.demo import seed_demo
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+_ROOT = Path(__file__).resolve().parents[2]
+_CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+_ARTIFACTS = _ROOT / "test-artifacts" / "console"
+# Flags for a sandboxed, offline machine: no GPU, no calls home, a fresh profile per launch (Playwright's own).
+_CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_LAPTOP = {"width": 1366, "height": 768}
+_MISSING = "\N{EN DASH}"  # how the console shows a value it does not have
+_WAIT_MS = 60_000  # generous: a ceiling for a slow machine, never a measurement
+
+pytestmark = pytest.mark.skipif(not Path(_CHROMIUM).exists(), reason="Chromium is not installed (make setup)")
+
+# Chart.js keeps its charts by canvas; a canvas is blank when no pixel has any opacity.
+_CHART_STATE = """
+(ids) => ids.map((id) => {
+  const canvas = document.getElementById(id);
+  const chart = canvas && window.Chart ? window.Chart.getChart(canvas) : null;
+  let painted = 0;
+  if (canvas && canvas.width && canvas.height) {
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
+  }
+  const points = chart
+    ? chart.data.datasets.filter((d) => !d.band).map((d) => d.data.filter((v) => v !== null && v !== undefined).length)
+    : [];
+  return { id, chart: Boolean(chart), points, painted };
+})
+"""
+
+
+@dataclass
+class Console:
+    base_url: str
+    api_key: str
+    project_id: str
+
+
+@dataclass
+class Visit:
+    """What a page did besides drawing: script errors and every request it made."""
+
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _prepare(url: str) -> str:
+    database = Database(url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        await seed_demo(database, scale=0.1)
+        async with database.transaction() as session:
+            issued = await ensure_demo_admin(session)
+        return issued.token
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('console') / 'console.sqlite3'}"
+    # Playwright's sync API keeps an event loop running in this thread; the seeding gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        token = pool.submit(lambda: asyncio.run(_prepare(url))).result()
+    port = _free_port()
+    env = {**os.environ, "LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
+    command = [
+        sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=_ROOT, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode} before it was ready")
+            try:
+                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready within 60 s")
+            time.sleep(0.1)
+        answer = httpx.post(
+            f"{base_url}/graphql",
+            json={"query": '{ projects(first: 10, filter: {nameContains: "Autonomous"}) { edges { node { id } } } }'},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        project_id = answer["data"]["projects"]["edges"][0]["node"]["id"]
+        yield Console(base_url=base_url, api_key=token, project_id=project_id)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=_CHROMIUM, args=_CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _open(browser: Any, console: Console, *, with_key: bool = True) -> tuple[Any, Visit]:
+    context = browser.new_context(viewport=_LAPTOP)
+    if with_key:
+        context.add_init_script(f"localStorage.setItem('labelops.apiKey', {console.api_key!r})")
+    page = context.new_page()
+    visit = Visit()
+    page.on("pageerror", lambda error: visit.errors.append(str(error)))
+    page.on("console", lambda message: visit.errors.append(message.text) if message.type == "error" else None)
+    page.on("request", lambda request: visit.requests.append(request.url))
+    return page, visit
+
+
+@pytest.fixture
+def page(browser: Any, console: Console) -> Iterator[tuple[Any, Visit]]:
+    opened, visit = _open(browser, console)
+    yield opened, visit
+    opened.context.close()
+
+
+def _screenshot(page: Any, name: str) -> None:
+    _ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(_ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _assert_clean(visit: Visit, console: Console) -> None:
+    assert visit.errors == []
+    foreign = [url for url in visit.requests if not url.startswith((console.base_url, "data:"))]
+    assert foreign == [], "the console must work offline: every request stays on the server"
+
+
+def _assert_charts_have_data(page: Any, ids: list[str]) -> None:
+    for state in page.evaluate(_CHART_STATE, ids):
+        assert state["chart"], f"{state['id']}: no chart"
+        assert state["points"] and max(state["points"]) > 0, f"{state['id']}: no data points {state['points']}"
+        assert state["painted"] > 0, f"{state['id']}: blank canvas"
+
+
+def test_projects_page_lists_the_demo_projects_with_links_to_their_dashboards(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    rows = tab.locator("#projects-table tbody tr")
+    rows.nth(3).wait_for(timeout=_WAIT_MS)
+    assert rows.count() == 4
+    assert tab.locator("#key-state").text_content() != "not set"
+    link = tab.get_by_role("link", name="Autonomous driving: 2D bounding boxes")
+    assert link.get_attribute("href") == f"/console/projects/{console.project_id}"
+    _screenshot(tab, "projects")
+    _assert_clean(visit, console)
+
+
+def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
+    _assert_charts_have_data(
+        tab,
+        [
+            "chart-throughput",
+            "chart-speed",
+            "chart-learning",
+            "chart-review",
+            "chart-quality",
+            "chart-cost",
+            "chart-forecast",
+        ],
+    )
+    assert tab.locator("#kpis .kpi").count() >= 10
+    assert tab.locator('[data-kpi="forecast"] dd').inner_text().strip() != _MISSING
+    assert tab.locator("#labelers-table tbody tr").count() > 5
+    outlier = tab.locator("#outliers-table tbody tr").first
+    assert outlier.locator("th").inner_text().strip()  # a labeler's name, not an id
+    assert outlier.locator("td").nth(8).inner_text().endswith("%")  # its approval rate next to its speed
+    assert tab.locator("#errors").is_hidden()
+    _screenshot(tab, "dashboard")
+    _assert_clean(visit, console)
+
+
+def test_dashboard_window_errors_reach_the_user_in_plain_words(page: tuple[Any, Visit], console: Console) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
+    # When the window ends before it starts
+    tab.get_by_label("From").fill("2026-06-10")
+    tab.get_by_label("To").fill("2026-06-01")
+    tab.get_by_role("button", name="Apply").click()
+    # Then the API's typed error is shown, naming the field
+    error = tab.locator("#errors .error").first
+    error.wait_for(timeout=_WAIT_MS)
+    assert "Dashboard: to must be after from" in error.inner_text()
+    # And it can be dismissed from the keyboard
+    error.get_by_role("button", name="Dismiss").press("Enter")
+    assert tab.locator("#errors").is_hidden()
+    _assert_clean(visit, console)
+
+
+def test_vendor_view_puts_vendors_side_by_side_with_delivered_quality_and_cost(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/vendors")
+    tab.get_by_text("delivery figures").wait_for(timeout=_WAIT_MS)
+    headers = tab.locator("#vendors-table thead th")
+    assert headers.count() == 1 + 6
+    row_names = tab.locator("#vendors-table tbody th").all_inner_texts()
+    for expected in ("Pricing", "Certifications", "Trial: accepted share", "Labels per labeler-hour",
+                     "Benchmark accuracy", "Cost per accepted label"):  # fmt: skip
+        assert expected in row_names
+    cost_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Cost per accepted label"))
+    assert any(cell.startswith("$") for cell in cost_row.locator("td").all_inner_texts())
+    _assert_charts_have_data(tab, ["chart-value", "chart-speed"])
+    _screenshot(tab, "vendors")
+    _assert_clean(visit, console)
+
+
+def test_planner_runs_a_calibrated_scenario_compares_variants_and_finds_the_cheapest_plan(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    # Given a scenario calibrated from the project's history (the page starts from one)
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    assert float(tab.get_by_label("Demand (tasks/day)").input_value()) > 0
+    # When the planner doubles demand and runs it
+    tab.get_by_label("Demand (tasks/day)").fill("80")
+    assert '"base_per_day": 80' in tab.locator("#scenario-json").input_value()
+    tab.get_by_label("Replications", exact=True).fill("12")
+    tab.get_by_role("button", name="Save and run").click()
+    # Then the run finishes and its forecast is drawn with bands
+    tab.locator("#run-kpis .kpi").first.wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#run-progress").evaluate("(bar) => bar.value") == 1
+    assert "%" in tab.locator('[data-kpi="sla"] dd').inner_text()
+    _assert_charts_have_data(tab, ["chart-backlog", "chart-headcount", "chart-sla", "chart-cost"])
+    headcount = tab.evaluate("() => Chart.getChart(document.getElementById('chart-headcount')).data.datasets.length")
+    assert headcount == 9  # production, training and hiring, each a mean line between two band edges
+    # When three variants are compared
+    tab.get_by_label("Replications per variant").fill("8")
+    tab.get_by_role("button", name="Compare", exact=True).click()
+    tab.locator("#comparison-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#comparison-table tbody th").all_inner_texts()[:2] == ["baseline", "+20% demand"]
+    _assert_charts_have_data(tab, ["chart-compare"])
+    # When the cheapest plan is searched over one pool
+    options = tab.locator("#options-table tbody tr")
+    for index in range(options.count()):
+        options.nth(index).locator("input").first.fill("0")
+    options.first.locator("input").first.fill("0, 2")
+    tab.get_by_role("button", name="Find the cheapest plan").click()
+    result = tab.locator("#plan-result")
+    result.get_by_role("heading", name="Cheapest plan").wait_for(timeout=_WAIT_MS)
+    assert "Chance of meeting the SLA" in result.inner_text()
+    assert tab.locator("#errors").is_hidden()
+    _screenshot(tab, "planner")
+    _assert_clean(visit, console)
+
+
+def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit], console: Console) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    horizon = tab.get_by_label("Horizon (days)")
+    horizon.fill("0")
+    tab.get_by_role("button", name="Save and run").click()
+    tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
+    assert "horizon_days must be >= 1" in tab.locator("#errors").inner_text()
+    assert horizon.get_attribute("aria-invalid") == "true"
+    # Broken JSON is refused in plain words, before anything is sent
+    tab.get_by_text("Scenario document (JSON)").click()
+    tab.locator("#scenario-json").fill("{ not json")
+    tab.get_by_role("button", name="Apply JSON").click()
+    assert "The scenario JSON is not valid" in tab.locator("#errors").inner_text()
+    _screenshot(tab, "planner-errors")
+    _assert_clean(visit, console)
+
+
+def test_without_a_key_the_console_says_so_and_a_pasted_key_is_used(browser: Any, console: Console) -> None:
+    tab, visit = _open(browser, console, with_key=False)
+    try:
+        tab.goto(f"{console.base_url}/console")
+        # Then the refusal is explained and the key field is ready to type into
+        error = tab.locator("#errors .error").first
+        error.wait_for(timeout=_WAIT_MS)
+        assert "The server needs an API key" in error.inner_text()
+        key = tab.get_by_label("API key", exact=True)
+        assert key.evaluate("(input) => input === document.activeElement")
+        _screenshot(tab, "missing-key")
+        # When the key is typed and submitted with the keyboard
+        key.type(console.api_key)
+        key.press("Enter")
+        # Then the data loads with it and the banner is gone
+        tab.locator("#projects-table tbody tr").nth(3).wait_for(timeout=_WAIT_MS)
+        assert tab.locator("#errors").is_hidden()
+        assert "ADMIN" in tab.locator("#key-state").inner_text()
+        assert tab.evaluate("() => localStorage.getItem('labelops.apiKey')") == console.api_key
+        # The refused request is the only console message; nothing else went wrong
+        assert all("401" in message for message in visit.errors)
+    finally:
+        tab.context.close()
+
+
+def test_the_keyboard_reaches_the_skip_link_navigation_and_key_panel_with_a_visible_focus(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/vendors")
+    tab.get_by_text("delivery figures").wait_for(timeout=_WAIT_MS)
+    focused = []
+    for _ in range(7):
+        tab.keyboard.press("Tab")
+        focused.append(tab.evaluate("() => document.activeElement.textContent.trim().split('\\n')[0]"))
+    assert focused[0] == "Skip to content"
+    assert focused[1:6] == ["LabelOps console", "Projects", "Vendors", "Planner", "GraphiQL"]
+    assert focused[6].startswith("API key")
+    outline = tab.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    tab.keyboard.press("Enter")  # opens the key panel
+    assert tab.locator("#key-panel").evaluate("(panel) => panel.open")
+    _assert_clean(visit, console)
