@@ -66,10 +66,10 @@ export async function graphql(query, variables = {}, { signal } = {}) {
   }
   const detail = body?.errors?.length ? describeErrors(body.errors) : "";
   if (response.status === 401) {
-    const what = key ? "The server refused the stored API key" : "The server needs an API key";
-    throw new ApiError(`${what}: ${detail || "unauthenticated"}. Paste a valid key under “API key” at the top right.`, {
-      kind: "auth",
-    });
+    const message = key
+      ? `The server refused the stored API key (${detail || "unauthenticated"}): paste a valid one under “API key”, top right.`
+      : "The server needs an API key: paste one under “API key”, top right.";
+    throw new ApiError(message, { kind: "auth" });
   }
   if (response.status === 403) {
     throw new ApiError(`This API key may not do that: ${detail || "forbidden"}.`, { kind: "auth" });

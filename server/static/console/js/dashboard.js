@@ -331,15 +331,15 @@ function drawForecast(forecast) {
   }));
   const datasets = [bar("Completed per day (recent)", history, COLORS[7], { yAxisID: "y1" })];
   if (remaining > 0 && forecast.expectedDays) {
-    const burn = (days) => [
-      { x: 0, y: remaining },
-      { x: days, y: 0 },
-    ];
+    // Every line is sampled on the same days, so the band's fill runs between matching points.
+    const horizon = Math.ceil(forecast.latestDays ?? forecast.expectedDays);
+    const steps = Array.from({ length: horizon * 4 + 1 }, (_, index) => index / 4);
+    const burn = (days) => steps.map((x) => ({ x, y: Math.max(0, remaining * (1 - x / days)) }));
     datasets.push(
       ...band(burn(forecast.earliestDays ?? forecast.expectedDays), burn(forecast.latestDays ?? forecast.expectedDays), COLORS[0], {
         tension: 0,
       }),
-      line("Remaining tasks (expected)", burn(forecast.expectedDays), COLORS[0], { tension: 0, pointRadius: 3 }),
+      line("Remaining tasks (expected)", burn(forecast.expectedDays), COLORS[0], { tension: 0 }),
     );
     const deadline = forecast.deadline ? ` Deadline ${date(forecast.deadline)}: ${forecast.onTrack ? "on track" : "at risk"}.` : "";
     caption.textContent =
