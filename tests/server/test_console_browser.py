@@ -320,6 +320,13 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
     assert "horizon_days must be >= 1" in tab.locator("#errors").inner_text()
     assert horizon.get_attribute("aria-invalid") == "true"
+    # A bad value in a pool is pointed at in the pool's row
+    horizon.fill("28")
+    rate = tab.get_by_label("Northwind Annotation: rate per hour")
+    rate.fill("-5")
+    tab.get_by_role("button", name="Save and run").click()
+    tab.get_by_text("hourly_rate must be >= 0").wait_for(timeout=_WAIT_MS)
+    assert rate.get_attribute("aria-invalid") == "true"
     # Broken JSON is refused in plain words, before anything is sent
     tab.get_by_text("Scenario document (JSON)").click()
     tab.locator("#scenario-json").fill("{ not json")

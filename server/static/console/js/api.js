@@ -24,11 +24,12 @@ export function forgetApiKey() {
 
 /** A failure to show to the user: `kind` is network, auth, limit, graphql or input; `field` names a bad input. */
 export class ApiError extends Error {
-  constructor(message, { kind = "graphql", field = null } = {}) {
+  constructor(message, { kind = "graphql", field = null, detail = "" } = {}) {
     super(message);
     this.name = "ApiError";
     this.kind = kind;
     this.field = field;
+    this.detail = detail; // the server's own message, without the context this client adds
   }
 }
 
@@ -101,5 +102,5 @@ export function expectType(result, typename, what) {
   if (result.__typename === typename) return result;
   const field = result.field ? ` (${result.field})` : "";
   const message = result.message ?? `unexpected answer ${result.__typename}`;
-  throw new ApiError(`${what}: ${message}${field}`, { kind: "input", field: result.field ?? null });
+  throw new ApiError(`${what}: ${message}${field}`, { kind: "input", field: result.field ?? null, detail: message });
 }

@@ -102,7 +102,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An error from a planning call: field errors also point at the input to fix. */
 function report(error, context) {
-  if (error instanceof ApiError && error.field) editor.markInvalid(error.field);
+  if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
   showError(error, context);
 }
 

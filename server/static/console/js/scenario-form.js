@@ -131,11 +131,17 @@ export class ScenarioForm {
   }
 
   /** Mark the input behind an API field path such as `input.document.demand.base_per_day`; true if found. */
-  markInvalid(field) {
+  markInvalid(field, message = "") {
     if (!field) return false;
+    // Error messages start with the full path (`workforce[Northwind Annotation].hourly_rate must be ...`), which
+    // survives where a path in `field` does not (a pool name with a space in it).
+    const spoken = /^([\w.]+(?:\[[^\]]+\][\w.]*)*) (?:must|is|should)/.exec(message)?.[1];
+    if (spoken && !field.endsWith(spoken.split(".").pop())) field = `input.document.${spoken}`;
+    // Pools are named in error paths (`workforce[Northwind].hourly_rate`); the form addresses them by index.
+    const pools = (this.document?.workforce ?? []).map((pool) => pool.name);
     const path = field
       .replace(/^input\.(base\.)?document\./, "")
-      .replace(/\[(\d+)\]/g, ".$1");
+      .replace(/\[([^\]]+)\]/g, (_, key) => `.${/^\d+$/.test(key) ? key : pools.indexOf(key)}`);
     const input = this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
     if (input) {
       input.setAttribute("aria-invalid", "true");
