@@ -6,7 +6,7 @@ import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./charts.js";
 import { interval, money, number, percent } from "./format.js";
 import { ScenarioForm } from "./scenario-form.js";
-import { busy, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
 
 const POLL_MS = 400;
 const FINISHED = new Set(["DONE", "FAILED", "CANCELLED"]);
@@ -103,7 +103,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An error from a planning call: field errors also point at the input to fix. */
 function report(error, context) {
   if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
-  showError(error, context);
+  // A typed error already says what was asked ("Saving the scenario: ..."); others get the action's name.
+  showError(error, error instanceof ApiError ? "" : context);
 }
 
 function currency() {
@@ -476,6 +477,7 @@ function on(id, event, work, context) {
   $(id).addEventListener(event, (e) => {
     e.preventDefault();
     const button = e.submitter ?? (e.currentTarget instanceof HTMLButtonElement ? e.currentTarget : null);
+    clearErrors(); // the banner speaks of the latest action only
     const run = () => work().catch((error) => {
       status("");
       report(error, context);
