@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck schema check-schema bench clean
+# Browser tests drive Debian's Chromium; only the test command needs it.
+.PHONY: setup browser run test lint typecheck schema check-schema bench clean
 
 setup: $(VENV)/.installed
 
@@ -14,8 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/labelops assets install
-	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 	touch $@
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 run: setup
 	$(BIN)/labelops serve --demo --host $(HOST) --port $(PORT)
@@ -35,7 +38,7 @@ check-schema: setup
 		|| (echo "schema.graphql is stale: run 'make schema'" && exit 1)
 
 # The suite runs on SQLite; when LABELOPS_TEST_DATABASE_URL is set, the database tests run again on it.
-test: setup lint typecheck check-schema
+test: setup browser lint typecheck check-schema
 	$(BIN)/python -m pytest
 	@if [ -n "$$LABELOPS_TEST_DATABASE_URL" ]; then \
 		echo "== database tests on $$LABELOPS_TEST_DATABASE_URL =="; \
