@@ -28,10 +28,12 @@ from server.auth.scoping import priced_vendor_ids, visibility
 from server.db import models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.planning import SimulationRun, StoredScenario
+from server.services.errors import NotFound
 
 __all__ = [
     "MUTATION_ROLES",
     "NODE_MODELS",
+    "CanPlan",
     "CanSeeGoldAnswers",
     "CanSeeVendorPrices",
     "IsAdmin",
@@ -39,6 +41,7 @@ __all__ = [
     "protect_gold_answers",
     "protect_mutations",
     "protect_prices",
+    "require_project_scope",
     "viewer_of",
 ]
 
@@ -135,6 +138,24 @@ class IsAdmin(BasePermission):
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return viewer_of(info).is_admin
+
+
+class CanPlan(BasePermission):
+    """Planning computations (feasibility, what-ifs, cheapest plans, calibration) run simulations on the server
+    and read project history: admins and program managers only; history queries also check the project."""
+
+    message = "only admins and program managers may run planning computations"
+    error_extensions = _FORBIDDEN
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return viewer_of(info).role in _MANAGERS
+
+
+def require_project_scope(info: Any, project_id: int, *, field: str = "projectId") -> None:
+    """Refuse a project outside a non-admin's assigned projects, as if it did not exist (no leak of ids)."""
+    viewer = viewer_of(info)
+    if not viewer.is_admin and project_id not in viewer.project_ids:
+        raise NotFound("Project", project_id, field=field)
 
 
 class MutationPolicy(BasePermission):

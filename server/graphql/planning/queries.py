@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import CanPlan, require_project_scope
 from server.db.planning import RunStatus as _RunStatus
 from server.db.planning import SimulationRun, StoredScenario
 from server.graphql.context import Info
@@ -213,8 +214,9 @@ class PlanningQueries:
         return [SimulationRunType.from_row(run, scenario) for run, scenario in rows]
 
     @strawberry.field(
+        permission_classes=[CanPlan],
         description="Probability that a demand and a vendor offer meet the SLA, with a 95% CI, and "
-        "the first week that fails. Takes seconds."
+        "the first week that fails. Takes seconds.",
     )
     async def sla_feasibility(self, info: Info, input: SlaFeasibilityInput) -> FeasibilityResult:
         try:
@@ -258,8 +260,9 @@ class PlanningQueries:
         )
 
     @strawberry.field(
+        permission_classes=[CanPlan],
         description="The cheapest hiring plan (how many, from which pools, when) meeting the SLA with "
-        "the required probability; screened with few replications, finalists confirmed with more."
+        "the required probability; screened with few replications, finalists confirmed with more.",
     )
     async def cheapest_plan(self, info: Info, input: CheapestPlanInput) -> CheapestPlanResult:
         try:
@@ -291,8 +294,9 @@ class PlanningQueries:
         )
 
     @strawberry.field(
+        permission_classes=[CanPlan],
         description="Run what-if variants of a scenario side by side on the same random numbers; the "
-        "base comes first as `baseline`."
+        "base comes first as `baseline`.",
     )
     async def compare_scenarios(self, info: Info, input: CompareScenariosInput) -> CompareResult:
         try:
@@ -335,14 +339,16 @@ class PlanningQueries:
         )
 
     @strawberry.field(
+        permission_classes=[CanPlan],
         description="A scenario fitted to a project's recorded history (time per label, learning, "
-        "review and rework, attrition, stage durations, demand pattern)."
+        "review and rework, attrition, stage durations, demand pattern).",
     )
     async def calibrate_scenario(self, info: Info, project_id: relay.GlobalID) -> CalibrateResult:
         from server.services.history import calibrated_scenario
 
         try:
             key = decode_id(project_id, "Project", "projectId")
+            require_project_scope(info, key)
             calibration = await calibrated_scenario(info.context.database, key, field="projectId")
         except DomainError as error:
             return error_result(error)
@@ -354,8 +360,9 @@ class PlanningQueries:
         )
 
     @strawberry.field(
+        permission_classes=[CanPlan],
         description="Calibrate on weeks 1..trainWeeks of history, forecast the next horizonWeeks, "
-        "and report the mean absolute percentage error of weekly throughput and backlog."
+        "and report the mean absolute percentage error of weekly throughput and backlog.",
     )
     async def backtest(
         self, info: Info, project_id: relay.GlobalID, train_weeks: int, horizon_weeks: int = 4, replications: int = 16
@@ -364,6 +371,7 @@ class PlanningQueries:
 
         try:
             key = decode_id(project_id, "Project", "projectId")
+            require_project_scope(info, key)
             report = await run_backtest(
                 info.context.database,
                 key,
