@@ -38,6 +38,7 @@ from server.db.models import (
     project_vendors,
 )
 from server.services.demo_generate import DemoRows, generate
+from server.services.rollups import rebuild_rollups
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
 DEFAULT_SQLITE_URL = f"sqlite+aiosqlite:///{Path(tempfile.gettempdir()) / 'labelops_bench.sqlite3'}"
@@ -119,6 +120,7 @@ async def seed_large(url: str, *, scale: float = 20.0, seed: int = 7) -> int:
         began = time.perf_counter()
         async with database.engine.begin() as connection:
             await _write(connection, rows)
+            await rebuild_rollups(connection)
         async with database.engine.begin() as connection:
             # Fresh statistics, so the planners see the real table sizes.
             await connection.execute(text("ANALYZE"))

@@ -32,6 +32,7 @@ from server.db.session import Database
 from server.services.demo_catalog import PROJECTS, VENDORS
 from server.services.demo_generate import DemoRows, generate
 from server.services.errors import ValidationFailed
+from server.services.rollups import rebuild_rollups
 
 __all__ = ["DEMO_PROJECT_NAMES", "DEMO_VENDOR_NAMES", "DemoSummary", "default_anchor", "seed_demo"]
 
@@ -94,6 +95,8 @@ async def seed_demo(
             return await _existing_summary(connection, time.perf_counter() - began)
         rows = generate(seed, anchor, scale)
         await _write(connection, rows)
+        for project in rows.projects:
+            await rebuild_rollups(connection, project["id"])
     return DemoSummary(
         created=True,
         anchor=anchor,

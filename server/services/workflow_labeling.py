@@ -30,6 +30,7 @@ from server.db.enums import LabelerStage, LabelStatus, ReviewVerdict
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.errors import Conflict, InvalidTransition, ValidationFailed
+from server.services.rollups import label_changed, label_facts
 from server.services.workflow_common import (
     get_or_fail,
     lock_task,
@@ -141,6 +142,7 @@ async def submit_label(
         raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", field="labeler_id") from error
     if not label_needs_review(label.id, project.review_share):
         label.status = LabelStatus.ACCEPTED
+    await label_changed(session, None, label_facts(label, task))
     await sync_task_status(session, task, at=submitted_at)
     return label
 
@@ -208,7 +210,9 @@ async def review_label(
         created_at=reviewed_at,
     )
     session.add(review)
+    before = label_facts(label, task)
     label.status = target
+    await label_changed(session, before, label_facts(label, task))
     await sync_task_status(session, task, at=reviewed_at)
     return review
 
@@ -237,9 +241,11 @@ async def rework_label(
     require_open_task(task, project, field="label_id")
     await _labeler_for_task(session, labeler_id, task, doing="rework this label")
 
+    before = label_facts(label, task)
     label.answer = answer
     label.rework_seconds += rework_seconds
     label.rework_count += 1
     label.status = LabelStatus.SUBMITTED
+    await label_changed(session, before, label_facts(label, task))
     await sync_task_status(session, task)
     return label

@@ -19,6 +19,7 @@ from server.db.enums import LabelStatus, TaskStatus
 from server.db.models import Label, Task
 from server.db.types import utcnow
 from server.services.errors import Conflict, ValidationFailed
+from server.services.rollups import label_changed, label_facts
 from server.services.workflow_common import lock_task, require_json
 
 __all__ = [
@@ -138,8 +139,12 @@ async def mark_benchmark(session: AsyncSession, *, task_id: int, gold_answer: An
     task = await lock_task(session, task_id)
     if task.archived_at is not None:
         raise ValidationFailed("task_id", task_id, "must not name an archived task")
+    labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
+    before = [label_facts(label, task) for label in labels]
     task.is_benchmark = True
     task.gold_answer = gold_answer
+    for label, facts in zip(labels, before, strict=True):
+        await label_changed(session, facts, label_facts(label, task))
     await session.flush()
     return task
 
@@ -160,8 +165,12 @@ async def unmark_benchmark(session: AsyncSession, *, task_id: int) -> Task:
             f" labels_required={task.labels_required}; it stays a benchmark",
             field="task_id",
         )
+    labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
+    before = [label_facts(label, task) for label in labels]
     task.is_benchmark = False
     task.gold_answer = None
+    for label, facts in zip(labels, before, strict=True):
+        await label_changed(session, facts, label_facts(label, task))
     await session.flush()
     return task
 

@@ -17,6 +17,7 @@ from server.db.enums import (
     WorkforceType,
 )
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
+from server.services.rollups import label_changed, label_facts
 
 # A Monday, midnight UTC: day k of the fixtures starts at T0 + k days.
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
@@ -71,7 +72,7 @@ class World:
         rework_seconds: float = 0.0,
         rework_count: int = 0,
     ) -> Label:
-        return await self._add(
+        label = await self._add(
             Label(
                 task_id=task.id,
                 labeler_id=labeler.id,
@@ -84,6 +85,9 @@ class World:
                 rework_count=rework_count,
             )
         )
+        # Like every writer of labels, keep the per-day rollups in step.
+        await label_changed(self.session, None, label_facts(label, task))
+        return label
 
     async def review(
         self, label: Label, reviewer: Labeler, verdict: ReviewVerdict, *, seconds: float, at: datetime

@@ -43,6 +43,17 @@ __all__ = [
 ]
 
 
+# Label-time percentiles over whole UTC days come from per-day log-scale histograms (see server.services.rollups).
+_MEDIAN = (
+    "Median time per label (first pass), seconds. Over a window of whole UTC days it is interpolated from per-day "
+    "histograms with log-scale bins: |value - exact| <= 0.0198·exact + 0.005 s; over other windows it is exact."
+)
+_P90 = (
+    "90th percentile of time per label (first pass), seconds. Over a window of whole UTC days it is interpolated "
+    "from per-day histograms with log-scale bins: |value - exact| <= 0.0198·exact + 0.005 s; otherwise exact."
+)
+
+
 @strawberry.type(description="Quality of a set of labels; ratios are null when nothing was there to divide by.")
 class QualityMetrics:
     labels: int
@@ -142,8 +153,8 @@ class IssueMetrics:
 class SpeedMetrics:
     labels: int
     mean_seconds: float | None
-    median_seconds: float | None
-    p90_seconds: float | None
+    median_seconds: float | None = strawberry.field(description=_MEDIAN)
+    p90_seconds: float | None = strawberry.field(description=_P90)
     reviews: int
     mean_review_seconds: float | None
     median_review_seconds: float | None
@@ -292,8 +303,8 @@ class DashboardDay:
     day: date
     labels: int
     mean_seconds: float | None
-    median_seconds: float | None
-    p90_seconds: float | None
+    median_seconds: float | None = strawberry.field(description=_MEDIAN)
+    p90_seconds: float | None = strawberry.field(description=_P90)
     accepted_labels: int
     first_pass_acceptance: float | None
     rework_rate: float | None
@@ -319,8 +330,8 @@ class LabelerMetrics:
     agreement: float | None
     labels: int
     mean_seconds: float | None
-    median_seconds: float | None
-    p90_seconds: float | None
+    median_seconds: float | None = strawberry.field(description=_MEDIAN)
+    p90_seconds: float | None = strawberry.field(description=_P90)
     labeling_hours: float
     labels_per_hour: float | None
     cost: float

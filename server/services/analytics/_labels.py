@@ -20,8 +20,10 @@ from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Task, Vendor
+from server.db.rollups import LabelDayRollup, LabelTimeBin
 from server.services.analytics._sql import answer_text, day_bucket, day_number, day_text_number, percentile
 from server.services.analytics.scope import Scope
+from server.services.rollups import histogram_percentile
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
 
@@ -94,8 +96,46 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
+def rollup_cost(rollup: Any) -> Any:
+    """`label_cost` summed over a rollup row: the same pricing applied to the row's sums."""
+    hourly = (rollup.c.seconds + rollup.c.rework_seconds) * Labeler.hourly_rate / 3600.0
+    return case((Vendor.pricing_model == PricingModel.PER_LABEL, rollup.c.accepted * Vendor.rate), else_=hourly)
+
+
+def rollups_in_scope(scope: Scope, *columns: Any) -> Select[Any]:
+    """SELECT columns FROM label_day_rollups ⋈ labelers ⋈ vendors WHERE the row is in a whole-days scope."""
+    r = LabelDayRollup.__table__.c
+    conditions = [*scope.in_days(r.day)]
+    if scope.project_id is not None:
+        conditions.append(r.project_id == scope.project_id)
+    if scope.vendor_id is not None:
+        conditions.append(Labeler.vendor_id == scope.vendor_id)
+    if scope.labeler_id is not None:
+        conditions.append(r.labeler_id == scope.labeler_id)
+    return (
+        select(*columns)
+        .select_from(LabelDayRollup.__table__)
+        .join(Labeler, Labeler.id == r.labeler_id)
+        .join(Vendor, Vendor.id == Labeler.vendor_id)
+        .where(*conditions)
+    )
+
+
 def _grouped(scope: Scope) -> Any:
-    """Labels in scope summed per (project, labeler, vendor, day)."""
+    """Labels in scope summed per (project, labeler, vendor, day): from the per-day rollups when the window is
+    whole days, else from the labels."""
+    if scope.whole_days:
+        table = LabelDayRollup.__table__
+        r = table.c
+        return rollups_in_scope(
+            scope,
+            r.project_id.label("project_id"),
+            r.labeler_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
+            r.day.label("day"),
+            *[r[name].label(name) for name in _SUM_COLUMNS if name != "cost"],
+            rollup_cost(table).label("cost"),
+        )
     day = day_bucket(Label.submitted_at)
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
     return labels_in_scope(
@@ -123,11 +163,18 @@ def _before_window(scope: Scope) -> Any:
     """The cost of the scope's labels submitted before the window's start (for the cost to date): one row,
     summed without day buckets, which keeps the scan of the older history cheap."""
     assert scope.start is not None
+    keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
+    if scope.whole_days:
+        before = Scope(
+            project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id, end=scope.start
+        )
+        cost = func.sum(rollup_cost(LabelDayRollup.__table__))
+        columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
+        return rollups_in_scope(before, literal("before").label("kind"), *keys, *columns)
     before = Scope(project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id)
     columns = [
         (func.sum(label_cost()) if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS
     ]
-    keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
     return labels_in_scope(before, literal("before").label("kind"), *keys, *columns).where(
         Label.submitted_at < scope.start
     )
@@ -311,8 +358,60 @@ def percentiles_statement(scope: Scope) -> Any:
     )
 
 
+def histogram_statement(scope: Scope) -> Any:
+    """Histogram counts of time per label in a whole-days scope, per bin: overall, per day and per labeler."""
+    b = LabelTimeBin.__table__.c
+    conditions = [*scope.in_days(b.day)]
+    if scope.project_id is not None:
+        conditions.append(b.project_id == scope.project_id)
+    if scope.labeler_id is not None:
+        conditions.append(b.labeler_id == scope.labeler_id)
+    source = select(b.day, b.labeler_id, b.bin, b.labels).where(*conditions)
+    if scope.vendor_id is not None:
+        source = source.join(Labeler, Labeler.id == b.labeler_id).where(Labeler.vendor_id == scope.vendor_id)
+    bins = source.cte("time_bins")
+    c = bins.c
+
+    def grouped(kind: str, names: list[str]) -> Any:
+        key_columns = [
+            (c[name] if name in names else cast(null(), t)).label(name)
+            for name, t in (("day", String), ("labeler_id", Integer))
+        ]
+        return select(literal(kind).label("kind"), *key_columns, c.bin, func.sum(c.labels).label("n")).group_by(
+            *[c[name] for name in names], c.bin
+        )
+
+    return union_all(grouped("total", []), grouped("day", ["day"]), grouped("labeler", ["labeler_id"]))
+
+
+async def _histogram_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
+    counts: dict[tuple[str, Any], list[tuple[int, int]]] = {}
+    for row in (await session.execute(histogram_statement(scope))).all():
+        key = row.day if row.kind == "day" else row.labeler_id
+        counts.setdefault((row.kind, key), []).append((int(row.bin), int(row.n)))
+    total = Spread()
+    by_day: dict[str, Spread] = {}
+    by_labeler: dict[int, Spread] = {}
+    for (kind, key), histogram in counts.items():
+        spread = Spread(median=histogram_percentile(histogram, 50), p90=histogram_percentile(histogram, 90))
+        if kind == "total":
+            total = spread
+        elif kind == "day":
+            by_day[key] = spread
+        else:
+            by_labeler[key] = spread
+    return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+
+
 async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
-    """Median and p90 time per label, overall, per day and per labeler (one statement)."""
+    """Median and p90 time per label, overall, per day and per labeler (one statement).
+
+    Over whole days they are read from the per-day histograms (see `server.services.rollups`), within
+    `PERCENTILE_RELATIVE_ERROR` of the exact value plus `PERCENTILE_ABSOLUTE_ERROR_SECONDS`; over other windows
+    they are exact, from the labels.
+    """
+    if scope.whole_days:
+        return await _histogram_percentiles(session, scope)
     rows = (await session.execute(percentiles_statement(scope))).all()
     total = Spread()
     by_day: dict[str, Spread] = {}

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text, case, cast, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Float, Integer, String, Text, case, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,7 +22,6 @@ __all__ = [
     "percentile",
     "seconds_between",
     "share",
-    "tune_session",
     "within_seconds",
 ]
 
@@ -146,19 +144,6 @@ def percentile(value: Any, rank: Any, count: Any, percent: int) -> ColumnElement
     upper = func.max(case((rank == lower_rank + 1, value)))
     fraction = cast(func.max((count - 1) * percent % 100), Float) / 100
     return lower + fraction * (func.coalesce(upper, lower) - lower)
-
-
-async def tune_session(session: AsyncSession) -> None:
-    """Per-transaction settings for analytical statements (one statement, PostgreSQL only).
-
-    PostgreSQL's JIT compiles expressions of any statement whose estimated cost is high, which costs seconds
-    for a scan of a few hundred thousand rows that runs in well under one; the sorts behind percentiles want more
-    than the default 4 MB of work memory to stay off disk. Both settings end with the transaction.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            select(func.set_config("jit", "off", true()), func.set_config("work_mem", "64MB", true()))
-        )
 
 
 def share(numerator: float | int | None, denominator: float | int | None) -> float | None:

@@ -21,7 +21,7 @@ from server.services.analytics._labels import (
     fetch_label_percentiles,
     fetch_label_rollup,
 )
-from server.services.analytics._sql import share, tune_session
+from server.services.analytics._sql import share
 from server.services.analytics.cost import CostMetrics, budget_from, cost_from
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
 from server.services.analytics.outliers import OutlierRow, fetch_outliers
@@ -52,10 +52,9 @@ __all__ = [
 ]
 
 # The project, the label rollup (with the cost to date), percentiles, reviews, agreement, outliers, task flow and
-# issues; on PostgreSQL one more sets the transaction's analytics settings (see `_sql.tune_session`).
+# issues, on both dialects (PostgreSQL's analytics settings are made per connection, see `db.session`).
 DASHBOARD_STATEMENTS = 8
-# The label rollup, percentiles, reviews, agreement and issues, plus the project when the scope names one
-# (and the PostgreSQL settings).
+# The label rollup, percentiles, reviews, agreement and issues, plus the project when the scope names one.
 SCOPE_STATEMENTS = 6
 
 
@@ -164,7 +163,6 @@ async def project_dashboard(
     if project is None:
         raise NotFound("Project", project_id, field="projectId")
     scope = Scope(project_id=project_id, start=start, end=end)
-    await tune_session(session)
     rollup = await fetch_label_rollup(session, scope, history=True)
     percentiles = await fetch_label_percentiles(session, scope)
     reviews = await fetch_reviews(session, scope)
@@ -244,7 +242,6 @@ async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
         project = (await session.execute(select(Project).where(Project.id == scope.project_id))).scalar_one_or_none()
         if project is None:
             raise NotFound("Project", scope.project_id, field="projectId")
-    await tune_session(session)
     rollup = await fetch_label_rollup(session, scope, history=project is not None)
     budget = None if project is None else budget_from(rollup, project.budget)
     percentiles = await fetch_label_percentiles(session, scope)

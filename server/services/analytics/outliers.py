@@ -20,8 +20,9 @@ from sqlalchemy.orm import aliased
 
 from server.db.enums import LabelStatus
 from server.db.models import Label, Task
-from server.services.analytics._labels import labels_in_scope
-from server.services.analytics._sql import answer_text, day_number, percentile, share
+from server.db.rollups import LabelDayRollup
+from server.services.analytics._labels import labels_in_scope, rollups_in_scope
+from server.services.analytics._sql import answer_text, day_number, day_text_number, percentile, share
 from server.services.analytics.scope import Scope
 
 __all__ = ["OutlierRow", "fetch_outliers", "outliers_statement"]
@@ -47,30 +48,46 @@ class OutlierRow:
     approval_rate: float | None
 
 
-def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: bool = False) -> Any:
-    is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
-    grouped = (
-        labels_in_scope(
+def _labeler_days(scope: Scope) -> Any:
+    """Per (project, labeler, day): labels, seconds and the quality counts; from the per-day rollups when the window
+    is whole days, else from the labels."""
+    if scope.whole_days:
+        r = LabelDayRollup.__table__.c
+        return rollups_in_scope(
             scope,
-            Task.project_id.label("project_id"),
-            Label.labeler_id.label("labeler_id"),
-            day_number(Label.submitted_at).label("day_num"),
-            func.count().label("n"),
-            func.sum(Label.seconds_to_label).label("seconds"),
-            func.sum(case((is_benchmark, 1), else_=0)).label("bench"),
-            func.sum(
-                case((and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)), 1), else_=0)
-            ).label("bench_ok"),
-            func.sum(case((and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0), 1), else_=0)).label(
-                "first_pass"
-            ),
-            func.sum(case((or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0), 1), else_=0)).label(
-                "decided"
-            ),
+            r.project_id.label("project_id"),
+            r.labeler_id.label("labeler_id"),
+            day_text_number(r.day).label("day_num"),
+            r.labels.label("n"),
+            r.seconds.label("seconds"),
+            r.benchmarks.label("bench"),
+            r.benchmarks_correct.label("bench_ok"),
+            r.first_pass.label("first_pass"),
+            r.decided.label("decided"),
         )
-        .group_by(Task.project_id, Label.labeler_id, day_number(Label.submitted_at))
-        .cte("labeler_days")
-    )
+    is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
+    return labels_in_scope(
+        scope,
+        Task.project_id.label("project_id"),
+        Label.labeler_id.label("labeler_id"),
+        day_number(Label.submitted_at).label("day_num"),
+        func.count().label("n"),
+        func.sum(Label.seconds_to_label).label("seconds"),
+        func.sum(case((is_benchmark, 1), else_=0)).label("bench"),
+        func.sum(
+            case((and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)), 1), else_=0)
+        ).label("bench_ok"),
+        func.sum(case((and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0), 1), else_=0)).label(
+            "first_pass"
+        ),
+        func.sum(case((or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0), 1), else_=0)).label(
+            "decided"
+        ),
+    ).group_by(Task.project_id, Label.labeler_id, day_number(Label.submitted_at))
+
+
+def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: bool = False) -> Any:
+    grouped = _labeler_days(scope).cte("labeler_days")
     g = grouped.c
     first_label = aliased(Label)
     firsts = (

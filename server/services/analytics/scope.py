@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,6 +40,20 @@ class Scope:
     def day(cls, day: date, **filters: Any) -> Scope:
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return cls(start=start, end=start + timedelta(days=1), **filters)
+
+    @property
+    def whole_days(self) -> bool:
+        """The window starts and ends at UTC midnights (or is open): the per-day rollups answer it exactly."""
+        return all(value is None or value.astimezone(UTC).time() == time(0) for value in (self.start, self.end))
+
+    def in_days(self, column: Any) -> list[ColumnElement[bool]]:
+        """The window on a 'YYYY-MM-DD' day column, for a whole-days window."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(column >= self.start.astimezone(UTC).date().isoformat())
+        if self.end is not None:
+            conditions.append(column < self.end.astimezone(UTC).date().isoformat())
+        return conditions
 
     def in_window(self, column: Any) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

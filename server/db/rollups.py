@@ -1,0 +1,47 @@
+"""Per-day rollups of labels: additive sums and a log-scale histogram of time per label.
+
+`label_day_rollups` holds, per (project, labeler, UTC day of submission), the sums every additive label metric
+is a quotient of; `label_time_bins` holds, per the same key and histogram bin, how many labels took a time in that
+bin. Both are maintained in the transaction that changes a label (see `server.services.rollups`) and rebuilt in
+bulk after bulk loads. Cost is not stored: it is priced from these sums and the current rates when read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db.models import Base
+
+__all__ = ["LabelDayRollup", "LabelTimeBin"]
+
+
+class LabelDayRollup(Base):
+    """The labels one labeler submitted on one project on one UTC day, summed."""
+
+    __tablename__ = "label_day_rollups"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 'YYYY-MM-DD', UTC
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    rework_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    reworked: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    first_pass: Mapped[int] = mapped_column(Integer, default=0)
+    decided: Mapped[int] = mapped_column(Integer, default=0)
+    benchmarks: Mapped[int] = mapped_column(Integer, default=0)
+    benchmarks_correct: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LabelTimeBin(Base):
+    """How many of a labeler's labels on a project and day took a time per label within one histogram bin."""
+
+    __tablename__ = "label_time_bins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)

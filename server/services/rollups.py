@@ -1,0 +1,249 @@
+"""Keeping the per-day label rollups (`server.db.rollups`) equal to the labels they sum.
+
+Writers that change a label call `label_changed(session, before, after)` in the same transaction, with the
+label's `LabelFacts` before and after the change (None for "no label"); the difference is added to the rollup rows
+with an upsert, so concurrent writers to the same row add up instead of overwriting each other. Bulk loads call
+`rebuild_rollups`, which recomputes the rows of a project (or of all projects) in SQL with INSERT ... SELECT.
+
+Time per label goes into a fixed log-scale histogram: bin k >= 0 holds times in [FLOOR·RATIO^k, FLOOR·RATIO^(k+1))
+and bin -1 holds times below FLOOR (zero included). A percentile read from the histogram places each order
+statistic at its bin's geometric midpoint (FLOOR/2 for bin -1), so it is within a factor sqrt(RATIO) of the exact
+value, or within FLOOR/2 below FLOOR; see `PERCENTILE_ERROR`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import UTC
+from typing import Any
+from typing import cast as type_cast
+
+from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from server.db.enums import LabelStatus
+from server.db.models import Label, Task
+from server.db.rollups import LabelDayRollup, LabelTimeBin
+
+__all__ = [
+    "BIN_FLOOR_SECONDS",
+    "BIN_RATIO",
+    "PERCENTILE_ABSOLUTE_ERROR_SECONDS",
+    "PERCENTILE_RELATIVE_ERROR",
+    "LabelFacts",
+    "bin_of",
+    "bin_value",
+    "histogram_percentile",
+    "label_changed",
+    "label_facts",
+    "rebuild_rollups",
+    "rebuild_statements",
+]
+
+BIN_RATIO = 1.04
+BIN_FLOOR_SECONDS = 0.01
+# |estimate - exact| <= PERCENTILE_RELATIVE_ERROR·exact + PERCENTILE_ABSOLUTE_ERROR_SECONDS
+PERCENTILE_RELATIVE_ERROR = math.sqrt(BIN_RATIO) - 1.0  # 1.98 %
+PERCENTILE_ABSOLUTE_ERROR_SECONDS = BIN_FLOOR_SECONDS / 2
+_LOG_RATIO = math.log(BIN_RATIO)
+_ROLLUPS = type_cast(Table, LabelDayRollup.__table__)
+_BINS = type_cast(Table, LabelTimeBin.__table__)
+
+
+def bin_of(seconds: float) -> int:
+    """The histogram bin of a time per label (the same arithmetic as the SQL in `rebuild_statements`)."""
+    if seconds < BIN_FLOOR_SECONDS:
+        return -1
+    return math.floor(math.log(seconds / BIN_FLOOR_SECONDS) / _LOG_RATIO)
+
+
+def bin_value(index: int) -> float:
+    """The value that stands for every time in a bin: its geometric midpoint."""
+    if index < 0:
+        return BIN_FLOOR_SECONDS / 2
+    return BIN_FLOOR_SECONDS * BIN_RATIO ** (index + 0.5)
+
+
+def histogram_percentile(counts: Iterable[tuple[int, int]], percent: int) -> float | None:
+    """The `percent`-th percentile of the times counted in (bin, count) pairs, by the definition of
+    `analytics._sql.percentile` (linear interpolation between order statistics), each order statistic taken as
+    its bin's `bin_value`. None when nothing is counted."""
+    ordered = sorted((index, count) for index, count in counts if count)
+    n = sum(count for _, count in ordered)
+    if n == 0:
+        return None
+    lower_rank = (n - 1) * percent // 100 + 1
+    fraction = ((n - 1) * percent % 100) / 100
+    lower = upper = None
+    seen = 0
+    for index, count in ordered:
+        seen += count
+        if lower is None and lower_rank <= seen:
+            lower = bin_value(index)
+        if lower_rank + 1 <= seen:
+            upper = bin_value(index)
+            break
+    assert lower is not None
+    if upper is None:
+        upper = lower
+    return lower + fraction * (upper - lower)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFacts:
+    """What one label adds to its rollup row (the flags are 0 or 1) and to which histogram bin."""
+
+    project_id: int
+    labeler_id: int
+    day: str
+    bin: int
+    labels: int
+    seconds: float
+    rework_seconds: float
+    reworked: int
+    accepted: int
+    first_pass: int
+    decided: int
+    benchmarks: int
+    benchmarks_correct: int
+
+
+_SUMS = tuple(f.name for f in fields(LabelFacts) if f.name not in ("project_id", "labeler_id", "day", "bin"))
+
+
+def _json_text(value: Any) -> str:
+    # The analytics compare answers by their stored JSON text, which SQLAlchemy writes with json.dumps.
+    return json.dumps(value)
+
+
+def label_facts(label: Label, task: Task) -> LabelFacts:
+    """A label's contribution, by the same definitions as the SQL in `rebuild_statements`."""
+    accepted = label.status is LabelStatus.ACCEPTED
+    reworked = (label.rework_count or 0) > 0
+    benchmark = task.is_benchmark and task.gold_answer is not None and _json_text(task.gold_answer) != "null"
+    correct = benchmark and _json_text(label.answer) == _json_text(task.gold_answer)
+    return LabelFacts(
+        project_id=task.project_id,
+        labeler_id=label.labeler_id,
+        day=label.submitted_at.astimezone(UTC).strftime("%Y-%m-%d"),
+        bin=bin_of(label.seconds_to_label),
+        labels=1,
+        seconds=float(label.seconds_to_label),
+        rework_seconds=float(label.rework_seconds or 0.0),
+        reworked=int(reworked),
+        accepted=int(accepted),
+        first_pass=int(accepted and not reworked),
+        decided=int(label.status is not LabelStatus.SUBMITTED or reworked),
+        benchmarks=int(benchmark),
+        benchmarks_correct=int(correct),
+    )
+
+
+def _upsert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
+    key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
+    table = _ROLLUPS
+    values = {name: sign * getattr(facts, name) for name in _SUMS}
+    statement = _upsert(session, table).values(**key, **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in _SUMS}
+        )
+    )
+    bins = _BINS
+    statement = _upsert(session, bins).values(**key, bin=facts.bin, labels=sign)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[*key, "bin"], set_={"labels": bins.c.labels + statement.excluded.labels}
+        )
+    )
+
+
+async def label_changed(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
+    """Move the rollups from a label's `before` facts to its `after` facts (either may be None)."""
+    if before == after:
+        return
+    if (
+        before is not None
+        and after is not None
+        and (before.project_id, before.labeler_id, before.day, before.bin)
+        == (
+            after.project_id,
+            after.labeler_id,
+            after.day,
+            after.bin,
+        )
+    ):
+        delta = {name: getattr(after, name) - getattr(before, name) for name in _SUMS}
+        key = {"project_id": after.project_id, "labeler_id": after.labeler_id, "day": after.day}
+        table = _ROLLUPS
+        await session.execute(
+            table.update()
+            .where(*[table.c[name] == value for name, value in key.items()])
+            .values({name: table.c[name] + value for name, value in delta.items() if value})
+        )
+        return
+    if before is not None:
+        await _add(session, before, -1)
+    if after is not None:
+        await _add(session, after, 1)
+
+
+def _bin_expression() -> Any:
+    floor = literal(BIN_FLOOR_SECONDS, Float())
+    index = func.floor(func.ln(Label.seconds_to_label / floor) / literal(_LOG_RATIO, Float()))
+    return case((Label.seconds_to_label < floor, -1), else_=cast(index, Integer))
+
+
+def rebuild_statements(project_id: int | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the rollups of one project, or of all."""
+    from server.services.analytics._sql import answer_text, day_bucket
+
+    def flag(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    day = day_bucket(Label.submitted_at)
+    is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
+    accepted = Label.status == LabelStatus.ACCEPTED
+    source = select().select_from(Label).join(Task, Task.id == Label.task_id)
+    if project_id is not None:
+        source = source.where(Task.project_id == project_id)
+    keys = [Task.project_id, Label.labeler_id, day]
+    sums = source.add_columns(
+        *keys,
+        func.count(),
+        func.sum(Label.seconds_to_label),
+        func.sum(Label.rework_seconds),
+        flag(Label.rework_count > 0),
+        flag(accepted),
+        flag(and_(accepted, Label.rework_count == 0)),
+        flag(or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0)),
+        flag(is_benchmark),
+        flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer))),
+    ).group_by(*keys)
+    bin_index = _bin_expression()
+    bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
+    rollups, histogram = _ROLLUPS, _BINS
+    statements: list[Any] = []
+    for table in (rollups, histogram):
+        statements.append(
+            delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
+        )
+    statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
+    statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
+    return statements
+
+
+async def rebuild_rollups(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:
+    """Recompute the rollups of one project (or of all) from its labels, in the caller's transaction."""
+    for statement in rebuild_statements(project_id):
+        await session.execute(statement)
