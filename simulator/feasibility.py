@@ -59,9 +59,14 @@ class Hire:
 
     def __post_init__(self) -> None:
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
-            raise ScenarioError(f"hires[{self.pool}].count must be an integer >= 0, got {self.count!r}")
+            raise ScenarioError(
+                f"hires[{self.pool}].count must be an integer >= 0, got {self.count!r}",
+                path=f"hires[{self.pool}].count",
+            )
         if not math.isfinite(self.day) or self.day < 0:
-            raise ScenarioError(f"hires[{self.pool}].day must be >= 0, got {self.day!r}")
+            raise ScenarioError(
+                f"hires[{self.pool}].day must be >= 0, got {self.day!r}", path=f"hires[{self.pool}].day"
+            )
 
 
 def with_hires(scenario: Scenario, hires: Sequence[Hire]) -> Scenario:

@@ -47,11 +47,14 @@ def _build(cls: type, data: object, path: str) -> Any:
     if cls is ModelSpec and isinstance(data, str):
         data = {"model": data}
     if not isinstance(data, Mapping):
-        raise ScenarioError(f"{path or 'scenario'} must be a table, got {data!r}")
+        raise ScenarioError(f"{path or 'scenario'} must be a table, got {data!r}", path=path or None)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in data:
         if key not in fields:
-            raise ScenarioError(f"unknown key {_join(path, str(key))!r}; expected one of {', '.join(fields)}")
+            raise ScenarioError(
+                f"unknown key {_join(path, str(key))!r}; expected one of {', '.join(fields)}",
+                path=_join(path, str(key)),
+            )
     hints = _hints(cls)
     kwargs = {key: _convert(hints[key], value, _join(path, key)) for key, value in data.items()}
     return cls(**kwargs)
@@ -68,7 +71,7 @@ def _convert(hint: Any, value: object, path: str) -> Any:
         return _build(hint, value, path)
     if origin is tuple:
         if not isinstance(value, list | tuple):
-            raise ScenarioError(f"{path} must be a list, got {value!r}")
+            raise ScenarioError(f"{path} must be a list, got {value!r}", path=path)
         item_hint = typing.get_args(hint)[0]
         items = []
         for i, item in enumerate(value):
@@ -76,11 +79,12 @@ def _convert(hint: Any, value: object, path: str) -> Any:
                 items.append(_convert(item_hint, item, f"{path}[{i}]"))
             except ScenarioError as error:
                 # Items validate themselves without knowing their index; put it back into the path.
-                raise ScenarioError(str(error).replace(f"{path}[]", f"{path}[{i}]", 1)) from None
+                located = None if error.path is None else error.path.replace(f"{path}[]", f"{path}[{i}]", 1)
+                raise ScenarioError(str(error).replace(f"{path}[]", f"{path}[{i}]", 1), path=located) from None
         return tuple(items)
     if origin is Mapping or hint is Mapping:
         if not isinstance(value, Mapping):
-            raise ScenarioError(f"{path} must be a table, got {value!r}")
+            raise ScenarioError(f"{path} must be a table, got {value!r}", path=path)
         return dict(value)
     return value
 

@@ -50,12 +50,20 @@ class HiringOption:
         object.__setattr__(self, "counts", counts)
         object.__setattr__(self, "days", days)
         if not counts:
-            raise ScenarioError(f"options[{self.pool}].counts must list at least one count, got {list(counts)!r}")
+            raise ScenarioError(
+                f"options[{self.pool}].counts must list at least one count, got {list(counts)!r}",
+                path=f"options[{self.pool}].counts",
+            )
         for count in counts:
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise ScenarioError(f"options[{self.pool}].counts must hold integers >= 0, got {list(counts)!r}")
+                raise ScenarioError(
+                    f"options[{self.pool}].counts must hold integers >= 0, got {list(counts)!r}",
+                    path=f"options[{self.pool}].counts",
+                )
         if not days or any(not math.isfinite(d) or d < 0 for d in days):
-            raise ScenarioError(f"options[{self.pool}].days must hold days >= 0, got {list(days)!r}")
+            raise ScenarioError(
+                f"options[{self.pool}].days must hold days >= 0, got {list(days)!r}", path=f"options[{self.pool}].days"
+            )
 
 
 @dataclass(frozen=True, order=True)

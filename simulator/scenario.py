@@ -35,11 +35,19 @@ __all__ = [
 
 
 class ScenarioError(ValueError):
-    """A scenario value is invalid; the message names the field path and the bad value."""
+    """A scenario value is invalid; the message names the field path and the bad value.
+
+    ``path`` is that field path on its own (``workforce[Northwind Annotation].hourly_rate``) when the raiser knows
+    it: pool and project names may hold spaces, so the path cannot be told apart from the message reliably.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def _fail(path: str, rule: str, value: object) -> ScenarioError:
-    return ScenarioError(f"{path} {rule}, got {value!r}")
+    return ScenarioError(f"{path} {rule}, got {value!r}", path=path)
 
 
 def _check_number(path: str, value: object) -> float:

@@ -28,7 +28,8 @@ __all__ = [
 MAX_REPLICATIONS = 5000
 
 _UNKNOWN_KEY = re.compile(r"^unknown key '([^']+)'")
-_PATH = re.compile(r"^([A-Za-z_][\w.\[\]-]*)\s")
+# A dotted path whose bracketed parts may hold any name, spaces included: ``workforce[Northwind Annotation].x``.
+_PATH = re.compile(r"^([A-Za-z_]\w*(?:\[[^\]]*\]|\.[A-Za-z_]\w*)*)\s")
 
 
 class ScenarioInvalid(DomainError):
@@ -38,12 +39,17 @@ class ScenarioInvalid(DomainError):
 
 
 def scenario_field(error: ScenarioError) -> str | None:
-    """The field path a ScenarioError names (``workforce[0].hourly_rate``), when it names one."""
-    text = str(error)
-    match = _UNKNOWN_KEY.match(text) or _PATH.match(text)
-    if match is None:
-        return None
-    path = match.group(1)
+    """The field path a ScenarioError names (``workforce[Northwind Annotation].hourly_rate``), when it names one.
+
+    The error's own ``path`` when it carries one; otherwise the path read from the start of its message.
+    """
+    path = getattr(error, "path", None)
+    if path is None:
+        text = str(error)
+        match = _UNKNOWN_KEY.match(text) or _PATH.match(text)
+        if match is None:
+            return None
+        path = match.group(1)
     return None if path in ("scenario", "unknown") else path
 
 

@@ -36,8 +36,12 @@ _SNAKE = re.compile(r"_([a-z])")
 
 
 def camel_path(path: str) -> str:
-    """``offer.time_to_hire_days`` as the client spelled it: ``offer.timeToHireDays``."""
-    return _SNAKE.sub(lambda m: m.group(1).upper(), path)
+    """``offer.time_to_hire_days`` as the client spelled it: ``offer.timeToHireDays``.
+
+    Bracketed parts are names the client chose (``hires[north_pool]``) and stay as they are.
+    """
+    parts = re.split(r"(\[[^\]]*\])", path)
+    return "".join(part if part.startswith("[") else _SNAKE.sub(lambda m: m.group(1).upper(), part) for part in parts)
 
 
 def scenario_error(error: Exception, field: str, *, camel: bool = False) -> ValidationError:
