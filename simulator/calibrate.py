@@ -9,7 +9,12 @@ No database here: :mod:`server.services.history` reads the records and hands the
 - attrition as a constant weekly hazard from exposure time and departures (``fit_attrition``);
 - stage durations (time to hire, training) as mean and cv per stage;
 - demand: base per day, weekly seasonality and linear trend (``fit_demand``), matching the ``pattern`` plugin's
-  ``base * (1 + trend * day / 7) * weekly[day % 7]``.
+  ``base * (1 + trend * day / 7) * weekly[day % 7]``;
+- the working calendar (``fit_calendar``): the weekdays people label on and a shift of at most 8 hours placed
+  where labeling is densest;
+- staffing as full-time equivalents (``full_time_equivalents``): people are often part-time on a project, so
+  each pool's headcount is the labeling and rework hours it recorded over the recent window divided by what one
+  labeler gives in a shift at the assumed utilization, not the number of people on its books.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from simulator.scenario import (
 
 __all__ = [
     "AttritionFit",
+    "CalendarFit",
     "Calibration",
     "DemandFit",
+    "FullTimeEquivalents",
     "HistoryData",
     "LearningFit",
     "LognormalFit",
@@ -51,10 +58,12 @@ __all__ = [
     "calibrate",
     "demand_forecast",
     "fit_attrition",
+    "fit_calendar",
     "fit_demand",
     "fit_duration",
     "fit_learning_curve",
     "fit_lognormal",
+    "full_time_equivalents",
     "proportion",
 ]
 
@@ -297,6 +306,10 @@ class PoolHistory:
     tests_taken: int = 0
     exposure_weeks: Sequence[float] = ()
     departed: Sequence[bool] = ()
+    #: Labeling plus rework hours the pool recorded over the history's recent window (nan: not measured).
+    recent_labeling_hours: float = math.nan
+    #: People of the pool who labeled in that window.
+    recent_labelers: int = 0
 
 
 @dataclass(frozen=True)
@@ -325,6 +338,11 @@ class HistoryData:
     sla_target_share: float
     pools: Sequence[PoolHistory]
     labeling_hours_per_labeler_day: float = math.nan
+    #: Day (since the window's start) each label was started; empty when not recorded.
+    label_day: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: Length in days of the recent window over which pools' hours (and review hours) were summed.
+    recent_days: int = 14
+    recent_review_hours: float = math.nan
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -344,6 +362,106 @@ def _finite(value: float, default: float) -> float:
 
 # Records say how many hours people spent labeling, not how long their shifts were; assume they were this busy.
 _ASSUMED_UTILIZATION = 0.85
+_SHIFT_HOURS = 8.0
+# A weekday is a working day when it sees at least this share of the busiest weekday's labeling hours.
+_WORKING_DAY_SHARE = 0.2
+# The observed working window holds this share of label starts.
+_WINDOW_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class CalendarFit:
+    """The working week seen in the records: working weekdays (Monday = 0) and the shift on them.
+
+    ``observed_window_hours`` is the shortest time of day holding 90% of label starts (24 for round-the-clock
+    work); the shift is that window capped at 8 hours, starting where labeling is densest.
+    """
+
+    working_days: tuple[int, ...]
+    start_hour: float
+    hours_per_day: float
+    observed_window_hours: float
+
+    def calendar(self) -> Calendar:
+        return Calendar(hours_per_day=self.hours_per_day, start_hour=self.start_hour, working_days=self.working_days)
+
+
+def fit_calendar(
+    label_day: Sequence[float] | np.ndarray,
+    label_hours: Sequence[float] | np.ndarray,
+    first_weekday: int,
+    days: int,
+    *,
+    shift_hours: float = _SHIFT_HOURS,
+) -> CalendarFit:
+    """Working weekdays and a shift from when labels were started (``label_day``) and their hours of work."""
+    day = np.asarray(label_day, dtype=float)
+    hours = np.asarray(label_hours, dtype=float)
+    if day.size == 0 or day.size != hours.size:  # when labels were made is not recorded: every day, from midnight
+        return CalendarFit(tuple(range(7)), 0.0, shift_hours, 24.0)
+    keep = np.isfinite(day) & (day >= 0) & np.isfinite(hours)
+    day, hours = day[keep], hours[keep]
+    if day.size == 0:
+        return CalendarFit(tuple(range(7)), 0.0, shift_hours, 24.0)
+    weekday = (first_weekday + np.floor(day).astype(np.int64)) % 7
+    occurrences = np.bincount((first_weekday + np.arange(max(days, 1))) % 7, minlength=7).astype(float)
+    per_weekday = np.bincount(weekday, hours, minlength=7) / np.maximum(occurrences, 1.0)
+    working = tuple(int(d) for d in np.flatnonzero(per_weekday >= _WORKING_DAY_SHARE * per_weekday.max()))
+    # Label starts by hour of day, on a circle: the shortest arc holding most of them is the working window,
+    # and the densest shift-long arc is where the shift goes.
+    by_hour = np.bincount(np.floor(np.mod(day, 1.0) * 24.0).astype(np.int64) % 24, minlength=24).astype(float)
+    doubled = np.concatenate([by_hour, by_hour])
+    cumulative = np.concatenate([[0.0], np.cumsum(doubled)])
+    total = by_hour.sum()
+    window = 24
+    for length in range(1, 25):
+        if (cumulative[length : length + 24] - cumulative[:24]).max() >= _WINDOW_SHARE * total:
+            window = length
+            break
+    length = int(min(shift_hours, window))
+    sums = cumulative[length : length + 24] - cumulative[:24]
+    return CalendarFit(working or tuple(range(7)), float(np.argmax(sums)), float(max(length, 1)), float(window))
+
+
+@dataclass(frozen=True)
+class FullTimeEquivalents:
+    """A pool's recorded hours as labelers: ``fte = hours_per_working_day / (shift_hours * utilization)``.
+
+    ``labelers`` is ``fte`` rounded up to whole people (1 for a pool that labeled at all, 0 for one that did not),
+    and ``labeler_shift_hours = shift_hours * fte / labelers`` is the shift each of them works on the project, so
+    that the labelers give exactly the recorded hours: rounding 1.2 labelers down would leave the work undone at
+    any utilization, rounding it up to 2 full shifts would leave them 40% idle. A pool giving less than one
+    labeler's worth is one part-time labeler.
+    """
+
+    hours: float
+    working_days: int
+    hours_per_working_day: float
+    fte: float
+    labelers: int
+    labeler_shift_hours: float
+
+
+def full_time_equivalents(
+    hours: float, working_days: int, shift_hours: float, utilization: float = _ASSUMED_UTILIZATION
+) -> FullTimeEquivalents:
+    """Full-time equivalents of ``hours`` recorded over ``working_days`` working days."""
+    if working_days <= 0 or shift_hours <= 0 or not 0 < utilization <= 1:
+        raise ValueError(
+            f"working_days and shift_hours must be > 0 and utilization in (0, 1], "
+            f"got {working_days!r}, {shift_hours!r}, {utilization!r}"
+        )
+    hours = max(float(hours), 0.0) if math.isfinite(hours) else 0.0
+    per_day = hours / working_days
+    fte = per_day / (shift_hours * utilization)
+    if hours <= 0:
+        return FullTimeEquivalents(0.0, working_days, 0.0, 0.0, 0, shift_hours)
+    labelers = max(1, math.ceil(fte - 1e-6))
+    return FullTimeEquivalents(hours, working_days, per_day, fte, labelers, shift_hours * fte / labelers)
+
+
+def _working_days_in(first_weekday: int, start: int, stop: int, working: Sequence[int]) -> int:
+    return sum(1 for d in range(max(start, 0), stop) if (first_weekday + d) % 7 in set(working))
 
 
 def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
@@ -364,10 +482,19 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     )
     review_minutes = float(np.mean(history.review_seconds)) / 60.0 if history.review_seconds.size else 1.0
 
-    # Shift length: labeling hours per person-day, stretched by the assumed utilization.
-    hours = _finite(history.labeling_hours_per_labeler_day / _ASSUMED_UTILIZATION, 8.0)
-    hours_per_day = float(min(24.0, max(1.0, hours)))
-    calendar = Calendar(hours_per_day=hours_per_day, start_hour=0.0, working_days=(0, 1, 2, 3, 4, 5, 6))
+    # The observed working week, and headcount as the full-time equivalents of each pool's recent hours.
+    calendar_fit = fit_calendar(
+        history.label_day,
+        history.label_seconds + history.rework_seconds,
+        history.first_weekday,
+        history.days,
+    )
+    calendar = calendar_fit.calendar()
+    hours_per_day = calendar.hours_per_day
+    recent_from = history.days - max(1, min(history.recent_days, history.days))
+    recent_working_days = max(
+        1, _working_days_in(history.first_weekday, recent_from, history.days, calendar.working_days)
+    )
 
     level = 1.0 + demand_fit.trend_per_week * start / 7.0
     base = demand_fit.base_per_day * max(level, 1e-6)
@@ -385,22 +512,59 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         project_mean, _, _ = fit_duration(pool.project_training_days)
         attrition = fit_attrition(pool.exposure_weeks, pool.departed)
         passing = proportion(pool.tests_passed, pool.tests_taken)
+        headcount = Headcount(production=pool.production, training=pool.training, hiring=pool.hiring)
+        shift_hours = None
+        attrition_per_week = min(1.0, attrition.weekly_probability)
+        fte_fitted: dict[str, Any] | None = None
+        if math.isfinite(pool.recent_labeling_hours):
+            fte = full_time_equivalents(pool.recent_labeling_hours, recent_working_days, hours_per_day)
+            # People still in the pipeline will be as part-time on the project as those labeling now.
+            per_person = fte.fte / pool.recent_labelers if pool.recent_labelers else 0.0
+            headcount = Headcount(
+                production=fte.labelers,
+                training=round(pool.training * per_person),
+                hiring=round(pool.hiring * per_person),
+            )
+            if fte.labelers and not math.isclose(fte.labeler_shift_hours, hours_per_day, rel_tol=1e-3):
+                shift_hours = fte.labeler_shift_hours
+            if 0 < fte.labelers < pool.recent_labelers:
+                # One simulated labeler stands for several part-time people, whose colleagues take over a
+                # leaver's share of the project: the labeler leaves only when all the people behind it have.
+                attrition_per_week *= fte.labelers / pool.recent_labelers
+            fte_fitted = {
+                "recent_days": history.recent_days,
+                "working_days": fte.working_days,
+                "labeling_hours": fte.hours,
+                "hours_per_working_day": fte.hours_per_working_day,
+                "labelers_in_window": pool.recent_labelers,
+                "fte": fte.fte,
+                "labelers": fte.labelers,
+                "labeler_shift_hours": fte.labeler_shift_hours,
+                "labeler_attrition_per_week": attrition_per_week,
+            }
         pools.append(
             Pool(
                 name=pool.name,
-                headcount=Headcount(production=pool.production, training=pool.training, hiring=pool.hiring),
+                headcount=headcount,
+                shift_hours=shift_hours,
                 hourly_rate=pool.hourly_rate,
                 price_per_label=pool.price_per_label,
                 time_to_hire_days=Distribution("gamma", _finite(hire_mean, 14.0), _finite(hire_cv, 0.3)),
                 platform_training_days=_finite(platform_mean, 3.0),
                 project_training_days=_finite(project_mean, 2.0),
                 test_pass_probability=_finite(passing.value, 0.9),
-                attrition_per_week=min(1.0, attrition.weekly_probability),
+                attrition_per_week=attrition_per_week,
                 initial_tenure_weeks=_finite(pool.mean_tenure_weeks, 0.0),
             )
         )
         fitted_pools[pool.name] = {
-            "headcount": {"production": pool.production, "training": pool.training, "hiring": pool.hiring},
+            "headcount": {
+                "production": headcount.production,
+                "training": headcount.training,
+                "hiring": headcount.hiring,
+            },
+            "recorded_headcount": {"production": pool.production, "training": pool.training, "hiring": pool.hiring},
+            "full_time_equivalents": fte_fitted,
             "time_to_hire_days": {"mean": hire_mean, "cv": hire_cv, "n": hire_n},
             "platform_training_days": platform_mean,
             "project_training_days": project_mean,
@@ -416,6 +580,12 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     if not pools:
         pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
     error_probability = _finite(down_rate.value, 0.0)
+    # Reviewers too are counted by the hours they reviewed, not by who is on the books.
+    reviewers = max(1, history.reviewers)
+    reviewer_fte: FullTimeEquivalents | None = None
+    if math.isfinite(history.recent_review_hours) and history.recent_review_hours > 0:
+        reviewer_fte = full_time_equivalents(history.recent_review_hours, recent_working_days, hours_per_day)
+        reviewers = reviewer_fte.labelers
     scenario = Scenario(
         name=f"{history.name} (calibrated)",
         horizon_days=horizon_days,
@@ -427,7 +597,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         quality=ModelSpec("constant", {"error_probability": min(max(error_probability, 0.0), 1.0)}),
         review=Review(
             share_reviewed=min(max(_finite(review_share.value, 0.0), 0.0), 1.0),
-            reviewers=max(1, history.reviewers) if review_share.value > 0 else 0,
+            reviewers=reviewers if review_share.value > 0 else 0,
             review_minutes=max(review_minutes, 1e-3),
             detection_probability=1.0,
             rework_time_factor=max(rework_factor, 1e-3),
@@ -472,6 +642,18 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
             "days": demand_fit.days,
         },
         "hours_per_day": hours_per_day,
+        "calendar": {
+            "working_days": list(calendar.working_days),
+            "start_hour": calendar.start_hour,
+            "hours_per_day": hours_per_day,
+            "observed_window_hours": calendar_fit.observed_window_hours,
+            "assumed_utilization": _ASSUMED_UTILIZATION,
+        },
+        "reviewers": {
+            "recorded": history.reviewers,
+            "fte": None if reviewer_fte is None else reviewer_fte.fte,
+            "reviewers": reviewers,
+        },
         "pools": fitted_pools,
     }
     return Calibration(scenario, fitted, demand_fit, learning)

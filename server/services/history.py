@@ -28,6 +28,8 @@ from simulator.calibrate import Calibration, HistoryData, PoolHistory, calibrate
 __all__ = ["BacktestData", "BacktestWeekData", "ProjectRecords", "calibrated_scenario", "load_records", "run_backtest"]
 
 _DAY = 86400.0
+# Staffing is measured over the last two weeks: long enough to cover both weekends, short enough to be current.
+_RECENT_DAYS = 14
 _TRAINING = (LabelerStage.PLATFORM_TRAINING, LabelerStage.PROJECT_TRAINING, LabelerStage.TESTING)
 
 
@@ -194,6 +196,16 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     by_vendor: dict[str, list[int]] = defaultdict(list)
     for lid, person in records.labelers.items():
         by_vendor[str(person["vendor"])].append(lid)
+    # Labeling and rework hours of the recent window, per vendor: what each pool actually gave this project.
+    recent_days = min(_RECENT_DAYS, until_day)
+    recent = started >= end - recent_days
+    recent_hours: dict[str, float] = defaultdict(float)
+    recent_people: dict[str, set[int]] = defaultdict(set)
+    recent_seconds = records.label_seconds[seen][recent] + records.label_rework_seconds[seen][recent]
+    for lid, secs in zip(labeler[recent], recent_seconds, strict=True):
+        vendor_name = str(records.labelers[int(lid)]["vendor"])
+        recent_hours[vendor_name] += float(secs) / 3600.0
+        recent_people[vendor_name].add(int(lid))
     pools = []
     production_days = 0.0
     for vendor, ids in sorted(by_vendor.items()):
@@ -246,6 +258,8 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 tests_taken=taken,
                 exposure_weeks=exposure,
                 departed=departed,
+                recent_labeling_hours=recent_hours.get(vendor, 0.0),
+                recent_labelers=len(recent_people.get(vendor, ())),
             )
         )
     seconds = records.label_seconds[seen]
@@ -264,6 +278,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         label_tenure_weeks=tenure,
         label_labeler=labeler,
         label_hour_of_day=np.mod(started, 1.0) * 24.0,
+        label_day=started,
         rework_seconds=rework,
         rework_count=records.label_rework_count[seen],
         reviewed_labels=int(np.unique(review_labels[review_labels >= 0]).size),
@@ -278,6 +293,10 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         sla_target_share=float(records.project["sla_target_share"]),
         pools=pools,
         labeling_hours_per_labeler_day=labeling_hours / production_days if production_days > 0 else math.nan,
+        recent_days=recent_days,
+        recent_review_hours=float(
+            np.sum(records.review_seconds[reviewed_mask & (records.review_at >= end - recent_days)]) / 3600.0
+        ),
     )
 
 

@@ -111,6 +111,18 @@ async def test_saving_again_makes_a_new_version_and_old_versions_stay(client: ht
     ("change", "field"),
     [
         ({"workforce": [{"name": "a", "hourly_rate": -3}]}, "input.document.workforce[a].hourly_rate"),
+        (
+            {"workforce": [{"name": "Northwind Annotation", "hourly_rate": -3}]},
+            "input.document.workforce[Northwind Annotation].hourly_rate",
+        ),
+        (
+            {"workforce": [{"name": "a", "hourly_rate": 1}, {"name": " ", "hourly_rate": 1}]},
+            "input.document.workforce[1].name",
+        ),
+        (
+            {"demand": {"projects": [{"name": "Support chat (EN)", "share": 0}]}},
+            "input.document.demand.projects[Support chat (EN)].share",
+        ),
         ({"horizon_days": 0}, "input.document.horizon_days"),
         ({"demand": {"base_per_dya": 3}}, "input.document.demand.base_per_dya"),
         ({"sla": {"required_attainment": 2}}, "input.document.sla.required_attainment"),
@@ -234,6 +246,15 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert calibrated["__typename"] == "CalibrationResult"
     fitted = calibrated["fitted"]["learning_curve"]
     assert 0.5 < fitted["plateau_share"] < 0.9  # the demo's labelers get ~30% faster
+    # Headcount is the full-time equivalent of the recent hours, not everyone on the vendors' books.
+    pools = calibrated["fitted"]["pools"]
+    qa = pools["LabelOps In-house QA"]
+    assert qa["recorded_headcount"]["production"] > 0 and qa["headcount"]["production"] == 0  # reviewers only
+    northwind = pools["Northwind Annotation"]
+    equivalents = northwind["full_time_equivalents"]
+    assert equivalents["labeling_hours"] > 0 and equivalents["labelers"] == northwind["headcount"]["production"] >= 1
+    assert northwind["headcount"]["production"] < northwind["recorded_headcount"]["production"]
+    assert calibrated["fitted"]["calendar"]["hours_per_day"] == 8.0
     saved = await _data(client, SAVE_SCENARIO, {"input": {"name": "demo", "document": calibrated["document"]}})
     assert saved["saveScenario"]["__typename"] == "ScenarioPayload"
     report = (await _data(client, BACKTEST, {"id": gid, "train": 4}))["backtest"]

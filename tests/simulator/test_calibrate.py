@@ -12,12 +12,15 @@ from simulator.calibrate import (
     PoolHistory,
     calibrate,
     fit_attrition,
+    fit_calendar,
     fit_demand,
     fit_duration,
     fit_learning_curve,
     fit_lognormal,
+    full_time_equivalents,
     proportion,
 )
+from simulator.scenario import Headcount
 
 
 def test_lognormal_fit_recovers_mean_and_cv() -> None:
@@ -128,3 +131,96 @@ def test_calibrate_builds_a_valid_scenario_from_history_arrays() -> None:
     from simulator.engine import run_replication
 
     assert run_replication(scenario, 1).summary.tasks_arrived > 0
+
+
+def test_full_time_equivalents_from_recorded_hours() -> None:
+    # 8-hour shifts at 85% utilization: one full-time labeler records 6.8 labeling hours a working day.
+    one = full_time_equivalents(68.0, 10, 8.0, 0.85)
+    assert (one.hours_per_working_day, one.fte, one.labelers) == (pytest.approx(6.8), pytest.approx(1.0), 1)
+    assert one.labeler_shift_hours == pytest.approx(8.0)
+    three = full_time_equivalents(204.0, 10, 8.0, 0.85)
+    assert (three.fte, three.labelers, three.labeler_shift_hours) == (pytest.approx(3.0), 3, pytest.approx(8.0))
+    # 1.5 labelers' worth: two people on 6-hour shifts give the same hours.
+    partial = full_time_equivalents(102.0, 10, 8.0, 0.85)
+    assert (partial.labelers, partial.labeler_shift_hours) == (2, pytest.approx(6.0))
+    # Less than one labeler's worth: one part-time labeler.
+    part_time = full_time_equivalents(17.0, 10, 8.0, 0.85)
+    assert (part_time.fte, part_time.labelers, part_time.labeler_shift_hours) == (pytest.approx(0.25), 1, 2.0)
+    idle = full_time_equivalents(0.0, 10, 8.0, 0.85)
+    assert (idle.fte, idle.labelers) == (0.0, 0)
+    with pytest.raises(ValueError, match="working_days"):
+        full_time_equivalents(10.0, 0, 8.0)
+
+
+def test_fit_calendar_finds_weekday_office_hours() -> None:
+    rng = np.random.default_rng(6)
+    days = np.arange(28)
+    weekdays = days[(days % 7) < 5]  # the history starts on a Monday
+    label_day = rng.choice(weekdays, 4000) + (9.0 + rng.uniform(0.0, 8.0, 4000)) / 24.0
+    fit = fit_calendar(label_day, np.full(4000, 60.0), 0, 28)
+    assert fit.working_days == (0, 1, 2, 3, 4)
+    assert (fit.start_hour, fit.hours_per_day, fit.observed_window_hours) == (9.0, 8.0, 8.0)
+    round_the_clock = fit_calendar(rng.uniform(0, 28, 4000), np.full(4000, 60.0), 0, 28)
+    assert round_the_clock.working_days == tuple(range(7))
+    assert round_the_clock.hours_per_day == 8.0 and round_the_clock.observed_window_hours >= 20.0
+
+
+def _staffed_history(pools: list[PoolHistory]) -> HistoryData:
+    rng = np.random.default_rng(7)
+    n, days = 3000, 28
+    weekdays = np.arange(days)[(np.arange(days) % 7) < 5]
+    seconds = 90 * rng.lognormal(0, 0.3, n)
+    return HistoryData(
+        name="staffed",
+        first_weekday=0,
+        days=days,
+        daily_arrivals=rng.poisson(200, days).astype(float),
+        label_seconds=seconds,
+        label_tenure_weeks=rng.uniform(0, 6, n),
+        label_labeler=rng.integers(0, 10, n),
+        label_hour_of_day=rng.uniform(9, 17, n),
+        rework_seconds=np.zeros(n),
+        rework_count=np.zeros(n),
+        reviewed_labels=0,
+        reviews=0,
+        thumbs_down=0,
+        review_seconds=np.zeros(0),
+        reviewers=0,
+        labels_per_task=1.0,
+        consensus_coverage=0.0,
+        benchmark_share=0.0,
+        sla_turnaround_hours=48.0,
+        sla_target_share=0.9,
+        pools=pools,
+        label_day=rng.choice(weekdays, n) + rng.uniform(9.0, 17.0, n) / 24.0,
+        recent_days=14,
+    )
+
+
+def test_calibrated_headcount_is_the_full_time_equivalent_of_recent_hours() -> None:
+    # Two weeks of weekdays (10 working days); 8-hour shifts at 85%: 68 hours make one full-time labeler.
+    labeling = PoolHistory("acme", 12, 2, 0, 12.0, None, 4.0, recent_labeling_hours=204.0, recent_labelers=12)
+    part_time = PoolHistory("beta", 5, 0, 0, 10.0, None, 4.0, recent_labeling_hours=17.0, recent_labelers=5)
+    reviewers_only = PoolHistory("qa", 6, 0, 0, 20.0, None, 30.0, recent_labeling_hours=0.0, recent_labelers=0)
+    calibration = calibrate(_staffed_history([labeling, part_time, reviewers_only]), horizon_days=14)
+    scenario = calibration.scenario
+    assert scenario.calendar.working_days == (0, 1, 2, 3, 4)
+    assert (scenario.calendar.start_hour, scenario.calendar.hours_per_day) == (9.0, 8.0)
+    acme, beta, qa = scenario.workforce
+    # 12 people on the books give 3 labelers' worth of hours; the 2 in training will be as part-time.
+    assert acme.headcount == Headcount(production=3, training=0, hiring=0) and acme.shift_hours is None
+    assert (beta.headcount.production, beta.shift_hours) == (1, pytest.approx(2.0))
+    assert qa.headcount.production == 0  # reviewers who never label are no labeling capacity
+    fitted = calibration.fitted["pools"]
+    assert fitted["acme"]["recorded_headcount"] == {"production": 12, "training": 2, "hiring": 0}
+    assert fitted["acme"]["headcount"]["production"] == 3
+    assert fitted["acme"]["full_time_equivalents"]["fte"] == pytest.approx(3.0)
+    assert fitted["acme"]["full_time_equivalents"]["working_days"] == 10
+    assert fitted["qa"]["full_time_equivalents"]["fte"] == 0.0
+
+
+def test_history_without_recent_hours_keeps_the_recorded_headcount() -> None:
+    pool = PoolHistory("acme", 8, 2, 1, 12.0, None, 4.0)
+    calibration = calibrate(_staffed_history([pool]), horizon_days=14)
+    assert calibration.scenario.workforce[0].headcount == Headcount(production=8, training=2, hiring=1)
+    assert calibration.fitted["pools"]["acme"]["full_time_equivalents"] is None
