@@ -1,9 +1,11 @@
-"""Per-day rollups of labels: additive sums and a log-scale histogram of time per label.
+"""Per-day rollups of labels and reviews: additive sums and log-scale histograms of time per label and review.
 
 `label_day_rollups` holds, per (project, labeler, UTC day of submission), the sums every additive label metric
 is a quotient of; `label_time_bins` holds, per the same key and histogram bin, how many labels took a time in that
 bin. Both are maintained in the transaction that changes a label (see `server.services.rollups`) and rebuilt in
-bulk after bulk loads. Cost is not stored: it is priced from these sums and the current rates when read.
+bulk after bulk loads. `review_day_rollups` and `review_time_bins` do the same for reviews, keyed by the UTC day
+of the review and the label's author, with the same histogram bins over `seconds_to_review`.
+Cost is not stored: it is priced from these sums and the current rates when read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.models import Base
 
-__all__ = ["LabelDayRollup", "LabelTimeBin"]
+__all__ = ["LabelDayRollup", "LabelTimeBin", "ReviewDayRollup", "ReviewTimeBin"]
 
 
 class LabelDayRollup(Base):
@@ -45,3 +47,29 @@ class LabelTimeBin(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     bin: Mapped[int] = mapped_column(Integer, primary_key=True)
     labels: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewDayRollup(Base):
+    """The reviews of one labeler's labels on one project made on one UTC day, summed (the labeler is the label's
+    author, not the reviewer)."""
+
+    __tablename__ = "review_day_rollups"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 'YYYY-MM-DD', UTC, of the review
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    thumbs_up: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ReviewTimeBin(Base):
+    """How many reviews of a labeler's labels on a project and day took a review time within one histogram bin."""
+
+    __tablename__ = "review_time_bins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,12 @@ with an upsert, so concurrent writers to the same row add up instead of overwrit
 Time per label goes into a fixed log-scale histogram: bin k >= 0 holds times in [FLOOR·RATIO^k, FLOOR·RATIO^(k+1))
 and bin -1 holds times below FLOOR (zero included). A percentile read from the histogram places each order
 statistic at its bin's geometric midpoint (FLOOR/2 for bin -1), so it is within a factor sqrt(RATIO) of the exact
-value, or within FLOOR/2 below FLOOR; see `PERCENTILE_ERROR`.
+value, or within FLOOR/2 below FLOOR; see `PERCENTILE_RELATIVE_ERROR` and `PERCENTILE_ABSOLUTE_ERROR_SECONDS`.
+
+Reviews are rolled up the same way (`review_day_rollups`, `review_time_bins`), with the same bins over review
+times and therefore the same error bound: `review_label` calls `review_added(session, review_facts(...))` in its
+transaction, and `rebuild_rollups` recomputes them with the label rollups. A review is never changed or deleted
+once made, so adding is the only maintenance it needs.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from server.db.enums import LabelStatus
-from server.db.models import Label, Task
-from server.db.rollups import LabelDayRollup, LabelTimeBin
+from server.db.enums import LabelStatus, ReviewVerdict
+from server.db.models import Label, Review, Task
+from server.db.rollups import LabelDayRollup, LabelTimeBin, ReviewDayRollup, ReviewTimeBin
 
 __all__ = [
     "BIN_FLOOR_SECONDS",
@@ -36,6 +41,7 @@ __all__ = [
     "PERCENTILE_ABSOLUTE_ERROR_SECONDS",
     "PERCENTILE_RELATIVE_ERROR",
     "LabelFacts",
+    "ReviewFacts",
     "bin_of",
     "bin_value",
     "histogram_percentile",
@@ -43,6 +49,9 @@ __all__ = [
     "label_facts",
     "rebuild_rollups",
     "rebuild_statements",
+    "review_added",
+    "review_facts",
+    "review_rebuild_statements",
 ]
 
 BIN_RATIO = 1.04
@@ -53,10 +62,12 @@ PERCENTILE_ABSOLUTE_ERROR_SECONDS = BIN_FLOOR_SECONDS / 2
 _LOG_RATIO = math.log(BIN_RATIO)
 _ROLLUPS = type_cast(Table, LabelDayRollup.__table__)
 _BINS = type_cast(Table, LabelTimeBin.__table__)
+_REVIEW_ROLLUPS = type_cast(Table, ReviewDayRollup.__table__)
+_REVIEW_BINS = type_cast(Table, ReviewTimeBin.__table__)
 
 
 def bin_of(seconds: float) -> int:
-    """The histogram bin of a time per label (the same arithmetic as the SQL in `rebuild_statements`)."""
+    """The histogram bin of a time per label or review (the same arithmetic as the SQL in `rebuild_statements`)."""
     if seconds < BIN_FLOOR_SECONDS:
         return -1
     return math.floor(math.log(seconds / BIN_FLOOR_SECONDS) / _LOG_RATIO)
@@ -198,14 +209,86 @@ async def label_changed(session: AsyncSession, before: LabelFacts | None, after:
         await _add(session, after, 1)
 
 
-def _bin_expression() -> Any:
+@dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    """What one review adds to its rollup row (thumbs_up is 0 or 1) and to which histogram bin."""
+
+    project_id: int
+    labeler_id: int  # the label's author
+    day: str
+    bin: int
+    seconds: float
+    thumbs_up: int
+
+
+def review_facts(review: Review, label: Label, task: Task) -> ReviewFacts:
+    """A review's contribution, by the same definitions as the SQL in `rebuild_statements`."""
+    return ReviewFacts(
+        project_id=task.project_id,
+        labeler_id=label.labeler_id,
+        day=review.created_at.astimezone(UTC).strftime("%Y-%m-%d"),
+        bin=bin_of(review.seconds_to_review),
+        seconds=float(review.seconds_to_review),
+        thumbs_up=int(review.verdict is ReviewVerdict.THUMBS_UP),
+    )
+
+
+async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
+    """Count a new review in the review rollups."""
+    key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
+    table = _REVIEW_ROLLUPS
+    statement = _upsert(session, table).values(**key, reviews=1, thumbs_up=facts.thumbs_up, seconds=facts.seconds)
+    sums = ("reviews", "thumbs_up", "seconds")
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
+        )
+    )
+    bins = _REVIEW_BINS
+    statement = _upsert(session, bins).values(**key, bin=facts.bin, reviews=1)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
+        )
+    )
+
+
+def _bin_expression(seconds: Any) -> Any:
     floor = literal(BIN_FLOOR_SECONDS, Float())
-    index = func.floor(func.ln(Label.seconds_to_label / floor) / literal(_LOG_RATIO, Float()))
-    return case((Label.seconds_to_label < floor, -1), else_=cast(index, Integer))
+    index = func.floor(func.ln(seconds / floor) / literal(_LOG_RATIO, Float()))
+    return case((seconds < floor, -1), else_=cast(index, Integer))
+
+
+def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all."""
+    from server.services.analytics._sql import day_bucket
+
+    source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
+    if project_id is not None:
+        source = source.where(Task.project_id == project_id)
+    keys = [Task.project_id, Label.labeler_id, day_bucket(Review.created_at)]
+    sums = source.add_columns(
+        *keys,
+        func.count(),
+        func.sum(case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0)),
+        func.sum(Review.seconds_to_review),
+    ).group_by(*keys)
+    bin_index = _bin_expression(Review.seconds_to_review)
+    bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
+    key_names = ["project_id", "labeler_id", "day"]
+    deletes = [
+        delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
+        for table in (_REVIEW_ROLLUPS, _REVIEW_BINS)
+    ]
+    return [
+        *deletes,
+        insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
+        insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
+    ]
 
 
 def rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the rollups of one project, or of all."""
+    """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all."""
     from server.services.analytics._sql import answer_text, day_bucket
 
     def flag(condition: Any) -> Any:
@@ -230,7 +313,7 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
         flag(is_benchmark),
         flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer))),
     ).group_by(*keys)
-    bin_index = _bin_expression()
+    bin_index = _bin_expression(Label.seconds_to_label)
     bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
     rollups, histogram = _ROLLUPS, _BINS
     statements: list[Any] = []
@@ -244,6 +327,7 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
 
 
 async def rebuild_rollups(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:
-    """Recompute the rollups of one project (or of all) from its labels, in the caller's transaction."""
-    for statement in rebuild_statements(project_id):
+    """Recompute the rollups of one project (or of all) from its labels and reviews, in the caller's
+    transaction."""
+    for statement in [*rebuild_statements(project_id), *review_rebuild_statements(project_id)]:
         await session.execute(statement)

@@ -30,7 +30,7 @@ from server.db.enums import LabelerStage, LabelStatus, ReviewVerdict
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.errors import Conflict, InvalidTransition, ValidationFailed
-from server.services.rollups import label_changed, label_facts
+from server.services.rollups import label_changed, label_facts, review_added, review_facts
 from server.services.workflow_common import (
     get_or_fail,
     lock_task,
@@ -210,6 +210,7 @@ async def review_label(
         created_at=reviewed_at,
     )
     session.add(review)
+    await review_added(session, review_facts(review, label, task))
     before = label_facts(label, task)
     label.status = target
     await label_changed(session, before, label_facts(label, task))

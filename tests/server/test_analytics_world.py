@@ -17,7 +17,7 @@ from server.db.enums import (
     WorkforceType,
 )
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
-from server.services.rollups import label_changed, label_facts
+from server.services.rollups import label_changed, label_facts, review_added, review_facts
 
 # A Monday, midnight UTC: day k of the fixtures starts at T0 + k days.
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
@@ -92,11 +92,16 @@ class World:
     async def review(
         self, label: Label, reviewer: Labeler, verdict: ReviewVerdict, *, seconds: float, at: datetime
     ) -> Review:
-        return await self._add(
+        review = await self._add(
             Review(
                 label_id=label.id, reviewer_id=reviewer.id, verdict=verdict, seconds_to_review=seconds, created_at=at
             )
         )
+        # Like `review_label`, keep the per-day review rollups in step.
+        task = await self.session.get(Task, label.task_id)
+        assert task is not None
+        await review_added(self.session, review_facts(review, label, task))
+        return review
 
     async def issue(
         self, project: Project, *, at: datetime, resolved_at: datetime | None = None, label: Label | None = None

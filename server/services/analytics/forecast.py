@@ -115,8 +115,8 @@ def task_flow_statement(project_id: int, scope: Scope, as_of: datetime, lookback
             Task.completed_at >= lookback_start,
             Task.completed_at < as_of_param,
         ).group_by(completion_day),
+        # The SLA total is the sum of the days, added up in Python rather than read twice.
         tasks("sla", completion_day, func.count(), func.sum(within), *in_window).group_by(completion_day),
-        tasks("sla_total", no_day, func.count(), func.sum(within), *in_window),
     )
 
 
@@ -184,12 +184,12 @@ async def fetch_task_flow(
     for row in rows:
         if row.kind == "remaining":
             remaining, open_breached = int(row.a or 0), int(row.b or 0)
-        elif row.kind == "sla_total":
-            done, within = int(row.a or 0), int(row.b or 0)
         elif row.kind == "completed":
             completions[row.day] = int(row.a)
         else:
             sla_days.append(SlaDay(row.day, int(row.a), int(row.b), share(row.b, row.a)))
+            done += int(row.a)
+            within += int(row.b)
     first_day = (as_of - timedelta(days=lookback_days)).date()
     daily = [completions.get((first_day + timedelta(days=i)).isoformat(), 0) for i in range(lookback_days)]
     # The lookback window is [as_of - lookback, as_of): when as_of is not midnight the calendar days straddle it,

@@ -19,7 +19,7 @@ Definitions (all counts are taken over the scope, see `Scope`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
@@ -27,9 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import IssueStatus, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Review, Task
+from server.db.rollups import ReviewDayRollup, ReviewTimeBin
 from server.services.analytics._labels import LabelRollup, LabelSums
 from server.services.analytics._sql import answer_text, day_bucket, percentile, seconds_between, share
 from server.services.analytics.scope import Scope
+from server.services.rollups import histogram_percentile
 
 __all__ = [
     "Agreement",
@@ -166,7 +168,62 @@ def reviews_statement(scope: Scope) -> Any:
     )
 
 
-def _review_stats(row: Any) -> ReviewStats:
+def review_rollup_statement(scope: Scope) -> Any:
+    """Review sums from the per-day review rollups of a whole-days scope: total, per day and per label author,
+    and the total's review-time histogram (one row per bin, kind 'bin')."""
+    r = ReviewDayRollup.__table__.c
+    b = ReviewTimeBin.__table__.c
+
+    def narrowed(columns: Any, table: Any) -> Any:
+        conditions = [*scope.in_days(columns.day)]
+        if scope.project_id is not None:
+            conditions.append(columns.project_id == scope.project_id)
+        if scope.labeler_id is not None:
+            conditions.append(columns.labeler_id == scope.labeler_id)
+        statement = select().select_from(table).where(*conditions)
+        if scope.vendor_id is not None:
+            statement = statement.join(Labeler, Labeler.id == columns.labeler_id).where(
+                Labeler.vendor_id == scope.vendor_id
+            )
+        return statement
+
+    rows = narrowed(r, ReviewDayRollup.__table__).add_columns(r.day, r.labeler_id, r.reviews, r.thumbs_up, r.seconds)
+    facts = rows.cte("review_days")
+    c = facts.c
+    no_day, no_labeler, no_bin = cast(null(), String), cast(null(), Integer), cast(null(), Integer)
+    sums = [
+        func.sum(c.reviews).label("reviews"),
+        func.sum(c.thumbs_up).label("up"),
+        func.sum(c.seconds).label("seconds"),
+    ]
+    bins = narrowed(b, ReviewTimeBin.__table__).add_columns(
+        literal("bin").label("kind"),
+        no_day.label("day"),
+        no_labeler.label("labeler_id"),
+        b.bin.label("bin"),
+        func.sum(b.reviews).label("reviews"),
+        cast(null(), Integer).label("up"),
+        cast(null(), Float).label("seconds"),
+    )
+    return union_all(
+        select(
+            literal("total").label("kind"),
+            no_day.label("day"),
+            no_labeler.label("labeler_id"),
+            no_bin.label("bin"),
+            *sums,
+        ),
+        select(
+            literal("day").label("kind"), c.day, no_labeler.label("labeler_id"), no_bin.label("bin"), *sums
+        ).group_by(c.day),
+        select(
+            literal("labeler").label("kind"), no_day.label("day"), c.labeler_id, no_bin.label("bin"), *sums
+        ).group_by(c.labeler_id),
+        bins.group_by(b.bin),
+    )
+
+
+def _review_stats(row: Any, *, spread: bool = True) -> ReviewStats:
     reviews = int(row.reviews or 0)
     seconds = float(row.seconds or 0.0)
     return ReviewStats(
@@ -175,13 +232,45 @@ def _review_stats(row: Any) -> ReviewStats:
         approval_rate=share(row.up, reviews),
         seconds=seconds,
         mean_seconds=share(seconds, reviews),
-        median_seconds=None if row.p50 is None else float(row.p50),
-        p90_seconds=None if row.p90 is None else float(row.p90),
+        median_seconds=None if not spread or row.p50 is None else float(row.p50),
+        p90_seconds=None if not spread or row.p90 is None else float(row.p90),
     )
 
 
+async def _rolled_up_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
+    total = ReviewStats()
+    by_day: dict[str, ReviewStats] = {}
+    by_labeler: dict[int, ReviewStats] = {}
+    histogram: list[tuple[int, int]] = []
+    for row in (await session.execute(review_rollup_statement(scope))).all():
+        if row.kind == "bin":
+            histogram.append((int(row.bin), int(row.reviews or 0)))
+            continue
+        stats = _review_stats(row, spread=False)
+        if row.kind == "total":
+            total = stats
+        elif row.kind == "day":
+            by_day[row.day] = stats
+        else:
+            by_labeler[row.labeler_id] = stats
+    if total.reviews:
+        total = replace(
+            total,
+            median_seconds=histogram_percentile(histogram, 50),
+            p90_seconds=histogram_percentile(histogram, 90),
+        )
+    return ReviewBreakdown(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+
+
 async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
-    """Review counts, approval and review time: total (with median and p90), per day, per label author."""
+    """Review counts, approval and review time: total (with median and p90), per day, per label author.
+
+    Over whole days they are read from the per-day review rollups; the median and p90 then come from the review
+    time histogram, within `PERCENTILE_RELATIVE_ERROR` of the exact value plus
+    `PERCENTILE_ABSOLUTE_ERROR_SECONDS` (see `server.services.rollups`). Over other windows they are exact.
+    """
+    if scope.whole_days:
+        return await _rolled_up_reviews(session, scope)
     total = ReviewStats()
     by_day: dict[str, ReviewStats] = {}
     by_labeler: dict[int, ReviewStats] = {}
@@ -199,21 +288,44 @@ async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
 # --- agreement -----------------------------------------------------------------------------------------------
 
 
-def agreement_statement(scope: Scope) -> Any:
+# Past this many days a project's window holds more labels than the project has consensus tasks, so the labels
+# are found from the tasks (ix_tasks_project_consensus, then the labels by task) rather than from the time index.
+_TASKS_FIRST_DAYS = 3
+
+
+def _consensus_values(scope: Scope) -> Any:
+    """The labels of consensus tasks in the project and window: (task, labeler, vendor, answer text)."""
     unit_scope = Scope(project_id=scope.project_id, start=scope.start, end=scope.end)
-    values = (
-        select(
-            Label.task_id.label("task_id"),
-            Label.labeler_id.label("labeler_id"),
-            Labeler.vendor_id.label("vendor_id"),
-            answer_text(Label.answer).label("category"),
+    columns = (
+        Label.task_id.label("task_id"),
+        Label.labeler_id.label("labeler_id"),
+        Labeler.vendor_id.label("vendor_id"),
+        answer_text(Label.answer).label("category"),
+    )
+    long_window = unit_scope.start is None or unit_scope.end is None
+    if not long_window:
+        assert unit_scope.start is not None and unit_scope.end is not None
+        long_window = (unit_scope.end - unit_scope.start).total_seconds() > _TASKS_FIRST_DAYS * 86400
+    if unit_scope.project_id is not None and long_window:
+        # The same rows as the join below; the shape only steers the planners.
+        consensus_tasks = select(Task.id).where(Task.project_id == unit_scope.project_id, Task.labels_required > 1)
+        return (
+            select(*columns)
+            .select_from(Label)
+            .join(Labeler, Labeler.id == Label.labeler_id)
+            .where(Label.task_id.in_(consensus_tasks), *unit_scope.in_window(Label.submitted_at))
         )
+    return (
+        select(*columns)
         .select_from(Label)
         .join(Task, Task.id == Label.task_id)
         .join(Labeler, Labeler.id == Label.labeler_id)
         .where(Task.labels_required > 1, *unit_scope.labels())
-        .cte("consensus_values")
     )
+
+
+def agreement_statement(scope: Scope) -> Any:
+    values = _consensus_values(scope).cte("consensus_values")
     units = (
         select(values.c.task_id, func.count().label("m"))
         .group_by(values.c.task_id)
