@@ -157,8 +157,14 @@ class SpeedMetrics:
     p90_seconds: float | None = strawberry.field(description=_P90)
     reviews: int
     mean_review_seconds: float | None
-    median_review_seconds: float | None
-    p90_review_seconds: float | None
+    median_review_seconds: float | None = strawberry.field(
+        description="Median review time, seconds; over whole UTC days read from the same log-scale histograms as "
+        "time per label, with the same error bound, else exact."
+    )
+    p90_review_seconds: float | None = strawberry.field(
+        description="90th percentile of review time, seconds; over whole UTC days read from the same log-scale "
+        "histograms as time per label, with the same error bound, else exact."
+    )
     reworked_labels: int
     rework_seconds: float
     mean_rework_seconds: float | None = strawberry.field(description="Per reworked label.")
