@@ -11,7 +11,7 @@ import binascii
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select
@@ -19,16 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from server.graphql.errors import as_graphql_error
-from server.services.errors import ValidationFailed
+from server.services.errors import DomainError, ValidationFailed
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "OrderDirection",
     "PageArgs",
+    "SortOrder",
     "Window",
     "child_window",
     "decode_cursor",
     "encode_cursor",
+    "filtered_connection",
     "list_connection",
     "make_connection",
     "ordered",
@@ -41,12 +43,23 @@ _CURSOR_PREFIX = "offset:"
 _Node = TypeVar("_Node")
 _Row = TypeVar("_Row")
 _Conn = TypeVar("_Conn")
+_Filter = TypeVar("_Filter")
 
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(enum.Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+class SortOrder(Protocol):
+    """A domain's `orderBy` input: a column (the enum's value names the model attribute) and a direction."""
+
+    @property
+    def field(self) -> enum.Enum: ...
+
+    @property
+    def direction(self) -> OrderDirection: ...
 
 
 def encode_cursor(offset: int) -> str:
@@ -180,3 +193,39 @@ async def list_connection(
             to_node=to_node,
             connection=connection,
         )
+
+
+async def filtered_connection(
+    info: Any,
+    model: Any,
+    *,
+    filter: _Filter | None,
+    conditions: Callable[[_Filter], Sequence[Any]],
+    order: SortOrder,
+    args: PageArgs,
+    to_node: Callable[[Any], _Node],
+    connection: Callable[..., _Conn],
+    include_archived: bool = True,
+) -> _Conn:
+    """A domain's top-level connection of `model` rows, read in its own session.
+
+    Archived rows are left out unless `include_archived` (models without archiving keep the default); a
+    DomainError from `conditions` (an id of the wrong type, a naive time) becomes a GraphQL error naming the
+    filter field; rows are sorted by `order` then the primary key.
+    """
+    statement = select(model)
+    if not include_archived:
+        statement = statement.where(model.archived_at.is_(None))
+    if filter is not None:
+        try:
+            statement = statement.where(*conditions(filter))
+        except DomainError as error:
+            raise as_graphql_error(error) from None
+    return await list_connection(
+        info,
+        statement,
+        order_by=ordered(getattr(model, order.field.value), order.direction, model.id),
+        args=args,
+        to_node=to_node,
+        connection=connection,
+    )

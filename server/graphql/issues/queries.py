@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 
 from server.db.models import Issue
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.issues.loaders import comments_by_id, issues_by_id
 from server.graphql.issues.types import CommentNode, IssueConnection, IssueFilter, IssueNode, IssueOrder
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
-from server.services.errors import DomainError
+from server.graphql.pagination import PageArgs, filtered_connection
 
 __all__ = ["IssueQueries"]
 
@@ -34,17 +31,12 @@ class IssueQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> IssueConnection:
-        statement = select(Issue)
-        if filter is not None:
-            try:
-                statement = statement.where(*_conditions(filter))
-            except DomainError as error:
-                raise as_graphql_error(error) from None
-        order = order_by or IssueOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Issue, order.field.value), order.direction, Issue.id),
+            Issue,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or IssueOrder(),
             args=PageArgs(first, after, last, before),
             to_node=IssueNode.from_model,
             connection=IssueConnection,

@@ -10,14 +10,12 @@ from strawberry import relay
 
 from server.db.models import Labeler, ProjectMembership
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
 from server.graphql.filters import contains_text, json_list_contains
 from server.graphql.ids import decode_id
 from server.graphql.labelers.loaders import labelers_by_id
 from server.graphql.labelers.types import LabelerConnection, LabelerFilter, LabelerNode, LabelerOrder
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
-from server.services.errors import DomainError
+from server.graphql.pagination import PageArgs, filtered_connection
 
 __all__ = ["LabelerQueries"]
 
@@ -36,22 +34,16 @@ class LabelerQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> LabelerConnection:
-        statement = select(Labeler)
-        if not include_archived:
-            statement = statement.where(Labeler.archived_at.is_(None))
-        if filter is not None:
-            try:
-                statement = statement.where(*_conditions(filter))
-            except DomainError as error:
-                raise as_graphql_error(error) from None
-        order = order_by or LabelerOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Labeler, order.field.value), order.direction, Labeler.id),
+            Labeler,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or LabelerOrder(),
             args=PageArgs(first, after, last, before),
             to_node=LabelerNode.from_model,
             connection=LabelerConnection,
+            include_archived=include_archived,
         )
 
     @strawberry.field(description="One labeler by global id (archived ones included); null when it does not exist.")

@@ -10,14 +10,12 @@ from strawberry import relay
 
 from server.db.models import Label, Task
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.labels.loaders import labels_by_id
 from server.graphql.labels.types import LabelConnection, LabelFilter, LabelNode, LabelOrder
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.graphql.pagination import PageArgs, filtered_connection
 from server.services.crud_checks import check_aware
-from server.services.errors import DomainError
 
 __all__ = ["LabelQueries"]
 
@@ -35,17 +33,12 @@ class LabelQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> LabelConnection:
-        statement = select(Label)
-        if filter is not None:
-            try:
-                statement = statement.where(*_conditions(filter))
-            except DomainError as error:
-                raise as_graphql_error(error) from None
-        order = order_by or LabelOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Label, order.field.value), order.direction, Label.id),
+            Label,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or LabelOrder(),
             args=PageArgs(first, after, last, before),
             to_node=LabelNode.from_model,
             connection=LabelConnection,

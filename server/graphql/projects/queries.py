@@ -10,14 +10,12 @@ from strawberry import relay
 
 from server.db.models import Project, project_vendors
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
 from server.graphql.filters import contains_text
 from server.graphql.ids import decode_id
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.projects.loaders import projects_by_id
 from server.graphql.projects.types import ProjectConnection, ProjectFilter, ProjectNode, ProjectOrder
-from server.services.errors import DomainError
 
 __all__ = ["ProjectQueries"]
 
@@ -36,19 +34,16 @@ class ProjectQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> ProjectConnection:
-        statement = select(Project)
-        if not include_archived:
-            statement = statement.where(Project.archived_at.is_(None))
-        if filter is not None:
-            statement = statement.where(*_conditions(filter))
-        order = order_by or ProjectOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Project, order.field.value), order.direction, Project.id),
+            Project,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or ProjectOrder(),
             args=PageArgs(first, after, last, before),
             to_node=ProjectNode.from_model,
             connection=ProjectConnection,
+            include_archived=include_archived,
         )
 
     @strawberry.field(description="One project by global id (archived ones included); null when it does not exist.")
@@ -63,10 +58,7 @@ def _conditions(filter: ProjectFilter) -> list[Any]:
     if filter.data_type is not None:
         conditions.append(Project.data_type.in_(filter.data_type))
     if filter.vendor_id is not None:
-        try:
-            vendor = decode_id(filter.vendor_id, "Vendor", "filter.vendorId")
-        except DomainError as error:
-            raise as_graphql_error(error) from None
+        vendor = decode_id(filter.vendor_id, "Vendor", "filter.vendorId")
         on_project = select(project_vendors.c.project_id).where(project_vendors.c.vendor_id == vendor)
         conditions.append(Project.id.in_(on_project))
     if filter.name_contains:

@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 
 from server.db.models import Review
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.reviews.loaders import reviews_by_id
 from server.graphql.reviews.types import ReviewConnection, ReviewFilter, ReviewNode, ReviewOrder
 from server.services.crud_checks import check_aware
-from server.services.errors import DomainError
 
 __all__ = ["ReviewQueries"]
 
@@ -35,17 +32,12 @@ class ReviewQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> ReviewConnection:
-        statement = select(Review)
-        if filter is not None:
-            try:
-                statement = statement.where(*_conditions(filter))
-            except DomainError as error:
-                raise as_graphql_error(error) from None
-        order = order_by or ReviewOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Review, order.field.value), order.direction, Review.id),
+            Review,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or ReviewOrder(),
             args=PageArgs(first, after, last, before),
             to_node=ReviewNode.from_model,
             connection=ReviewConnection,

@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 
 from server.db.models import Task
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.tasks.loaders import tasks_by_id
 from server.graphql.tasks.types import TaskConnection, TaskFilter, TaskNode, TaskOrder
 from server.services.crud_checks import check_aware
-from server.services.errors import DomainError
 
 __all__ = ["TaskQueries"]
 
@@ -36,22 +33,16 @@ class TaskQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> TaskConnection:
-        statement = select(Task)
-        if not include_archived:
-            statement = statement.where(Task.archived_at.is_(None))
-        if filter is not None:
-            try:
-                statement = statement.where(*_conditions(filter))
-            except DomainError as error:
-                raise as_graphql_error(error) from None
-        order = order_by or TaskOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Task, order.field.value), order.direction, Task.id),
+            Task,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or TaskOrder(),
             args=PageArgs(first, after, last, before),
             to_node=TaskNode.from_model,
             connection=TaskConnection,
+            include_archived=include_archived,
         )
 
     @strawberry.field(description="One task by global id (archived ones included); null when it does not exist.")

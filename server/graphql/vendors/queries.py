@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 
 from server.db.models import Vendor
 from server.graphql.context import Info
 from server.graphql.filters import contains_text, json_list_contains
 from server.graphql.nodes import lookup_node
-from server.graphql.pagination import PageArgs, list_connection, ordered
+from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.vendors.loaders import vendors_by_id
 from server.graphql.vendors.types import VendorConnection, VendorFilter, VendorNode, VendorOrder
 
@@ -33,19 +32,16 @@ class VendorQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> VendorConnection:
-        statement = select(Vendor)
-        if not include_archived:
-            statement = statement.where(Vendor.archived_at.is_(None))
-        if filter is not None:
-            statement = statement.where(*_conditions(filter))
-        order = order_by or VendorOrder()
-        return await list_connection(
+        return await filtered_connection(
             info,
-            statement,
-            order_by=ordered(getattr(Vendor, order.field.value), order.direction, Vendor.id),
+            Vendor,
+            filter=filter,
+            conditions=_conditions,
+            order=order_by or VendorOrder(),
             args=PageArgs(first, after, last, before),
             to_node=VendorNode.from_model,
             connection=VendorConnection,
+            include_archived=include_archived,
         )
 
     @strawberry.field(description="One vendor by global id (archived ones included); null when it does not exist.")
