@@ -13,8 +13,8 @@ a job that starts later can only create work that is ready later still.
 from __future__ import annotations
 
 import math
-from array import array
 from heapq import heapify, heappop, heappush, heapreplace
+from typing import cast
 
 import numpy as np
 
@@ -25,24 +25,43 @@ __all__ = ["KernelFlow"]
 _INF = math.inf
 
 
+# The loop reads and writes numpy arrays through memoryviews: an element comes out as a plain Python float or
+# int, about as fast as from array.array or a list, without copying millions of values first. Writes go
+# straight into the array (a view of a contiguous array is the array's own memory).
+def _floats(values: np.ndarray) -> memoryview[float]:
+    return cast("memoryview[float]", np.ascontiguousarray(values, dtype=np.float64).data)
+
+
+def _ints(values: np.ndarray) -> memoryview[int]:
+    return np.ascontiguousarray(values, dtype=np.int64).data
+
+
 class KernelFlow:
     """Per-task flow for one replication; see :class:`simulator.flow.Flow` for the contract."""
 
     def __init__(self, inputs: FlowInputs) -> None:
         self._in = inputs
-        self.out = FlowOutputs.empty(inputs.n_jobs)
         n = inputs.n_jobs
-        self._arr = array("d", inputs.arrival.tobytes())
-        self._work = array("d", inputs.work.tobytes())
+        self._n = n
+        self._arrival = np.ascontiguousarray(inputs.arrival, dtype=np.float64)
+        self._arr = _floats(self._arrival)
+        self._work = _floats(inputs.work)
         self._review = inputs.share_reviewed > 0.0
         if self._review:
-            self._urev = array("d", inputs.u_review.tobytes())
-            self._uerr = array("d", inputs.u_error.tobytes())
-            self._udet = array("d", inputs.u_detect.tobytes())
-            self._rtime = array("d", inputs.review_hours.tobytes())
-        self._start = array("d", bytes(8 * n))
-        self._done = array("d", [_INF]) * n
-        self._who = array("q", [-1]) * n
+            self._uerr = _floats(inputs.u_error)
+            self._udet = _floats(inputs.u_detect)
+            self._rtime = _floats(inputs.review_hours)
+            # First-round jobs that go to review, known up front, then a sentinel no job index reaches.
+            reviewed = np.flatnonzero(np.asarray(inputs.u_review) < inputs.share_reviewed)
+            self._reviewed = _ints(np.append(reviewed, n))
+            self._ri = 0
+        # Outputs, written in place: first start (nan until started), acceptance (inf until known), first labeler.
+        self._start_out = np.full(n, np.nan)
+        self._done_out = np.full(n, np.inf)
+        self._who_out = np.full(n, -1, dtype=np.int64)
+        self._start = _floats(self._start_out)
+        self._done = _floats(self._done_out)
+        self._who = _ints(self._who_out)
         self._i = 0
         self._now = 0.0
         # Labelers: heap of (free time, id) for those on duty; free times of those off duty.
@@ -86,22 +105,26 @@ class KernelFlow:
         self.speed[lid] = speed
         self.error[lid] = error
 
-    def _sync(self) -> None:
-        """Tally first-round labels started since the last sync: busy hours, counts, and acceptance of the
-        unreviewed ones (computed exactly as the loop would: start + work * speed)."""
-        lo, hi = self._synced, self._i
+    def _grow(self) -> None:
         n_labelers = len(self.speed)
         if self._busy_first.size < n_labelers:
             self._busy_first = np.concatenate((self._busy_first, np.zeros(n_labelers - self._busy_first.size)))
             self._labels_first = np.concatenate((self._labels_first, np.zeros(n_labelers - self._labels_first.size)))
+
+    def _sync(self) -> None:
+        """Tally first-round labels started since the last sync: busy hours, counts, and acceptance of the
+        unreviewed ones (computed exactly as the loop would: start + work * speed)."""
+        lo, hi = self._synced, self._i
         if hi <= lo:
             return
-        who = np.frombuffer(self._who, dtype=np.int64)[lo:hi]
+        self._grow()
+        n_labelers = len(self.speed)
+        who = self._who_out[lo:hi]
         work = self._in.work[lo:hi] * np.asarray(self.speed)[who]
         self._busy_first += np.bincount(who, weights=work, minlength=n_labelers)
         self._labels_first += np.bincount(who, minlength=n_labelers)
-        finish = np.frombuffer(self._start, dtype=np.float64)[lo:hi] + work
-        done = np.frombuffer(self._done, dtype=np.float64)[lo:hi]
+        finish = self._start_out[lo:hi] + work
+        done = self._done_out[lo:hi]
         if self._review:
             unreviewed = self._in.u_review[lo:hi] >= self._in.share_reviewed
             done[unreviewed] = finish[unreviewed]
@@ -112,11 +135,13 @@ class KernelFlow:
     def busy_hours(self) -> np.ndarray:
         """Labeling hours per labeler so far (counted when a label starts)."""
         self._sync()
+        self._grow()
         return self._busy_first + np.asarray(self._rework_busy)
 
     def labels_done(self) -> np.ndarray:
         """Labels started per labeler so far, rework included."""
         self._sync()
+        self._grow()
         return self._labels_first + np.asarray(self._rework_labels, dtype=np.float64)
 
     def add_reviewer(self) -> int:
@@ -168,12 +193,11 @@ class KernelFlow:
     def done_view(self) -> np.ndarray:
         """Acceptance times so far (inf when not yet known), as a view without copying."""
         self._sync()
-        return np.frombuffer(self._done, dtype=np.float64)
+        return self._done_out
 
     def waiting(self, now: float) -> int:
         """Jobs ready by ``now`` and waiting for a labeler or a reviewer."""
-        arr = self._in.arrival
-        arrived = int(np.searchsorted(arr, now, side="right"))
+        arrived = int(np.searchsorted(self._arrival, now, side="right"))
         rework = sum(1 for entry in self._rwq if entry[0] <= now)
         review = sum(1 for entry in self._revq if entry[0] <= now)
         return max(0, arrived - self._i) + rework + review
@@ -203,7 +227,7 @@ class KernelFlow:
         heap = self._heap
         if not heap:
             return
-        i, n = self._i, self._in.n_jobs
+        i, n = self._i, self._n
         arr, work, start, who = self._arr, self._work, self._start, self._who
         speed = self.speed
         while i < n:
@@ -220,11 +244,14 @@ class KernelFlow:
 
     def _advance_with_review(self, until: float) -> None:
         heap, rheap, revq, rwq = self._heap, self._rheap, self._revq, self._rwq
-        i, n = self._i, self._in.n_jobs
+        i, n = self._i, self._n
         arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
-        urev, uerr, udet, rtime = self._urev, self._uerr, self._udet, self._rtime
+        uerr, udet, rtime = self._uerr, self._udet, self._rtime
+        reviewed, ri = self._reviewed, self._ri
+        next_reviewed = reviewed[ri]
         speed, error = self.speed, self.error
-        rework_busy, rework_labels = self._rework_busy, self._rework_labels
+        rework_busy, rework_labels, review_busy = self._rework_busy, self._rework_labels, self.review_busy
+        reviews, thumbs_down = self.reviews, self.thumbs_down
         share = self._in.share_reviewed
         detect = self._in.detection_probability
         rework_factor = self._in.rework_time_factor
@@ -254,10 +281,18 @@ class KernelFlow:
                     heapreplace(heap, (fin, lid))
                     start[i] = s
                     who[i] = lid
+                    if i == next_reviewed:
+                        heappush(revq, (fin, i, uerr[i] < error[lid], 0))
+                        ri += 1
+                        next_reviewed = reviewed[ri]
+                        # The new review may start before the current limit.
+                        if rheap:
+                            r = revq[0][0]
+                            rfree = rheap[0][0]
+                            s_review = r if r > rfree else rfree
+                            if s_review < limit:
+                                limit = s_review
                     i += 1
-                    if urev[i - 1] < share:
-                        heappush(revq, (fin, i - 1, uerr[i - 1] < error[lid], 0))
-                        break  # the new review may start before the current limit
             # Otherwise the next event is a rework job, a review, or nothing before `until`.
             s_label = _INF
             from_rework = False
@@ -281,10 +316,10 @@ class KernelFlow:
                 rid = rheap[0][1]
                 rt = rtime[job] if rnd == 0 else -review_mean * math.log(1.0 - draw())
                 heapreplace(rheap, (s_review + rt, rid))
-                self.review_busy[rid] += rt
-                self.reviews += 1
+                review_busy[rid] += rt
+                reviews += 1
                 if bad and (udet[job] if rnd == 0 else draw()) < detect:
-                    self.thumbs_down += 1
+                    thumbs_down += 1
                     heappush(rwq, (s_review + rt, job, rnd + 1))
                 else:
                     done[job] = s_review + rt
@@ -295,12 +330,12 @@ class KernelFlow:
             if from_rework:
                 _, job, rnd = heappop(rwq)
                 w = work[job] * rework_factor * speed[lid]
-                reviewed = draw() < share
+                is_reviewed = draw() < share
                 bad = draw() < error[lid]
                 rework_busy[lid] += w
                 rework_labels[lid] += 1
                 fin = s_label + w
-                if reviewed:
+                if is_reviewed:
                     heappush(revq, (fin, job, bad, rnd))
                 else:
                     done[job] = fin
@@ -310,17 +345,15 @@ class KernelFlow:
                 start[job] = s_label
                 who[job] = lid
                 i += 1
-                if urev[job] < share:
+                if job == next_reviewed:
                     heappush(revq, (fin, job, uerr[job] < error[lid], 0))
+                    ri += 1
+                    next_reviewed = reviewed[ri]
             heapreplace(heap, (fin, lid))
-        self._i = i
+        self._i, self._ri = i, ri
+        self.reviews, self.thumbs_down = reviews, thumbs_down
 
     def finish(self) -> FlowOutputs:
         """Per-job results once the run is over."""
         self._sync()
-        out = self.out
-        out.start[:] = np.frombuffer(self._start, dtype=np.float64)
-        out.start[self._i :] = np.nan
-        out.done[:] = np.frombuffer(self._done, dtype=np.float64)
-        out.labeler[:] = np.frombuffer(self._who, dtype=np.int64)
-        return out
+        return FlowOutputs(start=self._start_out, done=self._done_out, labeler=self._who_out)
