@@ -24,9 +24,11 @@ __all__ = [
     "error_from",
     "input_path",
     "mutate",
+    "mutate_row",
 ]
 
 _T = TypeVar("_T")
+_Row = TypeVar("_Row")
 
 
 @strawberry.interface(description="An expected failure: the request was understood but could not be carried out.")
@@ -107,6 +109,17 @@ async def mutate(info: Info, operation: Callable[[AsyncSession], Awaitable[_T]])
     except IntegrityError:
         # Services check uniqueness up front; this is the race where a concurrent write won.
         return ConflictError(message="the change conflicts with data written concurrently; retry", field=None)
+
+
+async def mutate_row(
+    info: Info, payload: Callable[[_Row], _T], operation: Callable[[AsyncSession], Awaitable[_Row]]
+) -> _T | MutationError:
+    """`mutate` for an operation that returns the one row it changed, handed out wrapped in `payload`."""
+
+    async def run(session: AsyncSession) -> _T:
+        return payload(await operation(session))
+
+    return await mutate(info, run)
 
 
 def as_graphql_error(error: DomainError) -> GraphQLError:

@@ -9,9 +9,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from server.db.models import Issue
+from server.db.models import Comment, Issue
 from server.graphql.context import Info
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.issues.types import CommentNode, IssueNode
 from server.services import crud_issues, workflow
@@ -80,12 +80,18 @@ def _payload(row: Issue) -> IssuePayload:
     return IssuePayload(issue=IssueNode.from_model(row))
 
 
+async def _comment_payload(session: AsyncSession, comment: Comment) -> CommentPayload:
+    issue = await session.get(Issue, comment.issue_id)
+    assert issue is not None  # a comment's issue is a foreign key
+    return CommentPayload(comment=CommentNode.from_model(comment), issue=IssueNode.from_model(issue))
+
+
 @strawberry.type
 class IssueMutations:
     @strawberry.mutation(description="Open an issue on a label, a task or a project.")
     async def raise_issue(self, info: Info, input: RaiseIssueInput) -> IssueResult:
-        async def operation(session: AsyncSession) -> IssuePayload:
-            issue = await workflow.raise_issue(
+        async def operation(session: AsyncSession) -> Issue:
+            return await workflow.raise_issue(
                 session,
                 title=input.title,
                 body=input.body,
@@ -95,9 +101,8 @@ class IssueMutations:
                 label_id=_optional(input.label_id, "Label", "input.labelId"),
                 at=input.at,
             )
-            return _payload(issue)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Add a comment to an issue's thread.")
     async def comment_on_issue(self, info: Info, input: CommentOnIssueInput) -> CommentResult:
@@ -109,40 +114,36 @@ class IssueMutations:
                 body=input.body,
                 at=input.at,
             )
-            issue = await session.get(Issue, comment.issue_id)
-            assert issue is not None  # a comment's issue is a foreign key
-            return CommentPayload(comment=CommentNode.from_model(comment), issue=IssueNode.from_model(issue))
+            return await _comment_payload(session, comment)
 
         return await mutate(info, operation)
 
     @strawberry.mutation(description="Resolve an open issue, saying how.")
     async def resolve_issue(self, info: Info, input: ResolveIssueInput) -> IssueResult:
-        async def operation(session: AsyncSession) -> IssuePayload:
-            issue = await workflow.resolve_issue(
+        async def operation(session: AsyncSession) -> Issue:
+            return await workflow.resolve_issue(
                 session,
                 issue_id=decode_id(input.issue_id, "Issue", "input.issueId"),
                 resolution=input.resolution,
                 at=input.at,
             )
-            return _payload(issue)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Reopen a resolved issue, clearing its resolution.")
     async def reopen_issue(self, info: Info, issue_id: relay.GlobalID) -> IssueResult:
-        async def operation(session: AsyncSession) -> IssuePayload:
-            issue = await workflow.reopen_issue(session, issue_id=decode_id(issue_id, "Issue", "issueId"))
-            return _payload(issue)
+        async def operation(session: AsyncSession) -> Issue:
+            return await workflow.reopen_issue(session, issue_id=decode_id(issue_id, "Issue", "issueId"))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Retitle an issue.")
     async def update_issue(self, info: Info, input: UpdateIssueInput) -> IssueResult:
-        async def operation(session: AsyncSession) -> IssuePayload:
+        async def operation(session: AsyncSession) -> Issue:
             key = decode_id(input.id, "Issue", "input.id")
-            return _payload(await crud_issues.update_issue(session, key, title=input.title))
+            return await crud_issues.update_issue(session, key, title=input.title)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Correct a comment's text.")
     async def update_comment(self, info: Info, input: UpdateCommentInput) -> CommentResult:
@@ -150,8 +151,6 @@ class IssueMutations:
             comment = await crud_issues.update_comment(
                 session, decode_id(input.id, "Comment", "input.id"), body=input.body
             )
-            issue = await session.get(Issue, comment.issue_id)
-            assert issue is not None
-            return CommentPayload(comment=CommentNode.from_model(comment), issue=IssueNode.from_model(issue))
+            return await _comment_payload(session, comment)
 
         return await mutate(info, operation)

@@ -12,7 +12,7 @@ from strawberry import relay
 from server.db.models import Labeler
 from server.graphql.context import Info
 from server.graphql.enums import LabelerStage
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import MutationError, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.labelers.types import LabelerNode
 from server.services import crud_labelers, workflow
@@ -82,50 +82,48 @@ def _payload(row: Labeler) -> LabelerPayload:
 class LabelerMutations:
     @strawberry.mutation(description="Add a labeler to a vendor; they start in HIRING.")
     async def create_labeler(self, info: Info, input: CreateLabelerInput) -> LabelerResult:
-        async def operation(session: AsyncSession) -> LabelerPayload:
+        async def operation(session: AsyncSession) -> Labeler:
             vendor = decode_id(input.vendor_id, "Vendor", "input.vendorId")
-            return _payload(await crud_labelers.create_labeler(session, vendor, _fields(input)))
+            return await crud_labelers.create_labeler(session, vendor, _fields(input))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation
     async def update_labeler(self, info: Info, input: UpdateLabelerInput) -> LabelerResult:
-        async def operation(session: AsyncSession) -> LabelerPayload:
+        async def operation(session: AsyncSession) -> Labeler:
             key = decode_id(input.id, "Labeler", "input.id")
-            return _payload(await crud_labelers.update_labeler(session, key, _fields(input)))
+            return await crud_labelers.update_labeler(session, key, _fields(input))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Hide a labeler from default listings; their history stays.")
     async def archive_labeler(self, info: Info, id: relay.GlobalID) -> LabelerResult:
-        async def operation(session: AsyncSession) -> LabelerPayload:
-            return _payload(await crud_labelers.archive_labeler(session, decode_id(id, "Labeler", "id")))
+        async def operation(session: AsyncSession) -> Labeler:
+            return await crud_labelers.archive_labeler(session, decode_id(id, "Labeler", "id"))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Move a labeler to the next onboarding stage (or back to training after a test).")
     async def advance_labeler_stage(self, info: Info, input: AdvanceLabelerStageInput) -> LabelerResult:
-        async def operation(session: AsyncSession) -> LabelerPayload:
-            labeler = await workflow.advance_labeler_stage(
+        async def operation(session: AsyncSession) -> Labeler:
+            return await workflow.advance_labeler_stage(
                 session,
                 labeler_id=decode_id(input.labeler_id, "Labeler", "input.labelerId"),
                 to_stage=input.to_stage,
                 at=input.at,
                 note=input.note,
             )
-            return _payload(labeler)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Offboard a labeler from any stage, with the reason in the stage history.")
     async def offboard_labeler(self, info: Info, input: OffboardLabelerInput) -> LabelerResult:
-        async def operation(session: AsyncSession) -> LabelerPayload:
-            labeler = await workflow.offboard_labeler(
+        async def operation(session: AsyncSession) -> Labeler:
+            return await workflow.offboard_labeler(
                 session,
                 labeler_id=decode_id(input.labeler_id, "Labeler", "input.labelerId"),
                 reason=input.reason,
                 at=input.at,
             )
-            return _payload(labeler)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from strawberry.scalars import JSON
 from server.db.models import Project
 from server.graphql.context import Info
 from server.graphql.enums import DataType, ProjectStatus
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import MutationError, mutate_row
 from server.graphql.ids import decode_id, decode_ids
 from server.graphql.projects.types import ProjectNode
 from server.services import crud_projects, workflow
@@ -83,6 +84,9 @@ class ProjectPayload:
 
 ProjectResult = Annotated[ProjectPayload | MutationError, strawberry.union("ProjectResult")]
 
+_VENDORS = ("Vendor", "input.vendorIds")
+_LABELERS = ("Labeler", "input.labelerIds")
+
 
 def _fields(values: CreateProjectInput | UpdateProjectInput) -> ProjectFields:
     return ProjectFields(
@@ -115,66 +119,69 @@ async def _project(session: AsyncSession, key: int) -> Project:
     return project
 
 
+async def _change_members(
+    info: Info,
+    project_id: relay.GlobalID,
+    member_ids: list[relay.GlobalID],
+    member: tuple[str, str],
+    change: Callable[[AsyncSession, int, int], Awaitable[None]],
+) -> ProjectPayload | MutationError:
+    """Apply `change(session, project, member)` to each of `member_ids` (a `(type name, input path)`), all or none."""
+
+    async def operation(session: AsyncSession) -> Project:
+        project = decode_id(project_id, "Project", "input.projectId")
+        for key in decode_ids(member_ids, *member):
+            await change(session, project, key)
+        return await _project(session, project)
+
+    return await mutate_row(info, _payload, operation)
+
+
 @strawberry.type
 class ProjectMutations:
     @strawberry.mutation
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
-            return _payload(await crud_projects.create_project(session, _fields(input)))
-
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, lambda session: crud_projects.create_project(session, _fields(input)))
 
     @strawberry.mutation(description="Change settings; a COMPLETED project cannot be reopened.")
     async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
+        async def operation(session: AsyncSession) -> Project:
             key = decode_id(input.id, "Project", "input.id")
-            return _payload(await crud_projects.update_project(session, key, _fields(input)))
+            return await crud_projects.update_project(session, key, _fields(input))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Hide a project from default listings; its history stays.")
     async def archive_project(self, info: Info, id: relay.GlobalID) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
-            return _payload(await crud_projects.archive_project(session, decode_id(id, "Project", "id")))
+        async def operation(session: AsyncSession) -> Project:
+            return await crud_projects.archive_project(session, decode_id(id, "Project", "id"))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Put vendors on a project (all or none); their labelers can then join it.")
     async def assign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
-            project = decode_id(input.project_id, "Project", "input.projectId")
-            for vendor in decode_ids(input.vendor_ids, "Vendor", "input.vendorIds"):
-                await workflow.assign_vendor_to_project(session, project_id=project, vendor_id=vendor)
-            return _payload(await _project(session, project))
+        async def assign(session: AsyncSession, project: int, vendor: int) -> None:
+            await workflow.assign_vendor_to_project(session, project_id=project, vendor_id=vendor)
 
-        return await mutate(info, operation)
+        return await _change_members(info, input.project_id, input.vendor_ids, _VENDORS, assign)
 
     @strawberry.mutation(description="Take vendors off a project (all or none).")
     async def unassign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
-            project = decode_id(input.project_id, "Project", "input.projectId")
-            for vendor in decode_ids(input.vendor_ids, "Vendor", "input.vendorIds"):
-                await workflow.remove_vendor_from_project(session, project_id=project, vendor_id=vendor)
-            return _payload(await _project(session, project))
+        async def unassign(session: AsyncSession, project: int, vendor: int) -> None:
+            await workflow.remove_vendor_from_project(session, project_id=project, vendor_id=vendor)
 
-        return await mutate(info, operation)
+        return await _change_members(info, input.project_id, input.vendor_ids, _VENDORS, unassign)
 
     @strawberry.mutation(description="Make labelers members of a project (all or none); their vendor must be on it.")
     async def assign_project_labelers(self, info: Info, input: ProjectLabelersInput) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
-            project = decode_id(input.project_id, "Project", "input.projectId")
-            for labeler in decode_ids(input.labeler_ids, "Labeler", "input.labelerIds"):
-                await workflow.assign_labeler_to_project(session, project_id=project, labeler_id=labeler)
-            return _payload(await _project(session, project))
+        async def assign(session: AsyncSession, project: int, labeler: int) -> None:
+            await workflow.assign_labeler_to_project(session, project_id=project, labeler_id=labeler)
 
-        return await mutate(info, operation)
+        return await _change_members(info, input.project_id, input.labeler_ids, _LABELERS, assign)
 
     @strawberry.mutation(description="End labelers' membership of a project (all or none); their labels stay.")
     async def unassign_project_labelers(self, info: Info, input: ProjectLabelersInput) -> ProjectResult:
-        async def operation(session: AsyncSession) -> ProjectPayload:
-            project = decode_id(input.project_id, "Project", "input.projectId")
-            for labeler in decode_ids(input.labeler_ids, "Labeler", "input.labelerIds"):
-                await workflow.remove_labeler_from_project(session, project_id=project, labeler_id=labeler)
-            return _payload(await _project(session, project))
+        async def unassign(session: AsyncSession, project: int, labeler: int) -> None:
+            await workflow.remove_labeler_from_project(session, project_id=project, labeler_id=labeler)
 
-        return await mutate(info, operation)
+        return await _change_members(info, input.project_id, input.labeler_ids, _LABELERS, unassign)

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from server.db.models import Task
 from server.graphql.context import Info
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.tasks.types import TaskNode
 from server.services import crud_tasks, workflow
@@ -96,16 +96,16 @@ def _task_id(value: relay.GlobalID, field: str) -> int:
 class TaskMutations:
     @strawberry.mutation
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult:
-        async def operation(session: AsyncSession) -> TaskPayload:
+        async def operation(session: AsyncSession) -> Task:
             project = decode_id(input.project_id, "Project", "input.projectId")
             try:
                 (task,) = await crud_tasks.create_tasks(session, project, [_fields(input.task)])
             except Exception as error:
                 _reroot(error, "input.tasks[0]", "input.task")
                 raise
-            return _payload(task)
+            return task
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Add many tasks to a project in one transaction.")
     async def create_tasks(self, info: Info, input: CreateTasksInput) -> TasksResult:
@@ -118,7 +118,7 @@ class TaskMutations:
 
     @strawberry.mutation
     async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult:
-        async def operation(session: AsyncSession) -> TaskPayload:
+        async def operation(session: AsyncSession) -> Task:
             values = TaskFields(
                 external_id=input.external_id,
                 payload_ref=input.payload_ref,
@@ -126,32 +126,32 @@ class TaskMutations:
                 due_at=input.due_at,
                 labels_required=input.labels_required,
             )
-            return _payload(await crud_tasks.update_task(session, _task_id(input.id, "input.id"), values))
+            return await crud_tasks.update_task(session, _task_id(input.id, "input.id"), values)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Hide a task from listings and the work queue; its labels stay.")
     async def archive_task(self, info: Info, id: relay.GlobalID) -> TaskResult:
-        async def operation(session: AsyncSession) -> TaskPayload:
-            return _payload(await crud_tasks.archive_task(session, _task_id(id, "id")))
+        async def operation(session: AsyncSession) -> Task:
+            return await crud_tasks.archive_task(session, _task_id(id, "id"))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Make a task a benchmark with this gold answer (or replace its gold answer).")
     async def mark_benchmark(self, info: Info, input: MarkBenchmarkInput) -> TaskResult:
-        async def operation(session: AsyncSession) -> TaskPayload:
+        async def operation(session: AsyncSession) -> Task:
             task_id = _task_id(input.task_id, "input.taskId")
             gold: Any = input.gold_answer
-            return _payload(await workflow.mark_benchmark(session, task_id=task_id, gold_answer=gold))
+            return await workflow.mark_benchmark(session, task_id=task_id, gold_answer=gold)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Make a benchmark an ordinary task again; its labels stay.")
     async def unmark_benchmark(self, info: Info, task_id: relay.GlobalID) -> TaskResult:
-        async def operation(session: AsyncSession) -> TaskPayload:
-            return _payload(await workflow.unmark_benchmark(session, task_id=_task_id(task_id, "taskId")))
+        async def operation(session: AsyncSession) -> Task:
+            return await workflow.unmark_benchmark(session, task_id=_task_id(task_id, "taskId"))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
 
 def _reroot(error: Exception, old: str, new: str) -> None:

@@ -8,9 +8,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from server.db.models import Vendor
 from server.graphql.context import Info
 from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import MutationError, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.vendors.types import VendorNode
 from server.services import crud_vendors, workflow
@@ -83,38 +84,35 @@ def _fields(values: CreateVendorInput | UpdateVendorInput) -> VendorFields:
     )
 
 
-def _payload(row: object) -> VendorPayload:
-    return VendorPayload(vendor=VendorNode.from_model(row))  # type: ignore[arg-type]
+def _payload(row: Vendor) -> VendorPayload:
+    return VendorPayload(vendor=VendorNode.from_model(row))
 
 
 @strawberry.type
 class VendorMutations:
     @strawberry.mutation(description="Add a vendor as a PROSPECT.")
     async def create_vendor(self, info: Info, input: CreateVendorInput) -> VendorResult:
-        async def operation(session: AsyncSession) -> VendorPayload:
-            return _payload(await crud_vendors.create_vendor(session, _fields(input)))
-
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, lambda session: crud_vendors.create_vendor(session, _fields(input)))
 
     @strawberry.mutation
     async def update_vendor(self, info: Info, input: UpdateVendorInput) -> VendorResult:
-        async def operation(session: AsyncSession) -> VendorPayload:
+        async def operation(session: AsyncSession) -> Vendor:
             key = decode_id(input.id, "Vendor", "input.id")
-            return _payload(await crud_vendors.update_vendor(session, key, _fields(input)))
+            return await crud_vendors.update_vendor(session, key, _fields(input))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Hide a vendor from default listings; its history stays.")
     async def archive_vendor(self, info: Info, id: relay.GlobalID) -> VendorResult:
-        async def operation(session: AsyncSession) -> VendorPayload:
-            return _payload(await crud_vendors.archive_vendor(session, decode_id(id, "Vendor", "id")))
+        async def operation(session: AsyncSession) -> Vendor:
+            return await crud_vendors.archive_vendor(session, decode_id(id, "Vendor", "id"))
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
 
     @strawberry.mutation(description="Move a vendor along its pipeline, recording trial results with the move.")
     async def advance_vendor_status(self, info: Info, input: AdvanceVendorStatusInput) -> VendorResult:
-        async def operation(session: AsyncSession) -> VendorPayload:
-            vendor = await workflow.advance_vendor_status(
+        async def operation(session: AsyncSession) -> Vendor:
+            return await workflow.advance_vendor_status(
                 session,
                 vendor_id=decode_id(input.vendor_id, "Vendor", "input.vendorId"),
                 to_status=input.to_status,
@@ -122,6 +120,5 @@ class VendorMutations:
                 trial_labels_per_hour=input.trial_labels_per_hour,
                 trial_notes=input.trial_notes,
             )
-            return _payload(vendor)
 
-        return await mutate(info, operation)
+        return await mutate_row(info, _payload, operation)
