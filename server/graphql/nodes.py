@@ -12,7 +12,7 @@ from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError
 
-__all__ = ["lookup_node", "resolve_nodes_with"]
+__all__ = ["load_node", "load_nodes", "lookup_node", "resolve_nodes_with"]
 
 _Node = TypeVar("_Node")
 
@@ -52,3 +52,24 @@ async def lookup_node(
         raise as_graphql_error(error) from None
     row = await info.context.loader(batch).load(key)
     return None if row is None else to_node(row)
+
+
+async def load_node(
+    info: Info,
+    batch: Callable[[Context, list[int]], Awaitable[Sequence[Any]]],
+    key: int,
+    to_node: Callable[[Any], _Node],
+) -> _Node:
+    """The node of the row a foreign key names, loaded through the request's DataLoader for `batch`."""
+    return to_node(await info.context.loader(batch).load(key))
+
+
+async def load_nodes(
+    info: Info,
+    batch: Callable[[Context, list[int]], Awaitable[Sequence[Any]]],
+    key: int,
+    to_node: Callable[[Any], _Node],
+) -> list[_Node]:
+    """Nodes of the rows a list loader (`batch`, one list per key) holds for `key`, in the loader's order."""
+    rows: list[Any] = await info.context.loader(batch).load(key)
+    return [to_node(row) for row in rows]

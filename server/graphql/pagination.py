@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from server.graphql.errors import as_graphql_error
+from server.graphql.loaders import ChildPageKey
 from server.services.errors import DomainError, ValidationFailed
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "PageArgs",
     "SortOrder",
     "Window",
+    "child_connection",
     "child_window",
     "decode_cursor",
     "encode_cursor",
@@ -171,6 +173,23 @@ def child_window(first: int | None, after: str | None, max_page_size: int) -> Wi
         raise as_graphql_error(error) from None
     limit = min(DEFAULT_PAGE_SIZE, max_page_size) if first is None else first
     return Window(start=start, stop=start + limit)
+
+
+async def child_connection(
+    info: Any,
+    loader: Any,
+    owner_id: int,
+    *,
+    first: int | None,
+    after: str | None,
+    include_archived: bool,
+    to_node: Callable[[Any], _Node],
+    connection: Callable[..., _Conn],
+) -> _Conn:
+    """A nested connection of `owner_id`'s children, one page from a `ChildPage` DataLoader (`loader`)."""
+    window = child_window(first, after, info.context.settings.max_page_size)
+    page = await loader.load(ChildPageKey(owner_id, window.start, window.limit, include_archived))
+    return make_connection(connection, [to_node(row) for row in page.rows], window=window, total=page.total)
 
 
 async def list_connection(

@@ -14,7 +14,7 @@ from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import IssueStatus
 from server.graphql.issues.loaders import comments_by_id, comments_by_issue, issues_by_id
-from server.graphql.nodes import resolve_nodes_with
+from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class CommentNode(relay.Node):
 
     @strawberry.field
     async def issue(self, info: Info) -> IssueNode:
-        return IssueNode.from_model(await info.context.loader(issues_by_id).load(self.issue_id))
+        return await load_node(info, issues_by_id, self.issue_id, IssueNode.from_model)
 
 
 @strawberry.type(name="Issue", description="A question or problem raised on a project, task or label.")
@@ -106,7 +106,7 @@ class IssueNode(relay.Node):
         from server.graphql.projects.loaders import projects_by_id
         from server.graphql.projects.types import ProjectNode
 
-        return ProjectNode.from_model(await info.context.loader(projects_by_id).load(self.project_id))
+        return await load_node(info, projects_by_id, self.project_id, ProjectNode.from_model)
 
     @strawberry.field
     async def task(self, info: Info) -> Annotated[TaskNode, strawberry.lazy("server.graphql.tasks.types")] | None:
@@ -115,7 +115,7 @@ class IssueNode(relay.Node):
 
         if self.task_id is None:
             return None
-        return TaskNode.from_model(await info.context.loader(tasks_by_id).load(self.task_id))
+        return await load_node(info, tasks_by_id, self.task_id, TaskNode.from_model)
 
     @strawberry.field
     async def label(self, info: Info) -> Annotated[LabelNode, strawberry.lazy("server.graphql.labels.types")] | None:
@@ -124,7 +124,7 @@ class IssueNode(relay.Node):
 
         if self.label_id is None:
             return None
-        return LabelNode.from_model(await info.context.loader(labels_by_id).load(self.label_id))
+        return await load_node(info, labels_by_id, self.label_id, LabelNode.from_model)
 
     @strawberry.field(description="The labeler who raised it; null for someone outside the workforce.")
     async def raised_by(self, info: Info) -> _LabelerRef | None:
@@ -132,8 +132,7 @@ class IssueNode(relay.Node):
 
     @strawberry.field(description="The thread, oldest first.")
     async def comments(self, info: Info) -> list[CommentNode]:
-        rows: list[Any] = await info.context.loader(comments_by_issue).load(self.id)
-        return [CommentNode.from_model(row) for row in rows]
+        return await load_nodes(info, comments_by_issue, self.id, CommentNode.from_model)
 
 
 @strawberry.type(name="IssueConnection")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -14,7 +14,7 @@ from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import LabelerStage
 from server.graphql.labelers.loaders import labelers_by_id, stage_events_by_labeler
-from server.graphql.nodes import resolve_nodes_with
+from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 
 if TYPE_CHECKING:
@@ -83,12 +83,11 @@ class LabelerNode(relay.Node):
         from server.graphql.vendors.loaders import vendors_by_id
         from server.graphql.vendors.types import VendorNode
 
-        return VendorNode.from_model(await info.context.loader(vendors_by_id).load(self.vendor_id))
+        return await load_node(info, vendors_by_id, self.vendor_id, VendorNode.from_model)
 
     @strawberry.field(description="Every stage the labeler entered, oldest first.")
     async def stage_history(self, info: Info) -> list[StageEvent]:
-        rows: list[Any] = await info.context.loader(stage_events_by_labeler).load(self.id)
-        return [StageEvent.from_model(row) for row in rows]
+        return await load_nodes(info, stage_events_by_labeler, self.id, StageEvent.from_model)
 
     @strawberry.field(description="Projects the labeler is a member of.")
     async def projects(
@@ -97,8 +96,7 @@ class LabelerNode(relay.Node):
         from server.graphql.projects.loaders import projects_by_labeler
         from server.graphql.projects.types import ProjectNode
 
-        rows: list[Any] = await info.context.loader(projects_by_labeler).load(self.id)
-        return [ProjectNode.from_model(row) for row in rows]
+        return await load_nodes(info, projects_by_labeler, self.id, ProjectNode.from_model)
 
 
 @strawberry.type(name="LabelerConnection")

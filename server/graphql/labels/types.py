@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -15,7 +15,7 @@ from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import LabelStatus
 from server.graphql.labels.loaders import labels_by_id
-from server.graphql.nodes import resolve_nodes_with
+from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 
 if TYPE_CHECKING:
@@ -65,22 +65,21 @@ class LabelNode(relay.Node):
         from server.graphql.tasks.loaders import tasks_by_id
         from server.graphql.tasks.types import TaskNode
 
-        return TaskNode.from_model(await info.context.loader(tasks_by_id).load(self.task_id))
+        return await load_node(info, tasks_by_id, self.task_id, TaskNode.from_model)
 
     @strawberry.field
     async def labeler(self, info: Info) -> Annotated[LabelerNode, strawberry.lazy("server.graphql.labelers.types")]:
         from server.graphql.labelers.loaders import labelers_by_id
         from server.graphql.labelers.types import LabelerNode
 
-        return LabelerNode.from_model(await info.context.loader(labelers_by_id).load(self.labeler_id))
+        return await load_node(info, labelers_by_id, self.labeler_id, LabelerNode.from_model)
 
     @strawberry.field(description="Reviews of the label, oldest first.")
     async def reviews(self, info: Info) -> list[Annotated[ReviewNode, strawberry.lazy("server.graphql.reviews.types")]]:
         from server.graphql.reviews.loaders import reviews_by_label
         from server.graphql.reviews.types import ReviewNode
 
-        rows: list[Any] = await info.context.loader(reviews_by_label).load(self.id)
-        return [ReviewNode.from_model(row) for row in rows]
+        return await load_nodes(info, reviews_by_label, self.id, ReviewNode.from_model)
 
 
 @strawberry.type(name="LabelConnection")

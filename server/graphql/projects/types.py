@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -14,9 +14,8 @@ from strawberry.scalars import JSON
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import DataType, LabelerStage, ProjectStatus, TaskStatus
-from server.graphql.loaders import ChildPageKey
-from server.graphql.nodes import resolve_nodes_with
-from server.graphql.pagination import OrderDirection, child_window, make_connection
+from server.graphql.nodes import load_nodes, resolve_nodes_with
+from server.graphql.pagination import OrderDirection, child_connection
 from server.graphql.projects.loaders import projects_by_id
 
 if TYPE_CHECKING:
@@ -94,8 +93,7 @@ class ProjectNode(relay.Node):
         from server.graphql.vendors.loaders import vendors_by_project
         from server.graphql.vendors.types import VendorNode
 
-        rows: list[Any] = await info.context.loader(vendors_by_project).load(self.id)
-        return [VendorNode.from_model(row) for row in rows]
+        return await load_nodes(info, vendors_by_project, self.id, VendorNode.from_model)
 
     @strawberry.field(description="Members of the project, by name; optionally only those at one stage.")
     async def labelers(
@@ -109,11 +107,16 @@ class ProjectNode(relay.Node):
         from server.graphql.labelers.loaders import labeler_pages_by_project
         from server.graphql.labelers.types import LabelerConnection, LabelerNode
 
-        window = child_window(first, after, info.context.settings.max_page_size)
-        key = ChildPageKey(self.id, window.start, window.limit, include_archived)
-        page = await info.context.loader(labeler_pages_by_project, option=stage).load(key)
-        nodes = [LabelerNode.from_model(row) for row in page.rows]
-        return make_connection(LabelerConnection, nodes, window=window, total=page.total)
+        return await child_connection(
+            info,
+            info.context.loader(labeler_pages_by_project, option=stage),
+            self.id,
+            first=first,
+            after=after,
+            include_archived=include_archived,
+            to_node=LabelerNode.from_model,
+            connection=LabelerConnection,
+        )
 
     @strawberry.field(description="The project's tasks, oldest first; optionally only those in one status.")
     async def tasks(
@@ -127,11 +130,16 @@ class ProjectNode(relay.Node):
         from server.graphql.tasks.loaders import task_pages_by_project
         from server.graphql.tasks.types import TaskConnection, TaskNode
 
-        window = child_window(first, after, info.context.settings.max_page_size)
-        key = ChildPageKey(self.id, window.start, window.limit, include_archived)
-        page = await info.context.loader(task_pages_by_project, option=status).load(key)
-        nodes = [TaskNode.from_model(row) for row in page.rows]
-        return make_connection(TaskConnection, nodes, window=window, total=page.total)
+        return await child_connection(
+            info,
+            info.context.loader(task_pages_by_project, option=status),
+            self.id,
+            first=first,
+            after=after,
+            include_archived=include_archived,
+            to_node=TaskNode.from_model,
+            connection=TaskConnection,
+        )
 
 
 @strawberry.type(name="ProjectConnection")

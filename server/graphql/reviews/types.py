@@ -13,7 +13,7 @@ from strawberry import relay
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import ReviewVerdict
-from server.graphql.nodes import resolve_nodes_with
+from server.graphql.nodes import load_node, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 from server.graphql.reviews.loaders import reviews_by_id
 
@@ -57,14 +57,14 @@ class ReviewNode(relay.Node):
         from server.graphql.labels.loaders import labels_by_id
         from server.graphql.labels.types import LabelNode
 
-        return LabelNode.from_model(await info.context.loader(labels_by_id).load(self.label_id))
+        return await load_node(info, labels_by_id, self.label_id, LabelNode.from_model)
 
     @strawberry.field
     async def reviewer(self, info: Info) -> Annotated[LabelerNode, strawberry.lazy("server.graphql.labelers.types")]:
         from server.graphql.labelers.loaders import labelers_by_id
         from server.graphql.labelers.types import LabelerNode
 
-        return LabelerNode.from_model(await info.context.loader(labelers_by_id).load(self.reviewer_id))
+        return await load_node(info, labelers_by_id, self.reviewer_id, LabelerNode.from_model)
 
 
 @strawberry.type(name="ReviewConnection")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import TaskStatus
-from server.graphql.nodes import resolve_nodes_with
+from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 from server.graphql.tasks.loaders import tasks_by_id
 
@@ -70,15 +70,14 @@ class TaskNode(relay.Node):
         from server.graphql.projects.loaders import projects_by_id
         from server.graphql.projects.types import ProjectNode
 
-        return ProjectNode.from_model(await info.context.loader(projects_by_id).load(self.project_id))
+        return await load_node(info, projects_by_id, self.project_id, ProjectNode.from_model)
 
     @strawberry.field(description="Every label of the task, first submitted first.")
     async def labels(self, info: Info) -> list[Annotated[LabelNode, strawberry.lazy("server.graphql.labels.types")]]:
         from server.graphql.labels.loaders import labels_by_task
         from server.graphql.labels.types import LabelNode
 
-        rows: list[Any] = await info.context.loader(labels_by_task).load(self.id)
-        return [LabelNode.from_model(row) for row in rows]
+        return await load_nodes(info, labels_by_task, self.id, LabelNode.from_model)
 
 
 @strawberry.type(name="TaskConnection")

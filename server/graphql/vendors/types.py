@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -13,8 +13,8 @@ from strawberry import relay
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
-from server.graphql.nodes import resolve_nodes_with
-from server.graphql.pagination import OrderDirection, child_window, make_connection
+from server.graphql.nodes import load_nodes, resolve_nodes_with
+from server.graphql.pagination import OrderDirection, child_connection
 from server.graphql.vendors.loaders import vendors_by_id
 
 if TYPE_CHECKING:
@@ -90,13 +90,17 @@ class VendorNode(relay.Node):
     ) -> Annotated[LabelerConnection, strawberry.lazy("server.graphql.labelers.types")]:
         from server.graphql.labelers.loaders import labeler_pages_by_vendor
         from server.graphql.labelers.types import LabelerConnection, LabelerNode
-        from server.graphql.loaders import ChildPageKey
 
-        window = child_window(first, after, info.context.settings.max_page_size)
-        key = ChildPageKey(self.id, window.start, window.limit, include_archived)
-        page = await info.context.loader(labeler_pages_by_vendor).load(key)
-        nodes = [LabelerNode.from_model(row) for row in page.rows]
-        return make_connection(LabelerConnection, nodes, window=window, total=page.total)
+        return await child_connection(
+            info,
+            info.context.loader(labeler_pages_by_vendor),
+            self.id,
+            first=first,
+            after=after,
+            include_archived=include_archived,
+            to_node=LabelerNode.from_model,
+            connection=LabelerConnection,
+        )
 
     @strawberry.field(description="Projects the vendor is assigned to.")
     async def projects(
@@ -105,8 +109,7 @@ class VendorNode(relay.Node):
         from server.graphql.projects.loaders import projects_by_vendor
         from server.graphql.projects.types import ProjectNode
 
-        rows: list[Any] = await info.context.loader(projects_by_vendor).load(self.id)
-        return [ProjectNode.from_model(row) for row in rows]
+        return await load_nodes(info, projects_by_vendor, self.id, ProjectNode.from_model)
 
 
 @strawberry.type(name="VendorConnection")
