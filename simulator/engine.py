@@ -335,11 +335,18 @@ class _Engine:
             self._update_skills()
 
     def _update_skills(self) -> None:
+        # _skill, unrolled over everyone in production: this runs daily for every labeler.
         now = self.env.now
-        flow = self.flow
+        set_skill = self.flow.set_skill
+        time_factor = self.models.learning.time_factor
+        error_probability = self.models.quality.error_probability
         for run in self.pools:
+            speed_factor = run.spec.speed_factor
             for lid, person in run.production.items():
-                flow.set_skill(lid, *self._skill(person, now))
+                tenure = person.tenure0_weeks + (now - person.production_start) / _HOURS_PER_WEEK
+                speed = speed_factor * float(time_factor(tenure))
+                error = float(error_probability(tenure))
+                set_skill(lid, speed, min(1.0, max(0.0, error)))
 
     def _record_day(self, day: int) -> None:
         now = self.env.now
