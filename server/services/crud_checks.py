@@ -1,4 +1,4 @@
-"""Input checks shared by the create/update services; each failure names the field and the value."""
+"""Input checks and steps shared by the create/update/archive services; each failure names the field and the value."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.services.errors import NotFound, ValidationFailed
+from server.db.types import utcnow
+from server.services.errors import Conflict, NotFound, ValidationFailed
 
 __all__ = [
     "ISO_CURRENCIES",
+    "archive_row",
     "camel",
     "check_aware",
     "check_currency",
@@ -25,9 +28,17 @@ __all__ = [
     "check_time_zone",
     "check_words",
     "get_or_not_found",
+    "refuse_duplicate_name",
 ]
 
 _T = TypeVar("_T")
+
+
+class _Archivable(Protocol):
+    archived_at: Any
+
+
+_A = TypeVar("_A", bound=_Archivable)
 
 # Active ISO 4217 codes; a typo such as "USS" should fail here, not in an invoice.
 ISO_CURRENCIES = frozenset(
@@ -114,3 +125,23 @@ async def get_or_not_found(session: AsyncSession, entity: type[_T], key: int, *,
     if row is None:
         raise NotFound(entity.__name__, key, field=field)
     return row
+
+
+async def archive_row(session: AsyncSession, entity: type[_A], key: int) -> _A:
+    """Hide a row from default listings; idempotent (the first archiving time stays), history kept."""
+    row = await get_or_not_found(session, entity, key)
+    if row.archived_at is None:
+        row.archived_at = utcnow()
+        await session.flush()
+    return row
+
+
+async def refuse_duplicate_name(
+    session: AsyncSession, entity: Any, noun: str, name: str, *, except_id: int | None = None
+) -> None:
+    """A Conflict on `input.name` when another `entity` row has `name`, compared case-insensitively."""
+    query = select(entity.id).where(func.lower(entity.name) == name.lower())
+    if except_id is not None:
+        query = query.where(entity.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise Conflict(f"a {noun} named {name!r} already exists", field="input.name")

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import LabelerStage, VendorStatus
 from server.db.models import Labeler, LabelerStageEvent, Vendor
 from server.db.types import utcnow
-from server.services.crud_checks import check_name, check_non_negative, check_time_zone, check_words, get_or_not_found
+from server.services.crud_checks import (
+    archive_row,
+    check_name,
+    check_non_negative,
+    check_time_zone,
+    check_words,
+    get_or_not_found,
+)
 from server.services.errors import Conflict, ValidationFailed
 
 __all__ = ["LabelerFields", "archive_labeler", "create_labeler", "update_labeler"]
@@ -79,8 +86,4 @@ async def update_labeler(session: AsyncSession, labeler_id: int, values: Labeler
 
 async def archive_labeler(session: AsyncSession, labeler_id: int) -> Labeler:
     """Hide a labeler from default listings; idempotent, history kept (offboarding is a separate move)."""
-    labeler = await get_or_not_found(session, Labeler, labeler_id)
-    if labeler.archived_at is None:
-        labeler.archived_at = utcnow()
-        await session.flush()
-    return labeler
+    return await archive_row(session, Labeler, labeler_id)

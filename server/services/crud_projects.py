@@ -6,13 +6,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import DataType, ProjectStatus
 from server.db.models import Project
-from server.db.types import utcnow
 from server.services.crud_checks import (
+    archive_row,
     camel,
     check_aware,
     check_currency,
@@ -21,8 +20,9 @@ from server.services.crud_checks import (
     check_positive_int,
     check_share,
     get_or_not_found,
+    refuse_duplicate_name,
 )
-from server.services.errors import Conflict, InvalidTransition, ValidationFailed
+from server.services.errors import InvalidTransition, ValidationFailed
 
 __all__ = ["ProjectFields", "archive_project", "create_project", "update_project"]
 
@@ -81,19 +81,11 @@ def _checked(values: ProjectFields) -> dict[str, Any]:
     return checked
 
 
-async def _refuse_duplicate_name(session: AsyncSession, name: str, *, except_id: int | None = None) -> None:
-    query = select(Project.id).where(func.lower(Project.name) == name.lower())
-    if except_id is not None:
-        query = query.where(Project.id != except_id)
-    if await session.scalar(query.limit(1)) is not None:
-        raise Conflict(f"a project named {name!r} already exists", field="input.name")
-
-
 async def create_project(session: AsyncSession, values: ProjectFields) -> Project:
     checked = _checked(values)
     if "name" not in checked or "data_type" not in checked:
         raise ValidationFailed("input", None, "needs a name and a dataType")
-    await _refuse_duplicate_name(session, checked["name"])
+    await refuse_duplicate_name(session, Project, "project", checked["name"])
     project = Project(**checked)
     session.add(project)
     await session.flush()
@@ -105,7 +97,7 @@ async def update_project(session: AsyncSession, project_id: int, values: Project
     project = await get_or_not_found(session, Project, project_id, field="input.id")
     checked = _checked(values)
     if "name" in checked:
-        await _refuse_duplicate_name(session, checked["name"], except_id=project.id)
+        await refuse_duplicate_name(session, Project, "project", checked["name"], except_id=project.id)
     new_status = checked.get("status")
     if project.status is ProjectStatus.COMPLETED and new_status not in (None, ProjectStatus.COMPLETED):
         raise InvalidTransition(
@@ -119,8 +111,4 @@ async def update_project(session: AsyncSession, project_id: int, values: Project
 
 async def archive_project(session: AsyncSession, project_id: int) -> Project:
     """Hide a project from default listings; idempotent, history kept."""
-    project = await get_or_not_found(session, Project, project_id)
-    if project.archived_at is None:
-        project.archived_at = utcnow()
-        await session.flush()
-    return project
+    return await archive_row(session, Project, project_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import ProjectStatus
 from server.db.models import Project, Task
 from server.db.types import utcnow
-from server.services.crud_checks import check_aware, check_name, check_positive_int, get_or_not_found
+from server.services.crud_checks import archive_row, check_aware, check_name, check_positive_int, get_or_not_found
 from server.services.errors import Conflict, DomainError, ValidationFailed
 from server.services.workflow import set_labels_required
 
@@ -132,8 +132,4 @@ async def update_task(session: AsyncSession, task_id: int, values: TaskFields) -
 
 async def archive_task(session: AsyncSession, task_id: int) -> Task:
     """Hide a task from default listings and from the work queue; idempotent, labels kept."""
-    task = await get_or_not_found(session, Task, task_id)
-    if task.archived_at is None:
-        task.archived_at = utcnow()
-        await session.flush()
-    return task
+    return await archive_row(session, Task, task_id)

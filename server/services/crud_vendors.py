@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import Certification, DataType, PricingModel, WorkforceType
 from server.db.models import Vendor
-from server.db.types import utcnow
 from server.services.crud_checks import (
+    archive_row,
     camel,
     check_currency,
     check_name,
@@ -20,8 +19,8 @@ from server.services.crud_checks import (
     check_time_zone,
     check_words,
     get_or_not_found,
+    refuse_duplicate_name,
 )
-from server.services.errors import Conflict
 
 __all__ = ["VendorFields", "archive_vendor", "create_vendor", "update_vendor"]
 
@@ -69,20 +68,12 @@ def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
     return checked
 
 
-async def _refuse_duplicate_name(session: AsyncSession, name: str, *, except_id: int | None = None) -> None:
-    query = select(Vendor.id).where(func.lower(Vendor.name) == name.lower())
-    if except_id is not None:
-        query = query.where(Vendor.id != except_id)
-    if await session.scalar(query.limit(1)) is not None:
-        raise Conflict(f"a vendor named {name!r} already exists", field="input.name")
-
-
 async def create_vendor(session: AsyncSession, values: VendorFields) -> Vendor:
     for required in ("name", "workforce_type", "pricing_model", "rate"):
         if getattr(values, required) is None:
             raise ValueError(f"create_vendor needs {required}")
     checked = _checked(values, "input")
-    await _refuse_duplicate_name(session, checked["name"])
+    await refuse_duplicate_name(session, Vendor, "vendor", checked["name"])
     vendor = Vendor(**checked)
     session.add(vendor)
     await session.flush()
@@ -93,7 +84,7 @@ async def update_vendor(session: AsyncSession, vendor_id: int, values: VendorFie
     vendor = await get_or_not_found(session, Vendor, vendor_id, field="input.id")
     checked = _checked(values, "input")
     if "name" in checked:
-        await _refuse_duplicate_name(session, checked["name"], except_id=vendor.id)
+        await refuse_duplicate_name(session, Vendor, "vendor", checked["name"], except_id=vendor.id)
     for name, value in checked.items():
         setattr(vendor, name, value)
     await session.flush()
@@ -102,8 +93,4 @@ async def update_vendor(session: AsyncSession, vendor_id: int, values: VendorFie
 
 async def archive_vendor(session: AsyncSession, vendor_id: int) -> Vendor:
     """Hide a vendor from default listings; idempotent, history kept."""
-    vendor = await get_or_not_found(session, Vendor, vendor_id)
-    if vendor.archived_at is None:
-        vendor.archived_at = utcnow()
-        await session.flush()
-    return vendor
+    return await archive_row(session, Vendor, vendor_id)
