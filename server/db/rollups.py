@@ -5,17 +5,30 @@ is a quotient of; `label_time_bins` holds, per the same key and histogram bin, h
 bin. Both are maintained in the transaction that changes a label (see `server.services.rollups`) and rebuilt in
 bulk after bulk loads. `review_day_rollups` and `review_time_bins` do the same for reviews, keyed by the UTC day
 of the review and the label's author, with the same histogram bins over `seconds_to_review`.
+The consensus tables hold what pairwise agreement and Krippendorff's alpha are sums of, per consensus task with
+two or more labels: `consensus_tasks` places each such task by the first and last UTC day of its labels (its
+span), and `consensus_spans`, `consensus_span_values` and `consensus_span_labelers` sum the tasks of one span
+(by number of labels, by answer, by labeler), so a whole-days window adds up the spans it contains.
 Cost is not stored: it is priced from these sums and the current rates when read.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.models import Base
 
-__all__ = ["LabelDayRollup", "LabelTimeBin", "ReviewDayRollup", "ReviewTimeBin"]
+__all__ = [
+    "ConsensusSpan",
+    "ConsensusSpanLabeler",
+    "ConsensusSpanValue",
+    "ConsensusTask",
+    "LabelDayRollup",
+    "LabelTimeBin",
+    "ReviewDayRollup",
+    "ReviewTimeBin",
+]
 
 
 class LabelDayRollup(Base):
@@ -73,3 +86,57 @@ class ReviewTimeBin(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     bin: Mapped[int] = mapped_column(Integer, primary_key=True)
     reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsensusTask(Base):
+    """A consensus task (labels_required > 1) with two or more labels, placed by the UTC days of its first and
+    last label."""
+
+    __tablename__ = "consensus_tasks"
+    __table_args__ = (Index("ix_consensus_tasks_project_last_first", "project_id", "last_day", "first_day"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    first_day: Mapped[str] = mapped_column(String(10))
+    last_day: Mapped[str] = mapped_column(String(10))
+
+
+class ConsensusSpan(Base):
+    """The consensus tasks of a project whose labels span first_day..last_day and that hold `labels` labels:
+    how many (`units`) and their agreeing ordered pairs of labels, Σ_u Σ_c n_uc(n_uc-1)."""
+
+    __tablename__ = "consensus_spans"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+    agreeing: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsensusSpanValue(Base):
+    """How many labels on the consensus tasks of a span carry one answer (by its stored JSON text)."""
+
+    __tablename__ = "consensus_span_values"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsensusSpanLabeler(Base):
+    """One labeler's labels on the consensus tasks of a span: how many, and their pairs (each label against every
+    other label on its task) and agreeing pairs."""
+
+    __tablename__ = "consensus_span_labelers"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+    agreeing: Mapped[int] = mapped_column(Integer, default=0)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)

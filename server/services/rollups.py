@@ -14,12 +14,18 @@ Reviews are rolled up the same way (`review_day_rollups`, `review_time_bins`), w
 times and therefore the same error bound: `review_label` calls `review_added(session, review_facts(...))` in its
 transaction, and `rebuild_rollups` recomputes them with the label rollups. A review is never changed or deleted
 once made, so adding is the only maintenance it needs.
+
+Consensus agreement is summed per consensus task with two or more labels (`server.db.rollups`, consensus tables):
+writers that change the labels of a task, or whether it is a consensus task, read `consensus_facts(session, task)`
+before and after the change and call `consensus_changed(session, before, after)` in the same transaction; the
+facts are read in SQL (the answers' stored JSON text, the UTC days) so they are the rows `rebuild_rollups` writes.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC
@@ -33,17 +39,30 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
 from server.db.models import Label, Review, Task
-from server.db.rollups import LabelDayRollup, LabelTimeBin, ReviewDayRollup, ReviewTimeBin
+from server.db.rollups import (
+    ConsensusSpan,
+    ConsensusSpanLabeler,
+    ConsensusSpanValue,
+    ConsensusTask,
+    LabelDayRollup,
+    LabelTimeBin,
+    ReviewDayRollup,
+    ReviewTimeBin,
+)
 
 __all__ = [
     "BIN_FLOOR_SECONDS",
     "BIN_RATIO",
     "PERCENTILE_ABSOLUTE_ERROR_SECONDS",
     "PERCENTILE_RELATIVE_ERROR",
+    "ConsensusFacts",
     "LabelFacts",
     "ReviewFacts",
     "bin_of",
     "bin_value",
+    "consensus_changed",
+    "consensus_facts",
+    "consensus_rebuild_statements",
     "histogram_percentile",
     "label_changed",
     "label_facts",
@@ -64,6 +83,10 @@ _ROLLUPS = type_cast(Table, LabelDayRollup.__table__)
 _BINS = type_cast(Table, LabelTimeBin.__table__)
 _REVIEW_ROLLUPS = type_cast(Table, ReviewDayRollup.__table__)
 _REVIEW_BINS = type_cast(Table, ReviewTimeBin.__table__)
+_CONSENSUS_TASKS = type_cast(Table, ConsensusTask.__table__)
+_CONSENSUS_SPANS = type_cast(Table, ConsensusSpan.__table__)
+_CONSENSUS_VALUES = type_cast(Table, ConsensusSpanValue.__table__)
+_CONSENSUS_LABELERS = type_cast(Table, ConsensusSpanLabeler.__table__)
 
 
 def bin_of(seconds: float) -> int:
@@ -326,8 +349,175 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
     return statements
 
 
+@dataclass(frozen=True, slots=True)
+class ConsensusFacts:
+    """What one consensus task with two or more labels adds to the consensus tables."""
+
+    task_id: int
+    project_id: int
+    first_day: str
+    last_day: str
+    labels: int  # m
+    agreeing: int  # Σ_c n_c(n_c-1)
+    values: tuple[tuple[str, int], ...]  # (answer text, labels), sorted
+    labelers: tuple[tuple[int, int, int, int], ...]  # (labeler, labels, agreeing pairs, pairs), sorted
+
+
+async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts | None:
+    """The task's consensus facts from its labels as the database holds them (pending changes flushed); None
+    when it is no consensus task or holds fewer than two labels. Reads nothing for a task of one label."""
+    from server.services.analytics._sql import answer_text, day_bucket
+
+    if task.labels_required <= 1:
+        return None
+    await session.flush()
+    rows = (
+        await session.execute(
+            select(Label.labeler_id, day_bucket(Label.submitted_at), answer_text(Label.answer)).where(
+                Label.task_id == task.id
+            )
+        )
+    ).all()
+    m = len(rows)
+    if m < 2:
+        return None
+    counts = Counter(str(row[2]) for row in rows)
+    labelers: dict[int, tuple[int, int, int]] = {}
+    for labeler_id, _day, category in rows:
+        labels, agreeing, pairs = labelers.get(labeler_id, (0, 0, 0))
+        labelers[labeler_id] = (labels + 1, agreeing + counts[str(category)] - 1, pairs + m - 1)
+    days = [str(row[1]) for row in rows]
+    return ConsensusFacts(
+        task_id=task.id,
+        project_id=task.project_id,
+        first_day=min(days),
+        last_day=max(days),
+        labels=m,
+        agreeing=sum(n * (n - 1) for n in counts.values()),
+        values=tuple(sorted(counts.items())),
+        labelers=tuple(sorted((labeler, *sums) for labeler, sums in labelers.items())),
+    )
+
+
+async def _bump(session: AsyncSession, table: Table, key: dict[str, Any], sums: dict[str, int]) -> None:
+    statement = _upsert(session, table).values(**key, **sums)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
+        )
+    )
+
+
+async def _add_consensus(session: AsyncSession, facts: ConsensusFacts, sign: int) -> None:
+    span = {"project_id": facts.project_id, "first_day": facts.first_day, "last_day": facts.last_day}
+    await _bump(
+        session, _CONSENSUS_SPANS, {**span, "labels": facts.labels}, {"units": sign, "agreeing": sign * facts.agreeing}
+    )
+    for category, labels in facts.values:
+        await _bump(session, _CONSENSUS_VALUES, {**span, "category": category}, {"labels": sign * labels})
+    for labeler_id, labels, agreeing, pairs in facts.labelers:
+        await _bump(
+            session,
+            _CONSENSUS_LABELERS,
+            {**span, "labeler_id": labeler_id},
+            {"labels": sign * labels, "agreeing": sign * agreeing, "pairs": sign * pairs},
+        )
+
+
+async def consensus_changed(session: AsyncSession, before: ConsensusFacts | None, after: ConsensusFacts | None) -> None:
+    """Move the consensus tables from a task's `before` facts to its `after` facts (either may be None)."""
+    if before == after:
+        return
+    tasks = _CONSENSUS_TASKS
+    if before is not None:
+        await _add_consensus(session, before, -1)
+        await session.execute(tasks.delete().where(tasks.c.task_id == before.task_id))
+    if after is not None:
+        await _add_consensus(session, after, 1)
+        await session.execute(
+            tasks.insert().values(
+                task_id=after.task_id, project_id=after.project_id, first_day=after.first_day, last_day=after.last_day
+            )
+        )
+
+
+def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all."""
+    from server.services.analytics._sql import answer_text, day_bucket
+
+    source = (
+        select(
+            Label.task_id.label("task_id"),
+            Task.project_id.label("project_id"),
+            Label.labeler_id.label("labeler_id"),
+            day_bucket(Label.submitted_at).label("day"),
+            answer_text(Label.answer).label("category"),
+        )
+        .join(Task, Task.id == Label.task_id)
+        .where(Task.labels_required > 1)
+    )
+    if project_id is not None:
+        source = source.where(Task.project_id == project_id)
+    values = source.cte("consensus_labels")
+    v = values.c
+    units = (
+        select(
+            v.task_id,
+            v.project_id,
+            func.min(v.day).label("first_day"),
+            func.max(v.day).label("last_day"),
+            func.count().label("m"),
+        )
+        .group_by(v.task_id, v.project_id)
+        .having(func.count() >= 2)
+        .cte("consensus_units")
+    )
+    u = units.c
+    cells = (
+        select(v.task_id, v.category, func.count().label("n")).group_by(v.task_id, v.category).cte("consensus_cells")
+    )
+    c = cells.c
+    agreeing = (
+        select(c.task_id, func.sum(c.n * (c.n - 1)).label("agreeing")).group_by(c.task_id).cte("consensus_agreeing")
+    )
+    span = [u.project_id, u.first_day, u.last_day]
+    span_names = ["project_id", "first_day", "last_day"]
+    tables = (_CONSENSUS_TASKS, _CONSENSUS_SPANS, _CONSENSUS_VALUES, _CONSENSUS_LABELERS)
+    deletes = [
+        delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
+        for table in tables
+    ]
+    return [
+        *deletes,
+        insert(_CONSENSUS_TASKS).from_select(["task_id", *span_names], select(u.task_id, *span)),
+        insert(_CONSENSUS_SPANS).from_select(
+            [*span_names, "labels", "units", "agreeing"],
+            select(*span, u.m, func.count(), func.sum(agreeing.c.agreeing))
+            .join_from(units, agreeing, agreeing.c.task_id == u.task_id)
+            .group_by(*span, u.m),
+        ),
+        insert(_CONSENSUS_VALUES).from_select(
+            [*span_names, "category", "labels"],
+            select(*span, c.category, func.sum(c.n))
+            .join_from(units, cells, c.task_id == u.task_id)
+            .group_by(*span, c.category),
+        ),
+        insert(_CONSENSUS_LABELERS).from_select(
+            [*span_names, "labeler_id", "labels", "agreeing", "pairs"],
+            select(*span, v.labeler_id, func.count(), func.sum(c.n - 1), func.sum(u.m - 1))
+            .join_from(values, units, u.task_id == v.task_id)
+            .join(cells, and_(c.task_id == v.task_id, c.category == v.category))
+            .group_by(*span, v.labeler_id),
+        ),
+    ]
+
+
 async def rebuild_rollups(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:
-    """Recompute the rollups of one project (or of all) from its labels and reviews, in the caller's
-    transaction."""
-    for statement in [*rebuild_statements(project_id), *review_rebuild_statements(project_id)]:
+    """Recompute the rollups of one project (or of all) from its labels and reviews, and its consensus tables,
+    in the caller's transaction."""
+    for statement in [
+        *rebuild_statements(project_id),
+        *review_rebuild_statements(project_id),
+        *consensus_rebuild_statements(project_id),
+    ]:
         await session.execute(statement)

@@ -30,7 +30,14 @@ from server.db.enums import LabelerStage, LabelStatus, ReviewVerdict
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.errors import Conflict, InvalidTransition, ValidationFailed
-from server.services.rollups import label_changed, label_facts, review_added, review_facts
+from server.services.rollups import (
+    consensus_changed,
+    consensus_facts,
+    label_changed,
+    label_facts,
+    review_added,
+    review_facts,
+)
 from server.services.workflow_common import (
     get_or_fail,
     lock_task,
@@ -125,6 +132,8 @@ async def submit_label(
             field="task_id",
         )
 
+    # A consensus task's agreement sums change with each label from the second on.
+    consensus_before = await consensus_facts(session, task) if len(labels) >= 2 else None
     label = Label(
         task_id=task_id,
         labeler_id=labeler_id,
@@ -143,6 +152,8 @@ async def submit_label(
     if not label_needs_review(label.id, project.review_share):
         label.status = LabelStatus.ACCEPTED
     await label_changed(session, None, label_facts(label, task))
+    if labels:
+        await consensus_changed(session, consensus_before, await consensus_facts(session, task))
     await sync_task_status(session, task, at=submitted_at)
     return label
 
@@ -243,10 +254,12 @@ async def rework_label(
     await _labeler_for_task(session, labeler_id, task, doing="rework this label")
 
     before = label_facts(label, task)
+    consensus_before = await consensus_facts(session, task)
     label.answer = answer
     label.rework_seconds += rework_seconds
     label.rework_count += 1
     label.status = LabelStatus.SUBMITTED
     await label_changed(session, before, label_facts(label, task))
+    await consensus_changed(session, consensus_before, await consensus_facts(session, task))
     await sync_task_status(session, task)
     return label

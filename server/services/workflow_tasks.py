@@ -19,7 +19,7 @@ from server.db.enums import LabelStatus, TaskStatus
 from server.db.models import Label, Task
 from server.db.types import utcnow
 from server.services.errors import Conflict, ValidationFailed
-from server.services.rollups import label_changed, label_facts
+from server.services.rollups import consensus_changed, consensus_facts, label_changed, label_facts
 from server.services.workflow_common import lock_task, require_json
 
 __all__ = [
@@ -190,6 +190,10 @@ async def set_labels_required(session: AsyncSession, *, task_id: int, labels_req
             f"task {task_id} already holds {label_count} labels, more than labels_required={labels_required}",
             field="labels_required",
         )
+    consensus_before = await consensus_facts(session, task) if label_count >= 2 else None
     task.labels_required = labels_required
+    if label_count >= 2:
+        # Whether the task is a consensus task may have changed.
+        await consensus_changed(session, consensus_before, await consensus_facts(session, task))
     await sync_task_status(session, task)
     return task

@@ -12,12 +12,21 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.db.enums import LabelStatus, ReviewVerdict
-from server.db.rollups import LabelDayRollup, LabelTimeBin, ReviewDayRollup, ReviewTimeBin
+from server.db.rollups import (
+    ConsensusSpan,
+    ConsensusSpanLabeler,
+    ConsensusSpanValue,
+    ConsensusTask,
+    LabelDayRollup,
+    LabelTimeBin,
+    ReviewDayRollup,
+    ReviewTimeBin,
+)
 from server.services.analytics import Scope
-from server.services.analytics.quality import fetch_reviews
+from server.services.analytics.quality import fetch_agreement, fetch_reviews
 from server.services.rollups import bin_of, histogram_percentile, rebuild_rollups
 from server.services.workflow import review_label, rework_label, submit_label
-from server.services.workflow_tasks import mark_benchmark
+from server.services.workflow_tasks import mark_benchmark, set_labels_required
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_world import World as AnalyticsWorld
 from tests.server.test_workflow_world import World, at, build_world, run
@@ -141,3 +150,123 @@ async def test_review_percentiles_from_the_rollups_stay_within_the_bound(databas
     assert_within_bound(rolled.total.median_seconds, float(np.percentile(times, 50)))
     assert_within_bound(rolled.total.p90_seconds, float(np.percentile(times, 90)))
     assert sum(day.reviews for day in rolled.by_day.values()) == len(times)
+
+
+async def _consensus_rows(database: Database) -> list[list[tuple[Any, ...]]]:
+    """The consensus tables, without rows whose sums went back to zero."""
+    tables = [
+        (ConsensusTask.__table__, None),
+        (ConsensusSpan.__table__, "units"),
+        (ConsensusSpanValue.__table__, "labels"),
+        (ConsensusSpanLabeler.__table__, "labels"),
+    ]
+    async with database.session() as session:
+        result = []
+        for table, count in tables:
+            statement = select(table) if count is None else select(table).where(table.c[count] != 0)
+            result.append(sorted(tuple(row) for row in (await session.execute(statement)).all()))
+        return result
+
+
+@pytest.mark.database
+async def test_workflow_keeps_the_consensus_sums_equal_to_a_rebuild(database: Database) -> None:
+    world: World = await build_world(database)
+
+    async def submit(labeler: int, answer: str, minutes: float) -> Any:
+        return await run(
+            database,
+            lambda s: submit_label(
+                s,
+                task_id=world.consensus,
+                labeler_id=labeler,
+                answer={"cls": answer},
+                started_at=at(minutes - 1),
+                submitted_at=at(minutes),
+            ),
+        )
+
+    first = await submit(world.alice, "car", 2)
+    assert await _consensus_rows(database) == [[], [], [], []]
+    # The second label a day later: the task spans two days.
+    second = await submit(world.bob, "bus", 24 * 60 + 5)
+    steps = [await _consensus_rows(database)]
+    await run(
+        database,
+        lambda s: review_label(
+            s,
+            label_id=second.id,
+            reviewer_id=world.alice,
+            verdict="THUMBS_DOWN",
+            seconds_to_review=5,
+            comment="it is a car",
+            reviewed_at=at(24 * 60 + 30),
+        ),
+    )
+    await run(
+        database,
+        lambda s: rework_label(s, label_id=second.id, labeler_id=world.bob, answer={"cls": "car"}, rework_seconds=9),
+    )
+    steps.append(await _consensus_rows(database))
+    await run(database, lambda s: set_labels_required(s, task_id=world.consensus, labels_required=3))
+    await submit(world.carol, "car", 24 * 60 + 40)
+    steps.append(await _consensus_rows(database))
+    await run(
+        database,
+        lambda s: review_label(
+            s, label_id=first.id, reviewer_id=world.bob, verdict="THUMBS_UP", seconds_to_review=4, reviewed_at=at(50)
+        ),
+    )
+    maintained = await _consensus_rows(database)
+    async with database.transaction() as session:
+        await rebuild_rollups(session)
+    assert maintained == await _consensus_rows(database)
+    # Two labels that disagree, then agree after the rework, then three that agree.
+    spans = [[row[3:] for row in step[1]] for step in steps]
+    assert spans == [[(2, 1, 0)], [(2, 1, 2)], [(3, 1, 6)]]
+    assert [row[2:] for row in maintained[0]] == [
+        (at(0).date().isoformat(), (at(0) + timedelta(days=1)).date().isoformat())
+    ]
+
+
+@pytest.mark.database
+async def test_agreement_from_the_span_sums_equals_agreement_from_the_labels(database: Database) -> None:
+    """Whole-days project windows (span sums plus the tasks crossing the window's edges) against the same window
+    computed from the labels alone (a scope without a project: the database holds one project)."""
+    rng = np.random.default_rng(5)
+    start = datetime(2024, 3, 4, tzinfo=UTC)
+    async with database.transaction() as session:
+        w = AnalyticsWorld(session)
+        vendors = [await w.vendor(), await w.vendor()]
+        project = await w.project()
+        labelers = [await w.labeler(vendors[index % 2]) for index in range(5)]
+        for _ in range(60):
+            required = int(rng.integers(1, 5))
+            task = await w.task(project, created_at=start, labels_required=required)
+            for labeler in rng.permutation(len(labelers))[: int(rng.integers(1, required + 1))]:
+                when = start + timedelta(hours=float(rng.uniform(0, 24 * 6)))
+                answer = {"c": ["cat", "dog", "bird"][int(rng.integers(0, 3))]}
+                await w.label(task, labelers[int(labeler)], answer=answer, at=when)
+    async with database.session() as session:
+        windows = [(None, None), (0, 7), (1, 3), (2, 3), (0, 1), (3, None), (None, 4)]
+        for first, last in windows:
+            bounds: dict[str, Any] = {
+                "start": None if first is None else start + timedelta(days=first),
+                "end": None if last is None else start + timedelta(days=last),
+            }
+            for filters in ({}, {"vendor_id": vendors[1].id}, {"labeler_id": labelers[2].id}):
+                spans = await fetch_agreement(session, Scope(project_id=project.id, **bounds, **filters))
+                labels = await fetch_agreement(session, Scope(**bounds, **filters))
+                assert (spans.units, spans.values, spans.pairs, spans.agreeing_pairs) == (
+                    labels.units,
+                    labels.values,
+                    labels.pairs,
+                    labels.agreeing_pairs,
+                )
+                assert spans.by_labeler == labels.by_labeler
+                for name in ("pairwise", "observed", "expected", "alpha"):
+                    expected = getattr(labels, name)
+                    if expected is None:
+                        assert getattr(spans, name) is None, name
+                    else:
+                        assert getattr(spans, name) == pytest.approx(expected, rel=1e-12), name
+            assert spans.units > 0 or first == last

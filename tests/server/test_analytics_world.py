@@ -17,7 +17,14 @@ from server.db.enums import (
     WorkforceType,
 )
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
-from server.services.rollups import label_changed, label_facts, review_added, review_facts
+from server.services.rollups import (
+    consensus_changed,
+    consensus_facts,
+    label_changed,
+    label_facts,
+    review_added,
+    review_facts,
+)
 
 # A Monday, midnight UTC: day k of the fixtures starts at T0 + k days.
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
@@ -72,6 +79,7 @@ class World:
         rework_seconds: float = 0.0,
         rework_count: int = 0,
     ) -> Label:
+        consensus_before = await consensus_facts(self.session, task)
         label = await self._add(
             Label(
                 task_id=task.id,
@@ -87,6 +95,7 @@ class World:
         )
         # Like every writer of labels, keep the per-day rollups in step.
         await label_changed(self.session, None, label_facts(label, task))
+        await consensus_changed(self.session, consensus_before, await consensus_facts(self.session, task))
         return label
 
     async def review(

@@ -20,14 +20,38 @@ Definitions (all counts are taken over the scope, see `Scope`):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import IssueStatus, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Review, Task
-from server.db.rollups import ReviewDayRollup, ReviewTimeBin
+from server.db.rollups import (
+    ConsensusSpan,
+    ConsensusSpanLabeler,
+    ConsensusSpanValue,
+    ConsensusTask,
+    ReviewDayRollup,
+    ReviewTimeBin,
+)
 from server.services.analytics._labels import LabelRollup, LabelSums
 from server.services.analytics._sql import answer_text, day_bucket, percentile, seconds_between, share
 from server.services.analytics.scope import Scope
@@ -324,8 +348,43 @@ def _consensus_values(scope: Scope) -> Any:
     )
 
 
+def _partial_consensus_values(scope: Scope) -> Any:
+    """The labels in the window of the project's consensus tasks whose labels cross a window boundary (a whole-days
+    window): the units the span sums cannot answer."""
+    assert scope.project_id is not None
+    t = ConsensusTask.__table__.c
+    crossing = []
+    for bound in (scope.start, scope.end):
+        if bound is not None:
+            day = bound.astimezone(UTC).date().isoformat()
+            crossing.append(
+                select(t.task_id).where(t.project_id == scope.project_id, t.last_day >= day, t.first_day < day)
+            )
+    if not crossing:
+        tasks: Any = select(t.task_id).where(false())
+    else:
+        tasks = crossing[0] if len(crossing) == 1 else union(*crossing)
+    return (
+        select(
+            Label.task_id.label("task_id"),
+            Label.labeler_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
+            answer_text(Label.answer).label("category"),
+        )
+        .select_from(Label)
+        .join(Labeler, Labeler.id == Label.labeler_id)
+        .where(Label.task_id.in_(tasks), *scope.in_window(Label.submitted_at))
+    )
+
+
 def agreement_statement(scope: Scope) -> Any:
-    values = _consensus_values(scope).cte("consensus_values")
+    """Rows of partial agreement sums (kinds 'units', 'pairs', 'expected', 'labeler'; rows of one kind add up).
+
+    For a project over a whole-days window the consensus tasks whose labels all fall in the window are read from
+    the span sums (`server.db.rollups`), and only the tasks whose labels cross a window boundary from their labels;
+    otherwise every unit comes from the labels."""
+    spans = scope.project_id is not None and scope.whole_days
+    values = (_partial_consensus_values(scope) if spans else _consensus_values(scope)).cte("consensus_values")
     units = (
         select(values.c.task_id, func.count().label("m"))
         .group_by(values.c.task_id)
@@ -342,7 +401,69 @@ def agreement_statement(scope: Scope) -> Any:
     )
     paired_cte = paired.cte("consensus_paired")
     p = paired_cte.c
-    categories = select(func.sum(p.n_uc).label("n_c")).group_by(p.category).subquery("category_totals")
+    category_counts: Any = select(p.category.label("category"), p.n_uc.label("n"))
+    span_rows: list[Any] = []
+    if spans:
+        span_table, value_table, labeler_table = (
+            ConsensusSpan.__table__,
+            ConsensusSpanValue.__table__,
+            ConsensusSpanLabeler.__table__,
+        )
+
+        def contained(table: Any) -> list[Any]:
+            # The span lies inside the window: every label of its tasks is in the window.
+            conditions = [table.c.project_id == scope.project_id]
+            if scope.start is not None:
+                conditions.append(table.c.first_day >= scope.start.astimezone(UTC).date().isoformat())
+            if scope.end is not None:
+                conditions.append(table.c.last_day < scope.end.astimezone(UTC).date().isoformat())
+            return conditions
+
+        sp = span_table.c
+        lb = labeler_table.c
+        category_counts = union_all(
+            category_counts,
+            select(value_table.c.category.label("category"), value_table.c.labels.label("n")).where(
+                *contained(value_table)
+            ),
+        )
+        labeler_conditions = contained(labeler_table)
+        span_labelers = select().select_from(labeler_table)
+        if scope.vendor_id is not None:
+            span_labelers = span_labelers.join(Labeler, Labeler.id == lb.labeler_id)
+            labeler_conditions.append(Labeler.vendor_id == scope.vendor_id)
+        if scope.labeler_id is not None:
+            labeler_conditions.append(lb.labeler_id == scope.labeler_id)
+        no_labeler_id = cast(null(), Integer)
+        span_rows = [
+            select(
+                literal("units").label("kind"),
+                no_labeler_id.label("labeler_id"),
+                func.sum(sp.units).label("a"),
+                func.sum(sp.units * sp.labels).label("b"),
+                cast(func.sum(sp.units * sp.labels * (sp.labels - 1)), Float).label("c"),
+            ).where(*contained(span_table)),
+            select(
+                literal("pairs").label("kind"),
+                no_labeler_id.label("labeler_id"),
+                func.sum(sp.agreeing).label("a"),
+                cast(null(), Integer).label("b"),
+                func.sum(cast(sp.agreeing, Float) / (sp.labels - 1)).label("c"),
+            ).where(*contained(span_table)),
+            span_labelers.add_columns(
+                literal("labeler").label("kind"),
+                lb.labeler_id.label("labeler_id"),
+                func.sum(lb.agreeing).label("a"),
+                func.sum(lb.pairs).label("b"),
+                cast(func.sum(lb.labels), Float).label("c"),
+            )
+            .where(*labeler_conditions)
+            .group_by(lb.labeler_id),
+        ]
+    category_cte = category_counts.cte("consensus_categories")
+    categories = (
+        select(func.sum(category_cte.c.n).label("n_c")).group_by(category_cte.c.category).subquery("category_totals")
+    )
 
     def row(kind: str, labeler: Any, a: Any, b: Any, c: Any) -> list[Any]:
         return [
@@ -393,6 +514,7 @@ def agreement_statement(scope: Scope) -> Any:
         .join(cells, and_(cells.c.task_id == values.c.task_id, cells.c.category == values.c.category))
         .where(*labeler_filters)
         .group_by(values.c.labeler_id),
+        *span_rows,
     )
 
 
@@ -411,24 +533,17 @@ async def fetch_agreement(session: AsyncSession, scope: Scope) -> Agreement:
     """Consensus agreement over the scope (one statement)."""
     units = values = agreeing = pairs = expected_sum = 0
     observed_sum = 0.0
-    labelers: list[LabelerAgreement] = []
+    labelers: dict[int, tuple[int, int, int]] = {}
     for row in (await session.execute(agreement_statement(scope))).all():
         if row.kind == "units":
-            units, values, pairs = int(row.a or 0), int(row.b or 0), int(row.c or 0)
+            units, values, pairs = units + int(row.a or 0), values + int(row.b or 0), pairs + int(row.c or 0)
         elif row.kind == "pairs":
-            agreeing, observed_sum = int(row.a or 0), float(row.c or 0.0)
+            agreeing, observed_sum = agreeing + int(row.a or 0), observed_sum + float(row.c or 0.0)
         elif row.kind == "expected":
-            expected_sum = int(row.a or 0)
+            expected_sum += int(row.a or 0)
         else:
-            labelers.append(
-                LabelerAgreement(
-                    labeler_id=row.labeler_id,
-                    labels=int(row.c),
-                    agreeing_pairs=int(row.a),
-                    pairs=int(row.b),
-                    agreement=share(row.a, row.b),
-                )
-            )
+            labels, a, b = labelers.get(row.labeler_id, (0, 0, 0))
+            labelers[row.labeler_id] = (labels + int(row.c), a + int(row.a), b + int(row.b))
     observed, expected, alpha = alpha_from(values, observed_sum, expected_sum)
     return Agreement(
         units=units,
@@ -439,7 +554,10 @@ async def fetch_agreement(session: AsyncSession, scope: Scope) -> Agreement:
         observed=observed,
         expected=expected,
         alpha=alpha,
-        by_labeler=tuple(sorted(labelers, key=lambda item: item.labeler_id)),
+        by_labeler=tuple(
+            LabelerAgreement(labeler_id=labeler_id, labels=labels, agreeing_pairs=a, pairs=b, agreement=share(a, b))
+            for labeler_id, (labels, a, b) in sorted(labelers.items())
+        ),
     )
 
 
