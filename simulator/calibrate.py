@@ -10,11 +10,14 @@ No database here: :mod:`server.services.history` reads the records and hands the
 - stage durations (time to hire, training) as mean and cv per stage;
 - demand: base per day, weekly seasonality and linear trend (``fit_demand``), matching the ``pattern`` plugin's
   ``base * (1 + trend * day / 7) * weekly[day % 7]``;
-- the working calendar (``fit_calendar``): the weekdays people label on and a shift of at most 8 hours placed
-  where labeling is densest;
+- the working calendar and shifts (:mod:`simulator.worktime`): the weekdays people label on, and the shifts
+  covering the hours of the day they label in (one of at most 8 hours for office hours, up to three 8-hour
+  shifts for work spread round the clock);
 - staffing as full-time equivalents (``full_time_equivalents``): people are often part-time on a project, so
   each pool's headcount is the labeling and rework hours it recorded over the recent window divided by what one
-  labeler gives in a shift at the assumed utilization, not the number of people on its books.
+  labeler gives in a shift at the assumed utilization, not the number of people on its books. A vendor whose
+  hours spread over several shifts becomes one pool per shift (same vendor, its own ``shift_offset_hours``), each
+  with the share of the hours recorded in that shift, so capacity follows the observed hour-of-day profile.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from simulator.feasibility import wilson_interval
 from simulator.scenario import (
     SLA,
     Benchmark,
-    Calendar,
     Consensus,
     Demand,
     Distribution,
@@ -42,6 +44,17 @@ from simulator.scenario import (
     Review,
     Scenario,
     ServiceTime,
+)
+from simulator.worktime import (
+    ASSUMED_UTILIZATION,
+    CalendarFit,
+    FullTimeEquivalents,
+    ShiftFit,
+    apportion,
+    fit_calendar,
+    fit_shifts,
+    full_time_equivalents,
+    working_days_in,
 )
 
 __all__ = [
@@ -310,6 +323,8 @@ class PoolHistory:
     recent_labeling_hours: float = math.nan
     #: People of the pool who labeled in that window.
     recent_labelers: int = 0
+    #: Those hours by the hour of day (0..23, reference clock) their labels were started in; empty: not measured.
+    recent_hours_by_hour: Sequence[float] = ()
 
 
 @dataclass(frozen=True)
@@ -360,110 +375,6 @@ def _finite(value: float, default: float) -> float:
     return value if math.isfinite(value) else default
 
 
-# Records say how many hours people spent labeling, not how long their shifts were; assume they were this busy.
-_ASSUMED_UTILIZATION = 0.85
-_SHIFT_HOURS = 8.0
-# A weekday is a working day when it sees at least this share of the busiest weekday's labeling hours.
-_WORKING_DAY_SHARE = 0.2
-# The observed working window holds this share of label starts.
-_WINDOW_SHARE = 0.9
-
-
-@dataclass(frozen=True)
-class CalendarFit:
-    """The working week seen in the records: working weekdays (Monday = 0) and the shift on them.
-
-    ``observed_window_hours`` is the shortest time of day holding 90% of label starts (24 for round-the-clock
-    work); the shift is that window capped at 8 hours, starting where labeling is densest.
-    """
-
-    working_days: tuple[int, ...]
-    start_hour: float
-    hours_per_day: float
-    observed_window_hours: float
-
-    def calendar(self) -> Calendar:
-        return Calendar(hours_per_day=self.hours_per_day, start_hour=self.start_hour, working_days=self.working_days)
-
-
-def fit_calendar(
-    label_day: Sequence[float] | np.ndarray,
-    label_hours: Sequence[float] | np.ndarray,
-    first_weekday: int,
-    days: int,
-    *,
-    shift_hours: float = _SHIFT_HOURS,
-) -> CalendarFit:
-    """Working weekdays and a shift from when labels were started (``label_day``) and their hours of work."""
-    day = np.asarray(label_day, dtype=float)
-    hours = np.asarray(label_hours, dtype=float)
-    if day.size == 0 or day.size != hours.size:  # when labels were made is not recorded: every day, from midnight
-        return CalendarFit(tuple(range(7)), 0.0, shift_hours, 24.0)
-    keep = np.isfinite(day) & (day >= 0) & np.isfinite(hours)
-    day, hours = day[keep], hours[keep]
-    if day.size == 0:
-        return CalendarFit(tuple(range(7)), 0.0, shift_hours, 24.0)
-    weekday = (first_weekday + np.floor(day).astype(np.int64)) % 7
-    occurrences = np.bincount((first_weekday + np.arange(max(days, 1))) % 7, minlength=7).astype(float)
-    per_weekday = np.bincount(weekday, hours, minlength=7) / np.maximum(occurrences, 1.0)
-    working = tuple(int(d) for d in np.flatnonzero(per_weekday >= _WORKING_DAY_SHARE * per_weekday.max()))
-    # Label starts by hour of day, on a circle: the shortest arc holding most of them is the working window,
-    # and the densest shift-long arc is where the shift goes.
-    by_hour = np.bincount(np.floor(np.mod(day, 1.0) * 24.0).astype(np.int64) % 24, minlength=24).astype(float)
-    doubled = np.concatenate([by_hour, by_hour])
-    cumulative = np.concatenate([[0.0], np.cumsum(doubled)])
-    total = by_hour.sum()
-    window = 24
-    for length in range(1, 25):
-        if (cumulative[length : length + 24] - cumulative[:24]).max() >= _WINDOW_SHARE * total:
-            window = length
-            break
-    length = int(min(shift_hours, window))
-    sums = cumulative[length : length + 24] - cumulative[:24]
-    return CalendarFit(working or tuple(range(7)), float(np.argmax(sums)), float(max(length, 1)), float(window))
-
-
-@dataclass(frozen=True)
-class FullTimeEquivalents:
-    """A pool's recorded hours as labelers: ``fte = hours_per_working_day / (shift_hours * utilization)``.
-
-    ``labelers`` is ``fte`` rounded up to whole people (1 for a pool that labeled at all, 0 for one that did not),
-    and ``labeler_shift_hours = shift_hours * fte / labelers`` is the shift each of them works on the project, so
-    that the labelers give exactly the recorded hours: rounding 1.2 labelers down would leave the work undone at
-    any utilization, rounding it up to 2 full shifts would leave them 40% idle. A pool giving less than one
-    labeler's worth is one part-time labeler.
-    """
-
-    hours: float
-    working_days: int
-    hours_per_working_day: float
-    fte: float
-    labelers: int
-    labeler_shift_hours: float
-
-
-def full_time_equivalents(
-    hours: float, working_days: int, shift_hours: float, utilization: float = _ASSUMED_UTILIZATION
-) -> FullTimeEquivalents:
-    """Full-time equivalents of ``hours`` recorded over ``working_days`` working days."""
-    if working_days <= 0 or shift_hours <= 0 or not 0 < utilization <= 1:
-        raise ValueError(
-            f"working_days and shift_hours must be > 0 and utilization in (0, 1], "
-            f"got {working_days!r}, {shift_hours!r}, {utilization!r}"
-        )
-    hours = max(float(hours), 0.0) if math.isfinite(hours) else 0.0
-    per_day = hours / working_days
-    fte = per_day / (shift_hours * utilization)
-    if hours <= 0:
-        return FullTimeEquivalents(0.0, working_days, 0.0, 0.0, 0, shift_hours)
-    labelers = max(1, math.ceil(fte - 1e-6))
-    return FullTimeEquivalents(hours, working_days, per_day, fte, labelers, shift_hours * fte / labelers)
-
-
-def _working_days_in(first_weekday: int, start: int, stop: int, working: Sequence[int]) -> int:
-    return sum(1 for d in range(max(start, 0), stop) if (first_weekday + d) % 7 in set(working))
-
-
 def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
     """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
     start = history.days if start_day is None else start_day
@@ -493,7 +404,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     hours_per_day = calendar.hours_per_day
     recent_from = history.days - max(1, min(history.recent_days, history.days))
     recent_working_days = max(
-        1, _working_days_in(history.first_weekday, recent_from, history.days, calendar.working_days)
+        1, working_days_in(history.first_weekday, recent_from, history.days, calendar.working_days)
     )
 
     level = 1.0 + demand_fit.trend_per_week * start / 7.0
@@ -504,7 +415,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         weekly=demand_fit.weekly_from((history.first_weekday + start) % 7),
         projects=(Project(history.name, 1.0, max(novice_minutes, 1e-3)),),
     )
-    pools = []
+    pools: list[Pool] = []
     fitted_pools: dict[str, Any] = {}
     for pool in history.pools:
         hire_mean, hire_cv, hire_n = fit_duration(pool.hire_days)
@@ -512,59 +423,121 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         project_mean, _, _ = fit_duration(pool.project_training_days)
         attrition = fit_attrition(pool.exposure_weeks, pool.departed)
         passing = proportion(pool.tests_passed, pool.tests_taken)
-        headcount = Headcount(production=pool.production, training=pool.training, hiring=pool.hiring)
-        shift_hours = None
         attrition_per_week = min(1.0, attrition.weekly_probability)
+        # The pool's own hours by hour of day place its shifts (vendors sit in different time zones); without
+        # them, the project's.
+        profile = np.asarray(pool.recent_hours_by_hour, dtype=float)
+        if profile.shape == (24,) and np.isfinite(profile).all() and profile.sum() > 0:
+            shifts, window = fit_shifts(profile)
+        else:
+            shifts, window = calendar_fit.shifts, calendar_fit.observed_window_hours
+        shares = [shift.share for shift in shifts]
+        staffed: list[tuple[ShiftFit, Headcount, FullTimeEquivalents | None]] = []
         fte_fitted: dict[str, Any] | None = None
         if math.isfinite(pool.recent_labeling_hours):
-            fte = full_time_equivalents(pool.recent_labeling_hours, recent_working_days, hours_per_day)
+            hours = max(pool.recent_labeling_hours, 0.0)
+            if hours <= 0:  # no labeling capacity: one empty pool on the calendar's shift
+                shifts = (ShiftFit(calendar.start_hour, hours_per_day, 1.0),)
+                shares = [1.0]
+            per_shift = [
+                full_time_equivalents(hours * share, recent_working_days, s.hours)
+                for s, share in zip(shifts, shares, strict=True)
+            ]
+            fte_total = sum(f.fte for f in per_shift)
+            labelers = sum(f.labelers for f in per_shift)
             # People still in the pipeline will be as part-time on the project as those labeling now.
-            per_person = fte.fte / pool.recent_labelers if pool.recent_labelers else 0.0
-            headcount = Headcount(
-                production=fte.labelers,
-                training=round(pool.training * per_person),
-                hiring=round(pool.hiring * per_person),
-            )
-            if fte.labelers and not math.isclose(fte.labeler_shift_hours, hours_per_day, rel_tol=1e-3):
-                shift_hours = fte.labeler_shift_hours
-            if 0 < fte.labelers < pool.recent_labelers:
+            per_person = fte_total / pool.recent_labelers if pool.recent_labelers else 0.0
+            training = apportion(round(pool.training * per_person), shares)
+            hiring = apportion(round(pool.hiring * per_person), shares)
+            staffed = [
+                (s, Headcount(production=f.labelers, training=t, hiring=h), f)
+                for s, f, t, h in zip(shifts, per_shift, training, hiring, strict=True)
+            ]
+            if 0 < labelers < pool.recent_labelers:
                 # One simulated labeler stands for several part-time people, whose colleagues take over a
                 # leaver's share of the project: the labeler leaves only when all the people behind it have.
-                attrition_per_week *= fte.labelers / pool.recent_labelers
+                attrition_per_week *= labelers / pool.recent_labelers
             fte_fitted = {
                 "recent_days": history.recent_days,
-                "working_days": fte.working_days,
-                "labeling_hours": fte.hours,
-                "hours_per_working_day": fte.hours_per_working_day,
+                "working_days": recent_working_days,
+                "labeling_hours": hours,
+                "hours_per_working_day": hours / recent_working_days,
                 "labelers_in_window": pool.recent_labelers,
-                "fte": fte.fte,
-                "labelers": fte.labelers,
-                "labeler_shift_hours": fte.labeler_shift_hours,
+                "fte": fte_total,
+                "labelers": labelers,
+                "labeler_shift_hours": (
+                    sum(f.labelers * f.labeler_shift_hours for f in per_shift) / labelers
+                    if labelers
+                    else shifts[0].hours
+                ),
                 "labeler_attrition_per_week": attrition_per_week,
             }
-        pools.append(
-            Pool(
-                name=pool.name,
-                headcount=headcount,
-                shift_hours=shift_hours,
-                hourly_rate=pool.hourly_rate,
-                price_per_label=pool.price_per_label,
-                time_to_hire_days=Distribution("gamma", _finite(hire_mean, 14.0), _finite(hire_cv, 0.3)),
-                platform_training_days=_finite(platform_mean, 3.0),
-                project_training_days=_finite(project_mean, 2.0),
-                test_pass_probability=_finite(passing.value, 0.9),
-                attrition_per_week=attrition_per_week,
-                initial_tenure_weeks=_finite(pool.mean_tenure_weeks, 0.0),
+        else:
+            staffed = [
+                (s, Headcount(production=p, training=t, hiring=h), None)
+                for s, p, t, h in zip(
+                    shifts,
+                    apportion(pool.production, shares),
+                    apportion(pool.training, shares),
+                    apportion(pool.hiring, shares),
+                    strict=True,
+                )
+            ]
+        # A shift nobody is on is no pool; a vendor with nobody at all keeps one (empty) pool.
+        staffed = [entry for entry in staffed if entry[1] != Headcount()] or staffed[:1]
+        fitted_shifts = []
+        for shift, headcount, fte in staffed:
+            name = (
+                pool.name
+                if len(staffed) == 1
+                else f"{pool.name} ({_clock(shift.start_hour)}-{_clock(shift.start_hour + shift.hours)})"
             )
-        )
+            shift_hours: float | None = fte.labeler_shift_hours if fte is not None and fte.labelers else shift.hours
+            if shift_hours is not None and math.isclose(shift_hours, hours_per_day, rel_tol=1e-3):
+                shift_hours = None
+            offset = shift.start_hour - calendar.start_hour
+            pools.append(
+                Pool(
+                    name=name,
+                    vendor=pool.name,
+                    headcount=headcount,
+                    shift_offset_hours=offset,
+                    shift_hours=shift_hours,
+                    hourly_rate=pool.hourly_rate,
+                    price_per_label=pool.price_per_label,
+                    time_to_hire_days=Distribution("gamma", _finite(hire_mean, 14.0), _finite(hire_cv, 0.3)),
+                    platform_training_days=_finite(platform_mean, 3.0),
+                    project_training_days=_finite(project_mean, 2.0),
+                    test_pass_probability=_finite(passing.value, 0.9),
+                    attrition_per_week=attrition_per_week,
+                    initial_tenure_weeks=_finite(pool.mean_tenure_weeks, 0.0),
+                )
+            )
+            fitted_shifts.append(
+                {
+                    "pool": name,
+                    "start_hour": shift.start_hour,
+                    "offset_hours": offset,
+                    "hours": shift.hours,
+                    "share_of_hours": shift.share,
+                    "labeling_hours": None if fte is None else fte.hours,
+                    "fte": None if fte is None else fte.fte,
+                    "labelers": headcount.production,
+                    "labeler_shift_hours": hours_per_day if shift_hours is None else shift_hours,
+                    "training": headcount.training,
+                    "hiring": headcount.hiring,
+                }
+            )
         fitted_pools[pool.name] = {
             "headcount": {
-                "production": headcount.production,
-                "training": headcount.training,
-                "hiring": headcount.hiring,
+                "production": sum(h.production for _, h, _ in staffed),
+                "training": sum(h.training for _, h, _ in staffed),
+                "hiring": sum(h.hiring for _, h, _ in staffed),
             },
             "recorded_headcount": {"production": pool.production, "training": pool.training, "hiring": pool.hiring},
             "full_time_equivalents": fte_fitted,
+            "observed_window_hours": window,
+            "shifts": fitted_shifts,
             "time_to_hire_days": {"mean": hire_mean, "cv": hire_cv, "n": hire_n},
             "platform_training_days": platform_mean,
             "project_training_days": project_mean,
@@ -647,7 +620,11 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
             "start_hour": calendar.start_hour,
             "hours_per_day": hours_per_day,
             "observed_window_hours": calendar_fit.observed_window_hours,
-            "assumed_utilization": _ASSUMED_UTILIZATION,
+            "shifts": [
+                {"start_hour": shift.start_hour, "hours": shift.hours, "share_of_hours": shift.share}
+                for shift in calendar_fit.shifts
+            ],
+            "assumed_utilization": ASSUMED_UTILIZATION,
         },
         "reviewers": {
             "recorded": history.reviewers,
@@ -657,6 +634,11 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         "pools": fitted_pools,
     }
     return Calibration(scenario, fitted, demand_fit, learning)
+
+
+def _clock(hour: float) -> str:
+    minutes = round((hour % 24.0) * 60.0)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def learning_cv(sigma: float) -> float:

@@ -201,10 +201,13 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     recent = started >= end - recent_days
     recent_hours: dict[str, float] = defaultdict(float)
     recent_people: dict[str, set[int]] = defaultdict(set)
+    recent_profile: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(24))
     recent_seconds = records.label_seconds[seen][recent] + records.label_rework_seconds[seen][recent]
-    for lid, secs in zip(labeler[recent], recent_seconds, strict=True):
+    recent_hour = np.floor(np.mod(started[recent], 1.0) * 24.0).astype(np.int64) % 24
+    for lid, secs, hour in zip(labeler[recent], recent_seconds, recent_hour, strict=True):
         vendor_name = str(records.labelers[int(lid)]["vendor"])
         recent_hours[vendor_name] += float(secs) / 3600.0
+        recent_profile[vendor_name][hour] += float(secs) / 3600.0
         recent_people[vendor_name].add(int(lid))
     pools = []
     production_days = 0.0
@@ -260,6 +263,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 departed=departed,
                 recent_labeling_hours=recent_hours.get(vendor, 0.0),
                 recent_labelers=len(recent_people.get(vendor, ())),
+                recent_hours_by_hour=tuple(float(h) for h in recent_profile.get(vendor, np.zeros(24))),
             )
         )
     seconds = records.label_seconds[seen]

@@ -254,7 +254,15 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     equivalents = northwind["full_time_equivalents"]
     assert equivalents["labeling_hours"] > 0 and equivalents["labelers"] == northwind["headcount"]["production"] >= 1
     assert northwind["headcount"]["production"] < northwind["recorded_headcount"]["production"]
-    assert calibrated["fitted"]["calendar"]["hours_per_day"] == 8.0
+    # The demo labels round the clock: three 8-hour shifts span the calendar's 24 hours, and each vendor's
+    # capacity is split over the shifts its hours fall in.
+    calendar = calibrated["fitted"]["calendar"]
+    assert calendar["hours_per_day"] == 24.0 and [s["hours"] for s in calendar["shifts"]] == [8.0, 8.0, 8.0]
+    shifts = northwind["shifts"]
+    assert len(shifts) > 1 and sum(s["labelers"] for s in shifts) == northwind["headcount"]["production"]
+    assert sum(s["share_of_hours"] for s in shifts) == pytest.approx(1.0)
+    document_pools = [p for p in calibrated["document"]["workforce"] if p.get("vendor") == "Northwind Annotation"]
+    assert sorted(p["name"] for p in document_pools) == sorted(s["pool"] for s in shifts)
     saved = await _data(client, SAVE_SCENARIO, {"input": {"name": "demo", "document": calibrated["document"]}})
     assert saved["saveScenario"]["__typename"] == "ScenarioPayload"
     report = (await _data(client, BACKTEST, {"id": gid, "train": 4}))["backtest"]

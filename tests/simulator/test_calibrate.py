@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,7 +21,9 @@ from simulator.calibrate import (
     full_time_equivalents,
     proportion,
 )
+from simulator.engine import run_replication
 from simulator.scenario import Headcount
+from simulator.worktime import ShiftFit, fit_shifts
 
 
 def test_lognormal_fit_recovers_mean_and_cv() -> None:
@@ -160,9 +163,35 @@ def test_fit_calendar_finds_weekday_office_hours() -> None:
     fit = fit_calendar(label_day, np.full(4000, 60.0), 0, 28)
     assert fit.working_days == (0, 1, 2, 3, 4)
     assert (fit.start_hour, fit.hours_per_day, fit.observed_window_hours) == (9.0, 8.0, 8.0)
+    assert [(s.start_hour, s.hours, s.share) for s in fit.shifts] == [(9.0, 8.0, 1.0)]
+    # Round the clock: three back-to-back 8-hour shifts span a 24-hour calendar.
     round_the_clock = fit_calendar(rng.uniform(0, 28, 4000), np.full(4000, 60.0), 0, 28)
     assert round_the_clock.working_days == tuple(range(7))
-    assert round_the_clock.hours_per_day == 8.0 and round_the_clock.observed_window_hours >= 20.0
+    assert round_the_clock.hours_per_day == 24.0 and round_the_clock.observed_window_hours >= 20.0
+    assert [s.hours for s in round_the_clock.shifts] == [8.0, 8.0, 8.0]
+    assert [s.share for s in round_the_clock.shifts] == pytest.approx([1 / 3] * 3, abs=0.03)
+
+
+def test_fit_shifts_follows_the_hour_of_day_profile() -> None:
+    even, window = fit_shifts(np.full(24, 5.0))
+    assert window >= 22.0 and [s.hours for s in even] == [8.0, 8.0, 8.0]
+    assert [s.share for s in even] == pytest.approx([1 / 3] * 3)
+    starts = sorted(s.start_hour for s in even)
+    assert np.diff(starts).tolist() == [8.0, 8.0]
+    office = np.zeros(24)
+    office[9:17] = 10.0
+    assert fit_shifts(office) == ((ShiftFit(9.0, 8.0, 1.0),), 8.0)
+    # Labeling from 06:00 to 18:00, twice as busy from 10:00 and again from 14:00: 90% of the hours fall in
+    # 08:00-18:00, covered by two 8-hour shifts centred on it, each with the hours recorded in it.
+    two = np.zeros(24)
+    two[6:10], two[10:14], two[14:18] = 1.0, 2.0, 4.0
+    shifts, window = fit_shifts(two)
+    assert window == 10.0
+    assert [(s.start_hour, s.hours) for s in shifts] == [(5.0, 8.0), (13.0, 8.0)]
+    assert [s.share for s in shifts] == pytest.approx([(4 + 3 * 2) / 28, (2 + 4 * 4) / 28])
+    assert fit_shifts(np.zeros(24)) == ((ShiftFit(0.0, 8.0, 1.0),), 24.0)
+    with pytest.raises(ValueError, match="24 hourly values"):
+        fit_shifts(np.ones(12))
 
 
 def _staffed_history(pools: list[PoolHistory]) -> HistoryData:
@@ -209,6 +238,9 @@ def test_calibrated_headcount_is_the_full_time_equivalent_of_recent_hours() -> N
     acme, beta, qa = scenario.workforce
     # 12 people on the books give 3 labelers' worth of hours; the 2 in training will be as part-time.
     assert acme.headcount == Headcount(production=3, training=0, hiring=0) and acme.shift_hours is None
+    # Office hours: one Monday-to-Friday shift per vendor, on the calendar's.
+    assert [p.name for p in scenario.workforce] == ["acme", "beta", "qa"]
+    assert all(p.shift_offset_hours == 0.0 for p in scenario.workforce)
     assert (beta.headcount.production, beta.shift_hours) == (1, pytest.approx(2.0))
     assert qa.headcount.production == 0  # reviewers who never label are no labeling capacity
     fitted = calibration.fitted["pools"]
@@ -217,6 +249,41 @@ def test_calibrated_headcount_is_the_full_time_equivalent_of_recent_hours() -> N
     assert fitted["acme"]["full_time_equivalents"]["fte"] == pytest.approx(3.0)
     assert fitted["acme"]["full_time_equivalents"]["working_days"] == 10
     assert fitted["qa"]["full_time_equivalents"]["fte"] == 0.0
+    assert [(s["start_hour"], s["hours"], s["labelers"]) for s in fitted["acme"]["shifts"]] == [(9.0, 8.0, 3)]
+
+
+def test_labeling_spread_round_the_clock_gives_three_equal_shifts() -> None:
+    rng = np.random.default_rng(11)
+    # 14 working days (every day); 2 labelers' worth per 8-hour shift: 3 shifts * 2 * 6.8 h * 14 days.
+    hours = 3 * 2 * 6.8 * 14
+    acme = PoolHistory(
+        "acme",
+        20,
+        3,
+        0,
+        12.0,
+        None,
+        4.0,
+        recent_labeling_hours=hours,
+        recent_labelers=20,
+        recent_hours_by_hour=tuple(np.full(24, hours / 24)),
+    )
+    history = replace(_staffed_history([acme]), label_day=rng.uniform(0, 28, 3000))
+    calibration = calibrate(history, horizon_days=14)
+    scenario = calibration.scenario
+    assert scenario.calendar.working_days == tuple(range(7)) and scenario.calendar.hours_per_day == 24.0
+    shifts = scenario.workforce
+    assert len(shifts) == 3 and {p.vendor for p in shifts} == {"acme"}
+    assert [p.headcount.production for p in shifts] == [2, 2, 2]
+    assert sum(p.headcount.training for p in shifts) == 1  # 3 trainees of 20 people giving 6 labelers' worth
+    assert all(p.shift_hours == pytest.approx(8.0) for p in shifts)
+    starts = sorted((scenario.calendar.start_hour + p.shift_offset_hours) % 24.0 for p in shifts)
+    assert np.diff(starts).tolist() == [8.0, 8.0]
+    fitted = calibration.fitted["pools"]["acme"]
+    assert fitted["headcount"]["production"] == 6 and fitted["full_time_equivalents"]["fte"] == pytest.approx(6.0)
+    assert [s["share_of_hours"] for s in fitted["shifts"]] == pytest.approx([1 / 3] * 3)
+    assert [s["pool"] for s in fitted["shifts"]] == [p.name for p in shifts]
+    assert run_replication(scenario, 1).summary.tasks_completed > 0
 
 
 def test_history_without_recent_hours_keeps_the_recorded_headcount() -> None:
