@@ -480,6 +480,15 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
     agreeing = (
         select(c.task_id, func.sum(c.n * (c.n - 1)).label("agreeing")).group_by(c.task_id).cte("consensus_agreeing")
     )
+    # Each label with its task's span and counts, by window functions (no join back to the per-task groups).
+    by_label = select(
+        v.project_id,
+        v.labeler_id,
+        func.min(v.day).over(partition_by=v.task_id).label("first_day"),
+        func.max(v.day).over(partition_by=v.task_id).label("last_day"),
+        func.count().over(partition_by=v.task_id).label("m"),
+        func.count().over(partition_by=[v.task_id, v.category]).label("n"),
+    ).subquery("consensus_by_label")
     span = [u.project_id, u.first_day, u.last_day]
     span_names = ["project_id", "first_day", "last_day"]
     tables = (_CONSENSUS_TASKS, _CONSENSUS_SPANS, _CONSENSUS_VALUES, _CONSENSUS_LABELERS)
@@ -504,10 +513,10 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
         ),
         insert(_CONSENSUS_LABELERS).from_select(
             [*span_names, "labeler_id", "labels", "agreeing", "pairs"],
-            select(*span, v.labeler_id, func.count(), func.sum(c.n - 1), func.sum(u.m - 1))
-            .join_from(values, units, u.task_id == v.task_id)
-            .join(cells, and_(c.task_id == v.task_id, c.category == v.category))
-            .group_by(*span, v.labeler_id),
+            select(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id)
+            .add_columns(func.count(), func.sum(by_label.c.n - 1), func.sum(by_label.c.m - 1))
+            .where(by_label.c.m >= 2)
+            .group_by(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id),
         ),
     ]
 
