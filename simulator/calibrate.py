@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -407,12 +407,19 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         1, working_days_in(history.first_weekday, recent_from, history.days, calendar.working_days)
     )
 
+    # The scenario's day 0 is the forecast's first day, so its weekly factors and working days both count
+    # from that weekday rather than from Monday.
+    first_day_weekday = (history.first_weekday + start) % 7
+    scenario_calendar = replace(
+        calendar, working_days=tuple(sorted((day - first_day_weekday) % 7 for day in calendar.working_days))
+    )
+
     level = 1.0 + demand_fit.trend_per_week * start / 7.0
     base = demand_fit.base_per_day * max(level, 1e-6)
     demand = Demand(
         base_per_day=base,
         trend_per_week=max(-1.0, demand_fit.trend_per_week / max(level, 1e-6)),
-        weekly=demand_fit.weekly_from((history.first_weekday + start) % 7),
+        weekly=demand_fit.weekly_from(first_day_weekday),
         projects=(Project(history.name, 1.0, max(novice_minutes, 1e-3)),),
     )
     pools: list[Pool] = []
@@ -562,7 +569,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     scenario = Scenario(
         name=f"{history.name} (calibrated)",
         horizon_days=horizon_days,
-        calendar=calendar,
+        calendar=scenario_calendar,
         demand=demand,
         service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
         workforce=tuple(pools),
@@ -616,7 +623,9 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         },
         "hours_per_day": hours_per_day,
         "calendar": {
-            "working_days": list(calendar.working_days),
+            "first_day_weekday": first_day_weekday,
+            "working_weekdays": list(calendar.working_days),
+            "working_days": list(scenario_calendar.working_days),
             "start_hour": calendar.start_hour,
             "hours_per_day": hours_per_day,
             "observed_window_hours": calendar_fit.observed_window_hours,

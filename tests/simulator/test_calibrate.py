@@ -291,3 +291,19 @@ def test_history_without_recent_hours_keeps_the_recorded_headcount() -> None:
     calibration = calibrate(_staffed_history([pool]), horizon_days=14)
     assert calibration.scenario.workforce[0].headcount == Headcount(production=8, training=2, hiring=1)
     assert calibration.fitted["pools"]["acme"]["full_time_equivalents"] is None
+
+
+def test_a_forecast_starting_midweek_counts_working_days_and_weekly_factors_from_its_first_day() -> None:
+    # Four weeks of Monday-to-Friday work from a Monday; the forecast starts three days before the end, on a
+    # Friday (day 25), so the scenario's day 0 is a Friday, day 1 a Saturday, ..., day 3 a Monday.
+    pool = PoolHistory("acme", 12, 0, 0, 12.0, None, 4.0, recent_labeling_hours=204.0, recent_labelers=12)
+    history = _staffed_history([pool])
+
+    calibration = calibrate(history, horizon_days=14, start_day=25)
+
+    scenario = calibration.scenario
+    assert calibration.fitted["calendar"]["first_day_weekday"] == 4
+    assert calibration.fitted["calendar"]["working_weekdays"] == [0, 1, 2, 3, 4]
+    assert scenario.calendar.working_days == (0, 3, 4, 5, 6)  # Friday, then Monday to Thursday
+    weekly_by_weekday = calibration.demand.weekly_by_weekday
+    assert scenario.demand.weekly == pytest.approx([weekly_by_weekday[(4 + day) % 7] for day in range(7)])
