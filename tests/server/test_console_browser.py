@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -325,7 +326,8 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     assert horizon.get_attribute("aria-invalid") == "true"
     # A bad value in a pool is pointed at in the pool's row
     horizon.fill("28")
-    rate = tab.get_by_label("Northwind Annotation: rate per hour")
+    # Calibration names a vendor's pools after their shifts ("Northwind Annotation (07:00-15:00)").
+    rate = tab.get_by_label(re.compile(r"^Northwind Annotation.*: rate per hour$")).first
     rate.fill("-5")
     tab.get_by_role("button", name="Save and run").click()
     tab.get_by_text("hourly_rate must be >= 0").wait_for(timeout=_WAIT_MS)
