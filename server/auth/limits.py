@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -99,7 +100,12 @@ def query_cost(context: ValidationContext, operation: OperationDefinitionNode, v
     return cost(operation.selection_set, root, frozenset())
 
 
-def _cost_rule(max_cost: int, variables: Mapping[str, Any]) -> type[ValidationRule]:
+@lru_cache(maxsize=256)
+def _cost_rule(max_cost: int, page_sizes: tuple[tuple[str, int], ...]) -> type[ValidationRule]:
+    """One rule class per limit and set of integer variables: equal inputs give the same class, so a validation
+    cache keyed by the rules can serve repeated operations."""
+    variables = dict(page_sizes)
+
     class QueryCostRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
             cost = query_cost(self.context, node, variables)
@@ -116,6 +122,12 @@ def _cost_rule(max_cost: int, variables: Mapping[str, Any]) -> type[ValidationRu
     return QueryCostRule
 
 
+def _integer_variables(variables: Mapping[str, Any] | None) -> tuple[tuple[str, int], ...]:
+    """The variables a page size can come from (the cost reads nothing else)."""
+    items = (variables or {}).items()
+    return tuple(sorted((k, v) for k, v in items if isinstance(v, int) and not isinstance(v, bool)))
+
+
 class QueryCostLimiter(AddValidationRules):
     """Refuse operations whose cost exceeds `max_cost`, at validation time (nothing runs)."""
 
@@ -125,7 +137,7 @@ class QueryCostLimiter(AddValidationRules):
 
     def on_operation(self) -> Iterator[None]:
         # The rule needs the request's variables (a page size may be one), so it is built per operation.
-        self.validation_rules = [_cost_rule(self.max_cost, self.execution_context.variables or {})]
+        self.validation_rules = [_cost_rule(self.max_cost, _integer_variables(self.execution_context.variables))]
         yield from super().on_operation()
 
 

@@ -11,13 +11,16 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -111,11 +114,27 @@ def _unbind_relay_node_fields() -> None:
             field._base_resolver = None
 
 
+_CACHED_OPERATIONS = 256
+_DEPTH_RULE = depth_limit_rule(MAX_DEPTH, None)
+_ALIASES_RULE = alias_limit_rule(MAX_ALIASES)
+
+
+class _StructureLimits(AddValidationRules):
+    """Depth and alias limits with rule classes built once (Strawberry's limiters build new ones per request,
+    which would defeat the validation cache)."""
+
+    def __init__(self) -> None:
+        super().__init__([_DEPTH_RULE, _ALIASES_RULE])
+
+
 def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MAX_COST) -> strawberry.Schema:
     """The API's schema; without introspection, field suggestions are off too (they leak the schema)."""
     extensions: list[type[SchemaExtension] | Any] = [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        # Parsed documents and validation results are cached across requests: every rule class below is built
+        # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
+        partial(ParserCache, maxsize=_CACHED_OPERATIONS),
+        partial(ValidationCache, maxsize=_CACHED_OPERATIONS),
+        _StructureLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(QueryCostLimiter, max_cost=max_query_cost),
         partial(MaskErrors, should_mask_error=should_mask_error),

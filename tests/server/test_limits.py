@@ -34,6 +34,16 @@ async def test_given_a_cost_limit_when_a_query_asks_for_too_large_pages_then_it_
         assert error["extensions"]["cost"] > 100 == error["extensions"]["maxCost"]
 
 
+async def test_given_cached_validation_when_one_document_comes_with_other_page_sizes_then_each_is_costed(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    # Validation results are cached per document and rules; the page-size variables are part of the cost rule.
+    async with http_client(database, api_headers, max_query_cost=100) as client:
+        outcomes = [await _post(client, VENDORS, n=n) for n in (100, 10, 100, 10)]
+    refused = ["errors" in response.json() for response in outcomes]
+    assert refused == [True, False, True, False]
+
+
 async def test_given_nested_connections_when_costed_then_the_pages_multiply(
     database: Database, api_headers: dict[str, str]
 ) -> None:
