@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
@@ -22,7 +23,7 @@ from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Task, Vendor
 from server.db.rollups import LabelDayRollup, LabelTimeBin
 from server.services.analytics._sql import answer_text, day_bucket, day_number, day_text_number, percentile
-from server.services.analytics.scope import Scope
+from server.services.analytics.scope import Scope, ScopeShape
 from server.services.rollups import histogram_percentile
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
@@ -80,7 +81,7 @@ def label_cost() -> Any:
     return case((Vendor.pricing_model == PricingModel.PER_LABEL, per_label), else_=hourly)
 
 
-def labels_in_scope(scope: Scope, *columns: Any) -> Select[Any]:
+def labels_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
     """SELECT columns FROM labels ⋈ tasks ⋈ labelers ⋈ vendors WHERE the label is in scope."""
     return (
         select(*columns)
@@ -102,15 +103,15 @@ def rollup_cost(rollup: Any) -> Any:
     return case((Vendor.pricing_model == PricingModel.PER_LABEL, rollup.c.accepted * Vendor.rate), else_=hourly)
 
 
-def rollups_in_scope(scope: Scope, *columns: Any) -> Select[Any]:
+def rollups_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
     """SELECT columns FROM label_day_rollups ⋈ labelers ⋈ vendors WHERE the row is in a whole-days scope."""
     r = LabelDayRollup.__table__.c
     conditions = [*scope.in_days(r.day)]
-    if scope.project_id is not None:
+    if scope.project:
         conditions.append(r.project_id == scope.project_id)
-    if scope.vendor_id is not None:
+    if scope.vendor:
         conditions.append(Labeler.vendor_id == scope.vendor_id)
-    if scope.labeler_id is not None:
+    if scope.labeler:
         conditions.append(r.labeler_id == scope.labeler_id)
     return (
         select(*columns)
@@ -121,7 +122,7 @@ def rollups_in_scope(scope: Scope, *columns: Any) -> Select[Any]:
     )
 
 
-def _grouped(scope: Scope) -> Any:
+def _grouped(scope: ScopeShape) -> Any:
     """Labels in scope summed per (project, labeler, vendor, day): from the per-day rollups when the window is
     whole days, else from the labels."""
     if scope.whole_days:
@@ -159,25 +160,19 @@ def _grouped(scope: Scope) -> Any:
     ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
 
 
-def _before_window(scope: Scope) -> Any:
+def _before_window(scope: ScopeShape) -> Any:
     """The cost of the scope's labels submitted before the window's start (for the cost to date): one row,
     summed without day buckets, which keeps the scan of the older history cheap."""
-    assert scope.start is not None
     keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
+    before = scope.before_start()
     if scope.whole_days:
-        before = Scope(
-            project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id, end=scope.start
-        )
         cost = func.sum(rollup_cost(LabelDayRollup.__table__))
         columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
         return rollups_in_scope(before, literal("before").label("kind"), *keys, *columns)
-    before = Scope(project_id=scope.project_id, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id)
     columns = [
         (func.sum(label_cost()) if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS
     ]
-    return labels_in_scope(before, literal("before").label("kind"), *keys, *columns).where(
-        Label.submitted_at < scope.start
-    )
+    return labels_in_scope(before, literal("before").label("kind"), *keys, *columns)
 
 
 _KEY_TYPES = (
@@ -198,7 +193,8 @@ def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any
     return statement.where(*where).group_by(*group)
 
 
-def rollup_statement(scope: Scope, *, history: bool = False) -> Any:
+@cache
+def rollup_statement(scope: ScopeShape, *, history: bool = False) -> Any:
     grouped = _grouped(scope).cte("label_groups")
     first_label = aliased(Label)
     first_submitted = select(func.min(first_label.submitted_at)).where(first_label.labeler_id == grouped.c.labeler_id)
@@ -253,7 +249,7 @@ def _sums(row: Any) -> LabelSums:
 async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bool = False) -> LabelRollup:
     """Run the rollup (one statement) and sort its rows by grain; with `history`, `to_date` also counts the cost
     of every label of the scope submitted before the window's end, from the beginning."""
-    rows = (await session.execute(rollup_statement(scope, history=history))).all()
+    rows = (await session.execute(rollup_statement(scope.shape, history=history), scope.parameters())).all()
     total = LabelSums()
     before_cost = 0.0
     by_day: dict[str, LabelSums] = {}
@@ -313,7 +309,8 @@ class LabelPercentiles:
     by_labeler: dict[int, Spread]
 
 
-def percentiles_statement(scope: Scope) -> Any:
+@cache
+def percentiles_statement(scope: ScopeShape) -> Any:
     facts = labels_in_scope(
         scope,
         day_bucket(Label.submitted_at).label("day"),
@@ -358,16 +355,17 @@ def percentiles_statement(scope: Scope) -> Any:
     )
 
 
-def histogram_statement(scope: Scope) -> Any:
+@cache
+def histogram_statement(scope: ScopeShape) -> Any:
     """Histogram counts of time per label in a whole-days scope, per bin: overall, per day and per labeler."""
     b = LabelTimeBin.__table__.c
     conditions = [*scope.in_days(b.day)]
-    if scope.project_id is not None:
+    if scope.project:
         conditions.append(b.project_id == scope.project_id)
-    if scope.labeler_id is not None:
+    if scope.labeler:
         conditions.append(b.labeler_id == scope.labeler_id)
     source = select(b.day, b.labeler_id, b.bin, b.labels).where(*conditions)
-    if scope.vendor_id is not None:
+    if scope.vendor:
         source = source.join(Labeler, Labeler.id == b.labeler_id).where(Labeler.vendor_id == scope.vendor_id)
     bins = source.cte("time_bins")
     c = bins.c
@@ -386,7 +384,7 @@ def histogram_statement(scope: Scope) -> Any:
 
 async def _histogram_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
     counts: dict[tuple[str, Any], list[tuple[int, int]]] = {}
-    for row in (await session.execute(histogram_statement(scope))).all():
+    for row in (await session.execute(histogram_statement(scope.shape), scope.parameters())).all():
         key = row.day if row.kind == "day" else row.labeler_id
         counts.setdefault((row.kind, key), []).append((int(row.bin), int(row.n)))
     total = Spread()
@@ -412,7 +410,7 @@ async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelP
     """
     if scope.whole_days:
         return await _histogram_percentiles(session, scope)
-    rows = (await session.execute(percentiles_statement(scope))).all()
+    rows = (await session.execute(percentiles_statement(scope.shape), scope.parameters())).all()
     total = Spread()
     by_day: dict[str, Spread] = {}
     by_labeler: dict[int, Spread] = {}

@@ -9,12 +9,10 @@ window's end (from the start of the project) over the project's budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.services.analytics._labels import LabelRollup, fetch_label_rollup, label_cost, labels_in_scope
+from server.services.analytics._labels import LabelRollup, fetch_label_rollup
 from server.services.analytics._sql import share
 from server.services.analytics.scope import Scope
 
@@ -23,10 +21,8 @@ __all__ = [
     "CostMetrics",
     "UsageRow",
     "budget_from",
-    "budget_statement",
     "cost_from",
     "cost_metrics",
-    "fetch_budget",
 ]
 
 
@@ -83,25 +79,11 @@ def cost_from(rollup: LabelRollup, budget: Budget | None = None) -> CostMetrics:
     )
 
 
-def budget_statement(project_id: int, end: Any) -> Any:
-    return labels_in_scope(Scope(project_id=project_id, end=end), func.sum(label_cost()).label("spent"))
-
-
 def budget_from(rollup: LabelRollup, budget: float | None) -> Budget:
     """The budget burn from a rollup fetched with `history=True`."""
     spent = rollup.to_date.cost if rollup.to_date is not None else 0.0
     return Budget(
         budget=budget, spent=spent, burn=share(spent, budget), remaining=None if budget is None else budget - spent
-    )
-
-
-async def fetch_budget(session: AsyncSession, project_id: int, budget: float | None, end: Any) -> Budget:
-    spent = float((await session.execute(budget_statement(project_id, end))).scalar_one() or 0.0)
-    return Budget(
-        budget=budget,
-        spent=spent,
-        burn=share(spent, budget),
-        remaining=None if budget is None else budget - spent,
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from statistics import NormalDist
 from typing import Any
 
@@ -25,9 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import TaskStatus
 from server.db.models import Project, Task
-from server.db.types import UTCDateTime
 from server.services.analytics._sql import day_bucket, share, within_seconds
-from server.services.analytics.scope import Scope
+from server.services.analytics.scope import Scope, ScopeShape, moment, number
 
 __all__ = ["CompletionForecast", "SlaAttainment", "TaskFlow", "completion_forecast", "fetch_task_flow"]
 
@@ -77,12 +77,15 @@ class TaskFlow:
     sla: SlaAttainment
 
 
-def task_flow_statement(project_id: int, scope: Scope, as_of: datetime, lookback_days: int) -> Any:
+@cache
+def task_flow_statement(scope: ScopeShape) -> Any:
+    """Remaining tasks, daily completions over the lookback and SLA attainment per day of the project `project_id`;
+    the lookback is [`lookback_start`, `as_of`)."""
     # Each branch reads the tasks it needs on its own, so that the (project, status) and (project, completed_at)
     # indexes narrow it; a shared CTE would be materialised over every task of the project.
     limit_seconds = Project.sla_turnaround_hours * 3600.0
-    as_of_param = literal(as_of, UTCDateTime())
-    lookback_start = literal(as_of - timedelta(days=lookback_days), UTCDateTime())
+    as_of_param = moment("as_of")
+    lookback_start = moment("lookback_start")
     within = case((within_seconds(Task.completed_at, Task.created_at, limit_seconds), 1), else_=0)
     completion_day = day_bucket(Task.completed_at)
     no_day = cast(null(), String)
@@ -92,7 +95,7 @@ def task_flow_statement(project_id: int, scope: Scope, as_of: datetime, lookback
             select(literal(kind).label("kind"), day.label("day"), a.label("a"), b.label("b"))
             .select_from(Task)
             .join(Project, Project.id == Task.project_id)
-            .where(Task.project_id == project_id, *conditions)
+            .where(Task.project_id == number("project_id"), *conditions)
         )
 
     open_statuses = [status for status in TaskStatus if status is not TaskStatus.DONE]
@@ -177,7 +180,13 @@ async def fetch_task_flow(
 ) -> TaskFlow:
     """Completion forecast and SLA attainment of one project (one statement)."""
     as_of = as_of or scope.end or datetime.now(UTC)
-    rows = (await session.execute(task_flow_statement(project.id, scope, as_of, lookback_days))).all()
+    parameters = {
+        **scope.parameters(),
+        "project_id": project.id,
+        "as_of": as_of,
+        "lookback_start": as_of - timedelta(days=lookback_days),
+    }
+    rows = (await session.execute(task_flow_statement(scope.shape), parameters)).all()
     remaining = open_breached = done = within = 0
     completions: dict[str, int] = {}
     sla_days: list[SlaDay] = []

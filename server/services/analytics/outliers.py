@@ -12,6 +12,7 @@ labeler's approval rate over the window, sit beside it so that "fast" can be tol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, func, or_, select
@@ -23,7 +24,7 @@ from server.db.models import Label, Task
 from server.db.rollups import LabelDayRollup
 from server.services.analytics._labels import labels_in_scope, rollups_in_scope
 from server.services.analytics._sql import answer_text, day_number, day_text_number, percentile, share
-from server.services.analytics.scope import Scope
+from server.services.analytics.scope import Scope, ScopeShape, number
 
 __all__ = ["OutlierRow", "fetch_outliers", "outliers_statement"]
 
@@ -48,7 +49,7 @@ class OutlierRow:
     approval_rate: float | None
 
 
-def _labeler_days(scope: Scope) -> Any:
+def _labeler_days(scope: ScopeShape) -> Any:
     """Per (project, labeler, day): labels, seconds and the quality counts; from the per-day rollups when the window
     is whole days, else from the labels."""
     if scope.whole_days:
@@ -86,7 +87,9 @@ def _labeler_days(scope: Scope) -> Any:
     ).group_by(Task.project_id, Label.labeler_id, day_number(Label.submitted_at))
 
 
-def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: bool = False) -> Any:
+@cache
+def outliers_statement(scope: ScopeShape, *, only_outliers: bool = False) -> Any:
+    """Labeler-weeks with their cohort statistics; the minimum labels of a week is the `min_labels` parameter."""
     grouped = _labeler_days(scope).cte("labeler_days")
     g = grouped.c
     first_label = aliased(Label)
@@ -117,7 +120,7 @@ def outliers_statement(scope: Scope, *, min_labels: int = 10, only_outliers: boo
         )
         .join_from(grouped, firsts, firsts.c.labeler_id == g.labeler_id)
         .group_by(g.project_id, g.labeler_id, week)
-        .having(func.sum(g.n) >= min_labels)
+        .having(func.sum(g.n) >= number("min_labels"))
         .cte("labeler_weeks")
     )
     w = weekly.c
@@ -188,10 +191,10 @@ async def fetch_outliers(
     only_outliers: bool = False,
 ) -> list[OutlierRow]:
     """Every labeler-week with its robust z-score (one statement); `approval` maps labeler to approval rate."""
-    statement = outliers_statement(scope, min_labels=min_labels, only_outliers=only_outliers)
+    statement = outliers_statement(scope.shape, only_outliers=only_outliers)
     approval = approval or {}
     result: list[OutlierRow] = []
-    for row in (await session.execute(statement)).all():
+    for row in (await session.execute(statement, {**scope.parameters(), "min_labels": min_labels})).all():
         z = None if row.z is None else float(row.z)
         is_outlier = z is not None and abs(z) > ROBUST_Z_CUTOFF
         result.append(

@@ -20,7 +20,7 @@ Definitions (all counts are taken over the scope, see `Scope`):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -54,7 +54,7 @@ from server.db.rollups import (
 )
 from server.services.analytics._labels import LabelRollup, LabelSums
 from server.services.analytics._sql import answer_text, day_bucket, percentile, seconds_between, share
-from server.services.analytics.scope import Scope
+from server.services.analytics.scope import Scope, ScopeShape, day_of
 from server.services.rollups import histogram_percentile
 
 __all__ = [
@@ -149,7 +149,8 @@ def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
 # --- reviews -------------------------------------------------------------------------------------------------
 
 
-def reviews_statement(scope: Scope) -> Any:
+@cache
+def reviews_statement(scope: ScopeShape) -> Any:
     facts = (
         select(
             day_bucket(Review.created_at).label("day"),
@@ -192,7 +193,8 @@ def reviews_statement(scope: Scope) -> Any:
     )
 
 
-def review_rollup_statement(scope: Scope) -> Any:
+@cache
+def review_rollup_statement(scope: ScopeShape) -> Any:
     """Review sums from the per-day review rollups of a whole-days scope: total, per day and per label author,
     and the total's review-time histogram (one row per bin, kind 'bin')."""
     r = ReviewDayRollup.__table__.c
@@ -200,12 +202,12 @@ def review_rollup_statement(scope: Scope) -> Any:
 
     def narrowed(columns: Any, table: Any) -> Any:
         conditions = [*scope.in_days(columns.day)]
-        if scope.project_id is not None:
+        if scope.project:
             conditions.append(columns.project_id == scope.project_id)
-        if scope.labeler_id is not None:
+        if scope.labeler:
             conditions.append(columns.labeler_id == scope.labeler_id)
         statement = select().select_from(table).where(*conditions)
-        if scope.vendor_id is not None:
+        if scope.vendor:
             statement = statement.join(Labeler, Labeler.id == columns.labeler_id).where(
                 Labeler.vendor_id == scope.vendor_id
             )
@@ -266,7 +268,7 @@ async def _rolled_up_reviews(session: AsyncSession, scope: Scope) -> ReviewBreak
     by_day: dict[str, ReviewStats] = {}
     by_labeler: dict[int, ReviewStats] = {}
     histogram: list[tuple[int, int]] = []
-    for row in (await session.execute(review_rollup_statement(scope))).all():
+    for row in (await session.execute(review_rollup_statement(scope.shape), scope.parameters())).all():
         if row.kind == "bin":
             histogram.append((int(row.bin), int(row.reviews or 0)))
             continue
@@ -298,7 +300,7 @@ async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
     total = ReviewStats()
     by_day: dict[str, ReviewStats] = {}
     by_labeler: dict[int, ReviewStats] = {}
-    for row in (await session.execute(reviews_statement(scope))).all():
+    for row in (await session.execute(reviews_statement(scope.shape), scope.parameters())).all():
         stats = _review_stats(row)
         if row.kind == "total":
             total = stats
@@ -317,20 +319,23 @@ async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
 _TASKS_FIRST_DAYS = 3
 
 
-def _consensus_values(scope: Scope) -> Any:
+def _tasks_first(scope: Scope) -> bool:
+    """Whether the window is long enough for the consensus labels to be found from the project's tasks."""
+    if scope.start is None or scope.end is None:
+        return True
+    return (scope.end - scope.start).total_seconds() > _TASKS_FIRST_DAYS * 86400
+
+
+def _consensus_values(scope: ScopeShape, *, tasks_first: bool) -> Any:
     """The labels of consensus tasks in the project and window: (task, labeler, vendor, answer text)."""
-    unit_scope = Scope(project_id=scope.project_id, start=scope.start, end=scope.end)
+    unit_scope = scope.without_people()
     columns = (
         Label.task_id.label("task_id"),
         Label.labeler_id.label("labeler_id"),
         Labeler.vendor_id.label("vendor_id"),
         answer_text(Label.answer).label("category"),
     )
-    long_window = unit_scope.start is None or unit_scope.end is None
-    if not long_window:
-        assert unit_scope.start is not None and unit_scope.end is not None
-        long_window = (unit_scope.end - unit_scope.start).total_seconds() > _TASKS_FIRST_DAYS * 86400
-    if unit_scope.project_id is not None and long_window:
+    if unit_scope.project and tasks_first:
         # The same rows as the join below; the shape only steers the planners.
         consensus_tasks = select(Task.id).where(Task.project_id == unit_scope.project_id, Task.labels_required > 1)
         return (
@@ -348,15 +353,15 @@ def _consensus_values(scope: Scope) -> Any:
     )
 
 
-def _partial_consensus_values(scope: Scope) -> Any:
+def _partial_consensus_values(scope: ScopeShape) -> Any:
     """The labels in the window of the project's consensus tasks whose labels cross a window boundary (a whole-days
     window): the units the span sums cannot answer."""
-    assert scope.project_id is not None
+    assert scope.project
     t = ConsensusTask.__table__.c
     crossing = []
     for bound in (scope.start, scope.end):
         if bound is not None:
-            day = bound.astimezone(UTC).date().isoformat()
+            day = day_of(bound)
             crossing.append(
                 select(t.task_id).where(t.project_id == scope.project_id, t.last_day >= day, t.first_day < day)
             )
@@ -377,14 +382,17 @@ def _partial_consensus_values(scope: Scope) -> Any:
     )
 
 
-def agreement_statement(scope: Scope) -> Any:
+@cache
+def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
     """Rows of partial agreement sums (kinds 'units', 'pairs', 'expected', 'labeler'; rows of one kind add up).
 
     For a project over a whole-days window the consensus tasks whose labels all fall in the window are read from
     the span sums (`server.db.rollups`), and only the tasks whose labels cross a window boundary from their labels;
     otherwise every unit comes from the labels."""
-    spans = scope.project_id is not None and scope.whole_days
-    values = (_partial_consensus_values(scope) if spans else _consensus_values(scope)).cte("consensus_values")
+    spans = scope.project and scope.whole_days
+    values = (_partial_consensus_values(scope) if spans else _consensus_values(scope, tasks_first=tasks_first)).cte(
+        "consensus_values"
+    )
     units = (
         select(values.c.task_id, func.count().label("m"))
         .group_by(values.c.task_id)
@@ -414,9 +422,9 @@ def agreement_statement(scope: Scope) -> Any:
             # The span lies inside the window: every label of its tasks is in the window.
             conditions = [table.c.project_id == scope.project_id]
             if scope.start is not None:
-                conditions.append(table.c.first_day >= scope.start.astimezone(UTC).date().isoformat())
+                conditions.append(table.c.first_day >= day_of(scope.start))
             if scope.end is not None:
-                conditions.append(table.c.last_day < scope.end.astimezone(UTC).date().isoformat())
+                conditions.append(table.c.last_day < day_of(scope.end))
             return conditions
 
         sp = span_table.c
@@ -429,10 +437,10 @@ def agreement_statement(scope: Scope) -> Any:
         )
         labeler_conditions = contained(labeler_table)
         span_labelers = select().select_from(labeler_table)
-        if scope.vendor_id is not None:
+        if scope.vendor:
             span_labelers = span_labelers.join(Labeler, Labeler.id == lb.labeler_id)
             labeler_conditions.append(Labeler.vendor_id == scope.vendor_id)
-        if scope.labeler_id is not None:
+        if scope.labeler:
             labeler_conditions.append(lb.labeler_id == scope.labeler_id)
         no_labeler_id = cast(null(), Integer)
         span_rows = [
@@ -476,9 +484,9 @@ def agreement_statement(scope: Scope) -> Any:
 
     no_labeler = cast(null(), Integer)
     labeler_filters = []
-    if scope.vendor_id is not None:
+    if scope.vendor:
         labeler_filters.append(values.c.vendor_id == scope.vendor_id)
-    if scope.labeler_id is not None:
+    if scope.labeler:
         labeler_filters.append(values.c.labeler_id == scope.labeler_id)
     return union_all(
         select(*row("units", no_labeler, func.count(), func.sum(units.c.m), func.sum(units.c.m * (units.c.m - 1)))),
@@ -534,7 +542,8 @@ async def fetch_agreement(session: AsyncSession, scope: Scope) -> Agreement:
     units = values = agreeing = pairs = expected_sum = 0
     observed_sum = 0.0
     labelers: dict[int, tuple[int, int, int]] = {}
-    for row in (await session.execute(agreement_statement(scope))).all():
+    statement = agreement_statement(scope.shape, tasks_first=_tasks_first(scope))
+    for row in (await session.execute(statement, scope.parameters())).all():
         if row.kind == "units":
             units, values, pairs = units + int(row.a or 0), values + int(row.b or 0), pairs + int(row.c or 0)
         elif row.kind == "pairs":
@@ -564,7 +573,8 @@ async def fetch_agreement(session: AsyncSession, scope: Scope) -> Agreement:
 # --- issues --------------------------------------------------------------------------------------------------
 
 
-def issues_statement(scope: Scope) -> Any:
+@cache
+def issues_statement(scope: ScopeShape) -> Any:
     raised = and_(*scope.in_window(Issue.created_at)) if scope.start or scope.end else true()
     resolved_in_window = and_(
         Issue.status == IssueStatus.RESOLVED, Issue.resolved_at.is_not(None), *scope.in_window(Issue.resolved_at)
@@ -578,20 +588,20 @@ def issues_statement(scope: Scope) -> Any:
             "mean_hours"
         ),
     ).where(or_(raised, resolved_in_window))
-    if scope.project_id is not None:
+    if scope.project:
         statement = statement.where(Issue.project_id == scope.project_id)
-    if scope.vendor_id is not None or scope.labeler_id is not None:
+    if scope.vendor or scope.labeler:
         # An issue belongs to a labeler through the label it was raised on.
         statement = statement.join(Label, Label.id == Issue.label_id).join(Labeler, Labeler.id == Label.labeler_id)
-        if scope.vendor_id is not None:
+        if scope.vendor:
             statement = statement.where(Labeler.vendor_id == scope.vendor_id)
-        if scope.labeler_id is not None:
+        if scope.labeler:
             statement = statement.where(Label.labeler_id == scope.labeler_id)
     return statement
 
 
 async def fetch_issues(session: AsyncSession, scope: Scope) -> IssueCounts:
-    row = (await session.execute(issues_statement(scope))).one()
+    row = (await session.execute(issues_statement(scope.shape), scope.parameters())).one()
     return IssueCounts(
         raised=int(row.raised or 0),
         open=int(row.open or 0),

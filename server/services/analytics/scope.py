@@ -1,17 +1,106 @@
-"""The slice of labeling work a metric covers: a project, vendor or labeler (or all), over a time window."""
+"""The slice of labeling work a metric covers: a project, vendor or labeler (or all), over a time window.
+
+A `Scope` holds the values; its `ScopeShape` holds only which filters are set and whether the window is whole
+UTC days, which is all the SQL of a metric depends on. Statements are therefore built once per shape, with the
+values as named bind parameters (`Scope.parameters`), and reused: a request pays neither for building the
+statement nor, through SQLAlchemy's compiled cache, for compiling it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Integer, String, bindparam
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from server.db.models import Label, Labeler, Task
+from server.db.types import UTCDateTime
 from server.services.errors import ValidationFailed
 
-__all__ = ["Scope"]
+__all__ = ["Scope", "ScopeShape", "day_of", "moment", "number"]
+
+
+def number(name: str) -> BindParameter[int]:
+    """An integer bind parameter named `name`."""
+    return bindparam(name, type_=Integer())
+
+
+def moment(name: str) -> BindParameter[datetime]:
+    """A timezone-aware timestamp bind parameter named `name`."""
+    return bindparam(name, type_=UTCDateTime())
+
+
+def day_of(name: str) -> BindParameter[str]:
+    """The 'YYYY-MM-DD' UTC day of the timestamp bind parameter `name` (see `Scope.parameters`)."""
+    return bindparam(f"{name}_day", type_=String())
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeShape:
+    """Which filters a scope sets; `start` and `end` name the bind parameters of the window's bounds (None when
+    the bound is open), so a shape can also bound a window by another bound, e.g. `end="start"` for the history
+    before a window."""
+
+    project: bool = False
+    vendor: bool = False
+    labeler: bool = False
+    start: str | None = None
+    end: str | None = None
+    whole_days: bool = True
+
+    @property
+    def project_id(self) -> BindParameter[int]:
+        return number("project_id")
+
+    @property
+    def vendor_id(self) -> BindParameter[int]:
+        return number("vendor_id")
+
+    @property
+    def labeler_id(self) -> BindParameter[int]:
+        return number("labeler_id")
+
+    def before_start(self) -> ScopeShape:
+        """The same filters over everything before this window's start."""
+        return replace(self, start=None, end=self.start)
+
+    def without_people(self) -> ScopeShape:
+        """The same project and window, any vendor and labeler."""
+        return replace(self, vendor=False, labeler=False)
+
+    def in_days(self, column: Any) -> list[ColumnElement[bool]]:
+        """The window on a 'YYYY-MM-DD' day column, for a whole-days window."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(column >= day_of(self.start))
+        if self.end is not None:
+            conditions.append(column < day_of(self.end))
+        return conditions
+
+    def in_window(self, column: Any) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(column >= moment(self.start))
+        if self.end is not None:
+            conditions.append(column < moment(self.end))
+        return conditions
+
+    def who(self) -> list[ColumnElement[bool]]:
+        """Project, vendor and labeler filters on a query that joins Label, Task and Labeler."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.project:
+            conditions.append(Task.project_id == self.project_id)
+        if self.vendor:
+            conditions.append(Labeler.vendor_id == self.vendor_id)
+        if self.labeler:
+            conditions.append(Label.labeler_id == self.labeler_id)
+        return conditions
+
+    def labels(self) -> list[ColumnElement[bool]]:
+        """Everything that selects a label in scope (on a Label ⋈ Task ⋈ Labeler join)."""
+        return [*self.who(), *self.in_window(Label.submitted_at)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,34 +135,27 @@ class Scope:
         """The window starts and ends at UTC midnights (or is open): the per-day rollups answer it exactly."""
         return all(value is None or value.astimezone(UTC).time() == time(0) for value in (self.start, self.end))
 
-    def in_days(self, column: Any) -> list[ColumnElement[bool]]:
-        """The window on a 'YYYY-MM-DD' day column, for a whole-days window."""
-        conditions: list[ColumnElement[bool]] = []
-        if self.start is not None:
-            conditions.append(column >= self.start.astimezone(UTC).date().isoformat())
-        if self.end is not None:
-            conditions.append(column < self.end.astimezone(UTC).date().isoformat())
-        return conditions
+    @property
+    def shape(self) -> ScopeShape:
+        return ScopeShape(
+            project=self.project_id is not None,
+            vendor=self.vendor_id is not None,
+            labeler=self.labeler_id is not None,
+            start=None if self.start is None else "start",
+            end=None if self.end is None else "end",
+            whole_days=self.whole_days,
+        )
 
-    def in_window(self, column: Any) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.start is not None:
-            conditions.append(column >= self.start)
-        if self.end is not None:
-            conditions.append(column < self.end)
-        return conditions
-
-    def who(self) -> list[ColumnElement[bool]]:
-        """Project, vendor and labeler filters on a query that joins Label, Task and Labeler."""
-        conditions: list[ColumnElement[bool]] = []
-        if self.project_id is not None:
-            conditions.append(Task.project_id == self.project_id)
-        if self.vendor_id is not None:
-            conditions.append(Labeler.vendor_id == self.vendor_id)
-        if self.labeler_id is not None:
-            conditions.append(Label.labeler_id == self.labeler_id)
-        return conditions
-
-    def labels(self) -> list[ColumnElement[bool]]:
-        """Everything that selects a label in scope (on a Label ⋈ Task ⋈ Labeler join)."""
-        return [*self.who(), *self.in_window(Label.submitted_at)]
+    def parameters(self) -> dict[str, Any]:
+        """The values of the bind parameters a statement built for `shape` takes."""
+        values: dict[str, Any] = {}
+        for name in ("project_id", "vendor_id", "labeler_id"):
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = value
+        for name in ("start", "end"):
+            bound: datetime | None = getattr(self, name)
+            if bound is not None:
+                values[name] = bound
+                values[f"{name}_day"] = bound.astimezone(UTC).date().isoformat()
+        return values
