@@ -9,6 +9,8 @@ The consensus tables hold what pairwise agreement and Krippendorff's alpha are s
 two or more labels: `consensus_tasks` places each such task by the first and last UTC day of its labels (its
 span), and `consensus_spans`, `consensus_span_values` and `consensus_span_labelers` sum the tasks of one span
 (by number of labels, by answer, by labeler), so a whole-days window adds up the spans it contains.
+`task_day_rollups` counts, per (project, UTC day of completion), the completed tasks and those completed within
+the project's SLA turnaround; changing the turnaround rewrites the project's rows in the same transaction.
 Cost is not stored: it is priced from these sums and the current rates when read.
 """
 
@@ -28,6 +30,7 @@ __all__ = [
     "LabelTimeBin",
     "ReviewDayRollup",
     "ReviewTimeBin",
+    "TaskDayRollup",
 ]
 
 
@@ -140,3 +143,15 @@ class ConsensusSpanLabeler(Base):
     labels: Mapped[int] = mapped_column(Integer, default=0)
     agreeing: Mapped[int] = mapped_column(Integer, default=0)
     pairs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskDayRollup(Base):
+    """The tasks of one project completed on one UTC day, and how many of them within the project's SLA turnaround
+    (completed_at - created_at <= sla_turnaround_hours)."""
+
+    __tablename__ = "task_day_rollups"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 'YYYY-MM-DD', UTC, of completion
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    within_sla: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import DataType, ProjectStatus
 from server.db.models import Project
+from server.services.completion_rollups import rebuild_completions
 from server.services.crud_checks import (
     archive_row,
     camel,
@@ -103,9 +104,12 @@ async def update_project(session: AsyncSession, project_id: int, values: Project
         raise InvalidTransition(
             "Project", project.status, new_status, reason="a completed project is final", field="input.status"
         )
+    turnaround = project.sla_turnaround_hours
     for name, value in checked.items():
         setattr(project, name, value)
     await session.flush()
+    if project.sla_turnaround_hours != turnaround:
+        await rebuild_completions(session, project.id)
     return project
 
 

@@ -49,6 +49,7 @@ from server.db.rollups import (
     ReviewDayRollup,
     ReviewTimeBin,
 )
+from server.services.completion_rollups import completion_rebuild_statements
 
 __all__ = [
     "BIN_FLOOR_SECONDS",
@@ -522,11 +523,12 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
 
 
 async def rebuild_rollups(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:
-    """Recompute the rollups of one project (or of all) from its labels and reviews, and its consensus tables,
-    in the caller's transaction."""
+    """Recompute the rollups of one project (or of all) from its labels, reviews and tasks, and its consensus
+    tables, in the caller's transaction."""
     for statement in [
         *rebuild_statements(project_id),
         *review_rebuild_statements(project_id),
         *consensus_rebuild_statements(project_id),
+        *completion_rebuild_statements(project_id),
     ]:
         await session.execute(statement)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import LabelStatus, TaskStatus
 from server.db.models import Label, Task
 from server.db.types import utcnow
+from server.services.completion_rollups import completion_changed
 from server.services.errors import Conflict, ValidationFailed
 from server.services.rollups import consensus_changed, consensus_facts, label_changed, label_facts
 from server.services.workflow_common import lock_task, require_json
@@ -85,11 +86,15 @@ async def sync_task_status(session: AsyncSession, task: Task, *, at: datetime | 
     await session.flush()
     statuses = (await session.scalars(select(Label.status).where(Label.task_id == task.id))).all()
     status = task_status_from_labels(task.labels_required, statuses)
-    if status is TaskStatus.DONE:
-        if task.completed_at is None:
-            task.completed_at = at or utcnow()
-    else:
-        task.completed_at = None
+    completed_at = (task.completed_at or at or utcnow()) if status is TaskStatus.DONE else None
+    if completed_at != task.completed_at:
+        # The completion rollups count what the row holds: uncount the old completion before it changes.
+        if task.completed_at is not None:
+            await completion_changed(session, task.id, -1)
+        task.completed_at = completed_at
+        await session.flush()
+        if completed_at is not None:
+            await completion_changed(session, task.id, 1)
     task.status = status
     return status
 

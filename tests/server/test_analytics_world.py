@@ -17,6 +17,7 @@ from server.db.enums import (
     WorkforceType,
 )
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
+from server.services.completion_rollups import completion_changed
 from server.services.rollups import (
     consensus_changed,
     consensus_facts,
@@ -63,9 +64,13 @@ class World:
 
     async def task(self, project: Project, created_at: datetime = T0, **fields: Any) -> Task:
         fields.setdefault("status", TaskStatus.TO_LABEL)
-        return await self._add(
+        task = await self._add(
             Task(project_id=project.id, external_id=f"t{self._next()}", created_at=created_at, **fields)
         )
+        if task.completed_at is not None:
+            # Like `sync_task_status`, keep the completion rollups in step.
+            await completion_changed(self.session, task.id, 1)
+        return task
 
     async def label(
         self,

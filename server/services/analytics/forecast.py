@@ -10,6 +10,10 @@ sqrt(D) = (∓z·s + sqrt(z²s² + 4·mu·R)) / (2·mu). There is no forecast wh
 SLA attainment is the share of tasks completed in the window whose turnaround (completed_at - created_at) is
 within the project's `sla_turnaround_hours`, against its `sla_target_share`; open tasks already past the
 turnaround at `as_of` are reported as breached.
+
+Completions are read per UTC day from `task_day_rollups` (see `server.services.completion_rollups`): the lookback
+and the window are each cut into whole days, read from there, and at most two edges shorter than a day, read from
+the tasks, so every window is exact and the tasks scanned are at most two days' worth.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import TaskStatus
 from server.db.models import Project, Task
+from server.db.rollups import TaskDayRollup
 from server.services.analytics._sql import day_bucket, share, within_seconds
-from server.services.analytics.scope import Scope, ScopeShape, moment, number
+from server.services.analytics.scope import Scope, day_of, moment, number
+from server.services.completion_rollups import within_sla
 
 __all__ = ["CompletionForecast", "SlaAttainment", "TaskFlow", "completion_forecast", "fetch_task_flow"]
 
@@ -77,30 +83,75 @@ class TaskFlow:
     sla: SlaAttainment
 
 
+def _midnight(moment_: datetime) -> datetime:
+    utc = moment_.astimezone(UTC)
+    return datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
+
+
+def _whole_days(name: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    """Bind parameters that cut [start, end) into a head, whole UTC days and a tail: [start, head_end),
+    [head_end, tail_start) and [tail_start, end), the head and tail each shorter than a day (an open bound has no
+    edge there). The whole days are read from the completion rollups, the edges from the tasks."""
+    values: dict[str, Any] = {}
+    head_end = None
+    if start is not None:
+        head_end = _midnight(start)
+        if head_end < start:
+            head_end += timedelta(days=1)
+        if end is not None:
+            head_end = min(head_end, end)
+        values |= {f"{name}_head_end": head_end, f"{name}_head_end_day": head_end.date().isoformat()}
+    if end is not None:
+        tail_start = _midnight(end) if head_end is None else max(_midnight(end), head_end)
+        values |= {f"{name}_tail_start": tail_start, f"{name}_tail_start_day": tail_start.date().isoformat()}
+    return values
+
+
 @cache
-def task_flow_statement(scope: ScopeShape) -> Any:
-    """Remaining tasks, daily completions over the lookback and SLA attainment per day of the project `project_id`;
-    the lookback is [`lookback_start`, `as_of`)."""
-    # Each branch reads the tasks it needs on its own, so that the (project, status) and (project, completed_at)
+def task_flow_statement(*, bounded_start: bool, bounded_end: bool) -> Any:
+    """Remaining tasks of the project `project_id`, its completions per day over the lookback [`lookback_start`,
+    `as_of`), and its completions and completions within the SLA per day over the window [`start`, `end`) (either
+    bound may be open), with the cut parameters of `_whole_days` for "lookback" and "window"."""
+    # Each branch reads what it needs on its own, so that the (project, status) and (project, completed_at)
     # indexes narrow it; a shared CTE would be materialised over every task of the project.
-    limit_seconds = Project.sla_turnaround_hours * 3600.0
-    as_of_param = moment("as_of")
-    lookback_start = moment("lookback_start")
-    within = case((within_seconds(Task.completed_at, Task.created_at, limit_seconds), 1), else_=0)
+    project_id = number("project_id")
+    rollup = TaskDayRollup.__table__.c
     completion_day = day_bucket(Task.completed_at)
-    no_day = cast(null(), String)
+    no_day, no_count = cast(null(), String), cast(null(), Integer)
 
     def tasks(kind: str, day: Any, a: Any, b: Any, *conditions: Any) -> Any:
         return (
             select(literal(kind).label("kind"), day.label("day"), a.label("a"), b.label("b"))
             .select_from(Task)
             .join(Project, Project.id == Task.project_id)
-            .where(Task.project_id == number("project_id"), *conditions)
+            .where(Task.project_id == project_id, *conditions)
         )
 
+    def days(kind: str, within: Any, name: str, *, from_day: bool, to_day: bool) -> Any:
+        conditions = [rollup.project_id == project_id]
+        if from_day:
+            conditions.append(rollup.day >= day_of(f"{name}_head_end"))
+        if to_day:
+            conditions.append(rollup.day < day_of(f"{name}_tail_start"))
+        columns = [literal(kind).label("kind"), rollup.day.label("day"), rollup.completed.label("a"), within]
+        return select(*columns).where(*conditions)
+
+    def edges(kind: str, within: Any, name: str, start: str, end: str, *, head: bool, tail: bool) -> list[Any]:
+        parts = []
+        if head:
+            parts.append((moment(start), moment(f"{name}_head_end")))
+        if tail:
+            parts.append((moment(f"{name}_tail_start"), moment(end)))
+        return [
+            tasks(
+                kind, completion_day, func.count(), within, Task.completed_at >= low, Task.completed_at < high
+            ).group_by(completion_day)
+            for low, high in parts
+        ]
+
     open_statuses = [status for status in TaskStatus if status is not TaskStatus.DONE]
-    breached = case((within_seconds(as_of_param, Task.created_at, limit_seconds), 0), else_=1)
-    in_window = [Task.completed_at.is_not(None), *scope.in_window(Task.completed_at)]
+    limit_seconds = Project.sla_turnaround_hours * 3600.0
+    breached = case((within_seconds(moment("as_of"), Task.created_at, limit_seconds), 0), else_=1)
     return union_all(
         tasks(
             "remaining",
@@ -110,16 +161,11 @@ def task_flow_statement(scope: ScopeShape) -> Any:
             Task.status.in_(open_statuses),
             Task.archived_at.is_(None),
         ),
-        tasks(
-            "completed",
-            completion_day,
-            func.count(),
-            cast(null(), Integer),
-            Task.completed_at >= lookback_start,
-            Task.completed_at < as_of_param,
-        ).group_by(completion_day),
+        days("completed", no_count.label("b"), "lookback", from_day=True, to_day=True),
+        *edges("completed", no_count, "lookback", "lookback_start", "as_of", head=True, tail=True),
         # The SLA total is the sum of the days, added up in Python rather than read twice.
-        tasks("sla", completion_day, func.count(), func.sum(within), *in_window).group_by(completion_day),
+        days("sla", rollup.within_sla.label("b"), "window", from_day=bounded_start, to_day=bounded_end),
+        *edges("sla", func.sum(within_sla()), "window", "start", "end", head=bounded_start, tail=bounded_end),
     )
 
 
@@ -180,25 +226,31 @@ async def fetch_task_flow(
 ) -> TaskFlow:
     """Completion forecast and SLA attainment of one project (one statement)."""
     as_of = as_of or scope.end or datetime.now(UTC)
+    lookback_start = as_of - timedelta(days=lookback_days)
     parameters = {
-        **scope.parameters(),
         "project_id": project.id,
         "as_of": as_of,
-        "lookback_start": as_of - timedelta(days=lookback_days),
+        "lookback_start": lookback_start,
+        "start": scope.start,
+        "end": scope.end,
+        **_whole_days("lookback", lookback_start, as_of),
+        **_whole_days("window", scope.start, scope.end),
     }
-    rows = (await session.execute(task_flow_statement(scope.shape), parameters)).all()
+    statement = task_flow_statement(bounded_start=scope.start is not None, bounded_end=scope.end is not None)
     remaining = open_breached = done = within = 0
     completions: dict[str, int] = {}
-    sla_days: list[SlaDay] = []
-    for row in rows:
+    sla_by_day: dict[str, tuple[int, int]] = {}
+    for row in (await session.execute(statement, parameters)).all():
         if row.kind == "remaining":
             remaining, open_breached = int(row.a or 0), int(row.b or 0)
         elif row.kind == "completed":
-            completions[row.day] = int(row.a)
-        else:
-            sla_days.append(SlaDay(row.day, int(row.a), int(row.b), share(row.b, row.a)))
+            completions[row.day] = completions.get(row.day, 0) + int(row.a)
+        elif row.a:
+            day_done, day_within = sla_by_day.get(row.day, (0, 0))
+            sla_by_day[row.day] = (day_done + int(row.a), day_within + int(row.b))
             done += int(row.a)
             within += int(row.b)
+    sla_days = [SlaDay(day, n, ok, share(ok, n)) for day, (n, ok) in sorted(sla_by_day.items())]
     first_day = (as_of - timedelta(days=lookback_days)).date()
     daily = [completions.get((first_day + timedelta(days=i)).isoformat(), 0) for i in range(lookback_days)]
     # The lookback window is [as_of - lookback, as_of): when as_of is not midnight the calendar days straddle it,
@@ -209,7 +261,6 @@ async def fetch_task_flow(
     forecast = completion_forecast(
         as_of=as_of, remaining=remaining, daily=daily, confidence=confidence, deadline=project.deadline
     )
-    sla_days.sort(key=lambda item: item.day)
     attainment = share(within, done)
     sla = SlaAttainment(
         turnaround_hours=project.sla_turnaround_hours,

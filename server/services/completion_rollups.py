@@ -1,0 +1,82 @@
+"""Keeping `task_day_rollups` (completed tasks and SLA attainment per project and UTC day) equal to the tasks.
+
+A task's completion changes only in `workflow_tasks.sync_task_status`, which calls `completion_changed` with the
+sign of the change while the task row holds the completion being counted or uncounted: the row's day and whether
+it met the SLA are read in SQL, with the same expressions as `completion_rebuild_statements`, so incremental and
+bulk maintenance agree to the bit. Changing a project's SLA turnaround recomputes that project's rows
+(`rebuild_completions`), as do bulk loads through `rollups.rebuild_rollups`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import cast as type_cast
+
+from sqlalchemy import Table, case, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from server.db.models import Project, Task
+from server.db.rollups import TaskDayRollup
+
+__all__ = ["completion_changed", "completion_rebuild_statements", "rebuild_completions", "within_sla"]
+
+_TABLE = type_cast(Table, TaskDayRollup.__table__)
+
+
+def within_sla() -> ColumnElement[int]:
+    """1 when a completed task (joined to its project) met the project's SLA turnaround, else 0."""
+    from server.services.analytics._sql import within_seconds
+
+    return case((within_seconds(Task.completed_at, Task.created_at, Project.sla_turnaround_hours * 3600.0), 1), else_=0)
+
+
+def _completed_tasks(*conditions: Any) -> Any:
+    return (
+        select()
+        .select_from(Task)
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.completed_at.is_not(None), *conditions)
+    )
+
+
+async def completion_changed(session: AsyncSession, task_id: int, sign: int) -> None:
+    """Count (sign 1) or uncount (sign -1) the completion the task's row holds now, in the caller's transaction."""
+    from server.services.analytics._sql import day_bucket
+
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    row = _completed_tasks(Task.id == task_id).add_columns(
+        Task.project_id, day_bucket(Task.completed_at), literal(sign), sign * within_sla()
+    )
+    statement = upsert(_TABLE).from_select(["project_id", "day", "completed", "within_sla"], row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["project_id", "day"],
+            set_={name: _TABLE.c[name] + statement.excluded[name] for name in ("completed", "within_sla")},
+        )
+    )
+
+
+def completion_rebuild_statements(project_id: int | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the rows of one project, or of all."""
+    from server.services.analytics._sql import day_bucket
+
+    day = day_bucket(Task.completed_at)
+    conditions = [] if project_id is None else [Task.project_id == project_id]
+    counts = (
+        _completed_tasks(*conditions)
+        .add_columns(Task.project_id, day, func.count(), func.sum(within_sla()))
+        .group_by(Task.project_id, day)
+    )
+    return [
+        delete(_TABLE) if project_id is None else delete(_TABLE).where(_TABLE.c.project_id == project_id),
+        insert(_TABLE).from_select(["project_id", "day", "completed", "within_sla"], counts),
+    ]
+
+
+async def rebuild_completions(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:
+    for statement in completion_rebuild_statements(project_id):
+        await session.execute(statement)
