@@ -130,9 +130,9 @@ async def test_learning_curve_is_recovered_from_exact_points(database: Database)
     (fitted,) = dashboard.learning_curves
     assert fitted.labeler_id == labeler_id
     assert [p.tenure_day for p in fitted.points] == list(range(0, 28, 2))
-    assert fitted.initial_seconds == pytest.approx(60.0, rel=1e-3)
-    assert fitted.plateau_seconds == pytest.approx(42.0, rel=1e-3)
-    assert fitted.tau_days == pytest.approx(10.0, rel=1e-3)
+    assert fitted.initial_seconds == pytest.approx(60.0, rel=1e-6)
+    assert fitted.plateau_seconds == pytest.approx(42.0, rel=1e-6)
+    assert fitted.tau_days == pytest.approx(10.0, rel=1e-6)
     # First week: days 0, 2, 4, 6; latest seven days (20..26): 20, 22, 24, 26.
     first = sum(curve(t) for t in (0, 2, 4, 6)) / 4
     latest = sum(curve(t) for t in (20, 22, 24, 26)) / 4
