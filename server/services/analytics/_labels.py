@@ -22,9 +22,17 @@ from sqlalchemy.sql import Select
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Task, Vendor
 from server.db.rollups import LabelDayRollup, LabelTimeBin
-from server.services.analytics._sql import answer_text, day_bucket, day_number, day_text_number, percentile
+from server.services.analytics._sql import (
+    answer_text,
+    cumulative_counts,
+    day_bucket,
+    day_number,
+    day_text_number,
+    histogram_ranks,
+    interpolate_bins,
+    percentile,
+)
 from server.services.analytics.scope import Scope, ScopeShape
-from server.services.rollups import histogram_percentile
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
 
@@ -357,7 +365,9 @@ def percentiles_statement(scope: ScopeShape) -> Any:
 
 @cache
 def histogram_statement(scope: ScopeShape) -> Any:
-    """Histogram counts of time per label in a whole-days scope, per bin: overall, per day and per labeler."""
+    """Where the median and p90 of time per label fall in the histograms of a whole-days scope, overall, per day
+    and per labeler: one row per group with its count and the bins of the order statistics (see
+    `histogram_ranks`)."""
     b = LabelTimeBin.__table__.c
     conditions = [*scope.in_days(b.day)]
     if scope.project:
@@ -369,35 +379,54 @@ def histogram_statement(scope: ScopeShape) -> Any:
         source = source.join(Labeler, Labeler.id == b.labeler_id).where(Labeler.vendor_id == scope.vendor_id)
     bins = source.cte("time_bins")
     c = bins.c
+    # The total is summed again from the per-day counts: one row per (day, bin), not per (labeler, day, bin).
+    days = select(c.day, c.bin, func.sum(c.labels).label("n")).group_by(c.day, c.bin).cte("day_bins")
+    # PostgreSQL runs a prepared statement with a generic plan after a few executions, and without the values it
+    # guesses few bin rows and sorts them all for the window; materialised, they are hashed into groups first.
+    labelers = (
+        select(c.labeler_id, c.bin, func.sum(c.labels).label("n"))
+        .group_by(c.labeler_id, c.bin)
+        .cte("labeler_bins")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    totals = select(days.c.bin, func.sum(days.c.n).label("n")).group_by(days.c.bin).subquery("total_bins")
 
-    def grouped(kind: str, names: list[str]) -> Any:
+    def ranked(kind: str, counts: Any, names: list[str]) -> Any:
+        partition = [counts.c[name] for name in names]
+        running = select(*counts.c, *cumulative_counts(counts.c.n, counts.c.bin, partition)).subquery(f"{kind}_running")
+        r = running.c
         key_columns = [
-            (c[name] if name in names else cast(null(), t)).label(name)
+            (r[name] if name in names else cast(null(), t)).label(name)
             for name, t in (("day", String), ("labeler_id", Integer))
         ]
-        return select(literal(kind).label("kind"), *key_columns, c.bin, func.sum(c.labels).label("n")).group_by(
-            *[c[name] for name in names], c.bin
-        )
+        return select(
+            literal(kind).label("kind"), *key_columns, *histogram_ranks(r.bin, r.cumulative, r.total)
+        ).group_by(*[r[name] for name in names])
 
-    return union_all(grouped("total", []), grouped("day", ["day"]), grouped("labeler", ["labeler_id"]))
+    return union_all(
+        ranked("total", totals, []), ranked("day", days, ["day"]), ranked("labeler", labelers, ["labeler_id"])
+    )
+
+
+def _spread(row: Any) -> Spread:
+    return Spread(
+        median=interpolate_bins(row.n, row.p50_lower, row.p50_upper, 50),
+        p90=interpolate_bins(row.n, row.p90_lower, row.p90_upper, 90),
+    )
 
 
 async def _histogram_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
-    counts: dict[tuple[str, Any], list[tuple[int, int]]] = {}
-    for row in (await session.execute(histogram_statement(scope.shape), scope.parameters())).all():
-        key = row.day if row.kind == "day" else row.labeler_id
-        counts.setdefault((row.kind, key), []).append((int(row.bin), int(row.n)))
     total = Spread()
     by_day: dict[str, Spread] = {}
     by_labeler: dict[int, Spread] = {}
-    for (kind, key), histogram in counts.items():
-        spread = Spread(median=histogram_percentile(histogram, 50), p90=histogram_percentile(histogram, 90))
-        if kind == "total":
-            total = spread
-        elif kind == "day":
-            by_day[key] = spread
+    for row in (await session.execute(histogram_statement(scope.shape), scope.parameters())).all():
+        if row.kind == "total":
+            # an aggregate over no bins still yields one row, with no count: an empty Spread
+            total = _spread(row)
+        elif row.kind == "day":
+            by_day[row.day] = _spread(row)
         else:
-            by_labeler[key] = spread
+            by_labeler[row.labeler_id] = _spread(row)
     return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
 
 

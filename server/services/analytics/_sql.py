@@ -1,4 +1,5 @@
-"""Dialect-portable SQL building blocks: day buckets, elapsed time, answer text, percentiles, rollups.
+"""Dialect-portable SQL building blocks: day buckets, elapsed time, answer text, percentiles (exact, and from
+histogram rollups), rollups.
 
 Every metric runs on SQLite and PostgreSQL with the same answer, so anything the two dialects spell differently
 is defined once here, either as a construct compiled per dialect or as plain window-function arithmetic.
@@ -6,19 +7,25 @@ is defined once here, either as a construct compiled per dialect or as plain win
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text, case, cast, func
+from sqlalchemy import BigInteger, Float, Integer, String, Text, case, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from server.services.rollups import bin_value
+
 __all__ = [
     "answer_text",
+    "cumulative_counts",
     "day_bucket",
     "day_number",
     "day_text_number",
+    "histogram_ranks",
+    "interpolate_bins",
     "percentile",
     "seconds_between",
     "share",
@@ -137,13 +144,65 @@ def percentile(value: Any, rank: Any, count: Any, percent: int) -> ColumnElement
     percent, so ⌊h⌋ is exact integer arithmetic on both dialects. ROW_NUMBER is the only window function needed:
     on SQLite, COUNT(*) OVER and LEAD over hundreds of thousands of rows cost more than the sort itself.
     """
-    if not 0 <= percent <= 100:
-        raise ValueError(f"percent must be within 0..100, got {percent!r}")
+    _check_percent(percent)
     lower_rank = (count - 1) * percent // 100 + 1
     lower = func.max(case((rank == lower_rank, value)))
     upper = func.max(case((rank == lower_rank + 1, value)))
     fraction = cast(func.max((count - 1) * percent % 100), Float) / 100
     return lower + fraction * (func.coalesce(upper, lower) - lower)
+
+
+def _check_percent(percent: int) -> None:
+    if not 0 <= percent <= 100:
+        raise ValueError(f"percent must be within 0..100, got {percent!r}")
+
+
+def cumulative_counts(count: Any, bin_index: Any, partition: Sequence[Any] = ()) -> list[ColumnElement[Any]]:
+    """Window columns over histogram rows, one row per (group, bin) with the bin's `count`: `cumulative`, the
+    running count in ascending bin order, and `total`, the group's count; the groups are `partition` (all rows
+    when empty). The input `histogram_ranks` reads."""
+    groups = list(partition) or None
+    return [
+        func.sum(count).over(partition_by=groups, order_by=bin_index, rows=(None, 0)).label("cumulative"),
+        func.sum(count).over(partition_by=groups).label("total"),
+    ]
+
+
+def histogram_ranks(
+    bin_index: Any, cumulative: Any, total: Any, percents: Sequence[int] = (50, 90)
+) -> list[ColumnElement[Any]]:
+    """Aggregates that find, within each group of histogram rows, the bins holding the order statistics
+    `percentile` interpolates between; `interpolate_bins` turns them into the percentile.
+
+    The caller supplies one row per (group, bin) with `cumulative`, the running count over the group's bins in
+    ascending bin order, and `total`, the group's count (see `cumulative_counts`), and groups by the group's keys.
+    The columns are `n` (the group's count) and, for each percent p, `p{p}_lower` and `p{p}_upper`: the lowest bin
+    whose cumulative count reaches the rank ⌊(n - 1)·p / 100⌋ + 1, and the lowest that reaches the next rank
+    (NULL when that rank is past n). A bin with a zero count repeats the cumulative count of the bin before it, so
+    it is never the lowest to reach a rank. The counts are cast to BIGINT first: PostgreSQL sums integers to
+    bigint but bigints to numeric, whose `/` is not integer division.
+    """
+    n = cast(total, BigInteger)
+    running = cast(cumulative, BigInteger)
+    columns: list[ColumnElement[Any]] = [func.max(n).label("n")]
+    for percent in percents:
+        _check_percent(percent)
+        lower_rank = (n - 1) * percent // 100 + 1
+        columns.append(func.min(case((running >= lower_rank, bin_index))).label(f"p{percent}_lower"))
+        columns.append(func.min(case((running >= lower_rank + 1, bin_index))).label(f"p{percent}_upper"))
+    return columns
+
+
+def interpolate_bins(n: int | None, lower: int | None, upper: int | None, percent: int) -> float | None:
+    """The `percent`-th percentile of a histogram from its `histogram_ranks` row (`n`, `p{percent}_lower`,
+    `p{percent}_upper`): each order statistic is its bin's `bin_value`, interpolated as in `percentile`; the same
+    arithmetic as `server.services.rollups.histogram_percentile`. None when the histogram counts nothing."""
+    if not n or lower is None:
+        return None
+    low = bin_value(lower)
+    high = low if upper is None else bin_value(upper)
+    fraction = ((int(n) - 1) * percent % 100) / 100
+    return low + fraction * (high - low)
 
 
 def share(numerator: float | int | None, denominator: float | int | None) -> float | None:

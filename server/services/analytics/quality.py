@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Float,
     Integer,
     String,
@@ -53,9 +54,17 @@ from server.db.rollups import (
     ReviewTimeBin,
 )
 from server.services.analytics._labels import LabelRollup, LabelSums
-from server.services.analytics._sql import answer_text, day_bucket, percentile, seconds_between, share
+from server.services.analytics._sql import (
+    answer_text,
+    cumulative_counts,
+    day_bucket,
+    histogram_ranks,
+    interpolate_bins,
+    percentile,
+    seconds_between,
+    share,
+)
 from server.services.analytics.scope import Scope, ScopeShape, day_of
-from server.services.rollups import histogram_percentile
 
 __all__ = [
     "Agreement",
@@ -195,8 +204,9 @@ def reviews_statement(scope: ScopeShape) -> Any:
 
 @cache
 def review_rollup_statement(scope: ScopeShape) -> Any:
-    """Review sums from the per-day review rollups of a whole-days scope: total, per day and per label author,
-    and the total's review-time histogram (one row per bin, kind 'bin')."""
+    """Review sums from the per-day review rollups of a whole-days scope: total, per day and per label author;
+    the total row also carries where the median and p90 of review time fall in the review-time histogram (see
+    `histogram_ranks`), NULL on the other rows."""
     r = ReviewDayRollup.__table__.c
     b = ReviewTimeBin.__table__.c
 
@@ -216,36 +226,35 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
     rows = narrowed(r, ReviewDayRollup.__table__).add_columns(r.day, r.labeler_id, r.reviews, r.thumbs_up, r.seconds)
     facts = rows.cte("review_days")
     c = facts.c
-    no_day, no_labeler, no_bin = cast(null(), String), cast(null(), Integer), cast(null(), Integer)
+    no_day, no_labeler = cast(null(), String), cast(null(), Integer)
     sums = [
         func.sum(c.reviews).label("reviews"),
         func.sum(c.thumbs_up).label("up"),
         func.sum(c.seconds).label("seconds"),
     ]
-    bins = narrowed(b, ReviewTimeBin.__table__).add_columns(
-        literal("bin").label("kind"),
-        no_day.label("day"),
-        no_labeler.label("labeler_id"),
-        b.bin.label("bin"),
-        func.sum(b.reviews).label("reviews"),
-        cast(null(), Integer).label("up"),
-        cast(null(), Float).label("seconds"),
+    counts = (
+        narrowed(b, ReviewTimeBin.__table__)
+        .add_columns(b.bin.label("bin"), func.sum(b.reviews).label("n"))
+        .group_by(b.bin)
+        .subquery("review_bins")
     )
+    running = select(counts.c.bin, *cumulative_counts(counts.c.n, counts.c.bin)).subquery("review_running")
+    spread = select(*histogram_ranks(running.c.bin, running.c.cumulative, running.c.total)).subquery("review_spread")
+    no_spread = [cast(null(), BigInteger).label(column.name) for column in spread.c]
+    # Both sides are aggregates without GROUP BY: one row each, even over no rows.
+    totals = select(*sums).subquery("review_totals")
     return union_all(
         select(
             literal("total").label("kind"),
             no_day.label("day"),
             no_labeler.label("labeler_id"),
-            no_bin.label("bin"),
-            *sums,
+            *totals.c,
+            *spread.c,
+        ).select_from(totals.join(spread, true())),
+        select(literal("day").label("kind"), c.day, no_labeler.label("labeler_id"), *sums, *no_spread).group_by(c.day),
+        select(literal("labeler").label("kind"), no_day.label("day"), c.labeler_id, *sums, *no_spread).group_by(
+            c.labeler_id
         ),
-        select(
-            literal("day").label("kind"), c.day, no_labeler.label("labeler_id"), no_bin.label("bin"), *sums
-        ).group_by(c.day),
-        select(
-            literal("labeler").label("kind"), no_day.label("day"), c.labeler_id, no_bin.label("bin"), *sums
-        ).group_by(c.labeler_id),
-        bins.group_by(b.bin),
     )
 
 
@@ -267,24 +276,20 @@ async def _rolled_up_reviews(session: AsyncSession, scope: Scope) -> ReviewBreak
     total = ReviewStats()
     by_day: dict[str, ReviewStats] = {}
     by_labeler: dict[int, ReviewStats] = {}
-    histogram: list[tuple[int, int]] = []
     for row in (await session.execute(review_rollup_statement(scope.shape), scope.parameters())).all():
-        if row.kind == "bin":
-            histogram.append((int(row.bin), int(row.reviews or 0)))
-            continue
         stats = _review_stats(row, spread=False)
         if row.kind == "total":
+            if stats.reviews:
+                stats = replace(
+                    stats,
+                    median_seconds=interpolate_bins(row.n, row.p50_lower, row.p50_upper, 50),
+                    p90_seconds=interpolate_bins(row.n, row.p90_lower, row.p90_upper, 90),
+                )
             total = stats
         elif row.kind == "day":
             by_day[row.day] = stats
         else:
             by_labeler[row.labeler_id] = stats
-    if total.reviews:
-        total = replace(
-            total,
-            median_seconds=histogram_percentile(histogram, 50),
-            p90_seconds=histogram_percentile(histogram, 90),
-        )
     return ReviewBreakdown(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
 
 
