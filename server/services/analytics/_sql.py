@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, Integer, String, Text, case, cast, func
+from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Text, case, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,6 +26,7 @@ __all__ = [
     "day_text_number",
     "histogram_ranks",
     "interpolate_bins",
+    "member_of",
     "percentile",
     "seconds_between",
     "share",
@@ -116,6 +117,31 @@ def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler,
         f"CAST(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
         " AS DOUBLE PRECISION)"
     )
+
+
+class member_of(FunctionElement[bool]):
+    """`column IN (subquery)` for a subquery known to give few rows; on PostgreSQL `column = ANY(ARRAY(subquery))`.
+
+    PostgreSQL then runs the subquery first and probes the column's index with its values; planning `IN` as a join,
+    it estimates the subquery's rows from its conditions, and a range over two correlated columns (a task span
+    crossing a day) can be estimated at thousands where there are tens, which makes it scan the whole table.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "member_of"
+
+
+@compiles(member_of)
+def _member_of(element: member_of, compiler: SQLCompiler, **kw: Any) -> str:
+    column, subquery = list(element.clauses)
+    return f"{compiler.process(column, **kw)} IN {compiler.process(subquery, **kw)}"
+
+
+@compiles(member_of, "postgresql")
+def _member_of_postgresql(element: member_of, compiler: SQLCompiler, **kw: Any) -> str:
+    column, subquery = list(element.clauses)
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(subquery, **kw)})"
 
 
 def within_seconds(later: Any, earlier: Any, limit_seconds: Any) -> ColumnElement[bool]:

@@ -60,6 +60,7 @@ from server.services.analytics._sql import (
     day_bucket,
     histogram_ranks,
     interpolate_bins,
+    member_of,
     percentile,
     seconds_between,
     share,
@@ -383,7 +384,7 @@ def _partial_consensus_values(scope: ScopeShape) -> Any:
         )
         .select_from(Label)
         .join(Labeler, Labeler.id == Label.labeler_id)
-        .where(Label.task_id.in_(tasks), *scope.in_window(Label.submitted_at))
+        .where(member_of(Label.task_id, tasks.scalar_subquery()), *scope.in_window(Label.submitted_at))
     )
 
 
