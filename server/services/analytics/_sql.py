@@ -130,6 +130,9 @@ class member_of(FunctionElement[bool]):
     type = Boolean()
     inherit_cache = True
     name = "member_of"
+    # A condition in itself: without this, dialects with no boolean type would compare it to 1, which SQLite
+    # cannot answer from the column's index.
+    _is_implicitly_boolean = True
 
 
 @compiles(member_of)
