@@ -14,6 +14,7 @@ from server.services.analytics import Scope, completion_forecast, cost_metrics, 
 from server.services.analytics.dashboard import project_dashboard
 from server.services.analytics.forecast import fetch_task_flow
 from server.services.analytics.outliers import fetch_outliers
+from server.services.analytics.speed import fit_learning_curves
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_world import World, day
 
@@ -137,6 +138,24 @@ async def test_learning_curve_is_recovered_from_exact_points(database: Database)
     first = sum(curve(t) for t in (0, 2, 4, 6)) / 4
     latest = sum(curve(t) for t in (20, 22, 24, 26)) / 4
     assert fitted.improvement == pytest.approx(1 - latest / first)
+
+
+def test_learning_curves_fitted_together_equal_each_fitted_alone() -> None:
+    # Series of different lengths share one padded evaluation: the padding must not move any fit.
+    rng = np.random.default_rng(3)
+    series = []
+    for _ in range(12):
+        days = sorted(int(day) for day in rng.choice(40, size=int(rng.integers(2, 30)), replace=False))
+        initial, plateau, tau = rng.uniform(40, 90), rng.uniform(15, 35), rng.uniform(2, 20)
+        seconds = [plateau + (initial - plateau) * math.exp(-day / tau) * rng.lognormal(0, 0.05) for day in days]
+        series.append((days, seconds, [int(n) for n in rng.integers(1, 30, size=len(days))]))
+    together = fit_learning_curves(series)
+    alone = [fit_learning_curve(*item) for item in series]
+    assert sum(fit is not None for fit in alone) >= 8
+    for fit, reference in zip(together, alone, strict=True):
+        assert (fit is None) == (reference is None)
+        if fit is not None and reference is not None:
+            assert fit == pytest.approx(reference, rel=1e-6)
 
 
 def test_learning_curve_needs_enough_points() -> None:

@@ -106,21 +106,24 @@ def speed_from(
 def _weighted_linear_fits(
     t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each fixed tau the curve is linear in (T_inf, T0 - T_inf): solve them all exactly at once; returns
-    (T_inf, span, sse), one entry per tau."""
-    x = np.exp(-t[:, None] / taus[None, :])
-    weights = w[:, None]
-    total = w.sum()
-    x_mean = (weights * x).sum(axis=0) / total
-    y_mean = float((w * y).sum() / total)
-    dx = x - x_mean
-    sxx = (weights * dx**2).sum(axis=0)
-    sxy = (weights * dx * (y - y_mean)[:, None]).sum(axis=0)
+    """For each fixed tau the curve is linear in (T_inf, T0 - T_inf): solve them all exactly at once.
+
+    Shapes: t, y, w are (series, points), padded with zero weights; taus is (series, candidates). Returns
+    (T_inf, span, sse), each (series, candidates).
+    """
+    x = np.exp(-t[:, :, None] / taus[:, None, :])
+    weights = w[:, :, None]
+    total = w.sum(axis=1)[:, None]
+    x_mean = (weights * x).sum(axis=1) / total
+    y_mean = (w * y).sum(axis=1)[:, None] / total
+    dx = x - x_mean[:, None, :]
+    sxx = (weights * dx**2).sum(axis=1)
+    sxy = (weights * dx * (y[:, :, None] - y_mean[:, :, None])).sum(axis=1)
     flat = sxx <= 0.0
     slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
     plateau = y_mean - slope * x_mean
-    residual = y[:, None] - (plateau + slope * x)
-    return plateau, slope, (weights * residual**2).sum(axis=0)
+    residual = y[:, :, None] - (plateau[:, None, :] + slope[:, None, :] * x)
+    return plateau, slope, (weights * residual**2).sum(axis=1)
 
 
 # The search for log(tau): a coarse grid over the whole range, then zooms into the best cell's neighbours, each a
@@ -129,53 +132,76 @@ _GRID_POINTS = 48
 _ZOOM_POINTS = 33
 _ZOOMS = 5
 
+Series = tuple[list[int], list[float], list[int]]  # tenure days, mean seconds, labels per point
+
+
+def fit_learning_curves(series: list[Series]) -> list[tuple[float, float, float] | None]:
+    """Weighted least squares fits of (T0, T_inf, tau in days), one per series; None where the points cannot pin
+    the curve down.
+
+    A day's mean of n labels has variance sigma²/n, so points are weighted by n. The curve is linear in T_inf and
+    T0 - T_inf once tau is fixed, so tau is found by a one-dimensional search (variable projection) over
+    [0.5 day, 10 times the span of the data] in log(tau), each candidate an exact weighted linear fit; every round
+    of candidates of every series is one vectorised evaluation, so fitting every labeler costs a few milliseconds.
+    None with fewer than four points (three distinct days), or when the fit extrapolates to t = 0 beyond
+    five times the slowest observed day (the window then holds only the tail of the curve).
+    """
+    fits: list[tuple[float, float, float] | None] = [None] * len(series)
+    fitted = [i for i, (days, _, _) in enumerate(series) if len(days) >= _MIN_POINTS_TO_FIT and len(set(days)) >= 3]
+    if not fitted:
+        return fits
+    width = max(len(series[i][0]) for i in fitted)
+    t, y, w = (np.zeros((len(fitted), width)) for _ in range(3))
+    first_day, last_day = np.empty(len(fitted)), np.empty(len(fitted))
+    for row, i in enumerate(fitted):
+        days, seconds, labels = series[i]
+        t[row, : len(days)], y[row, : len(days)], w[row, : len(days)] = days, seconds, labels
+        first_day[row], last_day[row] = min(days), max(days)
+    spans = np.maximum(last_day - first_day, 1.0)
+    grid = np.linspace(np.full(len(fitted), math.log(0.5)), np.log(10.0 * spans), _GRID_POINTS, axis=1)
+    rows = np.arange(len(fitted))
+    best_log_tau = grid[:, 0]
+    for _ in range(_ZOOMS + 1):
+        best = np.argmin(_weighted_linear_fits(t, y, w, np.exp(grid))[2], axis=1)
+        best_log_tau = grid[rows, best]
+        low = grid[rows, np.maximum(best - 1, 0)]
+        high = grid[rows, np.minimum(best + 1, grid.shape[1] - 1)]
+        grid = np.linspace(low, high, _ZOOM_POINTS, axis=1)
+    taus = np.exp(best_log_tau)
+    plateaus, slopes, _ = _weighted_linear_fits(t, y, w, taus[:, None])
+    for row, i in enumerate(fitted):
+        tau, plateau = float(taus[row]), float(plateaus[row, 0])
+        initial = plateau + float(slopes[row, 0])
+        if not all(math.isfinite(value) for value in (initial, plateau, tau)):
+            continue
+        if initial < 0.0 or plateau < 0.0 or initial > 5.0 * max(series[i][1]):
+            continue
+        fits[i] = (initial, plateau, tau)
+    return fits
+
 
 def fit_learning_curve(
     tenure_days: list[int], mean_seconds: list[float], weights: list[int]
 ) -> tuple[float, float, float] | None:
-    """Weighted least squares fit of (T0, T_inf, tau in days), or None when the points cannot pin the curve down.
-
-    A day's mean of n labels has variance sigma²/n, so points are weighted by n. The curve is linear in T_inf and
-    T0 - T_inf once tau is fixed, so tau is found by a one-dimensional search (variable projection) over
-    [0.5 day, 10 times the span of the data] in log(tau), each candidate an exact weighted linear fit and each
-    round of candidates one vectorised evaluation: fast enough for every labeler on every request.
-    None with fewer than four points (three distinct days), or when the fit extrapolates to t = 0 beyond
-    five times the slowest observed day (the window then holds only the tail of the curve).
-    """
-    if len(tenure_days) < _MIN_POINTS_TO_FIT or len(set(tenure_days)) < 3:
-        return None
-    t = np.asarray(tenure_days, dtype=float)
-    y = np.asarray(mean_seconds, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    span = max(float(t.max() - t.min()), 1.0)
-    grid = np.linspace(math.log(0.5), math.log(10.0 * span), _GRID_POINTS)
-    best_log_tau = float(grid[0])
-    for _ in range(_ZOOMS + 1):
-        errors = _weighted_linear_fits(t, y, w, np.exp(grid))[2]
-        best = int(np.argmin(errors))
-        best_log_tau = float(grid[best])
-        grid = np.linspace(grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)], _ZOOM_POINTS)
-    tau = math.exp(best_log_tau)
-    plateaus, slopes, _ = _weighted_linear_fits(t, y, w, np.array([tau]))
-    plateau, initial = float(plateaus[0]), float(plateaus[0] + slopes[0])
-    if not all(math.isfinite(value) for value in (initial, plateau, tau)):
-        return None
-    if initial < 0.0 or plateau < 0.0 or initial > 5.0 * float(y.max()):
-        return None
-    return initial, plateau, tau
+    """One series' fit, see `fit_learning_curves`."""
+    return fit_learning_curves([(tenure_days, mean_seconds, weights)])[0]
 
 
 def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
-    curves: list[LearningCurve] = []
-    for labeler_id in sorted(rollup.points):
-        series = [
+    labelers = sorted(rollup.points)
+    points = [
+        [
             CurvePoint(tenure_day=tenure, day=day, labels=sums.labels, mean_seconds=sums.seconds / sums.labels)
             for tenure, day, sums in rollup.points[labeler_id]
             if sums.labels
         ]
-        fit = fit_learning_curve(
-            [p.tenure_day for p in series], [p.mean_seconds for p in series], [p.labels for p in series]
-        )
+        for labeler_id in labelers
+    ]
+    fits = fit_learning_curves(
+        [([p.tenure_day for p in s], [p.mean_seconds for p in s], [p.labels for p in s]) for s in points]
+    )
+    curves: list[LearningCurve] = []
+    for labeler_id, series, fit in zip(labelers, points, fits, strict=True):
         first = rollup.first_week.get(labeler_id)
         latest = rollup.last_week.get(labeler_id)
         first_mean = share(first.seconds, first.labels) if first else None
