@@ -5,8 +5,10 @@ loopback port in a background thread and the dashboard of the project with the m
 `--runs` times per window (after warm-up requests), one request at a time. The statements the request issues
 are counted with a SQLAlchemy `before_cursor_execute` listener on the app's engine and captured with their
 parameters; the same statements are then replayed directly through the same driver (exec_driver_sql, all
-rows fetched), which is the "raw SQL" time. Reported: median and p95 over HTTP, statements per request, raw
-median, and the ratio of the two medians.
+rows fetched), which is the "raw SQL" time; the analytics service is also called directly (its SQL plus the Python
+that joins the results, without HTTP or GraphQL). Reported: median and p95 over HTTP, statements per request, raw
+median, the ratio of the two medians, and the service's median with how the ratio splits between the HTTP/GraphQL
+layer and the service.
 
     .venv/bin/python -m benchmarks.dashboard_latency
     .venv/bin/python -m benchmarks.dashboard_latency --runs 20 --days 1 7 28 --skip-postgresql
@@ -33,6 +35,7 @@ from server.app import create_app
 from server.db import Database
 from server.db.models import Label, Task
 from server.graphql.ids import encode_id
+from server.services.analytics.dashboard import project_dashboard
 from server.settings import Settings
 
 DEFAULT_POSTGRESQL_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/labelops_bench"
@@ -128,6 +131,21 @@ async def _replay(url: str, statements: list[tuple[str, Any]], runs: int) -> lis
     return times[1:]
 
 
+async def _service(url: str, project_id: int, start: datetime, end: datetime, runs: int) -> list[float]:
+    """The analytics service alone (`project_dashboard`: its SQL and the Python that joins it), no HTTP or GraphQL."""
+    database = Database(url)
+    times: list[float] = []
+    try:
+        for _ in range(runs + 1):
+            began = time.perf_counter()
+            async with database.session() as session:
+                await project_dashboard(session, project_id, start=start, end=end)
+            times.append(time.perf_counter() - began)
+    finally:
+        await database.dispose()
+    return times[1:]
+
+
 def _bench_database(name: str, url: str, windows: list[int], runs: int, warmup: int) -> None:
     print(f"{name}: {url}")
     project_id, _ = asyncio.run(_largest_project(url))
@@ -175,13 +193,17 @@ def _bench_database(name: str, url: str, windows: list[int], runs: int, warmup: 
                     counts.append(len(capture.statements))
                 statements = list(capture.statements)
                 raw = asyncio.run(_replay(url, statements, runs))
+                service = asyncio.run(_service(url, project_id, start, end, runs))
                 http_median = statistics.median(latencies)
                 raw_median = statistics.median(raw)
+                service_median = statistics.median(service)
                 print(
-                    f"  window {days:>2} d: HTTP median {http_median * 1000:8.1f} ms, "
-                    f"p95 {_percentile(latencies, 95) * 1000:8.1f} ms; statements per request "
-                    f"{sorted(set(counts))}; raw SQL median {raw_median * 1000:8.1f} ms; "
-                    f"ratio {http_median / raw_median:5.2f}",
+                    f"  window {days:>2} d: HTTP median {http_median * 1000:6.1f} ms, "
+                    f"p95 {_percentile(latencies, 95) * 1000:6.1f} ms; statements per request "
+                    f"{sorted(set(counts))}; raw SQL median {raw_median * 1000:6.1f} ms; "
+                    f"ratio {http_median / raw_median:4.2f}; service alone {service_median * 1000:6.1f} ms "
+                    f"(HTTP/service {http_median / service_median:4.2f}, "
+                    f"service/raw {service_median / raw_median:4.2f})",
                     flush=True,
                 )
     finally:
