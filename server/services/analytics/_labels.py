@@ -10,7 +10,7 @@ labels once for every additive metric; percentiles need the individual values an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
@@ -36,19 +36,6 @@ from server.services.analytics.scope import Scope, ScopeShape
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
 
-_SUM_COLUMNS = (
-    "labels",
-    "seconds",
-    "rework_seconds",
-    "reworked",
-    "accepted",
-    "first_pass",
-    "decided",
-    "benchmarks",
-    "benchmarks_correct",
-    "cost",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class LabelSums:
@@ -64,6 +51,16 @@ class LabelSums:
     benchmarks: int = 0  # labels on benchmark tasks with a gold answer
     benchmarks_correct: int = 0
     cost: float = 0.0
+
+
+# The rollup's sum columns, in the order of LabelSums' fields, so a row's sums construct it positionally.
+_SUM_COLUMNS = tuple(field.name for field in fields(LabelSums))
+# Sums that are durations or money: their zero is 0.0.
+_FLOAT_SUMS = frozenset({"seconds", "rework_seconds", "cost"})
+
+
+def _zero(name: str) -> Any:
+    return literal(0.0) if name in _FLOAT_SUMS else literal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +171,11 @@ def _before_window(scope: ScopeShape) -> Any:
     keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
     before = scope.before_start()
     if scope.whole_days:
-        cost = func.sum(rollup_cost(LabelDayRollup.__table__))
-        columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
+        cost = func.coalesce(func.sum(rollup_cost(LabelDayRollup.__table__)), 0.0)
+        columns = [(cost if name == "cost" else _zero(name)).label(name) for name in _SUM_COLUMNS]
         return rollups_in_scope(before, literal("before").label("kind"), *keys, *columns)
-    columns = [
-        (func.sum(label_cost()) if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS
-    ]
+    cost = func.coalesce(func.sum(label_cost()), 0.0)
+    columns = [(cost if name == "cost" else _zero(name)).label(name) for name in _SUM_COLUMNS]
     return labels_in_scope(before, literal("before").label("kind"), *keys, *columns)
 
 
@@ -239,25 +235,10 @@ def rollup_statement(scope: ScopeShape, *, history: bool = False) -> Any:
     return union_all(*branches)
 
 
-def _sums(row: Any) -> LabelSums:
-    return LabelSums(
-        labels=int(row.labels or 0),
-        seconds=float(row.seconds or 0.0),
-        rework_seconds=float(row.rework_seconds or 0.0),
-        reworked=int(row.reworked or 0),
-        accepted=int(row.accepted or 0),
-        first_pass=int(row.first_pass or 0),
-        decided=int(row.decided or 0),
-        benchmarks=int(row.benchmarks or 0),
-        benchmarks_correct=int(row.benchmarks_correct or 0),
-        cost=float(row.cost or 0.0),
-    )
-
-
 async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bool = False) -> LabelRollup:
     """Run the rollup (one statement) and sort its rows by grain; with `history`, `to_date` also counts the cost
     of every label of the scope submitted before the window's end, from the beginning."""
-    rows = (await session.execute(rollup_statement(scope.shape, history=history), scope.parameters())).all()
+    result = await session.execute(rollup_statement(scope.shape, history=history), scope.parameters())
     total = LabelSums()
     before_cost = 0.0
     by_day: dict[str, LabelSums] = {}
@@ -267,25 +248,26 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
     points: dict[int, list[tuple[int, str, LabelSums]]] = {}
     first_week: dict[int, LabelSums] = {}
     last_week: dict[int, LabelSums] = {}
-    for row in rows:
-        sums = _sums(row)
-        if row.kind == "total":
-            # SUM over no rows still yields one row of NULLs, read as zeros
+    # Rows are unpacked by position (kind, the keys, the sums): the rollup has hundreds of rows per window.
+    for kind, project_id, labeler_id, vendor_id, day, tenure_day, *values in result.tuples():
+        # SUM over no rows is NULL (the total of an empty scope): read as zero
+        sums = LabelSums(*values) if None not in values else LabelSums(*[value or 0 for value in values])
+        if kind == "total":
             total = sums
-        elif row.kind == "day":
-            by_day[row.day] = sums
-        elif row.kind == "labeler":
-            by_labeler[row.labeler_id] = sums
-            labeler_vendor[row.labeler_id] = row.vendor_id
-        elif row.kind == "usage":
-            usage[(row.project_id, row.vendor_id, row.day)] = sums
-        elif row.kind == "point":
-            points.setdefault(row.labeler_id, []).append((int(row.tenure_day), row.day, sums))
-        elif row.kind == "first_week":
-            first_week[row.labeler_id] = sums
-        elif row.kind == "last_week":
-            last_week[row.labeler_id] = sums
-        elif row.kind == "before":
+        elif kind == "day":
+            by_day[day] = sums
+        elif kind == "labeler":
+            by_labeler[labeler_id] = sums
+            labeler_vendor[labeler_id] = vendor_id
+        elif kind == "usage":
+            usage[(project_id, vendor_id, day)] = sums
+        elif kind == "point":
+            points.setdefault(labeler_id, []).append((int(tenure_day), day, sums))
+        elif kind == "first_week":
+            first_week[labeler_id] = sums
+        elif kind == "last_week":
+            last_week[labeler_id] = sums
+        elif kind == "before":
             before_cost = sums.cost
     for series in points.values():
         series.sort(key=lambda point: point[0])
