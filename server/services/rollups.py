@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC
 from typing import Any
@@ -64,7 +63,6 @@ __all__ = [
     "consensus_changed",
     "consensus_facts",
     "consensus_rebuild_statements",
-    "histogram_percentile",
     "label_changed",
     "label_facts",
     "rebuild_rollups",
@@ -102,31 +100,6 @@ def bin_value(index: int) -> float:
     if index < 0:
         return BIN_FLOOR_SECONDS / 2
     return BIN_FLOOR_SECONDS * BIN_RATIO ** (index + 0.5)
-
-
-def histogram_percentile(counts: Iterable[tuple[int, int]], percent: int) -> float | None:
-    """The `percent`-th percentile of the times counted in (bin, count) pairs, by the definition of
-    `analytics._sql.percentile` (linear interpolation between order statistics), each order statistic taken as
-    its bin's `bin_value`. None when nothing is counted."""
-    ordered = sorted((index, count) for index, count in counts if count)
-    n = sum(count for _, count in ordered)
-    if n == 0:
-        return None
-    lower_rank = (n - 1) * percent // 100 + 1
-    fraction = ((n - 1) * percent % 100) / 100
-    lower = upper = None
-    seen = 0
-    for index, count in ordered:
-        seen += count
-        if lower is None and lower_rank <= seen:
-            lower = bin_value(index)
-        if lower_rank + 1 <= seen:
-            upper = bin_value(index)
-            break
-    assert lower is not None
-    if upper is None:
-        upper = lower
-    return lower + fraction * (upper - lower)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from server.services.analytics import Scope
 from server.services.analytics._labels import LabelPercentiles, Spread, fetch_label_percentiles
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins
 from server.services.analytics.quality import fetch_reviews
-from server.services.rollups import histogram_percentile
+from tests.server.percentile_bound import histogram_percentile
 from tests.server.test_analytics_world import World
 
 FIRST_DAY = date(2024, 3, 4)

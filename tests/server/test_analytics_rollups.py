@@ -24,10 +24,10 @@ from server.db.rollups import (
 )
 from server.services.analytics import Scope
 from server.services.analytics.quality import fetch_agreement, fetch_reviews
-from server.services.rollups import bin_of, histogram_percentile, rebuild_rollups
+from server.services.rollups import bin_of, rebuild_rollups
 from server.services.workflow import review_label, rework_label, submit_label
 from server.services.workflow_tasks import mark_benchmark, set_labels_required
-from tests.server.percentile_bound import assert_within_bound
+from tests.server.percentile_bound import assert_within_bound, histogram_percentile
 from tests.server.test_analytics_world import World as AnalyticsWorld
 from tests.server.test_workflow_world import World, at, build_world, run
 

@@ -225,7 +225,8 @@ def histogram_ranks(
 def interpolate_bins(n: int | None, lower: int | None, upper: int | None, percent: int) -> float | None:
     """The `percent`-th percentile of a histogram from its `histogram_ranks` row (`n`, `p{percent}_lower`,
     `p{percent}_upper`): each order statistic is its bin's `bin_value`, interpolated as in `percentile`; the same
-    arithmetic as `server.services.rollups.histogram_percentile`. None when the histogram counts nothing."""
+    arithmetic as walking the bins in order (the tests' `histogram_percentile`). None when the histogram counts
+    nothing."""
     if not n or lower is None:
         return None
     low = bin_value(lower)
