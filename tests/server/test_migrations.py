@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db import Database
+from server.db.enums import DataType, TaskStatus
 from server.db.migrations import current_revision, downgrade, head_revision, model_metadata, upgrade
+from server.db.models import Project, Task
 from tests.conftest import TEST_DATABASE_URL_VARIABLE
 
 pytestmark = pytest.mark.database
@@ -103,3 +106,39 @@ def test_revisions_form_one_line_from_base_to_head() -> None:
     revisions = list(script.walk_revisions())
     assert revisions[-1].down_revision is None
     assert revisions[0].revision == head_revision()
+
+
+async def test_given_completed_tasks_when_migrated_past_0008_then_their_completions_are_counted(
+    empty_database: Database,
+) -> None:
+    await upgrade(empty_database, "0007")
+    async with empty_database.engine.begin() as connection:
+        await connection.execute(
+            insert(Project.__table__).values(id=1, name="p", data_type=DataType.IMAGE, sla_turnaround_hours=24.0)
+        )
+
+        def at(day: int, hour: int) -> datetime:
+            return datetime(2024, 3, day, hour, tzinfo=UTC)
+
+        # Turnarounds of 10 h, 30 h and 18 h, and an open task.
+        spans = [(at(1, 0), at(1, 10)), (at(1, 0), at(2, 6)), (at(1, 12), at(2, 6)), (at(2, 0), None)]
+        await connection.execute(
+            insert(Task.__table__),
+            [
+                {
+                    "project_id": 1,
+                    "external_id": f"t{number}",
+                    "created_at": created,
+                    "completed_at": completed,
+                    "status": TaskStatus.TO_LABEL if completed is None else TaskStatus.DONE,
+                }
+                for number, (created, completed) in enumerate(spans)
+            ],
+        )
+
+    await upgrade(empty_database)
+
+    async with empty_database.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT day, completed, within_sla FROM task_day_rollups"))).all()
+    # 10 h and 18 h are within the 24 h SLA, 30 h is not.
+    assert sorted(tuple(row) for row in rows) == [("2024-03-01", 1, 1), ("2024-03-02", 2, 1)]
