@@ -4,8 +4,8 @@ For each database (seed them first with `python -m benchmarks.seed_large`), the 
 loopback port in a background thread and the dashboard of the project with the most labels is requested
 `--runs` times per window (after warm-up requests), one request at a time. The statements the request issues
 are counted with a SQLAlchemy `before_cursor_execute` listener on the app's engine and captured with their
-parameters; the same statements are then replayed directly through the same driver (exec_driver_sql, all
-rows fetched), which is the "raw SQL" time; the analytics service is also called directly (its SQL plus the Python
+parameters; after each request the same statements are replayed directly through the same driver (exec_driver_sql,
+all rows fetched), which is the "raw SQL" time, and the analytics service is called directly (its SQL plus the Python
 that joins the results, without HTTP or GraphQL). Reported: median and p95 over HTTP, statements per request, raw
 median, the ratio of the two medians, and the service's median with how the ratio splits between the HTTP/GraphQL
 layer and the service.
@@ -112,38 +112,26 @@ async def _largest_project(url: str) -> tuple[int, int]:
         await database.dispose()
 
 
-async def _replay(url: str, statements: list[tuple[str, Any]], runs: int) -> list[float]:
-    """Run the captured statements directly through the driver, one transaction per run."""
-    database = Database(url)
-    times: list[float] = []
-    try:
-        for _ in range(runs + 1):
-            async with database.engine.connect() as connection:
-                began = time.perf_counter()
-                for statement, parameters in statements:
-                    result = await connection.exec_driver_sql(statement, parameters)
-                    if result.returns_rows:
-                        result.fetchall()
-                times.append(time.perf_counter() - began)
-                await connection.rollback()
-    finally:
-        await database.dispose()
-    return times[1:]
+async def _replay(database: Database, statements: list[tuple[str, Any]]) -> float:
+    """Run the captured statements directly through the driver, in one transaction; the seconds it took."""
+    async with database.engine.connect() as connection:
+        began = time.perf_counter()
+        for statement, parameters in statements:
+            result = await connection.exec_driver_sql(statement, parameters)
+            if result.returns_rows:
+                result.fetchall()
+        elapsed = time.perf_counter() - began
+        await connection.rollback()
+    return elapsed
 
 
-async def _service(url: str, project_id: int, start: datetime, end: datetime, runs: int) -> list[float]:
-    """The analytics service alone (`project_dashboard`: its SQL and the Python that joins it), no HTTP or GraphQL."""
-    database = Database(url)
-    times: list[float] = []
-    try:
-        for _ in range(runs + 1):
-            began = time.perf_counter()
-            async with database.session() as session:
-                await project_dashboard(session, project_id, start=start, end=end)
-            times.append(time.perf_counter() - began)
-    finally:
-        await database.dispose()
-    return times[1:]
+async def _service(database: Database, project_id: int, start: datetime, end: datetime) -> float:
+    """The analytics service alone (`project_dashboard`: its SQL and the Python that joins it), no HTTP or GraphQL;
+    the seconds it took."""
+    began = time.perf_counter()
+    async with database.session() as session:
+        await project_dashboard(session, project_id, start=start, end=end)
+    return time.perf_counter() - began
 
 
 def _bench_database(name: str, url: str, windows: list[int], runs: int, warmup: int) -> None:
@@ -160,6 +148,9 @@ def _bench_database(name: str, url: str, windows: list[int], runs: int, warmup: 
     thread.start()
     while not server.started:
         time.sleep(0.05)
+    # The raw replay and the service run here, on a loop and engine of their own, between the HTTP requests.
+    loop = asyncio.new_event_loop()
+    direct = Database(url)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600.0) as client:
             for days in windows:
@@ -171,29 +162,34 @@ def _bench_database(name: str, url: str, windows: list[int], runs: int, warmup: 
                     "to": end.isoformat(),
                 }
 
-                def request(variables: dict[str, Any] = variables) -> float:
+                def request(variables: dict[str, Any] = variables) -> tuple[float, list[tuple[str, Any]]]:
+                    capture.statements.clear()
+                    capture.active = True
                     began = time.perf_counter()
                     response = client.post("/graphql", json={"query": QUERY, "variables": variables})
                     elapsed = time.perf_counter() - began
+                    capture.active = False
                     response.raise_for_status()
                     body = response.json()
                     assert "errors" not in body, body["errors"]
                     assert body["data"]["projectDashboard"]["__typename"] == "ProjectDashboard", body
-                    return elapsed
+                    return elapsed, list(capture.statements)
 
                 for _ in range(warmup):
-                    request()
+                    _, statements = request()
+                    loop.run_until_complete(_replay(direct, statements))
+                    loop.run_until_complete(_service(direct, project_id, start, end))
                 counts: list[int] = []
                 latencies: list[float] = []
+                raw: list[float] = []
+                service: list[float] = []
+                # Interleaved, so that drift in the machine's speed affects the three measurements alike.
                 for _ in range(runs):
-                    capture.statements.clear()
-                    capture.active = True
-                    latencies.append(request())
-                    capture.active = False
-                    counts.append(len(capture.statements))
-                statements = list(capture.statements)
-                raw = asyncio.run(_replay(url, statements, runs))
-                service = asyncio.run(_service(url, project_id, start, end, runs))
+                    elapsed, statements = request()
+                    latencies.append(elapsed)
+                    counts.append(len(statements))
+                    raw.append(loop.run_until_complete(_replay(direct, statements)))
+                    service.append(loop.run_until_complete(_service(direct, project_id, start, end)))
                 http_median = statistics.median(latencies)
                 raw_median = statistics.median(raw)
                 service_median = statistics.median(service)
@@ -207,6 +203,8 @@ def _bench_database(name: str, url: str, windows: list[int], runs: int, warmup: 
                     flush=True,
                 )
     finally:
+        loop.run_until_complete(direct.dispose())
+        loop.close()
         server.should_exit = True
         thread.join(timeout=30)
 
