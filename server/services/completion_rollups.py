@@ -13,13 +13,12 @@ from typing import Any
 from typing import cast as type_cast
 
 from sqlalchemy import Table, case, delete, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.models import Project, Task
 from server.db.rollups import TaskDayRollup
+from server.db.sql import day_bucket, upsert, within_seconds
 
 __all__ = ["completion_changed", "completion_rebuild_statements", "rebuild_completions", "within_sla"]
 
@@ -28,7 +27,6 @@ _TABLE = type_cast(Table, TaskDayRollup.__table__)
 
 def within_sla() -> ColumnElement[int]:
     """1 when a completed task (joined to its project) met the project's SLA turnaround, else 0."""
-    from server.services.analytics._sql import within_seconds
 
     return case((within_seconds(Task.completed_at, Task.created_at, Project.sla_turnaround_hours * 3600.0), 1), else_=0)
 
@@ -44,14 +42,11 @@ def _completed_tasks(*conditions: Any) -> Any:
 
 async def completion_changed(session: AsyncSession, task_id: int, sign: int) -> None:
     """Count (sign 1) or uncount (sign -1) the completion the task's row holds now, in the caller's transaction."""
-    from server.services.analytics._sql import day_bucket
 
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     row = _completed_tasks(Task.id == task_id).add_columns(
         Task.project_id, day_bucket(Task.completed_at), literal(sign), sign * within_sla()
     )
-    statement = upsert(_TABLE).from_select(["project_id", "day", "completed", "within_sla"], row)
+    statement = upsert(session, _TABLE).from_select(["project_id", "day", "completed", "within_sla"], row)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["project_id", "day"],
@@ -62,7 +57,6 @@ async def completion_changed(session: AsyncSession, task_id: int, sign: int) -> 
 
 def completion_rebuild_statements(project_id: int | None = None) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the rows of one project, or of all."""
-    from server.services.analytics._sql import day_bucket
 
     day = day_bucket(Task.completed_at)
     conditions = [] if project_id is None else [Task.project_id == project_id]

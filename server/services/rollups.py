@@ -32,8 +32,6 @@ from typing import Any
 from typing import cast as type_cast
 
 from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
@@ -48,6 +46,7 @@ from server.db.rollups import (
     ReviewDayRollup,
     ReviewTimeBin,
 )
+from server.db.sql import answer_text, day_bucket, upsert
 from server.services.completion_rollups import completion_rebuild_statements
 
 __all__ = [
@@ -152,23 +151,18 @@ def label_facts(label: Label, task: Task) -> LabelFacts:
     )
 
 
-def _upsert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
 async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
     table = _ROLLUPS
     values = {name: sign * getattr(facts, name) for name in _SUMS}
-    statement = _upsert(session, table).values(**key, **values)
+    statement = upsert(session, table).values(**key, **values)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in _SUMS}
         )
     )
     bins = _BINS
-    statement = _upsert(session, bins).values(**key, bin=facts.bin, labels=sign)
+    statement = upsert(session, bins).values(**key, bin=facts.bin, labels=sign)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[*key, "bin"], set_={"labels": bins.c.labels + statement.excluded.labels}
@@ -234,7 +228,7 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
     """Count a new review in the review rollups."""
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
     table = _REVIEW_ROLLUPS
-    statement = _upsert(session, table).values(**key, reviews=1, thumbs_up=facts.thumbs_up, seconds=facts.seconds)
+    statement = upsert(session, table).values(**key, reviews=1, thumbs_up=facts.thumbs_up, seconds=facts.seconds)
     sums = ("reviews", "thumbs_up", "seconds")
     await session.execute(
         statement.on_conflict_do_update(
@@ -242,7 +236,7 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
         )
     )
     bins = _REVIEW_BINS
-    statement = _upsert(session, bins).values(**key, bin=facts.bin, reviews=1)
+    statement = upsert(session, bins).values(**key, bin=facts.bin, reviews=1)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
@@ -258,7 +252,6 @@ def _bin_expression(seconds: Any) -> Any:
 
 def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all."""
-    from server.services.analytics._sql import day_bucket
 
     source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
     if project_id is not None:
@@ -286,7 +279,6 @@ def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
 
 def rebuild_statements(project_id: int | None = None) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all."""
-    from server.services.analytics._sql import answer_text, day_bucket
 
     def flag(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -340,7 +332,6 @@ class ConsensusFacts:
 async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts | None:
     """The task's consensus facts from its labels as the database holds them (pending changes flushed); None
     when it is no consensus task or holds fewer than two labels. Reads nothing for a task of one label."""
-    from server.services.analytics._sql import answer_text, day_bucket
 
     if task.labels_required <= 1:
         return None
@@ -374,7 +365,7 @@ async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts |
 
 
 async def _bump(session: AsyncSession, table: Table, key: dict[str, Any], sums: dict[str, int]) -> None:
-    statement = _upsert(session, table).values(**key, **sums)
+    statement = upsert(session, table).values(**key, **sums)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
@@ -417,7 +408,6 @@ async def consensus_changed(session: AsyncSession, before: ConsensusFacts | None
 
 def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all."""
-    from server.services.analytics._sql import answer_text, day_bucket
 
     source = (
         select(

@@ -275,7 +275,7 @@ async def test_same_answers_on_sqlite_and_postgresql(database: Database, tmp_pat
         texts = []
         for db in (database, sqlite):
             async with db.session() as session:
-                from server.services.analytics._sql import answer_text
+                from server.db.sql import answer_text
 
                 statement = select(answer_text(Label.answer)).order_by(Label.id).limit(200)
                 texts.append(list((await session.execute(statement)).scalars()))

@@ -22,16 +22,8 @@ from sqlalchemy.sql import Select
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Task, Vendor
 from server.db.rollups import LabelDayRollup, LabelTimeBin
-from server.services.analytics._sql import (
-    answer_text,
-    cumulative_counts,
-    day_bucket,
-    day_number,
-    day_text_number,
-    histogram_ranks,
-    interpolate_bins,
-    percentile,
-)
+from server.db.sql import answer_text, day_bucket, day_number, day_text_number
+from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile
 from server.services.analytics.scope import Scope, ScopeShape
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]

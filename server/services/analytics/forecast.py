@@ -31,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import TaskStatus
 from server.db.models import Project, Task
 from server.db.rollups import TaskDayRollup
-from server.services.analytics._sql import day_bucket, share, within_seconds
+from server.db.sql import day_bucket, within_seconds
+from server.services.analytics._sql import share
 from server.services.analytics.scope import Scope, day_of, moment, number
 from server.services.completion_rollups import within_sla
 

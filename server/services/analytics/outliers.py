@@ -22,8 +22,9 @@ from sqlalchemy.orm import aliased
 from server.db.enums import LabelStatus
 from server.db.models import Label, Task
 from server.db.rollups import LabelDayRollup
+from server.db.sql import answer_text, day_number, day_text_number
 from server.services.analytics._labels import labels_in_scope, rollups_in_scope
-from server.services.analytics._sql import answer_text, day_number, day_text_number, percentile, share
+from server.services.analytics._sql import percentile, share
 from server.services.analytics.scope import Scope, ScopeShape, number
 
 __all__ = ["OutlierRow", "fetch_outliers", "outliers_statement"]

@@ -53,18 +53,9 @@ from server.db.rollups import (
     ReviewDayRollup,
     ReviewTimeBin,
 )
+from server.db.sql import answer_text, day_bucket, member_of, seconds_between
 from server.services.analytics._labels import LabelRollup, LabelSums
-from server.services.analytics._sql import (
-    answer_text,
-    cumulative_counts,
-    day_bucket,
-    histogram_ranks,
-    interpolate_bins,
-    member_of,
-    percentile,
-    seconds_between,
-    share,
-)
+from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile, share
 from server.services.analytics.scope import Scope, ScopeShape, day_of
 
 __all__ = [
