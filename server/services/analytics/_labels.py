@@ -10,7 +10,7 @@ labels once for every additive metric; percentiles need the individual values an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import astuple, dataclass, fields
 from functools import cache
 from typing import Any
 
@@ -47,12 +47,12 @@ class LabelSums:
 
 # The rollup's sum columns, in the order of LabelSums' fields, so a row's sums construct it positionally.
 _SUM_COLUMNS = tuple(field.name for field in fields(LabelSums))
-# Sums that are durations or money: their zero is 0.0.
-_FLOAT_SUMS = frozenset({"seconds", "rework_seconds", "cost"})
+
+_ZEROS = astuple(LabelSums())
 
 
-def _zero(name: str) -> Any:
-    return literal(0.0) if name in _FLOAT_SUMS else literal(0)
+def _with_zeros(values: list[Any]) -> LabelSums:
+    return LabelSums(*[zero if value is None else value for zero, value in zip(_ZEROS, values, strict=True)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +163,11 @@ def _before_window(scope: ScopeShape) -> Any:
     keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
     before = scope.before_start()
     if scope.whole_days:
-        cost = func.coalesce(func.sum(rollup_cost(LabelDayRollup.__table__)), 0.0)
-        columns = [(cost if name == "cost" else _zero(name)).label(name) for name in _SUM_COLUMNS]
+        cost = func.sum(rollup_cost(LabelDayRollup.__table__))
+        columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
         return rollups_in_scope(before, literal("before").label("kind"), *keys, *columns)
-    cost = func.coalesce(func.sum(label_cost()), 0.0)
-    columns = [(cost if name == "cost" else _zero(name)).label(name) for name in _SUM_COLUMNS]
+    cost = func.sum(label_cost())
+    columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
     return labels_in_scope(before, literal("before").label("kind"), *keys, *columns)
 
 
@@ -242,8 +242,8 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
     last_week: dict[int, LabelSums] = {}
     # Rows are unpacked by position (kind, the keys, the sums): the rollup has hundreds of rows per window.
     for kind, project_id, labeler_id, vendor_id, day, tenure_day, *values in result.tuples():
-        # SUM over no rows is NULL (the total of an empty scope): read as zero
-        sums = LabelSums(*values) if None not in values else LabelSums(*[value or 0 for value in values])
+        # NULL where nothing was summed (an empty scope's total, the history row's other columns) reads as zero
+        sums = LabelSums(*values) if None not in values else _with_zeros(values)
         if kind == "total":
             total = sums
         elif kind == "day":
