@@ -8,7 +8,7 @@ plain session, each aggregating in SQL.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -124,8 +124,8 @@ class AnalyticsQueries:
             if day is not None:
                 if start is not None or end is not None:
                     raise ValidationFailed("day", day.isoformat(), "cannot be combined with from/to")
-                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-                end = start + timedelta(days=1)
+                one_day = Scope.day(day)
+                start, end = one_day.start, one_day.end
             _window(start, end)
             _authorize(info, project_id=project, vendor_id=vendor, dashboard=False)
             scope = Scope(project_id=project, vendor_id=vendor, labeler_id=labeler, start=start, end=end)

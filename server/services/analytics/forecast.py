@@ -33,7 +33,7 @@ from server.db.models import Project, Task
 from server.db.rollups import TaskDayRollup
 from server.db.sql import day_bucket, within_seconds
 from server.services.analytics._sql import share
-from server.services.analytics.scope import Scope, day_of, moment, number
+from server.services.analytics.scope import Scope, day_of, moment, moment_values, number
 from server.services.completion_rollups import within_sla
 
 __all__ = ["CompletionForecast", "SlaAttainment", "TaskFlow", "completion_forecast", "fetch_task_flow"]
@@ -101,10 +101,10 @@ def _whole_days(name: str, start: datetime | None, end: datetime | None) -> dict
             head_end += timedelta(days=1)
         if end is not None:
             head_end = min(head_end, end)
-        values |= {f"{name}_head_end": head_end, f"{name}_head_end_day": head_end.date().isoformat()}
+        values |= moment_values(f"{name}_head_end", head_end)
     if end is not None:
         tail_start = _midnight(end) if head_end is None else max(_midnight(end), head_end)
-        values |= {f"{name}_tail_start": tail_start, f"{name}_tail_start_day": tail_start.date().isoformat()}
+        values |= moment_values(f"{name}_tail_start", tail_start)
     return values
 
 

@@ -19,7 +19,7 @@ from server.db.models import Label, Labeler, Task
 from server.db.types import UTCDateTime
 from server.services.errors import ValidationFailed
 
-__all__ = ["Scope", "ScopeShape", "day_of", "moment", "number"]
+__all__ = ["Scope", "ScopeShape", "day_of", "moment", "moment_values", "number"]
 
 
 def number(name: str) -> BindParameter[int]:
@@ -33,8 +33,13 @@ def moment(name: str) -> BindParameter[datetime]:
 
 
 def day_of(name: str) -> BindParameter[str]:
-    """The 'YYYY-MM-DD' UTC day of the timestamp bind parameter `name` (see `Scope.parameters`)."""
+    """The 'YYYY-MM-DD' UTC day of the timestamp bind parameter `name` (see `moment_values`)."""
     return bindparam(f"{name}_day", type_=String())
+
+
+def moment_values(name: str, value: datetime) -> dict[str, Any]:
+    """The values of `moment(name)` and `day_of(name)` for the timestamp `value`."""
+    return {name: value, f"{name}_day": value.astimezone(UTC).date().isoformat()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +161,5 @@ class Scope:
         for name in ("start", "end"):
             bound: datetime | None = getattr(self, name)
             if bound is not None:
-                values[name] = bound
-                values[f"{name}_day"] = bound.astimezone(UTC).date().isoformat()
+                values |= moment_values(name, bound)
         return values
