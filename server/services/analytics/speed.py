@@ -160,7 +160,6 @@ def fit_learning_curves(series: list[Series]) -> list[tuple[float, float, float]
     spans = np.maximum(last_day - first_day, 1.0)
     grid = np.linspace(np.full(len(fitted), math.log(0.5)), np.log(10.0 * spans), _GRID_POINTS, axis=1)
     rows = np.arange(len(fitted))
-    best_log_tau = grid[:, 0]
     for _ in range(_ZOOMS + 1):
         best = np.argmin(_weighted_linear_fits(t, y, w, np.exp(grid))[2], axis=1)
         best_log_tau = grid[rows, best]
