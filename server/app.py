@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """
     settings = settings or load_settings()
     database = database or Database(settings.database_url, echo=settings.echo_sql)
-    graphql_app = AccessGuard(GraphQLApp(database=database, settings=settings), database, settings)
+    endpoint = GraphQLApp(database=database, settings=settings)
+    graphql_app = AccessGuard(endpoint, database, settings, ide_page=endpoint.ide_page)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

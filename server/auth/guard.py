@@ -4,7 +4,9 @@ HTTP requests are answered here, before GraphQL runs, when the bearer key is mis
 key's bucket is empty (429 with Retry-After) and when the request outlives the timeout (504): all as JSON in the
 GraphQL error shape. The viewer goes to the endpoint in `scope["state"]["viewer"]`. Websockets carry their key in
 the `connection_init` payload instead, checked by `authenticate_websocket` when the endpoint accepts them.
-The GraphiQL page itself (a GET asking for HTML, without a query) needs no key: it sends one with each request.
+The GraphiQL page is the one thing served without a key (it sends one with each request it makes): a GET asking
+for HTML that carries no credential gets the page from here, and GraphQL never runs for it, whatever its query
+string says. Every other request without a valid key is refused before GraphQL sees it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.identity import SYSTEM, Unauthenticated, Viewer, authenticate
@@ -38,12 +43,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _is_ide_page(scope: Scope) -> bool:
-    """Mirrors Strawberry's test for serving the IDE: GET, no `query` parameter, HTML accepted."""
+# GraphQL-over-HTTP parameters that make a GET an operation rather than a visit to the IDE page.
+_OPERATION_PARAMETERS = frozenset({"query", "variables", "operationname", "extensions"})
+
+
+def _asks_for_ide_page(scope: Scope) -> bool:
+    """A browser opening the IDE: a GET that accepts HTML and carries no operation.
+
+    Decided on the decoded, parsed query string (the same parse GraphQL's endpoint uses, so `%71uery` is `query`),
+    with parameter names compared loosely so no spelling of one slips through. The guard answers such a request
+    with the page itself: GraphQL never runs for it.
+    """
     if scope.get("method") != "GET":
         return False
-    query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
-    if any(part.split("=", 1)[0] == "query" for part in query_string.split("&")):
+    parameters = QueryParams(bytes(scope.get("query_string", b"")))
+    if any(name.strip().lower() in _OPERATION_PARAMETERS for name in parameters):
         return False
     accept = _header(scope, b"accept") or ""
     return "text/html" in accept or "*/*" in accept
@@ -60,10 +74,17 @@ async def _send_error(send: Send, status: int, message: str, code: str, headers:
 class AccessGuard:
     """Wraps the GraphQL ASGI app (HTTP and websocket) for one database and one set of settings."""
 
-    def __init__(self, app: ASGIApp, database: Database, settings: Settings) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        database: Database,
+        settings: Settings,
+        ide_page: Callable[[], Awaitable[Response]] | None = None,
+    ) -> None:
         self.app = app
         self.database = database
         self.settings = settings
+        self.ide_page = ide_page if settings.graphiql else None
         self.limiter = (
             RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
             if settings.rate_limit_per_second > 0
@@ -80,9 +101,14 @@ class AccessGuard:
             await self.app(scope, receive, send)
             return
         viewer: Viewer | None = SYSTEM
-        if self.settings.auth and not _is_ide_page(scope):
+        if self.settings.auth:
+            authorization = _header(scope, b"authorization")
+            if authorization is None and self.ide_page is not None and _asks_for_ide_page(scope):
+                response = await self.ide_page()
+                await response(scope, receive, send)
+                return
             try:
-                viewer = await authenticate(self.database, _header(scope, b"authorization"), ip=client_ip(scope))
+                viewer = await authenticate(self.database, authorization, ip=client_ip(scope))
             except Unauthenticated as error:
                 await _send_error(send, 401, str(error), "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
                 return
