@@ -37,12 +37,15 @@ check-schema: setup
 	$(BIN)/strawberry export-schema server.graphql.schema:schema | diff -u schema.graphql - \
 		|| (echo "schema.graphql is stale: run 'make schema'" && exit 1)
 
-# The suite runs on SQLite; when LABELOPS_TEST_DATABASE_URL is set, the database tests run again on it.
+# Two passes, each naming its database: every test on SQLite (the embedded default), then, when
+# LABELOPS_TEST_DATABASE_URL names a PostgreSQL database, every database test again on it. LABELOPS_EXPECT_DIALECT
+# makes a test fail if a pass ran on another database than it says.
 test: setup browser lint typecheck check-schema
-	$(BIN)/python -m pytest
+	@echo "== pass 1: all tests on SQLite =="
+	env -u LABELOPS_TEST_DATABASE_URL LABELOPS_EXPECT_DIALECT=sqlite $(BIN)/python -m pytest
 	@if [ -n "$$LABELOPS_TEST_DATABASE_URL" ]; then \
-		echo "== database tests on $$LABELOPS_TEST_DATABASE_URL =="; \
-		$(BIN)/python -m pytest -m database tests/server; \
+		echo "== pass 2: database tests on PostgreSQL ($$LABELOPS_TEST_DATABASE_URL) =="; \
+		LABELOPS_EXPECT_DIALECT=postgresql $(BIN)/python -m pytest -m database tests/server; \
 	fi
 
 bench: setup

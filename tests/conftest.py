@@ -7,11 +7,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from server.db import Base, Database
 
 TEST_DATABASE_URL_VARIABLE = "LABELOPS_TEST_DATABASE_URL"
+
+
+EXPECTED_DIALECT_VARIABLE = "LABELOPS_EXPECT_DIALECT"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get(TEST_DATABASE_URL_VARIABLE)
+    where = f"the server at {make_url(url).render_as_string(hide_password=True)}" if url else "SQLite files"
+    return f"database tests run on {where}"
 
 
 def pytest_configure(config: pytest.Config) -> None:

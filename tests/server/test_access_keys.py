@@ -150,6 +150,7 @@ async def test_given_auth_switched_off_when_calling_without_a_key_then_the_calle
     assert response.json()["data"]["viewer"] == {"role": "ADMIN", "user": None}
 
 
+@pytest.mark.database
 def test_given_a_websocket_when_connection_init_carries_a_key_then_operations_run_as_its_user(tmp_path: Path) -> None:
     url = test_database_url(tmp_path)
 

@@ -18,6 +18,9 @@ from schemathesis.graphql import nodes  # noqa: E402
 from tests.conftest import test_database_url  # noqa: E402
 from tests.server.live_server import drop_database, live_server, prepare_world  # noqa: E402
 
+# Runs on the configured server database too (the PostgreSQL pass selects `database` tests).
+pytestmark = pytest.mark.database
+
 EXAMPLES_PER_OPERATION = {"admin": 5, "labeler": 2}
 _STACK_TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "sqlalchemy.exc", "asyncpg.exceptions")
 

@@ -10,10 +10,14 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import test_database_url
 from tests.server.live_server import drop_database, live_server
 from tests.server.load_world import LoadWorld, Outcomes, check_invariants, prepare_load_world, work_on_task
+
+# Runs on the configured server database too (the PostgreSQL pass selects `database` tests).
+pytestmark = pytest.mark.database
 
 CLIENTS = 50
 
