@@ -25,13 +25,18 @@ def _postgresql(directory: Path) -> str:
 
 
 def database_urls() -> list[Any]:
-    """Parameters for a fixture: each gives a database URL for a temporary directory."""
+    """Parameters for a fixture: each gives a database URL for a temporary directory.
+
+    The PostgreSQL one is a `database` test, so the PostgreSQL pass of `make test` runs it."""
     configured = bool(os.environ.get(TEST_DATABASE_URL_VARIABLE))
     return [
         pytest.param(_sqlite, id="sqlite"),
         pytest.param(
             _postgresql,
             id="postgresql",
-            marks=pytest.mark.skipif(not configured, reason=f"{TEST_DATABASE_URL_VARIABLE} is not set"),
+            marks=[
+                pytest.mark.database,
+                pytest.mark.skipif(not configured, reason=f"{TEST_DATABASE_URL_VARIABLE} is not set"),
+            ],
         ),
     ]
