@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from server.db import Base, Database
 from server.db.models import Project
+from server.services.backtest import backtest_records
 from server.services.demo import seed_demo
-from server.services.history import backtest_records, load_records
+from server.services.history import load_records
 
 
 async def _main(train_weeks: int, horizon_weeks: int, replications: int) -> None:

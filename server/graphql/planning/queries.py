@@ -367,7 +367,7 @@ class PlanningQueries:
     async def backtest(
         self, info: Info, project_id: relay.GlobalID, train_weeks: int, horizon_weeks: int = 4, replications: int = 16
     ) -> BacktestResult:
-        from server.services.history import run_backtest
+        from server.services.backtest import run_backtest
 
         try:
             key = decode_id(project_id, "Project", "projectId")
