@@ -1,35 +1,96 @@
-"""Backtests: calibrate on weeks 1..k of a project's history, forecast weeks k+1..k+h, compare with the records."""
+"""Backtests: calibrate on weeks 1..k of a project's history, forecast weeks k+1..k+h, compare with the records.
+
+Two forecasts start from the state at the cut (every task open there, by stage, with its age) and separate the
+two sources of error: the *conditional* forecast is fed the demand that actually arrived (the ``trace`` demand
+plugin replays it), so its error is the capacity and flow model's; the *unconditional* one draws demand from the
+fitted pattern, as a plan would. Completion times are the simulator's (labelers and reviewers busy) plus the
+waits people take to pick work up, review it and rework it, drawn from what the records show before the cut
+(:mod:`simulator.latency`): without them every open task looks done within hours. Two naive baselines stand
+beside them: the last four weeks' mean throughput carried forward, and the backlog at the cut carried forward.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import numpy as np
+from sqlalchemy import select
 
+from server.db.enums import ReviewVerdict
+from server.db.models import Label, Review, Task
 from server.db.session import Database
 from server.services.errors import ValidationFailed
 from server.services.history import ProjectRecords, history_until, load_records
 from simulator.calibrate import calibrate, demand_forecast
+from simulator.engine import run_replication
+from simulator.latency import FlowHistory, LatencyFit, OpenTask, fit_latency, open_tasks, sample_new, sample_remaining
 
-__all__ = ["BacktestData", "BacktestWeekData", "backtest_records", "run_backtest"]
+__all__ = [
+    "BacktestData",
+    "BacktestErrors",
+    "BacktestFigures",
+    "BacktestWeekData",
+    "OpenBacklog",
+    "backtest_records",
+    "load_flow",
+    "run_backtest",
+]
+
+_DAY = 86400.0
+#: Weeks of throughput the naive baseline averages.
+_BASELINE_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class OpenBacklog:
+    """Tasks open at the cut, by stage: the forecasts' initial state."""
+
+    to_label: int
+    in_review: int
+    in_rework: int
+
+    @property
+    def total(self) -> int:
+        return self.to_label + self.in_review + self.in_rework
+
+
+@dataclass(frozen=True)
+class BacktestFigures:
+    """One week: tasks completed in it, completed from the cut to its end, and open at its end."""
+
+    throughput: float
+    completions: float
+    backlog: float
 
 
 @dataclass(frozen=True)
 class BacktestWeekData:
     week: int
-    actual_throughput: float
-    forecast_throughput: float
-    actual_backlog: float
-    forecast_backlog: float
+    actual: BacktestFigures
+    conditional: BacktestFigures
+    unconditional: BacktestFigures
+    baseline: BacktestFigures
+
+
+@dataclass(frozen=True)
+class BacktestErrors:
+    """Mean absolute percentage errors over the horizon's weeks, in percent (None where nothing to compare)."""
+
+    throughput_mape: float | None
+    completions_mape: float | None
+    backlog_mape: float | None
 
 
 @dataclass(frozen=True)
 class BacktestData:
     train_weeks: int
     horizon_weeks: int
-    throughput_mape: float | None
-    backlog_mape: float | None
+    open_at_cut: OpenBacklog
+    conditional: BacktestErrors
+    unconditional: BacktestErrors
+    baseline: BacktestErrors
     weeks: tuple[BacktestWeekData, ...]
 
 
@@ -40,44 +101,200 @@ def _mape(actual: list[float], forecast: list[float]) -> float | None:
     return 100.0 * float(np.mean([abs(f - a) / a for a, f in pairs]))
 
 
-def backtest_records(
-    records: ProjectRecords, *, train_weeks: int, horizon_weeks: int = 4, replications: int = 16, seed: int = 0
-) -> BacktestData:
-    """Calibrate on weeks 1..train_weeks, simulate the next horizon_weeks from the backlog then, compare."""
-    from simulator.montecarlo import run_monte_carlo
+def _errors(weeks: list[BacktestWeekData], which: str) -> BacktestErrors:
+    def mape(figure: str) -> float | None:
+        return _mape([getattr(w.actual, figure) for w in weeks], [getattr(getattr(w, which), figure) for w in weeks])
 
+    return BacktestErrors(mape("throughput"), mape("completions"), mape("backlog"))
+
+
+async def load_flow(database: Database, project_id: int, start: datetime) -> FlowHistory:
+    """A project's tasks, labels and reviews as float days since ``start``, labels and reviews by position."""
+    async with database.session() as session:
+        tasks = (
+            await session.execute(
+                select(Task.id, Task.created_at, Task.completed_at, Task.labels_required)
+                .where(Task.project_id == project_id)
+                .order_by(Task.id)
+            )
+        ).all()
+        labels = (
+            await session.execute(
+                select(Label.id, Label.task_id, Label.submitted_at)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Label.id)
+            )
+        ).all()
+        reviews = (
+            await session.execute(
+                select(Review.label_id, Review.created_at, Review.verdict)
+                .join(Label, Label.id == Review.label_id)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Review.created_at, Review.id)
+            )
+        ).all()
+
+    def days(values: list[datetime | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
+
+    task_index = {row[0]: i for i, row in enumerate(tasks)}
+    label_index = {row[0]: i for i, row in enumerate(labels)}
+    return FlowHistory(
+        task_created=days([r[1] for r in tasks]),
+        task_completed=days([r[2] for r in tasks]),
+        task_required=np.array([r[3] for r in tasks], dtype=np.int64),
+        label_task=np.array([task_index[r[1]] for r in labels], dtype=np.int64),
+        label_submitted=days([r[2] for r in labels]),
+        review_label=np.array([label_index[r[0]] for r in reviews], dtype=np.int64),
+        review_at=days([r[1] for r in reviews]),
+        review_down=np.array([r[2] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
+    )
+
+
+def _weekly(created: np.ndarray, completed: np.ndarray, cut: int, horizon_weeks: int) -> list[BacktestFigures]:
+    """Figures of each horizon week for tasks arrived at ``created`` and completed at ``completed`` (days)."""
+    figures = []
+    for w in range(horizon_weeks):
+        lo, hi = cut + 7 * w, cut + 7 * (w + 1)
+        figures.append(
+            BacktestFigures(
+                throughput=float(np.sum((completed >= lo) & (completed < hi))),
+                completions=float(np.sum((completed >= cut) & (completed < hi))),
+                backlog=float(np.sum((created < hi) & ~(completed < hi))),
+            )
+        )
+    return figures
+
+
+def _mean_figures(runs: list[list[BacktestFigures]]) -> list[BacktestFigures]:
+    return [
+        BacktestFigures(
+            throughput=float(np.mean([run[w].throughput for run in runs])),
+            completions=float(np.mean([run[w].completions for run in runs])),
+            backlog=float(np.mean([run[w].backlog for run in runs])),
+        )
+        for w in range(len(runs[0]))
+    ]
+
+
+def _capacity_delay_days(arrival_hours: np.ndarray, finish_hours: np.ndarray, at_days: np.ndarray) -> np.ndarray:
+    """The simulated time from arrival to acceptance (inf past the horizon) of the simulated task arriving
+    nearest after each of ``at_days`` (days since the cut): what busy labelers and reviewers add then."""
+    if arrival_hours.size == 0:
+        return np.zeros(at_days.size)
+    order = np.argsort(arrival_hours, kind="stable")
+    arrival, delay = arrival_hours[order], (finish_hours - arrival_hours)[order]
+    index = np.minimum(np.searchsorted(arrival, at_days * 24.0), arrival.size - 1)
+    return delay[index] / 24.0
+
+
+def _forecast(
+    runs_of_arrivals: list[tuple[np.ndarray, np.ndarray]],
+    scenario_runs: list[tuple[np.ndarray, np.ndarray]],
+    opened: list[OpenTask],
+    fit: LatencyFit,
+    cut: int,
+    horizon_weeks: int,
+    rng: np.random.Generator,
+) -> list[BacktestFigures]:
+    """Mean weekly figures over replications; each pairs new arrivals (days since the cut, labels required)
+    with one simulated run's capacity delays."""
+    open_created = np.array([cut - task.age_days for task in opened])
+    open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
+    runs = []
+    for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, scenario_runs, strict=True):
+        # Tasks still to label queue for labelers from the cut on, like the new ones.
+        open_delay = np.where(open_labeling, _capacity_delay_days(sim_arrival, sim_finish, np.zeros(len(opened))), 0.0)
+        open_done = cut + open_delay + sample_remaining(fit, opened, rng)
+        new_done = (
+            cut + arrivals + _capacity_delay_days(sim_arrival, sim_finish, arrivals) + sample_new(fit, required, rng)
+        )
+        created = np.concatenate((open_created, cut + arrivals))
+        completed = np.concatenate((open_done, new_done))
+        runs.append(_weekly(created, completed, cut, horizon_weeks))
+    return _mean_figures(runs)
+
+
+def _simulate(scenario: object, trace: np.ndarray, replications: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from simulator.scenario import Scenario
+
+    assert isinstance(scenario, Scenario)
+    demand = replace(scenario.demand, model="trace", trace=tuple(float(v) for v in trace))
+    traced = replace(scenario, demand=demand)
+    runs = []
+    for child in np.random.SeedSequence(seed).spawn(replications):
+        result = run_replication(traced, child, keep_tasks=True)
+        assert result.tasks is not None
+        runs.append((result.tasks.arrival_hour, result.tasks.finish_hour))
+    return runs
+
+
+def backtest_records(
+    records: ProjectRecords,
+    flow: FlowHistory,
+    *,
+    train_weeks: int,
+    horizon_weeks: int = 4,
+    replications: int = 16,
+    seed: int = 0,
+) -> BacktestData:
+    """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare."""
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
-    created, completed = records.task_created, records.task_completed
-    open_at_cut = int(np.sum((created < cut) & ~(completed < cut)))
-    # The simulator starts empty: the backlog left at the cut arrives on its first day, then the fitted demand.
-    trace = demand_forecast(calibration.demand, cut, horizon)
-    trace[0] += open_at_cut
-    scenario = calibration.scenario
-    scenario = replace(scenario, demand=replace(scenario.demand, model="trace", trace=tuple(float(v) for v in trace)))
-    result = run_monte_carlo(scenario, replications=replications, seed=seed, executor="serial")
-    daily_completed = result.daily["completed"].mean
-    daily_backlog = result.daily["backlog"].mean
-    weeks = []
-    for w in range(horizon_weeks):
-        lo, hi = cut + 7 * w, cut + 7 * (w + 1)
-        actual_done = float(np.sum((completed >= lo) & (completed < hi)))
-        actual_backlog = float(np.sum((created < hi) & ~(completed < hi)))
-        weeks.append(
-            BacktestWeekData(
-                week=train_weeks + w + 1,
-                actual_throughput=actual_done,
-                forecast_throughput=float(np.nansum(daily_completed[7 * w : 7 * (w + 1)])),
-                actual_backlog=actual_backlog,
-                forecast_backlog=float(daily_backlog[min(7 * (w + 1), daily_backlog.size) - 1]),
-            )
-        )
+    fit = fit_latency(flow, cut)
+    opened = open_tasks(flow, cut)
+    initial = OpenBacklog(
+        to_label=sum(task.stage == "to_label" for task in opened),
+        in_review=sum(task.stage == "in_review" for task in opened),
+        in_rework=sum(task.stage == "in_rework" for task in opened),
+    )
+    to_label = sum(task.missing_labels > 0 for task in opened)
+    created, completed = flow.task_created, flow.task_completed
+    actual = _weekly(created, completed, cut, horizon_weeks)
+    arriving = (created >= cut) & (created < cut + horizon)
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+
+    # Conditional: the tasks that actually arrived, with the labels each needed.
+    actual_counts = np.bincount(np.floor(created[arriving] - cut).astype(np.int64), minlength=horizon)[:horizon]
+    trace = actual_counts.astype(float)
+    trace[0] += to_label
+    conditional_runs = _simulate(calibration.scenario, trace, replications, seed)
+    actual_arrivals = (created[arriving] - cut, flow.task_required[arriving])
+    conditional = _forecast([actual_arrivals] * replications, conditional_runs, opened, fit, cut, horizon_weeks, rng)
+
+    # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
+    expected = demand_forecast(calibration.demand, cut, horizon)
+    recent = (created < cut) & (created >= cut - 7 * _BASELINE_WEEKS)
+    required_pool = flow.task_required[recent] if recent.any() else np.ones(1, dtype=np.int64)
+    drawn = []
+    for _ in range(replications):
+        counts = rng.poisson(expected)
+        days = np.repeat(np.arange(horizon, dtype=float), counts) + rng.random(int(counts.sum()))
+        drawn.append((np.sort(days), required_pool[rng.integers(0, required_pool.size, days.size)]))
+    trace = expected.copy()
+    trace[0] += to_label
+    unconditional_runs = _simulate(calibration.scenario, trace, replications, seed)
+    unconditional = _forecast(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
+
+    # Baselines: the last weeks' mean throughput, and the backlog at the cut, carried forward.
+    first = max(0, train_weeks - _BASELINE_WEEKS)
+    past = [float(np.sum((completed >= 7 * w) & (completed < 7 * (w + 1)))) for w in range(first, train_weeks)]
+    per_week = float(np.mean(past)) if past else 0.0
+    baseline = [BacktestFigures(per_week, per_week * (w + 1), float(initial.total)) for w in range(horizon_weeks)]
+    weeks = [
+        BacktestWeekData(train_weeks + w + 1, actual[w], conditional[w], unconditional[w], baseline[w])
+        for w in range(horizon_weeks)
+    ]
     return BacktestData(
         train_weeks=train_weeks,
         horizon_weeks=horizon_weeks,
-        throughput_mape=_mape([w.actual_throughput for w in weeks], [w.forecast_throughput for w in weeks]),
-        backlog_mape=_mape([w.actual_backlog for w in weeks], [w.forecast_backlog for w in weeks]),
+        open_at_cut=initial,
+        conditional=_errors(weeks, "conditional"),
+        unconditional=_errors(weeks, "unconditional"),
+        baseline=_errors(weeks, "baseline"),
         weeks=tuple(weeks),
     )
 
@@ -94,6 +311,7 @@ async def run_backtest(
 ) -> BacktestData:
     """Backtest a project's history (see :func:`backtest_records`); bad windows are field-level errors."""
     records = await load_records(database, project_id, field=field)
+    flow = await load_flow(database, project_id, records.start)
     available = records.days // 7
     if not 1 <= horizon_weeks <= 12:
         raise ValidationFailed("horizonWeeks", horizon_weeks, "must be between 1 and 12")
@@ -110,6 +328,7 @@ async def run_backtest(
         return await asyncio.to_thread(
             backtest_records,
             records,
+            flow,
             train_weeks=train_weeks,
             horizon_weeks=horizon_weeks,
             replications=replications,
