@@ -207,9 +207,11 @@ def _forecast(
     for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, scenario_runs, strict=True):
         # Tasks still to label queue for labelers from the cut on, like the new ones.
         open_delay = np.where(open_labeling, _capacity_delay_days(sim_arrival, sim_finish, np.zeros(len(opened))), 0.0)
-        open_done = cut + open_delay + sample_remaining(fit, opened, rng)
+        open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng))
         new_done = (
-            cut + arrivals + _capacity_delay_days(sim_arrival, sim_finish, arrivals) + sample_new(fit, required, rng)
+            cut
+            + arrivals
+            + np.maximum(_capacity_delay_days(sim_arrival, sim_finish, arrivals), sample_new(fit, required, rng))
         )
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
