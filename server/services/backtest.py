@@ -35,6 +35,8 @@ __all__ = [
     "OpenBacklog",
     "backtest_records",
     "load_flow",
+    "naive_baselines",
+    "open_backlog",
     "run_backtest",
 ]
 
@@ -233,6 +235,26 @@ def _simulate(scenario: object, trace: np.ndarray, replications: int, seed: int)
     return runs
 
 
+def open_backlog(opened: list[OpenTask]) -> OpenBacklog:
+    """Counts of the open tasks by stage."""
+    return OpenBacklog(
+        to_label=sum(task.stage == "to_label" for task in opened),
+        in_review=sum(task.stage == "in_review" for task in opened),
+        in_rework=sum(task.stage == "in_rework" for task in opened),
+    )
+
+
+def naive_baselines(flow: FlowHistory, train_weeks: int, horizon_weeks: int) -> list[BacktestFigures]:
+    """The last (up to four) weeks' mean throughput, and the backlog at the cut, carried forward."""
+    cut = 7 * train_weeks
+    created, completed = flow.task_created, flow.task_completed
+    first = max(0, train_weeks - _BASELINE_WEEKS)
+    past = [float(np.sum((completed >= 7 * w) & (completed < 7 * (w + 1)))) for w in range(first, train_weeks)]
+    per_week = float(np.mean(past)) if past else 0.0
+    backlog = float(np.sum((created < cut) & ~(completed < cut)))
+    return [BacktestFigures(per_week, per_week * (w + 1), backlog) for w in range(horizon_weeks)]
+
+
 def backtest_records(
     records: ProjectRecords,
     flow: FlowHistory,
@@ -248,11 +270,7 @@ def backtest_records(
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
     fit = fit_latency(flow, cut)
     opened = open_tasks(flow, cut)
-    initial = OpenBacklog(
-        to_label=sum(task.stage == "to_label" for task in opened),
-        in_review=sum(task.stage == "in_review" for task in opened),
-        in_rework=sum(task.stage == "in_rework" for task in opened),
-    )
+    initial = open_backlog(opened)
     to_label = sum(task.missing_labels > 0 for task in opened)
     created, completed = flow.task_created, flow.task_completed
     actual = _weekly(created, completed, cut, horizon_weeks)
@@ -281,11 +299,7 @@ def backtest_records(
     unconditional_runs = _simulate(calibration.scenario, trace, replications, seed)
     unconditional = _forecast(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
 
-    # Baselines: the last weeks' mean throughput, and the backlog at the cut, carried forward.
-    first = max(0, train_weeks - _BASELINE_WEEKS)
-    past = [float(np.sum((completed >= 7 * w) & (completed < 7 * (w + 1)))) for w in range(first, train_weeks)]
-    per_week = float(np.mean(past)) if past else 0.0
-    baseline = [BacktestFigures(per_week, per_week * (w + 1), float(initial.total)) for w in range(horizon_weeks)]
+    baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [
         BacktestWeekData(train_weeks + w + 1, actual[w], conditional[w], unconditional[w], baseline[w])
         for w in range(horizon_weeks)
