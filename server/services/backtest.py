@@ -34,10 +34,12 @@ __all__ = [
     "BacktestWeekData",
     "OpenBacklog",
     "backtest_records",
+    "forecast_weeks",
     "load_flow",
     "naive_baselines",
     "open_backlog",
     "run_backtest",
+    "weekly_figures",
 ]
 
 _DAY = 86400.0
@@ -155,7 +157,7 @@ async def load_flow(database: Database, project_id: int, start: datetime) -> Flo
     )
 
 
-def _weekly(created: np.ndarray, completed: np.ndarray, cut: int, horizon_weeks: int) -> list[BacktestFigures]:
+def weekly_figures(created: np.ndarray, completed: np.ndarray, cut: int, horizon_weeks: int) -> list[BacktestFigures]:
     """Figures of each horizon week for tasks arrived at ``created`` and completed at ``completed`` (days)."""
     figures = []
     for w in range(horizon_weeks):
@@ -192,9 +194,9 @@ def _capacity_delay_days(arrival_hours: np.ndarray, finish_hours: np.ndarray, at
     return delay[index] / 24.0
 
 
-def _forecast(
+def forecast_weeks(
     runs_of_arrivals: list[tuple[np.ndarray, np.ndarray]],
-    scenario_runs: list[tuple[np.ndarray, np.ndarray]],
+    simulated_runs: list[tuple[np.ndarray, np.ndarray]],
     opened: list[OpenTask],
     fit: LatencyFit,
     cut: int,
@@ -206,8 +208,9 @@ def _forecast(
     open_created = np.array([cut - task.age_days for task in opened])
     open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
     runs = []
-    for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, scenario_runs, strict=True):
-        # Tasks still to label queue for labelers from the cut on, like the new ones.
+    for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, simulated_runs, strict=True):
+        # Tasks still to label queue for labelers from the cut on, like the new ones; those in review or rework
+        # need minutes of work, so only their waits count.
         open_delay = np.where(open_labeling, _capacity_delay_days(sim_arrival, sim_finish, np.zeros(len(opened))), 0.0)
         open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng))
         new_done = (
@@ -217,7 +220,7 @@ def _forecast(
         )
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
-        runs.append(_weekly(created, completed, cut, horizon_weeks))
+        runs.append(weekly_figures(created, completed, cut, horizon_weeks))
     return _mean_figures(runs)
 
 
@@ -273,7 +276,7 @@ def backtest_records(
     initial = open_backlog(opened)
     to_label = sum(task.missing_labels > 0 for task in opened)
     created, completed = flow.task_created, flow.task_completed
-    actual = _weekly(created, completed, cut, horizon_weeks)
+    actual = weekly_figures(created, completed, cut, horizon_weeks)
     arriving = (created >= cut) & (created < cut + horizon)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
 
@@ -283,7 +286,9 @@ def backtest_records(
     trace[0] += to_label
     conditional_runs = _simulate(calibration.scenario, trace, replications, seed)
     actual_arrivals = (created[arriving] - cut, flow.task_required[arriving])
-    conditional = _forecast([actual_arrivals] * replications, conditional_runs, opened, fit, cut, horizon_weeks, rng)
+    conditional = forecast_weeks(
+        [actual_arrivals] * replications, conditional_runs, opened, fit, cut, horizon_weeks, rng
+    )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
     expected = demand_forecast(calibration.demand, cut, horizon)
@@ -297,7 +302,7 @@ def backtest_records(
     trace = expected.copy()
     trace[0] += to_label
     unconditional_runs = _simulate(calibration.scenario, trace, replications, seed)
-    unconditional = _forecast(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
+    unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [
