@@ -71,6 +71,13 @@ async def _main(train_weeks: int, horizon_weeks: int, replications: int, seed: i
                 f"open at the cut: {opened.total} ({opened.to_label} to label, {opened.in_review} in review, "
                 f"{opened.in_rework} in rework)"
             )
+            actual_clear, forecast_clear = report.open_cleared_actual, report.open_cleared_forecast
+            if actual_clear is not None and forecast_clear is not None:
+                print(
+                    f"  that backlog cleared in {actual_clear.median_days:.2f} days (median), "
+                    f"{actual_clear.p90_days:.2f} (90th percentile); conditional forecast "
+                    f"{forecast_clear.median_days:.2f} and {forecast_clear.p90_days:.2f}"
+                )
             print("  week: throughput / completions since the cut / backlog at week end")
             print("        actual | conditional | unconditional | baseline")
             for week in report.weeks:

@@ -32,6 +32,8 @@ __all__ = [
     "BacktestErrors",
     "BacktestFigures",
     "BacktestWeekData",
+    "ClearingTime",
+    "Forecast",
     "OpenBacklog",
     "backtest_records",
     "forecast_weeks",
@@ -88,10 +90,30 @@ class BacktestErrors:
 
 
 @dataclass(frozen=True)
+class ClearingTime:
+    """Days from the cut until the tasks open there were done: the median and the 90th percentile."""
+
+    median_days: float
+    p90_days: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Mean weekly figures over replications, and every draw of the days the open tasks took to complete."""
+
+    weeks: list[BacktestFigures]
+    open_remaining_days: np.ndarray
+
+
+@dataclass(frozen=True)
 class BacktestData:
     train_weeks: int
     horizon_weeks: int
     open_at_cut: OpenBacklog
+    #: How long the backlog open at the cut took to clear, in the records and in the conditional forecast
+    #: (None where nothing was open, or it had not cleared by the end of the records).
+    open_cleared_actual: ClearingTime | None
+    open_cleared_forecast: ClearingTime | None
     conditional: BacktestErrors
     unconditional: BacktestErrors
     baseline: BacktestErrors
@@ -202,12 +224,13 @@ def forecast_weeks(
     cut: int,
     horizon_weeks: int,
     rng: np.random.Generator,
-) -> list[BacktestFigures]:
-    """Mean weekly figures over replications; each pairs new arrivals (days since the cut, labels required)
-    with one simulated run's capacity delays."""
+) -> Forecast:
+    """Weekly figures over replications; each pairs new arrivals (days since the cut, labels required) with
+    one simulated run's capacity delays."""
     open_created = np.array([cut - task.age_days for task in opened])
     open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
     runs = []
+    remaining = []
     for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, simulated_runs, strict=True):
         # Tasks still to label queue for labelers from the cut on, like the new ones; those in review or rework
         # need minutes of work, so only their waits count.
@@ -221,7 +244,14 @@ def forecast_weeks(
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
         runs.append(weekly_figures(created, completed, cut, horizon_weeks))
-    return _mean_figures(runs)
+        remaining.append(open_done - cut)
+    return Forecast(_mean_figures(runs), np.concatenate(remaining) if remaining else np.zeros(0))
+
+
+def _clearing(days: np.ndarray) -> ClearingTime | None:
+    if days.size == 0 or not np.all(np.isfinite(days)):
+        return None
+    return ClearingTime(float(np.quantile(days, 0.5)), float(np.quantile(days, 0.9)))
 
 
 def _simulate(scenario: object, trace: np.ndarray, replications: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -306,13 +336,15 @@ def backtest_records(
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [
-        BacktestWeekData(train_weeks + w + 1, actual[w], conditional[w], unconditional[w], baseline[w])
+        BacktestWeekData(train_weeks + w + 1, actual[w], conditional.weeks[w], unconditional.weeks[w], baseline[w])
         for w in range(horizon_weeks)
     ]
     return BacktestData(
         train_weeks=train_weeks,
         horizon_weeks=horizon_weeks,
         open_at_cut=initial,
+        open_cleared_actual=_clearing(np.array([completed[task.index] - cut for task in opened])),
+        open_cleared_forecast=_clearing(conditional.open_remaining_days),
         conditional=_errors(weeks, "conditional"),
         unconditional=_errors(weeks, "unconditional"),
         baseline=_errors(weeks, "baseline"),

@@ -78,7 +78,7 @@ def _errors(seed: int) -> tuple[np.ndarray, np.ndarray]:
         CUT,
         WEEKS,
         np.random.default_rng(1000 + seed),
-    )
+    ).weeks
     backlog = np.array([f.backlog - a.backlog for f, a in zip(forecast, actual, strict=True)])
     throughput = np.array([f.throughput - a.throughput for f, a in zip(forecast, actual, strict=True)])
     return backlog, throughput

@@ -76,6 +76,7 @@ query($id: ID!, $train: Int!) {
     __typename
     ... on BacktestReport {
       throughputMape backlogMape openAtCut { toLabel inReview inRework total }
+      openClearedActual { medianDays p90Days } openClearedForecast { medianDays p90Days }
       conditional { throughputMape completionsMape backlogMape }
       unconditional { throughputMape } baseline { throughputMape backlogMape }
       weeks { week actualThroughput forecastThroughput actual { backlog } conditional { throughput } }
@@ -278,6 +279,8 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     opened = report["openAtCut"]
     assert opened["total"] == opened["toLabel"] + opened["inReview"] + opened["inRework"]
     assert report["conditional"]["backlogMape"] is not None and report["baseline"]["backlogMape"] is not None
+    cleared = report["openClearedForecast"]
+    assert cleared is not None and 0 <= cleared["medianDays"] <= cleared["p90Days"]
     too_long = (await _data(client, BACKTEST, {"id": gid, "train": 7}))["backtest"]
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]

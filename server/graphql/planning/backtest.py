@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from server.graphql.planning.types import BacktestErrors, BacktestFigures, BacktestReport, BacktestWeek, OpenBacklog
+from server.graphql.planning.types import (
+    BacktestErrors,
+    BacktestFigures,
+    BacktestReport,
+    BacktestWeek,
+    ClearingTime,
+    OpenBacklog,
+)
 from server.services import backtest as service
 
 __all__ = ["backtest_report"]
@@ -22,6 +29,12 @@ def _errors(errors: service.BacktestErrors) -> BacktestErrors:
     )
 
 
+def _clearing(clearing: service.ClearingTime | None) -> ClearingTime | None:
+    if clearing is None:
+        return None
+    return ClearingTime(median_days=clearing.median_days, p90_days=clearing.p90_days)
+
+
 def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) -> BacktestReport:
     opened = report.open_at_cut
     return BacktestReport(
@@ -31,6 +44,8 @@ def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) ->
         open_at_cut=OpenBacklog(
             to_label=opened.to_label, in_review=opened.in_review, in_rework=opened.in_rework, total=opened.total
         ),
+        open_cleared_actual=_clearing(report.open_cleared_actual),
+        open_cleared_forecast=_clearing(report.open_cleared_forecast),
         conditional=_errors(report.conditional),
         unconditional=_errors(report.unconditional),
         baseline=_errors(report.baseline),

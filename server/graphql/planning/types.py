@@ -285,6 +285,12 @@ class OpenBacklog:
     total: int
 
 
+@strawberry.type(description="Days from the cut until the tasks open there were done.")
+class ClearingTime:
+    median_days: float
+    p90_days: float
+
+
 @strawberry.type(
     description="Calibrate on weeks 1..k, forecast k+1..k+h from the state at the cut, compare with what happened: "
     "a conditional forecast fed the demand that arrived (the capacity and flow model's error), an unconditional "
@@ -295,6 +301,12 @@ class BacktestReport:
     train_weeks: int
     horizon_weeks: int
     open_at_cut: OpenBacklog
+    open_cleared_actual: ClearingTime | None = strawberry.field(
+        description="How long the backlog open at the cut took to clear in the records (null: not cleared by then)."
+    )
+    open_cleared_forecast: ClearingTime | None = strawberry.field(
+        description="The same in the conditional forecast, over all its replications."
+    )
     conditional: BacktestErrors
     unconditional: BacktestErrors
     baseline: BacktestErrors
