@@ -26,6 +26,7 @@ from server.services.history import ProjectRecords, history_until, load_records
 from simulator.calibrate import calibrate, demand_forecast
 from simulator.engine import run_replication
 from simulator.latency import FlowHistory, LatencyFit, OpenTask, fit_latency, open_tasks, sample_new, sample_remaining
+from simulator.scenario import Scenario
 
 __all__ = [
     "BacktestData",
@@ -226,7 +227,13 @@ def forecast_weeks(
     rng: np.random.Generator,
 ) -> Forecast:
     """Weekly figures over replications; each pairs new arrivals (days since the cut, labels required) with
-    one simulated run's capacity delays."""
+    one simulated run's capacity delays.
+
+    A task is done when the later of two clocks runs out: the simulator's (when labelers and reviewers have got
+    to it) and its recorded-style waits. The waits were measured under the load before the cut, so they already
+    hold the queueing of that load: adding the simulated delay would count it twice. The simulator's clock
+    takes over when capacity falls behind and its delays grow past what people usually take.
+    """
     open_created = np.array([cut - task.age_days for task in opened])
     open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
     runs = []
@@ -254,10 +261,10 @@ def _clearing(days: np.ndarray) -> ClearingTime | None:
     return ClearingTime(float(np.quantile(days, 0.5)), float(np.quantile(days, 0.9)))
 
 
-def _simulate(scenario: object, trace: np.ndarray, replications: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    from simulator.scenario import Scenario
-
-    assert isinstance(scenario, Scenario)
+def _simulate(
+    scenario: Scenario, trace: np.ndarray, replications: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Arrival and acceptance hours of every simulated task, per replication, on the demand ``trace``."""
     demand = replace(scenario.demand, model="trace", trace=tuple(float(v) for v in trace))
     traced = replace(scenario, demand=demand)
     runs = []
