@@ -42,6 +42,7 @@ __all__ = [
     "naive_baselines",
     "open_backlog",
     "run_backtest",
+    "simulate_trace",
     "weekly_figures",
 ]
 
@@ -261,7 +262,7 @@ def _clearing(days: np.ndarray) -> ClearingTime | None:
     return ClearingTime(float(np.quantile(days, 0.5)), float(np.quantile(days, 0.9)))
 
 
-def _simulate(
+def simulate_trace(
     scenario: Scenario, trace: np.ndarray, replications: int, seed: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Arrival and acceptance hours of every simulated task, per replication, on the demand ``trace``."""
@@ -321,7 +322,7 @@ def backtest_records(
     actual_counts = np.bincount(np.floor(created[arriving] - cut).astype(np.int64), minlength=horizon)[:horizon]
     trace = actual_counts.astype(float)
     trace[0] += to_label
-    conditional_runs = _simulate(calibration.scenario, trace, replications, seed)
+    conditional_runs = simulate_trace(calibration.scenario, trace, replications, seed)
     actual_arrivals = (created[arriving] - cut, flow.task_required[arriving])
     conditional = forecast_weeks(
         [actual_arrivals] * replications, conditional_runs, opened, fit, cut, horizon_weeks, rng
@@ -338,7 +339,7 @@ def backtest_records(
         drawn.append((np.sort(days), required_pool[rng.integers(0, required_pool.size, days.size)]))
     trace = expected.copy()
     trace[0] += to_label
-    unconditional_runs = _simulate(calibration.scenario, trace, replications, seed)
+    unconditional_runs = simulate_trace(calibration.scenario, trace, replications, seed)
     unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
