@@ -9,13 +9,15 @@ of the backtest compare its forecasts with such histories, whose truth is known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from simulator.engine import run_replication
 from simulator.latency import FlowHistory
+from simulator.scenario import Scenario
 
-__all__ = ["WorkflowTruth", "draw_flow_history", "weekly_arrivals"]
+__all__ = ["WorkflowTruth", "draw_flow_history", "simulated_history", "weekly_arrivals"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,22 @@ def draw_flow_history(
         review_at=reviews_at[seen],
         review_down=np.concatenate(review_down)[seen],
     )
+
+
+def simulated_history(
+    workforce: Scenario, daily_rates: np.ndarray, seed: int, truth: WorkflowTruth = WorkflowTruth(consensus_share=0.0)
+) -> FlowHistory:
+    """A history whose tasks arrive (Poisson days at ``daily_rates``) and queue for ``workforce`` in the
+    simulator, whose delay holds each task's labels up when it is longer than the pickup wait; the simulated
+    workforce labels each task once, hence no consensus by default."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(daily_rates)
+    traced = replace(
+        workforce,
+        horizon_days=int(daily_rates.size),
+        demand=replace(workforce.demand, model="trace", trace=tuple(float(c) for c in counts)),
+    )
+    tasks = run_replication(traced, seed, keep_tasks=True).tasks
+    assert tasks is not None
+    capacity = (tasks.finish_hour - tasks.arrival_hour) / 24.0
+    return draw_flow_history(tasks.arrival_hour / 24.0, rng, truth, end=float(daily_rates.size), capacity_days=capacity)

@@ -37,6 +37,7 @@ __all__ = [
     "Forecast",
     "OpenBacklog",
     "backtest_records",
+    "conditional_forecast",
     "forecast_weeks",
     "load_flow",
     "naive_baselines",
@@ -296,6 +297,30 @@ def naive_baselines(flow: FlowHistory, train_weeks: int, horizon_weeks: int) -> 
     return [BacktestFigures(per_week, per_week * (w + 1), backlog) for w in range(horizon_weeks)]
 
 
+def conditional_forecast(
+    flow: FlowHistory,
+    scenario: Scenario,
+    cut: int,
+    horizon_weeks: int,
+    *,
+    replications: int,
+    seed: int,
+    rng: np.random.Generator,
+) -> Forecast:
+    """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
+    simulator replays their daily counts, plus the tasks still to label at the cut on its first day."""
+    horizon = 7 * horizon_weeks
+    fit = fit_latency(flow, cut)
+    opened = open_tasks(flow, cut)
+    created = flow.task_created
+    arriving = (created >= cut) & (created < cut + horizon)
+    trace = np.bincount(np.floor(created[arriving] - cut).astype(np.int64), minlength=horizon)[:horizon]
+    trace[0] += sum(task.missing_labels > 0 for task in opened)
+    runs = simulate_trace(replace(scenario, horizon_days=horizon), trace.astype(float), replications, seed)
+    arrivals = (created[arriving] - cut, flow.task_required[arriving])
+    return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng)
+
+
 def backtest_records(
     records: ProjectRecords,
     flow: FlowHistory,
@@ -315,17 +340,10 @@ def backtest_records(
     to_label = sum(task.missing_labels > 0 for task in opened)
     created, completed = flow.task_created, flow.task_completed
     actual = weekly_figures(created, completed, cut, horizon_weeks)
-    arriving = (created >= cut) & (created < cut + horizon)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
 
-    # Conditional: the tasks that actually arrived, with the labels each needed.
-    actual_counts = np.bincount(np.floor(created[arriving] - cut).astype(np.int64), minlength=horizon)[:horizon]
-    trace = actual_counts.astype(float)
-    trace[0] += to_label
-    conditional_runs = simulate_trace(calibration.scenario, trace, replications, seed)
-    actual_arrivals = (created[arriving] - cut, flow.task_required[arriving])
-    conditional = forecast_weeks(
-        [actual_arrivals] * replications, conditional_runs, opened, fit, cut, horizon_weeks, rng
+    conditional = conditional_forecast(
+        flow, calibration.scenario, cut, horizon_weeks, replications=replications, seed=seed, rng=rng
     )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
