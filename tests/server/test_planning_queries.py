@@ -74,7 +74,13 @@ BACKTEST = """
 query($id: ID!, $train: Int!) {
   backtest(projectId: $id, trainWeeks: $train, horizonWeeks: 4, replications: 4) {
     __typename
-    ... on BacktestReport { throughputMape backlogMape weeks { week actualThroughput forecastThroughput } }
+    ... on BacktestReport {
+      throughputMape backlogMape openAtCut { toLabel inReview inRework total }
+      openClearedActual { medianDays p90Days } openClearedForecast { medianDays p90Days }
+      conditional { throughputMape completionsMape backlogMape }
+      unconditional { throughputMape } baseline { throughputMape backlogMape }
+      weeks { week actualThroughput forecastThroughput actual { backlog } conditional { throughput } }
+    }
     ... on UserError { message field }
   }
 }
@@ -269,6 +275,12 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert report["__typename"] == "BacktestReport"
     assert [w["week"] for w in report["weeks"]] == [5, 6, 7, 8]
     assert report["throughputMape"] is not None and report["throughputMape"] >= 0
+    assert report["throughputMape"] == report["unconditional"]["throughputMape"]
+    opened = report["openAtCut"]
+    assert opened["total"] == opened["toLabel"] + opened["inReview"] + opened["inRework"]
+    assert report["conditional"]["backlogMape"] is not None and report["baseline"]["backlogMape"] is not None
+    cleared = report["openClearedForecast"]
+    assert cleared is not None and 0 <= cleared["medianDays"] <= cleared["p90Days"]
     too_long = (await _data(client, BACKTEST, {"id": gid, "train": 7}))["backtest"]
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]

@@ -33,9 +33,7 @@ from server.graphql.planning.inputs import (
     scenario_error,
 )
 from server.graphql.planning.types import (
-    BacktestReport,
     BacktestResult,
-    BacktestWeek,
     CalibrateResult,
     CalibrationResult,
     CheapestPlanResult,
@@ -367,7 +365,8 @@ class PlanningQueries:
     async def backtest(
         self, info: Info, project_id: relay.GlobalID, train_weeks: int, horizon_weeks: int = 4, replications: int = 16
     ) -> BacktestResult:
-        from server.services.history import run_backtest
+        from server.graphql.planning.backtest import backtest_report
+        from server.services.backtest import run_backtest
 
         try:
             key = decode_id(project_id, "Project", "projectId")
@@ -381,20 +380,4 @@ class PlanningQueries:
             )
         except DomainError as error:
             return error_result(error)
-        return BacktestReport(
-            project_id=project_id,
-            train_weeks=report.train_weeks,
-            horizon_weeks=report.horizon_weeks,
-            throughput_mape=report.throughput_mape,
-            backlog_mape=report.backlog_mape,
-            weeks=[
-                BacktestWeek(
-                    week=w.week,
-                    actual_throughput=w.actual_throughput,
-                    forecast_throughput=w.forecast_throughput,
-                    actual_backlog=w.actual_backlog,
-                    forecast_backlog=w.forecast_backlog,
-                )
-                for w in report.weeks
-            ],
-        )
+        return backtest_report(project_id, report)

@@ -248,22 +248,70 @@ class CalibrationResult:
 CalibrateResult = Annotated[CalibrationResult | ValidationError | NotFoundError, strawberry.union("CalibrateResult")]
 
 
+@strawberry.type(description="One week's tasks: completed in it, completed since the cut, open at its end.")
+class BacktestFigures:
+    throughput: float
+    completions: float
+    backlog: float
+
+
 @strawberry.type
 class BacktestWeek:
     week: int = strawberry.field(description="Week of history, from 1.")
+    actual: BacktestFigures
+    conditional: BacktestFigures = strawberry.field(description="Forecast fed the demand that actually arrived.")
+    unconditional: BacktestFigures = strawberry.field(description="Forecast on the fitted demand.")
+    baseline: BacktestFigures = strawberry.field(
+        description="Naive: the last four weeks' mean throughput, and the backlog at the cut, carried forward."
+    )
     actual_throughput: float
-    forecast_throughput: float
+    forecast_throughput: float = strawberry.field(description="Unconditional forecast (as `unconditional`).")
     actual_backlog: float
-    forecast_backlog: float
+    forecast_backlog: float = strawberry.field(description="Unconditional forecast (as `unconditional`).")
 
 
-@strawberry.type(description="Calibrate on weeks 1..k, forecast k+1..k+h, compare with what happened.")
+@strawberry.type(description="Mean absolute percentage errors over the forecast weeks, in percent.")
+class BacktestErrors:
+    throughput_mape: float | None
+    completions_mape: float | None
+    backlog_mape: float | None
+
+
+@strawberry.type(description="Tasks open at the cut by stage: the forecasts' initial state.")
+class OpenBacklog:
+    to_label: int
+    in_review: int
+    in_rework: int
+    total: int
+
+
+@strawberry.type(description="Days from the cut until the tasks open there were done.")
+class ClearingTime:
+    median_days: float
+    p90_days: float
+
+
+@strawberry.type(
+    description="Calibrate on weeks 1..k, forecast k+1..k+h from the state at the cut, compare with what happened: "
+    "a conditional forecast fed the demand that arrived (the capacity and flow model's error), an unconditional "
+    "one on fitted demand, and naive baselines."
+)
 class BacktestReport:
     project_id: relay.GlobalID
     train_weeks: int
     horizon_weeks: int
-    throughput_mape: float | None = strawberry.field(description="Mean absolute percentage error, in percent.")
-    backlog_mape: float | None
+    open_at_cut: OpenBacklog
+    open_cleared_actual: ClearingTime | None = strawberry.field(
+        description="How long the backlog open at the cut took to clear in the records (null: not cleared by then)."
+    )
+    open_cleared_forecast: ClearingTime | None = strawberry.field(
+        description="The same in the conditional forecast, over all its replications."
+    )
+    conditional: BacktestErrors
+    unconditional: BacktestErrors
+    baseline: BacktestErrors
+    throughput_mape: float | None = strawberry.field(description="Unconditional forecast's, in percent.")
+    backlog_mape: float | None = strawberry.field(description="Unconditional forecast's, in percent.")
     weeks: list[BacktestWeek]
 
 

@@ -1,0 +1,417 @@
+"""Backtests: calibrate on weeks 1..k of a project's history, forecast weeks k+1..k+h, compare with the records.
+
+Two forecasts start from the state at the cut (every task open there, by stage, with its age) and separate the
+two sources of error: the *conditional* forecast is fed the demand that actually arrived (the ``trace`` demand
+plugin replays it), so its error is the capacity and flow model's; the *unconditional* one draws demand from the
+fitted pattern, as a plan would. Completion times are the simulator's (labelers and reviewers busy) plus the
+waits people take to pick work up, review it and rework it, drawn from what the records show before the cut
+(:mod:`simulator.latency`): without them every open task looks done within hours. Two naive baselines stand
+beside them: the last four weeks' mean throughput carried forward, and the backlog at the cut carried forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import select
+
+from server.db.enums import ReviewVerdict
+from server.db.models import Label, Review, Task
+from server.db.session import Database
+from server.services.errors import ValidationFailed
+from server.services.history import ProjectRecords, history_until, load_records
+from simulator.calibrate import calibrate, demand_forecast
+from simulator.engine import run_replication
+from simulator.latency import FlowHistory, LatencyFit, OpenTask, fit_latency, open_tasks, sample_new, sample_remaining
+from simulator.scenario import Scenario
+
+__all__ = [
+    "BacktestData",
+    "BacktestErrors",
+    "BacktestFigures",
+    "BacktestWeekData",
+    "ClearingTime",
+    "Forecast",
+    "OpenBacklog",
+    "backtest_records",
+    "conditional_forecast",
+    "forecast_weeks",
+    "load_flow",
+    "naive_baselines",
+    "open_backlog",
+    "run_backtest",
+    "simulate_trace",
+    "weekly_figures",
+]
+
+_DAY = 86400.0
+#: Weeks of throughput the naive baseline averages.
+_BASELINE_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class OpenBacklog:
+    """Tasks open at the cut, by stage: the forecasts' initial state."""
+
+    to_label: int
+    in_review: int
+    in_rework: int
+
+    @property
+    def total(self) -> int:
+        return self.to_label + self.in_review + self.in_rework
+
+
+@dataclass(frozen=True)
+class BacktestFigures:
+    """One week: tasks completed in it, completed from the cut to its end, and open at its end."""
+
+    throughput: float
+    completions: float
+    backlog: float
+
+
+@dataclass(frozen=True)
+class BacktestWeekData:
+    week: int
+    actual: BacktestFigures
+    conditional: BacktestFigures
+    unconditional: BacktestFigures
+    baseline: BacktestFigures
+
+
+@dataclass(frozen=True)
+class BacktestErrors:
+    """Mean absolute percentage errors over the horizon's weeks, in percent (None where nothing to compare)."""
+
+    throughput_mape: float | None
+    completions_mape: float | None
+    backlog_mape: float | None
+
+
+@dataclass(frozen=True)
+class ClearingTime:
+    """Days from the cut until the tasks open there were done: the median and the 90th percentile."""
+
+    median_days: float
+    p90_days: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Mean weekly figures over replications, and every draw of the days the open tasks took to complete."""
+
+    weeks: list[BacktestFigures]
+    open_remaining_days: np.ndarray
+
+
+@dataclass(frozen=True)
+class BacktestData:
+    train_weeks: int
+    horizon_weeks: int
+    open_at_cut: OpenBacklog
+    #: How long the backlog open at the cut took to clear, in the records and in the conditional forecast
+    #: (None where nothing was open, or it had not cleared by the end of the records).
+    open_cleared_actual: ClearingTime | None
+    open_cleared_forecast: ClearingTime | None
+    conditional: BacktestErrors
+    unconditional: BacktestErrors
+    baseline: BacktestErrors
+    weeks: tuple[BacktestWeekData, ...]
+
+
+def _mape(actual: list[float], forecast: list[float]) -> float | None:
+    pairs = [(a, f) for a, f in zip(actual, forecast, strict=True) if a > 0]
+    if not pairs:
+        return None
+    return 100.0 * float(np.mean([abs(f - a) / a for a, f in pairs]))
+
+
+def _errors(weeks: list[BacktestWeekData], which: str) -> BacktestErrors:
+    def mape(figure: str) -> float | None:
+        return _mape([getattr(w.actual, figure) for w in weeks], [getattr(getattr(w, which), figure) for w in weeks])
+
+    return BacktestErrors(mape("throughput"), mape("completions"), mape("backlog"))
+
+
+async def load_flow(database: Database, project_id: int, start: datetime) -> FlowHistory:
+    """A project's tasks, labels and reviews as float days since ``start``, labels and reviews by position."""
+    async with database.session() as session:
+        tasks = (
+            await session.execute(
+                select(Task.id, Task.created_at, Task.completed_at, Task.labels_required)
+                .where(Task.project_id == project_id)
+                .order_by(Task.id)
+            )
+        ).all()
+        labels = (
+            await session.execute(
+                select(Label.id, Label.task_id, Label.submitted_at)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Label.id)
+            )
+        ).all()
+        reviews = (
+            await session.execute(
+                select(Review.label_id, Review.created_at, Review.verdict)
+                .join(Label, Label.id == Review.label_id)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Review.created_at, Review.id)
+            )
+        ).all()
+
+    def days(values: list[datetime | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
+
+    task_index = {row[0]: i for i, row in enumerate(tasks)}
+    label_index = {row[0]: i for i, row in enumerate(labels)}
+    return FlowHistory(
+        task_created=days([r[1] for r in tasks]),
+        task_completed=days([r[2] for r in tasks]),
+        task_required=np.array([r[3] for r in tasks], dtype=np.int64),
+        label_task=np.array([task_index[r[1]] for r in labels], dtype=np.int64),
+        label_submitted=days([r[2] for r in labels]),
+        review_label=np.array([label_index[r[0]] for r in reviews], dtype=np.int64),
+        review_at=days([r[1] for r in reviews]),
+        review_down=np.array([r[2] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
+    )
+
+
+def weekly_figures(created: np.ndarray, completed: np.ndarray, cut: int, horizon_weeks: int) -> list[BacktestFigures]:
+    """Figures of each horizon week for tasks arrived at ``created`` and completed at ``completed`` (days)."""
+    figures = []
+    for w in range(horizon_weeks):
+        lo, hi = cut + 7 * w, cut + 7 * (w + 1)
+        figures.append(
+            BacktestFigures(
+                throughput=float(np.sum((completed >= lo) & (completed < hi))),
+                completions=float(np.sum((completed >= cut) & (completed < hi))),
+                backlog=float(np.sum((created < hi) & ~(completed < hi))),
+            )
+        )
+    return figures
+
+
+def _mean_figures(runs: list[list[BacktestFigures]]) -> list[BacktestFigures]:
+    return [
+        BacktestFigures(
+            throughput=float(np.mean([run[w].throughput for run in runs])),
+            completions=float(np.mean([run[w].completions for run in runs])),
+            backlog=float(np.mean([run[w].backlog for run in runs])),
+        )
+        for w in range(len(runs[0]))
+    ]
+
+
+def _capacity_delay_days(arrival_hours: np.ndarray, finish_hours: np.ndarray, at_days: np.ndarray) -> np.ndarray:
+    """The simulated time from arrival to acceptance (inf past the horizon) of the simulated task arriving
+    nearest after each of ``at_days`` (days since the cut): what busy labelers and reviewers add then."""
+    if arrival_hours.size == 0:
+        return np.zeros(at_days.size)
+    order = np.argsort(arrival_hours, kind="stable")
+    arrival, delay = arrival_hours[order], (finish_hours - arrival_hours)[order]
+    index = np.minimum(np.searchsorted(arrival, at_days * 24.0), arrival.size - 1)
+    return delay[index] / 24.0
+
+
+def forecast_weeks(
+    runs_of_arrivals: list[tuple[np.ndarray, np.ndarray]],
+    simulated_runs: list[tuple[np.ndarray, np.ndarray]],
+    opened: list[OpenTask],
+    fit: LatencyFit,
+    cut: int,
+    horizon_weeks: int,
+    rng: np.random.Generator,
+) -> Forecast:
+    """Weekly figures over replications; each pairs new arrivals (days since the cut, labels required) with
+    one simulated run's capacity delays.
+
+    A task is done when the later of two clocks runs out: the simulator's (when labelers and reviewers have got
+    to it) and its recorded-style waits. The waits were measured under the load before the cut, so they already
+    hold the queueing of that load: adding the simulated delay would count it twice. The simulator's clock
+    takes over when capacity falls behind and its delays grow past what people usually take.
+    """
+    open_created = np.array([cut - task.age_days for task in opened])
+    open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
+    runs = []
+    remaining = []
+    for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, simulated_runs, strict=True):
+        # Tasks still to label queue for labelers from the cut on, like the new ones; those in review or rework
+        # need minutes of work, so only their waits count.
+        open_delay = np.where(open_labeling, _capacity_delay_days(sim_arrival, sim_finish, np.zeros(len(opened))), 0.0)
+        open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng))
+        new_done = (
+            cut
+            + arrivals
+            + np.maximum(_capacity_delay_days(sim_arrival, sim_finish, arrivals), sample_new(fit, required, rng))
+        )
+        created = np.concatenate((open_created, cut + arrivals))
+        completed = np.concatenate((open_done, new_done))
+        runs.append(weekly_figures(created, completed, cut, horizon_weeks))
+        remaining.append(open_done - cut)
+    return Forecast(_mean_figures(runs), np.concatenate(remaining) if remaining else np.zeros(0))
+
+
+def _clearing(days: np.ndarray) -> ClearingTime | None:
+    if days.size == 0 or not np.all(np.isfinite(days)):
+        return None
+    return ClearingTime(float(np.quantile(days, 0.5)), float(np.quantile(days, 0.9)))
+
+
+def simulate_trace(
+    scenario: Scenario, trace: np.ndarray, replications: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Arrival and acceptance hours of every simulated task, per replication, on the demand ``trace``."""
+    demand = replace(scenario.demand, model="trace", trace=tuple(float(v) for v in trace))
+    traced = replace(scenario, demand=demand)
+    runs = []
+    for child in np.random.SeedSequence(seed).spawn(replications):
+        result = run_replication(traced, child, keep_tasks=True)
+        assert result.tasks is not None
+        runs.append((result.tasks.arrival_hour, result.tasks.finish_hour))
+    return runs
+
+
+def open_backlog(opened: list[OpenTask]) -> OpenBacklog:
+    """Counts of the open tasks by stage."""
+    return OpenBacklog(
+        to_label=sum(task.stage == "to_label" for task in opened),
+        in_review=sum(task.stage == "in_review" for task in opened),
+        in_rework=sum(task.stage == "in_rework" for task in opened),
+    )
+
+
+def naive_baselines(flow: FlowHistory, train_weeks: int, horizon_weeks: int) -> list[BacktestFigures]:
+    """The last (up to four) weeks' mean throughput, and the backlog at the cut, carried forward."""
+    cut = 7 * train_weeks
+    created, completed = flow.task_created, flow.task_completed
+    first = max(0, train_weeks - _BASELINE_WEEKS)
+    past = [float(np.sum((completed >= 7 * w) & (completed < 7 * (w + 1)))) for w in range(first, train_weeks)]
+    per_week = float(np.mean(past)) if past else 0.0
+    backlog = float(np.sum((created < cut) & ~(completed < cut)))
+    return [BacktestFigures(per_week, per_week * (w + 1), backlog) for w in range(horizon_weeks)]
+
+
+def conditional_forecast(
+    flow: FlowHistory,
+    scenario: Scenario,
+    cut: int,
+    horizon_weeks: int,
+    *,
+    replications: int,
+    seed: int,
+    rng: np.random.Generator,
+) -> Forecast:
+    """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
+    simulator replays their daily counts, plus the tasks still to label at the cut on its first day."""
+    horizon = 7 * horizon_weeks
+    fit = fit_latency(flow, cut)
+    opened = open_tasks(flow, cut)
+    created = flow.task_created
+    arriving = (created >= cut) & (created < cut + horizon)
+    trace = np.bincount(np.floor(created[arriving] - cut).astype(np.int64), minlength=horizon)[:horizon]
+    trace[0] += sum(task.missing_labels > 0 for task in opened)
+    runs = simulate_trace(replace(scenario, horizon_days=horizon), trace.astype(float), replications, seed)
+    arrivals = (created[arriving] - cut, flow.task_required[arriving])
+    return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng)
+
+
+def backtest_records(
+    records: ProjectRecords,
+    flow: FlowHistory,
+    *,
+    train_weeks: int,
+    horizon_weeks: int = 4,
+    replications: int = 16,
+    seed: int = 0,
+) -> BacktestData:
+    """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare."""
+    cut = 7 * train_weeks
+    horizon = 7 * horizon_weeks
+    calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
+    fit = fit_latency(flow, cut)
+    opened = open_tasks(flow, cut)
+    initial = open_backlog(opened)
+    to_label = sum(task.missing_labels > 0 for task in opened)
+    created, completed = flow.task_created, flow.task_completed
+    actual = weekly_figures(created, completed, cut, horizon_weeks)
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+
+    conditional = conditional_forecast(
+        flow, calibration.scenario, cut, horizon_weeks, replications=replications, seed=seed, rng=rng
+    )
+
+    # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
+    expected = demand_forecast(calibration.demand, cut, horizon)
+    recent = (created < cut) & (created >= cut - 7 * _BASELINE_WEEKS)
+    required_pool = flow.task_required[recent] if recent.any() else np.ones(1, dtype=np.int64)
+    drawn = []
+    for _ in range(replications):
+        counts = rng.poisson(expected)
+        days = np.repeat(np.arange(horizon, dtype=float), counts) + rng.random(int(counts.sum()))
+        drawn.append((np.sort(days), required_pool[rng.integers(0, required_pool.size, days.size)]))
+    trace = expected.copy()
+    trace[0] += to_label
+    unconditional_runs = simulate_trace(calibration.scenario, trace, replications, seed)
+    unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
+
+    baseline = naive_baselines(flow, train_weeks, horizon_weeks)
+    weeks = [
+        BacktestWeekData(train_weeks + w + 1, actual[w], conditional.weeks[w], unconditional.weeks[w], baseline[w])
+        for w in range(horizon_weeks)
+    ]
+    return BacktestData(
+        train_weeks=train_weeks,
+        horizon_weeks=horizon_weeks,
+        open_at_cut=initial,
+        open_cleared_actual=_clearing(np.array([completed[task.index] - cut for task in opened])),
+        open_cleared_forecast=_clearing(conditional.open_remaining_days),
+        conditional=_errors(weeks, "conditional"),
+        unconditional=_errors(weeks, "unconditional"),
+        baseline=_errors(weeks, "baseline"),
+        weeks=tuple(weeks),
+    )
+
+
+async def run_backtest(
+    database: Database,
+    project_id: int,
+    *,
+    train_weeks: int,
+    horizon_weeks: int = 4,
+    replications: int = 16,
+    seed: int = 0,
+    field: str = "projectId",
+) -> BacktestData:
+    """Backtest a project's history (see :func:`backtest_records`); bad windows are field-level errors."""
+    records = await load_records(database, project_id, field=field)
+    flow = await load_flow(database, project_id, records.start)
+    available = records.days // 7
+    if not 1 <= horizon_weeks <= 12:
+        raise ValidationFailed("horizonWeeks", horizon_weeks, "must be between 1 and 12")
+    if not 2 <= train_weeks <= available - horizon_weeks:
+        raise ValidationFailed(
+            "trainWeeks",
+            train_weeks,
+            f"must be between 2 and {available - horizon_weeks} "
+            f"({available} weeks of history, {horizon_weeks} to forecast)",
+        )
+    if not 2 <= replications <= 200:
+        raise ValidationFailed("replications", replications, "must be between 2 and 200")
+    try:
+        return await asyncio.to_thread(
+            backtest_records,
+            records,
+            flow,
+            train_weeks=train_weeks,
+            horizon_weeks=horizon_weeks,
+            replications=replications,
+            seed=seed,
+        )
+    except (ValueError, RuntimeError) as error:
+        raise ValidationFailed(field, project_id, f"has too little history to backtest ({error})") from None

@@ -1,0 +1,251 @@
+"""Latency: the waiting between a task's arrival and its completion that a capacity model does not explain.
+
+A task is done when every one of its labels is accepted. Between arrival and acceptance there are the waits the
+simulator produces (labelers and reviewers busy) and the waits that come from how people pick work up: a task
+waits hours before anyone opens it, a submitted label waits for a reviewer's pass, a thumbs-down waits for its
+rework and the next review. :class:`LatencyFit` holds those waits as empirical samples taken from recorded
+history (:func:`fit_latency`); :func:`sample_remaining` draws the time left for tasks at any stage, so a forecast
+started from a cut includes the review and rework tail of both the tasks still open there and those arriving.
+
+Times are float days. Samples are taken from tasks that arrived in a window ending ``settle_days`` before the
+cut, so the waits of tasks still open at the cut (the long ones) do not censor the sample toward short waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "FlowHistory",
+    "LatencyFit",
+    "OpenTask",
+    "fit_latency",
+    "open_tasks",
+    "sample_new",
+    "sample_remaining",
+]
+
+#: Rounds of review a label goes through at most in a draw (the recorded workflow escalates after three).
+_MAX_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class FlowHistory:
+    """Tasks, labels and reviews of one project as float days since the history's start.
+
+    Labels refer to tasks and reviews to labels by position in these arrays.
+    """
+
+    task_created: np.ndarray
+    task_completed: np.ndarray  # nan when not completed
+    task_required: np.ndarray  # labels the task needs
+    label_task: np.ndarray
+    label_submitted: np.ndarray
+    review_label: np.ndarray
+    review_at: np.ndarray
+    review_down: np.ndarray
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A task open at a cut, with what stands between it and completion.
+
+    ``stage`` is the workflow's: ``in_rework`` when a label's last review is a thumbs-down, else ``to_label``
+    when labels are missing, else ``in_review``. ``pending`` lists the submitted labels not accepted yet as
+    (review round reached, days since the label was submitted or last turned down).
+    """
+
+    index: int
+    stage: str
+    age_days: float
+    missing_labels: int
+    pending: tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class LatencyFit:
+    """Empirical waits, in days, with the review decisions that chain them."""
+
+    #: From a task's arrival to its last label's submission, for tasks needing one label and several.
+    labeling_single: np.ndarray
+    labeling_consensus: np.ndarray
+    #: From a label's submission to its first review.
+    first_review: np.ndarray
+    #: From a thumbs-down to the label's next review (rework, then review).
+    rework_cycle: np.ndarray
+    review_share: float
+    #: Probability of a thumbs-down at review round k (k = 0, 1, ...); the last value repeats.
+    down_by_round: tuple[float, ...]
+
+    def down_probability(self, round_: int) -> float:
+        if not self.down_by_round:
+            return 0.0
+        return self.down_by_round[min(round_, len(self.down_by_round) - 1)]
+
+
+def _reviews_by_label(history: FlowHistory, before: float) -> dict[int, list[tuple[float, bool]]]:
+    seen = history.review_at < before
+    by_label: dict[int, list[tuple[float, bool]]] = {}
+    for label, at, down in zip(
+        history.review_label[seen], history.review_at[seen], history.review_down[seen], strict=True
+    ):
+        if label >= 0:
+            by_label.setdefault(int(label), []).append((float(at), bool(down)))
+    for reviews in by_label.values():
+        reviews.sort()
+    return by_label
+
+
+def fit_latency(history: FlowHistory, cut: float, *, window_days: float = 21.0, settle_days: float = 4.0) -> LatencyFit:
+    """Waits seen in the records before ``cut`` (see the module docstring for the window)."""
+    lo, hi = max(0.0, cut - window_days - settle_days), cut - settle_days
+    if hi <= lo:
+        lo, hi = 0.0, cut
+    created = history.task_created
+    in_window = (created >= lo) & (created < hi)
+    label_in = in_window[history.label_task] & (history.label_submitted < cut)
+    # Labeling latency: tasks of the window whose labels were all in before the cut.
+    last_submitted = np.full(created.size, -np.inf)
+    np.maximum.at(last_submitted, history.label_task[label_in], history.label_submitted[label_in])
+    submitted_count = np.bincount(history.label_task[label_in], minlength=created.size)
+    complete = in_window & (submitted_count >= history.task_required) & np.isfinite(last_submitted)
+    latency = last_submitted - created
+    single = complete & (history.task_required <= 1)
+    consensus = complete & (history.task_required > 1)
+
+    reviews = _reviews_by_label(history, cut)
+    first_review: list[float] = []
+    cycles: list[float] = []
+    rounds_down: list[int] = []
+    rounds_total: list[int] = []
+    reviewed = 0
+    labels = np.flatnonzero(label_in)
+    for label in labels:
+        chain = reviews.get(int(label))
+        if not chain:
+            continue
+        reviewed += 1
+        first_review.append(chain[0][0] - float(history.label_submitted[label]))
+        for k, (at, down) in enumerate(chain):
+            while len(rounds_total) <= k:
+                rounds_total.append(0)
+                rounds_down.append(0)
+            rounds_total[k] += 1
+            rounds_down[k] += down
+            if down and k + 1 < len(chain):
+                cycles.append(chain[k + 1][0] - at)
+    down_by_round = tuple(d / t for d, t in zip(rounds_down, rounds_total, strict=True) if t >= 5)
+    return LatencyFit(
+        labeling_single=_nonnegative(latency[single]),
+        labeling_consensus=_nonnegative(latency[consensus]),
+        first_review=_nonnegative(first_review),
+        rework_cycle=_nonnegative(cycles),
+        review_share=reviewed / labels.size if labels.size else 0.0,
+        down_by_round=down_by_round,
+    )
+
+
+def _nonnegative(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    return np.sort(np.maximum(x[np.isfinite(x)], 0.0))
+
+
+def open_tasks(history: FlowHistory, cut: float) -> list[OpenTask]:
+    """Every task arrived before ``cut`` and not completed by then, with its stage at the cut."""
+    created, completed = history.task_created, history.task_completed
+    is_open = (created < cut) & ~(completed < cut)
+    reviews = _reviews_by_label(history, cut)
+    labels_of: dict[int, list[int]] = {}
+    for label in np.flatnonzero(history.label_submitted < cut).tolist():
+        owner = int(history.label_task[label])
+        if is_open[owner]:
+            labels_of.setdefault(owner, []).append(label)
+    result = []
+    for task in np.flatnonzero(is_open).tolist():
+        submitted = labels_of.get(task, [])
+        pending: list[tuple[int, float]] = []
+        rework = False
+        for label in submitted:
+            chain = reviews.get(label, [])
+            if not chain:
+                pending.append((0, cut - float(history.label_submitted[label])))
+            elif chain[-1][1]:
+                rework = True
+                pending.append((len(chain), cut - chain[-1][0]))
+        missing = max(0, int(history.task_required[task]) - len(submitted))
+        stage = "in_rework" if rework else ("to_label" if missing else "in_review")
+        result.append(OpenTask(task, stage, cut - float(created[task]), missing, tuple(pending)))
+    return result
+
+
+def _draw(samples: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+    if samples.size == 0:
+        return np.zeros(size)
+    return samples[rng.integers(0, samples.size, size)]
+
+
+def _residual(samples: np.ndarray, elapsed: float, rng: np.random.Generator) -> float:
+    """A wait drawn from the samples longer than ``elapsed``, less what has elapsed already; with none that
+    long, a fresh draw (the tail beyond the sample is taken as memoryless)."""
+    if samples.size == 0:
+        return 0.0
+    longer = samples[np.searchsorted(samples, elapsed, side="right") :]
+    if longer.size == 0:
+        return float(_draw(samples, rng, 1)[0])
+    return float(longer[rng.integers(0, longer.size)]) - elapsed
+
+
+def _rounds_from(fit: LatencyFit, rng: np.random.Generator, size: int, round_: int) -> np.ndarray:
+    """Days added after the review at round ``round_``: each thumbs-down costs a rework cycle and a new review."""
+    total = np.zeros(size)
+    active = np.ones(size, dtype=bool)
+    for k in range(round_, round_ + _MAX_ROUNDS):
+        active &= rng.random(size) < fit.down_probability(k)
+        if not active.any():
+            break
+        total[active] += _draw(fit.rework_cycle, rng, int(active.sum()))
+    return total
+
+
+def _review_paths(fit: LatencyFit, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Days from a label's submission to its acceptance: nothing when it is not reviewed."""
+    reviewed = rng.random(size) < fit.review_share
+    total = np.zeros(size)
+    count = int(reviewed.sum())
+    total[reviewed] = _draw(fit.first_review, rng, count) + _rounds_from(fit, rng, count, 0)
+    return total
+
+
+def sample_new(fit: LatencyFit, required: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Days from arrival to completion for new tasks needing ``required`` labels each (one draw per task)."""
+    required = np.maximum(np.asarray(required, dtype=np.int64), 1)
+    n = required.size
+    labeling = np.where(
+        required > 1,
+        _draw(fit.labeling_consensus if fit.labeling_consensus.size else fit.labeling_single, rng, n),
+        _draw(fit.labeling_single, rng, n),
+    )
+    paths = _review_paths(fit, rng, int(required.sum()))
+    starts = np.concatenate(([0], np.cumsum(required)[:-1]))
+    slowest = np.maximum.reduceat(paths, starts) if n else np.zeros(0)
+    return labeling + slowest
+
+
+def sample_remaining(fit: LatencyFit, tasks: Sequence[OpenTask], rng: np.random.Generator) -> np.ndarray:
+    """Days from the cut to completion for tasks open there (one draw per task)."""
+    remaining = np.zeros(len(tasks))
+    for position, task in enumerate(tasks):
+        longest = 0.0
+        if task.missing_labels:
+            samples = fit.labeling_consensus if task.missing_labels > 1 and fit.labeling_consensus.size else None
+            labeling = _residual(fit.labeling_single if samples is None else samples, task.age_days, rng)
+            longest = labeling + float(_review_paths(fit, rng, task.missing_labels).max())
+        for round_, elapsed in task.pending:
+            # Waiting for its first review (round 0) or, after a thumbs-down, for rework and the next review.
+            wait = _residual(fit.first_review if round_ == 0 else fit.rework_cycle, elapsed, rng)
+            longest = max(longest, wait + float(_rounds_from(fit, rng, 1, round_)[0]))
+        remaining[position] = longest
+    return remaining
