@@ -3,12 +3,13 @@
 A run is a row in ``simulation_runs``. The runner claims it (QUEUED -> RUNNING with a conditional UPDATE, so a run
 is never executed twice by one database), splits its replications into chunks seeded exactly as
 :func:`simulator.montecarlo.run_monte_carlo` seeds them (child ``i`` of ``SeedSequence(seed)`` for replication
-``i``), sends the chunks to a process pool (or to a Dask scheduler when ``LABELOPS_DASK_ADDRESS`` is set), writes
-progress after every chunk, and stores the aggregate as JSON. Cancelling writes CANCELLED first and then stops
-the run's pending chunks; a run that raises is marked FAILED with its error and touches no other run; a worker
-process that dies takes the pool with it, so the pool is rebuilt and every chunk that was in flight is retried
-once alone in a one-process pool (only the chunk that kills its worker again fails, and only its run). When a
-server starts, runs left QUEUED or RUNNING by a previous process are queued again.
+``i``), sends the chunks to the server's simulation pool (:mod:`server.services.simulation_pool`), or to the
+operator's Dask scheduler for runs stored with the ``dask`` executor, writes progress after every chunk, and
+stores the aggregate as JSON. The executor is operator configuration: a run names one of the configured executors
+(``local``, and ``dask`` when ``LABELOPS_DASK_ADDRESS`` is set), never an address or a worker count. Cancelling
+writes CANCELLED first and then kills the workers of the run's chunks; a run that raises is marked FAILED with its
+error and touches no other run, and a worker process that dies fails only its own chunk's run. When a server
+starts, runs left QUEUED or RUNNING by a previous process are queued again.
 """
 
 from __future__ import annotations
@@ -19,11 +20,7 @@ import functools
 import json
 import logging
 import math
-import multiprocessing
-import os
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -33,14 +30,19 @@ from sqlalchemy import select, update
 from server.db.planning import RunStatus, SimulationRun, StoredScenario
 from server.db.session import Database
 from server.db.types import utcnow
+from server.services.simulation_pool import SimulationPool, WorkerDied
+from server.settings import Settings, load_settings
 from simulator.montecarlo import Replication, aggregate, reduce_result
 
 __all__ = [
-    "DASK_ADDRESS_VARIABLE",
+    "DASK_EXECUTOR",
+    "LOCAL_EXECUTOR",
     "JobRunner",
     "Replicate",
     "RunSnapshot",
+    "configured_executors",
     "default_executor",
+    "executor_of_run",
     "jobs_lifespan",
     "register_runner",
     "replicate_chunk",
@@ -48,8 +50,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-
-DASK_ADDRESS_VARIABLE = "LABELOPS_DASK_ADDRESS"
 
 IndexedSeeds = Sequence[tuple[int, np.random.SeedSequence]]
 Replicate = Callable[[dict[str, Any], str, IndexedSeeds], list[tuple[int, Replication]]]
@@ -87,16 +87,27 @@ def _flow(flow: str) -> Literal["kernel", "reference"]:
     return "kernel" if flow == "kernel" else "reference"
 
 
-def default_executor() -> str:
-    """``dask://ADDRESS`` when ``LABELOPS_DASK_ADDRESS`` is set, else the local process pool."""
-    address = os.environ.get(DASK_ADDRESS_VARIABLE, "").strip()
-    if not address:
-        return "process"
-    return address if address.startswith("dask://") else f"dask://{address}"
+LOCAL_EXECUTOR = "local"
+DASK_EXECUTOR = "dask"
 
 
-class _PoolBroken(Exception):
-    """The worker pool died under a chunk (not the chunk's own failure); the chunk may be retried."""
+def configured_executors(settings: Settings) -> tuple[str, ...]:
+    """The executor names the operator made available: always ``local``, ``dask`` with ``LABELOPS_DASK_ADDRESS``."""
+    return (LOCAL_EXECUTOR, DASK_EXECUTOR) if settings.dask_address else (LOCAL_EXECUTOR,)
+
+
+def default_executor(settings: Settings) -> str:
+    """``dask`` when the operator configured a scheduler, else the server's local simulation pool."""
+    return DASK_EXECUTOR if settings.dask_address else LOCAL_EXECUTOR
+
+
+def executor_of_run(stored: str, settings: Settings) -> str:
+    """The executor a stored run is executed on: its name when configured here, else the configured default.
+
+    Runs stored by older versions carry an address (``dask://HOST:PORT``) or a worker count (``process:N``) a
+    client chose; those are never used.
+    """
+    return stored if stored in configured_executors(settings) else default_executor(settings)
 
 
 class _Backend(Protocol):
@@ -107,45 +118,19 @@ class _Backend(Protocol):
     async def close(self) -> None: ...
 
 
-class _ProcessBackend:
-    def __init__(self, workers: int | None) -> None:
-        affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.workers = workers or affinity
-        # forkserver: the server process runs threads (the event loop's executor, database drivers); forking it
-        # could deadlock a child.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self._context = multiprocessing.get_context(method)
-        self._pool: ProcessPoolExecutor | None = None
+class _PoolBackend:
+    """Chunks in the server's simulation pool; closing it is the runner's business, not the backend's."""
 
-    def _current(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
-        return self._pool
+    def __init__(self, pool: SimulationPool) -> None:
+        self.pool = pool
+        self.workers = pool.size
 
     async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        pool = self._current()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-        except BrokenProcessPool as error:
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise _PoolBroken(str(error) or "a worker process died") from error
-
-    async def run_isolated(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        """Run in a private one-process pool: a chunk that kills its worker then takes down nothing else."""
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-        except BrokenProcessPool as error:
-            raise _PoolBroken(str(error) or "a worker process died") from error
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        result: list[tuple[int, Replication]] = await self.pool.run(fn, *args)
+        return result
 
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+        return None
 
 
 class _DaskBackend:
@@ -178,14 +163,9 @@ class _DaskBackend:
             await client.close()
 
 
-def _backend_for(executor: str, workers: int | None) -> _Backend:
-    if executor.startswith("dask://"):
-        rest = executor.removeprefix("dask://")
-        return _DaskBackend(rest if "://" in rest else f"tcp://{rest}")
-    if executor == "process" or executor.startswith("process:"):
-        count = executor.partition(":")[2]
-        return _ProcessBackend(int(count) if count.isdigit() else workers)
-    raise ValueError(f"executor must be process, process:N or dask://HOST:PORT, got {executor!r}")
+def _dask_address(configured: str) -> str:
+    rest = configured.removeprefix("dask://")
+    return rest if "://" in rest else f"tcp://{rest}"
 
 
 @dataclass(frozen=True)
@@ -202,22 +182,25 @@ class JobRunner:
     """Executes simulation runs of one database; one per server process.
 
     ``replicate`` is the worker function (the engine by default; tests pass a trivial one) and ``flow`` the
-    engine's task flow. Backends are created lazily per executor string, so a run asking for Dask and another
-    using the local pool can coexist.
+    engine's task flow. ``pool`` is the process's simulation pool, which the planning queries share: one pool of
+    ``settings.simulation_workers`` processes (``workers`` overrides it) per server. Dask is used for the runs
+    stored with the ``dask`` executor, at the operator's ``settings.dask_address``.
     """
 
     def __init__(
         self,
         database: Database,
         *,
+        settings: Settings | None = None,
         replicate: Replicate = replicate_chunk,
         flow: str = "kernel",
         workers: int | None = None,
     ) -> None:
         self.database = database
+        self.settings = settings or load_settings()
         self.replicate = replicate
         self.flow = flow
-        self.workers = workers
+        self.pool = SimulationPool(workers or self.settings.simulation_workers)
         self._backends: dict[str, _Backend] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._listeners: dict[int, set[asyncio.Event]] = {}
@@ -256,6 +239,7 @@ class JobRunner:
         for backend in self._backends.values():
             await backend.close()
         self._backends.clear()
+        await self.pool.close()
 
     # -- runs ------------------------------------------------------------------------------------------------
 
@@ -332,10 +316,15 @@ class JobRunner:
         for event in self._listeners.get(run_id, ()):
             event.set()
 
-    def _backend(self, executor: str) -> _Backend:
+    def _backend(self, stored_executor: str) -> _Backend:
+        executor = executor_of_run(stored_executor, self.settings)
         backend = self._backends.get(executor)
         if backend is None:
-            backend = _backend_for(executor, self.workers)
+            if executor == DASK_EXECUTOR:
+                assert self.settings.dask_address is not None
+                backend = _DaskBackend(_dask_address(self.settings.dask_address))
+            else:
+                backend = _PoolBackend(self.pool)
             self._backends[executor] = backend
         return backend
 
@@ -440,14 +429,9 @@ class JobRunner:
     ) -> list[tuple[int, Replication]]:
         try:
             return await backend.run(self.replicate, document, self.flow, chunk)
-        except _PoolBroken:
-            # Any in-flight chunk dies with the pool, whichever chunk killed it: retry each alone, so the chunk
-            # that kills its worker again fails only its own run.
-            try:
-                isolated = getattr(backend, "run_isolated", backend.run)
-                return await isolated(self.replicate, document, self.flow, chunk)
-            except _PoolBroken as error:
-                raise RuntimeError(f"a worker process died while running this scenario ({error})") from None
+        except WorkerDied as error:
+            # Each chunk has a worker of its own: only the chunk that killed its worker fails, with its run.
+            raise RuntimeError(f"a worker process died while running this scenario ({error})") from None
 
 
 def _describe(error: BaseException) -> str:
@@ -458,11 +442,11 @@ def _describe(error: BaseException) -> str:
 _RUNNERS: dict[int, JobRunner] = {}
 
 
-def runner_for(database: Database) -> JobRunner:
-    """The job runner serving ``database`` in this process (created on first use)."""
+def runner_for(database: Database, settings: Settings | None = None) -> JobRunner:
+    """The job runner serving ``database`` in this process (created on first use, with ``settings``)."""
     runner = _RUNNERS.get(id(database))
     if runner is None or runner.database is not database or runner._closed:
-        runner = JobRunner(database)
+        runner = JobRunner(database, settings=settings)
         _RUNNERS[id(database)] = runner
     return runner
 
@@ -474,9 +458,11 @@ def register_runner(runner: JobRunner) -> JobRunner:
 
 
 @contextlib.asynccontextmanager
-async def jobs_lifespan(database: Database, *, recover: bool = True) -> AsyncIterator[JobRunner]:
+async def jobs_lifespan(
+    database: Database, settings: Settings | None = None, *, recover: bool = True
+) -> AsyncIterator[JobRunner]:
     """The application's job runner for its lifetime: recovers interrupted runs at start, stops at shutdown."""
-    runner = runner_for(database)
+    runner = runner_for(database, settings)
     if recover:
         await runner.recover()
     try:
