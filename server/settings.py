@@ -44,7 +44,7 @@ class Settings:
     max_query_cost: int = 50_000
     # Simulations (README, "Planning" and "Limits").
     simulation_workers: int = field(default_factory=default_worker_count)
-    simulation_budget: float = 100_000_000.0
+    simulation_budget: float = 200_000_000.0
     dask_address: str | None = None
     run_lease_seconds: float = 30.0
     run_heartbeat_seconds: float = 10.0
@@ -84,7 +84,7 @@ def load_settings() -> Settings:
         rate_limit_burst=int(_number("LABELOPS_RATE_BURST", 200)),
         max_query_cost=int(_number("LABELOPS_MAX_COST", 50_000)),
         simulation_workers=int(_positive("LABELOPS_SIMULATION_WORKERS", default_worker_count())),
-        simulation_budget=_positive("LABELOPS_SIMULATION_BUDGET", 100_000_000.0),
+        simulation_budget=_positive("LABELOPS_SIMULATION_BUDGET", 200_000_000.0),
         dask_address=os.environ.get("LABELOPS_DASK_ADDRESS", "").strip() or None,
         run_lease_seconds=lease,
         # A third of the lease: two heartbeats may be late before another server takes the run over.

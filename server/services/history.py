@@ -9,6 +9,7 @@ left at week k, and compares weekly throughput and backlog with what the records
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import math
 from collections import defaultdict
@@ -417,14 +418,22 @@ async def run_backtest(
         )
     if not 2 <= replications <= 200:
         raise ValidationFailed("replications", replications, "must be between 2 and 200")
+    from server.services.jobs import runner_for
+    from server.services.simulation_pool import WorkerDied
+
+    pool = runner_for(database).pool  # a worker process, killed when the request is cut short
     try:
-        return await asyncio.to_thread(
-            backtest_records,
-            records,
-            train_weeks=train_weeks,
-            horizon_weeks=horizon_weeks,
-            replications=replications,
-            seed=seed,
+        return await pool.run(
+            functools.partial(
+                backtest_records,
+                records,
+                train_weeks=train_weeks,
+                horizon_weeks=horizon_weeks,
+                replications=replications,
+                seed=seed,
+            )
         )
+    except WorkerDied:
+        raise
     except (ValueError, RuntimeError) as error:
         raise ValidationFailed(field, project_id, f"has too little history to backtest ({error})") from None

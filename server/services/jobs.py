@@ -446,6 +446,8 @@ def runner_for(database: Database, settings: Settings | None = None) -> JobRunne
     """The job runner serving ``database`` in this process (created on first use, with ``settings``)."""
     runner = _RUNNERS.get(id(database))
     if runner is None or runner.database is not database or runner._closed:
+        if runner is not None:
+            runner.pool.kill_all()  # a runner of a database that is gone: nothing will close its workers
         runner = JobRunner(database, settings=settings)
         _RUNNERS[id(database)] = runner
     return runner

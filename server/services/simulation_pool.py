@@ -188,7 +188,7 @@ class SimulationPool:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.size)
         async with self._slots:
-            worker = self._idle.pop() if self._idle else await asyncio.to_thread(self._start)
+            worker = self._idle.pop() if self._idle else await self._started()
             self._busy.add(worker)
             healthy = False
             try:
@@ -205,8 +205,18 @@ class SimulationPool:
             return value
         raise value
 
-    def _start(self) -> _Worker:
-        return _Worker(self._context, os.getpid())
+    async def _started(self) -> _Worker:
+        """A new worker; starting one can take a second (the forkserver's first start), so it is off the loop."""
+        starting = asyncio.ensure_future(asyncio.to_thread(_Worker, self._context, os.getpid()))
+        try:
+            return await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # The caller gave up while the process was starting: kill it once it exists, so the pool never
+            # holds more workers than its slots.
+            starting.add_done_callback(
+                lambda done: None if done.cancelled() or done.exception() else done.result().kill()
+            )
+            raise
 
     @staticmethod
     async def _receive(worker: _Worker) -> tuple[bool, Any]:
@@ -228,6 +238,13 @@ class SimulationPool:
         except (EOFError, OSError) as error:
             raise WorkerDied(f"a worker process died (pid {worker.pid})") from error
         return outcome
+
+    def kill_all(self) -> None:
+        """Kill every worker at once, without waiting (a pool dropped without being closed)."""
+        self._closed = True
+        for worker in [*self._busy, *self._idle]:
+            worker.kill()
+        self._idle.clear()
 
     async def close(self) -> None:
         """Stop every worker: busy ones are killed, idle ones asked to exit."""

@@ -24,6 +24,7 @@ from server.graphql.planning.types import (
 from server.services import scenarios as scenario_service
 from server.services.errors import InvalidTransition, ValidationFailed
 from server.services.jobs import configured_executors, default_executor, runner_for
+from server.services.simulation_budget import check_budget, workload
 from server.settings import Settings
 
 __all__ = ["PlanningMutations"]
@@ -56,6 +57,16 @@ def _executor(value: str | None, settings: Settings) -> str:
     if value not in names:
         raise ValidationFailed("input.executor", value, f"must be one of the configured executors: {', '.join(names)}")
     return value
+
+
+def _check_budget(info: Info, stored: StoredScenario, replications: int) -> None:
+    """A run, too, must fit the simulation budget: it holds pool workers as long as any request."""
+    scenario = scenario_service.parse_scenario(stored.document, field="input.scenarioId")
+    source = ("input.scenarioId", str(stored.id))
+    check_budget(
+        [(workload(scenario), replications, {"tasks": source, "labelers": source, "days": source})],
+        info.context.settings.simulation_budget,
+    )
 
 
 def _run_node(run: SimulationRun, scenario: StoredScenario) -> SimulationRunType:
@@ -97,6 +108,7 @@ class PlanningMutations:
                 executor=_executor(input.executor, info.context.settings),
             )
             scenario = await scenario_service.get_scenario(session, key)
+            _check_budget(info, scenario, input.replications)
             return RunPayload(run=_run_node(run, scenario))
 
         result = await mutate(info, operation)
