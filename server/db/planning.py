@@ -64,5 +64,9 @@ class SimulationRun(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The lease of the server process executing the run: it renews the expiry while it works; another process
+    # takes the run over only once the expiry has passed (its owner died or lost the database).
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
     scenario: Mapped[StoredScenario] = relationship(back_populates="runs")

@@ -9,7 +9,8 @@ stores the aggregate as JSON. The executor is operator configuration: a run name
 (``local``, and ``dask`` when ``LABELOPS_DASK_ADDRESS`` is set), never an address or a worker count. Cancelling
 writes CANCELLED first and then kills the workers of the run's chunks; a run that raises is marked FAILED with its
 error and touches no other run, and a worker process that dies fails only its own chunk's run. When a server
-starts, runs left QUEUED or RUNNING by a previous process are queued again.
+starts, and on every heartbeat, it takes the runs that are QUEUED or whose lease expired (a server that was
+killed); a run another live process holds is never taken (:mod:`server.services.run_leases`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import functools
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import select, update
@@ -30,6 +31,8 @@ from sqlalchemy import select, update
 from server.db.planning import RunStatus, SimulationRun, StoredScenario
 from server.db.session import Database
 from server.db.types import utcnow
+from server.services.run_backends import Backend, DaskBackend, IndexedSeeds, PoolBackend, Replicate, dask_address
+from server.services.run_leases import RunLeases
 from server.services.simulation_pool import SimulationPool, WorkerDied
 from server.settings import Settings, load_settings
 from simulator.montecarlo import Replication, aggregate, reduce_result
@@ -51,9 +54,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-IndexedSeeds = Sequence[tuple[int, np.random.SeedSequence]]
-Replicate = Callable[[dict[str, Any], str, IndexedSeeds], list[tuple[int, Replication]]]
-"""Runs a chunk of replications of a scenario document in a worker; must be a module-level (picklable) function."""
 
 # More chunks than workers keeps progress moving and lets a cancelled run give its slots back quickly.
 _CHUNKS_PER_WORKER = 4
@@ -110,64 +110,6 @@ def executor_of_run(stored: str, settings: Settings) -> str:
     return stored if stored in configured_executors(settings) else default_executor(settings)
 
 
-class _Backend(Protocol):
-    workers: int
-
-    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]: ...
-
-    async def close(self) -> None: ...
-
-
-class _PoolBackend:
-    """Chunks in the server's simulation pool; closing it is the runner's business, not the backend's."""
-
-    def __init__(self, pool: SimulationPool) -> None:
-        self.pool = pool
-        self.workers = pool.size
-
-    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        result: list[tuple[int, Replication]] = await self.pool.run(fn, *args)
-        return result
-
-    async def close(self) -> None:
-        return None
-
-
-class _DaskBackend:
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self.workers = 1
-        self._client: Any = None
-
-    async def _connect(self) -> Any:
-        if self._client is None:
-            from distributed import Client
-
-            self._client = await Client(self.address, asynchronous=True, set_as_default=False)
-            self.workers = max(1, sum((await self._client.nthreads()).values()))
-        return self._client
-
-    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        client = await self._connect()
-        future = client.submit(fn, *args, pure=False)
-        try:
-            result: list[tuple[int, Replication]] = await future
-            return result
-        except asyncio.CancelledError:
-            await future.cancel()
-            raise
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
-
-
-def _dask_address(configured: str) -> str:
-    rest = configured.removeprefix("dask://")
-    return rest if "://" in rest else f"tcp://{rest}"
-
-
 @dataclass(frozen=True)
 class RunSnapshot:
     """What a subscriber sees of a run at one moment."""
@@ -184,7 +126,10 @@ class JobRunner:
     ``replicate`` is the worker function (the engine by default; tests pass a trivial one) and ``flow`` the
     engine's task flow. ``pool`` is the process's simulation pool, which the planning queries share: one pool of
     ``settings.simulation_workers`` processes (``workers`` overrides it) per server. Dask is used for the runs
-    stored with the ``dask`` executor, at the operator's ``settings.dask_address``.
+    stored with the ``dask`` executor, at the operator's ``settings.dask_address``. Runs are claimed under a
+    lease (:mod:`server.services.run_leases`) renewed every ``settings.run_heartbeat_seconds``; the same
+    heartbeat takes over runs whose lease expired and stops (killing its workers) a run this process no longer
+    holds, because another process cancelled it.
     """
 
     def __init__(
@@ -201,41 +146,39 @@ class JobRunner:
         self.replicate = replicate
         self.flow = flow
         self.pool = SimulationPool(workers or self.settings.simulation_workers)
-        self._backends: dict[str, _Backend] = {}
+        self.leases = RunLeases(database, self.settings.run_lease_seconds)
+        self._backends: dict[str, Backend] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._held: set[int] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._listeners: dict[int, set[asyncio.Event]] = {}
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     async def recover(self) -> list[int]:
-        """Queue again every run a previous process left QUEUED or RUNNING, and start them; returns their ids."""
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(SimulationRun)
-                .where(SimulationRun.status == RunStatus.RUNNING)
-                .values(status=RunStatus.QUEUED, progress=0.0, started_at=None)
-            )
-            ids = list(
-                (
-                    await session.execute(
-                        select(SimulationRun.id)
-                        .where(SimulationRun.status == RunStatus.QUEUED)
-                        .order_by(SimulationRun.id)
-                    )
-                ).scalars()
-            )
+        """Start every claimable run (QUEUED, or RUNNING under an expired lease) and the heartbeat; their ids.
+
+        A run RUNNING under a live lease belongs to another process and is left alone.
+        """
+        ids = await self.leases.claimable()
         for run_id in ids:
             self.start(run_id)
+        self._ensure_heartbeat()
         return ids
 
     async def close(self) -> None:
-        """Stop executing: runs in flight stay QUEUED/RUNNING in the database for the next process to recover."""
+        """Stop executing and give the runs in flight back as QUEUED, for the next process to take at once."""
         self._closed = True
-        tasks = list(self._tasks.values())
+        heartbeat, self._heartbeat = self._heartbeat, None
+        tasks = [*self._tasks.values(), *([heartbeat] if heartbeat is not None else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await self.leases.release()
+        except Exception:  # the database is gone: the leases expire on their own
+            _log.warning("could not release the run leases of %s", self.leases.owner, exc_info=True)
         for backend in self._backends.values():
             await backend.close()
         self._backends.clear()
@@ -252,6 +195,31 @@ class JobRunner:
         task = asyncio.get_running_loop().create_task(self._execute(run_id), name=f"simulation-run-{run_id}")
         self._tasks[run_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
+        self._ensure_heartbeat()
+
+    def _ensure_heartbeat(self) -> None:
+        if self._heartbeat is None and not self._closed:
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="simulation-run-leases")
+
+    async def _beat(self) -> None:
+        """Renew the leases held, stop runs no longer held, take over runs whose lease expired."""
+        while True:
+            await asyncio.sleep(self.settings.run_heartbeat_seconds)
+            try:
+                held = set(self._held)
+                kept = await self.leases.renew(held)
+                for run_id in held - kept:
+                    # Cancelled by another process (or taken over after we stalled): stop, killing its workers.
+                    self._held.discard(run_id)
+                    task = self._tasks.get(run_id)
+                    if task is not None:
+                        task.cancel()
+                    self._notify(run_id)
+                for run_id in await self.leases.claimable():
+                    if run_id not in self._tasks:
+                        self.start(run_id)
+            except Exception:  # a database hiccup: the next beat tries again, well before the lease expires
+                _log.warning("renewing the simulation run leases failed", exc_info=True)
 
     async def cancel(self, run_id: int) -> bool:
         """Cancel a QUEUED or RUNNING run; False when it had already finished (or does not exist)."""
@@ -316,32 +284,23 @@ class JobRunner:
         for event in self._listeners.get(run_id, ()):
             event.set()
 
-    def _backend(self, stored_executor: str) -> _Backend:
+    def _backend(self, stored_executor: str) -> Backend:
         executor = executor_of_run(stored_executor, self.settings)
         backend = self._backends.get(executor)
         if backend is None:
             if executor == DASK_EXECUTOR:
                 assert self.settings.dask_address is not None
-                backend = _DaskBackend(_dask_address(self.settings.dask_address))
+                backend = DaskBackend(dask_address(self.settings.dask_address))
             else:
-                backend = _PoolBackend(self.pool)
+                backend = PoolBackend(self.pool)
             self._backends[executor] = backend
         return backend
 
     async def _claim(self, run_id: int) -> tuple[dict[str, Any], int, int, str] | None:
-        async with self.database.transaction() as session:
-            claimed = await session.execute(
-                update(SimulationRun)
-                .where(SimulationRun.id == run_id, SimulationRun.status == RunStatus.QUEUED)
-                .values(
-                    status=RunStatus.RUNNING,
-                    started_at=utcnow(),
-                    progress=0.0,
-                    attempts=SimulationRun.attempts + 1,
-                )
-            )
-            if not getattr(claimed, "rowcount", 0):
-                return None
+        if not await self.leases.claim(run_id):
+            return None
+        self._held.add(run_id)
+        async with self.database.session() as session:
             row = (
                 await session.execute(
                     select(
@@ -354,12 +313,10 @@ class JobRunner:
         return dict(row[0]), int(row[1]), int(row[2]), str(row[3])
 
     async def _set_running(self, run_id: int, **values: Any) -> bool:
-        """Update a run that is still RUNNING; False when someone cancelled it meanwhile."""
+        """Update a run that is still RUNNING under our lease; False when it was cancelled (or taken) meanwhile."""
         async with self.database.transaction() as session:
             result = await session.execute(
-                update(SimulationRun)
-                .where(SimulationRun.id == run_id, SimulationRun.status == RunStatus.RUNNING)
-                .values(**values)
+                update(SimulationRun).where(SimulationRun.id == run_id, self.leases.held()).values(**values)
             )
             changed = bool(getattr(result, "rowcount", 0))
         self._notify(run_id)
@@ -369,18 +326,33 @@ class JobRunner:
         claimed = await self._claim(run_id)
         if claimed is None:
             return
+        try:
+            await self._execute_claimed(run_id, *claimed)
+        finally:
+            self._held.discard(run_id)
+
+    async def _execute_claimed(
+        self, run_id: int, document: dict[str, Any], replications: int, seed: int, executor: str
+    ) -> None:
         self._notify(run_id)
-        document, replications, seed, executor = claimed
         try:
             result = await self._simulate(run_id, document, replications, seed, executor)
         except asyncio.CancelledError:
-            raise  # cancelled by the user (already recorded) or by shutdown (left for recovery)
+            raise  # cancelled by a user (already recorded) or by shutdown (released for another process)
         except Exception as error:
             _log.warning("simulation run %s failed: %s", run_id, error, exc_info=True)
             await self._set_running(run_id, status=RunStatus.FAILED, error=_describe(error), finished_at=utcnow())
             return
         if result is not None:
-            await self._set_running(run_id, status=RunStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
+            await self._set_running(
+                run_id,
+                status=RunStatus.DONE,
+                progress=1.0,
+                result=result,
+                finished_at=utcnow(),
+                lease_owner=None,
+                lease_expires_at=None,
+            )
 
     async def _simulate(
         self, run_id: int, document: dict[str, Any], replications: int, seed: int, executor: str
@@ -391,7 +363,7 @@ class JobRunner:
         scenario_from_dict(document)
         backend = self._backend(executor)
         seeds = np.random.SeedSequence(seed).spawn(replications)
-        if isinstance(backend, _DaskBackend):
+        if isinstance(backend, DaskBackend):
             await backend._connect()
             size = max(_DASK_MIN_CHUNK, math.ceil(replications / (backend.workers * _CHUNKS_PER_WORKER)))
         else:
@@ -425,7 +397,7 @@ class JobRunner:
         return await asyncio.to_thread(lambda: aggregate(complete, seed=seed).to_dict())
 
     async def _run_chunk(
-        self, backend: _Backend, document: dict[str, Any], chunk: IndexedSeeds
+        self, backend: Backend, document: dict[str, Any], chunk: IndexedSeeds
     ) -> list[tuple[int, Replication]]:
         try:
             return await backend.run(self.replicate, document, self.flow, chunk)
