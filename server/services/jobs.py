@@ -437,11 +437,14 @@ async def jobs_lifespan(
 ) -> AsyncIterator[JobRunner]:
     """The application's job runner for its lifetime: recovers interrupted runs at start, stops at shutdown."""
     runner = runner_for(database, settings)
+    # The first simulation should not wait for the forkserver to import the simulator.
+    preparing = asyncio.ensure_future(asyncio.to_thread(runner.pool.prepare))
     if recover:
         await runner.recover()
     try:
         yield runner
     finally:
+        await asyncio.gather(preparing, return_exceptions=True)
         await runner.close()
         if _RUNNERS.get(id(database)) is runner:
             del _RUNNERS[id(database)]

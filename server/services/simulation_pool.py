@@ -168,6 +168,16 @@ class SimulationPool:
         self._slots: asyncio.Semaphore | None = None
         self._closed = False
 
+    def prepare(self) -> None:
+        """Start the forkserver now (importing the simulator takes a second or two), not on the first request.
+
+        Blocking: call it in a thread. Starts no worker.
+        """
+        if self._context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
     @property
     def pids(self) -> list[int]:
         """Process ids of the live workers, busy ones first."""

@@ -160,7 +160,7 @@ class _HealthProbe:
 def test_a_simulation_cut_by_the_request_timeout_loses_its_worker(world_url: tuple[AccessWorld, str]) -> None:
     world, url = world_url
     environment = {
-        "LABELOPS_REQUEST_TIMEOUT": "5",
+        "LABELOPS_REQUEST_TIMEOUT": "3",
         "LABELOPS_SIMULATION_BUDGET": "1e12",
         "LABELOPS_SIMULATION_WORKERS": "1",
     }
