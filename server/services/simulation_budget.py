@@ -3,7 +3,8 @@
 A scenario's cost grows with the tasks it simulates (demand over the horizon), the labeler-days of its workforce
 and the days of its horizon, times the runs a request asks for (replications, variants, candidate plans). Those
 are weighed in *task-equivalents* by what they cost on the simulator's kernel (measured on one core: about
-5 million tasks, 600,000 labeler-days or 40,000 empty days a second), so the budget reads as "tasks simulated".
+6 million tasks, 230,000 labeler-days or 20,000 nearly empty days a second, as ``benchmarks/simulation_pool.py``
+measures them), so the budget reads as "tasks simulated".
 A request over the operator's budget (``LABELOPS_SIMULATION_BUDGET``) is refused with a validation error that
 names the input field driving the heaviest run, instead of holding a worker and gigabytes for minutes.
 """
@@ -26,8 +27,8 @@ __all__ = ["Dimension", "Fields", "Workload", "check_budget", "plan_count", "wor
 Dimension = Literal["tasks", "labelers", "days"]
 
 # Kernel cost of one labeler-day and of one simulated day (calendar, daily series), in tasks.
-LABELER_DAY_COST = 10.0
-DAY_COST = 100.0
+LABELER_DAY_COST = 25.0
+DAY_COST = 300.0
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def test_over_budget_names_the_dominant_dimension_of_the_heaviest_run() -> None:
     small, big = workload(Scenario()), workload(quiet)
     with pytest.raises(
         ValidationFailed,
-        match=r"^d makes this request simulate about 1\.1e\+07 task-equivalents "
+        match=r"^d makes this request simulate about 3\.25e\+07 task-equivalents "
         r"\(10 runs of 1e\+04 days each\).*got 10000$",
     ):
         check_budget([(small, 1, FIELDS), (big, 10, {**FIELDS, "days": ("d", 10_000)})], 1e6)
