@@ -73,6 +73,13 @@ def load_settings() -> Settings:
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
     `LABELOPS_RUN_HEARTBEAT`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
+    # A third of the lease: two heartbeats may be late before another server takes the run over.
+    heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
+    if heartbeat >= lease:
+        # Leases would lapse between renewals and another server would run the same simulation again.
+        raise ValueError(
+            f"LABELOPS_RUN_HEARTBEAT must be shorter than LABELOPS_RUN_LEASE ({lease:g}), got {heartbeat:g}"
+        )
     return Settings(
         database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
         graphiql=_flag("LABELOPS_GRAPHIQL", True),
@@ -87,6 +94,5 @@ def load_settings() -> Settings:
         simulation_budget=_positive("LABELOPS_SIMULATION_BUDGET", 200_000_000.0),
         dask_address=os.environ.get("LABELOPS_DASK_ADDRESS", "").strip() or None,
         run_lease_seconds=lease,
-        # A third of the lease: two heartbeats may be late before another server takes the run over.
-        run_heartbeat_seconds=_positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0),
+        run_heartbeat_seconds=heartbeat,
     )
