@@ -8,7 +8,6 @@ left at week k, and compares weekly throughput and backlog with what the records
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import itertools
 import math
@@ -24,6 +23,7 @@ from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
 from server.services.errors import NotFound, ValidationFailed
+from server.services.simulation_pool import SimulationPool, WorkerDied
 from simulator.calibrate import Calibration, HistoryData, PoolHistory, calibrate, demand_forecast
 
 __all__ = ["BacktestData", "BacktestWeekData", "ProjectRecords", "calibrated_scenario", "load_records", "run_backtest"]
@@ -319,12 +319,22 @@ async def calibrated_scenario(
     """A scenario fitted to the whole recorded history of a project, starting where the history ends."""
     records = await load_records(database, project_id, field=field)
     try:
-        calibration = await asyncio.to_thread(
-            calibrate, history_until(records, records.days), horizon_days=horizon_days
+        # Fitting is CPU-bound like a simulation: a worker the request timeout can kill, not a thread.
+        calibration = await _pool(database).run(
+            functools.partial(calibrate, history_until(records, records.days), horizon_days=horizon_days)
         )
+    except WorkerDied:
+        raise
     except (ValueError, RuntimeError) as error:
         raise ValidationFailed(field, project_id, f"has too little history to calibrate ({error})") from None
     return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
+
+
+def _pool(database: Database) -> SimulationPool:
+    """The server's simulation pool: CPU-bound work runs in a worker killed when its request is cut short."""
+    from server.services.jobs import runner_for
+
+    return runner_for(database).pool
 
 
 @dataclass(frozen=True)
@@ -418,12 +428,8 @@ async def run_backtest(
         )
     if not 2 <= replications <= 200:
         raise ValidationFailed("replications", replications, "must be between 2 and 200")
-    from server.services.jobs import runner_for
-    from server.services.simulation_pool import WorkerDied
-
-    pool = runner_for(database).pool  # a worker process, killed when the request is cut short
     try:
-        return await pool.run(
+        return await _pool(database).run(
             functools.partial(
                 backtest_records,
                 records,
