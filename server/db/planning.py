@@ -57,7 +57,7 @@ class SimulationRun(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     replications: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(Integer)
-    executor: Mapped[str] = mapped_column(String(200), default="process")
+    executor: Mapped[str] = mapped_column(String(200), default="local")
     result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
