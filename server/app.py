@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with jobs_lifespan(database):  # re-queues runs a previous process left unfinished
+            async with jobs_lifespan(database, settings):  # re-queues runs a previous process left unfinished
                 yield
         finally:
             await database.dispose()

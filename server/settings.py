@@ -6,13 +6,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DEFAULT_DATABASE_PATH", "Settings", "load_settings"]
+__all__ = ["DEFAULT_DATABASE_PATH", "Settings", "default_worker_count", "load_settings"]
 
 DEFAULT_DATABASE_PATH = Path("var") / "labelops.sqlite3"
 
 
 def _default_database_url() -> str:
     return f"sqlite+aiosqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+def default_worker_count() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -37,6 +42,12 @@ class Settings:
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
     max_query_cost: int = 50_000
+    # Simulations (README, "Planning" and "Limits").
+    simulation_workers: int = field(default_factory=default_worker_count)
+    simulation_budget: float = 200_000_000.0
+    dask_address: str | None = None
+    run_lease_seconds: float = 30.0
+    run_heartbeat_seconds: float = 10.0
 
 
 def _number(name: str, default: float) -> float:
@@ -49,9 +60,26 @@ def _number(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _positive(name: str, default: float) -> float:
+    value = _number(name, default)
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value
+
+
 def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
-    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`."""
+    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
+    `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
+    `LABELOPS_RUN_HEARTBEAT`."""
+    lease = _positive("LABELOPS_RUN_LEASE", 30.0)
+    # A third of the lease: two heartbeats may be late before another server takes the run over.
+    heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
+    if heartbeat >= lease:
+        # Leases would lapse between renewals and another server would run the same simulation again.
+        raise ValueError(
+            f"LABELOPS_RUN_HEARTBEAT must be shorter than LABELOPS_RUN_LEASE ({lease:g}), got {heartbeat:g}"
+        )
     return Settings(
         database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
         graphiql=_flag("LABELOPS_GRAPHIQL", True),
@@ -62,4 +90,9 @@ def load_settings() -> Settings:
         rate_limit_per_second=_number("LABELOPS_RATE_LIMIT", 50.0),
         rate_limit_burst=int(_number("LABELOPS_RATE_BURST", 200)),
         max_query_cost=int(_number("LABELOPS_MAX_COST", 50_000)),
+        simulation_workers=int(_positive("LABELOPS_SIMULATION_WORKERS", default_worker_count())),
+        simulation_budget=_positive("LABELOPS_SIMULATION_BUDGET", 200_000_000.0),
+        dask_address=os.environ.get("LABELOPS_DASK_ADDRESS", "").strip() or None,
+        run_lease_seconds=lease,
+        run_heartbeat_seconds=heartbeat,
     )

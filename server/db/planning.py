@@ -57,12 +57,16 @@ class SimulationRun(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     replications: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(Integer)
-    executor: Mapped[str] = mapped_column(String(200), default="process")
+    executor: Mapped[str] = mapped_column(String(200), default="local")
     result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The lease of the server process executing the run: it renews the expiry while it works; another process
+    # takes the run over only once the expiry has passed (its owner died or lost the database).
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
     scenario: Mapped[StoredScenario] = relationship(back_populates="runs")

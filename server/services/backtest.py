@@ -11,7 +11,7 @@ beside them: the last four weeks' mean throughput carried forward, and the backl
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -22,7 +22,8 @@ from server.db.enums import ReviewVerdict
 from server.db.models import Label, Review, Task
 from server.db.session import Database
 from server.services.errors import ValidationFailed
-from server.services.history import ProjectRecords, history_until, load_records
+from server.services.history import ProjectRecords, history_until, load_records, pool_for
+from server.services.simulation_pool import WorkerDied
 from simulator.calibrate import calibrate, demand_forecast
 from simulator.engine import run_replication
 from simulator.latency import FlowHistory, LatencyFit, OpenTask, fit_latency, open_tasks, sample_new, sample_remaining
@@ -404,14 +405,19 @@ async def run_backtest(
     if not 2 <= replications <= 200:
         raise ValidationFailed("replications", replications, "must be between 2 and 200")
     try:
-        return await asyncio.to_thread(
-            backtest_records,
-            records,
-            flow,
-            train_weeks=train_weeks,
-            horizon_weeks=horizon_weeks,
-            replications=replications,
-            seed=seed,
+        # CPU-bound: a worker of the server's simulation pool, killed when the request is cut short.
+        return await pool_for(database).run(
+            functools.partial(
+                backtest_records,
+                records,
+                flow,
+                train_weeks=train_weeks,
+                horizon_weeks=horizon_weeks,
+                replications=replications,
+                seed=seed,
+            )
         )
+    except WorkerDied:
+        raise
     except (ValueError, RuntimeError) as error:
         raise ValidationFailed(field, project_id, f"has too little history to backtest ({error})") from None

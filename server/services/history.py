@@ -8,6 +8,7 @@ project's whole history; :mod:`server.services.backtest` replays it against fore
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import math
 from collections import defaultdict
@@ -22,9 +23,10 @@ from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
 from server.services.errors import NotFound, ValidationFailed
+from server.services.simulation_pool import SimulationPool, WorkerDied
 from simulator.calibrate import Calibration, HistoryData, PoolHistory, calibrate
 
-__all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_records"]
+__all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_records", "pool_for"]
 
 _DAY = 86400.0
 # Staffing is measured over the last two weeks: long enough to cover both weekends, short enough to be current.
@@ -317,9 +319,19 @@ async def calibrated_scenario(
     """A scenario fitted to the whole recorded history of a project, starting where the history ends."""
     records = await load_records(database, project_id, field=field)
     try:
-        calibration = await asyncio.to_thread(
-            calibrate, history_until(records, records.days), horizon_days=horizon_days
+        # Fitting is CPU-bound like a simulation: a worker the request timeout can kill, not a thread.
+        calibration = await pool_for(database).run(
+            functools.partial(calibrate, history_until(records, records.days), horizon_days=horizon_days)
         )
+    except WorkerDied:
+        raise
     except (ValueError, RuntimeError) as error:
         raise ValidationFailed(field, project_id, f"has too little history to calibrate ({error})") from None
     return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
+
+
+def pool_for(database: Database) -> SimulationPool:
+    """The server's simulation pool: CPU-bound work runs in a worker killed when its request is cut short."""
+    from server.services.jobs import runner_for
+
+    return runner_for(database).pool

@@ -3,12 +3,14 @@
 A run is a row in ``simulation_runs``. The runner claims it (QUEUED -> RUNNING with a conditional UPDATE, so a run
 is never executed twice by one database), splits its replications into chunks seeded exactly as
 :func:`simulator.montecarlo.run_monte_carlo` seeds them (child ``i`` of ``SeedSequence(seed)`` for replication
-``i``), sends the chunks to a process pool (or to a Dask scheduler when ``LABELOPS_DASK_ADDRESS`` is set), writes
-progress after every chunk, and stores the aggregate as JSON. Cancelling writes CANCELLED first and then stops
-the run's pending chunks; a run that raises is marked FAILED with its error and touches no other run; a worker
-process that dies takes the pool with it, so the pool is rebuilt and every chunk that was in flight is retried
-once alone in a one-process pool (only the chunk that kills its worker again fails, and only its run). When a
-server starts, runs left QUEUED or RUNNING by a previous process are queued again.
+``i``), sends the chunks to the server's simulation pool (:mod:`server.services.simulation_pool`), or to the
+operator's Dask scheduler for runs stored with the ``dask`` executor, writes progress after every chunk, and
+stores the aggregate as JSON. The executor is operator configuration: a run names one of the configured executors
+(``local``, and ``dask`` when ``LABELOPS_DASK_ADDRESS`` is set), never an address or a worker count. Cancelling
+writes CANCELLED first and then kills the workers of the run's chunks; a run that raises is marked FAILED with its
+error and touches no other run, and a worker process that dies fails only its own chunk's run. When a server
+starts, and on every heartbeat, it takes the runs that are QUEUED or whose lease expired (a server that was
+killed); a run another live process holds is never taken (:mod:`server.services.run_leases`).
 """
 
 from __future__ import annotations
@@ -19,13 +21,9 @@ import functools
 import json
 import logging
 import math
-import multiprocessing
-import os
-from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import select, update
@@ -33,14 +31,21 @@ from sqlalchemy import select, update
 from server.db.planning import RunStatus, SimulationRun, StoredScenario
 from server.db.session import Database
 from server.db.types import utcnow
+from server.services.run_backends import Backend, DaskBackend, IndexedSeeds, PoolBackend, Replicate, dask_address
+from server.services.run_leases import RunLeases
+from server.services.simulation_pool import SimulationPool, WorkerDied
+from server.settings import Settings, load_settings
 from simulator.montecarlo import Replication, aggregate, reduce_result
 
 __all__ = [
-    "DASK_ADDRESS_VARIABLE",
+    "DASK_EXECUTOR",
+    "LOCAL_EXECUTOR",
     "JobRunner",
     "Replicate",
     "RunSnapshot",
+    "configured_executors",
     "default_executor",
+    "executor_of_run",
     "jobs_lifespan",
     "register_runner",
     "replicate_chunk",
@@ -49,11 +54,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-DASK_ADDRESS_VARIABLE = "LABELOPS_DASK_ADDRESS"
-
-IndexedSeeds = Sequence[tuple[int, np.random.SeedSequence]]
-Replicate = Callable[[dict[str, Any], str, IndexedSeeds], list[tuple[int, Replication]]]
-"""Runs a chunk of replications of a scenario document in a worker; must be a module-level (picklable) function."""
 
 # More chunks than workers keeps progress moving and lets a cancelled run give its slots back quickly.
 _CHUNKS_PER_WORKER = 4
@@ -87,105 +87,27 @@ def _flow(flow: str) -> Literal["kernel", "reference"]:
     return "kernel" if flow == "kernel" else "reference"
 
 
-def default_executor() -> str:
-    """``dask://ADDRESS`` when ``LABELOPS_DASK_ADDRESS`` is set, else the local process pool."""
-    address = os.environ.get(DASK_ADDRESS_VARIABLE, "").strip()
-    if not address:
-        return "process"
-    return address if address.startswith("dask://") else f"dask://{address}"
+LOCAL_EXECUTOR = "local"
+DASK_EXECUTOR = "dask"
 
 
-class _PoolBroken(Exception):
-    """The worker pool died under a chunk (not the chunk's own failure); the chunk may be retried."""
+def configured_executors(settings: Settings) -> tuple[str, ...]:
+    """The executor names the operator made available: always ``local``, ``dask`` with ``LABELOPS_DASK_ADDRESS``."""
+    return (LOCAL_EXECUTOR, DASK_EXECUTOR) if settings.dask_address else (LOCAL_EXECUTOR,)
 
 
-class _Backend(Protocol):
-    workers: int
-
-    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]: ...
-
-    async def close(self) -> None: ...
+def default_executor(settings: Settings) -> str:
+    """``dask`` when the operator configured a scheduler, else the server's local simulation pool."""
+    return DASK_EXECUTOR if settings.dask_address else LOCAL_EXECUTOR
 
 
-class _ProcessBackend:
-    def __init__(self, workers: int | None) -> None:
-        affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.workers = workers or affinity
-        # forkserver: the server process runs threads (the event loop's executor, database drivers); forking it
-        # could deadlock a child.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self._context = multiprocessing.get_context(method)
-        self._pool: ProcessPoolExecutor | None = None
+def executor_of_run(stored: str, settings: Settings) -> str:
+    """The executor a stored run is executed on: its name when configured here, else the configured default.
 
-    def _current(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
-        return self._pool
-
-    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        pool = self._current()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-        except BrokenProcessPool as error:
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise _PoolBroken(str(error) or "a worker process died") from error
-
-    async def run_isolated(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        """Run in a private one-process pool: a chunk that kills its worker then takes down nothing else."""
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-        except BrokenProcessPool as error:
-            raise _PoolBroken(str(error) or "a worker process died") from error
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-
-    async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
-
-
-class _DaskBackend:
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self.workers = 1
-        self._client: Any = None
-
-    async def _connect(self) -> Any:
-        if self._client is None:
-            from distributed import Client
-
-            self._client = await Client(self.address, asynchronous=True, set_as_default=False)
-            self.workers = max(1, sum((await self._client.nthreads()).values()))
-        return self._client
-
-    async def run(self, fn: Replicate, *args: Any) -> list[tuple[int, Replication]]:
-        client = await self._connect()
-        future = client.submit(fn, *args, pure=False)
-        try:
-            result: list[tuple[int, Replication]] = await future
-            return result
-        except asyncio.CancelledError:
-            await future.cancel()
-            raise
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
-
-
-def _backend_for(executor: str, workers: int | None) -> _Backend:
-    if executor.startswith("dask://"):
-        rest = executor.removeprefix("dask://")
-        return _DaskBackend(rest if "://" in rest else f"tcp://{rest}")
-    if executor == "process" or executor.startswith("process:"):
-        count = executor.partition(":")[2]
-        return _ProcessBackend(int(count) if count.isdigit() else workers)
-    raise ValueError(f"executor must be process, process:N or dask://HOST:PORT, got {executor!r}")
+    Runs stored by older versions carry an address (``dask://HOST:PORT``) or a worker count (``process:N``) a
+    client chose; those are never used.
+    """
+    return stored if stored in configured_executors(settings) else default_executor(settings)
 
 
 @dataclass(frozen=True)
@@ -202,60 +124,65 @@ class JobRunner:
     """Executes simulation runs of one database; one per server process.
 
     ``replicate`` is the worker function (the engine by default; tests pass a trivial one) and ``flow`` the
-    engine's task flow. Backends are created lazily per executor string, so a run asking for Dask and another
-    using the local pool can coexist.
+    engine's task flow. ``pool`` is the process's simulation pool, which the planning queries share: one pool of
+    ``settings.simulation_workers`` processes (``workers`` overrides it) per server. Dask is used for the runs
+    stored with the ``dask`` executor, at the operator's ``settings.dask_address``. Runs are claimed under a
+    lease (:mod:`server.services.run_leases`) renewed every ``settings.run_heartbeat_seconds``; the same
+    heartbeat takes over runs whose lease expired and stops (killing its workers) a run this process no longer
+    holds, because another process cancelled it.
     """
 
     def __init__(
         self,
         database: Database,
         *,
+        settings: Settings | None = None,
         replicate: Replicate = replicate_chunk,
         flow: str = "kernel",
         workers: int | None = None,
     ) -> None:
         self.database = database
+        self.settings = settings or load_settings()
         self.replicate = replicate
         self.flow = flow
-        self.workers = workers
-        self._backends: dict[str, _Backend] = {}
+        self.pool = SimulationPool(workers or self.settings.simulation_workers)
+        self.leases = RunLeases(database, self.settings.run_lease_seconds)
+        self._backends: dict[str, Backend] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._held: set[int] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._listeners: dict[int, set[asyncio.Event]] = {}
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     async def recover(self) -> list[int]:
-        """Queue again every run a previous process left QUEUED or RUNNING, and start them; returns their ids."""
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(SimulationRun)
-                .where(SimulationRun.status == RunStatus.RUNNING)
-                .values(status=RunStatus.QUEUED, progress=0.0, started_at=None)
-            )
-            ids = list(
-                (
-                    await session.execute(
-                        select(SimulationRun.id)
-                        .where(SimulationRun.status == RunStatus.QUEUED)
-                        .order_by(SimulationRun.id)
-                    )
-                ).scalars()
-            )
+        """Start every claimable run (QUEUED, or RUNNING under an expired lease) and the heartbeat; their ids.
+
+        A run RUNNING under a live lease belongs to another process and is left alone.
+        """
+        ids = await self.leases.claimable()
         for run_id in ids:
             self.start(run_id)
+        self._ensure_heartbeat()
         return ids
 
     async def close(self) -> None:
-        """Stop executing: runs in flight stay QUEUED/RUNNING in the database for the next process to recover."""
+        """Stop executing and give the runs in flight back as QUEUED, for the next process to take at once."""
         self._closed = True
-        tasks = list(self._tasks.values())
+        heartbeat, self._heartbeat = self._heartbeat, None
+        tasks = [*self._tasks.values(), *([heartbeat] if heartbeat is not None else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await self.leases.release()
+        except Exception:  # the database is gone: the leases expire on their own
+            _log.warning("could not release the run leases of %s", self.leases.owner, exc_info=True)
         for backend in self._backends.values():
             await backend.close()
         self._backends.clear()
+        await self.pool.close()
 
     # -- runs ------------------------------------------------------------------------------------------------
 
@@ -268,6 +195,31 @@ class JobRunner:
         task = asyncio.get_running_loop().create_task(self._execute(run_id), name=f"simulation-run-{run_id}")
         self._tasks[run_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
+        self._ensure_heartbeat()
+
+    def _ensure_heartbeat(self) -> None:
+        if self._heartbeat is None and not self._closed:
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="simulation-run-leases")
+
+    async def _beat(self) -> None:
+        """Renew the leases held, stop runs no longer held, take over runs whose lease expired."""
+        while True:
+            await asyncio.sleep(self.settings.run_heartbeat_seconds)
+            try:
+                held = set(self._held)
+                kept = await self.leases.renew(held)
+                for run_id in held - kept:
+                    # Cancelled by another process (or taken over after we stalled): stop, killing its workers.
+                    self._held.discard(run_id)
+                    task = self._tasks.get(run_id)
+                    if task is not None:
+                        task.cancel()
+                    self._notify(run_id)
+                for run_id in await self.leases.claimable():
+                    if run_id not in self._tasks:
+                        self.start(run_id)
+            except Exception:  # a database hiccup: the next beat tries again, well before the lease expires
+                _log.warning("renewing the simulation run leases failed", exc_info=True)
 
     async def cancel(self, run_id: int) -> bool:
         """Cancel a QUEUED or RUNNING run; False when it had already finished (or does not exist)."""
@@ -332,27 +284,23 @@ class JobRunner:
         for event in self._listeners.get(run_id, ()):
             event.set()
 
-    def _backend(self, executor: str) -> _Backend:
+    def _backend(self, stored_executor: str) -> Backend:
+        executor = executor_of_run(stored_executor, self.settings)
         backend = self._backends.get(executor)
         if backend is None:
-            backend = _backend_for(executor, self.workers)
+            if executor == DASK_EXECUTOR:
+                assert self.settings.dask_address is not None
+                backend = DaskBackend(dask_address(self.settings.dask_address))
+            else:
+                backend = PoolBackend(self.pool)
             self._backends[executor] = backend
         return backend
 
     async def _claim(self, run_id: int) -> tuple[dict[str, Any], int, int, str] | None:
-        async with self.database.transaction() as session:
-            claimed = await session.execute(
-                update(SimulationRun)
-                .where(SimulationRun.id == run_id, SimulationRun.status == RunStatus.QUEUED)
-                .values(
-                    status=RunStatus.RUNNING,
-                    started_at=utcnow(),
-                    progress=0.0,
-                    attempts=SimulationRun.attempts + 1,
-                )
-            )
-            if not getattr(claimed, "rowcount", 0):
-                return None
+        if not await self.leases.claim(run_id):
+            return None
+        self._held.add(run_id)
+        async with self.database.session() as session:
             row = (
                 await session.execute(
                     select(
@@ -365,12 +313,10 @@ class JobRunner:
         return dict(row[0]), int(row[1]), int(row[2]), str(row[3])
 
     async def _set_running(self, run_id: int, **values: Any) -> bool:
-        """Update a run that is still RUNNING; False when someone cancelled it meanwhile."""
+        """Update a run that is still RUNNING under our lease; False when it was cancelled (or taken) meanwhile."""
         async with self.database.transaction() as session:
             result = await session.execute(
-                update(SimulationRun)
-                .where(SimulationRun.id == run_id, SimulationRun.status == RunStatus.RUNNING)
-                .values(**values)
+                update(SimulationRun).where(SimulationRun.id == run_id, self.leases.held()).values(**values)
             )
             changed = bool(getattr(result, "rowcount", 0))
         self._notify(run_id)
@@ -380,18 +326,33 @@ class JobRunner:
         claimed = await self._claim(run_id)
         if claimed is None:
             return
+        try:
+            await self._execute_claimed(run_id, *claimed)
+        finally:
+            self._held.discard(run_id)
+
+    async def _execute_claimed(
+        self, run_id: int, document: dict[str, Any], replications: int, seed: int, executor: str
+    ) -> None:
         self._notify(run_id)
-        document, replications, seed, executor = claimed
         try:
             result = await self._simulate(run_id, document, replications, seed, executor)
         except asyncio.CancelledError:
-            raise  # cancelled by the user (already recorded) or by shutdown (left for recovery)
+            raise  # cancelled by a user (already recorded) or by shutdown (released for another process)
         except Exception as error:
             _log.warning("simulation run %s failed: %s", run_id, error, exc_info=True)
             await self._set_running(run_id, status=RunStatus.FAILED, error=_describe(error), finished_at=utcnow())
             return
         if result is not None:
-            await self._set_running(run_id, status=RunStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
+            await self._set_running(
+                run_id,
+                status=RunStatus.DONE,
+                progress=1.0,
+                result=result,
+                finished_at=utcnow(),
+                lease_owner=None,
+                lease_expires_at=None,
+            )
 
     async def _simulate(
         self, run_id: int, document: dict[str, Any], replications: int, seed: int, executor: str
@@ -402,7 +363,7 @@ class JobRunner:
         scenario_from_dict(document)
         backend = self._backend(executor)
         seeds = np.random.SeedSequence(seed).spawn(replications)
-        if isinstance(backend, _DaskBackend):
+        if isinstance(backend, DaskBackend):
             await backend._connect()
             size = max(_DASK_MIN_CHUNK, math.ceil(replications / (backend.workers * _CHUNKS_PER_WORKER)))
         else:
@@ -436,18 +397,13 @@ class JobRunner:
         return await asyncio.to_thread(lambda: aggregate(complete, seed=seed).to_dict())
 
     async def _run_chunk(
-        self, backend: _Backend, document: dict[str, Any], chunk: IndexedSeeds
+        self, backend: Backend, document: dict[str, Any], chunk: IndexedSeeds
     ) -> list[tuple[int, Replication]]:
         try:
             return await backend.run(self.replicate, document, self.flow, chunk)
-        except _PoolBroken:
-            # Any in-flight chunk dies with the pool, whichever chunk killed it: retry each alone, so the chunk
-            # that kills its worker again fails only its own run.
-            try:
-                isolated = getattr(backend, "run_isolated", backend.run)
-                return await isolated(self.replicate, document, self.flow, chunk)
-            except _PoolBroken as error:
-                raise RuntimeError(f"a worker process died while running this scenario ({error})") from None
+        except WorkerDied as error:
+            # Each chunk has a worker of its own: only the chunk that killed its worker fails, with its run.
+            raise RuntimeError(f"a worker process died while running this scenario ({error})") from None
 
 
 def _describe(error: BaseException) -> str:
@@ -458,11 +414,13 @@ def _describe(error: BaseException) -> str:
 _RUNNERS: dict[int, JobRunner] = {}
 
 
-def runner_for(database: Database) -> JobRunner:
-    """The job runner serving ``database`` in this process (created on first use)."""
+def runner_for(database: Database, settings: Settings | None = None) -> JobRunner:
+    """The job runner serving ``database`` in this process (created on first use, with ``settings``)."""
     runner = _RUNNERS.get(id(database))
     if runner is None or runner.database is not database or runner._closed:
-        runner = JobRunner(database)
+        if runner is not None:
+            runner.pool.kill_all()  # a runner of a database that is gone: nothing will close its workers
+        runner = JobRunner(database, settings=settings)
         _RUNNERS[id(database)] = runner
     return runner
 
@@ -474,14 +432,19 @@ def register_runner(runner: JobRunner) -> JobRunner:
 
 
 @contextlib.asynccontextmanager
-async def jobs_lifespan(database: Database, *, recover: bool = True) -> AsyncIterator[JobRunner]:
+async def jobs_lifespan(
+    database: Database, settings: Settings | None = None, *, recover: bool = True
+) -> AsyncIterator[JobRunner]:
     """The application's job runner for its lifetime: recovers interrupted runs at start, stops at shutdown."""
-    runner = runner_for(database)
+    runner = runner_for(database, settings)
+    # The first simulation should not wait for the forkserver to import the simulator.
+    preparing = asyncio.ensure_future(asyncio.to_thread(runner.pool.prepare))
     if recover:
         await runner.recover()
     try:
         yield runner
     finally:
+        await asyncio.gather(preparing, return_exceptions=True)
         await runner.close()
         if _RUNNERS.get(id(database)) is runner:
             del _RUNNERS[id(database)]

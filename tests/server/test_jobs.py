@@ -9,6 +9,7 @@ from server.db import Database
 from server.db.planning import RunStatus, SimulationRun
 from server.services.jobs import JobRunner
 from server.services.scenarios import create_run, save_scenario
+from server.settings import Settings
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Replication, aggregate
 from simulator.scenario import Scenario
@@ -18,7 +19,7 @@ from tests.server._planning_workers import fake_replicate
 async def _queue(database: Database, name: str, replications: int = 8, seed: int = 5) -> int:
     async with database.transaction() as session:
         stored = await save_scenario(session, name, scenario_to_dict(Scenario(name=name)))
-        run = await create_run(session, stored.id, replications=replications, seed=seed, executor="process")
+        run = await create_run(session, stored.id, replications=replications, seed=seed, executor="local")
         return run.id
 
 
@@ -145,22 +146,21 @@ def test_replication_type_is_what_workers_return() -> None:
     assert isinstance(fake_replicate({"name": "x"}, "kernel", [(0, np.random.SeedSequence(1))])[0][1], Replication)
 
 
-async def test_a_run_on_a_dask_scheduler_gives_the_same_result_as_the_process_pool(database: Database) -> None:
+async def test_a_run_on_the_operators_dask_scheduler_gives_the_same_result_as_the_process_pool(
+    database: Database,
+) -> None:
     from distributed import LocalCluster
 
     async with database.transaction() as session:
         stored = await save_scenario(session, "distributed", scenario_to_dict(Scenario(name="distributed")))
-        local = await create_run(session, stored.id, replications=12, seed=4, executor="process")
-        local_id = local.id
+        local = await create_run(session, stored.id, replications=12, seed=4, executor="local")
+        remote = await create_run(session, stored.id, replications=12, seed=4, executor="dask")
+        local_id, remote_id = local.id, remote.id
     async with LocalCluster(
         processes=False, n_workers=1, threads_per_worker=2, asynchronous=True, dashboard_address=None
     ) as cluster:
-        async with database.transaction() as session:
-            remote = await create_run(
-                session, stored.id, replications=12, seed=4, executor=f"dask://{cluster.scheduler_address}"
-            )
-            remote_id = remote.id
-        runner = JobRunner(database, replicate=fake_replicate, workers=2)
+        settings = Settings(dask_address=cluster.scheduler_address)
+        runner = JobRunner(database, settings=settings, replicate=fake_replicate, workers=2)
         try:
             runner.start(remote_id)
             runner.start(local_id)
@@ -168,6 +168,28 @@ async def test_a_run_on_a_dask_scheduler_gives_the_same_result_as_the_process_po
             await runner.wait(local_id)
         finally:
             await runner.close()
-    on_dask, on_pool = await _run(database, remote_id), await _run(database, local_id)
-    assert on_dask.status is RunStatus.DONE, on_dask.error
-    assert on_dask.result == on_pool.result
+        on_dask, on_pool = await _run(database, remote_id), await _run(database, local_id)
+        assert on_dask.status is RunStatus.DONE, on_dask.error
+        assert on_dask.result == on_pool.result
+
+
+async def test_a_run_stored_with_an_address_or_a_worker_count_runs_in_the_local_pool(database: Database) -> None:
+    # Given runs stored by an older version with a client-chosen address and worker count
+    async with database.transaction() as session:
+        stored = await save_scenario(session, "legacy", scenario_to_dict(Scenario(name="legacy")))
+        addressed = await create_run(session, stored.id, replications=4, seed=1, executor="dask://127.0.0.1:9")
+        counted = await create_run(session, stored.id, replications=4, seed=1, executor="process:27")
+        ids = [addressed.id, counted.id]
+    # When a runner without Dask configured recovers them
+    runner = JobRunner(database, settings=Settings(), replicate=fake_replicate, workers=1)
+    try:
+        for run_id in await runner.recover():
+            await runner.wait(run_id)
+        pool_size = runner.pool.size
+    finally:
+        await runner.close()
+    # Then both ran in the one-worker local pool: nothing connected to port 9, no 27 workers started
+    for run_id in ids:
+        run = await _run(database, run_id)
+        assert run.status is RunStatus.DONE, run.error
+    assert pool_size == 1

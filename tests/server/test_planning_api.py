@@ -151,7 +151,7 @@ async def test_a_run_left_running_is_requeued_by_a_new_app_instance(database: Da
     # Given a run that a previous server process left RUNNING half-way
     async with database.transaction() as session:
         stored = await save_scenario(session, "interrupted", SMALL)
-        run = await create_run(session, stored.id, replications=8, seed=1, executor="process")
+        run = await create_run(session, stored.id, replications=8, seed=1, executor="local")
         run.status, run.progress = RunStatus.RUNNING, 0.5
         run_id = encode_id("SimulationRun", run.id)
     # When a new app instance starts, Then the run is picked up again and completes
@@ -167,7 +167,7 @@ async def test_run_progress_streams_over_a_websocket_until_the_run_is_done(datab
     # Given a queued run
     async with database.transaction() as session:
         stored = await save_scenario(session, "streamed", SMALL)
-        run = await create_run(session, stored.id, replications=24, seed=2, executor="process:2")
+        run = await create_run(session, stored.id, replications=24, seed=2, executor="local")
         key = run.id
     run_id = encode_id("SimulationRun", key)
     async with live_server(database) as url:

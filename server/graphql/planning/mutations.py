@@ -23,7 +23,9 @@ from server.graphql.planning.types import (
 )
 from server.services import scenarios as scenario_service
 from server.services.errors import InvalidTransition, ValidationFailed
-from server.services.jobs import default_executor, runner_for
+from server.services.jobs import configured_executors, default_executor, runner_for
+from server.services.simulation_budget import check_budget, workload
+from server.settings import Settings
 
 __all__ = ["PlanningMutations"]
 
@@ -42,21 +44,29 @@ class RunSimulationInput:
     seed: int = 0
     executor: str | None = strawberry.field(
         default=None,
-        description="`process`, `process:N` or `dask://HOST:PORT`; default: Dask when the server is configured "
-        "with LABELOPS_DASK_ADDRESS, else the local process pool.",
+        description="A named executor the server is configured with: `local` (its simulation pool) or `dask` "
+        "(only when the operator set LABELOPS_DASK_ADDRESS); default: `dask` when configured, else `local`.",
     )
 
 
-def _executor(value: str | None) -> str:
+def _executor(value: str | None, settings: Settings) -> str:
+    """The executor a client picked, among the operator's; never an address or a worker count."""
     if value is None:
-        return default_executor()
-    text = value.strip()
-    count = text.removeprefix("process:")
-    if text == "process" or (text.startswith("process:") and count.isdigit() and int(count) >= 1):
-        return text
-    if text.startswith("dask://") and len(text) > len("dask://"):
-        return text
-    raise ValidationFailed("input.executor", value, "must be process, process:N or dask://HOST:PORT")
+        return default_executor(settings)
+    names = configured_executors(settings)
+    if value not in names:
+        raise ValidationFailed("input.executor", value, f"must be one of the configured executors: {', '.join(names)}")
+    return value
+
+
+def _check_budget(info: Info, stored: StoredScenario, replications: int) -> None:
+    """A run, too, must fit the simulation budget: it holds pool workers as long as any request."""
+    scenario = scenario_service.parse_scenario(stored.document, field="input.scenarioId")
+    source = ("input.scenarioId", str(stored.id))
+    check_budget(
+        [(workload(scenario), replications, {"tasks": source, "labelers": source, "days": source})],
+        info.context.settings.simulation_budget,
+    )
 
 
 def _run_node(run: SimulationRun, scenario: StoredScenario) -> SimulationRunType:
@@ -91,14 +101,19 @@ class PlanningMutations:
         async def operation(session: AsyncSession) -> RunPayload:
             key = decode_id(input.scenario_id, "ScenarioVersion", "input.scenarioId")
             run = await scenario_service.create_run(
-                session, key, replications=input.replications, seed=input.seed, executor=_executor(input.executor)
+                session,
+                key,
+                replications=input.replications,
+                seed=input.seed,
+                executor=_executor(input.executor, info.context.settings),
             )
             scenario = await scenario_service.get_scenario(session, key)
+            _check_budget(info, scenario, input.replications)
             return RunPayload(run=_run_node(run, scenario))
 
         result = await mutate(info, operation)
         if isinstance(result, RunPayload):
-            runner_for(info.context.database).start(int(result.run.id.node_id))
+            runner_for(info.context.database, info.context.settings).start(int(result.run.id.node_id))
         return result
 
     @strawberry.mutation(description="Cancel a QUEUED or RUNNING run; a finished run cannot be cancelled.")
@@ -113,7 +128,7 @@ class PlanningMutations:
         checked = await mutate(info, check)
         if not isinstance(checked, int):
             return checked
-        await runner_for(info.context.database).cancel(checked)
+        await runner_for(info.context.database, info.context.settings).cancel(checked)
 
         async def reload(session: AsyncSession) -> RunPayload:
             run = await scenario_service.get_run(session, checked)

@@ -1,12 +1,13 @@
 """Planning queries: scenarios and runs, SLA feasibility, cheapest plan, what-if comparison, calibration, backtest.
 
-The simulations behind feasibility, plans and comparisons take seconds; they run in a worker thread so the event
-loop keeps serving other requests.
+The simulations behind feasibility, plans, comparisons and backtests take seconds; each is checked against the
+server's simulation budget first and then runs in the server's simulation pool (``offload``), so the event loop
+keeps serving other requests and a request that times out takes its worker down with it.
 """
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import replace
 from typing import cast
 
 import strawberry
@@ -32,6 +33,7 @@ from server.graphql.planning.inputs import (
     offer_from,
     scenario_error,
 )
+from server.graphql.planning.offload import base_fields, check_runs, simulate
 from server.graphql.planning.types import (
     BacktestResult,
     CalibrateResult,
@@ -51,19 +53,21 @@ from server.graphql.planning.types import (
     VariantSummary,
     estimate_list,
 )
-from server.services.errors import DomainError
+from server.services.errors import DomainError, ValidationFailed
+from server.services.simulation_budget import Fields, plan_count
 from simulator.feasibility import apply_offer, check_feasibility
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.optimize import HiringOption, PlanEvaluation, cheapest_plan
-from simulator.scenario import ScenarioError, Spike
-from simulator.whatif import Variant, compare
+from simulator.scenario import Pool, Scenario, ScenarioError, Spike
+from simulator.whatif import Variant, apply_variant, compare
 
 __all__ = ["PlanningQueries"]
 
 MAX_FEASIBILITY_REPLICATIONS = 1000
 MAX_COMPARE_REPLICATIONS = 500
 MAX_VARIANTS = 8
+MAX_PLANS = 400
 
 
 @strawberry.input(description="What may be hired from one pool: candidate head counts and hiring start days.")
@@ -150,6 +154,49 @@ def _check_range(field: str, value: float, low: float, high: float) -> None:
         raise ScenarioError(f"{field} must be between {low:g} and {high:g}, got {value!r}")
 
 
+def _feasibility_fields(input: SlaFeasibilityInput, base: Scenario, scenario: Scenario) -> Fields:
+    fields = dict(base_fields(input.base, base))
+    if input.demand is not None and input.demand.base_per_day is not None:
+        fields["tasks"] = ("input.demand.basePerDay", input.demand.base_per_day)
+    if input.offer is not None:
+        fields["labelers"] = ("input.offer.headcount", input.offer.headcount)
+    if input.horizon_weeks is not None:
+        fields["days"] = ("input.horizonWeeks", input.horizon_weeks)
+    return fields
+
+
+def _check_plans(info: Info, input: CheapestPlanInput, base: Scenario) -> None:
+    """Count the candidate plans before any is built, then budget the screening and the confirmation."""
+    count = plan_count([(o.counts, o.days) for o in input.options])
+    if count > MAX_PLANS:
+        raise ValidationFailed("input.options", count, f"allow too many plans; narrow them to at most {MAX_PLANS}")
+    largest = sum(max(o.counts, default=0) for o in input.options)
+    widest = base
+    if base.workforce:  # the hires may all land in one pool: size the run as if they did
+        widest = replace(base, workforce=(*base.workforce[:-1], _grown(base.workforce[-1], largest)))
+    fields = dict(base_fields(input.base, base))
+    fields["labelers"] = ("input.options", largest)
+    runs = count * input.screen_replications + min(input.finalists, count) * input.confirm_replications
+    check_runs(info, [(widest, runs, fields)])
+
+
+def _grown(pool: Pool, people: int) -> Pool:
+    return replace(pool, headcount=replace(pool.headcount, production=pool.headcount.production + max(0, people)))
+
+
+def _check_variants(info: Info, input: CompareScenariosInput, base: Scenario, variants: list[Variant]) -> None:
+    fields = base_fields(input.base, base)
+    runs: list[tuple[Scenario, int, Fields]] = [(base, input.replications, fields)]
+    for index, variant in enumerate(variants):
+        own = dict(fields)
+        if variant.demand_multiplier != 1.0 or variant.spikes:
+            own["tasks"] = (f"input.variants[{index}].demandMultiplier", variant.demand_multiplier)
+        if variant.headcount_delta:
+            own["labelers"] = (f"input.variants[{index}].headcountDelta", variant.headcount_delta)
+        runs.append((apply_variant(base, variant), input.replications, own))
+    check_runs(info, runs)
+
+
 @strawberry.type
 class PlanningQueries:
     @strawberry.field(description="The latest version of every stored scenario, by name.")
@@ -233,7 +280,12 @@ class PlanningQueries:
             except ScenarioError as error:
                 return scenario_error(error, "input", camel=True)
         try:
-            report = await asyncio.to_thread(
+            check_runs(info, [(scenario, input.replications, _feasibility_fields(input, base, scenario))])
+        except DomainError as error:
+            return error_result(error)
+        try:
+            report = await simulate(
+                info,
                 check_feasibility,
                 scenario,
                 replications=input.replications,
@@ -269,8 +321,16 @@ class PlanningQueries:
             return error_result(error)
         try:
             _check_range("confirm_replications", input.confirm_replications, 2, 500)
+        except ScenarioError as error:
+            return scenario_error(error, "input", camel=True)
+        try:
+            _check_plans(info, input, base)
+        except DomainError as error:
+            return error_result(error)
+        try:
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
-            search = await asyncio.to_thread(
+            search = await simulate(
+                info,
                 cheapest_plan,
                 base,
                 options,
@@ -324,7 +384,13 @@ class PlanningQueries:
             except ScenarioError as error:
                 return scenario_error(error, f"input.variants[{index}]", camel=True)
         try:
-            results = await asyncio.to_thread(compare, base, variants, replications=input.replications, seed=input.seed)
+            _check_variants(info, input, base, variants)
+        except DomainError as error:
+            return error_result(error)
+        except ScenarioError as error:
+            return scenario_error(error, "input.variants", camel=True)
+        try:
+            results = await simulate(info, compare, base, variants, replications=input.replications, seed=input.seed)
         except (ScenarioError, ValueError) as error:
             return scenario_error(error, "input.variants", camel=True)
         return ScenarioComparison(

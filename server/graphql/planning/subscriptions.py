@@ -25,7 +25,7 @@ class PlanningSubscriptions:
             key = decode_id(run_id, "SimulationRun", "runId")
         except DomainError as error:
             raise as_graphql_error(error) from None
-        runner = runner_for(info.context.database)
+        runner = runner_for(info.context.database, info.context.settings)
         if await runner.snapshot(key) is None:
             raise as_graphql_error(NotFound("SimulationRun", key, field="runId"))
         async for snapshot in runner.watch(key):
