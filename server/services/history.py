@@ -7,7 +7,6 @@ project's whole history; :mod:`server.services.backtest` replays it against fore
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import itertools
 import math
