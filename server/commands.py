@@ -222,8 +222,15 @@ def _serve(args: argparse.Namespace) -> int:
     if status:
         return status
     print(f"LabelOps on http://{args.host}:{args.port}/graphql (health: /health)", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.Server(uvicorn_config(create_app(settings), host=args.host, port=args.port, log_level="info")).run()
     return 0
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> Any:
+    """How `serve` runs uvicorn (tests serve the app the same way)."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level)
 
 
 def _assets_install(args: argparse.Namespace) -> int:

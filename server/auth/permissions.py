@@ -4,8 +4,9 @@ Reads are scoped row by row (`server.auth.scoping`); writes are checked before t
 attached to every mutation field by `protect_mutations` when the schema is built:
 1. the caller's role must be listed for the mutation in `MUTATION_ROLES` (a mutation missing there is ADMIN-only,
    so a new mutation is closed until someone decides who may call it);
-2. every record the arguments name by global id must be visible to the caller (a PROGRAM_MANAGER cannot create a
-   task in someone else's project, a LABELER cannot submit as another labeler);
+2. every record the arguments name by global id must be in the caller's write scope (`scoping.writable`: what
+   they see, narrowed to what they own: a PROGRAM_MANAGER cannot create a task in someone else's project, a
+   VENDOR_MANAGER cannot rename, price or act as another vendor's labeler it sees as a reviewer);
 3. a REVIEWER or LABELER linked to a labeler record acts only as that labeler (every Labeler id in the
    arguments must be theirs).
 """
@@ -24,7 +25,7 @@ from strawberry.relay import GlobalID
 from strawberry.types.base import get_object_definition
 
 from server.auth.identity import SYSTEM, Viewer
-from server.auth.scoping import priced_vendor_ids, visibility
+from server.auth.scoping import priced_vendor_ids, writable
 from server.db import models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.planning import SimulationRun, StoredScenario
@@ -195,7 +196,7 @@ async def _outside_scope(info: Any, viewer: Viewer, type_name: str, node_ids: se
     if model is None or len(keys) != len(node_ids):
         return node_ids
     statement = select(model.id).where(model.id.in_(keys))
-    condition = visibility(model, viewer)
+    condition = writable(model, viewer)
     if condition is not None:
         statement = statement.where(condition)
     async with info.context.database.session() as session:

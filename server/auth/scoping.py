@@ -41,6 +41,7 @@ __all__ = [
     "visible",
     "visible_labeler_ids",
     "visible_vendor_ids",
+    "writable",
 ]
 
 _Select = TypeVar("_Select", bound=Select[Any])
@@ -186,6 +187,21 @@ def visibility(model: type[Any], viewer: Viewer) -> ColumnElement[bool] | None:
         return false()
     rule = _RULES.get(model)
     return rule(viewer) if rule is not None else false()
+
+
+def writable(model: type[Any], viewer: Viewer) -> ColumnElement[bool] | None:
+    """The condition a row of `model` named in a mutation's arguments must meet (None: any row).
+
+    The write scope is the read scope, narrowed where seeing is not owning: a vendor manager sees the reviewers of
+    its labelers' work and their vendors, but writes (and acts as) its own vendor's labelers only; a labeler acts
+    as itself only.
+    """
+    if viewer.role in (Role.VENDOR_MANAGER, Role.LABELER):
+        if model is models.Labeler:
+            return models.Labeler.id.in_(_own_labeler_ids(viewer))
+        if model is models.Vendor and viewer.role is Role.VENDOR_MANAGER:
+            return models.Vendor.id == viewer.vendor_id
+    return visibility(model, viewer)
 
 
 def visible(statement: _Select, model: type[Any], viewer: Viewer) -> _Select:

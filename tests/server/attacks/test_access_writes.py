@@ -1,0 +1,128 @@
+"""Writes follow the matrix's write rule, not the read scope: a vendor manager sees the reviewers of its labelers'
+work (and their vendor), but only its own vendor's labelers are its to hire, rename, price, train or offboard, to
+raise issues or comment as. Every refusal is FORBIDDEN and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from server.db import Database
+from server.db import models as m
+from server.db.enums import ReviewVerdict
+from tests.server.access_world import AccessWorld, build_access_world
+from tests.server.attacks.live import Attacker, serving
+
+UPDATE = "mutation($input: UpdateLabelerInput!) { updateLabeler(input: $input) { __typename } }"
+ARCHIVE = "mutation($id: ID!) { archiveLabeler(id: $id) { __typename } }"
+ADVANCE = "mutation($input: AdvanceLabelerStageInput!) { advanceLabelerStage(input: $input) { __typename } }"
+OFFBOARD = "mutation($input: OffboardLabelerInput!) { offboardLabeler(input: $input) { __typename } }"
+CREATE = "mutation($input: CreateLabelerInput!) { createLabeler(input: $input) { __typename } }"
+RAISE = "mutation($input: RaiseIssueInput!) { raiseIssue(input: $input) { __typename } }"
+COMMENT = "mutation($input: CommentOnIssueInput!) { commentOnIssue(input: $input) { __typename } }"
+SEES = "query($id: ID!) { node(id: $id) { id ... on Labeler { name } } }"
+
+
+@pytest.fixture
+async def world(database: Database) -> AccessWorld:
+    world = await build_access_world(database)
+    # b2 (Vendor B) reviews a1's label: Vendor A's manager now sees b2 and Vendor B, as the matrix says it should.
+    async with database.transaction() as session:
+        session.add(
+            m.Review(
+                label_id=world.ids["l1"], reviewer_id=world.ids["b2"], verdict=ReviewVerdict.THUMBS_UP,
+                seconds_to_review=4.0,
+            )
+        )  # fmt: skip
+    return world
+
+
+@pytest.fixture
+async def attacker(database: Database, world: AccessWorld) -> AsyncIterator[Attacker]:
+    async with serving(database) as url, httpx.AsyncClient(timeout=30) as client:
+        yield Attacker(client, url, world)
+
+
+def _b2(world: AccessWorld) -> str:
+    return world.gid("Labeler", "b2")
+
+
+# (name, operation, variables) of writes on Vendor B's labeler b2, or as b2, or under Vendor B.
+OUTSIDE_WRITE_SCOPE: list[tuple[str, str, Any]] = [
+    ("rename", UPDATE, lambda w: {"input": {"id": _b2(w), "name": "owned"}}),
+    ("hourly rate", UPDATE, lambda w: {"input": {"id": _b2(w), "hourlyRate": 0.01}}),
+    ("archive", ARCHIVE, lambda w: {"id": _b2(w)}),
+    ("advance stage", ADVANCE, lambda w: {"input": {"labelerId": _b2(w), "toStage": "OFFBOARDED"}}),
+    ("offboard", OFFBOARD, lambda w: {"input": {"labelerId": _b2(w), "reason": "poached"}}),
+    ("hire for another vendor", CREATE, lambda w: {"input": {"vendorId": w.gid("Vendor", "vb"), "name": "mole"}}),
+    (
+        "raise an issue as another vendor's labeler",
+        RAISE,
+        lambda w: {"input": {"title": "x", "labelId": w.gid("Label", "l1"), "raisedById": _b2(w)}},
+    ),
+    (
+        "comment as another vendor's labeler",
+        COMMENT,
+        lambda w: {"input": {"issueId": w.gid("Issue", "i1"), "body": "x", "authorId": _b2(w)}},
+    ),
+]
+
+
+async def _writes(database: Database) -> tuple[Any, ...]:
+    async with database.session() as session:
+        b2 = await session.scalar(select(m.Labeler).where(m.Labeler.name == "b2"))
+        assert b2 is not None
+        counts = [
+            await session.scalar(select(func.count()).select_from(model))
+            for model in (m.Labeler, m.Issue, m.Comment, m.LabelerStageEvent)
+        ]
+        return (b2.name, b2.hourly_rate, b2.stage, b2.archived_at, *counts)
+
+
+@pytest.mark.parametrize(
+    ("name", "operation", "variables"), OUTSIDE_WRITE_SCOPE, ids=[c[0] for c in OUTSIDE_WRITE_SCOPE]
+)
+async def test_given_a_vendor_manager_when_writing_another_vendors_labeler_then_forbidden_and_nothing_written(
+    attacker: Attacker, database: Database, name: str, operation: str, variables: Any
+) -> None:
+    # Given a labeler the vendor manager may read but does not employ
+    seen = await attacker.post("vm", SEES, id=_b2(attacker.world))
+    assert seen["data"]["node"]["name"] == "b2", "the attack needs b2 visible to Vendor A's manager"
+    before = await _writes(database)
+
+    # When the vendor manager writes it
+    body = await attacker.post("vm", operation, **variables(attacker.world))
+
+    # Then it is refused as outside the write scope, and nothing changed
+    assert body["data"] is None, body
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"], body
+    assert await _writes(database) == before
+
+
+@pytest.mark.parametrize(
+    ("operation", "variables"),
+    [
+        (UPDATE, lambda w: {"input": {"id": w.gid("Labeler", "a1"), "hourlyRate": 9.5}}),
+        (CREATE, lambda w: {"input": {"vendorId": w.gid("Vendor", "va"), "name": "new hire"}}),
+        (
+            RAISE,
+            lambda w: {"input": {"title": "x", "labelId": w.gid("Label", "l1"), "raisedById": w.gid("Labeler", "a1")}},
+        ),
+        (
+            COMMENT,
+            lambda w: {"input": {"issueId": w.gid("Issue", "i1"), "body": "x", "authorId": w.gid("Labeler", "a1")}},
+        ),
+        (OFFBOARD, lambda w: {"input": {"labelerId": w.gid("Labeler", "r1"), "reason": "left"}}),
+    ],
+)
+async def test_given_a_vendor_manager_when_writing_its_own_labelers_then_allowed(
+    attacker: Attacker, operation: str, variables: Any
+) -> None:
+    body = await attacker.post("vm", operation, **variables(attacker.world))
+
+    assert "errors" not in body, body
+    assert not next(iter(body["data"].values()))["__typename"].endswith("Error"), body
