@@ -37,6 +37,8 @@ class Settings:
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
     max_query_cost: int = 50_000
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _number(name: str, default: float) -> float:
@@ -51,7 +53,8 @@ def _number(name: str, default: float) -> float:
 
 def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
-    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`."""
+    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
+    `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks)."""
     return Settings(
         database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
         graphiql=_flag("LABELOPS_GRAPHIQL", True),
@@ -62,4 +65,13 @@ def load_settings() -> Settings:
         rate_limit_per_second=_number("LABELOPS_RATE_LIMIT", 50.0),
         rate_limit_burst=int(_number("LABELOPS_RATE_BURST", 200)),
         max_query_cost=int(_number("LABELOPS_MAX_COST", 50_000)),
+        trusted_proxies=_trusted_proxies(),
     )
+
+
+def _trusted_proxies() -> tuple[str, ...]:
+    from server.auth.proxies import parse_networks
+
+    entries = tuple(entry.strip() for entry in os.environ.get("LABELOPS_TRUSTED_PROXIES", "").split(","))
+    parse_networks(entries)  # refuse a bad entry at startup, naming it
+    return tuple(entry for entry in entries if entry)

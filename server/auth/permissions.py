@@ -36,9 +36,11 @@ __all__ = [
     "NODE_MODELS",
     "CanPlan",
     "CanSeeGoldAnswers",
+    "CanSeeLabelerRate",
     "CanSeeVendorPrices",
     "IsAdmin",
     "MutationPolicy",
+    "mutation_refusal",
     "protect_gold_answers",
     "protect_mutations",
     "protect_prices",
@@ -166,31 +168,36 @@ class MutationPolicy(BasePermission):
     error_extensions = _FORBIDDEN
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        viewer = viewer_of(info)
-        if viewer.is_admin:
-            return True
-        name = info.field_name
-        if viewer.role not in MUTATION_ROLES.get(name, _ADMIN):
-            self.message = f"role {viewer.role} may not call {name}"
-            return False
-        references: dict[str, set[str]] = defaultdict(set)
-        for global_id in _global_ids(kwargs):
-            references[global_id.type_name].add(global_id.node_id)
-        if viewer.role in (Role.REVIEWER, Role.LABELER) and viewer.labeler_id is not None:
-            others = references.get("Labeler", set()) - {str(viewer.labeler_id)}
-            if others:
-                self.message = f"you act as your own labeler only (not {sorted(others)})"
-                return False
-        for type_name, node_ids in references.items():
-            outside = await _outside_scope(info, viewer, type_name, node_ids)
-            if outside:
-                # Hidden and missing records get the same answer, so scope does not leak which ids exist.
-                self.message = f"{type_name} {', '.join(sorted(outside))} is not in your scope"
-                return False
-        return True
+        refusal = await mutation_refusal(info.context, info.field_name, kwargs)
+        if refusal is not None:
+            self.message = refusal
+        return refusal is None
 
 
-async def _outside_scope(info: Any, viewer: Viewer, type_name: str, node_ids: set[str]) -> set[str]:
+async def mutation_refusal(context: Any, name: str, arguments: Any) -> str | None:
+    """Why the context's viewer may not call mutation `name` with these arguments; None when they may."""
+    viewer = getattr(context, "viewer", None)
+    viewer = viewer if isinstance(viewer, Viewer) else SYSTEM
+    if viewer.is_admin:
+        return None
+    if viewer.role not in MUTATION_ROLES.get(name, _ADMIN):
+        return f"role {viewer.role} may not call {name}"
+    references: dict[str, set[str]] = defaultdict(set)
+    for global_id in _global_ids(arguments):
+        references[global_id.type_name].add(global_id.node_id)
+    if viewer.role in (Role.REVIEWER, Role.LABELER) and viewer.labeler_id is not None:
+        others = references.get("Labeler", set()) - {str(viewer.labeler_id)}
+        if others:
+            return f"you act as your own labeler only (not {sorted(others)})"
+    for type_name, node_ids in references.items():
+        outside = await _outside_scope(context, viewer, type_name, node_ids)
+        if outside:
+            # Hidden and missing records get the same answer, so scope does not leak which ids exist.
+            return f"{type_name} {', '.join(sorted(outside))} is not in your scope"
+    return None
+
+
+async def _outside_scope(context: Any, viewer: Viewer, type_name: str, node_ids: set[str]) -> set[str]:
     model = NODE_MODELS.get(type_name)
     keys = {int(node_id) for node_id in node_ids if node_id.isdigit()}
     if model is None or len(keys) != len(node_ids):
@@ -199,7 +206,7 @@ async def _outside_scope(info: Any, viewer: Viewer, type_name: str, node_ids: se
     condition = writable(model, viewer)
     if condition is not None:
         statement = statement.where(condition)
-    async with info.context.database.session() as session:
+    async with context.database.session() as session:
         seen = set((await session.scalars(statement)).all())
     return {str(key) for key in keys - seen}
 
@@ -237,7 +244,21 @@ class CanSeeVendorPrices(BasePermission):
         if "ids" not in cache:
             async with info.context.database.session() as session:
                 cache["ids"] = frozenset((await session.scalars(priced)).all())
-        return int(source.id) in cache["ids"]
+        return self.vendor_of(source) in cache["ids"]
+
+    @staticmethod
+    def vendor_of(source: Any) -> int:
+        return int(source.id)
+
+
+class CanSeeLabelerRate(CanSeeVendorPrices):
+    """A labeler's hourly rate is what its vendor bills: it follows the rule of the vendor's prices."""
+
+    message = "this labeler's hourly rate is outside your scope"
+
+    @staticmethod
+    def vendor_of(source: Any) -> int:
+        return int(source.vendor_id)
 
 
 _PRICE_FIELDS = ("rate", "pricing_model", "currency", "trial_results")

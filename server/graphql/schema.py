@@ -27,9 +27,11 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
+from server.auth.documents import CheckMutationsFirst
 from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
 from server.auth.permissions import protect_gold_answers, protect_mutations, protect_prices
 from server.auth.scoping import install_row_scoping
+from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
 from server.graphql.issues.mutations import IssueMutations
@@ -128,7 +130,7 @@ class _StructureLimits(AddValidationRules):
 
 
 def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MAX_COST) -> strawberry.Schema:
-    """The API's schema; without introspection, field suggestions are off too (they leak the schema)."""
+    """The API's schema; without introspection, suggestions are off too (they leak the schema)."""
     extensions: list[type[SchemaExtension] | Any] = [
         # Parsed documents and validation results are cached across requests: every rule class below is built
         # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
@@ -138,9 +140,10 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(QueryCostLimiter, max_cost=max_query_cost),
         partial(MaskErrors, should_mask_error=should_mask_error),
+        CheckMutationsFirst,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     # Access control (server/auth): reads scoped per viewer, mutations checked and audited, prices guarded.
     install_row_scoping()
     protect_prices(VendorNode)
