@@ -1,9 +1,9 @@
 """The audit trail: every mutation call recorded with who, what (arguments, secrets redacted), outcome and when.
 
-`AuditTrail` is a field extension that `protect_mutations` puts outermost on every mutation field, so it sees the
-permission check's refusal as well as the resolver's result. The entry is written right after the mutation, in a
-transaction of its own: a mutation's own transaction stays exactly as its resolver made it, and an entry is
-written for refused and failed calls too (which have no transaction to join).
+`AuditTrail` is a field extension that `server.auth.permissions.mutation` puts outermost on every mutation field,
+so it sees the permission check's refusal as well as the resolver's result. The entry is written right after the
+mutation, in a transaction of its own: a mutation's own transaction stays exactly as its resolver made it, and an
+entry is written for refused and failed calls too (which have no transaction to join).
 """
 
 from __future__ import annotations
