@@ -25,6 +25,10 @@ CREATE = "mutation($input: CreateLabelerInput!) { createLabeler(input: $input) {
 RAISE = "mutation($input: RaiseIssueInput!) { raiseIssue(input: $input) { __typename } }"
 COMMENT = "mutation($input: CommentOnIssueInput!) { commentOnIssue(input: $input) { __typename } }"
 SEES = "query($id: ID!) { node(id: $id) { id ... on Labeler { name } } }"
+SUBMIT_ARGUMENTS = (
+    'input: {taskId: $id, labelerId: $other, answer: 1, startedAt: "2026-01-01T00:00:00Z", '
+    'submittedAt: "2026-01-01T00:01:00Z"}'
+)
 
 
 @pytest.fixture
@@ -126,3 +130,79 @@ async def test_given_a_vendor_manager_when_writing_its_own_labelers_then_allowed
 
     assert "errors" not in body, body
     assert not next(iter(body["data"].values()))["__typename"].endswith("Error"), body
+
+
+def _m(field: str, arguments: str) -> str:
+    variables = "$id: ID!, $other: ID!" if "$other" in arguments else "$id: ID!"
+    return f"mutation({variables}) {{ {field}({arguments}) {{ __typename }} }}"
+
+
+# Every mutation a scoped role may call, each naming a record outside that role's write scope: P2's project, task,
+# label and issue for P1's program manager and reviewer, Vendor B's work for Vendor A's manager and for a1, and
+# another user's API keys for everyone. (role, mutation, record in $id, second record in $other)
+OUT_OF_SCOPE_CALLS: list[tuple[str, str, str, str | None]] = [
+    *[
+        (role, operation, record, other)
+        for role in ("pm", "reviewer", "vm", "labeler")
+        for operation, record, other in [
+            (_m("raiseIssue", 'input: {title: "x", taskId: $id}'), "Task:t2", None),
+            (_m("raiseIssue", 'input: {title: "x", labelId: $id}'), "Label:l2", None),
+            (_m("commentOnIssue", 'input: {issueId: $id, body: "x"}'), "Issue:i2", None),
+            (_m("createApiKey", 'input: {userId: $id, name: "x"}'), "User:user:admin", None),
+        ]
+    ],
+    *[
+        (role, operation, record, other)
+        for role in ("pm", "reviewer")
+        for operation, record, other in [
+            (
+                _m("reviewLabel", "input: {labelId: $id, reviewerId: $other, verdict: THUMBS_UP, secondsToReview: 1}"),
+                "Label:l2",
+                "Labeler:r1",
+            ),
+            (_m("resolveIssue", "input: {issueId: $id}"), "Issue:i2", None),
+            (_m("reopenIssue", "issueId: $id"), "Issue:i2", None),
+            (_m("updateIssue", 'input: {id: $id, title: "x"}'), "Issue:i2", None),
+        ]
+    ],
+    ("pm", _m("updateProject", 'input: {id: $id, name: "x"}'), "Project:p2", None),
+    ("pm", _m("assignProjectLabelers", "input: {projectId: $id, labelerIds: [$other]}"), "Project:p2", "Labeler:b1"),
+    ("pm", _m("unassignProjectLabelers", "input: {projectId: $id, labelerIds: [$other]}"), "Project:p2", "Labeler:b1"),
+    ("pm", _m("assignProjectLabelers", "input: {projectId: $other, labelerIds: [$id]}"), "Labeler:b1", "Project:p1"),
+    ("pm", _m("createTasks", 'input: {projectId: $id, tasks: [{externalId: "x"}]}'), "Project:p2", None),
+    ("pm", _m("updateTask", "input: {id: $id, priority: 3}"), "Task:t2", None),
+    ("pm", _m("archiveTask", "id: $id"), "Task:t2", None),
+    ("pm", _m("markBenchmark", "input: {taskId: $id, goldAnswer: 1}"), "Task:t2", None),
+    ("labeler", _m("submitLabel", SUBMIT_ARGUMENTS), "Task:t2", "Labeler:a1"),
+    ("labeler", _m("submitLabel", SUBMIT_ARGUMENTS), "Task:t1", "Labeler:r1"),
+    (
+        "labeler",
+        _m("reworkLabel", "input: {labelId: $id, labelerId: $other, answer: 1, reworkSeconds: 1}"),
+        "Label:l2",
+        "Labeler:a1",
+    ),
+    ("vm", _m("advanceLabelerStage", "input: {labelerId: $id}"), "Labeler:b1", None),
+]
+
+
+def _record(world: AccessWorld, reference: str | None) -> str | None:
+    if reference is None:
+        return None
+    type_name, name = reference.split(":", 1)
+    return world.gid(type_name, name)
+
+
+@pytest.mark.parametrize(("role", "operation", "record", "other"), OUT_OF_SCOPE_CALLS)
+async def test_given_a_scoped_role_when_a_mutation_names_a_record_outside_its_write_scope_then_forbidden(
+    attacker: Attacker, database: Database, role: str, operation: str, record: str, other: str | None
+) -> None:
+    before = await _writes(database)
+
+    variables = {"id": _record(attacker.world, record)}
+    if other is not None:
+        variables["other"] = _record(attacker.world, other)
+    body = await attacker.post(role, operation, **variables)
+
+    assert body["data"] is None, body
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"], body
+    assert await _writes(database) == before
