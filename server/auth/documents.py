@@ -2,8 +2,9 @@
 
 GraphQL runs a document's mutations one after the other, each committing on its own; a refusal of the third (its
 non-null result turns `data` into null) would hide that the first two were written, and lose, say, the secret of a
-key the first one minted. So when a document holds more than one mutation, each is checked (role, scope, the
-records its arguments name) before execution starts, and one refusal refuses the whole document, audited as DENIED.
+key the first one minted. So when a document holds more than one mutation, each is checked (its arguments, then
+role and scope of the records they name) before execution starts, and one refusal refuses the whole document
+(refusals by the policy audited as DENIED).
 """
 
 from __future__ import annotations
@@ -94,23 +95,24 @@ class CheckMutationsFirst(SchemaExtension):
         definition = mutation_type.fields.get(name)
         if definition is None:
             return None  # only __typename passes validation here
+        alias = node.alias.value if node.alias is not None else name
         field = schema.get_field_for_type(name, mutation_type.name)
         try:
             # As the resolver will get them: global ids parsed, inputs as their Strawberry types.
             raw = get_argument_values(definition, node, variables)
-            arguments = (
-                raw
-                if field is None
-                else convert_arguments(raw, field.arguments, schema.schema_converter.scalar_registry, schema.config)
-            )
+            registry = schema.schema_converter.scalar_registry
+            arguments = raw if field is None else convert_arguments(raw, field.arguments, registry, schema.config)
+        except GraphQLError as error:
+            # Execution would refuse these arguments only after running the mutations before this one.
+            message = f"{error.message.rstrip('.')}; no mutation of this document ran"
+            return GraphQLError(message, nodes=[node], path=[alias], extensions=error.extensions)
         except Exception:
-            return None  # execution reports a bad argument and runs nothing of this field
+            return None  # the resolver's own conversion reports it (masked: it is unexpected)
         message = await mutation_refusal(context, name, arguments)
         if message is None:
             return None
         operation_name = operation.name.value if operation.name is not None else None
         await record_call(context, name, operation_name, arguments, AuditOutcome.DENIED, None, message)
-        alias = node.alias.value if node.alias is not None else name
         return GraphQLError(
             f"{message}; no mutation of this document ran", nodes=[node], path=[alias], extensions={"code": "FORBIDDEN"}
         )

@@ -205,3 +205,26 @@ def test_given_a_bad_trusted_proxy_setting_when_loading_settings_then_the_error_
 
     monkeypatch.setenv("LABELOPS_TRUSTED_PROXIES", "10.0.0.0/8, ::1")
     assert load_settings().trusted_proxies == ("10.0.0.0/8", "::1")
+
+
+BAD_LATER_ARGUMENT = """
+mutation {
+  first: createVendor(input: {name: "Half done", workforceType: CROWD, pricingModel: HOURLY, rate: 1}) { __typename }
+  second: archiveTask(id: "not-a-global-id") { __typename }
+}
+"""
+
+
+async def test_given_a_document_whose_later_mutation_has_a_bad_argument_then_none_of_it_runs(
+    live: Attacker, database: Database
+) -> None:
+    async with database.session() as session:
+        before = await session.scalar(select(func.count()).select_from(m.Vendor))
+
+    body = await live.post("admin", BAD_LATER_ARGUMENT)
+
+    assert body["data"] is None, body
+    assert [error["path"] for error in body["errors"]] == [["second"]], body
+    assert "GlobalID" in body["errors"][0]["message"]
+    async with database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(m.Vendor)) == before
