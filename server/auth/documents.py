@@ -104,15 +104,15 @@ class CheckMutationsFirst(SchemaExtension):
             arguments = raw if field is None else convert_arguments(raw, field.arguments, registry, schema.config)
         except GraphQLError as error:
             # Execution would refuse these arguments only after running the mutations before this one.
-            message = f"{error.message.rstrip('.')}; no mutation of this document ran"
-            return GraphQLError(message, nodes=[node], path=[alias], extensions=error.extensions)
+            invalid = f"{error.message.rstrip('.')}; no mutation of this document ran"
+            return GraphQLError(invalid, nodes=[node], path=[alias], extensions=error.extensions)
         except Exception:
             return None  # the resolver's own conversion reports it (masked: it is unexpected)
-        message = await mutation_refusal(context, name, arguments)
-        if message is None:
+        refusal = await mutation_refusal(context, name, arguments)
+        if refusal is None:
             return None
         operation_name = operation.name.value if operation.name is not None else None
-        await record_call(context, name, operation_name, arguments, AuditOutcome.DENIED, None, message)
+        await record_call(context, name, operation_name, arguments, AuditOutcome.DENIED, None, refusal)
         return GraphQLError(
-            f"{message}; no mutation of this document ran", nodes=[node], path=[alias], extensions={"code": "FORBIDDEN"}
+            f"{refusal}; no mutation of this document ran", nodes=[node], path=[alias], extensions={"code": "FORBIDDEN"}
         )
