@@ -33,7 +33,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from server.auth.audit import AuditTrail
 from server.auth.identity import SYSTEM, Viewer
-from server.auth.scoping import priced_vendor_ids, writable
+from server.auth.scoping import priced_vendor_ids, visibility, writable
 from server.db import models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.planning import SimulationRun, StoredScenario
@@ -48,12 +48,14 @@ __all__ = [
     "PROGRAM_MANAGERS",
     "PROGRAM_SIDE",
     "VENDOR_MANAGERS",
+    "CanOrderByPrice",
     "CanPlan",
     "CanSeeGoldAnswers",
     "CanSeeLabelerRate",
     "CanSeeVendorPrices",
     "IsAdmin",
     "MayCall",
+    "enforce",
     "mutation",
     "mutation_refusal",
     "null_unless",
@@ -136,7 +138,7 @@ def mutation(roles: frozenset[Role], *, description: str | None = None) -> Calla
 
     def declare(resolver: Any) -> Any:
         MUTATION_ROLES[to_camel_case(resolver.__name__)] = roles
-        rule = PermissionExtension([MayCall(roles)], use_directives=False)
+        rule = enforce(MayCall(roles))
         # The audit trail comes last, so it is outermost: it records refusals as well as results.
         return strawberry.mutation(description=description, extensions=[rule, AuditTrail()])(resolver)
 
@@ -256,6 +258,38 @@ class CanSeeLabelerRate(CanSeeVendorPrices):
         return int(source.vendor_id)
 
 
+class CanOrderByPrice(BasePermission):
+    """Ordering a list by price tells how prices compare: it is allowed where the viewer sees the price of every
+    record the list may hold (its visible rows, narrowed by a vendor filter where the list has one)."""
+
+    message = "ordering by price covers records whose prices are outside your scope"
+    error_extensions = _FORBIDDEN
+
+    def __init__(self, model: type[models.Vendor] | type[models.Labeler], price_field: str) -> None:
+        super().__init__()
+        self.model = model
+        self.price_field = price_field
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        order = kwargs.get("order_by")
+        viewer = viewer_of(info)
+        priced = priced_vendor_ids(viewer)
+        if order is None or order.field.value != self.price_field or priced is None:
+            return True
+        vendor = models.Vendor.id if self.model is models.Vendor else models.Labeler.vendor_id
+        unpriced = select(self.model.id).where(vendor.not_in(priced)).limit(1)
+        condition = visibility(self.model, viewer)
+        if condition is not None:
+            unpriced = unpriced.where(condition)
+        vendor_filter = getattr(kwargs.get("filter"), "vendor_id", None)
+        if isinstance(vendor_filter, GlobalID):
+            if vendor_filter.type_name != "Vendor" or not vendor_filter.node_id.isdigit():
+                return True  # the resolver refuses the filter itself
+            unpriced = unpriced.where(vendor == int(vendor_filter.node_id))
+        async with info.context.database.session() as session:
+            return await session.scalar(unpriced) is None
+
+
 class CanSeeGoldAnswers(BasePermission):
     """A benchmark's gold answer stays with the program side; labelers (and their vendors) would learn the test."""
 
@@ -264,6 +298,11 @@ class CanSeeGoldAnswers(BasePermission):
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return viewer_of(info).role in PROGRAM_SIDE
+
+
+def enforce(permission: BasePermission) -> PermissionExtension:
+    """A field extension refusing (FORBIDDEN) what a configured `permission` instance refuses."""
+    return PermissionExtension([permission], use_directives=False)
 
 
 def null_unless(permission: BasePermission) -> PermissionExtension:

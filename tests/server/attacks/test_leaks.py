@@ -228,3 +228,42 @@ async def test_given_a_document_whose_later_mutation_has_a_bad_argument_then_non
     assert "GlobalID" in body["errors"][0]["message"]
     async with database.session() as session:
         assert await session.scalar(select(func.count()).select_from(m.Vendor)) == before
+
+
+ORDERED_LABELERS = """
+query($filter: LabelerFilter) {
+  labelers(orderBy: {field: HOURLY_RATE}, filter: $filter) { edges { node { name } } }
+}
+"""
+ORDERED_VENDORS = "{ vendors(orderBy: {field: RATE}) { edges { node { name } } } }"
+
+
+# (role, query, filter, allowed): ordering by price compares prices, so it is reading them: allowed where every row
+# the list may hold has a price the viewer sees (b2, Vendor B's, is visible to Vendor A's manager and to a1).
+PRICE_ORDER_CELLS = [
+    ("admin", ORDERED_LABELERS, None, True),
+    ("pm", ORDERED_LABELERS, None, True),  # A and B are both assigned to P1
+    ("pm", ORDERED_VENDORS, None, True),
+    ("vm", ORDERED_LABELERS, "va", True),
+    ("vm", ORDERED_LABELERS, None, False),
+    ("vm", ORDERED_LABELERS, "vb", False),
+    ("vm", ORDERED_VENDORS, None, False),
+    ("reviewer", ORDERED_LABELERS, None, False),
+    ("reviewer", ORDERED_VENDORS, None, False),
+    ("labeler", ORDERED_LABELERS, "va", False),
+]
+
+
+@pytest.mark.parametrize(("role", "query", "vendor", "allowed"), PRICE_ORDER_CELLS)
+async def test_given_prices_outside_scope_when_ordering_by_price_then_forbidden(
+    live: Attacker, role: str, query: str, vendor: str | None, allowed: bool
+) -> None:
+    variables = {} if vendor is None else {"filter": {"vendorId": live.world.gid("Vendor", vendor)}}
+
+    body = await live.post(role, query, **variables)
+
+    if allowed:
+        assert "errors" not in body, body
+    else:
+        assert body["data"] is None, body
+        assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"], body
