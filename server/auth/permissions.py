@@ -172,7 +172,7 @@ async def mutation_refusal(context: Any, name: str, arguments: Any, roles: froze
 
 async def _outside_scope(context: Any, viewer: Viewer, type_name: str, node_ids: set[str]) -> set[str]:
     model = NODE_MODELS.get(type_name)
-    keys = {int(node_id) for node_id in node_ids if node_id.isdigit()}
+    keys = {key for node_id in node_ids if (key := _row_id(node_id)) is not None}
     if model is None or len(keys) != len(node_ids):
         return node_ids
     statement = select(model.id).where(model.id.in_(keys))
@@ -182,6 +182,17 @@ async def _outside_scope(context: Any, viewer: Viewer, type_name: str, node_ids:
     async with context.database.session() as session:
         seen = set((await session.scalars(statement)).all())
     return {str(key) for key in keys - seen}
+
+
+_MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: a larger one names no row (and PostgreSQL refuses to compare)
+
+
+def _row_id(node_id: str) -> int | None:
+    """The row id a global id's node id names, or None when it can name none (not ASCII digits, out of range)."""
+    if not (node_id.isascii() and node_id.isdigit()):
+        return None
+    key = int(node_id)
+    return key if key <= _MAX_ROW_ID else None
 
 
 def _global_ids(value: Any) -> Iterator[GlobalID]:
@@ -283,9 +294,10 @@ class CanOrderByPrice(BasePermission):
             unpriced = unpriced.where(condition)
         vendor_filter = getattr(kwargs.get("filter"), "vendor_id", None)
         if isinstance(vendor_filter, GlobalID):
-            if vendor_filter.type_name != "Vendor" or not vendor_filter.node_id.isdigit():
+            key = _row_id(vendor_filter.node_id)
+            if vendor_filter.type_name != "Vendor" or key is None:
                 return True  # the resolver refuses the filter itself
-            unpriced = unpriced.where(vendor == int(vendor_filter.node_id))
+            unpriced = unpriced.where(vendor == key)
         async with info.context.database.session() as session:
             return await session.scalar(unpriced) is None
 
