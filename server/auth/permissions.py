@@ -6,7 +6,7 @@ Every rule is declared where its field or mutation is, naming one of the rules b
 - guarded fields with `permission_classes=[...]` (or `extensions=[null_unless(...)]` when refused means null);
 - arguments naming a project or vendor that typed answers must treat as "not found" with `require_*_scope`.
 Rows are scoped for reads by `server.auth.scoping` (one SQL rule per table, applied to every read session of the
-API by `scope_reads`); a mutation's records must be in the caller's write scope (`scoping.writable`).
+API by `scoped_reads`); a mutation's records must be in the caller's write scope (`scoping.writable`).
 
 A write rule is the roles that may call a mutation; then, before it runs:
 1. every record its arguments name by global id must be in the caller's write scope: what they see, narrowed to
