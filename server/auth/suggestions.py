@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
@@ -38,10 +39,18 @@ def without_suggestions(error: GraphQLError) -> GraphQLError:
 
 
 class HideSuggestions(SchemaExtension):
-    """Rewrites the errors of each operation's result (validation, coercion and execution errors alike)."""
+    """Rewrites the errors of each operation's result (validation, coercion and execution errors alike), over HTTP
+    and over websockets, where each streamed result passes through `on_stream_result` before it is sent."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
-            result.errors = [without_suggestions(error) for error in result.errors]
+        _rewrite(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        _rewrite(result)
+        yield None
+
+
+def _rewrite(result: Any) -> None:
+    if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
+        result.errors = [without_suggestions(error) for error in result.errors]

@@ -267,3 +267,33 @@ async def test_given_prices_outside_scope_when_ordering_by_price_then_forbidden(
     else:
         assert body["data"] is None, body
         assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"], body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'subscription { runProgres(runId: "x") { status } }',
+        'subscription { runProgress(runI: "x") { status } }',
+        'subscription { runProgress(runId: "x") { statu } }',
+    ],
+    ids=["field", "argument", "nested field"],
+)
+async def test_given_introspection_off_when_a_websocket_operation_nearly_names_something_then_no_suggestion(
+    database: Database, world: AccessWorld, query: str
+) -> None:
+    from gql import Client, GraphQLRequest
+    from gql.transport.exceptions import TransportQueryError
+    from gql.transport.websockets import WebsocketsTransport
+
+    async with serving(database, introspection=False) as url:
+        transport = WebsocketsTransport(
+            url=url.replace("http://", "ws://") + "/graphql",
+            subprotocols=["graphql-transport-ws"],
+            init_payload={"Authorization": f"Bearer {world.keys['admin']}"},
+        )
+        async with Client(transport=transport) as session:
+            with pytest.raises(TransportQueryError) as refused:
+                async for _ in session.subscribe(GraphQLRequest(query)):
+                    pass
+
+    assert "did you mean" not in str(refused.value).lower(), refused.value
