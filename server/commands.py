@@ -222,8 +222,19 @@ def _serve(args: argparse.Namespace) -> int:
     if status:
         return status
     print(f"LabelOps on http://{args.host}:{args.port}/graphql (health: /health)", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.Server(uvicorn_config(create_app(settings), host=args.host, port=args.port, log_level="info")).run()
     return 0
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> Any:
+    """How `serve` runs uvicorn (tests serve the app the same way).
+
+    uvicorn's proxy headers are off: it would believe `X-Forwarded-For` from any client on 127.0.0.1. The app
+    decides whom to believe (`LABELOPS_TRUSTED_PROXIES`, see `server.auth.proxies`).
+    """
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)
 
 
 def _assets_install(args: argparse.Namespace) -> int:

@@ -48,6 +48,8 @@ class Settings:
     dask_address: str | None = None
     run_lease_seconds: float = 30.0
     run_heartbeat_seconds: float = 10.0
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _number(name: str, default: float) -> float:
@@ -71,7 +73,7 @@ def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
     `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
-    `LABELOPS_RUN_HEARTBEAT`."""
+    `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks)."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -95,4 +97,13 @@ def load_settings() -> Settings:
         dask_address=os.environ.get("LABELOPS_DASK_ADDRESS", "").strip() or None,
         run_lease_seconds=lease,
         run_heartbeat_seconds=heartbeat,
+        trusted_proxies=_trusted_proxies(),
     )
+
+
+def _trusted_proxies() -> tuple[str, ...]:
+    from server.auth.proxies import parse_networks
+
+    entries = tuple(entry.strip() for entry in os.environ.get("LABELOPS_TRUSTED_PROXIES", "").split(","))
+    parse_networks(entries)  # refuse a bad entry at startup, naming it
+    return tuple(entry for entry in entries if entry)

@@ -2,7 +2,7 @@
 
 from server.auth.identity import ANONYMOUS, SYSTEM, Unauthenticated, Viewer, authenticate, viewer_from_request
 from server.auth.keys import InvalidKey, IssuedKey, issue_key, revoke_key, verify_key
-from server.auth.scoping import install_row_scoping, visibility, visible
+from server.auth.scoping import scoped_reads, visibility, visible
 
 __all__ = [
     "ANONYMOUS",
@@ -12,9 +12,9 @@ __all__ = [
     "Unauthenticated",
     "Viewer",
     "authenticate",
-    "install_row_scoping",
     "issue_key",
     "revoke_key",
+    "scoped_reads",
     "verify_key",
     "viewer_from_request",
     "visibility",

@@ -1,9 +1,9 @@
 """The audit trail: every mutation call recorded with who, what (arguments, secrets redacted), outcome and when.
 
-`AuditTrail` is a field extension that `protect_mutations` puts outermost on every mutation field, so it sees the
-permission check's refusal as well as the resolver's result. The entry is written right after the mutation, in a
-transaction of its own: a mutation's own transaction stays exactly as its resolver made it, and an entry is
-written for refused and failed calls too (which have no transaction to join).
+`AuditTrail` is a field extension that `server.auth.permissions.mutation` puts outermost on every mutation field,
+so it sees the permission check's refusal as well as the resolver's result. The entry is written right after the
+mutation, in a transaction of its own: a mutation's own transaction stays exactly as its resolver made it, and an
+entry is written for refused and failed calls too (which have no transaction to join).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from strawberry.types.base import get_object_definition
 
 from server.db.access import AuditEntry, AuditOutcome
 
-__all__ = ["REDACTED", "AuditTrail", "redact"]
+__all__ = ["REDACTED", "AuditOutcome", "AuditTrail", "record_call", "redact"]
 
 _log = logging.getLogger(__name__)
 
@@ -103,15 +103,29 @@ class AuditTrail(FieldExtension):
 async def _record(
     info: Any, arguments: dict[str, Any], outcome: AuditOutcome, result_type: str | None, message: str
 ) -> None:
-    from server.auth.permissions import viewer_of
-
-    viewer = viewer_of(info)
     operation = getattr(info, "operation", None)
     operation_name = operation.name.value if operation is not None and operation.name is not None else None
+    await record_call(info.context, info.field_name, operation_name, arguments, outcome, result_type, message)
+
+
+async def record_call(
+    context: Any,
+    field_name: str,
+    operation_name: str | None,
+    arguments: dict[str, Any],
+    outcome: AuditOutcome,
+    result_type: str | None,
+    message: str,
+) -> None:
+    """Write one audit entry for a call of mutation `field_name` by the context's viewer."""
+    from server.auth.identity import SYSTEM, Viewer
+
+    viewer = getattr(context, "viewer", None)
+    viewer = viewer if isinstance(viewer, Viewer) else SYSTEM
     entry = AuditEntry(
         user_id=viewer.user_id,
         api_key_id=viewer.api_key_id,
-        operation=info.field_name,
+        operation=field_name,
         operation_name=operation_name,
         arguments=redact(arguments),
         outcome=outcome,
@@ -120,8 +134,8 @@ async def _record(
         ip=viewer.ip,
     )
     try:
-        async with info.context.database.transaction() as session:
+        async with context.database.transaction() as session:
             session.add(entry)
     except Exception:
         # The mutation itself is done (or refused) already; losing its entry must not turn it into a failure.
-        _log.exception("could not write the audit entry of %s", info.field_name)
+        _log.exception("could not write the audit entry of %s", field_name)

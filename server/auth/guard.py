@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.identity import SYSTEM, Unauthenticated, Viewer, authenticate
 from server.auth.limits import RateLimiter
+from server.auth.proxies import Networks, client_address, forwarded_for_values, parse_networks
 from server.db.session import Database
 from server.settings import Settings
 
@@ -31,9 +32,11 @@ __all__ = ["AccessGuard", "authenticate_websocket", "client_ip"]
 _log = logging.getLogger(__name__)
 
 
-def client_ip(scope: Scope) -> str | None:
+def client_ip(scope: Scope, trusted_proxies: Networks = ()) -> str | None:
+    """The peer's address, or the client a trusted proxy forwarded (see `server.auth.proxies`)."""
     client = scope.get("client")
-    return str(client[0]) if client else None
+    peer = str(client[0]) if client else None
+    return client_address(peer, forwarded_for_values(scope.get("headers", ())), trusted_proxies)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -85,6 +88,7 @@ class AccessGuard:
         self.database = database
         self.settings = settings
         self.ide_page = ide_page if settings.graphiql else None
+        self.trusted_proxies = parse_networks(settings.trusted_proxies)
         self.limiter = (
             RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
             if settings.rate_limit_per_second > 0
@@ -108,7 +112,7 @@ class AccessGuard:
                 await response(scope, receive, send)
                 return
             try:
-                viewer = await authenticate(self.database, authorization, ip=client_ip(scope))
+                viewer = await authenticate(self.database, authorization, ip=client_ip(scope, self.trusted_proxies))
             except Unauthenticated as error:
                 await _send_error(send, 401, str(error), "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
                 return
@@ -156,5 +160,5 @@ async def authenticate_websocket(database: Database, settings: Settings, context
     if isinstance(params, dict):
         authorization = params.get("Authorization") or params.get("authorization")
     request = getattr(context, "request", None)
-    ip = client_ip(request.scope) if request is not None else None
+    ip = client_ip(request.scope, parse_networks(settings.trusted_proxies)) if request is not None else None
     return await authenticate(database, authorization if isinstance(authorization, str) else None, ip=ip)

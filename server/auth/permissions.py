@@ -1,13 +1,19 @@
-"""Permissions: which role may call which mutation on which records, and the field-level price rule.
+"""The access policy: the README's permission matrix as the rules fields and mutations declare.
 
-Reads are scoped row by row (`server.auth.scoping`); writes are checked before they run by `MutationPolicy`,
-attached to every mutation field by `protect_mutations` when the schema is built:
-1. the caller's role must be listed for the mutation in `MUTATION_ROLES` (a mutation missing there is ADMIN-only,
-   so a new mutation is closed until someone decides who may call it);
-2. every record the arguments name by global id must be visible to the caller (a PROGRAM_MANAGER cannot create a
-   task in someone else's project, a LABELER cannot submit as another labeler);
-3. a REVIEWER or LABELER linked to a labeler record acts only as that labeler (every Labeler id in the
-   arguments must be theirs).
+Every rule is declared where its field or mutation is, naming one of the rules below:
+- mutations with `@mutation(<write rule>)` instead of `@strawberry.mutation` (a schema with a mutation declared
+  otherwise refuses to build: a mutation is closed until someone decides who may call it);
+- guarded fields with `permission_classes=[...]` (or `extensions=[null_unless(...)]` when refused means null);
+- arguments naming a project or vendor that typed answers must treat as "not found" with `require_*_scope`.
+Rows are scoped for reads by `server.auth.scoping` (one SQL rule per table, applied to every read session of the
+API by `scoped_reads`); a mutation's records must be in the caller's write scope (`scoping.writable`).
+
+A write rule is the roles that may call a mutation; then, before it runs:
+1. every record its arguments name by global id must be in the caller's write scope: what they see, narrowed to
+   what they own (a PROGRAM_MANAGER cannot create a task in someone else's project, a VENDOR_MANAGER cannot
+   rename, price or act as another vendor's labeler it sees as a reviewer);
+2. a REVIEWER or LABELER linked to a labeler record acts only as that labeler.
+A refusal is a FORBIDDEN error, and hidden and missing records get the same answer.
 """
 
 from __future__ import annotations
@@ -15,94 +21,66 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import strawberry
+from graphql import GraphQLError
 from sqlalchemy import select
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.relay import GlobalID
-from strawberry.types.base import get_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
+from server.auth.audit import AuditTrail
 from server.auth.identity import SYSTEM, Viewer
-from server.auth.scoping import priced_vendor_ids, visibility
+from server.auth.scoping import priced_vendor_ids, visibility, writable
 from server.db import models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.planning import SimulationRun, StoredScenario
-from server.services.errors import NotFound
+from server.services.errors import NotFound, ValidationFailed
 
 __all__ = [
+    "ADMINS",
+    "EVERYONE",
+    "LABELERS",
     "MUTATION_ROLES",
     "NODE_MODELS",
+    "PROGRAM_MANAGERS",
+    "PROGRAM_SIDE",
+    "VENDOR_MANAGERS",
+    "CanOrderByPrice",
     "CanPlan",
     "CanSeeGoldAnswers",
+    "CanSeeLabelerRate",
     "CanSeeVendorPrices",
     "IsAdmin",
-    "MutationPolicy",
-    "protect_gold_answers",
-    "protect_mutations",
-    "protect_prices",
+    "MayCall",
+    "enforce",
+    "mutation",
+    "mutation_refusal",
+    "null_unless",
+    "require_metrics_scope",
     "require_project_scope",
     "viewer_of",
 ]
 
-_ALL = frozenset(Role)
-_ADMIN = frozenset({Role.ADMIN})
-_MANAGERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
-_VENDOR_SIDE = frozenset({Role.ADMIN, Role.VENDOR_MANAGER})
-_REVIEWERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.REVIEWER})
-_LABELING = frozenset({Role.ADMIN, Role.LABELER})
-_ISSUE_RESOLVERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.REVIEWER})
+# Who may call a mutation, by the matrix's write rows (records named must also be in the caller's write scope, so
+# "PROGRAM_MANAGERS may updateProject" means "their own projects"):
+ADMINS = frozenset({Role.ADMIN})
+"""Vendors (create, update, archive, status); projects (create, archive, assign vendors); users."""
+PROGRAM_MANAGERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
+"""Update their projects and assign labelers to them; tasks and benchmarks in them; scenarios and runs."""
+VENDOR_MANAGERS = frozenset({Role.ADMIN, Role.VENDOR_MANAGER})
+"""Their vendor's labelers: create, update, stage, offboard, archive."""
+LABELERS = frozenset({Role.ADMIN, Role.LABELER})
+"""Submit and rework labels, as themselves."""
+PROGRAM_SIDE = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.REVIEWER})
+"""Review labels in their projects; resolve, reopen and edit issues and comments there."""
+EVERYONE = frozenset(Role)
+"""Raise issues and comment in their scope; their own API keys."""
 
-# GraphQL mutation name -> roles that may call it. Records named in the arguments must also be in the caller's
-# scope, so "PROGRAM_MANAGER may updateProject" means "their own projects".
-MUTATION_ROLES: dict[str, frozenset[Role]] = {
-    # Vendors: the client's decisions (pricing, pipeline status).
-    "createVendor": _ADMIN,
-    "updateVendor": _ADMIN,
-    "archiveVendor": _ADMIN,
-    "advanceVendorStatus": _ADMIN,
-    # Projects: admins create them and assign vendors; program managers run their own.
-    "createProject": _ADMIN,
-    "updateProject": _MANAGERS,
-    "archiveProject": _ADMIN,
-    "assignProjectVendors": _ADMIN,
-    "unassignProjectVendors": _ADMIN,
-    "assignProjectLabelers": _MANAGERS,
-    "unassignProjectLabelers": _MANAGERS,
-    # Labelers: their vendor hires, trains and offboards them.
-    "createLabeler": _VENDOR_SIDE,
-    "updateLabeler": _VENDOR_SIDE,
-    "archiveLabeler": _VENDOR_SIDE,
-    "advanceLabelerStage": _VENDOR_SIDE,
-    "offboardLabeler": _VENDOR_SIDE,
-    # Tasks and benchmarks: the program's side.
-    "createTask": _MANAGERS,
-    "createTasks": _MANAGERS,
-    "updateTask": _MANAGERS,
-    "archiveTask": _MANAGERS,
-    "markBenchmark": _MANAGERS,
-    "unmarkBenchmark": _MANAGERS,
-    # The labeling workflow.
-    "submitLabel": _LABELING,
-    "reworkLabel": _LABELING,
-    "reviewLabel": _REVIEWERS,
-    # Issues: anyone may raise and discuss them in their scope; the program side resolves them.
-    "raiseIssue": _ALL,
-    "commentOnIssue": _ALL,
-    "resolveIssue": _ISSUE_RESOLVERS,
-    "reopenIssue": _ISSUE_RESOLVERS,
-    "updateIssue": _ISSUE_RESOLVERS,
-    "updateComment": _ISSUE_RESOLVERS,
-    # Planning: scenarios and simulation runs.
-    "saveScenario": _MANAGERS,
-    "runSimulation": _MANAGERS,
-    "cancelRun": _MANAGERS,
-    # Access: admins manage users; everyone manages their own keys.
-    "createUser": _ADMIN,
-    "updateUser": _ADMIN,
-    "createApiKey": _ALL,
-    "revokeApiKey": _ALL,
-}
+# GraphQL mutation name -> roles that may call it, as the mutations declare it (`mutation`).
+MUTATION_ROLES: dict[str, frozenset[Role]] = {}
 
 # Relay type name -> the model its global ids point at.
 NODE_MODELS: dict[str, type[Any]] = {
@@ -126,81 +104,95 @@ _FORBIDDEN = {"code": "FORBIDDEN"}
 
 def viewer_of(info: Any) -> Viewer:
     """The request's viewer; contexts built in-process without one are the trusted system."""
-    viewer = getattr(info.context, "viewer", None)
+    return _viewer(info.context)
+
+
+def _viewer(context: Any) -> Viewer:
+    viewer = getattr(context, "viewer", None)
     return viewer if isinstance(viewer, Viewer) else SYSTEM
 
 
-class IsAdmin(BasePermission):
-    """Admins only (user management, the audit log)."""
-
-    message = "only admins may do this"
-    error_extensions = _FORBIDDEN
-
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        return viewer_of(info).is_admin
+# Mutations.
 
 
-class CanPlan(BasePermission):
-    """Planning computations (feasibility, what-ifs, cheapest plans, calibration) run simulations on the server
-    and read project history: admins and program managers only; history queries also check the project."""
-
-    message = "only admins and program managers may run planning computations"
-    error_extensions = _FORBIDDEN
-
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        return viewer_of(info).role in _MANAGERS
-
-
-def require_project_scope(info: Any, project_id: int, *, field: str = "projectId") -> None:
-    """Refuse a project outside a non-admin's assigned projects, as if it did not exist (no leak of ids)."""
-    viewer = viewer_of(info)
-    if not viewer.is_admin and project_id not in viewer.project_ids:
-        raise NotFound("Project", project_id, field=field)
-
-
-class MutationPolicy(BasePermission):
-    """Role, scope and acting-as checks for one mutation call (see the module docstring)."""
+class MayCall(BasePermission):
+    """The write rule of one mutation: its roles, then the write scope of every record its arguments name."""
 
     message = "not permitted"
     error_extensions = _FORBIDDEN
 
+    def __init__(self, roles: frozenset[Role]) -> None:
+        super().__init__()
+        self.roles = roles
+
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        viewer = viewer_of(info)
-        if viewer.is_admin:
-            return True
-        name = info.field_name
-        if viewer.role not in MUTATION_ROLES.get(name, _ADMIN):
-            self.message = f"role {viewer.role} may not call {name}"
-            return False
-        references: dict[str, set[str]] = defaultdict(set)
-        for global_id in _global_ids(kwargs):
-            references[global_id.type_name].add(global_id.node_id)
-        if viewer.role in (Role.REVIEWER, Role.LABELER) and viewer.labeler_id is not None:
-            others = references.get("Labeler", set()) - {str(viewer.labeler_id)}
-            if others:
-                self.message = f"you act as your own labeler only (not {sorted(others)})"
-                return False
-        for type_name, node_ids in references.items():
-            outside = await _outside_scope(info, viewer, type_name, node_ids)
-            if outside:
-                # Hidden and missing records get the same answer, so scope does not leak which ids exist.
-                self.message = f"{type_name} {', '.join(sorted(outside))} is not in your scope"
-                return False
+        refusal = await mutation_refusal(info.context, info.field_name, kwargs, self.roles)
+        if refusal is not None:
+            # Raised here: the message is this call's own, and the instance is shared by every request.
+            raise GraphQLError(refusal, extensions=_FORBIDDEN)
         return True
 
 
-async def _outside_scope(info: Any, viewer: Viewer, type_name: str, node_ids: set[str]) -> set[str]:
+def mutation(roles: frozenset[Role], *, description: str | None = None) -> Callable[[Any], Any]:
+    """`strawberry.mutation` with its write rule, checked before it runs, and the audit trail around both."""
+
+    def declare(resolver: Any) -> Any:
+        MUTATION_ROLES[to_camel_case(resolver.__name__)] = roles
+        rule = enforce(MayCall(roles))
+        # The audit trail comes last, so it is outermost: it records refusals as well as results.
+        return strawberry.mutation(description=description, extensions=[rule, AuditTrail()])(resolver)
+
+    return declare
+
+
+async def mutation_refusal(context: Any, name: str, arguments: Any, roles: frozenset[Role] | None = None) -> str | None:
+    """Why the context's viewer may not call mutation `name` with these arguments; None when they may.
+
+    `roles` default to the mutation's declared ones (none declared: admins only).
+    """
+    viewer = _viewer(context)
+    if viewer.is_admin:
+        return None
+    if viewer.role not in (roles if roles is not None else MUTATION_ROLES.get(name, ADMINS)):
+        return f"role {viewer.role} may not call {name}"
+    references: dict[str, set[str]] = defaultdict(set)
+    for global_id in _global_ids(arguments):
+        references[global_id.type_name].add(global_id.node_id)
+    if viewer.role in (Role.REVIEWER, Role.LABELER) and viewer.labeler_id is not None:
+        others = references.get("Labeler", set()) - {str(viewer.labeler_id)}
+        if others:
+            return f"you act as your own labeler only (not {sorted(others)})"
+    for type_name, node_ids in references.items():
+        outside = await _outside_scope(context, viewer, type_name, node_ids)
+        if outside:
+            # Hidden and missing records get the same answer, so scope does not leak which ids exist.
+            return f"{type_name} {', '.join(sorted(outside))} is not in your scope"
+    return None
+
+
+async def _outside_scope(context: Any, viewer: Viewer, type_name: str, node_ids: set[str]) -> set[str]:
     model = NODE_MODELS.get(type_name)
-    keys = {int(node_id) for node_id in node_ids if node_id.isdigit()}
+    keys = {key for node_id in node_ids if (key := _row_id(node_id)) is not None}
     if model is None or len(keys) != len(node_ids):
         return node_ids
     statement = select(model.id).where(model.id.in_(keys))
-    condition = visibility(model, viewer)
+    condition = writable(model, viewer)
     if condition is not None:
         statement = statement.where(condition)
-    async with info.context.database.session() as session:
+    async with context.database.session() as session:
         seen = set((await session.scalars(statement)).all())
     return {str(key) for key in keys - seen}
+
+
+_MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: a larger one names no row (and PostgreSQL refuses to compare)
+
+
+def _row_id(node_id: str) -> int | None:
+    """The row id a global id's node id names, or None when it can name none (not ASCII digits, out of range)."""
+    if not (node_id.isascii() and node_id.isdigit()):
+        return None
+    key = int(node_id)
+    return key if key <= _MAX_ROW_ID else None
 
 
 def _global_ids(value: Any) -> Iterator[GlobalID]:
@@ -220,6 +212,30 @@ def _global_ids(value: Any) -> Iterator[GlobalID]:
         return
 
 
+# Fields.
+
+
+class IsAdmin(BasePermission):
+    """Users and the audit log: admins only."""
+
+    message = "only admins may do this"
+    error_extensions = _FORBIDDEN
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return viewer_of(info).is_admin
+
+
+class CanPlan(BasePermission):
+    """Planning computations (feasibility, what-ifs, cheapest plans, calibration) run simulations on the server
+    and read project history: admins and program managers only; history queries also check the project."""
+
+    message = "only admins and program managers may run planning computations"
+    error_extensions = _FORBIDDEN
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return viewer_of(info).role in PROGRAM_MANAGERS
+
+
 class CanSeeVendorPrices(BasePermission):
     """A vendor's prices are the client's business with that vendor: admins, program managers of projects the
     vendor is assigned to, and the vendor's own manager see them; anyone else gets an error on the field."""
@@ -236,10 +252,54 @@ class CanSeeVendorPrices(BasePermission):
         if "ids" not in cache:
             async with info.context.database.session() as session:
                 cache["ids"] = frozenset((await session.scalars(priced)).all())
-        return int(source.id) in cache["ids"]
+        return self.vendor_of(source) in cache["ids"]
+
+    @staticmethod
+    def vendor_of(source: Any) -> int:
+        return int(source.id)
 
 
-_PRICE_FIELDS = ("rate", "pricing_model", "currency", "trial_results")
+class CanSeeLabelerRate(CanSeeVendorPrices):
+    """A labeler's hourly rate is what its vendor bills: it follows the rule of the vendor's prices."""
+
+    message = "this labeler's hourly rate is outside your scope"
+
+    @staticmethod
+    def vendor_of(source: Any) -> int:
+        return int(source.vendor_id)
+
+
+class CanOrderByPrice(BasePermission):
+    """Ordering a list by price tells how prices compare: it is allowed where the viewer sees the price of every
+    record the list may hold (its visible rows, narrowed by a vendor filter where the list has one)."""
+
+    message = "ordering by price covers records whose prices are outside your scope"
+    error_extensions = _FORBIDDEN
+
+    def __init__(self, model: type[models.Vendor] | type[models.Labeler], price_field: str) -> None:
+        super().__init__()
+        self.model = model
+        self.price_field = price_field
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        order = kwargs.get("order_by")
+        viewer = viewer_of(info)
+        priced = priced_vendor_ids(viewer)
+        if order is None or order.field.value != self.price_field or priced is None:
+            return True
+        vendor = models.Vendor.id if self.model is models.Vendor else models.Labeler.vendor_id
+        unpriced = select(self.model.id).where(vendor.not_in(priced)).limit(1)
+        condition = visibility(self.model, viewer)
+        if condition is not None:
+            unpriced = unpriced.where(condition)
+        vendor_filter = getattr(kwargs.get("filter"), "vendor_id", None)
+        if isinstance(vendor_filter, GlobalID):
+            key = _row_id(vendor_filter.node_id)
+            if vendor_filter.type_name != "Vendor" or key is None:
+                return True  # the resolver refuses the filter itself
+            unpriced = unpriced.where(vendor == key)
+        async with info.context.database.session() as session:
+            return await session.scalar(unpriced) is None
 
 
 class CanSeeGoldAnswers(BasePermission):
@@ -249,40 +309,41 @@ class CanSeeGoldAnswers(BasePermission):
     error_extensions = _FORBIDDEN
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        return viewer_of(info).role in _REVIEWERS
+        return viewer_of(info).role in PROGRAM_SIDE
 
 
-def _attach(field: Any, permission: BasePermission, *, fail_silently: bool = False) -> None:
-    if any(isinstance(extension, PermissionExtension) for extension in field.extensions):
-        return  # already attached: the schema may be built more than once per process
-    field.permission_classes = [*field.permission_classes, type(permission)]
-    field.extensions.append(PermissionExtension([permission], use_directives=False, fail_silently=fail_silently))
+def enforce(permission: BasePermission) -> PermissionExtension:
+    """A field extension refusing (FORBIDDEN) what a configured `permission` instance refuses."""
+    return PermissionExtension([permission], use_directives=False)
 
 
-def protect_mutations(mutation_type: type) -> type:
-    """Attach `MutationPolicy` to every field of the merged Mutation type (and the audit trail after it)."""
-    from server.auth.audit import AuditTrail
-
-    definition = get_object_definition(mutation_type, strict=True)
-    for field in definition.fields:
-        _attach(field, MutationPolicy())
-        if not any(isinstance(extension, AuditTrail) for extension in field.extensions):
-            field.extensions.append(AuditTrail())  # last is outermost: it also sees permission refusals
-    return mutation_type
+def null_unless(permission: BasePermission) -> PermissionExtension:
+    """A field extension answering null (not an error) to those `permission` refuses."""
+    return PermissionExtension([permission], use_directives=False, fail_silently=True)
 
 
-def protect_prices(vendor_type: type) -> type:
-    """Attach `CanSeeVendorPrices` to the price fields of the Vendor type."""
-    definition = get_object_definition(vendor_type, strict=True)
-    for field in definition.fields:
-        if field.python_name in _PRICE_FIELDS:
-            _attach(field, CanSeeVendorPrices())
-    return vendor_type
+# Arguments answered with typed "not found" results rather than errors.
 
 
-def protect_gold_answers(task_type: type) -> type:
-    """Attach `CanSeeGoldAnswers` to the Task's gold answer: null (not an error) for those who may not see it."""
-    for field in get_object_definition(task_type, strict=True).fields:
-        if field.python_name == "gold_answer":
-            _attach(field, CanSeeGoldAnswers(), fail_silently=True)
-    return task_type
+def require_project_scope(info: Any, project_id: int, *, field: str = "projectId") -> None:
+    """Refuse a project outside a non-admin's assigned projects, as if it did not exist (no leak of ids)."""
+    viewer = viewer_of(info)
+    if not viewer.is_admin and project_id not in viewer.project_ids:
+        raise NotFound("Project", project_id, field=field)
+
+
+def require_metrics_scope(info: Any, *, project_id: int | None, vendor_id: int | None, dashboard: bool) -> None:
+    """Operations metrics: admins; program managers of the project; vendor managers of their vendor (metrics
+    only, not the project dashboard). Anything else is "not found" (or asks for a project of the caller's)."""
+    viewer = viewer_of(info)
+    if viewer.is_admin:
+        return
+    if viewer.role is Role.PROGRAM_MANAGER and project_id is not None and project_id in viewer.project_ids:
+        return
+    if viewer.role is Role.VENDOR_MANAGER and not dashboard and vendor_id is not None:
+        if vendor_id == viewer.vendor_id:
+            return
+        raise NotFound("Vendor", vendor_id, field="vendorId")
+    if project_id is not None:
+        raise NotFound("Project", project_id, field="projectId")
+    raise ValidationFailed("projectId", None, "must name one of your projects (or vendorId your vendor)")

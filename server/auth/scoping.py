@@ -1,11 +1,11 @@
 """Row scoping: which records of each model a viewer may read, as SQL, applied to every read of the API.
 
 One rule per model (`visibility`), written against the Core tables so that a rule's own subqueries are never
-filtered again. `visible(statement, model, viewer)` applies one rule by hand; `install_row_scoping()` applies all
-of them to every ORM SELECT of a session whose `info["viewer"]` is set (the API's read sessions), through
-`with_loader_criteria`, so top-level connections, `node(id:)` lookups, DataLoaders and nested connections are
-scoped by the same rules. Mutations run in their own sessions without a viewer: their permission check happens
-before them (see `server.auth.permissions`).
+filtered again. `visible(statement, model, viewer)` applies one rule by hand; `scoped_reads(database, viewer)`
+opens a session that applies all of them to every ORM SELECT it runs (each read session of the API, see
+`Context.read`), through `with_loader_criteria`, so top-level connections, `node(id:)` lookups, DataLoaders and
+nested connections are scoped by the same rules. Mutations run in their own sessions without a viewer: their
+permission check happens before them, on `writable` (see `server.auth.permissions`).
 
 Rules by role (P: the user's projects, V: their vendor, L: their labeler):
 - PROGRAM_MANAGER and REVIEWER: projects P and their tasks, labels, reviews, issues, comments and memberships;
@@ -22,25 +22,29 @@ Vendors reached only through a labeler show no prices (see `server.auth.permissi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, event, false, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from server.auth.identity import Viewer
-from server.db import models
+from server.db import Database, models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.planning import SimulationRun, StoredScenario
 
 __all__ = [
     "SCOPED_MODELS",
-    "install_row_scoping",
+    "ScopedReadSession",
     "priced_vendor_ids",
+    "scoped_reads",
     "visibility",
     "visible",
     "visible_labeler_ids",
     "visible_vendor_ids",
+    "writable",
 ]
 
 _Select = TypeVar("_Select", bound=Select[Any])
@@ -188,12 +192,32 @@ def visibility(model: type[Any], viewer: Viewer) -> ColumnElement[bool] | None:
     return rule(viewer) if rule is not None else false()
 
 
+def writable(model: type[Any], viewer: Viewer) -> ColumnElement[bool] | None:
+    """The condition a row of `model` named in a mutation's arguments must meet (None: any row).
+
+    The write scope is the read scope, narrowed where seeing is not owning: a vendor manager sees the reviewers of
+    its labelers' work and their vendors, but writes (and acts as) its own vendor's labelers only; a labeler acts
+    as itself only.
+    """
+    if viewer.role in (Role.VENDOR_MANAGER, Role.LABELER):
+        if model is models.Labeler:
+            return models.Labeler.id.in_(_own_labeler_ids(viewer))
+        if model is models.Vendor and viewer.role is Role.VENDOR_MANAGER:
+            return models.Vendor.id == viewer.vendor_id
+    return visibility(model, viewer)
+
+
 def visible(statement: _Select, model: type[Any], viewer: Viewer) -> _Select:
     """`statement` restricted to the rows of `model` that `viewer` may see."""
     condition = visibility(model, viewer)
     return statement if condition is None else statement.where(condition)
 
 
+class ScopedReadSession(Session):
+    """A read session of the API: every ORM SELECT it runs is scoped to its `info["viewer"]`."""
+
+
+@event.listens_for(ScopedReadSession, "do_orm_execute")
 def _scope_reads(state: ORMExecuteState) -> None:
     viewer = state.session.info.get("viewer")
     if viewer is None or not state.is_select or viewer.is_admin:
@@ -209,12 +233,9 @@ def _scope_reads(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(*options)
 
 
-_installed = False
-
-
-def install_row_scoping() -> None:
-    """Scope every ORM SELECT of sessions carrying `info["viewer"]`; idempotent."""
-    global _installed
-    if not _installed:
-        event.listen(Session, "do_orm_execute", _scope_reads)
-        _installed = True
+@asynccontextmanager
+async def scoped_reads(database: Database, viewer: Viewer) -> AsyncIterator[AsyncSession]:
+    """A session whose every ORM SELECT sees only the rows `viewer` may see (the API's read sessions)."""
+    async with database.sessions(sync_session_class=ScopedReadSession) as session:
+        session.info["viewer"] = viewer
+        yield session

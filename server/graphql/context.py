@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from server.auth.identity import Viewer, viewer_from_request
+from server.auth.scoping import scoped_reads
 from server.db import Database
 from server.settings import Settings
 
@@ -47,9 +48,8 @@ class Context:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A fresh session for one read; it never crosses resolver boundaries."""
-        async with self.database.session() as session:
-            session.info["viewer"] = self.viewer
+        """A fresh session for one read, scoped to the viewer's rows; it never crosses resolver boundaries."""
+        async with scoped_reads(self.database, self.viewer) as session:
             yield session
 
     def loader(

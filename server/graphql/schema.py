@@ -21,15 +21,16 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
-from strawberry.relay.fields import NodeExtension
+from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
+from server.auth.documents import CheckMutationsFirst
 from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
-from server.auth.permissions import protect_gold_answers, protect_mutations, protect_prices
-from server.auth.scoping import install_row_scoping
+from server.auth.permissions import MayCall
+from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
 from server.graphql.issues.mutations import IssueMutations
@@ -46,10 +47,8 @@ from server.graphql.reviews.mutations import ReviewMutations
 from server.graphql.reviews.queries import ReviewQueries
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
-from server.graphql.tasks.types import TaskNode
 from server.graphql.vendors.mutations import VendorMutations
 from server.graphql.vendors.queries import VendorQueries
-from server.graphql.vendors.types import VendorNode
 from server.services.errors import DomainError
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "MUTATION_TYPES", "QUERY_TYPES", "build_schema", "schema"]
@@ -103,15 +102,19 @@ class _Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def _unbind_relay_node_fields() -> None:
-    """Let the schema be built again (the app builds its own next to the module-level one).
-
-    Strawberry's `relay.node()` extension binds its resolver to the shared field on the first build and asserts
-    the field is unbound on the next; the binding is the same each time, so clearing it first is safe.
-    """
-    for field in get_object_definition(NodeQueries, strict=True).fields:
-        if any(isinstance(extension, NodeExtension) for extension in field.extensions):
-            field._base_resolver = None
+def _with_access_rules(mutation_type: type) -> type:
+    """The Mutation type, once every mutation is known to declare its write rule (fail closed at startup)."""
+    undeclared = sorted(
+        field.python_name
+        for field in get_object_definition(mutation_type, strict=True).fields
+        if not any(
+            isinstance(extension, PermissionExtension) and any(isinstance(p, MayCall) for p in extension.permissions)
+            for extension in field.extensions
+        )
+    )
+    if undeclared:
+        raise TypeError(f"mutations without a write rule (declare them with permissions.mutation): {undeclared}")
+    return mutation_type
 
 
 _CACHED_OPERATIONS = 256
@@ -128,7 +131,7 @@ class _StructureLimits(AddValidationRules):
 
 
 def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MAX_COST) -> strawberry.Schema:
-    """The API's schema; without introspection, field suggestions are off too (they leak the schema)."""
+    """The API's schema; without introspection, suggestions are off too (they leak the schema)."""
     extensions: list[type[SchemaExtension] | Any] = [
         # Parsed documents and validation results are cached across requests: every rule class below is built
         # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
@@ -138,17 +141,13 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(QueryCostLimiter, max_cost=max_query_cost),
         partial(MaskErrors, should_mask_error=should_mask_error),
+        CheckMutationsFirst,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
-    # Access control (server/auth): reads scoped per viewer, mutations checked and audited, prices guarded.
-    install_row_scoping()
-    protect_prices(VendorNode)
-    protect_gold_answers(TaskNode)
-    _unbind_relay_node_fields()
+        extensions += [DisableIntrospection, HideSuggestions]
     return _Schema(
         query=merge_types("Query", QUERY_TYPES),
-        mutation=protect_mutations(merge_types("Mutation", MUTATION_TYPES)),
+        mutation=_with_access_rules(merge_types("Mutation", MUTATION_TYPES)),
         subscription=merge_types("Subscription", (PlanningSubscriptions,)),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection),

@@ -21,6 +21,7 @@ import numpy as np
 
 from server.db.enums import IssueStatus, LabelerStage, LabelStatus, ReviewVerdict, TaskStatus
 from server.services.demo_catalog import FIRST_NAMES, LAST_NAMES, PROJECTS, VENDORS, ProjectSpec, VendorSpec
+from server.services.workflow_tasks import task_status_from_labels
 
 __all__ = ["CURVE_FLOOR", "CURVE_TAU_WEEKS", "WINDOW_DAYS", "DemoRows", "generate"]
 
@@ -440,15 +441,13 @@ def _project_work(
 
 
 def _task_status(labels: list[tuple[LabelStatus, float]], required: int) -> tuple[TaskStatus, float | None]:
-    """The task's status given its labels: pending rework first, then missing labels, then pending reviews."""
-    statuses = [status for status, _ in labels]
-    if LabelStatus.REJECTED in statuses:
-        return TaskStatus.IN_REWORK, None
-    if len(labels) < required:
-        return TaskStatus.TO_LABEL, None
-    if LabelStatus.SUBMITTED in statuses:
-        return TaskStatus.IN_REVIEW, None
-    return TaskStatus.DONE, max(accepted for _, accepted in labels)
+    """The task's status given its labels, by the workflow's own rule; a DONE task completed when the label that
+    met its requirement was accepted."""
+    status = task_status_from_labels(required, [label_status for label_status, _ in labels])
+    if status is not TaskStatus.DONE:
+        return status, None
+    accepted = sorted(at for label_status, at in labels if label_status is LabelStatus.ACCEPTED)
+    return status, accepted[required - 1]
 
 
 def _issues(rows: DemoRows, rng: np.random.Generator, clock: _Clock, people: list[_Person], scale: float) -> None:

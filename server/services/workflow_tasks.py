@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.enums import LabelStatus, TaskStatus
-from server.db.models import Label, Task
+from server.db.enums import LabelStatus, ReviewVerdict, TaskStatus
+from server.db.models import Label, Review, Task
 from server.db.types import utcnow
 from server.services.completion_rollups import completion_changed
 from server.services.errors import Conflict, ValidationFailed
@@ -24,6 +24,7 @@ from server.services.rollups import consensus_changed, consensus_facts, label_ch
 from server.services.workflow_common import lock_task, require_json
 
 __all__ = [
+    "acceptance_times",
     "find_inconsistent_tasks",
     "label_needs_review",
     "mark_benchmark",
@@ -78,15 +79,20 @@ def label_needs_review(label_id: int, review_share: float) -> bool:
     return int.from_bytes(digest, "big") / 2**64 < review_share
 
 
-async def sync_task_status(session: AsyncSession, task: Task, *, at: datetime | None = None) -> TaskStatus:
+async def sync_task_status(
+    session: AsyncSession, task: Task, *, at: datetime | None = None, restamp: bool = False
+) -> TaskStatus:
     """Set the task's status (and `completed_at`, stamped `at` or now when it first becomes DONE) from its labels.
 
-    Call it after any change to a task's labels or to its `labels_required`, with the task row locked.
+    Call it after any change to a task's labels or to its `labels_required`, with the task row locked. With
+    `restamp`, a DONE task's completion becomes `at` even if it was stamped before (the requirement changed, so
+    the label that met it may be another one).
     """
     await session.flush()
     statuses = (await session.scalars(select(Label.status).where(Label.task_id == task.id))).all()
     status = task_status_from_labels(task.labels_required, statuses)
-    completed_at = (task.completed_at or at or utcnow()) if status is TaskStatus.DONE else None
+    stamped = None if restamp else task.completed_at
+    completed_at = (stamped or at or utcnow()) if status is TaskStatus.DONE else None
     if completed_at != task.completed_at:
         # The completion rollups count what the row holds: uncount the old completion before it changes.
         if task.completed_at is not None:
@@ -200,5 +206,25 @@ async def set_labels_required(session: AsyncSession, *, task_id: int, labels_req
     if label_count >= 2:
         # Whether the task is a consensus task may have changed.
         await consensus_changed(session, consensus_before, await consensus_facts(session, task))
-    await sync_task_status(session, task)
+    # A lowered requirement may already be met: the task was done when its labels_required-th label was accepted.
+    acceptances = await acceptance_times(session, task_id)
+    met_at = acceptances[labels_required - 1] if len(acceptances) >= labels_required else None
+    await sync_task_status(session, task, at=met_at, restamp=True)
     return task
+
+
+async def acceptance_times(session: AsyncSession, task_id: int) -> list[datetime]:
+    """When each accepted label of a task was accepted, earliest first: at its thumbs-up review, or at submission
+    when it was accepted without review (a reworked label always goes back to review)."""
+    thumbs_up = (
+        select(Review.label_id, func.max(Review.created_at).label("at"))
+        .where(Review.verdict == ReviewVerdict.THUMBS_UP)
+        .group_by(Review.label_id)
+        .subquery()
+    )
+    statement = (
+        select(func.coalesce(thumbs_up.c.at, Label.submitted_at, type_=Label.submitted_at.type))
+        .outerjoin(thumbs_up, thumbs_up.c.label_id == Label.id)
+        .where(Label.task_id == task_id, Label.status == LabelStatus.ACCEPTED)
+    )
+    return sorted((await session.scalars(statement)).all())

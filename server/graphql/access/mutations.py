@@ -11,7 +11,7 @@ from strawberry import relay
 
 from server.auth import users
 from server.auth.keys import issue_key, revoke_key
-from server.auth.permissions import viewer_of
+from server.auth.permissions import ADMINS, EVERYONE, mutation, viewer_of
 from server.db import access
 from server.db.types import utcnow
 from server.graphql.access.types import ApiKeyNode, Role, UserNode
@@ -87,7 +87,7 @@ def _scope(
 
 @strawberry.type
 class AccessMutations:
-    @strawberry.mutation(description="Add a user (admins only); give them a key with `createApiKey`.")
+    @mutation(ADMINS, description="Add a user (admins only); give them a key with `createApiKey`.")
     async def create_user(self, info: Info, input: CreateUserInput) -> UserResult:
         async def operation(session: AsyncSession) -> UserPayload:
             scope = _scope(input.project_ids, input.vendor_id, input.labeler_id)
@@ -96,7 +96,7 @@ class AccessMutations:
 
         return await mutate(info, operation)
 
-    @strawberry.mutation(description="Change a user's name, role, scope or active flag (admins only).")
+    @mutation(ADMINS, description="Change a user's name, role, scope or active flag (admins only).")
     async def update_user(self, info: Info, input: UpdateUserInput) -> UserResult:
         async def operation(session: AsyncSession) -> UserPayload:
             rescoped = input.role is not None or any(
@@ -114,7 +114,7 @@ class AccessMutations:
 
         return await mutate(info, operation)
 
-    @strawberry.mutation(description="A new API key for yourself (or, for admins, anyone); the secret is shown once.")
+    @mutation(EVERYONE, description="A new API key for yourself (or, for admins, anyone); the secret is shown once.")
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyResult:
         viewer = viewer_of(info)
 
@@ -135,7 +135,7 @@ class AccessMutations:
 
         return await mutate(info, operation)
 
-    @strawberry.mutation(description="Stop a key from working, from now on (your own, or any for admins).")
+    @mutation(EVERYONE, description="Stop a key from working, from now on (your own, or any for admins).")
     async def revoke_api_key(self, info: Info, id: relay.GlobalID) -> ApiKeyResult:
         async def operation(session: AsyncSession) -> ApiKeyPayload:
             key_id = decode_id(id, "ApiKey", "id")

@@ -14,8 +14,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from server.auth.permissions import viewer_of
-from server.db.access import Role
+from server.auth.permissions import require_metrics_scope
 from server.graphql.analytics.types import (
     OperationsMetrics,
     OperationsMetricsResult,
@@ -57,21 +56,6 @@ def _window(start: datetime | None, end: datetime | None) -> None:
         raise ValidationFailed("to", end.isoformat(), f"must be after from ({start.isoformat()})")
 
 
-def _authorize(info: Info, *, project_id: int | None, vendor_id: int | None, dashboard: bool) -> None:
-    viewer = viewer_of(info)
-    if viewer.is_admin:
-        return
-    if viewer.role is Role.PROGRAM_MANAGER and project_id is not None and project_id in viewer.project_ids:
-        return
-    if viewer.role is Role.VENDOR_MANAGER and not dashboard and vendor_id is not None:
-        if vendor_id == viewer.vendor_id:
-            return
-        raise NotFound("Vendor", vendor_id, field="vendorId")
-    if project_id is not None:
-        raise NotFound("Project", project_id, field="projectId")
-    raise ValidationFailed("projectId", None, "must name one of your projects (or vendorId your vendor)")
-
-
 @strawberry.type
 class AnalyticsQueries:
     @strawberry.field(
@@ -94,7 +78,7 @@ class AnalyticsQueries:
             key = decode_id(project_id, "Project", "projectId")
             start, end = _utc(from_, "from"), _utc(to, "to")
             _utc(as_of, "asOf")
-            _authorize(info, project_id=key, vendor_id=None, dashboard=True)
+            require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             _window(start, end)
             async with info.context.database.session() as session:
                 dashboard = await project_dashboard(session, key, start=start, end=end, as_of=as_of)
@@ -127,7 +111,7 @@ class AnalyticsQueries:
                 one_day = Scope.day(day)
                 start, end = one_day.start, one_day.end
             _window(start, end)
-            _authorize(info, project_id=project, vendor_id=vendor, dashboard=False)
+            require_metrics_scope(info, project_id=project, vendor_id=vendor, dashboard=False)
             scope = Scope(project_id=project, vendor_id=vendor, labeler_id=labeler, start=start, end=end)
             async with info.context.database.session() as session:
                 metrics = await scope_metrics(session, scope)

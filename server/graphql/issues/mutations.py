@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from server.auth.permissions import EVERYONE, PROGRAM_SIDE, mutation
 from server.db.models import Comment, Issue
 from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate, mutate_row
@@ -88,7 +89,7 @@ async def _comment_payload(session: AsyncSession, comment: Comment) -> CommentPa
 
 @strawberry.type
 class IssueMutations:
-    @strawberry.mutation(description="Open an issue on a label, a task or a project.")
+    @mutation(EVERYONE, description="Open an issue on a label, a task or a project.")
     async def raise_issue(self, info: Info, input: RaiseIssueInput) -> IssueResult:
         async def operation(session: AsyncSession) -> Issue:
             return await workflow.raise_issue(
@@ -104,7 +105,7 @@ class IssueMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Add a comment to an issue's thread.")
+    @mutation(EVERYONE, description="Add a comment to an issue's thread.")
     async def comment_on_issue(self, info: Info, input: CommentOnIssueInput) -> CommentResult:
         async def operation(session: AsyncSession) -> CommentPayload:
             comment = await workflow.comment_on_issue(
@@ -118,7 +119,7 @@ class IssueMutations:
 
         return await mutate(info, operation)
 
-    @strawberry.mutation(description="Resolve an open issue, saying how.")
+    @mutation(PROGRAM_SIDE, description="Resolve an open issue, saying how.")
     async def resolve_issue(self, info: Info, input: ResolveIssueInput) -> IssueResult:
         async def operation(session: AsyncSession) -> Issue:
             return await workflow.resolve_issue(
@@ -130,14 +131,14 @@ class IssueMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Reopen a resolved issue, clearing its resolution.")
+    @mutation(PROGRAM_SIDE, description="Reopen a resolved issue, clearing its resolution.")
     async def reopen_issue(self, info: Info, issue_id: relay.GlobalID) -> IssueResult:
         async def operation(session: AsyncSession) -> Issue:
             return await workflow.reopen_issue(session, issue_id=decode_id(issue_id, "Issue", "issueId"))
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Retitle an issue.")
+    @mutation(PROGRAM_SIDE, description="Retitle an issue.")
     async def update_issue(self, info: Info, input: UpdateIssueInput) -> IssueResult:
         async def operation(session: AsyncSession) -> Issue:
             key = decode_id(input.id, "Issue", "input.id")
@@ -145,7 +146,7 @@ class IssueMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Correct a comment's text.")
+    @mutation(PROGRAM_SIDE, description="Correct a comment's text.")
     async def update_comment(self, info: Info, input: UpdateCommentInput) -> CommentResult:
         async def operation(session: AsyncSession) -> CommentPayload:
             comment = await crud_issues.update_comment(

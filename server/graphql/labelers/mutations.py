@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from server.auth.permissions import VENDOR_MANAGERS, mutation
 from server.db.models import Labeler
 from server.graphql.context import Info
 from server.graphql.enums import LabelerStage
@@ -80,7 +81,7 @@ def _payload(row: Labeler) -> LabelerPayload:
 
 @strawberry.type
 class LabelerMutations:
-    @strawberry.mutation(description="Add a labeler to a vendor; they start in HIRING.")
+    @mutation(VENDOR_MANAGERS, description="Add a labeler to a vendor; they start in HIRING.")
     async def create_labeler(self, info: Info, input: CreateLabelerInput) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
             vendor = decode_id(input.vendor_id, "Vendor", "input.vendorId")
@@ -88,7 +89,7 @@ class LabelerMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation
+    @mutation(VENDOR_MANAGERS)
     async def update_labeler(self, info: Info, input: UpdateLabelerInput) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
             key = decode_id(input.id, "Labeler", "input.id")
@@ -96,14 +97,16 @@ class LabelerMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Hide a labeler from default listings; their history stays.")
+    @mutation(VENDOR_MANAGERS, description="Hide a labeler from default listings; their history stays.")
     async def archive_labeler(self, info: Info, id: relay.GlobalID) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
             return await crud_labelers.archive_labeler(session, decode_id(id, "Labeler", "id"))
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Move a labeler to the next onboarding stage (or back to training after a test).")
+    @mutation(
+        VENDOR_MANAGERS, description="Move a labeler to the next onboarding stage (or back to training after a test)."
+    )
     async def advance_labeler_stage(self, info: Info, input: AdvanceLabelerStageInput) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
             return await workflow.advance_labeler_stage(
@@ -116,7 +119,7 @@ class LabelerMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Offboard a labeler from any stage, with the reason in the stage history.")
+    @mutation(VENDOR_MANAGERS, description="Offboard a labeler from any stage, with the reason in the stage history.")
     async def offboard_labeler(self, info: Info, input: OffboardLabelerInput) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
             return await workflow.offboard_labeler(

@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry import relay
 
+from server.auth.permissions import CanOrderByPrice, enforce
 from server.db.models import Labeler, ProjectMembership
 from server.graphql.context import Info
 from server.graphql.filters import contains_text, json_list_contains
@@ -22,7 +23,10 @@ __all__ = ["LabelerQueries"]
 
 @strawberry.type
 class LabelerQueries:
-    @strawberry.field(description="Labelers; archived ones only with `includeArchived: true`.")
+    @strawberry.field(
+        description="Labelers; archived ones only with `includeArchived: true`.",
+        extensions=[enforce(CanOrderByPrice(Labeler, "hourly_rate"))],
+    )
     async def labelers(
         self,
         info: Info,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 from strawberry import relay
 
+from server.auth.permissions import CanSeeLabelerRate
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import LabelerStage
@@ -48,7 +49,7 @@ class LabelerNode(relay.Node):
     name: str
     email: str | None
     stage: LabelerStage
-    hourly_rate: float
+    hourly_rate: float = strawberry.field(permission_classes=[CanSeeLabelerRate])
     skills: list[str]
     time_zone: str
     created_at: datetime

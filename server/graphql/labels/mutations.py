@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import LABELERS, mutation
 from server.db.models import Label, Task
 from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate
@@ -58,7 +59,7 @@ async def label_payload(session: AsyncSession, label: Label) -> LabelPayload:
 
 @strawberry.type
 class LabelMutations:
-    @strawberry.mutation(description="Record a labeler's answer; the task moves to review (or is done).")
+    @mutation(LABELERS, description="Record a labeler's answer; the task moves to review (or is done).")
     async def submit_label(self, info: Info, input: SubmitLabelInput) -> LabelResult:
         async def operation(session: AsyncSession) -> LabelPayload:
             answer: Any = input.answer
@@ -75,7 +76,7 @@ class LabelMutations:
 
         return await mutate(info, operation)
 
-    @strawberry.mutation(description="Resubmit a rejected label with a new answer; it goes back to review.")
+    @mutation(LABELERS, description="Resubmit a rejected label with a new answer; it goes back to review.")
     async def rework_label(self, info: Info, input: ReworkLabelInput) -> LabelResult:
         async def operation(session: AsyncSession) -> LabelPayload:
             answer: Any = input.answer

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import require_project_scope
 from server.graphql.context import Info
 from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import decode_id
@@ -186,6 +187,7 @@ async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: s
         from server.services.history import calibrated_scenario
 
         key = decode_id(source.project_id, "Project", f"{field}.projectId")
+        require_project_scope(info, key, field=f"{field}.projectId")
         calibration = await calibrated_scenario(info.context.database, key, field=f"{field}.projectId")
         return calibration.scenario
     return Scenario()

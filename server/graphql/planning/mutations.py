@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import PROGRAM_MANAGERS, mutation
 from server.db.planning import SimulationRun, StoredScenario
 from server.graphql.context import Info
 from server.graphql.errors import ValidationError, mutate
@@ -75,8 +76,9 @@ def _run_node(run: SimulationRun, scenario: StoredScenario) -> SimulationRunType
 
 @strawberry.type
 class PlanningMutations:
-    @strawberry.mutation(
-        description="Store a scenario; a name already stored gets its next version (versions never change)."
+    @mutation(
+        PROGRAM_MANAGERS,
+        description="Store a scenario; a name already stored gets its next version (versions never change).",
     )
     async def save_scenario(self, info: Info, input: SaveScenarioInput) -> ScenarioResult:
         async def operation(session: AsyncSession) -> ScenarioPayload:
@@ -94,8 +96,9 @@ class PlanningMutations:
             )
         return await mutate(info, operation)
 
-    @strawberry.mutation(
-        description="Queue a Monte Carlo run of a stored scenario version; it runs off the server's event loop."
+    @mutation(
+        PROGRAM_MANAGERS,
+        description="Queue a Monte Carlo run of a stored scenario version; it runs off the server's event loop.",
     )
     async def run_simulation(self, info: Info, input: RunSimulationInput) -> RunResult:
         async def operation(session: AsyncSession) -> RunPayload:
@@ -116,7 +119,7 @@ class PlanningMutations:
             runner_for(info.context.database, info.context.settings).start(int(result.run.id.node_id))
         return result
 
-    @strawberry.mutation(description="Cancel a QUEUED or RUNNING run; a finished run cannot be cancelled.")
+    @mutation(PROGRAM_MANAGERS, description="Cancel a QUEUED or RUNNING run; a finished run cannot be cancelled.")
     async def cancel_run(self, info: Info, id: relay.GlobalID) -> RunResult:
         async def check(session: AsyncSession) -> int:
             key = decode_id(id, "SimulationRun", "id")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import ADMINS, PROGRAM_MANAGERS, mutation
 from server.db.models import Project
 from server.graphql.context import Info
 from server.graphql.enums import DataType, ProjectStatus
@@ -139,11 +140,11 @@ async def _change_members(
 
 @strawberry.type
 class ProjectMutations:
-    @strawberry.mutation
+    @mutation(ADMINS)
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectResult:
         return await mutate_row(info, _payload, lambda session: crud_projects.create_project(session, _fields(input)))
 
-    @strawberry.mutation(description="Change settings; a COMPLETED project cannot be reopened.")
+    @mutation(PROGRAM_MANAGERS, description="Change settings; a COMPLETED project cannot be reopened.")
     async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectResult:
         async def operation(session: AsyncSession) -> Project:
             key = decode_id(input.id, "Project", "input.id")
@@ -151,35 +152,37 @@ class ProjectMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Hide a project from default listings; its history stays.")
+    @mutation(ADMINS, description="Hide a project from default listings; its history stays.")
     async def archive_project(self, info: Info, id: relay.GlobalID) -> ProjectResult:
         async def operation(session: AsyncSession) -> Project:
             return await crud_projects.archive_project(session, decode_id(id, "Project", "id"))
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Put vendors on a project (all or none); their labelers can then join it.")
+    @mutation(ADMINS, description="Put vendors on a project (all or none); their labelers can then join it.")
     async def assign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:
         async def assign(session: AsyncSession, project: int, vendor: int) -> None:
             await workflow.assign_vendor_to_project(session, project_id=project, vendor_id=vendor)
 
         return await _change_members(info, input.project_id, input.vendor_ids, _VENDORS, assign)
 
-    @strawberry.mutation(description="Take vendors off a project (all or none).")
+    @mutation(ADMINS, description="Take vendors off a project (all or none).")
     async def unassign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:
         async def unassign(session: AsyncSession, project: int, vendor: int) -> None:
             await workflow.remove_vendor_from_project(session, project_id=project, vendor_id=vendor)
 
         return await _change_members(info, input.project_id, input.vendor_ids, _VENDORS, unassign)
 
-    @strawberry.mutation(description="Make labelers members of a project (all or none); their vendor must be on it.")
+    @mutation(
+        PROGRAM_MANAGERS, description="Make labelers members of a project (all or none); their vendor must be on it."
+    )
     async def assign_project_labelers(self, info: Info, input: ProjectLabelersInput) -> ProjectResult:
         async def assign(session: AsyncSession, project: int, labeler: int) -> None:
             await workflow.assign_labeler_to_project(session, project_id=project, labeler_id=labeler)
 
         return await _change_members(info, input.project_id, input.labeler_ids, _LABELERS, assign)
 
-    @strawberry.mutation(description="End labelers' membership of a project (all or none); their labels stay.")
+    @mutation(PROGRAM_MANAGERS, description="End labelers' membership of a project (all or none); their labels stay.")
     async def unassign_project_labelers(self, info: Info, input: ProjectLabelersInput) -> ProjectResult:
         async def unassign(session: AsyncSession, project: int, labeler: int) -> None:
             await workflow.remove_labeler_from_project(session, project_id=project, labeler_id=labeler)

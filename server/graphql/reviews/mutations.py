@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from server.auth.permissions import PROGRAM_SIDE, mutation
 from server.db.models import Label, Task
 from server.graphql.context import Info
 from server.graphql.enums import ReviewVerdict
@@ -44,7 +45,9 @@ ReviewResult = Annotated[ReviewPayload | MutationError, strawberry.union("Review
 
 @strawberry.type
 class ReviewMutations:
-    @strawberry.mutation(description="Review a submitted label: thumbs up accepts it, thumbs down sends it to rework.")
+    @mutation(
+        PROGRAM_SIDE, description="Review a submitted label: thumbs up accepts it, thumbs down sends it to rework."
+    )
     async def review_label(self, info: Info, input: ReviewLabelInput) -> ReviewResult:
         async def operation(session: AsyncSession) -> ReviewPayload:
             review = await workflow.review_label(

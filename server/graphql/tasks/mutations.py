@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import PROGRAM_MANAGERS, mutation
 from server.db.models import Task
 from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate, mutate_row
@@ -94,7 +95,7 @@ def _task_id(value: relay.GlobalID, field: str) -> int:
 
 @strawberry.type
 class TaskMutations:
-    @strawberry.mutation
+    @mutation(PROGRAM_MANAGERS)
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
             project = decode_id(input.project_id, "Project", "input.projectId")
@@ -107,7 +108,7 @@ class TaskMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Add many tasks to a project in one transaction.")
+    @mutation(PROGRAM_MANAGERS, description="Add many tasks to a project in one transaction.")
     async def create_tasks(self, info: Info, input: CreateTasksInput) -> TasksResult:
         async def operation(session: AsyncSession) -> TasksPayload:
             project = decode_id(input.project_id, "Project", "input.projectId")
@@ -116,7 +117,7 @@ class TaskMutations:
 
         return await mutate(info, operation)
 
-    @strawberry.mutation
+    @mutation(PROGRAM_MANAGERS)
     async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
             values = TaskFields(
@@ -130,14 +131,16 @@ class TaskMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Hide a task from listings and the work queue; its labels stay.")
+    @mutation(PROGRAM_MANAGERS, description="Hide a task from listings and the work queue; its labels stay.")
     async def archive_task(self, info: Info, id: relay.GlobalID) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
             return await crud_tasks.archive_task(session, _task_id(id, "id"))
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Make a task a benchmark with this gold answer (or replace its gold answer).")
+    @mutation(
+        PROGRAM_MANAGERS, description="Make a task a benchmark with this gold answer (or replace its gold answer)."
+    )
     async def mark_benchmark(self, info: Info, input: MarkBenchmarkInput) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
             task_id = _task_id(input.task_id, "input.taskId")
@@ -146,7 +149,7 @@ class TaskMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Make a benchmark an ordinary task again; its labels stay.")
+    @mutation(PROGRAM_MANAGERS, description="Make a benchmark an ordinary task again; its labels stay.")
     async def unmark_benchmark(self, info: Info, task_id: relay.GlobalID) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
             return await workflow.unmark_benchmark(session, task_id=_task_id(task_id, "taskId"))

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from server.auth.permissions import CanSeeGoldAnswers, null_unless
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import TaskStatus
@@ -37,7 +38,7 @@ class TaskNode(relay.Node):
     status: TaskStatus
     labels_required: int
     is_benchmark: bool
-    gold_answer: JSON | None
+    gold_answer: JSON | None = strawberry.field(extensions=[null_unless(CanSeeGoldAnswers())])
     archived_at: datetime | None
     project_id: strawberry.Private[int]
 

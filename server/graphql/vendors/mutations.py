@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from server.auth.permissions import ADMINS, mutation
 from server.db.models import Vendor
 from server.graphql.context import Info
 from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
@@ -90,11 +91,11 @@ def _payload(row: Vendor) -> VendorPayload:
 
 @strawberry.type
 class VendorMutations:
-    @strawberry.mutation(description="Add a vendor as a PROSPECT.")
+    @mutation(ADMINS, description="Add a vendor as a PROSPECT.")
     async def create_vendor(self, info: Info, input: CreateVendorInput) -> VendorResult:
         return await mutate_row(info, _payload, lambda session: crud_vendors.create_vendor(session, _fields(input)))
 
-    @strawberry.mutation
+    @mutation(ADMINS)
     async def update_vendor(self, info: Info, input: UpdateVendorInput) -> VendorResult:
         async def operation(session: AsyncSession) -> Vendor:
             key = decode_id(input.id, "Vendor", "input.id")
@@ -102,14 +103,14 @@ class VendorMutations:
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Hide a vendor from default listings; its history stays.")
+    @mutation(ADMINS, description="Hide a vendor from default listings; its history stays.")
     async def archive_vendor(self, info: Info, id: relay.GlobalID) -> VendorResult:
         async def operation(session: AsyncSession) -> Vendor:
             return await crud_vendors.archive_vendor(session, decode_id(id, "Vendor", "id"))
 
         return await mutate_row(info, _payload, operation)
 
-    @strawberry.mutation(description="Move a vendor along its pipeline, recording trial results with the move.")
+    @mutation(ADMINS, description="Move a vendor along its pipeline, recording trial results with the move.")
     async def advance_vendor_status(self, info: Info, input: AdvanceVendorStatusInput) -> VendorResult:
         async def operation(session: AsyncSession) -> Vendor:
             return await workflow.advance_vendor_status(

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from server.auth.permissions import CanOrderByPrice, enforce
 from server.db.models import Vendor
 from server.graphql.context import Info
 from server.graphql.filters import contains_text, json_list_contains
@@ -20,7 +21,10 @@ __all__ = ["VendorQueries"]
 
 @strawberry.type
 class VendorQueries:
-    @strawberry.field(description="Vendors; archived ones only with `includeArchived: true`.")
+    @strawberry.field(
+        description="Vendors; archived ones only with `includeArchived: true`.",
+        extensions=[enforce(CanOrderByPrice(Vendor, "rate"))],
+    )
     async def vendors(
         self,
         info: Info,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 from strawberry import relay
 
+from server.auth.permissions import CanSeeVendorPrices
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
@@ -41,12 +42,15 @@ class VendorNode(relay.Node):
     specialist_skills: list[str]
     certifications: list[Certification]
     time_zone: str
-    pricing_model: PricingModel
-    rate: float = strawberry.field(description="Price per hour or per label, by `pricingModel`, in `currency`.")
-    currency: str
+    pricing_model: PricingModel = strawberry.field(permission_classes=[CanSeeVendorPrices])
+    rate: float = strawberry.field(
+        description="Price per hour or per label, by `pricingModel`, in `currency`.",
+        permission_classes=[CanSeeVendorPrices],
+    )
+    currency: str = strawberry.field(permission_classes=[CanSeeVendorPrices])
     kickoff_days: int
     status: VendorStatus
-    trial_results: TrialResults | None
+    trial_results: TrialResults | None = strawberry.field(permission_classes=[CanSeeVendorPrices])
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
