@@ -37,6 +37,11 @@ class Settings:
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
     max_query_cost: int = 50_000
+    # Shared rate limit across server processes (README, "Limits"); empty: each process limits on its own.
+    redis_url: str = ""
+    redis_key_prefix: str = "labelops:rate:"
+    # How long a websocket trusts its last check of the key before re-validating it for the next operation.
+    websocket_recheck_seconds: float = 1.0
 
 
 def _number(name: str, default: float) -> float:
@@ -51,7 +56,8 @@ def _number(name: str, default: float) -> float:
 
 def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
-    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`."""
+    `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
+    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`."""
     return Settings(
         database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
         graphiql=_flag("LABELOPS_GRAPHIQL", True),
@@ -62,4 +68,7 @@ def load_settings() -> Settings:
         rate_limit_per_second=_number("LABELOPS_RATE_LIMIT", 50.0),
         rate_limit_burst=int(_number("LABELOPS_RATE_BURST", 200)),
         max_query_cost=int(_number("LABELOPS_MAX_COST", 50_000)),
+        redis_url=os.environ.get("LABELOPS_REDIS_URL", "").strip(),
+        redis_key_prefix=os.environ.get("LABELOPS_REDIS_PREFIX") or "labelops:rate:",
+        websocket_recheck_seconds=_number("LABELOPS_WS_RECHECK", 1.0),
     )

@@ -15,9 +15,11 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from server.auth.guard import authenticate_websocket
 from server.auth.identity import Unauthenticated
+from server.auth.rate_limit import RateLimit
 from server.db import Database
 from server.graphql.context import Context
 from server.graphql.schema import build_schema
+from server.graphql.websocket import GuardedTransportWSHandler
 from server.settings import Settings
 
 __all__ = ["GRAPHIQL_ASSETS_PREFIX", "GraphQLApp", "localize_cdn_urls"]
@@ -37,9 +39,14 @@ def localize_cdn_urls(html: str, prefix: str = GRAPHIQL_ASSETS_PREFIX) -> str:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """The `/graphql` endpoint of the platform for one database and one set of settings."""
+    """The `/graphql` endpoint of the platform for one database and one set of settings.
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    `rate_limit` is the access guard's: websocket operations draw from the same buckets as HTTP requests.
+    """
+
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler
+
+    def __init__(self, database: Database, settings: Settings, rate_limit: RateLimit | None = None) -> None:
         super().__init__(
             build_schema(introspection=settings.introspection, max_query_cost=settings.max_query_cost),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -47,6 +54,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.database = database
         self.settings = settings
+        self.rate_limit = rate_limit
         self._ide_html: str | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:

@@ -1,0 +1,154 @@
+"""Websockets held to the rules of HTTP, against a live server: a socket whose key is revoked, whose user is
+deactivated or whose role changes is closed before its next operation runs; operations over a socket draw from the
+key's rate-limit bucket and are cut at the request timeout like HTTP requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import test_database_url
+from tests.server.access_world import AccessWorld
+from tests.server.attacks.ws_client import closed_by_server, graphql_socket
+from tests.server.live_server import LiveServer, drop_database, live_server, prepare_world
+
+VIEWER = "{ viewer { role } }"
+MY_KEYS = "{ apiKeys { edges { node { id } } } }"
+REVOKE_KEY = "mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }"
+UPDATE_USER = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }"
+MINT_KEY = 'mutation { createApiKey(input: {name: "kept"}) { __typename ... on CreatedApiKey { secret } } }'
+USER_KEYS = "query($user: ID!) { apiKeys(userId: $user) { totalCount } }"
+
+
+def _post(server: LiveServer, key: str, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+    return httpx.post(
+        server.graphql_url,
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+
+
+def _data(server: LiveServer, key: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+    body = _post(server, key, query, variables).json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+@pytest.fixture(scope="module")
+def rechecking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, AccessWorld]]:
+    """A server whose sockets re-validate their key before every operation."""
+    url = test_database_url(tmp_path_factory.mktemp("websockets"))
+    world = prepare_world(url)
+    try:
+        with live_server(url, LABELOPS_WS_RECHECK="0") as server:
+            yield server, world
+    finally:
+        drop_database(url)
+
+
+async def test_given_an_open_socket_when_its_key_is_revoked_then_the_socket_closes_and_mints_no_key(
+    rechecking_server: tuple[LiveServer, AccessWorld],
+) -> None:
+    server, world = rechecking_server
+    key = world.keys["pm"]
+    async with graphql_socket(server.graphql_url, key) as socket:
+        # Given a working socket
+        assert (await socket.request(VIEWER))["payload"]["data"]["viewer"]["role"] == "PROGRAM_MANAGER"
+        # When its key is revoked over HTTP
+        key_id = _data(server, key, MY_KEYS)["apiKeys"]["edges"][0]["node"]["id"]
+        assert _data(server, key, REVOKE_KEY, {"id": key_id})["revokeApiKey"]["__typename"] == "ApiKeyPayload"
+        # Then the next operation (minting a key) does not run: the socket is closed
+        await socket.send(MINT_KEY)
+        assert await closed_by_server(socket) == 4403
+    keys = _data(server, world.keys["admin"], USER_KEYS, {"user": world.gid("User", "user:pm")})
+    assert keys["apiKeys"]["totalCount"] == 0
+
+
+async def test_given_an_open_socket_when_its_user_is_deactivated_then_the_socket_closes(
+    rechecking_server: tuple[LiveServer, AccessWorld],
+) -> None:
+    server, world = rechecking_server
+    async with graphql_socket(server.graphql_url, world.keys["vm"]) as socket:
+        assert (await socket.request(VIEWER))["payload"]["data"]["viewer"]["role"] == "VENDOR_MANAGER"
+        deactivate = {"input": {"id": world.gid("User", "user:vm"), "active": False}}
+        assert _data(server, world.keys["admin"], UPDATE_USER, deactivate)["updateUser"]["__typename"] == "UserPayload"
+        await socket.send(VIEWER)
+        assert await closed_by_server(socket) == 4403
+
+
+async def test_given_an_open_socket_when_its_users_role_changes_then_the_socket_closes(
+    rechecking_server: tuple[LiveServer, AccessWorld],
+) -> None:
+    server, world = rechecking_server
+    async with graphql_socket(server.graphql_url, world.keys["reviewer"]) as socket:
+        assert (await socket.request(VIEWER))["payload"]["data"]["viewer"]["role"] == "REVIEWER"
+        promote = {
+            "input": {
+                "id": world.gid("User", "user:reviewer"),
+                "role": "PROGRAM_MANAGER",
+                "projectIds": [world.gid("Project", "p1")],
+            }
+        }
+        assert _data(server, world.keys["admin"], UPDATE_USER, promote)["updateUser"]["__typename"] == "UserPayload"
+        await socket.send(VIEWER)
+        assert await closed_by_server(socket) == 4403
+
+
+@pytest.fixture
+def server_with(tmp_path: Path) -> Iterator[Any]:
+    """Start a live server on a fresh access world with the given environment; stopped after the test."""
+    url = test_database_url(tmp_path)
+    world = prepare_world(url)
+    started: list[Any] = []
+
+    def start(**environment: str) -> tuple[LiveServer, AccessWorld]:
+        context = live_server(url, **environment)
+        started.append(context)
+        return context.__enter__(), world
+
+    try:
+        yield start
+    finally:
+        for context in started:
+            context.__exit__(None, None, None)
+        drop_database(url)
+
+
+async def test_given_a_rate_limit_when_a_socket_sends_past_the_burst_then_operations_are_refused(
+    server_with: Any,
+) -> None:
+    # Given a key allowed a burst of 4 requests and almost no refill, 2 of them spent over HTTP
+    server, world = server_with(LABELOPS_RATE_LIMIT="0.01", LABELOPS_RATE_BURST="4")
+    key = world.keys["admin"]
+    assert [_post(server, key, VIEWER).status_code for _ in range(2)] == [200, 200]
+    async with graphql_socket(server.graphql_url, key) as socket:
+        # When the socket sends 5 operations
+        answers = [await socket.request(VIEWER) for _ in range(5)]
+    # Then the 2 tokens left run 2 of them, and the others are refused as over HTTP
+    assert [answer["type"] for answer in answers] == ["next", "next", "error", "error", "error"]
+    refused = answers[-1]["payload"][0]
+    assert refused["extensions"]["code"] == "RATE_LIMITED"
+    assert "rate limit exceeded" in refused["message"]
+    assert _post(server, key, VIEWER).status_code == 429
+
+
+async def test_given_a_request_timeout_when_a_socket_runs_a_query_then_it_is_cut_like_over_http(
+    server_with: Any,
+) -> None:
+    # Given a timeout no database round trip fits in
+    server, world = server_with(LABELOPS_REQUEST_TIMEOUT="0.000001")
+    key = world.keys["admin"]
+    query = "{ vendors { totalCount } }"
+    assert _post(server, key, query).status_code == 504
+    async with graphql_socket(server.graphql_url, key) as socket:
+        # When the same query runs over a socket
+        answer = await socket.request(query)
+        # Then it is cut too, and the socket stays usable
+        assert answer["type"] == "error", answer
+        assert answer["payload"][0]["extensions"]["code"] == "TIMEOUT"
+        assert (await socket.request("{ __typename }"))["payload"]["data"] == {"__typename": "Query"}
