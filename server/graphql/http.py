@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
@@ -25,6 +27,8 @@ from server.settings import Settings
 __all__ = ["GRAPHIQL_ASSETS_PREFIX", "GraphQLApp", "localize_cdn_urls"]
 
 GRAPHIQL_ASSETS_PREFIX = "/static/vendor/node_modules/"
+# Deeper JSON than this is no GraphQL request: refused before it reaches the parser of variables (or recursion).
+MAX_JSON_DEPTH = 64
 
 # `https://unpkg.com/<package>@<version>/<path>`, where a package may be scoped (`@graphiql/plugin-explorer`).
 _UNPKG_URL = re.compile(r"https://unpkg\.com/((?:@[^/@\"'\s]+/)?[^/@\"'\s]+)@[^/\"'\s]+/")
@@ -36,6 +40,20 @@ def localize_cdn_urls(html: str, prefix: str = GRAPHIQL_ASSETS_PREFIX) -> str:
     The local files are byte-identical to the CDN's, so the page's SRI `integrity` attributes stay valid.
     """
     return _UNPKG_URL.sub(lambda match: f"{prefix}{match.group(1)}/", html)
+
+
+def _json_depth(value: object) -> int:
+    """How deeply objects and lists nest in a decoded JSON value (iteratively: the value may be deep)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            current = list(current.values())
+        if isinstance(current, list):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in current if isinstance(item, dict | list))
+    return deepest
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -56,6 +74,19 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.rate_limit = rate_limit
         self._ide_html: str | None = None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request body (or `variables` parameter): a JSON object (or a list, for batches) nested a sane depth."""
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels") from None
+        if not isinstance(value, dict | list):
+            kind = "null" if value is None else type(value).__name__
+            raise HTTPException(400, f"the JSON body must be an object with a 'query', got {kind}")
+        if _json_depth(value) > MAX_JSON_DEPTH:
+            raise HTTPException(400, f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+        return value
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(self.database, self.settings, request=request, response=response)

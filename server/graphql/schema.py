@@ -32,6 +32,7 @@ from server.auth.permissions import protect_gold_answers, protect_mutations, pro
 from server.auth.scoping import install_row_scoping
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
 from server.graphql.labelers.mutations import LabelerMutations
@@ -44,6 +45,7 @@ from server.graphql.projects.mutations import ProjectMutations
 from server.graphql.projects.queries import ProjectQueries
 from server.graphql.reviews.mutations import ReviewMutations
 from server.graphql.reviews.queries import ReviewQueries
+from server.graphql.scalars import SCALAR_OVERRIDES
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
 from server.graphql.tasks.types import TaskNode
@@ -134,6 +136,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
         partial(ParserCache, maxsize=_CACHED_OPERATIONS),
         partial(ValidationCache, maxsize=_CACHED_OPERATIONS),
+        InputGuard,  # after the cache: it adds to the cached validation result, never into it
         _StructureLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(QueryCostLimiter, max_cost=max_query_cost),
@@ -152,6 +155,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         subscription=merge_types("Subscription", (PlanningSubscriptions,)),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection),
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 
