@@ -152,3 +152,30 @@ async def test_given_a_request_timeout_when_a_socket_runs_a_query_then_it_is_cut
         assert answer["type"] == "error", answer
         assert answer["payload"][0]["extensions"]["code"] == "TIMEOUT"
         assert (await socket.request("{ __typename }"))["payload"]["data"] == {"__typename": "Query"}
+
+
+async def test_given_a_labelers_socket_when_asking_for_admin_data_then_refused_as_over_http(
+    rechecking_server: tuple[LiveServer, AccessWorld],
+) -> None:
+    server, world = rechecking_server
+    query = "{ users { totalCount } }"
+    over_http = _post(server, world.keys["labeler"], query).json()
+    async with graphql_socket(server.graphql_url, world.keys["labeler"]) as socket:
+        answer = await socket.request(query)
+    assert over_http["data"] is None and over_http["errors"]
+    assert answer["payload"]["data"] is None
+    assert [error["message"] for error in answer["payload"]["errors"]] == [
+        error["message"] for error in over_http["errors"]
+    ]
+
+
+async def test_given_a_cost_limit_when_a_socket_sends_a_costly_query_then_refused_as_over_http(
+    server_with: Any,
+) -> None:
+    server, world = server_with(LABELOPS_MAX_COST="20")
+    query = "{ vendors(first: 50) { edges { node { id name } } } }"
+    assert _post(server, world.keys["admin"], query).json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    async with graphql_socket(server.graphql_url, world.keys["admin"]) as socket:
+        answer = await socket.request(query)
+    assert answer["type"] == "error", answer
+    assert answer["payload"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
