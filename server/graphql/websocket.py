@@ -46,6 +46,7 @@ CLOSE_ACCESS_CHANGED = 4403
 CLOSE_AUTH_UNAVAILABLE = 4503
 # Documents longer than this are refused by the schema's token limit anyway; they are not parsed here twice.
 _MAX_TOKENS_TO_CLASSIFY = 10_000
+_MAX_CACHED_QUERY_CHARS = 20_000
 
 
 def _error(operation_id: str, message: str, code: str, **extensions: Any) -> ErrorMessage:
@@ -54,9 +55,15 @@ def _error(operation_id: str, message: str, code: str, **extensions: Any) -> Err
     return ErrorMessage(id=operation_id, type="error", payload=[payload])
 
 
-@lru_cache(maxsize=512)
 def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
     """The type of the operation a document runs; None when it cannot be told (the schema reports why)."""
+    if len(query) > _MAX_CACHED_QUERY_CHARS:  # a cache of huge documents would hold their text
+        return _parsed_operation_type.__wrapped__(query, operation_name)
+    return _parsed_operation_type(query, operation_name)
+
+
+@lru_cache(maxsize=512)
+def _parsed_operation_type(query: str, operation_name: str | None) -> OperationType | None:
     try:
         document = parse(query, no_location=True, max_tokens=_MAX_TOKENS_TO_CLASSIFY)
     except GraphQLError:
