@@ -7,7 +7,8 @@ later operation runs on it. The check reads the database, so it holds across ser
 
 Each operation also takes a token from the key's rate-limit bucket (the HTTP one), and queries and mutations are
 cut at the request timeout like HTTP requests (a cut mutation rolls back). Cost, depth and permission rules are
-those of the schema, which both transports execute with the socket's viewer.
+those of the schema, which both transports execute with the socket's viewer. The socket's one context drops its
+DataLoaders' caches when an operation starts, so no operation reads rows an earlier one loaded.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
+        self.context.forget_loaded()
         if _operation_type(operation.query, operation.operation_name) is OperationType.SUBSCRIPTION:
             await super().run_operation(operation)
             return

@@ -179,3 +179,21 @@ async def test_given_a_cost_limit_when_a_socket_sends_a_costly_query_then_refuse
         answer = await socket.request(query)
     assert answer["type"] == "error", answer
     assert answer["payload"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+async def test_given_a_socket_when_a_record_changes_between_its_operations_then_the_next_one_reads_the_change(
+    rechecking_server: tuple[LiveServer, AccessWorld],
+) -> None:
+    server, world = rechecking_server
+    query = "{ labelers(first: 10) { edges { node { name vendor { name } } } } }"
+
+    def vendor_of_b1(answer: dict[str, Any]) -> str:
+        edges = answer["payload"]["data"]["labelers"]["edges"]
+        return str(next(edge["node"]["vendor"]["name"] for edge in edges if edge["node"]["name"] == "b1"))
+
+    rename = 'mutation($id: ID!) { updateVendor(input: {id: $id, name: "Vendor B2"}) { __typename } }'
+    async with graphql_socket(server.graphql_url, world.keys["admin"]) as socket:
+        assert vendor_of_b1(await socket.request(query)) == "Vendor B"
+        renamed = _data(server, world.keys["admin"], rename, {"id": world.gid("Vendor", "vb")})
+        assert renamed["updateVendor"]["__typename"] == "VendorPayload"
+        assert vendor_of_b1(await socket.request(query)) == "Vendor B2"
