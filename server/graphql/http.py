@@ -42,6 +42,13 @@ def localize_cdn_urls(html: str, prefix: str = GRAPHIQL_ASSETS_PREFIX) -> str:
     return _UNPKG_URL.sub(lambda match: f"{prefix}{match.group(1)}/", html)
 
 
+class _RefusedJSON(json.JSONDecodeError):
+    """JSON that decodes but is no GraphQL request; a decoding error, so every transport refuses it as bad JSON."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "", 0)
+
+
 def _json_depth(value: object) -> int:
     """How deeply objects and lists nest in a decoded JSON value (iteratively: the value may be deep)."""
     deepest = 0
@@ -76,17 +83,27 @@ class GraphQLApp(GraphQL[Context, None]):
         self._ide_html: str | None = None
 
     def decode_json(self, data: str | bytes) -> object:
-        """A request body (or `variables` parameter): a JSON object (or a list, for batches) nested a sane depth."""
+        """A request body, `variables` parameter or websocket message: a JSON object (or a list, for batches)
+        nested a sane depth; anything else is refused as undecodable (websockets then close with 4400)."""
+        too_deep = f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels"
         try:
             value = json.loads(data)
         except RecursionError:
-            raise HTTPException(400, f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels") from None
+            raise _RefusedJSON(too_deep) from None
         if not isinstance(value, dict | list):
             kind = "null" if value is None else type(value).__name__
-            raise HTTPException(400, f"the JSON body must be an object with a 'query', got {kind}")
+            raise _RefusedJSON(f"the JSON must be an object with a 'query', got {kind}")
         if _json_depth(value) > MAX_JSON_DEPTH:
-            raise HTTPException(400, f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+            raise _RefusedJSON(too_deep)
         return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except _RefusedJSON as error:
+            raise HTTPException(400, error.msg) from None
+        except json.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(self.database, self.settings, request=request, response=response)

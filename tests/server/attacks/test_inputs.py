@@ -27,6 +27,8 @@ TASK = "query($id: ID!) { task(id: $id) { id } }"
 RENAME_VENDOR = """mutation($id: ID!, $name: String!) {
   updateVendor(input: {id: $id, name: $name}) { __typename ... on VendorPayload { vendor { name } } }
 }"""
+DEEP_LISTS = '{"query": "query($v: JSON) { __typename }", "variables": {"v": ' + "[" * 3000 + "]" * 3000 + "}}"
+DEEP_OBJECTS = '{"query": "{ __typename }", "variables": ' + '{"a":' * 3000 + "1" + "}" * 3000 + "}"
 RENAME_VENDOR_LITERAL = 'mutation { updateVendor(input: {id: "%s", name: "%s"}) { __typename } }'
 
 
@@ -150,8 +152,8 @@ def test_given_unstorable_text_when_sent_as_variable_or_literal_then_refused_nam
         ("null", "must be an object"),
         ('"x"', "must be an object"),
         ("42", "must be an object"),
-        ('{"query": "query($v: JSON) { __typename }", "variables": {"v": ' + "[" * 3000 + "]" * 3000 + "}}", "nested"),
-        ('{"query": "{ __typename }", "variables": ' + '{"a":' * 3000 + "1" + "}" * 3000 + "}", "nested"),
+        (DEEP_LISTS, "nested deeper than 64"),
+        (DEEP_OBJECTS, "nested deeper than 64"),
     ],
     ids=["null", "string", "number", "lists-3000-deep", "objects-3000-deep"],
 )

@@ -197,3 +197,24 @@ async def test_given_a_socket_when_a_record_changes_between_its_operations_then_
         renamed = _data(server, world.keys["admin"], rename, {"id": world.gid("Vendor", "vb")})
         assert renamed["updateVendor"]["__typename"] == "VendorPayload"
         assert vendor_of_b1(await socket.request(query)) == "Vendor B2"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "null",
+        '"x"',
+        '{"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }", "variables": {"v": '
+        + "[" * 3000
+        + "]" * 3000
+        + "}}}",
+    ],
+    ids=["null", "string", "variables-3000-deep"],
+)
+async def test_given_a_socket_when_a_message_is_no_graphql_message_then_closed_as_bad_json(
+    rechecking_server: tuple[LiveServer, AccessWorld], message: str
+) -> None:
+    server, world = rechecking_server
+    async with graphql_socket(server.graphql_url, world.keys["admin"]) as socket:
+        await socket.connection.send(message)
+        assert await closed_by_server(socket) == 4400
