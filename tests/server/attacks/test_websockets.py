@@ -1,18 +1,18 @@
 """Websockets held to the rules of HTTP, against a live server: a socket whose key is revoked, whose user is
-deactivated or whose role changes is closed before its next operation runs; operations over a socket draw from the
-key's rate-limit bucket and are cut at the request timeout like HTTP requests."""
+deactivated or whose role changes is closed before its next operation runs; authorisation is the same as over HTTP,
+each operation reads fresh rows, and a message that is no GraphQL message closes the socket as bad JSON.
+(Limits over a socket: `test_websocket_limits.py`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import test_database_url
 from tests.server.access_world import AccessWorld
+from tests.server.attacks.live import graphql_data, post_graphql
 from tests.server.attacks.ws_client import closed_by_server, graphql_socket
 from tests.server.live_server import LiveServer, drop_database, live_server, prepare_world
 
@@ -22,21 +22,6 @@ REVOKE_KEY = "mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }"
 UPDATE_USER = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }"
 MINT_KEY = 'mutation { createApiKey(input: {name: "kept"}) { __typename ... on CreatedApiKey { secret } } }'
 USER_KEYS = "query($user: ID!) { apiKeys(userId: $user) { totalCount } }"
-
-
-def _post(server: LiveServer, key: str, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-    return httpx.post(
-        server.graphql_url,
-        json={"query": query, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=30,
-    )
-
-
-def _data(server: LiveServer, key: str, query: str, variables: dict[str, Any] | None = None) -> Any:
-    body = _post(server, key, query, variables).json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +45,12 @@ async def test_given_an_open_socket_when_its_key_is_revoked_then_the_socket_clos
         # Given a working socket
         assert (await socket.request(VIEWER))["payload"]["data"]["viewer"]["role"] == "PROGRAM_MANAGER"
         # When its key is revoked over HTTP
-        key_id = _data(server, key, MY_KEYS)["apiKeys"]["edges"][0]["node"]["id"]
-        assert _data(server, key, REVOKE_KEY, {"id": key_id})["revokeApiKey"]["__typename"] == "ApiKeyPayload"
+        key_id = graphql_data(server, key, MY_KEYS)["apiKeys"]["edges"][0]["node"]["id"]
+        assert graphql_data(server, key, REVOKE_KEY, {"id": key_id})["revokeApiKey"]["__typename"] == "ApiKeyPayload"
         # Then the next operation (minting a key) does not run: the socket is closed
         await socket.send(MINT_KEY)
         assert await closed_by_server(socket) == 4403
-    keys = _data(server, world.keys["admin"], USER_KEYS, {"user": world.gid("User", "user:pm")})
+    keys = graphql_data(server, world.keys["admin"], USER_KEYS, {"user": world.gid("User", "user:pm")})
     assert keys["apiKeys"]["totalCount"] == 0
 
 
@@ -76,7 +61,10 @@ async def test_given_an_open_socket_when_its_user_is_deactivated_then_the_socket
     async with graphql_socket(server.graphql_url, world.keys["vm"]) as socket:
         assert (await socket.request(VIEWER))["payload"]["data"]["viewer"]["role"] == "VENDOR_MANAGER"
         deactivate = {"input": {"id": world.gid("User", "user:vm"), "active": False}}
-        assert _data(server, world.keys["admin"], UPDATE_USER, deactivate)["updateUser"]["__typename"] == "UserPayload"
+        assert (
+            graphql_data(server, world.keys["admin"], UPDATE_USER, deactivate)["updateUser"]["__typename"]
+            == "UserPayload"
+        )
         await socket.send(VIEWER)
         assert await closed_by_server(socket) == 4403
 
@@ -94,64 +82,11 @@ async def test_given_an_open_socket_when_its_users_role_changes_then_the_socket_
                 "projectIds": [world.gid("Project", "p1")],
             }
         }
-        assert _data(server, world.keys["admin"], UPDATE_USER, promote)["updateUser"]["__typename"] == "UserPayload"
+        assert (
+            graphql_data(server, world.keys["admin"], UPDATE_USER, promote)["updateUser"]["__typename"] == "UserPayload"
+        )
         await socket.send(VIEWER)
         assert await closed_by_server(socket) == 4403
-
-
-@pytest.fixture
-def server_with(tmp_path: Path) -> Iterator[Any]:
-    """Start a live server on a fresh access world with the given environment; stopped after the test."""
-    url = test_database_url(tmp_path)
-    world = prepare_world(url)
-    started: list[Any] = []
-
-    def start(**environment: str) -> tuple[LiveServer, AccessWorld]:
-        context = live_server(url, **environment)
-        started.append(context)
-        return context.__enter__(), world
-
-    try:
-        yield start
-    finally:
-        for context in started:
-            context.__exit__(None, None, None)
-        drop_database(url)
-
-
-async def test_given_a_rate_limit_when_a_socket_sends_past_the_burst_then_operations_are_refused(
-    server_with: Any,
-) -> None:
-    # Given a key allowed a burst of 4 requests and almost no refill, 2 of them spent over HTTP
-    server, world = server_with(LABELOPS_RATE_LIMIT="0.01", LABELOPS_RATE_BURST="4")
-    key = world.keys["admin"]
-    assert [_post(server, key, VIEWER).status_code for _ in range(2)] == [200, 200]
-    async with graphql_socket(server.graphql_url, key) as socket:
-        # When the socket sends 5 operations
-        answers = [await socket.request(VIEWER) for _ in range(5)]
-    # Then the 2 tokens left run 2 of them, and the others are refused as over HTTP
-    assert [answer["type"] for answer in answers] == ["next", "next", "error", "error", "error"]
-    refused = answers[-1]["payload"][0]
-    assert refused["extensions"]["code"] == "RATE_LIMITED"
-    assert "rate limit exceeded" in refused["message"]
-    assert _post(server, key, VIEWER).status_code == 429
-
-
-async def test_given_a_request_timeout_when_a_socket_runs_a_query_then_it_is_cut_like_over_http(
-    server_with: Any,
-) -> None:
-    # Given a timeout no database round trip fits in
-    server, world = server_with(LABELOPS_REQUEST_TIMEOUT="0.000001")
-    key = world.keys["admin"]
-    query = "{ vendors { totalCount } }"
-    assert _post(server, key, query).status_code == 504
-    async with graphql_socket(server.graphql_url, key) as socket:
-        # When the same query runs over a socket
-        answer = await socket.request(query)
-        # Then it is cut too, and the socket stays usable
-        assert answer["type"] == "error", answer
-        assert answer["payload"][0]["extensions"]["code"] == "TIMEOUT"
-        assert (await socket.request("{ __typename }"))["payload"]["data"] == {"__typename": "Query"}
 
 
 async def test_given_a_labelers_socket_when_asking_for_admin_data_then_refused_as_over_http(
@@ -159,7 +94,7 @@ async def test_given_a_labelers_socket_when_asking_for_admin_data_then_refused_a
 ) -> None:
     server, world = rechecking_server
     query = "{ users { totalCount } }"
-    over_http = _post(server, world.keys["labeler"], query).json()
+    over_http = post_graphql(server, world.keys["labeler"], query).json()
     async with graphql_socket(server.graphql_url, world.keys["labeler"]) as socket:
         answer = await socket.request(query)
     assert over_http["data"] is None and over_http["errors"]
@@ -167,18 +102,6 @@ async def test_given_a_labelers_socket_when_asking_for_admin_data_then_refused_a
     assert [error["message"] for error in answer["payload"]["errors"]] == [
         error["message"] for error in over_http["errors"]
     ]
-
-
-async def test_given_a_cost_limit_when_a_socket_sends_a_costly_query_then_refused_as_over_http(
-    server_with: Any,
-) -> None:
-    server, world = server_with(LABELOPS_MAX_COST="20")
-    query = "{ vendors(first: 50) { edges { node { id name } } } }"
-    assert _post(server, world.keys["admin"], query).json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    async with graphql_socket(server.graphql_url, world.keys["admin"]) as socket:
-        answer = await socket.request(query)
-    assert answer["type"] == "error", answer
-    assert answer["payload"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
 
 
 async def test_given_a_socket_when_a_record_changes_between_its_operations_then_the_next_one_reads_the_change(
@@ -194,7 +117,7 @@ async def test_given_a_socket_when_a_record_changes_between_its_operations_then_
     rename = 'mutation($id: ID!) { updateVendor(input: {id: $id, name: "Vendor B2"}) { __typename } }'
     async with graphql_socket(server.graphql_url, world.keys["admin"]) as socket:
         assert vendor_of_b1(await socket.request(query)) == "Vendor B"
-        renamed = _data(server, world.keys["admin"], rename, {"id": world.gid("Vendor", "vb")})
+        renamed = graphql_data(server, world.keys["admin"], rename, {"id": world.gid("Vendor", "vb")})
         assert renamed["updateVendor"]["__typename"] == "VendorPayload"
         assert vendor_of_b1(await socket.request(query)) == "Vendor B2"
 
