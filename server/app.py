@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server.auth.guard import AccessGuard
+from server.auth.rate_limit import build_rate_limit
 from server.console import console_routes
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
@@ -34,8 +35,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """
     settings = settings or load_settings()
     database = database or Database(settings.database_url, echo=settings.echo_sql)
-    endpoint = GraphQLApp(database=database, settings=settings)
-    graphql_app = AccessGuard(endpoint, database, settings, ide_page=endpoint.ide_page)
+    rate_limit = build_rate_limit(settings)
+    endpoint = GraphQLApp(database=database, settings=settings, rate_limit=rate_limit)
+    graphql_app = AccessGuard(endpoint, database, settings, rate_limit, ide_page=endpoint.ide_page)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             async with jobs_lifespan(database, settings):  # re-queues runs a previous process left unfinished
                 yield
         finally:
+            if rate_limit is not None:
+                await rate_limit.aclose()
             await database.dispose()
 
     STATIC_DIRECTORY.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,11 @@ class Settings:
     run_heartbeat_seconds: float = 10.0
     # Proxies whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Shared rate limit across server processes (README, "Limits"); empty: each process limits on its own.
+    redis_url: str = ""
+    redis_key_prefix: str = "labelops:rate:"
+    # How long a websocket trusts its last check of the key before re-validating it for the next operation.
+    websocket_recheck_seconds: float = 1.0
 
 
 def _number(name: str, default: float) -> float:
@@ -73,7 +78,8 @@ def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
     `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
-    `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks)."""
+    `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks),
+    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -98,6 +104,9 @@ def load_settings() -> Settings:
         run_lease_seconds=lease,
         run_heartbeat_seconds=heartbeat,
         trusted_proxies=_trusted_proxies(),
+        redis_url=os.environ.get("LABELOPS_REDIS_URL", "").strip(),
+        redis_key_prefix=os.environ.get("LABELOPS_REDIS_PREFIX") or "labelops:rate:",
+        websocket_recheck_seconds=_number("LABELOPS_WS_RECHECK", 1.0),
     )
 
 

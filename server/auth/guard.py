@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.auth.identity import SYSTEM, Unauthenticated, Viewer, authenticate
 from server.auth.limits import RateLimiter
 from server.auth.proxies import Networks, client_address, forwarded_for_values, parse_networks
+from server.auth.rate_limit import RateLimit
 from server.db.session import Database
 from server.settings import Settings
 
@@ -82,6 +83,7 @@ class AccessGuard:
         app: ASGIApp,
         database: Database,
         settings: Settings,
+        rate_limit: RateLimit | None = None,
         ide_page: Callable[[], Awaitable[Response]] | None = None,
     ) -> None:
         self.app = app
@@ -89,11 +91,8 @@ class AccessGuard:
         self.settings = settings
         self.ide_page = ide_page if settings.graphiql else None
         self.trusted_proxies = parse_networks(settings.trusted_proxies)
-        self.limiter = (
-            RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-            if settings.rate_limit_per_second > 0
-            else None
-        )
+        # Shared with the websocket operations of the same endpoint (and, through Redis, with other processes).
+        self.rate_limit = rate_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -123,8 +122,8 @@ class AccessGuard:
                     send, 503, "authentication is unavailable; retry shortly", "UNAVAILABLE", {"Retry-After": "1"}
                 )
                 return
-        if self.limiter is not None and viewer is not None and viewer.api_key_id is not None:
-            wait = self.limiter.take(viewer.api_key_id)
+        if self.rate_limit is not None and viewer is not None and viewer.api_key_id is not None:
+            wait = await self.rate_limit.take(viewer.api_key_id)
             if wait > 0:
                 retry = RateLimiter.retry_after_header(wait)
                 message = f"rate limit exceeded for this API key: retry after {retry} s"

@@ -5,9 +5,10 @@ selected under it by the page it asks for (`first` or `last`, else the default p
 `projects(first: 100) { edges { node { labelers(first: 100) { edges { node { id } } } } } }` costs about
 100 x 100 = 10^4 units, and a third nested connection of 100 would cost 10^6 and be refused before it runs.
 
-Rate limit: one token bucket per API key, in the memory of each server process (so N worker processes allow N
-times the rate in total). A bucket holds `burst` tokens, refills at `rate` tokens per second, and each request
-takes one; an empty bucket answers HTTP 429 with `Retry-After` (seconds until the next token).
+Rate limit: one token bucket per API key (`RateLimiter`, in this process's memory). A bucket holds `burst` tokens,
+refills at `rate` tokens per second, and each request takes one; an empty bucket answers HTTP 429 with
+`Retry-After` (seconds until the next token). `server.auth.rate_limit` puts the buckets in Redis when several
+server processes must share them, and falls back to these.
 """
 
 from __future__ import annotations

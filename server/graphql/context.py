@@ -52,6 +52,11 @@ class Context:
         async with scoped_reads(self.database, self.viewer) as session:
             yield session
 
+    def forget_loaded(self) -> None:
+        """Drop the DataLoaders and what they cached: a websocket runs every operation on one context, and each
+        operation must read the rows as they are now, as a new HTTP request would."""
+        self._loaders.clear()
+
     def loader(
         self, batch: Callable[..., Awaitable[Sequence[Any]]], *, option: Hashable = _NO_OPTION
     ) -> DataLoader[Any, Any]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
@@ -17,14 +19,18 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from server.auth.guard import authenticate_websocket
 from server.auth.identity import Unauthenticated
+from server.auth.rate_limit import RateLimit
 from server.db import Database
 from server.graphql.context import Context
 from server.graphql.schema import build_schema
+from server.graphql.websocket import GuardedTransportWSHandler
 from server.settings import Settings
 
 __all__ = ["GRAPHIQL_ASSETS_PREFIX", "GraphQLApp", "ide_security_headers", "localize_cdn_urls"]
 
 GRAPHIQL_ASSETS_PREFIX = "/static/vendor/node_modules/"
+# Deeper JSON than this is no GraphQL request: refused before it reaches the parser of variables (or recursion).
+MAX_JSON_DEPTH = 64
 
 # `https://unpkg.com/<package>@<version>/<path>`, where a package may be scoped (`@graphiql/plugin-explorer`).
 _UNPKG_URL = re.compile(r"https://unpkg\.com/((?:@[^/@\"'\s]+/)?[^/@\"'\s]+)@[^/\"'\s]+/")
@@ -71,10 +77,36 @@ def ide_security_headers(html: str) -> dict[str, str]:
     }
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """The `/graphql` endpoint of the platform for one database and one set of settings."""
+class _RefusedJSON(json.JSONDecodeError):
+    """JSON that decodes but is no GraphQL request; a decoding error, so every transport refuses it as bad JSON."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "", 0)
+
+
+def _json_depth(value: object) -> int:
+    """How deeply objects and lists nest in a decoded JSON value (iteratively: the value may be deep)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            current = list(current.values())
+        if isinstance(current, list):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in current if isinstance(item, dict | list))
+    return deepest
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """The `/graphql` endpoint of the platform for one database and one set of settings.
+
+    `rate_limit` is the access guard's: websocket operations draw from the same buckets as HTTP requests.
+    """
+
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler
+
+    def __init__(self, database: Database, settings: Settings, rate_limit: RateLimit | None = None) -> None:
         super().__init__(
             build_schema(introspection=settings.introspection, max_query_cost=settings.max_query_cost),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -82,7 +114,31 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.database = database
         self.settings = settings
+        self.rate_limit = rate_limit
         self._ide_html: str | None = None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request body, `variables` parameter or websocket message: a JSON object (or a list, for batches)
+        nested a sane depth; anything else is refused as undecodable (websockets then close with 4400)."""
+        too_deep = f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels"
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise _RefusedJSON(too_deep) from None
+        if not isinstance(value, dict | list):
+            kind = "null" if value is None else type(value).__name__
+            raise _RefusedJSON(f"the JSON must be an object with a 'query', got {kind}")
+        if _json_depth(value) > MAX_JSON_DEPTH:
+            raise _RefusedJSON(too_deep)
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except _RefusedJSON as error:
+            raise HTTPException(400, error.msg) from None
+        except json.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(self.database, self.settings, request=request, response=response)

@@ -33,6 +33,7 @@ from server.auth.permissions import MayCall
 from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
 from server.graphql.labelers.mutations import LabelerMutations
@@ -45,6 +46,7 @@ from server.graphql.projects.mutations import ProjectMutations
 from server.graphql.projects.queries import ProjectQueries
 from server.graphql.reviews.mutations import ReviewMutations
 from server.graphql.reviews.queries import ReviewQueries
+from server.graphql.scalars import SCALAR_OVERRIDES
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
 from server.graphql.vendors.mutations import VendorMutations
@@ -137,6 +139,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
         partial(ParserCache, maxsize=_CACHED_OPERATIONS),
         partial(ValidationCache, maxsize=_CACHED_OPERATIONS),
+        InputGuard,  # after the cache: it adds to the cached validation result, never into it
         _StructureLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(QueryCostLimiter, max_cost=max_query_cost),
@@ -151,6 +154,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         subscription=merge_types("Subscription", (PlanningSubscriptions,)),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection),
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 

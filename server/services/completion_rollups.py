@@ -5,6 +5,9 @@ sign of the change while the task row holds the completion being counted or unco
 it met the SLA are read in SQL, with the same expressions as `completion_rebuild_statements`, so incremental and
 bulk maintenance agree to the bit. Changing a project's SLA turnaround recomputes that project's rows
 (`rebuild_completions`), as do bulk loads through `rollups.rebuild_rollups`.
+
+Lock order, so concurrent writers neither deadlock nor drift on PostgreSQL: the task row (`lock_task`), then the
+project row (shared by completions, exclusive for an SLA change), then the rollup rows.
 """
 
 from __future__ import annotations
@@ -41,8 +44,15 @@ def _completed_tasks(*conditions: Any) -> Any:
 
 
 async def completion_changed(session: AsyncSession, task_id: int, sign: int) -> None:
-    """Count (sign 1) or uncount (sign -1) the completion the task's row holds now, in the caller's transaction."""
+    """Count (sign 1) or uncount (sign -1) the completion the task's row holds now, in the caller's transaction.
 
+    The project row is share-locked first: the SLA this reads cannot change until the transaction ends, and a
+    recount of the project (`rebuild_completions` after an SLA change, which holds the row's update lock) runs
+    wholly before or wholly after it, counting this completion once, with the SLA the project ends up with.
+    """
+
+    project_of_task = select(Task.project_id).where(Task.id == task_id).scalar_subquery()
+    await session.execute(select(Project.id).where(Project.id == project_of_task).with_for_update(read=True))
     row = _completed_tasks(Task.id == task_id).add_columns(
         Task.project_id, day_bucket(Task.completed_at), literal(sign), sign * within_sla()
     )

@@ -20,10 +20,9 @@ from server.services.crud_checks import (
     check_non_negative,
     check_positive_int,
     check_share,
-    get_or_not_found,
     refuse_duplicate_name,
 )
-from server.services.errors import InvalidTransition, ValidationFailed
+from server.services.errors import InvalidTransition, NotFound, ValidationFailed
 
 __all__ = ["ProjectFields", "archive_project", "create_project", "update_project"]
 
@@ -95,7 +94,11 @@ async def create_project(session: AsyncSession, values: ProjectFields) -> Projec
 
 async def update_project(session: AsyncSession, project_id: int, values: ProjectFields) -> Project:
     """Change a project's settings; a COMPLETED project stays completed (its metrics are final)."""
-    project = await get_or_not_found(session, Project, project_id, field="input.id")
+    # Locked first: an SLA change recounts the completion rollups, which must not interleave with completions
+    # counted under the old SLA (see completion_rollups' lock order).
+    project = await session.get(Project, project_id, with_for_update=True, populate_existing=True)
+    if project is None:
+        raise NotFound("Project", project_id, field="input.id")
     checked = _checked(values)
     if "name" in checked:
         await refuse_duplicate_name(session, Project, "project", checked["name"], except_id=project.id)

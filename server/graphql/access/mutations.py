@@ -18,6 +18,7 @@ from server.graphql.access.types import ApiKeyNode, Role, UserNode
 from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate
 from server.graphql.ids import decode_id, decode_ids
+from server.services.crud_checks import check_aware
 from server.services.errors import NotFound, ValidationFailed
 
 __all__ = ["AccessMutations"]
@@ -125,12 +126,13 @@ class AccessMutations:
                 user_key = viewer.user_id
             else:
                 raise ValidationFailed("input.userId", None, "is required when the caller is not a user")
-            if input.expires_at is not None and input.expires_at <= utcnow():
-                raise ValidationFailed("input.expiresAt", input.expires_at.isoformat(), "must be in the future")
+            expires_at = None if input.expires_at is None else check_aware("input.expiresAt", input.expires_at)
+            if expires_at is not None and expires_at <= utcnow():
+                raise ValidationFailed("input.expiresAt", expires_at.isoformat(), "must be in the future")
             user = await session.get(access.User, user_key)
             if user is None:
                 raise NotFound("User", user_key, field="input.userId")
-            issued = await issue_key(session, user, name=input.name.strip(), expires_at=input.expires_at)
+            issued = await issue_key(session, user, name=input.name.strip(), expires_at=expires_at)
             return CreatedApiKey(api_key=ApiKeyNode.from_model(issued.record), secret=issued.token)
 
         return await mutate(info, operation)

@@ -26,6 +26,7 @@ from server.graphql.context import Info
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.pagination import OrderDirection, PageArgs, list_connection, ordered
+from server.services.crud_checks import check_aware
 from server.services.errors import DomainError
 
 __all__ = ["AccessQueries", "AuditLogFilter", "UserFilter"]
@@ -50,6 +51,13 @@ class AuditLogFilter:
 def _key(value: relay.GlobalID, type_name: str, field: str) -> int:
     try:
         return decode_id(value, type_name, field)
+    except DomainError as error:
+        raise as_graphql_error(error) from None
+
+
+def _moment(value: datetime, field: str) -> datetime:
+    try:
+        return check_aware(field, value)
     except DomainError as error:
         raise as_graphql_error(error) from None
 
@@ -144,9 +152,9 @@ class AccessQueries:
             if filter.outcome is not None:
                 conditions.append(entry.outcome.in_(filter.outcome))
             if filter.since is not None:
-                conditions.append(entry.created_at >= filter.since)
+                conditions.append(entry.created_at >= _moment(filter.since, "filter.since"))
             if filter.until is not None:
-                conditions.append(entry.created_at <= filter.until)
+                conditions.append(entry.created_at <= _moment(filter.until, "filter.until"))
         return await list_connection(
             info,
             select(entry).where(*conditions),
