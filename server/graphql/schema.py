@@ -11,7 +11,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
@@ -19,16 +18,14 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
-from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
 from server.auth.permissions import protect_gold_answers, protect_mutations, protect_prices
+from server.auth.query_limits import DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, QueryLimiter
 from server.auth.scoping import install_row_scoping
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
@@ -79,10 +76,8 @@ MUTATION_TYPES: tuple[type, ...] = (
     PlanningMutations,
 )
 
-# Deep enough for projects -> labelers -> edges -> node -> vendor -> ... with fragments; shallow enough to
-# refuse cyclic abuse (vendor -> labelers -> vendor -> ...).
-MAX_DEPTH = 12
-MAX_ALIASES = 30
+MAX_DEPTH = DEFAULT_MAX_DEPTH
+MAX_ALIASES = DEFAULT_MAX_ALIASES
 MAX_TOKENS = 4000
 
 
@@ -115,28 +110,19 @@ def _unbind_relay_node_fields() -> None:
 
 
 _CACHED_OPERATIONS = 256
-_DEPTH_RULE = depth_limit_rule(MAX_DEPTH, None)
-_ALIASES_RULE = alias_limit_rule(MAX_ALIASES)
-
-
-class _StructureLimits(AddValidationRules):
-    """Depth and alias limits with rule classes built once (Strawberry's limiters build new ones per request,
-    which would defeat the validation cache)."""
-
-    def __init__(self) -> None:
-        super().__init__([_DEPTH_RULE, _ALIASES_RULE])
 
 
 def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MAX_COST) -> strawberry.Schema:
     """The API's schema; without introspection, field suggestions are off too (they leak the schema)."""
     extensions: list[type[SchemaExtension] | Any] = [
         # Parsed documents and validation results are cached across requests: every rule class below is built
-        # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
+        # once (the limits rule once per limit and size variables), so equal operations hit the cache. Cost, depth
+        # and aliases are one rule measuring each fragment once: Strawberry's depth and alias limiters walk every
+        # expansion of nested fragments, exponential in their nesting.
         partial(ParserCache, maxsize=_CACHED_OPERATIONS),
         partial(ValidationCache, maxsize=_CACHED_OPERATIONS),
-        _StructureLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(QueryCostLimiter, max_cost=max_query_cost),
+        partial(QueryLimiter, max_cost=max_query_cost, max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
         partial(MaskErrors, should_mask_error=should_mask_error),
     ]
     if not introspection:
