@@ -19,6 +19,7 @@ numbers stay printable.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +46,7 @@ from graphql import (
     is_list_type,
 )
 from graphql.type.definition import get_nullable_type
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import AddValidationRules
 
 from server.services.errors import ValidationFailed
@@ -57,6 +59,7 @@ __all__ = [
     "DEFAULT_PAGE",
     "LIST_BOUNDS",
     "MAX_PAGE",
+    "MAX_REPEATED_FIELD",
     "MAX_WINDOW_DAYS",
     "OperationMeasure",
     "QueryLimiter",
@@ -71,8 +74,11 @@ DEFAULT_MAX_DEPTH = 12
 DEFAULT_MAX_ALIASES = 30
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
-# The longest bounded date window an analytics query accepts (about five years); open windows cover the history.
-MAX_WINDOW_DAYS = 1830
+# The longest bounded date window an analytics query accepts (about three years); open windows cover the history.
+MAX_WINDOW_DAYS = 1100
+# Repeating one field in one selection set adds nothing to the answer, and checking that the repeats merge is
+# quadratic in their number (a thousand repeats: half a second of validation).
+MAX_REPEATED_FIELD = 20
 # JavaScript's largest exact integer: a client can read any cost reported, however absurd the query.
 COST_CEILING = 2**53 - 1
 
@@ -111,6 +117,7 @@ class OperationMeasure:
     depth: int
     aliases: int
     largest_id_list: int = 0  # the most ids one `nodes(ids:)` asks for
+    most_repeated_field: int = 0  # the most times one response name is selected in one selection set
 
 
 _ZERO = OperationMeasure(0, 0, 0)
@@ -159,12 +166,19 @@ class _Measurer:
         self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None
     ) -> OperationMeasure:
         cost = depth = aliases = largest_id_list = 0
+        names = Counter(
+            (field.alias or field.name).value
+            for field in (selection_set.selections if selection_set else ())
+            if isinstance(field, FieldNode)
+        )
+        most_repeated_field = max(names.values(), default=0)
         for part in self._parts(selection_set, parent):
             cost = _saturated(cost + part.cost)
             depth = max(depth, part.depth)
             aliases = _saturated(aliases + part.aliases)
             largest_id_list = max(largest_id_list, part.largest_id_list)
-        return OperationMeasure(cost, depth, aliases, largest_id_list)
+            most_repeated_field = max(most_repeated_field, part.most_repeated_field)
+        return OperationMeasure(cost, depth, aliases, largest_id_list, most_repeated_field)
 
     def _parts(
         self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None
@@ -194,6 +208,7 @@ class _Measurer:
             depth=0 if introspection or field.selection_set is None else 1 + children.depth,
             aliases=_saturated((1 if field.alias else 0) + children.aliases),
             largest_id_list=max(ids, children.largest_id_list),
+            most_repeated_field=children.most_repeated_field,
         )
 
     def _multiplier(self, field: FieldNode, parent: GraphQLNamedType | None, output: Any, named: Any) -> int:
@@ -262,9 +277,15 @@ def _limits_rule(max_cost: int, max_depth: int, max_aliases: int, sizes: SizeVar
 
     class QueryLimitsRule(ValidationRule):
         def enter_document(self, node: DocumentNode, *_args: Any) -> None:
+            refused = False
             for operation, measure in measure_operations(self.context.schema, node, sizes).items():
                 for error in _violations(operation, measure, max_cost, max_depth, max_aliases):
                     self.report_error(error)
+                    refused = True
+            if refused:
+                # The other rules would only spend time on a document already refused, and some are quadratic
+                # in repeated fields: graphql-core stops validating on this error and keeps those reported.
+                raise ValidationAbortedError("Validation stopped at the query limits.")
 
     return QueryLimitsRule
 
@@ -284,6 +305,13 @@ def _violations(
             f"{measure.aliases} aliases found in '{name}'. Allowed: {max_aliases}",
             operation,
             extensions={"code": "TOO_MANY_ALIASES", "aliases": measure.aliases, "maxAliases": max_aliases},
+        )
+    if measure.most_repeated_field > MAX_REPEATED_FIELD:
+        yield GraphQLError(
+            f"a field of '{name}' is selected {measure.most_repeated_field} times in one selection set. "
+            f"Allowed: {MAX_REPEATED_FIELD}",
+            operation,
+            extensions={"code": "TOO_MANY_REPEATS", "repeats": measure.most_repeated_field},
         )
     if measure.largest_id_list > MAX_PAGE:
         # Refused here, before tens of thousands of ids are coerced and resolved one by one.

@@ -118,7 +118,8 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         # Parsed documents and validation results are cached across requests: every rule class below is built
         # once (the limits rule once per limit and size variables), so equal operations hit the cache. Cost, depth
         # and aliases are one rule measuring each fragment once: Strawberry's depth and alias limiters walk every
-        # expansion of nested fragments, exponential in their nesting.
+        # expansion of nested fragments, exponential in their nesting; a document it refuses is not validated
+        # further (some of graphql-core's rules are quadratic in repeated fields).
         partial(ParserCache, maxsize=_CACHED_OPERATIONS),
         partial(ValidationCache, maxsize=_CACHED_OPERATIONS),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),

@@ -42,8 +42,8 @@ async def test_given_nested_fragments_with_aliases_when_sent_then_the_aliases_ar
     served: Served,
 ) -> None:
     answer, probe = await served.post_beside_probe(fragment_explosion(30, body="a: role b: role"))
-    codes = {error["extensions"]["code"] for error in answer["errors"]}
-    aliases = next(e for e in answer["errors"] if e["extensions"]["code"] == "TOO_MANY_ALIASES")
+    codes = {error.get("extensions", {}).get("code") for error in answer["errors"]}
+    aliases = next(e for e in answer["errors"] if e.get("extensions", {}).get("code") == "TOO_MANY_ALIASES")
     assert {"TOO_MANY_ALIASES", "QUERY_TOO_COSTLY"} <= codes
     assert aliases["extensions"]["aliases"] == 2**30
     assert probe.max_latency < MAX_PROBE_SECONDS, probe
@@ -57,7 +57,7 @@ async def test_given_fragments_nesting_deeper_when_sent_then_the_depth_is_measur
     fragments.append(f"fragment D{levels} on Vendor {{ id }}")
     query = "{ vendors(first: 1) { edges { node { ...D0 } } } }\n" + "\n".join(fragments)
     answer, _ = await served.post_beside_probe(query)
-    deep = next(e for e in answer["errors"] if e["extensions"]["code"] == "QUERY_TOO_DEEP")
+    deep = next(e for e in answer["errors"] if e.get("extensions", {}).get("code") == "QUERY_TOO_DEEP")
     assert "depth" in deep["message"] and deep["extensions"]["depth"] == 3 + 2 * levels
 
 
