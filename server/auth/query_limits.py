@@ -4,7 +4,7 @@ Cost (as Saleor computes it, with lists priced too): every selected field costs 
 objects multiplies what is selected under it by how many it can return:
 - a Relay connection by the page it asks for (`first`/`last`, else the default page), its `edges` by nothing more;
 - `nodes(ids:)` by the number of ids, `runs(first:)` by its `first`;
-- any other list of objects by its bound in `LIST_BOUNDS`, else by the largest page (`MAX_PAGE`).
+- any other list of objects by its bound in `LIST_BOUNDS`, else by the default page (`DEFAULT_PAGE`).
 So `projects(first: 100) { edges { node { labelers(first: 100) { edges { node { id } } } } } }` costs about
 100 x 100 = 10^4 units, and a third nested connection (or plain list) of 100 would cost 10^6 and be refused.
 
@@ -83,7 +83,7 @@ MAX_REPEATED_FIELD = 20
 COST_CEILING = 2**53 - 1
 
 # Lists of objects that are not pages, by `Type.field`, with the most items they return. Those not listed count
-# as a full page (MAX_PAGE).
+# as a default page (DEFAULT_PAGE), as a connection asked without `first` does.
 LIST_BOUNDS: Mapping[str, int] = {
     "ProjectDashboard.days": MAX_WINDOW_DAYS,
     "SlaAttainment.byDay": MAX_WINDOW_DAYS,
@@ -222,7 +222,7 @@ class _Measurer:
             return 1
         if parent is not None and parent.name.endswith("Connection"):
             return 1  # a connection's edges: the page was counted on the connection
-        return LIST_BOUNDS.get(key, MAX_PAGE)
+        return LIST_BOUNDS.get(key, DEFAULT_PAGE)
 
     def _page_size(self, field: FieldNode) -> int:
         sizes = [self._argument_size(field, name, -1) for name in ("first", "last")]

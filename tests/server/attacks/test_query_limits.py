@@ -73,15 +73,15 @@ async def test_given_aliases_of_nested_plain_lists_when_sent_then_refused_as_too
     assert probe.max_latency < MAX_PROBE_SECONDS, probe
 
 
-async def test_given_a_plain_list_of_objects_when_costed_then_it_multiplies_like_a_full_page(served: Served) -> None:
-    # vendors(first: 2): 1 + 2 * (edges 1 + node 1 + projects (1 + 100 * (vendors (1 + 100 * (id 1 + name 1)))))
+async def test_given_a_plain_list_of_objects_when_costed_then_it_multiplies_like_a_default_page(served: Served) -> None:
+    # vendors(first: 2): 1 + 2 * (edges 1 + node 1 + projects (1 + 50 * (vendors (1 + 50 * (id 1 + name 1)))))
     query = "{ vendors(first: 2) { edges { node { projects { vendors { id name } } } } } }"
     answer, _ = await served.post_beside_probe(query)
     assert "errors" not in answer, answer
     one_level_deeper = "{ vendors(first: 2) { edges { node { projects { vendors { projects { id } } } } } } }"
     refused, _ = await served.post_beside_probe(one_level_deeper)
     error = refused["errors"][0]
-    assert error["extensions"]["cost"] == 1 + 2 * (2 + 1 + 100 * (1 + 100 * (1 + 100 * 1)))
+    assert error["extensions"]["cost"] == 1 + 2 * (2 + 1 + 50 * (1 + 50 * (1 + 50 * 1)))
 
 
 async def test_given_more_ids_than_a_page_when_nodes_is_asked_then_a_typed_error_names_ids(served: Served) -> None:
