@@ -18,8 +18,9 @@ from tests.server.live_server import LiveServer, drop_database, live_server, pre
 __all__ = ["MAX_PROBE_SECONDS", "Served", "served_world"]
 
 # The slowest /health answer tolerated beside an attack: the event loop may be held ~100 ms by one request, and
-# loopback HTTP on two shared cores adds the rest.
-MAX_PROBE_SECONDS = 0.2
+# loopback HTTP on two cores shared with other work adds up to a few hundred ms more (probes of 0.2-0.3 s were
+# seen beside cheap requests on a loaded machine). The attacks these tests guard against held it 3 to 40 s.
+MAX_PROBE_SECONDS = 0.5
 
 
 @dataclass
