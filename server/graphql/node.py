@@ -14,6 +14,8 @@ from strawberry import relay
 from strawberry.types.base import StrawberryObjectDefinition
 
 from server.graphql.context import Info
+from server.graphql.errors import as_graphql_error
+from server.services.errors import ValidationFailed
 
 __all__ = ["NodeQueries"]
 
@@ -36,6 +38,12 @@ class NodeQueries:
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
         return await _resolve(info, id)
 
-    @strawberry.field(description="Several records by global id, in the given order; null where one does not exist.")
+    @strawberry.field(
+        description="Several records by global id, in the given order; null where one does not exist. At most a "
+        "page of ids (the maximum page size)."
+    )
     async def nodes(self, info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
+        max_ids = info.context.settings.max_page_size
+        if len(ids) > max_ids:
+            raise as_graphql_error(ValidationFailed("ids", len(ids), f"must hold at most {max_ids} ids (a page)"))
         return list(await asyncio.gather(*(_resolve(info, global_id) for global_id in ids)))

@@ -11,7 +11,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
@@ -19,8 +18,6 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -28,8 +25,8 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from server.auth.documents import CheckMutationsFirst
-from server.auth.limits import DEFAULT_MAX_COST, QueryCostLimiter
 from server.auth.permissions import MayCall
+from server.auth.query_limits import DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, QueryLimiter
 from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
@@ -80,10 +77,8 @@ MUTATION_TYPES: tuple[type, ...] = (
     PlanningMutations,
 )
 
-# Deep enough for projects -> labelers -> edges -> node -> vendor -> ... with fragments; shallow enough to
-# refuse cyclic abuse (vendor -> labelers -> vendor -> ...).
-MAX_DEPTH = 12
-MAX_ALIASES = 30
+MAX_DEPTH = DEFAULT_MAX_DEPTH
+MAX_ALIASES = DEFAULT_MAX_ALIASES
 MAX_TOKENS = 4000
 
 
@@ -120,29 +115,21 @@ def _with_access_rules(mutation_type: type) -> type:
 
 
 _CACHED_OPERATIONS = 256
-_DEPTH_RULE = depth_limit_rule(MAX_DEPTH, None)
-_ALIASES_RULE = alias_limit_rule(MAX_ALIASES)
-
-
-class _StructureLimits(AddValidationRules):
-    """Depth and alias limits with rule classes built once (Strawberry's limiters build new ones per request,
-    which would defeat the validation cache)."""
-
-    def __init__(self) -> None:
-        super().__init__([_DEPTH_RULE, _ALIASES_RULE])
 
 
 def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MAX_COST) -> strawberry.Schema:
     """The API's schema; without introspection, suggestions are off too (they leak the schema)."""
     extensions: list[type[SchemaExtension] | Any] = [
         # Parsed documents and validation results are cached across requests: every rule class below is built
-        # once (the cost rule once per limit and page-size variables), so equal operations hit the cache.
+        # once (the limits rule once per limit and size variables), so equal operations hit the cache. Cost, depth
+        # and aliases are one rule measuring each fragment once: Strawberry's depth and alias limiters walk every
+        # expansion of nested fragments, exponential in their nesting; a document it refuses is not validated
+        # further (some of graphql-core's rules are quadratic in repeated fields).
         partial(ParserCache, maxsize=_CACHED_OPERATIONS),
         partial(ValidationCache, maxsize=_CACHED_OPERATIONS),
         InputGuard,  # after the cache: it adds to the cached validation result, never into it
-        _StructureLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(QueryCostLimiter, max_cost=max_query_cost),
+        partial(QueryLimiter, max_cost=max_query_cost, max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
         partial(MaskErrors, should_mask_error=should_mask_error),
         CheckMutationsFirst,
     ]

@@ -8,13 +8,14 @@ plain session, each aggregating in SQL.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from server.auth.permissions import require_metrics_scope
+from server.auth.query_limits import MAX_WINDOW_DAYS
 from server.graphql.analytics.types import (
     OperationsMetrics,
     OperationsMetricsResult,
@@ -45,15 +46,34 @@ def _error(error: DomainError) -> NotFoundError | ValidationError:
     return ValidationError(message=error.message, field=error.field, value=None if value is None else str(value))
 
 
+# Moments outside these centuries are typos or probes: refused before any date arithmetic can overflow.
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 def _utc(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValidationFailed(field, value.isoformat(), "must carry a time zone (e.g. 2024-03-01T00:00:00Z)")
+    if not _EARLIEST <= value < _LATEST:
+        raise ValidationFailed(field, value.isoformat(), "must lie between 1900-01-01 and 3000-01-01")
     return value
 
 
 def _window(start: datetime | None, end: datetime | None) -> None:
-    if start is not None and end is not None and end <= start:
+    if start is None or end is None:
+        return  # open windows reach only as far as the recorded history
+    if end <= start:
         raise ValidationFailed("to", end.isoformat(), f"must be after from ({start.isoformat()})")
+    # A bounded window is answered day by day, so its length is what the request costs.
+    if end - start > timedelta(days=MAX_WINDOW_DAYS):
+        raise ValidationFailed(
+            "to",
+            end.isoformat(),
+            f"must be at most {MAX_WINDOW_DAYS} days after from ({start.isoformat()}); "
+            "leave from or to empty for the whole history",
+        )
 
 
 @strawberry.type

@@ -64,10 +64,14 @@ function windowFromForm() {
   };
 }
 
+/** `nodes(ids:)` takes at most a page of ids, so larger projects ask in pages. */
+const IDS_PER_REQUEST = 100;
+
 async function labelerNames(ids) {
-  if (!ids.length) return new Map();
-  const data = await graphql(NAMES, { ids });
-  return new Map(data.nodes.filter(Boolean).map((node) => [node.id, node]));
+  const pages = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_REQUEST) pages.push(ids.slice(start, start + IDS_PER_REQUEST));
+  const answers = await Promise.all(pages.map((page) => graphql(NAMES, { ids: page })));
+  return new Map(answers.flatMap((data) => data.nodes.filter(Boolean)).map((node) => [node.id, node]));
 }
 
 function kpis(dashboard, project) {
