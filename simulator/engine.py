@@ -313,7 +313,9 @@ class _Engine:
 
     def _review_shifts(self) -> Generator[Any, Any, None]:
         env, review = self.env, self.scenario.review
-        windows = shift_windows(self.scenario.calendar, review.shift_offset_hours, None, self.scenario.horizon_days)
+        windows = shift_windows(
+            self.scenario.calendar, review.shift_offset_hours, review.shift_hours, self.scenario.horizon_days
+        )
         count = float(len(self.reviewer_ids))
         for start, end in windows:
             if start > env.now:
@@ -473,8 +475,9 @@ class _Engine:
         env = self.env
         for run in self.pools:
             pool = run.spec
-            for _ in range(pool.headcount.production):
-                person = _Person(pool=run, tenure0_weeks=pool.initial_tenure_weeks)
+            tenures = pool.production_tenure_weeks
+            for i in range(pool.headcount.production):
+                person = _Person(pool=run, tenure0_weeks=tenures[i] if i < len(tenures) else pool.initial_tenure_weeks)
                 env.process(self._life(person, trained=True))
             for _ in range(pool.headcount.training):
                 env.process(self._life(_Person(pool=run, tenure0_weeks=0.0), trained=False))

@@ -33,6 +33,7 @@ __all__ = [
     "fit_shifts",
     "full_time_equivalents",
     "hours_by_hour",
+    "shift_coverage",
     "working_days_in",
 ]
 
@@ -86,7 +87,7 @@ def _window(profile: np.ndarray) -> tuple[int, int]:
     return 0, 24
 
 
-def _overlap(start: float, hours: float) -> np.ndarray:
+def shift_coverage(start: float, hours: float) -> np.ndarray:
     """How much of each hour of a circular day the span ``[start, start + hours)`` covers."""
     bins = np.arange(24, dtype=float)
     covered = np.zeros(24)
@@ -121,7 +122,7 @@ def fit_shifts(
     each = span / count
     first = (start - (span - window) / 2.0) % 24.0
     starts = [(first + i * each) % 24.0 for i in range(count)]
-    covered = np.array([float(np.dot(_overlap(s, each), by_hour)) for s in starts])
+    covered = np.array([float(np.dot(shift_coverage(s, each), by_hour)) for s in starts])
     shares = covered / covered.sum()
     keep = shares >= _MIN_SHIFT_SHARE
     shares = np.where(keep, shares, 0.0)

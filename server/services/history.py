@@ -19,11 +19,19 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
+from server.db.enums import LabelerStage, PricingModel, ReviewVerdict, VendorStatus
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
 from server.services.errors import NotFound, ValidationFailed
-from simulator.calibrate import Calibration, HistoryData, PoolHistory, calibrate, demand_forecast
+from simulator.calibrate import (
+    Calibration,
+    CalibrationFit,
+    HistoryData,
+    PersonHistory,
+    PoolHistory,
+    calibrate,
+    demand_forecast,
+)
 
 __all__ = ["BacktestData", "BacktestWeekData", "ProjectRecords", "calibrated_scenario", "load_records", "run_backtest"]
 
@@ -31,6 +39,8 @@ _DAY = 86400.0
 # Staffing is measured over the last two weeks: long enough to cover both weekends, short enough to be current.
 _RECENT_DAYS = 14
 _TRAINING = (LabelerStage.PLATFORM_TRAINING, LabelerStage.PROJECT_TRAINING, LabelerStage.TESTING)
+# Vendors that can give no more work: fitted and reported, but no pool of the scenario.
+_INACTIVE_VENDORS = (VendorStatus.OFFBOARDED, VendorStatus.PROSPECT)
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class ProjectRecords:
     review_at: np.ndarray
     review_down: np.ndarray
     review_seconds: np.ndarray
-    labelers: dict[int, dict[str, Any]]  # id -> vendor name, pricing, rate, hourly rate
+    labelers: dict[int, dict[str, Any]]  # id -> vendor name, pricing, rate, hourly rate, vendor status
     events: dict[int, list[tuple[float, LabelerStage]]]  # labeler id -> (day, stage) in order
 
 
@@ -112,10 +122,10 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
                 )
             ).scalars()
         )
-        people_ids = sorted(member_ids | {row[1] for row in labels})
+        people_ids = sorted(member_ids | {row[1] for row in labels} | {row[1] for row in reviews})
         people = (
             await session.execute(
-                select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate)
+                select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate, Vendor.status)
                 .join(Vendor, Vendor.id == Labeler.vendor_id)
                 .where(Labeler.id.in_(people_ids))
             )
@@ -155,7 +165,9 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
         review_at=_days([r[2] for r in reviews], start),
         review_down=np.array([r[3] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
         review_seconds=np.array([r[4] for r in reviews], dtype=float),
-        labelers={r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4]} for r in people},
+        labelers={
+            r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4], "status": r[5]} for r in people
+        },
         events=dict(stage_events),
     )
 
@@ -210,6 +222,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         recent_profile[vendor_name][hour] += float(secs) / 3600.0
         recent_people[vendor_name].add(int(lid))
     pools = []
+    people: list[PersonHistory] = []
     production_days = 0.0
     for vendor, ids in sorted(by_vendor.items()):
         counts = {"production": 0, "training": 0, "hiring": 0}
@@ -218,6 +231,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         for lid in ids:
             events = [e for e in records.events.get(lid, []) if e[0] <= end]
             stage = _stage_at(events, end)
+            people.append(_person(lid, vendor, records.labelers[lid], events, stage, production_start[lid], end))
             if stage is LabelerStage.PRODUCTION:
                 counts["production"] += 1
                 tenures.append((end - production_start[lid]) / 7.0)
@@ -245,6 +259,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         sample = records.labelers[ids[0]]
         hourly = [float(records.labelers[i]["hourly_rate"] or 0.0) for i in ids]
         per_label = sample["pricing"] == PricingModel.PER_LABEL
+        status = sample.get("status")
         pools.append(
             PoolHistory(
                 name=vendor,
@@ -264,6 +279,8 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 recent_labeling_hours=recent_hours.get(vendor, 0.0),
                 recent_labelers=len(recent_people.get(vendor, ())),
                 recent_hours_by_hour=tuple(float(h) for h in recent_profile.get(vendor, np.zeros(24))),
+                active=status not in _INACTIVE_VENDORS,
+                status="" if status is None else str(status),
             )
         )
     seconds = records.label_seconds[seen]
@@ -301,13 +318,44 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         recent_review_hours=float(
             np.sum(records.review_seconds[reviewed_mask & (records.review_at >= end - recent_days)]) / 3600.0
         ),
+        people=tuple(people),
+        # Reviews are recorded when given: they started their seconds earlier.
+        review_day=records.review_at[reviewed_mask] - records.review_seconds[reviewed_mask] / _DAY,
+        review_reviewer=records.review_reviewer[reviewed_mask],
+    )
+
+
+def _person(
+    lid: int,
+    vendor: str,
+    info: dict[str, Any],
+    events: list[tuple[float, LabelerStage]],
+    stage: LabelerStage | None,
+    production_start: float,
+    end: float,
+) -> PersonHistory:
+    """One person at day ``end``: stage, days in it, tenure from the PRODUCTION event, and hourly pay (their own
+    rate, else their vendor's when it bills by the hour; none for per-label vendors)."""
+    kind = {LabelerStage.PRODUCTION: "production", LabelerStage.HIRING: "hiring", LabelerStage.OFFBOARDED: "gone"}
+    name = "training" if stage in _TRAINING else kind.get(stage, "gone") if stage is not None else "gone"
+    entered = max((when for when, s in events if s is stage), default=end)
+    rate: float | None = None
+    if info["pricing"] != PricingModel.PER_LABEL:
+        rate = float(info["hourly_rate"] or 0.0) or float(info["rate"] or 0.0)
+    return PersonHistory(
+        id=lid,
+        pool=vendor,
+        stage=name,
+        days_in_stage=max(end - entered, 0.0),
+        tenure_weeks=(end - production_start) / 7.0 if stage is LabelerStage.PRODUCTION else math.nan,
+        hourly_rate=rate,
     )
 
 
 @dataclass(frozen=True)
 class CalibratedProject:
     scenario: Any
-    fitted: dict[str, Any]
+    fitted: CalibrationFit
     weeks_of_history: float
     calibration: Calibration
 

@@ -1,0 +1,493 @@
+"""Calibration: a scenario fitted to a project's recorded history, and the typed record of what was fitted.
+
+The steps, each its own function returning a typed record:
+
+1. demand (base, weekly factors, trend) and the working week;
+2. speed: the learning curve with each labeler's speed removed (tenure from the PRODUCTION stage event);
+3. review and rework: share reviewed, thumbs-down rate, rework time, review time;
+4. workforce: for every active vendor (not offboarded, not a prospect) its people by stage, their hours per
+   working day and working days per week, the shifts of the day they work in, their speed, tenures, attrition
+   and onboarding; a vendor working several shifts becomes one pool per shift, each with its own people;
+5. reviewers: a review pool with their real headcount, hours and hourly pay.
+
+Headcount is people. Their time on the project goes into each pool's ``shift_hours`` (hours per working day of
+the calendar, working days per week folded in), so a hire adds one more person giving the same time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simulator.calibrate.demand import DemandFit, fit_demand
+from simulator.calibrate.fits import (
+    Estimate,
+    fit_attrition,
+    fit_duration,
+    fit_lognormal,
+    mean_estimate,
+    proportion,
+)
+from simulator.calibrate.learning import CurveStatus, LearningFit, fit_learning_curve
+from simulator.calibrate.people import WorkingTime, availability, working_time
+from simulator.calibrate.records import HistoryData, PersonHistory, PoolHistory
+from simulator.calibrate.result import (
+    CalibrationFit,
+    LearningCurveFit,
+    PipelinePerson,
+    PoolFit,
+    ReviewPoolFit,
+    ShiftPoolFit,
+    WorkingWeekFit,
+)
+from simulator.scenario import (
+    SLA,
+    Benchmark,
+    Calendar,
+    Consensus,
+    Demand,
+    Distribution,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Review,
+    Scenario,
+    ServiceTime,
+)
+from simulator.worktime import ShiftFit, apportion, fit_calendar, fit_shifts, shift_coverage
+
+__all__ = ["Calibration", "calibrate", "learning_cv"]
+
+# Fewer people or person-days than this and a pool's availability is reported as too thin to trust.
+_MIN_PEOPLE = 3
+_MIN_PERSON_DAYS = 20
+# tau is only identifiable when the history is a few time constants long.
+_MIN_WEEKS_FOR_TAU = 6.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted scenario and every fitted figure it was built from."""
+
+    scenario: Scenario
+    fitted: CalibrationFit
+    demand: DemandFit
+    learning: LearningFit
+
+
+def learning_cv(sigma: float) -> float:
+    """The cv of a lognormal with log-spread ``sigma``."""
+    return math.sqrt(math.expm1(sigma * sigma))
+
+
+def _finite(value: float, default: float) -> float:
+    return value if math.isfinite(value) else default
+
+
+def _clock(hour: float) -> str:
+    minutes = round((hour % 24.0) * 60.0)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _span(shift: ShiftFit) -> str:
+    return f"{_clock(shift.start_hour)}-{_clock(shift.start_hour + shift.hours)}"
+
+
+def _calendar_hours(hours: Estimate, days_per_week: Estimate, calendar: Calendar) -> float | None:
+    """A person's hours per working day of the calendar: a person working 3 of its 5 working days gives 3/5 of
+    their day's hours on each. None when the hours are unknown (the calendar's own hours then apply)."""
+    if not hours.known:
+        return None
+    calendar_days = len(calendar.working_days)
+    per_week = days_per_week.or_default(float(calendar_days))
+    return min(24.0, max(1e-3, hours.value * per_week / calendar_days))
+
+
+def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit, list[str]]:
+    learning = fit_learning_curve(history.label_tenure_weeks, history.label_seconds, history.label_labeler)
+    tenure = np.asarray(history.label_tenure_weeks, dtype=float)
+    known = tenure[np.isfinite(tenure) & (tenure >= 0)]
+    weeks = float(known.max()) if known.size else 0.0
+    warnings = []
+    if learning.status is CurveStatus.AT_BOUND:
+        warnings.append(f"learning curve: tau is at a search bound ({learning.tau_weeks:.2f} weeks), not pinned down")
+    elif learning.status is not CurveStatus.OK:
+        warnings.append(f"learning curve: none fits ({learning.status.value}); times are taken as flat")
+    if weeks < _MIN_WEEKS_FOR_TAU:
+        warnings.append(
+            f"learning curve: the longest tenure seen is {weeks:.1f} weeks; tau needs about {_MIN_WEEKS_FOR_TAU:g}"
+        )
+
+    def est(key: str, value: float, unit: str) -> Estimate:
+        low, high = learning.ci.get(key, (math.nan, math.nan))
+        return Estimate(value, low, high, learning.n, unit)
+
+    record = LearningCurveFit(
+        status=learning.status.value,
+        t0_seconds=est("t0", learning.t0, "seconds"),
+        t_inf_seconds=est("t_inf", learning.t_inf, "seconds"),
+        plateau_share=est("plateau_share", learning.plateau_share, "share of t0"),
+        tau_weeks=est("tau_weeks", learning.tau_weeks, "weeks"),
+        residual_sigma=learning.sigma,
+        weeks_of_data=weeks,
+    )
+    return learning, record, warnings
+
+
+def _review_step(history: HistoryData) -> tuple[Estimate, Estimate, Estimate, Estimate]:
+    """Share reviewed, thumbs-down rate, rework time (share of a label's time) and review minutes."""
+    share = proportion(history.reviewed_labels, int(history.label_seconds.size)).estimate()
+    down = proportion(history.thumbs_down, history.reviews).estimate()
+    reworked = history.rework_count > 0
+    mean_seconds = float(np.mean(history.label_seconds))
+    if reworked.any():
+        per_rework = history.rework_seconds[reworked] / history.rework_count[reworked] / mean_seconds
+        rework_factor = mean_estimate(per_rework, "share of a label's time")
+    else:
+        rework_factor = Estimate.missing("share of a label's time")
+    review_minutes = mean_estimate(np.asarray(history.review_seconds, dtype=float) / 60.0, "minutes")
+    return share, down, rework_factor, review_minutes
+
+
+def _exposure_in_window(person: PersonHistory, since: float, until: float) -> float:
+    if person.stage != "production" or not math.isfinite(person.tenure_weeks):
+        return 0.0
+    began = until - 7.0 * person.tenure_weeks
+    return max(0.0, until - max(began, since))
+
+
+def _assign_shifts(shifts: Sequence[ShiftFit], times: Sequence[WorkingTime]) -> list[int]:
+    """Each person's shift: the one covering most of their session hours."""
+    coverage = np.array([shift_coverage(s.start_hour, s.hours) for s in shifts])
+    return [int(np.argmax(coverage @ t.hours_by_hour)) for t in times]
+
+
+@dataclass(frozen=True)
+class _Step:
+    pools: list[Pool]
+    fit: PoolFit
+
+
+def _workforce_step(
+    history: HistoryData,
+    pool: PoolHistory,
+    people: Sequence[PersonHistory],
+    times: dict[int, WorkingTime],
+    learning: LearningFit,
+    calendar: Calendar,
+    since: float,
+) -> _Step:
+    """One vendor's people as scenario pools (one per shift they work in) and its fitted record."""
+    until = float(history.days)
+    hire_mean, hire_cv, hire_n = fit_duration(pool.hire_days)
+    platform_mean, _, _ = fit_duration(pool.platform_training_days)
+    project_mean, _, _ = fit_duration(pool.project_training_days)
+    attrition = fit_attrition(pool.exposure_weeks, pool.departed)
+    passing = proportion(pool.tests_passed, pool.tests_taken)
+    warnings: list[str] = []
+
+    producing = [p for p in people if p.stage == "production"]
+    training = [p for p in people if p.stage == "training"]
+    hiring = [p for p in people if p.stage == "hiring"]
+    recorded = (pool.production, pool.training, pool.hiring)
+    counts = (len(producing), len(training), len(hiring)) if people else recorded
+    exposure = {p.id: _exposure_in_window(p, since, until) for p in producing}
+    fitted = availability(times, exposure, [p.id for p in producing])
+    if people and (fitted.people < _MIN_PEOPLE or fitted.person_days < _MIN_PERSON_DAYS):
+        warnings.append(
+            f"availability from {fitted.people} people and {fitted.person_days} person-days: too thin to fit well"
+        )
+    if not people:
+        warnings.append("no per-person records: the recorded headcount works the calendar's hours")
+    shift_hours = _calendar_hours(fitted.hours_per_working_day, fitted.working_days_per_week, calendar)
+
+    worked = [times[p.id] for p in producing if p.id in times]
+    profile = np.sum([t.hours_by_hour for t in worked], axis=0) if worked else np.zeros(24)
+    if profile.sum() > 0:
+        shifts, _ = fit_shifts(profile)
+    else:
+        shifts = (ShiftFit(calendar.start_hour, calendar.hours_per_day, 1.0),)
+    shift_of: dict[int, int] = {}
+    if len(shifts) > 1:
+        assigned = _assign_shifts(shifts, worked)
+        shift_of = {t.person: s for t, s in zip(worked, assigned, strict=True)}
+    members: list[list[PersonHistory]] = [[] for _ in shifts]
+    unplaced: list[PersonHistory] = []
+    for person in producing:
+        if person.id in shift_of:
+            members[shift_of[person.id]].append(person)
+        elif len(shifts) == 1:
+            members[0].append(person)
+        else:
+            unplaced.append(person)
+    sizes = [float(len(m)) or 1e-9 for m in members]
+    for index, extra in enumerate(apportion(len(unplaced), sizes)):
+        members[index].extend(unplaced[:extra])
+        unplaced = unplaced[extra:]
+    production_split = [len(m) for m in members] if people else apportion(counts[0], [s.share for s in shifts])
+    training_split = apportion(counts[1], [max(n, 1e-9) for n in production_split])
+    hiring_split = apportion(counts[2], [max(n, 1e-9) for n in production_split])
+
+    factors = learning.speed_factors
+    labels_by_person: dict[int, int] = defaultdict(int)
+    for lid in np.asarray(history.label_labeler, dtype=np.int64):
+        labels_by_person[int(lid)] += 1
+
+    def speed_of(group: Sequence[PersonHistory]) -> float:
+        weights = [labels_by_person.get(p.id, 0) for p in group if p.id in factors]
+        logs = [math.log(factors[p.id]) for p in group if p.id in factors]
+        return math.exp(float(np.average(logs, weights=weights))) if logs and sum(weights) > 0 else 1.0
+
+    tenures = [p.tenure_weeks for p in producing if math.isfinite(p.tenure_weeks)]
+    mean_tenure = float(np.mean(tenures)) if tenures else _finite(pool.mean_tenure_weeks, 0.0)
+    staffed = [
+        (shift, group, prod, train, hire)
+        for shift, group, prod, train, hire in zip(
+            shifts, members, production_split, training_split, hiring_split, strict=True
+        )
+        if prod or train or hire
+    ] or [(shifts[0], members[0], 0, 0, 0)]
+    pools: list[Pool] = []
+    shift_fits: list[ShiftPoolFit] = []
+    for shift, group, prod, train, hire in staffed:
+        name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift)})"
+        offset = (shift.start_hour - calendar.start_hour + 12.0) % 24.0 - 12.0
+        speed = speed_of(group)
+        group_tenures = tuple(
+            sorted((max(p.tenure_weeks, 0.0) for p in group if math.isfinite(p.tenure_weeks)), reverse=True)
+        )
+        pools.append(
+            Pool(
+                name=name,
+                vendor=pool.name,
+                headcount=Headcount(production=prod, training=train, hiring=hire),
+                shift_offset_hours=offset,
+                shift_hours=shift_hours,
+                hourly_rate=pool.hourly_rate if pool.price_per_label is None else None,
+                price_per_label=pool.price_per_label,
+                time_to_hire_days=Distribution("gamma", _finite(hire_mean, 14.0), _finite(hire_cv, 0.3)),
+                platform_training_days=_finite(platform_mean, 3.0),
+                project_training_days=_finite(project_mean, 2.0),
+                test_pass_probability=_finite(passing.value, 0.9),
+                attrition_per_week=min(1.0, attrition.weekly_probability),
+                initial_tenure_weeks=float(np.mean(group_tenures)) if group_tenures else mean_tenure,
+                production_tenure_weeks=group_tenures,
+                speed_factor=speed,
+            )
+        )
+        shift_fits.append(
+            ShiftPoolFit(
+                pool=name,
+                start_hour=shift.start_hour,
+                offset_hours=offset,
+                production=prod,
+                training=train,
+                hiring=hire,
+                shift_hours=calendar.hours_per_day if shift_hours is None else shift_hours,
+                speed_factor=speed,
+            )
+        )
+    speed_logs = [math.log(factors[p.id]) for p in producing if p.id in factors]
+    speed_estimate = mean_estimate(np.exp(speed_logs), "time factor") if speed_logs else Estimate.missing()
+    onboarding = [a + b for a, b in zip(pool.platform_training_days, pool.project_training_days, strict=False)]
+    fit = PoolFit(
+        vendor=pool.name,
+        active=pool.active,
+        status=pool.status,
+        production=counts[0],
+        training=counts[1],
+        hiring=counts[2],
+        pipeline=tuple(PipelinePerson(p.stage, p.days_in_stage) for p in training + hiring),
+        hours_per_working_day=fitted.hours_per_working_day,
+        working_days_per_week=fitted.working_days_per_week,
+        speed_factor=speed_estimate,
+        tenure_weeks=mean_estimate(tenures, "weeks") if tenures else Estimate.exact(mean_tenure, 0, "weeks"),
+        attrition_per_week=attrition.estimate(),
+        test_pass_probability=passing.estimate(),
+        time_to_hire_days=mean_estimate(pool.hire_days, "days") if hire_n else Estimate.missing("days"),
+        training_days=mean_estimate(onboarding, "days") if onboarding else Estimate.missing("days"),
+        hourly_rate=pool.hourly_rate if pool.price_per_label is None else None,
+        price_per_label=pool.price_per_label,
+        shifts=tuple(shift_fits),
+        warnings=tuple(warnings),
+    )
+    return _Step(pools, fit)
+
+
+def _reviewer_step(
+    history: HistoryData,
+    calendar: Calendar,
+    since: float,
+    share: Estimate,
+    down: Estimate,
+    rework_factor: Estimate,
+    review_minutes: Estimate,
+) -> tuple[Review, ReviewPoolFit]:
+    until = float(history.days)
+    day = np.asarray(history.review_day, dtype=float)
+    seconds = np.asarray(history.review_seconds, dtype=float)
+    who = np.asarray(history.review_reviewer, dtype=np.int64)
+    rates = {p.id: p.hourly_rate for p in history.people}
+    warnings: list[str] = []
+    shift_hours: float | None = None
+    start_hour = calendar.start_hour
+    if day.size == seconds.size == who.size and day.size:
+        times = working_time(day, seconds, who, since=since, until=until)
+        ids = sorted(times)
+        exposure = {i: until - since for i in ids}
+        fitted = availability(times, exposure, ids)
+        reviewers = len(ids)
+        shift_hours = _calendar_hours(fitted.hours_per_working_day, fitted.working_days_per_week, calendar)
+        if shift_hours is not None:
+            profile = np.sum([t.hours_by_hour for t in times.values()], axis=0)
+            shifts, _ = fit_shifts(profile)
+            start_hour = shifts[0].start_hour
+        hours, days = fitted.hours_per_working_day, fitted.working_days_per_week
+        if fitted.people < _MIN_PEOPLE or fitted.person_days < _MIN_PERSON_DAYS:
+            warnings.append(f"reviewer availability from {fitted.people} reviewers: too thin to fit well")
+        paid = [rates.get(i) for i in ids]
+        known_rates = [r for r in paid if r is not None]
+        rate = mean_estimate(known_rates, "per hour") if known_rates else Estimate.exact(0.0, 0, "per hour")
+        if len(known_rates) < len(paid):
+            warnings.append(f"{len(paid) - len(known_rates)} reviewers have no hourly rate: their time is not costed")
+    else:
+        reviewers = history.reviewers
+        hours = days = Estimate.missing()
+        rate = Estimate.exact(0.0, 0, "per hour")
+        if share.or_default(0.0) > 0:
+            warnings.append("no per-review records: reviewers work the calendar's hours and cost nothing")
+    reviewing = share.or_default(0.0) > 0
+    review = Review(
+        share_reviewed=min(max(share.or_default(0.0), 0.0), 1.0),
+        reviewers=max(1, reviewers) if reviewing else 0,
+        review_minutes=max(review_minutes.or_default(1.0), 1e-3),
+        detection_probability=1.0,
+        rework_time_factor=max(rework_factor.or_default(0.5), 1e-3),
+        reviewer_hourly_rate=max(rate.or_default(0.0), 0.0),
+        shift_offset_hours=(start_hour - calendar.start_hour + 12.0) % 24.0 - 12.0,
+        shift_hours=shift_hours,
+    )
+    fit = ReviewPoolFit(
+        reviewers=reviewers,
+        hours_per_working_day=hours,
+        working_days_per_week=days,
+        hourly_rate=rate,
+        shift_start_hour=start_hour,
+        shift_hours=shift_hours,
+        review_minutes=review_minutes,
+        share_reviewed=share,
+        rework_rate=down,
+        rework_time_factor=rework_factor,
+        warnings=tuple(warnings),
+    )
+    return review, fit
+
+
+def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
+    """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
+    start = history.days if start_day is None else start_day
+    warnings: list[str] = []
+    demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
+    learning, learning_record, learning_warnings = _learning_step(history)
+    warnings.extend(learning_warnings)
+    seconds = fit_lognormal(history.label_seconds)
+    share, down, rework_factor, review_minutes = _review_step(history)
+
+    calendar_fit = fit_calendar(
+        history.label_day, history.label_seconds + history.rework_seconds, history.first_weekday, history.days
+    )
+    calendar = calendar_fit.calendar()
+    # The scenario's day 0 is the forecast's first day, so its weekly factors and working days both count
+    # from that weekday rather than from Monday.
+    first_day_weekday = (history.first_weekday + start) % 7
+    scenario_calendar = replace(
+        calendar, working_days=tuple(sorted((day - first_day_weekday) % 7 for day in calendar.working_days))
+    )
+    level = 1.0 + demand_fit.trend_per_week * start / 7.0
+    demand = Demand(
+        base_per_day=demand_fit.base_per_day * max(level, 1e-6),
+        trend_per_week=max(-1.0, demand_fit.trend_per_week / max(level, 1e-6)),
+        weekly=demand_fit.weekly_from(first_day_weekday),
+        projects=(Project(history.name, 1.0, max(learning.t0 / 60.0, 1e-3)),),
+    )
+
+    since = float(history.days - max(1, min(history.recent_days, history.days)))
+    label_day = np.asarray(history.label_day, dtype=float)
+    times: dict[int, WorkingTime] = {}
+    if label_day.size == history.label_seconds.size and label_day.size:
+        times = working_time(
+            label_day, history.label_seconds, history.label_labeler, since=since, until=float(history.days)
+        )
+    by_pool: dict[str, list[PersonHistory]] = defaultdict(list)
+    for person in history.people:
+        by_pool[person.pool].append(person)
+    pools: list[Pool] = []
+    pool_fits: list[PoolFit] = []
+    excluded: list[str] = []
+    # Reviewers are their own pool: a vendor whose people only review gives no labeling pool.
+    reviewer_ids = set(np.asarray(history.review_reviewer, dtype=np.int64).tolist())
+    labeler_ids = set(np.asarray(history.label_labeler, dtype=np.int64).tolist())
+    reviewing_vendors = {p.pool for p in history.people if p.id in reviewer_ids}
+    labeling_vendors = {p.pool for p in history.people if p.id in labeler_ids}
+    for pool in history.pools:
+        if pool.name in reviewing_vendors - labeling_vendors:
+            continue
+        step = _workforce_step(history, pool, by_pool.get(pool.name, []), times, learning, calendar, since)
+        pool_fits.append(step.fit)
+        if pool.active:
+            pools.extend(step.pools)
+        else:
+            excluded.append(pool.name)
+    if not pools:
+        warnings.append("no active vendor with people: a placeholder pool of one labeler")
+        pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
+    review, review_fit = _reviewer_step(history, calendar, since, share, down, rework_factor, review_minutes)
+    scenario = Scenario(
+        name=f"{history.name} (calibrated)",
+        horizon_days=horizon_days,
+        calendar=scenario_calendar,
+        demand=demand,
+        service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
+        workforce=tuple(pools),
+        learning=ModelSpec("exponential", {"plateau_share": learning.plateau_share, "tau_weeks": learning.tau_weeks}),
+        quality=ModelSpec("constant", {"error_probability": min(max(down.or_default(0.0), 0.0), 1.0)}),
+        review=review,
+        consensus=Consensus(
+            labels_per_task=max(1, round(history.labels_per_task)),
+            coverage=min(max(history.consensus_coverage, 0.0), 1.0),
+        ),
+        benchmark=Benchmark(overhead_share=min(max(history.benchmark_share, 0.0), 0.9)),
+        staffing=ModelSpec("fixed"),
+        sla=SLA(history.sla_turnaround_hours, history.sla_target_share),
+        description=f"Calibrated from {history.days} days of recorded history.",
+    )
+    for fit in pool_fits:
+        warnings.extend(f"{fit.vendor}: {w}" for w in fit.warnings if fit.active)
+    warnings.extend(f"reviewers: {w}" for w in review_fit.warnings)
+    fitted = CalibrationFit(
+        time_per_label_seconds=Estimate(seconds.mean, seconds.mean_ci[0], seconds.mean_ci[1], seconds.n, "seconds"),
+        service_cv=learning_cv(learning.sigma),
+        learning=learning_record,
+        demand=demand_fit,
+        calendar=WorkingWeekFit(
+            first_day_weekday=first_day_weekday,
+            working_weekdays=calendar.working_days,
+            working_days=scenario_calendar.working_days,
+            start_hour=calendar.start_hour,
+            hours_per_day=calendar.hours_per_day,
+            observed_window_hours=calendar_fit.observed_window_hours,
+        ),
+        pools=tuple(pool_fits),
+        review=review_fit,
+        benchmark_share=history.benchmark_share,
+        labels_per_task=history.labels_per_task,
+        consensus_coverage=history.consensus_coverage,
+        excluded_vendors=tuple(excluded),
+        warnings=tuple(warnings),
+    )
+    return Calibration(scenario, fitted, demand_fit, learning)
