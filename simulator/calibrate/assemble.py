@@ -59,7 +59,7 @@ from simulator.scenario import (
     Scenario,
     ServiceTime,
 )
-from simulator.worktime import ShiftFit, apportion, fit_calendar, fit_shifts, shift_coverage
+from simulator.worktime import ASSUMED_UTILIZATION, ShiftFit, apportion, fit_calendar, fit_shifts, shift_coverage
 
 __all__ = ["Calibration", "calibrate", "learning_cv"]
 
@@ -98,14 +98,19 @@ def _span(shift: ShiftFit) -> str:
     return f"{_clock(shift.start_hour)}-{_clock(shift.start_hour + shift.hours)}"
 
 
-def _calendar_hours(hours: Estimate, days_per_week: Estimate, calendar: Calendar) -> float | None:
-    """A person's hours per working day of the calendar: a person working 3 of its 5 working days gives 3/5 of
-    their day's hours on each. None when the hours are unknown (the calendar's own hours then apply)."""
+def _calendar_hours(
+    hours: Estimate, days_per_week: Estimate, utilization: Estimate, calendar: Calendar
+) -> float | None:
+    """A person's hours per working day of the calendar, for the scenario: a person working 3 of its 5 working
+    days gives 3/5 of their day's hours on each. People whose work filled their days were at capacity; people
+    whose work came scattered waited for it, and are taken to have been busy ``ASSUMED_UTILIZATION`` of the time
+    they could give. None when the hours are unknown (the calendar's own hours then apply)."""
     if not hours.known:
         return None
     calendar_days = len(calendar.working_days)
     per_week = days_per_week.or_default(float(calendar_days))
-    return min(24.0, max(1e-3, hours.value * per_week / calendar_days))
+    busy = min(1.0, max(utilization.or_default(1.0), ASSUMED_UTILIZATION))
+    return min(24.0, max(1e-3, hours.value * per_week / calendar_days / busy))
 
 
 def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit, list[str]]:
@@ -204,7 +209,9 @@ def _workforce_step(
         )
     if not people:
         warnings.append("no per-person records: the recorded headcount works the calendar's hours")
-    shift_hours = _calendar_hours(fitted.hours_per_working_day, fitted.working_days_per_week, calendar)
+    shift_hours = _calendar_hours(
+        fitted.hours_per_working_day, fitted.working_days_per_week, fitted.utilization, calendar
+    )
 
     worked = [times[p.id] for p in producing if p.id in times]
     profile = np.sum([t.hours_by_hour for t in worked], axis=0) if worked else np.zeros(24)
@@ -243,6 +250,7 @@ def _workforce_step(
         logs = [math.log(factors[p.id]) for p in group if p.id in factors]
         return math.exp(float(np.average(logs, weights=weights))) if logs and sum(weights) > 0 else 1.0
 
+    vendor_speed = speed_of(producing)
     tenures = [p.tenure_weeks for p in producing if math.isfinite(p.tenure_weeks)]
     mean_tenure = float(np.mean(tenures)) if tenures else _finite(pool.mean_tenure_weeks, 0.0)
     staffed = [
@@ -257,7 +265,8 @@ def _workforce_step(
     for shift, group, prod, train, hire in staffed:
         name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift)})"
         offset = (shift.start_hour - calendar.start_hour + 12.0) % 24.0 - 12.0
-        speed = speed_of(group)
+        # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
+        speed = vendor_speed
         group_tenures = tuple(
             sorted((max(p.tenure_weeks, 0.0) for p in group if math.isfinite(p.tenure_weeks)), reverse=True)
         )
@@ -305,6 +314,7 @@ def _workforce_step(
         pipeline=tuple(PipelinePerson(p.stage, p.days_in_stage) for p in training + hiring),
         hours_per_working_day=fitted.hours_per_working_day,
         working_days_per_week=fitted.working_days_per_week,
+        utilization=fitted.utilization,
         speed_factor=speed_estimate,
         tenure_weeks=mean_estimate(tenures, "weeks") if tenures else Estimate.exact(mean_tenure, 0, "weeks"),
         attrition_per_week=attrition.estimate(),
@@ -342,12 +352,14 @@ def _reviewer_step(
         exposure = {i: until - since for i in ids}
         fitted = availability(times, exposure, ids)
         reviewers = len(ids)
-        shift_hours = _calendar_hours(fitted.hours_per_working_day, fitted.working_days_per_week, calendar)
+        shift_hours = _calendar_hours(
+            fitted.hours_per_working_day, fitted.working_days_per_week, fitted.utilization, calendar
+        )
         if shift_hours is not None:
             profile = np.sum([t.hours_by_hour for t in times.values()], axis=0)
             shifts, _ = fit_shifts(profile)
             start_hour = shifts[0].start_hour
-        hours, days = fitted.hours_per_working_day, fitted.working_days_per_week
+        hours, days, busy = fitted.hours_per_working_day, fitted.working_days_per_week, fitted.utilization
         if fitted.people < _MIN_PEOPLE or fitted.person_days < _MIN_PERSON_DAYS:
             warnings.append(f"reviewer availability from {fitted.people} reviewers: too thin to fit well")
         paid = [rates.get(i) for i in ids]
@@ -357,7 +369,7 @@ def _reviewer_step(
             warnings.append(f"{len(paid) - len(known_rates)} reviewers have no hourly rate: their time is not costed")
     else:
         reviewers = history.reviewers
-        hours = days = Estimate.missing()
+        hours = days = busy = Estimate.missing()
         rate = Estimate.exact(0.0, 0, "per hour")
         if share.or_default(0.0) > 0:
             warnings.append("no per-review records: reviewers work the calendar's hours and cost nothing")
@@ -376,6 +388,7 @@ def _reviewer_step(
         reviewers=reviewers,
         hours_per_working_day=hours,
         working_days_per_week=days,
+        utilization=busy,
         hourly_rate=rate,
         shift_start_hour=start_hour,
         shift_hours=shift_hours,

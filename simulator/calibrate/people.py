@@ -6,8 +6,10 @@ person's median item time, and at least ``SESSION_GAP_SECONDS``. A session's len
 last end, is time spent on the project; gaps longer than that are time away. Per person over a window this gives
 the days they worked, their hours per working day and the hours of the day they work in.
 
-What the records cannot show is time a person was available but had nothing to do: on a project short of work
-the hours read here are the hours people gave it, a lower bound of what they could give.
+What the records cannot show is time a person was available but had nothing to do. ``utilization`` tells the two
+cases apart: busy hours over the *span* of each working day (first item's start to last item's end). Near 1, the
+work filled the day and the session hours are the person's availability; well below, the work came scattered
+(the person waited for it) and the hours read are a lower bound of what they could give.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class WorkingTime:
     worked_days: int
     session_hours: float
     busy_hours: float
+    #: Per worked day, from the first item's start to the last item's end, summed.
+    span_hours: float
     #: Session hours by the hour of day (reference clock) they were spent in.
     hours_by_hour: np.ndarray
 
@@ -75,6 +79,10 @@ def working_time(
         session_start = starts[new_session]
         session_end = np.maximum.reduceat(ends, np.flatnonzero(new_session))
         hours = (session_end - session_start) * 24.0
+        day_of = np.floor(starts)
+        day_bounds = np.flatnonzero(np.diff(day_of)) + 1
+        day_first = starts[np.concatenate(([0], day_bounds))]
+        day_last = np.maximum.reduceat(ends, np.concatenate(([0], day_bounds)))
         profile = np.zeros(24)
         for began, length in zip(np.mod(session_start, 1.0) * 24.0, hours, strict=True):
             profile += shift_coverage(float(began), float(min(length, 24.0)))
@@ -83,6 +91,7 @@ def working_time(
             worked_days=int(np.unique(np.floor(session_start)).size),
             session_hours=float(hours.sum()),
             busy_hours=float(seconds[lo:hi].sum() / 3600.0),
+            span_hours=float(np.sum(day_last - day_first) * 24.0),
             hours_by_hour=profile,
         )
     return result
@@ -94,6 +103,8 @@ class Availability:
 
     hours_per_working_day: Estimate
     working_days_per_week: Estimate
+    #: Busy hours over the span of their working days: near 1 when work filled their days.
+    utilization: Estimate
     people: int
     person_days: int
 
@@ -115,4 +126,9 @@ def availability(
         if exposure_days.get(t.person, 0.0) >= _MIN_EXPOSURE_DAYS
     ]
     days = mean_estimate(np.minimum(weekly, 7.0), "working days per week", n=person_days)
-    return Availability(hours, days, len(worked), person_days)
+    busy = mean_estimate(
+        [min(1.0, t.busy_hours / t.span_hours) for t in worked if t.span_hours > 0],
+        "busy share of the day",
+        n=person_days,
+    )
+    return Availability(hours, days, busy, len(worked), person_days)

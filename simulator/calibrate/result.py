@@ -63,6 +63,8 @@ class PoolFit:
     pipeline: tuple[PipelinePerson, ...]
     hours_per_working_day: Estimate
     working_days_per_week: Estimate
+    #: Busy hours over the span of their working days; below the assumed 85% their hours count at 85%.
+    utilization: Estimate
     speed_factor: Estimate
     tenure_weeks: Estimate
     attrition_per_week: Estimate
@@ -82,6 +84,7 @@ class ReviewPoolFit:
     reviewers: int
     hours_per_working_day: Estimate
     working_days_per_week: Estimate
+    utilization: Estimate
     hourly_rate: Estimate
     shift_start_hour: float
     shift_hours: float | None

@@ -87,6 +87,10 @@ class PoolFitType:
     pipeline: list[PipelinePersonType]
     hours_per_working_day: FittedFigure
     working_days_per_week: FittedFigure
+    utilization: FittedFigure = strawberry.field(
+        description="Busy hours over the span of their working days. Near 1 the hours are their availability; "
+        "below 0.85 the work came scattered and the scenario takes their hours as 85% busy."
+    )
     speed_factor: FittedFigure
     tenure_weeks: FittedFigure
     attrition_per_week: FittedFigure
@@ -110,6 +114,7 @@ class PoolFitType:
             pipeline=[PipelinePersonType(stage=p.stage, days_in_stage=p.days_in_stage) for p in fit.pipeline],
             hours_per_working_day=FittedFigure.of(fit.hours_per_working_day),
             working_days_per_week=FittedFigure.of(fit.working_days_per_week),
+            utilization=FittedFigure.of(fit.utilization),
             speed_factor=FittedFigure.of(fit.speed_factor),
             tenure_weeks=FittedFigure.of(fit.tenure_weeks),
             attrition_per_week=FittedFigure.of(fit.attrition_per_week),
@@ -128,6 +133,7 @@ class ReviewPoolFitType:
     reviewers: int
     hours_per_working_day: FittedFigure
     working_days_per_week: FittedFigure
+    utilization: FittedFigure
     hourly_rate: FittedFigure
     shift_start_hour: float
     shift_hours: float | None
@@ -143,6 +149,7 @@ class ReviewPoolFitType:
             reviewers=fit.reviewers,
             hours_per_working_day=FittedFigure.of(fit.hours_per_working_day),
             working_days_per_week=FittedFigure.of(fit.working_days_per_week),
+            utilization=FittedFigure.of(fit.utilization),
             hourly_rate=FittedFigure.of(fit.hourly_rate),
             shift_start_hour=fit.shift_start_hour,
             shift_hours=fit.shift_hours,
