@@ -54,8 +54,8 @@ async def test_hiring_fifteen_northwind_labelers_moves_sla_attainment_in_a_2x_sp
         sum(p.headcount.production for p in hired.workforce)
         == sum(p.headcount.production for p in spike.workforce) + 15
     )
-    before = run_monte_carlo(spike, replications=6, seed=5, executor="serial").summary
-    after = run_monte_carlo(hired, replications=6, seed=5, executor="serial").summary
+    before = run_monte_carlo(spike, replications=16, seed=5, executor="serial").summary
+    after = run_monte_carlo(hired, replications=16, seed=5, executor="serial").summary
     sla_before, sla_after = before["sla_attainment"], after["sla_attainment"]
     assert sla_after.mean - sla_before.mean >= 0.25
     assert sla_after.ci_low > sla_before.ci_high
