@@ -36,7 +36,6 @@ from simulator.calibrate import (
 __all__ = ["BacktestData", "BacktestWeekData", "ProjectRecords", "calibrated_scenario", "load_records", "run_backtest"]
 
 _DAY = 86400.0
-# Staffing is measured over the last two weeks: long enough to cover both weekends, short enough to be current.
 _RECENT_DAYS = 14
 _TRAINING = (LabelerStage.PLATFORM_TRAINING, LabelerStage.PROJECT_TRAINING, LabelerStage.TESTING)
 # Vendors that can give no more work: fitted and reported, but no pool of the scenario.
@@ -208,22 +207,11 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     by_vendor: dict[str, list[int]] = defaultdict(list)
     for lid, person in records.labelers.items():
         by_vendor[str(person["vendor"])].append(lid)
-    # Labeling and rework hours of the recent window, per vendor: what each pool actually gave this project.
+    # People's working time is read over the recent window: long enough to cover both weekends, short enough to
+    # be current.
     recent_days = min(_RECENT_DAYS, until_day)
-    recent = started >= end - recent_days
-    recent_hours: dict[str, float] = defaultdict(float)
-    recent_people: dict[str, set[int]] = defaultdict(set)
-    recent_profile: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(24))
-    recent_seconds = records.label_seconds[seen][recent] + records.label_rework_seconds[seen][recent]
-    recent_hour = np.floor(np.mod(started[recent], 1.0) * 24.0).astype(np.int64) % 24
-    for lid, secs, hour in zip(labeler[recent], recent_seconds, recent_hour, strict=True):
-        vendor_name = str(records.labelers[int(lid)]["vendor"])
-        recent_hours[vendor_name] += float(secs) / 3600.0
-        recent_profile[vendor_name][hour] += float(secs) / 3600.0
-        recent_people[vendor_name].add(int(lid))
     pools = []
     people: list[PersonHistory] = []
-    production_days = 0.0
     for vendor, ids in sorted(by_vendor.items()):
         counts = {"production": 0, "training": 0, "hiring": 0}
         hire, platform, project, exposure, departed, tenures = [], [], [], [], [], []
@@ -255,7 +243,6 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 stop = left if math.isfinite(left) and left >= began else end
                 exposure.append(max(stop - began, 0.0) / 7.0)
                 departed.append(math.isfinite(left) and left >= began)
-                production_days += max(stop - began, 0.0)
         sample = records.labelers[ids[0]]
         hourly = [float(records.labelers[i]["hourly_rate"] or 0.0) for i in ids]
         per_label = sample["pricing"] == PricingModel.PER_LABEL
@@ -276,16 +263,12 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 tests_taken=taken,
                 exposure_weeks=exposure,
                 departed=departed,
-                recent_labeling_hours=recent_hours.get(vendor, 0.0),
-                recent_labelers=len(recent_people.get(vendor, ())),
-                recent_hours_by_hour=tuple(float(h) for h in recent_profile.get(vendor, np.zeros(24))),
                 active=status not in _INACTIVE_VENDORS,
                 status="" if status is None else str(status),
             )
         )
     seconds = records.label_seconds[seen]
     rework = records.label_rework_seconds[seen]
-    labeling_hours = float(np.sum(seconds) + np.sum(rework)) / 3600.0
     tasks_seen = records.task_created < end
     required = records.task_required[tasks_seen]
     consensus = required > 1
@@ -313,11 +296,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         sla_turnaround_hours=float(records.project["sla_turnaround_hours"]),
         sla_target_share=float(records.project["sla_target_share"]),
         pools=pools,
-        labeling_hours_per_labeler_day=labeling_hours / production_days if production_days > 0 else math.nan,
         recent_days=recent_days,
-        recent_review_hours=float(
-            np.sum(records.review_seconds[reviewed_mask & (records.review_at >= end - recent_days)]) / 3600.0
-        ),
         people=tuple(people),
         # Reviews are recorded when given: they started their seconds earlier.
         review_day=records.review_at[reviewed_mask] - records.review_seconds[reviewed_mask] / _DAY,

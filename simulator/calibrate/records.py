@@ -59,12 +59,6 @@ class PoolHistory:
     tests_taken: int = 0
     exposure_weeks: Sequence[float] = ()
     departed: Sequence[bool] = ()
-    #: Labeling plus rework hours the pool recorded over the history's recent window (nan: not measured).
-    recent_labeling_hours: float = math.nan
-    #: People of the pool who labeled in that window.
-    recent_labelers: int = 0
-    #: Those hours by the hour of day (0..23, reference clock) their labels were started in; empty: not measured.
-    recent_hours_by_hour: Sequence[float] = ()
     active: bool = True
     status: str = ""
 
@@ -99,12 +93,10 @@ class HistoryData:
     sla_turnaround_hours: float
     sla_target_share: float
     pools: Sequence[PoolHistory]
-    labeling_hours_per_labeler_day: float = math.nan
     #: Day (since the window's start) each label was started; empty when not recorded.
     label_day: np.ndarray = field(default_factory=_empty)
     #: Length in days of the recent window over which people's working time is measured.
     recent_days: int = 14
-    recent_review_hours: float = math.nan
     extra: Mapping[str, Any] = field(default_factory=dict)
     people: Sequence[PersonHistory] = ()
     #: Day each review was started (given minus its seconds), and who gave it.

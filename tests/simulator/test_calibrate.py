@@ -125,7 +125,6 @@ def test_calibrate_builds_a_valid_scenario_from_history_arrays() -> None:
                 departed=[False] * 9 + [True],
             ),
         ],
-        labeling_hours_per_labeler_day=5.0,
     )
     calibration = calibrate(history, horizon_days=14)
     scenario = calibration.scenario
