@@ -204,6 +204,15 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     reviewed_mask = records.review_at < end
     review_labels = records.review_label[reviewed_mask]
 
+    # Each vendor's quality: the reviews of its people's labels, and the thumbs-down among them.
+    reviewed_of: dict[str, int] = defaultdict(int)
+    rejected_of: dict[str, int] = defaultdict(int)
+    known = review_labels >= 0
+    authors = records.label_labeler[review_labels[known]]
+    for author, down in zip(authors, records.review_down[reviewed_mask][known], strict=True):
+        vendor_name = str(records.labelers[int(author)]["vendor"])
+        reviewed_of[vendor_name] += 1
+        rejected_of[vendor_name] += bool(down)
     by_vendor: dict[str, list[int]] = defaultdict(list)
     for lid, person in records.labelers.items():
         by_vendor[str(person["vendor"])].append(lid)
@@ -264,6 +273,8 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 exposure_weeks=exposure,
                 departed=departed,
                 active=status not in _INACTIVE_VENDORS,
+                reviews=reviewed_of.get(vendor, 0),
+                thumbs_down=rejected_of.get(vendor, 0),
                 status="" if status is None else str(status),
             )
         )

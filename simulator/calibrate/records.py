@@ -61,6 +61,9 @@ class PoolHistory:
     departed: Sequence[bool] = ()
     active: bool = True
     status: str = ""
+    #: Reviews of the vendor's labels, and how many were thumbs-down.
+    reviews: int = 0
+    thumbs_down: int = 0
 
 
 @dataclass(frozen=True)

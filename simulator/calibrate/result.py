@@ -66,6 +66,8 @@ class PoolFit:
     #: Busy hours over the span of their working days; below the assumed 85% their hours count at 85%.
     utilization: Estimate
     speed_factor: Estimate
+    #: Thumbs-down share of the reviews of their labels.
+    rework_rate: Estimate
     tenure_weeks: Estimate
     attrition_per_week: Estimate
     test_pass_probability: Estimate

@@ -76,6 +76,7 @@ query($id: ID!) {
           pipeline { stage daysInStage }
           hoursPerWorkingDay { value low high observations unit }
           workingDaysPerWeek { value observations }
+          reworkRate { value low high observations }
           shifts { pool production shiftHours }
         }
         review { reviewers hourlyRate { value } hoursPerWorkingDay { value observations } }
@@ -274,6 +275,8 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     hours = northwind["hoursPerWorkingDay"]
     assert hours["unit"] == "hours per working day" and hours["observations"] > 0
     assert 0 < hours["low"] <= hours["value"] <= hours["high"]
+    rework = northwind["reworkRate"]  # thumbs-down share of the reviews of Northwind's labels
+    assert rework["observations"] > 0 and 0 < rework["low"] <= rework["value"] <= rework["high"] < 0.5
     document_pools = [p for p in calibrated["document"]["workforce"] if p.get("vendor") == "Northwind Annotation"]
     assert sorted(p["name"] for p in document_pools) == sorted(s["pool"] for s in northwind["shifts"])
     assert sum(p["headcount"]["production"] for p in document_pools) == northwind["production"]

@@ -294,7 +294,7 @@ def _people_history(rng: np.random.Generator) -> HistoryData:
         sla_turnaround_hours=24.0,
         sla_target_share=0.9,
         pools=[
-            PoolHistory("acme", 6, 1, 1, 15.0, None, 6.5),
+            PoolHistory("acme", 6, 1, 1, 15.0, None, 6.5, reviews=200, thumbs_down=20),
             PoolHistory("gone", 2, 0, 0, None, 0.1, 10.0, active=False, status="OFFBOARDED"),
             PoolHistory("qa", 2, 0, 0, 40.0, None, 40.0),
         ],
@@ -321,6 +321,8 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     assert record.working_days_per_week.value == pytest.approx(5.0)
     assert record.hours_per_working_day.n == 6 * 10  # person-days in the two-week window
     assert [(p.stage, p.days_in_stage) for p in record.pipeline] == [("training", 3.0), ("hiring", 5.0)]
+    assert record.rework_rate.value == 0.1 and record.rework_rate.n == 200
+    assert record.rework_rate.low < 0.1 < record.rework_rate.high
     # Monday to Friday from 09:00: the calendar's shift, worked in full by each of them.
     assert scenario.calendar.working_days == (0, 1, 2, 3, 4) and scenario.calendar.start_hour == 9.0
     assert acme.shift_hours == pytest.approx(6.0, rel=0.02) and acme.shift_offset_hours == 0.0

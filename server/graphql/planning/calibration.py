@@ -92,6 +92,7 @@ class PoolFitType:
         "below 0.85 the work came scattered and the scenario takes their hours as 85% busy."
     )
     speed_factor: FittedFigure
+    rework_rate: FittedFigure = strawberry.field(description="Thumbs-down share of the reviews of their labels.")
     tenure_weeks: FittedFigure
     attrition_per_week: FittedFigure
     test_pass_probability: FittedFigure
@@ -116,6 +117,7 @@ class PoolFitType:
             working_days_per_week=FittedFigure.of(fit.working_days_per_week),
             utilization=FittedFigure.of(fit.utilization),
             speed_factor=FittedFigure.of(fit.speed_factor),
+            rework_rate=FittedFigure.of(fit.rework_rate),
             tenure_weeks=FittedFigure.of(fit.tenure_weeks),
             attrition_per_week=FittedFigure.of(fit.attrition_per_week),
             test_pass_probability=FittedFigure.of(fit.test_pass_probability),
