@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibrate.fits import Estimate, mean_estimate
-from simulator.worktime import shift_coverage
 
 __all__ = ["SESSION_GAP_SECONDS", "WorkingTime", "availability", "working_time"]
 
@@ -83,9 +82,7 @@ def working_time(
         day_bounds = np.flatnonzero(np.diff(day_of)) + 1
         day_first = starts[np.concatenate(([0], day_bounds))]
         day_last = np.maximum.reduceat(ends, np.concatenate(([0], day_bounds)))
-        profile = np.zeros(24)
-        for began, length in zip(np.mod(session_start, 1.0) * 24.0, hours, strict=True):
-            profile += shift_coverage(float(began), float(min(length, 24.0)))
+        profile = _hours_by_hour(np.mod(session_start, 1.0) * 24.0, np.minimum(hours, 24.0))
         result[int(person[lo])] = WorkingTime(
             person=int(person[lo]),
             worked_days=int(np.unique(np.floor(session_start)).size),
@@ -95,6 +92,16 @@ def working_time(
             hours_by_hour=profile,
         )
     return result
+
+
+def _hours_by_hour(start_hour: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """How many of the spans' hours fall in each hour of a circular day (``worktime.shift_coverage``, for many)."""
+    bins = np.arange(24.0)[None, :]
+    total = np.zeros(24)
+    for turn in (-24.0, 0.0, 24.0):
+        low = start_hour[:, None] + turn
+        total += np.clip(np.minimum(bins + 1.0, low + hours[:, None]) - np.maximum(bins, low), 0.0, 1.0).sum(axis=0)
+    return total
 
 
 @dataclass(frozen=True)
