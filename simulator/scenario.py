@@ -275,6 +275,8 @@ class Pool:
     ``shift_hours`` is each person's time on the project per working day of the calendar (default: the calendar's
     ``hours_per_day``); a hire gets the same. ``production_tenure_weeks`` gives the people in production at the
     start their own tenures (the first ones, in order); anyone beyond the list starts at ``initial_tenure_weeks``.
+    Likewise ``training_done_days`` are the working days of training the people in training have done, and
+    ``hiring_done_days`` the days the searches in hiring have run (missing ones: 0).
     """
 
     name: str
@@ -293,6 +295,8 @@ class Pool:
     attrition_per_week: float = 0.01
     initial_tenure_weeks: float = 12.0
     production_tenure_weeks: tuple[float, ...] = ()
+    training_done_days: tuple[float, ...] = ()
+    hiring_done_days: tuple[float, ...] = ()
     hiring_cost: float = 0.0
     training_cost: float = 0.0
     paid_training: bool = True
@@ -334,11 +338,12 @@ class Pool:
         _between(f"{path}.attrition_per_week", self.attrition_per_week, 0.0, 1.0)
         _ge(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks, 0.0)
         _finite(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks)
-        tenures = tuple(self.production_tenure_weeks)
-        object.__setattr__(self, "production_tenure_weeks", tenures)
-        for i, tenure in enumerate(tenures):
-            _ge(f"{path}.production_tenure_weeks[{i}]", tenure, 0.0)
-            _finite(f"{path}.production_tenure_weeks[{i}]", tenure)
+        for name in ("production_tenure_weeks", "training_done_days", "hiring_done_days"):
+            values = tuple(getattr(self, name))
+            object.__setattr__(self, name, values)
+            for i, value in enumerate(values):
+                _ge(f"{path}.{name}[{i}]", value, 0.0)
+                _finite(f"{path}.{name}[{i}]", value)
         _ge(f"{path}.hiring_cost", self.hiring_cost, 0.0)
         _finite(f"{path}.hiring_cost", self.hiring_cost)
         _ge(f"{path}.training_cost", self.training_cost, 0.0)

@@ -328,7 +328,12 @@ def _person(
     rate, else their vendor's when it bills by the hour; none for per-label vendors)."""
     kind = {LabelerStage.PRODUCTION: "production", LabelerStage.HIRING: "hiring", LabelerStage.OFFBOARDED: "gone"}
     name = "training" if stage in _TRAINING else kind.get(stage, "gone") if stage is not None else "gone"
-    entered = max((when for when, s in events if s is stage), default=end)
+    if stage in _TRAINING:
+        # Training counts as one stage (platform, project, test): from the first of them since the last hiring.
+        hired = max((when for when, s in events if s is LabelerStage.HIRING), default=-math.inf)
+        entered = min((when for when, s in events if s in _TRAINING and when >= hired), default=end)
+    else:
+        entered = max((when for when, s in events if s is stage), default=end)
     rate: float | None = None
     if info["pricing"] != PricingModel.PER_LABEL:
         rate = float(info["hourly_rate"] or 0.0) or float(info["rate"] or 0.0)

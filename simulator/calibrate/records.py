@@ -21,8 +21,8 @@ class PersonHistory:
     """One person on a vendor's books at the calibration's end.
 
     ``stage`` is ``"production"``, ``"training"`` (platform or project training, or testing), ``"hiring"`` or
-    ``"gone"`` (offboarded); ``days_in_stage`` is how long they have been in it; ``tenure_weeks`` counts from
-    their PRODUCTION stage event (nan if they never reached it).
+    ``"gone"`` (offboarded); ``days_in_stage`` is how long they have been in it (training counted from its first
+    step); ``tenure_weeks`` counts from their PRODUCTION stage event (nan if they never reached it).
     """
 
     id: int

@@ -159,9 +159,15 @@ def workforce_step(
         )
         if prod or train or hire
     ] or [(shifts[0], members[0], 0, 0, 0)]
+    # Those in the pipeline keep how far along they are: working days of training done, days of search run.
+    working_share = len(calendar.working_days) / 7.0
+    trainees = [p.days_in_stage * working_share for p in training]
+    searches = [p.days_in_stage for p in hiring]
     pools: list[Pool] = []
     shift_fits: list[ShiftPoolFit] = []
     for shift, group, prod, train, hire in staffed:
+        trained, trainees = tuple(trainees[:train]), trainees[train:]
+        searched, searches = tuple(searches[:hire]), searches[hire:]
         name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift)})"
         offset = (shift.start_hour - calendar.start_hour + 12.0) % 24.0 - 12.0
         # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
@@ -185,6 +191,8 @@ def workforce_step(
                 attrition_per_week=min(1.0, attrition.weekly_probability),
                 initial_tenure_weeks=float(np.mean(group_tenures)) if group_tenures else mean_tenure,
                 production_tenure_weeks=group_tenures,
+                training_done_days=trained,
+                hiring_done_days=searched,
                 speed_factor=speed,
             )
         )

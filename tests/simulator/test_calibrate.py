@@ -315,6 +315,8 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     acme = scenario.workforce[0]
     assert acme.headcount == Headcount(production=6, training=1, hiring=1)
     assert sorted(acme.production_tenure_weeks) == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    # The trainee has done 3 days of training (working days: 5 of 7), the search has run 5 days.
+    assert acme.training_done_days == (pytest.approx(3.0 * 5 / 7),) and acme.hiring_done_days == (5.0,)
     record = fitted.pool("acme")
     assert record.hours_per_working_day.value == pytest.approx(6.0, rel=0.02)
     assert record.hours_per_working_day.low <= record.hours_per_working_day.value <= record.hours_per_working_day.high

@@ -250,3 +250,26 @@ def test_reviewers_work_their_own_shift_hours() -> None:
     # 3 reviewers x 7 days at $40/h: 2 hours a day against the calendar's 8.
     assert short_cost - labour == pytest.approx(3 * 7 * 2.0 * 40.0, rel=0.02)
     assert full_cost - labour == pytest.approx(3 * 7 * 8.0 * 40.0, rel=0.02)
+
+
+def test_people_in_the_pipeline_continue_from_where_they_are() -> None:
+    # A trainee with all 5 working days of training behind them labels from day 0; one just starting does not
+    # within 3 days. A search already 10 days into a fixed 10-day hire brings someone in at once.
+    base = Scenario.queueing(arrivals_per_hour=20.0, mean_service_minutes=1.0, servers=0, horizon_days=3)
+    pool = dataclasses.replace(
+        base.workforce[0],
+        headcount=Headcount(training=1),
+        platform_training_days=3.0,
+        project_training_days=2.0,
+        test_pass_probability=1.0,
+    )
+
+    def labels(**fields: object) -> float:
+        scenario = dataclasses.replace(base, workforce=(dataclasses.replace(pool, **fields),))
+        return run_replication(scenario, 1).summary.labels_produced
+
+    assert labels() == 0
+    assert labels(training_done_days=(5.0,)) > 0
+    hiring = {"headcount": Headcount(hiring=1), "time_to_hire_days": Distribution("fixed", 10.0, 0.0)}
+    assert labels(**hiring, training_done_days=(5.0,)) == 0  # the trainee list is for people in training
+    assert labels(**hiring, hiring_done_days=(10.0,), platform_training_days=0.0, project_training_days=0.0) > 0
