@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,6 +43,7 @@ from simulator.calibrate.workforce import reviewer_step, workforce_step
 from simulator.scenario import (
     SLA,
     Benchmark,
+    Calendar,
     Consensus,
     Demand,
     Headcount,
@@ -51,7 +53,7 @@ from simulator.scenario import (
     Scenario,
     ServiceTime,
 )
-from simulator.worktime import fit_calendar
+from simulator.worktime import SHIFT_HOURS, fit_calendar
 
 __all__ = ["Calibration", "calibrate", "learning_cv"]
 
@@ -120,6 +122,24 @@ def _review_step(history: HistoryData) -> tuple[Estimate, Estimate, Estimate, Es
     return share, down, rework_factor, review_minutes
 
 
+def _with_known_hours(
+    pools: list[Pool], people: Sequence[PersonHistory], calendar: Calendar, warnings: list[str]
+) -> list[Pool]:
+    """Pools of people whose hours were not seen (nobody labeled in the window: all in the pipeline) work the
+    median hours of the pools whose hours were, or at most one 8-hour shift of the calendar, never its whole day."""
+    if not people:
+        return pools  # records without people: the recorded headcount on the calendar's hours, as warned
+    seen = [p.shift_hours for p in pools if p.shift_hours is not None]
+    fallback = float(np.median(seen)) if seen else min(calendar.hours_per_day, SHIFT_HOURS)
+    result = []
+    for pool in pools:
+        if pool.shift_hours is None:
+            warnings.append(f"{pool.name}: no hours seen in the window; its people are given {fallback:.2f} h a day")
+            pool = replace(pool, shift_hours=fallback)
+        result.append(pool)
+    return result
+
+
 def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
     """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
     start = history.days if start_day is None else start_day
@@ -175,6 +195,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
             pools.extend(step.pools)
         else:
             excluded.append(pool.name)
+    pools = _with_known_hours(pools, history.people, calendar, warnings)
     if not pools:
         warnings.append("no active vendor with people: a placeholder pool of one labeler")
         pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))

@@ -399,3 +399,21 @@ def test_learning_fits_report_their_status_instead_of_bound_values() -> None:
     rng = np.random.default_rng(15)
     flat = fit_learning_curve(rng.uniform(0, 6, 500), 60.0 * rng.lognormal(0, 0.2, 500))
     assert flat.status is not CurveStatus.OK
+
+
+def test_a_vendor_with_only_trainees_gets_the_hours_seen_elsewhere_not_the_whole_day() -> None:
+    history = _people_history(np.random.default_rng(16))
+    history = replace(
+        history,
+        pools=[*history.pools, PoolHistory("fresh", 0, 2, 0, 12.0, None, 0.0)],
+        people=(
+            *history.people,
+            PersonHistory(30, "fresh", "training", 2.0),
+            PersonHistory(31, "fresh", "training", 4.0),
+        ),
+    )
+    calibration = calibrate(history, horizon_days=14)
+    acme, fresh = (calibration.scenario.pool(name) for name in ("acme", "fresh"))
+    assert fresh.headcount == Headcount(training=2)
+    assert fresh.shift_hours == acme.shift_hours
+    assert any(w.startswith("fresh: no hours seen") for w in calibration.fitted.warnings)
