@@ -222,7 +222,7 @@ class _Engine:
             return math.inf
         return float(self.rng.exponential(_HOURS_PER_WEEK / pool.attrition_per_week))
 
-    def _life(self, person: _Person, trained: bool) -> Generator[Any, Any, None]:
+    def _life(self, person: _Person, trained: bool, trained_days: float = 0.0) -> Generator[Any, Any, None]:
         env, run = self.env, person.pool
         pool = run.spec
         leave_at = env.now + self._lifetime_hours(pool)
@@ -231,9 +231,9 @@ class _Engine:
             run.training += 1
             run.trainees += 1
             run.update(env.now)
-            training_hours = (pool.platform_training_days + pool.project_training_days) * (
-                pool.shift_hours or self.scenario.calendar.hours_per_day
-            )
+            # Someone part-way through training has ``trained_days`` working days of it behind them.
+            training_days = max(pool.platform_training_days + pool.project_training_days - trained_days, 0.0)
+            training_hours = training_days * (pool.shift_hours or self.scenario.calendar.hours_per_day)
             ready_at = after_working_hours(run.windows, env.now, training_hours)
             passed = True
             if ready_at < leave_at and ready_at < self.horizon:
@@ -280,12 +280,13 @@ class _Engine:
         error = float(self.models.quality.error_probability(tenure))
         return speed, min(1.0, max(0.0, error))
 
-    def _hire(self, run: _PoolRun) -> Generator[Any, Any, None]:
+    def _hire(self, run: _PoolRun, searched_days: float = 0.0) -> Generator[Any, Any, None]:
         env = self.env
         run.hiring += 1
         with run.recruiters.request() as slot:
             yield slot
-            days = sample_duration(run.spec.time_to_hire_days, self.rng)
+            # A search ``searched_days`` old takes what is left of its duration (at once if it is overdue).
+            days = max(sample_duration(run.spec.time_to_hire_days, self.rng) - searched_days, 0.0)
             yield env.timeout(days * 24.0)
         self.flow.advance(env.now)
         run.hiring -= 1
@@ -313,7 +314,9 @@ class _Engine:
 
     def _review_shifts(self) -> Generator[Any, Any, None]:
         env, review = self.env, self.scenario.review
-        windows = shift_windows(self.scenario.calendar, review.shift_offset_hours, None, self.scenario.horizon_days)
+        windows = shift_windows(
+            self.scenario.calendar, review.shift_offset_hours, review.shift_hours, self.scenario.horizon_days
+        )
         count = float(len(self.reviewer_ids))
         for start, end in windows:
             if start > env.now:
@@ -473,13 +476,16 @@ class _Engine:
         env = self.env
         for run in self.pools:
             pool = run.spec
-            for _ in range(pool.headcount.production):
-                person = _Person(pool=run, tenure0_weeks=pool.initial_tenure_weeks)
+            tenures = pool.production_tenure_weeks
+            for i in range(pool.headcount.production):
+                person = _Person(pool=run, tenure0_weeks=tenures[i] if i < len(tenures) else pool.initial_tenure_weeks)
                 env.process(self._life(person, trained=True))
-            for _ in range(pool.headcount.training):
-                env.process(self._life(_Person(pool=run, tenure0_weeks=0.0), trained=False))
-            for _ in range(pool.headcount.hiring):
-                env.process(self._hire(run))
+            trained, searched = pool.training_done_days, pool.hiring_done_days
+            for i in range(pool.headcount.training):
+                done = trained[i] if i < len(trained) else 0.0
+                env.process(self._life(_Person(pool=run, tenure0_weeks=0.0), trained=False, trained_days=done))
+            for i in range(pool.headcount.hiring):
+                env.process(self._hire(run, searched[i] if i < len(searched) else 0.0))
             env.process(self._shifts(run))
         if self.reviewer_ids:
             env.process(self._review_shifts())

@@ -271,6 +271,12 @@ class Pool:
     ``price_per_label`` (per label delivered, rework included); ``vendor_fee_share`` is the vendor's markup.
     Training lasts ``platform_training_days + project_training_days`` working days, then a test is passed
     with ``test_pass_probability`` (a failure leaves). ``attrition_per_week`` is a weekly hazard.
+
+    ``shift_hours`` is each person's time on the project per working day of the calendar (default: the calendar's
+    ``hours_per_day``); a hire gets the same. ``production_tenure_weeks`` gives the people in production at the
+    start their own tenures (the first ones, in order); anyone beyond the list starts at ``initial_tenure_weeks``.
+    Likewise ``training_done_days`` are the working days of training the people in training have done, and
+    ``hiring_done_days`` the days the searches in hiring have run (missing ones: 0).
     """
 
     name: str
@@ -288,6 +294,9 @@ class Pool:
     test_pass_probability: float = 0.9
     attrition_per_week: float = 0.01
     initial_tenure_weeks: float = 12.0
+    production_tenure_weeks: tuple[float, ...] = ()
+    training_done_days: tuple[float, ...] = ()
+    hiring_done_days: tuple[float, ...] = ()
     hiring_cost: float = 0.0
     training_cost: float = 0.0
     paid_training: bool = True
@@ -329,6 +338,12 @@ class Pool:
         _between(f"{path}.attrition_per_week", self.attrition_per_week, 0.0, 1.0)
         _ge(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks, 0.0)
         _finite(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks)
+        for name in ("production_tenure_weeks", "training_done_days", "hiring_done_days"):
+            values = tuple(getattr(self, name))
+            object.__setattr__(self, name, values)
+            for i, value in enumerate(values):
+                _ge(f"{path}.{name}[{i}]", value, 0.0)
+                _finite(f"{path}.{name}[{i}]", value)
         _ge(f"{path}.hiring_cost", self.hiring_cost, 0.0)
         _finite(f"{path}.hiring_cost", self.hiring_cost)
         _ge(f"{path}.training_cost", self.training_cost, 0.0)
@@ -344,7 +359,8 @@ class Review:
     """Review of labels: a share is reviewed by ``reviewers`` people; a thumbs-down sends the label to rework.
 
     A reviewer catches an erroneous label with ``detection_probability``; rework takes ``rework_time_factor``
-    of the original labeling time and is reviewed again with the same share.
+    of the original labeling time and is reviewed again with the same share. Reviewers work ``shift_hours`` a
+    working day (default: the calendar's ``hours_per_day``) and are paid ``reviewer_hourly_rate`` for them.
     """
 
     share_reviewed: float = 0.0
@@ -354,6 +370,7 @@ class Review:
     rework_time_factor: float = 0.5
     reviewer_hourly_rate: float = 0.0
     shift_offset_hours: float = 0.0
+    shift_hours: float | None = None
 
     def __post_init__(self) -> None:
         _between("review.share_reviewed", self.share_reviewed, 0.0, 1.0)
@@ -368,6 +385,9 @@ class Review:
         _ge("review.reviewer_hourly_rate", self.reviewer_hourly_rate, 0.0)
         _finite("review.reviewer_hourly_rate", self.reviewer_hourly_rate)
         _between("review.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+        if self.shift_hours is not None:
+            _gt("review.shift_hours", self.shift_hours, 0.0)
+            _between("review.shift_hours", self.shift_hours, 0.0, 24.0)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Working time seen in recorded labeling: the working week, the shifts of the day, and full-time equivalents.
+"""Working time seen in recorded labeling: the working week and the shifts of the day.
 
 Records say when labels were started and how long they took, not when people's shifts were. From the labeling
 hours by hour of day (``hours_by_hour``) this module finds:
@@ -7,9 +7,7 @@ hours by hour of day (``hours_by_hour``) this module finds:
   hours (24 for round-the-clock work) (``fit_calendar``);
 - the shifts that cover that window (``fit_shifts``): one shift of at most 8 hours where labeling is densest when
   the window fits in one shift, otherwise up to three back-to-back 8-hour shifts centred on the window, each
-  carrying the share of the labeling hours observed in it;
-- full-time equivalents (``full_time_equivalents``): recorded hours over working days as labelers working a
-  shift at the assumed utilization.
+  carrying the share of the labeling hours observed in it.
 """
 
 from __future__ import annotations
@@ -26,17 +24,15 @@ __all__ = [
     "ASSUMED_UTILIZATION",
     "SHIFT_HOURS",
     "CalendarFit",
-    "FullTimeEquivalents",
     "ShiftFit",
     "apportion",
     "fit_calendar",
     "fit_shifts",
-    "full_time_equivalents",
     "hours_by_hour",
-    "working_days_in",
+    "shift_coverage",
 ]
 
-# Records say how many hours people spent labeling, not how long their shifts were; assume they were this busy.
+# People whose work came scattered through the day waited for it: take them to have been this busy.
 ASSUMED_UTILIZATION = 0.85
 SHIFT_HOURS = 8.0
 MAX_SHIFTS = 3
@@ -86,7 +82,7 @@ def _window(profile: np.ndarray) -> tuple[int, int]:
     return 0, 24
 
 
-def _overlap(start: float, hours: float) -> np.ndarray:
+def shift_coverage(start: float, hours: float) -> np.ndarray:
     """How much of each hour of a circular day the span ``[start, start + hours)`` covers."""
     bins = np.arange(24, dtype=float)
     covered = np.zeros(24)
@@ -121,7 +117,7 @@ def fit_shifts(
     each = span / count
     first = (start - (span - window) / 2.0) % 24.0
     starts = [(first + i * each) % 24.0 for i in range(count)]
-    covered = np.array([float(np.dot(_overlap(s, each), by_hour)) for s in starts])
+    covered = np.array([float(np.dot(shift_coverage(s, each), by_hour)) for s in starts])
     shares = covered / covered.sum()
     keep = shares >= _MIN_SHIFT_SHARE
     shares = np.where(keep, shares, 0.0)
@@ -178,43 +174,6 @@ def fit_calendar(
     return CalendarFit(working or tuple(range(7)), shifts[0].start_hour, span, window, shifts)
 
 
-@dataclass(frozen=True)
-class FullTimeEquivalents:
-    """A pool's recorded hours as labelers: ``fte = hours_per_working_day / (shift_hours * utilization)``.
-
-    ``labelers`` is ``fte`` rounded up to whole people (1 for a pool that labeled at all, 0 for one that did not),
-    and ``labeler_shift_hours = shift_hours * fte / labelers`` is the shift each of them works on the project, so
-    that the labelers give exactly the recorded hours: rounding 1.2 labelers down would leave the work undone at
-    any utilization, rounding it up to 2 full shifts would leave them 40% idle. A pool giving less than one
-    labeler's worth is one part-time labeler.
-    """
-
-    hours: float
-    working_days: int
-    hours_per_working_day: float
-    fte: float
-    labelers: int
-    labeler_shift_hours: float
-
-
-def full_time_equivalents(
-    hours: float, working_days: int, shift_hours: float, utilization: float = ASSUMED_UTILIZATION
-) -> FullTimeEquivalents:
-    """Full-time equivalents of ``hours`` recorded over ``working_days`` working days."""
-    if working_days <= 0 or shift_hours <= 0 or not 0 < utilization <= 1:
-        raise ValueError(
-            f"working_days and shift_hours must be > 0 and utilization in (0, 1], "
-            f"got {working_days!r}, {shift_hours!r}, {utilization!r}"
-        )
-    hours = max(float(hours), 0.0) if math.isfinite(hours) else 0.0
-    per_day = hours / working_days
-    fte = per_day / (shift_hours * utilization)
-    if hours <= 0:
-        return FullTimeEquivalents(0.0, working_days, 0.0, 0.0, 0, shift_hours)
-    labelers = max(1, math.ceil(fte - 1e-6))
-    return FullTimeEquivalents(hours, working_days, per_day, fte, labelers, shift_hours * fte / labelers)
-
-
 def apportion(total: int, shares: Sequence[float]) -> list[int]:
     """``total`` whole people split by ``shares`` (largest remainders), summing to ``total``."""
     weights = np.clip(np.asarray(shares, dtype=float), 0.0, None)
@@ -225,9 +184,3 @@ def apportion(total: int, shares: Sequence[float]) -> list[int]:
     for i in np.argsort(-(exact - counts), kind="stable")[: total - int(counts.sum())]:
         counts[i] += 1
     return [int(c) for c in counts]
-
-
-def working_days_in(first_weekday: int, start: int, stop: int, working: Sequence[int]) -> int:
-    """Working days among history days ``[start, stop)``."""
-    days = set(working)
-    return sum(1 for d in range(max(start, 0), stop) if (first_weekday + d) % 7 in days)

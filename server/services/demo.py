@@ -34,7 +34,7 @@ from server.services.demo_generate import DemoRows, generate
 from server.services.errors import ValidationFailed
 from server.services.rollups import rebuild_rollups
 
-__all__ = ["DEMO_PROJECT_NAMES", "DEMO_VENDOR_NAMES", "DemoSummary", "default_anchor", "seed_demo"]
+__all__ = ["DEMO_PROJECT_NAMES", "DEMO_VENDOR_NAMES", "DemoSummary", "default_anchor", "seed_demo", "write_rows"]
 
 DEMO_PROJECT_NAMES: tuple[str, ...] = tuple(spec.name for spec in PROJECTS)
 DEMO_VENDOR_NAMES: tuple[str, ...] = tuple(spec.name for spec in VENDORS)
@@ -110,6 +110,16 @@ async def seed_demo(
         comments=len(rows.comments),
         seconds=time.perf_counter() - began,
     )
+
+
+async def write_rows(database: Database, rows: DemoRows) -> None:
+    """Write generated rows (the demo's, or any history built as :class:`DemoRows`) in one transaction, with the
+    projects' rollups."""
+    async with database.engine.begin() as connection:
+        await _lock_tables(connection)
+        await _write(connection, rows)
+        for project in rows.projects:
+            await rebuild_rollups(connection, project["id"])
 
 
 async def _existing_summary(connection: AsyncConnection, seconds: float) -> DemoSummary:

@@ -18,19 +18,27 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
+from server.db.enums import LabelerStage, PricingModel, ReviewVerdict, VendorStatus
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
 from server.services.errors import NotFound, ValidationFailed
 from server.services.simulation_pool import SimulationPool, WorkerDied
-from simulator.calibrate import Calibration, HistoryData, PoolHistory, calibrate
+from simulator.calibrate import (
+    Calibration,
+    CalibrationFit,
+    HistoryData,
+    PersonHistory,
+    PoolHistory,
+    calibrate,
+)
 
 __all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_records", "pool_for"]
 
 _DAY = 86400.0
-# Staffing is measured over the last two weeks: long enough to cover both weekends, short enough to be current.
 _RECENT_DAYS = 14
 _TRAINING = (LabelerStage.PLATFORM_TRAINING, LabelerStage.PROJECT_TRAINING, LabelerStage.TESTING)
+# Vendors that can give no more work: fitted and reported, but no pool of the scenario.
+_INACTIVE_VENDORS = (VendorStatus.OFFBOARDED, VendorStatus.PROSPECT)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class ProjectRecords:
     review_at: np.ndarray
     review_down: np.ndarray
     review_seconds: np.ndarray
-    labelers: dict[int, dict[str, Any]]  # id -> vendor name, pricing, rate, hourly rate
+    labelers: dict[int, dict[str, Any]]  # id -> vendor name, pricing, rate, hourly rate, vendor status
     events: dict[int, list[tuple[float, LabelerStage]]]  # labeler id -> (day, stage) in order
 
 
@@ -112,10 +120,10 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
                 )
             ).scalars()
         )
-        people_ids = sorted(member_ids | {row[1] for row in labels})
+        people_ids = sorted(member_ids | {row[1] for row in labels} | {row[1] for row in reviews})
         people = (
             await session.execute(
-                select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate)
+                select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate, Vendor.status)
                 .join(Vendor, Vendor.id == Labeler.vendor_id)
                 .where(Labeler.id.in_(people_ids))
             )
@@ -155,7 +163,9 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
         review_at=_days([r[2] for r in reviews], start),
         review_down=np.array([r[3] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
         review_seconds=np.array([r[4] for r in reviews], dtype=float),
-        labelers={r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4]} for r in people},
+        labelers={
+            r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4], "status": r[5]} for r in people
+        },
         events=dict(stage_events),
     )
 
@@ -193,24 +203,23 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     reviewed_mask = records.review_at < end
     review_labels = records.review_label[reviewed_mask]
 
+    # Each vendor's quality: the reviews of its people's labels, and the thumbs-down among them.
+    reviewed_of: dict[str, int] = defaultdict(int)
+    rejected_of: dict[str, int] = defaultdict(int)
+    known = review_labels >= 0
+    authors = records.label_labeler[review_labels[known]]
+    for author, down in zip(authors, records.review_down[reviewed_mask][known], strict=True):
+        vendor_name = str(records.labelers[int(author)]["vendor"])
+        reviewed_of[vendor_name] += 1
+        rejected_of[vendor_name] += bool(down)
     by_vendor: dict[str, list[int]] = defaultdict(list)
     for lid, person in records.labelers.items():
         by_vendor[str(person["vendor"])].append(lid)
-    # Labeling and rework hours of the recent window, per vendor: what each pool actually gave this project.
+    # People's working time is read over the recent window: long enough to cover both weekends, short enough to
+    # be current.
     recent_days = min(_RECENT_DAYS, until_day)
-    recent = started >= end - recent_days
-    recent_hours: dict[str, float] = defaultdict(float)
-    recent_people: dict[str, set[int]] = defaultdict(set)
-    recent_profile: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(24))
-    recent_seconds = records.label_seconds[seen][recent] + records.label_rework_seconds[seen][recent]
-    recent_hour = np.floor(np.mod(started[recent], 1.0) * 24.0).astype(np.int64) % 24
-    for lid, secs, hour in zip(labeler[recent], recent_seconds, recent_hour, strict=True):
-        vendor_name = str(records.labelers[int(lid)]["vendor"])
-        recent_hours[vendor_name] += float(secs) / 3600.0
-        recent_profile[vendor_name][hour] += float(secs) / 3600.0
-        recent_people[vendor_name].add(int(lid))
     pools = []
-    production_days = 0.0
+    people: list[PersonHistory] = []
     for vendor, ids in sorted(by_vendor.items()):
         counts = {"production": 0, "training": 0, "hiring": 0}
         hire, platform, project, exposure, departed, tenures = [], [], [], [], [], []
@@ -218,6 +227,7 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         for lid in ids:
             events = [e for e in records.events.get(lid, []) if e[0] <= end]
             stage = _stage_at(events, end)
+            people.append(_person(lid, vendor, records.labelers[lid], events, stage, production_start[lid], end))
             if stage is LabelerStage.PRODUCTION:
                 counts["production"] += 1
                 tenures.append((end - production_start[lid]) / 7.0)
@@ -241,10 +251,10 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 stop = left if math.isfinite(left) and left >= began else end
                 exposure.append(max(stop - began, 0.0) / 7.0)
                 departed.append(math.isfinite(left) and left >= began)
-                production_days += max(stop - began, 0.0)
         sample = records.labelers[ids[0]]
         hourly = [float(records.labelers[i]["hourly_rate"] or 0.0) for i in ids]
         per_label = sample["pricing"] == PricingModel.PER_LABEL
+        status = sample.get("status")
         pools.append(
             PoolHistory(
                 name=vendor,
@@ -261,14 +271,14 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
                 tests_taken=taken,
                 exposure_weeks=exposure,
                 departed=departed,
-                recent_labeling_hours=recent_hours.get(vendor, 0.0),
-                recent_labelers=len(recent_people.get(vendor, ())),
-                recent_hours_by_hour=tuple(float(h) for h in recent_profile.get(vendor, np.zeros(24))),
+                active=status not in _INACTIVE_VENDORS,
+                reviews=reviewed_of.get(vendor, 0),
+                thumbs_down=rejected_of.get(vendor, 0),
+                status="" if status is None else str(status),
             )
         )
     seconds = records.label_seconds[seen]
     rework = records.label_rework_seconds[seen]
-    labeling_hours = float(np.sum(seconds) + np.sum(rework)) / 3600.0
     tasks_seen = records.task_created < end
     required = records.task_required[tasks_seen]
     consensus = required > 1
@@ -296,18 +306,50 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         sla_turnaround_hours=float(records.project["sla_turnaround_hours"]),
         sla_target_share=float(records.project["sla_target_share"]),
         pools=pools,
-        labeling_hours_per_labeler_day=labeling_hours / production_days if production_days > 0 else math.nan,
         recent_days=recent_days,
-        recent_review_hours=float(
-            np.sum(records.review_seconds[reviewed_mask & (records.review_at >= end - recent_days)]) / 3600.0
-        ),
+        people=tuple(people),
+        # Reviews are recorded when given: they started their seconds earlier.
+        review_day=records.review_at[reviewed_mask] - records.review_seconds[reviewed_mask] / _DAY,
+        review_reviewer=records.review_reviewer[reviewed_mask],
+    )
+
+
+def _person(
+    lid: int,
+    vendor: str,
+    info: dict[str, Any],
+    events: list[tuple[float, LabelerStage]],
+    stage: LabelerStage | None,
+    production_start: float,
+    end: float,
+) -> PersonHistory:
+    """One person at day ``end``: stage, days in it, tenure from the PRODUCTION event, and hourly pay (their own
+    rate, else their vendor's when it bills by the hour; none for per-label vendors)."""
+    kind = {LabelerStage.PRODUCTION: "production", LabelerStage.HIRING: "hiring", LabelerStage.OFFBOARDED: "gone"}
+    name = "training" if stage in _TRAINING else kind.get(stage, "gone") if stage is not None else "gone"
+    if stage in _TRAINING:
+        # Training counts as one stage (platform, project, test): from the first of them since the last hiring.
+        hired = max((when for when, s in events if s is LabelerStage.HIRING), default=-math.inf)
+        entered = min((when for when, s in events if s in _TRAINING and when >= hired), default=end)
+    else:
+        entered = max((when for when, s in events if s is stage), default=end)
+    rate: float | None = None
+    if info["pricing"] != PricingModel.PER_LABEL:
+        rate = float(info["hourly_rate"] or 0.0) or float(info["rate"] or 0.0)
+    return PersonHistory(
+        id=lid,
+        pool=vendor,
+        stage=name,
+        days_in_stage=max(end - entered, 0.0),
+        tenure_weeks=(end - production_start) / 7.0 if stage is LabelerStage.PRODUCTION else math.nan,
+        hourly_rate=rate,
     )
 
 
 @dataclass(frozen=True)
 class CalibratedProject:
     scenario: Any
-    fitted: dict[str, Any]
+    fitted: CalibrationFit
     weeks_of_history: float
     calibration: Calibration
 

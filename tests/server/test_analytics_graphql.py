@@ -38,7 +38,9 @@ query($projectId: ID!, $from: DateTime, $to: DateTime) {
       sla { turnaroundHours targetShare completed withinSla attainment met openBreached byDay { day attainment } }
       days { day labels medianSeconds p90Seconds cost completedTasks slaAttainment }
       labelers { labelerId vendorId labels medianSeconds cost quality { approvalRate } agreement }
-      learningCurves { labelerId points { tenureDay day labels meanSeconds } tauDays improvement }
+      learningCurves {
+        labelerId points { tenureDay day labels meanSeconds } fitStatus tauDays tauDaysSe improvement
+      }
       outliers { labelerId tenureWeek robustZ direction benchmarkAccuracy }
     }
   }
@@ -94,6 +96,10 @@ async def test_dashboard_over_graphql(database: Database) -> None:
         encode_id("Labeler", ids["b"]): 3,
     }
     assert len(data["forecast"]["dailyCompletions"]) == 14
+    # Two days of labels per labeler: too few points for a curve, and the answer says so instead of a number.
+    assert {(c["fitStatus"], c["tauDays"], c["tauDaysSe"]) for c in data["learningCurves"]} == {
+        ("TOO_FEW_POINTS", None, None)
+    }
 
 
 async def test_metrics_of_a_day_a_vendor_and_a_labeler(database: Database) -> None:

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from server.db import Database
-from server.db.enums import LabelStatus, PricingModel, TaskStatus
-from server.services.analytics import Scope, completion_forecast, cost_metrics, fit_learning_curve, speed_metrics
+from server.db.enums import LabelerStage, LabelStatus, PricingModel, TaskStatus
+from server.db.models import LabelerStageEvent
+from server.services.analytics import Scope, completion_forecast, cost_metrics, speed_metrics
 from server.services.analytics.dashboard import project_dashboard
 from server.services.analytics.forecast import fetch_task_flow
 from server.services.analytics.outliers import fetch_outliers
-from server.services.analytics.speed import fit_learning_curves
+from simulator.calibrate import CurveStatus, fit_curves
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_world import World, day
 
@@ -149,17 +150,20 @@ def test_learning_curves_fitted_together_equal_each_fitted_alone() -> None:
         initial, plateau, tau = rng.uniform(40, 90), rng.uniform(15, 35), rng.uniform(2, 20)
         seconds = [plateau + (initial - plateau) * math.exp(-day / tau) * rng.lognormal(0, 0.05) for day in days]
         series.append((days, seconds, [int(n) for n in rng.integers(1, 30, size=len(days))]))
-    together = fit_learning_curves(series)
-    alone = [fit_learning_curve(*item) for item in series]
-    assert sum(fit is not None for fit in alone) >= 8
+    together = fit_curves(series, min_tau=0.5)
+    alone = [fit_curves([item], min_tau=0.5)[0] for item in series]
+    assert sum(fit.usable for fit in alone) >= 8
     for fit, reference in zip(together, alone, strict=True):
-        assert (fit is None) == (reference is None)
-        if fit is not None and reference is not None:
-            assert fit == pytest.approx(reference, rel=1e-6)
+        assert fit.status is reference.status
+        if fit.usable:
+            assert (fit.t0, fit.t_inf, fit.tau) == pytest.approx(
+                (reference.t0, reference.t_inf, reference.tau), rel=1e-6
+            )
+            assert (fit.t0_se, fit.tau_se) == pytest.approx((reference.t0_se, reference.tau_se), rel=1e-6)
 
 
 def test_learning_curve_needs_enough_points() -> None:
-    assert fit_learning_curve([0, 1, 2], [50.0, 45.0, 43.0], [5, 5, 5]) is None
+    assert fit_curves([([0, 1, 2], [50.0, 45.0, 43.0], [5, 5, 5])], min_tau=0.5)[0].status is CurveStatus.TOO_FEW_POINTS
 
 
 def test_forecast_with_steady_throughput() -> None:
@@ -246,3 +250,27 @@ async def test_outliers_fast_and_careless(database: Database) -> None:
     assert by_labeler[labelers[4]].robust_z == pytest.approx(1.349)
     assert not by_labeler[labelers[4]].is_outlier
     assert [row.labeler_id for row in flagged] == [labelers[0]]
+
+
+async def test_learning_curve_tenure_counts_from_the_production_stage_event(database: Database) -> None:
+    # A veteran in production since 70 days before their first label here, labeling at their plateau (40 s, with
+    # a little day-to-day noise): tenure starts at 70, and a flat series says its curve is not pinned down.
+    rng = np.random.default_rng(8)
+    async with database.transaction() as session:
+        w = World(session)
+        vendor = await w.vendor()
+        project = await w.project()
+        veteran = await w.labeler(vendor)
+        session.add(LabelerStageEvent(labeler_id=veteran.id, stage=LabelerStage.PRODUCTION, entered_at=day(-70)))
+        for t in range(0, 28):
+            seconds = 40.0 + float(rng.normal(0.0, 0.5))
+            await w.label(await w.task(project), veteran, at=day(t, 1), seconds=seconds)
+        project_id = project.id
+    async with database.session() as session:
+        dashboard = await project_dashboard(session, project_id)
+        outliers = await fetch_outliers(session, Scope(project_id=project_id), min_labels=1)
+    (curve,) = dashboard.learning_curves
+    assert [p.tenure_day for p in curve.points][:3] == [70, 71, 72]
+    assert curve.fit_status is not CurveStatus.OK
+    assert (curve.initial_seconds, curve.plateau_seconds, curve.tau_days, curve.tau_days_se) == (None,) * 4
+    assert {row.tenure_week for row in outliers} == {10, 11, 12, 13}

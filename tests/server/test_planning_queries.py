@@ -65,7 +65,23 @@ CALIBRATE = """
 query($id: ID!) {
   calibrateScenario(projectId: $id) {
     __typename
-    ... on CalibrationResult { document fitted weeksOfHistory }
+    ... on CalibrationResult {
+      document weeksOfHistory
+      fitted {
+        warnings excludedVendors
+        learning { status plateauShare { value low high observations } tauWeeks { value observations } }
+        calendar { hoursPerDay workingWeekdays }
+        pools {
+          vendor active production training hiring
+          pipeline { stage daysInStage }
+          hoursPerWorkingDay { value low high observations unit }
+          workingDaysPerWeek { value observations }
+          reworkRate { value low high observations }
+          shifts { pool production shiftHours }
+        }
+        review { reviewers hourlyRate { value } hoursPerWorkingDay { value observations } }
+      }
+    }
     ... on UserError { message field }
   }
 }
@@ -250,25 +266,32 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     gid = encode_id("Project", project_id)
     calibrated = (await _data(client, CALIBRATE, {"id": gid}))["calibrateScenario"]
     assert calibrated["__typename"] == "CalibrationResult"
-    fitted = calibrated["fitted"]["learning_curve"]
-    assert 0.5 < fitted["plateau_share"] < 0.9  # the demo's labelers get ~30% faster
-    # Headcount is the full-time equivalent of the recent hours, not everyone on the vendors' books.
-    pools = calibrated["fitted"]["pools"]
-    qa = pools["LabelOps In-house QA"]
-    assert qa["recorded_headcount"]["production"] > 0 and qa["headcount"]["production"] == 0  # reviewers only
+    fitted = calibrated["fitted"]
+    learning = fitted["learning"]
+    assert 0.5 < learning["plateauShare"]["value"] < 0.9  # the demo's labelers get ~30% faster
+    assert learning["plateauShare"]["low"] < learning["plateauShare"]["value"] < learning["plateauShare"]["high"]
+    # Headcount is people: everyone in production on the project, by vendor; the offboarded vendor is no pool.
+    pools = {p["vendor"]: p for p in fitted["pools"]}
+    assert "Vector Labeling Co" in fitted["excludedVendors"] and not pools["Vector Labeling Co"]["active"]
+    assert "LabelOps In-house QA" not in pools  # reviewers only: they are the review pool
     northwind = pools["Northwind Annotation"]
-    equivalents = northwind["full_time_equivalents"]
-    assert equivalents["labeling_hours"] > 0 and equivalents["labelers"] == northwind["headcount"]["production"] >= 1
-    assert northwind["headcount"]["production"] < northwind["recorded_headcount"]["production"]
-    # The demo labels round the clock: three 8-hour shifts span the calendar's 24 hours, and each vendor's
-    # capacity is split over the shifts its hours fall in.
-    calendar = calibrated["fitted"]["calendar"]
-    assert calendar["hours_per_day"] == 24.0 and [s["hours"] for s in calendar["shifts"]] == [8.0, 8.0, 8.0]
-    shifts = northwind["shifts"]
-    assert len(shifts) > 1 and sum(s["labelers"] for s in shifts) == northwind["headcount"]["production"]
-    assert sum(s["share_of_hours"] for s in shifts) == pytest.approx(1.0)
+    assert northwind["production"] >= 1
+    assert sum(s["production"] for s in northwind["shifts"]) == northwind["production"]
+    assert len(northwind["pipeline"]) == northwind["training"] + northwind["hiring"]
+    hours = northwind["hoursPerWorkingDay"]
+    assert hours["unit"] == "hours per working day" and hours["observations"] > 0
+    assert 0 < hours["low"] <= hours["value"] <= hours["high"]
+    rework = northwind["reworkRate"]  # thumbs-down share of the reviews of Northwind's labels
+    assert rework["observations"] > 0 and 0 < rework["low"] <= rework["value"] <= rework["high"] < 0.5
     document_pools = [p for p in calibrated["document"]["workforce"] if p.get("vendor") == "Northwind Annotation"]
-    assert sorted(p["name"] for p in document_pools) == sorted(s["pool"] for s in shifts)
+    assert sorted(p["name"] for p in document_pools) == sorted(s["pool"] for s in northwind["shifts"])
+    assert sum(p["headcount"]["production"] for p in document_pools) == northwind["production"]
+    assert all(p["shift_hours"] == pytest.approx(northwind["shifts"][0]["shiftHours"]) for p in document_pools)
+    assert not any(p["vendor"] == "Vector Labeling Co" for p in calibrated["document"]["workforce"])
+    # The reviewers are a review pool with their real headcount and the in-house QA's hourly rate.
+    review = fitted["review"]
+    assert review["reviewers"] == calibrated["document"]["review"]["reviewers"] > 0
+    assert review["hourlyRate"]["value"] == calibrated["document"]["review"]["reviewer_hourly_rate"] > 40
     saved = await _data(client, SAVE_SCENARIO, {"input": {"name": "demo", "document": calibrated["document"]}})
     assert saved["saveScenario"]["__typename"] == "ScenarioPayload"
     report = (await _data(client, BACKTEST, {"id": gid, "train": 4}))["backtest"]

@@ -9,17 +9,20 @@ import numpy as np
 import pytest
 
 from simulator.calibrate import (
+    CurveStatus,
     HistoryData,
+    PersonHistory,
     PoolHistory,
     calibrate,
     fit_attrition,
     fit_calendar,
+    fit_curves,
     fit_demand,
     fit_duration,
     fit_learning_curve,
     fit_lognormal,
-    full_time_equivalents,
     proportion,
+    working_time,
 )
 from simulator.engine import run_replication
 from simulator.scenario import Headcount
@@ -122,7 +125,6 @@ def test_calibrate_builds_a_valid_scenario_from_history_arrays() -> None:
                 departed=[False] * 9 + [True],
             ),
         ],
-        labeling_hours_per_labeler_day=5.0,
     )
     calibration = calibrate(history, horizon_days=14)
     scenario = calibration.scenario
@@ -130,29 +132,10 @@ def test_calibrate_builds_a_valid_scenario_from_history_arrays() -> None:
     assert scenario.workforce[0].test_pass_probability == pytest.approx(0.9)
     assert scenario.review.share_reviewed == pytest.approx(0.5)
     assert scenario.learning.params["plateau_share"] == pytest.approx(0.7, abs=0.05)
-    assert calibration.fitted["rework_rate"]["value"] == pytest.approx(0.1, abs=0.001)
+    assert calibration.fitted.review.rework_rate.value == pytest.approx(0.1, abs=0.001)
     from simulator.engine import run_replication
 
     assert run_replication(scenario, 1).summary.tasks_arrived > 0
-
-
-def test_full_time_equivalents_from_recorded_hours() -> None:
-    # 8-hour shifts at 85% utilization: one full-time labeler records 6.8 labeling hours a working day.
-    one = full_time_equivalents(68.0, 10, 8.0, 0.85)
-    assert (one.hours_per_working_day, one.fte, one.labelers) == (pytest.approx(6.8), pytest.approx(1.0), 1)
-    assert one.labeler_shift_hours == pytest.approx(8.0)
-    three = full_time_equivalents(204.0, 10, 8.0, 0.85)
-    assert (three.fte, three.labelers, three.labeler_shift_hours) == (pytest.approx(3.0), 3, pytest.approx(8.0))
-    # 1.5 labelers' worth: two people on 6-hour shifts give the same hours.
-    partial = full_time_equivalents(102.0, 10, 8.0, 0.85)
-    assert (partial.labelers, partial.labeler_shift_hours) == (2, pytest.approx(6.0))
-    # Less than one labeler's worth: one part-time labeler.
-    part_time = full_time_equivalents(17.0, 10, 8.0, 0.85)
-    assert (part_time.fte, part_time.labelers, part_time.labeler_shift_hours) == (pytest.approx(0.25), 1, 2.0)
-    idle = full_time_equivalents(0.0, 10, 8.0, 0.85)
-    assert (idle.fte, idle.labelers) == (0.0, 0)
-    with pytest.raises(ValueError, match="working_days"):
-        full_time_equivalents(10.0, 0, 8.0)
 
 
 def test_fit_calendar_finds_weekday_office_hours() -> None:
@@ -226,84 +209,211 @@ def _staffed_history(pools: list[PoolHistory]) -> HistoryData:
     )
 
 
-def test_calibrated_headcount_is_the_full_time_equivalent_of_recent_hours() -> None:
-    # Two weeks of weekdays (10 working days); 8-hour shifts at 85%: 68 hours make one full-time labeler.
-    labeling = PoolHistory("acme", 12, 2, 0, 12.0, None, 4.0, recent_labeling_hours=204.0, recent_labelers=12)
-    part_time = PoolHistory("beta", 5, 0, 0, 10.0, None, 4.0, recent_labeling_hours=17.0, recent_labelers=5)
-    reviewers_only = PoolHistory("qa", 6, 0, 0, 20.0, None, 30.0, recent_labeling_hours=0.0, recent_labelers=0)
-    calibration = calibrate(_staffed_history([labeling, part_time, reviewers_only]), horizon_days=14)
-    scenario = calibration.scenario
-    assert scenario.calendar.working_days == (0, 1, 2, 3, 4)
-    assert (scenario.calendar.start_hour, scenario.calendar.hours_per_day) == (9.0, 8.0)
-    acme, beta, qa = scenario.workforce
-    # 12 people on the books give 3 labelers' worth of hours; the 2 in training will be as part-time.
-    assert acme.headcount == Headcount(production=3, training=0, hiring=0) and acme.shift_hours is None
-    # Office hours: one Monday-to-Friday shift per vendor, on the calendar's.
-    assert [p.name for p in scenario.workforce] == ["acme", "beta", "qa"]
-    assert all(p.shift_offset_hours == 0.0 for p in scenario.workforce)
-    assert (beta.headcount.production, beta.shift_hours) == (1, pytest.approx(2.0))
-    assert qa.headcount.production == 0  # reviewers who never label are no labeling capacity
-    fitted = calibration.fitted["pools"]
-    assert fitted["acme"]["recorded_headcount"] == {"production": 12, "training": 2, "hiring": 0}
-    assert fitted["acme"]["headcount"]["production"] == 3
-    assert fitted["acme"]["full_time_equivalents"]["fte"] == pytest.approx(3.0)
-    assert fitted["acme"]["full_time_equivalents"]["working_days"] == 10
-    assert fitted["qa"]["full_time_equivalents"]["fte"] == 0.0
-    assert [(s["start_hour"], s["hours"], s["labelers"]) for s in fitted["acme"]["shifts"]] == [(9.0, 8.0, 3)]
-
-
-def test_labeling_spread_round_the_clock_gives_three_equal_shifts() -> None:
-    rng = np.random.default_rng(11)
-    # 14 working days (every day); 2 labelers' worth per 8-hour shift: 3 shifts * 2 * 6.8 h * 14 days.
-    hours = 3 * 2 * 6.8 * 14
-    acme = PoolHistory(
-        "acme",
-        20,
-        3,
-        0,
-        12.0,
-        None,
-        4.0,
-        recent_labeling_hours=hours,
-        recent_labelers=20,
-        recent_hours_by_hour=tuple(np.full(24, hours / 24)),
-    )
-    history = replace(_staffed_history([acme]), label_day=rng.uniform(0, 28, 3000))
-    calibration = calibrate(history, horizon_days=14)
-    scenario = calibration.scenario
-    assert scenario.calendar.working_days == tuple(range(7)) and scenario.calendar.hours_per_day == 24.0
-    shifts = scenario.workforce
-    assert len(shifts) == 3 and {p.vendor for p in shifts} == {"acme"}
-    assert [p.headcount.production for p in shifts] == [2, 2, 2]
-    assert sum(p.headcount.training for p in shifts) == 1  # 3 trainees of 20 people giving 6 labelers' worth
-    assert all(p.shift_hours == pytest.approx(8.0) for p in shifts)
-    starts = sorted((scenario.calendar.start_hour + p.shift_offset_hours) % 24.0 for p in shifts)
-    assert np.diff(starts).tolist() == [8.0, 8.0]
-    fitted = calibration.fitted["pools"]["acme"]
-    assert fitted["headcount"]["production"] == 6 and fitted["full_time_equivalents"]["fte"] == pytest.approx(6.0)
-    assert [s["share_of_hours"] for s in fitted["shifts"]] == pytest.approx([1 / 3] * 3)
-    assert [s["pool"] for s in fitted["shifts"]] == [p.name for p in shifts]
-    assert run_replication(scenario, 1).summary.tasks_completed > 0
-
-
-def test_history_without_recent_hours_keeps_the_recorded_headcount() -> None:
-    pool = PoolHistory("acme", 8, 2, 1, 12.0, None, 4.0)
-    calibration = calibrate(_staffed_history([pool]), horizon_days=14)
-    assert calibration.scenario.workforce[0].headcount == Headcount(production=8, training=2, hiring=1)
-    assert calibration.fitted["pools"]["acme"]["full_time_equivalents"] is None
-
-
 def test_a_forecast_starting_midweek_counts_working_days_and_weekly_factors_from_its_first_day() -> None:
     # Four weeks of Monday-to-Friday work from a Monday; the forecast starts three days before the end, on a
     # Friday (day 25), so the scenario's day 0 is a Friday, day 1 a Saturday, ..., day 3 a Monday.
-    pool = PoolHistory("acme", 12, 0, 0, 12.0, None, 4.0, recent_labeling_hours=204.0, recent_labelers=12)
+    pool = PoolHistory("acme", 12, 0, 0, 12.0, None, 4.0)
     history = _staffed_history([pool])
 
     calibration = calibrate(history, horizon_days=14, start_day=25)
 
     scenario = calibration.scenario
-    assert calibration.fitted["calendar"]["first_day_weekday"] == 4
-    assert calibration.fitted["calendar"]["working_weekdays"] == [0, 1, 2, 3, 4]
+    assert calibration.fitted.calendar.first_day_weekday == 4
+    assert calibration.fitted.calendar.working_weekdays == (0, 1, 2, 3, 4)
     assert scenario.calendar.working_days == (0, 3, 4, 5, 6)  # Friday, then Monday to Thursday
     weekly_by_weekday = calibration.demand.weekly_by_weekday
     assert scenario.demand.weekly == pytest.approx([weekly_by_weekday[(4 + day) % 7] for day in range(7)])
+
+
+def _workday_labels(
+    rng: np.random.Generator, person: int, days: int, start_hour: float, hours: float, weekdays: int = 5
+) -> tuple[list[float], list[float], list[int]]:
+    """Back-to-back labels of about a minute filling ``hours`` from ``start_hour`` on the first ``weekdays`` days of
+    each week (the history starts on a Monday)."""
+    starts: list[float] = []
+    seconds: list[float] = []
+    for day in range(days):
+        if day % 7 >= weekdays:
+            continue
+        clock = start_hour * 3600.0
+        while clock < (start_hour + hours) * 3600.0:
+            took = float(rng.uniform(40.0, 80.0))
+            starts.append(day + clock / 86400.0)
+            seconds.append(took)
+            clock += took
+    return starts, seconds, [person] * len(starts)
+
+
+def _people_history(rng: np.random.Generator) -> HistoryData:
+    """acme: 6 people in production, 6 h a day Monday to Friday from 09:00, one trainee and one being hired;
+    gone: an offboarded vendor whose 2 people labeled too; qa: 2 reviewers at $40/h, 4 h a day from 10:00."""
+    days = 28
+    day, secs, who = [], [], []
+    people = []
+    for person in range(6):
+        d, s, w = _workday_labels(rng, person, days, 9.0, 6.0)
+        day += d
+        secs += s
+        who += w
+        people.append(PersonHistory(person, "acme", "production", 30.0, 4.0 + person, 15.0))
+    people += [PersonHistory(6, "acme", "training", 3.0), PersonHistory(7, "acme", "hiring", 5.0)]
+    for person in (8, 9):
+        d, s, w = _workday_labels(rng, person, days, 9.0, 2.0)
+        day += d
+        secs += s
+        who += w
+        people.append(PersonHistory(person, "gone", "production", 30.0, 10.0, None))
+    review_day, review_secs, reviewer = [], [], []
+    for person in (10, 11):
+        d, s, w = _workday_labels(rng, person, days, 10.0, 4.0)
+        review_day += d
+        review_secs += s
+        reviewer += w
+        people.append(PersonHistory(person, "qa", "production", 90.0, 40.0, 40.0))
+    n = len(day)
+    label_seconds = np.asarray(secs)
+    return HistoryData(
+        name="people",
+        first_weekday=0,
+        days=days,
+        daily_arrivals=np.full(days, 1500.0),
+        label_seconds=label_seconds,
+        label_tenure_weeks=rng.uniform(0, 6, n),
+        label_labeler=np.asarray(who),
+        label_hour_of_day=np.mod(day, 1.0) * 24.0,
+        rework_seconds=np.zeros(n),
+        rework_count=np.zeros(n),
+        reviewed_labels=len(review_day),
+        reviews=len(review_day),
+        thumbs_down=len(review_day) // 10,
+        review_seconds=np.asarray(review_secs),
+        reviewers=2,
+        labels_per_task=1.0,
+        consensus_coverage=0.0,
+        benchmark_share=0.0,
+        sla_turnaround_hours=24.0,
+        sla_target_share=0.9,
+        pools=[
+            PoolHistory("acme", 6, 1, 1, 15.0, None, 6.5, reviews=200, thumbs_down=20),
+            PoolHistory("gone", 2, 0, 0, None, 0.1, 10.0, active=False, status="OFFBOARDED"),
+            PoolHistory("qa", 2, 0, 0, 40.0, None, 40.0),
+        ],
+        label_day=np.asarray(day),
+        recent_days=14,
+        people=tuple(people),
+        review_day=np.asarray(review_day),
+        review_reviewer=np.asarray(reviewer),
+    )
+
+
+def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None:
+    calibration = calibrate(_people_history(np.random.default_rng(12)), horizon_days=14)
+    scenario, fitted = calibration.scenario, calibration.fitted
+    # The offboarded vendor is fitted but gives no pool; the reviewers' vendor is the review pool, not labelers.
+    assert [p.name for p in scenario.workforce] == ["acme"]
+    assert fitted.excluded_vendors == ("gone",) and not fitted.pool("gone").active
+    acme = scenario.workforce[0]
+    assert acme.headcount == Headcount(production=6, training=1, hiring=1)
+    assert sorted(acme.production_tenure_weeks) == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    # The trainee has done 3 days of training (working days: 5 of 7), the search has run 5 days.
+    assert acme.training_done_days == (pytest.approx(3.0 * 5 / 7),) and acme.hiring_done_days == (5.0,)
+    record = fitted.pool("acme")
+    assert record.hours_per_working_day.value == pytest.approx(6.0, rel=0.02)
+    assert record.hours_per_working_day.low <= record.hours_per_working_day.value <= record.hours_per_working_day.high
+    assert record.working_days_per_week.value == pytest.approx(5.0)
+    assert record.hours_per_working_day.n == 6 * 10  # person-days in the two-week window
+    assert [(p.stage, p.days_in_stage) for p in record.pipeline] == [("training", 3.0), ("hiring", 5.0)]
+    assert record.rework_rate.value == 0.1 and record.rework_rate.n == 200
+    assert record.rework_rate.low < 0.1 < record.rework_rate.high
+    # Monday to Friday from 09:00: the calendar's shift, worked in full by each of them.
+    assert scenario.calendar.working_days == (0, 1, 2, 3, 4) and scenario.calendar.start_hour == 9.0
+    assert acme.shift_hours == pytest.approx(6.0, rel=0.02) and acme.shift_offset_hours == 0.0
+    review = scenario.review
+    assert (review.reviewers, review.reviewer_hourly_rate) == (2, 40.0)
+    assert review.shift_hours == pytest.approx(4.0, rel=0.02)
+    assert review.shift_offset_hours == pytest.approx(1.0)
+    assert fitted.review.hourly_rate.value == 40.0
+    assert fitted.to_dict()["pools"][0]["hours_per_working_day"]["n"] == 60
+    assert run_replication(scenario, 1).summary.tasks_completed > 0
+
+
+def test_part_week_workers_give_their_days_spread_over_the_calendar() -> None:
+    rng = np.random.default_rng(13)
+    history = _people_history(rng)
+    # Two more acme people working 3 of the 5 weekdays, 6 hours each.
+    extra_day, extra_secs, extra_who = [], [], []
+    for person in (20, 21):
+        d, s, w = _workday_labels(rng, person, 28, 9.0, 6.0, weekdays=3)
+        extra_day += d
+        extra_secs += s
+        extra_who += w
+    people = (
+        *history.people,
+        PersonHistory(20, "acme", "production", 30.0, 5.0),
+        PersonHistory(21, "acme", "production", 30.0, 5.0),
+    )
+    n = len(extra_day)
+    history = replace(
+        history,
+        people=people,
+        label_day=np.concatenate([history.label_day, extra_day]),
+        label_seconds=np.concatenate([history.label_seconds, extra_secs]),
+        label_labeler=np.concatenate([history.label_labeler, extra_who]),
+        label_tenure_weeks=np.concatenate([history.label_tenure_weeks, rng.uniform(0, 6, n)]),
+        label_hour_of_day=np.concatenate([history.label_hour_of_day, np.full(n, 9.0)]),
+        rework_seconds=np.zeros(history.rework_seconds.size + n),
+        rework_count=np.zeros(history.rework_count.size + n),
+    )
+    fitted = calibrate(history, horizon_days=14).fitted.pool("acme")
+    assert fitted.production == 8
+    # 6 people on 5 days and 2 on 3 days a week.
+    assert fitted.working_days_per_week.value == pytest.approx((6 * 5 + 2 * 3) / 8)
+    assert fitted.shifts[0].shift_hours == pytest.approx(6.0 * (6 * 5 + 2 * 3) / 8 / 5, rel=0.02)
+
+
+def test_working_time_splits_sessions_at_pauses() -> None:
+    # Two stretches of back-to-back minute labels, 09:00-10:00 and 14:00-15:00, on one day.
+    starts = [9.0 / 24 + i / 1440 for i in range(60)] + [14.0 / 24 + i / 1440 for i in range(60)]
+    times = working_time(np.asarray(starts), np.full(120, 60.0), np.zeros(120, dtype=np.int64), since=0, until=1)
+    assert times[0].worked_days == 1
+    assert times[0].session_hours == pytest.approx(2.0)
+    assert times[0].busy_hours == pytest.approx(2.0)
+    assert times[0].hours_by_hour[9] == pytest.approx(1.0) and times[0].hours_by_hour[14] == pytest.approx(1.0)
+    assert times[0].hours_by_hour.sum() == pytest.approx(2.0)
+
+
+def test_learning_fits_report_their_status_instead_of_bound_values() -> None:
+    # Three points: nothing to fit.
+    few = fit_curves([([0, 1, 2], [60.0, 55.0, 50.0], [10, 10, 10])], min_tau=0.5)[0]
+    assert few.status is CurveStatus.TOO_FEW_POINTS and math.isnan(few.tau)
+    # All the learning before the second day: tau runs into the bottom of its search range.
+    steep = fit_curves([(list(range(10)), [90.0] + [40.0] * 9, [20] * 10)], min_tau=0.5)[0]
+    assert steep.status is CurveStatus.AT_BOUND
+    # A clean curve: fitted, with standard errors that cover the truth.
+    t = np.arange(0.0, 60.0)
+    y = 40.0 + 20.0 * np.exp(-t / 10.0) + np.random.default_rng(14).normal(0.0, 0.5, t.size)
+    good = fit_curves([(t, y, np.ones(t.size))], min_tau=0.5)[0]
+    assert good.status is CurveStatus.OK
+    assert abs(good.tau - 10.0) < 3 * good.tau_se and abs(good.t0 - 60.0) < 3 * good.t0_se
+    # Labels without any learning give a flat curve that says so, not a number off a bound.
+    rng = np.random.default_rng(15)
+    flat = fit_learning_curve(rng.uniform(0, 6, 500), 60.0 * rng.lognormal(0, 0.2, 500))
+    assert flat.status is not CurveStatus.OK
+
+
+def test_a_vendor_with_only_trainees_gets_the_hours_seen_elsewhere_not_the_whole_day() -> None:
+    history = _people_history(np.random.default_rng(16))
+    history = replace(
+        history,
+        pools=[*history.pools, PoolHistory("fresh", 0, 2, 0, 12.0, None, 0.0)],
+        people=(
+            *history.people,
+            PersonHistory(30, "fresh", "training", 2.0),
+            PersonHistory(31, "fresh", "training", 4.0),
+        ),
+    )
+    calibration = calibrate(history, horizon_days=14)
+    acme, fresh = (calibration.scenario.pool(name) for name in ("acme", "fresh"))
+    assert fresh.headcount == Headcount(training=2)
+    assert fresh.shift_hours == acme.shift_hours
+    assert any(w.startswith("fresh: no hours seen") for w in calibration.fitted.warnings)

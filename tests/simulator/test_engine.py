@@ -219,3 +219,57 @@ def test_trace_demand_replays_counts() -> None:
     scenario = dataclasses.replace(SMALL, horizon_days=5, demand=Demand(model="trace", trace=(10, 0, 25, 7)))
     daily = run_replication(scenario, 1).daily
     np.testing.assert_array_equal(daily.arrivals, [10, 0, 25, 7, 0])
+
+
+def test_people_in_production_start_at_their_own_tenures() -> None:
+    # One labeler, learning to 60% of a novice's time with tau 1 week: a veteran labels far more than a novice,
+    # and anyone past the listed tenures starts at initial_tenure_weeks.
+    def scenario(tenures: tuple[float, ...], people: int = 1) -> Scenario:
+        base = Scenario.queueing(arrivals_per_hour=200.0, mean_service_minutes=1.0, servers=people, horizon_days=3)
+        pool = dataclasses.replace(base.workforce[0], production_tenure_weeks=tenures, initial_tenure_weeks=0.0)
+        learning = ModelSpec("exponential", {"plateau_share": 0.6, "tau_weeks": 1.0})
+        return dataclasses.replace(base, workforce=(pool,), learning=learning)
+
+    novice = run_replication(scenario((0.0,)), 1).summary.labels_produced
+    veteran = run_replication(scenario((20.0,)), 1).summary.labels_produced
+    assert veteran > 1.4 * novice
+    # Two people, one tenure listed: the second starts as a novice.
+    mixed = run_replication(scenario((20.0,), people=2), 1).summary.labels_produced
+    assert mixed == pytest.approx(veteran + novice, rel=0.05)
+
+
+def test_reviewers_work_their_own_shift_hours() -> None:
+    base = Scenario.queueing(arrivals_per_hour=10.0, mean_service_minutes=1.0, servers=2, horizon_days=7)
+    calendar = Calendar(hours_per_day=8.0, start_hour=9.0, working_days=(0, 1, 2, 3, 4, 5, 6))
+    review = Review(share_reviewed=0.5, reviewers=3, review_minutes=1.0, reviewer_hourly_rate=40.0, shift_hours=2.0)
+    short = dataclasses.replace(base, calendar=calendar, review=review)
+    full = dataclasses.replace(short, review=dataclasses.replace(review, shift_hours=None))
+    short_cost = run_replication(short, 1).summary.total_cost
+    full_cost = run_replication(full, 1).summary.total_cost
+    labour = run_replication(dataclasses.replace(short, review=Review()), 1).summary.total_cost
+    # 3 reviewers x 7 days at $40/h: 2 hours a day against the calendar's 8.
+    assert short_cost - labour == pytest.approx(3 * 7 * 2.0 * 40.0, rel=0.02)
+    assert full_cost - labour == pytest.approx(3 * 7 * 8.0 * 40.0, rel=0.02)
+
+
+def test_people_in_the_pipeline_continue_from_where_they_are() -> None:
+    # A trainee with all 5 working days of training behind them labels from day 0; one just starting does not
+    # within 3 days. A search already 10 days into a fixed 10-day hire brings someone in at once.
+    base = Scenario.queueing(arrivals_per_hour=20.0, mean_service_minutes=1.0, servers=0, horizon_days=3)
+    pool = dataclasses.replace(
+        base.workforce[0],
+        headcount=Headcount(training=1),
+        platform_training_days=3.0,
+        project_training_days=2.0,
+        test_pass_probability=1.0,
+    )
+
+    def labels(**fields: object) -> float:
+        scenario = dataclasses.replace(base, workforce=(dataclasses.replace(pool, **fields),))
+        return run_replication(scenario, 1).summary.labels_produced
+
+    assert labels() == 0
+    assert labels(training_done_days=(5.0,)) > 0
+    hiring = {"headcount": Headcount(hiring=1), "time_to_hire_days": Distribution("fixed", 10.0, 0.0)}
+    assert labels(**hiring, training_done_days=(5.0,)) == 0  # the trainee list is for people in training
+    assert labels(**hiring, hiring_done_days=(10.0,), platform_training_days=0.0, project_training_days=0.0) > 0

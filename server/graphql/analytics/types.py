@@ -359,7 +359,7 @@ class LabelerMetrics:
         )
 
 
-@strawberry.type(description="A day's mean time per label at a tenure (days since the labeler's first label).")
+@strawberry.type(description="A day's mean time per label at a tenure (days since the labeler entered PRODUCTION).")
 class LearningCurvePoint:
     tenure_day: int
     day: date
@@ -368,15 +368,22 @@ class LearningCurvePoint:
 
 
 @strawberry.type(
-    description="T(t) = plateau + (initial - plateau)·exp(-t/tau) fitted to the daily means over tenure; the fit "
-    "is null with fewer than four days or when the window holds only the curve's tail."
+    description="T(t) = plateau + (initial - plateau)·exp(-t/tau) fitted to the daily means over tenure (days since "
+    "the PRODUCTION stage event); the figures are null unless fitStatus is OK, and come with standard errors."
 )
 class LearningCurve:
     labeler_id: strawberry.ID
     points: list[LearningCurvePoint]
+    fit_status: str = strawberry.field(
+        description="OK; TOO_FEW_POINTS (under four days or three distinct tenures); AT_BOUND (tau at a search "
+        "bound: not pinned down); IMPLAUSIBLE (the window holds only the curve's tail)."
+    )
     initial_seconds: float | None
     plateau_seconds: float | None
     tau_days: float | None
+    initial_seconds_se: float | None
+    plateau_seconds_se: float | None
+    tau_days_se: float | None
     first_week_mean_seconds: float | None
     latest_week_mean_seconds: float | None
     improvement: float | None = strawberry.field(description="1 - latest week / first week: positive is faster.")
@@ -391,9 +398,13 @@ class LearningCurve:
                 )
                 for p in value.points
             ],
+            fit_status=value.fit_status.value,
             initial_seconds=value.initial_seconds,
             plateau_seconds=value.plateau_seconds,
             tau_days=value.tau_days,
+            initial_seconds_se=value.initial_seconds_se,
+            plateau_seconds_se=value.plateau_seconds_se,
+            tau_days_se=value.tau_days_se,
             first_week_mean_seconds=value.first_week_mean_seconds,
             latest_week_mean_seconds=value.latest_week_mean_seconds,
             improvement=value.improvement,

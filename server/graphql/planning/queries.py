@@ -21,6 +21,7 @@ from server.db.planning import SimulationRun, StoredScenario
 from server.graphql.context import Info
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
+from server.graphql.planning.calibration import calibration_fit_type
 from server.graphql.planning.inputs import (
     DemandInput,
     ScenarioSourceInput,
@@ -404,8 +405,9 @@ class PlanningQueries:
 
     @strawberry.field(
         permission_classes=[CanPlan],
-        description="A scenario fitted to a project's recorded history (time per label, learning, "
-        "review and rework, attrition, stage durations, demand pattern).",
+        description="A scenario fitted to a project's recorded history: each active vendor's people by stage "
+        "with their hours, working days, shifts, speed, tenure and attrition; the reviewers with their hours and "
+        "pay; learning curve, review and rework, demand pattern.",
     )
     async def calibrate_scenario(self, info: Info, project_id: relay.GlobalID) -> CalibrateResult:
         from server.services.history import calibrated_scenario
@@ -419,7 +421,7 @@ class PlanningQueries:
         return CalibrationResult(
             project_id=project_id,
             document=cast(JSON, scenario_to_dict(calibration.scenario)),
-            fitted=cast(JSON, calibration.fitted),
+            fitted=calibration_fit_type(calibration.fitted),
             weeks_of_history=calibration.weeks_of_history,
         )
 

@@ -14,6 +14,7 @@ from server.db.planning import RunStatus as _RunStatus
 from server.db.planning import SimulationRun as _RunRow
 from server.db.planning import StoredScenario as _ScenarioRow
 from server.graphql.errors import MutationError, NotFoundError, ValidationError
+from server.graphql.planning.calibration import CalibrationFitType
 
 __all__ = [
     "BacktestResult",
@@ -241,7 +242,9 @@ CompareResult = Annotated[ScenarioComparison | ValidationError | NotFoundError, 
 class CalibrationResult:
     project_id: relay.GlobalID
     document: JSON = strawberry.field(description="The calibrated scenario, ready for `saveScenario`.")
-    fitted: JSON = strawberry.field(description="Fitted parameters with their confidence intervals and sample sizes.")
+    fitted: CalibrationFitType = strawberry.field(
+        description="Fitted figures with their confidence intervals and the observations behind them."
+    )
     weeks_of_history: float
 
 

@@ -15,7 +15,7 @@ from server.services.analytics.quality import (
     quality_metrics,
 )
 from server.services.analytics.scope import Scope
-from server.services.analytics.speed import LearningCurve, SpeedMetrics, fit_learning_curve, speed_metrics
+from server.services.analytics.speed import LearningCurve, SpeedMetrics, speed_metrics
 
 __all__ = [
     "DASHBOARD_STATEMENTS",
@@ -37,7 +37,6 @@ __all__ = [
     "fetch_agreement",
     "fetch_issues",
     "fetch_outliers",
-    "fit_learning_curve",
     "project_dashboard",
     "quality_metrics",
     "speed_metrics",

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
@@ -25,6 +24,7 @@ from server.db.rollups import LabelDayRollup, LabelTimeBin
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile
 from server.services.analytics.scope import Scope, ScopeShape
+from server.services.analytics.tenure import production_start
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
 
@@ -192,14 +192,12 @@ def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any
 @cache
 def rollup_statement(scope: ScopeShape, *, history: bool = False) -> Any:
     grouped = _grouped(scope).cte("label_groups")
-    first_label = aliased(Label)
-    first_submitted = select(func.min(first_label.submitted_at)).where(first_label.labeler_id == grouped.c.labeler_id)
     # Day numbers are taken once per group (from the day text), not once per label.
     day_num = day_text_number(grouped.c.day)
     tenured = select(
         *grouped.c,
         day_num.label("day_num"),
-        (day_num - day_number(first_submitted.scalar_subquery())).label("tenure_day"),
+        (day_num - day_number(production_start(grouped.c.labeler_id))).label("tenure_day"),
     ).cte("label_groups_tenured")
     latest = (
         select(tenured.c.labeler_id, func.max(tenured.c.day_num).label("last_day_num"))
@@ -213,7 +211,7 @@ def rollup_statement(scope: ScopeShape, *, history: bool = False) -> Any:
         _branch("labeler", tenured, {"labeler_id": t.labeler_id, "vendor_id": t.vendor_id}),
         _branch("usage", tenured, {"project_id": t.project_id, "vendor_id": t.vendor_id, "day": t.day}),
         _branch("point", tenured, {"labeler_id": t.labeler_id, "tenure_day": t.tenure_day, "day": t.day}),
-        _branch("first_week", tenured, {"labeler_id": t.labeler_id}, where=[t.tenure_day < 7]),
+        _branch("first_week", tenured, {"labeler_id": t.labeler_id}, where=[t.tenure_day >= 0, t.tenure_day < 7]),
         _branch(
             "last_week",
             tenured,

@@ -3,9 +3,10 @@
 Time per label is `seconds_to_label` (the first pass); rework time is `rework_seconds`. Throughput per day is
 labels over active days (days with at least one label in scope); throughput per labeler-hour is labels over the
 hours spent labeling and reworking. Learning curves are fitted per labeler to the SQL's per-day means over tenure
-(days since the labeler's first label anywhere): T(t) = T_inf + (T0 - T_inf)·exp(-t/tau), weighted by each day's
-label count; improvement since the first week is 1 - (mean time over the labeler's latest seven days in scope) /
-(mean time over tenure days 0-6).
+(days since the labeler's PRODUCTION stage event) with the fitter calibration uses
+(:func:`simulator.calibrate.fit_curves`): T(t) = T_inf + (T0 - T_inf)·exp(-t/tau), weighted by each day's label
+count, with a status and standard errors; the figures are given only when the status is OK. Improvement since the
+first week is 1 - (mean time over the labeler's latest seven days in scope) / (mean time over tenure days 0-6).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.services.analytics._labels import (
@@ -25,18 +25,16 @@ from server.services.analytics._labels import (
 from server.services.analytics._sql import share
 from server.services.analytics.quality import ReviewStats, fetch_reviews
 from server.services.analytics.scope import Scope
+from simulator.calibrate import CurveFit, CurveStatus, fit_curves
 
 __all__ = [
     "CurvePoint",
     "LearningCurve",
     "SpeedMetrics",
-    "fit_learning_curve",
     "learning_curves",
     "speed_from",
     "speed_metrics",
 ]
-
-_MIN_POINTS_TO_FIT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +68,13 @@ class CurvePoint:
 class LearningCurve:
     labeler_id: int
     points: tuple[CurvePoint, ...]
+    fit_status: CurveStatus
     initial_seconds: float | None  # T0
     plateau_seconds: float | None  # T_inf
     tau_days: float | None
+    initial_seconds_se: float | None
+    plateau_seconds_se: float | None
+    tau_days_se: float | None
     first_week_mean_seconds: float | None
     latest_week_mean_seconds: float | None
     improvement: float | None  # 1 - latest / first week; positive means faster
@@ -103,87 +105,13 @@ def speed_from(
     )
 
 
-def _weighted_linear_fits(
-    t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each fixed tau the curve is linear in (T_inf, T0 - T_inf): solve them all exactly at once.
-
-    Shapes: t, y, w are (series, points), padded with zero weights; taus is (series, candidates). Returns
-    (T_inf, span, sse), each (series, candidates).
-    """
-    x = np.exp(-t[:, :, None] / taus[:, None, :])
-    weights = w[:, :, None]
-    total = w.sum(axis=1)[:, None]
-    x_mean = (weights * x).sum(axis=1) / total
-    y_mean = (w * y).sum(axis=1)[:, None] / total
-    dx = x - x_mean[:, None, :]
-    sxx = (weights * dx**2).sum(axis=1)
-    sxy = (weights * dx * (y[:, :, None] - y_mean[:, :, None])).sum(axis=1)
-    flat = sxx <= 0.0
-    slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
-    plateau = y_mean - slope * x_mean
-    residual = y[:, :, None] - (plateau[:, None, :] + slope[:, None, :] * x)
-    return plateau, slope, (weights * residual**2).sum(axis=1)
+# Half a day: the curve's time constant cannot be read below the data's one-day resolution.
+_MIN_TAU_DAYS = 0.5
 
 
-# The search for log(tau): a coarse grid over the whole range, then zooms into the best cell's neighbours, each a
-# grid of `_ZOOM_POINTS`; five zooms narrow the ~0.2-wide first bracket below 1e-8.
-_GRID_POINTS = 48
-_ZOOM_POINTS = 33
-_ZOOMS = 5
-
-Series = tuple[list[int], list[float], list[int]]  # tenure days, mean seconds, labels per point
-
-
-def fit_learning_curves(series: list[Series]) -> list[tuple[float, float, float] | None]:
-    """Weighted least squares fits of (T0, T_inf, tau in days), one per series; None where the points cannot pin
-    the curve down.
-
-    A day's mean of n labels has variance sigma²/n, so points are weighted by n. The curve is linear in T_inf and
-    T0 - T_inf once tau is fixed, so tau is found by a one-dimensional search (variable projection) over
-    [0.5 day, 10 times the span of the data] in log(tau), each candidate an exact weighted linear fit; every round
-    of candidates of every series is one vectorised evaluation, so fitting every labeler costs a few milliseconds.
-    None with fewer than four points (three distinct days), or when the fit extrapolates to t = 0 beyond
-    five times the slowest observed day (the window then holds only the tail of the curve).
-    """
-    fits: list[tuple[float, float, float] | None] = [None] * len(series)
-    fitted = [i for i, (days, _, _) in enumerate(series) if len(days) >= _MIN_POINTS_TO_FIT and len(set(days)) >= 3]
-    if not fitted:
-        return fits
-    width = max(len(series[i][0]) for i in fitted)
-    t, y, w = (np.zeros((len(fitted), width)) for _ in range(3))
-    first_day, last_day = np.empty(len(fitted)), np.empty(len(fitted))
-    for row, i in enumerate(fitted):
-        days, seconds, labels = series[i]
-        t[row, : len(days)], y[row, : len(days)], w[row, : len(days)] = days, seconds, labels
-        first_day[row], last_day[row] = min(days), max(days)
-    spans = np.maximum(last_day - first_day, 1.0)
-    grid = np.linspace(np.full(len(fitted), math.log(0.5)), np.log(10.0 * spans), _GRID_POINTS, axis=1)
-    rows = np.arange(len(fitted))
-    for _ in range(_ZOOMS + 1):
-        best = np.argmin(_weighted_linear_fits(t, y, w, np.exp(grid))[2], axis=1)
-        best_log_tau = grid[rows, best]
-        low = grid[rows, np.maximum(best - 1, 0)]
-        high = grid[rows, np.minimum(best + 1, grid.shape[1] - 1)]
-        grid = np.linspace(low, high, _ZOOM_POINTS, axis=1)
-    taus = np.exp(best_log_tau)
-    plateaus, slopes, _ = _weighted_linear_fits(t, y, w, taus[:, None])
-    for row, i in enumerate(fitted):
-        tau, plateau = float(taus[row]), float(plateaus[row, 0])
-        initial = plateau + float(slopes[row, 0])
-        if not all(math.isfinite(value) for value in (initial, plateau, tau)):
-            continue
-        if initial < 0.0 or plateau < 0.0 or initial > 5.0 * max(series[i][1]):
-            continue
-        fits[i] = (initial, plateau, tau)
-    return fits
-
-
-def fit_learning_curve(
-    tenure_days: list[int], mean_seconds: list[float], weights: list[int]
-) -> tuple[float, float, float] | None:
-    """One series' fit, see `fit_learning_curves`."""
-    return fit_learning_curves([(tenure_days, mean_seconds, weights)])[0]
+def _figure(fit: CurveFit, value: float) -> float | None:
+    """A fitted figure, only for a fit that pinned it down."""
+    return value if fit.usable and math.isfinite(value) else None
 
 
 def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
@@ -196,8 +124,9 @@ def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
         ]
         for labeler_id in labelers
     ]
-    fits = fit_learning_curves(
-        [([p.tenure_day for p in s], [p.mean_seconds for p in s], [p.labels for p in s]) for s in points]
+    fits = fit_curves(
+        [([p.tenure_day for p in s], [p.mean_seconds for p in s], [p.labels for p in s]) for s in points],
+        min_tau=_MIN_TAU_DAYS,
     )
     curves: list[LearningCurve] = []
     for labeler_id, series, fit in zip(labelers, points, fits, strict=True):
@@ -212,9 +141,13 @@ def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
             LearningCurve(
                 labeler_id=labeler_id,
                 points=tuple(series),
-                initial_seconds=fit[0] if fit else None,
-                plateau_seconds=fit[1] if fit else None,
-                tau_days=fit[2] if fit else None,
+                fit_status=fit.status,
+                initial_seconds=_figure(fit, fit.t0),
+                plateau_seconds=_figure(fit, fit.t_inf),
+                tau_days=_figure(fit, fit.tau),
+                initial_seconds_se=_figure(fit, fit.t0_se),
+                plateau_seconds_se=_figure(fit, fit.t_inf_se),
+                tau_days_se=_figure(fit, fit.tau_se),
                 first_week_mean_seconds=first_mean,
                 latest_week_mean_seconds=latest_mean,
                 improvement=improvement,

@@ -1,0 +1,364 @@
+"""Platform histories generated from known truth, to check that calibration recovers it (identifiability).
+
+Two sources: the simulator itself, and the demo generator (:mod:`server.services.demo_generate`, whose people,
+stage histories, learning curve and review share are known). :func:`recover_simulated` and :func:`recover_demo`
+write a history into a database, calibrate from it as the API does, and set the truth beside what was fitted.
+
+:func:`simulated_history` runs the simulator on a scenario whose workforce is the truth (people, hours per
+working day, learning curve, time per label) and writes what happened as platform records: a vendor, its
+labelers with their PRODUCTION stage events, a project, tasks and labels (:class:`~server.services.demo_generate.
+DemoRows`, written by :func:`server.services.demo.write_rows`). Demand runs ahead of the workforce, so people label
+through their whole shifts, as the hours they work can only be read from records when they are kept busy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from server.db.enums import LabelerStage, LabelStatus, PricingModel, TaskStatus, VendorStatus, WorkforceType
+from server.db.models import Project as ProjectRow
+from server.db.session import Database
+from server.services.demo import write_rows
+from server.services.demo_catalog import PROJECTS, VENDORS
+from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, DemoRows, generate
+from server.services.history import calibrated_scenario
+from simulator.engine import run_replication
+from simulator.scenario import (
+    Calendar,
+    Demand,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Scenario,
+    ServiceTime,
+)
+
+__all__ = ["KnownTruth", "Recovery", "recover_demo", "recover_simulated", "simulated_history", "truth_scenario"]
+
+# A Monday: the simulator's day 0 is a Monday at midnight on the reference clock.
+_START = datetime(2026, 1, 5, tzinfo=UTC)
+# Demand over capacity: nobody waits for work.
+_OVERLOAD = 1.3
+
+
+@dataclass(frozen=True)
+class KnownTruth:
+    """The workforce behind a generated history."""
+
+    name: str
+    people: int
+    hours_per_day: float
+    t0_seconds: float
+    plateau_share: float
+    tau_weeks: float
+    weeks: int
+    service_cv: float = 0.3
+    start_hour: float = 9.0
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    #: The people's tenures at the start, spread evenly from 0 to this many weeks.
+    max_tenure_weeks: float = 3.0
+    hourly_rate: float = 15.0
+
+    def tenures(self) -> tuple[float, ...]:
+        return tuple(float(t) for t in np.linspace(0.0, self.max_tenure_weeks, self.people))
+
+    @property
+    def t_inf_seconds(self) -> float:
+        return self.t0_seconds * self.plateau_share
+
+
+def truth_scenario(truth: KnownTruth) -> Scenario:
+    """The scenario that generates ``truth``'s history."""
+    plateau_rate = truth.people * truth.hours_per_day * 3600.0 / truth.t_inf_seconds
+    per_week = plateau_rate * len(truth.working_days)
+    return Scenario(
+        name=truth.name,
+        horizon_days=7 * truth.weeks,
+        calendar=Calendar(hours_per_day=8.0, start_hour=truth.start_hour, working_days=truth.working_days),
+        demand=Demand(
+            base_per_day=_OVERLOAD * per_week / 7.0,
+            projects=(Project(truth.name, 1.0, truth.t0_seconds / 60.0),),
+        ),
+        service_time=ServiceTime("lognormal", truth.service_cv),
+        workforce=(
+            Pool(
+                name="Truth Labeling",
+                headcount=Headcount(production=truth.people),
+                hourly_rate=truth.hourly_rate,
+                shift_hours=truth.hours_per_day,
+                attrition_per_week=0.0,
+                production_tenure_weeks=truth.tenures(),
+            ),
+        ),
+        learning=ModelSpec("exponential", {"plateau_share": truth.plateau_share, "tau_weeks": truth.tau_weeks}),
+        quality=ModelSpec("constant", {"error_probability": 0.0}),
+        staffing=ModelSpec("fixed"),
+    )
+
+
+def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
+    """One simulated run of ``truth`` as platform rows (local indexes in foreign keys)."""
+    scenario = truth_scenario(truth)
+    tasks = run_replication(scenario, seed, keep_tasks=True).tasks
+    assert tasks is not None
+    rows = DemoRows()
+    rows.vendors.append(_vendor(truth))
+    rows.projects.append(_project(truth))
+    rows.project_vendors.append({"project_id": 0, "vendor_id": 0})
+    for index, tenure in enumerate(truth.tenures()):
+        hired = _START - timedelta(weeks=tenure, days=14)
+        rows.labelers.append(
+            {
+                "vendor_id": 0,
+                "name": f"Labeler {index + 1}",
+                "email": f"labeler.{index + 1}@truth.example",
+                "stage": LabelerStage.PRODUCTION,
+                "hourly_rate": truth.hourly_rate,
+                "skills": [],
+                "time_zone": "UTC",
+                "created_at": hired,
+                "updated_at": hired,
+                "archived_at": None,
+            }
+        )
+        for stage, at in (
+            (LabelerStage.HIRING, hired),
+            (LabelerStage.PRODUCTION, _START - timedelta(weeks=tenure)),
+        ):
+            rows.stage_events.append({"labeler_id": index, "stage": stage, "entered_at": at, "note": ""})
+        rows.memberships.append({"project_id": 0, "labeler_id": index, "joined_at": hired})
+    done = np.isfinite(tasks.finish_hour) & np.isfinite(tasks.start_hour) & (tasks.labeler >= 0)
+    for i in range(tasks.arrival_hour.size):
+        created = _at(float(tasks.arrival_hour[i]))
+        finished = done[i]
+        rows.tasks.append(
+            {
+                "project_id": 0,
+                "external_id": f"truth-{i + 1:07d}",
+                "payload_ref": f"s3://truth/{i + 1}",
+                "priority": 0,
+                "created_at": created,
+                "due_at": created + timedelta(hours=48),
+                "completed_at": _at(float(tasks.finish_hour[i])) if finished else None,
+                "status": TaskStatus.DONE if finished else TaskStatus.TO_LABEL,
+                "labels_required": 1,
+                "is_benchmark": False,
+                "gold_answer": None,
+                "archived_at": None,
+            }
+        )
+        if finished:
+            seconds = round((float(tasks.finish_hour[i]) - float(tasks.start_hour[i])) * 3600.0, 3)
+            rows.labels.append(
+                {
+                    "task_id": i,
+                    "labeler_id": int(tasks.labeler[i]),
+                    "answer": {"label": "done"},
+                    "status": LabelStatus.ACCEPTED,
+                    "started_at": _at(float(tasks.start_hour[i])),
+                    "submitted_at": _at(float(tasks.finish_hour[i])),
+                    "seconds_to_label": seconds,
+                    "rework_seconds": 0.0,
+                    "rework_count": 0,
+                }
+            )
+    return rows
+
+
+def _at(hour: float) -> datetime:
+    return _START + timedelta(microseconds=round(hour * 3600e6))
+
+
+def _vendor(truth: KnownTruth) -> dict[str, Any]:
+    return {
+        "name": "Truth Labeling",
+        "workforce_type": WorkforceType.FULL_TIME,
+        "data_types": [],
+        "industries": [],
+        "specialist_skills": [],
+        "certifications": [],
+        "time_zone": "UTC",
+        "pricing_model": PricingModel.HOURLY,
+        "rate": truth.hourly_rate,
+        "currency": "USD",
+        "kickoff_days": 7,
+        "status": VendorStatus.ONBOARDED,
+        "trial_quality": None,
+        "trial_labels_per_hour": None,
+        "trial_notes": "",
+        "created_at": _START - timedelta(days=365),
+        "updated_at": _START - timedelta(days=365),
+        "archived_at": None,
+    }
+
+
+def _project(truth: KnownTruth) -> dict[str, Any]:
+    return {
+        "name": truth.name,
+        "description": "Generated from known truth",
+        "data_type": "TEXT",
+        "ontology": {},
+        "instructions": "",
+        "status": "ACTIVE",
+        "quality_target": 0.9,
+        "sla_turnaround_hours": 48.0,
+        "sla_target_share": 0.9,
+        "deadline": None,
+        "budget": None,
+        "currency": "USD",
+        "consensus_labels_per_task": 1,
+        "consensus_coverage": 0.0,
+        "benchmark_rate": 0.0,
+        "review_share": 0.0,
+        "created_at": _START - timedelta(days=30),
+        "updated_at": _START - timedelta(days=30),
+        "archived_at": None,
+    }
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The truth beside what calibration fitted; None where the source has no such truth."""
+
+    source: str
+    case: str
+    seed: int
+    weeks_of_tenure: float
+    people_true: dict[str, int]
+    people_fitted: dict[str, int]
+    hours_true: float | None
+    hours_fitted: float | None
+    t0_true: float | None
+    t0_fitted: float
+    t_inf_true: float | None
+    t_inf_fitted: float
+    plateau_true: float
+    plateau_fitted: float
+    tau_true: float
+    tau_fitted: float
+    tau_status: str
+    review_share_true: float | None = None
+    review_share_fitted: float | None = None
+
+    @staticmethod
+    def error(true: float | None, fitted: float | None) -> float | None:
+        """Relative error of a fitted figure (None without a truth)."""
+        if true is None or fitted is None or true == 0:
+            return None
+        return abs(fitted - true) / abs(true)
+
+    def checks(self) -> dict[str, bool]:
+        """The identifiability criteria: headcount exact, hours and speeds within 10%, tau within 25% where at
+        least six weeks of tenure were seen (speed checks only where the source knows the truth)."""
+        result = {"headcount": self.people_true == self.people_fitted}
+        for name, true, fitted in (
+            ("hours", self.hours_true, self.hours_fitted),
+            ("t0", self.t0_true, self.t0_fitted),
+            ("t_inf", self.t_inf_true, self.t_inf_fitted),
+            ("plateau", self.plateau_true, self.plateau_fitted),
+            ("review_share", self.review_share_true, self.review_share_fitted),
+        ):
+            err = self.error(true, fitted)
+            if err is not None:
+                result[name] = err <= 0.10
+        if self.weeks_of_tenure >= 6.0:
+            err = self.error(self.tau_true, self.tau_fitted)
+            result["tau"] = err is not None and err <= 0.25
+        return result
+
+
+async def _project_id(database: Database, name: str) -> int:
+    async with database.session() as session:
+        return int((await session.execute(select(ProjectRow.id).where(ProjectRow.name == name))).scalar_one())
+
+
+async def recover_simulated(database: Database, truth: KnownTruth, seed: int) -> Recovery:
+    """Simulate ``truth``, write it to ``database`` (which must not hold it yet), calibrate, compare."""
+    await write_rows(database, simulated_history(truth, seed))
+    calibration = await calibrated_scenario(database, await _project_id(database, truth.name))
+    fitted = calibration.fitted
+    pool = fitted.pool("Truth Labeling")
+    learning = fitted.learning
+    return Recovery(
+        source="simulator",
+        case=truth.name,
+        seed=seed,
+        weeks_of_tenure=learning.weeks_of_data,
+        people_true={"Truth Labeling": truth.people},
+        people_fitted={p.vendor: p.production for p in fitted.pools if p.active},
+        hours_true=truth.hours_per_day,
+        hours_fitted=pool.hours_per_working_day.value,
+        t0_true=truth.t0_seconds,
+        t0_fitted=learning.t0_seconds.value,
+        t_inf_true=truth.t_inf_seconds,
+        t_inf_fitted=learning.t_inf_seconds.value,
+        plateau_true=truth.plateau_share,
+        plateau_fitted=learning.plateau_share.value,
+        tau_true=truth.tau_weeks,
+        tau_fitted=learning.tau_weeks.value,
+        tau_status=learning.status,
+    )
+
+
+def _demo_people(rows: DemoRows, project_key: str) -> dict[str, int]:
+    """People in production at the anchor on the project, by active labeling vendor: the generator's truth."""
+    project = next(i for i, spec in enumerate(PROJECTS) if spec.key == project_key)
+    members = {m["labeler_id"] for m in rows.memberships if m["project_id"] == project}
+    last_stage: dict[int, Any] = {}
+    for event in sorted(rows.stage_events, key=lambda e: e["entered_at"]):
+        last_stage[event["labeler_id"]] = event["stage"]
+    people: dict[str, int] = {}
+    for index in sorted(members):
+        vendor = VENDORS[rows.labelers[index]["vendor_id"]]
+        if vendor.reviewers or vendor.status in (VendorStatus.OFFBOARDED, VendorStatus.PROSPECT):
+            continue
+        people.setdefault(vendor.name, 0)
+        people[vendor.name] += last_stage.get(index) is LabelerStage.PRODUCTION
+    return people
+
+
+async def recover_demo(
+    database: Database, seed: int, project_key: str, *, anchor: datetime = _START, scale: float = 1.0
+) -> Recovery:
+    """Generate the demo workspace for ``seed``, write it to ``database`` (empty), calibrate ``project_key``, and
+    compare with the generator's truth: its people, learning curve (floor and tau) and review share."""
+    rows = generate(seed, anchor, scale)
+    spec = next(p for p in PROJECTS if p.key == project_key)
+    project = next(i for i, p in enumerate(PROJECTS) if p.key == project_key)
+    task_benchmark = [t["is_benchmark"] for t in rows.tasks]
+    task_project = [t["project_id"] for t in rows.tasks]
+    on_project = [label for label in rows.labels if task_project[label["task_id"]] == project]
+    # Only labels of non-benchmark tasks are drawn for review.
+    open_share = sum(not task_benchmark[label["task_id"]] for label in on_project) / max(len(on_project), 1)
+    people = _demo_people(rows, project_key)
+    await write_rows(database, rows)
+    calibration = await calibrated_scenario(database, await _project_id(database, spec.name))
+    fitted = calibration.fitted
+    learning = fitted.learning
+    return Recovery(
+        source="demo generator",
+        case=spec.name,
+        seed=seed,
+        weeks_of_tenure=learning.weeks_of_data,
+        people_true=people,
+        people_fitted={p.vendor: p.production for p in fitted.pools if p.active},
+        hours_true=None,
+        hours_fitted=None,
+        t0_true=None,
+        t0_fitted=learning.t0_seconds.value,
+        t_inf_true=None,
+        t_inf_fitted=learning.t_inf_seconds.value,
+        plateau_true=CURVE_FLOOR,
+        plateau_fitted=learning.plateau_share.value,
+        tau_true=CURVE_TAU_WEEKS,
+        tau_fitted=learning.tau_weeks.value,
+        tau_status=learning.status,
+        review_share_true=spec.review_share * open_share,
+        review_share_fitted=fitted.review.share_reviewed.value,
+    )
