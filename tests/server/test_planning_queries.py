@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from server.db.models import Project
 from server.graphql.ids import encode_id
 from server.services.demo import seed_demo
 from simulator.loading import scenario_to_dict
-from simulator.scenario import Scenario
+from simulator.scenario import Headcount, Scenario
 from tests.server.conftest import http_client
 
 SAVE_SCENARIO = """
@@ -39,6 +40,15 @@ query($input: SlaFeasibilityInput!) {
   }
 }
 """
+FEASIBILITY_SCENARIO = """
+query($input: SlaFeasibilityInput!) {
+  slaFeasibility(input: $input) {
+    __typename
+    ... on SlaFeasibility { probability scenario }
+    ... on UserError { message field }
+  }
+}
+"""
 COMPARE = """
 query($input: CompareScenariosInput!) {
   compareScenarios(input: $input) {
@@ -53,7 +63,7 @@ query($input: CheapestPlanInput!) {
   cheapestPlan(input: $input) {
     __typename
     ... on PlanSearch {
-      feasible candidates
+      feasible candidates evaluated reviewers limits { kind message } pruned { pool reason }
       best { description probability hires { pool day count } expectedCost { mean ciLow ciHigh } }
       runnerUps { description }
     }
@@ -162,6 +172,7 @@ async def test_sla_feasibility_answers_with_a_probability_interval_and_the_first
         "input": {
             "demand": {"basePerDay": 900.0, "minutesPerLabel": 2.0},
             "offer": OFFER,
+            "offerMode": "REPLACE",
             "sla": {"turnaroundHours": 72.0, "requiredAttainment": 0.9},
             "horizonWeeks": 4,
             "replications": 16,
@@ -178,13 +189,43 @@ async def test_sla_feasibility_answers_with_a_probability_interval_and_the_first
 
 
 async def test_sla_feasibility_names_the_bad_offer_field(client: httpx.AsyncClient) -> None:
-    variables = {"input": {"offer": {"headcount": 3, "ramp": [{"week": 0, "count": -1}], "hourlyRate": 1.0}}}
+    offer = {"headcount": 3, "ramp": [{"week": 0, "count": -1}], "hourlyRate": 1.0}
+    variables = {"input": {"offer": offer, "offerMode": "REPLACE"}}
     answer = (await _data(client, FEASIBILITY, variables))["slaFeasibility"]
     assert answer["__typename"] == "ValidationError"
     assert answer["field"] == "input.offer.ramp[0].count"
-    both = {"input": {"offer": {"headcount": 3}}}
+    both = {"input": {"offer": {"headcount": 3}, "offerMode": "ADD"}}
     answer = (await _data(client, FEASIBILITY, both))["slaFeasibility"]
     assert answer["field"] == "input.offer.hourlyRate"
+
+
+async def test_an_offer_must_say_whether_it_joins_the_team_or_replaces_it(client: httpx.AsyncClient) -> None:
+    # Given a base team of 4 and an offer of 6 more
+    document = scenario_to_dict(
+        replace(
+            Scenario(horizon_days=14), workforce=(replace(Scenario().workforce[0], headcount=Headcount(production=4)),)
+        )
+    )
+    offer = {"name": "Northwind", "headcount": 6, "hourlyRate": 14.0}
+    common = {"base": {"document": document}, "offer": offer, "replications": 4}
+    # When the mode is left out, the request is refused naming the field
+    answer = (await _data(client, FEASIBILITY_SCENARIO, {"input": common}))["slaFeasibility"]
+    assert answer["__typename"] == "ValidationError" and answer["field"] == "input.offerMode"
+    assert "ADD (the offer joins the current team) or REPLACE" in answer["message"]
+    # When added, the team keeps its pool beside the offer's; when replacing, the offer is the whole team
+    added = (await _data(client, FEASIBILITY_SCENARIO, {"input": {**common, "offerMode": "ADD"}}))["slaFeasibility"]
+    assert [(p["name"], p["headcount"]["production"]) for p in added["scenario"]["workforce"]] == [
+        ("default", 4),
+        ("Northwind", 6),
+    ]
+    replaced = (await _data(client, FEASIBILITY_SCENARIO, {"input": {**common, "offerMode": "REPLACE"}}))[
+        "slaFeasibility"
+    ]
+    assert [p["name"] for p in replaced["scenario"]["workforce"]] == ["Northwind"]
+    # An added offer may not silently change the whole scenario's learning curve
+    learning = {**common, "offer": {**offer, "learningTauWeeks": 3.0}, "offerMode": "ADD"}
+    answer = (await _data(client, FEASIBILITY_SCENARIO, {"input": learning}))["slaFeasibility"]
+    assert answer["__typename"] == "ValidationError" and answer["field"] == "input.offer.learningPlateauShare"
 
 
 async def test_compare_scenarios_returns_every_variant_side_by_side(client: httpx.AsyncClient) -> None:
@@ -217,7 +258,7 @@ async def test_compare_scenarios_returns_every_variant_side_by_side(client: http
 
 
 async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(client: httpx.AsyncClient) -> None:
-    document = scenario_to_dict(Scenario(horizon_days=21))
+    document = scenario_to_dict(Scenario(horizon_days=28))
     variables = {
         "input": {
             "base": {"document": document},
@@ -231,7 +272,18 @@ async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(cli
     assert answer["__typename"] == "PlanSearch" and answer["candidates"] == 2
     cost = answer["best"]["expectedCost"]
     assert cost["ciLow"] <= cost["mean"] <= cost["ciHigh"]
-    assert len(answer["runnerUps"]) == 1
+    assert len(answer["runnerUps"]) <= 1 and answer["evaluated"] >= 1
+    assert answer["feasible"] == (answer["limits"] == [])
+    # An offer added to the team can be hired into like any pool
+    offered = {
+        **variables["input"],
+        "offer": {"name": "Northwind", "headcount": 0, "hourlyRate": 9.0, "timeToHireDays": 0.0, "trainingDays": 0.0},
+        "offerMode": "ADD",
+        "options": [{"pool": "Northwind", "counts": [0, 5, 10]}],
+    }
+    answer = (await _data(client, CHEAPEST, {"input": offered}))["cheapestPlan"]
+    assert answer["__typename"] == "PlanSearch" and answer["candidates"] == 3
+    assert all(h["pool"] == "Northwind" for h in answer["best"]["hires"])
     bad = {"input": {**variables["input"], "options": [{"pool": "nobody", "counts": [1]}]}}
     answer = (await _data(client, CHEAPEST, bad))["cheapestPlan"]
     assert answer["__typename"] == "ValidationError" and answer["field"] == "input.options[].pool"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -14,11 +15,13 @@ from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import decode_id
 from server.services import scenarios as scenario_service
 from server.services.errors import DomainError, NotFound
-from simulator.feasibility import VendorOffer
+from simulator.feasibility import OfferMode as _OfferMode
+from simulator.feasibility import VendorOffer, apply_offer
 from simulator.scenario import SLA, Demand, Project, Scenario, ScenarioError, Spike
 
 __all__ = [
     "DemandInput",
+    "OfferMode",
     "RampStepInput",
     "ScenarioSourceInput",
     "SlaInput",
@@ -30,6 +33,7 @@ __all__ = [
     "error_result",
     "offer_from",
     "scenario_error",
+    "with_offer",
 ]
 
 _SNAKE = re.compile(r"_([a-z])")
@@ -116,6 +120,26 @@ class VendorOfferInput:
         default=None, description="Time per label at plateau relative to a novice (0.7 = 30% faster)."
     )
     learning_tau_weeks: float | None = None
+
+
+@strawberry.enum(description="How an offer meets the base scenario's team; asked explicitly, never guessed.")
+class OfferMode(Enum):
+    ADD = "add"
+    REPLACE = "replace"
+
+
+OFFER_MODE_HELP = "ADD (the offer joins the current team) or REPLACE (the offer is the whole team)"
+
+
+def with_offer(scenario: Scenario, offer: VendorOfferInput | None, mode: OfferMode | None) -> Scenario:
+    """``scenario`` with the request's offer in the mode it names; ScenarioError when one is given without the other."""
+    if offer is None:
+        if mode is not None:
+            raise ScenarioError(f"offerMode needs an offer to apply, got {mode.name} without one", path="offer_mode")
+        return scenario
+    if mode is None:
+        raise ScenarioError(f"offerMode must be {OFFER_MODE_HELP} when an offer is given, got null", path="offer_mode")
+    return apply_offer(scenario, offer_from(offer), _OfferMode(mode.value))
 
 
 def offer_from(value: VendorOfferInput) -> VendorOffer:

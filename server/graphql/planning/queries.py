@@ -22,6 +22,7 @@ from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.planning.inputs import (
     DemandInput,
+    OfferMode,
     ScenarioSourceInput,
     SlaInput,
     SpikeInput,
@@ -29,8 +30,8 @@ from server.graphql.planning.inputs import (
     apply_overrides,
     base_scenario,
     error_result,
-    offer_from,
     scenario_error,
+    with_offer,
 )
 from server.graphql.planning.types import (
     BacktestReport,
@@ -44,7 +45,10 @@ from server.graphql.planning.types import (
     HireType,
     MetricEstimate,
     PlanEvaluationType,
+    PlanLimit,
+    PlanLimitKind,
     PlanSearch,
+    PrunedPool,
     RunStatus,
     ScenarioComparison,
     ScenarioVersion,
@@ -54,7 +58,7 @@ from server.graphql.planning.types import (
     estimate_list,
 )
 from server.services.errors import DomainError
-from simulator.feasibility import apply_offer, check_feasibility
+from simulator.feasibility import check_feasibility
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.optimize import HiringOption, PlanEvaluation, cheapest_plan
@@ -93,8 +97,9 @@ class SlaFeasibilityInput:
         default=None, description="The scenario to start from (default: the built-in default scenario)."
     )
     demand: DemandInput | None = None
-    offer: VendorOfferInput | None = strawberry.field(
-        default=None, description="Replaces the base scenario's workforce with this vendor's offer."
+    offer: VendorOfferInput | None = strawberry.field(default=None, description="A vendor's offer to check.")
+    offer_mode: OfferMode | None = strawberry.field(
+        default=None, description="Required with an offer: ADD it to the base scenario's team, or REPLACE the team."
     )
     sla: SlaInput | None = None
     horizon_weeks: int | None = None
@@ -108,6 +113,12 @@ class SlaFeasibilityInput:
 @strawberry.input
 class CheapestPlanInput:
     base: ScenarioSourceInput | None = None
+    offer: VendorOfferInput | None = strawberry.field(
+        default=None, description="A vendor's offer; its pool can be named in the options like any other."
+    )
+    offer_mode: OfferMode | None = strawberry.field(
+        default=None, description="Required with an offer: ADD it to the base scenario's team, or REPLACE the team."
+    )
     options: list[HiringOptionInput]
     required_probability: float = 0.9
     screen_replications: int = 8
@@ -227,13 +238,9 @@ class PlanningQueries:
             _check_range("replications", input.replications, 2, MAX_FEASIBILITY_REPLICATIONS)
             _check_range("required_probability", input.required_probability, 1e-9, 1.0)
             scenario = apply_overrides(base, input.demand, input.sla, input.horizon_weeks)
+            scenario = with_offer(scenario, input.offer, input.offer_mode)
         except ScenarioError as error:
             return scenario_error(error, "input", camel=True)
-        if input.offer is not None:
-            try:
-                scenario = apply_offer(scenario, offer_from(input.offer))
-            except ScenarioError as error:
-                return scenario_error(error, "input", camel=True)
         try:
             report = await asyncio.to_thread(
                 check_feasibility,
@@ -271,10 +278,11 @@ class PlanningQueries:
             return error_result(error)
         try:
             _check_range("confirm_replications", input.confirm_replications, 2, 500)
+            scenario = with_offer(base, input.offer, input.offer_mode)
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
             search = await asyncio.to_thread(
                 cheapest_plan,
-                base,
+                scenario,
                 options,
                 required_probability=input.required_probability,
                 screen_replications=input.screen_replications,
@@ -289,8 +297,11 @@ class PlanningQueries:
             best=_plan(search.best),
             runner_ups=[_plan(e) for e in search.runner_ups],
             candidates=search.candidates,
-            screened_out=search.screened_out,
+            evaluated=search.evaluated,
             required_probability=search.required_probability,
+            reviewers=search.reviewers,
+            limits=[PlanLimit(kind=PlanLimitKind(limit.kind), message=limit.message) for limit in search.limits],
+            pruned=[PrunedPool(pool=p.pool, reason=p.reason) for p in search.pruned],
         )
 
     @strawberry.field(

@@ -76,7 +76,11 @@ const CHEAPEST = `
   query ConsoleCheapestPlan($input: CheapestPlanInput!) {
     cheapestPlan(input: $input) {
       __typename
-      ... on PlanSearch { feasible candidates screenedOut requiredProbability best { ${PLAN} } runnerUps { ${PLAN} } }
+      ... on PlanSearch {
+        feasible candidates evaluated requiredProbability reviewers
+        limits { kind message } pruned { pool reason }
+        best { ${PLAN} } runnerUps { ${PLAN} }
+      }
       ${USER_ERROR}
     }
   }`;
@@ -415,13 +419,13 @@ async function cheapest() {
     })
     .filter((option) => option.counts.some((count) => count > 0));
   if (!options.length) throw new ApiError("Give at least one pool a head count above 0 to consider.");
-  status("Searching hiring plans: screening every candidate, then confirming the finalists…");
+  status("Searching hiring plans: climbing from hiring nobody on shared random numbers, then confirming…");
   const data = await graphql(CHEAPEST, {
     input: { base: { document }, options, requiredProbability: $("required-probability").valueAsNumber },
   });
   const search = expectType(data.cheapestPlan, "PlanSearch", "Cheapest plan");
   renderPlan(search);
-  status(`Searched ${search.candidates} plans (${search.screenedOut} screened out).`);
+  status(`Simulated ${search.evaluated} of the ${search.candidates} plans the options allow.`);
 }
 
 function planLine(plan) {
@@ -468,7 +472,14 @@ function renderPlan(search) {
         ),
       )
     : el("p", { class: "meta", text: "No runner-up plans." });
-  box.replaceChildren(el("h3", { text: "Cheapest plan" }), verdict, ...planLine(search.best), el("h3", { text: "Runner-ups" }), runners);
+  const limits = search.limits.length
+    ? [el("h3", { text: "What limits it" }), el("ul", { class: "limits" }, search.limits.map((limit) => el("li", { "data-limit": limit.kind, text: limit.message })))]
+    : [];
+  const notes = [
+    ...search.pruned.map((p) => el("p", { class: "meta", text: `Left out ${p.pool}: ${p.reason}.` })),
+    ...(search.reviewers ? [el("p", { class: "meta", text: `Every plan ran with ${search.reviewers} reviewer(s), sized from the review demand.` })] : []),
+  ];
+  box.replaceChildren(el("h3", { text: "Cheapest plan" }), verdict, ...planLine(search.best), ...limits, ...notes, el("h3", { text: "Runner-ups" }), runners);
 }
 
 // ---- Wiring -----------------------------------------------------------------------------------------------------
