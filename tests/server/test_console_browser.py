@@ -300,6 +300,16 @@ def test_planner_runs_a_calibrated_scenario_compares_variants_and_finds_the_chea
     tab.locator("#comparison-table tbody tr").first.wait_for(timeout=_WAIT_MS)
     assert tab.locator("#comparison-table tbody th").all_inner_texts()[:2] == ["baseline", "+20% demand"]
     _assert_charts_have_data(tab, ["chart-compare"])
+    # When a variant hires 15 people into one named pool only
+    tab.get_by_role("button", name="Add variant").click()
+    tab.get_by_label("Variant name").last.fill("Northwind +15")
+    pool = tab.get_by_label("New variant: pool")
+    northwind = next(o for o in pool.locator("option").all_inner_texts() if o.startswith("Northwind Annotation"))
+    pool.select_option(label=northwind)
+    tab.get_by_label("New variant: head count change").fill("15")
+    tab.get_by_role("button", name="Compare", exact=True).click()
+    tab.locator("#comparison-table tbody th", has_text="Northwind +15").wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#errors").is_hidden()
     # When the cheapest plan is searched over one pool
     options = tab.locator("#options-table tbody tr")
     for index in range(options.count()):

@@ -15,7 +15,7 @@ from server.db.models import Project
 from server.graphql.ids import encode_id
 from server.services.demo import seed_demo
 from simulator.loading import scenario_to_dict
-from simulator.scenario import Headcount, Scenario
+from simulator.scenario import Demand, Headcount, ModelSpec, Review, Scenario
 from tests.server.conftest import http_client
 
 SAVE_SCENARIO = """
@@ -229,7 +229,8 @@ async def test_an_offer_must_say_whether_it_joins_the_team_or_replaces_it(client
 
 
 async def test_compare_scenarios_returns_every_variant_side_by_side(client: httpx.AsyncClient) -> None:
-    document = scenario_to_dict(Scenario(horizon_days=21))
+    hiring = ModelSpec("scheduled", {"hires": [{"day": 0.0, "pool": "default", "count": 3}]})
+    document = scenario_to_dict(Scenario(horizon_days=21, staffing=hiring))
     variables = {
         "input": {
             "base": {"document": document},
@@ -255,6 +256,49 @@ async def test_compare_scenarios_returns_every_variant_side_by_side(client: http
         "message": answer["message"],
         "field": "input.variants[0].demandMultiplier",
     }
+
+
+async def test_variants_apply_to_a_named_pool_and_are_refused_when_they_change_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given two labeling pools, no hiring, and a review team
+    north = replace(Scenario().workforce[0], name="Northwind", headcount=Headcount(production=2))
+    south = replace(Scenario().workforce[0], name="South", headcount=Headcount(production=8), attrition_per_week=0.0)
+    team = (north, south)
+    overloaded = Demand(base_per_day=4000.0)
+    base = Scenario(horizon_days=14, demand=overloaded, workforce=team, review=Review(share_reviewed=0.2, reviewers=2))
+    common = {"base": {"document": scenario_to_dict(base)}, "replications": 4}
+
+    async def ask(*variants: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = (await _data(client, COMPARE, {"input": {**common, "variants": list(variants)}}))[
+            "compareScenarios"
+        ]
+        return answer
+
+    # When 15 people join Northwind only, throughput rises and the backlog falls
+    answer = await ask({"name": "Northwind +15", "pool": "Northwind", "headcountDelta": 15})
+    completed = {
+        v["name"]: next(m["mean"] for m in v["summary"] if m["name"] == "tasks_completed") for v in answer["variants"]
+    }
+    assert completed["Northwind +15"] > completed["baseline"] * 1.2
+    people = {
+        v["name"]: next(m["mean"] for m in v["summary"] if m["name"] == "mean_headcount_production")
+        for v in answer["variants"]
+    }
+    assert people["Northwind +15"] - people["baseline"] == pytest.approx(15.0, abs=0.5)  # South untouched
+    # Then changes that mean nothing here are refused, saying why
+    refusals = [
+        ({"name": "ramp", "hiringDelayMultiplier": 1.5}, "hiringDelayMultiplier", "no hiring into any pool"),
+        ({"name": "attr", "pool": "South", "attritionMultiplier": 2.0}, "attritionMultiplier", "attrition is 0"),
+        ({"name": "all +10", "headcountDelta": 10}, "headcountDelta", "+10 in each would change the team by +20"),
+        ({"name": "who", "pool": "Nowhere", "speedMultiplier": 2.0}, "pool", "must name a workforce pool"),
+        ({"name": "same"}, None, "changes nothing"),
+    ]
+    for variant, field, said in refusals:
+        answer = await ask(variant)
+        assert answer["__typename"] == "ValidationError", variant
+        assert answer["field"] == "input.variants[0]" + (f".{field}" if field else "")
+        assert said in answer["message"]
 
 
 async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(client: httpx.AsyncClient) -> None:

@@ -63,7 +63,7 @@ from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.optimize import HiringOption, PlanEvaluation, cheapest_plan
 from simulator.scenario import ScenarioError, Spike
-from simulator.whatif import Variant, compare
+from simulator.whatif import Variant, check_variant, compare
 
 __all__ = ["PlanningQueries"]
 
@@ -82,6 +82,10 @@ class HiringOptionInput:
 @strawberry.input(description="A what-if variant of the base scenario; multipliers default to 1 (no change).")
 class VariantInput:
     name: str
+    pool: str | None = strawberry.field(
+        default=None,
+        description="The pool the workforce changes apply to; null: every labeling pool (never reviewers).",
+    )
     demand_multiplier: float = strawberry.field(default=1.0, description="1.2 = a 20% demand increase.")
     spikes: list[SpikeInput] = strawberry.field(default_factory=list)
     hiring_delay_multiplier: float = strawberry.field(default=1.0, description="> 1: a slower vendor ramp.")
@@ -322,18 +326,19 @@ class PlanningQueries:
             return scenario_error(error, "input", camel=True)
         for index, item in enumerate(input.variants):
             try:
-                variants.append(
-                    Variant(
-                        name=item.name,
-                        demand_multiplier=item.demand_multiplier,
-                        spikes=tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in item.spikes),
-                        hiring_delay_multiplier=item.hiring_delay_multiplier,
-                        learning_tau_multiplier=item.learning_tau_multiplier,
-                        attrition_multiplier=item.attrition_multiplier,
-                        headcount_delta=item.headcount_delta,
-                        speed_multiplier=item.speed_multiplier,
-                    )
+                variant = Variant(
+                    name=item.name,
+                    pool=item.pool,
+                    demand_multiplier=item.demand_multiplier,
+                    spikes=tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in item.spikes),
+                    hiring_delay_multiplier=item.hiring_delay_multiplier,
+                    learning_tau_multiplier=item.learning_tau_multiplier,
+                    attrition_multiplier=item.attrition_multiplier,
+                    headcount_delta=item.headcount_delta,
+                    speed_multiplier=item.speed_multiplier,
                 )
+                check_variant(base, variant)
+                variants.append(variant)
             except ScenarioError as error:
                 return scenario_error(error, f"input.variants[{index}]", camel=True)
         try:

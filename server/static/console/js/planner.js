@@ -85,10 +85,12 @@ const CHEAPEST = `
     }
   }`;
 
+// Every default means something in any scenario: a slower hiring ramp would not where nobody is hired (the
+// server refuses such a variant and says why).
 const DEFAULT_VARIANTS = [
   { name: "+20% demand", demandMultiplier: 1.2 },
-  { name: "Slower vendor ramp", hiringDelayMultiplier: 1.5 },
   { name: "Double attrition", attritionMultiplier: 2 },
+  { name: "20% faster labelers", speedMultiplier: 1.2 },
 ];
 const VARIANT_FIELDS = [
   ["demandMultiplier", "demand multiplier", 1, "0.05"],
@@ -283,6 +285,15 @@ function variantRow(variant = { name: "" }) {
   const row = el("tr", {});
   const nameInput = el("input", { type: "text", value: variant.name, "aria-label": "Variant name", required: true });
   row.append(el("td", {}, nameInput));
+  // Workforce changes apply to one pool or to every labeling pool; the review team is never changed by them.
+  const pools = (editor.current()?.workforce ?? []).map((pool) => pool.name);
+  const poolSelect = el(
+    "select",
+    { "data-key": "pool", "aria-label": `${variant.name || "New variant"}: pool` },
+    el("option", { value: "", selected: !variant.pool }, "every labeling pool"),
+    ...pools.map((name) => el("option", { value: name, selected: variant.pool === name }, name)),
+  );
+  row.append(el("td", {}, poolSelect));
   for (const [key, what, fallback, step] of VARIANT_FIELDS) {
     row.append(
       el(
@@ -311,6 +322,8 @@ function variantRow(variant = { name: "" }) {
 function readVariants() {
   return [...document.querySelectorAll("#variants-table tbody tr")].map((row, index) => {
     const variant = { name: row.querySelector('input[type="text"]').value.trim() || `Variant ${index + 1}` };
+    const pool = row.querySelector('select[data-key="pool"]')?.value;
+    if (pool) variant.pool = pool;
     for (const input of row.querySelectorAll("input[data-key]")) {
       if (!Number.isNaN(input.valueAsNumber)) variant[input.dataset.key] = input.valueAsNumber;
     }
@@ -378,7 +391,20 @@ async function compare() {
 
 // ---- Cheapest plan ----------------------------------------------------------------------------------------------
 
+/** Variant rows name the loaded scenario's pools; a pool no longer in it falls back to every labeling pool. */
+function refreshVariantPools(document) {
+  const pools = (document?.workforce ?? []).map((pool) => pool.name);
+  for (const select of window.document.querySelectorAll('#variants-table select[data-key="pool"]')) {
+    const chosen = select.value;
+    select.replaceChildren(
+      el("option", { value: "", selected: !pools.includes(chosen) }, "every labeling pool"),
+      ...pools.map((name) => el("option", { value: name, selected: name === chosen }, name)),
+    );
+  }
+}
+
 function renderOptions(document) {
+  refreshVariantPools(document);
   const body = document ? $("options-table").querySelector("tbody") : null;
   if (!body) return;
   const previous = new Map(
