@@ -369,3 +369,59 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]
     assert missing["__typename"] == "NotFoundError"
+
+
+async def test_demand_is_given_as_a_weekly_plan_and_named_launches_by_date(client: httpx.AsyncClient) -> None:
+    # Given a plan pasted as CSV and a launch placed by its date
+    demand = {
+        "startDate": "2027-03-01",
+        "weeklyPlanCsv": "week,tasks\n1,5000\n2,6500",
+        "launches": [{"name": "Berlin", "date": "2027-03-03", "extraTasks": 3000.0, "durationDays": 5.0}],
+    }
+    variables = {"input": {"demand": demand, "replications": 2, "horizonWeeks": 2}}
+    answer = (await _data(client, FEASIBILITY_SCENARIO, variables))["slaFeasibility"]
+    # Then the simulated scenario carries them as the pattern demand's plan
+    params = answer["scenario"]["demand"]["params"]
+    assert params["weekly_volumes"] == [5000.0, 6500.0]
+    assert params["launches"] == [{"name": "Berlin", "start_day": 2.0, "extra_tasks": 3000.0, "duration_days": 5.0}]
+    assert params["start_date"] == "2027-03-01"
+    # A list works as the CSV does
+    listed = {"input": {**variables["input"], "demand": {"weeklyPlan": [5000.0, 6500.0]}}}
+    answer = (await _data(client, FEASIBILITY_SCENARIO, listed))["slaFeasibility"]
+    assert answer["scenario"]["demand"]["params"]["weekly_volumes"] == [5000.0, 6500.0]
+
+
+@pytest.mark.parametrize(
+    ("demand", "field", "said"),
+    [
+        ({"weeklyPlanCsv": "1,5000\n2,lots"}, "input.demand.weeklyPlanCsv", "line 2 tasks must be a number >= 0"),
+        ({"weeklyPlan": [100.0, -1.0]}, "input.demand.weeklyPlan[1]", "must be a number of tasks >= 0, got -1.0"),
+        ({"weeklyPlan": [1.0], "weeklyPlanCsv": "1"}, "input.demand.weeklyPlanCsv", "give one of them, got both"),
+        (
+            {"launches": [{"name": "L", "date": "2027-03-03", "extraTasks": 10.0, "durationDays": 1.0}]},
+            "input.demand.launches[0].date",
+            "start_date is needed to place demand.launches[0].date by date",
+        ),
+        (
+            {"launches": [{"name": "L", "startDay": 1.0, "extraTasks": -10.0, "durationDays": 1.0}]},
+            "input.demand.launches[0].extraTasks",
+            "extra_tasks must be >= 0, got -10.0",
+        ),
+        (
+            {
+                "startDate": "2027-03-01",
+                "launches": [{"name": "L", "date": "2027-02-01", "extraTasks": 1.0, "durationDays": 1.0}],
+            },
+            "input.demand.launches[0].date",
+            "must not be before the plan's start date 2027-03-01, got 2027-02-01",
+        ),
+    ],
+)
+async def test_a_bad_demand_plan_names_the_field_and_the_value(
+    client: httpx.AsyncClient, demand: dict[str, Any], field: str, said: str
+) -> None:
+    answer = (await _data(client, FEASIBILITY_SCENARIO, {"input": {"demand": demand, "replications": 2}}))[
+        "slaFeasibility"
+    ]
+    assert answer["__typename"] == "ValidationError"
+    assert answer["field"] == field and said in answer["message"]
