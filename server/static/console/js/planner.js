@@ -5,6 +5,7 @@
 import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./charts.js";
 import { interval, money, number, percent } from "./format.js";
+import { DemandPlanEditor } from "./demand-plan.js";
 import { ScenarioForm } from "./scenario-form.js";
 import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
 
@@ -100,7 +101,11 @@ const VARIANT_FIELDS = [
   ["speedMultiplier", "speed multiplier", 1, "0.05"],
 ];
 
-const editor = new ScenarioForm({ onChange: (document) => renderOptions(document) });
+const editor = new ScenarioForm({
+  onChange: (document) => renderOptions(document),
+  onLoad: (document) => demandPlan.load(document.demand?.params ?? {}),
+});
+const demandPlan = new DemandPlanEditor({ onChange: (plan) => editor.setDemandPlan(plan) });
 let activeRun = null;
 
 const $ = (id) => document.getElementById(id);
@@ -108,7 +113,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An error from a planning call: field errors also point at the input to fix. */
 function report(error, context) {
-  if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
+  const planError = error instanceof ApiError && /demand\.params/.test(`${error.field ?? ""} ${error.detail}`);
+  if (planError) demandPlan.markInvalid(error.detail, error.detail);
+  else if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
   // A typed error already says what was asked ("Saving the scenario: ..."); others get the action's name.
   showError(error, error instanceof ApiError ? "" : context);
 }
@@ -154,6 +161,7 @@ async function saveAndRun() {
   const document = editor.current();
   if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
+  if (demandPlan.apply() === null) throw new ApiError("The demand plan has an error: it is marked next to its field.");
   const replications = $("replications").valueAsNumber;
   const seed = $("seed").valueAsNumber;
   status("Saving the scenario…");
