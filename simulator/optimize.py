@@ -391,7 +391,8 @@ def cheapest_plan(
             )
             continue
         kept.append(option)
-    evaluator = PlanEvaluator(scenario, seed, workers=workers, progress=progress)
+    most_plans = min(plan_space_size(kept), MAX_PLANS_EVALUATED + len(kept) + 1)
+    evaluator = PlanEvaluator(scenario, seed, workers=workers, progress=progress, most_plans=most_plans)
     search = _Search(evaluator, kept, required_probability, scenario.sla.required_attainment)
     try:
         start = _Choice(tuple(0 for _ in kept), tuple(0 for _ in kept))

@@ -161,7 +161,16 @@ def _evaluation(plan: Plan, rows: np.ndarray, weekly: np.ndarray) -> PlanEvaluat
 class PlanEvaluator:
     """Runs plans on the shared replication seeds, remembering every run so a plan is never simulated twice."""
 
-    def __init__(self, scenario: Scenario, seed: int, *, workers: int = 1, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        *,
+        workers: int = 1,
+        progress: Progress | None = None,
+        most_plans: int = 0,
+    ) -> None:
+        """``progress(plans simulated, most_plans)`` is called after each new plan; ``most_plans`` bounds them."""
         self.scenario = scenario
         # Hires the scenario already schedules (an offer's ramp) stay; a plan adds to them.
         self._planned = scheduled_hires(scenario)
@@ -170,6 +179,7 @@ class PlanEvaluator:
         self._seeds: list[np.random.SeedSequence] = []
         self._pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
         self._progress = progress
+        self._most_plans = most_plans
         self.runs = 0
 
     def _seeds_for(self, replications: int) -> list[np.random.SeedSequence]:
@@ -210,7 +220,7 @@ class PlanEvaluator:
                     weekly = np.vstack([have[1], weekly])
                 self._rows[plan] = (rows, weekly)
                 if self._progress is not None:
-                    self._progress(self.plans, 0)
+                    self._progress(self.plans, max(self._most_plans, self.plans))
             rows, weekly = self._rows[plan]
             out.append(_evaluation(plan, rows[:replications], weekly[:replications]))
         return out
