@@ -106,7 +106,9 @@ def test_on_one_pool_the_answer_is_the_smallest_count_that_meets_the_sla() -> No
     everything = {c: evaluate_plan(SMALL, _every_plan(options)[c], replications=CONFIRM, seed=1) for c in range(9)}
     first = min(c for c, e in everything.items() if e.probability >= REQUIRED)
     result = cheapest_plan(SMALL, options, required_probability=REQUIRED, confirm_replications=CONFIRM, seed=1)
-    assert result.best.plan == Plan((Hire("cheap", 0.0, first),)) if first else Plan(())
+    assert 0 < first < 8  # hiring is needed, and not everything the options allow
+    assert result.feasible and result.best.plan == Plan((Hire("cheap", 0.0, first),))
+    assert result.best.probability == everything[first].probability
 
 
 def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it() -> None:
