@@ -398,8 +398,10 @@ def cheapest_plan(
         start = _Choice(tuple(0 for _ in kept), tuple(0 for _ in kept))
         top = _Choice(tuple(len(o.levels) - 1 for o in kept), start.days)
         (least,) = search.run([start], screen_replications)
-        # The most the options allow is only run when hiring nobody is not enough: it is the slowest plan to run.
-        most = least if least.meets(required_probability) else search.run([top], screen_replications)[0]
+        # The most the options allow is the slowest plan to run: it is only run when hiring nobody is plainly
+        # not enough (its Wilson upper bound below the requirement), to tell a hopeless case before climbing.
+        hopeful = least.probability_high >= required_probability
+        most = least if hopeful else search.run([top], screen_replications)[0]
         if most.probability_high < required_probability:
             # Even the most the options allow cannot plausibly meet the SLA: report it instead of climbing to it.
             choice = top
