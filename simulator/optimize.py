@@ -10,8 +10,9 @@ over pools (3 counts on 8 pools: 6561 plans). The search never lists them. It bu
    replications. Feasibility rises with head count, so the climb stops at the first feasible level of each pool.
 3. *Trim*: take back any step that is no longer needed, and move each hire to its latest start day that still
    meets the requirement (a later start is cheaper).
-4. *Confirm*: evaluate the result and its cheaper neighbours with more replications; when the confirmation
-   disagrees with the screening, climb again on the confirmation replications.
+4. *Confirm*: evaluate the result with more replications; while the confirmation falls short, take the next
+   greedy step (chosen on the screening replications) and confirm again; then trim on the confirmation
+   replications, and evaluate the cheaper neighbours as runner-ups.
 
 Every plan runs on the same seeds (common random numbers), so plans are compared on the same arrivals and the
 same people. When no plan meets the SLA, the closest is returned with what limits it: people hired cannot reach
@@ -177,48 +178,65 @@ class _Search:
         return self.evaluator.evaluate([self.plan(c) for c in choices], replications)
 
     def score(self, evaluation: PlanEvaluation) -> float:
-        """Closeness to meeting the SLA: the probability, plus attainment up to the requirement as a slope."""
+        """Closeness to meeting the SLA: the probability, plus attainment as a slope that keeps rising past the
+        requirement (a margin there is what raises the probability on more replications)."""
         attainment = evaluation.sla_attainment if math.isfinite(evaluation.sla_attainment) else 0.0
-        return evaluation.probability + min(attainment, self.required_attainment) / max(self.required_attainment, 1e-9)
+        return evaluation.probability + attainment / max(self.required_attainment, 1e-9)
+
+    def step(self, current: _Choice, replications: int) -> tuple[_Choice, PlanEvaluation] | None:
+        """The next count on one pool that buys the most SLA per unit of cost; None when no step helps."""
+        (evaluation,) = self.run([current], replications)
+        steps = []
+        for index, option in enumerate(self.options):
+            if current.levels[index] + 1 < len(option.levels):
+                levels = list(current.levels)
+                levels[index] += 1
+                steps.append(_Choice(tuple(levels), current.days))
+        if not steps:
+            return None
+        base_score = self.score(evaluation)
+        best: tuple[float, float, _Choice, PlanEvaluation] | None = None
+        for choice, result in zip(steps, self.run(steps, replications), strict=True):
+            gain = self.score(result) - base_score
+            extra = result.expected_cost - evaluation.expected_cost
+            # Per unit of cost when the step costs something; a free or saving step that helps wins outright.
+            value = gain / extra if extra > 1e-9 else (math.inf if gain > 0 else gain)
+            if best is None or (value, gain) > best[:2]:
+                best = (value, gain, choice, result)
+        assert best is not None
+        if best[1] > 0:
+            return best[2], best[3]
+        # No single step helps (people arrive too late to matter, or another bottleneck): try every pool at its
+        # largest count before giving up, as a step of one may be too small to show.
+        top = _Choice(tuple(len(o.levels) - 1 for o in self.options), current.days)
+        (at_top,) = self.run([top], replications)
+        if top == current or self.score(at_top) <= base_score:
+            return None
+        return top, at_top
 
     def climb(self, start: _Choice, replications: int) -> tuple[_Choice, PlanEvaluation, bool]:
         """Greedy marginal-cost ascent from ``start`` until feasible; (choice, evaluation, stalled)."""
         current = start
         (evaluation,) = self.run([current], replications)
         while not evaluation.meets(self.required):
-            if self.evaluator.plans >= MAX_PLANS_EVALUATED:
+            taken = None if self.evaluator.plans >= MAX_PLANS_EVALUATED else self.step(current, replications)
+            if taken is None:
                 return current, evaluation, True
-            steps = []
-            for index, option in enumerate(self.options):
-                if current.levels[index] + 1 < len(option.levels):
-                    levels = list(current.levels)
-                    levels[index] += 1
-                    steps.append(_Choice(tuple(levels), current.days))
-            if not steps:
-                return current, evaluation, True
-            evaluated = self.run(steps, replications)
-            base_score = self.score(evaluation)
-            best: tuple[float, float, _Choice, PlanEvaluation] | None = None
-            for step, result in zip(steps, evaluated, strict=True):
-                gain = self.score(result) - base_score
-                extra = result.expected_cost - evaluation.expected_cost
-                # Per unit of cost when the step costs something; a free or saving step that helps wins outright.
-                value = gain / extra if extra > 1e-9 else (math.inf if gain > 0 else gain)
-                key = (value, gain)
-                if best is None or key > best[:2]:
-                    best = (value, gain, step, result)
-            assert best is not None
-            if best[1] <= 0:
-                # No single step helps (people arrive too late to matter, or another bottleneck): try every pool
-                # at its largest count before giving up, as a step of one may be too small to show.
-                top = _Choice(tuple(len(o.levels) - 1 for o in self.options), current.days)
-                (at_top,) = self.run([top], replications)
-                if top == current or self.score(at_top) <= base_score:
-                    return current, evaluation, True
-                current, evaluation = top, at_top
-                continue
-            current, evaluation = best[2], best[3]
+            current, evaluation = taken
         return current, evaluation, False
+
+    def confirm(self, choice: _Choice, screen: int, confirm: int) -> tuple[_Choice, PlanEvaluation, bool]:
+        """Confirm ``choice`` on ``confirm`` replications; while it falls short, take the next greedy step chosen
+        on the cheaper screening replications (common random numbers keep that choice sharp) and confirm again."""
+        (evaluation,) = self.run([choice], confirm)
+        while not evaluation.meets(self.required):
+            taken = None if self.evaluator.plans >= MAX_PLANS_EVALUATED else self.step(choice, screen)
+            if taken is None:
+                # The screening replications see no helpful step: climb on the confirmation ones.
+                return self.climb(choice, confirm)
+            choice = taken[0]
+            (evaluation,) = self.run([choice], confirm)
+        return choice, evaluation, False
 
     def trim(self, choice: _Choice, replications: int) -> tuple[_Choice, PlanEvaluation]:
         """Take back steps and delay starts while the plan still meets the requirement, cheapest change first."""
@@ -411,7 +429,7 @@ def cheapest_plan(
             choice, _, stalled = search.climb(start, screen_replications)
             if not stalled:
                 choice, _ = search.trim(choice, screen_replications)
-            choice, evaluation, stalled = search.climb(choice, confirm_replications)
+            choice, evaluation, stalled = search.confirm(choice, screen_replications, confirm_replications)
             if not stalled:
                 choice, evaluation = search.trim(choice, confirm_replications)
             others = search.run(search.neighbours(choice), confirm_replications)
