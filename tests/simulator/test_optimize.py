@@ -111,6 +111,21 @@ def test_on_one_pool_the_answer_is_the_smallest_count_that_meets_the_sla() -> No
     assert result.best.probability == everything[first].probability
 
 
+def test_a_plan_that_looked_feasible_on_few_replications_is_corrected_by_the_confirmation() -> None:
+    # Given a team that meets the SLA in about 60% of replications: two lucky screening runs make it look enough
+    borderline = replace(SMALL, demand=replace(SMALL.demand, base_per_day=380.0))
+    options = [HiringOption("cheap", (0, 1, 2), (0.0,))]
+    nobody = evaluate_plan(borderline, Plan(()), replications=2, seed=0)
+    assert nobody.probability == 1.0
+    assert evaluate_plan(borderline, Plan(()), replications=16, seed=0).probability < 0.9
+    # When the search confirms on more replications, it steps up to the plan enumeration finds
+    result = cheapest_plan(
+        borderline, options, required_probability=0.9, screen_replications=2, confirm_replications=16, seed=0
+    )
+    assert result.feasible and result.best.plan == Plan((Hire("cheap", 0.0, 1),))
+    assert result.best.replications == 16
+
+
 def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it() -> None:
     # Given demand far above the team from day 0 and hires that take two weeks to arrive
     slow = replace(
