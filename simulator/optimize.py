@@ -424,7 +424,8 @@ def cheapest_plan(
             # Even the most the options allow cannot plausibly meet the SLA: report it instead of climbing to it.
             choice = top
             (evaluation,) = search.run([top], confirm_replications)
-            others = []
+            # Cheaper plans one step down, on the screening replications only: context, not candidates.
+            others = search.run(search.neighbours(top), screen_replications)
         else:
             choice, _, stalled = search.climb(start, screen_replications)
             if not stalled:
