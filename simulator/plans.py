@@ -20,6 +20,8 @@ from simulator.feasibility import Hire, feasibility_replication, scheduled_hires
 from simulator.scenario import Scenario, ScenarioError
 
 __all__ = [
+    "MAX_CHOICES",
+    "MAX_HIRES_PER_POOL",
     "HiringOption",
     "Plan",
     "PlanEvaluation",
@@ -28,6 +30,11 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+
+#: A plan hires at most this many people into one pool: a bound on what one request may ask to simulate.
+MAX_HIRES_PER_POOL = 1000
+#: Distinct counts (and start days) one pool may offer the search.
+MAX_CHOICES = 50
 
 
 @dataclass(frozen=True)
@@ -49,11 +56,18 @@ class HiringOption:
                 path=f"options[{self.pool}].counts",
             )
         for count in counts:
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_HIRES_PER_POOL:
                 raise ScenarioError(
-                    f"options[{self.pool}].counts must hold integers >= 0, got {list(counts)!r}",
+                    f"options[{self.pool}].counts must hold integers between 0 and {MAX_HIRES_PER_POOL}, "
+                    f"got {list(counts)!r}",
                     path=f"options[{self.pool}].counts",
                 )
+        if len(set(counts)) > MAX_CHOICES or len(set(days)) > MAX_CHOICES:
+            raise ScenarioError(
+                f"options[{self.pool}] may offer at most {MAX_CHOICES} counts and {MAX_CHOICES} days, "
+                f"got {len(set(counts))} counts and {len(set(days))} days",
+                path=f"options[{self.pool}].counts",
+            )
         if not days or any(not math.isfinite(d) or d < 0 for d in days):
             raise ScenarioError(
                 f"options[{self.pool}].days must hold days >= 0, got {list(days)!r}", path=f"options[{self.pool}].days"

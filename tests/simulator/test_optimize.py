@@ -195,5 +195,9 @@ def test_bad_options_name_the_field() -> None:
         cheapest_plan(SMALL, [HiringOption("nobody", (1,))])
     with pytest.raises(ScenarioError, match=r"options\[\]\.pool must name each pool once, got 'cheap' twice"):
         cheapest_plan(SMALL, [HiringOption("cheap", (1,)), HiringOption("cheap", (2,))])
-    with pytest.raises(ScenarioError, match=r"options\[cheap\]\.counts must hold integers >= 0"):
+    with pytest.raises(ScenarioError, match=r"options\[cheap\]\.counts must hold integers between 0 and 1000"):
         HiringOption("cheap", (-1,))
+    with pytest.raises(ScenarioError, match=r"options\[cheap\]\.counts must hold integers between 0 and 1000"):
+        HiringOption("cheap", (10**6,))
+    with pytest.raises(ScenarioError, match=r"options\[cheap\] may offer at most 50 counts and 50 days, got 51"):
+        HiringOption("cheap", tuple(range(51)))
