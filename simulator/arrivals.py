@@ -5,17 +5,22 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from simulator.demand_plan import demand_plan, planned_volumes
 from simulator.scenario import Calendar, Demand
 
 __all__ = ["pattern_volumes", "place_arrivals"]
 
 
 def pattern_volumes(demand: Demand, horizon_days: int) -> npt.NDArray[np.float64]:
-    """Expected tasks per day: base, linear trend, weekly factors (Monday first) and spike multipliers."""
+    """Expected tasks per day: base, linear trend, weekly factors (Monday first), the planned weeks and launches
+    in ``demand.params`` (:mod:`simulator.demand_plan`), then spike multipliers."""
     days = np.arange(horizon_days, dtype=np.float64)
     trend = np.maximum(0.0, 1.0 + demand.trend_per_week * days / 7.0)
     weekly = np.asarray(demand.weekly, dtype=np.float64)[np.arange(horizon_days) % 7]
     volume = demand.base_per_day * trend * weekly
+    plan = demand_plan(demand)
+    if not plan.empty:
+        volume = planned_volumes(plan, demand.weekly, volume)
     for spike in demand.spikes:
         # A day is in the spike when it overlaps [start, start + duration).
         inside = (days + 1.0 > spike.start_day) & (days < spike.start_day + spike.duration_days)

@@ -12,6 +12,7 @@ offers use common random numbers: the same demand draws, the same people.
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -26,10 +27,12 @@ from simulator.scenario import Distribution, Headcount, ModelSpec, Pool, Scenari
 __all__ = [
     "FeasibilityReport",
     "Hire",
+    "OfferMode",
     "VendorOffer",
     "apply_offer",
     "check_feasibility",
     "feasibility_replication",
+    "scheduled_hires",
     "weekly_attainment",
     "wilson_interval",
     "with_hires",
@@ -81,6 +84,16 @@ def with_hires(scenario: Scenario, hires: Sequence[Hire]) -> Scenario:
     return replace(scenario, staffing=ModelSpec("scheduled", {"hires": plan}))
 
 
+def scheduled_hires(scenario: Scenario) -> tuple[Hire, ...]:
+    """The hires a ``scheduled`` staffing policy already plans (none under another policy)."""
+    if scenario.staffing.model != "scheduled":
+        return ()
+    return tuple(
+        Hire(str(h["pool"]), float(h.get("day", 0.0)), int(h["count"]))
+        for h in scenario.staffing.params.get("hires", [])
+    )
+
+
 @dataclass(frozen=True)
 class VendorOffer:
     """What a vendor offers: people in production at the start, a ramp of hires, pricing and learning.
@@ -126,9 +139,15 @@ class VendorOffer:
             raise ScenarioError(f"offer.training_days must be >= 0, got {self.training_days!r}")
 
 
-def apply_offer(scenario: Scenario, offer: VendorOffer) -> Scenario:
-    """``scenario`` staffed by ``offer`` alone: one pool with its headcount, pricing, pipeline and ramp of hires."""
-    pool = Pool(
+class OfferMode(enum.Enum):
+    """How an offer meets the scenario's team: ``add`` it beside the current pools, or ``replace`` them all."""
+
+    ADD = "add"
+    REPLACE = "replace"
+
+
+def _offer_pool(offer: VendorOffer) -> Pool:
+    return Pool(
         name=offer.name,
         vendor=offer.name,
         headcount=Headcount(production=offer.headcount),
@@ -144,16 +163,59 @@ def apply_offer(scenario: Scenario, offer: VendorOffer) -> Scenario:
         speed_factor=offer.speed_factor,
         **dict(offer.extra),
     )
-    staffed = replace(scenario, workforce=(pool,))
-    if offer.learning_plateau_share is not None or offer.learning_tau_weeks is not None:
-        params = dict(scenario.learning.params) if scenario.learning.model == "exponential" else {}
-        if offer.learning_plateau_share is not None:
-            params["plateau_share"] = offer.learning_plateau_share
-        if offer.learning_tau_weeks is not None:
-            params["tau_weeks"] = offer.learning_tau_weeks
-        staffed = replace(staffed, learning=ModelSpec("exponential", params))
+
+
+def _offer_learning(scenario: Scenario, offer: VendorOffer) -> ModelSpec:
+    params = dict(scenario.learning.params) if scenario.learning.model == "exponential" else {}
+    if offer.learning_plateau_share is not None:
+        params["plateau_share"] = offer.learning_plateau_share
+    if offer.learning_tau_weeks is not None:
+        params["tau_weeks"] = offer.learning_tau_weeks
+    return ModelSpec("exponential", params)
+
+
+def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferMode.REPLACE) -> Scenario:
+    """``scenario`` with ``offer``: staffed by the offer alone (``REPLACE``) or by the team plus the offer (``ADD``).
+
+    The offer is one pool with its headcount, pricing and pipeline, and its ramp of hires. Adding keeps the
+    team's pools and their scheduled hires; a team run by another staffing policy (hiring on backlog or SLA) has
+    no schedule to add the ramp to, and the learning curve is the whole scenario's, so an added offer may not
+    change it: both are refused rather than silently changing the current team.
+    """
+    pool = _offer_pool(offer)
     hires = [Hire(offer.name, 7.0 * week, count) for week, count in offer.ramp]
-    return with_hires(staffed, hires)
+    if mode is OfferMode.REPLACE:
+        staffed = replace(scenario, workforce=(pool,))
+        if offer.learning_plateau_share is not None or offer.learning_tau_weeks is not None:
+            staffed = replace(staffed, learning=_offer_learning(scenario, offer))
+        return with_hires(staffed, hires)
+    names = [p.name for p in scenario.workforce]
+    if offer.name in names:
+        raise ScenarioError(
+            f"offer.name must differ from the current team's pools ({', '.join(names)}) when the offer is added, "
+            f"got {offer.name!r}",
+            path="offer.name",
+        )
+    if offer.learning_plateau_share is not None or offer.learning_tau_weeks is not None:
+        raise ScenarioError(
+            "offer.learning_plateau_share and offer.learning_tau_weeks set the whole scenario's learning curve; "
+            "an offer added to the current team cannot change it (leave them out, or replace the team), got "
+            f"{(offer.learning_plateau_share, offer.learning_tau_weeks)!r}",
+            path="offer.learning_plateau_share",
+        )
+    staffed = replace(scenario, workforce=(*scenario.workforce, pool))
+    staffing = scenario.staffing
+    if staffing.model == "scheduled":
+        return with_hires(staffed, [*scheduled_hires(scenario), *hires])
+    if staffing.model == "fixed":
+        return with_hires(staffed, hires) if hires else staffed
+    if hires:
+        raise ScenarioError(
+            f"offer.ramp cannot be added to a team hiring by the {staffing.model!r} staffing policy (it has no "
+            f"schedule to add hires to); leave the ramp out or replace the team, got {list(offer.ramp)!r}",
+            path="offer.ramp",
+        )
+    return staffed
 
 
 def weekly_attainment(daily_attainment: np.ndarray, daily_completed: np.ndarray) -> np.ndarray:

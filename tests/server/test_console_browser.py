@@ -300,6 +300,16 @@ def test_planner_runs_a_calibrated_scenario_compares_variants_and_finds_the_chea
     tab.locator("#comparison-table tbody tr").first.wait_for(timeout=_WAIT_MS)
     assert tab.locator("#comparison-table tbody th").all_inner_texts()[:2] == ["baseline", "+20% demand"]
     _assert_charts_have_data(tab, ["chart-compare"])
+    # When a variant hires 15 people into one named pool only
+    tab.get_by_role("button", name="Add variant").click()
+    tab.get_by_label("Variant name").last.fill("Northwind +15")
+    pool = tab.get_by_label("New variant: pool")
+    northwind = next(o for o in pool.locator("option").all_inner_texts() if o.startswith("Northwind Annotation"))
+    pool.select_option(label=northwind)
+    tab.get_by_label("New variant: head count change").fill("15")
+    tab.get_by_role("button", name="Compare", exact=True).click()
+    tab.locator("#comparison-table tbody th", has_text="Northwind +15").wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#errors").is_hidden()
     # When the cheapest plan is searched over one pool
     options = tab.locator("#options-table tbody tr")
     for index in range(options.count()):
@@ -311,6 +321,52 @@ def test_planner_runs_a_calibrated_scenario_compares_variants_and_finds_the_chea
     assert "Chance of meeting the SLA" in result.inner_text()
     assert tab.locator("#errors").is_hidden()
     _screenshot(tab, "planner")
+    _assert_clean(visit, console)
+
+
+def test_planner_takes_a_weekly_plan_and_launches_with_errors_beside_their_controls(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    scenario = tab.locator("#scenario-json")
+    # A bad line in the pasted plan is pointed at beside the text box, by line and value
+    weekly = tab.get_by_label("Tasks per week (CSV: week,tasks)")
+    weekly.fill("week,tasks\n1,500\n2,lots")
+    note = tab.locator("#f-weekly-plan-error")
+    assert note.is_visible() and "Line 3: tasks must be a number ≥ 0, got “lots”" in note.inner_text()
+    assert weekly.get_attribute("aria-invalid") == "true"
+    assert "weekly_volumes" not in scenario.input_value()
+    weekly.fill("week,tasks\n1,500\n2,650")
+    assert note.is_hidden() and weekly.get_attribute("aria-invalid") is None
+    assert '"weekly_volumes": [\n        500,\n        650\n      ]' in scenario.input_value()
+    # A launch by date needs the plan's start date, and says so beside it
+    tab.get_by_role("button", name="Add launch").click()
+    tab.get_by_label("New launch: launch name").fill("Berlin")
+    tab.get_by_label("New launch: launch date").fill("2027-03-03")
+    tab.get_by_label("New launch: extra tasks").fill("300")
+    tab.get_by_label("New launch: duration in days").fill("3")
+    start = tab.get_by_label("Plan starts on (day 0)")
+    assert "Set the plan's start date to place Berlin by its date" in tab.locator("#f-start-date-error").inner_text()
+    assert start.get_attribute("aria-invalid") == "true"
+    start.fill("2027-03-01")
+    assert tab.locator("#f-start-date-error").is_hidden()
+    assert '"start_day": 2' in scenario.input_value() and '"start_date": "2027-03-01"' in scenario.input_value()
+    # A negative volume is refused beside the launch's row, and running is refused until it is fixed
+    extra = tab.get_by_label("New launch: extra tasks")
+    extra.fill("-5")
+    assert "Berlin: extra tasks must be a number ≥ 0" in tab.locator("#launches-error").inner_text()
+    assert extra.get_attribute("aria-invalid") == "true"
+    tab.get_by_role("button", name="Save and run").click()
+    tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
+    assert "The demand plan has an error" in tab.locator("#errors").inner_text()
+    extra.fill("300")
+    tab.get_by_label("Replications", exact=True).fill("4")
+    tab.get_by_role("button", name="Save and run").click()
+    tab.locator("#run-kpis .kpi").first.wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#launches-error").is_hidden()
+    _screenshot(tab, "planner-demand-plan")
     _assert_clean(visit, console)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from server.db.models import Project
 from server.graphql.ids import encode_id
 from server.services.demo import seed_demo
 from simulator.loading import scenario_to_dict
-from simulator.scenario import Scenario
+from simulator.scenario import Demand, Headcount, ModelSpec, Review, Scenario
 from tests.server.conftest import http_client
 
 SAVE_SCENARIO = """
@@ -39,6 +40,15 @@ query($input: SlaFeasibilityInput!) {
   }
 }
 """
+FEASIBILITY_SCENARIO = """
+query($input: SlaFeasibilityInput!) {
+  slaFeasibility(input: $input) {
+    __typename
+    ... on SlaFeasibility { probability scenario }
+    ... on UserError { message field }
+  }
+}
+"""
 COMPARE = """
 query($input: CompareScenariosInput!) {
   compareScenarios(input: $input) {
@@ -53,7 +63,7 @@ query($input: CheapestPlanInput!) {
   cheapestPlan(input: $input) {
     __typename
     ... on PlanSearch {
-      feasible candidates
+      feasible candidates evaluated reviewers limits { kind message } pruned { pool reason }
       best { description probability hires { pool day count } expectedCost { mean ciLow ciHigh } }
       runnerUps { description }
     }
@@ -184,6 +194,7 @@ async def test_sla_feasibility_answers_with_a_probability_interval_and_the_first
         "input": {
             "demand": {"basePerDay": 900.0, "minutesPerLabel": 2.0},
             "offer": OFFER,
+            "offerMode": "REPLACE",
             "sla": {"turnaroundHours": 72.0, "requiredAttainment": 0.9},
             "horizonWeeks": 4,
             "replications": 16,
@@ -200,17 +211,48 @@ async def test_sla_feasibility_answers_with_a_probability_interval_and_the_first
 
 
 async def test_sla_feasibility_names_the_bad_offer_field(client: httpx.AsyncClient) -> None:
-    variables = {"input": {"offer": {"headcount": 3, "ramp": [{"week": 0, "count": -1}], "hourlyRate": 1.0}}}
+    offer = {"headcount": 3, "ramp": [{"week": 0, "count": -1}], "hourlyRate": 1.0}
+    variables = {"input": {"offer": offer, "offerMode": "REPLACE"}}
     answer = (await _data(client, FEASIBILITY, variables))["slaFeasibility"]
     assert answer["__typename"] == "ValidationError"
     assert answer["field"] == "input.offer.ramp[0].count"
-    both = {"input": {"offer": {"headcount": 3}}}
+    both = {"input": {"offer": {"headcount": 3}, "offerMode": "ADD"}}
     answer = (await _data(client, FEASIBILITY, both))["slaFeasibility"]
     assert answer["field"] == "input.offer.hourlyRate"
 
 
+async def test_an_offer_must_say_whether_it_joins_the_team_or_replaces_it(client: httpx.AsyncClient) -> None:
+    # Given a base team of 4 and an offer of 6 more
+    document = scenario_to_dict(
+        replace(
+            Scenario(horizon_days=14), workforce=(replace(Scenario().workforce[0], headcount=Headcount(production=4)),)
+        )
+    )
+    offer = {"name": "Northwind", "headcount": 6, "hourlyRate": 14.0}
+    common = {"base": {"document": document}, "offer": offer, "replications": 4}
+    # When the mode is left out, the request is refused naming the field
+    answer = (await _data(client, FEASIBILITY_SCENARIO, {"input": common}))["slaFeasibility"]
+    assert answer["__typename"] == "ValidationError" and answer["field"] == "input.offerMode"
+    assert "ADD (the offer joins the current team) or REPLACE" in answer["message"]
+    # When added, the team keeps its pool beside the offer's; when replacing, the offer is the whole team
+    added = (await _data(client, FEASIBILITY_SCENARIO, {"input": {**common, "offerMode": "ADD"}}))["slaFeasibility"]
+    assert [(p["name"], p["headcount"]["production"]) for p in added["scenario"]["workforce"]] == [
+        ("default", 4),
+        ("Northwind", 6),
+    ]
+    replaced = (await _data(client, FEASIBILITY_SCENARIO, {"input": {**common, "offerMode": "REPLACE"}}))[
+        "slaFeasibility"
+    ]
+    assert [p["name"] for p in replaced["scenario"]["workforce"]] == ["Northwind"]
+    # An added offer may not silently change the whole scenario's learning curve
+    learning = {**common, "offer": {**offer, "learningTauWeeks": 3.0}, "offerMode": "ADD"}
+    answer = (await _data(client, FEASIBILITY_SCENARIO, {"input": learning}))["slaFeasibility"]
+    assert answer["__typename"] == "ValidationError" and answer["field"] == "input.offer.learningPlateauShare"
+
+
 async def test_compare_scenarios_returns_every_variant_side_by_side(client: httpx.AsyncClient) -> None:
-    document = scenario_to_dict(Scenario(horizon_days=21))
+    hiring = ModelSpec("scheduled", {"hires": [{"day": 0.0, "pool": "default", "count": 3}]})
+    document = scenario_to_dict(Scenario(horizon_days=21, staffing=hiring))
     variables = {
         "input": {
             "base": {"document": document},
@@ -238,8 +280,51 @@ async def test_compare_scenarios_returns_every_variant_side_by_side(client: http
     }
 
 
+async def test_variants_apply_to_a_named_pool_and_are_refused_when_they_change_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given two labeling pools, no hiring, and a review team
+    north = replace(Scenario().workforce[0], name="Northwind", headcount=Headcount(production=2))
+    south = replace(Scenario().workforce[0], name="South", headcount=Headcount(production=8), attrition_per_week=0.0)
+    team = (north, south)
+    overloaded = Demand(base_per_day=4000.0)
+    base = Scenario(horizon_days=14, demand=overloaded, workforce=team, review=Review(share_reviewed=0.2, reviewers=2))
+    common = {"base": {"document": scenario_to_dict(base)}, "replications": 4}
+
+    async def ask(*variants: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = (await _data(client, COMPARE, {"input": {**common, "variants": list(variants)}}))[
+            "compareScenarios"
+        ]
+        return answer
+
+    # When 15 people join Northwind only, throughput rises and the backlog falls
+    answer = await ask({"name": "Northwind +15", "pool": "Northwind", "headcountDelta": 15})
+    completed = {
+        v["name"]: next(m["mean"] for m in v["summary"] if m["name"] == "tasks_completed") for v in answer["variants"]
+    }
+    assert completed["Northwind +15"] > completed["baseline"] * 1.2
+    people = {
+        v["name"]: next(m["mean"] for m in v["summary"] if m["name"] == "mean_headcount_production")
+        for v in answer["variants"]
+    }
+    assert people["Northwind +15"] - people["baseline"] == pytest.approx(15.0, abs=0.5)  # South untouched
+    # Then changes that mean nothing here are refused, saying why
+    refusals = [
+        ({"name": "ramp", "hiringDelayMultiplier": 1.5}, "hiringDelayMultiplier", "no hiring into any pool"),
+        ({"name": "attr", "pool": "South", "attritionMultiplier": 2.0}, "attritionMultiplier", "attrition is 0"),
+        ({"name": "all +10", "headcountDelta": 10}, "headcountDelta", "+10 in each would change the team by +20"),
+        ({"name": "who", "pool": "Nowhere", "speedMultiplier": 2.0}, "pool", "must name a workforce pool"),
+        ({"name": "same"}, None, "changes nothing"),
+    ]
+    for variant, field, said in refusals:
+        answer = await ask(variant)
+        assert answer["__typename"] == "ValidationError", variant
+        assert answer["field"] == "input.variants[0]" + (f".{field}" if field else "")
+        assert said in answer["message"]
+
+
 async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(client: httpx.AsyncClient) -> None:
-    document = scenario_to_dict(Scenario(horizon_days=21))
+    document = scenario_to_dict(Scenario(horizon_days=28))
     variables = {
         "input": {
             "base": {"document": document},
@@ -253,7 +338,18 @@ async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(cli
     assert answer["__typename"] == "PlanSearch" and answer["candidates"] == 2
     cost = answer["best"]["expectedCost"]
     assert cost["ciLow"] <= cost["mean"] <= cost["ciHigh"]
-    assert len(answer["runnerUps"]) == 1
+    assert len(answer["runnerUps"]) <= 1 and answer["evaluated"] >= 1
+    assert answer["feasible"] == (answer["limits"] == [])
+    # An offer added to the team can be hired into like any pool
+    offered = {
+        **variables["input"],
+        "offer": {"name": "Northwind", "headcount": 0, "hourlyRate": 9.0, "timeToHireDays": 0.0, "trainingDays": 0.0},
+        "offerMode": "ADD",
+        "options": [{"pool": "Northwind", "counts": [0, 5, 10]}],
+    }
+    answer = (await _data(client, CHEAPEST, {"input": offered}))["cheapestPlan"]
+    assert answer["__typename"] == "PlanSearch" and answer["candidates"] == 3
+    assert all(h["pool"] == "Northwind" for h in answer["best"]["hires"])
     bad = {"input": {**variables["input"], "options": [{"pool": "nobody", "counts": [1]}]}}
     answer = (await _data(client, CHEAPEST, bad))["cheapestPlan"]
     assert answer["__typename"] == "ValidationError" and answer["field"] == "input.options[].pool"
@@ -308,3 +404,59 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]
     assert missing["__typename"] == "NotFoundError"
+
+
+async def test_demand_is_given_as_a_weekly_plan_and_named_launches_by_date(client: httpx.AsyncClient) -> None:
+    # Given a plan pasted as CSV and a launch placed by its date
+    demand = {
+        "startDate": "2027-03-01",
+        "weeklyPlanCsv": "week,tasks\n1,5000\n2,6500",
+        "launches": [{"name": "Berlin", "date": "2027-03-03", "extraTasks": 3000.0, "durationDays": 5.0}],
+    }
+    variables = {"input": {"demand": demand, "replications": 2, "horizonWeeks": 2}}
+    answer = (await _data(client, FEASIBILITY_SCENARIO, variables))["slaFeasibility"]
+    # Then the simulated scenario carries them as the pattern demand's plan
+    params = answer["scenario"]["demand"]["params"]
+    assert params["weekly_volumes"] == [5000.0, 6500.0]
+    assert params["launches"] == [{"name": "Berlin", "start_day": 2.0, "extra_tasks": 3000.0, "duration_days": 5.0}]
+    assert params["start_date"] == "2027-03-01"
+    # A list works as the CSV does
+    listed = {"input": {**variables["input"], "demand": {"weeklyPlan": [5000.0, 6500.0]}}}
+    answer = (await _data(client, FEASIBILITY_SCENARIO, listed))["slaFeasibility"]
+    assert answer["scenario"]["demand"]["params"]["weekly_volumes"] == [5000.0, 6500.0]
+
+
+@pytest.mark.parametrize(
+    ("demand", "field", "said"),
+    [
+        ({"weeklyPlanCsv": "1,5000\n2,lots"}, "input.demand.weeklyPlanCsv", "line 2 tasks must be a number >= 0"),
+        ({"weeklyPlan": [100.0, -1.0]}, "input.demand.weeklyPlan[1]", "must be a number of tasks >= 0, got -1.0"),
+        ({"weeklyPlan": [1.0], "weeklyPlanCsv": "1"}, "input.demand.weeklyPlanCsv", "give one of them, got both"),
+        (
+            {"launches": [{"name": "L", "date": "2027-03-03", "extraTasks": 10.0, "durationDays": 1.0}]},
+            "input.demand.launches[0].date",
+            "start_date is needed to place demand.launches[0].date by date",
+        ),
+        (
+            {"launches": [{"name": "L", "startDay": 1.0, "extraTasks": -10.0, "durationDays": 1.0}]},
+            "input.demand.launches[0].extraTasks",
+            "extra_tasks must be >= 0, got -10.0",
+        ),
+        (
+            {
+                "startDate": "2027-03-01",
+                "launches": [{"name": "L", "date": "2027-02-01", "extraTasks": 1.0, "durationDays": 1.0}],
+            },
+            "input.demand.launches[0].date",
+            "must not be before the plan's start date 2027-03-01, got 2027-02-01",
+        ),
+    ],
+)
+async def test_a_bad_demand_plan_names_the_field_and_the_value(
+    client: httpx.AsyncClient, demand: dict[str, Any], field: str, said: str
+) -> None:
+    answer = (await _data(client, FEASIBILITY_SCENARIO, {"input": {"demand": demand, "replications": 2}}))[
+        "slaFeasibility"
+    ]
+    assert answer["__typename"] == "ValidationError"
+    assert answer["field"] == field and said in answer["message"]

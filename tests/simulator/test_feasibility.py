@@ -8,9 +8,19 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulator.feasibility import VendorOffer, apply_offer, check_feasibility, weekly_attainment, wilson_interval
+from simulator.feasibility import (
+    Hire,
+    OfferMode,
+    VendorOffer,
+    apply_offer,
+    check_feasibility,
+    scheduled_hires,
+    weekly_attainment,
+    wilson_interval,
+    with_hires,
+)
 from simulator.queueing import erlang_c
-from simulator.scenario import SLA, Scenario, ScenarioError
+from simulator.scenario import SLA, ModelSpec, Scenario, ScenarioError
 
 ARRIVALS_PER_HOUR = 16.0
 SERVICE_MINUTES = 30.0
@@ -103,3 +113,21 @@ def test_offer_validation_names_the_field() -> None:
         VendorOffer(headcount=3)
     with pytest.raises(ScenarioError, match=r"offer\.ramp\[0\]\.count must be an integer >= 0, got -1"):
         VendorOffer(headcount=3, hourly_rate=1.0, ramp=((1, -1),))
+
+
+def test_an_added_offer_joins_the_team_and_its_scheduled_hires() -> None:
+    # Given a team that already plans to hire 2 on day 3
+    base = with_hires(Scenario(horizon_days=14), [Hire("default", 3.0, 2)])
+    offer = VendorOffer(name="Northwind", headcount=5, ramp=((1, 4),), hourly_rate=12.0)
+    # When the offer is added, the team keeps its pool and its hires beside the offer's
+    added = apply_offer(base, offer, OfferMode.ADD)
+    assert [p.name for p in added.workforce] == ["default", "Northwind"]
+    assert set(scheduled_hires(added)) == {Hire("default", 3.0, 2), Hire("Northwind", 7.0, 4)}
+    # When it replaces the team, the offer is all there is
+    assert [p.name for p in apply_offer(base, offer, OfferMode.REPLACE).workforce] == ["Northwind"]
+    # A ramp cannot join a team hired by a policy: refused, not silently dropped
+    policy = replace(base, staffing=ModelSpec("backlog"))
+    with pytest.raises(ScenarioError, match=r"offer\.ramp cannot be added to a team hiring by the 'backlog'"):
+        apply_offer(policy, offer, OfferMode.ADD)
+    with pytest.raises(ScenarioError, match=r"offer\.name must differ from the current team's pools"):
+        apply_offer(base, VendorOffer(name="default", hourly_rate=12.0), OfferMode.ADD)

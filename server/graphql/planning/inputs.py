@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
 from dataclasses import replace
+from enum import Enum
+from typing import cast
 
 import strawberry
 from strawberry import relay
@@ -15,11 +19,15 @@ from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import decode_id
 from server.services import scenarios as scenario_service
 from server.services.errors import DomainError, NotFound
-from simulator.feasibility import VendorOffer
+from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
+from simulator.feasibility import OfferMode as _OfferMode
+from simulator.feasibility import VendorOffer, apply_offer
 from simulator.scenario import SLA, Demand, Project, Scenario, ScenarioError, Spike
 
 __all__ = [
     "DemandInput",
+    "LaunchInput",
+    "OfferMode",
     "RampStepInput",
     "ScenarioSourceInput",
     "SlaInput",
@@ -31,6 +39,7 @@ __all__ = [
     "error_result",
     "offer_from",
     "scenario_error",
+    "with_offer",
 ]
 
 _SNAKE = re.compile(r"_([a-z])")
@@ -79,6 +88,17 @@ class SpikeInput:
     multiplier: float
 
 
+@strawberry.input(description="A named launch: extra tasks spread evenly over its days; placed by date or by day.")
+class LaunchInput:
+    name: str
+    date: datetime.date | None = strawberry.field(
+        default=None, description="First day of the launch (needs the demand's startDate)."
+    )
+    start_day: float | None = strawberry.field(default=None, description="Or: days from the scenario's start.")
+    extra_tasks: float = strawberry.field(description="Tasks the launch adds over its whole duration.")
+    duration_days: float
+
+
 @strawberry.input(description="Arriving work; fields left out keep the base scenario's.")
 class DemandInput:
     base_per_day: float | None = None
@@ -86,6 +106,62 @@ class DemandInput:
     weekly: list[float] | None = strawberry.field(default=None, description="7 factors, Monday first.")
     minutes_per_label: float | None = strawberry.field(default=None, description="A novice's mean minutes per label.")
     spikes: list[SpikeInput] | None = None
+    start_date: datetime.date | None = strawberry.field(
+        default=None, description="The calendar date of the scenario's day 0 (to place launches by date)."
+    )
+    weekly_plan: list[float] | None = strawberry.field(
+        default=None, description="Tasks per week, week 1 first; later weeks keep the base pattern."
+    )
+    weekly_plan_csv: str | None = strawberry.field(
+        default=None, description="The same as CSV text: 'week,tasks' rows (a header allowed) or one number a line."
+    )
+    launches: list[LaunchInput] | None = None
+
+
+def _with_path(error: ScenarioError, path: str) -> ScenarioError:
+    """``error`` re-addressed to the request's field ``path`` (its message names the scenario's field)."""
+    return ScenarioError(f"{path}: {error}", path=path)
+
+
+def _plan_from(demand: DemandInput, current: DemandPlan) -> DemandPlan:
+    """The request's demand plan over the base scenario's; ScenarioError naming the request's field."""
+    if demand.weekly_plan is not None and demand.weekly_plan_csv is not None:
+        raise ScenarioError(
+            "demand.weekly_plan and demand.weekly_plan_csv are two ways to give one plan: give one of them, got both",
+            path="demand.weekly_plan_csv",
+        )
+    volumes = current.weekly_volumes
+    if demand.weekly_plan_csv is not None:
+        volumes = weekly_plan_from_csv(demand.weekly_plan_csv, field="demand.weekly_plan_csv")
+    elif demand.weekly_plan is not None:
+        volumes = tuple(demand.weekly_plan)
+        for i, value in enumerate(volumes):
+            if not math.isfinite(value) or value < 0:
+                path = f"demand.weekly_plan[{i}]"
+                raise ScenarioError(f"{path} must be a number of tasks >= 0, got {value!r}", path=path)
+    start_date = demand.start_date if demand.start_date is not None else current.start_date
+    plan = DemandPlan(volumes, (), start_date)
+    if demand.launches is None:
+        return DemandPlan(volumes, current.launches, start_date)
+    launches = []
+    for i, item in enumerate(demand.launches):
+        path = f"demand.launches[{i}]"
+        if (item.date is None) == (item.start_day is None):
+            raise ScenarioError(
+                f"{path}.date or {path}.start_day must place the launch (exactly one of them), "
+                f"got {(item.date, item.start_day)!r}",
+                path=f"{path}.date",
+            )
+        start = plan.day_of(item.date, path=f"{path}.date") if item.date is not None else item.start_day
+        try:
+            launches.append(Launch(item.name, cast(float, start), item.extra_tasks, item.duration_days))
+        except ScenarioError as error:
+            attribute = (error.path or "name").rsplit(".", 1)[-1]
+            raise _with_path(error, f"{path}.{attribute}") from None
+    try:
+        return DemandPlan(volumes, tuple(launches), start_date)
+    except ScenarioError as error:
+        raise _with_path(error, "demand.launches") from None
 
 
 @strawberry.input
@@ -119,6 +195,26 @@ class VendorOfferInput:
     learning_tau_weeks: float | None = None
 
 
+@strawberry.enum(description="How an offer meets the base scenario's team; asked explicitly, never guessed.")
+class OfferMode(Enum):
+    ADD = "add"
+    REPLACE = "replace"
+
+
+OFFER_MODE_HELP = "ADD (the offer joins the current team) or REPLACE (the offer is the whole team)"
+
+
+def with_offer(scenario: Scenario, offer: VendorOfferInput | None, mode: OfferMode | None) -> Scenario:
+    """``scenario`` with the request's offer in the mode it names; ScenarioError when one is given without the other."""
+    if offer is None:
+        if mode is not None:
+            raise ScenarioError(f"offerMode needs an offer to apply, got {mode.name} without one", path="offer_mode")
+        return scenario
+    if mode is None:
+        raise ScenarioError(f"offerMode must be {OFFER_MODE_HELP} when an offer is given, got null", path="offer_mode")
+    return apply_offer(scenario, offer_from(offer), _OfferMode(mode.value))
+
+
 def offer_from(value: VendorOfferInput) -> VendorOffer:
     return VendorOffer(
         name=value.name,
@@ -146,9 +242,14 @@ def apply_overrides(
         projects = current.projects
         if demand.minutes_per_label is not None:
             projects = (Project(projects[0].name, 1.0, demand.minutes_per_label),)
+        params = dict(current.params) if current.model == "pattern" else {}
+        plan = _plan_from(demand, demand_plan(current) if current.model == "pattern" else DemandPlan())
+        for key in ("start_date", "weekly_volumes", "launches"):
+            params.pop(key, None)
+        params.update(plan_params(plan))
         changed = Demand(
             model="pattern",
-            params=current.params if current.model == "pattern" else {},
+            params=params,
             base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
             trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
             weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),

@@ -24,6 +24,7 @@ from server.graphql.ids import decode_id
 from server.graphql.planning.calibration import calibration_fit_type
 from server.graphql.planning.inputs import (
     DemandInput,
+    OfferMode,
     ScenarioSourceInput,
     SlaInput,
     SpikeInput,
@@ -31,8 +32,8 @@ from server.graphql.planning.inputs import (
     apply_overrides,
     base_scenario,
     error_result,
-    offer_from,
     scenario_error,
+    with_offer,
 )
 from server.graphql.planning.offload import base_fields, check_runs, simulate
 from server.graphql.planning.types import (
@@ -45,7 +46,10 @@ from server.graphql.planning.types import (
     HireType,
     MetricEstimate,
     PlanEvaluationType,
+    PlanLimit,
+    PlanLimitKind,
     PlanSearch,
+    PrunedPool,
     RunStatus,
     ScenarioComparison,
     ScenarioVersion,
@@ -54,14 +58,14 @@ from server.graphql.planning.types import (
     VariantSummary,
     estimate_list,
 )
-from server.services.errors import DomainError, ValidationFailed
-from server.services.simulation_budget import Fields, plan_count
-from simulator.feasibility import apply_offer, check_feasibility
+from server.services.errors import DomainError
+from server.services.simulation_budget import Fields
+from simulator.feasibility import check_feasibility
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.optimize import HiringOption, PlanEvaluation, cheapest_plan
 from simulator.scenario import Pool, Scenario, ScenarioError, Spike
-from simulator.whatif import Variant, apply_variant, compare
+from simulator.whatif import Variant, apply_variant, check_variant, compare
 
 __all__ = ["PlanningQueries"]
 
@@ -81,6 +85,10 @@ class HiringOptionInput:
 @strawberry.input(description="A what-if variant of the base scenario; multipliers default to 1 (no change).")
 class VariantInput:
     name: str
+    pool: str | None = strawberry.field(
+        default=None,
+        description="The pool the workforce changes apply to; null: every labeling pool (never reviewers).",
+    )
     demand_multiplier: float = strawberry.field(default=1.0, description="1.2 = a 20% demand increase.")
     spikes: list[SpikeInput] = strawberry.field(default_factory=list)
     hiring_delay_multiplier: float = strawberry.field(default=1.0, description="> 1: a slower vendor ramp.")
@@ -96,8 +104,9 @@ class SlaFeasibilityInput:
         default=None, description="The scenario to start from (default: the built-in default scenario)."
     )
     demand: DemandInput | None = None
-    offer: VendorOfferInput | None = strawberry.field(
-        default=None, description="Replaces the base scenario's workforce with this vendor's offer."
+    offer: VendorOfferInput | None = strawberry.field(default=None, description="A vendor's offer to check.")
+    offer_mode: OfferMode | None = strawberry.field(
+        default=None, description="Required with an offer: ADD it to the base scenario's team, or REPLACE the team."
     )
     sla: SlaInput | None = None
     horizon_weeks: int | None = None
@@ -111,6 +120,12 @@ class SlaFeasibilityInput:
 @strawberry.input
 class CheapestPlanInput:
     base: ScenarioSourceInput | None = None
+    offer: VendorOfferInput | None = strawberry.field(
+        default=None, description="A vendor's offer; its pool can be named in the options like any other."
+    )
+    offer_mode: OfferMode | None = strawberry.field(
+        default=None, description="Required with an offer: ADD it to the base scenario's team, or REPLACE the team."
+    )
     options: list[HiringOptionInput]
     required_probability: float = 0.9
     screen_replications: int = 8
@@ -167,17 +182,16 @@ def _feasibility_fields(input: SlaFeasibilityInput, base: Scenario, scenario: Sc
 
 
 def _check_plans(info: Info, input: CheapestPlanInput, base: Scenario) -> None:
-    """Count the candidate plans before any is built, then budget the screening and the confirmation."""
-    count = plan_count([(o.counts, o.days) for o in input.options])
-    if count > MAX_PLANS:
-        raise ValidationFailed("input.options", count, f"allow too many plans; narrow them to at most {MAX_PLANS}")
+    """Budget the search before it starts: it simulates at most one plan per step of each pool's options (it climbs
+    and trims, never enumerating them), on the screening replications, then confirms a few on more."""
     largest = sum(max(o.counts, default=0) for o in input.options)
     widest = base
     if base.workforce:  # the hires may all land in one pool: size the run as if they did
         widest = replace(base, workforce=(*base.workforce[:-1], _grown(base.workforce[-1], largest)))
     fields = dict(base_fields(input.base, base))
     fields["labelers"] = ("input.options", largest)
-    runs = count * input.screen_replications + min(input.finalists, count) * input.confirm_replications
+    steps = 1 + sum(len(o.counts) * max(1, len(o.days)) for o in input.options)
+    runs = 2 * steps * input.screen_replications + (input.finalists + 2) * input.confirm_replications
     check_runs(info, [(widest, runs, fields)])
 
 
@@ -273,13 +287,9 @@ class PlanningQueries:
             _check_range("replications", input.replications, 2, MAX_FEASIBILITY_REPLICATIONS)
             _check_range("required_probability", input.required_probability, 1e-9, 1.0)
             scenario = apply_overrides(base, input.demand, input.sla, input.horizon_weeks)
+            scenario = with_offer(scenario, input.offer, input.offer_mode)
         except ScenarioError as error:
             return scenario_error(error, "input", camel=True)
-        if input.offer is not None:
-            try:
-                scenario = apply_offer(scenario, offer_from(input.offer))
-            except ScenarioError as error:
-                return scenario_error(error, "input", camel=True)
         try:
             check_runs(info, [(scenario, input.replications, _feasibility_fields(input, base, scenario))])
         except DomainError as error:
@@ -322,10 +332,11 @@ class PlanningQueries:
             return error_result(error)
         try:
             _check_range("confirm_replications", input.confirm_replications, 2, 500)
+            scenario = with_offer(base, input.offer, input.offer_mode)
         except ScenarioError as error:
             return scenario_error(error, "input", camel=True)
         try:
-            _check_plans(info, input, base)
+            _check_plans(info, input, scenario)
         except DomainError as error:
             return error_result(error)
         try:
@@ -333,7 +344,7 @@ class PlanningQueries:
             search = await simulate(
                 info,
                 cheapest_plan,
-                base,
+                scenario,
                 options,
                 required_probability=input.required_probability,
                 screen_replications=input.screen_replications,
@@ -348,8 +359,11 @@ class PlanningQueries:
             best=_plan(search.best),
             runner_ups=[_plan(e) for e in search.runner_ups],
             candidates=search.candidates,
-            screened_out=search.screened_out,
+            evaluated=search.evaluated,
             required_probability=search.required_probability,
+            reviewers=search.reviewers,
+            limits=[PlanLimit(kind=PlanLimitKind(limit.kind), message=limit.message) for limit in search.limits],
+            pruned=[PrunedPool(pool=p.pool, reason=p.reason) for p in search.pruned],
         )
 
     @strawberry.field(
@@ -370,18 +384,19 @@ class PlanningQueries:
             return scenario_error(error, "input", camel=True)
         for index, item in enumerate(input.variants):
             try:
-                variants.append(
-                    Variant(
-                        name=item.name,
-                        demand_multiplier=item.demand_multiplier,
-                        spikes=tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in item.spikes),
-                        hiring_delay_multiplier=item.hiring_delay_multiplier,
-                        learning_tau_multiplier=item.learning_tau_multiplier,
-                        attrition_multiplier=item.attrition_multiplier,
-                        headcount_delta=item.headcount_delta,
-                        speed_multiplier=item.speed_multiplier,
-                    )
+                variant = Variant(
+                    name=item.name,
+                    pool=item.pool,
+                    demand_multiplier=item.demand_multiplier,
+                    spikes=tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in item.spikes),
+                    hiring_delay_multiplier=item.hiring_delay_multiplier,
+                    learning_tau_multiplier=item.learning_tau_multiplier,
+                    attrition_multiplier=item.attrition_multiplier,
+                    headcount_delta=item.headcount_delta,
+                    speed_multiplier=item.speed_multiplier,
                 )
+                check_variant(base, variant)
+                variants.append(variant)
             except ScenarioError as error:
                 return scenario_error(error, f"input.variants[{index}]", camel=True)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -209,14 +210,37 @@ class PlanEvaluationType:
     expected_cost: MetricEstimate
 
 
+@strawberry.enum(description="What keeps the closest plan from meeting the SLA.")
+class PlanLimitKind(Enum):
+    HIRING_LAG = "hiring_lag"
+    HORIZON = "horizon"
+    MAX_HIRES = "max_hires"
+    NO_EFFECT = "no_effect"
+
+
+@strawberry.type
+class PlanLimit:
+    kind: PlanLimitKind
+    message: str
+
+
+@strawberry.type(description="A pool the search left out, and why.")
+class PrunedPool:
+    pool: str
+    reason: str
+
+
 @strawberry.type(description="The cheapest plan found, its cost and SLA attainment with CIs, and the runner-ups.")
 class PlanSearch:
-    feasible: bool = strawberry.field(description="False when no candidate met the required probability.")
-    best: PlanEvaluationType
+    feasible: bool = strawberry.field(description="False when no plan met the required probability.")
+    best: PlanEvaluationType = strawberry.field(description="The cheapest plan meeting the SLA, else the closest.")
     runner_ups: list[PlanEvaluationType]
-    candidates: int
-    screened_out: int
+    candidates: int = strawberry.field(description="How many plans the options allow (never listed).")
+    evaluated: int = strawberry.field(description="How many plans the search simulated.")
     required_probability: float
+    reviewers: int = strawberry.field(description="The review team every plan ran with, sized from review demand.")
+    limits: list[PlanLimit] = strawberry.field(description="Why the closest plan falls short (empty when feasible).")
+    pruned: list[PrunedPool]
 
 
 CheapestPlanResult = Annotated[PlanSearch | ValidationError | NotFoundError, strawberry.union("CheapestPlanResult")]

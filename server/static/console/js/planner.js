@@ -5,6 +5,7 @@
 import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./charts.js";
 import { interval, money, number, percent } from "./format.js";
+import { DemandPlanEditor } from "./demand-plan.js";
 import { ScenarioForm } from "./scenario-form.js";
 import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
 
@@ -76,15 +77,21 @@ const CHEAPEST = `
   query ConsoleCheapestPlan($input: CheapestPlanInput!) {
     cheapestPlan(input: $input) {
       __typename
-      ... on PlanSearch { feasible candidates screenedOut requiredProbability best { ${PLAN} } runnerUps { ${PLAN} } }
+      ... on PlanSearch {
+        feasible candidates evaluated requiredProbability reviewers
+        limits { kind message } pruned { pool reason }
+        best { ${PLAN} } runnerUps { ${PLAN} }
+      }
       ${USER_ERROR}
     }
   }`;
 
+// Every default means something in any scenario: a slower hiring ramp would not where nobody is hired (the
+// server refuses such a variant and says why).
 const DEFAULT_VARIANTS = [
   { name: "+20% demand", demandMultiplier: 1.2 },
-  { name: "Slower vendor ramp", hiringDelayMultiplier: 1.5 },
   { name: "Double attrition", attritionMultiplier: 2 },
+  { name: "20% faster labelers", speedMultiplier: 1.2 },
 ];
 const VARIANT_FIELDS = [
   ["demandMultiplier", "demand multiplier", 1, "0.05"],
@@ -94,7 +101,11 @@ const VARIANT_FIELDS = [
   ["speedMultiplier", "speed multiplier", 1, "0.05"],
 ];
 
-const editor = new ScenarioForm({ onChange: (document) => renderOptions(document) });
+const editor = new ScenarioForm({
+  onChange: (document) => renderOptions(document),
+  onLoad: (document) => demandPlan.load(document.demand?.params ?? {}),
+});
+const demandPlan = new DemandPlanEditor({ onChange: (plan) => editor.setDemandPlan(plan) });
 let activeRun = null;
 
 const $ = (id) => document.getElementById(id);
@@ -102,7 +113,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An error from a planning call: field errors also point at the input to fix. */
 function report(error, context) {
-  if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
+  const planError = error instanceof ApiError && /demand\.params/.test(`${error.field ?? ""} ${error.detail}`);
+  if (planError) demandPlan.markInvalid(error.detail, error.detail);
+  else if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
   // A typed error already says what was asked ("Saving the scenario: ..."); others get the action's name.
   showError(error, error instanceof ApiError ? "" : context);
 }
@@ -148,6 +161,7 @@ async function saveAndRun() {
   const document = editor.current();
   if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
+  if (demandPlan.apply() === null) throw new ApiError("The demand plan has an error: it is marked next to its field.");
   const replications = $("replications").valueAsNumber;
   const seed = $("seed").valueAsNumber;
   status("Saving the scenario…");
@@ -279,6 +293,15 @@ function variantRow(variant = { name: "" }) {
   const row = el("tr", {});
   const nameInput = el("input", { type: "text", value: variant.name, "aria-label": "Variant name", required: true });
   row.append(el("td", {}, nameInput));
+  // Workforce changes apply to one pool or to every labeling pool; the review team is never changed by them.
+  const pools = (editor.current()?.workforce ?? []).map((pool) => pool.name);
+  const poolSelect = el(
+    "select",
+    { "data-key": "pool", "aria-label": `${variant.name || "New variant"}: pool` },
+    el("option", { value: "", selected: !variant.pool }, "every labeling pool"),
+    ...pools.map((name) => el("option", { value: name, selected: variant.pool === name }, name)),
+  );
+  row.append(el("td", {}, poolSelect));
   for (const [key, what, fallback, step] of VARIANT_FIELDS) {
     row.append(
       el(
@@ -307,6 +330,8 @@ function variantRow(variant = { name: "" }) {
 function readVariants() {
   return [...document.querySelectorAll("#variants-table tbody tr")].map((row, index) => {
     const variant = { name: row.querySelector('input[type="text"]').value.trim() || `Variant ${index + 1}` };
+    const pool = row.querySelector('select[data-key="pool"]')?.value;
+    if (pool) variant.pool = pool;
     for (const input of row.querySelectorAll("input[data-key]")) {
       if (!Number.isNaN(input.valueAsNumber)) variant[input.dataset.key] = input.valueAsNumber;
     }
@@ -374,7 +399,20 @@ async function compare() {
 
 // ---- Cheapest plan ----------------------------------------------------------------------------------------------
 
+/** Variant rows name the loaded scenario's pools; a pool no longer in it falls back to every labeling pool. */
+function refreshVariantPools(document) {
+  const pools = (document?.workforce ?? []).map((pool) => pool.name);
+  for (const select of window.document.querySelectorAll('#variants-table select[data-key="pool"]')) {
+    const chosen = select.value;
+    select.replaceChildren(
+      el("option", { value: "", selected: !pools.includes(chosen) }, "every labeling pool"),
+      ...pools.map((name) => el("option", { value: name, selected: name === chosen }, name)),
+    );
+  }
+}
+
 function renderOptions(document) {
+  refreshVariantPools(document);
   const body = document ? $("options-table").querySelector("tbody") : null;
   if (!body) return;
   const previous = new Map(
@@ -415,13 +453,13 @@ async function cheapest() {
     })
     .filter((option) => option.counts.some((count) => count > 0));
   if (!options.length) throw new ApiError("Give at least one pool a head count above 0 to consider.");
-  status("Searching hiring plans: screening every candidate, then confirming the finalists…");
+  status("Searching hiring plans: climbing from hiring nobody on shared random numbers, then confirming…");
   const data = await graphql(CHEAPEST, {
     input: { base: { document }, options, requiredProbability: $("required-probability").valueAsNumber },
   });
   const search = expectType(data.cheapestPlan, "PlanSearch", "Cheapest plan");
   renderPlan(search);
-  status(`Searched ${search.candidates} plans (${search.screenedOut} screened out).`);
+  status(`Simulated ${search.evaluated} of the ${search.candidates} plans the options allow.`);
 }
 
 function planLine(plan) {
@@ -468,7 +506,14 @@ function renderPlan(search) {
         ),
       )
     : el("p", { class: "meta", text: "No runner-up plans." });
-  box.replaceChildren(el("h3", { text: "Cheapest plan" }), verdict, ...planLine(search.best), el("h3", { text: "Runner-ups" }), runners);
+  const limits = search.limits.length
+    ? [el("h3", { text: "What limits it" }), el("ul", { class: "limits" }, search.limits.map((limit) => el("li", { "data-limit": limit.kind, text: limit.message })))]
+    : [];
+  const notes = [
+    ...search.pruned.map((p) => el("p", { class: "meta", text: `Left out ${p.pool}: ${p.reason}.` })),
+    ...(search.reviewers ? [el("p", { class: "meta", text: `Every plan ran with ${search.reviewers} reviewer(s), sized from the review demand.` })] : []),
+  ];
+  box.replaceChildren(el("h3", { text: "Cheapest plan" }), verdict, ...planLine(search.best), ...limits, ...notes, el("h3", { text: "Runner-ups" }), runners);
 }
 
 // ---- Wiring -----------------------------------------------------------------------------------------------------

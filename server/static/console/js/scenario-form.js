@@ -34,14 +34,16 @@ const POOL_COLUMNS = [
 ];
 
 export class ScenarioForm {
-  constructor({ onChange = () => {} } = {}) {
+  constructor({ onChange = () => {}, onLoad = () => {} } = {}) {
     this.form = document.getElementById("scenario-form");
     this.json = document.getElementById("scenario-json");
     this.pools = document.querySelector("#pools-table tbody");
     this.document = null;
     this.onChange = onChange;
+    this.onLoad = onLoad;
     this.form.addEventListener("input", (event) => {
       if (event.target === this.json) return; // the JSON is applied on request, not on every keystroke
+      if (event.target.closest("#demand-plan")) return; // the demand plan's editor reads and checks its own controls
       if (event.target.closest("#scenario-form fieldset.run-row")) return;
       event.target.removeAttribute("aria-invalid");
       this.readInput(event.target);
@@ -61,6 +63,18 @@ export class ScenarioForm {
     this.pools.replaceChildren(...(document.workforce ?? []).map((pool, index) => this.poolRow(pool, index)));
     this.writeJson();
     this.clearInvalid();
+    this.onLoad(this.document);
+    this.onChange(this.document);
+  }
+
+  /** Replace the demand plan's params (`start_date`, `weekly_volumes`, `launches`), keeping any other param. */
+  setDemandPlan(plan) {
+    if (!this.document) return;
+    const demand = (this.document.demand ??= {});
+    const params = { ...(demand.params ?? {}) };
+    for (const key of ["start_date", "weekly_volumes", "launches"]) delete params[key];
+    demand.params = { ...params, ...plan };
+    this.writeJson();
     this.onChange(this.document);
   }
 
@@ -155,7 +169,9 @@ export class ScenarioForm {
   }
 
   clearInvalid() {
-    for (const input of this.form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    for (const input of this.form.querySelectorAll("[aria-invalid]")) {
+      if (!input.closest("#demand-plan")) input.removeAttribute("aria-invalid");
+    }
   }
 }
 

@@ -1,0 +1,68 @@
+"""Cheapest plan on every demo project with the console's defaults: time, plan, P(SLA met) with its CI, cost.
+
+The console offers head counts 0, 2 and 4 on every pool of the calibrated scenario, hiring from day 0, a 0.9
+required probability, 8 screening and 32 confirming replications. The search must answer each within 20 s.
+
+Run: .venv/bin/python benchmarks/cheapest_plan.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from server.db import Base, Database
+from server.db.models import Project
+from server.services.demo import seed_demo
+from server.services.errors import DomainError
+from server.services.history import calibrated_scenario
+from simulator.optimize import HiringOption, cheapest_plan
+
+CONSOLE_COUNTS = (0, 2, 4)
+CONSOLE_DAYS = (0.0,)
+CONSOLE_REQUIRED_PROBABILITY = 0.9
+
+
+async def _main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
+        async with database.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        await seed_demo(database, seed=7, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+        async with database.session() as session:
+            projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
+        for project_id, name in projects:
+            try:
+                scenario = (await calibrated_scenario(database, project_id, field="projectId")).scenario
+            except DomainError as error:
+                print(f"{name}: skipped ({error.message})")
+                continue
+            options = [HiringOption(pool.name, CONSOLE_COUNTS, CONSOLE_DAYS) for pool in scenario.workforce]
+            started = time.perf_counter()
+            result = cheapest_plan(scenario, options, required_probability=CONSOLE_REQUIRED_PROBABILITY)
+            elapsed = time.perf_counter() - started
+            best = result.best
+            verdict = "meets the SLA" if result.feasible else "no plan meets the SLA; closest"
+            print(
+                f"{name}: {elapsed:.1f} s, {result.evaluated} of {result.candidates} plans simulated; {verdict}: "
+                f"{best.plan.describe()}; P(SLA met) {best.probability:.2f} "
+                f"(95% CI {best.probability_low:.2f}-{best.probability_high:.2f}, {best.replications} replications); "
+                f"cost {best.expected_cost:,.0f} (95% CI {best.cost_ci[0]:,.0f}-{best.cost_ci[1]:,.0f})"
+            )
+            for limit in result.limits:
+                print(f"  limit ({limit.kind}): {limit.message}")
+            for pruned in result.pruned:
+                print(f"  left out {pruned.pool}: {pruned.reason}")
+            for runner in result.runner_ups:
+                cost = runner.expected_cost
+                print(f"  runner-up: {runner.plan.describe()}; P {runner.probability:.2f}; cost {cost:,.0f}")
+        await database.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())
