@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event, select
 
 from server.db import Base, Database
-from server.db.enums import DataType, IssueStatus, LabelStatus, PricingModel, ReviewVerdict, TaskStatus
+from server.db.enums import DataType, IssueStatus, LabelStatus, PricingModel, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
 from server.services.demo import seed_demo
@@ -54,12 +54,33 @@ def _alpha(units: list[list[str]]) -> tuple[float, float]:
     return agreeing / pairs, 1 - observed / expected
 
 
-def _in(moment: datetime | None, start: datetime = START, end: datetime = END) -> bool:
-    return moment is not None and start <= moment < end
+# Whole days, and windows cut inside days: both edges, a single hour, and each bound alone.
+WINDOWS = {
+    "whole days": (START, END),
+    "partial days": (START + timedelta(hours=5, minutes=30), END - timedelta(hours=3)),
+    "one hour": (END - timedelta(days=3, hours=10), END - timedelta(days=3, hours=9)),
+    "from only": (START + timedelta(hours=7), None),
+    "to only": (None, END - timedelta(hours=13)),
+}
 
 
-async def _expected(database: Database, project_id: int) -> dict[str, Any]:
-    """The dashboard's headline figures, computed with loops over ORM rows."""
+def _in(moment: datetime | None, start: datetime | None = START, end: datetime | None = END) -> bool:
+    return moment is not None and (start is None or start <= moment) and (end is None or moment < end)
+
+
+def open_at(task: Task, moment: datetime) -> bool:
+    """Whether the task was open at `moment`, from its timestamps: created before, not yet completed or archived."""
+    return (
+        task.created_at < moment
+        and (task.completed_at is None or task.completed_at >= moment)
+        and (task.archived_at is None or task.archived_at >= moment)
+    )
+
+
+async def _expected(
+    database: Database, project_id: int, start: datetime | None = START, end: datetime | None = END
+) -> dict[str, Any]:
+    """The dashboard's headline figures over [start, end), computed with loops over ORM rows."""
     async with database.session() as session:
         project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one()
         rows = (
@@ -87,14 +108,16 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
             return vendor.rate if label.status == LabelStatus.ACCEPTED else 0.0
         return (label.seconds_to_label + label.rework_seconds) / 3600 * labeler.hourly_rate
 
-    window = [(label, task, labeler, vendor) for label, task, labeler, vendor in rows if _in(label.submitted_at)]
+    window = [
+        (label, task, labeler, vendor) for label, task, labeler, vendor in rows if _in(label.submitted_at, start, end)
+    ]
     times = [label.seconds_to_label for label, *_ in window]
     if not window:
         return {"labels": 0}
     bench = [(label, task) for label, task, *_ in window if task.is_benchmark and task.gold_answer is not None]
     decided = [lab for lab, *_ in window if lab.status != LabelStatus.SUBMITTED or lab.rework_count > 0]
     first_pass = [lab for lab, *_ in window if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
-    window_reviews = [review for review, _ in reviews if _in(review.created_at)]
+    window_reviews = [review for review, _ in reviews if _in(review.created_at, start, end)]
     per_day: Counter[str] = Counter(label.submitted_at.date().isoformat() for label, *_ in window)
     per_labeler: Counter[int] = Counter(label.labeler_id for label, *_ in window)
 
@@ -104,7 +127,7 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
             by_task[task.id].append(json.dumps(label.answer, sort_keys=True))
     units = [values for values in by_task.values() if len(values) >= 2]
 
-    completed = [task for task in tasks if _in(task.completed_at)]
+    completed = [task for task in tasks if _in(task.completed_at, start, end)]
     assert all(task.completed_at is not None for task in completed)
     within = [
         task
@@ -118,19 +141,25 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
         "median": float(np.percentile(times, 50)),
         "p90": float(np.percentile(times, 90)),
         "accuracy": sum(label.answer == task.gold_answer for label, task in bench) / len(bench) if bench else None,
-        "first_pass": len(first_pass) / len(decided),
+        "first_pass": len(first_pass) / len(decided) if decided else None,
         "rework_rate": sum(label.rework_count > 0 for label, *_ in window) / len(window),
         "reviews": len(window_reviews),
-        "approval": sum(r.verdict == ReviewVerdict.THUMBS_UP for r in window_reviews) / len(window_reviews),
-        "review_median": float(np.percentile([r.seconds_to_review for r in window_reviews], 50)),
+        "approval": sum(r.verdict == ReviewVerdict.THUMBS_UP for r in window_reviews) / len(window_reviews)
+        if window_reviews
+        else None,
+        "review_median": float(np.percentile([r.seconds_to_review for r in window_reviews], 50))
+        if window_reviews
+        else None,
         "cost": sum(cost(label, labeler, vendor) for label, _, labeler, vendor in window),
-        "spent": sum(cost(lab, labeler, vendor) for lab, _, labeler, vendor in rows if lab.submitted_at < END),
+        "spent": sum(
+            cost(lab, labeler, vendor) for lab, _, labeler, vendor in rows if end is None or lab.submitted_at < end
+        ),
         "per_day": dict(per_day),
         "per_labeler": dict(per_labeler),
         "sla": len(within) / len(completed) if completed else None,
-        "remaining": sum(task.status != TaskStatus.DONE and task.archived_at is None for task in tasks),
-        "issues_raised": sum(_in(issue.created_at) for issue in issues),
-        "issues_open": sum(_in(issue.created_at) and issue.status == IssueStatus.OPEN for issue in issues),
+        "remaining": sum(open_at(task, end or datetime.now(UTC)) for task in tasks),
+        "issues_raised": sum(_in(issue.created_at, start, end) for issue in issues),
+        "issues_open": sum(_in(issue.created_at, start, end) and issue.status == IssueStatus.OPEN for issue in issues),
         "units": len(units),
     }
     if units:
@@ -138,20 +167,29 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
     return expected
 
 
-async def test_dashboard_matches_python_over_orm_rows(database: Database) -> None:
+@pytest.mark.parametrize("window", WINDOWS.values(), ids=list(WINDOWS))
+async def test_dashboard_matches_python_over_orm_rows(
+    database: Database, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
     project_ids = await _seeded(database)
+    checked = 0
     for project_id in project_ids:
-        expected = await _expected(database, project_id)
+        expected = await _expected(database, project_id, start, end)
         if expected["labels"] == 0:
             continue
+        checked += 1
         async with database.session() as session:
-            dashboard = await project_dashboard(session, project_id, start=START, end=END)
+            dashboard = await project_dashboard(session, project_id, start=start, end=end)
         approx = pytest.approx
         assert dashboard.speed.labels == expected["labels"]
         assert dashboard.speed.mean_seconds == approx(expected["mean"])
         assert_within_bound(dashboard.speed.median_seconds, expected["median"])
         assert_within_bound(dashboard.speed.p90_seconds, expected["p90"])
-        assert_within_bound(dashboard.speed.median_review_seconds, expected["review_median"])
+        if expected["review_median"] is None:
+            assert dashboard.speed.median_review_seconds is None
+        else:
+            assert_within_bound(dashboard.speed.median_review_seconds, expected["review_median"])
         assert dashboard.quality.benchmark_accuracy == approx(expected["accuracy"])
         assert dashboard.quality.first_pass_acceptance == approx(expected["first_pass"])
         assert dashboard.quality.rework_rate == approx(expected["rework_rate"])
@@ -169,6 +207,7 @@ async def test_dashboard_matches_python_over_orm_rows(database: Database) -> Non
         if expected["units"]:
             assert dashboard.agreement.pairwise == approx(expected["pairwise"])
             assert dashboard.agreement.alpha == approx(expected["alpha"])
+    assert checked
 
 
 async def test_outliers_match_python_over_orm_rows(database: Database) -> None:

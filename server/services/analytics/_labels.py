@@ -14,7 +14,22 @@ from dataclasses import astuple, dataclass, fields
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -49,6 +64,12 @@ class LabelSums:
 _SUM_COLUMNS = tuple(field.name for field in fields(LabelSums))
 
 _ZEROS = astuple(LabelSums())
+
+# PostgreSQL sums a COUNT (bigint) to numeric, which reaches Python as Decimal and does not mix with floats: every
+# sum is cast to the type of its LabelSums field, so both dialects give ints and floats.
+_SUM_TYPES: dict[str, type[BigInteger] | type[Float]] = {
+    field.name: BigInteger if field.type in (int, "int") else Float for field in fields(LabelSums)
+}
 
 
 def _with_zeros(values: list[Any]) -> LabelSums:
@@ -183,7 +204,7 @@ _KEY_TYPES = (
 def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any] = (), join: Any = None) -> Any:
     typed_null = {name: cast(null(), t) for name, t in _KEY_TYPES}
     key_columns = [keys.get(name, typed_null[name]).label(name) for name in typed_null]
-    sums = [func.sum(source.c[name]).label(name) for name in _SUM_COLUMNS]
+    sums = [cast(func.sum(source.c[name]), _SUM_TYPES[name]).label(name) for name in _SUM_COLUMNS]
     statement = select(literal(kind).label("kind"), *key_columns, *sums).select_from(source if join is None else join)
     group = [expression for name, expression in keys.items()]
     return statement.where(*where).group_by(*group)
