@@ -21,6 +21,7 @@ from server.db import Base, Database
 from server.db.enums import DataType, IssueStatus, LabelStatus, PricingModel, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
+from server.services.analytics.dashboard import scope_metrics
 from server.services.demo import seed_demo
 from tests.server.percentile_bound import assert_within_bound
 
@@ -210,19 +211,23 @@ async def test_dashboard_matches_python_over_orm_rows(
     assert checked
 
 
-async def test_outliers_match_python_over_orm_rows(database: Database) -> None:
+@pytest.mark.parametrize("window", [WINDOWS["whole days"], WINDOWS["partial days"]], ids=["whole", "partial"])
+async def test_outliers_match_python_over_orm_rows(
+    database: Database, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
     project_ids = await _seeded(database)
     project_id = project_ids[0]
     async with database.session() as session:
         all_labels = (await session.execute(select(Label, Task).join(Task, Task.id == Label.task_id))).all()
-        rows = await fetch_outliers(session, Scope(project_id=project_id, start=START, end=END), min_labels=3)
+        rows = await fetch_outliers(session, Scope(project_id=project_id, start=start, end=end), min_labels=3)
     first_day: dict[int, Any] = {}
     for label, _ in all_labels:
         day = label.submitted_at.date()
         first_day[label.labeler_id] = min(first_day.get(label.labeler_id, day), day)
     weeks: dict[tuple[int, int], list[float]] = defaultdict(list)
     for label, task in all_labels:
-        if task.project_id == project_id and _in(label.submitted_at):
+        if task.project_id == project_id and _in(label.submitted_at, start, end):
             week = (label.submitted_at.date() - first_day[label.labeler_id]).days // 7
             weeks[(label.labeler_id, week)].append(label.seconds_to_label)
     means = {key: sum(values) / len(values) for key, values in weeks.items() if len(values) >= 3}
@@ -240,6 +245,41 @@ async def test_outliers_match_python_over_orm_rows(database: Database) -> None:
         assert row.cohort_mad_seconds == pytest.approx(mad)
         if mad > 0:
             assert row.robust_z == pytest.approx(0.6745 * (row.mean_seconds - median) / mad)
+
+
+@pytest.mark.parametrize("window", WINDOWS.values(), ids=list(WINDOWS))
+async def test_metrics_of_every_vendor_and_labeler_match_python(
+    database: Database, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
+    await _seeded(database)
+    async with database.session() as session:
+        rows = (
+            await session.execute(
+                select(Label, Labeler, Vendor)
+                .join(Labeler, Labeler.id == Label.labeler_id)
+                .join(Vendor, Vendor.id == Labeler.vendor_id)
+            )
+        ).all()
+    in_window = [(label, labeler, vendor) for label, labeler, vendor in rows if _in(label.submitted_at, start, end)]
+    scopes = {("vendor", vendor.id) for _, _, vendor in in_window} | {
+        ("labeler", labeler.id) for _, labeler, _ in in_window[:: max(len(in_window) // 5, 1)]
+    }
+    for kind, key in sorted(scopes):
+        mine = [label for label, labeler, vendor in in_window if (vendor.id if kind == "vendor" else labeler.id) == key]
+        decided = [lab for lab in mine if lab.status != LabelStatus.SUBMITTED or lab.rework_count > 0]
+        first_pass = [lab for lab in decided if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
+        scope = Scope(start=start, end=end, **{f"{kind}_id": key})
+        async with database.session() as session:
+            metrics = await scope_metrics(session, scope)
+        assert metrics.speed.labels == len(mine), (kind, key)
+        assert metrics.speed.mean_seconds == pytest.approx(sum(lab.seconds_to_label for lab in mine) / len(mine))
+        assert metrics.speed.rework_seconds == pytest.approx(sum(lab.rework_seconds for lab in mine))
+        assert metrics.quality.first_pass_acceptance == pytest.approx(
+            len(first_pass) / len(decided) if decided else None
+        )
+        assert metrics.quality.rework_rate == pytest.approx(sum(lab.rework_count > 0 for lab in mine) / len(mine))
+        assert sum(row.labels for row in metrics.labelers) == len(mine)
 
 
 async def test_dashboard_statement_count_is_fixed(database: Database) -> None:
@@ -305,11 +345,13 @@ async def test_same_answers_on_sqlite_and_postgresql(database: Database, tmp_pat
         assert server_ids == sqlite_ids
         assert database.dialect != sqlite.dialect
         for project_id in server_ids:
-            results = []
-            for db in (database, sqlite):
-                async with db.session() as session:
-                    results.append(await project_dashboard(session, project_id, start=START, end=END, as_of=END))
-            _assert_same(results[0], results[1])
+            for start, end in WINDOWS.values():
+                results = []
+                for db in (database, sqlite):
+                    async with db.session() as session:
+                        as_of = end or ANCHOR
+                        results.append(await project_dashboard(session, project_id, start=start, end=end, as_of=as_of))
+                _assert_same(results[0], results[1])
         # The canonical answer text the comparisons rely on is the same string on both dialects.
         texts = []
         for db in (database, sqlite):
