@@ -119,6 +119,9 @@ async def _expected(
     decided = [lab for lab, *_ in window if lab.status != LabelStatus.SUBMITTED or lab.rework_count > 0]
     first_pass = [lab for lab, *_ in window if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
     window_reviews = [review for review, _ in reviews if _in(review.created_at, start, end)]
+    has_review = {review.label_id for review, _ in reviews}
+    reviewed = [lab for lab, *_ in window if lab.id in has_review]
+    reviewed_pass = [lab for lab in reviewed if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
     per_day: Counter[str] = Counter(label.submitted_at.date().isoformat() for label, *_ in window)
     per_labeler: Counter[int] = Counter(label.labeler_id for label, *_ in window)
 
@@ -143,6 +146,8 @@ async def _expected(
         "p90": float(np.percentile(times, 90)),
         "accuracy": sum(label.answer == task.gold_answer for label, task in bench) / len(bench) if bench else None,
         "first_pass": len(first_pass) / len(decided) if decided else None,
+        "reviewed": len(reviewed),
+        "reviewed_first_pass": len(reviewed_pass) / len(reviewed) if reviewed else None,
         "rework_rate": sum(label.rework_count > 0 for label, *_ in window) / len(window),
         "reviews": len(window_reviews),
         "approval": sum(r.verdict == ReviewVerdict.THUMBS_UP for r in window_reviews) / len(window_reviews)
@@ -175,6 +180,7 @@ async def test_dashboard_matches_python_over_orm_rows(
     start, end = window
     project_ids = await _seeded(database)
     checked = 0
+    gaps: list[float] = []  # first-pass acceptance minus its reviewed-only form, per project
     for project_id in project_ids:
         expected = await _expected(database, project_id, start, end)
         if expected["labels"] == 0:
@@ -193,6 +199,10 @@ async def test_dashboard_matches_python_over_orm_rows(
             assert_within_bound(dashboard.speed.median_review_seconds, expected["review_median"])
         assert dashboard.quality.benchmark_accuracy == approx(expected["accuracy"])
         assert dashboard.quality.first_pass_acceptance == approx(expected["first_pass"])
+        assert dashboard.quality.reviewed_labels == expected["reviewed"]
+        assert dashboard.quality.reviewed_first_pass_acceptance == approx(expected["reviewed_first_pass"])
+        if expected["reviewed_first_pass"] is not None:
+            gaps.append(expected["first_pass"] - expected["reviewed_first_pass"])
         assert dashboard.quality.rework_rate == approx(expected["rework_rate"])
         assert dashboard.quality.reviews == expected["reviews"]
         assert dashboard.quality.approval_rate == approx(expected["approval"])
@@ -209,6 +219,9 @@ async def test_dashboard_matches_python_over_orm_rows(
             assert dashboard.agreement.pairwise == approx(expected["pairwise"])
             assert dashboard.agreement.alpha == approx(expected["alpha"])
     assert checked
+    if window == WINDOWS["whole days"]:
+        # Labels accepted without review count as passes in the one and not in the other.
+        assert max(gaps) > 0.02
 
 
 @pytest.mark.parametrize("window", [WINDOWS["whole days"], WINDOWS["partial days"]], ids=["whole", "partial"])

@@ -53,6 +53,15 @@ _P90 = (
     "from per-day histograms with log-scale bins: |value - exact| <= 0.0198·exact + 0.005 s; otherwise exact."
 )
 
+_FIRST_PASS = (
+    "Labels accepted without rework over labels that had a verdict (accepted, rejected or reworked); labels "
+    "accepted without review count as passes. See reviewedFirstPassAcceptance for reviewed labels only."
+)
+_REVIEWED_FIRST_PASS = (
+    "Among labels that had a review: those a reviewer accepted at their first review (no rework) over them. "
+    "Labels accepted without review are left out of both counts."
+)
+
 
 @strawberry.type(description="Quality of a set of labels; ratios are null when nothing was there to divide by.")
 class QualityMetrics:
@@ -61,9 +70,9 @@ class QualityMetrics:
     benchmark_accuracy: float | None = strawberry.field(description="Share of benchmark labels equal to the gold.")
     reviews: int
     approval_rate: float | None = strawberry.field(description="Thumbs-up reviews over reviews.")
-    first_pass_acceptance: float | None = strawberry.field(
-        description="Labels accepted without rework over labels that had a verdict."
-    )
+    first_pass_acceptance: float | None = strawberry.field(description=_FIRST_PASS)
+    reviewed_labels: int = strawberry.field(description="Labels that had at least one review.")
+    reviewed_first_pass_acceptance: float | None = strawberry.field(description=_REVIEWED_FIRST_PASS)
     rework_rate: float | None = strawberry.field(description="Labels reworked at least once over labels.")
 
     @classmethod
@@ -75,6 +84,8 @@ class QualityMetrics:
             reviews=value.reviews,
             approval_rate=value.approval_rate,
             first_pass_acceptance=value.first_pass_acceptance,
+            reviewed_labels=value.reviewed_labels,
+            reviewed_first_pass_acceptance=value.reviewed_first_pass_acceptance,
             rework_rate=value.rework_rate,
         )
 
@@ -312,7 +323,8 @@ class DashboardDay:
     median_seconds: float | None = strawberry.field(description=_MEDIAN)
     p90_seconds: float | None = strawberry.field(description=_P90)
     accepted_labels: int
-    first_pass_acceptance: float | None
+    first_pass_acceptance: float | None = strawberry.field(description=_FIRST_PASS)
+    reviewed_first_pass_acceptance: float | None = strawberry.field(description=_REVIEWED_FIRST_PASS)
     rework_rate: float | None
     benchmark_accuracy: float | None
     reviews: int

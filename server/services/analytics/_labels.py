@@ -40,6 +40,7 @@ from server.db.rollups import LabelDayRollup, LabelTimeBin
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile
 from server.services.analytics.scope import Scope, ScopeShape
+from server.services.rollups import has_review
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
 
@@ -54,6 +55,7 @@ class LabelSums:
     reworked: int = 0  # labels sent back at least once
     accepted: int = 0
     first_pass: int = 0  # accepted without any rework
+    reviewed_first_pass: int = 0  # of those, accepted by a reviewer (the others were accepted without review)
     decided: int = 0  # labels that have had a verdict (accepted, rejected, or reworked at least once)
     benchmarks: int = 0  # labels on benchmark tasks with a gold answer
     benchmarks_correct: int = 0
@@ -169,6 +171,9 @@ def _grouped(scope: ScopeShape) -> Any:
         func.sum(_flag(Label.rework_count > 0)).label("reworked"),
         func.sum(_flag(Label.status == LabelStatus.ACCEPTED)).label("accepted"),
         func.sum(_flag(and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0))).label("first_pass"),
+        func.sum(
+            _flag(and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0, has_review(Label.id)))
+        ).label("reviewed_first_pass"),
         func.sum(_flag(or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0))).label("decided"),
         func.sum(_flag(is_benchmark)).label("benchmarks"),
         func.sum(_flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)))).label(

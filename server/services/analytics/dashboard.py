@@ -35,6 +35,7 @@ from server.services.analytics.quality import (
     fetch_issues,
     fetch_reviews,
     quality_from,
+    reviewed_labels,
 )
 from server.services.analytics.scope import Scope
 from server.services.analytics.speed import LearningCurve, SpeedMetrics, learning_curves, speed_from
@@ -67,6 +68,7 @@ class DayBucket:
     p90_seconds: float | None
     accepted_labels: int
     first_pass_acceptance: float | None
+    reviewed_first_pass_acceptance: float | None
     rework_rate: float | None
     benchmark_accuracy: float | None
     reviews: int
@@ -191,6 +193,7 @@ async def project_dashboard(
                 p90_seconds=spread.p90 if spread else None,
                 accepted_labels=sums.accepted,
                 first_pass_acceptance=share(sums.first_pass, sums.decided),
+                reviewed_first_pass_acceptance=share(sums.reviewed_first_pass, reviewed_labels(sums)),
                 rework_rate=share(sums.reworked, sums.labels),
                 benchmark_accuracy=share(sums.benchmarks_correct, sums.benchmarks),
                 reviews=review.reviews,

@@ -7,7 +7,10 @@ Definitions (all counts are taken over the scope, see `Scope`):
 - approval rate: thumbs-up reviews over reviews, reviews placed in time by their own `created_at` and attributed
   to the label's author;
 - first-pass acceptance: labels accepted with no rework, over labels that have had a verdict (accepted, rejected,
-  or reworked at least once); rework rate: labels reworked at least once, over all labels;
+  or reworked at least once); labels accepted without review (a project reviewing a share of its labels) count
+  as passes. Reviewed first-pass acceptance leaves those out: labels a reviewer accepted at their first review,
+  over labels that had a review (every rejected or reworked label had one); rework rate: labels reworked at least
+  once, over all labels;
 - agreement, on consensus tasks (labels_required > 1) with two or more labels in the window: pairwise percent
   agreement is the share of ordered pairs of labels on the same task with equal answers, Σ_u Σ_c n_uc(n_uc-1) /
   Σ_u m_u(m_u-1); Krippendorff's alpha for nominal data is 1 - D_o/D_e with observed agreement
@@ -70,6 +73,7 @@ __all__ = [
     "fetch_reviews",
     "quality_from",
     "quality_metrics",
+    "reviewed_labels",
 ]
 
 
@@ -132,10 +136,18 @@ class QualityMetrics:
     reviews: int
     approval_rate: float | None
     first_pass_acceptance: float | None
+    reviewed_labels: int
+    reviewed_first_pass_acceptance: float | None
     rework_rate: float | None
 
 
+def reviewed_labels(sums: LabelSums) -> int:
+    """Labels that had a review: every verdict but an acceptance without review."""
+    return sums.decided - sums.first_pass + sums.reviewed_first_pass
+
+
 def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
+    reviewed = reviewed_labels(sums)
     return QualityMetrics(
         labels=sums.labels,
         benchmark_labels=sums.benchmarks,
@@ -143,6 +155,8 @@ def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
         reviews=reviews.reviews,
         approval_rate=reviews.approval_rate,
         first_pass_acceptance=share(sums.first_pass, sums.decided),
+        reviewed_labels=reviewed,
+        reviewed_first_pass_acceptance=share(sums.reviewed_first_pass, reviewed),
         rework_rate=share(sums.reworked, sums.labels),
     )
 
