@@ -6,6 +6,7 @@ resolution after its fixed set of SQL statements.
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from server.graphql.ids import encode_id
 from server.services import analytics as _analytics
 from server.services.analytics import dashboard as _dashboard
 from server.services.analytics import forecast as _forecast
+from server.services.analytics import profiles as _profiles
 from server.services.analytics import quality as _quality
 from server.services.analytics import speed as _speed
 
@@ -28,6 +30,8 @@ __all__ = [
     "IssueMetrics",
     "LabelerAgreement",
     "LabelerMetrics",
+    "LabelerOutlier",
+    "LabelerProfileKind",
     "LearningCurve",
     "LearningCurvePoint",
     "OperationsMetrics",
@@ -35,6 +39,7 @@ __all__ = [
     "ProjectDashboard",
     "ProjectDashboardResult",
     "QualityMetrics",
+    "QualityShare",
     "SlaAttainment",
     "SlaDay",
     "SpeedMetrics",
@@ -450,6 +455,79 @@ class SpeedOutlier:
         )
 
 
+@strawberry.enum(description="What sets a labeler apart from the others on the project.")
+class LabelerProfileKind(enum.Enum):
+    FAST_AND_CARELESS = "FAST_AND_CARELESS"
+    CARELESS = "CARELESS"
+    SLOW_AND_CAREFUL = "SLOW_AND_CAREFUL"
+    SLOW = "SLOW"
+    FAST = "FAST"
+    CAREFUL = "CAREFUL"
+
+
+@strawberry.type(
+    description="A labeler's share on one quality measure against the cohort's (every other labeler on the "
+    "project in the window, pooled), with the counts behind both."
+)
+class QualityShare:
+    share: float | None
+    count: int = strawberry.field(description="Labels behind the share (reviews for approval).")
+    cohort_share: float | None
+    cohort_count: int
+    z: float | None = strawberry.field(
+        description="Binomial score (share - cohort) / sqrt(cohort·(1 - cohort)/count); below 0 is worse. Null "
+        "with fewer than 10 behind the share or a cohort share of 0 or 1."
+    )
+
+    @classmethod
+    def of(cls, value: _profiles.QualityShare) -> QualityShare:
+        return cls(
+            share=value.share,
+            count=value.count,
+            cohort_share=value.cohort_share,
+            cohort_count=value.cohort_count,
+            z=value.z,
+        )
+
+
+@strawberry.type(
+    description="A labeler out of the norm of the project on quality or speed. Quality: benchmark accuracy, "
+    "approval, first-time-right (never reworked) and agreement, each against the cohort; their z-scores combined "
+    "(sum/sqrt(k)) past ±3.5 make quality LOW or HIGH. Speed: the median of the labeler's weekly robust z-scores, "
+    "and FAST or SLOW when a week is a speed outlier. FAST_AND_CARELESS: quality LOW and faster than the cohort; "
+    "SLOW_AND_CAREFUL: a SLOW week and quality at least the cohort's."
+)
+class LabelerOutlier:
+    labeler_id: strawberry.ID
+    labels: int
+    profile: LabelerProfileKind
+    benchmark_accuracy: QualityShare
+    approval: QualityShare
+    first_time_right: QualityShare = strawberry.field(description="Labels never reworked (1 - rework rate).")
+    agreement: QualityShare = strawberry.field(description="Agreeing pairs over pairs, counted by labels.")
+    quality_z: float | None
+    quality: str | None = strawberry.field(description="LOW, HIGH or null.")
+    speed_z: float | None = strawberry.field(description="Median weekly robust z of time per label; < 0 is faster.")
+    speed: str | None = strawberry.field(description="FAST or SLOW when a week is a speed outlier.")
+
+    @classmethod
+    def of(cls, value: _profiles.LabelerProfile) -> LabelerOutlier:
+        assert value.profile is not None
+        return cls(
+            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
+            labels=value.labels,
+            profile=LabelerProfileKind(value.profile),
+            benchmark_accuracy=QualityShare.of(value.benchmark_accuracy),
+            approval=QualityShare.of(value.approval),
+            first_time_right=QualityShare.of(value.first_time_right),
+            agreement=QualityShare.of(value.agreement),
+            quality_z=value.quality_z,
+            quality=value.quality,
+            speed_z=value.speed_z,
+            speed=value.speed,
+        )
+
+
 @strawberry.type(description="A project's health over a window: quality, speed, cost, forecast and SLA, by day.")
 class ProjectDashboard:
     project_id: strawberry.ID
@@ -468,6 +546,9 @@ class ProjectDashboard:
     labelers: list[LabelerMetrics]
     learning_curves: list[LearningCurve]
     outliers: list[SpeedOutlier]
+    labeler_outliers: list[LabelerOutlier] = strawberry.field(
+        description="Labelers out of the norm on quality or speed, fast-and-careless and slow-and-careful first."
+    )
 
     @classmethod
     def of(cls, value: _dashboard.ProjectDashboard) -> ProjectDashboard:
@@ -488,6 +569,7 @@ class ProjectDashboard:
             labelers=[LabelerMetrics.of(row) for row in value.labelers],
             learning_curves=[LearningCurve.of(curve) for curve in value.learning_curves],
             outliers=[SpeedOutlier.of(row) for row in value.outliers],
+            labeler_outliers=[LabelerOutlier.of(row) for row in value.labeler_outliers],
         )
 
 
