@@ -14,10 +14,11 @@ is a screening score, not a p-value.
 
 Speed comes from the weekly speed outliers (`outliers`): the labeler's speed z is the median of their weekly robust
 z-scores, and a week past the cut-off flags them FAST or SLOW, when its cohort holds at least `MIN_COHORT` labelers
-(the median absolute deviation of two or three values can be next to nothing, and any difference then looks huge). The profile puts both together:
-FAST_AND_CARELESS (quality LOW, faster than the cohort's median), CARELESS (quality LOW otherwise),
-SLOW_AND_CAREFUL (a SLOW week, and quality at least the cohort's: quality z >= 0), SLOW, FAST (flagged weeks with
-no quality finding), CAREFUL (quality HIGH). Labelers with none of these have no profile.
+(the median absolute deviation of two or three values can be next to nothing, and any difference then looks huge).
+
+The profile puts both together: FAST_AND_CARELESS (quality LOW, faster than the cohort's median), CARELESS
+(quality LOW otherwise), SLOW_AND_CAREFUL (a SLOW week, and quality at least the cohort's: quality z >= 0), SLOW,
+FAST (flagged weeks with no quality finding), CAREFUL (quality HIGH). Labelers with none of these have no profile.
 """
 
 from __future__ import annotations
