@@ -23,7 +23,8 @@ from server.db.rollups import (
     ReviewTimeBin,
 )
 from server.services.analytics import Scope
-from server.services.analytics.quality import fetch_agreement, fetch_reviews, quality_metrics
+from server.services.analytics.agreement import fetch_agreement
+from server.services.analytics.quality import fetch_reviews, quality_metrics
 from server.services.rollups import bin_of, rebuild_rollups
 from server.services.workflow import review_label, rework_label, submit_label
 from server.services.workflow_tasks import mark_benchmark, set_labels_required
@@ -309,6 +310,8 @@ async def test_agreement_from_the_span_sums_equals_agreement_from_the_labels(dat
             for filters in ({}, {"vendor_id": vendors[1].id}, {"labeler_id": labelers[2].id}):
                 spans = await fetch_agreement(session, Scope(project_id=project.id, **bounds, **filters))
                 labels = await fetch_agreement(session, Scope(**bounds, **filters))
+                if not filters:
+                    units = spans.units
                 assert (spans.units, spans.values, spans.pairs, spans.agreeing_pairs) == (
                     labels.units,
                     labels.values,
@@ -322,4 +325,4 @@ async def test_agreement_from_the_span_sums_equals_agreement_from_the_labels(dat
                         assert getattr(spans, name) is None, name
                     else:
                         assert getattr(spans, name) == pytest.approx(expected, rel=1e-12), name
-            assert spans.units > 0 or first == last
+            assert units > 0

@@ -124,12 +124,21 @@ class World:
         return review
 
     async def issue(
-        self, project: Project, *, at: datetime, resolved_at: datetime | None = None, label: Label | None = None
+        self,
+        project: Project,
+        *,
+        at: datetime,
+        resolved_at: datetime | None = None,
+        label: Label | None = None,
+        task: Task | None = None,
+        raised_by: Labeler | None = None,
     ) -> Issue:
         return await self._add(
             Issue(
                 project_id=project.id,
                 label_id=None if label is None else label.id,
+                task_id=task.id if task is not None else (None if label is None else label.task_id),
+                raised_by_id=None if raised_by is None else raised_by.id,
                 title=f"issue {self._next()}",
                 created_at=at,
                 status=IssueStatus.OPEN if resolved_at is None else IssueStatus.RESOLVED,

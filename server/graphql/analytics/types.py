@@ -15,6 +15,7 @@ import strawberry
 from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import encode_id
 from server.services import analytics as _analytics
+from server.services.analytics import agreement as _agreement
 from server.services.analytics import dashboard as _dashboard
 from server.services.analytics import forecast as _forecast
 from server.services.analytics import profiles as _profiles
@@ -36,6 +37,7 @@ __all__ = [
     "LearningCurvePoint",
     "OperationsMetrics",
     "OperationsMetricsResult",
+    "ProjectAgreement",
     "ProjectDashboard",
     "ProjectDashboardResult",
     "QualityMetrics",
@@ -104,9 +106,24 @@ class LabelerAgreement:
     agreement: float | None
 
 
+@strawberry.type(description="Agreement within one project's consensus tasks.")
+class ProjectAgreement:
+    project_id: strawberry.ID
+    units: int
+    values: int
+    agreeing_pairs: int
+    pairs: int
+    pairwise: float | None
+    observed_agreement: float | None
+    expected_agreement: float | None
+    alpha: float | None
+
+
 @strawberry.type(
     description="Agreement on consensus tasks with two or more labels: pairwise percent agreement "
-    "(agreeing ordered pairs over pairs) and Krippendorff's alpha for nominal answers."
+    "(agreeing ordered pairs over pairs) and Krippendorff's alpha for nominal answers, computed within each "
+    "project and combined, with the breakdown by project. For a vendor or labeler: the tasks holding one of "
+    "their labels, every label on them counted."
 )
 class AgreementMetrics:
     units: int = strawberry.field(description="Consensus tasks with two or more labels.")
@@ -116,11 +133,15 @@ class AgreementMetrics:
     pairwise: float | None
     observed_agreement: float | None
     expected_agreement: float | None
-    alpha: float | None = strawberry.field(description="1 - D_o/D_e; null when every answer is the same.")
+    alpha: float | None = strawberry.field(
+        description="1 - D_o/D_e, within each project and combined by adding the projects' disagreements "
+        "(n-weighted); null when every answer is the same."
+    )
     by_labeler: list[LabelerAgreement]
+    by_project: list[ProjectAgreement]
 
     @classmethod
-    def of(cls, value: _quality.Agreement) -> AgreementMetrics:
+    def of(cls, value: _agreement.Agreement) -> AgreementMetrics:
         return cls(
             units=value.units,
             values=value.values,
@@ -139,6 +160,20 @@ class AgreementMetrics:
                     agreement=item.agreement,
                 )
                 for item in value.by_labeler
+            ],
+            by_project=[
+                ProjectAgreement(
+                    project_id=strawberry.ID(encode_id("Project", item.project_id)),
+                    units=item.units,
+                    values=item.values,
+                    agreeing_pairs=item.agreeing_pairs,
+                    pairs=item.pairs,
+                    pairwise=item.pairwise,
+                    observed_agreement=item.observed,
+                    expected_agreement=item.expected,
+                    alpha=item.alpha,
+                )
+                for item in value.by_project
             ],
         )
 

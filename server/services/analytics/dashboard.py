@@ -22,17 +22,16 @@ from server.services.analytics._labels import (
     fetch_label_rollup,
 )
 from server.services.analytics._sql import share
+from server.services.analytics.agreement import Agreement, fetch_agreement
 from server.services.analytics.cost import CostMetrics, budget_from, cost_from
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
 from server.services.analytics.outliers import OutlierRow, fetch_outliers
 from server.services.analytics.profiles import LabelerProfile, flagged_labelers, labeler_profiles
 from server.services.analytics.quality import (
-    Agreement,
     IssueCounts,
     QualityMetrics,
     ReviewBreakdown,
     ReviewStats,
-    fetch_agreement,
     fetch_issues,
     fetch_reviews,
     quality_from,

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from statistics import median
 
 from server.services.analytics._labels import LabelSums
+from server.services.analytics.agreement import LabelerAgreement
 from server.services.analytics.outliers import OutlierRow
-from server.services.analytics.quality import LabelerAgreement, ReviewStats
+from server.services.analytics.quality import ReviewStats
 
 __all__ = [
     "MIN_COHORT",
