@@ -48,6 +48,8 @@ class LabelDayRollup(Base):
     reworked: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     first_pass: Mapped[int] = mapped_column(Integer, default=0)
+    # Of the first-pass labels, those a reviewer accepted (the others were accepted without review).
+    reviewed_first_pass: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     decided: Mapped[int] = mapped_column(Integer, default=0)
     benchmarks: Mapped[int] = mapped_column(Integer, default=0)
     benchmarks_correct: Mapped[int] = mapped_column(Integer, default=0)

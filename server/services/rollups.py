@@ -62,6 +62,7 @@ __all__ = [
     "consensus_changed",
     "consensus_facts",
     "consensus_rebuild_statements",
+    "has_review",
     "label_changed",
     "label_facts",
     "rebuild_rollups",
@@ -115,6 +116,7 @@ class LabelFacts:
     reworked: int
     accepted: int
     first_pass: int
+    reviewed_first_pass: int  # first pass, and accepted by a reviewer (not without review)
     decided: int
     benchmarks: int
     benchmarks_correct: int
@@ -128,8 +130,9 @@ def _json_text(value: Any) -> str:
     return json.dumps(value)
 
 
-def label_facts(label: Label, task: Task) -> LabelFacts:
-    """A label's contribution, by the same definitions as the SQL in `rebuild_statements`."""
+def label_facts(label: Label, task: Task, *, reviewed: bool) -> LabelFacts:
+    """A label's contribution, by the same definitions as the SQL in `rebuild_statements`; `reviewed` says whether
+    the label has a review (what tells a reviewer's acceptance from an acceptance without review)."""
     accepted = label.status is LabelStatus.ACCEPTED
     reworked = (label.rework_count or 0) > 0
     benchmark = task.is_benchmark and task.gold_answer is not None and _json_text(task.gold_answer) != "null"
@@ -145,6 +148,7 @@ def label_facts(label: Label, task: Task) -> LabelFacts:
         reworked=int(reworked),
         accepted=int(accepted),
         first_pass=int(accepted and not reworked),
+        reviewed_first_pass=int(accepted and not reworked and reviewed),
         decided=int(label.status is not LabelStatus.SUBMITTED or reworked),
         benchmarks=int(benchmark),
         benchmarks_correct=int(correct),
@@ -277,6 +281,11 @@ def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
     ]
 
 
+def has_review(label_id: Any) -> Any:
+    """Whether the label `label_id` has a review."""
+    return select(Review.id).where(Review.label_id == label_id).exists()
+
+
 def rebuild_statements(project_id: int | None = None) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all."""
 
@@ -298,6 +307,7 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
         flag(Label.rework_count > 0),
         flag(accepted),
         flag(and_(accepted, Label.rework_count == 0)),
+        flag(and_(accepted, Label.rework_count == 0, has_review(Label.id))),
         flag(or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0)),
         flag(is_benchmark),
         flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer))),

@@ -151,7 +151,7 @@ async def submit_label(
         raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", field="labeler_id") from error
     if not label_needs_review(label.id, project.review_share):
         label.status = LabelStatus.ACCEPTED
-    await label_changed(session, None, label_facts(label, task))
+    await label_changed(session, None, label_facts(label, task, reviewed=False))
     if labels:
         await consensus_changed(session, consensus_before, await consensus_facts(session, task))
     await sync_task_status(session, task, at=submitted_at)
@@ -222,9 +222,9 @@ async def review_label(
     )
     session.add(review)
     await review_added(session, review_facts(review, label, task))
-    before = label_facts(label, task)
+    before = label_facts(label, task, reviewed=False)
     label.status = target
-    await label_changed(session, before, label_facts(label, task))
+    await label_changed(session, before, label_facts(label, task, reviewed=True))
     await sync_task_status(session, task, at=reviewed_at)
     return review
 
@@ -253,13 +253,13 @@ async def rework_label(
     require_open_task(task, project, field="label_id")
     await _labeler_for_task(session, labeler_id, task, doing="rework this label")
 
-    before = label_facts(label, task)
+    before = label_facts(label, task, reviewed=True)
     consensus_before = await consensus_facts(session, task)
     label.answer = answer
     label.rework_seconds += rework_seconds
     label.rework_count += 1
     label.status = LabelStatus.SUBMITTED
-    await label_changed(session, before, label_facts(label, task))
+    await label_changed(session, before, label_facts(label, task, reviewed=True))
     await consensus_changed(session, consensus_before, await consensus_facts(session, task))
     await sync_task_status(session, task)
     return label

@@ -151,13 +151,20 @@ async def mark_benchmark(session: AsyncSession, *, task_id: int, gold_answer: An
     if task.archived_at is not None:
         raise ValidationFailed("task_id", task_id, "must not name an archived task")
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
-    before = [label_facts(label, task) for label in labels]
+    reviewed = await _reviewed(session, task_id)
+    before = [label_facts(label, task, reviewed=label.id in reviewed) for label in labels]
     task.is_benchmark = True
     task.gold_answer = gold_answer
     for label, facts in zip(labels, before, strict=True):
-        await label_changed(session, facts, label_facts(label, task))
+        await label_changed(session, facts, label_facts(label, task, reviewed=label.id in reviewed))
     await session.flush()
     return task
+
+
+async def _reviewed(session: AsyncSession, task_id: int) -> set[int]:
+    """The ids of the task's labels that have a review."""
+    statement = select(Review.label_id).join(Label, Label.id == Review.label_id).where(Label.task_id == task_id)
+    return set((await session.scalars(statement.distinct())).all())
 
 
 async def unmark_benchmark(session: AsyncSession, *, task_id: int) -> Task:
@@ -177,11 +184,12 @@ async def unmark_benchmark(session: AsyncSession, *, task_id: int) -> Task:
             field="task_id",
         )
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
-    before = [label_facts(label, task) for label in labels]
+    reviewed = await _reviewed(session, task_id)
+    before = [label_facts(label, task, reviewed=label.id in reviewed) for label in labels]
     task.is_benchmark = False
     task.gold_answer = None
     for label, facts in zip(labels, before, strict=True):
-        await label_changed(session, facts, label_facts(label, task))
+        await label_changed(session, facts, label_facts(label, task, reviewed=label.id in reviewed))
     await session.flush()
     return task
 

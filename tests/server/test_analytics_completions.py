@@ -147,8 +147,13 @@ async def test_any_window_reads_the_exact_completions_through_the_rollups(databa
         expected = _exact(tasks, 30.0, start, end)
         assert {item.day: (item.completed, item.within_sla) for item in flow.sla.by_day} == expected, (start, end)
         assert flow.sla.completed == sum(done for done, _ in expected.values())
-        lookback = _exact(tasks, 30.0, as_of - timedelta(days=14), as_of)
-        assert sum(flow.forecast.daily_completions) == sum(done for done, _ in lookback.values())
-        first = (as_of - timedelta(days=14)).date()
-        for offset, count in enumerate(flow.forecast.daily_completions[:-1]):
-            assert count == lookback.get((first + timedelta(days=offset)).isoformat(), (0, 0))[0]
+        # The lookback is the 14 whole UTC days before the day of as_of.
+        midnight = as_of.replace(hour=0, minute=0, second=0, microsecond=0)
+        lookback = _exact(tasks, 30.0, midnight - timedelta(days=14), midnight)
+        first = (midnight - timedelta(days=14)).date()
+        assert list(flow.forecast.daily_completions) == [
+            lookback.get((first + timedelta(days=offset)).isoformat(), (0, 0))[0] for offset in range(14)
+        ]
+        open_then = [c for c, done in tasks if c < as_of and (done is None or done >= as_of)]
+        assert flow.forecast.remaining_tasks == len(open_then)
+        assert flow.sla.open_breached == sum((as_of - c).total_seconds() > 30.0 * 3600 for c in open_then)

@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import event, select
 
 from server.db import Base, Database
-from server.db.enums import DataType, IssueStatus, LabelerStage, LabelStatus, PricingModel, ReviewVerdict, TaskStatus
+from server.db.enums import DataType, IssueStatus, LabelerStage, LabelStatus, PricingModel, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, LabelerStageEvent, Project, Review, Task, Vendor
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
+from server.services.analytics.dashboard import scope_metrics
 from server.services.demo import seed_demo
 from tests.server.percentile_bound import assert_within_bound
 
@@ -54,12 +55,33 @@ def _alpha(units: list[list[str]]) -> tuple[float, float]:
     return agreeing / pairs, 1 - observed / expected
 
 
-def _in(moment: datetime | None, start: datetime = START, end: datetime = END) -> bool:
-    return moment is not None and start <= moment < end
+# Whole days, and windows cut inside days: both edges, a single hour, and each bound alone.
+WINDOWS = {
+    "whole days": (START, END),
+    "partial days": (START + timedelta(hours=5, minutes=30), END - timedelta(hours=3)),
+    "one hour": (END - timedelta(days=3, hours=10), END - timedelta(days=3, hours=9)),
+    "from only": (START + timedelta(hours=7), None),
+    "to only": (None, END - timedelta(hours=13)),
+}
 
 
-async def _expected(database: Database, project_id: int) -> dict[str, Any]:
-    """The dashboard's headline figures, computed with loops over ORM rows."""
+def _in(moment: datetime | None, start: datetime | None = START, end: datetime | None = END) -> bool:
+    return moment is not None and (start is None or start <= moment) and (end is None or moment < end)
+
+
+def open_at(task: Task, moment: datetime) -> bool:
+    """Whether the task was open at `moment`, from its timestamps: created before, not yet completed or archived."""
+    return (
+        task.created_at < moment
+        and (task.completed_at is None or task.completed_at >= moment)
+        and (task.archived_at is None or task.archived_at >= moment)
+    )
+
+
+async def _expected(
+    database: Database, project_id: int, start: datetime | None = START, end: datetime | None = END
+) -> dict[str, Any]:
+    """The dashboard's headline figures over [start, end), computed with loops over ORM rows."""
     async with database.session() as session:
         project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one()
         rows = (
@@ -87,14 +109,19 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
             return vendor.rate if label.status == LabelStatus.ACCEPTED else 0.0
         return (label.seconds_to_label + label.rework_seconds) / 3600 * labeler.hourly_rate
 
-    window = [(label, task, labeler, vendor) for label, task, labeler, vendor in rows if _in(label.submitted_at)]
+    window = [
+        (label, task, labeler, vendor) for label, task, labeler, vendor in rows if _in(label.submitted_at, start, end)
+    ]
     times = [label.seconds_to_label for label, *_ in window]
     if not window:
         return {"labels": 0}
     bench = [(label, task) for label, task, *_ in window if task.is_benchmark and task.gold_answer is not None]
     decided = [lab for lab, *_ in window if lab.status != LabelStatus.SUBMITTED or lab.rework_count > 0]
     first_pass = [lab for lab, *_ in window if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
-    window_reviews = [review for review, _ in reviews if _in(review.created_at)]
+    window_reviews = [review for review, _ in reviews if _in(review.created_at, start, end)]
+    has_review = {review.label_id for review, _ in reviews}
+    reviewed = [lab for lab, *_ in window if lab.id in has_review]
+    reviewed_pass = [lab for lab in reviewed if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
     per_day: Counter[str] = Counter(label.submitted_at.date().isoformat() for label, *_ in window)
     per_labeler: Counter[int] = Counter(label.labeler_id for label, *_ in window)
 
@@ -104,7 +131,7 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
             by_task[task.id].append(json.dumps(label.answer, sort_keys=True))
     units = [values for values in by_task.values() if len(values) >= 2]
 
-    completed = [task for task in tasks if _in(task.completed_at)]
+    completed = [task for task in tasks if _in(task.completed_at, start, end)]
     assert all(task.completed_at is not None for task in completed)
     within = [
         task
@@ -118,19 +145,27 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
         "median": float(np.percentile(times, 50)),
         "p90": float(np.percentile(times, 90)),
         "accuracy": sum(label.answer == task.gold_answer for label, task in bench) / len(bench) if bench else None,
-        "first_pass": len(first_pass) / len(decided),
+        "first_pass": len(first_pass) / len(decided) if decided else None,
+        "reviewed": len(reviewed),
+        "reviewed_first_pass": len(reviewed_pass) / len(reviewed) if reviewed else None,
         "rework_rate": sum(label.rework_count > 0 for label, *_ in window) / len(window),
         "reviews": len(window_reviews),
-        "approval": sum(r.verdict == ReviewVerdict.THUMBS_UP for r in window_reviews) / len(window_reviews),
-        "review_median": float(np.percentile([r.seconds_to_review for r in window_reviews], 50)),
+        "approval": sum(r.verdict == ReviewVerdict.THUMBS_UP for r in window_reviews) / len(window_reviews)
+        if window_reviews
+        else None,
+        "review_median": float(np.percentile([r.seconds_to_review for r in window_reviews], 50))
+        if window_reviews
+        else None,
         "cost": sum(cost(label, labeler, vendor) for label, _, labeler, vendor in window),
-        "spent": sum(cost(lab, labeler, vendor) for lab, _, labeler, vendor in rows if lab.submitted_at < END),
+        "spent": sum(
+            cost(lab, labeler, vendor) for lab, _, labeler, vendor in rows if end is None or lab.submitted_at < end
+        ),
         "per_day": dict(per_day),
         "per_labeler": dict(per_labeler),
         "sla": len(within) / len(completed) if completed else None,
-        "remaining": sum(task.status != TaskStatus.DONE and task.archived_at is None for task in tasks),
-        "issues_raised": sum(_in(issue.created_at) for issue in issues),
-        "issues_open": sum(_in(issue.created_at) and issue.status == IssueStatus.OPEN for issue in issues),
+        "remaining": sum(open_at(task, end or datetime.now(UTC)) for task in tasks),
+        "issues_raised": sum(_in(issue.created_at, start, end) for issue in issues),
+        "issues_open": sum(_in(issue.created_at, start, end) and issue.status == IssueStatus.OPEN for issue in issues),
         "units": len(units),
     }
     if units:
@@ -138,22 +173,36 @@ async def _expected(database: Database, project_id: int) -> dict[str, Any]:
     return expected
 
 
-async def test_dashboard_matches_python_over_orm_rows(database: Database) -> None:
+@pytest.mark.parametrize("window", WINDOWS.values(), ids=list(WINDOWS))
+async def test_dashboard_matches_python_over_orm_rows(
+    database: Database, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
     project_ids = await _seeded(database)
+    checked = 0
+    gaps: list[float] = []  # first-pass acceptance minus its reviewed-only form, per project
     for project_id in project_ids:
-        expected = await _expected(database, project_id)
+        expected = await _expected(database, project_id, start, end)
         if expected["labels"] == 0:
             continue
+        checked += 1
         async with database.session() as session:
-            dashboard = await project_dashboard(session, project_id, start=START, end=END)
+            dashboard = await project_dashboard(session, project_id, start=start, end=end)
         approx = pytest.approx
         assert dashboard.speed.labels == expected["labels"]
         assert dashboard.speed.mean_seconds == approx(expected["mean"])
         assert_within_bound(dashboard.speed.median_seconds, expected["median"])
         assert_within_bound(dashboard.speed.p90_seconds, expected["p90"])
-        assert_within_bound(dashboard.speed.median_review_seconds, expected["review_median"])
+        if expected["review_median"] is None:
+            assert dashboard.speed.median_review_seconds is None
+        else:
+            assert_within_bound(dashboard.speed.median_review_seconds, expected["review_median"])
         assert dashboard.quality.benchmark_accuracy == approx(expected["accuracy"])
         assert dashboard.quality.first_pass_acceptance == approx(expected["first_pass"])
+        assert dashboard.quality.reviewed_labels == expected["reviewed"]
+        assert dashboard.quality.reviewed_first_pass_acceptance == approx(expected["reviewed_first_pass"])
+        if expected["reviewed_first_pass"] is not None:
+            gaps.append(expected["first_pass"] - expected["reviewed_first_pass"])
         assert dashboard.quality.rework_rate == approx(expected["rework_rate"])
         assert dashboard.quality.reviews == expected["reviews"]
         assert dashboard.quality.approval_rate == approx(expected["approval"])
@@ -169,14 +218,22 @@ async def test_dashboard_matches_python_over_orm_rows(database: Database) -> Non
         if expected["units"]:
             assert dashboard.agreement.pairwise == approx(expected["pairwise"])
             assert dashboard.agreement.alpha == approx(expected["alpha"])
+    assert checked
+    if window == WINDOWS["whole days"]:
+        # Labels accepted without review count as passes in the one and not in the other.
+        assert max(gaps) > 0.02
 
 
-async def test_outliers_match_python_over_orm_rows(database: Database) -> None:
+@pytest.mark.parametrize("window", [WINDOWS["whole days"], WINDOWS["partial days"]], ids=["whole", "partial"])
+async def test_outliers_match_python_over_orm_rows(
+    database: Database, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
     project_ids = await _seeded(database)
     project_id = project_ids[0]
     async with database.session() as session:
         all_labels = (await session.execute(select(Label, Task).join(Task, Task.id == Label.task_id))).all()
-        rows = await fetch_outliers(session, Scope(project_id=project_id, start=START, end=END), min_labels=3)
+        rows = await fetch_outliers(session, Scope(project_id=project_id, start=start, end=end), min_labels=3)
         production = (
             await session.execute(
                 select(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at).where(
@@ -197,7 +254,7 @@ async def test_outliers_match_python_over_orm_rows(database: Database) -> None:
         first_day.setdefault(labeler_id, day)
     weeks: dict[tuple[int, int], list[float]] = defaultdict(list)
     for label, task in all_labels:
-        if task.project_id == project_id and _in(label.submitted_at):
+        if task.project_id == project_id and _in(label.submitted_at, start, end):
             week = (label.submitted_at.date() - first_day[label.labeler_id]).days // 7
             weeks[(label.labeler_id, week)].append(label.seconds_to_label)
     means = {key: sum(values) / len(values) for key, values in weeks.items() if len(values) >= 3}
@@ -215,6 +272,41 @@ async def test_outliers_match_python_over_orm_rows(database: Database) -> None:
         assert row.cohort_mad_seconds == pytest.approx(mad)
         if mad > 0:
             assert row.robust_z == pytest.approx(0.6745 * (row.mean_seconds - median) / mad)
+
+
+@pytest.mark.parametrize("window", WINDOWS.values(), ids=list(WINDOWS))
+async def test_metrics_of_every_vendor_and_labeler_match_python(
+    database: Database, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
+    await _seeded(database)
+    async with database.session() as session:
+        rows = (
+            await session.execute(
+                select(Label, Labeler, Vendor)
+                .join(Labeler, Labeler.id == Label.labeler_id)
+                .join(Vendor, Vendor.id == Labeler.vendor_id)
+            )
+        ).all()
+    in_window = [(label, labeler, vendor) for label, labeler, vendor in rows if _in(label.submitted_at, start, end)]
+    scopes = {("vendor", vendor.id) for _, _, vendor in in_window} | {
+        ("labeler", labeler.id) for _, labeler, _ in in_window[:: max(len(in_window) // 5, 1)]
+    }
+    for kind, key in sorted(scopes):
+        mine = [label for label, labeler, vendor in in_window if (vendor.id if kind == "vendor" else labeler.id) == key]
+        decided = [lab for lab in mine if lab.status != LabelStatus.SUBMITTED or lab.rework_count > 0]
+        first_pass = [lab for lab in decided if lab.status == LabelStatus.ACCEPTED and lab.rework_count == 0]
+        scope = Scope(start=start, end=end, **{f"{kind}_id": key})
+        async with database.session() as session:
+            metrics = await scope_metrics(session, scope)
+        assert metrics.speed.labels == len(mine), (kind, key)
+        assert metrics.speed.mean_seconds == pytest.approx(sum(lab.seconds_to_label for lab in mine) / len(mine))
+        assert metrics.speed.rework_seconds == pytest.approx(sum(lab.rework_seconds for lab in mine))
+        assert metrics.quality.first_pass_acceptance == pytest.approx(
+            len(first_pass) / len(decided) if decided else None
+        )
+        assert metrics.quality.rework_rate == pytest.approx(sum(lab.rework_count > 0 for lab in mine) / len(mine))
+        assert sum(row.labels for row in metrics.labelers) == len(mine)
 
 
 async def test_dashboard_statement_count_is_fixed(database: Database) -> None:
@@ -260,8 +352,9 @@ def _assert_same(left: Any, right: Any, path: str = "dashboard") -> None:
             _assert_same(left[key], right[key], f"{path}[{key!r}]")
     elif isinstance(left, float) and isinstance(right, float):
         # Sums of doubles in a different order can differ in the last bits; anything more is a real difference.
-        # Fitted curve parameters come out of an iterative search that amplifies those bits a little.
-        tolerance = 1e-6 if path.endswith(("initial_seconds", "plateau_seconds", "tau_days")) else 1e-9
+        # Fitted curve parameters come out of an iterative search that amplifies those bits, most where the
+        # optimum is flat (a tau of months on a few weeks of data, as some partial windows give).
+        tolerance = 1e-4 if path.endswith(("initial_seconds", "plateau_seconds", "tau_days")) else 1e-9
         assert math.isclose(left, right, rel_tol=tolerance, abs_tol=tolerance), f"{path}: {left!r} != {right!r}"
     else:
         assert left == right, f"{path}: {left!r} != {right!r}"
@@ -280,11 +373,13 @@ async def test_same_answers_on_sqlite_and_postgresql(database: Database, tmp_pat
         assert server_ids == sqlite_ids
         assert database.dialect != sqlite.dialect
         for project_id in server_ids:
-            results = []
-            for db in (database, sqlite):
-                async with db.session() as session:
-                    results.append(await project_dashboard(session, project_id, start=START, end=END, as_of=END))
-            _assert_same(results[0], results[1])
+            for start, end in WINDOWS.values():
+                results = []
+                for db in (database, sqlite):
+                    async with db.session() as session:
+                        as_of = end or ANCHOR
+                        results.append(await project_dashboard(session, project_id, start=start, end=end, as_of=as_of))
+                _assert_same(results[0], results[1])
         # The canonical answer text the comparisons rely on is the same string on both dialects.
         texts = []
         for db in (database, sqlite):

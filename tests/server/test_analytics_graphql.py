@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from server.db import Database
 from server.db.access import Role
 from server.graphql import Context, schema
 from server.graphql.ids import encode_id
+from server.services.analytics import Scope, project_dashboard
+from server.services.analytics.dashboard import scope_metrics
 from server.settings import Settings
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_speed_cost import _speed_world
@@ -22,8 +25,11 @@ query($projectId: ID!, $from: DateTime, $to: DateTime) {
     ... on UserError { message field }
     ... on ProjectDashboard {
       projectId projectName from to qualityTarget
-      quality { labels benchmarkLabels benchmarkAccuracy reviews approvalRate firstPassAcceptance reworkRate }
-      agreement { units values pairwise alpha byLabeler { labelerId agreement } }
+      quality {
+        labels benchmarkLabels benchmarkAccuracy reviews approvalRate firstPassAcceptance reworkRate
+        reviewedLabels reviewedFirstPassAcceptance
+      }
+      agreement { units values pairwise alpha byLabeler { labelerId agreement } byProject { projectId alpha } }
       issues { raised open resolved resolvedInWindow meanHoursToResolve }
       speed {
         labels meanSeconds medianSeconds p90Seconds reviews medianReviewSeconds reworkedLabels reworkSeconds
@@ -42,6 +48,7 @@ query($projectId: ID!, $from: DateTime, $to: DateTime) {
         labelerId points { tenureDay day labels meanSeconds } fitStatus tauDays tauDaysSe improvement
       }
       outliers { labelerId tenureWeek robustZ direction benchmarkAccuracy }
+      labelerOutliers { labelerId profile qualityZ speedZ approval { share count cohortShare z } }
     }
   }
 }
@@ -100,6 +107,32 @@ async def test_dashboard_over_graphql(database: Database) -> None:
     assert {(c["fitStatus"], c["tauDays"], c["tauDaysSe"]) for c in data["learningCurves"]} == {
         ("TOO_FEW_POINTS", None, None)
     }
+
+
+async def test_dashboard_and_metrics_over_windows_cut_inside_days(database: Database) -> None:
+    ids = await _speed_world(database)
+    project = encode_id("Project", ids["project"])
+    # 2024-03-05T06:00-07:00 is 13:00 UTC; the window ends at 20:30 UTC the next day.
+    start, end = datetime(2024, 3, 5, 13, tzinfo=UTC), datetime(2024, 3, 6, 20, 30, tzinfo=UTC)
+    variables = {"projectId": project, "from": "2024-03-05T06:00:00-07:00", "to": "2024-03-06T20:30:00Z"}
+    data = (await _run(database, DASHBOARD, variables))["projectDashboard"]
+    assert data["__typename"] == "ProjectDashboard"
+    async with database.session() as session:
+        dashboard = await project_dashboard(session, ids["project"], start=start, end=end)
+        by_vendor = await scope_metrics(session, Scope(vendor_id=ids["hourly"], start=start, end=end))
+    assert data["speed"]["labels"] == dashboard.speed.labels > 0
+    assert data["speed"]["medianSeconds"] == pytest.approx(dashboard.speed.median_seconds)
+    assert data["quality"]["firstPassAcceptance"] == pytest.approx(dashboard.quality.first_pass_acceptance)
+    assert data["forecast"]["remainingTasks"] == dashboard.forecast.remaining_tasks
+    assert [day["day"] for day in data["days"]] == ["2024-03-05", "2024-03-06"]
+    for bounds in ({"from": variables["from"]}, {"to": variables["to"]}, variables):
+        vendor_variables = {
+            "vendorId": encode_id("Vendor", ids["hourly"]),
+            **{k: bounds.get(k) for k in ("from", "to")},
+        }
+        metrics = (await _run(database, METRICS, vendor_variables))["operationsMetrics"]
+        assert metrics["__typename"] == "OperationsMetrics"
+    assert metrics["speed"]["labels"] == by_vendor.speed.labels
 
 
 async def test_metrics_of_a_day_a_vendor_and_a_labeler(database: Database) -> None:

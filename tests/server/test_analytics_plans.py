@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db import Database
 from server.services.analytics import Scope
-from server.services.analytics.quality import agreement_statement
+from server.services.analytics.agreement import agreement_statement
 
 _WINDOW = Scope(project_id=1, start=datetime(2024, 5, 6, tzinfo=UTC), end=datetime(2024, 6, 3, tzinfo=UTC))
 

@@ -179,3 +179,95 @@ async def test_krippendorff_alpha_textbook_example(database: Database) -> None:
     assert reference == pytest.approx(0.743, abs=5e-4)
     assert agreement.values == 40
     assert agreement.alpha == pytest.approx(reference, rel=1e-12)
+
+
+def _nominal(units: list[list[str]]) -> tuple[int, float, float]:
+    """(n, A_o, A_e) of Krippendorff's nominal alpha over units (lists of answers), by the coincidence matrix."""
+    coincidences: Counter[tuple[str, str]] = Counter()
+    for values in units:
+        for x, y in permutations(range(len(values)), 2):
+            coincidences[(values[x], values[y])] += 1 / (len(values) - 1)
+    totals: Counter[str] = Counter()
+    for (x, _), weight in coincidences.items():
+        totals[x] += weight
+    n = sum(totals.values())
+    observed = sum(weight for (x, y), weight in coincidences.items() if x == y) / n
+    expected = sum(totals[x] * (totals[x] - 1) for x in totals) / (n * (n - 1))
+    return round(n), observed, expected
+
+
+@pytest.mark.parametrize("window", ["whole days", "partial days"])
+async def test_agreement_of_a_vendor_is_computed_within_each_project_and_combined(
+    database: Database, window: str
+) -> None:
+    # Two projects whose answers share no category; vendor V labels on both, vendor W on the second only.
+    first_units = [["cat", "cat", "dog"], ["dog", "dog", "dog"], ["cat", "dog", "dog"], ["cat", "cat", "cat"]]
+    second_units = [["red", "red", "blue"], ["blue", "blue", "red"], ["red", "red", "red"], ["blue", "red", "red"]]
+    async with database.transaction() as session:
+        w = World(session)
+        v, other = await w.vendor(), await w.vendor()
+        first, second = await w.project(), await w.project()
+        vs = [await w.labeler(v) for _ in range(3)]
+        ws = [await w.labeler(other) for _ in range(3)]
+        for project, units, who in ((first, first_units, [vs, vs]), (second, second_units, [vs, ws])):
+            for index, answers in enumerate(units):
+                labelers = who[index % 2]
+                task = await w.task(project, labels_required=3)
+                for k, (answer, labeler) in enumerate(zip(answers, labelers, strict=True)):
+                    await w.label(task, labeler, answer={"c": answer}, at=day(1, 2 + index + k / 10))
+    start, end = (day(1, 0), day(2, 0)) if window == "whole days" else (day(1, 1), day(1, 20))
+    async with database.session() as session:
+        by_vendor = await fetch_agreement(session, Scope(vendor_id=v.id, start=start, end=end))
+        by_other = await fetch_agreement(session, Scope(vendor_id=other.id, start=start, end=end))
+        overall = await fetch_agreement(session, Scope(start=start, end=end))
+        per_project = [
+            await fetch_agreement(session, Scope(project_id=p.id, start=start, end=end)) for p in (first, second)
+        ]
+
+    def combined(parts: list[list[list[str]]]) -> float:
+        stats = [_nominal(units) for units in parts]
+        return 1 - sum(n * (1 - a_o) for n, a_o, _ in stats) / sum(n * (1 - a_e) for n, _, a_e in stats)
+
+    # V took part in every unit of the first project and in half of the second's.
+    mine = [first_units, second_units[0::2]]
+    assert by_vendor.units == 6 and by_vendor.alpha == pytest.approx(combined(mine))
+    assert [item.project_id for item in by_vendor.by_project] == [first.id, second.id]
+    for item, units in zip(by_vendor.by_project, mine, strict=True):
+        n, a_o, a_e = _nominal(units)
+        assert (item.units, item.values) == (len(units), n)
+        assert item.alpha == pytest.approx((a_o - a_e) / (1 - a_e))
+    assert by_other.units == 2 and by_other.alpha == pytest.approx(combined([second_units[1::2]]))
+    # Everything: each project's own alpha, combined; a single project is its own alpha.
+    assert overall.alpha == pytest.approx(combined([first_units, second_units]))
+    assert [p.alpha for p in per_project] == [item.alpha for item in overall.by_project]
+    assert per_project[0].alpha == pytest.approx(combined([first_units]))
+    # Pooled over both projects, every cross-project pair would be an expected disagreement: a higher alpha.
+    _, pooled_o, pooled_e = _nominal([*first_units, *second_units])
+    assert (pooled_o - pooled_e) / (1 - pooled_e) > overall.alpha + 0.05
+
+
+async def test_issues_of_a_labeler_count_those_raised_without_a_label(database: Database) -> None:
+    async with database.transaction() as session:
+        w = World(session)
+        v, other = await w.vendor(), await w.vendor()
+        project = await w.project()
+        a, b = await w.labeler(v), await w.labeler(other)
+        task = await w.task(project)
+        label = await w.label(task, a, at=day(1, 1))
+        await w.issue(project, at=day(1, 2), label=label, raised_by=b)  # on a's label, raised by b: a's
+        await w.issue(project, at=day(1, 3), task=task, raised_by=a)  # no label, raised by a: a's
+        await w.issue(project, at=day(1, 4), raised_by=b)  # no label, raised by b: b's
+        await w.issue(project, at=day(1, 5))  # nobody's
+    window = {"start": day(1, 0), "end": day(1, 12)}
+    async with database.session() as session:
+        raised = {
+            name: (await fetch_issues(session, Scope(**scope, **window))).raised
+            for name, scope in (
+                ("a", {"labeler_id": a.id}),
+                ("b", {"labeler_id": b.id}),
+                ("v", {"vendor_id": v.id}),
+                ("other", {"vendor_id": other.id}),
+                ("all", {"project_id": project.id}),
+            )
+        }
+    assert raised == {"a": 2, "b": 1, "v": 2, "other": 1, "all": 4}

@@ -41,6 +41,7 @@ class World:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._counter = 0
+        self.reviewed: set[int] = set()  # ids of the labels given a review
 
     def _next(self) -> int:
         self._counter += 1
@@ -99,7 +100,7 @@ class World:
             )
         )
         # Like every writer of labels, keep the per-day rollups in step.
-        await label_changed(self.session, None, label_facts(label, task))
+        await label_changed(self.session, None, label_facts(label, task, reviewed=False))
         await consensus_changed(self.session, consensus_before, await consensus_facts(self.session, task))
         return label
 
@@ -115,15 +116,29 @@ class World:
         task = await self.session.get(Task, label.task_id)
         assert task is not None
         await review_added(self.session, review_facts(review, label, task))
+        if label.id not in self.reviewed:
+            # The label now counts as reviewed (its verdict is set by the caller, not by the review).
+            self.reviewed.add(label.id)
+            before = label_facts(label, task, reviewed=False)
+            await label_changed(self.session, before, label_facts(label, task, reviewed=True))
         return review
 
     async def issue(
-        self, project: Project, *, at: datetime, resolved_at: datetime | None = None, label: Label | None = None
+        self,
+        project: Project,
+        *,
+        at: datetime,
+        resolved_at: datetime | None = None,
+        label: Label | None = None,
+        task: Task | None = None,
+        raised_by: Labeler | None = None,
     ) -> Issue:
         return await self._add(
             Issue(
                 project_id=project.id,
                 label_id=None if label is None else label.id,
+                task_id=task.id if task is not None else (None if label is None else label.task_id),
+                raised_by_id=None if raised_by is None else raised_by.id,
                 title=f"issue {self._next()}",
                 created_at=at,
                 status=IssueStatus.OPEN if resolved_at is None else IssueStatus.RESOLVED,

@@ -6,6 +6,7 @@ resolution after its fixed set of SQL statements.
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Annotated
 
@@ -14,8 +15,10 @@ import strawberry
 from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import encode_id
 from server.services import analytics as _analytics
+from server.services.analytics import agreement as _agreement
 from server.services.analytics import dashboard as _dashboard
 from server.services.analytics import forecast as _forecast
+from server.services.analytics import profiles as _profiles
 from server.services.analytics import quality as _quality
 from server.services.analytics import speed as _speed
 
@@ -28,13 +31,17 @@ __all__ = [
     "IssueMetrics",
     "LabelerAgreement",
     "LabelerMetrics",
+    "LabelerOutlier",
+    "LabelerProfileKind",
     "LearningCurve",
     "LearningCurvePoint",
     "OperationsMetrics",
     "OperationsMetricsResult",
+    "ProjectAgreement",
     "ProjectDashboard",
     "ProjectDashboardResult",
     "QualityMetrics",
+    "QualityShare",
     "SlaAttainment",
     "SlaDay",
     "SpeedMetrics",
@@ -53,6 +60,15 @@ _P90 = (
     "from per-day histograms with log-scale bins: |value - exact| <= 0.0198·exact + 0.005 s; otherwise exact."
 )
 
+_FIRST_PASS = (
+    "Labels accepted without rework over labels that had a verdict (accepted, rejected or reworked); labels "
+    "accepted without review count as passes. See reviewedFirstPassAcceptance for reviewed labels only."
+)
+_REVIEWED_FIRST_PASS = (
+    "Among labels that had a review: those a reviewer accepted at their first review (no rework) over them. "
+    "Labels accepted without review are left out of both counts."
+)
+
 
 @strawberry.type(description="Quality of a set of labels; ratios are null when nothing was there to divide by.")
 class QualityMetrics:
@@ -61,9 +77,9 @@ class QualityMetrics:
     benchmark_accuracy: float | None = strawberry.field(description="Share of benchmark labels equal to the gold.")
     reviews: int
     approval_rate: float | None = strawberry.field(description="Thumbs-up reviews over reviews.")
-    first_pass_acceptance: float | None = strawberry.field(
-        description="Labels accepted without rework over labels that had a verdict."
-    )
+    first_pass_acceptance: float | None = strawberry.field(description=_FIRST_PASS)
+    reviewed_labels: int = strawberry.field(description="Labels that had at least one review.")
+    reviewed_first_pass_acceptance: float | None = strawberry.field(description=_REVIEWED_FIRST_PASS)
     rework_rate: float | None = strawberry.field(description="Labels reworked at least once over labels.")
 
     @classmethod
@@ -75,6 +91,8 @@ class QualityMetrics:
             reviews=value.reviews,
             approval_rate=value.approval_rate,
             first_pass_acceptance=value.first_pass_acceptance,
+            reviewed_labels=value.reviewed_labels,
+            reviewed_first_pass_acceptance=value.reviewed_first_pass_acceptance,
             rework_rate=value.rework_rate,
         )
 
@@ -88,9 +106,24 @@ class LabelerAgreement:
     agreement: float | None
 
 
+@strawberry.type(description="Agreement within one project's consensus tasks.")
+class ProjectAgreement:
+    project_id: strawberry.ID
+    units: int
+    values: int
+    agreeing_pairs: int
+    pairs: int
+    pairwise: float | None
+    observed_agreement: float | None
+    expected_agreement: float | None
+    alpha: float | None
+
+
 @strawberry.type(
     description="Agreement on consensus tasks with two or more labels: pairwise percent agreement "
-    "(agreeing ordered pairs over pairs) and Krippendorff's alpha for nominal answers."
+    "(agreeing ordered pairs over pairs) and Krippendorff's alpha for nominal answers, computed within each "
+    "project and combined, with the breakdown by project. For a vendor or labeler: the tasks holding one of "
+    "their labels, every label on them counted."
 )
 class AgreementMetrics:
     units: int = strawberry.field(description="Consensus tasks with two or more labels.")
@@ -100,11 +133,15 @@ class AgreementMetrics:
     pairwise: float | None
     observed_agreement: float | None
     expected_agreement: float | None
-    alpha: float | None = strawberry.field(description="1 - D_o/D_e; null when every answer is the same.")
+    alpha: float | None = strawberry.field(
+        description="1 - D_o/D_e, within each project and combined by adding the projects' disagreements "
+        "(n-weighted); null when every answer is the same."
+    )
     by_labeler: list[LabelerAgreement]
+    by_project: list[ProjectAgreement]
 
     @classmethod
-    def of(cls, value: _quality.Agreement) -> AgreementMetrics:
+    def of(cls, value: _agreement.Agreement) -> AgreementMetrics:
         return cls(
             units=value.units,
             values=value.values,
@@ -123,6 +160,20 @@ class AgreementMetrics:
                     agreement=item.agreement,
                 )
                 for item in value.by_labeler
+            ],
+            by_project=[
+                ProjectAgreement(
+                    project_id=strawberry.ID(encode_id("Project", item.project_id)),
+                    units=item.units,
+                    values=item.values,
+                    agreeing_pairs=item.agreeing_pairs,
+                    pairs=item.pairs,
+                    pairwise=item.pairwise,
+                    observed_agreement=item.observed,
+                    expected_agreement=item.expected,
+                    alpha=item.alpha,
+                )
+                for item in value.by_project
             ],
         )
 
@@ -312,7 +363,8 @@ class DashboardDay:
     median_seconds: float | None = strawberry.field(description=_MEDIAN)
     p90_seconds: float | None = strawberry.field(description=_P90)
     accepted_labels: int
-    first_pass_acceptance: float | None
+    first_pass_acceptance: float | None = strawberry.field(description=_FIRST_PASS)
+    reviewed_first_pass_acceptance: float | None = strawberry.field(description=_REVIEWED_FIRST_PASS)
     rework_rate: float | None
     benchmark_accuracy: float | None
     reviews: int
@@ -449,6 +501,79 @@ class SpeedOutlier:
         )
 
 
+@strawberry.enum(description="What sets a labeler apart from the others on the project.")
+class LabelerProfileKind(enum.Enum):
+    FAST_AND_CARELESS = "FAST_AND_CARELESS"
+    CARELESS = "CARELESS"
+    SLOW_AND_CAREFUL = "SLOW_AND_CAREFUL"
+    SLOW = "SLOW"
+    FAST = "FAST"
+    CAREFUL = "CAREFUL"
+
+
+@strawberry.type(
+    description="A labeler's share on one quality measure against the cohort's (every other labeler on the "
+    "project in the window, pooled), with the counts behind both."
+)
+class QualityShare:
+    share: float | None
+    count: int = strawberry.field(description="Labels behind the share (reviews for approval).")
+    cohort_share: float | None
+    cohort_count: int
+    z: float | None = strawberry.field(
+        description="Binomial score (share - cohort) / sqrt(cohort·(1 - cohort)/count); below 0 is worse. Null "
+        "with fewer than 10 behind the share or a cohort share of 0 or 1."
+    )
+
+    @classmethod
+    def of(cls, value: _profiles.QualityShare) -> QualityShare:
+        return cls(
+            share=value.share,
+            count=value.count,
+            cohort_share=value.cohort_share,
+            cohort_count=value.cohort_count,
+            z=value.z,
+        )
+
+
+@strawberry.type(
+    description="A labeler out of the norm of the project on quality or speed. Quality: benchmark accuracy, "
+    "approval, first-time-right (never reworked) and agreement, each against the cohort; their z-scores combined "
+    "(sum/sqrt(k)) past ±3.5 make quality LOW or HIGH. Speed: the median of the labeler's weekly robust z-scores, "
+    "and FAST or SLOW when a week is a speed outlier. FAST_AND_CARELESS: quality LOW and faster than the cohort; "
+    "SLOW_AND_CAREFUL: a SLOW week and quality at least the cohort's."
+)
+class LabelerOutlier:
+    labeler_id: strawberry.ID
+    labels: int
+    profile: LabelerProfileKind
+    benchmark_accuracy: QualityShare
+    approval: QualityShare
+    first_time_right: QualityShare = strawberry.field(description="Labels never reworked (1 - rework rate).")
+    agreement: QualityShare = strawberry.field(description="Agreeing pairs over pairs, counted by labels.")
+    quality_z: float | None
+    quality: str | None = strawberry.field(description="LOW, HIGH or null.")
+    speed_z: float | None = strawberry.field(description="Median weekly robust z of time per label; < 0 is faster.")
+    speed: str | None = strawberry.field(description="FAST or SLOW when a week is a speed outlier.")
+
+    @classmethod
+    def of(cls, value: _profiles.LabelerProfile) -> LabelerOutlier:
+        assert value.profile is not None
+        return cls(
+            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
+            labels=value.labels,
+            profile=LabelerProfileKind(value.profile),
+            benchmark_accuracy=QualityShare.of(value.benchmark_accuracy),
+            approval=QualityShare.of(value.approval),
+            first_time_right=QualityShare.of(value.first_time_right),
+            agreement=QualityShare.of(value.agreement),
+            quality_z=value.quality_z,
+            quality=value.quality,
+            speed_z=value.speed_z,
+            speed=value.speed,
+        )
+
+
 @strawberry.type(description="A project's health over a window: quality, speed, cost, forecast and SLA, by day.")
 class ProjectDashboard:
     project_id: strawberry.ID
@@ -467,6 +592,9 @@ class ProjectDashboard:
     labelers: list[LabelerMetrics]
     learning_curves: list[LearningCurve]
     outliers: list[SpeedOutlier]
+    labeler_outliers: list[LabelerOutlier] = strawberry.field(
+        description="Labelers out of the norm on quality or speed, fast-and-careless and slow-and-careful first."
+    )
 
     @classmethod
     def of(cls, value: _dashboard.ProjectDashboard) -> ProjectDashboard:
@@ -487,6 +615,7 @@ class ProjectDashboard:
             labelers=[LabelerMetrics.of(row) for row in value.labelers],
             learning_curves=[LearningCurve.of(curve) for curve in value.learning_curves],
             outliers=[SpeedOutlier.of(row) for row in value.outliers],
+            labeler_outliers=[LabelerOutlier.of(row) for row in value.labeler_outliers],
         )
 
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from server.services.analytics.agreement import Agreement, ProjectAgreement, fetch_agreement
 from server.services.analytics.cost import Budget, CostMetrics, UsageRow, cost_metrics
 from server.services.analytics.dashboard import DASHBOARD_STATEMENTS, ProjectDashboard, project_dashboard
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, completion_forecast
 from server.services.analytics.outliers import OutlierRow, fetch_outliers
-from server.services.analytics.quality import (
-    Agreement,
-    IssueCounts,
-    QualityMetrics,
-    fetch_agreement,
-    fetch_issues,
-    quality_metrics,
-)
+from server.services.analytics.quality import IssueCounts, QualityMetrics, fetch_issues, quality_metrics
 from server.services.analytics.scope import Scope
 from server.services.analytics.speed import LearningCurve, SpeedMetrics, speed_metrics
 
@@ -26,6 +20,7 @@ __all__ = [
     "IssueCounts",
     "LearningCurve",
     "OutlierRow",
+    "ProjectAgreement",
     "ProjectDashboard",
     "QualityMetrics",
     "Scope",

@@ -14,7 +14,22 @@ from dataclasses import astuple, dataclass, fields
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -25,6 +40,7 @@ from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile
 from server.services.analytics.scope import Scope, ScopeShape
 from server.services.analytics.tenure import production_start
+from server.services.rollups import has_review
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
 
@@ -39,6 +55,7 @@ class LabelSums:
     reworked: int = 0  # labels sent back at least once
     accepted: int = 0
     first_pass: int = 0  # accepted without any rework
+    reviewed_first_pass: int = 0  # of those, accepted by a reviewer (the others were accepted without review)
     decided: int = 0  # labels that have had a verdict (accepted, rejected, or reworked at least once)
     benchmarks: int = 0  # labels on benchmark tasks with a gold answer
     benchmarks_correct: int = 0
@@ -49,6 +66,12 @@ class LabelSums:
 _SUM_COLUMNS = tuple(field.name for field in fields(LabelSums))
 
 _ZEROS = astuple(LabelSums())
+
+# PostgreSQL sums a COUNT (bigint) to numeric, which reaches Python as Decimal and does not mix with floats: every
+# sum is cast to the type of its LabelSums field, so both dialects give ints and floats.
+_SUM_TYPES: dict[str, type[BigInteger] | type[Float]] = {
+    field.name: BigInteger if field.type in (int, "int") else Float for field in fields(LabelSums)
+}
 
 
 def _with_zeros(values: list[Any]) -> LabelSums:
@@ -148,6 +171,9 @@ def _grouped(scope: ScopeShape) -> Any:
         func.sum(_flag(Label.rework_count > 0)).label("reworked"),
         func.sum(_flag(Label.status == LabelStatus.ACCEPTED)).label("accepted"),
         func.sum(_flag(and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0))).label("first_pass"),
+        func.sum(
+            _flag(and_(Label.status == LabelStatus.ACCEPTED, Label.rework_count == 0, has_review(Label.id)))
+        ).label("reviewed_first_pass"),
         func.sum(_flag(or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0))).label("decided"),
         func.sum(_flag(is_benchmark)).label("benchmarks"),
         func.sum(_flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)))).label(
@@ -183,7 +209,7 @@ _KEY_TYPES = (
 def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any] = (), join: Any = None) -> Any:
     typed_null = {name: cast(null(), t) for name, t in _KEY_TYPES}
     key_columns = [keys.get(name, typed_null[name]).label(name) for name in typed_null]
-    sums = [func.sum(source.c[name]).label(name) for name in _SUM_COLUMNS]
+    sums = [cast(func.sum(source.c[name]), _SUM_TYPES[name]).label(name) for name in _SUM_COLUMNS]
     statement = select(literal(kind).label("kind"), *key_columns, *sums).select_from(source if join is None else join)
     group = [expression for name, expression in keys.items()]
     return statement.where(*where).group_by(*group)

@@ -22,19 +22,20 @@ from server.services.analytics._labels import (
     fetch_label_rollup,
 )
 from server.services.analytics._sql import share
+from server.services.analytics.agreement import Agreement, fetch_agreement
 from server.services.analytics.cost import CostMetrics, budget_from, cost_from
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
 from server.services.analytics.outliers import OutlierRow, fetch_outliers
+from server.services.analytics.profiles import LabelerProfile, flagged_labelers, labeler_profiles
 from server.services.analytics.quality import (
-    Agreement,
     IssueCounts,
     QualityMetrics,
     ReviewBreakdown,
     ReviewStats,
-    fetch_agreement,
     fetch_issues,
     fetch_reviews,
     quality_from,
+    reviewed_labels,
 )
 from server.services.analytics.scope import Scope
 from server.services.analytics.speed import LearningCurve, SpeedMetrics, learning_curves, speed_from
@@ -67,6 +68,7 @@ class DayBucket:
     p90_seconds: float | None
     accepted_labels: int
     first_pass_acceptance: float | None
+    reviewed_first_pass_acceptance: float | None
     rework_rate: float | None
     benchmark_accuracy: float | None
     reviews: int
@@ -111,6 +113,7 @@ class ProjectDashboard:
     labelers: tuple[LabelerRow, ...]
     learning_curves: tuple[LearningCurve, ...]
     outliers: tuple[OutlierRow, ...]
+    labeler_outliers: tuple[LabelerProfile, ...]  # labelers with a profile: see `profiles`
 
 
 def _days(start: datetime | None, end: datetime | None, present: set[str]) -> list[str]:
@@ -168,9 +171,9 @@ async def project_dashboard(
     reviews = await fetch_reviews(session, scope)
     agreement = await fetch_agreement(session, scope)
     approval = {labeler: stats.approval_rate for labeler, stats in reviews.by_labeler.items()}
-    outliers = await fetch_outliers(
-        session, scope, approval=approval, min_labels=outlier_min_labels, only_outliers=True
-    )
+    # Every labeler-week: the flagged ones are the speed outliers, and all of them give each labeler's speed.
+    weeks = await fetch_outliers(session, scope, approval=approval, min_labels=outlier_min_labels)
+    outliers = [row for row in weeks if row.is_outlier]
     flow = await fetch_task_flow(session, project, scope, as_of=as_of)
     issues = await fetch_issues(session, scope)
     budget = budget_from(rollup, project.budget)
@@ -191,6 +194,7 @@ async def project_dashboard(
                 p90_seconds=spread.p90 if spread else None,
                 accepted_labels=sums.accepted,
                 first_pass_acceptance=share(sums.first_pass, sums.decided),
+                reviewed_first_pass_acceptance=share(sums.reviewed_first_pass, reviewed_labels(sums)),
                 rework_rate=share(sums.reworked, sums.labels),
                 benchmark_accuracy=share(sums.benchmarks_correct, sums.benchmarks),
                 reviews=review.reviews,
@@ -220,6 +224,9 @@ async def project_dashboard(
         labelers=tuple(labelers),
         learning_curves=tuple(learning_curves(rollup)),
         outliers=tuple(outliers),
+        labeler_outliers=tuple(
+            flagged_labelers(labeler_profiles(rollup.by_labeler, reviews.by_labeler, agreement.by_labeler, weeks))
+        ),
     )
 
 

@@ -1,19 +1,24 @@
 """Forecast of a project's completion date from recent throughput, and observed SLA attainment.
 
-Throughput is the number of tasks completed per UTC day over the `lookback_days` days before `as_of`
-(days without completions count as zero). Treating days as independent draws with mean mu and standard
-deviation s (sample, n-1), the completions after D days are approximately Normal(D·mu, D·s²). The central
-estimate is D = R/mu for R remaining tasks; the interval takes the days at which the cumulative completions reach
-R at the upper and lower `confidence` bound: mu·D ± z·s·sqrt(D) = R, a quadratic in sqrt(D):
-sqrt(D) = (∓z·s + sqrt(z²s² + 4·mu·R)) / (2·mu). There is no forecast while mu = 0.
+Everything is answered as of `as_of`, from timestamps rather than today's status: the remaining tasks are those
+open at `as_of` (created before it, and neither completed nor archived before it), and so are the open tasks past
+their turnaround. Throughput is the number of tasks completed per UTC day over the `lookback_days` whole UTC days
+before the UTC day of `as_of` (days without completions count as zero): the buckets are the same whatever offset
+`as_of` is written with, and the part of its own day already gone is left out rather than counted as a short day.
+
+Treating days as independent draws with mean mu and standard deviation s (sample, n-1), the completions after D
+days are approximately Normal(D·mu, D·s²). The central estimate is D = R/mu for R remaining tasks; the interval
+takes the days at which the cumulative completions reach R at the upper and lower `confidence` bound:
+mu·D ± z·s·sqrt(D) = R, a quadratic in sqrt(D): sqrt(D) = (∓z·s + sqrt(z²s² + 4·mu·R)) / (2·mu). There is no
+forecast while mu = 0.
 
 SLA attainment is the share of tasks completed in the window whose turnaround (completed_at - created_at) is
 within the project's `sla_turnaround_hours`, against its `sla_target_share`; open tasks already past the
 turnaround at `as_of` are reported as breached.
 
 Completions are read per UTC day from `task_day_rollups` (see `server.services.completion_rollups`): the lookback
-and the window are each cut into whole days, read from there, and at most two edges shorter than a day, read from
-the tasks, so every window is exact and the tasks scanned are at most two days' worth.
+is whole days, read from there; the SLA window is cut into whole days, read from there, and at most two edges
+shorter than a day, read from the tasks, so every window is exact and the tasks scanned are at most two days' worth.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from functools import cache
 from statistics import NormalDist
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import TaskStatus
@@ -110,9 +115,9 @@ def _whole_days(name: str, start: datetime | None, end: datetime | None) -> dict
 
 @cache
 def task_flow_statement(*, bounded_start: bool, bounded_end: bool) -> Any:
-    """Remaining tasks of the project `project_id`, its completions per day over the lookback [`lookback_start`,
-    `as_of`), and its completions and completions within the SLA per day over the window [`start`, `end`) (either
-    bound may be open), with the cut parameters of `_whole_days` for "lookback" and "window"."""
+    """Tasks of the project `project_id` open at `as_of`, its completions per day over the whole days
+    [`lookback_start`, `lookback_end`), and its completions and completions within the SLA per day over the window
+    [`start`, `end`) (either bound may be open), with the cut parameters of `_whole_days` for "window"."""
     # Each branch reads what it needs on its own, so that the (project, status) and (project, completed_at)
     # indexes narrow it; a shared CTE would be materialised over every task of the project.
     project_id = number("project_id")
@@ -128,12 +133,12 @@ def task_flow_statement(*, bounded_start: bool, bounded_end: bool) -> Any:
             .where(Task.project_id == project_id, *conditions)
         )
 
-    def days(kind: str, within: Any, name: str, *, from_day: bool, to_day: bool) -> Any:
+    def days(kind: str, within: Any, first: str | None, end: str | None) -> Any:
         conditions = [rollup.project_id == project_id]
-        if from_day:
-            conditions.append(rollup.day >= day_of(f"{name}_head_end"))
-        if to_day:
-            conditions.append(rollup.day < day_of(f"{name}_tail_start"))
+        if first is not None:
+            conditions.append(rollup.day >= day_of(first))
+        if end is not None:
+            conditions.append(rollup.day < day_of(end))
         columns = [literal(kind).label("kind"), rollup.day.label("day"), rollup.completed.label("a"), within]
         return select(*columns).where(*conditions)
 
@@ -150,22 +155,25 @@ def task_flow_statement(*, bounded_start: bool, bounded_end: bool) -> Any:
             for low, high in parts
         ]
 
+    # Open at as_of: created before it, not completed before it (never, or since), not archived before it. Tasks
+    # not completed now are exactly those not DONE, so the two branches read the (project, status, created) and
+    # (project, completed_at, created) indexes.
+    as_of = moment("as_of")
     open_statuses = [status for status in TaskStatus if status is not TaskStatus.DONE]
+    still_open = [Task.created_at < as_of, or_(Task.archived_at.is_(None), Task.archived_at >= as_of)]
     limit_seconds = Project.sla_turnaround_hours * 3600.0
-    breached = case((within_seconds(moment("as_of"), Task.created_at, limit_seconds), 0), else_=1)
+    breached = case((within_seconds(as_of, Task.created_at, limit_seconds), 0), else_=1)
     return union_all(
-        tasks(
-            "remaining",
-            no_day,
-            func.count(),
-            func.sum(breached),
-            Task.status.in_(open_statuses),
-            Task.archived_at.is_(None),
-        ),
-        days("completed", no_count.label("b"), "lookback", from_day=True, to_day=True),
-        *edges("completed", no_count, "lookback", "lookback_start", "as_of", head=True, tail=True),
+        tasks("remaining", no_day, func.count(), func.sum(breached), Task.status.in_(open_statuses), *still_open),
+        tasks("remaining", no_day, func.count(), func.sum(breached), Task.completed_at >= as_of, *still_open),
+        days("completed", no_count.label("b"), "lookback_start", "lookback_end"),
         # The SLA total is the sum of the days, added up in Python rather than read twice.
-        days("sla", rollup.within_sla.label("b"), "window", from_day=bounded_start, to_day=bounded_end),
+        days(
+            "sla",
+            rollup.within_sla.label("b"),
+            "window_head_end" if bounded_start else None,
+            "window_tail_start" if bounded_end else None,
+        ),
         *edges("sla", func.sum(within_sla()), "window", "start", "end", head=bounded_start, tail=bounded_end),
     )
 
@@ -227,14 +235,15 @@ async def fetch_task_flow(
 ) -> TaskFlow:
     """Completion forecast and SLA attainment of one project (one statement)."""
     as_of = as_of or scope.end or datetime.now(UTC)
-    lookback_start = as_of - timedelta(days=lookback_days)
+    lookback_end = _midnight(as_of)
+    first_day = (lookback_end - timedelta(days=lookback_days)).date()
     parameters = {
         "project_id": project.id,
         "as_of": as_of,
-        "lookback_start": lookback_start,
         "start": scope.start,
         "end": scope.end,
-        **_whole_days("lookback", lookback_start, as_of),
+        **moment_values("lookback_start", lookback_end - timedelta(days=lookback_days)),
+        **moment_values("lookback_end", lookback_end),
         **_whole_days("window", scope.start, scope.end),
     }
     statement = task_flow_statement(bounded_start=scope.start is not None, bounded_end=scope.end is not None)
@@ -243,7 +252,7 @@ async def fetch_task_flow(
     sla_by_day: dict[str, tuple[int, int]] = {}
     for row in (await session.execute(statement, parameters)).all():
         if row.kind == "remaining":
-            remaining, open_breached = int(row.a or 0), int(row.b or 0)
+            remaining, open_breached = remaining + int(row.a or 0), open_breached + int(row.b or 0)
         elif row.kind == "completed":
             completions[row.day] = completions.get(row.day, 0) + int(row.a)
         elif row.a:
@@ -252,13 +261,7 @@ async def fetch_task_flow(
             done += int(row.a)
             within += int(row.b)
     sla_days = [SlaDay(day, n, ok, share(ok, n)) for day, (n, ok) in sorted(sla_by_day.items())]
-    first_day = (as_of - timedelta(days=lookback_days)).date()
     daily = [completions.get((first_day + timedelta(days=i)).isoformat(), 0) for i in range(lookback_days)]
-    # The lookback window is [as_of - lookback, as_of): when as_of is not midnight the calendar days straddle it,
-    # so a completion can land on day `lookback_days`; fold it into the last bucket rather than drop it.
-    extra = completions.get((first_day + timedelta(days=lookback_days)).isoformat(), 0)
-    if extra and daily:
-        daily[-1] += extra
     forecast = completion_forecast(
         as_of=as_of, remaining=remaining, daily=daily, confidence=confidence, deadline=project.deadline
     )

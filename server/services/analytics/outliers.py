@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelStatus
@@ -88,6 +88,11 @@ def _labeler_days(scope: ScopeShape) -> Any:
     ).group_by(Task.project_id, Label.labeler_id, day_number(Label.submitted_at))
 
 
+def whole(column: Any) -> Any:
+    """SUM of counts as a bigint: PostgreSQL sums bigints (a COUNT) to numeric, which reaches Python as Decimal."""
+    return cast(func.sum(column), BigInteger)
+
+
 @cache
 def outliers_statement(scope: ScopeShape, *, only_outliers: bool = False) -> Any:
     """Labeler-weeks with their cohort statistics; the minimum labels of a week is the `min_labels` parameter."""
@@ -104,12 +109,12 @@ def outliers_statement(scope: ScopeShape, *, only_outliers: bool = False) -> Any
             g.project_id,
             g.labeler_id,
             week.label("week"),
-            func.sum(g.n).label("n"),
-            (cast(func.sum(g.seconds), Float) / func.sum(g.n)).label("x"),
-            func.sum(g.bench).label("bench"),
-            func.sum(g.bench_ok).label("bench_ok"),
-            func.sum(g.first_pass).label("first_pass"),
-            func.sum(g.decided).label("decided"),
+            whole(g.n).label("n"),
+            (cast(func.sum(g.seconds), Float) / whole(g.n)).label("x"),
+            whole(g.bench).label("bench"),
+            whole(g.bench_ok).label("bench_ok"),
+            whole(g.first_pass).label("first_pass"),
+            whole(g.decided).label("decided"),
         )
         .join_from(grouped, firsts, firsts.c.labeler_id == g.labeler_id)
         .group_by(g.project_id, g.labeler_id, week)

@@ -1,5 +1,5 @@
-"""Quality metrics: consensus agreement (pairwise and Krippendorff's alpha), benchmark accuracy, review approval,
-first-pass acceptance, rework rate and issues, for a scope and per labeler.
+"""Quality metrics: benchmark accuracy, review approval, first-pass acceptance, rework rate and issues, for a scope
+and per labeler (consensus agreement is in `agreement`).
 
 Definitions (all counts are taken over the scope, see `Scope`):
 - benchmark accuracy: labels on benchmark tasks with a gold answer whose answer text equals the gold text,
@@ -7,14 +7,13 @@ Definitions (all counts are taken over the scope, see `Scope`):
 - approval rate: thumbs-up reviews over reviews, reviews placed in time by their own `created_at` and attributed
   to the label's author;
 - first-pass acceptance: labels accepted with no rework, over labels that have had a verdict (accepted, rejected,
-  or reworked at least once); rework rate: labels reworked at least once, over all labels;
-- agreement, on consensus tasks (labels_required > 1) with two or more labels in the window: pairwise percent
-  agreement is the share of ordered pairs of labels on the same task with equal answers, Σ_u Σ_c n_uc(n_uc-1) /
-  Σ_u m_u(m_u-1); Krippendorff's alpha for nominal data is 1 - D_o/D_e with observed agreement
-  A_o = (1/n) Σ_u Σ_c n_uc(n_uc-1)/(m_u-1) and expected agreement A_e = Σ_c n_c(n_c-1) / (n(n-1)), n the number
-  of pairable values, so alpha = (A_o - A_e)/(1 - A_e). A labeler's agreement is the share of their pairs (their
-  label against each other label on the task) that agree. Agreement units follow the project and window only;
-  vendor and labeler filters select which labelers' rows are reported.
+  or reworked at least once); labels accepted without review (a project reviewing a share of its labels) count
+  as passes. Reviewed first-pass acceptance leaves those out: labels a reviewer accepted at their first review,
+  over labels that had a review (every rejected or reworked label had one); rework rate: labels reworked at least
+  once, over all labels;
+- issues: raised, open and resolved, placed in time by `created_at` (and `resolved_at`). An issue belongs to a
+  labeler through the label it is attached to (the label's author), and when it is attached to no label, to the
+  labeler who raised it; an issue with neither belongs to no labeler or vendor.
 """
 
 from __future__ import annotations
@@ -31,14 +30,12 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    false,
     func,
     literal,
     null,
     or_,
     select,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,30 +43,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import IssueStatus, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Review, Task
 from server.db.rollups import (
-    ConsensusSpan,
-    ConsensusSpanLabeler,
-    ConsensusSpanValue,
-    ConsensusTask,
     ReviewDayRollup,
     ReviewTimeBin,
 )
-from server.db.sql import answer_text, day_bucket, member_of, seconds_between
+from server.db.sql import day_bucket, seconds_between
 from server.services.analytics._labels import LabelRollup, LabelSums
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile, share
-from server.services.analytics.scope import Scope, ScopeShape, day_of
+from server.services.analytics.scope import Scope, ScopeShape
 
 __all__ = [
-    "Agreement",
     "IssueCounts",
-    "LabelerAgreement",
     "QualityMetrics",
     "ReviewStats",
-    "agreement_statement",
-    "fetch_agreement",
     "fetch_issues",
     "fetch_reviews",
     "quality_from",
     "quality_metrics",
+    "reviewed_labels",
 ]
 
 
@@ -92,28 +82,6 @@ class ReviewBreakdown:
 
 
 @dataclass(frozen=True, slots=True)
-class LabelerAgreement:
-    labeler_id: int
-    labels: int
-    agreeing_pairs: int
-    pairs: int
-    agreement: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Agreement:
-    units: int = 0  # consensus tasks with two or more labels
-    values: int = 0  # pairable labels, Krippendorff's n
-    agreeing_pairs: int = 0
-    pairs: int = 0
-    pairwise: float | None = None
-    observed: float | None = None  # A_o
-    expected: float | None = None  # A_e
-    alpha: float | None = None
-    by_labeler: tuple[LabelerAgreement, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class IssueCounts:
     raised: int = 0  # issues opened in the window
     open: int = 0  # of those, still open
@@ -132,10 +100,18 @@ class QualityMetrics:
     reviews: int
     approval_rate: float | None
     first_pass_acceptance: float | None
+    reviewed_labels: int
+    reviewed_first_pass_acceptance: float | None
     rework_rate: float | None
 
 
+def reviewed_labels(sums: LabelSums) -> int:
+    """Labels that had a review: every verdict but an acceptance without review."""
+    return sums.decided - sums.first_pass + sums.reviewed_first_pass
+
+
 def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
+    reviewed = reviewed_labels(sums)
     return QualityMetrics(
         labels=sums.labels,
         benchmark_labels=sums.benchmarks,
@@ -143,6 +119,8 @@ def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
         reviews=reviews.reviews,
         approval_rate=reviews.approval_rate,
         first_pass_acceptance=share(sums.first_pass, sums.decided),
+        reviewed_labels=reviewed,
+        reviewed_first_pass_acceptance=share(sums.reviewed_first_pass, reviewed),
         rework_rate=share(sums.reworked, sums.labels),
     )
 
@@ -308,265 +286,6 @@ async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
     return ReviewBreakdown(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
 
 
-# --- agreement -----------------------------------------------------------------------------------------------
-
-
-# Past this many days a project's window holds more labels than the project has consensus tasks, so the labels
-# are found from the tasks (ix_tasks_project_consensus, then the labels by task) rather than from the time index.
-_TASKS_FIRST_DAYS = 3
-
-
-def _tasks_first(scope: Scope) -> bool:
-    """Whether the window is long enough for the consensus labels to be found from the project's tasks."""
-    if scope.start is None or scope.end is None:
-        return True
-    return (scope.end - scope.start).total_seconds() > _TASKS_FIRST_DAYS * 86400
-
-
-def _consensus_values(scope: ScopeShape, *, tasks_first: bool) -> Any:
-    """The labels of consensus tasks in the project and window: (task, labeler, vendor, answer text)."""
-    unit_scope = scope.without_people()
-    columns = (
-        Label.task_id.label("task_id"),
-        Label.labeler_id.label("labeler_id"),
-        Labeler.vendor_id.label("vendor_id"),
-        answer_text(Label.answer).label("category"),
-    )
-    if unit_scope.project and tasks_first:
-        # The same rows as the join below; the shape only steers the planners.
-        consensus_tasks = select(Task.id).where(Task.project_id == unit_scope.project_id, Task.labels_required > 1)
-        return (
-            select(*columns)
-            .select_from(Label)
-            .join(Labeler, Labeler.id == Label.labeler_id)
-            .where(Label.task_id.in_(consensus_tasks), *unit_scope.in_window(Label.submitted_at))
-        )
-    return (
-        select(*columns)
-        .select_from(Label)
-        .join(Task, Task.id == Label.task_id)
-        .join(Labeler, Labeler.id == Label.labeler_id)
-        .where(Task.labels_required > 1, *unit_scope.labels())
-    )
-
-
-def _partial_consensus_values(scope: ScopeShape) -> Any:
-    """The labels in the window of the project's consensus tasks whose labels cross a window boundary (a whole-days
-    window): the units the span sums cannot answer."""
-    assert scope.project
-    t = ConsensusTask.__table__.c
-    crossing = []
-    for bound in (scope.start, scope.end):
-        if bound is not None:
-            day = day_of(bound)
-            crossing.append(
-                select(t.task_id).where(t.project_id == scope.project_id, t.last_day >= day, t.first_day < day)
-            )
-    if not crossing:
-        tasks: Any = select(t.task_id).where(false())
-    else:
-        tasks = crossing[0] if len(crossing) == 1 else union(*crossing)
-    return (
-        select(
-            Label.task_id.label("task_id"),
-            Label.labeler_id.label("labeler_id"),
-            Labeler.vendor_id.label("vendor_id"),
-            answer_text(Label.answer).label("category"),
-        )
-        .select_from(Label)
-        .join(Labeler, Labeler.id == Label.labeler_id)
-        .where(member_of(Label.task_id, tasks.scalar_subquery()), *scope.in_window(Label.submitted_at))
-    )
-
-
-@cache
-def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
-    """Rows of partial agreement sums (kinds 'units', 'pairs', 'expected', 'labeler'; rows of one kind add up).
-
-    For a project over a whole-days window the consensus tasks whose labels all fall in the window are read from
-    the span sums (`server.db.rollups`), and only the tasks whose labels cross a window boundary from their labels;
-    otherwise every unit comes from the labels."""
-    spans = scope.project and scope.whole_days
-    values = (_partial_consensus_values(scope) if spans else _consensus_values(scope, tasks_first=tasks_first)).cte(
-        "consensus_values"
-    )
-    units = (
-        select(values.c.task_id, func.count().label("m"))
-        .group_by(values.c.task_id)
-        .having(func.count() >= 2)
-        .cte("consensus_units")
-    )
-    cells = (
-        select(values.c.task_id, values.c.category, func.count().label("n_uc"))
-        .group_by(values.c.task_id, values.c.category)
-        .cte("consensus_cells")
-    )
-    paired = select(cells.c.category, cells.c.n_uc, units.c.m).join_from(
-        cells, units, cells.c.task_id == units.c.task_id
-    )
-    paired_cte = paired.cte("consensus_paired")
-    p = paired_cte.c
-    category_counts: Any = select(p.category.label("category"), p.n_uc.label("n"))
-    span_rows: list[Any] = []
-    if spans:
-        span_table, value_table, labeler_table = (
-            ConsensusSpan.__table__,
-            ConsensusSpanValue.__table__,
-            ConsensusSpanLabeler.__table__,
-        )
-
-        def contained(table: Any) -> list[Any]:
-            # The span lies inside the window: every label of its tasks is in the window.
-            conditions = [table.c.project_id == scope.project_id]
-            if scope.start is not None:
-                conditions.append(table.c.first_day >= day_of(scope.start))
-            if scope.end is not None:
-                conditions.append(table.c.last_day < day_of(scope.end))
-            return conditions
-
-        sp = span_table.c
-        lb = labeler_table.c
-        category_counts = union_all(
-            category_counts,
-            select(value_table.c.category.label("category"), value_table.c.labels.label("n")).where(
-                *contained(value_table)
-            ),
-        )
-        labeler_conditions = contained(labeler_table)
-        span_labelers = select().select_from(labeler_table)
-        if scope.vendor:
-            span_labelers = span_labelers.join(Labeler, Labeler.id == lb.labeler_id)
-            labeler_conditions.append(Labeler.vendor_id == scope.vendor_id)
-        if scope.labeler:
-            labeler_conditions.append(lb.labeler_id == scope.labeler_id)
-        no_labeler_id = cast(null(), Integer)
-        span_rows = [
-            select(
-                literal("units").label("kind"),
-                no_labeler_id.label("labeler_id"),
-                func.sum(sp.units).label("a"),
-                func.sum(sp.units * sp.labels).label("b"),
-                cast(func.sum(sp.units * sp.labels * (sp.labels - 1)), Float).label("c"),
-            ).where(*contained(span_table)),
-            select(
-                literal("pairs").label("kind"),
-                no_labeler_id.label("labeler_id"),
-                func.sum(sp.agreeing).label("a"),
-                cast(null(), Integer).label("b"),
-                func.sum(cast(sp.agreeing, Float) / (sp.labels - 1)).label("c"),
-            ).where(*contained(span_table)),
-            span_labelers.add_columns(
-                literal("labeler").label("kind"),
-                lb.labeler_id.label("labeler_id"),
-                func.sum(lb.agreeing).label("a"),
-                func.sum(lb.pairs).label("b"),
-                cast(func.sum(lb.labels), Float).label("c"),
-            )
-            .where(*labeler_conditions)
-            .group_by(lb.labeler_id),
-        ]
-    category_cte = category_counts.cte("consensus_categories")
-    categories = (
-        select(func.sum(category_cte.c.n).label("n_c")).group_by(category_cte.c.category).subquery("category_totals")
-    )
-
-    def row(kind: str, labeler: Any, a: Any, b: Any, c: Any) -> list[Any]:
-        return [
-            literal(kind).label("kind"),
-            labeler.label("labeler_id"),
-            a.label("a"),
-            b.label("b"),
-            cast(c, Float).label("c"),
-        ]
-
-    no_labeler = cast(null(), Integer)
-    labeler_filters = []
-    if scope.vendor:
-        labeler_filters.append(values.c.vendor_id == scope.vendor_id)
-    if scope.labeler:
-        labeler_filters.append(values.c.labeler_id == scope.labeler_id)
-    return union_all(
-        select(*row("units", no_labeler, func.count(), func.sum(units.c.m), func.sum(units.c.m * (units.c.m - 1)))),
-        select(
-            *row(
-                "pairs",
-                no_labeler,
-                func.sum(p.n_uc * (p.n_uc - 1)),
-                cast(null(), Integer),
-                func.sum(cast(p.n_uc * (p.n_uc - 1), Float) / (p.m - 1)),
-            )
-        ),
-        select(
-            *row(
-                "expected",
-                no_labeler,
-                func.sum(categories.c.n_c * (categories.c.n_c - 1)),
-                cast(null(), Integer),
-                null(),
-            )
-        ),
-        select(
-            *row(
-                "labeler",
-                values.c.labeler_id,
-                func.sum(cells.c.n_uc - 1),
-                func.sum(units.c.m - 1),
-                func.count(),
-            )
-        )
-        .select_from(values)
-        .join(units, units.c.task_id == values.c.task_id)
-        .join(cells, and_(cells.c.task_id == values.c.task_id, cells.c.category == values.c.category))
-        .where(*labeler_filters)
-        .group_by(values.c.labeler_id),
-        *span_rows,
-    )
-
-
-def alpha_from(values: int, observed_sum: float, expected_sum: int) -> tuple[float | None, float | None, float | None]:
-    """(A_o, A_e, alpha) from n, Σ n_uc(n_uc-1)/(m_u-1) and Σ_c n_c(n_c-1); alpha is None when A_e = 1."""
-    if values < 2:
-        return None, None, None
-    observed = observed_sum / values
-    expected = expected_sum / (values * (values - 1))
-    if expected >= 1.0:
-        return observed, expected, None
-    return observed, expected, (observed - expected) / (1.0 - expected)
-
-
-async def fetch_agreement(session: AsyncSession, scope: Scope) -> Agreement:
-    """Consensus agreement over the scope (one statement)."""
-    units = values = agreeing = pairs = expected_sum = 0
-    observed_sum = 0.0
-    labelers: dict[int, tuple[int, int, int]] = {}
-    statement = agreement_statement(scope.shape, tasks_first=_tasks_first(scope))
-    for row in (await session.execute(statement, scope.parameters())).all():
-        if row.kind == "units":
-            units, values, pairs = units + int(row.a or 0), values + int(row.b or 0), pairs + int(row.c or 0)
-        elif row.kind == "pairs":
-            agreeing, observed_sum = agreeing + int(row.a or 0), observed_sum + float(row.c or 0.0)
-        elif row.kind == "expected":
-            expected_sum += int(row.a or 0)
-        else:
-            labels, a, b = labelers.get(row.labeler_id, (0, 0, 0))
-            labelers[row.labeler_id] = (labels + int(row.c), a + int(row.a), b + int(row.b))
-    observed, expected, alpha = alpha_from(values, observed_sum, expected_sum)
-    return Agreement(
-        units=units,
-        values=values,
-        agreeing_pairs=agreeing,
-        pairs=pairs,
-        pairwise=share(agreeing, pairs),
-        observed=observed,
-        expected=expected,
-        alpha=alpha,
-        by_labeler=tuple(
-            LabelerAgreement(labeler_id=labeler_id, labels=labels, agreeing_pairs=a, pairs=b, agreement=share(a, b))
-            for labeler_id, (labels, a, b) in sorted(labelers.items())
-        ),
-    )
-
-
 # --- issues --------------------------------------------------------------------------------------------------
 
 
@@ -588,12 +307,13 @@ def issues_statement(scope: ScopeShape) -> Any:
     if scope.project:
         statement = statement.where(Issue.project_id == scope.project_id)
     if scope.vendor or scope.labeler:
-        # An issue belongs to a labeler through the label it was raised on.
-        statement = statement.join(Label, Label.id == Issue.label_id).join(Labeler, Labeler.id == Label.labeler_id)
+        # The label's author, or without a label the labeler who raised it (see the module docstring).
+        owner = func.coalesce(Label.labeler_id, Issue.raised_by_id)
+        statement = statement.outerjoin(Label, Label.id == Issue.label_id).join(Labeler, Labeler.id == owner)
         if scope.vendor:
             statement = statement.where(Labeler.vendor_id == scope.vendor_id)
         if scope.labeler:
-            statement = statement.where(Label.labeler_id == scope.labeler_id)
+            statement = statement.where(owner == scope.labeler_id)
     return statement
 
 

@@ -1,0 +1,35 @@
+"""label rollups count the first-pass labels a reviewer accepted
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "label_day_rollups", sa.Column("reviewed_first_pass", sa.Integer(), nullable=False, server_default="0")
+    )
+    # Existing labels: recount the label rollups with the new column.
+    from server.services.rollups import rebuild_statements
+
+    bind = op.get_bind()
+    for statement in rebuild_statements():
+        bind.execute(statement)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("label_day_rollups") as batch:
+        batch.drop_column("reviewed_first_pass")

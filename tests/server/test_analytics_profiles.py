@@ -1,0 +1,104 @@
+"""Labelers out of the norm on quality and speed, on the demo: the seeded fast-but-careless and slow-but-careful
+labelers are the ones flagged.
+
+The demo draws every labeler's own speed multiplier (lognormal, sigma 0.18) and error rate (uniform 4-9%), then
+makes two of them fast and careless (speed 0.58, 26% errors) and two slow and careful (speed 1.75, 2% errors). The
+truth is read back from the generator with the same seed. A labeler whose own draws make them as slow as the seeded
+slow ones, and careful, is rightly reported with them, and one who drew a slow speed or few errors is rightly SLOW
+or CAREFUL: the test allows that, and only that.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from server.db import Database
+from server.db.models import Labeler, Project
+from server.services.analytics import project_dashboard
+from server.services.analytics.profiles import MIN_COUNT, QUALITY_Z_CUTOFF
+from server.services.demo import seed_demo
+from server.services.demo_catalog import PROJECTS
+from server.services.demo_generate import WINDOW_DAYS, DemoRows, _Clock, _people
+
+ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
+SEED = 7
+SCALE = 0.3
+
+
+def _drawn() -> dict[str, tuple[float, float]]:
+    """Each labeler's email with the speed multiplier and error rate the demo drew for them."""
+    rng = np.random.default_rng(np.random.SeedSequence(SEED).spawn(3)[0])
+    rows = DemoRows()
+    people = _people(
+        rows, rng, _Clock(ANCHOR - timedelta(days=WINDOW_DAYS)), {s.key: i for i, s in enumerate(PROJECTS)}
+    )
+    return {rows.labelers[p.index]["email"]: (p.speed, p.error_rate) for p in people}
+
+
+async def test_the_seeded_outliers_are_the_ones_flagged(database: Database) -> None:
+    await seed_demo(database, seed=SEED, anchor=ANCHOR, scale=SCALE)
+    drawn = _drawn()
+    careless = {email for email, (speed, error) in drawn.items() if (speed, error) == (0.58, 0.26)}
+    careful = {email for email, (speed, error) in drawn.items() if (speed, error) == (1.75, 0.02)}
+    assert len(careless) == len(careful) == 2
+    found: dict[str, set[str]] = {}
+    async with database.session() as session:
+        emails = {labeler.id: labeler.email for labeler in (await session.execute(select(Labeler))).scalars()}
+        projects = list((await session.execute(select(Project).order_by(Project.id))).scalars())
+        for project in projects:
+            dashboard = await project_dashboard(
+                session, project.id, start=ANCHOR - timedelta(days=WINDOW_DAYS), end=ANCHOR
+            )
+            rows = {row.labeler_id: row for row in dashboard.labelers}
+            for profile in dashboard.labeler_outliers:
+                found.setdefault(profile.profile or "", set()).add(emails[profile.labeler_id])
+                # The counts behind the shares are the labeler's own.
+                row = rows[profile.labeler_id]
+                assert profile.approval.count == row.quality.reviews
+                assert profile.benchmark_accuracy.count == row.quality.benchmark_labels
+                assert profile.first_time_right.count == row.labels
+                assert profile.first_time_right.share == pytest.approx(1.0 - (row.quality.rework_rate or 0.0))
+    # Every careless labeler is caught, as fast and careless, and nobody else is found careless.
+    assert found.get("FAST_AND_CARELESS") == careless
+    assert "CARELESS" not in found
+    # The careful ones are found slow and careful; anyone else there drew a speed at least as slow, and few errors.
+    assert careful <= found.get("SLOW_AND_CAREFUL", set())
+    for email in found["SLOW_AND_CAREFUL"] - careful:
+        speed, error = drawn[email]
+        assert speed >= 1.5 and error <= 0.05, (email, speed, error)
+    assert len(found["SLOW_AND_CAREFUL"]) <= 3
+    # The other profiles hold only labelers whose own draws set them apart: slow ones drew a slow speed, careful
+    # ones few errors (with seed 7: one of each, speed 1.48 and 4.6% errors).
+    assert set(found) <= {"FAST_AND_CARELESS", "SLOW_AND_CAREFUL", "SLOW", "CAREFUL"}
+    assert all(drawn[email][0] >= 1.4 for email in found.get("SLOW", set()))
+    assert all(drawn[email][1] <= 0.05 for email in found.get("CAREFUL", set()))
+
+
+async def test_quality_shares_are_scored_against_the_others_pooled(database: Database) -> None:
+    await seed_demo(database, seed=SEED, anchor=ANCHOR, scale=SCALE)
+    async with database.session() as session:
+        project = (await session.execute(select(Project).order_by(Project.id).limit(1))).scalar_one()
+        dashboard = await project_dashboard(session, project.id, start=ANCHOR - timedelta(days=WINDOW_DAYS), end=ANCHOR)
+    rows = {row.labeler_id: row for row in dashboard.labelers}
+    profile = next(p for p in dashboard.labeler_outliers if p.profile == "FAST_AND_CARELESS")
+    # Approval against every other labeler's reviews, pooled.
+    others = [row for labeler_id, row in rows.items() if labeler_id != profile.labeler_id]
+    reviews = sum(row.quality.reviews for row in others)
+    up = sum(round((row.quality.approval_rate or 0.0) * row.quality.reviews) for row in others)
+    share = profile.approval
+    assert (share.cohort_count, share.cohort_share) == (reviews, pytest.approx(up / reviews))
+    assert share.count >= MIN_COUNT
+    expected_z = (share.share - share.cohort_share) / math.sqrt(
+        share.cohort_share * (1 - share.cohort_share) / share.count
+    )
+    assert share.z == pytest.approx(expected_z)
+    zs = [s.z for s in (profile.benchmark_accuracy, profile.approval, profile.first_time_right, profile.agreement)]
+    counted = [z for z in zs if z is not None]
+    assert profile.quality_z == pytest.approx(sum(counted) / math.sqrt(len(counted)))
+    assert profile.quality_z < -QUALITY_Z_CUTOFF and profile.quality == "LOW"
+    assert profile.speed_z is not None and profile.speed_z < 0
