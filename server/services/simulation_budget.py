@@ -22,7 +22,7 @@ from server.services.errors import ValidationFailed
 from simulator.arrivals import pattern_volumes
 from simulator.scenario import Scenario
 
-__all__ = ["Dimension", "Fields", "Workload", "check_budget", "plan_count", "workload"]
+__all__ = ["Dimension", "Fields", "Workload", "check_budget", "workload"]
 
 Dimension = Literal["tasks", "labelers", "days"]
 
@@ -111,12 +111,3 @@ def check_budget(runs: Sequence[tuple[Workload, int, Fields]], budget: float) ->
         f"{_WHAT[dimension]} each), over the server's simulation budget of {budget:.3g}: lower the demand, "
         "the head count, the horizon or the replications",
     )
-
-
-def plan_count(options: Sequence[tuple[Sequence[int], Sequence[float]]]) -> int:
-    """How many hiring plans (counts, days) per pool allow, counted without building them (0 is one choice)."""
-    total = 1
-    for counts, days in options:
-        distinct = set(counts)
-        total *= len(distinct - {0}) * len(set(days)) + (1 if 0 in distinct else 0)
-    return total

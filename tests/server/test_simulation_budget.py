@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from server.services.errors import ValidationFailed
-from server.services.simulation_budget import check_budget, plan_count, workload
+from server.services.simulation_budget import check_budget, workload
 from server.settings import Settings
 from simulator.loading import load_scenario
-from simulator.optimize import HiringOption, candidate_plans
 from simulator.scenario import Demand, Headcount, Scenario
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
@@ -45,21 +43,3 @@ def test_over_budget_names_the_dominant_dimension_of_the_heaviest_run() -> None:
         r"\(10 runs of 1e\+04 days each\).*got 10000$",
     ):
         check_budget([(small, 1, FIELDS), (big, 10, {**FIELDS, "days": ("d", 10_000)})], 1e6)
-
-
-@pytest.mark.parametrize(
-    "options",
-    [
-        [((0, 1, 2), (0.0, 7.0))],
-        [((1, 1, 3), (0.0,)), ((0,), (0.0, 5.0)), ((0, 4), (1.0, 2.0, 2.0))],
-        [((0,), (0.0,))],
-    ],
-)
-def test_plan_count_equals_the_plans_built(options: list[tuple[tuple[int, ...], tuple[float, ...]]]) -> None:
-    hiring = [HiringOption(f"pool{i}", counts, days) for i, (counts, days) in enumerate(options)]
-    assert plan_count(options) == len(candidate_plans(hiring))
-
-
-def test_plan_count_of_a_million_plans_takes_no_building() -> None:
-    options = [(list(range(1, 101)), [0.0, 7.0, 14.0])] * 3
-    assert plan_count(options) == len(list(itertools.product(range(300), repeat=3)))

@@ -72,7 +72,6 @@ __all__ = ["PlanningQueries"]
 MAX_FEASIBILITY_REPLICATIONS = 1000
 MAX_COMPARE_REPLICATIONS = 500
 MAX_VARIANTS = 8
-MAX_PLANS = 400
 
 
 @strawberry.input(description="What may be hired from one pool: candidate head counts and hiring start days.")

@@ -95,12 +95,17 @@ def test_over_budget_planning_is_refused_before_any_worker_starts(world_url: tup
     with live_server(url) as server:
         headers, endpoint = world.headers("admin"), server.graphql_url
         # Demand: 1e7 tasks a day for 4 weeks, 64 times
-        demand = {"demand": {"basePerDay": 1e7}, "offer": OFFER, "replications": 64}
+        demand = {"demand": {"basePerDay": 1e7}, "offer": OFFER, "offerMode": "REPLACE", "replications": 64}
         refused = _refused(endpoint, headers, FEASIBILITY, {"input": demand}, "slaFeasibility")
         assert refused["field"] == "input.demand.basePerDay" and refused["value"] == "10000000.0"
         assert "simulation budget" in refused["message"]
         # Head count: ten million labelers
-        crowd = {"demand": {"basePerDay": 100.0}, "offer": {**OFFER, "headcount": 10_000_000}, "replications": 2}
+        crowd = {
+            "demand": {"basePerDay": 100.0},
+            "offer": {**OFFER, "headcount": 10_000_000},
+            "offerMode": "REPLACE",
+            "replications": 2,
+        }
         refused = _refused(endpoint, headers, FEASIBILITY, {"input": crowd}, "slaFeasibility")
         assert refused["field"] == "input.offer.headcount" and refused["value"] == "10000000"
         # Horizon, in a document: a million days
@@ -114,10 +119,10 @@ def test_over_budget_planning_is_refused_before_any_worker_starts(world_url: tup
         variants = {"variants": [{"name": "huge", "demandMultiplier": 10_000.0}], "replications": 32}
         refused = _refused(endpoint, headers, COMPARE, {"input": variants}, "compareScenarios")
         assert refused["field"] == "input.variants[0].demandMultiplier"
-        # A million candidate plans are counted, not built
+        # Options allowing a million plans are refused before any is built or simulated
         options = [{"pool": "default", "counts": list(range(1, 101)), "days": [0.0, 7.0, 14.0]}] * 3
         refused = _refused(endpoint, headers, CHEAPEST, {"input": {"options": options}}, "cheapestPlan")
-        assert refused["field"] == "input.options" and refused["value"] == str(300**3)
+        assert refused["field"].startswith("input.options")
         # A run of a stored scenario
         scenario_id = save_scenario(endpoint, headers, heavy_document("big-run", 1e6))
         variables = {"input": {"scenarioId": scenario_id, "replications": 1000}}
@@ -126,7 +131,7 @@ def test_over_budget_planning_is_refused_before_any_worker_starts(world_url: tup
         assert run == {"__typename": "ValidationError", "field": "input.scenarioId"}
         assert worker_pids(server.process.pid) == set(), "a worker started for a refused request"
         # Within budget, the same questions are answered
-        fine = {"demand": {"basePerDay": 900.0}, "offer": OFFER, "replications": 16}
+        fine = {"demand": {"basePerDay": 900.0}, "offer": OFFER, "offerMode": "REPLACE", "replications": 16}
         answer = gql(endpoint, headers, FEASIBILITY, {"input": fine})["slaFeasibility"]
         assert answer["__typename"] == "SlaFeasibility"
 
@@ -167,7 +172,7 @@ def test_a_simulation_cut_by_the_request_timeout_loses_its_worker(world_url: tup
     with live_server(url, **environment) as server:
         headers = world.headers("admin")
         # Given a feasibility question that needs about a minute of CPU
-        slow = {"demand": {"basePerDay": 100_000.0}, "offer": OFFER, "replications": 100}
+        slow = {"demand": {"basePerDay": 100_000.0}, "offer": OFFER, "offerMode": "REPLACE", "replications": 100}
         busy: set[int] = set()
         responses: list[httpx.Response] = []
 
@@ -190,7 +195,7 @@ def test_a_simulation_cut_by_the_request_timeout_loses_its_worker(world_url: tup
         assert statistics.median(probe.latencies) < 0.2, probe.latencies
         assert max(probe.latencies) < 1.0, probe.latencies
         # The pool starts a fresh worker for the next request
-        fine = {"demand": {"basePerDay": 900.0}, "offer": OFFER, "replications": 4}
+        fine = {"demand": {"basePerDay": 900.0}, "offer": OFFER, "offerMode": "REPLACE", "replications": 4}
         assert gql(server.graphql_url, headers, FEASIBILITY, {"input": fine})["slaFeasibility"]["probability"] >= 0
 
 
