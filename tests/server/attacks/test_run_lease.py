@@ -7,18 +7,14 @@ runs two uvicorn processes on the same database (SQLite file, or PostgreSQL with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from server.db import Database
 from server.db.planning import RunStatus, SimulationRun
 from server.db.types import utcnow
-from tests.conftest import test_database_url
 from tests.server.access_world import AccessWorld
 from tests.server.attacks.simulation_helpers import (
     alive,
@@ -29,7 +25,7 @@ from tests.server.attacks.simulation_helpers import (
     wait_until,
     worker_pids,
 )
-from tests.server.live_server import drop_database, live_server, prepare_world
+from tests.server.live_server import live_server
 
 CANCEL_RUN = """
 mutation($id: ID!) { cancelRun(id: $id) { __typename ... on RunPayload { run { status } } } }
@@ -41,16 +37,6 @@ FAST_LEASE = {
     "LABELOPS_SIMULATION_WORKERS": "1",
     "LABELOPS_SIMULATION_BUDGET": "1e12",
 }
-
-
-@pytest.fixture
-def world_url(tmp_path: Path) -> Iterator[tuple[AccessWorld, str]]:
-    url = test_database_url(tmp_path)
-    world = prepare_world(url)
-    try:
-        yield world, url
-    finally:
-        drop_database(url)
 
 
 def _runs(url: str) -> dict[int, dict[str, Any]]:

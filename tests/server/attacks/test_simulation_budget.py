@@ -10,14 +10,10 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import test_database_url
 from tests.server.access_world import AccessWorld
 from tests.server.attacks.simulation_helpers import (
     alive,
@@ -28,7 +24,7 @@ from tests.server.attacks.simulation_helpers import (
     wait_until,
     worker_pids,
 )
-from tests.server.live_server import drop_database, live_server, prepare_world
+from tests.server.live_server import live_server
 
 FEASIBILITY = """
 query($input: SlaFeasibilityInput!) {
@@ -68,16 +64,6 @@ mutation($id: ID!) { cancelRun(id: $id) { __typename ... on RunPayload { run { s
 """
 
 OFFER = {"headcount": 12, "hourlyRate": 14.0, "timeToHireDays": 7.0, "trainingDays": 3.0}
-
-
-@pytest.fixture
-def world_url(tmp_path: Path) -> Iterator[tuple[AccessWorld, str]]:
-    url = test_database_url(tmp_path)
-    world = prepare_world(url)
-    try:
-        yield world, url
-    finally:
-        drop_database(url)
 
 
 def _refused(url: str, headers: dict[str, str], query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from tests.conftest import test_database_url
 from tests.server.access_world import AccessWorld
 from tests.server.attacks.simulation_helpers import (
     RUN_SIMULATION,
@@ -26,17 +21,7 @@ from tests.server.attacks.simulation_helpers import (
     wait_until,
     worker_pids,
 )
-from tests.server.live_server import LiveServer, drop_database, live_server, prepare_world
-
-
-@pytest.fixture
-def world_url(tmp_path: Path) -> Iterator[tuple[AccessWorld, str]]:
-    url = test_database_url(tmp_path)
-    world = prepare_world(url)
-    try:
-        yield world, url
-    finally:
-        drop_database(url)
+from tests.server.live_server import LiveServer, live_server
 
 
 class _Listener:
