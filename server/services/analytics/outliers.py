@@ -1,6 +1,6 @@
 """Labelers whose speed is out of the norm for their cohort, shown with their quality.
 
-The unit is a labeler's tenure week on a project (tenure counted from the labeler's PRODUCTION stage event);
+The unit is a labeler's tenure week on a project (tenure counted from the labeler's first label anywhere);
 x is the labeler's mean time per label that week, over weeks with at least `min_labels` labels. The cohort is
 every labeler on the same project in the same tenure week. The robust z-score is 0.6745·(x - median)/MAD,
 with the cohort's median and median absolute deviation (medians by linear interpolation, see `_sql.percentile`);
@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from server.db.enums import LabelStatus
 from server.db.models import Label, Task
@@ -25,7 +26,6 @@ from server.db.sql import answer_text, day_number, day_text_number
 from server.services.analytics._labels import labels_in_scope, rollups_in_scope
 from server.services.analytics._sql import percentile, share
 from server.services.analytics.scope import Scope, ScopeShape, number
-from server.services.analytics.tenure import production_start
 
 __all__ = ["OutlierRow", "fetch_outliers", "outliers_statement"]
 
@@ -98,8 +98,16 @@ def outliers_statement(scope: ScopeShape, *, only_outliers: bool = False) -> Any
     """Labeler-weeks with their cohort statistics; the minimum labels of a week is the `min_labels` parameter."""
     grouped = _labeler_days(scope).cte("labeler_days")
     g = grouped.c
+    first_label = aliased(Label)
     firsts = (
-        select(g.labeler_id, day_number(production_start(g.labeler_id)).label("first_day"))
+        select(
+            g.labeler_id,
+            day_number(
+                select(func.min(first_label.submitted_at))
+                .where(first_label.labeler_id == g.labeler_id)
+                .scalar_subquery()
+            ).label("first_day"),
+        )
         .group_by(g.labeler_id)
         .cte("labeler_firsts")
     )
