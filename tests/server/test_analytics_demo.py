@@ -341,7 +341,8 @@ def _assert_same(left: Any, right: Any, path: str = "dashboard") -> None:
         # Sums of doubles in a different order can differ in the last bits; anything more is a real difference.
         # Fitted curve parameters come out of an iterative search that amplifies those bits, most where the
         # optimum is flat (a tau of months on a few weeks of data, as some partial windows give).
-        tolerance = 1e-4 if path.endswith(("initial_seconds", "plateau_seconds", "tau_days")) else 1e-9
+        fitted = ("initial_seconds", "plateau_seconds", "tau_days")
+        tolerance = 1e-4 if path.endswith(fitted) or path.endswith(tuple(f"{name}_se" for name in fitted)) else 1e-9
         assert math.isclose(left, right, rel_tol=tolerance, abs_tol=tolerance), f"{path}: {left!r} != {right!r}"
     else:
         assert left == right, f"{path}: {left!r} != {right!r}"
