@@ -15,10 +15,12 @@ import uvicorn
 
 from server.app import create_app
 from server.db import Database
+from server.db import models as m
+from server.db.enums import ReviewVerdict
 from server.settings import Settings
-from tests.server.access_world import AccessWorld
+from tests.server.access_world import AccessWorld, build_access_world
 
-__all__ = ["Attacker", "serving"]
+__all__ = ["Attacker", "serving", "world_with_cross_vendor_review"]
 
 
 @asynccontextmanager
@@ -68,3 +70,17 @@ class Attacker:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+async def world_with_cross_vendor_review(database: Database) -> AccessWorld:
+    """The access world where b2 (Vendor B) reviews a1's label, so Vendor A's manager and a1 now see b2 and Vendor
+    B, as the matrix says they should."""
+    world = await build_access_world(database)
+    async with database.transaction() as session:
+        session.add(
+            m.Review(
+                label_id=world.ids["l1"], reviewer_id=world.ids["b2"], verdict=ReviewVerdict.THUMBS_UP,
+                seconds_to_review=4.0,
+            )
+        )  # fmt: skip
+    return world

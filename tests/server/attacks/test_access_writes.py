@@ -14,9 +14,8 @@ from strawberry.relay import GlobalID
 
 from server.db import Database
 from server.db import models as m
-from server.db.enums import ReviewVerdict
-from tests.server.access_world import AccessWorld, build_access_world
-from tests.server.attacks.live import Attacker, serving
+from tests.server.access_world import AccessWorld
+from tests.server.attacks.live import Attacker, serving, world_with_cross_vendor_review
 
 UPDATE = "mutation($input: UpdateLabelerInput!) { updateLabeler(input: $input) { __typename } }"
 ARCHIVE = "mutation($id: ID!) { archiveLabeler(id: $id) { __typename } }"
@@ -34,16 +33,7 @@ SUBMIT_ARGUMENTS = (
 
 @pytest.fixture
 async def world(database: Database) -> AccessWorld:
-    world = await build_access_world(database)
-    # b2 (Vendor B) reviews a1's label: Vendor A's manager now sees b2 and Vendor B, as the matrix says it should.
-    async with database.transaction() as session:
-        session.add(
-            m.Review(
-                label_id=world.ids["l1"], reviewer_id=world.ids["b2"], verdict=ReviewVerdict.THUMBS_UP,
-                seconds_to_review=4.0,
-            )
-        )  # fmt: skip
-    return world
+    return await world_with_cross_vendor_review(database)
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 from server.db import Database
 from server.db import models as m
 from server.db.access import ApiKey
-from server.db.enums import ReviewVerdict
 from server.settings import load_settings
-from tests.server.access_world import AccessWorld, build_access_world
-from tests.server.attacks.live import Attacker, serving
+from tests.server.access_world import AccessWorld
+from tests.server.attacks.live import Attacker, serving, world_with_cross_vendor_review
 
 # Each one a near miss of a real name: a field, an argument, an enum value, an input field, a type, a directive
 # argument and a variable's input field and enum value.
@@ -43,16 +42,7 @@ NEAR_MISSES: list[tuple[str, str, dict[str, Any]]] = [
 
 @pytest.fixture
 async def world(database: Database) -> AccessWorld:
-    world = await build_access_world(database)
-    # b2 (Vendor B) reviews a1's label: Vendor A's manager and the labeler a1 now see b2.
-    async with database.transaction() as session:
-        session.add(
-            m.Review(
-                label_id=world.ids["l1"], reviewer_id=world.ids["b2"], verdict=ReviewVerdict.THUMBS_UP,
-                seconds_to_review=4.0,
-            )
-        )  # fmt: skip
-    return world
+    return await world_with_cross_vendor_review(database)
 
 
 @pytest.fixture
