@@ -137,9 +137,10 @@ async def _with_database(settings: Settings, action: Callable[[Any], Coroutine[A
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from server.db import migrations
+    from server.services.schema import upgrade_database
 
     async def action(database: Any) -> int:
-        await migrations.upgrade(database, args.revision)
+        await upgrade_database(database, args.revision)
         print(f"database at revision {await migrations.current_revision(database)}")
         return 0
 
@@ -196,9 +197,10 @@ async def _prepare(
     from server.auth.cli import announce_demo_admin
     from server.db import migrations
     from server.services.demo import seed_demo
+    from server.services.schema import upgrade_database
 
     async def action(database: Any) -> int:
-        await migrations.upgrade(database)
+        await upgrade_database(database)
         print(f"database at revision {await migrations.current_revision(database)}", flush=True)
         if demo:
             summary = await seed_demo(database, seed=seed, anchor=anchor, scale=scale)

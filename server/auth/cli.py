@@ -47,11 +47,11 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 async def _issue(args: argparse.Namespace) -> str:
     from server.auth.users import ensure_admin_key
-    from server.db import migrations
+    from server.services.schema import upgrade_database
 
     database = Database(args.database_url or load_settings().database_url)
     try:
-        await migrations.upgrade(database)
+        await upgrade_database(database)
         expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
         async with database.transaction() as session:
             issued = await ensure_admin_key(

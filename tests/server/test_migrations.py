@@ -20,6 +20,7 @@ from server.db import Database
 from server.db.enums import DataType, TaskStatus
 from server.db.migrations import current_revision, downgrade, head_revision, model_metadata, upgrade
 from server.db.models import Project, Task
+from server.services.schema import upgrade_database
 from tests.conftest import TEST_DATABASE_URL_VARIABLE
 
 pytestmark = pytest.mark.database
@@ -136,9 +137,48 @@ async def test_given_completed_tasks_when_migrated_past_0008_then_their_completi
             ],
         )
 
-    await upgrade(empty_database)
+    await upgrade_database(empty_database)
 
     async with empty_database.engine.connect() as connection:
         rows = (await connection.execute(text("SELECT day, completed, within_sla FROM task_day_rollups"))).all()
     # 10 h and 18 h are within the 24 h SLA, 30 h is not.
     assert sorted(tuple(row) for row in rows) == [("2024-03-01", 1, 1), ("2024-03-02", 2, 1)]
+
+
+def test_migrations_import_no_application_code() -> None:
+    """A migration must keep working when the models and services move on: it may use column types only."""
+    import ast
+
+    from server.db.migrations import MIGRATIONS_DIRECTORY
+
+    allowed = {"server.db.types"}
+    offenders = []
+    for path in sorted((MIGRATIONS_DIRECTORY / "versions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [f"{path.name}: {name}" for name in names if name.startswith("server") and name not in allowed]
+    assert offenders == []
+
+
+async def test_given_an_upgrade_that_stops_below_head_then_the_rollups_are_left_to_the_upgrade_to_head(
+    empty_database: Database,
+) -> None:
+    applied = await upgrade_database(empty_database, "0007")
+    assert applied == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert await current_revision(empty_database) == "0007"
+    assert await upgrade_database(empty_database) == [step for step in _all_revisions() if step > "0007"]
+    assert await upgrade_database(empty_database) == []
+
+
+def _all_revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    from server.db.migrations import alembic_config
+
+    return sorted(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
