@@ -105,3 +105,18 @@ def test_the_installed_executable_migrates_and_serves(tmp_path: Path) -> None:
     assert health["status"] == "ok"
     assert health["schema"]["up_to_date"] is True
     assert f"database at revision {head_revision()}" in output
+
+
+def test_db_revision_writes_the_next_numbered_migration_from_the_models(capsys: pytest.CaptureFixture[str]) -> None:
+    from server.db.migrations import MIGRATIONS_DIRECTORY
+
+    expected = MIGRATIONS_DIRECTORY / "versions" / f"{int(head_revision() or 0) + 1:04d}_models_match_head.py"
+    try:
+        assert main(["db", "revision", "-m", "models match head"]) == 0
+        assert f"wrote {expected}" in capsys.readouterr().out
+        text = expected.read_text()
+        assert f"down_revision: str | Sequence[str] | None = '{head_revision()}'" in text
+        # The models and the migrations agree, so nothing was generated.
+        assert "op." not in text
+    finally:
+        expected.unlink(missing_ok=True)
