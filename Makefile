@@ -6,14 +6,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # Browser tests drive Debian's Chromium; only the test command needs it.
-.PHONY: setup browser run test lint format typecheck schema check-schema revision bench clean
+.PHONY: setup browser run test lint format typecheck schema check-schema revision constraints bench clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package CI installs (the code reaches into Strawberry internals); refresh it with
+# `make constraints` after changing dependencies, and read what moved.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	$(BIN)/labelops assets install
 	touch $@
 
@@ -26,6 +28,9 @@ run: setup
 lint: setup
 	$(BIN)/ruff check server simulator plugins tests benchmarks
 	$(BIN)/ruff format --check server simulator plugins tests benchmarks
+
+constraints: setup
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^labelops' > constraints.txt
 
 format: setup
 	$(BIN)/ruff check --fix server simulator plugins tests benchmarks
