@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.alerts import alerts_lifespan
 from server.auth.guard import AccessGuard
 from server.auth.rate_limit import build_rate_limit
 from server.console import console_routes
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with jobs_lifespan(database, settings):  # re-queues runs a previous process left unfinished
+            # Jobs re-queue runs a previous process left unfinished; alerts evaluate on their schedule.
+            async with jobs_lifespan(database, settings), alerts_lifespan(database, settings):
                 yield
         finally:
             if rate_limit is not None:
