@@ -19,6 +19,7 @@ from server.auth.rate_limit import build_rate_limit
 from server.console import console_routes
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
+from server.exports import ExportApp
 from server.graphql.http import GraphQLApp
 from server.services.jobs import jobs_lifespan
 from server.settings import Settings, load_settings
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     rate_limit = build_rate_limit(settings)
     endpoint = GraphQLApp(database=database, settings=settings, rate_limit=rate_limit)
     graphql_app = AccessGuard(endpoint, database, settings, rate_limit, ide_page=endpoint.ide_page)
+    # Exports run the API's own queries as the caller, behind the same guard (key, rate limit, timeout).
+    export_app = AccessGuard(ExportApp(database, settings, endpoint.schema), database, settings, rate_limit)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,6 +60,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/health", _health, methods=["GET"]),
             Route("/graphql", graphql_app),
             WebSocketRoute("/graphql", graphql_app),
+            Route("/export", export_app, methods=["GET"]),
+            Route("/export/{name}", export_app, methods=["GET"]),
             Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),
             *console_routes(),
         ],
