@@ -157,9 +157,11 @@ async def _attempt(
         response = await http.post(delivery.url, content=body, headers=headers, timeout=policy.timeout_seconds)
         status_code = response.status_code
         if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}: {response.text[:200]}"
-    except httpx.HTTPError as failure:
-        error = f"{type(failure).__name__}: {failure}"[:_ERROR_LENGTH] or type(failure).__name__
+            # The receiver's body is not kept: the log is readable over the API, and it should not relay what an
+            # address answered to whoever set the rule up.
+            error = f"HTTP {status_code}"
+    except Exception as failure:  # refused, timed out, a malformed address: each is an attempt that failed
+        error = f"{type(failure).__name__}: {failure}"[:_ERROR_LENGTH]
     milliseconds = round((time.perf_counter() - started) * 1000.0, 1)
     await _record(database, policy, delivery_id, status_code, error, milliseconds, now)
     return delivery_id

@@ -40,11 +40,15 @@ class RuleFields:
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("input.webhookUrl", value, "must be an http or https URL with a host")
     if len(value) > 2000:
         raise ValidationFailed("input.webhookUrl", value[:60] + "...", "must be at most 2000 characters")
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise ValidationFailed("input.webhookUrl", value, "must be an http or https URL with a host")
     return value.strip()
 
 
