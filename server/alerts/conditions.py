@@ -104,7 +104,7 @@ def _labelers(rule: AlertRule, project: Project, dashboard: ProjectDashboard, no
         if row.profile is not None and (not wanted or row.profile in wanted)
     ]
     names = ", ".join(f"{item['labelerId']} ({item['profile']})" for item in flagged)
-    summary = f"{len(flagged)} labelers flagged: {names}" if flagged else "no labeler flagged"
+    summary = f"labelers flagged ({len(flagged)}): {names}" if flagged else "no labeler flagged"
     return Reading(bool(flagged), float(len(flagged)), summary, {"labelers": flagged, "windowDays": rule.window_days})
 
 
