@@ -17,6 +17,7 @@ from server.alerts import DeliveryPolicy, deliver_due
 from server.alerts.signing import signature, verify
 from server.db import Database
 from server.db import models as m
+from server.db.access import AuditEntry
 from server.db.alerts import AlertDelivery, DeliveryStatus
 from server.db.enums import TaskStatus
 from tests.server.access_world import AccessWorld, build_access_world
@@ -300,8 +301,9 @@ async def test_access_who_may_create_alert_rules(
 async def test_a_program_manager_cannot_touch_or_see_another_projects_rule(
     database: Database, world: AccessWorld
 ) -> None:
+    down = f"http://127.0.0.1:{free_port()}/down"
     async with _client(database, world, "admin") as admin:
-        rule_id = await _backlog_rule(admin, world, "https://example.com/hook")
+        rule_id = await _backlog_rule(admin, world, down)
         await _call(
             admin,
             CREATE,
@@ -310,20 +312,39 @@ async def test_a_program_manager_cannot_touch_or_see_another_projects_rule(
                 "name": "other",
                 "kind": "BACKLOG_ABOVE",
                 "threshold": 0,
-                "webhookUrl": "https://example.com/hook",
+                "webhookUrl": down,
             },
         )
         p2_rule = (await _call(admin, RULES, projectId=world.gid("Project", "p2")))["data"]["alertRules"][0]["id"]
+        await _call(admin, EVALUATE, projectId=world.gid("Project", "p2"))  # fires: P2 has one open task
+        admin_sees = await _call(admin, DELIVERIES, projectId=world.gid("Project", "p2"))
     async with _client(database, world, "pm") as pm:
         own = await _call(pm, UPDATE, input={"id": rule_id, "name": "mine"})
         foreign = await _call(pm, UPDATE, input={"id": p2_rule, "name": "theirs"})
         removed = await _call(pm, DELETE, id=p2_rule)
+        rules = await _call(pm, RULES, projectId=world.gid("Project", "p2"))
         deliveries = await _call(pm, DELIVERIES, projectId=world.gid("Project", "p2"))
+    async with _client(database, world, "vm") as vm:
+        vendor_rules = await _call(vm, RULES, projectId=world.gid("Project", "p1"))
 
     assert own["data"]["updateAlertRule"]["rule"]["name"] == "mine"
     assert foreign["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert removed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert deliveries["data"]["alertDeliveries"] == []
+    assert len(admin_sees["data"]["alertDeliveries"]) == 1
+    assert rules["data"]["alertRules"] == [] and deliveries["data"]["alertDeliveries"] == []
+    assert vendor_rules["data"]["alertRules"] == []  # P1 is in the vendor's reach, its alerts are not
+
+
+async def test_the_audit_log_never_holds_a_rules_secret(
+    database: Database, world: AccessWorld, client: httpx.AsyncClient
+) -> None:
+    await _backlog_rule(client, world, "https://example.com/hook")
+
+    async with database.session() as session:
+        entries = (await session.scalars(select(AuditEntry))).all()
+
+    assert any(entry.operation == "createAlertRule" for entry in entries)
+    assert all(SECRET not in json.dumps(entry.arguments) for entry in entries)
 
 
 def _policy() -> DeliveryPolicy:
