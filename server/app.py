@@ -13,11 +13,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.alerts import alerts_lifespan
 from server.auth.guard import AccessGuard
 from server.auth.rate_limit import build_rate_limit
 from server.console import console_routes
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
+from server.exports import ExportApp
 from server.graphql.http import GraphQLApp
 from server.services.jobs import jobs_lifespan
 from server.settings import Settings, load_settings
@@ -38,11 +40,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     rate_limit = build_rate_limit(settings)
     endpoint = GraphQLApp(database=database, settings=settings, rate_limit=rate_limit)
     graphql_app = AccessGuard(endpoint, database, settings, rate_limit, ide_page=endpoint.ide_page)
+    # Exports run the API's own queries as the caller, behind the same guard (key, rate limit, timeout).
+    export_app = AccessGuard(ExportApp(database, settings, endpoint.schema), database, settings, rate_limit)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with jobs_lifespan(database, settings):  # re-queues runs a previous process left unfinished
+            # Jobs re-queue runs a previous process left unfinished; alerts evaluate on their schedule.
+            async with jobs_lifespan(database, settings), alerts_lifespan(database, settings):
                 yield
         finally:
             if rate_limit is not None:
@@ -55,6 +60,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/health", _health, methods=["GET"]),
             Route("/graphql", graphql_app),
             WebSocketRoute("/graphql", graphql_app),
+            Route("/export", export_app, methods=["GET"]),
+            Route("/export/{name}", export_app, methods=["GET"]),
             Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),
             *console_routes(),
         ],

@@ -55,6 +55,14 @@ class Settings:
     redis_key_prefix: str = "labelops:rate:"
     # How long a websocket trusts its last check of the key before re-validating it for the next operation.
     websocket_recheck_seconds: float = 1.0
+    # Alerts (README, "Alerts"): how often the background loop evaluates every enabled rule (0: never; the
+    # environment's default is a minute, a bare Settings has it off so tests evaluate only when they ask), and
+    # webhook retries: the first retry after `alert_retry_seconds`, doubling up to an hour, `alert_max_attempts`
+    # attempts in all, each cut off after `alert_timeout_seconds`.
+    alerts_interval_seconds: float = 0.0
+    alert_retry_seconds: float = 30.0
+    alert_max_attempts: int = 6
+    alert_timeout_seconds: float = 10.0
 
 
 def _number(name: str, default: float) -> float:
@@ -74,12 +82,20 @@ def _positive(name: str, default: float) -> float:
     return value
 
 
+def _non_negative(name: str, default: float) -> float:
+    value = _number(name, default)
+    if not value >= 0:
+        raise ValueError(f"{name} must be zero or a positive number, got {value!r}")
+    return value
+
+
 def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
     `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
     `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks),
-    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`."""
+    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_ALERTS_INTERVAL` (seconds, 0
+    turns the loop off), `LABELOPS_ALERT_RETRY`, `LABELOPS_ALERT_ATTEMPTS`, `LABELOPS_ALERT_TIMEOUT`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -107,6 +123,10 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("LABELOPS_REDIS_URL", "").strip(),
         redis_key_prefix=os.environ.get("LABELOPS_REDIS_PREFIX") or "labelops:rate:",
         websocket_recheck_seconds=_number("LABELOPS_WS_RECHECK", 1.0),
+        alerts_interval_seconds=_non_negative("LABELOPS_ALERTS_INTERVAL", 60.0),
+        alert_retry_seconds=_positive("LABELOPS_ALERT_RETRY", 30.0),
+        alert_max_attempts=int(_positive("LABELOPS_ALERT_ATTEMPTS", 6)),
+        alert_timeout_seconds=_positive("LABELOPS_ALERT_TIMEOUT", 10.0),
     )
 
 

@@ -36,6 +36,7 @@ from server.auth.identity import SYSTEM, Viewer
 from server.auth.scoping import priced_vendor_ids, visibility, writable
 from server.db import models
 from server.db.access import ApiKey, AuditEntry, Role, User
+from server.db.alerts import AlertRule
 from server.db.planning import SimulationRun, StoredScenario
 from server.services.errors import NotFound, ValidationFailed
 
@@ -97,6 +98,7 @@ NODE_MODELS: dict[str, type[Any]] = {
     "AuditEntry": AuditEntry,
     "ScenarioVersion": StoredScenario,
     "SimulationRun": SimulationRun,
+    "AlertRule": AlertRule,
 }
 
 _FORBIDDEN = {"code": "FORBIDDEN"}

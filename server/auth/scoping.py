@@ -16,6 +16,7 @@ Rules by role (P: the user's projects, V: their vendor, L: their labeler):
   labelers work on, and those projects' tasks; the reviewers of their labels and those reviewers' vendors.
 - LABELER: labeler L, L's labels and the reviews of them, the reviewers of those, the projects L is a member of
   and their tasks, issues L raised or that concern L's labels; the vendors of those labelers.
+- Alert rules, their events and deliveries: admins, and PROGRAM_MANAGERs of the rule's project (P).
 - Everyone: their own user record and API keys. The audit log is for admins only.
 Vendors reached only through a labeler show no prices (see `server.auth.permissions.CanSeeVendorPrices`).
 """
@@ -33,6 +34,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from server.auth.identity import Viewer
 from server.db import Database, models
 from server.db.access import ApiKey, AuditEntry, Role, User
+from server.db.alerts import AlertDelivery, AlertEvent, AlertRule
 from server.db.planning import SimulationRun, StoredScenario
 
 __all__ = [
@@ -161,7 +163,18 @@ def _rules() -> dict[type[Any], Callable[[Viewer], ColumnElement[bool]]]:
         AuditEntry: lambda v: false(),
         StoredScenario: _planning_rule,
         SimulationRun: _planning_rule,
+        AlertRule: lambda v: AlertRule.id.in_(_alert_rule_ids(v)),
+        AlertEvent: lambda v: AlertEvent.rule_id.in_(_alert_rule_ids(v)),
+        AlertDelivery: lambda v: AlertDelivery.rule_id.in_(_alert_rule_ids(v)),
     }
+
+
+def _alert_rule_ids(viewer: Viewer) -> Select[Any]:
+    """Rules of the PROGRAM_MANAGER's projects: alerts carry webhook addresses and project-wide metrics."""
+    rules = AlertRule.__table__
+    if viewer.role is not Role.PROGRAM_MANAGER:
+        return select(rules.c.id).where(false())
+    return select(rules.c.id).where(rules.c.project_id.in_(sorted(viewer.project_ids)))
 
 
 def _issue_rule(viewer: Viewer) -> ColumnElement[bool]:

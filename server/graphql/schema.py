@@ -29,6 +29,7 @@ from server.auth.permissions import MayCall
 from server.auth.query_limits import DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, QueryLimiter
 from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
+from server.graphql.alerts import AlertMutations, AlertQueries
 from server.graphql.analytics import AnalyticsQueries
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
@@ -64,6 +65,7 @@ QUERY_TYPES: tuple[type, ...] = (
     AccessQueries,
     PlanningQueries,
     AnalyticsQueries,
+    AlertQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -75,6 +77,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     IssueMutations,
     AccessMutations,
     PlanningMutations,
+    AlertMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH
