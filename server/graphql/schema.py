@@ -30,6 +30,7 @@ from server.auth.query_limits import DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFA
 from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
@@ -64,6 +65,7 @@ QUERY_TYPES: tuple[type, ...] = (
     AccessQueries,
     PlanningQueries,
     AnalyticsQueries,
+    GuidelineQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -75,6 +77,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     IssueMutations,
     AccessMutations,
     PlanningMutations,
+    GuidelineMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH
