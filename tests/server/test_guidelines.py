@@ -12,9 +12,9 @@ from sqlalchemy import select
 from server.db import Database
 from server.db.guidelines import GuidelineVersion, ImmutableVersion
 from server.db.models import Label
+from server.services.errors import ValidationFailed
 from server.services.guidelines import fill_label_versions
 from server.services.ontology import parse_ontology
-from server.services.errors import ValidationFailed
 from tests.server.graphql_client import build_workspace, expect_data, mutate_ok
 
 PUBLISH = """
