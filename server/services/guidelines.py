@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import Issue, Label, Project, Task
@@ -204,7 +204,7 @@ def check_answer(ontology: Any, answer: Any, *, path: str = "answer") -> None:
     spec.check_answer(answer, path=path)
 
 
-async def fill_label_versions(session: AsyncSession, project_id: int | None = None) -> int:
+async def fill_label_versions(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> int:
     """Stamp labels that have no version (bulk imports, generated data) with the version in force when they were
     started, in one statement; returns how many labels it stamped."""
     project_of_label = select(Task.project_id).where(Task.id == Label.task_id).scalar_subquery()
