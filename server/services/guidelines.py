@@ -207,7 +207,7 @@ def check_answer(ontology: Any, answer: Any, *, path: str = "answer") -> None:
 async def fill_label_versions(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> int:
     """Stamp labels that have no version (bulk imports, generated data) with the version in force when they were
     started, in one statement; returns how many labels it stamped."""
-    project_of_label = select(Task.project_id).where(Task.id == Label.task_id).scalar_subquery()
+    project_of_label = select(Task.project_id).where(Task.id == Label.task_id).correlate(Label).scalar_subquery()
     newest_before = (
         select(GuidelineVersion.id)
         .where(GuidelineVersion.project_id == project_of_label, GuidelineVersion.created_at <= Label.started_at)

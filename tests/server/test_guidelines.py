@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from server.db import Database
+from server.db.enums import DataType
 from server.db.guidelines import GuidelineVersion, ImmutableVersion
-from server.db.models import Label
+from server.db.models import Label, Task
+from server.services.crud_projects import ProjectFields, create_project
 from server.services.errors import ValidationFailed
 from server.services.guidelines import fill_label_versions
 from server.services.ontology import parse_ontology
@@ -230,23 +232,59 @@ async def test_given_a_new_version_when_labels_are_submitted_then_each_records_t
 async def test_given_labels_without_a_version_when_filled_then_each_gets_the_version_in_force_at_its_start(
     database: Database,
 ) -> None:
+    # given labels under versions 2 and 3 of one project, and a label of another project, all unstamped
     workspace = await _typed_workspace(database)
-    started = datetime.now(UTC) + timedelta(seconds=1)
-    await expect_data(
-        database, SUBMIT_LABEL, {"input": _submission(workspace, {"tone": "calm"}, task=0, started=started)}
+    now = datetime.now(UTC)
+    await _publish(
+        database,
+        workspace.project,
+        changeNote="Sarcasm.",
+        ontology=TONE_V2,
+        createdAt=(now + timedelta(minutes=1)).isoformat(),
     )
+    for task, started in ((0, now + timedelta(seconds=1)), (1, now + timedelta(minutes=1, seconds=1))):
+        submitted = await expect_data(
+            database, SUBMIT_LABEL, {"input": _submission(workspace, {"tone": "calm"}, task=task, started=started)}
+        )
+        assert submitted["submitLabel"]["__typename"] == "LabelPayload"
     async with database.transaction() as session:
-        label = (await session.scalars(select(Label))).one()
-        expected = label.guideline_version_id
-        label.guideline_version_id = None
+        other = await create_project(session, ProjectFields(name="Other", data_type=DataType.TEXT))
+        task = Task(project_id=other.id, external_id="o-1", created_at=now)
+        session.add(task)
+        await session.flush()
+        labeler = (await session.scalars(select(Label.labeler_id).limit(1))).one()
+        session.add(
+            Label(
+                task_id=task.id,
+                labeler_id=labeler,
+                answer={},
+                started_at=now,
+                submitted_at=now,
+                seconds_to_label=1.0,
+                guideline_version_id=(
+                    await session.scalars(select(GuidelineVersion.id).where(GuidelineVersion.project_id == other.id))
+                ).one(),
+            )
+        )
+    async with database.transaction() as session:
+        labels = (await session.scalars(select(Label).order_by(Label.id))).all()
+        expected = [label.guideline_version_id for label in labels]
+        for label in labels:
+            label.guideline_version_id = None
 
+    # when they are filled from their times
     async with database.transaction() as session:
         stamped = await fill_label_versions(session)
 
+    # then each has the version it was stamped with on submit again
     async with database.session() as session:
-        label = (await session.scalars(select(Label))).one()
-    assert (stamped, label.guideline_version_id) == (1, expected)
-    assert expected is not None
+        labels = (await session.scalars(select(Label).order_by(Label.id))).all()
+        numbers = [
+            (await session.get(GuidelineVersion, label.guideline_version_id)).number  # type: ignore[union-attr]
+            for label in labels
+        ]
+    assert (stamped, [label.guideline_version_id for label in labels]) == (3, expected)
+    assert numbers == [2, 3, 1]
 
 
 async def test_a_stored_version_cannot_be_changed(database: Database) -> None:

@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from server.auth.permissions import require_metrics_scope
 from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import Issue
 from server.graphql.context import Info
-from server.graphql.errors import as_graphql_error
+from server.graphql.errors import NotFoundError, ValidationError, as_graphql_error
+from server.graphql.guidelines.impact import GuidelineImpactResult, GuidelineImpactType
 from server.graphql.guidelines.types import GuidelineDiffType, GuidelineVersionNode
 from server.graphql.ids import decode_id
+from server.services.analytics.guideline_impact import fetch_guideline_impact
 from server.services.errors import DomainError, NotFound
 from server.services.guideline_diff import diff_versions
 
@@ -80,3 +83,25 @@ class GuidelineQueries:
         except DomainError as error:
             raise as_graphql_error(error) from error
         return GuidelineDiffType.from_diff(from_number, to_number, diff_versions(rows[from_number], rows[to_number]))
+
+    @strawberry.field(
+        description="Before and after each guideline change: time per label, approval, rework, benchmark accuracy "
+        "and agreement of the labels made under each version, with 95% intervals, and each change's effect. "
+        "Program managers of the project and admins."
+    )
+    async def guideline_impact(self, info: Info, project_id: relay.GlobalID) -> GuidelineImpactResult:
+        try:
+            key = decode_id(project_id, "Project", "projectId")
+            require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
+            async with info.context.database.session() as session:
+                impact = await fetch_guideline_impact(session, key)
+        except NotFound as error:
+            return NotFoundError(
+                message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
+            )
+        except DomainError as error:
+            value = getattr(error, "value", None)
+            return ValidationError(
+                message=error.message, field=error.field, value=None if value is None else str(value)
+            )
+        return GuidelineImpactType.of(impact)
