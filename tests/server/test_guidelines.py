@@ -52,7 +52,7 @@ SUBMIT_LABEL = """
 mutation($input: SubmitLabelInput!) {
   submitLabel(input: $input) {
     __typename
-    ... on LabelPayload { label { id } }
+    ... on LabelPayload { label { id guidelineVersion } }
     ... on UserError { message field }
     ... on ValidationError { value }
   }
@@ -227,6 +227,7 @@ async def test_given_a_new_version_when_labels_are_submitted_then_each_records_t
         )
     assert old["submitLabel"]["__typename"] == new["submitLabel"]["__typename"] == "LabelPayload"
     assert sorted(versions.values()) == [2, 3]
+    assert (old["submitLabel"]["label"]["guidelineVersion"], new["submitLabel"]["label"]["guidelineVersion"]) == (2, 3)
 
 
 async def test_given_labels_without_a_version_when_filled_then_each_gets_the_version_in_force_at_its_start(
