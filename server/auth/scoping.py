@@ -17,6 +17,7 @@ Rules by role (P: the user's projects, V: their vendor, L: their labeler):
 - LABELER: labeler L, L's labels and the reviews of them, the reviewers of those, the projects L is a member of
   and their tasks, issues L raised or that concern L's labels; the vendors of those labelers.
 - Alert rules, their events and deliveries: admins, and PROGRAM_MANAGERs of the rule's project (P).
+- Guideline versions: whoever sees the project.
 - Everyone: their own user record and API keys. The audit log is for admins only.
 Vendors reached only through a labeler show no prices (see `server.auth.permissions.CanSeeVendorPrices`).
 """
@@ -35,6 +36,7 @@ from server.auth.identity import Viewer
 from server.db import Database, models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.alerts import AlertDelivery, AlertEvent, AlertRule
+from server.db.guidelines import GuidelineVersion
 from server.db.planning import SimulationRun, StoredScenario
 
 __all__ = [
@@ -145,6 +147,8 @@ def _rules() -> dict[type[Any], Callable[[Viewer], ColumnElement[bool]]]:
     m = models
     return {
         m.Project: lambda v: m.Project.id.in_(_project_ids(v)),
+        # Whoever sees a project reads its guidelines: labelers work by them.
+        GuidelineVersion: lambda v: GuidelineVersion.project_id.in_(_project_ids(v)),
         m.Task: lambda v: m.Task.id.in_(_task_ids(v)),
         m.Label: lambda v: m.Label.id.in_(_label_ids(v)),
         m.Review: lambda v: m.Review.label_id.in_(_label_ids(v)),

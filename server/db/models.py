@@ -232,6 +232,10 @@ class Label(Base):
     seconds_to_label: Mapped[float] = mapped_column(Float)
     rework_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The guidelines the label was made under (server.db.guidelines); NULL only for labels no version covers.
+    guideline_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guideline_versions.id"), default=None, index=True
+    )
 
     task: Mapped[Task] = relationship(back_populates="labels")
     labeler: Mapped[Labeler] = relationship()

@@ -31,6 +31,7 @@ from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.alerts import AlertMutations, AlertQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
@@ -66,6 +67,7 @@ QUERY_TYPES: tuple[type, ...] = (
     PlanningQueries,
     AnalyticsQueries,
     AlertQueries,
+    GuidelineQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -78,6 +80,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     AccessMutations,
     PlanningMutations,
     AlertMutations,
+    GuidelineMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH

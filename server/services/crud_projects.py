@@ -23,6 +23,8 @@ from server.services.crud_checks import (
     refuse_duplicate_name,
 )
 from server.services.errors import InvalidTransition, NotFound, ValidationFailed
+from server.services.guidelines import GuidelineChange, publish_version
+from server.services.ontology import parse_ontology
 
 __all__ = ["ProjectFields", "archive_project", "create_project", "update_project"]
 
@@ -75,13 +77,19 @@ def _checked(values: ProjectFields) -> dict[str, Any]:
             value = check_positive_int(path, value)
         elif item.name == "deadline":
             value = check_aware(path, value)
-        elif item.name == "ontology" and not isinstance(value, dict):
-            raise ValidationFailed(path, value, "must be a JSON object")
+        elif item.name == "ontology":
+            parse_ontology(value, path=path)
         checked[item.name] = value
     return checked
 
 
-async def create_project(session: AsyncSession, values: ProjectFields) -> Project:
+# Guideline edits through updateProject predate change notes; the version says where it came from.
+_UPDATE_NOTE = "Edited with updateProject (no change note given)."
+_GUIDELINES = ("ontology", "instructions")
+
+
+async def create_project(session: AsyncSession, values: ProjectFields, *, author: str = "system") -> Project:
+    """Create a project and version 1 of its guidelines (its ontology and instructions)."""
     checked = _checked(values)
     if "name" not in checked or "data_type" not in checked:
         raise ValidationFailed("input", None, "needs a name and a dataType")
@@ -89,11 +97,15 @@ async def create_project(session: AsyncSession, values: ProjectFields) -> Projec
     project = Project(**checked)
     session.add(project)
     await session.flush()
+    await publish_version(session, project.id, GuidelineChange(change_note="First version."), author=author)
     return project
 
 
-async def update_project(session: AsyncSession, project_id: int, values: ProjectFields) -> Project:
-    """Change a project's settings; a COMPLETED project stays completed (its metrics are final)."""
+async def update_project(
+    session: AsyncSession, project_id: int, values: ProjectFields, *, author: str = "system"
+) -> Project:
+    """Change a project's settings; a COMPLETED project stays completed (its metrics are final). A changed
+    ontology or instructions publishes a new guideline version (old versions never change)."""
     # Locked first: an SLA change recounts the completion rollups, which must not interleave with completions
     # counted under the old SLA (see completion_rollups' lock order).
     project = await session.get(Project, project_id, with_for_update=True, populate_existing=True)
@@ -108,11 +120,15 @@ async def update_project(session: AsyncSession, project_id: int, values: Project
             "Project", project.status, new_status, reason="a completed project is final", field="input.status"
         )
     turnaround = project.sla_turnaround_hours
+    guidelines = {name: checked.pop(name) for name in _GUIDELINES if name in checked}
     for name, value in checked.items():
         setattr(project, name, value)
     await session.flush()
     if project.sla_turnaround_hours != turnaround:
         await rebuild_completions(session, project.id)
+    if any(getattr(project, name) != value for name, value in guidelines.items()):
+        change = GuidelineChange(change_note=_UPDATE_NOTE, **guidelines)
+        await publish_version(session, project.id, change, author=author)
     return project
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import (
     Comment,
     Issue,
@@ -32,6 +33,7 @@ from server.db.session import Database
 from server.services.demo_catalog import PROJECTS, VENDORS
 from server.services.demo_generate import DemoRows, generate
 from server.services.errors import ValidationFailed
+from server.services.guidelines import fill_label_versions
 from server.services.rollups import rebuild_rollups
 
 __all__ = ["DEMO_PROJECT_NAMES", "DEMO_VENDOR_NAMES", "DemoSummary", "default_anchor", "seed_demo", "write_rows"]
@@ -157,6 +159,8 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
     task_ids = await _assign_ids(connection, _table(Task), rows.tasks)
     label_ids = await _assign_ids(connection, _table(Label), rows.labels)
     issue_ids = await _assign_ids(connection, _table(Issue), rows.issues)
+    await _assign_ids(connection, _table(GuidelineVersion), rows.guideline_versions)
+    _remap(rows.guideline_versions, project_id=project_ids)
     _remap(rows.project_vendors, project_id=project_ids, vendor_id=vendor_ids)
     _remap(rows.labelers, vendor_id=vendor_ids)
     _remap(rows.stage_events, labeler_id=labeler_ids)
@@ -169,6 +173,7 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
     batches: list[tuple[Table, list[dict[str, Any]]]] = [
         (_table(Vendor), rows.vendors),
         (_table(Project), rows.projects),
+        (_table(GuidelineVersion), [_version_row(row) for row in rows.guideline_versions]),
         (project_vendors, rows.project_vendors),
         (_table(Labeler), rows.labelers),
         (_table(LabelerStageEvent), rows.stage_events),
@@ -178,10 +183,13 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
         (_table(Review), rows.reviews),
         (_table(Issue), rows.issues),
         (_table(Comment), rows.comments),
+        (guideline_version_issues, _settled_issues(rows)),
     ]
     for table, table_rows in batches:
         for start in range(0, len(table_rows), _BATCH):
             await connection.execute(insert(table), table_rows[start : start + _BATCH])
+    # Each label was made under the version in force when it was started.
+    await fill_label_versions(connection)
     if connection.dialect.name == "postgresql":
         # Explicit ids do not advance the id sequences; move them past the new rows.
         for table in _ID_TABLES:
@@ -191,6 +199,25 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
                     f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
                 )
             )
+
+
+def _version_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "issue_titles"}
+
+
+def _settled_issues(rows: DemoRows) -> list[dict[str, Any]]:
+    """Links from a version to the issues of its project it settles: those of its titles resolved before it."""
+    links = []
+    for version in rows.guideline_versions:
+        for issue in rows.issues:
+            if (
+                issue["project_id"] == version["project_id"]
+                and issue["title"] in version["issue_titles"]
+                and issue["resolved_at"] is not None
+                and issue["resolved_at"] <= version["created_at"]
+            ):
+                links.append({"version_id": version["id"], "issue_id": issue["id"]})
+    return links
 
 
 async def _lock_tables(connection: AsyncConnection) -> None:
@@ -225,5 +252,6 @@ def _remap(rows: list[dict[str, Any]], **columns: list[int]) -> None:
 
 _BATCH = 10_000
 _ID_TABLES: tuple[Table, ...] = tuple(
-    _table(model) for model in (Vendor, Project, Labeler, LabelerStageEvent, Task, Label, Review, Issue, Comment)
+    _table(model)
+    for model in (Vendor, Project, GuidelineVersion, Labeler, LabelerStageEvent, Task, Label, Review, Issue, Comment)
 )

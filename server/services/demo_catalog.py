@@ -23,6 +23,7 @@ __all__ = [
     "PROJECTS",
     "VENDORS",
     "Cohorts",
+    "GuidelineChangeSpec",
     "ProjectSpec",
     "VendorSpec",
 ]
@@ -72,6 +73,20 @@ class VendorSpec:
 
 
 @dataclass(frozen=True)
+class GuidelineChangeSpec:
+    """A guideline version published mid-way: from `day` on, labelers' error rates are `error_factor` times what
+    they were, so rework falls visibly after the change."""
+
+    day: float
+    error_factor: float
+    change_note: str
+    instructions: str
+    examples: tuple[dict[str, Any], ...]
+    common_mistakes: tuple[dict[str, str], ...]
+    issue_titles: tuple[str, ...]  # the issues this change settles, when resolved before it
+
+
+@dataclass(frozen=True)
 class ProjectSpec:
     key: str
     name: str
@@ -111,6 +126,7 @@ class ProjectSpec:
             "Escalated to the project owner; will update here.",
         )
     )
+    guideline_change: GuidelineChangeSpec | None = None
 
 
 _DRIVING_CLASSES = ("car", "pedestrian", "cyclist", "truck", "bus", "traffic_sign", "traffic_light")
@@ -233,6 +249,38 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             "Label empty conversations as neutral.",
             "The sentiment at the end of the conversation counts.",
             "Reported to the data owner; the transcript was redacted.",
+        ),
+        guideline_change=GuidelineChangeSpec(
+            day=28.0,
+            error_factor=0.5,
+            change_note=(
+                "Reviewers kept rejecting sarcasm and mid-conversation changes of mood: the sentiment at the end "
+                "counts, sarcasm is negative; added worked examples and the common mistakes from review comments."
+            ),
+            instructions=(
+                "Read the whole conversation and pick the customer's sentiment at the end of it. "
+                "Use `mixed` only when the customer is clearly both satisfied and dissatisfied.\n"
+                "Sarcasm is `negative`, whatever the polite words.\n"
+                "Label the customer's sentiment, never the agent's."
+            ),
+            examples=(
+                {
+                    "input": "Customer: Oh great, a third outage this week. Wonderful service.",
+                    "answer": {"sentiment": "negative"},
+                    "explanation": "Sarcasm: the words are polite, the customer is not.",
+                },
+                {
+                    "input": "Customer: This is useless! ... Agent fixes it ... Customer: Works now, thanks a lot!",
+                    "answer": {"sentiment": "positive"},
+                    "explanation": "The sentiment at the end of the conversation counts.",
+                },
+            ),
+            common_mistakes=(
+                {"mistake": "Labelling the agent's sentiment", "correction": "Label the customer only."},
+                {"mistake": "Sarcasm labelled positive or neutral", "correction": "Sarcasm is negative."},
+                {"mistake": "`mixed` for a change of mood", "correction": "Take the sentiment at the end."},
+            ),
+            issue_titles=("Sentiment changes halfway through",),
         ),
     ),
     ProjectSpec(

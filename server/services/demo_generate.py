@@ -54,6 +54,8 @@ class DemoRows:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
+    # Versions of each project's guidelines; `issue_titles` names the project's issues a version settles.
+    guideline_versions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,16 +100,51 @@ def generate(seed: int, anchor: datetime, scale: float) -> DemoRows:
     return rows
 
 
+def _guideline_versions(rows: DemoRows, clock: _Clock, project: ProjectSpec, project_id: int) -> dict[str, Any]:
+    """Version 1 when the project was created and, for a project with a change, version 2 at its day; returns the
+    newest, which the project row mirrors."""
+    first = {
+        "project_id": project_id,
+        "number": 1,
+        "author": "system",
+        "created_at": clock(project.created_day),
+        "change_note": "First version.",
+        "ontology": project.ontology,
+        "instructions": project.instructions,
+        "examples": [],
+        "common_mistakes": [],
+        "issue_titles": (),
+    }
+    rows.guideline_versions.append(first)
+    change = project.guideline_change
+    if change is None:
+        return first
+    second = {
+        **first,
+        "number": 2,
+        "author": "pm@labelops.example",
+        "created_at": clock(change.day),
+        "change_note": change.change_note,
+        "instructions": change.instructions,
+        "examples": [dict(example) for example in change.examples],
+        "common_mistakes": [dict(mistake) for mistake in change.common_mistakes],
+        "issue_titles": change.issue_titles,
+    }
+    rows.guideline_versions.append(second)
+    return second
+
+
 def _vendors_and_projects(rows: DemoRows, clock: _Clock, project_index: dict[str, int]) -> None:
     for project in PROJECTS:
         created = clock(project.created_day)
+        guidelines = _guideline_versions(rows, clock, project, project_index[project.key])
         rows.projects.append(
             {
                 "name": project.name,
                 "description": project.description,
                 "data_type": project.data_type,
-                "ontology": project.ontology,
-                "instructions": project.instructions,
+                "ontology": guidelines["ontology"],
+                "instructions": guidelines["instructions"],
                 "status": project.status,
                 "quality_target": project.quality_target,
                 "sla_turnaround_hours": project.sla_turnaround_hours,
@@ -337,6 +374,9 @@ def _project_work(
     seconds = np.round(np.maximum(seconds, 2.0), 1)
     submitted = started + seconds / 86400.0
     error = np.minimum(base_error * (1.0 + 2.0 * np.exp(-tenure_weeks / CURVE_TAU_WEEKS)), 0.9)
+    if spec.guideline_change is not None:
+        # Clearer guidelines: fewer wrong answers from the change on (no extra draws, so the rest stays the same).
+        error = np.where(started >= spec.guideline_change.day, error * spec.guideline_change.error_factor, error)
     correct = rng.random(n) >= error
     n_classes = len(spec.classes)
     wrong_answer = (truth[label_task] + rng.integers(1, n_classes, n)) % n_classes

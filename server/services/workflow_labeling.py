@@ -27,9 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelerStage, LabelStatus, ReviewVerdict
+from server.db.guidelines import GuidelineVersion
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.errors import Conflict, InvalidTransition, ValidationFailed
+from server.services.guidelines import check_answer, version_in_force
 from server.services.rollups import (
     consensus_changed,
     consensus_facts,
@@ -122,6 +124,10 @@ async def submit_label(
             "started_at", started_at.isoformat(), f"must not be before the task was created ({task.created_at})"
         )
 
+    # The label is made under the guidelines in force when the labeler started, and must fit their ontology.
+    version = await version_in_force(session, project.id, started_at)
+    check_answer(project.ontology if version is None else version.ontology, answer)
+
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
     if any(label.labeler_id == labeler_id for label in labels):
         raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", field="labeler_id")
@@ -142,6 +148,7 @@ async def submit_label(
         started_at=started_at,
         submitted_at=submitted_at,
         seconds_to_label=seconds_to_label,
+        guideline_version_id=None if version is None else version.id,
     )
     session.add(label)
     try:
@@ -252,6 +259,11 @@ async def rework_label(
     project = await get_or_fail(session, Project, task.project_id, field="label_id")
     require_open_task(task, project, field="label_id")
     await _labeler_for_task(session, labeler_id, task, doing="rework this label")
+    # A rework answers the same guidelines the label was made under.
+    version = (
+        None if label.guideline_version_id is None else await session.get(GuidelineVersion, label.guideline_version_id)
+    )
+    check_answer(project.ontology if version is None else version.ontology, answer)
 
     before = label_facts(label, task, reviewed=True)
     consensus_before = await consensus_facts(session, task)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -17,9 +18,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db import Database
-from server.db.enums import DataType, TaskStatus
+from server.db.enums import DataType, PricingModel, TaskStatus, WorkforceType
 from server.db.migrations import current_revision, downgrade, head_revision, model_metadata, upgrade
-from server.db.models import Project, Task
+from server.db.models import Label, Labeler, Project, Task, Vendor
 from server.services.schema import upgrade_database
 from tests.conftest import TEST_DATABASE_URL_VARIABLE
 
@@ -182,3 +183,55 @@ def _all_revisions() -> list[str]:
     from server.db.migrations import alembic_config
 
     return sorted(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
+
+
+async def test_given_projects_and_labels_when_migrated_past_0016_then_each_has_version_1_of_its_guidelines(
+    empty_database: Database,
+) -> None:
+    await upgrade(empty_database, "0010")
+    created = datetime(2024, 3, 1, tzinfo=UTC)
+    async with empty_database.engine.begin() as connection:
+        await connection.execute(
+            insert(Project.__table__).values(
+                id=1,
+                name="p",
+                data_type=DataType.TEXT,
+                ontology={"field": "tone", "classes": ["calm", "angry"]},
+                instructions="Pick one.",
+                created_at=created,
+            )
+        )
+        await connection.execute(
+            insert(Vendor.__table__).values(
+                id=1, name="v", workforce_type=WorkforceType.CROWD, pricing_model=PricingModel.HOURLY, rate=1.0
+            )
+        )
+        await connection.execute(insert(Labeler.__table__).values(id=1, vendor_id=1, name="l"))
+        await connection.execute(insert(Task.__table__).values(id=1, project_id=1, external_id="t", created_at=created))
+        await connection.execute(
+            insert(Label.__table__).values(
+                id=1,
+                task_id=1,
+                labeler_id=1,
+                answer={"tone": "calm"},
+                started_at=created,
+                submitted_at=created,
+                seconds_to_label=5.0,
+            )
+        )
+
+    await upgrade_database(empty_database)
+
+    async with empty_database.engine.connect() as connection:
+        version = (
+            await connection.execute(
+                text("SELECT id, project_id, number, author, ontology, instructions, examples FROM guideline_versions")
+            )
+        ).one()
+        label_version = (await connection.execute(text("SELECT guideline_version_id FROM labels"))).scalar_one()
+    ontology = version.ontology if isinstance(version.ontology, dict) else json.loads(version.ontology)
+    examples = version.examples if isinstance(version.examples, list) else json.loads(version.examples)
+    assert (version.project_id, version.number, version.author, version.instructions) == (1, 1, "system", "Pick one.")
+    assert ontology == {"field": "tone", "classes": ["calm", "angry"]}
+    assert examples == []
+    assert label_version == version.id

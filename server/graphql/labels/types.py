@@ -38,6 +38,7 @@ class LabelNode(relay.Node):
     rework_count: int
     task_id: strawberry.Private[int]
     labeler_id: strawberry.Private[int]
+    guideline_version_id: strawberry.Private[int | None] = None
 
     @classmethod
     def from_model(cls, row: models.Label) -> Self:
@@ -52,6 +53,7 @@ class LabelNode(relay.Node):
             rework_count=row.rework_count,
             task_id=row.task_id,
             labeler_id=row.labeler_id,
+            guideline_version_id=row.guideline_version_id,
         )
 
     @classmethod
@@ -73,6 +75,15 @@ class LabelNode(relay.Node):
         from server.graphql.labelers.types import LabelerNode
 
         return await load_node(info, labelers_by_id, self.labeler_id, LabelerNode.from_model)
+
+    @strawberry.field(description="The number of the guideline version the label was made under.")
+    async def guideline_version(self, info: Info) -> int | None:
+        from server.graphql.guidelines.loaders import guideline_versions_by_id
+
+        if self.guideline_version_id is None:
+            return None
+        version = await info.context.loader(guideline_versions_by_id).load(self.guideline_version_id)
+        return None if version is None else int(version.number)
 
     @strawberry.field(description="Reviews of the label, oldest first.")
     async def reviews(self, info: Info) -> list[Annotated[ReviewNode, strawberry.lazy("server.graphql.reviews.types")]]:

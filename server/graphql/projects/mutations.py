@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from server.auth.permissions import ADMINS, PROGRAM_MANAGERS, mutation
+from server.auth.permissions import ADMINS, PROGRAM_MANAGERS, mutation, viewer_of
 from server.db.models import Project
 from server.graphql.context import Info
 from server.graphql.enums import DataType, ProjectStatus
@@ -30,7 +30,9 @@ class CreateProjectInput:
     name: str
     data_type: DataType
     description: str = ""
-    ontology: JSON | None = strawberry.field(default=None, description="The label schema, a JSON object; default {}.")
+    ontology: JSON | None = strawberry.field(
+        default=None, description="The label schema, a JSON object; default {}. Becomes guideline version 1."
+    )
     instructions: str = ""
     status: ProjectStatus = ProjectStatus.DRAFT
     quality_target: float = 0.95
@@ -51,8 +53,8 @@ class UpdateProjectInput:
     name: str | None = None
     data_type: DataType | None = None
     description: str | None = None
-    ontology: JSON | None = None
-    instructions: str | None = None
+    ontology: JSON | None = strawberry.field(default=None, description="A change publishes a new guideline version.")
+    instructions: str | None = strawberry.field(default=None, description="A change publishes a new guideline version.")
     status: ProjectStatus | None = None
     quality_target: float | None = None
     sla_turnaround_hours: float | None = None
@@ -142,13 +144,18 @@ async def _change_members(
 class ProjectMutations:
     @mutation(ADMINS)
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectResult:
-        return await mutate_row(info, _payload, lambda session: crud_projects.create_project(session, _fields(input)))
+        author = viewer_of(info).email or "system"
+        return await mutate_row(
+            info, _payload, lambda session: crud_projects.create_project(session, _fields(input), author=author)
+        )
 
     @mutation(PROGRAM_MANAGERS, description="Change settings; a COMPLETED project cannot be reopened.")
     async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectResult:
         async def operation(session: AsyncSession) -> Project:
             key = decode_id(input.id, "Project", "input.id")
-            return await crud_projects.update_project(session, key, _fields(input))
+            return await crud_projects.update_project(
+                session, key, _fields(input), author=viewer_of(info).email or "system"
+            )
 
         return await mutate_row(info, _payload, operation)
 
