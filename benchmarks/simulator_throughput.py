@@ -5,8 +5,10 @@ Scenario: 26 weeks, 300 labelers across 3 vendors, about 2 million tasks. Prints
 1. tasks simulated per second on one core by the kernel flow (best of a few full replications);
 2. the reference SimPy flow's tasks per second on the same scenario in the same run (on a shorter horizon slice
    of the same scenario when the full run would take too long; the output says so), and the ratio;
-3. key statistics of both flows side by side with 95% confidence intervals, on common seeds;
-4. the wall time of 200 replications with the process executor on this machine.
+3. the identity table: both flows on a scenario built to hit ties (``examples.tie_heavy_scenario``), per seed,
+   task by task;
+4. key statistics of both flows side by side with 95% confidence intervals, on common seeds;
+5. the wall time of 200 replications with the process executor on this machine.
 
 Usage: python benchmarks/simulator_throughput.py [--replications 200] [--reference-days N] [--compare 8]
 """
@@ -91,12 +93,41 @@ def _compare(kernel: MonteCarloResult, reference: MonteCarloResult) -> None:
         print(f"{name:<26}{kernel_text:>40}{reference_text:>40}{'yes' if overlap else 'NO':>13}{diff:>13.3g}")
 
 
+def _identity_table(seeds: int) -> None:
+    """Kernel against reference on the tie-heavy scenario: the per-task records must be bit-identical."""
+    from simulator.examples import tie_heavy_scenario
+
+    scenario = tie_heavy_scenario()
+    print(f"\nidentity, scenario {scenario.name} ({scenario.horizon_days} days), kernel against reference, per seed:")
+    print(
+        f"{'seed':>5}{'tasks':>8}{'tied starts':>13}{'reviews':>9}{'thumbs down':>13}{'tasks identical':>17}"
+        f"{'max |summary diff|':>20}"
+    )
+    for seed in range(seeds):
+        kernel = run_replication(scenario, seed, flow="kernel", keep_tasks=True)
+        reference = run_replication(scenario, seed, flow="reference", keep_tasks=True)
+        assert kernel.tasks is not None and reference.tasks is not None
+        starts = kernel.tasks.start_hour[np.isfinite(kernel.tasks.start_hour)]
+        identical = all(
+            np.array_equal(getattr(kernel.tasks, name), getattr(reference.tasks, name), equal_nan=True)
+            for name in ("start_hour", "finish_hour", "labeler")
+        )
+        k, r = dataclasses.asdict(kernel.summary), dataclasses.asdict(reference.summary)
+        diff = max((abs(k[name] - r[name]) for name in k if math.isfinite(k[name] - r[name])), default=0.0)
+        thumbs_down = k["reviews"] * (1.0 - k["accepted_share"])
+        print(
+            f"{seed:>5}{k['tasks_arrived']:>8.0f}{starts.size - np.unique(starts).size:>13}{k['reviews']:>9.0f}"
+            f"{thumbs_down:>13.0f}{'yes' if identical else 'NO':>17}{diff:>20.3g}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replications", type=int, default=200, help="replications for the wall-time figure")
     parser.add_argument("--kernel-runs", type=int, default=3, help="full kernel replications timed on one core")
     parser.add_argument("--reference-days", type=int, default=None, help="force the reference onto N days")
     parser.add_argument("--compare", type=int, default=8, help="replications per flow for the statistics table")
+    parser.add_argument("--identity-seeds", type=int, default=5, help="seeds of the tie-heavy identity table")
     parser.add_argument("--compare-days", type=int, default=28, help="horizon of the statistics comparison")
     args = parser.parse_args(argv)
 
@@ -145,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(both on the same horizon: {kernel_on_slice / reference_rate:.1f}x)"
     )
     print("targets: >= 500,000 tasks/s per core, >= 10x the reference")
+
+    _identity_table(args.identity_seeds)
 
     compare_scenario = _slice(scenario, args.compare_days)
     print(

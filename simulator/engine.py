@@ -101,8 +101,11 @@ def build_flow_inputs(
     work = _service_factors(scenario, jobs_rng, n_jobs)
     work *= base_hours[0] if len(projects) == 1 else base_hours[job_project]
     review = scenario.review
-    empty = np.empty(0)
     reviewing = review.share_reviewed > 0.0
+    job_mean_hours = None
+    if reviewing and review.rework_time == "independent":
+        job_mean_hours = np.full(n_jobs, base_hours[0]) if len(projects) == 1 else base_hours[job_project]
+    empty = np.empty(0)
     review_mean = review.review_minutes / 60.0
     inputs = FlowInputs(
         arrival=np.ascontiguousarray(job_arrival, dtype=np.float64),
@@ -115,7 +118,11 @@ def build_flow_inputs(
         detection_probability=review.detection_probability,
         rework_time_factor=review.rework_time_factor,
         review_mean_hours=review_mean,
-        stream=stream,
+        rework_key=int(stream.integers(0, 1 << 63)),
+        rework_time=review.rework_time,
+        job_mean_hours=job_mean_hours,
+        service_distribution=scenario.service_time.distribution,
+        service_cv=scenario.service_time.cv,
     )
     return _Jobs(inputs=inputs, task_arrival=arrivals, task_project=project, first_job=first_job)
 

@@ -358,8 +358,10 @@ class Pool:
 class Review:
     """Review of labels: a share is reviewed by ``reviewers`` people; a thumbs-down sends the label to rework.
 
-    A reviewer catches an erroneous label with ``detection_probability``; rework takes ``rework_time_factor``
-    of the original labeling time and is reviewed again with the same share. Reviewers work ``shift_hours`` a
+    A reviewer catches an erroneous label with ``detection_probability``; rework is reviewed again with the
+    same share and takes ``rework_time_factor`` times a labeling time: the job's original draw with
+    ``rework_time = "reuse"``, or a fresh draw from ``service_time`` with ``"independent"`` (a slow first
+    label then says nothing about its rework, as in an open Jackson network). Reviewers work ``shift_hours`` a
     working day (default: the calendar's ``hours_per_day``) and are paid ``reviewer_hourly_rate`` for them.
     """
 
@@ -368,6 +370,7 @@ class Review:
     review_minutes: float = 1.0
     detection_probability: float = 1.0
     rework_time_factor: float = 0.5
+    rework_time: str = "reuse"
     reviewer_hourly_rate: float = 0.0
     shift_offset_hours: float = 0.0
     shift_hours: float | None = None
@@ -382,6 +385,8 @@ class Review:
         _between("review.detection_probability", self.detection_probability, 0.0, 1.0)
         _gt("review.rework_time_factor", self.rework_time_factor, 0.0)
         _finite("review.rework_time_factor", self.rework_time_factor)
+        if self.rework_time not in ("reuse", "independent"):
+            raise _fail("review.rework_time", "must be 'reuse' or 'independent'", self.rework_time)
         _ge("review.reviewer_hourly_rate", self.reviewer_hourly_rate, 0.0)
         _finite("review.reviewer_hourly_rate", self.reviewer_hourly_rate)
         _between("review.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
