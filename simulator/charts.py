@@ -113,16 +113,33 @@ def _format_number(value: float) -> str:
     return f"{value:.4f}"
 
 
+_TIME_UNITS = (("s", 1.0 / 3600.0), ("min", 1.0 / 60.0), ("h", 1.0), ("d", 24.0))
+
+
+def time_unit(hours: float) -> tuple[str, float]:
+    """The unit a duration of ``hours`` reads best in (seconds to days) and its length in hours."""
+    magnitude = abs(hours) if math.isfinite(hours) else 1.0
+    if magnitude < 1.0 / 60.0:
+        return _TIME_UNITS[0]
+    if magnitude < 1.0:
+        return _TIME_UNITS[1]
+    if magnitude < 48.0:
+        return _TIME_UNITS[2]
+    return _TIME_UNITS[3]
+
+
 def summary_rows(result: MonteCarloResult) -> list[tuple[str, str, str, str]]:
-    """Rows of (metric, mean, 95% CI, n finite) formatted for reading."""
+    """Rows of (metric, mean, 95% CI, n finite) formatted for reading; durations (``*_hours``) are shown
+    in the unit their mean reads best in, named after the number."""
     rows = []
     for name, estimate in result.summary.items():
-        ci = (
-            f"{_format_number(estimate.ci_low)} .. {_format_number(estimate.ci_high)}"
-            if math.isfinite(estimate.half_width)
-            else "-"
-        )
-        rows.append((name, _format_number(estimate.mean), ci, str(estimate.n)))
+        label, scale, suffix = name, 1.0, ""
+        if name.endswith("_hours"):
+            unit, scale = time_unit(estimate.mean)
+            label, suffix = name.removesuffix("_hours"), f" {unit}"
+        mean, low, high = estimate.mean / scale, estimate.ci_low / scale, estimate.ci_high / scale
+        ci = f"{_format_number(low)} .. {_format_number(high)}{suffix}" if math.isfinite(estimate.half_width) else "-"
+        rows.append((label, _format_number(mean) + (suffix if math.isfinite(mean) else ""), ci, str(estimate.n)))
     return rows
 
 

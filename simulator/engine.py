@@ -23,13 +23,14 @@ import simpy
 
 from simulator.accounting import DayRecord, PoolDay, assemble_result
 from simulator.calendar import after_working_hours, shift_windows
-from simulator.flow import Flow, FlowInputs
+from simulator.flow import Flow, FlowInputs, FlowOutputs
 from simulator.interfaces import PoolStatus, StaffingState
 from simulator.kernel import KernelFlow
 from simulator.reference import ReferenceFlow
 from simulator.registry import Models, build_models
 from simulator.results import SimulationResult
 from simulator.scenario import Distribution, Pool, Scenario, ScenarioError
+from simulator.stages import StageFigures, stage_figures
 
 __all__ = ["FlowName", "build_flow_inputs", "run_replication", "sample_duration"]
 
@@ -512,12 +513,29 @@ class _Engine:
             first_job=self.jobs.first_job,
             busy_total=float(self.flow.busy_hours().sum()),
             keep_tasks=keep_tasks,
+            stages=self._stages(outputs),
         )
         # Processes still waiting at the horizon keep this engine in a reference cycle, which only the cyclic
         # garbage collector frees, possibly replications later. Let go of the per-task arrays (hundreds of MB
         # on large scenarios) now, so the next replication reuses their memory instead of fresh pages.
         del self.flow, self.jobs
         return result
+
+    def _stages(self, outputs: FlowOutputs) -> dict[str, StageFigures]:
+        inputs, horizon, target = self.jobs.inputs, self.horizon, self.scenario.sla.wait_hours
+        labeling = stage_figures(inputs.arrival, outputs.start, outputs.label_end, horizon=horizon, target=target)
+        review = StageFigures.undefined()
+        if inputs.share_reviewed > 0.0:
+            reviewed = inputs.u_review < inputs.share_reviewed
+            start = outputs.review_start[reviewed]
+            review = stage_figures(
+                outputs.label_end[reviewed],
+                start,
+                start + inputs.review_hours[reviewed],
+                horizon=horizon,
+                target=target,
+            )
+        return {"labeling": labeling, "review": review}
 
 
 def _seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:

@@ -113,11 +113,14 @@ class FlowInputs:
 
 @dataclass
 class FlowOutputs:
-    """Per job: first labeling start (nan if never), acceptance time (inf if never), first labeler (-1)."""
+    """Per job: first labeling start (nan if never), acceptance time (inf if never), first labeler (-1),
+    end of the first label (nan if never started) and start of its review (nan if none or not yet)."""
 
     start: npt.NDArray[np.float64]
     done: npt.NDArray[np.float64]
     labeler: npt.NDArray[np.int64]
+    label_end: npt.NDArray[np.float64]
+    review_start: npt.NDArray[np.float64]
 
     @classmethod
     def empty(cls, n: int) -> FlowOutputs:
@@ -125,6 +128,8 @@ class FlowOutputs:
             start=np.full(n, np.nan),
             done=np.full(n, np.inf),
             labeler=np.full(n, -1, dtype=np.int64),
+            label_end=np.full(n, np.nan),
+            review_start=np.full(n, np.nan),
         )
 
 

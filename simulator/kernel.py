@@ -62,6 +62,9 @@ class KernelFlow:
         self._start_out = np.full(n, np.nan)
         self._done_out = np.full(n, np.inf)
         self._who_out = np.full(n, -1, dtype=np.int64)
+        self._label_end_out = np.full(n, np.nan)
+        self._review_start_out = np.full(n, np.nan)
+        self._review_start = _floats(self._review_start_out)
         self._start = _floats(self._start_out)
         self._done = _floats(self._done_out)
         self._who = _ints(self._who_out)
@@ -124,6 +127,7 @@ class KernelFlow:
         self._busy_first += np.bincount(who, weights=work, minlength=n_labelers)
         self._labels_first += np.bincount(who, minlength=n_labelers)
         finish = self._start_out[lo:hi] + work
+        self._label_end_out[lo:hi] = finish
         done = self._done_out[lo:hi]
         if self._review:
             unreviewed = self._in.u_review[lo:hi] >= self._in.share_reviewed
@@ -238,6 +242,7 @@ class KernelFlow:
         i, n = self._i, self._n
         arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
         uerr, udet, rtime = self._uerr, self._udet, self._rtime
+        review_start = self._review_start
         reviewed, ri = self._reviewed, self._ri
         next_reviewed = reviewed[ri]
         speed, error = self.speed, self.error
@@ -307,6 +312,7 @@ class KernelFlow:
                 rid = rheap[0][1]
                 if rnd == 0:
                     rt, u_detect = rtime[job], udet[job]
+                    review_start[job] = s_review
                 else:
                     _, _, u_time, u_detect, _ = rework_uniforms(key, job, rnd)
                     rt = -review_mean * math.log(u_time)
@@ -352,4 +358,10 @@ class KernelFlow:
     def finish(self) -> FlowOutputs:
         """Per-job results once the run is over."""
         self._sync()
-        return FlowOutputs(start=self._start_out, done=self._done_out, labeler=self._who_out)
+        return FlowOutputs(
+            start=self._start_out,
+            done=self._done_out,
+            labeler=self._who_out,
+            label_end=self._label_end_out,
+            review_start=self._review_start_out,
+        )

@@ -194,6 +194,8 @@ class ReferenceFlow:
             self.busy[lid] += w
             self.labels[lid] += 1
             yield env.timeout(w)
+            if rnd == 0:
+                out.label_end[job] = env.now
             self._labeling.release(lid, env.now)
             self._wake()
             if not reviewed:
@@ -201,6 +203,7 @@ class ReferenceFlow:
                 return
             rid = yield self._ask(self._review, 0, job)
             if rnd == 0:
+                out.review_start[job] = env.now
                 rt = float(inputs.review_hours[job])
                 u_detect = float(inputs.u_detect[job])
             else:

@@ -420,15 +420,19 @@ class Benchmark:
 @dataclass(frozen=True)
 class SLA:
     """Service level: a task should be accepted within ``turnaround_hours`` of arriving, for a
-    ``required_attainment`` share of tasks."""
+    ``required_attainment`` share of tasks; ``wait_hours`` is the target for the wait before labeling (and
+    before review) starts, reported as each stage's ``wait_within_target``."""
 
     turnaround_hours: float = 48.0
     required_attainment: float = 0.95
+    wait_hours: float = 1.0
 
     def __post_init__(self) -> None:
         _gt("sla.turnaround_hours", self.turnaround_hours, 0.0)
         _finite("sla.turnaround_hours", self.turnaround_hours)
         _between("sla.required_attainment", self.required_attainment, 0.0, 1.0)
+        _ge("sla.wait_hours", self.wait_hours, 0.0)
+        _finite("sla.wait_hours", self.wait_hours)
 
 
 def _spec(path: str, value: object) -> ModelSpec:

@@ -73,3 +73,16 @@ def test_unknown_suffix_and_empty_result_are_refused(tmp_path: Path) -> None:
     bare = aggregate([Replication({"x": 1.0}, {"arrivals": np.ones(3)})], seed=0)
     with pytest.raises(ValueError, match=r"no backlog, headcount or SLA series to chart, got series \['arrivals'\]"):
         render_chart(bare, tmp_path / "chart.png")
+
+
+def test_durations_are_shown_in_a_unit_that_reads_well() -> None:
+    from simulator.charts import time_unit
+
+    assert time_unit(0.0021) == ("s", 1.0 / 3600.0)  # 7.56 s, not "0.0021 h"
+    assert time_unit(0.25)[0] == "min" and time_unit(5.0)[0] == "h" and time_unit(72.0)[0] == "d"
+    result = aggregate(
+        [Replication({"mean_wait_hours": w, "turnaround_p90_hours": 3.0 * w}, {}) for w in (0.002, 0.0022)], seed=0
+    )
+    rows = {row[0]: row for row in summary_rows(result)}
+    assert rows["mean_wait"][1] == "7.560 s"
+    assert rows["mean_wait"][2].endswith(" s") and rows["turnaround_p90"][1] == "22.680 s"
