@@ -428,9 +428,11 @@ class _Engine:
             return
         env = self.env
         names = {run.spec.name: run for run in self.pools}
-        at = interval * 24.0
+        # The first decision is at hour 0 (with no history yet), so a hire planned for day 0 starts on day 0.
+        at = 0.0
         while at < self.horizon:
-            yield env.timeout(at - env.now)
+            if at > env.now:
+                yield env.timeout(at - env.now)
             self.flow.advance(env.now)
             decision = policy.decide(self._staffing_state())
             if not isinstance(decision, Mapping):

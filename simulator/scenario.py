@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 
+MAX_TASKS_PER_DAY = 10_000_000
+
+
 class ScenarioError(ValueError):
     """A scenario value is invalid; the message names the field path and the bad value.
 
@@ -206,6 +209,9 @@ class Demand:
         object.__setattr__(self, "params", dict(self.params))
         _ge("demand.base_per_day", self.base_per_day, 0.0)
         _finite("demand.base_per_day", self.base_per_day)
+        # A replication keeps every task in memory (about 100 bytes each): refuse volumes no machine can hold.
+        if self.base_per_day > MAX_TASKS_PER_DAY:
+            raise _fail("demand.base_per_day", f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day)
         _finite("demand.trend_per_week", self.trend_per_week)
         _ge("demand.trend_per_week", self.trend_per_week, -1.0)
         weekly = tuple(self.weekly)
@@ -452,6 +458,7 @@ class Scenario:
 
     name: str = "scenario"
     horizon_days: int = 28
+    currency: str = "USD"  # of every rate and price in the scenario, and of the costs it forecasts
     calendar: Calendar = field(default_factory=Calendar)
     demand: Demand = field(default_factory=Demand)
     service_time: ServiceTime = field(default_factory=ServiceTime)
@@ -467,6 +474,13 @@ class Scenario:
     description: str = ""
 
     def __post_init__(self) -> None:
+        if not (
+            isinstance(self.currency, str)
+            and len(self.currency) == 3
+            and self.currency.isalpha()
+            and self.currency.isupper()
+        ):
+            raise _fail("currency", "must be an ISO 4217 code such as USD or EUR", self.currency)
         _name("name", self.name)
         _int_ge("horizon_days", self.horizon_days, 1)
         checks: tuple[tuple[str, object, type], ...] = (
