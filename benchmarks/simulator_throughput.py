@@ -2,11 +2,14 @@
 
 Scenario: 26 weeks, 300 labelers across 3 vendors, about 2 million tasks. Prints figures only:
 
-1. tasks simulated per second on one core by the kernel flow (best of a few full replications);
-2. the reference SimPy flow's tasks per second on the same scenario in the same run (on a shorter horizon slice
-   of the same scenario when the full run would take too long; the output says so), and the ratio;
-3. key statistics of both flows side by side with 95% confidence intervals, on common seeds;
-4. the wall time of 200 replications with the process executor on this machine.
+1. tasks simulated per second on one core by the kernel flow: the median of several full replications;
+2. kernel against the reference SimPy flow, paired: rounds alternate the order of the two flows on the same
+   seed over a horizon slice, and the figure is the median of the per-round ratios (with their range), so
+   both flows see the same machine load;
+3. the identity table: both flows on a scenario built to hit ties (``examples.tie_heavy_scenario``), per seed,
+   task by task;
+4. key statistics of both flows side by side with 95% confidence intervals, on common seeds;
+5. the wall time of 200 replications with the process executor on this machine.
 
 Usage: python benchmarks/simulator_throughput.py [--replications 200] [--reference-days N] [--compare 8]
 """
@@ -26,8 +29,6 @@ import numpy as np
 from simulator.engine import run_replication
 from simulator.montecarlo import MonteCarloResult, run_monte_carlo
 
-# Above this many seconds the reference runs on a horizon slice instead of the whole scenario.
-_REFERENCE_BUDGET_SECONDS = 120.0
 _KEY_STATISTICS = (
     "tasks_arrived",
     "tasks_completed",
@@ -59,9 +60,19 @@ def _time_run(scenario: Any, seed: int, flow: str) -> tuple[float, float]:
     return float(result.summary.tasks_arrived), seconds
 
 
-def _rate(runs: list[tuple[float, float]]) -> float:
-    """Best-of rate: the least disturbed run on a shared, noisy machine."""
-    return max(tasks / seconds for tasks, seconds in runs)
+def _median_rate(runs: list[tuple[float, float]]) -> float:
+    return float(np.median([tasks / seconds for tasks, seconds in runs]))
+
+
+def _paired(scenario: Any, rounds: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Kernel and reference runs on the same seeds, alternating which goes first each round."""
+    kernel: list[tuple[float, float]] = []
+    reference: list[tuple[float, float]] = []
+    for seed in range(rounds):
+        order = ("kernel", "reference") if seed % 2 == 0 else ("reference", "kernel")
+        for flow in order:
+            (kernel if flow == "kernel" else reference).append(_time_run(scenario, seed, flow))
+    return kernel, reference
 
 
 def _format(value: float) -> str:
@@ -91,12 +102,42 @@ def _compare(kernel: MonteCarloResult, reference: MonteCarloResult) -> None:
         print(f"{name:<26}{kernel_text:>40}{reference_text:>40}{'yes' if overlap else 'NO':>13}{diff:>13.3g}")
 
 
+def _identity_table(seeds: int) -> None:
+    """Kernel against reference on the tie-heavy scenario: the per-task records must be bit-identical."""
+    from simulator.examples import tie_heavy_scenario
+
+    scenario = tie_heavy_scenario()
+    print(f"\nidentity, scenario {scenario.name} ({scenario.horizon_days} days), kernel against reference, per seed:")
+    print(
+        f"{'seed':>5}{'tasks':>8}{'tied starts':>13}{'reviews':>9}{'thumbs down':>13}{'tasks identical':>17}"
+        f"{'max |summary diff|':>20}"
+    )
+    for seed in range(seeds):
+        kernel = run_replication(scenario, seed, flow="kernel", keep_tasks=True)
+        reference = run_replication(scenario, seed, flow="reference", keep_tasks=True)
+        assert kernel.tasks is not None and reference.tasks is not None
+        starts = kernel.tasks.start_hour[np.isfinite(kernel.tasks.start_hour)]
+        identical = all(
+            np.array_equal(getattr(kernel.tasks, name), getattr(reference.tasks, name), equal_nan=True)
+            for name in ("start_hour", "finish_hour", "labeler")
+        )
+        k, r = dataclasses.asdict(kernel.summary), dataclasses.asdict(reference.summary)
+        diff = max((abs(k[name] - r[name]) for name in k if math.isfinite(k[name] - r[name])), default=0.0)
+        thumbs_down = k["reviews"] * (1.0 - k["accepted_share"])
+        print(
+            f"{seed:>5}{k['tasks_arrived']:>8.0f}{starts.size - np.unique(starts).size:>13}{k['reviews']:>9.0f}"
+            f"{thumbs_down:>13.0f}{'yes' if identical else 'NO':>17}{diff:>20.3g}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replications", type=int, default=200, help="replications for the wall-time figure")
     parser.add_argument("--kernel-runs", type=int, default=3, help="full kernel replications timed on one core")
-    parser.add_argument("--reference-days", type=int, default=None, help="force the reference onto N days")
+    parser.add_argument("--reference-days", type=int, default=7, help="horizon of the paired kernel/reference runs")
+    parser.add_argument("--rounds", type=int, default=3, help="paired rounds of kernel and reference")
     parser.add_argument("--compare", type=int, default=8, help="replications per flow for the statistics table")
+    parser.add_argument("--identity-seeds", type=int, default=5, help="seeds of the tie-heavy identity table")
     parser.add_argument("--compare-days", type=int, default=28, help="horizon of the statistics comparison")
     args = parser.parse_args(argv)
 
@@ -110,54 +151,40 @@ def main(argv: list[str] | None = None) -> int:
     run_replication(_slice(scenario, 7), np.random.SeedSequence(99), flow="kernel")
 
     kernel_runs = [_time_run(scenario, seed, "kernel") for seed in range(args.kernel_runs)]
-    kernel_rate = _rate(kernel_runs)
     tasks = kernel_runs[0][0]
     print(
         f"\nkernel flow, one core: {tasks:,.0f} tasks per replication, "
-        f"{', '.join(f'{s:.2f} s' for _, s in kernel_runs)} -> {kernel_rate:,.0f} tasks/s (best)"
+        f"{', '.join(f'{s:.2f} s' for _, s in kernel_runs)} -> {_median_rate(kernel_runs):,.0f} tasks/s (median)"
     )
 
-    if args.reference_days is not None:
-        reference_days = args.reference_days
-    else:
-        probe_days = min(14, scenario.horizon_days)
-        probe_tasks, probe_seconds = _time_run(_slice(scenario, probe_days), 0, "reference")
-        estimate = probe_seconds * tasks / max(probe_tasks, 1.0)
-        reference_days = scenario.horizon_days if estimate <= _REFERENCE_BUDGET_SECONDS else probe_days
-        print(f"reference probe: {probe_days} days in {probe_seconds:.1f} s, full run estimated {estimate:.0f} s")
-    reference_scenario = _slice(scenario, reference_days)
-    kernel_on_slice = _rate([_time_run(reference_scenario, 0, "kernel")])
-    reference_runs = [_time_run(reference_scenario, 0, "reference")]
-    reference_rate = _rate(reference_runs)
-    where = (
-        "the full scenario"
-        if reference_days >= scenario.horizon_days
-        else f"the first {reference_days} days of the same scenario "
-        f"(the full run would exceed {_REFERENCE_BUDGET_SECONDS:.0f} s)"
-    )
+    paired_scenario = _slice(scenario, args.reference_days)
+    kernel_paired, reference_paired = _paired(paired_scenario, args.rounds)
+    ratios = [
+        r_seconds / k_seconds for (_, k_seconds), (_, r_seconds) in zip(kernel_paired, reference_paired, strict=True)
+    ]
     print(
-        f"reference SimPy flow on {where}: {reference_runs[0][0]:,.0f} tasks in {reference_runs[0][1]:.1f} s "
-        f"-> {reference_rate:,.0f} tasks/s"
+        f"paired, first {paired_scenario.horizon_days} days, {args.rounds} rounds alternating order: "
+        f"kernel {_median_rate(kernel_paired):,.0f} tasks/s, reference {_median_rate(reference_paired):,.0f} tasks/s "
+        f"(medians); kernel / reference {np.median(ratios):.1f}x (range {min(ratios):.1f}-{max(ratios):.1f}x)"
     )
-    print(f"kernel on that same horizon: {kernel_on_slice:,.0f} tasks/s")
-    print(
-        f"ratio kernel / reference: {kernel_rate / reference_rate:.1f}x "
-        f"(both on the same horizon: {kernel_on_slice / reference_rate:.1f}x)"
-    )
-    print("targets: >= 500,000 tasks/s per core, >= 10x the reference")
 
-    compare_scenario = _slice(scenario, args.compare_days)
-    print(
-        f"\nstatistics, {args.compare} replications per flow on the first {compare_scenario.horizon_days} days, "
-        "common seeds, process executor:"
-    )
-    started = time.perf_counter()
-    kernel_mc = run_monte_carlo(compare_scenario, replications=args.compare, seed=7, executor="process", flow="kernel")
-    reference_mc = run_monte_carlo(
-        compare_scenario, replications=args.compare, seed=7, executor="process", flow="reference"
-    )
-    print(f"({time.perf_counter() - started:.0f} s)")
-    _compare(kernel_mc, reference_mc)
+    _identity_table(args.identity_seeds)
+
+    if args.compare > 0:
+        compare_scenario = _slice(scenario, args.compare_days)
+        print(
+            f"\nstatistics, {args.compare} replications per flow on the first {compare_scenario.horizon_days} days, "
+            "common seeds, process executor:"
+        )
+        started = time.perf_counter()
+        kernel_mc = run_monte_carlo(
+            compare_scenario, replications=args.compare, seed=7, executor="process", flow="kernel"
+        )
+        reference_mc = run_monte_carlo(
+            compare_scenario, replications=args.compare, seed=7, executor="process", flow="reference"
+        )
+        print(f"({time.perf_counter() - started:.0f} s)")
+        _compare(kernel_mc, reference_mc)
 
     if args.replications > 0:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

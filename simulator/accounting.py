@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from simulator.interfaces import CostBreakdown, PoolUsage
 from simulator.registry import Models
 from simulator.results import DailySeries, RunSummary, SimulationResult, TaskRecords
 from simulator.scenario import Scenario
+from simulator.stages import StageFigures
 
 __all__ = ["DayRecord", "PoolDay", "assemble_result"]
 
@@ -114,6 +115,7 @@ def assemble_result(
     first_job: np.ndarray | None,
     busy_total: float,
     keep_tasks: bool,
+    stages: dict[str, StageFigures] | None = None,
 ) -> SimulationResult:
     n_days = scenario.horizon_days
     horizon = scenario.horizon_hours
@@ -246,6 +248,11 @@ def assemble_result(
         hires=float(per_pool("hires").sum()),
         departures=float(per_pool("departures").sum()),
         utilization=_safe(busy_total, float(duty.sum())),
+        **{
+            f"{stage}_{name}": value
+            for stage, figures in (stages or {}).items()
+            for name, value in asdict(figures).items()
+        },
     )
     tasks = (
         TaskRecords(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import tomllib
@@ -102,20 +103,40 @@ def _simulate(args: argparse.Namespace) -> int:
         result, seconds = _run(scenario, args)
     except KeyboardInterrupt:
         return _fail("interrupted", code=130)
+    except MemoryError:
+        return _fail(
+            f"{args.scenario}: one replication needs more memory than this machine has; "
+            "lower demand.base_per_day, the horizon, or consensus.labels_per_task",
+            code=_EXIT_FAILURE,
+        )
     except OSError as exc:
         # A Dask scheduler that is down or unreachable surfaces as OSError (TimeoutError is one).
         return _fail(f"executor {args.executor!r} failed: {exc}", code=_EXIT_FAILURE)
 
-    print(_table(result, _scenario_name(scenario, args.scenario), seconds))
+    # Files first: a reader that closes stdout early (`| head -1`) must not cost the result.
+    notes = []
     if args.out is not None:
         _write_json(args.out, scenario, args, result)
-        print(f"result written to {args.out}")
+        notes.append(f"result written to {args.out}")
     if args.chart is not None:
         from simulator.charts import render_chart
 
-        render_chart(result, args.chart, title=_scenario_name(scenario, args.scenario))
-        print(f"chart written to {args.chart}")
+        render_chart(result, args.chart, title=_scenario_name(scenario, args.scenario), scenario=scenario)
+        notes.append(f"chart written to {args.chart}")
+    _print_lines([_table(result, _scenario_name(scenario, args.scenario), seconds, scenario.currency), *notes])
     return 0
+
+
+def _print_lines(lines: list[str]) -> None:
+    """Print, and stop quietly when the reader has gone (a closed pipe is not an error of the run)."""
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit: point stdout at nothing first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _run(scenario: Any, args: argparse.Namespace) -> tuple[Any, float]:
@@ -167,10 +188,10 @@ def _format_table(rows: list[tuple[str, ...]], *, right_aligned: bool) -> list[s
     return [line(rows[0]), "  ".join("-" * w for w in widths), *(line(row) for row in rows[1:])]
 
 
-def _table(result: Any, name: str, seconds: float) -> str:
+def _table(result: Any, name: str, seconds: float, currency: str | None = None) -> str:
     from simulator.charts import summary_rows
 
-    rows: list[tuple[str, ...]] = [("metric", "mean", "95% CI", "n"), *summary_rows(result)]
+    rows: list[tuple[str, ...]] = [("metric", "mean", "95% CI", "n"), *summary_rows(result, currency)]
     title = f"{name}: {result.replications} replications, seed {result.seed}, {seconds:.1f} s"
     return "\n".join([title, *_format_table(rows, right_aligned=True)])
 

@@ -23,13 +23,14 @@ import simpy
 
 from simulator.accounting import DayRecord, PoolDay, assemble_result
 from simulator.calendar import after_working_hours, shift_windows
-from simulator.flow import Flow, FlowInputs
+from simulator.flow import Flow, FlowInputs, FlowOutputs
 from simulator.interfaces import PoolStatus, StaffingState
 from simulator.kernel import KernelFlow
 from simulator.reference import ReferenceFlow
 from simulator.registry import Models, build_models
 from simulator.results import SimulationResult
 from simulator.scenario import Distribution, Pool, Scenario, ScenarioError
+from simulator.stages import StageFigures, stage_figures
 
 __all__ = ["FlowName", "build_flow_inputs", "run_replication", "sample_duration"]
 
@@ -101,8 +102,11 @@ def build_flow_inputs(
     work = _service_factors(scenario, jobs_rng, n_jobs)
     work *= base_hours[0] if len(projects) == 1 else base_hours[job_project]
     review = scenario.review
-    empty = np.empty(0)
     reviewing = review.share_reviewed > 0.0
+    job_mean_hours = None
+    if reviewing and review.rework_time == "independent":
+        job_mean_hours = np.full(n_jobs, base_hours[0]) if len(projects) == 1 else base_hours[job_project]
+    empty = np.empty(0)
     review_mean = review.review_minutes / 60.0
     inputs = FlowInputs(
         arrival=np.ascontiguousarray(job_arrival, dtype=np.float64),
@@ -115,7 +119,11 @@ def build_flow_inputs(
         detection_probability=review.detection_probability,
         rework_time_factor=review.rework_time_factor,
         review_mean_hours=review_mean,
-        stream=stream,
+        rework_key=int(stream.integers(0, 1 << 63)),
+        rework_time=review.rework_time,
+        job_mean_hours=job_mean_hours,
+        service_distribution=scenario.service_time.distribution,
+        service_cv=scenario.service_time.cv,
     )
     return _Jobs(inputs=inputs, task_arrival=arrivals, task_project=project, first_job=first_job)
 
@@ -420,9 +428,11 @@ class _Engine:
             return
         env = self.env
         names = {run.spec.name: run for run in self.pools}
-        at = interval * 24.0
+        # The first decision is at hour 0 (with no history yet), so a hire planned for day 0 starts on day 0.
+        at = 0.0
         while at < self.horizon:
-            yield env.timeout(at - env.now)
+            if at > env.now:
+                yield env.timeout(at - env.now)
             self.flow.advance(env.now)
             decision = policy.decide(self._staffing_state())
             if not isinstance(decision, Mapping):
@@ -505,12 +515,29 @@ class _Engine:
             first_job=self.jobs.first_job,
             busy_total=float(self.flow.busy_hours().sum()),
             keep_tasks=keep_tasks,
+            stages=self._stages(outputs),
         )
         # Processes still waiting at the horizon keep this engine in a reference cycle, which only the cyclic
         # garbage collector frees, possibly replications later. Let go of the per-task arrays (hundreds of MB
         # on large scenarios) now, so the next replication reuses their memory instead of fresh pages.
         del self.flow, self.jobs
         return result
+
+    def _stages(self, outputs: FlowOutputs) -> dict[str, StageFigures]:
+        inputs, horizon, target = self.jobs.inputs, self.horizon, self.scenario.sla.wait_hours
+        labeling = stage_figures(inputs.arrival, outputs.start, outputs.label_end, horizon=horizon, target=target)
+        review = StageFigures.undefined()
+        if inputs.share_reviewed > 0.0:
+            reviewed = inputs.u_review < inputs.share_reviewed
+            start = outputs.review_start[reviewed]
+            review = stage_figures(
+                outputs.label_end[reviewed],
+                start,
+                start + inputs.review_hours[reviewed],
+                horizon=horizon,
+                target=target,
+            )
+        return {"labeling": labeling, "review": review}
 
 
 def _seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from simulator.scenario import (
     SLA,
     Calendar,
+    Consensus,
     Demand,
     Distribution,
     Headcount,
@@ -17,7 +18,7 @@ from simulator.scenario import (
     Spike,
 )
 
-__all__ = ["benchmark_scenario"]
+__all__ = ["benchmark_scenario", "tie_heavy_scenario"]
 
 
 def benchmark_scenario(*, weeks: int = 26, labelers_per_vendor: int = 100, tasks_per_day: float = 11_000.0) -> Scenario:
@@ -67,4 +68,51 @@ def benchmark_scenario(*, weeks: int = 26, labelers_per_vendor: int = 100, tasks
         review=Review(share_reviewed=0.1, reviewers=12, review_minutes=2.0),
         staffing=ModelSpec("fixed", {"replace_attrition": True}),
         sla=SLA(turnaround_hours=72.0, required_attainment=0.95),
+    )
+
+
+def tie_heavy_scenario(*, horizon_days: int = 21) -> Scenario:
+    """A scenario built to hit every tie the flows must break the same way (see :mod:`simulator.flow`).
+
+    Fixed labeling times and no learning make labelers who start together free together; two pools share a
+    shift start while hires and departures interleave their worker ids; consensus copies arrive at the same
+    instant; a third of labels are wrong and most are caught, so rework meets fresh work and reviews queue.
+    """
+    pools = tuple(
+        Pool(
+            name=name,
+            headcount=Headcount(production=count),
+            hourly_rate=20.0,
+            shift_offset_hours=0.0,
+            time_to_hire_days=Distribution("fixed", 2.0, 0.0),
+            platform_training_days=1.0,
+            project_training_days=0.0,
+            attrition_per_week=0.2,
+            initial_tenure_weeks=8.0,
+        )
+        for name, count in (("a", 6), ("b", 5))
+    )
+    hires = [{"day": day, "pool": pool, "count": 2} for day in (0, 3, 6, 9) for pool in ("a", "b")]
+    return Scenario(
+        name="tie_heavy",
+        description="Ties everywhere: fixed times, shared shift starts, consensus copies, heavy rework.",
+        horizon_days=horizon_days,
+        calendar=Calendar(hours_per_day=8.0, start_hour=0.0, working_days=(0, 1, 2, 3, 4)),
+        demand=Demand(
+            base_per_day=200.0,
+            projects=(
+                Project(name="short", share=0.5, minutes_per_label=6.0),
+                Project(name="long", share=0.5, minutes_per_label=12.0),
+            ),
+        ),
+        service_time=ServiceTime("fixed", 0.0),
+        workforce=pools,
+        learning=ModelSpec("none"),
+        quality=ModelSpec("constant", {"error_probability": 0.3}),
+        review=Review(
+            share_reviewed=0.6, reviewers=2, review_minutes=4.0, detection_probability=0.9, rework_time_factor=1.0
+        ),
+        consensus=Consensus(labels_per_task=3, coverage=0.5),
+        staffing=ModelSpec("scheduled", {"hires": hires}),
+        sla=SLA(turnaround_hours=24.0, required_attainment=0.9),
     )

@@ -97,7 +97,8 @@ class StaffingState:
 
 @runtime_checkable
 class StaffingPolicy(Protocol):
-    """Decides hires every ``interval_days``; the hiring pipeline adds its own lags."""
+    """Decides hires at hour 0 (with an empty history) and then every ``interval_days``; the hiring pipeline
+    adds its own lags."""
 
     interval_days: float
 

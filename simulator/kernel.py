@@ -7,7 +7,10 @@ labeling queue as rework. The engine calls :meth:`KernelFlow.advance` before eve
 set of on-duty workers is constant inside each call.
 
 Both stages stay exact FCFS because the kernel always processes whichever stage starts its next job first:
-a job that starts later can only create work that is ready later still.
+a job that starts later can only create work that is ready later still. Ties follow the order documented in
+:mod:`simulator.flow`: heaps keyed (ready, job) and (free time, worker id), rework before a fresh arrival
+ready at the same time, and a job starting exactly at ``until`` waits for the next call (after the engine's
+changes at that instant).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import cast
 
 import numpy as np
 
-from simulator.flow import FlowInputs, FlowOutputs
+from simulator.flow import FlowInputs, FlowOutputs, rework_uniforms
 
 __all__ = ["KernelFlow"]
 
@@ -59,6 +62,9 @@ class KernelFlow:
         self._start_out = np.full(n, np.nan)
         self._done_out = np.full(n, np.inf)
         self._who_out = np.full(n, -1, dtype=np.int64)
+        self._label_end_out = np.full(n, np.nan)
+        self._review_start_out = np.full(n, np.nan)
+        self._review_start = _floats(self._review_start_out)
         self._start = _floats(self._start_out)
         self._done = _floats(self._done_out)
         self._who = _ints(self._who_out)
@@ -85,9 +91,6 @@ class KernelFlow:
         # Review queue entries (ready, job, erroneous, round); rework queue entries (ready, job, round).
         self._revq: list[tuple[float, int, bool, int]] = []
         self._rwq: list[tuple[float, int, int]] = []
-        self._draws = np.empty(0)
-        self._di = 0
-        self._rng = inputs.stream
 
     # -- workforce -------------------------------------------------------------------------------------------
     def add_labeler(self, speed: float, error: float) -> int:
@@ -124,6 +127,7 @@ class KernelFlow:
         self._busy_first += np.bincount(who, weights=work, minlength=n_labelers)
         self._labels_first += np.bincount(who, minlength=n_labelers)
         finish = self._start_out[lo:hi] + work
+        self._label_end_out[lo:hi] = finish
         done = self._done_out[lo:hi]
         if self._review:
             unreviewed = self._in.u_review[lo:hi] >= self._in.share_reviewed
@@ -202,15 +206,6 @@ class KernelFlow:
         review = sum(1 for entry in self._revq if entry[0] <= now)
         return max(0, arrived - self._i) + rework + review
 
-    # -- random numbers for rework rounds ----------------------------------------------------------------------
-    def _draw(self) -> float:
-        if self._di >= self._draws.size:
-            self._draws = self._rng.random(4096)
-            self._di = 0
-        value = float(self._draws[self._di])
-        self._di += 1
-        return value
-
     # -- the flow ----------------------------------------------------------------------------------------------
     def advance(self, until: float) -> None:
         """Start every job (labeling or review) that starts before ``until`` with the current workforce."""
@@ -247,6 +242,7 @@ class KernelFlow:
         i, n = self._i, self._n
         arr, work, start, done, who = self._arr, self._work, self._start, self._done, self._who
         uerr, udet, rtime = self._uerr, self._udet, self._rtime
+        review_start = self._review_start
         reviewed, ri = self._reviewed, self._ri
         next_reviewed = reviewed[ri]
         speed, error = self.speed, self.error
@@ -254,9 +250,9 @@ class KernelFlow:
         reviews, thumbs_down = self.reviews, self.thumbs_down
         share = self._in.share_reviewed
         detect = self._in.detection_probability
-        rework_factor = self._in.rework_time_factor
         review_mean = self._in.review_mean_hours
-        draw = self._draw
+        key = self._in.rework_key
+        rework_hours = self._in.rework_hours
         while True:
             # Next review start (whichever reviewer frees first takes the oldest ready review).
             if revq and rheap:
@@ -314,11 +310,16 @@ class KernelFlow:
                     break
                 _, job, bad, rnd = heappop(revq)
                 rid = rheap[0][1]
-                rt = rtime[job] if rnd == 0 else -review_mean * math.log(1.0 - draw())
+                if rnd == 0:
+                    rt, u_detect = rtime[job], udet[job]
+                    review_start[job] = s_review
+                else:
+                    _, _, u_time, u_detect, _ = rework_uniforms(key, job, rnd)
+                    rt = -review_mean * math.log(u_time)
                 heapreplace(rheap, (s_review + rt, rid))
                 review_busy[rid] += rt
                 reviews += 1
-                if bad and (udet[job] if rnd == 0 else draw()) < detect:
+                if bad and u_detect < detect:
                     thumbs_down += 1
                     heappush(rwq, (s_review + rt, job, rnd + 1))
                 else:
@@ -329,9 +330,10 @@ class KernelFlow:
             free, lid = heap[0]
             if from_rework:
                 _, job, rnd = heappop(rwq)
-                w = work[job] * rework_factor * speed[lid]
-                is_reviewed = draw() < share
-                bad = draw() < error[lid]
+                u_reviewed, u_bad, _, _, u_work = rework_uniforms(key, job, rnd)
+                w = rework_hours(job, u_work) * speed[lid]
+                is_reviewed = u_reviewed < share
+                bad = u_bad < error[lid]
                 rework_busy[lid] += w
                 rework_labels[lid] += 1
                 fin = s_label + w
@@ -356,4 +358,10 @@ class KernelFlow:
     def finish(self) -> FlowOutputs:
         """Per-job results once the run is over."""
         self._sync()
-        return FlowOutputs(start=self._start_out, done=self._done_out, labeler=self._who_out)
+        return FlowOutputs(
+            start=self._start_out,
+            done=self._done_out,
+            labeler=self._who_out,
+            label_end=self._label_end_out,
+            review_start=self._review_start_out,
+        )

@@ -57,7 +57,22 @@ def _build(cls: type, data: object, path: str) -> Any:
             )
     hints = _hints(cls)
     kwargs = {key: _convert(hints[key], value, _join(path, key)) for key, value in data.items()}
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ScenarioError as error:
+        raise _located(error, path) from None
+
+
+def _located(error: ScenarioError, path: str) -> ScenarioError:
+    """A part such as Headcount validates itself as ``headcount.production``; inside ``workforce[0].headcount``
+    the message must say which pool, so put the parent path in front."""
+    if not error.path or "." not in path or error.path.startswith(path):
+        return error
+    parent, own = path.rsplit(".", 1)
+    if error.path.split(".", 1)[0] != own:
+        return error
+    located = f"{parent}.{error.path}"
+    return ScenarioError(str(error).replace(error.path, located, 1), path=located)
 
 
 def _convert(hint: Any, value: object, path: str) -> Any:
@@ -78,9 +93,15 @@ def _convert(hint: Any, value: object, path: str) -> Any:
             try:
                 items.append(_convert(item_hint, item, f"{path}[{i}]"))
             except ScenarioError as error:
-                # Items validate themselves without knowing their index; put it back into the path.
-                located = None if error.path is None else error.path.replace(f"{path}[]", f"{path}[{i}]", 1)
-                raise ScenarioError(str(error).replace(f"{path}[]", f"{path}[{i}]", 1), path=located) from None
+                # Items validate themselves without knowing their index; put it back into the path, and name
+                # the item (a pool, a project) where it has a name: "workforce[night].headcount.production".
+                name = item.get("name") if isinstance(item, Mapping) else None
+                label = f"{path}[{name}]" if isinstance(name, str) and name else f"{path}[{i}]"
+                message, located = str(error), error.path
+                for vague in (f"{path}[]", f"{path}[{i}]"):
+                    message = message.replace(vague, label, 1)
+                    located = None if located is None else located.replace(vague, label, 1)
+                raise ScenarioError(message, path=located) from None
         return tuple(items)
     if origin is Mapping or hint is Mapping:
         if not isinstance(value, Mapping):

@@ -1,7 +1,8 @@
 """Monte Carlo over replications: seeding, executors (serial, local processes, Dask) and the aggregate result.
 
 One `SeedSequence(seed)` is spawned into one child per replication, and replication `i` always receives child
-`i`; chunks of replications are handed to whichever executor runs them and reassembled by index. The result is
+`i`; chunks of replications are handed to whichever executor runs them (:mod:`simulator.executors`) and
+reassembled by index. The result is
 therefore a function of (scenario, seed, replications) alone, independent of the executor and the worker count.
 
 Each worker reduces its run to a `Replication` (summary floats and daily arrays) before shipping it back, so a
@@ -13,16 +14,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import multiprocessing
-import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
+
+from simulator import executors
+from simulator.executors import parse_executor
 
 __all__ = [
     "Band",
@@ -44,10 +45,7 @@ Progress = Callable[[int, int], None]
 """Called with (replications done, replications total) as chunks finish."""
 
 _CONFIDENCE = 0.95
-# Dask's per-task overhead is ~15 ms plus scheduling; batches this large amortise it even for tiny scenarios.
-_DASK_MIN_CHUNK = 25
-# More chunks than workers keeps the progress bar moving and balances replications of uneven length.
-_CHUNKS_PER_WORKER = 4
+_PRELOAD = ("simulator.engine", "simulator.montecarlo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,39 +206,6 @@ def _run_chunk(
     return [(index, reduce_result(runner(scenario, seed))) for index, seed in indexed_seeds]
 
 
-def _chunks(seeds: Sequence[np.random.SeedSequence], size: int) -> Iterator[list[tuple[int, np.random.SeedSequence]]]:
-    for start in range(0, len(seeds), size):
-        yield [(start + i, s) for i, s in enumerate(seeds[start : start + size])]
-
-
-@dataclass(frozen=True, slots=True)
-class _ExecutorSpec:
-    kind: str  # "serial", "process" or "dask"
-    workers: int | None = None
-    address: str | None = None
-
-
-def parse_executor(spec: str) -> _ExecutorSpec:
-    """Parse `serial`, `process`, `process:N` (N workers) or `dask://HOST:PORT` (any Dask scheduler address)."""
-    text = spec.strip()
-    if text == "serial":
-        return _ExecutorSpec("serial")
-    if text == "process":
-        return _ExecutorSpec("process")
-    if text.startswith("process:"):
-        count = text.removeprefix("process:")
-        if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"executor process:N needs a positive worker count, got {spec!r}")
-        return _ExecutorSpec("process", workers=int(count))
-    if text.startswith("dask://"):
-        rest = text.removeprefix("dask://")
-        if not rest:
-            raise ValueError(f"executor dask:// needs a scheduler address such as dask://127.0.0.1:8786, got {spec!r}")
-        # dask://HOST:PORT means the usual TCP scheduler; dask://tls://... or dask://inproc://... pass through.
-        return _ExecutorSpec("dask", address=rest if "://" in rest else f"tcp://{rest}")
-    raise ValueError(f"executor must be serial, process, process:N or dask://HOST:PORT, got {spec!r}")
-
-
 def run_monte_carlo(
     scenario: Any,
     *,
@@ -258,7 +223,8 @@ def run_monte_carlo(
     `executor` is a spec string (see `parse_executor`) or a connected `distributed.Client`. `runner` defaults to
     the engine's `run_replication` with the given `flow`; a custom runner must be picklable (a module-level
     function or a `functools.partial` of one) for the process and Dask executors. `connect_timeout` bounds the
-    wait for a Dask scheduler, in seconds.
+    wait for a Dask scheduler, in seconds. Chunking follows :func:`simulator.executors.chunk_size` unless
+    `chunk_size` is given.
     """
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
@@ -273,100 +239,23 @@ def run_monte_carlo(
     seeds = np.random.SeedSequence(seed).spawn(replications)
     report = progress or (lambda done, total: None)
     report(0, replications)
+    task = functools.partial(_run_chunk, runner)
 
     if isinstance(executor, str):
         spec = parse_executor(executor)
         if spec.kind == "serial":
-            results = _run_serial(runner, scenario, seeds, report)
+            results = executors.run_serial(task, scenario, seeds, report)
         elif spec.kind == "process":
-            results = _run_processes(runner, scenario, seeds, report, spec.workers, chunk_size)
+            results = executors.run_processes(task, scenario, seeds, report, spec.workers, chunk_size, preload=_PRELOAD)
         else:
             assert spec.address is not None
             from distributed import Client
 
             with Client(spec.address, set_as_default=False, timeout=connect_timeout) as client:
-                results = _run_dask(client, runner, scenario, seeds, report, chunk_size)
+                results = executors.run_dask(client, task, scenario, seeds, report, chunk_size)
     else:
-        results = _run_dask(executor, runner, scenario, seeds, report, chunk_size)
+        results = executors.run_dask(executor, task, scenario, seeds, report, chunk_size)
     return aggregate(results, seed=seed)
-
-
-def _run_serial(
-    runner: Runner, scenario: Any, seeds: Sequence[np.random.SeedSequence], report: Progress
-) -> list[Replication]:
-    results = []
-    for index, child in enumerate(seeds):
-        results.append(reduce_result(runner(scenario, child)))
-        report(index + 1, len(seeds))
-    return results
-
-
-def _default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _run_processes(
-    runner: Runner,
-    scenario: Any,
-    seeds: Sequence[np.random.SeedSequence],
-    report: Progress,
-    workers: int | None,
-    chunk_size: int | None,
-) -> list[Replication]:
-    count = min(workers or _default_workers(), len(seeds))
-    size = chunk_size or max(1, math.ceil(len(seeds) / (count * _CHUNKS_PER_WORKER)))
-    # forkserver: forking a parent that already runs threads (a Dask client, a progress bar) can deadlock a child.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        # Workers fork from a server that has already imported numpy, SciPy, SimPy and the engine, so a pool
-        # starts in milliseconds instead of re-importing everything per worker. Takes effect once per process.
-        context.set_forkserver_preload(["simulator.engine", "simulator.montecarlo"])
-    slots: list[Replication | None] = [None] * len(seeds)
-    done = 0
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        futures = [pool.submit(_run_chunk, runner, scenario, chunk) for chunk in _chunks(seeds, size)]
-        for future in as_completed(futures):
-            for index, replication in future.result():
-                slots[index] = replication
-                done += 1
-            report(done, len(seeds))
-    return _filled(slots)
-
-
-def _run_dask(
-    client: Any,
-    runner: Runner,
-    scenario: Any,
-    seeds: Sequence[np.random.SeedSequence],
-    report: Progress,
-    chunk_size: int | None,
-) -> list[Replication]:
-    from distributed import as_completed as dask_as_completed
-
-    threads = max(1, sum(client.nthreads().values()))
-    size = chunk_size or max(_DASK_MIN_CHUNK, math.ceil(len(seeds) / (threads * _CHUNKS_PER_WORKER)))
-    # One copy of the scenario per worker instead of one per task: replayed demand traces can be large.
-    scenario_ref = client.scatter(scenario, broadcast=True)
-    futures = [client.submit(_run_chunk, runner, scenario_ref, chunk, pure=False) for chunk in _chunks(seeds, size)]
-    slots: list[Replication | None] = [None] * len(seeds)
-    done = 0
-    try:
-        for future in dask_as_completed(futures, loop=client.loop):
-            for index, replication in future.result():
-                slots[index] = replication
-                done += 1
-            report(done, len(seeds))
-    finally:
-        client.cancel([*futures, scenario_ref])
-    return _filled(slots)
-
-
-def _filled(slots: list[Replication | None]) -> list[Replication]:
-    missing = [i for i, r in enumerate(slots) if r is None]
-    if missing:
-        raise RuntimeError(f"replications {missing[:5]} returned no result")
-    return [r for r in slots if r is not None]
 
 
 def aggregate(replications: Sequence[Replication], *, seed: int) -> MonteCarloResult:

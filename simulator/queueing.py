@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "ErlangA",
     "ErlangC",
+    "JacksonRework",
     "erlang_b",
     "erlang_c",
     "littles_law",
@@ -253,3 +254,49 @@ def rework_visits(rework_probability: float) -> float:
     if p >= 1.0:
         raise ValueError(f"rework_probability must be below 1, got {rework_probability!r}")
     return 1.0 / (1.0 - p)
+
+
+@dataclass(frozen=True, slots=True)
+class JacksonRework:
+    """Labeling and review as an open Jackson network with rework.
+
+    Tasks arrive at ``arrival_rate`` to ``labelers`` (exponential, mean ``mean_label_time``); a finished label
+    goes to ``reviewers`` (exponential, mean ``mean_review_time``) with probability ``share_reviewed``; a
+    reviewed label returns to labeling with probability ``rework_probability`` (error x detection), its rework
+    an independent exponential draw with the same mean. Each station is then an M/M/c queue at its total
+    arrival rate (Jackson's theorem), and a task's mean time in the network adds its visits to each.
+    """
+
+    arrival_rate: float
+    labelers: int
+    mean_label_time: float
+    reviewers: int
+    mean_review_time: float
+    share_reviewed: float
+    rework_probability: float
+
+    @property
+    def labeling_visits(self) -> float:
+        """Labeling visits per task: 1 / (1 - share_reviewed * rework_probability)."""
+        return rework_visits(self.share_reviewed * self.rework_probability)
+
+    @property
+    def review_visits(self) -> float:
+        return self.share_reviewed * self.labeling_visits
+
+    @property
+    def labeling(self) -> ErlangC:
+        """The labeling station at its total (fresh plus rework) arrival rate."""
+        return ErlangC(self.labelers, self.arrival_rate * self.labeling_visits, self.mean_label_time)
+
+    @property
+    def review(self) -> ErlangC:
+        return ErlangC(self.reviewers, self.arrival_rate * self.review_visits, self.mean_review_time)
+
+    @property
+    def mean_time_in_system(self) -> float:
+        """E[T] of a task, arrival to acceptance: visits times time per visit, summed over the stations."""
+        return (
+            self.labeling_visits * self.labeling.mean_time_in_system
+            + self.review_visits * self.review.mean_time_in_system
+        )

@@ -37,7 +37,8 @@ class RunSummary:
     Turnaround is arrival to acceptance of a task; SLA attainment counts tasks whose deadline fell inside the
     horizon; ``completion_day`` is when the last task was accepted if none is left, else nan;
     ``accepted_share`` is the share of reviews that gave a thumbs-up; ``utilization`` is busy over on-duty
-    production hours.
+    production hours. ``labeling_*`` and ``review_*`` are each stage's queue figures over first-round visits
+    (see :mod:`simulator.stages`): P(wait), P(wait <= ``sla.wait_hours``), mean wait, Lq and L.
     """
 
     tasks_arrived: float
@@ -64,6 +65,16 @@ class RunSummary:
     hires: float
     departures: float
     utilization: float
+    labeling_wait_probability: float = float("nan")
+    labeling_wait_within_target: float = float("nan")
+    labeling_mean_wait_hours: float = float("nan")
+    labeling_queue_length: float = float("nan")
+    labeling_in_system: float = float("nan")
+    review_wait_probability: float = float("nan")
+    review_wait_within_target: float = float("nan")
+    review_mean_wait_hours: float = float("nan")
+    review_queue_length: float = float("nan")
+    review_in_system: float = float("nan")
 
     def to_dict(self) -> dict[str, float | None]:
         data: dict[str, float | None] = _jsonable(asdict(self))

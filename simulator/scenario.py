@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 
+MAX_TASKS_PER_DAY = 10_000_000
+
+
 class ScenarioError(ValueError):
     """A scenario value is invalid; the message names the field path and the bad value.
 
@@ -206,6 +209,9 @@ class Demand:
         object.__setattr__(self, "params", dict(self.params))
         _ge("demand.base_per_day", self.base_per_day, 0.0)
         _finite("demand.base_per_day", self.base_per_day)
+        # A replication keeps every task in memory (about 100 bytes each): refuse volumes no machine can hold.
+        if self.base_per_day > MAX_TASKS_PER_DAY:
+            raise _fail("demand.base_per_day", f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day)
         _finite("demand.trend_per_week", self.trend_per_week)
         _ge("demand.trend_per_week", self.trend_per_week, -1.0)
         weekly = tuple(self.weekly)
@@ -358,8 +364,10 @@ class Pool:
 class Review:
     """Review of labels: a share is reviewed by ``reviewers`` people; a thumbs-down sends the label to rework.
 
-    A reviewer catches an erroneous label with ``detection_probability``; rework takes ``rework_time_factor``
-    of the original labeling time and is reviewed again with the same share. Reviewers work ``shift_hours`` a
+    A reviewer catches an erroneous label with ``detection_probability``; rework is reviewed again with the
+    same share and takes ``rework_time_factor`` times a labeling time: the job's original draw with
+    ``rework_time = "reuse"``, or a fresh draw from ``service_time`` with ``"independent"`` (a slow first
+    label then says nothing about its rework, as in an open Jackson network). Reviewers work ``shift_hours`` a
     working day (default: the calendar's ``hours_per_day``) and are paid ``reviewer_hourly_rate`` for them.
     """
 
@@ -368,6 +376,7 @@ class Review:
     review_minutes: float = 1.0
     detection_probability: float = 1.0
     rework_time_factor: float = 0.5
+    rework_time: str = "reuse"
     reviewer_hourly_rate: float = 0.0
     shift_offset_hours: float = 0.0
     shift_hours: float | None = None
@@ -382,6 +391,8 @@ class Review:
         _between("review.detection_probability", self.detection_probability, 0.0, 1.0)
         _gt("review.rework_time_factor", self.rework_time_factor, 0.0)
         _finite("review.rework_time_factor", self.rework_time_factor)
+        if self.rework_time not in ("reuse", "independent"):
+            raise _fail("review.rework_time", "must be 'reuse' or 'independent'", self.rework_time)
         _ge("review.reviewer_hourly_rate", self.reviewer_hourly_rate, 0.0)
         _finite("review.reviewer_hourly_rate", self.reviewer_hourly_rate)
         _between("review.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
@@ -415,15 +426,19 @@ class Benchmark:
 @dataclass(frozen=True)
 class SLA:
     """Service level: a task should be accepted within ``turnaround_hours`` of arriving, for a
-    ``required_attainment`` share of tasks."""
+    ``required_attainment`` share of tasks; ``wait_hours`` is the target for the wait before labeling (and
+    before review) starts, reported as each stage's ``wait_within_target``."""
 
     turnaround_hours: float = 48.0
     required_attainment: float = 0.95
+    wait_hours: float = 1.0
 
     def __post_init__(self) -> None:
         _gt("sla.turnaround_hours", self.turnaround_hours, 0.0)
         _finite("sla.turnaround_hours", self.turnaround_hours)
         _between("sla.required_attainment", self.required_attainment, 0.0, 1.0)
+        _ge("sla.wait_hours", self.wait_hours, 0.0)
+        _finite("sla.wait_hours", self.wait_hours)
 
 
 def _spec(path: str, value: object) -> ModelSpec:
@@ -443,6 +458,7 @@ class Scenario:
 
     name: str = "scenario"
     horizon_days: int = 28
+    currency: str = "USD"  # of every rate and price in the scenario, and of the costs it forecasts
     calendar: Calendar = field(default_factory=Calendar)
     demand: Demand = field(default_factory=Demand)
     service_time: ServiceTime = field(default_factory=ServiceTime)
@@ -458,6 +474,13 @@ class Scenario:
     description: str = ""
 
     def __post_init__(self) -> None:
+        if not (
+            isinstance(self.currency, str)
+            and len(self.currency) == 3
+            and self.currency.isalpha()
+            and self.currency.isupper()
+        ):
+            raise _fail("currency", "must be an ISO 4217 code such as USD or EUR", self.currency)
         _name("name", self.name)
         _int_ge("horizon_days", self.horizon_days, 1)
         checks: tuple[tuple[str, object, type], ...] = (

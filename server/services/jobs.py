@@ -20,7 +20,6 @@ import contextlib
 import functools
 import json
 import logging
-import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,6 +34,7 @@ from server.services.run_backends import Backend, DaskBackend, IndexedSeeds, Poo
 from server.services.run_leases import RunLeases
 from server.services.simulation_pool import SimulationPool, WorkerDied
 from server.settings import Settings, load_settings
+from simulator.executors import chunk_size, indexed_chunks
 from simulator.montecarlo import Replication, aggregate, reduce_result
 
 __all__ = [
@@ -55,9 +55,6 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 
-# More chunks than workers keeps progress moving and lets a cancelled run give its slots back quickly.
-_CHUNKS_PER_WORKER = 4
-_DASK_MIN_CHUNK = 10
 # How often a subscriber re-reads a run it got no notification for (a run executed by another server process).
 _POLL_SECONDS = 1.0
 
@@ -364,14 +361,9 @@ class JobRunner:
         backend = self._backend(executor)
         seeds = np.random.SeedSequence(seed).spawn(replications)
         if isinstance(backend, DaskBackend):
-            await backend._connect()
-            size = max(_DASK_MIN_CHUNK, math.ceil(replications / (backend.workers * _CHUNKS_PER_WORKER)))
-        else:
-            size = max(1, math.ceil(replications / (backend.workers * _CHUNKS_PER_WORKER)))
-        chunks = [
-            [(start + i, s) for i, s in enumerate(seeds[start : start + size])]
-            for start in range(0, replications, size)
-        ]
+            await backend._connect()  # learns the cluster's worker count
+        # The simulator's chunking policy: about four chunks per worker, whatever the executor.
+        chunks = list(indexed_chunks(seeds, chunk_size(replications, backend.workers)))
         slots: list[Replication | None] = [None] * replications
         pending = {asyncio.ensure_future(self._run_chunk(backend, document, chunk)): chunk for chunk in chunks}
         done_count = 0

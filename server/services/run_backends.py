@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from server.services.simulation_pool import SimulationPool
+from simulator import executors
 from simulator.montecarlo import Replication
 
 __all__ = ["Backend", "DaskBackend", "IndexedSeeds", "PoolBackend", "Replicate", "dask_address"]
@@ -77,5 +78,4 @@ class DaskBackend:
 
 def dask_address(configured: str) -> str:
     """The operator's ``LABELOPS_DASK_ADDRESS`` as a scheduler URL (``HOST:PORT`` means TCP)."""
-    rest = configured.removeprefix("dask://")
-    return rest if "://" in rest else f"tcp://{rest}"
+    return executors.dask_address(configured)

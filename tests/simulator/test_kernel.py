@@ -31,7 +31,7 @@ def _inputs(review: bool = False) -> FlowInputs:
         detection_probability=1.0,
         rework_time_factor=0.5,
         review_mean_hours=0.25,
-        stream=np.random.default_rng(0),
+        rework_key=12345,
     )
 
 

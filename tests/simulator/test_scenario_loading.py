@@ -97,8 +97,11 @@ headcount = {production = 4}
 def test_unknown_keys_are_named_with_their_path() -> None:
     with pytest.raises(ScenarioError, match=r"unknown key 'demand\.base_per_week'"):
         scenario_from_dict({"demand": {"base_per_week": 3}})
-    with pytest.raises(ScenarioError, match=r"unknown key 'workforce\[0\]\.salary'"):
+    # Items with a name are named, as their own checks name them (workforce[<pool>].hourly_rate).
+    with pytest.raises(ScenarioError, match=r"unknown key 'workforce\[a\]\.salary'"):
         scenario_from_dict({"workforce": [{"name": "a", "hourly_rate": 1, "salary": 3}]})
+    with pytest.raises(ScenarioError, match=r"unknown key 'workforce\[0\]\.salary'"):
+        scenario_from_dict({"workforce": [{"hourly_rate": 1, "salary": 3}]})
     with pytest.raises(ScenarioError, match=r"unknown key 'colour'"):
         scenario_from_dict({"colour": "blue"})
 

@@ -22,7 +22,7 @@ from server.services.errors import DomainError, NotFound
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
 from simulator.feasibility import OfferMode as _OfferMode
 from simulator.feasibility import VendorOffer, apply_offer
-from simulator.scenario import SLA, Demand, Project, Scenario, ScenarioError, Spike
+from simulator.scenario import Demand, Project, Scenario, ScenarioError, Spike
 
 __all__ = [
     "DemandInput",
@@ -261,7 +261,11 @@ def apply_overrides(
         )
         scenario = replace(scenario, demand=changed)
     if sla is not None:
-        scenario = replace(scenario, sla=SLA(sla.turnaround_hours, sla.required_attainment))
+        # Keep what the input does not set (the waiting-time target) from the base scenario.
+        changed_sla = replace(
+            scenario.sla, turnaround_hours=sla.turnaround_hours, required_attainment=sla.required_attainment
+        )
+        scenario = replace(scenario, sla=changed_sla)
     if horizon_weeks is not None:
         if horizon_weeks < 1 or horizon_weeks > 104:
             raise ScenarioError(f"horizon_weeks must be between 1 and 104, got {horizon_weeks!r}")
