@@ -18,10 +18,11 @@ import pytest
 from sqlalchemy import event, select
 
 from server.db import Base, Database
-from server.db.enums import DataType, IssueStatus, LabelStatus, PricingModel, ReviewVerdict
-from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
+from server.db.enums import DataType, IssueStatus, LabelerStage, LabelStatus, PricingModel, ReviewVerdict
+from server.db.models import Issue, Label, Labeler, LabelerStageEvent, Project, Review, Task, Vendor
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
 from server.services.analytics.dashboard import scope_metrics
+from server.services.analytics.outliers import PLATEAU_WEEK
 from server.services.demo import seed_demo
 from tests.server.percentile_bound import assert_within_bound
 
@@ -234,21 +235,38 @@ async def test_outliers_match_python_over_orm_rows(
     async with database.session() as session:
         all_labels = (await session.execute(select(Label, Task).join(Task, Task.id == Label.task_id))).all()
         rows = await fetch_outliers(session, Scope(project_id=project_id, start=start, end=end), min_labels=3)
-    # Outlier cohorts count tenure from the first label (see server/services/analytics/outliers.py).
+        production = (
+            await session.execute(
+                select(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at).where(
+                    LabelerStageEvent.stage == LabelerStage.PRODUCTION
+                )
+            )
+        ).all()
+    # Tenure counts from the PRODUCTION stage event; a labeler without one, from their first label. Weeks from
+    # PLATEAU_WEEK on are one cohort.
     first_day: dict[int, Any] = {}
+    for labeler_id, entered_at in production:
+        day = entered_at.date()
+        first_day[labeler_id] = min(first_day.get(labeler_id, day), day)
+    first_label: dict[int, Any] = {}
     for label, _ in all_labels:
         day = label.submitted_at.date()
-        first_day[label.labeler_id] = min(first_day.get(label.labeler_id, day), day)
+        first_label[label.labeler_id] = min(first_label.get(label.labeler_id, day), day)
+    for labeler_id, day in first_label.items():
+        first_day.setdefault(labeler_id, day)
     weeks: dict[tuple[int, int], list[float]] = defaultdict(list)
     for label, task in all_labels:
         if task.project_id == project_id and _in(label.submitted_at, start, end):
-            week = (label.submitted_at.date() - first_day[label.labeler_id]).days // 7
-            weeks[(label.labeler_id, week)].append(label.seconds_to_label)
+            tenure_days = (label.submitted_at.date() - first_day[label.labeler_id]).days
+            assert tenure_days >= 0  # the demo's labelers label only once in production
+            weeks[(label.labeler_id, min(tenure_days // 7, PLATEAU_WEEK))].append(label.seconds_to_label)
     means = {key: sum(values) / len(values) for key, values in weeks.items() if len(values) >= 3}
     cohorts: dict[int, list[float]] = defaultdict(list)
     for (_, week), mean in means.items():
         cohorts[week].append(mean)
     assert len(rows) == len(means)
+    # The veterans' pooled cohort is there, and is not a cohort of one.
+    assert len(cohorts[PLATEAU_WEEK]) > 1
     for row in rows:
         cohort = cohorts[row.tenure_week]
         median = float(np.median(cohort))

@@ -18,6 +18,7 @@ from server.services import analytics as _analytics
 from server.services.analytics import agreement as _agreement
 from server.services.analytics import dashboard as _dashboard
 from server.services.analytics import forecast as _forecast
+from server.services.analytics import outliers as _outliers
 from server.services.analytics import profiles as _profiles
 from server.services.analytics import quality as _quality
 from server.services.analytics import speed as _speed
@@ -470,7 +471,10 @@ class LearningCurve:
 class SpeedOutlier:
     project_id: strawberry.ID
     labeler_id: strawberry.ID
-    tenure_week: int
+    tenure_week: int = strawberry.field(
+        description=f"Weeks since the PRODUCTION stage event; {_outliers.PLATEAU_WEEK} stands for that week and "
+        "every later one (past the learning plateau, veterans are one cohort)."
+    )
     labels: int
     mean_seconds: float
     cohort_size: int
@@ -539,9 +543,10 @@ class QualityShare:
 @strawberry.type(
     description="A labeler out of the norm of the project on quality or speed. Quality: benchmark accuracy, "
     "approval, first-time-right (never reworked) and agreement, each against the cohort; their z-scores combined "
-    "(sum/sqrt(k)) past ±3.5 make quality LOW or HIGH. Speed: the median of the labeler's weekly robust z-scores, "
-    "and FAST or SLOW when a week is a speed outlier. FAST_AND_CARELESS: quality LOW and faster than the cohort; "
-    "SLOW_AND_CAREFUL: a SLOW week and quality at least the cohort's."
+    "(sum/sqrt(k)) past ±3.5 make quality LOW or HIGH. Speed: the label-weighted mean over the weeks of "
+    "log(mean time / median of the same project and tenure week), as a robust z against the project's other "
+    "labelers; FAST or SLOW past ±3.5. FAST_AND_CARELESS: quality LOW and faster than the cohort; "
+    "SLOW_AND_CAREFUL: SLOW and quality at least the cohort's."
 )
 class LabelerOutlier:
     labeler_id: strawberry.ID
@@ -553,8 +558,10 @@ class LabelerOutlier:
     agreement: QualityShare = strawberry.field(description="Agreeing pairs over pairs, counted by labels.")
     quality_z: float | None
     quality: str | None = strawberry.field(description="LOW, HIGH or null.")
-    speed_z: float | None = strawberry.field(description="Median weekly robust z of time per label; < 0 is faster.")
-    speed: str | None = strawberry.field(description="FAST or SLOW when a week is a speed outlier.")
+    speed_z: float | None = strawberry.field(
+        description="Robust z of the labeler's speed relative to their tenure cohorts; < 0 is faster."
+    )
+    speed: str | None = strawberry.field(description="FAST or SLOW when the speed z is past ±3.5.")
 
     @classmethod
     def of(cls, value: _profiles.LabelerProfile) -> LabelerOutlier:
