@@ -1,6 +1,7 @@
 """Persistence: the data model, engines and sessions, and migrations."""
 
 from server.db import access as _access  # noqa: F401  (registers the access tables on Base.metadata)
+from server.db import rates as _rates  # noqa: F401  (registers the rate history tables on Base.metadata)
 from server.db import rollups as _rollups  # noqa: F401  (registers the rollup tables on Base.metadata)
 from server.db.models import Base
 from server.db.session import Database

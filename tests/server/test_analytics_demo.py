@@ -20,6 +20,7 @@ from sqlalchemy import event, select
 from server.db import Base, Database
 from server.db.enums import DataType, IssueStatus, LabelerStage, LabelStatus, PricingModel, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, LabelerStageEvent, Project, Review, Task, Vendor
+from server.db.rates import LabelerRate, VendorRate
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
 from server.services.analytics.dashboard import scope_metrics
 from server.services.analytics.outliers import PLATEAU_WEEK
@@ -102,13 +103,37 @@ async def _expected(
                 .where(Task.project_id == project_id)
             )
         ).all()
+        people = {labeler.id: labeler for labeler in (await session.execute(select(Labeler))).scalars()}
+        vendors = {vendor.id: vendor for vendor in (await session.execute(select(Vendor))).scalars()}
+        labeler_rates = (await session.execute(select(LabelerRate))).scalars().all()
+        vendor_rates = (await session.execute(select(VendorRate))).scalars().all()
         tasks = (await session.execute(select(Task).where(Task.project_id == project_id))).scalars().all()
         issues = (await session.execute(select(Issue).where(Issue.project_id == project_id))).scalars().all()
 
+    def in_force(history: Any, owner: str, owner_id: int, day: str, current: float) -> float:
+        """The rate of the latest history row on or before `day` (the current rate without history)."""
+        rows = sorted((row.effective_day, row) for row in history if getattr(row, owner) == owner_id)
+        rates = [row for effective, row in rows if effective <= day]
+        if not rates:
+            return current
+        return float(rates[-1].hourly_rate if owner == "labeler_id" else rates[-1].rate)
+
     def cost(label: Label, labeler: Labeler, vendor: Vendor) -> float:
+        day = label.submitted_at.astimezone(UTC).date().isoformat()
         if vendor.pricing_model == PricingModel.PER_LABEL:
-            return vendor.rate if label.status == LabelStatus.ACCEPTED else 0.0
-        return (label.seconds_to_label + label.rework_seconds) / 3600 * labeler.hourly_rate
+            rate = in_force(vendor_rates, "vendor_id", vendor.id, day, vendor.rate)
+            return rate if label.status == LabelStatus.ACCEPTED else 0.0
+        rate = in_force(labeler_rates, "labeler_id", labeler.id, day, labeler.hourly_rate)
+        return (label.seconds_to_label + label.rework_seconds) / 3600 * rate
+
+    def review_cost(review: Review) -> float:
+        """A review's cost, to the reviewer's vendor: their time at their hourly rate when it bills by the hour."""
+        reviewer = people[review.reviewer_id]
+        if vendors[reviewer.vendor_id].pricing_model == PricingModel.PER_LABEL:
+            return 0.0
+        day = review.created_at.astimezone(UTC).date().isoformat()
+        rate = in_force(labeler_rates, "labeler_id", reviewer.id, day, reviewer.hourly_rate)
+        return review.seconds_to_review / 3600 * rate
 
     window = [
         (label, task, labeler, vendor) for label, task, labeler, vendor in rows if _in(label.submitted_at, start, end)
@@ -157,10 +182,12 @@ async def _expected(
         "review_median": float(np.percentile([r.seconds_to_review for r in window_reviews], 50))
         if window_reviews
         else None,
-        "cost": sum(cost(label, labeler, vendor) for label, _, labeler, vendor in window),
+        "labeling_cost": sum(cost(label, labeler, vendor) for label, _, labeler, vendor in window),
+        "review_cost": sum(review_cost(review) for review in window_reviews),
         "spent": sum(
             cost(lab, labeler, vendor) for lab, _, labeler, vendor in rows if end is None or lab.submitted_at < end
-        ),
+        )
+        + sum(review_cost(review) for review, _ in reviews if end is None or review.created_at < end),
         "per_day": dict(per_day),
         "per_labeler": dict(per_labeler),
         "sla": len(within) / len(completed) if completed else None,
@@ -207,7 +234,9 @@ async def test_dashboard_matches_python_over_orm_rows(
         assert dashboard.quality.rework_rate == approx(expected["rework_rate"])
         assert dashboard.quality.reviews == expected["reviews"]
         assert dashboard.quality.approval_rate == approx(expected["approval"])
-        assert dashboard.cost.cost == approx(expected["cost"])
+        assert dashboard.cost.labeling_cost == approx(expected["labeling_cost"])
+        assert dashboard.cost.review_cost == approx(expected["review_cost"])
+        assert dashboard.cost.cost == approx(expected["labeling_cost"] + expected["review_cost"])
         assert dashboard.cost.budget is not None
         assert dashboard.cost.budget.spent == approx(expected["spent"])
         assert {b.day.isoformat(): b.labels for b in dashboard.days if b.labels} == expected["per_day"]

@@ -230,15 +230,20 @@ class SpeedMetrics:
         return cls(**{name: getattr(value, name) for name in value.__dataclass_fields__})
 
 
-@strawberry.type(description="Cost of one project with one vendor on one day.")
+@strawberry.type(
+    description="Cost of one project with one vendor on one day: its labelers' labels and its reviewers' reviews."
+)
 class UsageRow:
     day: date
     project_id: strawberry.ID
     vendor_id: strawberry.ID
     labels: int
     accepted_labels: int
-    hours: float
-    cost: float
+    hours: float = strawberry.field(description="Labeling plus rework hours.")
+    review_hours: float = strawberry.field(description="The vendor's reviewers' hours.")
+    labeling_cost: float
+    review_cost: float
+    cost: float = strawberry.field(description="labelingCost + reviewCost.")
 
 
 @strawberry.type(description="The project's spending of labels submitted before the window's end, against budget.")
@@ -250,14 +255,19 @@ class BudgetBurn:
 
 
 @strawberry.type(
-    description="Cost: HOURLY vendors bill labeling plus rework time at the labeler's hourly rate, PER_LABEL "
-    "vendors their rate per accepted label; booked on the label's submission day."
+    description="Cost at the rates in force on the UTC day of the work: HOURLY vendors bill labeling plus rework "
+    "time at the labeler's hourly rate and review time at the reviewer's, PER_LABEL vendors their rate per accepted "
+    "label; a label is booked on its submission day to its labeler's vendor, a review on its day to its reviewer's "
+    "vendor."
 )
 class CostMetrics:
-    cost: float
+    cost: float = strawberry.field(description="labelingCost + reviewCost.")
+    labeling_cost: float
+    review_cost: float
     accepted_labels: int
-    cost_per_accepted_label: float | None
-    hours: float
+    cost_per_accepted_label: float | None = strawberry.field(description="cost (review included) per accepted label.")
+    hours: float = strawberry.field(description="Labeling plus rework hours.")
+    review_hours: float
     usage: list[UsageRow]
     budget: BudgetBurn | None
 
@@ -266,9 +276,12 @@ class CostMetrics:
         budget = value.budget
         return cls(
             cost=value.cost,
+            labeling_cost=value.labeling_cost,
+            review_cost=value.review_cost,
             accepted_labels=value.accepted_labels,
             cost_per_accepted_label=value.cost_per_accepted_label,
             hours=value.hours,
+            review_hours=value.review_hours,
             usage=[
                 UsageRow(
                     day=date.fromisoformat(row.day),
@@ -277,6 +290,9 @@ class CostMetrics:
                     labels=row.labels,
                     accepted_labels=row.accepted_labels,
                     hours=row.hours,
+                    review_hours=row.review_hours,
+                    labeling_cost=row.labeling_cost,
+                    review_cost=row.review_cost,
                     cost=row.cost,
                 )
                 for row in value.usage
@@ -393,7 +409,7 @@ class LabelerMetrics:
     p90_seconds: float | None = strawberry.field(description=_P90)
     labeling_hours: float
     labels_per_hour: float | None
-    cost: float
+    cost: float = strawberry.field(description="Of the labeler's labels (their reviewing is in their vendor's usage).")
 
     @classmethod
     def of(cls, value: _dashboard.LabelerRow) -> LabelerMetrics:
