@@ -53,8 +53,10 @@ __all__ = [
 
 
 # Money columns hold exact decimals (to 1/10000); these current values reach Python as floats, which the API serves.
-# The rate history (`server.db.rates`) keeps its rates as Decimal.
-CURRENT_MONEY = Numeric(14, 4, asdecimal=False)
+# The rate history (`server.db.rates`) keeps its rates as Decimal. SQLite has no exact decimal storage (a NUMERIC
+# column keeps 0.085 as a REAL), and changing a column's declared type there means copying the table, which its
+# foreign keys forbid with rows in place, so these columns stay FLOAT on SQLite.
+CURRENT_MONEY = Numeric(14, 4, asdecimal=False).with_variant(Float(), "sqlite")
 
 
 class Base(DeclarativeBase):

@@ -267,8 +267,9 @@ def _bin_expression(seconds: Any) -> Any:
     return case((seconds < floor, -1), else_=cast(index, Integer))
 
 
-def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all."""
+def review_rebuild_statements(project_id: int | None = None, *, reviewers: bool = True) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all;
+    without `reviewers`, not the per-reviewer ones (for migrations older than their table)."""
 
     source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
     if project_id is not None:
@@ -291,17 +292,19 @@ def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
     labour = source.add_columns(*reviewer_keys, func.count(), func.sum(Review.seconds_to_review)).group_by(
         *reviewer_keys
     )
-    deletes.append(
-        delete(_REVIEWER_ROLLUPS)
-        if project_id is None
-        else delete(_REVIEWER_ROLLUPS).where(_REVIEWER_ROLLUPS.c.project_id == project_id)
-    )
-    return [
+    statements = [
         *deletes,
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
         insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
-        insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
     ]
+    if reviewers:
+        statements += [
+            delete(_REVIEWER_ROLLUPS)
+            if project_id is None
+            else delete(_REVIEWER_ROLLUPS).where(_REVIEWER_ROLLUPS.c.project_id == project_id),
+            insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
+        ]
+    return statements
 
 
 def has_review(label_id: Any) -> Any:

@@ -66,7 +66,7 @@ def upgrade() -> None:
     from server.services.rollups import review_rebuild_statements
 
     bind = op.get_bind()
-    for statement in review_rebuild_statements():
+    for statement in review_rebuild_statements(reviewers=False):
         bind.execute(statement)
 
 
