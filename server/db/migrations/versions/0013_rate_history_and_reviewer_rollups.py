@@ -1,4 +1,4 @@
-"""rate history in exact decimals, money columns as decimals, reviews summed by reviewer and day
+"""rate history in exact decimals, money columns as decimals, reviews summed by reviewer and day, reviews by time
 
 Revision ID: 0013
 Revises: 0010
@@ -33,6 +33,7 @@ def _review_day(dialect: str) -> str:
 
 def upgrade() -> None:
     bind = op.get_bind()
+    op.create_index("ix_reviews_created", "reviews", ["created_at"], unique=False)
     # SQLite keeps these columns FLOAT (see server.db.models.CURRENT_MONEY): it stores no exact decimals, and
     # retyping a column there copies the table, which the foreign keys pointing at it forbid.
     if bind.dialect.name == "postgresql":
@@ -100,6 +101,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reviews_created", table_name="reviews")
     op.drop_table("reviewer_day_rollups")
     op.drop_table("vendor_rates")
     op.drop_table("labeler_rates")
