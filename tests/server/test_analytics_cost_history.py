@@ -62,11 +62,12 @@ async def _world(database: Database) -> dict[str, int]:
     ("start", "end", "labeling", "review"),
     [
         (day(1), day(3), 4.00 + 1.25, 0.90),  # whole days: the rollups
-        (day(1, 2), day(2, 5.5), 3.00 + 1.25, 0.30),  # partial days: the rows
+        (day(1, 2), day(2, 5.5), 3.00 + 1.25, 0.30),  # two edges meeting at the raise's midnight: the rows
+        (day(1, 2), day(3), 3.00 + 1.25, 0.90),  # an edge from the rows, day 2 from the rollups
         (day(2), day(2, 1), 2.00, 0.0),  # one hour from the raise's midnight
         (None, None, 4.00 + 1.25, 0.90),  # the whole history
     ],
-    ids=["whole", "partial", "hour", "all"],
+    ids=["whole", "partial", "edge and day", "hour", "all"],
 )
 async def test_work_is_costed_at_the_rate_in_force_that_day(
     database: Database, start: object, end: object, labeling: float, review: float

@@ -106,15 +106,17 @@ class LabelRollup:
     to_date: LabelSums | None = None  # cost (labeling and review) of everything before the window's end, when asked
 
 
-def labels_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
-    """SELECT columns FROM labels ⋈ tasks ⋈ labelers ⋈ vendors WHERE the label is in scope."""
+def labels_in_scope(scope: ScopeShape, *columns: Any, edges: bool = False) -> Select[Any]:
+    """SELECT columns FROM labels ⋈ tasks ⋈ labelers ⋈ vendors WHERE the label is in scope (with `edges`, only
+    in the window's edges, see `ScopeShape.edges`)."""
+    where = [*scope.who(), scope.edges(Label.submitted_at)] if edges else scope.labels()
     return (
         select(*columns)
         .select_from(Label)
         .join(Task, Task.id == Label.task_id)
         .join(Labeler, Labeler.id == Label.labeler_id)
         .join(Vendor, Vendor.id == Labeler.vendor_id)
-        .where(*scope.labels())
+        .where(*where)
     )
 
 
@@ -123,9 +125,10 @@ def _flag(condition: Any) -> Any:
 
 
 def rollups_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
-    """SELECT columns FROM label_day_rollups ⋈ labelers ⋈ vendors WHERE the row is in a whole-days scope."""
+    """SELECT columns FROM label_day_rollups ⋈ labelers ⋈ vendors WHERE the row is in a whole-days scope (or in
+    the whole days inside a window cut inside days)."""
     r = LabelDayRollup.__table__.c
-    conditions = [*scope.in_days(r.day)]
+    conditions = [*(scope.in_days(r.day) if scope.whole_days else scope.inner_days(r.day))]
     if scope.project:
         conditions.append(r.project_id == scope.project_id)
     if scope.vendor:
@@ -145,18 +148,24 @@ _LABEL_SUMS = tuple(name for name in _SUM_COLUMNS if name not in ("cost", "revie
 
 
 def _grouped(scope: ScopeShape) -> Any:
-    """Labels in scope summed per (project, labeler, vendor, day): from the per-day rollups when the window is
-    whole days, else from the labels."""
+    """Labels in scope summed per (project, labeler, vendor, day): from the per-day rollups for the whole days of
+    the window, and from the labels for its edges (parts of a day) when it is cut inside days. A day is either whole
+    or an edge, so the two parts hold different days and their rows are the groups the labels alone would give."""
+    r = LabelDayRollup.__table__.c
+    days = rollups_in_scope(
+        scope,
+        r.project_id.label("project_id"),
+        r.labeler_id.label("labeler_id"),
+        Labeler.vendor_id.label("vendor_id"),
+        r.day.label("day"),
+        *[r[name].label(name) for name in _LABEL_SUMS],
+    )
     if scope.whole_days:
-        r = LabelDayRollup.__table__.c
-        return rollups_in_scope(
-            scope,
-            r.project_id.label("project_id"),
-            r.labeler_id.label("labeler_id"),
-            Labeler.vendor_id.label("vendor_id"),
-            r.day.label("day"),
-            *[r[name].label(name) for name in _LABEL_SUMS],
-        )
+        return days
+    return union_all(days, _edge_groups(scope))
+
+
+def _edge_groups(scope: ScopeShape) -> Any:
     day = day_bucket(Label.submitted_at)
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
     return labels_in_scope(
@@ -179,6 +188,7 @@ def _grouped(scope: ScopeShape) -> Any:
         func.sum(_flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)))).label(
             "benchmarks_correct"
         ),
+        edges=True,
     ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
 
 
@@ -206,36 +216,37 @@ def _priced_labels(scope: ScopeShape, name: str = "label_sums") -> Any:
 def _reviewer_groups(scope: ScopeShape) -> Any:
     """Reviews in scope (by project, the reviewer's vendor, the reviewer and the review's time) summed per
     (project, reviewer, vendor, day): from the per-day reviewer rollups over whole days, else from the reviews."""
-    if scope.whole_days:
-        r = ReviewerDayRollup.__table__.c
-        conditions = [*scope.in_days(r.day)]
-        if scope.project:
-            conditions.append(r.project_id == scope.project_id)
-        if scope.vendor:
-            conditions.append(Labeler.vendor_id == scope.vendor_id)
-        if scope.labeler:
-            conditions.append(r.reviewer_id == scope.labeler_id)
-        return (
-            select(
-                r.project_id.label("project_id"),
-                r.reviewer_id.label("labeler_id"),
-                Labeler.vendor_id.label("vendor_id"),
-                r.day.label("day"),
-                r.seconds.label("seconds"),
-            )
-            .select_from(ReviewerDayRollup.__table__)
-            .join(Labeler, Labeler.id == r.reviewer_id)
-            .where(*conditions)
+    r = ReviewerDayRollup.__table__.c
+    conditions = [*(scope.in_days(r.day) if scope.whole_days else scope.inner_days(r.day))]
+    if scope.project:
+        conditions.append(r.project_id == scope.project_id)
+    if scope.vendor:
+        conditions.append(Labeler.vendor_id == scope.vendor_id)
+    if scope.labeler:
+        conditions.append(r.reviewer_id == scope.labeler_id)
+    days = (
+        select(
+            r.project_id.label("project_id"),
+            r.reviewer_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
+            r.day.label("day"),
+            r.seconds.label("seconds"),
         )
+        .select_from(ReviewerDayRollup.__table__)
+        .join(Labeler, Labeler.id == r.reviewer_id)
+        .where(*conditions)
+    )
+    if scope.whole_days:
+        return days
     day = day_bucket(Review.created_at)
-    conditions = [*scope.in_window(Review.created_at)]
+    conditions = [scope.edges(Review.created_at)]
     if scope.project:
         conditions.append(Task.project_id == scope.project_id)
     if scope.vendor:
         conditions.append(Labeler.vendor_id == scope.vendor_id)
     if scope.labeler:
         conditions.append(Review.reviewer_id == scope.labeler_id)
-    return (
+    edges = (
         select(
             Task.project_id.label("project_id"),
             Review.reviewer_id.label("labeler_id"),
@@ -250,6 +261,7 @@ def _reviewer_groups(scope: ScopeShape) -> Any:
         .where(*conditions)
         .group_by(Task.project_id, Review.reviewer_id, Labeler.vendor_id, day)
     )
+    return union_all(days, edges)
 
 
 def _priced_reviews(scope: ScopeShape, name: str = "reviewer_sums") -> Any:
