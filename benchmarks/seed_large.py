@@ -37,6 +37,7 @@ from server.db.models import (
     Vendor,
     project_vendors,
 )
+from server.db.rates import LabelerRate
 from server.services.demo_generate import DemoRows, generate
 from server.services.rollups import rebuild_rollups
 
@@ -65,11 +66,13 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
     labelers, tasks = _number(rows.labelers), _number(rows.tasks)
     labels, issues = _number(rows.labels), _number(rows.issues)
     _number(rows.stage_events)
+    _number(rows.labeler_rates)
     _number(rows.reviews)
     _number(rows.comments)
     _remap(rows.project_vendors, project_id=projects, vendor_id=vendors)
     _remap(rows.labelers, vendor_id=vendors)
     _remap(rows.stage_events, labeler_id=labelers)
+    _remap(rows.labeler_rates, labeler_id=labelers)
     _remap(rows.memberships, project_id=projects, labeler_id=labelers)
     _remap(rows.tasks, project_id=projects)
     _remap(rows.labels, task_id=tasks, labeler_id=labelers)
@@ -82,6 +85,7 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
         (project_vendors, rows.project_vendors),
         (Labeler, rows.labelers),
         (LabelerStageEvent, rows.stage_events),
+        (LabelerRate, rows.labeler_rates),
         (ProjectMembership, rows.memberships),
         (Task, rows.tasks),
         (Label, rows.labels),

@@ -3,6 +3,7 @@
 from server.db import access as _access  # noqa: F401  (registers the access tables on Base.metadata)
 from server.db import alerts as _alerts  # noqa: F401  (registers the alert tables on Base.metadata)
 from server.db import guidelines as _guidelines  # noqa: F401  (registers the guideline tables on Base.metadata)
+from server.db import rates as _rates  # noqa: F401  (registers the rate history tables on Base.metadata)
 from server.db import rollups as _rollups  # noqa: F401  (registers the rollup tables on Base.metadata)
 from server.db.models import Base
 from server.db.session import Database

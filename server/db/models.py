@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -35,6 +36,7 @@ from server.db.enums import (
 from server.db.types import UTCDateTime, enum_column_type, utcnow
 
 __all__ = [
+    "CURRENT_MONEY",
     "Base",
     "Comment",
     "Issue",
@@ -48,6 +50,13 @@ __all__ = [
     "Vendor",
     "project_vendors",
 ]
+
+
+# Money columns hold exact decimals (to 1/10000); these current values reach Python as floats, which the API serves.
+# The rate history (`server.db.rates`) keeps its rates as Decimal. SQLite has no exact decimal storage (a NUMERIC
+# column keeps 0.085 as a REAL), and changing a column's declared type there means copying the table, which its
+# foreign keys forbid with rows in place, so these columns stay FLOAT on SQLite.
+CURRENT_MONEY = Numeric(14, 4, asdecimal=False).with_variant(Float(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -92,7 +101,7 @@ class Vendor(_Timestamped, _Archivable, Base):
     certifications: Mapped[list[str]] = mapped_column(default=list)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     pricing_model: Mapped[PricingModel] = mapped_column(enum_column_type(PricingModel))
-    rate: Mapped[float] = mapped_column(Float)
+    rate: Mapped[float] = mapped_column(CURRENT_MONEY)  # the latest set; costs use `server.db.rates`
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     kickoff_days: Mapped[int] = mapped_column(Integer, default=14)
     status: Mapped[VendorStatus] = mapped_column(enum_column_type(VendorStatus), default=VendorStatus.PROSPECT)
@@ -120,7 +129,7 @@ class Project(_Timestamped, _Archivable, Base):
     sla_turnaround_hours: Mapped[float] = mapped_column(Float, default=48.0)
     sla_target_share: Mapped[float] = mapped_column(Float, default=0.95)
     deadline: Mapped[datetime | None] = mapped_column(default=None)
-    budget: Mapped[float | None] = mapped_column(Float, default=None)
+    budget: Mapped[float | None] = mapped_column(CURRENT_MONEY, default=None)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     consensus_labels_per_task: Mapped[int] = mapped_column(Integer, default=1)
     consensus_coverage: Mapped[float] = mapped_column(Float, default=0.0)
@@ -142,7 +151,7 @@ class Labeler(_Timestamped, _Archivable, Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
     stage: Mapped[LabelerStage] = mapped_column(enum_column_type(LabelerStage), default=LabelerStage.HIRING)
-    hourly_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    hourly_rate: Mapped[float] = mapped_column(CURRENT_MONEY, default=0.0)  # the latest set; see `server.db.rates`
     skills: Mapped[list[str]] = mapped_column(default=list)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
 
@@ -246,6 +255,8 @@ class Review(Base):
     """A reviewer's thumbs up or down on a label; thumbs down sends the task to rework."""
 
     __tablename__ = "reviews"
+    # Windows cut inside days read the reviewers' labour from the reviews by their time.
+    __table_args__ = (Index("ix_reviews_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)

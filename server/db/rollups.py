@@ -11,7 +11,9 @@ span), and `consensus_spans`, `consensus_span_values` and `consensus_span_labele
 (by number of labels, by answer, by labeler), so a whole-days window adds up the spans it contains.
 `task_day_rollups` counts, per (project, UTC day of completion), the completed tasks and those completed within
 the project's SLA turnaround; changing the turnaround rewrites the project's rows in the same transaction.
-Cost is not stored: it is priced from these sums and the current rates when read.
+`reviewer_day_rollups` sums the same reviews by reviewer instead of author, for the reviewers' labour and its
+cost. Cost is not stored: it is priced from these sums when read, at the rates in force on each day
+(`server.db.rates`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "LabelTimeBin",
     "ReviewDayRollup",
     "ReviewTimeBin",
+    "ReviewerDayRollup",
     "TaskDayRollup",
 ]
 
@@ -78,6 +81,18 @@ class ReviewDayRollup(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 'YYYY-MM-DD', UTC, of the review
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     thumbs_up: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ReviewerDayRollup(Base):
+    """The reviews one reviewer made on one project on one UTC day: how many and how long they took."""
+
+    __tablename__ = "reviewer_day_rollups"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 'YYYY-MM-DD', UTC, of the review
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 

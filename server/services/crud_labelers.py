@@ -10,16 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelerStage, VendorStatus
 from server.db.models import Labeler, LabelerStageEvent, Vendor
+from server.db.rates import FROM_THE_START, LabelerRate
 from server.db.types import utcnow
 from server.services.crud_checks import (
     archive_row,
     check_name,
-    check_non_negative,
     check_time_zone,
     check_words,
     get_or_not_found,
 )
 from server.services.errors import Conflict, ValidationFailed
+from server.services.rates import money, record_labeler_rate
 
 __all__ = ["LabelerFields", "archive_labeler", "create_labeler", "update_labeler"]
 
@@ -52,7 +53,7 @@ async def _checked(session: AsyncSession, values: LabelerFields, *, except_id: i
             raise Conflict(f"a labeler with email {email!r} already exists", field="input.email")
         checked["email"] = email
     if values.hourly_rate is not None:
-        checked["hourly_rate"] = check_non_negative("input.hourlyRate", values.hourly_rate)
+        checked["hourly_rate"] = float(money("input.hourlyRate", values.hourly_rate))
     if values.skills is not None:
         checked["skills"] = check_words("input.skills", values.skills)
     if values.time_zone is not None:
@@ -73,12 +74,25 @@ async def create_labeler(session: AsyncSession, vendor_id: int, values: LabelerF
     labeler.stage_events.append(LabelerStageEvent(stage=LabelerStage.HIRING, entered_at=now, note="created"))
     session.add(labeler)
     await session.flush()
+    # The rate it is created with applies to everything it does until a change.
+    session.add(
+        LabelerRate(
+            labeler_id=labeler.id,
+            effective_day=FROM_THE_START,
+            hourly_rate=money("input.hourlyRate", labeler.hourly_rate),
+        )
+    )
+    await session.flush()
     return labeler
 
 
 async def update_labeler(session: AsyncSession, labeler_id: int, values: LabelerFields) -> Labeler:
     labeler = await get_or_not_found(session, Labeler, labeler_id, field="input.id")
-    for name, value in (await _checked(session, values, except_id=labeler.id)).items():
+    checked = await _checked(session, values, except_id=labeler.id)
+    new_rate = checked.get("hourly_rate")
+    if isinstance(new_rate, float) and new_rate != labeler.hourly_rate:
+        await record_labeler_rate(session, labeler, money("input.hourlyRate", new_rate))
+    for name, value in checked.items():
         setattr(labeler, name, value)
     await session.flush()
     return labeler

@@ -9,18 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import Certification, DataType, PricingModel, WorkforceType
 from server.db.models import Vendor
+from server.db.rates import FROM_THE_START, VendorRate
 from server.services.crud_checks import (
     archive_row,
     camel,
     check_currency,
     check_name,
-    check_non_negative,
     check_positive_int,
     check_time_zone,
     check_words,
     get_or_not_found,
     refuse_duplicate_name,
 )
+from server.services.rates import money, record_vendor_rate
 
 __all__ = ["VendorFields", "archive_vendor", "create_vendor", "update_vendor"]
 
@@ -59,7 +60,7 @@ def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
             case "time_zone":
                 value = check_time_zone(path, value)
             case "rate":
-                value = check_non_negative(path, value)
+                value = float(money(path, value))
             case "currency":
                 value = check_currency(path, value)
             case "kickoff_days":
@@ -77,6 +78,8 @@ async def create_vendor(session: AsyncSession, values: VendorFields) -> Vendor:
     vendor = Vendor(**checked)
     session.add(vendor)
     await session.flush()
+    session.add(VendorRate(vendor_id=vendor.id, effective_day=FROM_THE_START, rate=money("input.rate", vendor.rate)))
+    await session.flush()
     return vendor
 
 
@@ -85,6 +88,8 @@ async def update_vendor(session: AsyncSession, vendor_id: int, values: VendorFie
     checked = _checked(values, "input")
     if "name" in checked:
         await refuse_duplicate_name(session, Vendor, "vendor", checked["name"], except_id=vendor.id)
+    if "rate" in checked and checked["rate"] != vendor.rate:
+        await record_vendor_rate(session, vendor, money("input.rate", checked["rate"]))
     for name, value in checked.items():
         setattr(vendor, name, value)
     await session.flush()

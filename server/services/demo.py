@@ -29,6 +29,7 @@ from server.db.models import (
     Vendor,
     project_vendors,
 )
+from server.db.rates import LabelerRate
 from server.db.session import Database
 from server.services.demo_catalog import PROJECTS, VENDORS
 from server.services.demo_generate import DemoRows, generate
@@ -36,7 +37,15 @@ from server.services.errors import ValidationFailed
 from server.services.guidelines import fill_label_versions
 from server.services.rollups import rebuild_rollups
 
-__all__ = ["DEMO_PROJECT_NAMES", "DEMO_VENDOR_NAMES", "DemoSummary", "default_anchor", "seed_demo", "write_rows"]
+__all__ = [
+    "DEMO_PROJECT_NAMES",
+    "DEMO_VENDOR_NAMES",
+    "DemoSummary",
+    "analyse",
+    "default_anchor",
+    "seed_demo",
+    "write_rows",
+]
 
 DEMO_PROJECT_NAMES: tuple[str, ...] = tuple(spec.name for spec in PROJECTS)
 DEMO_VENDOR_NAMES: tuple[str, ...] = tuple(spec.name for spec in VENDORS)
@@ -99,6 +108,7 @@ async def seed_demo(
         await _write(connection, rows)
         for project in rows.projects:
             await rebuild_rollups(connection, project["id"])
+    await analyse(database)
     return DemoSummary(
         created=True,
         anchor=anchor,
@@ -122,6 +132,17 @@ async def write_rows(database: Database, rows: DemoRows) -> None:
         await _write(connection, rows)
         for project in rows.projects:
             await rebuild_rollups(connection, project["id"])
+    await analyse(database)
+
+
+async def analyse(database: Database) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load: autovacuum may be off or not have run yet, and
+    plans made for empty tables are slow on full ones (a percentile statement went from 2.4 s to 40 ms)."""
+    if database.engine.dialect.name != "postgresql":
+        return
+    async with database.engine.connect() as connection:
+        await connection.execute(text("ANALYZE"))
+        await connection.commit()
 
 
 async def _existing_summary(connection: AsyncConnection, seconds: float) -> DemoSummary:
@@ -164,6 +185,7 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
     _remap(rows.project_vendors, project_id=project_ids, vendor_id=vendor_ids)
     _remap(rows.labelers, vendor_id=vendor_ids)
     _remap(rows.stage_events, labeler_id=labeler_ids)
+    _remap(rows.labeler_rates, labeler_id=labeler_ids)
     _remap(rows.memberships, project_id=project_ids, labeler_id=labeler_ids)
     _remap(rows.tasks, project_id=project_ids)
     _remap(rows.labels, task_id=task_ids, labeler_id=labeler_ids)
@@ -177,6 +199,7 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
         (project_vendors, rows.project_vendors),
         (_table(Labeler), rows.labelers),
         (_table(LabelerStageEvent), rows.stage_events),
+        (_table(LabelerRate), rows.labeler_rates),
         (_table(ProjectMembership), rows.memberships),
         (_table(Task), rows.tasks),
         (_table(Label), rows.labels),

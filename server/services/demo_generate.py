@@ -14,18 +14,22 @@ week 6 is about 0.72 of the median of week 1 (about 30% faster over the first si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from server.db.enums import IssueStatus, LabelerStage, LabelStatus, ReviewVerdict, TaskStatus
+from server.db.rates import FROM_THE_START
 from server.services.demo_catalog import FIRST_NAMES, LAST_NAMES, PROJECTS, VENDORS, ProjectSpec, VendorSpec
 from server.services.workflow_tasks import task_status_from_labels
 
 __all__ = ["CURVE_FLOOR", "CURVE_TAU_WEEKS", "WINDOW_DAYS", "DemoRows", "generate"]
 
 WINDOW_DAYS = 56
+# Hourly labelers in production before the window got a raise of RAISE_SHARE on day RAISE_DAY of it.
+RAISE_DAY = 28
+RAISE_SHARE = 0.05
 CURVE_FLOOR = 0.64
 CURVE_TAU_WEEKS = 1.5
 _NOISE_SIGMA = 0.35
@@ -56,6 +60,7 @@ class DemoRows:
     comments: list[dict[str, Any]] = field(default_factory=list)
     # Versions of each project's guidelines; `issue_titles` names the project's issues a version settles.
     guideline_versions: list[dict[str, Any]] = field(default_factory=list)
+    labeler_rates: list[dict[str, Any]] = field(default_factory=list)  # rate history (server.db.rates)
 
 
 @dataclass
@@ -258,6 +263,12 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
                     "archived_at": None,
                 }
             )
+            if rate > 0 and production_day <= 0:
+                # Hourly veterans got their raise at the four-week review: their work before it costs the old rate.
+                before = round(rate / (1.0 + RAISE_SHARE) * 4) / 4
+                raised = clock(RAISE_DAY).astimezone(UTC).date().isoformat()
+                rows.labeler_rates.append({"labeler_id": index, "effective_day": FROM_THE_START, "hourly_rate": before})
+                rows.labeler_rates.append({"labeler_id": index, "effective_day": raised, "hourly_rate": rate})
             for stage, day, note in events:
                 rows.stage_events.append({"labeler_id": index, "stage": stage, "entered_at": clock(day), "note": note})
             joined = entered[2] if not spec.reviewers else hired

@@ -44,6 +44,7 @@ from server.db.rollups import (
     LabelDayRollup,
     LabelTimeBin,
     ReviewDayRollup,
+    ReviewerDayRollup,
     ReviewTimeBin,
 )
 from server.db.sql import answer_text, day_bucket, upsert
@@ -82,6 +83,7 @@ _ROLLUPS = type_cast(Table, LabelDayRollup.__table__)
 _BINS = type_cast(Table, LabelTimeBin.__table__)
 _REVIEW_ROLLUPS = type_cast(Table, ReviewDayRollup.__table__)
 _REVIEW_BINS = type_cast(Table, ReviewTimeBin.__table__)
+_REVIEWER_ROLLUPS = type_cast(Table, ReviewerDayRollup.__table__)
 _CONSENSUS_TASKS = type_cast(Table, ConsensusTask.__table__)
 _CONSENSUS_SPANS = type_cast(Table, ConsensusSpan.__table__)
 _CONSENSUS_VALUES = type_cast(Table, ConsensusSpanValue.__table__)
@@ -210,6 +212,7 @@ class ReviewFacts:
 
     project_id: int
     labeler_id: int  # the label's author
+    reviewer_id: int  # whose labour it was (`reviewer_day_rollups`)
     day: str
     bin: int
     seconds: float
@@ -225,6 +228,7 @@ def review_facts(review: Review, label: Label, task: Task) -> ReviewFacts:
         bin=bin_of(review.seconds_to_review),
         seconds=float(review.seconds_to_review),
         thumbs_up=int(review.verdict is ReviewVerdict.THUMBS_UP),
+        reviewer_id=review.reviewer_id,
     )
 
 
@@ -246,6 +250,15 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
             index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
         )
     )
+    labour = _REVIEWER_ROLLUPS
+    by_reviewer = {"project_id": facts.project_id, "reviewer_id": facts.reviewer_id, "day": facts.day}
+    statement = upsert(session, labour).values(**by_reviewer, reviews=1, seconds=facts.seconds)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(by_reviewer),
+            set_={name: labour.c[name] + statement.excluded[name] for name in ("reviews", "seconds")},
+        )
+    )
 
 
 def _bin_expression(seconds: Any) -> Any:
@@ -254,8 +267,9 @@ def _bin_expression(seconds: Any) -> Any:
     return case((seconds < floor, -1), else_=cast(index, Integer))
 
 
-def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all."""
+def review_rebuild_statements(project_id: int | None = None, *, reviewers: bool = True) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all;
+    without `reviewers`, not the per-reviewer ones (for migrations older than their table)."""
 
     source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
     if project_id is not None:
@@ -274,11 +288,23 @@ def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
         delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
         for table in (_REVIEW_ROLLUPS, _REVIEW_BINS)
     ]
-    return [
+    reviewer_keys = [Task.project_id, Review.reviewer_id, day_bucket(Review.created_at)]
+    labour = source.add_columns(*reviewer_keys, func.count(), func.sum(Review.seconds_to_review)).group_by(
+        *reviewer_keys
+    )
+    statements = [
         *deletes,
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
         insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
     ]
+    if reviewers:
+        statements += [
+            delete(_REVIEWER_ROLLUPS)
+            if project_id is None
+            else delete(_REVIEWER_ROLLUPS).where(_REVIEWER_ROLLUPS.c.project_id == project_id),
+            insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
+        ]
+    return statements
 
 
 def has_review(label_id: Any) -> Any:

@@ -18,10 +18,12 @@ import pytest
 from sqlalchemy import event, select
 
 from server.db import Base, Database
-from server.db.enums import DataType, IssueStatus, LabelStatus, PricingModel, ReviewVerdict
-from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
+from server.db.enums import DataType, IssueStatus, LabelerStage, LabelStatus, PricingModel, ReviewVerdict
+from server.db.models import Issue, Label, Labeler, LabelerStageEvent, Project, Review, Task, Vendor
+from server.db.rates import LabelerRate, VendorRate
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
 from server.services.analytics.dashboard import scope_metrics
+from server.services.analytics.outliers import PLATEAU_WEEK
 from server.services.demo import seed_demo
 from tests.server.percentile_bound import assert_within_bound
 
@@ -101,13 +103,37 @@ async def _expected(
                 .where(Task.project_id == project_id)
             )
         ).all()
+        people = {labeler.id: labeler for labeler in (await session.execute(select(Labeler))).scalars()}
+        vendors = {vendor.id: vendor for vendor in (await session.execute(select(Vendor))).scalars()}
+        labeler_rates = (await session.execute(select(LabelerRate))).scalars().all()
+        vendor_rates = (await session.execute(select(VendorRate))).scalars().all()
         tasks = (await session.execute(select(Task).where(Task.project_id == project_id))).scalars().all()
         issues = (await session.execute(select(Issue).where(Issue.project_id == project_id))).scalars().all()
 
+    def in_force(history: Any, owner: str, owner_id: int, day: str, current: float) -> float:
+        """The rate of the latest history row on or before `day` (the current rate without history)."""
+        rows = sorted((row.effective_day, row) for row in history if getattr(row, owner) == owner_id)
+        rates = [row for effective, row in rows if effective <= day]
+        if not rates:
+            return current
+        return float(rates[-1].hourly_rate if owner == "labeler_id" else rates[-1].rate)
+
     def cost(label: Label, labeler: Labeler, vendor: Vendor) -> float:
+        day = label.submitted_at.astimezone(UTC).date().isoformat()
         if vendor.pricing_model == PricingModel.PER_LABEL:
-            return vendor.rate if label.status == LabelStatus.ACCEPTED else 0.0
-        return (label.seconds_to_label + label.rework_seconds) / 3600 * labeler.hourly_rate
+            rate = in_force(vendor_rates, "vendor_id", vendor.id, day, vendor.rate)
+            return rate if label.status == LabelStatus.ACCEPTED else 0.0
+        rate = in_force(labeler_rates, "labeler_id", labeler.id, day, labeler.hourly_rate)
+        return (label.seconds_to_label + label.rework_seconds) / 3600 * rate
+
+    def review_cost(review: Review) -> float:
+        """A review's cost, to the reviewer's vendor: their time at their hourly rate when it bills by the hour."""
+        reviewer = people[review.reviewer_id]
+        if vendors[reviewer.vendor_id].pricing_model == PricingModel.PER_LABEL:
+            return 0.0
+        day = review.created_at.astimezone(UTC).date().isoformat()
+        rate = in_force(labeler_rates, "labeler_id", reviewer.id, day, reviewer.hourly_rate)
+        return review.seconds_to_review / 3600 * rate
 
     window = [
         (label, task, labeler, vendor) for label, task, labeler, vendor in rows if _in(label.submitted_at, start, end)
@@ -156,10 +182,12 @@ async def _expected(
         "review_median": float(np.percentile([r.seconds_to_review for r in window_reviews], 50))
         if window_reviews
         else None,
-        "cost": sum(cost(label, labeler, vendor) for label, _, labeler, vendor in window),
+        "labeling_cost": sum(cost(label, labeler, vendor) for label, _, labeler, vendor in window),
+        "review_cost": sum(review_cost(review) for review in window_reviews),
         "spent": sum(
             cost(lab, labeler, vendor) for lab, _, labeler, vendor in rows if end is None or lab.submitted_at < end
-        ),
+        )
+        + sum(review_cost(review) for review, _ in reviews if end is None or review.created_at < end),
         "per_day": dict(per_day),
         "per_labeler": dict(per_labeler),
         "sla": len(within) / len(completed) if completed else None,
@@ -206,7 +234,9 @@ async def test_dashboard_matches_python_over_orm_rows(
         assert dashboard.quality.rework_rate == approx(expected["rework_rate"])
         assert dashboard.quality.reviews == expected["reviews"]
         assert dashboard.quality.approval_rate == approx(expected["approval"])
-        assert dashboard.cost.cost == approx(expected["cost"])
+        assert dashboard.cost.labeling_cost == approx(expected["labeling_cost"])
+        assert dashboard.cost.review_cost == approx(expected["review_cost"])
+        assert dashboard.cost.cost == approx(expected["labeling_cost"] + expected["review_cost"])
         assert dashboard.cost.budget is not None
         assert dashboard.cost.budget.spent == approx(expected["spent"])
         assert {b.day.isoformat(): b.labels for b in dashboard.days if b.labels} == expected["per_day"]
@@ -234,21 +264,38 @@ async def test_outliers_match_python_over_orm_rows(
     async with database.session() as session:
         all_labels = (await session.execute(select(Label, Task).join(Task, Task.id == Label.task_id))).all()
         rows = await fetch_outliers(session, Scope(project_id=project_id, start=start, end=end), min_labels=3)
-    # Outlier cohorts count tenure from the first label (see server/services/analytics/outliers.py).
+        production = (
+            await session.execute(
+                select(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at).where(
+                    LabelerStageEvent.stage == LabelerStage.PRODUCTION
+                )
+            )
+        ).all()
+    # Tenure counts from the PRODUCTION stage event; a labeler without one, from their first label. Weeks from
+    # PLATEAU_WEEK on are one cohort.
     first_day: dict[int, Any] = {}
+    for labeler_id, entered_at in production:
+        day = entered_at.date()
+        first_day[labeler_id] = min(first_day.get(labeler_id, day), day)
+    first_label: dict[int, Any] = {}
     for label, _ in all_labels:
         day = label.submitted_at.date()
-        first_day[label.labeler_id] = min(first_day.get(label.labeler_id, day), day)
+        first_label[label.labeler_id] = min(first_label.get(label.labeler_id, day), day)
+    for labeler_id, day in first_label.items():
+        first_day.setdefault(labeler_id, day)
     weeks: dict[tuple[int, int], list[float]] = defaultdict(list)
     for label, task in all_labels:
         if task.project_id == project_id and _in(label.submitted_at, start, end):
-            week = (label.submitted_at.date() - first_day[label.labeler_id]).days // 7
-            weeks[(label.labeler_id, week)].append(label.seconds_to_label)
+            tenure_days = (label.submitted_at.date() - first_day[label.labeler_id]).days
+            assert tenure_days >= 0  # the demo's labelers label only once in production
+            weeks[(label.labeler_id, min(tenure_days // 7, PLATEAU_WEEK))].append(label.seconds_to_label)
     means = {key: sum(values) / len(values) for key, values in weeks.items() if len(values) >= 3}
     cohorts: dict[int, list[float]] = defaultdict(list)
     for (_, week), mean in means.items():
         cohorts[week].append(mean)
     assert len(rows) == len(means)
+    # The veterans' pooled cohort is there, and is not a cohort of one.
+    assert len(cohorts[PLATEAU_WEEK]) > 1
     for row in rows:
         cohort = cohorts[row.tenure_week]
         median = float(np.median(cohort))

@@ -6,6 +6,10 @@ makes two of them fast and careless (speed 0.58, 26% errors) and two slow and ca
 truth is read back from the generator with the same seed. A labeler whose own draws make them as slow as the seeded
 slow ones, and careful, is rightly reported with them, and one who drew a slow speed or few errors is rightly SLOW
 or CAREFUL: the test allows that, and only that.
+
+Speed 1.75 is ln(1.75)/0.18 = 3.1 standard deviations of the drawn speeds: under the robust cut-off of 3.5 in
+expectation, so the seeded slow labelers are not promised a flag. What is promised is that the speed each labeler
+shows against their tenure cohorts is their drawn speed (the learning curve taken out), and that they rank slowest.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.db.models import Labeler, Project
-from server.services.analytics import project_dashboard
-from server.services.analytics.profiles import MIN_COUNT, QUALITY_Z_CUTOFF
+from server.services.analytics import Scope, fetch_outliers, project_dashboard
+from server.services.analytics.profiles import MIN_COUNT, QUALITY_Z_CUTOFF, relative_speeds, speed_scores
 from server.services.demo import seed_demo
 from server.services.demo_catalog import PROJECTS
 from server.services.demo_generate import WINDOW_DAYS, DemoRows, _Clock, _people
@@ -66,16 +70,12 @@ async def test_the_seeded_outliers_are_the_ones_flagged(database: Database) -> N
     # Every careless labeler is caught, as fast and careless, and nobody else is found careless.
     assert found.get("FAST_AND_CARELESS") == careless
     assert "CARELESS" not in found
-    # The careful ones are found slow and careful; anyone else there drew a speed at least as slow, and few errors.
-    assert careful <= found.get("SLOW_AND_CAREFUL", set())
-    for email in found["SLOW_AND_CAREFUL"] - careful:
-        speed, error = drawn[email]
-        assert speed >= 1.5 and error <= 0.05, (email, speed, error)
-    assert len(found["SLOW_AND_CAREFUL"]) <= 3
+    # Nobody is found slow unless their own draw made them slow.
+    for email in found.get("SLOW_AND_CAREFUL", set()) | found.get("SLOW", set()):
+        assert drawn[email][0] >= 1.4, (email, drawn[email])
     # The other profiles hold only labelers whose own draws set them apart: slow ones drew a slow speed, careful
     # ones few errors (with seed 7: one of each, speed 1.48 and 4.6% errors).
     assert set(found) <= {"FAST_AND_CARELESS", "SLOW_AND_CAREFUL", "SLOW", "CAREFUL"}
-    assert all(drawn[email][0] >= 1.4 for email in found.get("SLOW", set()))
     assert all(drawn[email][1] <= 0.05 for email in found.get("CAREFUL", set()))
 
 
@@ -102,3 +102,33 @@ async def test_quality_shares_are_scored_against_the_others_pooled(database: Dat
     assert profile.quality_z == pytest.approx(sum(counted) / math.sqrt(len(counted)))
     assert profile.quality_z < -QUALITY_Z_CUTOFF and profile.quality == "LOW"
     assert profile.speed_z is not None and profile.speed_z < 0
+
+
+async def test_relative_speed_recovers_each_labelers_drawn_speed(database: Database) -> None:
+    """Against cohorts of the same production tenure (veterans pooled past the plateau), a labeler's relative speed
+    is their drawn speed multiplier over the cohort's typical one: the learning curve is taken out. Counted from
+    the first label instead, veterans at their plateau sit in week 0 beside novices and the ratios drift."""
+    await seed_demo(database, seed=SEED, anchor=ANCHOR, scale=SCALE)
+    drawn = _drawn()
+    async with database.session() as session:
+        emails = {labeler.id: labeler.email for labeler in (await session.execute(select(Labeler))).scalars()}
+        projects = list((await session.execute(select(Project).order_by(Project.id))).scalars())
+        for project in projects:
+            scope = Scope(project_id=project.id, start=ANCHOR - timedelta(days=WINDOW_DAYS), end=ANCHOR)
+            rows = await fetch_outliers(session, scope)
+            speeds = relative_speeds(rows)
+            if len(speeds) < 10:
+                continue
+            logs = np.array([math.log(drawn[emails[labeler_id]][0]) for labeler_id in speeds])
+            shown = np.array(list(speeds.values()))
+            # Relative to the cohort median, so equal up to the project's typical drawn speed.
+            errors = shown - (logs - np.median(logs))
+            assert np.max(np.abs(errors - np.median(errors))) < 0.15, project.name
+            assert np.corrcoef(logs, shown)[0, 1] > 0.95, project.name
+            # The seeded slow labelers rank slowest: only labelers who drew about as slow rank above them.
+            scores = speed_scores(rows)
+            for labeler_id, score in scores.items():
+                if drawn[emails[labeler_id]] == (1.75, 0.02):
+                    assert score is not None and score > 2.0
+                    above = [i for i, other in scores.items() if other is not None and other > score]
+                    assert all(drawn[emails[i]][0] >= 1.5 for i in above), project.name

@@ -20,6 +20,7 @@ from server.db.rollups import (
     LabelDayRollup,
     LabelTimeBin,
     ReviewDayRollup,
+    ReviewerDayRollup,
     ReviewTimeBin,
 )
 from server.services.analytics import Scope
@@ -56,17 +57,19 @@ def test_a_time_falls_in_the_bin_whose_range_holds_it() -> None:
             assert value < 0.01 * 1.04 ** (index + 1)
 
 
-async def _rows(database: Database) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+async def _rows(database: Database) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
     async with database.session() as session:
         rollups = (await session.execute(select(LabelDayRollup.__table__).order_by("day", "labeler_id"))).all()
         bins = (await session.execute(select(LabelTimeBin.__table__).where(LabelTimeBin.labels != 0))).all()
         reviews = (await session.execute(select(ReviewDayRollup.__table__).order_by("day", "labeler_id"))).all()
         review_bins = (await session.execute(select(ReviewTimeBin.__table__))).all()
+        reviewers = (await session.execute(select(ReviewerDayRollup.__table__))).all()
         return (
             [tuple(row) for row in rollups],
             sorted(tuple(row) for row in bins),
             [tuple(row) for row in reviews],
             sorted(tuple(row) for row in review_bins),
+            sorted(tuple(row) for row in reviewers),
         )
 
 
@@ -151,6 +154,8 @@ async def test_workflow_keeps_the_rollups_equal_to_a_rebuild(database: Database)
         (world.alice, 2, 1, 9.0)
     ]
     assert len(maintained[3]) == 3
+    # Bob made all three reviews, on one day: his labour is one reviewer row, 5 + 4 + 3 seconds.
+    assert [row[1:] for row in maintained[4]] == [(world.bob, maintained[4][0][2], 3, 12.0)]
 
 
 @pytest.mark.database

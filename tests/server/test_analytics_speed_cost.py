@@ -14,7 +14,7 @@ from server.db.models import LabelerStageEvent
 from server.services.analytics import Scope, completion_forecast, cost_metrics, speed_metrics
 from server.services.analytics.dashboard import project_dashboard
 from server.services.analytics.forecast import fetch_task_flow
-from server.services.analytics.outliers import fetch_outliers
+from server.services.analytics.outliers import PLATEAU_WEEK, fetch_outliers
 from simulator.calibrate import CurveStatus, fit_curves
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_world import World, day
@@ -273,5 +273,7 @@ async def test_learning_curve_tenure_counts_from_the_production_stage_event(data
     assert [p.tenure_day for p in curve.points][:3] == [70, 71, 72]
     assert curve.fit_status is not CurveStatus.OK
     assert (curve.initial_seconds, curve.plateau_seconds, curve.tau_days, curve.tau_days_se) == (None,) * 4
-    # Speed-outlier cohorts still count tenure from the first label (see server/services/analytics/outliers.py).
-    assert {row.tenure_week for row in outliers} == {0, 1, 2, 3}
+    # Speed-outlier cohorts count tenure from the PRODUCTION event too; weeks 10 to 13 are past the learning
+    # plateau, so all four sit in the veterans' pooled cohort.
+    assert {row.tenure_week for row in outliers} == {PLATEAU_WEEK}
+    assert [row.labels for row in outliers] == [28]

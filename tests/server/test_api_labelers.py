@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from sqlalchemy import select
 
 from server.db import Database
+from server.db.rates import FROM_THE_START, LabelerRate
+from server.services.rates import effective_day_of_change
 from tests.server.graphql_client import build_workspace, create_labeler, create_vendor, expect_data, mutate_ok
 
 CREATE_LABELER = """
@@ -182,3 +187,29 @@ async def test_labelers_filter_by_vendor_stage_and_project(database: Database) -
     assert await names({"projectId": workspace.project}) == ["Labeler 0", "Labeler 1"]
     assert await names({"projectId": workspace.project, "stage": ["HIRING"]}) == []
     assert await names({"skill": 'says "hi"'}) == []
+
+
+async def _labeler_rates(database: Database) -> list[tuple[str, Decimal]]:
+    async with database.session() as session:
+        rows = (await session.execute(select(LabelerRate).order_by(LabelerRate.effective_day))).scalars()
+        return [(row.effective_day, Decimal(str(row.hourly_rate))) for row in rows]
+
+
+async def test_a_rate_change_adds_a_history_row_from_the_next_utc_day(database: Database) -> None:
+    # given a labeler created at 5.25 an hour
+    vendor = await create_vendor(database, "Acme")
+    values = {"vendorId": vendor, "name": "Ana", "hourlyRate": 5.25}
+    labeler = (await mutate_ok(database, CREATE_LABELER, {"input": values}, "createLabeler"))["labeler"]["id"]
+    assert await _labeler_rates(database) == [(FROM_THE_START, Decimal("5.25"))]
+    # when the rate is raised twice today
+    tomorrow = effective_day_of_change()
+    for rate in (7.5, 8.125):
+        await mutate_ok(database, UPDATE_LABELER, {"input": {"id": labeler, "hourlyRate": rate}}, "updateLabeler")
+    # then the work done so far keeps 5.25, and the last rate set applies from tomorrow
+    assert await _labeler_rates(database) == [(FROM_THE_START, Decimal("5.25")), (tomorrow, Decimal("8.125"))]
+    # and a rate finer than 1/10000 is refused, naming the field, with nothing changed
+    data = await expect_data(database, UPDATE_LABELER, {"input": {"id": labeler, "hourlyRate": 9.00001}})
+    assert data["updateLabeler"]["__typename"] == "ValidationError"
+    assert data["updateLabeler"]["field"] == "input.hourlyRate"
+    assert "4 decimal places" in data["updateLabeler"]["message"]
+    assert len(await _labeler_rates(database)) == 2

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from sqlalchemy import select
 
 from server.db import Database
+from server.db.rates import FROM_THE_START, VendorRate
+from server.services.rates import effective_day_of_change
 from tests.server.graphql_client import create_vendor, execute, expect_data, mutate_ok
 
 CREATE_VENDOR = """
@@ -249,3 +254,14 @@ async def test_vendors_order_by_rate_descending(database: Database) -> None:
     await create_vendor(database, "Middle", rate=20.0)
     data = await expect_data(database, LIST_VENDORS, {"orderBy": {"field": "RATE", "direction": "DESC"}})
     assert [edge["node"]["name"] for edge in data["vendors"]["edges"]] == ["Dear", "Middle", "Cheap"]
+
+
+async def test_a_vendor_rate_change_adds_a_history_row_from_the_next_utc_day(database: Database) -> None:
+    vendor = await create_vendor(database, "Acme", pricingModel="PER_LABEL", rate=0.085)
+    await mutate_ok(database, UPDATE_VENDOR, {"input": {"id": vendor, "rate": 0.09}}, "updateVendor")
+    async with database.session() as session:
+        rows = (await session.execute(select(VendorRate).order_by(VendorRate.effective_day))).scalars().all()
+    assert [(row.effective_day, Decimal(str(row.rate))) for row in rows] == [
+        (FROM_THE_START, Decimal("0.085")),
+        (effective_day_of_change(), Decimal("0.09")),
+    ]

@@ -34,8 +34,10 @@ from server.db.models import (
     Task,
     Vendor,
 )
+from server.db.rates import FROM_THE_START, LabelerRate
+from server.services.analytics import Scope, cost_metrics
 from server.services.demo import default_anchor, seed_demo
-from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS
+from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, RAISE_DAY, WINDOW_DAYS
 from server.services.errors import ValidationFailed
 
 ANCHOR = datetime(2026, 1, 5, tzinfo=UTC)
@@ -269,3 +271,31 @@ async def test_full_workspace_has_about_50k_labels_with_30_percent_faster_labele
     assert 0.70 <= float(np.median(ratios)) <= 0.75
     assert low <= _expected_week_ratio() <= high
     assert high < 0.8  # clearly faster: the interval excludes "no learning" by a wide margin
+
+
+async def test_in_house_qa_shows_its_review_cost_and_veterans_their_raise(database: Database) -> None:
+    await seed_demo(database, anchor=ANCHOR, scale=SMALL)
+    async with database.session() as session:
+        qa = (await session.execute(select(Vendor).where(Vendor.name == "LabelOps In-house QA"))).scalar_one()
+        raised = (await session.execute(select(LabelerRate).order_by(LabelerRate.labeler_id))).scalars().all()
+        cost = await cost_metrics(session, Scope(vendor_id=qa.id))
+        current = {labeler.id: labeler.hourly_rate for labeler in (await session.execute(select(Labeler))).scalars()}
+        if database.dialect == "postgresql":
+            # seed-demo leaves the planner statistics fresh
+            analysed = await session.scalar(
+                text("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'labels' AND analyze_count > 0")
+            )
+            assert analysed == 1
+    # The reviewers' labour is their vendor's cost (it labels nothing).
+    assert cost.labeling_cost == 0.0
+    assert cost.review_cost > 0.0 and cost.review_hours > 0.0
+    # Each raised labeler: the old rate from the start, today's from day 28 of the window.
+    by_labeler: dict[int, list[LabelerRate]] = defaultdict(list)
+    for row in raised:
+        by_labeler[row.labeler_id].append(row)
+    assert by_labeler
+    raise_day = (ANCHOR - timedelta(days=WINDOW_DAYS - RAISE_DAY)).date().isoformat()
+    for labeler_id, (first, second) in by_labeler.items():
+        assert (first.effective_day, second.effective_day) == (FROM_THE_START, raise_day)
+        assert float(second.hourly_rate) == current[labeler_id]
+        assert float(first.hourly_rate) == pytest.approx(current[labeler_id] / 1.05, abs=0.125)

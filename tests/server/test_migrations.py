@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db import Database
-from server.db.enums import DataType, PricingModel, TaskStatus, WorkforceType
+from server.db.enums import DataType, PricingModel, ReviewVerdict, TaskStatus, WorkforceType
 from server.db.migrations import current_revision, downgrade, head_revision, model_metadata, upgrade
-from server.db.models import Label, Labeler, Project, Task, Vendor
+from server.db.models import Label, Labeler, Project, Review, Task, Vendor
 from server.services.schema import upgrade_database
 from tests.conftest import TEST_DATABASE_URL_VARIABLE
 
@@ -235,3 +236,57 @@ async def test_given_projects_and_labels_when_migrated_past_0016_then_each_has_v
     assert ontology == {"field": "tone", "classes": ["calm", "angry"]}
     assert examples == []
     assert label_version == version.id
+
+
+async def test_given_rates_and_reviews_when_migrated_past_0013_then_the_history_starts_with_todays_rates(
+    empty_database: Database,
+) -> None:
+    await upgrade(empty_database, "0010")
+    moment = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
+    async with empty_database.engine.begin() as connection:
+        await connection.execute(
+            insert(Vendor.__table__).values(
+                id=1, name="v", workforce_type=WorkforceType.IN_HOUSE, pricing_model=PricingModel.HOURLY, rate=0.085
+            )
+        )
+        await connection.execute(insert(Labeler.__table__).values(id=1, vendor_id=1, name="a", hourly_rate=21.5))
+        await connection.execute(
+            insert(Project.__table__).values(id=1, name="p", data_type=DataType.IMAGE, budget=1234.56)
+        )
+        await connection.execute(
+            insert(Task.__table__).values(id=1, project_id=1, external_id="t", status=TaskStatus.DONE)
+        )
+        await connection.execute(
+            insert(Label.__table__).values(
+                id=1, task_id=1, labeler_id=1, answer={}, started_at=moment, submitted_at=moment, seconds_to_label=10
+            )
+        )
+        await connection.execute(
+            insert(Review.__table__),
+            [
+                {
+                    "id": number,
+                    "label_id": 1,
+                    "reviewer_id": 1,
+                    "verdict": ReviewVerdict.THUMBS_UP,
+                    "seconds_to_review": seconds,
+                    "created_at": moment,
+                }
+                for number, seconds in ((1, 30.0), (2, 12.5))
+            ],
+        )
+
+    await upgrade(empty_database)
+
+    async with empty_database.engine.connect() as connection:
+        labeler_rates = (
+            await connection.execute(text("SELECT labeler_id, effective_day, hourly_rate FROM labeler_rates"))
+        ).all()
+        vendor_rates = (await connection.execute(text("SELECT vendor_id, effective_day, rate FROM vendor_rates"))).all()
+        reviewers = (await connection.execute(text("SELECT * FROM reviewer_day_rollups"))).all()
+        budget = (await connection.execute(text("SELECT budget FROM projects"))).scalar_one()
+    # Decimal on PostgreSQL, a number on SQLite: equal to the exact decimal either way.
+    assert [(row[0], row[1], Decimal(str(row[2]))) for row in labeler_rates] == [(1, "0001-01-01", Decimal("21.5"))]
+    assert [(row[0], row[1], Decimal(str(row[2]))) for row in vendor_rates] == [(1, "0001-01-01", Decimal("0.085"))]
+    assert Decimal(str(budget)) == Decimal("1234.56")
+    assert [tuple(row) for row in reviewers] == [(1, 1, "2024-03-01", 2, 42.5)]

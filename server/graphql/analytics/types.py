@@ -18,6 +18,7 @@ from server.services import analytics as _analytics
 from server.services.analytics import agreement as _agreement
 from server.services.analytics import dashboard as _dashboard
 from server.services.analytics import forecast as _forecast
+from server.services.analytics import outliers as _outliers
 from server.services.analytics import profiles as _profiles
 from server.services.analytics import quality as _quality
 from server.services.analytics import speed as _speed
@@ -229,15 +230,20 @@ class SpeedMetrics:
         return cls(**{name: getattr(value, name) for name in value.__dataclass_fields__})
 
 
-@strawberry.type(description="Cost of one project with one vendor on one day.")
+@strawberry.type(
+    description="Cost of one project with one vendor on one day: its labelers' labels and its reviewers' reviews."
+)
 class UsageRow:
     day: date
     project_id: strawberry.ID
     vendor_id: strawberry.ID
     labels: int
     accepted_labels: int
-    hours: float
-    cost: float
+    hours: float = strawberry.field(description="Labeling plus rework hours.")
+    review_hours: float = strawberry.field(description="The vendor's reviewers' hours.")
+    labeling_cost: float
+    review_cost: float
+    cost: float = strawberry.field(description="labelingCost + reviewCost.")
 
 
 @strawberry.type(description="The project's spending of labels submitted before the window's end, against budget.")
@@ -249,14 +255,19 @@ class BudgetBurn:
 
 
 @strawberry.type(
-    description="Cost: HOURLY vendors bill labeling plus rework time at the labeler's hourly rate, PER_LABEL "
-    "vendors their rate per accepted label; booked on the label's submission day."
+    description="Cost at the rates in force on the UTC day of the work: HOURLY vendors bill labeling plus rework "
+    "time at the labeler's hourly rate and review time at the reviewer's, PER_LABEL vendors their rate per accepted "
+    "label; a label is booked on its submission day to its labeler's vendor, a review on its day to its reviewer's "
+    "vendor."
 )
 class CostMetrics:
-    cost: float
+    cost: float = strawberry.field(description="labelingCost + reviewCost.")
+    labeling_cost: float
+    review_cost: float
     accepted_labels: int
-    cost_per_accepted_label: float | None
-    hours: float
+    cost_per_accepted_label: float | None = strawberry.field(description="cost (review included) per accepted label.")
+    hours: float = strawberry.field(description="Labeling plus rework hours.")
+    review_hours: float
     usage: list[UsageRow]
     budget: BudgetBurn | None
 
@@ -265,9 +276,12 @@ class CostMetrics:
         budget = value.budget
         return cls(
             cost=value.cost,
+            labeling_cost=value.labeling_cost,
+            review_cost=value.review_cost,
             accepted_labels=value.accepted_labels,
             cost_per_accepted_label=value.cost_per_accepted_label,
             hours=value.hours,
+            review_hours=value.review_hours,
             usage=[
                 UsageRow(
                     day=date.fromisoformat(row.day),
@@ -276,6 +290,9 @@ class CostMetrics:
                     labels=row.labels,
                     accepted_labels=row.accepted_labels,
                     hours=row.hours,
+                    review_hours=row.review_hours,
+                    labeling_cost=row.labeling_cost,
+                    review_cost=row.review_cost,
                     cost=row.cost,
                 )
                 for row in value.usage
@@ -392,7 +409,7 @@ class LabelerMetrics:
     p90_seconds: float | None = strawberry.field(description=_P90)
     labeling_hours: float
     labels_per_hour: float | None
-    cost: float
+    cost: float = strawberry.field(description="Of the labeler's labels (their reviewing is in their vendor's usage).")
 
     @classmethod
     def of(cls, value: _dashboard.LabelerRow) -> LabelerMetrics:
@@ -470,7 +487,10 @@ class LearningCurve:
 class SpeedOutlier:
     project_id: strawberry.ID
     labeler_id: strawberry.ID
-    tenure_week: int
+    tenure_week: int = strawberry.field(
+        description=f"Weeks since the PRODUCTION stage event; {_outliers.PLATEAU_WEEK} stands for that week and "
+        "every later one (past the learning plateau, veterans are one cohort)."
+    )
     labels: int
     mean_seconds: float
     cohort_size: int
@@ -539,9 +559,10 @@ class QualityShare:
 @strawberry.type(
     description="A labeler out of the norm of the project on quality or speed. Quality: benchmark accuracy, "
     "approval, first-time-right (never reworked) and agreement, each against the cohort; their z-scores combined "
-    "(sum/sqrt(k)) past ±3.5 make quality LOW or HIGH. Speed: the median of the labeler's weekly robust z-scores, "
-    "and FAST or SLOW when a week is a speed outlier. FAST_AND_CARELESS: quality LOW and faster than the cohort; "
-    "SLOW_AND_CAREFUL: a SLOW week and quality at least the cohort's."
+    "(sum/sqrt(k)) past ±3.5 make quality LOW or HIGH. Speed: the label-weighted mean over the weeks of "
+    "log(mean time / median of the same project and tenure week), as a robust z against the project's other "
+    "labelers; FAST or SLOW past ±3.5. FAST_AND_CARELESS: quality LOW and faster than the cohort; "
+    "SLOW_AND_CAREFUL: SLOW and quality at least the cohort's."
 )
 class LabelerOutlier:
     labeler_id: strawberry.ID
@@ -553,8 +574,10 @@ class LabelerOutlier:
     agreement: QualityShare = strawberry.field(description="Agreeing pairs over pairs, counted by labels.")
     quality_z: float | None
     quality: str | None = strawberry.field(description="LOW, HIGH or null.")
-    speed_z: float | None = strawberry.field(description="Median weekly robust z of time per label; < 0 is faster.")
-    speed: str | None = strawberry.field(description="FAST or SLOW when a week is a speed outlier.")
+    speed_z: float | None = strawberry.field(
+        description="Robust z of the labeler's speed relative to their tenure cohorts; < 0 is faster."
+    )
+    speed: str | None = strawberry.field(description="FAST or SLOW when the speed z is past ±3.5.")
 
     @classmethod
     def of(cls, value: _profiles.LabelerProfile) -> LabelerOutlier:

@@ -5,6 +5,11 @@ up in the same statement (UNION ALL of GROUP BYs, a portable stand-in for GROUPI
 per day, per labeler, per (project, vendor, day) for cost, per (labeler, tenure day) for learning curves, and each
 labeler's first and latest week. Quality, speed and cost all read from this one result, so a dashboard scans the
 labels once for every additive metric; percentiles need the individual values and have their own statement.
+
+Each group is priced at the rates in force on its day (`server.services.rates`), the same way on both paths, so
+the rollups and the labels give the same cost. Reviewers' labour is grouped the same way per (project, reviewer,
+reviewer's vendor, day) and priced at the reviewer's hourly rate when their vendor bills by the hour: it is booked
+to the reviewer's vendor, in the total, per day and in the usage rows (not in the label author's per-labeler row).
 """
 
 from __future__ import annotations
@@ -34,12 +39,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
-from server.db.models import Label, Labeler, Task, Vendor
-from server.db.rollups import LabelDayRollup, LabelTimeBin
+from server.db.models import Label, Labeler, Review, Task, Vendor
+from server.db.rollups import LabelDayRollup, LabelTimeBin, ReviewerDayRollup
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile
 from server.services.analytics.scope import Scope, ScopeShape
 from server.services.analytics.tenure import production_start
+from server.services.rates import hourly_rate_on, vendor_rate_on
 from server.services.rollups import has_review
 
 __all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
@@ -59,7 +65,14 @@ class LabelSums:
     decided: int = 0  # labels that have had a verdict (accepted, rejected, or reworked at least once)
     benchmarks: int = 0  # labels on benchmark tasks with a gold answer
     benchmarks_correct: int = 0
-    cost: float = 0.0
+    cost: float = 0.0  # of the labeling: labeling plus rework time, or the per-label price
+    review_seconds: float = 0.0  # reviewers' time, booked to the reviewer's vendor
+    review_cost: float = 0.0
+
+    @property
+    def all_cost(self) -> float:
+        """Labeling and review together."""
+        return self.cost + self.review_cost
 
 
 # The rollup's sum columns, in the order of LabelSums' fields, so a row's sums construct it positionally.
@@ -90,26 +103,20 @@ class LabelRollup:
     points: dict[int, list[tuple[int, str, LabelSums]]]  # labeler -> [(tenure day, day, sums)] by tenure
     first_week: dict[int, LabelSums]
     last_week: dict[int, LabelSums]
-    to_date: LabelSums | None = None  # cost of everything before the window's end, when asked for
+    to_date: LabelSums | None = None  # cost (labeling and review) of everything before the window's end, when asked
 
 
-def label_cost() -> Any:
-    """What one label costs: hourly vendors bill the labeler's time (labeling plus rework) at the labeler's
-    hourly rate; per-label vendors bill their rate for each accepted label."""
-    hourly = (Label.seconds_to_label + Label.rework_seconds) * Labeler.hourly_rate / 3600.0
-    per_label = case((Label.status == LabelStatus.ACCEPTED, Vendor.rate), else_=0.0)
-    return case((Vendor.pricing_model == PricingModel.PER_LABEL, per_label), else_=hourly)
-
-
-def labels_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
-    """SELECT columns FROM labels ⋈ tasks ⋈ labelers ⋈ vendors WHERE the label is in scope."""
+def labels_in_scope(scope: ScopeShape, *columns: Any, edges: bool = False) -> Select[Any]:
+    """SELECT columns FROM labels ⋈ tasks ⋈ labelers ⋈ vendors WHERE the label is in scope (with `edges`, only
+    in the window's edges, see `ScopeShape.edges`)."""
+    where = [*scope.who(), scope.edges(Label.submitted_at)] if edges else scope.labels()
     return (
         select(*columns)
         .select_from(Label)
         .join(Task, Task.id == Label.task_id)
         .join(Labeler, Labeler.id == Label.labeler_id)
         .join(Vendor, Vendor.id == Labeler.vendor_id)
-        .where(*scope.labels())
+        .where(*where)
     )
 
 
@@ -117,16 +124,11 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def rollup_cost(rollup: Any) -> Any:
-    """`label_cost` summed over a rollup row: the same pricing applied to the row's sums."""
-    hourly = (rollup.c.seconds + rollup.c.rework_seconds) * Labeler.hourly_rate / 3600.0
-    return case((Vendor.pricing_model == PricingModel.PER_LABEL, rollup.c.accepted * Vendor.rate), else_=hourly)
-
-
 def rollups_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
-    """SELECT columns FROM label_day_rollups ⋈ labelers ⋈ vendors WHERE the row is in a whole-days scope."""
+    """SELECT columns FROM label_day_rollups ⋈ labelers ⋈ vendors WHERE the row is in a whole-days scope (or in
+    the whole days inside a window cut inside days)."""
     r = LabelDayRollup.__table__.c
-    conditions = [*scope.in_days(r.day)]
+    conditions = [*(scope.in_days(r.day) if scope.whole_days else scope.inner_days(r.day))]
     if scope.project:
         conditions.append(r.project_id == scope.project_id)
     if scope.vendor:
@@ -142,21 +144,28 @@ def rollups_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
     )
 
 
+_LABEL_SUMS = tuple(name for name in _SUM_COLUMNS if name not in ("cost", "review_seconds", "review_cost"))
+
+
 def _grouped(scope: ScopeShape) -> Any:
-    """Labels in scope summed per (project, labeler, vendor, day): from the per-day rollups when the window is
-    whole days, else from the labels."""
+    """Labels in scope summed per (project, labeler, vendor, day): from the per-day rollups for the whole days of
+    the window, and from the labels for its edges (parts of a day) when it is cut inside days. A day is either whole
+    or an edge, so the two parts hold different days and their rows are the groups the labels alone would give."""
+    r = LabelDayRollup.__table__.c
+    days = rollups_in_scope(
+        scope,
+        r.project_id.label("project_id"),
+        r.labeler_id.label("labeler_id"),
+        Labeler.vendor_id.label("vendor_id"),
+        r.day.label("day"),
+        *[r[name].label(name) for name in _LABEL_SUMS],
+    )
     if scope.whole_days:
-        table = LabelDayRollup.__table__
-        r = table.c
-        return rollups_in_scope(
-            scope,
-            r.project_id.label("project_id"),
-            r.labeler_id.label("labeler_id"),
-            Labeler.vendor_id.label("vendor_id"),
-            r.day.label("day"),
-            *[r[name].label(name) for name in _SUM_COLUMNS if name != "cost"],
-            rollup_cost(table).label("cost"),
-        )
+        return days
+    return union_all(days, _edge_groups(scope))
+
+
+def _edge_groups(scope: ScopeShape) -> Any:
     day = day_bucket(Label.submitted_at)
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
     return labels_in_scope(
@@ -179,22 +188,116 @@ def _grouped(scope: ScopeShape) -> Any:
         func.sum(_flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer)))).label(
             "benchmarks_correct"
         ),
-        func.sum(label_cost()).label("cost"),
+        edges=True,
     ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
 
 
+def _priced_labels(scope: ScopeShape, name: str = "label_sums") -> Any:
+    """`_grouped` with each group's cost at the rates in force on its day: an HOURLY vendor bills the labeler's
+    labeling plus rework time at the labeler's hourly rate, a PER_LABEL vendor its rate per accepted label."""
+    grouped = _grouped(scope).subquery(name)
+    g = grouped.c
+    hourly = (g.seconds + g.rework_seconds) * hourly_rate_on(g.labeler_id, g.day) / 3600.0
+    per_label = g.accepted * vendor_rate_on(g.vendor_id, g.day)
+    cost = case((Vendor.pricing_model == PricingModel.PER_LABEL, per_label), else_=hourly)
+    zero = literal(0.0, Float())
+    return select(
+        g.project_id,
+        g.labeler_id,
+        g.vendor_id,
+        g.day,
+        *[g[name] for name in _LABEL_SUMS],
+        cast(cost, Float).label("cost"),
+        zero.label("review_seconds"),
+        zero.label("review_cost"),
+    ).join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+
+
+def _reviewer_groups(scope: ScopeShape) -> Any:
+    """Reviews in scope (by project, the reviewer's vendor, the reviewer and the review's time) summed per
+    (project, reviewer, vendor, day): from the per-day reviewer rollups over whole days, else from the reviews."""
+    r = ReviewerDayRollup.__table__.c
+    conditions = [*(scope.in_days(r.day) if scope.whole_days else scope.inner_days(r.day))]
+    if scope.project:
+        conditions.append(r.project_id == scope.project_id)
+    if scope.vendor:
+        conditions.append(Labeler.vendor_id == scope.vendor_id)
+    if scope.labeler:
+        conditions.append(r.reviewer_id == scope.labeler_id)
+    days = (
+        select(
+            r.project_id.label("project_id"),
+            r.reviewer_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
+            r.day.label("day"),
+            r.seconds.label("seconds"),
+        )
+        .select_from(ReviewerDayRollup.__table__)
+        .join(Labeler, Labeler.id == r.reviewer_id)
+        .where(*conditions)
+    )
+    if scope.whole_days:
+        return days
+    day = day_bucket(Review.created_at)
+    conditions = [scope.edges(Review.created_at)]
+    if scope.project:
+        conditions.append(Task.project_id == scope.project_id)
+    if scope.vendor:
+        conditions.append(Labeler.vendor_id == scope.vendor_id)
+    if scope.labeler:
+        conditions.append(Review.reviewer_id == scope.labeler_id)
+    edges = (
+        select(
+            Task.project_id.label("project_id"),
+            Review.reviewer_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
+            day.label("day"),
+            func.sum(Review.seconds_to_review).label("seconds"),
+        )
+        .select_from(Review)
+        .join(Label, Label.id == Review.label_id)
+        .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Review.reviewer_id)
+        .where(*conditions)
+        .group_by(Task.project_id, Review.reviewer_id, Labeler.vendor_id, day)
+    )
+    return union_all(days, edges)
+
+
+def _priced_reviews(scope: ScopeShape, name: str = "reviewer_sums") -> Any:
+    """`_reviewer_groups` in the columns of `_priced_labels`: the reviewer's time at their hourly rate in force on
+    the day when their vendor bills by the hour (a per-label price covers the vendor's own reviewing)."""
+    grouped = _reviewer_groups(scope).subquery(name)
+    g = grouped.c
+    hourly = g.seconds * hourly_rate_on(g.labeler_id, g.day) / 3600.0
+    cost = case((Vendor.pricing_model == PricingModel.PER_LABEL, literal(0.0, Float())), else_=hourly)
+    zeros = [
+        (literal(0.0, Float()) if _SUM_TYPES[name] is Float else literal(0, Integer())).label(name)
+        for name in _LABEL_SUMS
+    ]
+    return select(
+        g.project_id,
+        g.labeler_id,
+        g.vendor_id,
+        g.day,
+        *zeros,
+        literal(0.0, Float()).label("cost"),
+        cast(g.seconds, Float).label("review_seconds"),
+        cast(cost, Float).label("review_cost"),
+    ).join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+
+
 def _before_window(scope: ScopeShape) -> Any:
-    """The cost of the scope's labels submitted before the window's start (for the cost to date): one row,
-    summed without day buckets, which keeps the scan of the older history cheap."""
+    """The cost of the scope's labels and reviews before the window's start (for the cost to date): one row,
+    summed from the priced groups."""
     keys = [cast(null(), t).label(name) for name, t in _KEY_TYPES]
     before = scope.before_start()
-    if scope.whole_days:
-        cost = func.sum(rollup_cost(LabelDayRollup.__table__))
-        columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
-        return rollups_in_scope(before, literal("before").label("kind"), *keys, *columns)
-    cost = func.sum(label_cost())
+    work = union_all(_priced_labels(before, "before_labels"), _priced_reviews(before, "before_reviews")).subquery(
+        "before_work"
+    )
+    cost = cast(func.sum(work.c.cost + work.c.review_cost), Float)
     columns = [(cost if name == "cost" else cast(null(), Integer)).label(name) for name in _SUM_COLUMNS]
-    return labels_in_scope(before, literal("before").label("kind"), *keys, *columns)
+    return select(literal("before").label("kind"), *keys, *columns).select_from(work)
 
 
 _KEY_TYPES = (
@@ -217,7 +320,9 @@ def _branch(kind: str, source: Any, keys: dict[str, Any], *, where: Sequence[Any
 
 @cache
 def rollup_statement(scope: ScopeShape, *, history: bool = False) -> Any:
-    grouped = _grouped(scope).cte("label_groups")
+    grouped = _priced_labels(scope).cte("label_groups")
+    # Labeling and reviewing together, for the grains that count everyone's work (total, day, usage).
+    work = union_all(select(*grouped.c), _priced_reviews(scope)).cte("work_groups")
     # Day numbers are taken once per group (from the day text), not once per label.
     day_num = day_text_number(grouped.c.day)
     tenured = select(
@@ -232,10 +337,10 @@ def rollup_statement(scope: ScopeShape, *, history: bool = False) -> Any:
     )
     t = tenured.c
     branches = [
-        _branch("total", tenured, {}),
-        _branch("day", tenured, {"day": t.day}),
+        _branch("total", work, {}),
+        _branch("day", work, {"day": work.c.day}),
         _branch("labeler", tenured, {"labeler_id": t.labeler_id, "vendor_id": t.vendor_id}),
-        _branch("usage", tenured, {"project_id": t.project_id, "vendor_id": t.vendor_id, "day": t.day}),
+        _branch("usage", work, {"project_id": work.c.project_id, "vendor_id": work.c.vendor_id, "day": work.c.day}),
         _branch("point", tenured, {"labeler_id": t.labeler_id, "tenure_day": t.tenure_day, "day": t.day}),
         _branch("first_week", tenured, {"labeler_id": t.labeler_id}, where=[t.tenure_day >= 0, t.tenure_day < 7]),
         _branch(
@@ -296,7 +401,7 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
         points=points,
         first_week=first_week,
         last_week=last_week,
-        to_date=LabelSums(cost=total.cost + before_cost) if history else None,
+        to_date=LabelSums(cost=total.all_cost + before_cost) if history else None,
     )
 
 

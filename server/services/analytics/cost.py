@@ -1,9 +1,11 @@
 """Cost: a usage tracker per project, vendor and day, cost per accepted label and budget burn.
 
-Pricing is applied per label in SQL (see `_labels.label_cost`): an HOURLY vendor bills the labeler's labeling
-plus rework time at the labeler's hourly rate; a PER_LABEL vendor bills its rate per accepted label. A label's
-cost is booked on the day it was submitted. Budget burn is the project's cost of all labels submitted before the
-window's end (from the start of the project) over the project's budget.
+Pricing is applied in SQL (see `_labels._priced_labels` and `_labels._priced_reviews`) at the rates in force on the
+UTC day of the work (`server.db.rates`): an HOURLY vendor bills the labeler's labeling plus rework time at the
+labeler's hourly rate, and its reviewers' review time at the reviewer's hourly rate; a PER_LABEL vendor bills its
+rate per accepted label (its reviewing is in the price). A label's cost is booked on the day it was submitted to
+the labeler's vendor; a review's on the day it was made to the reviewer's vendor. Budget burn is the project's
+cost, labeling and review, of everything before the window's end (from the start of the project) over its budget.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ class UsageRow:
     labels: int
     accepted_labels: int
     hours: float  # labeling plus rework
-    cost: float
+    review_hours: float  # the vendor's reviewers' time on the project
+    labeling_cost: float
+    review_cost: float
+    cost: float  # labeling_cost + review_cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +52,13 @@ class Budget:
 
 @dataclass(frozen=True, slots=True)
 class CostMetrics:
-    cost: float
+    cost: float  # labeling_cost + review_cost
+    labeling_cost: float
+    review_cost: float
     accepted_labels: int
     cost_per_accepted_label: float | None
-    hours: float
+    hours: float  # labeling plus rework
+    review_hours: float
     usage: tuple[UsageRow, ...]
     budget: Budget | None
 
@@ -64,16 +72,22 @@ def cost_from(rollup: LabelRollup, budget: Budget | None = None) -> CostMetrics:
             labels=sums.labels,
             accepted_labels=sums.accepted,
             hours=(sums.seconds + sums.rework_seconds) / 3600.0,
-            cost=sums.cost,
+            review_hours=sums.review_seconds / 3600.0,
+            labeling_cost=sums.cost,
+            review_cost=sums.review_cost,
+            cost=sums.all_cost,
         )
         for (project_id, vendor_id, day), sums in rollup.usage.items()
     )
     total = rollup.total
     return CostMetrics(
-        cost=total.cost,
+        cost=total.all_cost,
+        labeling_cost=total.cost,
+        review_cost=total.review_cost,
         accepted_labels=total.accepted,
-        cost_per_accepted_label=share(total.cost, total.accepted),
+        cost_per_accepted_label=share(total.all_cost, total.accepted),
         hours=(total.seconds + total.rework_seconds) / 3600.0,
+        review_hours=total.review_seconds / 3600.0,
         usage=usage,
         budget=budget,
     )

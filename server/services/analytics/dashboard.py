@@ -201,7 +201,7 @@ async def project_dashboard(
                 approval_rate=review.approval_rate,
                 mean_review_seconds=review.mean_seconds,
                 labeling_hours=(sums.seconds + sums.rework_seconds) / 3600.0,
-                cost=sums.cost,
+                cost=sums.all_cost,
                 completed_tasks=sla_day.completed if sla_day else 0,
                 sla_attainment=sla_day.attainment if sla_day else None,
             )

@@ -1,12 +1,15 @@
 """Labelers whose speed is out of the norm for their cohort, shown with their quality.
 
-The unit is a labeler's tenure week on a project (tenure counted from the labeler's first label anywhere);
-x is the labeler's mean time per label that week, over weeks with at least `min_labels` labels. The cohort is
-every labeler on the same project in the same tenure week. The robust z-score is 0.6745·(x - median)/MAD,
-with the cohort's median and median absolute deviation (medians by linear interpolation, see `_sql.percentile`);
-it is undefined when the MAD is zero. |z| > 3.5 (Iglewicz and Hoaglin's cut-off) marks an outlier: negative is
-faster than the cohort, positive slower. Benchmark accuracy and first-pass acceptance of the same week, and the
-labeler's approval rate over the window, sit beside it so that "fast" can be told from "careless".
+The unit is a labeler's tenure week on a project, tenure counted from the labeler's PRODUCTION stage event (see
+`tenure.production_start`); x is the labeler's mean time per label that week, over weeks with at least `min_labels`
+labels. The cohort is every labeler on the same project in the same tenure week, except that weeks from
+`PLATEAU_WEEK` on are one cohort: the learning curve has flattened by then (tau of 1.5 to 2 weeks leaves under 5% of
+the gain after six weeks), so veterans are compared with each other however long ago they started, instead of each
+sitting alone in a cohort of one week of tenure nobody else shares. The robust z-score is 0.6745·(x - median)/MAD,
+with the cohort's median and median absolute deviation (medians by linear interpolation, see `_sql.percentile`); it
+is undefined when the MAD is zero. |z| > 3.5 (Iglewicz and Hoaglin's cut-off) marks an outlier: negative is faster
+than the cohort, positive slower. Benchmark accuracy and first-pass acceptance of the same week, and the labeler's
+approval rate over the window, sit beside it so that "fast" can be told from "careless".
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from server.db.enums import LabelStatus
 from server.db.models import Label, Task
@@ -26,17 +28,21 @@ from server.db.sql import answer_text, day_number, day_text_number
 from server.services.analytics._labels import labels_in_scope, rollups_in_scope
 from server.services.analytics._sql import percentile, share
 from server.services.analytics.scope import Scope, ScopeShape, number
+from server.services.analytics.tenure import production_start
 
-__all__ = ["OutlierRow", "fetch_outliers", "outliers_statement"]
+__all__ = ["PLATEAU_WEEK", "OutlierRow", "fetch_outliers", "outliers_statement"]
 
 ROBUST_Z_CUTOFF = 3.5
+# Tenure weeks from this one on are pooled into one cohort (the week reported is this one): past the learning
+# plateau a labeler's speed no longer depends on tenure.
+PLATEAU_WEEK = 6
 
 
 @dataclass(frozen=True, slots=True)
 class OutlierRow:
     project_id: int
     labeler_id: int
-    tenure_week: int
+    tenure_week: int  # weeks since PRODUCTION; PLATEAU_WEEK stands for that week and every later one
     labels: int
     mean_seconds: float
     cohort_size: int
@@ -98,20 +104,13 @@ def outliers_statement(scope: ScopeShape, *, only_outliers: bool = False) -> Any
     """Labeler-weeks with their cohort statistics; the minimum labels of a week is the `min_labels` parameter."""
     grouped = _labeler_days(scope).cte("labeler_days")
     g = grouped.c
-    first_label = aliased(Label)
     firsts = (
-        select(
-            g.labeler_id,
-            day_number(
-                select(func.min(first_label.submitted_at))
-                .where(first_label.labeler_id == g.labeler_id)
-                .scalar_subquery()
-            ).label("first_day"),
-        )
+        select(g.labeler_id, day_number(production_start(g.labeler_id)).label("first_day"))
         .group_by(g.labeler_id)
         .cte("labeler_firsts")
     )
-    week = (g.day_num - firsts.c.first_day) // 7
+    tenure_week = (g.day_num - firsts.c.first_day) // 7
+    week = case((tenure_week >= PLATEAU_WEEK, PLATEAU_WEEK), else_=tenure_week)
     weekly = (
         select(
             g.project_id,

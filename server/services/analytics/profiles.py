@@ -12,9 +12,14 @@ and 1. The quality z is Stouffer's combination of the counted shares, sum(z)/sqr
 labeler's quality is LOW or HIGH. The four shares are correlated (a rejected label is reworked), so the combination
 is a screening score, not a p-value.
 
-Speed comes from the weekly speed outliers (`outliers`): the labeler's speed z is the median of their weekly robust
-z-scores, and a week past the cut-off flags them FAST or SLOW, when its cohort holds at least `MIN_COHORT` labelers
-(the median absolute deviation of two or three values can be next to nothing, and any difference then looks huge).
+Speed is a labeler's lasting trait, told apart from tenure and from week-to-week noise: each week (from the
+weekly rows of `outliers`, whose cohorts hold the labelers of the same project and tenure week) gives the log of the
+labeler's mean time over the cohort's median, which takes the learning curve out; the labeler's relative speed is
+the label-weighted mean of those logs over every week whose cohort holds at least `MIN_COHORT` labelers (the median
+of two or three values says little). Logs, because time per label is a product (the labeler's pace, the learning
+curve, lognormal noise). The speed z is the robust z-score of that relative speed against the project's other
+labelers', 0.6745·(r - median)/MAD; past ±`SPEED_Z_CUTOFF` the labeler is SLOW or FAST. One week alone is too noisy
+to judge a person by: a labeler 1.75 times slower than the rest stays under the cut-off in most single weeks.
 
 The profile puts both together: FAST_AND_CARELESS (quality LOW, faster than the cohort's median), CARELESS
 (quality LOW otherwise), SLOW_AND_CAREFUL (a SLOW week, and quality at least the cohort's: quality z >= 0), SLOW,
@@ -38,15 +43,19 @@ __all__ = [
     "MIN_COUNT",
     "PROFILES",
     "QUALITY_Z_CUTOFF",
+    "SPEED_Z_CUTOFF",
     "LabelerProfile",
     "QualityShare",
     "flagged_labelers",
     "labeler_profiles",
+    "relative_speeds",
+    "speed_scores",
 ]
 
 MIN_COUNT = 10
 MIN_COHORT = 5
 QUALITY_Z_CUTOFF = 3.5
+SPEED_Z_CUTOFF = 3.5  # Iglewicz and Hoaglin's cut-off for the robust z-score
 # The profiles, in the order they are reported: the two that speed and quality tell together come first.
 PROFILES = ("FAST_AND_CARELESS", "SLOW_AND_CAREFUL", "CARELESS", "SLOW", "FAST", "CAREFUL")
 
@@ -72,8 +81,8 @@ class LabelerProfile:
     agreement: QualityShare
     quality_z: float | None
     quality: str | None  # LOW, HIGH or None
-    speed_z: float | None  # median of the labeler's weekly robust z-scores; < 0 is faster
-    speed: str | None  # FAST, SLOW (a week flagged so; SLOW wins if both) or None
+    speed_z: float | None  # robust z of the labeler's speed relative to their tenure cohorts; < 0 is faster
+    speed: str | None  # FAST, SLOW or None
     profile: str | None  # see the module docstring
 
 
@@ -90,6 +99,29 @@ def _share(mine: _Sums, others: _Sums) -> QualityShare:
     if share is not None and cohort is not None and count >= MIN_COUNT and 0.0 < cohort < 1.0:
         z = (share - cohort) / math.sqrt(cohort * (1.0 - cohort) / count)
     return QualityShare(share=share, count=count, cohort_share=cohort, cohort_count=others[2], z=z)
+
+
+def relative_speeds(speed_rows: Iterable[OutlierRow]) -> dict[int, float]:
+    """Each labeler's label-weighted mean of log(week's mean time / cohort median), over weeks whose cohort holds
+    at least `MIN_COHORT` labelers."""
+    sums: dict[int, tuple[float, int]] = {}
+    for row in speed_rows:
+        if row.cohort_size < MIN_COHORT or row.cohort_median_seconds <= 0 or row.mean_seconds <= 0:
+            continue
+        weighted, labels = sums.get(row.labeler_id, (0.0, 0))
+        ratio = math.log(row.mean_seconds / row.cohort_median_seconds)
+        sums[row.labeler_id] = (weighted + row.labels * ratio, labels + row.labels)
+    return {labeler_id: weighted / labels for labeler_id, (weighted, labels) in sums.items()}
+
+
+def speed_scores(speed_rows: Iterable[OutlierRow]) -> dict[int, float | None]:
+    """The robust z of each labeler's relative speed against all the labelers' (None when the MAD is zero)."""
+    speeds = relative_speeds(speed_rows)
+    if not speeds:
+        return {}
+    centre = median(speeds.values())
+    mad = median(abs(value - centre) for value in speeds.values())
+    return {labeler_id: 0.6745 * (value - centre) / mad if mad > 0 else None for labeler_id, value in speeds.items()}
 
 
 def _profile(quality: str | None, quality_z: float | None, speed: str | None, speed_z: float | None) -> str | None:
@@ -125,9 +157,7 @@ def labeler_profiles(
         name: (sum(r[0] for r in rows.values()), sum(r[1] for r in rows.values()), sum(r[2] for r in rows.values()))
         for name, rows in counts.items()
     }
-    weekly: dict[int, list[OutlierRow]] = {}
-    for row in speed_rows:
-        weekly.setdefault(row.labeler_id, []).append(row)
+    speed_zs = speed_scores(speed_rows)
 
     profiles: list[LabelerProfile] = []
     for labeler_id, sums in by_labeler.items():
@@ -140,11 +170,10 @@ def labeler_profiles(
         quality = None
         if quality_z is not None and abs(quality_z) > QUALITY_Z_CUTOFF:
             quality = "LOW" if quality_z < 0 else "HIGH"
-        weeks = weekly.get(labeler_id, [])
-        week_zs = [row.robust_z for row in weeks if row.robust_z is not None]
-        speed_z = median(week_zs) if week_zs else None
-        directions = {row.direction for row in weeks if row.direction is not None and row.cohort_size >= MIN_COHORT}
-        speed = "SLOW" if "SLOW" in directions else ("FAST" if "FAST" in directions else None)
+        speed_z = speed_zs.get(labeler_id)
+        speed = None
+        if speed_z is not None and abs(speed_z) > SPEED_Z_CUTOFF:
+            speed = "FAST" if speed_z < 0 else "SLOW"
         profiles.append(
             LabelerProfile(
                 labeler_id=labeler_id,

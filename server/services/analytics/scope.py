@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam
+from sqlalchemy import Integer, String, and_, bindparam, or_
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from server.db.models import Label, Labeler, Task
@@ -83,6 +83,26 @@ class ScopeShape:
         if self.end is not None:
             conditions.append(column < day_of(self.end))
         return conditions
+
+    def inner_days(self, column: Any) -> list[ColumnElement[bool]]:
+        """The whole UTC days inside a window cut inside days, on a 'YYYY-MM-DD' day column (see `Scope.parameters`:
+        none when the window lies within one day)."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(column >= day_of(f"{self.start}_up"))
+        if self.end is not None:
+            conditions.append(column < day_of(f"{self.end}_down"))
+        return conditions
+
+    def edges(self, column: Any) -> ColumnElement[bool]:
+        """The parts of the window outside `inner_days`, on a timestamp column: from the start to the first
+        midnight, and from the last midnight to the end (each shorter than a day)."""
+        parts: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            parts.append(and_(column >= moment(self.start), column < moment(f"{self.start}_up")))
+        if self.end is not None:
+            parts.append(and_(column >= moment(f"{self.end}_down"), column < moment(self.end)))
+        return or_(*parts)
 
     def in_window(self, column: Any) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -162,4 +182,22 @@ class Scope:
             bound: datetime | None = getattr(self, name)
             if bound is not None:
                 values |= moment_values(name, bound)
+                # The midnights at or after (up) and at or before (down) each bound, for windows split into whole
+                # days and edges (`ScopeShape.inner_days`, `ScopeShape.edges`).
+                up, down = _midnight_up(bound), _midnight_down(bound)
+                if name == "start" and self.end is not None and up > _midnight_down(self.end):
+                    up = self.end  # within one day: no whole day inside, the first edge is the whole window
+                if name == "end" and self.start is not None and _midnight_up(self.start) > down:
+                    down = bound  # and the last edge is empty
+                values |= moment_values(f"{name}_up", up) | moment_values(f"{name}_down", down)
         return values
+
+
+def _midnight_down(value: datetime) -> datetime:
+    utc = value.astimezone(UTC)
+    return datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
+
+
+def _midnight_up(value: datetime) -> datetime:
+    down = _midnight_down(value)
+    return down if down == value else down + timedelta(days=1)

@@ -1,7 +1,7 @@
 """versioned guidelines: guideline_versions, their issues, and the version each label was made under
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import server.db.types
 
 revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,115 @@
+"""Rates over time: recording a labeler's or vendor's new rate in the history, and the rate in force on a day.
+
+See `server.db.rates` for the rule: work is costed at the rate in force on the UTC day it was done, and a change
+takes effect from the next UTC day. A labeler or vendor with no history has had its current rate all along (rows
+written outside the API, such as test fixtures and bulk loads, need no history until a rate changes).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from server.db.models import Labeler, Vendor
+from server.db.rates import FROM_THE_START, LabelerRate, VendorRate
+from server.services.errors import ValidationFailed
+
+__all__ = [
+    "effective_day_of_change",
+    "hourly_rate_on",
+    "money",
+    "record_labeler_rate",
+    "record_vendor_rate",
+    "vendor_rate_on",
+]
+
+_PLACES = Decimal("0.0001")
+
+
+def money(field: str, value: float | Decimal) -> Decimal:
+    """`value` as an exact non-negative decimal with at most four places; refuses anything else, naming `field`."""
+    try:
+        exact = Decimal(str(value))
+    except InvalidOperation as error:
+        raise ValidationFailed(field, value, "must be a number") from error
+    if not exact.is_finite() or exact < 0:
+        raise ValidationFailed(field, value, "must be a finite number >= 0")
+    if exact != exact.quantize(_PLACES):
+        raise ValidationFailed(field, value, "must have at most 4 decimal places")
+    if exact >= Decimal("1e10"):
+        raise ValidationFailed(field, value, "must be below 10000000000")
+    return exact.quantize(_PLACES)
+
+
+def effective_day_of_change(now: datetime | None = None) -> str:
+    """The UTC day a rate changed at `now` applies from: the next one, so the day's work keeps its rate."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return (moment.date() + timedelta(days=1)).isoformat()
+
+
+async def record_labeler_rate(session: AsyncSession, labeler: Labeler, new: Decimal) -> None:
+    """Record `labeler`'s new hourly rate in the history (from the next UTC day), before the row is changed."""
+    rows = list((await session.execute(select(LabelerRate).where(LabelerRate.labeler_id == labeler.id))).scalars())
+    if not rows:
+        # The history starts here: everything done so far was done at the old rate.
+        session.add(
+            LabelerRate(labeler_id=labeler.id, effective_day=FROM_THE_START, hourly_rate=_exact(labeler.hourly_rate))
+        )
+    day = effective_day_of_change()
+    pending = next((row for row in rows if row.effective_day == day), None)
+    if pending is None:
+        session.add(LabelerRate(labeler_id=labeler.id, effective_day=day, hourly_rate=new))
+    else:
+        pending.hourly_rate = new  # a second change on the same day replaces the first
+    await session.flush()
+
+
+async def record_vendor_rate(session: AsyncSession, vendor: Vendor, new: Decimal) -> None:
+    """Record `vendor`'s new rate in the history (from the next UTC day), before the row is changed."""
+    rows = list((await session.execute(select(VendorRate).where(VendorRate.vendor_id == vendor.id))).scalars())
+    if not rows:
+        session.add(VendorRate(vendor_id=vendor.id, effective_day=FROM_THE_START, rate=_exact(vendor.rate)))
+    day = effective_day_of_change()
+    pending = next((row for row in rows if row.effective_day == day), None)
+    if pending is None:
+        session.add(VendorRate(vendor_id=vendor.id, effective_day=day, rate=new))
+    else:
+        pending.rate = new
+    await session.flush()
+
+
+def _exact(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(_PLACES)
+
+
+def hourly_rate_on(labeler_id: Any, day: Any) -> Any:
+    """The hourly rate of the labeler `labeler_id` in force on the UTC day `day` (columns or expressions)."""
+    in_force = (
+        select(LabelerRate.hourly_rate)
+        .where(LabelerRate.labeler_id == labeler_id, LabelerRate.effective_day <= day)
+        .order_by(LabelerRate.effective_day.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    labeler = aliased(Labeler)  # its own FROM, never correlated with a labelers table of the outer query
+    current = select(labeler.hourly_rate).where(labeler.id == labeler_id).scalar_subquery()
+    return func.coalesce(in_force, current)
+
+
+def vendor_rate_on(vendor_id: Any, day: Any) -> Any:
+    """The rate of the vendor `vendor_id` in force on the UTC day `day`."""
+    in_force = (
+        select(VendorRate.rate)
+        .where(VendorRate.vendor_id == vendor_id, VendorRate.effective_day <= day)
+        .order_by(VendorRate.effective_day.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    vendor = aliased(Vendor)
+    current = select(vendor.rate).where(vendor.id == vendor_id).scalar_subquery()
+    return func.coalesce(in_force, current)
