@@ -55,12 +55,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("guideline_version_issues", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_guideline_version_issues_issue_id"), ["issue_id"], unique=False)
-    with op.batch_alter_table("labels", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("guideline_version_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_labels_guideline_version_id"), ["guideline_version_id"], unique=False)
-        batch_op.create_foreign_key(
-            "fk_labels_guideline_version_id", "guideline_versions", ["guideline_version_id"], ["id"]
+    # A plain ADD COLUMN, not a batch copy: on SQLite a copy drops `labels`, which reviews and issues reference,
+    # and foreign keys cannot be switched off inside the migration's transaction. SQLite takes the reference inline.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE labels ADD COLUMN guideline_version_id INTEGER"
+            " CONSTRAINT fk_labels_guideline_version_id REFERENCES guideline_versions (id)"
         )
+    else:
+        op.add_column("labels", sa.Column("guideline_version_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            "fk_labels_guideline_version_id", "labels", "guideline_versions", ["guideline_version_id"], ["id"]
+        )
+    op.create_index("ix_labels_guideline_version_id", "labels", ["guideline_version_id"], unique=False)
 
     bind = op.get_bind()
     empty = _EMPTY_LIST.get(bind.dialect.name, "'[]'")
@@ -82,8 +89,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("labels", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_labels_guideline_version_id", type_="foreignkey")
+        if not sqlite:  # SQLite's inline reference has no name to find; the copy leaves it out with its column
+            batch_op.drop_constraint("fk_labels_guideline_version_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_labels_guideline_version_id"))
         batch_op.drop_column("guideline_version_id")
     with op.batch_alter_table("guideline_version_issues", schema=None) as batch_op:
