@@ -30,6 +30,7 @@ from server.auth.query_limits import DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFA
 from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.delivery import DeliveryMutations, DeliveryQueries
 from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
@@ -66,6 +67,7 @@ QUERY_TYPES: tuple[type, ...] = (
     PlanningQueries,
     AnalyticsQueries,
     GuidelineQueries,
+    DeliveryQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -78,6 +80,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     AccessMutations,
     PlanningMutations,
     GuidelineMutations,
+    DeliveryMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH
