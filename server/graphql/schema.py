@@ -46,6 +46,7 @@ from server.graphql.projects.queries import ProjectQueries
 from server.graphql.reviews.mutations import ReviewMutations
 from server.graphql.reviews.queries import ReviewQueries
 from server.graphql.scalars import SCALAR_OVERRIDES
+from server.graphql.stages import StageQueries
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
 from server.graphql.vendors.mutations import VendorMutations
@@ -68,6 +69,7 @@ QUERY_TYPES: tuple[type, ...] = (
     AnalyticsQueries,
     GuidelineQueries,
     DeliveryQueries,
+    StageQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,

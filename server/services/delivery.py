@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +16,13 @@ from server.db.types import utcnow
 from server.services.crud_checks import check_aware, check_name
 from server.services.errors import NotFound, ValidationFailed
 
-__all__ = ["CheckpointSpec", "MilestoneSpec", "PlanSpec", "set_delivery_plan"]
+__all__ = ["CheckpointSpec", "MilestoneSpec", "PlanSpec", "check_moment", "set_delivery_plan"]
 
 _MAX_ITEMS = 100
+_MAX_TARGET = 10_000_000
+# Dates outside these centuries are typos or probes; forecasts add days to them.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,21 @@ def _finite_positive(path: str, value: float) -> float:
     return float(value)
 
 
+def check_moment(path: str, value: datetime) -> datetime:
+    """A timezone-aware moment between 1900 and 3000, in UTC."""
+    moment = check_aware(path, value)
+    if not EARLIEST <= moment < LATEST:
+        raise ValidationFailed(path, moment.isoformat(), "must lie between 1900-01-01 and 3000-01-01")
+    return moment
+
+
 def _milestone(path: str, spec: MilestoneSpec) -> PlanMilestone:
     name = check_name(f"{path}.name", spec.name)
-    due = check_aware(f"{path}.dueAt", spec.due_at)
+    due = check_moment(f"{path}.dueAt", spec.due_at)
     if (spec.target_tasks is None) == (spec.target_share is None):
         raise ValidationFailed(f"{path}.targetTasks", spec.target_tasks, "or targetShare must be given, not both")
-    if spec.target_tasks is not None and spec.target_tasks < 1:
-        raise ValidationFailed(f"{path}.targetTasks", spec.target_tasks, "must be at least 1")
+    if spec.target_tasks is not None and not 1 <= spec.target_tasks <= _MAX_TARGET:
+        raise ValidationFailed(f"{path}.targetTasks", spec.target_tasks, f"must be within 1..{_MAX_TARGET}")
     if spec.target_share is not None and not (math.isfinite(spec.target_share) and 0 < spec.target_share <= 1):
         raise ValidationFailed(f"{path}.targetShare", spec.target_share, "must be within (0, 1]")
     return PlanMilestone(name=name, due_at=due, target_tasks=spec.target_tasks, target_share=spec.target_share)
@@ -78,7 +90,7 @@ async def set_delivery_plan(session: AsyncSession, project_id: int, plan: PlanSp
         raise ValidationFailed("input.milestones", repeated, "must name each milestone once")
     checkpoints = [
         BudgetCheckpoint(
-            at=check_aware(f"input.budgetCheckpoints[{i}].at", spec.at),
+            at=check_moment(f"input.budgetCheckpoints[{i}].at", spec.at),
             planned_spend=_finite_positive(f"input.budgetCheckpoints[{i}].plannedSpend", spec.planned_spend),
         )
         for i, spec in enumerate(plan.budget_checkpoints)

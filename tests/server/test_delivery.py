@@ -152,6 +152,11 @@ async def test_given_a_plan_then_each_milestone_is_met_missed_ahead_or_behind_by
         ({"milestones": [_milestone("A", 5, targetTasks=1, targetShare=0.5)]}, "input.milestones[0].targetTasks"),
         ({"milestones": [_milestone("A", 5)]}, "input.milestones[0].targetTasks"),
         ({"milestones": [_milestone("A", 5, targetShare=1.5)]}, "input.milestones[0].targetShare"),
+        ({"milestones": [_milestone("A", 5, targetTasks=2**31 - 1)]}, "input.milestones[0].targetTasks"),
+        (
+            {"milestones": [{"name": "A", "dueAt": "0001-01-01T00:00:00Z", "targetTasks": 1}]},
+            "input.milestones[0].dueAt",
+        ),
         ({"milestones": [_milestone("A", 5, targetTasks=1), _milestone("A", 6, targetTasks=2)]}, "input.milestones"),
         (
             {"budgetCheckpoints": [{"at": T0.isoformat(), "plannedSpend": 0.0}]},
@@ -188,3 +193,12 @@ async def test_delivery_status_answers_the_project_s_managers_only(database: Dat
 
     assert (await as_viewer({key}))["__typename"] == "DeliveryStatus"
     assert await as_viewer({key + 100}) == {"__typename": "NotFoundError", "field": "projectId"}
+
+
+async def test_delivery_status_refuses_a_moment_outside_the_centuries_it_forecasts_in(database: Database) -> None:
+    project = await _project(database)
+    query = "query($p: ID!, $a: DateTime) { deliveryStatus(projectId: $p, asOf: $a) { __typename ... on UserError { field } } }"
+
+    data = await expect_data(database, query, {"p": project, "a": "0001-01-01T00:00:00Z"})
+
+    assert data["deliveryStatus"] == {"__typename": "ValidationError", "field": "asOf"}

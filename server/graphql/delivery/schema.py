@@ -20,8 +20,7 @@ from server.graphql.delivery.types import (
 from server.graphql.errors import NotFoundError, ValidationError, mutate
 from server.graphql.ids import decode_id
 from server.services.analytics.delivery import fetch_delivery_status
-from server.services.crud_checks import check_aware
-from server.services.delivery import CheckpointSpec, MilestoneSpec, PlanSpec, set_delivery_plan
+from server.services.delivery import CheckpointSpec, MilestoneSpec, PlanSpec, check_moment, set_delivery_plan
 from server.services.errors import DomainError, NotFound
 
 __all__ = ["DeliveryMutations", "DeliveryQueries"]
@@ -68,7 +67,7 @@ class DeliveryQueries:
     ) -> DeliveryStatusResult:
         try:
             key = decode_id(project_id, "Project", "projectId")
-            moment = datetime.now(UTC) if as_of is None else check_aware("asOf", as_of)
+            moment = datetime.now(UTC) if as_of is None else check_moment("asOf", as_of)
             require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             async with info.context.database.session() as session:
                 status = await fetch_delivery_status(session, key, moment)
