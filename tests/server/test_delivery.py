@@ -197,7 +197,10 @@ async def test_delivery_status_answers_the_project_s_managers_only(database: Dat
 
 async def test_delivery_status_refuses_a_moment_outside_the_centuries_it_forecasts_in(database: Database) -> None:
     project = await _project(database)
-    query = "query($p: ID!, $a: DateTime) { deliveryStatus(projectId: $p, asOf: $a) { __typename ... on UserError { field } } }"
+    query = (
+        "query($p: ID!, $a: DateTime) {"
+        " deliveryStatus(projectId: $p, asOf: $a) { __typename ... on UserError { field } } }"
+    )
 
     data = await expect_data(database, query, {"p": project, "a": "0001-01-01T00:00:00Z"})
 
