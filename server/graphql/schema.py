@@ -31,6 +31,7 @@ from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.alerts import AlertMutations, AlertQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.delivery import DeliveryMutations, DeliveryQueries
 from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
@@ -46,6 +47,7 @@ from server.graphql.projects.queries import ProjectQueries
 from server.graphql.reviews.mutations import ReviewMutations
 from server.graphql.reviews.queries import ReviewQueries
 from server.graphql.scalars import SCALAR_OVERRIDES
+from server.graphql.stages import StageQueries
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
 from server.graphql.vendors.mutations import VendorMutations
@@ -68,6 +70,8 @@ QUERY_TYPES: tuple[type, ...] = (
     AnalyticsQueries,
     AlertQueries,
     GuidelineQueries,
+    DeliveryQueries,
+    StageQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
@@ -81,6 +85,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     PlanningMutations,
     AlertMutations,
     GuidelineMutations,
+    DeliveryMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH

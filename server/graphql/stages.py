@@ -1,0 +1,117 @@
+"""Training against production over GraphQL: `stageComparison`, figures by onboarding stage and the gaps."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Self
+
+import strawberry
+from strawberry import relay
+
+from server.auth.permissions import require_metrics_scope
+from server.graphql.context import Info
+from server.graphql.enums import LabelerStage
+from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.guidelines.impact import EstimateType
+from server.graphql.ids import decode_id
+from server.services.analytics.stages import StageFigures, StageGap, fetch_stage_comparison
+from server.services.errors import DomainError, NotFound
+
+__all__ = ["StageQueries"]
+
+
+@strawberry.enum(description="What the stage figures are grouped by.")
+class StageGrouping(enum.Enum):
+    LABELER = "labeler"
+    VENDOR = "vendor"
+    PROJECT = "project"
+
+
+_TYPES = {"labeler": "Labeler", "vendor": "Vendor", "project": "Project"}
+
+
+@strawberry.type(name="StageFigures", description="Labels made by one group's labelers while in one stage.")
+class StageFiguresType:
+    group_id: relay.GlobalID
+    stage: LabelerStage
+    labels: int
+    seconds_per_label: EstimateType | None
+    benchmark_accuracy: EstimateType | None
+    approval: EstimateType | None
+
+    @classmethod
+    def of(cls, f: StageFigures, kind: str) -> Self:
+        return cls(
+            group_id=relay.GlobalID(_TYPES[kind], str(f.group_id)),
+            stage=f.stage,
+            labels=f.labels,
+            seconds_per_label=EstimateType.of(f.seconds_per_label),
+            benchmark_accuracy=EstimateType.of(f.benchmark_accuracy),
+            approval=EstimateType.of(f.approval),
+        )
+
+
+@strawberry.type(name="StageGap", description="The later stage minus the earlier, with 95% intervals.")
+class StageGapType:
+    group_id: relay.GlobalID
+    from_stage: LabelerStage
+    to_stage: LabelerStage
+    seconds_per_label: EstimateType | None
+    benchmark_accuracy: EstimateType | None
+    approval: EstimateType | None
+
+    @classmethod
+    def of(cls, g: StageGap, kind: str) -> Self:
+        return cls(
+            group_id=relay.GlobalID(_TYPES[kind], str(g.group_id)),
+            from_stage=g.from_stage,
+            to_stage=g.to_stage,
+            seconds_per_label=EstimateType.of(g.seconds_per_label),
+            benchmark_accuracy=EstimateType.of(g.benchmark_accuracy),
+            approval=EstimateType.of(g.approval),
+        )
+
+
+@strawberry.type(name="StageComparison")
+class StageComparisonType:
+    figures: list[StageFiguresType]
+    gaps: list[StageGapType]
+
+
+StageComparisonResult = Annotated[
+    StageComparisonType | NotFoundError | ValidationError, strawberry.union("StageComparisonResult")
+]
+
+
+@strawberry.type
+class StageQueries:
+    @strawberry.field(
+        description="Time per label, benchmark accuracy and approval by the onboarding stage each label's author was "
+        "in, per labeler, vendor or project, and the gap between consecutive stages. Scoped like operationsMetrics."
+    )
+    async def stage_comparison(
+        self,
+        info: Info,
+        project_id: relay.GlobalID | None = None,
+        vendor_id: relay.GlobalID | None = None,
+        by: StageGrouping = StageGrouping.LABELER,
+    ) -> StageComparisonResult:
+        try:
+            project = None if project_id is None else decode_id(project_id, "Project", "projectId")
+            vendor = None if vendor_id is None else decode_id(vendor_id, "Vendor", "vendorId")
+            require_metrics_scope(info, project_id=project, vendor_id=vendor, dashboard=False)
+            async with info.context.database.session() as session:
+                figures, gaps = await fetch_stage_comparison(session, project_id=project, vendor_id=vendor, by=by.value)
+        except NotFound as error:
+            return NotFoundError(
+                message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
+            )
+        except DomainError as error:
+            value = getattr(error, "value", None)
+            return ValidationError(
+                message=error.message, field=error.field, value=None if value is None else str(value)
+            )
+        return StageComparisonType(
+            figures=[StageFiguresType.of(f, by.value) for f in figures],
+            gaps=[StageGapType.of(g, by.value) for g in gaps],
+        )

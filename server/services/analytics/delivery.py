@@ -1,0 +1,141 @@
+"""A project's delivery against its plan, as of a moment: each milestone's target, what is done, where a straight
+line from the project's first task to the milestone's date says it should be, and when the completion forecast
+(`forecast.completion_forecast`, on the same 14 days of completions as the dashboard) expects the target reached;
+and the actual time per completed task against the expected one.
+
+Status of a milestone: MET (done reached the target), MISSED (its date passed without), AHEAD (at or above the
+straight line and expected by its date) or BEHIND. `tasks_ahead` is done minus the straight line (negative:
+behind); `days_early` is the milestone's date minus the forecast's expected date (negative: late).
+Budget checkpoints are returned as planned; spend against them is the cost module's to add.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Float, case, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.delivery import BudgetCheckpoint, DeliveryPlan, PlanMilestone
+from server.db.models import Label, Project, Task
+from server.services.analytics.forecast import CompletionForecast, completion_forecast, fetch_task_flow
+from server.services.analytics.scope import Scope
+from server.services.errors import NotFound
+
+__all__ = ["DeliveryStatus", "MilestoneStatus", "fetch_delivery_status"]
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneStatus:
+    name: str
+    due_at: datetime
+    target_tasks: int
+    done_tasks: int
+    planned_by_now: float
+    tasks_ahead: float
+    status: str
+    forecast: CompletionForecast
+    days_early: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    as_of: datetime
+    total_tasks: int
+    done_tasks: int
+    expected_seconds_per_task: float | None
+    actual_seconds_per_task: float | None
+    milestones: tuple[MilestoneStatus, ...]
+    budget_checkpoints: tuple[tuple[datetime, float], ...]
+
+
+async def fetch_delivery_status(session: AsyncSession, project_id: int, as_of: datetime) -> DeliveryStatus:
+    project = await session.get(Project, project_id)
+    if project is None:
+        raise NotFound("Project", project_id, field="projectId")
+    plan = await session.get(DeliveryPlan, project_id)
+    milestones = (
+        await session.scalars(
+            select(PlanMilestone).where(PlanMilestone.project_id == project_id).order_by(PlanMilestone.due_at)
+        )
+    ).all()
+    checkpoints = (
+        await session.execute(
+            select(BudgetCheckpoint.at, BudgetCheckpoint.planned_spend)
+            .where(BudgetCheckpoint.project_id == project_id)
+            .order_by(BudgetCheckpoint.at)
+        )
+    ).all()
+    live = (
+        Task.project_id == project_id,
+        Task.created_at <= as_of,
+        or_(Task.archived_at.is_(None), Task.archived_at > as_of),
+    )
+    done_now = Task.completed_at <= as_of
+    total, done, first = (
+        await session.execute(
+            select(
+                func.count(),
+                cast(func.coalesce(func.sum(case((done_now, 1), else_=0)), 0), Float),
+                func.min(Task.created_at),
+            ).where(*live)
+        )
+    ).one()
+    total, done = int(total), int(done)
+    work = (
+        await session.execute(
+            select(cast(func.sum(Label.seconds_to_label + Label.rework_seconds), Float))
+            .join(Task, Task.id == Label.task_id)
+            .where(*live, done_now)
+        )
+    ).scalar_one()
+    flow = await fetch_task_flow(session, project, Scope(project_id=project_id), as_of=as_of)
+    daily = list(flow.forecast.daily_completions)
+    start = first or project.created_at
+    statuses = tuple(_milestone(m, total, done, start, as_of, daily) for m in milestones)
+    return DeliveryStatus(
+        as_of=as_of,
+        total_tasks=total,
+        done_tasks=done,
+        expected_seconds_per_task=None if plan is None else plan.expected_seconds_per_task,
+        actual_seconds_per_task=None if not done or work is None else float(work) / done,
+        milestones=statuses,
+        budget_checkpoints=tuple((at, float(spend)) for at, spend in checkpoints),
+    )
+
+
+def _milestone(
+    milestone: PlanMilestone, total: int, done: int, start: datetime, as_of: datetime, daily: list[int]
+) -> MilestoneStatus:
+    if milestone.target_tasks is not None:
+        target = milestone.target_tasks
+    else:
+        target = max(1, math.ceil((milestone.target_share or 0.0) * total))
+    span = (milestone.due_at - start).total_seconds()
+    elapsed = (as_of - start).total_seconds()
+    fraction = 1.0 if span <= 0 else min(max(elapsed / span, 0.0), 1.0)
+    planned = target * fraction
+    forecast = completion_forecast(as_of=as_of, remaining=max(target - done, 0), daily=daily, deadline=milestone.due_at)
+    expected = forecast.expected_date
+    days_early = None if expected is None else (milestone.due_at - expected).total_seconds() / 86400.0
+    if done >= target:
+        status = "MET"
+    elif as_of > milestone.due_at:
+        status = "MISSED"
+    elif done >= planned and expected is not None and expected <= milestone.due_at:
+        status = "AHEAD"
+    else:
+        status = "BEHIND"
+    return MilestoneStatus(
+        name=milestone.name,
+        due_at=milestone.due_at,
+        target_tasks=target,
+        done_tasks=done,
+        planned_by_now=planned,
+        tasks_ahead=done - planned,
+        status=status,
+        forecast=forecast,
+        days_early=days_early,
+    )
