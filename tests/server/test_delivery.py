@@ -191,7 +191,7 @@ async def test_delivery_status_answers_the_project_s_managers_only(database: Dat
         assert result.errors is None, result.errors
         return result.data["deliveryStatus"]  # type: ignore[index]
 
-    assert (await as_viewer({key}))["__typename"] == "DeliveryStatus"
+    assert (await as_viewer({key}))["__typename"] == "DeliveryProgress"
     assert await as_viewer({key + 100}) == {"__typename": "NotFoundError", "field": "projectId"}
 
 
