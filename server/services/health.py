@@ -186,7 +186,7 @@ def _forecast(facts: HealthFacts) -> Reason | None:
     # Days are noisy: the backlog grows or shrinks only when the mean daily net flow is clearly away from zero.
     margin = _Z_ONE_SIDED_95 * statistics.stdev(net) / math.sqrt(days) if days > 1 else 0.0
     backlog_days = facts.remaining / completed
-    backlog = f"the backlog of {facts.remaining} is {backlog_days:.1f} days of work"
+    backlog = f"the backlog of {facts.remaining} takes {backlog_days:.1f} days to complete"
     within_turnaround = backlog_days * 24 <= facts.sla_turnaround_hours
     if mean_net + margin < 0:
         by_deadline = ""

@@ -208,6 +208,74 @@ def test_projects_page_lists_the_demo_projects_with_links_to_their_dashboards(
     _assert_clean(visit, console)
 
 
+def test_projects_list_shows_one_health_verdict_per_project_with_its_reason_sorted_and_filtered(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    rows = tab.locator("#projects-table tbody tr")
+    rows.nth(3).wait_for(timeout=_WAIT_MS)
+    verdicts = tab.locator("#projects-table tbody .verdict").all_inner_texts()
+    assert len(verdicts) == 4 and set(verdicts) <= {"On track", "At risk", "Off track", "No data yet"}
+    # The draft project with no tasks says so, in words, instead of "done"
+    draft = tab.locator("#projects-table tbody tr", has=tab.get_by_role("link", name=re.compile("^Satellite imagery")))
+    assert draft.locator(".verdict").inner_text() == "No data yet"
+    assert "no tasks" in draft.locator(".reason").inner_text()
+    # The projects needing attention come first, each with its worst reason in words
+    ranks = {"Off track": 3, "At risk": 2, "On track": 1, "No data yet": 0}
+    assert [ranks[v] for v in verdicts] == sorted((ranks[v] for v in verdicts), reverse=True)
+    assert all(text.strip() for text in tab.locator("#projects-table tbody .reason").all_inner_texts())
+    # The header sorts by name from the keyboard, and the filter narrows the rows
+    tab.get_by_role("button", name="Project").focus()
+    tab.keyboard.press("Enter")
+    names = tab.locator("#projects-table tbody th").all_inner_texts()
+    assert names == sorted(names)
+    assert tab.locator("#projects-table thead th").first.get_attribute("aria-sort") == "ascending"
+    tab.get_by_label("Filter projects").fill("draft")
+    assert rows.count() == 1 and "Satellite" in rows.first.inner_text()
+    _screenshot(tab, "projects-health")
+    _assert_clean(visit, console)
+
+
+def test_dashboard_shows_the_same_verdict_as_the_list_with_every_reason(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    row = tab.locator(
+        "#projects-table tbody tr", has=tab.get_by_role("link", name="Autonomous driving: 2D bounding boxes")
+    )
+    row.wait_for(timeout=_WAIT_MS)
+    listed = row.locator(".verdict").inner_text()
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#health-verdict .verdict").inner_text() == listed
+    reasons = tab.locator("#health-reasons li").all_inner_texts()
+    assert any("SLA:" in r for r in reasons) and any("Forecast:" in r for r in reasons)
+    assert any("arriving a day" in r for r in reasons)  # the forecast counts incoming tasks
+    # The completions-only forecast is no longer painted green or red
+    assert "good" not in (tab.locator('[data-kpi="forecast"]').get_attribute("class") or "")
+    _screenshot(tab, "dashboard-health")
+    _assert_clean(visit, console)
+
+
+def test_a_draft_project_without_tasks_says_no_data_yet_instead_of_empty_charts(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    link = tab.get_by_role("link", name=re.compile("^Satellite imagery"))
+    link.wait_for(timeout=_WAIT_MS)
+    link.click()
+    notice = tab.locator("#no-data")
+    notice.wait_for(timeout=_WAIT_MS)
+    assert notice.inner_text().startswith("No data yet")
+    assert tab.locator("#activity").is_hidden()
+    assert tab.locator("#health-verdict .verdict").inner_text() == "No data yet"
+    _screenshot(tab, "dashboard-no-data")
+    _assert_clean(visit, console)
+
+
 def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
     page: tuple[Any, Visit], console: Console
 ) -> None:
@@ -237,7 +305,9 @@ def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
     _assert_clean(visit, console)
 
 
-def test_dashboard_window_errors_reach_the_user_in_plain_words(page: tuple[Any, Visit], console: Console) -> None:
+def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_the_form(
+    page: tuple[Any, Visit], console: Console
+) -> None:
     tab, visit = page
     tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
     tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
@@ -245,11 +315,27 @@ def test_dashboard_window_errors_reach_the_user_in_plain_words(page: tuple[Any, 
     tab.get_by_label("From").fill("2026-06-10")
     tab.get_by_label("To").fill("2026-06-01")
     tab.get_by_role("button", name="Apply").click()
-    # Then the API's typed error is shown, naming the field
+    # Then it is said beside the form, the field at fault is marked, and nothing waits for ever
+    note = tab.locator("#window-error")
+    assert (
+        note.is_visible() and "The window is reversed: To (2026-06-01) is before From (2026-06-10)" in note.inner_text()
+    )
+    assert tab.get_by_label("To").get_attribute("aria-invalid") == "true"
+    assert "Loading" not in tab.locator("#status").inner_text()
+    # When a good window is applied, it goes into the address and survives a reload
+    tab.get_by_label("To").fill("2026-06-20")
+    tab.get_by_role("button", name="Apply").click()
+    tab.wait_for_url(re.compile(r"\?from=2026-06-10&to=2026-06-20$"))
+    assert note.is_hidden()
+    tab.reload()
+    tab.locator("#status").filter(has_text=re.compile("days of work|No data yet")).wait_for(timeout=_WAIT_MS)
+    assert tab.get_by_label("From").input_value() == "2026-06-10"
+    assert tab.get_by_label("To").input_value() == "2026-06-20"
+    # The API's typed errors still reach the user in plain words, and can be dismissed from the keyboard
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}?from=2001-01-01&to=2026-06-01")
     error = tab.locator("#errors .error").first
     error.wait_for(timeout=_WAIT_MS)
-    assert "Dashboard: to must be after from" in error.inner_text()
-    # And it can be dismissed from the keyboard
+    assert "Dashboard:" in error.inner_text() and "days after from" in error.inner_text()
     error.get_by_role("button", name="Dismiss").press("Enter")
     assert tab.locator("#errors").is_hidden()
     _assert_clean(visit, console)
