@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 __all__ = ["CONSOLE_PAGES", "ConsolePage", "console_routes", "render_page"]
@@ -107,9 +107,15 @@ async def _planner(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["planner"])
 
 
+async def _home(request: Request) -> Response:
+    # People type the bare address; the console is where they mean to go.
+    return RedirectResponse("/console", status_code=307)
+
+
 def console_routes() -> list[BaseRoute]:
-    """The console's routes, to add to the application's own (paths start with `/console`)."""
+    """The console's routes, to add to the application's own (paths start with `/console`, and `/` leads there)."""
     return [
+        Route("/", _home, methods=["GET", "HEAD"]),
         Route("/console", _projects, methods=["GET"]),
         Route("/console/projects/{project_id}", _dashboard, methods=["GET"]),
         Route("/console/vendors", _vendors, methods=["GET"]),

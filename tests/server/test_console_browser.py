@@ -526,3 +526,40 @@ def test_the_keyboard_reaches_the_skip_link_navigation_and_key_panel_with_a_visi
     tab.keyboard.press("Enter")  # opens the key panel
     assert tab.locator("#key-panel").evaluate("(panel) => panel.open")
     _assert_clean(visit, console)
+
+
+def test_graphiql_opens_with_a_hint_and_loads_the_schema_once_a_key_is_pasted(browser: Any, console: Console) -> None:
+    tab, visit = _open(browser, console, with_key=False)
+    try:
+        # Given no key anywhere, the IDE opens with a hint where results go, not a 401
+        tab.goto(f"{console.base_url}/graphql")
+        response = tab.locator(".graphiql-response")
+        response.get_by_text("No API key yet").wait_for(timeout=_WAIT_MS)
+        assert "401" not in response.inner_text()
+        # When the key is typed into the Headers tab
+        tab.get_by_role("button", name="Headers", exact=True).click()
+        tab.locator(".graphiql-editor-tool .graphiql-editor >> visible=true").click()
+        tab.keyboard.type(f'{{"Authorization": "Bearer {console.api_key}"}}')
+        # Then the schema is fetched again with it: Docs list the root types without a manual refetch
+        tab.get_by_role("button", name="Show Documentation Explorer").click()
+        tab.locator(".graphiql-doc-explorer").get_by_text("Root Types").wait_for(timeout=_WAIT_MS)
+        _screenshot(tab, "graphiql-key-pasted")
+        # And the example runs with it
+        tab.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+        response.get_by_text("verdict").first.wait_for(timeout=_WAIT_MS)
+    finally:
+        tab.context.close()
+    assert not [error for error in visit.errors if "Content Security Policy" in error]
+
+
+def test_graphiql_uses_the_key_saved_in_the_console_and_the_bare_address_leads_to_the_console(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/graphql")
+    tab.get_by_role("button", name="Show Documentation Explorer").click()
+    tab.locator(".graphiql-doc-explorer").get_by_text("Root Types").wait_for(timeout=_WAIT_MS)
+    tab.goto(f"{console.base_url}/")
+    assert tab.url == f"{console.base_url}/console"
+    tab.locator("#projects-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    _assert_clean(visit, console)
