@@ -49,6 +49,7 @@ CONSOLE_PAGES: dict[str, ConsolePage] = {
     for page in (
         ConsolePage("projects", "Projects", nav="projects", charts=False),
         ConsolePage("dashboard", "Project dashboard", nav="projects"),
+        ConsolePage("labeler", "Labeler", nav="projects"),
         ConsolePage("vendors", "Vendors", nav="vendors"),
         ConsolePage("planner", "What-if planner", nav="planner"),
     )
@@ -99,6 +100,10 @@ async def _dashboard(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["dashboard"], {"project-id": str(request.path_params["project_id"])})
 
 
+async def _labeler(request: Request) -> Response:
+    return _respond(CONSOLE_PAGES["labeler"], {"labeler-id": str(request.path_params["labeler_id"])})
+
+
 async def _vendors(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["vendors"])
 
@@ -118,6 +123,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/", _home, methods=["GET", "HEAD"]),
         Route("/console", _projects, methods=["GET"]),
         Route("/console/projects/{project_id}", _dashboard, methods=["GET"]),
+        Route("/console/labelers/{labeler_id}", _labeler, methods=["GET"]),
         Route("/console/vendors", _vendors, methods=["GET"]),
         Route("/console/planner", _planner, methods=["GET"]),
     ]

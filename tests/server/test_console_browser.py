@@ -563,3 +563,28 @@ def test_graphiql_uses_the_key_saved_in_the_console_and_the_bare_address_leads_t
     assert tab.url == f"{console.base_url}/console"
     tab.locator("#projects-table tbody tr").first.wait_for(timeout=_WAIT_MS)
     _assert_clean(visit, console)
+
+
+def test_a_labeler_page_from_who_needs_attention_shows_learning_quality_stages_issues_and_cost(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.locator("#status").filter(has_text="days of work").wait_for(timeout=_WAIT_MS)
+    # Given a labeler called out with their evidence, by name
+    first = tab.locator("#attention-table tbody tr").first
+    name = first.locator("th").inner_text().strip()
+    assert name and not name.startswith("TGFi")
+    assert "cohort" in first.inner_text()
+    # When their name is followed
+    first.get_by_role("link").click()
+    tab.locator("#status").filter(has_text="weeks of tenure").wait_for(timeout=_WAIT_MS)
+    # Then their page shows the learning curve and quality by week, stages, issues and cost
+    assert tab.locator("#labeler-name").inner_text() == name
+    _assert_charts_have_data(tab, ["chart-learning", "chart-quality"])
+    assert tab.locator("#weeks-table tbody tr").count() >= 2
+    assert tab.locator("#stages-table tbody tr").count() >= 1
+    assert tab.locator('[data-kpi="cost"] dd').inner_text().startswith("$")
+    assert tab.locator("#project-crumb").is_visible()
+    _screenshot(tab, "labeler")
+    _assert_clean(visit, console)

@@ -458,7 +458,7 @@ function labelerName(names, id) {
 }
 
 function labelerLink(names, id) {
-  return el("th", { scope: "row" }, el("a", { href: `/console/labelers/${encodeURIComponent(id)}` }, labelerName(names, id)));
+  return el("th", { scope: "row" }, el("a", { href: `/console/labelers/${encodeURIComponent(id)}?project=${encodeURIComponent(projectId)}` }, labelerName(names, id)));
 }
 
 /** "78.0% of 45 (cohort 93.1%)", marked when the share is well below the cohort's. */
