@@ -255,6 +255,9 @@ def test_dashboard_shows_the_same_verdict_as_the_list_with_every_reason(
     assert any("arriving a day" in r for r in reasons)  # the forecast counts incoming tasks
     # The completions-only forecast is no longer painted green or red
     assert "good" not in (tab.locator('[data-kpi="forecast"]').get_attribute("class") or "")
+    # The hiring pipeline: head counts by vendor and stage, and who waits in which stage since when
+    assert tab.locator("#pipeline-counts tbody tr").count() >= 1
+    assert "Production" in tab.locator("#pipeline-counts thead").inner_text()
     _screenshot(tab, "dashboard-health")
     _assert_clean(visit, console)
 
@@ -587,4 +590,49 @@ def test_a_labeler_page_from_who_needs_attention_shows_learning_quality_stages_i
     assert tab.locator('[data-kpi="cost"] dd').inner_text().startswith("$")
     assert tab.locator("#project-crumb").is_visible()
     _screenshot(tab, "labeler")
+    _assert_clean(visit, console)
+
+
+def test_planner_checks_another_vendors_offer_added_or_replacing_with_limits_enforced_beside_the_field(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # Numbers keep their precision
+    price = tab.get_by_label("Price per label")
+    price.fill("0.085")
+    attrition = tab.get_by_label("Attrition per week (0–1)")
+    attrition.fill("0.0025")
+    assert price.input_value() == "0.085" and attrition.input_value() == "0.0025"
+    # A value past its limit is refused beside the field, which is scrolled into view, and nothing is sent
+    replications = tab.get_by_label("Replications", exact=True)
+    replications.fill("5000")
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#replications-error")
+    assert "Replications must be at most 1000, got “5000”" in note.inner_text()
+    assert replications.get_attribute("aria-invalid") == "true"
+    assert replications.evaluate("(input) => input === document.activeElement")
+    assert tab.locator("#errors").is_hidden()
+    replications.fill("12")
+    assert note.is_hidden() and replications.get_attribute("aria-invalid") is None
+    # When a vendor's pool is checked as an offer replacing the team
+    tab.get_by_label("Replace the current team with it").check()
+    tab.get_by_label("Replications for the offer").fill("8")
+    tab.get_by_label("People in production on day 0").fill("25")
+    tab.get_by_role("button", name="Check the offer").click()
+    result = tab.locator("#offer-result")
+    result.get_by_role("heading").wait_for(timeout=_WAIT_MS)
+    # Then the answer says the mode, the chance with its interval, the cost in currency and units
+    text = result.inner_text()
+    assert "replacing the current team" in text and "95% interval" in text
+    assert "$" in text and "tasks" in text
+    _assert_charts_have_data(tab, ["chart-offer"])
+    required = tab.evaluate("() => Chart.getChart(document.getElementById('chart-offer')).data.datasets[1].label")
+    assert required.startswith("Required")
+    # Both prices at once are refused beside the price
+    tab.get_by_label("Hourly rate (per person-hour)").fill("12")
+    tab.get_by_role("button", name="Check the offer").click()
+    assert "exactly one" in tab.locator("#offer-price-error").inner_text()
+    _screenshot(tab, "planner-offer")
     _assert_clean(visit, console)

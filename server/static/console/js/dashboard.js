@@ -6,6 +6,7 @@ import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
+import { renderPipeline } from "./pipeline.js";
 import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
 
@@ -457,8 +458,12 @@ function labelerName(names, id) {
   return names.get(id)?.name ?? "Unknown labeler";
 }
 
+function labelerHref(id) {
+  return `/console/labelers/${encodeURIComponent(id)}?project=${encodeURIComponent(projectId)}`;
+}
+
 function labelerLink(names, id) {
-  return el("th", { scope: "row" }, el("a", { href: `/console/labelers/${encodeURIComponent(id)}?project=${encodeURIComponent(projectId)}` }, labelerName(names, id)));
+  return el("th", { scope: "row" }, el("a", { href: labelerHref(id) }, labelerName(names, id)));
 }
 
 /** "78.0% of 45 (cohort 93.1%)", marked when the share is well below the cohort's. */
@@ -613,6 +618,7 @@ async function load() {
   renderAttention(profiles, names);
   renderOutliers(dashboard.outliers, names);
   renderLabelers(dashboard.labelers, dashboard.learningCurves, profiles, names, project.currency);
+  await renderPipeline(projectId, labelerHref);
   const span = days.length ? `${date(days[0].day)} – ${date(days[days.length - 1].day)}` : "no labeled days";
   status(`${days.length} days of work (${span}).`);
 }
