@@ -602,7 +602,7 @@ def test_planner_checks_another_vendors_offer_added_or_replacing_with_limits_enf
     # Numbers keep their precision
     price = tab.get_by_label("Price per label")
     price.fill("0.085")
-    attrition = tab.get_by_label("Attrition per week (0–1)")
+    attrition = tab.get_by_label(re.compile(r"^Attrition per week \(0"))
     attrition.fill("0.0025")
     assert price.input_value() == "0.085" and attrition.input_value() == "0.0025"
     # A value past its limit is refused beside the field, which is scrolled into view, and nothing is sent
@@ -636,3 +636,74 @@ def test_planner_checks_another_vendors_offer_added_or_replacing_with_limits_enf
     assert "exactly one" in tab.locator("#offer-price-error").inner_text()
     _screenshot(tab, "planner-offer")
     _assert_clean(visit, console)
+
+
+def test_vendors_page_never_praises_an_offboarded_vendor_and_compares_within_a_project(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/vendors")
+    tab.get_by_text("delivery figures").wait_for(timeout=_WAIT_MS)
+    headers = tab.locator("#vendors-table thead th").all_inner_texts()[1:]
+    statuses = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Status", exact=True))
+    status_cells = statuses.locator("td").all_inner_texts()
+    best_columns = tab.evaluate(
+        "() => [...document.querySelectorAll('#vendors-table td.best')].map((td) => td.cellIndex - 1)"
+    )
+    assert all(status_cells[index] != "Offboarded" for index in best_columns)
+    # The quoted price per label sits beside the delivered cost
+    quoted = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Quoted price per label"))
+    assert any("$" in text for text in quoted.locator("td").all_inner_texts())
+    # Every vendor's name is under its bars
+    ticks = tab.evaluate(
+        "() => { const c = Chart.getChart(document.getElementById('chart-speed')); return c.scales.x.ticks.length; }"
+    )
+    assert ticks == len(headers)
+    # When one project is chosen, only its vendors are compared, on its work, and the choice is in the address
+    project = tab.get_by_label("Project")
+    option = next(o for o in project.locator("option").all_inner_texts() if o.startswith("Autonomous driving"))
+    project.select_option(label=option)
+    tab.get_by_role("button", name="Apply").click()
+    tab.locator("#status").filter(has_text="on Autonomous driving").wait_for(timeout=_WAIT_MS)
+    assert "project=" in tab.url
+    assert tab.locator("#vendors-table thead th").count() - 1 <= len(headers)
+    # And a certification filter narrows the columns to the vendors holding it
+    tab.get_by_label("Certification").select_option(label="HIPAA")
+    tab.get_by_role("button", name="Apply").click()
+    tab.locator("#status").filter(has_text="of").wait_for(timeout=_WAIT_MS)
+    certified = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Certifications"))
+    assert all("HIPAA" in text for text in certified.locator("td").all_inner_texts())
+    _screenshot(tab, "vendors-filtered")
+    _assert_clean(visit, console)
+
+
+@pytest.mark.parametrize("viewport", [_LAPTOP, {"width": 1920, "height": 1080}], ids=["1366x768", "1920x1080"])
+def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard(
+    browser: Any, console: Console, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(f"localStorage.setItem('labelops.apiKey', {console.api_key!r})")
+    tab = context.new_page()
+    try:
+        pages = {
+            "/console": "#projects-table tbody tr",
+            f"/console/projects/{console.project_id}": "#labelers-table tbody tr",
+            "/console/vendors": "#vendors-table tbody tr",
+            "/console/planner": "#pools-table tbody tr",
+        }
+        for path, ready in pages.items():
+            tab.goto(f"{console.base_url}{path}")
+            tab.locator(ready).first.wait_for(timeout=_WAIT_MS)
+            # Nothing wider than the window: no sideways scrolling of the page itself
+            overflow = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than {viewport['width']}"
+            # The title is readable: not squeezed into a narrow column by a form beside it
+            assert tab.locator("h1").bounding_box()["width"] > 300, path
+            # Tab reaches the first control of the content, with a visible focus
+            tab.locator("#main").focus()
+            tab.keyboard.press("Tab")
+            assert tab.evaluate("() => document.activeElement.closest('main') !== null"), path
+            assert tab.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none", path
+        _screenshot(tab, f"planner-{viewport['width']}")
+    finally:
+        context.close()
