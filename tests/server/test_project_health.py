@@ -18,6 +18,7 @@ from server.db.enums import DataType, ProjectStatus
 from server.db.models import Label, Project, Task
 from server.services.demo import seed_demo
 from server.services.health import Aspect, HealthFacts, Verdict, health_facts, judge
+from tests.server.access_world import build_access_world
 from tests.server.conftest import http_client
 
 AS_OF = datetime(2024, 6, 3, 12, tzinfo=UTC)
@@ -228,3 +229,20 @@ async def test_a_naive_moment_is_refused_naming_the_argument(database: Database,
             await client.post("/graphql", json={"query": _HEALTH, "variables": {"asOf": "2024-06-01T00:00:00"}})
         ).json()
     assert any("asOf" in error["message"] and "time zone" in error["message"] for error in answer["errors"])
+
+
+async def test_health_is_null_for_roles_that_may_not_see_the_dashboard(database: Database) -> None:
+    # Given projects P1 (the program manager's) and P2, seen by roles with and without dashboard access
+    world = await build_access_world(database)
+    query = "{ projects(first: 10) { edges { node { name health { verdict } } } } }"
+    seen: dict[str, dict[str, object]] = {}
+    async with http_client(database) as client:
+        for role in ("admin", "pm", "vm", "labeler"):
+            answer = (await client.post("/graphql", json={"query": query}, headers=world.headers(role))).json()
+            assert "errors" not in answer, (role, answer)
+            seen[role] = {e["node"]["name"]: e["node"]["health"] for e in answer["data"]["projects"]["edges"]}
+    # Then admins see every verdict, a program manager only their own project's, the others none
+    assert all(health is not None for health in seen["admin"].values()) and len(seen["admin"]) == 2
+    assert seen["pm"].get("P1") is not None and seen["pm"].get("P2") is None
+    assert seen["vm"], "the vendor manager sees the projects its vendor is on"
+    assert all(health is None for role in ("vm", "labeler") for health in seen[role].values())
