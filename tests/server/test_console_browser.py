@@ -455,6 +455,12 @@ def test_planner_takes_a_weekly_plan_and_launches_with_errors_beside_their_contr
     tab.get_by_role("button", name="Save and run").click()
     tab.locator("#run-kpis .kpi").first.wait_for(timeout=_WAIT_MS)
     assert tab.locator("#launches-error").is_hidden()
+    # The launch is marked on the backlog chart where its spike starts
+    markers = tab.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-backlog')).data.datasets"
+        ".filter((d) => d.label.startsWith('Launch:')).map((d) => [d.label, d.data.findIndex((v) => v === 0)])"
+    )
+    assert markers == [["Launch: Berlin (+300 tasks over 3 d)", 2]]
     _screenshot(tab, "planner-demand-plan")
     _assert_clean(visit, console)
 

@@ -227,6 +227,21 @@ function estimate(summary, name) {
   return summary.find((s) => s.name === name) ?? { mean: null, ciLow: null, ciHigh: null };
 }
 
+/** A triangle on the axis where each launch (a demand spike) starts, named in the legend and the tooltip. */
+function launchMarkers(days) {
+  const launches = editor.current()?.demand?.params?.launches ?? [];
+  return launches
+    .filter((launch) => launch.start_day >= 0 && launch.start_day < days.length)
+    .map((launch, index) =>
+      line(
+        `Launch: ${launch.name} (+${number(launch.extra_tasks, 0)} tasks over ${launch.duration_days} d)`,
+        days.map((_, day) => (day === Math.floor(launch.start_day) ? 0 : null)),
+        COLORS[(index + 4) % COLORS.length],
+        { showLine: false, pointStyle: "triangle", pointRadius: 8, pointHoverRadius: 10, spanGaps: false, clip: false },
+      ),
+    );
+}
+
 function renderRun(run) {
   const summary = run.summary;
   const sla = estimate(summary, "sla_attainment");
@@ -261,8 +276,8 @@ function renderRun(run) {
   ];
   draw("chart-backlog", {
     type: "line",
-    data: { labels: days, datasets: banded("backlog", "Backlog (tasks)", COLORS[0]) },
-    options: { scales: { y: { beginAtZero: true } } },
+    data: { labels: days, datasets: [...banded("backlog", "Backlog (tasks)", COLORS[0]), ...launchMarkers(days)] },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Tasks" } } } },
   });
   draw("chart-headcount", {
     type: "line",
