@@ -226,13 +226,19 @@ def test_projects_list_shows_one_health_verdict_per_project_with_its_reason_sort
     assert [ranks[v] for v in verdicts] == sorted((ranks[v] for v in verdicts), reverse=True)
     assert all(text.strip() for text in tab.locator("#projects-table tbody .reason").all_inner_texts())
     # The header sorts by name from the keyboard, and the filter narrows the rows
-    tab.get_by_role("button", name="Project").focus()
+    tab.get_by_role("button", name="Project", exact=True).focus()
     tab.keyboard.press("Enter")
     names = tab.locator("#projects-table tbody th").all_inner_texts()
     assert names == sorted(names)
     assert tab.locator("#projects-table thead th").first.get_attribute("aria-sort") == "ascending"
     tab.get_by_label("Filter projects").fill("draft")
     assert rows.count() == 1 and "Satellite" in rows.first.inner_text()
+    # The table as shown downloads as CSV
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="Download the projects table as CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("Project,Health,Status") and len(lines) == 2
+    assert lines[1].startswith("Satellite imagery") and "No data yet" in lines[1]
     _screenshot(tab, "projects-health")
     _assert_clean(visit, console)
 

@@ -505,7 +505,7 @@ function renderAttention(profiles, names) {
       { label: "Quality z", num: true, value: (o) => o.qualityZ, cell: (o) => cell(number(o.qualityZ, 1), { num: true }) },
       { label: "Speed", value: (o) => o.speedZ, cell: (o) => cell(speedText(o)) },
     ],
-    { sort: 2, descending: true, empty: "No labeler is out of the norm in this window." },
+    { sort: 2, descending: true, empty: "No labeler is out of the norm in this window.", csv: "labelers-needing-attention" },
   );
 }
 
@@ -552,6 +552,7 @@ function renderLabelers(labelers, curves, profiles, names, currency) {
       descending: true,
       rowClass: (l) => (profile.has(l.labelerId) ? "flagged" : null),
       empty: "No labels in this window.",
+      csv: "labelers",
     },
   );
 }

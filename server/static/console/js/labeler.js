@@ -81,7 +81,7 @@ function renderStages(history) {
       { label: "Days in stage", num: true, value: (r) => r.days, cell: (r) => cell(number(r.days, 0), { num: true }) },
       { label: "Note", value: (r) => r.note, cell: (r) => cell(r.note || "–") },
     ],
-    { empty: "No stage changes recorded." },
+    { empty: "No stage changes recorded.", csv: "stage-history" },
   );
 }
 
@@ -199,7 +199,7 @@ function renderWeeks(weeks, currency) {
       { label: "First-pass acceptance", num: true, value: (w) => w.quality.firstPassAcceptance, cell: (w) => cell(percent(w.quality.firstPassAcceptance), { num: true }) },
       { label: "Cost", num: true, value: (w) => w.cost.cost, cell: (w) => cell(money(w.cost.cost, currency, 0), { num: true }) },
     ],
-    { sort: 0 },
+    { sort: 0, csv: "labeler-weeks" },
   );
 }
 

@@ -69,6 +69,7 @@ export async function renderPipeline(projectId, link) {
       sort: 4,
       descending: true, // the longest waits first
       empty: "Nobody is in hiring, training or testing for this project.",
+      csv: "hiring-pipeline",
     },
   );
   return people;

@@ -73,6 +73,7 @@ async function load() {
     sort: 1,
     descending: true, // the projects that need attention first
     empty: "No projects yet.",
+    csv: "projects",
   };
   if (table) table.update(projects);
   else table = dataTable(document.getElementById("projects-table"), projects, COLUMNS, options);

@@ -65,6 +65,7 @@ export function dataTable(table, rows, columns, options = {}) {
   }
 
   options.filter?.addEventListener("input", render);
+  if (options.csv) addCsvButton(table, options.csv);
   render();
   return {
     update(next) {
@@ -72,6 +73,38 @@ export function dataTable(table, rows, columns, options = {}) {
       render();
     },
   };
+}
+
+/** A field of a CSV line: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+function csvField(text) {
+  const value = text.replace(/\s+/g, " ").trim();
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The table as shown (filtered and sorted), as CSV text. */
+export function tableCsv(table) {
+  const rows = [...table.querySelectorAll("tr")].filter((row) => !row.querySelector("td.empty"));
+  // A header's sort mark is a picture of the order, not part of the column's name.
+  const text = (c) => (c.innerText ?? c.textContent).replace(/\s*[▲▼]\s*$/, "");
+  return rows.map((row) => [...row.cells].map((c) => csvField(text(c))).join(",")).join("\r\n") + "\r\n";
+}
+
+function addCsvButton(table, name) {
+  const wrap = table.closest(".table-wrap") ?? table;
+  if (wrap.previousElementSibling?.classList.contains("csv-row")) return;
+  const button = el("button", { type: "button", class: "secondary csv" }, `Download CSV`);
+  button.setAttribute("aria-label", `Download the ${name.replace(/-/g, " ")} table as CSV`);
+  button.addEventListener("click", () => {
+    const link = el("a", {
+      href: URL.createObjectURL(new Blob([tableCsv(table)], { type: "text/csv;charset=utf-8" })),
+      download: `${name}.csv`,
+    });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+  wrap.insertAdjacentElement("beforebegin", el("div", { class: "csv-row" }, button));
 }
 
 /** A text cell, or a numeric one (right-aligned) when `num`. */
