@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 __all__ = ["CONSOLE_PAGES", "ConsolePage", "console_routes", "render_page"]
@@ -49,6 +49,7 @@ CONSOLE_PAGES: dict[str, ConsolePage] = {
     for page in (
         ConsolePage("projects", "Projects", nav="projects", charts=False),
         ConsolePage("dashboard", "Project dashboard", nav="projects"),
+        ConsolePage("labeler", "Labeler", nav="projects"),
         ConsolePage("vendors", "Vendors", nav="vendors"),
         ConsolePage("planner", "What-if planner", nav="planner"),
     )
@@ -99,6 +100,10 @@ async def _dashboard(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["dashboard"], {"project-id": str(request.path_params["project_id"])})
 
 
+async def _labeler(request: Request) -> Response:
+    return _respond(CONSOLE_PAGES["labeler"], {"labeler-id": str(request.path_params["labeler_id"])})
+
+
 async def _vendors(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["vendors"])
 
@@ -107,11 +112,18 @@ async def _planner(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["planner"])
 
 
+async def _home(request: Request) -> Response:
+    # People type the bare address; the console is where they mean to go.
+    return RedirectResponse("/console", status_code=307)
+
+
 def console_routes() -> list[BaseRoute]:
-    """The console's routes, to add to the application's own (paths start with `/console`)."""
+    """The console's routes, to add to the application's own (paths start with `/console`, and `/` leads there)."""
     return [
+        Route("/", _home, methods=["GET", "HEAD"]),
         Route("/console", _projects, methods=["GET"]),
         Route("/console/projects/{project_id}", _dashboard, methods=["GET"]),
+        Route("/console/labelers/{labeler_id}", _labeler, methods=["GET"]),
         Route("/console/vendors", _vendors, methods=["GET"]),
         Route("/console/planner", _planner, methods=["GET"]),
     ]

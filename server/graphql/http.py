@@ -22,6 +22,7 @@ from server.auth.identity import Unauthenticated
 from server.auth.rate_limit import RateLimit
 from server.db import Database
 from server.graphql.context import Context
+from server.graphql.ide import customize_ide
 from server.graphql.schema import build_schema
 from server.graphql.websocket import GuardedTransportWSHandler
 from server.settings import Settings
@@ -154,7 +155,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def ide_page(self) -> Response:
         """The GraphiQL page, with its assets served locally and a strict content security policy."""
         if self._ide_html is None:
-            self._ide_html = localize_cdn_urls(self.graphql_ide_html)
+            self._ide_html = localize_cdn_urls(customize_ide(self.graphql_ide_html))
         return HTMLResponse(self._ide_html, headers=ide_security_headers(self._ide_html))
 
     async def render_graphql_ide(self, request: Request) -> Response:

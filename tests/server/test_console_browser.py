@@ -208,6 +208,83 @@ def test_projects_page_lists_the_demo_projects_with_links_to_their_dashboards(
     _assert_clean(visit, console)
 
 
+def test_projects_list_shows_one_health_verdict_per_project_with_its_reason_sorted_and_filtered(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    rows = tab.locator("#projects-table tbody tr")
+    rows.nth(3).wait_for(timeout=_WAIT_MS)
+    verdicts = tab.locator("#projects-table tbody .verdict").all_inner_texts()
+    assert len(verdicts) == 4 and set(verdicts) <= {"On track", "At risk", "Off track", "No data yet"}
+    # The draft project with no tasks says so, in words, instead of "done"
+    draft = tab.locator("#projects-table tbody tr", has=tab.get_by_role("link", name=re.compile("^Satellite imagery")))
+    assert draft.locator(".verdict").inner_text() == "No data yet"
+    assert "no tasks" in draft.locator(".reason").inner_text()
+    # The projects needing attention come first, each with its worst reason in words
+    ranks = {"Off track": 3, "At risk": 2, "On track": 1, "No data yet": 0}
+    assert [ranks[v] for v in verdicts] == sorted((ranks[v] for v in verdicts), reverse=True)
+    assert all(text.strip() for text in tab.locator("#projects-table tbody .reason").all_inner_texts())
+    # The header sorts by name from the keyboard, and the filter narrows the rows
+    tab.get_by_role("button", name="Project", exact=True).focus()
+    tab.keyboard.press("Enter")
+    names = tab.locator("#projects-table tbody th").all_inner_texts()
+    assert names == sorted(names)
+    assert tab.locator("#projects-table thead th").first.get_attribute("aria-sort") == "ascending"
+    tab.get_by_label("Filter projects").fill("draft")
+    assert rows.count() == 1 and "Satellite" in rows.first.inner_text()
+    # The table as shown downloads as CSV
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="Download the projects table as CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("Project,Health,Status") and len(lines) == 2
+    assert lines[1].startswith("Satellite imagery") and "No data yet" in lines[1]
+    _screenshot(tab, "projects-health")
+    _assert_clean(visit, console)
+
+
+def test_dashboard_shows_the_same_verdict_as_the_list_with_every_reason(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    row = tab.locator(
+        "#projects-table tbody tr", has=tab.get_by_role("link", name="Autonomous driving: 2D bounding boxes")
+    )
+    row.wait_for(timeout=_WAIT_MS)
+    listed = row.locator(".verdict").inner_text()
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#health-verdict .verdict").inner_text() == listed
+    reasons = tab.locator("#health-reasons li").all_inner_texts()
+    assert any("SLA:" in r for r in reasons) and any("Forecast:" in r for r in reasons)
+    assert any("arriving a day" in r for r in reasons)  # the forecast counts incoming tasks
+    # The completions-only forecast is no longer painted green or red
+    assert "good" not in (tab.locator('[data-kpi="forecast"]').get_attribute("class") or "")
+    # The hiring pipeline: head counts by vendor and stage, and who waits in which stage since when
+    assert tab.locator("#pipeline-counts tbody tr").count() >= 1
+    assert "Production" in tab.locator("#pipeline-counts thead").inner_text()
+    _screenshot(tab, "dashboard-health")
+    _assert_clean(visit, console)
+
+
+def test_a_draft_project_without_tasks_says_no_data_yet_instead_of_empty_charts(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console")
+    link = tab.get_by_role("link", name=re.compile("^Satellite imagery"))
+    link.wait_for(timeout=_WAIT_MS)
+    link.click()
+    notice = tab.locator("#no-data")
+    notice.wait_for(timeout=_WAIT_MS)
+    assert notice.inner_text().startswith("No data yet")
+    assert tab.locator("#activity").is_hidden()
+    assert tab.locator("#health-verdict .verdict").inner_text() == "No data yet"
+    _screenshot(tab, "dashboard-no-data")
+    _assert_clean(visit, console)
+
+
 def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
     page: tuple[Any, Visit], console: Console
 ) -> None:
@@ -237,7 +314,9 @@ def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
     _assert_clean(visit, console)
 
 
-def test_dashboard_window_errors_reach_the_user_in_plain_words(page: tuple[Any, Visit], console: Console) -> None:
+def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_the_form(
+    page: tuple[Any, Visit], console: Console
+) -> None:
     tab, visit = page
     tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
     tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
@@ -245,11 +324,27 @@ def test_dashboard_window_errors_reach_the_user_in_plain_words(page: tuple[Any, 
     tab.get_by_label("From").fill("2026-06-10")
     tab.get_by_label("To").fill("2026-06-01")
     tab.get_by_role("button", name="Apply").click()
-    # Then the API's typed error is shown, naming the field
+    # Then it is said beside the form, the field at fault is marked, and nothing waits for ever
+    note = tab.locator("#window-error")
+    assert (
+        note.is_visible() and "The window is reversed: To (2026-06-01) is before From (2026-06-10)" in note.inner_text()
+    )
+    assert tab.get_by_label("To").get_attribute("aria-invalid") == "true"
+    assert "Loading" not in tab.locator("#status").inner_text()
+    # When a good window is applied, it goes into the address and survives a reload
+    tab.get_by_label("To").fill("2026-06-20")
+    tab.get_by_role("button", name="Apply").click()
+    tab.wait_for_url(re.compile(r"\?from=2026-06-10&to=2026-06-20$"))
+    assert note.is_hidden()
+    tab.reload()
+    tab.locator("#status").filter(has_text=re.compile("days of work|No data yet")).wait_for(timeout=_WAIT_MS)
+    assert tab.get_by_label("From").input_value() == "2026-06-10"
+    assert tab.get_by_label("To").input_value() == "2026-06-20"
+    # The API's typed errors still reach the user in plain words, and can be dismissed from the keyboard
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}?from=2001-01-01&to=2026-06-01")
     error = tab.locator("#errors .error").first
     error.wait_for(timeout=_WAIT_MS)
-    assert "Dashboard: to must be after from" in error.inner_text()
-    # And it can be dismissed from the keyboard
+    assert "Dashboard:" in error.inner_text() and "days after from" in error.inner_text()
     error.get_by_role("button", name="Dismiss").press("Enter")
     assert tab.locator("#errors").is_hidden()
     _assert_clean(visit, console)
@@ -366,6 +461,12 @@ def test_planner_takes_a_weekly_plan_and_launches_with_errors_beside_their_contr
     tab.get_by_role("button", name="Save and run").click()
     tab.locator("#run-kpis .kpi").first.wait_for(timeout=_WAIT_MS)
     assert tab.locator("#launches-error").is_hidden()
+    # The launch is marked on the backlog chart where its spike starts
+    markers = tab.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-backlog')).data.datasets"
+        ".filter((d) => d.label.startsWith('Launch:')).map((d) => [d.label, d.data.findIndex((v) => v === 0)])"
+    )
+    assert markers == [["Launch: Berlin (+300 tasks over 3 d)", 2]]
     _screenshot(tab, "planner-demand-plan")
     _assert_clean(visit, console)
 
@@ -440,3 +541,181 @@ def test_the_keyboard_reaches_the_skip_link_navigation_and_key_panel_with_a_visi
     tab.keyboard.press("Enter")  # opens the key panel
     assert tab.locator("#key-panel").evaluate("(panel) => panel.open")
     _assert_clean(visit, console)
+
+
+def test_graphiql_opens_with_a_hint_and_loads_the_schema_once_a_key_is_pasted(browser: Any, console: Console) -> None:
+    tab, visit = _open(browser, console, with_key=False)
+    try:
+        # Given no key anywhere, the IDE opens with a hint where results go, not a 401
+        tab.goto(f"{console.base_url}/graphql")
+        response = tab.locator(".graphiql-response")
+        response.get_by_text("No API key yet").wait_for(timeout=_WAIT_MS)
+        assert "401" not in response.inner_text()
+        # When the key is typed into the Headers tab
+        tab.get_by_role("button", name="Headers", exact=True).click()
+        tab.locator(".graphiql-editor-tool .graphiql-editor >> visible=true").click()
+        tab.keyboard.type(f'{{"Authorization": "Bearer {console.api_key}"}}')
+        # Then the schema is fetched again with it: Docs list the root types without a manual refetch
+        tab.get_by_role("button", name="Show Documentation Explorer").click()
+        tab.locator(".graphiql-doc-explorer").get_by_text("Root Types").wait_for(timeout=_WAIT_MS)
+        _screenshot(tab, "graphiql-key-pasted")
+        # And the example runs with it
+        tab.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+        response.get_by_text("verdict").first.wait_for(timeout=_WAIT_MS)
+    finally:
+        tab.context.close()
+    assert not [error for error in visit.errors if "Content Security Policy" in error]
+
+
+def test_graphiql_uses_the_key_saved_in_the_console_and_the_bare_address_leads_to_the_console(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/graphql")
+    tab.get_by_role("button", name="Show Documentation Explorer").click()
+    tab.locator(".graphiql-doc-explorer").get_by_text("Root Types").wait_for(timeout=_WAIT_MS)
+    tab.goto(f"{console.base_url}/")
+    assert tab.url == f"{console.base_url}/console"
+    tab.locator("#projects-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    _assert_clean(visit, console)
+
+
+def test_a_labeler_page_from_who_needs_attention_shows_learning_quality_stages_issues_and_cost(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.locator("#status").filter(has_text="days of work").wait_for(timeout=_WAIT_MS)
+    # Given a labeler called out with their evidence, by name
+    first = tab.locator("#attention-table tbody tr").first
+    name = first.locator("th").inner_text().strip()
+    assert name and not name.startswith("TGFi")
+    assert "cohort" in first.inner_text()
+    # When their name is followed
+    first.get_by_role("link").click()
+    tab.locator("#status").filter(has_text="weeks of tenure").wait_for(timeout=_WAIT_MS)
+    # Then their page shows the learning curve and quality by week, stages, issues and cost
+    assert tab.locator("#labeler-name").inner_text() == name
+    _assert_charts_have_data(tab, ["chart-learning", "chart-quality"])
+    assert tab.locator("#weeks-table tbody tr").count() >= 2
+    assert tab.locator("#stages-table tbody tr").count() >= 1
+    assert tab.locator('[data-kpi="cost"] dd').inner_text().startswith("$")
+    assert tab.locator("#project-crumb").is_visible()
+    _screenshot(tab, "labeler")
+    _assert_clean(visit, console)
+
+
+def test_planner_checks_another_vendors_offer_added_or_replacing_with_limits_enforced_beside_the_field(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # Numbers keep their precision
+    price = tab.get_by_label("Price per label")
+    price.fill("0.085")
+    attrition = tab.get_by_label(re.compile(r"^Attrition per week \(0"))
+    attrition.fill("0.0025")
+    assert price.input_value() == "0.085" and attrition.input_value() == "0.0025"
+    # A value past its limit is refused beside the field, which is scrolled into view, and nothing is sent
+    replications = tab.get_by_label("Replications", exact=True)
+    replications.fill("5000")
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#replications-error")
+    assert "Replications must be at most 1000, got “5000”" in note.inner_text()
+    assert replications.get_attribute("aria-invalid") == "true"
+    assert replications.evaluate("(input) => input === document.activeElement")
+    assert tab.locator("#errors").is_hidden()
+    replications.fill("12")
+    assert note.is_hidden() and replications.get_attribute("aria-invalid") is None
+    # When a vendor's pool is checked as an offer replacing the team
+    tab.get_by_label("Replace the current team with it").check()
+    tab.get_by_label("Replications for the offer").fill("8")
+    tab.get_by_label("People in production on day 0").fill("25")
+    tab.get_by_role("button", name="Check the offer").click()
+    result = tab.locator("#offer-result")
+    result.get_by_role("heading").wait_for(timeout=_WAIT_MS)
+    # Then the answer says the mode, the chance with its interval, the cost in currency and units
+    text = result.inner_text()
+    assert "replacing the current team" in text and "95% interval" in text
+    assert "$" in text and "tasks" in text
+    _assert_charts_have_data(tab, ["chart-offer"])
+    required = tab.evaluate("() => Chart.getChart(document.getElementById('chart-offer')).data.datasets[1].label")
+    assert required.startswith("Required")
+    # Both prices at once are refused beside the price
+    tab.get_by_label("Hourly rate (per person-hour)").fill("12")
+    tab.get_by_role("button", name="Check the offer").click()
+    assert "exactly one" in tab.locator("#offer-price-error").inner_text()
+    _screenshot(tab, "planner-offer")
+    _assert_clean(visit, console)
+
+
+def test_vendors_page_never_praises_an_offboarded_vendor_and_compares_within_a_project(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/vendors")
+    tab.get_by_text("delivery figures").wait_for(timeout=_WAIT_MS)
+    headers = tab.locator("#vendors-table thead th").all_inner_texts()[1:]
+    statuses = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Status", exact=True))
+    status_cells = statuses.locator("td").all_inner_texts()
+    best_columns = tab.evaluate(
+        "() => [...document.querySelectorAll('#vendors-table td.best')].map((td) => td.cellIndex - 1)"
+    )
+    assert all(status_cells[index] != "Offboarded" for index in best_columns)
+    # The quoted price per label sits beside the delivered cost
+    quoted = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Quoted price per label"))
+    assert any("$" in text for text in quoted.locator("td").all_inner_texts())
+    # Every vendor's name is under its bars
+    ticks = tab.evaluate(
+        "() => { const c = Chart.getChart(document.getElementById('chart-speed')); return c.scales.x.ticks.length; }"
+    )
+    assert ticks == len(headers)
+    # When one project is chosen, only its vendors are compared, on its work, and the choice is in the address
+    project = tab.get_by_label("Project")
+    option = next(o for o in project.locator("option").all_inner_texts() if o.startswith("Autonomous driving"))
+    project.select_option(label=option)
+    tab.get_by_role("button", name="Apply").click()
+    tab.locator("#status").filter(has_text="on Autonomous driving").wait_for(timeout=_WAIT_MS)
+    assert "project=" in tab.url
+    assert tab.locator("#vendors-table thead th").count() - 1 <= len(headers)
+    # And a certification filter narrows the columns to the vendors holding it
+    tab.get_by_label("Certification").select_option(label="HIPAA")
+    tab.get_by_role("button", name="Apply").click()
+    tab.locator("#status").filter(has_text="of").wait_for(timeout=_WAIT_MS)
+    certified = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Certifications"))
+    assert all("HIPAA" in text for text in certified.locator("td").all_inner_texts())
+    _screenshot(tab, "vendors-filtered")
+    _assert_clean(visit, console)
+
+
+@pytest.mark.parametrize("viewport", [_LAPTOP, {"width": 1920, "height": 1080}], ids=["1366x768", "1920x1080"])
+def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard(
+    browser: Any, console: Console, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(f"localStorage.setItem('labelops.apiKey', {console.api_key!r})")
+    tab = context.new_page()
+    try:
+        pages = {
+            "/console": "#projects-table tbody tr",
+            f"/console/projects/{console.project_id}": "#labelers-table tbody tr",
+            "/console/vendors": "#vendors-table tbody tr",
+            "/console/planner": "#pools-table tbody tr",
+        }
+        for path, ready in pages.items():
+            tab.goto(f"{console.base_url}{path}")
+            tab.locator(ready).first.wait_for(timeout=_WAIT_MS)
+            # Nothing wider than the window: no sideways scrolling of the page itself
+            overflow = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than {viewport['width']}"
+            # The title is readable: not squeezed into a narrow column by a form beside it
+            assert tab.locator("h1").bounding_box()["width"] > 300, path
+            # Tab reaches the first control of the content, with a visible focus
+            tab.locator("#main").focus()
+            tab.keyboard.press("Tab")
+            assert tab.evaluate("() => document.activeElement.closest('main') !== null"), path
+            assert tab.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none", path
+        _screenshot(tab, f"planner-{viewport['width']}")
+    finally:
+        context.close()

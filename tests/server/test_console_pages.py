@@ -14,6 +14,7 @@ from tests.server.conftest import http_client
 PAGES = {
     "/console": "projects",
     "/console/projects/UHJvamVjdDox": "dashboard",
+    "/console/labelers/TGFiZWxlcjox": "labeler",
     "/console/vendors": "vendors",
     "/console/planner": "planner",
 }

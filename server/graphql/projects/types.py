@@ -20,6 +20,7 @@ from server.graphql.projects.loaders import projects_by_id
 
 if TYPE_CHECKING:
     from server.graphql.labelers.types import LabelerConnection
+    from server.graphql.projects.health import ProjectHealth
     from server.graphql.tasks.types import TaskConnection
     from server.graphql.vendors.types import VendorNode
 
@@ -87,6 +88,18 @@ class ProjectNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         return await resolve_nodes_with(info, projects_by_id, node_ids, cls.from_model, required=required)
+
+    @strawberry.field(
+        description="The project's health as of `asOf` (default and latest: now): one verdict with its reasons. "
+        "Null for callers who may not see the project's dashboard. A few statements per project: ask for it on "
+        "pages of projects, not thousands."
+    )
+    async def health(
+        self, info: Info, as_of: datetime | None = None
+    ) -> Annotated[ProjectHealth, strawberry.lazy("server.graphql.projects.health")] | None:
+        from server.graphql.projects.health import resolve_health
+
+        return await resolve_health(info, self.id, as_of)
 
     @strawberry.field(description="Vendors assigned to the project, by name.")
     async def vendors(self, info: Info) -> list[Annotated[VendorNode, strawberry.lazy("server.graphql.vendors.types")]]:

@@ -5,7 +5,10 @@
 import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
-import { el, renderKpis, showError, startPage, status } from "./shell.js";
+import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
+import { renderPipeline } from "./pipeline.js";
+import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { cell, dataTable } from "./tables.js";
 
 const DAY_MS = 86_400_000;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -18,10 +21,10 @@ function shortDay(day) {
 const LEARNING_CURVES_SHOWN = 6;
 
 const DASHBOARD = `
-  query ConsoleDashboard($projectId: ID!, $from: DateTime, $to: DateTime) {
+  query ConsoleDashboard($projectId: ID!, $from: DateTime, $to: DateTime, $asOf: DateTime) {
     project(id: $projectId) { id name status dataType deadline budget currency
-      sla { turnaroundHours targetShare } vendors { name } }
-    projectDashboard(projectId: $projectId, from: $from, to: $to) {
+      sla { turnaroundHours targetShare } vendors { name } health(asOf: $asOf) { ${HEALTH_FIELDS} } }
+    projectDashboard(projectId: $projectId, from: $from, to: $to, asOf: $asOf) {
       __typename
       ... on ProjectDashboard {
         projectName from to qualityTarget
@@ -42,10 +45,13 @@ const DASHBOARD = `
           latestWeekMeanSeconds improvement points { tenureDay day labels meanSeconds } }
         outliers { labelerId tenureWeek labels meanSeconds cohortSize cohortMedianSeconds robustZ direction
           benchmarkAccuracy firstPassAcceptance approvalRate }
+        labelerOutliers { labelerId labels profile qualityZ quality speedZ speed
+          benchmarkAccuracy { ...Share } approval { ...Share } firstTimeRight { ...Share } agreement { ...Share } }
       }
       ${USER_ERROR}
     }
-  }`;
+  }
+  fragment Share on QualityShare { share count cohortShare cohortCount z }`;
 
 const NAMES = `
   query ConsoleLabelerNames($ids: [ID!]!) {
@@ -54,14 +60,50 @@ const NAMES = `
 
 const projectId = document.body.dataset.projectId;
 
-/** The window from the form: whole UTC days, `to` inclusive on screen and exclusive in the query. */
+/** The window from the form: whole UTC days, `to` inclusive on screen and exclusive in the query. The forecast
+ * and health are as of the window's end, or now when it ends later (a window ending today must not make every open
+ * task late). */
 function windowFromForm() {
   const from = document.getElementById("from").value;
   const to = document.getElementById("to").value;
+  const end = to ? new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS) : null;
+  const now = new Date();
   return {
     from: from ? `${from}T00:00:00Z` : null,
-    to: to ? new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString() : null,
+    to: end ? end.toISOString() : null,
+    asOf: end && end < now ? end.toISOString() : now.toISOString(),
   };
+}
+
+/** The window in the address (`?from=…&to=…`), so a view can be shared and survives a reload. */
+function windowFromAddress() {
+  const params = new URLSearchParams(window.location.search);
+  const valid = (value) => (/^\d{4}-\d{2}-\d{2}$/.test(value ?? "") ? value : "");
+  document.getElementById("from").value = valid(params.get("from"));
+  document.getElementById("to").value = valid(params.get("to"));
+}
+
+function windowToAddress() {
+  const params = new URLSearchParams();
+  for (const id of ["from", "to"]) {
+    const value = document.getElementById(id).value;
+    if (value) params.set(id, value);
+  }
+  const query = params.toString();
+  window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+}
+
+/** A reversed window is said beside the form (and nothing is asked of the server); true when the window is fine. */
+function checkWindow() {
+  const from = document.getElementById("from");
+  const to = document.getElementById("to");
+  const note = document.getElementById("window-error");
+  const reversed = from.value && to.value && to.value < from.value;
+  note.hidden = !reversed;
+  note.textContent = reversed ? `The window is reversed: To (${to.value}) is before From (${from.value}). Swap them or clear one.` : "";
+  if (reversed) to.setAttribute("aria-invalid", "true");
+  else to.removeAttribute("aria-invalid");
+  return !reversed;
 }
 
 /** `nodes(ids:)` takes at most a page of ids, so larger projects ask in pages. */
@@ -137,10 +179,10 @@ function kpis(dashboard, project) {
     },
     {
       id: "forecast",
-      label: "Expected completion",
-      value: forecast.remainingTasks === 0 ? "done" : date(forecast.expectedDate),
-      note: `${number(forecast.remainingTasks)} tasks left; ${interval}`,
-      tone: forecast.onTrack === null ? null : forecast.onTrack ? "good" : "bad",
+      label: "Open tasks cleared (no new tasks)",
+      value: forecast.remainingTasks === 0 ? "none open" : date(forecast.expectedDate),
+      // Not coloured: it ignores incoming tasks; the health verdict above counts them.
+      note: `${number(forecast.remainingTasks)} tasks open; ${interval}`,
     },
     {
       id: "issues",
@@ -345,7 +387,10 @@ function drawForecast(forecast) {
       }),
       line("Remaining tasks (expected)", burn(forecast.expectedDays), COLORS[0], { tension: 0 }),
     );
-    const deadline = forecast.deadline ? ` Deadline ${date(forecast.deadline)}: ${forecast.onTrack ? "on track" : "at risk"}.` : "";
+    // Completions only: the health verdict above is the one that counts incoming tasks.
+    const deadline = forecast.deadline
+      ? ` Deadline ${date(forecast.deadline)}: ${forecast.onTrack ? "met" : "missed"} if no new tasks arrived.`
+      : "";
     caption.textContent =
       `${number(remaining)} tasks left at ${number(forecast.meanPerDay, 1)} a day (last ${forecast.lookbackDays} days): ` +
       `expected ${date(forecast.expectedDate)}, ${percent(forecast.confidence, 0)} interval ` +
@@ -369,7 +414,7 @@ function drawForecast(forecast) {
 
 function nameCell(names, id) {
   const node = names.get(id);
-  return [el("th", { scope: "row", text: node?.name ?? id }), el("td", { text: node?.vendor?.name ?? "–" })];
+  return [el("th", { scope: "row", text: node?.name ?? "Unknown labeler" }), el("td", { text: node?.vendor?.name ?? "–" })];
 }
 
 function renderOutliers(outliers, names) {
@@ -398,32 +443,149 @@ function renderOutliers(outliers, names) {
   }
 }
 
-function renderLabelers(labelers, curves, names, currency) {
-  const improvement = new Map(curves.map((c) => [c.labelerId, c.improvement]));
-  const body = document.querySelector("#labelers-table tbody");
-  const rows = [...labelers].sort((a, b) => b.labels - a.labels);
-  body.replaceChildren(
-    ...rows.map((l) =>
-      el(
-        "tr",
-        {},
-        nameCell(names, l.labelerId),
-        el("td", { class: "num", text: number(l.labels) }),
-        el("td", { class: "num", text: seconds(l.medianSeconds) }),
-        el("td", { class: "num", text: number(l.labelsPerHour, 1) }),
-        el("td", { class: "num", text: percent(improvement.get(l.labelerId) ?? null) }),
-        el("td", { class: "num", text: percent(l.agreement) }),
-        el("td", { class: "num", text: percent(l.quality.benchmarkAccuracy) }),
-        el("td", { class: "num", text: percent(l.quality.approvalRate) }),
-        el("td", { class: "num", text: percent(l.quality.reworkRate) }),
-        el("td", { class: "num", text: money(l.cost, currency, 0) }),
-      ),
-    ),
+const PROFILES = {
+  FAST_AND_CARELESS: "Fast and careless",
+  CARELESS: "Careless",
+  SLOW_AND_CAREFUL: "Slow and careful",
+  SLOW: "Slow",
+  FAST: "Fast",
+  CAREFUL: "Careful",
+};
+// Worst first when sorted by profile: careless work costs rework, slowness costs throughput, care is good news.
+const PROFILE_RANK = { FAST_AND_CARELESS: 5, CARELESS: 4, SLOW: 3, SLOW_AND_CAREFUL: 2, FAST: 1, CAREFUL: 0 };
+
+function labelerName(names, id) {
+  return names.get(id)?.name ?? "Unknown labeler";
+}
+
+function labelerHref(id) {
+  return `/console/labelers/${encodeURIComponent(id)}?project=${encodeURIComponent(projectId)}`;
+}
+
+function labelerLink(names, id) {
+  return el("th", { scope: "row" }, el("a", { href: labelerHref(id) }, labelerName(names, id)));
+}
+
+/** "78.0% of 45 (cohort 93.1%)", marked when the share is well below the cohort's. */
+function shareCell(share) {
+  if (!share || share.share === null) return cell("–", { num: true });
+  const low = share.z !== null && share.z <= -2;
+  const high = share.z !== null && share.z >= 2;
+  return el(
+    "td",
+    { class: `num${low ? " worse" : high ? " better" : ""}`, title: share.z === null ? "too few to score" : `z = ${number(share.z, 1)}` },
+    `${percent(share.share)} of ${number(share.count)}`,
+    el("small", { class: "cohort", text: `cohort ${percent(share.cohortShare)}` }),
   );
-  if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 11, class: "empty" }, "No labels in this window.")));
+}
+
+function speedText(o) {
+  if (o.speedZ === null) return "–";
+  const direction = o.speedZ < 0 ? "faster" : "slower";
+  return `${o.speed ? titleCase(o.speed) : "typical"} (z ${number(o.speedZ, 1)}, ${direction} than the cohort)`;
+}
+
+function renderAttention(profiles, names) {
+  dataTable(
+    document.getElementById("attention-table"),
+    profiles,
+    [
+      { label: "Labeler", value: (o) => labelerName(names, o.labelerId), cell: (o) => labelerLink(names, o.labelerId) },
+      { label: "Vendor", value: (o) => names.get(o.labelerId)?.vendor?.name ?? "", cell: (o) => cell(names.get(o.labelerId)?.vendor?.name ?? "–") },
+      {
+        label: "Profile",
+        value: (o) => PROFILE_RANK[o.profile] ?? -1,
+        cell: (o) => el("td", { class: `profile ${o.profile.toLowerCase()}`, text: PROFILES[o.profile] ?? titleCase(o.profile) }),
+      },
+      { label: "Labels", num: true, value: (o) => o.labels, cell: (o) => cell(number(o.labels), { num: true }) },
+      { label: "Benchmark accuracy", num: true, value: (o) => o.benchmarkAccuracy.share, cell: (o) => shareCell(o.benchmarkAccuracy) },
+      { label: "Approval", num: true, value: (o) => o.approval.share, cell: (o) => shareCell(o.approval) },
+      { label: "First time right", num: true, value: (o) => o.firstTimeRight.share, cell: (o) => shareCell(o.firstTimeRight) },
+      { label: "Agreement", num: true, value: (o) => o.agreement.share, cell: (o) => shareCell(o.agreement) },
+      { label: "Quality z", num: true, value: (o) => o.qualityZ, cell: (o) => cell(number(o.qualityZ, 1), { num: true }) },
+      { label: "Speed", value: (o) => o.speedZ, cell: (o) => cell(speedText(o)) },
+    ],
+    { sort: 2, descending: true, empty: "No labeler is out of the norm in this window.", csv: "labelers-needing-attention" },
+  );
+}
+
+function renderLabelers(labelers, curves, profiles, names, currency) {
+  const improvement = new Map(curves.map((c) => [c.labelerId, c.improvement]));
+  const profile = new Map(profiles.map((p) => [p.labelerId, p.profile]));
+  const vendor = (l) => names.get(l.labelerId)?.vendor?.name ?? "";
+  dataTable(
+    document.getElementById("labelers-table"),
+    labelers,
+    [
+      { label: "Labeler", value: (l) => labelerName(names, l.labelerId), cell: (l) => labelerLink(names, l.labelerId) },
+      { label: "Vendor", value: vendor, cell: (l) => cell(vendor(l) || "–") },
+      {
+        label: "Profile",
+        value: (l) => PROFILE_RANK[profile.get(l.labelerId)] ?? null,
+        cell: (l) => cell(PROFILES[profile.get(l.labelerId)] ?? ""),
+      },
+      { label: "Labels", num: true, value: (l) => l.labels, cell: (l) => cell(number(l.labels), { num: true }) },
+      { label: "Median s/label", num: true, value: (l) => l.medianSeconds, cell: (l) => cell(seconds(l.medianSeconds), { num: true }) },
+      { label: "Labels/hour", num: true, value: (l) => l.labelsPerHour, cell: (l) => cell(number(l.labelsPerHour, 1), { num: true }) },
+      {
+        label: "Improvement since week 1",
+        num: true,
+        value: (l) => improvement.get(l.labelerId) ?? null,
+        cell: (l) => cell(percent(improvement.get(l.labelerId) ?? null), { num: true }),
+      },
+      { label: "Agreement", num: true, value: (l) => l.agreement, cell: (l) => cell(percent(l.agreement), { num: true }) },
+      {
+        label: "Benchmark accuracy",
+        num: true,
+        value: (l) => l.quality.benchmarkAccuracy,
+        cell: (l) => cell(percent(l.quality.benchmarkAccuracy), { num: true }),
+      },
+      { label: "Approval rate", num: true, value: (l) => l.quality.approvalRate, cell: (l) => cell(percent(l.quality.approvalRate), { num: true }) },
+      { label: "Rework rate", num: true, value: (l) => l.quality.reworkRate, cell: (l) => cell(percent(l.quality.reworkRate), { num: true }) },
+      { label: "Cost", num: true, value: (l) => l.cost, cell: (l) => cell(money(l.cost, currency, 0), { num: true }) },
+    ],
+    {
+      filter: document.getElementById("labelers-filter"),
+      caption: document.getElementById("labelers-count"),
+      text: (l) => `${labelerName(names, l.labelerId)} ${vendor(l)} ${PROFILES[profile.get(l.labelerId)] ?? ""}`,
+      sort: 3,
+      descending: true,
+      rowClass: (l) => (profile.has(l.labelerId) ? "flagged" : null),
+      empty: "No labels in this window.",
+      csv: "labelers",
+    },
+  );
+}
+
+function renderHealth(health) {
+  document.getElementById("health-verdict").replaceChildren(verdictBadge(health));
+  const reasons = reasonList(health);
+  const note = health
+    ? el("p", { class: "meta", text: `As of ${date(health.asOf)}, over the last ${health.lookbackDays} days; the worst aspect decides.` })
+    : null;
+  document.getElementById("health-reasons").replaceChildren(reasons, note ?? "");
+}
+
+/** A project with nothing recorded says so, instead of drawing empty charts. */
+function showNoData(project, dashboard) {
+  const empty = dashboard.speed.labels === 0 && dashboard.forecast.remainingTasks === 0 && dashboard.sla.completed === 0;
+  const notice = document.getElementById("no-data");
+  notice.hidden = !empty;
+  document.getElementById("activity").hidden = empty;
+  if (empty) {
+    const windowed = document.getElementById("from").value || document.getElementById("to").value;
+    notice.textContent = windowed
+      ? "No data yet in this window: no labels, no completed tasks and no open tasks. Try “All time”."
+      : `No data yet: ${project.name} has no tasks or labels recorded (${titleCase(project.status).toLowerCase()}).`;
+  }
+  return empty;
 }
 
 async function load() {
+  if (!checkWindow()) {
+    status("The window is reversed; nothing was loaded.");
+    return;
+  }
   status("Loading the dashboard…");
   const data = await graphql(DASHBOARD, { projectId, ...windowFromForm() });
   if (!data.project) throw new ApiError("This project does not exist (or this API key may not see it).");
@@ -435,7 +597,15 @@ async function load() {
     `${titleCase(project.status)} · ${titleCase(project.dataType)} · SLA ${percent(project.sla.targetShare, 0)} within ` +
     `${project.sla.turnaroundHours} h · deadline ${date(project.deadline)} · vendors: ` +
     (project.vendors.map((v) => v.name).join(", ") || "none");
-  const ids = [...new Set([...dashboard.labelers, ...dashboard.outliers, ...dashboard.learningCurves].map((x) => x.labelerId))];
+  renderHealth(project.health);
+  if (showNoData(project, dashboard)) {
+    status("No data yet.");
+    return;
+  }
+  const profiles = dashboard.labelerOutliers;
+  const ids = [
+    ...new Set([...dashboard.labelers, ...dashboard.outliers, ...dashboard.learningCurves, ...profiles].map((x) => x.labelerId)),
+  ];
   const names = await labelerNames(ids);
   renderKpis(document.getElementById("kpis"), kpis(dashboard, project));
   const days = dashboard.days;
@@ -446,20 +616,32 @@ async function load() {
   drawQuality(days, dashboard);
   drawCost(days, dashboard, project);
   drawForecast(dashboard.forecast);
+  renderAttention(profiles, names);
   renderOutliers(dashboard.outliers, names);
-  renderLabelers(dashboard.labelers, dashboard.learningCurves, names, project.currency);
+  renderLabelers(dashboard.labelers, dashboard.learningCurves, profiles, names, project.currency);
+  await renderPipeline(projectId, labelerHref);
   const span = days.length ? `${date(days[0].day)} – ${date(days[days.length - 1].day)}` : "no labeled days";
   status(`${days.length} days of work (${span}).`);
 }
 
+function reload() {
+  clearErrors();
+  windowToAddress();
+  load().catch((error) => {
+    status("The dashboard could not be loaded; see the message above.");
+    showError(error);
+  });
+}
+
 document.getElementById("window-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  load().catch((error) => showError(error));
+  reload();
 });
 document.getElementById("window-all").addEventListener("click", () => {
   document.getElementById("from").value = "";
   document.getElementById("to").value = "";
-  load().catch((error) => showError(error));
+  reload();
 });
 
+windowFromAddress();
 startPage(load);

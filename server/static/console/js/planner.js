@@ -6,6 +6,8 @@ import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./charts.js";
 import { interval, money, number, percent } from "./format.js";
 import { DemandPlanEditor } from "./demand-plan.js";
+import { checkedNumber } from "./fields.js";
+import { checkOffer, loadOfferVendors } from "./offer.js";
 import { ScenarioForm } from "./scenario-form.js";
 import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
 
@@ -113,6 +115,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An error from a planning call: field errors also point at the input to fix. */
 function report(error, context) {
+  if (error instanceof ApiError && error.kind === "input" && error.field && document.getElementById(error.field)) {
+    // Already said beside the control at fault, which is in view and focused.
+    status(`Not sent: ${error.detail}`);
+    return;
+  }
   const planError = error instanceof ApiError && /demand\.params/.test(`${error.field ?? ""} ${error.detail}`);
   if (planError) demandPlan.markInvalid(error.detail, error.detail);
   else if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
@@ -162,8 +169,8 @@ async function saveAndRun() {
   if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
   if (demandPlan.apply() === null) throw new ApiError("The demand plan has an error: it is marked next to its field.");
-  const replications = $("replications").valueAsNumber;
-  const seed = $("seed").valueAsNumber;
+  const replications = checkedNumber($("replications"), "Replications");
+  const seed = checkedNumber($("seed"), "Seed");
   status("Saving the scenario…");
   const saved = expectType(
     (await graphql(SAVE, { input: { name: document.name || "console scenario", document, description: "From the web console" } }))
@@ -220,6 +227,21 @@ function estimate(summary, name) {
   return summary.find((s) => s.name === name) ?? { mean: null, ciLow: null, ciHigh: null };
 }
 
+/** A triangle on the axis where each launch (a demand spike) starts, named in the legend and the tooltip. */
+function launchMarkers(days) {
+  const launches = editor.current()?.demand?.params?.launches ?? [];
+  return launches
+    .filter((launch) => launch.start_day >= 0 && launch.start_day < days.length)
+    .map((launch, index) =>
+      line(
+        `Launch: ${launch.name} (+${number(launch.extra_tasks, 0)} tasks over ${launch.duration_days} d)`,
+        days.map((_, day) => (day === Math.floor(launch.start_day) ? 0 : null)),
+        COLORS[(index + 4) % COLORS.length],
+        { showLine: false, pointStyle: "triangle", pointRadius: 8, pointHoverRadius: 10, spanGaps: false, clip: false },
+      ),
+    );
+}
+
 function renderRun(run) {
   const summary = run.summary;
   const sla = estimate(summary, "sla_attainment");
@@ -254,8 +276,8 @@ function renderRun(run) {
   ];
   draw("chart-backlog", {
     type: "line",
-    data: { labels: days, datasets: banded("backlog", "Backlog (tasks)", COLORS[0]) },
-    options: { scales: { y: { beginAtZero: true } } },
+    data: { labels: days, datasets: [...banded("backlog", "Backlog (tasks)", COLORS[0]), ...launchMarkers(days)] },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Tasks" } } } },
   });
   draw("chart-headcount", {
     type: "line",
@@ -345,7 +367,7 @@ async function compare() {
   const variants = readVariants();
   status(`Comparing ${variants.length} variants with the baseline…`);
   const data = await graphql(COMPARE, {
-    input: { base: { document }, variants, replications: $("compare-replications").valueAsNumber },
+    input: { base: { document }, variants, replications: checkedNumber($("compare-replications"), "Replications per variant") },
   });
   const comparison = expectType(data.compareScenarios, "ScenarioComparison", "Comparison");
   const rows = comparison.variants.map((variant) => ({
@@ -455,7 +477,7 @@ async function cheapest() {
   if (!options.length) throw new ApiError("Give at least one pool a head count above 0 to consider.");
   status("Searching hiring plans: climbing from hiring nobody on shared random numbers, then confirming…");
   const data = await graphql(CHEAPEST, {
-    input: { base: { document }, options, requiredProbability: $("required-probability").valueAsNumber },
+    input: { base: { document }, options, requiredProbability: checkedNumber($("required-probability"), "Required chance") },
   });
   const search = expectType(data.cheapestPlan, "PlanSearch", "Cheapest plan");
   renderPlan(search);
@@ -538,6 +560,11 @@ on("scenario-form", "submit", saveAndRun, "Run");
 on("cancel-run", "click", cancel, "Cancel");
 on("compare-form", "submit", compare, "Comparison");
 on("cheapest-form", "submit", cheapest, "Cheapest plan");
+on("offer-form", "submit", async () => {
+  const scenario = editor.current();
+  if (!scenario) throw new ApiError("Load or calibrate a scenario first.");
+  return checkOffer(scenario);
+}, "Offer");
 $("apply-json").addEventListener("click", () => {
   try {
     editor.applyJson();
@@ -561,6 +588,7 @@ async function load() {
   const first = projects.find((p) => p.status === "ACTIVE") ?? projects[0];
   select.replaceChildren(...projects.map((p) => el("option", { value: p.id, selected: p === first }, p.name)));
   fillScenarios(data.scenarios);
+  await loadOfferVendors();
   if (!editor.current() && first) await calibrate();
   else status("Choose where to start.");
 }

@@ -15,14 +15,14 @@ const VENDORS = `
         certifications dataTypes specialistSkills
         trialResults { quality labelsPerHour notes }
         labelers(first: 1) { totalCount }
-        projects { id name }
+        projects { id name dataType }
       } }
     }
   }`;
 
 const METRICS = `
-  query ConsoleVendorMetrics($vendorId: ID!, $from: DateTime) {
-    operationsMetrics(vendorId: $vendorId, from: $from) {
+  query ConsoleVendorMetrics($vendorId: ID!, $projectId: ID, $from: DateTime) {
+    operationsMetrics(vendorId: $vendorId, projectId: $projectId, from: $from) {
       __typename
       ... on OperationsMetrics {
         quality { labels benchmarkAccuracy approvalRate firstPassAcceptance reworkRate }
@@ -94,14 +94,25 @@ const ROWS = [
     "low",
     (m) => m?.cost.costPerAcceptedLabel,
   ],
+  ["Quoted price per label", (v) => quoted(v)],
 ];
+
+/** What the offer says a label costs: the per-label rate, or the hourly rate over the trial's labels per hour. */
+function quoted(vendor) {
+  if (vendor.pricingModel !== "HOURLY") return `${money(vendor.rate, vendor.currency)} quoted`;
+  const perHour = vendor.trialResults?.labelsPerHour;
+  if (!perHour) return el("span", { class: "empty", text: "hourly, no trial speed to convert" });
+  return `${money(vendor.rate / perHour, vendor.currency)} (${money(vendor.rate, vendor.currency)}/h at the trial's ${number(perHour, 0)} labels/h)`;
+}
 
 // A handful of labels can look best by chance; only vendors with a real track record are ranked.
 const MIN_LABELS_TO_RANK = 100;
 
-function bestIndex(metrics, direction, pick) {
+function bestIndex(vendors, metrics, direction, pick) {
   let best = -1;
   metrics.forEach((m, index) => {
+    // An offboarded vendor cannot be hired again: it is never the one to praise.
+    if (vendors[index].status === "OFFBOARDED") return;
     if (!m || m.quality.labels < MIN_LABELS_TO_RANK) return;
     const value = pick(m);
     if (value === null || value === undefined) return;
@@ -115,11 +126,13 @@ function renderTable(vendors, metrics) {
   const table = document.getElementById("vendors-table");
   table.querySelector("thead tr").replaceChildren(
     el("th", { scope: "col" }, "Vendor"),
-    ...vendors.map((vendor) => el("th", { scope: "col" }, vendor.name)),
+    ...vendors.map((vendor) =>
+      el("th", { scope: "col" }, vendor.name, vendor.status === "OFFBOARDED" ? el("small", { class: "cohort", text: "offboarded" }) : null),
+    ),
   );
   table.querySelector("tbody").replaceChildren(
     ...ROWS.map(([label, cell, direction, pick]) => {
-      const best = direction ? bestIndex(metrics, direction, pick) : -1;
+      const best = direction ? bestIndex(vendors, metrics, direction, pick) : -1;
       return el(
         "tr",
         {},
@@ -180,13 +193,19 @@ function renderCharts(vendors, metrics) {
         bar("Trial", vendors.map((v) => v.trialResults?.labelsPerHour ?? null), COLORS[4]),
       ],
     },
-    options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Labels per hour" } } } },
+    // Every vendor keeps its name under its bars: skipped labels put bars next to the wrong name.
+    options: {
+      scales: {
+        x: { ticks: { autoSkip: false, maxRotation: 30 } },
+        y: { beginAtZero: true, title: { display: true, text: "Labels per hour" } },
+      },
+    },
   });
 }
 
-async function metricsFor(vendor, from) {
+async function metricsFor(vendor, from, projectId) {
   try {
-    const data = await graphql(METRICS, { vendorId: vendor.id, from });
+    const data = await graphql(METRICS, { vendorId: vendor.id, projectId, from });
     return expectType(data.operationsMetrics, "OperationsMetrics", `Metrics of ${vendor.name}`);
   } catch (error) {
     showError(error);
@@ -194,22 +213,78 @@ async function metricsFor(vendor, from) {
   }
 }
 
+const FILTERS = {
+  "vendor-data-type": (vendor, value) => vendor.dataTypes.includes(value),
+  "vendor-certification": (vendor, value) => vendor.certifications.includes(value),
+  "vendor-status": (vendor, value) => vendor.status === value,
+  "vendor-project": (vendor, value) => vendor.projects.some((p) => p.id === value),
+};
+
+/** Offer each filter the values the vendors have, keeping the current choice; the address keeps the choice. */
+function fillFilters(vendors) {
+  const params = new URLSearchParams(window.location.search);
+  const options = {
+    "vendor-data-type": [...new Set(vendors.flatMap((v) => v.dataTypes))].sort().map((t) => [t, titleCase(t)]),
+    "vendor-certification": [...new Set(vendors.flatMap((v) => v.certifications))].sort().map((c) => [c, NAMES[c] ?? titleCase(c)]),
+    "vendor-status": [...new Set(vendors.map((v) => v.status))].sort().map((s) => [s, titleCase(s)]),
+    "vendor-project": [...new Map(vendors.flatMap((v) => v.projects).map((p) => [p.id, p])).values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((p) => [p.id, `${p.name} (${titleCase(p.dataType)})`]),
+  };
+  for (const [id, values] of Object.entries(options)) {
+    const select = document.getElementById(id);
+    const chosen = select.value || params.get(select.name) || "";
+    select.replaceChildren(select.options[0], ...values.map(([value, label]) => el("option", { value, selected: value === chosen }, label)));
+  }
+}
+
+function filtersToAddress() {
+  const params = new URLSearchParams();
+  for (const id of ["days", ...Object.keys(FILTERS)]) {
+    const select = document.getElementById(id);
+    if (select.value) params.set(select.name, select.value);
+  }
+  const query = params.toString();
+  window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+}
+
+let everyVendor = null;
+
 async function load() {
   status("Loading vendors…");
   const days = document.getElementById("days").value;
   const from = days ? new Date(Date.now() - Number(days) * 86_400_000).toISOString() : null;
-  const vendors = await allVendors();
+  everyVendor ??= await allVendors();
+  fillFilters(everyVendor);
+  const vendors = everyVendor.filter((vendor) =>
+    Object.entries(FILTERS).every(([id, keep]) => {
+      const value = document.getElementById(id).value;
+      return !value || keep(vendor, value);
+    }),
+  );
+  const projectSelect = document.getElementById("vendor-project");
+  const projectId = projectSelect.value || null;
   status(`Loading what ${vendors.length} vendors delivered…`);
-  const metrics = await Promise.all(vendors.map((vendor) => metricsFor(vendor, from)));
+  const metrics = await Promise.all(vendors.map((vendor) => metricsFor(vendor, from, projectId)));
   renderTable(vendors, metrics);
   renderCharts(vendors, metrics);
   const window = days ? `in the last ${days} days` : "over all recorded work";
-  status(`${vendors.length} vendors; delivery figures ${window}. Best value in each row in bold (vendors with ${MIN_LABELS_TO_RANK}+ labels).`);
+  const scope = projectId ? ` on ${projectSelect.selectedOptions[0].textContent}` : " on every project";
+  status(
+    `${vendors.length} of ${everyVendor.length} vendors; delivery figures ${window}${scope}. ` +
+      `Best value in each row in bold (vendors with ${MIN_LABELS_TO_RANK}+ labels, never offboarded ones).`,
+  );
 }
 
 document.getElementById("window-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  filtersToAddress();
   load().catch((error) => showError(error));
 });
+
+{
+  const params = new URLSearchParams(window.location.search);
+  if (params.get("days")) document.getElementById("days").value = params.get("days");
+}
 
 startPage(load);

@@ -1,0 +1,113 @@
+// Sortable, filterable data tables: a header button per column toggles the order (announced with aria-sort), an
+// optional text box filters rows by what they show, and every row is in the page (no scroll box to hunt in).
+
+import { el } from "./shell.js";
+
+/**
+ * Render `rows` into `table` (a <table class="data"> with an empty <thead> and <tbody>).
+ * columns: [{ label, value(row) for sorting, cell(row) -> <td>/<th>, num?: boolean, title?: string }]
+ * options: { filter: <input> whose text narrows rows, text(row) -> what the filter searches,
+ *            sort: index of the initial column, descending: boolean, empty: message, caption: count element }
+ * Returns { update(rows) } to replace the rows while keeping the order and filter.
+ */
+export function dataTable(table, rows, columns, options = {}) {
+  const state = { rows, sort: options.sort ?? null, descending: options.descending ?? false };
+  const head = table.tHead ?? table.createTHead();
+  const body = table.tBodies[0] ?? table.createTBody();
+  const headers = columns.map((column, index) => {
+    const button = el(
+      "button",
+      { type: "button", class: "sort", onclick: () => sortBy(index) },
+      column.label,
+      el("span", { class: "sort-mark", "aria-hidden": "true" }),
+    );
+    return el("th", { scope: "col", class: column.num ? "num" : null, title: column.title ?? null }, button);
+  });
+  head.replaceChildren(el("tr", {}, headers));
+
+  function sortBy(index) {
+    state.descending = state.sort === index ? !state.descending : Boolean(columns[index].num);
+    state.sort = index;
+    render();
+  }
+
+  function compare(a, b) {
+    const column = columns[state.sort];
+    const x = column.value(a);
+    const y = column.value(b);
+    // Missing values go last whichever the direction: a blank is never the best or the worst.
+    if (x === null || x === undefined || Number.isNaN(x)) return y === null || y === undefined ? 0 : 1;
+    if (y === null || y === undefined || Number.isNaN(y)) return -1;
+    const order = typeof x === "string" ? x.localeCompare(y) : x - y;
+    return state.descending ? -order : order;
+  }
+
+  function render() {
+    const needle = (options.filter?.value ?? "").trim().toLowerCase();
+    let shown = state.rows;
+    if (needle && options.text) shown = shown.filter((row) => options.text(row).toLowerCase().includes(needle));
+    if (state.sort !== null) shown = [...shown].sort(compare);
+    headers.forEach((th, index) => {
+      const direction = index === state.sort ? (state.descending ? "descending" : "ascending") : null;
+      if (direction) th.setAttribute("aria-sort", direction);
+      else th.removeAttribute("aria-sort");
+      th.querySelector(".sort-mark").textContent = direction ? (state.descending ? " ▼" : " ▲") : "";
+    });
+    body.replaceChildren(...shown.map((row) => el("tr", { class: options.rowClass?.(row) ?? null }, columns.map((c) => c.cell(row)))));
+    if (!shown.length) {
+      const message = state.rows.length ? "No row matches the filter." : (options.empty ?? "Nothing to show.");
+      body.append(el("tr", {}, el("td", { colspan: columns.length, class: "empty" }, message)));
+    }
+    if (options.caption) {
+      options.caption.textContent =
+        shown.length === state.rows.length ? `${state.rows.length} rows` : `${shown.length} of ${state.rows.length} rows`;
+    }
+  }
+
+  options.filter?.addEventListener("input", render);
+  if (options.csv) addCsvButton(table, options.csv);
+  render();
+  return {
+    update(next) {
+      state.rows = next;
+      render();
+    },
+  };
+}
+
+/** A field of a CSV line: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+function csvField(text) {
+  const value = text.replace(/\s+/g, " ").trim();
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The table as shown (filtered and sorted), as CSV text. */
+export function tableCsv(table) {
+  const rows = [...table.querySelectorAll("tr")].filter((row) => !row.querySelector("td.empty"));
+  // A header's sort mark is a picture of the order, not part of the column's name.
+  const text = (c) => (c.innerText ?? c.textContent).replace(/\s*[▲▼]\s*$/, "");
+  return rows.map((row) => [...row.cells].map((c) => csvField(text(c))).join(",")).join("\r\n") + "\r\n";
+}
+
+function addCsvButton(table, name) {
+  const wrap = table.closest(".table-wrap") ?? table;
+  if (wrap.previousElementSibling?.classList.contains("csv-row")) return;
+  const button = el("button", { type: "button", class: "secondary csv" }, `Download CSV`);
+  button.setAttribute("aria-label", `Download the ${name.replace(/-/g, " ")} table as CSV`);
+  button.addEventListener("click", () => {
+    const link = el("a", {
+      href: URL.createObjectURL(new Blob([tableCsv(table)], { type: "text/csv;charset=utf-8" })),
+      download: `${name}.csv`,
+    });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+  wrap.insertAdjacentElement("beforebegin", el("div", { class: "csv-row" }, button));
+}
+
+/** A text cell, or a numeric one (right-aligned) when `num`. */
+export function cell(text, { num = false, header = false, cls = null } = {}) {
+  return el(header ? "th" : "td", { scope: header ? "row" : null, class: [num ? "num" : null, cls].filter(Boolean).join(" ") || null }, text);
+}
