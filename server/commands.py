@@ -18,12 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.settings import Settings, load_settings
 
-__all__ = ["register"]
+__all__ = ["UsageError", "guarded", "register", "settings_of", "with_database"]
 
 _Handler = Callable[[argparse.Namespace], int]
 
 
-class _UsageError(Exception):
+class UsageError(Exception):
     """A command-line value that cannot be used; the message names the option."""
 
 
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     _add_database_option(serve)
-    serve.set_defaults(handler=_guarded(_serve))
+    serve.set_defaults(handler=guarded(_serve))
 
     seed = subparsers.add_parser("seed-demo", help="migrate, then seed the demo workspace (idempotent)")
     seed.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
@@ -44,26 +44,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--anchor", default=None, help="ISO timestamp with time zone where the data ends (default: today 00:00 UTC)"
     )
     _add_database_option(seed)
-    seed.set_defaults(handler=_guarded(_seed_demo))
+    seed.set_defaults(handler=guarded(_seed_demo))
 
     db = subparsers.add_parser("db", help="database schema migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply migrations (default: up to the newest)")
     upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
     _add_database_option(upgrade)
-    upgrade.set_defaults(handler=_guarded(_db_upgrade))
+    upgrade.set_defaults(handler=guarded(_db_upgrade))
     downgrade = db_commands.add_parser("downgrade", help="revert migrations (default: one step)")
     downgrade.add_argument("--revision", default="-1", help="target revision, `-1` or `base` (default: -1)")
     _add_database_option(downgrade)
-    downgrade.set_defaults(handler=_guarded(_db_downgrade))
+    downgrade.set_defaults(handler=guarded(_db_downgrade))
     current = db_commands.add_parser("current", help="print the database's revision and the newest one")
     _add_database_option(current)
-    current.set_defaults(handler=_guarded(_db_current))
+    current.set_defaults(handler=guarded(_db_current))
 
     assets = subparsers.add_parser("assets", help="browser assets of the GraphiQL IDE")
     assets_commands = assets.add_subparsers(dest="assets_command", required=True, metavar="ACTION")
     install = assets_commands.add_parser("install", help="install the pinned GraphiQL packages with npm")
-    install.set_defaults(handler=_guarded(_assets_install))
+    install.set_defaults(handler=guarded(_assets_install))
 
 
 def _add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -74,13 +74,13 @@ def _add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_of(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     url = getattr(args, "database_url", None)
     return dataclasses.replace(settings, database_url=url) if url else settings
 
 
-def _guarded(handler: _Handler) -> _Handler:
+def guarded(handler: _Handler) -> _Handler:
     """Turn expected failures into one readable line and exit status 1 (2 for bad arguments)."""
     from server.assets import AssetError
     from server.services.errors import DomainError
@@ -88,7 +88,7 @@ def _guarded(handler: _Handler) -> _Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except _UsageError as error:
+        except UsageError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         except DomainError as error:
@@ -98,7 +98,7 @@ def _guarded(handler: _Handler) -> _Handler:
             print(f"error: {error}", file=sys.stderr)
             return 1
         except (SQLAlchemyError, OSError) as error:
-            print(f"error: database {_redacted(_settings(args).database_url)}: {_first_line(error)}", file=sys.stderr)
+            print(f"error: database {_redacted(settings_of(args).database_url)}: {_first_line(error)}", file=sys.stderr)
             return 1
 
     return run
@@ -122,13 +122,13 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> int:
     return asyncio.run(coroutine)
 
 
-async def _with_database(settings: Settings, action: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+async def with_database(settings: Settings, action: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
     from server.db.session import Database
 
     try:
         database = Database(settings.database_url, echo=settings.echo_sql)
     except Exception as error:  # create_engine refuses a malformed URL or an unknown driver
-        raise _UsageError(f"--database-url {_redacted(settings.database_url)!s} is not usable: {error}") from error
+        raise UsageError(f"--database-url {_redacted(settings.database_url)!s} is not usable: {error}") from error
     try:
         return await action(database)
     finally:
@@ -143,7 +143,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         print(f"database at revision {await migrations.current_revision(database)}")
         return 0
 
-    return _run(_with_database(_settings(args), action))
+    return _run(with_database(settings_of(args), action))
 
 
 def _db_downgrade(args: argparse.Namespace) -> int:
@@ -154,7 +154,7 @@ def _db_downgrade(args: argparse.Namespace) -> int:
         print(f"database at revision {await migrations.current_revision(database) or 'base (empty)'}")
         return 0
 
-    return _run(_with_database(_settings(args), action))
+    return _run(with_database(settings_of(args), action))
 
 
 def _db_current(args: argparse.Namespace) -> int:
@@ -167,7 +167,7 @@ def _db_current(args: argparse.Namespace) -> int:
         print(f"current: {revision or 'none'}  head: {head}  ({state})")
         return 0
 
-    return _run(_with_database(_settings(args), action))
+    return _run(with_database(settings_of(args), action))
 
 
 def _parse_anchor(raw: str | None) -> datetime | None:
@@ -176,17 +176,17 @@ def _parse_anchor(raw: str | None) -> datetime | None:
     try:
         anchor = datetime.fromisoformat(raw)
     except ValueError as error:
-        raise _UsageError(f"--anchor must be an ISO 8601 timestamp, got {raw!r}") from error
+        raise UsageError(f"--anchor must be an ISO 8601 timestamp, got {raw!r}") from error
     if anchor.tzinfo is None:
-        raise _UsageError(f"--anchor must include a time zone (e.g. 2026-01-05T00:00:00+00:00), got {raw!r}")
+        raise UsageError(f"--anchor must include a time zone (e.g. 2026-01-05T00:00:00+00:00), got {raw!r}")
     return anchor
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
     anchor = _parse_anchor(args.anchor)
     if not 0.0 < args.scale <= 10.0:
-        raise _UsageError(f"--scale must be greater than 0 and at most 10, got {args.scale!r}")
-    return _run(_prepare(_settings(args), demo=True, seed=args.seed, anchor=anchor, scale=args.scale))
+        raise UsageError(f"--scale must be greater than 0 and at most 10, got {args.scale!r}")
+    return _run(_prepare(settings_of(args), demo=True, seed=args.seed, anchor=anchor, scale=args.scale))
 
 
 async def _prepare(
@@ -206,7 +206,7 @@ async def _prepare(
             await announce_demo_admin(database)
         return 0
 
-    return await _with_database(settings, action)
+    return await with_database(settings, action)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -215,8 +215,8 @@ def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     if not 0 < args.port < 65536:
-        raise _UsageError(f"--port must be between 1 and 65535, got {args.port}")
-    settings = _settings(args)
+        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+    settings = settings_of(args)
     # Migrations and seeding run on their own event loop and engine; the server opens a fresh one on its loop.
     status = _run(_prepare(settings, demo=args.demo, seed=args.seed))
     if status:

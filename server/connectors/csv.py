@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from collections.abc import Iterator, Mapping as MappingType
+from collections.abc import Iterator
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
@@ -219,4 +220,3 @@ class CsvFormat(FormatState):
 
 
 _OPTIONS = {"answer", "time_format", "time_zone", "multi_separator"}
-

@@ -71,7 +71,3 @@ class TimeReader:
 def _offset(hours: int) -> str:
     sign = "-" if hours < 0 else "+"
     return f"{sign}{abs(hours):02d}00"
-
-
-
-

@@ -26,12 +26,13 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import UTC
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
@@ -46,7 +47,7 @@ from server.db.rollups import (
     ReviewDayRollup,
     ReviewTimeBin,
 )
-from server.db.sql import answer_text, day_bucket, upsert
+from server.db.sql import answer_text, day_bucket, in_days, upsert
 from server.services.completion_rollups import completion_rebuild_statements
 
 __all__ = [
@@ -254,12 +255,17 @@ def _bin_expression(seconds: Any) -> Any:
     return case((seconds < floor, -1), else_=cast(index, Integer))
 
 
-def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all."""
+def review_rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all; with
+    `days`, only the project's rows of those UTC days."""
+    if days is not None and not days:
+        return []
 
     source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
     if project_id is not None:
         source = source.where(Task.project_id == project_id)
+    if days is not None:
+        source = source.where(in_days(Review.created_at, _days_of(project_id, days)))
     keys = [Task.project_id, Label.labeler_id, day_bucket(Review.created_at)]
     sums = source.add_columns(
         *keys,
@@ -270,10 +276,7 @@ def review_rebuild_statements(project_id: int | None = None) -> list[Any]:
     bin_index = _bin_expression(Review.seconds_to_review)
     bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
     key_names = ["project_id", "labeler_id", "day"]
-    deletes = [
-        delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
-        for table in (_REVIEW_ROLLUPS, _REVIEW_BINS)
-    ]
+    deletes = [_delete(table, project_id, days) for table in (_REVIEW_ROLLUPS, _REVIEW_BINS)]
     return [
         *deletes,
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
@@ -286,8 +289,11 @@ def has_review(label_id: Any) -> Any:
     return select(Review.id).where(Review.label_id == label_id).exists()
 
 
-def rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all."""
+def rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all; with
+    `days`, only the project's rows of those UTC days (of submission)."""
+    if days is not None and not days:
+        return []
 
     def flag(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -298,6 +304,8 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
     source = select().select_from(Label).join(Task, Task.id == Label.task_id)
     if project_id is not None:
         source = source.where(Task.project_id == project_id)
+    if days is not None:
+        source = source.where(in_days(Label.submitted_at, _days_of(project_id, days)))
     keys = [Task.project_id, Label.labeler_id, day]
     sums = source.add_columns(
         *keys,
@@ -317,9 +325,7 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
     rollups, histogram = _ROLLUPS, _BINS
     statements: list[Any] = []
     for table in (rollups, histogram):
-        statements.append(
-            delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
-        )
+        statements.append(_delete(table, project_id, days))
     statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
     statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
     return statements
@@ -416,8 +422,16 @@ async def consensus_changed(session: AsyncSession, before: ConsensusFacts | None
         )
 
 
-def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all."""
+def consensus_rebuild_statements(
+    project_id: int | None = None, spans: Collection[tuple[str, str]] | None = None
+) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all; with
+    `spans` ((first_day, last_day) pairs), only the project's rows of those spans. A change to some tasks' labels
+    needs the spans the tasks had before and have after it."""
+    if spans is not None:
+        if project_id is None:
+            raise ValueError("recomputing some spans needs the project")
+        spans = sorted(set(spans))
 
     source = (
         select(
@@ -443,7 +457,7 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
             func.count().label("m"),
         )
         .group_by(v.task_id, v.project_id)
-        .having(func.count() >= 2)
+        .having(func.count() >= 2, *([] if spans is None else [tuple_(func.min(v.day), func.max(v.day)).in_(spans)]))
         .cte("consensus_units")
     )
     u = units.c
@@ -470,6 +484,17 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
         delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
         for table in tables
     ]
+    in_spans: list[Any] = []
+    if spans is not None:
+        if not spans:
+            return []
+        deletes = [
+            delete(table).where(
+                table.c.project_id == project_id, tuple_(table.c.first_day, table.c.last_day).in_(spans)
+            )
+            for table in tables
+        ]
+        in_spans = [tuple_(by_label.c.first_day, by_label.c.last_day).in_(spans)]
     return [
         *deletes,
         insert(_CONSENSUS_TASKS).from_select(["task_id", *span_names], select(u.task_id, *span)),
@@ -489,10 +514,23 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
             [*span_names, "labeler_id", "labels", "agreeing", "pairs"],
             select(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id)
             .add_columns(func.count(), func.sum(by_label.c.n - 1), func.sum(by_label.c.m - 1))
-            .where(by_label.c.m >= 2)
+            .where(by_label.c.m >= 2, *in_spans)
             .group_by(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id),
         ),
     ]
+
+
+def _days_of(project_id: int | None, days: Collection[str]) -> Collection[str]:
+    if project_id is None:
+        raise ValueError("recomputing some days needs the project")
+    return days
+
+
+def _delete(table: Table, project_id: int | None, days: Collection[str] | None) -> Any:
+    if project_id is None:
+        return delete(table)
+    statement = delete(table).where(table.c.project_id == project_id)
+    return statement if days is None else statement.where(table.c.day.in_(sorted(days)))
 
 
 async def rebuild_rollups(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:
