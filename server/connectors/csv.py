@@ -32,14 +32,16 @@ _PENDING = {"", "submitted", "pending", "none"}
 
 @dataclass(frozen=True)
 class Mapping:
-    """Which column holds what. `answer` may name several columns (the answer is `{column: value}`); with
-    `multi_separator` each answer cell is split into a sorted list (checkbox questions). `gold` names a column
+    """Which column holds what. `answer` may name several columns (the answer is `{column: value}`); the cells of
+    the `multi` columns (checkbox questions; all answer columns when `multi` is empty) are split at
+    `multi_separator` into sorted lists, so answers compare whatever order they were ticked in. `gold` names a column
     holding the task's gold answer for the first answer column (empty: not a benchmark). `seconds` is used when
     both times are not given; `label` (the row's own id) defaults to task and labeler together."""
 
     task: str = ""
     labeler: str = ""
     answer: tuple[str, ...] = ()
+    multi: tuple[str, ...] = ()
     submitted_at: str = ""
     started_at: str = ""
     seconds: str = ""
@@ -57,6 +59,9 @@ class Mapping:
         missing = [name for name in ("task", "labeler") if not getattr(self, name)]
         if not self.answer:
             missing.append("answer")
+        stray = [column for column in self.multi if column not in self.answer]
+        if stray:
+            raise ValueError(f"mapping field multi names {stray[0]!r}, which is not an answer column")
         if missing:
             raise ValueError(f"the CSV mapping needs {', '.join(missing)} (e.g. --map task=HITId)")
         if not self.submitted_at and not (self.started_at and self.seconds):
@@ -73,11 +78,11 @@ class Mapping:
             raise ValueError(f"unknown mapping field {unknown[0]!r} (known: {', '.join(sorted(known))})")
         arguments: dict[str, Any] = {}
         for key, value in table.items():
-            if key == "answer":
-                answer = [value] if isinstance(value, str) else value
-                if not isinstance(answer, list) or not all(isinstance(v, str) for v in answer):
-                    raise ValueError(f"mapping field answer must be a column name or a list of them, got {value!r}")
-                arguments[key] = tuple(answer)
+            if key in ("answer", "multi"):
+                columns = [value] if isinstance(value, str) else value
+                if not isinstance(columns, list) or not all(isinstance(v, str) for v in columns):
+                    raise ValueError(f"mapping field {key} must be a column name or a list of them, got {value!r}")
+                arguments[key] = tuple(columns)
             elif not isinstance(value, str):
                 raise ValueError(f"mapping field {key} must be a string, got {value!r}")
             else:
@@ -118,6 +123,8 @@ class CsvFormat(FormatState):
         super().__init__()
         self.mapping = mapping
         self._time = TimeReader(mapping.time_format or None, mapping.time_zone)
+        # "\n" in a TOML file or a flag means a newline (Appen separates checkbox answers with newlines).
+        self._separator = mapping.multi_separator.replace("\\n", "\n").replace("\\t", "\t")
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
         reader = csv.reader(stream)
@@ -194,7 +201,7 @@ class CsvFormat(FormatState):
                 verdict = ReviewVerdict.THUMBS_DOWN
             elif raw not in _PENDING:
                 return Rejection(line, f"{m.review} {cell(m.review)!r} is neither approved nor rejected")
-        answer = {column: self._value(cell(column)) for column in m.answer}
+        answer = {column: self._value(column, cell(column)) for column in m.answer}
         gold_value = cell(m.gold)
         return LabelRecord(
             line=line,
@@ -205,18 +212,18 @@ class CsvFormat(FormatState):
             submitted_at=submitted,
             started_at=started,
             seconds=seconds,
-            gold_answer={m.answer[0]: self._value(gold_value)} if gold_value else None,
+            gold_answer={m.answer[0]: self._value(m.answer[0], gold_value)} if gold_value else None,
             vendor=cell(m.vendor) or None,
             payload=cell(m.payload)[:2000],
             task_created_at=created,
             verdict=verdict,
         )
 
-    def _value(self, raw: str) -> Any:
-        separator = self.mapping.multi_separator.encode().decode("unicode_escape")
-        if not separator:
+    def _value(self, column: str, raw: str) -> Any:
+        separator = self._separator
+        if not separator or (self.mapping.multi and column not in self.mapping.multi):
             return raw
         return sorted(part.strip() for part in raw.split(separator) if part.strip())
 
 
-_OPTIONS = {"answer", "time_format", "time_zone", "multi_separator"}
+_OPTIONS = {"answer", "multi", "time_format", "time_zone", "multi_separator"}

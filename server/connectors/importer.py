@@ -268,7 +268,7 @@ class _Importer:
             labels.append(record)
         if not labels and not tasks:
             return
-        await self._vendor_ids({r.vendor or self.default_vendor for r in labels} | {self.default_vendor})
+        await self._vendor_ids({r.vendor or self.default_vendor for r in labels})
         wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
         for r in labels:
             vendor_id = self.vendors[r.vendor or self.default_vendor]
