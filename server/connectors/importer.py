@@ -687,7 +687,7 @@ async def import_records(
     async with database.session() as session:
         found = await session.scalar(select(Project).where(Project.name == project))
     if found is None:
-        raise NotFound(f"project {project!r} not found", field="project")
+        raise NotFound("project", project, field="project")
     if vendor is not None and not vendor.strip():
         raise DomainError("vendor must not be empty", field="vendor")
 

@@ -122,6 +122,7 @@ async def test_given_a_newer_export_when_imported_then_changed_labels_are_update
     report = await run_import(database, "labelstudio", newer)
 
     assert (report.created, report.updated, report.unchanged) == (1, 1, 3)
+    assert report.days_rebuilt == 3  # 03-03 and 03-04 (task 2), 03-05 (task 3); 03-02 untouched
     state = await snapshot(database)
     labels = {row[0]: row for row in state["labels"]}
     assert labels["202"][1] == {"sentiment": "Neutral"} and labels["202"][4] == 55.0
