@@ -53,6 +53,8 @@ class Settings:
     # Shared rate limit across server processes (README, "Limits"); empty: each process limits on its own.
     redis_url: str = ""
     redis_key_prefix: str = "labelops:rate:"
+    # Directory `importHistory` may read server-side files from; empty: only uploaded content is imported.
+    import_directory: str = ""
     # How long a websocket trusts its last check of the key before re-validating it for the next operation.
     websocket_recheck_seconds: float = 1.0
 
@@ -79,7 +81,7 @@ def load_settings() -> Settings:
     `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
     `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks),
-    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`."""
+    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_IMPORT_DIRECTORY`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -107,6 +109,7 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("LABELOPS_REDIS_URL", "").strip(),
         redis_key_prefix=os.environ.get("LABELOPS_REDIS_PREFIX") or "labelops:rate:",
         websocket_recheck_seconds=_number("LABELOPS_WS_RECHECK", 1.0),
+        import_directory=os.environ.get("LABELOPS_IMPORT_DIRECTORY", "").strip(),
     )
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
 from server.db.enums import (
@@ -49,7 +49,8 @@ from server.services.workflow_tasks import task_status_from_labels
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
 
 DEFAULT_BATCH_SIZE = 5000
-_MAX_LISTED = 1000  # rejected / skipped rows listed one by one in a report; the counts are always whole
+_MAX_LISTED = 1000
+_MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the project's labels rather than a list  # rejected / skipped rows listed one by one in a report; the counts are always whole
 _VERDICT_STATUS = {ReviewVerdict.THUMBS_UP: LabelStatus.ACCEPTED, ReviewVerdict.THUMBS_DOWN: LabelStatus.REJECTED}
 
 Progress = Callable[[int], None]
@@ -146,8 +147,8 @@ class _TaskState:
 
 
 class _Importer:
-    def __init__(self, session: AsyncSession, project: Project, fmt: Format, vendor: str | None, report: ImportReport):
-        self.session = session
+    def __init__(self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport):
+        self.connection = connection
         self.project = project
         self.format = fmt
         self.default_vendor = vendor or fmt.default_vendor
@@ -164,13 +165,13 @@ class _Importer:
         missing = sorted(names - set(self.vendors))
         if not missing:
             return
-        rows = await self.session.execute(select(Vendor.name, Vendor.id).where(Vendor.name.in_(missing)))
+        rows = await self.connection.execute(select(Vendor.name, Vendor.id).where(Vendor.name.in_(missing)))
         self.vendors.update({name: vendor_id for name, vendor_id in rows})
         for name in missing:
             if name in self.vendors:
                 continue
             crowd = self.format.name == "csv"
-            vendor_id = await self.session.scalar(
+            vendor_id = await self.connection.scalar(
                 insert(Vendor)
                 .values(
                     name=name[:200],
@@ -185,7 +186,7 @@ class _Importer:
             self.vendors[name] = vendor_id
             self.report.vendors_created += 1
         linked = set(
-            await self.session.scalars(
+            await self.connection.scalars(
                 select(project_vendors.c.vendor_id).where(project_vendors.c.project_id == self.project.id)
             )
         )
@@ -193,7 +194,7 @@ class _Importer:
             {"project_id": self.project.id, "vendor_id": v} for n in missing if (v := self.vendors[n]) not in linked
         ]
         if links:
-            await self.session.execute(insert(project_vendors), links)
+            await self.connection.execute(insert(project_vendors), links)
 
     async def _labeler_ids(self, wanted: dict[tuple[int, str], tuple[str | None, datetime]]) -> None:
         """Find or create the labelers `wanted` ((vendor id, external id) -> (display name, first work))."""
@@ -202,7 +203,7 @@ class _Importer:
         for vendor_id, external in missing:
             by_vendor.setdefault(vendor_id, []).append(external)
         for vendor_id, externals in by_vendor.items():
-            rows = await self.session.execute(
+            rows = await self.connection.execute(
                 select(Labeler.external_id, Labeler.id).where(
                     Labeler.vendor_id == vendor_id, Labeler.external_id.in_(externals)
                 )
@@ -219,7 +220,7 @@ class _Importer:
                 }
                 for vendor_id, external in new
             ]
-            created = await self.session.execute(
+            created = await self.connection.execute(
                 insert(Labeler).returning(Labeler.id, Labeler.vendor_id, Labeler.external_id), rows
             )
             events = []
@@ -235,17 +236,17 @@ class _Importer:
                         "note": "imported",
                     }
                 )
-            await self.session.execute(insert(LabelerStageEvent), events)
+            await self.connection.execute(insert(LabelerStageEvent), events)
             self.report.labelers_created += len(new)
         if self.members is None:
             self.members = set(
-                await self.session.scalars(
+                await self.connection.scalars(
                     select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == self.project.id)
                 )
             )
         joining = {self.labelers[key]: wanted[key][1] for key in wanted if self.labelers[key] not in self.members}
         if joining:
-            await self.session.execute(
+            await self.connection.execute(
                 insert(ProjectMembership),
                 [{"project_id": self.project.id, "labeler_id": i, "joined_at": at} for i, at in joining.items()],
             )
@@ -347,14 +348,14 @@ class _Importer:
             changed_tasks.add(task.id)
 
         if inserts:
-            created = await self.session.execute(
+            created = await self.connection.execute(
                 insert(Label).returning(Label.id, Label.task_id, Label.external_id),
                 [_label_row(state) for _r, state in inserts],
             )
             for label_id, task_id, external in created:
                 existing[(task_id, str(external))].id = label_id
         if updates:
-            await self.session.execute(update(Label), [{"id": s.id, **_label_row(s)} for s in updates])
+            await _update_many(self.connection, Label, [{"id": s.id, **_label_row(s)} for s in updates])
         review_rows, review_updates = [], []
         for r in labels:
             state = existing.get((task_states[r.task].id, r.label))
@@ -383,15 +384,15 @@ class _Importer:
                         review_days.update({_day(before[3]), _day(review.created_at)})
                         changed_tasks.add(state.task_id)
         if review_rows:
-            await self.session.execute(insert(Review), review_rows)
+            await self.connection.execute(insert(Review), review_rows)
             self.report.reviews_created += len(review_rows)
         if review_updates:
-            await self.session.execute(update(Review), review_updates)
+            await _update_many(self.connection, Review, review_updates)
             self.report.reviews_updated += len(review_updates)
 
         completion_days, new_spans = await self._settle_tasks(task_states, existing, gold, changed_tasks, days)
         spans = old_spans | new_spans
-        await self._rebuild(days, review_days, completion_days, spans)
+        await self._rebuild(days, review_days, completion_days, spans, {t.id for t in task_states.values()})
 
     async def _tasks(self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]) -> dict[str, _TaskState]:
         wanted: dict[str, tuple[str, datetime | None, datetime | None]] = {}
@@ -403,7 +404,7 @@ class _Importer:
             wanted[r.task] = (payload or r.payload, created or r.task_created_at, min(earliest or start, start))
         states: dict[str, _TaskState] = {}
         keys = list(wanted)
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(
                 Task.id,
                 Task.external_id,
@@ -419,6 +420,7 @@ class _Importer:
         for row in rows:
             states[row.external_id] = _TaskState(*row)
         new = [key for key in keys if key not in states]
+        created_now = set(new)
         if new:
             now = datetime.now(UTC)
             payloads = [
@@ -430,7 +432,7 @@ class _Importer:
                 }
                 for key in new
             ]
-            created = await self.session.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
+            created = await self.connection.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
             for task_id, external in created:
                 payload, source_created, earliest = wanted[external]
                 states[external] = _TaskState(
@@ -448,7 +450,7 @@ class _Importer:
         changes = []
         for key, (payload, source_created, earliest) in wanted.items():
             state = states[key]
-            if key in new:
+            if key in created_now:
                 continue
             target_created = source_created or (min(state.created_at, earliest) if earliest else state.created_at)
             if (payload and payload != state.payload_ref) or target_created != state.created_at:
@@ -456,7 +458,7 @@ class _Importer:
                 state.created_at = target_created
                 changes.append({"id": state.id, "payload_ref": state.payload_ref, "created_at": target_created})
         if changes:
-            await self.session.execute(update(Task), changes)
+            await _update_many(self.connection, Task, changes)
             self.report.tasks_updated += len(changes)
             self._created_changed = {c["id"] for c in changes}
         else:
@@ -465,7 +467,7 @@ class _Importer:
 
     async def _labels(self, tasks: list[_TaskState]) -> dict[tuple[int, str], _LabelState]:
         ids = [t.id for t in tasks]
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(
                 Label.id,
                 Label.task_id,
@@ -491,7 +493,7 @@ class _Importer:
         self._stored_review_rows: dict[int, dict[str, tuple[int, tuple[Any, ...]]]] = {}
         if not label_ids:
             return {}
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(
                 Review.id,
                 Review.label_id,
@@ -513,7 +515,7 @@ class _Importer:
         return reviews
 
     async def _spans(self, task_ids: list[int]) -> set[tuple[str, str]]:
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(ConsensusTask.first_day, ConsensusTask.last_day).where(ConsensusTask.task_id.in_(task_ids))
         )
         return {(first, last) for first, last in rows}
@@ -566,11 +568,16 @@ class _Importer:
                 task.labels_required, task.status, task.completed_at = required, status, completed
                 task.is_benchmark, task.gold_answer = bool(values["is_benchmark"]), values["gold_answer"]
         if rows:
-            await self.session.execute(update(Task), rows)
+            await _update_many(self.connection, Task, rows)
         return completion_days, spans
 
     async def _rebuild(
-        self, days: set[str], review_days: set[str], completion_days: set[str], spans: set[tuple[str, str]]
+        self,
+        days: set[str],
+        review_days: set[str],
+        completion_days: set[str],
+        spans: set[tuple[str, str]],
+        batch_tasks: set[int],
     ) -> None:
         project_id = self.project.id
         statements = [
@@ -579,10 +586,31 @@ class _Importer:
             *completion_rebuild_statements(project_id, completion_days),
         ]
         if spans:
-            statements += consensus_rebuild_statements(project_id, spans)
+            # The labels to read: this batch's tasks, and the others already placed in the spans to recompute.
+            ordered = sorted(spans)
+            placed = await self.connection.scalars(
+                select(ConsensusTask.task_id).where(
+                    ConsensusTask.project_id == project_id,
+                    tuple_(ConsensusTask.first_day, ConsensusTask.last_day).in_(ordered),
+                )
+            )
+            tasks = set(placed) | batch_tasks
+            statements += consensus_rebuild_statements(
+                project_id, ordered, tasks if len(tasks) <= _MAX_LISTED_TASKS else None
+            )
         for statement in statements:
-            await self.session.execute(statement)
+            await self.connection.execute(statement)
         self.report.days_rebuilt += len(days | review_days | completion_days)
+
+
+async def _update_many(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows by id with one executemany (every row carries the same keys)."""
+    if not rows:
+        return
+    table: Table = model.__table__
+    names = [name for name in rows[0] if name != "id"]
+    statement = update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(n) for n in names})
+    await connection.execute(statement, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows])
 
 
 def _started(record: LabelRecord) -> datetime:
@@ -674,32 +702,34 @@ async def import_records(
     fmt: Format,
     stream: IO[str],
     *,
-    project: str,
+    project: str | int,
     vendor: str | None = None,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Read `stream` with `fmt` and write it into the project named `project`; see the module docstring."""
+    """Read `stream` with `fmt` and write it into the project `project` (its name, or its id); see the module
+    docstring."""
     if batch_size < 1:
         raise DomainError(f"batch size must be at least 1, got {batch_size}", field="batchSize")
-    report = ImportReport(format=fmt.name, project=project, dry_run=dry_run)
     async with database.session() as session:
-        found = await session.scalar(select(Project).where(Project.name == project))
+        by = Project.id if isinstance(project, int) else Project.name
+        found = await session.scalar(select(Project).where(by == project))
     if found is None:
         raise NotFound("project", project, field="project")
+    report = ImportReport(format=fmt.name, project=found.name, dry_run=dry_run)
     if vendor is not None and not vendor.strip():
         raise DomainError("vendor must not be empty", field="vendor")
 
-    async with database.session() as session:
-        importer = _Importer(session, found, fmt, vendor, report)
-        transaction = await session.begin()
+    async with database.engine.connect() as connection:
+        importer = _Importer(connection, found, fmt, vendor, report)
+        transaction = await connection.begin()
         try:
             for batch in _batches(fmt.read(stream), batch_size, report, fmt):
                 await importer.batch(batch)
                 if not dry_run:
                     await transaction.commit()
-                    transaction = await session.begin()
+                    transaction = await connection.begin()
                 if progress is not None:
                     progress(report.rows)
             if dry_run:

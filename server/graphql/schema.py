@@ -30,6 +30,7 @@ from server.auth.query_limits import DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFA
 from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.connectors import ConnectorMutations
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
 from server.graphql.issues.queries import IssueQueries
@@ -75,6 +76,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     IssueMutations,
     AccessMutations,
     PlanningMutations,
+    ConnectorMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH

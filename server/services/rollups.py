@@ -423,11 +423,14 @@ async def consensus_changed(session: AsyncSession, before: ConsensusFacts | None
 
 
 def consensus_rebuild_statements(
-    project_id: int | None = None, spans: Collection[tuple[str, str]] | None = None
+    project_id: int | None = None,
+    spans: Collection[tuple[str, str]] | None = None,
+    tasks: Collection[int] | None = None,
 ) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all; with
     `spans` ((first_day, last_day) pairs), only the project's rows of those spans. A change to some tasks' labels
-    needs the spans the tasks had before and have after it."""
+    needs the spans the tasks had before and have after it. `tasks`, when given with `spans`, limits the labels
+    read to those tasks: it must hold every task whose span is one of `spans` after the change."""
     if spans is not None:
         if project_id is None:
             raise ValueError("recomputing some spans needs the project")
@@ -446,6 +449,8 @@ def consensus_rebuild_statements(
     )
     if project_id is not None:
         source = source.where(Task.project_id == project_id)
+    if spans is not None and tasks is not None:
+        source = source.where(Label.task_id.in_(sorted(tasks)))
     values = source.cte("consensus_labels")
     v = values.c
     units = (
