@@ -91,7 +91,9 @@ def as_label_studio(rows: list[tuple[str, str, datetime, datetime, str, str]]) -
                 "lead_time": (submitted - started).total_seconds(),
                 "was_cancelled": False,
                 "ground_truth": False,
-                "result": [{"from_name": "animal", "to_name": "image", "type": "choices", "value": {"choices": [answer]}}],
+                "result": [
+                    {"from_name": "animal", "to_name": "image", "type": "choices", "value": {"choices": [answer]}}
+                ],
             }
         )
     return json.dumps(list(tasks.values()))
@@ -185,8 +187,10 @@ async def main() -> None:
                 agains.append(again)
                 references.append(ref)
                 ratios.append(first / ref)
-                print(f"  {format_name:<12} rep {rep}: import {first:9.0f} rows/s  re-import {again:9.0f} rows/s  "
-                      f"reference insert {ref:9.0f} rows/s")
+                print(
+                    f"  {format_name:<12} rep {rep}: import {first:9.0f} rows/s  re-import {again:9.0f} rows/s  "
+                    f"reference insert {ref:9.0f} rows/s"
+                )
             print(
                 f"{format_name:<12} median import {statistics.median(firsts):9.0f} rows/s, re-import "
                 f"{statistics.median(agains):9.0f} rows/s, reference {statistics.median(references):9.0f} rows/s, "

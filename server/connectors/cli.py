@@ -24,13 +24,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("format", choices=FORMATS, help="the file's format")
     parser.add_argument("file", help="the export file ('-' reads standard input)")
     parser.add_argument("--project", required=True, help="name of the LabelOps project to import into")
-    parser.add_argument("--vendor", default=None, help="vendor of the labelers (default: the source's name, or "
-                        "the CSV's vendor column)")
+    parser.add_argument(
+        "--vendor", default=None, help="vendor of the labelers (default: the source's name, or the CSV's vendor column)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="read and check everything, write nothing")
     parser.add_argument("--mapping", default=None, help="csv: a TOML file mapping fields to columns")
-    parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
-                        help="csv: map one field to a column (repeat; answer may be given several times)")
-    parser.add_argument("--time-format", default=None, help="csv: strftime pattern of the timestamps (default ISO 8601)")
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="csv: map one field to a column (repeat; answer may be given several times)",
+    )
+    parser.add_argument(
+        "--time-format", default=None, help="csv: strftime pattern of the timestamps (default ISO 8601)"
+    )
     parser.add_argument("--time-zone", default=None, help="zone of timestamps without an offset (default UTC)")
     parser.add_argument("--batch-size", type=int, default=None, help="labels per transaction (default 5000)")
     parser.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: $LABELOPS_DATABASE_URL)")
@@ -67,9 +75,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         mapping = None
         if args.format == "csv":
-            mapping = Mapping.load(
-                args.mapping, args.map, time_format=args.time_format, time_zone=args.time_zone
-            )
+            mapping = Mapping.load(args.mapping, args.map, time_format=args.time_format, time_zone=args.time_zone)
         elif args.mapping or args.map or args.time_format:
             raise ValueError("--mapping, --map and --time-format apply to the csv format only")
         fmt = build_format(args.format, mapping=mapping, time_zone=args.time_zone or "UTC")

@@ -49,8 +49,8 @@ from server.services.workflow_tasks import task_status_from_labels
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
 
 DEFAULT_BATCH_SIZE = 5000
-_MAX_LISTED = 1000
-_MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the project's labels rather than a list  # rejected / skipped rows listed one by one in a report; the counts are always whole
+_MAX_LISTED = 1000  # rejected / skipped rows listed one by one in a report; the counts are always whole
+_MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the project's labels, not a list
 _VERDICT_STATUS = {ReviewVerdict.THUMBS_UP: LabelStatus.ACCEPTED, ReviewVerdict.THUMBS_DOWN: LabelStatus.REJECTED}
 
 Progress = Callable[[int], None]
@@ -147,7 +147,9 @@ class _TaskState:
 
 
 class _Importer:
-    def __init__(self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport):
+    def __init__(
+        self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport
+    ):
         self.connection = connection
         self.project = project
         self.format = fmt

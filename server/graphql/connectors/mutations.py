@@ -107,7 +107,7 @@ def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
     target = (root / values.path).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         raise ValidationFailed("input.path", values.path, "must name a file inside the import directory")
-    return open(target, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by the caller)
+    return open(target, encoding="utf-8-sig", newline="")
 
 
 def _mapping(values: ImportHistoryInput) -> Mapping | None:

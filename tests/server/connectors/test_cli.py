@@ -89,5 +89,7 @@ def test_given_bad_arguments_then_one_error_line_and_status_2(
 def test_given_a_missing_file_then_it_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = _database(tmp_path)
     capsys.readouterr()
-    assert main(["import", "labelbox", str(tmp_path / "none.ndjson"), "--project", "Imported", "--database-url", url]) == 2
+    assert (
+        main(["import", "labelbox", str(tmp_path / "none.ndjson"), "--project", "Imported", "--database-url", url]) == 2
+    )
     assert "none.ndjson: No such file or directory" in capsys.readouterr().err

@@ -13,6 +13,11 @@ from tests.server.connectors.world import count, make_project, rollups_match_a_f
 
 pytestmark = pytest.mark.database
 
+
+def _csv(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
 APPEN = Mapping(
     task="_unit_id",
     labeler="_worker_id",
@@ -23,15 +28,17 @@ APPEN = Mapping(
     gold="sentiment_gold",
     time_format="%m/%d/%Y %H:%M:%S",
 )
-APPEN_FILE = """_unit_id,_created_at,_golden,_id,_missed,_started_at,_tainted,_channel,_trust,_worker_id,_country,sentiment,sentiment_gold,text
-1001,1/24/2018 09:48:10,false,5001,,1/24/2018 09:47:40,false,neodev,0.9,w-17,USA,positive,,I love it
-1001,1/24/2018 10:02:00,false,5002,,1/24/2018 10:01:15,false,clixsense,0.8,w-18,PHL,positive,,I love it
-1002,1/24/2018 10:05:00,true,5003,,1/24/2018 10:04:30,false,neodev,0.9,w-17,USA,negative,negative,Awful
-1002,1/24/2018 10:05:00,true,5003,,1/24/2018 10:04:30,false,neodev,0.9,w-17,USA,negative,negative,Awful
-1003,1/24/2018 10:06:00,false,5004,,1/24/2018 10:07:30,false,neodev,0.9,w-17,USA,neutral,,Backwards
-1004,24/01/2018 10:06,false,5005,,1/24/2018 10:05:00,false,neodev,0.9,w-19,USA,neutral,,Bad time
-1005,1/24/2018 10:06:00,false,5006,,1/24/2018 10:05:00,false,neodev,0.9,,USA,neutral,,No worker
-"""
+APPEN_FILE = _csv(
+    "_unit_id,_created_at,_golden,_id,_missed,_started_at,_tainted,_channel,_trust,_worker_id,"
+    "_country,sentiment,sentiment_gold,text",
+    "1001,1/24/2018 09:48:10,false,5001,,1/24/2018 09:47:40,false,neodev,0.9,w-17,USA,positive,,I love it",
+    "1001,1/24/2018 10:02:00,false,5002,,1/24/2018 10:01:15,false,clixsense,0.8,w-18,PHL,positive,,I love it",
+    "1002,1/24/2018 10:05:00,true,5003,,1/24/2018 10:04:30,false,neodev,0.9,w-17,USA,negative,negative,Awful",
+    "1002,1/24/2018 10:05:00,true,5003,,1/24/2018 10:04:30,false,neodev,0.9,w-17,USA,negative,negative,Awful",
+    "1003,1/24/2018 10:06:00,false,5004,,1/24/2018 10:07:30,false,neodev,0.9,w-17,USA,neutral,,Backwards",
+    "1004,24/01/2018 10:06,false,5005,,1/24/2018 10:05:00,false,neodev,0.9,w-19,USA,neutral,,Bad time",
+    "1005,1/24/2018 10:06:00,false,5006,,1/24/2018 10:05:00,false,neodev,0.9,,USA,neutral,,No worker",
+)
 
 MTURK = Mapping(
     task="HITId",
@@ -46,12 +53,18 @@ MTURK = Mapping(
     multi_separator="|",
     time_format="%a %b %d %H:%M:%S %Z %Y",
 )
-MTURK_FILE = """"HITId","HITTypeId","AssignmentId","WorkerId","AssignmentStatus","AcceptTime","SubmitTime","WorkTimeInSeconds","Answer.category","Answer.tags"
-"3HIT1","3TYPE","3ASG1","A1WORKER","Approved","Wed Jan 24 09:48:10 PST 2018","Wed Jan 24 09:49:00 PST 2018","50","cat","fur|whiskers"
-"3HIT1","3TYPE","3ASG2","A2WORKER","Rejected","Wed Jan 24 09:50:10 PDT 2018","Wed Jan 24 09:51:00 PDT 2018","50","dog","whiskers|fur"
-"3HIT2","3TYPE","3ASG3","A1WORKER","Submitted","Wed Jan 24 23:58:00 PST 2018","Thu Jan 25 00:02:00 PST 2018","240","cat",""
-"3HIT3","3TYPE","3ASG4","A2WORKER","Escalated","Wed Jan 24 09:48:10 PST 2018","Wed Jan 24 09:49:00 PST 2018","50","cat",""
-"""
+MTURK_FILE = _csv(
+    '"HITId","HITTypeId","AssignmentId","WorkerId","AssignmentStatus","AcceptTime",'
+    '"SubmitTime","WorkTimeInSeconds","Answer.category","Answer.tags"',
+    '"3HIT1","3TYPE","3ASG1","A1WORKER","Approved","Wed Jan 24 09:48:10 PST 2018",'
+    '"Wed Jan 24 09:49:00 PST 2018","50","cat","fur|whiskers"',
+    '"3HIT1","3TYPE","3ASG2","A2WORKER","Rejected","Wed Jan 24 09:50:10 PDT 2018",'
+    '"Wed Jan 24 09:51:00 PDT 2018","50","dog","whiskers|fur"',
+    '"3HIT2","3TYPE","3ASG3","A1WORKER","Submitted","Wed Jan 24 23:58:00 PST 2018",'
+    '"Thu Jan 25 00:02:00 PST 2018","240","cat",""',
+    '"3HIT3","3TYPE","3ASG4","A2WORKER","Escalated","Wed Jan 24 09:48:10 PST 2018",'
+    '"Wed Jan 24 09:49:00 PST 2018","50","cat",""',
+)
 
 
 async def test_given_an_appen_full_report_when_imported_with_a_mapping_then_channels_become_vendors(
@@ -122,7 +135,9 @@ def test_given_flags_and_a_toml_file_then_flags_win_and_answers_accumulate(tmp_p
     from pathlib import Path
 
     path = Path(str(tmp_path)) / "appen.toml"
-    path.write_text('[mapping]\ntask = "_unit_id"\nlabeler = "_worker_id"\nsubmitted_at = "_created_at"\nanswer = "x"\n')
+    path.write_text(
+        '[mapping]\ntask = "_unit_id"\nlabeler = "_worker_id"\nsubmitted_at = "_created_at"\nanswer = "x"\n'
+    )
 
     mapping = Mapping.load(path, ["answer=a", "answer=b", "labeler=worker"], time_format="%d.%m.%Y", time_zone=None)
 

@@ -116,9 +116,10 @@ async def test_given_server_side_paths_then_only_files_inside_the_import_directo
 
     assert (await call("export.json", import_directory=str(inside)))["created"] == 1
     assert "must name a file inside" in (await call("../secret.json", import_directory=str(inside)))["message"]
-    assert "must name a file inside" in (await call(str(tmp_path / "secret.json"), import_directory=str(inside)))[
-        "message"
-    ]
+    assert (
+        "must name a file inside"
+        in (await call(str(tmp_path / "secret.json"), import_directory=str(inside)))["message"]
+    )
     assert "not enabled" in (await call("export.json"))["message"]
 
 
@@ -126,7 +127,9 @@ async def test_given_a_program_manager_when_importing_then_it_is_refused(databas
     world = await build_access_world(database)
     variables = {"input": {"format": "LABELSTUDIO", "projectId": world.gid("Project", "p1"), "content": EXPORT}}
     async with http_client(database) as client:
-        response = await client.post("/graphql", json={"query": IMPORT, "variables": variables}, headers=world.headers("pm"))
+        response = await client.post(
+            "/graphql", json={"query": IMPORT, "variables": variables}, headers=world.headers("pm")
+        )
 
     body = response.json()
     assert body.get("data") is None or body["data"].get("importHistory") is None

@@ -37,7 +37,12 @@ def _label(
                     "feature_id": "f1",
                     "name": "Is it a cat?",
                     "value": "is_it_a_cat",
-                    "radio_answer": {"feature_id": "f2", "name": answer.title(), "value": answer, "classifications": []},
+                    "radio_answer": {
+                        "feature_id": "f2",
+                        "name": answer.title(),
+                        "value": answer,
+                        "classifications": [],
+                    },
                 },
                 {
                     "feature_id": "f3",
@@ -73,7 +78,11 @@ def _label(
 def _row(data_row: str, *labels: dict[str, Any]) -> str:
     return json.dumps(
         {
-            "data_row": {"id": data_row, "global_key": f"{data_row}.jpg", "row_data": f"https://example.com/{data_row}"},
+            "data_row": {
+                "id": data_row,
+                "global_key": f"{data_row}.jpg",
+                "row_data": f"https://example.com/{data_row}",
+            },
             "media_attributes": {"mime_type": "image/jpeg"},
             "projects": {"clproject1": {"name": "Cats", "labels": list(labels), "project_details": {}}},
         }
@@ -81,15 +90,25 @@ def _row(data_row: str, *labels: dict[str, Any]) -> str:
 
 
 def _export(**overrides: Any) -> str:
-    review = {"id": "rv1", "reviewed_by": "rita@example.com", "reviewed_at": "2026-04-01T12:00:00Z", "review_action": "Reject"}
+    review = {
+        "id": "rv1",
+        "reviewed_by": "rita@example.com",
+        "reviewed_at": "2026-04-01T12:00:00Z",
+        "review_action": "Reject",
+    }
     return "\n".join(
         [
             _row(
                 "dr1",
-                _label("lb1", "ana@example.com", "yes", at="2026-04-01T10:00:00.000+00:00", reviews=[review], **overrides),
+                _label(
+                    "lb1", "ana@example.com", "yes", at="2026-04-01T10:00:00.000+00:00", reviews=[review], **overrides
+                ),
                 _label("lb2", "bo@example.com", "yes", at="2026-04-01T11:00:00.000+00:00", **overrides),
             ),
-            _row("dr2", _label("lb3", "bo@example.com", "no", at="2026-04-02T09:00:00.000+00:00", benchmark=True, **overrides)),
+            _row(
+                "dr2",
+                _label("lb3", "bo@example.com", "no", at="2026-04-02T09:00:00.000+00:00", benchmark=True, **overrides),
+            ),
             "",
         ]
     )
@@ -140,7 +159,12 @@ async def test_given_an_export_without_label_details_then_tasks_import_and_label
 
 async def test_given_broken_lines_then_each_is_rejected_with_its_line_number(database: Database) -> None:
     await make_project(database)
-    bad_review = {"id": "rv9", "reviewed_by": "rita@example.com", "reviewed_at": "2026-04-01T12:00:00Z", "review_action": "Maybe"}
+    bad_review = {
+        "id": "rv9",
+        "reviewed_by": "rita@example.com",
+        "reviewed_at": "2026-04-01T12:00:00Z",
+        "review_action": "Maybe",
+    }
     lines = [
         "{not json",
         json.dumps({"projects": {}}),

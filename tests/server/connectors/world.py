@@ -59,13 +59,22 @@ async def snapshot(database: Database) -> dict[str, Any]:
         return {
             "tasks": await rows(
                 select(
-                    Task.external_id, Task.status, Task.completed_at, Task.labels_required, Task.is_benchmark,
-                    Task.gold_answer, Task.created_at,
+                    Task.external_id,
+                    Task.status,
+                    Task.completed_at,
+                    Task.labels_required,
+                    Task.is_benchmark,
+                    Task.gold_answer,
+                    Task.created_at,
                 ).order_by(Task.external_id)
             ),
             "labels": await rows(
                 select(
-                    Label.external_id, Label.answer, Label.status, Label.submitted_at, Label.seconds_to_label,
+                    Label.external_id,
+                    Label.answer,
+                    Label.status,
+                    Label.submitted_at,
+                    Label.seconds_to_label,
                     Label.rework_count,
                 ).order_by(Label.external_id)
             ),
