@@ -213,7 +213,7 @@ class _Importer:
             self.labelers.update({(vendor_id, str(external)): labeler_id for external, labeler_id in rows})
         new = [key for key in missing if key not in self.labelers]
         if new:
-            rows = [
+            values = [
                 {
                     "vendor_id": vendor_id,
                     "external_id": external,
@@ -223,12 +223,12 @@ class _Importer:
                 for vendor_id, external in new
             ]
             created = await self.connection.execute(
-                insert(Labeler).returning(Labeler.id, Labeler.vendor_id, Labeler.external_id), rows
+                insert(Labeler).returning(Labeler.id, Labeler.vendor_id, Labeler.external_id), values
             )
             events = []
-            for labeler_id, vendor_id, external in created:
-                self.labelers[(vendor_id, str(external))] = labeler_id
-                first_work = wanted[(vendor_id, str(external))][1]
+            for labeler_id, owner, labeler_key in created:
+                self.labelers[(owner, str(labeler_key))] = labeler_id
+                first_work = wanted[(owner, str(labeler_key))][1]
                 # Tenure is counted from entering production: for an imported labeler, the first work seen.
                 events.append(
                     {
@@ -350,12 +350,12 @@ class _Importer:
             changed_tasks.add(task.id)
 
         if inserts:
-            created = await self.connection.execute(
+            inserted = await self.connection.execute(
                 insert(Label).returning(Label.id, Label.task_id, Label.external_id),
                 [_label_row(state) for _r, state in inserts],
             )
-            for label_id, task_id, external in created:
-                existing[(task_id, str(external))].id = label_id
+            for label_id, task_id, label_key in inserted:
+                existing[(task_id, str(label_key))].id = label_id
         if updates:
             await _update_many(self.connection, Label, [{"id": s.id, **_label_row(s)} for s in updates])
         review_rows, review_updates = [], []
@@ -364,7 +364,7 @@ class _Importer:
             if not r.reviews or state is None or state.external_id != r.label or state.id is None:
                 continue
             vendor_id = self.vendors[r.vendor or self.default_vendor]
-            known = stored_reviews.get(state.id, {})
+            stored = stored_reviews.get(state.id, {})
             stored_full = self._stored_review_rows.get(state.id, {})
             for review in r.reviews:
                 row = {
@@ -375,7 +375,7 @@ class _Importer:
                     "seconds_to_review": review.seconds,
                     "created_at": review.created_at,
                 }
-                if review.review not in known:
+                if review.review not in stored:
                     review_rows.append(row)
                     review_days.add(_day(review.created_at))
                     changed_tasks.add(state.task_id)
@@ -434,8 +434,8 @@ class _Importer:
                 }
                 for key in new
             ]
-            created = await self.connection.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
-            for task_id, external in created:
+            made = await self.connection.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
+            for task_id, external in made:
                 payload, source_created, earliest = wanted[external]
                 states[external] = _TaskState(
                     task_id,
