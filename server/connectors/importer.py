@@ -109,7 +109,8 @@ class ImportReport:
 
 
 def _day(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+    """The UTC day of a moment, as `day_bucket` writes it."""
+    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).date().isoformat()
 
 
 def _json(value: Any) -> str:
@@ -642,8 +643,8 @@ def _completion(labels: list[_LabelState], required: int) -> datetime | None:
 
 def _differs(before: _LabelState, after: _LabelState) -> bool:
     return (
-        _json(before.answer) != _json(after.answer)
-        or _json(before.source_result) != _json(after.source_result)
+        before.answer != after.answer
+        or before.source_result != after.source_result
         or before.status is not after.status
         or before.started_at != after.started_at
         or before.submitted_at != after.submitted_at

@@ -262,10 +262,10 @@ def review_rebuild_statements(project_id: int | None = None, days: Collection[st
         return []
 
     source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
-    if project_id is not None:
-        source = source.where(Task.project_id == project_id)
     if days is not None:
-        source = source.where(in_days(Review.created_at, _days_of(project_id, days)))
+        source = source.where(_of_project(project_id), in_days(Review.created_at, _days_of(project_id, days)))
+    elif project_id is not None:
+        source = source.where(Task.project_id == project_id)
     keys = [Task.project_id, Label.labeler_id, day_bucket(Review.created_at)]
     sums = source.add_columns(
         *keys,
@@ -302,10 +302,10 @@ def rebuild_statements(project_id: int | None = None, days: Collection[str] | No
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
     accepted = Label.status == LabelStatus.ACCEPTED
     source = select().select_from(Label).join(Task, Task.id == Label.task_id)
-    if project_id is not None:
-        source = source.where(Task.project_id == project_id)
     if days is not None:
-        source = source.where(in_days(Label.submitted_at, _days_of(project_id, days)))
+        source = source.where(_of_project(project_id), in_days(Label.submitted_at, _days_of(project_id, days)))
+    elif project_id is not None:
+        source = source.where(Task.project_id == project_id)
     keys = [Task.project_id, Label.labeler_id, day]
     sums = source.add_columns(
         *keys,
@@ -447,10 +447,10 @@ def consensus_rebuild_statements(
         .join(Task, Task.id == Label.task_id)
         .where(Task.labels_required > 1)
     )
-    if project_id is not None:
-        source = source.where(Task.project_id == project_id)
     if spans is not None and tasks is not None:
-        source = source.where(Label.task_id.in_(sorted(tasks)))
+        source = source.where(_of_project(project_id), Label.task_id.in_(sorted(tasks)))
+    elif project_id is not None:
+        source = source.where(Task.project_id == project_id)
     values = source.cte("consensus_labels")
     v = values.c
     units = (
@@ -523,6 +523,12 @@ def consensus_rebuild_statements(
             .group_by(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id),
         ),
     ]
+
+
+def _of_project(project_id: int | None) -> Any:
+    """The project condition of a recount of some days or tasks, written so no planner starts from the project's
+    tasks (`+ 0` keeps SQLite off the project index): the days' or tasks' own index reads far fewer rows."""
+    return (Task.project_id + 0) == project_id
 
 
 def _days_of(project_id: int | None, days: Collection[str]) -> Collection[str]:
