@@ -3,7 +3,9 @@ into a fresh project, first import (everything created) and re-import (everythin
 
 Reference, measured in the same run and alternated with the import: inserting the same number of label rows with
 one plain SQLAlchemy Core executemany into a bare table on a fresh database of the same kind, the floor of any
-import. Prints each repetition, the medians in rows/s and the median ratio import / reference.
+import. Prints each repetition, the medians in rows/s and the median ratio import / reference. Rates are per
+second of wall-clock time and, for SQLite (which runs inside this process), per second of this process's CPU
+time: on a shared machine the CPU rate is the one that says what the code costs.
 
     .venv/bin/python benchmarks/import_rate.py --rows 200000 --reps 3
     .venv/bin/python benchmarks/import_rate.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
@@ -116,7 +118,16 @@ async def fresh_database(base_url: str | None, directory: Path) -> AsyncIterator
         await admin.dispose()
 
 
-async def reference(url: str, rows: list[tuple[str, str, datetime, datetime, str, str]]) -> float:
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _rates(rows: int, started: tuple[float, float]) -> tuple[float, float]:
+    wall, cpu = _clocks()
+    return rows / (wall - started[0]), rows / max(cpu - started[1], 1e-9)
+
+
+async def reference(url: str, rows: list[tuple[str, str, datetime, datetime, str, str]]) -> tuple[float, float]:
     engine = create_async_engine(url)
     table = Table(
         "bare_labels",
@@ -135,16 +146,16 @@ async def reference(url: str, rows: list[tuple[str, str, datetime, datetime, str
         {"task": t, "worker": w, "started": s, "submitted": e, "seconds": (e - s).total_seconds(), "answer": a}
         for t, w, s, e, a, _c in rows
     ]
-    began = time.perf_counter()
+    began = _clocks()
     async with engine.begin() as connection:
         for offset in range(0, len(values), 5000):
             await connection.execute(table.insert(), values[offset : offset + 5000])
-    elapsed = time.perf_counter() - began
+    rates = _rates(len(rows), began)
     await engine.dispose()
-    return len(rows) / elapsed
+    return rates
 
 
-async def imports(url: str, format_name: str, content: str, rows: int) -> tuple[float, float]:
+async def imports(url: str, format_name: str, content: str, rows: int) -> list[tuple[float, float]]:
     database = Database(url)
     await upgrade(database)
     async with database.transaction() as session:
@@ -152,15 +163,16 @@ async def imports(url: str, format_name: str, content: str, rows: int) -> tuple[
     rates = []
     for _ in range(2):  # first import, then the unchanged re-import
         fmt = build_format(format_name, mapping=MAPPING if format_name == "csv" else None)
-        began = time.perf_counter()
+        began = _clocks()
         report = await import_records(database, fmt, io.StringIO(content), project="Bench")
-        rates.append(rows / (time.perf_counter() - began))
+        rates.append(_rates(rows, began))
         assert report.rejected == 0, report.describe()
-    if database.dialect == "postgresql":
-        async with database.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
     await database.dispose()
-    return rates[0], rates[1]
+    return rates
+
+
+def _median(results: list[tuple[tuple[float, float], ...]], index: int, clock: int) -> float:
+    return statistics.median(result[index][clock] for result in results)
 
 
 async def main() -> None:
@@ -174,27 +186,28 @@ async def main() -> None:
     rows = generate(args.rows, args.seed)
     contents = {"csv": as_csv(rows), "labelstudio": as_label_studio(rows)}
     kind = "sqlite" if args.database_url is None else "postgresql"
-    print(f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, {args.reps} reps")
+    print(f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, {args.reps} reps", flush=True)
     with tempfile.TemporaryDirectory() as directory:
         for format_name in args.formats.split(","):
-            firsts, agains, references, ratios = [], [], [], []
+            results: list[tuple[tuple[float, float], ...]] = []
             for rep in range(args.reps):
                 async with fresh_database(args.database_url, Path(directory)) as url:
                     ref = await reference(url, rows)
                 async with fresh_database(args.database_url, Path(directory)) as url:
                     first, again = await imports(url, format_name, contents[format_name], args.rows)
-                firsts.append(first)
-                agains.append(again)
-                references.append(ref)
-                ratios.append(first / ref)
+                results.append((first, again, ref))
                 print(
-                    f"  {format_name:<12} rep {rep}: import {first:9.0f} rows/s  re-import {again:9.0f} rows/s  "
-                    f"reference insert {ref:9.0f} rows/s"
+                    f"  {format_name:<12} rep {rep}: import {first[0]:7.0f} rows/s ({first[1]:7.0f} per CPU-s)  "
+                    f"re-import {again[0]:7.0f} ({again[1]:7.0f})  reference {ref[0]:7.0f} ({ref[1]:7.0f})",
+                    flush=True,
                 )
+
+            ratio = statistics.median(result[0][0] / result[2][0] for result in results)
             print(
-                f"{format_name:<12} median import {statistics.median(firsts):9.0f} rows/s, re-import "
-                f"{statistics.median(agains):9.0f} rows/s, reference {statistics.median(references):9.0f} rows/s, "
-                f"import/reference {statistics.median(ratios):.3f}"
+                f"{format_name:<12} medians: import {_median(results, 0, 0):7.0f} rows/s ({_median(results, 0, 1):7.0f} per CPU-s), "
+                f"re-import {_median(results, 1, 0):7.0f} ({_median(results, 1, 1):7.0f}), reference {_median(results, 2, 0):7.0f} "
+                f"({_median(results, 2, 1):7.0f}); import/reference {ratio:.3f}",
+                flush=True,
             )
 
 
