@@ -203,10 +203,13 @@ async def main() -> None:
                 )
 
             ratio = statistics.median(result[0][0] / result[2][0] for result in results)
+            (first_wall, first_cpu), (again_wall, again_cpu), (ref_wall, ref_cpu) = (
+                (_median(results, index, 0), _median(results, index, 1)) for index in range(3)
+            )
             print(
-                f"{format_name:<12} medians: import {_median(results, 0, 0):7.0f} rows/s ({_median(results, 0, 1):7.0f} per CPU-s), "
-                f"re-import {_median(results, 1, 0):7.0f} ({_median(results, 1, 1):7.0f}), reference {_median(results, 2, 0):7.0f} "
-                f"({_median(results, 2, 1):7.0f}); import/reference {ratio:.3f}",
+                f"{format_name:<12} medians: import {first_wall:7.0f} rows/s ({first_cpu:7.0f} per CPU-s), "
+                f"re-import {again_wall:7.0f} ({again_cpu:7.0f}), reference {ref_wall:7.0f} ({ref_cpu:7.0f}); "
+                f"import/reference {ratio:.3f}",
                 flush=True,
             )
 
