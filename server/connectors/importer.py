@@ -9,19 +9,29 @@ transaction and rolls it back.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
+from server.connectors.report import ImportReport
+from server.connectors.state import (
+    LabelState,
+    TaskState,
+    completion,
+    day,
+    differs,
+    json_text,
+    label_row,
+    label_status,
+    started,
+    update_many,
+)
 from server.db.enums import (
     LabelerStage,
-    LabelStatus,
     PricingModel,
     ReviewVerdict,
     TaskStatus,
@@ -49,102 +59,9 @@ from server.services.workflow_tasks import task_status_from_labels
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
 
 DEFAULT_BATCH_SIZE = 5000
-_MAX_LISTED = 1000  # rejected / skipped rows listed one by one in a report; the counts are always whole
 _MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the project's labels, not a list
-_VERDICT_STATUS = {ReviewVerdict.THUMBS_UP: LabelStatus.ACCEPTED, ReviewVerdict.THUMBS_DOWN: LabelStatus.REJECTED}
 
 Progress = Callable[[int], None]
-
-
-@dataclass
-class ImportReport:
-    """What an import read and did. `rows` counts label rows (annotations, NDJSON labels, CSV lines) including
-    the skipped and rejected ones; `created`/`updated`/`unchanged` split the imported ones."""
-
-    format: str
-    project: str
-    dry_run: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    tasks_created: int = 0
-    tasks_updated: int = 0
-    labelers_created: int = 0
-    vendors_created: int = 0
-    reviews_created: int = 0
-    reviews_updated: int = 0
-    days_rebuilt: int = 0
-    rejections: list[Rejection] = field(default_factory=list)
-    skips: list[Rejection] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def reject(self, rejection: Rejection) -> None:
-        self.rejected += 1
-        if len(self.rejections) < _MAX_LISTED:
-            self.rejections.append(rejection)
-
-    def skip(self, line: int, reason: str) -> None:
-        self.skipped += 1
-        if len(self.skips) < _MAX_LISTED:
-            self.skips.append(Rejection(line, reason))
-
-    def describe(self) -> str:
-        head = "dry run, nothing written: " if self.dry_run else ""
-        lines = [
-            f"{head}{self.rows} rows read: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.skipped} skipped, {self.rejected} rejected",
-            f"tasks {self.tasks_created} created, {self.tasks_updated} updated; labelers {self.labelers_created} "
-            f"created; vendors {self.vendors_created} created; reviews {self.reviews_created} created, "
-            f"{self.reviews_updated} updated; rollups rebuilt for {self.days_rebuilt} day(s)",
-        ]
-        lines += [f"note: {note}" for note in self.notes]
-        lines += [f"skipped line {s.line}: {s.reason}" for s in self.skips]
-        lines += [f"rejected line {r.line}: {r.reason}" for r in self.rejections]
-        if self.rejected > len(self.rejections):
-            lines.append(f"... and {self.rejected - len(self.rejections)} more rejected rows")
-        return "\n".join(lines)
-
-
-def _day(moment: datetime) -> str:
-    """The UTC day of a moment, as `day_bucket` writes it."""
-    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).date().isoformat()
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=False)
-
-
-@dataclass
-class _LabelState:
-    """A label as stored (or about to be), with what decides its status."""
-
-    id: int | None
-    task_id: int
-    labeler_id: int
-    external_id: str | None
-    answer: Any
-    source_result: Any
-    status: LabelStatus
-    started_at: datetime
-    submitted_at: datetime
-    seconds: float
-    rework_count: int
-
-
-@dataclass
-class _TaskState:
-    id: int
-    external_id: str
-    payload_ref: str
-    created_at: datetime
-    labels_required: int
-    status: TaskStatus
-    completed_at: datetime | None
-    is_benchmark: bool
-    gold_answer: Any
 
 
 class _Importer:
@@ -276,7 +193,7 @@ class _Importer:
         wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
         for r in labels:
             vendor_id = self.vendors[r.vendor or self.default_vendor]
-            start = _started(r)
+            start = started(r)
             for external, name, at in [(r.labeler, r.labeler_name, start)] + [
                 (v.reviewer, None, v.created_at) for v in r.reviews
             ]:
@@ -296,8 +213,8 @@ class _Importer:
         days: set[str] = set()
         review_days: set[str] = set()
         changed_tasks: set[int] = set()
-        inserts: list[tuple[LabelRecord, _LabelState]] = []
-        updates: list[_LabelState] = []
+        inserts: list[tuple[LabelRecord, LabelState]] = []
+        updates: list[LabelState] = []
         gold: dict[int, Any] = {}
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
         for r in labels:
@@ -320,8 +237,8 @@ class _Importer:
             reviews = dict(stored_reviews.get(current.id, {})) if current is not None and current.id else {}
             for review in r.reviews:
                 reviews[review.review] = (review.verdict, review.created_at)
-            status, rework = _status(reviews.values(), r.verdict)
-            desired = _LabelState(
+            status, rework = label_status(reviews.values(), r.verdict)
+            desired = LabelState(
                 id=current.id if current else None,
                 task_id=task.id,
                 labeler_id=labeler_id,
@@ -329,7 +246,7 @@ class _Importer:
                 answer=r.answer,
                 source_result=r.result,
                 status=status,
-                started_at=_started(r),
+                started_at=started(r),
                 submitted_at=r.submitted_at,
                 seconds=r.seconds or 0.0,
                 rework_count=rework,
@@ -339,8 +256,8 @@ class _Importer:
                 inserts.append((r, desired))
                 existing[(task.id, r.label)] = desired
                 self.report.created += 1
-            elif _differs(current, desired):
-                days.add(_day(current.submitted_at))
+            elif differs(current, desired):
+                days.add(day(current.submitted_at))
                 updates.append(desired)
                 existing[(task.id, r.label)] = desired
                 self.report.updated += 1
@@ -353,12 +270,12 @@ class _Importer:
         if inserts:
             inserted = await self.connection.execute(
                 insert(Label).returning(Label.id, Label.task_id, Label.external_id),
-                [_label_row(state) for _r, state in inserts],
+                [label_row(state) for _r, state in inserts],
             )
             for label_id, task_id, label_key in inserted:
                 existing[(task_id, str(label_key))].id = label_id
         if updates:
-            await _update_many(self.connection, Label, [{"id": s.id, **_label_row(s)} for s in updates])
+            await update_many(self.connection, Label, [{"id": s.id, **label_row(s)} for s in updates])
         review_rows, review_updates = [], []
         for r in labels:
             state = existing.get((task_states[r.task].id, r.label))
@@ -378,34 +295,34 @@ class _Importer:
                 }
                 if review.review not in stored:
                     review_rows.append(row)
-                    review_days.add(_day(review.created_at))
+                    review_days.add(day(review.created_at))
                     changed_tasks.add(state.task_id)
                 else:
                     review_id, before = stored_full[review.review]
                     if before != (row["reviewer_id"], row["verdict"], row["seconds_to_review"], row["created_at"]):
                         review_updates.append({"id": review_id, **row})
-                        review_days.update({_day(before[3]), _day(review.created_at)})
+                        review_days.update({day(before[3]), day(review.created_at)})
                         changed_tasks.add(state.task_id)
         if review_rows:
             await self.connection.execute(insert(Review), review_rows)
             self.report.reviews_created += len(review_rows)
         if review_updates:
-            await _update_many(self.connection, Review, review_updates)
+            await update_many(self.connection, Review, review_updates)
             self.report.reviews_updated += len(review_updates)
 
         completion_days, new_spans = await self._settle_tasks(task_states, existing, gold, changed_tasks, days)
         spans = old_spans | new_spans
         await self._rebuild(days, review_days, completion_days, spans, {t.id for t in task_states.values()})
 
-    async def _tasks(self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]) -> dict[str, _TaskState]:
+    async def _tasks(self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]) -> dict[str, TaskState]:
         wanted: dict[str, tuple[str, datetime | None, datetime | None]] = {}
         for t in tasks.values():
             wanted[t.task] = (t.payload, t.created_at, None)
         for r in labels:
             payload, created, earliest = wanted.get(r.task, ("", None, None))
-            start = _started(r)
+            start = started(r)
             wanted[r.task] = (payload or r.payload, created or r.task_created_at, min(earliest or start, start))
-        states: dict[str, _TaskState] = {}
+        states: dict[str, TaskState] = {}
         keys = list(wanted)
         rows = await self.connection.execute(
             select(
@@ -421,7 +338,7 @@ class _Importer:
             ).where(Task.project_id == self.project.id, Task.external_id.in_(keys))
         )
         for row in rows:
-            states[row.external_id] = _TaskState(*row)
+            states[row.external_id] = TaskState(*row)
         new = [key for key in keys if key not in states]
         created_now = set(new)
         if new:
@@ -438,7 +355,7 @@ class _Importer:
             made = await self.connection.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
             for task_id, external in made:
                 payload, source_created, earliest = wanted[external]
-                states[external] = _TaskState(
+                states[external] = TaskState(
                     task_id,
                     external,
                     payload,
@@ -461,14 +378,14 @@ class _Importer:
                 state.created_at = target_created
                 changes.append({"id": state.id, "payload_ref": state.payload_ref, "created_at": target_created})
         if changes:
-            await _update_many(self.connection, Task, changes)
+            await update_many(self.connection, Task, changes)
             self.report.tasks_updated += len(changes)
             self._created_changed = {c["id"] for c in changes}
         else:
             self._created_changed = set()
         return states
 
-    async def _labels(self, tasks: list[_TaskState]) -> dict[tuple[int, str], _LabelState]:
+    async def _labels(self, tasks: list[TaskState]) -> dict[tuple[int, str], LabelState]:
         ids = [t.id for t in tasks]
         rows = await self.connection.execute(
             select(
@@ -487,7 +404,7 @@ class _Importer:
         )
         states = {}
         for row in rows:
-            state = _LabelState(*row)
+            state = LabelState(*row)
             # Labels made in LabelOps have no external id; they still count on their task, keyed by their own id.
             states[(state.task_id, state.external_id if state.external_id is not None else f"#{state.id}")] = state
         return states
@@ -525,15 +442,15 @@ class _Importer:
 
     async def _settle_tasks(
         self,
-        tasks: dict[str, _TaskState],
-        labels: dict[tuple[int, str], _LabelState],
+        tasks: dict[str, TaskState],
+        labels: dict[tuple[int, str], LabelState],
         gold: dict[int, Any],
         changed: set[int],
         days: set[str],
     ) -> tuple[set[str], set[tuple[str, str]]]:
         """Status, completion, consensus requirement and gold of the tasks whose labels changed; adds the label
         days to recount to `days` and returns the completion days and consensus spans to recount."""
-        by_task: dict[int, list[_LabelState]] = {}
+        by_task: dict[int, list[LabelState]] = {}
         for state in labels.values():
             by_task.setdefault(state.task_id, []).append(state)
         completion_days: set[str] = set()
@@ -541,21 +458,21 @@ class _Importer:
         rows = []
         for task in tasks.values():
             gold_changed = task.id in gold and (
-                not task.is_benchmark or _json(task.gold_answer) != _json(gold[task.id])
+                not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task.id])
             )
             if task.id not in changed and not gold_changed and task.id not in self._created_changed:
                 continue
             mine = by_task.get(task.id, [])
             required = max(task.labels_required, len(mine), 1)
             status = task_status_from_labels(required, [s.status for s in mine])
-            completed = _completion(mine, required) if status is TaskStatus.DONE else None
+            completed = completion(mine, required) if status is TaskStatus.DONE else None
             if task.completed_at is not None and task.completed_at != completed:
-                completion_days.add(_day(task.completed_at))
+                completion_days.add(day(task.completed_at))
             if completed is not None and (completed != task.completed_at or task.id in self._created_changed):
-                completion_days.add(_day(completed))
-            days.update(_day(s.submitted_at) for s in mine)
+                completion_days.add(day(completed))
+            days.update(day(s.submitted_at) for s in mine)
             if required > 1 and len(mine) >= 2:
-                label_days = [_day(s.submitted_at) for s in mine]
+                label_days = [day(s.submitted_at) for s in mine]
                 spans.add((min(label_days), max(label_days)))
             values = {
                 "labels_required": required,
@@ -564,14 +481,20 @@ class _Importer:
                 "is_benchmark": task.is_benchmark or gold_changed,
                 "gold_answer": gold[task.id] if gold_changed else task.gold_answer,
             }
-            before = (task.labels_required, task.status, task.completed_at, task.is_benchmark, _json(task.gold_answer))
-            after = (required, status, completed, values["is_benchmark"], _json(values["gold_answer"]))
+            before = (
+                task.labels_required,
+                task.status,
+                task.completed_at,
+                task.is_benchmark,
+                json_text(task.gold_answer),
+            )
+            after = (required, status, completed, values["is_benchmark"], json_text(values["gold_answer"]))
             if before != after:
                 rows.append({"id": task.id, **values})
                 task.labels_required, task.status, task.completed_at = required, status, completed
                 task.is_benchmark, task.gold_answer = bool(values["is_benchmark"]), values["gold_answer"]
         if rows:
-            await _update_many(self.connection, Task, rows)
+            await update_many(self.connection, Task, rows)
         return completion_days, spans
 
     async def _rebuild(
@@ -604,69 +527,6 @@ class _Importer:
         for statement in statements:
             await self.connection.execute(statement)
         self.report.days_rebuilt += len(days | review_days | completion_days)
-
-
-async def _update_many(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
-    """UPDATE rows by id with one executemany (every row carries the same keys)."""
-    if not rows:
-        return
-    table: Table = model.__table__
-    names = [name for name in rows[0] if name != "id"]
-    statement = update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(n) for n in names})
-    await connection.execute(statement, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows])
-
-
-def _started(record: LabelRecord) -> datetime:
-    if record.started_at is not None:
-        return record.started_at
-    return record.submitted_at - timedelta(seconds=record.seconds or 0.0)
-
-
-def _status(
-    reviews: Iterable[tuple[ReviewVerdict, datetime]], verdict: ReviewVerdict | None
-) -> tuple[LabelStatus, int]:
-    """A label's status and rework count from its reviews (the latest decides; each thumbs down before it sent
-    the label to rework once), else from a bare verdict, else accepted without review."""
-    ordered = sorted(reviews, key=lambda review: review[1])
-    if not ordered:
-        return (_VERDICT_STATUS[verdict] if verdict else LabelStatus.ACCEPTED), 0
-    downs = sum(1 for v, _at in ordered if v is ReviewVerdict.THUMBS_DOWN)
-    last = ordered[-1][0]
-    return _VERDICT_STATUS[last], downs - (1 if last is ReviewVerdict.THUMBS_DOWN else 0)
-
-
-def _completion(labels: list[_LabelState], required: int) -> datetime | None:
-    """When the `required`-th accepted label was submitted (the source's review times are not the completion's)."""
-    accepted = sorted(s.submitted_at for s in labels if s.status is LabelStatus.ACCEPTED)
-    return accepted[required - 1] if len(accepted) >= required else None
-
-
-def _differs(before: _LabelState, after: _LabelState) -> bool:
-    return (
-        before.answer != after.answer
-        or before.source_result != after.source_result
-        or before.status is not after.status
-        or before.started_at != after.started_at
-        or before.submitted_at != after.submitted_at
-        or before.seconds != after.seconds
-        or before.rework_count != after.rework_count
-        or before.labeler_id != after.labeler_id
-    )
-
-
-def _label_row(state: _LabelState) -> dict[str, Any]:
-    return {
-        "task_id": state.task_id,
-        "labeler_id": state.labeler_id,
-        "external_id": state.external_id,
-        "answer": state.answer,
-        "source_result": state.source_result,
-        "status": state.status,
-        "started_at": state.started_at,
-        "submitted_at": state.submitted_at,
-        "seconds_to_label": state.seconds,
-        "rework_count": state.rework_count,
-    }
 
 
 def _batches(records: Iterator[Any], size: int, report: ImportReport, fmt: Format) -> Iterator[list[Any]]:
