@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
@@ -59,6 +59,7 @@ from server.services.workflow_tasks import task_status_from_labels
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
 
 DEFAULT_BATCH_SIZE = 5000
+_ANALYZE_AFTER = 5000  # rows created from which PostgreSQL's statistics are refreshed at the end
 _MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the project's labels, not a list
 
 Progress = Callable[[int], None]
@@ -603,4 +604,9 @@ async def import_records(
             await transaction.rollback()
             raise
     report.notes.extend(fmt.notes)
+    if not dry_run and database.dialect == "postgresql" and report.created + report.tasks_created >= _ANALYZE_AFTER:
+        # Autovacuum may be off (or late): plans over freshly loaded tables go bad without statistics.
+        async with database.engine.connect() as connection:
+            await connection.execute(text("ANALYZE tasks, labels, reviews, labelers"))
+            await connection.commit()
     return report
