@@ -53,6 +53,8 @@ class Settings:
     # Shared rate limit across server processes (README, "Limits"); empty: each process limits on its own.
     redis_url: str = ""
     redis_key_prefix: str = "labelops:rate:"
+    # Directory `importHistory` may read server-side files from; empty: only uploaded content is imported.
+    import_directory: str = ""
     # How long a websocket trusts its last check of the key before re-validating it for the next operation.
     websocket_recheck_seconds: float = 1.0
     # Alerts (README, "Alerts"): how often the background loop evaluates every enabled rule (0: never; the
@@ -95,7 +97,8 @@ def load_settings() -> Settings:
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
     `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks),
     `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_ALERTS_INTERVAL` (seconds, 0
-    turns the loop off), `LABELOPS_ALERT_RETRY`, `LABELOPS_ALERT_ATTEMPTS`, `LABELOPS_ALERT_TIMEOUT`."""
+    turns the loop off), `LABELOPS_ALERT_RETRY`, `LABELOPS_ALERT_ATTEMPTS`, `LABELOPS_ALERT_TIMEOUT`,
+    `LABELOPS_IMPORT_DIRECTORY`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -127,6 +130,7 @@ def load_settings() -> Settings:
         alert_retry_seconds=_positive("LABELOPS_ALERT_RETRY", 30.0),
         alert_max_attempts=int(_positive("LABELOPS_ALERT_ATTEMPTS", 6)),
         alert_timeout_seconds=_positive("LABELOPS_ALERT_TIMEOUT", 10.0),
+        import_directory=os.environ.get("LABELOPS_IMPORT_DIRECTORY", "").strip(),
     )
 
 

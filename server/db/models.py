@@ -145,9 +145,12 @@ class Labeler(_Timestamped, _Archivable, Base):
     """One person labeling (or reviewing) for a vendor, moving through onboarding stages."""
 
     __tablename__ = "labelers"
+    __table_args__ = (Index("uq_labelers_vendor_external_id", "vendor_id", "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
+    # The source's own id of an imported labeler (see server.connectors); None for labelers made here.
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
     stage: Mapped[LabelerStage] = mapped_column(enum_column_type(LabelerStage), default=LabelerStage.HIRING)
@@ -229,12 +232,16 @@ class Label(Base):
         UniqueConstraint("task_id", "labeler_id", name="uq_labels_task_labeler"),
         Index("ix_labels_labeler_submitted", "labeler_id", "submitted_at"),
         Index("ix_labels_submitted", "submitted_at"),
+        Index("uq_labels_task_external_id", "task_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id"))
     answer: Mapped[Any] = mapped_column()
+    # An imported label's id and answer as its source has them (`answer` is the comparable form).
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    source_result: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)
     status: Mapped[LabelStatus] = mapped_column(enum_column_type(LabelStatus), default=LabelStatus.SUBMITTED)
     started_at: Mapped[datetime] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column()
@@ -256,9 +263,13 @@ class Review(Base):
 
     __tablename__ = "reviews"
     # Windows cut inside days read the reviewers' labour from the reviews by their time.
-    __table_args__ = (Index("ix_reviews_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_reviews_created", "created_at"),
+        Index("uq_reviews_label_external_id", "label_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("labelers.id"), index=True)
     verdict: Mapped[ReviewVerdict] = mapped_column(enum_column_type(ReviewVerdict))

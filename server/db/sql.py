@@ -7,9 +7,11 @@ dialects spell differently is defined once here, as a construct compiled per dia
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, Table, Text, cast
+from sqlalchemy import Boolean, Float, Integer, String, Table, Text, and_, cast
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -25,6 +27,7 @@ __all__ = [
     "day_bucket",
     "day_number",
     "day_text_number",
+    "in_days",
     "member_of",
     "seconds_between",
     "upsert",
@@ -165,3 +168,12 @@ def answer_text(column: Any) -> ColumnElement[str]:
     (object key order therefore matters: writers serialise the same answer the same way).
     """
     return cast(column, Text)
+
+
+def in_days(column: Any, days: Collection[str]) -> ColumnElement[bool]:
+    """Whether a timestamp falls on one of the UTC `days` ('YYYY-MM-DD'): a range the column's index can serve,
+    narrowed to the days themselves by their bucket."""
+    ordered = sorted(days)
+    start = datetime.fromisoformat(ordered[0]).replace(tzinfo=UTC)
+    end = datetime.fromisoformat(ordered[-1]).replace(tzinfo=UTC) + timedelta(days=1)
+    return and_(column >= start, column < end, day_bucket(column).in_(ordered))

@@ -31,6 +31,7 @@ from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.alerts import AlertMutations, AlertQueries
 from server.graphql.analytics import AnalyticsQueries
+from server.graphql.connectors import ConnectorMutations
 from server.graphql.delivery import DeliveryMutations, DeliveryQueries
 from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
@@ -86,6 +87,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     AlertMutations,
     GuidelineMutations,
     DeliveryMutations,
+    ConnectorMutations,
 )
 
 MAX_DEPTH = DEFAULT_MAX_DEPTH

@@ -12,6 +12,7 @@ project row (shared by completions, exclusive for an SLA change), then the rollu
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from typing import cast as type_cast
 
@@ -21,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.models import Project, Task
 from server.db.rollups import TaskDayRollup
-from server.db.sql import day_bucket, upsert, within_seconds
+from server.db.sql import day_bucket, in_days, upsert, within_seconds
 
 __all__ = ["completion_changed", "completion_rebuild_statements", "rebuild_completions", "within_sla"]
 
@@ -65,18 +66,26 @@ async def completion_changed(session: AsyncSession, task_id: int, sign: int) -> 
     )
 
 
-def completion_rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the rows of one project, or of all."""
+def completion_rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the rows of one project, or of all; with `days`,
+    only the project's rows of those UTC days (of completion)."""
 
     day = day_bucket(Task.completed_at)
     conditions = [] if project_id is None else [Task.project_id == project_id]
+    if days is not None:
+        if project_id is None:
+            raise ValueError("recomputing some days needs the project")
+        if not days:
+            return []
+        conditions.append(in_days(Task.completed_at, days))
     counts = (
         _completed_tasks(*conditions)
         .add_columns(Task.project_id, day, func.count(), func.sum(within_sla()))
         .group_by(Task.project_id, day)
     )
+    removed = delete(_TABLE) if project_id is None else delete(_TABLE).where(_TABLE.c.project_id == project_id)
     return [
-        delete(_TABLE) if project_id is None else delete(_TABLE).where(_TABLE.c.project_id == project_id),
+        removed if days is None else removed.where(_TABLE.c.day.in_(sorted(days))),
         insert(_TABLE).from_select(["project_id", "day", "completed", "within_sla"], counts),
     ]
 

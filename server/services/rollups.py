@@ -26,12 +26,13 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import UTC
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
@@ -47,7 +48,7 @@ from server.db.rollups import (
     ReviewerDayRollup,
     ReviewTimeBin,
 )
-from server.db.sql import answer_text, day_bucket, upsert
+from server.db.sql import answer_text, day_bucket, in_days, upsert
 from server.services.completion_rollups import completion_rebuild_statements
 
 __all__ = [
@@ -267,12 +268,16 @@ def _bin_expression(seconds: Any) -> Any:
     return case((seconds < floor, -1), else_=cast(index, Integer))
 
 
-def review_rebuild_statements(project_id: int | None = None, *, reviewers: bool = True) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the review rollups of one project, or of all;
-    without `reviewers`, not the per-reviewer ones (for migrations older than their table)."""
+def review_rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the review rollups (per labeler and per reviewer) of
+    one project, or of all; with `days`, only the project's rows of those UTC days."""
+    if days is not None and not days:
+        return []
 
     source = select().select_from(Review).join(Label, Label.id == Review.label_id).join(Task, Task.id == Label.task_id)
-    if project_id is not None:
+    if days is not None:
+        source = source.where(_of_project(project_id), in_days(Review.created_at, _days_of(project_id, days)))
+    elif project_id is not None:
         source = source.where(Task.project_id == project_id)
     keys = [Task.project_id, Label.labeler_id, day_bucket(Review.created_at)]
     sums = source.add_columns(
@@ -284,27 +289,17 @@ def review_rebuild_statements(project_id: int | None = None, *, reviewers: bool 
     bin_index = _bin_expression(Review.seconds_to_review)
     bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
     key_names = ["project_id", "labeler_id", "day"]
-    deletes = [
-        delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
-        for table in (_REVIEW_ROLLUPS, _REVIEW_BINS)
-    ]
+    deletes = [_delete(table, project_id, days) for table in (_REVIEW_ROLLUPS, _REVIEW_BINS, _REVIEWER_ROLLUPS)]
     reviewer_keys = [Task.project_id, Review.reviewer_id, day_bucket(Review.created_at)]
     labour = source.add_columns(*reviewer_keys, func.count(), func.sum(Review.seconds_to_review)).group_by(
         *reviewer_keys
     )
-    statements = [
+    return [
         *deletes,
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
         insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
+        insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
     ]
-    if reviewers:
-        statements += [
-            delete(_REVIEWER_ROLLUPS)
-            if project_id is None
-            else delete(_REVIEWER_ROLLUPS).where(_REVIEWER_ROLLUPS.c.project_id == project_id),
-            insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
-        ]
-    return statements
 
 
 def has_review(label_id: Any) -> Any:
@@ -312,8 +307,11 @@ def has_review(label_id: Any) -> Any:
     return select(Review.id).where(Review.label_id == label_id).exists()
 
 
-def rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all."""
+def rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all; with
+    `days`, only the project's rows of those UTC days (of submission)."""
+    if days is not None and not days:
+        return []
 
     def flag(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -322,7 +320,9 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
     accepted = Label.status == LabelStatus.ACCEPTED
     source = select().select_from(Label).join(Task, Task.id == Label.task_id)
-    if project_id is not None:
+    if days is not None:
+        source = source.where(_of_project(project_id), in_days(Label.submitted_at, _days_of(project_id, days)))
+    elif project_id is not None:
         source = source.where(Task.project_id == project_id)
     keys = [Task.project_id, Label.labeler_id, day]
     sums = source.add_columns(
@@ -343,9 +343,7 @@ def rebuild_statements(project_id: int | None = None) -> list[Any]:
     rollups, histogram = _ROLLUPS, _BINS
     statements: list[Any] = []
     for table in (rollups, histogram):
-        statements.append(
-            delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
-        )
+        statements.append(_delete(table, project_id, days))
     statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
     statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
     return statements
@@ -442,8 +440,19 @@ async def consensus_changed(session: AsyncSession, before: ConsensusFacts | None
         )
 
 
-def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
-    """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all."""
+def consensus_rebuild_statements(
+    project_id: int | None = None,
+    spans: Collection[tuple[str, str]] | None = None,
+    tasks: Collection[int] | None = None,
+) -> list[Any]:
+    """DELETE and INSERT ... SELECT statements that recompute the consensus tables of one project, or of all; with
+    `spans` ((first_day, last_day) pairs), only the project's rows of those spans. A change to some tasks' labels
+    needs the spans the tasks had before and have after it. `tasks`, when given with `spans`, limits the labels
+    read to those tasks: it must hold every task whose span is one of `spans` after the change."""
+    if spans is not None:
+        if project_id is None:
+            raise ValueError("recomputing some spans needs the project")
+        spans = sorted(set(spans))
 
     source = (
         select(
@@ -456,7 +465,9 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
         .join(Task, Task.id == Label.task_id)
         .where(Task.labels_required > 1)
     )
-    if project_id is not None:
+    if spans is not None and tasks is not None:
+        source = source.where(_of_project(project_id), Label.task_id.in_(sorted(tasks)))
+    elif project_id is not None:
         source = source.where(Task.project_id == project_id)
     values = source.cte("consensus_labels")
     v = values.c
@@ -469,7 +480,7 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
             func.count().label("m"),
         )
         .group_by(v.task_id, v.project_id)
-        .having(func.count() >= 2)
+        .having(func.count() >= 2, *([] if spans is None else [tuple_(func.min(v.day), func.max(v.day)).in_(spans)]))
         .cte("consensus_units")
     )
     u = units.c
@@ -496,6 +507,17 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
         delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
         for table in tables
     ]
+    in_spans: list[Any] = []
+    if spans is not None:
+        if not spans:
+            return []
+        deletes = [
+            delete(table).where(
+                table.c.project_id == project_id, tuple_(table.c.first_day, table.c.last_day).in_(spans)
+            )
+            for table in tables
+        ]
+        in_spans = [tuple_(by_label.c.first_day, by_label.c.last_day).in_(spans)]
     return [
         *deletes,
         insert(_CONSENSUS_TASKS).from_select(["task_id", *span_names], select(u.task_id, *span)),
@@ -515,10 +537,29 @@ def consensus_rebuild_statements(project_id: int | None = None) -> list[Any]:
             [*span_names, "labeler_id", "labels", "agreeing", "pairs"],
             select(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id)
             .add_columns(func.count(), func.sum(by_label.c.n - 1), func.sum(by_label.c.m - 1))
-            .where(by_label.c.m >= 2)
+            .where(by_label.c.m >= 2, *in_spans)
             .group_by(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id),
         ),
     ]
+
+
+def _of_project(project_id: int | None) -> Any:
+    """The project condition of a recount of some days or tasks, written so no planner starts from the project's
+    tasks (`+ 0` keeps SQLite off the project index): the days' or tasks' own index reads far fewer rows."""
+    return (Task.project_id + 0) == project_id
+
+
+def _days_of(project_id: int | None, days: Collection[str]) -> Collection[str]:
+    if project_id is None:
+        raise ValueError("recomputing some days needs the project")
+    return days
+
+
+def _delete(table: Table, project_id: int | None, days: Collection[str] | None) -> Any:
+    if project_id is None:
+        return delete(table)
+    statement = delete(table).where(table.c.project_id == project_id)
+    return statement if days is None else statement.where(table.c.day.in_(sorted(days)))
 
 
 async def rebuild_rollups(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> None:

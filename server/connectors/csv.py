@@ -1,0 +1,229 @@
+"""CSV files of crowd marketplaces and anything else, read through a column mapping.
+
+The mapping (flags `--map FIELD=COLUMN` or a TOML file, see `Mapping`) names the columns that hold the task,
+the labeler, the times and the answer. Raw result files import with a mapping alone, e.g. Figure Eight / Appen
+(`task = "_unit_id"`, `labeler = "_worker_id"`, `started_at = "_started_at"`, `submitted_at = "_created_at"`,
+`vendor = "_channel"`, `time_format = "%m/%d/%Y %H:%M:%S"`) or Mechanical Turk batch results (`task = "HITId"`,
+`label = "AssignmentId"`, `labeler = "WorkerId"`, `started_at = "AcceptTime"`, `submitted_at = "SubmitTime"`,
+`seconds = "WorkTimeInSeconds"`, `review = "AssignmentStatus"`, `time_format = "%a %b %d %H:%M:%S %Z %Y"`).
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Iterator
+from collections.abc import Mapping as MappingType
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from server.connectors.records import FormatState, LabelRecord, Record, Rejection
+from server.connectors.times import TimeReader, zone
+from server.db.enums import ReviewVerdict
+
+__all__ = ["CsvFormat", "Mapping"]
+
+_UP = {"approved", "accepted", "accept", "approve", "yes", "true", "1", "thumbs_up", "up", "pass", "passed"}
+_DOWN = {"rejected", "reject", "no", "false", "0", "thumbs_down", "down", "fail", "failed"}
+_PENDING = {"", "submitted", "pending", "none"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which column holds what. `answer` may name several columns (the answer is `{column: value}`); the cells of
+    the `multi` columns (checkbox questions; all answer columns when `multi` is empty) are split at
+    `multi_separator` into sorted lists, so answers compare whatever order they were ticked in. `gold` names a column
+    holding the task's gold answer for the first answer column (empty: not a benchmark). `seconds` is used when
+    both times are not given; `label` (the row's own id) defaults to task and labeler together."""
+
+    task: str = ""
+    labeler: str = ""
+    answer: tuple[str, ...] = ()
+    multi: tuple[str, ...] = ()
+    submitted_at: str = ""
+    started_at: str = ""
+    seconds: str = ""
+    label: str = ""
+    gold: str = ""
+    vendor: str = ""
+    review: str = ""
+    payload: str = ""
+    created_at: str = ""
+    time_format: str = ""
+    time_zone: str = "UTC"
+    multi_separator: str = ""
+
+    def __post_init__(self) -> None:
+        missing = [name for name in ("task", "labeler") if not getattr(self, name)]
+        if not self.answer:
+            missing.append("answer")
+        stray = [column for column in self.multi if column not in self.answer]
+        if stray:
+            raise ValueError(f"mapping field multi names {stray[0]!r}, which is not an answer column")
+        if missing:
+            raise ValueError(f"the CSV mapping needs {', '.join(missing)} (e.g. --map task=HITId)")
+        if not self.submitted_at and not (self.started_at and self.seconds):
+            raise ValueError("the CSV mapping needs submitted_at, or started_at and seconds")
+        zone(self.time_zone)
+
+    @classmethod
+    def from_values(cls, values: MappingType[str, Any]) -> Mapping:
+        """A mapping from TOML-like values (a `[mapping]` table or top-level keys); unknown keys are errors."""
+        table = values.get("mapping", values)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ValueError(f"unknown mapping field {unknown[0]!r} (known: {', '.join(sorted(known))})")
+        arguments: dict[str, Any] = {}
+        for key, value in table.items():
+            if key in ("answer", "multi"):
+                columns = [value] if isinstance(value, str) else value
+                if not isinstance(columns, list) or not all(isinstance(v, str) for v in columns):
+                    raise ValueError(f"mapping field {key} must be a column name or a list of them, got {value!r}")
+                arguments[key] = tuple(columns)
+            elif not isinstance(value, str):
+                raise ValueError(f"mapping field {key} must be a string, got {value!r}")
+            else:
+                arguments[key] = value
+        return cls(**arguments)
+
+    @classmethod
+    def load(cls, path: str | Path | None, pairs: list[str] | None = None, **overrides: str | None) -> Mapping:
+        """A TOML file's mapping, then `FIELD=COLUMN` pairs, then options (None: left as is), later winning."""
+        values: dict[str, Any] = {}
+        if path is not None:
+            try:
+                with open(path, "rb") as handle:
+                    loaded = tomllib.load(handle)
+            except tomllib.TOMLDecodeError as error:
+                raise ValueError(f"mapping file {path}: {error}") from None
+            values.update(loaded.get("mapping", loaded))
+        answers: list[str] = []
+        for pair in pairs or []:
+            key, sep, column = pair.partition("=")
+            if not sep or not key.strip():
+                raise ValueError(f"--map takes FIELD=COLUMN, got {pair!r}")
+            if key.strip() == "answer":
+                answers.append(column)  # repeated: several answer columns
+            else:
+                values[key.strip()] = column
+        if answers:
+            values["answer"] = answers
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls.from_values(values)
+
+
+class CsvFormat(FormatState):
+    name = "csv"
+    default_vendor = "CSV import"
+
+    def __init__(self, mapping: Mapping) -> None:
+        super().__init__()
+        self.mapping = mapping
+        self._time = TimeReader(mapping.time_format or None, mapping.time_zone)
+        # "\n" in a TOML file or a flag means a newline (Appen separates checkbox answers with newlines).
+        self._separator = mapping.multi_separator.replace("\\n", "\n").replace("\\t", "\t")
+
+    def read(self, stream: IO[str]) -> Iterator[Record]:
+        reader = csv.reader(stream)
+        try:
+            header = next(reader)
+        except StopIteration:
+            yield Rejection(1, "empty file: a header row is required")
+            return
+        columns = {name.strip().lstrip("\ufeff"): index for index, name in enumerate(header)}
+        mapping = self.mapping
+        wanted = [getattr(mapping, f.name) for f in fields(mapping) if f.name not in _OPTIONS]
+        names = [c for c in wanted if isinstance(c, str) and c] + list(mapping.answer)
+        absent = sorted({c for c in names if c not in columns})
+        if absent:
+            yield Rejection(1, f"column {absent[0]!r} named in the mapping is not in the header")
+            return
+        index = {name: columns[name] for name in names}
+        untimed = 0
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(header):
+                row = row + [""] * (len(header) - len(row))
+            record = self._record(start, row, index)
+            if isinstance(record, LabelRecord) and record.seconds is None:
+                untimed += 1
+            yield record
+        if untimed:
+            self.notes.append(f"{untimed} rows have neither both times nor seconds: imported with 0 seconds")
+
+    def _record(self, line: int, row: list[str], index: dict[str, int]) -> Record:
+        m = self.mapping
+
+        def cell(column: str) -> str:
+            return row[index[column]].strip() if column else ""
+
+        task, labeler = cell(m.task), cell(m.labeler)
+        if not task:
+            return Rejection(line, f"{m.task} is empty")
+        if not labeler:
+            return Rejection(line, f"{m.labeler} is empty (the labeler is unknown)")
+        try:
+            started = self._time(cell(m.started_at)) if cell(m.started_at) else None
+            submitted = self._time(cell(m.submitted_at)) if cell(m.submitted_at) else None
+            created = self._time(cell(m.created_at)) if cell(m.created_at) else None
+        except ValueError as error:
+            return Rejection(line, f"time: {error}")
+        seconds: float | None = None
+        raw_seconds = cell(m.seconds)
+        if raw_seconds:
+            try:
+                seconds = float(raw_seconds)
+            except ValueError:
+                return Rejection(line, f"{m.seconds} must be a number of seconds, got {raw_seconds!r}")
+            if not seconds >= 0:
+                return Rejection(line, f"{m.seconds} must be >= 0, got {raw_seconds!r}")
+        if started is not None and submitted is not None:
+            if submitted < started:
+                return Rejection(line, f"{m.submitted_at} {submitted.isoformat()} is before {m.started_at}")
+            if seconds is None:
+                seconds = (submitted - started).total_seconds()
+        elif submitted is None:
+            if started is None or seconds is None:
+                return Rejection(line, f"{m.submitted_at or m.started_at} is empty")
+            submitted = started + timedelta(seconds=seconds)
+        verdict: ReviewVerdict | None = None
+        if m.review:
+            raw = cell(m.review).lower()
+            if raw in _UP:
+                verdict = ReviewVerdict.THUMBS_UP
+            elif raw in _DOWN:
+                verdict = ReviewVerdict.THUMBS_DOWN
+            elif raw not in _PENDING:
+                return Rejection(line, f"{m.review} {cell(m.review)!r} is neither approved nor rejected")
+        answer = {column: self._value(column, cell(column)) for column in m.answer}
+        gold_value = cell(m.gold)
+        return LabelRecord(
+            line=line,
+            task=task,
+            label=cell(m.label) or f"{task}:{labeler}",
+            labeler=labeler,
+            answer=answer,
+            submitted_at=submitted,
+            started_at=started,
+            seconds=seconds,
+            gold_answer={m.answer[0]: self._value(m.answer[0], gold_value)} if gold_value else None,
+            vendor=cell(m.vendor) or None,
+            payload=cell(m.payload)[:2000],
+            task_created_at=created,
+            verdict=verdict,
+        )
+
+    def _value(self, column: str, raw: str) -> Any:
+        separator = self._separator
+        if not separator or (self.mapping.multi and column not in self.mapping.multi):
+            return raw
+        return sorted(part.strip() for part in raw.split(separator) if part.strip())
+
+
+_OPTIONS = {"answer", "multi", "time_format", "time_zone", "multi_separator"}

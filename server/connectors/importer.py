@@ -1,0 +1,612 @@
+"""Writing normalized records (`server.connectors.records`) into a project, batch by batch.
+
+Each batch is one transaction: its vendors, labelers, tasks, labels and reviews are upserted with bulk statements,
+keyed by the source's own ids (external ids), and the rollups of the days (and consensus spans) it changed are
+recomputed in the same transaction, so the dashboards never see half a batch. Importing the same file again finds
+every row as stored and writes nothing; a newer export updates what changed. A dry run does all of it in one
+transaction and rolls it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
+from server.connectors.report import ImportReport
+from server.connectors.state import (
+    LabelState,
+    TaskState,
+    completion,
+    day,
+    differs,
+    json_text,
+    label_row,
+    label_status,
+    started,
+    update_many,
+)
+from server.db.enums import (
+    LabelerStage,
+    PricingModel,
+    ReviewVerdict,
+    TaskStatus,
+    VendorStatus,
+    WorkforceType,
+)
+from server.db.models import (
+    Label,
+    Labeler,
+    LabelerStageEvent,
+    Project,
+    ProjectMembership,
+    Review,
+    Task,
+    Vendor,
+    project_vendors,
+)
+from server.db.rollups import ConsensusTask
+from server.db.session import Database
+from server.services.completion_rollups import completion_rebuild_statements
+from server.services.errors import DomainError, NotFound
+from server.services.rollups import consensus_rebuild_statements, rebuild_statements, review_rebuild_statements
+from server.services.workflow_tasks import task_status_from_labels
+
+__all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
+
+DEFAULT_BATCH_SIZE = 5000
+_ANALYZE_AFTER = 5000  # rows created from which PostgreSQL's statistics are refreshed at the end
+_MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the project's labels, not a list
+
+Progress = Callable[[int], None]
+
+
+class _Importer:
+    def __init__(
+        self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport
+    ):
+        self.connection = connection
+        self.project = project
+        self.format = fmt
+        self.default_vendor = vendor or fmt.default_vendor
+        self.report = report
+        self.vendors: dict[str, int] = {}
+        self.labelers: dict[tuple[int, str], int] = {}
+        self.members: set[int] | None = None
+        self.seen_labels: dict[tuple[str, str], int] = {}
+        self.seen_authors: dict[tuple[str, int], tuple[str, int]] = {}
+
+    # -- vendors and labelers -------------------------------------------------------------------------------
+
+    async def _vendor_ids(self, names: set[str]) -> None:
+        missing = sorted(names - set(self.vendors))
+        if not missing:
+            return
+        rows = await self.connection.execute(select(Vendor.name, Vendor.id).where(Vendor.name.in_(missing)))
+        self.vendors.update({name: vendor_id for name, vendor_id in rows})
+        for name in missing:
+            if name in self.vendors:
+                continue
+            crowd = self.format.name == "csv"
+            vendor_id = await self.connection.scalar(
+                insert(Vendor)
+                .values(
+                    name=name[:200],
+                    workforce_type=WorkforceType.CROWD if crowd else WorkforceType.IN_HOUSE,
+                    pricing_model=PricingModel.HOURLY,
+                    rate=0.0,
+                    status=VendorStatus.ONBOARDED,
+                )
+                .returning(Vendor.id)
+            )
+            assert vendor_id is not None
+            self.vendors[name] = vendor_id
+            self.report.vendors_created += 1
+        linked = set(
+            await self.connection.scalars(
+                select(project_vendors.c.vendor_id).where(project_vendors.c.project_id == self.project.id)
+            )
+        )
+        links = [
+            {"project_id": self.project.id, "vendor_id": v} for n in missing if (v := self.vendors[n]) not in linked
+        ]
+        if links:
+            await self.connection.execute(insert(project_vendors), links)
+
+    async def _labeler_ids(self, wanted: dict[tuple[int, str], tuple[str | None, datetime]]) -> None:
+        """Find or create the labelers `wanted` ((vendor id, external id) -> (display name, first work))."""
+        missing = [key for key in wanted if key not in self.labelers]
+        by_vendor: dict[int, list[str]] = {}
+        for vendor_id, external in missing:
+            by_vendor.setdefault(vendor_id, []).append(external)
+        for vendor_id, externals in by_vendor.items():
+            rows = await self.connection.execute(
+                select(Labeler.external_id, Labeler.id).where(
+                    Labeler.vendor_id == vendor_id, Labeler.external_id.in_(externals)
+                )
+            )
+            self.labelers.update({(vendor_id, str(external)): labeler_id for external, labeler_id in rows})
+        new = [key for key in missing if key not in self.labelers]
+        if new:
+            values = [
+                {
+                    "vendor_id": vendor_id,
+                    "external_id": external,
+                    "name": (wanted[(vendor_id, external)][0] or external)[:200],
+                    "stage": LabelerStage.PRODUCTION,
+                }
+                for vendor_id, external in new
+            ]
+            created = await self.connection.execute(
+                insert(Labeler).returning(Labeler.id, Labeler.vendor_id, Labeler.external_id), values
+            )
+            events = []
+            for labeler_id, owner, labeler_key in created:
+                self.labelers[(owner, str(labeler_key))] = labeler_id
+                first_work = wanted[(owner, str(labeler_key))][1]
+                # Tenure is counted from entering production: for an imported labeler, the first work seen.
+                events.append(
+                    {
+                        "labeler_id": labeler_id,
+                        "stage": LabelerStage.PRODUCTION,
+                        "entered_at": first_work,
+                        "note": "imported",
+                    }
+                )
+            await self.connection.execute(insert(LabelerStageEvent), events)
+            self.report.labelers_created += len(new)
+        if self.members is None:
+            self.members = set(
+                await self.connection.scalars(
+                    select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == self.project.id)
+                )
+            )
+        joining = {self.labelers[key]: wanted[key][1] for key in wanted if self.labelers[key] not in self.members}
+        if joining:
+            await self.connection.execute(
+                insert(ProjectMembership),
+                [{"project_id": self.project.id, "labeler_id": i, "joined_at": at} for i, at in joining.items()],
+            )
+            self.members.update(joining)
+
+    # -- one batch ------------------------------------------------------------------------------------------
+
+    async def batch(self, records: list[TaskRecord | LabelRecord]) -> None:
+        labels: list[LabelRecord] = []
+        tasks: dict[str, TaskRecord] = {}
+        for record in records:
+            if isinstance(record, TaskRecord):
+                tasks.setdefault(record.task, record)
+                continue
+            key = (record.task, record.label)
+            if key in self.seen_labels:
+                self.report.skip(record.line, f"duplicate of line {self.seen_labels[key]} (label {record.label})")
+                continue
+            self.seen_labels[key] = record.line
+            labels.append(record)
+        if not labels and not tasks:
+            return
+        await self._vendor_ids({r.vendor or self.default_vendor for r in labels})
+        wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
+        for r in labels:
+            vendor_id = self.vendors[r.vendor or self.default_vendor]
+            start = started(r)
+            for external, name, at in [(r.labeler, r.labeler_name, start)] + [
+                (v.reviewer, None, v.created_at) for v in r.reviews
+            ]:
+                known = wanted.get((vendor_id, external))
+                wanted[(vendor_id, external)] = (
+                    known[0] if known and known[0] else name,
+                    min(at, known[1]) if known else at,
+                )
+        await self._labeler_ids(wanted)
+
+        task_states = await self._tasks(tasks, labels)
+        existing = await self._labels(list(task_states.values()))
+        label_ids = [state.id for state in existing.values() if state.id is not None]
+        stored_reviews = await self._reviews(label_ids)
+        old_spans = await self._spans([t.id for t in task_states.values()])
+
+        days: set[str] = set()
+        review_days: set[str] = set()
+        changed_tasks: set[int] = set()
+        inserts: list[tuple[LabelRecord, LabelState]] = []
+        updates: list[LabelState] = []
+        gold: dict[int, Any] = {}
+        by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
+        for r in labels:
+            task = task_states[r.task]
+            labeler_id = self.labelers[(self.vendors[r.vendor or self.default_vendor], r.labeler)]
+            if r.gold:
+                gold[task.id] = r.answer
+            elif r.gold_answer is not None:
+                gold.setdefault(task.id, r.gold_answer)
+            current = existing.get((task.id, r.label))
+            other = by_author.get((task.id, labeler_id))
+            if other is not None and other is not current:
+                self.report.reject(
+                    Rejection(
+                        r.line,
+                        f"labeler {r.labeler} already has label {other.external_id or other.id} on task {r.task}",
+                    )
+                )
+                continue
+            reviews = dict(stored_reviews.get(current.id, {})) if current is not None and current.id else {}
+            for review in r.reviews:
+                reviews[review.review] = (review.verdict, review.created_at)
+            status, rework = label_status(reviews.values(), r.verdict)
+            desired = LabelState(
+                id=current.id if current else None,
+                task_id=task.id,
+                labeler_id=labeler_id,
+                external_id=r.label,
+                answer=r.answer,
+                source_result=r.result,
+                status=status,
+                started_at=started(r),
+                submitted_at=r.submitted_at,
+                seconds=r.seconds or 0.0,
+                rework_count=rework,
+            )
+            by_author[(task.id, labeler_id)] = desired
+            if current is None:
+                inserts.append((r, desired))
+                existing[(task.id, r.label)] = desired
+                self.report.created += 1
+            elif differs(current, desired):
+                days.add(day(current.submitted_at))
+                updates.append(desired)
+                existing[(task.id, r.label)] = desired
+                self.report.updated += 1
+            else:
+                existing[(task.id, r.label)] = desired
+                self.report.unchanged += 1
+                continue  # its reviews, if new, mark the task changed below
+            changed_tasks.add(task.id)
+
+        if inserts:
+            inserted = await self.connection.execute(
+                insert(Label).returning(Label.id, Label.task_id, Label.external_id),
+                [label_row(state) for _r, state in inserts],
+            )
+            for label_id, task_id, label_key in inserted:
+                existing[(task_id, str(label_key))].id = label_id
+        if updates:
+            await update_many(self.connection, Label, [{"id": s.id, **label_row(s)} for s in updates])
+        review_rows, review_updates = [], []
+        for r in labels:
+            state = existing.get((task_states[r.task].id, r.label))
+            if not r.reviews or state is None or state.external_id != r.label or state.id is None:
+                continue
+            vendor_id = self.vendors[r.vendor or self.default_vendor]
+            stored = stored_reviews.get(state.id, {})
+            stored_full = self._stored_review_rows.get(state.id, {})
+            for review in r.reviews:
+                row = {
+                    "label_id": state.id,
+                    "external_id": review.review,
+                    "reviewer_id": self.labelers[(vendor_id, review.reviewer)],
+                    "verdict": review.verdict,
+                    "seconds_to_review": review.seconds,
+                    "created_at": review.created_at,
+                }
+                if review.review not in stored:
+                    review_rows.append(row)
+                    review_days.add(day(review.created_at))
+                    changed_tasks.add(state.task_id)
+                else:
+                    review_id, before = stored_full[review.review]
+                    if before != (row["reviewer_id"], row["verdict"], row["seconds_to_review"], row["created_at"]):
+                        review_updates.append({"id": review_id, **row})
+                        review_days.update({day(before[3]), day(review.created_at)})
+                        changed_tasks.add(state.task_id)
+        if review_rows:
+            await self.connection.execute(insert(Review), review_rows)
+            self.report.reviews_created += len(review_rows)
+        if review_updates:
+            await update_many(self.connection, Review, review_updates)
+            self.report.reviews_updated += len(review_updates)
+
+        completion_days, new_spans = await self._settle_tasks(task_states, existing, gold, changed_tasks, days)
+        spans = old_spans | new_spans
+        await self._rebuild(days, review_days, completion_days, spans, {t.id for t in task_states.values()})
+
+    async def _tasks(self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]) -> dict[str, TaskState]:
+        wanted: dict[str, tuple[str, datetime | None, datetime | None]] = {}
+        for t in tasks.values():
+            wanted[t.task] = (t.payload, t.created_at, None)
+        for r in labels:
+            payload, created, earliest = wanted.get(r.task, ("", None, None))
+            start = started(r)
+            wanted[r.task] = (payload or r.payload, created or r.task_created_at, min(earliest or start, start))
+        states: dict[str, TaskState] = {}
+        keys = list(wanted)
+        rows = await self.connection.execute(
+            select(
+                Task.id,
+                Task.external_id,
+                Task.payload_ref,
+                Task.created_at,
+                Task.labels_required,
+                Task.status,
+                Task.completed_at,
+                Task.is_benchmark,
+                Task.gold_answer,
+            ).where(Task.project_id == self.project.id, Task.external_id.in_(keys))
+        )
+        for row in rows:
+            states[row.external_id] = TaskState(*row)
+        new = [key for key in keys if key not in states]
+        created_now = set(new)
+        if new:
+            now = datetime.now(UTC)
+            payloads = [
+                {
+                    "project_id": self.project.id,
+                    "external_id": key,
+                    "payload_ref": wanted[key][0],
+                    "created_at": wanted[key][1] or wanted[key][2] or now,
+                }
+                for key in new
+            ]
+            made = await self.connection.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
+            for task_id, external in made:
+                payload, source_created, earliest = wanted[external]
+                states[external] = TaskState(
+                    task_id,
+                    external,
+                    payload,
+                    source_created or earliest or now,
+                    1,
+                    TaskStatus.TO_LABEL,
+                    None,
+                    False,
+                    None,
+                )
+            self.report.tasks_created += len(new)
+        changes = []
+        for key, (payload, source_created, earliest) in wanted.items():
+            state = states[key]
+            if key in created_now:
+                continue
+            target_created = source_created or (min(state.created_at, earliest) if earliest else state.created_at)
+            if (payload and payload != state.payload_ref) or target_created != state.created_at:
+                state.payload_ref = payload or state.payload_ref
+                state.created_at = target_created
+                changes.append({"id": state.id, "payload_ref": state.payload_ref, "created_at": target_created})
+        if changes:
+            await update_many(self.connection, Task, changes)
+            self.report.tasks_updated += len(changes)
+            self._created_changed = {c["id"] for c in changes}
+        else:
+            self._created_changed = set()
+        return states
+
+    async def _labels(self, tasks: list[TaskState]) -> dict[tuple[int, str], LabelState]:
+        ids = [t.id for t in tasks]
+        rows = await self.connection.execute(
+            select(
+                Label.id,
+                Label.task_id,
+                Label.labeler_id,
+                Label.external_id,
+                Label.answer,
+                Label.source_result,
+                Label.status,
+                Label.started_at,
+                Label.submitted_at,
+                Label.seconds_to_label,
+                Label.rework_count,
+            ).where(Label.task_id.in_(ids))
+        )
+        states = {}
+        for row in rows:
+            state = LabelState(*row)
+            # Labels made in LabelOps have no external id; they still count on their task, keyed by their own id.
+            states[(state.task_id, state.external_id if state.external_id is not None else f"#{state.id}")] = state
+        return states
+
+    async def _reviews(self, label_ids: list[int]) -> dict[int, dict[str, tuple[ReviewVerdict, datetime]]]:
+        self._stored_review_rows: dict[int, dict[str, tuple[int, tuple[Any, ...]]]] = {}
+        if not label_ids:
+            return {}
+        rows = await self.connection.execute(
+            select(
+                Review.id,
+                Review.label_id,
+                Review.external_id,
+                Review.reviewer_id,
+                Review.verdict,
+                Review.seconds_to_review,
+                Review.created_at,
+            ).where(Review.label_id.in_(label_ids))
+        )
+        reviews: dict[int, dict[str, tuple[ReviewVerdict, datetime]]] = {}
+        for review_id, label_id, external, reviewer_id, verdict, seconds, created_at in rows:
+            key = external if external is not None else f"#{review_id}"
+            reviews.setdefault(label_id, {})[key] = (verdict, created_at)
+            self._stored_review_rows.setdefault(label_id, {})[key] = (
+                review_id,
+                (reviewer_id, verdict, seconds, created_at),
+            )
+        return reviews
+
+    async def _spans(self, task_ids: list[int]) -> set[tuple[str, str]]:
+        rows = await self.connection.execute(
+            select(ConsensusTask.first_day, ConsensusTask.last_day).where(ConsensusTask.task_id.in_(task_ids))
+        )
+        return {(first, last) for first, last in rows}
+
+    async def _settle_tasks(
+        self,
+        tasks: dict[str, TaskState],
+        labels: dict[tuple[int, str], LabelState],
+        gold: dict[int, Any],
+        changed: set[int],
+        days: set[str],
+    ) -> tuple[set[str], set[tuple[str, str]]]:
+        """Status, completion, consensus requirement and gold of the tasks whose labels changed; adds the label
+        days to recount to `days` and returns the completion days and consensus spans to recount."""
+        by_task: dict[int, list[LabelState]] = {}
+        for state in labels.values():
+            by_task.setdefault(state.task_id, []).append(state)
+        completion_days: set[str] = set()
+        spans: set[tuple[str, str]] = set()
+        rows = []
+        for task in tasks.values():
+            gold_changed = task.id in gold and (
+                not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task.id])
+            )
+            if task.id not in changed and not gold_changed and task.id not in self._created_changed:
+                continue
+            mine = by_task.get(task.id, [])
+            required = max(task.labels_required, len(mine), 1)
+            status = task_status_from_labels(required, [s.status for s in mine])
+            completed = completion(mine, required) if status is TaskStatus.DONE else None
+            if task.completed_at is not None and task.completed_at != completed:
+                completion_days.add(day(task.completed_at))
+            if completed is not None and (completed != task.completed_at or task.id in self._created_changed):
+                completion_days.add(day(completed))
+            days.update(day(s.submitted_at) for s in mine)
+            if required > 1 and len(mine) >= 2:
+                label_days = [day(s.submitted_at) for s in mine]
+                spans.add((min(label_days), max(label_days)))
+            values = {
+                "labels_required": required,
+                "status": status,
+                "completed_at": completed,
+                "is_benchmark": task.is_benchmark or gold_changed,
+                "gold_answer": gold[task.id] if gold_changed else task.gold_answer,
+            }
+            before = (
+                task.labels_required,
+                task.status,
+                task.completed_at,
+                task.is_benchmark,
+                json_text(task.gold_answer),
+            )
+            after = (required, status, completed, values["is_benchmark"], json_text(values["gold_answer"]))
+            if before != after:
+                rows.append({"id": task.id, **values})
+                task.labels_required, task.status, task.completed_at = required, status, completed
+                task.is_benchmark, task.gold_answer = bool(values["is_benchmark"]), values["gold_answer"]
+        if rows:
+            await update_many(self.connection, Task, rows)
+        return completion_days, spans
+
+    async def _rebuild(
+        self,
+        days: set[str],
+        review_days: set[str],
+        completion_days: set[str],
+        spans: set[tuple[str, str]],
+        batch_tasks: set[int],
+    ) -> None:
+        project_id = self.project.id
+        statements = [
+            *rebuild_statements(project_id, days),
+            *review_rebuild_statements(project_id, review_days),
+            *completion_rebuild_statements(project_id, completion_days),
+        ]
+        if spans:
+            # The labels to read: this batch's tasks, and the others already placed in the spans to recompute.
+            ordered = sorted(spans)
+            placed = await self.connection.scalars(
+                select(ConsensusTask.task_id).where(
+                    ConsensusTask.project_id == project_id,
+                    tuple_(ConsensusTask.first_day, ConsensusTask.last_day).in_(ordered),
+                )
+            )
+            tasks = set(placed) | batch_tasks
+            statements += consensus_rebuild_statements(
+                project_id, ordered, tasks if len(tasks) <= _MAX_LISTED_TASKS else None
+            )
+        for statement in statements:
+            await self.connection.execute(statement)
+        self.report.days_rebuilt += len(days | review_days | completion_days)
+
+
+def _batches(records: Iterator[Any], size: int, report: ImportReport, fmt: Format) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    labels = 0
+    skipped = 0
+    for record in records:
+        if len(fmt.skipped) > skipped:
+            for line, reason in fmt.skipped[skipped:]:
+                report.rows += 1
+                report.skip(line, reason)
+            skipped = len(fmt.skipped)
+        if isinstance(record, Rejection):
+            report.rows += 1
+            report.reject(record)
+            continue
+        batch.append(record)
+        if isinstance(record, LabelRecord):
+            report.rows += 1
+            labels += 1
+            if labels >= size:
+                yield batch
+                batch, labels = [], 0
+        elif len(batch) >= size * 2:
+            yield batch
+            batch, labels = [], 0
+    for line, reason in fmt.skipped[skipped:]:
+        report.rows += 1
+        report.skip(line, reason)
+    if batch:
+        yield batch
+
+
+async def import_records(
+    database: Database,
+    fmt: Format,
+    stream: IO[str],
+    *,
+    project: str | int,
+    vendor: str | None = None,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Read `stream` with `fmt` and write it into the project `project` (its name, or its id); see the module
+    docstring."""
+    if batch_size < 1:
+        raise DomainError(f"batch size must be at least 1, got {batch_size}", field="batchSize")
+    async with database.session() as session:
+        by = Project.id if isinstance(project, int) else Project.name
+        found = await session.scalar(select(Project).where(by == project))
+    if found is None:
+        raise NotFound("project", project, field="project_id" if isinstance(project, int) else "project")
+    report = ImportReport(format=fmt.name, project=found.name, dry_run=dry_run)
+    if vendor is not None and not vendor.strip():
+        raise DomainError("vendor must not be empty", field="vendor")
+
+    async with database.engine.connect() as connection:
+        importer = _Importer(connection, found, fmt, vendor, report)
+        transaction = await connection.begin()
+        try:
+            for batch in _batches(fmt.read(stream), batch_size, report, fmt):
+                await importer.batch(batch)
+                if not dry_run:
+                    await transaction.commit()
+                    transaction = await connection.begin()
+                if progress is not None:
+                    progress(report.rows)
+            if dry_run:
+                await transaction.rollback()
+            else:
+                await transaction.commit()
+        except BaseException:
+            await transaction.rollback()
+            raise
+    report.notes.extend(fmt.notes)
+    if not dry_run and database.dialect == "postgresql" and report.created + report.tasks_created >= _ANALYZE_AFTER:
+        # Autovacuum may be off (or late): plans over freshly loaded tables go bad without statistics.
+        async with database.engine.connect() as connection:
+            await connection.execute(text("ANALYZE tasks, labels, reviews, labelers"))
+            await connection.commit()
+    return report

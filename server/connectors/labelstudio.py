@@ -1,0 +1,168 @@
+"""Label Studio's JSON export: a list of tasks, each with `annotations`.
+
+Read per annotation: `id`, `completed_by` (a user id, or an object with `id` and `email`), `created_at` (when it
+was submitted), `lead_time` (seconds spent), `was_cancelled` (a skip: not imported, reported as skipped),
+`ground_truth` (the answer is the task's gold), `result` (kept as the label's result; its `choices` and `rating`
+items become the comparable answer `{from_name: choice}`, several choices a sorted list) and, where the export
+carries them, `reviews` (`id`, `created_by` or `reviewed_by`, `accepted`, `created_at`).
+The JSON has no line numbers: a rejected annotation is placed by its task's position in the list (1-based).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
+from server.connectors.times import TimeReader
+from server.db.enums import ReviewVerdict
+
+__all__ = ["LabelStudioFormat", "comparable_answer"]
+
+_CATEGORICAL = {"choices": "choices", "rating": "rating", "taxonomy": "taxonomy"}
+
+
+class LabelStudioFormat(FormatState):
+    name = "labelstudio"
+    default_vendor = "Label Studio"
+
+    def __init__(self, naive_zone: str = "UTC") -> None:
+        super().__init__()
+        self._time = TimeReader(None, naive_zone)
+
+    def read(self, stream: IO[str]) -> Iterator[Record]:
+        try:
+            tasks = json.load(stream)
+        except json.JSONDecodeError as error:
+            yield Rejection(error.lineno, f"not JSON: {error.msg}")
+            return
+        if isinstance(tasks, dict):  # a single task, or a webhook-style {"task": ...}
+            tasks = [tasks.get("task", tasks)]
+        if not isinstance(tasks, list):
+            yield Rejection(1, "a Label Studio JSON export is a list of tasks")
+            return
+        untimed = 0
+        for position, task in enumerate(tasks, start=1):
+            for record in self.task_records(position, task):
+                if isinstance(record, LabelRecord) and record.seconds is None:
+                    untimed += 1
+                yield record
+        if untimed:
+            self.notes.append(f"{untimed} annotations have no lead_time: imported with 0 seconds to label")
+
+    def task_records(self, position: int, task: Any) -> Iterator[Record]:
+        """The records of one exported task (the webhook receivers reuse this for one task)."""
+        if not isinstance(task, dict) or task.get("id") is None:
+            yield Rejection(position, "task without an `id`")
+            return
+        task_id = str(task["id"])
+        payload = _payload(task.get("data"))
+        try:
+            created = self._time(task["created_at"]) if task.get("created_at") else None
+        except ValueError as error:
+            yield Rejection(position, f"task {task_id}: created_at {error}")
+            return
+        yield TaskRecord(position, task_id, payload, created)
+        annotations = task.get("annotations") or []
+        if not isinstance(annotations, list):
+            yield Rejection(position, f"task {task_id}: `annotations` is not a list")
+            return
+        for annotation in annotations:
+            record = self.annotation_record(position, task_id, payload, created, annotation)
+            if record is not None:
+                yield record
+
+    def annotation_record(
+        self, position: int, task_id: str, payload: str, created: Any, annotation: Any
+    ) -> LabelRecord | Rejection | None:
+        if not isinstance(annotation, dict) or annotation.get("id") is None:
+            return Rejection(position, f"task {task_id}: annotation without an `id`")
+        where = f"task {task_id} annotation {annotation['id']}"
+        if annotation.get("was_cancelled"):
+            self.skipped.append((position, f"{where}: cancelled (skipped by the labeler)"))
+            return None
+        labeler, name = _user(annotation.get("completed_by"))
+        if labeler is None:
+            return Rejection(position, f"{where}: completed_by missing")
+        if not annotation.get("created_at"):
+            return Rejection(position, f"{where}: created_at missing")
+        try:
+            submitted = self._time(str(annotation["created_at"]))
+            reviews = tuple(self._review(review) for review in annotation.get("reviews") or ())
+        except (ValueError, TypeError, KeyError) as error:
+            return Rejection(position, f"{where}: {error}")
+        lead_time = annotation.get("lead_time")
+        if lead_time is not None and (not isinstance(lead_time, int | float) or lead_time < 0):
+            return Rejection(position, f"{where}: lead_time must be a number of seconds >= 0, got {lead_time!r}")
+        result = annotation.get("result") or []
+        return LabelRecord(
+            line=position,
+            task=task_id,
+            label=str(annotation["id"]),
+            labeler=labeler,
+            labeler_name=name,
+            answer=comparable_answer(result),
+            result=result,
+            submitted_at=submitted,
+            seconds=None if lead_time is None else float(lead_time),
+            gold=bool(annotation.get("ground_truth")),
+            payload=payload,
+            task_created_at=created,
+            reviews=reviews,
+        )
+
+    def _review(self, review: Any) -> ReviewRecord:
+        if not isinstance(review, dict) or review.get("id") is None:
+            raise ValueError("review without an `id`")
+        reviewer, _name = _user(review.get("created_by", review.get("reviewed_by")))
+        if reviewer is None:
+            raise ValueError(f"review {review['id']}: created_by missing")
+        if "accepted" not in review or not review.get("created_at"):
+            raise ValueError(f"review {review['id']}: `accepted` and `created_at` are required")
+        verdict = ReviewVerdict.THUMBS_UP if review["accepted"] else ReviewVerdict.THUMBS_DOWN
+        return ReviewRecord(str(review["id"]), reviewer, verdict, self._time(str(review["created_at"])))
+
+
+def _user(value: Any) -> tuple[str | None, str | None]:
+    """(external id, display name) of a `completed_by`: a user id, or an object with `id` and maybe `email`."""
+    if isinstance(value, dict):
+        if value.get("id") is None:
+            return (str(value["email"]), str(value["email"])) if value.get("email") else (None, None)
+        return str(value["id"]), (str(value["email"]) if value.get("email") else None)
+    if value is None or value == "" or isinstance(value, bool | list):
+        return None, None
+    return str(value), None
+
+
+def _payload(data: Any) -> str:
+    if isinstance(data, dict):
+        for value in data.values():
+            if isinstance(value, str):
+                return value[:2000]
+    return ""
+
+
+def comparable_answer(result: Any) -> Any:
+    """`{from_name: choice}` for the categorical items of a result (several choices: a sorted list), else the
+    result itself."""
+    if not isinstance(result, list):
+        return result
+    answer: dict[str, Any] = {}
+    for item in result:
+        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
+            continue
+        value = item["value"]
+        key = _CATEGORICAL.get(str(item.get("type")))
+        if key is None or key not in value or any(k in value for k in ("x", "start", "points")):
+            continue  # region-level classifications belong to their region, not to the task
+        field = str(item.get("from_name", key))
+        chosen = value[key]
+        if isinstance(chosen, list):
+            flat = sorted(json.dumps(c) if isinstance(c, list) else str(c) for c in chosen)
+            answer[field] = flat[0] if len(flat) == 1 else flat
+        else:
+            answer[field] = chosen
+    if answer or not result:
+        return answer
+    return result

@@ -1,0 +1,133 @@
+"""The rows an import compares and writes: a label's and a task's stored state, and the rules deriving a label's
+status from its reviews and a task's completion from its labels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.connectors.records import LabelRecord
+from server.db.enums import LabelStatus, ReviewVerdict, TaskStatus
+
+__all__ = [
+    "LabelState",
+    "TaskState",
+    "completion",
+    "day",
+    "differs",
+    "json_text",
+    "label_row",
+    "label_status",
+    "started",
+    "update_many",
+]
+
+_VERDICT_STATUS = {ReviewVerdict.THUMBS_UP: LabelStatus.ACCEPTED, ReviewVerdict.THUMBS_DOWN: LabelStatus.REJECTED}
+
+
+def day(moment: datetime) -> str:
+    """The UTC day of a moment, as `day_bucket` writes it."""
+    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).date().isoformat()
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=False)
+
+
+@dataclass
+class LabelState:
+    """A label as stored (or about to be), with what decides its status."""
+
+    id: int | None
+    task_id: int
+    labeler_id: int
+    external_id: str | None
+    answer: Any
+    source_result: Any
+    status: LabelStatus
+    started_at: datetime
+    submitted_at: datetime
+    seconds: float
+    rework_count: int
+
+
+@dataclass
+class TaskState:
+    id: int
+    external_id: str
+    payload_ref: str
+    created_at: datetime
+    labels_required: int
+    status: TaskStatus
+    completed_at: datetime | None
+    is_benchmark: bool
+    gold_answer: Any
+
+
+async def update_many(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows by id with one executemany (every row carries the same keys)."""
+    if not rows:
+        return
+    table: Table = model.__table__
+    names = [name for name in rows[0] if name != "id"]
+    statement = update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(n) for n in names})
+    await connection.execute(statement, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows])
+
+
+def started(record: LabelRecord) -> datetime:
+    if record.started_at is not None:
+        return record.started_at
+    return record.submitted_at - timedelta(seconds=record.seconds or 0.0)
+
+
+def label_status(
+    reviews: Iterable[tuple[ReviewVerdict, datetime]], verdict: ReviewVerdict | None
+) -> tuple[LabelStatus, int]:
+    """A label's status and rework count from its reviews (the latest decides; each thumbs down before it sent
+    the label to rework once), else from a bare verdict, else accepted without review."""
+    ordered = sorted(reviews, key=lambda review: review[1])
+    if not ordered:
+        return (_VERDICT_STATUS[verdict] if verdict else LabelStatus.ACCEPTED), 0
+    downs = sum(1 for v, _at in ordered if v is ReviewVerdict.THUMBS_DOWN)
+    last = ordered[-1][0]
+    return _VERDICT_STATUS[last], downs - (1 if last is ReviewVerdict.THUMBS_DOWN else 0)
+
+
+def completion(labels: list[LabelState], required: int) -> datetime | None:
+    """When the `required`-th accepted label was submitted (the source's review times are not the completion's)."""
+    accepted = sorted(s.submitted_at for s in labels if s.status is LabelStatus.ACCEPTED)
+    return accepted[required - 1] if len(accepted) >= required else None
+
+
+def differs(before: LabelState, after: LabelState) -> bool:
+    return (
+        before.answer != after.answer
+        or before.source_result != after.source_result
+        or before.status is not after.status
+        or before.started_at != after.started_at
+        or before.submitted_at != after.submitted_at
+        or before.seconds != after.seconds
+        or before.rework_count != after.rework_count
+        or before.labeler_id != after.labeler_id
+    )
+
+
+def label_row(state: LabelState) -> dict[str, Any]:
+    return {
+        "task_id": state.task_id,
+        "labeler_id": state.labeler_id,
+        "external_id": state.external_id,
+        "answer": state.answer,
+        "source_result": state.source_result,
+        "status": state.status,
+        "started_at": state.started_at,
+        "submitted_at": state.submitted_at,
+        "seconds_to_label": state.seconds,
+        "rework_count": state.rework_count,
+    }

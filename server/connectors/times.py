@@ -1,0 +1,73 @@
+"""Reading timestamps from exports: ISO 8601 or a strftime pattern, naive times in a stated zone, all to UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["TimeReader", "zone"]
+
+# strptime's %Z knows only UTC/GMT and the local zone's names; crowd platforms (Mechanical Turk's
+# "Wed Jan 24 09:48:10 PST 2018") print North American abbreviations, which are unambiguous offsets.
+_ABBREVIATIONS = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+}
+_ABBREVIATION = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\b")
+
+
+def zone(name: str) -> tzinfo:
+    """The IANA zone `name` (naive timestamps are read in it); a clear error names a bad one."""
+    try:
+        return UTC if name.upper() == "UTC" else ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"time zone {name!r} is not an IANA zone name (e.g. UTC, Europe/Berlin)") from None
+
+
+class TimeReader:
+    """Parses timestamps with `pattern` (strftime; None for ISO 8601) into aware UTC datetimes; a timestamp
+    without an offset is read in `naive_zone`."""
+
+    def __init__(self, pattern: str | None = None, naive_zone: str = "UTC") -> None:
+        self.pattern = pattern
+        self.zone = zone(naive_zone)
+        self._offset_pattern = pattern.replace("%Z", "%z") if pattern and "%Z" in pattern else None
+
+    def __call__(self, text: str) -> datetime:
+        raw = text.strip()
+        if not raw:
+            raise ValueError("empty timestamp")
+        if self.pattern is None:
+            try:
+                parsed = datetime.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(f"{raw!r} is not an ISO 8601 timestamp") from None
+        elif self._offset_pattern is not None:
+            replaced = _ABBREVIATION.sub(lambda m: _offset(_ABBREVIATIONS[m.group(1)]), raw)
+            try:
+                parsed = datetime.strptime(replaced, self._offset_pattern)
+            except ValueError:
+                raise ValueError(f"{raw!r} does not match --time-format {self.pattern!r}") from None
+        else:
+            try:
+                parsed = datetime.strptime(raw, self.pattern)
+            except ValueError:
+                raise ValueError(f"{raw!r} does not match --time-format {self.pattern!r}") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=self.zone)
+        return parsed.astimezone(UTC)
+
+
+def _offset(hours: int) -> str:
+    sign = "-" if hours < 0 else "+"
+    return f"{sign}{abs(hours):02d}00"
