@@ -82,6 +82,8 @@ class BacktestWeekData:
     conditional: BacktestFigures
     unconditional: BacktestFigures
     baseline: BacktestFigures
+    #: The tasks open at the week's end in the records, by stage: where a backlog error sits.
+    open_actual: OpenBacklog
 
 
 @dataclass(frozen=True)
@@ -363,7 +365,14 @@ def backtest_records(
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [
-        BacktestWeekData(train_weeks + w + 1, actual[w], conditional.weeks[w], unconditional.weeks[w], baseline[w])
+        BacktestWeekData(
+            train_weeks + w + 1,
+            actual[w],
+            conditional.weeks[w],
+            unconditional.weeks[w],
+            baseline[w],
+            open_backlog(open_tasks(flow, cut + 7 * (w + 1))),
+        )
         for w in range(horizon_weeks)
     ]
     return BacktestData(

@@ -105,7 +105,10 @@ query($id: ID!, $train: Int!) {
       openClearedActual { medianDays p90Days } openClearedForecast { medianDays p90Days }
       conditional { throughputMape completionsMape backlogMape }
       unconditional { throughputMape } baseline { throughputMape backlogMape }
-      weeks { week actualThroughput forecastThroughput actual { backlog } conditional { throughput } }
+      weeks {
+        week actualThroughput forecastThroughput actual { backlog } conditional { throughput }
+        openActual { toLabel inReview inRework total }
+      }
     }
     ... on UserError { message field }
   }
@@ -397,6 +400,12 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert report["throughputMape"] == report["unconditional"]["throughputMape"]
     opened = report["openAtCut"]
     assert opened["total"] == opened["toLabel"] + opened["inReview"] + opened["inRework"]
+    # Each week's backlog in the records is split by the stage its tasks sat in at the week's end.
+    for week in report["weeks"]:
+        stages = week["openActual"]
+        assert (
+            stages["total"] == stages["toLabel"] + stages["inReview"] + stages["inRework"] == week["actual"]["backlog"]
+        )
     assert report["conditional"]["backlogMape"] is not None and report["baseline"]["backlogMape"] is not None
     cleared = report["openClearedForecast"]
     assert cleared is not None and 0 <= cleared["medianDays"] <= cleared["p90Days"]
