@@ -15,19 +15,7 @@ import time
 from pathlib import Path
 
 from server.db import Base, Database
-from server.services.known_truth import KnownTruth, Recovery, recover_demo, recover_simulated
-
-CASES = (
-    KnownTruth("A: 6 people, 6 h, Mon-Fri", people=6, hours_per_day=6.0, t0_seconds=240.0, plateau_share=0.7,
-               tau_weeks=1.5, weeks=6),
-    KnownTruth("B: 10 people, 4 h, Mon-Fri", people=10, hours_per_day=4.0, t0_seconds=180.0, plateau_share=0.6,
-               tau_weeks=2.0, weeks=8),
-    KnownTruth("C: 4 people, 8 h, Mon-Sat", people=4, hours_per_day=8.0, t0_seconds=300.0, plateau_share=0.8,
-               tau_weeks=1.0, weeks=6, working_days=(0, 1, 2, 3, 4, 5), max_tenure_weeks=1.0),
-    KnownTruth("D: 12 people, 7.5 h, from 06:00", people=12, hours_per_day=7.5, t0_seconds=420.0,
-               plateau_share=0.65, tau_weeks=2.5, weeks=9, start_hour=6.0, max_tenure_weeks=5.0),
-)  # fmt: skip
-DEMO_PROJECTS = ("driving", "support")
+from server.services.known_truth import CASES, DEMO_PROJECTS, Recovery, recover_demo, recover_simulated
 
 
 async def _fresh(directory: str, name: str) -> Database:

@@ -187,14 +187,24 @@ def _draw(samples: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarra
     return samples[rng.integers(0, samples.size, size)]
 
 
+#: Share of the longest waits whose excess over their threshold stands for the tail beyond the sample.
+_TAIL_SHARE = 0.1
+
+
 def _residual(samples: np.ndarray, elapsed: float, rng: np.random.Generator) -> float:
-    """A wait drawn from the samples longer than ``elapsed``, less what has elapsed already; with none that
-    long, a fresh draw (the tail beyond the sample is taken as memoryless)."""
+    """A wait drawn from the samples longer than ``elapsed``, less what has elapsed already.
+
+    With none that long, the tail beyond the sample goes on as its longest tenth did: an excess over their
+    threshold is drawn. (A fresh wait from the start, the memoryless guess, equals this for exponential tails
+    and is far too long where waits are bounded, as when they queue behind a backlog cleared in arrival order:
+    the oldest task then waits least, not a whole wait more.)"""
     if samples.size == 0:
         return 0.0
     longer = samples[np.searchsorted(samples, elapsed, side="right") :]
     if longer.size == 0:
-        return float(_draw(samples, rng, 1)[0])
+        threshold = float(np.quantile(samples, 1.0 - _TAIL_SHARE))
+        excess = samples[samples > threshold] - threshold
+        return float(excess[rng.integers(0, excess.size)]) if excess.size else 0.0
     return float(longer[rng.integers(0, longer.size)]) - elapsed
 
 

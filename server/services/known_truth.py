@@ -23,10 +23,11 @@ from sqlalchemy import select
 from server.db.enums import LabelerStage, LabelStatus, PricingModel, TaskStatus, VendorStatus, WorkforceType
 from server.db.models import Project as ProjectRow
 from server.db.session import Database
+from server.services.backtest import BacktestData, backtest_records, load_flow
 from server.services.demo import write_rows
 from server.services.demo_catalog import PROJECTS, VENDORS
 from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, DemoRows, generate
-from server.services.history import calibrated_scenario
+from server.services.history import calibrated_scenario, load_records
 from simulator.engine import run_replication
 from simulator.scenario import (
     Calendar,
@@ -39,7 +40,18 @@ from simulator.scenario import (
     ServiceTime,
 )
 
-__all__ = ["KnownTruth", "Recovery", "recover_demo", "recover_simulated", "simulated_history", "truth_scenario"]
+__all__ = [
+    "CASES",
+    "DEMO_PROJECTS",
+    "KnownTruth",
+    "Recovery",
+    "backtest_demo_history",
+    "backtest_simulated",
+    "recover_demo",
+    "recover_simulated",
+    "simulated_history",
+    "truth_scenario",
+]
 
 # A Monday: the simulator's day 0 is a Monday at midnight on the reference clock.
 _START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -71,6 +83,21 @@ class KnownTruth:
     @property
     def t_inf_seconds(self) -> float:
         return self.t0_seconds * self.plateau_share
+
+
+#: The histories of the identifiability table (``benchmarks/identifiability.py``) and of the backtest on them.
+CASES = (
+    KnownTruth("A: 6 people, 6 h, Mon-Fri", people=6, hours_per_day=6.0, t0_seconds=240.0, plateau_share=0.7,
+               tau_weeks=1.5, weeks=6),
+    KnownTruth("B: 10 people, 4 h, Mon-Fri", people=10, hours_per_day=4.0, t0_seconds=180.0, plateau_share=0.6,
+               tau_weeks=2.0, weeks=8),
+    KnownTruth("C: 4 people, 8 h, Mon-Sat", people=4, hours_per_day=8.0, t0_seconds=300.0, plateau_share=0.8,
+               tau_weeks=1.0, weeks=6, working_days=(0, 1, 2, 3, 4, 5), max_tenure_weeks=1.0),
+    KnownTruth("D: 12 people, 7.5 h, from 06:00", people=12, hours_per_day=7.5, t0_seconds=420.0,
+               plateau_share=0.65, tau_weeks=2.5, weeks=9, start_hour=6.0, max_tenure_weeks=5.0),
+)  # fmt: skip
+#: The demo generator's projects with a labeling history.
+DEMO_PROJECTS = ("driving", "support")
 
 
 def truth_scenario(truth: KnownTruth) -> Scenario:
@@ -362,3 +389,31 @@ async def recover_demo(
         review_share_true=spec.review_share * open_share,
         review_share_fitted=fitted.review.share_reviewed.value,
     )
+
+
+async def _backtest(database: Database, name: str, horizon_weeks: int, replications: int, seed: int) -> BacktestData:
+    project_id = await _project_id(database, name)
+    records = await load_records(database, project_id)
+    flow = await load_flow(database, project_id, records.start)
+    train_weeks = records.days // 7 - horizon_weeks
+    return backtest_records(
+        records, flow, train_weeks=train_weeks, horizon_weeks=horizon_weeks, replications=replications, seed=seed
+    )
+
+
+async def backtest_simulated(
+    database: Database, truth: KnownTruth, seed: int, *, horizon_weeks: int, replications: int = 16
+) -> BacktestData:
+    """Simulate ``truth``, write it to ``database`` (which must not hold it yet), and backtest its last
+    ``horizon_weeks`` from a calibration on the weeks before."""
+    await write_rows(database, simulated_history(truth, seed))
+    return await _backtest(database, truth.name, horizon_weeks, replications, seed)
+
+
+async def backtest_demo_history(
+    database: Database, seed: int, project_key: str, *, horizon_weeks: int = 4, replications: int = 16
+) -> BacktestData:
+    """Generate the demo workspace for ``seed`` into ``database`` (empty) and backtest ``project_key``."""
+    await write_rows(database, generate(seed, _START, 1.0))
+    spec = next(p for p in PROJECTS if p.key == project_key)
+    return await _backtest(database, spec.name, horizon_weeks, replications, 0)
