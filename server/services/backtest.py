@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 import numpy as np
-from sqlalchemy import select
 
-from server.db.enums import ReviewVerdict
-from server.db.models import Label, Review, Task
 from server.db.session import Database
 from server.services.errors import ValidationFailed
-from server.services.history import ProjectRecords, history_until, load_records, pool_for
+from server.services.history import ProjectRecords, history_until, load_flow, load_records, pool_for
 from server.services.simulation_pool import WorkerDied
 from simulator.calibrate import calibrate, demand_forecast
 from simulator.engine import run_replication
@@ -138,51 +134,6 @@ def _errors(weeks: list[BacktestWeekData], which: str) -> BacktestErrors:
         return _mape([getattr(w.actual, figure) for w in weeks], [getattr(getattr(w, which), figure) for w in weeks])
 
     return BacktestErrors(mape("throughput"), mape("completions"), mape("backlog"))
-
-
-async def load_flow(database: Database, project_id: int, start: datetime) -> FlowHistory:
-    """A project's tasks, labels and reviews as float days since ``start``, labels and reviews by position."""
-    async with database.session() as session:
-        tasks = (
-            await session.execute(
-                select(Task.id, Task.created_at, Task.completed_at, Task.labels_required)
-                .where(Task.project_id == project_id)
-                .order_by(Task.id)
-            )
-        ).all()
-        labels = (
-            await session.execute(
-                select(Label.id, Label.task_id, Label.submitted_at)
-                .join(Task, Task.id == Label.task_id)
-                .where(Task.project_id == project_id)
-                .order_by(Label.id)
-            )
-        ).all()
-        reviews = (
-            await session.execute(
-                select(Review.label_id, Review.created_at, Review.verdict)
-                .join(Label, Label.id == Review.label_id)
-                .join(Task, Task.id == Label.task_id)
-                .where(Task.project_id == project_id)
-                .order_by(Review.created_at, Review.id)
-            )
-        ).all()
-
-    def days(values: list[datetime | None]) -> np.ndarray:
-        return np.array([np.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
-
-    task_index = {row[0]: i for i, row in enumerate(tasks)}
-    label_index = {row[0]: i for i, row in enumerate(labels)}
-    return FlowHistory(
-        task_created=days([r[1] for r in tasks]),
-        task_completed=days([r[2] for r in tasks]),
-        task_required=np.array([r[3] for r in tasks], dtype=np.int64),
-        label_task=np.array([task_index[r[1]] for r in labels], dtype=np.int64),
-        label_submitted=days([r[2] for r in labels]),
-        review_label=np.array([label_index[r[0]] for r in reviews], dtype=np.int64),
-        review_at=days([r[1] for r in reviews]),
-        review_down=np.array([r[2] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
-    )
 
 
 def weekly_figures(created: np.ndarray, completed: np.ndarray, cut: int, horizon_weeks: int) -> list[BacktestFigures]:
