@@ -52,6 +52,7 @@ from simulator.scenario import (
 
 __all__ = [
     "CASES",
+    "CHURN_CASES",
     "DEMO_PROJECTS",
     "KnownTruth",
     "Recovery",
@@ -114,6 +115,15 @@ CASES = (
                tau_weeks=1.0, weeks=6, working_days=(0, 1, 2, 3, 4, 5), max_tenure_weeks=1.0),
     KnownTruth("D: 12 people, 7.5 h, from 06:00", people=12, hours_per_day=7.5, t0_seconds=420.0,
                plateau_share=0.65, tau_weeks=2.5, weeks=9, start_hour=6.0, max_tenure_weeks=5.0),
+)  # fmt: skip
+#: Histories where people leave and labels are reviewed and reworked (attrition and rework rate recovered).
+CHURN_CASES = (
+    KnownTruth("E: 8 people, 6 h, 6%/week leave, 30% reviewed, 12% reworked", people=8, hours_per_day=6.0,
+               t0_seconds=240.0, plateau_share=0.7, tau_weeks=1.5, weeks=8, attrition_per_week=0.06,
+               review_share=0.3, rework_rate=0.12),
+    KnownTruth("F: 12 people, 5 h, 10%/week leave, 60% reviewed, 25% reworked", people=12, hours_per_day=5.0,
+               t0_seconds=180.0, plateau_share=0.6, tau_weeks=2.0, weeks=8, attrition_per_week=0.10,
+               review_share=0.6, rework_rate=0.25),
 )  # fmt: skip
 #: The demo generator's projects with a labeling history.
 DEMO_PROJECTS = ("driving", "support")
@@ -417,12 +427,13 @@ async def _project_id(database: Database, name: str) -> int:
 async def recover_simulated(database: Database, truth: KnownTruth, seed: int) -> Recovery:
     """Simulate ``truth``, write it to ``database`` (which must not hold it yet), calibrate, compare."""
     rows = simulated_history(truth, seed)
+    # Counted before writing: writing maps the rows' local indexes to database ids.
+    staying = sum(row["vendor_id"] == 0 and row["stage"] is LabelerStage.PRODUCTION for row in rows.labelers)
     await write_rows(database, rows)
     calibration = await calibrated_scenario(database, await _project_id(database, truth.name))
     fitted = calibration.fitted
     pool = fitted.pool("Truth Labeling")
     learning = fitted.learning
-    staying = sum(row["vendor_id"] == 0 and row["stage"] is LabelerStage.PRODUCTION for row in rows.labelers)
     reviewed = truth.review_share > 0
     return Recovery(
         source="simulator",
