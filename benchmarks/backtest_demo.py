@@ -15,17 +15,34 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 
 from server.db import Base, Database
 from server.db.models import Project
 from server.services.backtest import BacktestErrors, backtest_records, load_flow
 from server.services.demo import seed_demo
-from server.services.history import load_records
+from server.services.history import ProjectRecords, load_records
+from simulator.latency import FlowHistory
 
 
 def _percent(value: float | None) -> str:
     return "   -" if value is None else f"{value:5.1f}%"
+
+
+def _pickup(records: ProjectRecords, flow: FlowHistory, weeks: int) -> None:
+    """What the records say about the wait before labeling, week by week: tasks' median wait from arrival to
+    their first label's submission, and the hours the whole team spent labeling per day (is the team saturated?)."""
+    first = np.full(flow.task_created.size, np.inf)
+    np.minimum.at(first, flow.label_task, flow.label_submitted)
+    waits, hours = [], []
+    for w in range(weeks):
+        arrived = (flow.task_created >= 7 * w) & (flow.task_created < 7 * (w + 1)) & np.isfinite(first)
+        waits.append(float(np.median(first[arrived] - flow.task_created[arrived])) if arrived.any() else np.nan)
+        started = (records.label_started >= 7 * w) & (records.label_started < 7 * (w + 1))
+        hours.append(float(records.label_seconds[started].sum()) / 3600.0 / 7.0)
+    print("  median days from arrival to first label, by week of arrival: " + " ".join(f"{v:.2f}" for v in waits))
+    print("  labeling hours per day, whole team, by week:                  " + " ".join(f"{v:.1f}" for v in hours))
 
 
 def _row(name: str, errors: BacktestErrors) -> str:
@@ -86,6 +103,11 @@ async def _main(train_weeks: int, horizon_weeks: int, replications: int, seed: i
                     f"  {week.week}: "
                     + " | ".join(f"{c.throughput:5.0f} / {c.completions:6.0f} / {c.backlog:4.0f}" for c in cells)
                 )
+            _pickup(records, flow, records.days // 7)
+            print("  open at week end in the records: to label / in review / in rework")
+            for week in report.weeks:
+                stages = week.open_actual
+                print(f"  {week.week}: {stages.to_label:4d} / {stages.in_review:3d} / {stages.in_rework:3d}")
             print("  | forecast      | throughput | completions | backlog |")
             print(_row("conditional", report.conditional))
             print(_row("unconditional", report.unconditional))

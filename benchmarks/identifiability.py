@@ -1,7 +1,8 @@
 """Identifiability of calibration: histories generated from known truth, written as platform records (a fresh
 SQLite database each), calibrated back. Prints one table row per history, truth -> fitted, and the checks:
 headcount exact, hours and speeds (T0, T_inf, plateau share) within 10%, review share within 10%, tau within 25%
-where at least six weeks of tenure were seen.
+where at least six weeks of tenure were seen. A second table: histories where people leave and labels are
+reviewed and reworked, with review share and rework rate within 10% and attrition within its 95% interval.
 
 Run: .venv/bin/python benchmarks/identifiability.py [--seeds 1 2] [--demo-seeds 7 11]
 """
@@ -15,19 +16,7 @@ import time
 from pathlib import Path
 
 from server.db import Base, Database
-from server.services.known_truth import KnownTruth, Recovery, recover_demo, recover_simulated
-
-CASES = (
-    KnownTruth("A: 6 people, 6 h, Mon-Fri", people=6, hours_per_day=6.0, t0_seconds=240.0, plateau_share=0.7,
-               tau_weeks=1.5, weeks=6),
-    KnownTruth("B: 10 people, 4 h, Mon-Fri", people=10, hours_per_day=4.0, t0_seconds=180.0, plateau_share=0.6,
-               tau_weeks=2.0, weeks=8),
-    KnownTruth("C: 4 people, 8 h, Mon-Sat", people=4, hours_per_day=8.0, t0_seconds=300.0, plateau_share=0.8,
-               tau_weeks=1.0, weeks=6, working_days=(0, 1, 2, 3, 4, 5), max_tenure_weeks=1.0),
-    KnownTruth("D: 12 people, 7.5 h, from 06:00", people=12, hours_per_day=7.5, t0_seconds=420.0,
-               plateau_share=0.65, tau_weeks=2.5, weeks=9, start_hour=6.0, max_tenure_weeks=5.0),
-)  # fmt: skip
-DEMO_PROJECTS = ("driving", "support")
+from server.services.known_truth import CASES, CHURN_CASES, DEMO_PROJECTS, Recovery, recover_demo, recover_simulated
 
 
 async def _fresh(directory: str, name: str) -> Database:
@@ -72,7 +61,46 @@ def _row(recovery: Recovery) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-async def _main(seeds: list[int], demo_seeds: list[int]) -> None:
+def _churn_row(recovery: Recovery) -> str:
+    checks = recovery.checks()
+    verdict = "all" if all(checks.values()) else "FAILED: " + ", ".join(k for k, ok in checks.items() if not ok)
+    attrition = recovery.attrition_fitted
+    fitted = "-" if attrition is None else f"{attrition.value:.3f} ({attrition.low:.3f}-{attrition.high:.3f})"
+    true = "-" if recovery.attrition_true is None else f"{recovery.attrition_true:.3f}"
+    cells = [
+        recovery.case,
+        str(recovery.seed),
+        _people(recovery),
+        _pair(recovery.hours_true, recovery.hours_fitted),
+        _pair(recovery.t_inf_true, recovery.t_inf_fitted, 0),
+        _pair(recovery.review_share_true, recovery.review_share_fitted, 3),
+        _pair(recovery.rework_true, recovery.rework_fitted, 3),
+        f"{true} -> {fitted}",
+        verdict,
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+async def _churn(directory: str, seeds: list[int]) -> None:
+    print(
+        "\n| history | seed | people in production at the end | hours/day | T_inf s | review share | rework rate "
+        "| leaving per week (95% CI) | checks passed |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for truth in CHURN_CASES:
+        for seed in seeds:
+            database = await _fresh(directory, f"{truth.name[0]}-{seed}.sqlite3")
+            try:
+                print(_churn_row(await recover_simulated(database, truth, seed)), flush=True)
+            finally:
+                await database.dispose()
+
+
+async def _main(seeds: list[int], demo_seeds: list[int], churn_only: bool) -> None:
+    if churn_only:
+        with tempfile.TemporaryDirectory() as directory:
+            await _churn(directory, seeds)
+        return
     print(
         "| source | history | seed | weeks of tenure | people | hours/day | T0 s | T_inf s | plateau | tau weeks "
         "| review share | checks passed |"
@@ -94,6 +122,7 @@ async def _main(seeds: list[int], demo_seeds: list[int]) -> None:
                     print(_row(await recover_demo(database, seed, key)), flush=True)
                 finally:
                     await database.dispose()
+        await _churn(directory, seeds)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 
@@ -101,5 +130,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--demo-seeds", type=int, nargs="+", default=[7, 11])
+    parser.add_argument("--churn-only", action="store_true", help="only the histories with attrition and rework")
     arguments = parser.parse_args()
-    asyncio.run(_main(arguments.seeds, arguments.demo_seeds))
+    asyncio.run(_main(arguments.seeds, arguments.demo_seeds, arguments.churn_only))

@@ -10,9 +10,10 @@ import numpy as np
 
 from simulator.flow import FlowOutputs
 from simulator.interfaces import CostBreakdown, PoolUsage
+from simulator.latency import sample_new, waits_latency
 from simulator.registry import Models
 from simulator.results import DailySeries, RunSummary, SimulationResult, TaskRecords
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, Waits
 from simulator.stages import StageFigures
 
 __all__ = ["DayRecord", "PoolDay", "assemble_result"]
@@ -103,6 +104,21 @@ def _checked(cost: CostBreakdown, what: str) -> CostBreakdown:
     return cost
 
 
+def _with_waits(
+    waits: Waits,
+    done: np.ndarray,
+    arrival: np.ndarray,
+    first_job: np.ndarray | None,
+    n_jobs: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Acceptance hours with the recorded waits: the later of the simulated acceptance and the arrival plus a
+    drawn wait path (see :class:`~simulator.scenario.Waits`)."""
+    required = np.ones(arrival.size, dtype=np.int64) if first_job is None else np.diff(np.append(first_job, n_jobs))
+    wait_hours = sample_new(waits_latency(waits), required, rng) * 24.0
+    return np.where(np.isfinite(done), np.maximum(done, arrival + wait_hours), done)
+
+
 def assemble_result(
     *,
     scenario: Scenario,
@@ -116,6 +132,7 @@ def assemble_result(
     busy_total: float,
     keep_tasks: bool,
     stages: dict[str, StageFigures] | None = None,
+    waits_rng: np.random.Generator | None = None,
 ) -> SimulationResult:
     n_days = scenario.horizon_days
     horizon = scenario.horizon_hours
@@ -130,6 +147,8 @@ def assemble_result(
     else:
         start = done = np.empty(0)
         labeler = np.empty(0, dtype=np.int64)
+    if scenario.waits is not None and waits_rng is not None and n_tasks:
+        done = _with_waits(scenario.waits, done, task_arrival, first_job, outputs.done.size, waits_rng)
     done = np.where(done <= horizon, done, np.inf)
     completed = np.isfinite(done)
     # Arrivals are sorted (the engine checks), so their deadlines are too: days are binary searches.

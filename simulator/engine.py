@@ -185,7 +185,10 @@ class _Engine:
     def __init__(self, scenario: Scenario, models: Models, seed: np.random.SeedSequence, flow: str) -> None:
         self.scenario = scenario
         self.models = models
-        demand_rng, jobs_rng, review_rng, self.rng, stream = (np.random.default_rng(child) for child in seed.spawn(5))
+        # A sixth stream, for the recorded waits, leaves the first five (and every run without waits) unchanged.
+        demand_rng, jobs_rng, review_rng, self.rng, stream, self.waits_rng = (
+            np.random.default_rng(child) for child in seed.spawn(6)
+        )
         self.horizon = scenario.horizon_hours
         arrivals = np.asarray(
             models.demand.arrivals(scenario.demand, scenario.calendar, scenario.horizon_days, demand_rng),
@@ -516,6 +519,7 @@ class _Engine:
             busy_total=float(self.flow.busy_hours().sum()),
             keep_tasks=keep_tasks,
             stages=self._stages(outputs),
+            waits_rng=self.waits_rng,
         )
         # Processes still waiting at the horizon keep this engine in a reference cycle, which only the cyclic
         # garbage collector frees, possibly replications later. Let go of the per-task arrays (hundreds of MB

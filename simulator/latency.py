@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.scenario import Waits
+
 __all__ = [
     "FlowHistory",
     "LatencyFit",
@@ -26,6 +28,8 @@ __all__ = [
     "open_tasks",
     "sample_new",
     "sample_remaining",
+    "scenario_waits",
+    "waits_latency",
 ]
 
 #: Rounds of review a label goes through at most in a draw (the recorded workflow escalates after three).
@@ -187,14 +191,24 @@ def _draw(samples: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarra
     return samples[rng.integers(0, samples.size, size)]
 
 
+#: Share of the longest waits whose excess over their threshold stands for the tail beyond the sample.
+_TAIL_SHARE = 0.1
+
+
 def _residual(samples: np.ndarray, elapsed: float, rng: np.random.Generator) -> float:
-    """A wait drawn from the samples longer than ``elapsed``, less what has elapsed already; with none that
-    long, a fresh draw (the tail beyond the sample is taken as memoryless)."""
+    """A wait drawn from the samples longer than ``elapsed``, less what has elapsed already.
+
+    With none that long, the tail beyond the sample goes on as its longest tenth did: an excess over their
+    threshold is drawn. (A fresh wait from the start, the memoryless guess, equals this for exponential tails
+    and is far too long where waits are bounded, as when they queue behind a backlog cleared in arrival order:
+    the oldest task then waits least, not a whole wait more.)"""
     if samples.size == 0:
         return 0.0
     longer = samples[np.searchsorted(samples, elapsed, side="right") :]
     if longer.size == 0:
-        return float(_draw(samples, rng, 1)[0])
+        threshold = float(np.quantile(samples, 1.0 - _TAIL_SHARE))
+        excess = samples[samples > threshold] - threshold
+        return float(excess[rng.integers(0, excess.size)]) if excess.size else 0.0
     return float(longer[rng.integers(0, longer.size)]) - elapsed
 
 
@@ -249,3 +263,42 @@ def sample_remaining(fit: LatencyFit, tasks: Sequence[OpenTask], rng: np.random.
             longest = max(longest, wait + float(_rounds_from(fit, rng, 1, round_)[0]))
         remaining[position] = longest
     return remaining
+
+
+#: Quantiles a scenario keeps of each recorded wait.
+_WAIT_POINTS = 50
+
+
+def _quantile_hours(samples: np.ndarray) -> tuple[float, ...]:
+    if samples.size == 0:
+        return ()
+    points = (np.arange(_WAIT_POINTS) + 0.5) / _WAIT_POINTS
+    return tuple(round(float(v) * 24.0, 4) for v in np.quantile(samples, points))
+
+
+def scenario_waits(fit: LatencyFit) -> Waits:
+    """A fit's waits as a scenario carries them: equally likely quantiles, in hours."""
+    return Waits(
+        labeling_hours=_quantile_hours(fit.labeling_single),
+        consensus_hours=_quantile_hours(fit.labeling_consensus),
+        first_review_hours=_quantile_hours(fit.first_review),
+        rework_cycle_hours=_quantile_hours(fit.rework_cycle),
+        review_share=float(fit.review_share),
+        down_by_round=fit.down_by_round,
+    )
+
+
+def waits_latency(waits: Waits) -> LatencyFit:
+    """A scenario's waits as the samples :func:`sample_new` draws from (days)."""
+
+    def days(hours: tuple[float, ...]) -> np.ndarray:
+        return np.sort(np.asarray(hours, dtype=float)) / 24.0
+
+    return LatencyFit(
+        labeling_single=days(waits.labeling_hours),
+        labeling_consensus=days(waits.consensus_hours),
+        first_review=days(waits.first_review_hours),
+        rework_cycle=days(waits.rework_cycle_hours),
+        review_share=waits.review_share,
+        down_by_round=waits.down_by_round,
+    )

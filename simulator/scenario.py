@@ -31,6 +31,7 @@ __all__ = [
     "ScenarioError",
     "ServiceTime",
     "Spike",
+    "Waits",
 ]
 
 
@@ -401,6 +402,53 @@ class Review:
             _between("review.shift_hours", self.shift_hours, 0.0, 24.0)
 
 
+#: Most values a recorded wait may list: the quantiles of a fit, not the raw records.
+_MAX_WAIT_VALUES = 200
+
+
+def _hours_list(path: str, values: object) -> tuple[float, ...]:
+    if not isinstance(values, tuple | list):
+        raise _fail(path, "must be a list of hours", values)
+    if len(values) > _MAX_WAIT_VALUES:
+        raise _fail(path, f"must list at most {_MAX_WAIT_VALUES} values", len(values))
+    for i, value in enumerate(values):
+        _ge(f"{path}[{i}]", value, 0.0)
+        _finite(f"{path}[{i}]", value)
+    return tuple(float(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Waits:
+    """The waits people take that busy labelers and reviewers do not explain, as recorded: from a task's arrival
+    until its labels are in (``consensus_hours`` for tasks needing several), from a label's submission to its
+    first review, and from a thumbs-down to the label's next review. Each lists equally likely values in hours
+    (quantiles of the records); ``review_share`` of labels are reviewed and ``down_by_round[k]`` is the chance
+    of a thumbs-down at review round k (the last repeats).
+
+    With waits, a task is accepted at the later of the simulated acceptance and its arrival plus a wait path
+    drawn from them: the recorded waits already hold the queueing of the load they were recorded under, so
+    adding the two would count it twice (the backtests' rule, :mod:`simulator.latency`).
+    """
+
+    labeling_hours: tuple[float, ...] = ()
+    consensus_hours: tuple[float, ...] = ()
+    first_review_hours: tuple[float, ...] = ()
+    rework_cycle_hours: tuple[float, ...] = ()
+    review_share: float = 0.0
+    down_by_round: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("labeling_hours", "consensus_hours", "first_review_hours", "rework_cycle_hours"):
+            object.__setattr__(self, name, _hours_list(f"waits.{name}", getattr(self, name)))
+        _between("waits.review_share", self.review_share, 0.0, 1.0)
+        downs = self.down_by_round
+        if not isinstance(downs, tuple | list) or len(downs) > 10:
+            raise _fail("waits.down_by_round", "must be a list of at most 10 probabilities", downs)
+        for i, value in enumerate(downs):
+            _between(f"waits.down_by_round[{i}]", value, 0.0, 1.0)
+        object.__setattr__(self, "down_by_round", tuple(float(v) for v in downs))
+
+
 @dataclass(frozen=True)
 class Consensus:
     """Consensus labeling: a ``coverage`` share of tasks is labeled ``labels_per_task`` times by distinct jobs."""
@@ -472,6 +520,8 @@ class Scenario:
     sla: SLA = field(default_factory=SLA)
     costs: ModelSpec = field(default_factory=lambda: ModelSpec("standard"))
     description: str = ""
+    #: Recorded waits beyond capacity (calibrated scenarios have them); None: completion is the simulator's.
+    waits: Waits | None = None
 
     def __post_init__(self) -> None:
         if not (
@@ -495,6 +545,8 @@ class Scenario:
         for path, value, kind in checks:
             if not isinstance(value, kind):
                 raise _fail(path, f"must be a {kind.__name__}", value)
+        if self.waits is not None and not isinstance(self.waits, Waits):
+            raise _fail("waits", "must be a Waits", self.waits)
         for path in ("learning", "quality", "staffing", "costs"):
             _spec(path, getattr(self, path))
         pools = tuple(self.workforce)

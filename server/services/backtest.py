@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 import numpy as np
-from sqlalchemy import select
 
-from server.db.enums import ReviewVerdict
-from server.db.models import Label, Review, Task
 from server.db.session import Database
 from server.services.errors import ValidationFailed
-from server.services.history import ProjectRecords, history_until, load_records, pool_for
+from server.services.history import ProjectRecords, history_until, load_flow, load_records, pool_for
 from server.services.simulation_pool import WorkerDied
 from simulator.calibrate import calibrate, demand_forecast
 from simulator.engine import run_replication
@@ -82,6 +78,8 @@ class BacktestWeekData:
     conditional: BacktestFigures
     unconditional: BacktestFigures
     baseline: BacktestFigures
+    #: The tasks open at the week's end in the records, by stage: where a backlog error sits.
+    open_actual: OpenBacklog
 
 
 @dataclass(frozen=True)
@@ -138,51 +136,6 @@ def _errors(weeks: list[BacktestWeekData], which: str) -> BacktestErrors:
     return BacktestErrors(mape("throughput"), mape("completions"), mape("backlog"))
 
 
-async def load_flow(database: Database, project_id: int, start: datetime) -> FlowHistory:
-    """A project's tasks, labels and reviews as float days since ``start``, labels and reviews by position."""
-    async with database.session() as session:
-        tasks = (
-            await session.execute(
-                select(Task.id, Task.created_at, Task.completed_at, Task.labels_required)
-                .where(Task.project_id == project_id)
-                .order_by(Task.id)
-            )
-        ).all()
-        labels = (
-            await session.execute(
-                select(Label.id, Label.task_id, Label.submitted_at)
-                .join(Task, Task.id == Label.task_id)
-                .where(Task.project_id == project_id)
-                .order_by(Label.id)
-            )
-        ).all()
-        reviews = (
-            await session.execute(
-                select(Review.label_id, Review.created_at, Review.verdict)
-                .join(Label, Label.id == Review.label_id)
-                .join(Task, Task.id == Label.task_id)
-                .where(Task.project_id == project_id)
-                .order_by(Review.created_at, Review.id)
-            )
-        ).all()
-
-    def days(values: list[datetime | None]) -> np.ndarray:
-        return np.array([np.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
-
-    task_index = {row[0]: i for i, row in enumerate(tasks)}
-    label_index = {row[0]: i for i, row in enumerate(labels)}
-    return FlowHistory(
-        task_created=days([r[1] for r in tasks]),
-        task_completed=days([r[2] for r in tasks]),
-        task_required=np.array([r[3] for r in tasks], dtype=np.int64),
-        label_task=np.array([task_index[r[1]] for r in labels], dtype=np.int64),
-        label_submitted=days([r[2] for r in labels]),
-        review_label=np.array([label_index[r[0]] for r in reviews], dtype=np.int64),
-        review_at=days([r[1] for r in reviews]),
-        review_down=np.array([r[2] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
-    )
-
-
 def weekly_figures(created: np.ndarray, completed: np.ndarray, cut: int, horizon_weeks: int) -> list[BacktestFigures]:
     """Figures of each horizon week for tasks arrived at ``created`` and completed at ``completed`` (days)."""
     figures = []
@@ -220,6 +173,31 @@ def _capacity_delay_days(arrival_hours: np.ndarray, finish_hours: np.ndarray, at
     return delay[index] / 24.0
 
 
+def _first_day_delays(
+    arrival_hours: np.ndarray, finish_hours: np.ndarray, ages: np.ndarray, first_day_arrivals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated delays (days) of the tasks still to label at the cut, and of the new tasks arriving on the
+    forecast's first day (at ``first_day_arrivals`` days since the cut).
+
+    The backlog entered the simulation on its first day (the trace adds it to that day's tasks), so in
+    first-come order it takes the earliest acceptances among the first day's simulated tasks, the oldest task
+    the earliest, and the new tasks of that day take the acceptances after them: one place in the queue each.
+    (Reading each task's delay off the simulated task arriving at the same moment would give the whole backlog
+    the first task's delay, and clear days of work at once.)"""
+    if arrival_hours.size == 0:  # nothing simulated: no capacity limit
+        return np.zeros(ages.size), np.zeros(first_day_arrivals.size)
+    finishes = np.sort(finish_hours[arrival_hours < 24.0]) / 24.0
+    backlog = np.full(ages.size, np.inf)
+    count = min(ages.size, finishes.size)
+    backlog[np.argsort(-ages, kind="stable")[:count]] = finishes[:count]
+    later = finishes[count:]
+    new = np.full(first_day_arrivals.size, np.inf)
+    taken = min(first_day_arrivals.size, later.size)
+    order = np.argsort(first_day_arrivals, kind="stable")[:taken]
+    new[order] = np.maximum(later[:taken] - first_day_arrivals[order], 0.0)
+    return backlog, new
+
+
 def forecast_weeks(
     runs_of_arrivals: list[tuple[np.ndarray, np.ndarray]],
     simulated_runs: list[tuple[np.ndarray, np.ndarray]],
@@ -237,20 +215,22 @@ def forecast_weeks(
     hold the queueing of that load: adding the simulated delay would count it twice. The simulator's clock
     takes over when capacity falls behind and its delays grow past what people usually take.
     """
-    open_created = np.array([cut - task.age_days for task in opened])
+    open_age = np.array([task.age_days for task in opened], dtype=float)
+    open_created = cut - open_age
     open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
     runs = []
     remaining = []
     for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, simulated_runs, strict=True):
-        # Tasks still to label queue for labelers from the cut on, like the new ones; those in review or rework
-        # need minutes of work, so only their waits count.
-        open_delay = np.where(open_labeling, _capacity_delay_days(sim_arrival, sim_finish, np.zeros(len(opened))), 0.0)
-        open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng))
-        new_done = (
-            cut
-            + arrivals
-            + np.maximum(_capacity_delay_days(sim_arrival, sim_finish, arrivals), sample_new(fit, required, rng))
+        # Tasks still to label queue for labelers from the cut on, ahead of the new ones; those in review or
+        # rework need minutes of work, so only their waits count.
+        first_day = arrivals < 1.0
+        open_delay = np.zeros(len(opened))
+        new_delay = _capacity_delay_days(sim_arrival, sim_finish, arrivals)
+        open_delay[open_labeling], new_delay[first_day] = _first_day_delays(
+            sim_arrival, sim_finish, open_age[open_labeling], arrivals[first_day]
         )
+        open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng))
+        new_done = cut + arrivals + np.maximum(new_delay, sample_new(fit, required, rng))
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
         runs.append(weekly_figures(created, completed, cut, horizon_weeks))
@@ -363,7 +343,14 @@ def backtest_records(
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [
-        BacktestWeekData(train_weeks + w + 1, actual[w], conditional.weeks[w], unconditional.weeks[w], baseline[w])
+        BacktestWeekData(
+            train_weeks + w + 1,
+            actual[w],
+            conditional.weeks[w],
+            unconditional.weeks[w],
+            baseline[w],
+            open_backlog(open_tasks(flow, cut + 7 * (w + 1))),
+        )
         for w in range(horizon_weeks)
     ]
     return BacktestData(

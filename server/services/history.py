@@ -11,7 +11,7 @@ import functools
 import itertools
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,8 +31,9 @@ from simulator.calibrate import (
     PoolHistory,
     calibrate,
 )
+from simulator.latency import FlowHistory, fit_latency, scenario_waits
 
-__all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_records", "pool_for"]
+__all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_flow", "load_records", "pool_for"]
 
 _DAY = 86400.0
 _RECENT_DAYS = 14
@@ -354,21 +355,75 @@ class CalibratedProject:
     calibration: Calibration
 
 
+async def load_flow(database: Database, project_id: int, start: datetime) -> FlowHistory:
+    """A project's tasks, labels and reviews as float days since ``start``, labels and reviews by position."""
+    async with database.session() as session:
+        tasks = (
+            await session.execute(
+                select(Task.id, Task.created_at, Task.completed_at, Task.labels_required)
+                .where(Task.project_id == project_id)
+                .order_by(Task.id)
+            )
+        ).all()
+        labels = (
+            await session.execute(
+                select(Label.id, Label.task_id, Label.submitted_at)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Label.id)
+            )
+        ).all()
+        reviews = (
+            await session.execute(
+                select(Review.label_id, Review.created_at, Review.verdict)
+                .join(Label, Label.id == Review.label_id)
+                .join(Task, Task.id == Label.task_id)
+                .where(Task.project_id == project_id)
+                .order_by(Review.created_at, Review.id)
+            )
+        ).all()
+
+    def days(values: list[datetime | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
+
+    task_index = {row[0]: i for i, row in enumerate(tasks)}
+    label_index = {row[0]: i for i, row in enumerate(labels)}
+    return FlowHistory(
+        task_created=days([r[1] for r in tasks]),
+        task_completed=days([r[2] for r in tasks]),
+        task_required=np.array([r[3] for r in tasks], dtype=np.int64),
+        label_task=np.array([task_index[r[1]] for r in labels], dtype=np.int64),
+        label_submitted=days([r[2] for r in labels]),
+        review_label=np.array([label_index[r[0]] for r in reviews], dtype=np.int64),
+        review_at=days([r[1] for r in reviews]),
+        review_down=np.array([r[2] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
+    )
+
+
 async def calibrated_scenario(
     database: Database, project_id: int, *, horizon_days: int = 28, field: str = "projectId"
 ) -> CalibratedProject:
     """A scenario fitted to the whole recorded history of a project, starting where the history ends."""
     records = await load_records(database, project_id, field=field)
+    flow = await load_flow(database, project_id, records.start)
     try:
         # Fitting is CPU-bound like a simulation: a worker the request timeout can kill, not a thread.
         calibration = await pool_for(database).run(
-            functools.partial(calibrate, history_until(records, records.days), horizon_days=horizon_days)
+            functools.partial(_calibrate_with_waits, records, flow, horizon_days=horizon_days)
         )
     except WorkerDied:
         raise
     except (ValueError, RuntimeError) as error:
         raise ValidationFailed(field, project_id, f"has too little history to calibrate ({error})") from None
     return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
+
+
+def _calibrate_with_waits(records: ProjectRecords, flow: FlowHistory, *, horizon_days: int) -> Calibration:
+    """Calibrate on the whole history, and give the scenario the waits the records show (pickup, review,
+    rework): planning answers then carry the same review and rework tail as the backtests' forecasts."""
+    calibration = calibrate(history_until(records, records.days), horizon_days=horizon_days)
+    waits = scenario_waits(fit_latency(flow, float(records.days)))
+    return replace(calibration, scenario=replace(calibration.scenario, waits=waits))
 
 
 def pool_for(database: Database) -> SimulationPool:

@@ -13,6 +13,7 @@ through their whole shifts, as the hours they work can only be read from records
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,13 +21,23 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from server.db.enums import LabelerStage, LabelStatus, PricingModel, TaskStatus, VendorStatus, WorkforceType
+from server.db.enums import (
+    LabelerStage,
+    LabelStatus,
+    PricingModel,
+    ReviewVerdict,
+    TaskStatus,
+    VendorStatus,
+    WorkforceType,
+)
 from server.db.models import Project as ProjectRow
 from server.db.session import Database
+from server.services.backtest import BacktestData, backtest_records, load_flow
 from server.services.demo import write_rows
 from server.services.demo_catalog import PROJECTS, VENDORS
 from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, DemoRows, generate
-from server.services.history import calibrated_scenario
+from server.services.history import calibrated_scenario, load_records
+from simulator.calibrate import Estimate
 from simulator.engine import run_replication
 from simulator.scenario import (
     Calendar,
@@ -39,12 +50,27 @@ from simulator.scenario import (
     ServiceTime,
 )
 
-__all__ = ["KnownTruth", "Recovery", "recover_demo", "recover_simulated", "simulated_history", "truth_scenario"]
+__all__ = [
+    "CASES",
+    "CHURN_CASES",
+    "DEMO_PROJECTS",
+    "KnownTruth",
+    "Recovery",
+    "backtest_demo_history",
+    "backtest_simulated",
+    "recover_demo",
+    "recover_simulated",
+    "simulated_history",
+    "truth_scenario",
+]
 
 # A Monday: the simulator's day 0 is a Monday at midnight on the reference clock.
 _START = datetime(2026, 1, 5, tzinfo=UTC)
 # Demand over capacity: nobody waits for work.
 _OVERLOAD = 1.3
+_WEEK_HOURS = 168.0
+#: Reviews a label gets at most (the last accepts it), as the platform's workflow escalates.
+_MAX_REVIEWS = 5
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,12 @@ class KnownTruth:
     #: The people's tenures at the start, spread evenly from 0 to this many weeks.
     max_tenure_weeks: float = 3.0
     hourly_rate: float = 15.0
+    #: Weekly hazard of leaving, from the PRODUCTION stage on; a leaver's work after leaving is left undone.
+    attrition_per_week: float = 0.0
+    #: Share of labels reviewed, and the chance of a thumbs-down at each review (a reworked label is reviewed
+    #: again, as the simulator's quality model has it).
+    review_share: float = 0.0
+    rework_rate: float = 0.0
 
     def tenures(self) -> tuple[float, ...]:
         return tuple(float(t) for t in np.linspace(0.0, self.max_tenure_weeks, self.people))
@@ -71,6 +103,30 @@ class KnownTruth:
     @property
     def t_inf_seconds(self) -> float:
         return self.t0_seconds * self.plateau_share
+
+
+#: The histories of the identifiability table (``benchmarks/identifiability.py``) and of the backtest on them.
+CASES = (
+    KnownTruth("A: 6 people, 6 h, Mon-Fri", people=6, hours_per_day=6.0, t0_seconds=240.0, plateau_share=0.7,
+               tau_weeks=1.5, weeks=6),
+    KnownTruth("B: 10 people, 4 h, Mon-Fri", people=10, hours_per_day=4.0, t0_seconds=180.0, plateau_share=0.6,
+               tau_weeks=2.0, weeks=8),
+    KnownTruth("C: 4 people, 8 h, Mon-Sat", people=4, hours_per_day=8.0, t0_seconds=300.0, plateau_share=0.8,
+               tau_weeks=1.0, weeks=6, working_days=(0, 1, 2, 3, 4, 5), max_tenure_weeks=1.0),
+    KnownTruth("D: 12 people, 7.5 h, from 06:00", people=12, hours_per_day=7.5, t0_seconds=420.0,
+               plateau_share=0.65, tau_weeks=2.5, weeks=9, start_hour=6.0, max_tenure_weeks=5.0),
+)  # fmt: skip
+#: Histories where people leave and labels are reviewed and reworked (attrition and rework rate recovered).
+CHURN_CASES = (
+    KnownTruth("E: 8 people, 6 h, 6%/week leave, 30% reviewed, 12% reworked", people=8, hours_per_day=6.0,
+               t0_seconds=240.0, plateau_share=0.7, tau_weeks=1.5, weeks=8, attrition_per_week=0.06,
+               review_share=0.3, rework_rate=0.12),
+    KnownTruth("F: 12 people, 5 h, 10%/week leave, 60% reviewed, 25% reworked", people=12, hours_per_day=5.0,
+               t0_seconds=180.0, plateau_share=0.6, tau_weeks=2.0, weeks=8, attrition_per_week=0.10,
+               review_share=0.6, rework_rate=0.25),
+)  # fmt: skip
+#: The demo generator's projects with a labeling history.
+DEMO_PROJECTS = ("driving", "support")
 
 
 def truth_scenario(truth: KnownTruth) -> Scenario:
@@ -102,41 +158,81 @@ def truth_scenario(truth: KnownTruth) -> Scenario:
     )
 
 
+def _leave_hours(truth: KnownTruth, rng: np.random.Generator) -> np.ndarray:
+    """Each person's leaving hour (inf: stays), a constant hazard from their PRODUCTION stage event on."""
+    if truth.attrition_per_week <= 0:
+        return np.full(truth.people, np.inf)
+    production = -np.asarray(truth.tenures()) * _WEEK_HOURS
+    return production + rng.exponential(_WEEK_HOURS / truth.attrition_per_week, truth.people)
+
+
+def _review_rounds(truth: KnownTruth, rng: np.random.Generator) -> tuple[bool, ...]:
+    """The verdicts a label gets (True: thumbs-down), the last an acceptance; none when it is not reviewed."""
+    if truth.review_share <= 0 or rng.random() >= truth.review_share:
+        return ()
+    rounds: list[bool] = []
+    while len(rounds) < _MAX_REVIEWS - 1 and rng.random() < truth.rework_rate:
+        rounds.append(True)
+    return (*rounds, False)
+
+
 def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
-    """One simulated run of ``truth`` as platform rows (local indexes in foreign keys)."""
+    """One simulated run of ``truth`` as platform rows (local indexes in foreign keys).
+
+    With attrition, each person leaves at a drawn hour (an OFFBOARDED stage event) and the tasks the simulator
+    gave them after it stay unlabeled; with review, a reviewer of a separate QA vendor reviews a share of the
+    labels, hours after submission, turning each down with the rework rate until accepted."""
     scenario = truth_scenario(truth)
     tasks = run_replication(scenario, seed, keep_tasks=True).tasks
     assert tasks is not None
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 12]))
+    leave = _leave_hours(truth, rng)
+    end = 7.0 * truth.weeks * 24.0
     rows = DemoRows()
     rows.vendors.append(_vendor(truth))
     rows.projects.append(_project(truth))
     rows.project_vendors.append({"project_id": 0, "vendor_id": 0})
     for index, tenure in enumerate(truth.tenures()):
         hired = _START - timedelta(weeks=tenure, days=14)
+        events = [(LabelerStage.HIRING, hired), (LabelerStage.PRODUCTION, _START - timedelta(weeks=tenure))]
+        if leave[index] < end:
+            events.append((LabelerStage.OFFBOARDED, _at(float(leave[index]))))
         rows.labelers.append(
             {
                 "vendor_id": 0,
                 "name": f"Labeler {index + 1}",
                 "email": f"labeler.{index + 1}@truth.example",
-                "stage": LabelerStage.PRODUCTION,
+                "stage": events[-1][0],
                 "hourly_rate": truth.hourly_rate,
                 "skills": [],
                 "time_zone": "UTC",
                 "created_at": hired,
-                "updated_at": hired,
+                "updated_at": events[-1][1],
                 "archived_at": None,
             }
         )
-        for stage, at in (
-            (LabelerStage.HIRING, hired),
-            (LabelerStage.PRODUCTION, _START - timedelta(weeks=tenure)),
-        ):
+        for stage, at in events:
             rows.stage_events.append({"labeler_id": index, "stage": stage, "entered_at": at, "note": ""})
         rows.memberships.append({"project_id": 0, "labeler_id": index, "joined_at": hired})
+    reviewer = _reviewer(rows, truth) if truth.review_share > 0 else -1
     done = np.isfinite(tasks.finish_hour) & np.isfinite(tasks.start_hour) & (tasks.labeler >= 0)
     for i in range(tasks.arrival_hour.size):
         created = _at(float(tasks.arrival_hour[i]))
-        finished = done[i]
+        finished = bool(done[i]) and float(tasks.start_hour[i]) < leave[int(tasks.labeler[i])]
+        accepted, reviews, reworks = float(tasks.finish_hour[i]), [], 0
+        if finished:
+            for down in _review_rounds(truth, rng):
+                accepted += float(rng.exponential(4.0)) + 0.05
+                if accepted >= end:
+                    break
+                reviews.append((accepted, down))
+                reworks += down
+        last_verdict_up = bool(reviews) and not reviews[-1][1]
+        status = TaskStatus.TO_LABEL
+        if finished:
+            status = TaskStatus.DONE if (not reviews and accepted < end) or last_verdict_up else TaskStatus.IN_REVIEW
+            if reviews and reviews[-1][1]:
+                status = TaskStatus.IN_REWORK
         rows.tasks.append(
             {
                 "project_id": 0,
@@ -145,8 +241,8 @@ def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
                 "priority": 0,
                 "created_at": created,
                 "due_at": created + timedelta(hours=48),
-                "completed_at": _at(float(tasks.finish_hour[i])) if finished else None,
-                "status": TaskStatus.DONE if finished else TaskStatus.TO_LABEL,
+                "completed_at": _at(accepted) if status is TaskStatus.DONE else None,
+                "status": status,
                 "labels_required": 1,
                 "is_benchmark": False,
                 "gold_answer": None,
@@ -155,20 +251,59 @@ def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
         )
         if finished:
             seconds = round((float(tasks.finish_hour[i]) - float(tasks.start_hour[i])) * 3600.0, 3)
+            for reviewed_at, down in reviews:
+                rows.reviews.append(
+                    {
+                        "label_id": len(rows.labels),
+                        "reviewer_id": reviewer,
+                        "verdict": ReviewVerdict.THUMBS_DOWN if down else ReviewVerdict.THUMBS_UP,
+                        "seconds_to_review": 20.0,
+                        "comment": "",
+                        "created_at": _at(reviewed_at),
+                    }
+                )
             rows.labels.append(
                 {
                     "task_id": i,
                     "labeler_id": int(tasks.labeler[i]),
                     "answer": {"label": "done"},
-                    "status": LabelStatus.ACCEPTED,
+                    "status": {TaskStatus.DONE: LabelStatus.ACCEPTED, TaskStatus.IN_REWORK: LabelStatus.REJECTED}.get(
+                        status, LabelStatus.SUBMITTED
+                    ),
                     "started_at": _at(float(tasks.start_hour[i])),
                     "submitted_at": _at(float(tasks.finish_hour[i])),
                     "seconds_to_label": seconds,
-                    "rework_seconds": 0.0,
-                    "rework_count": 0,
+                    "rework_seconds": round(0.3 * seconds * reworks, 3),
+                    "rework_count": reworks,
                 }
             )
     return rows
+
+
+def _reviewer(rows: DemoRows, truth: KnownTruth) -> int:
+    """A reviewer of a QA vendor of their own (a vendor whose people only review gives no labeling pool)."""
+    vendor = dict(_vendor(truth), name="Truth QA")
+    rows.vendors.append(vendor)
+    index = len(rows.labelers)
+    joined = _START - timedelta(days=120)
+    rows.labelers.append(
+        {
+            "vendor_id": len(rows.vendors) - 1,
+            "name": "Reviewer",
+            "email": "reviewer@truth.example",
+            "stage": LabelerStage.PRODUCTION,
+            "hourly_rate": 40.0,
+            "skills": [],
+            "time_zone": "UTC",
+            "created_at": joined,
+            "updated_at": joined,
+            "archived_at": None,
+        }
+    )
+    for stage in (LabelerStage.HIRING, LabelerStage.PRODUCTION):
+        rows.stage_events.append({"labeler_id": index, "stage": stage, "entered_at": joined, "note": ""})
+    rows.memberships.append({"project_id": 0, "labeler_id": index, "joined_at": joined})
+    return index
 
 
 def _at(hour: float) -> datetime:
@@ -245,6 +380,11 @@ class Recovery:
     tau_status: str
     review_share_true: float | None = None
     review_share_fitted: float | None = None
+    rework_true: float | None = None
+    rework_fitted: float | None = None
+    #: Weekly probability of leaving: the truth, and the fit with its 95% interval.
+    attrition_true: float | None = None
+    attrition_fitted: Estimate | None = None
 
     @staticmethod
     def error(true: float | None, fitted: float | None) -> float | None:
@@ -254,8 +394,9 @@ class Recovery:
         return abs(fitted - true) / abs(true)
 
     def checks(self) -> dict[str, bool]:
-        """The identifiability criteria: headcount exact, hours and speeds within 10%, tau within 25% where at
-        least six weeks of tenure were seen (speed checks only where the source knows the truth)."""
+        """The identifiability criteria: headcount exact, hours, speeds, review share and rework rate within 10%,
+        tau within 25% where at least six weeks of tenure were seen, attrition within its 95% interval (each
+        where the source knows the truth)."""
         result = {"headcount": self.people_true == self.people_fitted}
         for name, true, fitted in (
             ("hours", self.hours_true, self.hours_fitted),
@@ -263,10 +404,15 @@ class Recovery:
             ("t_inf", self.t_inf_true, self.t_inf_fitted),
             ("plateau", self.plateau_true, self.plateau_fitted),
             ("review_share", self.review_share_true, self.review_share_fitted),
+            ("rework_rate", self.rework_true, self.rework_fitted),
         ):
             err = self.error(true, fitted)
             if err is not None:
                 result[name] = err <= 0.10
+        if self.attrition_true is not None and self.attrition_fitted is not None:
+            # Departures are few (a handful in a history): the truth must lie in the fit's 95% interval.
+            fit = self.attrition_fitted
+            result["attrition"] = fit.low <= self.attrition_true <= fit.high
         if self.weeks_of_tenure >= 6.0:
             err = self.error(self.tau_true, self.tau_fitted)
             result["tau"] = err is not None and err <= 0.25
@@ -280,17 +426,21 @@ async def _project_id(database: Database, name: str) -> int:
 
 async def recover_simulated(database: Database, truth: KnownTruth, seed: int) -> Recovery:
     """Simulate ``truth``, write it to ``database`` (which must not hold it yet), calibrate, compare."""
-    await write_rows(database, simulated_history(truth, seed))
+    rows = simulated_history(truth, seed)
+    # Counted before writing: writing maps the rows' local indexes to database ids.
+    staying = sum(row["vendor_id"] == 0 and row["stage"] is LabelerStage.PRODUCTION for row in rows.labelers)
+    await write_rows(database, rows)
     calibration = await calibrated_scenario(database, await _project_id(database, truth.name))
     fitted = calibration.fitted
     pool = fitted.pool("Truth Labeling")
     learning = fitted.learning
+    reviewed = truth.review_share > 0
     return Recovery(
         source="simulator",
         case=truth.name,
         seed=seed,
         weeks_of_tenure=learning.weeks_of_data,
-        people_true={"Truth Labeling": truth.people},
+        people_true={"Truth Labeling": staying},
         people_fitted={p.vendor: p.production for p in fitted.pools if p.active},
         hours_true=truth.hours_per_day,
         hours_fitted=pool.hours_per_working_day.value,
@@ -303,6 +453,12 @@ async def recover_simulated(database: Database, truth: KnownTruth, seed: int) ->
         tau_true=truth.tau_weeks,
         tau_fitted=learning.tau_weeks.value,
         tau_status=learning.status,
+        review_share_true=truth.review_share if reviewed else None,
+        review_share_fitted=fitted.review.share_reviewed.value if reviewed else None,
+        rework_true=truth.rework_rate if reviewed else None,
+        rework_fitted=fitted.review.rework_rate.value if reviewed else None,
+        attrition_true=-math.expm1(-truth.attrition_per_week) if truth.attrition_per_week > 0 else None,
+        attrition_fitted=pool.attrition_per_week if truth.attrition_per_week > 0 else None,
     )
 
 
@@ -362,3 +518,31 @@ async def recover_demo(
         review_share_true=spec.review_share * open_share,
         review_share_fitted=fitted.review.share_reviewed.value,
     )
+
+
+async def _backtest(database: Database, name: str, horizon_weeks: int, replications: int, seed: int) -> BacktestData:
+    project_id = await _project_id(database, name)
+    records = await load_records(database, project_id)
+    flow = await load_flow(database, project_id, records.start)
+    train_weeks = records.days // 7 - horizon_weeks
+    return backtest_records(
+        records, flow, train_weeks=train_weeks, horizon_weeks=horizon_weeks, replications=replications, seed=seed
+    )
+
+
+async def backtest_simulated(
+    database: Database, truth: KnownTruth, seed: int, *, horizon_weeks: int, replications: int = 16
+) -> BacktestData:
+    """Simulate ``truth``, write it to ``database`` (which must not hold it yet), and backtest its last
+    ``horizon_weeks`` from a calibration on the weeks before."""
+    await write_rows(database, simulated_history(truth, seed))
+    return await _backtest(database, truth.name, horizon_weeks, replications, seed)
+
+
+async def backtest_demo_history(
+    database: Database, seed: int, project_key: str, *, horizon_weeks: int = 4, replications: int = 16
+) -> BacktestData:
+    """Generate the demo workspace for ``seed`` into ``database`` (empty) and backtest ``project_key``."""
+    await write_rows(database, generate(seed, _START, 1.0))
+    spec = next(p for p in PROJECTS if p.key == project_key)
+    return await _backtest(database, spec.name, horizon_weeks, replications, 0)

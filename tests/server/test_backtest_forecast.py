@@ -130,3 +130,23 @@ def test_conditional_forecast_follows_a_backlog_the_workforce_cannot_absorb() ->
         relative.append(_replayed_errors(history, seed)[0] / np.array([w.backlog for w in actual]))
     # Mean relative error of the backlog at each week's end within 10%.
     assert np.all(np.abs(np.mean(relative, axis=0)) <= 0.10), np.mean(relative, axis=0)
+
+
+def test_a_backlog_of_days_of_work_at_the_cut_clears_in_queue_order() -> None:
+    # Demand 40% over the weekly capacity from the start: at the cut the labeler is more than a day's work
+    # behind. The open tasks take their own places in the queue, oldest first, so the time they take to clear
+    # and the first week's throughput follow the records (given one shared delay, the backlog would clear at once).
+    remaining, throughput = [], []
+    for seed in range(6):
+        history = simulated_history(WORKFORCE, 1.4 * _weekly_rates(), seed)
+        opened = open_tasks(history, CUT)
+        assert sum(task.missing_labels > 0 for task in opened) > 240  # more than a day of the labeler's work
+        forecast = conditional_forecast(
+            history, WORKFORCE, CUT, WEEKS, replications=4, seed=300 + seed, rng=np.random.default_rng(seed)
+        )
+        actual_remaining = np.array([history.task_completed[task.index] - CUT for task in opened])
+        remaining.append(forecast.open_remaining_days.mean() / actual_remaining.mean() - 1.0)
+        actual = weekly_figures(history.task_created, history.task_completed, CUT, WEEKS)
+        throughput.append(forecast.weeks[0].throughput / actual[0].throughput - 1.0)
+    assert abs(np.mean(remaining)) <= 0.10, remaining
+    assert abs(np.mean(throughput)) <= 0.05, throughput

@@ -47,3 +47,30 @@ async def test_calibration_recovers_the_demo_generators_truth(database: Database
     assert recovery.people_true and sum(recovery.people_true.values()) > 5
     assert recovery.weeks_of_tenure >= 6.0
     assert recovery.checks() == {"headcount": True, "plateau": True, "review_share": True, "tau": True}
+
+
+async def test_calibration_recovers_attrition_review_share_and_rework_rate(database: Database) -> None:
+    # Given a history where people leave at 10% a week and 40% of labels are reviewed, 20% of reviews turning
+    # a label down (reworked and reviewed again until accepted)
+    truth = KnownTruth(
+        "leaving and reworked",
+        people=8,
+        hours_per_day=6.0,
+        t0_seconds=240.0,
+        plateau_share=0.7,
+        tau_weeks=1.5,
+        weeks=6,
+        attrition_per_week=0.10,
+        review_share=0.4,
+        rework_rate=0.2,
+    )
+    recovery = await recover_simulated(database, truth, seed=3)
+    # Then those who left are no longer counted, and the rates come back
+    assert sum(recovery.people_true.values()) < truth.people
+    checks = recovery.checks()
+    assert {"attrition", "rework_rate", "review_share"} <= set(checks) and all(checks.values()), (
+        checks,
+        recovery.people_true,
+        recovery.people_fitted,
+    )
+    assert recovery.attrition_fitted is not None and recovery.attrition_fitted.n > 0

@@ -105,7 +105,10 @@ query($id: ID!, $train: Int!) {
       openClearedActual { medianDays p90Days } openClearedForecast { medianDays p90Days }
       conditional { throughputMape completionsMape backlogMape }
       unconditional { throughputMape } baseline { throughputMape backlogMape }
-      weeks { week actualThroughput forecastThroughput actual { backlog } conditional { throughput } }
+      weeks {
+        week actualThroughput forecastThroughput actual { backlog } conditional { throughput }
+        openActual { toLabel inReview inRework total }
+      }
     }
     ... on UserError { message field }
   }
@@ -388,6 +391,12 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     review = fitted["review"]
     assert review["reviewers"] == calibrated["document"]["review"]["reviewers"] > 0
     assert review["hourlyRate"]["value"] == calibrated["document"]["review"]["reviewer_hourly_rate"] > 40
+    # The scenario carries the recorded waits (pickup, first review, rework), so planning answers on it have
+    # the review and rework tail; the demo reviews about a quarter of its labels, about 8 hours after submission.
+    waits = calibrated["document"]["waits"]
+    assert 0.1 < waits["review_share"] < 0.5 and waits["down_by_round"][0] > 0
+    assert 4.0 < sorted(waits["first_review_hours"])[len(waits["first_review_hours"]) // 2] < 12.0
+    assert waits["labeling_hours"] and waits["rework_cycle_hours"]
     saved = await _data(client, SAVE_SCENARIO, {"input": {"name": "demo", "document": calibrated["document"]}})
     assert saved["saveScenario"]["__typename"] == "ScenarioPayload"
     report = (await _data(client, BACKTEST, {"id": gid, "train": 4}))["backtest"]
@@ -397,6 +406,12 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert report["throughputMape"] == report["unconditional"]["throughputMape"]
     opened = report["openAtCut"]
     assert opened["total"] == opened["toLabel"] + opened["inReview"] + opened["inRework"]
+    # Each week's backlog in the records is split by the stage its tasks sat in at the week's end.
+    for week in report["weeks"]:
+        stages = week["openActual"]
+        assert (
+            stages["total"] == stages["toLabel"] + stages["inReview"] + stages["inRework"] == week["actual"]["backlog"]
+        )
     assert report["conditional"]["backlogMape"] is not None and report["baseline"]["backlogMape"] is not None
     cleared = report["openClearedForecast"]
     assert cleared is not None and 0 <= cleared["medianDays"] <= cleared["p90Days"]

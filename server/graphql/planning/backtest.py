@@ -35,15 +35,18 @@ def _clearing(clearing: service.ClearingTime | None) -> ClearingTime | None:
     return ClearingTime(median_days=clearing.median_days, p90_days=clearing.p90_days)
 
 
+def _open(opened: service.OpenBacklog) -> OpenBacklog:
+    return OpenBacklog(
+        to_label=opened.to_label, in_review=opened.in_review, in_rework=opened.in_rework, total=opened.total
+    )
+
+
 def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) -> BacktestReport:
-    opened = report.open_at_cut
     return BacktestReport(
         project_id=project_id,
         train_weeks=report.train_weeks,
         horizon_weeks=report.horizon_weeks,
-        open_at_cut=OpenBacklog(
-            to_label=opened.to_label, in_review=opened.in_review, in_rework=opened.in_rework, total=opened.total
-        ),
+        open_at_cut=_open(report.open_at_cut),
         open_cleared_actual=_clearing(report.open_cleared_actual),
         open_cleared_forecast=_clearing(report.open_cleared_forecast),
         conditional=_errors(report.conditional),
@@ -58,6 +61,7 @@ def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) ->
                 conditional=_figures(w.conditional),
                 unconditional=_figures(w.unconditional),
                 baseline=_figures(w.baseline),
+                open_actual=_open(w.open_actual),
                 actual_throughput=w.actual.throughput,
                 forecast_throughput=w.unconditional.throughput,
                 actual_backlog=w.actual.backlog,

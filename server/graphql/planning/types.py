@@ -291,6 +291,9 @@ class BacktestWeek:
     baseline: BacktestFigures = strawberry.field(
         description="Naive: the last four weeks' mean throughput, and the backlog at the cut, carried forward."
     )
+    open_actual: OpenBacklog = strawberry.field(
+        description="Tasks open at the week's end in the records, by stage: where a backlog error sits."
+    )
     actual_throughput: float
     forecast_throughput: float = strawberry.field(description="Unconditional forecast (as `unconditional`).")
     actual_backlog: float
