@@ -10,10 +10,11 @@ and bin -1 holds times below FLOOR (zero included). A percentile read from the h
 statistic at its bin's geometric midpoint (FLOOR/2 for bin -1), so it is within a factor sqrt(RATIO) of the exact
 value, or within FLOOR/2 below FLOOR; see `PERCENTILE_RELATIVE_ERROR` and `PERCENTILE_ABSOLUTE_ERROR_SECONDS`.
 
-Reviews are rolled up the same way (`review_day_rollups`, `review_time_bins`), with the same bins over review
-times and therefore the same error bound: `review_label` calls `review_added(session, review_facts(...))` in its
-transaction, and `rebuild_rollups` recomputes them with the label rollups. A review is never changed or deleted
-once made, so adding is the only maintenance it needs.
+Reviews are rolled up the same way (`review_day_rollups`, `review_time_bins`), with the same bins over review times
+and therefore the same error bound: `review_label` calls `review_added(session, review_facts(...))` in its
+transaction, and `reviewer_labour_added` with the same facts as its last write, and `rebuild_rollups` recomputes
+them with the label rollups. A review is never changed or deleted once made, so adding is the only maintenance it
+needs.
 
 Consensus agreement is summed per consensus task with two or more labels (`server.db.rollups`, consensus tables):
 writers that change the labels of a task, or whether it is a consensus task, read `consensus_facts(session, task)`
@@ -72,6 +73,7 @@ __all__ = [
     "review_added",
     "review_facts",
     "review_rebuild_statements",
+    "reviewer_labour_added",
 ]
 
 BIN_RATIO = 1.04
@@ -251,6 +253,11 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
             index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
         )
     )
+
+
+async def reviewer_labour_added(session: AsyncSession, facts: ReviewFacts) -> None:
+    """Count a new review in its reviewer's day row. Writers call it last in the transaction: one reviewer's
+    reviews all bump one row, so its lock is held for the shortest time (and after every other rollup row)."""
     labour = _REVIEWER_ROLLUPS
     by_reviewer = {"project_id": facts.project_id, "reviewer_id": facts.reviewer_id, "day": facts.day}
     statement = upsert(session, labour).values(**by_reviewer, reviews=1, seconds=facts.seconds)

@@ -39,6 +39,7 @@ from server.services.rollups import (
     label_facts,
     review_added,
     review_facts,
+    reviewer_labour_added,
 )
 from server.services.workflow_common import (
     get_or_fail,
@@ -228,11 +229,13 @@ async def review_label(
         created_at=reviewed_at,
     )
     session.add(review)
-    await review_added(session, review_facts(review, label, task))
+    facts = review_facts(review, label, task)
+    await review_added(session, facts)
     before = label_facts(label, task, reviewed=False)
     label.status = target
     await label_changed(session, before, label_facts(label, task, reviewed=True))
     await sync_task_status(session, task, at=reviewed_at)
+    await reviewer_labour_added(session, facts)
     return review
 
 

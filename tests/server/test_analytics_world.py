@@ -25,6 +25,7 @@ from server.services.rollups import (
     label_facts,
     review_added,
     review_facts,
+    reviewer_labour_added,
 )
 
 # A Monday, midnight UTC: day k of the fixtures starts at T0 + k days.
@@ -115,7 +116,9 @@ class World:
         # Like `review_label`, keep the per-day review rollups in step.
         task = await self.session.get(Task, label.task_id)
         assert task is not None
-        await review_added(self.session, review_facts(review, label, task))
+        facts = review_facts(review, label, task)
+        await review_added(self.session, facts)
+        await reviewer_labour_added(self.session, facts)
         if label.id not in self.reviewed:
             # The label now counts as reviewed (its verdict is set by the caller, not by the review).
             self.reviewed.add(label.id)
