@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from server.alerts import DeliveryPolicy, deliver_due
 from server.alerts.signing import signature, verify
+from server.alerts.targets import TargetPolicy
+from server.auth.proxies import parse_networks
 from server.db import Database
 from server.db import models as m
 from server.db.access import AuditEntry
@@ -28,6 +30,7 @@ from tests.server.webhook_receiver import receiver
 SECRET = "s3cret-of-the-receiver-0123456789"
 RETRY_SECONDS = 30.0
 MAX_ATTEMPTS = 3
+LOOPBACK = ("127.0.0.0/8",)
 
 CREATE = """
 mutation($input: CreateAlertRuleInput!) {
@@ -83,6 +86,7 @@ def _client(database: Database, world: AccessWorld, role: str = "pm") -> httpx.A
         alert_retry_seconds=RETRY_SECONDS,
         alert_max_attempts=MAX_ATTEMPTS,
         alert_timeout_seconds=2.0,
+        webhook_allowed_networks=LOOPBACK,  # the receivers here listen on loopback
     )
 
 
@@ -348,7 +352,8 @@ async def test_the_audit_log_never_holds_a_rules_secret(
 
 
 def _policy() -> DeliveryPolicy:
-    return DeliveryPolicy(retry_seconds=RETRY_SECONDS, max_attempts=MAX_ATTEMPTS, timeout_seconds=2.0)
+    targets = TargetPolicy(parse_networks(LOOPBACK))
+    return DeliveryPolicy(retry_seconds=RETRY_SECONDS, max_attempts=MAX_ATTEMPTS, timeout_seconds=2.0, targets=targets)
 
 
 async def _delivery(database: Database) -> AlertDelivery:
