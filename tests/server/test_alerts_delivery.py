@@ -365,3 +365,35 @@ async def _evaluated_at(database: Database) -> datetime:
     async with database.session() as session:
         delivery = (await session.scalars(select(AlertDelivery))).one()
     return datetime.fromisoformat(json.loads(delivery.body)["occurredAt"])
+
+
+ENABLE = """
+mutation($input: UpdateAlertRuleInput!) {
+  updateAlertRule(input: $input) { __typename ... on AlertRulePayload { rule { state enabled } } }
+}
+"""
+
+
+async def test_given_a_firing_rule_when_disabled_then_it_resolves_and_when_re_enabled_it_starts_ok(
+    database: Database, world: AccessWorld, client: httpx.AsyncClient
+) -> None:
+    with receiver(SECRET) as hook:
+        rule_id = await _backlog_rule(client, world, hook.url)
+        await _call(client, EVALUATE, projectId=world.gid("Project", "p1"))  # fires: two open tasks
+
+        disabled = (await _call(client, ENABLE, input={"id": rule_id, "enabled": False}))["data"]["updateAlertRule"]
+        still_disabled = (await _call(client, ENABLE, input={"id": rule_id, "name": "quiet"}))["data"]
+        enabled = (await _call(client, ENABLE, input={"id": rule_id, "enabled": True}))["data"]["updateAlertRule"]
+        after_enabling = list(hook.requests)
+        refired = (await _call(client, EVALUATE, projectId=world.gid("Project", "p1")))["data"]["evaluateAlerts"]
+
+    assert disabled["rule"] == {"state": "OK", "enabled": False}
+    assert still_disabled["updateAlertRule"]["rule"] == {"state": "OK", "enabled": False}  # one resolution only
+    assert enabled["rule"] == {"state": "OK", "enabled": True}
+    assert [request.event for request in after_enabling] == ["alert.firing", "alert.resolved"]
+    resolved = after_enabling[1].body
+    assert resolved["state"] == "OK" and resolved["detail"] == {"reason": "disabled"} and resolved["value"] == 2
+    assert all(request.verified for request in hook.requests)
+    # Enabled again, the still-true condition is a new transition: a new FIRING event, sent.
+    assert refired["rules"][0]["transition"] == {"state": "FIRING", "value": 2}
+    assert [request.event for request in hook.requests][-1] == "alert.firing"

@@ -130,7 +130,7 @@ async def test_given_a_public_rule_when_its_url_is_changed_to_an_internal_one_th
     created = (await _call(client, CREATE, input=_rule(world, "https://8.8.8.8/hook")))["createAlertRule"]
     metadata = "http://169.254.169.254/latest/meta-data/"
 
-    answer = (await _call(client, UPDATE, input={"id": created["rule"]["id"], "webhookUrl": metadata}))
+    answer = await _call(client, UPDATE, input={"id": created["rule"]["id"], "webhookUrl": metadata})
 
     assert answer["updateAlertRule"] == {
         "__typename": "ValidationError",
