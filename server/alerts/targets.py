@@ -127,6 +127,9 @@ async def resolve_target(url: str, policy: TargetPolicy, *, strict: bool = True)
 
     With `strict=False` (saving a rule) a name that does not resolve now passes: the send checks it again."""
     host, port = _host_port(url)
+    if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
+        # RFC 6761: loopback by definition, whatever the resolver here says (or does not) today.
+        policy.check([ipaddress.IPv4Address("127.0.0.1")], port)
     literal = literal_address(host)
     if literal is not None:
         policy.check([literal], port)
