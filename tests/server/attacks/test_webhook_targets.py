@@ -95,13 +95,13 @@ async def test_internal_targets_are_refused_at_create_and_at_update(
 async def test_where_the_operator_allows_loopback_the_servers_own_port_is_still_refused(
     database: Database, world: AccessWorld
 ) -> None:
-    async with serving(database, webhook_allowed_networks=("127.0.0.0/8", "::1/128")) as url:
-        async with httpx.AsyncClient(timeout=30) as client:
-            live = Attacker(client, url, world)
-            port = url.rsplit(":", 1)[1]
-            own = [f"{url}/graphql", f"http://localhost:{port}/graphql", f"http://[::1]:{port}/graphql"]
-            refused = [(await live.post("pm", CREATE, input=_rule(world, target)))["data"] for target in own]
-            other_port = (await live.post("pm", CREATE, input=_rule(world, "http://127.0.0.1:9/hook")))["data"]
+    allowed = ("127.0.0.0/8", "::1/128")
+    async with serving(database, webhook_allowed_networks=allowed) as url, httpx.AsyncClient(timeout=30) as client:
+        live = Attacker(client, url, world)
+        port = url.rsplit(":", 1)[1]
+        own = [f"{url}/graphql", f"http://localhost:{port}/graphql", f"http://[::1]:{port}/graphql"]
+        refused = [(await live.post("pm", CREATE, input=_rule(world, target)))["data"] for target in own]
+        other_port = (await live.post("pm", CREATE, input=_rule(world, "http://127.0.0.1:9/hook")))["data"]
 
     for target, answer in zip(own, refused, strict=True):
         created = answer["createAlertRule"]
