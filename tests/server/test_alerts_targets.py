@@ -17,6 +17,7 @@ from server.auth.proxies import parse_networks
 from server.db import Database
 from server.db.alerts import AlertDelivery, AlertKind, AlertRule, DeliveryStatus
 from server.db.types import utcnow
+from server.settings import load_settings
 from tests.server.access_world import AccessWorld, build_access_world
 from tests.server.conftest import http_client
 from tests.server.webhook_receiver import receiver
@@ -74,6 +75,14 @@ def test_public_addresses_pass_and_allowed_networks_open_internal_ones_but_never
     assert operator.refusal(ipaddress.ip_address("127.0.0.1"), 9000) is None
     assert "this server itself" in str(operator.refusal(ipaddress.ip_address("127.0.0.1"), 8000))
     assert operator.refusal(ipaddress.ip_address("192.168.1.1"), 80) is not None  # not in the allowed networks
+
+
+def test_a_bad_allowed_network_is_refused_at_startup_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABELOPS_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/8, intranet")
+    with pytest.raises(ValueError, match=r"LABELOPS_WEBHOOK_ALLOWED_NETWORKS .*'intranet'"):
+        load_settings()
+    monkeypatch.setenv("LABELOPS_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/8, fd00::/8")
+    assert load_settings().webhook_allowed_networks == ("10.0.0.0/8", "fd00::/8")
 
 
 def test_legacy_ipv4_spellings_are_read_as_the_address_they_reach() -> None:

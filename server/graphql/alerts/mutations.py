@@ -37,7 +37,10 @@ class CreateAlertRuleInput:
     project_id: relay.GlobalID
     name: str
     kind: AlertKind
-    webhook_url: str = strawberry.field(description="Where events are POSTed (http or https).")
+    webhook_url: str = strawberry.field(
+        description="Where events are POSTed (http or https); internal addresses only where the operator allows "
+        "their networks (README, Alerts)."
+    )
     threshold: float | None = strawberry.field(default=None, description="By kind; see the README, Alerts.")
     window_days: int = strawberry.field(default=7, description="1 to 90.")
     profiles: list[str] = strawberry.field(default_factory=list, description="LABELER_FLAGGED only.")
