@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from server.alerts import DeliveryPolicy, deliver_due, evaluate_all
-from server.alerts.targets import TargetPolicy, literal_address
+from server.alerts.delivery import _pinned
+from server.alerts.targets import Resolved, TargetPolicy, literal_address
 from server.auth.proxies import parse_networks
 from server.db import Database
 from server.db.alerts import AlertDelivery, AlertKind, AlertRule, DeliveryStatus
@@ -83,6 +84,17 @@ def test_a_bad_allowed_network_is_refused_at_startup_naming_the_setting(monkeypa
         load_settings()
     monkeypatch.setenv("LABELOPS_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/8, fd00::/8")
     assert load_settings().webhook_allowed_networks == ("10.0.0.0/8", "fd00::/8")
+
+
+def test_a_pinned_https_request_goes_to_the_checked_address_and_still_verifies_the_name() -> None:
+    target = Resolved("hooks.example.com", 8443, ipaddress.ip_address("93.184.216.34"))
+
+    url, extensions = _pinned("https://hooks.example.com:8443/in?x=1", target)
+    plain, none = _pinned("http://hooks.example.com:8443/in", target)
+
+    assert str(url) == "https://93.184.216.34:8443/in?x=1"
+    assert extensions == {"sni_hostname": "hooks.example.com"}  # SNI and the certificate check use the name
+    assert str(plain) == "http://93.184.216.34:8443/in" and none == {}
 
 
 def test_legacy_ipv4_spellings_are_read_as_the_address_they_reach() -> None:
