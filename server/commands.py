@@ -242,7 +242,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
-    settings = settings_of(args)
+    settings = dataclasses.replace(settings_of(args), server_port=args.port)
     # Migrations and seeding run on their own event loop and engine; the server opens a fresh one on its loop.
     status = _run(_prepare(settings, demo=args.demo, seed=args.seed))
     if status:

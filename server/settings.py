@@ -65,6 +65,12 @@ class Settings:
     alert_retry_seconds: float = 30.0
     alert_max_attempts: int = 6
     alert_timeout_seconds: float = 10.0
+    # Projects written to are evaluated within this many seconds, besides the full evaluation every interval.
+    alerts_debounce_seconds: float = 5.0
+    # Internal networks webhooks may reach (CIDR); public addresses only by default (README, "Alerts").
+    webhook_allowed_networks: tuple[str, ...] = ()
+    # The port this server listens on (set by `labelops serve`): webhooks never go to it on its own addresses.
+    server_port: int | None = None
 
 
 def _number(name: str, default: float) -> float:
@@ -98,7 +104,8 @@ def load_settings() -> Settings:
     `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks),
     `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_ALERTS_INTERVAL` (seconds, 0
     turns the loop off), `LABELOPS_ALERT_RETRY`, `LABELOPS_ALERT_ATTEMPTS`, `LABELOPS_ALERT_TIMEOUT`,
-    `LABELOPS_IMPORT_DIRECTORY`."""
+    `LABELOPS_IMPORT_DIRECTORY`, `LABELOPS_ALERTS_DEBOUNCE`, `LABELOPS_WEBHOOK_ALLOWED_NETWORKS` (comma-separated
+    networks)."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -131,12 +138,18 @@ def load_settings() -> Settings:
         alert_max_attempts=int(_positive("LABELOPS_ALERT_ATTEMPTS", 6)),
         alert_timeout_seconds=_positive("LABELOPS_ALERT_TIMEOUT", 10.0),
         import_directory=os.environ.get("LABELOPS_IMPORT_DIRECTORY", "").strip(),
+        alerts_debounce_seconds=_positive("LABELOPS_ALERTS_DEBOUNCE", 5.0),
+        webhook_allowed_networks=_networks("LABELOPS_WEBHOOK_ALLOWED_NETWORKS"),
     )
 
 
 def _trusted_proxies() -> tuple[str, ...]:
+    return _networks("LABELOPS_TRUSTED_PROXIES")
+
+
+def _networks(name: str) -> tuple[str, ...]:
     from server.auth.proxies import parse_networks
 
-    entries = tuple(entry.strip() for entry in os.environ.get("LABELOPS_TRUSTED_PROXIES", "").split(","))
-    parse_networks(entries)  # refuse a bad entry at startup, naming it
+    entries = tuple(entry.strip() for entry in os.environ.get(name, "").split(","))
+    parse_networks(entries, setting=name)  # refuse a bad entry at startup, naming it
     return tuple(entry for entry in entries if entry)

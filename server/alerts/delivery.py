@@ -5,13 +5,17 @@ A delivery is due while PENDING with `next_attempt_at` in the past. Whoever send
 attempt. A 2xx answer delivers it; anything else (another status, a refused connection, a timeout) is logged and
 retried after `retry_seconds · 2^(attempts - 1)` (at most `MAX_BACKOFF_SECONDS`) until `max_attempts` attempts,
 after which the delivery is FAILED: the receiver has given no sign of life, and the log says why.
+
+Every attempt resolves the URL's host and checks each address against the policy's `TargetPolicy`
+(`server.alerts.targets`), then connects to the checked address itself (the name is not resolved again, so a
+rebinding DNS answer cannot slip an internal address in between). A refused address fails the delivery at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +23,7 @@ import httpx
 from sqlalchemy import select, update
 
 from server.alerts.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from server.alerts.targets import BlockedTarget, Resolved, TargetPolicy, resolve_target
 from server.db import Database
 from server.db.alerts import AlertDelivery, AlertEvent, AlertRule, AlertState, DeliveryStatus
 from server.db.types import utcnow
@@ -37,6 +42,7 @@ class DeliveryPolicy:
     retry_seconds: float = 30.0
     max_attempts: int = 6
     timeout_seconds: float = 10.0
+    targets: TargetPolicy = field(default_factory=TargetPolicy)
 
     def __post_init__(self) -> None:
         if not self.retry_seconds > 0:
@@ -48,7 +54,12 @@ class DeliveryPolicy:
 
     @classmethod
     def of(cls, settings: Settings) -> DeliveryPolicy:
-        return cls(settings.alert_retry_seconds, settings.alert_max_attempts, settings.alert_timeout_seconds)
+        return cls(
+            settings.alert_retry_seconds,
+            settings.alert_max_attempts,
+            settings.alert_timeout_seconds,
+            TargetPolicy.of(settings),
+        )
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the `attempts`-th failed attempt."""
@@ -87,7 +98,8 @@ async def deliver_due(
     if not due:
         return []
     own_client = client is None
-    http = client or httpx.AsyncClient(timeout=policy.timeout_seconds, follow_redirects=False)
+    # No proxies from the environment: the address checked must be the address connected to.
+    http = client or httpx.AsyncClient(timeout=policy.timeout_seconds, follow_redirects=False, trust_env=False)
     gate = asyncio.Semaphore(_CONCURRENCY)
 
     async def one(delivery_id: int, due_at: datetime) -> int | None:
@@ -153,18 +165,37 @@ async def _attempt(
     started = time.perf_counter()
     status_code: int | None = None
     error: str | None = None
+    blocked = False
     try:
-        response = await http.post(delivery.url, content=body, headers=headers, timeout=policy.timeout_seconds)
+        target = await resolve_target(delivery.url, policy.targets)
+        assert target is not None  # strict resolution returns an address or raises
+        url, extensions = _pinned(delivery.url, target)
+        headers["Host"] = httpx.URL(delivery.url).netloc.decode("ascii")
+        response = await http.post(
+            url, content=body, headers=headers, timeout=policy.timeout_seconds, extensions=extensions
+        )
         status_code = response.status_code
         if not 200 <= status_code < 300:
             # The receiver's body is not kept: the log is readable over the API, and it should not relay what an
             # address answered to whoever set the rule up.
             error = f"HTTP {status_code}"
+    except BlockedTarget as refused:  # not retried: the address is the rule's, not a passing failure
+        error, blocked = f"blocked: {refused}"[:_ERROR_LENGTH], True
     except Exception as failure:  # refused, timed out, a malformed address: each is an attempt that failed
         error = f"{type(failure).__name__}: {failure}"[:_ERROR_LENGTH]
     milliseconds = round((time.perf_counter() - started) * 1000.0, 1)
-    await _record(database, policy, delivery_id, status_code, error, milliseconds, now)
+    await _record(database, policy, delivery_id, status_code, error, milliseconds, now, give_up=blocked)
     return delivery_id
+
+
+def _pinned(url: str, target: Resolved) -> tuple[httpx.URL, dict[str, Any]]:
+    """`url` with its host replaced by the checked address; TLS still verifies the certificate for the name."""
+    original = httpx.URL(url)
+    pinned = original.copy_with(host=str(target.address))
+    extensions: dict[str, Any] = {}
+    if original.scheme == "https":
+        extensions["sni_hostname"] = target.host
+    return pinned, extensions
 
 
 async def _record(
@@ -175,6 +206,8 @@ async def _record(
     error: str | None,
     milliseconds: float,
     now: datetime,
+    *,
+    give_up: bool = False,
 ) -> None:
     attempted_at = utcnow()
     async with database.transaction() as session:
@@ -195,7 +228,7 @@ async def _record(
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = attempted_at
             delivery.next_attempt_at = None
-        elif delivery.attempts >= policy.max_attempts:
+        elif give_up or delivery.attempts >= policy.max_attempts:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
         else:

@@ -21,7 +21,7 @@ from server.db.models import Project
 from server.services.analytics import ProjectDashboard, project_dashboard
 from server.services.crud_checks import get_or_not_found
 
-__all__ = ["Evaluation", "evaluate_project", "event_body", "projects_with_rules"]
+__all__ = ["Evaluation", "evaluate_project", "event_body", "projects_with_rules", "record_transition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,26 +90,45 @@ async def _record(
     target = AlertState.FIRING if reading.firing else AlertState.OK
     if target is rule.state:
         return Evaluation(rule, reading, None, None)
-    rule.state = target
-    rule.state_changed_at = now
-    event = AlertEvent(
-        rule_id=rule.id,
-        state=target,
+    event, delivery = await record_transition(
+        session,
+        rule,
+        project,
+        target,
         value=reading.value,
         summary=reading.summary,
         detail=reading.detail,
-        occurred_at=now,
+        now=now,
     )
+    return Evaluation(rule, reading, event, delivery)
+
+
+async def record_transition(
+    session: AsyncSession,
+    rule: AlertRule,
+    project: Project,
+    state: AlertState,
+    *,
+    value: float | None,
+    summary: str,
+    detail: dict[str, Any],
+    now: datetime,
+    url: str | None = None,
+) -> tuple[AlertEvent, AlertDelivery]:
+    """Move `rule` to `state`: one event and its delivery (to `url`, by default the rule's), due now."""
+    rule.state = state
+    rule.state_changed_at = now
+    event = AlertEvent(rule_id=rule.id, state=state, value=value, summary=summary, detail=detail, occurred_at=now)
     session.add(event)
     await session.flush()
     delivery = AlertDelivery(
         event_id=event.id,
         rule_id=rule.id,
-        url=rule.webhook_url,
+        url=url or rule.webhook_url,
         body=event_body(rule, project, event),
         next_attempt_at=now,
         log=[],
     )
     session.add(delivery)
     await session.flush()
-    return Evaluation(rule, reading, event, delivery)
+    return event, delivery

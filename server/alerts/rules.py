@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.alerts.evaluation import record_transition
 from server.alerts.signing import new_secret
-from server.db.alerts import AlertKind, AlertRule
+from server.alerts.targets import BlockedTarget, TargetPolicy, resolve_target
+from server.db.alerts import AlertKind, AlertRule, AlertState
 from server.db.models import Project
 from server.db.types import utcnow
 from server.services.analytics.profiles import PROFILES
@@ -50,6 +52,14 @@ def _check_url(value: str) -> str:
     if host is None or parts.scheme not in ("http", "https"):
         raise ValidationFailed("input.webhookUrl", value, "must be an http or https URL with a host")
     return value.strip()
+
+
+async def _check_target(url: str, targets: TargetPolicy) -> None:
+    """Refuse an internal address now; a name that does not resolve yet is checked again at every send."""
+    try:
+        await resolve_target(url, targets, strict=False)
+    except BlockedTarget as blocked:
+        raise ValidationFailed("input.webhookUrl", url, f"must not reach an internal address: {blocked}") from None
 
 
 def _check_secret(value: str) -> str:
@@ -101,8 +111,11 @@ def _apply(rule: AlertRule, values: RuleFields) -> None:
     _check_kind_inputs(rule)
 
 
-async def create_rule(session: AsyncSession, project_id: int, values: RuleFields) -> AlertRule:
-    """A new rule on `project_id`, in state OK; its secret is generated unless given."""
+async def create_rule(
+    session: AsyncSession, project_id: int, values: RuleFields, *, targets: TargetPolicy | None = None
+) -> AlertRule:
+    """A new rule on `project_id`, in state OK; its secret is generated unless given. `targets` says where
+    webhooks may go (public addresses only by default)."""
     await get_or_not_found(session, Project, project_id, field="input.projectId")
     if values.kind is None or values.name is None or values.webhook_url is None:
         raise ValidationFailed("input", None, "needs name, kind and webhookUrl")
@@ -111,16 +124,44 @@ async def create_rule(session: AsyncSession, project_id: int, values: RuleFields
         raise Conflict(f"a project has at most {MAX_RULES_PER_PROJECT} alert rules", field="input.projectId")
     rule = AlertRule(project_id=project_id, window_days=7, profiles=[], enabled=True, secret=new_secret())
     _apply(rule, values)
+    await _check_target(rule.webhook_url, targets or TargetPolicy())
     session.add(rule)
     await session.flush()
     return rule
 
 
-async def update_rule(session: AsyncSession, rule_id: int, values: RuleFields) -> AlertRule:
-    """The rule with `values` applied; its state stays until the next evaluation says otherwise."""
-    rule = await get_or_not_found(session, AlertRule, rule_id, field="input.id")
+async def update_rule(
+    session: AsyncSession, rule_id: int, values: RuleFields, *, targets: TargetPolicy | None = None
+) -> AlertRule:
+    """The rule with `values` applied; its state stays until the next evaluation says otherwise, except that
+    disabling a firing rule resolves it (its receiver would otherwise wait for a resolution that never comes) and
+    enabling a rule starts it OK."""
+    # Locked (PostgreSQL) like an evaluation does: a transition is recorded by one of them, not both.
+    rule = await session.scalar(select(AlertRule).where(AlertRule.id == rule_id).with_for_update())
+    if rule is None:
+        rule = await get_or_not_found(session, AlertRule, rule_id, field="input.id")
+    was_enabled, firing_url = rule.enabled, rule.webhook_url
     _apply(rule, values)
-    rule.updated_at = utcnow()
+    if values.webhook_url is not None:
+        await _check_target(rule.webhook_url, targets or TargetPolicy())
+    now = utcnow()
+    if was_enabled and not rule.enabled and rule.state is AlertState.FIRING:
+        project = await get_or_not_found(session, Project, rule.project_id, field="input.id")
+        # Sent where the FIRING went: that receiver holds the open alert.
+        await record_transition(
+            session,
+            rule,
+            project,
+            AlertState.OK,
+            value=rule.last_value,
+            summary="resolved: the rule was disabled",
+            detail={"reason": "disabled"},
+            now=now,
+            url=firing_url,
+        )
+    elif not was_enabled and rule.enabled:
+        rule.state, rule.state_changed_at, rule.last_value = AlertState.OK, now, None
+    rule.updated_at = now
     await session.flush()
     return rule
 

@@ -1,14 +1,16 @@
-"""The alerts loop of a server process: every `alerts_interval_seconds` it evaluates each project's enabled rules,
-and in between it wakes for the webhook retries falling due. Off when the interval is 0."""
+"""The alerts loop of a server process: every `alerts_interval_seconds` it evaluates each project's enabled rules;
+in between it evaluates the projects this process wrote to, `alerts_debounce_seconds` after the first such write
+(`server.alerts.changes`), and wakes for the webhook retries falling due. Off when the interval is 0."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 
+from server.alerts.changes import ProjectChanges, projects_of, track_changes
 from server.alerts.delivery import DeliveryPolicy, deliver_due, next_due
 from server.alerts.evaluation import Evaluation, evaluate_project, projects_with_rules
 from server.db import Database
@@ -21,11 +23,16 @@ _log = logging.getLogger(__name__)
 _MIN_SLEEP = 0.05
 
 
-async def evaluate_all(database: Database, *, now: datetime | None = None) -> list[Evaluation]:
-    """Evaluate every project with enabled rules, each in its own transaction (one failing leaves the others)."""
+async def evaluate_all(
+    database: Database, *, now: datetime | None = None, only: Collection[int] | None = None
+) -> list[Evaluation]:
+    """Evaluate every project with enabled rules (or those of `only`), each in its own transaction (one failing
+    leaves the others)."""
     now = now or utcnow()
     async with database.session() as session:
         project_ids = await projects_with_rules(session)
+    if only is not None:
+        project_ids = [project_id for project_id in project_ids if project_id in only]
     evaluations: list[Evaluation] = []
     for project_id in project_ids:
         try:
@@ -43,25 +50,31 @@ async def run_once(database: Database, policy: DeliveryPolicy, *, now: datetime 
     await deliver_due(database, policy, now=now)
 
 
-async def _loop(database: Database, settings: Settings) -> None:
+async def _loop(database: Database, settings: Settings, changes: ProjectChanges) -> None:
     policy = DeliveryPolicy.of(settings)
-    interval = settings.alerts_interval_seconds
+    interval, debounce = settings.alerts_interval_seconds, settings.alerts_debounce_seconds
     loop = asyncio.get_running_loop()
     next_round = loop.time()
     while True:
         try:
             if loop.time() >= next_round:
+                changes.take()  # the full round covers them
                 await evaluate_all(database)
                 next_round = loop.time() + interval
+            elif changes.due_in(debounce) == 0.0:
+                await evaluate_all(database, only=await projects_of(database, changes.take()))
             await deliver_due(database, policy)
             wake = next_round
             due = await next_due(database)
             if due is not None:
                 wake = min(wake, loop.time() + (due - utcnow()).total_seconds())
+            marked = changes.due_in(debounce)
+            if marked is not None:
+                wake = min(wake, loop.time() + marked)
         except Exception:  # the database may be briefly away; try again next round
             _log.exception("the alerts loop failed; retrying in %s s", interval)
             wake = loop.time() + interval
-        await asyncio.sleep(max(wake - loop.time(), _MIN_SLEEP))
+        await changes.wait(max(wake - loop.time(), _MIN_SLEEP))
 
 
 @contextlib.asynccontextmanager
@@ -70,10 +83,12 @@ async def alerts_lifespan(database: Database, settings: Settings) -> AsyncIterat
     if settings.alerts_interval_seconds <= 0:
         yield
         return
-    task = asyncio.create_task(_loop(database, settings), name="labelops-alerts")
+    changes = track_changes(database)
+    task = asyncio.create_task(_loop(database, settings, changes), name="labelops-alerts")
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        changes.detach()

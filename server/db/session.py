@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 __all__ = ["Database"]
 
@@ -43,7 +44,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A Session class of this database's own, so that session event listeners (the alerts' change marks)
+        # hear this database's sessions and no other's.
+        self.session_class: type[Session] = type("DatabaseSession", (Session,), {})
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=self.session_class)
 
     @property
     def dialect(self) -> str:

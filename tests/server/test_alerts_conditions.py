@@ -132,7 +132,9 @@ async def test_given_the_loop_is_on_then_rules_are_evaluated_on_schedule_and_web
                     secret=secret,
                 )
             )
-        settings = Settings(database_url=database.url, alerts_interval_seconds=0.1)
+        settings = Settings(
+            database_url=database.url, alerts_interval_seconds=0.1, webhook_allowed_networks=("127.0.0.0/8",)
+        )
         async with alerts_lifespan(database, settings):
             for _ in range(100):
                 await asyncio.sleep(0.1)

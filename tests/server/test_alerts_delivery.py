@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from server.alerts import DeliveryPolicy, deliver_due
 from server.alerts.signing import signature, verify
+from server.alerts.targets import TargetPolicy
+from server.auth.proxies import parse_networks
 from server.db import Database
 from server.db import models as m
 from server.db.access import AuditEntry
@@ -28,6 +30,7 @@ from tests.server.webhook_receiver import receiver
 SECRET = "s3cret-of-the-receiver-0123456789"
 RETRY_SECONDS = 30.0
 MAX_ATTEMPTS = 3
+LOOPBACK = ("127.0.0.0/8",)
 
 CREATE = """
 mutation($input: CreateAlertRuleInput!) {
@@ -83,6 +86,7 @@ def _client(database: Database, world: AccessWorld, role: str = "pm") -> httpx.A
         alert_retry_seconds=RETRY_SECONDS,
         alert_max_attempts=MAX_ATTEMPTS,
         alert_timeout_seconds=2.0,
+        webhook_allowed_networks=LOOPBACK,  # the receivers here listen on loopback
     )
 
 
@@ -348,7 +352,8 @@ async def test_the_audit_log_never_holds_a_rules_secret(
 
 
 def _policy() -> DeliveryPolicy:
-    return DeliveryPolicy(retry_seconds=RETRY_SECONDS, max_attempts=MAX_ATTEMPTS, timeout_seconds=2.0)
+    targets = TargetPolicy(parse_networks(LOOPBACK))
+    return DeliveryPolicy(retry_seconds=RETRY_SECONDS, max_attempts=MAX_ATTEMPTS, timeout_seconds=2.0, targets=targets)
 
 
 async def _delivery(database: Database) -> AlertDelivery:
@@ -360,3 +365,35 @@ async def _evaluated_at(database: Database) -> datetime:
     async with database.session() as session:
         delivery = (await session.scalars(select(AlertDelivery))).one()
     return datetime.fromisoformat(json.loads(delivery.body)["occurredAt"])
+
+
+ENABLE = """
+mutation($input: UpdateAlertRuleInput!) {
+  updateAlertRule(input: $input) { __typename ... on AlertRulePayload { rule { state enabled } } }
+}
+"""
+
+
+async def test_given_a_firing_rule_when_disabled_then_it_resolves_and_when_re_enabled_it_starts_ok(
+    database: Database, world: AccessWorld, client: httpx.AsyncClient
+) -> None:
+    with receiver(SECRET) as hook:
+        rule_id = await _backlog_rule(client, world, hook.url)
+        await _call(client, EVALUATE, projectId=world.gid("Project", "p1"))  # fires: two open tasks
+
+        disabled = (await _call(client, ENABLE, input={"id": rule_id, "enabled": False}))["data"]["updateAlertRule"]
+        still_disabled = (await _call(client, ENABLE, input={"id": rule_id, "name": "quiet"}))["data"]
+        enabled = (await _call(client, ENABLE, input={"id": rule_id, "enabled": True}))["data"]["updateAlertRule"]
+        after_enabling = list(hook.requests)
+        refired = (await _call(client, EVALUATE, projectId=world.gid("Project", "p1")))["data"]["evaluateAlerts"]
+
+    assert disabled["rule"] == {"state": "OK", "enabled": False}
+    assert still_disabled["updateAlertRule"]["rule"] == {"state": "OK", "enabled": False}  # one resolution only
+    assert enabled["rule"] == {"state": "OK", "enabled": True}
+    assert [request.event for request in after_enabling] == ["alert.firing", "alert.resolved"]
+    resolved = after_enabling[1].body
+    assert resolved["state"] == "OK" and resolved["detail"] == {"reason": "disabled"} and resolved["value"] == 2
+    assert all(request.verified for request in hook.requests)
+    # Enabled again, the still-true condition is a new transition: a new FIRING event, sent.
+    assert refired["rules"][0]["transition"] == {"state": "FIRING", "value": 2}
+    assert [request.event for request in hook.requests][-1] == "alert.firing"

@@ -27,6 +27,7 @@ class Received:
     delivery: str | None
     body: dict[str, Any]
     raw: bytes
+    host: str | None = None
 
 
 @dataclass
@@ -63,6 +64,7 @@ def receiver(secret: str, statuses: list[int] | None = None) -> Iterator[Receive
                         self.headers.get(DELIVERY_HEADER),
                         json.loads(raw),
                         raw,
+                        self.headers.get("Host"),
                     )
                 )
                 status = state.next_status() if verified else 401

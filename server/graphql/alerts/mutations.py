@@ -20,6 +20,7 @@ from server.alerts import (
     update_rule,
 )
 from server.alerts.evaluation import Evaluation
+from server.alerts.targets import TargetPolicy
 from server.auth.permissions import PROGRAM_MANAGERS, mutation
 from server.db.alerts import AlertDelivery, AlertEvent, AlertKind
 from server.db.types import utcnow
@@ -36,7 +37,10 @@ class CreateAlertRuleInput:
     project_id: relay.GlobalID
     name: str
     kind: AlertKind
-    webhook_url: str = strawberry.field(description="Where events are POSTed (http or https).")
+    webhook_url: str = strawberry.field(
+        description="Where events are POSTed (http or https); internal addresses only where the operator allows "
+        "their networks (README, Alerts)."
+    )
     threshold: float | None = strawberry.field(default=None, description="By kind; see the README, Alerts.")
     window_days: int = strawberry.field(default=7, description="1 to 90.")
     profiles: list[str] = strawberry.field(default_factory=list, description="LABELER_FLAGGED only.")
@@ -130,18 +134,34 @@ class AlertMutations:
     async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> AlertRuleCreatedResult:
         async def operation(session: AsyncSession) -> AlertRuleCreated:
             project = decode_id(input.project_id, "Project", "input.projectId")
-            rule = await create_rule(session, project, _fields(input))
+            targets = TargetPolicy.of(info.context.settings)
+            rule = await create_rule(session, project, _fields(input), targets=targets)
             return AlertRuleCreated(rule=AlertRuleType.of(rule), secret=rule.secret)
 
         return await mutate(info, operation)
 
-    @mutation(PROGRAM_MANAGERS)
+    @mutation(
+        PROGRAM_MANAGERS,
+        description="Change a rule. Disabling a FIRING rule resolves it (its resolved webhook is sent); enabling a "
+        "rule starts it OK.",
+    )
     async def update_alert_rule(self, info: Info, input: UpdateAlertRuleInput) -> AlertRuleResult:
+        project = 0
+
         async def operation(session: AsyncSession) -> AlertRulePayload:
-            rule = await update_rule(session, decode_id(input.id, "AlertRule", "input.id"), _fields(input))
+            nonlocal project
+            targets = TargetPolicy.of(info.context.settings)
+            rule = await update_rule(
+                session, decode_id(input.id, "AlertRule", "input.id"), _fields(input), targets=targets
+            )
+            project = rule.project_id
             return AlertRulePayload(rule=AlertRuleType.of(rule))
 
-        return await mutate(info, operation)
+        result = await mutate(info, operation)
+        if isinstance(result, AlertRulePayload):
+            # A resolution recorded by disabling goes out now, like an evaluation's (retries are the loop's).
+            await deliver_due(info.context.database, DeliveryPolicy.of(info.context.settings), project_id=project)
+        return result
 
     @mutation(PROGRAM_MANAGERS, description="Delete an alert rule with its events and delivery log.")
     async def delete_alert_rule(self, info: Info, id: relay.GlobalID) -> DeleteAlertRuleResult:

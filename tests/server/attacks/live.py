@@ -26,10 +26,11 @@ __all__ = ["Attacker", "serving", "world_with_cross_vendor_review"]
 @asynccontextmanager
 async def serving(database: Database, **settings: Any) -> AsyncIterator[str]:
     """The base URL of a live server on `database` until the block ends."""
-    app = create_app(Settings(database_url=database.url, rate_limit_per_second=0, **settings), database)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
+    settings = {"server_port": port, **settings}  # as `labelops serve` tells the app its port
+    app = create_app(Settings(database_url=database.url, rate_limit_per_second=0, **settings), database)
     server = uvicorn.Server(_server_config(app, port))
     task = asyncio.create_task(server.serve(sockets=[listener]))
     try:
