@@ -55,6 +55,9 @@ class Settings:
     redis_key_prefix: str = "labelops:rate:"
     # How long a websocket trusts its last check of the key before re-validating it for the next operation.
     websocket_recheck_seconds: float = 1.0
+    # How long a verified API key is trusted without reading it again (0: never); writes in this process to keys,
+    # users or their projects end that at once, other processes see them within this bound (server.auth.key_cache).
+    key_cache_seconds: float = 2.0
 
 
 def _number(name: str, default: float) -> float:
@@ -74,12 +77,19 @@ def _positive(name: str, default: float) -> float:
     return value
 
 
+def _non_negative(name: str, default: float) -> float:
+    value = _number(name, default)
+    if not value >= 0:
+        raise ValueError(f"{name} must be zero or a positive number, got {value!r}")
+    return value
+
+
 def load_settings() -> Settings:
     """Read `LABELOPS_DATABASE_URL`, `LABELOPS_GRAPHIQL`, `LABELOPS_INTROSPECTION`, `LABELOPS_ECHO_SQL`,
     `LABELOPS_AUTH`, `LABELOPS_REQUEST_TIMEOUT`, `LABELOPS_RATE_LIMIT`, `LABELOPS_RATE_BURST`, `LABELOPS_MAX_COST`,
     `LABELOPS_SIMULATION_WORKERS`, `LABELOPS_SIMULATION_BUDGET`, `LABELOPS_DASK_ADDRESS`, `LABELOPS_RUN_LEASE`,
     `LABELOPS_RUN_HEARTBEAT`, `LABELOPS_TRUSTED_PROXIES` (comma-separated addresses or networks),
-    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`."""
+    `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_KEY_CACHE`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -107,6 +117,7 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("LABELOPS_REDIS_URL", "").strip(),
         redis_key_prefix=os.environ.get("LABELOPS_REDIS_PREFIX") or "labelops:rate:",
         websocket_recheck_seconds=_number("LABELOPS_WS_RECHECK", 1.0),
+        key_cache_seconds=_non_negative("LABELOPS_KEY_CACHE", 2.0),
     )
 
 

@@ -175,8 +175,17 @@ class AuditEntryConnection(relay.Connection[AuditEntryNode]):
 
 @strawberry.type(name="Viewer", description="Who the request runs as.")
 class ViewerInfo:
-    user: UserNode | None = strawberry.field(description="Null for in-process callers and when auth is off.")
+    user_id: strawberry.Private[int | None]
     role: Role | None  # type: ignore[valid-type]
     project_ids: list[relay.GlobalID]
     vendor_id: relay.GlobalID | None
     labeler_id: relay.GlobalID | None
+
+    @strawberry.field(description="Null for in-process callers and when auth is off.")
+    async def user(self, info: Info) -> UserNode | None:
+        # Read only when asked: `{ viewer { role } }` is answered from the authenticated viewer alone.
+        if self.user_id is None:
+            return None
+        async with info.context.read() as session:
+            row = await session.get(access.User, self.user_id)
+        return UserNode.from_model(row) if row is not None else None
