@@ -3,8 +3,9 @@
 Seeds the demo workspace into a temporary SQLite file (or uses `--database-url` with `--key`), serves LabelOps
 (access control on, rate limit off) and `benchmarks.bare_app` (the same response shapes from memory) with uvicorn
 in two subprocesses, and sends one request at a time over a kept-alive connection, alternating between the two
-apps (and which goes first) so that drift in the machine's load hits both alike. Prints the median latency of
-each, the ratio of the medians, and the median of the paired ratios with a bootstrap 95% interval.
+apps (and rotating which goes first) so that drift in the machine's load hits both alike. Prints the median latency of
+each, the ratio of the medians, and the median of the paired ratios with a bootstrap 95% interval. Two references:
+Strawberry as it ships (`bare`) and with its parser and validation caches (`bare+cache`, as LabelOps runs).
 
     .venv/bin/python -m benchmarks.api_speed --runs 200
 """
@@ -21,7 +22,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -81,21 +81,19 @@ def seed_demo(database_url: str) -> str:
     return match.group(1)
 
 
-@dataclass
-class Timings:
-    app: list[float]
-    bare: list[float]
+APPS = ("labelops", "bare", "bare+cache")
 
-    def summary(self, name: str, seed: int = 0) -> str:
-        ratios = np.array(self.app) / np.array(self.bare)
-        rng = np.random.default_rng(seed)
-        boots = np.median(rng.choice(ratios, size=(2000, len(ratios))), axis=1)
-        low, high = np.percentile(boots, [2.5, 97.5])
-        app, bare = statistics.median(self.app) * 1e3, statistics.median(self.bare) * 1e3
-        return (
-            f"{name:<10} labelops {app:7.2f} ms   bare {bare:6.2f} ms   ratio of medians {app / bare:5.2f}   "
-            f"paired ratio {np.median(ratios):5.2f} [{low:.2f}, {high:.2f}]"
-        )
+
+def _ratio_summary(app: list[float], reference: list[float], seed: int = 0) -> str:
+    """Ratio of the medians, and the median of the paired ratios with a bootstrap 95% interval."""
+    ratios = np.array(app) / np.array(reference)
+    rng = np.random.default_rng(seed)
+    boots = np.median(rng.choice(ratios, size=(2000, len(ratios))), axis=1)
+    low, high = np.percentile(boots, [2.5, 97.5])
+    return (
+        f"{statistics.median(app) / statistics.median(reference):5.2f}  (paired {np.median(ratios):.2f} "
+        f"[{low:.2f}, {high:.2f}])"
+    )
 
 
 def _time(client: httpx.Client, url: str, query: str, headers: dict[str, str]) -> float:
@@ -108,20 +106,39 @@ def _time(client: httpx.Client, url: str, query: str, headers: dict[str, str]) -
     return elapsed
 
 
-def measure(app_url: str, bare_url: str, key: str, runs: int, warmup: int) -> dict[str, Timings]:
-    headers = {"Authorization": f"Bearer {key}"}
-    results = {name: Timings([], []) for name in QUERIES}
-    with httpx.Client(timeout=30) as app_client, httpx.Client(timeout=30) as bare_client:
+def measure(urls: dict[str, str], key: str, runs: int, warmup: int) -> dict[str, dict[str, list[float]]]:
+    """{query: {app: latencies}}, each round asking every app once, in an order that rotates every round."""
+    headers = {"labelops": {"Authorization": f"Bearer {key}"}}
+    results: dict[str, dict[str, list[float]]] = {name: {app: [] for app in urls} for name in QUERIES}
+    clients = {app: httpx.Client(timeout=30) for app in urls}
+    order = list(urls)
+    try:
         for index in range(warmup + runs):
             for name, query in QUERIES.items():
-                pair = [(app_client, app_url, headers), (bare_client, bare_url, {})]
-                if index % 2:
-                    pair.reverse()
-                times = {url: _time(client, url, query, extra) for client, url, extra in pair}
-                if index >= warmup:
-                    results[name].app.append(times[app_url])
-                    results[name].bare.append(times[bare_url])
+                rotated = order[index % len(order) :] + order[: index % len(order)]
+                for app in rotated:
+                    elapsed = _time(clients[app], urls[app], query, headers.get(app, {}))
+                    if index >= warmup:
+                        results[name][app].append(elapsed)
+    finally:
+        for client in clients.values():
+            client.close()
     return results
+
+
+def report(results: dict[str, dict[str, list[float]]], runs: int) -> None:
+    print(f"{runs} rounds per query (each app once per round, order rotating), one request at a time, loopback HTTP")
+    print(
+        f"{'query':<10} {'labelops':>9} {'bare':>8} {'bare+cache':>11}   labelops/bare                 "
+        "labelops/bare+cache"
+    )
+    for name, by_app in results.items():
+        medians = {app: statistics.median(times) * 1e3 for app, times in by_app.items()}
+        print(
+            f"{name:<10} {medians['labelops']:6.2f} ms {medians['bare']:5.2f} ms {medians['bare+cache']:8.2f} ms   "
+            f"{_ratio_summary(by_app['labelops'], by_app['bare'])}   "
+            f"{_ratio_summary(by_app['labelops'], by_app['bare+cache'])}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         with (
             _served("server.app:create_app", environment) as app_url,
             _served("benchmarks.bare_app:create_app", {}) as bare_url,
+            _served("benchmarks.bare_app:create_cached_app", {}) as cached_url,
         ):
-            results = measure(app_url, bare_url, key, args.runs, args.warmup)
-    print(f"{args.runs} alternating request pairs per query, one at a time, loopback HTTP, {os.cpu_count()} cores")
-    for name, timings in results.items():
-        print(timings.summary(name))
+            urls = {"labelops": app_url, "bare": bare_url, "bare+cache": cached_url}
+            results = measure(urls, key, args.runs, args.warmup)
+    report(results, args.runs)
     return 0
 
 

@@ -1,7 +1,9 @@
 """The reference for `api_speed`: Strawberry + Starlette served by uvicorn, the same response shapes from memory.
 
 No database, no authentication, no limits: what a GraphQL request costs in this stack before any work is done.
-Served with `uvicorn benchmarks.bare_app:create_app --factory`.
+Served with `uvicorn benchmarks.bare_app:create_app --factory` (Strawberry's defaults: every request parsed and
+validated) and `benchmarks.bare_app:create_cached_app` (with Strawberry's ParserCache and ValidationCache, as
+LabelOps runs: the tighter reference).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
 
-__all__ = ["create_app", "schema"]
+__all__ = ["create_app", "create_cached_app", "schema"]
 
 
 @strawberry.enum
@@ -85,8 +88,17 @@ class Query:
 
 
 schema = strawberry.Schema(query=Query)
+cached_schema = strawberry.Schema(query=Query, extensions=[ParserCache, ValidationCache])
+
+
+def _app(served: strawberry.Schema) -> Starlette:
+    graphql = GraphQL[None, None](served, graphql_ide=None)
+    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
 
 
 def create_app() -> Starlette:
-    graphql = GraphQL[None, None](schema, graphql_ide=None)
-    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
+    return _app(schema)
+
+
+def create_cached_app() -> Starlette:
+    return _app(cached_schema)

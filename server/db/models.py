@@ -192,6 +192,9 @@ class Task(_Archivable, Base):
         Index("ix_tasks_project_created", "project_id", "created_at"),
         Index("ix_tasks_project_completed_created", "project_id", "completed_at", "created_at"),
         Index("ix_tasks_project_consensus", "project_id", "labels_required"),
+        # The unfiltered task list: pages in (created_at, id) order, and its count (all less the archived).
+        Index("ix_tasks_created_id", "created_at", "id"),
+        Index("ix_tasks_archived", "archived_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
