@@ -44,17 +44,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _served(target: str, environment: dict[str, str], extra: tuple[str, ...] = ()) -> Iterator[str]:
-    """uvicorn serving the app factory `target` on a free loopback port until the block ends."""
+def _served(target: str, environment: dict[str, str], root: Path = _ROOT) -> Iterator[str]:
+    """uvicorn serving the app factory `target` (imported from the checkout `root`) on a free loopback port."""
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", *extra,
+        "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=_ROOT, env={**os.environ, **environment})
+    process = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": str(root), **environment})
     url = f"http://127.0.0.1:{port}/graphql"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine imports slowly
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"{target} exited with {process.returncode}")
@@ -63,7 +63,7 @@ def _served(target: str, environment: dict[str, str], extra: tuple[str, ...] = (
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{target} did not start within 60 s") from None
+                    raise RuntimeError(f"{target} did not start within 300 s") from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -147,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--database-url", default=None, help="an already seeded database (needs --key)")
     parser.add_argument("--key", default=None, help="an admin API key for --database-url")
+    parser.add_argument(
+        "--app-root",
+        type=Path,
+        default=_ROOT,
+        help="serve LabelOps from this checkout (e.g. an older commit, for a before/after table)",
+    )
     args = parser.parse_args(argv)
     if (args.database_url is None) != (args.key is None):
         parser.error("--database-url and --key go together")
@@ -155,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         key = args.key or seed_demo(url)
         environment = {"LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
         with (
-            _served("server.app:create_app", environment) as app_url,
+            _served("server.app:create_app", environment, args.app_root.resolve()) as app_url,
             _served("benchmarks.bare_app:create_app", {}) as bare_url,
             _served("benchmarks.bare_app:create_cached_app", {}) as cached_url,
         ):
