@@ -188,3 +188,15 @@ def test_given_statements_when_classified_then_only_writes_to_credential_tables_
     ]
     assert all(key_cache._writes_credentials(statement) for statement in writes)
     assert not any(key_cache._writes_credentials(statement) for statement in others)
+
+
+def test_given_a_negative_cache_time_when_settings_load_then_the_variable_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server.settings import load_settings
+
+    monkeypatch.setenv("LABELOPS_KEY_CACHE", "-1")
+    with pytest.raises(ValueError, match=r"LABELOPS_KEY_CACHE must be zero or a positive number, got -1\.0"):
+        load_settings()
+    monkeypatch.setenv("LABELOPS_KEY_CACHE", "0")
+    assert load_settings().key_cache_seconds == 0
