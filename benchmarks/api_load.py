@@ -78,6 +78,9 @@ async def _run(base_url: str, world: LoadWorld, clients: int, reads: int) -> tup
         written, seconds = await _writes(client, world, clients)
         write_errors = sum(count for kind, count in written.answers.items() if kind not in _OK)
         _report("writes", written, seconds, write_errors)
+        if write_errors:
+            kinds = {kind: count for kind, count in written.answers.items() if kind not in _OK}
+            print(f"        write errors by kind: {kinds}; first messages: {written.messages[:3]}")
         read, seconds, read_errors = await _reads(client, world, clients, reads)
         _report("reads", read, seconds, read_errors)
     return written, write_errors + read_errors

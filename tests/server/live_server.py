@@ -87,7 +87,7 @@ def live_server(database_url: str, workers: int = 1, **environment: str) -> Iter
     process = subprocess.Popen(command, cwd=_ROOT, env=env)
     server = LiveServer(base_url=f"http://127.0.0.1:{port}", process=process)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine imports slowly
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited with {process.returncode} before it was ready")
@@ -97,7 +97,7 @@ def live_server(database_url: str, workers: int = 1, **environment: str) -> Iter
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready within 60 s")
+                raise RuntimeError("server did not become ready within 300 s")
             time.sleep(0.1)
         yield server
     finally:
