@@ -4,7 +4,7 @@ Starts uvicorn in a subprocess on a throw-away database (SQLite by default; `--d
 drives it with `--clients` concurrent httpx clients, and prints requests/s, p50/p99 latency and the error count
 per phase. Access control is on (every request carries an admin's bearer key); the rate limit is off.
 
-    .venv/bin/python benchmarks/api_load.py --clients 50 --tasks 500 --reads 20
+    .venv/bin/python benchmarks/api_load.py --clients 50 --tasks 500 --reads 20 [--workers N]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from server.commands import default_workers
 from tests.server.live_server import drop_database, live_server
 from tests.server.load_world import LoadWorld, Outcomes, check_invariants, prepare_load_world, work_on_task
 
@@ -77,6 +78,9 @@ async def _run(base_url: str, world: LoadWorld, clients: int, reads: int) -> tup
         written, seconds = await _writes(client, world, clients)
         write_errors = sum(count for kind, count in written.answers.items() if kind not in _OK)
         _report("writes", written, seconds, write_errors)
+        if write_errors:
+            kinds = {kind: count for kind, count in written.answers.items() if kind not in _OK}
+            print(f"        write errors by kind: {kinds}; first messages: {written.messages[:3]}")
         read, seconds, read_errors = await _reads(client, world, clients, reads)
         _report("reads", read, seconds, read_errors)
     return written, write_errors + read_errors
@@ -88,12 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=500, help="tasks to label and review (one label each)")
     parser.add_argument("--reads", type=int, default=20, help="page reads per client after the writes")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="server processes (default: as `labelops serve`: cores on PostgreSQL)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'load.sqlite3'}"
         world = prepare_load_world(url, tasks=args.tasks)
         try:
-            with live_server(url) as server:
+            workers = default_workers(url) if args.workers is None else args.workers
+            print(f"{workers} server worker(s), {args.clients} clients")
+            with live_server(url, workers=workers) as server:
                 written, errors = asyncio.run(_run(server.base_url, world, args.clients, args.reads))
             state = check_invariants(url, written)
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -34,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--seed", type=int, default=7, help="random seed of the demo workspace (default: 7)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (default: one per core on PostgreSQL, 1 on SQLite, which has one writer at a time)",
+    )
     _add_database_option(serve)
     serve.set_defaults(handler=guarded(_serve))
 
@@ -243,24 +250,62 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
     settings = dataclasses.replace(settings_of(args), server_port=args.port)
+    workers = default_workers(settings.database_url) if args.workers is None else args.workers
+    if not 1 <= workers <= 64:
+        raise UsageError(f"--workers must be between 1 and 64, got {args.workers}")
     # Migrations and seeding run on their own event loop and engine; the server opens a fresh one on its loop.
     status = _run(_prepare(settings, demo=args.demo, seed=args.seed))
     if status:
         return status
-    print(f"LabelOps on http://{args.host}:{args.port}/graphql (health: /health)", flush=True)
-    uvicorn.Server(uvicorn_config(create_app(settings), host=args.host, port=args.port, log_level="info")).run()
+    print(f"LabelOps on http://{args.host}:{args.port}/graphql (health: /health), {workers} worker(s)", flush=True)
+    if workers == 1:
+        uvicorn.Server(uvicorn_config(create_app(settings), host=args.host, port=args.port, log_level="info")).run()
+        return 0
+    if settings.rate_limit_per_second > 0 and not settings.redis_url:
+        print(
+            f"warning: without LABELOPS_REDIS_URL each of the {workers} workers rate-limits on its own: "
+            f"a key gets up to {workers} x {settings.rate_limit_per_second:g} requests/s",
+            file=sys.stderr,
+            flush=True,
+        )
+    # Each worker process builds the app from the environment, so the options given here travel in it.
+    os.environ["LABELOPS_DATABASE_URL"] = settings.database_url
+    # One listening socket shared by `workers` processes, each importing the app (uvicorn's supervisor restarts
+    # one that dies); the options are `uvicorn_config`'s.
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=False,
+        workers=workers,
+    )
     return 0
 
 
-def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> Any:
-    """How `serve` runs uvicorn (tests serve the app the same way).
+def default_workers(database_url: str) -> int:
+    """One process per core on a database server; one on SQLite, whose single writer more processes would queue on."""
+    from sqlalchemy.engine import make_url
+
+    from server.settings import default_worker_count
+
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except Exception:  # an unparsable URL is refused, naming it, when the database is opened
+        return 1
+    return 1 if backend == "sqlite" else default_worker_count()
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, log_level: str, **options: Any) -> Any:
+    """How `serve` runs uvicorn (tests serve the app the same way); `options` go to `uvicorn.Config`.
 
     uvicorn's proxy headers are off: it would believe `X-Forwarded-For` from any client on 127.0.0.1. The app
     decides whom to believe (`LABELOPS_TRUSTED_PROXIES`, see `server.auth.proxies`).
     """
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False, **options)
 
 
 def _assets_install(args: argparse.Namespace) -> int:

@@ -71,6 +71,9 @@ class Settings:
     webhook_allowed_networks: tuple[str, ...] = ()
     # The port this server listens on (set by `labelops serve`): webhooks never go to it on its own addresses.
     server_port: int | None = None
+    # How long a verified API key is trusted without reading it again (0: never); writes in this process to keys,
+    # users or their projects end that at once, other processes see them within this bound (server.auth.key_cache).
+    key_cache_seconds: float = 2.0
 
 
 def _number(name: str, default: float) -> float:
@@ -105,7 +108,7 @@ def load_settings() -> Settings:
     `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_ALERTS_INTERVAL` (seconds, 0
     turns the loop off), `LABELOPS_ALERT_RETRY`, `LABELOPS_ALERT_ATTEMPTS`, `LABELOPS_ALERT_TIMEOUT`,
     `LABELOPS_IMPORT_DIRECTORY`, `LABELOPS_ALERTS_DEBOUNCE`, `LABELOPS_WEBHOOK_ALLOWED_NETWORKS` (comma-separated
-    networks)."""
+    networks), `LABELOPS_KEY_CACHE`."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -140,6 +143,7 @@ def load_settings() -> Settings:
         import_directory=os.environ.get("LABELOPS_IMPORT_DIRECTORY", "").strip(),
         alerts_debounce_seconds=_positive("LABELOPS_ALERTS_DEBOUNCE", 5.0),
         webhook_allowed_networks=_networks("LABELOPS_WEBHOOK_ALLOWED_NETWORKS"),
+        key_cache_seconds=_non_negative("LABELOPS_KEY_CACHE", 2.0),
     )
 
 

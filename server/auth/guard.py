@@ -111,7 +111,12 @@ class AccessGuard:
                 await response(scope, receive, send)
                 return
             try:
-                viewer = await authenticate(self.database, authorization, ip=client_ip(scope, self.trusted_proxies))
+                viewer = await authenticate(
+                    self.database,
+                    authorization,
+                    ip=client_ip(scope, self.trusted_proxies),
+                    cache_seconds=self.settings.key_cache_seconds,
+                )
             except Unauthenticated as error:
                 await _send_error(send, 401, str(error), "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
                 return
@@ -160,4 +165,5 @@ async def authenticate_websocket(database: Database, settings: Settings, context
         authorization = params.get("Authorization") or params.get("authorization")
     request = getattr(context, "request", None)
     ip = client_ip(request.scope, parse_networks(settings.trusted_proxies)) if request is not None else None
-    return await authenticate(database, authorization if isinstance(authorization, str) else None, ip=ip)
+    token = authorization if isinstance(authorization, str) else None
+    return await authenticate(database, token, ip=ip, cache_seconds=settings.key_cache_seconds)

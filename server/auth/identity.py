@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.keys import InvalidKey, touch_key, verify_key
+from server.auth.key_cache import KeyCache, credential_generation, token_digest
+from server.auth.keys import InvalidKey, needs_touch, parse_token, touch_key, verify_key
 from server.db.access import ApiKey, Role, User, user_projects
 from server.db.session import Database
+from server.db.types import utcnow
 
 __all__ = [
     "ANONYMOUS",
@@ -100,9 +104,34 @@ async def viewer_for(session: AsyncSession, user: User, key: ApiKey | None = Non
     )
 
 
-async def authenticate(database: Database, authorization: str | None, *, ip: str | None = None) -> Viewer:
-    """Resolve an Authorization header value to a viewer, or raise Unauthenticated with the reason."""
+# One cache per database (an app's engine); see `server.auth.key_cache` for when entries stop counting.
+_caches: weakref.WeakKeyDictionary[Database, KeyCache] = weakref.WeakKeyDictionary()
+
+
+def _cache_of(database: Database, seconds: float) -> KeyCache | None:
+    if seconds <= 0:
+        return None
+    cache = _caches.get(database)
+    if cache is None or cache.ttl != seconds:
+        cache = _caches[database] = KeyCache(seconds)
+    return cache
+
+
+async def authenticate(
+    database: Database, authorization: str | None, *, ip: str | None = None, cache_seconds: float = 0.0
+) -> Viewer:
+    """Resolve an Authorization header value to a viewer, or raise Unauthenticated with the reason.
+
+    With `cache_seconds`, a key verified in the last that many seconds is not read again (unless credentials were
+    written in this process since, see `server.auth.key_cache`).
+    """
     token = bearer_token(authorization)
+    cache = _cache_of(database, cache_seconds)
+    digest = token_digest(token)
+    now = utcnow()
+    if cache is not None and (hit := cache.get(digest, now)) is not None and not needs_touch(hit.last_used_at, now):
+        return hit.viewer if hit.viewer.ip == ip else dataclasses.replace(hit.viewer, ip=ip)
+    generation = credential_generation()
     # A read-only session: authenticating must not queue behind writers (SQLite has one writer at a time).
     try:
         async with database.session() as session:
@@ -110,10 +139,22 @@ async def authenticate(database: Database, authorization: str | None, *, ip: str
             viewer = await viewer_for(session, user, key, ip=ip)
     except InvalidKey as error:
         raise Unauthenticated(str(error)) from None
-    try:
-        async with database.transaction() as session:
-            await touch_key(session, key)
-    except SQLAlchemyError:
-        # `last_used_at` is informational; a busy database must not turn a valid key into a failed request.
-        _log.debug("could not record the use of API key %s", key.prefix, exc_info=True)
+    last_used = key.last_used_at
+    if needs_touch(last_used, now):
+        try:
+            async with database.transaction() as session:
+                await touch_key(session, key)
+            last_used = now
+        except SQLAlchemyError:
+            # `last_used_at` is informational; a busy database must not turn a valid key into a failed request.
+            _log.debug("could not record the use of API key %s", key.prefix, exc_info=True)
+    if cache is not None:
+        cache.put(
+            digest,
+            viewer,
+            prefix=parse_token(token),
+            expires_at=key.expires_at,
+            last_used_at=last_used,
+            generation=generation,
+        )
     return viewer

@@ -24,6 +24,7 @@ __all__ = [
     "IssuedKey",
     "hash_secret",
     "issue_key",
+    "needs_touch",
     "parse_token",
     "revoke_key",
     "touch_key",
@@ -94,10 +95,15 @@ async def verify_key(session: AsyncSession, token: str) -> tuple[User, ApiKey]:
     return user, key
 
 
+def needs_touch(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a use of a key at `now` is to be recorded (at most once per minute)."""
+    return last_used_at is None or now - last_used_at >= _LAST_USED_RESOLUTION
+
+
 async def touch_key(session: AsyncSession, key: ApiKey) -> bool:
     """Record that `key` was used now, at most once per minute; True when a write was made."""
     now = utcnow()
-    if key.last_used_at is not None and now - key.last_used_at < _LAST_USED_RESOLUTION:
+    if not needs_touch(key.last_used_at, now):
         return False
     await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
     return True

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -204,6 +205,15 @@ class Task(_Archivable, Base):
         Index("ix_tasks_project_created", "project_id", "created_at"),
         Index("ix_tasks_project_completed_created", "project_id", "completed_at", "created_at"),
         Index("ix_tasks_project_consensus", "project_id", "labels_required"),
+        # The unfiltered task list: pages in (created_at, id) order, and its count (all less the archived).
+        Index("ix_tasks_created_id", "created_at", "id"),
+        # Partial: only the archived rows, so it never competes with the (created_at, id) order for live rows.
+        Index(
+            "ix_tasks_archived",
+            "archived_at",
+            sqlite_where=text("archived_at IS NOT NULL"),
+            postgresql_where=text("archived_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

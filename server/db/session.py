@@ -41,7 +41,12 @@ class Database:
             # JIT compiling the analytics' scans costs more than running them; the sorts behind percentiles want
             # more than the default 4 MB of work memory to stay off disk. Set once per connection.
             connect_args["server_settings"] = {"jit": "off", "work_mem": "64MB"}
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+        # A server's connections can drop (restarts, idle timeouts): ping them when checked out. A SQLite file's never
+        # do, and there a ping is four thread hops of the driver on every session, most of a short read's time.
+        pre_ping = parsed.get_backend_name() != "sqlite"
+        self.engine: AsyncEngine = create_async_engine(
+            url, echo=echo, pool_pre_ping=pre_ping, connect_args=connect_args
+        )
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         # A Session class of this database's own, so that session event listeners (the alerts' change marks)

@@ -151,13 +151,19 @@ async def paginate(
     max_page_size: int,
     to_node: Callable[[Any], _Node],
     connection: Callable[..., _Conn],
+    count: Select[Any] | None = None,
 ) -> _Conn:
-    """One page of `statement` (a select of one entity) as a connection: a COUNT and a LIMIT/OFFSET query."""
+    """One page of `statement` (a select of one entity) as a connection: a COUNT and a LIMIT/OFFSET query.
+
+    `count` replaces the COUNT of `statement` by an equivalent, cheaper statement.
+    """
     try:
         args.check(max_page_size)
     except ValidationFailed as error:
         raise as_graphql_error(error) from None
-    total = int(await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0)
+    if count is None:
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = int(await session.scalar(count) or 0)
     window = args.window(total, max_page_size)
     rows: Sequence[Any] = []
     if window.limit > 0:
@@ -200,6 +206,7 @@ async def list_connection(
     args: PageArgs,
     to_node: Callable[[Any], _Node],
     connection: Callable[..., _Conn],
+    count: Select[Any] | None = None,
 ) -> _Conn:
     """A top-level connection read in its own session."""
     async with info.context.read() as session:
@@ -211,6 +218,7 @@ async def list_connection(
             max_page_size=info.context.settings.max_page_size,
             to_node=to_node,
             connection=connection,
+            count=count,
         )
 
 
@@ -233,8 +241,11 @@ async def filtered_connection(
     filter field; rows are sorted by `order` then the primary key.
     """
     statement = select(model)
+    count = None
     if not include_archived:
         statement = statement.where(model.archived_at.is_(None))
+        if filter is None and info.context.viewer.is_admin:
+            count = _live_count(model)
     if filter is not None:
         try:
             statement = statement.where(*conditions(filter))
@@ -247,4 +258,15 @@ async def filtered_connection(
         args=args,
         to_node=to_node,
         connection=connection,
+        count=count,
     )
+
+
+def _live_count(model: Any) -> Select[Any]:
+    """The rows not archived, as all rows less the archived ones: SQLite counts a whole table without reading it,
+    and the archived ones are few entries of an index (filtering every row on `archived_at` reads them all).
+    Only for viewers whose reads are not scoped: a scoped read must count the rows its scope leaves."""
+    table = model.__table__
+    everything = select(func.count()).select_from(table).scalar_subquery()
+    archived = select(func.count()).select_from(table).where(table.c.archived_at.is_not(None)).scalar_subquery()
+    return select(everything - archived)

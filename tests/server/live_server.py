@@ -74,19 +74,20 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(database_url: str, **environment: str) -> Iterator[LiveServer]:
-    """uvicorn serving `server.app:create_app` on 127.0.0.1 until the block ends (or the test kills it)."""
+def live_server(database_url: str, workers: int = 1, **environment: str) -> Iterator[LiveServer]:
+    """uvicorn serving `server.app:create_app` on 127.0.0.1 until the block ends (or the test kills it), in
+    `workers` processes sharing the port."""
     port = free_port()
     env = {**os.environ, "LABELOPS_DATABASE_URL": database_url, "LABELOPS_RATE_LIMIT": "0", **environment}
     command = [
         sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-        "--timeout-keep-alive", "120",
+        "--timeout-keep-alive", "120", "--workers", str(workers),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=_ROOT, env=env)
     server = LiveServer(base_url=f"http://127.0.0.1:{port}", process=process)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine imports slowly
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited with {process.returncode} before it was ready")
@@ -96,7 +97,7 @@ def live_server(database_url: str, **environment: str) -> Iterator[LiveServer]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready within 60 s")
+                raise RuntimeError("server did not become ready within 300 s")
             time.sleep(0.1)
         yield server
     finally:

@@ -55,6 +55,7 @@ def test_seed_demo_migrates_seeds_once_and_reports(tmp_path: Path, capsys: pytes
         (["seed-demo", "--anchor", "yesterday"], "--anchor must be an ISO 8601 timestamp"),
         (["seed-demo", "--scale", "0"], "--scale must be greater than 0"),
         (["serve", "--port", "70000"], "--port must be between 1 and 65535"),
+        (["serve", "--workers", "0"], "--workers must be between 1 and 64, got 0"),
         (["db", "upgrade", "--database-url", "nosuchdriver://x"], "--database-url nosuchdriver://x is not usable"),
     ],
 )
@@ -120,3 +121,11 @@ def test_db_revision_writes_the_next_numbered_migration_from_the_models(capsys: 
         assert "op." not in text
     finally:
         expected.unlink(missing_ok=True)
+
+
+def test_serve_defaults_to_one_worker_per_core_on_postgresql_and_one_on_sqlite() -> None:
+    from server.commands import default_workers
+    from server.settings import default_worker_count
+
+    assert default_workers("sqlite+aiosqlite:///var/labelops.sqlite3") == 1
+    assert default_workers("postgresql+asyncpg://postgres@127.0.0.1/labelops") == default_worker_count()

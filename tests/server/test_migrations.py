@@ -186,7 +186,7 @@ def _all_revisions() -> list[str]:
     return sorted(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
 
 
-async def test_given_projects_and_labels_when_migrated_past_0016_then_each_has_version_1_of_its_guidelines(
+async def test_given_projects_and_labels_when_migrated_past_0015_then_each_has_version_1_of_its_guidelines(
     empty_database: Database,
 ) -> None:
     await upgrade(empty_database, "0010")

@@ -67,13 +67,8 @@ class AccessQueries:
     @strawberry.field(description="Who this request runs as, and the scope of their role.")
     async def viewer(self, info: Info) -> ViewerInfo:
         viewer = viewer_of(info)
-        user = None
-        if viewer.user_id is not None:
-            async with info.context.read() as session:
-                row = await session.get(access.User, viewer.user_id)
-            user = UserNode.from_model(row) if row is not None else None
         return ViewerInfo(
-            user=user,
+            user_id=viewer.user_id,
             role=viewer.role,
             project_ids=[relay.GlobalID("Project", str(key)) for key in sorted(viewer.project_ids)],
             vendor_id=None if viewer.vendor_id is None else relay.GlobalID("Vendor", str(viewer.vendor_id)),

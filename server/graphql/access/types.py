@@ -173,10 +173,22 @@ class AuditEntryConnection(relay.Connection[AuditEntryNode]):
     total_count: int
 
 
+async def _viewer_user(root: ViewerInfo, info: Info) -> UserNode | None:
+    # Read only when asked: `{ viewer { role } }` is answered from the authenticated viewer alone.
+    if root.user_id is None:
+        return None
+    async with info.context.read() as session:
+        row = await session.get(access.User, root.user_id)
+    return UserNode.from_model(row) if row is not None else None
+
+
 @strawberry.type(name="Viewer", description="Who the request runs as.")
 class ViewerInfo:
-    user: UserNode | None = strawberry.field(description="Null for in-process callers and when auth is off.")
+    user: UserNode | None = strawberry.field(
+        resolver=_viewer_user, description="Null for in-process callers and when auth is off."
+    )
     role: Role | None  # type: ignore[valid-type]
     project_ids: list[relay.GlobalID]
     vendor_id: relay.GlobalID | None
     labeler_id: relay.GlobalID | None
+    user_id: strawberry.Private[int | None]

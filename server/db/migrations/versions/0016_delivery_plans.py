@@ -1,7 +1,7 @@
 """delivery plans: expected time per task, milestones and budget checkpoints per project
 
-Revision ID: 0017
-Revises: 0010
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import server.db.types
 
-revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0016"
+revision: str = "0016"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
