@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # Browser tests drive Debian's Chromium; only the test command needs it.
-.PHONY: setup browser run test lint format typecheck schema check-schema revision constraints bench clean
+.PHONY: setup browser run test lint lint-js format typecheck schema check-schema revision constraints bench clean
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,15 @@ lint: setup
 constraints: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^labelops' > constraints.txt
 
+# The console's JavaScript, with ESLint pinned by tools/eslint/package-lock.json.
+ESLINT_DIR := tools/eslint
+lint-js: $(ESLINT_DIR)/node_modules/.installed
+	$(ESLINT_DIR)/node_modules/.bin/eslint --config $(ESLINT_DIR)/eslint.config.mjs server/static/console/js
+
+$(ESLINT_DIR)/node_modules/.installed: $(ESLINT_DIR)/package-lock.json
+	cd $(ESLINT_DIR) && npm ci --silent --no-audit --no-fund
+	touch $@
+
 format: setup
 	$(BIN)/ruff check --fix server simulator plugins tests benchmarks
 	$(BIN)/ruff format server simulator plugins tests benchmarks
@@ -54,7 +63,7 @@ check-schema: setup
 # Two passes, each naming its database: every test on SQLite (the embedded default), then, when
 # LABELOPS_TEST_DATABASE_URL names a PostgreSQL database, every database test again on it. LABELOPS_EXPECT_DIALECT
 # makes a test fail if a pass ran on another database than it says.
-test: setup browser lint typecheck check-schema
+test: setup browser lint lint-js typecheck check-schema
 	@echo "== pass 1: all tests on SQLite =="
 	env -u LABELOPS_TEST_DATABASE_URL LABELOPS_EXPECT_DIALECT=sqlite $(BIN)/python -m pytest
 	@if [ -n "$$LABELOPS_TEST_DATABASE_URL" ]; then \
