@@ -12,19 +12,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # after `use`: the backend must be chosen before pyplot loads
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from simulator.extras import require
 from simulator.montecarlo import Band, MonteCarloResult
 from simulator.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["CHART_SUFFIXES", "chart_panels", "render_chart", "summary_rows"]
 
@@ -48,6 +46,15 @@ def _label(name: str) -> str:
 
 
 _STAGES_TITLE = "Headcount by stage"
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend (no display), loaded on the first chart: it is the `charts` extra."""
+    matplotlib = require("matplotlib", "drawing charts")
+    matplotlib.use("Agg")  # before pyplot loads: the backend must be chosen first
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def chart_panels(series: Sequence[str]) -> list[_Panel]:
@@ -116,6 +123,9 @@ def _figure(result: MonteCarloResult, title: str, scenario: Scenario | None = No
     if not panels:
         raise ValueError(f"result has no backlog, headcount or SLA series to chart, got series {sorted(result.daily)}")
     currency = scenario.currency if scenario is not None else None
+    plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.9 * len(panels)), sharex=True, squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, panel in zip(axes[:, 0], panels, strict=True):
@@ -237,5 +247,5 @@ def render_chart(
         else:
             fig.savefig(target, dpi=110)
     finally:
-        plt.close(fig)
+        _pyplot().close(fig)
     return target

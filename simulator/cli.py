@@ -82,6 +82,7 @@ def _load(path: Path) -> Any:
 
 def _simulate(args: argparse.Namespace) -> int:
     from simulator.charts import CHART_SUFFIXES
+    from simulator.extras import MissingExtra, require
     from simulator.montecarlo import parse_executor
 
     if args.replications < 1:
@@ -94,9 +95,14 @@ def _simulate(args: argparse.Namespace) -> int:
         if target is not None and not target.parent.is_dir():
             return _fail(f"{option} directory {str(target.parent)!r} does not exist")
     try:
-        parse_executor(args.executor)
+        spec = parse_executor(args.executor)
+        # Missing extras are found before a long run, not after it.
+        if args.chart is not None:
+            require("matplotlib", "--chart")
+        if spec.kind == "dask":
+            require("distributed", f"--executor {args.executor}")
         scenario = _load(args.scenario)
-    except ValueError as exc:
+    except (ValueError, MissingExtra) as exc:
         return _fail(str(exc))
 
     try:

@@ -21,6 +21,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from simulator.extras import require
+
 __all__ = [
     "CHUNKS_PER_WORKER",
     "ExecutorSpec",
@@ -136,7 +138,7 @@ def run_processes(
 def run_dask(
     client: Any, fn: ChunkFn[T, R], payload: Any, items: Sequence[T], report: Progress, size: int | None = None
 ) -> list[R]:
-    from distributed import as_completed as dask_as_completed
+    dask_as_completed = require("distributed", "the dask executor").as_completed
 
     threads = max(1, sum(client.nthreads().values()))
     size = size or chunk_size(len(items), threads)

@@ -24,6 +24,7 @@ from scipy import stats
 
 from simulator import executors
 from simulator.executors import parse_executor
+from simulator.extras import require
 
 __all__ = [
     "Band",
@@ -249,7 +250,7 @@ def run_monte_carlo(
             results = executors.run_processes(task, scenario, seeds, report, spec.workers, chunk_size, preload=_PRELOAD)
         else:
             assert spec.address is not None
-            from distributed import Client
+            Client = require("distributed", "the dask executor").Client
 
             with Client(spec.address, set_as_default=False, timeout=connect_timeout) as client:
                 results = executors.run_dask(client, task, scenario, seeds, report, chunk_size)

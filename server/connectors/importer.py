@@ -507,6 +507,9 @@ class _Importer:
         batch_tasks: set[int],
     ) -> None:
         project_id = self.project.id
+        # The lock order of the live workflow (task rows, then the project row, then rollups): holding the project
+        # row exclusively, as an SLA change does, the recount runs wholly before or after a live completion's.
+        await self.connection.execute(select(Project.id).where(Project.id == project_id).with_for_update())
         statements = [
             *rebuild_statements(project_id, days),
             *review_rebuild_statements(project_id, review_days),

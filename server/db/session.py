@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
+from simulator.extras import require
+
 __all__ = ["Database"]
 
 
@@ -38,6 +40,7 @@ class Database:
         # too short and surfaces as "database is locked". PostgreSQL locks rows and needs no such setting.
         connect_args: dict[str, Any] = {"timeout": 30} if parsed.get_backend_name() == "sqlite" else {}
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "asyncpg":
+            require("asyncpg", "a PostgreSQL database")
             # JIT compiling the analytics' scans costs more than running them; the sorts behind percentiles want
             # more than the default 4 MB of work memory to stay off disk. Set once per connection.
             connect_args["server_settings"] = {"jit": "off", "work_mem": "64MB"}

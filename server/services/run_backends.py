@@ -10,6 +10,7 @@ import numpy as np
 
 from server.services.simulation_pool import SimulationPool
 from simulator import executors
+from simulator.extras import require
 from simulator.montecarlo import Replication
 
 __all__ = ["Backend", "DaskBackend", "IndexedSeeds", "PoolBackend", "Replicate", "dask_address"]
@@ -54,7 +55,7 @@ class DaskBackend:
 
     async def _connect(self) -> Any:
         if self._client is None:
-            from distributed import Client
+            Client = require("distributed", "the dask executor").Client
 
             self._client = await Client(self.address, asynchronous=True, set_as_default=False)
             self.workers = max(1, sum((await self._client.nthreads()).values()))
