@@ -60,9 +60,9 @@ check-schema: setup
 	$(BIN)/strawberry export-schema server.graphql.schema:schema | diff -u schema.graphql - \
 		|| (echo "schema.graphql is stale: run 'make schema'" && exit 1)
 
-# Two passes, each naming its database (the first measures coverage, held to `fail_under` in pyproject.toml): every test on SQLite (the embedded default), then, when
-# LABELOPS_TEST_DATABASE_URL names a PostgreSQL database, every database test again on it. LABELOPS_EXPECT_DIALECT
-# makes a test fail if a pass ran on another database than it says.
+# Two passes, each naming its database: every test on SQLite (the embedded default), measuring coverage against the
+# floor in pyproject.toml; then, when LABELOPS_TEST_DATABASE_URL names a PostgreSQL database, every database test
+# again on it. LABELOPS_EXPECT_DIALECT makes a test fail if a pass ran on another database than it says.
 test: setup browser lint lint-js typecheck check-schema
 	@echo "== pass 1: all tests on SQLite =="
 	env -u LABELOPS_TEST_DATABASE_URL LABELOPS_EXPECT_DIALECT=sqlite $(BIN)/python -m pytest --cov --cov-report=term
