@@ -39,10 +39,11 @@ def money(field: str, value: float | Decimal) -> Decimal:
         raise ValidationFailed(field, value, "must be a number") from error
     if not exact.is_finite() or exact < 0:
         raise ValidationFailed(field, value, "must be a finite number >= 0")
-    if exact != exact.quantize(_PLACES):
-        raise ValidationFailed(field, value, "must have at most 4 decimal places")
+    # The bound first: quantizing a value of more digits than the context holds raises InvalidOperation.
     if exact >= Decimal("1e10"):
         raise ValidationFailed(field, value, "must be below 10000000000")
+    if exact != exact.quantize(_PLACES):
+        raise ValidationFailed(field, value, "must have at most 4 decimal places")
     return exact.quantize(_PLACES)
 
 
