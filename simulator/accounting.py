@@ -10,7 +10,7 @@ import numpy as np
 
 from simulator.flow import FlowOutputs
 from simulator.interfaces import CostBreakdown, PoolUsage
-from simulator.latency import sample_new, waits_latency
+from simulator.latency import sample_new, sample_review_paths, waits_latency
 from simulator.registry import Models
 from simulator.results import DailySeries, RunSummary, SimulationResult, TaskRecords
 from simulator.scenario import Scenario, Waits
@@ -109,14 +109,22 @@ def _with_waits(
     done: np.ndarray,
     arrival: np.ndarray,
     first_job: np.ndarray | None,
-    n_jobs: int,
+    label_end: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Acceptance hours with the recorded waits: the later of the simulated acceptance and the arrival plus a
-    drawn wait path (see :class:`~simulator.scenario.Waits`)."""
+    """Acceptance hours with the recorded waits (see :class:`~simulator.scenario.Waits`): each label no earlier
+    than its simulated submission plus a drawn review path, and with ``labeling_from_records`` the task no
+    earlier than its arrival plus a drawn wait path from arrival."""
+    n_jobs = label_end.size
     required = np.ones(arrival.size, dtype=np.int64) if first_job is None else np.diff(np.append(first_job, n_jobs))
-    wait_hours = sample_new(waits_latency(waits), required, rng) * 24.0
-    return np.where(np.isfinite(done), np.maximum(done, arrival + wait_hours), done)
+    fit = waits_latency(waits)
+    if waits.labeling_from_records:
+        floor = arrival + sample_new(fit, required, rng) * 24.0
+    else:
+        job_floor = label_end + sample_review_paths(fit, rng, n_jobs) * 24.0
+        floor = job_floor if first_job is None else np.maximum.reduceat(job_floor, first_job)
+    # A task accepted in the simulation had every label submitted, so its floor is a number.
+    return np.where(np.isfinite(done), np.fmax(done, floor), done)
 
 
 def assemble_result(
@@ -148,7 +156,7 @@ def assemble_result(
         start = done = np.empty(0)
         labeler = np.empty(0, dtype=np.int64)
     if scenario.waits is not None and waits_rng is not None and n_tasks:
-        done = _with_waits(scenario.waits, done, task_arrival, first_job, outputs.done.size, waits_rng)
+        done = _with_waits(scenario.waits, done, task_arrival, first_job, outputs.label_end, waits_rng)
     done = np.where(done <= horizon, done, np.inf)
     completed = np.isfinite(done)
     # Arrivals are sorted (the engine checks), so their deadlines are too: days are binary searches.

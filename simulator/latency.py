@@ -28,6 +28,7 @@ __all__ = [
     "open_tasks",
     "sample_new",
     "sample_remaining",
+    "sample_review_paths",
     "scenario_waits",
     "waits_latency",
 ]
@@ -224,8 +225,8 @@ def _rounds_from(fit: LatencyFit, rng: np.random.Generator, size: int, round_: i
     return total
 
 
-def _review_paths(fit: LatencyFit, rng: np.random.Generator, size: int) -> np.ndarray:
-    """Days from a label's submission to its acceptance: nothing when it is not reviewed."""
+def sample_review_paths(fit: LatencyFit, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Days from a label's submission to its acceptance, one draw per label: nothing when it is not reviewed."""
     reviewed = rng.random(size) < fit.review_share
     total = np.zeros(size)
     count = int(reviewed.sum())
@@ -242,7 +243,7 @@ def sample_new(fit: LatencyFit, required: np.ndarray, rng: np.random.Generator) 
         _draw(fit.labeling_consensus if fit.labeling_consensus.size else fit.labeling_single, rng, n),
         _draw(fit.labeling_single, rng, n),
     )
-    paths = _review_paths(fit, rng, int(required.sum()))
+    paths = sample_review_paths(fit, rng, int(required.sum()))
     starts = np.concatenate(([0], np.cumsum(required)[:-1]))
     slowest = np.maximum.reduceat(paths, starts) if n else np.zeros(0)
     return labeling + slowest
@@ -256,7 +257,7 @@ def sample_remaining(fit: LatencyFit, tasks: Sequence[OpenTask], rng: np.random.
         if task.missing_labels:
             samples = fit.labeling_consensus if task.missing_labels > 1 and fit.labeling_consensus.size else None
             labeling = _residual(fit.labeling_single if samples is None else samples, task.age_days, rng)
-            longest = labeling + float(_review_paths(fit, rng, task.missing_labels).max())
+            longest = labeling + float(sample_review_paths(fit, rng, task.missing_labels).max())
         for round_, elapsed in task.pending:
             # Waiting for its first review (round 0) or, after a thumbs-down, for rework and the next review.
             wait = _residual(fit.first_review if round_ == 0 else fit.rework_cycle, elapsed, rng)

@@ -17,7 +17,8 @@ over pools (3 counts on 8 pools: 6561 plans). The search never lists them. It bu
 Every plan runs on the same seeds (common random numbers), so plans are compared on the same arrivals and the
 same people. When no plan meets the SLA, the closest is returned with what limits it: people hired cannot reach
 production before the failing weeks (hiring lag), the horizon is too short for them to make up the weeks before
-they arrive (horizon), or every pool is at its largest allowed count (max hires).
+they arrive (horizon), every pool is at its largest allowed count (max hires), or the recorded review and
+rework waits alone keep too many tasks past the turnaround for any team to meet the SLA (recorded waits).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from simulator.arrivals import pattern_volumes
 from simulator.feasibility import Hire
+from simulator.latency import sample_review_paths, waits_latency
 from simulator.plans import HiringOption, Plan, PlanEvaluation, PlanEvaluator, Progress, evaluate_plan
 from simulator.scenario import Pool, Scenario, ScenarioError
 
@@ -44,6 +46,7 @@ __all__ = [
     "cheapest_plan",
     "evaluate_plan",
     "plan_space_size",
+    "review_wait_ceiling",
     "reviewers_for_demand",
 ]
 
@@ -55,7 +58,8 @@ MAX_PLANS_EVALUATED = 300
 
 @dataclass(frozen=True)
 class PlanLimit:
-    """Why no plan meets the SLA: ``kind`` is ``hiring_lag``, ``horizon``, ``max_hires`` or ``no_effect``."""
+    """Why no plan meets the SLA: ``kind`` is ``hiring_lag``, ``horizon``, ``max_hires``, ``no_effect`` or
+    ``recorded_waits``."""
 
     kind: str
     message: str
@@ -275,10 +279,40 @@ class _Search:
         return out
 
 
+#: Review paths drawn to estimate the attainment the recorded waits alone allow (seeded: the answer is repeatable).
+_CEILING_DRAWS = 20_000
+
+
+def review_wait_ceiling(scenario: Scenario) -> float:
+    """The highest SLA attainment the recorded review and rework waits allow: the share of labels whose drawn
+    review path alone is within the turnaround (1 without waits). Labeling only adds to it, so no team does
+    better."""
+    if scenario.waits is None:
+        return 1.0
+    paths = sample_review_paths(waits_latency(scenario.waits), np.random.default_rng(0), _CEILING_DRAWS)
+    return float(np.mean(paths * 24.0 <= scenario.sla.turnaround_hours))
+
+
+def _waits_limit(scenario: Scenario) -> PlanLimit | None:
+    ceiling = review_wait_ceiling(scenario)
+    target = scenario.sla.required_attainment
+    if ceiling >= target:
+        return None
+    return PlanLimit(
+        "recorded_waits",
+        f"the recorded review and rework waits alone exceed the {scenario.sla.turnaround_hours:g} h turnaround for "
+        f"{1.0 - ceiling:.0%} of labels, so attainment cannot pass {ceiling:.0%} (the SLA asks {target:.0%}): "
+        "hiring labelers cannot shorten them, faster reviews can",
+    )
+
+
 def _limits(
     scenario: Scenario, options: Sequence[HiringOption], closest: PlanEvaluation, required: float, at_top: bool
 ) -> tuple[PlanLimit, ...]:
     """What keeps the closest plan from meeting the SLA, read from its weekly results and the hiring lag."""
+    waits = _waits_limit(scenario)
+    if waits is not None:
+        return (waits,)
     arrivals = [production_day(scenario, scenario.pool(o.pool), o.start_days[0]) for o in options]
     earliest = min(arrivals, default=math.inf)
     weekly = closest.weekly_probability

@@ -425,9 +425,12 @@ class Waits:
     (quantiles of the records); ``review_share`` of labels are reviewed and ``down_by_round[k]`` is the chance
     of a thumbs-down at review round k (the last repeats).
 
-    With waits, a task is accepted at the later of the simulated acceptance and its arrival plus a wait path
-    drawn from them: the recorded waits already hold the queueing of the load they were recorded under, so
-    adding the two would count it twice (the backtests' rule, :mod:`simulator.latency`).
+    With waits, each label is accepted no earlier than its simulated submission plus a review path drawn from
+    them, and a task when its last label is; the later of that and the simulated acceptance wins, since the
+    recorded waits already hold the queueing of the load they were recorded under (adding the two would count
+    it twice). The wait before labeling comes from the simulated labelers, so hiring shortens it; with
+    ``labeling_from_records`` it is also floored by the recorded arrival-to-labels wait (the backtests' rule,
+    :mod:`simulator.latency`), which no change of the team can shorten.
     """
 
     labeling_hours: tuple[float, ...] = ()
@@ -436,6 +439,7 @@ class Waits:
     rework_cycle_hours: tuple[float, ...] = ()
     review_share: float = 0.0
     down_by_round: tuple[float, ...] = ()
+    labeling_from_records: bool = False
 
     def __post_init__(self) -> None:
         for name in ("labeling_hours", "consensus_hours", "first_review_hours", "rework_cycle_hours"):
@@ -447,6 +451,8 @@ class Waits:
         for i, value in enumerate(downs):
             _between(f"waits.down_by_round[{i}]", value, 0.0, 1.0)
         object.__setattr__(self, "down_by_round", tuple(float(v) for v in downs))
+        if not isinstance(self.labeling_from_records, bool):
+            raise _fail("waits.labeling_from_records", "must be true or false", self.labeling_from_records)
 
 
 @dataclass(frozen=True)

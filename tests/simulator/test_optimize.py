@@ -15,6 +15,7 @@ from simulator.optimize import (
     cheapest_plan,
     evaluate_plan,
     plan_space_size,
+    review_wait_ceiling,
     reviewers_for_demand,
 )
 from simulator.scenario import (
@@ -30,6 +31,7 @@ from simulator.scenario import (
     Scenario,
     ScenarioError,
     ServiceTime,
+    Waits,
 )
 
 CONFIRM = 12
@@ -162,6 +164,30 @@ def test_infeasible_with_every_pool_at_its_largest_count_says_max_hires() -> Non
     assert not result.feasible
     assert "max_hires" in [limit.kind for limit in result.limits]
     assert "cheap 2" in next(limit.message for limit in result.limits if limit.kind == "max_hires")
+
+
+def test_recorded_review_waits_past_the_turnaround_are_the_limit_hiring_cannot_lift() -> None:
+    # Every label is reviewed; a quarter of the reviews come 30 h after submission, past the 24 h turnaround, so
+    # at most 75% of tasks can meet it whatever the team, and the SLA asks 90%.
+    waits = Waits(first_review_hours=(1.0, 2.0, 3.0, 30.0), review_share=1.0)
+    slow_review = replace(SMALL, sla=SLA(turnaround_hours=24.0, required_attainment=0.9), waits=waits)
+    assert review_wait_ceiling(slow_review) == pytest.approx(0.75, abs=0.01)
+    result = cheapest_plan(
+        slow_review,
+        [HiringOption("cheap", (0, 1, 2))],
+        required_probability=REQUIRED,
+        screen_replications=4,
+        confirm_replications=4,
+    )
+    assert not result.feasible
+    assert [limit.kind for limit in result.limits] == ["recorded_waits"]
+    assert "for 25% of labels, so attainment cannot pass 75% (the SLA asks 90%)" in result.limits[0].message
+    # Reviews well within the turnaround: the ceiling is 1 and the search finds a plan.
+    quick = replace(SMALL, waits=replace(waits, first_review_hours=(1.0, 2.0)))
+    assert review_wait_ceiling(quick) == 1.0
+    assert cheapest_plan(
+        quick, [HiringOption("cheap", (0, 1, 2))], required_probability=REQUIRED, screen_replications=4
+    ).feasible
 
 
 def test_a_pool_whose_hires_arrive_after_the_horizon_is_pruned_with_the_reason() -> None:

@@ -216,6 +216,7 @@ class PlanLimitKind(Enum):
     HORIZON = "horizon"
     MAX_HIRES = "max_hires"
     NO_EFFECT = "no_effect"
+    RECORDED_WAITS = "recorded_waits"
 
 
 @strawberry.type
