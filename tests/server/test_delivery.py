@@ -40,7 +40,7 @@ query($projectId: ID!, $asOf: DateTime) {
     ... on DeliveryProgress {
       totalTasks doneTasks expectedSecondsPerTask actualSecondsPerTask
       milestones { name targetTasks doneTasks plannedByNow tasksAhead status expectedDate daysEarly }
-      budgetCheckpoints { at plannedSpend }
+      budgetCheckpoints { at plannedSpend spent plannedByNow projectedSpend overBy status }
     }
     ... on NotFoundError { field }
   }
@@ -48,16 +48,16 @@ query($projectId: ID!, $asOf: DateTime) {
 """
 
 
-async def _project(database: Database) -> str:
+async def _project(database: Database, hourly_rate: float = 0.0) -> str:
     """100 tasks created at T0; 5 completed on each of the 14 days before AS_OF, each with one label of 30 s
-    labeling and 6 s rework."""
+    labeling and 6 s rework, by a labeler paid `hourly_rate`."""
     async with database.transaction() as session:
         project = await create_project(session, ProjectFields(name="Plan", data_type=DataType.TEXT))
         project_id = project.id
         vendor = Vendor(name="V", workforce_type="CROWD", pricing_model="HOURLY", rate=1.0)
         session.add(vendor)
         await session.flush()
-        labeler = Labeler(vendor_id=vendor.id, name="L")
+        labeler = Labeler(vendor_id=vendor.id, name="L", hourly_rate=hourly_rate)
         session.add(labeler)
         await session.flush()
         labeler_id = labeler.id
@@ -134,7 +134,9 @@ async def test_given_a_plan_then_each_milestone_is_met_missed_ahead_or_behind_by
     assert (by_name["All"]["status"], by_name["All"]["daysEarly"]) == ("AHEAD", pytest.approx(0.0))
     assert by_name["Tight"]["tasksAhead"] == pytest.approx(70 - 100 * 14 / 18)
     assert (by_name["Tight"]["status"], by_name["Tight"]["daysEarly"]) == ("BEHIND", pytest.approx(-2.0))
-    assert data["budgetCheckpoints"] == [{"at": (T0 + timedelta(days=30)).isoformat(), "plannedSpend": 500.0}]
+    assert [(c["at"], c["plannedSpend"]) for c in data["budgetCheckpoints"]] == [
+        ((T0 + timedelta(days=30)).isoformat(), 500.0)
+    ]
 
     # a new plan replaces the old one whole
     await expect_data(
@@ -143,6 +145,32 @@ async def test_given_a_plan_then_each_milestone_is_met_missed_ahead_or_behind_by
     again = (await expect_data(database, STATUS, {"projectId": project, "asOf": AS_OF.isoformat()}))["deliveryStatus"]
     assert [m["name"] for m in again["milestones"]] == ["X"]
     assert again["expectedSecondsPerTask"] is None and again["budgetCheckpoints"] == []
+
+
+async def test_spend_against_budget_checkpoints_passed_and_ahead(database: Database) -> None:
+    # Each label costs 36 s at $36/h = $0.36, five a day on days 0-13: $1.80 a day, $25.20 by AS_OF (day 14).
+    project = await _project(database, hourly_rate=36.0)
+    checkpoints = [(4, 10.0), (10, 15.0), (24, 40.0), (34, 70.0)]
+    plan = {
+        "projectId": project,
+        "budgetCheckpoints": [{"at": (T0 + timedelta(days=d)).isoformat(), "plannedSpend": p} for d, p in checkpoints],
+    }
+    await expect_data(database, SET_PLAN, {"input": plan})
+
+    data = (await expect_data(database, STATUS, {"projectId": project, "asOf": AS_OF.isoformat()}))["deliveryStatus"]
+
+    first, second, third, fourth = data["budgetCheckpoints"]
+    # Passed: what was spent by the checkpoint (20 labels by day 4, 50 by day 10).
+    assert (first["spent"], first["overBy"], first["status"]) == (pytest.approx(7.2), pytest.approx(-2.8), "WITHIN")
+    assert (second["spent"], second["overBy"], second["status"]) == (pytest.approx(18.0), pytest.approx(3.0), "OVER")
+    assert first["projectedSpend"] is None and first["plannedByNow"] is None
+    # Ahead: $25.20 now plus $1.80 a day; the straight line runs from the previous checkpoint.
+    assert third["spent"] == pytest.approx(25.2)
+    assert third["projectedSpend"] == pytest.approx(25.2 + 1.8 * 10)
+    assert third["plannedByNow"] == pytest.approx(15.0 + 25.0 * 4 / 14)
+    assert (third["overBy"], third["status"]) == (pytest.approx(3.2), "OVER_PACE")
+    assert (fourth["projectedSpend"], fourth["status"]) == (pytest.approx(25.2 + 1.8 * 20), "ON_PLAN")
+    assert fourth["plannedByNow"] == pytest.approx(40.0)  # its line starts at the third, still ahead
 
 
 @pytest.mark.parametrize(

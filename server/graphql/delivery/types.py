@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from server.graphql.errors import MutationError, NotFoundError, ValidationError
-from server.services.analytics.delivery import DeliveryStatus, MilestoneStatus
+from server.services.analytics.delivery import CheckpointStatus, DeliveryStatus, MilestoneStatus
 
 __all__ = [
     "DeliveryPlanPayload",
@@ -84,10 +84,31 @@ class MilestoneStatusType:
         )
 
 
-@strawberry.type(name="BudgetCheckpoint")
+@strawberry.type(name="BudgetCheckpoint", description="Planned spend by a date against the project's cost.")
 class BudgetCheckpointType:
     at: datetime
     planned_spend: float
+    spent: float = strawberry.field(description="Spent by `at`; for a checkpoint still ahead, spent by `asOf`.")
+    planned_by_now: float | None = strawberry.field(
+        description="Ahead only: a straight line from the previous checkpoint (or nothing at the first task)."
+    )
+    projected_spend: float | None = strawberry.field(
+        description="Ahead only: spent plus the last 14 days' mean daily spend up to `at`."
+    )
+    over_by: float = strawberry.field(description="Spent (or projected) minus planned; negative is under.")
+    status: str = strawberry.field(description="WITHIN or OVER once passed; ON_PLAN or OVER_PACE while ahead.")
+
+    @classmethod
+    def of(cls, c: CheckpointStatus) -> Self:
+        return cls(
+            at=c.at,
+            planned_spend=c.planned_spend,
+            spent=c.spent,
+            planned_by_now=c.planned_by_now,
+            projected_spend=c.projected_spend,
+            over_by=c.over_by,
+            status=c.status,
+        )
 
 
 @strawberry.type(name="DeliveryProgress", description="A project's delivery against its plan, as of `asOf`.")
@@ -111,9 +132,7 @@ class DeliveryStatusType:
             expected_seconds_per_task=status.expected_seconds_per_task,
             actual_seconds_per_task=status.actual_seconds_per_task,
             milestones=[MilestoneStatusType.of(m) for m in status.milestones],
-            budget_checkpoints=[
-                BudgetCheckpointType(at=at, planned_spend=spend) for at, spend in status.budget_checkpoints
-            ],
+            budget_checkpoints=[BudgetCheckpointType.of(c) for c in status.budget_checkpoints],
         )
 
 

@@ -6,25 +6,33 @@ and the actual time per completed task against the expected one.
 Status of a milestone: MET (done reached the target), MISSED (its date passed without), AHEAD (at or above the
 straight line and expected by its date) or BEHIND. `tasks_ahead` is done minus the straight line (negative:
 behind); `days_early` is the milestone's date minus the forecast's expected date (negative: late).
-Budget checkpoints are returned as planned; spend against them is the cost module's to add.
+Budget checkpoints: the project's cost (labeling and review, `cost.cost_metrics`) spent by each checkpoint. A
+passed checkpoint is WITHIN or OVER its planned spend; for one still ahead, the spend by its date is projected from
+the last 14 days' burn (`projected_spend`), and it is ON_PLAN or OVER_PACE, beside a straight line from the previous
+checkpoint (or nothing spent at the first task) to it (`planned_by_now`). `over_by` is spent (or projected) minus
+planned: negative is under.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Float, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.delivery import BudgetCheckpoint, DeliveryPlan, PlanMilestone
 from server.db.models import Label, Project, Task
+from server.services.analytics.cost import cost_metrics
 from server.services.analytics.forecast import CompletionForecast, completion_forecast, fetch_task_flow
 from server.services.analytics.scope import Scope
 from server.services.errors import NotFound
 
-__all__ = ["DeliveryStatus", "MilestoneStatus", "fetch_delivery_status"]
+__all__ = ["CheckpointStatus", "DeliveryStatus", "MilestoneStatus", "fetch_delivery_status"]
+
+#: Days of spend before the as-of moment whose mean daily burn projects spend to a checkpoint still ahead.
+BURN_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,17 @@ class MilestoneStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckpointStatus:
+    at: datetime
+    planned_spend: float
+    spent: float  # by the checkpoint, or by the as-of moment for one still ahead
+    planned_by_now: float | None  # ahead only: the straight line from the previous checkpoint
+    projected_spend: float | None  # ahead only: spent plus the recent daily burn up to the checkpoint
+    over_by: float
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryStatus:
     as_of: datetime
     total_tasks: int
@@ -48,7 +67,7 @@ class DeliveryStatus:
     expected_seconds_per_task: float | None
     actual_seconds_per_task: float | None
     milestones: tuple[MilestoneStatus, ...]
-    budget_checkpoints: tuple[tuple[datetime, float], ...]
+    budget_checkpoints: tuple[CheckpointStatus, ...]
 
 
 async def fetch_delivery_status(session: AsyncSession, project_id: int, as_of: datetime) -> DeliveryStatus:
@@ -102,8 +121,46 @@ async def fetch_delivery_status(session: AsyncSession, project_id: int, as_of: d
         expected_seconds_per_task=None if plan is None else plan.expected_seconds_per_task,
         actual_seconds_per_task=None if not done or work is None else float(work) / done,
         milestones=statuses,
-        budget_checkpoints=tuple((at, float(spend)) for at, spend in checkpoints),
+        budget_checkpoints=await _checkpoints(
+            session, project_id, [(at, float(spend)) for at, spend in checkpoints], start, as_of
+        ),
     )
+
+
+async def _spent_before(session: AsyncSession, project_id: int, end: datetime, start: datetime | None = None) -> float:
+    return (await cost_metrics(session, Scope(project_id=project_id, start=start, end=end))).cost
+
+
+async def _checkpoints(
+    session: AsyncSession,
+    project_id: int,
+    planned: list[tuple[datetime, float]],
+    start: datetime,
+    as_of: datetime,
+) -> tuple[CheckpointStatus, ...]:
+    if not planned:
+        return ()
+    spent_now = await _spent_before(session, project_id, as_of)
+    burn_start = as_of - timedelta(days=BURN_DAYS)
+    burn_per_day = (await _spent_before(session, project_id, as_of, burn_start)) / BURN_DAYS
+    out = []
+    previous_at, previous_spend = start, 0.0
+    for at, spend in planned:
+        if at <= as_of:
+            spent = await _spent_before(session, project_id, at)
+            status = CheckpointStatus(
+                at, spend, spent, None, None, spent - spend, "WITHIN" if spent <= spend else "OVER"
+            )
+        else:
+            span = (at - previous_at).total_seconds()
+            fraction = 1.0 if span <= 0 else min(max((as_of - previous_at).total_seconds() / span, 0.0), 1.0)
+            line = previous_spend + (spend - previous_spend) * fraction
+            projected = spent_now + burn_per_day * (at - as_of).total_seconds() / 86400.0
+            verdict = "ON_PLAN" if projected <= spend else "OVER_PACE"
+            status = CheckpointStatus(at, spend, spent_now, line, projected, projected - spend, verdict)
+        out.append(status)
+        previous_at, previous_spend = at, spend
+    return tuple(out)
 
 
 def _milestone(
