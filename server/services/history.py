@@ -12,7 +12,7 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,9 @@ from sqlalchemy import select
 from server.db.enums import LabelerStage, PricingModel, ReviewVerdict, VendorStatus
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
+from server.services.analytics.delivery import fetch_delivery_status
 from server.services.errors import NotFound, ValidationFailed
+from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from server.services.simulation_pool import SimulationPool, WorkerDied
 from simulator.calibrate import (
     Calibration,
@@ -401,11 +403,24 @@ async def load_flow(database: Database, project_id: int, start: datetime) -> Flo
 
 
 async def calibrated_scenario(
-    database: Database, project_id: int, *, horizon_days: int = 28, field: str = "projectId"
+    database: Database,
+    project_id: int,
+    *,
+    horizon_days: int = 28,
+    field: str = "projectId",
+    demand_from_plan: bool = False,
+    demand_field: str = "demandFrom",
 ) -> CalibratedProject:
-    """A scenario fitted to the whole recorded history of a project, starting where the history ends."""
+    """A scenario fitted to the whole recorded history of a project, starting where the history ends; with
+    ``demand_from_plan`` its demand is the pace the delivery plan's milestones ask for (see
+    :mod:`server.services.plan_demand`), over a horizon reaching the last milestone."""
     records = await load_records(database, project_id, field=field)
     flow = await load_flow(database, project_id, records.start)
+    day0 = records.start + timedelta(days=records.days)
+    volumes: list[float] = []
+    if demand_from_plan:
+        volumes = await _plan_volumes(database, project_id, day0, demand_field)
+        horizon_days = max(horizon_days, 7 * len(volumes))
     try:
         # Fitting is CPU-bound like a simulation: a worker the request timeout can kill, not a thread.
         calibration = await pool_for(database).run(
@@ -415,7 +430,25 @@ async def calibrated_scenario(
         raise
     except (ValueError, RuntimeError) as error:
         raise ValidationFailed(field, project_id, f"has too little history to calibrate ({error})") from None
+    if volumes:
+        scenario = calibration.scenario
+        params = {**scenario.demand.params, "weekly_volumes": volumes, "start_date": day0.date().isoformat()}
+        calibration = replace(calibration, scenario=replace(scenario, demand=replace(scenario.demand, params=params)))
     return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
+
+
+async def _plan_volumes(database: Database, project_id: int, day0: datetime, field: str) -> list[float]:
+    async with database.session() as session:
+        status = await fetch_delivery_status(session, project_id, day0)
+    targets = [PlannedTarget(m.due_at, m.target_tasks) for m in status.milestones]
+    volumes = plan_weekly_volumes(targets, status.done_tasks, day0)
+    if not volumes:
+        raise ValidationFailed(
+            field,
+            "DELIVERY_PLAN",
+            f"needs a delivery plan with a milestone after {day0.isoformat()}, where history ends",
+        )
+    return volumes
 
 
 def _calibrate_with_waits(records: ProjectRecords, flow: FlowHistory, *, horizon_days: int) -> Calibration:

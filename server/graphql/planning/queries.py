@@ -8,7 +8,7 @@ keeps serving other requests and a request that times out takes its worker down 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from sqlalchemy import func, select
@@ -42,6 +42,7 @@ from server.graphql.planning.types import (
     CalibrationResult,
     CheapestPlanResult,
     CompareResult,
+    DemandSource,
     FeasibilityResult,
     HireType,
     MetricEstimate,
@@ -423,13 +424,29 @@ class PlanningQueries:
         "with their hours, working days, shifts, speed, tenure and attrition; the reviewers with their hours and "
         "pay; learning curve, review and rework, demand pattern.",
     )
-    async def calibrate_scenario(self, info: Info, project_id: relay.GlobalID) -> CalibrateResult:
+    async def calibrate_scenario(
+        self,
+        info: Info,
+        project_id: relay.GlobalID,
+        demand_from: Annotated[
+            DemandSource,
+            strawberry.argument(
+                description="HISTORY: the demand pattern fitted to arrivals; DELIVERY_PLAN: the pace the project's "
+                "milestones ask for, per week from where history ends, over a horizon reaching the last one."
+            ),
+        ] = DemandSource.HISTORY,
+    ) -> CalibrateResult:
         from server.services.history import calibrated_scenario
 
         try:
             key = decode_id(project_id, "Project", "projectId")
             require_project_scope(info, key)
-            calibration = await calibrated_scenario(info.context.database, key, field="projectId")
+            calibration = await calibrated_scenario(
+                info.context.database,
+                key,
+                field="projectId",
+                demand_from_plan=demand_from is DemandSource.DELIVERY_PLAN,
+            )
         except DomainError as error:
             return error_result(error)
         return CalibrationResult(

@@ -23,6 +23,7 @@ __all__ = [
     "CalibrationResult",
     "CheapestPlanResult",
     "CompareResult",
+    "DemandSource",
     "FeasibilityResult",
     "HireType",
     "MetricEstimate",
@@ -208,6 +209,12 @@ class PlanEvaluationType:
     probability_ci_high: float
     sla_attainment: MetricEstimate
     expected_cost: MetricEstimate
+
+
+@strawberry.enum(description="Where a calibrated scenario's demand comes from.")
+class DemandSource(Enum):
+    HISTORY = "history"
+    DELIVERY_PLAN = "delivery_plan"
 
 
 @strawberry.enum(description="What keeps the closest plan from meeting the SLA.")
