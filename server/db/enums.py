@@ -6,6 +6,8 @@ import enum
 
 __all__ = [
     "Certification",
+    "ChannelCadence",
+    "ChannelKind",
     "DataType",
     "IssueStatus",
     "LabelStatus",
@@ -37,6 +39,23 @@ class Certification(enum.StrEnum):
     SOC2_TYPE_II = "SOC2_TYPE_II"
     GDPR = "GDPR"
     HIPAA = "HIPAA"
+
+
+class ChannelKind(enum.StrEnum):
+    """How a vendor and the team talk: a shared document, a chat channel, a standing meeting, email."""
+
+    DOCUMENT = "DOCUMENT"
+    CHAT = "CHAT"
+    MEETING = "MEETING"
+    EMAIL = "EMAIL"
+
+
+class ChannelCadence(enum.StrEnum):
+    AS_NEEDED = "AS_NEEDED"
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+    BIWEEKLY = "BIWEEKLY"
+    MONTHLY = "MONTHLY"
 
 
 class PricingModel(enum.StrEnum):

@@ -109,6 +109,12 @@ class Vendor(_Timestamped, _Archivable, Base):
     trial_quality: Mapped[float | None] = mapped_column(Float, default=None)
     trial_labels_per_hour: Mapped[float | None] = mapped_column(Float, default=None)
     trial_notes: Mapped[str | None] = mapped_column(Text, default=None)
+    # Vetting answers; None where the vendor has not said.
+    available_days_per_week: Mapped[int | None] = mapped_column(Integer, default=None)
+    available_hours_per_day: Mapped[float | None] = mapped_column(Float, default=None)
+    languages: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    communication_style: Mapped[str | None] = mapped_column(Text, default=None)
+    response_hours: Mapped[float | None] = mapped_column(Float, default=None)
 
     labelers: Mapped[list[Labeler]] = relationship(back_populates="vendor")
     projects: Mapped[list[Project]] = relationship(secondary=project_vendors, back_populates="vendors")

@@ -6,6 +6,8 @@ import strawberry
 
 from server.db.enums import (
     Certification,
+    ChannelCadence,
+    ChannelKind,
     DataType,
     IssueStatus,
     LabelerStage,
@@ -20,6 +22,8 @@ from server.db.enums import (
 
 __all__ = [
     "Certification",
+    "ChannelCadence",
+    "ChannelKind",
     "DataType",
     "IssueStatus",
     "LabelStatus",
@@ -34,6 +38,8 @@ __all__ = [
 
 for _enum in (
     Certification,
+    ChannelCadence,
+    ChannelKind,
     DataType,
     IssueStatus,
     LabelerStage,

@@ -7,16 +7,25 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, func
 
-__all__ = ["contains_text", "json_list_contains"]
+__all__ = ["contains_text", "json_list_contains", "json_text_contains"]
 
 
-def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
-    """Whether a JSON list of strings holds `value`.
+def json_list_contains(column: Any, value: str, *, any_case: bool = False) -> ColumnElement[bool]:
+    """Whether a JSON list of strings holds `value` (ignoring case with `any_case`).
 
     The stored JSON text is matched against the value's own JSON spelling, quotes included, so `"GDPR"` never
     matches inside a longer string; one spelling serves both databases (SQLite has no JSON containment).
     """
-    return cast(column, String).like(f"%{_like_literal(json.dumps(value))}%", escape="\\")
+    text: ColumnElement[str] = cast(column, String)
+    spelling = json.dumps(value)
+    if any_case:
+        text, spelling = func.lower(text), spelling.lower()
+    return text.like(f"%{_like_literal(spelling)}%", escape="\\")
+
+
+def json_text_contains(column: Any, fragment: str) -> ColumnElement[bool]:
+    """Whether any string of a JSON list holds `fragment`, ignoring case (matched as JSON spells it)."""
+    return contains_text(cast(column, String), json.dumps(fragment)[1:-1])
 
 
 def _like_literal(text: str) -> str:

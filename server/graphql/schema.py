@@ -51,6 +51,7 @@ from server.graphql.scalars import SCALAR_OVERRIDES
 from server.graphql.stages import StageQueries
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
+from server.graphql.vendors.channels import ChannelMutations
 from server.graphql.vendors.mutations import VendorMutations
 from server.graphql.vendors.queries import VendorQueries
 from server.services.errors import DomainError
@@ -76,6 +77,7 @@ QUERY_TYPES: tuple[type, ...] = (
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,
+    ChannelMutations,
     ProjectMutations,
     LabelerMutations,
     TaskMutations,

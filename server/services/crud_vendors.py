@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -10,17 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import Certification, DataType, PricingModel, WorkforceType
 from server.db.models import Vendor
 from server.db.rates import FROM_THE_START, VendorRate
+from server.services.channels import check_note
 from server.services.crud_checks import (
     archive_row,
     camel,
     check_currency,
     check_name,
+    check_non_negative,
     check_positive_int,
     check_time_zone,
     check_words,
     get_or_not_found,
     refuse_duplicate_name,
 )
+from server.services.errors import ValidationFailed
 from server.services.rates import money, record_vendor_rate
 
 __all__ = ["VendorFields", "archive_vendor", "create_vendor", "update_vendor"]
@@ -41,6 +45,18 @@ class VendorFields:
     rate: float | None = None
     currency: str | None = None
     kickoff_days: int | None = None
+    available_days_per_week: int | None = None
+    available_hours_per_day: float | None = None
+    languages: list[str] | None = None
+    communication_style: str | None = None
+    response_hours: float | None = None
+
+
+def _check_between(path: str, value: float, low: float, high: float, *, open_low: bool = False) -> float:
+    if not math.isfinite(value) or value > high or value < low or (open_low and value == low):
+        bound = "above" if open_low else "from"
+        raise ValidationFailed(path, value, f"must be {bound} {low:g} to {high:g}")
+    return value
 
 
 def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
@@ -53,7 +69,7 @@ def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
         match item.name:
             case "name":
                 value = check_name(path, value)
-            case "industries" | "specialist_skills":
+            case "industries" | "specialist_skills" | "languages":
                 value = check_words(path, value)
             case "data_types" | "certifications":
                 value = list(dict.fromkeys(str(member) for member in value))
@@ -65,6 +81,14 @@ def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
                 value = check_currency(path, value)
             case "kickoff_days":
                 value = check_positive_int(path, value, minimum=0)
+            case "available_days_per_week":
+                value = int(_check_between(path, value, 1, 7))
+            case "available_hours_per_day":
+                value = _check_between(path, value, 0.0, 24.0, open_low=True)
+            case "communication_style":
+                value = check_note(path, value)
+            case "response_hours":
+                value = check_non_negative(path, value)
         checked[item.name] = value
     return checked
 

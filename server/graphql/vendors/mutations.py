@@ -34,6 +34,11 @@ class CreateVendorInput:
     certifications: list[Certification] = strawberry.field(default_factory=list)
     time_zone: str = strawberry.field(default="UTC", description="IANA name, e.g. Asia/Manila.")
     kickoff_days: int = 14
+    available_days_per_week: int | None = strawberry.field(default=None, description="1 to 7.")
+    available_hours_per_day: float | None = strawberry.field(default=None, description="Above 0, at most 24.")
+    languages: list[str] | None = None
+    communication_style: str | None = strawberry.field(default=None, description="At most 2000 characters.")
+    response_hours: float | None = strawberry.field(default=None, description=">= 0.")
 
 
 @strawberry.input(description="Fields left out (or null) stay as they are.")
@@ -50,6 +55,11 @@ class UpdateVendorInput:
     certifications: list[Certification] | None = None
     time_zone: str | None = None
     kickoff_days: int | None = None
+    available_days_per_week: int | None = None
+    available_hours_per_day: float | None = None
+    languages: list[str] | None = None
+    communication_style: str | None = None
+    response_hours: float | None = None
 
 
 @strawberry.input(description="A move along PROSPECT -> TRIAL -> ONBOARDED (or OFFBOARDED from any status).")
@@ -82,6 +92,11 @@ def _fields(values: CreateVendorInput | UpdateVendorInput) -> VendorFields:
         rate=values.rate,
         currency=values.currency,
         kickoff_days=values.kickoff_days,
+        available_days_per_week=values.available_days_per_week,
+        available_hours_per_day=values.available_hours_per_day,
+        languages=values.languages,
+        communication_style=values.communication_style,
+        response_hours=values.response_hours,
     )
 
 

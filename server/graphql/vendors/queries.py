@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from sqlalchemy import func, or_, select
 from strawberry import relay
 
 from server.auth.permissions import CanOrderByPrice, enforce
+from server.db.channels import CommunicationChannel
 from server.db.models import Vendor
 from server.graphql.context import Info
-from server.graphql.filters import contains_text, json_list_contains
+from server.graphql.filters import contains_text, json_list_contains, json_text_contains
 from server.graphql.nodes import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.vendors.loaders import vendors_by_id
@@ -67,4 +69,34 @@ def _conditions(filter: VendorFilter) -> list[Any]:
         conditions.append(Vendor.pricing_model == filter.pricing_model)
     if filter.name_contains:
         conditions.append(contains_text(Vendor.name, filter.name_contains))
+    for column, wanted in (
+        (Vendor.industries, filter.industry),
+        (Vendor.specialist_skills, filter.skill),
+        (Vendor.languages, filter.language),
+    ):
+        if wanted is not None:
+            conditions.append(json_list_contains(column, wanted.strip(), any_case=True))
+    if filter.max_kickoff_days is not None:
+        conditions.append(Vendor.kickoff_days <= filter.max_kickoff_days)
+    if filter.min_hours_per_day is not None:
+        conditions.append(Vendor.available_hours_per_day >= filter.min_hours_per_day)
+    if filter.min_days_per_week is not None:
+        conditions.append(Vendor.available_days_per_week >= filter.min_days_per_week)
+    if filter.channel_kind is not None:
+        reachable = select(CommunicationChannel.id).where(
+            CommunicationChannel.vendor_id == Vendor.id, CommunicationChannel.kind == filter.channel_kind
+        )
+        conditions.append(reachable.exists())
+    if filter.search:
+        text = filter.search.strip()
+        conditions.append(
+            or_(
+                contains_text(Vendor.name, text),
+                contains_text(func.coalesce(Vendor.communication_style, ""), text),
+                *(
+                    json_text_contains(column, text)
+                    for column in (Vendor.industries, Vendor.specialist_skills, Vendor.languages)
+                ),
+            )
+        )
     return conditions

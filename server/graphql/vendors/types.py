@@ -13,7 +13,7 @@ from strawberry import relay
 from server.auth.permissions import CanSeeVendorPrices
 from server.db import models
 from server.graphql.context import Info
-from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
+from server.graphql.enums import Certification, ChannelKind, DataType, PricingModel, VendorStatus, WorkforceType
 from server.graphql.nodes import load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection, child_connection
 from server.graphql.vendors.loaders import vendors_by_id
@@ -21,6 +21,7 @@ from server.graphql.vendors.loaders import vendors_by_id
 if TYPE_CHECKING:
     from server.graphql.labelers.types import LabelerConnection
     from server.graphql.projects.types import ProjectNode
+    from server.graphql.vendors.channels import CommunicationChannelType
 
 __all__ = ["TrialResults", "VendorConnection", "VendorFilter", "VendorNode", "VendorOrder", "VendorOrderField"]
 
@@ -51,6 +52,11 @@ class VendorNode(relay.Node):
     kickoff_days: int
     status: VendorStatus
     trial_results: TrialResults | None = strawberry.field(permission_classes=[CanSeeVendorPrices])
+    available_days_per_week: int | None = strawberry.field(description="Vetting: days a week its people work.")
+    available_hours_per_day: float | None = strawberry.field(description="Vetting: hours a day its people work.")
+    languages: list[str] = strawberry.field(description="Vetting: languages its people label in.")
+    communication_style: str | None = strawberry.field(description="Vetting: how it reports and escalates.")
+    response_hours: float | None = strawberry.field(description="Vetting: usual hours to answer a question.")
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
@@ -77,6 +83,11 @@ class VendorNode(relay.Node):
             kickoff_days=row.kickoff_days,
             status=row.status,
             trial_results=trial,
+            available_days_per_week=row.available_days_per_week,
+            available_hours_per_day=row.available_hours_per_day,
+            languages=list(row.languages or ()),
+            communication_style=row.communication_style,
+            response_hours=row.response_hours,
             created_at=row.created_at,
             updated_at=row.updated_at,
             archived_at=row.archived_at,
@@ -105,6 +116,22 @@ class VendorNode(relay.Node):
             to_node=LabelerNode.from_model,
             connection=LabelerConnection,
         )
+
+    @strawberry.field(
+        description="How to reach the vendor, preferred first; with `projectId`, the channels for all its projects "
+        "and those for that project."
+    )
+    async def channels(
+        self, info: Info, project_id: relay.GlobalID | None = None
+    ) -> list[Annotated[CommunicationChannelType, strawberry.lazy("server.graphql.vendors.channels")]]:
+        from server.graphql.ids import decode_id
+        from server.graphql.vendors.channels import CommunicationChannelType, channels_by_vendor
+
+        rows = await info.context.loader(channels_by_vendor).load(self.id)
+        if project_id is not None:
+            project = decode_id(project_id, "Project", "projectId")
+            rows = [row for row in rows if row.project_id in (None, project)]
+        return [CommunicationChannelType.of(row) for row in rows]
 
     @strawberry.field(description="Projects the vendor is assigned to.")
     async def projects(
@@ -144,3 +171,18 @@ class VendorFilter:
     data_type: DataType | None = strawberry.field(default=None, description="Vendors labeling it.")
     pricing_model: PricingModel | None = None
     name_contains: str | None = None
+    industry: str | None = strawberry.field(default=None, description="Vendors serving it (exact, any case).")
+    skill: str | None = strawberry.field(default=None, description="Vendors listing it among specialist skills.")
+    language: str | None = strawberry.field(default=None, description="Vendors labeling in it.")
+    max_kickoff_days: int | None = strawberry.field(default=None, description="Vendors that can start this soon.")
+    min_hours_per_day: float | None = strawberry.field(
+        default=None, description="Vendors whose people work at least this many hours a day."
+    )
+    min_days_per_week: int | None = strawberry.field(
+        default=None, description="Vendors whose people work at least this many days a week."
+    )
+    channel_kind: ChannelKind | None = strawberry.field(default=None, description="Vendors reachable this way.")
+    search: str | None = strawberry.field(
+        default=None,
+        description="Text found in the name, industries, skills, languages or communication style (any case).",
+    )
