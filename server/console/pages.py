@@ -50,6 +50,7 @@ CONSOLE_PAGES: dict[str, ConsolePage] = {
         ConsolePage("projects", "Projects", nav="projects", charts=False),
         ConsolePage("dashboard", "Project dashboard", nav="projects"),
         ConsolePage("labeler", "Labeler", nav="projects"),
+        ConsolePage("guidelines", "Guidelines", nav="projects", charts=False),
         ConsolePage("vendors", "Vendors", nav="vendors"),
         ConsolePage("planner", "What-if planner", nav="planner"),
     )
@@ -104,6 +105,10 @@ async def _labeler(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["labeler"], {"labeler-id": str(request.path_params["labeler_id"])})
 
 
+async def _guidelines(request: Request) -> Response:
+    return _respond(CONSOLE_PAGES["guidelines"], {"project-id": str(request.path_params["project_id"])})
+
+
 async def _vendors(request: Request) -> Response:
     return _respond(CONSOLE_PAGES["vendors"])
 
@@ -123,6 +128,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/", _home, methods=["GET", "HEAD"]),
         Route("/console", _projects, methods=["GET"]),
         Route("/console/projects/{project_id}", _dashboard, methods=["GET"]),
+        Route("/console/projects/{project_id}/guidelines", _guidelines, methods=["GET"]),
         Route("/console/labelers/{labeler_id}", _labeler, methods=["GET"]),
         Route("/console/vendors", _vendors, methods=["GET"]),
         Route("/console/planner", _planner, methods=["GET"]),

@@ -725,3 +725,83 @@ def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard
         _screenshot(tab, f"planner-{viewport['width']}")
     finally:
         context.close()
+
+
+def _api(console: Console, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{console.base_url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {console.api_key}"},
+        timeout=60,
+    ).json()
+    assert "errors" not in answer, answer
+    return dict(answer["data"])
+
+
+def test_dashboard_shows_delivery_against_milestones_and_budget_checkpoints(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+
+    def at(days: int) -> str:
+        return (now + timedelta(days=days)).isoformat()
+
+    plan = {
+        "projectId": console.project_id,
+        "expectedSecondsPerTask": 60.0,
+        "milestones": [
+            {"name": "Pilot batch", "dueAt": at(-3), "targetTasks": 1},
+            {"name": "Everything", "dueAt": at(40), "targetShare": 1.0},
+        ],
+        "budgetCheckpoints": [{"at": at(-2), "plannedSpend": 0.01}, {"at": at(30), "plannedSpend": 10**7}],
+    }
+    stored = _api(
+        console,
+        "mutation($input: SetDeliveryPlanInput!) { setDeliveryPlan(input: $input) { __typename } }",
+        {"input": plan},
+    )
+    assert stored["setDeliveryPlan"]["__typename"] == "DeliveryPlanPayload"
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.locator("#milestones-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    rows = [row.inner_text() for row in tab.locator("#milestones-table tbody tr").all()]
+    assert len(rows) == 2 and "Pilot batch" in rows[0] and "met" in rows[0]
+    checkpoints = [row.inner_text() for row in tab.locator("#checkpoints-table tbody tr").all()]
+    assert "over" in checkpoints[0] and "on plan" in checkpoints[1]
+    assert "against 60.0 s expected" in tab.locator("#delivery-summary").inner_text()
+    _screenshot(tab, "dashboard-delivery")
+    _assert_clean(visit, console)
+
+
+def test_guidelines_page_lists_versions_diffs_them_and_shows_their_impact(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    # From the dashboard's link, for a project with one version
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    tab.locator("#guidelines-link").click()
+    tab.locator("#status").filter(has_text="version(s)").wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#versions-table tbody tr").count() == 1
+    assert "nothing to compare" in tab.locator("#diff-summary").inner_text()
+    # The support project changed its guidelines mid-way: two versions, their diff and the change's effect
+    found = _api(console, '{ projects(filter: {nameContains: "chatbot"}) { edges { node { id } } } }', {})
+    support = found["projects"]["edges"][0]["node"]["id"]
+    tab.goto(f"{console.base_url}/console/projects/{support}/guidelines")
+    tab.locator("#status").filter(has_text="the newest is v2").wait_for(timeout=_WAIT_MS)
+    assert tab.locator("#versions-table tbody tr").count() == 2
+    assert "v1 → v2" in tab.locator("#diff-summary").inner_text()
+    assert tab.locator("#diff-lines .added").count() >= 1
+    assert tab.locator("#impact-table tbody tr").count() == 2
+    assert "v1 → v2" in tab.locator("#changes-table tbody tr").first.inner_text()
+    # Reading the first version in full
+    tab.select_option("#version-pick", "1")
+    assert tab.locator("#version-h").inner_text() == "Version 1"
+    assert tab.locator("#version-instructions").inner_text().strip()
+    # Comparing a version with itself is refused beside the form
+    tab.select_option("#diff-from", "2")
+    tab.get_by_role("button", name="Compare", exact=True).click()
+    assert tab.locator("#diff-error").inner_text() == "Pick two different versions."
+    _screenshot(tab, "guidelines")
+    _assert_clean(visit, console)

@@ -15,6 +15,7 @@ PAGES = {
     "/console": "projects",
     "/console/projects/UHJvamVjdDox": "dashboard",
     "/console/labelers/TGFiZWxlcjox": "labeler",
+    "/console/projects/UHJvamVjdDox/guidelines": "guidelines",
     "/console/vendors": "vendors",
     "/console/planner": "planner",
 }

@@ -127,6 +127,7 @@ async def test_given_a_plan_then_each_milestone_is_met_missed_ahead_or_behind_by
     by_name = {m["name"]: m for m in data["milestones"]}
     assert [m["name"] for m in data["milestones"]] == ["Half", "Early", "Tight", "All"]  # by due date
     assert (by_name["Half"]["targetTasks"], by_name["Half"]["status"]) == (50, "MET")
+    assert by_name["Half"]["daysEarly"] is None  # met: not forecast
     assert by_name["Early"]["status"] == "MISSED"
     # 5 a day over the last 14 days: the remaining 30 take 6 days, so T0 + 20 days
     assert by_name["All"]["expectedDate"] == (T0 + timedelta(days=20)).isoformat()

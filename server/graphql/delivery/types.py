@@ -65,7 +65,9 @@ class MilestoneStatusType:
     expected_date: datetime | None = strawberry.field(description="When the forecast expects the target reached.")
     earliest_date: datetime | None
     latest_date: datetime | None
-    days_early: float | None = strawberry.field(description="Due date minus expected date; negative is late.")
+    days_early: float | None = strawberry.field(
+        description="Due date minus expected date; negative is late; null once met."
+    )
 
     @classmethod
     def of(cls, m: MilestoneStatus) -> Self:

@@ -5,7 +5,7 @@ and the actual time per completed task against the expected one.
 
 Status of a milestone: MET (done reached the target), MISSED (its date passed without), AHEAD (at or above the
 straight line and expected by its date) or BEHIND. `tasks_ahead` is done minus the straight line (negative:
-behind); `days_early` is the milestone's date minus the forecast's expected date (negative: late).
+behind); `days_early` is the milestone's date minus the forecast's expected date (negative: late), none once met.
 Budget checkpoints: the project's cost (labeling and review, `cost.cost_metrics`) spent by each checkpoint. A
 passed checkpoint is WITHIN or OVER its planned spend; for one still ahead, the spend by its date is projected from
 the last 14 days' burn (`projected_spend`), and it is ON_PLAN or OVER_PACE, beside a straight line from the previous
@@ -176,8 +176,10 @@ def _milestone(
     planned = target * fraction
     forecast = completion_forecast(as_of=as_of, remaining=max(target - done, 0), daily=daily, deadline=milestone.due_at)
     expected = forecast.expected_date
-    days_early = None if expected is None else (milestone.due_at - expected).total_seconds() / 86400.0
-    if done >= target:
+    # A met milestone is not forecast: "days early" against today would read as late for one met long ago.
+    met = done >= target
+    days_early = None if expected is None or met else (milestone.due_at - expected).total_seconds() / 86400.0
+    if met:
         status = "MET"
     elif as_of > milestone.due_at:
         status = "MISSED"

@@ -6,6 +6,7 @@ import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
+import { renderDelivery } from "./delivery.js";
 import { renderPipeline } from "./pipeline.js";
 import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
@@ -620,6 +621,7 @@ async function load() {
   renderOutliers(dashboard.outliers, names);
   renderLabelers(dashboard.labelers, dashboard.learningCurves, profiles, names, project.currency);
   await renderPipeline(projectId, labelerHref);
+  await renderDelivery(projectId, windowFromForm().asOf, project.currency);
   const span = days.length ? `${date(days[0].day)} – ${date(days[days.length - 1].day)}` : "no labeled days";
   status(`${days.length} days of work (${span}).`);
 }
@@ -644,4 +646,5 @@ document.getElementById("window-all").addEventListener("click", () => {
 });
 
 windowFromAddress();
+document.getElementById("guidelines-link").href = `/console/projects/${encodeURIComponent(projectId)}/guidelines`;
 startPage(load);
