@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import replace
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -19,6 +19,7 @@ from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import decode_id
 from server.services import scenarios as scenario_service
 from server.services.errors import DomainError, NotFound
+from server.services.simulation_budget import Fields
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
 from simulator.feasibility import OfferMode as _OfferMode
 from simulator.feasibility import VendorOffer, apply_offer
@@ -34,6 +35,7 @@ __all__ = [
     "SpikeInput",
     "VendorOfferInput",
     "apply_overrides",
+    "base_fields",
     "base_scenario",
     "camel_path",
     "error_result",
@@ -296,3 +298,25 @@ async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: s
         calibration = await calibrated_scenario(info.context.database, key, field=f"{field}.projectId")
         return calibration.scenario
     return Scenario()
+
+
+def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: str = "input.base") -> Fields:
+    """Where each dimension of a base scenario comes from, as the client gave it."""
+
+    def named(path: str, value: Any) -> tuple[str, Any]:
+        if source is None:
+            return field, None
+        if source.document is not None:
+            return f"{field}.document.{path}", value
+        if source.scenario_id is not None:
+            return f"{field}.scenarioId", source.scenario_id.node_id
+        if source.project_id is not None:
+            return f"{field}.projectId", source.project_id.node_id
+        return field, None
+
+    people = sum(p.headcount.production + p.headcount.training + p.headcount.hiring for p in scenario.workforce)
+    return {
+        "tasks": named("demand.base_per_day", scenario.demand.base_per_day),
+        "labelers": named("workforce", people),
+        "days": named("horizon_days", scenario.horizon_days),
+    }

@@ -25,7 +25,7 @@ from server.graphql.planning.types import (
 from server.services import scenarios as scenario_service
 from server.services.errors import InvalidTransition, ValidationFailed
 from server.services.jobs import configured_executors, default_executor, runner_for
-from server.services.simulation_budget import check_budget, workload
+from server.services.planning import Planner
 from server.settings import Settings
 
 __all__ = ["PlanningMutations"]
@@ -64,10 +64,8 @@ def _check_budget(info: Info, stored: StoredScenario, replications: int) -> None
     """A run, too, must fit the simulation budget: it holds pool workers as long as any request."""
     scenario = scenario_service.parse_scenario(stored.document, field="input.scenarioId")
     source = ("input.scenarioId", str(stored.id))
-    check_budget(
-        [(workload(scenario), replications, {"tasks": source, "labelers": source, "days": source})],
-        info.context.settings.simulation_budget,
-    )
+    planner = Planner(info.context.database, info.context.settings)
+    planner.check([(scenario, replications, {"tasks": source, "labelers": source, "days": source})])
 
 
 def _run_node(run: SimulationRun, scenario: StoredScenario) -> SimulationRunType:

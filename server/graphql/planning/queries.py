@@ -1,23 +1,21 @@
 """Planning queries: scenarios and runs, SLA feasibility, cheapest plan, what-if comparison, calibration, backtest.
 
-The simulations behind feasibility, plans, comparisons and backtests take seconds; each is checked against the
-server's simulation budget first and then runs in the server's simulation pool (``offload``), so the event loop
-keeps serving other requests and a request that times out takes its worker down with it.
+Resolvers turn inputs into scenarios and answers into types; the reading and simulating is the planning service's
+(:mod:`server.services.planning`): each simulation is checked against the server's simulation budget first and then
+runs in the server's simulation pool, so the event loop keeps serving other requests and a request that times out
+takes its worker down with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, cast
 
 import strawberry
-from sqlalchemy import func, select
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from server.auth.permissions import CanPlan, require_project_scope
 from server.db.planning import RunStatus as _RunStatus
-from server.db.planning import SimulationRun, StoredScenario
 from server.graphql.context import Info
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
@@ -30,12 +28,12 @@ from server.graphql.planning.inputs import (
     SpikeInput,
     VendorOfferInput,
     apply_overrides,
+    base_fields,
     base_scenario,
     error_result,
     scenario_error,
     with_offer,
 )
-from server.graphql.planning.offload import base_fields, check_runs, simulate
 from server.graphql.planning.types import (
     BacktestResult,
     CalibrateResult,
@@ -59,14 +57,15 @@ from server.graphql.planning.types import (
     VariantSummary,
     estimate_list,
 )
+from server.services import planning
 from server.services.errors import DomainError
+from server.services.planning import Planner
 from server.services.simulation_budget import Fields
-from simulator.feasibility import check_feasibility
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
-from simulator.optimize import HiringOption, PlanEvaluation, cheapest_plan
-from simulator.scenario import Pool, Scenario, ScenarioError, Spike
-from simulator.whatif import Variant, apply_variant, check_variant, compare
+from simulator.optimize import HiringOption, PlanEvaluation
+from simulator.scenario import Scenario, ScenarioError, Spike
+from simulator.whatif import Variant, check_variant
 
 __all__ = ["PlanningQueries"]
 
@@ -181,59 +180,31 @@ def _feasibility_fields(input: SlaFeasibilityInput, base: Scenario, scenario: Sc
     return fields
 
 
-def _check_plans(info: Info, input: CheapestPlanInput, base: Scenario) -> None:
-    """Budget the search before it starts: it simulates at most one plan per step of each pool's options (it climbs
-    and trims, never enumerating them), on the screening replications, then confirms a few on more."""
-    largest = sum(max(o.counts, default=0) for o in input.options)
-    widest = base
-    if base.workforce:  # the hires may all land in one pool: size the run as if they did
-        widest = replace(base, workforce=(*base.workforce[:-1], _grown(base.workforce[-1], largest)))
-    fields = dict(base_fields(input.base, base))
-    fields["labelers"] = ("input.options", largest)
-    steps = 1 + sum(len(o.counts) * max(1, len(o.days)) for o in input.options)
-    runs = 2 * steps * input.screen_replications + (input.finalists + 2) * input.confirm_replications
-    check_runs(info, [(widest, runs, fields)])
+def _planner(info: Info) -> Planner:
+    return Planner(info.context.database, info.context.settings)
 
 
-def _grown(pool: Pool, people: int) -> Pool:
-    return replace(pool, headcount=replace(pool.headcount, production=pool.headcount.production + max(0, people)))
-
-
-def _check_variants(info: Info, input: CompareScenariosInput, base: Scenario, variants: list[Variant]) -> None:
-    fields = base_fields(input.base, base)
-    runs: list[tuple[Scenario, int, Fields]] = [(base, input.replications, fields)]
-    for index, variant in enumerate(variants):
-        own = dict(fields)
-        if variant.demand_multiplier != 1.0 or variant.spikes:
-            own["tasks"] = (f"input.variants[{index}].demandMultiplier", variant.demand_multiplier)
-        if variant.headcount_delta:
-            own["labelers"] = (f"input.variants[{index}].headcountDelta", variant.headcount_delta)
-        runs.append((apply_variant(base, variant), input.replications, own))
-    check_runs(info, runs)
+def _variant_fields(fields: Fields, index: int, variant: Variant) -> Fields:
+    """A variant's budget fields: its own input where it changes demand or head count."""
+    own = dict(fields)
+    if variant.demand_multiplier != 1.0 or variant.spikes:
+        own["tasks"] = (f"input.variants[{index}].demandMultiplier", variant.demand_multiplier)
+    if variant.headcount_delta:
+        own["labelers"] = (f"input.variants[{index}].headcountDelta", variant.headcount_delta)
+    return own
 
 
 @strawberry.type
 class PlanningQueries:
     @strawberry.field(description="The latest version of every stored scenario, by name.")
     async def scenarios(self, info: Info) -> list[ScenarioVersion]:
-        latest = (
-            select(StoredScenario.name, func.max(StoredScenario.version).label("version"))
-            .group_by(StoredScenario.name)
-            .subquery()
-        )
-        statement = (
-            select(StoredScenario)
-            .join(latest, (StoredScenario.name == latest.c.name) & (StoredScenario.version == latest.c.version))
-            .order_by(StoredScenario.name)
-        )
         async with info.context.read() as session:
-            return [ScenarioVersion.from_row(row) for row in (await session.execute(statement)).scalars()]
+            return [ScenarioVersion.from_row(row) for row in await planning.latest_scenarios(session)]
 
     @strawberry.field(description="Every version of the scenario called `name`, oldest first.")
     async def scenario_versions(self, info: Info, name: str) -> list[ScenarioVersion]:
-        statement = select(StoredScenario).where(StoredScenario.name == name).order_by(StoredScenario.version)
         async with info.context.read() as session:
-            return [ScenarioVersion.from_row(row) for row in (await session.execute(statement)).scalars()]
+            return [ScenarioVersion.from_row(row) for row in await planning.scenario_history(session, name)]
 
     @strawberry.field(description="One stored scenario version.")
     async def scenario(self, info: Info, id: relay.GlobalID) -> ScenarioVersion | None:
@@ -242,7 +213,7 @@ class PlanningQueries:
         except DomainError as error:
             raise as_graphql_error(error) from None
         async with info.context.read() as session:
-            row = await session.get(StoredScenario, key)
+            row = await planning.find_scenario(session, key)
             return None if row is None else ScenarioVersion.from_row(row)
 
     @strawberry.field(description="A simulation run: poll it until its status is DONE, FAILED or CANCELLED.")
@@ -252,25 +223,14 @@ class PlanningQueries:
         except DomainError as error:
             raise as_graphql_error(error) from None
         async with info.context.read() as session:
-            row = await session.get(SimulationRun, key)
-            if row is None:
-                return None
-            scenario = await session.get(StoredScenario, row.scenario_id)
-            assert scenario is not None
-            return SimulationRunType.from_row(row, scenario)
+            found = await planning.run_with_scenario(session, key)
+        return None if found is None else SimulationRunType.from_row(*found)
 
     @strawberry.field(description="Recent simulation runs, newest first (at most 100).")
     async def runs(self, info: Info, status: RunStatus | None = None, first: int = 20) -> list[SimulationRunType]:
-        statement = (
-            select(SimulationRun, StoredScenario)
-            .join(StoredScenario, StoredScenario.id == SimulationRun.scenario_id)
-            .order_by(SimulationRun.id.desc())
-            .limit(max(1, min(first, 100)))
-        )
-        if status is not None:
-            statement = statement.where(SimulationRun.status == _RunStatus(status.value))
+        wanted = None if status is None else _RunStatus(status.value)
         async with info.context.read() as session:
-            rows = (await session.execute(statement)).all()
+            rows = await planning.recent_runs(session, wanted, first)
         return [SimulationRunType.from_row(run, scenario) for run, scenario in rows]
 
     @strawberry.field(
@@ -291,18 +251,15 @@ class PlanningQueries:
         except ScenarioError as error:
             return scenario_error(error, "input", camel=True)
         try:
-            check_runs(info, [(scenario, input.replications, _feasibility_fields(input, base, scenario))])
-        except DomainError as error:
-            return error_result(error)
-        try:
-            report = await simulate(
-                info,
-                check_feasibility,
+            report = await _planner(info).feasibility(
                 scenario,
+                _feasibility_fields(input, base, scenario),
                 replications=input.replications,
                 seed=input.seed,
                 required_probability=input.required_probability,
             )
+        except DomainError as error:
+            return error_result(error)
         except (ScenarioError, ValueError) as error:
             return scenario_error(error, "input", camel=True)
         return SlaFeasibility(
@@ -336,22 +293,20 @@ class PlanningQueries:
         except ScenarioError as error:
             return scenario_error(error, "input", camel=True)
         try:
-            _check_plans(info, input, scenario)
-        except DomainError as error:
-            return error_result(error)
-        try:
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
-            search = await simulate(
-                info,
-                cheapest_plan,
+            fields = {**base_fields(input.base, base), "labelers": ("input.options", None)}
+            search = await _planner(info).cheapest(
                 scenario,
                 options,
+                fields,
                 required_probability=input.required_probability,
                 screen_replications=input.screen_replications,
                 confirm_replications=input.confirm_replications,
                 finalists=input.finalists,
                 seed=input.seed,
             )
+        except DomainError as error:
+            return error_result(error)
         except (ScenarioError, ValueError) as error:
             return scenario_error(error, "input", camel=True)
         return PlanSearch(
@@ -399,14 +354,17 @@ class PlanningQueries:
                 variants.append(variant)
             except ScenarioError as error:
                 return scenario_error(error, f"input.variants[{index}]", camel=True)
+        fields = base_fields(input.base, base)
         try:
-            _check_variants(info, input, base, variants)
+            results = await _planner(info).compare(
+                base,
+                [(variant, _variant_fields(fields, index, variant)) for index, variant in enumerate(variants)],
+                fields,
+                replications=input.replications,
+                seed=input.seed,
+            )
         except DomainError as error:
             return error_result(error)
-        except ScenarioError as error:
-            return scenario_error(error, "input.variants", camel=True)
-        try:
-            results = await simulate(info, compare, base, variants, replications=input.replications, seed=input.seed)
         except (ScenarioError, ValueError) as error:
             return scenario_error(error, "input.variants", camel=True)
         return ScenarioComparison(
