@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from server.connectors.credentials import SIGNATURE_HEADER, authentic
 from server.connectors.formats import build_format
 from server.connectors.importer import import_records
 from server.connectors.report import ImportReport
-from server.connectors.webhooks import HookEvent, PayloadError, labelbox_review_row, read_event
+from server.connectors.webhooks import HookEvent, PayloadError, labelbox_review_row, parse_body, read_event
 from server.db.connectors import Connector, ConnectorSource
 from server.db.models import Label, Labeler, Task, Vendor
 from server.db.session import Database
@@ -47,6 +46,10 @@ _log = logging.getLogger(__name__)
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _NotJson(Exception):
     pass
 
 
@@ -122,10 +125,15 @@ class HookReceiver:
             outcome = _error(403, f"connector {connector.id} is disabled")
         else:
             try:
-                event = read_event(self.source, json.loads(body), request.headers.get(_EVENT_HEADER))
+                try:
+                    payload = parse_body(body)
+                except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                    raise _NotJson(str(error)) from None
+                topic = request.headers.get(_EVENT_HEADER)
+                event = read_event(self.source, payload, topic, source_project=connector.source_project)
                 event_name = event.event
                 outcome = await self._deliver(connector, vendor, event)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            except _NotJson as error:
                 outcome = _error(400, f"body is not JSON: {error}")
             except PayloadError as error:
                 outcome = _error(400, str(error))

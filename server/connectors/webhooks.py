@@ -13,6 +13,7 @@ Every other event is acknowledged and not imported. Nothing here touches the dat
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "labelbox_event",
     "labelbox_review_row",
     "labelstudio_event",
+    "parse_body",
     "read_event",
 ]
 
@@ -54,13 +56,36 @@ class HookEvent:
     review: dict[str, Any] | None = field(default=None)
 
 
-def read_event(source: ConnectorSource, payload: Any, topic: str | None) -> HookEvent:
-    """The event a `source` webhook body (parsed JSON) carries; `topic` is Labelbox's event header."""
+def parse_body(body: bytes) -> Any:
+    """The JSON of a webhook body; ValueError (with why) for anything else, NaN and infinities included (they are
+    not JSON, and a non-finite time would reach the database)."""
+    try:
+        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def read_event(
+    source: ConnectorSource, payload: Any, topic: str | None, *, source_project: str | None = None
+) -> HookEvent:
+    """The event a `source` webhook body (parsed JSON) carries; `topic` is Labelbox's event header. A Labelbox
+    export v2 row keeps only the labels of `source_project` when it names one."""
     if not isinstance(payload, dict):
         raise PayloadError("body must be a JSON object")
     if source is ConnectorSource.LABELSTUDIO:
         return labelstudio_event(payload)
-    return labelbox_event(payload, topic)
+    return labelbox_event(payload, topic, source_project=source_project)
 
 
 def _text_id(value: Any, where: str) -> str:
@@ -120,13 +145,16 @@ def _kept(count: int, noun: str) -> str:
 # -- Labelbox ---------------------------------------------------------------------------------------------------
 
 
-def labelbox_event(payload: dict[str, Any], topic: str | None) -> HookEvent:
+def labelbox_event(payload: dict[str, Any], topic: str | None, *, source_project: str | None = None) -> HookEvent:
     event = _event_name(topic if topic else payload.get("event", payload.get("topic")), "the X-Labelbox-Event header")
     if event in _LABELBOX_IMPORTED:
         if isinstance(payload.get("data_row"), dict) and isinstance(payload.get("projects"), dict):
             projects = payload["projects"]
-            source_project = next(iter(projects)) if len(projects) == 1 else None
-            return HookEvent(event, source_project, export=json.dumps(payload))
+            if source_project in projects:
+                # A row lists every project its data row is in: import the connector's only.
+                row = {**payload, "projects": {source_project: projects[source_project]}}
+                return HookEvent(event, source_project, export=json.dumps(row))
+            return HookEvent(event, next(iter(projects), None), export=json.dumps(payload))
         row, source_project = _label_row(payload, event)
         return HookEvent(event, source_project, export=json.dumps(row))
     if event in _LABELBOX_REVIEWS:

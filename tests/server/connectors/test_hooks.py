@@ -3,6 +3,7 @@ idempotent redelivery, updates, deletions, disabled connectors, other projects, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -12,8 +13,8 @@ from sqlalchemy import func, select
 
 from server.connectors.receiver import MAX_BODY_BYTES
 from server.db import Database
-from server.db.enums import LabelStatus, ReviewVerdict
-from server.db.models import Label, Review
+from server.db.enums import LabelStatus, PricingModel, ReviewVerdict, VendorStatus, WorkforceType
+from server.db.models import Label, Labeler, Review, Vendor
 from tests.server.access_world import gid
 from tests.server.conftest import http_client
 from tests.server.connectors.hooks_world import (
@@ -234,8 +235,11 @@ async def test_given_a_body_over_the_limit_then_413_before_anything_is_read(
         (b"[1, 2]", "body must be a JSON object"),
         (b'{"annotation": {}}', "action must name the event, got None"),
         (b'{"action": "ANNOTATION_CREATED", "task": {"id": 1}}', "ANNOTATION_CREATED: `annotation` must be an object"),
+        (labelstudio_body().replace(b"12.5", b"NaN"), "body is not JSON: NaN is not a JSON number"),
+        (labelstudio_body().replace(b"12.5", b"1e400"), "body is not JSON: 1e400 is out of range"),
+        (b"[" * 200_000, "body is not JSON: nested too deeply"),
     ],
-    ids=["truncated", "not-utf8", "list", "no-action", "no-annotation"],
+    ids=["truncated", "not-utf8", "list", "no-action", "no-annotation", "nan", "infinite", "deep"],
 )
 async def test_given_a_malformed_body_then_400_naming_what_is_wrong_and_the_failure_is_tallied(
     database: Database, api_headers: dict[str, str], body: bytes, message: str
@@ -410,3 +414,70 @@ async def test_given_a_label_deleted_or_an_unknown_topic_then_acknowledged_witho
         ("PROJECT_CREATED", "ignored"),
     ]
     assert await _labels(database) == []
+
+
+async def test_given_an_export_row_of_several_projects_then_only_the_connectors_project_is_imported(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    def label(label_id: str, author: str) -> dict[str, Any]:
+        details = {"created_at": "2026-03-02T10:00:00Z", "created_by": author}
+        return {"id": label_id, "annotations": {}, "label_details": details}
+
+    row = {
+        "data_row": {"id": "dr-5"},
+        "projects": {
+            "other": {"labels": [label("lbl-other", "x@example.com")]},
+            "mine": {"labels": [label("lbl-mine", "y@example.com")]},
+        },
+    }
+    async with http_client(database) as client:
+        _, path, secret = await _labelbox(database, client, api_headers, sourceProject="mine")
+        body, headers = labelbox_request(secret, "LABEL_CREATED", row)
+        response = await client.post(path, content=body, headers=headers)
+
+    assert (response.status_code, response.json()["created"]) == (200, 1), response.text
+    assert [external for external, *_ in await _labels(database)] == ["lbl-mine"]
+
+
+async def test_given_a_connector_with_a_vendor_then_new_labelers_join_that_vendor(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    async with database.transaction() as session:
+        vendor = Vendor(
+            name="Acme",
+            workforce_type=WorkforceType.IN_HOUSE,
+            pricing_model=PricingModel.HOURLY,
+            rate=10.0,
+            status=VendorStatus.ONBOARDED,
+        )
+        session.add(vendor)
+        await session.flush()
+        vendor_id = vendor.id
+    async with http_client(database) as client:
+        _, path, secret = await _labelstudio(database, client, api_headers, vendorId=gid("Vendor", vendor_id))
+        await client.post(path, content=labelstudio_body(), headers=labelstudio_headers(secret))
+
+    async with database.session() as session:
+        rows = (await session.execute(select(Labeler.external_id, Vendor.name).join(Vendor))).all()
+    assert [tuple(row) for row in rows] == [("7", "Acme")]
+
+
+async def test_given_the_same_new_event_delivered_concurrently_then_one_label_and_a_retry_settles_it(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    async with http_client(database) as client:
+        _, path, secret = await _labelstudio(database, client, api_headers)
+        answers = await asyncio.gather(
+            *(client.post(path, content=labelstudio_body(), headers=labelstudio_headers(secret)) for _ in range(4))
+        )
+        retry = await client.post(path, content=labelstudio_body(), headers=labelstudio_headers(secret))
+
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {200, 503}, [a.text for a in answers]
+    assert 200 in statuses
+    for answer in answers:
+        if answer.status_code == 503:
+            assert answer.json() == {"error": "the delivery conflicted with a concurrent one; retry"}
+    assert sum(a.json().get("created", 0) for a in answers) == 1
+    assert (retry.status_code, retry.json()["unchanged"]) == (200, 1)
+    assert len(await _labels(database)) == 1
