@@ -49,10 +49,6 @@ class _TooLarge(Exception):
     pass
 
 
-class _NotJson(Exception):
-    pass
-
-
 @dataclass
 class _Outcome:
     status: int
@@ -103,6 +99,9 @@ class HookReceiver:
             outcome = _error(413, f"body larger than {MAX_BODY_BYTES} bytes")
         except ClientDisconnect:
             outcome = _error(400, "the body was cut short")
+        except DBAPIError:
+            _log.warning("webhook receiver: the database is unavailable", exc_info=True)
+            outcome = _error(503, "the database is unavailable; retry")
         return JSONResponse(outcome.body, status_code=outcome.status)
 
     async def _receive(self, request: Request) -> _Outcome:
@@ -120,34 +119,36 @@ class HookReceiver:
         ):
             return _error(401, _UNAUTHENTICATED)
         assert connector is not None
-        event_name = None
-        if not connector.enabled:
-            outcome = _error(403, f"connector {connector.id} is disabled")
+        if connector.enabled:
+            outcome, event = await self._process(connector, vendor, body, request.headers.get(_EVENT_HEADER))
         else:
-            try:
-                try:
-                    payload = parse_body(body)
-                except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-                    raise _NotJson(str(error)) from None
-                topic = request.headers.get(_EVENT_HEADER)
-                event = read_event(self.source, payload, topic, source_project=connector.source_project)
-                event_name = event.event
-                outcome = await self._deliver(connector, vendor, event)
-            except _NotJson as error:
-                outcome = _error(400, f"body is not JSON: {error}")
-            except PayloadError as error:
-                outcome = _error(400, str(error))
-            except DomainError as error:
-                outcome = _error(422, error.message)
-            except (IntegrityError, DBAPIError):
-                # A concurrent delivery of the same rows won the race (or the database is busy): a retry succeeds.
-                _log.warning("connector %s: delivery conflicted with a concurrent write", connector.id, exc_info=True)
-                outcome = _error(503, "the delivery conflicted with a concurrent one; retry")
-            except Exception:
-                _log.exception("connector %s: delivery failed unexpectedly", connector.id)
-                outcome = _error(500, "internal error; the delivery was not imported")
-        await self._tally(connector.id, event_name, outcome)
+            outcome, event = _error(403, f"connector {connector.id} is disabled"), None
+        await self._tally(connector.id, event, outcome)
         return outcome
+
+    async def _process(
+        self, connector: Connector, vendor: str | None, body: bytes, topic: str | None
+    ) -> tuple[_Outcome, str | None]:
+        """The answer to an authenticated delivery, and the event it named (None when unreadable)."""
+        try:
+            payload = parse_body(body)
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return _error(400, f"body is not JSON: {error}"), None
+        try:
+            event = read_event(self.source, payload, topic, source_project=connector.source_project)
+        except PayloadError as error:
+            return _error(400, str(error)), None
+        try:
+            return await self._deliver(connector, vendor, event), event.event
+        except DomainError as error:
+            return _error(422, error.message), event.event
+        except (IntegrityError, DBAPIError):
+            # A concurrent delivery of the same rows won the race (or the database is busy): a retry succeeds.
+            _log.warning("connector %s: delivery conflicted with a concurrent write", connector.id, exc_info=True)
+            return _error(503, "the delivery conflicted with a concurrent one; retry"), event.event
+        except Exception:
+            _log.exception("connector %s: delivery failed unexpectedly", connector.id)
+            return _error(500, "internal error; the delivery was not imported"), event.event
 
     async def _connector(self, key: int) -> tuple[Connector, str | None] | None:
         async with self.database.session() as session:

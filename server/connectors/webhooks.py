@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from server.db.connectors import ConnectorSource
@@ -53,7 +53,7 @@ class HookEvent:
     reason: str = ""
     deleted: tuple[str, ...] = ()
     label: str | None = None
-    review: dict[str, Any] | None = field(default=None)
+    review: dict[str, Any] | None = None
 
 
 def parse_body(body: bytes) -> Any:

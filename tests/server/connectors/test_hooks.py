@@ -481,3 +481,14 @@ async def test_given_the_same_new_event_delivered_concurrently_then_one_label_an
     assert sum(a.json().get("created", 0) for a in answers) == 1
     assert (retry.status_code, retry.json()["unchanged"]) == (200, 1)
     assert len(await _labels(database)) == 1
+
+
+async def test_given_an_unreachable_database_then_503_without_a_stack_trace(tmp_path: Any) -> None:
+    unreachable = Database(f"sqlite+aiosqlite:///{tmp_path}/missing/directory/labelops.sqlite3")
+    try:
+        async with http_client(unreachable) as client:
+            response = await client.post("/hooks/labelstudio/1", content=labelstudio_body(), headers={})
+    finally:
+        await unreachable.dispose()
+
+    assert (response.status_code, response.json()) == (503, {"error": "the database is unavailable; retry"})
