@@ -1,4 +1,5 @@
-"""The ASGI application: health check, the GraphQL endpoint (HTTP and websocket) and static files."""
+"""The ASGI application: health check, the GraphQL endpoint (HTTP and websocket), the connectors' webhook
+receivers and static files."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from server.alerts import alerts_lifespan
 from server.auth.guard import AccessGuard
 from server.auth.rate_limit import build_rate_limit
+from server.connectors.receiver import hook_routes
 from server.console import console_routes
 from server.db.migrations import current_revision, head_revision
 from server.db.session import Database
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             WebSocketRoute("/graphql", graphql_app),
             Route("/export", export_app, methods=["GET"]),
             Route("/export/{name}", export_app, methods=["GET"]),
+            # Webhooks authenticate with their connector's secret, not an API key: outside the access guard.
+            *hook_routes(database, settings),
             Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),
             *console_routes(),
         ],

@@ -37,6 +37,7 @@ from server.auth.scoping import priced_vendor_ids, visibility, writable
 from server.db import models
 from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.alerts import AlertRule
+from server.db.connectors import Connector
 from server.db.planning import SimulationRun, StoredScenario
 from server.services.errors import NotFound, ValidationFailed
 
@@ -99,6 +100,7 @@ NODE_MODELS: dict[str, type[Any]] = {
     "ScenarioVersion": StoredScenario,
     "SimulationRun": SimulationRun,
     "AlertRule": AlertRule,
+    "Connector": Connector,
 }
 
 _FORBIDDEN = {"code": "FORBIDDEN"}

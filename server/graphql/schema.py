@@ -31,7 +31,7 @@ from server.auth.suggestions import HideSuggestions
 from server.graphql.access import AccessMutations, AccessQueries
 from server.graphql.alerts import AlertMutations, AlertQueries
 from server.graphql.analytics import AnalyticsQueries
-from server.graphql.connectors import ConnectorMutations
+from server.graphql.connectors import ConnectorMutations, ConnectorQueries
 from server.graphql.delivery import DeliveryMutations, DeliveryQueries
 from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
@@ -74,6 +74,7 @@ QUERY_TYPES: tuple[type, ...] = (
     GuidelineQueries,
     DeliveryQueries,
     StageQueries,
+    ConnectorQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,

@@ -1,7 +1,8 @@
-"""Connectors over GraphQL: importing labeling history (`importHistory`)."""
+"""Connectors over GraphQL: importing labeling history (`importHistory`) and the connectors of live webhooks."""
 
 from __future__ import annotations
 
 from server.graphql.connectors.mutations import ConnectorMutations
+from server.graphql.connectors.queries import ConnectorQueries
 
-__all__ = ["ConnectorMutations"]
+__all__ = ["ConnectorMutations", "ConnectorQueries"]

@@ -1,4 +1,5 @@
-"""`importHistory`: the `labelops import` importer over GraphQL, for admins.
+"""`importHistory`: the `labelops import` importer over GraphQL, for admins; and the connectors whose webhooks
+import live (`createConnector`, `updateConnector`, `deleteConnector`), for admins.
 
 The file comes as `content` (its text) or as `path`, a file under the directory named by
 `LABELOPS_IMPORT_DIRECTORY` (server-side paths are refused when it is not set, and outside it always).
@@ -13,13 +14,17 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from server.auth.permissions import ADMINS, mutation
 from server.connectors import ImportReport, build_format, import_records
 from server.connectors.csv import Mapping
+from server.connectors.registry import ConnectorFields, create_connector, delete_connector, update_connector
+from server.db.connectors import ConnectorSource
+from server.graphql.connectors.types import ConnectorType
 from server.graphql.context import Info
-from server.graphql.errors import MutationError, error_from
+from server.graphql.errors import MutationError, error_from, mutate
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError, ValidationFailed
 
@@ -95,6 +100,60 @@ class ImportHistoryPayload:
 ImportHistoryResult = Annotated[ImportHistoryPayload | MutationError, strawberry.union("ImportHistoryResult")]
 
 
+@strawberry.input
+class CreateConnectorInput:
+    name: str
+    source: ConnectorSource
+    project_id: relay.GlobalID
+    vendor_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The vendor new labelers join (default: the tool's, as imports do)."
+    )
+    source_project: str | None = strawberry.field(
+        default=None, description="Import only the events of this project of the tool (its id there)."
+    )
+    secret: str | None = strawberry.field(
+        default=None, description="16 to 200 characters; drawn at random when left out."
+    )
+
+
+@strawberry.input(description="Fields left out stay as they are; `vendorId` / `sourceProject` null clears them.")
+class UpdateConnectorInput:
+    id: relay.GlobalID
+    name: str | None = None
+    project_id: relay.GlobalID | None = None
+    vendor_id: relay.GlobalID | None = strawberry.UNSET
+    source_project: str | None = strawberry.UNSET
+    enabled: bool | None = None
+    rotate_secret: bool = strawberry.field(default=False, description="Draw a new secret (answered once).")
+    secret: str | None = strawberry.field(default=None, description="Set this secret instead (answered once).")
+
+
+@strawberry.type(description="A new connector with its secret: the only time the API shows it.")
+class ConnectorCreated:
+    connector: ConnectorType
+    secret: str
+
+
+@strawberry.type
+class ConnectorPayload:
+    connector: ConnectorType
+    secret: str | None = strawberry.field(description="The new secret when this change set one, else null.")
+
+
+@strawberry.type
+class DeletedConnector:
+    id: relay.GlobalID
+
+
+ConnectorCreatedResult = Annotated[ConnectorCreated | MutationError, strawberry.union("ConnectorCreatedResult")]
+ConnectorResult = Annotated[ConnectorPayload | MutationError, strawberry.union("ConnectorResult")]
+DeleteConnectorResult = Annotated[DeletedConnector | MutationError, strawberry.union("DeleteConnectorResult")]
+
+
+def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    return None if value is None or value is strawberry.UNSET else decode_id(value, type_name, field)
+
+
 def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
     if (values.content is None) == (values.path is None):
         raise ValidationFailed("input.content", None, "or input.path must be given, one of them")
@@ -157,3 +216,57 @@ class ConnectorMutations:
         except UnicodeDecodeError:
             return error_from(ValidationFailed("input.path", input.path, "must be a UTF-8 text file"))
         return ImportHistoryPayload.from_report(report)
+
+    @mutation(
+        ADMINS,
+        description="Add a connector: the receiver at `connector.receiverPath` imports the tool's webhooks into the "
+        "project. The answer holds the secret the tool authenticates with, shown this once.",
+    )
+    async def create_connector(self, info: Info, input: CreateConnectorInput) -> ConnectorCreatedResult:
+        async def operation(session: AsyncSession) -> ConnectorCreated:
+            fields = ConnectorFields(
+                name=input.name,
+                source=input.source,
+                project_id=decode_id(input.project_id, "Project", "input.projectId"),
+                vendor_id=_optional_id(input.vendor_id, "Vendor", "input.vendorId"),
+                source_project=input.source_project,
+                secret=input.secret,
+            )
+            connector = await create_connector(session, fields)
+            return ConnectorCreated(connector=ConnectorType.of(connector), secret=connector.secret)
+
+        return await mutate(info, operation)
+
+    @mutation(
+        ADMINS,
+        description="Change a connector: rename, move to another project, disable (its webhooks are refused with "
+        "403) or enable, rotate its secret (the old one stops working at once).",
+    )
+    async def update_connector(self, info: Info, input: UpdateConnectorInput) -> ConnectorResult:
+        async def operation(session: AsyncSession) -> ConnectorPayload:
+            if input.rotate_secret and input.secret is not None:
+                raise ValidationFailed("input.rotateSecret", True, "and input.secret exclude each other")
+            fields = ConnectorFields(
+                name=input.name,
+                project_id=_optional_id(input.project_id, "Project", "input.projectId"),
+                vendor_id=_optional_id(input.vendor_id, "Vendor", "input.vendorId"),
+                clear_vendor=input.vendor_id is None,
+                source_project=None if input.source_project is strawberry.UNSET else input.source_project,
+                clear_source_project=input.source_project is None,
+                secret=input.secret,
+                rotate_secret=input.rotate_secret,
+                enabled=input.enabled,
+            )
+            connector = await update_connector(session, decode_id(input.id, "Connector", "input.id"), fields)
+            changed = input.rotate_secret or input.secret is not None
+            return ConnectorPayload(connector=ConnectorType.of(connector), secret=connector.secret if changed else None)
+
+        return await mutate(info, operation)
+
+    @mutation(ADMINS, description="Delete a connector; what it imported stays. Its receiver answers 401 from now on.")
+    async def delete_connector(self, info: Info, id: relay.GlobalID) -> DeleteConnectorResult:
+        async def operation(session: AsyncSession) -> DeletedConnector:
+            await delete_connector(session, decode_id(id, "Connector", "id"))
+            return DeletedConnector(id=id)
+
+        return await mutate(info, operation)

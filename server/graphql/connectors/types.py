@@ -1,0 +1,58 @@
+"""Connector types: a connector as admins see it (never its secret, shown once when created or rotated)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from server.db.connectors import Connector, ConnectorSource
+
+__all__ = ["ConnectorType"]
+
+strawberry.enum(ConnectorSource, description="The labeling tool a connector receives webhooks from.")
+
+
+@strawberry.type(name="Connector", description="A labeling tool's webhooks, imported live into one project.")
+class ConnectorType:
+    id: relay.GlobalID
+    name: str
+    source: ConnectorSource
+    project_id: relay.GlobalID
+    vendor_id: relay.GlobalID | None = strawberry.field(description="The vendor new labelers join (null: the tool's).")
+    source_project: str | None = strawberry.field(
+        description="The tool's project id whose events are imported; events of others are acknowledged and "
+        "ignored (null: all)."
+    )
+    enabled: bool
+    receiver_path: str = strawberry.field(description="Where the tool sends its webhooks, on this server.")
+    created_at: datetime
+    updated_at: datetime
+    deliveries: int = strawberry.field(description="Authenticated deliveries received.")
+    failed: int = strawberry.field(description="Of those, the ones answered with an error status.")
+    last_delivery_at: datetime | None
+    last_event: str | None
+    last_status: int | None = strawberry.field(description="The HTTP status of the last delivery's answer.")
+    last_error: str | None
+
+    @classmethod
+    def of(cls, row: Connector) -> ConnectorType:
+        return cls(
+            id=relay.GlobalID("Connector", str(row.id)),
+            name=row.name,
+            source=row.source,
+            project_id=relay.GlobalID("Project", str(row.project_id)),
+            vendor_id=None if row.vendor_id is None else relay.GlobalID("Vendor", str(row.vendor_id)),
+            source_project=row.source_project,
+            enabled=row.enabled,
+            receiver_path=f"/hooks/{row.source.format_name}/{row.id}",
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deliveries=row.deliveries,
+            failed=row.failed,
+            last_delivery_at=row.last_delivery_at,
+            last_event=row.last_event,
+            last_status=row.last_status,
+            last_error=row.last_error,
+        )
