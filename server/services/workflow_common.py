@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
 from server.db.models import Base, Labeler, Project, ProjectMembership, Task, Vendor
 from server.db.types import utcnow
+from server.services.crud_checks import get_or_not_found
 from server.services.errors import NotFound, ValidationFailed
 
 __all__ = [
-    "get_or_fail",
     "lock_task",
     "require_active_labeler",
     "require_aware",
@@ -32,14 +32,6 @@ __all__ = [
 ]
 
 _Model = TypeVar("_Model", bound=Base)
-
-
-async def get_or_fail(session: AsyncSession, model: type[_Model], identifier: int, *, field: str) -> _Model:
-    """The record with this primary key, or NotFound naming the input field."""
-    record = await session.get(model, identifier)
-    if record is None:
-        raise NotFound(model.__name__, identifier, field=field)
-    return record
 
 
 async def lock_task(session: AsyncSession, task_id: int, *, field: str = "task_id") -> Task:
@@ -115,7 +107,7 @@ async def require_active_labeler(
     session: AsyncSession, labeler_id: int, *, field: str, stages: tuple[LabelerStage, ...], doing: str
 ) -> Labeler:
     """A labeler who exists, is not archived, is in one of `stages`, and whose vendor is not offboarded."""
-    labeler = await get_or_fail(session, Labeler, labeler_id, field=field)
+    labeler = await get_or_not_found(session, Labeler, labeler_id, field=field)
     if labeler.archived_at is not None:
         raise ValidationFailed(field, labeler_id, "must not name an archived labeler")
     if labeler.stage not in stages:

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import IssueStatus
 from server.db.models import Comment, Issue, Label, Labeler, Project, Task
+from server.services.crud_checks import get_or_not_found
 from server.services.errors import InvalidTransition, ValidationFailed
-from server.services.workflow_common import get_or_fail, require_text, resolve_time
+from server.services.workflow_common import require_text, resolve_time
 
 __all__ = ["comment_on_issue", "raise_issue", "reopen_issue", "resolve_issue"]
 
@@ -24,7 +25,7 @@ _TITLE_MAX = 300
 async def _author(session: AsyncSession, author_id: int | None, *, field: str) -> None:
     """Authors are labelers when known; None stands for someone outside the workforce (a manager, a client)."""
     if author_id is not None:
-        await get_or_fail(session, Labeler, author_id, field=field)
+        await get_or_not_found(session, Labeler, author_id, field=field)
 
 
 async def raise_issue(
@@ -47,19 +48,19 @@ async def raise_issue(
     if project_id is None and task_id is None and label_id is None:
         raise ValidationFailed("project_id", None, "or task_id or label_id must name what the issue is about")
     if label_id is not None:
-        label = await get_or_fail(session, Label, label_id, field="label_id")
+        label = await get_or_not_found(session, Label, label_id, field="label_id")
         if task_id is not None and task_id != label.task_id:
             raise ValidationFailed("task_id", task_id, f"must be the task of label {label_id} ({label.task_id})")
         task_id = label.task_id
     if task_id is not None:
-        task = await get_or_fail(session, Task, task_id, field="task_id")
+        task = await get_or_not_found(session, Task, task_id, field="task_id")
         if project_id is not None and project_id != task.project_id:
             raise ValidationFailed(
                 "project_id", project_id, f"must be the project of task {task_id} ({task.project_id})"
             )
         project_id = task.project_id
     assert project_id is not None  # one of the three ids was given and each implies the project
-    await get_or_fail(session, Project, project_id, field="project_id")
+    await get_or_not_found(session, Project, project_id, field="project_id")
     await _author(session, raised_by_id, field="raised_by_id")
 
     issue = Issue(
@@ -85,7 +86,7 @@ async def comment_on_issue(
     """Add a comment to an issue's thread. Raises NotFound (issue or author), ValidationFailed (blank body)."""
     body = require_text("body", body)
     when = resolve_time("at", at)
-    await get_or_fail(session, Issue, issue_id, field="issue_id")
+    await get_or_not_found(session, Issue, issue_id, field="issue_id")
     await _author(session, author_id, field="author_id")
     comment = Comment(issue_id=issue_id, author_id=author_id, body=body, created_at=when)
     session.add(comment)
@@ -101,7 +102,7 @@ async def resolve_issue(
     Raises NotFound, InvalidTransition (already RESOLVED).
     """
     when = resolve_time("at", at)
-    issue = await get_or_fail(session, Issue, issue_id, field="issue_id")
+    issue = await get_or_not_found(session, Issue, issue_id, field="issue_id")
     if issue.status is IssueStatus.RESOLVED:
         raise InvalidTransition(
             "Issue", issue.status, IssueStatus.RESOLVED, reason="already resolved", field="issue_id"
@@ -115,7 +116,7 @@ async def resolve_issue(
 
 async def reopen_issue(session: AsyncSession, *, issue_id: int) -> Issue:
     """Reopen a RESOLVED issue, clearing its resolution. Raises NotFound, InvalidTransition (already OPEN)."""
-    issue = await get_or_fail(session, Issue, issue_id, field="issue_id")
+    issue = await get_or_not_found(session, Issue, issue_id, field="issue_id")
     if issue.status is IssueStatus.OPEN:
         raise InvalidTransition("Issue", issue.status, IssueStatus.OPEN, reason="already open", field="issue_id")
     issue.status = IssueStatus.OPEN

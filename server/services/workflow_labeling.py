@@ -30,6 +30,7 @@ from server.db.enums import LabelerStage, LabelStatus, ReviewVerdict
 from server.db.guidelines import GuidelineVersion
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
+from server.services.crud_checks import get_or_not_found
 from server.services.errors import Conflict, InvalidTransition, ValidationFailed
 from server.services.guidelines import check_answer, version_in_force
 from server.services.rollups import (
@@ -42,7 +43,6 @@ from server.services.rollups import (
     reviewer_labour_added,
 )
 from server.services.workflow_common import (
-    get_or_fail,
     lock_task,
     require_active_labeler,
     require_aware,
@@ -70,7 +70,7 @@ async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, 
 
 async def _label_with_locked_task(session: AsyncSession, label_id: int) -> tuple[Label, Task]:
     """The label and its task, the task row locked and the label re-read after the lock."""
-    label = await get_or_fail(session, Label, label_id, field="label_id")
+    label = await get_or_not_found(session, Label, label_id, field="label_id")
     task = await lock_task(session, label.task_id)
     fresh = select(Label).where(Label.id == label_id).execution_options(populate_existing=True)
     return (await session.scalars(fresh)).one(), task
@@ -117,7 +117,7 @@ async def submit_label(
             )
 
     task = await lock_task(session, task_id)
-    project = await get_or_fail(session, Project, task.project_id, field="task_id")
+    project = await get_or_not_found(session, Project, task.project_id, field="task_id")
     require_open_task(task, project)
     await _labeler_for_task(session, labeler_id, task, doing="label this task")
     if started_at < task.created_at:
@@ -201,7 +201,7 @@ async def review_label(
         raise InvalidTransition(
             "Label", label.status, target, reason=f"label {label_id} is not awaiting review", field="label_id"
         )
-    project = await get_or_fail(session, Project, task.project_id, field="label_id")
+    project = await get_or_not_found(session, Project, task.project_id, field="label_id")
     require_open_task(task, project, field="label_id")
     if reviewer_id == label.labeler_id:
         raise ValidationFailed("reviewer_id", reviewer_id, "must not be the label's author")
@@ -259,7 +259,7 @@ async def rework_label(
         raise InvalidTransition(
             "Label", label.status, LabelStatus.SUBMITTED, reason="only a rejected label is reworked", field="label_id"
         )
-    project = await get_or_fail(session, Project, task.project_id, field="label_id")
+    project = await get_or_not_found(session, Project, task.project_id, field="label_id")
     require_open_task(task, project, field="label_id")
     await _labeler_for_task(session, labeler_id, task, doing="rework this label")
     # A rework answers the same guidelines the label was made under.

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelerStage, ProjectStatus
 from server.db.models import Labeler, LabelerStageEvent, Project, ProjectMembership, project_vendors
+from server.services.crud_checks import get_or_not_found
 from server.services.errors import Conflict, InvalidTransition, ValidationFailed
-from server.services.workflow_common import get_or_fail, require_member, require_text, resolve_time
+from server.services.workflow_common import require_member, require_text, resolve_time
 
 __all__ = [
     "STAGE_ORDER",
@@ -40,7 +41,7 @@ _RETRAINING = (LabelerStage.TESTING, LabelerStage.PROJECT_TRAINING)
 
 
 async def _live_labeler(session: AsyncSession, labeler_id: int) -> Labeler:
-    labeler = await get_or_fail(session, Labeler, labeler_id, field="labeler_id")
+    labeler = await get_or_not_found(session, Labeler, labeler_id, field="labeler_id")
     if labeler.archived_at is not None:
         raise ValidationFailed("labeler_id", labeler_id, "must not name an archived labeler")
     return labeler
@@ -137,7 +138,7 @@ async def assign_labeler_to_project(
     offboarded labeler, vendor not on the project), Conflict (already a member).
     """
     when = resolve_time("at", at)
-    project = await get_or_fail(session, Project, project_id, field="project_id")
+    project = await get_or_not_found(session, Project, project_id, field="project_id")
     if project.archived_at is not None or project.status is ProjectStatus.COMPLETED:
         state = "archived" if project.archived_at is not None else project.status.value
         raise ValidationFailed("project_id", project_id, f"must name a project open to new members (it is {state})")
@@ -169,8 +170,8 @@ async def remove_labeler_from_project(session: AsyncSession, *, project_id: int,
 
     Raises NotFound (unknown project or labeler), ValidationFailed (not a member).
     """
-    await get_or_fail(session, Project, project_id, field="project_id")
-    await get_or_fail(session, Labeler, labeler_id, field="labeler_id")
+    await get_or_not_found(session, Project, project_id, field="project_id")
+    await get_or_not_found(session, Labeler, labeler_id, field="labeler_id")
     await require_member(session, project_id, labeler_id, field="labeler_id")
     membership = await session.get(ProjectMembership, (project_id, labeler_id))
     await session.delete(membership)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import selectinload
 from server.db.enums import LabelerStage, VendorStatus
 from server.db.models import Labeler, Project, ProjectMembership, Vendor
 from server.db.types import utcnow
+from server.services.crud_checks import get_or_not_found
 from server.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from server.services.workflow_common import get_or_fail, require_non_negative
+from server.services.workflow_common import require_non_negative
 from server.services.workflow_onboarding import offboard
 
 __all__ = ["VENDOR_TRANSITIONS", "advance_vendor_status", "assign_vendor_to_project", "remove_vendor_from_project"]
@@ -32,7 +33,7 @@ VENDOR_TRANSITIONS: dict[VendorStatus, frozenset[VendorStatus]] = {
 
 
 async def _live_vendor(session: AsyncSession, vendor_id: int) -> Vendor:
-    vendor = await get_or_fail(session, Vendor, vendor_id, field="vendor_id")
+    vendor = await get_or_not_found(session, Vendor, vendor_id, field="vendor_id")
     if vendor.archived_at is not None:
         raise ValidationFailed("vendor_id", vendor_id, "must not name an archived vendor")
     return vendor
@@ -127,7 +128,7 @@ async def remove_vendor_from_project(session: AsyncSession, *, project_id: int, 
     remove them first, so nobody loses access by surprise. Raises NotFound, ValidationFailed (not assigned).
     """
     project = await _project_with_vendors(session, project_id)
-    vendor = await get_or_fail(session, Vendor, vendor_id, field="vendor_id")
+    vendor = await get_or_not_found(session, Vendor, vendor_id, field="vendor_id")
     if all(assigned.id != vendor_id for assigned in project.vendors):
         raise ValidationFailed("vendor_id", vendor_id, f"must be assigned to project {project_id}")
     members = await session.scalar(
