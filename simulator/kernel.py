@@ -16,14 +16,19 @@ changes at that instant).
 from __future__ import annotations
 
 import math
+import os
 from heapq import heapify, heappop, heappush, heapreplace
 from typing import cast
 
 import numpy as np
 
+from simulator.extras import require
 from simulator.flow import FlowInputs, FlowOutputs, rework_uniforms
 
-__all__ = ["KernelFlow"]
+__all__ = ["KERNELS", "KERNEL_ENV", "KernelFlow", "kernel_flow"]
+
+KERNEL_ENV = "LABELOPS_KERNEL"
+KERNELS = ("auto", "numba", "python")
 
 _INF = math.inf
 
@@ -365,3 +370,25 @@ class KernelFlow:
             label_end=self._label_end_out,
             review_start=self._review_start_out,
         )
+
+
+def kernel_flow(inputs: FlowInputs) -> KernelFlow:
+    """The kernel for one replication: compiled with numba when it is installed, else the pure-Python one.
+
+    ``LABELOPS_KERNEL`` forces one (``python`` or ``numba``; ``auto``, the default, picks). Both give the same
+    results bit for bit, so the choice is about speed only and a missing numba falls back without a word."""
+    choice = os.environ.get(KERNEL_ENV, "").strip().lower() or "auto"
+    if choice not in KERNELS:
+        raise ValueError(f"{KERNEL_ENV} must be one of {', '.join(KERNELS)}, got {choice!r}")
+    if choice == "python":
+        return KernelFlow(inputs)
+    if choice == "numba":
+        require("numba", f"{KERNEL_ENV}=numba")
+    else:
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            return KernelFlow(inputs)
+    from simulator.kernel_numba import NumbaKernelFlow
+
+    return NumbaKernelFlow(inputs)
