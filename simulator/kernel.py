@@ -108,7 +108,8 @@ class KernelFlow:
         return len(self.speed) - 1
 
     def set_skill(self, lid: int, speed: float, error: float) -> None:
-        if speed != self.speed[lid]:
+        # Runs daily for every labeler: the check spares a call when first-round labels are already tallied.
+        if speed != self.speed[lid] and self._synced < self._i:
             self._sync()
         self.speed[lid] = speed
         self.error[lid] = error
