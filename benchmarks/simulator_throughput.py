@@ -106,8 +106,12 @@ def _paired(scenario: Any, rounds: int, flows: tuple[str, ...]) -> dict[str, lis
 
 
 def _ratio(runs: dict[str, list[tuple[float, float, float]]], slow: str, fast: str) -> str:
-    ratios = [s[1] / f[1] for s, f in zip(runs[slow], runs[fast], strict=True)]
-    return f"{np.median(ratios):.2f}x (range {min(ratios):.2f}-{max(ratios):.2f}x)"
+    """How many times faster ``fast`` ran than ``slow``: medians (and ranges) of per-round ratios, wall and CPU."""
+    parts = []
+    for label, index in (("wall", 1), ("CPU", 2)):
+        ratios = [s[index] / f[index] for s, f in zip(runs[slow], runs[fast], strict=True)]
+        parts.append(f"{np.median(ratios):.2f}x {label} (range {min(ratios):.2f}-{max(ratios):.2f})")
+    return ", ".join(parts)
 
 
 def _load() -> str:
@@ -262,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("all", "paired", "full"), default="all", help="sections 1-5, 6, or both")
     parser.add_argument("--replications", type=int, default=200, help="replications of the full run")
     parser.add_argument("--workers", type=int, default=2, help="process executor workers of the full run")
-    parser.add_argument("--kernel-runs", type=int, default=3, help="paired rounds of whole replications, per kernel")
+    parser.add_argument("--kernel-runs", type=int, default=5, help="paired rounds of whole replications, per kernel")
     parser.add_argument("--reference-days", type=int, default=7, help="horizon of the three-flow paired runs")
-    parser.add_argument("--rounds", type=int, default=3, help="paired rounds of the three flows")
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds of the three flows")
     parser.add_argument("--compare", type=int, default=8, help="replications per flow for the statistics table")
     parser.add_argument("--identity-seeds", type=int, default=5, help="seeds of the tie-heavy identity table")
     parser.add_argument("--compare-days", type=int, default=28, help="horizon of the statistics comparison")
@@ -292,15 +296,16 @@ def main(argv: list[str] | None = None) -> int:
                 "tasks per CPU-second (medians)"
             )
         if len(kernels) == 2:
-            print(f"  numba / python: {_ratio(whole, 'python', 'numba')} (median of paired wall-time ratios)")
+            print(f"  numba over python: {_ratio(whole, 'python', 'numba')}")
 
         sliced = _slice(scenario, args.reference_days)
         flows = (*kernels, "reference")
         three = _paired(sliced, args.rounds, flows)
         print(f"\npaired, first {sliced.horizon_days} days, {args.rounds} rounds rotating the order (medians):")
-        print("  " + ", ".join(f"{flow} {_median_rate(three[flow]):,.0f} tasks/s" for flow in flows))
+        print("  " + ", ".join(f"{flow} {_median_rate(three[flow]):,.0f}" for flow in flows) + " tasks/s wall")
+        print("  " + ", ".join(f"{flow} {_median_rate(three[flow], cpu=True):,.0f}" for flow in flows) + " tasks/CPU-s")
         for slow, fast in [(flows[i], flows[j]) for j in range(len(flows)) for i in range(j + 1, len(flows))]:
-            print(f"  {fast} / {slow}: {_ratio(three, slow, fast)}")
+            print(f"  {fast} over {slow}: {_ratio(three, slow, fast)}")
 
         _first_call_cost()
         _identity_table(args.identity_seeds, kernels)
