@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from simulator.engine import run_replication
-from simulator.kernel import KERNEL_ENV
+from simulator.kernel import KERNEL_ENV, KernelFlow
 from simulator.montecarlo import MonteCarloResult, Replication, reduce_result, run_monte_carlo
 
 # Flow names of this script: the two kernels and the reference.
@@ -79,25 +79,44 @@ def _kernel(name: str) -> Iterator[None]:
             os.environ[KERNEL_ENV] = before
 
 
-def _time_run(scenario: Any, seed: int, flow: str) -> tuple[float, float, float]:
-    """(tasks arrived, wall seconds, CPU seconds) for one replication; ``flow`` is one of ``_FLOWS``."""
+@contextlib.contextmanager
+def _metered_kernel() -> Iterator[list[float]]:
+    """CPU seconds spent inside the kernel's ``advance`` (both kernels inherit it) while the block runs."""
+    spent = [0.0]
+    advance = KernelFlow.advance
+
+    def metered(self: KernelFlow, until: float) -> None:
+        cpu = time.process_time()
+        advance(self, until)
+        spent[0] += time.process_time() - cpu
+
+    KernelFlow.advance = metered  # type: ignore[method-assign]
+    try:
+        yield spent
+    finally:
+        KernelFlow.advance = advance  # type: ignore[method-assign]
+
+
+def _time_run(scenario: Any, seed: int, flow: str) -> tuple[float, float, float, float]:
+    """(tasks arrived, wall seconds, CPU seconds, CPU seconds in the kernel) for one replication; ``flow`` is
+    one of ``_FLOWS``."""
     kernel = "python" if flow == "reference" else flow
-    with _kernel(kernel):
+    with _kernel(kernel), _metered_kernel() as in_kernel:
         wall, cpu = time.perf_counter(), time.process_time()
         result = run_replication(
             scenario, np.random.SeedSequence(seed), flow="reference" if flow == "reference" else "kernel"
         )
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return float(result.summary.tasks_arrived), wall, cpu
+    return float(result.summary.tasks_arrived), wall, cpu, in_kernel[0]
 
 
-def _median_rate(runs: list[tuple[float, float, float]], cpu: bool = False) -> float:
+def _median_rate(runs: list[tuple[float, float, float, float]], cpu: bool = False) -> float:
     return float(np.median([run[0] / (run[2] if cpu else run[1]) for run in runs]))
 
 
-def _paired(scenario: Any, rounds: int, flows: tuple[str, ...]) -> dict[str, list[tuple[float, float, float]]]:
+def _paired(scenario: Any, rounds: int, flows: tuple[str, ...]) -> dict[str, list[tuple[float, float, float, float]]]:
     """Every flow once per round on that round's seed, rotating which goes first."""
-    runs: dict[str, list[tuple[float, float, float]]] = {flow: [] for flow in flows}
+    runs: dict[str, list[tuple[float, float, float, float]]] = {flow: [] for flow in flows}
     for seed in range(rounds):
         shift = seed % len(flows)
         for flow in flows[shift:] + flows[:shift]:
@@ -105,7 +124,7 @@ def _paired(scenario: Any, rounds: int, flows: tuple[str, ...]) -> dict[str, lis
     return runs
 
 
-def _ratio(runs: dict[str, list[tuple[float, float, float]]], slow: str, fast: str) -> str:
+def _ratio(runs: dict[str, list[tuple[float, float, float, float]]], slow: str, fast: str) -> str:
     """How many times faster ``fast`` ran than ``slow``: medians (and ranges) of per-round ratios, wall and CPU."""
     parts = []
     for label, index in (("wall", 1), ("CPU", 2)):
@@ -297,6 +316,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         if len(kernels) == 2:
             print(f"  numba over python: {_ratio(whole, 'python', 'numba')}")
+        print("  CPU seconds per replication, in the kernel's advance and elsewhere (medians):")
+        for kernel in kernels:
+            in_kernel = float(np.median([run[3] for run in whole[kernel]]))
+            total = float(np.median([run[2] for run in whole[kernel]]))
+            share = float(np.median([run[3] / run[2] for run in whole[kernel]]))
+            print(
+                f"  {kernel:<8} kernel {in_kernel:.3f} s, elsewhere {total - in_kernel:.3f} s "
+                f"({share:.0%} in the kernel)"
+            )
 
         sliced = _slice(scenario, args.reference_days)
         flows = (*kernels, "reference")

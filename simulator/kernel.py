@@ -11,6 +11,9 @@ a job that starts later can only create work that is ready later still. Ties fol
 :mod:`simulator.flow`: heaps keyed (ready, job) and (free time, worker id), rework before a fresh arrival
 ready at the same time, and a job starting exactly at ``until`` waits for the next call (after the engine's
 changes at that instant).
+
+:func:`kernel_flow` gives the engine this kernel or its compiled twin (:mod:`simulator.kernel_numba`), which runs
+the same loops under numba with the same results, bit for bit.
 """
 
 from __future__ import annotations
