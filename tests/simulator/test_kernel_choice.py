@@ -3,6 +3,7 @@ unless the compiled one is demanded and missing."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import numpy as np
@@ -51,6 +52,10 @@ def test_numba_or_auto_compiles_when_numba_is_installed(monkeypatch: pytest.Monk
 
 def test_unset_means_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KERNEL_ENV, raising=False)
+    if importlib.util.find_spec("numba") is not None:
+        from simulator.kernel_numba import NumbaKernelFlow
+
+        assert type(kernel_flow(_inputs())) is NumbaKernelFlow
     _without_numba(monkeypatch)
     assert type(kernel_flow(_inputs())) is KernelFlow
 
