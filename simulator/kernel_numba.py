@@ -32,22 +32,21 @@ class _Workers:
         self.on = np.zeros(capacity, dtype=np.bool_)
         self.heap_time = np.zeros(capacity)
         self.heap_id = np.zeros(capacity, dtype=np.int64)
-        self.heap_tag = np.zeros(capacity, dtype=np.int64)
         self.busy = np.zeros(capacity)
         self.jobs = np.zeros(capacity, dtype=np.int64)
 
     def add(self) -> int:
         if self.count == self.free_at.size:
-            old = (self.free_at, self.on, self.heap_time, self.heap_id, self.heap_tag, self.busy, self.jobs)
+            old = (self.free_at, self.on, self.heap_time, self.heap_id, self.busy, self.jobs)
             self._allocate(2 * self.count)
-            new = (self.free_at, self.on, self.heap_time, self.heap_id, self.heap_tag, self.busy, self.jobs)
+            new = (self.free_at, self.on, self.heap_time, self.heap_id, self.busy, self.jobs)
             for source, target in zip(old, new, strict=True):
                 target[: source.size] = source
         self.count += 1
         return self.count - 1
 
-    def heap(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        return self.heap_time, self.heap_id, self.heap_tag, self.heap_size
+    def heap(self) -> tuple[np.ndarray, np.ndarray, int]:
+        return self.heap_time, self.heap_id, self.heap_size
 
     def come_on(self, ids: list[int], now: float) -> None:
         joining = np.asarray(ids, dtype=np.int64)
@@ -184,7 +183,6 @@ class NumbaKernelFlow(KernelFlow):
         reviewer_arrays = (
             reviewers.heap_time,
             reviewers.heap_id,
-            reviewers.heap_tag,
             reviewers.busy,
             reviewers.heap_size,
         )

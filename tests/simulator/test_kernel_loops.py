@@ -59,20 +59,35 @@ def test_rework_uniforms_are_the_flows(key: int) -> None:
             assert got == expected, (key, job, rnd)
 
 
-def test_heap_pops_by_time_then_id_whatever_the_pushing_order() -> None:
+def test_worker_heap_serves_by_time_then_id_whatever_the_joining_order() -> None:
     rng = np.random.default_rng(2)
     free_at = rng.integers(0, 5, 200).astype(np.float64)  # worker w frees at free_at[w]; many equal times
     joining = rng.permutation(200).astype(np.int64)
-    heap_time, heap_id, heap_tag = np.zeros(200), np.zeros(200, dtype=np.int64), np.zeros(200, dtype=np.int64)
-    on = np.zeros(200, dtype=np.bool_)
-    size = loops.workers_on(heap_time, heap_id, heap_tag, 0, joining, free_at, on, -1.0)
+    heap_time, heap_id, on = np.zeros(200), np.zeros(200, dtype=np.int64), np.zeros(200, dtype=np.bool_)
+    size = loops.workers_on(heap_time, heap_id, 0, joining, free_at, on, -1.0)
     # A third go off duty and come back: the heap is rebuilt, the order must not change.
     leaving = joining[::3].copy()
-    size = loops.workers_off(heap_time, heap_id, heap_tag, size, leaving, free_at, on)
+    size = loops.workers_off(heap_time, heap_id, size, leaving, free_at, on)
     assert size == 200 - leaving.size and not on[leaving].any()
-    size = loops.workers_on(heap_time, heap_id, heap_tag, size, leaving[::-1].copy(), free_at, on, -1.0)
+    size = loops.workers_on(heap_time, heap_id, size, leaving[::-1].copy(), free_at, on, -1.0)
+    assert size == 200
+    served = []
+    for _ in range(200):  # the first free worker takes a job that never ends
+        served.append((float(heap_time[0]), int(heap_id[0])))
+        loops._replace_worker(heap_time, heap_id, size, np.inf, heap_id[0])
+    assert served == sorted(zip(free_at.tolist(), range(200), strict=True))
+
+
+def test_queue_heap_pops_by_time_then_job_with_its_payload() -> None:
+    rng = np.random.default_rng(3)
+    ready = rng.integers(0, 4, 300).astype(np.float64)
+    jobs = rng.permutation(300).astype(np.int64)
+    time, ids, tag = np.zeros(300), np.zeros(300, dtype=np.int64), np.zeros(300, dtype=np.int64)
+    size = 0
+    for k in range(300):
+        size = loops._push(time, ids, tag, size, ready[k], jobs[k], 7 * jobs[k])
     popped = []
     while size:
-        popped.append((float(heap_time[0]), int(heap_id[0])))
-        size = loops._pop(heap_time, heap_id, heap_tag, size)
-    assert popped == sorted(zip(free_at.tolist(), range(200), strict=True))
+        popped.append((float(time[0]), int(ids[0]), int(tag[0])))
+        size = loops._pop(time, ids, tag, size)
+    assert popped == sorted((r, j, 7 * j) for r, j in zip(ready.tolist(), jobs.tolist(), strict=True))
