@@ -7,7 +7,8 @@ on ``--servers`` identical-speed labelers with per-labeler speed multipliers rea
 - ``lean``: pure Python, the heap keyed by a single float (free time plus labeler id packed in the low bits
   is not exact, so instead one heap of free times per speed class; here all labelers share one class);
 - ``numpy-R``: numpy across ``--replications`` replications at once, ``argmin`` over the labelers per job;
-- ``numba``: the heapq loop compiled with numba (only when numba imports).
+- ``numba``: the heapq loop compiled with numba (only when numba imports);
+- ``kernel``: the shipped compiled loop, ``simulator.kernel_loops.advance_plain`` (only when numba imports).
 
 Rounds alternate the order of the routes; the figures are medians of tasks per second and of the per-round
 ratio to ``heapq``. Usage: python benchmarks/kernel_routes.py [--jobs 1000000] [--servers 300] [--rounds 5]
@@ -117,6 +118,25 @@ def _numba_route() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     return run  # type: ignore[no-any-return]
 
 
+def _kernel_route() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None:
+    try:
+        from simulator import kernel_loops
+    except ImportError:
+        return None
+
+    def run(arrival: np.ndarray, work: np.ndarray, speed: np.ndarray) -> np.ndarray:
+        # Every labeler on duty and free at 0: equal times in id order already make a heap.
+        c = speed.size
+        start = np.full(arrival.size, np.nan)
+        who = np.full(arrival.size, -1, dtype=np.int64)
+        state = np.zeros(kernel_loops.STATE_SIZE, dtype=np.int64)
+        heap = (np.zeros(c), np.arange(c, dtype=np.int64), c)
+        kernel_loops.advance_plain(np.inf, state, arrival, work, start, who, speed, *heap)
+        return start
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1_000_000)
@@ -138,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     if compiled is not None:
         compiled(arrival[:100], work[:100], speed)  # compile outside the timing
         routes["numba"] = compiled
+        kernel = _kernel_route()
+        assert kernel is not None
+        kernel(arrival[:100], work[:100], speed)
+        routes["kernel"] = kernel
     else:
-        print("numba: not installed, route skipped")
+        print("numba: not installed, routes skipped")
     expected = route_heapq(arrival, work, speed)
     for name, route in routes.items():
         got = route(arrival, work, speed)

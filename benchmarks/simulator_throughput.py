@@ -1,33 +1,46 @@
-"""Simulator throughput: the fast kernel against the per-task SimPy reference, and a 200-replication forecast.
+"""Simulator throughput: the compiled and pure-Python kernels against the per-task SimPy reference, and the
+200-replication forecast.
 
 Scenario: 26 weeks, 300 labelers across 3 vendors, about 2 million tasks. Prints figures only:
 
-1. tasks simulated per second on one core by the kernel flow: the median of several full replications;
-2. kernel against the reference SimPy flow, paired: rounds alternate the order of the two flows on the same
-   seed over a horizon slice, and the figure is the median of the per-round ratios (with their range), so
-   both flows see the same machine load;
-3. the identity table: both flows on a scenario built to hit ties (``examples.tie_heavy_scenario``), per seed,
-   task by task;
-4. key statistics of both flows side by side with 95% confidence intervals, on common seeds;
-5. the wall time of 200 replications with the process executor on this machine.
+1. whole replications on one core, the compiled (numba) and pure-Python kernels alternating on the same seeds:
+   medians of tasks/s by wall clock and by CPU time, and the median of the per-round ratios;
+2. the three flows paired on a horizon slice: each round runs compiled kernel, pure kernel and reference on one
+   seed, rotating which goes first, so all see the same machine load; medians of tasks/s and of per-round ratios;
+3. the compiled kernel's first-call cost in a fresh process: compiling into an empty cache, then loading it;
+4. the identity table: every flow on a scenario built to hit ties (``examples.tie_heavy_scenario``), per seed,
+   task by task against the reference;
+5. key statistics of kernel and reference side by side with 95% confidence intervals, on common seeds;
+6. ``--mode full``: the 200 replications on the process executor, wall time, the load average around it, and
+   the workers' CPU time (tasks per CPU-second per core, and the wall time that CPU time projects on idle cores).
 
-Usage: python benchmarks/simulator_throughput.py [--replications 200] [--reference-days N] [--compare 8]
+Usage: python benchmarks/simulator_throughput.py [--mode all|paired|full] [--replications 200] [--workers 2]
+``LABELOPS_KERNEL`` set when starting it forces the kernel of sections 5 and 6 (default: numba when installed).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import importlib.util
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from simulator.engine import run_replication
-from simulator.montecarlo import MonteCarloResult, run_monte_carlo
+from simulator.kernel import KERNEL_ENV, KernelFlow
+from simulator.montecarlo import MonteCarloResult, Replication, reduce_result, run_monte_carlo
+
+# Flow names of this script: the two kernels and the reference.
+_FLOWS = ("numba", "python", "reference")
 
 _KEY_STATISTICS = (
     "tasks_arrived",
@@ -52,27 +65,111 @@ def _slice(scenario: Any, days: int) -> Any:
     return dataclasses.replace(scenario, horizon_days=min(days, scenario.horizon_days))
 
 
-def _time_run(scenario: Any, seed: int, flow: str) -> tuple[float, float]:
-    """(tasks arrived, seconds) for one replication."""
-    started = time.perf_counter()
-    result = run_replication(scenario, np.random.SeedSequence(seed), flow=flow)
-    seconds = time.perf_counter() - started
-    return float(result.summary.tasks_arrived), seconds
+@contextlib.contextmanager
+def _kernel(name: str) -> Iterator[None]:
+    """Force a kernel for runs in this process (process pools keep the kernel their server started with)."""
+    before = os.environ.get(KERNEL_ENV)
+    os.environ[KERNEL_ENV] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[KERNEL_ENV]
+        else:
+            os.environ[KERNEL_ENV] = before
 
 
-def _median_rate(runs: list[tuple[float, float]]) -> float:
-    return float(np.median([tasks / seconds for tasks, seconds in runs]))
+@contextlib.contextmanager
+def _metered_kernel() -> Iterator[list[float]]:
+    """CPU seconds spent inside the kernel's ``advance`` (both kernels inherit it) while the block runs."""
+    spent = [0.0]
+    advance = KernelFlow.advance
+
+    def metered(self: KernelFlow, until: float) -> None:
+        cpu = time.process_time()
+        advance(self, until)
+        spent[0] += time.process_time() - cpu
+
+    KernelFlow.advance = metered  # type: ignore[method-assign]
+    try:
+        yield spent
+    finally:
+        KernelFlow.advance = advance  # type: ignore[method-assign]
 
 
-def _paired(scenario: Any, rounds: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """Kernel and reference runs on the same seeds, alternating which goes first each round."""
-    kernel: list[tuple[float, float]] = []
-    reference: list[tuple[float, float]] = []
+def _time_run(scenario: Any, seed: int, flow: str) -> tuple[float, float, float, float]:
+    """(tasks arrived, wall seconds, CPU seconds, CPU seconds in the kernel) for one replication; ``flow`` is
+    one of ``_FLOWS``."""
+    kernel = "python" if flow == "reference" else flow
+    with _kernel(kernel), _metered_kernel() as in_kernel:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = run_replication(
+            scenario, np.random.SeedSequence(seed), flow="reference" if flow == "reference" else "kernel"
+        )
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return float(result.summary.tasks_arrived), wall, cpu, in_kernel[0]
+
+
+def _median_rate(runs: list[tuple[float, float, float, float]], cpu: bool = False) -> float:
+    return float(np.median([run[0] / (run[2] if cpu else run[1]) for run in runs]))
+
+
+def _paired(scenario: Any, rounds: int, flows: tuple[str, ...]) -> dict[str, list[tuple[float, float, float, float]]]:
+    """Every flow once per round on that round's seed, rotating which goes first."""
+    runs: dict[str, list[tuple[float, float, float, float]]] = {flow: [] for flow in flows}
     for seed in range(rounds):
-        order = ("kernel", "reference") if seed % 2 == 0 else ("reference", "kernel")
-        for flow in order:
-            (kernel if flow == "kernel" else reference).append(_time_run(scenario, seed, flow))
-    return kernel, reference
+        shift = seed % len(flows)
+        for flow in flows[shift:] + flows[:shift]:
+            runs[flow].append(_time_run(scenario, seed, flow))
+    return runs
+
+
+def _ratio(runs: dict[str, list[tuple[float, float, float, float]]], slow: str, fast: str) -> str:
+    """How many times faster ``fast`` ran than ``slow``: medians (and ranges) of per-round ratios, wall and CPU."""
+    parts = []
+    for label, index in (("wall", 1), ("CPU", 2)):
+        ratios = [s[index] / f[index] for s, f in zip(runs[slow], runs[fast], strict=True)]
+        parts.append(f"{np.median(ratios):.2f}x {label} (range {min(ratios):.2f}-{max(ratios):.2f})")
+    return ", ".join(parts)
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+_FIRST_CALL = """
+import sys, time
+started = time.perf_counter()
+import numba, simulator.kernel_numba
+imported = time.perf_counter()
+from simulator.engine import run_replication
+from simulator.examples import tie_heavy_scenario
+scenario = tie_heavy_scenario(horizon_days=2)
+first = time.perf_counter()
+run_replication(scenario, 1)
+second = time.perf_counter()
+run_replication(scenario, 1)
+print(imported - started, second - first, time.perf_counter() - second)
+"""
+
+
+def _first_call_cost() -> None:
+    """Import, first and second run of a tiny scenario in fresh processes: an empty cache, then a filled one."""
+    if importlib.util.find_spec("numba") is None:
+        print("\ncompiled kernel: numba not installed, the pure-Python kernel runs")
+        return
+    print("\ncompiled kernel, first call in a fresh process (tiny scenario; seconds):")
+    with tempfile.TemporaryDirectory() as cache:
+        env = os.environ | {"NUMBA_CACHE_DIR": cache, KERNEL_ENV: "numba"}
+        for label in ("empty cache (compiles)", "cache filled (loads)"):
+            out = subprocess.run(
+                [sys.executable, "-c", _FIRST_CALL], env=env, check=True, capture_output=True, text=True
+            ).stdout.split()
+            imported, first, second = (float(value) for value in out)
+            print(
+                f"  {label:<24} import numba + module {imported:.2f}, first run {first:.2f}, "
+                f"second run {second:.3f} -> first-call cost {first - second:.2f}"
+            )
 
 
 def _format(value: float) -> str:
@@ -102,40 +199,95 @@ def _compare(kernel: MonteCarloResult, reference: MonteCarloResult) -> None:
         print(f"{name:<26}{kernel_text:>40}{reference_text:>40}{'yes' if overlap else 'NO':>13}{diff:>13.3g}")
 
 
-def _identity_table(seeds: int) -> None:
-    """Kernel against reference on the tie-heavy scenario: the per-task records must be bit-identical."""
+def _identity_table(seeds: int, kernels: tuple[str, ...]) -> None:
+    """Each kernel against the reference on the tie-heavy scenario: the per-task records must be bit-identical."""
     from simulator.examples import tie_heavy_scenario
 
     scenario = tie_heavy_scenario()
-    print(f"\nidentity, scenario {scenario.name} ({scenario.horizon_days} days), kernel against reference, per seed:")
     print(
-        f"{'seed':>5}{'tasks':>8}{'tied starts':>13}{'reviews':>9}{'thumbs down':>13}{'tasks identical':>17}"
-        f"{'max |summary diff|':>20}"
+        f"\nidentity, scenario {scenario.name} ({scenario.horizon_days} days), each kernel against reference, per seed:"
+    )
+    header = "".join(f"{kernel + ' identical':>19}" for kernel in kernels)
+    print(
+        f"{'seed':>5}{'tasks':>8}{'tied starts':>13}{'reviews':>9}{'thumbs down':>13}{header}{'max |summary diff|':>20}"
     )
     for seed in range(seeds):
-        kernel = run_replication(scenario, seed, flow="kernel", keep_tasks=True)
         reference = run_replication(scenario, seed, flow="reference", keep_tasks=True)
-        assert kernel.tasks is not None and reference.tasks is not None
-        starts = kernel.tasks.start_hour[np.isfinite(kernel.tasks.start_hour)]
-        identical = all(
-            np.array_equal(getattr(kernel.tasks, name), getattr(reference.tasks, name), equal_nan=True)
-            for name in ("start_hour", "finish_hour", "labeler")
-        )
-        k, r = dataclasses.asdict(kernel.summary), dataclasses.asdict(reference.summary)
-        diff = max((abs(k[name] - r[name]) for name in k if math.isfinite(k[name] - r[name])), default=0.0)
-        thumbs_down = k["reviews"] * (1.0 - k["accepted_share"])
+        assert reference.tasks is not None
+        r = dataclasses.asdict(reference.summary)
+        cells, diff = "", 0.0
+        for name in kernels:
+            with _kernel(name):
+                kernel = run_replication(scenario, seed, flow="kernel", keep_tasks=True)
+            assert kernel.tasks is not None
+            identical = all(
+                np.array_equal(getattr(kernel.tasks, field), getattr(reference.tasks, field), equal_nan=True)
+                for field in ("start_hour", "finish_hour", "labeler")
+            )
+            cells += f"{'yes' if identical else 'NO':>19}"
+            k = dataclasses.asdict(kernel.summary)
+            diff = max([diff, *(abs(k[f] - r[f]) for f in k if math.isfinite(k[f] - r[f]))])
+        starts = reference.tasks.start_hour[np.isfinite(reference.tasks.start_hour)]
+        thumbs_down = r["reviews"] * (1.0 - r["accepted_share"])
         print(
-            f"{seed:>5}{k['tasks_arrived']:>8.0f}{starts.size - np.unique(starts).size:>13}{k['reviews']:>9.0f}"
-            f"{thumbs_down:>13.0f}{'yes' if identical else 'NO':>17}{diff:>20.3g}"
+            f"{seed:>5}{r['tasks_arrived']:>8.0f}{starts.size - np.unique(starts).size:>13}{r['reviews']:>9.0f}"
+            f"{thumbs_down:>13.0f}{cells}{diff:>20.3g}"
         )
+
+
+def _timed_replication(scenario: Any, seed: np.random.SeedSequence) -> Replication:
+    """A replication reduced as the executor would, with the worker's CPU seconds for it as one more figure."""
+    cpu = time.process_time()
+    replication = reduce_result(run_replication(scenario, seed))
+    summary = replication.summary | {"cpu_seconds": time.process_time() - cpu}
+    return Replication(summary=summary, daily=replication.daily)
+
+
+def _full_run(scenario: Any, replications: int, workers: int) -> None:
+    kernel = os.environ.get(KERNEL_ENV, "auto")
+    numba = importlib.util.find_spec("numba") is not None
+    print(
+        f"\n{replications} replications of the whole benchmark, process executor, {workers} workers, "
+        f"{KERNEL_ENV}={kernel} (numba {'installed' if numba else 'missing'}); load average before: {_load()}"
+    )
+    started = time.perf_counter()
+    done = [0]
+
+    def progress(count: int, total: int) -> None:
+        if count - done[0] >= max(1, total // 10) or count == total:
+            done[0] = count
+            print(f"  {count}/{total} replications, {time.perf_counter() - started:.0f} s", flush=True)
+
+    result = run_monte_carlo(
+        scenario,
+        replications=replications,
+        seed=1,
+        executor=f"process:{workers}",
+        runner=_timed_replication,
+        progress=progress,
+    )
+    seconds = time.perf_counter() - started
+    total_tasks = float(result.samples["tasks_arrived"].sum())
+    cpu = float(result.samples["cpu_seconds"].sum())
+    print(f"load average after: {_load()}")
+    print(
+        f"{replications} replications: {seconds:.1f} s wall, {total_tasks / seconds:,.0f} tasks/s overall; "
+        f"workers' CPU {cpu:.1f} s ({cpu / replications:.2f} s per replication), "
+        f"{total_tasks / cpu:,.0f} tasks per CPU-second per core; "
+        f"on {workers} idle cores that CPU time is {cpu / workers:.1f} s wall"
+    )
+    sla = result.summary["sla_attainment"]
+    print(f"forecast SLA attainment: {sla.mean:.4f} [{sla.ci_low:.4f}, {sla.ci_high:.4f}]")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--replications", type=int, default=200, help="replications for the wall-time figure")
-    parser.add_argument("--kernel-runs", type=int, default=3, help="full kernel replications timed on one core")
-    parser.add_argument("--reference-days", type=int, default=7, help="horizon of the paired kernel/reference runs")
-    parser.add_argument("--rounds", type=int, default=3, help="paired rounds of kernel and reference")
+    parser.add_argument("--mode", choices=("all", "paired", "full"), default="all", help="sections 1-5, 6, or both")
+    parser.add_argument("--replications", type=int, default=200, help="replications of the full run")
+    parser.add_argument("--workers", type=int, default=2, help="process executor workers of the full run")
+    parser.add_argument("--kernel-runs", type=int, default=5, help="paired rounds of whole replications, per kernel")
+    parser.add_argument("--reference-days", type=int, default=7, help="horizon of the three-flow paired runs")
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds of the three flows")
     parser.add_argument("--compare", type=int, default=8, help="replications per flow for the statistics table")
     parser.add_argument("--identity-seeds", type=int, default=5, help="seeds of the tie-heavy identity table")
     parser.add_argument("--compare-days", type=int, default=28, help="horizon of the statistics comparison")
@@ -145,68 +297,65 @@ def main(argv: list[str] | None = None) -> int:
     labelers = sum(p.headcount.production + p.headcount.training + p.headcount.hiring for p in scenario.workforce)
     vendors = len({p.vendor for p in scenario.workforce})
     print(f"scenario: {scenario.name}, {scenario.horizon_days} days, {labelers} labelers, {vendors} vendors")
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, load average {_load()}")
+    kernels = ("numba", "python") if importlib.util.find_spec("numba") is not None else ("python",)
 
-    # Warm-up (imports, plugin discovery, allocator) on a slice so it does not count.
-    run_replication(_slice(scenario, 7), np.random.SeedSequence(99), flow="kernel")
+    if args.mode in ("all", "paired"):
+        # Warm-up (imports, plugin discovery, compilation or cache load, allocator) on a slice so it does not count.
+        for kernel in kernels:
+            _time_run(_slice(scenario, 7), 99, kernel)
 
-    kernel_runs = [_time_run(scenario, seed, "kernel") for seed in range(args.kernel_runs)]
-    tasks = kernel_runs[0][0]
-    print(
-        f"\nkernel flow, one core: {tasks:,.0f} tasks per replication, "
-        f"{', '.join(f'{s:.2f} s' for _, s in kernel_runs)} -> {_median_rate(kernel_runs):,.0f} tasks/s (median)"
-    )
+        whole = _paired(scenario, args.kernel_runs, kernels)
+        tasks = whole[kernels[0]][0][0]
+        print(f"\nwhole replications, one core, {tasks:,.0f} tasks each, {args.kernel_runs} rounds alternating:")
+        for kernel in kernels:
+            print(
+                f"  {kernel:<8} {', '.join(f'{run[1]:.2f}' for run in whole[kernel])} s -> "
+                f"{_median_rate(whole[kernel]):,.0f} tasks/s wall, {_median_rate(whole[kernel], cpu=True):,.0f} "
+                "tasks per CPU-second (medians)"
+            )
+        if len(kernels) == 2:
+            print(f"  numba over python: {_ratio(whole, 'python', 'numba')}")
+        print("  CPU seconds per replication, in the kernel's advance and elsewhere (medians):")
+        for kernel in kernels:
+            in_kernel = float(np.median([run[3] for run in whole[kernel]]))
+            total = float(np.median([run[2] for run in whole[kernel]]))
+            share = float(np.median([run[3] / run[2] for run in whole[kernel]]))
+            print(
+                f"  {kernel:<8} kernel {in_kernel:.3f} s, elsewhere {total - in_kernel:.3f} s "
+                f"({share:.0%} in the kernel)"
+            )
 
-    paired_scenario = _slice(scenario, args.reference_days)
-    kernel_paired, reference_paired = _paired(paired_scenario, args.rounds)
-    ratios = [
-        r_seconds / k_seconds for (_, k_seconds), (_, r_seconds) in zip(kernel_paired, reference_paired, strict=True)
-    ]
-    print(
-        f"paired, first {paired_scenario.horizon_days} days, {args.rounds} rounds alternating order: "
-        f"kernel {_median_rate(kernel_paired):,.0f} tasks/s, reference {_median_rate(reference_paired):,.0f} tasks/s "
-        f"(medians); kernel / reference {np.median(ratios):.1f}x (range {min(ratios):.1f}-{max(ratios):.1f}x)"
-    )
+        sliced = _slice(scenario, args.reference_days)
+        flows = (*kernels, "reference")
+        three = _paired(sliced, args.rounds, flows)
+        print(f"\npaired, first {sliced.horizon_days} days, {args.rounds} rounds rotating the order (medians):")
+        print("  " + ", ".join(f"{flow} {_median_rate(three[flow]):,.0f}" for flow in flows) + " tasks/s wall")
+        print("  " + ", ".join(f"{flow} {_median_rate(three[flow], cpu=True):,.0f}" for flow in flows) + " tasks/CPU-s")
+        for slow, fast in [(flows[i], flows[j]) for j in range(len(flows)) for i in range(j + 1, len(flows))]:
+            print(f"  {fast} over {slow}: {_ratio(three, slow, fast)}")
 
-    _identity_table(args.identity_seeds)
+        _first_call_cost()
+        _identity_table(args.identity_seeds, kernels)
 
-    if args.compare > 0:
-        compare_scenario = _slice(scenario, args.compare_days)
-        print(
-            f"\nstatistics, {args.compare} replications per flow on the first {compare_scenario.horizon_days} days, "
-            "common seeds, process executor:"
-        )
-        started = time.perf_counter()
-        kernel_mc = run_monte_carlo(
-            compare_scenario, replications=args.compare, seed=7, executor="process", flow="kernel"
-        )
-        reference_mc = run_monte_carlo(
-            compare_scenario, replications=args.compare, seed=7, executor="process", flow="reference"
-        )
-        print(f"({time.perf_counter() - started:.0f} s)")
-        _compare(kernel_mc, reference_mc)
+        if args.compare > 0:
+            compare_scenario = _slice(scenario, args.compare_days)
+            print(
+                f"\nstatistics, {args.compare} replications per flow on the first {compare_scenario.horizon_days} "
+                "days, common seeds, process executor:"
+            )
+            started = time.perf_counter()
+            kernel_mc = run_monte_carlo(
+                compare_scenario, replications=args.compare, seed=7, executor="process", flow="kernel"
+            )
+            reference_mc = run_monte_carlo(
+                compare_scenario, replications=args.compare, seed=7, executor="process", flow="reference"
+            )
+            print(f"({time.perf_counter() - started:.0f} s)")
+            _compare(kernel_mc, reference_mc)
 
-    if args.replications > 0:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        started = time.perf_counter()
-        done = [0]
-
-        def progress(count: int, total: int) -> None:
-            if count - done[0] >= max(1, total // 10) or count == total:
-                done[0] = count
-                print(f"  {count}/{total} replications, {time.perf_counter() - started:.0f} s", flush=True)
-
-        result = run_monte_carlo(
-            scenario, replications=args.replications, seed=1, executor="process", progress=progress
-        )
-        seconds = time.perf_counter() - started
-        total_tasks = float(result.samples["tasks_arrived"].sum())
-        print(
-            f"\n{args.replications} replications, process executor ({workers} workers): {seconds:.1f} s wall, "
-            f"{total_tasks / seconds:,.0f} tasks/s overall"
-        )
-        sla = result.summary["sla_attainment"]
-        print(f"forecast SLA attainment: {sla.mean:.4f} [{sla.ci_low:.4f}, {sla.ci_high:.4f}]")
+    if args.mode in ("all", "full") and args.replications > 0:
+        _full_run(scenario, args.replications, args.workers)
     return 0
 
 

@@ -25,7 +25,7 @@ from simulator.accounting import DayRecord, PoolDay, assemble_result
 from simulator.calendar import after_working_hours, shift_windows
 from simulator.flow import Flow, FlowInputs, FlowOutputs
 from simulator.interfaces import PoolStatus, StaffingState
-from simulator.kernel import KernelFlow
+from simulator.kernel import KernelFlow, kernel_flow
 from simulator.reference import ReferenceFlow
 from simulator.registry import Models, build_models
 from simulator.results import SimulationResult
@@ -202,7 +202,7 @@ class _Engine:
         self.jobs = build_flow_inputs(scenario, arrivals, jobs_rng, review_rng, stream)
         self.env = simpy.Environment()
         self.flow: Flow = (
-            KernelFlow(self.jobs.inputs) if flow == "kernel" else ReferenceFlow(self.env, self.jobs.inputs)
+            kernel_flow(self.jobs.inputs) if flow == "kernel" else ReferenceFlow(self.env, self.jobs.inputs)
         )
         self.flow_name = flow
         self.pools = [

@@ -11,7 +11,7 @@ from types import ModuleType
 
 __all__ = ["EXTRA_OF", "MissingExtra", "require"]
 
-EXTRA_OF = {"distributed": "dask", "matplotlib": "charts", "asyncpg": "postgres"}
+EXTRA_OF = {"distributed": "dask", "matplotlib": "charts", "asyncpg": "postgres", "numba": "fast"}
 
 
 class MissingExtra(ImportError):

@@ -11,19 +11,27 @@ a job that starts later can only create work that is ready later still. Ties fol
 :mod:`simulator.flow`: heaps keyed (ready, job) and (free time, worker id), rework before a fresh arrival
 ready at the same time, and a job starting exactly at ``until`` waits for the next call (after the engine's
 changes at that instant).
+
+:func:`kernel_flow` gives the engine this kernel or its compiled twin (:mod:`simulator.kernel_numba`), which runs
+the same loops under numba with the same results, bit for bit.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from heapq import heapify, heappop, heappush, heapreplace
 from typing import cast
 
 import numpy as np
 
+from simulator.extras import require
 from simulator.flow import FlowInputs, FlowOutputs, rework_uniforms
 
-__all__ = ["KernelFlow"]
+__all__ = ["KERNELS", "KERNEL_ENV", "KernelFlow", "kernel_flow"]
+
+KERNEL_ENV = "LABELOPS_KERNEL"
+KERNELS = ("auto", "numba", "python")
 
 _INF = math.inf
 
@@ -103,7 +111,8 @@ class KernelFlow:
         return len(self.speed) - 1
 
     def set_skill(self, lid: int, speed: float, error: float) -> None:
-        if speed != self.speed[lid]:
+        # Runs daily for every labeler: the check spares a call when first-round labels are already tallied.
+        if speed != self.speed[lid] and self._synced < self._i:
             self._sync()
         self.speed[lid] = speed
         self.error[lid] = error
@@ -365,3 +374,25 @@ class KernelFlow:
             label_end=self._label_end_out,
             review_start=self._review_start_out,
         )
+
+
+def kernel_flow(inputs: FlowInputs) -> KernelFlow:
+    """The kernel for one replication: compiled with numba when it is installed, else the pure-Python one.
+
+    ``LABELOPS_KERNEL`` forces one (``python`` or ``numba``; ``auto``, the default, picks). Both give the same
+    results bit for bit, so the choice is about speed only and a missing numba falls back without a word."""
+    choice = os.environ.get(KERNEL_ENV, "").strip().lower() or "auto"
+    if choice not in KERNELS:
+        raise ValueError(f"{KERNEL_ENV} must be one of {', '.join(KERNELS)}, got {choice!r}")
+    if choice == "python":
+        return KernelFlow(inputs)
+    if choice == "numba":
+        require("numba", f"{KERNEL_ENV}=numba")
+    else:
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            return KernelFlow(inputs)
+    from simulator.kernel_numba import NumbaKernelFlow
+
+    return NumbaKernelFlow(inputs)

@@ -1,6 +1,7 @@
-"""The fast kernel and the per-task SimPy reference flow give the same run, task by task, bit for bit.
+"""The fast kernels (pure Python and compiled) and the per-task SimPy reference flow give the same run, task by
+task, bit for bit.
 
-Both apply the tie-break order documented in :mod:`simulator.flow`. Every shipped example runs on its first
+All apply the tie-break order documented in :mod:`simulator.flow`. Every shipped example runs on its first
 two weeks (the reference is ~30x slower), and a scenario built to hit ties (fixed times, shared shift starts,
 consensus copies arriving together, heavy rework) runs whole. Busy-hour sums may differ in the last bit
 (the same numbers added in a different order); everything per task must be equal.
@@ -16,8 +17,9 @@ import pytest
 
 from simulator import run_replication
 from simulator.examples import tie_heavy_scenario
+from simulator.kernel import KERNEL_ENV
 from simulator.loading import load_scenario
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, ServiceTime
 
 _EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
 
@@ -35,18 +37,26 @@ def _assert_identical(scenario: Scenario, seed: int) -> None:
     assert k == pytest.approx(r, rel=1e-12, nan_ok=True)
 
 
+def _assert_same_summary(a: object, b: object) -> None:
+    # Exactly equal, field by field (nan where both are undefined): the two kernels add in the same order.
+    x, y = dataclasses.asdict(a), dataclasses.asdict(b)  # type: ignore[call-overload]
+    assert x.keys() == y.keys()
+    for name in x:
+        assert x[name] == y[name] or (np.isnan(x[name]) and np.isnan(y[name])), name
+
+
 def test_examples_are_all_covered() -> None:
     assert {path.stem for path in _EXAMPLES} >= {"launch_spike", "steady_state", "vendor_rampup"}
 
 
 @pytest.mark.parametrize("path", _EXAMPLES, ids=lambda path: path.stem)
-def test_kernel_and_reference_agree_on_every_example(path: Path) -> None:
+def test_kernel_and_reference_agree_on_every_example(path: Path, kernel: str) -> None:
     scenario = load_scenario(path)
     _assert_identical(dataclasses.replace(scenario, horizon_days=min(scenario.horizon_days, 14)), seed=1)
 
 
 @pytest.mark.parametrize("rework_time", ["reuse", "independent"])
-def test_kernel_and_reference_agree_where_times_tie(rework_time: str) -> None:
+def test_kernel_and_reference_agree_where_times_tie(rework_time: str, kernel: str) -> None:
     scenario = tie_heavy_scenario()
     scenario = dataclasses.replace(scenario, review=dataclasses.replace(scenario.review, rework_time=rework_time))
     result = run_replication(scenario, 3, keep_tasks=True)
@@ -56,3 +66,43 @@ def test_kernel_and_reference_agree_where_times_tie(rework_time: str) -> None:
     assert starts.size - np.unique(starts).size > 500
     assert result.summary.accepted_share < 0.85  # plenty of rework
     _assert_identical(scenario, seed=3)
+
+
+@pytest.mark.parametrize("path", _EXAMPLES, ids=lambda path: path.stem)
+def test_compiled_and_pure_kernels_agree_on_whole_examples(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole horizon, which the reference is too slow for: the pure kernel is the oracle here.
+    pytest.importorskip("numba")
+    scenario = load_scenario(path)
+    runs = []
+    for name in ("python", "numba"):
+        monkeypatch.setenv(KERNEL_ENV, name)
+        runs.append(run_replication(scenario, 5, keep_tasks=True))
+    pure, compiled = runs
+    assert pure.tasks is not None and compiled.tasks is not None
+    for field in ("start_hour", "finish_hour", "labeler"):
+        np.testing.assert_array_equal(getattr(compiled.tasks, field), getattr(pure.tasks, field))
+    _assert_same_summary(compiled.summary, pure.summary)
+
+
+@pytest.mark.parametrize("distribution", ["lognormal", "exponential"])
+def test_kernels_agree_on_independent_rework_with_drawn_times(
+    distribution: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rework times drawn inside the loop (the lognormal through the inverse normal CDF), with heavy rework.
+    pytest.importorskip("numba")
+    scenario = tie_heavy_scenario(horizon_days=14)
+    scenario = dataclasses.replace(
+        scenario,
+        review=dataclasses.replace(scenario.review, rework_time="independent"),
+        service_time=ServiceTime(distribution, 0.8),
+    )
+    runs = []
+    for name in ("python", "numba"):
+        monkeypatch.setenv(KERNEL_ENV, name)
+        runs.append(run_replication(scenario, 11, keep_tasks=True))
+    pure, compiled = runs
+    assert pure.tasks is not None and compiled.tasks is not None
+    assert pure.summary.accepted_share < 0.85  # the rework path really runs
+    np.testing.assert_array_equal(compiled.tasks.finish_hour, pure.tasks.finish_hour)
+    np.testing.assert_array_equal(compiled.tasks.labeler, pure.tasks.labeler)
+    _assert_same_summary(compiled.summary, pure.summary)

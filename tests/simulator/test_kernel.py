@@ -1,4 +1,4 @@
-"""The fast kernel against hand computation and against the per-task SimPy reference flow."""
+"""The fast kernels (pure and compiled) against hand computation and against the per-task SimPy reference flow."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import simpy
 
 from simulator import Consensus, Headcount, ModelSpec, Pool, Review, Scenario, run_replication
 from simulator.flow import FlowInputs
-from simulator.kernel import KernelFlow
+from simulator.kernel import kernel_flow
 from simulator.reference import ReferenceFlow
 
 ARRIVALS = np.array([0.0, 0.1, 0.2, 0.3, 2.0, 2.05])
@@ -35,8 +35,8 @@ def _inputs(review: bool = False) -> FlowInputs:
     )
 
 
-def test_kernel_matches_hand_computed_fcfs() -> None:
-    flow = KernelFlow(_inputs())
+def test_kernel_matches_hand_computed_fcfs(kernel: str) -> None:
+    flow = kernel_flow(_inputs())
     a, b = flow.add_labeler(1.0, 0.0), flow.add_labeler(2.0, 0.0)  # b takes twice as long
     flow.labelers_on([a, b], 0.0)
     flow.advance(10.0)
@@ -49,8 +49,8 @@ def test_kernel_matches_hand_computed_fcfs() -> None:
     np.testing.assert_allclose(flow.busy_hours(), [1.0 + 0.4 + 0.2, 1.0 + 0.6 + 0.2])
 
 
-def test_kernel_pauses_off_duty_and_resumes() -> None:
-    flow = KernelFlow(_inputs())
+def test_kernel_pauses_off_duty_and_resumes(kernel: str) -> None:
+    flow = kernel_flow(_inputs())
     a = flow.add_labeler(1.0, 0.0)
     flow.labelers_on([a], 0.0)
     flow.advance(0.5)  # job 0 starts at 0 and runs past the shift end at 0.5
@@ -63,7 +63,7 @@ def test_kernel_pauses_off_duty_and_resumes() -> None:
 
 
 def _run_flow_pair(review: bool) -> tuple[object, object]:
-    kernel = KernelFlow(_inputs(review))
+    kernel = kernel_flow(_inputs(review))
     env = simpy.Environment()
     reference = ReferenceFlow(env, _inputs(review))
     for flow in (kernel, reference):
@@ -75,16 +75,16 @@ def _run_flow_pair(review: bool) -> tuple[object, object]:
 
 
 @pytest.mark.parametrize("review", [False, True])
-def test_kernel_and_reference_flows_agree_job_by_job(review: bool) -> None:
-    kernel, reference = _run_flow_pair(review)
-    k, r = kernel.finish(), reference.finish()  # type: ignore[attr-defined]
+def test_kernel_and_reference_flows_agree_job_by_job(review: bool, kernel: str) -> None:
+    flow, reference = _run_flow_pair(review)
+    k, r = flow.finish(), reference.finish()  # type: ignore[attr-defined]
     np.testing.assert_allclose(k.start, r.start)
     np.testing.assert_allclose(k.done, r.done)
     np.testing.assert_array_equal(k.labeler, r.labeler)
-    assert kernel.thumbs_down == reference.thumbs_down  # type: ignore[attr-defined]
+    assert flow.thumbs_down == reference.thumbs_down  # type: ignore[attr-defined]
     if review:
         # Every first label is caught once, then rework (error 0.5) may be caught again.
-        assert kernel.thumbs_down >= ARRIVALS.size  # type: ignore[attr-defined]
+        assert flow.thumbs_down >= ARRIVALS.size  # type: ignore[attr-defined]
 
 
 WORKFORCE = Scenario(
@@ -100,16 +100,16 @@ WORKFORCE = Scenario(
 )
 
 
-def test_kernel_and_reference_give_identical_runs_with_the_same_seed() -> None:
+def test_kernel_and_reference_give_identical_runs_with_the_same_seed(kernel: str) -> None:
     scenario = dataclasses.replace(WORKFORCE, demand=dataclasses.replace(WORKFORCE.demand, base_per_day=150))
-    kernel = run_replication(scenario, 8, flow="kernel", keep_tasks=True)
+    fast = run_replication(scenario, 8, flow="kernel", keep_tasks=True)
     reference = run_replication(scenario, 8, flow="reference", keep_tasks=True)
     # Equal up to the order of floating-point sums.
-    assert dataclasses.asdict(kernel.summary) == pytest.approx(
+    assert dataclasses.asdict(fast.summary) == pytest.approx(
         dataclasses.asdict(reference.summary), rel=1e-12, nan_ok=True
     )
-    assert kernel.tasks is not None and reference.tasks is not None
-    np.testing.assert_array_equal(kernel.tasks.finish_hour, reference.tasks.finish_hour)
+    assert fast.tasks is not None and reference.tasks is not None
+    np.testing.assert_array_equal(fast.tasks.finish_hour, reference.tasks.finish_hour)
 
 
 def _mean_ci(values: np.ndarray) -> tuple[float, float]:
@@ -130,3 +130,33 @@ def test_kernel_and_reference_agree_statistically_on_independent_seeds(field: st
     r_mean, r_half = _mean_ci(reference)
     # The 95% interval of the difference of means must contain zero.
     assert abs(k_mean - r_mean) <= np.hypot(k_half, r_half)
+
+
+def test_rework_ready_with_a_fresh_arrival_goes_first(kernel: str) -> None:
+    # Job 0 is labeled [0, 1], reviewed [1, 1.25] and sent back, ready at 1.25: the instant job 1 arrives.
+    # Rework comes before fresh work at the same ready time (simulator.flow, tie-break 2), in every flow.
+    def inputs() -> FlowInputs:
+        ones, zeros = np.ones(2), np.zeros(2)
+        return FlowInputs(
+            arrival=np.array([0.0, 1.25]),
+            work=ones,
+            u_review=zeros,
+            u_error=zeros,
+            u_detect=zeros,
+            review_hours=np.full(2, 0.25),
+            share_reviewed=1.0,
+            detection_probability=1.0,
+            rework_time_factor=0.5,
+            review_mean_hours=0.25,
+            rework_key=7,
+        )
+
+    env = simpy.Environment()
+    flows = (kernel_flow(inputs()), ReferenceFlow(env, inputs()))
+    for flow in flows:
+        flow.labelers_on([flow.add_labeler(1.0, 0.5)], 0.0)  # u_error 0 < 0.5: the first label is wrong
+        flow.reviewers_on([flow.add_reviewer()], 0.0)
+    flows[0].advance(20.0)
+    env.run(until=20.0)
+    for flow in flows:
+        np.testing.assert_array_equal(flow.finish().start, [0.0, 1.75])
