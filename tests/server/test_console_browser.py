@@ -180,10 +180,22 @@ def _screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(_ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def _dollars(cells: Any) -> list[float | None]:
+    """The dollar amount each cell starts with, or None where it shows none."""
+    found = [re.match(r"\$([\d,]+\.?\d*)", text.strip()) for text in cells.all_inner_texts()]
+    return [float(match.group(1).replace(",", "")) if match else None for match in found]
+
+
 def _assert_clean(visit: Visit, console: Console) -> None:
     assert visit.errors == []
     foreign = [url for url in visit.requests if not url.startswith((console.base_url, "data:"))]
     assert foreign == [], "the console must work offline: every request stays on the server"
+
+
+def _assert_clean_but(visit: Visit, console: Console, expected: str) -> None:
+    """Clean, except for the console messages of a refusal the test provoked (they name its status)."""
+    visit.errors = [error for error in visit.errors if expected not in error]
+    _assert_clean(visit, console)
 
 
 def _assert_charts_have_data(page: Any, ids: list[str]) -> None:
@@ -320,6 +332,42 @@ def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
     _assert_clean(visit, console)
 
 
+def _download(tab: Any, button: Any) -> list[str]:
+    with tab.expect_download() as download:
+        button.click()
+    return Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+
+
+def test_dashboard_tables_and_the_figures_behind_its_charts_download_as_csv(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}?from=2026-01-01&to=2026-12-31")
+    tab.locator("#status").filter(has_text=re.compile("days of work|No data yet")).wait_for(timeout=_WAIT_MS)
+    tab.locator("#pipeline-counts tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # Every table of the page has its button, named after the table
+    for name in ("labelers needing attention", "speed outliers", "labelers", "head counts by stage", "hiring pipeline"):
+        assert tab.get_by_role("button", name=f"Download the {name} table as CSV").count() == 1, name
+    counts = _download(tab, tab.get_by_role("button", name="Download the head counts by stage table as CSV"))
+    assert counts[0].startswith("Vendor,") and "Production" in counts[0] and len(counts) >= 2
+    outliers = _download(tab, tab.get_by_role("button", name="Download the speed outliers table as CSV"))
+    assert outliers[0].startswith("Labeler,Vendor,Tenure week")
+    # The charts' figures come from the server's export, for the window in the form, with the stored key
+    days = _download(tab, tab.get_by_role("button", name="Days (CSV)"))
+    header = days[0].split(",")
+    assert header[0] == "day" and "labels" in header
+    assert days[1].startswith("2026-01-01") and days[-1].startswith("2026-12-31")
+    usage = _download(tab, tab.get_by_role("button", name="Cost by day and vendor (CSV)"))
+    assert "vendorId" in usage[0].split(",")
+    # A refused export says why in the banner: here the window is longer than the API allows
+    tab.get_by_label("From").fill("2001-01-01")
+    tab.get_by_role("button", name="SLA by day (CSV)").click()
+    error = tab.locator("#errors .error").first
+    error.wait_for(timeout=_WAIT_MS)
+    assert "dashboard-sla-days.csv was refused (400)" in error.inner_text()
+    _assert_clean_but(visit, console, "400")
+
+
 def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_the_form(
     page: tuple[Any, Visit], console: Console
 ) -> None:
@@ -370,6 +418,21 @@ def test_vendor_view_puts_vendors_side_by_side_with_delivered_quality_and_cost(
         assert expected in row_names
     cost_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Cost per accepted label"))
     assert any(cell.startswith("$") for cell in cost_row.locator("td").all_inner_texts())
+    # The effective price adds the review of each vendor's labels by whoever reviewed them (in-house QA on the demo)
+    effective_row = tab.locator(
+        "#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Effective price per accepted label")
+    )
+    own, effective = (_dollars(cost_row.locator("td")), _dollars(effective_row.locator("td")))
+    priced = [(o, e) for o, e in zip(own, effective, strict=True) if o is not None and e is not None]
+    assert any(e > o for o, e in priced)
+    review_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Review of its labels"))
+    assert any("reviews" in text for text in review_row.locator("td").all_inner_texts())
+    value_chart = "() => Chart.getChart(document.getElementById('chart-value')).options.scales.y.title.text"
+    assert tab.evaluate(value_chart) == "Effective price"
+    # The comparison downloads as shown
+    lines = _download(tab, tab.get_by_role("button", name="Download the vendors table as CSV"))
+    assert lines[0].startswith("Vendor,")
+    assert any(line.startswith("Effective price per accepted label,") for line in lines)
     _assert_charts_have_data(tab, ["chart-value", "chart-speed"])
     _screenshot(tab, "vendors")
     _assert_clean(visit, console)
@@ -395,11 +458,16 @@ def test_planner_runs_a_calibrated_scenario_compares_variants_and_finds_the_chea
     _assert_charts_have_data(tab, ["chart-backlog", "chart-headcount", "chart-sla", "chart-cost"])
     headcount = tab.evaluate("() => Chart.getChart(document.getElementById('chart-headcount')).data.datasets.length")
     assert headcount == 9  # production, training and hiring, each a mean line between two band edges
+    # The run's daily bands download from the server's export of the run
+    daily = _download(tab, tab.get_by_role("button", name="Daily bands (CSV)"))
+    assert daily[0] == "series,day,mean,ciLow,ciHigh,p2_5,p97_5" and any(r.startswith("backlog,0,") for r in daily)
     # When three variants are compared
     tab.get_by_label("Replications per variant").fill("8")
     tab.get_by_role("button", name="Compare", exact=True).click()
     tab.locator("#comparison-table tbody tr").first.wait_for(timeout=_WAIT_MS)
     assert tab.locator("#comparison-table tbody th").all_inner_texts()[:2] == ["baseline", "+20% demand"]
+    compared = _download(tab, tab.get_by_role("button", name="Download the scenario comparison table as CSV"))
+    assert compared[0].startswith("Variant,SLA attainment") and compared[1].startswith("baseline,")
     _assert_charts_have_data(tab, ["chart-compare"])
     # When a variant hires 15 people into one named pool only
     tab.get_by_role("button", name="Add variant").click()

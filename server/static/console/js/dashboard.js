@@ -9,7 +9,7 @@ import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
 import { renderDelivery } from "./delivery.js";
 import { renderPipeline } from "./pipeline.js";
 import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
-import { cell, dataTable } from "./tables.js";
+import { addCsvButton, cell, dataTable, exportButton } from "./tables.js";
 
 const DAY_MS = 86_400_000;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -619,6 +619,7 @@ async function load() {
   drawForecast(dashboard.forecast);
   renderAttention(profiles, names);
   renderOutliers(dashboard.outliers, names);
+  addCsvButton(document.getElementById("outliers-table"), "speed-outliers");
   renderLabelers(dashboard.labelers, dashboard.learningCurves, profiles, names, project.currency);
   await renderPipeline(projectId, labelerHref);
   await renderDelivery(projectId, windowFromForm().asOf, project.currency);
@@ -644,6 +645,16 @@ document.getElementById("window-all").addEventListener("click", () => {
   document.getElementById("to").value = "";
   reload();
 });
+
+/** The server's exports of the tables the charts are drawn from, for the window in the form when clicked. */
+const CHART_EXPORTS = [
+  ["Days (CSV)", "dashboard-days"],
+  ["SLA by day (CSV)", "dashboard-sla-days"],
+  ["Cost by day and vendor (CSV)", "dashboard-usage"],
+];
+document.getElementById("chart-downloads").replaceChildren(
+  ...CHART_EXPORTS.map(([label, table]) => exportButton(label, table, () => ({ projectId, ...windowFromForm() }))),
+);
 
 windowFromAddress();
 document.getElementById("guidelines-link").href = `/console/projects/${encodeURIComponent(projectId)}/guidelines`;

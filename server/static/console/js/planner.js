@@ -10,6 +10,7 @@ import { checkedNumber } from "./fields.js";
 import { checkOffer, loadOfferVendors } from "./offer.js";
 import { ScenarioForm } from "./scenario-form.js";
 import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { addCsvButton, exportButton } from "./tables.js";
 
 const POLL_MS = 400;
 const FINISHED = new Set(["DONE", "FAILED", "CANCELLED"]);
@@ -196,6 +197,14 @@ function showProgress(run) {
   $("run-state").textContent = `${run.status.toLowerCase()}, ${percent(run.progress, 0)} of the replications done`;
 }
 
+/** The finished run's figures as CSV files, from the server's exports of the run. */
+function showRunDownloads(runId) {
+  $("run-downloads").replaceChildren(
+    exportButton("Summary with intervals (CSV)", "simulation-summary", () => ({ runId })),
+    exportButton("Daily bands (CSV)", "simulation-daily", () => ({ runId })),
+  );
+}
+
 /** Poll the run until it finishes; polling works through any proxy, where a websocket may not. */
 async function watch(runId) {
   let run;
@@ -215,6 +224,7 @@ async function watch(runId) {
   }
   const result = (await graphql(RESULT, { id: runId })).run;
   renderRun(result);
+  showRunDownloads(runId);
   status(`Run finished: ${result.replications} replications.`);
 }
 
@@ -379,6 +389,7 @@ async function compare() {
   }));
   const table = $("comparison-table");
   table.hidden = false;
+  addCsvButton(table, "scenario-comparison");
   table.querySelector("tbody").replaceChildren(
     ...rows.map((row) =>
       el(
