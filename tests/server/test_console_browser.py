@@ -368,6 +368,54 @@ def test_dashboard_tables_and_the_figures_behind_its_charts_download_as_csv(
     _assert_clean_but(visit, console, "400")
 
 
+def test_issue_threads_are_read_answered_resolved_and_reopened_on_the_dashboard(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    issues = tab.locator("#issues details.issue")
+    issues.first.wait_for(timeout=_WAIT_MS)
+    # Given the open issues, each with who raised it, when, and how long its thread is
+    assert tab.locator("#issues-count").inner_text().endswith("open issues")
+    one = issues.first
+    title = one.locator("h3").inner_text().removesuffix("Open").strip()
+    assert "Open" in one.locator("h3 .tag").inner_text()
+    assert re.search(r"raised by .+ · \d+ messages?$", one.locator("summary .meta").inner_text())
+    # When its summary is opened from the keyboard, the thread shows
+    one.locator("summary").focus()
+    tab.keyboard.press("Enter")
+    assert one.locator(".thread li").first.is_visible()
+    # An empty reply is refused beside its box, and nothing is sent
+    one.get_by_role("button", name="Send reply").click()
+    box = one.get_by_label(f"Reply to “{title}”")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert one.locator(".field-error").inner_text() == "Write a reply first."
+    # When the manager replies from the keyboard
+    box.fill("Use the tight box rule from guideline v3.")
+    box.press("Tab")
+    tab.keyboard.press("Enter")
+    # Then the reply is in the thread, which stays open after the reload
+    one.locator(".thread li", has_text="Use the tight box rule from guideline v3.").wait_for(timeout=_WAIT_MS)
+    assert "Outside the workforce" in one.locator(".thread li").last.inner_text()
+    # When it is resolved with how, it leaves the open list and is found among the resolved ones
+    one.get_by_label("Resolution").fill("Guideline v3 answers it")
+    one.get_by_role("button", name=f"Resolve “{title}”").press("Enter")
+    resolved_view = tab.get_by_label("Show")
+    tab.locator("#issues details.issue", has_text="Use the tight box rule").wait_for(state="detached", timeout=_WAIT_MS)
+    resolved_view.select_option(label="resolved issues")
+    done = tab.locator("#issues details.issue", has_text="Use the tight box rule")
+    done.wait_for(timeout=_WAIT_MS)
+    assert "resolved: Guideline v3 answers it" in done.locator("summary .meta").inner_text()
+    # And reopening puts it back
+    done.locator("summary").click()
+    done.get_by_role("button", name=f"Reopen “{title}”").click()
+    done.wait_for(state="detached", timeout=_WAIT_MS)
+    resolved_view.select_option(label="open issues")
+    tab.locator("#issues details.issue", has_text="Use the tight box rule").wait_for(timeout=_WAIT_MS)
+    _screenshot(tab, "dashboard-issues")
+    _assert_clean(visit, console)
+
+
 def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_the_form(
     page: tuple[Any, Visit], console: Console
 ) -> None:
