@@ -9,6 +9,7 @@ the server (the console works offline). Screenshots land in `test-artifacts/cons
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -593,6 +594,85 @@ def test_planner_takes_a_weekly_plan_and_launches_with_errors_beside_their_contr
     _assert_clean(visit, console)
 
 
+# Every x-axis tick label's box, and the pairs of neighbours that overlap (rotated labels by their line spacing).
+_TICK_OVERLAPS = """
+(ids) => ids.flatMap((id) => {
+  const chart = Chart.getChart(document.getElementById(id));
+  const scale = chart.scales.x;
+  const font = Chart.helpers.toFont(scale.options.ticks.font);
+  chart.ctx.font = font.string;
+  const angle = (scale.labelRotation * Math.PI) / 180;
+  const items = scale.ticks.map((tick, index) => ({
+    label: String(tick.label), x: scale.getPixelForTick(index), width: chart.ctx.measureText(String(tick.label)).width,
+  }));
+  const overlaps = [];
+  for (let i = 1; i < items.length; i++) {
+    const gap = items[i].x - items[i - 1].x;
+    const room = angle
+      ? gap * Math.sin(angle) >= font.lineHeight * 0.9
+      : gap >= (items[i].width + items[i - 1].width) / 2;
+    if (!room) overlaps.push(`${id}: ${items[i - 1].label} / ${items[i].label}`);
+  }
+  return overlaps;
+})
+"""
+
+
+def test_planner_edits_demand_spikes_as_form_controls_and_marks_them_on_the_backlog(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    scenario = tab.locator("#scenario-json")
+    # When a spike is added and given a start, a duration and a multiplier with decimals
+    tab.get_by_role("button", name="Add spike").click()
+    tab.get_by_label("Spike 1: start day").fill("2")
+    tab.get_by_label("Spike 1: duration in days").fill("3.5")
+    multiplier = tab.get_by_label("Spike 1: demand multiplier")
+    multiplier.fill("1.125")
+    # Then the scenario holds it exactly as typed
+    assert multiplier.input_value() == "1.125"
+    document = json.loads(scenario.input_value())
+    assert document["demand"]["spikes"] == [{"start_day": 2, "duration_days": 3.5, "multiplier": 1.125}]
+    # A zero duration is refused beside the table, naming the spike and the value, and running is refused
+    duration = tab.get_by_label("Spike 1: duration in days")
+    duration.fill("0")
+    note = tab.locator("#spikes-error")
+    assert note.inner_text() == "Spike 1: the duration in days must be a number more than 0, got “0”."
+    assert duration.get_attribute("aria-invalid") == "true"
+    tab.get_by_label("Horizon (days)").focus()
+    tab.get_by_role("button", name="Save and run").click()
+    assert "A demand spike has an error" in tab.locator("#errors").inner_text()
+    # The control at fault is brought into view and focused, so the note beside it is seen
+    assert duration.evaluate("(input) => input === document.activeElement")
+    assert duration.evaluate(
+        "(input) => { const r = input.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    )
+    duration.fill("3")
+    assert note.is_hidden()
+    # A spike typed into the JSON comes back as a row of controls
+    tab.get_by_text("Scenario document (JSON)").click()
+    document = json.loads(scenario.input_value())
+    document["demand"]["spikes"].append({"start_day": 10, "duration_days": 2, "multiplier": 0.5})
+    scenario.fill(json.dumps(document))
+    tab.get_by_role("button", name="Apply JSON").click()
+    assert tab.get_by_label("Spike 2: demand multiplier").input_value() == "0.5"
+    # When it runs, each spike is marked on the backlog chart where it starts, and no x-axis label overlaps another
+    tab.get_by_label("Replications", exact=True).fill("4")
+    tab.get_by_role("button", name="Save and run").click()
+    tab.locator("#run-kpis .kpi").first.wait_for(timeout=_WAIT_MS)
+    markers = tab.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-backlog')).data.datasets"
+        ".filter((d) => d.label.startsWith('Spike')).map((d) => [d.label, d.data.findIndex((v) => v === 0)])"
+    )
+    times = "\N{MULTIPLICATION SIGN}"
+    assert markers == [[f"Spike 1: demand {times}1.125 for 3 d", 2], [f"Spike 2: demand {times}0.5 for 2 d", 10]]
+    assert tab.evaluate(_TICK_OVERLAPS, ["chart-backlog", "chart-headcount", "chart-sla", "chart-cost"]) == []
+    _screenshot(tab, "planner-spikes")
+    _assert_clean(visit, console)
+
+
 def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit], console: Console) -> None:
     tab, visit = page
     tab.goto(f"{console.base_url}/console/planner")
@@ -811,6 +891,84 @@ def test_vendors_page_never_praises_an_offboarded_vendor_and_compares_within_a_p
     _assert_clean(visit, console)
 
 
+# Marks every element that takes the focus, and notes the ones that show no focus ring when they do.
+_WATCH_FOCUS = """
+() => {
+  window.unringed = [];
+  document.addEventListener("focusin", (event) => {
+    const target = event.target;
+    target.dataset.reached = "1";
+    const style = getComputedStyle(target);
+    const ringless = style.outlineStyle === "none" && style.boxShadow === "none";
+    if (ringless) window.unringed.push(target.outerHTML.slice(0, 80));
+  });
+}
+"""
+_CLIPPED_NUMBERS = """
+() => [...document.querySelectorAll("main input[type=number]")]
+  .filter((input) => input.value && input.scrollWidth > input.clientWidth)
+  .map((input) => input.getAttribute("aria-label") || input.id)
+"""
+_CHARTS = """
+() => (window.Chart ? [...document.querySelectorAll("canvas")].filter((c) => Chart.getChart(c)).map((c) => c.id) : [])
+"""
+# The main controls of each page: tab order must reach each, and each must lie inside the window's width.
+_MAIN_CONTROLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "projects": (
+        "#projects-table tbody tr",
+        [("label", "Filter projects"), ("button", "Project"), ("button", "Download the projects table as CSV")],
+    ),
+    "dashboard": (
+        "#labelers-table tbody tr",
+        [
+            ("label", "From"),
+            ("label", "To"),
+            ("button", "Apply"),
+            ("button", "All time"),
+            ("button", "Days (CSV)"),
+            ("label", "Filter labelers"),
+            ("button", "Download the labelers table as CSV"),
+            ("label", "Show"),
+            ("label", "Filter the pipeline"),
+        ],
+    ),
+    "labeler": ("#weeks-table tbody tr", [("button", "Download the labeler weeks table as CSV")]),
+    "vendors": (
+        "#vendors-table tbody tr",
+        [
+            ("label", "Delivered in"),
+            ("label", "Project"),
+            ("label", "Certification"),
+            ("label", "Status"),
+            ("button", "Apply"),
+            ("button", "Download the vendors table as CSV"),
+        ],
+    ),
+    "planner": (
+        "#pools-table tbody tr",
+        [
+            ("button", "Calibrate"),
+            ("label", "Horizon (days)"),
+            ("label", "Demand (tasks/day)"),
+            ("button", "Add launch"),
+            ("button", "Add spike"),
+            ("button", "Save and run"),
+            ("button", "Compare"),
+            ("button", "Find the cheapest plan"),
+            ("button", "Check the offer"),
+        ],
+    ),
+}
+
+
+def _control(tab: Any, kind: str, name: str) -> Any:
+    main = tab.locator("main")
+    found = (
+        main.get_by_role("button", name=name, exact=True) if kind == "button" else main.get_by_label(name, exact=True)
+    )
+    return found.first
+
+
 @pytest.mark.parametrize("viewport", [_LAPTOP, {"width": 1920, "height": 1080}], ids=["1366x768", "1920x1080"])
 def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard(
     browser: Any, console: Console, viewport: dict[str, int]
@@ -819,26 +977,48 @@ def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard
     context.add_init_script(f"localStorage.setItem('labelops.apiKey', {console.api_key!r})")
     tab = context.new_page()
     try:
-        pages = {
-            "/console": "#projects-table tbody tr",
-            f"/console/projects/{console.project_id}": "#labelers-table tbody tr",
-            "/console/vendors": "#vendors-table tbody tr",
-            "/console/planner": "#pools-table tbody tr",
+        tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+        labeler = tab.locator("#attention-table tbody tr a").first
+        labeler.wait_for(timeout=_WAIT_MS)
+        paths = {
+            "projects": "/console",
+            "dashboard": f"/console/projects/{console.project_id}",
+            "labeler": labeler.get_attribute("href"),
+            "vendors": "/console/vendors",
+            "planner": "/console/planner",
         }
-        for path, ready in pages.items():
+        for page_name, path in paths.items():
+            ready, controls = _MAIN_CONTROLS[page_name]
             tab.goto(f"{console.base_url}{path}")
             tab.locator(ready).first.wait_for(timeout=_WAIT_MS)
+            tab.locator("#status").filter(has_text=re.compile(r"\S")).wait_for(timeout=_WAIT_MS)
             # Nothing wider than the window: no sideways scrolling of the page itself
             overflow = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} is {overflow}px wider than {viewport['width']}"
             # The title is readable: not squeezed into a narrow column by a form beside it
             assert tab.locator("h1").bounding_box()["width"] > 300, path
-            # Tab reaches the first control of the content, with a visible focus
+            # Every number shows whole in its input (no 0.085 cut to 0.08)
+            clipped = tab.evaluate(_CLIPPED_NUMBERS)
+            assert clipped == [], f"{page_name}: values cut off in {clipped}"
+            # No x-axis label of any chart overlaps its neighbour
+            charts = tab.evaluate(_CHARTS)
+            assert tab.evaluate(_TICK_OVERLAPS, charts) == [], page_name
+            # From the top of the content, Tab alone reaches every main control, each inside the window, with a ring
             tab.locator("#main").focus()
-            tab.keyboard.press("Tab")
-            assert tab.evaluate("() => document.activeElement.closest('main') !== null"), path
-            assert tab.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none", path
-        _screenshot(tab, f"planner-{viewport['width']}")
+            tab.evaluate(_WATCH_FOCUS)
+            pending = [(kind, name) for kind, name in controls]
+            for _ in range(40):
+                for _ in range(10):
+                    tab.keyboard.press("Tab")
+                pending = [c for c in pending if _control(tab, *c).get_attribute("data-reached") != "1"]
+                if not pending:
+                    break
+            assert pending == [], f"{page_name}: Tab never reached {pending}"
+            assert tab.evaluate("() => window.unringed") == [], page_name
+            for kind, name in controls:
+                box = _control(tab, kind, name).bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (page_name, name)
+            _screenshot(tab, f"{page_name}-{viewport['width']}")
     finally:
         context.close()
 

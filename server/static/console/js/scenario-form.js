@@ -43,7 +43,8 @@ export class ScenarioForm {
     this.onLoad = onLoad;
     this.form.addEventListener("input", (event) => {
       if (event.target === this.json) return; // the JSON is applied on request, not on every keystroke
-      if (event.target.closest("#demand-plan")) return; // the demand plan's editor reads and checks its own controls
+      // The demand plan and the spikes have editors that read and check their own controls.
+      if (event.target.closest("#demand-plan, #demand-spikes")) return;
       if (event.target.closest("#scenario-form fieldset.run-row")) return;
       event.target.removeAttribute("aria-invalid");
       this.readInput(event.target);
@@ -64,6 +65,16 @@ export class ScenarioForm {
     this.writeJson();
     this.clearInvalid();
     this.onLoad(this.document);
+    this.onChange(this.document);
+  }
+
+  /** Replace the demand spikes (`demand.spikes`); none leaves the field out, as the TOML files do. */
+  setSpikes(spikes) {
+    if (!this.document) return;
+    const demand = (this.document.demand ??= {});
+    if (spikes.length) demand.spikes = spikes;
+    else delete demand.spikes;
+    this.writeJson();
     this.onChange(this.document);
   }
 
@@ -170,7 +181,7 @@ export class ScenarioForm {
 
   clearInvalid() {
     for (const input of this.form.querySelectorAll("[aria-invalid]")) {
-      if (!input.closest("#demand-plan")) input.removeAttribute("aria-invalid");
+      if (!input.closest("#demand-plan, #demand-spikes")) input.removeAttribute("aria-invalid");
     }
   }
 }
