@@ -361,7 +361,7 @@ def test_dashboard_tables_and_the_figures_behind_its_charts_download_as_csv(
     usage = _download(tab, tab.get_by_role("button", name="Cost by day and vendor (CSV)"))
     assert "vendorId" in usage[0].split(",")
     # A refused export says why in the banner: here the window is longer than the API allows
-    tab.get_by_label("From").fill("2001-01-01")
+    tab.get_by_label("From", exact=True).fill("2001-01-01")
     tab.get_by_role("button", name="SLA by day (CSV)").click()
     error = tab.locator("#errors .error").first
     error.wait_for(timeout=_WAIT_MS)
@@ -424,25 +424,25 @@ def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_th
     tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
     tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
     # When the window ends before it starts
-    tab.get_by_label("From").fill("2026-06-10")
-    tab.get_by_label("To").fill("2026-06-01")
+    tab.get_by_label("From", exact=True).fill("2026-06-10")
+    tab.get_by_label("To", exact=True).fill("2026-06-01")
     tab.get_by_role("button", name="Apply").click()
     # Then it is said beside the form, the field at fault is marked, and nothing waits for ever
     note = tab.locator("#window-error")
     assert (
         note.is_visible() and "The window is reversed: To (2026-06-01) is before From (2026-06-10)" in note.inner_text()
     )
-    assert tab.get_by_label("To").get_attribute("aria-invalid") == "true"
+    assert tab.get_by_label("To", exact=True).get_attribute("aria-invalid") == "true"
     assert "Loading" not in tab.locator("#status").inner_text()
     # When a good window is applied, it goes into the address and survives a reload
-    tab.get_by_label("To").fill("2026-06-20")
+    tab.get_by_label("To", exact=True).fill("2026-06-20")
     tab.get_by_role("button", name="Apply").click()
     tab.wait_for_url(re.compile(r"\?from=2026-06-10&to=2026-06-20$"))
     assert note.is_hidden()
     tab.reload()
     tab.locator("#status").filter(has_text=re.compile("days of work|No data yet")).wait_for(timeout=_WAIT_MS)
-    assert tab.get_by_label("From").input_value() == "2026-06-10"
-    assert tab.get_by_label("To").input_value() == "2026-06-20"
+    assert tab.get_by_label("From", exact=True).input_value() == "2026-06-10"
+    assert tab.get_by_label("To", exact=True).input_value() == "2026-06-20"
     # The API's typed errors still reach the user in plain words, and can be dismissed from the keyboard
     tab.goto(f"{console.base_url}/console/projects/{console.project_id}?from=2001-01-01&to=2026-06-01")
     error = tab.locator("#errors .error").first
@@ -669,6 +669,12 @@ def test_planner_edits_demand_spikes_as_form_controls_and_marks_them_on_the_back
     times = "\N{MULTIPLICATION SIGN}"
     assert markers == [[f"Spike 1: demand {times}1.125 for 3 d", 2], [f"Spike 2: demand {times}0.5 for 2 d", 10]]
     assert tab.evaluate(_TICK_OVERLAPS, ["chart-backlog", "chart-headcount", "chart-sla", "chart-cost"]) == []
+    # The SLA chart carries the required attainment as its target line
+    target = tab.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-sla')).data.datasets"
+        ".filter((d) => d.label.startsWith('Required')).map((d) => [d.label, new Set(d.data).size])"
+    )
+    assert len(target) == 1 and target[0][1] == 1  # one flat line
     _screenshot(tab, "planner-spikes")
     _assert_clean(visit, console)
 
