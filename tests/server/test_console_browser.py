@@ -193,6 +193,9 @@ def _assert_clean(visit: Visit, console: Console) -> None:
     assert foreign == [], "the console must work offline: every request stays on the server"
 
 
+_IN_VIEW = "(node) => { const r = node.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+
+
 def _assert_clean_but(visit: Visit, console: Console, expected: str) -> None:
     """Clean, except for the console messages of a refusal the test provoked (they name its status)."""
     visit.errors = [error for error in visit.errors if expected not in error]
@@ -646,9 +649,7 @@ def test_planner_edits_demand_spikes_as_form_controls_and_marks_them_on_the_back
     assert "A demand spike has an error" in tab.locator("#errors").inner_text()
     # The control at fault is brought into view and focused, so the note beside it is seen
     assert duration.evaluate("(input) => input === document.activeElement")
-    assert duration.evaluate(
-        "(input) => { const r = input.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
-    )
+    assert duration.evaluate(_IN_VIEW)
     duration.fill("3")
     assert note.is_hidden()
     # A spike typed into the JSON comes back as a row of controls
@@ -689,14 +690,24 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
     assert "horizon_days must be >= 1" in tab.locator("#errors").inner_text()
     assert horizon.get_attribute("aria-invalid") == "true"
-    # A bad value in a pool is pointed at in the pool's row
+    # The server's refusal is also said beside the input, which is focused and in view
+    beside = tab.locator("#f-horizon-error")
+    assert beside.is_visible() and "horizon_days must be >= 1" in beside.inner_text()
+    assert horizon.evaluate("(input) => input === document.activeElement")
+    assert beside.evaluate(_IN_VIEW)
+    # Fixing the value takes the note away
     horizon.fill("28")
+    assert beside.is_hidden() and horizon.get_attribute("aria-invalid") is None
+    # A bad value in a pool is pointed at in the pool's row
     # Calibration names a vendor's pools after their shifts ("Northwind Annotation (07:00-15:00)").
     rate = tab.get_by_label(re.compile(r"^Northwind Annotation.*: rate per hour$")).first
     rate.fill("-5")
     tab.get_by_role("button", name="Save and run").click()
-    tab.get_by_text("hourly_rate must be >= 0").wait_for(timeout=_WAIT_MS)
+    rate_note = tab.locator("#pools-table .field-error:visible")
+    rate_note.wait_for(timeout=_WAIT_MS)
+    assert "hourly_rate must be >= 0" in rate_note.inner_text()
     assert rate.get_attribute("aria-invalid") == "true"
+    assert rate.evaluate("(input) => input === document.activeElement")
     # Broken JSON is refused in plain words, before anything is sent
     tab.get_by_text("Scenario document (JSON)").click()
     tab.locator("#scenario-json").fill("{ not json")

@@ -2,6 +2,7 @@
 // JSON document (the same fields as the TOML scenario files), which stays the single source of truth.
 
 import { ApiError } from "./api.js";
+import { clearField, fieldError } from "./fields.js";
 import { el } from "./shell.js";
 
 /** Read `a.b.0.c` out of an object; undefined when any step is missing. */
@@ -169,8 +170,9 @@ export class ScenarioForm {
       .replace(/\[([^\]]+)\]/g, (_, key) => `.${/^\d+$/.test(key) ? key : pools.indexOf(key)}`);
     const input = this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
     if (input) {
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
+      // Said beside the input, which is brought into view: a banner at the top of a long form is out of sight.
+      input.id ||= `field-${path.replace(/[^\w-]/g, "-")}`;
+      fieldError(input, message || "This value was refused.");
       return true;
     }
     const raw = document.getElementById("raw-editor");
@@ -181,7 +183,7 @@ export class ScenarioForm {
 
   clearInvalid() {
     for (const input of this.form.querySelectorAll("[aria-invalid]")) {
-      if (!input.closest("#demand-plan, #demand-spikes")) input.removeAttribute("aria-invalid");
+      if (!input.closest("#demand-plan, #demand-spikes")) clearField(input);
     }
   }
 }
