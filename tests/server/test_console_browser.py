@@ -193,6 +193,7 @@ def _assert_clean(visit: Visit, console: Console) -> None:
     assert foreign == [], "the console must work offline: every request stays on the server"
 
 
+_SIDEWAYS = "(table) => table.parentElement.scrollWidth - table.parentElement.clientWidth"
 _IN_VIEW = "(node) => { const r = node.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
 
 
@@ -1017,6 +1018,11 @@ def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard
             # Every number shows whole in its input (no 0.085 cut to 0.08)
             clipped = tab.evaluate(_CLIPPED_NUMBERS)
             assert clipped == [], f"{page_name}: values cut off in {clipped}"
+            # The planner's form tables fit their cards: no column to scroll sideways to
+            for table in ("#pools-table", "#variants-table", "#spikes-table", "#launches-table", "#options-table"):
+                if tab.locator(table).count():
+                    wide = tab.locator(table).evaluate(_SIDEWAYS)
+                    assert wide <= 0, f"{table} is {wide}px wider than its card"
             # No x-axis label of any chart overlaps its neighbour
             charts = tab.evaluate(_CHARTS)
             assert tab.evaluate(_TICK_OVERLAPS, charts) == [], page_name
