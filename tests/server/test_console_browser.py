@@ -951,6 +951,17 @@ _MAIN_CONTROLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ],
     ),
     "labeler": ("#weeks-table tbody tr", [("button", "Download the labeler weeks table as CSV")]),
+    "guidelines": (
+        "#versions-table tbody tr",
+        [
+            ("button", "Download the guideline versions table as CSV"),
+            ("label", "From version"),
+            ("label", "to version"),
+            ("button", "Compare"),
+            ("label", "Read version"),
+            ("button", "Download the guideline fields table as CSV"),
+        ],
+    ),
     "vendors": (
         "#vendors-table tbody tr",
         [
@@ -1002,6 +1013,7 @@ def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard
             "projects": "/console",
             "dashboard": f"/console/projects/{console.project_id}",
             "labeler": labeler.get_attribute("href"),
+            "guidelines": f"/console/projects/{console.project_id}/guidelines",
             "vendors": "/console/vendors",
             "planner": "/console/planner",
         }
@@ -1122,5 +1134,10 @@ def test_guidelines_page_lists_versions_diffs_them_and_shows_their_impact(
     tab.select_option("#diff-from", "2")
     tab.get_by_role("button", name="Compare", exact=True).click()
     assert tab.locator("#diff-error").inner_text() == "Pick two different versions."
+    # Every table of the page downloads as CSV
+    for name in ("guideline versions", "guideline field changes", "guideline impact", "guideline changes"):
+        assert tab.get_by_role("button", name=f"Download the {name} table as CSV").count() == 1, name
+    fields = _download(tab, tab.get_by_role("button", name="Download the guideline fields table as CSV"))
+    assert len(fields) >= 1 and "," in fields[0]
     _screenshot(tab, "guidelines")
     _assert_clean(visit, console)
