@@ -52,6 +52,7 @@ from server.graphql.stages import StageQueries
 from server.graphql.tasks.mutations import TaskMutations
 from server.graphql.tasks.queries import TaskQueries
 from server.graphql.vendors.channels import ChannelMutations
+from server.graphql.vendors.effective_price import EffectivePriceQueries
 from server.graphql.vendors.mutations import VendorMutations
 from server.graphql.vendors.queries import VendorQueries
 from server.services.errors import DomainError
@@ -75,6 +76,7 @@ QUERY_TYPES: tuple[type, ...] = (
     DeliveryQueries,
     StageQueries,
     ConnectorQueries,
+    EffectivePriceQueries,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     VendorMutations,

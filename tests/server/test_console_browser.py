@@ -9,6 +9,7 @@ the server (the console works offline). Screenshots land in `test-artifacts/cons
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -180,10 +181,26 @@ def _screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(_ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def _dollars(cells: Any) -> list[float | None]:
+    """The dollar amount each cell starts with, or None where it shows none."""
+    found = [re.match(r"\$([\d,]+\.?\d*)", text.strip()) for text in cells.all_inner_texts()]
+    return [float(match.group(1).replace(",", "")) if match else None for match in found]
+
+
 def _assert_clean(visit: Visit, console: Console) -> None:
     assert visit.errors == []
     foreign = [url for url in visit.requests if not url.startswith((console.base_url, "data:"))]
     assert foreign == [], "the console must work offline: every request stays on the server"
+
+
+_SIDEWAYS = "(table) => table.parentElement.scrollWidth - table.parentElement.clientWidth"
+_IN_VIEW = "(node) => { const r = node.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+
+
+def _assert_clean_but(visit: Visit, console: Console, expected: str) -> None:
+    """Clean, except for the console messages of a refusal the test provoked (they name its status)."""
+    visit.errors = [error for error in visit.errors if expected not in error]
+    _assert_clean(visit, console)
 
 
 def _assert_charts_have_data(page: Any, ids: list[str]) -> None:
@@ -320,6 +337,90 @@ def test_dashboard_draws_every_chart_with_data_and_shows_outliers_with_quality(
     _assert_clean(visit, console)
 
 
+def _download(tab: Any, button: Any) -> list[str]:
+    with tab.expect_download() as download:
+        button.click()
+    return Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+
+
+def test_dashboard_tables_and_the_figures_behind_its_charts_download_as_csv(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}?from=2026-01-01&to=2026-12-31")
+    tab.locator("#status").filter(has_text=re.compile("days of work|No data yet")).wait_for(timeout=_WAIT_MS)
+    tab.locator("#pipeline-counts tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # Every table of the page has its button, named after the table
+    for name in ("labelers needing attention", "speed outliers", "labelers", "head counts by stage", "hiring pipeline"):
+        assert tab.get_by_role("button", name=f"Download the {name} table as CSV").count() == 1, name
+    counts = _download(tab, tab.get_by_role("button", name="Download the head counts by stage table as CSV"))
+    assert counts[0].startswith("Vendor,") and "Production" in counts[0] and len(counts) >= 2
+    outliers = _download(tab, tab.get_by_role("button", name="Download the speed outliers table as CSV"))
+    assert outliers[0].startswith("Labeler,Vendor,Tenure week")
+    # The charts' figures come from the server's export, for the window in the form, with the stored key
+    days = _download(tab, tab.get_by_role("button", name="Days (CSV)"))
+    header = days[0].split(",")
+    assert header[0] == "day" and "labels" in header
+    assert days[1].startswith("2026-01-01") and days[-1].startswith("2026-12-31")
+    usage = _download(tab, tab.get_by_role("button", name="Cost by day and vendor (CSV)"))
+    assert "vendorId" in usage[0].split(",")
+    # A refused export says why in the banner: here the window is longer than the API allows
+    tab.get_by_label("From", exact=True).fill("2001-01-01")
+    tab.get_by_role("button", name="SLA by day (CSV)").click()
+    error = tab.locator("#errors .error").first
+    error.wait_for(timeout=_WAIT_MS)
+    assert "dashboard-sla-days.csv was refused (400)" in error.inner_text()
+    _assert_clean_but(visit, console, "400")
+
+
+def test_issue_threads_are_read_answered_resolved_and_reopened_on_the_dashboard(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    issues = tab.locator("#issues details.issue")
+    issues.first.wait_for(timeout=_WAIT_MS)
+    # Given the open issues, each with who raised it, when, and how long its thread is
+    assert tab.locator("#issues-count").inner_text().endswith("open issues")
+    one = issues.first
+    title = one.locator("h3").inner_text().removesuffix("Open").strip()
+    assert "Open" in one.locator("h3 .tag").inner_text()
+    assert re.search(r"raised by .+ · \d+ messages?$", one.locator("summary .meta").inner_text())
+    # When its summary is opened from the keyboard, the thread shows
+    one.locator("summary").focus()
+    tab.keyboard.press("Enter")
+    assert one.locator(".thread li").first.is_visible()
+    # An empty reply is refused beside its box, and nothing is sent
+    one.get_by_role("button", name="Send reply").click()
+    box = one.get_by_label(f"Reply to “{title}”")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert one.locator(".field-error").inner_text() == "Write a reply first."
+    # When the manager replies from the keyboard
+    box.fill("Use the tight box rule from guideline v3.")
+    box.press("Tab")
+    tab.keyboard.press("Enter")
+    # Then the reply is in the thread, which stays open after the reload
+    one.locator(".thread li", has_text="Use the tight box rule from guideline v3.").wait_for(timeout=_WAIT_MS)
+    assert "Outside the workforce" in one.locator(".thread li").last.inner_text()
+    # When it is resolved with how, it leaves the open list and is found among the resolved ones
+    one.get_by_label("Resolution").fill("Guideline v3 answers it")
+    one.get_by_role("button", name=f"Resolve “{title}”").press("Enter")
+    resolved_view = tab.get_by_label("Show")
+    tab.locator("#issues details.issue", has_text="Use the tight box rule").wait_for(state="detached", timeout=_WAIT_MS)
+    resolved_view.select_option(label="resolved issues")
+    done = tab.locator("#issues details.issue", has_text="Use the tight box rule")
+    done.wait_for(timeout=_WAIT_MS)
+    assert "resolved: Guideline v3 answers it" in done.locator("summary .meta").inner_text()
+    # And reopening puts it back
+    done.locator("summary").click()
+    done.get_by_role("button", name=f"Reopen “{title}”").click()
+    done.wait_for(state="detached", timeout=_WAIT_MS)
+    resolved_view.select_option(label="open issues")
+    tab.locator("#issues details.issue", has_text="Use the tight box rule").wait_for(timeout=_WAIT_MS)
+    _screenshot(tab, "dashboard-issues")
+    _assert_clean(visit, console)
+
+
 def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_the_form(
     page: tuple[Any, Visit], console: Console
 ) -> None:
@@ -327,25 +428,25 @@ def test_dashboard_window_is_in_the_address_and_a_reversed_one_says_so_beside_th
     tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
     tab.get_by_text("days of work").wait_for(timeout=_WAIT_MS)
     # When the window ends before it starts
-    tab.get_by_label("From").fill("2026-06-10")
-    tab.get_by_label("To").fill("2026-06-01")
+    tab.get_by_label("From", exact=True).fill("2026-06-10")
+    tab.get_by_label("To", exact=True).fill("2026-06-01")
     tab.get_by_role("button", name="Apply").click()
     # Then it is said beside the form, the field at fault is marked, and nothing waits for ever
     note = tab.locator("#window-error")
     assert (
         note.is_visible() and "The window is reversed: To (2026-06-01) is before From (2026-06-10)" in note.inner_text()
     )
-    assert tab.get_by_label("To").get_attribute("aria-invalid") == "true"
+    assert tab.get_by_label("To", exact=True).get_attribute("aria-invalid") == "true"
     assert "Loading" not in tab.locator("#status").inner_text()
     # When a good window is applied, it goes into the address and survives a reload
-    tab.get_by_label("To").fill("2026-06-20")
+    tab.get_by_label("To", exact=True).fill("2026-06-20")
     tab.get_by_role("button", name="Apply").click()
     tab.wait_for_url(re.compile(r"\?from=2026-06-10&to=2026-06-20$"))
     assert note.is_hidden()
     tab.reload()
     tab.locator("#status").filter(has_text=re.compile("days of work|No data yet")).wait_for(timeout=_WAIT_MS)
-    assert tab.get_by_label("From").input_value() == "2026-06-10"
-    assert tab.get_by_label("To").input_value() == "2026-06-20"
+    assert tab.get_by_label("From", exact=True).input_value() == "2026-06-10"
+    assert tab.get_by_label("To", exact=True).input_value() == "2026-06-20"
     # The API's typed errors still reach the user in plain words, and can be dismissed from the keyboard
     tab.goto(f"{console.base_url}/console/projects/{console.project_id}?from=2001-01-01&to=2026-06-01")
     error = tab.locator("#errors .error").first
@@ -370,6 +471,21 @@ def test_vendor_view_puts_vendors_side_by_side_with_delivered_quality_and_cost(
         assert expected in row_names
     cost_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Cost per accepted label"))
     assert any(cell.startswith("$") for cell in cost_row.locator("td").all_inner_texts())
+    # The effective price adds the review of each vendor's labels by whoever reviewed them (in-house QA on the demo)
+    effective_row = tab.locator(
+        "#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Effective price per accepted label")
+    )
+    own, effective = (_dollars(cost_row.locator("td")), _dollars(effective_row.locator("td")))
+    priced = [(o, e) for o, e in zip(own, effective, strict=True) if o is not None and e is not None]
+    assert any(e > o for o, e in priced)
+    review_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Review of its labels"))
+    assert any("reviews" in text for text in review_row.locator("td").all_inner_texts())
+    value_chart = "() => Chart.getChart(document.getElementById('chart-value')).options.scales.y.title.text"
+    assert tab.evaluate(value_chart) == "Effective price"
+    # The comparison downloads as shown
+    lines = _download(tab, tab.get_by_role("button", name="Download the vendors table as CSV"))
+    assert lines[0].startswith("Vendor,")
+    assert any(line.startswith("Effective price per accepted label,") for line in lines)
     _assert_charts_have_data(tab, ["chart-value", "chart-speed"])
     _screenshot(tab, "vendors")
     _assert_clean(visit, console)
@@ -395,11 +511,16 @@ def test_planner_runs_a_calibrated_scenario_compares_variants_and_finds_the_chea
     _assert_charts_have_data(tab, ["chart-backlog", "chart-headcount", "chart-sla", "chart-cost"])
     headcount = tab.evaluate("() => Chart.getChart(document.getElementById('chart-headcount')).data.datasets.length")
     assert headcount == 9  # production, training and hiring, each a mean line between two band edges
+    # The run's daily bands download from the server's export of the run
+    daily = _download(tab, tab.get_by_role("button", name="Daily bands (CSV)"))
+    assert daily[0] == "series,day,mean,ciLow,ciHigh,p2_5,p97_5" and any(r.startswith("backlog,0,") for r in daily)
     # When three variants are compared
     tab.get_by_label("Replications per variant").fill("8")
     tab.get_by_role("button", name="Compare", exact=True).click()
     tab.locator("#comparison-table tbody tr").first.wait_for(timeout=_WAIT_MS)
     assert tab.locator("#comparison-table tbody th").all_inner_texts()[:2] == ["baseline", "+20% demand"]
+    compared = _download(tab, tab.get_by_role("button", name="Download the scenario comparison table as CSV"))
+    assert compared[0].startswith("Variant,SLA attainment") and compared[1].startswith("baseline,")
     _assert_charts_have_data(tab, ["chart-compare"])
     # When a variant hires 15 people into one named pool only
     tab.get_by_role("button", name="Add variant").click()
@@ -477,6 +598,89 @@ def test_planner_takes_a_weekly_plan_and_launches_with_errors_beside_their_contr
     _assert_clean(visit, console)
 
 
+# Every x-axis tick label's box, and the pairs of neighbours that overlap (rotated labels by their line spacing).
+_TICK_OVERLAPS = """
+(ids) => ids.flatMap((id) => {
+  const chart = Chart.getChart(document.getElementById(id));
+  const scale = chart.scales.x;
+  const font = Chart.helpers.toFont(scale.options.ticks.font);
+  chart.ctx.font = font.string;
+  const angle = (scale.labelRotation * Math.PI) / 180;
+  const items = scale.ticks.map((tick, index) => ({
+    label: String(tick.label), x: scale.getPixelForTick(index), width: chart.ctx.measureText(String(tick.label)).width,
+  }));
+  const overlaps = [];
+  for (let i = 1; i < items.length; i++) {
+    const gap = items[i].x - items[i - 1].x;
+    const room = angle
+      ? gap * Math.sin(angle) >= font.lineHeight * 0.9
+      : gap >= (items[i].width + items[i - 1].width) / 2;
+    if (!room) overlaps.push(`${id}: ${items[i - 1].label} / ${items[i].label}`);
+  }
+  return overlaps;
+})
+"""
+
+
+def test_planner_edits_demand_spikes_as_form_controls_and_marks_them_on_the_backlog(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    scenario = tab.locator("#scenario-json")
+    # When a spike is added and given a start, a duration and a multiplier with decimals
+    tab.get_by_role("button", name="Add spike").click()
+    tab.get_by_label("Spike 1: start day").fill("2")
+    tab.get_by_label("Spike 1: duration in days").fill("3.5")
+    multiplier = tab.get_by_label("Spike 1: demand multiplier")
+    multiplier.fill("1.125")
+    # Then the scenario holds it exactly as typed
+    assert multiplier.input_value() == "1.125"
+    document = json.loads(scenario.input_value())
+    assert document["demand"]["spikes"] == [{"start_day": 2, "duration_days": 3.5, "multiplier": 1.125}]
+    # A zero duration is refused beside the table, naming the spike and the value, and running is refused
+    duration = tab.get_by_label("Spike 1: duration in days")
+    duration.fill("0")
+    note = tab.locator("#spikes-error")
+    assert note.inner_text() == "Spike 1: the duration in days must be a number more than 0, got “0”."
+    assert duration.get_attribute("aria-invalid") == "true"
+    tab.get_by_label("Horizon (days)").focus()
+    tab.get_by_role("button", name="Save and run").click()
+    assert "A demand spike has an error" in tab.locator("#errors").inner_text()
+    # The control at fault is brought into view and focused, so the note beside it is seen
+    assert duration.evaluate("(input) => input === document.activeElement")
+    assert duration.evaluate(_IN_VIEW)
+    duration.fill("3")
+    assert note.is_hidden()
+    # A spike typed into the JSON comes back as a row of controls
+    tab.get_by_text("Scenario document (JSON)").click()
+    document = json.loads(scenario.input_value())
+    document["demand"]["spikes"].append({"start_day": 10, "duration_days": 2, "multiplier": 0.5})
+    scenario.fill(json.dumps(document))
+    tab.get_by_role("button", name="Apply JSON").click()
+    assert tab.get_by_label("Spike 2: demand multiplier").input_value() == "0.5"
+    # When it runs, each spike is marked on the backlog chart where it starts, and no x-axis label overlaps another
+    tab.get_by_label("Replications", exact=True).fill("4")
+    tab.get_by_role("button", name="Save and run").click()
+    tab.locator("#run-kpis .kpi").first.wait_for(timeout=_WAIT_MS)
+    markers = tab.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-backlog')).data.datasets"
+        ".filter((d) => d.label.startsWith('Spike')).map((d) => [d.label, d.data.findIndex((v) => v === 0)])"
+    )
+    times = "\N{MULTIPLICATION SIGN}"
+    assert markers == [[f"Spike 1: demand {times}1.125 for 3 d", 2], [f"Spike 2: demand {times}0.5 for 2 d", 10]]
+    assert tab.evaluate(_TICK_OVERLAPS, ["chart-backlog", "chart-headcount", "chart-sla", "chart-cost"]) == []
+    # The SLA chart carries the required attainment as its target line
+    target = tab.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-sla')).data.datasets"
+        ".filter((d) => d.label.startsWith('Required')).map((d) => [d.label, new Set(d.data).size])"
+    )
+    assert len(target) == 1 and target[0][1] == 1  # one flat line
+    _screenshot(tab, "planner-spikes")
+    _assert_clean(visit, console)
+
+
 def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit], console: Console) -> None:
     tab, visit = page
     tab.goto(f"{console.base_url}/console/planner")
@@ -487,14 +691,24 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
     assert "horizon_days must be >= 1" in tab.locator("#errors").inner_text()
     assert horizon.get_attribute("aria-invalid") == "true"
-    # A bad value in a pool is pointed at in the pool's row
+    # The server's refusal is also said beside the input, which is focused and in view
+    beside = tab.locator("#f-horizon-error")
+    assert beside.is_visible() and "horizon_days must be >= 1" in beside.inner_text()
+    assert horizon.evaluate("(input) => input === document.activeElement")
+    assert beside.evaluate(_IN_VIEW)
+    # Fixing the value takes the note away
     horizon.fill("28")
+    assert beside.is_hidden() and horizon.get_attribute("aria-invalid") is None
+    # A bad value in a pool is pointed at in the pool's row
     # Calibration names a vendor's pools after their shifts ("Northwind Annotation (07:00-15:00)").
     rate = tab.get_by_label(re.compile(r"^Northwind Annotation.*: rate per hour$")).first
     rate.fill("-5")
     tab.get_by_role("button", name="Save and run").click()
-    tab.get_by_text("hourly_rate must be >= 0").wait_for(timeout=_WAIT_MS)
+    rate_note = tab.locator("#pools-table .field-error:visible")
+    rate_note.wait_for(timeout=_WAIT_MS)
+    assert "hourly_rate must be >= 0" in rate_note.inner_text()
     assert rate.get_attribute("aria-invalid") == "true"
+    assert rate.evaluate("(input) => input === document.activeElement")
     # Broken JSON is refused in plain words, before anything is sent
     tab.get_by_text("Scenario document (JSON)").click()
     tab.locator("#scenario-json").fill("{ not json")
@@ -695,6 +909,95 @@ def test_vendors_page_never_praises_an_offboarded_vendor_and_compares_within_a_p
     _assert_clean(visit, console)
 
 
+# Marks every element that takes the focus, and notes the ones that show no focus ring when they do.
+_WATCH_FOCUS = """
+() => {
+  window.unringed = [];
+  document.addEventListener("focusin", (event) => {
+    const target = event.target;
+    target.dataset.reached = "1";
+    const style = getComputedStyle(target);
+    const ringless = style.outlineStyle === "none" && style.boxShadow === "none";
+    if (ringless) window.unringed.push(target.outerHTML.slice(0, 80));
+  });
+}
+"""
+_CLIPPED_NUMBERS = """
+() => [...document.querySelectorAll("main input[type=number]")]
+  .filter((input) => input.value && input.scrollWidth > input.clientWidth)
+  .map((input) => input.getAttribute("aria-label") || input.id)
+"""
+_CHARTS = """
+() => (window.Chart ? [...document.querySelectorAll("canvas")].filter((c) => Chart.getChart(c)).map((c) => c.id) : [])
+"""
+# The main controls of each page: tab order must reach each, and each must lie inside the window's width.
+_MAIN_CONTROLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "projects": (
+        "#projects-table tbody tr",
+        [("label", "Filter projects"), ("button", "Project"), ("button", "Download the projects table as CSV")],
+    ),
+    "dashboard": (
+        "#labelers-table tbody tr",
+        [
+            ("label", "From"),
+            ("label", "To"),
+            ("button", "Apply"),
+            ("button", "All time"),
+            ("button", "Days (CSV)"),
+            ("label", "Filter labelers"),
+            ("button", "Download the labelers table as CSV"),
+            ("label", "Show"),
+            ("label", "Filter the pipeline"),
+        ],
+    ),
+    "labeler": ("#weeks-table tbody tr", [("button", "Download the labeler weeks table as CSV")]),
+    "guidelines": (
+        "#versions-table tbody tr",
+        [
+            ("button", "Download the guideline versions table as CSV"),
+            ("label", "From version"),
+            ("label", "to version"),
+            ("button", "Compare"),
+            ("label", "Read version"),
+            ("button", "Download the guideline fields table as CSV"),
+        ],
+    ),
+    "vendors": (
+        "#vendors-table tbody tr",
+        [
+            ("label", "Delivered in"),
+            ("label", "Project"),
+            ("label", "Certification"),
+            ("label", "Status"),
+            ("button", "Apply"),
+            ("button", "Download the vendors table as CSV"),
+        ],
+    ),
+    "planner": (
+        "#pools-table tbody tr",
+        [
+            ("button", "Calibrate"),
+            ("label", "Horizon (days)"),
+            ("label", "Demand (tasks/day)"),
+            ("button", "Add launch"),
+            ("button", "Add spike"),
+            ("button", "Save and run"),
+            ("button", "Compare"),
+            ("button", "Find the cheapest plan"),
+            ("button", "Check the offer"),
+        ],
+    ),
+}
+
+
+def _control(tab: Any, kind: str, name: str) -> Any:
+    main = tab.locator("main")
+    found = (
+        main.get_by_role("button", name=name, exact=True) if kind == "button" else main.get_by_label(name, exact=True)
+    )
+    return found.first
+
+
 @pytest.mark.parametrize("viewport", [_LAPTOP, {"width": 1920, "height": 1080}], ids=["1366x768", "1920x1080"])
 def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard(
     browser: Any, console: Console, viewport: dict[str, int]
@@ -703,26 +1006,54 @@ def test_every_page_fits_the_screen_and_its_controls_are_reached_by_the_keyboard
     context.add_init_script(f"localStorage.setItem('labelops.apiKey', {console.api_key!r})")
     tab = context.new_page()
     try:
-        pages = {
-            "/console": "#projects-table tbody tr",
-            f"/console/projects/{console.project_id}": "#labelers-table tbody tr",
-            "/console/vendors": "#vendors-table tbody tr",
-            "/console/planner": "#pools-table tbody tr",
+        tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+        labeler = tab.locator("#attention-table tbody tr a").first
+        labeler.wait_for(timeout=_WAIT_MS)
+        paths = {
+            "projects": "/console",
+            "dashboard": f"/console/projects/{console.project_id}",
+            "labeler": labeler.get_attribute("href"),
+            "guidelines": f"/console/projects/{console.project_id}/guidelines",
+            "vendors": "/console/vendors",
+            "planner": "/console/planner",
         }
-        for path, ready in pages.items():
+        for page_name, path in paths.items():
+            ready, controls = _MAIN_CONTROLS[page_name]
             tab.goto(f"{console.base_url}{path}")
             tab.locator(ready).first.wait_for(timeout=_WAIT_MS)
+            tab.locator("#status").filter(has_text=re.compile(r"\S")).wait_for(timeout=_WAIT_MS)
             # Nothing wider than the window: no sideways scrolling of the page itself
             overflow = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} is {overflow}px wider than {viewport['width']}"
             # The title is readable: not squeezed into a narrow column by a form beside it
             assert tab.locator("h1").bounding_box()["width"] > 300, path
-            # Tab reaches the first control of the content, with a visible focus
+            # Every number shows whole in its input (no 0.085 cut to 0.08)
+            clipped = tab.evaluate(_CLIPPED_NUMBERS)
+            assert clipped == [], f"{page_name}: values cut off in {clipped}"
+            # The planner's form tables fit their cards: no column to scroll sideways to
+            for table in ("#pools-table", "#variants-table", "#spikes-table", "#launches-table", "#options-table"):
+                if tab.locator(table).count():
+                    wide = tab.locator(table).evaluate(_SIDEWAYS)
+                    assert wide <= 0, f"{table} is {wide}px wider than its card"
+            # No x-axis label of any chart overlaps its neighbour
+            charts = tab.evaluate(_CHARTS)
+            assert tab.evaluate(_TICK_OVERLAPS, charts) == [], page_name
+            # From the top of the content, Tab alone reaches every main control, each inside the window, with a ring
             tab.locator("#main").focus()
-            tab.keyboard.press("Tab")
-            assert tab.evaluate("() => document.activeElement.closest('main') !== null"), path
-            assert tab.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none", path
-        _screenshot(tab, f"planner-{viewport['width']}")
+            tab.evaluate(_WATCH_FOCUS)
+            pending = [(kind, name) for kind, name in controls]
+            for _ in range(40):
+                for _ in range(10):
+                    tab.keyboard.press("Tab")
+                pending = [c for c in pending if _control(tab, *c).get_attribute("data-reached") != "1"]
+                if not pending:
+                    break
+            assert pending == [], f"{page_name}: Tab never reached {pending}"
+            assert tab.evaluate("() => window.unringed") == [], page_name
+            for kind, name in controls:
+                box = _control(tab, kind, name).bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (page_name, name)
+            _screenshot(tab, f"{page_name}-{viewport['width']}")
     finally:
         context.close()
 
@@ -803,5 +1134,10 @@ def test_guidelines_page_lists_versions_diffs_them_and_shows_their_impact(
     tab.select_option("#diff-from", "2")
     tab.get_by_role("button", name="Compare", exact=True).click()
     assert tab.locator("#diff-error").inner_text() == "Pick two different versions."
+    # Every table of the page downloads as CSV
+    for name in ("guideline versions", "guideline field changes", "guideline impact", "guideline changes"):
+        assert tab.get_by_role("button", name=f"Download the {name} table as CSV").count() == 1, name
+    fields = _download(tab, tab.get_by_role("button", name="Download the guideline fields table as CSV"))
+    assert len(fields) >= 1 and "," in fields[0]
     _screenshot(tab, "guidelines")
     _assert_clean(visit, console)

@@ -104,3 +104,36 @@ export function expectType(result, typename, what) {
   const message = result.message ?? `unexpected answer ${result.__typename}`;
   throw new ApiError(`${what}: ${message}${field}`, { kind: "input", field: result.field ?? null, detail: message });
 }
+
+/**
+ * Fetch `GET /export/<table>.csv` with the stored key and return its file: { blob, filename }.
+ * `params` are the table's query parameters (null values left out); a refusal throws an ApiError in plain words.
+ */
+export async function fetchExport(table, params = {}) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value !== null && value !== undefined && value !== ""));
+  const headers = {};
+  const key = apiKey();
+  if (key) headers.authorization = `Bearer ${key}`;
+  let response;
+  try {
+    response = await fetch(`/export/${table}.csv?${query}`, { headers });
+  } catch {
+    throw new ApiError("The server could not be reached for the download. Check that it is running, then try again.", {
+      kind: "network",
+    });
+  }
+  if (!response.ok) {
+    let detail = "";
+    try {
+      detail = describeErrors((await response.json()).errors ?? []);
+    } catch {
+      detail = response.statusText;
+    }
+    throw new ApiError(`The download of ${table}.csv was refused (${response.status}): ${detail}`, {
+      kind: response.status === 401 || response.status === 403 ? "auth" : "graphql",
+    });
+  }
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `${table}.csv`;
+  return { blob: await response.blob(), filename };
+}

@@ -7,9 +7,10 @@ import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference }
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
 import { renderDelivery } from "./delivery.js";
+import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 import { renderPipeline } from "./pipeline.js";
 import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
-import { cell, dataTable } from "./tables.js";
+import { addCsvButton, cell, dataTable, exportButton } from "./tables.js";
 
 const DAY_MS = 86_400_000;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -60,6 +61,7 @@ const NAMES = `
   }`;
 
 const projectId = document.body.dataset.projectId;
+const MAX_ISSUES = 50; // the latest ones; the count says when there are more
 
 /** The window from the form: whole UTC days, `to` inclusive on screen and exclusive in the query. The forecast
  * and health are as of the window's end, or now when it ends later (a window ending today must not make every open
@@ -619,8 +621,9 @@ async function load() {
   drawForecast(dashboard.forecast);
   renderAttention(profiles, names);
   renderOutliers(dashboard.outliers, names);
+  addCsvButton(document.getElementById("outliers-table"), "speed-outliers");
   renderLabelers(dashboard.labelers, dashboard.learningCurves, profiles, names, project.currency);
-  await renderPipeline(projectId, labelerHref);
+  await Promise.all([renderPipeline(projectId, labelerHref), loadIssues()]);
   await renderDelivery(projectId, windowFromForm().asOf, project.currency);
   const span = days.length ? `${date(days[0].day)} – ${date(days[days.length - 1].day)}` : "no labeled days";
   status(`${days.length} days of work (${span}).`);
@@ -644,6 +647,37 @@ document.getElementById("window-all").addEventListener("click", () => {
   document.getElementById("to").value = "";
   reload();
 });
+
+const ISSUES = `
+  query ConsoleProjectIssues($filter: IssueFilter!) {
+    issues(filter: $filter, first: ${MAX_ISSUES}, orderBy: { field: UPDATED_AT }) {
+      totalCount edges { node { ${ISSUE_FIELDS} } }
+    }
+  }`;
+
+/** The project's issues in the chosen status, most recently active first, each with its thread and controls. */
+async function loadIssues() {
+  const chosen = document.getElementById("issues-status");
+  const filter = { projectId, ...(chosen.value ? { status: chosen.value } : {}) };
+  const connection = (await graphql(ISSUES, { filter })).issues;
+  const issues = connection.edges.map((edge) => edge.node);
+  const what = chosen.selectedOptions[0].textContent;
+  document.getElementById("issues-count").textContent =
+    connection.totalCount > issues.length ? `the latest ${issues.length} of ${connection.totalCount}` : `${issues.length} ${what}`;
+  renderIssueThreads(document.getElementById("issues"), issues, loadIssues, { empty: `No ${what}.`, withRaiser: true });
+}
+
+document.getElementById("issues-status").addEventListener("change", () => loadIssues().catch((error) => showError(error)));
+
+/** The server's exports of the tables the charts are drawn from, for the window in the form when clicked. */
+const CHART_EXPORTS = [
+  ["Days (CSV)", "dashboard-days"],
+  ["SLA by day (CSV)", "dashboard-sla-days"],
+  ["Cost by day and vendor (CSV)", "dashboard-usage"],
+];
+document.getElementById("chart-downloads").replaceChildren(
+  ...CHART_EXPORTS.map(([label, table]) => exportButton(label, table, () => ({ projectId, ...windowFromForm() }))),
+);
 
 windowFromAddress();
 document.getElementById("guidelines-link").href = `/console/projects/${encodeURIComponent(projectId)}/guidelines`;

@@ -128,7 +128,7 @@ async function showDiff(from, to) {
       { label: "Choices added", value: (f) => f.choicesAdded.join(", "), cell: (f) => cell(f.choicesAdded.join(", ") || "–") },
       { label: "Choices removed", value: (f) => f.choicesRemoved.join(", "), cell: (f) => cell(f.choicesRemoved.join(", ") || "–") },
     ],
-    { empty: "The typed fields did not change." },
+    { empty: "The typed fields did not change.", csv: "guideline-field-changes" },
   );
   const kind = { "+": "added", "-": "removed" };
   const lines = diff.instructions.map((line) => el("span", { class: kind[line[0]] ?? "same" }, line));
@@ -150,7 +150,7 @@ function showVersion(version) {
       { label: "Required", value: (f) => (f.required ? 1 : 0), cell: (f) => cell(f.required ? "yes" : "no") },
       { label: "Compared for agreement", value: (f) => (f.categorical ? 1 : 0), cell: (f) => cell(f.categorical ? "yes" : "no") },
     ],
-    { empty: "The ontology is untyped: answers are not checked against it." },
+    { empty: "The ontology is untyped: answers are not checked against it.", csv: "guideline-fields" },
   );
   const examples = version.examples.map((x) =>
     el("li", {}, el("strong", { text: x.input }), ` → ${JSON.stringify(x.answer)}`, x.explanation ? el("p", { class: "meta", text: x.explanation }) : null),

@@ -5,8 +5,9 @@
 import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
-import { busy, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { renderKpis, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
+import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -20,8 +21,7 @@ const LABELER = `
     node(id: $id) { ... on Labeler { id name email stage hourlyRate timeZone createdAt vendor { name currency }
       stageHistory { stage enteredAt note } projects { id name } } }
     project: node(id: $projectNode) @include(if: $withProject) { ... on Project { id name qualityTarget currency } }
-    issues(filter: { raisedById: $id }, first: 50) { edges { node { id title status resolution createdAt
-      project { name } comments { id body createdAt author { name } } } } }
+    issues(filter: { raisedById: $id }, first: 50) { edges { node { ${ISSUE_FIELDS} } } }
     total: operationsMetrics(labelerId: $id, projectId: $projectId) {
       __typename
       ... on OperationsMetrics { quality { labels benchmarkAccuracy approvalRate firstPassAcceptance reworkRate }
@@ -32,11 +32,6 @@ const LABELER = `
 
 const WEEK_FIELDS = `__typename ... on OperationsMetrics { quality { labels benchmarkLabels benchmarkAccuracy reviews
   approvalRate firstPassAcceptance } speed { medianSeconds } cost { cost } } ${USER_ERROR}`;
-
-const COMMENT = `
-  mutation ConsoleComment($input: CommentOnIssueInput!) {
-    commentOnIssue(input: $input) { __typename ... on CommentPayload { comment { id } } ${USER_ERROR} }
-  }`;
 
 /** Weeks of tenure from the first PRODUCTION (or TRAINING) entry, the latest `MAX_WEEKS` of them. */
 function tenureWeeks(labeler) {
@@ -82,66 +77,6 @@ function renderStages(history) {
       { label: "Note", value: (r) => r.note, cell: (r) => cell(r.note || "–") },
     ],
     { empty: "No stage changes recorded.", csv: "stage-history" },
-  );
-}
-
-function renderIssues(issues, reload) {
-  const box = document.getElementById("issues");
-  if (!issues.length) {
-    box.replaceChildren(el("p", { class: "empty", text: "No issues raised." }));
-    return;
-  }
-  box.replaceChildren(
-    ...issues.map((issue) => {
-      const textId = `reply-${issue.id}`;
-      const note = el("p", { class: "field-error", role: "alert", hidden: true });
-      const input = el("textarea", { id: textId, rows: 2, "aria-describedby": `${textId}-hint` });
-      const form = el(
-        "form",
-        { class: "reply" },
-        el("label", { for: textId, text: `Reply to “${issue.title}”` }),
-        input,
-        note,
-        el("button", { type: "submit" }, "Send reply"),
-      );
-      form.addEventListener("submit", (event) => {
-        event.preventDefault();
-        const body = input.value.trim();
-        note.hidden = Boolean(body);
-        note.textContent = body ? "" : "Write a reply first.";
-        if (!body) {
-          input.setAttribute("aria-invalid", "true");
-          input.focus();
-          return;
-        }
-        input.removeAttribute("aria-invalid");
-        busy(form.querySelector("button"), async () => {
-          try {
-            const data = await graphql(COMMENT, { input: { issueId: issue.id, body } });
-            expectType(data.commentOnIssue, "CommentPayload", "Reply");
-            await reload();
-          } catch (error) {
-            note.hidden = false;
-            note.textContent = error.message;
-            note.scrollIntoView({ block: "nearest" });
-          }
-        });
-      });
-      return el(
-        "article",
-        { class: "issue" },
-        el("h3", {}, issue.title, " ", el("span", { class: "tag", text: titleCase(issue.status) })),
-        el("p", { class: "meta", text: `${issue.project.name} · raised ${date(issue.createdAt)}${issue.resolution ? ` · ${issue.resolution}` : ""}` }),
-        el(
-          "ol",
-          { class: "thread" },
-          issue.comments.map((c) =>
-            el("li", {}, el("strong", { text: c.author?.name ?? "Someone" }), ` · ${date(c.createdAt)}`, el("p", { text: c.body })),
-          ),
-        ),
-        form,
-      );
-    }),
   );
 }
 
@@ -241,9 +176,11 @@ async function load() {
     },
   ]);
   renderStages(labeler.stageHistory);
-  renderIssues(
+  renderIssueThreads(
+    document.getElementById("issues"),
     data.issues.edges.map((e) => e.node),
     load,
+    { empty: "No issues raised.", withProject: true },
   );
   const weeks = await weekly(tenureWeeks(labeler));
   drawWeeks(weeks, project?.qualityTarget ?? null);

@@ -4,7 +4,7 @@
 import { graphql } from "./api.js";
 import { date, number, titleCase } from "./format.js";
 import { el } from "./shell.js";
-import { cell, dataTable } from "./tables.js";
+import { addCsvButton, cell, dataTable } from "./tables.js";
 
 const DAY_MS = 86_400_000;
 export const STAGES = ["HIRING", "PLATFORM_TRAINING", "PROJECT_TRAINING", "TESTING", "PRODUCTION", "OFFBOARDED"];
@@ -52,6 +52,7 @@ export async function renderPipeline(projectId, link) {
       ),
     ),
   );
+  addCsvButton(counts, "head-counts-by-stage");
   const inPipeline = people.filter((p) => p.stage !== "PRODUCTION" && p.stage !== "OFFBOARDED");
   dataTable(
     document.getElementById("pipeline-table"),

@@ -6,10 +6,12 @@ import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./charts.js";
 import { interval, money, number, percent } from "./format.js";
 import { DemandPlanEditor } from "./demand-plan.js";
+import { SpikesEditor } from "./spikes.js";
 import { checkedNumber } from "./fields.js";
 import { checkOffer, loadOfferVendors } from "./offer.js";
 import { ScenarioForm } from "./scenario-form.js";
 import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { addCsvButton, exportButton } from "./tables.js";
 
 const POLL_MS = 400;
 const FINISHED = new Set(["DONE", "FAILED", "CANCELLED"]);
@@ -105,9 +107,13 @@ const VARIANT_FIELDS = [
 
 const editor = new ScenarioForm({
   onChange: (document) => renderOptions(document),
-  onLoad: (document) => demandPlan.load(document.demand?.params ?? {}),
+  onLoad: (document) => {
+    demandPlan.load(document.demand?.params ?? {});
+    spikes.load(document.demand?.spikes ?? []);
+  },
 });
 const demandPlan = new DemandPlanEditor({ onChange: (plan) => editor.setDemandPlan(plan) });
+const spikes = new SpikesEditor({ onChange: (list) => editor.setSpikes(list) });
 let activeRun = null;
 
 const $ = (id) => document.getElementById(id);
@@ -121,7 +127,9 @@ function report(error, context) {
     return;
   }
   const planError = error instanceof ApiError && /demand\.params/.test(`${error.field ?? ""} ${error.detail}`);
+  const spikeError = error instanceof ApiError && /demand\.spikes/.test(`${error.field ?? ""} ${error.detail}`);
   if (planError) demandPlan.markInvalid(error.detail, error.detail);
+  else if (spikeError) spikes.markInvalid(error.detail);
   else if (error instanceof ApiError && error.field) editor.markInvalid(error.field, error.detail);
   // A typed error already says what was asked ("Saving the scenario: ..."); others get the action's name.
   showError(error, error instanceof ApiError ? "" : context);
@@ -164,11 +172,20 @@ function fillScenarios(scenarios, selectedId = null) {
 
 // ---- Running ----------------------------------------------------------------------------------------------------
 
+/** Bring the marked control of `fieldsetId` into view and focus, where its note says what is wrong. */
+function revealInvalid(fieldsetId, message) {
+  const input = $(fieldsetId).querySelector('[aria-invalid="true"]');
+  input?.scrollIntoView({ block: "center" });
+  input?.focus();
+  return new ApiError(message);
+}
+
 async function saveAndRun() {
   const document = editor.current();
   if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
-  if (demandPlan.apply() === null) throw new ApiError("The demand plan has an error: it is marked next to its field.");
+  if (demandPlan.apply() === null) throw revealInvalid("demand-plan", "The demand plan has an error: it is marked next to its field.");
+  if (spikes.apply() === null) throw revealInvalid("demand-spikes", "A demand spike has an error: it is marked in its row.");
   const replications = checkedNumber($("replications"), "Replications");
   const seed = checkedNumber($("seed"), "Seed");
   status("Saving the scenario…");
@@ -196,6 +213,14 @@ function showProgress(run) {
   $("run-state").textContent = `${run.status.toLowerCase()}, ${percent(run.progress, 0)} of the replications done`;
 }
 
+/** The finished run's figures as CSV files, from the server's exports of the run. */
+function showRunDownloads(runId) {
+  $("run-downloads").replaceChildren(
+    exportButton("Summary with intervals (CSV)", "simulation-summary", () => ({ runId })),
+    exportButton("Daily bands (CSV)", "simulation-daily", () => ({ runId })),
+  );
+}
+
 /** Poll the run until it finishes; polling works through any proxy, where a websocket may not. */
 async function watch(runId) {
   let run;
@@ -215,6 +240,7 @@ async function watch(runId) {
   }
   const result = (await graphql(RESULT, { id: runId })).run;
   renderRun(result);
+  showRunDownloads(runId);
   status(`Run finished: ${result.replications} replications.`);
 }
 
@@ -227,15 +253,25 @@ function estimate(summary, name) {
   return summary.find((s) => s.name === name) ?? { mean: null, ciLow: null, ciHigh: null };
 }
 
-/** A triangle on the axis where each launch (a demand spike) starts, named in the legend and the tooltip. */
-function launchMarkers(days) {
-  const launches = editor.current()?.demand?.params?.launches ?? [];
-  return launches
-    .filter((launch) => launch.start_day >= 0 && launch.start_day < days.length)
-    .map((launch, index) =>
+/** A triangle on the axis where each launch or spike of demand starts, named in the legend and the tooltip. */
+function demandMarkers(days) {
+  const demand = editor.current()?.demand ?? {};
+  const events = [
+    ...(demand.params?.launches ?? []).map((launch) => ({
+      day: launch.start_day,
+      label: `Launch: ${launch.name} (+${number(launch.extra_tasks, 0)} tasks over ${launch.duration_days} d)`,
+    })),
+    ...(demand.spikes ?? []).map((spike, index) => ({
+      day: spike.start_day,
+      label: `Spike ${index + 1}: demand ×${spike.multiplier} for ${spike.duration_days} d`,
+    })),
+  ];
+  return events
+    .filter((event) => event.day >= 0 && event.day < days.length)
+    .map((event, index) =>
       line(
-        `Launch: ${launch.name} (+${number(launch.extra_tasks, 0)} tasks over ${launch.duration_days} d)`,
-        days.map((_, day) => (day === Math.floor(launch.start_day) ? 0 : null)),
+        event.label,
+        days.map((_, day) => (day === Math.floor(event.day) ? 0 : null)),
         COLORS[(index + 4) % COLORS.length],
         { showLine: false, pointStyle: "triangle", pointRadius: 8, pointHoverRadius: 10, spanGaps: false, clip: false },
       ),
@@ -276,7 +312,7 @@ function renderRun(run) {
   ];
   draw("chart-backlog", {
     type: "line",
-    data: { labels: days, datasets: [...banded("backlog", "Backlog (tasks)", COLORS[0]), ...launchMarkers(days)] },
+    data: { labels: days, datasets: [...banded("backlog", "Backlog (tasks)", COLORS[0]), ...demandMarkers(days)] },
     options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Tasks" } } } },
   });
   draw("chart-headcount", {
@@ -379,6 +415,7 @@ async function compare() {
   }));
   const table = $("comparison-table");
   table.hidden = false;
+  addCsvButton(table, "scenario-comparison");
   table.querySelector("tbody").replaceChildren(
     ...rows.map((row) =>
       el(

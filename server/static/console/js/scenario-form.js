@@ -2,6 +2,7 @@
 // JSON document (the same fields as the TOML scenario files), which stays the single source of truth.
 
 import { ApiError } from "./api.js";
+import { clearField, fieldError } from "./fields.js";
 import { el } from "./shell.js";
 
 /** Read `a.b.0.c` out of an object; undefined when any step is missing. */
@@ -43,7 +44,8 @@ export class ScenarioForm {
     this.onLoad = onLoad;
     this.form.addEventListener("input", (event) => {
       if (event.target === this.json) return; // the JSON is applied on request, not on every keystroke
-      if (event.target.closest("#demand-plan")) return; // the demand plan's editor reads and checks its own controls
+      // The demand plan and the spikes have editors that read and check their own controls.
+      if (event.target.closest("#demand-plan, #demand-spikes")) return;
       if (event.target.closest("#scenario-form fieldset.run-row")) return;
       event.target.removeAttribute("aria-invalid");
       this.readInput(event.target);
@@ -64,6 +66,16 @@ export class ScenarioForm {
     this.writeJson();
     this.clearInvalid();
     this.onLoad(this.document);
+    this.onChange(this.document);
+  }
+
+  /** Replace the demand spikes (`demand.spikes`); none leaves the field out, as the TOML files do. */
+  setSpikes(spikes) {
+    if (!this.document) return;
+    const demand = (this.document.demand ??= {});
+    if (spikes.length) demand.spikes = spikes;
+    else delete demand.spikes;
+    this.writeJson();
     this.onChange(this.document);
   }
 
@@ -158,8 +170,9 @@ export class ScenarioForm {
       .replace(/\[([^\]]+)\]/g, (_, key) => `.${/^\d+$/.test(key) ? key : pools.indexOf(key)}`);
     const input = this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
     if (input) {
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
+      // Said beside the input, which is brought into view: a banner at the top of a long form is out of sight.
+      input.id ||= `field-${path.replace(/[^\w-]/g, "-")}`;
+      fieldError(input, message || "This value was refused.");
       return true;
     }
     const raw = document.getElementById("raw-editor");
@@ -170,7 +183,7 @@ export class ScenarioForm {
 
   clearInvalid() {
     for (const input of this.form.querySelectorAll("[aria-invalid]")) {
-      if (!input.closest("#demand-plan")) input.removeAttribute("aria-invalid");
+      if (!input.closest("#demand-plan, #demand-spikes")) clearField(input);
     }
   }
 }

@@ -1,7 +1,8 @@
 // Sortable, filterable data tables: a header button per column toggles the order (announced with aria-sort), an
 // optional text box filters rows by what they show, and every row is in the page (no scroll box to hunt in).
 
-import { el } from "./shell.js";
+import { fetchExport } from "./api.js";
+import { el, showError } from "./shell.js";
 
 /**
  * Render `rows` into `table` (a <table class="data"> with an empty <thead> and <tbody>).
@@ -89,22 +90,43 @@ export function tableCsv(table) {
   return rows.map((row) => [...row.cells].map((c) => csvField(text(c))).join(",")).join("\r\n") + "\r\n";
 }
 
-function addCsvButton(table, name) {
+/** Offer `blob` as a download named `filename`. */
+export function saveBlob(blob, filename) {
+  const link = el("a", { href: URL.createObjectURL(blob), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+/** A "Download CSV" button above `table` saving it as shown; once per table, however often it is redrawn. */
+export function addCsvButton(table, name) {
   const wrap = table.closest(".table-wrap") ?? table;
   if (wrap.previousElementSibling?.classList.contains("csv-row")) return;
-  const button = el("button", { type: "button", class: "secondary csv" }, `Download CSV`);
+  const button = el("button", { type: "button", class: "secondary csv" }, "Download CSV");
   button.setAttribute("aria-label", `Download the ${name.replace(/-/g, " ")} table as CSV`);
-  button.addEventListener("click", () => {
-    const link = el("a", {
-      href: URL.createObjectURL(new Blob([tableCsv(table)], { type: "text/csv;charset=utf-8" })),
-      download: `${name}.csv`,
-    });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  });
+  button.addEventListener("click", () => saveBlob(new Blob([tableCsv(table)], { type: "text/csv;charset=utf-8" }), `${name}.csv`));
   wrap.insertAdjacentElement("beforebegin", el("div", { class: "csv-row" }, button));
+}
+
+/**
+ * A button that downloads the server's `GET /export/<table>.csv` for `params()` (read at click time), for data
+ * the page draws as charts rather than tables. Its failures go to the error banner like any other.
+ */
+export function exportButton(label, table, params) {
+  const button = el("button", { type: "button", class: "secondary csv" }, label);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const { blob, filename } = await fetchExport(table, params());
+      saveBlob(blob, filename);
+    } catch (error) {
+      showError(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 /** A text cell, or a numeric one (right-aligned) when `num`. */

@@ -5,6 +5,7 @@ import { graphql, expectType, USER_ERROR } from "./api.js";
 import { bar, COLORS, draw, percentAxis } from "./charts.js";
 import { money, number, percent, seconds, titleCase } from "./format.js";
 import { el, startPage, status, showError } from "./shell.js";
+import { addCsvButton } from "./tables.js";
 
 const VENDORS = `
   query ConsoleVendors($after: String) {
@@ -22,6 +23,11 @@ const VENDORS = `
 
 const METRICS = `
   query ConsoleVendorMetrics($vendorId: ID!, $projectId: ID, $from: DateTime) {
+    effective: vendorEffectivePrice(vendorId: $vendorId, projectId: $projectId, from: $from) {
+      __typename
+      ... on VendorEffectivePrice { reviews reviewCost perAcceptedLabel }
+      ${USER_ERROR}
+    }
     operationsMetrics(vendorId: $vendorId, projectId: $projectId, from: $from) {
       __typename
       ... on OperationsMetrics {
@@ -94,8 +100,22 @@ const ROWS = [
     "low",
     (m) => m?.cost.costPerAcceptedLabel,
   ],
+  ["Review of its labels", (v, m) => reviewCost(v, m)],
+  [
+    "Effective price per accepted label",
+    (v, m) => money(m?.effective.perAcceptedLabel, v.currency),
+    "low",
+    (m) => m?.effective.perAcceptedLabel,
+  ],
   ["Quoted price per label", (v) => quoted(v)],
 ];
+
+/** What reviewing the vendor's labels cost, whoever reviewed them (the vendor's own cost books only its reviewers). */
+function reviewCost(vendor, metric) {
+  if (!metric) return money(null);
+  if (!metric.effective.reviews) return el("span", { class: "empty", text: "no reviews" });
+  return `${money(metric.effective.reviewCost, vendor.currency)} for ${number(metric.effective.reviews)} reviews`;
+}
 
 /** What the offer says a label costs: the per-label rate, or the hourly rate over the trial's labels per hour. */
 function quoted(vendor) {
@@ -124,10 +144,11 @@ function bestIndex(vendors, metrics, direction, pick) {
 
 function renderTable(vendors, metrics) {
   const table = document.getElementById("vendors-table");
+  addCsvButton(table, "vendors");
   table.querySelector("thead tr").replaceChildren(
     el("th", { scope: "col" }, "Vendor"),
     ...vendors.map((vendor) =>
-      el("th", { scope: "col" }, vendor.name, vendor.status === "OFFBOARDED" ? el("small", { class: "cohort", text: "offboarded" }) : null),
+      el("th", { scope: "col" }, vendor.name, " ", vendor.status === "OFFBOARDED" ? el("small", { class: "cohort", text: "offboarded" }) : null),
     ),
   );
   table.querySelector("tbody").replaceChildren(
@@ -153,13 +174,13 @@ function renderTable(vendors, metrics) {
 function renderCharts(vendors, metrics) {
   const points = vendors
     .map((vendor, index) => ({ vendor, metric: metrics[index], color: COLORS[index % COLORS.length] }))
-    .filter(({ metric }) => metric && metric.cost.costPerAcceptedLabel !== null);
+    .filter(({ metric }) => metric && metric.effective.perAcceptedLabel !== null);
   draw("chart-value", {
     type: "scatter",
     data: {
       datasets: points.map(({ vendor, metric, color }) => ({
         label: vendor.name,
-        data: [{ x: metric.quality.benchmarkAccuracy ?? metric.quality.approvalRate, y: metric.cost.costPerAcceptedLabel }],
+        data: [{ x: metric.quality.benchmarkAccuracy ?? metric.quality.approvalRate, y: metric.effective.perAcceptedLabel }],
         backgroundColor: color,
         borderColor: color,
         pointRadius: 7,
@@ -172,13 +193,13 @@ function renderCharts(vendors, metrics) {
       layout: { padding: { right: 12, top: 8 } },
       scales: {
         x: { ...percentAxis({ min: undefined, max: 1 }), title: { display: true, text: "Benchmark accuracy" } },
-        y: { beginAtZero: true, title: { display: true, text: "Per accepted label" } },
+        y: { beginAtZero: true, title: { display: true, text: "Effective price" } },
       },
       plugins: {
         tooltip: {
           callbacks: {
             label: (context) =>
-              `${context.dataset.label}: ${(context.parsed.x * 100).toFixed(1)}% accurate, ${context.parsed.y.toFixed(3)} per accepted label`,
+              `${context.dataset.label}: ${(context.parsed.x * 100).toFixed(1)}% accurate, ${context.parsed.y.toFixed(3)} per accepted label, review included`,
           },
         },
       },
@@ -206,7 +227,8 @@ function renderCharts(vendors, metrics) {
 async function metricsFor(vendor, from, projectId) {
   try {
     const data = await graphql(METRICS, { vendorId: vendor.id, projectId, from });
-    return expectType(data.operationsMetrics, "OperationsMetrics", `Metrics of ${vendor.name}`);
+    const metric = expectType(data.operationsMetrics, "OperationsMetrics", `Metrics of ${vendor.name}`);
+    return { ...metric, effective: expectType(data.effective, "VendorEffectivePrice", `Effective price of ${vendor.name}`) };
   } catch (error) {
     showError(error);
     return null; // one vendor's failure leaves the others on screen
