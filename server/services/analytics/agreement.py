@@ -122,18 +122,59 @@ def _consensus_values(scope: ScopeShape, *, tasks_first: bool) -> Any:
     )
 
 
+def _labeler_consensus_values(scope: ScopeShape) -> Any:
+    """For a scope with a labeler: the labels in the window of the consensus tasks that hold a label of theirs in
+    the window, found from the labeler's own labels (their time index, then the tasks' labels) rather than from
+    every consensus label of the window. (A vendor's labels are too many for this to pay.)"""
+    theirs = (
+        select(Label.task_id)
+        .select_from(Label)
+        .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Label.labeler_id)
+        .where(Task.labels_required > 1, *scope.labels())
+    )
+    return (
+        select(*_value_columns(Task.project_id))
+        .select_from(Label)
+        .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Label.labeler_id)
+        .where(Label.task_id.in_(theirs), *scope.in_window(Label.submitted_at))
+    )
+
+
+def _inner_bounds(scope: ScopeShape) -> tuple[str | None, str | None]:
+    """The bind parameters of the first midnight and last midnight of the whole days inside the window (see
+    `ScopeShape.inner_days`): its bounds themselves when it is whole days."""
+    if scope.whole_days:
+        return scope.start, scope.end
+    return (
+        None if scope.start is None else f"{scope.start}_up",
+        None if scope.end is None else f"{scope.end}_down",
+    )
+
+
 def _partial_consensus_values(scope: ScopeShape) -> Any:
-    """The labels in the window of the project's consensus tasks whose labels cross a window boundary (a whole-days
-    window): the units the span sums cannot answer."""
+    """The labels in the window of the project's consensus tasks that the span sums cannot answer: those whose
+    labels are not all on the whole days inside the window (they cross a window boundary, or touch an edge of a
+    window cut inside days) but may have a label in it."""
     assert scope.project
     t = ConsensusTask.__table__.c
+    inner_start, inner_end = _inner_bounds(scope)
     crossing = []
-    for bound in (scope.start, scope.end):
-        if bound is not None:
-            day = day_of(bound)
-            crossing.append(
-                select(t.task_id).where(t.project_id == scope.project_id, t.last_day >= day, t.first_day < day)
+    if scope.start is not None and inner_start is not None:
+        # Begins before the first whole day, ends on or after the window's first day.
+        crossing.append(
+            select(t.task_id).where(
+                t.project_id == scope.project_id, t.first_day < day_of(inner_start), t.last_day >= day_of(scope.start)
             )
+        )
+    if scope.end is not None and inner_end is not None:
+        # Ends on or after the day past the last whole day, begins before the window's end: on the end's own day
+        # when the window ends inside it.
+        begins = t.first_day < day_of(scope.end) if scope.whole_days else t.first_day <= day_of(scope.end)
+        crossing.append(
+            select(t.task_id).where(t.project_id == scope.project_id, t.last_day >= day_of(inner_end), begins)
+        )
     if not crossing:
         tasks: Any = select(t.task_id).where(false())
     else:
@@ -147,20 +188,22 @@ def _partial_consensus_values(scope: ScopeShape) -> Any:
 
 
 def _span_rows(scope: ScopeShape) -> tuple[Any, list[Any]]:
-    """For a project over whole days, with no vendor or labeler: the category counts and the rows of the spans
-    that lie inside the window (every label of their tasks is in the window)."""
+    """For a project, with no vendor or labeler: the category counts and the rows of the spans that lie on the
+    whole days inside the window (every label of their tasks is in the window)."""
     span_table, value_table, labeler_table = (
         ConsensusSpan.__table__,
         ConsensusSpanValue.__table__,
         ConsensusSpanLabeler.__table__,
     )
 
+    inner_start, inner_end = _inner_bounds(scope)
+
     def contained(table: Any) -> list[Any]:
         conditions = [table.c.project_id == scope.project_id]
-        if scope.start is not None:
-            conditions.append(table.c.first_day >= day_of(scope.start))
-        if scope.end is not None:
-            conditions.append(table.c.last_day < day_of(scope.end))
+        if inner_start is not None:
+            conditions.append(table.c.first_day >= day_of(inner_start))
+        if inner_end is not None:
+            conditions.append(table.c.last_day < day_of(inner_end))
         return conditions
 
     sp = span_table.c
@@ -205,21 +248,20 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
     """Rows of partial agreement sums (kinds 'units', 'pairs', 'expected' per project, 'labeler' per labeler; rows
     of one kind and key add up).
 
-    For a project over a whole-days window, with no vendor or labeler, the consensus tasks whose labels all fall in
+    For a project, with no vendor or labeler, the consensus tasks whose labels all fall on the whole days inside
     the window are read from the span sums (`server.db.rollups`), and only the tasks whose labels cross a window
     boundary from their labels; otherwise every unit comes from the labels."""
     people = scope.vendor or scope.labeler
-    spans = scope.project and scope.whole_days and not people
-    values = (_partial_consensus_values(scope) if spans else _consensus_values(scope, tasks_first=tasks_first)).cte(
-        "consensus_values"
-    )
-    if people:
-        conditions = []
-        if scope.vendor:
-            conditions.append(values.c.vendor_id == scope.vendor_id)
-        if scope.labeler:
-            conditions.append(values.c.labeler_id == scope.labeler_id)
-        theirs = select(values.c.task_id).where(*conditions)
+    spans = scope.project and not people
+    if scope.labeler:
+        source = _labeler_consensus_values(scope)
+    elif spans:
+        source = _partial_consensus_values(scope)
+    else:
+        source = _consensus_values(scope, tasks_first=tasks_first)
+    values = source.cte("consensus_values")
+    if people and not scope.labeler:
+        theirs = select(values.c.task_id).where(values.c.vendor_id == scope.vendor_id)
         values = select(*values.c).where(values.c.task_id.in_(theirs)).cte("consensus_member_values")
     v = values.c
     units = (
