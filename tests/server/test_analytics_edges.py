@@ -1,7 +1,8 @@
 """Windows cut inside days, for a project, a vendor and a labeler: whole days come from the per-day rollups and
 the edges from the raw rows, and the figures equal a recomputation from the raw rows (percentiles within the
 histogram's bound, exact on a day the window cuts), on one-hour windows, windows crossing midnight, a bound alone,
-and bounds that fall exactly on a label's and a review's time."""
+and bounds that fall exactly on a label's and a review's time; and the same scopes over whole days and the whole
+history, which a vendor's or labeler's agreement reads from the member span sums."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ WINDOWS: dict[str, tuple[datetime | None, datetime | None]] = {
     "partial days": (START + timedelta(hours=5, minutes=30), ANCHOR - timedelta(hours=3)),
     "from only": (START + timedelta(hours=7), None),
     "to only": (None, ANCHOR - timedelta(hours=13)),
+    "whole days": (START + timedelta(days=3), ANCHOR - timedelta(days=2)),
+    "whole history": (None, None),
 }
 
 
@@ -247,7 +250,7 @@ async def test_windows_cut_inside_days_equal_the_raw_rows(database: Database, sc
         scope = Scope(
             project_id=who.project_id, vendor_id=who.vendor_id, labeler_id=who.labeler_id, start=start, end=end
         )
-        assert not scope.whole_days
+        assert scope.whole_days == name.startswith("whole")
         try:
             await _check(database, raw, scope)
         except AssertionError as error:
