@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, cast, false, func, literal, null, select, union, union_all
+from sqlalchemy import Float, Integer, cast, false, func, literal, null, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Label, Labeler, Task
@@ -276,18 +276,25 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
         theirs = select(values.c.task_id).where(*conditions)
         values = select(*values.c).where(values.c.task_id.in_(theirs)).cte("consensus_member_values")
     v = values.c
+    # Each label with its task's label count (m) and its answer's count on the task (n_uc), by window functions:
+    # joining per-task groups back to the labels leaves PostgreSQL guessing a handful of rows for each side (the
+    # tasks come from an array of ids) and looping over one for every row of the other.
+    counted = select(
+        *v,
+        func.count().over(partition_by=v.task_id).label("m"),
+        func.count().over(partition_by=[v.task_id, v.category]).label("n_uc"),
+    ).subquery("consensus_counted_labels")
+    k = counted.c
+    counted_units = select(*k).where(k.m >= 2).cte("consensus_counted")
+    k = counted_units.c
     units = (
-        select(v.task_id, func.max(v.project_id).label("project_id"), func.count().label("m"))
-        .group_by(v.task_id)
-        .having(func.count() >= 2)
+        select(k.task_id, func.max(k.project_id).label("project_id"), func.max(k.m).label("m"))
+        .group_by(k.task_id)
         .cte("consensus_units")
     )
-    cells = (
-        select(v.task_id, v.category, func.count().label("n_uc")).group_by(v.task_id, v.category).cte("consensus_cells")
-    )
     paired = (
-        select(units.c.project_id, cells.c.category, cells.c.n_uc, units.c.m)
-        .join_from(cells, units, cells.c.task_id == units.c.task_id)
+        select(k.project_id, k.category, func.max(k.n_uc).label("n_uc"), func.max(k.m).label("m"))
+        .group_by(k.task_id, k.project_id, k.category)
         .cte("consensus_paired")
     )
     p = paired.c
@@ -316,9 +323,9 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
     no_id = cast(null(), Integer)
     labeler_filters = []
     if scope.vendor:
-        labeler_filters.append(v.vendor_id == scope.vendor_id)
+        labeler_filters.append(k.vendor_id == scope.vendor_id)
     if scope.labeler:
-        labeler_filters.append(v.labeler_id == scope.labeler_id)
+        labeler_filters.append(k.labeler_id == scope.labeler_id)
     m = units.c.m
     return union_all(
         select(*row("units", units.c.project_id, no_id, func.count(), func.sum(m), func.sum(m * (m - 1)))).group_by(
@@ -344,12 +351,9 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
                 null(),
             )
         ).group_by(categories.c.project_id),
-        select(*row("labeler", no_id, v.labeler_id, func.sum(cells.c.n_uc - 1), func.sum(units.c.m - 1), func.count()))
-        .select_from(values)
-        .join(units, units.c.task_id == v.task_id)
-        .join(cells, and_(cells.c.task_id == v.task_id, cells.c.category == v.category))
+        select(*row("labeler", no_id, k.labeler_id, func.sum(k.n_uc - 1), func.sum(k.m - 1), func.count()))
         .where(*labeler_filters)
-        .group_by(v.labeler_id),
+        .group_by(k.labeler_id),
         *span_rows,
     )
 
