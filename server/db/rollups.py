@@ -9,6 +9,8 @@ The consensus tables hold what pairwise agreement and Krippendorff's alpha are s
 two or more labels: `consensus_tasks` places each such task by the first and last UTC day of its labels (its
 span), and `consensus_spans`, `consensus_span_values` and `consensus_span_labelers` sum the tasks of one span
 (by number of labels, by answer, by labeler), so a whole-days window adds up the spans it contains.
+`consensus_span_members` and `consensus_span_member_values` sum the same tasks once per labeler and once per vendor
+with a label on them (a member), so a scope of one labeler or vendor adds up the units that hold its labels.
 `task_day_rollups` counts, per (project, UTC day of completion), the completed tasks and those completed within
 the project's SLA turnaround; changing the turnaround rewrites the project's rows in the same transaction.
 `reviewer_day_rollups` sums the same reviews by reviewer instead of author, for the reviewers' labour and its
@@ -26,6 +28,8 @@ from server.db.models import Base
 __all__ = [
     "ConsensusSpan",
     "ConsensusSpanLabeler",
+    "ConsensusSpanMember",
+    "ConsensusSpanMemberValue",
     "ConsensusSpanValue",
     "ConsensusTask",
     "LabelDayRollup",
@@ -160,6 +164,39 @@ class ConsensusSpanLabeler(Base):
     labels: Mapped[int] = mapped_column(Integer, default=0)
     agreeing: Mapped[int] = mapped_column(Integer, default=0)
     pairs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsensusSpanMember(Base):
+    """The consensus tasks of a span holding `labels` labels with a label by one member (`kind` 'labeler' or
+    'vendor', `member_id` its id): how many (`units`) and their agreeing ordered pairs, Σ_u Σ_c n_uc(n_uc-1)."""
+
+    __tablename__ = "consensus_span_members"
+    # A scope names its member, often without a project.
+    __table_args__ = (Index("ix_consensus_span_members_member", "kind", "member_id", "first_day"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+    agreeing: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsensusSpanMemberValue(Base):
+    """How many labels carry one answer on the consensus tasks of a span that hold a label by one member."""
+
+    __tablename__ = "consensus_span_member_values"
+    __table_args__ = (Index("ix_consensus_span_member_values_member", "kind", "member_id", "first_day"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TaskDayRollup(Base):

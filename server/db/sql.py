@@ -30,6 +30,7 @@ __all__ = [
     "in_days",
     "member_of",
     "seconds_between",
+    "unindexed",
     "upsert",
     "within_seconds",
 ]
@@ -124,6 +125,28 @@ def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler,
         f"CAST(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
         " AS DOUBLE PRECISION)"
     )
+
+
+class unindexed(FunctionElement[Any]):
+    """The column itself, in a form SQLite's planner will not answer from an index (`+column`), where a condition
+    on it would otherwise steer SQLite to a less selective index; PostgreSQL costs its plans and gets the column."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
 
 
 class member_of(FunctionElement[bool]):

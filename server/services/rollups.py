@@ -33,14 +33,31 @@ from datetime import UTC
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import Float, Integer, Table, and_, case, cast, delete, func, insert, literal, or_, select, tuple_
+from sqlalchemy import (
+    Float,
+    Integer,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
-from server.db.models import Label, Review, Task
+from server.db.models import Label, Labeler, Review, Task
 from server.db.rollups import (
     ConsensusSpan,
     ConsensusSpanLabeler,
+    ConsensusSpanMember,
+    ConsensusSpanMemberValue,
     ConsensusSpanValue,
     ConsensusTask,
     LabelDayRollup,
@@ -91,6 +108,8 @@ _CONSENSUS_TASKS = type_cast(Table, ConsensusTask.__table__)
 _CONSENSUS_SPANS = type_cast(Table, ConsensusSpan.__table__)
 _CONSENSUS_VALUES = type_cast(Table, ConsensusSpanValue.__table__)
 _CONSENSUS_LABELERS = type_cast(Table, ConsensusSpanLabeler.__table__)
+_CONSENSUS_MEMBERS = type_cast(Table, ConsensusSpanMember.__table__)
+_CONSENSUS_MEMBER_VALUES = type_cast(Table, ConsensusSpanMemberValue.__table__)
 
 
 def bin_of(seconds: float) -> int:
@@ -368,6 +387,7 @@ class ConsensusFacts:
     agreeing: int  # Σ_c n_c(n_c-1)
     values: tuple[tuple[str, int], ...]  # (answer text, labels), sorted
     labelers: tuple[tuple[int, int, int, int], ...]  # (labeler, labels, agreeing pairs, pairs), sorted
+    members: tuple[tuple[str, int], ...] = ()  # ('labeler', id) and ('vendor', id) of those with a label, sorted
 
 
 async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts | None:
@@ -379,9 +399,9 @@ async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts |
     await session.flush()
     rows = (
         await session.execute(
-            select(Label.labeler_id, day_bucket(Label.submitted_at), answer_text(Label.answer)).where(
-                Label.task_id == task.id
-            )
+            select(Label.labeler_id, day_bucket(Label.submitted_at), answer_text(Label.answer), Labeler.vendor_id)
+            .join(Labeler, Labeler.id == Label.labeler_id)
+            .where(Label.task_id == task.id)
         )
     ).all()
     m = len(rows)
@@ -389,7 +409,7 @@ async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts |
         return None
     counts = Counter(str(row[2]) for row in rows)
     labelers: dict[int, tuple[int, int, int]] = {}
-    for labeler_id, _day, category in rows:
+    for labeler_id, _day, category, _vendor in rows:
         labels, agreeing, pairs = labelers.get(labeler_id, (0, 0, 0))
         labelers[labeler_id] = (labels + 1, agreeing + counts[str(category)] - 1, pairs + m - 1)
     days = [str(row[1]) for row in rows]
@@ -402,6 +422,7 @@ async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts |
         agreeing=sum(n * (n - 1) for n in counts.values()),
         values=tuple(sorted(counts.items())),
         labelers=tuple(sorted((labeler, *sums) for labeler, sums in labelers.items())),
+        members=tuple(sorted({("labeler", int(row[0])) for row in rows} | {("vendor", int(row[3])) for row in rows})),
     )
 
 
@@ -428,6 +449,16 @@ async def _add_consensus(session: AsyncSession, facts: ConsensusFacts, sign: int
             {**span, "labeler_id": labeler_id},
             {"labels": sign * labels, "agreeing": sign * agreeing, "pairs": sign * pairs},
         )
+    for kind, member_id in facts.members:
+        member = {**span, "kind": kind, "member_id": member_id}
+        await _bump(
+            session,
+            _CONSENSUS_MEMBERS,
+            {**member, "labels": facts.labels},
+            {"units": sign, "agreeing": sign * facts.agreeing},
+        )
+        for category, labels in facts.values:
+            await _bump(session, _CONSENSUS_MEMBER_VALUES, {**member, "category": category}, {"labels": sign * labels})
 
 
 async def consensus_changed(session: AsyncSession, before: ConsensusFacts | None, after: ConsensusFacts | None) -> None:
@@ -466,10 +497,12 @@ def consensus_rebuild_statements(
             Label.task_id.label("task_id"),
             Task.project_id.label("project_id"),
             Label.labeler_id.label("labeler_id"),
+            Labeler.vendor_id.label("vendor_id"),
             day_bucket(Label.submitted_at).label("day"),
             answer_text(Label.answer).label("category"),
         )
         .join(Task, Task.id == Label.task_id)
+        .join(Labeler, Labeler.id == Label.labeler_id)
         .where(Task.labels_required > 1)
     )
     if spans is not None and tasks is not None:
@@ -507,9 +540,22 @@ def consensus_rebuild_statements(
         func.count().over(partition_by=v.task_id).label("m"),
         func.count().over(partition_by=[v.task_id, v.category]).label("n"),
     ).subquery("consensus_by_label")
+    # Each task's members: its labelers, and its labelers' vendors once each.
+    members = union(
+        select(v.task_id, literal("labeler").label("kind"), v.labeler_id.label("member_id")),
+        select(v.task_id, literal("vendor").label("kind"), v.vendor_id.label("member_id")),
+    ).cte("consensus_members")
+    mb = members.c
     span = [u.project_id, u.first_day, u.last_day]
     span_names = ["project_id", "first_day", "last_day"]
-    tables = (_CONSENSUS_TASKS, _CONSENSUS_SPANS, _CONSENSUS_VALUES, _CONSENSUS_LABELERS)
+    tables = (
+        _CONSENSUS_TASKS,
+        _CONSENSUS_SPANS,
+        _CONSENSUS_VALUES,
+        _CONSENSUS_LABELERS,
+        _CONSENSUS_MEMBERS,
+        _CONSENSUS_MEMBER_VALUES,
+    )
     deletes = [
         delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
         for table in tables
@@ -546,6 +592,20 @@ def consensus_rebuild_statements(
             .add_columns(func.count(), func.sum(by_label.c.n - 1), func.sum(by_label.c.m - 1))
             .where(by_label.c.m >= 2, *in_spans)
             .group_by(by_label.c.project_id, by_label.c.first_day, by_label.c.last_day, by_label.c.labeler_id),
+        ),
+        insert(_CONSENSUS_MEMBERS).from_select(
+            [*span_names, "labels", "kind", "member_id", "units", "agreeing"],
+            select(*span, u.m, mb.kind, mb.member_id, func.count(), func.sum(agreeing.c.agreeing))
+            .join_from(units, agreeing, agreeing.c.task_id == u.task_id)
+            .join(members, mb.task_id == u.task_id)
+            .group_by(*span, u.m, mb.kind, mb.member_id),
+        ),
+        insert(_CONSENSUS_MEMBER_VALUES).from_select(
+            [*span_names, "kind", "member_id", "category", "labels"],
+            select(*span, mb.kind, mb.member_id, c.category, func.sum(c.n))
+            .join_from(units, members, mb.task_id == u.task_id)
+            .join(cells, c.task_id == u.task_id)
+            .group_by(*span, mb.kind, mb.member_id, c.category),
         ),
     ]
 

@@ -15,6 +15,8 @@ from server.db.enums import LabelStatus, ReviewVerdict
 from server.db.rollups import (
     ConsensusSpan,
     ConsensusSpanLabeler,
+    ConsensusSpanMember,
+    ConsensusSpanMemberValue,
     ConsensusSpanValue,
     ConsensusTask,
     LabelDayRollup,
@@ -218,6 +220,8 @@ async def _consensus_rows(database: Database) -> list[list[tuple[Any, ...]]]:
         (ConsensusSpan.__table__, "units"),
         (ConsensusSpanValue.__table__, "labels"),
         (ConsensusSpanLabeler.__table__, "labels"),
+        (ConsensusSpanMember.__table__, "units"),
+        (ConsensusSpanMemberValue.__table__, "labels"),
     ]
     async with database.session() as session:
         result = []
@@ -245,7 +249,7 @@ async def test_workflow_keeps_the_consensus_sums_equal_to_a_rebuild(database: Da
         )
 
     first = await submit(world.alice, "car", 2)
-    assert await _consensus_rows(database) == [[], [], [], []]
+    assert await _consensus_rows(database) == [[], [], [], [], [], []]
     # The second label a day later: the task spans two days.
     second = await submit(world.bob, "bus", 24 * 60 + 5)
     steps = [await _consensus_rows(database)]

@@ -32,7 +32,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +41,13 @@ from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Review, Task, Vendor
 from server.db.rollups import LabelDayRollup, LabelTimeBin, ReviewerDayRollup
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
-from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile
+from server.services.analytics._sql import (
+    bin_midpoint,
+    cumulative_counts,
+    histogram_ranks,
+    interpolate_bins,
+    interpolate_values,
+)
 from server.services.analytics.scope import Scope, ScopeShape
 from server.services.analytics.tenure import production_start
 from server.services.rates import hourly_rate_on, vendor_rate_on
@@ -421,49 +426,51 @@ class LabelPercentiles:
 
 
 @cache
-def percentiles_statement(scope: ScopeShape) -> Any:
-    facts = labels_in_scope(
+def edge_percentiles_statement(scope: ScopeShape) -> Any:
+    """Where the median and p90 of time per label fall over a window cut inside days, overall, per day and per
+    labeler: the whole days inside the window count each label at its histogram bin's value (`bin_midpoint`), the
+    edges count each label at its own value; one row per group with its count and the values of the order
+    statistics (see `histogram_ranks`, here ordered by value). Every estimate is therefore within the histogram's
+    bound of the exact percentile, and exact for a group that lies in the edges alone (e.g. an edge day)."""
+    b = LabelTimeBin.__table__.c
+    conditions = [*scope.inner_days(b.day)]
+    if scope.project:
+        conditions.append(b.project_id == scope.project_id)
+    if scope.labeler:
+        conditions.append(b.labeler_id == scope.labeler_id)
+    whole_days = select(
+        b.day.label("day"), b.labeler_id.label("labeler_id"), bin_midpoint(b.bin).label("value"), b.labels.label("n")
+    ).where(*conditions)
+    if scope.vendor:
+        whole_days = whole_days.join(Labeler, Labeler.id == b.labeler_id).where(Labeler.vendor_id == scope.vendor_id)
+    edges = labels_in_scope(
         scope,
         day_bucket(Label.submitted_at).label("day"),
         Label.labeler_id.label("labeler_id"),
-        Label.seconds_to_label.label("value"),
-    ).cte("label_times")
+        cast(Label.seconds_to_label, Float).label("value"),
+        literal(1, Integer()).label("n"),
+        edges=True,
+    )
+    values = union_all(whole_days, edges).cte("time_values").prefix_with("MATERIALIZED", dialect="postgresql")
+    c = values.c
 
     def ranked(kind: str, names: list[str]) -> Any:
-        partition = [facts.c[name] for name in names]
-        inner = select(
-            *facts.c,
-            func.row_number().over(partition_by=partition or None, order_by=facts.c.value).label("rank"),
-        ).subquery(f"ranked_{kind}")
-        # Group sizes from a GROUP BY, joined back: cheaper than COUNT(*) OVER on SQLite.
-        sizes = (
-            select(*partition, func.count().label("n"))
-            .select_from(facts)
-            .group_by(*partition)
-            .subquery(f"sizes_{kind}")
+        keys = [c[name] for name in names]
+        counts = select(*keys, c.value, func.sum(c.n).label("n")).group_by(*keys, c.value).subquery(f"{kind}_values")
+        partition = [counts.c[name] for name in names]
+        running = select(*counts.c, *cumulative_counts(counts.c.n, counts.c.value, partition)).subquery(
+            f"{kind}_running"
         )
-        c = inner.c
-        on = and_(*[c[name] == sizes.c[name] for name in names]) if names else true()
+        r = running.c
         key_columns = [
-            (c[name] if name in names else cast(null(), t)).label(name)
+            (r[name] if name in names else cast(null(), t)).label(name)
             for name, t in (("day", String), ("labeler_id", Integer))
         ]
-        return (
-            select(
-                literal(kind).label("kind"),
-                *key_columns,
-                percentile(c.value, c.rank, sizes.c.n, 50).label("p50"),
-                percentile(c.value, c.rank, sizes.c.n, 90).label("p90"),
-            )
-            .select_from(inner.join(sizes, on))
-            .group_by(*[c[name] for name in names])
-        )
+        return select(
+            literal(kind).label("kind"), *key_columns, *histogram_ranks(r.value, r.cumulative, r.total)
+        ).group_by(*[r[name] for name in names])
 
-    return union_all(
-        ranked("total", []),
-        ranked("day", ["day"]),
-        ranked("labeler", ["labeler_id"]),
-    )
+    return union_all(ranked("total", []), ranked("day", ["day"]), ranked("labeler", ["labeler_id"]))
 
 
 @cache
@@ -536,19 +543,19 @@ async def _histogram_percentiles(session: AsyncSession, scope: Scope) -> LabelPe
 async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
     """Median and p90 time per label, overall, per day and per labeler (one statement).
 
-    Over whole days they are read from the per-day histograms (see `server.services.rollups`), within
-    `PERCENTILE_RELATIVE_ERROR` of the exact value plus `PERCENTILE_ABSOLUTE_ERROR_SECONDS`; over other windows
-    they are exact, from the labels.
+    They are read from the per-day histograms (see `server.services.rollups`) for the whole days of the window and
+    from the labels' own times for its edges (parts of a day), so they are within `PERCENTILE_RELATIVE_ERROR` of the
+    exact value plus `PERCENTILE_ABSOLUTE_ERROR_SECONDS`, and exact for a day cut by the window.
     """
     if scope.whole_days:
         return await _histogram_percentiles(session, scope)
-    rows = (await session.execute(percentiles_statement(scope.shape), scope.parameters())).all()
     total = Spread()
     by_day: dict[str, Spread] = {}
     by_labeler: dict[int, Spread] = {}
-    for row in rows:
+    for row in (await session.execute(edge_percentiles_statement(scope.shape), scope.parameters())).all():
         spread = Spread(
-            median=None if row.p50 is None else float(row.p50), p90=None if row.p90 is None else float(row.p90)
+            median=interpolate_values(row.n, row.p50_lower, row.p50_upper, 50),
+            p90=interpolate_values(row.n, row.p90_lower, row.p90_upper, 90),
         )
         if row.kind == "total":
             total = spread

@@ -4,18 +4,21 @@ window-function arithmetic; the constructs the dialects spell differently are in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, case, cast, func
+from sqlalchemy import BigInteger, Float, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.services.rollups import bin_value
+from server.services.rollups import BIN_FLOOR_SECONDS, BIN_RATIO, bin_value
 
 __all__ = [
+    "bin_midpoint",
     "cumulative_counts",
     "histogram_ranks",
     "interpolate_bins",
+    "interpolate_values",
     "percentile",
     "share",
 ]
@@ -89,6 +92,26 @@ def interpolate_bins(n: int | None, lower: int | None, upper: int | None, percen
         return None
     low = bin_value(lower)
     high = low if upper is None else bin_value(upper)
+    fraction = ((int(n) - 1) * percent % 100) / 100
+    return low + fraction * (high - low)
+
+
+def bin_midpoint(bin_index: Any) -> ColumnElement[float]:
+    """`bin_value` in SQL: the value that stands for every time in a histogram bin (equal to it up to rounding)."""
+    exponent = (cast(bin_index, Float) + 0.5) * literal(math.log(BIN_RATIO), Float())
+    return case(
+        (bin_index < 0, literal(BIN_FLOOR_SECONDS / 2, Float())),
+        else_=literal(BIN_FLOOR_SECONDS, Float()) * func.exp(exponent),
+    )
+
+
+def interpolate_values(n: int | None, lower: float | None, upper: float | None, percent: int) -> float | None:
+    """`interpolate_bins` for ranks located over values rather than bins (`histogram_ranks` ordered by a value
+    column): the order statistics are the values themselves."""
+    if not n or lower is None:
+        return None
+    low = float(lower)
+    high = low if upper is None else float(upper)
     fraction = ((int(n) - 1) * percent % 100) / 100
     return low + fraction * (high - low)
 

@@ -24,11 +24,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, cast, false, func, literal, null, select, union, union_all
+from sqlalchemy import Float, Integer, cast, false, func, literal, null, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Label, Labeler, Task
-from server.db.rollups import ConsensusSpan, ConsensusSpanLabeler, ConsensusSpanValue, ConsensusTask
+from server.db.rollups import (
+    ConsensusSpan,
+    ConsensusSpanLabeler,
+    ConsensusSpanMember,
+    ConsensusSpanMemberValue,
+    ConsensusSpanValue,
+    ConsensusTask,
+)
 from server.db.sql import answer_text, member_of
 from server.services.analytics._sql import share
 from server.services.analytics.scope import Scope, ScopeShape, day_of
@@ -122,70 +129,116 @@ def _consensus_values(scope: ScopeShape, *, tasks_first: bool) -> Any:
     )
 
 
+def _inner_bounds(scope: ScopeShape) -> tuple[str | None, str | None]:
+    """The bind parameters of the first midnight and last midnight of the whole days inside the window (see
+    `ScopeShape.inner_days`): its bounds themselves when it is whole days."""
+    if scope.whole_days:
+        return scope.start, scope.end
+    return (
+        None if scope.start is None else f"{scope.start}_up",
+        None if scope.end is None else f"{scope.end}_down",
+    )
+
+
 def _partial_consensus_values(scope: ScopeShape) -> Any:
-    """The labels in the window of the project's consensus tasks whose labels cross a window boundary (a whole-days
-    window): the units the span sums cannot answer."""
-    assert scope.project
+    """The labels in the window of the project's consensus tasks that the span sums cannot answer: those whose
+    labels are not all on the whole days inside the window (they cross a window boundary, or touch an edge of a
+    window cut inside days) but may have a label in it. Of every project when the scope names none."""
     t = ConsensusTask.__table__.c
+    of_project = [t.project_id == scope.project_id] if scope.project else []
+    inner_start, inner_end = _inner_bounds(scope)
     crossing = []
-    for bound in (scope.start, scope.end):
-        if bound is not None:
-            day = day_of(bound)
-            crossing.append(
-                select(t.task_id).where(t.project_id == scope.project_id, t.last_day >= day, t.first_day < day)
-            )
+    if scope.start is not None and inner_start is not None:
+        # Begins before the first whole day, ends on or after the window's first day.
+        crossing.append(
+            select(t.task_id).where(*of_project, t.first_day < day_of(inner_start), t.last_day >= day_of(scope.start))
+        )
+    if scope.end is not None and inner_end is not None:
+        # Ends on or after the day past the last whole day, begins before the window's end: on the end's own day
+        # when the window ends inside it.
+        begins = t.first_day < day_of(scope.end) if scope.whole_days else t.first_day <= day_of(scope.end)
+        crossing.append(select(t.task_id).where(*of_project, t.last_day >= day_of(inner_end), begins))
     if not crossing:
         tasks: Any = select(t.task_id).where(false())
     else:
         tasks = crossing[0] if len(crossing) == 1 else union(*crossing)
-    return (
-        select(*_value_columns(scope.project_id))
-        .select_from(Label)
-        .join(Labeler, Labeler.id == Label.labeler_id)
-        .where(member_of(Label.task_id, tasks.scalar_subquery()), *scope.in_window(Label.submitted_at))
+    statement = select(*_value_columns(scope.project_id if scope.project else Task.project_id)).select_from(Label)
+    if not scope.project:
+        statement = statement.join(Task, Task.id == Label.task_id)
+    return statement.join(Labeler, Labeler.id == Label.labeler_id).where(
+        member_of(Label.task_id, tasks.scalar_subquery()), *scope.in_window(Label.submitted_at)
     )
 
 
 def _span_rows(scope: ScopeShape) -> tuple[Any, list[Any]]:
-    """For a project over whole days, with no vendor or labeler: the category counts and the rows of the spans
-    that lie inside the window (every label of their tasks is in the window)."""
-    span_table, value_table, labeler_table = (
-        ConsensusSpan.__table__,
-        ConsensusSpanValue.__table__,
-        ConsensusSpanLabeler.__table__,
-    )
+    """The category counts and the rows of the spans that lie on the whole days inside the window (every label of
+    their tasks is in the window): every span of the project, or with a labeler or vendor, the spans' tasks that
+    hold one of their labels (`consensus_span_members`), and the labelers' own pairs."""
+    inner_start, inner_end = _inner_bounds(scope)
 
     def contained(table: Any) -> list[Any]:
-        conditions = [table.c.project_id == scope.project_id]
-        if scope.start is not None:
-            conditions.append(table.c.first_day >= day_of(scope.start))
-        if scope.end is not None:
-            conditions.append(table.c.last_day < day_of(scope.end))
+        conditions = [table.c.project_id == scope.project_id] if scope.project else []
+        if inner_start is not None:
+            conditions.append(table.c.first_day >= day_of(inner_start))
+        if inner_end is not None:
+            conditions.append(table.c.last_day < day_of(inner_end))
+        return conditions
+
+    span_table: Any = ConsensusSpan.__table__
+    value_table: Any = ConsensusSpanValue.__table__
+    people = scope.vendor or scope.labeler
+    if people:
+        span_table, value_table = ConsensusSpanMember.__table__, ConsensusSpanMemberValue.__table__
+
+    def member(table: Any) -> list[Any]:
+        """The rows of the scope's labeler (else vendor) in a member table; none without people."""
+        if not people:
+            return []
+        kind, member_id = ("labeler", scope.labeler_id) if scope.labeler else ("vendor", scope.vendor_id)
+        conditions = [table.c.kind == kind, table.c.member_id == member_id]
+        if scope.labeler and scope.vendor:
+            # The labeler's units count only if the labeler is the vendor's (else the scope holds no label).
+            conditions.append(
+                select(Labeler.id).where(Labeler.id == scope.labeler_id, Labeler.vendor_id == scope.vendor_id).exists()
+            )
         return conditions
 
     sp = span_table.c
-    lb = labeler_table.c
-    project = cast(scope.project_id, Integer).label("project_id")
-    categories = select(project, value_table.c.category.label("category"), value_table.c.labels.label("n")).where(
-        *contained(value_table)
-    )
+    lb = ConsensusSpanLabeler.__table__.c
+    no_labeler = cast(null(), Integer).label("labeler_id")
+    categories = select(
+        value_table.c.project_id.label("project_id"),
+        value_table.c.category.label("category"),
+        value_table.c.labels.label("n"),
+    ).where(*contained(value_table), *member(value_table))
+    labeler_filters = []
+    labeler_source: Any = ConsensusSpanLabeler.__table__
+    if scope.labeler:
+        labeler_filters.append(lb.labeler_id == scope.labeler_id)
+    if scope.vendor:
+        labeler_source = labeler_source.join(Labeler, Labeler.id == lb.labeler_id)
+        labeler_filters.append(Labeler.vendor_id == scope.vendor_id)
     rows = [
         select(
             literal("units").label("kind"),
-            project,
-            cast(null(), Integer).label("labeler_id"),
+            sp.project_id.label("project_id"),
+            no_labeler,
             func.sum(sp.units).label("a"),
             func.sum(sp.units * sp.labels).label("b"),
             cast(func.sum(sp.units * sp.labels * (sp.labels - 1)), Float).label("c"),
-        ).where(*contained(span_table)),
+        )
+        .where(*contained(span_table), *member(span_table))
+        .group_by(sp.project_id),
         select(
             literal("pairs").label("kind"),
-            project,
-            cast(null(), Integer).label("labeler_id"),
+            sp.project_id.label("project_id"),
+            no_labeler,
             func.sum(sp.agreeing).label("a"),
             cast(null(), Integer).label("b"),
             func.sum(cast(sp.agreeing, Float) / (sp.labels - 1)).label("c"),
-        ).where(*contained(span_table)),
+        )
+        .where(*contained(span_table), *member(span_table))
+        .group_by(sp.project_id),
         select(
             literal("labeler").label("kind"),
             cast(null(), Integer).label("project_id"),
@@ -194,7 +247,8 @@ def _span_rows(scope: ScopeShape) -> tuple[Any, list[Any]]:
             func.sum(lb.pairs).label("b"),
             cast(func.sum(lb.labels), Float).label("c"),
         )
-        .where(*contained(labeler_table))
+        .select_from(labeler_source)
+        .where(*contained(ConsensusSpanLabeler.__table__), *labeler_filters)
         .group_by(lb.labeler_id),
     ]
     return categories, rows
@@ -205,14 +259,14 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
     """Rows of partial agreement sums (kinds 'units', 'pairs', 'expected' per project, 'labeler' per labeler; rows
     of one kind and key add up).
 
-    For a project over a whole-days window, with no vendor or labeler, the consensus tasks whose labels all fall in
+    For a project, with no vendor or labeler, the consensus tasks whose labels all fall on the whole days inside
     the window are read from the span sums (`server.db.rollups`), and only the tasks whose labels cross a window
-    boundary from their labels; otherwise every unit comes from the labels."""
+    boundary from their labels; with a vendor or labeler, the same from the span sums of their units
+    (`consensus_span_members`). Only a scope of everything reads every unit from the labels."""
     people = scope.vendor or scope.labeler
-    spans = scope.project and scope.whole_days and not people
-    values = (_partial_consensus_values(scope) if spans else _consensus_values(scope, tasks_first=tasks_first)).cte(
-        "consensus_values"
-    )
+    spans = scope.project or people
+    source = _partial_consensus_values(scope) if spans else _consensus_values(scope, tasks_first=tasks_first)
+    values = source.cte("consensus_values")
     if people:
         conditions = []
         if scope.vendor:
@@ -222,18 +276,25 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
         theirs = select(values.c.task_id).where(*conditions)
         values = select(*values.c).where(values.c.task_id.in_(theirs)).cte("consensus_member_values")
     v = values.c
+    # Each label with its task's label count (m) and its answer's count on the task (n_uc), by window functions:
+    # joining per-task groups back to the labels leaves PostgreSQL guessing a handful of rows for each side (the
+    # tasks come from an array of ids) and looping over one for every row of the other.
+    counted = select(
+        *v,
+        func.count().over(partition_by=v.task_id).label("m"),
+        func.count().over(partition_by=[v.task_id, v.category]).label("n_uc"),
+    ).subquery("consensus_counted_labels")
+    k = counted.c
+    counted_units = select(*k).where(k.m >= 2).cte("consensus_counted")
+    k = counted_units.c
     units = (
-        select(v.task_id, func.max(v.project_id).label("project_id"), func.count().label("m"))
-        .group_by(v.task_id)
-        .having(func.count() >= 2)
+        select(k.task_id, func.max(k.project_id).label("project_id"), func.max(k.m).label("m"))
+        .group_by(k.task_id)
         .cte("consensus_units")
     )
-    cells = (
-        select(v.task_id, v.category, func.count().label("n_uc")).group_by(v.task_id, v.category).cte("consensus_cells")
-    )
     paired = (
-        select(units.c.project_id, cells.c.category, cells.c.n_uc, units.c.m)
-        .join_from(cells, units, cells.c.task_id == units.c.task_id)
+        select(k.project_id, k.category, func.max(k.n_uc).label("n_uc"), func.max(k.m).label("m"))
+        .group_by(k.task_id, k.project_id, k.category)
         .cte("consensus_paired")
     )
     p = paired.c
@@ -262,9 +323,9 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
     no_id = cast(null(), Integer)
     labeler_filters = []
     if scope.vendor:
-        labeler_filters.append(v.vendor_id == scope.vendor_id)
+        labeler_filters.append(k.vendor_id == scope.vendor_id)
     if scope.labeler:
-        labeler_filters.append(v.labeler_id == scope.labeler_id)
+        labeler_filters.append(k.labeler_id == scope.labeler_id)
     m = units.c.m
     return union_all(
         select(*row("units", units.c.project_id, no_id, func.count(), func.sum(m), func.sum(m * (m - 1)))).group_by(
@@ -290,12 +351,9 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
                 null(),
             )
         ).group_by(categories.c.project_id),
-        select(*row("labeler", no_id, v.labeler_id, func.sum(cells.c.n_uc - 1), func.sum(units.c.m - 1), func.count()))
-        .select_from(values)
-        .join(units, units.c.task_id == v.task_id)
-        .join(cells, and_(cells.c.task_id == v.task_id, cells.c.category == v.category))
+        select(*row("labeler", no_id, k.labeler_id, func.sum(k.n_uc - 1), func.sum(k.m - 1), func.count()))
         .where(*labeler_filters)
-        .group_by(v.labeler_id),
+        .group_by(k.labeler_id),
         *span_rows,
     )
 

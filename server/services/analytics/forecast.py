@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import TaskStatus
 from server.db.models import Project, Task
 from server.db.rollups import TaskDayRollup
-from server.db.sql import day_bucket, within_seconds
+from server.db.sql import day_bucket, unindexed, within_seconds
 from server.services.analytics._sql import share
 from server.services.analytics.scope import Scope, day_of, moment, moment_values, number
 from server.services.completion_rollups import within_sla
@@ -165,7 +165,16 @@ def task_flow_statement(*, bounded_start: bool, bounded_end: bool) -> Any:
     breached = case((within_seconds(as_of, Task.created_at, limit_seconds), 0), else_=1)
     return union_all(
         tasks("remaining", no_day, func.count(), func.sum(breached), Task.status.in_(open_statuses), *still_open),
-        tasks("remaining", no_day, func.count(), func.sum(breached), Task.completed_at >= as_of, *still_open),
+        # SQLite would answer created_at < as_of from the (project, created) index, every task of the project.
+        tasks(
+            "remaining",
+            no_day,
+            func.count(),
+            func.sum(breached),
+            Task.completed_at >= as_of,
+            unindexed(Task.created_at) < as_of,
+            *still_open[1:],
+        ),
         days("completed", no_count.label("b"), "lookback_start", "lookback_end"),
         # The SLA total is the sum of the days, added up in Python rather than read twice.
         days(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelStatus
@@ -57,24 +57,25 @@ class OutlierRow:
 
 
 def _labeler_days(scope: ScopeShape) -> Any:
-    """Per (project, labeler, day): labels, seconds and the quality counts; from the per-day rollups when the window
-    is whole days, else from the labels."""
+    """Per (project, labeler, day): labels, seconds and the quality counts; from the per-day rollups for the whole
+    days of the window, and from the labels for its edges (parts of a day) when it is cut inside days."""
+    r = LabelDayRollup.__table__.c
+    days = rollups_in_scope(
+        scope,
+        r.project_id.label("project_id"),
+        r.labeler_id.label("labeler_id"),
+        day_text_number(r.day).label("day_num"),
+        r.labels.label("n"),
+        r.seconds.label("seconds"),
+        r.benchmarks.label("bench"),
+        r.benchmarks_correct.label("bench_ok"),
+        r.first_pass.label("first_pass"),
+        r.decided.label("decided"),
+    )
     if scope.whole_days:
-        r = LabelDayRollup.__table__.c
-        return rollups_in_scope(
-            scope,
-            r.project_id.label("project_id"),
-            r.labeler_id.label("labeler_id"),
-            day_text_number(r.day).label("day_num"),
-            r.labels.label("n"),
-            r.seconds.label("seconds"),
-            r.benchmarks.label("bench"),
-            r.benchmarks_correct.label("bench_ok"),
-            r.first_pass.label("first_pass"),
-            r.decided.label("decided"),
-        )
+        return days
     is_benchmark = and_(Task.is_benchmark, Task.gold_answer.is_not(None), answer_text(Task.gold_answer) != "null")
-    return labels_in_scope(
+    edges = labels_in_scope(
         scope,
         Task.project_id.label("project_id"),
         Label.labeler_id.label("labeler_id"),
@@ -91,7 +92,9 @@ def _labeler_days(scope: ScopeShape) -> Any:
         func.sum(case((or_(Label.status != LabelStatus.SUBMITTED, Label.rework_count > 0), 1), else_=0)).label(
             "decided"
         ),
+        edges=True,
     ).group_by(Task.project_id, Label.labeler_id, day_number(Label.submitted_at))
+    return union_all(days, edges)
 
 
 def whole(column: Any) -> Any:

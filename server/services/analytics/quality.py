@@ -23,7 +23,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Float,
     Integer,
     String,
@@ -48,7 +47,14 @@ from server.db.rollups import (
 )
 from server.db.sql import day_bucket, seconds_between
 from server.services.analytics._labels import LabelRollup, LabelSums
-from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins, percentile, share
+from server.services.analytics._sql import (
+    bin_midpoint,
+    cumulative_counts,
+    histogram_ranks,
+    interpolate_bins,
+    interpolate_values,
+    share,
+)
 from server.services.analytics.scope import Scope, ScopeShape
 
 __all__ = [
@@ -128,60 +134,30 @@ def quality_from(sums: LabelSums, reviews: ReviewStats) -> QualityMetrics:
 # --- reviews -------------------------------------------------------------------------------------------------
 
 
-@cache
-def reviews_statement(scope: ScopeShape) -> Any:
-    facts = (
-        select(
-            day_bucket(Review.created_at).label("day"),
-            Label.labeler_id.label("labeler_id"),
-            case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0).label("up"),
-            Review.seconds_to_review.label("value"),
-        )
+def _edge_reviews(scope: ScopeShape, *columns: Any) -> Any:
+    """SELECT columns FROM the reviews in scope made in the window's edges (see `ScopeShape.edges`)."""
+    return (
+        select(*columns)
         .select_from(Review)
         .join(Label, Label.id == Review.label_id)
         .join(Task, Task.id == Label.task_id)
         .join(Labeler, Labeler.id == Label.labeler_id)
-        .where(*scope.who(), *scope.in_window(Review.created_at))
-        .cte("review_facts")
-    )
-    ranked = select(
-        *facts.c,
-        func.row_number().over(order_by=facts.c.value).label("rank"),
-        func.count().over().label("n"),
-    ).subquery("ranked_reviews")
-    r = ranked.c
-    sums = [func.count().label("reviews"), func.sum(facts.c.up).label("up"), func.sum(facts.c.value).label("seconds")]
-    no_spread = [cast(null(), Float).label("p50"), cast(null(), Float).label("p90")]
-    return union_all(
-        select(
-            literal("total").label("kind"),
-            cast(null(), String).label("day"),
-            cast(null(), Integer).label("labeler_id"),
-            func.count().label("reviews"),
-            func.sum(r.up).label("up"),
-            func.sum(r.value).label("seconds"),
-            percentile(r.value, r.rank, r.n, 50).label("p50"),
-            percentile(r.value, r.rank, r.n, 90).label("p90"),
-        ),
-        select(
-            literal("day").label("kind"), facts.c.day, cast(null(), Integer).label("labeler_id"), *sums, *no_spread
-        ).group_by(facts.c.day),
-        select(
-            literal("labeler").label("kind"), cast(null(), String).label("day"), facts.c.labeler_id, *sums, *no_spread
-        ).group_by(facts.c.labeler_id),
+        .where(*scope.who(), scope.edges(Review.created_at))
     )
 
 
 @cache
 def review_rollup_statement(scope: ScopeShape) -> Any:
-    """Review sums from the per-day review rollups of a whole-days scope: total, per day and per label author;
-    the total row also carries where the median and p90 of review time fall in the review-time histogram (see
-    `histogram_ranks`), NULL on the other rows."""
+    """Review sums from the per-day review rollups: total, per day and per label author; the total row also carries
+    where the median and p90 of review time fall in the review-time histogram (see `histogram_ranks`), NULL on the
+    other rows. A window cut inside days adds its edges from the reviews: their sums, and their own review times
+    beside the histograms' bin values (the ranks are then values, not bins; see `fetch_reviews`)."""
     r = ReviewDayRollup.__table__.c
     b = ReviewTimeBin.__table__.c
+    in_days = scope.in_days if scope.whole_days else scope.inner_days
 
     def narrowed(columns: Any, table: Any) -> Any:
-        conditions = [*scope.in_days(columns.day)]
+        conditions = [*in_days(columns.day)]
         if scope.project:
             conditions.append(columns.project_id == scope.project_id)
         if scope.labeler:
@@ -193,7 +169,40 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
             )
         return statement
 
-    rows = narrowed(r, ReviewDayRollup.__table__).add_columns(r.day, r.labeler_id, r.reviews, r.thumbs_up, r.seconds)
+    rows: Any = narrowed(r, ReviewDayRollup.__table__).add_columns(
+        r.day, r.labeler_id, r.reviews, r.thumbs_up, r.seconds
+    )
+    if scope.whole_days:
+        counts = (
+            narrowed(b, ReviewTimeBin.__table__)
+            .add_columns(b.bin.label("bin"), func.sum(b.reviews).label("n"))
+            .group_by(b.bin)
+            .subquery("review_bins")
+        )
+    else:
+        day = day_bucket(Review.created_at)
+        edge_sums = _edge_reviews(
+            scope,
+            day.label("day"),
+            Label.labeler_id.label("labeler_id"),
+            func.count().label("reviews"),
+            func.sum(case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0)).label("thumbs_up"),
+            func.sum(Review.seconds_to_review).label("seconds"),
+        ).group_by(day, Label.labeler_id)
+        rows = union_all(rows, edge_sums)
+        whole_day_values = narrowed(b, ReviewTimeBin.__table__).add_columns(
+            bin_midpoint(b.bin).label("value"), b.reviews.label("n")
+        )
+        edge_values = _edge_reviews(
+            scope, cast(Review.seconds_to_review, Float).label("value"), literal(1, Integer()).label("n")
+        )
+        values = union_all(whole_day_values, edge_values).subquery("review_values")
+        # Named `bin` like the histogram's rows: the ranks below are located the same way, over values.
+        counts = (
+            select(values.c.value.label("bin"), func.sum(values.c.n).label("n"))
+            .group_by(values.c.value)
+            .subquery("review_bins")
+        )
     facts = rows.cte("review_days")
     c = facts.c
     no_day, no_labeler = cast(null(), String), cast(null(), Integer)
@@ -202,15 +211,9 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
         func.sum(c.thumbs_up).label("up"),
         func.sum(c.seconds).label("seconds"),
     ]
-    counts = (
-        narrowed(b, ReviewTimeBin.__table__)
-        .add_columns(b.bin.label("bin"), func.sum(b.reviews).label("n"))
-        .group_by(b.bin)
-        .subquery("review_bins")
-    )
     running = select(counts.c.bin, *cumulative_counts(counts.c.n, counts.c.bin)).subquery("review_running")
     spread = select(*histogram_ranks(running.c.bin, running.c.cumulative, running.c.total)).subquery("review_spread")
-    no_spread = [cast(null(), BigInteger).label(column.name) for column in spread.c]
+    no_spread = [cast(null(), column.type).label(column.name) for column in spread.c]
     # Both sides are aggregates without GROUP BY: one row each, even over no rows.
     totals = select(*sums).subquery("review_totals")
     return union_all(
@@ -228,7 +231,7 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
     )
 
 
-def _review_stats(row: Any, *, spread: bool = True) -> ReviewStats:
+def _review_stats(row: Any) -> ReviewStats:
     reviews = int(row.reviews or 0)
     seconds = float(row.seconds or 0.0)
     return ReviewStats(
@@ -237,47 +240,30 @@ def _review_stats(row: Any, *, spread: bool = True) -> ReviewStats:
         approval_rate=share(row.up, reviews),
         seconds=seconds,
         mean_seconds=share(seconds, reviews),
-        median_seconds=None if not spread or row.p50 is None else float(row.p50),
-        p90_seconds=None if not spread or row.p90 is None else float(row.p90),
     )
-
-
-async def _rolled_up_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
-    total = ReviewStats()
-    by_day: dict[str, ReviewStats] = {}
-    by_labeler: dict[int, ReviewStats] = {}
-    for row in (await session.execute(review_rollup_statement(scope.shape), scope.parameters())).all():
-        stats = _review_stats(row, spread=False)
-        if row.kind == "total":
-            if stats.reviews:
-                stats = replace(
-                    stats,
-                    median_seconds=interpolate_bins(row.n, row.p50_lower, row.p50_upper, 50),
-                    p90_seconds=interpolate_bins(row.n, row.p90_lower, row.p90_upper, 90),
-                )
-            total = stats
-        elif row.kind == "day":
-            by_day[row.day] = stats
-        else:
-            by_labeler[row.labeler_id] = stats
-    return ReviewBreakdown(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
 
 
 async def fetch_reviews(session: AsyncSession, scope: Scope) -> ReviewBreakdown:
     """Review counts, approval and review time: total (with median and p90), per day, per label author.
 
-    Over whole days they are read from the per-day review rollups; the median and p90 then come from the review
-    time histogram, within `PERCENTILE_RELATIVE_ERROR` of the exact value plus
-    `PERCENTILE_ABSOLUTE_ERROR_SECONDS` (see `server.services.rollups`). Over other windows they are exact.
+    They are read from the per-day review rollups for the whole days of the window, and from the reviews for its
+    edges (parts of a day); the median and p90 come from the review time histogram for the whole days and from the
+    reviews' own times for the edges, within `PERCENTILE_RELATIVE_ERROR` of the exact value plus
+    `PERCENTILE_ABSOLUTE_ERROR_SECONDS` (see `server.services.rollups`).
     """
-    if scope.whole_days:
-        return await _rolled_up_reviews(session, scope)
+    interpolate = interpolate_bins if scope.whole_days else interpolate_values
     total = ReviewStats()
     by_day: dict[str, ReviewStats] = {}
     by_labeler: dict[int, ReviewStats] = {}
-    for row in (await session.execute(reviews_statement(scope.shape), scope.parameters())).all():
+    for row in (await session.execute(review_rollup_statement(scope.shape), scope.parameters())).all():
         stats = _review_stats(row)
         if row.kind == "total":
+            if stats.reviews:
+                stats = replace(
+                    stats,
+                    median_seconds=interpolate(row.n, row.p50_lower, row.p50_upper, 50),
+                    p90_seconds=interpolate(row.n, row.p90_lower, row.p90_upper, 90),
+                )
             total = stats
         elif row.kind == "day":
             by_day[row.day] = stats
