@@ -2,8 +2,10 @@
 
 Times are generated as float days from the window start and cut at the anchor (the window end): whatever would
 happen after the anchor (a label not yet submitted, a review not yet given, a rework not yet done) is left out, and
-the remaining records are given the status they would have at the anchor. Foreign keys are local indexes into the
-parent lists (`vendor_id` is an index into `vendors`); `server.services.demo` maps them to database ids.
+the remaining records are given the status they would have at the anchor. Who labels what, and when, is a queue
+worked by the labelers on shift (`server.services.demo_queue`): waits come from how busy they are. Foreign keys are
+local indexes into the parent lists (`vendor_id` is an index into `vendors`); `server.services.demo` maps them to
+database ids.
 
 The learning curve: the time a labeler needs for a label falls with tenure in production t (weeks) as
 T(t) = T0 * s * (A + (1 - A) * exp(-t / tau)) * lognormal noise, with A = 0.64 and tau = 1.5 weeks, so the median of
