@@ -3,7 +3,7 @@
 Prints, per project, the backlog open at the cut by stage, the weekly figures (actual, conditional forecast fed
 the demand that arrived, unconditional forecast on fitted demand, naive baseline) and the MAPE table.
 
-Run: .venv/bin/python benchmarks/backtest_demo.py [--train-weeks 4] [--replications 16] [--seed 0]
+Run: .venv/bin/python benchmarks/backtest_demo.py [--demo-seed 7] [--train-weeks 4] [--replications 16] [--seed 0]
 """
 
 from __future__ import annotations
@@ -52,14 +52,14 @@ def _row(name: str, errors: BacktestErrors) -> str:
     )
 
 
-async def _main(train_weeks: int, horizon_weeks: int, replications: int, seed: int) -> None:
+async def _main(demo_seed: int, train_weeks: int, horizon_weeks: int, replications: int, seed: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
         async with database.engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
         started = time.perf_counter()
-        await seed_demo(database, seed=7, anchor=datetime(2026, 1, 5, tzinfo=UTC))
-        print(f"demo seeded in {time.perf_counter() - started:.1f} s")
+        await seed_demo(database, seed=demo_seed, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+        print(f"demo seed {demo_seed} seeded in {time.perf_counter() - started:.1f} s")
         async with database.session() as session:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
         for project_id, name in projects:
@@ -117,9 +117,10 @@ async def _main(train_weeks: int, horizon_weeks: int, replications: int, seed: i
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--demo-seed", type=int, default=7)
     parser.add_argument("--train-weeks", type=int, default=4)
     parser.add_argument("--horizon-weeks", type=int, default=4)
     parser.add_argument("--replications", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    asyncio.run(_main(args.train_weeks, args.horizon_weeks, args.replications, args.seed))
+    asyncio.run(_main(args.demo_seed, args.train_weeks, args.horizon_weeks, args.replications, args.seed))

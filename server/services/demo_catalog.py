@@ -70,6 +70,11 @@ class VendorSpec:
     reviewers: bool = False
     offboarded_day: float | None = None
     created_days_before: int = 120
+    # Labelers' shifts: local start hour, hours per shift (each person's own length is drawn around it) and the
+    # chance that a labeler also works each weekend day (crowd workers pick some up).
+    shift_start_hour: float = 9.0
+    shift_hours: float = 7.0
+    weekend_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         consensus_coverage=0.10,
         benchmark_rate=0.05,
         review_share=0.30,
-        seconds_t0=62.0,
+        seconds_t0=900.0,
         review_seconds=18.0,
         tasks_per_day=365.0,
         start_day=0.0,
@@ -219,7 +224,7 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         consensus_coverage=0.15,
         benchmark_rate=0.08,
         review_share=0.25,
-        seconds_t0=26.0,
+        seconds_t0=370.0,
         review_seconds=9.0,
         tasks_per_day=420.0,
         start_day=0.0,
@@ -306,7 +311,7 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         consensus_coverage=0.0,
         benchmark_rate=0.10,
         review_share=0.50,
-        seconds_t0=165.0,
+        seconds_t0=900.0,
         review_seconds=55.0,
         tasks_per_day=36.0,
         start_day=28.0,
@@ -354,7 +359,7 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         consensus_coverage=0.0,
         benchmark_rate=0.05,
         review_share=0.2,
-        seconds_t0=240.0,
+        seconds_t0=1200.0,
         review_seconds=40.0,
         tasks_per_day=0.0,
         start_day=56.0,
@@ -383,10 +388,10 @@ VENDORS: tuple[VendorSpec, ...] = (
         kickoff_days=10,
         status=VendorStatus.ONBOARDED,
         trial_quality=0.94,
-        trial_labels_per_hour=52.0,
+        trial_labels_per_hour=5.5,
         trial_notes="Trial on 2,000 frames: tight boxes, fast ramp-up, responsive team lead.",
         projects=("driving", "support"),
-        cohorts=Cohorts(veterans=6, early=10, mid=4, pipeline=4, leavers=2),
+        cohorts=Cohorts(veterans=10, early=7, mid=3, pipeline=4, leavers=2),
         labeler_skills=("bounding_boxes", "polygons"),
         email_domain="northwind-annotation.example",
         created_days_before=160,
@@ -405,13 +410,16 @@ VENDORS: tuple[VendorSpec, ...] = (
         kickoff_days=5,
         status=VendorStatus.ONBOARDED,
         trial_quality=0.9,
-        trial_labels_per_hour=118.0,
+        trial_labels_per_hour=14.0,
         trial_notes="Trial on 5,000 chats: very fast, quality uneven across workers; needs benchmarks.",
         projects=("support", "driving"),
-        cohorts=Cohorts(veterans=5, early=9, mid=4, pipeline=3, leavers=2),
+        cohorts=Cohorts(veterans=9, early=7, mid=2, pipeline=3, leavers=2),
         labeler_skills=("text classification", "polish", "german"),
         email_domain="crowdsource-collective.example",
         created_days_before=110,
+        shift_start_hour=16.0,
+        shift_hours=3.0,
+        weekend_share=0.3,
     ),
     VendorSpec(
         key="medscribe",
@@ -427,13 +435,15 @@ VENDORS: tuple[VendorSpec, ...] = (
         kickoff_days=21,
         status=VendorStatus.TRIAL,
         trial_quality=0.96,
-        trial_labels_per_hour=19.0,
+        trial_labels_per_hour=4.5,
         trial_notes="Trial running on the dictation pilot: accurate on drug names, slower than planned.",
         projects=("dictation",),
         cohorts=Cohorts(mid=6, mid_range=(24.0, 28.0)),
         labeler_skills=("medical transcription", "pharmacology"),
         email_domain="medscribe-partners.example",
         created_days_before=45,
+        shift_start_hour=13.0,
+        shift_hours=2.5,
     ),
     VendorSpec(
         key="inhouse",
@@ -472,7 +482,7 @@ VENDORS: tuple[VendorSpec, ...] = (
         kickoff_days=3,
         status=VendorStatus.OFFBOARDED,
         trial_quality=0.82,
-        trial_labels_per_hour=140.0,
+        trial_labels_per_hour=6.5,
         trial_notes="Offboarded in week 2: benchmark accuracy stayed below 85% after retraining.",
         projects=("driving",),
         cohorts=Cohorts(veterans=3),
@@ -480,6 +490,8 @@ VENDORS: tuple[VendorSpec, ...] = (
         email_domain="vector-labeling.example",
         offboarded_day=10.0,
         created_days_before=90,
+        shift_hours=6.0,
+        weekend_share=0.3,
     ),
     VendorSpec(
         key="polyglot",

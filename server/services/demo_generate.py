@@ -2,8 +2,10 @@
 
 Times are generated as float days from the window start and cut at the anchor (the window end): whatever would
 happen after the anchor (a label not yet submitted, a review not yet given, a rework not yet done) is left out, and
-the remaining records are given the status they would have at the anchor. Foreign keys are local indexes into the
-parent lists (`vendor_id` is an index into `vendors`); `server.services.demo` maps them to database ids.
+the remaining records are given the status they would have at the anchor. Who labels what, and when, is a queue
+worked by the labelers on shift (`server.services.demo_queue`): waits come from how busy they are. Foreign keys are
+local indexes into the parent lists (`vendor_id` is an index into `vendors`); `server.services.demo` maps them to
+database ids.
 
 The learning curve: the time a labeler needs for a label falls with tenure in production t (weeks) as
 T(t) = T0 * s * (A + (1 - A) * exp(-t / tau)) * lognormal noise, with A = 0.64 and tau = 1.5 weeks, so the median of
@@ -13,6 +15,7 @@ week 6 is about 0.72 of the median of week 1 (about 30% faster over the first si
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +25,7 @@ import numpy as np
 from server.db.enums import IssueStatus, LabelerStage, LabelStatus, ReviewVerdict, TaskStatus
 from server.db.rates import FROM_THE_START
 from server.services.demo_catalog import FIRST_NAMES, LAST_NAMES, PROJECTS, VENDORS, ProjectSpec, VendorSpec
+from server.services.demo_queue import ShiftPattern, dispatch, next_on_shift, shift_windows
 from server.services.workflow_tasks import task_status_from_labels
 
 __all__ = ["CURVE_FLOOR", "CURVE_TAU_WEEKS", "WINDOW_DAYS", "DemoRows", "generate"]
@@ -72,7 +76,7 @@ class _Person:
     offboard_day: float  # np.inf when still active
     speed: float
     error_rate: float
-    weight: float
+    shift: ShiftPattern
     reviewer: bool
 
 
@@ -211,6 +215,7 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
         # Leavers come from those in production during most of the window, so attrition shows in the data.
         eligible = [i for i, (kind, _) in enumerate(plan) if kind in ("veteran", "early")]
         leavers = set(rng.choice(eligible, size=min(cohorts.leavers, len(eligible)), replace=False).tolist())
+        both = _on_both_projects(spec, [kind != "pipeline" for kind, _ in plan], rng)
         for position, (kind, production_day) in enumerate(plan):
             index = len(people)
             name_code = int(names[index])
@@ -222,7 +227,9 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
                 float(rng.uniform(2.0, 4.0)),  # testing
             )
             if kind == "pipeline":
-                hired = WINDOW_DAYS - float(rng.uniform(2.0, 28.0))
+                # Each in turn caught in the next stage before production, so the pipeline shows every stage.
+                caught = (position - (len(plan) - cohorts.pipeline)) % len(durations)
+                hired = WINDOW_DAYS - sum(durations[:caught]) - float(rng.uniform(0.1, 0.9)) * durations[caught]
             else:
                 hired = production_day - sum(durations)
             entered = [hired]
@@ -237,9 +244,9 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
                 offboard = float(rng.uniform(max(production, 0.0) + 10.0, WINDOW_DAYS - 3.0))
             speed = float(rng.lognormal(0.0, 0.18))
             error_rate = float(rng.uniform(0.04, 0.09))
-            weight = float(rng.lognormal(0.0, 0.25))
-            projects = spec.projects if spec.reviewers else _assignment(spec, rng)
-            person = _Person(index, spec, projects, production, offboard, speed, error_rate, weight, spec.reviewers)
+            shift = _shift(spec, rng)
+            projects = spec.projects if spec.reviewers or position in both else spec.projects[:1]
+            person = _Person(index, spec, projects, production, offboard, speed, error_rate, shift, spec.reviewers)
             people.append(person)
             events: list[tuple[LabelerStage, float, str]] = [
                 (stage, day, _stage_note(stage, spec)) for stage, day in reached
@@ -281,11 +288,21 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
     return people
 
 
-def _assignment(spec: VendorSpec, rng: np.random.Generator) -> tuple[str, ...]:
-    """Most labelers work on their vendor's main project; about a quarter also on its second one."""
-    if len(spec.projects) <= 1:
-        return spec.projects
-    return spec.projects if rng.random() < 0.25 else spec.projects[:1]
+def _on_both_projects(spec: VendorSpec, labeling: list[bool], rng: np.random.Generator) -> set[int]:
+    """Which of a vendor's labelers also work on its second project: a quarter of those labeling in the window (a
+    fixed share, so each project's capacity, and the load on it, does not swing with the seed)."""
+    candidates = np.flatnonzero(labeling)
+    if len(spec.projects) <= 1 or spec.reviewers or candidates.size == 0:
+        return set()
+    return set(rng.choice(candidates, size=round(0.25 * candidates.size), replace=False).tolist())
+
+
+def _shift(spec: VendorSpec, rng: np.random.Generator) -> ShiftPattern:
+    """A labeler's own shift: start within an hour of the vendor's, length around the vendor's figure."""
+    hours = float(np.clip(spec.shift_hours * rng.lognormal(0.0, 0.15), 0.6 * spec.shift_hours, 10.0))
+    weekend = rng.random(2) < spec.weekend_share
+    start = spec.shift_start_hour + float(rng.uniform(-1.0, 1.0))
+    return ShiftPattern(spec.time_zone, start, hours, saturday=bool(weekend[0]), sunday=bool(weekend[1]))
 
 
 def _mark_outliers(rng: np.random.Generator, people: list[_Person]) -> None:
@@ -296,7 +313,7 @@ def _mark_outliers(rng: np.random.Generator, people: list[_Person]) -> None:
         if position < 2:  # fast but careless
             person.speed, person.error_rate = 0.58, 0.26
         else:  # slow and careful
-            person.speed, person.error_rate, person.weight = 1.75, 0.02, person.weight * 0.6
+            person.speed, person.error_rate = 1.75, 0.02
 
 
 def _stage_note(stage: LabelerStage, vendor: VendorSpec) -> str:
@@ -309,8 +326,20 @@ def _stage_note(stage: LabelerStage, vendor: VendorSpec) -> str:
     }.get(stage, "")
 
 
-def _curve(tenure_weeks: np.ndarray) -> np.ndarray:
-    return CURVE_FLOOR + (1.0 - CURVE_FLOOR) * np.exp(-tenure_weeks / CURVE_TAU_WEEKS)
+def _project_windows(person: _Person, project: str, clock: _Clock) -> np.ndarray:
+    """The shifts `person` spends on `project`, from production until a day before leaving: whole shifts, or the
+    first or second half of each for someone on two projects. They run a week past the anchor: work rejected
+    before it may be reworked after it."""
+    share = 1.0 / len(person.projects)
+    slot = person.projects.index(project)
+    return shift_windows(
+        person.shift,
+        clock.start,
+        WINDOW_DAYS + 7,
+        available_from=person.production_day,
+        available_until=person.offboard_day - 1.0,
+        part=(slot * share, (slot + 1) * share),
+    )
 
 
 def _project_work(
@@ -339,50 +368,25 @@ def _project_work(
     weights = np.asarray(spec.class_weights) / np.sum(spec.class_weights)
     truth = rng.choice(len(spec.classes), size=n_tasks, p=weights)
     priority = rng.choice(3, size=n_tasks, p=(0.75, 0.2, 0.05))
-    # Queueing delay before labeling starts: mostly hours, with a tail that misses the SLA.
-    delay = np.where(rng.random(n_tasks) < 0.1, rng.exponential(1.6, n_tasks), rng.exponential(0.35, n_tasks))
-    # A surge in the last ten days outgrows the workforce: waiting times, and the backlog at the anchor, build up.
-    surge = np.clip(created - (WINDOW_DAYS - 10.0), 0.0, None)
-    delay += rng.exponential(1.0, n_tasks) * 0.15 * surge
-    start = created + delay
-
-    # Who labels: members in production on that day (and not leaving within a day); k distinct per task.
+    # Who labels, and when: the queue, worked by the members on shift (see demo_queue).
     production = np.array([p.production_day for p in members])
-    offboard = np.array([p.offboard_day for p in members])
-    log_weight = np.log([p.weight for p in members])
-    task_of: list[np.ndarray] = []
-    person_of: list[np.ndarray] = []
-    start_of: list[np.ndarray] = []
-    start_day = np.floor(start).astype(int)
-    for day in np.unique(start_day):
-        tasks_today = np.flatnonzero(start_day == day)
-        active = np.flatnonzero((production <= day) & (offboard >= day + 2))
-        if active.size == 0:
-            continue  # nobody to label yet: these tasks wait in the backlog
-        keys = log_weight[active][None, :] + rng.gumbel(size=(tasks_today.size, active.size))
-        ranked = active[np.argsort(-keys, axis=1)]
-        for slot in range(int(required[tasks_today].max())):
-            needs = tasks_today[required[tasks_today] > slot]
-            if slot >= active.size or needs.size == 0:
-                break
-            task_of.append(needs)
-            person_of.append(ranked[required[tasks_today] > slot, slot])
-            jitter = 0.0 if slot == 0 else rng.uniform(0.0, 3.0 * _HOUR, needs.size)
-            start_of.append(start[needs] + jitter)
-    if not task_of:
-        return
-    label_task = np.concatenate(task_of)
-    label_person = np.concatenate(person_of)
-    started = np.concatenate(start_of)
-    order = np.lexsort((label_person, started))
-    label_task, label_person, started = label_task[order], label_person[order], started[order]
-    n = label_task.size
+    windows = [_project_windows(person, spec.key, clock) for person in members]
+    speed_of = [p.speed for p in members]
+    noise = rng.lognormal(0.0, _NOISE_SIGMA, int(required.sum()))
+    t0 = spec.seconds_t0
 
-    speed = np.array([p.speed for p in members])[label_person]
+    def seconds_for(person: int, day: float, label_number: int) -> float:
+        tenure_weeks = (day - production[person]) / 7.0
+        curve = CURVE_FLOOR + (1.0 - CURVE_FLOOR) * math.exp(-tenure_weeks / CURVE_TAU_WEEKS)
+        return round(max(t0 * speed_of[person] * curve * float(noise[label_number]), 2.0), 1)
+
+    work = dispatch(created, priority, required, windows, seconds_for, rng)
+    if work.task.size == 0:
+        return
+    label_task, label_person, started, seconds = work.task, work.person, work.started, work.seconds
+    n = label_task.size
     base_error = np.array([p.error_rate for p in members])[label_person]
     tenure_weeks = (started - production[label_person]) / 7.0
-    seconds = spec.seconds_t0 * speed * _curve(tenure_weeks) * rng.lognormal(0.0, _NOISE_SIGMA, n)
-    seconds = np.round(np.maximum(seconds, 2.0), 1)
     submitted = started + seconds / 86400.0
     error = np.minimum(base_error * (1.0 + 2.0 * np.exp(-tenure_weeks / CURVE_TAU_WEEKS)), 0.9)
     if spec.guideline_change is not None:
@@ -409,7 +413,10 @@ def _project_work(
         down[round_] = reviewed & (rng.random(n) < reject_probability)
         if round_ > 0:
             down[round_] &= down[round_ - 1]
-        rework_at[round_] = review_at[round_] + np.maximum(rng.exponential(8.0 * _HOUR, n), 10.0 / 1440.0)
+        # The labeler reworks a rejected label when next on shift (a drawn wait where they have no shift left).
+        seen = review_at[round_] + np.maximum(rng.exponential(1.0 * _HOUR, n), 10.0 / 1440.0)
+        drawn = review_at[round_] + np.maximum(rng.exponential(8.0 * _HOUR, n), 10.0 / 1440.0)
+        rework_at[round_] = next_on_shift(windows, label_person, seen, otherwise=drawn)
         rework_seconds[round_] = np.round(seconds * rng.uniform(0.25, 0.6, n), 1)
         correct_after[round_ + 1] = correct_after[round_] | (down[round_] & (rng.random(n) < 0.92))
         ready = rework_at[round_]

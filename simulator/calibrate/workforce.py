@@ -30,6 +30,17 @@ _MIN_PEOPLE = 3
 _MIN_PERSON_DAYS = 20
 
 
+def _offset(start_hour: float, calendar: Calendar) -> float:
+    """A pool's shift offset from the calendar's start, placing its shift on the day its work was counted on.
+
+    Working weekdays are counted from the date each label was started on (the reference clock), so a shift
+    starting at ``start_hour`` on a working day must start at that hour of that date: calendar start plus
+    offset is ``start_hour`` itself. (Wrapping the offset to the nearest half day moved a shift starting just
+    after midnight, beside a calendar starting late in the evening, onto the next day: a Monday-to-Friday team
+    then worked Tuesday to Saturday.)"""
+    return start_hour - calendar.start_hour
+
+
 def _finite(value: float, default: float) -> float:
     return value if math.isfinite(value) else default
 
@@ -169,7 +180,7 @@ def workforce_step(
         trained, trainees = tuple(trainees[:train]), trainees[train:]
         searched, searches = tuple(searches[:hire]), searches[hire:]
         name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift)})"
-        offset = (shift.start_hour - calendar.start_hour + 12.0) % 24.0 - 12.0
+        offset = _offset(shift.start_hour, calendar)
         # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
         speed = vendor_speed
         group_tenures = tuple(
@@ -294,7 +305,7 @@ def reviewer_step(
         detection_probability=1.0,
         rework_time_factor=max(rework_factor.or_default(0.5), 1e-3),
         reviewer_hourly_rate=max(rate.or_default(0.0), 0.0),
-        shift_offset_hours=(start_hour - calendar.start_hour + 12.0) % 24.0 - 12.0,
+        shift_offset_hours=_offset(start_hour, calendar),
         shift_hours=shift_hours,
     )
     fit = ReviewPoolFit(

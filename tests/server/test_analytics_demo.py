@@ -38,8 +38,9 @@ async def _seeded(database: Database) -> list[int]:
         return list((await session.execute(select(Project.id).order_by(Project.id))).scalars())
 
 
-def _alpha(units: list[list[str]]) -> tuple[float, float]:
-    """(pairwise agreement, Krippendorff's nominal alpha) from a coincidence matrix."""
+def _alpha(units: list[list[str]]) -> tuple[float, float | None]:
+    """(pairwise agreement, Krippendorff's nominal alpha) from a coincidence matrix; alpha is None when every
+    value is the same category (no disagreement is expected, so none can be measured against it)."""
     coincidences: Counter[tuple[str, str]] = Counter()
     agreeing = pairs = 0
     for values in units:
@@ -54,7 +55,7 @@ def _alpha(units: list[list[str]]) -> tuple[float, float]:
     n = sum(totals.values())
     observed = sum(weight for (x, y), weight in coincidences.items() if x != y) / n
     expected = sum(totals[x] * totals[y] for x in totals for y in totals if x != y) / (n * (n - 1))
-    return agreeing / pairs, 1 - observed / expected
+    return agreeing / pairs, None if expected == 0 else 1 - observed / expected
 
 
 # Whole days, and windows cut inside days: both edges, a single hour, and each bound alone.

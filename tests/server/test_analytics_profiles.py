@@ -72,9 +72,10 @@ async def test_the_seeded_outliers_are_the_ones_flagged(database: Database) -> N
     # Careless alone only where the labeler's own draw sits at the top of the natural range (4-9% errors): with
     # seed 7, one labeler at 8.5% on the support project, flagged since its guideline change lowered the others'.
     assert all(drawn[email][1] >= 0.08 for email in found.get("CARELESS", set()))
-    # Nobody is found slow unless their own draw made them slow.
+    # Nobody is found slow unless their own draw made them slow: the slowest tenth of the natural draws
+    # (lognormal, sigma 0.18: from 1.26) or a seeded slow one.
     for email in found.get("SLOW_AND_CAREFUL", set()) | found.get("SLOW", set()):
-        assert drawn[email][0] >= 1.4, (email, drawn[email])
+        assert drawn[email][0] >= 1.25, (email, drawn[email])
     # The other profiles hold only labelers whose own draws set them apart: slow ones drew a slow speed, careful
     # ones few errors (with seed 7: one of each, speed 1.48 and 4.6% errors).
     assert set(found) <= {"FAST_AND_CARELESS", "SLOW_AND_CAREFUL", "SLOW", "CAREFUL", "CARELESS"}

@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -37,7 +38,8 @@ from server.db.models import (
 from server.db.rates import FROM_THE_START, LabelerRate
 from server.services.analytics import Scope, cost_metrics
 from server.services.demo import default_anchor, seed_demo
-from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, RAISE_DAY, WINDOW_DAYS
+from server.services.demo_catalog import VENDORS
+from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, RAISE_DAY, WINDOW_DAYS, generate
 from server.services.errors import ValidationFailed
 
 ANCHOR = datetime(2026, 1, 5, tzinfo=UTC)
@@ -225,6 +227,33 @@ async def test_records_are_consistent_with_the_workflow_rules(database: Database
     assert all((i.status == IssueStatus.RESOLVED) == (i.resolved_at is not None) for i in issues)
     assert all(comment_counts.get(i.id, 0) >= 1 for i in issues)
     assert summary.labels == len(labels) and summary.tasks == len(tasks)
+
+
+def test_labels_are_made_on_shift_and_tasks_wait_for_busy_labelers() -> None:
+    rows = generate(7, ANCHOR, 1.0)
+    start = ANCHOR - timedelta(days=WINDOW_DAYS)
+    # Full-time labelers work weekdays, in their vendor's office hours (a shift starting 08:00-10:00 local).
+    for label in rows.labels:
+        vendor = VENDORS[rows.labelers[label["labeler_id"]]["vendor_id"]]
+        if vendor.weekend_share == 0.0 and not vendor.reviewers:
+            local = label["started_at"].astimezone(ZoneInfo(vendor.time_zone))
+            assert local.weekday() < 5, (vendor.name, local)
+            assert 7.9 <= local.hour + local.minute / 60.0 <= 20.0, (vendor.name, local)
+    # The driving team is busy before the surge and the surge outgrows it: weekly labeling hours grow by far
+    # less than the arrivals, and the tasks not yet labeled pile up in the last ten days.
+    driving = [i for i, task in enumerate(rows.tasks) if task["project_id"] == 0]
+    first_label: dict[int, float] = {}
+    hours = np.zeros(8)
+    for label in rows.labels:
+        if rows.tasks[label["task_id"]]["project_id"] == 0:
+            day = (label["started_at"] - start).total_seconds() / 86400.0
+            first_label[label["task_id"]] = min(first_label.get(label["task_id"], np.inf), day)
+            hours[int(day // 7)] += label["seconds_to_label"] / 3600.0
+    created = np.array([(rows.tasks[i]["created_at"] - start).total_seconds() / 86400.0 for i in driving])
+    started = np.array([first_label.get(i, np.inf) for i in driving])
+    unstarted = [int(np.sum((created < day) & (started >= day))) for day in (35.0, 42.0, 49.0, 56.0)]
+    assert unstarted[-1] > 1.5 * max(unstarted[:2])
+    assert hours[7] < 1.3 * hours[5]
 
 
 def _expected_week_ratio() -> float:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from simulator.calendar import shift_windows as calendar_windows
 from simulator.calibrate import (
     CurveStatus,
     HistoryData,
@@ -335,6 +336,60 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     assert fitted.review.hourly_rate.value == 40.0
     assert fitted.to_dict()["pools"][0]["hours_per_working_day"]["n"] == 60
     assert run_replication(scenario, 1).summary.tasks_completed > 0
+
+
+def _two_zone_history(rng: np.random.Generator) -> HistoryData:
+    """east: 8 people labeling 00:00-07:00 on the reference clock, Monday to Friday (a team eight hours ahead);
+    west: 4 people labeling 16:00-18:00 on the same days. Together they make a calendar that starts late in the
+    evening, with east's shift just after midnight."""
+    days = 28
+    day, secs, who = [], [], []
+    people = []
+    for person, (vendor, start, hours) in enumerate([("east", 0.0, 7.0)] * 8 + [("west", 16.0, 2.0)] * 4):
+        d, s, w = _workday_labels(rng, person, days, start, hours)
+        day, secs, who = day + d, secs + s, who + w
+        people.append(PersonHistory(person, vendor, "production", 30.0, 10.0, 15.0))
+    n = len(day)
+    return HistoryData(
+        name="two zones",
+        first_weekday=0,
+        days=days,
+        daily_arrivals=np.full(days, 1500.0),
+        label_seconds=np.asarray(secs),
+        label_tenure_weeks=np.full(n, 10.0),
+        label_labeler=np.asarray(who),
+        label_hour_of_day=np.mod(day, 1.0) * 24.0,
+        rework_seconds=np.zeros(n),
+        rework_count=np.zeros(n),
+        reviewed_labels=0,
+        reviews=0,
+        thumbs_down=0,
+        review_seconds=np.zeros(0),
+        reviewers=0,
+        labels_per_task=1.0,
+        consensus_coverage=0.0,
+        benchmark_share=0.0,
+        sla_turnaround_hours=24.0,
+        sla_target_share=0.9,
+        pools=[PoolHistory("east", 8, 0, 0, 15.0, None, 10.0), PoolHistory("west", 4, 0, 0, 15.0, None, 10.0)],
+        label_day=np.asarray(day),
+        recent_days=14,
+        people=tuple(people),
+    )
+
+
+def test_each_pool_works_the_days_and_hours_its_people_labeled() -> None:
+    # Given two teams in different time zones, both working Monday to Friday on the reference clock
+    calibration = calibrate(_two_zone_history(np.random.default_rng(5)), horizon_days=14)
+    scenario = calibration.scenario
+    # When the scenario lays out each pool's shifts over two weeks from a Monday
+    worked = {}
+    for pool in scenario.workforce:
+        windows = calendar_windows(scenario.calendar, pool.shift_offset_hours, pool.shift_hours, 14)
+        worked[pool.vendor] = {(int(start // 24.0) % 7, round(start % 24.0)) for start, _ in windows}
+    # Then each shift starts on a weekday, at the hour its people started labeling: none on a Saturday
+    assert worked["east"] == {(weekday, 0) for weekday in range(5)}
+    assert worked["west"] == {(weekday, 16) for weekday in range(5)}
 
 
 def test_part_week_workers_give_their_days_spread_over_the_calendar() -> None:
