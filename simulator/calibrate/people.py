@@ -114,6 +114,8 @@ class Availability:
     utilization: Estimate
     people: int
     person_days: int
+    #: From the first item's start to the last item's end, per working day: the time they were there.
+    span_per_working_day: Estimate
 
 
 def availability(
@@ -138,4 +140,9 @@ def availability(
         "busy share of the day",
         n=person_days,
     )
-    return Availability(hours, days, busy, len(worked), person_days)
+    span = mean_estimate(
+        [t.span_hours / t.worked_days for t in worked if t.span_hours > 0],
+        "hours on shift per working day",
+        n=person_days,
+    )
+    return Availability(hours, days, busy, len(worked), person_days, span)

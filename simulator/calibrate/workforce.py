@@ -55,18 +55,27 @@ def _span(shift: ShiftFit) -> str:
 
 
 def _calendar_hours(
-    hours: Estimate, days_per_week: Estimate, utilization: Estimate, calendar: Calendar
+    hours: Estimate,
+    days_per_week: Estimate,
+    utilization: Estimate,
+    calendar: Calendar,
+    span: Estimate | None = None,
 ) -> float | None:
     """A person's hours per working day of the calendar, for the scenario: a person working 3 of its 5 working
-    days gives 3/5 of their day's hours on each. People whose work filled their days were at capacity; people
-    whose work came scattered waited for it, and are taken to have been busy ``ASSUMED_UTILIZATION`` of the time
-    they could give. None when the hours are unknown (the calendar's own hours then apply)."""
+    days gives 3/5 of their day's hours on each. People whose work filled their days were at capacity. People
+    whose work came scattered waited for it: with ``span`` (labelers, who work shifts), they were there from their
+    first item to their last, and at least their session hours at ``ASSUMED_UTILIZATION``; without it, they are
+    taken to have been busy ``ASSUMED_UTILIZATION`` of the time they could give. None when the hours are unknown
+    (the calendar's own hours then apply)."""
     if not hours.known:
         return None
     calendar_days = len(calendar.working_days)
     per_week = days_per_week.or_default(float(calendar_days))
     busy = min(1.0, max(utilization.or_default(1.0), ASSUMED_UTILIZATION))
-    return min(24.0, max(1e-3, hours.value * per_week / calendar_days / busy))
+    per_day = hours.value / busy
+    if span is not None and span.known and utilization.or_default(1.0) < ASSUMED_UTILIZATION:
+        per_day = max(per_day, span.value)
+    return min(24.0, max(1e-3, per_day * per_week / calendar_days))
 
 
 def _exposure_in_window(person: PersonHistory, since: float, until: float) -> float:
@@ -120,7 +129,11 @@ def workforce_step(
     if not people:
         warnings.append("no per-person records: the recorded headcount works the calendar's hours")
     shift_hours = _calendar_hours(
-        fitted.hours_per_working_day, fitted.working_days_per_week, fitted.utilization, calendar
+        fitted.hours_per_working_day,
+        fitted.working_days_per_week,
+        fitted.utilization,
+        calendar,
+        fitted.span_per_working_day,
     )
 
     worked = [times[p.id] for p in producing if p.id in times]
