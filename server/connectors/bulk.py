@@ -14,15 +14,15 @@ import enum
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from itertools import chain
-from json import dumps
-from typing import Any
+from json import dumps, loads
+from typing import Any, cast
 
-from sqlalchemy import JSON, Enum, Table
+from sqlalchemy import JSON, Boolean, Enum, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.types import UTCDateTime
 
-__all__ = ["BulkWriter", "sqlite_time"]
+__all__ = ["BulkRows", "sqlite_time"]
 
 _MAX_PARAMETERS = 32_000  # under both SQLite's (32,766) and PostgreSQL's (32,767) limit per statement
 
@@ -71,8 +71,32 @@ def _enum_names(values: Sequence[Any]) -> list[Any]:
     return [v.name if isinstance(v, enum.Enum) else v for v in values]
 
 
-class BulkWriter:
-    """Inserts and updates rows given as tuples, on one connection (and its transaction)."""
+# And back, from what the driver gives to what the ORM would.
+
+
+def _sqlite_times_read(values: Sequence[Any]) -> list[Any]:
+    return [None if v is None else datetime.fromisoformat(v).replace(tzinfo=UTC) for v in values]
+
+
+def _postgresql_times_read(values: Sequence[Any]) -> list[Any]:
+    return [v if v is None or v.tzinfo is UTC else v.astimezone(UTC) for v in values]
+
+
+def _json_read(values: Sequence[Any]) -> list[Any]:
+    return [None if v is None else loads(v) for v in values]
+
+
+def _members(enum_class: type[enum.Enum]) -> ConvertColumn:
+    members = enum_class.__members__
+    return lambda values: [None if v is None else members[v] for v in values]
+
+
+def _booleans(values: Sequence[Any]) -> list[Any]:
+    return [None if v is None else bool(v) for v in values]
+
+
+class BulkRows:
+    """Inserts, updates and key lookups of rows as tuples, on one connection (and its transaction)."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -110,6 +134,51 @@ class BulkWriter:
             values.append(convert([value])[0] if convert else value)
         return names, tuple(values)
 
+    def _reader(self, table: Table, name: str) -> ConvertColumn | None:
+        column_type = table.c[name].type
+        sqlite = self.dialect == "sqlite"
+        if isinstance(column_type, UTCDateTime):
+            return _sqlite_times_read if sqlite else _postgresql_times_read
+        if isinstance(column_type, JSON):
+            return _json_read if sqlite else None  # asyncpg's codec, set by SQLAlchemy, decodes JSON itself
+        if isinstance(column_type, Enum) and column_type.enum_class is not None:
+            return _members(column_type.enum_class)
+        if isinstance(column_type, Boolean):
+            return _booleans if sqlite else None
+        return None
+
+    async def select_in(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        key: str,
+        keys: Sequence[Any],
+        where: tuple[str, Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """SELECT `columns` of the rows whose `key` is one of `keys` (and, with `where`, whose column equals the
+        value), converted as the ORM would give them."""
+        if not keys:
+            return []
+        fixed = [] if where is None else [where[1]]
+        condition = "" if where is None else f"{where[0]} = {self._placeholders(1)} AND "
+        found: list[tuple[Any, ...]] = []
+        per_statement = _MAX_PARAMETERS - len(fixed)
+        for offset in range(0, len(keys), per_statement):
+            chunk = list(keys[offset : offset + per_statement])
+            marks = self._placeholders(len(chunk), start=len(fixed))
+            result = await self.connection.exec_driver_sql(
+                f"SELECT {', '.join(columns)} FROM {table.name} WHERE {condition}{key} IN ({marks})",
+                tuple(fixed + chunk),
+            )
+            found.extend(cast(list[tuple[Any, ...]], result.fetchall()))
+        if not found:
+            return found
+        by_column: list[Sequence[Any]] = list(zip(*found, strict=True))
+        for index, name in enumerate(columns):
+            if convert := self._reader(table, name):
+                by_column[index] = convert(by_column[index])
+        return list(zip(*by_column, strict=True))
+
     def _placeholders(self, count: int, start: int = 0) -> str:
         if self.dialect == "postgresql":
             return ", ".join(f"${start + i + 1}" for i in range(count))
@@ -145,7 +214,7 @@ class BulkWriter:
             groups = ", ".join(f"({self._placeholders(len(names), start=i * len(names))})" for i in range(len(chunk)))
             flat = tuple(chain.from_iterable(chunk))
             result = await self.connection.exec_driver_sql(head + groups + tail, flat)
-            out.extend(tuple(row) for row in result)
+            out.extend(cast(list[tuple[Any, ...]], result.fetchall()))
         return out
 
     async def update(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -16,7 +16,7 @@ from typing import IO, Any, cast
 from sqlalchemy import Table, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.connectors.bulk import BulkWriter
+from server.connectors.bulk import BulkRows
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
 from server.connectors.report import ImportReport
 from server.connectors.state import (
@@ -71,6 +71,8 @@ _LABELS = cast(Table, Label.__table__)
 _REVIEWS = cast(Table, Review.__table__)
 _TASK_SETTLED = ("labels_required", "status", "completed_at", "is_benchmark", "gold_answer")
 _TASK_COLUMNS = ("project_id", "external_id", "payload_ref", "created_at", *_TASK_SETTLED)
+_TASK_STATE = ("id", "external_id", "payload_ref", "created_at", *_TASK_SETTLED)  # in `TaskState`'s order
+_LABEL_STATE = ("id", *LABEL_COLUMNS)  # in `LabelState`'s order
 _REVIEW_CHANGES = ("reviewer_id", "verdict", "seconds_to_review", "created_at")
 _REVIEW_COLUMNS = ("label_id", "external_id", *_REVIEW_CHANGES)
 
@@ -80,7 +82,7 @@ class _Importer:
         self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport
     ):
         self.connection = connection
-        self.writer = BulkWriter(connection)
+        self.bulk = BulkRows(connection)
         self.project = project
         self.format = fmt
         self.default_vendor = vendor or fmt.default_vendor
@@ -293,20 +295,20 @@ class _Importer:
         old_spans = await self._spans([task_id for task_id in settled if task_id > 0])
 
         await self._insert_tasks(task_states, inserts)
-        await self.writer.update(_TASKS, _TASK_SETTLED, task_rows)
+        await self.bulk.update(_TASKS, _TASK_SETTLED, task_rows)
         label_rows = [label_values(s) for s in inserts]
         if new_reviews:  # a new label's id is wanted only by its new reviews
             by_key = {(state.task_id, state.external_id): state for state in inserts}
-            for label_id, task_id, label_key in await self.writer.insert(
+            for label_id, task_id, label_key in await self.bulk.insert(
                 _LABELS, LABEL_COLUMNS, label_rows, ("id", "task_id", "external_id")
             ):
                 by_key[(task_id, str(label_key))].id = label_id
         else:
-            await self.writer.insert(_LABELS, LABEL_COLUMNS, label_rows)
-        await self.writer.update(_LABELS, LABEL_COLUMNS, [(*label_values(s), s.id) for s in updates])
-        await self.writer.insert(_REVIEWS, _REVIEW_COLUMNS, [(state.id, *row) for state, row in new_reviews])
+            await self.bulk.insert(_LABELS, LABEL_COLUMNS, label_rows)
+        await self.bulk.update(_LABELS, LABEL_COLUMNS, [(*label_values(s), s.id) for s in updates])
+        await self.bulk.insert(_REVIEWS, _REVIEW_COLUMNS, [(state.id, *row) for state, row in new_reviews])
         self.report.reviews_created += len(new_reviews)
-        await self.writer.update(
+        await self.bulk.update(
             _REVIEWS, _REVIEW_CHANGES, [(*row[1:], row[0]) for _state, _before, row in review_updates]
         )
         self.report.reviews_updated += len(review_updates)
@@ -360,21 +362,11 @@ class _Importer:
             wanted[r.task] = (payload or r.payload, created or r.task_created_at, min(earliest or start, start))
         states: dict[str, TaskState] = {}
         keys = list(wanted)
-        rows = await self.connection.execute(
-            select(
-                Task.id,
-                Task.external_id,
-                Task.payload_ref,
-                Task.created_at,
-                Task.labels_required,
-                Task.status,
-                Task.completed_at,
-                Task.is_benchmark,
-                Task.gold_answer,
-            ).where(Task.project_id == self.project.id, Task.external_id.in_(keys))
+        rows = await self.bulk.select_in(
+            _TASKS, _TASK_STATE, "external_id", keys, where=("project_id", self.project.id)
         )
         for row in rows:
-            states[row.external_id] = TaskState(*row)
+            states[row[1]] = TaskState(*row)
         now = datetime.now(UTC)
         changes = []
         for key, (payload, source_created, earliest) in wanted.items():
@@ -397,7 +389,7 @@ class _Importer:
                 state.payload_ref = payload or state.payload_ref
                 state.created_at = target_created
                 changes.append((state.payload_ref, target_created, state.id))
-        await self.writer.update(_TASKS, ("payload_ref", "created_at"), changes)
+        await self.bulk.update(_TASKS, ("payload_ref", "created_at"), changes)
         self.report.tasks_updated += len(changes)
         self._created_changed = {change[2] for change in changes}
         return states
@@ -421,7 +413,7 @@ class _Importer:
             )
             for s in new
         ]
-        made = await self.writer.insert(_TASKS, _TASK_COLUMNS, rows, ("id", "external_id"))
+        made = await self.bulk.insert(_TASKS, _TASK_COLUMNS, rows, ("id", "external_id"))
         placeholders = {}
         for task_id, external in made:
             state = states[str(external)]
@@ -436,21 +428,7 @@ class _Importer:
         states: dict[tuple[int, str], LabelState] = {}
         if not task_ids:
             return states
-        rows = await self.connection.execute(
-            select(
-                Label.id,
-                Label.task_id,
-                Label.labeler_id,
-                Label.external_id,
-                Label.answer,
-                Label.source_result,
-                Label.status,
-                Label.started_at,
-                Label.submitted_at,
-                Label.seconds_to_label,
-                Label.rework_count,
-            ).where(Label.task_id.in_(task_ids))
-        )
+        rows = await self.bulk.select_in(_LABELS, _LABEL_STATE, "task_id", task_ids)
         for row in rows:
             state = LabelState(*row)
             # Labels made in LabelOps have no external id; they still count on their task, keyed by their own id.
@@ -461,16 +439,8 @@ class _Importer:
         self._stored_review_rows = {}
         if not label_ids:
             return {}
-        rows = await self.connection.execute(
-            select(
-                Review.id,
-                Review.label_id,
-                Review.external_id,
-                Review.reviewer_id,
-                Review.verdict,
-                Review.seconds_to_review,
-                Review.created_at,
-            ).where(Review.label_id.in_(label_ids))
+        rows = await self.bulk.select_in(
+            _REVIEWS, ("id", "label_id", "external_id", *_REVIEW_CHANGES), "label_id", label_ids
         )
         reviews: dict[int, dict[str, tuple[ReviewVerdict, datetime]]] = {}
         for review_id, label_id, external, reviewer_id, verdict, seconds, created_at in rows:
