@@ -10,6 +10,8 @@ transaction and rolls it back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any, cast
 
@@ -17,6 +19,7 @@ from sqlalchemy import Table, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.bulk import BulkRows
+from server.connectors.read_ahead import read_ahead
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
 from server.connectors.report import ImportReport
 from server.connectors.state import (
@@ -544,35 +547,53 @@ class _Importer:
         self.report.days_rebuilt += len(days | review_days | completion_days)
 
 
-def _batches(records: Iterator[Any], size: int, report: ImportReport, fmt: Format) -> Iterator[list[Any]]:
-    batch: list[Any] = []
+@dataclass
+class _Batch:
+    """Records to write together, and what the reader counted since the previous batch: the label rows read, the
+    rows rejected and those skipped on purpose (applied to the report before the batch is written)."""
+
+    records: list[TaskRecord | LabelRecord] = field(default_factory=list)
+    rows: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    skips: list[tuple[int, str]] = field(default_factory=list)
+
+    def account(self, report: ImportReport) -> None:
+        report.rows += self.rows
+        for rejection in self.rejections:
+            report.reject(rejection)
+        for line, reason in self.skips:
+            report.skip(line, reason)
+
+
+def _batches(records: Iterator[Any], size: int, fmt: Format) -> Iterator[_Batch]:
+    """Batches of `size` labels (or twice as many records without labels); the last one may hold no records."""
+    batch = _Batch()
     labels = 0
     skipped = 0
     for record in records:
         if len(fmt.skipped) > skipped:
-            for line, reason in fmt.skipped[skipped:]:
-                report.rows += 1
-                report.skip(line, reason)
-            skipped = len(fmt.skipped)
+            news = fmt.skipped[skipped:]
+            batch.rows += len(news)
+            batch.skips.extend(news)
+            skipped += len(news)
         if isinstance(record, Rejection):
-            report.rows += 1
-            report.reject(record)
+            batch.rows += 1
+            batch.rejections.append(record)
             continue
-        batch.append(record)
+        batch.records.append(record)
         if isinstance(record, LabelRecord):
-            report.rows += 1
+            batch.rows += 1
             labels += 1
             if labels >= size:
                 yield batch
-                batch, labels = [], 0
-        elif len(batch) >= size * 2:
+                batch, labels = _Batch(), 0
+        elif len(batch.records) >= size * 2:
             yield batch
-            batch, labels = [], 0
-    for line, reason in fmt.skipped[skipped:]:
-        report.rows += 1
-        report.skip(line, reason)
-    if batch:
-        yield batch
+            batch, labels = _Batch(), 0
+    news = fmt.skipped[skipped:]
+    batch.rows += len(news)
+    batch.skips.extend(news)
+    yield batch
 
 
 async def import_records(
@@ -603,13 +624,17 @@ async def import_records(
         importer = _Importer(connection, found, fmt, vendor, report)
         transaction = await connection.begin()
         try:
-            for batch in _batches(fmt.read(stream), batch_size, report, fmt):
-                await importer.batch(batch)
-                if not dry_run:
-                    await transaction.commit()
-                    transaction = await connection.begin()
-                if progress is not None:
-                    progress(report.rows)
+            async with aclosing(read_ahead(_batches(fmt.read(stream), batch_size, fmt))) as batches:
+                async for batch in batches:
+                    batch.account(report)
+                    if not batch.records:
+                        continue
+                    await importer.batch(batch.records)
+                    if not dry_run:
+                        await transaction.commit()
+                        transaction = await connection.begin()
+                    if progress is not None:
+                        progress(report.rows)
             if dry_run:
                 await transaction.rollback()
             else:
