@@ -5,6 +5,10 @@ keyed by the source's own ids (external ids), and the rollups of the days (and c
 recomputed in the same transaction, so the dashboards never see half a batch. Importing the same file again finds
 every row as stored and writes nothing; a newer export updates what changed. A dry run does all of it in one
 transaction and rolls it back.
+
+A batch reads what is stored with one lookup per table, decides everything in memory (new tasks under placeholder
+ids, so that each is inserted once with its final status), then writes with `bulk.BulkRows`: no ORM objects and no
+per-row SQLAlchemy processing on the way. The file is parsed a batch ahead (`read_ahead`) while a batch is written.
 """
 
 from __future__ import annotations
