@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from server.connectors.csv import Mapping
 from server.db import Database
@@ -190,3 +191,22 @@ async def test_given_new_and_stored_tasks_in_one_batch_then_labels_and_reviews_l
     assert placed == {"11": ids["1"], "12": ids["1"], "21": ids["2"]}
     assert sorted(row[0] for row in state["reviews"]) == ["111", "211"]
     await rollups_match_a_full_rebuild(database)
+
+
+async def test_given_an_unchanged_file_when_imported_again_then_no_rollup_is_recounted(database: Database) -> None:
+    await make_project(database)
+    await run_import(database, "csv", CONSENSUS, mapping=MAPPING, batch_size=3)
+    written: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH")):
+            written.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        report = await run_import(database, "csv", CONSENSUS, mapping=MAPPING, batch_size=3)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+    assert (report.unchanged, report.days_rebuilt) == (8, 0)
+    assert written == []
