@@ -7,7 +7,11 @@ import. Prints each repetition, the medians in rows/s and the median ratio impor
 second of wall-clock time and, for SQLite (which runs inside this process), per second of this process's CPU
 time: on a shared machine the CPU rate is the one that says what the code costs.
 
-    .venv/bin/python benchmarks/import_rate.py --rows 200000 --reps 3
+    .venv/bin/python benchmarks/import_rate.py --rows 200000 --reps 3 [--batch-size 20000]
+
+With `--baseline DIR` (another checkout, e.g. `git worktree add /tmp/base main`), each repetition also imports the
+same file with that checkout's code, in a child process, alternated with this code's import; the medians then
+include this code / baseline.
     .venv/bin/python benchmarks/import_rate.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
 """
 
@@ -19,6 +23,7 @@ import csv
 import io
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,9 +38,17 @@ from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# `--code=DIR` (given by `--baseline` to its child process) imports the application from another checkout.
+sys.path.insert(
+    0,
+    next(
+        (arg[len("--code=") :] for arg in sys.argv if arg.startswith("--code=")),
+        str(Path(__file__).resolve().parents[1]),
+    ),
+)
 
 from server.connectors import Mapping, build_format, import_records
+from server.connectors.importer import DEFAULT_BATCH_SIZE
 from server.db import Database
 from server.db.enums import DataType
 from server.db.migrations import upgrade
@@ -155,7 +168,7 @@ async def reference(url: str, rows: list[tuple[str, str, datetime, datetime, str
     return rates
 
 
-async def imports(url: str, format_name: str, content: str, rows: int) -> list[tuple[float, float]]:
+async def imports(url: str, format_name: str, content: str, rows: int, batch_size: int) -> list[tuple[float, float]]:
     database = Database(url)
     await upgrade(database)
     async with database.transaction() as session:
@@ -164,11 +177,19 @@ async def imports(url: str, format_name: str, content: str, rows: int) -> list[t
     for _ in range(2):  # first import, then the unchanged re-import
         fmt = build_format(format_name, mapping=MAPPING if format_name == "csv" else None)
         began = _clocks()
-        report = await import_records(database, fmt, io.StringIO(content), project="Bench")
+        report = await import_records(database, fmt, io.StringIO(content), project="Bench", batch_size=batch_size)
         rates.append(_rates(rows, began))
         assert report.rejected == 0, report.describe()
     await database.dispose()
     return rates
+
+
+def baseline(code: str, url: str, format_name: str, path: Path, args: argparse.Namespace) -> list[tuple[float, float]]:
+    """The same first import and re-import with the code of the checkout `code`, in a child process."""
+    command = [sys.executable, __file__, f"--code={code}", "--child", str(path), "--child-url", url]
+    command += ["--rows", str(args.rows), "--formats", format_name, "--batch-size", str(args.batch_size)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return [tuple(rates) for rates in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
 def _median(results: list[tuple[tuple[float, float], ...]], index: int, clock: int) -> float:
@@ -181,26 +202,48 @@ async def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--formats", default="csv,labelstudio")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--database-url", default=None, help="PostgreSQL server to create scratch databases on")
+    parser.add_argument("--baseline", default=None, help="another checkout whose import is alternated with this one")
+    parser.add_argument("--code", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)  # the file a baseline child imports
+    parser.add_argument("--child-url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:
+        content = Path(args.child).read_text()
+        print(json.dumps(await imports(args.child_url, args.formats, content, args.rows, args.batch_size)))
+        return
     rows = generate(args.rows, args.seed)
     contents = {"csv": as_csv(rows), "labelstudio": as_label_studio(rows)}
     kind = "sqlite" if args.database_url is None else "postgresql"
-    print(f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, {args.reps} reps", flush=True)
+    print(
+        f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, batches of {args.batch_size}, {args.reps} reps",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as directory:
         for format_name in args.formats.split(","):
+            path = Path(directory) / f"export.{format_name}"
+            path.write_text(contents[format_name])
             results: list[tuple[tuple[float, float], ...]] = []
             for rep in range(args.reps):
                 async with fresh_database(args.database_url, Path(directory)) as url:
                     ref = await reference(url, rows)
                 async with fresh_database(args.database_url, Path(directory)) as url:
-                    first, again = await imports(url, format_name, contents[format_name], args.rows)
+                    first, again = await imports(url, format_name, contents[format_name], args.rows, args.batch_size)
                 results.append((first, again, ref))
-                print(
+                line = (
                     f"  {format_name:<12} rep {rep}: import {first[0]:7.0f} rows/s ({first[1]:7.0f} per CPU-s)  "
-                    f"re-import {again[0]:7.0f} ({again[1]:7.0f})  reference {ref[0]:7.0f} ({ref[1]:7.0f})",
-                    flush=True,
+                    f"re-import {again[0]:7.0f} ({again[1]:7.0f})  reference {ref[0]:7.0f} ({ref[1]:7.0f})"
                 )
+                if args.baseline is not None:
+                    async with fresh_database(args.database_url, Path(directory)) as url:
+                        base_first, base_again = baseline(args.baseline, url, format_name, path, args)
+                    results[-1] += (base_first, base_again)
+                    line += (
+                        f"  baseline import {base_first[0]:7.0f} ({base_first[1]:7.0f}) "
+                        f"re-import {base_again[0]:7.0f} ({base_again[1]:7.0f})"
+                    )
+                print(line, flush=True)
 
             ratio = statistics.median(result[0][0] / result[2][0] for result in results)
             (first_wall, first_cpu), (again_wall, again_cpu), (ref_wall, ref_cpu) = (
@@ -212,6 +255,17 @@ async def main() -> None:
                 f"import/reference {ratio:.3f}",
                 flush=True,
             )
+            if args.baseline is not None:
+                speedups = [
+                    statistics.median(result[index][clock] / result[index + 3][clock] for result in results)
+                    for index in (0, 1)
+                    for clock in (0, 1)
+                ]
+                print(
+                    f"{format_name:<12} medians of this code / baseline: import {speedups[0]:.2f} "
+                    f"({speedups[1]:.2f} per CPU-s), re-import {speedups[2]:.2f} ({speedups[3]:.2f} per CPU-s)",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Connectors: labeling history in from the tools where labeling happens.
 
 One contract (`records.Format`: a file in, normalized task / label / review records out), one module per format
-(`labelstudio`, `labelbox`, `csv`), and one importer (`importer`, with `state` and `report`) that writes records
-into a project idempotently.
+(`labelstudio`, `labelbox`, `csv`), and one importer (`importer`, with `state`, `bulk`, `read_ahead` and `report`)
+that writes records into a project idempotently.
 """
 
 from __future__ import annotations

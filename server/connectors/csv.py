@@ -141,41 +141,51 @@ class CsvFormat(FormatState):
         if absent:
             yield Rejection(1, f"column {absent[0]!r} named in the mapping is not in the header")
             return
-        index = {name: columns[name] for name in names}
+        # Each field's column position (None: not mapped), looked up once for the whole file.
+        positions = [columns[column] if (column := getattr(mapping, name)) else None for name in _FIELDS]
+        answers = [(column, columns[column]) for column in mapping.answer]
         untimed = 0
         line = reader.line_num
+        width = len(header)
         for row in reader:
             start, line = line + 1, reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) < len(header):
-                row = row + [""] * (len(header) - len(row))
-            record = self._record(start, row, index)
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            record = self._record(start, row, positions, answers)
             if isinstance(record, LabelRecord) and record.seconds is None:
                 untimed += 1
             yield record
         if untimed:
             self.notes.append(f"{untimed} rows have neither both times nor seconds: imported with 0 seconds")
 
-    def _record(self, line: int, row: list[str], index: dict[str, int]) -> Record:
+    def _record(self, line: int, row: list[str], positions: list[int | None], answers: list[tuple[str, int]]) -> Record:
         m = self.mapping
-
-        def cell(column: str) -> str:
-            return row[index[column]].strip() if column else ""
-
-        task, labeler = cell(m.task), cell(m.labeler)
+        (
+            task,
+            labeler,
+            started_raw,
+            submitted_raw,
+            created_raw,
+            raw_seconds,
+            review_raw,
+            gold_value,
+            vendor,
+            payload,
+            label,
+        ) = ["" if i is None else row[i].strip() for i in positions]
         if not task:
             return Rejection(line, f"{m.task} is empty")
         if not labeler:
             return Rejection(line, f"{m.labeler} is empty (the labeler is unknown)")
         try:
-            started = self._time(cell(m.started_at)) if cell(m.started_at) else None
-            submitted = self._time(cell(m.submitted_at)) if cell(m.submitted_at) else None
-            created = self._time(cell(m.created_at)) if cell(m.created_at) else None
+            started = self._time(started_raw) if started_raw else None
+            submitted = self._time(submitted_raw) if submitted_raw else None
+            created = self._time(created_raw) if created_raw else None
         except ValueError as error:
             return Rejection(line, f"time: {error}")
         seconds: float | None = None
-        raw_seconds = cell(m.seconds)
         if raw_seconds:
             try:
                 seconds = float(raw_seconds)
@@ -194,27 +204,29 @@ class CsvFormat(FormatState):
             submitted = started + timedelta(seconds=seconds)
         verdict: ReviewVerdict | None = None
         if m.review:
-            raw = cell(m.review).lower()
+            raw = review_raw.lower()
             if raw in _UP:
                 verdict = ReviewVerdict.THUMBS_UP
             elif raw in _DOWN:
                 verdict = ReviewVerdict.THUMBS_DOWN
             elif raw not in _PENDING:
-                return Rejection(line, f"{m.review} {cell(m.review)!r} is neither approved nor rejected")
-        answer = {column: self._value(column, cell(column)) for column in m.answer}
-        gold_value = cell(m.gold)
+                return Rejection(line, f"{m.review} {review_raw!r} is neither approved nor rejected")
+        if self._separator:
+            answer = {column: self._value(column, row[i].strip()) for column, i in answers}
+        else:
+            answer = {column: row[i].strip() for column, i in answers}
         return LabelRecord(
             line=line,
             task=task,
-            label=cell(m.label) or f"{task}:{labeler}",
+            label=label or f"{task}:{labeler}",
             labeler=labeler,
             answer=answer,
             submitted_at=submitted,
             started_at=started,
             seconds=seconds,
             gold_answer={m.answer[0]: self._value(m.answer[0], gold_value)} if gold_value else None,
-            vendor=cell(m.vendor) or None,
-            payload=cell(m.payload)[:2000],
+            vendor=vendor or None,
+            payload=payload[:2000],
             task_created_at=created,
             verdict=verdict,
         )
@@ -227,3 +239,17 @@ class CsvFormat(FormatState):
 
 
 _OPTIONS = {"answer", "multi", "time_format", "time_zone", "multi_separator"}
+# The single-column fields, in the order `CsvFormat._record` unpacks them.
+_FIELDS = (
+    "task",
+    "labeler",
+    "started_at",
+    "submitted_at",
+    "created_at",
+    "seconds",
+    "review",
+    "gold",
+    "vendor",
+    "payload",
+    "label",
+)

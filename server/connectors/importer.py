@@ -5,30 +5,39 @@ keyed by the source's own ids (external ids), and the rollups of the days (and c
 recomputed in the same transaction, so the dashboards never see half a batch. Importing the same file again finds
 every row as stored and writes nothing; a newer export updates what changed. A dry run does all of it in one
 transaction and rolls it back.
+
+A batch reads what is stored with one lookup per table, decides everything in memory (new tasks under placeholder
+ids, so that each is inserted once with its final status), then writes with `bulk.BulkRows`: no ORM objects and no
+per-row SQLAlchemy processing on the way. The file is parsed a batch ahead (`read_ahead`) while a batch is written.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import Table, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.connectors.bulk import BulkRows
+from server.connectors.read_ahead import read_ahead
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
 from server.connectors.report import ImportReport
 from server.connectors.state import (
+    LABEL_COLUMNS,
     LabelState,
     TaskState,
     completion,
     day,
     differs,
     json_text,
-    label_row,
     label_status,
+    label_values,
     started,
-    update_many,
 )
 from server.db.enums import (
     LabelerStage,
@@ -38,6 +47,7 @@ from server.db.enums import (
     VendorStatus,
     WorkforceType,
 )
+from server.db.guidelines import GuidelineVersion
 from server.db.models import (
     Label,
     Labeler,
@@ -64,12 +74,24 @@ _MAX_LISTED_TASKS = 20_000  # beyond this many, a consensus recount reads the pr
 
 Progress = Callable[[int], None]
 
+# The tables the bulk writes go to (the ORM types them as any selectable).
+_TASKS = cast(Table, Task.__table__)
+_LABELS = cast(Table, Label.__table__)
+_REVIEWS = cast(Table, Review.__table__)
+_TASK_SETTLED = ("labels_required", "status", "completed_at", "is_benchmark", "gold_answer")
+_TASK_COLUMNS = ("project_id", "external_id", "payload_ref", "created_at", *_TASK_SETTLED)
+_TASK_STATE = ("id", "external_id", "payload_ref", "created_at", *_TASK_SETTLED)  # in `TaskState`'s order
+_LABEL_STATE = ("id", *LABEL_COLUMNS)  # in `LabelState`'s order
+_REVIEW_CHANGES = ("reviewer_id", "verdict", "seconds_to_review", "created_at")
+_REVIEW_COLUMNS = ("label_id", "external_id", *_REVIEW_CHANGES)
+
 
 class _Importer:
     def __init__(
         self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport
     ):
         self.connection = connection
+        self.bulk = BulkRows(connection)
         self.project = project
         self.format = fmt
         self.default_vendor = vendor or fmt.default_vendor
@@ -78,7 +100,27 @@ class _Importer:
         self.labelers: dict[tuple[int, str], int] = {}
         self.members: set[int] | None = None
         self.seen_labels: dict[tuple[str, str], int] = {}
-        self.seen_authors: dict[tuple[str, int], tuple[str, int]] = {}
+        self._created_changed: set[int] = set()
+        self._stored_review_rows: dict[int, dict[str, tuple[int, tuple[Any, ...]]]] = {}
+        self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
+
+    # -- guideline versions ---------------------------------------------------------------------------------
+
+    async def _guideline_versions(self) -> list[tuple[datetime, int]]:
+        rows = await self.connection.execute(
+            select(GuidelineVersion.created_at, GuidelineVersion.id)
+            .where(GuidelineVersion.project_id == self.project.id)
+            .order_by(GuidelineVersion.number)
+        )
+        return [(at, version) for at, version in rows]
+
+    def _version_at(self, moment: datetime) -> int | None:
+        """The newest version published by ``moment``; the first one for work started before any (the rule of
+        `services.guidelines.fill_label_versions`)."""
+        if not self.versions:
+            return None
+        index = bisect.bisect_right(self.versions, moment, key=lambda version: version[0])
+        return self.versions[max(index - 1, 0)][1]
 
     # -- vendors and labelers -------------------------------------------------------------------------------
 
@@ -190,6 +232,8 @@ class _Importer:
             labels.append(record)
         if not labels and not tasks:
             return
+        if self.versions is None:
+            self.versions = await self._guideline_versions()
         await self._vendor_ids({r.vendor or self.default_vendor for r in labels})
         wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
         for r in labels:
@@ -205,16 +249,16 @@ class _Importer:
                 )
         await self._labeler_ids(wanted)
 
+        # Everything is decided first, with the new tasks under placeholder ids, and written at the end: a new task
+        # goes in once, settled, instead of being inserted and then updated.
         task_states = await self._tasks(tasks, labels)
-        existing = await self._labels(list(task_states.values()))
-        label_ids = [state.id for state in existing.values() if state.id is not None]
-        stored_reviews = await self._reviews(label_ids)
-        old_spans = await self._spans([t.id for t in task_states.values()])
+        existing = await self._labels([t.id for t in task_states.values() if t.id > 0])
+        stored_reviews = await self._reviews([state.id for state in existing.values() if state.id is not None])
 
         days: set[str] = set()
         review_days: set[str] = set()
         changed_tasks: set[int] = set()
-        inserts: list[tuple[LabelRecord, LabelState]] = []
+        inserts: list[LabelState] = []
         updates: list[LabelState] = []
         gold: dict[int, Any] = {}
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
@@ -251,71 +295,95 @@ class _Importer:
                 submitted_at=r.submitted_at,
                 seconds=r.seconds or 0.0,
                 rework_count=rework,
+                guideline_version_id=self._version_at(started(r)),
             )
             by_author[(task.id, labeler_id)] = desired
+            existing[(task.id, r.label)] = desired
             if current is None:
-                inserts.append((r, desired))
-                existing[(task.id, r.label)] = desired
+                inserts.append(desired)
                 self.report.created += 1
             elif differs(current, desired):
                 days.add(day(current.submitted_at))
                 updates.append(desired)
-                existing[(task.id, r.label)] = desired
                 self.report.updated += 1
             else:
-                existing[(task.id, r.label)] = desired
                 self.report.unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
             changed_tasks.add(task.id)
 
-        if inserts:
-            inserted = await self.connection.execute(
-                insert(Label).returning(Label.id, Label.task_id, Label.external_id),
-                [label_row(state) for _r, state in inserts],
-            )
-            for label_id, task_id, label_key in inserted:
-                existing[(task_id, str(label_key))].id = label_id
-        if updates:
-            await update_many(self.connection, Label, [{"id": s.id, **label_row(s)} for s in updates])
-        review_rows, review_updates = [], []
+        new_reviews, review_updates = self._review_changes(labels, task_states, existing, stored_reviews)
+        for state, review_row in new_reviews:
+            review_days.add(day(review_row[4]))
+            changed_tasks.add(state.task_id)
+        for state, before, review_row in review_updates:
+            review_days.update({day(before), day(review_row[4])})
+            changed_tasks.add(state.task_id)
+
+        settled, completion_days, new_spans, task_rows = self._settle_tasks(
+            task_states, existing, gold, changed_tasks, days
+        )
+        # The spans the settled tasks were counted in before (their labels may have moved them to others).
+        old_spans = await self._spans([task_id for task_id in settled if task_id > 0])
+
+        await self._insert_tasks(task_states, inserts)
+        await self.bulk.update(_TASKS, _TASK_SETTLED, task_rows)
+        label_rows = [label_values(s) for s in inserts]
+        if new_reviews:  # a new label's id is wanted only by its new reviews
+            by_key = {(state.task_id, state.external_id): state for state in inserts}
+            for label_id, task_id, label_key in await self.bulk.insert(
+                _LABELS, LABEL_COLUMNS, label_rows, ("id", "task_id", "external_id")
+            ):
+                by_key[(task_id, str(label_key))].id = label_id
+        else:
+            await self.bulk.insert(_LABELS, LABEL_COLUMNS, label_rows)
+        await self.bulk.update(_LABELS, LABEL_COLUMNS, [(*label_values(s), s.id) for s in updates])
+        await self.bulk.insert(_REVIEWS, _REVIEW_COLUMNS, [(state.id, *row) for state, row in new_reviews])
+        self.report.reviews_created += len(new_reviews)
+        await self.bulk.update(
+            _REVIEWS, _REVIEW_CHANGES, [(*row[1:], row[0]) for _state, _before, row in review_updates]
+        )
+        self.report.reviews_updated += len(review_updates)
+        # Only consensus tasks are counted in spans; the batch's others need not be read by the recount.
+        consensus = {t.id for t in task_states.values() if t.labels_required > 1}
+        await self._rebuild(days, review_days, completion_days, old_spans | new_spans, consensus)
+
+    def _review_changes(
+        self,
+        labels: list[LabelRecord],
+        task_states: dict[str, TaskState],
+        existing: dict[tuple[int, str], LabelState],
+        stored_reviews: dict[int, dict[str, tuple[ReviewVerdict, datetime]]],
+    ) -> tuple[list[tuple[LabelState, tuple[Any, ...]]], list[tuple[LabelState, datetime, tuple[Any, ...]]]]:
+        """The reviews to create, as (label, (external id, reviewer, verdict, seconds, created)), and the stored ones
+        that changed, as (label, stored created time, (review id, reviewer, verdict, seconds, created)); the label
+        ids of new labels are known only once they are written."""
+        created: list[tuple[LabelState, tuple[Any, ...]]] = []
+        changed: list[tuple[LabelState, datetime, tuple[Any, ...]]] = []
         for r in labels:
             state = existing.get((task_states[r.task].id, r.label))
-            if not r.reviews or state is None or state.external_id != r.label or state.id is None:
+            if not r.reviews or state is None or state.external_id != r.label:
                 continue
             vendor_id = self.vendors[r.vendor or self.default_vendor]
-            stored = stored_reviews.get(state.id, {})
-            stored_full = self._stored_review_rows.get(state.id, {})
+            stored = stored_reviews.get(state.id, {}) if state.id is not None else {}
+            stored_full = self._stored_review_rows.get(state.id, {}) if state.id is not None else {}
             for review in r.reviews:
-                row = {
-                    "label_id": state.id,
-                    "external_id": review.review,
-                    "reviewer_id": self.labelers[(vendor_id, review.reviewer)],
-                    "verdict": review.verdict,
-                    "seconds_to_review": review.seconds,
-                    "created_at": review.created_at,
-                }
+                values = (
+                    self.labelers[(vendor_id, review.reviewer)],
+                    review.verdict,
+                    review.seconds,
+                    review.created_at,
+                )
                 if review.review not in stored:
-                    review_rows.append(row)
-                    review_days.add(day(review.created_at))
-                    changed_tasks.add(state.task_id)
-                else:
-                    review_id, before = stored_full[review.review]
-                    if before != (row["reviewer_id"], row["verdict"], row["seconds_to_review"], row["created_at"]):
-                        review_updates.append({"id": review_id, **row})
-                        review_days.update({day(before[3]), day(review.created_at)})
-                        changed_tasks.add(state.task_id)
-        if review_rows:
-            await self.connection.execute(insert(Review), review_rows)
-            self.report.reviews_created += len(review_rows)
-        if review_updates:
-            await update_many(self.connection, Review, review_updates)
-            self.report.reviews_updated += len(review_updates)
-
-        completion_days, new_spans = await self._settle_tasks(task_states, existing, gold, changed_tasks, days)
-        spans = old_spans | new_spans
-        await self._rebuild(days, review_days, completion_days, spans, {t.id for t in task_states.values()})
+                    created.append((state, (review.review, *values)))
+                    continue
+                review_id, before = stored_full[review.review]
+                if before != values:
+                    changed.append((state, before[3], (review_id, *values)))
+        return created, changed
 
     async def _tasks(self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]) -> dict[str, TaskState]:
+        """The batch's tasks: the stored ones (their payload and creation time updated), and the new ones under
+        negative placeholder ids, written by `_insert_tasks` once settled."""
         wanted: dict[str, tuple[str, datetime | None, datetime | None]] = {}
         for t in tasks.values():
             wanted[t.task] = (t.payload, t.created_at, None)
@@ -325,40 +393,19 @@ class _Importer:
             wanted[r.task] = (payload or r.payload, created or r.task_created_at, min(earliest or start, start))
         states: dict[str, TaskState] = {}
         keys = list(wanted)
-        rows = await self.connection.execute(
-            select(
-                Task.id,
-                Task.external_id,
-                Task.payload_ref,
-                Task.created_at,
-                Task.labels_required,
-                Task.status,
-                Task.completed_at,
-                Task.is_benchmark,
-                Task.gold_answer,
-            ).where(Task.project_id == self.project.id, Task.external_id.in_(keys))
+        rows = await self.bulk.select_in(
+            _TASKS, _TASK_STATE, "external_id", keys, where=("project_id", self.project.id)
         )
         for row in rows:
-            states[row.external_id] = TaskState(*row)
-        new = [key for key in keys if key not in states]
-        created_now = set(new)
-        if new:
-            now = datetime.now(UTC)
-            payloads = [
-                {
-                    "project_id": self.project.id,
-                    "external_id": key,
-                    "payload_ref": wanted[key][0],
-                    "created_at": wanted[key][1] or wanted[key][2] or now,
-                }
-                for key in new
-            ]
-            made = await self.connection.execute(insert(Task).returning(Task.id, Task.external_id), payloads)
-            for task_id, external in made:
-                payload, source_created, earliest = wanted[external]
-                states[external] = TaskState(
-                    task_id,
-                    external,
+            states[row[1]] = TaskState(*row)
+        now = datetime.now(UTC)
+        changes = []
+        for key, (payload, source_created, earliest) in wanted.items():
+            state = states.get(key)
+            if state is None:
+                states[key] = TaskState(
+                    -(len(states) + 1),
+                    key,
                     payload,
                     source_created or earliest or now,
                     1,
@@ -367,43 +414,52 @@ class _Importer:
                     False,
                     None,
                 )
-            self.report.tasks_created += len(new)
-        changes = []
-        for key, (payload, source_created, earliest) in wanted.items():
-            state = states[key]
-            if key in created_now:
                 continue
             target_created = source_created or (min(state.created_at, earliest) if earliest else state.created_at)
             if (payload and payload != state.payload_ref) or target_created != state.created_at:
                 state.payload_ref = payload or state.payload_ref
                 state.created_at = target_created
-                changes.append({"id": state.id, "payload_ref": state.payload_ref, "created_at": target_created})
-        if changes:
-            await update_many(self.connection, Task, changes)
-            self.report.tasks_updated += len(changes)
-            self._created_changed = {c["id"] for c in changes}
-        else:
-            self._created_changed = set()
+                changes.append((state.payload_ref, target_created, state.id))
+        await self.bulk.update(_TASKS, ("payload_ref", "created_at"), changes)
+        self.report.tasks_updated += len(changes)
+        self._created_changed = {change[2] for change in changes}
         return states
 
-    async def _labels(self, tasks: list[TaskState]) -> dict[tuple[int, str], LabelState]:
-        ids = [t.id for t in tasks]
-        rows = await self.connection.execute(
-            select(
-                Label.id,
-                Label.task_id,
-                Label.labeler_id,
-                Label.external_id,
-                Label.answer,
-                Label.source_result,
-                Label.status,
-                Label.started_at,
-                Label.submitted_at,
-                Label.seconds_to_label,
-                Label.rework_count,
-            ).where(Label.task_id.in_(ids))
-        )
-        states = {}
+    async def _insert_tasks(self, states: dict[str, TaskState], labels: list[LabelState]) -> None:
+        """Write the new tasks, settled, and give them and the labels on them their ids."""
+        new = [state for state in states.values() if state.id < 0]
+        if not new:
+            return
+        rows = [
+            (
+                self.project.id,
+                s.external_id,
+                s.payload_ref,
+                s.created_at,
+                s.labels_required,
+                s.status,
+                s.completed_at,
+                s.is_benchmark,
+                s.gold_answer,
+            )
+            for s in new
+        ]
+        made = await self.bulk.insert(_TASKS, _TASK_COLUMNS, rows, ("id", "external_id"))
+        placeholders = {}
+        for task_id, external in made:
+            state = states[str(external)]
+            placeholders[state.id] = task_id
+            state.id = task_id
+        for label in labels:
+            if label.task_id < 0:
+                label.task_id = placeholders[label.task_id]
+        self.report.tasks_created += len(new)
+
+    async def _labels(self, task_ids: list[int]) -> dict[tuple[int, str], LabelState]:
+        states: dict[tuple[int, str], LabelState] = {}
+        if not task_ids:
+            return states
+        rows = await self.bulk.select_in(_LABELS, _LABEL_STATE, "task_id", task_ids)
         for row in rows:
             state = LabelState(*row)
             # Labels made in LabelOps have no external id; they still count on their task, keyed by their own id.
@@ -411,19 +467,11 @@ class _Importer:
         return states
 
     async def _reviews(self, label_ids: list[int]) -> dict[int, dict[str, tuple[ReviewVerdict, datetime]]]:
-        self._stored_review_rows: dict[int, dict[str, tuple[int, tuple[Any, ...]]]] = {}
+        self._stored_review_rows = {}
         if not label_ids:
             return {}
-        rows = await self.connection.execute(
-            select(
-                Review.id,
-                Review.label_id,
-                Review.external_id,
-                Review.reviewer_id,
-                Review.verdict,
-                Review.seconds_to_review,
-                Review.created_at,
-            ).where(Review.label_id.in_(label_ids))
+        rows = await self.bulk.select_in(
+            _REVIEWS, ("id", "label_id", "external_id", *_REVIEW_CHANGES), "label_id", label_ids
         )
         reviews: dict[int, dict[str, tuple[ReviewVerdict, datetime]]] = {}
         for review_id, label_id, external, reviewer_id, verdict, seconds, created_at in rows:
@@ -436,33 +484,38 @@ class _Importer:
         return reviews
 
     async def _spans(self, task_ids: list[int]) -> set[tuple[str, str]]:
+        if not task_ids:
+            return set()
         rows = await self.connection.execute(
             select(ConsensusTask.first_day, ConsensusTask.last_day).where(ConsensusTask.task_id.in_(task_ids))
         )
         return {(first, last) for first, last in rows}
 
-    async def _settle_tasks(
+    def _settle_tasks(
         self,
         tasks: dict[str, TaskState],
         labels: dict[tuple[int, str], LabelState],
         gold: dict[int, Any],
         changed: set[int],
         days: set[str],
-    ) -> tuple[set[str], set[tuple[str, str]]]:
-        """Status, completion, consensus requirement and gold of the tasks whose labels changed; adds the label
-        days to recount to `days` and returns the completion days and consensus spans to recount."""
+    ) -> tuple[set[int], set[str], set[tuple[str, str]], list[tuple[Any, ...]]]:
+        """Status, completion, consensus requirement and gold of the tasks whose labels changed, set on their
+        states; adds the label days to recount to `days`. Returns the tasks settled, the completion days and
+        consensus spans to recount, and the rows (`_TASK_SETTLED`, then the id) of the stored tasks that changed."""
         by_task: dict[int, list[LabelState]] = {}
         for state in labels.values():
             by_task.setdefault(state.task_id, []).append(state)
+        settled: set[int] = set()
         completion_days: set[str] = set()
         spans: set[tuple[str, str]] = set()
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for task in tasks.values():
             gold_changed = task.id in gold and (
                 not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task.id])
             )
             if task.id not in changed and not gold_changed and task.id not in self._created_changed:
                 continue
+            settled.add(task.id)
             mine = by_task.get(task.id, [])
             required = max(task.labels_required, len(mine), 1)
             status = task_status_from_labels(required, [s.status for s in mine])
@@ -471,32 +524,21 @@ class _Importer:
                 completion_days.add(day(task.completed_at))
             if completed is not None and (completed != task.completed_at or task.id in self._created_changed):
                 completion_days.add(day(completed))
-            days.update(day(s.submitted_at) for s in mine)
+            label_days = {day(s.submitted_at) for s in mine}
+            days.update(label_days)
             if required > 1 and len(mine) >= 2:
-                label_days = [day(s.submitted_at) for s in mine]
                 spans.add((min(label_days), max(label_days)))
-            values = {
-                "labels_required": required,
-                "status": status,
-                "completed_at": completed,
-                "is_benchmark": task.is_benchmark or gold_changed,
-                "gold_answer": gold[task.id] if gold_changed else task.gold_answer,
-            }
-            before = (
-                task.labels_required,
-                task.status,
-                task.completed_at,
-                task.is_benchmark,
-                json_text(task.gold_answer),
-            )
-            after = (required, status, completed, values["is_benchmark"], json_text(values["gold_answer"]))
-            if before != after:
-                rows.append({"id": task.id, **values})
-                task.labels_required, task.status, task.completed_at = required, status, completed
-                task.is_benchmark, task.gold_answer = bool(values["is_benchmark"]), values["gold_answer"]
-        if rows:
-            await update_many(self.connection, Task, rows)
-        return completion_days, spans
+            is_benchmark = task.is_benchmark or gold_changed
+            before = (task.labels_required, task.status, task.completed_at, task.is_benchmark)
+            if before == (required, status, completed, is_benchmark) and not gold_changed:
+                continue
+            task.labels_required, task.status, task.completed_at = required, status, completed
+            task.is_benchmark = is_benchmark
+            if gold_changed:
+                task.gold_answer = gold[task.id]
+            if task.id > 0:
+                rows.append((required, status, completed, is_benchmark, task.gold_answer, task.id))
+        return settled, completion_days, spans, rows
 
     async def _rebuild(
         self,
@@ -533,35 +575,53 @@ class _Importer:
         self.report.days_rebuilt += len(days | review_days | completion_days)
 
 
-def _batches(records: Iterator[Any], size: int, report: ImportReport, fmt: Format) -> Iterator[list[Any]]:
-    batch: list[Any] = []
+@dataclass
+class _Batch:
+    """Records to write together, and what the reader counted since the previous batch: the label rows read, the
+    rows rejected and those skipped on purpose (applied to the report before the batch is written)."""
+
+    records: list[TaskRecord | LabelRecord] = field(default_factory=list)
+    rows: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    skips: list[tuple[int, str]] = field(default_factory=list)
+
+    def account(self, report: ImportReport) -> None:
+        report.rows += self.rows
+        for rejection in self.rejections:
+            report.reject(rejection)
+        for line, reason in self.skips:
+            report.skip(line, reason)
+
+
+def _batches(records: Iterator[Any], size: int, fmt: Format) -> Iterator[_Batch]:
+    """Batches of `size` labels (or twice as many records without labels); the last one may hold no records."""
+    batch = _Batch()
     labels = 0
     skipped = 0
     for record in records:
         if len(fmt.skipped) > skipped:
-            for line, reason in fmt.skipped[skipped:]:
-                report.rows += 1
-                report.skip(line, reason)
-            skipped = len(fmt.skipped)
+            news = fmt.skipped[skipped:]
+            batch.rows += len(news)
+            batch.skips.extend(news)
+            skipped += len(news)
         if isinstance(record, Rejection):
-            report.rows += 1
-            report.reject(record)
+            batch.rows += 1
+            batch.rejections.append(record)
             continue
-        batch.append(record)
+        batch.records.append(record)
         if isinstance(record, LabelRecord):
-            report.rows += 1
+            batch.rows += 1
             labels += 1
             if labels >= size:
                 yield batch
-                batch, labels = [], 0
-        elif len(batch) >= size * 2:
+                batch, labels = _Batch(), 0
+        elif len(batch.records) >= size * 2:
             yield batch
-            batch, labels = [], 0
-    for line, reason in fmt.skipped[skipped:]:
-        report.rows += 1
-        report.skip(line, reason)
-    if batch:
-        yield batch
+            batch, labels = _Batch(), 0
+    news = fmt.skipped[skipped:]
+    batch.rows += len(news)
+    batch.skips.extend(news)
+    yield batch
 
 
 async def import_records(
@@ -592,13 +652,17 @@ async def import_records(
         importer = _Importer(connection, found, fmt, vendor, report)
         transaction = await connection.begin()
         try:
-            for batch in _batches(fmt.read(stream), batch_size, report, fmt):
-                await importer.batch(batch)
-                if not dry_run:
-                    await transaction.commit()
-                    transaction = await connection.begin()
-                if progress is not None:
-                    progress(report.rows)
+            async with aclosing(read_ahead(_batches(fmt.read(stream), batch_size, fmt))) as batches:
+                async for batch in batches:
+                    batch.account(report)
+                    if not batch.records:
+                        continue
+                    await importer.batch(batch.records)
+                    if not dry_run:
+                        await transaction.commit()
+                        transaction = await connection.begin()
+                    if progress is not None:
+                        progress(report.rows)
             if dry_run:
                 await transaction.rollback()
             else:

@@ -9,23 +9,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from server.connectors.records import LabelRecord
 from server.db.enums import LabelStatus, ReviewVerdict, TaskStatus
 
 __all__ = [
+    "LABEL_COLUMNS",
     "LabelState",
     "TaskState",
     "completion",
     "day",
     "differs",
     "json_text",
-    "label_row",
     "label_status",
+    "label_values",
     "started",
-    "update_many",
 ]
 
 _VERDICT_STATUS = {ReviewVerdict.THUMBS_UP: LabelStatus.ACCEPTED, ReviewVerdict.THUMBS_DOWN: LabelStatus.REJECTED}
@@ -55,6 +52,8 @@ class LabelState:
     submitted_at: datetime
     seconds: float
     rework_count: int
+    #: The guideline version in force when the label was started (none where the project has no versions).
+    guideline_version_id: int | None = None
 
 
 @dataclass
@@ -68,16 +67,6 @@ class TaskState:
     completed_at: datetime | None
     is_benchmark: bool
     gold_answer: Any
-
-
-async def update_many(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
-    """UPDATE rows by id with one executemany (every row carries the same keys)."""
-    if not rows:
-        return
-    table: Table = model.__table__
-    names = [name for name in rows[0] if name != "id"]
-    statement = update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(n) for n in names})
-    await connection.execute(statement, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows])
 
 
 def started(record: LabelRecord) -> datetime:
@@ -115,19 +104,37 @@ def differs(before: LabelState, after: LabelState) -> bool:
         or before.seconds != after.seconds
         or before.rework_count != after.rework_count
         or before.labeler_id != after.labeler_id
+        or before.guideline_version_id != after.guideline_version_id
     )
 
 
-def label_row(state: LabelState) -> dict[str, Any]:
-    return {
-        "task_id": state.task_id,
-        "labeler_id": state.labeler_id,
-        "external_id": state.external_id,
-        "answer": state.answer,
-        "source_result": state.source_result,
-        "status": state.status,
-        "started_at": state.started_at,
-        "submitted_at": state.submitted_at,
-        "seconds_to_label": state.seconds,
-        "rework_count": state.rework_count,
-    }
+LABEL_COLUMNS = (
+    "task_id",
+    "labeler_id",
+    "external_id",
+    "answer",
+    "source_result",
+    "status",
+    "started_at",
+    "submitted_at",
+    "seconds_to_label",
+    "rework_count",
+    "guideline_version_id",
+)
+
+
+def label_values(state: LabelState) -> tuple[Any, ...]:
+    """A label's stored values, in the order of `LABEL_COLUMNS`."""
+    return (
+        state.task_id,
+        state.labeler_id,
+        state.external_id,
+        state.answer,
+        state.source_result,
+        state.status,
+        state.started_at,
+        state.submitted_at,
+        state.seconds,
+        state.rework_count,
+        state.guideline_version_id,
+    )

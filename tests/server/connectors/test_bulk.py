@@ -1,0 +1,65 @@
+"""Bulk rows written as driver values: stored exactly as the ORM stores them, read back as the ORM reads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import sqlite
+
+from server.connectors.bulk import BulkRows, sqlite_time
+from server.db import Database
+from server.db.enums import TaskStatus
+from server.db.models import Task
+from tests.server.connectors.world import make_project
+
+MOMENTS = [
+    datetime(2026, 3, 2, 9, 15, 0, 123456, tzinfo=UTC),
+    datetime(2026, 3, 2, 9, 15, tzinfo=UTC),  # no microseconds: still written with them, as SQLAlchemy does
+    datetime(2026, 3, 2, 1, 0, tzinfo=timezone(timedelta(hours=2))),  # the day before, in UTC
+]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_given_an_aware_moment_then_sqlite_text_is_what_sqlalchemy_writes(moment: datetime) -> None:
+    process = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    assert process is not None
+
+    assert sqlite_time(moment) == process(moment.astimezone(UTC).replace(tzinfo=None))
+
+
+def test_given_a_naive_moment_then_it_is_refused() -> None:
+    with pytest.raises(ValueError, match="timestamps must be timezone-aware, got naive 2026-03-02T09:15:00"):
+        sqlite_time(datetime(2026, 3, 2, 9, 15))
+
+
+@pytest.mark.database
+async def test_given_rows_written_in_bulk_then_the_orm_reads_them_and_bulk_reads_them_alike(
+    database: Database,
+) -> None:
+    project_id = await make_project(database)
+    tasks = cast(Table, Task.__table__)
+    rows: list[tuple[Any, ...]] = [
+        (project_id, f"t{i}", moment, TaskStatus.DONE, {"gold": [i]} if i else None) for i, moment in enumerate(MOMENTS)
+    ]
+    columns = ("project_id", "external_id", "created_at", "status", "gold_answer")
+
+    async with database.engine.begin() as connection:
+        bulk = BulkRows(connection)
+        made = await bulk.insert(tasks, columns, rows, returning=("id", "external_id"))
+        read = await bulk.select_in(
+            tasks, ("id", *columns[1:], "is_benchmark"), "external_id", ["t0", "t1", "t2", "t9"]
+        )
+
+    async with database.session() as session:
+        stored = (await session.execute(select(Task).order_by(Task.external_id))).scalars().all()
+    assert sorted(external for _id, external in made) == ["t0", "t1", "t2"]
+    assert [(t.external_id, t.created_at, t.status, t.gold_answer, t.priority) for t in stored] == [
+        (f"t{i}", moment.astimezone(UTC), TaskStatus.DONE, {"gold": [i]} if i else None, 0)
+        for i, moment in enumerate(MOMENTS)
+    ]
+    assert sorted(read, key=lambda row: row[1]) == [
+        (t.id, t.external_id, t.created_at, t.status, t.gold_answer, False) for t in stored
+    ]
