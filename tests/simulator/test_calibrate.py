@@ -472,3 +472,21 @@ def test_a_vendor_with_only_trainees_gets_the_hours_seen_elsewhere_not_the_whole
     assert fresh.headcount == Headcount(training=2)
     assert fresh.shift_hours == acme.shift_hours
     assert any(w.startswith("fresh: no hours seen") for w in calibration.fitted.warnings)
+
+
+def test_a_labeler_waiting_for_work_on_shift_is_available_from_first_item_to_last() -> None:
+    # A shift of 09:00-17:00 on 10 days, a five-minute item every half hour: sessions are the items themselves
+    # (busy a sixth of the day), but the labeler was there from 09:00 to the last item's end at 16:35.
+    from simulator.calibrate.people import availability
+    from simulator.calibrate.workforce import _calendar_hours
+    from simulator.scenario import Calendar
+
+    starts = np.asarray([day + (9.0 + 0.5 * i) / 24 for day in range(10) for i in range(16)])
+    times = working_time(starts, np.full(starts.size, 300.0), np.zeros(starts.size, dtype=np.int64), since=0, until=10)
+    fitted = availability(times, {0: 10.0}, [0])
+    assert fitted.utilization.value == pytest.approx(16 * 5 / 60 / 7.5833, rel=1e-3)
+    calendar = Calendar(hours_per_day=8.0, working_days=tuple(range(7)))
+    hours = fitted.hours_per_working_day, fitted.working_days_per_week, fitted.utilization, calendar
+    # Labelers: the span of their day; without it (reviewers), the sessions at the assumed 85% busy.
+    assert _calendar_hours(*hours, fitted.span_per_working_day) == pytest.approx(7.5833, rel=1e-3)
+    assert _calendar_hours(*hours) == pytest.approx(16 * 5 / 60 / 0.85, rel=1e-3)
