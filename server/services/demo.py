@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db.channels import CommunicationChannel
 from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import (
     Comment,
@@ -186,6 +187,7 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
     _remap(rows.labelers, vendor_id=vendor_ids)
     _remap(rows.stage_events, labeler_id=labeler_ids)
     _remap(rows.labeler_rates, labeler_id=labeler_ids)
+    _remap(rows.channels, vendor_id=vendor_ids, project_id=project_ids)
     _remap(rows.memberships, project_id=project_ids, labeler_id=labeler_ids)
     _remap(rows.tasks, project_id=project_ids)
     _remap(rows.labels, task_id=task_ids, labeler_id=labeler_ids)
@@ -197,6 +199,7 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
         (_table(Project), rows.projects),
         (_table(GuidelineVersion), [_version_row(row) for row in rows.guideline_versions]),
         (project_vendors, rows.project_vendors),
+        (_table(CommunicationChannel), rows.channels),  # ids from the database: nothing refers to them
         (_table(Labeler), rows.labelers),
         (_table(LabelerStageEvent), rows.stage_events),
         (_table(LabelerRate), rows.labeler_rates),

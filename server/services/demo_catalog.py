@@ -10,6 +10,8 @@ from typing import Any
 
 from server.db.enums import (
     Certification,
+    ChannelCadence,
+    ChannelKind,
     DataType,
     PricingModel,
     ProjectStatus,
@@ -22,10 +24,12 @@ __all__ = [
     "LAST_NAMES",
     "PROJECTS",
     "VENDORS",
+    "ChannelSpec",
     "Cohorts",
     "GuidelineChangeSpec",
     "ProjectSpec",
     "VendorSpec",
+    "Vetting",
 ]
 
 
@@ -75,6 +79,31 @@ class VendorSpec:
     shift_start_hour: float = 9.0
     shift_hours: float = 7.0
     weekend_share: float = 0.0
+    vetting: Vetting | None = None
+    channels: tuple[ChannelSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """A way to reach a vendor: for all its projects (`project` None) or one of them, by the project's key."""
+
+    kind: ChannelKind
+    link: str
+    note: str
+    cadence: ChannelCadence
+    preferred: bool = False
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class Vetting:
+    """The vendor's vetting answers (see `Vendor`)."""
+
+    days_per_week: int
+    hours_per_day: float
+    languages: tuple[str, ...]
+    communication_style: str
+    response_hours: float
 
 
 @dataclass(frozen=True)
@@ -395,6 +424,35 @@ VENDORS: tuple[VendorSpec, ...] = (
         labeler_skills=("bounding_boxes", "polygons"),
         email_domain="northwind-annotation.example",
         created_days_before=160,
+        vetting=Vetting(
+            5,
+            8.0,
+            ("English", "Tagalog"),
+            "Daily written summary from the team lead; blockers escalated within the hour",
+            2.0,
+        ),
+        channels=(
+            ChannelSpec(
+                ChannelKind.CHAT,
+                "https://chat.northwind-annotation.example/labelops",
+                "Team leads on #labelops, Manila office hours",
+                ChannelCadence.DAILY,
+                preferred=True,
+            ),
+            ChannelSpec(
+                ChannelKind.MEETING,
+                "https://meet.example/northwind-weekly",
+                "Weekly quality review with the QA lead",
+                ChannelCadence.WEEKLY,
+            ),
+            ChannelSpec(
+                ChannelKind.DOCUMENT,
+                "https://docs.example/driving-edge-cases",
+                "Edge cases of the driving project, answered in the doc",
+                ChannelCadence.AS_NEEDED,
+                project="driving",
+            ),
+        ),
     ),
     VendorSpec(
         key="crowd",
@@ -420,6 +478,23 @@ VENDORS: tuple[VendorSpec, ...] = (
         shift_start_hour=16.0,
         shift_hours=3.0,
         weekend_share=0.3,
+        vetting=Vetting(7, 3.0, ("English", "Polish", "German"), "Answers in the task forum; no standing calls", 12.0),
+        channels=(
+            ChannelSpec(
+                ChannelKind.EMAIL,
+                "mailto:ops@crowdsource-collective.example",
+                "Ops desk, weekdays",
+                ChannelCadence.AS_NEEDED,
+                preferred=True,
+            ),
+            ChannelSpec(
+                ChannelKind.DOCUMENT,
+                "https://forum.crowdsource-collective.example/support-sentiment",
+                "Worker forum thread of the chatbot project",
+                ChannelCadence.DAILY,
+                project="support",
+            ),
+        ),
     ),
     VendorSpec(
         key="medscribe",
@@ -444,6 +519,18 @@ VENDORS: tuple[VendorSpec, ...] = (
         created_days_before=45,
         shift_start_hour=13.0,
         shift_hours=2.5,
+        vetting=Vetting(
+            5, 2.5, ("English", "Spanish"), "Clinical lead on a fortnightly call; written notes after each", 24.0
+        ),
+        channels=(
+            ChannelSpec(
+                ChannelKind.MEETING,
+                "https://meet.example/medscribe-pilot",
+                "Pilot review with the clinical lead",
+                ChannelCadence.BIWEEKLY,
+                preferred=True,
+            ),
+        ),
     ),
     VendorSpec(
         key="inhouse",
@@ -514,6 +601,22 @@ VENDORS: tuple[VendorSpec, ...] = (
         labeler_skills=(),
         email_domain="polyglot-linguistics.example",
         created_days_before=12,
+        vetting=Vetting(
+            6,
+            6.0,
+            ("English", "German", "French", "Spanish", "Japanese"),
+            "Account manager by e-mail; samples within two days",
+            8.0,
+        ),
+        channels=(
+            ChannelSpec(
+                ChannelKind.EMAIL,
+                "mailto:accounts@polyglot-linguistics.example",
+                "Account manager for the trial",
+                ChannelCadence.AS_NEEDED,
+                preferred=True,
+            ),
+        ),
     ),
 )
 

@@ -65,6 +65,7 @@ class DemoRows:
     # Versions of each project's guidelines; `issue_titles` names the project's issues a version settles.
     guideline_versions: list[dict[str, Any]] = field(default_factory=list)
     labeler_rates: list[dict[str, Any]] = field(default_factory=list)  # rate history (server.db.rates)
+    channels: list[dict[str, Any]] = field(default_factory=list)  # vendors' communication channels
 
 
 @dataclass
@@ -197,6 +198,31 @@ def _vendors_and_projects(rows: DemoRows, clock: _Clock, project_index: dict[str
         )
         for key in spec.projects:
             rows.project_vendors.append({"project_id": project_index[key], "vendor_id": vendor_index})
+        _vetting(rows.vendors[-1], spec)
+        for channel in spec.channels:
+            rows.channels.append(
+                {
+                    "vendor_id": vendor_index,
+                    "project_id": None if channel.project is None else project_index[channel.project],
+                    "kind": channel.kind,
+                    "link": channel.link,
+                    "note": channel.note,
+                    "cadence": channel.cadence,
+                    "preferred": channel.preferred,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+
+
+def _vetting(row: dict[str, Any], spec: VendorSpec) -> None:
+    """The vendor's vetting answers on its row; all unstated (null) for a vendor without them."""
+    vetting = spec.vetting
+    row["available_days_per_week"] = None if vetting is None else vetting.days_per_week
+    row["available_hours_per_day"] = None if vetting is None else vetting.hours_per_day
+    row["languages"] = None if vetting is None else list(vetting.languages)
+    row["communication_style"] = None if vetting is None else vetting.communication_style
+    row["response_hours"] = None if vetting is None else vetting.response_hours
 
 
 def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_index: dict[str, int]) -> list[_Person]:

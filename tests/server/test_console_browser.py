@@ -480,6 +480,15 @@ def test_vendor_view_puts_vendors_side_by_side_with_delivered_quality_and_cost(
     assert any(e > o for o, e in priced)
     review_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Review of its labels"))
     assert any("reviews" in text for text in review_row.locator("td").all_inner_texts())
+    # The vetting answers and how to reach each vendor, "not stated" where a vendor has not said
+    channel_row = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Preferred channel"))
+    channels = channel_row.locator("td").all_inner_texts()
+    assert any(text.startswith("Chat, daily") for text in channels) and "not stated" in channels
+    assert channel_row.get_by_role("link", name="Chat, daily").get_attribute("href", timeout=_WAIT_MS) == (
+        "https://chat.northwind-annotation.example/labelops"
+    )
+    availability = tab.locator("#vendors-table tbody tr", has=tab.get_by_role("rowheader", name="Availability"))
+    assert "5 days a week, 8.0 h a day" in availability.locator("td").all_inner_texts()
     value_chart = "() => Chart.getChart(document.getElementById('chart-value')).options.scales.y.title.text"
     assert tab.evaluate(value_chart) == "Effective price"
     # The comparison downloads as shown

@@ -241,3 +241,23 @@ async def test_only_admins_manage_channels(database: Database) -> None:
     assert "may not call addCommunicationChannel" in result.errors[0].message
     async with database.session() as session:
         assert (await session.scalars(select(CommunicationChannel))).all() == []
+
+
+async def test_the_demo_vendors_carry_vetting_answers_and_channels(database: Database) -> None:
+    from server.services.demo import seed_demo
+
+    await seed_demo(database, scale=0.05)
+    found = await expect_data(database, LIST, {"filter": {"language": "tagalog", "channelKind": "CHAT"}})
+    assert [e["node"]["name"] for e in found["vendors"]["edges"]] == ["Northwind Annotation"]
+    query = (
+        "{ vendors(first: 20) { edges { node { name availableHoursPerDay channels { kind preferred projectId } } } } }"
+    )
+    vendors = {e["node"]["name"]: e["node"] for e in (await expect_data(database, query))["vendors"]["edges"]}
+    northwind = vendors["Northwind Annotation"]
+    assert northwind["availableHoursPerDay"] == 8.0
+    assert [c["kind"] for c in northwind["channels"]] == ["CHAT", "MEETING", "DOCUMENT"]
+    assert sum(c["preferred"] for c in northwind["channels"]) == 1 and northwind["channels"][2]["projectId"]
+    assert (
+        vendors["Vector Labeling Co"]["channels"] == []
+        and vendors["Vector Labeling Co"]["availableHoursPerDay"] is None
+    )

@@ -14,6 +14,8 @@ const VENDORS = `
       edges { node {
         id name status workforceType pricingModel rate currency kickoffDays timeZone
         certifications dataTypes specialistSkills
+        availableDaysPerWeek availableHoursPerDay languages communicationStyle responseHours
+        channels { kind link note cadence preferred projectId }
         trialResults { quality labelsPerHour notes }
         labelers(first: 1) { totalCount }
         projects { id name dataType }
@@ -79,6 +81,11 @@ const ROWS = [
   ["Workforce", (v) => titleCase(v.workforceType)],
   ["Pricing", (v) => pricing(v)],
   ["Kick-off", (v) => `${v.kickoffDays} days`],
+  ["Availability", (v) => availability(v)],
+  ["Languages", (v) => (v.languages.length ? v.languages.join(", ") : unstated())],
+  ["Communication", (v) => v.communicationStyle || unstated()],
+  ["Answers within", (v) => (v.responseHours === null ? unstated() : `${number(v.responseHours, 0)} h`)],
+  ["Preferred channel", (v) => preferredChannel(v)],
   ["Certifications", (v) => tags(v.certifications)],
   ["Data types", (v) => tags(v.dataTypes)],
   ["Labelers", (v) => number(v.labelers.totalCount)],
@@ -109,6 +116,25 @@ const ROWS = [
   ],
   ["Quoted price per label", (v) => quoted(v)],
 ];
+
+function unstated() {
+  return el("span", { class: "empty", text: "not stated" });
+}
+
+function availability(vendor) {
+  if (vendor.availableDaysPerWeek === null && vendor.availableHoursPerDay === null) return unstated();
+  const days = vendor.availableDaysPerWeek === null ? "–" : number(vendor.availableDaysPerWeek);
+  return `${days} days a week, ${number(vendor.availableHoursPerDay, 1)} h a day`;
+}
+
+/** The vendor-wide preferred channel, else its first one: a link where it has one, its note beside it. */
+function preferredChannel(vendor) {
+  const channel = vendor.channels.find((c) => c.preferred && c.projectId === null) ?? vendor.channels[0];
+  if (!channel) return unstated();
+  const label = `${titleCase(channel.kind)}, ${titleCase(channel.cadence).toLowerCase()}`;
+  const link = /^https?:|^mailto:/.test(channel.link) ? el("a", { href: channel.link, rel: "noopener" }, label) : label;
+  return el("span", { title: channel.note }, link, channel.note ? el("span", { class: "meta", text: ` · ${channel.note}` }) : null);
+}
 
 /** What reviewing the vendor's labels cost, whoever reviewed them (the vendor's own cost books only its reviewers). */
 function reviewCost(vendor, metric) {
