@@ -375,7 +375,7 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
     first_week: dict[int, LabelSums] = {}
     last_week: dict[int, LabelSums] = {}
     # Rows are unpacked by position (kind, the keys, the sums): the rollup has hundreds of rows per window.
-    for kind, project_id, labeler_id, vendor_id, day, tenure_day, *values in result.tuples():
+    for kind, project_id, labeler_id, vendor_id, day, tenure_day, *values in result:
         # NULL where nothing was summed (an empty scope's total, the history row's other columns) reads as zero
         sums = LabelSums(*values) if None not in values else _with_zeros(values)
         if kind == "total":
