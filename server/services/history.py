@@ -21,7 +21,7 @@ from sqlalchemy import select
 from server.db.enums import LabelerStage, PricingModel, ReviewVerdict, VendorStatus
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
-from server.services.analytics.delivery import fetch_delivery_status
+from server.services.analytics.delivery import milestone_targets
 from server.services.errors import NotFound, ValidationFailed
 from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from server.services.simulation_pool import SimulationPool, WorkerDied
@@ -439,9 +439,8 @@ async def calibrated_scenario(
 
 async def _plan_volumes(database: Database, project_id: int, day0: datetime, field: str) -> list[float]:
     async with database.session() as session:
-        status = await fetch_delivery_status(session, project_id, day0)
-    targets = [PlannedTarget(m.due_at, m.target_tasks) for m in status.milestones]
-    volumes = plan_weekly_volumes(targets, status.done_tasks, day0)
+        targets, done = await milestone_targets(session, project_id, day0)
+    volumes = plan_weekly_volumes([PlannedTarget(due, target) for due, target in targets], done, day0)
     if not volumes:
         raise ValidationFailed(
             field,

@@ -19,17 +19,17 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.delivery import BudgetCheckpoint, DeliveryPlan, PlanMilestone
 from server.db.models import Label, Project, Task
-from server.services.analytics.cost import cost_metrics
+from server.services.analytics._labels import fetch_label_rollup
 from server.services.analytics.forecast import CompletionForecast, completion_forecast, fetch_task_flow
 from server.services.analytics.scope import Scope
 from server.services.errors import NotFound
 
-__all__ = ["CheckpointStatus", "DeliveryStatus", "MilestoneStatus", "fetch_delivery_status"]
+__all__ = ["CheckpointStatus", "DeliveryStatus", "MilestoneStatus", "fetch_delivery_status", "milestone_targets"]
 
 #: Days of spend before the as-of moment whose mean daily burn projects spend to a checkpoint still ahead.
 BURN_DAYS = 14
@@ -87,27 +87,12 @@ async def fetch_delivery_status(session: AsyncSession, project_id: int, as_of: d
             .order_by(BudgetCheckpoint.at)
         )
     ).all()
-    live = (
-        Task.project_id == project_id,
-        Task.created_at <= as_of,
-        or_(Task.archived_at.is_(None), Task.archived_at > as_of),
-    )
-    done_now = Task.completed_at <= as_of
-    total, done, first = (
-        await session.execute(
-            select(
-                func.count(),
-                cast(func.coalesce(func.sum(case((done_now, 1), else_=0)), 0), Float),
-                func.min(Task.created_at),
-            ).where(*live)
-        )
-    ).one()
-    total, done = int(total), int(done)
+    total, done, first = await _progress(session, project_id, as_of)
     work = (
         await session.execute(
             select(cast(func.sum(Label.seconds_to_label + Label.rework_seconds), Float))
             .join(Task, Task.id == Label.task_id)
-            .where(*live, done_now)
+            .where(*_live_tasks(project_id, as_of), Task.completed_at <= as_of)
         )
     ).scalar_one()
     flow = await fetch_task_flow(session, project, Scope(project_id=project_id), as_of=as_of)
@@ -127,8 +112,48 @@ async def fetch_delivery_status(session: AsyncSession, project_id: int, as_of: d
     )
 
 
+def _live_tasks(project_id: int, as_of: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The project's tasks as they stood at ``as_of``: created by then and not archived by then."""
+    return (
+        Task.project_id == project_id,
+        Task.created_at <= as_of,
+        or_(Task.archived_at.is_(None), Task.archived_at > as_of),
+    )
+
+
+async def _progress(session: AsyncSession, project_id: int, as_of: datetime) -> tuple[int, int, datetime | None]:
+    """Tasks of the project at ``as_of``, those done by then, and when its first task arrived."""
+    done_now = Task.completed_at <= as_of
+    total, done, first = (
+        await session.execute(
+            select(
+                func.count(),
+                cast(func.coalesce(func.sum(case((done_now, 1), else_=0)), 0), Float),
+                func.min(Task.created_at),
+            ).where(*_live_tasks(project_id, as_of))
+        )
+    ).one()
+    return int(total), int(done), first
+
+
+async def milestone_targets(
+    session: AsyncSession, project_id: int, as_of: datetime
+) -> tuple[list[tuple[datetime, int]], int]:
+    """Each milestone's due date and target in tasks, by due date, and the tasks done at ``as_of``: what a plan
+    asks for, without the forecasts and spend `fetch_delivery_status` adds."""
+    milestones = (
+        await session.scalars(
+            select(PlanMilestone).where(PlanMilestone.project_id == project_id).order_by(PlanMilestone.due_at)
+        )
+    ).all()
+    total, done, _ = await _progress(session, project_id, as_of)
+    return [(m.due_at, _target(m, total)) for m in milestones], done
+
+
 async def _spent_before(session: AsyncSession, project_id: int, end: datetime, start: datetime | None = None) -> float:
-    return (await cost_metrics(session, Scope(project_id=project_id, start=start, end=end))).cost
+    # The window's own total: the cost-to-date column `cost_metrics` adds for a project would read it all again.
+    rollup = await fetch_label_rollup(session, Scope(project_id=project_id, start=start, end=end))
+    return rollup.total.all_cost
 
 
 async def _checkpoints(
@@ -163,13 +188,17 @@ async def _checkpoints(
     return tuple(out)
 
 
+def _target(milestone: PlanMilestone, total: int) -> int:
+    """The milestone's target in tasks: its count, or its share of the project's tasks (at least one)."""
+    if milestone.target_tasks is not None:
+        return milestone.target_tasks
+    return max(1, math.ceil((milestone.target_share or 0.0) * total))
+
+
 def _milestone(
     milestone: PlanMilestone, total: int, done: int, start: datetime, as_of: datetime, daily: list[int]
 ) -> MilestoneStatus:
-    if milestone.target_tasks is not None:
-        target = milestone.target_tasks
-    else:
-        target = max(1, math.ceil((milestone.target_share or 0.0) * total))
+    target = _target(milestone, total)
     span = (milestone.due_at - start).total_seconds()
     elapsed = (as_of - start).total_seconds()
     fraction = 1.0 if span <= 0 else min(max(elapsed / span, 0.0), 1.0)
