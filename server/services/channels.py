@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.channels import CommunicationChannel
 from server.db.enums import ChannelCadence, ChannelKind
 from server.db.models import Vendor, project_vendors
-from server.services.crud_checks import get_or_not_found
+from server.services.crud_checks import check_text, get_or_not_found
 from server.services.errors import ValidationFailed
 
 __all__ = ["ChannelFields", "add_channel", "remove_channel", "update_channel"]
 
 _LINK_SCHEMES = ("http", "https", "mailto")
 MAX_LINK = 2000
-MAX_NOTE = 2000
+MAX_TEXT = 2000
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,6 @@ def check_link(field: str, value: str) -> str:
     return link
 
 
-def check_note(field: str, value: str) -> str:
-    note = value.strip()
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed(field, value, f"must be at most {MAX_NOTE} characters")
-    return note
-
-
 async def _check_project(session: AsyncSession, vendor_id: int, project_id: int) -> None:
     assigned = await session.scalar(
         select(project_vendors.c.project_id).where(
@@ -69,7 +62,7 @@ def _apply(channel: CommunicationChannel, values: ChannelFields) -> None:
     if values.link is not None:
         channel.link = check_link("input.link", values.link)
     if values.note is not None:
-        channel.note = check_note("input.note", values.note)
+        channel.note = check_text("input.note", values.note, max_length=MAX_TEXT)
     if values.cadence is not None:
         channel.cadence = values.cadence
     if values.preferred is not None:

@@ -20,11 +20,13 @@ __all__ = [
     "archive_row",
     "camel",
     "check_aware",
+    "check_between",
     "check_currency",
     "check_name",
     "check_non_negative",
     "check_positive_int",
     "check_share",
+    "check_text",
     "check_time_zone",
     "check_words",
     "get_or_not_found",
@@ -78,10 +80,25 @@ def check_name(field: str, value: str, *, max_length: int = 200) -> str:
     return trimmed
 
 
+def check_text(field: str, value: str, *, max_length: int) -> str:
+    """Free text, trimmed (empty allowed), at most `max_length` characters."""
+    text = value.strip()
+    if len(text) > max_length:
+        raise ValidationFailed(field, value, f"must be at most {max_length} characters")
+    return text
+
+
 def check_share(field: str, value: float) -> float:
     """A share (fraction) between 0 and 1 inclusive."""
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         raise ValidationFailed(field, value, "must be between 0 and 1")
+    return value
+
+
+def check_between(field: str, value: float, low: float, high: float, *, open_low: bool = False) -> float:
+    """A finite number from ``low`` to ``high`` inclusive (above ``low`` with ``open_low``)."""
+    if not math.isfinite(value) or value > high or value < low or (open_low and value == low):
+        raise ValidationFailed(field, value, f"must be {'above' if open_low else 'from'} {low:g} to {high:g}")
     return value
 
 

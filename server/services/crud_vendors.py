@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -11,20 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import Certification, DataType, PricingModel, WorkforceType
 from server.db.models import Vendor
 from server.db.rates import FROM_THE_START, VendorRate
-from server.services.channels import check_note
 from server.services.crud_checks import (
     archive_row,
     camel,
+    check_between,
     check_currency,
     check_name,
     check_non_negative,
     check_positive_int,
+    check_text,
     check_time_zone,
     check_words,
     get_or_not_found,
     refuse_duplicate_name,
 )
-from server.services.errors import ValidationFailed
 from server.services.rates import money, record_vendor_rate
 
 __all__ = ["VendorFields", "archive_vendor", "create_vendor", "update_vendor"]
@@ -52,13 +51,6 @@ class VendorFields:
     response_hours: float | None = None
 
 
-def _check_between(path: str, value: float, low: float, high: float, *, open_low: bool = False) -> float:
-    if not math.isfinite(value) or value > high or value < low or (open_low and value == low):
-        bound = "above" if open_low else "from"
-        raise ValidationFailed(path, value, f"must be {bound} {low:g} to {high:g}")
-    return value
-
-
 def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for item in fields(values):
@@ -82,11 +74,11 @@ def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
             case "kickoff_days":
                 value = check_positive_int(path, value, minimum=0)
             case "available_days_per_week":
-                value = int(_check_between(path, value, 1, 7))
+                value = int(check_between(path, value, 1, 7))
             case "available_hours_per_day":
-                value = _check_between(path, value, 0.0, 24.0, open_low=True)
+                value = check_between(path, value, 0.0, 24.0, open_low=True)
             case "communication_style":
-                value = check_note(path, value)
+                value = check_text(path, value, max_length=2000)
             case "response_hours":
                 value = check_non_negative(path, value)
         checked[item.name] = value
