@@ -32,7 +32,7 @@ from server.db.migrations import upgrade
 from server.exports.tables import TABLES, selection
 from server.graphql.ids import encode_id
 from server.graphql.schema import schema
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.settings import Settings
 
 ANCHOR = datetime(2026, 12, 3, tzinfo=UTC)

@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.commands import default_workers
+from server.platform_commands import default_workers
 from tests.server.live_server import drop_database, live_server
 from tests.server.load_world import LoadWorld, Outcomes, check_invariants, prepare_load_world, work_on_task
 

@@ -1,6 +1,6 @@
 """Bias of the conditional backtest forecast on histories whose truth is known, by how busy the workforce is.
 
-Histories come from :func:`simulator.synthetic_flow.simulated_history`: one labeler round the clock, tasks
+Histories come from :func:`simulator.planning.synthetic_flow.simulated_history`: one labeler round the clock, tasks
 arriving 220 a weekday and 80 a weekend day for eight weeks, queueing for the labeler in the simulator, with
 pickup, review and rework waits. The forecast from week 4 replays the arrivals with the same workforce. For each
 time per task the script prints the labeler's weekday utilization and the mean error of the backlog at the end
@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 from server.services.backtest import conditional_forecast, weekly_figures
+from simulator.planning.synthetic_flow import simulated_history
 from simulator.scenario import Calendar, Demand, Headcount, ModelSpec, Pool, Project, Scenario, ServiceTime
-from simulator.synthetic_flow import simulated_history
 
 END, CUT, WEEKS = 56, 28, 4
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from server.db import Base, Database
 from server.db.models import Project
 from server.services.backtest import BacktestErrors, backtest_records, load_flow
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.history import ProjectRecords, load_records
 from simulator.latency import FlowHistory
 

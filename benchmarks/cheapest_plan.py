@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from server.db import Base, Database
 from server.db.models import Project
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.errors import DomainError
 from server.services.history import calibrated_scenario
-from simulator.optimize import HiringOption, cheapest_plan
+from simulator.planning.optimize import HiringOption, cheapest_plan
 
 CONSOLE_COUNTS = (0, 2, 4)
 CONSOLE_DAYS = (0.0,)

@@ -21,7 +21,7 @@ from server.db.guidelines import GuidelineVersion
 from server.db.models import Project
 from server.services.analytics.guideline_impact import fetch_guideline_impact
 from server.services.analytics.intervals import Estimate
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 
 ANCHOR = datetime(2026, 3, 4, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """Seed a benchmark database with about 1,000,000 labels: the demo workspace's generator at a large scale.
 
-The demo generator (server.services.demo_generate) models eight weeks of work with learning curves, reviews,
+The demo generator (server.services.demo.generate) models eight weeks of work with learning curves, reviews,
 rework, benchmarks and consensus; at scale 20 it produces ~1M labels on the same four projects and sixty
 labelers, so one project's dashboard aggregates ~500k labels. The database is recreated from the models and
 filled with Core executemany inserts in one transaction, ids handed out in Python.
@@ -38,7 +38,7 @@ from server.db.models import (
     project_vendors,
 )
 from server.db.rates import LabelerRate
-from server.services.demo_generate import DemoRows, generate
+from server.services.demo.generate import DemoRows, generate
 from server.services.rollups import rebuild_rollups
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)

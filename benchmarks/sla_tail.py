@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from server.db import Base, Database
 from server.db.models import Project
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.history import calibrated_scenario, load_flow, load_records
-from simulator.feasibility import check_feasibility
+from simulator.planning.feasibility import check_feasibility
 
 _SURGE_DAYS = 10
 

@@ -28,7 +28,7 @@ from server.db import Base, Database
 from server.db.models import Label, Labeler, Vendor
 from server.services.analytics import Scope
 from server.services.analytics.dashboard import scope_metrics
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.vendor_price import effective_price
 
 

@@ -10,14 +10,14 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from server import commands
+    from server import platform_commands
     from server.auth import cli as auth_cli
     from server.connectors import cli as connectors_cli
     from simulator import cli as simulator_cli
 
     parser = argparse.ArgumentParser(prog="labelops", description="Labeling operations platform and simulator.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.register(subparsers)
+    platform_commands.register(subparsers)
     auth_cli.register(subparsers)
     connectors_cli.register(subparsers)
     simulator_cli.register(subparsers)

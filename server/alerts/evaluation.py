@@ -19,7 +19,7 @@ from server.alerts.conditions import Reading, read_condition
 from server.db.alerts import AlertDelivery, AlertEvent, AlertRule, AlertState
 from server.db.models import Project
 from server.services.analytics import ProjectDashboard, project_dashboard
-from server.services.crud_checks import get_or_not_found
+from server.services.crud.checks import get_or_not_found
 
 __all__ = ["Evaluation", "evaluate_project", "event_body", "projects_with_rules", "record_transition"]
 

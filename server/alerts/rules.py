@@ -16,7 +16,7 @@ from server.db.alerts import AlertKind, AlertRule, AlertState
 from server.db.models import Project
 from server.db.types import utcnow
 from server.services.analytics.profiles import PROFILES
-from server.services.crud_checks import check_name, get_or_not_found
+from server.services.crud.checks import check_name, get_or_not_found
 from server.services.errors import Conflict, ValidationFailed
 
 __all__ = ["MAX_RULES_PER_PROJECT", "MAX_WINDOW_DAYS", "RuleFields", "create_rule", "delete_rule", "update_rule"]

@@ -3,7 +3,7 @@
 `X-Forwarded-For` is a list any client can start: only the entries appended by proxies the operator trusts
 (`LABELOPS_TRUSTED_PROXIES`, addresses or networks; none by default) are believed. Walking the list from the right,
 past trusted proxies, the first address that is not one is the client. uvicorn's own proxy-header handling is off
-(`server.commands.uvicorn_config`): by default it believes any client on 127.0.0.1.
+(`server.platform_commands.uvicorn_config`): by default it believes any client on 127.0.0.1.
 """
 
 from __future__ import annotations

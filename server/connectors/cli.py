@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--time-zone", default=None, help="zone of timestamps without an offset (default UTC)")
     parser.add_argument("--batch-size", type=int, default=None, help="labels per transaction (default 5000)")
     parser.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: $LABELOPS_DATABASE_URL)")
-    from server.commands import guarded
+    from server.platform_commands import guarded
 
     parser.set_defaults(handler=guarded(_import))
 
@@ -66,11 +66,11 @@ class _Counting(io.RawIOBase):
 def _import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from server.commands import UsageError, settings_of, with_database
     from server.connectors.csv import Mapping
     from server.connectors.formats import build_format
     from server.connectors.importer import DEFAULT_BATCH_SIZE, import_records
     from server.db import migrations
+    from server.platform_commands import UsageError, settings_of, with_database
 
     try:
         mapping = None

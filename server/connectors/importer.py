@@ -59,12 +59,12 @@ from server.db.models import (
     Vendor,
     project_vendors,
 )
-from server.db.rollups import ConsensusTask
+from server.db.rollup_tables import ConsensusTask
 from server.db.session import Database
 from server.services.completion_rollups import completion_rebuild_statements
 from server.services.errors import DomainError, NotFound
 from server.services.rollups import consensus_rebuild_statements, rebuild_statements, review_rebuild_statements
-from server.services.workflow_tasks import task_status_from_labels
+from server.services.workflow.tasks import task_status_from_labels
 
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
 

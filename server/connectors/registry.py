@@ -11,7 +11,7 @@ from server.alerts.signing import new_secret
 from server.db.connectors import Connector, ConnectorSource
 from server.db.models import Project, Vendor
 from server.db.types import utcnow
-from server.services.crud_checks import check_name, get_or_not_found
+from server.services.crud.checks import check_name, get_or_not_found
 from server.services.errors import Conflict, ValidationFailed
 
 __all__ = ["ConnectorFields", "create_connector", "delete_connector", "update_connector"]

@@ -7,7 +7,7 @@ from server.db import connectors as _connectors  # noqa: F401  (registers the co
 from server.db import delivery as _delivery  # noqa: F401  (registers the delivery plan tables on Base.metadata)
 from server.db import guidelines as _guidelines  # noqa: F401  (registers the guideline tables on Base.metadata)
 from server.db import rates as _rates  # noqa: F401  (registers the rate history tables on Base.metadata)
-from server.db import rollups as _rollups  # noqa: F401  (registers the rollup tables on Base.metadata)
+from server.db import rollup_tables as _rollup_tables  # noqa: F401  (registers the rollup tables on Base.metadata)
 from server.db.models import Base
 from server.db.session import Database
 

@@ -1,7 +1,7 @@
 """A strict `DateTime` input scalar: a timestamp must fit the calendar once moved to UTC (`9999-12-31T23:59:59-14:00`
 does not, and neither database could give it back). It is refused before anything runs, with the value in the
 message, instead of failing in the database as an unexpected error. Timestamps without a UTC offset pass, to be
-refused by the service that reads them, as a typed error naming the field (`crud_checks.check_aware`).
+refused by the service that reads them, as a typed error naming the field (`crud.checks.check_aware`).
 
 (`String` and `ID` are reserved by graphql-core and cannot be replaced: `server/graphql/input_guard.py` checks them.)
 """

@@ -41,7 +41,7 @@ from server.graphql.labelers.mutations import LabelerMutations
 from server.graphql.labelers.queries import LabelerQueries
 from server.graphql.labels.mutations import LabelMutations
 from server.graphql.labels.queries import LabelQueries
-from server.graphql.node import NodeQueries
+from server.graphql.node_fields import NodeQueries
 from server.graphql.planning import PlanningMutations, PlanningQueries, PlanningSubscriptions
 from server.graphql.projects.mutations import ProjectMutations
 from server.graphql.projects.queries import ProjectQueries

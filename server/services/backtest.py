@@ -20,9 +20,9 @@ from server.db.session import Database
 from server.services.errors import ValidationFailed
 from server.services.history import ProjectRecords, history_until, load_flow, load_records, pool_for
 from server.services.simulation_pool import WorkerDied
-from simulator.calibrate import calibrate, demand_forecast
 from simulator.engine import run_replication
 from simulator.latency import FlowHistory, LatencyFit, OpenTask, fit_latency, open_tasks, sample_new, sample_remaining
+from simulator.planning.calibrate import calibrate, demand_forecast
 from simulator.scenario import Scenario
 
 __all__ = [

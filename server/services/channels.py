@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.channels import CommunicationChannel
 from server.db.enums import ChannelCadence, ChannelKind
 from server.db.models import Vendor, project_vendors
-from server.services.crud_checks import check_text, get_or_not_found
+from server.services.crud.checks import check_text, get_or_not_found
 from server.services.errors import ValidationFailed
 
 __all__ = ["ChannelFields", "add_channel", "remove_channel", "update_channel"]

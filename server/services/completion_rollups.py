@@ -1,6 +1,6 @@
 """Keeping `task_day_rollups` (completed tasks and SLA attainment per project and UTC day) equal to the tasks.
 
-A task's completion changes only in `workflow_tasks.sync_task_status`, which calls `completion_changed` with the
+A task's completion changes only in `workflow.tasks.sync_task_status`, which calls `completion_changed` with the
 sign of the change while the task row holds the completion being counted or uncounted: the row's day and whether
 it met the SLA are read in SQL, with the same expressions as `completion_rebuild_statements`, so incremental and
 bulk maintenance agree to the bit. Changing a project's SLA turnaround recomputes that project's rows
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.models import Project, Task
-from server.db.rollups import TaskDayRollup
+from server.db.rollup_tables import TaskDayRollup
 from server.db.sql import day_bucket, in_days, upsert, within_seconds
 
 __all__ = ["completion_changed", "completion_rebuild_statements", "rebuild_completions", "within_sla"]

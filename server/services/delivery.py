@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.delivery import BudgetCheckpoint, DeliveryPlan, PlanMilestone
 from server.db.models import Project
 from server.db.types import utcnow
-from server.services.crud_checks import check_aware, check_name
+from server.services.crud.checks import check_aware, check_name
 from server.services.errors import NotFound, ValidationFailed
 
 __all__ = ["CheckpointSpec", "MilestoneSpec", "PlanSpec", "check_moment", "set_delivery_plan"]

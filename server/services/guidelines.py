@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import Issue, Label, Project, Task
 from server.db.types import utcnow
-from server.services.crud_checks import check_aware
+from server.services.crud.checks import check_aware
 from server.services.errors import NotFound, ValidationFailed
 from server.services.ontology import OntologySpec, parse_ontology
 

@@ -36,7 +36,7 @@ from server.services.analytics.cost import budget_from
 from server.services.analytics.forecast import completion_forecast, fetch_task_flow
 from server.services.analytics.scope import Scope
 from server.services.errors import NotFound
-from simulator.feasibility import wilson_interval
+from simulator.intervals import wilson_interval
 
 __all__ = [
     "LOOKBACK_DAYS",

@@ -25,7 +25,8 @@ from server.services.analytics.delivery import milestone_targets
 from server.services.errors import NotFound, ValidationFailed
 from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from server.services.simulation_pool import SimulationPool, WorkerDied
-from simulator.calibrate import (
+from simulator.latency import FlowHistory, fit_latency, scenario_waits
+from simulator.planning.calibrate import (
     Calibration,
     CalibrationFit,
     HistoryData,
@@ -33,7 +34,6 @@ from simulator.calibrate import (
     PoolHistory,
     calibrate,
 )
-from simulator.latency import FlowHistory, fit_latency, scenario_waits
 
 __all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_flow", "load_records", "pool_for"]
 

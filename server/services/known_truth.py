@@ -1,13 +1,13 @@
 """Platform histories generated from known truth, to check that calibration recovers it (identifiability).
 
-Two sources: the simulator itself, and the demo generator (:mod:`server.services.demo_generate`, whose people,
+Two sources: the simulator itself, and the demo generator (:mod:`server.services.demo.generate`, whose people,
 stage histories, learning curve and review share are known). :func:`recover_simulated` and :func:`recover_demo`
 write a history into a database, calibrate from it as the API does, and set the truth beside what was fitted.
 
 :func:`simulated_history` runs the simulator on a scenario whose workforce is the truth (people, hours per
 working day, learning curve, time per label) and writes what happened as platform records: a vendor, its
-labelers with their PRODUCTION stage events, a project, tasks and labels (:class:`~server.services.demo_generate.
-DemoRows`, written by :func:`server.services.demo.write_rows`). Demand runs ahead of the workforce, so people label
+labelers with their PRODUCTION stage events, a project, tasks and labels (:class:`~server.services.demo.generate.
+DemoRows`, written by :func:`server.services.demo.seed.write_rows`). Demand runs ahead of the workforce, so people label
 through their whole shifts, as the hours they work can only be read from records when they are kept busy.
 """
 
@@ -33,12 +33,12 @@ from server.db.enums import (
 from server.db.models import Project as ProjectRow
 from server.db.session import Database
 from server.services.backtest import BacktestData, backtest_records, load_flow
-from server.services.demo import write_rows
-from server.services.demo_catalog import PROJECTS, VENDORS
-from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, DemoRows, generate
+from server.services.demo.catalog import PROJECTS, VENDORS
+from server.services.demo.generate import CURVE_FLOOR, CURVE_TAU_WEEKS, DemoRows, generate
+from server.services.demo.seed import write_rows
 from server.services.history import calibrated_scenario, load_records
-from simulator.calibrate import Estimate
 from simulator.engine import run_replication
+from simulator.planning.calibrate import Estimate
 from simulator.scenario import (
     Calendar,
     Demand,

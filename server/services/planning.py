@@ -22,10 +22,10 @@ from server.db.session import Database
 from server.services.jobs import runner_for
 from server.services.simulation_budget import Fields, Workload, check_budget, workload
 from server.settings import Settings
-from simulator.feasibility import FeasibilityReport, check_feasibility
-from simulator.optimize import HiringOption, PlanSearchResult, cheapest_plan
+from simulator.planning.feasibility import FeasibilityReport, check_feasibility
+from simulator.planning.optimize import HiringOption, PlanSearchResult, cheapest_plan
+from simulator.planning.whatif import Variant, VariantResult, apply_variant, compare
 from simulator.scenario import Pool, Scenario
-from simulator.whatif import Variant, VariantResult, apply_variant, compare
 
 __all__ = [
     "Planner",

@@ -1,4 +1,4 @@
-"""Keeping the per-day label rollups (`server.db.rollups`) equal to the labels they sum.
+"""Keeping the per-day label rollups (`server.db.rollup_tables`) equal to the labels they sum.
 
 Writers that change a label call `label_changed(session, before, after)` in the same transaction, with the
 label's `LabelFacts` before and after the change (None for "no label"); the difference is added to the rollup rows
@@ -16,7 +16,7 @@ transaction, and `reviewer_labour_added` with the same facts as its last write, 
 them with the label rollups. A review is never changed or deleted once made, so adding is the only maintenance it
 needs.
 
-Consensus agreement is summed per consensus task with two or more labels (`server.db.rollups`, consensus tables):
+Consensus agreement is summed per consensus task with two or more labels (`server.db.rollup_tables`, consensus tables):
 writers that change the labels of a task, or whether it is a consensus task, read `consensus_facts(session, task)`
 before and after the change and call `consensus_changed(session, before, after)` in the same transaction; the
 facts are read in SQL (the answers' stored JSON text, the UTC days) so they are the rows `rebuild_rollups` writes.
@@ -53,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
 from server.db.models import Label, Labeler, Review, Task
-from server.db.rollups import (
+from server.db.rollup_tables import (
     ConsensusSpan,
     ConsensusSpanLabeler,
     ConsensusSpanMember,

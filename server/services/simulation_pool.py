@@ -37,9 +37,9 @@ _log = logging.getLogger(__name__)
 PRELOADED_MODULES = [
     "simulator.engine",
     "simulator.montecarlo",
-    "simulator.feasibility",
-    "simulator.optimize",
-    "simulator.whatif",
+    "simulator.planning.feasibility",
+    "simulator.planning.optimize",
+    "simulator.planning.whatif",
     "server.services.simulation_pool",
 ]
 """Imported once by the forkserver, so a new worker inherits them instead of importing them again."""

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from server.db import Database
 from server.db.enums import TaskStatus
 from server.db.models import Project
-from server.db.rollups import TaskDayRollup
+from server.db.rollup_tables import TaskDayRollup
 from server.services.analytics import Scope
 from server.services.analytics.forecast import fetch_task_flow
-from server.services.crud_projects import ProjectFields, update_project
+from server.services.crud.projects import ProjectFields, update_project
 from server.services.rollups import rebuild_rollups
 from server.services.workflow import review_label, submit_label
-from server.services.workflow_tasks import set_labels_required
+from server.services.workflow.tasks import set_labels_required
 from tests.server.test_analytics_world import World as AnalyticsWorld
 from tests.server.test_workflow_world import at, build_world, run
 

@@ -24,7 +24,7 @@ from server.db.rates import LabelerRate, VendorRate
 from server.services.analytics import DASHBOARD_STATEMENTS, Scope, fetch_outliers, project_dashboard
 from server.services.analytics.dashboard import scope_metrics
 from server.services.analytics.outliers import PLATEAU_WEEK
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from tests.server.percentile_bound import assert_within_bound
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from server.db import Database
 from server.db.enums import ReviewVerdict
 from server.db.models import Label, Labeler, Review, Task
-from server.db.rollups import (
+from server.db.rollup_tables import (
     ConsensusSpan,
     ConsensusSpanLabeler,
     ConsensusSpanValue,
@@ -34,7 +34,7 @@ from server.services.analytics import Scope
 from server.services.analytics._labels import fetch_label_percentiles, fetch_label_rollup
 from server.services.analytics.agreement import fetch_agreement
 from server.services.analytics.quality import fetch_reviews
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_demo import _alpha
 

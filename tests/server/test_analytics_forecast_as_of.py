@@ -18,7 +18,7 @@ from server.db.enums import LabelStatus, ReviewVerdict
 from server.db.models import Label, Project, Review, Task
 from server.services.analytics import Scope
 from server.services.analytics.forecast import fetch_task_flow
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
 SCALE = 0.1

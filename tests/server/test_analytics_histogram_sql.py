@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from server.db import Database
-from server.db.rollups import LabelTimeBin, ReviewDayRollup, ReviewTimeBin
+from server.db.rollup_tables import LabelTimeBin, ReviewDayRollup, ReviewTimeBin
 from server.services.analytics import Scope
 from server.services.analytics._labels import LabelPercentiles, Spread, fetch_label_percentiles
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins

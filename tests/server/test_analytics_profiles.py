@@ -25,9 +25,9 @@ from server.db import Database
 from server.db.models import Labeler, Project
 from server.services.analytics import Scope, fetch_outliers, project_dashboard
 from server.services.analytics.profiles import MIN_COUNT, QUALITY_Z_CUTOFF, relative_speeds, speed_scores
-from server.services.demo import seed_demo
-from server.services.demo_catalog import PROJECTS
-from server.services.demo_generate import WINDOW_DAYS, DemoRows, _Clock, _people
+from server.services.demo.catalog import PROJECTS
+from server.services.demo.generate import WINDOW_DAYS, DemoRows, _Clock, _people
+from server.services.demo.seed import seed_demo
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
 SEED = 7

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.db.enums import LabelStatus, ReviewVerdict
-from server.db.rollups import (
+from server.db.rollup_tables import (
     ConsensusSpan,
     ConsensusSpanLabeler,
     ConsensusSpanMember,
@@ -30,7 +30,7 @@ from server.services.analytics.agreement import fetch_agreement
 from server.services.analytics.quality import fetch_reviews, quality_metrics
 from server.services.rollups import bin_of, rebuild_rollups
 from server.services.workflow import review_label, rework_label, submit_label
-from server.services.workflow_tasks import mark_benchmark, set_labels_required
+from server.services.workflow.tasks import mark_benchmark, set_labels_required
 from tests.server.percentile_bound import assert_within_bound, histogram_percentile
 from tests.server.test_analytics_world import World as AnalyticsWorld
 from tests.server.test_workflow_world import World, at, build_world, run

@@ -15,7 +15,7 @@ from server.services.analytics import Scope, completion_forecast, cost_metrics, 
 from server.services.analytics.dashboard import project_dashboard
 from server.services.analytics.forecast import fetch_task_flow
 from server.services.analytics.outliers import PLATEAU_WEEK, fetch_outliers
-from simulator.calibrate import CurveStatus, fit_curves
+from simulator.planning.calibrate import CurveStatus, fit_curves
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_world import World, day
 

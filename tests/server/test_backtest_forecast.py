@@ -1,6 +1,6 @@
 """The conditional backtest forecast on histories drawn from a known labeling workflow: no bias beyond its CI.
 
-Histories come from :mod:`simulator.synthetic_flow` (pickup, review and rework waits, thumbs-down rounds,
+Histories come from :mod:`simulator.planning.synthetic_flow` (pickup, review and rework waits, thumbs-down rounds,
 consensus). The forecast from day 28 is fed the arrivals that happened (the conditional forecast). First with no
 capacity limit, so its error is that of the initial state and the waits alone; then with a simulated workforce
 whose capacity delays hold up labels in the history, replayed by the simulator in the forecast.
@@ -13,8 +13,8 @@ from scipy import stats
 
 from server.services.backtest import conditional_forecast, forecast_weeks, weekly_figures
 from simulator.latency import FlowHistory, fit_latency, open_tasks, sample_remaining
+from simulator.planning.synthetic_flow import draw_flow_history, simulated_history, weekly_arrivals
 from simulator.scenario import Calendar, Demand, Headcount, ModelSpec, Pool, Project, Scenario, ServiceTime
-from simulator.synthetic_flow import draw_flow_history, simulated_history, weekly_arrivals
 
 END, CUT, WEEKS = 56, 28, 4
 SEEDS = range(24)

@@ -124,7 +124,7 @@ def test_db_revision_writes_the_next_numbered_migration_from_the_models(capsys: 
 
 
 def test_serve_defaults_to_one_worker_per_core_on_postgresql_and_one_on_sqlite() -> None:
-    from server.commands import default_workers
+    from server.platform_commands import default_workers
     from server.settings import default_worker_count
 
     assert default_workers("sqlite+aiosqlite:///var/labelops.sqlite3") == 1

@@ -28,7 +28,7 @@ import pytest
 
 from server.auth.users import ensure_demo_admin
 from server.db import Base, Database
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -16,7 +16,7 @@ from server.db.access import Role
 from server.db.enums import DataType, LabelStatus, TaskStatus
 from server.db.models import Label, Labeler, Task, Vendor
 from server.graphql import Context, schema
-from server.services.crud_projects import ProjectFields, create_project
+from server.services.crud.projects import ProjectFields, create_project
 from server.services.rollups import rebuild_rollups
 from server.settings import Settings
 from tests.server.graphql_client import expect_data

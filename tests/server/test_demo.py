@@ -37,9 +37,9 @@ from server.db.models import (
 )
 from server.db.rates import FROM_THE_START, LabelerRate
 from server.services.analytics import Scope, cost_metrics
-from server.services.demo import default_anchor, seed_demo
-from server.services.demo_catalog import VENDORS
-from server.services.demo_generate import CURVE_FLOOR, CURVE_TAU_WEEKS, RAISE_DAY, WINDOW_DAYS, generate
+from server.services.demo.catalog import VENDORS
+from server.services.demo.generate import CURVE_FLOOR, CURVE_TAU_WEEKS, RAISE_DAY, WINDOW_DAYS, generate
+from server.services.demo.seed import default_anchor, seed_demo
 from server.services.errors import ValidationFailed
 
 ANCHOR = datetime(2026, 1, 5, tzinfo=UTC)

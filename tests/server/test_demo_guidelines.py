@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from server.db.enums import LabelerStage, LabelStatus
 from server.services.analytics.intervals import share_difference, wilson
-from server.services.demo_catalog import PROJECTS
-from server.services.demo_generate import WINDOW_DAYS, generate
+from server.services.demo.catalog import PROJECTS
+from server.services.demo.generate import WINDOW_DAYS, generate
 
 ANCHOR = datetime(2026, 3, 4, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from server.services.demo_queue import ShiftPattern, dispatch, next_on_shift, shift_windows
+from server.services.demo.queue import ShiftPattern, dispatch, next_on_shift, shift_windows
 
 MONDAY = datetime(2025, 11, 10, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ import pytest
 from server.app import create_app
 from server.db import Database
 from server.graphql.http import localize_cdn_urls
-from server.services import crud_vendors
+from server.services.crud import vendors as crud_vendors
 from server.settings import Settings
 
 CREATE_VENDOR = """
@@ -109,7 +109,7 @@ async def test_field_suggestions_help_when_introspection_is_on(client: httpx.Asy
 async def test_unexpected_errors_are_masked(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
     # given a service failing in an unexpected way
     async def explode(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("connection string postgres://secret@db in /srv/labelops/server/services/crud_vendors.py")
+        raise RuntimeError("connection string postgres://secret@db in /srv/labelops/server/services/crud/vendors.py")
 
     monkeypatch.setattr(crud_vendors, "create_vendor", explode)
     # when the mutation runs

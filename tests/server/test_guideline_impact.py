@@ -18,7 +18,7 @@ from server.db.models import Label, Labeler, Review, Task, Vendor
 from server.graphql import Context, schema
 from server.services.analytics.guideline_impact import MIN_LABELS, fetch_guideline_impact
 from server.services.analytics.intervals import mean_difference, share_difference, t_mean, wilson
-from server.services.crud_projects import ProjectFields, create_project
+from server.services.crud.projects import ProjectFields, create_project
 from server.services.guidelines import GuidelineChange, publish_version
 from server.settings import Settings
 

@@ -13,7 +13,7 @@ from server.db import Database
 from server.db.enums import DataType
 from server.db.guidelines import GuidelineVersion, ImmutableVersion
 from server.db.models import Label, Task
-from server.services.crud_projects import ProjectFields, create_project
+from server.services.crud.projects import ProjectFields, create_project
 from server.services.errors import ValidationFailed
 from server.services.guidelines import fill_label_versions
 from server.services.ontology import parse_ontology

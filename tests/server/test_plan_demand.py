@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.db import Database
 from server.db.models import Project, Task
 from server.graphql.ids import encode_id
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from tests.server.graphql_client import expect_data
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.db.models import Project
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.history import calibrated_scenario
 from simulator.montecarlo import run_monte_carlo
+from simulator.planning.worktime import apportion
 from simulator.scenario import Scenario, Spike
-from simulator.worktime import apportion
 
 NORTHWIND = "Northwind Annotation"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from server.db import Database
 from server.db.models import Project
 from server.graphql.ids import encode_id
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from simulator.loading import scenario_to_dict
 from simulator.scenario import Demand, Headcount, ModelSpec, Review, Scenario
 from tests.server.conftest import http_client

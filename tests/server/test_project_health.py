@@ -16,7 +16,7 @@ from sqlalchemy import select
 from server.db import Database
 from server.db.enums import DataType, ProjectStatus
 from server.db.models import Label, Project, Task
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.health import Aspect, HealthFacts, Verdict, health_facts, judge
 from tests.server.access_world import build_access_world
 from tests.server.conftest import http_client

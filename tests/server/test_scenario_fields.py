@@ -6,7 +6,7 @@ import pytest
 
 from server.graphql.planning.inputs import camel_path
 from server.services.scenarios import ScenarioInvalid, parse_scenario, scenario_field
-from simulator.feasibility import Hire
+from simulator.planning.feasibility import Hire
 from simulator.scenario import ScenarioError
 
 

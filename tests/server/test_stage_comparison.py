@@ -14,7 +14,7 @@ from server.db import Database
 from server.db.enums import DataType, LabelerStage, LabelStatus, ReviewVerdict
 from server.db.models import Label, Labeler, LabelerStageEvent, Review, Task, Vendor
 from server.services.analytics.stages import fetch_stage_comparison
-from server.services.crud_projects import ProjectFields, create_project
+from server.services.crud.projects import ProjectFields, create_project
 from tests.server.graphql_client import expect_data
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)

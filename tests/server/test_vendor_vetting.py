@@ -244,7 +244,7 @@ async def test_only_admins_manage_channels(database: Database) -> None:
 
 
 async def test_the_demo_vendors_carry_vetting_answers_and_channels(database: Database) -> None:
-    from server.services.demo import seed_demo
+    from server.services.demo.seed import seed_demo
 
     await seed_demo(database, scale=0.05)
     found = await expect_data(database, LIST, {"filter": {"language": "tagalog", "channelKind": "CHAT"}})

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from simulator.calendar import shift_windows as calendar_windows
-from simulator.calibrate import (
+from simulator.engine import run_replication
+from simulator.planning.calibrate import (
     CurveStatus,
     HistoryData,
     PersonHistory,
@@ -25,9 +26,8 @@ from simulator.calibrate import (
     proportion,
     working_time,
 )
-from simulator.engine import run_replication
+from simulator.planning.worktime import ShiftFit, fit_shifts
 from simulator.scenario import Headcount
-from simulator.worktime import ShiftFit, fit_shifts
 
 
 def test_lognormal_fit_recovers_mean_and_cv() -> None:
@@ -477,8 +477,8 @@ def test_a_vendor_with_only_trainees_gets_the_hours_seen_elsewhere_not_the_whole
 def test_a_labeler_waiting_for_work_on_shift_is_available_from_first_item_to_last() -> None:
     # A shift of 09:00-17:00 on 10 days, a five-minute item every half hour: sessions are the items themselves
     # (busy a sixth of the day), but the labeler was there from 09:00 to the last item's end at 16:35.
-    from simulator.calibrate.people import availability
-    from simulator.calibrate.workforce import _calendar_hours
+    from simulator.planning.calibrate.people import availability
+    from simulator.planning.calibrate.workforce import _calendar_hours
     from simulator.scenario import Calendar
 
     starts = np.asarray([day + (9.0 + 0.5 * i) / 24 for day in range(10) for i in range(16)])

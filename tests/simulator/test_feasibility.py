@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulator.feasibility import (
+from simulator.planning.feasibility import (
     Hire,
     OfferMode,
     VendorOffer,
@@ -16,7 +16,6 @@ from simulator.feasibility import (
     check_feasibility,
     scheduled_hires,
     weekly_attainment,
-    wilson_interval,
     with_hires,
 )
 from simulator.queueing import erlang_c
@@ -91,13 +90,6 @@ def test_an_understaffed_offer_fails_in_its_first_week_and_a_ramp_fixes_later_we
     later = check_feasibility(ramped, replications=8, seed=2)
     assert later.weekly_probability[-1] == 1.0
     assert later.weekly_probability[0] == 0.0
-
-
-def test_wilson_interval_brackets_the_proportion() -> None:
-    low, high = wilson_interval(0, 20)
-    assert low == 0.0 and 0.1 < high < 0.2
-    low, high = wilson_interval(10, 20)
-    assert low < 0.5 < high
 
 
 def test_weekly_attainment_weights_days_by_completions_and_skips_unmeasured_days() -> None:

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from simulator.feasibility import Hire
-from simulator.optimize import (
+from simulator.planning.feasibility import Hire
+from simulator.planning.optimize import (
     HiringOption,
     Plan,
     cheapest_plan,

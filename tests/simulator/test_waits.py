@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from simulator.engine import run_replication
-from simulator.feasibility import check_feasibility
 from simulator.loading import scenario_from_dict, scenario_to_dict
+from simulator.planning.feasibility import check_feasibility
 from simulator.scenario import SLA, Scenario, ScenarioError, Waits
 
 # Ten labelers round the clock, 60% busy: a task is accepted well within four hours by the simulator alone.

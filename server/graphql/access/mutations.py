@@ -18,7 +18,7 @@ from server.graphql.access.types import ApiKeyNode, Role, UserNode
 from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate
 from server.graphql.ids import decode_id, decode_ids
-from server.services.crud_checks import check_aware
+from server.services.crud.checks import check_aware
 from server.services.errors import NotFound, ValidationFailed
 
 __all__ = ["AccessMutations"]

@@ -26,7 +26,7 @@ from server.graphql.context import Info
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.pagination import OrderDirection, PageArgs, list_connection, ordered
-from server.services.crud_checks import check_aware
+from server.services.crud.checks import check_aware
 from server.services.errors import DomainError
 
 __all__ = ["AccessQueries", "AuditLogFilter", "UserFilter"]

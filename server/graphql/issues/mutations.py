@@ -15,7 +15,8 @@ from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.issues.types import CommentNode, IssueNode
-from server.services import crud_issues, workflow
+from server.services import workflow
+from server.services.crud import issues as crud_issues
 
 __all__ = ["CommentPayload", "CommentResult", "IssueMutations", "IssuePayload", "IssueResult"]
 

@@ -12,7 +12,7 @@ from server.graphql.context import Info
 from server.graphql.ids import decode_id
 from server.graphql.issues.loaders import comments_by_id, issues_by_id
 from server.graphql.issues.types import CommentNode, IssueConnection, IssueFilter, IssueNode, IssueOrder
-from server.graphql.nodes import lookup_node
+from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 
 __all__ = ["IssueQueries"]

@@ -14,7 +14,7 @@ from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import IssueStatus
 from server.graphql.issues.loaders import comments_by_id, comments_by_issue, issues_by_id
-from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
+from server.graphql.node_loading import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from server.graphql.enums import LabelerStage
 from server.graphql.errors import MutationError, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.labelers.types import LabelerNode
-from server.services import crud_labelers, workflow
-from server.services.crud_labelers import LabelerFields
+from server.services import workflow
+from server.services.crud import labelers as crud_labelers
+from server.services.crud.labelers import LabelerFields
 
 __all__ = ["LabelerMutations", "LabelerPayload", "LabelerResult"]
 

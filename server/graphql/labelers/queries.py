@@ -15,7 +15,7 @@ from server.graphql.filters import contains_text, json_list_contains
 from server.graphql.ids import decode_id
 from server.graphql.labelers.loaders import labelers_by_id
 from server.graphql.labelers.types import LabelerConnection, LabelerFilter, LabelerNode, LabelerOrder
-from server.graphql.nodes import lookup_node
+from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 
 __all__ = ["LabelerQueries"]

@@ -15,7 +15,7 @@ from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import LabelerStage
 from server.graphql.labelers.loaders import labelers_by_id, stage_events_by_labeler
-from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
+from server.graphql.node_loading import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from server.graphql.context import Info
 from server.graphql.ids import decode_id
 from server.graphql.labels.loaders import labels_by_id
 from server.graphql.labels.types import LabelConnection, LabelFilter, LabelNode, LabelOrder
-from server.graphql.nodes import lookup_node
+from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
-from server.services.crud_checks import check_aware
+from server.services.crud.checks import check_aware
 
 __all__ = ["LabelQueries"]
 

@@ -6,7 +6,7 @@ import math
 
 import strawberry
 
-from simulator.calibrate import (
+from simulator.planning.calibrate import (
     CalibrationFit,
     DemandFit,
     Estimate,

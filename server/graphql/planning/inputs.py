@@ -21,8 +21,8 @@ from server.services import scenarios as scenario_service
 from server.services.errors import DomainError, NotFound
 from server.services.simulation_budget import Fields
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
-from simulator.feasibility import OfferMode as _OfferMode
-from simulator.feasibility import VendorOffer, apply_offer
+from simulator.planning.feasibility import OfferMode as _OfferMode
+from simulator.planning.feasibility import VendorOffer, apply_offer
 from simulator.scenario import Demand, Project, Scenario, ScenarioError, Spike
 
 __all__ = [

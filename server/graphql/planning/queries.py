@@ -63,9 +63,9 @@ from server.services.planning import Planner
 from server.services.simulation_budget import Fields
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
-from simulator.optimize import HiringOption, PlanEvaluation
+from simulator.planning.optimize import HiringOption, PlanEvaluation
+from simulator.planning.whatif import Variant, check_variant
 from simulator.scenario import Scenario, ScenarioError, Spike
-from simulator.whatif import Variant, check_variant
 
 __all__ = ["PlanningQueries"]
 

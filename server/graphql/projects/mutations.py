@@ -18,9 +18,10 @@ from server.graphql.enums import DataType, ProjectStatus
 from server.graphql.errors import MutationError, mutate_row
 from server.graphql.ids import decode_id, decode_ids
 from server.graphql.projects.types import ProjectNode
-from server.services import crud_projects, workflow
-from server.services.crud_checks import get_or_not_found
-from server.services.crud_projects import ProjectFields
+from server.services import workflow
+from server.services.crud import projects as crud_projects
+from server.services.crud.checks import get_or_not_found
+from server.services.crud.projects import ProjectFields
 
 __all__ = ["ProjectMutations", "ProjectPayload", "ProjectResult"]
 

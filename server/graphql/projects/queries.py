@@ -12,7 +12,7 @@ from server.db.models import Project, project_vendors
 from server.graphql.context import Info
 from server.graphql.filters import contains_text
 from server.graphql.ids import decode_id
-from server.graphql.nodes import lookup_node
+from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.projects.loaders import projects_by_id
 from server.graphql.projects.types import ProjectConnection, ProjectFilter, ProjectNode, ProjectOrder

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import DataType, LabelerStage, ProjectStatus, TaskStatus
-from server.graphql.nodes import load_nodes, resolve_nodes_with
+from server.graphql.node_loading import load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection, child_connection
 from server.graphql.projects.loaders import projects_by_id
 

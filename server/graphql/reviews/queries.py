@@ -10,11 +10,11 @@ from strawberry import relay
 from server.db.models import Review
 from server.graphql.context import Info
 from server.graphql.ids import decode_id
-from server.graphql.nodes import lookup_node
+from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.reviews.loaders import reviews_by_id
 from server.graphql.reviews.types import ReviewConnection, ReviewFilter, ReviewNode, ReviewOrder
-from server.services.crud_checks import check_aware
+from server.services.crud.checks import check_aware
 
 __all__ = ["ReviewQueries"]
 

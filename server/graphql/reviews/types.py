@@ -13,7 +13,7 @@ from strawberry import relay
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import ReviewVerdict
-from server.graphql.nodes import load_node, resolve_nodes_with
+from server.graphql.node_loading import load_node, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 from server.graphql.reviews.loaders import reviews_by_id
 

@@ -16,8 +16,9 @@ from server.graphql.context import Info
 from server.graphql.errors import MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.tasks.types import TaskNode
-from server.services import crud_tasks, workflow
-from server.services.crud_tasks import TaskFields
+from server.services import workflow
+from server.services.crud import tasks as crud_tasks
+from server.services.crud.tasks import TaskFields
 
 __all__ = ["TaskMutations", "TaskPayload", "TaskResult", "TasksPayload", "TasksResult"]
 

@@ -15,7 +15,7 @@ from server.auth.permissions import CanSeeGoldAnswers, null_unless
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import TaskStatus
-from server.graphql.nodes import load_node, load_nodes, resolve_nodes_with
+from server.graphql.node_loading import load_node, load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection
 from server.graphql.tasks.loaders import tasks_by_id
 

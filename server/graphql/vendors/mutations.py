@@ -15,8 +15,9 @@ from server.graphql.enums import Certification, DataType, PricingModel, VendorSt
 from server.graphql.errors import MutationError, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.vendors.types import VendorNode
-from server.services import crud_vendors, workflow
-from server.services.crud_vendors import VendorFields
+from server.services import workflow
+from server.services.crud import vendors as crud_vendors
+from server.services.crud.vendors import VendorFields
 
 __all__ = ["VendorMutations", "VendorPayload", "VendorResult"]
 

@@ -13,7 +13,7 @@ from server.db.channels import CommunicationChannel
 from server.db.models import Vendor
 from server.graphql.context import Info
 from server.graphql.filters import contains_text, json_list_contains, json_text_contains
-from server.graphql.nodes import lookup_node
+from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.vendors.loaders import vendors_by_id
 from server.graphql.vendors.types import VendorConnection, VendorFilter, VendorNode, VendorOrder

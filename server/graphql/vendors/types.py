@@ -14,7 +14,7 @@ from server.auth.permissions import CanSeeVendorPrices
 from server.db import models
 from server.graphql.context import Info
 from server.graphql.enums import Certification, ChannelKind, DataType, PricingModel, VendorStatus, WorkforceType
-from server.graphql.nodes import load_nodes, resolve_nodes_with
+from server.graphql.node_loading import load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection, child_connection
 from server.graphql.vendors.loaders import vendors_by_id
 

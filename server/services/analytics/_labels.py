@@ -39,7 +39,7 @@ from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Review, Task, Vendor
-from server.db.rollups import LabelDayRollup, LabelTimeBin, ReviewerDayRollup
+from server.db.rollup_tables import LabelDayRollup, LabelTimeBin, ReviewerDayRollup
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import (
     bin_midpoint,

@@ -28,7 +28,7 @@ from sqlalchemy import Float, Integer, cast, false, func, literal, null, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Label, Labeler, Task
-from server.db.rollups import (
+from server.db.rollup_tables import (
     ConsensusSpan,
     ConsensusSpanLabeler,
     ConsensusSpanMember,
@@ -260,7 +260,7 @@ def agreement_statement(scope: ScopeShape, *, tasks_first: bool) -> Any:
     of one kind and key add up).
 
     For a project, with no vendor or labeler, the consensus tasks whose labels all fall on the whole days inside
-    the window are read from the span sums (`server.db.rollups`), and only the tasks whose labels cross a window
+    the window are read from the span sums (`server.db.rollup_tables`), and only the tasks whose labels cross a window
     boundary from their labels; with a vendor or labeler, the same from the span sums of their units
     (`consensus_span_members`). Only a scope of everything reads every unit from the labels."""
     people = scope.vendor or scope.labeler

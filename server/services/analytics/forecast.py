@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import TaskStatus
 from server.db.models import Project, Task
-from server.db.rollups import TaskDayRollup
+from server.db.rollup_tables import TaskDayRollup
 from server.db.sql import day_bucket, unindexed, within_seconds
 from server.services.analytics._sql import share
 from server.services.analytics.scope import Scope, day_of, moment, moment_values, number

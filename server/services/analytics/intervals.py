@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from simulator.intervals import wilson_interval
+
 __all__ = ["Estimate", "mean_difference", "share_difference", "t_mean", "wilson"]
 
 
@@ -32,11 +34,8 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate | None:
     """The Wilson score interval of successes/n: stays within [0, 1] and behaves at 0 and n successes."""
     if n <= 0:
         return None
-    z = _z(confidence)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+    low, high = wilson_interval(successes, n, confidence)
+    return Estimate(successes / n, low, high, n)
 
 
 def share_difference(before: Estimate | None, after: Estimate | None) -> Estimate | None:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelStatus
 from server.db.models import Label, Task
-from server.db.rollups import LabelDayRollup
+from server.db.rollup_tables import LabelDayRollup
 from server.db.sql import answer_text, day_number, day_text_number
 from server.services.analytics._labels import labels_in_scope, rollups_in_scope
 from server.services.analytics._sql import percentile, share

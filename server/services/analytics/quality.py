@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import IssueStatus, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Review, Task
-from server.db.rollups import (
+from server.db.rollup_tables import (
     ReviewDayRollup,
     ReviewTimeBin,
 )

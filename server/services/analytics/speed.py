@@ -4,7 +4,7 @@ Time per label is `seconds_to_label` (the first pass); rework time is `rework_se
 labels over active days (days with at least one label in scope); throughput per labeler-hour is labels over the
 hours spent labeling and reworking. Learning curves are fitted per labeler to the SQL's per-day means over tenure
 (days since the labeler's PRODUCTION stage event) with the fitter calibration uses
-(:func:`simulator.calibrate.fit_curves`): T(t) = T_inf + (T0 - T_inf)·exp(-t/tau), weighted by each day's label
+(:func:`simulator.planning.calibrate.fit_curves`): T(t) = T_inf + (T0 - T_inf)·exp(-t/tau), weighted by each day's label
 count, with a status and standard errors; the figures are given only when the status is OK. Improvement since the
 first week is 1 - (mean time over the labeler's latest seven days in scope) / (mean time over tenure days 0-6).
 """
@@ -25,7 +25,7 @@ from server.services.analytics._labels import (
 from server.services.analytics._sql import share
 from server.services.analytics.quality import ReviewStats, fetch_reviews
 from server.services.analytics.scope import Scope
-from simulator.calibrate import CurveFit, CurveStatus, fit_curves
+from simulator.planning.calibrate import CurveFit, CurveStatus, fit_curves
 
 __all__ = [
     "CurvePoint",

@@ -47,7 +47,7 @@ async def serving(database: Database, **settings: Any) -> AsyncIterator[str]:
 
 
 def _server_config(app: Any, port: int) -> uvicorn.Config:
-    from server.commands import uvicorn_config
+    from server.platform_commands import uvicorn_config
 
     return uvicorn_config(app, host="127.0.0.1", port=port, log_level="warning")
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from server.db import Base, Database
 from server.db import models as m
 from server.db.enums import LabelStatus
-from server.services.crud_projects import ProjectFields, update_project
+from server.services.crud.projects import ProjectFields, update_project
 from server.services.rollups import rebuild_rollups
-from server.services.workflow_labeling import review_label
+from server.services.workflow.labeling import review_label
 from tests.conftest import test_database_url
 from tests.server.access_world import AccessWorld, build_access_world, gid
 from tests.server.live_server import drop_database, live_server, prepare_world

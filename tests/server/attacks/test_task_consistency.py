@@ -11,7 +11,7 @@ import pytest
 from server.db import Database
 from server.db import models as m
 from server.db.enums import LabelStatus, ReviewVerdict
-from server.services.demo import seed_demo
+from server.services.demo.seed import seed_demo
 from server.services.workflow import find_inconsistent_tasks
 from tests.server.access_world import build_access_world, gid
 from tests.server.attacks.live import Attacker, serving

@@ -13,7 +13,7 @@ from server.connectors.csv import Mapping
 from server.db import Database
 from server.db.enums import DataType
 from server.db.models import Label, Labeler, Project, Review, Task
-from server.db.rollups import ConsensusSpan, LabelDayRollup, ReviewDayRollup, TaskDayRollup
+from server.db.rollup_tables import ConsensusSpan, LabelDayRollup, ReviewDayRollup, TaskDayRollup
 from server.services.rollups import rebuild_rollups
 
 PROJECT = "Imported"

@@ -1,0 +1,126 @@
+"""Checks shared by the workflow modules: loading records or failing, validating inputs, locking a task.
+
+Internal to the workflow: callers use the functions re-exported by `server.services.workflow`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
+from server.db.models import Base, Labeler, Project, ProjectMembership, Task, Vendor
+from server.db.types import utcnow
+from server.services.crud.checks import get_or_not_found
+from server.services.errors import NotFound, ValidationFailed
+
+__all__ = [
+    "lock_task",
+    "require_active_labeler",
+    "require_aware",
+    "require_json",
+    "require_member",
+    "require_non_negative",
+    "require_open_task",
+    "require_text",
+    "resolve_time",
+]
+
+_Model = TypeVar("_Model", bound=Base)
+
+
+async def lock_task(session: AsyncSession, task_id: int, *, field: str = "task_id") -> Task:
+    """Load a task holding its row lock until the transaction ends, so writers to one task queue up.
+
+    Every operation that changes a task's labels takes this lock first (the task is the unit of consistency:
+    its status is derived from its labels). PostgreSQL gets `SELECT ... FOR UPDATE`. SQLite ignores FOR UPDATE
+    and only serialises writes, so a read-then-write there could still act on a stale count; a no-op UPDATE
+    of the row first takes SQLite's write lock for the rest of the transaction.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        touch = update(Task).where(Task.id == task_id).values(id=task_id)
+        await session.execute(touch.execution_options(synchronize_session=False))
+    statement = select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
+    task = (await session.scalars(statement)).one_or_none()
+    if task is None:
+        raise NotFound("Task", task_id, field=field)
+    return task
+
+
+def require_aware(field: str, value: datetime) -> datetime:
+    """The timestamp in UTC; naive timestamps are refused rather than guessed at."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed(field, value.isoformat(), "must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+def resolve_time(field: str, value: datetime | None) -> datetime:
+    """An optional event time: now when omitted, else a timezone-aware value in UTC."""
+    return utcnow() if value is None else require_aware(field, value)
+
+
+def require_non_negative(field: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValidationFailed(field, value, "must be a finite number >= 0")
+    return float(value)
+
+
+def require_text(field: str, value: str, *, max_length: int | None = None) -> str:
+    """Non-blank text, stripped of surrounding whitespace."""
+    text = value.strip()
+    if not text:
+        raise ValidationFailed(field, value, "must not be blank")
+    if max_length is not None and len(text) > max_length:
+        raise ValidationFailed(field, f"{text[:40]}...", f"must be at most {max_length} characters (is {len(text)})")
+    return text
+
+
+def require_json(field: str, value: Any) -> Any:
+    """A non-null value that stores as JSON the same on every database."""
+    if value is None:
+        raise ValidationFailed(field, value, "must not be null")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValidationFailed(field, repr(value)[:80], f"must be JSON ({error})") from error
+    return value
+
+
+def require_open_task(task: Task, project: Project, *, field: str = "task_id") -> None:
+    """Work happens only on live tasks of live projects: not archived, project neither PAUSED nor COMPLETED."""
+    if task.archived_at is not None:
+        raise ValidationFailed(field, task.id, "must not name an archived task")
+    if project.archived_at is not None:
+        raise ValidationFailed(field, task.id, f"must belong to a project that is not archived (project {project.id})")
+    if project.status in (ProjectStatus.PAUSED, ProjectStatus.COMPLETED):
+        raise ValidationFailed(
+            field, task.id, f"must belong to a DRAFT or ACTIVE project (project {project.id} is {project.status})"
+        )
+
+
+async def require_active_labeler(
+    session: AsyncSession, labeler_id: int, *, field: str, stages: tuple[LabelerStage, ...], doing: str
+) -> Labeler:
+    """A labeler who exists, is not archived, is in one of `stages`, and whose vendor is not offboarded."""
+    labeler = await get_or_not_found(session, Labeler, labeler_id, field=field)
+    if labeler.archived_at is not None:
+        raise ValidationFailed(field, labeler_id, "must not name an archived labeler")
+    if labeler.stage not in stages:
+        allowed = " or ".join(stage.value for stage in stages)
+        raise ValidationFailed(field, labeler_id, f"must be in stage {allowed} to {doing} (labeler is {labeler.stage})")
+    vendor_status = await session.scalar(select(Vendor.status).where(Vendor.id == labeler.vendor_id))
+    if vendor_status is VendorStatus.OFFBOARDED:
+        raise ValidationFailed(
+            field, labeler_id, f"must work for a vendor that is not offboarded (vendor {labeler.vendor_id})"
+        )
+    return labeler
+
+
+async def require_member(session: AsyncSession, project_id: int, labeler_id: int, *, field: str) -> None:
+    if await session.get(ProjectMembership, (project_id, labeler_id)) is None:
+        raise ValidationFailed(field, labeler_id, f"must be a member of project {project_id}")

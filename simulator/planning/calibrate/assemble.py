@@ -1,0 +1,246 @@
+"""Calibration: a scenario fitted to a project's recorded history, and the typed record of what was fitted.
+
+The steps, each its own function returning a typed record:
+
+1. demand (base, weekly factors, trend) and the working week;
+2. speed: the learning curve with each labeler's speed removed (tenure from the PRODUCTION stage event);
+3. review and rework: share reviewed, thumbs-down rate, rework time, review time;
+4. workforce: for every active vendor (not offboarded, not a prospect) its people by stage, their hours per
+   working day and working days per week, the shifts of the day they work in, their speed, tenures, attrition
+   and onboarding; a vendor working several shifts becomes one pool per shift, each with its own people;
+5. reviewers: a review pool with their real headcount, hours and hourly pay.
+
+Headcount is people. Their time on the project goes into each pool's ``shift_hours`` (hours per working day of
+the calendar, working days per week folded in), so a hire adds one more person giving the same time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simulator.planning.calibrate.demand import DemandFit, fit_demand
+from simulator.planning.calibrate.fits import (
+    Estimate,
+    fit_lognormal,
+    mean_estimate,
+    proportion,
+)
+from simulator.planning.calibrate.learning import CurveStatus, LearningFit, fit_learning_curve
+from simulator.planning.calibrate.people import WorkingTime, working_time
+from simulator.planning.calibrate.records import HistoryData, PersonHistory
+from simulator.planning.calibrate.result import (
+    CalibrationFit,
+    LearningCurveFit,
+    PoolFit,
+    WorkingWeekFit,
+)
+from simulator.planning.calibrate.workforce import reviewer_step, workforce_step
+from simulator.planning.worktime import SHIFT_HOURS, fit_calendar
+from simulator.scenario import (
+    SLA,
+    Benchmark,
+    Calendar,
+    Consensus,
+    Demand,
+    Headcount,
+    ModelSpec,
+    Pool,
+    Project,
+    Scenario,
+    ServiceTime,
+)
+
+__all__ = ["Calibration", "calibrate", "learning_cv"]
+
+# tau is only identifiable when the history is a few time constants long.
+_MIN_WEEKS_FOR_TAU = 6.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted scenario and every fitted figure it was built from."""
+
+    scenario: Scenario
+    fitted: CalibrationFit
+    demand: DemandFit
+    learning: LearningFit
+
+
+def learning_cv(sigma: float) -> float:
+    """The cv of a lognormal with log-spread ``sigma``."""
+    return math.sqrt(math.expm1(sigma * sigma))
+
+
+def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit, list[str]]:
+    learning = fit_learning_curve(history.label_tenure_weeks, history.label_seconds, history.label_labeler)
+    tenure = np.asarray(history.label_tenure_weeks, dtype=float)
+    known = tenure[np.isfinite(tenure) & (tenure >= 0)]
+    weeks = float(known.max()) if known.size else 0.0
+    warnings = []
+    if learning.status is CurveStatus.AT_BOUND:
+        warnings.append(f"learning curve: tau is at a search bound ({learning.tau_weeks:.2f} weeks), not pinned down")
+    elif learning.status is not CurveStatus.OK:
+        warnings.append(f"learning curve: none fits ({learning.status.value}); times are taken as flat")
+    if weeks < _MIN_WEEKS_FOR_TAU:
+        warnings.append(
+            f"learning curve: the longest tenure seen is {weeks:.1f} weeks; tau needs about {_MIN_WEEKS_FOR_TAU:g}"
+        )
+
+    def est(key: str, value: float, unit: str) -> Estimate:
+        low, high = learning.ci.get(key, (math.nan, math.nan))
+        return Estimate(value, low, high, learning.n, unit)
+
+    record = LearningCurveFit(
+        status=learning.status.value,
+        t0_seconds=est("t0", learning.t0, "seconds"),
+        t_inf_seconds=est("t_inf", learning.t_inf, "seconds"),
+        plateau_share=est("plateau_share", learning.plateau_share, "share of t0"),
+        tau_weeks=est("tau_weeks", learning.tau_weeks, "weeks"),
+        residual_sigma=learning.sigma,
+        weeks_of_data=weeks,
+    )
+    return learning, record, warnings
+
+
+def _review_step(history: HistoryData) -> tuple[Estimate, Estimate, Estimate, Estimate]:
+    """Share reviewed, thumbs-down rate, rework time (share of a label's time) and review minutes."""
+    share = proportion(history.reviewed_labels, int(history.label_seconds.size)).estimate()
+    down = proportion(history.thumbs_down, history.reviews).estimate()
+    reworked = history.rework_count > 0
+    mean_seconds = float(np.mean(history.label_seconds))
+    if reworked.any():
+        per_rework = history.rework_seconds[reworked] / history.rework_count[reworked] / mean_seconds
+        rework_factor = mean_estimate(per_rework, "share of a label's time")
+    else:
+        rework_factor = Estimate.missing("share of a label's time")
+    review_minutes = mean_estimate(np.asarray(history.review_seconds, dtype=float) / 60.0, "minutes")
+    return share, down, rework_factor, review_minutes
+
+
+def _with_known_hours(
+    pools: list[Pool], people: Sequence[PersonHistory], calendar: Calendar, warnings: list[str]
+) -> list[Pool]:
+    """Pools of people whose hours were not seen (nobody labeled in the window: all in the pipeline) work the
+    median hours of the pools whose hours were, or at most one 8-hour shift of the calendar, never its whole day."""
+    if not people:
+        return pools  # records without people: the recorded headcount on the calendar's hours, as warned
+    seen = [p.shift_hours for p in pools if p.shift_hours is not None]
+    fallback = float(np.median(seen)) if seen else min(calendar.hours_per_day, SHIFT_HOURS)
+    result = []
+    for pool in pools:
+        if pool.shift_hours is None:
+            warnings.append(f"{pool.name}: no hours seen in the window; its people are given {fallback:.2f} h a day")
+            pool = replace(pool, shift_hours=fallback)
+        result.append(pool)
+    return result
+
+
+def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
+    """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
+    start = history.days if start_day is None else start_day
+    warnings: list[str] = []
+    demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
+    learning, learning_record, learning_warnings = _learning_step(history)
+    warnings.extend(learning_warnings)
+    seconds = fit_lognormal(history.label_seconds)
+    share, down, rework_factor, review_minutes = _review_step(history)
+
+    calendar_fit = fit_calendar(
+        history.label_day, history.label_seconds + history.rework_seconds, history.first_weekday, history.days
+    )
+    calendar = calendar_fit.calendar()
+    # The scenario's day 0 is the forecast's first day, so its weekly factors and working days both count
+    # from that weekday rather than from Monday.
+    first_day_weekday = (history.first_weekday + start) % 7
+    scenario_calendar = replace(
+        calendar, working_days=tuple(sorted((day - first_day_weekday) % 7 for day in calendar.working_days))
+    )
+    level = 1.0 + demand_fit.trend_per_week * start / 7.0
+    demand = Demand(
+        base_per_day=demand_fit.base_per_day * max(level, 1e-6),
+        trend_per_week=max(-1.0, demand_fit.trend_per_week / max(level, 1e-6)),
+        weekly=demand_fit.weekly_from(first_day_weekday),
+        projects=(Project(history.name, 1.0, max(learning.t0 / 60.0, 1e-3)),),
+    )
+
+    since = float(history.days - max(1, min(history.recent_days, history.days)))
+    label_day = np.asarray(history.label_day, dtype=float)
+    times: dict[int, WorkingTime] = {}
+    if label_day.size == history.label_seconds.size and label_day.size:
+        times = working_time(
+            label_day, history.label_seconds, history.label_labeler, since=since, until=float(history.days)
+        )
+    by_pool: dict[str, list[PersonHistory]] = defaultdict(list)
+    for person in history.people:
+        by_pool[person.pool].append(person)
+    pools: list[Pool] = []
+    pool_fits: list[PoolFit] = []
+    excluded: list[str] = []
+    # Reviewers are their own pool: a vendor whose people only review gives no labeling pool.
+    reviewer_ids = set(np.asarray(history.review_reviewer, dtype=np.int64).tolist())
+    labeler_ids = set(np.asarray(history.label_labeler, dtype=np.int64).tolist())
+    reviewing_vendors = {p.pool for p in history.people if p.id in reviewer_ids}
+    labeling_vendors = {p.pool for p in history.people if p.id in labeler_ids}
+    for pool in history.pools:
+        if pool.name in reviewing_vendors - labeling_vendors:
+            continue
+        step = workforce_step(history, pool, by_pool.get(pool.name, []), times, learning, calendar, since)
+        pool_fits.append(step.fit)
+        if pool.active:
+            pools.extend(step.pools)
+        else:
+            excluded.append(pool.name)
+    pools = _with_known_hours(pools, history.people, calendar, warnings)
+    if not pools:
+        warnings.append("no active vendor with people: a placeholder pool of one labeler")
+        pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
+    review, review_fit = reviewer_step(history, calendar, since, share, down, rework_factor, review_minutes)
+    scenario = Scenario(
+        name=f"{history.name} (calibrated)",
+        horizon_days=horizon_days,
+        calendar=scenario_calendar,
+        demand=demand,
+        service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
+        workforce=tuple(pools),
+        learning=ModelSpec("exponential", {"plateau_share": learning.plateau_share, "tau_weeks": learning.tau_weeks}),
+        quality=ModelSpec("constant", {"error_probability": min(max(down.or_default(0.0), 0.0), 1.0)}),
+        review=review,
+        consensus=Consensus(
+            labels_per_task=max(1, round(history.labels_per_task)),
+            coverage=min(max(history.consensus_coverage, 0.0), 1.0),
+        ),
+        benchmark=Benchmark(overhead_share=min(max(history.benchmark_share, 0.0), 0.9)),
+        staffing=ModelSpec("fixed"),
+        sla=SLA(history.sla_turnaround_hours, history.sla_target_share),
+        description=f"Calibrated from {history.days} days of recorded history.",
+    )
+    for fit in pool_fits:
+        warnings.extend(f"{fit.vendor}: {w}" for w in fit.warnings if fit.active)
+    warnings.extend(f"reviewers: {w}" for w in review_fit.warnings)
+    fitted = CalibrationFit(
+        time_per_label_seconds=Estimate(seconds.mean, seconds.mean_ci[0], seconds.mean_ci[1], seconds.n, "seconds"),
+        service_cv=learning_cv(learning.sigma),
+        learning=learning_record,
+        demand=demand_fit,
+        calendar=WorkingWeekFit(
+            first_day_weekday=first_day_weekday,
+            working_weekdays=calendar.working_days,
+            working_days=scenario_calendar.working_days,
+            start_hour=calendar.start_hour,
+            hours_per_day=calendar.hours_per_day,
+            observed_window_hours=calendar_fit.observed_window_hours,
+        ),
+        pools=tuple(pool_fits),
+        review=review_fit,
+        benchmark_share=history.benchmark_share,
+        labels_per_task=history.labels_per_task,
+        consensus_coverage=history.consensus_coverage,
+        excluded_vendors=tuple(excluded),
+        warnings=tuple(warnings),
+    )
+    return Calibration(scenario, fitted, demand_fit, learning)
