@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     Numeric,
     String,
     Table,
@@ -60,7 +61,18 @@ __all__ = [
 CURRENT_MONEY = Numeric(14, 4, asdecimal=False).with_variant(Float(), "sqlite")
 
 
+# Constraint names as PostgreSQL gives them by default, so the names the early migrations left unset and the names
+# the models now state agree, and every later migration names its constraints the same way on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
@@ -266,7 +278,10 @@ class Label(Base):
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     # The guidelines the label was made under (server.db.guidelines); NULL only for labels no version covers.
     guideline_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("guideline_versions.id"), default=None, index=True
+        # Named as migration 0015 created it, before the naming convention.
+        ForeignKey("guideline_versions.id", name="fk_labels_guideline_version_id"),
+        default=None,
+        index=True,
     )
 
     task: Mapped[Task] = relationship(back_populates="labels")
