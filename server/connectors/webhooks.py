@@ -1,13 +1,14 @@
 """What a labeling tool's webhook says, in the shape its export has, so the importer reads it like a file.
 
-Label Studio sends `{"action", "annotation", "task", "project"}`: ANNOTATION_CREATED and ANNOTATION_UPDATED become
-a one-task export with that one annotation; ANNOTATIONS_DELETED names the deleted annotations (`annotations`:
-objects with an `id`, or bare ids). Labelbox names its topic in the `X-Labelbox-Event` header: LABEL_CREATED and
-LABEL_UPDATED carry the label, either as an export v2 row (`data_row` and `projects`) or as a single label
-(`id`, `data_row`, `label` as JSON text or an object, `created_by`, `created_at`, `seconds_to_label`,
-`project`), which becomes that row; REVIEW_CREATED and REVIEW_UPDATED carry a review of a stored label
-(`label.id`, `score` 1 or -1 or `review_action`, `created_by`, `created_at`); LABEL_DELETED names a label.
-Every other event is acknowledged and not imported. Nothing here touches the database.
+Label Studio sends `{"action", "annotation", "task", "project"}`: ANNOTATION_CREATED and ANNOTATION_UPDATED become a
+one-task export with that one annotation; ANNOTATIONS_CREATED (a bulk creation) carries lists of annotations and of
+their tasks, in the same order, and becomes an export of those tasks, each with its annotations; ANNOTATIONS_DELETED
+names the deleted annotations (`annotations`: objects with an `id`, or bare ids). Labelbox names its topic in the
+`X-Labelbox-Event` header: LABEL_CREATED and LABEL_UPDATED carry the label, either as an export v2 row (`data_row`
+and `projects`) or as a single label (`id`, `data_row`, `label` as JSON text or an object, `created_by`,
+`created_at`, `seconds_to_label`, `project`), which becomes that row; REVIEW_CREATED and REVIEW_UPDATED carry a
+review of a stored label (`label.id`, `score` 1 or -1 or `review_action`, `created_by`, `created_at`); LABEL_DELETED
+names a label. Every other event is acknowledged and not imported. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 _LABELSTUDIO_IMPORTED = frozenset({"ANNOTATION_CREATED", "ANNOTATION_UPDATED"})
+_LABELSTUDIO_BULK = "ANNOTATIONS_CREATED"
 _LABELSTUDIO_DELETED = frozenset({"ANNOTATIONS_DELETED", "ANNOTATION_DELETED"})
 _LABELBOX_IMPORTED = frozenset({"LABEL_CREATED", "LABEL_UPDATED"})
 _LABELBOX_REVIEWS = frozenset({"REVIEW_CREATED", "REVIEW_UPDATED"})
@@ -123,6 +125,12 @@ def labelstudio_event(payload: dict[str, Any]) -> HookEvent:
             source_project = _text_id(task["project"], "task.project")
         export = json.dumps([{**task, "annotations": [annotation]}])
         return HookEvent(event, source_project, export=export)
+    if event == _LABELSTUDIO_BULK:
+        tasks = _bulk_tasks(payload)
+        if source_project is None:
+            projects = {task["project"] for task in tasks if isinstance(task.get("project"), int | str)}
+            source_project = _text_id(projects.pop(), "task[].project") if len(projects) == 1 else None
+        return HookEvent(event, source_project, export=json.dumps(tasks))
     if event in _LABELSTUDIO_DELETED:
         items = payload.get("annotations", [payload.get("annotation")] if "annotation" in payload else None)
         if not isinstance(items, list):
@@ -133,6 +141,20 @@ def labelstudio_event(payload: dict[str, Any]) -> HookEvent:
         )
         return HookEvent(event, source_project, deleted=deleted, reason=_kept(len(deleted), "annotation"))
     return HookEvent(event, source_project, reason=f"event {event} carries no labels: acknowledged, not imported")
+
+
+def _bulk_tasks(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """ANNOTATIONS_CREATED's parallel lists as export tasks: each task once, with every annotation made on it."""
+    annotations, tasks = payload.get("annotation"), payload.get("task")
+    if not isinstance(annotations, list) or not isinstance(tasks, list) or len(annotations) != len(tasks):
+        raise PayloadError(f"{_LABELSTUDIO_BULK}: `annotation` and `task` must be lists of the same length")
+    grouped: dict[str, dict[str, Any]] = {}
+    for index, (annotation, task) in enumerate(zip(annotations, tasks, strict=True)):
+        if not isinstance(annotation, dict) or not isinstance(task, dict):
+            raise PayloadError(f"{_LABELSTUDIO_BULK}: annotation[{index}] and task[{index}] must be objects")
+        key = _text_id(task.get("id"), f"task[{index}].id")
+        grouped.setdefault(key, {**task, "annotations": []})["annotations"].append(annotation)
+    return list(grouped.values())
 
 
 def _kept(count: int, noun: str) -> str:

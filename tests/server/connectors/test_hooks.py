@@ -94,6 +94,33 @@ async def test_given_a_stored_annotation_when_an_update_arrives_then_the_label_c
     assert await _labels(database) == [("501", {"sentiment": "negative"}, 20.0, LabelStatus.ACCEPTED)]
 
 
+async def test_given_a_bulk_annotations_created_webhook_then_every_annotation_is_stored_once_per_task(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    first, second = annotation(501, choice="positive"), annotation(502, choice="negative")
+    second["completed_by"] = 8
+    other_task = annotation(503, choice="neutral")
+    task = {"id": 42, "data": {"text": "great"}, "created_at": "2026-03-01T08:00:00Z", "project": 3}
+    other = {**task, "id": 43, "data": {"text": "meh"}}
+    bulk = json.dumps(
+        {"action": "ANNOTATIONS_CREATED", "annotation": [first, second, other_task], "task": [task, task, other]}
+    )
+    async with http_client(database) as client:
+        _, path, secret = await _labelstudio(database, client, api_headers)
+        response = await client.post(path, content=bulk, headers=labelstudio_headers(secret))
+        again = await client.post(path, content=bulk, headers=labelstudio_headers(secret))
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["created"], response.json()["tasksCreated"]) == (3, 2)
+    assert (again.json()["created"], again.json()["unchanged"]) == (0, 3)
+    stored = await _labels(database)
+    assert [(row[0], row[1]) for row in stored] == [
+        ("501", {"sentiment": "positive"}),
+        ("502", {"sentiment": "negative"}),
+        ("503", {"sentiment": "neutral"}),
+    ]
+
+
 async def test_given_annotations_deleted_then_the_labels_are_kept_and_the_answer_says_why(
     database: Database, api_headers: dict[str, str]
 ) -> None:

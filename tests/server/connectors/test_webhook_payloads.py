@@ -60,6 +60,38 @@ def test_labelstudio_annotation_webhook_reads_as_the_one_task_export() -> None:
     assert (label.task, label.label, label.labeler, label.labeler_name) == ("2", "9", "4", "a@x")
 
 
+def test_labelstudio_bulk_creation_groups_annotations_by_their_task() -> None:
+    tasks = [
+        {"id": 2, "data": {}, "project": 11},
+        {"id": 3, "data": {}, "project": 11},
+        {"id": 2, "data": {}, "project": 11},
+    ]
+    annotations = [
+        {"id": number, "completed_by": who, "created_at": "2026-03-02T09:00:00Z"}
+        for number, who in ((9, 4), (10, 4), (11, 5))
+    ]
+    event = read_event(LS, {"action": "ANNOTATIONS_CREATED", "annotation": annotations, "task": tasks}, None)
+
+    assert (event.event, event.source_project) == ("ANNOTATIONS_CREATED", "11")
+    assert sorted((label.task, label.label) for label in _labels(LS, event.export)) == [
+        ("2", "11"),
+        ("2", "9"),
+        ("3", "10"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "ANNOTATIONS_CREATED", "annotation": [{"id": 1}], "task": []},
+        {"action": "ANNOTATIONS_CREATED", "annotation": {"id": 1}, "task": {"id": 2}},
+    ],
+)
+def test_labelstudio_bulk_creation_needs_parallel_lists(payload: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError, match="`annotation` and `task` must be lists of the same length"):
+        read_event(LS, payload, None)
+
+
 @pytest.mark.parametrize(
     ("payload", "deleted"),
     [
