@@ -2,7 +2,7 @@
 
 The steps, each its own function returning a typed record:
 
-1. demand (base, weekly factors, trend) and the working week;
+1. demand (weekly factors, a level with a damped trend from the recent weeks) and the working week;
 2. speed: the learning curve with each labeler's speed removed (tenure from the PRODUCTION stage event);
 3. review and rework: share reviewed, thumbs-down rate, rework time, review time;
 4. workforce: for every active vendor (not offboarded, not a prospect) its people by stage, their hours per
@@ -160,10 +160,11 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     scenario_calendar = replace(
         calendar, working_days=tuple(sorted((day - first_day_weekday) % 7 for day in calendar.working_days))
     )
-    level = 1.0 + demand_fit.trend_per_week * start / 7.0
+    # The damped-trend forecast from the start, as the straight line the pattern plugin draws.
+    base_per_day, trend_per_week = demand_fit.line_over(start, horizon_days)
     demand = Demand(
-        base_per_day=demand_fit.base_per_day * max(level, 1e-6),
-        trend_per_week=max(-1.0, demand_fit.trend_per_week / max(level, 1e-6)),
+        base_per_day=base_per_day,
+        trend_per_week=trend_per_week,
         weekly=demand_fit.weekly_from(first_day_weekday),
         projects=(Project(history.name, 1.0, max(learning.t0 / 60.0, 1e-3)),),
     )
