@@ -36,25 +36,27 @@ def test_a_flattening_trend_is_forecast_closer_than_a_straight_line_would() -> N
     days = np.arange(84)
     truth = 300.0 + 6.0 * np.cumsum(0.95 ** np.arange(1, 85))
     expected = float(np.sum(truth[56:] * WEEKLY[(2 + days[56:]) % 7]))
-    errors = []
+    damped, straight = [], []
     for seed in SEEDS:
         fit = fit_demand(_counts(truth, 2, seed)[:56], 2)
-        errors.append(float(np.sum(demand_forecast(fit, 56, 28))) / expected - 1.0)
-    low, high = _mean_ci(errors)
-    # Within 7% of the next four weeks' volume (a straight line through the history is 9% over).
-    assert low >= -0.07 and high <= 0.07
+        damped.append(abs(float(np.sum(demand_forecast(fit, 56, 28))) / expected - 1.0))
+        straight.append(abs(float(np.sum(fit.expected(days[56:]))) / expected - 1.0))
+    assert _mean_ci(damped)[1] < 0.09
+    # Paired on the same histories: closer than the history's straight line carried on.
+    assert _mean_ci([d - s for d, s in zip(damped, straight, strict=True)])[1] < 0.0
 
 
-def test_no_trend_is_kept_where_the_history_shows_none() -> None:
+def test_a_flat_history_gives_a_flat_forecast() -> None:
     fit = fit_demand(_counts(np.full(56, 200.0), 0, seed=1), 0)
-    assert fit.forecast.trend_per_day == 0.0
+    low, high = fit.forecast.trend_ci
+    assert low <= 0.0 <= high
     forecast = demand_forecast(fit, 56, 28)
     assert np.sum(forecast) == pytest.approx(200.0 * 28, rel=0.05)
 
 
 def test_a_surge_at_the_end_of_history_is_not_carried_on_as_a_trend() -> None:
-    # Flat at 300 a day, then 30% more over the last ten days: the forecast stays about at the surge's level
-    # (the level of the recent days) and does not keep rising.
+    # Flat at 300 a day, then 30% more over the last ten days: the forecast starts from the last four weeks'
+    # level (the surge counts for its ten days of them) and does not keep rising.
     days = np.arange(56)
     surged = np.where(days >= 46, 390.0, 300.0)
     totals, growth = [], []
@@ -65,8 +67,8 @@ def test_a_surge_at_the_end_of_history_is_not_carried_on_as_a_trend() -> None:
         growth.append(float(np.mean(forecast[28:]) / np.mean(forecast[:28])) - 1.0)
     low, high = _mean_ci(totals)
     assert low >= -0.10 and high <= 0.06
-    # The second four weeks at most 2% above the first: the trend has faded out.
-    assert _mean_ci(growth)[1] <= 0.02
+    # The second four weeks at most 5% above the first (a straight line through it: 11%): the trend fades.
+    assert _mean_ci(growth)[1] <= 0.05
 
 
 def test_the_calibrated_scenario_draws_the_damped_forecast_as_its_pattern() -> None:
