@@ -103,6 +103,13 @@ async def _main(demo_seed: int, train_weeks: int, horizon_weeks: int, replicatio
                     f"  {week.week}: "
                     + " | ".join(f"{c.throughput:5.0f} / {c.completions:6.0f} / {c.backlog:4.0f}" for c in cells)
                 )
+            # Bias or noise: a forecast consistently above (or below) the records is bias.
+            signed = [
+                f"{100 * (w.conditional.backlog - w.actual.backlog) / w.actual.backlog:+.0f}%"
+                for w in report.weeks
+                if w.actual.backlog > 0
+            ]
+            print("  conditional backlog, signed error by week: " + " ".join(signed))
             _pickup(records, flow, records.days // 7)
             print("  open at week end in the records: to label / in review / in rework")
             for week in report.weeks:

@@ -3,14 +3,20 @@
 The console offers head counts 0, 2 and 4 on every pool of the calibrated scenario, hiring from day 0, a 0.9
 required probability, 8 screening and 32 confirming replications. The search must answer each within 20 s.
 
-Run: .venv/bin/python benchmarks/cheapest_plan.py
+With ``--flat-demand`` the calibrated demand is replaced by the last four weeks' mean arrivals, flat: whether an
+infeasible answer comes from the forecast demand or from the team.
+
+Run: .venv/bin/python benchmarks/cheapest_plan.py [--flat-demand]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +26,7 @@ from server.db import Base, Database
 from server.db.models import Project
 from server.services.demo.seed import seed_demo
 from server.services.errors import DomainError
-from server.services.history import calibrated_scenario
+from server.services.history import calibrated_scenario, history_until, load_records
 from simulator.planning.optimize import HiringOption, cheapest_plan
 
 CONSOLE_COUNTS = (0, 2, 4)
@@ -28,7 +34,7 @@ CONSOLE_DAYS = (0.0,)
 CONSOLE_REQUIRED_PROBABILITY = 0.9
 
 
-async def _main() -> None:
+async def _main(flat_demand: bool) -> None:
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
         async with database.engine.begin() as connection:
@@ -42,6 +48,16 @@ async def _main() -> None:
             except DomainError as error:
                 print(f"{name}: skipped ({error.message})")
                 continue
+            demand = scenario.demand
+            if flat_demand:
+                records = await load_records(database, project_id)
+                arrivals = history_until(records, records.days).daily_arrivals[-28:]
+                demand = replace(demand, base_per_day=float(arrivals.mean()), trend_per_week=0.0)
+                scenario = replace(scenario, demand=demand)
+            print(
+                f"{name}: demand {demand.base_per_day:.0f} tasks a day, {100 * demand.trend_per_week:+.1f}% a week; "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
             options = [HiringOption(pool.name, CONSOLE_COUNTS, CONSOLE_DAYS) for pool in scenario.workforce]
             started = time.perf_counter()
             result = cheapest_plan(scenario, options, required_probability=CONSOLE_REQUIRED_PROBABILITY)
@@ -65,4 +81,6 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flat-demand", action="store_true", help="the last four weeks' mean arrivals, flat")
+    asyncio.run(_main(parser.parse_args().flat_demand))

@@ -7,6 +7,7 @@ project's whole history; :mod:`server.services.backtest` replays it against fore
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelerStage, PricingModel, ReviewVerdict, VendorStatus
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
@@ -73,8 +75,83 @@ def _days(values: list[datetime | None], start: datetime) -> np.ndarray:
     return np.array([math.nan if v is None else (v - start).total_seconds() / _DAY for v in values], dtype=float)
 
 
-async def load_records(database: Database, project_id: int, *, field: str = "projectId") -> ProjectRecords:
-    """Read a project's tasks, labels, reviews, labelers and their stage histories."""
+@dataclass(frozen=True)
+class _Rows:
+    """A project's rows as read: its tasks, labels, reviews, the people behind them, their stage events."""
+
+    info: dict[str, Any]
+    tasks: list[Any]
+    labels: list[Any]
+    reviews: list[Any]
+    people: list[Any]
+    events: list[Any]
+
+
+async def _work_rows(session: AsyncSession, project_id: int) -> tuple[list[Any], list[Any], list[Any]]:
+    """The project's tasks, its labels (by id) and their reviews."""
+    tasks = (
+        await session.execute(
+            select(Task.created_at, Task.completed_at, Task.labels_required, Task.is_benchmark).where(
+                Task.project_id == project_id
+            )
+        )
+    ).all()
+    labels = (
+        await session.execute(
+            select(
+                Label.id,
+                Label.labeler_id,
+                Label.started_at,
+                Label.seconds_to_label,
+                Label.rework_seconds,
+                Label.rework_count,
+            )
+            .join(Task, Task.id == Label.task_id)
+            .where(Task.project_id == project_id)
+            .order_by(Label.id)
+        )
+    ).all()
+    reviews = (
+        await session.execute(
+            select(Review.label_id, Review.reviewer_id, Review.created_at, Review.verdict, Review.seconds_to_review)
+            .join(Label, Label.id == Review.label_id)
+            .join(Task, Task.id == Label.task_id)
+            .where(Task.project_id == project_id)
+        )
+    ).all()
+    return list(tasks), list(labels), list(reviews)
+
+
+async def _people_rows(
+    session: AsyncSession, project_id: int, labels: list[Any], reviews: list[Any]
+) -> tuple[list[Any], list[Any]]:
+    """The project's members and everyone who labeled or reviewed in it, with their vendors; their stage events."""
+    member_ids = set(
+        (
+            await session.execute(
+                select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == project_id)
+            )
+        ).scalars()
+    )
+    people_ids = sorted(member_ids | {row[1] for row in labels} | {row[1] for row in reviews})
+    people = (
+        await session.execute(
+            select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate, Vendor.status)
+            .join(Vendor, Vendor.id == Labeler.vendor_id)
+            .where(Labeler.id.in_(people_ids))
+        )
+    ).all()
+    events = (
+        await session.execute(
+            select(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at, LabelerStageEvent.stage)
+            .where(LabelerStageEvent.labeler_id.in_(people_ids))
+            .order_by(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at, LabelerStageEvent.id)
+        )
+    ).all()
+    return list(people), list(events)
+
+
+async def _read_rows(database: Database, project_id: int, field: str) -> _Rows:
     async with database.session() as session:
         project = await session.get(Project, project_id)
         if project is None:
@@ -84,60 +161,16 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
             "sla_turnaround_hours": project.sla_turnaround_hours,
             "sla_target_share": project.sla_target_share,
         }
-        tasks = (
-            await session.execute(
-                select(Task.created_at, Task.completed_at, Task.labels_required, Task.is_benchmark).where(
-                    Task.project_id == project_id
-                )
-            )
-        ).all()
+        tasks, labels, reviews = await _work_rows(session, project_id)
         if not tasks:
             raise ValidationFailed(field, project_id, "must be a project with recorded tasks")
-        labels = (
-            await session.execute(
-                select(
-                    Label.id,
-                    Label.labeler_id,
-                    Label.started_at,
-                    Label.seconds_to_label,
-                    Label.rework_seconds,
-                    Label.rework_count,
-                )
-                .join(Task, Task.id == Label.task_id)
-                .where(Task.project_id == project_id)
-                .order_by(Label.id)
-            )
-        ).all()
-        reviews = (
-            await session.execute(
-                select(Review.label_id, Review.reviewer_id, Review.created_at, Review.verdict, Review.seconds_to_review)
-                .join(Label, Label.id == Review.label_id)
-                .join(Task, Task.id == Label.task_id)
-                .where(Task.project_id == project_id)
-            )
-        ).all()
-        member_ids = set(
-            (
-                await session.execute(
-                    select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == project_id)
-                )
-            ).scalars()
-        )
-        people_ids = sorted(member_ids | {row[1] for row in labels} | {row[1] for row in reviews})
-        people = (
-            await session.execute(
-                select(Labeler.id, Labeler.hourly_rate, Vendor.name, Vendor.pricing_model, Vendor.rate, Vendor.status)
-                .join(Vendor, Vendor.id == Labeler.vendor_id)
-                .where(Labeler.id.in_(people_ids))
-            )
-        ).all()
-        events = (
-            await session.execute(
-                select(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at, LabelerStageEvent.stage)
-                .where(LabelerStageEvent.labeler_id.in_(people_ids))
-                .order_by(LabelerStageEvent.labeler_id, LabelerStageEvent.entered_at, LabelerStageEvent.id)
-            )
-        ).all()
+        people, events = await _people_rows(session, project_id, labels, reviews)
+    return _Rows(info, tasks, labels, reviews, people, events)
+
+
+def _records_of(rows: _Rows) -> ProjectRecords:
+    """The rows as arrays of days since midnight of the first task's day."""
+    tasks, labels, reviews = rows.tasks, rows.labels, rows.reviews
     first = min(row[0] for row in tasks)
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     latest = max(
@@ -145,11 +178,11 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
     )
     days = max(1, math.ceil((latest - start).total_seconds() / _DAY))
     stage_events: dict[int, list[tuple[float, LabelerStage]]] = defaultdict(list)
-    for labeler_id, entered_at, stage in events:
+    for labeler_id, entered_at, stage in rows.events:
         stage_events[labeler_id].append(((entered_at - start).total_seconds() / _DAY, stage))
     label_index = {row[0]: i for i, row in enumerate(labels)}
     return ProjectRecords(
-        project=info,
+        project=rows.info,
         start=start,
         days=days,
         task_created=_days([r[0] for r in tasks], start),
@@ -167,10 +200,16 @@ async def load_records(database: Database, project_id: int, *, field: str = "pro
         review_down=np.array([r[3] == ReviewVerdict.THUMBS_DOWN for r in reviews], dtype=bool),
         review_seconds=np.array([r[4] for r in reviews], dtype=float),
         labelers={
-            r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4], "status": r[5]} for r in people
+            r[0]: {"hourly_rate": r[1], "vendor": r[2], "pricing": r[3], "rate": r[4], "status": r[5]}
+            for r in rows.people
         },
         events=dict(stage_events),
     )
+
+
+async def load_records(database: Database, project_id: int, *, field: str = "projectId") -> ProjectRecords:
+    """Read a project's tasks, labels, reviews, labelers and their stage histories."""
+    return _records_of(await _read_rows(database, project_id, field))
 
 
 def _stage_at(events: list[tuple[float, LabelerStage]], day: float) -> LabelerStage | None:
@@ -189,6 +228,104 @@ def _first(events: list[tuple[float, LabelerStage]], stage: LabelerStage, until:
     return math.nan
 
 
+@dataclass
+class _PipelineDurations:
+    """Days each stage of the pipeline took (one entry per passage through it), and the test's outcomes."""
+
+    hire: list[float] = dataclasses.field(default_factory=list)
+    platform: list[float] = dataclasses.field(default_factory=list)
+    project: list[float] = dataclasses.field(default_factory=list)
+    passed: int = 0
+    taken: int = 0
+
+    def add(self, events: list[tuple[float, LabelerStage]]) -> None:
+        for (when, stage), (next_when, next_stage) in itertools.pairwise(events):
+            if stage is LabelerStage.HIRING:
+                self.hire.append(next_when - when)
+            elif stage is LabelerStage.PLATFORM_TRAINING:
+                self.platform.append(next_when - when)
+            elif stage is LabelerStage.PROJECT_TRAINING:
+                self.project.append(next_when - when)
+            elif stage is LabelerStage.TESTING:
+                self.taken += 1
+                self.passed += next_stage is LabelerStage.PRODUCTION
+
+
+def _vendor_quality(records: ProjectRecords, reviewed: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
+    """Each vendor's reviewed labels and the thumbs-down among them, over the reviews in ``reviewed``."""
+    reviewed_of: dict[str, int] = defaultdict(int)
+    rejected_of: dict[str, int] = defaultdict(int)
+    review_labels = records.review_label[reviewed]
+    known = review_labels >= 0
+    authors = records.label_labeler[review_labels[known]]
+    for author, down in zip(authors, records.review_down[reviewed][known], strict=True):
+        vendor_name = str(records.labelers[int(author)]["vendor"])
+        reviewed_of[vendor_name] += 1
+        rejected_of[vendor_name] += bool(down)
+    return reviewed_of, rejected_of
+
+
+def _vendor_history(
+    records: ProjectRecords,
+    vendor: str,
+    ids: list[int],
+    production_start: dict[int, float],
+    end: float,
+    quality: tuple[dict[str, int], dict[str, int]],
+) -> tuple[PoolHistory, list[PersonHistory]]:
+    """One vendor at day ``end``: its counts by stage, pipeline durations, exposure, pay, and its people."""
+    counts = {"production": 0, "training": 0, "hiring": 0}
+    durations = _PipelineDurations()
+    exposure: list[float] = []
+    departed: list[bool] = []
+    tenures: list[float] = []
+    people: list[PersonHistory] = []
+    for lid in ids:
+        events = [e for e in records.events.get(lid, []) if e[0] <= end]
+        stage = _stage_at(events, end)
+        people.append(_person(lid, vendor, records.labelers[lid], events, stage, production_start[lid], end))
+        if stage is LabelerStage.PRODUCTION:
+            counts["production"] += 1
+            tenures.append((end - production_start[lid]) / 7.0)
+        elif stage in _TRAINING:
+            counts["training"] += 1
+        elif stage is LabelerStage.HIRING:
+            counts["hiring"] += 1
+        durations.add(events)
+        began = production_start[lid]
+        if math.isfinite(began):
+            left = _first(events, LabelerStage.OFFBOARDED, end)
+            stop = left if math.isfinite(left) and left >= began else end
+            exposure.append(max(stop - began, 0.0) / 7.0)
+            departed.append(math.isfinite(left) and left >= began)
+    sample = records.labelers[ids[0]]
+    hourly = [float(records.labelers[i]["hourly_rate"] or 0.0) for i in ids]
+    per_label = sample["pricing"] == PricingModel.PER_LABEL
+    status = sample.get("status")
+    reviewed_of, rejected_of = quality
+    pool = PoolHistory(
+        name=vendor,
+        production=counts["production"],
+        training=counts["training"],
+        hiring=counts["hiring"],
+        hourly_rate=None if per_label else (float(np.mean(hourly)) or float(sample["rate"])),
+        price_per_label=float(sample["rate"]) if per_label else None,
+        mean_tenure_weeks=float(np.mean(tenures)) if tenures else 0.0,
+        hire_days=durations.hire,
+        platform_training_days=durations.platform,
+        project_training_days=durations.project,
+        tests_passed=durations.passed,
+        tests_taken=durations.taken,
+        exposure_weeks=exposure,
+        departed=departed,
+        active=status not in _INACTIVE_VENDORS,
+        reviews=reviewed_of.get(vendor, 0),
+        thumbs_down=rejected_of.get(vendor, 0),
+        status="" if status is None else str(status),
+    )
+    return pool, people
+
+
 def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     """The records as calibration arrays, seeing only what had happened by day ``until_day``."""
     end = float(until_day)
@@ -205,98 +342,30 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
     arrivals = np.bincount(np.floor(created).astype(np.int64), minlength=until_day)[:until_day].astype(float)
     reviewed_mask = records.review_at < end
     review_labels = records.review_label[reviewed_mask]
-
-    # Each vendor's quality: the reviews of its people's labels, and the thumbs-down among them.
-    reviewed_of: dict[str, int] = defaultdict(int)
-    rejected_of: dict[str, int] = defaultdict(int)
-    known = review_labels >= 0
-    authors = records.label_labeler[review_labels[known]]
-    for author, down in zip(authors, records.review_down[reviewed_mask][known], strict=True):
-        vendor_name = str(records.labelers[int(author)]["vendor"])
-        reviewed_of[vendor_name] += 1
-        rejected_of[vendor_name] += bool(down)
+    quality = _vendor_quality(records, reviewed_mask)
     by_vendor: dict[str, list[int]] = defaultdict(list)
     for lid, person in records.labelers.items():
         by_vendor[str(person["vendor"])].append(lid)
-    # People's working time is read over the recent window: long enough to cover both weekends, short enough to
-    # be current.
-    recent_days = min(_RECENT_DAYS, until_day)
     pools = []
     people: list[PersonHistory] = []
     for vendor, ids in sorted(by_vendor.items()):
-        counts = {"production": 0, "training": 0, "hiring": 0}
-        hire, platform, project, exposure, departed, tenures = [], [], [], [], [], []
-        passed = taken = 0
-        for lid in ids:
-            events = [e for e in records.events.get(lid, []) if e[0] <= end]
-            stage = _stage_at(events, end)
-            people.append(_person(lid, vendor, records.labelers[lid], events, stage, production_start[lid], end))
-            if stage is LabelerStage.PRODUCTION:
-                counts["production"] += 1
-                tenures.append((end - production_start[lid]) / 7.0)
-            elif stage in _TRAINING:
-                counts["training"] += 1
-            elif stage is LabelerStage.HIRING:
-                counts["hiring"] += 1
-            for (when, s), (next_when, next_stage) in itertools.pairwise(events):
-                if s is LabelerStage.HIRING:
-                    hire.append(next_when - when)
-                elif s is LabelerStage.PLATFORM_TRAINING:
-                    platform.append(next_when - when)
-                elif s is LabelerStage.PROJECT_TRAINING:
-                    project.append(next_when - when)
-                elif s is LabelerStage.TESTING:
-                    taken += 1
-                    passed += next_stage is LabelerStage.PRODUCTION
-            began = production_start[lid]
-            if math.isfinite(began):
-                left = _first(events, LabelerStage.OFFBOARDED, end)
-                stop = left if math.isfinite(left) and left >= began else end
-                exposure.append(max(stop - began, 0.0) / 7.0)
-                departed.append(math.isfinite(left) and left >= began)
-        sample = records.labelers[ids[0]]
-        hourly = [float(records.labelers[i]["hourly_rate"] or 0.0) for i in ids]
-        per_label = sample["pricing"] == PricingModel.PER_LABEL
-        status = sample.get("status")
-        pools.append(
-            PoolHistory(
-                name=vendor,
-                production=counts["production"],
-                training=counts["training"],
-                hiring=counts["hiring"],
-                hourly_rate=None if per_label else (float(np.mean(hourly)) or float(sample["rate"])),
-                price_per_label=float(sample["rate"]) if per_label else None,
-                mean_tenure_weeks=float(np.mean(tenures)) if tenures else 0.0,
-                hire_days=hire,
-                platform_training_days=platform,
-                project_training_days=project,
-                tests_passed=passed,
-                tests_taken=taken,
-                exposure_weeks=exposure,
-                departed=departed,
-                active=status not in _INACTIVE_VENDORS,
-                reviews=reviewed_of.get(vendor, 0),
-                thumbs_down=rejected_of.get(vendor, 0),
-                status="" if status is None else str(status),
-            )
-        )
-    seconds = records.label_seconds[seen]
-    rework = records.label_rework_seconds[seen]
+        pool, members = _vendor_history(records, vendor, ids, production_start, end, quality)
+        pools.append(pool)
+        people.extend(members)
     tasks_seen = records.task_created < end
     required = records.task_required[tasks_seen]
     consensus = required > 1
-    start_weekday = records.start.weekday()
     return HistoryData(
         name=str(records.project["name"]),
-        first_weekday=start_weekday,
+        first_weekday=records.start.weekday(),
         days=until_day,
         daily_arrivals=arrivals,
-        label_seconds=seconds,
+        label_seconds=records.label_seconds[seen],
         label_tenure_weeks=tenure,
         label_labeler=labeler,
         label_hour_of_day=np.mod(started, 1.0) * 24.0,
         label_day=started,
-        rework_seconds=rework,
+        rework_seconds=records.label_rework_seconds[seen],
         rework_count=records.label_rework_count[seen],
         reviewed_labels=int(np.unique(review_labels[review_labels >= 0]).size),
         reviews=int(reviewed_mask.sum()),
@@ -309,7 +378,9 @@ def history_until(records: ProjectRecords, until_day: int) -> HistoryData:
         sla_turnaround_hours=float(records.project["sla_turnaround_hours"]),
         sla_target_share=float(records.project["sla_target_share"]),
         pools=pools,
-        recent_days=recent_days,
+        # People's working time is read over the recent window: long enough to cover both weekends, short enough
+        # to be current.
+        recent_days=min(_RECENT_DAYS, until_day),
         people=tuple(people),
         # Reviews are recorded when given: they started their seconds earlier.
         review_day=records.review_at[reviewed_mask] - records.review_seconds[reviewed_mask] / _DAY,

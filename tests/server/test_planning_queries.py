@@ -81,6 +81,7 @@ query($id: ID!) {
         warnings excludedVendors
         learning { status plateauShare { value low high observations } tauWeeks { value observations } }
         calendar { hoursPerDay workingWeekdays }
+        demand { forecastLevelPerDay forecastTrendPerDay forecastTrendCi trendDampingPerDay }
         pools {
           vendor active production training hiring
           pipeline { stage daysInStage }
@@ -366,6 +367,11 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     calibrated = (await _data(client, CALIBRATE, {"id": gid}))["calibrateScenario"]
     assert calibrated["__typename"] == "CalibrationResult"
     fitted = calibrated["fitted"]
+    # The forecast's demand: a level with a trend inside its interval, fading each day.
+    demand = fitted["demand"]
+    low, high = demand["forecastTrendCi"]
+    assert demand["forecastLevelPerDay"] > 0 and low <= demand["forecastTrendPerDay"] <= high
+    assert 0 < demand["trendDampingPerDay"] < 1
     learning = fitted["learning"]
     assert 0.5 < learning["plateauShare"]["value"] < 0.9  # the demo's labelers get ~30% faster
     assert learning["plateauShare"]["low"] < learning["plateauShare"]["value"] < learning["plateauShare"]["high"]

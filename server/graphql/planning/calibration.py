@@ -186,13 +186,21 @@ class LearningCurveFitType:
         )
 
 
-@strawberry.type(description="Demand: base per day, linear trend per week, weekly factors (Monday first).")
+@strawberry.type(
+    description="Demand: the straight line through the history (base per day, trend per week), weekly factors "
+    "(Monday first), and the forecast plans use: a level at the last day with a trend that fades by "
+    "trendDampingPerDay each day."
+)
 class DemandFitType:
     base_per_day: float
     trend_per_week: float
     weekly_by_weekday: list[float]
     residual_cv: float
     days: int
+    forecast_level_per_day: float
+    forecast_trend_per_day: float
+    forecast_trend_ci: list[float]
+    trend_damping_per_day: float
 
     @classmethod
     def of(cls, fit: DemandFit) -> DemandFitType:
@@ -202,6 +210,10 @@ class DemandFitType:
             weekly_by_weekday=list(fit.weekly_by_weekday),
             residual_cv=fit.residual_cv,
             days=fit.days,
+            forecast_level_per_day=fit.forecast.level_per_day,
+            forecast_trend_per_day=fit.forecast.trend_per_day,
+            forecast_trend_ci=list(fit.forecast.trend_ci),
+            trend_damping_per_day=fit.forecast.damping,
         )
 
 

@@ -2,7 +2,7 @@
 
 The steps, each its own function returning a typed record:
 
-1. demand (base, weekly factors, trend) and the working week;
+1. demand (weekly factors, a level with a damped trend from the recent weeks) and the working week;
 2. speed: the learning curve with each labeler's speed removed (tenure from the PRODUCTION stage event);
 3. review and rework: share reviewed, thumbs-down rate, rework time, review time;
 4. workforce: for every active vendor (not offboarded, not a prospect) its people by stage, their hours per
@@ -140,16 +140,8 @@ def _with_known_hours(
     return result
 
 
-def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
-    """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
-    start = history.days if start_day is None else start_day
-    warnings: list[str] = []
-    demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
-    learning, learning_record, learning_warnings = _learning_step(history)
-    warnings.extend(learning_warnings)
-    seconds = fit_lognormal(history.label_seconds)
-    share, down, rework_factor, review_minutes = _review_step(history)
-
+def _calendar_step(history: HistoryData, start: int) -> tuple[Calendar, Calendar, WorkingWeekFit]:
+    """The working week seen in the records, the same counted from the scenario's day 0, and its record."""
     calendar_fit = fit_calendar(
         history.label_day, history.label_seconds + history.rework_seconds, history.first_weekday, history.days
     )
@@ -160,14 +152,36 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     scenario_calendar = replace(
         calendar, working_days=tuple(sorted((day - first_day_weekday) % 7 for day in calendar.working_days))
     )
-    level = 1.0 + demand_fit.trend_per_week * start / 7.0
-    demand = Demand(
-        base_per_day=demand_fit.base_per_day * max(level, 1e-6),
-        trend_per_week=max(-1.0, demand_fit.trend_per_week / max(level, 1e-6)),
-        weekly=demand_fit.weekly_from(first_day_weekday),
+    record = WorkingWeekFit(
+        first_day_weekday=first_day_weekday,
+        working_weekdays=calendar.working_days,
+        working_days=scenario_calendar.working_days,
+        start_hour=calendar.start_hour,
+        hours_per_day=calendar.hours_per_day,
+        observed_window_hours=calendar_fit.observed_window_hours,
+    )
+    return calendar, scenario_calendar, record
+
+
+def _demand_step(
+    history: HistoryData, demand_fit: DemandFit, learning: LearningFit, start: int, horizon_days: int
+) -> Demand:
+    """The scenario's demand: the damped-trend forecast from the start, as the straight line the pattern plugin
+    draws, with the weekly factors counted from the scenario's day 0."""
+    base_per_day, trend_per_week = demand_fit.line_over(start, horizon_days)
+    return Demand(
+        base_per_day=base_per_day,
+        trend_per_week=trend_per_week,
+        weekly=demand_fit.weekly_from((history.first_weekday + start) % 7),
         projects=(Project(history.name, 1.0, max(learning.t0 / 60.0, 1e-3)),),
     )
 
+
+def _labeling_pools(
+    history: HistoryData, learning: LearningFit, calendar: Calendar, warnings: list[str]
+) -> tuple[list[Pool], list[PoolFit], list[str], float]:
+    """Every vendor's pools (active ones only in the scenario), their records, the vendors left out, and the
+    history day the recent window (availability is fitted over) starts on."""
     since = float(history.days - max(1, min(history.recent_days, history.days)))
     label_day = np.asarray(history.label_day, dtype=float)
     times: dict[int, WorkingTime] = {}
@@ -199,12 +213,26 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     if not pools:
         warnings.append("no active vendor with people: a placeholder pool of one labeler")
         pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
+    return pools, pool_fits, excluded, since
+
+
+def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | None = None) -> Calibration:
+    """A scenario for ``horizon_days`` starting at history day ``start_day`` (default: the end of the history)."""
+    start = history.days if start_day is None else start_day
+    warnings: list[str] = []
+    demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
+    learning, learning_record, learning_warnings = _learning_step(history)
+    warnings.extend(learning_warnings)
+    seconds = fit_lognormal(history.label_seconds)
+    share, down, rework_factor, review_minutes = _review_step(history)
+    calendar, scenario_calendar, calendar_record = _calendar_step(history, start)
+    pools, pool_fits, excluded, since = _labeling_pools(history, learning, calendar, warnings)
     review, review_fit = reviewer_step(history, calendar, since, share, down, rework_factor, review_minutes)
     scenario = Scenario(
         name=f"{history.name} (calibrated)",
         horizon_days=horizon_days,
         calendar=scenario_calendar,
-        demand=demand,
+        demand=_demand_step(history, demand_fit, learning, start, horizon_days),
         service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
         workforce=tuple(pools),
         learning=ModelSpec("exponential", {"plateau_share": learning.plateau_share, "tau_weeks": learning.tau_weeks}),
@@ -227,14 +255,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         service_cv=learning_cv(learning.sigma),
         learning=learning_record,
         demand=demand_fit,
-        calendar=WorkingWeekFit(
-            first_day_weekday=first_day_weekday,
-            working_weekdays=calendar.working_days,
-            working_days=scenario_calendar.working_days,
-            start_hour=calendar.start_hour,
-            hours_per_day=calendar.hours_per_day,
-            observed_window_hours=calendar_fit.observed_window_hours,
-        ),
+        calendar=calendar_record,
         pools=tuple(pool_fits),
         review=review_fit,
         benchmark_share=history.benchmark_share,

@@ -16,9 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.planning.calibrate.fits import Estimate, fit_attrition, fit_duration, mean_estimate, proportion
+from simulator.planning.calibrate.fits import (
+    AttritionFit,
+    Estimate,
+    Proportion,
+    fit_attrition,
+    fit_duration,
+    mean_estimate,
+    proportion,
+)
 from simulator.planning.calibrate.learning import LearningFit
-from simulator.planning.calibrate.people import WorkingTime, availability, working_time
+from simulator.planning.calibrate.people import Availability, WorkingTime, availability, working_time
 from simulator.planning.calibrate.records import HistoryData, PersonHistory, PoolHistory
 from simulator.planning.calibrate.result import PipelinePerson, PoolFit, ReviewPoolFit, ShiftPoolFit
 from simulator.planning.worktime import ASSUMED_UTILIZATION, ShiftFit, apportion, fit_shifts, shift_coverage
@@ -98,36 +106,81 @@ class WorkforceStep:
     fit: PoolFit
 
 
-def workforce_step(
-    history: HistoryData,
-    pool: PoolHistory,
-    people: Sequence[PersonHistory],
-    times: dict[int, WorkingTime],
-    learning: LearningFit,
-    calendar: Calendar,
-    since: float,
-) -> WorkforceStep:
-    """One vendor's people as scenario pools (one per shift they work in) and its fitted record."""
-    until = float(history.days)
-    hire_mean, hire_cv, hire_n = fit_duration(pool.hire_days)
-    platform_mean, _, _ = fit_duration(pool.platform_training_days)
-    project_mean, _, _ = fit_duration(pool.project_training_days)
-    attrition = fit_attrition(pool.exposure_weeks, pool.departed)
-    passing = proportion(pool.tests_passed, pool.tests_taken)
-    warnings: list[str] = []
+@dataclass(frozen=True)
+class _Stages:
+    """A vendor's people by stage, and the counts the pools get (the recorded ones when nobody is on record)."""
 
+    producing: list[PersonHistory]
+    training: list[PersonHistory]
+    hiring: list[PersonHistory]
+    counts: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """Vendor-wide fits a hire goes through: time to hire, onboarding, the test, attrition."""
+
+    hire_mean: float
+    hire_cv: float
+    hire_n: int
+    platform_training: float
+    project_training: float
+    attrition: AttritionFit
+    passing: Proportion
+
+
+@dataclass(frozen=True)
+class _Staffed:
+    """One shift's pool: its people in production (for their tenures) and its counts by stage."""
+
+    shift: ShiftFit
+    members: list[PersonHistory]
+    production: int
+    training: int
+    hiring: int
+
+
+def _stages(pool: PoolHistory, people: Sequence[PersonHistory]) -> _Stages:
     producing = [p for p in people if p.stage == "production"]
     training = [p for p in people if p.stage == "training"]
     hiring = [p for p in people if p.stage == "hiring"]
     recorded = (pool.production, pool.training, pool.hiring)
     counts = (len(producing), len(training), len(hiring)) if people else recorded
-    exposure = {p.id: _exposure_in_window(p, since, until) for p in producing}
-    fitted = availability(times, exposure, [p.id for p in producing])
-    if people and (fitted.people < _MIN_PEOPLE or fitted.person_days < _MIN_PERSON_DAYS):
+    return _Stages(producing, training, hiring, counts)
+
+
+def _pipeline(pool: PoolHistory) -> _Pipeline:
+    hire_mean, hire_cv, hire_n = fit_duration(pool.hire_days)
+    platform_mean, _, _ = fit_duration(pool.platform_training_days)
+    project_mean, _, _ = fit_duration(pool.project_training_days)
+    return _Pipeline(
+        hire_mean,
+        hire_cv,
+        hire_n,
+        platform_mean,
+        project_mean,
+        fit_attrition(pool.exposure_weeks, pool.departed),
+        proportion(pool.tests_passed, pool.tests_taken),
+    )
+
+
+def _availability(
+    stages: _Stages,
+    has_people: bool,
+    times: dict[int, WorkingTime],
+    calendar: Calendar,
+    since: float,
+    until: float,
+) -> tuple[Availability, float | None, list[str]]:
+    """The production people's fitted availability, their hours per working day of the calendar, and warnings."""
+    exposure = {p.id: _exposure_in_window(p, since, until) for p in stages.producing}
+    fitted = availability(times, exposure, [p.id for p in stages.producing])
+    warnings = []
+    if has_people and (fitted.people < _MIN_PEOPLE or fitted.person_days < _MIN_PERSON_DAYS):
         warnings.append(
             f"availability from {fitted.people} people and {fitted.person_days} person-days: too thin to fit well"
         )
-    if not people:
+    if not has_people:
         warnings.append("no per-person records: the recorded headcount works the calendar's hours")
     shift_hours = _calendar_hours(
         fitted.hours_per_working_day,
@@ -136,7 +189,14 @@ def workforce_step(
         calendar,
         fitted.span_per_working_day,
     )
+    return fitted, shift_hours, warnings
 
+
+def _shift_members(
+    producing: Sequence[PersonHistory], times: dict[int, WorkingTime], calendar: Calendar
+) -> tuple[tuple[ShiftFit, ...], list[list[PersonHistory]]]:
+    """The shifts the production people's hours show, and who works each: people without hours seen go to the
+    shifts in proportion to their sizes."""
     worked = [times[p.id] for p in producing if p.id in times]
     profile = np.sum([t.hours_by_hour for t in worked], axis=0) if worked else np.zeros(24)
     if profile.sum() > 0:
@@ -160,87 +220,143 @@ def workforce_step(
     for index, extra in enumerate(apportion(len(unplaced), sizes)):
         members[index].extend(unplaced[:extra])
         unplaced = unplaced[extra:]
-    production_split = [len(m) for m in members] if people else apportion(counts[0], [s.share for s in shifts])
-    training_split = apportion(counts[1], [max(n, 1e-9) for n in production_split])
-    hiring_split = apportion(counts[2], [max(n, 1e-9) for n in production_split])
+    return tuple(shifts), members
 
+
+def _staffed(
+    shifts: Sequence[ShiftFit], members: list[list[PersonHistory]], counts: tuple[int, int, int], has_people: bool
+) -> list[_Staffed]:
+    """The shifts with anyone in them, each with its counts by stage (the pipeline split like production)."""
+    production = [len(m) for m in members] if has_people else apportion(counts[0], [s.share for s in shifts])
+    training = apportion(counts[1], [max(n, 1e-9) for n in production])
+    hiring = apportion(counts[2], [max(n, 1e-9) for n in production])
+    staffed = [
+        _Staffed(shift, group, prod, train, hire)
+        for shift, group, prod, train, hire in zip(shifts, members, production, training, hiring, strict=True)
+        if prod or train or hire
+    ]
+    return staffed or [_Staffed(shifts[0], members[0], 0, 0, 0)]
+
+
+def _vendor_speed(
+    history: HistoryData, learning: LearningFit, producing: Sequence[PersonHistory]
+) -> tuple[float, Estimate]:
+    """The vendor's time factor (1 when unknown) and its estimate: its people's speed factors averaged in logs,
+    weighted by their labels."""
     factors = learning.speed_factors
     labels_by_person: dict[int, int] = defaultdict(int)
     for lid in np.asarray(history.label_labeler, dtype=np.int64):
         labels_by_person[int(lid)] += 1
+    weights = [labels_by_person.get(p.id, 0) for p in producing if p.id in factors]
+    logs = [math.log(factors[p.id]) for p in producing if p.id in factors]
+    speed = math.exp(float(np.average(logs, weights=weights))) if logs and sum(weights) > 0 else 1.0
+    if not logs:
+        return speed, Estimate.missing("time factor")
+    spread = mean_estimate(logs)
+    return speed, Estimate(speed, math.exp(spread.low), math.exp(spread.high), len(logs), "time factor")
 
-    def speed_of(group: Sequence[PersonHistory]) -> float:
-        weights = [labels_by_person.get(p.id, 0) for p in group if p.id in factors]
-        logs = [math.log(factors[p.id]) for p in group if p.id in factors]
-        return math.exp(float(np.average(logs, weights=weights))) if logs and sum(weights) > 0 else 1.0
 
-    vendor_speed = speed_of(producing)
-    tenures = [p.tenure_weeks for p in producing if math.isfinite(p.tenure_weeks)]
-    mean_tenure = float(np.mean(tenures)) if tenures else _finite(pool.mean_tenure_weeks, 0.0)
-    staffed = [
-        (shift, group, prod, train, hire)
-        for shift, group, prod, train, hire in zip(
-            shifts, members, production_split, training_split, hiring_split, strict=True
-        )
-        if prod or train or hire
-    ] or [(shifts[0], members[0], 0, 0, 0)]
+def _shift_pool(
+    pool: PoolHistory,
+    staffed: _Staffed,
+    name: str,
+    pipeline: _Pipeline,
+    shift_hours: float | None,
+    speed: float,
+    mean_tenure: float,
+    done: tuple[tuple[float, ...], tuple[float, ...]],
+    calendar: Calendar,
+) -> tuple[Pool, ShiftPoolFit]:
+    """One shift's scenario pool and its record. ``done``: the working days of training and the days of search
+    its trainees and searches have behind them."""
+    offset = _offset(staffed.shift.start_hour, calendar)
+    tenures = tuple(
+        sorted((max(p.tenure_weeks, 0.0) for p in staffed.members if math.isfinite(p.tenure_weeks)), reverse=True)
+    )
+    scenario_pool = Pool(
+        name=name,
+        vendor=pool.name,
+        headcount=Headcount(production=staffed.production, training=staffed.training, hiring=staffed.hiring),
+        shift_offset_hours=offset,
+        shift_hours=shift_hours,
+        hourly_rate=pool.hourly_rate if pool.price_per_label is None else None,
+        price_per_label=pool.price_per_label,
+        time_to_hire_days=Distribution("gamma", _finite(pipeline.hire_mean, 14.0), _finite(pipeline.hire_cv, 0.3)),
+        platform_training_days=_finite(pipeline.platform_training, 3.0),
+        project_training_days=_finite(pipeline.project_training, 2.0),
+        test_pass_probability=_finite(pipeline.passing.value, 0.9),
+        attrition_per_week=min(1.0, pipeline.attrition.weekly_probability),
+        initial_tenure_weeks=float(np.mean(tenures)) if tenures else mean_tenure,
+        production_tenure_weeks=tenures,
+        training_done_days=done[0],
+        hiring_done_days=done[1],
+        speed_factor=speed,
+    )
+    record = ShiftPoolFit(
+        pool=name,
+        start_hour=staffed.shift.start_hour,
+        offset_hours=offset,
+        production=staffed.production,
+        training=staffed.training,
+        hiring=staffed.hiring,
+        shift_hours=calendar.hours_per_day if shift_hours is None else shift_hours,
+        speed_factor=speed,
+    )
+    return scenario_pool, record
+
+
+def _shift_pools(
+    pool: PoolHistory,
+    stages: _Stages,
+    staffed: list[_Staffed],
+    pipeline: _Pipeline,
+    shift_hours: float | None,
+    speed: float,
+    mean_tenure: float,
+    calendar: Calendar,
+) -> tuple[list[Pool], list[ShiftPoolFit]]:
+    """The vendor's pools, one per staffed shift (named after it when there are several)."""
     # Those in the pipeline keep how far along they are: working days of training done, days of search run.
     working_share = len(calendar.working_days) / 7.0
-    trainees = [p.days_in_stage * working_share for p in training]
-    searches = [p.days_in_stage for p in hiring]
+    trainees = [p.days_in_stage * working_share for p in stages.training]
+    searches = [p.days_in_stage for p in stages.hiring]
     pools: list[Pool] = []
-    shift_fits: list[ShiftPoolFit] = []
-    for shift, group, prod, train, hire in staffed:
-        trained, trainees = tuple(trainees[:train]), trainees[train:]
-        searched, searches = tuple(searches[:hire]), searches[hire:]
-        name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift)})"
-        offset = _offset(shift.start_hour, calendar)
+    records: list[ShiftPoolFit] = []
+    for shift in staffed:
+        trained, trainees = tuple(trainees[: shift.training]), trainees[shift.training :]
+        searched, searches = tuple(searches[: shift.hiring]), searches[shift.hiring :]
+        name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift.shift)})"
         # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
-        speed = vendor_speed
-        group_tenures = tuple(
-            sorted((max(p.tenure_weeks, 0.0) for p in group if math.isfinite(p.tenure_weeks)), reverse=True)
+        made, record = _shift_pool(
+            pool, shift, name, pipeline, shift_hours, speed, mean_tenure, (trained, searched), calendar
         )
-        pools.append(
-            Pool(
-                name=name,
-                vendor=pool.name,
-                headcount=Headcount(production=prod, training=train, hiring=hire),
-                shift_offset_hours=offset,
-                shift_hours=shift_hours,
-                hourly_rate=pool.hourly_rate if pool.price_per_label is None else None,
-                price_per_label=pool.price_per_label,
-                time_to_hire_days=Distribution("gamma", _finite(hire_mean, 14.0), _finite(hire_cv, 0.3)),
-                platform_training_days=_finite(platform_mean, 3.0),
-                project_training_days=_finite(project_mean, 2.0),
-                test_pass_probability=_finite(passing.value, 0.9),
-                attrition_per_week=min(1.0, attrition.weekly_probability),
-                initial_tenure_weeks=float(np.mean(group_tenures)) if group_tenures else mean_tenure,
-                production_tenure_weeks=group_tenures,
-                training_done_days=trained,
-                hiring_done_days=searched,
-                speed_factor=speed,
-            )
-        )
-        shift_fits.append(
-            ShiftPoolFit(
-                pool=name,
-                start_hour=shift.start_hour,
-                offset_hours=offset,
-                production=prod,
-                training=train,
-                hiring=hire,
-                shift_hours=calendar.hours_per_day if shift_hours is None else shift_hours,
-                speed_factor=speed,
-            )
-        )
-    speed_logs = [math.log(factors[p.id]) for p in producing if p.id in factors]
-    spread = mean_estimate(speed_logs)
-    speed_estimate = (
-        Estimate(vendor_speed, math.exp(spread.low), math.exp(spread.high), len(speed_logs), "time factor")
-        if speed_logs
-        else Estimate.missing("time factor")
-    )
+        pools.append(made)
+        records.append(record)
+    return pools, records
+
+
+def workforce_step(
+    history: HistoryData,
+    pool: PoolHistory,
+    people: Sequence[PersonHistory],
+    times: dict[int, WorkingTime],
+    learning: LearningFit,
+    calendar: Calendar,
+    since: float,
+) -> WorkforceStep:
+    """One vendor's people as scenario pools (one per shift they work in) and its fitted record."""
+    has_people = bool(people)
+    stages = _stages(pool, people)
+    pipeline = _pipeline(pool)
+    fitted, shift_hours, warnings = _availability(stages, has_people, times, calendar, since, float(history.days))
+    shifts, members = _shift_members(stages.producing, times, calendar)
+    staffed = _staffed(shifts, members, stages.counts, has_people)
+    speed, speed_estimate = _vendor_speed(history, learning, stages.producing)
+    tenures = [p.tenure_weeks for p in stages.producing if math.isfinite(p.tenure_weeks)]
+    mean_tenure = float(np.mean(tenures)) if tenures else _finite(pool.mean_tenure_weeks, 0.0)
+    pools, shift_fits = _shift_pools(pool, stages, staffed, pipeline, shift_hours, speed, mean_tenure, calendar)
     onboarding = [a + b for a, b in zip(pool.platform_training_days, pool.project_training_days, strict=False)]
+    counts = stages.counts
     fit = PoolFit(
         vendor=pool.name,
         active=pool.active,
@@ -248,16 +364,16 @@ def workforce_step(
         production=counts[0],
         training=counts[1],
         hiring=counts[2],
-        pipeline=tuple(PipelinePerson(p.stage, p.days_in_stage) for p in training + hiring),
+        pipeline=tuple(PipelinePerson(p.stage, p.days_in_stage) for p in stages.training + stages.hiring),
         hours_per_working_day=fitted.hours_per_working_day,
         working_days_per_week=fitted.working_days_per_week,
         utilization=fitted.utilization,
         speed_factor=speed_estimate,
         rework_rate=proportion(pool.thumbs_down, pool.reviews).estimate(),
         tenure_weeks=mean_estimate(tenures, "weeks") if tenures else Estimate.exact(mean_tenure, 0, "weeks"),
-        attrition_per_week=attrition.estimate(),
-        test_pass_probability=passing.estimate(),
-        time_to_hire_days=mean_estimate(pool.hire_days, "days") if hire_n else Estimate.missing("days"),
+        attrition_per_week=pipeline.attrition.estimate(),
+        test_pass_probability=pipeline.passing.estimate(),
+        time_to_hire_days=mean_estimate(pool.hire_days, "days") if pipeline.hire_n else Estimate.missing("days"),
         training_days=mean_estimate(onboarding, "days") if onboarding else Estimate.missing("days"),
         hourly_rate=pool.hourly_rate if pool.price_per_label is None else None,
         price_per_label=pool.price_per_label,
