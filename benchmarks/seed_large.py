@@ -1,8 +1,9 @@
 """Seed a benchmark database with about 1,000,000 labels: the demo workspace's generator at a large scale.
 
 The demo generator (server.services.demo.generate) models eight weeks of work with learning curves, reviews,
-rework, benchmarks and consensus; at scale 20 it produces ~1M labels on the same four projects and sixty
-labelers, so one project's dashboard aggregates ~500k labels. The database is recreated from the models and
+rework, benchmarks and consensus; its labelers work shifts, so the volume is what they have the capacity for: at
+scale 20 (demand) with sixteen times the staff (960 labelers) it produces ~1M labels on the same four projects, so
+one project's dashboard aggregates ~500k labels. The database is recreated from the models and
 filled with Core executemany inserts in one transaction, ids handed out in Python.
 
     .venv/bin/python -m benchmarks.seed_large  # a SQLite file in the temp directory
@@ -110,13 +111,13 @@ async def _write(connection: AsyncConnection, rows: DemoRows) -> None:
                 )
 
 
-async def seed_large(url: str, *, scale: float = 20.0, seed: int = 7) -> int:
+async def seed_large(url: str, *, scale: float = 20.0, staff: int = 16, seed: int = 7) -> int:
     """Recreate the database at `url` and fill it; returns the number of labels written."""
     metadata = model_metadata()
     database = Database(url)
     try:
         began = time.perf_counter()
-        rows = generate(seed, ANCHOR, scale)
+        rows = generate(seed, ANCHOR, scale, staff)
         print(f"generated {len(rows.labels):,} labels in {time.perf_counter() - began:.1f} s", flush=True)
         async with database.engine.begin() as connection:
             await connection.run_sync(metadata.drop_all)
@@ -141,9 +142,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=DEFAULT_SQLITE_URL)
     parser.add_argument("--scale", type=float, default=20.0, help="demo volume multiplier (20 gives ~1M labels)")
+    parser.add_argument("--staff", type=int, default=16, help="vendor headcount multiplier (capacity for the demand)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    asyncio.run(seed_large(args.url, scale=args.scale, seed=args.seed))
+    asyncio.run(seed_large(args.url, scale=args.scale, staff=args.staff, seed=args.seed))
 
 
 if __name__ == "__main__":

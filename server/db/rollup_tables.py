@@ -15,7 +15,9 @@ with a label on them (a member), so a scope of one labeler or vendor adds up the
 the project's SLA turnaround; changing the turnaround rewrites the project's rows in the same transaction.
 `reviewer_day_rollups` sums the same reviews by reviewer instead of author, for the reviewers' labour and its
 cost. Cost is not stored: it is priced from these sums when read, at the rates in force on each day
-(`server.db.rates`).
+(`server.db.rates`). The tables keyed (project, labeler or reviewer, day) are also indexed (labeler or reviewer,
+day): a scope of one labeler or of a vendor's labelers names no project, and PostgreSQL cannot skip the leading
+project column of their keys.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class LabelDayRollup(Base):
     """The labels one labeler submitted on one project on one UTC day, summed."""
 
     __tablename__ = "label_day_rollups"
+    __table_args__ = (Index("ix_label_day_rollups_labeler_day", "labeler_id", "day"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
@@ -66,6 +69,7 @@ class LabelTimeBin(Base):
     """How many of a labeler's labels on a project and day took a time per label within one histogram bin."""
 
     __tablename__ = "label_time_bins"
+    __table_args__ = (Index("ix_label_time_bins_labeler_day", "labeler_id", "day"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
@@ -79,6 +83,7 @@ class ReviewDayRollup(Base):
     author, not the reviewer)."""
 
     __tablename__ = "review_day_rollups"
+    __table_args__ = (Index("ix_review_day_rollups_labeler_day", "labeler_id", "day"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
@@ -92,6 +97,7 @@ class ReviewerDayRollup(Base):
     """The reviews one reviewer made on one project on one UTC day: how many and how long they took."""
 
     __tablename__ = "reviewer_day_rollups"
+    __table_args__ = (Index("ix_reviewer_day_rollups_reviewer_day", "reviewer_id", "day"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
@@ -104,6 +110,7 @@ class ReviewTimeBin(Base):
     """How many reviews of a labeler's labels on a project and day took a review time within one histogram bin."""
 
     __tablename__ = "review_time_bins"
+    __table_args__ = (Index("ix_review_time_bins_labeler_day", "labeler_id", "day"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)

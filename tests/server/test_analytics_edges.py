@@ -1,7 +1,8 @@
 """Windows cut inside days, for a project, a vendor and a labeler: whole days come from the per-day rollups and
 the edges from the raw rows, and the figures equal a recomputation from the raw rows (percentiles within the
-histogram's bound, exact on a day the window cuts), on one-hour windows, windows crossing midnight, a bound alone,
-and bounds that fall exactly on a label's and a review's time; and the same scopes over whole days and the whole
+histogram's bound, exact on a day the window cuts), on one-hour windows, windows under an hour, windows crossing
+midnight, bounds at the same hour on two days, a window ending on an hour, a bound alone, and bounds that fall
+exactly on a label's and a review's time; and the same scopes over whole days and the whole
 history, which a vendor's or labeler's agreement reads from the member span sums."""
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ WINDOWS: dict[str, tuple[datetime | None, datetime | None]] = {
     "across midnight": (ANCHOR - timedelta(days=5, hours=3), ANCHOR - timedelta(days=4, hours=22)),
     "across midnight with a whole day": (ANCHOR - timedelta(days=6, hours=3), ANCHOR - timedelta(days=4, hours=22)),
     "partial days": (START + timedelta(hours=5, minutes=30), ANCHOR - timedelta(hours=3)),
+    "the same hour on both days": (ANCHOR - timedelta(days=5, hours=15), ANCHOR - timedelta(days=3, hours=15)),
+    "under an hour": (
+        ANCHOR - timedelta(days=3, hours=10, minutes=40),
+        ANCHOR - timedelta(days=3, hours=10, minutes=5),
+    ),
+    "ending on an hour": (ANCHOR - timedelta(days=4, hours=7, minutes=45), ANCHOR - timedelta(days=2, hours=6)),
     "from only": (START + timedelta(hours=7), None),
     "to only": (None, ANCHOR - timedelta(hours=13)),
     "whole days": (START + timedelta(days=3), ANCHOR - timedelta(days=2)),
@@ -247,6 +254,8 @@ async def test_windows_cut_inside_days_equal_the_raw_rows(database: Database, sc
     assert any(row.label.submitted_at == ties_start for row in raw.labels)
     assert any(review.created_at == ties_end for review, _ in raw.reviews)
     for name, (start, end) in windows.items():
+        # Every window holds labels, so none passes by comparing nothing with nothing.
+        assert any(_in_window(row.label.submitted_at, start, end) for row in raw.labels), name
         scope = Scope(
             project_id=who.project_id, vendor_id=who.vendor_id, labeler_id=who.labeler_id, start=start, end=end
         )

@@ -256,6 +256,18 @@ def test_labels_are_made_on_shift_and_tasks_wait_for_busy_labelers() -> None:
     assert hours[7] < 1.3 * hours[5]
 
 
+def test_staff_multiplies_every_cohort_and_the_capacity_with_it() -> None:
+    # Given the same demand, with the default staff and with twice the staff
+    single, double = generate(7, ANCHOR, 2.0), generate(7, ANCHOR, 2.0, 2)
+    # Then every vendor has twice the labelers, and they label far more of the queue
+    for vendor_index in range(len(VENDORS)):
+        count = sum(1 for labeler in single.labelers if labeler["vendor_id"] == vendor_index)
+        assert sum(1 for labeler in double.labelers if labeler["vendor_id"] == vendor_index) == 2 * count
+    assert len(double.labels) > 1.5 * len(single.labels)
+    with pytest.raises(ValueError, match="staff must be at least 1, got 0"):
+        generate(7, ANCHOR, 1.0, 0)
+
+
 def _expected_week_ratio() -> float:
     """Week-6 over week-1 mean of the generating curve A + (1 - A) exp(-t / tau), t in weeks."""
     a, tau = CURVE_FLOOR, CURVE_TAU_WEEKS

@@ -16,7 +16,7 @@ week 6 is about 0.72 of the median of week 1 (about 30% faster over the first si
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from server.db.enums import IssueStatus, LabelerStage, LabelStatus, ReviewVerdict, TaskStatus
 from server.db.rates import FROM_THE_START
-from server.services.demo.catalog import FIRST_NAMES, LAST_NAMES, PROJECTS, VENDORS, ProjectSpec, VendorSpec
+from server.services.demo.catalog import FIRST_NAMES, LAST_NAMES, PROJECTS, VENDORS, Cohorts, ProjectSpec, VendorSpec
 from server.services.demo.queue import ShiftPattern, dispatch, next_on_shift, shift_windows
 from server.services.workflow.tasks import task_status_from_labels
 
@@ -91,15 +91,16 @@ class _Clock:
         return self.start + timedelta(seconds=round(float(day) * 86400.0))
 
 
-def generate(seed: int, anchor: datetime, scale: float) -> DemoRows:
-    """All rows of the demo workspace for `seed`, ending at `anchor`, with task volume multiplied by `scale`."""
+def generate(seed: int, anchor: datetime, scale: float, staff: int = 1) -> DemoRows:
+    """All rows of the demo workspace for `seed`, ending at `anchor`, with task volume multiplied by `scale` and
+    every vendor's cohorts by `staff` (labelers work shifts, so volume beyond their capacity waits in the queue)."""
     root = np.random.SeedSequence(seed)
     people_rng, work_rng, issue_rng = (np.random.default_rng(s) for s in root.spawn(3))
     clock = _Clock(anchor - timedelta(days=WINDOW_DAYS))
     rows = DemoRows()
     project_index = {spec.key: i for i, spec in enumerate(PROJECTS)}
     _vendors_and_projects(rows, clock, project_index)
-    people = _people(rows, people_rng, clock, project_index)
+    people = _people(rows, people_rng, clock, project_index, staff)
     reviewers = [p for p in people if p.reviewer]
     for spec in PROJECTS:
         if spec.tasks_per_day <= 0:
@@ -225,12 +226,14 @@ def _vetting(row: dict[str, Any], spec: VendorSpec) -> None:
     row["response_hours"] = None if vetting is None else vetting.response_hours
 
 
-def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_index: dict[str, int]) -> list[_Person]:
+def _people(
+    rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_index: dict[str, int], staff: int = 1
+) -> list[_Person]:
     """Labelers with their stage history; who is careless or slow is drawn here too."""
     people: list[_Person] = []
     names = rng.permutation(len(FIRST_NAMES) * len(LAST_NAMES))
     for vendor_index, spec in enumerate(VENDORS):
-        cohorts = spec.cohorts
+        cohorts = _times(spec.cohorts, staff)
         plan: list[tuple[str, float]] = []
         plan += [("veteran", -float(rng.uniform(20.0, 90.0))) for _ in range(cohorts.veterans)]
         plan += [("early", float(rng.uniform(*cohorts.early_range))) for _ in range(cohorts.early)]
@@ -244,7 +247,7 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
         both = _on_both_projects(spec, [kind != "pipeline" for kind, _ in plan], rng)
         for position, (kind, production_day) in enumerate(plan):
             index = len(people)
-            name_code = int(names[index])
+            name_code = int(names[index % names.size])  # names repeat only past 760 people
             first, last = FIRST_NAMES[name_code % len(FIRST_NAMES)], LAST_NAMES[name_code // len(FIRST_NAMES)]
             durations = (
                 float(np.clip(rng.normal(14.0, 2.0), 9.0, 20.0)),  # hiring
@@ -312,6 +315,14 @@ def _people(rows: DemoRows, rng: np.random.Generator, clock: _Clock, project_ind
                     )
     _mark_outliers(rng, people)
     return people
+
+
+def _times(cohorts: Cohorts, staff: int) -> Cohorts:
+    """`cohorts` with every count multiplied by `staff`."""
+    if staff < 1:
+        raise ValueError(f"staff must be at least 1, got {staff!r}")
+    counts = ("veterans", "early", "mid", "pipeline", "leavers")
+    return replace(cohorts, **{name: getattr(cohorts, name) * staff for name in counts})
 
 
 def _on_both_projects(spec: VendorSpec, labeling: list[bool], rng: np.random.Generator) -> set[int]:
