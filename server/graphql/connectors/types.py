@@ -8,12 +8,18 @@ import strawberry
 from strawberry import relay
 
 from server.db.connectors import Connector, ConnectorSource
+from server.graphql.convert import mirrors
 
 __all__ = ["ConnectorType"]
 
 strawberry.enum(ConnectorSource, description="The labeling tool a connector receives webhooks from.")
 
 
+@mirrors(
+    Connector,
+    ids={"id": "Connector", "project_id": "Project", "vendor_id": "Vendor"},
+    computed={"receiver_path": lambda row: f"/hooks/{row.source.format_name}/{row.id}"},
+)
 @strawberry.type(name="Connector", description="A labeling tool's webhooks, imported live into one project.")
 class ConnectorType:
     id: relay.GlobalID
