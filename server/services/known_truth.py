@@ -192,6 +192,38 @@ def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
     rows.vendors.append(_vendor(truth))
     rows.projects.append(_project(truth))
     rows.project_vendors.append({"project_id": 0, "vendor_id": 0})
+    _labelers(rows, truth, leave, end)
+    reviewer = _reviewer(rows, truth) if truth.review_share > 0 else -1
+    done = np.isfinite(tasks.finish_hour) & np.isfinite(tasks.start_hour) & (tasks.labeler >= 0)
+    for i in range(tasks.arrival_hour.size):
+        start, finish = float(tasks.start_hour[i]), float(tasks.finish_hour[i])
+        finished = bool(done[i]) and start < leave[int(tasks.labeler[i])]
+        reviews, accepted = _reviews(truth, rng, finish, end) if finished else ([], finish)
+        status = _task_status(finished, reviews, accepted, end)
+        created = _at(float(tasks.arrival_hour[i]))
+        rows.tasks.append(
+            {
+                "project_id": 0,
+                "external_id": f"truth-{i + 1:07d}",
+                "payload_ref": f"s3://truth/{i + 1}",
+                "priority": 0,
+                "created_at": created,
+                "due_at": created + timedelta(hours=48),
+                "completed_at": _at(accepted) if status is TaskStatus.DONE else None,
+                "status": status,
+                "labels_required": 1,
+                "is_benchmark": False,
+                "gold_answer": None,
+                "archived_at": None,
+            }
+        )
+        if finished:
+            _label_and_reviews(rows, i, int(tasks.labeler[i]), (start, finish), status, reviews, reviewer)
+    return rows
+
+
+def _labelers(rows: DemoRows, truth: KnownTruth, leave: np.ndarray, end: float) -> None:
+    """The truth's people with their HIRING, PRODUCTION and (for those who left by `end`) OFFBOARDED events."""
     for index, tenure in enumerate(truth.tenures()):
         hired = _START - timedelta(weeks=tenure, days=14)
         events = [(LabelerStage.HIRING, hired), (LabelerStage.PRODUCTION, _START - timedelta(weeks=tenure))]
@@ -214,70 +246,72 @@ def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
         for stage, at in events:
             rows.stage_events.append({"labeler_id": index, "stage": stage, "entered_at": at, "note": ""})
         rows.memberships.append({"project_id": 0, "labeler_id": index, "joined_at": hired})
-    reviewer = _reviewer(rows, truth) if truth.review_share > 0 else -1
-    done = np.isfinite(tasks.finish_hour) & np.isfinite(tasks.start_hour) & (tasks.labeler >= 0)
-    for i in range(tasks.arrival_hour.size):
-        created = _at(float(tasks.arrival_hour[i]))
-        finished = bool(done[i]) and float(tasks.start_hour[i]) < leave[int(tasks.labeler[i])]
-        accepted, reviews, reworks = float(tasks.finish_hour[i]), [], 0
-        if finished:
-            for down in _review_rounds(truth, rng):
-                accepted += float(rng.exponential(4.0)) + 0.05
-                if accepted >= end:
-                    break
-                reviews.append((accepted, down))
-                reworks += down
-        last_verdict_up = bool(reviews) and not reviews[-1][1]
-        status = TaskStatus.TO_LABEL
-        if finished:
-            status = TaskStatus.DONE if (not reviews and accepted < end) or last_verdict_up else TaskStatus.IN_REVIEW
-            if reviews and reviews[-1][1]:
-                status = TaskStatus.IN_REWORK
-        rows.tasks.append(
+
+
+def _reviews(
+    truth: KnownTruth, rng: np.random.Generator, submitted: float, end: float
+) -> tuple[list[tuple[float, bool]], float]:
+    """A finished label's reviews given by `end` as (hour, thumbs-down), each hours after the one before, and the
+    hour it was accepted: its last review's, its submission's when not reviewed, past `end` when a review is due."""
+    reviews: list[tuple[float, bool]] = []
+    accepted = submitted
+    for down in _review_rounds(truth, rng):
+        accepted += float(rng.exponential(4.0)) + 0.05
+        if accepted >= end:
+            break
+        reviews.append((accepted, down))
+    return reviews, accepted
+
+
+def _task_status(finished: bool, reviews: list[tuple[float, bool]], accepted: float, end: float) -> TaskStatus:
+    if not finished:
+        return TaskStatus.TO_LABEL
+    if reviews:
+        return TaskStatus.IN_REWORK if reviews[-1][1] else TaskStatus.DONE
+    return TaskStatus.DONE if accepted < end else TaskStatus.IN_REVIEW
+
+
+def _label_and_reviews(
+    rows: DemoRows,
+    task: int,
+    labeler: int,
+    hours: tuple[float, float],
+    status: TaskStatus,
+    reviews: list[tuple[float, bool]],
+    reviewer: int,
+) -> None:
+    """The label of a finished task (started and submitted at `hours`) and its reviews; each thumbs-down is a
+    rework costing 0.3 of the labeling time."""
+    start, finish = hours
+    seconds = round((finish - start) * 3600.0, 3)
+    reworks = 0
+    for reviewed_at, down in reviews:
+        rows.reviews.append(
             {
-                "project_id": 0,
-                "external_id": f"truth-{i + 1:07d}",
-                "payload_ref": f"s3://truth/{i + 1}",
-                "priority": 0,
-                "created_at": created,
-                "due_at": created + timedelta(hours=48),
-                "completed_at": _at(accepted) if status is TaskStatus.DONE else None,
-                "status": status,
-                "labels_required": 1,
-                "is_benchmark": False,
-                "gold_answer": None,
-                "archived_at": None,
+                "label_id": len(rows.labels),
+                "reviewer_id": reviewer,
+                "verdict": ReviewVerdict.THUMBS_DOWN if down else ReviewVerdict.THUMBS_UP,
+                "seconds_to_review": 20.0,
+                "comment": "",
+                "created_at": _at(reviewed_at),
             }
         )
-        if finished:
-            seconds = round((float(tasks.finish_hour[i]) - float(tasks.start_hour[i])) * 3600.0, 3)
-            for reviewed_at, down in reviews:
-                rows.reviews.append(
-                    {
-                        "label_id": len(rows.labels),
-                        "reviewer_id": reviewer,
-                        "verdict": ReviewVerdict.THUMBS_DOWN if down else ReviewVerdict.THUMBS_UP,
-                        "seconds_to_review": 20.0,
-                        "comment": "",
-                        "created_at": _at(reviewed_at),
-                    }
-                )
-            rows.labels.append(
-                {
-                    "task_id": i,
-                    "labeler_id": int(tasks.labeler[i]),
-                    "answer": {"label": "done"},
-                    "status": {TaskStatus.DONE: LabelStatus.ACCEPTED, TaskStatus.IN_REWORK: LabelStatus.REJECTED}.get(
-                        status, LabelStatus.SUBMITTED
-                    ),
-                    "started_at": _at(float(tasks.start_hour[i])),
-                    "submitted_at": _at(float(tasks.finish_hour[i])),
-                    "seconds_to_label": seconds,
-                    "rework_seconds": round(0.3 * seconds * reworks, 3),
-                    "rework_count": reworks,
-                }
-            )
-    return rows
+        reworks += down
+    rows.labels.append(
+        {
+            "task_id": task,
+            "labeler_id": labeler,
+            "answer": {"label": "done"},
+            "status": {TaskStatus.DONE: LabelStatus.ACCEPTED, TaskStatus.IN_REWORK: LabelStatus.REJECTED}.get(
+                status, LabelStatus.SUBMITTED
+            ),
+            "started_at": _at(start),
+            "submitted_at": _at(finish),
+            "seconds_to_label": seconds,
+            "rework_seconds": round(0.3 * seconds * reworks, 3),
+            "rework_count": reworks,
+        }
+    )
 
 
 def _reviewer(rows: DemoRows, truth: KnownTruth) -> int:
