@@ -13,7 +13,6 @@ their values, and dates from the services' ISO day strings. The plan of each typ
 from __future__ import annotations
 
 import dataclasses
-import operator
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, TypeVar
@@ -46,8 +45,10 @@ class Mirror:
         return self.renames.get(field, field)
 
 
+Fill = Callable[[Any, dict[str, Any]], Any]
+
 _MIRRORS: dict[type, Mirror] = {}
-_PLANS: dict[type, tuple[tuple[str, Convert], ...]] = {}
+_PLANS: dict[type, Fill] = {}
 
 
 def mirrors(
@@ -83,7 +84,8 @@ def from_service(gql_type: type[T], value: object, **given: Any) -> T:
     plan = _PLANS.get(gql_type)
     if plan is None:
         plan = _PLANS[gql_type] = _plan(gql_type)
-    return gql_type(**{name: read(value) for name, read in plan}, **given)
+    result: T = plan(value, given)
+    return result
 
 
 def _source_attributes(source: type) -> frozenset[str] | None:
@@ -103,6 +105,9 @@ def _check(gql_type: type, mirror: Mirror) -> None:
         unknown = sorted(set(names) - fields)
         if unknown:
             raise TypeError(f"mirrors: {gql_type.__name__} has no field {', '.join(unknown)} (named in {kind})")
+    for attribute in mirror.renames.values():
+        if not attribute.isidentifier():
+            raise TypeError(f"mirrors: {gql_type.__name__} renames a field to {attribute!r}, not an attribute name")
     attributes = _source_attributes(mirror.source)
     for field in sorted(fields - set(mirror.computed) - mirror.given):
         attribute = mirror.attribute(field)
@@ -114,26 +119,32 @@ def _check(gql_type: type, mirror: Mirror) -> None:
             )
 
 
-def _plan(gql_type: type) -> tuple[tuple[str, Convert], ...]:
+def _plan(gql_type: type) -> Fill:
     mirror = _MIRRORS.get(gql_type)
     if mirror is None:
         raise TypeError(f"from_service: {gql_type.__name__} is not declared with @mirrors")
-    plan: list[tuple[str, Convert]] = []
+    namespace: dict[str, Any] = {"_gql_type": gql_type}
+    arguments: list[str] = []
     for field in get_object_definition(gql_type, strict=True).fields:
         name = field.python_name
         if name in mirror.given:
             continue
         if name in mirror.computed:
-            plan.append((name, mirror.computed[name]))
+            namespace[f"_shape_{name}"] = mirror.computed[name]
+            arguments.append(f"{name}=_shape_{name}(value)")
             continue
-        read: Convert = operator.attrgetter(mirror.attribute(name))
         shape = _shape(field.type, mirror.ids.get(name), f"{gql_type.__name__}.{name}")
-        plan.append((name, read if shape is None else _then(read, shape)))
-    return tuple(plan)
-
-
-def _then(read: Convert, shape: Convert) -> Convert:
-    return lambda value: shape(read(value))
+        read = f"value.{mirror.attribute(name)}"
+        if shape is not None:
+            namespace[f"_shape_{name}"] = shape
+            read = f"_shape_{name}({read})"
+        arguments.append(f"{name}={read}")
+    # One generated call per type, as a hand-written copy would be: a generic loop over the fields costs about
+    # twice as much (benchmarks/graphql_convert.py). Only checked identifiers reach the source.
+    source = f"def fill(value, given):\n    return _gql_type({', '.join([*arguments, '**given'])})\n"
+    exec(source, namespace)
+    fill: Fill = namespace["fill"]
+    return fill
 
 
 def _shape(field_type: Any, node_type: str | None, where: str) -> Convert | None:
