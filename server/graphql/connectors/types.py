@@ -41,24 +41,3 @@ class ConnectorType:
     last_event: str | None
     last_status: int | None = strawberry.field(description="The HTTP status of the last delivery's answer.")
     last_error: str | None
-
-    @classmethod
-    def of(cls, row: Connector) -> ConnectorType:
-        return cls(
-            id=relay.GlobalID("Connector", str(row.id)),
-            name=row.name,
-            source=row.source,
-            project_id=relay.GlobalID("Project", str(row.project_id)),
-            vendor_id=None if row.vendor_id is None else relay.GlobalID("Vendor", str(row.vendor_id)),
-            source_project=row.source_project,
-            enabled=row.enabled,
-            receiver_path=f"/hooks/{row.source.format_name}/{row.id}",
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deliveries=row.deliveries,
-            failed=row.failed,
-            last_delivery_at=row.last_delivery_at,
-            last_event=row.last_event,
-            last_status=row.last_status,
-            last_error=row.last_error,
-        )
