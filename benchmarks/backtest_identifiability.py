@@ -21,7 +21,8 @@ from pathlib import Path
 
 from server.db import Base, Database
 from server.services.backtest import BacktestData, BacktestErrors
-from server.services.known_truth import CASES, DEMO_PROJECTS, backtest_demo_history, backtest_simulated
+from server.services.known_truth import CASES, DEMO_PROJECTS
+from server.services.recovery import backtest_demo_history, backtest_simulated
 
 TARGET = 10.0
 

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from server.db import Base, Database
-from server.services.known_truth import CASES, CHURN_CASES, DEMO_PROJECTS, Recovery, recover_demo, recover_simulated
+from server.services.known_truth import CASES, CHURN_CASES, DEMO_PROJECTS
+from server.services.recovery import Recovery, recover_demo, recover_simulated
 
 
 async def _fresh(directory: str, name: str) -> Database:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Self
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from server.auth.permissions import require_metrics_scope
 from server.graphql.context import Info
+from server.graphql.convert import from_service, mirrors
 from server.graphql.enums import LabelerStage
 from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.guidelines.impact import EstimateType
@@ -30,6 +31,11 @@ class StageGrouping(enum.Enum):
 _TYPES = {"labeler": "Labeler", "vendor": "Vendor", "project": "Project"}
 
 
+def _group_id(by: StageGrouping, key: int) -> relay.GlobalID:
+    return relay.GlobalID(_TYPES[by.value], str(key))
+
+
+@mirrors(StageFigures, given=["group_id"])
 @strawberry.type(name="StageFigures", description="Labels made by one group's labelers while in one stage.")
 class StageFiguresType:
     group_id: relay.GlobalID
@@ -39,18 +45,8 @@ class StageFiguresType:
     benchmark_accuracy: EstimateType | None
     approval: EstimateType | None
 
-    @classmethod
-    def of(cls, f: StageFigures, kind: str) -> Self:
-        return cls(
-            group_id=relay.GlobalID(_TYPES[kind], str(f.group_id)),
-            stage=f.stage,
-            labels=f.labels,
-            seconds_per_label=EstimateType.of(f.seconds_per_label),
-            benchmark_accuracy=EstimateType.of(f.benchmark_accuracy),
-            approval=EstimateType.of(f.approval),
-        )
 
-
+@mirrors(StageGap, given=["group_id"])
 @strawberry.type(name="StageGap", description="The later stage minus the earlier, with 95% intervals.")
 class StageGapType:
     group_id: relay.GlobalID
@@ -59,17 +55,6 @@ class StageGapType:
     seconds_per_label: EstimateType | None
     benchmark_accuracy: EstimateType | None
     approval: EstimateType | None
-
-    @classmethod
-    def of(cls, g: StageGap, kind: str) -> Self:
-        return cls(
-            group_id=relay.GlobalID(_TYPES[kind], str(g.group_id)),
-            from_stage=g.from_stage,
-            to_stage=g.to_stage,
-            seconds_per_label=EstimateType.of(g.seconds_per_label),
-            benchmark_accuracy=EstimateType.of(g.benchmark_accuracy),
-            approval=EstimateType.of(g.approval),
-        )
 
 
 @strawberry.type(name="StageComparison")
@@ -112,6 +97,6 @@ class StageQueries:
                 message=error.message, field=error.field, value=None if value is None else str(value)
             )
         return StageComparisonType(
-            figures=[StageFiguresType.of(f, by.value) for f in figures],
-            gaps=[StageGapType.of(g, by.value) for g in gaps],
+            figures=[from_service(StageFiguresType, f, group_id=_group_id(by, f.group_id)) for f in figures],
+            gaps=[from_service(StageGapType, g, group_id=_group_id(by, g.group_id)) for g in gaps],
         )

@@ -2,7 +2,8 @@
 
 Two sources: the simulator itself, and the demo generator (:mod:`server.services.demo.generate`, whose people,
 stage histories, learning curve and review share are known). :func:`recover_simulated` and :func:`recover_demo`
-write a history into a database, calibrate from it as the API does, and set the truth beside what was fitted.
+(in :mod:`server.services.recovery`) write a history into a database, calibrate from it as the API does, and
+set the truth beside what was fitted.
 
 :func:`simulated_history` runs the simulator on a scenario whose workforce is the truth (people, hours per
 working day, learning curve, time per label) and writes what happened as platform records: a vendor, its
@@ -13,13 +14,11 @@ through their whole shifts, as the hours they work can only be read from records
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from server.db.enums import (
     LabelerStage,
@@ -30,15 +29,8 @@ from server.db.enums import (
     VendorStatus,
     WorkforceType,
 )
-from server.db.models import Project as ProjectRow
-from server.db.session import Database
-from server.services.backtest import BacktestData, backtest_records, load_flow
-from server.services.demo.catalog import PROJECTS, VENDORS
-from server.services.demo.generate import CURVE_FLOOR, CURVE_TAU_WEEKS, DemoRows, generate
-from server.services.demo.seed import write_rows
-from server.services.history import calibrated_scenario, load_records
+from server.services.demo.generate import DemoRows
 from simulator.engine import run_replication
-from simulator.planning.calibrate import Estimate
 from simulator.scenario import (
     Calendar,
     Demand,
@@ -54,18 +46,14 @@ __all__ = [
     "CASES",
     "CHURN_CASES",
     "DEMO_PROJECTS",
+    "HISTORY_START",
     "KnownTruth",
-    "Recovery",
-    "backtest_demo_history",
-    "backtest_simulated",
-    "recover_demo",
-    "recover_simulated",
     "simulated_history",
     "truth_scenario",
 ]
 
 # A Monday: the simulator's day 0 is a Monday at midnight on the reference clock.
-_START = datetime(2026, 1, 5, tzinfo=UTC)
+HISTORY_START = datetime(2026, 1, 5, tzinfo=UTC)
 # Demand over capacity: nobody waits for work.
 _OVERLOAD = 1.3
 _WEEK_HOURS = 168.0
@@ -192,9 +180,41 @@ def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
     rows.vendors.append(_vendor(truth))
     rows.projects.append(_project(truth))
     rows.project_vendors.append({"project_id": 0, "vendor_id": 0})
+    _labelers(rows, truth, leave, end)
+    reviewer = _reviewer(rows, truth) if truth.review_share > 0 else -1
+    done = np.isfinite(tasks.finish_hour) & np.isfinite(tasks.start_hour) & (tasks.labeler >= 0)
+    for i in range(tasks.arrival_hour.size):
+        start, finish = float(tasks.start_hour[i]), float(tasks.finish_hour[i])
+        finished = bool(done[i]) and start < leave[int(tasks.labeler[i])]
+        reviews, accepted = _reviews(truth, rng, finish, end) if finished else ([], finish)
+        status = _task_status(finished, reviews, accepted, end)
+        created = _at(float(tasks.arrival_hour[i]))
+        rows.tasks.append(
+            {
+                "project_id": 0,
+                "external_id": f"truth-{i + 1:07d}",
+                "payload_ref": f"s3://truth/{i + 1}",
+                "priority": 0,
+                "created_at": created,
+                "due_at": created + timedelta(hours=48),
+                "completed_at": _at(accepted) if status is TaskStatus.DONE else None,
+                "status": status,
+                "labels_required": 1,
+                "is_benchmark": False,
+                "gold_answer": None,
+                "archived_at": None,
+            }
+        )
+        if finished:
+            _label_and_reviews(rows, i, int(tasks.labeler[i]), (start, finish), status, reviews, reviewer)
+    return rows
+
+
+def _labelers(rows: DemoRows, truth: KnownTruth, leave: np.ndarray, end: float) -> None:
+    """The truth's people with their HIRING, PRODUCTION and (for those who left by `end`) OFFBOARDED events."""
     for index, tenure in enumerate(truth.tenures()):
-        hired = _START - timedelta(weeks=tenure, days=14)
-        events = [(LabelerStage.HIRING, hired), (LabelerStage.PRODUCTION, _START - timedelta(weeks=tenure))]
+        hired = HISTORY_START - timedelta(weeks=tenure, days=14)
+        events = [(LabelerStage.HIRING, hired), (LabelerStage.PRODUCTION, HISTORY_START - timedelta(weeks=tenure))]
         if leave[index] < end:
             events.append((LabelerStage.OFFBOARDED, _at(float(leave[index]))))
         rows.labelers.append(
@@ -214,70 +234,72 @@ def simulated_history(truth: KnownTruth, seed: int) -> DemoRows:
         for stage, at in events:
             rows.stage_events.append({"labeler_id": index, "stage": stage, "entered_at": at, "note": ""})
         rows.memberships.append({"project_id": 0, "labeler_id": index, "joined_at": hired})
-    reviewer = _reviewer(rows, truth) if truth.review_share > 0 else -1
-    done = np.isfinite(tasks.finish_hour) & np.isfinite(tasks.start_hour) & (tasks.labeler >= 0)
-    for i in range(tasks.arrival_hour.size):
-        created = _at(float(tasks.arrival_hour[i]))
-        finished = bool(done[i]) and float(tasks.start_hour[i]) < leave[int(tasks.labeler[i])]
-        accepted, reviews, reworks = float(tasks.finish_hour[i]), [], 0
-        if finished:
-            for down in _review_rounds(truth, rng):
-                accepted += float(rng.exponential(4.0)) + 0.05
-                if accepted >= end:
-                    break
-                reviews.append((accepted, down))
-                reworks += down
-        last_verdict_up = bool(reviews) and not reviews[-1][1]
-        status = TaskStatus.TO_LABEL
-        if finished:
-            status = TaskStatus.DONE if (not reviews and accepted < end) or last_verdict_up else TaskStatus.IN_REVIEW
-            if reviews and reviews[-1][1]:
-                status = TaskStatus.IN_REWORK
-        rows.tasks.append(
+
+
+def _reviews(
+    truth: KnownTruth, rng: np.random.Generator, submitted: float, end: float
+) -> tuple[list[tuple[float, bool]], float]:
+    """A finished label's reviews given by `end` as (hour, thumbs-down), each hours after the one before, and the
+    hour it was accepted: its last review's, its submission's when not reviewed, past `end` when a review is due."""
+    reviews: list[tuple[float, bool]] = []
+    accepted = submitted
+    for down in _review_rounds(truth, rng):
+        accepted += float(rng.exponential(4.0)) + 0.05
+        if accepted >= end:
+            break
+        reviews.append((accepted, down))
+    return reviews, accepted
+
+
+def _task_status(finished: bool, reviews: list[tuple[float, bool]], accepted: float, end: float) -> TaskStatus:
+    if not finished:
+        return TaskStatus.TO_LABEL
+    if reviews:
+        return TaskStatus.IN_REWORK if reviews[-1][1] else TaskStatus.DONE
+    return TaskStatus.DONE if accepted < end else TaskStatus.IN_REVIEW
+
+
+def _label_and_reviews(
+    rows: DemoRows,
+    task: int,
+    labeler: int,
+    hours: tuple[float, float],
+    status: TaskStatus,
+    reviews: list[tuple[float, bool]],
+    reviewer: int,
+) -> None:
+    """The label of a finished task (started and submitted at `hours`) and its reviews; each thumbs-down is a
+    rework costing 0.3 of the labeling time."""
+    start, finish = hours
+    seconds = round((finish - start) * 3600.0, 3)
+    reworks = 0
+    for reviewed_at, down in reviews:
+        rows.reviews.append(
             {
-                "project_id": 0,
-                "external_id": f"truth-{i + 1:07d}",
-                "payload_ref": f"s3://truth/{i + 1}",
-                "priority": 0,
-                "created_at": created,
-                "due_at": created + timedelta(hours=48),
-                "completed_at": _at(accepted) if status is TaskStatus.DONE else None,
-                "status": status,
-                "labels_required": 1,
-                "is_benchmark": False,
-                "gold_answer": None,
-                "archived_at": None,
+                "label_id": len(rows.labels),
+                "reviewer_id": reviewer,
+                "verdict": ReviewVerdict.THUMBS_DOWN if down else ReviewVerdict.THUMBS_UP,
+                "seconds_to_review": 20.0,
+                "comment": "",
+                "created_at": _at(reviewed_at),
             }
         )
-        if finished:
-            seconds = round((float(tasks.finish_hour[i]) - float(tasks.start_hour[i])) * 3600.0, 3)
-            for reviewed_at, down in reviews:
-                rows.reviews.append(
-                    {
-                        "label_id": len(rows.labels),
-                        "reviewer_id": reviewer,
-                        "verdict": ReviewVerdict.THUMBS_DOWN if down else ReviewVerdict.THUMBS_UP,
-                        "seconds_to_review": 20.0,
-                        "comment": "",
-                        "created_at": _at(reviewed_at),
-                    }
-                )
-            rows.labels.append(
-                {
-                    "task_id": i,
-                    "labeler_id": int(tasks.labeler[i]),
-                    "answer": {"label": "done"},
-                    "status": {TaskStatus.DONE: LabelStatus.ACCEPTED, TaskStatus.IN_REWORK: LabelStatus.REJECTED}.get(
-                        status, LabelStatus.SUBMITTED
-                    ),
-                    "started_at": _at(float(tasks.start_hour[i])),
-                    "submitted_at": _at(float(tasks.finish_hour[i])),
-                    "seconds_to_label": seconds,
-                    "rework_seconds": round(0.3 * seconds * reworks, 3),
-                    "rework_count": reworks,
-                }
-            )
-    return rows
+        reworks += down
+    rows.labels.append(
+        {
+            "task_id": task,
+            "labeler_id": labeler,
+            "answer": {"label": "done"},
+            "status": {TaskStatus.DONE: LabelStatus.ACCEPTED, TaskStatus.IN_REWORK: LabelStatus.REJECTED}.get(
+                status, LabelStatus.SUBMITTED
+            ),
+            "started_at": _at(start),
+            "submitted_at": _at(finish),
+            "seconds_to_label": seconds,
+            "rework_seconds": round(0.3 * seconds * reworks, 3),
+            "rework_count": reworks,
+        }
+    )
 
 
 def _reviewer(rows: DemoRows, truth: KnownTruth) -> int:
@@ -285,7 +307,7 @@ def _reviewer(rows: DemoRows, truth: KnownTruth) -> int:
     vendor = dict(_vendor(truth), name="Truth QA")
     rows.vendors.append(vendor)
     index = len(rows.labelers)
-    joined = _START - timedelta(days=120)
+    joined = HISTORY_START - timedelta(days=120)
     rows.labelers.append(
         {
             "vendor_id": len(rows.vendors) - 1,
@@ -307,7 +329,7 @@ def _reviewer(rows: DemoRows, truth: KnownTruth) -> int:
 
 
 def _at(hour: float) -> datetime:
-    return _START + timedelta(microseconds=round(hour * 3600e6))
+    return HISTORY_START + timedelta(microseconds=round(hour * 3600e6))
 
 
 def _vendor(truth: KnownTruth) -> dict[str, Any]:
@@ -327,8 +349,8 @@ def _vendor(truth: KnownTruth) -> dict[str, Any]:
         "trial_quality": None,
         "trial_labels_per_hour": None,
         "trial_notes": "",
-        "created_at": _START - timedelta(days=365),
-        "updated_at": _START - timedelta(days=365),
+        "created_at": HISTORY_START - timedelta(days=365),
+        "updated_at": HISTORY_START - timedelta(days=365),
         "archived_at": None,
     }
 
@@ -351,198 +373,7 @@ def _project(truth: KnownTruth) -> dict[str, Any]:
         "consensus_coverage": 0.0,
         "benchmark_rate": 0.0,
         "review_share": 0.0,
-        "created_at": _START - timedelta(days=30),
-        "updated_at": _START - timedelta(days=30),
+        "created_at": HISTORY_START - timedelta(days=30),
+        "updated_at": HISTORY_START - timedelta(days=30),
         "archived_at": None,
     }
-
-
-@dataclass(frozen=True)
-class Recovery:
-    """The truth beside what calibration fitted; None where the source has no such truth."""
-
-    source: str
-    case: str
-    seed: int
-    weeks_of_tenure: float
-    people_true: dict[str, int]
-    people_fitted: dict[str, int]
-    hours_true: float | None
-    hours_fitted: float | None
-    t0_true: float | None
-    t0_fitted: float
-    t_inf_true: float | None
-    t_inf_fitted: float
-    plateau_true: float
-    plateau_fitted: float
-    tau_true: float
-    tau_fitted: float
-    tau_status: str
-    review_share_true: float | None = None
-    review_share_fitted: float | None = None
-    rework_true: float | None = None
-    rework_fitted: float | None = None
-    #: Weekly probability of leaving: the truth, and the fit with its 95% interval.
-    attrition_true: float | None = None
-    attrition_fitted: Estimate | None = None
-
-    @staticmethod
-    def error(true: float | None, fitted: float | None) -> float | None:
-        """Relative error of a fitted figure (None without a truth)."""
-        if true is None or fitted is None or true == 0:
-            return None
-        return abs(fitted - true) / abs(true)
-
-    def checks(self) -> dict[str, bool]:
-        """The identifiability criteria: headcount exact, hours, speeds, review share and rework rate within 10%,
-        tau within 25% where at least six weeks of tenure were seen, attrition within its 95% interval (each
-        where the source knows the truth)."""
-        result = {"headcount": self.people_true == self.people_fitted}
-        for name, true, fitted in (
-            ("hours", self.hours_true, self.hours_fitted),
-            ("t0", self.t0_true, self.t0_fitted),
-            ("t_inf", self.t_inf_true, self.t_inf_fitted),
-            ("plateau", self.plateau_true, self.plateau_fitted),
-            ("review_share", self.review_share_true, self.review_share_fitted),
-            ("rework_rate", self.rework_true, self.rework_fitted),
-        ):
-            err = self.error(true, fitted)
-            if err is not None:
-                result[name] = err <= 0.10
-        if self.attrition_true is not None and self.attrition_fitted is not None:
-            # Departures are few (a handful in a history): the truth must lie in the fit's 95% interval.
-            fit = self.attrition_fitted
-            result["attrition"] = fit.low <= self.attrition_true <= fit.high
-        if self.weeks_of_tenure >= 6.0:
-            err = self.error(self.tau_true, self.tau_fitted)
-            result["tau"] = err is not None and err <= 0.25
-        return result
-
-
-async def _project_id(database: Database, name: str) -> int:
-    async with database.session() as session:
-        return int((await session.execute(select(ProjectRow.id).where(ProjectRow.name == name))).scalar_one())
-
-
-async def recover_simulated(database: Database, truth: KnownTruth, seed: int) -> Recovery:
-    """Simulate ``truth``, write it to ``database`` (which must not hold it yet), calibrate, compare."""
-    rows = simulated_history(truth, seed)
-    # Counted before writing: writing maps the rows' local indexes to database ids.
-    staying = sum(row["vendor_id"] == 0 and row["stage"] is LabelerStage.PRODUCTION for row in rows.labelers)
-    await write_rows(database, rows)
-    calibration = await calibrated_scenario(database, await _project_id(database, truth.name))
-    fitted = calibration.fitted
-    pool = fitted.pool("Truth Labeling")
-    learning = fitted.learning
-    reviewed = truth.review_share > 0
-    return Recovery(
-        source="simulator",
-        case=truth.name,
-        seed=seed,
-        weeks_of_tenure=learning.weeks_of_data,
-        people_true={"Truth Labeling": staying},
-        people_fitted={p.vendor: p.production for p in fitted.pools if p.active},
-        hours_true=truth.hours_per_day,
-        hours_fitted=pool.hours_per_working_day.value,
-        t0_true=truth.t0_seconds,
-        t0_fitted=learning.t0_seconds.value,
-        t_inf_true=truth.t_inf_seconds,
-        t_inf_fitted=learning.t_inf_seconds.value,
-        plateau_true=truth.plateau_share,
-        plateau_fitted=learning.plateau_share.value,
-        tau_true=truth.tau_weeks,
-        tau_fitted=learning.tau_weeks.value,
-        tau_status=learning.status,
-        review_share_true=truth.review_share if reviewed else None,
-        review_share_fitted=fitted.review.share_reviewed.value if reviewed else None,
-        rework_true=truth.rework_rate if reviewed else None,
-        rework_fitted=fitted.review.rework_rate.value if reviewed else None,
-        attrition_true=-math.expm1(-truth.attrition_per_week) if truth.attrition_per_week > 0 else None,
-        attrition_fitted=pool.attrition_per_week if truth.attrition_per_week > 0 else None,
-    )
-
-
-def _demo_people(rows: DemoRows, project_key: str) -> dict[str, int]:
-    """People in production at the anchor on the project, by active labeling vendor: the generator's truth."""
-    project = next(i for i, spec in enumerate(PROJECTS) if spec.key == project_key)
-    members = {m["labeler_id"] for m in rows.memberships if m["project_id"] == project}
-    last_stage: dict[int, Any] = {}
-    for event in sorted(rows.stage_events, key=lambda e: e["entered_at"]):
-        last_stage[event["labeler_id"]] = event["stage"]
-    people: dict[str, int] = {}
-    for index in sorted(members):
-        vendor = VENDORS[rows.labelers[index]["vendor_id"]]
-        if vendor.reviewers or vendor.status in (VendorStatus.OFFBOARDED, VendorStatus.PROSPECT):
-            continue
-        people.setdefault(vendor.name, 0)
-        people[vendor.name] += last_stage.get(index) is LabelerStage.PRODUCTION
-    return people
-
-
-async def recover_demo(
-    database: Database, seed: int, project_key: str, *, anchor: datetime = _START, scale: float = 1.0
-) -> Recovery:
-    """Generate the demo workspace for ``seed``, write it to ``database`` (empty), calibrate ``project_key``, and
-    compare with the generator's truth: its people, learning curve (floor and tau) and review share."""
-    rows = generate(seed, anchor, scale)
-    spec = next(p for p in PROJECTS if p.key == project_key)
-    project = next(i for i, p in enumerate(PROJECTS) if p.key == project_key)
-    task_benchmark = [t["is_benchmark"] for t in rows.tasks]
-    task_project = [t["project_id"] for t in rows.tasks]
-    on_project = [label for label in rows.labels if task_project[label["task_id"]] == project]
-    # Only labels of non-benchmark tasks are drawn for review.
-    open_share = sum(not task_benchmark[label["task_id"]] for label in on_project) / max(len(on_project), 1)
-    people = _demo_people(rows, project_key)
-    await write_rows(database, rows)
-    calibration = await calibrated_scenario(database, await _project_id(database, spec.name))
-    fitted = calibration.fitted
-    learning = fitted.learning
-    return Recovery(
-        source="demo generator",
-        case=spec.name,
-        seed=seed,
-        weeks_of_tenure=learning.weeks_of_data,
-        people_true=people,
-        people_fitted={p.vendor: p.production for p in fitted.pools if p.active},
-        hours_true=None,
-        hours_fitted=None,
-        t0_true=None,
-        t0_fitted=learning.t0_seconds.value,
-        t_inf_true=None,
-        t_inf_fitted=learning.t_inf_seconds.value,
-        plateau_true=CURVE_FLOOR,
-        plateau_fitted=learning.plateau_share.value,
-        tau_true=CURVE_TAU_WEEKS,
-        tau_fitted=learning.tau_weeks.value,
-        tau_status=learning.status,
-        review_share_true=spec.review_share * open_share,
-        review_share_fitted=fitted.review.share_reviewed.value,
-    )
-
-
-async def _backtest(database: Database, name: str, horizon_weeks: int, replications: int, seed: int) -> BacktestData:
-    project_id = await _project_id(database, name)
-    records = await load_records(database, project_id)
-    flow = await load_flow(database, project_id, records.start)
-    train_weeks = records.days // 7 - horizon_weeks
-    return backtest_records(
-        records, flow, train_weeks=train_weeks, horizon_weeks=horizon_weeks, replications=replications, seed=seed
-    )
-
-
-async def backtest_simulated(
-    database: Database, truth: KnownTruth, seed: int, *, horizon_weeks: int, replications: int = 16
-) -> BacktestData:
-    """Simulate ``truth``, write it to ``database`` (which must not hold it yet), and backtest its last
-    ``horizon_weeks`` from a calibration on the weeks before."""
-    await write_rows(database, simulated_history(truth, seed))
-    return await _backtest(database, truth.name, horizon_weeks, replications, seed)
-
-
-async def backtest_demo_history(
-    database: Database, seed: int, project_key: str, *, horizon_weeks: int = 4, replications: int = 16
-) -> BacktestData:
-    """Generate the demo workspace for ``seed`` into ``database`` (empty) and backtest ``project_key``."""
-    await write_rows(database, generate(seed, _START, 1.0))
-    spec = next(p for p in PROJECTS if p.key == project_key)
-    return await _backtest(database, spec.name, horizon_weeks, replications, 0)

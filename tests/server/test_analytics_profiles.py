@@ -26,7 +26,8 @@ from server.db.models import Labeler, Project
 from server.services.analytics import Scope, fetch_outliers, project_dashboard
 from server.services.analytics.profiles import MIN_COUNT, QUALITY_Z_CUTOFF, relative_speeds, speed_scores
 from server.services.demo.catalog import PROJECTS
-from server.services.demo.generate import WINDOW_DAYS, DemoRows, _Clock, _people
+from server.services.demo.generate import WINDOW_DAYS, DemoRows, _people
+from server.services.demo.rows import Clock
 from server.services.demo.seed import seed_demo
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
@@ -38,9 +39,7 @@ def _drawn() -> dict[str, tuple[float, float]]:
     """Each labeler's email with the speed multiplier and error rate the demo drew for them."""
     rng = np.random.default_rng(np.random.SeedSequence(SEED).spawn(3)[0])
     rows = DemoRows()
-    people = _people(
-        rows, rng, _Clock(ANCHOR - timedelta(days=WINDOW_DAYS)), {s.key: i for i, s in enumerate(PROJECTS)}
-    )
+    people = _people(rows, rng, Clock(ANCHOR - timedelta(days=WINDOW_DAYS)), {s.key: i for i, s in enumerate(PROJECTS)})
     return {rows.labelers[p.index]["email"]: (p.speed, p.error_rate) for p in people}
 
 

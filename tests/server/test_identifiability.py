@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from server.db import Database
-from server.services.known_truth import KnownTruth, recover_demo, recover_simulated
+from server.services.known_truth import KnownTruth
+from server.services.recovery import recover_demo, recover_simulated
 
 SMALL_CASES = [
     KnownTruth(

@@ -24,8 +24,9 @@ from server.alerts.targets import TargetPolicy
 from server.auth.permissions import PROGRAM_MANAGERS, mutation
 from server.db.alerts import AlertDelivery, AlertEvent, AlertKind
 from server.db.types import utcnow
-from server.graphql.alerts.types import AlertDeliveryType, AlertEventType, AlertRuleType
+from server.graphql.alerts.types import AlertDeliveryType, AlertEventType, AlertRuleType, alert_delivery_type
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import MutationError, mutate
 from server.graphql.ids import decode_id
 
@@ -120,11 +121,11 @@ def _fields(values: CreateAlertRuleInput | UpdateAlertRuleInput) -> RuleFields:
 
 def _evaluated(item: Evaluation) -> AlertRuleEvaluation:
     return AlertRuleEvaluation(
-        rule=AlertRuleType.of(item.rule),
+        rule=from_service(AlertRuleType, item.rule),
         firing=item.reading.firing,
         value=item.reading.value,
         summary=item.reading.summary,
-        transition=None if item.event is None else AlertEventType.of(item.event),
+        transition=None if item.event is None else from_service(AlertEventType, item.event),
     )
 
 
@@ -136,7 +137,7 @@ class AlertMutations:
             project = decode_id(input.project_id, "Project", "input.projectId")
             targets = TargetPolicy.of(info.context.settings)
             rule = await create_rule(session, project, _fields(input), targets=targets)
-            return AlertRuleCreated(rule=AlertRuleType.of(rule), secret=rule.secret)
+            return AlertRuleCreated(rule=from_service(AlertRuleType, rule), secret=rule.secret)
 
         return await mutate(info, operation)
 
@@ -155,7 +156,7 @@ class AlertMutations:
                 session, decode_id(input.id, "AlertRule", "input.id"), _fields(input), targets=targets
             )
             project = rule.project_id
-            return AlertRulePayload(rule=AlertRuleType.of(rule))
+            return AlertRulePayload(rule=from_service(AlertRuleType, rule))
 
         result = await mutate(info, operation)
         if isinstance(result, AlertRulePayload):
@@ -203,5 +204,5 @@ class AlertMutations:
         return AlertEvaluation(
             evaluated_at=now,
             rules=[_evaluated(item) for item in evaluations],
-            deliveries=[AlertDeliveryType.of(delivery, event) for delivery, event in rows],
+            deliveries=[alert_delivery_type(delivery, event) for delivery, event in rows],
         )

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from strawberry import relay
 
 from server.db.alerts import AlertDelivery, AlertEvent, AlertRule, DeliveryStatus
-from server.graphql.alerts.types import AlertDeliveryType, AlertRuleType
+from server.graphql.alerts.types import AlertDeliveryType, AlertRuleType, alert_delivery_type
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError, ValidationFailed
@@ -31,7 +32,7 @@ class AlertQueries:
             raise as_graphql_error(error) from None
         async with info.context.read() as session:
             rows = await session.scalars(select(AlertRule).where(AlertRule.project_id == key).order_by(AlertRule.id))
-            return [AlertRuleType.of(row) for row in rows]
+            return [from_service(AlertRuleType, row) for row in rows]
 
     @strawberry.field(
         description="The webhook deliveries of a project's alerts, newest first: status, attempts, the receiver's "
@@ -71,4 +72,4 @@ class AlertQueries:
             statement = statement.where(AlertDelivery.id < before_id)
         async with info.context.read() as session:
             rows = (await session.execute(statement)).all()
-        return [AlertDeliveryType.of(delivery, event) for delivery, event in rows]
+        return [alert_delivery_type(delivery, event) for delivery, event in rows]

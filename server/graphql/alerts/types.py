@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from server.db.alerts import AlertDelivery, AlertEvent, AlertKind, AlertRule, AlertState, DeliveryStatus
+from server.graphql.convert import from_service, mirrors
 
-__all__ = ["AlertDeliveryType", "AlertEventType", "AlertRuleType", "DeliveryAttempt"]
+__all__ = ["AlertDeliveryType", "AlertEventType", "AlertRuleType", "DeliveryAttempt", "alert_delivery_type"]
 
 for _enum in (AlertKind, AlertState, DeliveryStatus):
     strawberry.enum(_enum)
 
 
+@mirrors(AlertRule, ids={"id": "AlertRule", "project_id": "Project"})
 @strawberry.type(name="AlertRule", description="A condition on a project's metrics and the webhook it reports to.")
 class AlertRuleType:
     id: relay.GlobalID
@@ -35,27 +37,8 @@ class AlertRuleType:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, row: AlertRule) -> AlertRuleType:
-        return cls(
-            id=relay.GlobalID("AlertRule", str(row.id)),
-            project_id=relay.GlobalID("Project", str(row.project_id)),
-            name=row.name,
-            kind=row.kind,
-            threshold=row.threshold,
-            window_days=row.window_days,
-            profiles=list(row.profiles),
-            webhook_url=row.webhook_url,
-            enabled=row.enabled,
-            state=row.state,
-            last_value=row.last_value,
-            last_evaluated_at=row.last_evaluated_at,
-            state_changed_at=row.state_changed_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
 
-
+@mirrors(AlertEvent, ids={"rule_id": "AlertRule"})
 @strawberry.type(name="AlertEvent", description="A rule's transition: to FIRING, or back to OK (resolved).")
 class AlertEventType:
     id: int
@@ -65,18 +48,6 @@ class AlertEventType:
     summary: str
     detail: JSON
     occurred_at: datetime
-
-    @classmethod
-    def of(cls, row: AlertEvent) -> AlertEventType:
-        return cls(
-            id=row.id,
-            rule_id=relay.GlobalID("AlertRule", str(row.rule_id)),
-            state=row.state,
-            value=row.value,
-            summary=row.summary,
-            detail=cast(Any, row.detail),
-            occurred_at=row.occurred_at,
-        )
 
 
 @strawberry.type(description="One attempt at delivering a webhook.")
@@ -96,6 +67,12 @@ class DeliveryAttempt:
         )
 
 
+@mirrors(
+    AlertDelivery,
+    ids={"rule_id": "AlertRule"},
+    computed={"log": lambda row: [DeliveryAttempt.of(entry) for entry in row.log]},
+    given=["event"],
+)
 @strawberry.type(name="AlertDelivery", description="The webhook delivery of one alert event, with every attempt.")
 class AlertDeliveryType:
     id: int
@@ -112,20 +89,7 @@ class AlertDeliveryType:
     log: list[DeliveryAttempt]
     body: str = strawberry.field(description="The JSON body as sent (and signed).")
 
-    @classmethod
-    def of(cls, row: AlertDelivery, event: AlertEvent) -> AlertDeliveryType:
-        return cls(
-            id=row.id,
-            rule_id=relay.GlobalID("AlertRule", str(row.rule_id)),
-            event=AlertEventType.of(event),
-            url=row.url,
-            status=row.status,
-            attempts=row.attempts,
-            last_status_code=row.last_status_code,
-            last_error=row.last_error,
-            next_attempt_at=row.next_attempt_at,
-            delivered_at=row.delivered_at,
-            created_at=row.created_at,
-            log=[DeliveryAttempt.of(entry) for entry in row.log],
-            body=row.body,
-        )
+
+def alert_delivery_type(row: AlertDelivery, event: AlertEvent) -> AlertDeliveryType:
+    """A delivery with the event it delivers (read alongside it, in the same statement)."""
+    return from_service(AlertDeliveryType, row, event=from_service(AlertEventType, event))

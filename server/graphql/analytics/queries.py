@@ -23,6 +23,7 @@ from server.graphql.analytics.types import (
     ProjectDashboardResult,
 )
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import decode_id
 from server.services.analytics import Scope, project_dashboard
@@ -104,7 +105,7 @@ class AnalyticsQueries:
                 dashboard = await project_dashboard(session, key, start=start, end=end, as_of=as_of)
         except DomainError as error:
             return _error(error)
-        return ProjectDashboard.of(dashboard)
+        return from_service(ProjectDashboard, dashboard)
 
     @strawberry.field(
         description="Quality, agreement, issues, speed and cost of a slice of the work: any combination of a "
@@ -137,4 +138,4 @@ class AnalyticsQueries:
                 metrics = await scope_metrics(session, scope)
         except DomainError as error:
             return _error(error)
-        return OperationsMetrics.of(metrics)
+        return from_service(OperationsMetrics, metrics)

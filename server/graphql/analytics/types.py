@@ -1,4 +1,4 @@
-"""Analytics types: plain Strawberry types filled from the analytics services' precomputed results.
+"""Analytics types: plain Strawberry types filled from the analytics services' precomputed results (`convert`).
 
 Every field is data, never an async resolver, so a dashboard of many days and labelers costs one pass of plain
 resolution after its fixed set of SQL statements.
@@ -12,10 +12,11 @@ from typing import Annotated
 
 import strawberry
 
+from server.graphql.convert import mirrors
 from server.graphql.errors import NotFoundError, ValidationError
-from server.graphql.ids import encode_id
 from server.services import analytics as _analytics
 from server.services.analytics import agreement as _agreement
+from server.services.analytics import cost as _cost
 from server.services.analytics import dashboard as _dashboard
 from server.services.analytics import forecast as _forecast
 from server.services.analytics import outliers as _outliers
@@ -71,6 +72,7 @@ _REVIEWED_FIRST_PASS = (
 )
 
 
+@mirrors(_quality.QualityMetrics)
 @strawberry.type(description="Quality of a set of labels; ratios are null when nothing was there to divide by.")
 class QualityMetrics:
     labels: int
@@ -83,21 +85,8 @@ class QualityMetrics:
     reviewed_first_pass_acceptance: float | None = strawberry.field(description=_REVIEWED_FIRST_PASS)
     rework_rate: float | None = strawberry.field(description="Labels reworked at least once over labels.")
 
-    @classmethod
-    def of(cls, value: _quality.QualityMetrics) -> QualityMetrics:
-        return cls(
-            labels=value.labels,
-            benchmark_labels=value.benchmark_labels,
-            benchmark_accuracy=value.benchmark_accuracy,
-            reviews=value.reviews,
-            approval_rate=value.approval_rate,
-            first_pass_acceptance=value.first_pass_acceptance,
-            reviewed_labels=value.reviewed_labels,
-            reviewed_first_pass_acceptance=value.reviewed_first_pass_acceptance,
-            rework_rate=value.rework_rate,
-        )
 
-
+@mirrors(_agreement.LabelerAgreement, ids={"labeler_id": "Labeler"})
 @strawberry.type(description="One labeler's agreement with the other labels on the same consensus tasks.")
 class LabelerAgreement:
     labeler_id: strawberry.ID
@@ -107,6 +96,11 @@ class LabelerAgreement:
     agreement: float | None
 
 
+@mirrors(
+    _agreement.ProjectAgreement,
+    ids={"project_id": "Project"},
+    renames={"observed_agreement": "observed", "expected_agreement": "expected"},
+)
 @strawberry.type(description="Agreement within one project's consensus tasks.")
 class ProjectAgreement:
     project_id: strawberry.ID
@@ -120,6 +114,7 @@ class ProjectAgreement:
     alpha: float | None
 
 
+@mirrors(_agreement.Agreement, renames={"observed_agreement": "observed", "expected_agreement": "expected"})
 @strawberry.type(
     description="Agreement on consensus tasks with two or more labels: pairwise percent agreement "
     "(agreeing ordered pairs over pairs) and Krippendorff's alpha for nominal answers, computed within each "
@@ -141,44 +136,8 @@ class AgreementMetrics:
     by_labeler: list[LabelerAgreement]
     by_project: list[ProjectAgreement]
 
-    @classmethod
-    def of(cls, value: _agreement.Agreement) -> AgreementMetrics:
-        return cls(
-            units=value.units,
-            values=value.values,
-            agreeing_pairs=value.agreeing_pairs,
-            pairs=value.pairs,
-            pairwise=value.pairwise,
-            observed_agreement=value.observed,
-            expected_agreement=value.expected,
-            alpha=value.alpha,
-            by_labeler=[
-                LabelerAgreement(
-                    labeler_id=strawberry.ID(encode_id("Labeler", item.labeler_id)),
-                    labels=item.labels,
-                    agreeing_pairs=item.agreeing_pairs,
-                    pairs=item.pairs,
-                    agreement=item.agreement,
-                )
-                for item in value.by_labeler
-            ],
-            by_project=[
-                ProjectAgreement(
-                    project_id=strawberry.ID(encode_id("Project", item.project_id)),
-                    units=item.units,
-                    values=item.values,
-                    agreeing_pairs=item.agreeing_pairs,
-                    pairs=item.pairs,
-                    pairwise=item.pairwise,
-                    observed_agreement=item.observed,
-                    expected_agreement=item.expected,
-                    alpha=item.alpha,
-                )
-                for item in value.by_project
-            ],
-        )
 
-
+@mirrors(_quality.IssueCounts)
 @strawberry.type(description="Issues raised and resolved in the window.")
 class IssueMetrics:
     raised: int
@@ -187,17 +146,8 @@ class IssueMetrics:
     resolved_in_window: int
     mean_hours_to_resolve: float | None
 
-    @classmethod
-    def of(cls, value: _quality.IssueCounts) -> IssueMetrics:
-        return cls(
-            raised=value.raised,
-            open=value.open,
-            resolved=value.resolved,
-            resolved_in_window=value.resolved_in_window,
-            mean_hours_to_resolve=value.mean_hours_to_resolve,
-        )
 
-
+@mirrors(_speed.SpeedMetrics)
 @strawberry.type(
     description="Speed: time per label (first pass), review and rework time, throughput. Medians and p90s "
     "interpolate linearly between ranks (as percentile_cont)."
@@ -225,11 +175,8 @@ class SpeedMetrics:
     labeling_hours: float = strawberry.field(description="Labeling plus rework time.")
     labels_per_labeler_hour: float | None
 
-    @classmethod
-    def of(cls, value: _speed.SpeedMetrics) -> SpeedMetrics:
-        return cls(**{name: getattr(value, name) for name in value.__dataclass_fields__})
 
-
+@mirrors(_cost.UsageRow, ids={"project_id": "Project", "vendor_id": "Vendor"})
 @strawberry.type(
     description="Cost of one project with one vendor on one day: its labelers' labels and its reviewers' reviews."
 )
@@ -246,6 +193,7 @@ class UsageRow:
     cost: float = strawberry.field(description="labelingCost + reviewCost.")
 
 
+@mirrors(_cost.Budget)
 @strawberry.type(description="The project's spending of labels submitted before the window's end, against budget.")
 class BudgetBurn:
     budget: float | None
@@ -254,6 +202,7 @@ class BudgetBurn:
     remaining: float | None
 
 
+@mirrors(_analytics.CostMetrics)
 @strawberry.type(
     description="Cost at the rates in force on the UTC day of the work: HOURLY vendors bill labeling plus rework "
     "time at the labeler's hourly rate and review time at the reviewer's, PER_LABEL vendors their rate per accepted "
@@ -271,38 +220,8 @@ class CostMetrics:
     usage: list[UsageRow]
     budget: BudgetBurn | None
 
-    @classmethod
-    def of(cls, value: _analytics.CostMetrics) -> CostMetrics:
-        budget = value.budget
-        return cls(
-            cost=value.cost,
-            labeling_cost=value.labeling_cost,
-            review_cost=value.review_cost,
-            accepted_labels=value.accepted_labels,
-            cost_per_accepted_label=value.cost_per_accepted_label,
-            hours=value.hours,
-            review_hours=value.review_hours,
-            usage=[
-                UsageRow(
-                    day=date.fromisoformat(row.day),
-                    project_id=strawberry.ID(encode_id("Project", row.project_id)),
-                    vendor_id=strawberry.ID(encode_id("Vendor", row.vendor_id)),
-                    labels=row.labels,
-                    accepted_labels=row.accepted_labels,
-                    hours=row.hours,
-                    review_hours=row.review_hours,
-                    labeling_cost=row.labeling_cost,
-                    review_cost=row.review_cost,
-                    cost=row.cost,
-                )
-                for row in value.usage
-            ],
-            budget=None
-            if budget is None
-            else BudgetBurn(budget=budget.budget, spent=budget.spent, burn=budget.burn, remaining=budget.remaining),
-        )
 
-
+@mirrors(_forecast.CompletionForecast)
 @strawberry.type(
     description="Completion date of the remaining tasks from the last days' throughput; the interval treats "
     "days as independent (normal approximation of the cumulative completions)."
@@ -324,13 +243,8 @@ class CompletionForecast:
     deadline: datetime | None
     on_track: bool | None = strawberry.field(description="The latest date falls before the deadline.")
 
-    @classmethod
-    def of(cls, value: _forecast.CompletionForecast) -> CompletionForecast:
-        fields = {name: getattr(value, name) for name in value.__dataclass_fields__}
-        fields["daily_completions"] = list(value.daily_completions)
-        return cls(**fields)
 
-
+@mirrors(_forecast.SlaDay)
 @strawberry.type
 class SlaDay:
     day: date
@@ -339,6 +253,7 @@ class SlaDay:
     attainment: float | None
 
 
+@mirrors(_forecast.SlaAttainment)
 @strawberry.type(description="Share of tasks completed in the window within the turnaround, against the target.")
 class SlaAttainment:
     turnaround_hours: float
@@ -350,28 +265,8 @@ class SlaAttainment:
     open_breached: int = strawberry.field(description="Open tasks already past the turnaround.")
     by_day: list[SlaDay]
 
-    @classmethod
-    def of(cls, value: _forecast.SlaAttainment) -> SlaAttainment:
-        return cls(
-            turnaround_hours=value.turnaround_hours,
-            target_share=value.target_share,
-            completed=value.completed,
-            within_sla=value.within_sla,
-            attainment=value.attainment,
-            met=value.met,
-            open_breached=value.open_breached,
-            by_day=[
-                SlaDay(
-                    day=date.fromisoformat(item.day),
-                    completed=item.completed,
-                    within_sla=item.within_sla,
-                    attainment=item.attainment,
-                )
-                for item in value.by_day
-            ],
-        )
 
-
+@mirrors(_dashboard.DayBucket)
 @strawberry.type(description="One day of the dashboard (UTC).")
 class DashboardDay:
     day: date
@@ -392,11 +287,8 @@ class DashboardDay:
     completed_tasks: int
     sla_attainment: float | None
 
-    @classmethod
-    def of(cls, value: _dashboard.DayBucket) -> DashboardDay:
-        return cls(**{name: getattr(value, name) for name in value.__dataclass_fields__})
 
-
+@mirrors(_dashboard.LabelerRow, ids={"labeler_id": "Labeler", "vendor_id": "Vendor"})
 @strawberry.type(description="One labeler's work in the window.")
 class LabelerMetrics:
     labeler_id: strawberry.ID
@@ -411,23 +303,8 @@ class LabelerMetrics:
     labels_per_hour: float | None
     cost: float = strawberry.field(description="Of the labeler's labels (their reviewing is in their vendor's usage).")
 
-    @classmethod
-    def of(cls, value: _dashboard.LabelerRow) -> LabelerMetrics:
-        return cls(
-            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
-            vendor_id=strawberry.ID(encode_id("Vendor", value.vendor_id)),
-            quality=QualityMetrics.of(value.quality),
-            agreement=value.agreement,
-            labels=value.labels,
-            mean_seconds=value.mean_seconds,
-            median_seconds=value.median_seconds,
-            p90_seconds=value.p90_seconds,
-            labeling_hours=value.labeling_hours,
-            labels_per_hour=value.labels_per_hour,
-            cost=value.cost,
-        )
 
-
+@mirrors(_speed.CurvePoint)
 @strawberry.type(description="A day's mean time per label at a tenure (days since the labeler entered PRODUCTION).")
 class LearningCurvePoint:
     tenure_day: int
@@ -436,6 +313,9 @@ class LearningCurvePoint:
     mean_seconds: float
 
 
+@mirrors(
+    _speed.LearningCurve, ids={"labeler_id": "Labeler"}, computed={"fit_status": lambda curve: curve.fit_status.value}
+)
 @strawberry.type(
     description="T(t) = plateau + (initial - plateau)·exp(-t/tau) fitted to the daily means over tenure (days since "
     "the PRODUCTION stage event); the figures are null unless fitStatus is OK, and come with standard errors."
@@ -457,29 +337,8 @@ class LearningCurve:
     latest_week_mean_seconds: float | None
     improvement: float | None = strawberry.field(description="1 - latest week / first week: positive is faster.")
 
-    @classmethod
-    def of(cls, value: _speed.LearningCurve) -> LearningCurve:
-        return cls(
-            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
-            points=[
-                LearningCurvePoint(
-                    tenure_day=p.tenure_day, day=date.fromisoformat(p.day), labels=p.labels, mean_seconds=p.mean_seconds
-                )
-                for p in value.points
-            ],
-            fit_status=value.fit_status.value,
-            initial_seconds=value.initial_seconds,
-            plateau_seconds=value.plateau_seconds,
-            tau_days=value.tau_days,
-            initial_seconds_se=value.initial_seconds_se,
-            plateau_seconds_se=value.plateau_seconds_se,
-            tau_days_se=value.tau_days_se,
-            first_week_mean_seconds=value.first_week_mean_seconds,
-            latest_week_mean_seconds=value.latest_week_mean_seconds,
-            improvement=value.improvement,
-        )
 
-
+@mirrors(_analytics.OutlierRow, ids={"project_id": "Project", "labeler_id": "Labeler"})
 @strawberry.type(
     description="A labeler-week whose mean time per label is out of the norm of the project's labelers in the "
     "same tenure week: robust z = 0.6745·(x - median)/MAD, outlier beyond 3.5; shown with its quality."
@@ -502,24 +361,6 @@ class SpeedOutlier:
     first_pass_acceptance: float | None
     approval_rate: float | None
 
-    @classmethod
-    def of(cls, value: _analytics.OutlierRow) -> SpeedOutlier:
-        return cls(
-            project_id=strawberry.ID(encode_id("Project", value.project_id)),
-            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
-            tenure_week=value.tenure_week,
-            labels=value.labels,
-            mean_seconds=value.mean_seconds,
-            cohort_size=value.cohort_size,
-            cohort_median_seconds=value.cohort_median_seconds,
-            cohort_mad_seconds=value.cohort_mad_seconds,
-            robust_z=value.robust_z,
-            direction=value.direction,
-            benchmark_accuracy=value.benchmark_accuracy,
-            first_pass_acceptance=value.first_pass_acceptance,
-            approval_rate=value.approval_rate,
-        )
-
 
 @strawberry.enum(description="What sets a labeler apart from the others on the project.")
 class LabelerProfileKind(enum.Enum):
@@ -531,6 +372,7 @@ class LabelerProfileKind(enum.Enum):
     CAREFUL = "CAREFUL"
 
 
+@mirrors(_profiles.QualityShare)
 @strawberry.type(
     description="A labeler's share on one quality measure against the cohort's (every other labeler on the "
     "project in the window, pooled), with the counts behind both."
@@ -545,17 +387,8 @@ class QualityShare:
         "with fewer than 10 behind the share or a cohort share of 0 or 1."
     )
 
-    @classmethod
-    def of(cls, value: _profiles.QualityShare) -> QualityShare:
-        return cls(
-            share=value.share,
-            count=value.count,
-            cohort_share=value.cohort_share,
-            cohort_count=value.cohort_count,
-            z=value.z,
-        )
 
-
+@mirrors(_profiles.LabelerProfile, ids={"labeler_id": "Labeler"})
 @strawberry.type(
     description="A labeler out of the norm of the project on quality or speed. Quality: benchmark accuracy, "
     "approval, first-time-right (never reworked) and agreement, each against the cohort; their z-scores combined "
@@ -579,24 +412,8 @@ class LabelerOutlier:
     )
     speed: str | None = strawberry.field(description="FAST or SLOW when the speed z is past ±3.5.")
 
-    @classmethod
-    def of(cls, value: _profiles.LabelerProfile) -> LabelerOutlier:
-        assert value.profile is not None
-        return cls(
-            labeler_id=strawberry.ID(encode_id("Labeler", value.labeler_id)),
-            labels=value.labels,
-            profile=LabelerProfileKind(value.profile),
-            benchmark_accuracy=QualityShare.of(value.benchmark_accuracy),
-            approval=QualityShare.of(value.approval),
-            first_time_right=QualityShare.of(value.first_time_right),
-            agreement=QualityShare.of(value.agreement),
-            quality_z=value.quality_z,
-            quality=value.quality,
-            speed_z=value.speed_z,
-            speed=value.speed,
-        )
 
-
+@mirrors(_dashboard.ProjectDashboard, ids={"project_id": "Project"}, renames={"from_": "start", "to": "end"})
 @strawberry.type(description="A project's health over a window: quality, speed, cost, forecast and SLA, by day.")
 class ProjectDashboard:
     project_id: strawberry.ID
@@ -619,29 +436,8 @@ class ProjectDashboard:
         description="Labelers out of the norm on quality or speed, fast-and-careless and slow-and-careful first."
     )
 
-    @classmethod
-    def of(cls, value: _dashboard.ProjectDashboard) -> ProjectDashboard:
-        return cls(
-            project_id=strawberry.ID(encode_id("Project", value.project_id)),
-            project_name=value.project_name,
-            from_=value.start,
-            to=value.end,
-            quality_target=value.quality_target,
-            quality=QualityMetrics.of(value.quality),
-            agreement=AgreementMetrics.of(value.agreement),
-            issues=IssueMetrics.of(value.issues),
-            speed=SpeedMetrics.of(value.speed),
-            cost=CostMetrics.of(value.cost),
-            forecast=CompletionForecast.of(value.forecast),
-            sla=SlaAttainment.of(value.sla),
-            days=[DashboardDay.of(day) for day in value.days],
-            labelers=[LabelerMetrics.of(row) for row in value.labelers],
-            learning_curves=[LearningCurve.of(curve) for curve in value.learning_curves],
-            outliers=[SpeedOutlier.of(row) for row in value.outliers],
-            labeler_outliers=[LabelerOutlier.of(row) for row in value.labeler_outliers],
-        )
 
-
+@mirrors(_dashboard.ScopeMetrics, renames={"from_": "start", "to": "end"})
 @strawberry.type(description="Quality, speed and cost of any slice: a project, vendor or labeler, over a window.")
 class OperationsMetrics:
     from_: datetime | None = strawberry.field(name="from")
@@ -652,19 +448,6 @@ class OperationsMetrics:
     speed: SpeedMetrics
     cost: CostMetrics
     labelers: list[LabelerMetrics]
-
-    @classmethod
-    def of(cls, value: _dashboard.ScopeMetrics) -> OperationsMetrics:
-        return cls(
-            from_=value.start,
-            to=value.end,
-            quality=QualityMetrics.of(value.quality),
-            agreement=AgreementMetrics.of(value.agreement),
-            issues=IssueMetrics.of(value.issues),
-            speed=SpeedMetrics.of(value.speed),
-            cost=CostMetrics.of(value.cost),
-            labelers=[LabelerMetrics.of(row) for row in value.labelers],
-        )
 
 
 ProjectDashboardResult = Annotated[

@@ -24,6 +24,7 @@ from server.connectors.registry import ConnectorFields, create_connector, delete
 from server.db.connectors import ConnectorSource
 from server.graphql.connectors.types import ConnectorType
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import MutationError, error_from, mutate
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError, ValidationFailed
@@ -233,7 +234,7 @@ class ConnectorMutations:
                 secret=input.secret,
             )
             connector = await create_connector(session, fields)
-            return ConnectorCreated(connector=ConnectorType.of(connector), secret=connector.secret)
+            return ConnectorCreated(connector=from_service(ConnectorType, connector), secret=connector.secret)
 
         return await mutate(info, operation)
 
@@ -259,7 +260,9 @@ class ConnectorMutations:
             )
             connector = await update_connector(session, decode_id(input.id, "Connector", "input.id"), fields)
             changed = input.rotate_secret or input.secret is not None
-            return ConnectorPayload(connector=ConnectorType.of(connector), secret=connector.secret if changed else None)
+            return ConnectorPayload(
+                connector=from_service(ConnectorType, connector), secret=connector.secret if changed else None
+            )
 
         return await mutate(info, operation)
 

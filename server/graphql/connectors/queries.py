@@ -10,6 +10,7 @@ from server.auth.permissions import IsAdmin
 from server.db.connectors import Connector
 from server.graphql.connectors.types import ConnectorType
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError
@@ -32,4 +33,4 @@ class ConnectorQueries:
                 raise as_graphql_error(error) from None
             statement = statement.where(Connector.project_id == key)
         async with info.context.read() as session:
-            return [ConnectorType.of(row) for row in await session.scalars(statement)]
+            return [from_service(ConnectorType, row) for row in await session.scalars(statement)]

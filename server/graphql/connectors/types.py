@@ -8,12 +8,18 @@ import strawberry
 from strawberry import relay
 
 from server.db.connectors import Connector, ConnectorSource
+from server.graphql.convert import mirrors
 
 __all__ = ["ConnectorType"]
 
 strawberry.enum(ConnectorSource, description="The labeling tool a connector receives webhooks from.")
 
 
+@mirrors(
+    Connector,
+    ids={"id": "Connector", "project_id": "Project", "vendor_id": "Vendor"},
+    computed={"receiver_path": lambda row: f"/hooks/{row.source.format_name}/{row.id}"},
+)
 @strawberry.type(name="Connector", description="A labeling tool's webhooks, imported live into one project.")
 class ConnectorType:
     id: relay.GlobalID
@@ -35,24 +41,3 @@ class ConnectorType:
     last_event: str | None
     last_status: int | None = strawberry.field(description="The HTTP status of the last delivery's answer.")
     last_error: str | None
-
-    @classmethod
-    def of(cls, row: Connector) -> ConnectorType:
-        return cls(
-            id=relay.GlobalID("Connector", str(row.id)),
-            name=row.name,
-            source=row.source,
-            project_id=relay.GlobalID("Project", str(row.project_id)),
-            vendor_id=None if row.vendor_id is None else relay.GlobalID("Vendor", str(row.vendor_id)),
-            source_project=row.source_project,
-            enabled=row.enabled,
-            receiver_path=f"/hooks/{row.source.format_name}/{row.id}",
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deliveries=row.deliveries,
-            failed=row.failed,
-            last_delivery_at=row.last_delivery_at,
-            last_event=row.last_event,
-            last_status=row.last_status,
-            last_error=row.last_error,
-        )

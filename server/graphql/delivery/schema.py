@@ -10,6 +10,7 @@ from strawberry import relay
 
 from server.auth.permissions import PROGRAM_MANAGERS, mutation, require_metrics_scope, viewer_of
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.delivery.types import (
     DeliveryPlanPayload,
     DeliveryPlanResult,
@@ -80,4 +81,4 @@ class DeliveryQueries:
             return ValidationError(
                 message=error.message, field=error.field, value=None if value is None else str(value)
             )
-        return DeliveryStatusType.of(status)
+        return from_service(DeliveryStatusType, status)

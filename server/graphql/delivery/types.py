@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from server.graphql.convert import mirrors
 from server.graphql.errors import MutationError, NotFoundError, ValidationError
 from server.services.analytics.delivery import CheckpointStatus, DeliveryStatus, MilestoneStatus
 
@@ -53,6 +54,14 @@ class DeliveryPlanPayload:
 DeliveryPlanResult = Annotated[DeliveryPlanPayload | MutationError, strawberry.union("DeliveryPlanResult")]
 
 
+@mirrors(
+    MilestoneStatus,
+    computed={
+        "expected_date": lambda m: m.forecast.expected_date,
+        "earliest_date": lambda m: m.forecast.earliest_date,
+        "latest_date": lambda m: m.forecast.latest_date,
+    },
+)
 @strawberry.type(name="MilestoneStatus", description="One milestone against what is done and the forecast.")
 class MilestoneStatusType:
     name: str
@@ -69,23 +78,8 @@ class MilestoneStatusType:
         description="Due date minus expected date; negative is late; null once met."
     )
 
-    @classmethod
-    def of(cls, m: MilestoneStatus) -> Self:
-        return cls(
-            name=m.name,
-            due_at=m.due_at,
-            target_tasks=m.target_tasks,
-            done_tasks=m.done_tasks,
-            planned_by_now=m.planned_by_now,
-            tasks_ahead=m.tasks_ahead,
-            status=m.status,
-            expected_date=m.forecast.expected_date,
-            earliest_date=m.forecast.earliest_date,
-            latest_date=m.forecast.latest_date,
-            days_early=m.days_early,
-        )
 
-
+@mirrors(CheckpointStatus)
 @strawberry.type(name="BudgetCheckpoint", description="Planned spend by a date against the project's cost.")
 class BudgetCheckpointType:
     at: datetime
@@ -100,19 +94,8 @@ class BudgetCheckpointType:
     over_by: float = strawberry.field(description="Spent (or projected) minus planned; negative is under.")
     status: str = strawberry.field(description="WITHIN or OVER once passed; ON_PLAN or OVER_PACE while ahead.")
 
-    @classmethod
-    def of(cls, c: CheckpointStatus) -> Self:
-        return cls(
-            at=c.at,
-            planned_spend=c.planned_spend,
-            spent=c.spent,
-            planned_by_now=c.planned_by_now,
-            projected_spend=c.projected_spend,
-            over_by=c.over_by,
-            status=c.status,
-        )
 
-
+@mirrors(DeliveryStatus)
 @strawberry.type(name="DeliveryProgress", description="A project's delivery against its plan, as of `asOf`.")
 class DeliveryStatusType:
     as_of: datetime
@@ -124,18 +107,6 @@ class DeliveryStatusType:
     )
     milestones: list[MilestoneStatusType]
     budget_checkpoints: list[BudgetCheckpointType]
-
-    @classmethod
-    def of(cls, status: DeliveryStatus) -> Self:
-        return cls(
-            as_of=status.as_of,
-            total_tasks=status.total_tasks,
-            done_tasks=status.done_tasks,
-            expected_seconds_per_task=status.expected_seconds_per_task,
-            actual_seconds_per_task=status.actual_seconds_per_task,
-            milestones=[MilestoneStatusType.of(m) for m in status.milestones],
-            budget_checkpoints=[BudgetCheckpointType.of(c) for c in status.budget_checkpoints],
-        )
 
 
 DeliveryStatusResult = Annotated[

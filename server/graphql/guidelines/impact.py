@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
 import strawberry
 
+from server.graphql.convert import mirrors
 from server.graphql.errors import NotFoundError, ValidationError
 from server.services.analytics.guideline_impact import GuidelineImpact, VersionChange, VersionFigures
 from server.services.analytics.intervals import Estimate
@@ -14,6 +15,7 @@ from server.services.analytics.intervals import Estimate
 __all__ = ["GuidelineImpactResult", "GuidelineImpactType"]
 
 
+@mirrors(Estimate)
 @strawberry.type(name="Estimate", description="A figure with its 95% interval and the count it rests on.")
 class EstimateType:
     value: float
@@ -21,13 +23,8 @@ class EstimateType:
     high: float
     n: int
 
-    @classmethod
-    def of(cls, estimate: Estimate | None) -> Self | None:
-        if estimate is None:
-            return None
-        return cls(value=estimate.value, low=estimate.low, high=estimate.high, n=estimate.n)
 
-
+@mirrors(VersionFigures)
 @strawberry.type(name="GuidelineVersionFigures", description="How labels made under one guideline version fared.")
 class VersionFiguresType:
     number: int
@@ -44,23 +41,8 @@ class VersionFiguresType:
     pairwise_agreement: float | None
     note: str | None = strawberry.field(description="Set when the version has too few labels to compare.")
 
-    @classmethod
-    def of(cls, figures: VersionFigures) -> Self:
-        return cls(
-            number=figures.number,
-            created_at=figures.created_at,
-            change_note=figures.change_note,
-            labels=figures.labels,
-            seconds_per_label=EstimateType.of(figures.seconds_per_label),
-            approval=EstimateType.of(figures.approval),
-            rework=EstimateType.of(figures.rework),
-            benchmark_accuracy=EstimateType.of(figures.benchmark_accuracy),
-            agreement=EstimateType.of(figures.agreement),
-            pairwise_agreement=figures.pairwise_agreement,
-            note=figures.note,
-        )
 
-
+@mirrors(VersionChange)
 @strawberry.type(
     name="GuidelineVersionChange",
     description="Version `toNumber` minus version `fromNumber`: differences with 95% intervals (Newcombe, Welch).",
@@ -75,20 +57,8 @@ class VersionChangeType:
     agreement: EstimateType | None
     note: str | None
 
-    @classmethod
-    def of(cls, change: VersionChange) -> Self:
-        return cls(
-            from_number=change.from_number,
-            to_number=change.to_number,
-            seconds_per_label=EstimateType.of(change.seconds_per_label),
-            approval=EstimateType.of(change.approval),
-            rework=EstimateType.of(change.rework),
-            benchmark_accuracy=EstimateType.of(change.benchmark_accuracy),
-            agreement=EstimateType.of(change.agreement),
-            note=change.note,
-        )
 
-
+@mirrors(GuidelineImpact)
 @strawberry.type(
     name="GuidelineImpact", description="A project's labels split by the guideline version they were made under."
 )
@@ -96,14 +66,6 @@ class GuidelineImpactType:
     min_labels: int = strawberry.field(description="Below this many labels a version gets a note.")
     versions: list[VersionFiguresType]
     changes: list[VersionChangeType]
-
-    @classmethod
-    def of(cls, impact: GuidelineImpact) -> Self:
-        return cls(
-            min_labels=impact.min_labels,
-            versions=[VersionFiguresType.of(v) for v in impact.versions],
-            changes=[VersionChangeType.of(c) for c in impact.changes],
-        )
 
 
 GuidelineImpactResult = Annotated[

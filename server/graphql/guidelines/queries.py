@@ -13,6 +13,7 @@ from server.auth.permissions import require_metrics_scope
 from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import Issue
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import NotFoundError, ValidationError, as_graphql_error
 from server.graphql.guidelines.impact import GuidelineImpactResult, GuidelineImpactType
 from server.graphql.guidelines.types import GuidelineDiffType, GuidelineVersionNode
@@ -104,4 +105,4 @@ class GuidelineQueries:
             return ValidationError(
                 message=error.message, field=error.field, value=None if value is None else str(value)
             )
-        return GuidelineImpactType.of(impact)
+        return from_service(GuidelineImpactType, impact)

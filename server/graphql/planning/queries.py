@@ -17,9 +17,10 @@ from strawberry.scalars import JSON
 from server.auth.permissions import CanPlan, require_project_scope
 from server.db.planning import RunStatus as _RunStatus
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
-from server.graphql.planning.calibration import calibration_fit_type
+from server.graphql.planning.calibration import CalibrationFitType
 from server.graphql.planning.inputs import (
     DemandInput,
     OfferMode,
@@ -410,7 +411,7 @@ class PlanningQueries:
         return CalibrationResult(
             project_id=project_id,
             document=cast(JSON, scenario_to_dict(calibration.scenario)),
-            fitted=calibration_fit_type(calibration.fitted),
+            fitted=from_service(CalibrationFitType, calibration.fitted),
             weeks_of_history=calibration.weeks_of_history,
         )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Self
 
 import strawberry
 
 from server.auth.permissions import require_metrics_scope
 from server.graphql.context import Info
+from server.graphql.convert import from_service, mirrors
 from server.graphql.errors import as_graphql_error
 from server.services import health
 from server.services.errors import DomainError, NotFound, ValidationFailed
@@ -23,6 +23,7 @@ HealthVerdict = strawberry.enum(
 HealthAspect = strawberry.enum(health.Aspect, name="HealthAspect", description="What a health reason judges.")
 
 
+@mirrors(health.Reason)
 @strawberry.type(description="One aspect's verdict and why, in words.")
 class HealthReason:
     aspect: HealthAspect  # type: ignore[valid-type]
@@ -30,6 +31,7 @@ class HealthReason:
     message: str
 
 
+@mirrors(health.ProjectHealth)
 @strawberry.type(
     description="A project's health: the worst of its SLA, forecast with incoming demand, budget and quality "
     "verdicts over the last `lookbackDays` whole UTC days, with every reason, worst first."
@@ -40,16 +42,6 @@ class ProjectHealth:
     reasons: list[HealthReason]
     as_of: datetime
     lookback_days: int
-
-    @classmethod
-    def of(cls, value: health.ProjectHealth) -> Self:
-        return cls(
-            verdict=value.verdict,
-            summary=value.summary,
-            reasons=[HealthReason(aspect=r.aspect, verdict=r.verdict, message=r.message) for r in value.reasons],
-            as_of=value.as_of,
-            lookback_days=value.lookback_days,
-        )
 
 
 async def resolve_health(info: Info, project_id: int, as_of: datetime | None) -> ProjectHealth | None:
@@ -67,4 +59,4 @@ async def resolve_health(info: Info, project_id: int, as_of: datetime | None) ->
             result = await health.project_health(session, project_id, as_of=as_of and as_of.astimezone(UTC))
     except DomainError as error:
         raise as_graphql_error(error) from error
-    return ProjectHealth.of(result)
+    return from_service(ProjectHealth, result)

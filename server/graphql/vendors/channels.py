@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from strawberry import relay
 from server.auth.permissions import ADMINS, mutation
 from server.db.channels import CommunicationChannel
 from server.graphql.context import Context, Info
+from server.graphql.convert import from_service, mirrors
 from server.graphql.enums import ChannelCadence, ChannelKind
 from server.graphql.errors import MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
@@ -23,6 +24,7 @@ from server.services.channels import ChannelFields
 __all__ = ["ChannelMutations", "CommunicationChannelType", "channels_by_vendor"]
 
 
+@mirrors(CommunicationChannel, ids={"id": "CommunicationChannel", "vendor_id": "Vendor", "project_id": "Project"})
 @strawberry.type(name="CommunicationChannel", description="How the team and a vendor talk.")
 class CommunicationChannelType:
     id: relay.GlobalID
@@ -35,21 +37,6 @@ class CommunicationChannelType:
     preferred: bool = strawberry.field(description="The first channel to use for its vendor and project.")
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, row: CommunicationChannel) -> Self:
-        return cls(
-            id=relay.GlobalID("CommunicationChannel", str(row.id)),
-            vendor_id=relay.GlobalID("Vendor", str(row.vendor_id)),
-            project_id=None if row.project_id is None else relay.GlobalID("Project", str(row.project_id)),
-            kind=row.kind,
-            link=row.link,
-            note=row.note,
-            cadence=row.cadence,
-            preferred=row.preferred,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
 
 
 async def channels_by_vendor(context: Context, keys: list[int]) -> list[list[CommunicationChannel]]:
@@ -104,7 +91,7 @@ RemovedChannelResult = Annotated[
 
 
 def _payload(row: CommunicationChannel) -> CommunicationChannelPayload:
-    return CommunicationChannelPayload(channel=CommunicationChannelType.of(row))
+    return CommunicationChannelPayload(channel=from_service(CommunicationChannelType, row))
 
 
 @strawberry.type

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,6 +10,7 @@ from strawberry import relay
 from server.auth.permissions import require_metrics_scope
 from server.graphql.analytics.queries import _error, _From, _To, _utc, _window
 from server.graphql.context import Info
+from server.graphql.convert import from_service, mirrors
 from server.graphql.errors import NotFoundError, ValidationError
 from server.graphql.ids import decode_id
 from server.services.analytics import Scope
@@ -19,6 +20,7 @@ from server.services.vendor_price import EffectivePrice, effective_price
 __all__ = ["EffectivePriceQueries"]
 
 
+@mirrors(EffectivePrice)
 @strawberry.type(
     name="VendorEffectivePrice",
     description="A vendor's labels submitted in the window: their labeling cost (as the vendor bills it) plus every "
@@ -34,18 +36,6 @@ class VendorEffectivePriceType:
     per_accepted_label: float | None = strawberry.field(
         description="cost per accepted label: the effective price of an accepted label, review included."
     )
-
-    @classmethod
-    def of(cls, value: EffectivePrice) -> Self:
-        return cls(
-            labels=value.labels,
-            accepted_labels=value.accepted_labels,
-            labeling_cost=value.labeling_cost,
-            reviews=value.reviews,
-            review_cost=value.review_cost,
-            cost=value.cost,
-            per_accepted_label=value.per_accepted_label,
-        )
 
 
 VendorEffectivePriceResult = Annotated[
@@ -78,4 +68,4 @@ class EffectivePriceQueries:
                 price = await effective_price(session, scope)
         except DomainError as error:
             return _error(error)
-        return VendorEffectivePriceType.of(price)
+        return from_service(VendorEffectivePriceType, price)

@@ -13,6 +13,7 @@ from strawberry import relay
 from server.auth.permissions import CanSeeVendorPrices
 from server.db import models
 from server.graphql.context import Info
+from server.graphql.convert import from_service
 from server.graphql.enums import Certification, ChannelKind, DataType, PricingModel, VendorStatus, WorkforceType
 from server.graphql.node_loading import load_nodes, resolve_nodes_with
 from server.graphql.pagination import OrderDirection, child_connection
@@ -131,7 +132,7 @@ class VendorNode(relay.Node):
         if project_id is not None:
             project = decode_id(project_id, "Project", "projectId")
             rows = [row for row in rows if row.project_id in (None, project)]
-        return [CommunicationChannelType.of(row) for row in rows]
+        return [from_service(CommunicationChannelType, row) for row in rows]
 
     @strawberry.field(description="Projects the vendor is assigned to.")
     async def projects(
