@@ -349,18 +349,24 @@ class _Engine:
             self._update_skills()
 
     def _update_skills(self) -> None:
-        # _skill, unrolled over everyone in production: this runs daily for every labeler.
+        # _skill, unrolled over everyone in production: this runs daily for every labeler. The curves are
+        # functions of tenure, and people who started together share it (a whole initial pool does), so each
+        # tenure is evaluated once a day.
         now = self.env.now
         set_skill = self.flow.set_skill
         time_factor = self.models.learning.time_factor
         error_probability = self.models.quality.error_probability
+        curves: dict[float, tuple[float, float]] = {}
         for run in self.pools:
             speed_factor = run.spec.speed_factor
             for lid, person in run.production.items():
                 tenure = person.tenure0_weeks + (now - person.production_start) / _HOURS_PER_WEEK
-                speed = speed_factor * float(time_factor(tenure))
-                error = float(error_probability(tenure))
-                set_skill(lid, speed, min(1.0, max(0.0, error)))
+                curve = curves.get(tenure)
+                if curve is None:
+                    speed = float(time_factor(tenure))
+                    error = float(error_probability(tenure))
+                    curve = curves[tenure] = (speed, min(1.0, max(0.0, error)))
+                set_skill(lid, speed_factor * curve[0], curve[1])
 
     def _record_day(self, day: int) -> None:
         now = self.env.now
