@@ -121,6 +121,7 @@ class NumbaKernelFlow(KernelFlow):
     def add_labeler(self, speed: float, error: float) -> int:
         self.speed.append(speed)
         self.error.append(error)
+        self._skills = None
         return self._labelers.add()
 
     def add_reviewer(self) -> int:
@@ -164,7 +165,7 @@ class NumbaKernelFlow(KernelFlow):
         labelers = self._labelers
         if labelers.heap_size == 0:
             return
-        speed = np.asarray(self.speed, dtype=np.float64)
+        speed = self._skill_arrays()[0]
         loops.advance_plain(
             float(until), self._state, self._arrival, self._work_array, self._start_out, self._who_out, speed,
             *labelers.heap(),
@@ -175,8 +176,7 @@ class NumbaKernelFlow(KernelFlow):
         labelers, reviewers = self._labelers, self._reviewers
         count = labelers.count
         labeler_arrays = (
-            np.asarray(self.speed, dtype=np.float64),
-            np.asarray(self.error, dtype=np.float64),
+            *self._skill_arrays(),
             labelers.busy[:count],
             labelers.jobs[:count],
         )
