@@ -64,7 +64,8 @@ class KernelFlow:
             self._rtime = _floats(inputs.review_hours)
             # First-round jobs that go to review, known up front, then a sentinel no job index reaches.
             reviewed = np.flatnonzero(np.asarray(inputs.u_review) < inputs.share_reviewed)
-            self._reviewed = _ints(np.append(reviewed, n))
+            self._reviewed_jobs = np.append(reviewed, n)
+            self._reviewed = _ints(self._reviewed_jobs)
             self._ri = 0
         # Outputs, written in place: first start (nan until started), acceptance (inf until known), first labeler.
         self._start_out = np.full(n, np.nan)

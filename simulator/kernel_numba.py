@@ -78,7 +78,7 @@ class NumbaKernelFlow(KernelFlow):
         if not self._review:
             return
         empty = np.empty(0)
-        reviewed = np.append(np.flatnonzero(np.asarray(inputs.u_review) < inputs.share_reviewed), self._n)
+        reviewed = self._reviewed_jobs
         job_mean = empty if inputs.job_mean_hours is None else inputs.job_mean_hours
 
         def floats(values: np.ndarray) -> np.ndarray:
@@ -95,7 +95,7 @@ class NumbaKernelFlow(KernelFlow):
             self._review_start_out,
             floats(job_mean),
         )
-        self._jobs_i = (self._who_out, reviewed.astype(np.int64))
+        self._jobs_i = (self._who_out, reviewed.astype(np.int64, copy=False))
         # Only first-round reviewed jobs ever queue for review or rework, each in at most one queue at a time.
         capacity = int(reviewed.size)
         self._queues = (
