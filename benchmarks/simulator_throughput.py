@@ -12,9 +12,13 @@ Scenario: 26 weeks, 300 labelers across 3 vendors, about 2 million tasks. Prints
    task by task against the reference;
 5. key statistics of kernel and reference side by side with 95% confidence intervals, on common seeds;
 6. ``--mode full``: the 200 replications on the process executor, wall time, the load average around it, and
-   the workers' CPU time (tasks per CPU-second per core, and the wall time that CPU time projects on idle cores).
+   the workers' CPU time (tasks per CPU-second per core, and the wall time that CPU time projects on idle cores);
+7. ``--mode versus --baseline DIR``: ``--mode full`` of another checkout (say ``git worktree add /tmp/base main``)
+   and of this one, alternating which goes first, ``--rounds`` times: medians of wall and of workers' CPU seconds
+   per replication, and of the per-round ratios, each run in a fresh process so both pay the same start-up.
 
-Usage: python benchmarks/simulator_throughput.py [--mode all|paired|full] [--replications 200] [--workers 2]
+Usage: python benchmarks/simulator_throughput.py [--mode all|paired|full|versus] [--replications 200] [--workers 2]
+       [--baseline DIR]
 ``LABELOPS_KERNEL`` set when starting it forces the kernel of sections 5 and 6 (default: numba when installed).
 """
 
@@ -26,6 +30,7 @@ import dataclasses
 import importlib.util
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -280,14 +285,62 @@ def _full_run(scenario: Any, replications: int, workers: int) -> None:
     print(f"forecast SLA attainment: {sla.mean:.4f} [{sla.ci_low:.4f}, {sla.ci_high:.4f}]")
 
 
+# The summary line of ``--mode full`` (this script's and earlier versions').
+_FULL_LINE = re.compile(r"replications: ([\d.]+) s wall, .* workers' CPU ([\d.]+) s")
+
+
+def _full_in(checkout: str, replications: int, workers: int) -> tuple[float, float]:
+    """(wall seconds, workers' CPU seconds) of ``--mode full`` run by ``checkout``'s own script and code."""
+    env = os.environ | {"PYTHONPATH": checkout}
+    command = [sys.executable, "benchmarks/simulator_throughput.py", "--mode", "full"]
+    command += ["--replications", str(replications), "--workers", str(workers)]
+    out = subprocess.run(command, cwd=checkout, env=env, check=True, capture_output=True, text=True).stdout
+    found = _FULL_LINE.search(out)
+    if found is None:
+        raise RuntimeError(f"no summary line in the output of {checkout}:\n{out}")
+    return float(found.group(1)), float(found.group(2))
+
+
+def _versus(baseline: str, rounds: int, replications: int, workers: int) -> None:
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    checkouts = {"baseline": os.path.abspath(baseline), "this": here}
+    print(f"\n--mode full, {replications} replications on {workers} workers, {rounds} rounds alternating:")
+    print(f"  baseline {checkouts['baseline']}\n  this     {here}")
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in checkouts}
+    for round_ in range(rounds):
+        names = list(checkouts) if round_ % 2 == 0 else list(checkouts)[::-1]
+        for name in names:
+            before = _load()
+            wall, cpu = _full_in(checkouts[name], replications, workers)
+            runs[name].append((wall, cpu))
+            print(
+                f"  round {round_ + 1} {name:<8} {wall:6.1f} s wall, workers' CPU {cpu:6.1f} s "
+                f"({cpu / replications:.3f} s per replication); load average before {before}, after {_load()}",
+                flush=True,
+            )
+    for name, figures in runs.items():
+        wall = float(np.median([run[0] for run in figures]))
+        cpu = float(np.median([run[1] for run in figures])) / replications
+        print(
+            f"  {name:<8} medians: {wall:.1f} s wall, {cpu:.3f} CPU-s per replication "
+            f"(on {workers} idle cores: {cpu * replications / workers:.1f} s)"
+        )
+    for label, index in (("wall", 0), ("workers' CPU", 1)):
+        ratios = [b[index] / t[index] for b, t in zip(runs["baseline"], runs["this"], strict=True)]
+        print(f"  baseline over this, {label}: {np.median(ratios):.2f}x (range {min(ratios):.2f}-{max(ratios):.2f})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=("all", "paired", "full"), default="all", help="sections 1-5, 6, or both")
+    parser.add_argument(
+        "--mode", choices=("all", "paired", "full", "versus"), default="all", help="sections 1-5, 6, both, or 7"
+    )
+    parser.add_argument("--baseline", help="another checkout to run --mode full against (--mode versus)")
     parser.add_argument("--replications", type=int, default=200, help="replications of the full run")
     parser.add_argument("--workers", type=int, default=2, help="process executor workers of the full run")
     parser.add_argument("--kernel-runs", type=int, default=5, help="paired rounds of whole replications, per kernel")
     parser.add_argument("--reference-days", type=int, default=7, help="horizon of the three-flow paired runs")
-    parser.add_argument("--rounds", type=int, default=5, help="paired rounds of the three flows")
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds of the three flows, or of --mode versus")
     parser.add_argument("--compare", type=int, default=8, help="replications per flow for the statistics table")
     parser.add_argument("--identity-seeds", type=int, default=5, help="seeds of the tie-heavy identity table")
     parser.add_argument("--compare-days", type=int, default=28, help="horizon of the statistics comparison")
@@ -356,6 +409,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.mode in ("all", "full") and args.replications > 0:
         _full_run(scenario, args.replications, args.workers)
+    if args.mode == "versus":
+        if not args.baseline:
+            parser.error("--mode versus needs --baseline DIR")
+        _versus(args.baseline, args.rounds, args.replications, args.workers)
     return 0
 
 

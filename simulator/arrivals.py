@@ -34,12 +34,34 @@ def place_arrivals(
     """Sorted arrival hours: ``counts[d]`` arrivals uniform over day ``d``'s window ("day" or "shift")."""
     counts = np.asarray(counts, dtype=np.int64)
     horizon = counts.size * 24.0
-    day = np.repeat(np.arange(counts.size, dtype=np.float64), counts)
     if window == "shift":
         start, length = calendar.start_hour, calendar.hours_per_day
     else:
         start, length = 0.0, 24.0
-    times = day * 24.0 + start + rng.random(day.size) * length
-    times.sort()
+    # (day * 24 + start) + u * length, computed in place: millions of values, and fresh memory is not free.
+    times = np.repeat(np.arange(counts.size, dtype=np.float64) * 24.0 + start, counts)
+    offsets = rng.random(times.size)
+    offsets *= length
+    times += offsets
+    del offsets
+    _sort_by_day(times, counts)
     # A shift running past midnight of the last day would spill beyond the horizon.
-    return times[times < horizon]
+    inside = int(np.searchsorted(times, horizon, side="left"))
+    return times if inside == times.size else times[:inside].copy()
+
+
+def _sort_by_day(times: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]) -> None:
+    """Sort ``times`` in place, given ``counts[d]`` consecutive values drawn inside day ``d``'s window.
+
+    Each day's window opens 24 hours after the day before's and lasts at most 24 hours, so sorting each day's
+    slice sorts the whole: the same array as one sort, in about half the time (slices of thousands of values
+    sort in cache). Should rounding ever put a value past the next day's first one, one sort of everything puts
+    it right."""
+    ends = np.cumsum(counts)
+    lo = 0
+    for hi in ends.tolist():
+        times[lo:hi].sort()
+        lo = hi
+    seams = ends[(ends > 0) & (ends < times.size)]
+    if np.any(times[seams - 1] > times[seams]):
+        times.sort()

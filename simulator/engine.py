@@ -32,7 +32,7 @@ from simulator.results import SimulationResult
 from simulator.scenario import Distribution, Pool, Scenario, ScenarioError
 from simulator.stages import StageFigures, stage_figures
 
-__all__ = ["FlowName", "build_flow_inputs", "run_replication", "sample_duration"]
+__all__ = ["FlowName", "build_flow_inputs", "choose_projects", "run_replication", "sample_duration"]
 
 FlowName = Literal["kernel", "reference"]
 
@@ -63,6 +63,25 @@ def _service_factors(scenario: Scenario, rng: np.random.Generator, n: int) -> np
     return rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2), n)
 
 
+# Up to this many projects, a comparison per boundary beats the binary search.
+_PROJECT_COMPARISONS = 8
+
+
+def choose_projects(rng: np.random.Generator, p: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(p.size, size=n, p=p)`` as int64, the same values from the same uniforms (numpy draws one
+    uniform per pick and binary-searches its normalised CDF): with a few projects, counting the boundaries each
+    uniform passes takes a fraction of the search's time over millions of tasks."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    uniforms = rng.random(n)
+    if p.size > _PROJECT_COMPARISONS:
+        return cdf.searchsorted(uniforms, side="right").astype(np.int64, copy=False)
+    project = np.zeros(n, dtype=np.int64)
+    for edge in cdf[:-1].tolist():
+        project += uniforms >= edge  # the search's side="right": a uniform equal to an edge goes above it
+    return project
+
+
 @dataclass(frozen=True)
 class _Jobs:
     inputs: FlowInputs
@@ -83,7 +102,7 @@ def build_flow_inputs(
     projects = scenario.demand.projects
     shares = np.array([p.share for p in projects], dtype=np.float64)
     project = (
-        jobs_rng.choice(len(projects), size=n_tasks, p=shares / shares.sum()).astype(np.int64, copy=False)
+        choose_projects(jobs_rng, shares / shares.sum(), n_tasks)
         if len(projects) > 1
         else np.zeros(n_tasks, dtype=np.int64)
     )
@@ -349,18 +368,24 @@ class _Engine:
             self._update_skills()
 
     def _update_skills(self) -> None:
-        # _skill, unrolled over everyone in production: this runs daily for every labeler.
+        # _skill, unrolled over everyone in production: this runs daily for every labeler. The curves are
+        # functions of tenure, and people who started together share it (a whole initial pool does), so each
+        # tenure is evaluated once a day.
         now = self.env.now
         set_skill = self.flow.set_skill
         time_factor = self.models.learning.time_factor
         error_probability = self.models.quality.error_probability
+        curves: dict[float, tuple[float, float]] = {}
         for run in self.pools:
             speed_factor = run.spec.speed_factor
             for lid, person in run.production.items():
                 tenure = person.tenure0_weeks + (now - person.production_start) / _HOURS_PER_WEEK
-                speed = speed_factor * float(time_factor(tenure))
-                error = float(error_probability(tenure))
-                set_skill(lid, speed, min(1.0, max(0.0, error)))
+                curve = curves.get(tenure)
+                if curve is None:
+                    speed = float(time_factor(tenure))
+                    error = float(error_probability(tenure))
+                    curve = curves[tenure] = (speed, min(1.0, max(0.0, error)))
+                set_skill(lid, speed_factor * curve[0], curve[1])
 
     def _record_day(self, day: int) -> None:
         now = self.env.now

@@ -47,7 +47,8 @@ class DemandModel(Protocol):
 
 @runtime_checkable
 class LearningCurve(Protocol):
-    """Time per label of a labeler as a function of tenure in production."""
+    """Time per label of a labeler as a function of tenure in production (of tenure alone: the engine asks once
+    per distinct tenure a day and gives the answer to everyone at that tenure)."""
 
     def time_factor(self, tenure_weeks: float) -> float:
         """Time per label relative to a novice (1.0 at tenure 0); positive and never increasing in tenure."""
@@ -56,7 +57,8 @@ class LearningCurve(Protocol):
 
 @runtime_checkable
 class QualityModel(Protocol):
-    """How often a labeler's label is wrong, as a function of tenure in production."""
+    """How often a labeler's label is wrong, as a function of tenure in production (of tenure alone, asked once
+    per distinct tenure a day like :class:`LearningCurve`)."""
 
     def error_probability(self, tenure_weeks: float) -> float:
         """Probability in [0, 1] that a label is erroneous (a reviewer may then give it a thumbs-down)."""

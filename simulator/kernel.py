@@ -64,7 +64,8 @@ class KernelFlow:
             self._rtime = _floats(inputs.review_hours)
             # First-round jobs that go to review, known up front, then a sentinel no job index reaches.
             reviewed = np.flatnonzero(np.asarray(inputs.u_review) < inputs.share_reviewed)
-            self._reviewed = _ints(np.append(reviewed, n))
+            self._reviewed_jobs = np.append(reviewed, n)
+            self._reviewed = _ints(self._reviewed_jobs)
             self._ri = 0
         # Outputs, written in place: first start (nan until started), acceptance (inf until known), first labeler.
         self._start_out = np.full(n, np.nan)
@@ -87,6 +88,9 @@ class KernelFlow:
         self._ron: list[bool] = []
         self.speed: list[float] = []
         self.error: list[float] = []
+        # speed and error as arrays, rebuilt only after they change (daily): the engine advances the flow
+        # about ten times a day, and converting hundreds of floats each time costs more than some advances.
+        self._skills: tuple[np.ndarray, np.ndarray] | None = None
         # First-round labels are tallied in bulk by _sync (speeds only change after a sync); rework by the loop.
         self._synced = 0
         self._busy_first = np.zeros(0)
@@ -106,6 +110,7 @@ class KernelFlow:
         self._on.append(False)
         self.speed.append(speed)
         self.error.append(error)
+        self._skills = None
         self._rework_busy.append(0.0)
         self._rework_labels.append(0)
         return len(self.speed) - 1
@@ -116,6 +121,13 @@ class KernelFlow:
             self._sync()
         self.speed[lid] = speed
         self.error[lid] = error
+        self._skills = None
+
+    def _skill_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(speed, error) per labeler as float arrays."""
+        if self._skills is None:
+            self._skills = (np.asarray(self.speed, dtype=np.float64), np.asarray(self.error, dtype=np.float64))
+        return self._skills
 
     def _grow(self) -> None:
         n_labelers = len(self.speed)
@@ -132,7 +144,7 @@ class KernelFlow:
         self._grow()
         n_labelers = len(self.speed)
         who = self._who_out[lo:hi]
-        work = self._in.work[lo:hi] * np.asarray(self.speed)[who]
+        work = self._in.work[lo:hi] * self._skill_arrays()[0][who]
         self._busy_first += np.bincount(who, weights=work, minlength=n_labelers)
         self._labels_first += np.bincount(who, minlength=n_labelers)
         finish = self._start_out[lo:hi] + work

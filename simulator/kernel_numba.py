@@ -78,7 +78,7 @@ class NumbaKernelFlow(KernelFlow):
         if not self._review:
             return
         empty = np.empty(0)
-        reviewed = np.append(np.flatnonzero(np.asarray(inputs.u_review) < inputs.share_reviewed), self._n)
+        reviewed = self._reviewed_jobs
         job_mean = empty if inputs.job_mean_hours is None else inputs.job_mean_hours
 
         def floats(values: np.ndarray) -> np.ndarray:
@@ -95,7 +95,7 @@ class NumbaKernelFlow(KernelFlow):
             self._review_start_out,
             floats(job_mean),
         )
-        self._jobs_i = (self._who_out, reviewed.astype(np.int64))
+        self._jobs_i = (self._who_out, reviewed.astype(np.int64, copy=False))
         # Only first-round reviewed jobs ever queue for review or rework, each in at most one queue at a time.
         capacity = int(reviewed.size)
         self._queues = (
@@ -121,6 +121,7 @@ class NumbaKernelFlow(KernelFlow):
     def add_labeler(self, speed: float, error: float) -> int:
         self.speed.append(speed)
         self.error.append(error)
+        self._skills = None
         return self._labelers.add()
 
     def add_reviewer(self) -> int:
@@ -164,7 +165,7 @@ class NumbaKernelFlow(KernelFlow):
         labelers = self._labelers
         if labelers.heap_size == 0:
             return
-        speed = np.asarray(self.speed, dtype=np.float64)
+        speed = self._skill_arrays()[0]
         loops.advance_plain(
             float(until), self._state, self._arrival, self._work_array, self._start_out, self._who_out, speed,
             *labelers.heap(),
@@ -175,8 +176,7 @@ class NumbaKernelFlow(KernelFlow):
         labelers, reviewers = self._labelers, self._reviewers
         count = labelers.count
         labeler_arrays = (
-            np.asarray(self.speed, dtype=np.float64),
-            np.asarray(self.error, dtype=np.float64),
+            *self._skill_arrays(),
             labelers.busy[:count],
             labelers.jobs[:count],
         )

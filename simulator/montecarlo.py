@@ -46,7 +46,9 @@ Progress = Callable[[int, int], None]
 """Called with (replications done, replications total) as chunks finish."""
 
 _CONFIDENCE = 0.95
-_PRELOAD = ("simulator.engine", "simulator.montecarlo")
+# What the process pool's forkserver imports once for all its workers. The compiled kernel's module brings numba
+# (about 0.3 CPU-seconds to import, paid per worker otherwise); without numba the forkserver skips it.
+_PRELOAD = ("simulator.engine", "simulator.montecarlo", "simulator.kernel_numba")
 
 
 @dataclass(frozen=True, slots=True)

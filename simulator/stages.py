@@ -42,25 +42,29 @@ def stage_figures(
     """Figures of one stage; ``ready``, ``start``, ``end`` are per visit (start nan if never, end may pass
     the horizon or be nan for work still in progress)."""
     inside = ready < horizon  # False for nan: visits that never became ready
-    if not inside.any() or horizon <= 0.0:
+    if horizon <= 0.0 or not inside.any():
         return StageFigures.undefined()
-    ready, start, end = ready[inside], start[inside], end[inside]
+    if not inside.all():  # labeling visits are all inside: no copies of millions of values then
+        ready, start, end = ready[inside], start[inside], end[inside]
+    # Each pass below is one array operation over every visit: on millions of visits the passes, not the
+    # arithmetic, are the cost. fmin takes the horizon where a time is nan (never started, or still in service).
     started = ~np.isnan(start)
-    waited_until = np.where(started, np.minimum(start, horizon), horizon)
-    wait = start[started] - ready[started]
-    eligible = ready + target <= horizon
-    within = started & (start - np.where(started, ready, 0.0) <= target)
-    served_until = np.where(started, np.minimum(np.nan_to_num(end, nan=horizon), horizon), waited_until)
-    queue_hours = float((waited_until - ready).sum())
-    system_hours = float((served_until - ready).sum())
+    n_started = int(np.count_nonzero(started))
+    waited = start - ready  # nan where never started, so every comparison on it is False there
+    judged = ready + target <= horizon
+    eligible = float(np.count_nonzero(judged))
+    within = float(np.count_nonzero(judged & (waited <= target)))
+    wait = waited[started] if n_started < started.size else waited
+    queue_hours = np.fmin(start, horizon)
+    queue_hours -= ready
+    system_hours = np.fmin(end, horizon)
+    if n_started < started.size:
+        np.copyto(system_hours, horizon, where=~started)
+    system_hours -= ready
     return StageFigures(
-        wait_probability=float(np.count_nonzero(~started) + np.count_nonzero(wait > 0.0)) / ready.size,
-        wait_within_target=(
-            float(np.count_nonzero(within & eligible)) / float(np.count_nonzero(eligible))
-            if eligible.any()
-            else math.nan
-        ),
+        wait_probability=float(started.size - n_started + np.count_nonzero(wait > 0.0)) / ready.size,
+        wait_within_target=within / eligible if eligible else math.nan,
         mean_wait_hours=float(wait.mean()) if wait.size else math.nan,
-        queue_length=queue_hours / horizon,
-        in_system=system_hours / horizon,
+        queue_length=float(queue_hours.sum()) / horizon,
+        in_system=float(system_hours.sum()) / horizon,
     )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import math
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,3 +217,27 @@ def test_executor_specs() -> None:
         parse_executor("process:0")
     with pytest.raises(ValueError, match=r"needs a scheduler address"):
         parse_executor("dask://")
+
+
+_WORKER_MODULES = """
+import sys
+from simulator.montecarlo import Replication, run_monte_carlo
+
+def modules(scenario, seed):
+    return Replication(summary={"numba": float("numba" in sys.modules)})
+
+if __name__ == "__main__":
+    result = run_monte_carlo(None, replications=2, seed=1, executor="process:2", runner=modules)
+    print(result.samples["numba"].tolist())
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba (the 'fast' extra) missing")
+def test_process_workers_start_with_the_compiled_kernel_imported(tmp_path: Path) -> None:
+    # Given a fresh process (the forkserver's imports are fixed when it first starts) whose runner only looks
+    script = tmp_path / "workers.py"
+    script.write_text(_WORKER_MODULES)
+    # When it runs replications on the process executor
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120)
+    # Then every worker already had numba: the forkserver imported it once, not each worker on its first run
+    assert out.stdout.split() == ["[1.0,", "1.0]"]
