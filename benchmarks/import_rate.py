@@ -7,10 +7,11 @@ import. Prints each repetition, the medians in rows/s and the median ratio impor
 second of wall-clock time and, for SQLite (which runs inside this process), per second of this process's CPU
 time: on a shared machine the CPU rate is the one that says what the code costs.
 
-    .venv/bin/python benchmarks/import_rate.py --rows 200000 --reps 3 [--batch-size 20000]
+    .venv/bin/python benchmarks/import_rate.py --rows 200000 --reps 3 [--batch-size 5000]
 
 With `--baseline DIR` (another checkout, e.g. `git worktree add /tmp/base main`), each repetition also imports the
-same file with that checkout's code, in a child process, alternated with this code's import; the medians then
+same file with that checkout's code (and its own default batch size unless `--batch-size` is given), in a child
+process, alternated with this code's import; the medians then
 include this code / baseline.
     .venv/bin/python benchmarks/import_rate.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
 """
@@ -22,6 +23,7 @@ import asyncio
 import csv
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -187,7 +189,9 @@ async def imports(url: str, format_name: str, content: str, rows: int, batch_siz
 def baseline(code: str, url: str, format_name: str, path: Path, args: argparse.Namespace) -> list[tuple[float, float]]:
     """The same first import and re-import with the code of the checkout `code`, in a child process."""
     command = [sys.executable, __file__, f"--code={code}", "--child", str(path), "--child-url", url]
-    command += ["--rows", str(args.rows), "--formats", format_name, "--batch-size", str(args.batch_size)]
+    command += ["--rows", str(args.rows), "--formats", format_name]
+    if args.batch_size is not None:  # else each checkout imports with its own default
+        command += ["--batch-size", str(args.batch_size)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     return [tuple(rates) for rates in json.loads(done.stdout.strip().splitlines()[-1])]
 
@@ -202,7 +206,7 @@ async def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--formats", default="csv,labelstudio")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=None, help="labels per batch (default: the code's own)")
     parser.add_argument("--database-url", default=None, help="PostgreSQL server to create scratch databases on")
     parser.add_argument("--baseline", default=None, help="another checkout whose import is alternated with this one")
     parser.add_argument("--code", default=None, help=argparse.SUPPRESS)
@@ -211,13 +215,16 @@ async def main() -> None:
     args = parser.parse_args()
     if args.child is not None:
         content = Path(args.child).read_text()
-        print(json.dumps(await imports(args.child_url, args.formats, content, args.rows, args.batch_size)))
+        batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+        print(json.dumps(await imports(args.child_url, args.formats, content, args.rows, batch_size)))
         return
+    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
     rows = generate(args.rows, args.seed)
     contents = {"csv": as_csv(rows), "labelstudio": as_label_studio(rows)}
     kind = "sqlite" if args.database_url is None else "postgresql"
     print(
-        f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, batches of {args.batch_size}, {args.reps} reps",
+        f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, batches of {batch_size}, {args.reps} reps, "
+        f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as directory:
@@ -229,7 +236,7 @@ async def main() -> None:
                 async with fresh_database(args.database_url, Path(directory)) as url:
                     ref = await reference(url, rows)
                 async with fresh_database(args.database_url, Path(directory)) as url:
-                    first, again = await imports(url, format_name, contents[format_name], args.rows, args.batch_size)
+                    first, again = await imports(url, format_name, contents[format_name], args.rows, batch_size)
                 results.append((first, again, ref))
                 line = (
                     f"  {format_name:<12} rep {rep}: import {first[0]:7.0f} rows/s ({first[1]:7.0f} per CPU-s)  "
@@ -243,7 +250,7 @@ async def main() -> None:
                         f"  baseline import {base_first[0]:7.0f} ({base_first[1]:7.0f}) "
                         f"re-import {base_again[0]:7.0f} ({base_again[1]:7.0f})"
                     )
-                print(line, flush=True)
+                print(f"{line}  load {os.getloadavg()[0]:.1f}", flush=True)
 
             ratio = statistics.median(result[0][0] / result[2][0] for result in results)
             (first_wall, first_cpu), (again_wall, again_cpu), (ref_wall, ref_cpu) = (

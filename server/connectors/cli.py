@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--time-format", default=None, help="csv: strftime pattern of the timestamps (default ISO 8601)"
     )
     parser.add_argument("--time-zone", default=None, help="zone of timestamps without an offset (default UTC)")
-    parser.add_argument("--batch-size", type=int, default=None, help="labels per transaction (default 5000)")
+    parser.add_argument("--batch-size", type=int, default=None, help="labels per transaction (default 20000)")
     parser.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: $LABELOPS_DATABASE_URL)")
     from server.platform_commands import guarded
 

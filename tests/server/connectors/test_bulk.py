@@ -63,3 +63,18 @@ async def test_given_rows_written_in_bulk_then_the_orm_reads_them_and_bulk_reads
     assert sorted(read, key=lambda row: row[1]) == [
         (t.id, t.external_id, t.created_at, t.status, t.gold_answer, False) for t in stored
     ]
+
+
+def test_given_stored_text_of_every_shape_then_bulk_reads_it_as_the_column_type_does() -> None:
+    # Naive UTC text (with and without microseconds, as SQLAlchemy and `sqlite_time` write it), and text with an
+    # offset (never written here), which takes the per-value path for the whole column.
+    read = BulkRows.__new__(BulkRows)
+    read.dialect = "sqlite"
+    reader = read._reader(cast(Table, Task.__table__), "created_at")
+    assert reader is not None
+    stored = ["2026-03-02 09:15:00.123456", None, "2026-03-02 09:15:00"]
+    expected = [datetime(2026, 3, 2, 9, 15, 0, 123456, tzinfo=UTC), None, datetime(2026, 3, 2, 9, 15, tzinfo=UTC)]
+
+    assert reader(stored) == expected
+    assert all(v is None or v.tzinfo is UTC for v in reader(stored))
+    assert reader([*stored, "2026-03-02 11:15:00+02:00"]) == [*expected, datetime(2026, 3, 2, 9, 15, tzinfo=UTC)]
