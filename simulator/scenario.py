@@ -23,6 +23,7 @@ __all__ = [
     "Demand",
     "Distribution",
     "Headcount",
+    "Key",
     "ModelSpec",
     "Pool",
     "Project",
@@ -36,6 +37,12 @@ __all__ = [
 
 
 MAX_TASKS_PER_DAY = 10_000_000
+
+
+class Key(str):
+    """A path part that is a name the document chose (a pool's, a project's): shown in brackets, as written."""
+
+    __slots__ = ()
 
 
 class ScenarioError(ValueError):

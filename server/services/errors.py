@@ -1,43 +1,93 @@
-"""Expected failures of the platform's operations; the API turns them into typed results, never stack traces."""
+"""Expected failures of the platform's operations; the API turns them into typed results, never stack traces.
+
+A failure names the value at fault by a path: a tuple of snake_case field names and list indexes, such as
+``("pools", 2, "hourly_rate")``. The path starts inside what the operation was given: a service never names a
+GraphQL argument (``input``) nor spells a field the GraphQL way (``hourlyRate``). The resolver that called the
+service supplies the argument the path starts in, and only ``server/graphql/errors.py`` renders the whole as the
+client spelled it (``input.pools[2].hourlyRate``). Two kinds of part keep their spelling there: a `Key` (a name
+the client chose, such as a pool's, shown in brackets) and a `Verbatim` part (a key of a document the client
+sent, such as a scenario's TOML key ``hourly_rate``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Conflict", "DomainError", "InvalidTransition", "NotFound", "ValidationFailed"]
+from simulator.scenario import Key
+
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "InvalidTransition",
+    "Key",
+    "NotFound",
+    "Path",
+    "ValidationFailed",
+    "Verbatim",
+    "dotted",
+    "validation_message",
+]
+
+Path = tuple[str | int, ...]
+
+
+class Verbatim(str):
+    """A path part in the client's own spelling (a key of a document it sent): rendered as it is."""
+
+    __slots__ = ()
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """``path`` as one dotted string in the services' own spelling, for messages and logs."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int | Key) else f".{part}" if text else str(part)
+    return text
 
 
 class DomainError(Exception):
     """An expected failure: the request was understood but cannot be carried out as asked.
 
-    `field` names the input at fault (a dotted path such as `input.rate`) where there is one.
+    `path` names the value at fault (empty when no one value is); `message` is complete in the services' own
+    spelling of that path.
     """
 
     code = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, path: Sequence[str | int] = ()) -> None:
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.path: Path = tuple(path)
 
 
 class NotFound(DomainError):
     code = "NOT_FOUND"
 
-    def __init__(self, entity: str, identifier: Any, *, field: str | None = "id") -> None:
-        super().__init__(f"{entity} {identifier!r} does not exist", field=field)
+    def __init__(self, entity: str, identifier: Any, *, path: Sequence[str | int] = ("id",)) -> None:
+        super().__init__(f"{entity} {identifier!r} does not exist", path=path)
         self.entity = entity
         self.identifier = identifier
 
 
 class ValidationFailed(DomainError):
-    """An input value out of range or malformed; the message names the field and the value."""
+    """An input value out of range or malformed: the path to it, what it must be, and the value given.
+
+    The message reads ``<path> <requirement>, got <value>``; the API renders the same sentence with the path as
+    the client spelled it.
+    """
 
     code = "VALIDATION_FAILED"
 
-    def __init__(self, field: str, value: Any, requirement: str) -> None:
-        super().__init__(f"{field} {requirement}, got {value!r}", field=field)
+    def __init__(self, path: Sequence[str | int], value: Any, requirement: str) -> None:
+        super().__init__(validation_message(dotted(path), requirement, value), path=path)
         self.value = value
+        self.requirement = requirement
+
+
+def validation_message(field: str, requirement: str, value: Any) -> str:
+    """The one sentence a validation failure reads: the field, what it must be, the value given."""
+    return f"{field or 'the value'} {requirement}, got {value!r}"
 
 
 class InvalidTransition(DomainError):
@@ -45,9 +95,11 @@ class InvalidTransition(DomainError):
 
     code = "INVALID_TRANSITION"
 
-    def __init__(self, entity: str, current: str, target: str, *, reason: str = "", field: str | None = None) -> None:
+    def __init__(
+        self, entity: str, current: str, target: str, *, reason: str = "", path: Sequence[str | int] = ()
+    ) -> None:
         detail = f": {reason}" if reason else ""
-        super().__init__(f"{entity} cannot go from {current} to {target}{detail}", field=field)
+        super().__init__(f"{entity} cannot go from {current} to {target}{detail}", path=path)
         self.current = current
         self.target = target
 

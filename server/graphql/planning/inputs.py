@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 from dataclasses import replace
 from enum import Enum
 from typing import Any, cast
@@ -15,10 +14,10 @@ from strawberry.scalars import JSON
 
 from server.auth.permissions import require_project_scope
 from server.graphql.context import Info
-from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.errors import INPUT, NotFoundError, ValidationError, client_path, lookup_error
 from server.graphql.ids import decode_id
 from server.services import scenarios as scenario_service
-from server.services.errors import DomainError, NotFound
+from server.services.errors import DomainError, Path, Verbatim
 from server.services.simulation_budget import Fields
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
 from simulator.planning.feasibility import OfferMode as _OfferMode
@@ -37,41 +36,22 @@ __all__ = [
     "apply_overrides",
     "base_fields",
     "base_scenario",
-    "camel_path",
-    "error_result",
     "offer_from",
     "scenario_error",
     "with_offer",
 ]
 
-_SNAKE = re.compile(r"_([a-z])")
 
+def scenario_error(error: Exception, path: Path = ()) -> ValidationError | NotFoundError:
+    """A failure met while building a planning question's scenario, under ``input`` + ``path``.
 
-def camel_path(path: str) -> str:
-    """``offer.time_to_hire_days`` as the client spelled it: ``offer.timeToHireDays``.
-
-    Bracketed parts are names the client chose (``hires[north_pool]``) and stay as they are.
+    A ScenarioError's own path names the question's inputs in snake_case (``offer.time_to_hire_days``), so it
+    is rendered like any input path; a plugin's ValueError names no field.
     """
-    parts = re.split(r"(\[[^\]]*\])", path)
-    return "".join(part if part.startswith("[") else _SNAKE.sub(lambda m: m.group(1).upper(), part) for part in parts)
-
-
-def scenario_error(error: Exception, field: str, *, camel: bool = False) -> ValidationError:
-    """A ScenarioError (or plugin ValueError) as a validation error on ``field`` + the path it names."""
-    path = scenario_service.scenario_field(error) if isinstance(error, ScenarioError) else None
-    if path is not None and camel:
-        path = camel_path(path)
-    return ValidationError(message=str(error), field=f"{field}.{path}" if path else field, value=None)
-
-
-def error_result(error: DomainError) -> ValidationError | NotFoundError:
-    """A domain failure as the union member the planning queries return."""
-    if isinstance(error, NotFound):
-        return NotFoundError(
-            message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-        )
-    value = getattr(error, "value", None)
-    return ValidationError(message=error.message, field=error.field, value=None if value is None else str(value))
+    if isinstance(error, DomainError):
+        return lookup_error(error, (*INPUT, *(str(part) for part in path)))
+    own = scenario_service.scenario_path(error.path) if isinstance(error, ScenarioError) and error.path else ()
+    return ValidationError(message=str(error), field=client_path((*path, *own), INPUT), value=None)
 
 
 @strawberry.input(description="Where a planning question starts: a stored version, a document, or a project's history.")
@@ -275,48 +255,48 @@ def apply_overrides(
     return scenario
 
 
-async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: str) -> Scenario:
+async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: Path) -> Scenario:
     """The scenario a request starts from (default: the built-in default scenario); raises DomainError."""
     if source is None:
         return Scenario()
     given = [v for v in (source.scenario_id, source.document, source.project_id) if v is not None]
     if len(given) > 1:
-        raise DomainError("give one of scenarioId, document and projectId", field=field)
+        raise DomainError("give one of scenarioId, document and projectId", path=field)
     if source.scenario_id is not None:
-        key = decode_id(source.scenario_id, "ScenarioVersion", f"{field}.scenarioId")
+        key = decode_id(source.scenario_id, "ScenarioVersion", (*field, "scenario_id"))
         async with info.context.read() as session:
-            stored = await scenario_service.get_scenario(session, key, field=f"{field}.scenarioId")
+            stored = await scenario_service.get_scenario(session, key, field=(*field, "scenario_id"))
             document = stored.document
-        return scenario_service.parse_scenario(document, field=f"{field}.scenarioId")
+        return scenario_service.parse_scenario(document, field=(*field, "scenario_id"))
     if source.document is not None:
-        return scenario_service.parse_scenario(source.document, field=f"{field}.document")
+        return scenario_service.parse_scenario(source.document, field=(*field, "document"))
     if source.project_id is not None:
         from server.services.history import calibrated_scenario
 
-        key = decode_id(source.project_id, "Project", f"{field}.projectId")
-        require_project_scope(info, key, field=f"{field}.projectId")
-        calibration = await calibrated_scenario(info.context.database, key, field=f"{field}.projectId")
+        key = decode_id(source.project_id, "Project", (*field, "project_id"))
+        require_project_scope(info, key, field=(*field, "project_id"))
+        calibration = await calibrated_scenario(info.context.database, key, field=(*field, "project_id"))
         return calibration.scenario
     return Scenario()
 
 
-def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: str = "input.base") -> Fields:
+def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: Path = ("base",)) -> Fields:
     """Where each dimension of a base scenario comes from, as the client gave it."""
 
-    def named(path: str, value: Any) -> tuple[str, Any]:
+    def named(path: Path, value: Any) -> tuple[Path, Any]:
         if source is None:
             return field, None
         if source.document is not None:
-            return f"{field}.document.{path}", value
+            return (*field, "document", *(Verbatim(part) for part in path)), value
         if source.scenario_id is not None:
-            return f"{field}.scenarioId", source.scenario_id.node_id
+            return (*field, "scenario_id"), source.scenario_id.node_id
         if source.project_id is not None:
-            return f"{field}.projectId", source.project_id.node_id
+            return (*field, "project_id"), source.project_id.node_id
         return field, None
 
     people = sum(p.headcount.production + p.headcount.training + p.headcount.hiring for p in scenario.workforce)
     return {
-        "tasks": named("demand.base_per_day", scenario.demand.base_per_day),
-        "labelers": named("workforce", people),
-        "days": named("horizon_days", scenario.horizon_days),
+        "tasks": named(("demand", "base_per_day"), scenario.demand.base_per_day),
+        "labelers": named(("workforce",), people),
+        "days": named(("horizon_days",), scenario.horizon_days),
     }
