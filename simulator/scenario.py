@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
+    "ITEM",
     "SLA",
     "Benchmark",
     "Calendar",
@@ -30,9 +31,11 @@ __all__ = [
     "Review",
     "Scenario",
     "ScenarioError",
+    "ScenarioPath",
     "ServiceTime",
     "Spike",
     "Waits",
+    "path_text",
 ]
 
 
@@ -45,57 +48,72 @@ class Key(str):
     __slots__ = ()
 
 
+# A path to a value: keys and list indexes from the document's root, ``("workforce", Key("night"), "hourly_rate")``.
+ScenarioPath = tuple[str | int, ...]
+
+# An item of a list whose place the validating part does not know; the loader puts the index or name in its place.
+ITEM = Key("")
+
+
+def path_text(path: ScenarioPath) -> str:
+    """``path`` as the messages spell it: ``workforce[night].hourly_rate``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int | Key) else f".{part}" if text else str(part)
+    return text
+
+
 class ScenarioError(ValueError):
     """A scenario value is invalid; the message names the field path and the bad value.
 
-    ``path`` is that field path on its own (``workforce[Northwind Annotation].hourly_rate``) when the raiser knows
-    it: pool and project names may hold spaces, so the path cannot be told apart from the message reliably.
+    ``path`` is that field path on its own as parts (pool and project names may hold spaces and dots, so a path
+    read back out of the message would be ambiguous); None when the error concerns no one field.
     """
 
-    def __init__(self, message: str, *, path: str | None = None) -> None:
+    def __init__(self, message: str, *, path: ScenarioPath | None = None) -> None:
         super().__init__(message)
         self.path = path
 
 
-def _fail(path: str, rule: str, value: object) -> ScenarioError:
-    return ScenarioError(f"{path} {rule}, got {value!r}", path=path)
+def _fail(path: ScenarioPath, rule: str, value: object) -> ScenarioError:
+    return ScenarioError(f"{path_text(path)} {rule}, got {value!r}", path=path)
 
 
-def _check_number(path: str, value: object) -> float:
+def _check_number(path: ScenarioPath, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise _fail(path, "must be a number", value)
     return float(value)
 
 
-def _ge(path: str, value: object, low: float) -> None:
+def _ge(path: ScenarioPath, value: object, low: float) -> None:
     if _check_number(path, value) < low:
         raise _fail(path, f"must be >= {low:g}", value)
 
 
-def _gt(path: str, value: object, low: float) -> None:
+def _gt(path: ScenarioPath, value: object, low: float) -> None:
     if _check_number(path, value) <= low:
         raise _fail(path, f"must be > {low:g}", value)
 
 
-def _between(path: str, value: object, low: float, high: float) -> None:
+def _between(path: ScenarioPath, value: object, low: float, high: float) -> None:
     number = _check_number(path, value)
     if not low <= number <= high:
         raise _fail(path, f"must be between {low:g} and {high:g}", value)
 
 
-def _finite(path: str, value: object) -> None:
+def _finite(path: ScenarioPath, value: object) -> None:
     if not math.isfinite(_check_number(path, value)):
         raise _fail(path, "must be finite", value)
 
 
-def _int_ge(path: str, value: object, low: int) -> None:
+def _int_ge(path: ScenarioPath, value: object, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(path, "must be an integer", value)
     if value < low:
         raise _fail(path, f"must be >= {low}", value)
 
 
-def _name(path: str, value: object) -> None:
+def _name(path: ScenarioPath, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise _fail(path, "must be a non-empty string", value)
 
@@ -109,9 +127,9 @@ class ModelSpec:
     _PATH: ClassVar[str] = "model"
 
     def __post_init__(self) -> None:
-        _name("model", self.model)
+        _name(("model",), self.model)
         if not isinstance(self.params, Mapping):
-            raise _fail("params", "must be a table of parameters", self.params)
+            raise _fail(("params",), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
 
 
@@ -127,10 +145,10 @@ class Distribution:
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
-            raise _fail("distribution.kind", f"must be one of {', '.join(self.KINDS)}", self.kind)
-        _ge("distribution.mean", self.mean, 0.0)
-        _finite("distribution.mean", self.mean)
-        _ge("distribution.cv", self.cv, 0.0)
+            raise _fail(("distribution", "kind"), f"must be one of {', '.join(self.KINDS)}", self.kind)
+        _ge(("distribution", "mean"), self.mean, 0.0)
+        _finite(("distribution", "mean"), self.mean)
+        _ge(("distribution", "cv"), self.cv, 0.0)
 
 
 @dataclass(frozen=True)
@@ -146,18 +164,18 @@ class Calendar:
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     def __post_init__(self) -> None:
-        _gt("calendar.hours_per_day", self.hours_per_day, 0.0)
-        _between("calendar.hours_per_day", self.hours_per_day, 0.0, 24.0)
-        _between("calendar.start_hour", self.start_hour, 0.0, 24.0)
+        _gt(("calendar", "hours_per_day"), self.hours_per_day, 0.0)
+        _between(("calendar", "hours_per_day"), self.hours_per_day, 0.0, 24.0)
+        _between(("calendar", "start_hour"), self.start_hour, 0.0, 24.0)
         days = tuple(self.working_days)
         object.__setattr__(self, "working_days", days)
         if not days:
-            raise _fail("calendar.working_days", "must name at least one day", list(days))
+            raise _fail(("calendar", "working_days"), "must name at least one day", list(days))
         for day in days:
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                raise _fail("calendar.working_days", "must hold integers 0 (Monday) to 6", list(days))
+                raise _fail(("calendar", "working_days"), "must hold integers 0 (Monday) to 6", list(days))
         if len(set(days)) != len(days):
-            raise _fail("calendar.working_days", "must not repeat a day", list(days))
+            raise _fail(("calendar", "working_days"), "must not repeat a day", list(days))
 
 
 @dataclass(frozen=True)
@@ -169,10 +187,10 @@ class Spike:
     multiplier: float
 
     def __post_init__(self) -> None:
-        _ge("demand.spikes[].start_day", self.start_day, 0.0)
-        _gt("demand.spikes[].duration_days", self.duration_days, 0.0)
-        _ge("demand.spikes[].multiplier", self.multiplier, 0.0)
-        _finite("demand.spikes[].multiplier", self.multiplier)
+        _ge(("demand", "spikes", ITEM, "start_day"), self.start_day, 0.0)
+        _gt(("demand", "spikes", ITEM, "duration_days"), self.duration_days, 0.0)
+        _ge(("demand", "spikes", ITEM, "multiplier"), self.multiplier, 0.0)
+        _finite(("demand", "spikes", ITEM, "multiplier"), self.multiplier)
 
 
 @dataclass(frozen=True)
@@ -184,11 +202,11 @@ class Project:
     minutes_per_label: float = 2.0
 
     def __post_init__(self) -> None:
-        _name("demand.projects[].name", self.name)
-        _gt(f"demand.projects[{self.name}].share", self.share, 0.0)
-        _finite(f"demand.projects[{self.name}].share", self.share)
-        _gt(f"demand.projects[{self.name}].minutes_per_label", self.minutes_per_label, 0.0)
-        _finite(f"demand.projects[{self.name}].minutes_per_label", self.minutes_per_label)
+        _name(("demand", "projects", ITEM, "name"), self.name)
+        _gt(("demand", "projects", Key(self.name), "share"), self.share, 0.0)
+        _finite(("demand", "projects", Key(self.name), "share"), self.share)
+        _gt(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label, 0.0)
+        _finite(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label)
 
 
 @dataclass(frozen=True)
@@ -211,42 +229,44 @@ class Demand:
     projects: tuple[Project, ...] = (Project(),)
 
     def __post_init__(self) -> None:
-        _name("demand.model", self.model)
+        _name(("demand", "model"), self.model)
         if not isinstance(self.params, Mapping):
-            raise _fail("demand.params", "must be a table of parameters", self.params)
+            raise _fail(("demand", "params"), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
-        _ge("demand.base_per_day", self.base_per_day, 0.0)
-        _finite("demand.base_per_day", self.base_per_day)
+        _ge(("demand", "base_per_day"), self.base_per_day, 0.0)
+        _finite(("demand", "base_per_day"), self.base_per_day)
         # A replication keeps every task in memory (about 100 bytes each): refuse volumes no machine can hold.
         if self.base_per_day > MAX_TASKS_PER_DAY:
-            raise _fail("demand.base_per_day", f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day)
-        _finite("demand.trend_per_week", self.trend_per_week)
-        _ge("demand.trend_per_week", self.trend_per_week, -1.0)
+            raise _fail(
+                ("demand", "base_per_day"), f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day
+            )
+        _finite(("demand", "trend_per_week"), self.trend_per_week)
+        _ge(("demand", "trend_per_week"), self.trend_per_week, -1.0)
         weekly = tuple(self.weekly)
         object.__setattr__(self, "weekly", weekly)
         if len(weekly) != 7:
-            raise _fail("demand.weekly", "must have 7 factors (Monday first)", list(weekly))
+            raise _fail(("demand", "weekly"), "must have 7 factors (Monday first)", list(weekly))
         for i, factor in enumerate(weekly):
-            _ge(f"demand.weekly[{i}]", factor, 0.0)
-            _finite(f"demand.weekly[{i}]", factor)
+            _ge(("demand", "weekly", i), factor, 0.0)
+            _finite(("demand", "weekly", i), factor)
         object.__setattr__(self, "spikes", tuple(self.spikes))
         for spike in self.spikes:
             if not isinstance(spike, Spike):
-                raise _fail("demand.spikes[]", "must be a Spike", spike)
+                raise _fail(("demand", "spikes", ITEM), "must be a Spike", spike)
         trace = tuple(self.trace)
         object.__setattr__(self, "trace", trace)
         for i, count in enumerate(trace):
-            _ge(f"demand.trace[{i}]", count, 0.0)
-            _finite(f"demand.trace[{i}]", count)
+            _ge(("demand", "trace", i), count, 0.0)
+            _finite(("demand", "trace", i), count)
         if self.arrival_window not in ("day", "shift"):
-            raise _fail("demand.arrival_window", "must be 'day' or 'shift'", self.arrival_window)
+            raise _fail(("demand", "arrival_window"), "must be 'day' or 'shift'", self.arrival_window)
         projects = tuple(self.projects)
         object.__setattr__(self, "projects", projects)
         if not projects:
-            raise _fail("demand.projects", "must list at least one project", list(projects))
+            raise _fail(("demand", "projects"), "must list at least one project", list(projects))
         names = [p.name for p in projects]
         if len(set(names)) != len(names):
-            raise _fail("demand.projects", "must have unique names", names)
+            raise _fail(("demand", "projects"), "must have unique names", names)
 
 
 @dataclass(frozen=True)
@@ -258,9 +278,11 @@ class ServiceTime:
 
     def __post_init__(self) -> None:
         if self.distribution not in ("exponential", "lognormal", "fixed"):
-            raise _fail("service_time.distribution", "must be 'exponential', 'lognormal' or 'fixed'", self.distribution)
-        _ge("service_time.cv", self.cv, 0.0)
-        _finite("service_time.cv", self.cv)
+            raise _fail(
+                ("service_time", "distribution"), "must be 'exponential', 'lognormal' or 'fixed'", self.distribution
+            )
+        _ge(("service_time", "cv"), self.cv, 0.0)
+        _finite(("service_time", "cv"), self.cv)
 
 
 @dataclass(frozen=True)
@@ -272,9 +294,9 @@ class Headcount:
     hiring: int = 0
 
     def __post_init__(self) -> None:
-        _int_ge("headcount.production", self.production, 0)
-        _int_ge("headcount.training", self.training, 0)
-        _int_ge("headcount.hiring", self.hiring, 0)
+        _int_ge(("headcount", "production"), self.production, 0)
+        _int_ge(("headcount", "training"), self.training, 0)
+        _int_ge(("headcount", "hiring"), self.hiring, 0)
 
 
 @dataclass(frozen=True)
@@ -317,55 +339,55 @@ class Pool:
     speed_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        _name("workforce[].name", self.name)
-        path = f"workforce[{self.name}]"
+        _name(("workforce", ITEM, "name"), self.name)
+        path: ScenarioPath = ("workforce", Key(self.name))
         if not self.vendor:
             object.__setattr__(self, "vendor", self.name)
-        _name(f"{path}.vendor", self.vendor)
+        _name((*path, "vendor"), self.vendor)
         if not isinstance(self.headcount, Headcount):
-            raise _fail(f"{path}.headcount", "must be a Headcount", self.headcount)
+            raise _fail((*path, "headcount"), "must be a Headcount", self.headcount)
         if (self.hourly_rate is None) == (self.price_per_label is None):
             raise _fail(
-                f"{path}.hourly_rate",
+                (*path, "hourly_rate"),
                 "or price_per_label must be set (exactly one of them)",
                 (self.hourly_rate, self.price_per_label),
             )
         if self.hourly_rate is not None:
-            _ge(f"{path}.hourly_rate", self.hourly_rate, 0.0)
-            _finite(f"{path}.hourly_rate", self.hourly_rate)
+            _ge((*path, "hourly_rate"), self.hourly_rate, 0.0)
+            _finite((*path, "hourly_rate"), self.hourly_rate)
         if self.price_per_label is not None:
-            _ge(f"{path}.price_per_label", self.price_per_label, 0.0)
-            _finite(f"{path}.price_per_label", self.price_per_label)
-        _between(f"{path}.vendor_fee_share", self.vendor_fee_share, 0.0, 10.0)
-        _between(f"{path}.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+            _ge((*path, "price_per_label"), self.price_per_label, 0.0)
+            _finite((*path, "price_per_label"), self.price_per_label)
+        _between((*path, "vendor_fee_share"), self.vendor_fee_share, 0.0, 10.0)
+        _between((*path, "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
-            _gt(f"{path}.shift_hours", self.shift_hours, 0.0)
-            _between(f"{path}.shift_hours", self.shift_hours, 0.0, 24.0)
-        _int_ge(f"{path}.max_concurrent_hires", self.max_concurrent_hires, 1)
+            _gt((*path, "shift_hours"), self.shift_hours, 0.0)
+            _between((*path, "shift_hours"), self.shift_hours, 0.0, 24.0)
+        _int_ge((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1)
         if not isinstance(self.time_to_hire_days, Distribution):
-            raise _fail(f"{path}.time_to_hire_days", "must be a Distribution", self.time_to_hire_days)
-        _ge(f"{path}.platform_training_days", self.platform_training_days, 0.0)
-        _finite(f"{path}.platform_training_days", self.platform_training_days)
-        _ge(f"{path}.project_training_days", self.project_training_days, 0.0)
-        _finite(f"{path}.project_training_days", self.project_training_days)
-        _between(f"{path}.test_pass_probability", self.test_pass_probability, 0.0, 1.0)
-        _between(f"{path}.attrition_per_week", self.attrition_per_week, 0.0, 1.0)
-        _ge(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks, 0.0)
-        _finite(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks)
+            raise _fail((*path, "time_to_hire_days"), "must be a Distribution", self.time_to_hire_days)
+        _ge((*path, "platform_training_days"), self.platform_training_days, 0.0)
+        _finite((*path, "platform_training_days"), self.platform_training_days)
+        _ge((*path, "project_training_days"), self.project_training_days, 0.0)
+        _finite((*path, "project_training_days"), self.project_training_days)
+        _between((*path, "test_pass_probability"), self.test_pass_probability, 0.0, 1.0)
+        _between((*path, "attrition_per_week"), self.attrition_per_week, 0.0, 1.0)
+        _ge((*path, "initial_tenure_weeks"), self.initial_tenure_weeks, 0.0)
+        _finite((*path, "initial_tenure_weeks"), self.initial_tenure_weeks)
         for name in ("production_tenure_weeks", "training_done_days", "hiring_done_days"):
             values = tuple(getattr(self, name))
             object.__setattr__(self, name, values)
             for i, value in enumerate(values):
-                _ge(f"{path}.{name}[{i}]", value, 0.0)
-                _finite(f"{path}.{name}[{i}]", value)
-        _ge(f"{path}.hiring_cost", self.hiring_cost, 0.0)
-        _finite(f"{path}.hiring_cost", self.hiring_cost)
-        _ge(f"{path}.training_cost", self.training_cost, 0.0)
-        _finite(f"{path}.training_cost", self.training_cost)
+                _ge((*path, name, i), value, 0.0)
+                _finite((*path, name, i), value)
+        _ge((*path, "hiring_cost"), self.hiring_cost, 0.0)
+        _finite((*path, "hiring_cost"), self.hiring_cost)
+        _ge((*path, "training_cost"), self.training_cost, 0.0)
+        _finite((*path, "training_cost"), self.training_cost)
         if not isinstance(self.paid_training, bool):
-            raise _fail(f"{path}.paid_training", "must be true or false", self.paid_training)
-        _gt(f"{path}.speed_factor", self.speed_factor, 0.0)
-        _finite(f"{path}.speed_factor", self.speed_factor)
+            raise _fail((*path, "paid_training"), "must be true or false", self.paid_training)
+        _gt((*path, "speed_factor"), self.speed_factor, 0.0)
+        _finite((*path, "speed_factor"), self.speed_factor)
 
 
 @dataclass(frozen=True)
@@ -390,37 +412,37 @@ class Review:
     shift_hours: float | None = None
 
     def __post_init__(self) -> None:
-        _between("review.share_reviewed", self.share_reviewed, 0.0, 1.0)
-        _int_ge("review.reviewers", self.reviewers, 0)
+        _between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
+        _int_ge(("review", "reviewers"), self.reviewers, 0)
         if self.share_reviewed > 0 and self.reviewers == 0:
-            raise _fail("review.reviewers", "must be >= 1 when review.share_reviewed > 0", self.reviewers)
-        _gt("review.review_minutes", self.review_minutes, 0.0)
-        _finite("review.review_minutes", self.review_minutes)
-        _between("review.detection_probability", self.detection_probability, 0.0, 1.0)
-        _gt("review.rework_time_factor", self.rework_time_factor, 0.0)
-        _finite("review.rework_time_factor", self.rework_time_factor)
+            raise _fail(("review", "reviewers"), "must be >= 1 when review.share_reviewed > 0", self.reviewers)
+        _gt(("review", "review_minutes"), self.review_minutes, 0.0)
+        _finite(("review", "review_minutes"), self.review_minutes)
+        _between(("review", "detection_probability"), self.detection_probability, 0.0, 1.0)
+        _gt(("review", "rework_time_factor"), self.rework_time_factor, 0.0)
+        _finite(("review", "rework_time_factor"), self.rework_time_factor)
         if self.rework_time not in ("reuse", "independent"):
-            raise _fail("review.rework_time", "must be 'reuse' or 'independent'", self.rework_time)
-        _ge("review.reviewer_hourly_rate", self.reviewer_hourly_rate, 0.0)
-        _finite("review.reviewer_hourly_rate", self.reviewer_hourly_rate)
-        _between("review.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+            raise _fail(("review", "rework_time"), "must be 'reuse' or 'independent'", self.rework_time)
+        _ge(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate, 0.0)
+        _finite(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
+        _between(("review", "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
-            _gt("review.shift_hours", self.shift_hours, 0.0)
-            _between("review.shift_hours", self.shift_hours, 0.0, 24.0)
+            _gt(("review", "shift_hours"), self.shift_hours, 0.0)
+            _between(("review", "shift_hours"), self.shift_hours, 0.0, 24.0)
 
 
 #: Most values a recorded wait may list: the quantiles of a fit, not the raw records.
 _MAX_WAIT_VALUES = 200
 
 
-def _hours_list(path: str, values: object) -> tuple[float, ...]:
+def _hours_list(path: ScenarioPath, values: object) -> tuple[float, ...]:
     if not isinstance(values, tuple | list):
         raise _fail(path, "must be a list of hours", values)
     if len(values) > _MAX_WAIT_VALUES:
         raise _fail(path, f"must list at most {_MAX_WAIT_VALUES} values", len(values))
     for i, value in enumerate(values):
-        _ge(f"{path}[{i}]", value, 0.0)
-        _finite(f"{path}[{i}]", value)
+        _ge((*path, i), value, 0.0)
+        _finite((*path, i), value)
     return tuple(float(v) for v in values)
 
 
@@ -450,16 +472,16 @@ class Waits:
 
     def __post_init__(self) -> None:
         for name in ("labeling_hours", "consensus_hours", "first_review_hours", "rework_cycle_hours"):
-            object.__setattr__(self, name, _hours_list(f"waits.{name}", getattr(self, name)))
-        _between("waits.review_share", self.review_share, 0.0, 1.0)
+            object.__setattr__(self, name, _hours_list(("waits", name), getattr(self, name)))
+        _between(("waits", "review_share"), self.review_share, 0.0, 1.0)
         downs = self.down_by_round
         if not isinstance(downs, tuple | list) or len(downs) > 10:
-            raise _fail("waits.down_by_round", "must be a list of at most 10 probabilities", downs)
+            raise _fail(("waits", "down_by_round"), "must be a list of at most 10 probabilities", downs)
         for i, value in enumerate(downs):
-            _between(f"waits.down_by_round[{i}]", value, 0.0, 1.0)
+            _between(("waits", "down_by_round", i), value, 0.0, 1.0)
         object.__setattr__(self, "down_by_round", tuple(float(v) for v in downs))
         if not isinstance(self.labeling_from_records, bool):
-            raise _fail("waits.labeling_from_records", "must be true or false", self.labeling_from_records)
+            raise _fail(("waits", "labeling_from_records"), "must be true or false", self.labeling_from_records)
 
 
 @dataclass(frozen=True)
@@ -470,8 +492,8 @@ class Consensus:
     coverage: float = 0.0
 
     def __post_init__(self) -> None:
-        _int_ge("consensus.labels_per_task", self.labels_per_task, 1)
-        _between("consensus.coverage", self.coverage, 0.0, 1.0)
+        _int_ge(("consensus", "labels_per_task"), self.labels_per_task, 1)
+        _between(("consensus", "coverage"), self.coverage, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -481,7 +503,7 @@ class Benchmark:
     overhead_share: float = 0.0
 
     def __post_init__(self) -> None:
-        _between("benchmark.overhead_share", self.overhead_share, 0.0, 0.9)
+        _between(("benchmark", "overhead_share"), self.overhead_share, 0.0, 0.9)
 
 
 @dataclass(frozen=True)
@@ -495,14 +517,14 @@ class SLA:
     wait_hours: float = 1.0
 
     def __post_init__(self) -> None:
-        _gt("sla.turnaround_hours", self.turnaround_hours, 0.0)
-        _finite("sla.turnaround_hours", self.turnaround_hours)
-        _between("sla.required_attainment", self.required_attainment, 0.0, 1.0)
-        _ge("sla.wait_hours", self.wait_hours, 0.0)
-        _finite("sla.wait_hours", self.wait_hours)
+        _gt(("sla", "turnaround_hours"), self.turnaround_hours, 0.0)
+        _finite(("sla", "turnaround_hours"), self.turnaround_hours)
+        _between(("sla", "required_attainment"), self.required_attainment, 0.0, 1.0)
+        _ge(("sla", "wait_hours"), self.wait_hours, 0.0)
+        _finite(("sla", "wait_hours"), self.wait_hours)
 
 
-def _spec(path: str, value: object) -> ModelSpec:
+def _spec(path: ScenarioPath, value: object) -> ModelSpec:
     if not isinstance(value, ModelSpec):
         raise _fail(path, "must be a ModelSpec (model name and params)", value)
     return value
@@ -543,9 +565,9 @@ class Scenario:
             and self.currency.isalpha()
             and self.currency.isupper()
         ):
-            raise _fail("currency", "must be an ISO 4217 code such as USD or EUR", self.currency)
-        _name("name", self.name)
-        _int_ge("horizon_days", self.horizon_days, 1)
+            raise _fail(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
+        _name(("name",), self.name)
+        _int_ge(("horizon_days",), self.horizon_days, 1)
         checks: tuple[tuple[str, object, type], ...] = (
             ("calendar", self.calendar, Calendar),
             ("demand", self.demand, Demand),
@@ -557,18 +579,18 @@ class Scenario:
         )
         for path, value, kind in checks:
             if not isinstance(value, kind):
-                raise _fail(path, f"must be a {kind.__name__}", value)
+                raise _fail((path,), f"must be a {kind.__name__}", value)
         if self.waits is not None and not isinstance(self.waits, Waits):
-            raise _fail("waits", "must be a Waits", self.waits)
+            raise _fail(("waits",), "must be a Waits", self.waits)
         for path in ("learning", "quality", "staffing", "costs"):
-            _spec(path, getattr(self, path))
+            _spec((path,), getattr(self, path))
         pools = tuple(self.workforce)
         object.__setattr__(self, "workforce", pools)
         if not pools:
-            raise _fail("workforce", "must list at least one pool", list(pools))
+            raise _fail(("workforce",), "must list at least one pool", list(pools))
         names = [pool.name for pool in pools]
         if len(set(names)) != len(names):
-            raise _fail("workforce", "must have unique pool names", names)
+            raise _fail(("workforce",), "must have unique pool names", names)
 
     @property
     def horizon_hours(self) -> float:

@@ -1,20 +1,23 @@
 """Expected failures of the platform's operations; the API turns them into typed results, never stack traces.
 
 A failure names the value at fault by a path: a tuple of snake_case field names and list indexes, such as
-``("pools", 2, "hourly_rate")``. The path starts inside what the operation was given: a service never names a
-GraphQL argument (``input``) nor spells a field the GraphQL way (``hourlyRate``). The resolver that called the
-service supplies the argument the path starts in, and only ``server/graphql/errors.py`` renders the whole as the
-client spelled it (``input.pools[2].hourlyRate``). Two kinds of part keep their spelling there: a `Key` (a name
-the client chose, such as a pool's, shown in brackets) and a `Verbatim` part (a key of a document the client
-sent, such as a scenario's TOML key ``hourly_rate``).
-"""
+``("pools", 2, "hourly_rate")``. A service never names a GraphQL argument nor spells a field the GraphQL way:
+
+- The root is the caller's. A path starts inside the value the operation was given; the resolver says which
+  GraphQL argument carried it (``input`` for most mutations), and for an operation taking scalar arguments
+  (``archiveVendor(id:)``) the path's first part is the argument itself (``("id",)``).
+- Only ``server/graphql/errors.py`` renders a path as the client spelled it: ``input.pools[2].hourlyRate``.
+- Two kinds of part keep their spelling there: a `Key` (a name the client chose, such as a pool's, shown in
+  brackets) and a `Verbatim` part (a key inside a document the client sent, such as a scenario's TOML key): a
+  scenario error reads ``input.document.workforce[Night shift].hourly_rate``, the document's own spelling inside
+  the argument that carried it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.scenario import Key
+from simulator.scenario import Key, path_text
 
 __all__ = [
     "Conflict",
@@ -25,7 +28,6 @@ __all__ = [
     "Path",
     "ValidationFailed",
     "Verbatim",
-    "dotted",
     "validation_message",
 ]
 
@@ -36,14 +38,6 @@ class Verbatim(str):
     """A path part in the client's own spelling (a key of a document it sent): rendered as it is."""
 
     __slots__ = ()
-
-
-def dotted(path: Sequence[str | int]) -> str:
-    """``path`` as one dotted string in the services' own spelling, for messages and logs."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int | Key) else f".{part}" if text else str(part)
-    return text
 
 
 class DomainError(Exception):
@@ -80,7 +74,7 @@ class ValidationFailed(DomainError):
     code = "VALIDATION_FAILED"
 
     def __init__(self, path: Sequence[str | int], value: Any, requirement: str) -> None:
-        super().__init__(validation_message(dotted(path), requirement, value), path=path)
+        super().__init__(validation_message(path_text(tuple(path)), requirement, value), path=path)
         self.value = value
         self.requirement = requirement
 

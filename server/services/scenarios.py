@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.planning import RunStatus, SimulationRun, StoredScenario
 from server.services.errors import DomainError, Key, NotFound, Path, ValidationFailed, Verbatim
-from simulator.scenario import Scenario, ScenarioError
+from simulator.scenario import Scenario, ScenarioError, ScenarioPath
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -27,32 +26,19 @@ __all__ = [
 
 MAX_REPLICATIONS = 5000
 
-# A bracket holds a list index or a chosen name, spaces and dots included: ``workforce[Team A.1]``.
-_PARTS = re.compile(r"([A-Za-z_]\w*)|(\[[^\]]*\])")
-
 
 class ScenarioInvalid(DomainError):
-    """A scenario document that does not validate; ``field`` is the dotted path of the bad value."""
+    """A scenario document that does not validate; ``path`` leads to the bad value, document keys verbatim."""
 
     code = "VALIDATION_FAILED"
 
 
-def scenario_path(text: str, *, verbatim: bool = False) -> Path:
-    """A ScenarioError's own path (``workforce[Northwind Annotation].hourly_rate``) as path parts.
-
-    Bracketed parts are list indexes or names the document chose (`Key`); with ``verbatim`` the other parts are
-    keys of a document the client sent and keep their spelling. Paths naming the whole scenario give ``()``.
-    """
-    if text in ("scenario", "unknown"):
-        return ()
-    parts: list[str | int] = []
-    for name, bracket in _PARTS.findall(text):
-        if bracket:
-            inner = bracket[1:-1]
-            parts.append(int(inner) if inner.isdigit() else Key(inner))
-        elif name:
-            parts.append(Verbatim(name) if verbatim else name)
-    return tuple(parts)
+def scenario_path(path: ScenarioPath, *, verbatim: bool = False) -> Path:
+    """A ScenarioError's path as a domain error's: with ``verbatim`` its keys are those of a document the client
+    sent and keep their spelling (``hourly_rate``); chosen names (`Key`) and indexes are kept as they are."""
+    if not verbatim:
+        return path
+    return tuple(part if isinstance(part, int | Key) else Verbatim(part) for part in path)
 
 
 def parse_scenario(document: object, *, field: Path = ("document",)) -> Scenario:

@@ -23,7 +23,7 @@ import numpy as np
 
 from simulator.intervals import wilson_interval
 from simulator.montecarlo import Estimate, Replication, run_monte_carlo
-from simulator.scenario import Distribution, Headcount, ModelSpec, Pool, Scenario, ScenarioError
+from simulator.scenario import ITEM, Distribution, Headcount, Key, ModelSpec, Pool, Scenario, ScenarioError
 
 __all__ = [
     "FeasibilityReport",
@@ -51,11 +51,11 @@ class Hire:
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
             raise ScenarioError(
                 f"hires[{self.pool}].count must be an integer >= 0, got {self.count!r}",
-                path=f"hires[{self.pool}].count",
+                path=("hires", Key(self.pool), "count"),
             )
         if not math.isfinite(self.day) or self.day < 0:
             raise ScenarioError(
-                f"hires[{self.pool}].day must be >= 0, got {self.day!r}", path=f"hires[{self.pool}].day"
+                f"hires[{self.pool}].day must be >= 0, got {self.day!r}", path=("hires", Key(self.pool), "day")
             )
 
 
@@ -65,7 +65,8 @@ def with_hires(scenario: Scenario, hires: Sequence[Hire]) -> Scenario:
     for hire in hires:
         if hire.pool not in names:
             raise ScenarioError(
-                f"hires[].pool must name a workforce pool ({', '.join(sorted(names))}), got {hire.pool!r}"
+                f"hires[].pool must name a workforce pool ({', '.join(sorted(names))}), got {hire.pool!r}",
+                path=("hires", ITEM, "pool"),
             )
     plan = [{"day": float(h.day), "pool": h.pool, "count": int(h.count)} for h in hires if h.count > 0]
     return replace(scenario, staffing=ModelSpec("scheduled", {"hires": plan}))
@@ -108,22 +109,34 @@ class VendorOffer:
 
     def __post_init__(self) -> None:
         if isinstance(self.headcount, bool) or not isinstance(self.headcount, int) or self.headcount < 0:
-            raise ScenarioError(f"offer.headcount must be an integer >= 0, got {self.headcount!r}")
+            raise ScenarioError(
+                f"offer.headcount must be an integer >= 0, got {self.headcount!r}", path=("offer", "headcount")
+            )
         for i, item in enumerate(self.ramp):
             week, count = item
             if isinstance(week, bool) or not isinstance(week, int) or week < 0:
-                raise ScenarioError(f"offer.ramp[{i}].week must be an integer >= 0, got {week!r}")
+                raise ScenarioError(
+                    f"offer.ramp[{i}].week must be an integer >= 0, got {week!r}", path=("offer", "ramp", i, "week")
+                )
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise ScenarioError(f"offer.ramp[{i}].count must be an integer >= 0, got {count!r}")
+                raise ScenarioError(
+                    f"offer.ramp[{i}].count must be an integer >= 0, got {count!r}", path=("offer", "ramp", i, "count")
+                )
         if (self.hourly_rate is None) == (self.price_per_label is None):
             raise ScenarioError(
                 "offer.hourly_rate or offer.price_per_label must be set (exactly one of them), "
-                f"got {(self.hourly_rate, self.price_per_label)!r}"
+                f"got {(self.hourly_rate, self.price_per_label)!r}",
+                path=("offer", "hourly_rate"),
             )
         if self.time_to_hire_days < 0:
-            raise ScenarioError(f"offer.time_to_hire_days must be >= 0, got {self.time_to_hire_days!r}")
+            raise ScenarioError(
+                f"offer.time_to_hire_days must be >= 0, got {self.time_to_hire_days!r}",
+                path=("offer", "time_to_hire_days"),
+            )
         if self.training_days < 0:
-            raise ScenarioError(f"offer.training_days must be >= 0, got {self.training_days!r}")
+            raise ScenarioError(
+                f"offer.training_days must be >= 0, got {self.training_days!r}", path=("offer", "training_days")
+            )
 
 
 class OfferMode(enum.Enum):
@@ -181,14 +194,14 @@ def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferM
         raise ScenarioError(
             f"offer.name must differ from the current team's pools ({', '.join(names)}) when the offer is added, "
             f"got {offer.name!r}",
-            path="offer.name",
+            path=("offer", "name"),
         )
     if offer.learning_plateau_share is not None or offer.learning_tau_weeks is not None:
         raise ScenarioError(
             "offer.learning_plateau_share and offer.learning_tau_weeks set the whole scenario's learning curve; "
             "an offer added to the current team cannot change it (leave them out, or replace the team), got "
             f"{(offer.learning_plateau_share, offer.learning_tau_weeks)!r}",
-            path="offer.learning_plateau_share",
+            path=("offer", "learning_plateau_share"),
         )
     staffed = replace(scenario, workforce=(*scenario.workforce, pool))
     staffing = scenario.staffing
@@ -200,7 +213,7 @@ def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferM
         raise ScenarioError(
             f"offer.ramp cannot be added to a team hiring by the {staffing.model!r} staffing policy (it has no "
             f"schedule to add hires to); leave the ramp out or replace the team, got {list(offer.ramp)!r}",
-            path="offer.ramp",
+            path=("offer", "ramp"),
         )
     return staffed
 
@@ -291,7 +304,9 @@ def check_feasibility(
     how sure that comparison is (raise ``replications`` when it straddles the requirement).
     """
     if not 0.0 < required_probability <= 1.0:
-        raise ScenarioError(f"required_probability must be in (0, 1], got {required_probability!r}")
+        raise ScenarioError(
+            f"required_probability must be in (0, 1], got {required_probability!r}", path=("required_probability",)
+        )
     result = run_monte_carlo(
         scenario,
         replications=replications,

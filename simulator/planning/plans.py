@@ -18,7 +18,7 @@ import numpy as np
 
 from simulator.intervals import wilson_interval
 from simulator.planning.feasibility import Hire, feasibility_replication, scheduled_hires, with_hires
-from simulator.scenario import Scenario, ScenarioError
+from simulator.scenario import Key, Scenario, ScenarioError
 
 __all__ = [
     "MAX_CHOICES",
@@ -54,24 +54,25 @@ class HiringOption:
         if not counts:
             raise ScenarioError(
                 f"options[{self.pool}].counts must list at least one count, got {list(counts)!r}",
-                path=f"options[{self.pool}].counts",
+                path=("options", Key(self.pool), "counts"),
             )
         for count in counts:
             if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_HIRES_PER_POOL:
                 raise ScenarioError(
                     f"options[{self.pool}].counts must hold integers between 0 and {MAX_HIRES_PER_POOL}, "
                     f"got {list(counts)!r}",
-                    path=f"options[{self.pool}].counts",
+                    path=("options", Key(self.pool), "counts"),
                 )
         if len(set(counts)) > MAX_CHOICES or len(set(days)) > MAX_CHOICES:
             raise ScenarioError(
                 f"options[{self.pool}] may offer at most {MAX_CHOICES} counts and {MAX_CHOICES} days, "
                 f"got {len(set(counts))} counts and {len(set(days))} days",
-                path=f"options[{self.pool}].counts",
+                path=("options", Key(self.pool), "counts"),
             )
         if not days or any(not math.isfinite(d) or d < 0 for d in days):
             raise ScenarioError(
-                f"options[{self.pool}].days must hold days >= 0, got {list(days)!r}", path=f"options[{self.pool}].days"
+                f"options[{self.pool}].days must hold days >= 0, got {list(days)!r}",
+                path=("options", Key(self.pool), "days"),
             )
 
     @property

@@ -22,7 +22,7 @@ from server.services.simulation_budget import Fields
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
 from simulator.planning.feasibility import OfferMode as _OfferMode
 from simulator.planning.feasibility import VendorOffer, apply_offer
-from simulator.scenario import Demand, Project, Scenario, ScenarioError, Spike
+from simulator.scenario import Demand, Project, Scenario, ScenarioError, ScenarioPath, Spike, path_text
 
 __all__ = [
     "DemandInput",
@@ -100,9 +100,9 @@ class DemandInput:
     launches: list[LaunchInput] | None = None
 
 
-def _with_path(error: ScenarioError, path: str) -> ScenarioError:
+def _with_path(error: ScenarioError, path: ScenarioPath) -> ScenarioError:
     """``error`` re-addressed to the request's field ``path`` (its message names the scenario's field)."""
-    return ScenarioError(f"{path}: {error}", path=path)
+    return ScenarioError(f"{path_text(path)}: {error}", path=path)
 
 
 def _plan_from(demand: DemandInput, current: DemandPlan) -> DemandPlan:
@@ -110,40 +110,40 @@ def _plan_from(demand: DemandInput, current: DemandPlan) -> DemandPlan:
     if demand.weekly_plan is not None and demand.weekly_plan_csv is not None:
         raise ScenarioError(
             "demand.weekly_plan and demand.weekly_plan_csv are two ways to give one plan: give one of them, got both",
-            path="demand.weekly_plan_csv",
+            path=("demand", "weekly_plan_csv"),
         )
     volumes = current.weekly_volumes
     if demand.weekly_plan_csv is not None:
-        volumes = weekly_plan_from_csv(demand.weekly_plan_csv, field="demand.weekly_plan_csv")
+        volumes = weekly_plan_from_csv(demand.weekly_plan_csv, path=("demand", "weekly_plan_csv"))
     elif demand.weekly_plan is not None:
         volumes = tuple(demand.weekly_plan)
         for i, value in enumerate(volumes):
             if not math.isfinite(value) or value < 0:
-                path = f"demand.weekly_plan[{i}]"
-                raise ScenarioError(f"{path} must be a number of tasks >= 0, got {value!r}", path=path)
+                at = ("demand", "weekly_plan", i)
+                raise ScenarioError(f"{path_text(at)} must be a number of tasks >= 0, got {value!r}", path=at)
     start_date = demand.start_date if demand.start_date is not None else current.start_date
     plan = DemandPlan(volumes, (), start_date)
     if demand.launches is None:
         return DemandPlan(volumes, current.launches, start_date)
     launches = []
     for i, item in enumerate(demand.launches):
-        path = f"demand.launches[{i}]"
+        path = ("demand", "launches", i)
         if (item.date is None) == (item.start_day is None):
             raise ScenarioError(
-                f"{path}.date or {path}.start_day must place the launch (exactly one of them), "
+                f"{path_text(path)}.date or {path_text(path)}.start_day must place the launch (exactly one of them), "
                 f"got {(item.date, item.start_day)!r}",
-                path=f"{path}.date",
+                path=(*path, "date"),
             )
-        start = plan.day_of(item.date, path=f"{path}.date") if item.date is not None else item.start_day
+        start = plan.day_of(item.date, path=(*path, "date")) if item.date is not None else item.start_day
         try:
             launches.append(Launch(item.name, cast(float, start), item.extra_tasks, item.duration_days))
         except ScenarioError as error:
-            attribute = (error.path or "name").rsplit(".", 1)[-1]
-            raise _with_path(error, f"{path}.{attribute}") from None
+            attribute = error.path[-1] if error.path else "name"
+            raise _with_path(error, (*path, attribute)) from None
     try:
         return DemandPlan(volumes, tuple(launches), start_date)
     except ScenarioError as error:
-        raise _with_path(error, "demand.launches") from None
+        raise _with_path(error, ("demand", "launches")) from None
 
 
 @strawberry.input
@@ -190,10 +190,12 @@ def with_offer(scenario: Scenario, offer: VendorOfferInput | None, mode: OfferMo
     """``scenario`` with the request's offer in the mode it names; ScenarioError when one is given without the other."""
     if offer is None:
         if mode is not None:
-            raise ScenarioError(f"offerMode needs an offer to apply, got {mode.name} without one", path="offer_mode")
+            raise ScenarioError(f"offerMode needs an offer to apply, got {mode.name} without one", path=("offer_mode",))
         return scenario
     if mode is None:
-        raise ScenarioError(f"offerMode must be {OFFER_MODE_HELP} when an offer is given, got null", path="offer_mode")
+        raise ScenarioError(
+            f"offerMode must be {OFFER_MODE_HELP} when an offer is given, got null", path=("offer_mode",)
+        )
     return apply_offer(scenario, offer_from(offer), _OfferMode(mode.value))
 
 
@@ -250,7 +252,9 @@ def apply_overrides(
         scenario = replace(scenario, sla=changed_sla)
     if horizon_weeks is not None:
         if horizon_weeks < 1 or horizon_weeks > 104:
-            raise ScenarioError(f"horizon_weeks must be between 1 and 104, got {horizon_weeks!r}")
+            raise ScenarioError(
+                f"horizon_weeks must be between 1 and 104, got {horizon_weeks!r}", path=("horizon_weeks",)
+            )
         scenario = replace(scenario, horizon_days=7 * horizon_weeks)
     return scenario
 

@@ -405,7 +405,7 @@ class PlanningQueries:
                 demand_from_plan=demand_from is DemandSource.DELIVERY_PLAN,
             )
         except DomainError as error:
-            return lookup_error(error, INPUT)
+            return lookup_error(error)
         return CalibrationResult(
             project_id=project_id,
             document=cast(JSON, scenario_to_dict(calibration.scenario)),
@@ -435,5 +435,5 @@ class PlanningQueries:
                 replications=replications,
             )
         except DomainError as error:
-            return lookup_error(error, INPUT)
+            return lookup_error(error)
         return backtest_report(project_id, report)
