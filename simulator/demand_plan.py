@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.scenario import ITEM, Demand, Key, ScenarioError, ScenarioPath, path_text
+from simulator.scenario import ITEM, Demand, Key, ScenarioError, ScenarioPath, invalid, path_text
 
 __all__ = [
     "DemandPlan",
@@ -42,9 +42,9 @@ _PATH: ScenarioPath = ("demand", "params")
 
 def _number(path: ScenarioPath, value: object, *, low: float, strict: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ScenarioError(f"{path_text(path)} must be a finite number, got {value!r}", path=path)
+        raise invalid(path, "must be a finite number", value)
     if value < low or (strict and value == low):
-        raise ScenarioError(f"{path_text(path)} must be {'>' if strict else '>='} {low:g}, got {value!r}", path=path)
+        raise invalid(path, f"must be {'>' if strict else '>='} {low:g}", value)
     return float(value)
 
 
@@ -60,7 +60,7 @@ class Launch:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             unnamed = (*_PATH, "launches", ITEM, "name")
-            raise ScenarioError(f"{path_text(unnamed)} must be a non-empty string, got {self.name!r}", path=unnamed)
+            raise invalid(unnamed, "must be a non-empty string", self.name)
         path = (*_PATH, "launches", Key(self.name))
         _number((*path, "start_day"), self.start_day, low=0.0)
         _number((*path, "extra_tasks"), self.extra_tasks, low=0.0)
@@ -85,7 +85,7 @@ class DemandPlan:
         names = [launch.name for launch in launches]
         if len(set(names)) != len(names):
             path = (*_PATH, "launches")
-            raise ScenarioError(f"{path_text(path)} must have unique names, got {names!r}", path=path)
+            raise invalid(path, "must have unique names", names)
 
     @property
     def empty(self) -> bool:
@@ -111,13 +111,13 @@ class DemandPlan:
 def _launch(index: int, item: object) -> Launch:
     path = (*_PATH, "launches", index)
     if not isinstance(item, Mapping):
-        raise ScenarioError(f"{path_text(path)} must be a table, got {item!r}", path=path)
+        raise invalid(path, "must be a table", item)
     unknown = sorted(set(item) - {"name", "start_day", "extra_tasks", "duration_days"})
     if unknown:
         raise ScenarioError(f"{path_text(path)} has unknown keys {unknown!r}", path=path)
     missing = [key for key in ("name", "start_day", "extra_tasks", "duration_days") if key not in item]
     if missing:
-        raise ScenarioError(f"{path_text(path)} must give {', '.join(missing)}, got {dict(item)!r}", path=path)
+        raise invalid(path, f"must give {', '.join(missing)}", dict(item))
     return Launch(item["name"], item["start_day"], item["extra_tasks"], item["duration_days"])
 
 
@@ -127,11 +127,11 @@ def demand_plan(demand: Demand) -> DemandPlan:
     volumes = params.get("weekly_volumes", ())
     if not isinstance(volumes, Sequence) or isinstance(volumes, str):
         path = (*_PATH, "weekly_volumes")
-        raise ScenarioError(f"{path_text(path)} must be a list of tasks per week, got {volumes!r}", path=path)
+        raise invalid(path, "must be a list of tasks per week", volumes)
     launches = params.get("launches", ())
     if not isinstance(launches, Sequence) or isinstance(launches, str):
         path = (*_PATH, "launches")
-        raise ScenarioError(f"{path_text(path)} must be a list of launches, got {launches!r}", path=path)
+        raise invalid(path, "must be a list of launches", launches)
     start = params.get("start_date")
     start_date = None
     if start is not None:
@@ -139,7 +139,7 @@ def demand_plan(demand: Demand) -> DemandPlan:
             start_date = start if isinstance(start, date) else date.fromisoformat(str(start))
         except ValueError:
             path = (*_PATH, "start_date")
-            raise ScenarioError(f"{path_text(path)} must be a date like 2027-03-01, got {start!r}", path=path) from None
+            raise invalid(path, "must be a date like 2027-03-01", start) from None
     return DemandPlan(tuple(volumes), tuple(_launch(i, item) for i, item in enumerate(launches)), start_date)
 
 
@@ -184,7 +184,6 @@ def planned_volumes(
 def weekly_plan_from_csv(text: str, *, path: ScenarioPath = ("weekly_plan_csv",)) -> tuple[float, ...]:
     """Tasks per week from CSV: ``week,tasks`` rows (weeks 1, 2, ... in order; a header row is allowed) or one
     number a line. Errors name the line and the value."""
-    field = path_text(path)
     reader = csv.reader(io.StringIO(text.strip()))
     rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     if rows and not _is_number(rows[0][1][-1]):
@@ -193,20 +192,15 @@ def weekly_plan_from_csv(text: str, *, path: ScenarioPath = ("weekly_plan_csv",)
     for line, row in rows:
         cells = [cell.strip() for cell in row]
         if len(cells) > 2:
-            raise ScenarioError(
-                f"{field} line {line} must be 'week,tasks' or a number, got {','.join(cells)!r}", path=path
-            )
+            raise invalid(path, f"line {line} must be 'week,tasks' or a number", ",".join(cells))
         if len(cells) == 2 and cells[0] != str(len(volumes) + 1):
-            raise ScenarioError(
-                f"{field} line {line} must be week {len(volumes) + 1} (weeks in order from 1), got {cells[0]!r}",
-                path=path,
-            )
+            raise invalid(path, f"line {line} must be week {len(volumes) + 1} (weeks in order from 1)", cells[0])
         value = cells[-1]
         if not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
-            raise ScenarioError(f"{field} line {line} tasks must be a number >= 0, got {value!r}", path=path)
+            raise invalid(path, f"line {line} tasks must be a number >= 0", value)
         volumes.append(float(value))
     if not volumes:
-        raise ScenarioError(f"{field} must hold at least one week, got {text!r}", path=path)
+        raise invalid(path, "must hold at least one week", text)
     return tuple(volumes)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import tomli_w
 
-from simulator.scenario import ITEM, Key, ModelSpec, Scenario, ScenarioError, ScenarioPath, path_text
+from simulator.scenario import ITEM, Key, ModelSpec, Scenario, ScenarioError, ScenarioPath, invalid, path_text
 
 __all__ = [
     "dump_scenario",
@@ -65,7 +65,7 @@ def _located(error: ScenarioError, path: ScenarioPath) -> ScenarioError:
     if not error.path or len(path) < 2 or error.path[: len(path)] == path or error.path[0] != path[-1]:
         return error
     located = (*path[:-1], *error.path)
-    return ScenarioError(str(error).replace(path_text(error.path), path_text(located), 1), path=located)
+    return _moved(error, located)
 
 
 def _convert(hint: Any, value: object, path: ScenarioPath) -> Any:
@@ -79,7 +79,7 @@ def _convert(hint: Any, value: object, path: ScenarioPath) -> Any:
         return _build(hint, value, path)
     if origin is tuple:
         if not isinstance(value, list | tuple):
-            raise ScenarioError(f"{path_text(path)} must be a list, got {value!r}", path=path)
+            raise invalid(path, "must be a list", value)
         item_hint = typing.get_args(hint)[0]
         items = []
         for i, item in enumerate(value):
@@ -90,7 +90,7 @@ def _convert(hint: Any, value: object, path: ScenarioPath) -> Any:
         return tuple(items)
     if origin is Mapping or hint is Mapping:
         if not isinstance(value, Mapping):
-            raise ScenarioError(f"{path_text(path)} must be a table, got {value!r}", path=path)
+            raise invalid(path, "must be a table", value)
         return dict(value)
     return value
 
@@ -107,7 +107,15 @@ def _itemised(error: ScenarioError, path: ScenarioPath, index: int, item: object
     if at != index and at != ITEM:
         return error
     located = (*path, label, *own[len(path) + 1 :])
-    return ScenarioError(str(error).replace(path_text(own), path_text(located), 1), path=located)
+    return _moved(error, located)
+
+
+def _moved(error: ScenarioError, located: ScenarioPath) -> ScenarioError:
+    """``error`` at the fuller path ``located``; its message says the new path in place of the old."""
+    if error.requirement is not None:
+        return invalid(located, error.requirement, error.value)
+    # A free-form message (a plugin's own): the path's text is swapped, the rest kept as written.
+    return ScenarioError(str(error).replace(path_text(error.path or ()), path_text(located), 1), path=located)
 
 
 def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:

@@ -35,6 +35,7 @@ __all__ = [
     "ServiceTime",
     "Spike",
     "Waits",
+    "invalid",
     "path_text",
 ]
 
@@ -70,52 +71,61 @@ class ScenarioError(ValueError):
     read back out of the message would be ambiguous); None when the error concerns no one field.
     """
 
-    def __init__(self, message: str, *, path: ScenarioPath | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: ScenarioPath | None = None, requirement: str | None = None, value: object = None
+    ) -> None:
         super().__init__(message)
         self.path = path
+        # What the value must be and the value given, when the message is "<path> <requirement>, got <value>":
+        # the server then says the same with the path as its client spelled it.
+        self.requirement = requirement
+        self.value = value
 
 
-def _fail(path: ScenarioPath, rule: str, value: object) -> ScenarioError:
-    return ScenarioError(f"{path_text(path)} {rule}, got {value!r}", path=path)
+def invalid(path: ScenarioPath, requirement: str, value: object) -> ScenarioError:
+    """The error for ``value`` at ``path`` failing ``requirement``: "<path> <requirement>, got <value>"."""
+    return ScenarioError(
+        f"{path_text(path)} {requirement}, got {value!r}", path=path, requirement=requirement, value=value
+    )
 
 
 def _check_number(path: ScenarioPath, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise _fail(path, "must be a number", value)
+        raise invalid(path, "must be a number", value)
     return float(value)
 
 
 def _ge(path: ScenarioPath, value: object, low: float) -> None:
     if _check_number(path, value) < low:
-        raise _fail(path, f"must be >= {low:g}", value)
+        raise invalid(path, f"must be >= {low:g}", value)
 
 
 def _gt(path: ScenarioPath, value: object, low: float) -> None:
     if _check_number(path, value) <= low:
-        raise _fail(path, f"must be > {low:g}", value)
+        raise invalid(path, f"must be > {low:g}", value)
 
 
 def _between(path: ScenarioPath, value: object, low: float, high: float) -> None:
     number = _check_number(path, value)
     if not low <= number <= high:
-        raise _fail(path, f"must be between {low:g} and {high:g}", value)
+        raise invalid(path, f"must be between {low:g} and {high:g}", value)
 
 
 def _finite(path: ScenarioPath, value: object) -> None:
     if not math.isfinite(_check_number(path, value)):
-        raise _fail(path, "must be finite", value)
+        raise invalid(path, "must be finite", value)
 
 
 def _int_ge(path: ScenarioPath, value: object, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(path, "must be an integer", value)
+        raise invalid(path, "must be an integer", value)
     if value < low:
-        raise _fail(path, f"must be >= {low}", value)
+        raise invalid(path, f"must be >= {low}", value)
 
 
 def _name(path: ScenarioPath, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(path, "must be a non-empty string", value)
+        raise invalid(path, "must be a non-empty string", value)
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,7 @@ class ModelSpec:
     def __post_init__(self) -> None:
         _name(("model",), self.model)
         if not isinstance(self.params, Mapping):
-            raise _fail(("params",), "must be a table of parameters", self.params)
+            raise invalid(("params",), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
 
 
@@ -145,7 +155,7 @@ class Distribution:
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
-            raise _fail(("distribution", "kind"), f"must be one of {', '.join(self.KINDS)}", self.kind)
+            raise invalid(("distribution", "kind"), f"must be one of {', '.join(self.KINDS)}", self.kind)
         _ge(("distribution", "mean"), self.mean, 0.0)
         _finite(("distribution", "mean"), self.mean)
         _ge(("distribution", "cv"), self.cv, 0.0)
@@ -170,12 +180,12 @@ class Calendar:
         days = tuple(self.working_days)
         object.__setattr__(self, "working_days", days)
         if not days:
-            raise _fail(("calendar", "working_days"), "must name at least one day", list(days))
+            raise invalid(("calendar", "working_days"), "must name at least one day", list(days))
         for day in days:
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                raise _fail(("calendar", "working_days"), "must hold integers 0 (Monday) to 6", list(days))
+                raise invalid(("calendar", "working_days"), "must hold integers 0 (Monday) to 6", list(days))
         if len(set(days)) != len(days):
-            raise _fail(("calendar", "working_days"), "must not repeat a day", list(days))
+            raise invalid(("calendar", "working_days"), "must not repeat a day", list(days))
 
 
 @dataclass(frozen=True)
@@ -231,13 +241,13 @@ class Demand:
     def __post_init__(self) -> None:
         _name(("demand", "model"), self.model)
         if not isinstance(self.params, Mapping):
-            raise _fail(("demand", "params"), "must be a table of parameters", self.params)
+            raise invalid(("demand", "params"), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
         _ge(("demand", "base_per_day"), self.base_per_day, 0.0)
         _finite(("demand", "base_per_day"), self.base_per_day)
         # A replication keeps every task in memory (about 100 bytes each): refuse volumes no machine can hold.
         if self.base_per_day > MAX_TASKS_PER_DAY:
-            raise _fail(
+            raise invalid(
                 ("demand", "base_per_day"), f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day
             )
         _finite(("demand", "trend_per_week"), self.trend_per_week)
@@ -245,28 +255,28 @@ class Demand:
         weekly = tuple(self.weekly)
         object.__setattr__(self, "weekly", weekly)
         if len(weekly) != 7:
-            raise _fail(("demand", "weekly"), "must have 7 factors (Monday first)", list(weekly))
+            raise invalid(("demand", "weekly"), "must have 7 factors (Monday first)", list(weekly))
         for i, factor in enumerate(weekly):
             _ge(("demand", "weekly", i), factor, 0.0)
             _finite(("demand", "weekly", i), factor)
         object.__setattr__(self, "spikes", tuple(self.spikes))
         for spike in self.spikes:
             if not isinstance(spike, Spike):
-                raise _fail(("demand", "spikes", ITEM), "must be a Spike", spike)
+                raise invalid(("demand", "spikes", ITEM), "must be a Spike", spike)
         trace = tuple(self.trace)
         object.__setattr__(self, "trace", trace)
         for i, count in enumerate(trace):
             _ge(("demand", "trace", i), count, 0.0)
             _finite(("demand", "trace", i), count)
         if self.arrival_window not in ("day", "shift"):
-            raise _fail(("demand", "arrival_window"), "must be 'day' or 'shift'", self.arrival_window)
+            raise invalid(("demand", "arrival_window"), "must be 'day' or 'shift'", self.arrival_window)
         projects = tuple(self.projects)
         object.__setattr__(self, "projects", projects)
         if not projects:
-            raise _fail(("demand", "projects"), "must list at least one project", list(projects))
+            raise invalid(("demand", "projects"), "must list at least one project", list(projects))
         names = [p.name for p in projects]
         if len(set(names)) != len(names):
-            raise _fail(("demand", "projects"), "must have unique names", names)
+            raise invalid(("demand", "projects"), "must have unique names", names)
 
 
 @dataclass(frozen=True)
@@ -278,7 +288,7 @@ class ServiceTime:
 
     def __post_init__(self) -> None:
         if self.distribution not in ("exponential", "lognormal", "fixed"):
-            raise _fail(
+            raise invalid(
                 ("service_time", "distribution"), "must be 'exponential', 'lognormal' or 'fixed'", self.distribution
             )
         _ge(("service_time", "cv"), self.cv, 0.0)
@@ -345,9 +355,9 @@ class Pool:
             object.__setattr__(self, "vendor", self.name)
         _name((*path, "vendor"), self.vendor)
         if not isinstance(self.headcount, Headcount):
-            raise _fail((*path, "headcount"), "must be a Headcount", self.headcount)
+            raise invalid((*path, "headcount"), "must be a Headcount", self.headcount)
         if (self.hourly_rate is None) == (self.price_per_label is None):
-            raise _fail(
+            raise invalid(
                 (*path, "hourly_rate"),
                 "or price_per_label must be set (exactly one of them)",
                 (self.hourly_rate, self.price_per_label),
@@ -365,7 +375,7 @@ class Pool:
             _between((*path, "shift_hours"), self.shift_hours, 0.0, 24.0)
         _int_ge((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1)
         if not isinstance(self.time_to_hire_days, Distribution):
-            raise _fail((*path, "time_to_hire_days"), "must be a Distribution", self.time_to_hire_days)
+            raise invalid((*path, "time_to_hire_days"), "must be a Distribution", self.time_to_hire_days)
         _ge((*path, "platform_training_days"), self.platform_training_days, 0.0)
         _finite((*path, "platform_training_days"), self.platform_training_days)
         _ge((*path, "project_training_days"), self.project_training_days, 0.0)
@@ -385,7 +395,7 @@ class Pool:
         _ge((*path, "training_cost"), self.training_cost, 0.0)
         _finite((*path, "training_cost"), self.training_cost)
         if not isinstance(self.paid_training, bool):
-            raise _fail((*path, "paid_training"), "must be true or false", self.paid_training)
+            raise invalid((*path, "paid_training"), "must be true or false", self.paid_training)
         _gt((*path, "speed_factor"), self.speed_factor, 0.0)
         _finite((*path, "speed_factor"), self.speed_factor)
 
@@ -415,14 +425,14 @@ class Review:
         _between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
         _int_ge(("review", "reviewers"), self.reviewers, 0)
         if self.share_reviewed > 0 and self.reviewers == 0:
-            raise _fail(("review", "reviewers"), "must be >= 1 when review.share_reviewed > 0", self.reviewers)
+            raise invalid(("review", "reviewers"), "must be >= 1 when review.share_reviewed > 0", self.reviewers)
         _gt(("review", "review_minutes"), self.review_minutes, 0.0)
         _finite(("review", "review_minutes"), self.review_minutes)
         _between(("review", "detection_probability"), self.detection_probability, 0.0, 1.0)
         _gt(("review", "rework_time_factor"), self.rework_time_factor, 0.0)
         _finite(("review", "rework_time_factor"), self.rework_time_factor)
         if self.rework_time not in ("reuse", "independent"):
-            raise _fail(("review", "rework_time"), "must be 'reuse' or 'independent'", self.rework_time)
+            raise invalid(("review", "rework_time"), "must be 'reuse' or 'independent'", self.rework_time)
         _ge(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate, 0.0)
         _finite(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
         _between(("review", "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
@@ -437,9 +447,9 @@ _MAX_WAIT_VALUES = 200
 
 def _hours_list(path: ScenarioPath, values: object) -> tuple[float, ...]:
     if not isinstance(values, tuple | list):
-        raise _fail(path, "must be a list of hours", values)
+        raise invalid(path, "must be a list of hours", values)
     if len(values) > _MAX_WAIT_VALUES:
-        raise _fail(path, f"must list at most {_MAX_WAIT_VALUES} values", len(values))
+        raise invalid(path, f"must list at most {_MAX_WAIT_VALUES} values", len(values))
     for i, value in enumerate(values):
         _ge((*path, i), value, 0.0)
         _finite((*path, i), value)
@@ -476,12 +486,12 @@ class Waits:
         _between(("waits", "review_share"), self.review_share, 0.0, 1.0)
         downs = self.down_by_round
         if not isinstance(downs, tuple | list) or len(downs) > 10:
-            raise _fail(("waits", "down_by_round"), "must be a list of at most 10 probabilities", downs)
+            raise invalid(("waits", "down_by_round"), "must be a list of at most 10 probabilities", downs)
         for i, value in enumerate(downs):
             _between(("waits", "down_by_round", i), value, 0.0, 1.0)
         object.__setattr__(self, "down_by_round", tuple(float(v) for v in downs))
         if not isinstance(self.labeling_from_records, bool):
-            raise _fail(("waits", "labeling_from_records"), "must be true or false", self.labeling_from_records)
+            raise invalid(("waits", "labeling_from_records"), "must be true or false", self.labeling_from_records)
 
 
 @dataclass(frozen=True)
@@ -526,7 +536,7 @@ class SLA:
 
 def _spec(path: ScenarioPath, value: object) -> ModelSpec:
     if not isinstance(value, ModelSpec):
-        raise _fail(path, "must be a ModelSpec (model name and params)", value)
+        raise invalid(path, "must be a ModelSpec (model name and params)", value)
     return value
 
 
@@ -565,7 +575,7 @@ class Scenario:
             and self.currency.isalpha()
             and self.currency.isupper()
         ):
-            raise _fail(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
+            raise invalid(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
         _name(("name",), self.name)
         _int_ge(("horizon_days",), self.horizon_days, 1)
         checks: tuple[tuple[str, object, type], ...] = (
@@ -579,18 +589,18 @@ class Scenario:
         )
         for path, value, kind in checks:
             if not isinstance(value, kind):
-                raise _fail((path,), f"must be a {kind.__name__}", value)
+                raise invalid((path,), f"must be a {kind.__name__}", value)
         if self.waits is not None and not isinstance(self.waits, Waits):
-            raise _fail(("waits",), "must be a Waits", self.waits)
+            raise invalid(("waits",), "must be a Waits", self.waits)
         for path in ("learning", "quality", "staffing", "costs"):
             _spec((path,), getattr(self, path))
         pools = tuple(self.workforce)
         object.__setattr__(self, "workforce", pools)
         if not pools:
-            raise _fail(("workforce",), "must list at least one pool", list(pools))
+            raise invalid(("workforce",), "must list at least one pool", list(pools))
         names = [pool.name for pool in pools]
         if len(set(names)) != len(names):
-            raise _fail(("workforce",), "must have unique pool names", names)
+            raise invalid(("workforce",), "must have unique pool names", names)
 
     @property
     def horizon_hours(self) -> float:

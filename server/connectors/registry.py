@@ -53,7 +53,7 @@ async def _apply(session: AsyncSession, connector: Connector, values: ConnectorF
         name = check_name(("name",), values.name)
         taken = await session.scalar(select(Connector.id).where(Connector.name == name, Connector.id != connector.id))
         if taken is not None:
-            raise Conflict(f"input.name: a connector named {name!r} exists already", path=("name",))
+            raise Conflict(f"a connector named {name!r} exists already", path=("name",))
         connector.name = name
     if values.project_id is not None:
         await get_or_not_found(session, Project, values.project_id, field=("project_id",))

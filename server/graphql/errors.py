@@ -101,7 +101,7 @@ def client_path(path: Sequence[str | int], root: Sequence[str] = ()) -> str | No
 
 def client_message(error: DomainError, root: Sequence[str] = ()) -> str:
     """The error's message naming its field as the client spelled it (the exception is left as it is)."""
-    if isinstance(error, ValidationFailed):
+    if error.requirement is not None:
         return validation_message(client_path(error.path, root) or "", error.requirement, error.value)
     return error.message
 
@@ -118,7 +118,7 @@ def error_for(error: DomainError, root: Sequence[str] = INPUT) -> MutationError:
     if isinstance(error, Conflict):
         return ConflictError(message=message, field=field)
     # A DomainError subclass this module does not know yet is still an expected failure of the input.
-    return ValidationError(message=message, field=field, value=None)
+    return ValidationError(message=message, field=field, value=_text(error.value))
 
 
 def lookup_error(error: DomainError, root: Sequence[str] = ()) -> ValidationError | NotFoundError:

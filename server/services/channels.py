@@ -68,7 +68,7 @@ def _apply(channel: CommunicationChannel, values: ChannelFields) -> None:
     if values.preferred is not None:
         channel.preferred = values.preferred
     if not channel.link and not channel.note:
-        raise ValidationFailed(("link",), channel.link, "or input.note must say where to reach the vendor")
+        raise ValidationFailed(("link",), channel.link, "or the note must say where to reach the vendor")
 
 
 async def _only_preferred(session: AsyncSession, channel: CommunicationChannel) -> None:

@@ -44,15 +44,20 @@ class DomainError(Exception):
     """An expected failure: the request was understood but cannot be carried out as asked.
 
     `path` names the value at fault (empty when no one value is); `message` is complete in the services' own
-    spelling of that path.
+    spelling of that path. A validation failure also gives `requirement` (what the value must be) and `value`.
     """
 
     code = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, path: Sequence[str | int] = ()) -> None:
+    def __init__(
+        self, message: str, *, path: Sequence[str | int] = (), requirement: str | None = None, value: Any = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path: Path = tuple(path)
+        # Where the message reads "<path> <requirement>, got <value>": the parts the API renders it from again.
+        self.requirement = requirement
+        self.value = value
 
 
 class NotFound(DomainError):
@@ -74,9 +79,8 @@ class ValidationFailed(DomainError):
     code = "VALIDATION_FAILED"
 
     def __init__(self, path: Sequence[str | int], value: Any, requirement: str) -> None:
-        super().__init__(validation_message(path_text(tuple(path)), requirement, value), path=path)
-        self.value = value
-        self.requirement = requirement
+        message = validation_message(path_text(tuple(path)), requirement, value)
+        super().__init__(message, path=path, requirement=requirement, value=value)
 
 
 def validation_message(field: str, requirement: str, value: Any) -> str:

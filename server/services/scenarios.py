@@ -52,8 +52,12 @@ def parse_scenario(document: object, *, field: Path = ("document",)) -> Scenario
         scenario = scenario_from_dict(document)
         check_scenario_plugins(scenario)
     except (ScenarioError, ValueError, TypeError) as error:
-        own = scenario_path(error.path, verbatim=True) if isinstance(error, ScenarioError) and error.path else ()
-        raise ScenarioInvalid(str(error), path=(*field, *own)) from None
+        if not isinstance(error, ScenarioError):
+            raise ScenarioInvalid(str(error), path=field) from None
+        own = scenario_path(error.path, verbatim=True) if error.path else ()
+        raise ScenarioInvalid(
+            str(error), path=(*field, *own), requirement=error.requirement, value=error.value
+        ) from None
     return scenario
 
 

@@ -22,7 +22,7 @@ from server.services.simulation_budget import Fields
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
 from simulator.planning.feasibility import OfferMode as _OfferMode
 from simulator.planning.feasibility import VendorOffer, apply_offer
-from simulator.scenario import Demand, Project, Scenario, ScenarioError, ScenarioPath, Spike, path_text
+from simulator.scenario import Demand, Project, Scenario, ScenarioError, ScenarioPath, Spike, invalid, path_text
 
 __all__ = [
     "DemandInput",
@@ -50,8 +50,11 @@ def scenario_error(error: Exception, path: Path = ()) -> ValidationError | NotFo
     """
     if isinstance(error, DomainError):
         return lookup_error(error, (*INPUT, *(str(part) for part in path)))
-    own = scenario_service.scenario_path(error.path) if isinstance(error, ScenarioError) and error.path else ()
-    return ValidationError(message=str(error), field=client_path((*path, *own), INPUT), value=None)
+    if not isinstance(error, ScenarioError):
+        return ValidationError(message=str(error), field=client_path(path, INPUT), value=None)
+    own = scenario_service.scenario_path(error.path) if error.path else ()
+    failure = DomainError(str(error), path=(*path, *own), requirement=error.requirement, value=error.value)
+    return lookup_error(failure, INPUT)
 
 
 @strawberry.input(description="Where a planning question starts: a stored version, a document, or a project's history.")
@@ -120,7 +123,7 @@ def _plan_from(demand: DemandInput, current: DemandPlan) -> DemandPlan:
         for i, value in enumerate(volumes):
             if not math.isfinite(value) or value < 0:
                 at = ("demand", "weekly_plan", i)
-                raise ScenarioError(f"{path_text(at)} must be a number of tasks >= 0, got {value!r}", path=at)
+                raise invalid(at, "must be a number of tasks >= 0", value)
     start_date = demand.start_date if demand.start_date is not None else current.start_date
     plan = DemandPlan(volumes, (), start_date)
     if demand.launches is None:
@@ -252,9 +255,7 @@ def apply_overrides(
         scenario = replace(scenario, sla=changed_sla)
     if horizon_weeks is not None:
         if horizon_weeks < 1 or horizon_weeks > 104:
-            raise ScenarioError(
-                f"horizon_weeks must be between 1 and 104, got {horizon_weeks!r}", path=("horizon_weeks",)
-            )
+            raise invalid(("horizon_weeks",), "must be between 1 and 104", horizon_weeks)
         scenario = replace(scenario, horizon_days=7 * horizon_weeks)
     return scenario
 
