@@ -86,7 +86,7 @@ class ConflictError(UserError):
 MutationError = ValidationError | NotFoundError | InvalidTransitionError | ConflictError
 
 
-def client_path(path: Sequence[str | int], root: Sequence[str] = ()) -> str | None:
+def client_path(path: Sequence[str | int], root: Sequence[str | int] = ()) -> str | None:
     """``root`` + ``path`` as the client spelled it: ``("input",) + ("pools", 2, "hourly_rate")`` reads
     ``input.pools[2].hourlyRate``; None when both are empty (no one field is at fault)."""
     text = ""
@@ -99,14 +99,14 @@ def client_path(path: Sequence[str | int], root: Sequence[str] = ()) -> str | No
     return text or None
 
 
-def client_message(error: DomainError, root: Sequence[str] = ()) -> str:
+def client_message(error: DomainError, root: Sequence[str | int] = ()) -> str:
     """The error's message naming its field as the client spelled it (the exception is left as it is)."""
     if error.requirement is not None:
         return validation_message(client_path(error.path, root) or "", error.requirement, error.value)
     return error.message
 
 
-def error_for(error: DomainError, root: Sequence[str] = INPUT) -> MutationError:
+def error_for(error: DomainError, root: Sequence[str | int] = INPUT) -> MutationError:
     """The typed GraphQL error for a domain failure whose path starts in the argument ``root``."""
     message, field = client_message(error, root), client_path(error.path, root)
     if isinstance(error, ValidationFailed):
@@ -121,7 +121,7 @@ def error_for(error: DomainError, root: Sequence[str] = INPUT) -> MutationError:
     return ValidationError(message=message, field=field, value=_text(error.value))
 
 
-def lookup_error(error: DomainError, root: Sequence[str] = ()) -> ValidationError | NotFoundError:
+def lookup_error(error: DomainError, root: Sequence[str | int] = ()) -> ValidationError | NotFoundError:
     """A query's domain failure as the union member its result carries (a record missing, or a bad argument)."""
     typed = error_for(error, root)
     if isinstance(typed, ValidationError | NotFoundError):
@@ -134,7 +134,7 @@ def _text(value: object) -> str | None:
 
 
 async def mutate(
-    info: Info, operation: Callable[[AsyncSession], Awaitable[_T]], *, root: Sequence[str] = INPUT
+    info: Info, operation: Callable[[AsyncSession], Awaitable[_T]], *, root: Sequence[str | int] = INPUT
 ) -> _T | MutationError:
     """Run `operation` in one transaction: committed whole on success, nothing written on any failure.
 
@@ -156,7 +156,7 @@ async def mutate_row(
     payload: Callable[[_Row], _T],
     operation: Callable[[AsyncSession], Awaitable[_Row]],
     *,
-    root: Sequence[str] = INPUT,
+    root: Sequence[str | int] = INPUT,
 ) -> _T | MutationError:
     """`mutate` for an operation that returns the one row it changed, handed out wrapped in `payload`."""
 
@@ -166,7 +166,7 @@ async def mutate_row(
     return await mutate(info, run, root=root)
 
 
-def as_graphql_error(error: DomainError, root: Sequence[str] = ()) -> GraphQLError:
+def as_graphql_error(error: DomainError, root: Sequence[str | int] = ()) -> GraphQLError:
     """A query-side domain failure (a bad cursor, a page too large) as a top-level GraphQL error."""
     extensions: dict[str, object] = {"code": error.code}
     field = client_path(error.path, root)

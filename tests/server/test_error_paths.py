@@ -219,6 +219,14 @@ CASES = [
         "input.offer.timeToHireDays must be >= 0, got -1.0",
         kind="query",
     ),
+    Case(
+        "compareScenarios",
+        "input: CompareScenariosInput!",
+        lambda ids: {"input": {"variants": [{"name": "a", "demandMultiplier": 1.5}, {"name": "b", "pool": "night"}]}},
+        "input.variants[1].pool",
+        "input.variants[1].pool must name a workforce pool (default), got 'night'",
+        kind="query",
+    ),
 ]
 
 

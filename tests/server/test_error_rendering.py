@@ -40,11 +40,12 @@ SOURCES = sorted(
             "input.document.workforce[Team A.1].hourly_rate",
         ),
         ((), INPUT, "input"),
+        (("spikes", 0, "multiplier"), ("input", "variants", 2), "input.variants[2].spikes[0].multiplier"),
         ((), ARGUMENTS, None),
     ],
 )
 def test_a_path_is_rendered_as_the_client_spelled_it(
-    path: tuple[str | int, ...], root: tuple[str, ...], field: str | None
+    path: tuple[str | int, ...], root: tuple[str | int, ...], field: str | None
 ) -> None:
     assert client_path(path, root) == field
 

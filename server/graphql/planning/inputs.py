@@ -49,7 +49,7 @@ def scenario_error(error: Exception, path: Path = ()) -> ValidationError | NotFo
     is rendered like any input path; a plugin's ValueError names no field.
     """
     if isinstance(error, DomainError):
-        return lookup_error(error, (*INPUT, *(str(part) for part in path)))
+        return lookup_error(error, (*INPUT, *path))
     if not isinstance(error, ScenarioError):
         return ValidationError(message=str(error), field=client_path(path, INPUT), value=None)
     own = scenario_service.scenario_path(error.path) if error.path else ()
