@@ -13,7 +13,7 @@ from server.db.enums import ProjectStatus
 from server.db.models import Project, Task
 from server.db.types import utcnow
 from server.services.crud.checks import archive_row, check_aware, check_name, check_positive_int, get_or_not_found
-from server.services.errors import Conflict, DomainError, Path, ValidationFailed
+from server.services.errors import Conflict, Path, ValidationFailed
 from server.services.workflow import set_labels_required
 
 __all__ = ["MAX_BULK_TASKS", "TaskFields", "archive_task", "create_task", "create_tasks", "update_task"]
@@ -133,11 +133,7 @@ async def update_task(session: AsyncSession, task_id: int, values: TaskFields) -
         raise ValidationFailed(("due_at",), task.due_at.isoformat(), "must not be before createdAt")
     if isinstance(labels_required, int) and labels_required != task.labels_required:
         # The workflow owns the slot rules and re-derives the task's status from its labels.
-        try:
-            await set_labels_required(session, task_id=task_id, labels_required=labels_required)
-        except DomainError as error:
-            error.path = ("labels_required",)  # the workflow names its own parameter
-            raise
+        await set_labels_required(session, task_id=task_id, labels_required=labels_required)
     await session.flush()
     return task
 
