@@ -74,6 +74,8 @@ class ScenarioError(ValueError):
     def __init__(
         self, message: str, *, path: ScenarioPath | None = None, requirement: str | None = None, value: object = None
     ) -> None:
+        if isinstance(path, str):
+            raise TypeError(f"a path is a tuple of parts, got the string {path!r}")
         super().__init__(message)
         self.path = path
         # What the value must be and the value given, when the message is "<path> <requirement>, got <value>":

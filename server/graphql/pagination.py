@@ -105,7 +105,7 @@ class PageArgs:
         """(start, stop before `last`) or a ValidationFailed naming the bad argument."""
         for name, size in (("first", self.first), ("last", self.last)):
             if size is not None and not 0 <= size <= max_page_size:
-                raise ValidationFailed(name, size, f"must be between 0 and {max_page_size}")
+                raise ValidationFailed((name,), size, f"must be between 0 and {max_page_size}")
         start = decode_cursor(self.after, ("after",)) + 1 if self.after is not None else 0
         stop = decode_cursor(self.before, ("before",)) if self.before is not None else None
         return start, stop

@@ -52,6 +52,9 @@ class DomainError(Exception):
     def __init__(
         self, message: str, *, path: Sequence[str | int] = (), requirement: str | None = None, value: Any = None
     ) -> None:
+        if isinstance(path, str):
+            # A string is a sequence too: ("rate",) is meant, and "rate" would read r.a.t.e.
+            raise TypeError(f"a path is a tuple of parts, got the string {path!r}")
         super().__init__(message)
         self.message = message
         self.path: Path = tuple(path)
@@ -79,7 +82,7 @@ class ValidationFailed(DomainError):
     code = "VALIDATION_FAILED"
 
     def __init__(self, path: Sequence[str | int], value: Any, requirement: str) -> None:
-        message = validation_message(path_text(tuple(path)), requirement, value)
+        message = validation_message("" if isinstance(path, str) else path_text(tuple(path)), requirement, value)
         super().__init__(message, path=path, requirement=requirement, value=value)
 
 
