@@ -643,7 +643,7 @@ async def import_records(
         by = Project.id if isinstance(project, int) else Project.name
         found = await session.scalar(select(Project).where(by == project))
     if found is None:
-        raise NotFound("project", project, path=("project_id",) if isinstance(project, int) else "project")
+        raise NotFound("project", project, path=("project_id",) if isinstance(project, int) else ("project",))
     report = ImportReport(format=fmt.name, project=found.name, dry_run=dry_run)
     if vendor is not None and not vendor.strip():
         raise DomainError("vendor must not be empty", path=("vendor",))
