@@ -19,7 +19,9 @@ class TraceDemand:
         self, demand: Demand, calendar: Calendar, horizon_days: int, rng: np.random.Generator
     ) -> npt.NDArray[np.float64]:
         if not demand.trace:
-            raise ScenarioError("demand.trace must list per-day counts for the trace model, got []")
+            raise ScenarioError(
+                "demand.trace must list per-day counts for the trace model, got []", path=("demand", "trace")
+            )
         counts = np.zeros(horizon_days, dtype=np.float64)
         recorded = np.asarray(demand.trace[:horizon_days], dtype=np.float64)
         counts[: recorded.size] = recorded

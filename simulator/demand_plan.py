@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.scenario import Demand, ScenarioError
+from simulator.scenario import ITEM, Demand, Key, ScenarioError, ScenarioPath, invalid, path_text
 
 __all__ = [
     "DemandPlan",
@@ -37,14 +37,14 @@ __all__ = [
     "weekly_plan_from_csv",
 ]
 
-_PATH = "demand.params"
+_PATH: ScenarioPath = ("demand", "params")
 
 
-def _number(path: str, value: object, *, low: float, strict: bool = False) -> float:
+def _number(path: ScenarioPath, value: object, *, low: float, strict: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ScenarioError(f"{path} must be a finite number, got {value!r}", path=path)
+        raise invalid(path, "must be a finite number", value)
     if value < low or (strict and value == low):
-        raise ScenarioError(f"{path} must be {'>' if strict else '>='} {low:g}, got {value!r}", path=path)
+        raise invalid(path, f"must be {'>' if strict else '>='} {low:g}", value)
     return float(value)
 
 
@@ -58,12 +58,13 @@ class Launch:
     duration_days: float
 
     def __post_init__(self) -> None:
-        path = f"{_PATH}.launches[{self.name}]"
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ScenarioError(f"{_PATH}.launches[].name must be a non-empty string, got {self.name!r}")
-        _number(f"{path}.start_day", self.start_day, low=0.0)
-        _number(f"{path}.extra_tasks", self.extra_tasks, low=0.0)
-        _number(f"{path}.duration_days", self.duration_days, low=0.0, strict=True)
+            unnamed = (*_PATH, "launches", ITEM, "name")
+            raise invalid(unnamed, "must be a non-empty string", self.name)
+        path = (*_PATH, "launches", Key(self.name))
+        _number((*path, "start_day"), self.start_day, low=0.0)
+        _number((*path, "extra_tasks"), self.extra_tasks, low=0.0)
+        _number((*path, "duration_days"), self.duration_days, low=0.0, strict=True)
 
 
 @dataclass(frozen=True)
@@ -78,25 +79,29 @@ class DemandPlan:
         volumes = tuple(self.weekly_volumes)
         object.__setattr__(self, "weekly_volumes", volumes)
         for i, volume in enumerate(volumes):
-            _number(f"{_PATH}.weekly_volumes[{i}]", volume, low=0.0)
+            _number((*_PATH, "weekly_volumes", i), volume, low=0.0)
         launches = tuple(self.launches)
         object.__setattr__(self, "launches", launches)
         names = [launch.name for launch in launches]
         if len(set(names)) != len(names):
-            raise ScenarioError(f"{_PATH}.launches must have unique names, got {names!r}", path=f"{_PATH}.launches")
+            path = (*_PATH, "launches")
+            raise invalid(path, "must have unique names", names)
 
     @property
     def empty(self) -> bool:
         return not self.weekly_volumes and not self.launches
 
-    def day_of(self, when: date, *, path: str) -> float:
+    def day_of(self, when: date, *, path: ScenarioPath) -> float:
         """Day number of ``when`` from ``start_date`` (which must be known and not later)."""
         if self.start_date is None:
-            raise ScenarioError(f"{_PATH}.start_date is needed to place {path} by date, got None", path=path)
+            raise ScenarioError(
+                f"{path_text((*_PATH, 'start_date'))} is needed to place {path_text(path)} by date, got None",
+                path=path,
+            )
         days = (when - self.start_date).days
         if days < 0:
             raise ScenarioError(
-                f"{path} must not be before the plan's start date {self.start_date.isoformat()}, "
+                f"{path_text(path)} must not be before the plan's start date {self.start_date.isoformat()}, "
                 f"got {when.isoformat()}",
                 path=path,
             )
@@ -104,14 +109,15 @@ class DemandPlan:
 
 
 def _launch(index: int, item: object) -> Launch:
+    path = (*_PATH, "launches", index)
     if not isinstance(item, Mapping):
-        raise ScenarioError(f"{_PATH}.launches[{index}] must be a table, got {item!r}")
+        raise invalid(path, "must be a table", item)
     unknown = sorted(set(item) - {"name", "start_day", "extra_tasks", "duration_days"})
     if unknown:
-        raise ScenarioError(f"{_PATH}.launches[{index}] has unknown keys {unknown!r}", path=f"{_PATH}.launches")
+        raise ScenarioError(f"{path_text(path)} has unknown keys {unknown!r}", path=path)
     missing = [key for key in ("name", "start_day", "extra_tasks", "duration_days") if key not in item]
     if missing:
-        raise ScenarioError(f"{_PATH}.launches[{index}] must give {', '.join(missing)}, got {dict(item)!r}")
+        raise invalid(path, f"must give {', '.join(missing)}", dict(item))
     return Launch(item["name"], item["start_day"], item["extra_tasks"], item["duration_days"])
 
 
@@ -120,19 +126,20 @@ def demand_plan(demand: Demand) -> DemandPlan:
     params: Mapping[str, Any] = demand.params
     volumes = params.get("weekly_volumes", ())
     if not isinstance(volumes, Sequence) or isinstance(volumes, str):
-        raise ScenarioError(f"{_PATH}.weekly_volumes must be a list of tasks per week, got {volumes!r}")
+        path = (*_PATH, "weekly_volumes")
+        raise invalid(path, "must be a list of tasks per week", volumes)
     launches = params.get("launches", ())
     if not isinstance(launches, Sequence) or isinstance(launches, str):
-        raise ScenarioError(f"{_PATH}.launches must be a list of launches, got {launches!r}")
+        path = (*_PATH, "launches")
+        raise invalid(path, "must be a list of launches", launches)
     start = params.get("start_date")
     start_date = None
     if start is not None:
         try:
             start_date = start if isinstance(start, date) else date.fromisoformat(str(start))
         except ValueError:
-            raise ScenarioError(
-                f"{_PATH}.start_date must be a date like 2027-03-01, got {start!r}", path=f"{_PATH}.start_date"
-            ) from None
+            path = (*_PATH, "start_date")
+            raise invalid(path, "must be a date like 2027-03-01", start) from None
     return DemandPlan(tuple(volumes), tuple(_launch(i, item) for i, item in enumerate(launches)), start_date)
 
 
@@ -174,7 +181,7 @@ def planned_volumes(
     return volume
 
 
-def weekly_plan_from_csv(text: str, *, field: str = "weekly_plan_csv") -> tuple[float, ...]:
+def weekly_plan_from_csv(text: str, *, path: ScenarioPath = ("weekly_plan_csv",)) -> tuple[float, ...]:
     """Tasks per week from CSV: ``week,tasks`` rows (weeks 1, 2, ... in order; a header row is allowed) or one
     number a line. Errors name the line and the value."""
     reader = csv.reader(io.StringIO(text.strip()))
@@ -185,20 +192,15 @@ def weekly_plan_from_csv(text: str, *, field: str = "weekly_plan_csv") -> tuple[
     for line, row in rows:
         cells = [cell.strip() for cell in row]
         if len(cells) > 2:
-            raise ScenarioError(
-                f"{field} line {line} must be 'week,tasks' or a number, got {','.join(cells)!r}", path=field
-            )
+            raise invalid(path, f"line {line} must be 'week,tasks' or a number", ",".join(cells))
         if len(cells) == 2 and cells[0] != str(len(volumes) + 1):
-            raise ScenarioError(
-                f"{field} line {line} must be week {len(volumes) + 1} (weeks in order from 1), got {cells[0]!r}",
-                path=field,
-            )
+            raise invalid(path, f"line {line} must be week {len(volumes) + 1} (weeks in order from 1)", cells[0])
         value = cells[-1]
         if not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
-            raise ScenarioError(f"{field} line {line} tasks must be a number >= 0, got {value!r}", path=field)
+            raise invalid(path, f"line {line} tasks must be a number >= 0", value)
         volumes.append(float(value))
     if not volumes:
-        raise ScenarioError(f"{field} must hold at least one week, got {text!r}", path=field)
+        raise invalid(path, "must hold at least one week", text)
     return tuple(volumes)
 
 

@@ -214,10 +214,15 @@ class _Engine:
             dtype=np.float64,
         )
         if arrivals.ndim != 1 or (arrivals.size and not (arrivals[0] >= 0 and arrivals[-1] < self.horizon)):
-            raise ScenarioError(f"demand.model {scenario.demand.model!r} returned arrivals outside the horizon")
+            raise ScenarioError(
+                f"demand.model {scenario.demand.model!r} returned arrivals outside the horizon",
+                path=("demand", "model"),
+            )
         # Accounting relies on sorted arrivals (and a nan would pass the range check above).
         if arrivals.size > 1 and not np.all(arrivals[1:] >= arrivals[:-1]):
-            raise ScenarioError(f"demand.model {scenario.demand.model!r} returned unsorted or nan arrivals")
+            raise ScenarioError(
+                f"demand.model {scenario.demand.model!r} returned unsorted or nan arrivals", path=("demand", "model")
+            )
         self.jobs = build_flow_inputs(scenario, arrivals, jobs_rng, review_rng, stream)
         self.env = simpy.Environment()
         self.flow: Flow = (
@@ -464,12 +469,18 @@ class _Engine:
             self.flow.advance(env.now)
             decision = policy.decide(self._staffing_state())
             if not isinstance(decision, Mapping):
-                raise ScenarioError(f"staffing.model {self.scenario.staffing.model!r} must return a mapping")
+                raise ScenarioError(
+                    f"staffing.model {self.scenario.staffing.model!r} must return a mapping", path=("staffing", "model")
+                )
             for name, count in decision.items():
                 if name not in names:
-                    raise ScenarioError(f"staffing.model asked to hire into unknown pool {name!r}")
+                    raise ScenarioError(
+                        f"staffing.model asked to hire into unknown pool {name!r}", path=("staffing", "model")
+                    )
                 if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 0:
-                    raise ScenarioError(f"staffing.model returned hires for {name!r} of {count!r}")
+                    raise ScenarioError(
+                        f"staffing.model returned hires for {name!r} of {count!r}", path=("staffing", "model")
+                    )
                 for _ in range(int(count)):
                     env.process(self._hire(names[name]))
             at += interval * 24.0

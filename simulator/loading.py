@@ -19,7 +19,7 @@ from typing import Any
 
 import tomli_w
 
-from simulator.scenario import ModelSpec, Scenario, ScenarioError
+from simulator.scenario import ITEM, Key, ModelSpec, Scenario, ScenarioError, ScenarioPath, invalid, path_text
 
 __all__ = [
     "dump_scenario",
@@ -39,43 +39,36 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _build(cls: type, data: object, path: str) -> Any:
+def _build(cls: type, data: object, path: ScenarioPath) -> Any:
     if cls is ModelSpec and isinstance(data, str):
         data = {"model": data}
     if not isinstance(data, Mapping):
-        raise ScenarioError(f"{path or 'scenario'} must be a table, got {data!r}", path=path or None)
+        raise ScenarioError(f"{path_text(path) or 'scenario'} must be a table, got {data!r}", path=path or None)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in data:
         if key not in fields:
+            unknown = (*path, str(key))
             raise ScenarioError(
-                f"unknown key {_join(path, str(key))!r}; expected one of {', '.join(fields)}",
-                path=_join(path, str(key)),
+                f"unknown key {path_text(unknown)!r}; expected one of {', '.join(fields)}", path=unknown
             )
     hints = _hints(cls)
-    kwargs = {key: _convert(hints[key], value, _join(path, key)) for key, value in data.items()}
+    kwargs = {key: _convert(hints[key], value, (*path, key)) for key, value in data.items()}
     try:
         return cls(**kwargs)
     except ScenarioError as error:
         raise _located(error, path) from None
 
 
-def _located(error: ScenarioError, path: str) -> ScenarioError:
+def _located(error: ScenarioError, path: ScenarioPath) -> ScenarioError:
     """A part such as Headcount validates itself as ``headcount.production``; inside ``workforce[0].headcount``
     the message must say which pool, so put the parent path in front."""
-    if not error.path or "." not in path or error.path.startswith(path):
+    if not error.path or len(path) < 2 or error.path[: len(path)] == path or error.path[0] != path[-1]:
         return error
-    parent, own = path.rsplit(".", 1)
-    if error.path.split(".", 1)[0] != own:
-        return error
-    located = f"{parent}.{error.path}"
-    return ScenarioError(str(error).replace(error.path, located, 1), path=located)
+    located = (*path[:-1], *error.path)
+    return _moved(error, located)
 
 
-def _convert(hint: Any, value: object, path: str) -> Any:
+def _convert(hint: Any, value: object, path: ScenarioPath) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
@@ -86,33 +79,48 @@ def _convert(hint: Any, value: object, path: str) -> Any:
         return _build(hint, value, path)
     if origin is tuple:
         if not isinstance(value, list | tuple):
-            raise ScenarioError(f"{path} must be a list, got {value!r}", path=path)
+            raise invalid(path, "must be a list", value)
         item_hint = typing.get_args(hint)[0]
         items = []
         for i, item in enumerate(value):
             try:
-                items.append(_convert(item_hint, item, f"{path}[{i}]"))
+                items.append(_convert(item_hint, item, (*path, i)))
             except ScenarioError as error:
-                # Items validate themselves without knowing their index; put it back into the path, and name
-                # the item (a pool, a project) where it has a name: "workforce[night].headcount.production".
-                name = item.get("name") if isinstance(item, Mapping) else None
-                label = f"{path}[{name}]" if isinstance(name, str) and name.strip() else f"{path}[{i}]"
-                message, located = str(error), error.path
-                for vague in (f"{path}[]", f"{path}[{i}]"):
-                    message = message.replace(vague, label, 1)
-                    located = None if located is None else located.replace(vague, label, 1)
-                raise ScenarioError(message, path=located) from None
+                raise _itemised(error, path, i, item) from None
         return tuple(items)
     if origin is Mapping or hint is Mapping:
         if not isinstance(value, Mapping):
-            raise ScenarioError(f"{path} must be a table, got {value!r}", path=path)
+            raise invalid(path, "must be a table", value)
         return dict(value)
     return value
 
 
+def _itemised(error: ScenarioError, path: ScenarioPath, index: int, item: object) -> ScenarioError:
+    """Items validate themselves without knowing their index; put it back into the path, and name the item (a
+    pool, a project) where it has a name: "workforce[night].headcount.production"."""
+    name = item.get("name") if isinstance(item, Mapping) else None
+    label: str | int = Key(name) if isinstance(name, str) and name.strip() else index
+    own = error.path
+    if own is None or own[: len(path)] != path or len(own) == len(path):
+        return error
+    at = own[len(path)]
+    if at != index and at != ITEM:
+        return error
+    located = (*path, label, *own[len(path) + 1 :])
+    return _moved(error, located)
+
+
+def _moved(error: ScenarioError, located: ScenarioPath) -> ScenarioError:
+    """``error`` at the fuller path ``located``; its message says the new path in place of the old."""
+    if error.requirement is not None:
+        return invalid(located, error.requirement, error.value)
+    # A free-form message (a plugin's own): the path's text is swapped, the rest kept as written.
+    return ScenarioError(str(error).replace(path_text(error.path or ()), path_text(located), 1), path=located)
+
+
 def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
     """Build and validate a :class:`Scenario` from plain data (as read from TOML or JSON)."""
-    scenario: Scenario = _build(Scenario, data, "")
+    scenario: Scenario = _build(Scenario, data, ())
     return scenario
 
 

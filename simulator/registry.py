@@ -112,17 +112,20 @@ def create_plugin(kind: str, spec: ModelSpec, path: str | None = None) -> Any:
     try:
         factory = load_plugin(kind, spec.model)
     except ScenarioError as error:
-        raise ScenarioError(f"{where}.model: {error}") from None
+        raise ScenarioError(f"{where}.model: {error}", path=(where, "model")) from None
     try:
         plugin = factory(**spec.params)
     except TypeError as error:
-        raise ScenarioError(f"{where}.params rejected by {kind} plugin {spec.model!r}: {error}") from None
+        raise ScenarioError(
+            f"{where}.params rejected by {kind} plugin {spec.model!r}: {error}", path=(where, "params")
+        ) from None
     except ValueError as error:
-        raise ScenarioError(f"{where}.params.{error}") from None
+        raise ScenarioError(f"{where}.params.{error}", path=(where, "params")) from None
     protocol = _PROTOCOLS[kind]
     if not isinstance(plugin, protocol):
         raise ScenarioError(
-            f"{where}.model: plugin {spec.model!r} does not implement {protocol.__name__}, got {plugin!r}"
+            f"{where}.model: plugin {spec.model!r} does not implement {protocol.__name__}, got {plugin!r}",
+            path=(where, "model"),
         )
     return plugin
 

@@ -10,23 +10,13 @@ scenario fields say their unit in their name (``_days``, ``_hours``, ``_minutes`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from simulator.scenario_checks import (
-    ScenarioError,
-    above,
-    at_least,
-    between,
-    fail,
-    finite,
-    hours_list,
-    integer_at_least,
-    non_empty,
-)
-
 __all__ = [
+    "ITEM",
     "SLA",
     "Benchmark",
     "Calendar",
@@ -34,19 +24,110 @@ __all__ = [
     "Demand",
     "Distribution",
     "Headcount",
+    "Key",
     "ModelSpec",
     "Pool",
     "Project",
     "Review",
     "Scenario",
     "ScenarioError",
+    "ScenarioPath",
     "ServiceTime",
     "Spike",
     "Waits",
+    "invalid",
+    "path_text",
 ]
 
 
 MAX_TASKS_PER_DAY = 10_000_000
+
+
+class Key(str):
+    """A path part that is a name the document chose (a pool's, a project's): shown in brackets, as written."""
+
+    __slots__ = ()
+
+
+# A path to a value: keys and list indexes from the document's root, ``("workforce", Key("night"), "hourly_rate")``.
+ScenarioPath = tuple[str | int, ...]
+
+# An item of a list whose place the validating part does not know; the loader puts the index or name in its place.
+ITEM = Key("")
+
+
+def path_text(path: ScenarioPath) -> str:
+    """``path`` as the messages spell it: ``workforce[night].hourly_rate``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int | Key) else f".{part}" if text else str(part)
+    return text
+
+
+class ScenarioError(ValueError):
+    """A scenario value is invalid; the message names the field path and the bad value.
+
+    ``path`` is that field path on its own as parts (pool and project names may hold spaces and dots, so a path
+    read back out of the message would be ambiguous); None when the error concerns no one field.
+    """
+
+    def __init__(
+        self, message: str, *, path: ScenarioPath | None = None, requirement: str | None = None, value: object = None
+    ) -> None:
+        if isinstance(path, str):
+            raise TypeError(f"a path is a tuple of parts, got the string {path!r}")
+        super().__init__(message)
+        self.path = path
+        # What the value must be and the value given, when the message is "<path> <requirement>, got <value>":
+        # the server then says the same with the path as its client spelled it.
+        self.requirement = requirement
+        self.value = value
+
+
+def invalid(path: ScenarioPath, requirement: str, value: object) -> ScenarioError:
+    """The error for ``value`` at ``path`` failing ``requirement``: "<path> <requirement>, got <value>"."""
+    return ScenarioError(
+        f"{path_text(path)} {requirement}, got {value!r}", path=path, requirement=requirement, value=value
+    )
+
+
+def _check_number(path: ScenarioPath, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise invalid(path, "must be a number", value)
+    return float(value)
+
+
+def _ge(path: ScenarioPath, value: object, low: float) -> None:
+    if _check_number(path, value) < low:
+        raise invalid(path, f"must be >= {low:g}", value)
+
+
+def _gt(path: ScenarioPath, value: object, low: float) -> None:
+    if _check_number(path, value) <= low:
+        raise invalid(path, f"must be > {low:g}", value)
+
+
+def _between(path: ScenarioPath, value: object, low: float, high: float) -> None:
+    number = _check_number(path, value)
+    if not low <= number <= high:
+        raise invalid(path, f"must be between {low:g} and {high:g}", value)
+
+
+def _finite(path: ScenarioPath, value: object) -> None:
+    if not math.isfinite(_check_number(path, value)):
+        raise invalid(path, "must be finite", value)
+
+
+def _int_ge(path: ScenarioPath, value: object, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(path, "must be an integer", value)
+    if value < low:
+        raise invalid(path, f"must be >= {low}", value)
+
+
+def _name(path: ScenarioPath, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(path, "must be a non-empty string", value)
 
 
 @dataclass(frozen=True)
@@ -58,9 +139,9 @@ class ModelSpec:
     _PATH: ClassVar[str] = "model"
 
     def __post_init__(self) -> None:
-        non_empty("model", self.model)
+        _name(("model",), self.model)
         if not isinstance(self.params, Mapping):
-            raise fail("params", "must be a table of parameters", self.params)
+            raise invalid(("params",), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
 
 
@@ -76,10 +157,10 @@ class Distribution:
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
-            raise fail("distribution.kind", f"must be one of {', '.join(self.KINDS)}", self.kind)
-        at_least("distribution.mean", self.mean, 0.0)
-        finite("distribution.mean", self.mean)
-        at_least("distribution.cv", self.cv, 0.0)
+            raise invalid(("distribution", "kind"), f"must be one of {', '.join(self.KINDS)}", self.kind)
+        _ge(("distribution", "mean"), self.mean, 0.0)
+        _finite(("distribution", "mean"), self.mean)
+        _ge(("distribution", "cv"), self.cv, 0.0)
 
 
 @dataclass(frozen=True)
@@ -95,18 +176,18 @@ class Calendar:
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     def __post_init__(self) -> None:
-        above("calendar.hours_per_day", self.hours_per_day, 0.0)
-        between("calendar.hours_per_day", self.hours_per_day, 0.0, 24.0)
-        between("calendar.start_hour", self.start_hour, 0.0, 24.0)
+        _gt(("calendar", "hours_per_day"), self.hours_per_day, 0.0)
+        _between(("calendar", "hours_per_day"), self.hours_per_day, 0.0, 24.0)
+        _between(("calendar", "start_hour"), self.start_hour, 0.0, 24.0)
         days = tuple(self.working_days)
         object.__setattr__(self, "working_days", days)
         if not days:
-            raise fail("calendar.working_days", "must name at least one day", list(days))
+            raise invalid(("calendar", "working_days"), "must name at least one day", list(days))
         for day in days:
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                raise fail("calendar.working_days", "must hold integers 0 (Monday) to 6", list(days))
+                raise invalid(("calendar", "working_days"), "must hold integers 0 (Monday) to 6", list(days))
         if len(set(days)) != len(days):
-            raise fail("calendar.working_days", "must not repeat a day", list(days))
+            raise invalid(("calendar", "working_days"), "must not repeat a day", list(days))
 
 
 @dataclass(frozen=True)
@@ -118,10 +199,10 @@ class Spike:
     multiplier: float
 
     def __post_init__(self) -> None:
-        at_least("demand.spikes[].start_day", self.start_day, 0.0)
-        above("demand.spikes[].duration_days", self.duration_days, 0.0)
-        at_least("demand.spikes[].multiplier", self.multiplier, 0.0)
-        finite("demand.spikes[].multiplier", self.multiplier)
+        _ge(("demand", "spikes", ITEM, "start_day"), self.start_day, 0.0)
+        _gt(("demand", "spikes", ITEM, "duration_days"), self.duration_days, 0.0)
+        _ge(("demand", "spikes", ITEM, "multiplier"), self.multiplier, 0.0)
+        _finite(("demand", "spikes", ITEM, "multiplier"), self.multiplier)
 
 
 @dataclass(frozen=True)
@@ -133,11 +214,11 @@ class Project:
     minutes_per_label: float = 2.0
 
     def __post_init__(self) -> None:
-        non_empty("demand.projects[].name", self.name)
-        above(f"demand.projects[{self.name}].share", self.share, 0.0)
-        finite(f"demand.projects[{self.name}].share", self.share)
-        above(f"demand.projects[{self.name}].minutes_per_label", self.minutes_per_label, 0.0)
-        finite(f"demand.projects[{self.name}].minutes_per_label", self.minutes_per_label)
+        _name(("demand", "projects", ITEM, "name"), self.name)
+        _gt(("demand", "projects", Key(self.name), "share"), self.share, 0.0)
+        _finite(("demand", "projects", Key(self.name), "share"), self.share)
+        _gt(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label, 0.0)
+        _finite(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label)
 
 
 @dataclass(frozen=True)
@@ -160,42 +241,44 @@ class Demand:
     projects: tuple[Project, ...] = (Project(),)
 
     def __post_init__(self) -> None:
-        non_empty("demand.model", self.model)
+        _name(("demand", "model"), self.model)
         if not isinstance(self.params, Mapping):
-            raise fail("demand.params", "must be a table of parameters", self.params)
+            raise invalid(("demand", "params"), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
-        at_least("demand.base_per_day", self.base_per_day, 0.0)
-        finite("demand.base_per_day", self.base_per_day)
+        _ge(("demand", "base_per_day"), self.base_per_day, 0.0)
+        _finite(("demand", "base_per_day"), self.base_per_day)
         # A replication keeps every task in memory (about 100 bytes each): refuse volumes no machine can hold.
         if self.base_per_day > MAX_TASKS_PER_DAY:
-            raise fail("demand.base_per_day", f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day)
-        finite("demand.trend_per_week", self.trend_per_week)
-        at_least("demand.trend_per_week", self.trend_per_week, -1.0)
+            raise invalid(
+                ("demand", "base_per_day"), f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day
+            )
+        _finite(("demand", "trend_per_week"), self.trend_per_week)
+        _ge(("demand", "trend_per_week"), self.trend_per_week, -1.0)
         weekly = tuple(self.weekly)
         object.__setattr__(self, "weekly", weekly)
         if len(weekly) != 7:
-            raise fail("demand.weekly", "must have 7 factors (Monday first)", list(weekly))
+            raise invalid(("demand", "weekly"), "must have 7 factors (Monday first)", list(weekly))
         for i, factor in enumerate(weekly):
-            at_least(f"demand.weekly[{i}]", factor, 0.0)
-            finite(f"demand.weekly[{i}]", factor)
+            _ge(("demand", "weekly", i), factor, 0.0)
+            _finite(("demand", "weekly", i), factor)
         object.__setattr__(self, "spikes", tuple(self.spikes))
         for spike in self.spikes:
             if not isinstance(spike, Spike):
-                raise fail("demand.spikes[]", "must be a Spike", spike)
+                raise invalid(("demand", "spikes", ITEM), "must be a Spike", spike)
         trace = tuple(self.trace)
         object.__setattr__(self, "trace", trace)
         for i, count in enumerate(trace):
-            at_least(f"demand.trace[{i}]", count, 0.0)
-            finite(f"demand.trace[{i}]", count)
+            _ge(("demand", "trace", i), count, 0.0)
+            _finite(("demand", "trace", i), count)
         if self.arrival_window not in ("day", "shift"):
-            raise fail("demand.arrival_window", "must be 'day' or 'shift'", self.arrival_window)
+            raise invalid(("demand", "arrival_window"), "must be 'day' or 'shift'", self.arrival_window)
         projects = tuple(self.projects)
         object.__setattr__(self, "projects", projects)
         if not projects:
-            raise fail("demand.projects", "must list at least one project", list(projects))
+            raise invalid(("demand", "projects"), "must list at least one project", list(projects))
         names = [p.name for p in projects]
         if len(set(names)) != len(names):
-            raise fail("demand.projects", "must have unique names", names)
+            raise invalid(("demand", "projects"), "must have unique names", names)
 
 
 @dataclass(frozen=True)
@@ -207,9 +290,11 @@ class ServiceTime:
 
     def __post_init__(self) -> None:
         if self.distribution not in ("exponential", "lognormal", "fixed"):
-            raise fail("service_time.distribution", "must be 'exponential', 'lognormal' or 'fixed'", self.distribution)
-        at_least("service_time.cv", self.cv, 0.0)
-        finite("service_time.cv", self.cv)
+            raise invalid(
+                ("service_time", "distribution"), "must be 'exponential', 'lognormal' or 'fixed'", self.distribution
+            )
+        _ge(("service_time", "cv"), self.cv, 0.0)
+        _finite(("service_time", "cv"), self.cv)
 
 
 @dataclass(frozen=True)
@@ -221,9 +306,9 @@ class Headcount:
     hiring: int = 0
 
     def __post_init__(self) -> None:
-        integer_at_least("headcount.production", self.production, 0)
-        integer_at_least("headcount.training", self.training, 0)
-        integer_at_least("headcount.hiring", self.hiring, 0)
+        _int_ge(("headcount", "production"), self.production, 0)
+        _int_ge(("headcount", "training"), self.training, 0)
+        _int_ge(("headcount", "hiring"), self.hiring, 0)
 
 
 @dataclass(frozen=True)
@@ -266,55 +351,55 @@ class Pool:
     speed_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        non_empty("workforce[].name", self.name)
-        path = f"workforce[{self.name}]"
+        _name(("workforce", ITEM, "name"), self.name)
+        path: ScenarioPath = ("workforce", Key(self.name))
         if not self.vendor:
             object.__setattr__(self, "vendor", self.name)
-        non_empty(f"{path}.vendor", self.vendor)
+        _name((*path, "vendor"), self.vendor)
         if not isinstance(self.headcount, Headcount):
-            raise fail(f"{path}.headcount", "must be a Headcount", self.headcount)
+            raise invalid((*path, "headcount"), "must be a Headcount", self.headcount)
         if (self.hourly_rate is None) == (self.price_per_label is None):
-            raise fail(
-                f"{path}.hourly_rate",
+            raise invalid(
+                (*path, "hourly_rate"),
                 "or price_per_label must be set (exactly one of them)",
                 (self.hourly_rate, self.price_per_label),
             )
         if self.hourly_rate is not None:
-            at_least(f"{path}.hourly_rate", self.hourly_rate, 0.0)
-            finite(f"{path}.hourly_rate", self.hourly_rate)
+            _ge((*path, "hourly_rate"), self.hourly_rate, 0.0)
+            _finite((*path, "hourly_rate"), self.hourly_rate)
         if self.price_per_label is not None:
-            at_least(f"{path}.price_per_label", self.price_per_label, 0.0)
-            finite(f"{path}.price_per_label", self.price_per_label)
-        between(f"{path}.vendor_fee_share", self.vendor_fee_share, 0.0, 10.0)
-        between(f"{path}.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+            _ge((*path, "price_per_label"), self.price_per_label, 0.0)
+            _finite((*path, "price_per_label"), self.price_per_label)
+        _between((*path, "vendor_fee_share"), self.vendor_fee_share, 0.0, 10.0)
+        _between((*path, "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
-            above(f"{path}.shift_hours", self.shift_hours, 0.0)
-            between(f"{path}.shift_hours", self.shift_hours, 0.0, 24.0)
-        integer_at_least(f"{path}.max_concurrent_hires", self.max_concurrent_hires, 1)
+            _gt((*path, "shift_hours"), self.shift_hours, 0.0)
+            _between((*path, "shift_hours"), self.shift_hours, 0.0, 24.0)
+        _int_ge((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1)
         if not isinstance(self.time_to_hire_days, Distribution):
-            raise fail(f"{path}.time_to_hire_days", "must be a Distribution", self.time_to_hire_days)
-        at_least(f"{path}.platform_training_days", self.platform_training_days, 0.0)
-        finite(f"{path}.platform_training_days", self.platform_training_days)
-        at_least(f"{path}.project_training_days", self.project_training_days, 0.0)
-        finite(f"{path}.project_training_days", self.project_training_days)
-        between(f"{path}.test_pass_probability", self.test_pass_probability, 0.0, 1.0)
-        between(f"{path}.attrition_per_week", self.attrition_per_week, 0.0, 1.0)
-        at_least(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks, 0.0)
-        finite(f"{path}.initial_tenure_weeks", self.initial_tenure_weeks)
+            raise invalid((*path, "time_to_hire_days"), "must be a Distribution", self.time_to_hire_days)
+        _ge((*path, "platform_training_days"), self.platform_training_days, 0.0)
+        _finite((*path, "platform_training_days"), self.platform_training_days)
+        _ge((*path, "project_training_days"), self.project_training_days, 0.0)
+        _finite((*path, "project_training_days"), self.project_training_days)
+        _between((*path, "test_pass_probability"), self.test_pass_probability, 0.0, 1.0)
+        _between((*path, "attrition_per_week"), self.attrition_per_week, 0.0, 1.0)
+        _ge((*path, "initial_tenure_weeks"), self.initial_tenure_weeks, 0.0)
+        _finite((*path, "initial_tenure_weeks"), self.initial_tenure_weeks)
         for name in ("production_tenure_weeks", "training_done_days", "hiring_done_days"):
             values = tuple(getattr(self, name))
             object.__setattr__(self, name, values)
             for i, value in enumerate(values):
-                at_least(f"{path}.{name}[{i}]", value, 0.0)
-                finite(f"{path}.{name}[{i}]", value)
-        at_least(f"{path}.hiring_cost", self.hiring_cost, 0.0)
-        finite(f"{path}.hiring_cost", self.hiring_cost)
-        at_least(f"{path}.training_cost", self.training_cost, 0.0)
-        finite(f"{path}.training_cost", self.training_cost)
+                _ge((*path, name, i), value, 0.0)
+                _finite((*path, name, i), value)
+        _ge((*path, "hiring_cost"), self.hiring_cost, 0.0)
+        _finite((*path, "hiring_cost"), self.hiring_cost)
+        _ge((*path, "training_cost"), self.training_cost, 0.0)
+        _finite((*path, "training_cost"), self.training_cost)
         if not isinstance(self.paid_training, bool):
-            raise fail(f"{path}.paid_training", "must be true or false", self.paid_training)
-        above(f"{path}.speed_factor", self.speed_factor, 0.0)
-        finite(f"{path}.speed_factor", self.speed_factor)
+            raise invalid((*path, "paid_training"), "must be true or false", self.paid_training)
+        _gt((*path, "speed_factor"), self.speed_factor, 0.0)
+        _finite((*path, "speed_factor"), self.speed_factor)
 
 
 @dataclass(frozen=True)
@@ -339,23 +424,38 @@ class Review:
     shift_hours: float | None = None
 
     def __post_init__(self) -> None:
-        between("review.share_reviewed", self.share_reviewed, 0.0, 1.0)
-        integer_at_least("review.reviewers", self.reviewers, 0)
+        _between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
+        _int_ge(("review", "reviewers"), self.reviewers, 0)
         if self.share_reviewed > 0 and self.reviewers == 0:
-            raise fail("review.reviewers", "must be >= 1 when review.share_reviewed > 0", self.reviewers)
-        above("review.review_minutes", self.review_minutes, 0.0)
-        finite("review.review_minutes", self.review_minutes)
-        between("review.detection_probability", self.detection_probability, 0.0, 1.0)
-        above("review.rework_time_factor", self.rework_time_factor, 0.0)
-        finite("review.rework_time_factor", self.rework_time_factor)
+            raise invalid(("review", "reviewers"), "must be >= 1 when review.share_reviewed > 0", self.reviewers)
+        _gt(("review", "review_minutes"), self.review_minutes, 0.0)
+        _finite(("review", "review_minutes"), self.review_minutes)
+        _between(("review", "detection_probability"), self.detection_probability, 0.0, 1.0)
+        _gt(("review", "rework_time_factor"), self.rework_time_factor, 0.0)
+        _finite(("review", "rework_time_factor"), self.rework_time_factor)
         if self.rework_time not in ("reuse", "independent"):
-            raise fail("review.rework_time", "must be 'reuse' or 'independent'", self.rework_time)
-        at_least("review.reviewer_hourly_rate", self.reviewer_hourly_rate, 0.0)
-        finite("review.reviewer_hourly_rate", self.reviewer_hourly_rate)
-        between("review.shift_offset_hours", self.shift_offset_hours, -24.0, 24.0)
+            raise invalid(("review", "rework_time"), "must be 'reuse' or 'independent'", self.rework_time)
+        _ge(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate, 0.0)
+        _finite(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
+        _between(("review", "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
-            above("review.shift_hours", self.shift_hours, 0.0)
-            between("review.shift_hours", self.shift_hours, 0.0, 24.0)
+            _gt(("review", "shift_hours"), self.shift_hours, 0.0)
+            _between(("review", "shift_hours"), self.shift_hours, 0.0, 24.0)
+
+
+#: Most values a recorded wait may list: the quantiles of a fit, not the raw records.
+_MAX_WAIT_VALUES = 200
+
+
+def _hours_list(path: ScenarioPath, values: object) -> tuple[float, ...]:
+    if not isinstance(values, tuple | list):
+        raise invalid(path, "must be a list of hours", values)
+    if len(values) > _MAX_WAIT_VALUES:
+        raise invalid(path, f"must list at most {_MAX_WAIT_VALUES} values", len(values))
+    for i, value in enumerate(values):
+        _ge((*path, i), value, 0.0)
+        _finite((*path, i), value)
+    return tuple(float(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -384,16 +484,16 @@ class Waits:
 
     def __post_init__(self) -> None:
         for name in ("labeling_hours", "consensus_hours", "first_review_hours", "rework_cycle_hours"):
-            object.__setattr__(self, name, hours_list(f"waits.{name}", getattr(self, name)))
-        between("waits.review_share", self.review_share, 0.0, 1.0)
+            object.__setattr__(self, name, _hours_list(("waits", name), getattr(self, name)))
+        _between(("waits", "review_share"), self.review_share, 0.0, 1.0)
         downs = self.down_by_round
         if not isinstance(downs, tuple | list) or len(downs) > 10:
-            raise fail("waits.down_by_round", "must be a list of at most 10 probabilities", downs)
+            raise invalid(("waits", "down_by_round"), "must be a list of at most 10 probabilities", downs)
         for i, value in enumerate(downs):
-            between(f"waits.down_by_round[{i}]", value, 0.0, 1.0)
+            _between(("waits", "down_by_round", i), value, 0.0, 1.0)
         object.__setattr__(self, "down_by_round", tuple(float(v) for v in downs))
         if not isinstance(self.labeling_from_records, bool):
-            raise fail("waits.labeling_from_records", "must be true or false", self.labeling_from_records)
+            raise invalid(("waits", "labeling_from_records"), "must be true or false", self.labeling_from_records)
 
 
 @dataclass(frozen=True)
@@ -404,8 +504,8 @@ class Consensus:
     coverage: float = 0.0
 
     def __post_init__(self) -> None:
-        integer_at_least("consensus.labels_per_task", self.labels_per_task, 1)
-        between("consensus.coverage", self.coverage, 0.0, 1.0)
+        _int_ge(("consensus", "labels_per_task"), self.labels_per_task, 1)
+        _between(("consensus", "coverage"), self.coverage, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -415,7 +515,7 @@ class Benchmark:
     overhead_share: float = 0.0
 
     def __post_init__(self) -> None:
-        between("benchmark.overhead_share", self.overhead_share, 0.0, 0.9)
+        _between(("benchmark", "overhead_share"), self.overhead_share, 0.0, 0.9)
 
 
 @dataclass(frozen=True)
@@ -429,16 +529,16 @@ class SLA:
     wait_hours: float = 1.0
 
     def __post_init__(self) -> None:
-        above("sla.turnaround_hours", self.turnaround_hours, 0.0)
-        finite("sla.turnaround_hours", self.turnaround_hours)
-        between("sla.required_attainment", self.required_attainment, 0.0, 1.0)
-        at_least("sla.wait_hours", self.wait_hours, 0.0)
-        finite("sla.wait_hours", self.wait_hours)
+        _gt(("sla", "turnaround_hours"), self.turnaround_hours, 0.0)
+        _finite(("sla", "turnaround_hours"), self.turnaround_hours)
+        _between(("sla", "required_attainment"), self.required_attainment, 0.0, 1.0)
+        _ge(("sla", "wait_hours"), self.wait_hours, 0.0)
+        _finite(("sla", "wait_hours"), self.wait_hours)
 
 
-def _spec(path: str, value: object) -> ModelSpec:
+def _spec(path: ScenarioPath, value: object) -> ModelSpec:
     if not isinstance(value, ModelSpec):
-        raise fail(path, "must be a ModelSpec (model name and params)", value)
+        raise invalid(path, "must be a ModelSpec (model name and params)", value)
     return value
 
 
@@ -477,9 +577,9 @@ class Scenario:
             and self.currency.isalpha()
             and self.currency.isupper()
         ):
-            raise fail("currency", "must be an ISO 4217 code such as USD or EUR", self.currency)
-        non_empty("name", self.name)
-        integer_at_least("horizon_days", self.horizon_days, 1)
+            raise invalid(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
+        _name(("name",), self.name)
+        _int_ge(("horizon_days",), self.horizon_days, 1)
         checks: tuple[tuple[str, object, type], ...] = (
             ("calendar", self.calendar, Calendar),
             ("demand", self.demand, Demand),
@@ -491,18 +591,18 @@ class Scenario:
         )
         for path, value, kind in checks:
             if not isinstance(value, kind):
-                raise fail(path, f"must be a {kind.__name__}", value)
+                raise invalid((path,), f"must be a {kind.__name__}", value)
         if self.waits is not None and not isinstance(self.waits, Waits):
-            raise fail("waits", "must be a Waits", self.waits)
+            raise invalid(("waits",), "must be a Waits", self.waits)
         for path in ("learning", "quality", "staffing", "costs"):
-            _spec(path, getattr(self, path))
+            _spec((path,), getattr(self, path))
         pools = tuple(self.workforce)
         object.__setattr__(self, "workforce", pools)
         if not pools:
-            raise fail("workforce", "must list at least one pool", list(pools))
+            raise invalid(("workforce",), "must list at least one pool", list(pools))
         names = [pool.name for pool in pools]
         if len(set(names)) != len(names):
-            raise fail("workforce", "must have unique pool names", names)
+            raise invalid(("workforce",), "must have unique pool names", names)
 
     @property
     def horizon_hours(self) -> float:

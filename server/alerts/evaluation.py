@@ -62,7 +62,7 @@ async def projects_with_rules(session: AsyncSession) -> list[int]:
 
 async def evaluate_project(session: AsyncSession, project_id: int, *, now: datetime) -> list[Evaluation]:
     """Evaluate every enabled rule of the project as of `now`, inside the caller's transaction."""
-    project = await get_or_not_found(session, Project, project_id, field="projectId")
+    project = await get_or_not_found(session, Project, project_id, field=("project_id",))
     # Locked (PostgreSQL) so that two servers evaluating at once cannot both record the same transition.
     rules_statement = (
         select(AlertRule)

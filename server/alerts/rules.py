@@ -43,14 +43,14 @@ class RuleFields:
 
 def _check_url(value: str) -> str:
     if len(value) > 2000:
-        raise ValidationFailed("input.webhookUrl", value[:60] + "...", "must be at most 2000 characters")
+        raise ValidationFailed(("webhook_url",), value[:60] + "...", "must be at most 2000 characters")
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname
     except ValueError:  # e.g. an unclosed IPv6 bracket
         host = None
     if host is None or parts.scheme not in ("http", "https"):
-        raise ValidationFailed("input.webhookUrl", value, "must be an http or https URL with a host")
+        raise ValidationFailed(("webhook_url",), value, "must be an http or https URL with a host")
     return value.strip()
 
 
@@ -59,13 +59,13 @@ async def _check_target(url: str, targets: TargetPolicy) -> None:
     try:
         await resolve_target(url, targets, strict=False)
     except BlockedTarget as blocked:
-        raise ValidationFailed("input.webhookUrl", url, f"must not reach an internal address: {blocked}") from None
+        raise ValidationFailed(("webhook_url",), url, f"must not reach an internal address: {blocked}") from None
 
 
 def _check_secret(value: str) -> str:
     if not _MIN_SECRET <= len(value) <= 200 or not value.isprintable():
         # The value is a secret: the message does not repeat it.
-        raise ValidationFailed("input.secret", "(hidden)", f"must be {_MIN_SECRET} to 200 printable characters")
+        raise ValidationFailed(("secret",), "(hidden)", f"must be {_MIN_SECRET} to 200 printable characters")
     return value
 
 
@@ -73,32 +73,32 @@ def _check_kind_inputs(rule: AlertRule) -> None:
     """The threshold and profiles the rule's kind accepts (checked on the rule as it would be saved)."""
     threshold, kind = rule.threshold, rule.kind
     if threshold is not None and not math.isfinite(threshold):
-        raise ValidationFailed("input.threshold", threshold, "must be a finite number")
+        raise ValidationFailed(("threshold",), threshold, "must be a finite number")
     if kind is AlertKind.SLA_BELOW_TARGET and threshold is not None and not 0 < threshold <= 1:
-        raise ValidationFailed("input.threshold", threshold, "must be a share in (0, 1] for SLA_BELOW_TARGET")
+        raise ValidationFailed(("threshold",), threshold, "must be a share in (0, 1] for SLA_BELOW_TARGET")
     if kind is AlertKind.BUDGET_AHEAD_OF_PLAN and threshold is not None and not 0 <= threshold <= 1:
-        raise ValidationFailed("input.threshold", threshold, "must be a margin in [0, 1] for BUDGET_AHEAD_OF_PLAN")
+        raise ValidationFailed(("threshold",), threshold, "must be a margin in [0, 1] for BUDGET_AHEAD_OF_PLAN")
     if kind is AlertKind.BACKLOG_ABOVE and (threshold is None or threshold < 0):
-        raise ValidationFailed("input.threshold", threshold, "must be a number of tasks >= 0 for BACKLOG_ABOVE")
+        raise ValidationFailed(("threshold",), threshold, "must be a number of tasks >= 0 for BACKLOG_ABOVE")
     if kind in (AlertKind.FORECAST_AFTER_DEADLINE, AlertKind.LABELER_FLAGGED) and threshold is not None:
-        raise ValidationFailed("input.threshold", threshold, f"must be null for {kind.value} (it takes none)")
+        raise ValidationFailed(("threshold",), threshold, f"must be null for {kind.value} (it takes none)")
     if rule.profiles and kind is not AlertKind.LABELER_FLAGGED:
-        raise ValidationFailed("input.profiles", rule.profiles, "are only for LABELER_FLAGGED rules")
+        raise ValidationFailed(("profiles",), rule.profiles, "are only for LABELER_FLAGGED rules")
     for index, profile in enumerate(rule.profiles):
         if profile not in PROFILES:
-            raise ValidationFailed(f"input.profiles[{index}]", profile, f"must be one of {', '.join(PROFILES)}")
+            raise ValidationFailed(("profiles", index), profile, f"must be one of {', '.join(PROFILES)}")
 
 
 def _apply(rule: AlertRule, values: RuleFields) -> None:
     if values.name is not None:
-        rule.name = check_name("input.name", values.name)
+        rule.name = check_name(("name",), values.name)
     if values.kind is not None:
         rule.kind = values.kind
     if values.threshold is not None or values.clear_threshold:
         rule.threshold = values.threshold
     if values.window_days is not None:
         if not 1 <= values.window_days <= MAX_WINDOW_DAYS:
-            raise ValidationFailed("input.windowDays", values.window_days, f"must be between 1 and {MAX_WINDOW_DAYS}")
+            raise ValidationFailed(("window_days",), values.window_days, f"must be between 1 and {MAX_WINDOW_DAYS}")
         rule.window_days = values.window_days
     if values.profiles is not None:
         rule.profiles = list(dict.fromkeys(values.profiles))
@@ -116,12 +116,12 @@ async def create_rule(
 ) -> AlertRule:
     """A new rule on `project_id`, in state OK; its secret is generated unless given. `targets` says where
     webhooks may go (public addresses only by default)."""
-    await get_or_not_found(session, Project, project_id, field="input.projectId")
+    await get_or_not_found(session, Project, project_id, field=("project_id",))
     if values.kind is None or values.name is None or values.webhook_url is None:
-        raise ValidationFailed("input", None, "needs name, kind and webhookUrl")
+        raise ValidationFailed((), None, "needs name, kind and webhookUrl")
     count = await session.scalar(select(func.count()).where(AlertRule.project_id == project_id))
     if (count or 0) >= MAX_RULES_PER_PROJECT:
-        raise Conflict(f"a project has at most {MAX_RULES_PER_PROJECT} alert rules", field="input.projectId")
+        raise Conflict(f"a project has at most {MAX_RULES_PER_PROJECT} alert rules", path=("project_id",))
     rule = AlertRule(project_id=project_id, window_days=7, profiles=[], enabled=True, secret=new_secret())
     _apply(rule, values)
     await _check_target(rule.webhook_url, targets or TargetPolicy())
@@ -139,14 +139,14 @@ async def update_rule(
     # Locked (PostgreSQL) like an evaluation does: a transition is recorded by one of them, not both.
     rule = await session.scalar(select(AlertRule).where(AlertRule.id == rule_id).with_for_update())
     if rule is None:
-        rule = await get_or_not_found(session, AlertRule, rule_id, field="input.id")
+        rule = await get_or_not_found(session, AlertRule, rule_id, field=("id",))
     was_enabled, firing_url = rule.enabled, rule.webhook_url
     _apply(rule, values)
     if values.webhook_url is not None:
         await _check_target(rule.webhook_url, targets or TargetPolicy())
     now = utcnow()
     if was_enabled and not rule.enabled and rule.state is AlertState.FIRING:
-        project = await get_or_not_found(session, Project, rule.project_id, field="input.id")
+        project = await get_or_not_found(session, Project, rule.project_id, field=("id",))
         # Sent where the FIRING went: that receiver holds the open alert.
         await record_transition(
             session,
@@ -168,7 +168,7 @@ async def update_rule(
 
 async def delete_rule(session: AsyncSession, rule_id: int) -> int:
     """Delete a rule with its events and deliveries (the database cascades); returns its id."""
-    rule = await get_or_not_found(session, AlertRule, rule_id, field="id")
+    rule = await get_or_not_found(session, AlertRule, rule_id, field=("id",))
     await session.delete(rule)
     await session.flush()
     return rule_id

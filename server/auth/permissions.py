@@ -39,7 +39,7 @@ from server.db.access import ApiKey, AuditEntry, Role, User
 from server.db.alerts import AlertRule
 from server.db.connectors import Connector
 from server.db.planning import SimulationRun, StoredScenario
-from server.services.errors import NotFound, ValidationFailed
+from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = [
     "ADMINS",
@@ -329,11 +329,11 @@ def null_unless(permission: BasePermission) -> PermissionExtension:
 # Arguments answered with typed "not found" results rather than errors.
 
 
-def require_project_scope(info: Any, project_id: int, *, field: str = "projectId") -> None:
+def require_project_scope(info: Any, project_id: int, *, field: Path = ("project_id",)) -> None:
     """Refuse a project outside a non-admin's assigned projects, as if it did not exist (no leak of ids)."""
     viewer = viewer_of(info)
     if not viewer.is_admin and project_id not in viewer.project_ids:
-        raise NotFound("Project", project_id, field=field)
+        raise NotFound("Project", project_id, path=field)
 
 
 def require_metrics_scope(info: Any, *, project_id: int | None, vendor_id: int | None, dashboard: bool) -> None:
@@ -347,7 +347,7 @@ def require_metrics_scope(info: Any, *, project_id: int | None, vendor_id: int |
     if viewer.role is Role.VENDOR_MANAGER and not dashboard and vendor_id is not None:
         if vendor_id == viewer.vendor_id:
             return
-        raise NotFound("Vendor", vendor_id, field="vendorId")
+        raise NotFound("Vendor", vendor_id, path=("vendor_id",))
     if project_id is not None:
-        raise NotFound("Project", project_id, field="projectId")
-    raise ValidationFailed("projectId", None, "must name one of your projects (or vendorId your vendor)")
+        raise NotFound("Project", project_id, path=("project_id",))
+    raise ValidationFailed(("project_id",), None, "must name one of your projects (or vendorId your vendor)")

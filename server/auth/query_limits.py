@@ -315,7 +315,7 @@ def _violations(
         )
     if measure.largest_id_list > MAX_PAGE:
         # Refused here, before tens of thousands of ids are coerced and resolved one by one.
-        refusal = ValidationFailed("ids", measure.largest_id_list, f"must hold at most {MAX_PAGE} ids (a page)")
+        refusal = ValidationFailed(("ids",), measure.largest_id_list, f"must hold at most {MAX_PAGE} ids (a page)")
         yield GraphQLError(refusal.message, operation, extensions={"code": refusal.code, "field": "ids"})
     if measure.cost > max_cost:
         yield GraphQLError(

@@ -43,32 +43,32 @@ class UserScope:
 def _normal_email(email: str) -> str:
     text = email.strip().lower()
     if "@" not in text or len(text) > 320 or text.startswith("@") or text.endswith("@"):
-        raise ValidationFailed("email", email, "must be an email address")
+        raise ValidationFailed(("email",), email, "must be an email address")
     return text
 
 
 async def _check_scope(session: AsyncSession, role: Role, scope: UserScope) -> None:
     """Each role gets exactly the scope it uses, and the records named exist."""
     if role is Role.VENDOR_MANAGER and scope.vendor_id is None:
-        raise ValidationFailed("vendorId", None, "is required for a VENDOR_MANAGER")
+        raise ValidationFailed(("vendor_id",), None, "is required for a VENDOR_MANAGER")
     if role is Role.LABELER and scope.labeler_id is None:
-        raise ValidationFailed("labelerId", None, "is required for a LABELER")
+        raise ValidationFailed(("labeler_id",), None, "is required for a LABELER")
     if scope.project_ids and role not in (Role.PROGRAM_MANAGER, Role.REVIEWER):
         raise ValidationFailed(
-            "projectIds", list(scope.project_ids), f"applies to PROGRAM_MANAGER and REVIEWER, not {role}"
+            ("project_ids",), list(scope.project_ids), f"applies to PROGRAM_MANAGER and REVIEWER, not {role}"
         )
     if scope.vendor_id is not None and role is not Role.VENDOR_MANAGER:
-        raise ValidationFailed("vendorId", scope.vendor_id, f"applies to VENDOR_MANAGER, not {role}")
+        raise ValidationFailed(("vendor_id",), scope.vendor_id, f"applies to VENDOR_MANAGER, not {role}")
     if scope.labeler_id is not None and role not in (Role.LABELER, Role.REVIEWER):
-        raise ValidationFailed("labelerId", scope.labeler_id, f"applies to LABELER and REVIEWER, not {role}")
+        raise ValidationFailed(("labeler_id",), scope.labeler_id, f"applies to LABELER and REVIEWER, not {role}")
     if scope.vendor_id is not None and await session.get(Vendor, scope.vendor_id) is None:
-        raise NotFound("Vendor", scope.vendor_id, field="vendorId")
+        raise NotFound("Vendor", scope.vendor_id, path=("vendor_id",))
     if scope.labeler_id is not None and await session.get(Labeler, scope.labeler_id) is None:
-        raise NotFound("Labeler", scope.labeler_id, field="labelerId")
+        raise NotFound("Labeler", scope.labeler_id, path=("labeler_id",))
     wanted = set(scope.project_ids)
     found = set((await session.scalars(select(Project.id).where(Project.id.in_(wanted)))).all()) if wanted else set()
     if missing := wanted - found:
-        raise NotFound("Project", sorted(missing)[0], field="projectIds")
+        raise NotFound("Project", sorted(missing)[0], path=("project_ids",))
 
 
 async def _set_projects(session: AsyncSession, user: User, project_ids: Sequence[int]) -> None:
@@ -89,7 +89,7 @@ async def create_user(
     scope = scope or UserScope()
     email = _normal_email(email)
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"a user with email {email!r} exists already", field="email")
+        raise Conflict(f"a user with email {email!r} exists already", path=("email",))
     await _check_scope(session, role, scope)
     user = User(
         email=email, name=name.strip(), role=role, vendor_id=scope.vendor_id, labeler_id=scope.labeler_id, active=True

@@ -639,15 +639,15 @@ async def import_records(
     """Read `stream` with `fmt` and write it into the project `project` (its name, or its id); see the module
     docstring."""
     if batch_size < 1:
-        raise DomainError(f"batch size must be at least 1, got {batch_size}", field="batchSize")
+        raise DomainError(f"batch size must be at least 1, got {batch_size}", path=("batch_size",))
     async with database.session() as session:
         by = Project.id if isinstance(project, int) else Project.name
         found = await session.scalar(select(Project).where(by == project))
     if found is None:
-        raise NotFound("project", project, field="project_id" if isinstance(project, int) else "project")
+        raise NotFound("project", project, path=("project_id",) if isinstance(project, int) else ("project",))
     report = ImportReport(format=fmt.name, project=found.name, dry_run=dry_run)
     if vendor is not None and not vendor.strip():
-        raise DomainError("vendor must not be empty", field="vendor")
+        raise DomainError("vendor must not be empty", path=("vendor",))
 
     with collection_spaced():
         await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress)

@@ -41,7 +41,7 @@ def _check_secret(value: str) -> str:
     if not _MIN_SECRET <= len(value) <= _MAX_SECRET or not value.isprintable() or value != value.strip():
         # The value is a secret: the message does not repeat it.
         raise ValidationFailed(
-            "input.secret",
+            ("secret",),
             "(hidden)",
             f"must be {_MIN_SECRET} to {_MAX_SECRET} printable characters without surrounding spaces",
         )
@@ -50,21 +50,21 @@ def _check_secret(value: str) -> str:
 
 async def _apply(session: AsyncSession, connector: Connector, values: ConnectorFields) -> None:
     if values.name is not None:
-        name = check_name("input.name", values.name)
+        name = check_name(("name",), values.name)
         taken = await session.scalar(select(Connector.id).where(Connector.name == name, Connector.id != connector.id))
         if taken is not None:
-            raise Conflict(f"input.name: a connector named {name!r} exists already", field="input.name")
+            raise Conflict(f"a connector named {name!r} exists already", path=("name",))
         connector.name = name
     if values.project_id is not None:
-        await get_or_not_found(session, Project, values.project_id, field="input.projectId")
+        await get_or_not_found(session, Project, values.project_id, field=("project_id",))
         connector.project_id = values.project_id
     if values.vendor_id is not None:
-        await get_or_not_found(session, Vendor, values.vendor_id, field="input.vendorId")
+        await get_or_not_found(session, Vendor, values.vendor_id, field=("vendor_id",))
         connector.vendor_id = values.vendor_id
     elif values.clear_vendor:
         connector.vendor_id = None
     if values.source_project is not None:
-        connector.source_project = check_name("input.sourceProject", values.source_project)
+        connector.source_project = check_name(("source_project",), values.source_project)
     elif values.clear_source_project:
         connector.source_project = None
     if values.secret is not None:
@@ -78,7 +78,7 @@ async def _apply(session: AsyncSession, connector: Connector, values: ConnectorF
 async def create_connector(session: AsyncSession, values: ConnectorFields) -> Connector:
     """A new, enabled connector; its secret is drawn at random unless given."""
     if values.name is None or values.source is None or values.project_id is None:
-        raise ValidationFailed("input", None, "needs name, source and projectId")
+        raise ValidationFailed((), None, "needs name, source and projectId")
     connector = Connector(source=values.source, secret=new_secret(), enabled=True, deliveries=0, failed=0)
     await _apply(session, connector, values)
     session.add(connector)
@@ -88,9 +88,9 @@ async def create_connector(session: AsyncSession, values: ConnectorFields) -> Co
 
 async def update_connector(session: AsyncSession, connector_id: int, values: ConnectorFields) -> Connector:
     """The connector with `values` applied (its source stays: a new tool is a new connector)."""
-    connector = await get_or_not_found(session, Connector, connector_id, field="input.id")
+    connector = await get_or_not_found(session, Connector, connector_id, field=("id",))
     if values.source is not None and values.source is not connector.source:
-        raise ValidationFailed("input.source", values.source.value, "cannot change; create a new connector")
+        raise ValidationFailed(("source",), values.source.value, "cannot change; create a new connector")
     await _apply(session, connector, values)
     connector.updated_at = utcnow()
     await session.flush()
@@ -99,7 +99,7 @@ async def update_connector(session: AsyncSession, connector_id: int, values: Con
 
 async def delete_connector(session: AsyncSession, connector_id: int) -> int:
     """Delete a connector (what it imported stays); returns its id."""
-    connector = await get_or_not_found(session, Connector, connector_id, field="id")
+    connector = await get_or_not_found(session, Connector, connector_id, field=("id",))
     await session.delete(connector)
     await session.flush()
     return connector_id

@@ -1,19 +1,36 @@
-"""Expected failures as data: the typed errors every mutation result union can carry."""
+"""Expected failures as data: the typed errors every mutation result union can carry.
+
+The one place where a domain error's path (snake_case parts, relative to the argument the operation was given)
+becomes the path a client reads: the argument name in front, fields in camelCase, list indexes and chosen names
+in brackets, document keys as the document spells them (``input.document.workforce[0].hourly_rate``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
 
 from server.graphql.context import Info
-from server.services.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+from server.services.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    Key,
+    NotFound,
+    ValidationFailed,
+    Verbatim,
+    validation_message,
+)
 
 __all__ = [
+    "ARGUMENTS",
+    "INPUT",
     "ConflictError",
     "InvalidTransitionError",
     "MutationError",
@@ -21,14 +38,21 @@ __all__ = [
     "UserError",
     "ValidationError",
     "as_graphql_error",
-    "error_from",
-    "input_path",
+    "client_message",
+    "client_path",
+    "error_for",
+    "lookup_error",
     "mutate",
     "mutate_row",
 ]
 
 _T = TypeVar("_T")
 _Row = TypeVar("_Row")
+
+# The argument most operations take their values in; a service's paths start inside it.
+INPUT: tuple[str, ...] = ("input",)
+# For an operation whose arguments are scalars (``archiveVendor(id:)``): a path starts with the argument's name.
+ARGUMENTS: tuple[str, ...] = ()
 
 
 @strawberry.interface(description="An expected failure: the request was understood but could not be carried out.")
@@ -62,69 +86,90 @@ class ConflictError(UserError):
 MutationError = ValidationError | NotFoundError | InvalidTransitionError | ConflictError
 
 
-def input_path(field: str | None) -> str | None:
-    """A service's field name (`labeler_id`) as the input path a client sent (`input.labelerId`)."""
-    if field is None or field == "id" or field.startswith("input"):
-        return field
-    head, *rest = field.split("_")
-    return "input." + head + "".join(part[:1].upper() + part[1:] for part in rest)
+def client_path(path: Sequence[str | int], root: Sequence[str | int] = ()) -> str | None:
+    """``root`` + ``path`` as the client spelled it: ``("input",) + ("pools", 2, "hourly_rate")`` reads
+    ``input.pools[2].hourlyRate``; None when both are empty (no one field is at fault)."""
+    text = ""
+    for part in (*root, *path):
+        if isinstance(part, int | Key):
+            text += f"[{part}]"
+            continue
+        name = part if isinstance(part, Verbatim) else to_camel_case(part)
+        text += f".{name}" if text else name
+    return text or None
 
 
-def error_from(error: DomainError) -> MutationError:
-    """The typed GraphQL error for a domain failure."""
-    original, error.field = error.field, input_path(error.field)
-    if original and error.field and original != error.field and error.message.startswith(original):
-        # Messages open with the service's field name; clients know the input path.
-        error.message = error.field + error.message[len(original) :]
+def client_message(error: DomainError, root: Sequence[str | int] = ()) -> str:
+    """The error's message naming its field as the client spelled it (the exception is left as it is)."""
+    if error.requirement is not None:
+        return validation_message(client_path(error.path, root) or "", error.requirement, error.value)
+    return error.message
+
+
+def error_for(error: DomainError, root: Sequence[str | int] = INPUT) -> MutationError:
+    """The typed GraphQL error for a domain failure whose path starts in the argument ``root``."""
+    message, field = client_message(error, root), client_path(error.path, root)
     if isinstance(error, ValidationFailed):
-        return ValidationError(message=error.message, field=error.field, value=_text(error.value))
+        return ValidationError(message=message, field=field, value=_text(error.value))
     if isinstance(error, NotFound):
-        return NotFoundError(
-            message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-        )
+        return NotFoundError(message=message, field=field, entity=error.entity, identifier=str(error.identifier))
     if isinstance(error, InvalidTransition):
-        return InvalidTransitionError(
-            message=error.message, field=error.field, current=error.current, target=error.target
-        )
+        return InvalidTransitionError(message=message, field=field, current=error.current, target=error.target)
     if isinstance(error, Conflict):
-        return ConflictError(message=error.message, field=error.field)
+        return ConflictError(message=message, field=field)
     # A DomainError subclass this module does not know yet is still an expected failure of the input.
-    return ValidationError(message=error.message, field=error.field, value=None)
+    return ValidationError(message=message, field=field, value=_text(error.value))
+
+
+def lookup_error(error: DomainError, root: Sequence[str | int] = ()) -> ValidationError | NotFoundError:
+    """A query's domain failure as the union member its result carries (a record missing, or a bad argument)."""
+    typed = error_for(error, root)
+    if isinstance(typed, ValidationError | NotFoundError):
+        return typed
+    return ValidationError(message=typed.message, field=typed.field, value=None)
 
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def mutate(info: Info, operation: Callable[[AsyncSession], Awaitable[_T]]) -> _T | MutationError:
+async def mutate(
+    info: Info, operation: Callable[[AsyncSession], Awaitable[_T]], *, root: Sequence[str | int] = INPUT
+) -> _T | MutationError:
     """Run `operation` in one transaction: committed whole on success, nothing written on any failure.
 
-    Domain failures come back as typed errors; anything else propagates and is masked by the schema.
+    Domain failures come back as typed errors with their paths under the argument ``root`` (``()`` for an
+    operation whose arguments are scalars such as ``id``); anything else propagates and is masked by the schema.
     """
     try:
         async with info.context.database.transaction() as session:
             return await operation(session)
     except DomainError as error:
-        return error_from(error)
+        return error_for(error, root)
     except IntegrityError:
         # Services check uniqueness up front; this is the race where a concurrent write won.
         return ConflictError(message="the change conflicts with data written concurrently; retry", field=None)
 
 
 async def mutate_row(
-    info: Info, payload: Callable[[_Row], _T], operation: Callable[[AsyncSession], Awaitable[_Row]]
+    info: Info,
+    payload: Callable[[_Row], _T],
+    operation: Callable[[AsyncSession], Awaitable[_Row]],
+    *,
+    root: Sequence[str | int] = INPUT,
 ) -> _T | MutationError:
     """`mutate` for an operation that returns the one row it changed, handed out wrapped in `payload`."""
 
     async def run(session: AsyncSession) -> _T:
         return payload(await operation(session))
 
-    return await mutate(info, run)
+    return await mutate(info, run, root=root)
 
 
-def as_graphql_error(error: DomainError) -> GraphQLError:
+def as_graphql_error(error: DomainError, root: Sequence[str | int] = ()) -> GraphQLError:
     """A query-side domain failure (a bad cursor, a page too large) as a top-level GraphQL error."""
     extensions: dict[str, object] = {"code": error.code}
-    if error.field is not None:
-        extensions["field"] = error.field
-    return GraphQLError(error.message, extensions=extensions)
+    field = client_path(error.path, root)
+    if field is not None:
+        extensions["field"] = field
+    return GraphQLError(client_message(error, root), extensions=extensions)

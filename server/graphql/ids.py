@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from strawberry.relay import GlobalID
 
-from server.services.errors import ValidationFailed
+from server.services.errors import Path, ValidationFailed
 
 __all__ = ["MAX_KEY", "decode_id", "decode_ids", "encode_id", "record_key"]
 
@@ -29,7 +29,7 @@ def record_key(node_id: str) -> int | None:
     return key if 1 <= key <= MAX_KEY else None
 
 
-def decode_id(value: GlobalID, type_name: str, field: str) -> int:
+def decode_id(value: GlobalID, type_name: str, field: Path) -> int:
     """The integer key inside `value`, which must be a global id of `type_name`."""
     key = record_key(value.node_id)
     if value.type_name != type_name or key is None:
@@ -37,9 +37,9 @@ def decode_id(value: GlobalID, type_name: str, field: str) -> int:
     return key
 
 
-def decode_ids(values: Iterable[GlobalID], type_name: str, field: str) -> list[int]:
+def decode_ids(values: Iterable[GlobalID], type_name: str, field: Path) -> list[int]:
     """Keys of several global ids, deduplicated in their given order."""
     keys: dict[int, None] = {}
     for index, value in enumerate(values):
-        keys[decode_id(value, type_name, f"{field}[{index}]")] = None
+        keys[decode_id(value, type_name, (*field, index))] = None
     return list(keys)

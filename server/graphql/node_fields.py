@@ -45,5 +45,5 @@ class NodeQueries:
     async def nodes(self, info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
         max_ids = info.context.settings.max_page_size
         if len(ids) > max_ids:
-            raise as_graphql_error(ValidationFailed("ids", len(ids), f"must hold at most {max_ids} ids (a page)"))
+            raise as_graphql_error(ValidationFailed(("ids",), len(ids), f"must hold at most {max_ids} ids (a page)"))
         return list(await asyncio.gather(*(_resolve(info, global_id) for global_id in ids)))

@@ -47,7 +47,7 @@ async def lookup_node(
 ) -> _Node | None:
     """A typed `thing(id:)` lookup: a global id of another type is a client error, a missing record is null."""
     try:
-        key = decode_id(global_id, type_name, "id")
+        key = decode_id(global_id, type_name, ("id",))
     except DomainError as error:
         raise as_graphql_error(error) from None
     row = await info.context.loader(batch).load(key)

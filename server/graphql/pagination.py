@@ -20,7 +20,7 @@ from strawberry import relay
 
 from server.graphql.errors import as_graphql_error
 from server.graphql.loaders import ChildPageKey
-from server.services.errors import DomainError, ValidationFailed
+from server.services.errors import DomainError, Path, ValidationFailed
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -68,7 +68,7 @@ def encode_cursor(offset: int) -> str:
     return base64.b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode("ascii")
 
 
-def decode_cursor(cursor: str, field: str) -> int:
+def decode_cursor(cursor: str, field: Path) -> int:
     """The offset inside a cursor this API handed out; anything else is refused, naming the argument."""
     try:
         text = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8")
@@ -105,9 +105,9 @@ class PageArgs:
         """(start, stop before `last`) or a ValidationFailed naming the bad argument."""
         for name, size in (("first", self.first), ("last", self.last)):
             if size is not None and not 0 <= size <= max_page_size:
-                raise ValidationFailed(name, size, f"must be between 0 and {max_page_size}")
-        start = decode_cursor(self.after, "after") + 1 if self.after is not None else 0
-        stop = decode_cursor(self.before, "before") if self.before is not None else None
+                raise ValidationFailed((name,), size, f"must be between 0 and {max_page_size}")
+        start = decode_cursor(self.after, ("after",)) + 1 if self.after is not None else 0
+        stop = decode_cursor(self.before, ("before",)) if self.before is not None else None
         return start, stop
 
     def window(self, total: int, max_page_size: int) -> Window:

@@ -12,11 +12,11 @@ from server.auth.permissions import require_metrics_scope
 from server.graphql.context import Info
 from server.graphql.convert import from_service, mirrors
 from server.graphql.enums import LabelerStage
-from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.errors import NotFoundError, ValidationError, lookup_error
 from server.graphql.guidelines.impact import EstimateType
 from server.graphql.ids import decode_id
 from server.services.analytics.stages import StageFigures, StageGap, fetch_stage_comparison
-from server.services.errors import DomainError, NotFound
+from server.services.errors import DomainError
 
 __all__ = ["StageQueries"]
 
@@ -82,20 +82,13 @@ class StageQueries:
         by: StageGrouping = StageGrouping.LABELER,
     ) -> StageComparisonResult:
         try:
-            project = None if project_id is None else decode_id(project_id, "Project", "projectId")
-            vendor = None if vendor_id is None else decode_id(vendor_id, "Vendor", "vendorId")
+            project = None if project_id is None else decode_id(project_id, "Project", ("project_id",))
+            vendor = None if vendor_id is None else decode_id(vendor_id, "Vendor", ("vendor_id",))
             require_metrics_scope(info, project_id=project, vendor_id=vendor, dashboard=False)
             async with info.context.database.session() as session:
                 figures, gaps = await fetch_stage_comparison(session, project_id=project, vendor_id=vendor, by=by.value)
-        except NotFound as error:
-            return NotFoundError(
-                message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-            )
         except DomainError as error:
-            value = getattr(error, "value", None)
-            return ValidationError(
-                message=error.message, field=error.field, value=None if value is None else str(value)
-            )
+            return lookup_error(error)
         return StageComparisonType(
             figures=[from_service(StageFiguresType, f, group_id=_group_id(by, f.group_id)) for f in figures],
             gaps=[from_service(StageGapType, g, group_id=_group_id(by, g.group_id)) for g in gaps],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from server.db.session import Database
-from server.services.errors import ValidationFailed
+from server.services.errors import Path, ValidationFailed
 from server.services.history import ProjectRecords, history_until, load_flow, load_records, pool_for
 from server.services.simulation_pool import WorkerDied
 from simulator.engine import run_replication
@@ -374,23 +374,23 @@ async def run_backtest(
     horizon_weeks: int = 4,
     replications: int = 16,
     seed: int = 0,
-    field: str = "projectId",
+    field: Path = ("project_id",),
 ) -> BacktestData:
     """Backtest a project's history (see :func:`backtest_records`); bad windows are field-level errors."""
     records = await load_records(database, project_id, field=field)
     flow = await load_flow(database, project_id, records.start)
     available = records.days // 7
     if not 1 <= horizon_weeks <= 12:
-        raise ValidationFailed("horizonWeeks", horizon_weeks, "must be between 1 and 12")
+        raise ValidationFailed(("horizon_weeks",), horizon_weeks, "must be between 1 and 12")
     if not 2 <= train_weeks <= available - horizon_weeks:
         raise ValidationFailed(
-            "trainWeeks",
+            ("train_weeks",),
             train_weeks,
             f"must be between 2 and {available - horizon_weeks} "
             f"({available} weeks of history, {horizon_weeks} to forecast)",
         )
     if not 2 <= replications <= 200:
-        raise ValidationFailed("replications", replications, "must be between 2 and 200")
+        raise ValidationFailed(("replications",), replications, "must be between 2 and 200")
     try:
         # CPU-bound: a worker of the server's simulation pool, killed when the request is cut short.
         return await pool_for(database).run(

@@ -13,7 +13,7 @@ from server.db.channels import CommunicationChannel
 from server.db.enums import ChannelCadence, ChannelKind
 from server.db.models import Vendor, project_vendors
 from server.services.crud.checks import check_text, get_or_not_found
-from server.services.errors import ValidationFailed
+from server.services.errors import Path, ValidationFailed
 
 __all__ = ["ChannelFields", "add_channel", "remove_channel", "update_channel"]
 
@@ -33,7 +33,7 @@ class ChannelFields:
     preferred: bool | None = None
 
 
-def check_link(field: str, value: str) -> str:
+def check_link(field: Path, value: str) -> str:
     """Empty, or an http(s) or mailto address."""
     link = value.strip()
     if not link:
@@ -53,22 +53,22 @@ async def _check_project(session: AsyncSession, vendor_id: int, project_id: int)
         )
     )
     if assigned is None:
-        raise ValidationFailed("input.projectId", project_id, "must be a project the vendor is assigned to")
+        raise ValidationFailed(("project_id",), project_id, "must be a project the vendor is assigned to")
 
 
 def _apply(channel: CommunicationChannel, values: ChannelFields) -> None:
     if values.kind is not None:
         channel.kind = values.kind
     if values.link is not None:
-        channel.link = check_link("input.link", values.link)
+        channel.link = check_link(("link",), values.link)
     if values.note is not None:
-        channel.note = check_text("input.note", values.note, max_length=MAX_TEXT)
+        channel.note = check_text(("note",), values.note, max_length=MAX_TEXT)
     if values.cadence is not None:
         channel.cadence = values.cadence
     if values.preferred is not None:
         channel.preferred = values.preferred
     if not channel.link and not channel.note:
-        raise ValidationFailed("input.link", channel.link, "or input.note must say where to reach the vendor")
+        raise ValidationFailed(("link",), channel.link, "or the note must say where to reach the vendor")
 
 
 async def _only_preferred(session: AsyncSession, channel: CommunicationChannel) -> None:
@@ -94,7 +94,7 @@ async def _only_preferred(session: AsyncSession, channel: CommunicationChannel) 
 async def add_channel(
     session: AsyncSession, vendor_id: int, project_id: int | None, values: ChannelFields
 ) -> CommunicationChannel:
-    await get_or_not_found(session, Vendor, vendor_id, field="input.vendorId")
+    await get_or_not_found(session, Vendor, vendor_id, field=("vendor_id",))
     if project_id is not None:
         await _check_project(session, vendor_id, project_id)
     if values.kind is None:
@@ -111,7 +111,7 @@ async def add_channel(
 
 
 async def update_channel(session: AsyncSession, channel_id: int, values: ChannelFields) -> CommunicationChannel:
-    channel = await get_or_not_found(session, CommunicationChannel, channel_id, field="input.id")
+    channel = await get_or_not_found(session, CommunicationChannel, channel_id, field=("id",))
     _apply(channel, values)
     await session.flush()
     await _only_preferred(session, channel)
@@ -119,7 +119,7 @@ async def update_channel(session: AsyncSession, channel_id: int, values: Channel
 
 
 async def remove_channel(session: AsyncSession, channel_id: int) -> int:
-    channel = await get_or_not_found(session, CommunicationChannel, channel_id, field="id")
+    channel = await get_or_not_found(session, CommunicationChannel, channel_id, field=("id",))
     await session.delete(channel)
     await session.flush()
     return channel_id

@@ -14,7 +14,7 @@ from server.db.delivery import BudgetCheckpoint, DeliveryPlan, PlanMilestone
 from server.db.models import Project
 from server.db.types import utcnow
 from server.services.crud.checks import check_aware, check_name
-from server.services.errors import NotFound, ValidationFailed
+from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = ["CheckpointSpec", "MilestoneSpec", "PlanSpec", "check_moment", "set_delivery_plan"]
 
@@ -46,13 +46,13 @@ class PlanSpec:
     budget_checkpoints: tuple[CheckpointSpec, ...] = ()
 
 
-def _finite_positive(path: str, value: float) -> float:
+def _finite_positive(path: Path, value: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValidationFailed(path, value, "must be a finite number > 0")
     return float(value)
 
 
-def check_moment(path: str, value: datetime) -> datetime:
+def check_moment(path: Path, value: datetime) -> datetime:
     """A timezone-aware moment between 1900 and 3000, in UTC."""
     moment = check_aware(path, value)
     if not EARLIEST <= moment < LATEST:
@@ -60,15 +60,15 @@ def check_moment(path: str, value: datetime) -> datetime:
     return moment
 
 
-def _milestone(path: str, spec: MilestoneSpec) -> PlanMilestone:
-    name = check_name(f"{path}.name", spec.name)
-    due = check_moment(f"{path}.dueAt", spec.due_at)
+def _milestone(path: Path, spec: MilestoneSpec) -> PlanMilestone:
+    name = check_name((*path, "name"), spec.name)
+    due = check_moment((*path, "due_at"), spec.due_at)
     if (spec.target_tasks is None) == (spec.target_share is None):
-        raise ValidationFailed(f"{path}.targetTasks", spec.target_tasks, "or targetShare must be given, not both")
+        raise ValidationFailed((*path, "target_tasks"), spec.target_tasks, "or targetShare must be given, not both")
     if spec.target_tasks is not None and not 1 <= spec.target_tasks <= _MAX_TARGET:
-        raise ValidationFailed(f"{path}.targetTasks", spec.target_tasks, f"must be within 1..{_MAX_TARGET}")
+        raise ValidationFailed((*path, "target_tasks"), spec.target_tasks, f"must be within 1..{_MAX_TARGET}")
     if spec.target_share is not None and not (math.isfinite(spec.target_share) and 0 < spec.target_share <= 1):
-        raise ValidationFailed(f"{path}.targetShare", spec.target_share, "must be within (0, 1]")
+        raise ValidationFailed((*path, "target_share"), spec.target_share, "must be within (0, 1]")
     return PlanMilestone(name=name, due_at=due, target_tasks=spec.target_tasks, target_share=spec.target_share)
 
 
@@ -76,22 +76,22 @@ async def set_delivery_plan(session: AsyncSession, project_id: int, plan: PlanSp
     """Replace the project's plan with `plan`. Raises NotFound (project) and ValidationFailed naming the field."""
     project = await session.get(Project, project_id, with_for_update=True)
     if project is None:
-        raise NotFound("Project", project_id, field="input.projectId")
+        raise NotFound("Project", project_id, path=("project_id",))
     expected = plan.expected_seconds_per_task
     if expected is not None:
-        expected = _finite_positive("input.expectedSecondsPerTask", expected)
-    for name, items in (("milestones", plan.milestones), ("budgetCheckpoints", plan.budget_checkpoints)):
+        expected = _finite_positive(("expected_seconds_per_task",), expected)
+    for name, items in (("milestones", plan.milestones), ("budget_checkpoints", plan.budget_checkpoints)):
         if len(items) > _MAX_ITEMS:
-            raise ValidationFailed(f"input.{name}", f"{len(items)} items", f"must hold at most {_MAX_ITEMS}")
-    milestones = [_milestone(f"input.milestones[{i}]", spec) for i, spec in enumerate(plan.milestones)]
+            raise ValidationFailed((name,), f"{len(items)} items", f"must hold at most {_MAX_ITEMS}")
+    milestones = [_milestone(("milestones", i), spec) for i, spec in enumerate(plan.milestones)]
     names = [m.name for m in milestones]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise ValidationFailed("input.milestones", repeated, "must name each milestone once")
+        raise ValidationFailed(("milestones",), repeated, "must name each milestone once")
     checkpoints = [
         BudgetCheckpoint(
-            at=check_moment(f"input.budgetCheckpoints[{i}].at", spec.at),
-            planned_spend=_finite_positive(f"input.budgetCheckpoints[{i}].plannedSpend", spec.planned_spend),
+            at=check_moment(("budget_checkpoints", i, "at"), spec.at),
+            planned_spend=_finite_positive(("budget_checkpoints", i, "planned_spend"), spec.planned_spend),
         )
         for i, spec in enumerate(plan.budget_checkpoints)
     ]

@@ -20,7 +20,7 @@ from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import Issue, Label, Project, Task
 from server.db.types import utcnow
 from server.services.crud.checks import check_aware
-from server.services.errors import NotFound, ValidationFailed
+from server.services.errors import NotFound, Path, ValidationFailed
 from server.services.ontology import OntologySpec, parse_ontology
 
 __all__ = [
@@ -49,34 +49,34 @@ class GuidelineChange:
 
 
 async def publish_version(
-    session: AsyncSession, project_id: int, change: GuidelineChange, *, author: str, path: str = "input"
+    session: AsyncSession, project_id: int, change: GuidelineChange, *, author: str, path: Path = ()
 ) -> GuidelineVersion:
     """Append the next version of a project's guidelines and make it the project's current ontology and
     instructions. Raises NotFound (project, issue) and ValidationFailed naming the field and value."""
     project = await session.get(Project, project_id, with_for_update=True, populate_existing=True)
     if project is None:
-        raise NotFound("Project", project_id, field=f"{path}.projectId")
+        raise NotFound("Project", project_id, path=(*path, "project_id"))
     current = await _newest(session, project_id)
     ontology = project.ontology if change.ontology is None else change.ontology
-    spec = parse_ontology(ontology, path=f"{path}.ontology")
+    spec = parse_ontology(ontology, path=(*path, "ontology"))
     instructions = project.instructions if change.instructions is None else change.instructions
     if len(instructions) > _MAX_TEXT:
         raise ValidationFailed(
             f"{path}.instructions", f"{len(instructions)} characters", f"must be at most {_MAX_TEXT}"
         )
     examples = _examples(
-        f"{path}.examples",
+        (*path, "examples"),
         (current.examples if current else []) if change.examples is None else change.examples,
         spec,
     )
     mistakes = _mistakes(
-        f"{path}.commonMistakes",
+        (*path, "common_mistakes"),
         (current.common_mistakes if current else []) if change.common_mistakes is None else change.common_mistakes,
     )
     note = change.change_note.strip()
     if current is not None and not note:
-        raise ValidationFailed(f"{path}.changeNote", change.change_note, "must say what changed and why")
-    at = utcnow() if change.created_at is None else check_aware(f"{path}.createdAt", change.created_at)
+        raise ValidationFailed((*path, "change_note"), change.change_note, "must say what changed and why")
+    at = utcnow() if change.created_at is None else check_aware((*path, "created_at"), change.created_at)
     if current is not None and at < current.created_at:
         raise ValidationFailed(
             f"{path}.createdAt", at.isoformat(), f"must not be before version {current.number} ({current.created_at})"
@@ -94,7 +94,7 @@ async def publish_version(
     )
     session.add(version)
     await session.flush()
-    await _link_issues(session, project_id, version.id, change.issue_ids, f"{path}.issueIds")
+    await _link_issues(session, project_id, version.id, change.issue_ids, (*path, "issue_ids"))
     project.ontology = ontology
     project.instructions = instructions
     await session.flush()
@@ -112,7 +112,7 @@ async def _newest(session: AsyncSession, project_id: int) -> GuidelineVersion | 
 
 
 async def _link_issues(
-    session: AsyncSession, project_id: int, version_id: int, issue_ids: tuple[int, ...], path: str
+    session: AsyncSession, project_id: int, version_id: int, issue_ids: tuple[int, ...], path: Path
 ) -> None:
     if not issue_ids:
         return
@@ -121,42 +121,42 @@ async def _link_issues(
     )
     missing = sorted(set(issue_ids) - found)
     if missing:
-        raise NotFound("Issue of this project", missing[0], field=path)
+        raise NotFound("Issue of this project", missing[0], path=path)
     await session.execute(
         guideline_version_issues.insert(), [{"version_id": version_id, "issue_id": key} for key in sorted(found)]
     )
 
 
-def _examples(path: str, value: Any, spec: OntologySpec) -> list[dict[str, Any]]:
+def _examples(path: Path, value: Any, spec: OntologySpec) -> list[dict[str, Any]]:
     items = _items(path, value)
     checked = []
     for index, item in enumerate(items):
-        where = f"{path}[{index}]"
-        text = _text(f"{where}.input", item.get("input"))
+        where = (*path, index)
+        text = _text((*where, "input"), item.get("input"))
         if "answer" not in item:
-            raise ValidationFailed(f"{where}.answer", None, "is required: the right answer for the input")
-        spec.check_answer(item["answer"], path=f"{where}.answer")
+            raise ValidationFailed((*where, "answer"), None, "is required: the right answer for the input")
+        spec.check_answer(item["answer"], path=(*where, "answer"))
         checked.append(
             {
                 "input": text,
                 "answer": item["answer"],
-                "explanation": _text(f"{where}.explanation", item.get("explanation", ""), blank=True),
+                "explanation": _text((*where, "explanation"), item.get("explanation", ""), blank=True),
             }
         )
     return checked
 
 
-def _mistakes(path: str, value: Any) -> list[dict[str, Any]]:
+def _mistakes(path: Path, value: Any) -> list[dict[str, Any]]:
     return [
         {
-            "mistake": _text(f"{path}[{index}].mistake", item.get("mistake")),
-            "correction": _text(f"{path}[{index}].correction", item.get("correction")),
+            "mistake": _text((*path, index, "mistake"), item.get("mistake")),
+            "correction": _text((*path, index, "correction"), item.get("correction")),
         }
         for index, item in enumerate(_items(path, value))
     ]
 
 
-def _items(path: str, value: Any) -> list[dict[str, Any]]:
+def _items(path: Path, value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise ValidationFailed(path, value, "must be a list of objects")
     if len(value) > _MAX_ITEMS:
@@ -168,7 +168,7 @@ def _items(path: str, value: Any) -> list[dict[str, Any]]:
     return value
 
 
-def _text(path: str, value: Any, *, blank: bool = False) -> str:
+def _text(path: Path, value: Any, *, blank: bool = False) -> str:
     if not isinstance(value, str) or (not blank and not value.strip()):
         raise ValidationFailed(path, value, "must be a non-empty string" if not blank else "must be a string")
     if len(value) > _MAX_TEXT:
@@ -194,7 +194,7 @@ async def _first(session: AsyncSession, project_id: int) -> GuidelineVersion | N
     return (await session.scalars(statement)).first()
 
 
-def check_answer(ontology: Any, answer: Any, *, path: str = "answer") -> None:
+def check_answer(ontology: Any, answer: Any, *, path: Path = ("answer",)) -> None:
     """Raise ValidationFailed when `answer` does not fit `ontology`. A stored ontology too malformed to type
     (from before typing was checked) types nothing, rather than blocking all work on its project."""
     try:

@@ -320,7 +320,7 @@ async def health_facts(
     """What `judge` needs, read from the records as of `as_of` (clamped to now)."""
     project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
     if project is None:
-        raise NotFound("Project", project_id, field="projectId")
+        raise NotFound("Project", project_id, path=("project_id",))
     now = datetime.now(UTC)
     as_of = now if as_of is None or as_of > now else as_of
     lookback_end = _midnight(as_of)

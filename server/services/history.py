@@ -24,7 +24,7 @@ from server.db.enums import LabelerStage, PricingModel, ReviewVerdict, VendorSta
 from server.db.models import Label, Labeler, LabelerStageEvent, Project, ProjectMembership, Review, Task, Vendor
 from server.db.session import Database
 from server.services.analytics.delivery import milestone_targets
-from server.services.errors import NotFound, ValidationFailed
+from server.services.errors import NotFound, Path, ValidationFailed
 from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from server.services.simulation_pool import SimulationPool, WorkerDied
 from simulator.latency import FlowHistory, fit_latency, scenario_waits
@@ -151,11 +151,11 @@ async def _people_rows(
     return list(people), list(events)
 
 
-async def _read_rows(database: Database, project_id: int, field: str) -> _Rows:
+async def _read_rows(database: Database, project_id: int, field: Path) -> _Rows:
     async with database.session() as session:
         project = await session.get(Project, project_id)
         if project is None:
-            raise NotFound("Project", project_id, field=field)
+            raise NotFound("Project", project_id, path=field)
         info = {
             "name": project.name,
             "sla_turnaround_hours": project.sla_turnaround_hours,
@@ -207,7 +207,7 @@ def _records_of(rows: _Rows) -> ProjectRecords:
     )
 
 
-async def load_records(database: Database, project_id: int, *, field: str = "projectId") -> ProjectRecords:
+async def load_records(database: Database, project_id: int, *, field: Path = ("project_id",)) -> ProjectRecords:
     """Read a project's tasks, labels, reviews, labelers and their stage histories."""
     return _records_of(await _read_rows(database, project_id, field))
 
@@ -478,9 +478,9 @@ async def calibrated_scenario(
     project_id: int,
     *,
     horizon_days: int = 28,
-    field: str = "projectId",
+    field: Path = ("project_id",),
     demand_from_plan: bool = False,
-    demand_field: str = "demandFrom",
+    demand_field: Path = ("demand_from",),
 ) -> CalibratedProject:
     """A scenario fitted to the whole recorded history of a project, starting where the history ends; with
     ``demand_from_plan`` its demand is the pace the delivery plan's milestones ask for (see
@@ -508,7 +508,7 @@ async def calibrated_scenario(
     return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
 
 
-async def _plan_volumes(database: Database, project_id: int, day0: datetime, field: str) -> list[float]:
+async def _plan_volumes(database: Database, project_id: int, day0: datetime, field: Path) -> list[float]:
     async with database.session() as session:
         targets, done = await milestone_targets(session, project_id, day0)
     volumes = plan_weekly_volumes([PlannedTarget(due, target) for due, target in targets], done, day0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.services.errors import ValidationFailed
+from server.services.errors import Path, ValidationFailed, Verbatim
 
 __all__ = ["FIELD_KINDS", "FieldSpec", "OntologySpec", "parse_ontology"]
 
@@ -33,7 +33,7 @@ class FieldSpec:
     def categorical(self) -> bool:
         return self.kind in _CATEGORICAL
 
-    def check(self, path: str, value: Any) -> None:
+    def check(self, path: Path, value: Any) -> None:
         """Raise ValidationFailed naming `path` and the value when `value` does not fit this field."""
         if self.kind == "choice":
             if value not in self.choices:
@@ -43,7 +43,7 @@ class FieldSpec:
                 raise ValidationFailed(path, value, "must be a list of distinct choices")
             for index, item in enumerate(value):
                 if item not in self.choices:
-                    raise ValidationFailed(f"{path}[{index}]", item, f"must be one of {', '.join(self.choices)}")
+                    raise ValidationFailed((*path, index), item, f"must be one of {', '.join(self.choices)}")
         elif self.kind == "boolean" and not isinstance(value, bool):
             raise ValidationFailed(path, value, "must be true or false")
         elif self.kind == "text" and not isinstance(value, str):
@@ -58,7 +58,7 @@ class OntologySpec:
     def categorical_fields(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields if spec.categorical)
 
-    def check_answer(self, answer: Any, *, path: str = "answer") -> None:
+    def check_answer(self, answer: Any, *, path: Path = ("answer",)) -> None:
         """Raise ValidationFailed when `answer` does not fit: a missing required field, or a value out of range.
         Keys the ontology does not name are allowed (geometry, free-form extras)."""
         if not self.fields:
@@ -68,9 +68,9 @@ class OntologySpec:
         for spec in self.fields:
             if spec.name not in answer or answer[spec.name] is None:
                 if spec.required:
-                    raise ValidationFailed(f"{path}.{spec.name}", None, "is required by the ontology")
+                    raise ValidationFailed((*path, Verbatim(spec.name)), None, "is required by the ontology")
                 continue
-            spec.check(f"{path}.{spec.name}", answer[spec.name])
+            spec.check((*path, Verbatim(spec.name)), answer[spec.name])
 
     def agreement_key(self, answer: Any) -> Any:
         """What agreement compares: the categorical fields of `answer` (multi-choice as a sorted list), or the
@@ -89,7 +89,7 @@ class OntologySpec:
         return tuple(spec.name for spec in self.fields)
 
 
-def parse_ontology(ontology: Any, *, path: str = "ontology") -> OntologySpec:
+def parse_ontology(ontology: Any, *, path: Path = ("ontology",)) -> OntologySpec:
     """The typed fields of `ontology`; ValidationFailed naming the offending key when they are malformed."""
     if not isinstance(ontology, dict):
         raise ValidationFailed(path, ontology, "must be a JSON object")
@@ -97,46 +97,46 @@ def parse_ontology(ontology: Any, *, path: str = "ontology") -> OntologySpec:
     if "fields" in ontology:
         entries = ontology["fields"]
         if not isinstance(entries, list):
-            raise ValidationFailed(f"{path}.fields", entries, "must be a list of field objects")
-        fields = [_field(f"{path}.fields[{index}]", entry) for index, entry in enumerate(entries)]
+            raise ValidationFailed((*path, "fields"), entries, "must be a list of field objects")
+        fields = [_field((*path, "fields", index), entry) for index, entry in enumerate(entries)]
     elif "field" in ontology:
-        name = _name(f"{path}.field", ontology["field"])
-        fields.append(FieldSpec(name, "choice", _choices(f"{path}.classes", ontology.get("classes")), required=True))
+        name = _name((*path, "field"), ontology["field"])
+        fields.append(FieldSpec(name, "choice", _choices((*path, "classes"), ontology.get("classes")), required=True))
         attributes = ontology.get("attributes", {})
         if not isinstance(attributes, dict):
-            raise ValidationFailed(f"{path}.attributes", attributes, "must map attribute names to boolean or text")
+            raise ValidationFailed((*path, "attributes"), attributes, "must map attribute names to boolean or text")
         for attribute, kind in attributes.items():
             if kind not in ("boolean", "text"):
-                raise ValidationFailed(f"{path}.attributes.{attribute}", kind, "must be boolean or text")
-            fields.append(FieldSpec(_name(f"{path}.attributes", attribute), kind))
+                raise ValidationFailed((*path, "attributes", Verbatim(attribute)), kind, "must be boolean or text")
+            fields.append(FieldSpec(_name((*path, "attributes"), attribute), kind))
     names = [spec.name for spec in fields]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise ValidationFailed(f"{path}.fields", duplicates, "must name each field once")
+        raise ValidationFailed((*path, "fields"), duplicates, "must name each field once")
     return OntologySpec(tuple(fields))
 
 
-def _field(path: str, entry: Any) -> FieldSpec:
+def _field(path: Path, entry: Any) -> FieldSpec:
     if not isinstance(entry, dict):
         raise ValidationFailed(path, entry, "must be an object with name and kind")
-    name = _name(f"{path}.name", entry.get("name"))
+    name = _name((*path, "name"), entry.get("name"))
     kind = entry.get("kind")
     if kind not in FIELD_KINDS:
-        raise ValidationFailed(f"{path}.kind", kind, f"must be one of {', '.join(FIELD_KINDS)}")
+        raise ValidationFailed((*path, "kind"), kind, f"must be one of {', '.join(FIELD_KINDS)}")
     required = entry.get("required", kind == "choice")
     if not isinstance(required, bool):
-        raise ValidationFailed(f"{path}.required", required, "must be true or false")
-    choices = _choices(f"{path}.choices", entry.get("choices")) if kind in _CATEGORICAL else ()
+        raise ValidationFailed((*path, "required"), required, "must be true or false")
+    choices = _choices((*path, "choices"), entry.get("choices")) if kind in _CATEGORICAL else ()
     return FieldSpec(name, kind, choices, required)
 
 
-def _name(path: str, value: Any) -> str:
+def _name(path: Path, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed(path, value, "must be a non-empty string")
     return value
 
 
-def _choices(path: str, value: Any) -> tuple[str, ...]:
+def _choices(path: Path, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
         raise ValidationFailed(path, value, "must be a non-empty list of non-empty strings")
     if len(set(value)) != len(value):

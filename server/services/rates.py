@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from server.db.models import Labeler, Vendor
 from server.db.rates import FROM_THE_START, LabelerRate, VendorRate
-from server.services.errors import ValidationFailed
+from server.services.errors import Path, ValidationFailed
 
 __all__ = [
     "effective_day_of_change",
@@ -31,7 +31,7 @@ __all__ = [
 _PLACES = Decimal("0.0001")
 
 
-def money(field: str, value: float | Decimal) -> Decimal:
+def money(field: Path, value: float | Decimal) -> Decimal:
     """`value` as an exact non-negative decimal with at most four places; refuses anything else, naming `field`."""
     try:
         exact = Decimal(str(value))

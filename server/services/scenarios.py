@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.planning import RunStatus, SimulationRun, StoredScenario
-from server.services.errors import DomainError, NotFound, ValidationFailed
-from simulator.scenario import Scenario, ScenarioError
+from server.services.errors import DomainError, Key, NotFound, Path, ValidationFailed, Verbatim
+from simulator.scenario import Scenario, ScenarioError, ScenarioPath
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -22,39 +21,28 @@ __all__ = [
     "latest_scenario",
     "parse_scenario",
     "save_scenario",
-    "scenario_field",
+    "scenario_path",
 ]
 
 MAX_REPLICATIONS = 5000
 
-_UNKNOWN_KEY = re.compile(r"^unknown key '([^']+)'")
-# A dotted path whose bracketed parts may hold any name, spaces included: ``workforce[Northwind Annotation].x``.
-_PATH = re.compile(r"^([A-Za-z_]\w*(?:\[[^\]]*\]|\.[A-Za-z_]\w*)*)\s")
-
 
 class ScenarioInvalid(DomainError):
-    """A scenario document that does not validate; ``field`` is the dotted path of the bad value."""
+    """A scenario document that does not validate; ``path`` leads to the bad value, document keys verbatim."""
 
     code = "VALIDATION_FAILED"
 
 
-def scenario_field(error: ScenarioError) -> str | None:
-    """The field path a ScenarioError names (``workforce[Northwind Annotation].hourly_rate``), when it names one.
-
-    The error's own ``path`` when it carries one; otherwise the path read from the start of its message.
-    """
-    path = getattr(error, "path", None)
-    if path is None:
-        text = str(error)
-        match = _UNKNOWN_KEY.match(text) or _PATH.match(text)
-        if match is None:
-            return None
-        path = match.group(1)
-    return None if path in ("scenario", "unknown") else path
+def scenario_path(path: ScenarioPath, *, verbatim: bool = False) -> Path:
+    """A ScenarioError's path as a domain error's: with ``verbatim`` its keys are those of a document the client
+    sent and keep their spelling (``hourly_rate``); chosen names (`Key`) and indexes are kept as they are."""
+    if not verbatim:
+        return path
+    return tuple(part if isinstance(part, int | Key) else Verbatim(part) for part in path)
 
 
-def parse_scenario(document: object, *, field: str = "input.document") -> Scenario:
-    """Validate a scenario document; a bad value raises ScenarioInvalid naming ``field`` + the value's path."""
+def parse_scenario(document: object, *, field: Path = ("document",)) -> Scenario:
+    """Validate a scenario document; a bad value raises ScenarioInvalid at ``field`` + the value's path in it."""
     from simulator.loading import scenario_from_dict
     from simulator.registry import check_scenario_plugins
 
@@ -64,8 +52,12 @@ def parse_scenario(document: object, *, field: str = "input.document") -> Scenar
         scenario = scenario_from_dict(document)
         check_scenario_plugins(scenario)
     except (ScenarioError, ValueError, TypeError) as error:
-        path = scenario_field(error) if isinstance(error, ScenarioError) else None
-        raise ScenarioInvalid(str(error), field=f"{field}.{path}" if path else field) from None
+        if not isinstance(error, ScenarioError):
+            raise ScenarioInvalid(str(error), path=field) from None
+        own = scenario_path(error.path, verbatim=True) if error.path else ()
+        raise ScenarioInvalid(
+            str(error), path=(*field, *own), requirement=error.requirement, value=error.value
+        ) from None
     return scenario
 
 
@@ -77,7 +69,7 @@ async def save_scenario(
 
     clean_name = name.strip()
     if not clean_name or len(clean_name) > 200:
-        raise ValidationFailed("input.name", name, "must be 1 to 200 characters")
+        raise ValidationFailed(("name",), name, "must be 1 to 200 characters")
     scenario = parse_scenario({**document, "name": clean_name})
     latest = await session.scalar(select(func.max(StoredScenario.version)).where(StoredScenario.name == clean_name))
     stored = StoredScenario(
@@ -91,10 +83,10 @@ async def save_scenario(
     return stored
 
 
-async def get_scenario(session: AsyncSession, scenario_id: int, *, field: str = "id") -> StoredScenario:
+async def get_scenario(session: AsyncSession, scenario_id: int, *, field: Path = ("id",)) -> StoredScenario:
     stored = await session.get(StoredScenario, scenario_id)
     if stored is None:
-        raise NotFound("Scenario", scenario_id, field=field)
+        raise NotFound("Scenario", scenario_id, path=field)
     return stored
 
 
@@ -104,10 +96,10 @@ async def latest_scenario(session: AsyncSession, name: str) -> StoredScenario | 
     )
 
 
-async def get_run(session: AsyncSession, run_id: int, *, field: str = "id") -> SimulationRun:
+async def get_run(session: AsyncSession, run_id: int, *, field: Path = ("id",)) -> SimulationRun:
     run = await session.get(SimulationRun, run_id)
     if run is None:
-        raise NotFound("SimulationRun", run_id, field=field)
+        raise NotFound("SimulationRun", run_id, path=field)
     return run
 
 
@@ -115,11 +107,11 @@ async def create_run(
     session: AsyncSession, scenario_id: int, *, replications: int, seed: int, executor: str
 ) -> SimulationRun:
     """A QUEUED run of a stored scenario version; the job runner picks it up once the transaction commits."""
-    await get_scenario(session, scenario_id, field="input.scenarioId")
+    await get_scenario(session, scenario_id, field=("scenario_id",))
     if not 1 <= replications <= MAX_REPLICATIONS:
-        raise ValidationFailed("input.replications", replications, f"must be between 1 and {MAX_REPLICATIONS}")
+        raise ValidationFailed(("replications",), replications, f"must be between 1 and {MAX_REPLICATIONS}")
     if not 0 <= seed < 2**31:
-        raise ValidationFailed("input.seed", seed, "must be between 0 and 2^31 - 1")
+        raise ValidationFailed(("seed",), seed, "must be between 0 and 2^31 - 1")
     run = SimulationRun(
         scenario_id=scenario_id,
         status=RunStatus.QUEUED,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from server.services.errors import ValidationFailed
+from server.services.errors import Path, ValidationFailed
 from simulator.arrivals import pattern_volumes
 from simulator.scenario import Scenario
 
@@ -88,7 +88,7 @@ def workload(scenario: Scenario) -> Workload:
 _WHAT: dict[Dimension, str] = {"tasks": "tasks", "labelers": "labeler-days", "days": "days"}
 
 
-Fields = Mapping[Dimension, tuple[str, Any]]
+Fields = Mapping[Dimension, tuple[Path, Any]]
 """Per dimension, the input field (and its value) a client changes to shrink it."""
 
 

@@ -41,11 +41,11 @@ class EffectivePrice:
 async def effective_price(session: AsyncSession, scope: Scope) -> EffectivePrice:
     """The effective price of `scope.vendor_id`'s accepted labels (on `scope.project_id` when given)."""
     if scope.vendor_id is None:
-        raise ValidationFailed("vendorId", None, "is required: the effective price is a vendor's")
+        raise ValidationFailed(("vendor_id",), None, "is required: the effective price is a vendor's")
     if scope.labeler_id is not None:
-        raise ValidationFailed("labelerId", scope.labeler_id, "is not a filter of the effective price")
+        raise ValidationFailed(("labeler_id",), scope.labeler_id, "is not a filter of the effective price")
     if await session.get(Vendor, scope.vendor_id) is None:
-        raise NotFound("Vendor", scope.vendor_id, field="vendorId")
+        raise NotFound("Vendor", scope.vendor_id, path=("vendor_id",))
     labeling = await cost_metrics(session, scope)
     reviews, review_cost = (await session.execute(_review_cost_statement(scope))).one()
     labels = (await session.execute(_label_count_statement(scope))).scalar_one()

@@ -23,7 +23,7 @@ import numpy as np
 
 from simulator.intervals import wilson_interval
 from simulator.montecarlo import Estimate, Replication, run_monte_carlo
-from simulator.scenario import Distribution, Headcount, ModelSpec, Pool, Scenario, ScenarioError
+from simulator.scenario import ITEM, Distribution, Headcount, Key, ModelSpec, Pool, Scenario, invalid
 
 __all__ = [
     "FeasibilityReport",
@@ -49,14 +49,9 @@ class Hire:
 
     def __post_init__(self) -> None:
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
-            raise ScenarioError(
-                f"hires[{self.pool}].count must be an integer >= 0, got {self.count!r}",
-                path=f"hires[{self.pool}].count",
-            )
+            raise invalid(("hires", Key(self.pool), "count"), "must be an integer >= 0", self.count)
         if not math.isfinite(self.day) or self.day < 0:
-            raise ScenarioError(
-                f"hires[{self.pool}].day must be >= 0, got {self.day!r}", path=f"hires[{self.pool}].day"
-            )
+            raise invalid(("hires", Key(self.pool), "day"), "must be >= 0", self.day)
 
 
 def with_hires(scenario: Scenario, hires: Sequence[Hire]) -> Scenario:
@@ -64,8 +59,8 @@ def with_hires(scenario: Scenario, hires: Sequence[Hire]) -> Scenario:
     names = {pool.name for pool in scenario.workforce}
     for hire in hires:
         if hire.pool not in names:
-            raise ScenarioError(
-                f"hires[].pool must name a workforce pool ({', '.join(sorted(names))}), got {hire.pool!r}"
+            raise invalid(
+                ("hires", ITEM, "pool"), f"must name a workforce pool ({', '.join(sorted(names))})", hire.pool
             )
     plan = [{"day": float(h.day), "pool": h.pool, "count": int(h.count)} for h in hires if h.count > 0]
     return replace(scenario, staffing=ModelSpec("scheduled", {"hires": plan}))
@@ -108,22 +103,23 @@ class VendorOffer:
 
     def __post_init__(self) -> None:
         if isinstance(self.headcount, bool) or not isinstance(self.headcount, int) or self.headcount < 0:
-            raise ScenarioError(f"offer.headcount must be an integer >= 0, got {self.headcount!r}")
+            raise invalid(("offer", "headcount"), "must be an integer >= 0", self.headcount)
         for i, item in enumerate(self.ramp):
             week, count = item
             if isinstance(week, bool) or not isinstance(week, int) or week < 0:
-                raise ScenarioError(f"offer.ramp[{i}].week must be an integer >= 0, got {week!r}")
+                raise invalid(("offer", "ramp", i, "week"), "must be an integer >= 0", week)
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise ScenarioError(f"offer.ramp[{i}].count must be an integer >= 0, got {count!r}")
+                raise invalid(("offer", "ramp", i, "count"), "must be an integer >= 0", count)
         if (self.hourly_rate is None) == (self.price_per_label is None):
-            raise ScenarioError(
-                "offer.hourly_rate or offer.price_per_label must be set (exactly one of them), "
-                f"got {(self.hourly_rate, self.price_per_label)!r}"
+            raise invalid(
+                ("offer", "hourly_rate"),
+                "or offer.price_per_label must be set (exactly one of them)",
+                (self.hourly_rate, self.price_per_label),
             )
         if self.time_to_hire_days < 0:
-            raise ScenarioError(f"offer.time_to_hire_days must be >= 0, got {self.time_to_hire_days!r}")
+            raise invalid(("offer", "time_to_hire_days"), "must be >= 0", self.time_to_hire_days)
         if self.training_days < 0:
-            raise ScenarioError(f"offer.training_days must be >= 0, got {self.training_days!r}")
+            raise invalid(("offer", "training_days"), "must be >= 0", self.training_days)
 
 
 class OfferMode(enum.Enum):
@@ -178,17 +174,17 @@ def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferM
         return with_hires(staffed, hires)
     names = [p.name for p in scenario.workforce]
     if offer.name in names:
-        raise ScenarioError(
-            f"offer.name must differ from the current team's pools ({', '.join(names)}) when the offer is added, "
-            f"got {offer.name!r}",
-            path="offer.name",
+        raise invalid(
+            ("offer", "name"),
+            f"must differ from the current team's pools ({', '.join(names)}) when the offer is added",
+            offer.name,
         )
     if offer.learning_plateau_share is not None or offer.learning_tau_weeks is not None:
-        raise ScenarioError(
-            "offer.learning_plateau_share and offer.learning_tau_weeks set the whole scenario's learning curve; "
-            "an offer added to the current team cannot change it (leave them out, or replace the team), got "
-            f"{(offer.learning_plateau_share, offer.learning_tau_weeks)!r}",
-            path="offer.learning_plateau_share",
+        raise invalid(
+            ("offer", "learning_plateau_share"),
+            "and offer.learning_tau_weeks set the whole scenario's learning curve; an offer added to the current "
+            "team cannot change it (leave them out, or replace the team)",
+            (offer.learning_plateau_share, offer.learning_tau_weeks),
         )
     staffed = replace(scenario, workforce=(*scenario.workforce, pool))
     staffing = scenario.staffing
@@ -197,10 +193,11 @@ def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferM
     if staffing.model == "fixed":
         return with_hires(staffed, hires) if hires else staffed
     if hires:
-        raise ScenarioError(
-            f"offer.ramp cannot be added to a team hiring by the {staffing.model!r} staffing policy (it has no "
-            f"schedule to add hires to); leave the ramp out or replace the team, got {list(offer.ramp)!r}",
-            path="offer.ramp",
+        raise invalid(
+            ("offer", "ramp"),
+            f"cannot be added to a team hiring by the {staffing.model!r} staffing policy (it has no schedule to add "
+            "hires to); leave the ramp out or replace the team",
+            list(offer.ramp),
         )
     return staffed
 
@@ -291,7 +288,7 @@ def check_feasibility(
     how sure that comparison is (raise ``replications`` when it straddles the requirement).
     """
     if not 0.0 < required_probability <= 1.0:
-        raise ScenarioError(f"required_probability must be in (0, 1], got {required_probability!r}")
+        raise invalid(("required_probability",), "must be in (0, 1]", required_probability)
     result = run_monte_carlo(
         scenario,
         replications=replications,

@@ -34,7 +34,7 @@ from simulator.arrivals import pattern_volumes
 from simulator.latency import sample_review_paths, waits_latency
 from simulator.planning.feasibility import Hire
 from simulator.planning.plans import HiringOption, Plan, PlanEvaluation, PlanEvaluator, Progress, evaluate_plan
-from simulator.scenario import Pool, Scenario, ScenarioError
+from simulator.scenario import ITEM, Pool, Scenario, ScenarioError, invalid
 
 __all__ = [
     "HiringOption",
@@ -385,21 +385,24 @@ def _validate(
     finalists: int,
 ) -> None:
     if not 0.0 < required_probability <= 1.0:
-        raise ScenarioError(f"required_probability must be in (0, 1], got {required_probability!r}")
+        raise invalid(("required_probability",), "must be in (0, 1]", required_probability)
     if not 1 <= screen_replications <= confirm_replications:
-        raise ScenarioError(
-            f"screen_replications must be between 1 and confirm_replications ({confirm_replications}), "
-            f"got {screen_replications!r}"
+        raise invalid(
+            ("screen_replications",),
+            f"must be between 1 and confirm_replications ({confirm_replications})",
+            screen_replications,
         )
     if finalists < 1:
-        raise ScenarioError(f"finalists must be >= 1, got {finalists!r}")
+        raise invalid(("finalists",), "must be >= 1", finalists)
     pool_names = {pool.name for pool in scenario.workforce}
     seen: set[str] = set()
     for option in options:
         if option.pool not in pool_names:
-            raise ScenarioError(f"options[].pool must name a workforce pool, got {option.pool!r}")
+            raise invalid(("options", ITEM, "pool"), "must name a workforce pool", option.pool)
         if option.pool in seen:
-            raise ScenarioError(f"options[].pool must name each pool once, got {option.pool!r} twice")
+            raise ScenarioError(
+                f"options[].pool must name each pool once, got {option.pool!r} twice", path=("options", ITEM, "pool")
+            )
         seen.add(option.pool)
 
 

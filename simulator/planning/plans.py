@@ -18,7 +18,7 @@ import numpy as np
 
 from simulator.intervals import wilson_interval
 from simulator.planning.feasibility import Hire, feasibility_replication, scheduled_hires, with_hires
-from simulator.scenario import Scenario, ScenarioError
+from simulator.scenario import Key, Scenario, ScenarioError, invalid
 
 __all__ = [
     "MAX_CHOICES",
@@ -52,27 +52,22 @@ class HiringOption:
         object.__setattr__(self, "counts", counts)
         object.__setattr__(self, "days", days)
         if not counts:
-            raise ScenarioError(
-                f"options[{self.pool}].counts must list at least one count, got {list(counts)!r}",
-                path=f"options[{self.pool}].counts",
-            )
+            raise invalid(("options", Key(self.pool), "counts"), "must list at least one count", list(counts))
         for count in counts:
             if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_HIRES_PER_POOL:
-                raise ScenarioError(
-                    f"options[{self.pool}].counts must hold integers between 0 and {MAX_HIRES_PER_POOL}, "
-                    f"got {list(counts)!r}",
-                    path=f"options[{self.pool}].counts",
+                raise invalid(
+                    ("options", Key(self.pool), "counts"),
+                    f"must hold integers between 0 and {MAX_HIRES_PER_POOL}",
+                    list(counts),
                 )
         if len(set(counts)) > MAX_CHOICES or len(set(days)) > MAX_CHOICES:
             raise ScenarioError(
                 f"options[{self.pool}] may offer at most {MAX_CHOICES} counts and {MAX_CHOICES} days, "
                 f"got {len(set(counts))} counts and {len(set(days))} days",
-                path=f"options[{self.pool}].counts",
+                path=("options", Key(self.pool), "counts"),
             )
         if not days or any(not math.isfinite(d) or d < 0 for d in days):
-            raise ScenarioError(
-                f"options[{self.pool}].days must hold days >= 0, got {list(days)!r}", path=f"options[{self.pool}].days"
-            )
+            raise invalid(("options", Key(self.pool), "days"), "must hold days >= 0", list(days))
 
     @property
     def levels(self) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from simulator.montecarlo import Estimate, run_monte_carlo
 from simulator.planning.feasibility import scheduled_hires
-from simulator.scenario import Distribution, ModelSpec, Pool, Scenario, ScenarioError, Spike
+from simulator.scenario import Distribution, ModelSpec, Pool, Scenario, ScenarioError, Spike, invalid
 
 __all__ = ["COMPARED_METRICS", "Variant", "VariantResult", "apply_variant", "check_variant", "compare"]
 
@@ -38,7 +38,7 @@ COMPARED_METRICS: tuple[str, ...] = (
 
 def _positive(path: str, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
-        raise ScenarioError(f"{path} must be > 0, got {value!r}")
+        raise invalid((path,), "must be > 0", value)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Variant:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ScenarioError(f"name must be a non-empty string, got {self.name!r}")
+            raise invalid(("name",), "must be a non-empty string", self.name)
         for key in (
             "demand_multiplier",
             "hiring_delay_multiplier",
@@ -131,7 +131,7 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
     """Refuse ``variant`` when a change it asks for has no effect on ``scenario``, saying why (ScenarioError)."""
     names = [pool.name for pool in scenario.workforce]
     if variant.pool is not None and variant.pool not in names:
-        raise ScenarioError(f"pool must name a workforce pool ({', '.join(names)}), got {variant.pool!r}", path="pool")
+        raise invalid(("pool",), f"must name a workforce pool ({', '.join(names)})", variant.pool)
     targets = [p for p in scenario.workforce if variant.pool is None or p.name == variant.pool]
     where = f"pool {variant.pool!r}" if variant.pool is not None else "any pool"
     if variant.headcount_delta and variant.pool is None and len(names) > 1:
@@ -139,38 +139,39 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
             f"headcount_delta needs a pool when the scenario has several ({', '.join(names)}): "
             f"{variant.headcount_delta:+d} in each would change the team by "
             f"{variant.headcount_delta * len(names):+d} people, got pool None",
-            path="headcount_delta",
+            path=("headcount_delta",),
         )
     if variant.hiring_delay_multiplier != 1.0 and not _hires_into(scenario, targets):
-        raise ScenarioError(
-            f"hiring_delay_multiplier has no effect: no hiring into {where} in this scenario, so a slower ramp "
-            f"changes nothing (add hires or a staffing policy first), got {variant.hiring_delay_multiplier!r}",
-            path="hiring_delay_multiplier",
+        raise invalid(
+            ("hiring_delay_multiplier",),
+            f"has no effect: no hiring into {where} in this scenario, so a slower ramp changes nothing (add hires "
+            "or a staffing policy first)",
+            variant.hiring_delay_multiplier,
         )
     if variant.attrition_multiplier != 1.0 and all(p.attrition_per_week == 0 for p in targets):
-        raise ScenarioError(
-            f"attrition_multiplier has no effect: attrition is 0 in {where}, so multiplying it changes nothing, "
-            f"got {variant.attrition_multiplier!r}",
-            path="attrition_multiplier",
+        raise invalid(
+            ("attrition_multiplier",),
+            f"has no effect: attrition is 0 in {where}, so multiplying it changes nothing",
+            variant.attrition_multiplier,
         )
     if variant.learning_tau_multiplier != 1.0:
         if variant.pool is not None:
             raise ScenarioError(
                 "learning_tau_multiplier sets the whole scenario's learning curve and cannot apply to one pool, "
                 f"got pool {variant.pool!r}",
-                path="learning_tau_multiplier",
+                path=("learning_tau_multiplier",),
             )
         if scenario.learning.model != "exponential":
-            raise ScenarioError(
-                f"learning_tau_multiplier has no effect: the learning model is {scenario.learning.model!r}, which "
-                f"has no time constant, got {variant.learning_tau_multiplier!r}",
-                path="learning_tau_multiplier",
+            raise invalid(
+                ("learning_tau_multiplier",),
+                f"has no effect: the learning model is {scenario.learning.model!r}, which has no time constant",
+                variant.learning_tau_multiplier,
             )
     unchanged = Variant(name=variant.name, pool=variant.pool)
     if replace(variant, spikes=tuple(variant.spikes)) == unchanged:
         raise ScenarioError(
             f"variant {variant.name!r} changes nothing: set at least one multiplier, delta or spike",
-            path="scenario",  # the whole variant, no one field of it
+            path=(),  # the whole variant, no one field of it
         )
 
 

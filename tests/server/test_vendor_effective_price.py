@@ -80,7 +80,7 @@ async def test_an_open_scope_takes_every_project_and_day_and_nothing_accepted_ha
 async def test_a_missing_or_unknown_vendor_is_refused_by_name(database: Database) -> None:
     await _world(database)
     async with database.session() as session:
-        with pytest.raises(ValidationFailed, match="vendorId"):
+        with pytest.raises(ValidationFailed, match=r"^vendor_id is required"):
             await effective_price(session, Scope())
         with pytest.raises(NotFound, match="Vendor 999999 does not exist"):
             await effective_price(session, Scope(vendor_id=999_999))

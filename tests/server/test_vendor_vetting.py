@@ -198,7 +198,7 @@ async def test_channels_per_vendor_and_project_with_one_preferred(database: Data
         ({"kind": "CHAT", "link": "javascript:alert(1)"}, "input.link", "must be an http, https or mailto address"),
         ({"kind": "CHAT", "link": "https://"}, "input.link", "must be an http, https or mailto address"),
         ({"kind": "CHAT", "link": "https://x.example/" + "a" * 2000}, "input.link", "at most 2000 characters"),
-        ({"kind": "MEETING", "link": " ", "note": ""}, "input.link", "or input.note must say where to reach"),
+        ({"kind": "MEETING", "link": " ", "note": ""}, "input.link", "input.link or the note must say where to reach"),
         ({"kind": "CHAT", "note": "n" * 2001}, "input.note", "at most 2000 characters"),
         ({"kind": "CHAT", "note": "Slack", "projectId": "OTHER"}, "input.projectId", "the vendor is assigned to"),
         ({"kind": "CHAT", "note": "Slack", "vendorId": "VmVuZG9yOjk5OQ=="}, "input.vendorId", "does not exist"),

@@ -110,7 +110,7 @@ async def test_bad_comments_are_refused(database: Database, world: World) -> Non
         await run(database, lambda s: comment_on_issue(s, issue_id=999, author_id=world.bob, body="hello"))
     with pytest.raises(NotFound, match="Labeler 999") as missing:
         await run(database, lambda s: comment_on_issue(s, issue_id=issue.id, author_id=999, body="hello"))
-    assert missing.value.field == "author_id"
+    assert missing.value.path == ("author_id",)
 
 
 async def test_an_issue_is_resolved_once_and_can_be_reopened(database: Database, world: World) -> None:

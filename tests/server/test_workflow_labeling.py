@@ -178,7 +178,7 @@ async def test_bad_submissions_are_refused_naming_the_field(
 ) -> None:
     with pytest.raises(ValidationFailed, match=message) as failure:
         await _submit(database, world.task, world.alice, **overrides)
-    assert failure.value.field == field
+    assert failure.value.path == (field,)
     assert await _label_count(database) == 0
 
 
@@ -191,10 +191,10 @@ async def test_a_label_from_the_future_is_refused(database: Database, world: Wor
 async def test_unknown_task_and_labeler_are_not_found(database: Database, world: World) -> None:
     with pytest.raises(NotFound, match="Task 999 does not exist") as missing_task:
         await _submit(database, 999, world.alice)
-    assert missing_task.value.field == "task_id"
+    assert missing_task.value.path == ("task_id",)
     with pytest.raises(NotFound, match="Labeler 999 does not exist") as missing_labeler:
         await _submit(database, world.task, 999)
-    assert missing_labeler.value.field == "labeler_id"
+    assert missing_labeler.value.path == ("labeler_id",)
 
 
 async def test_archived_tasks_and_paused_projects_take_no_labels(database: Database, world: World) -> None:
@@ -246,7 +246,7 @@ async def test_thumbs_down_needs_a_comment(database: Database, world: World) -> 
     label = await _submit(database, world.task, world.alice)
     with pytest.raises(ValidationFailed, match="comment must say why") as failure:
         await _review(database, label.id, world.bob, "THUMBS_DOWN", comment="   ")
-    assert failure.value.field == "comment"
+    assert failure.value.path == ("comment",)
     assert (await _label(database, label.id)).status is LabelStatus.SUBMITTED
 
 
@@ -267,7 +267,7 @@ async def test_reviewers_must_be_eligible(database: Database, world: World) -> N
         await _review(database, label.id, world.tess, "THUMBS_UP")
     with pytest.raises(NotFound, match="Labeler 999") as missing:
         await _review(database, label.id, 999, "THUMBS_UP")
-    assert missing.value.field == "reviewer_id"
+    assert missing.value.path == ("reviewer_id",)
     await run(database, lambda s: remove_labeler_from_project(s, project_id=world.project, labeler_id=world.bob))
     with pytest.raises(ValidationFailed, match=rf"reviewer_id must be a member of project {world.project}"):
         await _review(database, label.id, world.bob, "THUMBS_UP")
@@ -289,13 +289,13 @@ async def test_bad_reviews_are_refused_naming_the_field(
     label = await _submit(database, world.task, world.alice)
     with pytest.raises(ValidationFailed, match=message) as failure:
         await _review(database, label.id, world.bob, **{"verdict": "THUMBS_UP", **overrides})
-    assert failure.value.field == field
+    assert failure.value.path == (field,)
 
 
 async def test_reviewing_an_unknown_label_is_not_found(database: Database, world: World) -> None:
     with pytest.raises(NotFound, match="Label 999 does not exist") as missing:
         await _review(database, 999, world.bob, "THUMBS_UP")
-    assert missing.value.field == "label_id"
+    assert missing.value.path == ("label_id",)
 
 
 async def test_review_time_defaults_to_now(database: Database, world: World) -> None:

@@ -87,7 +87,7 @@ async def test_out_of_range_trial_results_are_refused(
     await _move(database, prospect, VendorStatus.TRIAL)
     with pytest.raises(ValidationFailed, match=field) as failure:
         await _move(database, prospect, VendorStatus.ONBOARDED, **trial)
-    assert failure.value.field == field
+    assert failure.value.path == (field,)
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ async def test_offboarding_a_vendor_offboards_its_labelers(database: Database, w
 async def test_unknown_vendor_is_not_found(database: Database) -> None:
     with pytest.raises(NotFound, match="Vendor 999 does not exist") as missing:
         await _move(database, 999, VendorStatus.TRIAL)
-    assert missing.value.field == "vendor_id"
+    assert missing.value.path == ("vendor_id",)
 
 
 # --- vendors on projects ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from server.db import access
 from server.db.types import utcnow
 from server.graphql.access.types import ApiKeyNode, Role, UserNode
 from server.graphql.context import Info
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import ARGUMENTS, MutationError, mutate
 from server.graphql.ids import decode_id, decode_ids
 from server.services.crud.checks import check_aware
 from server.services.errors import NotFound, ValidationFailed
@@ -80,9 +80,9 @@ def _scope(
     project_ids: list[relay.GlobalID] | None, vendor_id: relay.GlobalID | None, labeler_id: relay.GlobalID | None
 ) -> users.UserScope:
     return users.UserScope(
-        project_ids=decode_ids(project_ids or [], "Project", "input.projectIds"),
-        vendor_id=None if vendor_id is None else decode_id(vendor_id, "Vendor", "input.vendorId"),
-        labeler_id=None if labeler_id is None else decode_id(labeler_id, "Labeler", "input.labelerId"),
+        project_ids=decode_ids(project_ids or [], "Project", ("project_ids",)),
+        vendor_id=None if vendor_id is None else decode_id(vendor_id, "Vendor", ("vendor_id",)),
+        labeler_id=None if labeler_id is None else decode_id(labeler_id, "Labeler", ("labeler_id",)),
     )
 
 
@@ -105,7 +105,7 @@ class AccessMutations:
             )
             user = await users.update_user(
                 session,
-                decode_id(input.id, "User", "input.id"),
+                decode_id(input.id, "User", ("id",)),
                 name=input.name,
                 role=input.role,
                 scope=_scope(input.project_ids, input.vendor_id, input.labeler_id) if rescoped else None,
@@ -121,17 +121,17 @@ class AccessMutations:
 
         async def operation(session: AsyncSession) -> CreatedApiKey:
             if input.user_id is not None:
-                user_key = decode_id(input.user_id, "User", "input.userId")
+                user_key = decode_id(input.user_id, "User", ("user_id",))
             elif viewer.user_id is not None:
                 user_key = viewer.user_id
             else:
-                raise ValidationFailed("input.userId", None, "is required when the caller is not a user")
-            expires_at = None if input.expires_at is None else check_aware("input.expiresAt", input.expires_at)
+                raise ValidationFailed(("user_id",), None, "is required when the caller is not a user")
+            expires_at = None if input.expires_at is None else check_aware(("expires_at",), input.expires_at)
             if expires_at is not None and expires_at <= utcnow():
-                raise ValidationFailed("input.expiresAt", expires_at.isoformat(), "must be in the future")
+                raise ValidationFailed(("expires_at",), expires_at.isoformat(), "must be in the future")
             user = await session.get(access.User, user_key)
             if user is None:
-                raise NotFound("User", user_key, field="input.userId")
+                raise NotFound("User", user_key, path=("user_id",))
             issued = await issue_key(session, user, name=input.name.strip(), expires_at=expires_at)
             return CreatedApiKey(api_key=ApiKeyNode.from_model(issued.record), secret=issued.token)
 
@@ -140,10 +140,10 @@ class AccessMutations:
     @mutation(EVERYONE, description="Stop a key from working, from now on (your own, or any for admins).")
     async def revoke_api_key(self, info: Info, id: relay.GlobalID) -> ApiKeyResult:
         async def operation(session: AsyncSession) -> ApiKeyPayload:
-            key_id = decode_id(id, "ApiKey", "id")
+            key_id = decode_id(id, "ApiKey", ("id",))
             key = await session.get(access.ApiKey, key_id)
             if key is None:
                 raise NotFound("ApiKey", key_id)
             return ApiKeyPayload(api_key=ApiKeyNode.from_model(await revoke_key(session, key)))
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, root=ARGUMENTS)

@@ -27,7 +27,7 @@ from server.graphql.errors import as_graphql_error
 from server.graphql.ids import decode_id
 from server.graphql.pagination import OrderDirection, PageArgs, list_connection, ordered
 from server.services.crud.checks import check_aware
-from server.services.errors import DomainError
+from server.services.errors import DomainError, Path
 
 __all__ = ["AccessQueries", "AuditLogFilter", "UserFilter"]
 
@@ -48,14 +48,14 @@ class AuditLogFilter:
     until: datetime | None = None
 
 
-def _key(value: relay.GlobalID, type_name: str, field: str) -> int:
+def _key(value: relay.GlobalID, type_name: str, field: Path) -> int:
     try:
         return decode_id(value, type_name, field)
     except DomainError as error:
         raise as_graphql_error(error) from None
 
 
-def _moment(value: datetime, field: str) -> datetime:
+def _moment(value: datetime, field: Path) -> datetime:
     try:
         return check_aware(field, value)
     except DomainError as error:
@@ -115,7 +115,7 @@ class AccessQueries:
     ) -> ApiKeyConnection:
         statement = select(access.ApiKey)
         if user_id is not None:
-            statement = statement.where(access.ApiKey.user_id == _key(user_id, "User", "userId"))
+            statement = statement.where(access.ApiKey.user_id == _key(user_id, "User", ("user_id",)))
         if not include_revoked:
             statement = statement.where(access.ApiKey.revoked_at.is_(None))
         return await list_connection(
@@ -141,15 +141,15 @@ class AccessQueries:
         conditions: list[Any] = []
         if filter is not None:
             if filter.user_id is not None:
-                conditions.append(entry.user_id == _key(filter.user_id, "User", "filter.userId"))
+                conditions.append(entry.user_id == _key(filter.user_id, "User", ("filter", "user_id")))
             if filter.operation is not None:
                 conditions.append(entry.operation.in_(filter.operation))
             if filter.outcome is not None:
                 conditions.append(entry.outcome.in_(filter.outcome))
             if filter.since is not None:
-                conditions.append(entry.created_at >= _moment(filter.since, "filter.since"))
+                conditions.append(entry.created_at >= _moment(filter.since, ("filter", "since")))
             if filter.until is not None:
-                conditions.append(entry.created_at <= _moment(filter.until, "filter.until"))
+                conditions.append(entry.created_at <= _moment(filter.until, ("filter", "until")))
         return await list_connection(
             info,
             select(entry).where(*conditions),

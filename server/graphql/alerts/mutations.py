@@ -27,7 +27,7 @@ from server.db.types import utcnow
 from server.graphql.alerts.types import AlertDeliveryType, AlertEventType, AlertRuleType, alert_delivery_type
 from server.graphql.context import Info
 from server.graphql.convert import from_service
-from server.graphql.errors import MutationError, mutate
+from server.graphql.errors import ARGUMENTS, MutationError, mutate
 from server.graphql.ids import decode_id
 
 __all__ = ["AlertMutations"]
@@ -134,7 +134,7 @@ class AlertMutations:
     @mutation(PROGRAM_MANAGERS, description="Add an alert rule to a project; it starts OK.")
     async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> AlertRuleCreatedResult:
         async def operation(session: AsyncSession) -> AlertRuleCreated:
-            project = decode_id(input.project_id, "Project", "input.projectId")
+            project = decode_id(input.project_id, "Project", ("project_id",))
             targets = TargetPolicy.of(info.context.settings)
             rule = await create_rule(session, project, _fields(input), targets=targets)
             return AlertRuleCreated(rule=from_service(AlertRuleType, rule), secret=rule.secret)
@@ -153,7 +153,7 @@ class AlertMutations:
             nonlocal project
             targets = TargetPolicy.of(info.context.settings)
             rule = await update_rule(
-                session, decode_id(input.id, "AlertRule", "input.id"), _fields(input), targets=targets
+                session, decode_id(input.id, "AlertRule", ("id",)), _fields(input), targets=targets
             )
             project = rule.project_id
             return AlertRulePayload(rule=from_service(AlertRuleType, rule))
@@ -167,10 +167,10 @@ class AlertMutations:
     @mutation(PROGRAM_MANAGERS, description="Delete an alert rule with its events and delivery log.")
     async def delete_alert_rule(self, info: Info, id: relay.GlobalID) -> DeleteAlertRuleResult:
         async def operation(session: AsyncSession) -> DeletedAlertRule:
-            await delete_rule(session, decode_id(id, "AlertRule", "id"))
+            await delete_rule(session, decode_id(id, "AlertRule", ("id",)))
             return DeletedAlertRule(id=id)
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, root=ARGUMENTS)
 
     @mutation(
         PROGRAM_MANAGERS,
@@ -183,10 +183,10 @@ class AlertMutations:
 
         async def operation(session: AsyncSession) -> list[Evaluation]:
             nonlocal key
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
             return await evaluate_project(session, key, now=now)
 
-        evaluations = await mutate(info, operation)
+        evaluations = await mutate(info, operation, root=ARGUMENTS)
         if not isinstance(evaluations, list):
             return evaluations
         database = info.context.database

@@ -27,7 +27,7 @@ class AlertQueries:
     @strawberry.field(description="The alert rules of a project, oldest first (a project has at most 50).")
     async def alert_rules(self, info: Info, project_id: relay.GlobalID) -> list[AlertRuleType]:
         try:
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
         except DomainError as error:
             raise as_graphql_error(error) from None
         async with info.context.read() as session:
@@ -50,10 +50,10 @@ class AlertQueries:
         limit: int = 50,
     ) -> list[AlertDeliveryType]:
         try:
-            key = decode_id(project_id, "Project", "projectId")
-            rule = None if rule_id is None else decode_id(rule_id, "AlertRule", "ruleId")
+            key = decode_id(project_id, "Project", ("project_id",))
+            rule = None if rule_id is None else decode_id(rule_id, "AlertRule", ("rule_id",))
             if not 1 <= limit <= _MAX_DELIVERIES:
-                raise ValidationFailed("limit", limit, f"must be between 1 and {_MAX_DELIVERIES}")
+                raise ValidationFailed(("limit",), limit, f"must be between 1 and {_MAX_DELIVERIES}")
         except DomainError as error:
             raise as_graphql_error(error) from None
         statement = (

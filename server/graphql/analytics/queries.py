@@ -24,11 +24,11 @@ from server.graphql.analytics.types import (
 )
 from server.graphql.context import Info
 from server.graphql.convert import from_service
-from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.errors import NotFoundError, ValidationError, lookup_error
 from server.graphql.ids import decode_id
 from server.services.analytics import Scope, project_dashboard
 from server.services.analytics.dashboard import scope_metrics
-from server.services.errors import DomainError, NotFound, ValidationFailed
+from server.services.errors import DomainError, Path, ValidationFailed
 
 __all__ = ["AnalyticsQueries"]
 
@@ -39,12 +39,7 @@ _To = Annotated[datetime | None, strawberry.argument(description="End of the win
 
 
 def _error(error: DomainError) -> NotFoundError | ValidationError:
-    if isinstance(error, NotFound):
-        return NotFoundError(
-            message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-        )
-    value = getattr(error, "value", None)
-    return ValidationError(message=error.message, field=error.field, value=None if value is None else str(value))
+    return lookup_error(error)
 
 
 # Moments outside these centuries are typos or probes: refused before any date arithmetic can overflow.
@@ -52,7 +47,7 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
-def _utc(value: datetime | None, field: str) -> datetime | None:
+def _utc(value: datetime | None, field: Path) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
@@ -66,11 +61,11 @@ def _window(start: datetime | None, end: datetime | None) -> None:
     if start is None or end is None:
         return  # open windows reach only as far as the recorded history
     if end <= start:
-        raise ValidationFailed("to", end.isoformat(), f"must be after from ({start.isoformat()})")
+        raise ValidationFailed(("to",), end.isoformat(), f"must be after from ({start.isoformat()})")
     # A bounded window is answered day by day, so its length is what the request costs.
     if end - start > timedelta(days=MAX_WINDOW_DAYS):
         raise ValidationFailed(
-            "to",
+            ("to",),
             end.isoformat(),
             f"must be at most {MAX_WINDOW_DAYS} days after from ({start.isoformat()}); "
             "leave from or to empty for the whole history",
@@ -96,9 +91,9 @@ class AnalyticsQueries:
         ] = None,
     ) -> ProjectDashboardResult:
         try:
-            key = decode_id(project_id, "Project", "projectId")
-            start, end = _utc(from_, "from"), _utc(to, "to")
-            _utc(as_of, "asOf")
+            key = decode_id(project_id, "Project", ("project_id",))
+            start, end = _utc(from_, ("from",)), _utc(to, ("to",))
+            _utc(as_of, ("as_of",))
             require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             _window(start, end)
             async with info.context.database.session() as session:
@@ -122,13 +117,13 @@ class AnalyticsQueries:
         day: Annotated[date | None, strawberry.argument(description="One UTC day; replaces from/to.")] = None,
     ) -> OperationsMetricsResult:
         try:
-            project = None if project_id is None else decode_id(project_id, "Project", "projectId")
-            vendor = None if vendor_id is None else decode_id(vendor_id, "Vendor", "vendorId")
-            labeler = None if labeler_id is None else decode_id(labeler_id, "Labeler", "labelerId")
-            start, end = _utc(from_, "from"), _utc(to, "to")
+            project = None if project_id is None else decode_id(project_id, "Project", ("project_id",))
+            vendor = None if vendor_id is None else decode_id(vendor_id, "Vendor", ("vendor_id",))
+            labeler = None if labeler_id is None else decode_id(labeler_id, "Labeler", ("labeler_id",))
+            start, end = _utc(from_, ("from",)), _utc(to, ("to",))
             if day is not None:
                 if start is not None or end is not None:
-                    raise ValidationFailed("day", day.isoformat(), "cannot be combined with from/to")
+                    raise ValidationFailed(("day",), day.isoformat(), "cannot be combined with from/to")
                 one_day = Scope.day(day)
                 start, end = one_day.start, one_day.end
             _window(start, end)

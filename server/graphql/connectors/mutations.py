@@ -25,9 +25,10 @@ from server.db.connectors import ConnectorSource
 from server.graphql.connectors.types import ConnectorType
 from server.graphql.context import Info
 from server.graphql.convert import from_service
-from server.graphql.errors import MutationError, error_from, mutate
+from server.graphql.errors import ARGUMENTS, MutationError, error_for, mutate
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError, ValidationFailed
+from server.services.errors import Path as FieldPath
 
 __all__ = ["ConnectorMutations", "ImportFormat", "ImportHistoryInput", "ImportHistoryPayload"]
 
@@ -151,38 +152,38 @@ ConnectorResult = Annotated[ConnectorPayload | MutationError, strawberry.union("
 DeleteConnectorResult = Annotated[DeletedConnector | MutationError, strawberry.union("DeleteConnectorResult")]
 
 
-def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+def _optional_id(value: relay.GlobalID | None, type_name: str, field: FieldPath) -> int | None:
     return None if value is None or value is strawberry.UNSET else decode_id(value, type_name, field)
 
 
 def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
     if (values.content is None) == (values.path is None):
-        raise ValidationFailed("input.content", None, "or input.path must be given, one of them")
+        raise ValidationFailed(("content",), None, "or input.path must be given, one of them")
     if values.content is not None:
         return io.StringIO(values.content)
     assert values.path is not None
     if not directory:
-        raise ValidationFailed("input.path", values.path, "is refused: server-side imports are not enabled")
+        raise ValidationFailed(("path",), values.path, "is refused: server-side imports are not enabled")
     root = Path(directory).resolve()
     target = (root / values.path).resolve()
     if not target.is_relative_to(root) or not target.is_file():
-        raise ValidationFailed("input.path", values.path, "must name a file inside the import directory")
+        raise ValidationFailed(("path",), values.path, "must name a file inside the import directory")
     return open(target, encoding="utf-8-sig", newline="")
 
 
 def _mapping(values: ImportHistoryInput) -> Mapping | None:
     if values.format is not ImportFormat.CSV:
         if values.mapping is not None:
-            raise ValidationFailed("input.mapping", "(given)", "applies to the CSV format only")
+            raise ValidationFailed(("mapping",), "(given)", "applies to the CSV format only")
         return None
     if values.mapping is None:
-        raise ValidationFailed("input.mapping", None, "is required for CSV: which column holds what")
+        raise ValidationFailed(("mapping",), None, "is required for CSV: which column holds what")
     try:
         return Mapping.from_values(
             {**tomllib.loads(values.mapping), **({"time_zone": values.time_zone} if values.time_zone else {})}
         )
     except (tomllib.TOMLDecodeError, ValueError) as error:
-        raise ValidationFailed("input.mapping", "(given)", f"is not usable: {error}") from None
+        raise ValidationFailed(("mapping",), "(given)", f"is not usable: {error}") from None
 
 
 @strawberry.type
@@ -194,12 +195,12 @@ class ConnectorMutations:
     )
     async def import_history(self, info: Info, input: ImportHistoryInput) -> ImportHistoryResult:
         try:
-            project_id = decode_id(input.project_id, "Project", "input.projectId")
+            project_id = decode_id(input.project_id, "Project", ("project_id",))
             mapping = _mapping(input)
             try:
                 fmt = build_format(input.format.value, mapping=mapping, time_zone=input.time_zone or "UTC")
             except ValueError as error:
-                raise ValidationFailed("input.timeZone", input.time_zone, f"is not usable: {error}") from None
+                raise ValidationFailed(("time_zone",), input.time_zone, f"is not usable: {error}") from None
             stream = _open(input, info.context.settings.import_directory)
             try:
                 report = await import_records(
@@ -213,9 +214,9 @@ class ConnectorMutations:
             finally:
                 stream.close()
         except DomainError as error:
-            return error_from(error)
+            return error_for(error)
         except UnicodeDecodeError:
-            return error_from(ValidationFailed("input.path", input.path, "must be a UTF-8 text file"))
+            return error_for(ValidationFailed(("path",), input.path, "must be a UTF-8 text file"))
         return ImportHistoryPayload.from_report(report)
 
     @mutation(
@@ -228,8 +229,8 @@ class ConnectorMutations:
             fields = ConnectorFields(
                 name=input.name,
                 source=input.source,
-                project_id=decode_id(input.project_id, "Project", "input.projectId"),
-                vendor_id=_optional_id(input.vendor_id, "Vendor", "input.vendorId"),
+                project_id=decode_id(input.project_id, "Project", ("project_id",)),
+                vendor_id=_optional_id(input.vendor_id, "Vendor", ("vendor_id",)),
                 source_project=input.source_project,
                 secret=input.secret,
             )
@@ -246,11 +247,11 @@ class ConnectorMutations:
     async def update_connector(self, info: Info, input: UpdateConnectorInput) -> ConnectorResult:
         async def operation(session: AsyncSession) -> ConnectorPayload:
             if input.rotate_secret and input.secret is not None:
-                raise ValidationFailed("input.rotateSecret", True, "and input.secret exclude each other")
+                raise ValidationFailed(("rotate_secret",), True, "and input.secret exclude each other")
             fields = ConnectorFields(
                 name=input.name,
-                project_id=_optional_id(input.project_id, "Project", "input.projectId"),
-                vendor_id=_optional_id(input.vendor_id, "Vendor", "input.vendorId"),
+                project_id=_optional_id(input.project_id, "Project", ("project_id",)),
+                vendor_id=_optional_id(input.vendor_id, "Vendor", ("vendor_id",)),
                 clear_vendor=input.vendor_id is None,
                 source_project=None if input.source_project is strawberry.UNSET else input.source_project,
                 clear_source_project=input.source_project is None,
@@ -258,7 +259,7 @@ class ConnectorMutations:
                 rotate_secret=input.rotate_secret,
                 enabled=input.enabled,
             )
-            connector = await update_connector(session, decode_id(input.id, "Connector", "input.id"), fields)
+            connector = await update_connector(session, decode_id(input.id, "Connector", ("id",)), fields)
             changed = input.rotate_secret or input.secret is not None
             return ConnectorPayload(
                 connector=from_service(ConnectorType, connector), secret=connector.secret if changed else None
@@ -269,7 +270,7 @@ class ConnectorMutations:
     @mutation(ADMINS, description="Delete a connector; what it imported stays. Its receiver answers 401 from now on.")
     async def delete_connector(self, info: Info, id: relay.GlobalID) -> DeleteConnectorResult:
         async def operation(session: AsyncSession) -> DeletedConnector:
-            await delete_connector(session, decode_id(id, "Connector", "id"))
+            await delete_connector(session, decode_id(id, "Connector", ("id",)))
             return DeletedConnector(id=id)
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, root=ARGUMENTS)

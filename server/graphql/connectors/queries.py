@@ -28,7 +28,7 @@ class ConnectorQueries:
         statement = select(Connector).order_by(Connector.id)
         if project_id is not None:
             try:
-                key = decode_id(project_id, "Project", "projectId")
+                key = decode_id(project_id, "Project", ("project_id",))
             except DomainError as error:
                 raise as_graphql_error(error) from None
             statement = statement.where(Connector.project_id == key)

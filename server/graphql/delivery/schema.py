@@ -18,11 +18,11 @@ from server.graphql.delivery.types import (
     DeliveryStatusType,
     SetDeliveryPlanInput,
 )
-from server.graphql.errors import NotFoundError, ValidationError, mutate
+from server.graphql.errors import lookup_error, mutate
 from server.graphql.ids import decode_id
 from server.services.analytics.delivery import fetch_delivery_status
 from server.services.delivery import CheckpointSpec, MilestoneSpec, PlanSpec, check_moment, set_delivery_plan
-from server.services.errors import DomainError, NotFound
+from server.services.errors import DomainError
 
 __all__ = ["DeliveryMutations", "DeliveryQueries"]
 
@@ -37,7 +37,7 @@ class DeliveryMutations:
         author = viewer_of(info).email or "system"
 
         async def operation(session: AsyncSession) -> DeliveryPlanPayload:
-            project_id = decode_id(input.project_id, "Project", "input.projectId")
+            project_id = decode_id(input.project_id, "Project", ("project_id",))
             plan = PlanSpec(
                 expected_seconds_per_task=input.expected_seconds_per_task,
                 milestones=tuple(
@@ -67,18 +67,11 @@ class DeliveryQueries:
         self, info: Info, project_id: relay.GlobalID, as_of: datetime | None = None
     ) -> DeliveryStatusResult:
         try:
-            key = decode_id(project_id, "Project", "projectId")
-            moment = datetime.now(UTC) if as_of is None else check_moment("asOf", as_of)
+            key = decode_id(project_id, "Project", ("project_id",))
+            moment = datetime.now(UTC) if as_of is None else check_moment(("as_of",), as_of)
             require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             async with info.context.database.session() as session:
                 status = await fetch_delivery_status(session, key, moment)
-        except NotFound as error:
-            return NotFoundError(
-                message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-            )
         except DomainError as error:
-            value = getattr(error, "value", None)
-            return ValidationError(
-                message=error.message, field=error.field, value=None if value is None else str(value)
-            )
+            return lookup_error(error)
         return from_service(DeliveryStatusType, status)

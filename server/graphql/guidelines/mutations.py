@@ -41,14 +41,14 @@ class GuidelineMutations:
         author = viewer_of(info).email or "system"
 
         async def operation(session: AsyncSession) -> GuidelineVersionPayload:
-            project_id = decode_id(input.project_id, "Project", "input.projectId")
+            project_id = decode_id(input.project_id, "Project", ("project_id",))
             change = GuidelineChange(
                 change_note=input.change_note,
                 ontology=input.ontology,  # type: ignore[arg-type]
                 instructions=input.instructions,
                 examples=_list(input.examples),
                 common_mistakes=_list(input.common_mistakes),
-                issue_ids=tuple(decode_ids(input.issue_ids, "Issue", "input.issueIds")),
+                issue_ids=tuple(decode_ids(input.issue_ids, "Issue", ("issue_ids",))),
                 created_at=input.created_at,
             )
             version = await publish_version(session, project_id, change, author=author)

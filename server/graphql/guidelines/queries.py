@@ -14,7 +14,7 @@ from server.db.guidelines import GuidelineVersion, guideline_version_issues
 from server.db.models import Issue
 from server.graphql.context import Info
 from server.graphql.convert import from_service
-from server.graphql.errors import NotFoundError, ValidationError, as_graphql_error
+from server.graphql.errors import as_graphql_error, lookup_error
 from server.graphql.guidelines.impact import GuidelineImpactResult, GuidelineImpactType
 from server.graphql.guidelines.types import GuidelineDiffType, GuidelineVersionNode
 from server.graphql.ids import decode_id
@@ -44,7 +44,7 @@ class GuidelineQueries:
     @strawberry.field(description="A project's guideline versions, newest first; empty when it is not visible.")
     async def guideline_versions(self, info: Info, project_id: relay.GlobalID) -> list[GuidelineVersionNode]:
         try:
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
         except DomainError as error:
             raise as_graphql_error(error) from error
         async with info.context.read() as session:
@@ -65,7 +65,7 @@ class GuidelineQueries:
         self, info: Info, project_id: relay.GlobalID, from_number: int, to_number: int
     ) -> GuidelineDiffType:
         try:
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
             async with info.context.read() as session:
                 rows = {
                     row.number: row
@@ -80,7 +80,7 @@ class GuidelineQueries:
                 }
             for number, field in ((from_number, "fromNumber"), (to_number, "toNumber")):
                 if number not in rows:
-                    raise NotFound("GuidelineVersion", number, field=field)
+                    raise NotFound("GuidelineVersion", number, path=field)
         except DomainError as error:
             raise as_graphql_error(error) from error
         return GuidelineDiffType.from_diff(from_number, to_number, diff_versions(rows[from_number], rows[to_number]))
@@ -92,17 +92,10 @@ class GuidelineQueries:
     )
     async def guideline_impact(self, info: Info, project_id: relay.GlobalID) -> GuidelineImpactResult:
         try:
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
             require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             async with info.context.database.session() as session:
                 impact = await fetch_guideline_impact(session, key)
-        except NotFound as error:
-            return NotFoundError(
-                message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-            )
         except DomainError as error:
-            value = getattr(error, "value", None)
-            return ValidationError(
-                message=error.message, field=error.field, value=None if value is None else str(value)
-            )
+            return lookup_error(error)
         return from_service(GuidelineImpactType, impact)

@@ -12,11 +12,12 @@ from strawberry import relay
 from server.auth.permissions import EVERYONE, PROGRAM_SIDE, mutation
 from server.db.models import Comment, Issue
 from server.graphql.context import Info
-from server.graphql.errors import MutationError, mutate, mutate_row
+from server.graphql.errors import ARGUMENTS, MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.issues.types import CommentNode, IssueNode
 from server.services import workflow
 from server.services.crud import issues as crud_issues
+from server.services.errors import Path
 
 __all__ = ["CommentPayload", "CommentResult", "IssueMutations", "IssuePayload", "IssueResult"]
 
@@ -74,7 +75,7 @@ IssueResult = Annotated[IssuePayload | MutationError, strawberry.union("IssueRes
 CommentResult = Annotated[CommentPayload | MutationError, strawberry.union("CommentResult")]
 
 
-def _optional(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+def _optional(value: relay.GlobalID | None, type_name: str, field: Path) -> int | None:
     return None if value is None else decode_id(value, type_name, field)
 
 
@@ -97,10 +98,10 @@ class IssueMutations:
                 session,
                 title=input.title,
                 body=input.body,
-                raised_by_id=_optional(input.raised_by_id, "Labeler", "input.raisedById"),
-                project_id=_optional(input.project_id, "Project", "input.projectId"),
-                task_id=_optional(input.task_id, "Task", "input.taskId"),
-                label_id=_optional(input.label_id, "Label", "input.labelId"),
+                raised_by_id=_optional(input.raised_by_id, "Labeler", ("raised_by_id",)),
+                project_id=_optional(input.project_id, "Project", ("project_id",)),
+                task_id=_optional(input.task_id, "Task", ("task_id",)),
+                label_id=_optional(input.label_id, "Label", ("label_id",)),
                 at=input.at,
             )
 
@@ -111,8 +112,8 @@ class IssueMutations:
         async def operation(session: AsyncSession) -> CommentPayload:
             comment = await workflow.comment_on_issue(
                 session,
-                issue_id=decode_id(input.issue_id, "Issue", "input.issueId"),
-                author_id=_optional(input.author_id, "Labeler", "input.authorId"),
+                issue_id=decode_id(input.issue_id, "Issue", ("issue_id",)),
+                author_id=_optional(input.author_id, "Labeler", ("author_id",)),
                 body=input.body,
                 at=input.at,
             )
@@ -125,7 +126,7 @@ class IssueMutations:
         async def operation(session: AsyncSession) -> Issue:
             return await workflow.resolve_issue(
                 session,
-                issue_id=decode_id(input.issue_id, "Issue", "input.issueId"),
+                issue_id=decode_id(input.issue_id, "Issue", ("issue_id",)),
                 resolution=input.resolution,
                 at=input.at,
             )
@@ -135,14 +136,14 @@ class IssueMutations:
     @mutation(PROGRAM_SIDE, description="Reopen a resolved issue, clearing its resolution.")
     async def reopen_issue(self, info: Info, issue_id: relay.GlobalID) -> IssueResult:
         async def operation(session: AsyncSession) -> Issue:
-            return await workflow.reopen_issue(session, issue_id=decode_id(issue_id, "Issue", "issueId"))
+            return await workflow.reopen_issue(session, issue_id=decode_id(issue_id, "Issue", ("issue_id",)))
 
-        return await mutate_row(info, _payload, operation)
+        return await mutate_row(info, _payload, operation, root=ARGUMENTS)
 
     @mutation(PROGRAM_SIDE, description="Retitle an issue.")
     async def update_issue(self, info: Info, input: UpdateIssueInput) -> IssueResult:
         async def operation(session: AsyncSession) -> Issue:
-            key = decode_id(input.id, "Issue", "input.id")
+            key = decode_id(input.id, "Issue", ("id",))
             return await crud_issues.update_issue(session, key, title=input.title)
 
         return await mutate_row(info, _payload, operation)
@@ -151,7 +152,7 @@ class IssueMutations:
     async def update_comment(self, info: Info, input: UpdateCommentInput) -> CommentResult:
         async def operation(session: AsyncSession) -> CommentPayload:
             comment = await crud_issues.update_comment(
-                session, decode_id(input.id, "Comment", "input.id"), body=input.body
+                session, decode_id(input.id, "Comment", ("id",)), body=input.body
             )
             return await _comment_payload(session, comment)
 

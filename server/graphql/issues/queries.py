@@ -56,11 +56,11 @@ def _conditions(filter: IssueFilter) -> list[Any]:
     if filter.status is not None:
         conditions.append(Issue.status == filter.status)
     if filter.project_id is not None:
-        conditions.append(Issue.project_id == decode_id(filter.project_id, "Project", "filter.projectId"))
+        conditions.append(Issue.project_id == decode_id(filter.project_id, "Project", ("filter", "project_id")))
     if filter.task_id is not None:
-        conditions.append(Issue.task_id == decode_id(filter.task_id, "Task", "filter.taskId"))
+        conditions.append(Issue.task_id == decode_id(filter.task_id, "Task", ("filter", "task_id")))
     if filter.label_id is not None:
-        conditions.append(Issue.label_id == decode_id(filter.label_id, "Label", "filter.labelId"))
+        conditions.append(Issue.label_id == decode_id(filter.label_id, "Label", ("filter", "label_id")))
     if filter.raised_by_id is not None:
-        conditions.append(Issue.raised_by_id == decode_id(filter.raised_by_id, "Labeler", "filter.raisedById"))
+        conditions.append(Issue.raised_by_id == decode_id(filter.raised_by_id, "Labeler", ("filter", "raised_by_id")))
     return conditions

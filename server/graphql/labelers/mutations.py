@@ -13,7 +13,7 @@ from server.auth.permissions import VENDOR_MANAGERS, mutation
 from server.db.models import Labeler
 from server.graphql.context import Info
 from server.graphql.enums import LabelerStage
-from server.graphql.errors import MutationError, mutate_row
+from server.graphql.errors import ARGUMENTS, MutationError, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.labelers.types import LabelerNode
 from server.services import workflow
@@ -85,7 +85,7 @@ class LabelerMutations:
     @mutation(VENDOR_MANAGERS, description="Add a labeler to a vendor; they start in HIRING.")
     async def create_labeler(self, info: Info, input: CreateLabelerInput) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
-            vendor = decode_id(input.vendor_id, "Vendor", "input.vendorId")
+            vendor = decode_id(input.vendor_id, "Vendor", ("vendor_id",))
             return await crud_labelers.create_labeler(session, vendor, _fields(input))
 
         return await mutate_row(info, _payload, operation)
@@ -93,7 +93,7 @@ class LabelerMutations:
     @mutation(VENDOR_MANAGERS)
     async def update_labeler(self, info: Info, input: UpdateLabelerInput) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
-            key = decode_id(input.id, "Labeler", "input.id")
+            key = decode_id(input.id, "Labeler", ("id",))
             return await crud_labelers.update_labeler(session, key, _fields(input))
 
         return await mutate_row(info, _payload, operation)
@@ -101,9 +101,9 @@ class LabelerMutations:
     @mutation(VENDOR_MANAGERS, description="Hide a labeler from default listings; their history stays.")
     async def archive_labeler(self, info: Info, id: relay.GlobalID) -> LabelerResult:
         async def operation(session: AsyncSession) -> Labeler:
-            return await crud_labelers.archive_labeler(session, decode_id(id, "Labeler", "id"))
+            return await crud_labelers.archive_labeler(session, decode_id(id, "Labeler", ("id",)))
 
-        return await mutate_row(info, _payload, operation)
+        return await mutate_row(info, _payload, operation, root=ARGUMENTS)
 
     @mutation(
         VENDOR_MANAGERS, description="Move a labeler to the next onboarding stage (or back to training after a test)."
@@ -112,7 +112,7 @@ class LabelerMutations:
         async def operation(session: AsyncSession) -> Labeler:
             return await workflow.advance_labeler_stage(
                 session,
-                labeler_id=decode_id(input.labeler_id, "Labeler", "input.labelerId"),
+                labeler_id=decode_id(input.labeler_id, "Labeler", ("labeler_id",)),
                 to_stage=input.to_stage,
                 at=input.at,
                 note=input.note,
@@ -125,7 +125,7 @@ class LabelerMutations:
         async def operation(session: AsyncSession) -> Labeler:
             return await workflow.offboard_labeler(
                 session,
-                labeler_id=decode_id(input.labeler_id, "Labeler", "input.labelerId"),
+                labeler_id=decode_id(input.labeler_id, "Labeler", ("labeler_id",)),
                 reason=input.reason,
                 at=input.at,
             )

@@ -58,9 +58,9 @@ class LabelerQueries:
 def _conditions(filter: LabelerFilter) -> list[Any]:
     conditions: list[Any] = []
     if filter.vendor_id is not None:
-        conditions.append(Labeler.vendor_id == decode_id(filter.vendor_id, "Vendor", "filter.vendorId"))
+        conditions.append(Labeler.vendor_id == decode_id(filter.vendor_id, "Vendor", ("filter", "vendor_id")))
     if filter.project_id is not None:
-        project = decode_id(filter.project_id, "Project", "filter.projectId")
+        project = decode_id(filter.project_id, "Project", ("filter", "project_id"))
         members = select(ProjectMembership.labeler_id).where(ProjectMembership.project_id == project)
         conditions.append(Labeler.id.in_(members))
     if filter.stage is not None:

@@ -65,8 +65,8 @@ class LabelMutations:
             answer: Any = input.answer
             label = await workflow.submit_label(
                 session,
-                task_id=decode_id(input.task_id, "Task", "input.taskId"),
-                labeler_id=decode_id(input.labeler_id, "Labeler", "input.labelerId"),
+                task_id=decode_id(input.task_id, "Task", ("task_id",)),
+                labeler_id=decode_id(input.labeler_id, "Labeler", ("labeler_id",)),
                 answer=answer,
                 started_at=input.started_at,
                 submitted_at=input.submitted_at,
@@ -82,8 +82,8 @@ class LabelMutations:
             answer: Any = input.answer
             label = await workflow.rework_label(
                 session,
-                label_id=decode_id(input.label_id, "Label", "input.labelId"),
-                labeler_id=decode_id(input.labeler_id, "Labeler", "input.labelerId"),
+                label_id=decode_id(input.label_id, "Label", ("label_id",)),
+                labeler_id=decode_id(input.labeler_id, "Labeler", ("labeler_id",)),
                 answer=answer,
                 rework_seconds=input.rework_seconds,
             )

@@ -52,18 +52,18 @@ class LabelQueries:
 def _conditions(filter: LabelFilter) -> list[Any]:
     conditions: list[Any] = []
     if filter.task_id is not None:
-        conditions.append(Label.task_id == decode_id(filter.task_id, "Task", "filter.taskId"))
+        conditions.append(Label.task_id == decode_id(filter.task_id, "Task", ("filter", "task_id")))
     if filter.labeler_id is not None:
-        conditions.append(Label.labeler_id == decode_id(filter.labeler_id, "Labeler", "filter.labelerId"))
+        conditions.append(Label.labeler_id == decode_id(filter.labeler_id, "Labeler", ("filter", "labeler_id")))
     if filter.project_id is not None:
-        project = decode_id(filter.project_id, "Project", "filter.projectId")
+        project = decode_id(filter.project_id, "Project", ("filter", "project_id"))
         conditions.append(Label.task_id.in_(select(Task.id).where(Task.project_id == project)))
     if filter.status is not None:
         conditions.append(Label.status.in_(filter.status))
     if filter.submitted_after is not None:
-        conditions.append(Label.submitted_at >= check_aware("filter.submittedAfter", filter.submitted_after))
+        conditions.append(Label.submitted_at >= check_aware(("filter", "submitted_after"), filter.submitted_after))
     if filter.submitted_before is not None:
-        conditions.append(Label.submitted_at < check_aware("filter.submittedBefore", filter.submitted_before))
+        conditions.append(Label.submitted_at < check_aware(("filter", "submitted_before"), filter.submitted_before))
     if filter.reworked is not None:
         conditions.append(Label.rework_count > 0 if filter.reworked else Label.rework_count == 0)
     return conditions

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 from dataclasses import replace
 from enum import Enum
 from typing import Any, cast
@@ -15,15 +14,15 @@ from strawberry.scalars import JSON
 
 from server.auth.permissions import require_project_scope
 from server.graphql.context import Info
-from server.graphql.errors import NotFoundError, ValidationError
+from server.graphql.errors import INPUT, NotFoundError, ValidationError, client_path, lookup_error
 from server.graphql.ids import decode_id
 from server.services import scenarios as scenario_service
-from server.services.errors import DomainError, NotFound
+from server.services.errors import DomainError, Path, Verbatim
 from server.services.simulation_budget import Fields
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
 from simulator.planning.feasibility import OfferMode as _OfferMode
 from simulator.planning.feasibility import VendorOffer, apply_offer
-from simulator.scenario import Demand, Project, Scenario, ScenarioError, Spike
+from simulator.scenario import Demand, Project, Scenario, ScenarioError, ScenarioPath, Spike, invalid, path_text
 
 __all__ = [
     "DemandInput",
@@ -37,41 +36,25 @@ __all__ = [
     "apply_overrides",
     "base_fields",
     "base_scenario",
-    "camel_path",
-    "error_result",
     "offer_from",
     "scenario_error",
     "with_offer",
 ]
 
-_SNAKE = re.compile(r"_([a-z])")
 
+def scenario_error(error: Exception, path: Path = ()) -> ValidationError | NotFoundError:
+    """A failure met while building a planning question's scenario, under ``input`` + ``path``.
 
-def camel_path(path: str) -> str:
-    """``offer.time_to_hire_days`` as the client spelled it: ``offer.timeToHireDays``.
-
-    Bracketed parts are names the client chose (``hires[north_pool]``) and stay as they are.
+    A ScenarioError's own path names the question's inputs in snake_case (``offer.time_to_hire_days``), so it
+    is rendered like any input path; a plugin's ValueError names no field.
     """
-    parts = re.split(r"(\[[^\]]*\])", path)
-    return "".join(part if part.startswith("[") else _SNAKE.sub(lambda m: m.group(1).upper(), part) for part in parts)
-
-
-def scenario_error(error: Exception, field: str, *, camel: bool = False) -> ValidationError:
-    """A ScenarioError (or plugin ValueError) as a validation error on ``field`` + the path it names."""
-    path = scenario_service.scenario_field(error) if isinstance(error, ScenarioError) else None
-    if path is not None and camel:
-        path = camel_path(path)
-    return ValidationError(message=str(error), field=f"{field}.{path}" if path else field, value=None)
-
-
-def error_result(error: DomainError) -> ValidationError | NotFoundError:
-    """A domain failure as the union member the planning queries return."""
-    if isinstance(error, NotFound):
-        return NotFoundError(
-            message=error.message, field=error.field, entity=error.entity, identifier=str(error.identifier)
-        )
-    value = getattr(error, "value", None)
-    return ValidationError(message=error.message, field=error.field, value=None if value is None else str(value))
+    if isinstance(error, DomainError):
+        return lookup_error(error, (*INPUT, *path))
+    if not isinstance(error, ScenarioError):
+        return ValidationError(message=str(error), field=client_path(path, INPUT), value=None)
+    own = scenario_service.scenario_path(error.path) if error.path else ()
+    failure = DomainError(str(error), path=(*path, *own), requirement=error.requirement, value=error.value)
+    return lookup_error(failure, INPUT)
 
 
 @strawberry.input(description="Where a planning question starts: a stored version, a document, or a project's history.")
@@ -120,9 +103,9 @@ class DemandInput:
     launches: list[LaunchInput] | None = None
 
 
-def _with_path(error: ScenarioError, path: str) -> ScenarioError:
+def _with_path(error: ScenarioError, path: ScenarioPath) -> ScenarioError:
     """``error`` re-addressed to the request's field ``path`` (its message names the scenario's field)."""
-    return ScenarioError(f"{path}: {error}", path=path)
+    return ScenarioError(f"{path_text(path)}: {error}", path=path)
 
 
 def _plan_from(demand: DemandInput, current: DemandPlan) -> DemandPlan:
@@ -130,40 +113,40 @@ def _plan_from(demand: DemandInput, current: DemandPlan) -> DemandPlan:
     if demand.weekly_plan is not None and demand.weekly_plan_csv is not None:
         raise ScenarioError(
             "demand.weekly_plan and demand.weekly_plan_csv are two ways to give one plan: give one of them, got both",
-            path="demand.weekly_plan_csv",
+            path=("demand", "weekly_plan_csv"),
         )
     volumes = current.weekly_volumes
     if demand.weekly_plan_csv is not None:
-        volumes = weekly_plan_from_csv(demand.weekly_plan_csv, field="demand.weekly_plan_csv")
+        volumes = weekly_plan_from_csv(demand.weekly_plan_csv, path=("demand", "weekly_plan_csv"))
     elif demand.weekly_plan is not None:
         volumes = tuple(demand.weekly_plan)
         for i, value in enumerate(volumes):
             if not math.isfinite(value) or value < 0:
-                path = f"demand.weekly_plan[{i}]"
-                raise ScenarioError(f"{path} must be a number of tasks >= 0, got {value!r}", path=path)
+                at = ("demand", "weekly_plan", i)
+                raise invalid(at, "must be a number of tasks >= 0", value)
     start_date = demand.start_date if demand.start_date is not None else current.start_date
     plan = DemandPlan(volumes, (), start_date)
     if demand.launches is None:
         return DemandPlan(volumes, current.launches, start_date)
     launches = []
     for i, item in enumerate(demand.launches):
-        path = f"demand.launches[{i}]"
+        path = ("demand", "launches", i)
         if (item.date is None) == (item.start_day is None):
             raise ScenarioError(
-                f"{path}.date or {path}.start_day must place the launch (exactly one of them), "
+                f"{path_text(path)}.date or {path_text(path)}.start_day must place the launch (exactly one of them), "
                 f"got {(item.date, item.start_day)!r}",
-                path=f"{path}.date",
+                path=(*path, "date"),
             )
-        start = plan.day_of(item.date, path=f"{path}.date") if item.date is not None else item.start_day
+        start = plan.day_of(item.date, path=(*path, "date")) if item.date is not None else item.start_day
         try:
             launches.append(Launch(item.name, cast(float, start), item.extra_tasks, item.duration_days))
         except ScenarioError as error:
-            attribute = (error.path or "name").rsplit(".", 1)[-1]
-            raise _with_path(error, f"{path}.{attribute}") from None
+            attribute = error.path[-1] if error.path else "name"
+            raise _with_path(error, (*path, attribute)) from None
     try:
         return DemandPlan(volumes, tuple(launches), start_date)
     except ScenarioError as error:
-        raise _with_path(error, "demand.launches") from None
+        raise _with_path(error, ("demand", "launches")) from None
 
 
 @strawberry.input
@@ -210,10 +193,12 @@ def with_offer(scenario: Scenario, offer: VendorOfferInput | None, mode: OfferMo
     """``scenario`` with the request's offer in the mode it names; ScenarioError when one is given without the other."""
     if offer is None:
         if mode is not None:
-            raise ScenarioError(f"offerMode needs an offer to apply, got {mode.name} without one", path="offer_mode")
+            raise ScenarioError(f"offerMode needs an offer to apply, got {mode.name} without one", path=("offer_mode",))
         return scenario
     if mode is None:
-        raise ScenarioError(f"offerMode must be {OFFER_MODE_HELP} when an offer is given, got null", path="offer_mode")
+        raise ScenarioError(
+            f"offerMode must be {OFFER_MODE_HELP} when an offer is given, got null", path=("offer_mode",)
+        )
     return apply_offer(scenario, offer_from(offer), _OfferMode(mode.value))
 
 
@@ -270,53 +255,53 @@ def apply_overrides(
         scenario = replace(scenario, sla=changed_sla)
     if horizon_weeks is not None:
         if horizon_weeks < 1 or horizon_weeks > 104:
-            raise ScenarioError(f"horizon_weeks must be between 1 and 104, got {horizon_weeks!r}")
+            raise invalid(("horizon_weeks",), "must be between 1 and 104", horizon_weeks)
         scenario = replace(scenario, horizon_days=7 * horizon_weeks)
     return scenario
 
 
-async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: str) -> Scenario:
+async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: Path) -> Scenario:
     """The scenario a request starts from (default: the built-in default scenario); raises DomainError."""
     if source is None:
         return Scenario()
     given = [v for v in (source.scenario_id, source.document, source.project_id) if v is not None]
     if len(given) > 1:
-        raise DomainError("give one of scenarioId, document and projectId", field=field)
+        raise DomainError("give one of scenarioId, document and projectId", path=field)
     if source.scenario_id is not None:
-        key = decode_id(source.scenario_id, "ScenarioVersion", f"{field}.scenarioId")
+        key = decode_id(source.scenario_id, "ScenarioVersion", (*field, "scenario_id"))
         async with info.context.read() as session:
-            stored = await scenario_service.get_scenario(session, key, field=f"{field}.scenarioId")
+            stored = await scenario_service.get_scenario(session, key, field=(*field, "scenario_id"))
             document = stored.document
-        return scenario_service.parse_scenario(document, field=f"{field}.scenarioId")
+        return scenario_service.parse_scenario(document, field=(*field, "scenario_id"))
     if source.document is not None:
-        return scenario_service.parse_scenario(source.document, field=f"{field}.document")
+        return scenario_service.parse_scenario(source.document, field=(*field, "document"))
     if source.project_id is not None:
         from server.services.history import calibrated_scenario
 
-        key = decode_id(source.project_id, "Project", f"{field}.projectId")
-        require_project_scope(info, key, field=f"{field}.projectId")
-        calibration = await calibrated_scenario(info.context.database, key, field=f"{field}.projectId")
+        key = decode_id(source.project_id, "Project", (*field, "project_id"))
+        require_project_scope(info, key, field=(*field, "project_id"))
+        calibration = await calibrated_scenario(info.context.database, key, field=(*field, "project_id"))
         return calibration.scenario
     return Scenario()
 
 
-def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: str = "input.base") -> Fields:
+def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: Path = ("base",)) -> Fields:
     """Where each dimension of a base scenario comes from, as the client gave it."""
 
-    def named(path: str, value: Any) -> tuple[str, Any]:
+    def named(path: Path, value: Any) -> tuple[Path, Any]:
         if source is None:
             return field, None
         if source.document is not None:
-            return f"{field}.document.{path}", value
+            return (*field, "document", *(Verbatim(part) for part in path)), value
         if source.scenario_id is not None:
-            return f"{field}.scenarioId", source.scenario_id.node_id
+            return (*field, "scenario_id"), source.scenario_id.node_id
         if source.project_id is not None:
-            return f"{field}.projectId", source.project_id.node_id
+            return (*field, "project_id"), source.project_id.node_id
         return field, None
 
     people = sum(p.headcount.production + p.headcount.training + p.headcount.hiring for p in scenario.workforce)
     return {
-        "tasks": named("demand.base_per_day", scenario.demand.base_per_day),
-        "labelers": named("workforce", people),
-        "days": named("horizon_days", scenario.horizon_days),
+        "tasks": named(("demand", "base_per_day"), scenario.demand.base_per_day),
+        "labelers": named(("workforce",), people),
+        "days": named(("horizon_days",), scenario.horizon_days),
     }

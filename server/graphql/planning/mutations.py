@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from server.auth.permissions import PROGRAM_MANAGERS, mutation
 from server.db.planning import SimulationRun, StoredScenario
 from server.graphql.context import Info
-from server.graphql.errors import ValidationError, mutate
+from server.graphql.errors import ARGUMENTS, error_for, mutate
 from server.graphql.ids import decode_id
 from server.graphql.planning.types import (
     RunPayload,
@@ -23,7 +23,7 @@ from server.graphql.planning.types import (
     SimulationRunType,
 )
 from server.services import scenarios as scenario_service
-from server.services.errors import InvalidTransition, ValidationFailed
+from server.services.errors import InvalidTransition, Path, ValidationFailed
 from server.services.jobs import configured_executors, default_executor, runner_for
 from server.services.planning import Planner
 from server.settings import Settings
@@ -56,14 +56,14 @@ def _executor(value: str | None, settings: Settings) -> str:
         return default_executor(settings)
     names = configured_executors(settings)
     if value not in names:
-        raise ValidationFailed("input.executor", value, f"must be one of the configured executors: {', '.join(names)}")
+        raise ValidationFailed(("executor",), value, f"must be one of the configured executors: {', '.join(names)}")
     return value
 
 
 def _check_budget(info: Info, stored: StoredScenario, replications: int) -> None:
     """A run, too, must fit the simulation budget: it holds pool workers as long as any request."""
-    scenario = scenario_service.parse_scenario(stored.document, field="input.scenarioId")
-    source = ("input.scenarioId", str(stored.id))
+    scenario = scenario_service.parse_scenario(stored.document, field=("scenario_id",))
+    source: tuple[Path, Any] = (("scenario_id",), str(stored.id))
     planner = Planner(info.context.database, info.context.settings)
     planner.check([(scenario, replications, {"tasks": source, "labelers": source, "days": source})])
 
@@ -87,11 +87,7 @@ class PlanningMutations:
 
         document = input.document
         if not isinstance(document, dict):
-            return ValidationError(
-                message=f"input.document must be a JSON object, got {input.document!r}",
-                field="input.document",
-                value=str(input.document),
-            )
+            return error_for(ValidationFailed(("document",), input.document, "must be a JSON object"))
         return await mutate(info, operation)
 
     @mutation(
@@ -100,7 +96,7 @@ class PlanningMutations:
     )
     async def run_simulation(self, info: Info, input: RunSimulationInput) -> RunResult:
         async def operation(session: AsyncSession) -> RunPayload:
-            key = decode_id(input.scenario_id, "ScenarioVersion", "input.scenarioId")
+            key = decode_id(input.scenario_id, "ScenarioVersion", ("scenario_id",))
             run = await scenario_service.create_run(
                 session,
                 key,
@@ -120,13 +116,13 @@ class PlanningMutations:
     @mutation(PROGRAM_MANAGERS, description="Cancel a QUEUED or RUNNING run; a finished run cannot be cancelled.")
     async def cancel_run(self, info: Info, id: relay.GlobalID) -> RunResult:
         async def check(session: AsyncSession) -> int:
-            key = decode_id(id, "SimulationRun", "id")
+            key = decode_id(id, "SimulationRun", ("id",))
             run = await scenario_service.get_run(session, key)
             if run.status.finished:
                 raise InvalidTransition("SimulationRun", run.status.value, "CANCELLED", reason="it has finished")
             return key
 
-        checked = await mutate(info, check)
+        checked = await mutate(info, check, root=ARGUMENTS)
         if not isinstance(checked, int):
             return checked
         await runner_for(info.context.database, info.context.settings).cancel(checked)

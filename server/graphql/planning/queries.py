@@ -18,7 +18,7 @@ from server.auth.permissions import CanPlan, require_project_scope
 from server.db.planning import RunStatus as _RunStatus
 from server.graphql.context import Info
 from server.graphql.convert import from_service
-from server.graphql.errors import as_graphql_error
+from server.graphql.errors import INPUT, as_graphql_error, lookup_error
 from server.graphql.ids import decode_id
 from server.graphql.planning.calibration import CalibrationFitType
 from server.graphql.planning.inputs import (
@@ -31,7 +31,6 @@ from server.graphql.planning.inputs import (
     apply_overrides,
     base_fields,
     base_scenario,
-    error_result,
     scenario_error,
     with_offer,
 )
@@ -59,7 +58,7 @@ from server.graphql.planning.types import (
     estimate_list,
 )
 from server.services import planning
-from server.services.errors import DomainError
+from server.services.errors import DomainError, Path, ValidationFailed
 from server.services.planning import Planner
 from server.services.simulation_budget import Fields
 from simulator.loading import scenario_to_dict
@@ -165,19 +164,19 @@ def _point(name: str, mean: float, ci: tuple[float, float], n: int) -> MetricEst
     return estimate_list({name: {"mean": mean, "ci_low": ci[0], "ci_high": ci[1], "std": None, "n": n}})[0]
 
 
-def _check_range(field: str, value: float, low: float, high: float) -> None:
+def _check_range(field: Path, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
-        raise ScenarioError(f"{field} must be between {low:g} and {high:g}, got {value!r}")
+        raise ValidationFailed(field, value, f"must be between {low:g} and {high:g}")
 
 
 def _feasibility_fields(input: SlaFeasibilityInput, base: Scenario, scenario: Scenario) -> Fields:
     fields = dict(base_fields(input.base, base))
     if input.demand is not None and input.demand.base_per_day is not None:
-        fields["tasks"] = ("input.demand.basePerDay", input.demand.base_per_day)
+        fields["tasks"] = (("demand", "base_per_day"), input.demand.base_per_day)
     if input.offer is not None:
-        fields["labelers"] = ("input.offer.headcount", input.offer.headcount)
+        fields["labelers"] = (("offer", "headcount"), input.offer.headcount)
     if input.horizon_weeks is not None:
-        fields["days"] = ("input.horizonWeeks", input.horizon_weeks)
+        fields["days"] = (("horizon_weeks",), input.horizon_weeks)
     return fields
 
 
@@ -189,9 +188,9 @@ def _variant_fields(fields: Fields, index: int, variant: Variant) -> Fields:
     """A variant's budget fields: its own input where it changes demand or head count."""
     own = dict(fields)
     if variant.demand_multiplier != 1.0 or variant.spikes:
-        own["tasks"] = (f"input.variants[{index}].demandMultiplier", variant.demand_multiplier)
+        own["tasks"] = (("variants", index, "demand_multiplier"), variant.demand_multiplier)
     if variant.headcount_delta:
-        own["labelers"] = (f"input.variants[{index}].headcountDelta", variant.headcount_delta)
+        own["labelers"] = (("variants", index, "headcount_delta"), variant.headcount_delta)
     return own
 
 
@@ -210,7 +209,7 @@ class PlanningQueries:
     @strawberry.field(description="One stored scenario version.")
     async def scenario(self, info: Info, id: relay.GlobalID) -> ScenarioVersion | None:
         try:
-            key = decode_id(id, "ScenarioVersion", "id")
+            key = decode_id(id, "ScenarioVersion", ("id",))
         except DomainError as error:
             raise as_graphql_error(error) from None
         async with info.context.read() as session:
@@ -220,7 +219,7 @@ class PlanningQueries:
     @strawberry.field(description="A simulation run: poll it until its status is DONE, FAILED or CANCELLED.")
     async def run(self, info: Info, id: relay.GlobalID) -> SimulationRunType | None:
         try:
-            key = decode_id(id, "SimulationRun", "id")
+            key = decode_id(id, "SimulationRun", ("id",))
         except DomainError as error:
             raise as_graphql_error(error) from None
         async with info.context.read() as session:
@@ -241,16 +240,16 @@ class PlanningQueries:
     )
     async def sla_feasibility(self, info: Info, input: SlaFeasibilityInput) -> FeasibilityResult:
         try:
-            base = await base_scenario(info, input.base, "input.base")
+            base = await base_scenario(info, input.base, ("base",))
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error, INPUT)
         try:
-            _check_range("replications", input.replications, 2, MAX_FEASIBILITY_REPLICATIONS)
-            _check_range("required_probability", input.required_probability, 1e-9, 1.0)
+            _check_range(("replications",), input.replications, 2, MAX_FEASIBILITY_REPLICATIONS)
+            _check_range(("required_probability",), input.required_probability, 1e-9, 1.0)
             scenario = apply_overrides(base, input.demand, input.sla, input.horizon_weeks)
             scenario = with_offer(scenario, input.offer, input.offer_mode)
-        except ScenarioError as error:
-            return scenario_error(error, "input", camel=True)
+        except (ScenarioError, DomainError) as error:
+            return scenario_error(error)
         try:
             report = await _planner(info).feasibility(
                 scenario,
@@ -260,9 +259,9 @@ class PlanningQueries:
                 required_probability=input.required_probability,
             )
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error, INPUT)
         except (ScenarioError, ValueError) as error:
-            return scenario_error(error, "input", camel=True)
+            return scenario_error(error)
         return SlaFeasibility(
             feasible=report.feasible,
             probability=report.probability,
@@ -285,17 +284,17 @@ class PlanningQueries:
     )
     async def cheapest_plan(self, info: Info, input: CheapestPlanInput) -> CheapestPlanResult:
         try:
-            base = await base_scenario(info, input.base, "input.base")
+            base = await base_scenario(info, input.base, ("base",))
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error, INPUT)
         try:
-            _check_range("confirm_replications", input.confirm_replications, 2, 500)
+            _check_range(("confirm_replications",), input.confirm_replications, 2, 500)
             scenario = with_offer(base, input.offer, input.offer_mode)
-        except ScenarioError as error:
-            return scenario_error(error, "input", camel=True)
+        except (ScenarioError, DomainError) as error:
+            return scenario_error(error)
         try:
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
-            fields = {**base_fields(input.base, base), "labelers": ("input.options", None)}
+            fields = {**base_fields(input.base, base), "labelers": (("options",), None)}
             search = await _planner(info).cheapest(
                 scenario,
                 options,
@@ -307,9 +306,9 @@ class PlanningQueries:
                 seed=input.seed,
             )
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error, INPUT)
         except (ScenarioError, ValueError) as error:
-            return scenario_error(error, "input", camel=True)
+            return scenario_error(error)
         return PlanSearch(
             feasible=search.feasible,
             best=_plan(search.best),
@@ -329,15 +328,15 @@ class PlanningQueries:
     )
     async def compare_scenarios(self, info: Info, input: CompareScenariosInput) -> CompareResult:
         try:
-            base = await base_scenario(info, input.base, "input.base")
+            base = await base_scenario(info, input.base, ("base",))
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error, INPUT)
         variants = []
         try:
-            _check_range("replications", input.replications, 2, MAX_COMPARE_REPLICATIONS)
-            _check_range("variants", len(input.variants), 1, MAX_VARIANTS)
-        except ScenarioError as error:
-            return scenario_error(error, "input", camel=True)
+            _check_range(("replications",), input.replications, 2, MAX_COMPARE_REPLICATIONS)
+            _check_range(("variants",), len(input.variants), 1, MAX_VARIANTS)
+        except (ScenarioError, DomainError) as error:
+            return scenario_error(error)
         for index, item in enumerate(input.variants):
             try:
                 variant = Variant(
@@ -353,8 +352,8 @@ class PlanningQueries:
                 )
                 check_variant(base, variant)
                 variants.append(variant)
-            except ScenarioError as error:
-                return scenario_error(error, f"input.variants[{index}]", camel=True)
+            except (ScenarioError, DomainError) as error:
+                return scenario_error(error, ("variants", index))
         fields = base_fields(input.base, base)
         try:
             results = await _planner(info).compare(
@@ -365,9 +364,9 @@ class PlanningQueries:
                 seed=input.seed,
             )
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error, INPUT)
         except (ScenarioError, ValueError) as error:
-            return scenario_error(error, "input.variants", camel=True)
+            return scenario_error(error, ("variants",))
         return ScenarioComparison(
             replications=input.replications,
             seed=input.seed,
@@ -398,16 +397,16 @@ class PlanningQueries:
         from server.services.history import calibrated_scenario
 
         try:
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
             require_project_scope(info, key)
             calibration = await calibrated_scenario(
                 info.context.database,
                 key,
-                field="projectId",
+                field=("project_id",),
                 demand_from_plan=demand_from is DemandSource.DELIVERY_PLAN,
             )
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error)
         return CalibrationResult(
             project_id=project_id,
             document=cast(JSON, scenario_to_dict(calibration.scenario)),
@@ -427,7 +426,7 @@ class PlanningQueries:
         from server.services.backtest import run_backtest
 
         try:
-            key = decode_id(project_id, "Project", "projectId")
+            key = decode_id(project_id, "Project", ("project_id",))
             require_project_scope(info, key)
             report = await run_backtest(
                 info.context.database,
@@ -437,5 +436,5 @@ class PlanningQueries:
                 replications=replications,
             )
         except DomainError as error:
-            return error_result(error)
+            return lookup_error(error)
         return backtest_report(project_id, report)

@@ -31,12 +31,12 @@ class PlanningSubscriptions:
     @strawberry.subscription(description="A run's status and progress whenever they change; ends when it finishes.")
     async def run_progress(self, info: Info, run_id: relay.GlobalID) -> AsyncGenerator[RunProgress, None]:
         try:
-            key = decode_id(run_id, "SimulationRun", "runId")
+            key = decode_id(run_id, "SimulationRun", ("run_id",))
         except DomainError as error:
             raise as_graphql_error(error) from None
         runner = runner_for(info.context.database, info.context.settings)
         # Runs are planning records: a run the viewer may not see is as missing as one that does not exist.
         if not await _may_see_run(info, key) or await runner.snapshot(key) is None:
-            raise as_graphql_error(NotFound("SimulationRun", key, field="runId"))
+            raise as_graphql_error(NotFound("SimulationRun", key, path=("run_id",)))
         async for snapshot in runner.watch(key):
             yield RunProgress(run_id=run_id, status=snapshot.status, progress=snapshot.progress, error=snapshot.error)

@@ -48,7 +48,7 @@ async def resolve_health(info: Info, project_id: int, as_of: datetime | None) ->
     """The project's health, or null for callers who may not see its dashboard."""
     if as_of is not None and as_of.tzinfo is None:
         raise as_graphql_error(
-            ValidationFailed("asOf", as_of.isoformat(), "must carry a time zone (e.g. 2024-03-01T00:00:00Z)")
+            ValidationFailed(("as_of",), as_of.isoformat(), "must carry a time zone (e.g. 2024-03-01T00:00:00Z)")
         )
     try:
         require_metrics_scope(info, project_id=project_id, vendor_id=None, dashboard=True)

@@ -15,13 +15,14 @@ from server.auth.permissions import ADMINS, PROGRAM_MANAGERS, mutation, viewer_o
 from server.db.models import Project
 from server.graphql.context import Info
 from server.graphql.enums import DataType, ProjectStatus
-from server.graphql.errors import MutationError, mutate_row
+from server.graphql.errors import ARGUMENTS, MutationError, mutate_row
 from server.graphql.ids import decode_id, decode_ids
 from server.graphql.projects.types import ProjectNode
 from server.services import workflow
 from server.services.crud import projects as crud_projects
 from server.services.crud.checks import get_or_not_found
 from server.services.crud.projects import ProjectFields
+from server.services.errors import Path
 
 __all__ = ["ProjectMutations", "ProjectPayload", "ProjectResult"]
 
@@ -88,8 +89,8 @@ class ProjectPayload:
 
 ProjectResult = Annotated[ProjectPayload | MutationError, strawberry.union("ProjectResult")]
 
-_VENDORS = ("Vendor", "input.vendorIds")
-_LABELERS = ("Labeler", "input.labelerIds")
+_VENDORS: tuple[str, Path] = ("Vendor", ("vendor_ids",))
+_LABELERS: tuple[str, Path] = ("Labeler", ("labeler_ids",))
 
 
 def _fields(values: CreateProjectInput | UpdateProjectInput) -> ProjectFields:
@@ -118,7 +119,7 @@ def _payload(row: Project) -> ProjectPayload:
 
 
 async def _project(session: AsyncSession, key: int) -> Project:
-    project = await get_or_not_found(session, Project, key, field="input.projectId")
+    project = await get_or_not_found(session, Project, key, field=("project_id",))
     await session.refresh(project)
     return project
 
@@ -127,13 +128,13 @@ async def _change_members(
     info: Info,
     project_id: relay.GlobalID,
     member_ids: list[relay.GlobalID],
-    member: tuple[str, str],
+    member: tuple[str, Path],
     change: Callable[[AsyncSession, int, int], Awaitable[None]],
 ) -> ProjectPayload | MutationError:
     """Apply `change(session, project, member)` to each of `member_ids` (a `(type name, input path)`), all or none."""
 
     async def operation(session: AsyncSession) -> Project:
-        project = decode_id(project_id, "Project", "input.projectId")
+        project = decode_id(project_id, "Project", ("project_id",))
         for key in decode_ids(member_ids, *member):
             await change(session, project, key)
         return await _project(session, project)
@@ -153,7 +154,7 @@ class ProjectMutations:
     @mutation(PROGRAM_MANAGERS, description="Change settings; a COMPLETED project cannot be reopened.")
     async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectResult:
         async def operation(session: AsyncSession) -> Project:
-            key = decode_id(input.id, "Project", "input.id")
+            key = decode_id(input.id, "Project", ("id",))
             return await crud_projects.update_project(
                 session, key, _fields(input), author=viewer_of(info).email or "system"
             )
@@ -163,9 +164,9 @@ class ProjectMutations:
     @mutation(ADMINS, description="Hide a project from default listings; its history stays.")
     async def archive_project(self, info: Info, id: relay.GlobalID) -> ProjectResult:
         async def operation(session: AsyncSession) -> Project:
-            return await crud_projects.archive_project(session, decode_id(id, "Project", "id"))
+            return await crud_projects.archive_project(session, decode_id(id, "Project", ("id",)))
 
-        return await mutate_row(info, _payload, operation)
+        return await mutate_row(info, _payload, operation, root=ARGUMENTS)
 
     @mutation(ADMINS, description="Put vendors on a project (all or none); their labelers can then join it.")
     async def assign_project_vendors(self, info: Info, input: ProjectVendorsInput) -> ProjectResult:

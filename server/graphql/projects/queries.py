@@ -58,7 +58,7 @@ def _conditions(filter: ProjectFilter) -> list[Any]:
     if filter.data_type is not None:
         conditions.append(Project.data_type.in_(filter.data_type))
     if filter.vendor_id is not None:
-        vendor = decode_id(filter.vendor_id, "Vendor", "filter.vendorId")
+        vendor = decode_id(filter.vendor_id, "Vendor", ("filter", "vendor_id"))
         on_project = select(project_vendors.c.project_id).where(project_vendors.c.vendor_id == vendor)
         conditions.append(Project.id.in_(on_project))
     if filter.name_contains:

@@ -52,8 +52,8 @@ class ReviewMutations:
         async def operation(session: AsyncSession) -> ReviewPayload:
             review = await workflow.review_label(
                 session,
-                label_id=decode_id(input.label_id, "Label", "input.labelId"),
-                reviewer_id=decode_id(input.reviewer_id, "Labeler", "input.reviewerId"),
+                label_id=decode_id(input.label_id, "Label", ("label_id",)),
+                reviewer_id=decode_id(input.reviewer_id, "Labeler", ("reviewer_id",)),
                 verdict=input.verdict,
                 seconds_to_review=input.seconds_to_review,
                 comment=input.comment,

@@ -53,11 +53,11 @@ def _conditions(filter: ReviewFilter) -> list[Any]:
     if filter.verdict is not None:
         conditions.append(Review.verdict == filter.verdict)
     if filter.label_id is not None:
-        conditions.append(Review.label_id == decode_id(filter.label_id, "Label", "filter.labelId"))
+        conditions.append(Review.label_id == decode_id(filter.label_id, "Label", ("filter", "label_id")))
     if filter.reviewer_id is not None:
-        conditions.append(Review.reviewer_id == decode_id(filter.reviewer_id, "Labeler", "filter.reviewerId"))
+        conditions.append(Review.reviewer_id == decode_id(filter.reviewer_id, "Labeler", ("filter", "reviewer_id")))
     if filter.created_after is not None:
-        conditions.append(Review.created_at >= check_aware("filter.createdAfter", filter.created_after))
+        conditions.append(Review.created_at >= check_aware(("filter", "created_after"), filter.created_after))
     if filter.created_before is not None:
-        conditions.append(Review.created_at < check_aware("filter.createdBefore", filter.created_before))
+        conditions.append(Review.created_at < check_aware(("filter", "created_before"), filter.created_before))
     return conditions

@@ -13,12 +13,13 @@ from strawberry.scalars import JSON
 from server.auth.permissions import PROGRAM_MANAGERS, mutation
 from server.db.models import Task
 from server.graphql.context import Info
-from server.graphql.errors import MutationError, mutate, mutate_row
+from server.graphql.errors import ARGUMENTS, MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.tasks.types import TaskNode
 from server.services import workflow
 from server.services.crud import tasks as crud_tasks
 from server.services.crud.tasks import TaskFields
+from server.services.errors import Path
 
 __all__ = ["TaskMutations", "TaskPayload", "TaskResult", "TasksPayload", "TasksResult"]
 
@@ -90,7 +91,7 @@ def _payload(row: Task) -> TaskPayload:
     return TaskPayload(task=TaskNode.from_model(row))
 
 
-def _task_id(value: relay.GlobalID, field: str) -> int:
+def _task_id(value: relay.GlobalID, field: Path) -> int:
     return decode_id(value, "Task", field)
 
 
@@ -99,20 +100,15 @@ class TaskMutations:
     @mutation(PROGRAM_MANAGERS)
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
-            project = decode_id(input.project_id, "Project", "input.projectId")
-            try:
-                (task,) = await crud_tasks.create_tasks(session, project, [_fields(input.task)])
-            except Exception as error:
-                _reroot(error, "input.tasks[0]", "input.task")
-                raise
-            return task
+            project = decode_id(input.project_id, "Project", ("project_id",))
+            return await crud_tasks.create_task(session, project, _fields(input.task))
 
         return await mutate_row(info, _payload, operation)
 
     @mutation(PROGRAM_MANAGERS, description="Add many tasks to a project in one transaction.")
     async def create_tasks(self, info: Info, input: CreateTasksInput) -> TasksResult:
         async def operation(session: AsyncSession) -> TasksPayload:
-            project = decode_id(input.project_id, "Project", "input.projectId")
+            project = decode_id(input.project_id, "Project", ("project_id",))
             tasks = await crud_tasks.create_tasks(session, project, [_fields(item) for item in input.tasks])
             return TasksPayload(tasks=[TaskNode.from_model(task) for task in tasks])
 
@@ -128,23 +124,23 @@ class TaskMutations:
                 due_at=input.due_at,
                 labels_required=input.labels_required,
             )
-            return await crud_tasks.update_task(session, _task_id(input.id, "input.id"), values)
+            return await crud_tasks.update_task(session, _task_id(input.id, ("id",)), values)
 
         return await mutate_row(info, _payload, operation)
 
     @mutation(PROGRAM_MANAGERS, description="Hide a task from listings and the work queue; its labels stay.")
     async def archive_task(self, info: Info, id: relay.GlobalID) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
-            return await crud_tasks.archive_task(session, _task_id(id, "id"))
+            return await crud_tasks.archive_task(session, _task_id(id, ("id",)))
 
-        return await mutate_row(info, _payload, operation)
+        return await mutate_row(info, _payload, operation, root=ARGUMENTS)
 
     @mutation(
         PROGRAM_MANAGERS, description="Make a task a benchmark with this gold answer (or replace its gold answer)."
     )
     async def mark_benchmark(self, info: Info, input: MarkBenchmarkInput) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
-            task_id = _task_id(input.task_id, "input.taskId")
+            task_id = _task_id(input.task_id, ("task_id",))
             gold: Any = input.gold_answer
             return await workflow.mark_benchmark(session, task_id=task_id, gold_answer=gold)
 
@@ -153,14 +149,6 @@ class TaskMutations:
     @mutation(PROGRAM_MANAGERS, description="Make a benchmark an ordinary task again; its labels stay.")
     async def unmark_benchmark(self, info: Info, task_id: relay.GlobalID) -> TaskResult:
         async def operation(session: AsyncSession) -> Task:
-            return await workflow.unmark_benchmark(session, task_id=_task_id(task_id, "taskId"))
+            return await workflow.unmark_benchmark(session, task_id=_task_id(task_id, ("task_id",)))
 
-        return await mutate_row(info, _payload, operation)
-
-
-def _reroot(error: Exception, old: str, new: str) -> None:
-    """Errors about the single task of `createTask` name its own input path, not the bulk one."""
-    field = getattr(error, "field", None)
-    if isinstance(field, str) and field.startswith(old):
-        error.field = new + field[len(old) :]  # type: ignore[attr-defined]
-        error.message = error.message.replace(old, new)  # type: ignore[attr-defined]
+        return await mutate_row(info, _payload, operation, root=ARGUMENTS)

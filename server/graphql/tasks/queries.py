@@ -53,7 +53,7 @@ class TaskQueries:
 def _conditions(filter: TaskFilter) -> list[Any]:
     conditions: list[Any] = []
     if filter.project_id is not None:
-        conditions.append(Task.project_id == decode_id(filter.project_id, "Project", "filter.projectId"))
+        conditions.append(Task.project_id == decode_id(filter.project_id, "Project", ("filter", "project_id")))
     if filter.status is not None:
         conditions.append(Task.status.in_(filter.status))
     if filter.is_benchmark is not None:
@@ -61,9 +61,9 @@ def _conditions(filter: TaskFilter) -> list[Any]:
     if filter.external_id is not None:
         conditions.append(Task.external_id == filter.external_id)
     if filter.due_before is not None:
-        conditions.append(Task.due_at < check_aware("filter.dueBefore", filter.due_before))
+        conditions.append(Task.due_at < check_aware(("filter", "due_before"), filter.due_before))
     if filter.created_after is not None:
-        conditions.append(Task.created_at >= check_aware("filter.createdAfter", filter.created_after))
+        conditions.append(Task.created_at >= check_aware(("filter", "created_after"), filter.created_after))
     if filter.created_before is not None:
-        conditions.append(Task.created_at < check_aware("filter.createdBefore", filter.created_before))
+        conditions.append(Task.created_at < check_aware(("filter", "created_before"), filter.created_before))
     return conditions

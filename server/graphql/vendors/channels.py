@@ -15,7 +15,7 @@ from server.db.channels import CommunicationChannel
 from server.graphql.context import Context, Info
 from server.graphql.convert import from_service, mirrors
 from server.graphql.enums import ChannelCadence, ChannelKind
-from server.graphql.errors import MutationError, mutate, mutate_row
+from server.graphql.errors import ARGUMENTS, MutationError, mutate, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.loaders import load_child_lists
 from server.services import channels
@@ -99,8 +99,8 @@ class ChannelMutations:
     @mutation(ADMINS, description="Record a way to reach a vendor, for all its projects or one of them.")
     async def add_communication_channel(self, info: Info, input: AddCommunicationChannelInput) -> ChannelResult:
         async def operation(session: AsyncSession) -> CommunicationChannel:
-            vendor_id = decode_id(input.vendor_id, "Vendor", "input.vendorId")
-            project_id = None if input.project_id is None else decode_id(input.project_id, "Project", "input.projectId")
+            vendor_id = decode_id(input.vendor_id, "Vendor", ("vendor_id",))
+            project_id = None if input.project_id is None else decode_id(input.project_id, "Project", ("project_id",))
             values = ChannelFields(input.kind, input.link, input.note, input.cadence, input.preferred)
             return await channels.add_channel(session, vendor_id, project_id, values)
 
@@ -109,7 +109,7 @@ class ChannelMutations:
     @mutation(ADMINS)
     async def update_communication_channel(self, info: Info, input: UpdateCommunicationChannelInput) -> ChannelResult:
         async def operation(session: AsyncSession) -> CommunicationChannel:
-            key = decode_id(input.id, "CommunicationChannel", "input.id")
+            key = decode_id(input.id, "CommunicationChannel", ("id",))
             values = ChannelFields(input.kind, input.link, input.note, input.cadence, input.preferred)
             return await channels.update_channel(session, key, values)
 
@@ -118,7 +118,7 @@ class ChannelMutations:
     @mutation(ADMINS)
     async def remove_communication_channel(self, info: Info, id: relay.GlobalID) -> RemovedChannelResult:
         async def operation(session: AsyncSession) -> RemovedCommunicationChannel:
-            await channels.remove_channel(session, decode_id(id, "CommunicationChannel", "id"))
+            await channels.remove_channel(session, decode_id(id, "CommunicationChannel", ("id",)))
             return RemovedCommunicationChannel(id=id)
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, root=ARGUMENTS)

@@ -58,9 +58,9 @@ class EffectivePriceQueries:
         to: _To = None,
     ) -> VendorEffectivePriceResult:
         try:
-            vendor = decode_id(vendor_id, "Vendor", "vendorId")
-            project = None if project_id is None else decode_id(project_id, "Project", "projectId")
-            start, end = _utc(from_, "from"), _utc(to, "to")
+            vendor = decode_id(vendor_id, "Vendor", ("vendor_id",))
+            project = None if project_id is None else decode_id(project_id, "Project", ("project_id",))
+            start, end = _utc(from_, ("from",)), _utc(to, ("to",))
             _window(start, end)
             require_metrics_scope(info, project_id=project, vendor_id=vendor, dashboard=False)
             scope = Scope(project_id=project, vendor_id=vendor, start=start, end=end)

@@ -12,7 +12,7 @@ from server.auth.permissions import ADMINS, mutation
 from server.db.models import Vendor
 from server.graphql.context import Info
 from server.graphql.enums import Certification, DataType, PricingModel, VendorStatus, WorkforceType
-from server.graphql.errors import MutationError, mutate_row
+from server.graphql.errors import ARGUMENTS, MutationError, mutate_row
 from server.graphql.ids import decode_id
 from server.graphql.vendors.types import VendorNode
 from server.services import workflow
@@ -114,7 +114,7 @@ class VendorMutations:
     @mutation(ADMINS)
     async def update_vendor(self, info: Info, input: UpdateVendorInput) -> VendorResult:
         async def operation(session: AsyncSession) -> Vendor:
-            key = decode_id(input.id, "Vendor", "input.id")
+            key = decode_id(input.id, "Vendor", ("id",))
             return await crud_vendors.update_vendor(session, key, _fields(input))
 
         return await mutate_row(info, _payload, operation)
@@ -122,16 +122,16 @@ class VendorMutations:
     @mutation(ADMINS, description="Hide a vendor from default listings; its history stays.")
     async def archive_vendor(self, info: Info, id: relay.GlobalID) -> VendorResult:
         async def operation(session: AsyncSession) -> Vendor:
-            return await crud_vendors.archive_vendor(session, decode_id(id, "Vendor", "id"))
+            return await crud_vendors.archive_vendor(session, decode_id(id, "Vendor", ("id",)))
 
-        return await mutate_row(info, _payload, operation)
+        return await mutate_row(info, _payload, operation, root=ARGUMENTS)
 
     @mutation(ADMINS, description="Move a vendor along its pipeline, recording trial results with the move.")
     async def advance_vendor_status(self, info: Info, input: AdvanceVendorStatusInput) -> VendorResult:
         async def operation(session: AsyncSession) -> Vendor:
             return await workflow.advance_vendor_status(
                 session,
-                vendor_id=decode_id(input.vendor_id, "Vendor", "input.vendorId"),
+                vendor_id=decode_id(input.vendor_id, "Vendor", ("vendor_id",)),
                 to_status=input.to_status,
                 trial_quality=input.trial_quality,
                 trial_labels_per_hour=input.trial_labels_per_hour,

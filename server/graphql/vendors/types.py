@@ -130,7 +130,7 @@ class VendorNode(relay.Node):
 
         rows = await info.context.loader(channels_by_vendor).load(self.id)
         if project_id is not None:
-            project = decode_id(project_id, "Project", "projectId")
+            project = decode_id(project_id, "Project", ("project_id",))
             rows = [row for row in rows if row.project_id in (None, project)]
         return [from_service(CommunicationChannelType, row) for row in rows]
 

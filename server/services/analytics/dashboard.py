@@ -164,7 +164,7 @@ async def project_dashboard(
     """The whole dashboard of one project over [start, end), in `DASHBOARD_STATEMENTS` statements."""
     project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
     if project is None:
-        raise NotFound("Project", project_id, field="projectId")
+        raise NotFound("Project", project_id, path=("project_id",))
     scope = Scope(project_id=project_id, start=start, end=end)
     rollup = await fetch_label_rollup(session, scope, history=True)
     percentiles = await fetch_label_percentiles(session, scope)
@@ -248,7 +248,7 @@ async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
     if scope.project_id is not None:
         project = (await session.execute(select(Project).where(Project.id == scope.project_id))).scalar_one_or_none()
         if project is None:
-            raise NotFound("Project", scope.project_id, field="projectId")
+            raise NotFound("Project", scope.project_id, path=("project_id",))
     rollup = await fetch_label_rollup(session, scope, history=project is not None)
     budget = None if project is None else budget_from(rollup, project.budget)
     percentiles = await fetch_label_percentiles(session, scope)

@@ -73,7 +73,7 @@ class DeliveryStatus:
 async def fetch_delivery_status(session: AsyncSession, project_id: int, as_of: datetime) -> DeliveryStatus:
     project = await session.get(Project, project_id)
     if project is None:
-        raise NotFound("Project", project_id, field="projectId")
+        raise NotFound("Project", project_id, path=("project_id",))
     plan = await session.get(DeliveryPlan, project_id)
     milestones = (
         await session.scalars(

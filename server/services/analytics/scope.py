@@ -146,9 +146,9 @@ class Scope:
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
-                raise ValidationFailed(name, value, "must be timezone-aware")
+                raise ValidationFailed((name,), value, "must be timezone-aware")
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ValidationFailed("end", self.end, f"must be after start {self.start.isoformat()}")
+            raise ValidationFailed(("end",), self.end, f"must be after start {self.start.isoformat()}")
 
     @classmethod
     def day(cls, day: date, **filters: Any) -> Scope:

@@ -85,7 +85,7 @@ async def fetch_stage_comparison(
     session: AsyncSession, *, project_id: int | None = None, vendor_id: int | None = None, by: str = "labeler"
 ) -> tuple[tuple[StageFigures, ...], tuple[StageGap, ...]]:
     if by not in GROUPINGS:
-        raise ValidationFailed("by", by, f"must be one of {', '.join(GROUPINGS)}")
+        raise ValidationFailed(("by",), by, f"must be one of {', '.join(GROUPINGS)}")
     labels = _per_label(project_id, vendor_id, by)
     sums = (
         await session.execute(

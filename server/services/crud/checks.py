@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.types import utcnow
-from server.services.errors import Conflict, NotFound, ValidationFailed
+from server.services.errors import Conflict, NotFound, Path, ValidationFailed
 
 __all__ = [
     "ISO_CURRENCIES",
     "archive_row",
-    "camel",
     "check_aware",
     "check_between",
     "check_currency",
@@ -57,20 +56,14 @@ ISO_CURRENCIES = frozenset(
 _CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
 
 
-def camel(name: str) -> str:
-    """A snake_case attribute as the camelCase input field a client sends."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def check_aware(field: str, value: datetime) -> datetime:
+def check_aware(field: Path, value: datetime) -> datetime:
     """A timestamp with its time zone, in UTC; naive times are refused rather than guessed at."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationFailed(field, value.isoformat(), "must carry a time zone offset (e.g. 2025-01-31T12:00:00Z)")
     return value.astimezone(UTC)
 
 
-def check_name(field: str, value: str, *, max_length: int = 200) -> str:
+def check_name(field: Path, value: str, *, max_length: int = 200) -> str:
     """A non-blank name, trimmed, at most `max_length` characters."""
     trimmed = value.strip()
     if not trimmed:
@@ -80,7 +73,7 @@ def check_name(field: str, value: str, *, max_length: int = 200) -> str:
     return trimmed
 
 
-def check_text(field: str, value: str, *, max_length: int) -> str:
+def check_text(field: Path, value: str, *, max_length: int) -> str:
     """Free text, trimmed (empty allowed), at most `max_length` characters."""
     text = value.strip()
     if len(text) > max_length:
@@ -88,39 +81,39 @@ def check_text(field: str, value: str, *, max_length: int) -> str:
     return text
 
 
-def check_share(field: str, value: float) -> float:
+def check_share(field: Path, value: float) -> float:
     """A share (fraction) between 0 and 1 inclusive."""
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         raise ValidationFailed(field, value, "must be between 0 and 1")
     return value
 
 
-def check_between(field: str, value: float, low: float, high: float, *, open_low: bool = False) -> float:
+def check_between(field: Path, value: float, low: float, high: float, *, open_low: bool = False) -> float:
     """A finite number from ``low`` to ``high`` inclusive (above ``low`` with ``open_low``)."""
     if not math.isfinite(value) or value > high or value < low or (open_low and value == low):
         raise ValidationFailed(field, value, f"must be {'above' if open_low else 'from'} {low:g} to {high:g}")
     return value
 
 
-def check_non_negative(field: str, value: float) -> float:
+def check_non_negative(field: Path, value: float) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValidationFailed(field, value, "must be a finite number >= 0")
     return value
 
 
-def check_positive_int(field: str, value: int, *, minimum: int = 1) -> int:
+def check_positive_int(field: Path, value: int, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValidationFailed(field, value, f"must be >= {minimum}")
     return value
 
 
-def check_currency(field: str, value: str) -> str:
+def check_currency(field: Path, value: str) -> str:
     if not _CURRENCY_SHAPE.fullmatch(value) or value not in ISO_CURRENCIES:
         raise ValidationFailed(field, value, "must be an ISO 4217 currency code such as USD or EUR")
     return value
 
 
-def check_time_zone(field: str, value: str) -> str:
+def check_time_zone(field: Path, value: str) -> str:
     """An IANA time zone name such as `Europe/Berlin`."""
     try:
         ZoneInfo(value)
@@ -129,18 +122,18 @@ def check_time_zone(field: str, value: str) -> str:
     return value
 
 
-def check_words(field: str, values: Iterable[str], *, max_length: int = 100) -> list[str]:
+def check_words(field: Path, values: Iterable[str], *, max_length: int = 100) -> list[str]:
     """A list of short non-blank words (skills, industries), trimmed and deduplicated in order."""
     words: dict[str, None] = {}
     for index, value in enumerate(values):
-        words[check_name(f"{field}[{index}]", value, max_length=max_length)] = None
+        words[check_name((*field, index), value, max_length=max_length)] = None
     return list(words)
 
 
-async def get_or_not_found(session: AsyncSession, entity: type[_T], key: int, *, field: str = "id") -> _T:
+async def get_or_not_found(session: AsyncSession, entity: type[_T], key: int, *, field: Path = ("id",)) -> _T:
     row = await session.get(entity, key)
     if row is None:
-        raise NotFound(entity.__name__, key, field=field)
+        raise NotFound(entity.__name__, key, path=field)
     return row
 
 
@@ -161,4 +154,4 @@ async def refuse_duplicate_name(
     if except_id is not None:
         query = query.where(entity.id != except_id)
     if await session.scalar(query.limit(1)) is not None:
-        raise Conflict(f"a {noun} named {name!r} already exists", field="input.name")
+        raise Conflict(f"a {noun} named {name!r} already exists", path=("name",))

@@ -13,7 +13,6 @@ from server.db.models import Project
 from server.services.completion_rollups import rebuild_completions
 from server.services.crud.checks import (
     archive_row,
-    camel,
     check_aware,
     check_currency,
     check_name,
@@ -60,7 +59,7 @@ def _checked(values: ProjectFields) -> dict[str, Any]:
         value = getattr(values, item.name)
         if value is None:
             continue
-        path = f"input.{camel(item.name)}"
+        path = (item.name,)
         if item.name == "name":
             value = check_name(path, value)
         elif item.name in _SHARES:
@@ -92,7 +91,7 @@ async def create_project(session: AsyncSession, values: ProjectFields, *, author
     """Create a project and version 1 of its guidelines (its ontology and instructions)."""
     checked = _checked(values)
     if "name" not in checked or "data_type" not in checked:
-        raise ValidationFailed("input", None, "needs a name and a dataType")
+        raise ValidationFailed((), None, "needs a name and a dataType")
     await refuse_duplicate_name(session, Project, "project", checked["name"])
     project = Project(**checked)
     session.add(project)
@@ -110,14 +109,14 @@ async def update_project(
     # counted under the old SLA (see completion_rollups' lock order).
     project = await session.get(Project, project_id, with_for_update=True, populate_existing=True)
     if project is None:
-        raise NotFound("Project", project_id, field="input.id")
+        raise NotFound("Project", project_id, path=("id",))
     checked = _checked(values)
     if "name" in checked:
         await refuse_duplicate_name(session, Project, "project", checked["name"], except_id=project.id)
     new_status = checked.get("status")
     if project.status is ProjectStatus.COMPLETED and new_status not in (None, ProjectStatus.COMPLETED):
         raise InvalidTransition(
-            "Project", project.status, new_status, reason="a completed project is final", field="input.status"
+            "Project", project.status, new_status, reason="a completed project is final", path=("status",)
         )
     turnaround = project.sla_turnaround_hours
     guidelines = {name: checked.pop(name) for name in _GUIDELINES if name in checked}

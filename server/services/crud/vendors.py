@@ -12,7 +12,6 @@ from server.db.models import Vendor
 from server.db.rates import FROM_THE_START, VendorRate
 from server.services.crud.checks import (
     archive_row,
-    camel,
     check_between,
     check_currency,
     check_name,
@@ -24,6 +23,7 @@ from server.services.crud.checks import (
     get_or_not_found,
     refuse_duplicate_name,
 )
+from server.services.errors import Path
 from server.services.rates import money, record_vendor_rate
 
 __all__ = ["VendorFields", "archive_vendor", "create_vendor", "update_vendor"]
@@ -51,13 +51,13 @@ class VendorFields:
     response_hours: float | None = None
 
 
-def _checked(values: VendorFields, prefix: str) -> dict[str, Any]:
+def _checked(values: VendorFields, prefix: Path) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for item in fields(values):
         value = getattr(values, item.name)
         if value is None:
             continue
-        path = f"{prefix}.{camel(item.name)}"
+        path = (*prefix, item.name)
         match item.name:
             case "name":
                 value = check_name(path, value)
@@ -89,23 +89,23 @@ async def create_vendor(session: AsyncSession, values: VendorFields) -> Vendor:
     for required in ("name", "workforce_type", "pricing_model", "rate"):
         if getattr(values, required) is None:
             raise ValueError(f"create_vendor needs {required}")
-    checked = _checked(values, "input")
+    checked = _checked(values, ())
     await refuse_duplicate_name(session, Vendor, "vendor", checked["name"])
     vendor = Vendor(**checked)
     session.add(vendor)
     await session.flush()
-    session.add(VendorRate(vendor_id=vendor.id, effective_day=FROM_THE_START, rate=money("input.rate", vendor.rate)))
+    session.add(VendorRate(vendor_id=vendor.id, effective_day=FROM_THE_START, rate=money(("rate",), vendor.rate)))
     await session.flush()
     return vendor
 
 
 async def update_vendor(session: AsyncSession, vendor_id: int, values: VendorFields) -> Vendor:
-    vendor = await get_or_not_found(session, Vendor, vendor_id, field="input.id")
-    checked = _checked(values, "input")
+    vendor = await get_or_not_found(session, Vendor, vendor_id, field=("id",))
+    checked = _checked(values, ())
     if "name" in checked:
         await refuse_duplicate_name(session, Vendor, "vendor", checked["name"], except_id=vendor.id)
     if "rate" in checked and checked["rate"] != vendor.rate:
-        await record_vendor_rate(session, vendor, money("input.rate", checked["rate"]))
+        await record_vendor_rate(session, vendor, money(("rate",), checked["rate"]))
     for name, value in checked.items():
         setattr(vendor, name, value)
     await session.flush()

@@ -93,9 +93,9 @@ async def seed_demo(
     volume (1.0 gives ~50,000 labels), and the cast of vendors, projects and labelers stays the same.
     """
     if not 0.0 < scale <= _MAX_SCALE:
-        raise ValidationFailed("scale", scale, f"must be greater than 0 and at most {_MAX_SCALE:g}")
+        raise ValidationFailed(("scale",), scale, f"must be greater than 0 and at most {_MAX_SCALE:g}")
     if anchor is not None and anchor.tzinfo is None:
-        raise ValidationFailed("anchor", anchor.isoformat(), "must be timezone-aware")
+        raise ValidationFailed(("anchor",), anchor.isoformat(), "must be timezone-aware")
     anchor = default_anchor() if anchor is None else anchor.astimezone(UTC)
     began = time.perf_counter()
     async with database.engine.begin() as connection:

@@ -17,7 +17,7 @@ from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
 from server.db.models import Base, Labeler, Project, ProjectMembership, Task, Vendor
 from server.db.types import utcnow
 from server.services.crud.checks import get_or_not_found
-from server.services.errors import NotFound, ValidationFailed
+from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = [
     "lock_task",
@@ -34,7 +34,7 @@ __all__ = [
 _Model = TypeVar("_Model", bound=Base)
 
 
-async def lock_task(session: AsyncSession, task_id: int, *, field: str = "task_id") -> Task:
+async def lock_task(session: AsyncSession, task_id: int, *, field: Path = ("task_id",)) -> Task:
     """Load a task holding its row lock until the transaction ends, so writers to one task queue up.
 
     Every operation that changes a task's labels takes this lock first (the task is the unit of consistency:
@@ -48,29 +48,29 @@ async def lock_task(session: AsyncSession, task_id: int, *, field: str = "task_i
     statement = select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
     task = (await session.scalars(statement)).one_or_none()
     if task is None:
-        raise NotFound("Task", task_id, field=field)
+        raise NotFound("Task", task_id, path=field)
     return task
 
 
-def require_aware(field: str, value: datetime) -> datetime:
+def require_aware(field: Path, value: datetime) -> datetime:
     """The timestamp in UTC; naive timestamps are refused rather than guessed at."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationFailed(field, value.isoformat(), "must be timezone-aware")
     return value.astimezone(UTC)
 
 
-def resolve_time(field: str, value: datetime | None) -> datetime:
+def resolve_time(field: Path, value: datetime | None) -> datetime:
     """An optional event time: now when omitted, else a timezone-aware value in UTC."""
     return utcnow() if value is None else require_aware(field, value)
 
 
-def require_non_negative(field: str, value: float) -> float:
+def require_non_negative(field: Path, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise ValidationFailed(field, value, "must be a finite number >= 0")
     return float(value)
 
 
-def require_text(field: str, value: str, *, max_length: int | None = None) -> str:
+def require_text(field: Path, value: str, *, max_length: int | None = None) -> str:
     """Non-blank text, stripped of surrounding whitespace."""
     text = value.strip()
     if not text:
@@ -80,7 +80,7 @@ def require_text(field: str, value: str, *, max_length: int | None = None) -> st
     return text
 
 
-def require_json(field: str, value: Any) -> Any:
+def require_json(field: Path, value: Any) -> Any:
     """A non-null value that stores as JSON the same on every database."""
     if value is None:
         raise ValidationFailed(field, value, "must not be null")
@@ -91,7 +91,7 @@ def require_json(field: str, value: Any) -> Any:
     return value
 
 
-def require_open_task(task: Task, project: Project, *, field: str = "task_id") -> None:
+def require_open_task(task: Task, project: Project, *, field: Path = ("task_id",)) -> None:
     """Work happens only on live tasks of live projects: not archived, project neither PAUSED nor COMPLETED."""
     if task.archived_at is not None:
         raise ValidationFailed(field, task.id, "must not name an archived task")
@@ -104,7 +104,7 @@ def require_open_task(task: Task, project: Project, *, field: str = "task_id") -
 
 
 async def require_active_labeler(
-    session: AsyncSession, labeler_id: int, *, field: str, stages: tuple[LabelerStage, ...], doing: str
+    session: AsyncSession, labeler_id: int, *, field: Path, stages: tuple[LabelerStage, ...], doing: str
 ) -> Labeler:
     """A labeler who exists, is not archived, is in one of `stages`, and whose vendor is not offboarded."""
     labeler = await get_or_not_found(session, Labeler, labeler_id, field=field)
@@ -121,6 +121,6 @@ async def require_active_labeler(
     return labeler
 
 
-async def require_member(session: AsyncSession, project_id: int, labeler_id: int, *, field: str) -> None:
+async def require_member(session: AsyncSession, project_id: int, labeler_id: int, *, field: Path) -> None:
     if await session.get(ProjectMembership, (project_id, labeler_id)) is None:
         raise ValidationFailed(field, labeler_id, f"must be a member of project {project_id}")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import IssueStatus
 from server.db.models import Comment, Issue, Label, Labeler, Project, Task
 from server.services.crud.checks import get_or_not_found
-from server.services.errors import InvalidTransition, ValidationFailed
+from server.services.errors import InvalidTransition, Path, ValidationFailed
 from server.services.workflow.common import require_text, resolve_time
 
 __all__ = ["comment_on_issue", "raise_issue", "reopen_issue", "resolve_issue"]
@@ -22,7 +22,7 @@ __all__ = ["comment_on_issue", "raise_issue", "reopen_issue", "resolve_issue"]
 _TITLE_MAX = 300
 
 
-async def _author(session: AsyncSession, author_id: int | None, *, field: str) -> None:
+async def _author(session: AsyncSession, author_id: int | None, *, field: Path) -> None:
     """Authors are labelers when known; None stands for someone outside the workforce (a manager, a client)."""
     if author_id is not None:
         await get_or_not_found(session, Labeler, author_id, field=field)
@@ -43,25 +43,25 @@ async def raise_issue(
 
     Raises NotFound (unknown ids), ValidationFailed (no target, ids that disagree, blank or over-long title).
     """
-    title = require_text("title", title, max_length=_TITLE_MAX)
-    when = resolve_time("at", at)
+    title = require_text(("title",), title, max_length=_TITLE_MAX)
+    when = resolve_time(("at",), at)
     if project_id is None and task_id is None and label_id is None:
-        raise ValidationFailed("project_id", None, "or task_id or label_id must name what the issue is about")
+        raise ValidationFailed(("project_id",), None, "or task_id or label_id must name what the issue is about")
     if label_id is not None:
-        label = await get_or_not_found(session, Label, label_id, field="label_id")
+        label = await get_or_not_found(session, Label, label_id, field=("label_id",))
         if task_id is not None and task_id != label.task_id:
-            raise ValidationFailed("task_id", task_id, f"must be the task of label {label_id} ({label.task_id})")
+            raise ValidationFailed(("task_id",), task_id, f"must be the task of label {label_id} ({label.task_id})")
         task_id = label.task_id
     if task_id is not None:
-        task = await get_or_not_found(session, Task, task_id, field="task_id")
+        task = await get_or_not_found(session, Task, task_id, field=("task_id",))
         if project_id is not None and project_id != task.project_id:
             raise ValidationFailed(
-                "project_id", project_id, f"must be the project of task {task_id} ({task.project_id})"
+                ("project_id",), project_id, f"must be the project of task {task_id} ({task.project_id})"
             )
         project_id = task.project_id
     assert project_id is not None  # one of the three ids was given and each implies the project
-    await get_or_not_found(session, Project, project_id, field="project_id")
-    await _author(session, raised_by_id, field="raised_by_id")
+    await get_or_not_found(session, Project, project_id, field=("project_id",))
+    await _author(session, raised_by_id, field=("raised_by_id",))
 
     issue = Issue(
         project_id=project_id,
@@ -84,10 +84,10 @@ async def comment_on_issue(
     session: AsyncSession, *, issue_id: int, author_id: int | None, body: str, at: datetime | None = None
 ) -> Comment:
     """Add a comment to an issue's thread. Raises NotFound (issue or author), ValidationFailed (blank body)."""
-    body = require_text("body", body)
-    when = resolve_time("at", at)
-    await get_or_not_found(session, Issue, issue_id, field="issue_id")
-    await _author(session, author_id, field="author_id")
+    body = require_text(("body",), body)
+    when = resolve_time(("at",), at)
+    await get_or_not_found(session, Issue, issue_id, field=("issue_id",))
+    await _author(session, author_id, field=("author_id",))
     comment = Comment(issue_id=issue_id, author_id=author_id, body=body, created_at=when)
     session.add(comment)
     await session.flush()
@@ -101,11 +101,11 @@ async def resolve_issue(
 
     Raises NotFound, InvalidTransition (already RESOLVED).
     """
-    when = resolve_time("at", at)
-    issue = await get_or_not_found(session, Issue, issue_id, field="issue_id")
+    when = resolve_time(("at",), at)
+    issue = await get_or_not_found(session, Issue, issue_id, field=("issue_id",))
     if issue.status is IssueStatus.RESOLVED:
         raise InvalidTransition(
-            "Issue", issue.status, IssueStatus.RESOLVED, reason="already resolved", field="issue_id"
+            "Issue", issue.status, IssueStatus.RESOLVED, reason="already resolved", path=("issue_id",)
         )
     issue.status = IssueStatus.RESOLVED
     issue.resolved_at = when
@@ -116,9 +116,9 @@ async def resolve_issue(
 
 async def reopen_issue(session: AsyncSession, *, issue_id: int) -> Issue:
     """Reopen a RESOLVED issue, clearing its resolution. Raises NotFound, InvalidTransition (already OPEN)."""
-    issue = await get_or_not_found(session, Issue, issue_id, field="issue_id")
+    issue = await get_or_not_found(session, Issue, issue_id, field=("issue_id",))
     if issue.status is IssueStatus.OPEN:
-        raise InvalidTransition("Issue", issue.status, IssueStatus.OPEN, reason="already open", field="issue_id")
+        raise InvalidTransition("Issue", issue.status, IssueStatus.OPEN, reason="already open", path=("issue_id",))
     issue.status = IssueStatus.OPEN
     issue.resolved_at = None
     issue.resolution = ""

@@ -64,13 +64,13 @@ _SECONDS_TOLERANCE = 1e-3
 async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, *, doing: str) -> None:
     """The labeler may work on this task: eligible stage, member of its project."""
     stages = (LabelerStage.PRODUCTION, LabelerStage.TESTING) if task.is_benchmark else (LabelerStage.PRODUCTION,)
-    await require_active_labeler(session, labeler_id, field="labeler_id", stages=stages, doing=doing)
-    await require_member(session, task.project_id, labeler_id, field="labeler_id")
+    await require_active_labeler(session, labeler_id, field=("labeler_id",), stages=stages, doing=doing)
+    await require_member(session, task.project_id, labeler_id, field=("labeler_id",))
 
 
 async def _label_with_locked_task(session: AsyncSession, label_id: int) -> tuple[Label, Task]:
     """The label and its task, the task row locked and the label re-read after the lock."""
-    label = await get_or_not_found(session, Label, label_id, field="label_id")
+    label = await get_or_not_found(session, Label, label_id, field=("label_id",))
     task = await lock_task(session, label.task_id)
     fresh = select(Label).where(Label.id == label_id).execution_options(populate_existing=True)
     return (await session.scalars(fresh)).one(), task
@@ -96,33 +96,37 @@ async def submit_label(
     Raises NotFound (unknown task or labeler), ValidationFailed (bad answer or times, ineligible labeler, closed
     task), Conflict (this labeler already labeled the task, or no free slot left).
     """
-    answer = require_json("answer", answer)
-    started_at = require_aware("started_at", started_at)
-    submitted_at = require_aware("submitted_at", submitted_at)
+    answer = require_json(("answer",), answer)
+    started_at = require_aware(("started_at",), started_at)
+    submitted_at = require_aware(("submitted_at",), submitted_at)
     if submitted_at < started_at:
         raise ValidationFailed(
-            "submitted_at", submitted_at.isoformat(), f"must not be before started_at ({started_at.isoformat()})"
+            ("submitted_at",), submitted_at.isoformat(), f"must not be before started_at ({started_at.isoformat()})"
         )
     latest = utcnow() + _CLOCK_SKEW
     if submitted_at > latest:
-        raise ValidationFailed("submitted_at", submitted_at.isoformat(), f"must not be in the future (now {utcnow()})")
+        raise ValidationFailed(
+            ("submitted_at",), submitted_at.isoformat(), f"must not be in the future (now {utcnow()})"
+        )
     span = (submitted_at - started_at).total_seconds()
     if seconds_to_label is None:
         seconds_to_label = span
     else:
-        seconds_to_label = require_non_negative("seconds_to_label", seconds_to_label)
+        seconds_to_label = require_non_negative(("seconds_to_label",), seconds_to_label)
         if seconds_to_label > span + _SECONDS_TOLERANCE:
             raise ValidationFailed(
-                "seconds_to_label", seconds_to_label, f"must not exceed the {span:g} s from started_at to submitted_at"
+                ("seconds_to_label",),
+                seconds_to_label,
+                f"must not exceed the {span:g} s from started_at to submitted_at",
             )
 
     task = await lock_task(session, task_id)
-    project = await get_or_not_found(session, Project, task.project_id, field="task_id")
+    project = await get_or_not_found(session, Project, task.project_id, field=("task_id",))
     require_open_task(task, project)
     await _labeler_for_task(session, labeler_id, task, doing="label this task")
     if started_at < task.created_at:
         raise ValidationFailed(
-            "started_at", started_at.isoformat(), f"must not be before the task was created ({task.created_at})"
+            ("started_at",), started_at.isoformat(), f"must not be before the task was created ({task.created_at})"
         )
 
     # The label is made under the guidelines in force when the labeler started, and must fit their ontology.
@@ -131,12 +135,12 @@ async def submit_label(
 
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
     if any(label.labeler_id == labeler_id for label in labels):
-        raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", field="labeler_id")
+        raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", path=("labeler_id",))
     if not task.is_benchmark and len(labels) >= task.labels_required:
         raise Conflict(
             f"task {task_id} already has its {len(labels)} of labels_required={task.labels_required} labels"
             f" (status {task.status})",
-            field="task_id",
+            path=("task_id",),
         )
 
     # A consensus task's agreement sums change with each label from the second on.
@@ -156,7 +160,7 @@ async def submit_label(
         await session.flush()
     except IntegrityError as error:
         # Only a writer that skipped the task lock can get here; the transaction is spoilt and must roll back.
-        raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", field="labeler_id") from error
+        raise Conflict(f"labeler {labeler_id} has already labeled task {task_id}", path=("labeler_id",)) from error
     if not label_needs_review(label.id, project.review_share):
         label.status = LabelStatus.ACCEPTED
     await label_changed(session, None, label_facts(label, task, reviewed=False))
@@ -189,33 +193,33 @@ async def review_label(
         verdict = ReviewVerdict(verdict)
     except ValueError as error:
         choices = ", ".join(member.value for member in ReviewVerdict)
-        raise ValidationFailed("verdict", verdict, f"must be one of {choices}") from error
-    seconds_to_review = require_non_negative("seconds_to_review", seconds_to_review)
+        raise ValidationFailed(("verdict",), verdict, f"must be one of {choices}") from error
+    seconds_to_review = require_non_negative(("seconds_to_review",), seconds_to_review)
     comment = comment.strip()
     if verdict is ReviewVerdict.THUMBS_DOWN and not comment:
-        raise ValidationFailed("comment", comment, "must say why the label is rejected (required on THUMBS_DOWN)")
+        raise ValidationFailed(("comment",), comment, "must say why the label is rejected (required on THUMBS_DOWN)")
 
     label, task = await _label_with_locked_task(session, label_id)
     target = LabelStatus.ACCEPTED if verdict is ReviewVerdict.THUMBS_UP else LabelStatus.REJECTED
     if label.status is not LabelStatus.SUBMITTED:
         raise InvalidTransition(
-            "Label", label.status, target, reason=f"label {label_id} is not awaiting review", field="label_id"
+            "Label", label.status, target, reason=f"label {label_id} is not awaiting review", path=("label_id",)
         )
-    project = await get_or_not_found(session, Project, task.project_id, field="label_id")
-    require_open_task(task, project, field="label_id")
+    project = await get_or_not_found(session, Project, task.project_id, field=("label_id",))
+    require_open_task(task, project, field=("label_id",))
     if reviewer_id == label.labeler_id:
-        raise ValidationFailed("reviewer_id", reviewer_id, "must not be the label's author")
+        raise ValidationFailed(("reviewer_id",), reviewer_id, "must not be the label's author")
     await require_active_labeler(
-        session, reviewer_id, field="reviewer_id", stages=(LabelerStage.PRODUCTION,), doing="review"
+        session, reviewer_id, field=("reviewer_id",), stages=(LabelerStage.PRODUCTION,), doing="review"
     )
-    await require_member(session, task.project_id, reviewer_id, field="reviewer_id")
+    await require_member(session, task.project_id, reviewer_id, field=("reviewer_id",))
     if reviewed_at is None:
         reviewed_at = max(utcnow(), label.submitted_at)
     else:
-        reviewed_at = require_aware("reviewed_at", reviewed_at)
+        reviewed_at = require_aware(("reviewed_at",), reviewed_at)
         if reviewed_at < label.submitted_at:
             raise ValidationFailed(
-                "reviewed_at",
+                ("reviewed_at",),
                 reviewed_at.isoformat(),
                 f"must not be before the label's submission ({label.submitted_at})",
             )
@@ -250,17 +254,21 @@ async def rework_label(
     Raises NotFound (unknown label or labeler), ValidationFailed (not the author, ineligible labeler, bad answer
     or time, closed task), InvalidTransition (the label is not REJECTED).
     """
-    answer = require_json("answer", answer)
-    rework_seconds = require_non_negative("rework_seconds", rework_seconds)
+    answer = require_json(("answer",), answer)
+    rework_seconds = require_non_negative(("rework_seconds",), rework_seconds)
     label, task = await _label_with_locked_task(session, label_id)
     if labeler_id != label.labeler_id:
-        raise ValidationFailed("labeler_id", labeler_id, f"must be the label's author (labeler {label.labeler_id})")
+        raise ValidationFailed(("labeler_id",), labeler_id, f"must be the label's author (labeler {label.labeler_id})")
     if label.status is not LabelStatus.REJECTED:
         raise InvalidTransition(
-            "Label", label.status, LabelStatus.SUBMITTED, reason="only a rejected label is reworked", field="label_id"
+            "Label",
+            label.status,
+            LabelStatus.SUBMITTED,
+            reason="only a rejected label is reworked",
+            path=("label_id",),
         )
-    project = await get_or_not_found(session, Project, task.project_id, field="label_id")
-    require_open_task(task, project, field="label_id")
+    project = await get_or_not_found(session, Project, task.project_id, field=("label_id",))
+    require_open_task(task, project, field=("label_id",))
     await _labeler_for_task(session, labeler_id, task, doing="rework this label")
     # A rework answers the same guidelines the label was made under.
     version = (

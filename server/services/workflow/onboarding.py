@@ -41,9 +41,9 @@ _RETRAINING = (LabelerStage.TESTING, LabelerStage.PROJECT_TRAINING)
 
 
 async def _live_labeler(session: AsyncSession, labeler_id: int) -> Labeler:
-    labeler = await get_or_not_found(session, Labeler, labeler_id, field="labeler_id")
+    labeler = await get_or_not_found(session, Labeler, labeler_id, field=("labeler_id",))
     if labeler.archived_at is not None:
-        raise ValidationFailed("labeler_id", labeler_id, "must not name an archived labeler")
+        raise ValidationFailed(("labeler_id",), labeler_id, "must not name an archived labeler")
     return labeler
 
 
@@ -53,7 +53,7 @@ async def _record_stage(session: AsyncSession, labeler: Labeler, stage: LabelerS
         select(func.max(LabelerStageEvent.entered_at)).where(LabelerStageEvent.labeler_id == labeler.id)
     )
     if last is not None and at < last:
-        raise ValidationFailed("at", at.isoformat(), f"must not be before the labeler's last stage change ({last})")
+        raise ValidationFailed(("at",), at.isoformat(), f"must not be before the labeler's last stage change ({last})")
     labeler.stage = stage
     session.add(LabelerStageEvent(labeler_id=labeler.id, stage=stage, entered_at=at, note=note))
     await session.flush()
@@ -74,30 +74,30 @@ async def advance_labeler_stage(
     InvalidTransition naming current and target stage (skips, other backward moves, leaving OFFBOARDED, going
     past PRODUCTION, or OFFBOARDED as a target: that is `offboard_labeler`).
     """
-    when = resolve_time("at", at)
+    when = resolve_time(("at",), at)
     labeler = await _live_labeler(session, labeler_id)
     current = labeler.stage
     if current is LabelerStage.OFFBOARDED:
         raise InvalidTransition(
-            "Labeler", current, to_stage or "next stage", reason="offboarding is final", field="labeler_id"
+            "Labeler", current, to_stage or "next stage", reason="offboarding is final", path=("labeler_id",)
         )
     position = STAGE_ORDER.index(current)
     following = STAGE_ORDER[position + 1] if position + 1 < len(STAGE_ORDER) else None
     if to_stage is None:
         if following is None:
             raise InvalidTransition(
-                "Labeler", current, "next stage", reason=f"{current} is the last stage", field="to_stage"
+                "Labeler", current, "next stage", reason=f"{current} is the last stage", path=("to_stage",)
             )
         to_stage = following
     to_stage = LabelerStage(to_stage)
     if to_stage is LabelerStage.OFFBOARDED:
         raise InvalidTransition(
-            "Labeler", current, to_stage, reason="use offboard_labeler, which records a reason", field="to_stage"
+            "Labeler", current, to_stage, reason="use offboard_labeler, which records a reason", path=("to_stage",)
         )
     if to_stage is not following and (current, to_stage) != _RETRAINING:
         expected = f"the next stage is {following}" if following else f"{current} is the last stage"
         raise InvalidTransition(
-            "Labeler", current, to_stage, reason=f"stages advance one at a time; {expected}", field="to_stage"
+            "Labeler", current, to_stage, reason=f"stages advance one at a time; {expected}", path=("to_stage",)
         )
     await _record_stage(session, labeler, to_stage, when, note.strip())
     return labeler
@@ -112,8 +112,8 @@ async def offboard_labeler(
     Raises NotFound, ValidationFailed (blank reason, archived labeler, bad `at`), InvalidTransition (already
     offboarded).
     """
-    reason = require_text("reason", reason)
-    when = resolve_time("at", at)
+    reason = require_text(("reason",), reason)
+    when = resolve_time(("at",), at)
     labeler = await _live_labeler(session, labeler_id)
     await offboard(session, labeler, at=when, note=reason)
     return labeler
@@ -123,7 +123,7 @@ async def offboard(session: AsyncSession, labeler: Labeler, *, at: datetime, not
     """Offboard an already loaded labeler (also used when their vendor is offboarded)."""
     if labeler.stage is LabelerStage.OFFBOARDED:
         raise InvalidTransition(
-            "Labeler", labeler.stage, LabelerStage.OFFBOARDED, reason="already offboarded", field="labeler_id"
+            "Labeler", labeler.stage, LabelerStage.OFFBOARDED, reason="already offboarded", path=("labeler_id",)
         )
     await _record_stage(session, labeler, LabelerStage.OFFBOARDED, at, note)
 
@@ -137,14 +137,14 @@ async def assign_labeler_to_project(
     training happens on the project). Raises NotFound, ValidationFailed (archived or COMPLETED project, archived or
     offboarded labeler, vendor not on the project), Conflict (already a member).
     """
-    when = resolve_time("at", at)
-    project = await get_or_not_found(session, Project, project_id, field="project_id")
+    when = resolve_time(("at",), at)
+    project = await get_or_not_found(session, Project, project_id, field=("project_id",))
     if project.archived_at is not None or project.status is ProjectStatus.COMPLETED:
         state = "archived" if project.archived_at is not None else project.status.value
-        raise ValidationFailed("project_id", project_id, f"must name a project open to new members (it is {state})")
+        raise ValidationFailed(("project_id",), project_id, f"must name a project open to new members (it is {state})")
     labeler = await _live_labeler(session, labeler_id)
     if labeler.stage is LabelerStage.OFFBOARDED:
-        raise ValidationFailed("labeler_id", labeler_id, "must not name an offboarded labeler")
+        raise ValidationFailed(("labeler_id",), labeler_id, "must not name an offboarded labeler")
     vendor_on_project = await session.scalar(
         select(func.count())
         .select_from(project_vendors)
@@ -152,13 +152,13 @@ async def assign_labeler_to_project(
     )
     if not vendor_on_project:
         raise ValidationFailed(
-            "labeler_id",
+            ("labeler_id",),
             labeler_id,
             f"must work for a vendor assigned to project {project_id} (vendor {labeler.vendor_id} is not;"
             " assign the vendor first)",
         )
     if await session.get(ProjectMembership, (project_id, labeler_id)) is not None:
-        raise Conflict(f"labeler {labeler_id} is already a member of project {project_id}", field="labeler_id")
+        raise Conflict(f"labeler {labeler_id} is already a member of project {project_id}", path=("labeler_id",))
     membership = ProjectMembership(project_id=project_id, labeler_id=labeler_id, joined_at=when)
     session.add(membership)
     await session.flush()
@@ -170,9 +170,9 @@ async def remove_labeler_from_project(session: AsyncSession, *, project_id: int,
 
     Raises NotFound (unknown project or labeler), ValidationFailed (not a member).
     """
-    await get_or_not_found(session, Project, project_id, field="project_id")
-    await get_or_not_found(session, Labeler, labeler_id, field="labeler_id")
-    await require_member(session, project_id, labeler_id, field="labeler_id")
+    await get_or_not_found(session, Project, project_id, field=("project_id",))
+    await get_or_not_found(session, Labeler, labeler_id, field=("labeler_id",))
+    await require_member(session, project_id, labeler_id, field=("labeler_id",))
     membership = await session.get(ProjectMembership, (project_id, labeler_id))
     await session.delete(membership)
     await session.flush()

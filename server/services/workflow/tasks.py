@@ -146,10 +146,10 @@ async def mark_benchmark(session: AsyncSession, *, task_id: int, gold_answer: An
     Labels on a benchmark are scored against the gold answer by the analytics; a benchmark takes one label from
     each labeler who works on it (see `submit_label`). Archived tasks cannot be marked.
     """
-    gold_answer = require_json("gold_answer", gold_answer)
+    gold_answer = require_json(("gold_answer",), gold_answer)
     task = await lock_task(session, task_id)
     if task.archived_at is not None:
-        raise ValidationFailed("task_id", task_id, "must not name an archived task")
+        raise ValidationFailed(("task_id",), task_id, "must not name an archived task")
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
     reviewed = await _reviewed(session, task_id)
     before = [label_facts(label, task, reviewed=label.id in reviewed) for label in labels]
@@ -175,13 +175,13 @@ async def unmark_benchmark(session: AsyncSession, *, task_id: int) -> Task:
     """
     task = await lock_task(session, task_id)
     if not task.is_benchmark:
-        raise ValidationFailed("task_id", task_id, "must name a benchmark task")
+        raise ValidationFailed(("task_id",), task_id, "must name a benchmark task")
     label_count = await session.scalar(select(func.count()).select_from(Label).where(Label.task_id == task_id))
     if label_count and label_count > task.labels_required:
         raise Conflict(
             f"task {task_id} has {label_count} labels but an ordinary task takes at most"
             f" labels_required={task.labels_required}; it stays a benchmark",
-            field="task_id",
+            path=("task_id",),
         )
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
     reviewed = await _reviewed(session, task_id)
@@ -201,13 +201,13 @@ async def set_labels_required(session: AsyncSession, *, task_id: int, labels_req
     labels than the new requirement: the slots are taken).
     """
     if isinstance(labels_required, bool) or not isinstance(labels_required, int) or labels_required < 1:
-        raise ValidationFailed("labels_required", labels_required, "must be an integer >= 1")
+        raise ValidationFailed(("labels_required",), labels_required, "must be an integer >= 1")
     task = await lock_task(session, task_id)
     label_count = await session.scalar(select(func.count()).select_from(Label).where(Label.task_id == task_id)) or 0
     if not task.is_benchmark and label_count > labels_required:
         raise Conflict(
             f"task {task_id} already holds {label_count} labels, more than labels_required={labels_required}",
-            field="labels_required",
+            path=("labels_required",),
         )
     consensus_before = await consensus_facts(session, task) if label_count >= 2 else None
     task.labels_required = labels_required

@@ -33,9 +33,9 @@ VENDOR_TRANSITIONS: dict[VendorStatus, frozenset[VendorStatus]] = {
 
 
 async def _live_vendor(session: AsyncSession, vendor_id: int) -> Vendor:
-    vendor = await get_or_not_found(session, Vendor, vendor_id, field="vendor_id")
+    vendor = await get_or_not_found(session, Vendor, vendor_id, field=("vendor_id",))
     if vendor.archived_at is not None:
-        raise ValidationFailed("vendor_id", vendor_id, "must not name an archived vendor")
+        raise ValidationFailed(("vendor_id",), vendor_id, "must not name an archived vendor")
     return vendor
 
 
@@ -58,14 +58,14 @@ async def advance_vendor_status(
     if trial_quality is not None and (
         isinstance(trial_quality, bool) or not math.isfinite(trial_quality) or not 0 <= trial_quality <= 1
     ):
-        raise ValidationFailed("trial_quality", trial_quality, "must be a share between 0 and 1")
+        raise ValidationFailed(("trial_quality",), trial_quality, "must be a share between 0 and 1")
     if trial_labels_per_hour is not None:
-        trial_labels_per_hour = require_non_negative("trial_labels_per_hour", trial_labels_per_hour)
+        trial_labels_per_hour = require_non_negative(("trial_labels_per_hour",), trial_labels_per_hour)
     vendor = await _live_vendor(session, vendor_id)
     current = vendor.status
     if to_status not in VENDOR_TRANSITIONS[current]:
         allowed = ", ".join(sorted(VENDOR_TRANSITIONS[current]))
-        raise InvalidTransition("Vendor", current, to_status, reason=f"allowed: {allowed}", field="to_status")
+        raise InvalidTransition("Vendor", current, to_status, reason=f"allowed: {allowed}", path=("to_status",))
 
     if to_status is VendorStatus.TRIAL:
         vendor.trial_quality = vendor.trial_labels_per_hour = vendor.trial_notes = None
@@ -76,7 +76,7 @@ async def advance_vendor_status(
     if trial_notes is not None:
         vendor.trial_notes = trial_notes.strip()
     if to_status is VendorStatus.ONBOARDED and vendor.trial_quality is None:
-        raise ValidationFailed("trial_quality", None, "must be recorded before a vendor is onboarded from TRIAL")
+        raise ValidationFailed(("trial_quality",), None, "must be recorded before a vendor is onboarded from TRIAL")
 
     vendor.status = to_status
     if to_status is VendorStatus.OFFBOARDED:
@@ -94,7 +94,7 @@ async def _project_with_vendors(session: AsyncSession, project_id: int) -> Proje
     statement = select(Project).where(Project.id == project_id).options(selectinload(Project.vendors))
     project = (await session.scalars(statement)).one_or_none()
     if project is None:
-        raise NotFound("Project", project_id, field="project_id")
+        raise NotFound("Project", project_id, path=("project_id",))
     return project
 
 
@@ -106,18 +106,18 @@ async def assign_vendor_to_project(session: AsyncSession, *, project_id: int, ve
     """
     project = await _project_with_vendors(session, project_id)
     if project.archived_at is not None:
-        raise ValidationFailed("project_id", project_id, "must not name an archived project")
+        raise ValidationFailed(("project_id",), project_id, "must not name an archived project")
     vendor = await _live_vendor(session, vendor_id)
     if vendor.status is VendorStatus.OFFBOARDED:
-        raise ValidationFailed("vendor_id", vendor_id, "must not name an offboarded vendor")
+        raise ValidationFailed(("vendor_id",), vendor_id, "must not name an offboarded vendor")
     if vendor.data_types and project.data_type.value not in vendor.data_types:
         raise ValidationFailed(
-            "vendor_id",
+            ("vendor_id",),
             vendor_id,
             f"must handle the project's data type {project.data_type} (vendor handles {', '.join(vendor.data_types)})",
         )
     if any(assigned.id == vendor_id for assigned in project.vendors):
-        raise Conflict(f"vendor {vendor_id} is already assigned to project {project_id}", field="vendor_id")
+        raise Conflict(f"vendor {vendor_id} is already assigned to project {project_id}", path=("vendor_id",))
     project.vendors.append(vendor)
     await session.flush()
     return project
@@ -128,9 +128,9 @@ async def remove_vendor_from_project(session: AsyncSession, *, project_id: int, 
     remove them first, so nobody loses access by surprise. Raises NotFound, ValidationFailed (not assigned).
     """
     project = await _project_with_vendors(session, project_id)
-    vendor = await get_or_not_found(session, Vendor, vendor_id, field="vendor_id")
+    vendor = await get_or_not_found(session, Vendor, vendor_id, field=("vendor_id",))
     if all(assigned.id != vendor_id for assigned in project.vendors):
-        raise ValidationFailed("vendor_id", vendor_id, f"must be assigned to project {project_id}")
+        raise ValidationFailed(("vendor_id",), vendor_id, f"must be assigned to project {project_id}")
     members = await session.scalar(
         select(func.count())
         .select_from(ProjectMembership)
@@ -140,7 +140,7 @@ async def remove_vendor_from_project(session: AsyncSession, *, project_id: int, 
     if members:
         raise Conflict(
             f"vendor {vendor_id} still has {members} labeler(s) on project {project_id}; remove them first",
-            field="vendor_id",
+            path=("vendor_id",),
         )
     project.vendors.remove(vendor)
     await session.flush()

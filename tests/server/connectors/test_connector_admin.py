@@ -119,7 +119,7 @@ async def test_given_a_taken_name_then_a_conflict(database: Database, api_header
 
     assert body["data"]["createConnector"] == {
         "__typename": "ConflictError",
-        "message": "input.name: a connector named 'LS' exists already",
+        "message": "a connector named 'LS' exists already",
         "field": "input.name",
     }
 
