@@ -10,10 +10,25 @@ scenario fields say their unit in their name (``_days``, ``_hours``, ``_minutes`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from simulator.scenario_checks import (
+    ITEM,
+    Key,
+    ScenarioError,
+    ScenarioPath,
+    above,
+    at_least,
+    between,
+    check_name,
+    finite,
+    hours_list,
+    int_at_least,
+    invalid,
+    path_text,
+)
 
 __all__ = [
     "ITEM",
@@ -43,93 +58,6 @@ __all__ = [
 MAX_TASKS_PER_DAY = 10_000_000
 
 
-class Key(str):
-    """A path part that is a name the document chose (a pool's, a project's): shown in brackets, as written."""
-
-    __slots__ = ()
-
-
-# A path to a value: keys and list indexes from the document's root, ``("workforce", Key("night"), "hourly_rate")``.
-ScenarioPath = tuple[str | int, ...]
-
-# An item of a list whose place the validating part does not know; the loader puts the index or name in its place.
-ITEM = Key("")
-
-
-def path_text(path: ScenarioPath) -> str:
-    """``path`` as the messages spell it: ``workforce[night].hourly_rate``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int | Key) else f".{part}" if text else str(part)
-    return text
-
-
-class ScenarioError(ValueError):
-    """A scenario value is invalid; the message names the field path and the bad value.
-
-    ``path`` is that field path on its own as parts (pool and project names may hold spaces and dots, so a path
-    read back out of the message would be ambiguous); None when the error concerns no one field.
-    """
-
-    def __init__(
-        self, message: str, *, path: ScenarioPath | None = None, requirement: str | None = None, value: object = None
-    ) -> None:
-        if isinstance(path, str):
-            raise TypeError(f"a path is a tuple of parts, got the string {path!r}")
-        super().__init__(message)
-        self.path = path
-        # What the value must be and the value given, when the message is "<path> <requirement>, got <value>":
-        # the server then says the same with the path as its client spelled it.
-        self.requirement = requirement
-        self.value = value
-
-
-def invalid(path: ScenarioPath, requirement: str, value: object) -> ScenarioError:
-    """The error for ``value`` at ``path`` failing ``requirement``: "<path> <requirement>, got <value>"."""
-    return ScenarioError(
-        f"{path_text(path)} {requirement}, got {value!r}", path=path, requirement=requirement, value=value
-    )
-
-
-def _check_number(path: ScenarioPath, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise invalid(path, "must be a number", value)
-    return float(value)
-
-
-def _ge(path: ScenarioPath, value: object, low: float) -> None:
-    if _check_number(path, value) < low:
-        raise invalid(path, f"must be >= {low:g}", value)
-
-
-def _gt(path: ScenarioPath, value: object, low: float) -> None:
-    if _check_number(path, value) <= low:
-        raise invalid(path, f"must be > {low:g}", value)
-
-
-def _between(path: ScenarioPath, value: object, low: float, high: float) -> None:
-    number = _check_number(path, value)
-    if not low <= number <= high:
-        raise invalid(path, f"must be between {low:g} and {high:g}", value)
-
-
-def _finite(path: ScenarioPath, value: object) -> None:
-    if not math.isfinite(_check_number(path, value)):
-        raise invalid(path, "must be finite", value)
-
-
-def _int_ge(path: ScenarioPath, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(path, "must be an integer", value)
-    if value < low:
-        raise invalid(path, f"must be >= {low}", value)
-
-
-def _name(path: ScenarioPath, value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise invalid(path, "must be a non-empty string", value)
-
-
 @dataclass(frozen=True)
 class ModelSpec:
     """Which plugin implements a model, and its parameters (checked by the plugin when it is built)."""
@@ -139,7 +67,7 @@ class ModelSpec:
     _PATH: ClassVar[str] = "model"
 
     def __post_init__(self) -> None:
-        _name(("model",), self.model)
+        check_name(("model",), self.model)
         if not isinstance(self.params, Mapping):
             raise invalid(("params",), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
@@ -158,9 +86,9 @@ class Distribution:
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
             raise invalid(("distribution", "kind"), f"must be one of {', '.join(self.KINDS)}", self.kind)
-        _ge(("distribution", "mean"), self.mean, 0.0)
-        _finite(("distribution", "mean"), self.mean)
-        _ge(("distribution", "cv"), self.cv, 0.0)
+        at_least(("distribution", "mean"), self.mean, 0.0)
+        finite(("distribution", "mean"), self.mean)
+        at_least(("distribution", "cv"), self.cv, 0.0)
 
 
 @dataclass(frozen=True)
@@ -176,9 +104,9 @@ class Calendar:
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     def __post_init__(self) -> None:
-        _gt(("calendar", "hours_per_day"), self.hours_per_day, 0.0)
-        _between(("calendar", "hours_per_day"), self.hours_per_day, 0.0, 24.0)
-        _between(("calendar", "start_hour"), self.start_hour, 0.0, 24.0)
+        above(("calendar", "hours_per_day"), self.hours_per_day, 0.0)
+        between(("calendar", "hours_per_day"), self.hours_per_day, 0.0, 24.0)
+        between(("calendar", "start_hour"), self.start_hour, 0.0, 24.0)
         days = tuple(self.working_days)
         object.__setattr__(self, "working_days", days)
         if not days:
@@ -199,10 +127,10 @@ class Spike:
     multiplier: float
 
     def __post_init__(self) -> None:
-        _ge(("demand", "spikes", ITEM, "start_day"), self.start_day, 0.0)
-        _gt(("demand", "spikes", ITEM, "duration_days"), self.duration_days, 0.0)
-        _ge(("demand", "spikes", ITEM, "multiplier"), self.multiplier, 0.0)
-        _finite(("demand", "spikes", ITEM, "multiplier"), self.multiplier)
+        at_least(("demand", "spikes", ITEM, "start_day"), self.start_day, 0.0)
+        above(("demand", "spikes", ITEM, "duration_days"), self.duration_days, 0.0)
+        at_least(("demand", "spikes", ITEM, "multiplier"), self.multiplier, 0.0)
+        finite(("demand", "spikes", ITEM, "multiplier"), self.multiplier)
 
 
 @dataclass(frozen=True)
@@ -214,11 +142,11 @@ class Project:
     minutes_per_label: float = 2.0
 
     def __post_init__(self) -> None:
-        _name(("demand", "projects", ITEM, "name"), self.name)
-        _gt(("demand", "projects", Key(self.name), "share"), self.share, 0.0)
-        _finite(("demand", "projects", Key(self.name), "share"), self.share)
-        _gt(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label, 0.0)
-        _finite(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label)
+        check_name(("demand", "projects", ITEM, "name"), self.name)
+        above(("demand", "projects", Key(self.name), "share"), self.share, 0.0)
+        finite(("demand", "projects", Key(self.name), "share"), self.share)
+        above(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label, 0.0)
+        finite(("demand", "projects", Key(self.name), "minutes_per_label"), self.minutes_per_label)
 
 
 @dataclass(frozen=True)
@@ -241,26 +169,26 @@ class Demand:
     projects: tuple[Project, ...] = (Project(),)
 
     def __post_init__(self) -> None:
-        _name(("demand", "model"), self.model)
+        check_name(("demand", "model"), self.model)
         if not isinstance(self.params, Mapping):
             raise invalid(("demand", "params"), "must be a table of parameters", self.params)
         object.__setattr__(self, "params", dict(self.params))
-        _ge(("demand", "base_per_day"), self.base_per_day, 0.0)
-        _finite(("demand", "base_per_day"), self.base_per_day)
+        at_least(("demand", "base_per_day"), self.base_per_day, 0.0)
+        finite(("demand", "base_per_day"), self.base_per_day)
         # A replication keeps every task in memory (about 100 bytes each): refuse volumes no machine can hold.
         if self.base_per_day > MAX_TASKS_PER_DAY:
             raise invalid(
                 ("demand", "base_per_day"), f"must be at most {MAX_TASKS_PER_DAY:,} tasks a day", self.base_per_day
             )
-        _finite(("demand", "trend_per_week"), self.trend_per_week)
-        _ge(("demand", "trend_per_week"), self.trend_per_week, -1.0)
+        finite(("demand", "trend_per_week"), self.trend_per_week)
+        at_least(("demand", "trend_per_week"), self.trend_per_week, -1.0)
         weekly = tuple(self.weekly)
         object.__setattr__(self, "weekly", weekly)
         if len(weekly) != 7:
             raise invalid(("demand", "weekly"), "must have 7 factors (Monday first)", list(weekly))
         for i, factor in enumerate(weekly):
-            _ge(("demand", "weekly", i), factor, 0.0)
-            _finite(("demand", "weekly", i), factor)
+            at_least(("demand", "weekly", i), factor, 0.0)
+            finite(("demand", "weekly", i), factor)
         object.__setattr__(self, "spikes", tuple(self.spikes))
         for spike in self.spikes:
             if not isinstance(spike, Spike):
@@ -268,8 +196,8 @@ class Demand:
         trace = tuple(self.trace)
         object.__setattr__(self, "trace", trace)
         for i, count in enumerate(trace):
-            _ge(("demand", "trace", i), count, 0.0)
-            _finite(("demand", "trace", i), count)
+            at_least(("demand", "trace", i), count, 0.0)
+            finite(("demand", "trace", i), count)
         if self.arrival_window not in ("day", "shift"):
             raise invalid(("demand", "arrival_window"), "must be 'day' or 'shift'", self.arrival_window)
         projects = tuple(self.projects)
@@ -293,8 +221,8 @@ class ServiceTime:
             raise invalid(
                 ("service_time", "distribution"), "must be 'exponential', 'lognormal' or 'fixed'", self.distribution
             )
-        _ge(("service_time", "cv"), self.cv, 0.0)
-        _finite(("service_time", "cv"), self.cv)
+        at_least(("service_time", "cv"), self.cv, 0.0)
+        finite(("service_time", "cv"), self.cv)
 
 
 @dataclass(frozen=True)
@@ -306,9 +234,9 @@ class Headcount:
     hiring: int = 0
 
     def __post_init__(self) -> None:
-        _int_ge(("headcount", "production"), self.production, 0)
-        _int_ge(("headcount", "training"), self.training, 0)
-        _int_ge(("headcount", "hiring"), self.hiring, 0)
+        int_at_least(("headcount", "production"), self.production, 0)
+        int_at_least(("headcount", "training"), self.training, 0)
+        int_at_least(("headcount", "hiring"), self.hiring, 0)
 
 
 @dataclass(frozen=True)
@@ -351,11 +279,11 @@ class Pool:
     speed_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        _name(("workforce", ITEM, "name"), self.name)
+        check_name(("workforce", ITEM, "name"), self.name)
         path: ScenarioPath = ("workforce", Key(self.name))
         if not self.vendor:
             object.__setattr__(self, "vendor", self.name)
-        _name((*path, "vendor"), self.vendor)
+        check_name((*path, "vendor"), self.vendor)
         if not isinstance(self.headcount, Headcount):
             raise invalid((*path, "headcount"), "must be a Headcount", self.headcount)
         if (self.hourly_rate is None) == (self.price_per_label is None):
@@ -365,41 +293,41 @@ class Pool:
                 (self.hourly_rate, self.price_per_label),
             )
         if self.hourly_rate is not None:
-            _ge((*path, "hourly_rate"), self.hourly_rate, 0.0)
-            _finite((*path, "hourly_rate"), self.hourly_rate)
+            at_least((*path, "hourly_rate"), self.hourly_rate, 0.0)
+            finite((*path, "hourly_rate"), self.hourly_rate)
         if self.price_per_label is not None:
-            _ge((*path, "price_per_label"), self.price_per_label, 0.0)
-            _finite((*path, "price_per_label"), self.price_per_label)
-        _between((*path, "vendor_fee_share"), self.vendor_fee_share, 0.0, 10.0)
-        _between((*path, "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
+            at_least((*path, "price_per_label"), self.price_per_label, 0.0)
+            finite((*path, "price_per_label"), self.price_per_label)
+        between((*path, "vendor_fee_share"), self.vendor_fee_share, 0.0, 10.0)
+        between((*path, "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
-            _gt((*path, "shift_hours"), self.shift_hours, 0.0)
-            _between((*path, "shift_hours"), self.shift_hours, 0.0, 24.0)
-        _int_ge((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1)
+            above((*path, "shift_hours"), self.shift_hours, 0.0)
+            between((*path, "shift_hours"), self.shift_hours, 0.0, 24.0)
+        int_at_least((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1)
         if not isinstance(self.time_to_hire_days, Distribution):
             raise invalid((*path, "time_to_hire_days"), "must be a Distribution", self.time_to_hire_days)
-        _ge((*path, "platform_training_days"), self.platform_training_days, 0.0)
-        _finite((*path, "platform_training_days"), self.platform_training_days)
-        _ge((*path, "project_training_days"), self.project_training_days, 0.0)
-        _finite((*path, "project_training_days"), self.project_training_days)
-        _between((*path, "test_pass_probability"), self.test_pass_probability, 0.0, 1.0)
-        _between((*path, "attrition_per_week"), self.attrition_per_week, 0.0, 1.0)
-        _ge((*path, "initial_tenure_weeks"), self.initial_tenure_weeks, 0.0)
-        _finite((*path, "initial_tenure_weeks"), self.initial_tenure_weeks)
+        at_least((*path, "platform_training_days"), self.platform_training_days, 0.0)
+        finite((*path, "platform_training_days"), self.platform_training_days)
+        at_least((*path, "project_training_days"), self.project_training_days, 0.0)
+        finite((*path, "project_training_days"), self.project_training_days)
+        between((*path, "test_pass_probability"), self.test_pass_probability, 0.0, 1.0)
+        between((*path, "attrition_per_week"), self.attrition_per_week, 0.0, 1.0)
+        at_least((*path, "initial_tenure_weeks"), self.initial_tenure_weeks, 0.0)
+        finite((*path, "initial_tenure_weeks"), self.initial_tenure_weeks)
         for name in ("production_tenure_weeks", "training_done_days", "hiring_done_days"):
             values = tuple(getattr(self, name))
             object.__setattr__(self, name, values)
             for i, value in enumerate(values):
-                _ge((*path, name, i), value, 0.0)
-                _finite((*path, name, i), value)
-        _ge((*path, "hiring_cost"), self.hiring_cost, 0.0)
-        _finite((*path, "hiring_cost"), self.hiring_cost)
-        _ge((*path, "training_cost"), self.training_cost, 0.0)
-        _finite((*path, "training_cost"), self.training_cost)
+                at_least((*path, name, i), value, 0.0)
+                finite((*path, name, i), value)
+        at_least((*path, "hiring_cost"), self.hiring_cost, 0.0)
+        finite((*path, "hiring_cost"), self.hiring_cost)
+        at_least((*path, "training_cost"), self.training_cost, 0.0)
+        finite((*path, "training_cost"), self.training_cost)
         if not isinstance(self.paid_training, bool):
             raise invalid((*path, "paid_training"), "must be true or false", self.paid_training)
-        _gt((*path, "speed_factor"), self.speed_factor, 0.0)
-        _finite((*path, "speed_factor"), self.speed_factor)
+        above((*path, "speed_factor"), self.speed_factor, 0.0)
+        finite((*path, "speed_factor"), self.speed_factor)
 
 
 @dataclass(frozen=True)
@@ -424,38 +352,23 @@ class Review:
     shift_hours: float | None = None
 
     def __post_init__(self) -> None:
-        _between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
-        _int_ge(("review", "reviewers"), self.reviewers, 0)
+        between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
+        int_at_least(("review", "reviewers"), self.reviewers, 0)
         if self.share_reviewed > 0 and self.reviewers == 0:
             raise invalid(("review", "reviewers"), "must be >= 1 when review.share_reviewed > 0", self.reviewers)
-        _gt(("review", "review_minutes"), self.review_minutes, 0.0)
-        _finite(("review", "review_minutes"), self.review_minutes)
-        _between(("review", "detection_probability"), self.detection_probability, 0.0, 1.0)
-        _gt(("review", "rework_time_factor"), self.rework_time_factor, 0.0)
-        _finite(("review", "rework_time_factor"), self.rework_time_factor)
+        above(("review", "review_minutes"), self.review_minutes, 0.0)
+        finite(("review", "review_minutes"), self.review_minutes)
+        between(("review", "detection_probability"), self.detection_probability, 0.0, 1.0)
+        above(("review", "rework_time_factor"), self.rework_time_factor, 0.0)
+        finite(("review", "rework_time_factor"), self.rework_time_factor)
         if self.rework_time not in ("reuse", "independent"):
             raise invalid(("review", "rework_time"), "must be 'reuse' or 'independent'", self.rework_time)
-        _ge(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate, 0.0)
-        _finite(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
-        _between(("review", "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
+        at_least(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate, 0.0)
+        finite(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
+        between(("review", "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
-            _gt(("review", "shift_hours"), self.shift_hours, 0.0)
-            _between(("review", "shift_hours"), self.shift_hours, 0.0, 24.0)
-
-
-#: Most values a recorded wait may list: the quantiles of a fit, not the raw records.
-_MAX_WAIT_VALUES = 200
-
-
-def _hours_list(path: ScenarioPath, values: object) -> tuple[float, ...]:
-    if not isinstance(values, tuple | list):
-        raise invalid(path, "must be a list of hours", values)
-    if len(values) > _MAX_WAIT_VALUES:
-        raise invalid(path, f"must list at most {_MAX_WAIT_VALUES} values", len(values))
-    for i, value in enumerate(values):
-        _ge((*path, i), value, 0.0)
-        _finite((*path, i), value)
-    return tuple(float(v) for v in values)
+            above(("review", "shift_hours"), self.shift_hours, 0.0)
+            between(("review", "shift_hours"), self.shift_hours, 0.0, 24.0)
 
 
 @dataclass(frozen=True)
@@ -484,13 +397,13 @@ class Waits:
 
     def __post_init__(self) -> None:
         for name in ("labeling_hours", "consensus_hours", "first_review_hours", "rework_cycle_hours"):
-            object.__setattr__(self, name, _hours_list(("waits", name), getattr(self, name)))
-        _between(("waits", "review_share"), self.review_share, 0.0, 1.0)
+            object.__setattr__(self, name, hours_list(("waits", name), getattr(self, name)))
+        between(("waits", "review_share"), self.review_share, 0.0, 1.0)
         downs = self.down_by_round
         if not isinstance(downs, tuple | list) or len(downs) > 10:
             raise invalid(("waits", "down_by_round"), "must be a list of at most 10 probabilities", downs)
         for i, value in enumerate(downs):
-            _between(("waits", "down_by_round", i), value, 0.0, 1.0)
+            between(("waits", "down_by_round", i), value, 0.0, 1.0)
         object.__setattr__(self, "down_by_round", tuple(float(v) for v in downs))
         if not isinstance(self.labeling_from_records, bool):
             raise invalid(("waits", "labeling_from_records"), "must be true or false", self.labeling_from_records)
@@ -504,8 +417,8 @@ class Consensus:
     coverage: float = 0.0
 
     def __post_init__(self) -> None:
-        _int_ge(("consensus", "labels_per_task"), self.labels_per_task, 1)
-        _between(("consensus", "coverage"), self.coverage, 0.0, 1.0)
+        int_at_least(("consensus", "labels_per_task"), self.labels_per_task, 1)
+        between(("consensus", "coverage"), self.coverage, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -515,7 +428,7 @@ class Benchmark:
     overhead_share: float = 0.0
 
     def __post_init__(self) -> None:
-        _between(("benchmark", "overhead_share"), self.overhead_share, 0.0, 0.9)
+        between(("benchmark", "overhead_share"), self.overhead_share, 0.0, 0.9)
 
 
 @dataclass(frozen=True)
@@ -529,11 +442,11 @@ class SLA:
     wait_hours: float = 1.0
 
     def __post_init__(self) -> None:
-        _gt(("sla", "turnaround_hours"), self.turnaround_hours, 0.0)
-        _finite(("sla", "turnaround_hours"), self.turnaround_hours)
-        _between(("sla", "required_attainment"), self.required_attainment, 0.0, 1.0)
-        _ge(("sla", "wait_hours"), self.wait_hours, 0.0)
-        _finite(("sla", "wait_hours"), self.wait_hours)
+        above(("sla", "turnaround_hours"), self.turnaround_hours, 0.0)
+        finite(("sla", "turnaround_hours"), self.turnaround_hours)
+        between(("sla", "required_attainment"), self.required_attainment, 0.0, 1.0)
+        at_least(("sla", "wait_hours"), self.wait_hours, 0.0)
+        finite(("sla", "wait_hours"), self.wait_hours)
 
 
 def _spec(path: ScenarioPath, value: object) -> ModelSpec:
@@ -578,8 +491,8 @@ class Scenario:
             and self.currency.isupper()
         ):
             raise invalid(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
-        _name(("name",), self.name)
-        _int_ge(("horizon_days",), self.horizon_days, 1)
+        check_name(("name",), self.name)
+        int_at_least(("horizon_days",), self.horizon_days, 1)
         checks: tuple[tuple[str, object, type], ...] = (
             ("calendar", self.calendar, Calendar),
             ("demand", self.demand, Demand),
