@@ -167,8 +167,10 @@ def _ask(args: argparse.Namespace, variables: dict[str, Any]) -> dict[str, Any]:
         # The server refused the request itself: an argument it could not accept.
         raise _Failure(EXIT_BAD_INPUT, f"bad input: {message or f'HTTP {response.status_code}'}")
     if answer.get("__typename") != "SlaFeasibility":
-        field = answer.get("field")
-        raise _Failure(EXIT_BAD_INPUT, f"bad input: {field + ': ' if field else ''}{answer.get('message')}")
+        field, message = answer.get("field"), str(answer.get("message"))
+        # Messages name their field already; a field is prefixed only to a message that does not.
+        named = message if not field or message.startswith(field) else f"{field}: {message}"
+        raise _Failure(EXIT_BAD_INPUT, f"bad input: {named}")
     return answer
 
 

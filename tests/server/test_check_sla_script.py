@@ -91,7 +91,7 @@ def test_exit_1_when_infeasible_naming_the_first_failing_week(server: Server) ->
         ([*_EASY, "--ramp", "0:-2"], "--ramp step '0:-2' must be WEEK:COUNT with integers >= 0"),
         (["--demand-per-day", "900", "--hourly-rate", "14"], "the following arguments are required: --headcount"),
         ([*_EASY, "--weeks", "many"], "argument --weeks: invalid int value: 'many'"),
-        ([*_EASY[:3], "-1", *_EASY[4:]], "input.offer.headcount: offer.headcount must be an integer >= 0, got -1"),
+        ([*_EASY[:3], "-1", *_EASY[4:]], "bad input: input.offer.headcount must be an integer >= 0, got -1"),
     ],
 )
 def test_exit_2_on_bad_input_in_one_line(server: Server, arguments: list[str], said: str) -> None:
