@@ -26,10 +26,6 @@ class Estimate:
     n: int
 
 
-def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2.0))
-
-
 def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate | None:
     """The Wilson score interval of successes/n: stays within [0, 1] and behaves at 0 and n successes."""
     if n <= 0:
