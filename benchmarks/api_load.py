@@ -4,7 +4,12 @@ Starts uvicorn in a subprocess on a throw-away database (SQLite by default; `--d
 drives it with `--clients` concurrent httpx clients, and prints requests/s, p50/p99 latency and the error count
 per phase. Access control is on (every request carries an admin's bearer key); the rate limit is off.
 
-    .venv/bin/python benchmarks/api_load.py --clients 50 --tasks 500 --reads 20 [--workers N]
+With `--reference`, the read phase is run `--rounds` times against LabelOps and as many times against the bare
+Strawberry app of `benchmarks.bare_app` (the same page from memory, parser and validation caches on, as many
+uvicorn workers), alternating which goes first: the same clients on the same two cores, so the bare app's rate is
+the most any server in this stack could read here, and the ratio of the medians is LabelOps' share of it.
+
+    .venv/bin/python benchmarks/api_load.py --clients 50 --tasks 500 --reads 20 [--workers N] [--reference]
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.api_speed import served
 from server.platform_commands import default_workers
 from tests.server.live_server import drop_database, live_server
 from tests.server.load_world import LoadWorld, Outcomes, check_invariants, prepare_load_world, work_on_task
@@ -29,13 +36,15 @@ READ = "query { tasks(first: 20) { totalCount edges { node { id status labels { 
 _OK = {"LabelPayload", "ReviewPayload"}
 
 
-def _report(name: str, outcomes: Outcomes, seconds: float, errors: int) -> None:
+def _report(name: str, outcomes: Outcomes, seconds: float, errors: int) -> float:
+    """Print one phase's figures and return its rate in requests per second."""
     latencies = sorted(outcomes.latencies)
     count = len(latencies)
     p50 = statistics.median(latencies) * 1000 if latencies else 0.0
     p99 = latencies[min(count - 1, int(count * 0.99))] * 1000 if latencies else 0.0
     rate = count / seconds
-    print(f"{name:<7} requests={count:>5}  {rate:8.1f} req/s  p50={p50:7.1f} ms  p99={p99:7.1f} ms  errors={errors}")
+    print(f"{name:<9} requests={count:>5}  {rate:8.1f} req/s  p50={p50:7.1f} ms  p99={p99:7.1f} ms  errors={errors}")
+    return rate
 
 
 async def _writes(client: httpx.AsyncClient, world: LoadWorld, clients: int) -> tuple[Outcomes, float]:
@@ -53,7 +62,7 @@ async def _writes(client: httpx.AsyncClient, world: LoadWorld, clients: int) -> 
 
 
 async def _reads(
-    client: httpx.AsyncClient, world: LoadWorld, clients: int, per_client: int
+    client: httpx.AsyncClient, url: str, world: LoadWorld, clients: int, per_client: int
 ) -> tuple[Outcomes, float, int]:
     outcomes = Outcomes()
     errors = 0
@@ -62,7 +71,7 @@ async def _reads(
         nonlocal errors
         for _ in range(per_client):
             begun = time.perf_counter()
-            response = await client.post("/graphql", json={"query": READ}, headers=world.headers)
+            response = await client.post(url, json={"query": READ}, headers=world.headers)
             outcomes.latencies.append(time.perf_counter() - begun)
             if response.status_code != 200 or response.json().get("errors"):
                 errors += 1
@@ -72,7 +81,10 @@ async def _reads(
     return outcomes, time.perf_counter() - started, errors
 
 
-async def _run(base_url: str, world: LoadWorld, clients: int, reads: int) -> tuple[Outcomes, int]:
+async def _run(
+    base_url: str, urls: dict[str, str], world: LoadWorld, clients: int, reads: int, rounds: int
+) -> tuple[Outcomes, int]:
+    """The writes against LabelOps at `base_url`, then `rounds` read phases against each app, alternating."""
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         written, seconds = await _writes(client, world, clients)
@@ -80,10 +92,22 @@ async def _run(base_url: str, world: LoadWorld, clients: int, reads: int) -> tup
         _report("writes", written, seconds, write_errors)
         if write_errors:
             kinds = {kind: count for kind, count in written.answers.items() if kind not in _OK}
-            print(f"        write errors by kind: {kinds}; first messages: {written.messages[:3]}")
-        read, seconds, read_errors = await _reads(client, world, clients, reads)
-        _report("reads", read, seconds, read_errors)
-    return written, write_errors + read_errors
+            print(f"          write errors by kind: {kinds}; first messages: {written.messages[:3]}")
+        errors = write_errors
+        rates: dict[str, list[float]] = {app: [] for app in urls}
+        for index in range(rounds):
+            order = list(urls) if index % 2 == 0 else list(reversed(urls))
+            for app in order:
+                read, seconds, read_errors = await _reads(client, urls[app], world, clients, reads)
+                rates[app].append(_report(f"reads {app}" if len(urls) > 1 else "reads", read, seconds, read_errors))
+                errors += read_errors if app == "labelops" else 0
+        if len(urls) > 1:
+            medians = {app: statistics.median(values) for app, values in rates.items()}
+            print(
+                f"read medians over {rounds} round(s): labelops {medians['labelops']:.1f} req/s, bare "
+                f"{medians['bare']:.1f} req/s, labelops/bare {medians['labelops'] / medians['bare']:.2f}"
+            )
+    return written, errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=None, help="server processes (default: as `labelops serve`: cores on PostgreSQL)"
     )
+    parser.add_argument("--reference", action="store_true", help="also read from the bare app, alternating")
+    parser.add_argument("--rounds", type=int, default=1, help="read phases per app")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'load.sqlite3'}"
@@ -102,8 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             workers = default_workers(url) if args.workers is None else args.workers
             print(f"{workers} server worker(s), {args.clients} clients")
-            with live_server(url, workers=workers) as server:
-                written, errors = asyncio.run(_run(server.base_url, world, args.clients, args.reads))
+            with ExitStack() as stack:
+                server = stack.enter_context(live_server(url, workers=workers))
+                urls = {"labelops": f"{server.base_url}/graphql"}
+                if args.reference:
+                    urls["bare"] = stack.enter_context(
+                        served("benchmarks.bare_app:create_cached_app", {}, workers=workers)
+                    )
+                written, errors = asyncio.run(_run(server.base_url, urls, world, args.clients, args.reads, args.rounds))
             state = check_invariants(url, written)
         finally:
             drop_database(url)

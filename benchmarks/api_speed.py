@@ -44,12 +44,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _served(target: str, environment: dict[str, str], root: Path = _ROOT) -> Iterator[str]:
+def served(target: str, environment: dict[str, str], root: Path = _ROOT, workers: int = 1) -> Iterator[str]:
     """uvicorn serving the app factory `target` (imported from the checkout `root`) on a free loopback port."""
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": str(root), **environment})
     url = f"http://127.0.0.1:{port}/graphql"
@@ -161,9 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         key = args.key or seed_demo(url)
         environment = {"LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
         with (
-            _served("server.app:create_app", environment, args.app_root.resolve()) as app_url,
-            _served("benchmarks.bare_app:create_app", {}) as bare_url,
-            _served("benchmarks.bare_app:create_cached_app", {}) as cached_url,
+            served("server.app:create_app", environment, args.app_root.resolve()) as app_url,
+            served("benchmarks.bare_app:create_app", {}) as bare_url,
+            served("benchmarks.bare_app:create_cached_app", {}) as cached_url,
         ):
             urls = {"labelops": app_url, "bare": bare_url, "bare+cache": cached_url}
             results = measure(urls, key, args.runs, args.warmup)
