@@ -9,12 +9,18 @@ started from a cut includes the review and rework tail of both the tasks still o
 
 Times are float days. Samples are taken from tasks that arrived in a window ending ``settle_days`` before the
 cut, so the waits of tasks still open at the cut (the long ones) do not censor the sample toward short waits.
+
+How long a task waits to be labeled depends on when in the week it arrives: one arriving on a Friday evening
+waits for Monday's shifts, one arriving on a Tuesday morning is picked up within hours. A fit keeps when each
+labeling wait's task arrived, and draws for a task given its arrival come from tasks that arrived near the same
+time of the week (:func:`sample_new` with ``arrived``, :func:`sample_remaining` with ``cut``). Weeks are counted
+on the history's clock, so a week starts where the history does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -74,7 +80,7 @@ class OpenTask:
 class LatencyFit:
     """Empirical waits, in days, with the review decisions that chain them."""
 
-    #: From a task's arrival to its last label's submission, for tasks needing one label and several.
+    #: From a task's arrival to its last label's submission, for tasks needing one label and several (sorted).
     labeling_single: np.ndarray
     labeling_consensus: np.ndarray
     #: From a label's submission to its first review.
@@ -84,6 +90,10 @@ class LatencyFit:
     review_share: float
     #: Probability of a thumbs-down at review round k (k = 0, 1, ...); the last value repeats.
     down_by_round: tuple[float, ...]
+
+    #: When each of those tasks arrived (days on the history's clock), in the order of the waits; empty when unknown.
+    labeling_single_arrived: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    labeling_consensus_arrived: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def down_probability(self, round_: int) -> float:
         if not self.down_by_round:
@@ -143,19 +153,30 @@ def fit_latency(history: FlowHistory, cut: float, *, window_days: float = 21.0, 
             if down and k + 1 < len(chain):
                 cycles.append(chain[k + 1][0] - at)
     down_by_round = tuple(d / t for d, t in zip(rounds_down, rounds_total, strict=True) if t >= 5)
+    single_waits, single_arrived = _waits_with_arrivals(latency[single], created[single])
+    consensus_waits, consensus_arrived = _waits_with_arrivals(latency[consensus], created[consensus])
     return LatencyFit(
-        labeling_single=_nonnegative(latency[single]),
-        labeling_consensus=_nonnegative(latency[consensus]),
+        labeling_single=single_waits,
+        labeling_consensus=consensus_waits,
         first_review=_nonnegative(first_review),
         rework_cycle=_nonnegative(cycles),
         review_share=reviewed / labels.size if labels.size else 0.0,
         down_by_round=down_by_round,
+        labeling_single_arrived=single_arrived,
+        labeling_consensus_arrived=consensus_arrived,
     )
 
 
 def _nonnegative(values: Sequence[float] | np.ndarray) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     return np.sort(np.maximum(x[np.isfinite(x)], 0.0))
+
+
+def _waits_with_arrivals(waits: np.ndarray, arrived: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finite waits (negative ones as 0), sorted, and the arrivals of their tasks in the same order."""
+    keep = np.isfinite(waits) & np.isfinite(arrived)
+    order = np.argsort(waits[keep], kind="stable")
+    return np.maximum(waits[keep][order], 0.0), arrived[keep][order]
 
 
 def open_tasks(history: FlowHistory, cut: float) -> list[OpenTask]:
@@ -234,29 +255,141 @@ def sample_review_paths(fit: LatencyFit, rng: np.random.Generator, size: int) ->
     return total
 
 
-def sample_new(fit: LatencyFit, required: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Days from arrival to completion for new tasks needing ``required`` labels each (one draw per task)."""
+#: Tasks that arrived nearest the same time of the week a labeling wait is drawn from (half before, half after).
+_NEAR = 20
+#: Of those still waiting at a task's age, at least this many; fewer and the neighbourhood doubles.
+_NEAR_LONGER = 5
+_WEEK = 7.0
+
+
+@dataclass(frozen=True)
+class _ByWeek:
+    """Labeling waits ordered by the time of the week their tasks arrived, repeated a week before and after so
+    that the neighbours of any time of the week are one slice.
+
+    A task takes a neighbour's *finish*, moved to its own week: one arriving an hour before a neighbour that
+    waited for Monday's shift waits an hour longer, not the same wait (which would finish it on Sunday night).
+    Where work is picked up at once, neighbours are minutes apart, so it differs little from taking their wait.
+    """
+
+    time: np.ndarray
+    waits: np.ndarray
+    count: int
+
+    @classmethod
+    def of(cls, waits: np.ndarray, arrived: np.ndarray) -> _ByWeek | None:
+        if waits.size == 0 or arrived.size != waits.size:
+            return None
+        week = np.mod(arrived, _WEEK)
+        order = np.argsort(week, kind="stable")
+        time = np.concatenate((week[order] - _WEEK, week[order], week[order] + _WEEK))
+        return cls(time, np.tile(waits[order], 3), waits.size)
+
+    def neighbours(self, at: np.ndarray, near: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slice bounds [lo, hi) of the ``near`` tasks arrived nearest each of ``at``'s time of the week (all of
+        them when there are fewer), and ``at``'s time of the week."""
+        week = np.mod(at, _WEEK)
+        if near >= self.count:
+            return np.full(at.size, self.count), np.full(at.size, 2 * self.count), week
+        position = np.searchsorted(self.time[self.count : 2 * self.count], week) + self.count
+        lo = position - near // 2
+        return lo, lo + near, week
+
+    def waits_from(self, picks: np.ndarray, week: np.ndarray) -> np.ndarray:
+        """Waits for tasks arrived at ``week`` (time of the week) finishing as the neighbours ``picks`` did."""
+        moved: np.ndarray = self.waits[picks] + self.time[picks] - week
+        return moved
+
+
+def _labeling_samples(fit: LatencyFit, consensus: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The labeling waits a task draws from (consensus ones when it needs several labels and there are any),
+    and their tasks' arrivals."""
+    if consensus and fit.labeling_consensus.size:
+        return fit.labeling_consensus, fit.labeling_consensus_arrived
+    return fit.labeling_single, fit.labeling_single_arrived
+
+
+def _draw_near(waits: np.ndarray, arrived: np.ndarray, at: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One wait per arrival ``at`` (days), finishing as one of the tasks that arrived nearest the same time of
+    the week did. Without arrivals recorded, from all the waits."""
+    by_week = _ByWeek.of(waits, arrived)
+    if by_week is None:
+        return _draw(waits, rng, at.size)
+    lo, hi, week = by_week.neighbours(at, _NEAR)
+    picks = lo + np.floor(rng.random(at.size) * (hi - lo)).astype(np.int64)
+    return np.maximum(by_week.waits_from(picks, week), 0.0)
+
+
+def _residual_near(
+    waits: np.ndarray, by_week: _ByWeek | None, created: float, elapsed: float, rng: np.random.Generator
+) -> float:
+    """The time left after ``elapsed`` for a task that arrived at ``created``, finishing as one of the tasks
+    that arrived nearest the same time of the week and were still waiting at its age did. Too few of those
+    anywhere: :func:`_residual`."""
+    if by_week is None:
+        return _residual(waits, elapsed, rng)
+    near = _NEAR
+    while True:
+        lo, hi, week = by_week.neighbours(np.array([created]), near)
+        picks = np.arange(int(lo[0]), int(hi[0]))
+        left = by_week.waits_from(picks, np.full(picks.size, week[0])) - elapsed
+        left = left[left > 0]
+        if left.size >= _NEAR_LONGER:
+            return float(left[rng.integers(0, left.size)])
+        if near >= by_week.count:
+            return _residual(waits, elapsed, rng)
+        near *= 2
+
+
+def sample_new(
+    fit: LatencyFit, required: np.ndarray, rng: np.random.Generator, *, arrived: np.ndarray | None = None
+) -> np.ndarray:
+    """Days from arrival to completion for new tasks needing ``required`` labels each (one draw per task).
+
+    With ``arrived`` (days on the history's clock), each task's labeling wait comes from tasks that arrived near
+    the same time of the week; without, from all of them."""
     required = np.maximum(np.asarray(required, dtype=np.int64), 1)
     n = required.size
-    labeling = np.where(
-        required > 1,
-        _draw(fit.labeling_consensus if fit.labeling_consensus.size else fit.labeling_single, rng, n),
-        _draw(fit.labeling_single, rng, n),
-    )
+    if arrived is None:
+        labeling = np.where(
+            required > 1,
+            _draw(fit.labeling_consensus if fit.labeling_consensus.size else fit.labeling_single, rng, n),
+            _draw(fit.labeling_single, rng, n),
+        )
+    else:
+        at = np.asarray(arrived, dtype=float)
+        if at.size != n:
+            raise ValueError(f"arrived must hold one time per task ({n}), got {at.size}")
+        labeling = np.zeros(n)
+        for consensus in (False, True):
+            rows = np.flatnonzero((required > 1) == consensus)
+            if rows.size:
+                labeling[rows] = _draw_near(*_labeling_samples(fit, consensus), at[rows], rng)
     paths = sample_review_paths(fit, rng, int(required.sum()))
     starts = np.concatenate(([0], np.cumsum(required)[:-1]))
     slowest = np.maximum.reduceat(paths, starts) if n else np.zeros(0)
     return labeling + slowest
 
 
-def sample_remaining(fit: LatencyFit, tasks: Sequence[OpenTask], rng: np.random.Generator) -> np.ndarray:
-    """Days from the cut to completion for tasks open there (one draw per task)."""
+def sample_remaining(
+    fit: LatencyFit, tasks: Sequence[OpenTask], rng: np.random.Generator, *, cut: float | None = None
+) -> np.ndarray:
+    """Days from the cut to completion for tasks open there (one draw per task).
+
+    With ``cut`` (days on the history's clock), a task still to label waits as tasks that arrived near the same
+    time of the week did; without, as all of them did."""
     remaining = np.zeros(len(tasks))
+    samples = {consensus: _labeling_samples(fit, consensus) for consensus in (False, True)}
+    by_week = {consensus: _ByWeek.of(*samples[consensus]) for consensus in (False, True)} if cut is not None else {}
     for position, task in enumerate(tasks):
         longest = 0.0
         if task.missing_labels:
-            samples = fit.labeling_consensus if task.missing_labels > 1 and fit.labeling_consensus.size else None
-            labeling = _residual(fit.labeling_single if samples is None else samples, task.age_days, rng)
+            consensus = task.missing_labels > 1
+            waits = samples[consensus][0]
+            if cut is None:
+                labeling = _residual(waits, task.age_days, rng)
+            else:
+                labeling = _residual_near(waits, by_week[consensus], cut - task.age_days, task.age_days, rng)
             longest = labeling + float(sample_review_paths(fit, rng, task.missing_labels).max())
         for round_, elapsed in task.pending:
             # Waiting for its first review (round 0) or, after a thumbs-down, for rework and the next review.

@@ -179,9 +179,11 @@ def _first_day_delays(
     """Simulated delays (days) of the tasks still to label at the cut, and of the new tasks arriving on the
     forecast's first day (at ``first_day_arrivals`` days since the cut).
 
-    The backlog entered the simulation on its first day (the trace adds it to that day's tasks), so in
-    first-come order it takes the earliest acceptances among the first day's simulated tasks, the oldest task
-    the earliest, and the new tasks of that day take the acceptances after them: one place in the queue each.
+    The backlog entered the simulation at its first hour (the trace adds it to that day's tasks, queued at hour
+    0), so in first-come order it takes the earliest acceptances among the first day's simulated tasks, the
+    oldest task the earliest, and the new tasks of that day take the acceptances after them: one place in the
+    queue each. (Spread over the first day like its arrivals, most of it could not be started before the
+    afternoon, and a team working mornings left it for the next day.)
     (Reading each task's delay off the simulated task arriving at the same moment would give the whole backlog
     the first task's delay, and clear days of work at once.)"""
     if arrival_hours.size == 0:  # nothing simulated: no capacity limit
@@ -229,8 +231,8 @@ def forecast_weeks(
         open_delay[open_labeling], new_delay[first_day] = _first_day_delays(
             sim_arrival, sim_finish, open_age[open_labeling], arrivals[first_day]
         )
-        open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng))
-        new_done = cut + arrivals + np.maximum(new_delay, sample_new(fit, required, rng))
+        open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng, cut=cut))
+        new_done = cut + arrivals + np.maximum(new_delay, sample_new(fit, required, rng, arrived=cut + arrivals))
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
         runs.append(weekly_figures(created, completed, cut, horizon_weeks))
@@ -245,10 +247,13 @@ def _clearing(days: np.ndarray) -> ClearingTime | None:
 
 
 def simulate_trace(
-    scenario: Scenario, trace: np.ndarray, replications: int, seed: int
+    scenario: Scenario, trace: np.ndarray, replications: int, seed: int, *, at_start: int = 0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Arrival and acceptance hours of every simulated task, per replication, on the demand ``trace``."""
-    demand = replace(scenario.demand, model="trace", trace=tuple(float(v) for v in trace))
+    """Arrival and acceptance hours of every simulated task, per replication, on the demand ``trace``; the first
+    ``at_start`` of day 0's tasks are queued at hour 0 (the tasks still to label at a cut)."""
+    demand = replace(
+        scenario.demand, model="trace", trace=tuple(float(v) for v in trace), params={"at_start": int(at_start)}
+    )
     traced = replace(scenario, demand=demand)
     runs = []
     for child in np.random.SeedSequence(seed).spawn(replications):
@@ -296,8 +301,11 @@ def conditional_forecast(
     created = flow.task_created
     arriving = (created >= cut) & (created < cut + horizon)
     trace = np.bincount(np.floor(created[arriving] - cut).astype(np.int64), minlength=horizon)[:horizon]
-    trace[0] += sum(task.missing_labels > 0 for task in opened)
-    runs = simulate_trace(replace(scenario, horizon_days=horizon), trace.astype(float), replications, seed)
+    to_label = sum(task.missing_labels > 0 for task in opened)
+    trace[0] += to_label
+    runs = simulate_trace(
+        replace(scenario, horizon_days=horizon), trace.astype(float), replications, seed, at_start=to_label
+    )
     arrivals = (created[arriving] - cut, flow.task_required[arriving])
     return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng)
 
@@ -338,7 +346,7 @@ def backtest_records(
         drawn.append((np.sort(days), required_pool[rng.integers(0, required_pool.size, days.size)]))
     trace = expected.copy()
     trace[0] += to_label
-    unconditional_runs = simulate_trace(calibration.scenario, trace, replications, seed)
+    unconditional_runs = simulate_trace(calibration.scenario, trace, replications, seed, at_start=to_label)
     unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)

@@ -338,6 +338,28 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     assert run_replication(scenario, 1).summary.tasks_completed > 0
 
 
+def test_reviewers_whose_reviews_come_scattered_are_there_from_their_first_review_to_their_last() -> None:
+    # qa reviews a label of seconds whenever one comes in, 08:00 to 20:00 on weekdays: busy minutes a day, and
+    # available the whole twelve hours (counted from the busy minutes, the review pool works a quarter of an hour).
+    rng = np.random.default_rng(3)
+    history = _people_history(rng)
+    day, seconds, who = [], [], []
+    for person in (10, 11):
+        for d in range(history.days):
+            if d % 7 >= 5:
+                continue
+            times = np.sort(rng.uniform(8.0, 20.0, 40))
+            times[0], times[-1] = 8.0, 19.9
+            day += (d + times / 24.0).tolist()
+            seconds += rng.uniform(10.0, 20.0, times.size).tolist()
+            who += [person] * times.size
+    history = replace(
+        history, review_day=np.asarray(day), review_seconds=np.asarray(seconds), review_reviewer=np.asarray(who)
+    )
+    review = calibrate(history, horizon_days=14).scenario.review
+    assert review.shift_hours == pytest.approx(11.9, rel=0.02)
+
+
 def _two_zone_history(rng: np.random.Generator) -> HistoryData:
     """east: 8 people labeling 00:00-07:00 on the reference clock, Monday to Friday (a team eight hours ahead);
     west: 4 people labeling 16:00-18:00 on the same days. Together they make a calendar that starts late in the

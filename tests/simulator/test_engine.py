@@ -24,6 +24,7 @@ from simulator import (
     Spike,
     run_replication,
 )
+from simulator.scenario import ScenarioError
 
 SMALL = Scenario(
     name="small",
@@ -219,6 +220,23 @@ def test_trace_demand_replays_counts() -> None:
     scenario = dataclasses.replace(SMALL, horizon_days=5, demand=Demand(model="trace", trace=(10, 0, 25, 7)))
     daily = run_replication(scenario, 1).daily
     np.testing.assert_array_equal(daily.arrivals, [10, 0, 25, 7, 0])
+
+
+def test_trace_demand_queues_the_first_days_waiting_tasks_at_hour_zero() -> None:
+    # A forecast from a cut: 20 of the first day's 30 tasks are already waiting, the rest arrive through the day.
+    def arrival_hours(at_start: int, trace: tuple[float, ...] = (30, 5)) -> np.ndarray:
+        demand = Demand(model="trace", trace=trace, params={"at_start": at_start})
+        result = run_replication(dataclasses.replace(SMALL, horizon_days=2, demand=demand), 1, keep_tasks=True)
+        assert result.tasks is not None
+        return np.sort(result.tasks.arrival_hour)
+
+    hours = arrival_hours(20)
+    assert hours.size == 35 and np.all(hours[:20] == 0.0) and np.all(hours[20:] > 0.0)
+    assert np.sum(hours < 24.0) == 30
+    assert np.sum(arrival_hours(0) == 0.0) == 0
+    assert np.sum(arrival_hours(50, (3, 1)) == 0.0) == 3  # never more than the first day holds
+    with pytest.raises(ScenarioError, match=r"demand\.params\.at_start must be a whole number of tasks >= 0, got -1"):
+        arrival_hours(-1)
 
 
 def test_people_in_production_start_at_their_own_tenures() -> None:

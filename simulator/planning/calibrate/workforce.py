@@ -406,8 +406,14 @@ def reviewer_step(
         exposure = {i: until - since for i in ids}
         fitted = availability(times, exposure, ids)
         reviewers = len(ids)
+        # Reviews come scattered (seconds each, whenever labels are submitted): reviewers are there from their
+        # first review of the day to their last, as labelers are, not only for the seconds their reviews take.
         shift_hours = _calendar_hours(
-            fitted.hours_per_working_day, fitted.working_days_per_week, fitted.utilization, calendar
+            fitted.hours_per_working_day,
+            fitted.working_days_per_week,
+            fitted.utilization,
+            calendar,
+            fitted.span_per_working_day,
         )
         if shift_hours is not None:
             profile = np.sum([t.hours_by_hour for t in times.values()], axis=0)
