@@ -206,7 +206,8 @@ def assemble_result(
             )
             for pool, record_pool in zip(scenario.workforce, record.pools, strict=True)
         ]
-        costs.append(_checked(models.cost.review_cost(scenario.review, record.reviewer_hours), "review"))
+        reviewer_hours = record.review_busy_hours if scenario.review.paid_for == "reviewing" else record.reviewer_hours
+        costs.append(_checked(models.cost.review_cost(scenario.review, reviewer_hours), "review"))
         for cost in costs:
             for name in components:
                 components[name] += getattr(cost, name)

@@ -145,5 +145,6 @@ class CostModel(Protocol):
         ...
 
     def review_cost(self, review: Review, reviewer_hours: float) -> CostBreakdown:
-        """Cost of ``reviewer_hours`` on-duty reviewer hours; never negative."""
+        """Cost of ``reviewer_hours`` paid reviewer hours (on duty, or reviewing: ``Review.paid_for``); never
+        negative."""
         ...

@@ -330,6 +330,9 @@ class Pool:
         finite((*path, "speed_factor"), self.speed_factor)
 
 
+REVIEW_PAID_FOR = ("on_duty", "reviewing")
+
+
 @dataclass(frozen=True)
 class Review:
     """Review of labels: a share is reviewed by ``reviewers`` people; a thumbs-down sends the label to rework.
@@ -338,7 +341,9 @@ class Review:
     same share and takes ``rework_time_factor`` times a labeling time: the job's original draw with
     ``rework_time = "reuse"``, or a fresh draw from ``service_time`` with ``"independent"`` (a slow first
     label then says nothing about its rework, as in an open Jackson network). Reviewers work ``shift_hours`` a
-    working day (default: the calendar's ``hours_per_day``) and are paid ``reviewer_hourly_rate`` for them.
+    working day (default: the calendar's ``hours_per_day``) and are paid ``reviewer_hourly_rate`` for them, or,
+    with ``paid_for = "reviewing"``, only for the time their reviews take: reviewers who review beside other work,
+    and how the platform books review labour, which calibrated scenarios follow.
     """
 
     share_reviewed: float = 0.0
@@ -350,6 +355,7 @@ class Review:
     reviewer_hourly_rate: float = 0.0
     shift_offset_hours: float = 0.0
     shift_hours: float | None = None
+    paid_for: str = "on_duty"
 
     def __post_init__(self) -> None:
         between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
@@ -369,6 +375,8 @@ class Review:
         if self.shift_hours is not None:
             above(("review", "shift_hours"), self.shift_hours, 0.0)
             between(("review", "shift_hours"), self.shift_hours, 0.0, 24.0)
+        if self.paid_for not in REVIEW_PAID_FOR:
+            raise invalid(("review", "paid_for"), "must be 'on_duty' or 'reviewing'", self.paid_for)
 
 
 @dataclass(frozen=True)

@@ -330,7 +330,7 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     assert scenario.calendar.working_days == (0, 1, 2, 3, 4) and scenario.calendar.start_hour == 9.0
     assert acme.shift_hours == pytest.approx(6.0, rel=0.02) and acme.shift_offset_hours == 0.0
     review = scenario.review
-    assert (review.reviewers, review.reviewer_hourly_rate) == (2, 40.0)
+    assert (review.reviewers, review.reviewer_hourly_rate, review.paid_for) == (2, 40.0, "reviewing")
     assert review.shift_hours == pytest.approx(4.0, rel=0.02)
     assert review.shift_offset_hours == pytest.approx(1.0)
     assert fitted.review.hourly_rate.value == 40.0

@@ -270,6 +270,27 @@ def test_reviewers_work_their_own_shift_hours() -> None:
     assert full_cost - labour == pytest.approx(3 * 7 * 8.0 * 40.0, rel=0.02)
 
 
+def test_reviewers_paid_for_reviewing_cost_the_time_their_reviews_take() -> None:
+    base = Scenario.queueing(arrivals_per_hour=10.0, mean_service_minutes=1.0, servers=2, horizon_days=7)
+    calendar = Calendar(hours_per_day=8.0, start_hour=9.0, working_days=(0, 1, 2, 3, 4, 5, 6))
+    review = Review(share_reviewed=0.5, reviewers=3, review_minutes=2.0, reviewer_hourly_rate=40.0, shift_hours=8.0)
+    on_duty = dataclasses.replace(base, calendar=calendar, review=review)
+    reviewing = dataclasses.replace(on_duty, review=dataclasses.replace(review, paid_for="reviewing"))
+    labour = run_replication(dataclasses.replace(on_duty, review=Review()), 1).summary.total_cost
+    result = run_replication(reviewing, 1).summary
+    # The same seed reviews the same labels either way; only what is paid differs.
+    assert result.reviews == run_replication(on_duty, 1).summary.reviews > 500
+    # Review times are exponential with a 2-minute mean: their sum over n reviews is n x 2 min within 4 sd.
+    expected = result.reviews * 2.0 / 60.0 * 40.0
+    assert abs((result.total_cost - labour) - expected) <= 4.0 * math.sqrt(result.reviews) * 2.0 / 60.0 * 40.0
+    assert run_replication(on_duty, 1).summary.total_cost - labour == pytest.approx(3 * 7 * 8.0 * 40.0, rel=0.02)
+
+
+def test_review_paid_for_names_the_field_and_value() -> None:
+    with pytest.raises(ScenarioError, match=r"review\.paid_for must be 'on_duty' or 'reviewing', got 'shift'"):
+        Review(share_reviewed=0.5, reviewers=1, paid_for="shift")
+
+
 def test_people_in_the_pipeline_continue_from_where_they_are() -> None:
     # A trainee with all 5 working days of training behind them labels from day 0; one just starting does not
     # within 3 days. A search already 10 days into a fixed 10-day hire brings someone in at once.

@@ -443,6 +443,9 @@ def reviewer_step(
         reviewer_hourly_rate=max(rate.or_default(0.0), 0.0),
         shift_offset_hours=_offset(start_hour, calendar),
         shift_hours=shift_hours,
+        # Reviewers are there whenever labels come in, but the records (and the platform's cost) count only the
+        # time their reviews take: paying their whole span would bill a day's review as hours of idle presence.
+        paid_for="reviewing",
     )
     fit = ReviewPoolFit(
         reviewers=reviewers,
