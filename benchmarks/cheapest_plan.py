@@ -44,7 +44,7 @@ async def _main(flat_demand: bool) -> None:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
         for project_id, name in projects:
             try:
-                scenario = (await calibrated_scenario(database, project_id, field="projectId")).scenario
+                scenario = (await calibrated_scenario(database, project_id, field=("project_id",))).scenario
             except DomainError as error:
                 print(f"{name}: skipped ({error.message})")
                 continue
