@@ -51,7 +51,7 @@ revision: setup
 	$(BIN)/labelops db revision -m "$(m)"
 
 typecheck: setup
-	$(BIN)/mypy server simulator plugins
+	$(BIN)/mypy server simulator plugins benchmarks
 
 schema: setup
 	$(BIN)/strawberry export-schema server.graphql.schema:schema --output schema.graphql

@@ -36,7 +36,7 @@ from server.services.demo.seed import seed_demo
 from server.settings import Settings
 
 ANCHOR = datetime(2026, 12, 3, tzinfo=UTC)
-KINDS = [
+KINDS: list[dict[str, str | int]] = [
     {"kind": "SLA_BELOW_TARGET"},
     {"kind": "FORECAST_AFTER_DEADLINE"},
     {"kind": "BUDGET_AHEAD_OF_PLAN"},
@@ -101,7 +101,12 @@ async def main(pairs: int, scale: float) -> None:
             transport=httpx.ASGITransport(app=app), base_url="http://b", headers=headers
         ) as client:
             for extra in KINDS:
-                values = {"projectId": project, "name": extra["kind"], "webhookUrl": "http://127.0.0.1:9/none", **extra}
+                values = {
+                    "projectId": project,
+                    "name": str(extra["kind"]),
+                    "webhookUrl": "http://127.0.0.1:9/none",
+                    **extra,
+                }
                 await client.post("/graphql", json={"query": CREATE, "variables": {"input": values}})
             week = {"p": project, "from": (ANCHOR - timedelta(days=7)).isoformat(), "to": ANCHOR.isoformat()}
             full = (

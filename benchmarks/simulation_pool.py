@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server.services.errors import ValidationFailed
-from server.services.simulation_budget import check_budget, workload
+from server.services.simulation_budget import Fields, check_budget, workload
 from server.services.simulation_pool import SimulationPool
 from simulator.engine import run_replication
 from simulator.scenario import Demand, Headcount, Scenario
@@ -62,7 +62,11 @@ async def _kill_and_replace(pool: SimulationPool, rounds: int) -> float:
 
 def _refusal(rounds: int) -> float:
     scenario = Scenario(demand=Demand(base_per_day=1e7))
-    fields = {"tasks": ("input.demand.basePerDay", 1e7), "labelers": ("x", 0), "days": ("y", 0)}
+    fields: Fields = {
+        "tasks": (("demand", "base_per_day"), 1e7),
+        "labelers": (("workforce",), 0),
+        "days": (("horizon_days",), 0),
+    }
     latencies = []
     for _ in range(rounds):
         started = time.perf_counter()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import tempfile
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Base, Database
 from server.db.models import Label, Labeler, Vendor
@@ -37,6 +39,14 @@ async def _seconds(database: Database, call: Callable[[Any], Awaitable[object]])
         started = time.perf_counter()
         await call(session)
         return time.perf_counter() - started
+
+
+async def _metrics_of(session: AsyncSession, *, scope: Scope) -> object:
+    return await scope_metrics(session, scope)
+
+
+async def _price_of(session: AsyncSession, *, scope: Scope) -> object:
+    return await effective_price(session, scope)
 
 
 async def _measure(url: str, scale: float, runs: int) -> None:
@@ -60,8 +70,8 @@ async def _measure(url: str, scale: float, runs: int) -> None:
                 metrics: list[float] = []
                 effective: list[float] = []
                 for _ in range(runs):
-                    metrics.append(await _seconds(database, lambda s, scope=scope: scope_metrics(s, scope)))
-                    effective.append(await _seconds(database, lambda s, scope=scope: effective_price(s, scope)))
+                    metrics.append(await _seconds(database, functools.partial(_metrics_of, scope=scope)))
+                    effective.append(await _seconds(database, functools.partial(_price_of, scope=scope)))
                 m, e = statistics.median(metrics) * 1000, statistics.median(effective) * 1000
                 print(f"{name[:28]:28} {window:9} {m:11.1f} {e:13.1f} {e / m:6.2f}")
     finally:

@@ -105,7 +105,7 @@ async def build_access_world(database: Database) -> AccessWorld:
         i3 = m.Issue(project_id=p1.id, label_id=l3.id, task_id=t1.id, raised_by_id=b2.id, title="late")
         session.add_all([rv1, i1, i2, i3])
         await session.flush()
-        for name, row in {
+        rows: dict[str, Any] = {
             "va": va,
             "vb": vb,
             "p1": p1,
@@ -124,7 +124,8 @@ async def build_access_world(database: Database) -> AccessWorld:
             "i1": i1,
             "i2": i2,
             "i3": i3,
-        }.items():
+        }
+        for name, row in rows.items():
             world.ids[name] = row.id
         users = {
             "admin": (Role.ADMIN, UserScope()),
