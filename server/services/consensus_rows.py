@@ -9,7 +9,6 @@ with a full rebuild.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -110,47 +109,70 @@ def count_consensus_rows(
     definitions of `consensus_rebuild_statements`."""
     by_task: dict[int, list[ConsensusLabel]] = {}
     for label in labels:
-        by_task.setdefault(label[0], []).append(label)
+        found = by_task.get(label[0])
+        if found is None:
+            by_task[label[0]] = [label]
+        else:
+            found.append(label)
     wanted = None if spans is None else set(spans)
-    span_units: Counter[tuple[int, str, str, int]] = Counter()
-    span_agreeing: Counter[tuple[int, str, str, int]] = Counter()
-    values: Counter[tuple[int, str, str, str]] = Counter()
-    labelers: dict[tuple[int, str, str, int], list[int]] = {}
-    member_units: Counter[tuple[int, str, str, int, str, int]] = Counter()
-    member_agreeing: Counter[tuple[int, str, str, int, str, int]] = Counter()
-    member_values: Counter[tuple[int, str, str, str, int, str]] = Counter()
     out = ConsensusRows()
+    # The sums go per span first, under short keys: this loop runs for every label of every task counted.
+    per_span: dict[_Span, _SpanSums] = {}
     for task_id, rows in by_task.items():
         m = len(rows)
         if m < 2:
             continue
         days = [row[4] for row in rows]
-        project_id, first, last = rows[0][1], min(days), max(days)
+        first, last = min(days), max(days)
         if wanted is not None and (first, last) not in wanted:
             continue
-        out.tasks.append((task_id, project_id, first, last))
-        span: _Span = (project_id, first, last)
-        cells = Counter(row[5] for row in rows)
-        agreeing = sum(n * (n - 1) for n in cells.values())
-        span_units[(*span, m)] += 1
-        span_agreeing[(*span, m)] += agreeing
-        for category, n in cells.items():
-            values[(*span, category)] += n
+        span = (rows[0][1], first, last)
+        out.tasks.append((task_id, *span))
+        sums = per_span.get(span)
+        if sums is None:
+            sums = per_span[span] = _SpanSums()
+        cells: dict[str, int] = {}
         for row in rows:
-            sums = labelers.setdefault((*span, row[2]), [0, 0, 0])
-            sums[0] += 1
-            sums[1] += cells[row[5]] - 1
-            sums[2] += m - 1
+            cells[row[5]] = cells.get(row[5], 0) + 1
+        agreeing = sum(n * (n - 1) for n in cells.values())
+        units = sums.units.get(m)
+        sums.units[m] = (1, agreeing) if units is None else (units[0] + 1, units[1] + agreeing)
+        values = sums.values
+        for category, n in cells.items():
+            values[category] = values.get(category, 0) + n
+        labelers = sums.labelers
         # A member counts once per task however many of its labels the task holds; its values are the task's.
-        members = {("labeler", row[2]) for row in rows} | {("vendor", row[3]) for row in rows}
-        for kind, member_id in members:
-            member_units[(*span, m, kind, member_id)] += 1
-            member_agreeing[(*span, m, kind, member_id)] += agreeing
+        members = {("labeler", row[2]) for row in rows}
+        for row in rows:
+            members.add(("vendor", row[3]))
+            before = labelers.get(row[2])
+            agree = cells[row[5]] - 1
+            labelers[row[2]] = (
+                (1, agree, m - 1) if before is None else (before[0] + 1, before[1] + agree, before[2] + m - 1)
+            )
+        member_units, member_values = sums.members, sums.member_values
+        for member in members:
+            key = (m, *member)
+            counted = member_units.get(key)
+            member_units[key] = (1, agreeing) if counted is None else (counted[0] + 1, counted[1] + agreeing)
             for category, n in cells.items():
-                member_values[(*span, kind, member_id, category)] += n
-    out.spans = [(*key, units, span_agreeing[key]) for key, units in span_units.items()]
-    out.values = [(*key, n) for key, n in values.items()]
-    out.labelers = [(*key, sums[0], sums[1], sums[2]) for key, sums in labelers.items()]
-    out.members = [(*key, units, member_agreeing[key]) for key, units in member_units.items()]
-    out.member_values = [(*key, n) for key, n in member_values.items()]
+                value_key = (*member, category)
+                member_values[value_key] = member_values.get(value_key, 0) + n
+    for span, sums in per_span.items():
+        out.spans.extend((*span, m, units, agreeing) for m, (units, agreeing) in sums.units.items())
+        out.values.extend((*span, category, n) for category, n in sums.values.items())
+        out.labelers.extend((*span, labeler, *totals) for labeler, totals in sums.labelers.items())
+        out.members.extend((*span, *key, *totals) for key, totals in sums.members.items())
+        out.member_values.extend((*span, *key, n) for key, n in sums.member_values.items())
     return out
+
+
+@dataclass
+class _SpanSums:
+    """One span's sums while counting, keyed by what each table adds to the span's key."""
+
+    units: dict[int, tuple[int, int]] = field(default_factory=dict)  # m -> (units, agreeing)
+    values: dict[str, int] = field(default_factory=dict)  # category -> labels
+    labelers: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # -> (labels, agreeing, pairs)
+    members: dict[tuple[int, str, int], tuple[int, int]] = field(default_factory=dict)  # (m, kind, id) -> ...
+    member_values: dict[tuple[str, int, str], int] = field(default_factory=dict)  # (kind, id, category) -> labels
