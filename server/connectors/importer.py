@@ -63,8 +63,14 @@ from server.db.models import (
 from server.db.rollup_tables import ConsensusTask
 from server.db.session import Database
 from server.services.completion_rollups import completion_rebuild_statements
+from server.services.consensus_rows import ConsensusRows, consensus_label_source, count_consensus_rows
 from server.services.errors import DomainError, NotFound
-from server.services.rollups import consensus_rebuild_statements, rebuild_statements, review_rebuild_statements
+from server.services.rollups import (
+    consensus_delete_statements,
+    consensus_rebuild_statements,
+    rebuild_statements,
+    review_rebuild_statements,
+)
 from server.services.workflow.tasks import task_status_from_labels
 
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "import_records"]
@@ -558,6 +564,7 @@ class _Importer:
             *review_rebuild_statements(project_id, review_days),
             *completion_rebuild_statements(project_id, completion_days),
         ]
+        counted: ConsensusRows | None = None
         if spans:
             # The labels to read: this batch's tasks, and the others already placed in the spans to recompute.
             ordered = sorted(spans)
@@ -568,11 +575,19 @@ class _Importer:
                 )
             )
             tasks = set(placed) | batch_tasks
-            statements += consensus_rebuild_statements(
-                project_id, ordered, tasks if len(tasks) <= _MAX_LISTED_TASKS else None
-            )
+            if len(tasks) > _MAX_LISTED_TASKS:
+                statements += consensus_rebuild_statements(project_id, ordered)
+            else:
+                # Counted here from the tasks' labels: the same rows as the SQL recount, at a fraction of its cost
+                # on SQLite (`services.consensus_rows`).
+                statements += consensus_delete_statements(project_id, ordered)
+                labels = await self.connection.execute(consensus_label_source(project_id, tasks))
+                counted = count_consensus_rows(labels, ordered)
         for statement in statements:
             await self.connection.execute(statement)
+        if counted is not None:
+            for table, columns, rows in counted.by_table():
+                await self.bulk.insert(table, columns, rows)
         self.report.days_rebuilt += len(days | review_days | completion_days)
 
 

@@ -68,6 +68,7 @@ from server.db.rollup_tables import (
 )
 from server.db.sql import answer_text, day_bucket, in_days, upsert
 from server.services.completion_rollups import completion_rebuild_statements
+from server.services.consensus_rows import consensus_label_source
 
 __all__ = [
     "BIN_FLOOR_SECONDS",
@@ -80,6 +81,7 @@ __all__ = [
     "bin_of",
     "bin_value",
     "consensus_changed",
+    "consensus_delete_statements",
     "consensus_facts",
     "consensus_rebuild_statements",
     "has_review",
@@ -492,23 +494,7 @@ def consensus_rebuild_statements(
             raise ValueError("recomputing some spans needs the project")
         spans = sorted(set(spans))
 
-    source = (
-        select(
-            Label.task_id.label("task_id"),
-            Task.project_id.label("project_id"),
-            Label.labeler_id.label("labeler_id"),
-            Labeler.vendor_id.label("vendor_id"),
-            day_bucket(Label.submitted_at).label("day"),
-            answer_text(Label.answer).label("category"),
-        )
-        .join(Task, Task.id == Label.task_id)
-        .join(Labeler, Labeler.id == Label.labeler_id)
-        .where(Task.labels_required > 1)
-    )
-    if spans is not None and tasks is not None:
-        source = source.where(_of_project(project_id), Label.task_id.in_(sorted(tasks)))
-    elif project_id is not None:
-        source = source.where(Task.project_id == project_id)
+    source = consensus_label_source(project_id, tasks if spans is not None else None)
     values = source.cte("consensus_labels")
     v = values.c
     units = (
@@ -548,31 +534,13 @@ def consensus_rebuild_statements(
     mb = members.c
     span = [u.project_id, u.first_day, u.last_day]
     span_names = ["project_id", "first_day", "last_day"]
-    tables = (
-        _CONSENSUS_TASKS,
-        _CONSENSUS_SPANS,
-        _CONSENSUS_VALUES,
-        _CONSENSUS_LABELERS,
-        _CONSENSUS_MEMBERS,
-        _CONSENSUS_MEMBER_VALUES,
-    )
-    deletes = [
-        delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
-        for table in tables
-    ]
     in_spans: list[Any] = []
     if spans is not None:
         if not spans:
             return []
-        deletes = [
-            delete(table).where(
-                table.c.project_id == project_id, tuple_(table.c.first_day, table.c.last_day).in_(spans)
-            )
-            for table in tables
-        ]
         in_spans = [tuple_(by_label.c.first_day, by_label.c.last_day).in_(spans)]
     return [
-        *deletes,
+        *consensus_delete_statements(project_id, spans),
         insert(_CONSENSUS_TASKS).from_select(["task_id", *span_names], select(u.task_id, *span)),
         insert(_CONSENSUS_SPANS).from_select(
             [*span_names, "labels", "units", "agreeing"],
@@ -607,6 +575,35 @@ def consensus_rebuild_statements(
             .join(cells, c.task_id == u.task_id)
             .group_by(*span, mb.kind, mb.member_id, c.category),
         ),
+    ]
+
+
+_CONSENSUS_TABLES = (
+    _CONSENSUS_TASKS,
+    _CONSENSUS_SPANS,
+    _CONSENSUS_VALUES,
+    _CONSENSUS_LABELERS,
+    _CONSENSUS_MEMBERS,
+    _CONSENSUS_MEMBER_VALUES,
+)
+
+
+def consensus_delete_statements(
+    project_id: int | None = None, spans: Collection[tuple[str, str]] | None = None
+) -> list[Any]:
+    """DELETE statements that empty the consensus tables of one project, or of all; with `spans`, only the
+    project's rows of those spans."""
+    if spans is None:
+        return [
+            delete(table) if project_id is None else delete(table).where(table.c.project_id == project_id)
+            for table in _CONSENSUS_TABLES
+        ]
+    if project_id is None:
+        raise ValueError("recomputing some spans needs the project")
+    ordered = sorted(set(spans))
+    return [
+        delete(table).where(table.c.project_id == project_id, tuple_(table.c.first_day, table.c.last_day).in_(ordered))
+        for table in _CONSENSUS_TABLES
     ]
 
 

@@ -3,6 +3,7 @@ across batches, changes that land in a later batch, new and stored tasks side by
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -210,3 +211,49 @@ async def test_given_an_unchanged_file_when_imported_again_then_no_rollup_is_rec
 
     assert (report.unchanged, report.days_rebuilt) == (8, 0)
     assert written == []
+
+
+def _consensus_export(seed: int, moved: bool) -> str:
+    """Tasks of one to four labels from three vendors' workers around midnights, so that spans cover one to three
+    days; answers from two categories (ties within a task). `moved` is a newer export: some labels change answer
+    or day, which moves their tasks to other spans."""
+    rng = random.Random(seed)
+    rows = [f"{HEADER},channel"]
+    number = 0
+    for task in range(40):
+        workers = rng.sample(range(12), rng.choice((1, 2, 2, 3, 4)))
+        for worker in workers:
+            number += 1
+            day = rng.randrange(1, 4)
+            minute = rng.choice((5, 50, 1430))
+            answer = rng.choice(("cat", "dog"))
+            if moved and number % 5 == 0:
+                day, answer = day + 1, "bird"
+            at = f"2026-04-{day:02d}T{minute // 60:02d}:{minute % 60:02d}"
+            rows.append(_row(f"l{number}", f"t{task}", f"w{worker}", at, answer) + f",v{worker % 3}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 5000])
+async def test_given_consensus_tasks_spread_over_batches_then_every_consensus_table_equals_a_full_rebuild(
+    database: Database, batch_size: int
+) -> None:
+    await make_project(database)
+    mapping = Mapping(
+        task="task",
+        label="id",
+        labeler="worker",
+        started_at="started",
+        submitted_at="submitted",
+        answer=("answer",),
+        vendor="channel",
+    )
+
+    await run_import(database, "csv", _consensus_export(3, moved=False), mapping=mapping, batch_size=batch_size)
+    first = await snapshot(database)
+    await rollups_match_a_full_rebuild(database)
+    report = await run_import(database, "csv", _consensus_export(3, moved=True), mapping=mapping, batch_size=5)
+
+    assert report.updated > 0
+    assert len(first["span_member_values"]) > len(first["spans"]) > 3
+    await rollups_match_a_full_rebuild(database)

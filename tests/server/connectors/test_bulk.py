@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import sqlite
 
 from server.connectors.bulk import BulkRows, sqlite_time
@@ -78,3 +78,31 @@ def test_given_stored_text_of_every_shape_then_bulk_reads_it_as_the_column_type_
     assert reader(stored) == expected
     assert all(v is None or v.tzinfo is UTC for v in reader(stored))
     assert reader([*stored, "2026-03-02 11:15:00+02:00"]) == [*expected, datetime(2026, 3, 2, 9, 15, tzinfo=UTC)]
+
+
+@pytest.mark.database
+async def test_given_more_rows_than_one_statement_holds_then_every_row_is_written_once(database: Database) -> None:
+    project_id = await make_project(database)
+    tasks = cast(Table, Task.__table__)
+    columns = ("project_id", "external_id", "created_at", "status")
+    # Four columns more go in with their defaults: payload_ref, priority, labels_required, is_benchmark.
+    per_statement = 32_000 // (len(columns) + 4)
+    count = 2 * per_statement + 3  # two full statements and a short one
+    rows = [(project_id, f"t{i}", MOMENTS[i % 3], TaskStatus.TO_LABEL) for i in range(count)]
+    statements: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    async with database.engine.begin() as connection:
+        event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await BulkRows(connection).insert(tasks, columns, rows)
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+    async with database.session() as session:
+        stored = (await session.execute(select(Task.external_id, Task.created_at).order_by(Task.id))).all()
+    assert [(key, at) for key, at in stored] == [(f"t{i}", MOMENTS[i % 3].astimezone(UTC)) for i in range(count)]
+    # SQLite writes them as multi-row statements; asyncpg sends one executemany.
+    assert len(statements) == (3 if database.dialect == "sqlite" else 1)

@@ -13,7 +13,17 @@ from server.connectors.csv import Mapping
 from server.db import Database
 from server.db.enums import DataType
 from server.db.models import Label, Labeler, Project, Review, Task
-from server.db.rollup_tables import ConsensusSpan, LabelDayRollup, ReviewDayRollup, TaskDayRollup
+from server.db.rollup_tables import (
+    ConsensusSpan,
+    ConsensusSpanLabeler,
+    ConsensusSpanMember,
+    ConsensusSpanMemberValue,
+    ConsensusSpanValue,
+    ConsensusTask,
+    LabelDayRollup,
+    ReviewDayRollup,
+    TaskDayRollup,
+)
 from server.services.rollups import rebuild_rollups
 
 PROJECT = "Imported"
@@ -84,6 +94,11 @@ async def snapshot(database: Database) -> dict[str, Any]:
             "review_rollups": await rows(_table(ReviewDayRollup)),
             "task_rollups": await rows(_table(TaskDayRollup)),
             "spans": await rows(_table(ConsensusSpan)),
+            "consensus_tasks": await rows(_table(ConsensusTask)),
+            "span_values": await rows(_table(ConsensusSpanValue)),
+            "span_labelers": await rows(_table(ConsensusSpanLabeler)),
+            "span_members": await rows(_table(ConsensusSpanMember)),
+            "span_member_values": await rows(_table(ConsensusSpanMemberValue)),
         }
 
 
