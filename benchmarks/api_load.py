@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from importlib.util import find_spec
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +42,7 @@ from tests.server.load_world import LoadWorld, Outcomes, check_invariants, prepa
 _ROOT = Path(__file__).resolve().parents[1]
 READ = "query { tasks(first: 20) { totalCount edges { node { id status labels { id status } } } } }"
 _OK = {"LabelPayload", "ReviewPayload"}
+_PLAIN = ("--loop", "asyncio", "--http", "h11")
 
 
 def _report(name: str, outcomes: Outcomes, seconds: float, errors: int) -> float:
@@ -142,15 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         world = prepare_load_world(url, tasks=args.tasks)
         try:
             workers = default_workers(url) if args.workers is None else args.workers
-            print(f"{workers} server worker(s), {args.clients} clients, LabelOps from {args.app_root}", flush=True)
+            loop = "uvloop" if find_spec("uvloop") else "asyncio"
+            http = "httptools" if find_spec("httptools") else "h11"
+            print(f"{workers} server worker(s), {args.clients} clients, LabelOps from {args.app_root} ({loop}, {http})")
             with ExitStack() as stack:
                 environment = {"LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
                 target = "server.app:create_app"
                 urls = {"labelops": stack.enter_context(served(target, environment, args.app_root, workers))}
                 if args.reference:
-                    urls["bare"] = stack.enter_context(
-                        served("benchmarks.bare_app:create_cached_app", {}, workers=workers)
-                    )
+                    # The reference stays on asyncio's loop and h11 whatever is installed: the same ceiling in
+                    # every run, so runs of different code (or with uvloop and httptools) compare through it.
+                    reference = served("benchmarks.bare_app:create_cached_app", {}, workers=workers, options=_PLAIN)
+                    urls["bare"] = stack.enter_context(reference)
                 written, errors = asyncio.run(_run(urls, world, args.clients, args.reads, args.rounds))
             state = check_invariants(url, written)
         finally:
