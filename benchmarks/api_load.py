@@ -101,71 +101,123 @@ async def _reads(url: str, world: LoadWorld, clients: int, per_client: int) -> t
     return outcomes, time.perf_counter() - started, errors
 
 
-async def _run(urls: dict[str, str], world: LoadWorld, clients: int, reads: int, rounds: int) -> tuple[Outcomes, int]:
-    """The writes against LabelOps, then `rounds` read phases against each app, alternating."""
-    written, seconds = await _writes(urls["labelops"], world, clients)
-    write_errors = sum(count for kind, count in written.answers.items() if kind not in _OK)
-    _report("writes", written, seconds, write_errors)
-    if write_errors:
-        kinds = {kind: count for kind, count in written.answers.items() if kind not in _OK}
-        print(f"          write errors by kind: {kinds}; first messages: {written.messages[:3]}")
-    errors = write_errors
-    rates: dict[str, list[float]] = {app: [] for app in urls}
-    for index in range(rounds):
-        order = list(urls) if index % 2 == 0 else list(reversed(urls))
-        for app in order:
-            read, seconds, read_errors = await _reads(urls[app], world, clients, reads)
-            rates[app].append(_report(f"reads {app}" if len(urls) > 1 else "reads", read, seconds, read_errors))
-            errors += read_errors if app == "labelops" else 0
-    if len(urls) > 1:
-        medians = {app: statistics.median(values) for app, values in rates.items()}
-        print(
-            f"read medians over {rounds} round(s): labelops {medians['labelops']:.1f} req/s, bare "
-            f"{medians['bare']:.1f} req/s, labelops/bare {medians['labelops'] / medians['bare']:.2f}"
-        )
+def _write_errors(written: Outcomes) -> int:
+    return sum(count for kind, count in written.answers.items() if kind not in _OK)
+
+
+async def _run(
+    urls: dict[str, str], worlds: dict[str, LoadWorld], clients: int, reads: int, rounds: int
+) -> tuple[dict[str, Outcomes], int]:
+    """`rounds` write phases (a share of the tasks each) against each LabelOps server in `worlds`, then `rounds`
+    read phases against every app in `urls`, alternating which goes first in each round."""
+    written = {app: Outcomes() for app in worlds}
+    errors = 0
+    summary: list[str] = []
+    for phase, apps in (("writes", list(worlds)), ("reads", list(urls))):
+        rates: dict[str, list[float]] = {app: [] for app in apps}
+        everything = {app: Outcomes() for app in apps}
+        for index in range(rounds):
+            for app in apps if index % 2 == 0 else reversed(apps):
+                if phase == "writes":
+                    world = worlds[app]
+                    share = LoadWorld(world.token, world.labelers, world.reviewers, world.tasks[index::rounds])
+                    outcomes, seconds = await _writes(urls[app], share, clients)
+                    failed = _write_errors(outcomes)
+                    _merge(written[app], outcomes)
+                else:
+                    outcomes, seconds, failed = await _reads(
+                        urls[app], worlds.get(app, worlds["labelops"]), clients, reads
+                    )
+                rates[app].append(_report(f"{phase} {app}", outcomes, seconds, failed))
+                everything[app].latencies += outcomes.latencies
+                errors += failed if app != "bare" else 0
+        for app in apps:
+            median = statistics.median(rates[app])
+            latencies = sorted(everything[app].latencies)
+            p50 = statistics.median(latencies) * 1000
+            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+            summary.append(f"{phase:<6} {app:<9} median {median:7.1f} req/s  p50={p50:7.1f} ms  p99={p99:7.1f} ms")
+            if app != "labelops":
+                ratio = statistics.median(rates["labelops"]) / median
+                summary[-1] += f"  labelops/{app} {ratio:.2f}"
+    for app, outcomes in written.items():
+        if _write_errors(outcomes):
+            kinds = {kind: count for kind, count in outcomes.answers.items() if kind not in _OK}
+            print(f"{app} write errors by kind: {kinds}; first messages: {outcomes.messages[:3]}")
+    print(f"medians over {rounds} round(s), latencies over all of them:", *summary, sep="\n  ")
     return written, errors
+
+
+def _merge(into: Outcomes, outcomes: Outcomes) -> None:
+    into.labels |= outcomes.labels
+    into.reviews |= outcomes.reviews
+    into.messages += outcomes.messages
+    for kind, count in outcomes.answers.items():
+        into.answers[kind] = into.answers.get(kind, 0) + count
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--tasks", type=int, default=500, help="tasks to label and review (one label each)")
-    parser.add_argument("--reads", type=int, default=40, help="page reads per client in each read phase")
+    parser.add_argument("--reads", type=int, default=20, help="page reads per client in each read phase")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument(
         "--workers", type=int, default=None, help="server processes (default: as `labelops serve`: cores on PostgreSQL)"
     )
     parser.add_argument("--reference", action="store_true", help="also read from the bare app, alternating")
-    parser.add_argument("--rounds", type=int, default=1, help="read phases per app")
+    parser.add_argument("--rounds", type=int, default=1, help="write and read phases per app")
     parser.add_argument("--app-root", type=Path, default=_ROOT, help="the checkout whose LabelOps is served")
+    parser.add_argument("--baseline-root", type=Path, default=None, help="also serve this checkout, alternating")
+    parser.add_argument(
+        "--baseline-database-url", default=None, help="the baseline's own database (default: a temporary SQLite file)"
+    )
+    parser.add_argument(
+        "--baseline-plain", action="store_true", help="serve the baseline on asyncio and h11 even if uvloop is there"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'load.sqlite3'}"
-        world = prepare_load_world(url, tasks=args.tasks)
+        roots = {"labelops": args.app_root}
+        databases = {"labelops": args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'load.sqlite3'}"}
+        if args.baseline_root is not None:
+            roots["baseline"] = args.baseline_root
+            databases["baseline"] = (
+                args.baseline_database_url or f"sqlite+aiosqlite:///{Path(directory) / 'baseline.sqlite3'}"
+            )
+        worlds = {app: prepare_load_world(url, tasks=args.tasks) for app, url in databases.items()}
         try:
-            workers = default_workers(url) if args.workers is None else args.workers
+            workers = default_workers(databases["labelops"]) if args.workers is None else args.workers
             loop = "uvloop" if find_spec("uvloop") else "asyncio"
             http = "httptools" if find_spec("httptools") else "h11"
-            print(f"{workers} server worker(s), {args.clients} clients, LabelOps from {args.app_root} ({loop}, {http})")
+            print(f"{workers} server worker(s), {args.clients} clients; {loop} and {http} installed")
             with ExitStack() as stack:
-                environment = {"LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
-                target = "server.app:create_app"
-                urls = {"labelops": stack.enter_context(served(target, environment, args.app_root, workers))}
+                urls: dict[str, str] = {}
+                for app, root in roots.items():
+                    environment = {"LABELOPS_DATABASE_URL": databases[app], "LABELOPS_RATE_LIMIT": "0"}
+                    options = _PLAIN if app == "baseline" and args.baseline_plain else ()
+                    server = served("server.app:create_app", environment, root, workers, options=options)
+                    urls[app] = stack.enter_context(server)
+                    print(f"{app}: LabelOps from {root}{' on asyncio and h11' if options else ''}")
                 if args.reference:
                     # The reference stays on asyncio's loop and h11 whatever is installed: the same ceiling in
                     # every run, so runs of different code (or with uvloop and httptools) compare through it.
                     reference = served("benchmarks.bare_app:create_cached_app", {}, workers=workers, options=_PLAIN)
                     urls["bare"] = stack.enter_context(reference)
-                written, errors = asyncio.run(_run(urls, world, args.clients, args.reads, args.rounds))
-            state = check_invariants(url, written)
+                written, errors = asyncio.run(_run(urls, worlds, args.clients, args.reads, args.rounds))
+            states = {app: check_invariants(url, written[app]) for app, url in databases.items()}
         finally:
-            drop_database(url)
-    lost = len(state["missing_labels"]) + len(state["missing_reviews"])
-    print(
-        f"labels={state['labels']} reviews={state['reviews']} lost_writes={lost} "
-        f"inconsistent_tasks={len(state['inconsistent_tasks'])} errors={errors}"
-    )
-    return 0 if errors == 0 and lost == 0 and not state["inconsistent_tasks"] else 1
+            for url in databases.values():
+                drop_database(url)
+    failed = errors > 0
+    for app, state in states.items():
+        lost = len(state["missing_labels"]) + len(state["missing_reviews"])
+        failed = failed or lost > 0 or bool(state["inconsistent_tasks"])
+        print(
+            f"{app}: labels={state['labels']} reviews={state['reviews']} lost_writes={lost} "
+            f"inconsistent_tasks={len(state['inconsistent_tasks'])}"
+        )
+    print(f"errors={errors}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
