@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,14 +44,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(target: str, environment: dict[str, str], root: Path = _ROOT, workers: int = 1) -> Iterator[str]:
-    """uvicorn serving the app factory `target` (imported from the checkout `root`) on a free loopback port."""
+def served(
+    target: str, environment: dict[str, str], root: Path = _ROOT, workers: int = 1, options: Sequence[str] = ()
+) -> Iterator[str]:
+    """uvicorn serving the app factory `target` (imported from the checkout `root`) on a free loopback port;
+    `options` go to uvicorn's command line."""
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers), "--log-level", "warning", "--no-access-log", *options,
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": str(root), **environment})
+    # The checkout first; an inherited path after it (optional extras such as an event loop installed elsewhere).
+    path = os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))
+    process = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": path, **environment})
     url = f"http://127.0.0.1:{port}/graphql"
     try:
         deadline = time.monotonic() + 300  # a loaded machine imports slowly

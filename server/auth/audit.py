@@ -2,8 +2,9 @@
 
 `AuditTrail` is a field extension that `server.auth.permissions.mutation` puts outermost on every mutation field,
 so it sees the permission check's refusal as well as the resolver's result. The entry is written right after the
-mutation, in a transaction of its own: a mutation's own transaction stays exactly as its resolver made it, and an
-entry is written for refused and failed calls too (which have no transaction to join).
+mutation. A mutation that succeeds through `server.graphql.errors.mutate` writes its entry inside its own transaction
+(`entry_for_success`): the change and its record commit together, with one commit instead of two. Refused and
+failed calls have no transaction to join: their entries are written in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import enum
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +26,7 @@ from strawberry.types.base import get_object_definition
 
 from server.db.access import AuditEntry, AuditOutcome
 
-__all__ = ["REDACTED", "AuditOutcome", "AuditTrail", "record_call", "redact"]
+__all__ = ["REDACTED", "AuditOutcome", "AuditTrail", "PendingEntry", "pending_entry", "record_call", "redact"]
 
 _log = logging.getLogger(__name__)
 
@@ -75,6 +78,32 @@ def _is_user_error(result: Any) -> bool:
     return isinstance(result, UserError)
 
 
+@dataclass
+class PendingEntry:
+    """The entry of the mutation call in progress, for its transaction to write on success."""
+
+    info: Any
+    arguments: dict[str, Any]
+    written: bool = False
+
+    def entry_for_success(self, result: Any) -> AuditEntry:
+        """The entry for `result`, to add to the mutation's transaction; `written` is set once it commits."""
+        refused = _is_user_error(result)
+        outcome, message = (AuditOutcome.REFUSED, str(result.message)) if refused else (AuditOutcome.OK, "")
+        return _entry(self.info.context, self.info.field_name, _operation_name(self.info), self.arguments,
+                      outcome, _result_type(result), message)  # fmt: skip
+
+
+# A context variable, not the request context: websocket operations share one context and may run concurrently.
+_pending: ContextVar[PendingEntry | None] = ContextVar("audit_pending_entry", default=None)
+
+
+def pending_entry() -> PendingEntry | None:
+    """The audited mutation call in progress in this task, if its entry is not written yet."""
+    pending = _pending.get()
+    return pending if pending is not None and not pending.written else None
+
+
 class AuditTrail(FieldExtension):
     """Record one audit entry per call of the mutation field it is attached to."""
 
@@ -83,6 +112,8 @@ class AuditTrail(FieldExtension):
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any) -> Any:
+        pending = PendingEntry(info, kwargs)
+        token = _pending.set(pending)
         try:
             result = await next_(source, info, **kwargs)
         except GraphQLError as error:
@@ -93,6 +124,10 @@ class AuditTrail(FieldExtension):
         except Exception as error:
             await _record(info, kwargs, AuditOutcome.ERROR, None, type(error).__name__)
             raise
+        finally:
+            _pending.reset(token)
+        if pending.written:
+            return result
         if _is_user_error(result):
             await _record(info, kwargs, AuditOutcome.REFUSED, _result_type(result), str(result.message))
         else:
@@ -103,9 +138,12 @@ class AuditTrail(FieldExtension):
 async def _record(
     info: Any, arguments: dict[str, Any], outcome: AuditOutcome, result_type: str | None, message: str
 ) -> None:
+    await record_call(info.context, info.field_name, _operation_name(info), arguments, outcome, result_type, message)
+
+
+def _operation_name(info: Any) -> str | None:
     operation = getattr(info, "operation", None)
-    operation_name = operation.name.value if operation is not None and operation.name is not None else None
-    await record_call(info.context, info.field_name, operation_name, arguments, outcome, result_type, message)
+    return operation.name.value if operation is not None and operation.name is not None else None
 
 
 async def record_call(
@@ -118,11 +156,29 @@ async def record_call(
     message: str,
 ) -> None:
     """Write one audit entry for a call of mutation `field_name` by the context's viewer."""
+    entry = _entry(context, field_name, operation_name, arguments, outcome, result_type, message)
+    try:
+        async with context.database.transaction() as session:
+            session.add(entry)
+    except Exception:
+        # The mutation itself is done (or refused) already; losing its entry must not turn it into a failure.
+        _log.exception("could not write the audit entry of %s", field_name)
+
+
+def _entry(
+    context: Any,
+    field_name: str,
+    operation_name: str | None,
+    arguments: dict[str, Any],
+    outcome: AuditOutcome,
+    result_type: str | None,
+    message: str,
+) -> AuditEntry:
     from server.auth.identity import SYSTEM, Viewer
 
     viewer = getattr(context, "viewer", None)
     viewer = viewer if isinstance(viewer, Viewer) else SYSTEM
-    entry = AuditEntry(
+    return AuditEntry(
         user_id=viewer.user_id,
         api_key_id=viewer.api_key_id,
         operation=field_name,
@@ -133,9 +189,3 @@ async def record_call(
         message=message[:_MAX_TEXT],
         ip=viewer.ip,
     )
-    try:
-        async with context.database.transaction() as session:
-            session.add(entry)
-    except Exception:
-        # The mutation itself is done (or refused) already; losing its entry must not turn it into a failure.
-        _log.exception("could not write the audit entry of %s", field_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,30 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A connection back in the pool for less than this was working a moment ago: no ping. SQLAlchemy's pre-ping checks
+# every checkout, which with asyncpg is three round trips (BEGIN, an empty statement, ROLLBACK): under load more
+# than a short read's own statements, and the database server's CPU as much as ours.
+PING_AFTER_IDLE_SECONDS = 1.0
+# SQLAlchemy's default ceiling (5 kept + 10 overflow) per process, all of it kept.
+_SERVER_POOL_SIZE = 15
+_RETURNED_AT = "labelops_returned_at"
+
+
+def _note_return(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_when_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Ping a connection that sat in the pool; a dead one is replaced before anyone uses it."""
+    returned = record.info.get(_RETURNED_AT)
+    if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as error:  # whatever the driver raises for a dead socket: the pool reconnects and retries
+        raise DisconnectionError(f"ping failed: {type(error).__name__}") from error
+
+
 class Database:
     """Owns the async engine and hands out sessions; a session is never shared between concurrent tasks."""
 
@@ -44,14 +70,20 @@ class Database:
             # JIT compiling the analytics' scans costs more than running them; the sorts behind percentiles want
             # more than the default 4 MB of work memory to stay off disk. Set once per connection.
             connect_args["server_settings"] = {"jit": "off", "work_mem": "64MB"}
-        # A server's connections can drop (restarts, idle timeouts): ping them when checked out. A SQLite file's never
-        # do, and there a ping is four thread hops of the driver on every session, most of a short read's time.
-        pre_ping = parsed.get_backend_name() != "sqlite"
-        self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, pool_pre_ping=pre_ping, connect_args=connect_args
-        )
+        pool: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql":
+            # Keep every connection the pool may open (the default keeps 5 of 15 and closes the rest as they come
+            # back): under load a new one costs a server process, authentication and the driver's type set-up.
+            pool = {"pool_size": _SERVER_POOL_SIZE, "max_overflow": 0}
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args, **pool)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        else:
+            # A server's connections can drop (restarts, idle timeouts): ping those that sat idle in the pool (see
+            # `_ping_when_idle`). A SQLite file's never do, and there a ping is four thread hops of the driver.
+            event.listen(self.engine.sync_engine, "connect", _note_return)  # a new connection needs no ping
+            event.listen(self.engine.sync_engine, "checkin", _note_return)
+            event.listen(self.engine.sync_engine, "checkout", _ping_when_idle)
         # A Session class of this database's own, so that session event listeners (the alerts' change marks)
         # hear this database's sessions and no other's.
         self.session_class: type[Session] = type("DatabaseSession", (Session,), {})

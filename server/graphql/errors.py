@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
+from server.auth.audit import pending_entry
 from server.graphql.context import Info
 from server.services.errors import (
     Conflict,
@@ -141,14 +142,21 @@ async def mutate(
     Domain failures come back as typed errors with their paths under the argument ``root`` (``()`` for an
     operation whose arguments are scalars such as ``id``); anything else propagates and is masked by the schema.
     """
+    # The call's audit entry joins this transaction on success: one commit for the change and its record.
+    audit = pending_entry()
     try:
         async with info.context.database.transaction() as session:
-            return await operation(session)
+            result = await operation(session)
+            if audit is not None:
+                session.add(audit.entry_for_success(result))
     except DomainError as error:
         return error_for(error, root)
     except IntegrityError:
         # Services check uniqueness up front; this is the race where a concurrent write won.
         return ConflictError(message="the change conflicts with data written concurrently; retry", field=None)
+    if audit is not None:
+        audit.written = True
+    return result
 
 
 async def mutate_row(

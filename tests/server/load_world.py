@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from server.db import models as m
 from server.db.enums import DataType, LabelerStage, PricingModel, ProjectStatus, VendorStatus, WorkforceType
 from server.services.workflow import find_inconsistent_tasks
 
-__all__ = ["LoadWorld", "Outcomes", "check_invariants", "prepare_load_world", "work_on_task"]
+__all__ = ["JsonPoster", "LoadWorld", "Outcomes", "check_invariants", "prepare_load_world", "work_on_task"]
 
 SUBMIT = """
 mutation($input: SubmitLabelInput!) {
@@ -35,6 +35,12 @@ mutation($input: ReworkLabelInput!) {
   reworkLabel(input: $input) { __typename ... on LabelPayload { label { id } } ... on UserError { message } }
 }
 """
+
+
+class JsonPoster(Protocol):
+    """A client bound to the GraphQL endpoint and its credentials (the load benchmark's cheap raw-socket client)."""
+
+    async def post_json(self, payload: dict[str, Any]) -> tuple[int, Any]: ...
 
 
 def _gid(type_name: str, key: int) -> str:
@@ -115,17 +121,23 @@ def prepare_load_world(url: str, *, labelers: int = 10, reviewers: int = 5, task
     return asyncio.run(prepare())
 
 
-async def _call(client: httpx.AsyncClient, world: LoadWorld, outcomes: Outcomes, query: str, **input: Any) -> Any:
+async def _post(client: httpx.AsyncClient | JsonPoster, world: LoadWorld, payload: dict[str, Any]) -> tuple[int, Any]:
+    if isinstance(client, httpx.AsyncClient):
+        response = await client.post("/graphql", json=payload, headers=world.headers)
+        return response.status_code, response.json() if response.status_code == 200 else None
+    return await client.post_json(payload)
+
+
+async def _call(
+    client: httpx.AsyncClient | JsonPoster, world: LoadWorld, outcomes: Outcomes, query: str, **input: Any
+) -> Any:
     loop = asyncio.get_running_loop()
     started = loop.time()
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": {"input": input}}, headers=world.headers
-    )
+    status, body = await _post(client, world, {"query": query, "variables": {"input": input}})
     outcomes.latencies.append(loop.time() - started)
-    if response.status_code != 200:
-        outcomes.count(f"http {response.status_code}")
+    if status != 200 or body is None:
+        outcomes.count(f"http {status}")
         return None
-    body = response.json()
     if body.get("errors"):
         outcomes.count("graphql error")
         return None
@@ -137,7 +149,7 @@ async def _call(client: httpx.AsyncClient, world: LoadWorld, outcomes: Outcomes,
 
 
 async def work_on_task(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | JsonPoster,
     world: LoadWorld,
     outcomes: Outcomes,
     task: str,

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.event import listen, remove
 
 from server.auth.audit import REDACTED, redact
 from server.db import Database
@@ -110,3 +111,30 @@ async def test_given_a_new_api_key_when_audited_then_its_secret_is_not_in_the_lo
     log = await _call(client, world, "admin", AUDIT_LOG)
     assert log["data"]["auditLog"]["totalCount"] == 1
     assert secret not in str(log)
+
+
+async def test_given_a_successful_mutation_when_committed_then_its_entry_commits_in_the_same_transaction(
+    client: httpx.AsyncClient, world: AccessWorld, database: Database
+) -> None:
+    await _call(client, world, "admin", AUDIT_LOG)  # the key's first use records when it was used: a commit
+
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    listen(database.engine.sync_engine, "commit", count)
+    try:
+        done = await _call(client, world, "admin", CREATE_VENDOR, name="Vendor E")
+        committed_with_the_change = len(commits)
+        await _call(client, world, "admin", CREATE_VENDOR, name="Vendor E")  # refused: no transaction to join
+    finally:
+        remove(database.engine.sync_engine, "commit", count)
+    assert done["data"]["createVendor"]["__typename"] == "VendorPayload"
+    assert committed_with_the_change == 1
+    assert len(commits) == 2
+    log = (await _call(client, world, "admin", AUDIT_LOG))["data"]["auditLog"]
+    assert [(edge["node"]["outcome"], edge["node"]["resultType"]) for edge in log["edges"]] == [
+        ("REFUSED", "ConflictError"),
+        ("OK", "VendorPayload"),
+    ]
