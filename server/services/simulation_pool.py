@@ -243,6 +243,9 @@ class SimulationPool:
             await readable
         finally:
             loop.remove_reader(descriptor)
+            # uvloop makes a descriptor it watches non-blocking and leaves it so: a result larger than the pipe's
+            # buffer would then be read short (BlockingIOError), and the next task's arguments written short.
+            os.set_blocking(descriptor, True)
         try:
             outcome: tuple[bool, Any] = worker.connection.recv()
         except (EOFError, OSError) as error:
