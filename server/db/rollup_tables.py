@@ -18,6 +18,10 @@ cost. Cost is not stored: it is priced from these sums when read, at the rates i
 (`server.db.rates`). The tables keyed (project, labeler or reviewer, day) are also indexed (labeler or reviewer,
 day): a scope of one labeler or of a vendor's labelers names no project, and PostgreSQL cannot skip the leading
 project column of their keys.
+`project_time_bins` and `project_review_time_bins` hold the same histograms without the labeler, per (project, UTC
+day, bin): a project's histogram over a window sums a few hundred rows per day instead of one per labeler and bin
+(with hundreds of labelers the per-labeler rows barely compress). They are maintained beside the per-labeler rows,
+in the same transaction and by the same writers, and rebuilt from them.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ __all__ = [
     "ConsensusTask",
     "LabelDayRollup",
     "LabelTimeBin",
+    "ProjectReviewTimeBin",
+    "ProjectTimeBin",
     "ReviewDayRollup",
     "ReviewTimeBin",
     "ReviewerDayRollup",
@@ -78,6 +84,17 @@ class LabelTimeBin(Base):
     labels: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ProjectTimeBin(Base):
+    """How many labels on a project and day (any labeler) took a time per label within one histogram bin."""
+
+    __tablename__ = "project_time_bins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ReviewDayRollup(Base):
     """The reviews of one labeler's labels on one project made on one UTC day, summed (the labeler is the label's
     author, not the reviewer)."""
@@ -114,6 +131,17 @@ class ReviewTimeBin(Base):
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProjectReviewTimeBin(Base):
+    """How many reviews on a project made on one day (any label author) took a review time within one bin."""
+
+    __tablename__ = "project_review_time_bins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     bin: Mapped[int] = mapped_column(Integer, primary_key=True)
     reviews: Mapped[int] = mapped_column(Integer, default=0)

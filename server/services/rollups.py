@@ -62,6 +62,8 @@ from server.db.rollup_tables import (
     ConsensusTask,
     LabelDayRollup,
     LabelTimeBin,
+    ProjectReviewTimeBin,
+    ProjectTimeBin,
     ReviewDayRollup,
     ReviewerDayRollup,
     ReviewTimeBin,
@@ -101,6 +103,8 @@ PERCENTILE_ABSOLUTE_ERROR_SECONDS = BIN_FLOOR_SECONDS / 2
 _LOG_RATIO = math.log(BIN_RATIO)
 _ROLLUPS = type_cast(Table, LabelDayRollup.__table__)
 _BINS = type_cast(Table, LabelTimeBin.__table__)
+_PROJECT_BINS = type_cast(Table, ProjectTimeBin.__table__)
+_PROJECT_REVIEW_BINS = type_cast(Table, ProjectReviewTimeBin.__table__)
 _REVIEW_ROLLUPS = type_cast(Table, ReviewDayRollup.__table__)
 _REVIEW_BINS = type_cast(Table, ReviewTimeBin.__table__)
 _REVIEWER_ROLLUPS = type_cast(Table, ReviewerDayRollup.__table__)
@@ -198,6 +202,29 @@ async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
     )
 
 
+async def _bump_bin(session: AsyncSession, table: Table, key: dict[str, Any], column: str, delta: int) -> None:
+    statement = upsert(session, table).values(**key, **{column: delta})
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={column: table.c[column] + statement.excluded[column]}
+        )
+    )
+
+
+async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
+    """Move one label between the project-grain histogram rows. Every writer of a project bumps the same few rows,
+    so they are bumped last and in key order: two writers never wait for each other's rows crosswise."""
+    deltas: Counter[tuple[int, str, int]] = Counter()
+    if before is not None:
+        deltas[(before.project_id, before.day, before.bin)] -= 1
+    if after is not None:
+        deltas[(after.project_id, after.day, after.bin)] += 1
+    for (project_id, day, bin_index), delta in sorted(deltas.items()):
+        if delta:
+            key = {"project_id": project_id, "day": day, "bin": bin_index}
+            await _bump_bin(session, _PROJECT_BINS, key, "labels", delta)
+
+
 async def label_changed(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
     """Move the rollups from a label's `before` facts to its `after` facts (either may be None)."""
     if before == after:
@@ -226,6 +253,7 @@ async def label_changed(session: AsyncSession, before: LabelFacts | None, after:
         await _add(session, before, -1)
     if after is not None:
         await _add(session, after, 1)
+    await _move_project_bins(session, before, after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +300,8 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
             index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
         )
     )
+    project_key = {"project_id": facts.project_id, "day": facts.day, "bin": facts.bin}
+    await _bump_bin(session, _PROJECT_REVIEW_BINS, project_key, "reviews", 1)
 
 
 async def reviewer_labour_added(session: AsyncSession, facts: ReviewFacts) -> None:
@@ -325,6 +355,7 @@ def review_rebuild_statements(project_id: int | None = None, days: Collection[st
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
         insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
         insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
+        *_project_bins_statements(_REVIEW_BINS, _PROJECT_REVIEW_BINS, "reviews", project_id, days),
     ]
 
 
@@ -372,7 +403,25 @@ def rebuild_statements(project_id: int | None = None, days: Collection[str] | No
         statements.append(_delete(table, project_id, days))
     statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
     statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
+    statements += _project_bins_statements(_BINS, _PROJECT_BINS, "labels", project_id, days)
     return statements
+
+
+def _project_bins_statements(
+    source: Table, target: Table, count: str, project_id: int | None, days: Collection[str] | None
+) -> list[Any]:
+    """Recompute the project-grain histogram `target` from the per-labeler histogram `source` (already rebuilt
+    over the same project and days): the labelers' rows summed per (project, day, bin)."""
+    keys = [source.c.project_id, source.c.day, source.c.bin]
+    summed = select(*keys, func.sum(source.c[count])).group_by(*keys)
+    if project_id is not None:
+        summed = summed.where(source.c.project_id == project_id)
+    if days is not None:
+        summed = summed.where(source.c.day.in_(sorted(days)))
+    return [
+        _delete(target, project_id, days),
+        insert(target).from_select(["project_id", "day", "bin", count], summed),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
