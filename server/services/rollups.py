@@ -10,6 +10,10 @@ and bin -1 holds times below FLOOR (zero included). A percentile read from the h
 statistic at its bin's geometric midpoint (FLOOR/2 for bin -1), so it is within a factor sqrt(RATIO) of the exact
 value, or within FLOOR/2 below FLOOR; see `PERCENTILE_RELATIVE_ERROR` and `PERCENTILE_ABSOLUTE_ERROR_SECONDS`.
 
+The same histograms are also kept without the labeler, per (project, day, bin) (`project_time_bins`,
+`project_review_time_bins`), for a project's totals and days: `label_changed` and `review_added` bump them after the
+per-labeler rows, and the rebuild statements sum them from the rebuilt per-labeler rows.
+
 Reviews are rolled up the same way (`review_day_rollups`, `review_time_bins`), with the same bins over review times
 and therefore the same error bound: `review_label` calls `review_added(session, review_facts(...))` in its
 transaction, and `reviewer_labour_added` with the same facts as its last write, and `rebuild_rollups` recomputes

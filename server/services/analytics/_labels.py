@@ -39,7 +39,7 @@ from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Review, Task, Vendor
-from server.db.rollup_tables import LabelDayRollup, LabelTimeBin, ReviewerDayRollup
+from server.db.rollup_tables import LabelDayRollup, LabelTimeBin, ProjectTimeBin, ReviewerDayRollup
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import (
     bin_midpoint,
@@ -451,10 +451,23 @@ def edge_percentiles_statement(scope: ScopeShape) -> Any:
         literal(1, Integer()).label("n"),
         edges=True,
     )
-    values = union_all(whole_days, edges).cte("time_values").prefix_with("MATERIALIZED", dialect="postgresql")
-    c = values.c
+    if scope.project_only:
+        # The total and the days from the project-grain histogram, the labelers from theirs; the edges are read once.
+        p = ProjectTimeBin.__table__.c
+        edge_values = edges.cte("edge_values").prefix_with("MATERIALIZED", dialect="postgresql")
+        e = edge_values.c
+        project_days = select(
+            p.day.label("day"), cast(null(), Integer).label("labeler_id"), bin_midpoint(p.bin).label("value"),
+            p.labels.label("n"),
+        ).where(p.project_id == scope.project_id, *scope.inner_days(p.day))  # fmt: skip
+        day_values = union_all(project_days, select(*e)).cte("day_values")
+        labeler_values = union_all(whole_days, select(*e)).cte("labeler_values")
+    else:
+        values = union_all(whole_days, edges).cte("time_values").prefix_with("MATERIALIZED", dialect="postgresql")
+        day_values = labeler_values = values
 
     def ranked(kind: str, names: list[str]) -> Any:
+        c = labeler_values.c if "labeler_id" in names else day_values.c
         keys = [c[name] for name in names]
         counts = select(*keys, c.value, func.sum(c.n).label("n")).group_by(*keys, c.value).subquery(f"{kind}_values")
         partition = [counts.c[name] for name in names]
@@ -490,7 +503,15 @@ def histogram_statement(scope: ScopeShape) -> Any:
     bins = source.cte("time_bins")
     c = bins.c
     # The total is summed again from the per-day counts: one row per (day, bin), not per (labeler, day, bin).
-    days = select(c.day, c.bin, func.sum(c.labels).label("n")).group_by(c.day, c.bin).cte("day_bins")
+    if scope.project_only:
+        p = ProjectTimeBin.__table__.c
+        days = (
+            select(p.day, p.bin, p.labels.label("n"))
+            .where(p.project_id == scope.project_id, *scope.in_days(p.day))
+            .cte("day_bins")
+        )
+    else:
+        days = select(c.day, c.bin, func.sum(c.labels).label("n")).group_by(c.day, c.bin).cte("day_bins")
     # PostgreSQL runs a prepared statement with a generic plan after a few executions, and without the values it
     # guesses few bin rows and sorts them all for the window; materialised, they are hashed into groups first.
     labelers = (

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import IssueStatus, ReviewVerdict
 from server.db.models import Issue, Label, Labeler, Review, Task
 from server.db.rollup_tables import (
+    ProjectReviewTimeBin,
     ReviewDayRollup,
     ReviewTimeBin,
 )
@@ -153,7 +154,9 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
     other rows. A window cut inside days adds its edges from the reviews: their sums, and their own review times
     beside the histograms' bin values (the ranks are then values, not bins; see `fetch_reviews`)."""
     r = ReviewDayRollup.__table__.c
-    b = ReviewTimeBin.__table__.c
+    # The review-time histogram is of the whole scope: a project alone reads it without the labeler grain.
+    bins_table = ProjectReviewTimeBin.__table__ if scope.project_only else ReviewTimeBin.__table__
+    b = bins_table.c
     in_days = scope.in_days if scope.whole_days else scope.inner_days
 
     def narrowed(columns: Any, table: Any) -> Any:
@@ -174,7 +177,7 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
     )
     if scope.whole_days:
         counts = (
-            narrowed(b, ReviewTimeBin.__table__)
+            narrowed(b, bins_table)
             .add_columns(b.bin.label("bin"), func.sum(b.reviews).label("n"))
             .group_by(b.bin)
             .subquery("review_bins")
@@ -190,9 +193,7 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
             func.sum(Review.seconds_to_review).label("seconds"),
         ).group_by(day, Label.labeler_id)
         rows = union_all(rows, edge_sums)
-        whole_day_values = narrowed(b, ReviewTimeBin.__table__).add_columns(
-            bin_midpoint(b.bin).label("value"), b.reviews.label("n")
-        )
+        whole_day_values = narrowed(b, bins_table).add_columns(bin_midpoint(b.bin).label("value"), b.reviews.label("n"))
         edge_values = _edge_reviews(
             scope, cast(Review.seconds_to_review, Float).label("value"), literal(1, Integer()).label("n")
         )

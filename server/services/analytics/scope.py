@@ -67,6 +67,12 @@ class ScopeShape:
     def labeler_id(self) -> BindParameter[int]:
         return number("labeler_id")
 
+    @property
+    def project_only(self) -> bool:
+        """A project with no vendor or labeler filter: its totals and days are sums of the project-grain rollups'
+        rows, without the labeler."""
+        return self.project and not self.vendor and not self.labeler
+
     def before_start(self) -> ScopeShape:
         """The same filters over everything before this window's start."""
         return replace(self, start=None, end=self.start)
