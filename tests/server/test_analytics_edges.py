@@ -32,6 +32,8 @@ from server.db.rollup_tables import (
     ReviewDayRollup,
     ReviewerDayRollup,
     ReviewTimeBin,
+    VendorReviewTimeBin,
+    VendorTimeBin,
 )
 from server.services.analytics import Scope
 from server.services.analytics._labels import fetch_label_percentiles, fetch_label_rollup
@@ -282,6 +284,8 @@ async def test_partial_windows_read_whole_days_from_the_rollups(database: Databa
             ReviewDayRollup,
             ReviewTimeBin,
             ProjectReviewTimeBin,
+            VendorTimeBin,
+            VendorReviewTimeBin,
             ReviewerDayRollup,
             ConsensusTask,
             ConsensusSpan,

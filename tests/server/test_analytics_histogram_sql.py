@@ -17,12 +17,15 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from server.db import Database
+from server.db.models import Labeler
 from server.db.rollup_tables import (
     LabelTimeBin,
     ProjectReviewTimeBin,
     ProjectTimeBin,
     ReviewDayRollup,
     ReviewTimeBin,
+    VendorReviewTimeBin,
+    VendorTimeBin,
 )
 from server.services.analytics import Scope
 from server.services.analytics._labels import LabelPercentiles, Spread, fetch_label_percentiles
@@ -78,11 +81,22 @@ def _random_rows(rng: np.random.Generator, projects: list[int], labelers: list[i
 
 
 async def _project_grain(session: Any, table: Any, count_column: str) -> None:
-    """Sum the per-labeler histogram rows into the project-grain histogram, as the rollup maintenance does."""
-    target = {LabelTimeBin.__table__: ProjectTimeBin.__table__, ReviewTimeBin.__table__: ProjectReviewTimeBin.__table__}
+    """Sum the per-labeler histogram rows into the project- and vendor-grain histograms, as the rollup maintenance
+    does."""
+    project_table, vendor_table = {
+        LabelTimeBin.__table__: (ProjectTimeBin.__table__, VendorTimeBin.__table__),
+        ReviewTimeBin.__table__: (ProjectReviewTimeBin.__table__, VendorReviewTimeBin.__table__),
+    }[table]
     keys = [table.c.project_id, table.c.day, table.c.bin]
     summed = select(*keys, func.sum(table.c[count_column])).group_by(*keys)
-    await session.execute(insert(target[table]).from_select(["project_id", "day", "bin", count_column], summed))
+    await session.execute(insert(project_table).from_select(["project_id", "day", "bin", count_column], summed))
+    by_vendor = (
+        select(Labeler.vendor_id, *keys, func.sum(table.c[count_column]))
+        .join_from(table, Labeler, Labeler.id == table.c.labeler_id)
+        .group_by(Labeler.vendor_id, *keys)
+    )
+    columns = ["vendor_id", "project_id", "day", "bin", count_column]
+    await session.execute(insert(vendor_table).from_select(columns, by_vendor))
 
 
 async def _seed(database: Database, seed: int, table: Any, count_column: str) -> Seeded:

@@ -1,6 +1,7 @@
-"""The project-grain histograms (`project_time_bins`, `project_review_time_bins`) stay the per-labeler histograms
-summed over labelers, through submissions, reviews, rework, a label moved to another bin and day, a label removed,
-and a rebuild of some days, on both databases."""
+"""The project-grain histograms (`project_time_bins`, `project_review_time_bins`) and the vendor-grain ones
+(`vendor_time_bins`, `vendor_review_time_bins`) stay the per-labeler histograms summed over labelers, through
+submissions, reviews, rework, a label moved to another bin and day, a label removed, and a rebuild of some days,
+on both databases."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import pytest
 from sqlalchemy import func, select
 
 from server.db import Database
-from server.db.rollup_tables import LabelTimeBin, ProjectReviewTimeBin, ProjectTimeBin, ReviewTimeBin
+from server.db.models import Labeler
+from server.db.rollup_tables import (
+    LabelTimeBin,
+    ProjectReviewTimeBin,
+    ProjectTimeBin,
+    ReviewTimeBin,
+    VendorReviewTimeBin,
+    VendorTimeBin,
+)
 from server.services.rollups import LabelFacts, bin_of, label_changed, rebuild_rollups, rebuild_statements
 from server.services.workflow import review_label, rework_label, submit_label
 from tests.server.test_workflow_world import World, at, build_world, run
@@ -31,12 +40,26 @@ async def _grains(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     def own(table: Any) -> Any:
         return select(table.__table__)
 
+    def by_vendor(table: Any, count: str) -> Any:
+        c = table.__table__.c
+        keys = [Labeler.vendor_id, c.day, c.project_id, c.bin]
+        return select(*keys, func.sum(c[count])).join_from(table, Labeler, Labeler.id == c.labeler_id).group_by(*keys)
+
     return {
         "labels": await rows(own(ProjectTimeBin)),
         "labels by labeler": await rows(summed(LabelTimeBin, "labels")),
         "reviews": await rows(own(ProjectReviewTimeBin)),
         "reviews by labeler": await rows(summed(ReviewTimeBin, "reviews")),
+        "vendor labels": await rows(own(VendorTimeBin)),
+        "vendor labels by labeler": await rows(by_vendor(LabelTimeBin, "labels")),
+        "vendor reviews": await rows(own(VendorReviewTimeBin)),
+        "vendor reviews by labeler": await rows(by_vendor(ReviewTimeBin, "reviews")),
     }
+
+
+def _assert_sums(grains: dict[str, list[tuple[Any, ...]]]) -> None:
+    for name in ("labels", "reviews", "vendor labels", "vendor reviews"):
+        assert grains[name] == grains[f"{name} by labeler"], name
 
 
 async def _submit(database: Database, world: World, task: int, labeler: int, minutes: float, seconds: float) -> int:
@@ -81,10 +104,10 @@ async def test_the_project_histograms_stay_the_labeler_histograms_summed(databas
         ),
     )  # fmt: skip
     grains = await _grains(database)
-    assert grains["labels"] == grains["labels by labeler"]
+    _assert_sums(grains)
     assert [row[-1] for row in grains["labels"]] == [2, 1]  # Alice's and Carol's bin, then Bob's
-    assert grains["reviews"] == grains["reviews by labeler"]
-    assert len(grains["reviews"]) == 2
+    assert [row[-1] for row in grains["vendor labels"]] == [2, 1]  # one vendor
+    assert len(grains["reviews"]) == len(grains["vendor reviews"]) == 2
 
     # A label moved to another day and bin, then one removed: the labeler rows and the project rows move together.
     day = at(0).date().isoformat()
@@ -97,12 +120,12 @@ async def test_the_project_histograms_stay_the_labeler_histograms_summed(databas
     async with database.transaction() as session:
         await label_changed(session, carols, moved)
     grains = await _grains(database)
-    assert grains["labels"] == grains["labels by labeler"]
+    _assert_sums(grains)
     assert [row[-1] for row in grains["labels"]] == [1, 2]
     async with database.transaction() as session:
         await label_changed(session, moved, None)
     grains = await _grains(database)
-    assert grains["labels"] == grains["labels by labeler"]
+    _assert_sums(grains)
     assert [row[-1] for row in grains["labels"]] == [1, 1]
 
     # A rebuild of the first day (the importer's path) and a full rebuild give the maintained rows back.
@@ -110,7 +133,7 @@ async def test_the_project_histograms_stay_the_labeler_histograms_summed(databas
         for statement in rebuild_statements(world.project, [day]):
             await session.execute(statement)
     rebuilt_day = await _grains(database)
-    assert rebuilt_day["labels"] == rebuilt_day["labels by labeler"]
+    _assert_sums(rebuilt_day)
     async with database.transaction() as session:
         await rebuild_rollups(session)
     rebuilt = await _grains(database)

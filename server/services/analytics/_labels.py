@@ -39,7 +39,15 @@ from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
 from server.db.models import Label, Labeler, Review, Task, Vendor
-from server.db.rollup_tables import LabelDayRollup, LabelTimeBin, ProjectTimeBin, ReviewerDayRollup
+from server.db.rollup_tables import (
+    LabelDayRollup,
+    LabelTimeBin,
+    ProjectReviewTimeBin,
+    ProjectTimeBin,
+    ReviewerDayRollup,
+    VendorReviewTimeBin,
+    VendorTimeBin,
+)
 from server.db.sql import answer_text, day_bucket, day_number, day_text_number
 from server.services.analytics._sql import (
     bin_midpoint,
@@ -52,7 +60,14 @@ from server.services.analytics.scope import Scope, ScopeShape
 from server.services.analytics.tenure import production_start
 from server.services.rates import hourly_rate_on, vendor_rate_on
 
-__all__ = ["LabelPercentiles", "LabelRollup", "LabelSums", "fetch_label_percentiles", "fetch_label_rollup"]
+__all__ = [
+    "LabelPercentiles",
+    "LabelRollup",
+    "LabelSums",
+    "fetch_label_percentiles",
+    "fetch_label_rollup",
+    "scope_bins",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +209,20 @@ def _edge_groups(scope: ScopeShape) -> Any:
         ),
         edges=True,
     ).group_by(Task.project_id, Label.labeler_id, Labeler.vendor_id, day)
+
+
+def scope_bins(scope: ScopeShape, *, reviews: bool = False) -> tuple[Any, list[Any]]:
+    """The histogram without the labeler that a scope of a project or vendor (no labeler) sums, and the scope's
+    project and vendor conditions on it (`ScopeShape.without_labelers`; the caller adds the days)."""
+    if scope.vendor:
+        table = (VendorReviewTimeBin if reviews else VendorTimeBin).__table__
+        conditions = [table.c.vendor_id == scope.vendor_id]
+    else:
+        table = (ProjectReviewTimeBin if reviews else ProjectTimeBin).__table__
+        conditions = []
+    if scope.project:
+        conditions.append(table.c.project_id == scope.project_id)
+    return table, conditions
 
 
 def _reviewed(label_id: Any) -> Any:
@@ -464,15 +493,17 @@ def edge_percentiles_statement(scope: ScopeShape) -> Any:
         literal(1, Integer()).label("n"),
         edges=True,
     )
-    if scope.project_only:
-        # The total and the days from the project-grain histogram, the labelers from theirs; the edges are read once.
-        p = ProjectTimeBin.__table__.c
+    if scope.without_labelers:
+        # The total and the days from the project's or vendor's histogram, the labelers from theirs; the edges are
+        # read once.
+        table, conditions = scope_bins(scope)
+        p = table.c
         edge_values = edges.cte("edge_values").prefix_with("MATERIALIZED", dialect="postgresql")
         e = edge_values.c
         project_days = select(
             p.day.label("day"), cast(null(), Integer).label("labeler_id"), bin_midpoint(p.bin).label("value"),
             p.labels.label("n"),
-        ).where(p.project_id == scope.project_id, *scope.inner_days(p.day))  # fmt: skip
+        ).where(*conditions, *scope.inner_days(p.day))  # fmt: skip
         day_values = union_all(project_days, select(*e)).cte("day_values")
         labeler_values = union_all(whole_days, select(*e)).cte("labeler_values")
     else:
@@ -516,11 +547,13 @@ def histogram_statement(scope: ScopeShape) -> Any:
     bins = source.cte("time_bins")
     c = bins.c
     # The total is summed again from the per-day counts: one row per (day, bin), not per (labeler, day, bin).
-    if scope.project_only:
-        p = ProjectTimeBin.__table__.c
+    if scope.without_labelers:
+        table, conditions = scope_bins(scope)
+        p = table.c
         days = (
-            select(p.day, p.bin, p.labels.label("n"))
-            .where(p.project_id == scope.project_id, *scope.in_days(p.day))
+            select(p.day, p.bin, func.sum(p.labels).label("n"))
+            .where(*conditions, *scope.in_days(p.day))
+            .group_by(p.day, p.bin)
             .cte("day_bins")
         )
     else:

@@ -68,10 +68,10 @@ class ScopeShape:
         return number("labeler_id")
 
     @property
-    def project_only(self) -> bool:
-        """A project with no vendor or labeler filter: its totals and days are sums of the project-grain rollups'
-        rows, without the labeler."""
-        return self.project and not self.vendor and not self.labeler
+    def without_labelers(self) -> bool:
+        """A project or vendor (or both) with no labeler filter: its totals and days are sums of the project- or
+        vendor-grain rollups' rows, without the labeler."""
+        return (self.project or self.vendor) and not self.labeler
 
     def before_start(self) -> ScopeShape:
         """The same filters over everything before this window's start."""
