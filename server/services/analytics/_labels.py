@@ -500,11 +500,11 @@ def edge_percentiles_statement(scope: ScopeShape) -> Any:
         p = table.c
         edge_values = edges.cte("edge_values").prefix_with("MATERIALIZED", dialect="postgresql")
         e = edge_values.c
-        project_days = select(
+        grain_days = select(
             p.day.label("day"), cast(null(), Integer).label("labeler_id"), bin_midpoint(p.bin).label("value"),
             p.labels.label("n"),
         ).where(*conditions, *scope.inner_days(p.day))  # fmt: skip
-        day_values = union_all(project_days, select(*e)).cte("day_values")
+        day_values = union_all(grain_days, select(*e)).cte("day_values")
         labeler_values = union_all(whole_days, select(*e)).cte("labeler_values")
     else:
         values = union_all(whole_days, edges).cte("time_values").prefix_with("MATERIALIZED", dialect="postgresql")
