@@ -18,6 +18,12 @@ cost. Cost is not stored: it is priced from these sums when read, at the rates i
 (`server.db.rates`). The tables keyed (project, labeler or reviewer, day) are also indexed (labeler or reviewer,
 day): a scope of one labeler or of a vendor's labelers names no project, and PostgreSQL cannot skip the leading
 project column of their keys.
+`project_time_bins` and `project_review_time_bins` hold the same histograms without the labeler, per (project, UTC
+day, bin), and `vendor_time_bins` and `vendor_review_time_bins` per (vendor, UTC day, project, bin), the vendor
+being the label author's: a project's or vendor's histogram over a window sums a few hundred rows per day instead
+of one per labeler and bin (with hundreds of labelers the per-labeler rows barely compress). A labeler's vendor is
+fixed when the labeler is created (no writer changes it), so the vendor of a label never changes either. They are
+maintained beside the per-labeler rows, in the same transaction and by the same writers, and rebuilt from them.
 """
 
 from __future__ import annotations
@@ -36,10 +42,14 @@ __all__ = [
     "ConsensusTask",
     "LabelDayRollup",
     "LabelTimeBin",
+    "ProjectReviewTimeBin",
+    "ProjectTimeBin",
     "ReviewDayRollup",
     "ReviewTimeBin",
     "ReviewerDayRollup",
     "TaskDayRollup",
+    "VendorReviewTimeBin",
+    "VendorTimeBin",
 ]
 
 
@@ -74,6 +84,29 @@ class LabelTimeBin(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProjectTimeBin(Base):
+    """How many labels on a project and day (any labeler) took a time per label within one histogram bin."""
+
+    __tablename__ = "project_time_bins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VendorTimeBin(Base):
+    """How many labels by one vendor's labelers on a project and day took a time per label within one bin."""
+
+    __tablename__ = "vendor_time_bins"
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     bin: Mapped[int] = mapped_column(Integer, primary_key=True)
     labels: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -115,6 +148,30 @@ class ReviewTimeBin(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProjectReviewTimeBin(Base):
+    """How many reviews on a project made on one day (any label author) took a review time within one bin."""
+
+    __tablename__ = "project_review_time_bins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VendorReviewTimeBin(Base):
+    """How many reviews of one vendor's labelers' labels on a project, made on one day, took a review time within
+    one bin."""
+
+    __tablename__ = "vendor_review_time_bins"
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     bin: Mapped[int] = mapped_column(Integer, primary_key=True)
     reviews: Mapped[int] = mapped_column(Integer, default=0)
 

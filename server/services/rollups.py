@@ -10,6 +10,11 @@ and bin -1 holds times below FLOOR (zero included). A percentile read from the h
 statistic at its bin's geometric midpoint (FLOOR/2 for bin -1), so it is within a factor sqrt(RATIO) of the exact
 value, or within FLOOR/2 below FLOOR; see `PERCENTILE_RELATIVE_ERROR` and `PERCENTILE_ABSOLUTE_ERROR_SECONDS`.
 
+The same histograms are also kept without the labeler, per (project, day, bin) (`project_time_bins`,
+`project_review_time_bins`) and per (vendor, day, project, bin) (`vendor_time_bins`, `vendor_review_time_bins`), for
+a project's or vendor's totals and days: `label_changed` and `review_added` bump them after the
+per-labeler rows, and the rebuild statements sum them from the rebuilt per-labeler rows.
+
 Reviews are rolled up the same way (`review_day_rollups`, `review_time_bins`), with the same bins over review times
 and therefore the same error bound: `review_label` calls `review_added(session, review_facts(...))` in its
 transaction, and `reviewer_labour_added` with the same facts as its last write, and `rebuild_rollups` recomputes
@@ -62,9 +67,13 @@ from server.db.rollup_tables import (
     ConsensusTask,
     LabelDayRollup,
     LabelTimeBin,
+    ProjectReviewTimeBin,
+    ProjectTimeBin,
     ReviewDayRollup,
     ReviewerDayRollup,
     ReviewTimeBin,
+    VendorReviewTimeBin,
+    VendorTimeBin,
 )
 from server.db.sql import answer_text, day_bucket, in_days, upsert
 from server.services.completion_rollups import completion_rebuild_statements
@@ -103,6 +112,10 @@ PERCENTILE_ABSOLUTE_ERROR_SECONDS = BIN_FLOOR_SECONDS / 2
 _LOG_RATIO = math.log(BIN_RATIO)
 _ROLLUPS = type_cast(Table, LabelDayRollup.__table__)
 _BINS = type_cast(Table, LabelTimeBin.__table__)
+_PROJECT_BINS = type_cast(Table, ProjectTimeBin.__table__)
+_PROJECT_REVIEW_BINS = type_cast(Table, ProjectReviewTimeBin.__table__)
+_VENDOR_BINS = type_cast(Table, VendorTimeBin.__table__)
+_VENDOR_REVIEW_BINS = type_cast(Table, VendorReviewTimeBin.__table__)
 _REVIEW_ROLLUPS = type_cast(Table, ReviewDayRollup.__table__)
 _REVIEW_BINS = type_cast(Table, ReviewTimeBin.__table__)
 _REVIEWER_ROLLUPS = type_cast(Table, ReviewerDayRollup.__table__)
@@ -200,6 +213,36 @@ async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
     )
 
 
+async def _bump_bin(session: AsyncSession, table: Table, key: dict[str, Any], column: str, delta: int) -> None:
+    statement = upsert(session, table).values(**key, **{column: delta})
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={column: table.c[column] + statement.excluded[column]}
+        )
+    )
+
+
+def _vendor_of(labeler_id: int) -> Any:
+    """The labeler's vendor, read in the statement that writes it (a labeler's vendor never changes)."""
+    return select(Labeler.vendor_id).where(Labeler.id == labeler_id).scalar_subquery()
+
+
+async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
+    """Move one label between the project-grain and vendor-grain histogram rows. Every writer of a project bumps
+    the same few rows, so they are bumped last and in key order: two writers never wait for each other's rows
+    crosswise."""
+    deltas: Counter[tuple[int, int, str, int]] = Counter()
+    if before is not None:
+        deltas[(before.project_id, before.labeler_id, before.day, before.bin)] -= 1
+    if after is not None:
+        deltas[(after.project_id, after.labeler_id, after.day, after.bin)] += 1
+    for (project_id, labeler_id, day, bin_index), delta in sorted(deltas.items()):
+        if delta:
+            key = {"project_id": project_id, "day": day, "bin": bin_index}
+            await _bump_bin(session, _PROJECT_BINS, key, "labels", delta)
+            await _bump_bin(session, _VENDOR_BINS, {**key, "vendor_id": _vendor_of(labeler_id)}, "labels", delta)
+
+
 async def label_changed(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
     """Move the rollups from a label's `before` facts to its `after` facts (either may be None)."""
     if before == after:
@@ -228,6 +271,7 @@ async def label_changed(session: AsyncSession, before: LabelFacts | None, after:
         await _add(session, before, -1)
     if after is not None:
         await _add(session, after, 1)
+    await _move_project_bins(session, before, after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +318,10 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
             index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
         )
     )
+    project_key = {"project_id": facts.project_id, "day": facts.day, "bin": facts.bin}
+    await _bump_bin(session, _PROJECT_REVIEW_BINS, project_key, "reviews", 1)
+    vendor_key = {**project_key, "vendor_id": _vendor_of(facts.labeler_id)}
+    await _bump_bin(session, _VENDOR_REVIEW_BINS, vendor_key, "reviews", 1)
 
 
 async def reviewer_labour_added(session: AsyncSession, facts: ReviewFacts) -> None:
@@ -327,6 +375,7 @@ def review_rebuild_statements(project_id: int | None = None, days: Collection[st
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
         insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
         insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
+        *_project_bins_statements(_REVIEW_BINS, _PROJECT_REVIEW_BINS, "reviews", project_id, days),
     ]
 
 
@@ -374,7 +423,39 @@ def rebuild_statements(project_id: int | None = None, days: Collection[str] | No
         statements.append(_delete(table, project_id, days))
     statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
     statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
+    statements += _project_bins_statements(_BINS, _PROJECT_BINS, "labels", project_id, days)
     return statements
+
+
+def _project_bins_statements(
+    source: Table, target: Table, count: str, project_id: int | None, days: Collection[str] | None
+) -> list[Any]:
+    """Recompute the project-grain histogram `target` and its vendor-grain twin from the per-labeler histogram
+    `source` (already rebuilt over the same project and days): the labelers' rows summed per (project, day, bin)
+    and per (vendor, project, day, bin)."""
+    keys = [source.c.project_id, source.c.day, source.c.bin]
+    summed = select(*keys, func.sum(source.c[count])).group_by(*keys)
+    if project_id is not None:
+        summed = summed.where(source.c.project_id == project_id)
+    if days is not None:
+        summed = summed.where(source.c.day.in_(sorted(days)))
+    vendor_target = {_BINS: _VENDOR_BINS, _REVIEW_BINS: _VENDOR_REVIEW_BINS}[source]
+    vendor_keys = [Labeler.vendor_id, *keys]
+    by_vendor = (
+        select(*vendor_keys, func.sum(source.c[count]))
+        .join_from(source, Labeler, Labeler.id == source.c.labeler_id)
+        .group_by(*vendor_keys)
+    )
+    if project_id is not None:
+        by_vendor = by_vendor.where(source.c.project_id == project_id)
+    if days is not None:
+        by_vendor = by_vendor.where(source.c.day.in_(sorted(days)))
+    return [
+        _delete(target, project_id, days),
+        insert(target).from_select(["project_id", "day", "bin", count], summed),
+        _delete(vendor_target, project_id, days),
+        insert(vendor_target).from_select(["vendor_id", "project_id", "day", "bin", count], by_vendor),
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,13 @@ from server.db.rollup_tables import (
     ConsensusTask,
     LabelDayRollup,
     LabelTimeBin,
+    ProjectReviewTimeBin,
+    ProjectTimeBin,
     ReviewDayRollup,
     ReviewerDayRollup,
     ReviewTimeBin,
+    VendorReviewTimeBin,
+    VendorTimeBin,
 )
 from server.services.analytics import Scope
 from server.services.analytics._labels import fetch_label_percentiles, fetch_label_rollup
@@ -276,8 +280,12 @@ async def test_partial_windows_read_whole_days_from_the_rollups(database: Databa
         for table in (
             LabelDayRollup,
             LabelTimeBin,
+            ProjectTimeBin,
             ReviewDayRollup,
             ReviewTimeBin,
+            ProjectReviewTimeBin,
+            VendorTimeBin,
+            VendorReviewTimeBin,
             ReviewerDayRollup,
             ConsensusTask,
             ConsensusSpan,

@@ -14,10 +14,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from server.db import Database
-from server.db.rollup_tables import LabelTimeBin, ReviewDayRollup, ReviewTimeBin
+from server.db.models import Labeler
+from server.db.rollup_tables import (
+    LabelTimeBin,
+    ProjectReviewTimeBin,
+    ProjectTimeBin,
+    ReviewDayRollup,
+    ReviewTimeBin,
+    VendorReviewTimeBin,
+    VendorTimeBin,
+)
 from server.services.analytics import Scope
 from server.services.analytics._labels import LabelPercentiles, Spread, fetch_label_percentiles
 from server.services.analytics._sql import cumulative_counts, histogram_ranks, interpolate_bins
@@ -71,6 +80,25 @@ def _random_rows(rng: np.random.Generator, projects: list[int], labelers: list[i
     return [BinRow(*key, count) for key, count in rows.items()]
 
 
+async def _project_grain(session: Any, table: Any, count_column: str) -> None:
+    """Sum the per-labeler histogram rows into the project- and vendor-grain histograms, as the rollup maintenance
+    does."""
+    project_table, vendor_table = {
+        LabelTimeBin.__table__: (ProjectTimeBin.__table__, VendorTimeBin.__table__),
+        ReviewTimeBin.__table__: (ProjectReviewTimeBin.__table__, VendorReviewTimeBin.__table__),
+    }[table]
+    keys = [table.c.project_id, table.c.day, table.c.bin]
+    summed = select(*keys, func.sum(table.c[count_column])).group_by(*keys)
+    await session.execute(insert(project_table).from_select(["project_id", "day", "bin", count_column], summed))
+    by_vendor = (
+        select(Labeler.vendor_id, *keys, func.sum(table.c[count_column]))
+        .join_from(table, Labeler, Labeler.id == table.c.labeler_id)
+        .group_by(Labeler.vendor_id, *keys)
+    )
+    columns = ["vendor_id", "project_id", "day", "bin", count_column]
+    await session.execute(insert(vendor_table).from_select(columns, by_vendor))
+
+
 async def _seed(database: Database, seed: int, table: Any, count_column: str) -> Seeded:
     rng = np.random.default_rng(seed)
     async with database.transaction() as session:
@@ -97,6 +125,7 @@ async def _seed(database: Database, seed: int, table: Any, count_column: str) ->
                 for row in seeded.rows
             ],
         )
+        await _project_grain(session, table, count_column)
     return seeded
 
 
@@ -225,6 +254,7 @@ async def test_rank_arithmetic_does_not_overflow_32_bit_integers(database: Datab
                 for i, (index, n) in enumerate(histogram)
             ],
         )
+        await _project_grain(session, LabelTimeBin.__table__, "labels")
     async with database.session() as session:
         result = await fetch_label_percentiles(session, Scope(project_id=project.id))
     assert result.total == Spread(histogram_percentile(histogram, 50), histogram_percentile(histogram, 90))

@@ -46,7 +46,7 @@ from server.db.rollup_tables import (
     ReviewTimeBin,
 )
 from server.db.sql import day_bucket, seconds_between
-from server.services.analytics._labels import LabelRollup, LabelSums
+from server.services.analytics._labels import LabelRollup, LabelSums, scope_bins
 from server.services.analytics._sql import (
     bin_midpoint,
     cumulative_counts,
@@ -153,7 +153,11 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
     other rows. A window cut inside days adds its edges from the reviews: their sums, and their own review times
     beside the histograms' bin values (the ranks are then values, not bins; see `fetch_reviews`)."""
     r = ReviewDayRollup.__table__.c
-    b = ReviewTimeBin.__table__.c
+    # The review-time histogram is of the whole scope: a project or vendor reads it without the labeler grain.
+    bins_table, grain_conditions = (
+        scope_bins(scope, reviews=True) if scope.without_labelers else (ReviewTimeBin.__table__, [])
+    )
+    b = bins_table.c
     in_days = scope.in_days if scope.whole_days else scope.inner_days
 
     def narrowed(columns: Any, table: Any) -> Any:
@@ -169,12 +173,17 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
             )
         return statement
 
+    def narrowed_bins() -> Any:
+        if not scope.without_labelers:
+            return narrowed(b, bins_table)
+        return select().select_from(bins_table).where(*grain_conditions, *in_days(b.day))
+
     rows: Any = narrowed(r, ReviewDayRollup.__table__).add_columns(
         r.day, r.labeler_id, r.reviews, r.thumbs_up, r.seconds
     )
     if scope.whole_days:
         counts = (
-            narrowed(b, ReviewTimeBin.__table__)
+            narrowed_bins()
             .add_columns(b.bin.label("bin"), func.sum(b.reviews).label("n"))
             .group_by(b.bin)
             .subquery("review_bins")
@@ -190,9 +199,7 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
             func.sum(Review.seconds_to_review).label("seconds"),
         ).group_by(day, Label.labeler_id)
         rows = union_all(rows, edge_sums)
-        whole_day_values = narrowed(b, ReviewTimeBin.__table__).add_columns(
-            bin_midpoint(b.bin).label("value"), b.reviews.label("n")
-        )
+        whole_day_values = narrowed_bins().add_columns(bin_midpoint(b.bin).label("value"), b.reviews.label("n"))
         edge_values = _edge_reviews(
             scope, cast(Review.seconds_to_review, Float).label("value"), literal(1, Integer()).label("n")
         )

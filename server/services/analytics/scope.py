@@ -67,6 +67,12 @@ class ScopeShape:
     def labeler_id(self) -> BindParameter[int]:
         return number("labeler_id")
 
+    @property
+    def without_labelers(self) -> bool:
+        """A project or vendor (or both) with no labeler filter: its totals and days are sums of the project- or
+        vendor-grain rollups' rows, without the labeler."""
+        return (self.project or self.vendor) and not self.labeler
+
     def before_start(self) -> ScopeShape:
         """The same filters over everything before this window's start."""
         return replace(self, start=None, end=self.start)
