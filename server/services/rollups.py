@@ -194,32 +194,20 @@ def label_facts(label: Label, task: Task, *, reviewed: bool) -> LabelFacts:
     )
 
 
+async def _bump(session: AsyncSession, table: Table, key: dict[str, Any], sums: dict[str, Any]) -> None:
+    """Add `sums` to the row of `table` at `key`, creating it when missing."""
+    statement = upsert(session, table).values(**key, **sums)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
+        )
+    )
+
+
 async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
-    table = _ROLLUPS
-    values = {name: sign * getattr(facts, name) for name in _SUMS}
-    statement = upsert(session, table).values(**key, **values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in _SUMS}
-        )
-    )
-    bins = _BINS
-    statement = upsert(session, bins).values(**key, bin=facts.bin, labels=sign)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[*key, "bin"], set_={"labels": bins.c.labels + statement.excluded.labels}
-        )
-    )
-
-
-async def _bump_bin(session: AsyncSession, table: Table, key: dict[str, Any], column: str, delta: int) -> None:
-    statement = upsert(session, table).values(**key, **{column: delta})
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={column: table.c[column] + statement.excluded[column]}
-        )
-    )
+    await _bump(session, _ROLLUPS, key, {name: sign * getattr(facts, name) for name in _SUMS})
+    await _bump(session, _BINS, {**key, "bin": facts.bin}, {"labels": sign})
 
 
 def _vendor_of(labeler_id: int) -> Any:
@@ -239,8 +227,8 @@ async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, a
     for (project_id, labeler_id, day, bin_index), delta in sorted(deltas.items()):
         if delta:
             key = {"project_id": project_id, "day": day, "bin": bin_index}
-            await _bump_bin(session, _PROJECT_BINS, key, "labels", delta)
-            await _bump_bin(session, _VENDOR_BINS, {**key, "vendor_id": _vendor_of(labeler_id)}, "labels", delta)
+            await _bump(session, _PROJECT_BINS, key, {"labels": delta})
+            await _bump(session, _VENDOR_BINS, {**key, "vendor_id": _vendor_of(labeler_id)}, {"labels": delta})
 
 
 async def label_changed(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
@@ -303,39 +291,19 @@ def review_facts(review: Review, label: Label, task: Task) -> ReviewFacts:
 async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
     """Count a new review in the review rollups."""
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
-    table = _REVIEW_ROLLUPS
-    statement = upsert(session, table).values(**key, reviews=1, thumbs_up=facts.thumbs_up, seconds=facts.seconds)
-    sums = ("reviews", "thumbs_up", "seconds")
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
-        )
-    )
-    bins = _REVIEW_BINS
-    statement = upsert(session, bins).values(**key, bin=facts.bin, reviews=1)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[*key, "bin"], set_={"reviews": bins.c.reviews + statement.excluded.reviews}
-        )
-    )
+    await _bump(session, _REVIEW_ROLLUPS, key, {"reviews": 1, "thumbs_up": facts.thumbs_up, "seconds": facts.seconds})
+    await _bump(session, _REVIEW_BINS, {**key, "bin": facts.bin}, {"reviews": 1})
     project_key = {"project_id": facts.project_id, "day": facts.day, "bin": facts.bin}
-    await _bump_bin(session, _PROJECT_REVIEW_BINS, project_key, "reviews", 1)
+    await _bump(session, _PROJECT_REVIEW_BINS, project_key, {"reviews": 1})
     vendor_key = {**project_key, "vendor_id": _vendor_of(facts.labeler_id)}
-    await _bump_bin(session, _VENDOR_REVIEW_BINS, vendor_key, "reviews", 1)
+    await _bump(session, _VENDOR_REVIEW_BINS, vendor_key, {"reviews": 1})
 
 
 async def reviewer_labour_added(session: AsyncSession, facts: ReviewFacts) -> None:
     """Count a new review in its reviewer's day row. Writers call it last in the transaction: one reviewer's
     reviews all bump one row, so its lock is held for the shortest time (and after every other rollup row)."""
-    labour = _REVIEWER_ROLLUPS
     by_reviewer = {"project_id": facts.project_id, "reviewer_id": facts.reviewer_id, "day": facts.day}
-    statement = upsert(session, labour).values(**by_reviewer, reviews=1, seconds=facts.seconds)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(by_reviewer),
-            set_={name: labour.c[name] + statement.excluded[name] for name in ("reviews", "seconds")},
-        )
-    )
+    await _bump(session, _REVIEWER_ROLLUPS, by_reviewer, {"reviews": 1, "seconds": facts.seconds})
 
 
 def _bin_expression(seconds: Any) -> Any:
@@ -375,7 +343,7 @@ def review_rebuild_statements(project_id: int | None = None, days: Collection[st
         insert(_REVIEW_ROLLUPS).from_select([*key_names, "reviews", "thumbs_up", "seconds"], sums),
         insert(_REVIEW_BINS).from_select([*key_names, "bin", "reviews"], bins),
         insert(_REVIEWER_ROLLUPS).from_select(["project_id", "reviewer_id", "day", "reviews", "seconds"], labour),
-        *_project_bins_statements(_REVIEW_BINS, _PROJECT_REVIEW_BINS, "reviews", project_id, days),
+        *_project_bins_statements(_REVIEW_BINS, _PROJECT_REVIEW_BINS, _VENDOR_REVIEW_BINS, "reviews", project_id, days),
     ]
 
 
@@ -423,33 +391,35 @@ def rebuild_statements(project_id: int | None = None, days: Collection[str] | No
         statements.append(_delete(table, project_id, days))
     statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
     statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
-    statements += _project_bins_statements(_BINS, _PROJECT_BINS, "labels", project_id, days)
+    statements += _project_bins_statements(_BINS, _PROJECT_BINS, _VENDOR_BINS, "labels", project_id, days)
     return statements
 
 
 def _project_bins_statements(
-    source: Table, target: Table, count: str, project_id: int | None, days: Collection[str] | None
+    source: Table,
+    target: Table,
+    vendor_target: Table,
+    count: str,
+    project_id: int | None,
+    days: Collection[str] | None,
 ) -> list[Any]:
-    """Recompute the project-grain histogram `target` and its vendor-grain twin from the per-labeler histogram
-    `source` (already rebuilt over the same project and days): the labelers' rows summed per (project, day, bin)
-    and per (vendor, project, day, bin)."""
-    keys = [source.c.project_id, source.c.day, source.c.bin]
-    summed = select(*keys, func.sum(source.c[count])).group_by(*keys)
+    """Recompute the project-grain histogram `target` and its vendor-grain twin `vendor_target` from the
+    per-labeler histogram `source` (already rebuilt over the same project and days): the labelers' rows summed per
+    (project, day, bin) and per (vendor, project, day, bin)."""
+    within: list[Any] = []
     if project_id is not None:
-        summed = summed.where(source.c.project_id == project_id)
+        within.append(source.c.project_id == project_id)
     if days is not None:
-        summed = summed.where(source.c.day.in_(sorted(days)))
-    vendor_target = {_BINS: _VENDOR_BINS, _REVIEW_BINS: _VENDOR_REVIEW_BINS}[source]
+        within.append(source.c.day.in_(sorted(days)))
+    keys = [source.c.project_id, source.c.day, source.c.bin]
+    summed = select(*keys, func.sum(source.c[count])).where(*within).group_by(*keys)
     vendor_keys = [Labeler.vendor_id, *keys]
     by_vendor = (
         select(*vendor_keys, func.sum(source.c[count]))
         .join_from(source, Labeler, Labeler.id == source.c.labeler_id)
+        .where(*within)
         .group_by(*vendor_keys)
     )
-    if project_id is not None:
-        by_vendor = by_vendor.where(source.c.project_id == project_id)
-    if days is not None:
-        by_vendor = by_vendor.where(source.c.day.in_(sorted(days)))
     return [
         _delete(target, project_id, days),
         insert(target).from_select(["project_id", "day", "bin", count], summed),
@@ -506,15 +476,6 @@ async def consensus_facts(session: AsyncSession, task: Task) -> ConsensusFacts |
         values=tuple(sorted(counts.items())),
         labelers=tuple(sorted((labeler, *sums) for labeler, sums in labelers.items())),
         members=tuple(sorted({("labeler", int(row[0])) for row in rows} | {("vendor", int(row[3])) for row in rows})),
-    )
-
-
-async def _bump(session: AsyncSession, table: Table, key: dict[str, Any], sums: dict[str, int]) -> None:
-    statement = upsert(session, table).values(**key, **sums)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
-        )
     )
 
 
