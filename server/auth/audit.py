@@ -78,6 +78,11 @@ def _is_user_error(result: Any) -> bool:
     return isinstance(result, UserError)
 
 
+def _outcome_of(result: Any) -> tuple[AuditOutcome, str]:
+    """A returned result's outcome and message: REFUSED with the typed error's message, or OK."""
+    return (AuditOutcome.REFUSED, str(result.message)) if _is_user_error(result) else (AuditOutcome.OK, "")
+
+
 @dataclass
 class PendingEntry:
     """The entry of the mutation call in progress, for its transaction to write on success."""
@@ -88,10 +93,11 @@ class PendingEntry:
 
     def entry_for_success(self, result: Any) -> AuditEntry:
         """The entry for `result`, to add to the mutation's transaction; `written` is set once it commits."""
-        refused = _is_user_error(result)
-        outcome, message = (AuditOutcome.REFUSED, str(result.message)) if refused else (AuditOutcome.OK, "")
-        return _entry(self.info.context, self.info.field_name, _operation_name(self.info), self.arguments,
-                      outcome, _result_type(result), message)  # fmt: skip
+        outcome, message = _outcome_of(result)
+        info = self.info
+        return _entry(
+            info.context, info.field_name, _operation_name(info), self.arguments, outcome, _result_type(result), message
+        )
 
 
 # A context variable, not the request context: websocket operations share one context and may run concurrently.
@@ -128,10 +134,8 @@ class AuditTrail(FieldExtension):
             _pending.reset(token)
         if pending.written:
             return result
-        if _is_user_error(result):
-            await _record(info, kwargs, AuditOutcome.REFUSED, _result_type(result), str(result.message))
-        else:
-            await _record(info, kwargs, AuditOutcome.OK, _result_type(result), "")
+        outcome, message = _outcome_of(result)
+        await _record(info, kwargs, outcome, _result_type(result), message)
         return result
 
 
