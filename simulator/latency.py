@@ -36,6 +36,7 @@ __all__ = [
     "sample_remaining",
     "sample_review_paths",
     "scenario_waits",
+    "team_since",
     "waits_latency",
 ]
 
@@ -114,19 +115,28 @@ def _reviews_by_label(history: FlowHistory, before: float) -> dict[int, list[tup
     return by_label
 
 
-def fit_latency(history: FlowHistory, cut: float, *, window_days: float = 21.0, settle_days: float = 4.0) -> LatencyFit:
-    """Waits seen in the records before ``cut`` (see the module docstring for the window)."""
+def fit_latency(
+    history: FlowHistory,
+    cut: float,
+    *,
+    window_days: float = 21.0,
+    settle_days: float = 4.0,
+    labeling_since: float | None = None,
+) -> LatencyFit:
+    """Waits seen in the records before ``cut`` (see the module docstring for the window); the labeling waits
+    only of tasks arrived from ``labeling_since`` on (see :func:`team_since`)."""
     lo, hi = max(0.0, cut - window_days - settle_days), cut - settle_days
     if hi <= lo:
         lo, hi = 0.0, cut
     created = history.task_created
     in_window = (created >= lo) & (created < hi)
+    labeling_window = in_window & (created >= labeling_since) if labeling_since is not None else in_window
     label_in = in_window[history.label_task] & (history.label_submitted < cut)
     # Labeling latency: tasks of the window whose labels were all in before the cut.
     last_submitted = np.full(created.size, -np.inf)
     np.maximum.at(last_submitted, history.label_task[label_in], history.label_submitted[label_in])
     submitted_count = np.bincount(history.label_task[label_in], minlength=created.size)
-    complete = in_window & (submitted_count >= history.task_required) & np.isfinite(last_submitted)
+    complete = labeling_window & (submitted_count >= history.task_required) & np.isfinite(last_submitted)
     latency = last_submitted - created
     single = complete & (history.task_required <= 1)
     consensus = complete & (history.task_required > 1)
@@ -165,6 +175,35 @@ def fit_latency(history: FlowHistory, cut: float, *, window_days: float = 21.0, 
         labeling_single_arrived=single_arrived,
         labeling_consensus_arrived=consensus_arrived,
     )
+
+
+#: How far a week's team may differ from the last week's before the cut and still be the same team.
+_TEAM_TOLERANCE = 0.1
+
+
+def team_since(labeler: np.ndarray, submitted: np.ndarray, cut: float, *, settle_days: float = 4.0) -> float:
+    """Since when (days) the team labeling was the one at the cut: the start of the earliest of the weeks
+    before ``cut`` whose count of people labeling is, like every week after it, within 10% of the last week's.
+
+    The wait for a label is as much how many people there are as how they pick work up: the waits of weeks
+    when the team was smaller (a project's first weeks, while it grows) are those of a team the forecast does
+    not have, and where the simulator's team keeps up with the work they would hold tasks open for it.
+    Weeks are counted back from the cut. At least one whole week stays in the sample whatever the team did, so
+    that every time of the week has waits (:func:`fit_latency` leaves out the last ``settle_days``).
+    """
+    weeks = int(cut // _WEEK)
+    if weeks < 1:
+        return 0.0
+
+    def team(k: int) -> int:
+        lo = cut - _WEEK * (k + 1)
+        return int(np.unique(labeler[(submitted >= lo) & (submitted < lo + _WEEK)]).size)
+
+    last = team(0)
+    k = 1
+    while k < weeks and abs(team(k) - last) <= _TEAM_TOLERANCE * last:
+        k += 1
+    return max(0.0, min(cut - _WEEK * k, cut - settle_days - _WEEK))
 
 
 def _nonnegative(values: Sequence[float] | np.ndarray) -> np.ndarray:

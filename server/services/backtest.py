@@ -21,7 +21,16 @@ from server.services.errors import Path, ValidationFailed
 from server.services.history import ProjectRecords, history_until, load_flow, load_records, pool_for
 from server.services.simulation_pool import WorkerDied
 from simulator.engine import run_replication
-from simulator.latency import FlowHistory, LatencyFit, OpenTask, fit_latency, open_tasks, sample_new, sample_remaining
+from simulator.latency import (
+    FlowHistory,
+    LatencyFit,
+    OpenTask,
+    fit_latency,
+    open_tasks,
+    sample_new,
+    sample_remaining,
+    team_since,
+)
 from simulator.planning.calibrate import calibrate, demand_forecast
 from simulator.scenario import Scenario
 
@@ -292,11 +301,13 @@ def conditional_forecast(
     replications: int,
     seed: int,
     rng: np.random.Generator,
+    labeling_since: float | None = None,
 ) -> Forecast:
     """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
-    simulator replays their daily counts, plus the tasks still to label at the cut on its first day."""
+    simulator replays their daily counts, plus the tasks still to label at the cut on its first day. Labeling
+    waits come from tasks arrived since ``labeling_since`` (:func:`simulator.latency.fit_latency`)."""
     horizon = 7 * horizon_weeks
-    fit = fit_latency(flow, cut)
+    fit = fit_latency(flow, cut, labeling_since=labeling_since)
     opened = open_tasks(flow, cut)
     created = flow.task_created
     arriving = (created >= cut) & (created < cut + horizon)
@@ -323,7 +334,9 @@ def backtest_records(
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
-    fit = fit_latency(flow, cut)
+    # The waits for labels of the team at the cut, not of the smaller one a growing project started with.
+    since = team_since(records.label_labeler, records.label_started, cut)
+    fit = fit_latency(flow, cut, labeling_since=since)
     opened = open_tasks(flow, cut)
     initial = open_backlog(opened)
     to_label = sum(task.missing_labels > 0 for task in opened)
@@ -332,7 +345,14 @@ def backtest_records(
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
 
     conditional = conditional_forecast(
-        flow, calibration.scenario, cut, horizon_weeks, replications=replications, seed=seed, rng=rng
+        flow,
+        calibration.scenario,
+        cut,
+        horizon_weeks,
+        replications=replications,
+        seed=seed,
+        rng=rng,
+        labeling_since=since,
     )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
