@@ -27,7 +27,7 @@ from server.services.analytics.delivery import milestone_targets
 from server.services.errors import NotFound, Path, ValidationFailed
 from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from server.services.simulation_pool import SimulationPool, WorkerDied
-from simulator.latency import FlowHistory, fit_latency, scenario_waits
+from simulator.latency import FlowHistory, fit_latency, scenario_waits, team_since
 from simulator.planning.calibrate import (
     Calibration,
     CalibrationFit,
@@ -523,9 +523,12 @@ async def _plan_volumes(database: Database, project_id: int, day0: datetime, fie
 
 def _calibrate_with_waits(records: ProjectRecords, flow: FlowHistory, *, horizon_days: int) -> Calibration:
     """Calibrate on the whole history, and give the scenario the waits the records show (pickup, review,
-    rework): planning answers then carry the same review and rework tail as the backtests' forecasts."""
+    rework): planning answers then carry the same review and rework tail as the backtests' forecasts, labeling
+    waits included, taken from the weeks since the team reached its present size."""
     calibration = calibrate(history_until(records, records.days), horizon_days=horizon_days)
-    waits = scenario_waits(fit_latency(flow, float(records.days)))
+    end = float(records.days)
+    since = team_since(records.label_labeler, records.label_started, end)
+    waits = scenario_waits(fit_latency(flow, end, labeling_since=since))
     return replace(calibration, scenario=replace(calibration.scenario, waits=waits))
 
 
