@@ -65,6 +65,32 @@ async def test_given_rows_written_in_bulk_then_the_orm_reads_them_and_bulk_reads
     ]
 
 
+def test_given_a_column_of_moments_then_bulk_writes_each_as_sqlalchemy_writes_it() -> None:
+    # The column conversion builds the text from pieces: every piece's edges (first and last day of a year and of
+    # the calendar, midnight, the last microsecond, microseconds below and above a thousand), another zone, None,
+    # and moments spread over years.
+    write = BulkRows.__new__(BulkRows)
+    write.dialect = "sqlite"
+    convert = write._converter(cast(Table, Task.__table__), "created_at")
+    assert convert is not None
+    process = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    assert process is not None
+    spread = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=977_777.123457 * i) for i in range(-600, 600)]
+    moments: list[datetime | None] = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(999, 12, 31, 0, 0, 0, 1000, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 5, 7, 999, tzinfo=UTC),
+        datetime(2026, 3, 2, 23, 0, 59, 10, tzinfo=UTC),
+        None,
+        *MOMENTS,
+        *spread,
+    ]
+
+    expected = [None if m is None else process(m.astimezone(UTC).replace(tzinfo=None)) for m in moments]
+    assert convert(moments) == expected
+
+
 def test_given_stored_text_of_every_shape_then_bulk_reads_it_as_the_column_type_does() -> None:
     # Naive UTC text (with and without microseconds, as SQLAlchemy and `sqlite_time` write it), and text with an
     # offset (never written here), which takes the per-value path for the whole column.
