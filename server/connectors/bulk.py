@@ -80,12 +80,39 @@ def _postgresql_times(values: Sequence[Any]) -> list[Any]:
     return [v if v is None or v.tzinfo is UTC else _postgresql_time(v) for v in values]
 
 
+def _json_texts(values: Sequence[Any], none_as_null: bool) -> list[Any]:
+    """Each value as `json.dumps` writes it (None as SQL NULL with `none_as_null`). An import's answers repeat a
+    few flat objects of strings ({"label": "cat"}): each such object is serialised once per column, looked up by its
+    items (a dumps costs several times a lookup). Only objects of strings are kept: among JSON's values only a
+    string equals a string, so a stored object's items match those of another object exactly when its text would;
+    1 == True == 1.0 would not be safe."""
+    texts: dict[tuple[tuple[Any, Any], ...], str] = {}
+    out: list[Any] = []
+    append = out.append
+    for value in values:
+        if type(value) is not dict:
+            append(None if value is None and none_as_null else dumps(value))
+            continue
+        try:
+            items = tuple(value.items())
+            text = texts.get(items)
+        except TypeError:  # a list or an object inside: not hashable, serialised each time
+            append(dumps(value))
+            continue
+        if text is None:
+            text = dumps(value)
+            if all(type(name) is str and type(item) is str for name, item in items):
+                texts[items] = text
+        append(text)
+    return out
+
+
 def _json_or_null(values: Sequence[Any]) -> list[Any]:
-    return [None if v is None else dumps(v) for v in values]
+    return _json_texts(values, none_as_null=True)
 
 
 def _json(values: Sequence[Any]) -> list[Any]:
-    return [dumps(v) for v in values]
+    return _json_texts(values, none_as_null=False)
 
 
 def _enum_names(values: Sequence[Any]) -> list[Any]:
