@@ -264,7 +264,8 @@ class Label(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    # No index of its own: the unique (task_id, labeler_id) and (task_id, external_id) ones lead with it.
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id"))
     answer: Mapped[Any] = mapped_column()
     # An imported label's id and answer as its source has them (`answer` is the comparable form).

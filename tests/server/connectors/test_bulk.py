@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
@@ -12,7 +13,7 @@ from sqlalchemy.dialects import sqlite
 from server.connectors.bulk import BulkRows, sqlite_time
 from server.db import Database
 from server.db.enums import TaskStatus
-from server.db.models import Task
+from server.db.models import Label, Task
 from tests.server.connectors.world import make_project
 
 MOMENTS = [
@@ -63,6 +64,66 @@ async def test_given_rows_written_in_bulk_then_the_orm_reads_them_and_bulk_reads
     assert sorted(read, key=lambda row: row[1]) == [
         (t.id, t.external_id, t.created_at, t.status, t.gold_answer, False) for t in stored
     ]
+
+
+def test_given_a_column_of_moments_then_bulk_writes_each_as_sqlalchemy_writes_it() -> None:
+    # The column conversion builds the text from pieces: every piece's edges (first and last day of a year and of
+    # the calendar, midnight, the last microsecond, microseconds below and above a thousand), another zone, None,
+    # and moments spread over years.
+    write = BulkRows.__new__(BulkRows)
+    write.dialect = "sqlite"
+    convert = write._converter(cast(Table, Task.__table__), "created_at")
+    assert convert is not None
+    process = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    assert process is not None
+    spread = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=977_777.123457 * i) for i in range(-600, 600)]
+    moments: list[datetime | None] = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(999, 12, 31, 0, 0, 0, 1000, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 5, 7, 999, tzinfo=UTC),
+        datetime(2026, 3, 2, 23, 0, 59, 10, tzinfo=UTC),
+        None,
+        *MOMENTS,
+        *spread,
+    ]
+
+    expected = [None if m is None else process(m.astimezone(UTC).replace(tzinfo=None)) for m in moments]
+    assert convert(moments) == expected
+
+
+@pytest.mark.parametrize("column", ["gold_answer", "answer"])  # SQL NULL for None, and JSON null
+def test_given_a_column_of_answers_then_bulk_writes_each_as_json_dumps_does(column: str) -> None:
+    # Repeated objects of strings are serialised once; values that compare equal without being the same JSON
+    # (1, True, 1.0, "1"), keys in another order, nested values and None must each keep their own text.
+    write = BulkRows.__new__(BulkRows)
+    write.dialect = "sqlite"
+    table = cast(Table, (Task if column == "gold_answer" else Label).__table__)
+    convert = write._converter(table, column)
+    assert convert is not None
+    answers: list[Any] = [
+        {"label": "cat"},
+        {"label": "cat"},
+        {"label": 1},
+        {"label": True},
+        {"label": 1.0},
+        {"label": "1"},
+        {1: "a"},
+        {"1": "a"},
+        {True: "a"},
+        {"a": "x", "b": "y"},
+        {"b": "y", "a": "x"},
+        {"label": ["cat", "dog"]},
+        {"label": {"nested": "cat"}},
+        None,
+        ["cat"],
+        "cat",
+        {"label": "cat"},
+    ]
+
+    expected = [None if a is None and column == "gold_answer" else json.dumps(a) for a in answers]
+    assert convert(answers) == expected
+    assert convert(list(reversed(answers))) == list(reversed(expected))
 
 
 def test_given_stored_text_of_every_shape_then_bulk_reads_it_as_the_column_type_does() -> None:
