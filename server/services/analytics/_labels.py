@@ -35,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from server.db.enums import LabelStatus, PricingModel
@@ -58,7 +59,7 @@ from server.services.analytics._sql import (
 )
 from server.services.analytics.scope import Scope, ScopeShape
 from server.services.analytics.tenure import production_start
-from server.services.rates import hourly_rate_on, vendor_rate_on
+from server.services.rates import in_period, labeler_rate_periods, vendor_rate_periods
 
 __all__ = [
     "LabelPercentiles",
@@ -237,20 +238,30 @@ def _priced_labels(scope: ScopeShape, name: str = "label_sums") -> Any:
     labeling plus rework time at the labeler's hourly rate, a PER_LABEL vendor its rate per accepted label."""
     grouped = _grouped(scope).subquery(name)
     g = grouped.c
-    hourly = (g.seconds + g.rework_seconds) * hourly_rate_on(g.labeler_id, g.day) / 3600.0
-    per_label = g.accepted * vendor_rate_on(g.vendor_id, g.day)
+    labeler_rates = labeler_rate_periods(f"{name}_labeler_rates")
+    vendor_rates = vendor_rate_periods(f"{name}_vendor_rates")
+    labeler = aliased(Labeler)  # the current hourly rate, for days without a history row
+    hourly_rate = func.coalesce(labeler_rates.c.rate, labeler.hourly_rate)
+    hourly = (g.seconds + g.rework_seconds) * hourly_rate / 3600.0
+    per_label = g.accepted * func.coalesce(vendor_rates.c.rate, Vendor.rate)
     cost = case((Vendor.pricing_model == PricingModel.PER_LABEL, per_label), else_=hourly)
     zero = literal(0.0, Float())
-    return select(
-        g.project_id,
-        g.labeler_id,
-        g.vendor_id,
-        g.day,
-        *[g[name] for name in _LABEL_SUMS],
-        cast(cost, Float).label("cost"),
-        zero.label("review_seconds"),
-        zero.label("review_cost"),
-    ).join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+    return (
+        select(
+            g.project_id,
+            g.labeler_id,
+            g.vendor_id,
+            g.day,
+            *[g[name] for name in _LABEL_SUMS],
+            cast(cost, Float).label("cost"),
+            zero.label("review_seconds"),
+            zero.label("review_cost"),
+        )
+        .join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+        .join(labeler, labeler.id == g.labeler_id)
+        .outerjoin(labeler_rates, in_period(labeler_rates, g.labeler_id, g.day))
+        .outerjoin(vendor_rates, in_period(vendor_rates, g.vendor_id, g.day))
+    )
 
 
 def _reviewer_groups(scope: ScopeShape) -> Any:
@@ -309,22 +320,29 @@ def _priced_reviews(scope: ScopeShape, name: str = "reviewer_sums") -> Any:
     the day when their vendor bills by the hour (a per-label price covers the vendor's own reviewing)."""
     grouped = _reviewer_groups(scope).subquery(name)
     g = grouped.c
-    hourly = g.seconds * hourly_rate_on(g.labeler_id, g.day) / 3600.0
+    reviewer_rates = labeler_rate_periods(f"{name}_rates")
+    reviewer = aliased(Labeler)
+    hourly = g.seconds * func.coalesce(reviewer_rates.c.rate, reviewer.hourly_rate) / 3600.0
     cost = case((Vendor.pricing_model == PricingModel.PER_LABEL, literal(0.0, Float())), else_=hourly)
     zeros = [
         (literal(0.0, Float()) if _SUM_TYPES[name] is Float else literal(0, Integer())).label(name)
         for name in _LABEL_SUMS
     ]
-    return select(
-        g.project_id,
-        g.labeler_id,
-        g.vendor_id,
-        g.day,
-        *zeros,
-        literal(0.0, Float()).label("cost"),
-        cast(g.seconds, Float).label("review_seconds"),
-        cast(cost, Float).label("review_cost"),
-    ).join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+    return (
+        select(
+            g.project_id,
+            g.labeler_id,
+            g.vendor_id,
+            g.day,
+            *zeros,
+            literal(0.0, Float()).label("cost"),
+            cast(g.seconds, Float).label("review_seconds"),
+            cast(cost, Float).label("review_cost"),
+        )
+        .join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+        .join(reviewer, reviewer.id == g.labeler_id)
+        .outerjoin(reviewer_rates, in_period(reviewer_rates, g.labeler_id, g.day))
+    )
 
 
 def _before_window(scope: ScopeShape) -> Any:
