@@ -457,9 +457,10 @@ async def fetch_label_rollup(session: AsyncSession, scope: Scope, *, history: bo
     points: dict[int, list[tuple[int, str, LabelSums]]] = {}
     first_week: dict[int, LabelSums] = {}
     last_week: dict[int, LabelSums] = {}
-    # Rows are fetched at once (not one `fetchone` each) and unpacked by position (kind, the keys, the sums): the
-    # rollup has a row per (labeler, day) in the window, thousands over a long one.
-    for kind, project_id, labeler_id, vendor_id, day, tenure_day, *values in result.all():
+    # Rows are unpacked by position (kind, the keys, the sums): the rollup has a row per (labeler, day) in the
+    # window, thousands over a long one. They are read one by one: fetched all at once (`result.all()`), the rows
+    # all live together and the garbage collector's full passes over them cost more than the fetches save.
+    for kind, project_id, labeler_id, vendor_id, day, tenure_day, *values in result:
         if kind == "point":
             labels, seconds = values[_LABELS_AT], values[_SECONDS_AT]
             points.setdefault(labeler_id, []).append((int(tenure_day), day, LabelSums(labels=labels, seconds=seconds)))
