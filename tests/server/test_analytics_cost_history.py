@@ -121,3 +121,51 @@ async def test_budget_burn_and_day_rows_count_review_labour(database: Database) 
     # The labeler rows hold their own labels' cost: a's 3.00 that day.
     rows = {row.labeler_id: row for row in dashboard.labelers}
     assert sorted(round(row.cost, 6) for row in rows.values()) == [0.75, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hourly_cost", "per_label_cost", "to_date"),
+    [
+        (day(1), day(2), 0.50, 0.0, 0.50),  # the day before the history's first row: the current rate
+        (day(1), day(4), 0.50 + 2.00 + 4.00, 0.75 + 1.00, 8.25),  # whole days: the rollups
+        (day(1, 2), day(3, 2), 2.00 + 4.00, 0.75 + 1.00, 8.25),  # edges at both ends: the rows
+        (day(3), day(4), 4.00, 1.00, 8.25),  # the cost to date sums the days before the window
+        (None, None, 0.50 + 2.00 + 4.00, 0.75 + 1.00, 8.25),  # the whole history
+    ],
+    ids=["first day", "whole", "partial", "last day", "all"],
+)
+async def test_each_day_is_priced_in_the_one_period_of_the_history_it_falls_in(
+    database: Database, start: object, end: object, hourly_cost: float, per_label_cost: float, to_date: float
+) -> None:
+    """A history that starts after the first work (the days before its first row take the current rate) and
+    changes twice: every day is priced in exactly one period, none counted twice or left out."""
+    async with database.transaction() as session:
+        w = World(session)
+        hourly = await w.vendor(PricingModel.HOURLY)
+        per_label = await w.vendor(PricingModel.PER_LABEL, rate=0.5)  # 0.5 until day 2, then 0.75, then 1.0
+        project = await w.project(budget=100.0)
+        c = await w.labeler(hourly, hourly_rate=18.0)  # 18/h until day 2, then 72/h, then 144/h
+        d = await w.labeler(per_label)
+        session.add_all(
+            [
+                LabelerRate(labeler_id=c.id, effective_day="2024-03-06", hourly_rate=Decimal("72")),
+                LabelerRate(labeler_id=c.id, effective_day="2024-03-07", hourly_rate=Decimal("144")),
+                VendorRate(vendor_id=per_label.id, effective_day="2024-03-06", rate=Decimal("0.75")),
+                VendorRate(vendor_id=per_label.id, effective_day="2024-03-07", rate=Decimal("1.0")),
+            ]
+        )
+        await w.label(await w.task(project), c, at=day(1, 1), seconds=100)  # 0.50
+        await w.label(await w.task(project), c, at=day(2, 1), seconds=100)  # 2.00
+        await w.label(await w.task(project), c, at=day(3, 1), seconds=100)  # 4.00
+        await w.label(await w.task(project), d, at=day(2, 1))  # 0.75
+        await w.label(await w.task(project), d, at=day(3, 1))  # 1.00
+    async with database.session() as session:
+        window = {"start": start, "end": end}
+        project_cost = await cost_metrics(session, Scope(project_id=project.id, **window), budget=100.0)  # type: ignore[arg-type]
+        labeler_cost = await cost_metrics(session, Scope(labeler_id=c.id, **window))  # type: ignore[arg-type]
+        vendor_cost = await cost_metrics(session, Scope(vendor_id=per_label.id, **window))  # type: ignore[arg-type]
+    assert project_cost.labeling_cost == pytest.approx(hourly_cost + per_label_cost)
+    assert labeler_cost.labeling_cost == pytest.approx(hourly_cost)
+    assert vendor_cost.labeling_cost == pytest.approx(per_label_cost)
+    assert project_cost.budget is not None
+    assert project_cost.budget.spent == pytest.approx(to_date)
