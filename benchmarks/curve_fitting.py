@@ -5,7 +5,8 @@ The series are the ones the project dashboard fits: each labeler's daily means o
 of every project over its whole history and over the `--days` whole days before the anchor, on the databases
 given with `--url` (e.g. the million-label ones of `benchmarks.seed_large`) and on the demo workspace seeded at
 `--scale` into a temporary SQLite file. Both fitters fit every series set; statuses must agree and the largest
-relative difference of each figure is printed. Then rounds alternate between the two fitters and the medians of
+relative difference of each figure is printed, and the largest difference of T0, T_inf or tau over its
+standard error. Then rounds alternate between the two fitters and the medians of
 their CPU seconds per series set are compared.
 
     .venv/bin/python -m benchmarks.curve_fitting --url sqlite+aiosqlite:///bench.sqlite3
@@ -102,15 +103,21 @@ def _relative(new: float, old: float) -> float:
 def _compare(name: str, series: Sequence[Any], new: list[CurveFit], old: list[CurveFit]) -> dict[str, float]:
     """The largest relative difference of each figure; raises when a status differs."""
     worst = dict.fromkeys(FIGURES, 0.0)
+    in_errors = 0.0  # the largest difference of a figure over its standard error
     for index, (mine, theirs) in enumerate(zip(new, old, strict=True)):
         if mine.status.value != theirs.status.value or mine.points != theirs.points or mine.labels != theirs.labels:
             raise AssertionError(f"{name}: series {index} differs: {mine} against {theirs}")
         for figure in FIGURES:
             worst[figure] = max(worst[figure], _relative(getattr(mine, figure), getattr(theirs, figure)))
+        for figure in ("t0", "t_inf", "tau"):
+            error = getattr(theirs, f"{figure}_se")
+            if math.isfinite(error) and error > 0:
+                in_errors = max(in_errors, abs(getattr(mine, figure) - getattr(theirs, figure)) / error)
+    worst["in standard errors"] = in_errors
     usable = sum(fit.usable for fit in new)
     points = sum(len(item[0]) for item in series)
     print(
-        f"  {name}: {len(series)} series, {points} points, {usable} OK; largest relative difference "
+        f"  {name}: {len(series)} series, {points} points, {usable} OK; largest difference "
         + ", ".join(f"{figure} {value:.1e}" for figure, value in worst.items())
     )
     return worst
@@ -140,10 +147,10 @@ def main() -> None:
             sets += asyncio.run(_demo(args.scale, Path(folder) / "demo.sqlite3", args.days))
 
     print("agreement (new against reference):")
-    overall = dict.fromkeys(FIGURES, 0.0)
+    overall: dict[str, float] = {}
     for name, series in sets:
         worst = _compare(name, series, fit_curves(series, min_tau=MIN_TAU_DAYS), reference(series, min_tau=0.5))
-        overall = {figure: max(overall[figure], worst[figure]) for figure in FIGURES}
+        overall = {figure: max(overall.get(figure, 0.0), value) for figure, value in worst.items()}
     print("  overall: " + ", ".join(f"{figure} {value:.1e}" for figure, value in overall.items()))
 
     print(f"CPU per series set, medians of {args.rounds} alternating rounds (load {os.getloadavg()[0]:.2f}):")

@@ -81,19 +81,28 @@ def _nothing(status: CurveStatus, points: int, labels: float) -> CurveFit:
 _WIDTH_STEP = 8
 
 
-def _sse(t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray) -> np.ndarray:
+def _sse(t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray, *, residuals: bool) -> np.ndarray:
     """The weighted SSE of the exact linear fit of (T_inf, span) for each tau candidate; shapes t, y, w (series,
     points) padded with zero weights, taus (series, candidates); returns (series, candidates).
 
-    From the weighted sums around the means: SSE = Syy - Sxy²/Sxx, so that each candidate costs one exponential
-    and three products per point instead of a residual per point."""
-    x = np.exp(t[:, :, None] * (-1.0 / taus)[:, None, :])
+    From the weighted sums around the means, SSE = Syy - Sxy²/Sxx: one exponential and three products per point
+    and candidate. That difference loses the digits the last zooms compare (their candidates' SSEs differ in the
+    14th digit), so those sum the residuals themselves (`residuals`), as a direct fit would."""
+    x = np.exp(-t[:, :, None] / taus[:, None, :])
     total = w.sum(axis=1)
     y_centred = y - ((w * y).sum(axis=1) / total)[:, None]
     wy = w * y_centred
     x_mean = np.matmul(w[:, None, :], x)[:, 0, :] / total[:, None]
     x -= x_mean[:, None, :]
     sxy = np.matmul(wy[:, None, :], x)[:, 0, :]
+    if residuals:
+        sxx = np.matmul(w[:, None, :], x * x)[:, 0, :]
+        flat = sxx <= 0.0
+        slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
+        x *= slope[:, None, :]
+        np.subtract(y_centred[:, :, None], x, out=x)
+        x *= x
+        return np.matmul(w[:, None, :], x)[:, 0, :]
     x *= x
     sxx = np.matmul(w[:, None, :], x)[:, 0, :]
     syy = (wy * y_centred).sum(axis=1)[:, None]
@@ -173,8 +182,8 @@ def _search_log_tau(t: np.ndarray, y: np.ndarray, w: np.ndarray, low: np.ndarray
     grid = np.linspace(low, high, _GRID_POINTS, axis=1)
     rows = np.arange(t.shape[0])
     best_log_tau = low
-    for _ in range(_ZOOMS + 1):
-        best = np.argmin(_sse(t, y, w, np.exp(grid)), axis=1)
+    for zoom in range(_ZOOMS + 1):
+        best = np.argmin(_sse(t, y, w, np.exp(grid), residuals=zoom >= _ZOOMS - 1), axis=1)
         best_log_tau = grid[rows, best]
         below = grid[rows, np.maximum(best - 1, 0)]
         above = grid[rows, np.minimum(best + 1, grid.shape[1] - 1)]
