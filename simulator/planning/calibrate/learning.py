@@ -202,7 +202,11 @@ def fit_curves(series: Sequence[Series], *, min_tau: float, max_tau_spans: float
         arrays.append((t[keep], y[keep], w[keep]))
     # Series too short to be informative are not searched; they still say why and how many points they had.
     fitted = np.array(
-        [i for i, (t, _, _) in enumerate(arrays) if t.size >= MIN_POINTS and np.unique(t).size >= MIN_DISTINCT_TENURES],
+        [
+            i
+            for i, (t, _, _) in enumerate(arrays)
+            if t.size >= MIN_POINTS and len(set(t.tolist())) >= MIN_DISTINCT_TENURES
+        ],
         dtype=np.int64,
     )
     results: dict[int, CurveFit] = {}
@@ -211,11 +215,13 @@ def fit_curves(series: Sequence[Series], *, min_tau: float, max_tau_spans: float
         members = fitted[batch]
         width = _width(int(sizes[batch].max()))
         t, y, w = (np.zeros((members.size, width)) for _ in range(3))
-        spans = np.empty(members.size)
         for row, i in enumerate(members):
             ti, yi, wi = arrays[i]
             t[row, : ti.size], y[row, : ti.size], w[row, : ti.size] = ti, yi, wi
-            spans[row] = max(float(ti.max() - ti.min()), min_tau)
+        present = w > 0
+        spans = np.maximum(
+            np.where(present, t, -np.inf).max(axis=1) - np.where(present, t, np.inf).min(axis=1), min_tau
+        )
         low_bound = np.full(members.size, math.log(min_tau))
         high_bound = np.log(max_tau_spans * spans)
         best_log_tau = _search_log_tau(t, y, w, low_bound, high_bound)
