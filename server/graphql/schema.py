@@ -33,6 +33,7 @@ from server.graphql.alerts import AlertMutations, AlertQueries
 from server.graphql.analytics import AnalyticsQueries
 from server.graphql.connectors import ConnectorMutations, ConnectorQueries
 from server.graphql.delivery import DeliveryMutations, DeliveryQueries
+from server.graphql.execution import DirectLeafExecutionContext
 from server.graphql.guidelines import GuidelineMutations, GuidelineQueries
 from server.graphql.input_guard import InputGuard
 from server.graphql.issues.mutations import IssueMutations
@@ -160,6 +161,7 @@ def build_schema(*, introspection: bool = True, max_query_cost: int = DEFAULT_MA
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection),
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=DirectLeafExecutionContext,
     )
 
 

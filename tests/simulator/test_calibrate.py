@@ -512,3 +512,37 @@ def test_a_labeler_waiting_for_work_on_shift_is_available_from_first_item_to_las
     # Labelers: the span of their day; without it (reviewers), the sessions at the assumed 85% busy.
     assert _calendar_hours(*hours, fitted.span_per_working_day) == pytest.approx(7.5833, rel=1e-3)
     assert _calendar_hours(*hours) == pytest.approx(16 * 5 / 60 / 0.85, rel=1e-3)
+
+
+def test_a_curve_without_standard_errors_leaves_the_others_theirs() -> None:
+    # A flat series makes its Jacobian singular (no span, so tau has no effect): its errors are nan, while the
+    # series fitted beside it (in the same batch) keep theirs.
+    t = np.arange(0.0, 30.0)
+    curved = (t, 40.0 + 20.0 * np.exp(-t / 6.0) + np.random.default_rng(21).normal(0.0, 0.3, t.size), np.ones(t.size))
+    flat = (t, np.full(t.size, 50.0), np.ones(t.size))
+    fits = fit_curves([curved, flat], min_tau=0.5)
+    alone = fit_curves([curved], min_tau=0.5)[0]
+    assert fits[0].status is CurveStatus.OK and fits[0].t0_se == pytest.approx(alone.t0_se, rel=1e-9)
+    assert fits[1].t0 == pytest.approx(50.0) and math.isnan(fits[1].t0_se) and math.isnan(fits[1].tau_se)
+
+
+def test_series_of_any_lengths_fitted_together_equal_each_fitted_alone() -> None:
+    # Short and long series interleaved: the long ones are fitted in batches of their own, and the ones too short
+    # to fit in between must not shift which result goes to which series.
+    rng = np.random.default_rng(22)
+    series = []
+    for size in (2, 120, 3, 6, 40, 1, 9, 75, 4, 250, 18):
+        t = np.sort(rng.choice(400, size=size, replace=False)).astype(float)
+        initial, plateau, tau = rng.uniform(50, 90), rng.uniform(15, 35), rng.uniform(2, 40)
+        y = plateau + (initial - plateau) * np.exp(-t / tau) * rng.lognormal(0.0, 0.05, size)
+        series.append((t, y, rng.integers(1, 30, size=size).astype(float)))
+    together = fit_curves(series, min_tau=0.5)
+    alone = [fit_curves([item], min_tau=0.5)[0] for item in series]
+    assert [fit.points for fit in together] == [len(item[0]) for item in series]
+    assert sum(fit.status is CurveStatus.OK for fit in alone) >= 4
+    for fit, reference in zip(together, alone, strict=True):
+        assert fit.status is reference.status
+        if fit.status is CurveStatus.OK:
+            figures = (fit.t0, fit.t_inf, fit.tau, fit.t0_se, fit.tau_se)
+            expected = (reference.t0, reference.t_inf, reference.tau, reference.t0_se, reference.tau_se)
+            assert figures == pytest.approx(expected, rel=1e-6)

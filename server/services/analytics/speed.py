@@ -31,6 +31,7 @@ __all__ = [
     "CurvePoint",
     "LearningCurve",
     "SpeedMetrics",
+    "curve_series",
     "learning_curves",
     "speed_from",
     "speed_metrics",
@@ -114,7 +115,8 @@ def _figure(fit: CurveFit, value: float) -> float | None:
     return value if fit.usable and math.isfinite(value) else None
 
 
-def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
+def curve_series(rollup: LabelRollup) -> tuple[list[int], list[list[CurvePoint]]]:
+    """The labelers with tenure days in the rollup, by id, and each one's points (days with labels)."""
     labelers = sorted(rollup.points)
     points = [
         [
@@ -124,6 +126,11 @@ def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
         ]
         for labeler_id in labelers
     ]
+    return labelers, points
+
+
+def learning_curves(rollup: LabelRollup) -> list[LearningCurve]:
+    labelers, points = curve_series(rollup)
     fits = fit_curves(
         [([p.tenure_day for p in s], [p.mean_seconds for p in s], [p.labels for p in s]) for s in points],
         min_tau=_MIN_TAU_DAYS,

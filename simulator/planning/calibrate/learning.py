@@ -3,8 +3,9 @@
 ``T(t) = T_inf + (T0 - T_inf)·exp(-t/tau)`` with t the tenure since the labeler entered PRODUCTION. Points are
 mean seconds per label of a (labeler, tenure day) cell, weighted by their label counts (a mean of n labels has
 variance sigma²/n). Once tau is fixed the curve is linear in ``T_inf`` and ``T0 - T_inf``, so tau is found by a
-one-dimensional search over log(tau) (variable projection), each candidate an exact weighted linear fit; every
-candidate of every series is one vectorised evaluation. Standard errors come from the weighted Jacobian at the
+one-dimensional search over log(tau) (variable projection), each candidate an exact weighted linear fit; the
+candidates of every series of similar length are one vectorised evaluation, each from the weighted sums around the
+means (one exponential per point and candidate, no residuals). Standard errors come from the weighted Jacobian at the
 optimum. A fit says how it went (:class:`CurveStatus`) instead of passing a search bound off as a number.
 
 :func:`fit_learning_curve` fits one curve for a whole workforce: each labeler's own speed (a time factor) is
@@ -13,6 +14,7 @@ removed and the pooled cells refitted, so fast or slow individuals do not bend t
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 from collections.abc import Mapping, Sequence
@@ -73,50 +75,124 @@ def _nothing(status: CurveStatus, points: int, labels: float) -> CurveFit:
     return CurveFit(status, nan, nan, nan, nan, nan, nan, points, labels)
 
 
-def _linear_fits(
-    t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each tau candidate the exact weighted fit of (T_inf, span); shapes t, y, w (series, points) padded
-    with zero weights, taus (series, candidates). Returns T_inf, span and the weighted SSE, each (series,
-    candidates)."""
+# Series are fitted in batches of similar length, so that a short series is not padded to the longest one's
+# points: every candidate tau costs (series x points) exponentials. A batch's width is its longest series rounded
+# up to a multiple of this; batches are cut where the next width would pad the batch by more than a third.
+_WIDTH_STEP = 8
+
+
+def _sse(t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray, *, residuals: bool) -> np.ndarray:
+    """The weighted SSE of the exact linear fit of (T_inf, span) for each tau candidate; shapes t, y, w (series,
+    points) padded with zero weights, taus (series, candidates); returns (series, candidates).
+
+    From the weighted sums around the means, SSE = Syy - Sxy²/Sxx: one exponential and three products per point
+    and candidate. That difference loses the digits the last zooms compare (their candidates' SSEs differ in the
+    14th digit), so those sum the residuals themselves (`residuals`), as a direct fit would."""
     x = np.exp(-t[:, :, None] / taus[:, None, :])
-    weights = w[:, :, None]
-    total = w.sum(axis=1)[:, None]
-    x_mean = (weights * x).sum(axis=1) / total
-    y_mean = (w * y).sum(axis=1)[:, None] / total
-    dx = x - x_mean[:, None, :]
-    sxx = (weights * dx**2).sum(axis=1)
-    sxy = (weights * dx * (y[:, :, None] - y_mean[:, :, None])).sum(axis=1)
+    total = w.sum(axis=1)
+    y_centred = y - ((w * y).sum(axis=1) / total)[:, None]
+    wy = w * y_centred
+    x_mean = np.matmul(w[:, None, :], x)[:, 0, :] / total[:, None]
+    x -= x_mean[:, None, :]
+    sxy = np.matmul(wy[:, None, :], x)[:, 0, :]
+    if residuals:
+        sxx = np.matmul(w[:, None, :], x * x)[:, 0, :]
+        flat = sxx <= 0.0
+        slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
+        x *= slope[:, None, :]
+        np.subtract(y_centred[:, :, None], x, out=x)
+        x *= x
+        return np.matmul(w[:, None, :], x)[:, 0, :]
+    x *= x
+    sxx = np.matmul(w[:, None, :], x)[:, 0, :]
+    syy = (wy * y_centred).sum(axis=1)[:, None]
+    flat = sxx <= 0.0
+    return np.where(flat, syy, syy - sxy * sxy / np.where(flat, 1.0, sxx))
+
+
+def _linear_fits(t: np.ndarray, y: np.ndarray, w: np.ndarray, taus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each series' one tau the exact weighted fit: T_inf and span, each (series,)."""
+    x = np.exp(-t / taus[:, None])
+    total = w.sum(axis=1)
+    x_mean = (w * x).sum(axis=1) / total
+    y_mean = (w * y).sum(axis=1) / total
+    dx = x - x_mean[:, None]
+    sxx = (w * dx**2).sum(axis=1)
+    sxy = (w * dx * (y - y_mean[:, None])).sum(axis=1)
     flat = sxx <= 0.0
     slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
-    plateau = y_mean - slope * x_mean
-    residual = y[:, :, None] - (plateau[:, None, :] + slope[:, None, :] * x)
-    return plateau, slope, (weights * residual**2).sum(axis=1)
+    return y_mean - slope * x_mean, slope
 
 
 def _standard_errors(
-    t: np.ndarray, y: np.ndarray, w: np.ndarray, plateau: float, span: float, tau: float
-) -> tuple[float, float, float]:
-    """Standard errors of (T0, T_inf, tau) from the weighted Jacobian; nan when they cannot be had."""
-    keep = w > 0
-    t, y, w = t[keep], y[keep], w[keep]
-    if t.size <= 3:
-        return math.nan, math.nan, math.nan
-    x = np.exp(-t / tau)
-    residual = y - (plateau + span * x)
-    variance = float(np.sum(w * residual**2)) / (t.size - 3)  # per label
-    jacobian = np.column_stack([np.ones_like(t), x, span * x * t / tau**2])
+    t: np.ndarray, y: np.ndarray, w: np.ndarray, plateau: np.ndarray, span: np.ndarray, tau: np.ndarray
+) -> np.ndarray:
+    """Standard errors of (T0, T_inf, tau) per series from the weighted Jacobian, (series, 3); nan where they
+    cannot be had (three points or fewer, a singular Jacobian)."""
+    points = (w > 0).sum(axis=1)
+    x = np.exp(-t / tau[:, None])
+    residual = y - (plateau[:, None] + span[:, None] * x)
+    variance = (w * residual**2).sum(axis=1) / np.maximum(points - 3, 1)  # per label
+    jacobian = np.stack([np.ones_like(t), x, span[:, None] * x * t / (tau**2)[:, None]], axis=2)
+    information = np.einsum("spi,sp,spj->sij", jacobian, w, jacobian)
     try:
-        covariance = variance * np.linalg.inv(jacobian.T @ (w[:, None] * jacobian))
-    except np.linalg.LinAlgError:
-        return math.nan, math.nan, math.nan
-    var_t0 = covariance[0, 0] + covariance[1, 1] + 2.0 * covariance[0, 1]
-    return tuple(math.sqrt(v) if v >= 0 else math.nan for v in (var_t0, covariance[0, 0], covariance[2, 2]))  # type: ignore[return-value]
+        inverse = np.linalg.inv(information)
+    except np.linalg.LinAlgError:  # one singular matrix fails the stack: invert one by one
+        inverse = np.full_like(information, np.nan)
+        for row, matrix in enumerate(information):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                inverse[row] = np.linalg.inv(matrix)
+    covariance = variance[:, None, None] * inverse
+    variances = np.stack(
+        [
+            covariance[:, 0, 0] + covariance[:, 1, 1] + 2.0 * covariance[:, 0, 1],
+            covariance[:, 0, 0],
+            covariance[:, 2, 2],
+        ],
+        axis=1,
+    )
+    with np.errstate(invalid="ignore"):
+        errors = np.where(variances >= 0, np.sqrt(np.abs(variances)), np.nan)
+    errors[points <= 3] = np.nan
+    return errors
+
+
+def _width(points: int) -> int:
+    """A batch's padded width for its longest series of `points`."""
+    return -(-points // _WIDTH_STEP) * _WIDTH_STEP
+
+
+def _batches(sizes: np.ndarray) -> list[np.ndarray]:
+    """Indices of `sizes` in batches of similar size, shortest first: a batch ends before the series whose width
+    would pad its shortest member by more than a third (and a `_WIDTH_STEP`)."""
+    order = np.argsort(sizes, kind="stable")
+    batches: list[np.ndarray] = []
+    first = 0
+    for end in range(1, order.size):
+        if _width(int(sizes[order[end]])) > (4 * int(sizes[order[first]])) // 3 + _WIDTH_STEP:
+            batches.append(order[first:end])
+            first = end
+    if order.size:
+        batches.append(order[first:])
+    return batches
+
+
+def _search_log_tau(t: np.ndarray, y: np.ndarray, w: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The best log(tau) of each series in [low, high]: a coarse grid, then zooms into the best cell's neighbours."""
+    grid = np.linspace(low, high, _GRID_POINTS, axis=1)
+    rows = np.arange(t.shape[0])
+    best_log_tau = low
+    for zoom in range(_ZOOMS + 1):
+        best = np.argmin(_sse(t, y, w, np.exp(grid), residuals=zoom >= _ZOOMS - 1), axis=1)
+        best_log_tau = grid[rows, best]
+        below = grid[rows, np.maximum(best - 1, 0)]
+        above = grid[rows, np.minimum(best + 1, grid.shape[1] - 1)]
+        grid = np.linspace(below, above, _ZOOM_POINTS, axis=1)
+    return best_log_tau
 
 
 def fit_curves(series: Sequence[Series], *, min_tau: float, max_tau_spans: float = 10.0) -> list[CurveFit]:
     """One weighted least-squares fit per series; tau is searched in [min_tau, max_tau_spans x the tenure span]."""
-    fits: list[CurveFit] = []
     arrays = []
     for tenures, seconds, labels in series:
         t = np.asarray(tenures, dtype=float)
@@ -124,49 +200,50 @@ def fit_curves(series: Sequence[Series], *, min_tau: float, max_tau_spans: float
         w = np.asarray(labels, dtype=float)
         keep = np.isfinite(t) & np.isfinite(y) & (w > 0) & (t >= 0)
         arrays.append((t[keep], y[keep], w[keep]))
-    fitted = [
-        i for i, (t, _, _) in enumerate(arrays) if t.size >= MIN_POINTS and np.unique(t).size >= MIN_DISTINCT_TENURES
-    ]
+    # Series too short to be informative are not searched; they still say why and how many points they had.
+    fitted = np.array(
+        [
+            i
+            for i, (t, _, _) in enumerate(arrays)
+            if t.size >= MIN_POINTS and len(set(t.tolist())) >= MIN_DISTINCT_TENURES
+        ],
+        dtype=np.int64,
+    )
     results: dict[int, CurveFit] = {}
-    if fitted:
-        width = max(arrays[i][0].size for i in fitted)
-        t, y, w = (np.zeros((len(fitted), width)) for _ in range(3))
-        spans = np.empty(len(fitted))
-        for row, i in enumerate(fitted):
+    sizes = np.array([arrays[i][0].size for i in fitted], dtype=np.int64)
+    for batch in _batches(sizes):
+        members = fitted[batch]
+        width = _width(int(sizes[batch].max()))
+        t, y, w = (np.zeros((members.size, width)) for _ in range(3))
+        for row, i in enumerate(members):
             ti, yi, wi = arrays[i]
             t[row, : ti.size], y[row, : ti.size], w[row, : ti.size] = ti, yi, wi
-            spans[row] = max(float(ti.max() - ti.min()), min_tau)
-        low_bound = np.full(len(fitted), math.log(min_tau))
+        present = w > 0
+        spans = np.maximum(
+            np.where(present, t, -np.inf).max(axis=1) - np.where(present, t, np.inf).min(axis=1), min_tau
+        )
+        low_bound = np.full(members.size, math.log(min_tau))
         high_bound = np.log(max_tau_spans * spans)
-        grid = np.linspace(low_bound, high_bound, _GRID_POINTS, axis=1)
-        rows = np.arange(len(fitted))
-        best_log_tau = low_bound
-        for _ in range(_ZOOMS + 1):
-            best = np.argmin(_linear_fits(t, y, w, np.exp(grid))[2], axis=1)
-            best_log_tau = grid[rows, best]
-            low = grid[rows, np.maximum(best - 1, 0)]
-            high = grid[rows, np.minimum(best + 1, grid.shape[1] - 1)]
-            grid = np.linspace(low, high, _ZOOM_POINTS, axis=1)
+        best_log_tau = _search_log_tau(t, y, w, low_bound, high_bound)
         taus = np.exp(best_log_tau)
-        plateaus, spans_fit, _ = _linear_fits(t, y, w, taus[:, None])
-        for row, i in enumerate(fitted):
-            tau, plateau, span = float(taus[row]), float(plateaus[row, 0]), float(spans_fit[row, 0])
-            ti, yi, wi = arrays[i]
-            initial = plateau + span
-            weight = float(wi.sum())
-            at_bound = min(abs(best_log_tau[row] - low_bound[row]), abs(best_log_tau[row] - high_bound[row])) < 1e-6
-            if not all(math.isfinite(v) for v in (initial, plateau, tau)) or initial < 0 or plateau < 0:
-                results[i] = _nothing(CurveStatus.IMPLAUSIBLE, int(ti.size), weight)
+        plateaus, slopes = _linear_fits(t, y, w, taus)
+        initials = plateaus + slopes
+        at_bound = np.minimum(np.abs(best_log_tau - low_bound), np.abs(best_log_tau - high_bound)) < 1e-6
+        errors = _standard_errors(t, y, w, plateaus, slopes, taus)
+        for row, i in enumerate(members):
+            tau, plateau, initial = float(taus[row]), float(plateaus[row]), float(initials[row])
+            points, weight = int(arrays[i][0].size), float(arrays[i][2].sum())
+            plausible = all(math.isfinite(v) for v in (initial, plateau, tau)) and initial >= 0 and plateau >= 0
+            if not plausible or initial > 5.0 * float(arrays[i][1].max()):
+                results[int(i)] = _nothing(CurveStatus.IMPLAUSIBLE, points, weight)
                 continue
-            if initial > 5.0 * float(yi.max()):
-                results[i] = _nothing(CurveStatus.IMPLAUSIBLE, int(ti.size), weight)
-                continue
-            t0_se, t_inf_se, tau_se = _standard_errors(t[row], y[row], w[row], plateau, span, tau)
-            status = CurveStatus.AT_BOUND if at_bound else CurveStatus.OK
-            results[i] = CurveFit(status, initial, plateau, tau, t0_se, t_inf_se, tau_se, int(ti.size), weight)
-    for i, (t_arr, _, w_arr) in enumerate(arrays):
-        fits.append(results.get(i) or _nothing(CurveStatus.TOO_FEW_POINTS, int(t_arr.size), float(w_arr.sum())))
-    return fits
+            t0_se, t_inf_se, tau_se = (float(value) for value in errors[row])
+            status = CurveStatus.AT_BOUND if at_bound[row] else CurveStatus.OK
+            results[int(i)] = CurveFit(status, initial, plateau, tau, t0_se, t_inf_se, tau_se, points, weight)
+    return [
+        results.get(i) or _nothing(CurveStatus.TOO_FEW_POINTS, int(t_arr.size), float(w_arr.sum()))
+        for i, (t_arr, _, w_arr) in enumerate(arrays)
+    ]
 
 
 @dataclass(frozen=True)

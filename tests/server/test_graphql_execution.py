@@ -1,0 +1,100 @@
+"""Basic scalar fields read directly (`server.graphql.execution`) answer exactly as graphql-core's general execution:
+the same data, and the same errors at the same paths when a value is missing or refused."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from server.graphql.execution import DirectLeafExecutionContext
+from server.graphql.schema import schema as api_schema
+
+
+@strawberry.enum
+class Shade(enum.Enum):
+    LIGHT = "LIGHT"
+    DARK = "DARK"
+
+
+@strawberry.type
+class Point:
+    tenure_day: int
+    mean_seconds: float
+    shade: Shade
+    day: date
+    note: str | None
+
+    @strawberry.field
+    def doubled(self) -> int:
+        return 2 * self.tenure_day
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def points(self) -> list[Point]:
+        return [
+            Point(tenure_day=0, mean_seconds=41.5, shade=Shade.DARK, day=date(2024, 6, 1), note=None),
+            Point(tenure_day=1, mean_seconds=40.0, shade=Shade.LIGHT, day=date(2024, 6, 2), note="late"),
+        ]
+
+    @strawberry.field
+    def broken(self) -> list[Point | None]:
+        # A null for a non-null field, and a value Int refuses: errors, not silently passed on (each nulls its
+        # own item, so both are reported).
+        missing: Any = None
+        refused: Any = "seven"
+        return [
+            Point(tenure_day=missing, mean_seconds=1.0, shade=Shade.DARK, day=date(2024, 6, 1), note=None),
+            Point(tenure_day=refused, mean_seconds=1.0, shade=Shade.DARK, day=date(2024, 6, 1), note=None),
+        ]
+
+
+QUERY = """
+query($withNote: Boolean!) {
+  points {
+    __typename
+    tenureDay
+    t: tenureDay
+    meanSeconds
+    shade
+    day
+    note @include(if: $withNote)
+    ...Twice
+  }
+  plain: points { tenureDay meanSeconds }
+}
+fragment Twice on Point { doubled }
+"""
+
+
+def _both(query: str, variables: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    general = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext)
+    direct = strawberry.Schema(query=Query, execution_context_class=DirectLeafExecutionContext)
+    return general.execute_sync(query, variables), direct.execute_sync(query, variables)
+
+
+def test_direct_reads_answer_as_the_general_execution() -> None:
+    for with_note in (True, False):
+        general, direct = _both(QUERY, {"withNote": with_note})
+        assert general.errors is None and direct.errors is None
+        assert direct.data == general.data
+    assert direct.data is not None and direct.data["plain"][1] == {"tenureDay": 1, "meanSeconds": 40.0}
+
+
+def test_a_missing_or_refused_value_is_the_same_error_at_the_same_path() -> None:
+    for selection in ("broken { tenureDay meanSeconds }", "broken { tenureDay doubled }"):
+        general, direct = _both(f"{{ {selection} }}")
+        assert general.errors and len(general.errors) == 2
+        assert direct.data == general.data == {"broken": [None, None]}
+        assert [(error.message, error.path) for error in direct.errors] == [
+            (error.message, error.path) for error in general.errors
+        ]
+
+
+def test_the_api_executes_with_direct_reads() -> None:
+    assert api_schema.execution_context_class is DirectLeafExecutionContext
