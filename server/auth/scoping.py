@@ -253,6 +253,6 @@ def _scope_reads(state: ORMExecuteState) -> None:
 @asynccontextmanager
 async def scoped_reads(database: Database, viewer: Viewer) -> AsyncIterator[AsyncSession]:
     """A session whose every ORM SELECT sees only the rows `viewer` may see (the API's read sessions)."""
-    async with database.sessions(sync_session_class=ScopedReadSession) as session:
+    async with database.sessions(bind=database.read_engine, sync_session_class=ScopedReadSession) as session:
         session.info["viewer"] = viewer
         yield session

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,11 @@ def _ping_when_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError(f"ping failed: {type(error).__name__}") from error
 
 
+# Set while a task is inside one of the process's SQLite write transactions: a transaction opened under it (or by a
+# task it spawned) does not wait for the writer turn its own caller holds.
+_HOLDS_WRITER_TURN: ContextVar[bool] = ContextVar("labelops_holds_writer_turn", default=False)
+
+
 class Database:
     """Owns the async engine and hands out sessions; a session is never shared between concurrent tasks."""
 
@@ -87,10 +95,28 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _note_return)  # a new connection needs no ping
             event.listen(self.engine.sync_engine, "checkin", _note_return)
             event.listen(self.engine.sync_engine, "checkout", _ping_when_idle)
+        # SQLite lets one transaction write at a time and makes the others sleep in its busy handler (1, 2, 5, 10 ...
+        # 100 ms naps): under 50 concurrent writers the lock sat free while its waiters slept, and one unlucky
+        # writer waited seconds. Writers of this process take turns on an asyncio lock instead and find the file
+        # free; the busy timeout still arbitrates with other processes. One lock per event loop (tests run several).
+        self._serialize_writers = parsed.get_backend_name() == "sqlite"
+        self._writer_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         # A Session class of this database's own, so that session event listeners (the alerts' change marks)
         # hear this database's sessions and no other's.
         self.session_class: type[Session] = type("DatabaseSession", (Session,), {})
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=self.session_class)
+        # Reads that write nothing need no transaction on PostgreSQL: under READ COMMITTED every statement takes its
+        # own snapshot whether or not a transaction wraps them, so BEGIN and ROLLBACK (two round trips a session,
+        # and the server's work for them) buy nothing. The same pool, the connection flagged autocommit while it is
+        # out (a flag in asyncpg, no round trip). SQLite's driver opens no transaction for a SELECT anyway, and
+        # switching its connections' mode would cost driver-thread hops: its reads keep the engine.
+        self.read_engine: AsyncEngine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if parsed.get_backend_name() == "postgresql"
+            else self.engine
+        )
 
     @property
     def dialect(self) -> str:
@@ -104,8 +130,25 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back whole on any error."""
-        async with self.sessions() as session, session.begin():
+        async with self.writer_turn(), self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def writer_turn(self) -> AsyncIterator[None]:
+        """This process's turn to write (SQLite: one transaction at a time; other databases: no wait)."""
+        if not self._serialize_writers or _HOLDS_WRITER_TURN.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        turn = self._writer_turns.get(loop)
+        if turn is None:
+            turn = self._writer_turns[loop] = asyncio.Lock()
+        async with turn:
+            token = _HOLDS_WRITER_TURN.set(True)
+            try:
+                yield
+            finally:
+                _HOLDS_WRITER_TURN.reset(token)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
