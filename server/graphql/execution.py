@@ -47,8 +47,10 @@ def _direct_read(field_def: GraphQLField) -> _DirectRead | None:
     return_type = field_def.type
     non_null = isinstance(return_type, GraphQLNonNull)
     leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-    basic = getattr(field_def.resolve, "_is_default", False)  # Strawberry's resolver for a basic field
-    if isinstance(strawberry_field, StrawberryField) and basic and not field_def.args and is_leaf_type(leaf):
+    # Strawberry marks a field without a resolver as default even when extensions (permission classes) wrap it;
+    # only a basic field (no resolver and no extensions) may be read without them.
+    basic = isinstance(strawberry_field, StrawberryField) and strawberry_field.is_basic_field
+    if basic and getattr(field_def.resolve, "_is_default", False) and not field_def.args and is_leaf_type(leaf):
         plan = _DirectRead(strawberry_field, leaf, non_null)
     _PLANS[id(field_def)] = (field_def, plan)
     return plan

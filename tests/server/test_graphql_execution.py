@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import strawberry
+from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from server.graphql.execution import DirectLeafExecutionContext
@@ -20,6 +21,13 @@ class Shade(enum.Enum):
     DARK = "DARK"
 
 
+class NeverAllowed(BasePermission):
+    message = "the secret is not yours"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
 @strawberry.type
 class Point:
     tenure_day: int
@@ -27,6 +35,7 @@ class Point:
     shade: Shade
     day: date
     note: str | None
+    secret: int = strawberry.field(default=7, permission_classes=[NeverAllowed])
 
     @strawberry.field
     def doubled(self) -> int:
@@ -94,6 +103,18 @@ def test_a_missing_or_refused_value_is_the_same_error_at_the_same_path() -> None
         assert [(error.message, error.path) for error in direct.errors] == [
             (error.message, error.path) for error in general.errors
         ]
+
+
+def test_a_field_guarded_by_a_permission_is_never_read_directly() -> None:
+    # Strawberry marks a resolver-less field wrapped by permission classes as "default" too: read directly, its
+    # value would pass unchecked.
+    for selection in ("points { secret }", "points { tenureDay secret }"):
+        general, direct = _both(f"{{ {selection} }}")
+        assert direct.errors and [error.message for error in direct.errors] == ["the secret is not yours"]
+        assert [(error.message, error.path) for error in direct.errors] == [
+            (error.message, error.path) for error in general.errors or []
+        ]
+        assert direct.data == general.data is None
 
 
 def test_the_api_executes_with_direct_reads() -> None:
