@@ -49,8 +49,13 @@ def _direct_read(field_def: GraphQLField) -> _DirectRead | None:
     leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
     # Strawberry marks a field without a resolver as default even when extensions (permission classes) wrap it;
     # only a basic field (no resolver and no extensions) may be read without them.
-    basic = isinstance(strawberry_field, StrawberryField) and strawberry_field.is_basic_field
-    if basic and getattr(field_def.resolve, "_is_default", False) and not field_def.args and is_leaf_type(leaf):
+    if (
+        isinstance(strawberry_field, StrawberryField)
+        and strawberry_field.is_basic_field
+        and getattr(field_def.resolve, "_is_default", False)
+        and not field_def.args
+        and is_leaf_type(leaf)
+    ):
         plan = _DirectRead(strawberry_field, leaf, non_null)
     _PLANS[id(field_def)] = (field_def, plan)
     return plan
