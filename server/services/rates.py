@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
 from server.db.models import Labeler, Vendor
@@ -22,13 +21,11 @@ from server.services.errors import Path, ValidationFailed
 
 __all__ = [
     "effective_day_of_change",
-    "hourly_rate_on",
     "in_period",
     "labeler_rate_periods",
     "money",
     "record_labeler_rate",
     "record_vendor_rate",
-    "vendor_rate_on",
     "vendor_rate_periods",
 ]
 
@@ -92,69 +89,35 @@ def _exact(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(_PLACES)
 
 
-def hourly_rate_on(labeler_id: Any, day: Any) -> Any:
-    """The hourly rate of the labeler `labeler_id` in force on the UTC day `day` (columns or expressions)."""
-    in_force = (
-        select(LabelerRate.hourly_rate)
-        .where(LabelerRate.labeler_id == labeler_id, LabelerRate.effective_day <= day)
-        .order_by(LabelerRate.effective_day.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    labeler = aliased(Labeler)  # its own FROM, never correlated with a labelers table of the outer query
-    current = select(labeler.hourly_rate).where(labeler.id == labeler_id).scalar_subquery()
-    return func.coalesce(in_force, current)
-
-
-def vendor_rate_on(vendor_id: Any, day: Any) -> Any:
-    """The rate of the vendor `vendor_id` in force on the UTC day `day`."""
-    in_force = (
-        select(VendorRate.rate)
-        .where(VendorRate.vendor_id == vendor_id, VendorRate.effective_day <= day)
-        .order_by(VendorRate.effective_day.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    vendor = aliased(Vendor)
-    current = select(vendor.rate).where(vendor.id == vendor_id).scalar_subquery()
-    return func.coalesce(in_force, current)
-
-
 def labeler_rate_periods(name: str) -> Subquery:
-    """Each row of the labelers' rate history as a period of days: (labeler_id, from_day, to_day, rate), the rate
-    in force on the days from_day <= day < to_day (to_day NULL for the latest). A day before a labeler's first
-    row, or a labeler without history, matches no period: the current rate applies (`hourly_rate_on`).
+    """Each row of the labelers' rate history as a period of days: (owner_id, from_day, to_day, rate), the rate of
+    labeler owner_id in force on the days from_day <= day < to_day (to_day NULL for the latest). A day before a
+    labeler's first row, or a labeler without history, matches no period: its current rate applies.
 
-    Joining work grouped by (labeler, day) to these periods prices every group in one hash join; the correlated
-    lookup of `hourly_rate_on` is one index probe per group (on PostgreSQL 180 ms for the 12k groups of a
-    project's history on a million labels)."""
+    Joining work grouped by (labeler, day) to these periods (`in_period`) prices every group in one hash join; a
+    correlated lookup of the rate in force is one index probe per group (on PostgreSQL 180 ms for the 12k groups
+    of a project's history on a million labels)."""
     rates = LabelerRate.__table__.c
-    return select(
-        rates.labeler_id,
-        rates.effective_day.label("from_day"),
-        func.lead(rates.effective_day)
-        .over(partition_by=rates.labeler_id, order_by=rates.effective_day)
-        .label("to_day"),
-        rates.hourly_rate.label("rate"),
-    ).subquery(name)
+    return _periods(rates.labeler_id, rates.effective_day, rates.hourly_rate, name)
 
 
 def vendor_rate_periods(name: str) -> Subquery:
-    """`labeler_rate_periods` for the vendors' rates: (vendor_id, from_day, to_day, rate)."""
+    """`labeler_rate_periods` for the vendors' rates: (owner_id, from_day, to_day, rate)."""
     rates = VendorRate.__table__.c
+    return _periods(rates.vendor_id, rates.effective_day, rates.rate, name)
+
+
+def _periods(owner: Any, effective_day: Any, rate: Any, name: str) -> Subquery:
+    following = func.lead(effective_day).over(partition_by=owner, order_by=effective_day)
     return select(
-        rates.vendor_id,
-        rates.effective_day.label("from_day"),
-        func.lead(rates.effective_day).over(partition_by=rates.vendor_id, order_by=rates.effective_day).label("to_day"),
-        rates.rate.label("rate"),
+        owner.label("owner_id"), effective_day.label("from_day"), following.label("to_day"), rate.label("rate")
     ).subquery(name)
 
 
 def in_period(periods: Subquery, owner: Any, day: Any) -> Any:
     """The join condition placing the work of `owner` (a labeler or vendor id) on `day` in its rate period."""
-    key = periods.c.labeler_id if "labeler_id" in periods.c else periods.c.vendor_id
     return and_(
-        key == owner,
+        periods.c.owner_id == owner,
         periods.c.from_day <= day,
         or_(periods.c.to_day.is_(None), day < periods.c.to_day),
     )

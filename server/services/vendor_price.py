@@ -22,7 +22,7 @@ from server.db.models import Label, Labeler, Review, Task, Vendor
 from server.db.sql import day_bucket
 from server.services.analytics import Scope, cost_metrics
 from server.services.errors import NotFound, ValidationFailed
-from server.services.rates import hourly_rate_on
+from server.services.rates import in_period, labeler_rate_periods
 
 __all__ = ["EffectivePrice", "effective_price"]
 
@@ -99,8 +99,13 @@ def _review_cost_statement(scope: Scope) -> Select[Any]:
         .subquery("reviews_of_labels")
     )
     g = grouped.c
-    hourly = g.seconds * hourly_rate_on(g.reviewer_id, g.day) / 3600.0
+    rates = labeler_rate_periods("reviewer_rates")
+    current = aliased(Labeler)  # the current hourly rate, for days without a history row
+    hourly = g.seconds * func.coalesce(rates.c.rate, current.hourly_rate) / 3600.0
     cost = case((Vendor.pricing_model == PricingModel.PER_LABEL, literal(0.0, Float())), else_=hourly)
-    return select(
-        func.coalesce(func.sum(g.reviews), 0), func.coalesce(cast(func.sum(cost), Float), literal(0.0, Float()))
-    ).join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+    return (
+        select(func.coalesce(func.sum(g.reviews), 0), func.coalesce(cast(func.sum(cost), Float), literal(0.0, Float())))
+        .join_from(grouped, Vendor, Vendor.id == g.vendor_id)
+        .join(current, current.id == g.reviewer_id)
+        .outerjoin(rates, in_period(rates, g.reviewer_id, g.day))
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -9,6 +10,8 @@ import pytest
 
 from server.db import Database
 from server.db.enums import LabelStatus, PricingModel, ReviewVerdict
+from server.db.models import Labeler
+from server.db.rates import FROM_THE_START, LabelerRate
 from server.services.analytics import Scope, cost_metrics
 from server.services.errors import NotFound, ValidationFailed
 from server.services.vendor_price import effective_price
@@ -45,7 +48,7 @@ async def _world(database: Database) -> dict[str, int]:
         await w.review(elsewhere, q, UP, seconds=10, at=day(1, 4))  # 0.10, on the other project
         theirs = await w.label(await w.task(x), b, at=day(1, 5), status=accepted)
         await w.review(theirs, q, UP, seconds=500, at=day(1, 6))  # another vendor's label: not the seller's
-        return {"seller": seller.id, "x": x.id, "qa": qa.id}
+        return {"seller": seller.id, "x": x.id, "qa": qa.id, "q": q.id}
 
 
 async def test_review_of_the_vendors_labels_by_anyone_is_added_to_its_price(database: Database) -> None:
@@ -62,6 +65,27 @@ async def test_review_of_the_vendors_labels_by_anyone_is_added_to_its_price(data
     assert price.per_accepted_label == pytest.approx(1.4)
     # The vendor's own cost metrics book those reviews to QA, so they price its accepted label at its rate alone.
     assert own.cost_per_accepted_label == pytest.approx(0.5)
+
+
+async def test_a_reviewers_hours_are_priced_at_the_rate_in_force_on_the_day_of_the_review(database: Database) -> None:
+    ids = await _world(database)
+    async with database.transaction() as session:
+        reviewer = await session.get(Labeler, ids["q"])
+        assert reviewer is not None
+        reviewer.hourly_rate = 72.0  # the rate today; it was 36 until the raise on day 2
+        raise_day = day(2).date().isoformat()
+        session.add_all(
+            [
+                LabelerRate(labeler_id=ids["q"], effective_day=FROM_THE_START, hourly_rate=Decimal("36")),
+                LabelerRate(labeler_id=ids["q"], effective_day=raise_day, hourly_rate=Decimal("72")),
+            ]
+        )
+    scope = Scope(vendor_id=ids["seller"], project_id=ids["x"], start=day(1), end=day(3))
+    async with database.session() as session:
+        price = await effective_price(session, scope)
+    # 100 s on day 1 at 36/h (1.00), 30 s on day 2 and 50 s on day 5 at 72/h (0.60 and 1.00); at today's rate
+    # throughout it would be 3.60.
+    assert price.review_cost == pytest.approx(2.6)
 
 
 async def test_an_open_scope_takes_every_project_and_day_and_nothing_accepted_has_no_price(
