@@ -18,7 +18,14 @@ import numpy as np
 
 from server.db.session import Database
 from server.services.errors import Path, ValidationFailed
-from server.services.history import ProjectRecords, history_until, load_flow, load_records, pool_for
+from server.services.history import (
+    ProjectRecords,
+    history_until,
+    load_flow,
+    load_records,
+    pool_for,
+    recorded_waits,
+)
 from server.services.simulation_pool import WorkerDied
 from simulator.engine import run_replication
 from simulator.latency import (
@@ -29,7 +36,6 @@ from simulator.latency import (
     open_tasks,
     sample_new,
     sample_remaining,
-    team_since,
 )
 from simulator.planning.calibrate import calibrate, demand_forecast
 from simulator.scenario import Scenario
@@ -301,13 +307,13 @@ def conditional_forecast(
     replications: int,
     seed: int,
     rng: np.random.Generator,
-    labeling_since: float | None = None,
+    fit: LatencyFit | None = None,
 ) -> Forecast:
     """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
-    simulator replays their daily counts, plus the tasks still to label at the cut on its first day. Labeling
-    waits come from tasks arrived since ``labeling_since`` (:func:`simulator.latency.fit_latency`)."""
+    simulator replays their daily counts, plus the tasks still to label at the cut on its first day. The recorded
+    waits are ``fit``, by default every wait seen before the cut (:func:`simulator.latency.fit_latency`)."""
     horizon = 7 * horizon_weeks
-    fit = fit_latency(flow, cut, labeling_since=labeling_since)
+    fit = fit_latency(flow, cut) if fit is None else fit
     opened = open_tasks(flow, cut)
     created = flow.task_created
     arriving = (created >= cut) & (created < cut + horizon)
@@ -334,9 +340,7 @@ def backtest_records(
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
-    # The waits for labels of the team at the cut, not of the smaller one a growing project started with.
-    since = team_since(records.label_labeler, records.label_started, cut)
-    fit = fit_latency(flow, cut, labeling_since=since)
+    fit = recorded_waits(records, flow, cut)
     opened = open_tasks(flow, cut)
     initial = open_backlog(opened)
     to_label = sum(task.missing_labels > 0 for task in opened)
@@ -352,7 +356,7 @@ def backtest_records(
         replications=replications,
         seed=seed,
         rng=rng,
-        labeling_since=since,
+        fit=fit,
     )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.

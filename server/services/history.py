@@ -27,7 +27,7 @@ from server.services.analytics.delivery import milestone_targets
 from server.services.errors import NotFound, Path, ValidationFailed
 from server.services.plan_demand import PlannedTarget, plan_weekly_volumes
 from server.services.simulation_pool import SimulationPool, WorkerDied
-from simulator.latency import FlowHistory, fit_latency, scenario_waits, team_since
+from simulator.latency import FlowHistory, LatencyFit, fit_latency, scenario_waits, team_since
 from simulator.planning.calibrate import (
     Calibration,
     CalibrationFit,
@@ -37,7 +37,15 @@ from simulator.planning.calibrate import (
     calibrate,
 )
 
-__all__ = ["ProjectRecords", "calibrated_scenario", "history_until", "load_flow", "load_records", "pool_for"]
+__all__ = [
+    "ProjectRecords",
+    "calibrated_scenario",
+    "history_until",
+    "load_flow",
+    "load_records",
+    "pool_for",
+    "recorded_waits",
+]
 
 _DAY = 86400.0
 _RECENT_DAYS = 14
@@ -521,14 +529,19 @@ async def _plan_volumes(database: Database, project_id: int, day0: datetime, fie
     return volumes
 
 
+def recorded_waits(records: ProjectRecords, flow: FlowHistory, cut: float) -> LatencyFit:
+    """The waits seen in the records before ``cut``, those for labels of the team at the cut only: not of the
+    smaller one a growing project started with (:func:`simulator.latency.team_since`)."""
+    since = team_since(records.label_labeler, records.label_started, cut)
+    return fit_latency(flow, cut, labeling_since=since)
+
+
 def _calibrate_with_waits(records: ProjectRecords, flow: FlowHistory, *, horizon_days: int) -> Calibration:
     """Calibrate on the whole history, and give the scenario the waits the records show (pickup, review,
     rework): planning answers then carry the same review and rework tail as the backtests' forecasts, labeling
     waits included, taken from the weeks since the team reached its present size."""
     calibration = calibrate(history_until(records, records.days), horizon_days=horizon_days)
-    end = float(records.days)
-    since = team_since(records.label_labeler, records.label_started, end)
-    waits = scenario_waits(fit_latency(flow, end, labeling_since=since))
+    waits = scenario_waits(recorded_waits(records, flow, float(records.days)))
     return replace(calibration, scenario=replace(calibration.scenario, waits=waits))
 
 
