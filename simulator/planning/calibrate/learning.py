@@ -5,8 +5,9 @@ mean seconds per label of a (labeler, tenure day) cell, weighted by their label 
 variance sigma²/n). Once tau is fixed the curve is linear in ``T_inf`` and ``T0 - T_inf``, so tau is found by a
 one-dimensional search over log(tau) (variable projection), each candidate an exact weighted linear fit; the
 candidates of every series of similar length are one vectorised evaluation, each from the weighted sums around the
-means (one exponential per point and candidate, no residuals). Standard errors come from the weighted Jacobian at the
-optimum. A fit says how it went (:class:`CurveStatus`) instead of passing a search bound off as a number.
+means (one exponential per point and candidate; the last zooms sum residuals, see `_sse`). Standard errors come
+from the weighted Jacobian at the optimum. A fit says how it went (:class:`CurveStatus`) instead of passing a
+search bound off as a number.
 
 :func:`fit_learning_curve` fits one curve for a whole workforce: each labeler's own speed (a time factor) is
 removed and the pooled cells refitted, so fast or slow individuals do not bend the curve.
