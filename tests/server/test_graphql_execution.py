@@ -1,5 +1,6 @@
-"""Basic scalar fields read directly (`server.graphql.execution`) answer exactly as graphql-core's general execution:
-the same data, and the same errors at the same paths when a value is missing or refused."""
+"""Basic scalar fields read directly (`server.graphql.execution`), and lists of objects made of them completed in one
+pass, answer exactly as graphql-core's general execution: the same data, and the same errors at the same paths when
+a value is missing or refused."""
 
 from __future__ import annotations
 
@@ -43,7 +44,53 @@ class Point:
 
 
 @strawberry.type
+class Quality:
+    accuracy: float | None
+
+
+@strawberry.type
+class Curve:
+    labeler_id: strawberry.ID
+    quality: Quality | None
+    points: list[Point]
+    guarded: Quality | None = strawberry.field(default=None, permission_classes=[NeverAllowed])
+
+
+def _point(tenure_day: Any, mean_seconds: float = 30.0) -> Point:
+    return Point(tenure_day=tenure_day, mean_seconds=mean_seconds, shade=Shade.LIGHT, day=date(2024, 6, 3), note=None)
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def curves(self) -> list[Curve]:
+        return [
+            Curve(labeler_id=strawberry.ID("7"), quality=Quality(accuracy=0.9), points=[_point(0, 41.5), _point(1)]),
+            Curve(labeler_id=strawberry.ID("8"), quality=None, points=[]),
+            Curve(labeler_id=strawberry.ID("9"), quality=Quality(accuracy=None), points=[_point(3)]),
+        ]
+
+    @strawberry.field
+    def broken_curves(self) -> list[Curve | None]:
+        # Two levels down: a point's null tenure day nulls the point, which nulls its curve's non-null list, which
+        # nulls the curve; a refused value does the same in the other curve.
+        missing: Any = None
+        refused: Any = "seven"
+        return [
+            Curve(labeler_id=strawberry.ID("7"), quality=None, points=[_point(0), _point(missing)]),
+            Curve(labeler_id=strawberry.ID("8"), quality=None, points=[_point(refused)]),
+            Curve(labeler_id=strawberry.ID("9"), quality=None, points=[_point(2)]),
+        ]
+
+    @strawberry.field
+    def stray_null(self) -> Curve:
+        stray: Any = None  # in a list of non-null points
+        return Curve(labeler_id=strawberry.ID("9"), quality=None, points=[_point(2), stray])
+
+    @strawberry.field
+    def sparse_curves(self) -> list[Curve | None]:
+        return [None, Curve(labeler_id=strawberry.ID("9"), quality=None, points=[_point(2)]), None]
+
     @strawberry.field
     def points(self) -> list[Point]:
         return [
@@ -119,3 +166,69 @@ def test_a_field_guarded_by_a_permission_is_never_read_directly() -> None:
 
 def test_the_api_executes_with_direct_reads() -> None:
     assert api_schema.execution_context_class is DirectLeafExecutionContext
+
+
+CURVES = "{ curves { labelerId quality { accuracy } points { tenureDay meanSeconds shade day } } }"
+
+
+class _CountingObjects(DirectLeafExecutionContext):
+    """Counts the objects completed one by one (the general way)."""
+
+    completed: list[str] = []
+
+    def complete_object_value(self, return_type: Any, *args: Any, **kwargs: Any) -> Any:
+        self.completed.append(return_type.name)
+        return super().complete_object_value(return_type, *args, **kwargs)
+
+
+def test_a_list_of_plain_objects_is_completed_in_one_pass() -> None:
+    general, direct = _both(CURVES)
+    assert general.errors is None and direct.errors is None
+    assert direct.data == general.data
+    assert direct.data is not None and direct.data["curves"][0]["points"][0] == {
+        "tenureDay": 0,
+        "meanSeconds": 41.5,
+        "shade": "LIGHT",
+        "day": "2024-06-03",
+    }
+    _CountingObjects.completed = []
+    counted = strawberry.Schema(query=Query, execution_context_class=_CountingObjects).execute_sync(CURVES)
+    assert counted.data == general.data
+    assert _CountingObjects.completed == []  # no curve, quality or point object completed one by one
+
+
+def test_lists_with_nulls_or_unusual_selections_answer_as_the_general_execution() -> None:
+    for selection in (
+        "sparseCurves { labelerId points { tenureDay } }",
+        "curves { __typename labelerId }",
+        "curves { labelerId points { ...P } } } fragment P on Point { tenureDay doubled",
+        "curves { labelerId quality { accuracy } q: quality { accuracy } }",
+    ):
+        general, direct = _both(f"{{ {selection} }}")
+        assert general.errors is None and direct.errors is None, selection
+        assert direct.data == general.data, selection
+
+
+def test_a_missing_or_refused_value_in_a_nested_list_is_the_same_error_at_the_same_path() -> None:
+    general, direct = _both("{ brokenCurves { labelerId points { tenureDay meanSeconds } } }")
+    assert general.errors and len(general.errors) == 2
+    assert direct.data == general.data
+    assert general.data is not None and general.data["brokenCurves"][:2] == [None, None]
+    assert [(error.message, error.path) for error in direct.errors or []] == [
+        (error.message, error.path) for error in general.errors
+    ]
+    general, direct = _both("{ strayNull { labelerId points { tenureDay } } }")
+    assert general.errors and [error.path for error in general.errors] == [["strayNull", "points", 1]]
+    assert [(error.message, error.path) for error in direct.errors or []] == [
+        (error.message, error.path) for error in general.errors
+    ]
+    assert direct.data == general.data
+
+
+def test_a_guarded_field_inside_a_list_is_never_read_directly() -> None:
+    general, direct = _both("{ curves { labelerId guarded { accuracy } } }")
+    assert direct.errors and {error.message for error in direct.errors} == {"the secret is not yours"}
+    assert [(error.message, error.path) for error in direct.errors] == [
+        (error.message, error.path) for error in general.errors or []
+    ]
+    assert direct.data == general.data
