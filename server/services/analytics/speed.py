@@ -120,9 +120,9 @@ def curve_series(rollup: LabelRollup) -> tuple[list[int], list[list[CurvePoint]]
     labelers = sorted(rollup.points)
     points = [
         [
-            CurvePoint(tenure_day=tenure, day=day, labels=sums.labels, mean_seconds=sums.seconds / sums.labels)
-            for tenure, day, sums in rollup.points[labeler_id]
-            if sums.labels
+            CurvePoint(tenure_day=tenure, day=day, labels=labels, mean_seconds=seconds / labels)
+            for tenure, day, labels, seconds in rollup.points[labeler_id]
+            if labels
         ]
         for labeler_id in labelers
     ]
