@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import re
 from collections.abc import AsyncIterator
@@ -133,3 +134,14 @@ async def test_shutdown_disposes_the_database(migrated: Database, monkeypatch: p
 
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert disposed == [True]
+
+
+async def test_the_objects_alive_at_startup_are_frozen_until_shutdown(migrated: Database) -> None:
+    # Frozen objects stay out of the garbage collector's full passes (and out of gc.get_objects()).
+    gc.unfreeze()
+    app = create_app(Settings(database_url=migrated.url), migrated)
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 0
+        assert not any(tracked is app for tracked in gc.get_objects())
+    assert gc.get_freeze_count() == 0
+    assert any(tracked is app for tracked in gc.get_objects())
