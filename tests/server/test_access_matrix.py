@@ -32,7 +32,7 @@ query($id: ID!) {
   project(id: $id) { vendors { name } labelers { edges { node { name } } } tasks { edges { node { externalId } } } }
 }
 """
-TASK_PAGE_LABELS = "query { tasks { edges { node { externalId labels { answer } } } } }"
+TASK_PAGE_LABELS = "query { tasks { totalCount edges { node { externalId labels { answer } } } } }"
 VENDOR_PRICES = "query { vendors { edges { node { name rate } } } }"
 GOLD = "query($id: ID!) { task(id: $id) { externalId goldAnswer } }"
 
@@ -102,6 +102,7 @@ async def test_given_a_role_when_a_task_page_reads_its_labels_then_only_labels_i
     _vendors, _projects, _labelers, tasks, answers, _reviews, _issues = VISIBLE[role]
     edges = body["data"]["tasks"]["edges"]
     assert {edge["node"]["externalId"] for edge in edges} == tasks
+    assert body["data"]["tasks"]["totalCount"] == len(tasks)  # counted in the page's statement, scoped like it
     assert {label["answer"]["c"] for edge in edges for label in edge["node"]["labels"]} == answers
 
 
