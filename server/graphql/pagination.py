@@ -160,7 +160,8 @@ async def paginate(
     count: Select[Any] | None = None,
     with_children: ChildReader | None = None,
 ) -> _Conn:
-    """One page of `statement` (a select of one entity) as a connection: a COUNT and a LIMIT/OFFSET query.
+    """One page of `statement` (a select of one entity) as a connection: a forward page is one statement (its rows
+    with the total), any other a COUNT and a LIMIT/OFFSET query.
 
     `count` replaces the COUNT of `statement` by an equivalent, cheaper statement; `with_children` reads the
     nodes' children in the same session (see `ChildReader`).
