@@ -7,7 +7,15 @@ apps (and rotating which goes first) so that drift in the machine's load hits bo
 each, the ratio of the medians, and the median of the paired ratios with a bootstrap 95% interval. Two references:
 Strawberry as it ships (`bare`) and with its parser and validation caches (`bare+cache`, as LabelOps runs).
 
+Then the servers' CPU per request: each round sends every app a block of requests in turn (the order rotating) and
+divides the server process's user + system time over the block by its size (the kernel counts CPU time in ticks
+of 10 ms, too coarse for one request); medians over the rounds, and the ratio of the medians. Unlike latency, this
+hardly depends on how busy the machine is. `--baseline-root` serves an older checkout as a fourth app (`before`)
+on the same database, for a before/after comparison in the same run.
+
     .venv/bin/python -m benchmarks.api_speed --runs 200
+    .venv/bin/python -m benchmarks.api_speed --database-url URL --key KEY --baseline-root /path/to/main \
+        --runs 100 --cpu-rounds 30 --cpu-block 40
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -49,6 +57,15 @@ def served(
 ) -> Iterator[str]:
     """uvicorn serving the app factory `target` (imported from the checkout `root`) on a free loopback port;
     `options` go to uvicorn's command line."""
+    with served_process(target, environment, root, workers, options) as (url, _process):
+        yield url
+
+
+@contextmanager
+def served_process(
+    target: str, environment: dict[str, str], root: Path = _ROOT, workers: int = 1, options: Sequence[str] = ()
+) -> Iterator[tuple[str, int]]:
+    """`served`, with the server's process id (with one worker, the process that answers) for its CPU time."""
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1", "--port", str(port),
@@ -70,7 +87,7 @@ def served(
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{target} did not start within 300 s") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -86,7 +103,7 @@ def seed_demo(database_url: str) -> str:
     return match.group(1)
 
 
-APPS = ("labelops", "bare", "bare+cache")
+APPS = ("labelops", "before", "bare", "bare+cache")
 
 
 def _ratio_summary(app: list[float], reference: list[float], seed: int = 0) -> str:
@@ -113,7 +130,7 @@ def _time(client: httpx.Client, url: str, query: str, headers: dict[str, str]) -
 
 def measure(urls: dict[str, str], key: str, runs: int, warmup: int) -> dict[str, dict[str, list[float]]]:
     """{query: {app: latencies}}, each round asking every app once, in an order that rotates every round."""
-    headers = {"labelops": {"Authorization": f"Bearer {key}"}}
+    headers = _headers(key)
     results: dict[str, dict[str, list[float]]] = {name: {app: [] for app in urls} for name in QUERIES}
     clients = {app: httpx.Client(timeout=30) for app in urls}
     order = list(urls)
@@ -131,19 +148,54 @@ def measure(urls: dict[str, str], key: str, runs: int, warmup: int) -> dict[str,
     return results
 
 
-def report(results: dict[str, dict[str, list[float]]], runs: int) -> None:
-    print(f"{runs} rounds per query (each app once per round, order rotating), one request at a time, loopback HTTP")
-    print(
-        f"{'query':<10} {'labelops':>9} {'bare':>8} {'bare+cache':>11}   labelops/bare                 "
-        "labelops/bare+cache"
-    )
+def _headers(key: str) -> dict[str, dict[str, str]]:
+    authorization = {"Authorization": f"Bearer {key}"}
+    return {"labelops": authorization, "before": authorization}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux: fields 14 and 15 of /proc/PID/stat, in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_cpu(
+    urls: dict[str, str], processes: dict[str, int], key: str, rounds: int, block: int
+) -> dict[str, dict[str, list[float]]]:
+    """{query: {app: CPU seconds per request of the server, one figure per round}}, each round sending every app
+    a block of `block` requests, in an order that rotates every round; one round of warm-up."""
+    headers = _headers(key)
+    results: dict[str, dict[str, list[float]]] = {name: {app: [] for app in urls} for name in QUERIES}
+    clients = {app: httpx.Client(timeout=30) for app in urls}
+    order = list(urls)
+    try:
+        for index in range(1 + rounds):
+            for name, query in QUERIES.items():
+                rotated = order[index % len(order) :] + order[: index % len(order)]
+                for app in rotated:
+                    before = _cpu_seconds(processes[app])
+                    for _ in range(block):
+                        _time(clients[app], urls[app], query, headers.get(app, {}))
+                    if index > 0:
+                        results[name][app].append((_cpu_seconds(processes[app]) - before) / block)
+    finally:
+        for client in clients.values():
+            client.close()
+    return results
+
+
+def report(results: dict[str, dict[str, list[float]]], heading: str) -> None:
+    """Medians per app, and LabelOps' (and the baseline's) ratios to the other apps."""
+    print(heading)
+    apps = list(next(iter(results.values())))
+    subjects = [app for app in ("labelops", "before") if app in apps]
+    print(f"{'query':<10} " + " ".join(f"{app:>11}" for app in apps))
     for name, by_app in results.items():
-        medians = {app: statistics.median(times) * 1e3 for app, times in by_app.items()}
-        print(
-            f"{name:<10} {medians['labelops']:6.2f} ms {medians['bare']:5.2f} ms {medians['bare+cache']:8.2f} ms   "
-            f"{_ratio_summary(by_app['labelops'], by_app['bare'])}   "
-            f"{_ratio_summary(by_app['labelops'], by_app['bare+cache'])}"
-        )
+        print(f"{name:<10} " + " ".join(f"{statistics.median(by_app[app]) * 1e3:8.3f} ms" for app in apps))
+        for subject in subjects:
+            for reference in apps:
+                if reference != subject and not (subject == "before" and reference == "labelops"):
+                    print(f"{'':<10} {subject}/{reference:<11} {_ratio_summary(by_app[subject], by_app[reference])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         default=_ROOT,
         help="serve LabelOps from this checkout (e.g. an older commit, for a before/after table)",
     )
+    parser.add_argument(
+        "--baseline-root", type=Path, default=None, help="also serve this checkout (`before`) on the same database"
+    )
+    parser.add_argument("--cpu-rounds", type=int, default=20, help="rounds of the CPU measurement (0: skip it)")
+    parser.add_argument("--cpu-block", type=int, default=40, help="requests per app and round for the CPU figures")
     args = parser.parse_args(argv)
     if (args.database_url is None) != (args.key is None):
         parser.error("--database-url and --key go together")
@@ -165,14 +222,30 @@ def main(argv: list[str] | None = None) -> int:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}"
         key = args.key or seed_demo(url)
         environment = {"LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
-        with (
-            served("server.app:create_app", environment, args.app_root.resolve()) as app_url,
-            served("benchmarks.bare_app:create_app", {}) as bare_url,
-            served("benchmarks.bare_app:create_cached_app", {}) as cached_url,
-        ):
-            urls = {"labelops": app_url, "bare": bare_url, "bare+cache": cached_url}
-            results = measure(urls, key, args.runs, args.warmup)
-    report(results, args.runs)
+        with ExitStack() as servers:
+            roots = {"labelops": args.app_root.resolve()}
+            if args.baseline_root is not None:
+                roots["before"] = args.baseline_root.resolve()
+            apps = {app: ("server.app:create_app", environment, root) for app, root in roots.items()}
+            apps["bare"] = ("benchmarks.bare_app:create_app", {}, _ROOT)
+            apps["bare+cache"] = ("benchmarks.bare_app:create_cached_app", {}, _ROOT)
+            started = {app: servers.enter_context(served_process(*spec)) for app, spec in apps.items()}
+            urls = {app: url for app, (url, _process) in started.items()}
+            latencies = measure(urls, key, args.runs, args.warmup)
+            processes = {app: process for app, (_url, process) in started.items()}
+            cpu = measure_cpu(urls, processes, key, args.cpu_rounds, args.cpu_block) if args.cpu_rounds else {}
+    report(
+        latencies,
+        f"latency: {args.runs} rounds per query (each app once per round, order rotating), one request at a time, "
+        "loopback HTTP",
+    )
+    if cpu:
+        report(
+            cpu,
+            f"server CPU (user + system) per request: {args.cpu_rounds} rounds of {args.cpu_block} requests per app "
+            "and query, order rotating",
+        )
+    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     return 0
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select
@@ -24,6 +24,7 @@ from server.services.errors import DomainError, Path, ValidationFailed
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "ChildReader",
     "OrderDirection",
     "PageArgs",
     "SortOrder",
@@ -62,6 +63,11 @@ class SortOrder(Protocol):
 
     @property
     def direction(self) -> OrderDirection: ...
+
+
+# Reads the children of a page's nodes in the page's session and hands them to the nodes (in place): one statement
+# for the page instead of a resolver coroutine and a DataLoader round per node.
+ChildReader: TypeAlias = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 
 def encode_cursor(offset: int) -> str:
@@ -152,23 +158,46 @@ async def paginate(
     to_node: Callable[[Any], _Node],
     connection: Callable[..., _Conn],
     count: Select[Any] | None = None,
+    with_children: ChildReader | None = None,
 ) -> _Conn:
-    """One page of `statement` (a select of one entity) as a connection: a COUNT and a LIMIT/OFFSET query.
+    """One page of `statement` (a select of one entity) as a connection: a forward page is one statement (its rows
+    with the total), any other a COUNT and a LIMIT/OFFSET query.
 
-    `count` replaces the COUNT of `statement` by an equivalent, cheaper statement.
+    `count` replaces the COUNT of `statement` by an equivalent, cheaper statement; `with_children` reads the
+    nodes' children in the same session (see `ChildReader`).
     """
     try:
-        args.check(max_page_size)
+        start, _ = args.check(max_page_size)
     except ValidationFailed as error:
         raise as_graphql_error(error) from None
     if count is None:
         count = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = int(await session.scalar(count) or 0)
-    window = args.window(total, max_page_size)
     rows: Sequence[Any] = []
-    if window.limit > 0:
-        rows = (await session.scalars(statement.order_by(*order_by).offset(window.start).limit(window.limit))).all()
-    return make_connection(connection, [to_node(row) for row in rows], window=window, total=total)
+    forward_limit = _forward_limit(args, max_page_size)
+    if forward_limit:
+        # A forward page's rows do not depend on the total: read it with them, one statement instead of two (and one
+        # snapshot). The total comes on every row; an empty page has none and counts apart.
+        page = statement.add_columns(count.scalar_subquery()).order_by(*order_by).offset(start).limit(forward_limit)
+        with_totals = (await session.execute(page)).all()
+        rows = [row for row, _total in with_totals]
+        total = int(with_totals[0][1]) if with_totals else int(await session.scalar(count) or 0)
+        window = args.window(total, max_page_size)
+    else:
+        total = int(await session.scalar(count) or 0)
+        window = args.window(total, max_page_size)
+        if window.limit > 0:
+            rows = (await session.scalars(statement.order_by(*order_by).offset(window.start).limit(window.limit))).all()
+    nodes = [to_node(row) for row in rows]
+    if with_children is not None and nodes:
+        await with_children(session, nodes)
+    return make_connection(connection, nodes, window=window, total=total)
+
+
+def _forward_limit(args: PageArgs, max_page_size: int) -> int:
+    """How many rows a forward page (no `last`, no `before`) reads from its start; 0 for any other page."""
+    if args.last is not None or args.before is not None:
+        return 0
+    return args.first if args.first is not None else min(DEFAULT_PAGE_SIZE, max_page_size)
 
 
 def child_window(first: int | None, after: str | None, max_page_size: int) -> Window:
@@ -207,6 +236,7 @@ async def list_connection(
     to_node: Callable[[Any], _Node],
     connection: Callable[..., _Conn],
     count: Select[Any] | None = None,
+    with_children: ChildReader | None = None,
 ) -> _Conn:
     """A top-level connection read in its own session."""
     async with info.context.read() as session:
@@ -219,6 +249,7 @@ async def list_connection(
             to_node=to_node,
             connection=connection,
             count=count,
+            with_children=with_children,
         )
 
 
@@ -233,6 +264,7 @@ async def filtered_connection(
     to_node: Callable[[Any], _Node],
     connection: Callable[..., _Conn],
     include_archived: bool = True,
+    with_children: ChildReader | None = None,
 ) -> _Conn:
     """A domain's top-level connection of `model` rows, read in its own session.
 
@@ -259,6 +291,7 @@ async def filtered_connection(
         to_node=to_node,
         connection=connection,
         count=count,
+        with_children=with_children,
     )
 
 
@@ -267,6 +300,13 @@ def _live_count(model: Any) -> Select[Any]:
     and the archived ones are few entries of an index (filtering every row on `archived_at` reads them all).
     Only for viewers whose reads are not scoped: a scoped read must count the rows its scope leaves."""
     table = model.__table__
-    everything = select(func.count()).select_from(table).scalar_subquery()
-    archived = select(func.count()).select_from(table).where(table.c.archived_at.is_not(None)).scalar_subquery()
-    return select(everything - archived)
+    # Never correlated: the count sits inside the page's own SELECT of the same table (see `paginate`).
+    everything = select(func.count()).select_from(table).correlate(None).scalar_subquery()
+    archived = (
+        select(func.count())
+        .select_from(table)
+        .where(table.c.archived_at.is_not(None))
+        .correlate(None)
+        .scalar_subquery()
+    )
+    return select(everything - archived).correlate(None)

@@ -32,6 +32,7 @@ query($id: ID!) {
   project(id: $id) { vendors { name } labelers { edges { node { name } } } tasks { edges { node { externalId } } } }
 }
 """
+TASK_PAGE_LABELS = "query { tasks { totalCount edges { node { externalId labels { answer } } } } }"
 VENDOR_PRICES = "query { vendors { edges { node { name rate } } } }"
 GOLD = "query($id: ID!) { task(id: $id) { externalId goldAnswer } }"
 
@@ -89,6 +90,20 @@ async def test_given_a_role_when_listing_every_connection_then_only_its_scope_co
     assert {edge["node"]["answer"]["c"] for edge in data["labels"]["edges"]} == answers
     assert data["reviews"]["totalCount"] == reviews
     assert names(data["issues"], "title") == issues
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_given_a_role_when_a_task_page_reads_its_labels_then_only_labels_in_its_scope_come_back(
+    client: httpx.AsyncClient, world: AccessWorld, role: str
+) -> None:
+    # The page reads its tasks' labels itself, in one statement, instead of through the labels' DataLoader.
+    body = await run(client, world, role, TASK_PAGE_LABELS)
+    assert "errors" not in body, body
+    _vendors, _projects, _labelers, tasks, answers, _reviews, _issues = VISIBLE[role]
+    edges = body["data"]["tasks"]["edges"]
+    assert {edge["node"]["externalId"] for edge in edges} == tasks
+    assert body["data"]["tasks"]["totalCount"] == len(tasks)  # counted in the page's statement, scoped like it
+    assert {label["answer"]["c"] for edge in edges for label in edge["node"]["labels"]} == answers
 
 
 NODE_CELLS = [

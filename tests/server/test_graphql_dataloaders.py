@@ -122,3 +122,54 @@ async def test_labels_reviews_cost_the_same_for_5_and_50_labels(database: Databa
     # then the number of SQL statements is the same, and small
     assert counts[5] == counts[50], counts
     assert counts[50] <= 8, counts
+
+
+TASK_PAGE_LABELS = """
+query($first: Int!) { tasks(first: $first) { totalCount edges { node { id status labels { id status } } } } }
+"""
+TASK_PAGE_LABELS_IN_FRAGMENTS = """
+query($first: Int!) { tasks(first: $first) { edges { ...Edge } } }
+fragment Edge on TaskEdge { node { id ... on Task { labels { id status } } } }
+"""
+TASK_LABELS = "query($id: ID!) { task(id: $id) { id status labels { id status } } }"
+
+
+@contextmanager
+def _checkouts(database: Database) -> Iterator[list[object]]:
+    """Connections taken from the pool: one per session that ran a statement."""
+    taken: list[object] = []
+
+    def record(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        taken.append(record)
+
+    event.listen(database.engine.sync_engine, "checkout", record)
+    try:
+        yield taken
+    finally:
+        event.remove(database.engine.sync_engine, "checkout", record)
+
+
+async def test_a_task_page_reads_its_labels_in_its_own_session_with_one_statement(database: Database) -> None:
+    # given 60 tasks with a label each
+    await _seed(database)
+    # when a page of tasks with their labels is queried with 5 and with 50 tasks
+    for first in PAGE_SIZES:
+        with _checkouts(database) as sessions, _counting(database) as statements:
+            data = await expect_data(database, TASK_PAGE_LABELS, {"first": first})
+        # then the labels come with the page: one session, the page with its total, and the labels
+        assert [len(edge["node"]["labels"]) for edge in data["tasks"]["edges"]] == [1] * first
+        assert len(sessions) == 1, first
+        assert len(statements) == 2, statements
+
+
+async def test_labels_read_with_the_page_are_those_of_each_task(database: Database) -> None:
+    # given 60 tasks with a label each
+    await _seed(database)
+    # when a page reads its tasks' labels, directly and through fragments
+    for query in (TASK_PAGE_LABELS, TASK_PAGE_LABELS_IN_FRAGMENTS):
+        page = await expect_data(database, query, {"first": 50})
+        # then every task's labels are those its own lookup finds (through the labels' DataLoader)
+        for edge in page["tasks"]["edges"]:
+            alone = await expect_data(database, TASK_LABELS, {"id": edge["node"]["id"]})
+            assert edge["node"]["labels"] == alone["task"]["labels"]
+            assert edge["node"]["labels"]

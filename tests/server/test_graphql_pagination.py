@@ -64,6 +64,30 @@ async def test_forward_pages_follow_the_end_cursor(database: Database) -> None:
     assert third["vendors"]["pageInfo"]["hasPreviousPage"] is True
 
 
+@pytest.mark.parametrize(
+    ("first", "offset", "names", "has_next"),
+    [
+        (2, None, ["Vendor 00", "Vendor 01"], True),
+        (None, None, [f"Vendor {i:02d}" for i in range(5)], False),
+        (2, 3, ["Vendor 04"], False),  # a partial last page
+        (2, 4, [], False),  # past the end: no row carries the total
+        (0, None, [], True),
+    ],
+)
+async def test_forward_pages_count_every_row_whatever_they_hold(
+    database: Database, first: int | None, offset: int | None, names: list[str], has_next: bool
+) -> None:
+    # given five vendors
+    await _vendors(database, 5)
+    # when a forward page is asked for (its total is read with its rows, or apart when it has none)
+    after = None if offset is None else base64.b64encode(f"offset:{offset}".encode()).decode()
+    data = await expect_data(database, PAGE, {"first": first, "after": after})
+    # then it holds its rows and counts them all
+    assert _names(data) == names
+    assert data["vendors"]["totalCount"] == 5
+    assert data["vendors"]["pageInfo"]["hasNextPage"] is has_next
+
+
 async def test_backward_pages_with_last_and_before(database: Database) -> None:
     await _vendors(database, 5)
     tail = await expect_data(database, PAGE, {"last": 2})

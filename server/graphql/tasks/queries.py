@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from server.db.models import Task
 from server.graphql.context import Info
 from server.graphql.ids import decode_id
+from server.graphql.labels.loaders import labels_of_tasks
+from server.graphql.labels.types import LabelNode
+from server.graphql.lookahead import selects
 from server.graphql.node_loading import lookup_node
 from server.graphql.pagination import PageArgs, filtered_connection
 from server.graphql.tasks.loaders import tasks_by_id
@@ -43,11 +47,22 @@ class TaskQueries:
             to_node=TaskNode.from_model,
             connection=TaskConnection,
             include_archived=include_archived,
+            with_children=_read_labels if selects(info, _NODE_LABELS) else None,
         )
 
     @strawberry.field(description="One task by global id (archived ones included); null when it does not exist.")
     async def task(self, info: Info, id: relay.GlobalID) -> TaskNode | None:
         return await lookup_node(info, id, "Task", tasks_by_id, TaskNode.from_model)
+
+
+_NODE_LABELS = ("edges", "node", "labels")
+
+
+async def _read_labels(session: AsyncSession, tasks: list[TaskNode]) -> None:
+    """The page's labels in one statement of the page's session, handed to their tasks."""
+    labels = await labels_of_tasks(session, [task.id for task in tasks])
+    for task, rows in zip(tasks, labels, strict=True):
+        task.labels_read = [LabelNode.from_model(row) for row in rows]
 
 
 def _conditions(filter: TaskFilter) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -41,6 +41,8 @@ class TaskNode(relay.Node):
     gold_answer: JSON | None = strawberry.field(extensions=[null_unless(CanSeeGoldAnswers())])
     archived_at: datetime | None
     project_id: strawberry.Private[int]
+    # The task's labels when the page that holds the task read them with it (see `TaskQueries.tasks`).
+    labels_read: strawberry.Private[list[Any] | None] = None
 
     @classmethod
     def from_model(cls, row: models.Task) -> Self:
@@ -74,11 +76,16 @@ class TaskNode(relay.Node):
         return await load_node(info, projects_by_id, self.project_id, ProjectNode.from_model)
 
     @strawberry.field(description="Every label of the task, first submitted first.")
-    async def labels(self, info: Info) -> list[Annotated[LabelNode, strawberry.lazy("server.graphql.labels.types")]]:
+    def labels(self, info: Info) -> list[Annotated[LabelNode, strawberry.lazy("server.graphql.labels.types")]]:
+        # Not async: a task of a page that read its labels answers at once, without a coroutine per task. Any other
+        # task returns the awaitable of the request's DataLoader, which graphql-core awaits like an async resolver's.
+        if self.labels_read is not None:
+            return self.labels_read
         from server.graphql.labels.loaders import labels_by_task
         from server.graphql.labels.types import LabelNode
 
-        return await load_nodes(info, labels_by_task, self.id, LabelNode.from_model)
+        loading: Any = load_nodes(info, labels_by_task, self.id, LabelNode.from_model)
+        return loading
 
 
 @strawberry.type(name="TaskConnection")
