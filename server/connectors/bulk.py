@@ -57,12 +57,20 @@ _SECONDS = [f"{second:02d}." for second in range(60)]
 _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]  # microseconds as two groups of three digits
 
 
+class _DayPrefixes(dict[int, str]):
+    """Each day's "YYYY-MM-DD " by its ordinal, formatted the first time it is asked for. Kept for the process:
+    a few kilobytes a year of days, and a lookup that needs no pass over the column first to find its days."""
+
+    def __missing__(self, ordinal: int) -> str:
+        text = self[ordinal] = f"{date.fromordinal(ordinal).isoformat()} "
+        return text
+
+
+_DAY_PREFIXES = _DayPrefixes()
+
+
 def _sqlite_times(values: Sequence[Any]) -> list[Any]:
-    # A column spans few days: each day's "YYYY-MM-DD " is formatted once, keyed by its ordinal.
-    days = {
-        ordinal: f"{date.fromordinal(ordinal).isoformat()} "
-        for ordinal in {v.toordinal() for v in values if v is not None and v.tzinfo is UTC}
-    }
+    days = _DAY_PREFIXES
     return [
         None
         if v is None
@@ -117,7 +125,9 @@ def _json(values: Sequence[Any]) -> list[Any]:
 
 
 def _enum_names(values: Sequence[Any]) -> list[Any]:
-    return [v.name if isinstance(v, enum.Enum) else v for v in values]
+    # A column holds a handful of members: each one's name is read once (`.name` is a Python-level property).
+    names = {v: v.name for v in set(values) if isinstance(v, enum.Enum)}
+    return [names[v] if isinstance(v, enum.Enum) else v for v in values]
 
 
 # And back, from what the driver gives to what the ORM would.
