@@ -10,7 +10,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from server.db import Database
 from server.services.analytics import Scope
 from server.services.analytics.agreement import agreement_statement
-from server.services.rollups import rebuild_statements
 
 _WINDOW = Scope(project_id=1, start=datetime(2024, 5, 6, tzinfo=UTC), end=datetime(2024, 6, 3, tzinfo=UTC))
 
@@ -40,25 +39,3 @@ async def test_sqlite_finds_the_labels_of_crossing_tasks_through_the_task_index(
     # Any index that leads with task_id: the unique (task_id, labeler_id) one, SQLite's autoindex of the constraint.
     assert any(step.startswith("SEARCH labels USING INDEX") and "(task_id=?)" in step for step in plan), plan
     assert not any(step.startswith("SCAN labels") for step in plan), plan
-
-
-async def test_sqlite_recounts_some_days_of_time_bins_through_their_days_not_the_whole_project(
-    database: Database,
-) -> None:
-    # After each import batch the recount deletes the batch's days of `label_time_bins` and sums them per project
-    # and per vendor; read by project alone, each statement would go through the project's whole history.
-    if database.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite query plan")
-    statements = [
-        statement.compile(dialect=database.engine.dialect, compile_kwargs={"render_postcompile": True})
-        for statement in rebuild_statements(1, {"2024-05-06", "2024-05-07"})
-    ]
-    reading_bins = [compiled for compiled in statements if "FROM label_time_bins" in str(compiled)]
-    assert len(reading_bins) == 3  # the delete, the project sums, the vendor sums
-    async with database.engine.connect() as connection:
-        for compiled in reading_bins:
-            values = compiled.construct_params()
-            parameters = tuple(values[name] for name in compiled.positiontup or ())
-            plan = [row[3] for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)]
-            steps = [step for step in plan if " label_time_bins " in f"{step} "]
-            assert steps and all("(project_id=? AND day=?)" in step for step in steps), (str(compiled), plan)
