@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import chain
 from json import dumps, loads
 from typing import Any, cast
@@ -56,12 +57,20 @@ _SECONDS = [f"{second:02d}." for second in range(60)]
 _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]  # microseconds as two groups of three digits
 
 
+class _DayPrefixes(dict[int, str]):
+    """Each day's "YYYY-MM-DD " by its ordinal, formatted the first time it is asked for. Kept for the process:
+    a few kilobytes a year of days, and a lookup that needs no pass over the column first to find its days."""
+
+    def __missing__(self, ordinal: int) -> str:
+        text = self[ordinal] = f"{date.fromordinal(ordinal).isoformat()} "
+        return text
+
+
+_DAY_PREFIXES = _DayPrefixes()
+
+
 def _sqlite_times(values: Sequence[Any]) -> list[Any]:
-    # A column spans few days: each day's "YYYY-MM-DD " is formatted once, keyed by its ordinal.
-    days = {
-        ordinal: f"{date.fromordinal(ordinal).isoformat()} "
-        for ordinal in {v.toordinal() for v in values if v is not None and v.tzinfo is UTC}
-    }
+    days = _DAY_PREFIXES
     return [
         None
         if v is None
@@ -116,7 +125,9 @@ def _json(values: Sequence[Any]) -> list[Any]:
 
 
 def _enum_names(values: Sequence[Any]) -> list[Any]:
-    return [v.name if isinstance(v, enum.Enum) else v for v in values]
+    # A column holds a handful of members: each one's name is read once (`.name` is a Python-level property).
+    names = {v: v.name for v in set(values) if isinstance(v, enum.Enum)}
+    return [names[v] if isinstance(v, enum.Enum) else v for v in values]
 
 
 # And back, from what the driver gives to what the ORM would.
@@ -152,6 +163,21 @@ def _booleans(values: Sequence[Any]) -> list[Any]:
     return [None if v is None else bool(v) for v in values]
 
 
+def _placeholders(dialect: str, count: int, start: int = 0) -> str:
+    if dialect == "postgresql":
+        return ", ".join(f"${start + i + 1}" for i in range(count))
+    return ", ".join("?" * count)
+
+
+@lru_cache(maxsize=32)  # at most some 8 MB of text
+def _multi_row_statement(dialect: str, head: str, tail: str, columns: int, rows: int) -> str:
+    """`head` followed by `rows` groups of `columns` placeholders, then `tail`. Kept across calls: the text of a
+    full-size statement (some 30,000 placeholders) cost 2 ms to put together, and every batch of an import sends
+    the same few."""
+    groups = (f"({_placeholders(dialect, columns, start=i * columns)})" for i in range(rows))
+    return head + ", ".join(groups) + tail
+
+
 class BulkRows:
     """Inserts, updates and key lookups of rows as tuples, on one connection (and its transaction)."""
 
@@ -169,11 +195,16 @@ class BulkRows:
             return _enum_names
         return None
 
-    def _prepare(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    def _prepare(
+        self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], constants: tuple[Any, ...] = ()
+    ) -> list[tuple[Any, ...]]:
+        """The rows converted for the driver, each followed by `constants` (put in as columns: a tuple per row
+        fewer than appending them to each row)."""
         by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for index, name in enumerate(columns):
             if convert := self._converter(table, name):
                 by_column[index] = convert(by_column[index])
+        by_column.extend([value] * len(rows) for value in constants)
         return list(zip(*by_column, strict=True))
 
     def _defaults(self, table: Table, columns: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
@@ -237,9 +268,7 @@ class BulkRows:
         return list(zip(*by_column, strict=True))
 
     def _placeholders(self, count: int, start: int = 0) -> str:
-        if self.dialect == "postgresql":
-            return ", ".join(f"${start + i + 1}" for i in range(count))
-        return ", ".join("?" * count)
+        return _placeholders(self.dialect, count, start)
 
     async def insert(
         self,
@@ -254,11 +283,7 @@ class BulkRows:
             return []
         extra, constants = self._defaults(table, columns)
         names = [*columns, *extra]
-        prepared = (
-            [row + constants for row in self._prepare(table, columns, rows)]
-            if extra
-            else self._prepare(table, columns, rows)
-        )
+        prepared = self._prepare(table, columns, rows, constants)
         head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
         if not returning and self.dialect != "sqlite":
             # asyncpg sends an executemany's rows in one round trip, its statement prepared once.
@@ -269,13 +294,9 @@ class BulkRows:
         tail = f" RETURNING {', '.join(returning)}" if returning else ""
         per_statement = max(1, _MAX_PARAMETERS // len(names))
         out: list[tuple[Any, ...]] = []
-        statements: dict[int, str] = {}  # by rows per statement: all but the last have the same
         for offset in range(0, len(prepared), per_statement):
             chunk = prepared[offset : offset + per_statement]
-            statement = statements.get(len(chunk))
-            if statement is None:
-                groups = (f"({self._placeholders(len(names), start=i * len(names))})" for i in range(len(chunk)))
-                statement = statements[len(chunk)] = head + ", ".join(groups) + tail
+            statement = _multi_row_statement(self.dialect, head, tail, len(names), len(chunk))
             flat = tuple(chain.from_iterable(chunk))
             result = await self.connection.exec_driver_sql(statement, flat)
             if returning:

@@ -222,6 +222,24 @@ class _Importer:
             )
             self.members.update(joining)
 
+    def _people(self, labels: list[LabelRecord]) -> dict[tuple[int, str], tuple[str | None, datetime]]:
+        """The labelers and reviewers of `labels`: (vendor id, external id) -> (display name, first work)."""
+        wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
+
+        def saw(key: tuple[int, str], name: str | None, at: datetime) -> None:
+            known = wanted.get(key)
+            if known is None:
+                wanted[key] = (name, at)
+            elif (not known[0] and name) or at < known[1]:
+                wanted[key] = (known[0] or name, min(at, known[1]))
+
+        for r in labels:
+            vendor_id = self.vendors[r.vendor or self.default_vendor]
+            saw((vendor_id, r.labeler), r.labeler_name, started(r))
+            for review in r.reviews:
+                saw((vendor_id, review.reviewer), None, review.created_at)
+        return wanted
+
     # -- one batch ------------------------------------------------------------------------------------------
 
     async def batch(self, records: list[TaskRecord | LabelRecord]) -> None:
@@ -242,19 +260,7 @@ class _Importer:
         if self.versions is None:
             self.versions = await self._guideline_versions()
         await self._vendor_ids({r.vendor or self.default_vendor for r in labels})
-        wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
-        for r in labels:
-            vendor_id = self.vendors[r.vendor or self.default_vendor]
-            start = started(r)
-            for external, name, at in [(r.labeler, r.labeler_name, start)] + [
-                (v.reviewer, None, v.created_at) for v in r.reviews
-            ]:
-                known = wanted.get((vendor_id, external))
-                wanted[(vendor_id, external)] = (
-                    known[0] if known and known[0] else name,
-                    min(at, known[1]) if known else at,
-                )
-        await self._labeler_ids(wanted)
+        await self._labeler_ids(self._people(labels))
 
         # Everything is decided first, with the new tasks under placeholder ids, and written at the end: a new task
         # goes in once, settled, instead of being inserted and then updated.
@@ -269,6 +275,8 @@ class _Importer:
         updates: list[LabelState] = []
         gold: dict[int, Any] = {}
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
+        unchanged = 0
+        versioned = bool(self.versions)
         for r in labels:
             task = task_states[r.task]
             labeler_id = self.labelers[(self.vendors[r.vendor or self.default_vendor], r.labeler)]
@@ -286,37 +294,42 @@ class _Importer:
                     )
                 )
                 continue
-            reviews = dict(stored_reviews.get(current.id, {})) if current is not None and current.id else {}
+            if current is not None and current.id and current.id in stored_reviews:
+                reviews = dict(stored_reviews[current.id])
+            else:
+                reviews = {}
             for review in r.reviews:
                 reviews[review.review] = (review.verdict, review.created_at)
             status, rework = label_status(reviews.values(), r.verdict)
+            start = started(r)
             desired = LabelState(
-                id=current.id if current else None,
-                task_id=task.id,
-                labeler_id=labeler_id,
-                external_id=r.label,
-                answer=r.answer,
-                source_result=r.result,
-                status=status,
-                started_at=started(r),
-                submitted_at=r.submitted_at,
-                seconds=r.seconds or 0.0,
-                rework_count=rework,
-                guideline_version_id=self._version_at(started(r)),
+                current.id if current else None,
+                task.id,
+                labeler_id,
+                r.label,
+                r.answer,
+                r.result,
+                status,
+                start,
+                r.submitted_at,
+                r.seconds or 0.0,
+                rework,
+                self._version_at(start) if versioned else None,
             )
             by_author[(task.id, labeler_id)] = desired
             existing[(task.id, r.label)] = desired
             if current is None:
                 inserts.append(desired)
-                self.report.created += 1
             elif differs(current, desired):
                 days.add(day(current.submitted_at))
                 updates.append(desired)
-                self.report.updated += 1
             else:
-                self.report.unchanged += 1
+                unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
             changed_tasks.add(task.id)
+        self.report.created += len(inserts)
+        self.report.updated += len(updates)
+        self.report.unchanged += unchanged
 
         new_reviews, review_updates = self._review_changes(labels, task_states, existing, stored_reviews)
         for state, review_row in new_reviews:
@@ -367,8 +380,10 @@ class _Importer:
         created: list[tuple[LabelState, tuple[Any, ...]]] = []
         changed: list[tuple[LabelState, datetime, tuple[Any, ...]]] = []
         for r in labels:
+            if not r.reviews:
+                continue
             state = existing.get((task_states[r.task].id, r.label))
-            if not r.reviews or state is None or state.external_id != r.label:
+            if state is None or state.external_id != r.label:
                 continue
             vendor_id = self.vendors[r.vendor or self.default_vendor]
             stored = stored_reviews.get(state.id, {}) if state.id is not None else {}
