@@ -242,7 +242,9 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
             labels_per_task=max(1, round(history.labels_per_task)),
             coverage=min(max(history.consensus_coverage, 0.0), 1.0),
         ),
-        benchmark=Benchmark(overhead_share=min(max(history.benchmark_share, 0.0), 0.9)),
+        # Benchmark tasks are recorded tasks: they are in the fitted arrivals and their labels in the fitted
+        # times, so an overhead on top would count their labeling twice (every label 1/(1 - share) longer).
+        benchmark=Benchmark(overhead_share=0.0),
         staffing=ModelSpec("fixed"),
         sla=SLA(history.sla_turnaround_hours, history.sla_target_share),
         description=f"Calibrated from {history.days} days of recorded history.",
