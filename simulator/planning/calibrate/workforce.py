@@ -29,7 +29,14 @@ from simulator.planning.calibrate.learning import LearningFit
 from simulator.planning.calibrate.people import Availability, WorkingTime, availability, working_time
 from simulator.planning.calibrate.records import HistoryData, PersonHistory, PoolHistory
 from simulator.planning.calibrate.result import PipelinePerson, PoolFit, ReviewPoolFit, ShiftPoolFit
-from simulator.planning.worktime import ASSUMED_UTILIZATION, ShiftFit, apportion, fit_shifts, shift_coverage
+from simulator.planning.worktime import (
+    ASSUMED_UTILIZATION,
+    ShiftFit,
+    apportion,
+    densest_start,
+    fit_shifts,
+    shift_coverage,
+)
 from simulator.scenario import Calendar, Distribution, Headcount, Pool, Review
 
 __all__ = ["WorkforceStep", "reviewer_step", "workforce_step"]
@@ -266,10 +273,11 @@ def _shift_pool(
     mean_tenure: float,
     done: tuple[tuple[float, ...], tuple[float, ...]],
     calendar: Calendar,
+    start_hour: float,
 ) -> tuple[Pool, ShiftPoolFit]:
     """One shift's scenario pool and its record. ``done``: the working days of training and the days of search
     its trainees and searches have behind them."""
-    offset = _offset(staffed.shift.start_hour, calendar)
+    offset = _offset(start_hour, calendar)
     tenures = tuple(
         sorted((max(p.tenure_weeks, 0.0) for p in staffed.members if math.isfinite(p.tenure_weeks)), reverse=True)
     )
@@ -294,7 +302,7 @@ def _shift_pool(
     )
     record = ShiftPoolFit(
         pool=name,
-        start_hour=staffed.shift.start_hour,
+        start_hour=start_hour,
         offset_hours=offset,
         production=staffed.production,
         training=staffed.training,
@@ -303,6 +311,19 @@ def _shift_pool(
         speed_factor=speed,
     )
     return scenario_pool, record
+
+
+def _start_hour(
+    staffed: _Staffed, shift_hours: float | None, times: dict[int, WorkingTime], calendar: Calendar
+) -> float:
+    """When the shift's pool starts its day: where its hours are densest in its people's hours of the day. Each
+    person starts at their own hour, so the shift's window spans them all and is longer than the pool's day;
+    starting the pool at the window's start would have it stop working before most of its people do."""
+    profile = sum((times[p.id].hours_by_hour for p in staffed.members if p.id in times), np.zeros(24))
+    hours = calendar.hours_per_day if shift_hours is None else shift_hours
+    if profile.sum() <= 0 or hours >= staffed.shift.hours:
+        return staffed.shift.start_hour
+    return densest_start(profile, hours)
 
 
 def _shift_pools(
@@ -314,6 +335,7 @@ def _shift_pools(
     speed: float,
     mean_tenure: float,
     calendar: Calendar,
+    times: dict[int, WorkingTime],
 ) -> tuple[list[Pool], list[ShiftPoolFit]]:
     """The vendor's pools, one per staffed shift (named after it when there are several)."""
     # Those in the pipeline keep how far along they are: working days of training done, days of search run.
@@ -328,7 +350,16 @@ def _shift_pools(
         name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift.shift)})"
         # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
         made, record = _shift_pool(
-            pool, shift, name, pipeline, shift_hours, speed, mean_tenure, (trained, searched), calendar
+            pool,
+            shift,
+            name,
+            pipeline,
+            shift_hours,
+            speed,
+            mean_tenure,
+            (trained, searched),
+            calendar,
+            _start_hour(shift, shift_hours, times, calendar),
         )
         pools.append(made)
         records.append(record)
@@ -354,7 +385,7 @@ def workforce_step(
     speed, speed_estimate = _vendor_speed(history, learning, stages.producing)
     tenures = [p.tenure_weeks for p in stages.producing if math.isfinite(p.tenure_weeks)]
     mean_tenure = float(np.mean(tenures)) if tenures else _finite(pool.mean_tenure_weeks, 0.0)
-    pools, shift_fits = _shift_pools(pool, stages, staffed, pipeline, shift_hours, speed, mean_tenure, calendar)
+    pools, shift_fits = _shift_pools(pool, stages, staffed, pipeline, shift_hours, speed, mean_tenure, calendar, times)
     onboarding = [a + b for a, b in zip(pool.platform_training_days, pool.project_training_days, strict=False)]
     counts = stages.counts
     fit = PoolFit(
