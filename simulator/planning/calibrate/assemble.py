@@ -227,6 +227,13 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     share, down, rework_factor, review_minutes = _review_step(history)
     calendar, scenario_calendar, calendar_record = _calendar_step(history, start)
     pools, pool_fits, excluded, since = _labeling_pools(history, learning, calendar, warnings)
+    # Pools' own working days are weekdays; the scenario counts them from its day 0, as its calendar's.
+    pools = [
+        p
+        if p.working_days is None
+        else replace(p, working_days=tuple(sorted((d - calendar_record.first_day_weekday) % 7 for d in p.working_days)))
+        for p in pools
+    ]
     review, review_fit = reviewer_step(history, calendar, since, share, down, rework_factor, review_minutes)
     scenario = Scenario(
         name=f"{history.name} (calibrated)",
