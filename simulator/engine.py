@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -234,7 +234,12 @@ class _Engine:
                 spec=pool,
                 index=i,
                 windows=shift_windows(
-                    scenario.calendar, pool.shift_offset_hours, pool.shift_hours, scenario.horizon_days
+                    scenario.calendar
+                    if pool.working_days is None
+                    else replace(scenario.calendar, working_days=pool.working_days),
+                    pool.shift_offset_hours,
+                    pool.shift_hours,
+                    scenario.horizon_days,
                 ),
                 recruiters=simpy.Resource(self.env, capacity=pool.max_concurrent_hires),
             )

@@ -252,7 +252,9 @@ class Pool:
     ``hours_per_day``); a hire gets the same. ``production_tenure_weeks`` gives the people in production at the
     start their own tenures (the first ones, in order); anyone beyond the list starts at ``initial_tenure_weeks``.
     Likewise ``training_done_days`` are the working days of training the people in training have done, and
-    ``hiring_done_days`` the days the searches in hiring have run (missing ones: 0).
+    ``hiring_done_days`` the days the searches in hiring have run (missing ones: 0). ``working_days`` (Monday 0)
+    are the days the pool works when they are not the calendar's (a crowd that also works Sundays, a team that
+    does not work the weekend days others do); ``shift_hours`` is then per working day of the pool.
     """
 
     name: str
@@ -277,6 +279,7 @@ class Pool:
     training_cost: float = 0.0
     paid_training: bool = True
     speed_factor: float = 1.0
+    working_days: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         check_name(("workforce", ITEM, "name"), self.name)
@@ -328,6 +331,15 @@ class Pool:
             raise invalid((*path, "paid_training"), "must be true or false", self.paid_training)
         above((*path, "speed_factor"), self.speed_factor, 0.0)
         finite((*path, "speed_factor"), self.speed_factor)
+        if self.working_days is not None:
+            days = tuple(self.working_days)
+            object.__setattr__(self, "working_days", days)
+            if not days:
+                raise invalid((*path, "working_days"), "must name at least one day", list(days))
+            if any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+                raise invalid((*path, "working_days"), "must hold integers 0 (Monday) to 6", list(days))
+            if len(set(days)) != len(days):
+                raise invalid((*path, "working_days"), "must not repeat a day", list(days))
 
 
 REVIEW_PAID_FOR = ("on_duty", "reviewing")

@@ -26,6 +26,7 @@ __all__ = [
     "CalendarFit",
     "ShiftFit",
     "apportion",
+    "densest_start",
     "fit_calendar",
     "fit_shifts",
     "hours_by_hour",
@@ -89,6 +90,18 @@ def shift_coverage(start: float, hours: float) -> np.ndarray:
     for turn in (-24.0, 0.0, 24.0):
         covered += np.clip(np.minimum(bins + 1.0, start + turn + hours) - np.maximum(bins, start + turn), 0.0, 1.0)
     return covered
+
+
+def densest_start(profile: Sequence[float] | np.ndarray, hours: float) -> float:
+    """The start (quarter hours, reference clock) of the ``hours``-long span of the day holding most of
+    ``profile``: where a team giving ``hours`` a day works when its people's hours spread wider (each person
+    starts at their own hour, so the window of the whole team is longer than anyone's day)."""
+    by_hour = np.clip(np.asarray(profile, dtype=float), 0.0, None)
+    starts = np.arange(0.0, 24.0, 0.25)
+    held = np.array([float(np.dot(shift_coverage(start, min(hours, 24.0)), by_hour)) for start in starts])
+    # Hourly bins make neighbouring starts tie: the middle of the tied ones is centred on the profile.
+    best = starts[held >= held.max() - 1e-9 * max(held.max(), 1.0)]
+    return float(best[best.size // 2])
 
 
 def fit_shifts(

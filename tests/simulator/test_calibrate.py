@@ -338,6 +338,45 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     assert run_replication(scenario, 1).summary.tasks_completed > 0
 
 
+def test_people_who_also_work_sundays_are_a_pool_of_their_own() -> None:
+    # acme's six work Monday to Friday; two more also work Sundays, which makes Sunday a day of the calendar.
+    # Spread over the calendar's six days, the six would work Sundays too and lose a sixth of their weekday hours.
+    rng = np.random.default_rng(5)
+    history = _people_history(rng)
+    day, seconds, who = list(history.label_day), list(history.label_seconds), list(history.label_labeler)
+    for person in (20, 21):
+        d, s, w = _workday_labels(rng, person, history.days, 9.0, 6.0, weekdays=7)
+        kept = [i for i, value in enumerate(d) if int(value) % 7 != 5]  # not Saturdays
+        day += [d[i] for i in kept]
+        seconds += [s[i] for i in kept]
+        who += [w[i] for i in kept]
+    n = len(day)
+    history = replace(
+        history,
+        people=(
+            *history.people,
+            PersonHistory(20, "acme", "production", 30.0, 5.0),
+            PersonHistory(21, "acme", "production", 30.0, 5.0),
+        ),
+        label_day=np.asarray(day),
+        label_seconds=np.asarray(seconds),
+        label_labeler=np.asarray(who),
+        label_tenure_weeks=rng.uniform(0, 6, n),
+        label_hour_of_day=np.mod(np.asarray(day), 1.0) * 24.0,
+        rework_seconds=np.zeros(n),
+        rework_count=np.zeros(n),
+    )
+    # The forecast starts on a Thursday (day 3 of the week): its day 3 is a Sunday.
+    scenario = calibrate(history, horizon_days=14, start_day=history.days - 4).scenario
+    assert scenario.calendar.working_days == (0, 1, 3, 4, 5, 6)
+    pools = {p.name: p for p in scenario.workforce}
+    assert sorted(pools) == ["acme (Mon,Tue,Wed,Thu,Fri)", "acme (Mon,Tue,Wed,Thu,Fri,Sun)"]
+    weekdays, sundays = pools["acme (Mon,Tue,Wed,Thu,Fri)"], pools["acme (Mon,Tue,Wed,Thu,Fri,Sun)"]
+    assert weekdays.headcount.production == 6 and sundays.headcount.production == 2
+    assert weekdays.working_days == (0, 1, 4, 5, 6) and sundays.working_days == (0, 1, 3, 4, 5, 6)
+    assert weekdays.shift_hours == pytest.approx(6.0, rel=0.03) and sundays.shift_hours == pytest.approx(6.0, rel=0.03)
+
+
 def test_reviewers_whose_reviews_come_scattered_are_there_from_their_first_review_to_their_last() -> None:
     # qa reviews a label of seconds whenever one comes in, 08:00 to 20:00 on weekdays: busy minutes a day, and
     # available the whole twelve hours (counted from the busy minutes, the review pool works a quarter of an hour).

@@ -239,6 +239,23 @@ def test_trace_demand_queues_the_first_days_waiting_tasks_at_hour_zero() -> None
         arrival_hours(-1)
 
 
+def test_a_pool_with_its_own_working_days_labels_on_those_days_only() -> None:
+    # The calendar is Monday to Friday; the weekend pool works Saturday and Sunday (days 5 and 6) alone.
+    weekend = dataclasses.replace(SMALL.workforce[0], name="weekend", working_days=(5, 6), attrition_per_week=0.0)
+    scenario = dataclasses.replace(
+        SMALL, horizon_days=7, workforce=(weekend,), demand=Demand(base_per_day=50.0), staffing=ModelSpec("fixed")
+    )
+    labels = run_replication(scenario, 1).daily.labels
+    assert labels[:5].sum() == 0 and labels[5:].sum() > 0
+
+
+def test_a_pools_working_days_are_checked() -> None:
+    refused = (((), "must name at least one day"), ((7,), "must hold integers 0"), ((1, 1), "must not repeat a day"))
+    for days, message in refused:
+        with pytest.raises(ScenarioError, match=rf"workforce\[a\]\.working_days {message}"):
+            Pool(name="a", hourly_rate=10.0, working_days=days)
+
+
 def test_people_in_production_start_at_their_own_tenures() -> None:
     # One labeler, learning to 60% of a novice's time with tau 1 week: a veteran labels far more than a novice,
     # and anyone past the listed tenures starts at initial_tenure_weeks.

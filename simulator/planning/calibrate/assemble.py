@@ -227,6 +227,13 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     share, down, rework_factor, review_minutes = _review_step(history)
     calendar, scenario_calendar, calendar_record = _calendar_step(history, start)
     pools, pool_fits, excluded, since = _labeling_pools(history, learning, calendar, warnings)
+    # Pools' own working days are weekdays; the scenario counts them from its day 0, as its calendar's.
+    pools = [
+        p
+        if p.working_days is None
+        else replace(p, working_days=tuple(sorted((d - calendar_record.first_day_weekday) % 7 for d in p.working_days)))
+        for p in pools
+    ]
     review, review_fit = reviewer_step(history, calendar, since, share, down, rework_factor, review_minutes)
     scenario = Scenario(
         name=f"{history.name} (calibrated)",
@@ -242,7 +249,9 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
             labels_per_task=max(1, round(history.labels_per_task)),
             coverage=min(max(history.consensus_coverage, 0.0), 1.0),
         ),
-        benchmark=Benchmark(overhead_share=min(max(history.benchmark_share, 0.0), 0.9)),
+        # Benchmark tasks are recorded tasks: they are in the fitted arrivals and their labels in the fitted
+        # times, so an overhead on top would count their labeling twice (every label 1/(1 - share) longer).
+        benchmark=Benchmark(overhead_share=0.0),
         staffing=ModelSpec("fixed"),
         sla=SLA(history.sla_turnaround_hours, history.sla_target_share),
         description=f"Calibrated from {history.days} days of recorded history.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,7 +29,14 @@ from simulator.planning.calibrate.learning import LearningFit
 from simulator.planning.calibrate.people import Availability, WorkingTime, availability, working_time
 from simulator.planning.calibrate.records import HistoryData, PersonHistory, PoolHistory
 from simulator.planning.calibrate.result import PipelinePerson, PoolFit, ReviewPoolFit, ShiftPoolFit
-from simulator.planning.worktime import ASSUMED_UTILIZATION, ShiftFit, apportion, fit_shifts, shift_coverage
+from simulator.planning.worktime import (
+    ASSUMED_UTILIZATION,
+    ShiftFit,
+    apportion,
+    densest_start,
+    fit_shifts,
+    shift_coverage,
+)
 from simulator.scenario import Calendar, Distribution, Headcount, Pool, Review
 
 __all__ = ["WorkforceStep", "reviewer_step", "workforce_step"]
@@ -238,6 +245,82 @@ def _staffed(
     return staffed or [_Staffed(shifts[0], members[0], 0, 0, 0)]
 
 
+def _weekdays_worked(history: HistoryData, since: float, until: float) -> dict[int, frozenset[int]]:
+    """The weekdays (Monday 0, on the reference clock) each labeler labeled on in ``[since, until)``."""
+    day = np.asarray(history.label_day, dtype=float)
+    who = np.asarray(history.label_labeler, dtype=np.int64)
+    if day.size != who.size:
+        return {}
+    keep = np.isfinite(day) & (day >= since) & (day < until)
+    weekday = (history.first_weekday + np.floor(day[keep]).astype(np.int64)) % 7
+    worked: dict[int, set[int]] = defaultdict(set)
+    for person, d in zip(who[keep].tolist(), weekday.tolist(), strict=True):
+        worked[person].add(d)
+    return {person: frozenset(days) for person, days in worked.items()}
+
+
+@dataclass(frozen=True)
+class _Group:
+    """People of one shift who work the same days: the shift's pool, or one of its pools by working days.
+    ``working_days`` are None when they are the calendar's."""
+
+    staffed: _Staffed
+    working_days: tuple[int, ...] | None
+    shift_hours: float | None
+
+
+def _by_working_days(
+    staffed: _Staffed,
+    worked: dict[int, frozenset[int]],
+    times: dict[int, WorkingTime],
+    calendar: Calendar,
+    since: float,
+    until: float,
+    shift_hours: float | None,
+) -> list[_Group]:
+    """The shift's people by the days they work: the days most of them work, plus any others a person works
+    (a crowd labeler who also works Sundays). One group working the calendar's days keeps the vendor's hours;
+    otherwise each group's hours are per working day of its own days, read from its own people."""
+    members = staffed.members
+    seen = [p for p in members if p.id in worked]
+    if len(seen) < 2:
+        return [_Group(staffed, None, shift_hours)]
+    tally = np.bincount([d for p in seen for d in worked[p.id]], minlength=7)
+    common = frozenset(int(d) for d in np.flatnonzero(tally >= len(seen) / 2.0))
+    by_days: dict[tuple[int, ...], list[PersonHistory]] = defaultdict(list)
+    for person in members:
+        extra = worked.get(person.id, common) - common
+        by_days[tuple(sorted(common | extra))].append(person)
+    if len(by_days) == 1 and next(iter(by_days)) == tuple(sorted(calendar.working_days)):
+        return [_Group(staffed, None, shift_hours)]
+    groups = sorted(by_days.items(), key=lambda item: (-len(item[1]), item[0]))
+    sizes = [float(len(people)) for _, people in groups]
+    training = apportion(staffed.training, sizes)
+    hiring = apportion(staffed.hiring, sizes)
+    result = []
+    for (days, people), train, hire in zip(groups, training, hiring, strict=True):
+        own = replace(calendar, working_days=days)
+        exposure = {p.id: _exposure_in_window(p, since, until) for p in people}
+        fitted = availability(times, exposure, [p.id for p in people])
+        hours = _calendar_hours(
+            fitted.hours_per_working_day,
+            fitted.working_days_per_week,
+            fitted.utilization,
+            own,
+            fitted.span_per_working_day,
+        )
+        group = _Staffed(staffed.shift, people, len(people), train, hire)
+        result.append(_Group(group, days, shift_hours if hours is None else hours))
+    return result
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days_label(days: tuple[int, ...]) -> str:
+    return ",".join(_DAY_NAMES[d] for d in days)
+
+
 def _vendor_speed(
     history: HistoryData, learning: LearningFit, producing: Sequence[PersonHistory]
 ) -> tuple[float, Estimate]:
@@ -266,10 +349,12 @@ def _shift_pool(
     mean_tenure: float,
     done: tuple[tuple[float, ...], tuple[float, ...]],
     calendar: Calendar,
+    start_hour: float,
+    working_days: tuple[int, ...] | None = None,
 ) -> tuple[Pool, ShiftPoolFit]:
     """One shift's scenario pool and its record. ``done``: the working days of training and the days of search
     its trainees and searches have behind them."""
-    offset = _offset(staffed.shift.start_hour, calendar)
+    offset = _offset(start_hour, calendar)
     tenures = tuple(
         sorted((max(p.tenure_weeks, 0.0) for p in staffed.members if math.isfinite(p.tenure_weeks)), reverse=True)
     )
@@ -291,10 +376,11 @@ def _shift_pool(
         training_done_days=done[0],
         hiring_done_days=done[1],
         speed_factor=speed,
+        working_days=working_days,
     )
     record = ShiftPoolFit(
         pool=name,
-        start_hour=staffed.shift.start_hour,
+        start_hour=start_hour,
         offset_hours=offset,
         production=staffed.production,
         training=staffed.training,
@@ -305,30 +391,56 @@ def _shift_pool(
     return scenario_pool, record
 
 
+def _start_hour(group: _Group, times: dict[int, WorkingTime], calendar: Calendar) -> float:
+    """When the group's pool starts its day: where its hours are densest in its people's hours of the day. Each
+    person starts at their own hour, so the shift's window spans them all and is longer than the pool's day;
+    starting the pool at the window's start would have it stop working before most of its people do."""
+    profile = sum((times[p.id].hours_by_hour for p in group.staffed.members if p.id in times), np.zeros(24))
+    hours = calendar.hours_per_day if group.shift_hours is None else group.shift_hours
+    if profile.sum() <= 0 or hours >= group.staffed.shift.hours:
+        return group.staffed.shift.start_hour
+    return densest_start(profile, hours)
+
+
 def _shift_pools(
     pool: PoolHistory,
     stages: _Stages,
-    staffed: list[_Staffed],
+    groups: list[_Group],
     pipeline: _Pipeline,
-    shift_hours: float | None,
     speed: float,
     mean_tenure: float,
     calendar: Calendar,
+    times: dict[int, WorkingTime],
 ) -> tuple[list[Pool], list[ShiftPoolFit]]:
-    """The vendor's pools, one per staffed shift (named after it when there are several)."""
+    """The vendor's pools, one per staffed shift and days worked (named after them when there are several)."""
     # Those in the pipeline keep how far along they are: working days of training done, days of search run.
     working_share = len(calendar.working_days) / 7.0
     trainees = [p.days_in_stage * working_share for p in stages.training]
     searches = [p.days_in_stage for p in stages.hiring]
     pools: list[Pool] = []
     records: list[ShiftPoolFit] = []
-    for shift in staffed:
+    shifts = {group.staffed.shift for group in groups}
+    for group in groups:
+        shift = group.staffed
         trained, trainees = tuple(trainees[: shift.training]), trainees[shift.training :]
         searched, searches = tuple(searches[: shift.hiring]), searches[shift.hiring :]
-        name = pool.name if len(staffed) == 1 else f"{pool.name} ({_span(shift.shift)})"
+        parts = [_span(shift.shift)] if len(shifts) > 1 else []
+        if len(groups) > len(shifts) and group.working_days is not None:
+            parts.append(_days_label(group.working_days))
+        name = f"{pool.name} ({' '.join(parts)})" if parts else pool.name
         # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
         made, record = _shift_pool(
-            pool, shift, name, pipeline, shift_hours, speed, mean_tenure, (trained, searched), calendar
+            pool,
+            shift,
+            name,
+            pipeline,
+            group.shift_hours,
+            speed,
+            mean_tenure,
+            (trained, searched),
+            calendar,
+            _start_hour(group, times, calendar),
+            group.working_days,
         )
         pools.append(made)
         records.append(record)
@@ -354,7 +466,12 @@ def workforce_step(
     speed, speed_estimate = _vendor_speed(history, learning, stages.producing)
     tenures = [p.tenure_weeks for p in stages.producing if math.isfinite(p.tenure_weeks)]
     mean_tenure = float(np.mean(tenures)) if tenures else _finite(pool.mean_tenure_weeks, 0.0)
-    pools, shift_fits = _shift_pools(pool, stages, staffed, pipeline, shift_hours, speed, mean_tenure, calendar)
+    until = float(history.days)
+    worked = _weekdays_worked(history, since, until) if has_people else {}
+    groups = [
+        g for shift in staffed for g in _by_working_days(shift, worked, times, calendar, since, until, shift_hours)
+    ]
+    pools, shift_fits = _shift_pools(pool, stages, groups, pipeline, speed, mean_tenure, calendar, times)
     onboarding = [a + b for a, b in zip(pool.platform_training_days, pool.project_training_days, strict=False)]
     counts = stages.counts
     fit = PoolFit(
