@@ -28,6 +28,7 @@ from simulator.scenario_checks import (
     int_at_least,
     invalid,
     path_text,
+    weekdays,
 )
 
 __all__ = [
@@ -107,15 +108,7 @@ class Calendar:
         above(("calendar", "hours_per_day"), self.hours_per_day, 0.0)
         between(("calendar", "hours_per_day"), self.hours_per_day, 0.0, 24.0)
         between(("calendar", "start_hour"), self.start_hour, 0.0, 24.0)
-        days = tuple(self.working_days)
-        object.__setattr__(self, "working_days", days)
-        if not days:
-            raise invalid(("calendar", "working_days"), "must name at least one day", list(days))
-        for day in days:
-            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                raise invalid(("calendar", "working_days"), "must hold integers 0 (Monday) to 6", list(days))
-        if len(set(days)) != len(days):
-            raise invalid(("calendar", "working_days"), "must not repeat a day", list(days))
+        object.__setattr__(self, "working_days", weekdays(("calendar", "working_days"), self.working_days))
 
 
 @dataclass(frozen=True)
@@ -332,14 +325,7 @@ class Pool:
         above((*path, "speed_factor"), self.speed_factor, 0.0)
         finite((*path, "speed_factor"), self.speed_factor)
         if self.working_days is not None:
-            days = tuple(self.working_days)
-            object.__setattr__(self, "working_days", days)
-            if not days:
-                raise invalid((*path, "working_days"), "must name at least one day", list(days))
-            if any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
-                raise invalid((*path, "working_days"), "must hold integers 0 (Monday) to 6", list(days))
-            if len(set(days)) != len(days):
-                raise invalid((*path, "working_days"), "must not repeat a day", list(days))
+            object.__setattr__(self, "working_days", weekdays((*path, "working_days"), self.working_days))
 
 
 REVIEW_PAID_FOR = ("on_duty", "reviewing")

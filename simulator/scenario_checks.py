@@ -4,6 +4,8 @@ project names may hold spaces and dots) beside the requirement and the bad value
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import cast
 
 __all__ = [
     "ITEM",
@@ -21,6 +23,7 @@ __all__ = [
     "int_at_least",
     "invalid",
     "path_text",
+    "weekdays",
 ]
 
 
@@ -124,3 +127,15 @@ def hours_list(path: ScenarioPath, values: object) -> tuple[float, ...]:
         at_least((*path, i), value, 0.0)
         finite((*path, i), value)
     return tuple(float(v) for v in values)
+
+
+def weekdays(path: ScenarioPath, values: Iterable[object]) -> tuple[int, ...]:
+    """Days of the week as a tuple: at least one, each an integer from 0 (Monday) to 6, none repeated."""
+    days = tuple(values)
+    if not days:
+        raise invalid(path, "must name at least one day", list(days))
+    if any(isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6 for day in days):
+        raise invalid(path, "must hold integers 0 (Monday) to 6", list(days))
+    if len(set(days)) != len(days):
+        raise invalid(path, "must not repeat a day", list(days))
+    return cast(tuple[int, ...], days)
