@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -338,6 +339,27 @@ def test_calibrated_pools_are_people_with_their_hours_and_working_days() -> None
     assert run_replication(scenario, 1).summary.tasks_completed > 0
 
 
+def with_labels(
+    history: HistoryData,
+    labels: tuple[list[float], list[float], list[int]],
+    tenure_weeks: np.ndarray,
+    **changes: Any,
+) -> HistoryData:
+    """`history` with its labels replaced by `labels` (days, seconds, labelers; none reworked), and `changes`."""
+    day, seconds, who = (np.asarray(values) for values in labels)
+    return replace(
+        history,
+        label_day=day,
+        label_seconds=seconds,
+        label_labeler=who,
+        label_tenure_weeks=tenure_weeks,
+        label_hour_of_day=np.mod(day, 1.0) * 24.0,
+        rework_seconds=np.zeros(day.size),
+        rework_count=np.zeros(day.size),
+        **changes,
+    )
+
+
 def test_people_who_also_work_sundays_are_a_pool_of_their_own() -> None:
     # acme's six work Monday to Friday; two more also work Sundays, which makes Sunday a day of the calendar.
     # Spread over the calendar's six days, the six would work Sundays too and lose a sixth of their weekday hours.
@@ -350,21 +372,15 @@ def test_people_who_also_work_sundays_are_a_pool_of_their_own() -> None:
         day += [d[i] for i in kept]
         seconds += [s[i] for i in kept]
         who += [w[i] for i in kept]
-    n = len(day)
-    history = replace(
+    history = with_labels(
         history,
+        (day, seconds, who),
+        rng.uniform(0, 6, len(day)),
         people=(
             *history.people,
             PersonHistory(20, "acme", "production", 30.0, 5.0),
             PersonHistory(21, "acme", "production", 30.0, 5.0),
         ),
-        label_day=np.asarray(day),
-        label_seconds=np.asarray(seconds),
-        label_labeler=np.asarray(who),
-        label_tenure_weeks=rng.uniform(0, 6, n),
-        label_hour_of_day=np.mod(np.asarray(day), 1.0) * 24.0,
-        rework_seconds=np.zeros(n),
-        rework_count=np.zeros(n),
     )
     # The forecast starts on a Thursday (day 3 of the week): its day 3 is a Sunday.
     scenario = calibrate(history, horizon_days=14, start_day=history.days - 4).scenario

@@ -10,7 +10,7 @@ import numpy as np
 
 from simulator.engine import run_replication
 from simulator.planning.calibrate import HistoryData, PersonHistory, calibrate
-from tests.simulator.test_calibrate import _people_history, _workday_labels
+from tests.simulator.test_calibrate import _people_history, _workday_labels, with_labels
 
 DAYS = 28
 
@@ -43,21 +43,15 @@ def _staggered_history(rng: np.random.Generator) -> HistoryData:
     day += history.label_day[gone].tolist()
     seconds += history.label_seconds[gone].tolist()
     who += history.label_labeler[gone].tolist()
-    n = len(day)
     people = tuple(
         p if p.id not in range(6) else PersonHistory(p.id, "acme", "production", 30.0, p.tenure_weeks, 15.0)
         for p in history.people
     )
-    return replace(
+    return with_labels(
         history,
+        (day, seconds, who),
+        rng.uniform(20.0, 30.0, len(day)),
         people=people,
-        label_day=np.asarray(day),
-        label_seconds=np.asarray(seconds),
-        label_labeler=np.asarray(who),
-        label_tenure_weeks=rng.uniform(20.0, 30.0, n),
-        label_hour_of_day=np.mod(np.asarray(day), 1.0) * 24.0,
-        rework_seconds=np.zeros(n),
-        rework_count=np.zeros(n),
         daily_arrivals=np.full(DAYS, 3000.0),
     )
 
