@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,17 +81,23 @@ async def _seed(database: Database) -> None:
 
 
 @contextmanager
-def _counting(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
+def _recorded(database: Database, name: str, position: int) -> Iterator[list[Any]]:
+    """The argument at `position` of every engine event `name` fired inside the block."""
+    seen: list[Any] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
+    def record(*args: Any) -> None:
+        seen.append(args[position])
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(database.engine.sync_engine, name, record)
     try:
-        yield statements
+        yield seen
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(database.engine.sync_engine, name, record)
+
+
+def _counting(database: Database) -> AbstractContextManager[list[str]]:
+    """The statements run inside the block."""
+    return _recorded(database, "before_cursor_execute", 2)
 
 
 async def _statements_per_page_size(database: Database, query: str) -> dict[int, int]:
@@ -134,19 +140,9 @@ fragment Edge on TaskEdge { node { id ... on Task { labels { id status } } } }
 TASK_LABELS = "query($id: ID!) { task(id: $id) { id status labels { id status } } }"
 
 
-@contextmanager
-def _checkouts(database: Database) -> Iterator[list[object]]:
+def _checkouts(database: Database) -> AbstractContextManager[list[object]]:
     """Connections taken from the pool: one per session that ran a statement."""
-    taken: list[object] = []
-
-    def record(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        taken.append(record)
-
-    event.listen(database.engine.sync_engine, "checkout", record)
-    try:
-        yield taken
-    finally:
-        event.remove(database.engine.sync_engine, "checkout", record)
+    return _recorded(database, "checkout", 1)
 
 
 async def test_a_task_page_reads_its_labels_in_its_own_session_with_one_statement(database: Database) -> None:
