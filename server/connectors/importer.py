@@ -6,9 +6,11 @@ recomputed in the same transaction, so the dashboards never see half a batch. Im
 every row as stored and writes nothing; a newer export updates what changed. A dry run does all of it in one
 transaction and rolls it back.
 
-A batch reads what is stored with one lookup per table, decides everything in memory (new tasks under placeholder
-ids, so that each is inserted once with its final status), then writes with `bulk.BulkRows`: no ORM objects and no
-per-row SQLAlchemy processing on the way. The file is parsed a batch ahead (`read_ahead`) while a batch is written.
+A batch goes through four steps, each handing the next a plain value: `read` looks up what is stored with one
+statement per table (`_Reads`), `decide` settles everything in memory without touching the connection (new tasks
+under placeholder ids, so that each is inserted once with its final status; `_Decision`), `write` sends it with
+`bulk.BulkRows` (no ORM objects and no per-row SQLAlchemy processing on the way) and returns the rollups it changed
+(`_Recount`), which `recount` rebuilds. The file is parsed a batch ahead (`read_ahead`) while a batch is written.
 """
 
 from __future__ import annotations
@@ -93,6 +95,48 @@ _REVIEW_CHANGES = ("reviewer_id", "verdict", "seconds_to_review", "created_at")
 _REVIEW_COLUMNS = ("label_id", "external_id", *_REVIEW_CHANGES)
 
 
+_StoredReviews = dict[int, dict[str, tuple[ReviewVerdict, datetime]]]  # label id -> review key -> (verdict, at)
+_StoredReviewRows = dict[int, dict[str, tuple[int, tuple[Any, ...]]]]  # label id -> review key -> (id, values)
+
+
+@dataclass
+class _Reads:
+    """A batch's labels and what is stored of them, read before anything is decided."""
+
+    labels: list[LabelRecord]
+    task_states: dict[str, TaskState]  # by external id; new tasks under negative placeholder ids
+    created_changed: set[int]  # stored tasks whose creation time or payload this batch changed
+    existing: dict[tuple[int, str], LabelState]  # (task id, label key) -> stored label
+    stored_reviews: _StoredReviews
+    stored_review_rows: _StoredReviewRows
+
+
+@dataclass
+class _Recount:
+    """The rollups a written batch changed: UTC days of labels, reviews and completions, consensus spans (first
+    day, last day) and the batch's consensus tasks."""
+
+    days: set[str]
+    review_days: set[str]
+    completion_days: set[str]
+    spans: set[tuple[str, str]]
+    tasks: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Decision:
+    """What a batch writes, as `_Importer.decide` settled it."""
+
+    task_states: dict[str, TaskState]
+    settled: set[int]  # tasks whose status was worked out again
+    task_rows: list[tuple[Any, ...]]  # stored tasks' new `_TASK_SETTLED` values, then the id
+    inserts: list[LabelState]
+    updates: list[LabelState]
+    new_reviews: list[tuple[LabelState, tuple[Any, ...]]]
+    review_updates: list[tuple[LabelState, datetime, tuple[Any, ...]]]
+    recount: _Recount
+
+
 class _Importer:
     def __init__(
         self, connection: AsyncConnection, project: Project, fmt: Format, vendor: str | None, report: ImportReport
@@ -107,8 +151,6 @@ class _Importer:
         self.labelers: dict[tuple[int, str], int] = {}
         self.members: set[int] | None = None
         self.seen_labels: dict[tuple[str, str], int] = {}
-        self._created_changed: set[int] = set()
-        self._stored_review_rows: dict[int, dict[str, tuple[int, tuple[Any, ...]]]] = {}
         self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
 
     # -- guideline versions ---------------------------------------------------------------------------------
@@ -242,7 +284,9 @@ class _Importer:
 
     # -- one batch ------------------------------------------------------------------------------------------
 
-    async def batch(self, records: list[TaskRecord | LabelRecord]) -> None:
+    async def read(self, records: list[TaskRecord | LabelRecord]) -> _Reads | None:
+        """The batch's labels (repeats skipped) and what is stored of them; the vendors and labelers it names are
+        found or created. None when the batch holds nothing to write."""
         labels: list[LabelRecord] = []
         tasks: dict[str, TaskRecord] = {}
         for record in records:
@@ -256,18 +300,20 @@ class _Importer:
             self.seen_labels[key] = record.line
             labels.append(record)
         if not labels and not tasks:
-            return
+            return None
         if self.versions is None:
             self.versions = await self._guideline_versions()
         await self._vendor_ids({r.vendor or self.default_vendor for r in labels})
         await self._labeler_ids(self._people(labels))
-
-        # Everything is decided first, with the new tasks under placeholder ids, and written at the end: a new task
-        # goes in once, settled, instead of being inserted and then updated.
-        task_states = await self._tasks(tasks, labels)
+        task_states, created_changed = await self._tasks(tasks, labels)
         existing = await self._labels([t.id for t in task_states.values() if t.id > 0])
-        stored_reviews = await self._reviews([state.id for state in existing.values() if state.id is not None])
+        stored = await self._reviews([state.id for state in existing.values() if state.id is not None])
+        return _Reads(labels, task_states, created_changed, existing, *stored)
 
+    def decide(self, reads: _Reads) -> _Decision:
+        """Everything the batch changes, decided in memory with the new tasks under placeholder ids: a new task
+        goes in once, settled, instead of being inserted and then updated. Touches no connection."""
+        task_states, existing = reads.task_states, reads.existing
         days: set[str] = set()
         review_days: set[str] = set()
         changed_tasks: set[int] = set()
@@ -277,7 +323,7 @@ class _Importer:
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
         unchanged = 0
         versioned = bool(self.versions)
-        for r in labels:
+        for r in reads.labels:
             task = task_states[r.task]
             labeler_id = self.labelers[(self.vendors[r.vendor or self.default_vendor], r.labeler)]
             if r.gold:
@@ -294,8 +340,8 @@ class _Importer:
                     )
                 )
                 continue
-            if current is not None and current.id and current.id in stored_reviews:
-                reviews = dict(stored_reviews[current.id])
+            if current is not None and current.id and current.id in reads.stored_reviews:
+                reviews = dict(reads.stored_reviews[current.id])
             else:
                 reviews = {}
             for review in r.reviews:
@@ -331,7 +377,7 @@ class _Importer:
         self.report.updated += len(updates)
         self.report.unchanged += unchanged
 
-        new_reviews, review_updates = self._review_changes(labels, task_states, existing, stored_reviews)
+        new_reviews, review_updates = self._review_changes(reads)
         for state, review_row in new_reviews:
             review_days.add(day(review_row[4]))
             changed_tasks.add(state.task_id)
@@ -339,14 +385,25 @@ class _Importer:
             review_days.update({day(before), day(review_row[4])})
             changed_tasks.add(state.task_id)
 
-        settled, completion_days, new_spans, task_rows = self._settle_tasks(
-            task_states, existing, gold, changed_tasks, days
+        settled, completion_days, spans, task_rows = self._settle_tasks(reads, gold, changed_tasks, days)
+        return _Decision(
+            task_states,
+            settled,
+            task_rows,
+            inserts,
+            updates,
+            new_reviews,
+            review_updates,
+            _Recount(days, review_days, completion_days, spans),
         )
-        # The spans the settled tasks were counted in before (their labels may have moved them to others).
-        old_spans = await self._spans([task_id for task_id in settled if task_id > 0])
 
-        await self._insert_tasks(task_states, inserts)
-        await self.bulk.update(_TASKS, _TASK_SETTLED, task_rows)
+    async def write(self, decision: _Decision) -> _Recount:
+        """Write what `decide` settled; the rollups to recount for it are returned, not yet recounted."""
+        # The spans the settled tasks were counted in before (their labels may have moved them to others).
+        old_spans = await self._spans([task_id for task_id in decision.settled if task_id > 0])
+        inserts, new_reviews = decision.inserts, decision.new_reviews
+        await self._insert_tasks(decision.task_states, inserts)
+        await self.bulk.update(_TASKS, _TASK_SETTLED, decision.task_rows)
         label_rows = [label_values(s) for s in inserts]
         if new_reviews:  # a new label's id is wanted only by its new reviews
             by_key = {(state.task_id, state.external_id): state for state in inserts}
@@ -356,38 +413,44 @@ class _Importer:
                 by_key[(task_id, str(label_key))].id = label_id
         else:
             await self.bulk.insert(_LABELS, LABEL_COLUMNS, label_rows)
-        await self.bulk.update(_LABELS, LABEL_COLUMNS, [(*label_values(s), s.id) for s in updates])
+        await self.bulk.update(_LABELS, LABEL_COLUMNS, [(*label_values(s), s.id) for s in decision.updates])
         await self.bulk.insert(_REVIEWS, _REVIEW_COLUMNS, [(state.id, *row) for state, row in new_reviews])
         self.report.reviews_created += len(new_reviews)
+        review_updates = decision.review_updates
         await self.bulk.update(
             _REVIEWS, _REVIEW_CHANGES, [(*row[1:], row[0]) for _state, _before, row in review_updates]
         )
         self.report.reviews_updated += len(review_updates)
-        # Only consensus tasks are counted in spans; the batch's others need not be read by the recount.
-        consensus = {t.id for t in task_states.values() if t.labels_required > 1}
-        await self._rebuild(days, review_days, completion_days, old_spans | new_spans, consensus)
+        recount = decision.recount
+        recount.spans |= old_spans
+        # Only consensus tasks are counted in spans; the batch's others need not be read by the recount (read once
+        # the new tasks have their ids).
+        recount.tasks = {t.id for t in decision.task_states.values() if t.labels_required > 1}
+        return recount
+
+    async def batch(self, records: list[TaskRecord | LabelRecord]) -> None:
+        """Read, decide, write and recount one batch, in the caller's transaction."""
+        reads = await self.read(records)
+        if reads is not None:
+            await self.recount(await self.write(self.decide(reads)))
 
     def _review_changes(
-        self,
-        labels: list[LabelRecord],
-        task_states: dict[str, TaskState],
-        existing: dict[tuple[int, str], LabelState],
-        stored_reviews: dict[int, dict[str, tuple[ReviewVerdict, datetime]]],
+        self, reads: _Reads
     ) -> tuple[list[tuple[LabelState, tuple[Any, ...]]], list[tuple[LabelState, datetime, tuple[Any, ...]]]]:
         """The reviews to create, as (label, (external id, reviewer, verdict, seconds, created)), and the stored ones
         that changed, as (label, stored created time, (review id, reviewer, verdict, seconds, created)); the label
         ids of new labels are known only once they are written."""
         created: list[tuple[LabelState, tuple[Any, ...]]] = []
         changed: list[tuple[LabelState, datetime, tuple[Any, ...]]] = []
-        for r in labels:
+        for r in reads.labels:
             if not r.reviews:
                 continue
-            state = existing.get((task_states[r.task].id, r.label))
+            state = reads.existing.get((reads.task_states[r.task].id, r.label))
             if state is None or state.external_id != r.label:
                 continue
             vendor_id = self.vendors[r.vendor or self.default_vendor]
-            stored = stored_reviews.get(state.id, {}) if state.id is not None else {}
-            stored_full = self._stored_review_rows.get(state.id, {}) if state.id is not None else {}
+            stored = reads.stored_reviews.get(state.id, {}) if state.id is not None else {}
+            stored_full = reads.stored_review_rows.get(state.id, {}) if state.id is not None else {}
             for review in r.reviews:
                 values = (
                     self.labelers[(vendor_id, review.reviewer)],
@@ -403,9 +466,12 @@ class _Importer:
                     changed.append((state, before[3], (review_id, *values)))
         return created, changed
 
-    async def _tasks(self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]) -> dict[str, TaskState]:
+    async def _tasks(
+        self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]
+    ) -> tuple[dict[str, TaskState], set[int]]:
         """The batch's tasks: the stored ones (their payload and creation time updated), and the new ones under
-        negative placeholder ids, written by `_insert_tasks` once settled."""
+        negative placeholder ids, written by `_insert_tasks` once settled; and the stored ones whose creation
+        time or payload changed."""
         wanted: dict[str, tuple[str, datetime | None, datetime | None]] = {}
         for t in tasks.values():
             wanted[t.task] = (t.payload, t.created_at, None)
@@ -444,8 +510,7 @@ class _Importer:
                 changes.append((state.payload_ref, target_created, state.id))
         await self.bulk.update(_TASKS, ("payload_ref", "created_at"), changes)
         self.report.tasks_updated += len(changes)
-        self._created_changed = {change[2] for change in changes}
-        return states
+        return states, {change[2] for change in changes}
 
     async def _insert_tasks(self, states: dict[str, TaskState], labels: list[LabelState]) -> None:
         """Write the new tasks, settled, and give them and the labels on them their ids."""
@@ -488,22 +553,21 @@ class _Importer:
             states[(state.task_id, state.external_id if state.external_id is not None else f"#{state.id}")] = state
         return states
 
-    async def _reviews(self, label_ids: list[int]) -> dict[int, dict[str, tuple[ReviewVerdict, datetime]]]:
-        self._stored_review_rows = {}
+    async def _reviews(self, label_ids: list[int]) -> tuple[_StoredReviews, _StoredReviewRows]:
+        """The stored reviews of `label_ids` by label and review key: (verdict, created) and (id, changeable
+        values)."""
         if not label_ids:
-            return {}
+            return {}, {}
         rows = await self.bulk.select_in(
             _REVIEWS, ("id", "label_id", "external_id", *_REVIEW_CHANGES), "label_id", label_ids
         )
-        reviews: dict[int, dict[str, tuple[ReviewVerdict, datetime]]] = {}
+        reviews: _StoredReviews = {}
+        full: _StoredReviewRows = {}
         for review_id, label_id, external, reviewer_id, verdict, seconds, created_at in rows:
             key = external if external is not None else f"#{review_id}"
             reviews.setdefault(label_id, {})[key] = (verdict, created_at)
-            self._stored_review_rows.setdefault(label_id, {})[key] = (
-                review_id,
-                (reviewer_id, verdict, seconds, created_at),
-            )
-        return reviews
+            full.setdefault(label_id, {})[key] = (review_id, (reviewer_id, verdict, seconds, created_at))
+        return reviews, full
 
     async def _spans(self, task_ids: list[int]) -> set[tuple[str, str]]:
         if not task_ids:
@@ -514,28 +578,24 @@ class _Importer:
         return {(first, last) for first, last in rows}
 
     def _settle_tasks(
-        self,
-        tasks: dict[str, TaskState],
-        labels: dict[tuple[int, str], LabelState],
-        gold: dict[int, Any],
-        changed: set[int],
-        days: set[str],
+        self, reads: _Reads, gold: dict[int, Any], changed: set[int], days: set[str]
     ) -> tuple[set[int], set[str], set[tuple[str, str]], list[tuple[Any, ...]]]:
         """Status, completion, consensus requirement and gold of the tasks whose labels changed, set on their
         states; adds the label days to recount to `days`. Returns the tasks settled, the completion days and
         consensus spans to recount, and the rows (`_TASK_SETTLED`, then the id) of the stored tasks that changed."""
         by_task: dict[int, list[LabelState]] = {}
-        for state in labels.values():
+        created_changed = reads.created_changed
+        for state in reads.existing.values():
             by_task.setdefault(state.task_id, []).append(state)
         settled: set[int] = set()
         completion_days: set[str] = set()
         spans: set[tuple[str, str]] = set()
         rows: list[tuple[Any, ...]] = []
-        for task in tasks.values():
+        for task in reads.task_states.values():
             gold_changed = task.id in gold and (
                 not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task.id])
             )
-            if task.id not in changed and not gold_changed and task.id not in self._created_changed:
+            if task.id not in changed and not gold_changed and task.id not in created_changed:
                 continue
             settled.add(task.id)
             mine = by_task.get(task.id, [])
@@ -544,7 +604,7 @@ class _Importer:
             completed = completion(mine, required) if status is TaskStatus.DONE else None
             if task.completed_at is not None and task.completed_at != completed:
                 completion_days.add(day(task.completed_at))
-            if completed is not None and (completed != task.completed_at or task.id in self._created_changed):
+            if completed is not None and (completed != task.completed_at or task.id in created_changed):
                 completion_days.add(day(completed))
             label_days = {day(s.submitted_at) for s in mine}
             days.update(label_days)
@@ -562,14 +622,10 @@ class _Importer:
                 rows.append((required, status, completed, is_benchmark, task.gold_answer, task.id))
         return settled, completion_days, spans, rows
 
-    async def _rebuild(
-        self,
-        days: set[str],
-        review_days: set[str],
-        completion_days: set[str],
-        spans: set[tuple[str, str]],
-        batch_tasks: set[int],
-    ) -> None:
+    async def recount(self, recount: _Recount) -> None:
+        """Recount the rollups of a written batch's days and consensus spans."""
+        days, review_days, completion_days = recount.days, recount.review_days, recount.completion_days
+        spans = recount.spans
         project_id = self.project.id
         # The lock order of the live workflow (task rows, then the project row, then rollups): holding the project
         # row exclusively, as an SLA change does, the recount runs wholly before or after a live completion's.
@@ -589,7 +645,7 @@ class _Importer:
                     tuple_(ConsensusTask.first_day, ConsensusTask.last_day).in_(ordered),
                 )
             )
-            tasks = set(placed) | batch_tasks
+            tasks = set(placed) | recount.tasks
             if len(tasks) > _MAX_LISTED_TASKS:
                 statements += consensus_rebuild_statements(project_id, ordered)
             else:
