@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.guidelines import GuidelineVersion, guideline_version_issues
@@ -179,18 +179,15 @@ def _text(path: Path, value: Any, *, blank: bool = False) -> str:
 async def version_in_force(session: AsyncSession, project_id: int, at: datetime) -> GuidelineVersion | None:
     """The version labelers worked under at `at`: the newest published at or before it, else the first one (work
     dated before versioning began). None when the project has no version."""
+    # One statement: versions published by `at` rank by number, newest first, ahead of all later ones, which rank
+    # oldest first (so with none published by then, the first version comes out).
+    published = GuidelineVersion.created_at <= at
     statement = (
         select(GuidelineVersion)
-        .where(GuidelineVersion.project_id == project_id, GuidelineVersion.created_at <= at)
-        .order_by(GuidelineVersion.number.desc())
+        .where(GuidelineVersion.project_id == project_id)
+        .order_by(case((published, GuidelineVersion.number), else_=-GuidelineVersion.number).desc())
         .limit(1)
     )
-    found = (await session.scalars(statement)).first()
-    return found if found is not None else await _first(session, project_id)
-
-
-async def _first(session: AsyncSession, project_id: int) -> GuidelineVersion | None:
-    statement = select(GuidelineVersion).where(GuidelineVersion.project_id == project_id, GuidelineVersion.number == 1)
     return (await session.scalars(statement)).first()
 
 

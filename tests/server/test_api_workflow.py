@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.db import Database
+from tests.server.engine_events import statements_run
 from tests.server.graphql_client import Workspace, build_workspace, expect_data, mutate_ok
 
 SUBMIT_LABEL = """
@@ -173,9 +174,9 @@ async def test_review_unknown_label_and_negative_time(database: Database) -> Non
         "secondsToReview": 5,
     }
     negative = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": -5}
-    assert (await expect_data(database, REVIEW_LABEL, {"input": unknown}))["reviewLabel"][
-        "__typename"
-    ] == "NotFoundError"
+    missing = (await expect_data(database, REVIEW_LABEL, {"input": unknown}))["reviewLabel"]
+    assert (missing["__typename"], missing["field"]) == ("NotFoundError", "input.labelId")
+    assert "Label" in missing["message"], missing
     refused = (await expect_data(database, REVIEW_LABEL, {"input": negative}))["reviewLabel"]
     assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.secondsToReview")
 
@@ -247,3 +248,19 @@ async def test_lowering_labels_required_below_the_labels_held_is_a_conflict(data
     assert data["updateTask"]["field"] == "input.labelsRequired"
     unchanged = await expect_data(database, UPDATE_LABELS_REQUIRED, {"input": {"id": task}})
     assert unchanged["updateTask"]["task"] == {"status": "IN_REVIEW", "labelsRequired": 2}
+
+
+async def test_a_review_reads_its_label_and_its_task_once(database: Database) -> None:
+    # given a submitted label
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
+    # when it is reviewed
+    with statements_run(database) as statements:
+        payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    # then the label row and the task row were each read once (the task found through the label, under its lock),
+    # and the payload answers from them
+    label_reads = [s for s in statements if s.startswith("SELECT labels.id, labels.task_id")]
+    task_reads = [s for s in statements if s.startswith("SELECT tasks.id, tasks.project_id")]
+    assert (len(label_reads), len(task_reads)) == (1, 1), statements
+    assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from server.db import Database
 from server.db.enums import DataType, LabelerStage, PricingModel, ReviewVerdict, WorkforceType
 from server.db.models import Label, Labeler, Project, ProjectMembership, Review, Task, Vendor
+from tests.server.engine_events import recorded, statements_run
 from tests.server.graphql_client import expect_data
 
 PROJECTS_LABELERS_VENDOR = """
@@ -80,30 +77,10 @@ async def _seed(database: Database) -> None:
         )
 
 
-@contextmanager
-def _recorded(database: Database, name: str, position: int) -> Iterator[list[Any]]:
-    """The argument at `position` of every engine event `name` fired inside the block."""
-    seen: list[Any] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[position])
-
-    event.listen(database.engine.sync_engine, name, record)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine.sync_engine, name, record)
-
-
-def _counting(database: Database) -> AbstractContextManager[list[str]]:
-    """The statements run inside the block."""
-    return _recorded(database, "before_cursor_execute", 2)
-
-
 async def _statements_per_page_size(database: Database, query: str) -> dict[int, int]:
     counts: dict[int, int] = {}
     for first in PAGE_SIZES:
-        with _counting(database) as statements:
+        with statements_run(database) as statements:
             data = await expect_data(database, query, {"first": first})
         assert len(next(iter(data.values()))["edges"]) == first
         counts[first] = len(statements)
@@ -142,7 +119,7 @@ TASK_LABELS = "query($id: ID!) { task(id: $id) { id status labels { id status } 
 
 def _checkouts(database: Database) -> AbstractContextManager[list[object]]:
     """Connections taken from the pool: one per session that ran a statement."""
-    return _recorded(database, "checkout", 1)
+    return recorded(database, "checkout", 1)
 
 
 async def test_a_task_page_reads_its_labels_in_its_own_session_with_one_statement(database: Database) -> None:
@@ -150,7 +127,7 @@ async def test_a_task_page_reads_its_labels_in_its_own_session_with_one_statemen
     await _seed(database)
     # when a page of tasks with their labels is queried with 5 and with 50 tasks
     for first in PAGE_SIZES:
-        with _checkouts(database) as sessions, _counting(database) as statements:
+        with _checkouts(database) as sessions, statements_run(database) as statements:
             data = await expect_data(database, TASK_PAGE_LABELS, {"first": first})
         # then the labels come with the page: one session, the page with its total, and the labels
         assert [len(edge["node"]["labels"]) for edge in data["tasks"]["edges"]] == [1] * first

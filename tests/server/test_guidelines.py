@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from server.db import Database
 from server.db.enums import DataType
@@ -15,8 +15,9 @@ from server.db.guidelines import GuidelineVersion, ImmutableVersion
 from server.db.models import Label, Task
 from server.services.crud.projects import ProjectFields, create_project
 from server.services.errors import ValidationFailed
-from server.services.guidelines import fill_label_versions
+from server.services.guidelines import fill_label_versions, version_in_force
 from server.services.ontology import parse_ontology
+from tests.server.engine_events import statements_run
 from tests.server.graphql_client import build_workspace, expect_data, mutate_ok
 
 PUBLISH = """
@@ -310,3 +311,47 @@ def test_ontology_forms_type_the_same_fields_and_agreement_compares_categorical_
     assert parse_ontology({"classes": ["car"]}).fields == ()  # untyped: any answer fits
     with pytest.raises(ValidationFailed, match=r"answer\.occluded must be true or false, got 'yes'"):
         legacy.check_answer({"class": "car", "occluded": "yes"})
+
+
+async def test_the_version_in_force_is_the_newest_published_by_then_else_the_first_in_one_statement(
+    database: Database,
+) -> None:
+    # given a project whose versions 1, 2 and 3 were published an hour apart, and one from before versioning
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    async with database.transaction() as session:
+        project = await create_project(session, ProjectFields(name="Versioned", data_type=DataType.TEXT))
+        bare = await create_project(session, ProjectFields(name="Unversioned", data_type=DataType.TEXT))
+        await session.execute(delete(GuidelineVersion).where(GuidelineVersion.project_id == bare.id))
+        await session.execute(
+            update(GuidelineVersion).where(GuidelineVersion.project_id == project.id).values(created_at=start)
+        )
+        session.add_all(
+            GuidelineVersion(project_id=project.id, number=n, created_at=start + timedelta(hours=n - 1)) for n in (2, 3)
+        )
+    moments = {
+        "before any": start - timedelta(days=1),
+        "at the first": start,
+        "between": start + timedelta(minutes=30),
+        "at the second (a tie)": start + timedelta(hours=1),
+        "a microsecond before the third": start + timedelta(hours=2, microseconds=-1),
+        "after the last": start + timedelta(days=1),
+    }
+    # when the version in force is asked at each moment
+    found: dict[str, int | None] = {}
+    with statements_run(database) as statements:
+        async with database.session() as session:
+            for name, at in moments.items():
+                version = await version_in_force(session, project.id, at)
+                found[name] = None if version is None else version.number
+            unversioned = await version_in_force(session, bare.id, start)
+    # then each is the newest published by then (or the first, before any), one statement each
+    assert found == {
+        "before any": 1,
+        "at the first": 1,
+        "between": 1,
+        "at the second (a tie)": 2,
+        "a microsecond before the third": 2,
+        "after the last": 3,
+    }
+    assert unversioned is None
+    assert len(statements) == len(moments) + 1

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from server.auth.permissions import PROGRAM_SIDE, mutation
-from server.db.models import Label, Task
 from server.graphql.context import Info
 from server.graphql.enums import ReviewVerdict
 from server.graphql.errors import MutationError, mutate
@@ -59,10 +58,8 @@ class ReviewMutations:
                 comment=input.comment,
                 reviewed_at=input.reviewed_at,
             )
-            label = await session.get(Label, review.label_id)
-            assert label is not None  # a review's label is a foreign key
-            task = await session.get(Task, label.task_id)
-            assert task is not None
+            # The review holds its label, and the label its task, as the service left them.
+            label, task = review.label, review.label.task
             return ReviewPayload(
                 review=ReviewNode.from_model(review), label=LabelNode.from_model(label), task=TaskNode.from_model(task)
             )

@@ -10,17 +10,18 @@ import math
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
-from server.db.models import Base, Labeler, Project, ProjectMembership, Task, Vendor
+from server.db.models import Base, Label, Labeler, Project, ProjectMembership, Task, Vendor
 from server.db.types import utcnow
 from server.services.crud.checks import get_or_not_found
 from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = [
     "lock_task",
+    "lock_task_of_label",
     "require_active_labeler",
     "require_aware",
     "require_json",
@@ -42,14 +43,26 @@ async def lock_task(session: AsyncSession, task_id: int, *, field: Path = ("task
     and only serialises writes, so a read-then-write there could still act on a stale count; a no-op UPDATE
     of the row first takes SQLite's write lock for the rest of the transaction.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        touch = update(Task).where(Task.id == task_id).values(id=task_id)
-        await session.execute(touch.execution_options(synchronize_session=False))
-    statement = select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
-    task = (await session.scalars(statement)).one_or_none()
+    task = await _locked_task(session, Task.id == task_id)
     if task is None:
         raise NotFound("Task", task_id, path=field)
     return task
+
+
+async def lock_task_of_label(session: AsyncSession, label_id: int, *, field: Path = ("label_id",)) -> Task:
+    """`lock_task` for the task of a label, found in the same statements."""
+    task = await _locked_task(session, Task.id == select(Label.task_id).where(Label.id == label_id).scalar_subquery())
+    if task is None:
+        raise NotFound("Label", label_id, path=field)
+    return task
+
+
+async def _locked_task(session: AsyncSession, which: ColumnElement[bool]) -> Task | None:
+    if session.get_bind().dialect.name == "sqlite":
+        touch = update(Task).where(which).values(id=Task.id)
+        await session.execute(touch.execution_options(synchronize_session=False))
+    statement = select(Task).where(which).with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(statement)).one_or_none()
 
 
 def require_aware(field: Path, value: datetime) -> datetime:

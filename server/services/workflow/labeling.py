@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.db.enums import LabelerStage, LabelStatus, ReviewVerdict
 from server.db.guidelines import GuidelineVersion
@@ -44,6 +45,7 @@ from server.services.rollups import (
 )
 from server.services.workflow.common import (
     lock_task,
+    lock_task_of_label,
     require_active_labeler,
     require_aware,
     require_json,
@@ -69,11 +71,13 @@ async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, 
 
 
 async def _label_with_locked_task(session: AsyncSession, label_id: int) -> tuple[Label, Task]:
-    """The label and its task, the task row locked and the label re-read after the lock."""
-    label = await get_or_not_found(session, Label, label_id, field=("label_id",))
-    task = await lock_task(session, label.task_id)
+    """The label and its task, the task row locked (found through the label) and the label read after the lock."""
+    task = await lock_task_of_label(session, label_id)
     fresh = select(Label).where(Label.id == label_id).execution_options(populate_existing=True)
-    return (await session.scalars(fresh)).one(), task
+    label = (await session.scalars(fresh)).one()
+    # The caller answers with both: the label keeps its task, so neither is read again while the session lasts.
+    set_committed_value(label, "task", task)
+    return label, task
 
 
 async def submit_label(
@@ -232,6 +236,7 @@ async def review_label(
         comment=comment,
         created_at=reviewed_at,
     )
+    set_committed_value(review, "label", label)
     session.add(review)
     facts = review_facts(review, label, task)
     await review_added(session, facts)
