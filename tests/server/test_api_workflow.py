@@ -250,17 +250,23 @@ async def test_lowering_labels_required_below_the_labels_held_is_a_conflict(data
     assert unchanged["updateTask"]["task"] == {"status": "IN_REVIEW", "labelsRequired": 2}
 
 
-async def test_a_review_reads_its_label_and_its_task_once(database: Database) -> None:
-    # given a submitted label
+async def test_a_submission_and_its_review_read_what_they_check_once(database: Database) -> None:
+    # given a workspace
     workspace = await build_workspace(database)
-    label = await _submitted_label(database, workspace)
+    # when a label is submitted, then reviewed
+    with statements_run(database) as submitted:
+        label = await _submitted_label(database, workspace)
     review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
-    # when it is reviewed
-    with statements_run(database) as statements:
+    with statements_run(database) as reviewed:
         payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
-    # then the label row and the task row were each read once (the task found through the label, under its lock),
-    # and the payload answers from them
-    label_reads = [s for s in statements if s.startswith("SELECT labels.id, labels.task_id")]
-    task_reads = [s for s in statements if s.startswith("SELECT tasks.id, tasks.project_id")]
-    assert (len(label_reads), len(task_reads)) == (1, 1), statements
+    # then each checks its labeler's stage, vendor and membership in one statement, without reading the vendor or
+    # the membership apart
+    for statements in (submitted, reviewed):
+        apart = [s for s in statements if s.startswith(("SELECT vendors.", "SELECT project_memberships."))]
+        assert apart == [], statements
+    # and the review read the label row and the task row once each (the task found through the label, under its
+    # lock), and answered from them
+    label_reads = [s for s in reviewed if s.startswith("SELECT labels.id, labels.task_id")]
+    task_reads = [s for s in reviewed if s.startswith("SELECT tasks.id, tasks.project_id")]
+    assert (len(label_reads), len(task_reads)) == (1, 1), reviewed
     assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})

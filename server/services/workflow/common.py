@@ -16,19 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
 from server.db.models import Base, Label, Labeler, Project, ProjectMembership, Task, Vendor
 from server.db.types import utcnow
-from server.services.crud.checks import get_or_not_found
 from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = [
     "lock_task",
     "lock_task_of_label",
-    "require_active_labeler",
     "require_aware",
     "require_json",
     "require_member",
     "require_non_negative",
     "require_open_task",
     "require_text",
+    "require_working_member",
     "resolve_time",
 ]
 
@@ -116,24 +115,45 @@ def require_open_task(task: Task, project: Project, *, field: Path = ("task_id",
         )
 
 
-async def require_active_labeler(
-    session: AsyncSession, labeler_id: int, *, field: Path, stages: tuple[LabelerStage, ...], doing: str
+async def require_working_member(
+    session: AsyncSession,
+    project_id: int,
+    labeler_id: int,
+    *,
+    field: Path,
+    stages: tuple[LabelerStage, ...],
+    doing: str,
 ) -> Labeler:
-    """A labeler who exists, is not archived, is in one of `stages`, and whose vendor is not offboarded."""
-    labeler = await get_or_not_found(session, Labeler, labeler_id, field=field)
+    """A labeler who exists, is not archived, is in one of `stages`, works for a vendor that is not offboarded and
+    is a member of the project, checked in that order, from one statement."""
+    member = (
+        select(ProjectMembership.labeler_id)
+        .where(ProjectMembership.project_id == project_id, ProjectMembership.labeler_id == Labeler.id)
+        .exists()
+    )
+    statement = select(Labeler, Vendor.status, member).join(Vendor, Vendor.id == Labeler.vendor_id)
+    found = (await session.execute(statement.where(Labeler.id == labeler_id))).one_or_none()
+    if found is None:
+        raise NotFound("Labeler", labeler_id, path=field)
+    labeler, vendor_status, is_member = found
     if labeler.archived_at is not None:
         raise ValidationFailed(field, labeler_id, "must not name an archived labeler")
     if labeler.stage not in stages:
         allowed = " or ".join(stage.value for stage in stages)
         raise ValidationFailed(field, labeler_id, f"must be in stage {allowed} to {doing} (labeler is {labeler.stage})")
-    vendor_status = await session.scalar(select(Vendor.status).where(Vendor.id == labeler.vendor_id))
     if vendor_status is VendorStatus.OFFBOARDED:
         raise ValidationFailed(
             field, labeler_id, f"must work for a vendor that is not offboarded (vendor {labeler.vendor_id})"
         )
+    if not is_member:
+        raise _not_a_member(field, project_id, labeler_id)
     return labeler
 
 
 async def require_member(session: AsyncSession, project_id: int, labeler_id: int, *, field: Path) -> None:
     if await session.get(ProjectMembership, (project_id, labeler_id)) is None:
-        raise ValidationFailed(field, labeler_id, f"must be a member of project {project_id}")
+        raise _not_a_member(field, project_id, labeler_id)
+
+
+def _not_a_member(field: Path, project_id: int, labeler_id: int) -> ValidationFailed:
+    return ValidationFailed(field, labeler_id, f"must be a member of project {project_id}")

@@ -46,12 +46,11 @@ from server.services.rollups import (
 from server.services.workflow.common import (
     lock_task,
     lock_task_of_label,
-    require_active_labeler,
     require_aware,
     require_json,
-    require_member,
     require_non_negative,
     require_open_task,
+    require_working_member,
 )
 from server.services.workflow.tasks import label_needs_review, sync_task_status
 
@@ -66,8 +65,9 @@ _SECONDS_TOLERANCE = 1e-3
 async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, *, doing: str) -> None:
     """The labeler may work on this task: eligible stage, member of its project."""
     stages = (LabelerStage.PRODUCTION, LabelerStage.TESTING) if task.is_benchmark else (LabelerStage.PRODUCTION,)
-    await require_active_labeler(session, labeler_id, field=("labeler_id",), stages=stages, doing=doing)
-    await require_member(session, task.project_id, labeler_id, field=("labeler_id",))
+    await require_working_member(
+        session, task.project_id, labeler_id, field=("labeler_id",), stages=stages, doing=doing
+    )
 
 
 async def _label_with_locked_task(session: AsyncSession, label_id: int) -> tuple[Label, Task]:
@@ -213,10 +213,9 @@ async def review_label(
     require_open_task(task, project, field=("label_id",))
     if reviewer_id == label.labeler_id:
         raise ValidationFailed(("reviewer_id",), reviewer_id, "must not be the label's author")
-    await require_active_labeler(
-        session, reviewer_id, field=("reviewer_id",), stages=(LabelerStage.PRODUCTION,), doing="review"
+    await require_working_member(
+        session, task.project_id, reviewer_id, field=("reviewer_id",), stages=(LabelerStage.PRODUCTION,), doing="review"
     )
-    await require_member(session, task.project_id, reviewer_id, field=("reviewer_id",))
     if reviewed_at is None:
         reviewed_at = max(utcnow(), label.submitted_at)
     else:
