@@ -25,7 +25,7 @@ from simulator import (
     run_replication,
 )
 from simulator.loading import scenario_from_dict
-from simulator.scenario import ScenarioError
+from simulator.scenario import PoolShare, ScenarioError
 
 SMALL = Scenario(
     name="small",
@@ -335,8 +335,6 @@ def test_people_in_the_pipeline_continue_from_where_they_are() -> None:
 def _joining(p: float, newcomers: int) -> Scenario:
     """``newcomers`` people finishing training at hour 0 in pool "new", who join "weekdays" (Monday to Friday) or,
     with chance ``p``, "weekend" (every day)."""
-    from simulator.scenario import PoolShare
-
     base = dataclasses.replace(
         SMALL.workforce[0],
         headcount=Headcount(),
@@ -383,8 +381,6 @@ def test_newcomers_join_the_pools_of_their_joins_in_proportion_to_the_shares() -
 
 
 def test_a_pools_joins_are_checked() -> None:
-    from simulator.scenario import PoolShare
-
     with pytest.raises(ScenarioError, match=r"workforce\[\]\.joins\[\]\.share must be >= 0, got -1"):
         PoolShare("a", -1.0)
     document = {"workforce": [{"name": "a", "hourly_rate": 1.0, "joins": [{"pool": "a", "share": -1.0}]}]}
