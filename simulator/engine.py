@@ -205,8 +205,9 @@ class _Engine:
         self.scenario = scenario
         self.models = models
         # A sixth stream, for the recorded waits, leaves the first five (and every run without waits) unchanged.
-        demand_rng, jobs_rng, review_rng, self.rng, stream, self.waits_rng = (
-            np.random.default_rng(child) for child in seed.spawn(6)
+        # A seventh, for which pool newcomers join, leaves the others unchanged too.
+        demand_rng, jobs_rng, review_rng, self.rng, stream, self.waits_rng, self.joins_rng = (
+            np.random.default_rng(child) for child in seed.spawn(7)
         )
         self.horizon = scenario.horizon_hours
         arrivals = np.asarray(
@@ -245,6 +246,7 @@ class _Engine:
             )
             for i, pool in enumerate(scenario.workforce)
         ]
+        self.pools_by_name = {run.spec.name: run for run in self.pools}
         self.lid_pool: list[int] = []
         self.reviewer_ids = [self.flow.add_reviewer() for _ in range(scenario.review.reviewers)]
         self.review_duty = _Meter()
@@ -291,6 +293,8 @@ class _Engine:
                 run.departures += 1
                 run.update(env.now)
                 return
+            run.update(env.now)
+            run = person.pool = self._joined(run)
         self._enter_production(person)
         if leave_at < self.horizon:
             yield env.timeout(leave_at - env.now)
@@ -300,6 +304,15 @@ class _Engine:
             person.stage = "gone"
             run.departures += 1
             run.update(env.now)
+
+    def _joined(self, run: _PoolRun) -> _PoolRun:
+        """The pool a newcomer of ``run`` works in once in production: drawn from its ``joins``, else its own."""
+        joins = run.spec.joins
+        if not joins:
+            return run
+        shares = np.array([share.share for share in joins], dtype=np.float64)
+        pick = int(self.joins_rng.choice(shares.size, p=shares / shares.sum()))
+        return self.pools_by_name[joins[pick].pool]
 
     def _enter_production(self, person: _Person) -> None:
         now, run = self.env.now, person.pool

@@ -43,6 +43,7 @@ __all__ = [
     "Key",
     "ModelSpec",
     "Pool",
+    "PoolShare",
     "Project",
     "Review",
     "Scenario",
@@ -233,6 +234,19 @@ class Headcount:
 
 
 @dataclass(frozen=True)
+class PoolShare:
+    """One pool a pool's newcomers may join, and the chance (relative to the other shares) that one does."""
+
+    pool: str
+    share: float
+
+    def __post_init__(self) -> None:
+        check_name(("workforce", ITEM, "joins", ITEM, "pool"), self.pool)
+        at_least(("workforce", ITEM, "joins", ITEM, "share"), self.share, 0.0)
+        finite(("workforce", ITEM, "joins", ITEM, "share"), self.share)
+
+
+@dataclass(frozen=True)
 class Pool:
     """A workforce pool at one vendor: its people, pay, shift, hiring pipeline and attrition.
 
@@ -248,6 +262,9 @@ class Pool:
     ``hiring_done_days`` the days the searches in hiring have run (missing ones: 0). ``working_days`` (Monday 0)
     are the days the pool works when they are not the calendar's (a crowd that also works Sundays, a team that
     does not work the weekend days others do); ``shift_hours`` is then per working day of the pool.
+    ``joins`` are the pools its newcomers (people in training at the start, and hires) join on reaching
+    production, each drawn in proportion to the shares: a vendor's crowd split by working days, where each
+    newcomer's days are not known until they work (default: this pool).
     """
 
     name: str
@@ -273,6 +290,7 @@ class Pool:
     paid_training: bool = True
     speed_factor: float = 1.0
     working_days: tuple[int, ...] | None = None
+    joins: tuple[PoolShare, ...] = ()
 
     def __post_init__(self) -> None:
         check_name(("workforce", ITEM, "name"), self.name)
@@ -326,6 +344,13 @@ class Pool:
         finite((*path, "speed_factor"), self.speed_factor)
         if self.working_days is not None:
             object.__setattr__(self, "working_days", weekdays((*path, "working_days"), self.working_days))
+        joins = tuple(self.joins)
+        object.__setattr__(self, "joins", joins)
+        for i, share in enumerate(joins):
+            if not isinstance(share, PoolShare):
+                raise invalid((*path, "joins", i), "must be a PoolShare", share)
+        if joins and not sum(share.share for share in joins) > 0.0:
+            raise invalid((*path, "joins"), "must have a share above 0", [share.share for share in joins])
 
 
 REVIEW_PAID_FOR = ("on_duty", "reviewing")
@@ -522,6 +547,14 @@ class Scenario:
         names = [pool.name for pool in pools]
         if len(set(names)) != len(names):
             raise invalid(("workforce",), "must have unique pool names", names)
+        for pool in pools:
+            for i, share in enumerate(pool.joins):
+                if share.pool not in names:
+                    raise invalid(
+                        ("workforce", Key(pool.name), "joins", i, "pool"),
+                        f"must be one of the pools {names}",
+                        share.pool,
+                    )
 
     @property
     def horizon_hours(self) -> float:

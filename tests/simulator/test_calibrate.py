@@ -28,7 +28,7 @@ from simulator.planning.calibrate import (
     working_time,
 )
 from simulator.planning.worktime import ShiftFit, fit_shifts
-from simulator.scenario import Headcount
+from simulator.scenario import Headcount, PoolShare
 
 
 def test_lognormal_fit_recovers_mean_and_cv() -> None:
@@ -391,6 +391,9 @@ def test_people_who_also_work_sundays_are_a_pool_of_their_own() -> None:
     assert weekdays.headcount.production == 6 and sundays.headcount.production == 2
     assert weekdays.working_days == (0, 1, 4, 5, 6) and sundays.working_days == (0, 1, 3, 4, 5, 6)
     assert weekdays.shift_hours == pytest.approx(6.0, rel=0.03) and sundays.shift_hours == pytest.approx(6.0, rel=0.03)
+    # Which days a trainee or a hire will work is not known: each joins a group with the chance its people show.
+    shares = (PoolShare(weekdays.name, 6.0), PoolShare(sundays.name, 2.0))
+    assert weekdays.joins == shares and sundays.joins == shares
 
 
 def test_reviewers_whose_reviews_come_scattered_are_there_from_their_first_review_to_their_last() -> None:

@@ -24,7 +24,8 @@ from simulator import (
     Spike,
     run_replication,
 )
-from simulator.scenario import ScenarioError
+from simulator.loading import scenario_from_dict
+from simulator.scenario import PoolShare, ScenarioError
 
 SMALL = Scenario(
     name="small",
@@ -329,3 +330,63 @@ def test_people_in_the_pipeline_continue_from_where_they_are() -> None:
     hiring = {"headcount": Headcount(hiring=1), "time_to_hire_days": Distribution("fixed", 10.0, 0.0)}
     assert labels(**hiring, training_done_days=(5.0,)) == 0  # the trainee list is for people in training
     assert labels(**hiring, hiring_done_days=(10.0,), platform_training_days=0.0, project_training_days=0.0) > 0
+
+
+def _joining(p: float, newcomers: int) -> Scenario:
+    """``newcomers`` people finishing training at hour 0 in pool "new", who join "weekdays" (Monday to Friday) or,
+    with chance ``p``, "weekend" (every day)."""
+    base = dataclasses.replace(
+        SMALL.workforce[0],
+        headcount=Headcount(),
+        attrition_per_week=0.0,
+        platform_training_days=0.0,
+        project_training_days=0.0,
+        test_pass_probability=1.0,
+        shift_hours=0.25,  # short shifts: the backlog never runs dry, so labels measure capacity
+    )
+    new = dataclasses.replace(
+        base,
+        name="new",
+        headcount=Headcount(training=newcomers),
+        joins=(PoolShare("weekdays", 1.0 - p), PoolShare("weekend", p)),
+    )
+    weekdays = dataclasses.replace(base, name="weekdays", working_days=(0, 1, 2, 3, 4))
+    weekend = dataclasses.replace(base, name="weekend", working_days=tuple(range(7)))
+    return dataclasses.replace(
+        SMALL,
+        horizon_days=7,
+        workforce=(new, weekdays, weekend),
+        demand=Demand(base_per_day=4000.0, weekly=(1.0,) * 7),
+        staffing=ModelSpec("fixed"),
+        learning=ModelSpec("none"),  # newcomers as fast on Sunday as on Monday
+        review=Review(share_reviewed=0.0),
+    )
+
+
+def test_newcomers_join_the_pools_of_their_joins_in_proportion_to_the_shares() -> None:
+    # Each of 400 trainees works weekends with chance 0.3: the share who do is within its binomial 99% interval
+    # on every seed, and the weekend's labels come from them alone.
+    p, n = 0.3, 400
+    half_width = 2.576 * math.sqrt(p * (1 - p) / n)
+    for seed in (1, 2, 3):
+        result = run_replication(_joining(p, n), seed)
+        by_pool = result.daily.headcount_by_pool
+        assert by_pool["new"][-1] == 0
+        weekend = by_pool["weekend"][-1]
+        assert by_pool["weekdays"][-1] + weekend == n
+        assert abs(weekend / n - p) < half_width
+        labels = result.daily.labels
+        # Saturday and Sunday: only the weekend pool works, a share p of a weekday's whole team.
+        assert labels[5:7].mean() / labels[1:5].mean() == pytest.approx(weekend / n, abs=0.05)
+
+
+def test_a_pools_joins_are_checked() -> None:
+    with pytest.raises(ScenarioError, match=r"workforce\[\]\.joins\[\]\.share must be >= 0, got -1"):
+        PoolShare("a", -1.0)
+    document = {"workforce": [{"name": "a", "hourly_rate": 1.0, "joins": [{"pool": "a", "share": -1.0}]}]}
+    with pytest.raises(ScenarioError, match=r"workforce\[a\]\.joins\[\]\.share must be >= 0, got -1\.0"):
+        scenario_from_dict(document)
+    with pytest.raises(ScenarioError, match=r"workforce\[a\]\.joins must have a share above 0, got \[0\.0\]"):
+        Pool(name="a", hourly_rate=10.0, joins=(PoolShare("b", 0.0),))
+    with pytest.raises(ScenarioError, match=r"workforce\[new\]\.joins\[0\]\.pool must be one of the pools"):
+        dataclasses.replace(_joining(0.3, 1), workforce=(_joining(0.3, 1).workforce[0],))

@@ -37,7 +37,7 @@ from simulator.planning.worktime import (
     fit_shifts,
     shift_coverage,
 )
-from simulator.scenario import Calendar, Distribution, Headcount, Pool, Review
+from simulator.scenario import Calendar, Distribution, Headcount, Pool, PoolShare, Review
 
 __all__ = ["WorkforceStep", "reviewer_step", "workforce_step"]
 
@@ -351,6 +351,7 @@ def _shift_pool(
     calendar: Calendar,
     start_hour: float,
     working_days: tuple[int, ...] | None = None,
+    joins: tuple[PoolShare, ...] = (),
 ) -> tuple[Pool, ShiftPoolFit]:
     """One shift's scenario pool and its record. ``done``: the working days of training and the days of search
     its trainees and searches have behind them."""
@@ -377,6 +378,7 @@ def _shift_pool(
         hiring_done_days=done[1],
         speed_factor=speed,
         working_days=working_days,
+        joins=joins,
     )
     record = ShiftPoolFit(
         pool=name,
@@ -402,6 +404,20 @@ def _start_hour(group: _Group, times: dict[int, WorkingTime], calendar: Calendar
     return densest_start(profile, hours)
 
 
+def _joins(groups: Sequence[_Group], names: Sequence[str]) -> dict[ShiftFit, tuple[PoolShare, ...]]:
+    """Where the newcomers of a shift split by working days go: each group of the shift, in proportion to the
+    people seen working its days. Which days a trainee or a hire will work is unknown at the cut; the days its
+    vendor's people work are the best guess (a crowd whose people each work a weekend day with some chance)."""
+    by_shift: dict[ShiftFit, list[PoolShare]] = defaultdict(list)
+    for group, name in zip(groups, names, strict=True):
+        by_shift[group.staffed.shift].append(PoolShare(name, float(len(group.staffed.members))))
+    return {
+        shift: tuple(shares)
+        for shift, shares in by_shift.items()
+        if len(shares) > 1 and sum(share.share for share in shares) > 0.0
+    }
+
+
 def _shift_pools(
     pool: PoolHistory,
     stages: _Stages,
@@ -420,14 +436,17 @@ def _shift_pools(
     pools: list[Pool] = []
     records: list[ShiftPoolFit] = []
     shifts = {group.staffed.shift for group in groups}
+    names = []
     for group in groups:
+        parts = [_span(group.staffed.shift)] if len(shifts) > 1 else []
+        if len(groups) > len(shifts) and group.working_days is not None:
+            parts.append(_days_label(group.working_days))
+        names.append(f"{pool.name} ({' '.join(parts)})" if parts else pool.name)
+    joins = _joins(groups, names)
+    for group, name in zip(groups, names, strict=True):
         shift = group.staffed
         trained, trainees = tuple(trainees[: shift.training]), trainees[shift.training :]
         searched, searches = tuple(searches[: shift.hiring]), searches[shift.hiring :]
-        parts = [_span(shift.shift)] if len(shifts) > 1 else []
-        if len(groups) > len(shifts) and group.working_days is not None:
-            parts.append(_days_label(group.working_days))
-        name = f"{pool.name} ({' '.join(parts)})" if parts else pool.name
         # The vendor's speed, not the few people of one shift's: hires come from the vendor, not the shift.
         made, record = _shift_pool(
             pool,
@@ -441,6 +460,7 @@ def _shift_pools(
             calendar,
             _start_hour(group, times, calendar),
             group.working_days,
+            joins.get(shift.shift, ()),
         )
         pools.append(made)
         records.append(record)
