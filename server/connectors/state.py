@@ -4,7 +4,7 @@ status from its reviews and a task's completion from its labels."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -84,13 +84,13 @@ def started(record: LabelRecord) -> datetime:
 
 
 def label_status(
-    reviews: Iterable[tuple[ReviewVerdict, datetime]], verdict: ReviewVerdict | None
+    reviews: Collection[tuple[ReviewVerdict, datetime]], verdict: ReviewVerdict | None
 ) -> tuple[LabelStatus, int]:
     """A label's status and rework count from its reviews (the latest decides; each thumbs down before it sent
     the label to rework once), else from a bare verdict, else accepted without review."""
-    ordered = sorted(reviews, key=lambda review: review[1])
-    if not ordered:
+    if not reviews:  # most imported labels: no sort to set up
         return (_VERDICT_STATUS[verdict] if verdict else LabelStatus.ACCEPTED), 0
+    ordered = sorted(reviews, key=lambda review: review[1])
     downs = sum(1 for v, _at in ordered if v is ReviewVerdict.THUMBS_DOWN)
     last = ordered[-1][0]
     return _VERDICT_STATUS[last], downs - (1 if last is ReviewVerdict.THUMBS_DOWN else 0)
@@ -98,6 +98,9 @@ def label_status(
 
 def completion(labels: list[LabelState], required: int) -> datetime | None:
     """When the `required`-th accepted label was submitted (the source's review times are not the completion's)."""
+    if len(labels) == 1:  # most tasks: nothing to sort
+        only = labels[0]
+        return only.submitted_at if required == 1 and only.status is LabelStatus.ACCEPTED else None
     accepted = sorted(s.submitted_at for s in labels if s.status is LabelStatus.ACCEPTED)
     return accepted[required - 1] if len(accepted) >= required else None
 
