@@ -264,6 +264,9 @@ async def test_a_submission_and_its_review_read_what_they_check_once(database: D
     for statements in (submitted, reviewed):
         apart = [s for s in statements if s.startswith(("SELECT vendors.", "SELECT project_memberships."))]
         assert apart == [], statements
+    # and the submission read its task's labels once, settling the task's status from them and the new one
+    task_labels = [s for s in submitted if s.startswith("SELECT labels.") and "WHERE labels.task_id" in s]
+    assert len(task_labels) == 1, submitted
     # and the review read the label row and the task row once each (the task found through the label, under its
     # lock), and answered from them
     label_reads = [s for s in reviewed if s.startswith("SELECT labels.id, labels.task_id")]

@@ -170,7 +170,8 @@ async def submit_label(
     await label_changed(session, None, label_facts(label, task, reviewed=False))
     if labels:
         await consensus_changed(session, consensus_before, await consensus_facts(session, task))
-    await sync_task_status(session, task, at=submitted_at)
+    # The task is locked: its labels are those read above and this one.
+    await sync_task_status(session, task, at=submitted_at, labels=[*labels, label])
     return label
 
 

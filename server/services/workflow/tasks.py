@@ -8,7 +8,7 @@ a task's status is `task_status_from_labels(task.labels_required, statuses of it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -80,16 +80,27 @@ def label_needs_review(label_id: int, review_share: float) -> bool:
 
 
 async def sync_task_status(
-    session: AsyncSession, task: Task, *, at: datetime | None = None, restamp: bool = False
+    session: AsyncSession,
+    task: Task,
+    *,
+    at: datetime | None = None,
+    restamp: bool = False,
+    labels: Sequence[Label] | None = None,
 ) -> TaskStatus:
     """Set the task's status (and `completed_at`, stamped `at` or now when it first becomes DONE) from its labels.
 
     Call it after any change to a task's labels or to its `labels_required`, with the task row locked. With
     `restamp`, a DONE task's completion becomes `at` even if it was stamped before (the requirement changed, so
-    the label that met it may be another one).
+    the label that met it may be another one). A caller that holds all of the task's labels passes them, and they
+    are not read again.
     """
     await session.flush()
-    statuses = (await session.scalars(select(Label.status).where(Label.task_id == task.id))).all()
+    if labels is None:
+        statuses: Sequence[LabelStatus] = (
+            await session.scalars(select(Label.status).where(Label.task_id == task.id))
+        ).all()
+    else:
+        statuses = [label.status for label in labels]
     status = task_status_from_labels(task.labels_required, statuses)
     stamped = None if restamp else task.completed_at
     completed_at = (stamped or at or utcnow()) if status is TaskStatus.DONE else None
