@@ -12,12 +12,14 @@ This adapter keeps SQLAlchemy's `sqlite+aiosqlite` dialect and replaces only the
   row, read `description`, `rowcount` and `lastrowid`, close; the cursor SQLAlchemy sees holds those values;
 - `commit` and `rollback` cross only when the connection is inside a transaction (sqlite3 itself does nothing
   otherwise), so a session that only read ends without a crossing; BEGIN costs none (sqlite3 opens the
-  transaction itself before the first write, as with the stock adapter).
+  transaction itself before the first write, as with the stock adapter). The flag is read while no statement of
+  the connection is on its way: SQLAlchemy awaits each one, and invalidates (closes, after the statement, which
+  rolls back) a connection whose statement was cancelled, so a skipped rollback never leaves a write open.
 Errors raised on the driver's thread are the sqlite3 exceptions the stock adapter raises, so SQLAlchemy wraps
 them the same way (`IntegrityError`, `OperationalError` ...). Server-side (streaming) cursors keep the stock
 cursor, which fetches row by row from the thread.
 
-What it relies on, pinned by `tests/server/test_sqlite_driver.py`: SQLAlchemy's `AsyncAdapt_aiosqlite_*` classes
+What it relies on, pinned by `tests/server/test_sqlite_driver.py`: the invalidation above; SQLAlchemy's `AsyncAdapt_aiosqlite_*` classes
 (the cursor's `_rows` deque read by its fetch methods, the connection's `_execute_mutex` and `_handle_exception`,
 the `_cursor_cls` hook) and aiosqlite's `Connection._execute(fn, *args)` (queue a call on its thread and await it)
 and `Connection._conn` (the sqlite3 connection, read on that thread).

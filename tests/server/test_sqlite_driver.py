@@ -8,8 +8,10 @@ difference between them fails here. Crossings are counted from aiosqlite's own l
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -225,3 +227,32 @@ async def test_given_rows_when_streamed_then_the_server_side_cursor_yields_them_
         streamed = await connection.stream(select(_items.c.name).order_by(_items.c.name))
         names = [name async for name in streamed.scalars()]
     assert names == [f"n{index:03d}" for index in range(130)]
+
+
+async def test_given_a_statement_cancelled_while_queued_when_the_task_ends_then_nothing_stays_open(
+    engine: AsyncEngine,
+) -> None:
+    """A commit or rollback is skipped when the connection is outside a transaction; a cancelled statement may still
+    be waiting for the driver's thread then. SQLAlchemy invalidates a connection whose statement was cancelled, and
+    the driver closes it (rolling back) after the statement, so no transaction outlives the task."""
+    started = asyncio.Event()
+
+    async def write() -> None:
+        async with engine.begin() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            driver._tx.put_nowait((None, lambda: time.sleep(0.3)))  # the driver's thread is busy for a while
+            started.set()
+            await connection.execute(insert(_items).values(name="cancelled"))
+
+    task = asyncio.create_task(write())
+    await started.wait()
+    await asyncio.sleep(0.05)  # the INSERT is queued behind the sleep
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.5)  # the thread runs the INSERT, then the close
+    assert await _names(engine) == []
+    async with engine.begin() as connection:  # the file is not locked by a forgotten transaction
+        await connection.execute(insert(_items).values(name="next"))
+    assert await _names(engine) == ["next"]
