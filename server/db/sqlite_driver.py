@@ -19,10 +19,11 @@ Errors raised on the driver's thread are the sqlite3 exceptions the stock adapte
 them the same way (`IntegrityError`, `OperationalError` ...). Server-side (streaming) cursors keep the stock
 cursor, which fetches row by row from the thread.
 
-What it relies on, pinned by `tests/server/test_sqlite_driver.py`: the invalidation above; SQLAlchemy's `AsyncAdapt_aiosqlite_*` classes
-(the cursor's `_rows` deque read by its fetch methods, the connection's `_execute_mutex` and `_handle_exception`,
-the `_cursor_cls` hook) and aiosqlite's `Connection._execute(fn, *args)` (queue a call on its thread and await it)
-and `Connection._conn` (the sqlite3 connection, read on that thread).
+What it relies on, pinned by `tests/server/test_sqlite_driver.py`: the invalidation above; SQLAlchemy's
+`AsyncAdapt_aiosqlite_*` classes (the cursor's `_rows` deque read by its fetch methods, the connection's
+`_execute_mutex` and `_handle_exception`, the `_cursor_cls` hook); aiosqlite's `Connection._execute(fn, *args)`
+(queue a call on its thread and await it), `Connection._connection` (the sqlite3 connection, or None once closed)
+and `Connection._conn` (the same, read on that thread).
 """
 
 from __future__ import annotations
