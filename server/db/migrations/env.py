@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db.migrations import model_metadata
+from server.db.sqlite_driver import engine_arguments
 
 _config = context.config
 _target_metadata = model_metadata()
@@ -38,7 +39,7 @@ def _run_on_connection(connection: Connection) -> None:
 
 
 async def _run_on_new_engine(url: str) -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    engine = create_async_engine(url, poolclass=pool.NullPool, **engine_arguments(url))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_on_connection)
