@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
+import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
-from server.db import Base, Database
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.demo_world import demo_database
 from server.db.models import Project
 from server.services.backtest import _capacity_delay_days, open_tasks, simulate_trace
-from server.services.demo.seed import seed_demo
 from server.services.history import history_until, load_flow, load_records, recorded_waits
 from simulator.latency import sample_new
 from simulator.planning.calibrate import calibrate
@@ -34,11 +34,7 @@ _HORIZON_WEEKS = 4
 
 
 async def _main(demo_seed: int, project: str, train_weeks: int, replications: int, seed: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        await seed_demo(database, seed=demo_seed, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+    async with demo_database(demo_seed) as database:
         async with database.session() as session:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
         matching = [(pid, name) for pid, name in projects if project.lower() in name.lower()]

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
+import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
-from server.db import Base, Database
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.demo_world import demo_database
 from server.db.models import Project
 from server.services.backtest import BacktestErrors, backtest_records, load_flow
-from server.services.demo.seed import seed_demo
 from server.services.history import ProjectRecords, load_records
 from simulator.latency import FlowHistory
 
@@ -53,12 +53,8 @@ def _row(name: str, errors: BacktestErrors) -> str:
 
 
 async def _main(demo_seed: int, train_weeks: int, horizon_weeks: int, replications: int, seed: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        started = time.perf_counter()
-        await seed_demo(database, seed=demo_seed, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+    started = time.perf_counter()
+    async with demo_database(demo_seed) as database:
         print(f"demo seed {demo_seed} seeded in {time.perf_counter() - started:.1f} s")
         async with database.session() as session:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
@@ -119,7 +115,6 @@ async def _main(demo_seed: int, train_weeks: int, horizon_weeks: int, replicatio
             print(_row("conditional", report.conditional))
             print(_row("unconditional", report.unconditional))
             print(_row("baseline", report.baseline))
-        await database.dispose()
 
 
 if __name__ == "__main__":

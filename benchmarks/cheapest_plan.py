@@ -14,17 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
+import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from server.db import Base, Database
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.demo_world import demo_database
 from server.db.models import Project
-from server.services.demo.seed import seed_demo
 from server.services.errors import DomainError
 from server.services.history import calibrated_scenario, history_until, load_records
 from simulator.planning.optimize import HiringOption, cheapest_plan
@@ -35,11 +35,7 @@ CONSOLE_REQUIRED_PROBABILITY = 0.9
 
 
 async def _main(flat_demand: bool) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        await seed_demo(database, seed=7, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+    async with demo_database(7) as database:
         async with database.session() as session:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
         for project_id, name in projects:
@@ -77,7 +73,6 @@ async def _main(flat_demand: bool) -> None:
             for runner in result.runner_ups:
                 cost = runner.expected_cost
                 print(f"  runner-up: {runner.plan.describe()}; P {runner.probability:.2f}; cost {cost:,.0f}")
-        await database.dispose()
 
 
 if __name__ == "__main__":

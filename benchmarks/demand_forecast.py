@@ -13,17 +13,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
+import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
-from server.db import Base, Database
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.demo_world import demo_database
 from server.db.models import Project
-from server.services.demo.seed import seed_demo
 from server.services.history import history_until, load_records
 from simulator.planning.calibrate import DemandFit, demand_forecast, fit_demand
 
@@ -52,11 +52,7 @@ FORECASTERS: dict[str, Forecaster] = {
 
 
 async def _arrivals(demo_seed: int) -> list[tuple[str, np.ndarray, int]]:
-    with tempfile.TemporaryDirectory() as directory:
-        database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        await seed_demo(database, seed=demo_seed, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+    async with demo_database(demo_seed) as database:
         async with database.session() as session:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
         found = []
@@ -67,7 +63,6 @@ async def _arrivals(demo_seed: int) -> list[tuple[str, np.ndarray, int]]:
                 continue
             history = history_until(records, records.days)
             found.append((str(name), np.asarray(history.daily_arrivals, dtype=float), history.first_weekday))
-        await database.dispose()
     return found
 
 

@@ -11,17 +11,17 @@ Run: .venv/bin/python benchmarks/sla_tail.py
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
-from server.db import Base, Database
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.demo_world import demo_database
 from server.db.models import Project
-from server.services.demo.seed import seed_demo
 from server.services.history import calibrated_scenario, load_flow, load_records
 from simulator.planning.feasibility import check_feasibility
 
@@ -39,11 +39,7 @@ async def _main() -> None:
     print("| project | SLA | recorded, weeks before the surge | recorded, in the surge | forecast with review waits "
           "| with recorded pickup too | without waits |")  # fmt: skip
     print("|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as directory:
-        database = Database(f"sqlite+aiosqlite:///{Path(directory) / 'demo.sqlite3'}")
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        await seed_demo(database, seed=7, anchor=datetime(2026, 1, 5, tzinfo=UTC))
+    async with demo_database(7) as database:
         async with database.session() as session:
             projects = (await session.execute(select(Project.id, Project.name).order_by(Project.id))).all()
         for project_id, name in projects:
@@ -74,7 +70,6 @@ async def _main() -> None:
                 f"| {during:.1%} | {' | '.join(cells)} |",
                 flush=True,
             )
-        await database.dispose()
 
 
 if __name__ == "__main__":
