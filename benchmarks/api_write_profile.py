@@ -1,0 +1,80 @@
+"""Where a write request's CPU goes: labels submitted and reviewed through the whole ASGI app, in-process.
+
+Builds the load benchmark's workspace (`tests.server.load_world`: one project reviewing every label) in the
+database at `--database-url`, which it empties first, then works through its tasks as `benchmarks/api_load.py`'s
+clients do (a submission and its review per task, every fifth rejected, reworked and reviewed again), one request
+at a time over httpx's ASGI transport (no sockets, no uvicorn). Prints the CPU time (`time.process_time`, all
+threads) per write request, and with `--profile` a cProfile of the timed requests.
+
+    PYTHONPATH=. .venv/bin/python -m benchmarks.api_write_profile --database-url sqlite+aiosqlite:///w.sqlite3 \
+        --tasks 300 --profile --sort tottime --limit 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import sys
+import time
+
+import httpx
+
+from server.app import create_app
+from server.settings import Settings
+from tests.server.load_world import LoadWorld, Outcomes, prepare_load_world, work_on_task
+
+_WARM_TASKS = 20
+
+
+async def _loop(database_url: str, world: LoadWorld, profiler: cProfile.Profile | None) -> tuple[int, float]:
+    app = create_app(Settings(database_url=database_url, rate_limit_per_second=0))
+    transport = httpx.ASGITransport(app=app)
+    outcomes = Outcomes()
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=world.headers) as client:
+
+        async def work(index: int, task: str) -> None:
+            labeler = world.labelers[index % len(world.labelers)]
+            reviewer = world.reviewers[index % len(world.reviewers)]
+            await work_on_task(client, world, outcomes, task, labeler, reviewer, reject=index % 5 == 4)
+
+        for index, task in enumerate(world.tasks[:_WARM_TASKS]):  # compiled SQL, pools and caches warmed up
+            await work(index, task)
+        warm = len(outcomes.latencies)
+        if profiler is not None:
+            profiler.enable()
+        started = time.process_time()
+        for index, task in enumerate(world.tasks[_WARM_TASKS:], start=_WARM_TASKS):
+            await work(index, task)
+        spent = time.process_time() - started
+        if profiler is not None:
+            profiler.disable()
+    await app.state.database.dispose()
+    unexpected = {kind: count for kind, count in outcomes.answers.items() if kind not in {"LabelPayload", "ReviewPayload"}}
+    if unexpected:
+        raise RuntimeError(f"unexpected answers {unexpected}: {outcomes.messages[:3]}")
+    return len(outcomes.latencies) - warm, spent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="a scratch database: its tables are dropped")
+    parser.add_argument("--tasks", type=int, default=300)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="cumulative", help="a pstats sort key (cumulative, tottime, ...)")
+    parser.add_argument("--limit", type=int, default=40, help="rows of the profile to print")
+    args = parser.parse_args(argv)
+    if args.tasks <= _WARM_TASKS:
+        parser.error(f"--tasks must exceed the {_WARM_TASKS} warm-up tasks, got {args.tasks}")
+    world = prepare_load_world(args.database_url, tasks=args.tasks)
+    profiler = cProfile.Profile() if args.profile else None
+    requests, spent = asyncio.run(_loop(args.database_url, world, profiler))
+    print(f"write requests={requests}  cpu={spent:.3f} s  {spent / requests * 1000:.3f} ms per request", flush=True)
+    if profiler is not None:
+        pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
