@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.db import Database
+from server.services import completion_rollups, rollups
 from tests.server.engine_events import statements_run
 from tests.server.graphql_client import Workspace, build_workspace, expect_data, mutate_ok
 
@@ -291,3 +292,20 @@ async def test_a_review_settles_its_task_from_the_labels_read_under_the_lock_in_
     assert len(task_writes) == 1, task_writes
     assert "status" in task_writes[0] and "completed_at" in task_writes[0]
     assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
+
+
+async def test_rollup_statements_are_built_once_per_shape_and_reused_by_later_writes(database: Database) -> None:
+    # given two tasks, each labeled and reviewed by different people, so every rollup key differs between them
+    workspace = await build_workspace(database, labelers=3)
+    built: list[tuple[dict[Any, Any], dict[Any, Any]]] = []
+    for task, (labeler, reviewer) in enumerate([(0, 1), (2, 0)]):
+        submission = _submission(workspace, task=task, labeler=labeler)
+        label = (await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel"))["label"]["id"]
+        review = {"labelId": label, "reviewerId": workspace.labelers[reviewer], "verdict": "THUMBS_UP"}
+        payload = await mutate_ok(database, REVIEW_LABEL, {"input": {**review, "secondsToReview": 20}}, "reviewLabel")
+        assert payload["task"] == {"status": "DONE"}
+        built.append((dict(rollups._STATEMENTS), dict(completion_rollups._STATEMENTS)))
+    # then the second task's writes used the statements the first one built: none new, none rebuilt
+    for first, second in zip(built[0], built[1], strict=True):
+        assert first.keys() == second.keys()
+        assert all(second[key] is statement for key, statement in first.items())
