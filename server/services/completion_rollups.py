@@ -16,13 +16,15 @@ from collections.abc import Collection
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import Table, case, delete, func, insert, literal, select
+from sqlalchemy import Integer, Table, bindparam, case, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.models import Project, Task
 from server.db.rollup_tables import TaskDayRollup
-from server.db.sql import day_bucket, in_days, upsert, within_seconds
+from server.db.sql import day_bucket, in_days, within_seconds
 
 __all__ = ["completion_changed", "completion_rebuild_statements", "rebuild_completions", "within_sla"]
 
@@ -51,19 +53,36 @@ async def completion_changed(session: AsyncSession, task_id: int, sign: int) -> 
     recount of the project (`rebuild_completions` after an SLA change, which holds the row's update lock) runs
     wholly before or wholly after it, counting this completion once, with the SLA the project ends up with.
     """
+    lock, count = _completion_statements(session.get_bind().dialect.name)
+    await session.execute(lock, {"task_id": task_id})
+    await session.execute(count, {"task_id": task_id, "sign": sign})
 
-    project_of_task = select(Task.project_id).where(Task.id == task_id).scalar_subquery()
-    await session.execute(select(Project.id).where(Project.id == project_of_task).with_for_update(read=True))
-    row = _completed_tasks(Task.id == task_id).add_columns(
-        Task.project_id, day_bucket(Task.completed_at), literal(sign), sign * within_sla()
-    )
-    statement = upsert(session, _TABLE).from_select(["project_id", "day", "completed", "within_sla"], row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["project_id", "day"],
-            set_={name: _TABLE.c[name] + statement.excluded[name] for name in ("completed", "within_sla")},
+
+# Built once per dialect, the task and the sign bound at execution: building the upsert anew each time (its
+# `excluded` alias copies every column of the table) cost more CPU than running it.
+_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _completion_statements(dialect: str) -> tuple[Any, Any]:
+    """The project row's share lock, and the upsert counting the task's completion with sign `:sign`."""
+    statements = _STATEMENTS.get(dialect)
+    if statements is None:
+        task_id = bindparam("task_id", type_=Integer())
+        sign = bindparam("sign", type_=Integer())
+        project_of_task = select(Task.project_id).where(Task.id == task_id).scalar_subquery()
+        lock = select(Project.id).where(Project.id == project_of_task).with_for_update(read=True)
+        row = _completed_tasks(Task.id == task_id).add_columns(
+            Task.project_id, day_bucket(Task.completed_at), sign, sign * within_sla()
         )
-    )
+        insert_ = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(_TABLE).from_select(
+            ["project_id", "day", "completed", "within_sla"], row
+        )
+        count = insert_.on_conflict_do_update(
+            index_elements=["project_id", "day"],
+            set_={name: _TABLE.c[name] + insert_.excluded[name] for name in ("completed", "within_sla")},
+        )
+        statements = _STATEMENTS[dialect] = (lock, count)
+    return statements
 
 
 def completion_rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:

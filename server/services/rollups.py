@@ -43,6 +43,7 @@ from sqlalchemy import (
     Integer,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -54,6 +55,8 @@ from sqlalchemy import (
     tuple_,
     union,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
@@ -75,7 +78,7 @@ from server.db.rollup_tables import (
     VendorReviewTimeBin,
     VendorTimeBin,
 )
-from server.db.sql import answer_text, day_bucket, in_days, upsert
+from server.db.sql import answer_text, day_bucket, in_days
 from server.services.completion_rollups import completion_rebuild_statements
 from server.services.consensus_rows import consensus_label_source
 
@@ -194,25 +197,72 @@ def label_facts(label: Label, task: Task, *, reviewed: bool) -> LabelFacts:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _VendorOf:
+    """A key value read in the statement that writes it: the labeler's vendor (a labeler's vendor never changes)."""
+
+    labeler_id: int
+
+
+# Upserts and in-place updates built once per dialect and shape, values bound at execution: building the
+# statement anew each time (its `excluded` alias copies every column of the table) cost more CPU than running it.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], vendor_keys: tuple[str, ...], sums: tuple[str, ...]
+) -> Any:
+    """`INSERT ... ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum`, parameters `k_<key>`, `s_<sum>`;
+    a key in `vendor_keys` is the vendor of the labeler bound to it."""
+    cache_key = ("upsert", dialect, table.name, keys, vendor_keys, sums)
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        values: dict[str, Any] = {}
+        for name in keys:
+            if name in vendor_keys:
+                labeler = bindparam(f"k_{name}", type_=Labeler.__table__.c.id.type)
+                values[name] = select(Labeler.vendor_id).where(Labeler.id == labeler).scalar_subquery()
+            else:
+                values[name] = bindparam(f"k_{name}", type_=table.c[name].type)
+        values.update({name: bindparam(f"s_{name}", type_=table.c[name].type) for name in sums})
+        insert_ = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(values)
+        statement = insert_.on_conflict_do_update(
+            index_elements=list(keys), set_={name: table.c[name] + insert_.excluded[name] for name in sums}
+        )
+        _STATEMENTS[cache_key] = statement
+    return statement
+
+
 async def _bump(session: AsyncSession, table: Table, key: dict[str, Any], sums: dict[str, Any]) -> None:
     """Add `sums` to the row of `table` at `key`, creating it when missing."""
-    statement = upsert(session, table).values(**key, **sums)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in sums}
+    dialect = session.get_bind().dialect.name
+    vendor_keys = tuple(name for name, value in key.items() if isinstance(value, _VendorOf))
+    statement = _upsert_statement(dialect, table, tuple(key), vendor_keys, tuple(sums))
+    parameters = {
+        f"k_{name}": value.labeler_id if isinstance(value, _VendorOf) else value for name, value in key.items()
+    }
+    parameters.update({f"s_{name}": value for name, value in sums.items()})
+    await session.execute(statement, parameters)
+
+
+def _update_statement(table: Table, keys: tuple[str, ...], sums: tuple[str, ...]) -> Any:
+    """`UPDATE table SET sum = sum + :d_<sum> WHERE key = :k_<key> ...`."""
+    cache_key = ("update", table.name, keys, sums)
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        statement = (
+            table.update()
+            .where(*[table.c[name] == bindparam(f"k_{name}", type_=table.c[name].type) for name in keys])
+            .values({name: table.c[name] + bindparam(f"d_{name}", type_=table.c[name].type) for name in sums})
         )
-    )
+        _STATEMENTS[cache_key] = statement
+    return statement
 
 
 async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
     await _bump(session, _ROLLUPS, key, {name: sign * getattr(facts, name) for name in _SUMS})
     await _bump(session, _BINS, {**key, "bin": facts.bin}, {"labels": sign})
-
-
-def _vendor_of(labeler_id: int) -> Any:
-    """The labeler's vendor, read in the statement that writes it (a labeler's vendor never changes)."""
-    return select(Labeler.vendor_id).where(Labeler.id == labeler_id).scalar_subquery()
 
 
 async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
@@ -228,7 +278,7 @@ async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, a
         if delta:
             key = {"project_id": project_id, "day": day, "bin": bin_index}
             await _bump(session, _PROJECT_BINS, key, {"labels": delta})
-            await _bump(session, _VENDOR_BINS, {**key, "vendor_id": _vendor_of(labeler_id)}, {"labels": delta})
+            await _bump(session, _VENDOR_BINS, {**key, "vendor_id": _VendorOf(labeler_id)}, {"labels": delta})
 
 
 async def label_changed(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
@@ -247,13 +297,13 @@ async def label_changed(session: AsyncSession, before: LabelFacts | None, after:
         )
     ):
         delta = {name: getattr(after, name) - getattr(before, name) for name in _SUMS}
+        changed = tuple(name for name, value in delta.items() if value)
+        if not changed:
+            return
         key = {"project_id": after.project_id, "labeler_id": after.labeler_id, "day": after.day}
-        table = _ROLLUPS
-        await session.execute(
-            table.update()
-            .where(*[table.c[name] == value for name, value in key.items()])
-            .values({name: table.c[name] + value for name, value in delta.items() if value})
-        )
+        parameters = {f"k_{name}": value for name, value in key.items()}
+        parameters.update({f"d_{name}": delta[name] for name in changed})
+        await session.execute(_update_statement(_ROLLUPS, tuple(key), changed), parameters)
         return
     if before is not None:
         await _add(session, before, -1)
@@ -295,7 +345,7 @@ async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
     await _bump(session, _REVIEW_BINS, {**key, "bin": facts.bin}, {"reviews": 1})
     project_key = {"project_id": facts.project_id, "day": facts.day, "bin": facts.bin}
     await _bump(session, _PROJECT_REVIEW_BINS, project_key, {"reviews": 1})
-    vendor_key = {**project_key, "vendor_id": _vendor_of(facts.labeler_id)}
+    vendor_key = {**project_key, "vendor_id": _VendorOf(facts.labeler_id)}
     await _bump(session, _VENDOR_REVIEW_BINS, vendor_key, {"reviews": 1})
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.db import Database
+from server.services import completion_rollups, rollups
 from tests.server.engine_events import statements_run
 from tests.server.graphql_client import Workspace, build_workspace, expect_data, mutate_ok
 
@@ -273,3 +274,38 @@ async def test_a_submission_and_its_review_read_what_they_check_once(database: D
     task_reads = [s for s in reviewed if s.startswith("SELECT tasks.id, tasks.project_id")]
     assert (len(label_reads), len(task_reads)) == (1, 1), reviewed
     assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
+
+
+async def test_a_review_settles_its_task_from_the_labels_read_under_the_lock_in_one_update(database: Database) -> None:
+    # given a submitted label
+    workspace = await build_workspace(database)
+    label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
+    # when it is reviewed, completing its task
+    with statements_run(database) as reviewed:
+        payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    # then the task's labels are read once (the label among them), not again to settle the task
+    label_reads = [s for s in reviewed if s.startswith("SELECT labels.")]
+    assert len(label_reads) == 1, reviewed
+    # and the task's status and completion are written in one UPDATE (besides SQLite's lock, which sets id=id)
+    task_writes = [s for s in reviewed if s.startswith("UPDATE tasks SET") and not s.startswith("UPDATE tasks SET id=")]
+    assert len(task_writes) == 1, task_writes
+    assert "status" in task_writes[0] and "completed_at" in task_writes[0]
+    assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
+
+
+async def test_rollup_statements_are_built_once_per_shape_and_reused_by_later_writes(database: Database) -> None:
+    # given two tasks, each labeled and reviewed by different people, so every rollup key differs between them
+    workspace = await build_workspace(database, labelers=3)
+    built: list[tuple[dict[Any, Any], dict[Any, Any]]] = []
+    for task, (labeler, reviewer) in enumerate([(0, 1), (2, 0)]):
+        submission = _submission(workspace, task=task, labeler=labeler)
+        label = (await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel"))["label"]["id"]
+        review = {"labelId": label, "reviewerId": workspace.labelers[reviewer], "verdict": "THUMBS_UP"}
+        payload = await mutate_ok(database, REVIEW_LABEL, {"input": {**review, "secondsToReview": 20}}, "reviewLabel")
+        assert payload["task"] == {"status": "DONE"}
+        built.append((dict(rollups._STATEMENTS), dict(completion_rollups._STATEMENTS)))
+    # then the second task's writes used the statements the first one built: none new, none rebuilt
+    for first, second in zip(built[0], built[1], strict=True):
+        assert first.keys() == second.keys()
+        assert all(second[key] is statement for key, statement in first.items())

@@ -32,7 +32,7 @@ from server.db.guidelines import GuidelineVersion
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.crud.checks import get_or_not_found
-from server.services.errors import Conflict, InvalidTransition, ValidationFailed
+from server.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from server.services.guidelines import check_answer, version_in_force
 from server.services.rollups import (
     consensus_changed,
@@ -70,14 +70,18 @@ async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, 
     )
 
 
-async def _label_with_locked_task(session: AsyncSession, label_id: int) -> tuple[Label, Task]:
-    """The label and its task, the task row locked (found through the label) and the label read after the lock."""
+async def _label_with_locked_task(session: AsyncSession, label_id: int) -> tuple[Label, Task, list[Label]]:
+    """The label, its task and all of the task's labels, the task row locked (found through the label) and the
+    labels read after the lock, in one statement: the caller settles the task from them without reading again."""
     task = await lock_task_of_label(session, label_id)
-    fresh = select(Label).where(Label.id == label_id).execution_options(populate_existing=True)
-    label = (await session.scalars(fresh)).one()
+    fresh = select(Label).where(Label.task_id == task.id).execution_options(populate_existing=True)
+    labels = list((await session.scalars(fresh)).all())
+    label = next((label for label in labels if label.id == label_id), None)
+    if label is None:  # deleted between the lock's lookup and the lock
+        raise NotFound("Label", label_id, path=("label_id",))
     # The caller answers with both: the label keeps its task, so neither is read again while the session lasts.
     set_committed_value(label, "task", task)
-    return label, task
+    return label, task, labels
 
 
 async def submit_label(
@@ -204,7 +208,7 @@ async def review_label(
     if verdict is ReviewVerdict.THUMBS_DOWN and not comment:
         raise ValidationFailed(("comment",), comment, "must say why the label is rejected (required on THUMBS_DOWN)")
 
-    label, task = await _label_with_locked_task(session, label_id)
+    label, task, labels = await _label_with_locked_task(session, label_id)
     target = LabelStatus.ACCEPTED if verdict is ReviewVerdict.THUMBS_UP else LabelStatus.REJECTED
     if label.status is not LabelStatus.SUBMITTED:
         raise InvalidTransition(
@@ -243,7 +247,7 @@ async def review_label(
     before = label_facts(label, task, reviewed=False)
     label.status = target
     await label_changed(session, before, label_facts(label, task, reviewed=True))
-    await sync_task_status(session, task, at=reviewed_at)
+    await sync_task_status(session, task, at=reviewed_at, labels=labels)
     await reviewer_labour_added(session, facts)
     return review
 
@@ -261,7 +265,7 @@ async def rework_label(
     """
     answer = require_json(("answer",), answer)
     rework_seconds = require_non_negative(("rework_seconds",), rework_seconds)
-    label, task = await _label_with_locked_task(session, label_id)
+    label, task, labels = await _label_with_locked_task(session, label_id)
     if labeler_id != label.labeler_id:
         raise ValidationFailed(("labeler_id",), labeler_id, f"must be the label's author (labeler {label.labeler_id})")
     if label.status is not LabelStatus.REJECTED:
@@ -289,5 +293,5 @@ async def rework_label(
     label.status = LabelStatus.SUBMITTED
     await label_changed(session, before, label_facts(label, task, reviewed=True))
     await consensus_changed(session, consensus_before, await consensus_facts(session, task))
-    await sync_task_status(session, task)
+    await sync_task_status(session, task, labels=labels)
     return label

@@ -108,6 +108,8 @@ async def sync_task_status(
         # The completion rollups count what the row holds: uncount the old completion before it changes.
         if task.completed_at is not None:
             await completion_changed(session, task.id, -1)
+        # The status goes in the same UPDATE as the completion (the rollups read only the completion).
+        task.status = status
         task.completed_at = completed_at
         await session.flush()
         if completed_at is not None:
