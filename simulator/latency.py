@@ -419,26 +419,25 @@ def _draw_beyond(
     """One delay to completion per arrival ``at``, from its simulated ``capacity`` delay mapped by rank among
     the tasks arrived nearest the same time of the week: a task whose simulated delay is the k-th shortest of
     its neighbours' replayed ones takes the k-th shortest of their recorded ones (ties broken at random).
-    Past the longest (or short of the shortest) replayed delay, the simulated delay plus the typical shift
-    between the recorded and replayed delays: capacity falling further behind than it ever did before the cut
-    delays the task by as much more."""
+    Past the longest replayed delay (capacity further behind than it ever was in the replay), the later of the
+    simulated delay and a neighbour's recorded one: the replay does not show how the two combine there."""
     by_week = _ByWeek.of(done, arrived, replayed)
     assert by_week is not None
     near = min(_NEAR, by_week.count)
     lo, _, _ = by_week.neighbours(at, near)
     rows = lo[:, None] + np.arange(near)[None, :]
-    simulated = np.sort(by_week.capacity[rows], axis=1)
+    by_delay = np.argsort(by_week.capacity[rows], axis=1, kind="stable")
+    paired = np.take_along_axis(rows, by_delay, axis=1)
+    simulated = by_week.capacity[paired]
     recorded = np.sort(by_week.waits[rows], axis=1)
     below = np.sum(simulated < capacity[:, None], axis=1)
     equal = np.sum(simulated == capacity[:, None], axis=1)
-    rank = np.minimum(below + np.floor(rng.random(at.size) * (equal + 1)).astype(np.int64), near)
-    index = np.clip(rank, 0, near - 1)
-    mapped = recorded[np.arange(at.size), index]
-    # Outside the replayed range, the typical shift between the two: the median of their quantiles' differences
-    # (the extreme quantiles of a few dozen tasks are a rework or two, not how the rest fare).
-    shift = np.median(recorded - simulated, axis=1)
-    outside = (rank >= near) | ((below == 0) & (equal == 0))
-    mapped = np.where(outside, capacity + shift, mapped)
+    rank = below + np.floor(rng.random(at.size) * (equal + 1)).astype(np.int64)
+    mapped = recorded[np.arange(at.size), np.clip(rank, 0, near - 1)]
+    # Past the longest replayed delay the records before the cut say nothing of how the two combine: the later
+    # of the simulated delay and a neighbour's recorded one, as without a replay.
+    drawn = recorded[np.arange(at.size), np.floor(rng.random(at.size) * near).astype(np.int64)]
+    mapped = np.where(rank >= near, np.maximum(capacity, drawn), mapped)
     return np.maximum(mapped, 0.0)
 
 

@@ -384,13 +384,13 @@ def conditional_forecast(
     rng: np.random.Generator,
     fit: LatencyFit | None = None,
     replayed: list[LatencyFit] | None = None,
-    replay: bool = True,
+    replay: bool = False,
 ) -> Forecast:
     """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
     simulator replays their daily counts, plus the tasks still to label at the cut on its first day. The recorded
     waits are ``fit``, by default every wait seen before the cut (:func:`simulator.latency.fit_latency`), with
-    their replayed capacity delays ``replayed`` (by default :func:`replay_training`'s; none when not ``replay``:
-    the later of the two clocks then finishes a task)."""
+    their replayed capacity delays ``replayed`` (with ``replay``, :func:`replay_training`'s; without either, the
+    later of the two clocks finishes a new task)."""
     horizon = 7 * horizon_weeks
     fit = fit_latency(flow, cut) if fit is None else fit
     if replayed is None and replay:
@@ -416,8 +416,11 @@ def backtest_records(
     horizon_weeks: int = 4,
     replications: int = 16,
     seed: int = 0,
+    replay: bool = False,
 ) -> BacktestData:
-    """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare."""
+    """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare.
+    With ``replay``, new tasks finish by :func:`replay_training`'s mapping of the simulated delay onto the
+    recorded ones, not at the later of the two clocks (see the README's backtest section for what each gives)."""
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
@@ -428,7 +431,9 @@ def backtest_records(
     created, completed = flow.task_created, flow.task_completed
     actual = weekly_figures(created, completed, cut, horizon_weeks)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
-    replayed = replay_training(flow, calibration.scenario, fit, cut, replications=replications, seed=seed)
+    replayed = (
+        replay_training(flow, calibration.scenario, fit, cut, replications=replications, seed=seed) if replay else None
+    )
 
     conditional = conditional_forecast(
         flow,
