@@ -62,7 +62,7 @@ async def _main(demo_seed: int, project: str, train_weeks: int, replications: in
         "capacity alone": [],
         "recorded waits alone": [],
         "both, later": [],
-        "capacity + excess": [],
+        "replay mapping": [],
     }
     for (sim_arrival, sim_finish), run_fit in zip(runs, replayed, strict=True):
         capacity = _capacity_delay_days(sim_arrival, sim_finish, arrivals)
