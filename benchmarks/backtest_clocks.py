@@ -4,7 +4,9 @@ The backtest's conditional forecast finishes each new task when the later of two
 (labelers and reviewers have got to it) and a wait drawn from the records before the cut. This prints, at week
 ends and Saturday midnights after the cut, the new tasks open in the records and in the forecast with each clock
 alone and with both, averaged over the replications, plus the tasks finished per day by the simulation and in the
-records. A project is picked by a word of its name.
+records. The line "replay mapping" is the rule of ``backtest_records(replay=True)``: each task's simulated delay
+mapped by rank onto the recorded completions of the weeks before the cut, through a replay of those weeks. A project
+is picked by a word of its name.
 
 Run: .venv/bin/python benchmarks/backtest_clocks.py [--demo-seed 13] [--project chatbot] [--train-weeks 4]
 [--replications 16] [--seed 0]
