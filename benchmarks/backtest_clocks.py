@@ -4,7 +4,9 @@ The backtest's conditional forecast finishes each new task when the later of two
 (labelers and reviewers have got to it) and a wait drawn from the records before the cut. This prints, at week
 ends and Saturday midnights after the cut, the new tasks open in the records and in the forecast with each clock
 alone and with both, averaged over the replications, plus the tasks finished per day by the simulation and in the
-records. A project is picked by a word of its name.
+records. The line "replay mapping" is the rule of ``backtest_records(replay=True)``: each task's simulated delay
+mapped by rank onto the recorded completions of the weeks before the cut, through a replay of those weeks. A project
+is picked by a word of its name.
 
 Run: .venv/bin/python benchmarks/backtest_clocks.py [--demo-seed 13] [--project chatbot] [--train-weeks 4]
 [--replications 16] [--seed 0]
@@ -25,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from benchmarks.demo_world import demo_database
 from server.db.models import Project
-from server.services.backtest import _capacity_delay_days, open_tasks, simulate_trace
+from server.services.backtest import _capacity_delay_days, open_tasks, replay_training, simulate_trace
 from server.services.history import history_until, load_flow, load_records, recorded_waits
 from simulator.latency import sample_new
 from simulator.planning.calibrate import calibrate
@@ -57,11 +59,18 @@ async def _main(demo_seed: int, project: str, train_weeks: int, replications: in
     arrivals, required = created[arriving] - cut, flow.task_required[arriving]
     rng = np.random.default_rng(seed)
     checks = [float(d) for w in range(_HORIZON_WEEKS) for d in (7 * w + 5, 7 * w + 7)]
-    clocks: dict[str, list[list[int]]] = {"capacity alone": [], "recorded waits alone": [], "both": []}
-    for sim_arrival, sim_finish in runs:
+    replayed = replay_training(flow, calibration.scenario, fit, cut, replications=replications, seed=seed)
+    clocks: dict[str, list[list[int]]] = {
+        "capacity alone": [],
+        "recorded waits alone": [],
+        "both, later": [],
+        "replay mapping": [],
+    }
+    for (sim_arrival, sim_finish), run_fit in zip(runs, replayed, strict=True):
         capacity = _capacity_delay_days(sim_arrival, sim_finish, arrivals)
         waits = sample_new(fit, required, rng, arrived=cut + arrivals)
-        for key, delay in zip(clocks, (capacity, waits, np.maximum(capacity, waits)), strict=True):
+        excess = sample_new(run_fit, required, rng, arrived=cut + arrivals, capacity=capacity)
+        for key, delay in zip(clocks, (capacity, waits, np.maximum(capacity, waits), excess), strict=True):
             clocks[key].append([int(np.sum((arrivals < c) & (arrivals + delay >= c))) for c in checks])
     actual = [int(np.sum((created >= cut) & (created < cut + c) & ~(completed < cut + c))) for c in checks]
     print(f"{name}, demo seed {demo_seed}: new tasks open, days after the cut (Saturday 00:00, Monday 00:00)")

@@ -4,6 +4,7 @@ Prints, per project, the backlog open at the cut by stage, the weekly figures (a
 the demand that arrived, unconditional forecast on fitted demand, naive baseline) and the MAPE table.
 
 Run: .venv/bin/python benchmarks/backtest_demo.py [--demo-seed 7] [--train-weeks 4] [--replications 16] [--seed 0]
+     [--replay]
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def _row(name: str, errors: BacktestErrors) -> str:
     )
 
 
-async def _main(demo_seed: int, train_weeks: int, horizon_weeks: int, replications: int, seed: int) -> None:
+async def _main(
+    demo_seed: int, train_weeks: int, horizon_weeks: int, replications: int, seed: int, replay: bool
+) -> None:
     started = time.perf_counter()
     async with demo_database(demo_seed) as database:
         print(f"demo seed {demo_seed} seeded in {time.perf_counter() - started:.1f} s")
@@ -76,6 +79,7 @@ async def _main(demo_seed: int, train_weeks: int, horizon_weeks: int, replicatio
                 horizon_weeks=horizon_weeks,
                 replications=replications,
                 seed=seed,
+                replay=replay,
             )
             elapsed = time.perf_counter() - started
             opened = report.open_at_cut
@@ -124,5 +128,11 @@ if __name__ == "__main__":
     parser.add_argument("--horizon-weeks", type=int, default=4)
     parser.add_argument("--replications", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="finish new tasks by the simulated delay mapped onto the recorded ones through a replay of the "
+        "weeks before the cut, not at the later of the two clocks",
+    )
     args = parser.parse_args()
-    asyncio.run(_main(args.demo_seed, args.train_weeks, args.horizon_weeks, args.replications, args.seed))
+    asyncio.run(_main(args.demo_seed, args.train_weeks, args.horizon_weeks, args.replications, args.seed, args.replay))

@@ -8,7 +8,7 @@ The simulator's histories run demand 30% above what the workforce can do, so the
 through capacity alone; the demo generator's end in a surge whose waits it scripts (see the README).
 
 Run: .venv/bin/python benchmarks/backtest_identifiability.py [--seeds 1 2] [--demo-seeds 7 11] [--replications 16]
-     [--cases ABCD]
+     [--cases ABCD] [--replay]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _figures(errors: BacktestErrors) -> list[str]:
     return [_percent(errors.throughput_mape), _percent(errors.completions_mape), _percent(errors.backlog_mape)]
 
 
-async def _main(seeds: list[int], demo_seeds: list[int], replications: int, cases: str) -> None:
+async def _main(seeds: list[int], demo_seeds: list[int], replications: int, cases: str, replay: bool) -> None:
     print(
         "| source | history | seed | weeks trained -> forecast | forecast | weekly throughput "
         "| completions since the cut | backlog at week end | target met |"
@@ -94,7 +94,7 @@ async def _main(seeds: list[int], demo_seeds: list[int], replications: int, case
                 database = await _fresh(directory, f"{truth.name[0]}-{seed}.sqlite3")
                 try:
                     report = await backtest_simulated(
-                        database, truth, seed, horizon_weeks=horizon, replications=replications
+                        database, truth, seed, horizon_weeks=horizon, replications=replications, replay=replay
                     )
                 finally:
                     await database.dispose()
@@ -103,7 +103,7 @@ async def _main(seeds: list[int], demo_seeds: list[int], replications: int, case
             for key in DEMO_PROJECTS:
                 database = await _fresh(directory, f"demo-{seed}-{key}.sqlite3")
                 try:
-                    report = await backtest_demo_history(database, seed, key, replications=replications)
+                    report = await backtest_demo_history(database, seed, key, replications=replications, replay=replay)
                 finally:
                     await database.dispose()
                 print("\n".join(_rows("demo generator", key, seed, report)), flush=True)
@@ -116,5 +116,6 @@ if __name__ == "__main__":
     parser.add_argument("--demo-seeds", type=int, nargs="*", default=[7, 11])
     parser.add_argument("--replications", type=int, default=16)
     parser.add_argument("--cases", default="ABCD", help="the simulated histories to run, by letter (default ABCD)")
+    parser.add_argument("--replay", action="store_true", help="the replay's mapping, not the later of two clocks")
     arguments = parser.parse_args()
-    asyncio.run(_main(arguments.seeds, arguments.demo_seeds, arguments.replications, arguments.cases))
+    asyncio.run(_main(arguments.seeds, arguments.demo_seeds, arguments.replications, arguments.cases, arguments.replay))

@@ -19,8 +19,8 @@ on the history's clock, so a week starts where the history does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -38,6 +38,7 @@ __all__ = [
     "scenario_waits",
     "team_since",
     "waits_latency",
+    "with_capacity",
 ]
 
 #: Rounds of review a label goes through at most in a draw (the recorded workflow escalates after three).
@@ -95,6 +96,15 @@ class LatencyFit:
     #: When each of those tasks arrived (days on the history's clock), in the order of the waits; empty when unknown.
     labeling_single_arrived: np.ndarray = field(default_factory=lambda: np.zeros(0))
     labeling_consensus_arrived: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: The simulated capacity delay (arrival to simulated acceptance) each of those tasks had when the calibrated
+    #: workforce replayed the weeks before the cut (:func:`with_capacity`), in the order of the waits; empty when
+    #: not replayed.
+    labeling_single_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    labeling_consensus_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: From each of those tasks' arrival to its completion (days; the time to the cut when it was still open
+    #: there), in the order of the waits; empty when unknown.
+    labeling_single_done: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    labeling_consensus_done: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def down_probability(self, round_: int) -> float:
         if not self.down_by_round:
@@ -163,8 +173,11 @@ def fit_latency(
             if down and k + 1 < len(chain):
                 cycles.append(chain[k + 1][0] - at)
     down_by_round = tuple(d / t for d, t in zip(rounds_down, rounds_total, strict=True) if t >= 5)
-    single_waits, single_arrived = _waits_with_arrivals(latency[single], created[single])
-    consensus_waits, consensus_arrived = _waits_with_arrivals(latency[consensus], created[consensus])
+    done = np.where(history.task_completed < cut, history.task_completed, cut) - created
+    single_waits, single_arrived, single_done = _waits_with_arrivals(latency[single], created[single], done[single])
+    consensus_waits, consensus_arrived, consensus_done = _waits_with_arrivals(
+        latency[consensus], created[consensus], done[consensus]
+    )
     return LatencyFit(
         labeling_single=single_waits,
         labeling_consensus=consensus_waits,
@@ -174,6 +187,8 @@ def fit_latency(
         down_by_round=down_by_round,
         labeling_single_arrived=single_arrived,
         labeling_consensus_arrived=consensus_arrived,
+        labeling_single_done=single_done,
+        labeling_consensus_done=consensus_done,
     )
 
 
@@ -211,11 +226,15 @@ def _nonnegative(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.sort(np.maximum(x[np.isfinite(x)], 0.0))
 
 
-def _waits_with_arrivals(waits: np.ndarray, arrived: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Finite waits (negative ones as 0), sorted, and the arrivals of their tasks in the same order."""
+def _waits_with_arrivals(
+    waits: np.ndarray, arrived: np.ndarray, done: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Finite waits (negative ones as 0), sorted, and the arrivals and completion times of their tasks in the
+    same order (a completion never before the labels are in)."""
     keep = np.isfinite(waits) & np.isfinite(arrived)
     order = np.argsort(waits[keep], kind="stable")
-    return np.maximum(waits[keep][order], 0.0), arrived[keep][order]
+    sorted_waits = np.maximum(waits[keep][order], 0.0)
+    return sorted_waits, arrived[keep][order], np.maximum(done[keep][order], sorted_waits)
 
 
 def open_tasks(history: FlowHistory, cut: float) -> list[OpenTask]:
@@ -314,15 +333,18 @@ class _ByWeek:
     time: np.ndarray
     waits: np.ndarray
     count: int
+    #: Each wait's simulated capacity delay in the replayed weeks before the cut (empty when not replayed).
+    capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
-    def of(cls, waits: np.ndarray, arrived: np.ndarray) -> _ByWeek | None:
+    def of(cls, waits: np.ndarray, arrived: np.ndarray, capacity: np.ndarray | None = None) -> _ByWeek | None:
         if waits.size == 0 or arrived.size != waits.size:
             return None
         week = np.mod(arrived, _WEEK)
         order = np.argsort(week, kind="stable")
         time = np.concatenate((week[order] - _WEEK, week[order], week[order] + _WEEK))
-        return cls(time, np.tile(waits[order], 3), waits.size)
+        replayed = np.tile(capacity[order], 3) if capacity is not None and capacity.size == waits.size else np.zeros(0)
+        return cls(time, np.tile(waits[order], 3), waits.size, replayed)
 
     def neighbours(self, at: np.ndarray, near: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Slice bounds [lo, hi) of the ``near`` tasks arrived nearest each of ``at``'s time of the week (all of
@@ -346,6 +368,77 @@ def _labeling_samples(fit: LatencyFit, consensus: bool) -> tuple[np.ndarray, np.
     if consensus and fit.labeling_consensus.size:
         return fit.labeling_consensus, fit.labeling_consensus_arrived
     return fit.labeling_single, fit.labeling_single_arrived
+
+
+def _labeling_replay(fit: LatencyFit, consensus: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The completion times and replayed capacity delays of :func:`_labeling_samples`' tasks, in the same order."""
+    if consensus and fit.labeling_consensus.size:
+        return fit.labeling_consensus_done, fit.labeling_consensus_capacity
+    return fit.labeling_single_done, fit.labeling_single_capacity
+
+
+def _replayed(fit: LatencyFit) -> bool:
+    """Whether every labeling wait has its replayed capacity delay (:func:`with_capacity`)."""
+    single, consensus = fit.labeling_single.size, fit.labeling_consensus.size
+    return (
+        single + consensus > 0
+        and fit.labeling_single_arrived.size == fit.labeling_single_done.size == single
+        and fit.labeling_single_capacity.size == single
+        and fit.labeling_consensus_arrived.size == fit.labeling_consensus_done.size == consensus
+        and fit.labeling_consensus_capacity.size == consensus
+    )
+
+
+def with_capacity(fit: LatencyFit, delay_at: Callable[[np.ndarray], np.ndarray]) -> LatencyFit:
+    """``fit`` with each labeling wait's simulated capacity delay: ``delay_at`` maps arrivals (days on the
+    history's clock) to the delay from arrival to simulated acceptance the calibrated workforce gave a task
+    arriving then, replaying the records' arrivals before the cut.
+
+    :func:`sample_new` with ``capacity`` then finishes a new task at its own simulated acceptance plus what a
+    recorded task arriving near the same time of the week took, from arrival to completion, beyond its replayed
+    acceptance: the part of the wait the simulated labelers and reviewers do not explain (pickup habits, hours
+    on shift not spent labeling, reviews and rework taken later than the simulated ones). Both are arrival to
+    acceptance, so the recorded task's own review path is in it, at its time of the week.
+    Taking instead the later of the simulated delay and a recorded wait counts queueing twice: the recorded
+    wait already holds the queue of its week, and the later of two independent draws is later than either."""
+    return replace(
+        fit,
+        labeling_single_capacity=np.asarray(delay_at(fit.labeling_single_arrived), dtype=float),
+        labeling_consensus_capacity=np.asarray(delay_at(fit.labeling_consensus_arrived), dtype=float),
+    )
+
+
+def _draw_beyond(
+    done: np.ndarray,
+    arrived: np.ndarray,
+    replayed: np.ndarray,
+    at: np.ndarray,
+    capacity: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One delay to completion per arrival ``at``, from its simulated ``capacity`` delay mapped by rank among
+    the tasks arrived nearest the same time of the week: a task whose simulated delay is the k-th shortest of
+    its neighbours' replayed ones takes the k-th shortest of their recorded ones (ties broken at random).
+    Past the longest replayed delay (capacity further behind than it ever was in the replay), the later of the
+    simulated delay and a neighbour's recorded one: the replay does not show how the two combine there."""
+    by_week = _ByWeek.of(done, arrived, replayed)
+    assert by_week is not None
+    near = min(_NEAR, by_week.count)
+    lo, _, _ = by_week.neighbours(at, near)
+    rows = lo[:, None] + np.arange(near)[None, :]
+    by_delay = np.argsort(by_week.capacity[rows], axis=1, kind="stable")
+    paired = np.take_along_axis(rows, by_delay, axis=1)
+    simulated = by_week.capacity[paired]
+    recorded = np.sort(by_week.waits[rows], axis=1)
+    below = np.sum(simulated < capacity[:, None], axis=1)
+    equal = np.sum(simulated == capacity[:, None], axis=1)
+    rank = below + np.floor(rng.random(at.size) * (equal + 1)).astype(np.int64)
+    mapped = recorded[np.arange(at.size), np.clip(rank, 0, near - 1)]
+    # Past the longest replayed delay the records before the cut say nothing of how the two combine: the later
+    # of the simulated delay and a neighbour's recorded one, as without a replay.
+    drawn = recorded[np.arange(at.size), np.floor(rng.random(at.size) * near).astype(np.int64)]
+    mapped = np.where(rank >= near, np.maximum(capacity, drawn), mapped)
+    return np.maximum(mapped, 0.0)
 
 
 def _draw_near(waits: np.ndarray, arrived: np.ndarray, at: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -381,14 +474,34 @@ def _residual_near(
 
 
 def sample_new(
-    fit: LatencyFit, required: np.ndarray, rng: np.random.Generator, *, arrived: np.ndarray | None = None
+    fit: LatencyFit,
+    required: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    arrived: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Days from arrival to completion for new tasks needing ``required`` labels each (one draw per task).
 
     With ``arrived`` (days on the history's clock), each task's labeling wait comes from tasks that arrived near
-    the same time of the week; without, from all of them."""
+    the same time of the week; without, from all of them. With ``capacity`` too (each task's simulated delay
+    from arrival to acceptance, days), the result is the task's completion on both clocks: with a fit that
+    replayed the weeks before the cut (:func:`with_capacity`), the simulated delay plus what a neighbour took
+    to completion beyond its replayed delay; otherwise the later of the simulated delay and the draw."""
     required = np.maximum(np.asarray(required, dtype=np.int64), 1)
     n = required.size
+    if capacity is not None and (arrived is None or np.asarray(capacity).size != n):
+        raise ValueError(f"capacity needs arrived and one delay per task ({n}), got {np.asarray(capacity).size}")
+    if capacity is not None and arrived is not None and _replayed(fit):
+        at, delay = np.asarray(arrived, dtype=float), np.asarray(capacity, dtype=float)
+        total = np.zeros(n)
+        for consensus in (False, True):
+            rows = np.flatnonzero((required > 1) == consensus)
+            if rows.size:
+                done, replayed = _labeling_replay(fit, consensus)
+                arrivals = _labeling_samples(fit, consensus)[1]
+                total[rows] = _draw_beyond(done, arrivals, replayed, at[rows], delay[rows], rng)
+        return total
     if arrived is None:
         labeling = np.where(
             required > 1,
@@ -404,10 +517,15 @@ def sample_new(
             rows = np.flatnonzero((required > 1) == consensus)
             if rows.size:
                 labeling[rows] = _draw_near(*_labeling_samples(fit, consensus), at[rows], rng)
+    drawn = labeling + _slowest_paths(fit, required, rng)
+    return drawn if capacity is None else np.maximum(np.asarray(capacity, dtype=float), drawn)
+
+
+def _slowest_paths(fit: LatencyFit, required: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per task, the longest of its labels' review paths."""
     paths = sample_review_paths(fit, rng, int(required.sum()))
     starts = np.concatenate(([0], np.cumsum(required)[:-1]))
-    slowest = np.maximum.reduceat(paths, starts) if n else np.zeros(0)
-    return labeling + slowest
+    return np.maximum.reduceat(paths, starts) if required.size else np.zeros(0)
 
 
 def sample_remaining(

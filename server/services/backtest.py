@@ -12,6 +12,7 @@ beside them: the last four weeks' mean throughput carried forward, and the backl
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -36,9 +37,10 @@ from simulator.latency import (
     open_tasks,
     sample_new,
     sample_remaining,
+    with_capacity,
 )
 from simulator.planning.calibrate import calibrate, demand_forecast
-from simulator.scenario import Scenario
+from simulator.scenario import Headcount, Scenario
 
 __all__ = [
     "BacktestData",
@@ -54,6 +56,7 @@ __all__ = [
     "load_flow",
     "naive_baselines",
     "open_backlog",
+    "replay_training",
     "run_backtest",
     "simulate_trace",
     "weekly_figures",
@@ -223,21 +226,29 @@ def forecast_weeks(
     cut: int,
     horizon_weeks: int,
     rng: np.random.Generator,
+    *,
+    replayed: list[LatencyFit] | None = None,
 ) -> Forecast:
     """Weekly figures over replications; each pairs new arrivals (days since the cut, labels required) with
     one simulated run's capacity delays.
 
-    A task is done when the later of two clocks runs out: the simulator's (when labelers and reviewers have got
-    to it) and its recorded-style waits. The waits were measured under the load before the cut, so they already
-    hold the queueing of that load: adding the simulated delay would count it twice. The simulator's clock
-    takes over when capacity falls behind and its delays grow past what people usually take.
+    With ``replayed`` (one fit per run, :func:`replay_training`), a new task is done at its simulated
+    acceptance plus what a recorded task arriving near the same time of the week took beyond the acceptance
+    the same run's workforce gave it replaying the weeks before the cut, then its review path: the recorded
+    waits hold the queueing of their weeks, and the replay takes it out. Without, a task is done when the
+    later of the two clocks runs out (the simulator's, and a recorded-style wait), which counts the queueing
+    twice where both clocks hold it. Tasks open at the cut take the later of the two clocks either way.
     """
     open_age = np.array([task.age_days for task in opened], dtype=float)
     open_created = cut - open_age
     open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
     runs = []
     remaining = []
-    for (arrivals, required), (sim_arrival, sim_finish) in zip(runs_of_arrivals, simulated_runs, strict=True):
+    if replayed is not None and len(replayed) != len(simulated_runs):
+        raise ValueError(f"replayed must hold one fit per run ({len(simulated_runs)}), got {len(replayed)}")
+    for run, ((arrivals, required), (sim_arrival, sim_finish)) in enumerate(
+        zip(runs_of_arrivals, simulated_runs, strict=True)
+    ):
         # Tasks still to label queue for labelers from the cut on, ahead of the new ones; those in review or
         # rework need minutes of work, so only their waits count.
         first_day = arrivals < 1.0
@@ -247,7 +258,8 @@ def forecast_weeks(
             sim_arrival, sim_finish, open_age[open_labeling], arrivals[first_day]
         )
         open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng, cut=cut))
-        new_done = cut + arrivals + np.maximum(new_delay, sample_new(fit, required, rng, arrived=cut + arrivals))
+        run_fit = fit if replayed is None else replayed[run]
+        new_done = cut + arrivals + sample_new(run_fit, required, rng, arrived=cut + arrivals, capacity=new_delay)
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
         runs.append(weekly_figures(created, completed, cut, horizon_weeks))
@@ -298,6 +310,69 @@ def naive_baselines(flow: FlowHistory, train_weeks: int, horizon_weeks: int) -> 
     return [BacktestFigures(per_week, per_week * (w + 1), backlog) for w in range(horizon_weeks)]
 
 
+#: Days the replay of the weeks before the cut runs past the cut with no new arrivals, so that the tasks of the
+#: wait sample (arrived at least four days before the cut) are accepted in it.
+_REPLAY_TAIL_DAYS = 14
+
+
+def _team_at_cut(scenario: Scenario, weeks_back: float) -> Scenario:
+    """The calibrated scenario with its people in production only, ``weeks_back`` weeks younger, none leaving:
+    the team at the cut working the weeks before it (those in training or hiring then were not labeling)."""
+    pools = tuple(
+        replace(
+            pool,
+            headcount=Headcount(production=pool.headcount.production),
+            production_tenure_weeks=tuple(max(0.0, t - weeks_back) for t in pool.production_tenure_weeks),
+            initial_tenure_weeks=max(0.0, pool.initial_tenure_weeks - weeks_back),
+            training_done_days=(),
+            hiring_done_days=(),
+            attrition_per_week=0.0,
+        )
+        for pool in scenario.workforce
+    )
+    return replace(scenario, workforce=pools)
+
+
+def replay_training(
+    flow: FlowHistory, scenario: Scenario, fit: LatencyFit, cut: int, *, replications: int, seed: int
+) -> list[LatencyFit]:
+    """``fit`` once per replication with the capacity delays (:func:`simulator.latency.with_capacity`) the
+    calibrated team gave the wait sample's tasks, replaying the recorded arrivals from the whole week before
+    the earliest of them to the cut (the tasks still to label then queued at its first hour), and
+    ``_REPLAY_TAIL_DAYS`` more with none.
+
+    Only the records before the cut are read. Replication ``r`` uses the ``r``-th seed the forecast's runs use,
+    so a forecast run and its replay share their random streams."""
+    arrived = np.concatenate((fit.labeling_single_arrived, fit.labeling_consensus_arrived))
+    if arrived.size == 0:
+        return [fit] * replications
+    start = max(0, cut - 7 * int(np.ceil((cut - float(arrived.min())) / 7.0)))
+    days = cut - start
+    created = flow.task_created
+    arriving = (created >= start) & (created < cut)
+    trace = np.zeros(days + _REPLAY_TAIL_DAYS)
+    trace[:days] = np.bincount(np.floor(created[arriving] - start).astype(np.int64), minlength=days)[:days]
+    before = open_tasks(flow, float(start))
+    to_label = sum(task.missing_labels > 0 for task in before)
+    trace[0] += to_label
+    team = replace(_team_at_cut(scenario, days / 7.0), horizon_days=trace.size)
+    runs = simulate_trace(team, trace, replications, seed, at_start=to_label)
+    ages = np.array([task.age_days for task in before if task.missing_labels > 0], dtype=float)
+
+    def delays(sim_arrival: np.ndarray, sim_finish: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        def delay_at(at: np.ndarray) -> np.ndarray:
+            since = at - start
+            delay = _capacity_delay_days(sim_arrival, sim_finish, since)
+            first = since < 1.0
+            delay[first] = _first_day_delays(sim_arrival, sim_finish, ages, since[first])[1]
+            # Not accepted in the replay: at least until its end.
+            return np.where(np.isfinite(delay), delay, trace.size - since)
+
+        return delay_at
+
+    return [with_capacity(fit, delays(*run)) for run in runs]
+
+
 def conditional_forecast(
     flow: FlowHistory,
     scenario: Scenario,
@@ -308,12 +383,18 @@ def conditional_forecast(
     seed: int,
     rng: np.random.Generator,
     fit: LatencyFit | None = None,
+    replayed: list[LatencyFit] | None = None,
+    replay: bool = False,
 ) -> Forecast:
     """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
     simulator replays their daily counts, plus the tasks still to label at the cut on its first day. The recorded
-    waits are ``fit``, by default every wait seen before the cut (:func:`simulator.latency.fit_latency`)."""
+    waits are ``fit``, by default every wait seen before the cut (:func:`simulator.latency.fit_latency`), with
+    their replayed capacity delays ``replayed`` (with ``replay``, :func:`replay_training`'s; without either, the
+    later of the two clocks finishes a new task)."""
     horizon = 7 * horizon_weeks
     fit = fit_latency(flow, cut) if fit is None else fit
+    if replayed is None and replay:
+        replayed = replay_training(flow, scenario, fit, cut, replications=replications, seed=seed)
     opened = open_tasks(flow, cut)
     created = flow.task_created
     arriving = (created >= cut) & (created < cut + horizon)
@@ -324,7 +405,7 @@ def conditional_forecast(
         replace(scenario, horizon_days=horizon), trace.astype(float), replications, seed, at_start=to_label
     )
     arrivals = (created[arriving] - cut, flow.task_required[arriving])
-    return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng)
+    return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed)
 
 
 def backtest_records(
@@ -335,8 +416,11 @@ def backtest_records(
     horizon_weeks: int = 4,
     replications: int = 16,
     seed: int = 0,
+    replay: bool = False,
 ) -> BacktestData:
-    """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare."""
+    """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare.
+    With ``replay``, new tasks finish by :func:`replay_training`'s mapping of the simulated delay onto the
+    recorded ones, not at the later of the two clocks (see the README's backtest section for what each gives)."""
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
@@ -347,6 +431,9 @@ def backtest_records(
     created, completed = flow.task_created, flow.task_completed
     actual = weekly_figures(created, completed, cut, horizon_weeks)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    replayed = (
+        replay_training(flow, calibration.scenario, fit, cut, replications=replications, seed=seed) if replay else None
+    )
 
     conditional = conditional_forecast(
         flow,
@@ -357,6 +444,7 @@ def backtest_records(
         seed=seed,
         rng=rng,
         fit=fit,
+        replayed=replayed,
     )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
@@ -371,7 +459,7 @@ def backtest_records(
     trace = expected.copy()
     trace[0] += to_label
     unconditional_runs = simulate_trace(calibration.scenario, trace, replications, seed, at_start=to_label)
-    unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng)
+    unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed)
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [

@@ -188,29 +188,49 @@ async def recover_demo(
     )
 
 
-async def _backtest(database: Database, name: str, horizon_weeks: int, replications: int, seed: int) -> BacktestData:
+async def _backtest(
+    database: Database, name: str, horizon_weeks: int, replications: int, seed: int, *, replay: bool = False
+) -> BacktestData:
     project_id = await _project_id(database, name)
     records = await load_records(database, project_id)
     flow = await load_flow(database, project_id, records.start)
     train_weeks = records.days // 7 - horizon_weeks
     return backtest_records(
-        records, flow, train_weeks=train_weeks, horizon_weeks=horizon_weeks, replications=replications, seed=seed
+        records,
+        flow,
+        train_weeks=train_weeks,
+        horizon_weeks=horizon_weeks,
+        replications=replications,
+        seed=seed,
+        replay=replay,
     )
 
 
 async def backtest_simulated(
-    database: Database, truth: KnownTruth, seed: int, *, horizon_weeks: int, replications: int = 16
+    database: Database,
+    truth: KnownTruth,
+    seed: int,
+    *,
+    horizon_weeks: int,
+    replications: int = 16,
+    replay: bool = False,
 ) -> BacktestData:
     """Simulate ``truth``, write it to ``database`` (which must not hold it yet), and backtest its last
     ``horizon_weeks`` from a calibration on the weeks before."""
     await write_rows(database, simulated_history(truth, seed))
-    return await _backtest(database, truth.name, horizon_weeks, replications, seed)
+    return await _backtest(database, truth.name, horizon_weeks, replications, seed, replay=replay)
 
 
 async def backtest_demo_history(
-    database: Database, seed: int, project_key: str, *, horizon_weeks: int = 4, replications: int = 16
+    database: Database,
+    seed: int,
+    project_key: str,
+    *,
+    horizon_weeks: int = 4,
+    replications: int = 16,
+    replay: bool = False,
 ) -> BacktestData:
     """Generate the demo workspace for ``seed`` into ``database`` (empty) and backtest ``project_key``."""
     await write_rows(database, generate(seed, HISTORY_START, 1.0))
     spec = next(p for p in PROJECTS if p.key == project_key)
-    return await _backtest(database, spec.name, horizon_weeks, replications, 0)
+    return await _backtest(database, spec.name, horizon_weeks, replications, 0, replay=replay)
