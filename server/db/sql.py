@@ -16,7 +16,6 @@ from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,9 +35,8 @@ __all__ = [
 ]
 
 
-def upsert(session: AsyncSession, table: Table) -> PostgresqlInsert | SqliteInsert:
-    """An INSERT into `table` in the session's dialect, which offers `on_conflict_do_update`."""
-    dialect = session.get_bind().dialect.name
+def upsert(dialect: str, table: Table) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT into `table` in the dialect named `dialect`, which offers `on_conflict_do_update`."""
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 

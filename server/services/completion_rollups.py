@@ -17,14 +17,12 @@ from typing import Any
 from typing import cast as type_cast
 
 from sqlalchemy import Integer, Table, bindparam, case, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.models import Project, Task
 from server.db.rollup_tables import TaskDayRollup
-from server.db.sql import day_bucket, in_days, within_seconds
+from server.db.sql import day_bucket, in_days, upsert, within_seconds
 
 __all__ = ["completion_changed", "completion_rebuild_statements", "rebuild_completions", "within_sla"]
 
@@ -74,9 +72,7 @@ def _completion_statements(dialect: str) -> tuple[Any, Any]:
         row = _completed_tasks(Task.id == task_id).add_columns(
             Task.project_id, day_bucket(Task.completed_at), sign, sign * within_sla()
         )
-        insert_ = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(_TABLE).from_select(
-            ["project_id", "day", "completed", "within_sla"], row
-        )
+        insert_ = upsert(dialect, _TABLE).from_select(["project_id", "day", "completed", "within_sla"], row)
         count = insert_.on_conflict_do_update(
             index_elements=["project_id", "day"],
             set_={name: _TABLE.c[name] + insert_.excluded[name] for name in ("completed", "within_sla")},

@@ -55,8 +55,6 @@ from sqlalchemy import (
     tuple_,
     union,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict
@@ -78,7 +76,7 @@ from server.db.rollup_tables import (
     VendorReviewTimeBin,
     VendorTimeBin,
 )
-from server.db.sql import answer_text, day_bucket, in_days
+from server.db.sql import answer_text, day_bucket, in_days, upsert
 from server.services.completion_rollups import completion_rebuild_statements
 from server.services.consensus_rows import consensus_label_source
 
@@ -225,7 +223,7 @@ def _upsert_statement(
             else:
                 values[name] = bindparam(f"k_{name}", type_=table.c[name].type)
         values.update({name: bindparam(f"s_{name}", type_=table.c[name].type) for name in sums})
-        insert_ = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(values)
+        insert_ = upsert(dialect, table).values(values)
         statement = insert_.on_conflict_do_update(
             index_elements=list(keys), set_={name: table.c[name] + insert_.excluded[name] for name in sums}
         )
