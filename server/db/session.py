@@ -17,7 +17,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
-from server.db.sqlite_driver import engine_arguments
+from server.db.sqlite_driver import engine_arguments, statements_on_loop
 from simulator.extras import require
 
 __all__ = ["Database"]
@@ -73,7 +73,11 @@ class Database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLite has one writer at a time; under many concurrent writers a 5 s lock wait (the driver's default) is
         # too short and surfaces as "database is locked". PostgreSQL locks rows and needs no such setting.
-        connect_args: dict[str, Any] = {"timeout": 30} if parsed.get_backend_name() == "sqlite" else {}
+        # A connection is used from the loop's thread as well as the driver's (`statements_on_loop`), never from
+        # both at once: each statement holds the connection's execute mutex.
+        connect_args: dict[str, Any] = (
+            {"timeout": 30, "check_same_thread": False} if parsed.get_backend_name() == "sqlite" else {}
+        )
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "asyncpg":
             require("asyncpg", "a PostgreSQL database")
             # JIT compiling the analytics' scans costs more than running them; the sorts behind percentiles want
@@ -132,10 +136,20 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back whole on any error."""
-        async with self.writer_turn(), self.sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, short: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back whole on any error.
+
+        `short`: a few index lookups and small writes, which on SQLite run on the loop's thread once the writer
+        turn is held (`statements_on_loop`); leave it off for anything that reads or writes in bulk.
+        """
+        async with self.writer_turn():
+            if short and self._serialize_writers:
+                with statements_on_loop():
+                    async with self.sessions() as session, session.begin():
+                        yield session
+            else:
+                async with self.sessions() as session, session.begin():
+                    yield session
 
     @asynccontextmanager
     async def writer_turn(self) -> AsyncIterator[None]:

@@ -30,6 +30,9 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
@@ -42,7 +45,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["OneHopAiosqliteDBAPI", "engine_arguments", "one_hop_dbapi"]
+__all__ = ["OneHopAiosqliteDBAPI", "engine_arguments", "one_hop_dbapi", "statements_on_loop"]
 
 # What one statement hands back from the driver's thread: description, rows, rowcount, lastrowid.
 _Outcome = tuple[Any, list[Any], int, Any]
@@ -64,6 +67,32 @@ def _run_statement(driver: Any, operation: Any, parameters: Any, many: bool) -> 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+# Set around a short write transaction that holds the process's writer turn (`statements_on_loop`).
+_ON_LOOP: ContextVar[bool] = ContextVar("labelops_sqlite_on_loop", default=False)
+
+
+@contextmanager
+def statements_on_loop() -> Iterator[None]:
+    """Run this task's SQLite statements on the event loop's own thread where none can wait for a lock.
+
+    For short transactions that hold the process's writer turn (a label's submission, a review): each crossing to
+    the driver's thread waits behind every other request the loop is serving, and the writer turn (one writer at a
+    time) is held through all of those waits. A statement runs here when it cannot wait for another process: once
+    the connection is inside its write transaction (WAL lets no one else take the write lock from it), or when it
+    only reads (WAL readers never wait). The statement that opens the write transaction, which may wait for
+    another process's writer, and bulk statements still cross.
+    """
+    token = _ON_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _ON_LOOP.reset(token)
+
+
+def _reads_only(operation: Any) -> bool:
+    return isinstance(operation, str) and operation.lstrip()[:6].upper() == "SELECT"
 
 
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -115,11 +144,19 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
+    def _runs_on_loop(self, operation: Any, many: bool) -> bool:
+        if many or not _ON_LOOP.get():
+            return False
+        driver = self._connection._connection
+        return driver is not None and (driver.in_transaction or _reads_only(operation))
+
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await self._connection._execute(
-                _run_statement, self._connection, operation, parameters, many
-            )
+            outcome: _Outcome
+            if self._runs_on_loop(operation, many):
+                outcome = _run_statement(self._connection, operation, parameters, many)
+            else:
+                outcome = await self._connection._execute(_run_statement, self._connection, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 

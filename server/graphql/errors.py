@@ -135,9 +135,16 @@ def _text(value: object) -> str | None:
 
 
 async def mutate(
-    info: Info, operation: Callable[[AsyncSession], Awaitable[_T]], *, root: Sequence[str | int] = INPUT
+    info: Info,
+    operation: Callable[[AsyncSession], Awaitable[_T]],
+    *,
+    root: Sequence[str | int] = INPUT,
+    short: bool = False,
 ) -> _T | MutationError:
     """Run `operation` in one transaction: committed whole on success, nothing written on any failure.
+
+    `short` marks the labeling workflow's own writes (a few lookups and small writes each; see
+    `Database.transaction`).
 
     Domain failures come back as typed errors with their paths under the argument ``root`` (``()`` for an
     operation whose arguments are scalars such as ``id``); anything else propagates and is masked by the schema.
@@ -145,7 +152,7 @@ async def mutate(
     # The call's audit entry joins this transaction on success: one commit for the change and its record.
     audit = pending_entry()
     try:
-        async with info.context.database.transaction() as session:
+        async with info.context.database.transaction(short=short) as session:
             result = await operation(session)
             if audit is not None:
                 session.add(audit.entry_for_success(result))

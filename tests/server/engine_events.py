@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import event
 
 from server.db import Database
 
-__all__ = ["recorded", "statements_run"]
+__all__ = ["driver_crossings", "recorded", "statements_run"]
 
 
 @contextmanager
@@ -31,3 +32,29 @@ def recorded(database: Database, name: str, position: int) -> Iterator[list[Any]
 def statements_run(database: Database) -> AbstractContextManager[list[str]]:
     """The SQL text of the statements run inside the block."""
     return recorded(database, "before_cursor_execute", 2)
+
+
+class _CrossingLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.calls: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("executing"):
+            self.calls.append(record.getMessage())
+
+
+@contextmanager
+def driver_crossings() -> Iterator[list[str]]:
+    """Every call run on an aiosqlite connection's thread inside the block, from aiosqlite's own log: its worker
+    thread logs "executing ..." for every call it takes off its queue."""
+    logger = logging.getLogger("aiosqlite")
+    log = _CrossingLog()
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(log)
+    try:
+        yield log.calls
+    finally:
+        logger.removeHandler(log)
+        logger.setLevel(level)

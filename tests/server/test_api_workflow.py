@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from server.db import Database
 from server.services import completion_rollups, rollups
-from tests.server.engine_events import statements_run
+from tests.server.engine_events import driver_crossings, statements_run
 from tests.server.graphql_client import Workspace, build_workspace, expect_data, mutate_ok
 
 SUBMIT_LABEL = """
@@ -273,6 +275,27 @@ async def test_a_submission_and_its_review_read_what_they_check_once(database: D
     label_reads = [s for s in reviewed if s.startswith("SELECT labels.id, labels.task_id")]
     task_reads = [s for s in reviewed if s.startswith("SELECT tasks.id, tasks.project_id")]
     assert (len(label_reads), len(task_reads)) == (1, 1), reviewed
+    assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
+
+
+async def test_on_sqlite_a_submission_and_its_review_cross_to_the_driver_only_to_take_the_lock_and_commit(
+    database: Database,
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("aiosqlite's thread is SQLite's")
+    # given a workspace, its connection warmed up
+    workspace = await build_workspace(database)
+    # when a label is submitted, then reviewed
+    with driver_crossings() as submitted:
+        label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
+    with driver_crossings() as reviewed, statements_run(database) as review_statements:
+        payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    # then each crosses to the driver's thread for the statement that takes the write lock and for the commit
+    # (the reads before the lock, the writes after it and the audit entry run on the loop's thread)
+    assert len(submitted) <= 3, submitted  # at most one more: the request's key, read once per key cache period
+    assert len(reviewed) <= 3, reviewed
+    assert len(review_statements) > 10  # far more statements than crossings
     assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
 
 

@@ -2,14 +2,12 @@
 through SQLAlchemy's stock aiosqlite adapter: the same rowcounts, row ids, descriptions, exceptions and rollbacks.
 
 The behaviour tests run on both adapters (`stock` is `create_async_engine(url)` as SQLAlchemy ships it), so a
-difference between them fails here. Crossings are counted from aiosqlite's own log: its worker thread logs
-"executing ..." for every call it takes off its queue.
+difference between them fails here. Crossings are counted from aiosqlite's own log (`driver_crossings`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from server.db import Database
 from server.db.sqlite_driver import OneHopAiosqliteDBAPI, engine_arguments
+from tests.server.engine_events import driver_crossings
 
 _metadata = MetaData()
 _items = Table(
@@ -32,29 +31,11 @@ _items = Table(
 )
 
 
-class _CrossingCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.calls: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg.startswith("executing"):
-            self.calls.append(record.getMessage())
-
-
 @pytest.fixture
-def crossings() -> Iterator[_CrossingCounter]:
+def crossings() -> Iterator[list[str]]:
     """Every call run on an aiosqlite connection's thread while the test runs."""
-    logger = logging.getLogger("aiosqlite")
-    counter = _CrossingCounter()
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
+    with driver_crossings() as calls:
+        yield calls
 
 
 @pytest.fixture(params=["one_hop", "stock"])
@@ -79,34 +60,108 @@ async def _names(engine: AsyncEngine) -> list[str]:
 
 
 async def test_given_a_sqlite_database_when_a_session_runs_select_1_then_it_crosses_to_the_driver_once(
-    tmp_path: Path, crossings: _CrossingCounter
+    tmp_path: Path, crossings: list[str]
 ) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'one.sqlite3'}")
     try:
         async with database.session() as session:  # opens the pooled connection (its pragmas cross too)
             await session.execute(text("SELECT 1"))
-        crossings.calls.clear()
+        crossings.clear()
         async with database.session() as session:
             assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
-            assert len(crossings.calls) == 1  # cursor, execute, fetch and close in one call
-        assert len(crossings.calls) == 1  # nothing to roll back: the session ends without a crossing
+            assert len(crossings) == 1  # cursor, execute, fetch and close in one call
+        assert len(crossings) == 1  # nothing to roll back: the session ends without a crossing
     finally:
         await database.dispose()
 
 
 async def test_given_a_write_transaction_when_it_commits_then_each_statement_and_the_commit_cross_once(
-    tmp_path: Path, crossings: _CrossingCounter
+    tmp_path: Path, crossings: list[str]
 ) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'write.sqlite3'}")
     try:
         async with database.engine.begin() as connection:
             await connection.run_sync(_metadata.create_all)
-        crossings.calls.clear()
+        crossings.clear()
         async with database.transaction() as session:
             await session.execute(insert(_items).values(name="a"))
             await session.execute(insert(_items), [{"name": "b"}, {"name": "c"}])  # executemany
             await session.execute(select(_items.c.id))
-        assert len(crossings.calls) == 4  # three statements and the commit
+        assert len(crossings) == 4  # three statements and the commit
+    finally:
+        await database.dispose()
+
+
+async def test_given_a_short_transaction_when_it_writes_then_only_the_opening_write_bulk_and_commit_cross(
+    tmp_path: Path, crossings: list[str]
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'short.sqlite3'}")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_metadata.create_all)
+        async with database.session() as session:  # the pooled connection's pragmas cross before the count
+            await session.execute(text("SELECT 1"))
+        crossings.clear()
+        async with database.transaction(short=True) as session:
+            assert (await session.execute(select(_items.c.id))).all() == []  # a read, before the write: here
+            await session.execute(insert(_items).values(name="a"))  # opens the write transaction: crosses
+            await session.execute(_items.update().where(_items.c.name == "a").values(name="b"))  # here
+            await session.execute(insert(_items), [{"name": "c"}, {"name": "d"}])  # executemany: crosses
+            names = (await session.execute(select(_items.c.name).order_by(_items.c.name))).scalars().all()
+        assert names == ["b", "c", "d"]
+        assert len(crossings) == 3  # the opening write, the executemany and the commit
+        assert await _names(database.engine) == ["b", "c", "d"]
+    finally:
+        await database.dispose()
+
+
+async def test_given_a_short_transaction_when_a_write_on_the_loop_fails_then_integrity_error_and_nothing_stays(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'short_error.sqlite3'}")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_metadata.create_all)
+        with pytest.raises(IntegrityError, match="UNIQUE"):
+            async with database.transaction(short=True) as session:
+                await session.execute(insert(_items).values(name="a"))
+                await session.execute(insert(_items).values(name="b"))  # on the loop's thread
+                await session.execute(insert(_items).values(name="a"))  # on the loop's thread, refused
+        assert await _names(database.engine) == []
+        async with database.transaction(short=True) as session:  # the connection is usable again
+            await session.execute(insert(_items).values(name="c"))
+        assert await _names(database.engine) == ["c"]
+    finally:
+        await database.dispose()
+
+
+async def test_given_another_connection_writing_when_a_short_transaction_opens_its_write_then_the_loop_keeps_running(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "short_wait.sqlite3"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_metadata.create_all)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the file's write lock
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        asyncio.get_running_loop().call_later(0.3, holder.rollback)
+        async with database.transaction(short=True) as session:
+            await session.execute(insert(_items).values(name="a"))  # waits for the lock off the loop's thread
+        ticker.cancel()
+        holder.close()
+        # then the loop served the ticker while the write waited (blocked, it would have ticked once)
+        assert ticks >= 10
+        assert await _names(database.engine) == ["a"]
     finally:
         await database.dispose()
 

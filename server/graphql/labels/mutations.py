@@ -74,7 +74,7 @@ class LabelMutations:
             )
             return await label_payload(session, label)
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, short=True)
 
     @mutation(LABELERS, description="Resubmit a rejected label with a new answer; it goes back to review.")
     async def rework_label(self, info: Info, input: ReworkLabelInput) -> LabelResult:
@@ -89,4 +89,4 @@ class LabelMutations:
             )
             return await label_payload(session, label)
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, short=True)

@@ -64,4 +64,4 @@ class ReviewMutations:
                 review=ReviewNode.from_model(review), label=LabelNode.from_model(label), task=TaskNode.from_model(task)
             )
 
-        return await mutate(info, operation)
+        return await mutate(info, operation, short=True)
