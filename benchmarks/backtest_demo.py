@@ -119,6 +119,14 @@ async def _main(
             print(_row("conditional", report.conditional))
             print(_row("unconditional", report.unconditional))
             print(_row("baseline", report.baseline))
+            print(_row("cond. floor", report.conditional_floor))
+            intervals = (("conditional", report.conditional_within), ("unconditional", report.unconditional_within))
+            for which, within in intervals:
+                print(
+                    f"  weeks inside the {which} forecast's 90% interval: throughput "
+                    f"{within.throughput}/{within.weeks}, completions {within.completions}/{within.weeks}, "
+                    f"backlog {within.backlog}/{within.weeks}"
+                )
 
 
 if __name__ == "__main__":

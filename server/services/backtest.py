@@ -7,6 +7,11 @@ fitted pattern, as a plan would. Completion times are the simulator's (labelers 
 waits people take to pick work up, review it and rework it, drawn from what the records show before the cut
 (:mod:`simulator.latency`): without them every open task looks done within hours. Two naive baselines stand
 beside them: the last four weeks' mean throughput carried forward, and the backlog at the cut carried forward.
+
+A forecast is a distribution, not a number: each week carries the replications' 90% interval, the report counts
+the weeks whose records fell inside it, and gives the conditional forecast's *floor*, the error its mean scores
+against worlds drawn from its own model. A right model still misses by its floor: where a week-end backlog is a
+few dozen tasks, one labeler's afternoon moves it by a third, and no forecast of the mean can do better.
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ __all__ = [
     "BacktestData",
     "BacktestErrors",
     "BacktestFigures",
+    "BacktestInterval",
     "BacktestWeekData",
+    "BacktestWithin",
     "ClearingTime",
     "Forecast",
     "OpenBacklog",
@@ -65,6 +72,8 @@ __all__ = [
 _DAY = 86400.0
 #: Weeks of throughput the naive baseline averages.
 _BASELINE_WEEKS = 4
+#: The replications' quantiles that bound a week's forecast interval (90%).
+_INTERVAL = (0.05, 0.95)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,27 @@ class BacktestFigures:
 
 
 @dataclass(frozen=True)
+class BacktestInterval:
+    """A week's forecast interval: the replications' 5th and 95th percentiles of each figure."""
+
+    low: BacktestFigures
+    high: BacktestFigures
+
+    def holds(self, figures: BacktestFigures, figure: str) -> bool:
+        return bool(getattr(self.low, figure) <= getattr(figures, figure) <= getattr(self.high, figure))
+
+
+@dataclass(frozen=True)
+class BacktestWithin:
+    """How many of the forecast weeks' records fell inside the forecast's 90% interval, per figure."""
+
+    throughput: int
+    completions: int
+    backlog: int
+    weeks: int
+
+
+@dataclass(frozen=True)
 class BacktestWeekData:
     week: int
     actual: BacktestFigures
@@ -98,6 +128,8 @@ class BacktestWeekData:
     baseline: BacktestFigures
     #: The tasks open at the week's end in the records, by stage: where a backlog error sits.
     open_actual: OpenBacklog
+    conditional_interval: BacktestInterval
+    unconditional_interval: BacktestInterval
 
 
 @dataclass(frozen=True)
@@ -119,10 +151,33 @@ class ClearingTime:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Mean weekly figures over replications, and every draw of the days the open tasks took to complete."""
+    """Weekly figures over replications (their mean and every run's), and every draw of the days the open tasks
+    took to complete."""
 
     weeks: list[BacktestFigures]
     open_remaining_days: np.ndarray
+    runs: list[list[BacktestFigures]]
+
+    def interval(self, week: int) -> BacktestInterval:
+        def quantile(figure: str, q: float) -> float:
+            return float(np.quantile([getattr(run[week], figure) for run in self.runs], q))
+
+        low, high = (BacktestFigures(*(quantile(f, q) for f in _FIGURES)) for q in _INTERVAL)
+        return BacktestInterval(low, high)
+
+    def floor(self) -> BacktestErrors:
+        """The mean MAPE of the forecast's mean against each of its own runs: its error were the world one of them."""
+
+        def mean_mape(figure: str) -> float | None:
+            forecast = [getattr(week, figure) for week in self.weeks]
+            scored = [_mape([getattr(week, figure) for week in run], forecast) for run in self.runs]
+            known = [value for value in scored if value is not None]
+            return float(np.mean(known)) if known else None
+
+        return BacktestErrors(*(mean_mape(figure) for figure in _FIGURES))
+
+
+_FIGURES = ("throughput", "completions", "backlog")
 
 
 @dataclass(frozen=True)
@@ -138,6 +193,11 @@ class BacktestData:
     unconditional: BacktestErrors
     baseline: BacktestErrors
     weeks: tuple[BacktestWeekData, ...]
+    #: The conditional forecast's error against worlds drawn from its own model (`Forecast.floor`).
+    conditional_floor: BacktestErrors
+    #: Weeks whose records fell inside each forecast's 90% interval.
+    conditional_within: BacktestWithin
+    unconditional_within: BacktestWithin
 
 
 def _mape(actual: list[float], forecast: list[float]) -> float | None:
@@ -145,6 +205,13 @@ def _mape(actual: list[float], forecast: list[float]) -> float | None:
     if not pairs:
         return None
     return 100.0 * float(np.mean([abs(f - a) / a for a, f in pairs]))
+
+
+def _within(weeks: list[BacktestWeekData], which: str) -> BacktestWithin:
+    def count(figure: str) -> int:
+        return sum(getattr(week, f"{which}_interval").holds(week.actual, figure) for week in weeks)
+
+    return BacktestWithin(count("throughput"), count("completions"), count("backlog"), len(weeks))
 
 
 def _errors(weeks: list[BacktestWeekData], which: str) -> BacktestErrors:
@@ -264,7 +331,7 @@ def forecast_weeks(
         completed = np.concatenate((open_done, new_done))
         runs.append(weekly_figures(created, completed, cut, horizon_weeks))
         remaining.append(open_done - cut)
-    return Forecast(_mean_figures(runs), np.concatenate(remaining) if remaining else np.zeros(0))
+    return Forecast(_mean_figures(runs), np.concatenate(remaining) if remaining else np.zeros(0), runs)
 
 
 def _clearing(days: np.ndarray) -> ClearingTime | None:
@@ -470,6 +537,8 @@ def backtest_records(
             unconditional.weeks[w],
             baseline[w],
             open_backlog(open_tasks(flow, cut + 7 * (w + 1))),
+            conditional.interval(w),
+            unconditional.interval(w),
         )
         for w in range(horizon_weeks)
     ]
@@ -483,6 +552,9 @@ def backtest_records(
         unconditional=_errors(weeks, "unconditional"),
         baseline=_errors(weeks, "baseline"),
         weeks=tuple(weeks),
+        conditional_floor=conditional.floor(),
+        conditional_within=_within(weeks, "conditional"),
+        unconditional_within=_within(weeks, "unconditional"),
     )
 
 

@@ -106,9 +106,12 @@ query($id: ID!, $train: Int!) {
       openClearedActual { medianDays p90Days } openClearedForecast { medianDays p90Days }
       conditional { throughputMape completionsMape backlogMape }
       unconditional { throughputMape } baseline { throughputMape backlogMape }
+      conditionalFloor { throughputMape backlogMape }
+      conditionalWithin { throughput completions backlog weeks } unconditionalWithin { backlog weeks }
       weeks {
-        week actualThroughput forecastThroughput actual { backlog } conditional { throughput }
+        week actualThroughput forecastThroughput actual { throughput backlog } conditional { throughput backlog }
         openActual { toLabel inReview inRework total }
+        conditionalInterval { low { throughput backlog } high { throughput backlog } }
       }
     }
     ... on UserError { message field }
@@ -421,6 +424,17 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert report["conditional"]["backlogMape"] is not None and report["baseline"]["backlogMape"] is not None
     cleared = report["openClearedForecast"]
     assert cleared is not None and 0 <= cleared["medianDays"] <= cleared["p90Days"]
+    # Each week's conditional forecast comes with its replications' 90% interval around its mean, and the report
+    # counts the weeks whose records fell inside it.
+    inside = 0
+    for week in report["weeks"]:
+        interval = week["conditionalInterval"]
+        for figure in ("throughput", "backlog"):
+            assert interval["low"][figure] <= week["conditional"][figure] <= interval["high"][figure]
+        inside += interval["low"]["backlog"] <= week["actual"]["backlog"] <= interval["high"]["backlog"]
+    assert report["conditionalWithin"]["backlog"] == inside and report["conditionalWithin"]["weeks"] == 4
+    assert report["unconditionalWithin"]["weeks"] == 4
+    assert report["conditionalFloor"]["backlogMape"] is not None and report["conditionalFloor"]["backlogMape"] >= 0
     too_long = (await _data(client, BACKTEST, {"id": gid, "train": 7}))["backtest"]
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]

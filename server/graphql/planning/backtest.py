@@ -7,8 +7,10 @@ from strawberry import relay
 from server.graphql.planning.types import (
     BacktestErrors,
     BacktestFigures,
+    BacktestInterval,
     BacktestReport,
     BacktestWeek,
+    BacktestWithin,
     ClearingTime,
     OpenBacklog,
 )
@@ -26,6 +28,16 @@ def _errors(errors: service.BacktestErrors) -> BacktestErrors:
         throughput_mape=errors.throughput_mape,
         completions_mape=errors.completions_mape,
         backlog_mape=errors.backlog_mape,
+    )
+
+
+def _interval(interval: service.BacktestInterval) -> BacktestInterval:
+    return BacktestInterval(low=_figures(interval.low), high=_figures(interval.high))
+
+
+def _within(within: service.BacktestWithin) -> BacktestWithin:
+    return BacktestWithin(
+        throughput=within.throughput, completions=within.completions, backlog=within.backlog, weeks=within.weeks
     )
 
 
@@ -52,6 +64,9 @@ def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) ->
         conditional=_errors(report.conditional),
         unconditional=_errors(report.unconditional),
         baseline=_errors(report.baseline),
+        conditional_floor=_errors(report.conditional_floor),
+        conditional_within=_within(report.conditional_within),
+        unconditional_within=_within(report.unconditional_within),
         throughput_mape=report.unconditional.throughput_mape,
         backlog_mape=report.unconditional.backlog_mape,
         weeks=[
@@ -62,6 +77,8 @@ def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) ->
                 unconditional=_figures(w.unconditional),
                 baseline=_figures(w.baseline),
                 open_actual=_open(w.open_actual),
+                conditional_interval=_interval(w.conditional_interval),
+                unconditional_interval=_interval(w.unconditional_interval),
                 actual_throughput=w.actual.throughput,
                 forecast_throughput=w.unconditional.throughput,
                 actual_backlog=w.actual.backlog,

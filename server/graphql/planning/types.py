@@ -19,7 +19,6 @@ from server.graphql.planning.calibration import CalibrationFitType
 
 __all__ = [
     "BacktestResult",
-    "BacktestWeek",
     "CalibrationResult",
     "CheapestPlanResult",
     "CompareResult",
@@ -290,6 +289,20 @@ class BacktestFigures:
     backlog: float
 
 
+@strawberry.type(description="A week's forecast interval: the replications' 5th and 95th percentiles of each figure.")
+class BacktestInterval:
+    low: BacktestFigures
+    high: BacktestFigures
+
+
+@strawberry.type(description="How many forecast weeks' records fell inside the forecast's 90% interval, per figure.")
+class BacktestWithin:
+    throughput: int
+    completions: int
+    backlog: int
+    weeks: int
+
+
 @strawberry.type
 class BacktestWeek:
     week: int = strawberry.field(description="Week of history, from 1.")
@@ -302,6 +315,8 @@ class BacktestWeek:
     open_actual: OpenBacklog = strawberry.field(
         description="Tasks open at the week's end in the records, by stage: where a backlog error sits."
     )
+    conditional_interval: BacktestInterval
+    unconditional_interval: BacktestInterval
     actual_throughput: float
     forecast_throughput: float = strawberry.field(description="Unconditional forecast (as `unconditional`).")
     actual_backlog: float
@@ -348,6 +363,13 @@ class BacktestReport:
     conditional: BacktestErrors
     unconditional: BacktestErrors
     baseline: BacktestErrors
+    conditional_floor: BacktestErrors = strawberry.field(
+        description="The conditional forecast's error against worlds drawn from its own model (its replications): "
+        "what even a right model misses. A forecast far above its floor, with records outside its intervals, is "
+        "the model's error; one near it is noise no forecast removes."
+    )
+    conditional_within: BacktestWithin
+    unconditional_within: BacktestWithin
     throughput_mape: float | None = strawberry.field(description="Unconditional forecast's, in percent.")
     backlog_mape: float | None = strawberry.field(description="Unconditional forecast's, in percent.")
     weeks: list[BacktestWeek]
