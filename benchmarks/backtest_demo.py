@@ -54,7 +54,13 @@ def _row(name: str, errors: BacktestErrors) -> str:
 
 
 async def _main(
-    demo_seed: int, train_weeks: int, horizon_weeks: int, replications: int, seed: int, replay: bool
+    demo_seed: int,
+    train_weeks: int,
+    horizon_weeks: int,
+    replications: int,
+    seed: int,
+    replay: bool,
+    parameter_draws: bool,
 ) -> None:
     started = time.perf_counter()
     async with demo_database(demo_seed) as database:
@@ -80,6 +86,7 @@ async def _main(
                 replications=replications,
                 seed=seed,
                 replay=replay,
+                parameter_draws=parameter_draws,
             )
             elapsed = time.perf_counter() - started
             opened = report.open_at_cut
@@ -142,5 +149,20 @@ if __name__ == "__main__":
         help="finish new tasks by the simulated delay mapped onto the recorded ones through a replay of the "
         "weeks before the cut, not at the later of the two clocks",
     )
+    parser.add_argument(
+        "--parameter-draws",
+        action="store_true",
+        help="each replication draws the calibrated figures (speeds, hours, review) from their intervals",
+    )
     args = parser.parse_args()
-    asyncio.run(_main(args.demo_seed, args.train_weeks, args.horizon_weeks, args.replications, args.seed, args.replay))
+    asyncio.run(
+        _main(
+            args.demo_seed,
+            args.train_weeks,
+            args.horizon_weeks,
+            args.replications,
+            args.seed,
+            args.replay,
+            args.parameter_draws,
+        )
+    )

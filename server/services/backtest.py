@@ -44,7 +44,8 @@ from simulator.latency import (
     sample_remaining,
     with_capacity,
 )
-from simulator.planning.calibrate import calibrate, demand_forecast
+from simulator.planning.calibrate import CalibrationFit, calibrate, demand_forecast
+from simulator.planning.calibrate.uncertainty import draw_scenario
 from simulator.scenario import Headcount, Scenario
 
 __all__ = [
@@ -341,17 +342,29 @@ def _clearing(days: np.ndarray) -> ClearingTime | None:
 
 
 def simulate_trace(
-    scenario: Scenario, trace: np.ndarray, replications: int, seed: int, *, at_start: int = 0
+    scenario: Scenario,
+    trace: np.ndarray,
+    replications: int,
+    seed: int,
+    *,
+    at_start: int = 0,
+    fitted: CalibrationFit | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Arrival and acceptance hours of every simulated task, per replication, on the demand ``trace``; the first
-    ``at_start`` of day 0's tasks are queued at hour 0 (the tasks still to label at a cut)."""
+    ``at_start`` of day 0's tasks are queued at hour 0 (the tasks still to label at a cut). With ``fitted`` (the
+    calibration behind ``scenario``), each replication draws the fitted figures from their intervals
+    (:func:`~simulator.planning.calibrate.uncertainty.draw_scenario`) on a stream of its own."""
     demand = replace(
         scenario.demand, model="trace", trace=tuple(float(v) for v in trace), params={"at_start": int(at_start)}
     )
     traced = replace(scenario, demand=demand)
+    # The first `replications` children are the runs' own, as without draws; one more feeds the draws.
+    *children, draws = np.random.SeedSequence(seed).spawn(replications + 1)
+    figures = np.random.default_rng(draws)
     runs = []
-    for child in np.random.SeedSequence(seed).spawn(replications):
-        result = run_replication(traced, child, keep_tasks=True)
+    for child in children:
+        run_scenario = traced if fitted is None else draw_scenario(traced, fitted, figures)
+        result = run_replication(run_scenario, child, keep_tasks=True)
         assert result.tasks is not None
         runs.append((result.tasks.arrival_hour, result.tasks.finish_hour))
     return runs
@@ -452,6 +465,7 @@ def conditional_forecast(
     fit: LatencyFit | None = None,
     replayed: list[LatencyFit] | None = None,
     replay: bool = False,
+    fitted: CalibrationFit | None = None,
 ) -> Forecast:
     """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
     simulator replays their daily counts, plus the tasks still to label at the cut on its first day. The recorded
@@ -469,7 +483,12 @@ def conditional_forecast(
     to_label = sum(task.missing_labels > 0 for task in opened)
     trace[0] += to_label
     runs = simulate_trace(
-        replace(scenario, horizon_days=horizon), trace.astype(float), replications, seed, at_start=to_label
+        replace(scenario, horizon_days=horizon),
+        trace.astype(float),
+        replications,
+        seed,
+        at_start=to_label,
+        fitted=fitted,
     )
     arrivals = (created[arriving] - cut, flow.task_required[arriving])
     return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed)
@@ -484,10 +503,12 @@ def backtest_records(
     replications: int = 16,
     seed: int = 0,
     replay: bool = False,
+    parameter_draws: bool = False,
 ) -> BacktestData:
     """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare.
     With ``replay``, new tasks finish by :func:`replay_training`'s mapping of the simulated delay onto the
-    recorded ones, not at the later of the two clocks (see the README's backtest section for what each gives)."""
+    recorded ones, not at the later of the two clocks (see the README's backtest section for what each gives).
+    With ``parameter_draws``, each replication draws the calibrated figures from their intervals."""
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
@@ -512,6 +533,7 @@ def backtest_records(
         rng=rng,
         fit=fit,
         replayed=replayed,
+        fitted=calibration.fitted if parameter_draws else None,
     )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
@@ -525,7 +547,14 @@ def backtest_records(
         drawn.append((np.sort(days), required_pool[rng.integers(0, required_pool.size, days.size)]))
     trace = expected.copy()
     trace[0] += to_label
-    unconditional_runs = simulate_trace(calibration.scenario, trace, replications, seed, at_start=to_label)
+    unconditional_runs = simulate_trace(
+        calibration.scenario,
+        trace,
+        replications,
+        seed,
+        at_start=to_label,
+        fitted=calibration.fitted if parameter_draws else None,
+    )
     unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed)
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
@@ -566,6 +595,7 @@ async def run_backtest(
     horizon_weeks: int = 4,
     replications: int = 16,
     seed: int = 0,
+    parameter_draws: bool = False,
     field: Path = ("project_id",),
 ) -> BacktestData:
     """Backtest a project's history (see :func:`backtest_records`); bad windows are field-level errors."""
@@ -594,6 +624,7 @@ async def run_backtest(
                 horizon_weeks=horizon_weeks,
                 replications=replications,
                 seed=seed,
+                parameter_draws=parameter_draws,
             )
         )
     except WorkerDied:

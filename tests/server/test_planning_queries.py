@@ -98,8 +98,8 @@ query($id: ID!) {
 }
 """
 BACKTEST = """
-query($id: ID!, $train: Int!) {
-  backtest(projectId: $id, trainWeeks: $train, horizonWeeks: 4, replications: 4) {
+query($id: ID!, $train: Int!, $draws: Boolean = false) {
+  backtest(projectId: $id, trainWeeks: $train, horizonWeeks: 4, replications: 4, parameterDraws: $draws) {
     __typename
     ... on BacktestReport {
       throughputMape backlogMape openAtCut { toLabel inReview inRework total }
@@ -435,6 +435,11 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert report["conditionalWithin"]["backlog"] == inside and report["conditionalWithin"]["weeks"] == 4
     assert report["unconditionalWithin"]["weeks"] == 4
     assert report["conditionalFloor"]["backlogMape"] is not None and report["conditionalFloor"]["backlogMape"] >= 0
+    # With the calibrated figures drawn from their intervals, the same replications give another forecast
+    drawn = (await _data(client, BACKTEST, {"id": gid, "train": 4, "draws": True}))["backtest"]
+    assert drawn["__typename"] == "BacktestReport"
+    assert [w["actual"] for w in drawn["weeks"]] == [w["actual"] for w in report["weeks"]]
+    assert [w["conditional"] for w in drawn["weeks"]] != [w["conditional"] for w in report["weeks"]]
     too_long = (await _data(client, BACKTEST, {"id": gid, "train": 7}))["backtest"]
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]

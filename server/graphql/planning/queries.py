@@ -420,7 +420,20 @@ class PlanningQueries:
         "and report the mean absolute percentage error of weekly throughput and backlog.",
     )
     async def backtest(
-        self, info: Info, project_id: relay.GlobalID, train_weeks: int, horizon_weeks: int = 4, replications: int = 16
+        self,
+        info: Info,
+        project_id: relay.GlobalID,
+        train_weeks: int,
+        horizon_weeks: int = 4,
+        replications: int = 16,
+        parameter_draws: Annotated[
+            bool,
+            strawberry.argument(
+                description="Each replication draws the calibrated speeds, hours and review figures from their "
+                "95% intervals, so the forecast's intervals carry the calibration's uncertainty as well as the "
+                "simulator's draws."
+            ),
+        ] = False,
     ) -> BacktestResult:
         from server.graphql.planning.backtest import backtest_report
         from server.services.backtest import run_backtest
@@ -434,6 +447,7 @@ class PlanningQueries:
                 train_weeks=train_weeks,
                 horizon_weeks=horizon_weeks,
                 replications=replications,
+                parameter_draws=parameter_draws,
             )
         except DomainError as error:
             return lookup_error(error)

@@ -242,7 +242,11 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         demand=_demand_step(history, demand_fit, learning, start, horizon_days),
         service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
         workforce=tuple(pools),
-        learning=ModelSpec("exponential", {"plateau_share": learning.plateau_share, "tau_weeks": learning.tau_weeks}),
+        # A curve fitted rising (people no faster, or slower, with tenure: veterans, noise) is run flat: the
+        # simulator's curve only falls. The fitted record keeps the figure as found.
+        learning=ModelSpec(
+            "exponential", {"plateau_share": min(learning.plateau_share, 1.0), "tau_weeks": learning.tau_weeks}
+        ),
         quality=ModelSpec("constant", {"error_probability": min(max(down.or_default(0.0), 0.0), 1.0)}),
         review=review,
         consensus=Consensus(
