@@ -151,7 +151,9 @@ class _HealthProbe:
 def test_a_simulation_cut_by_the_request_timeout_loses_its_worker(world_url: tuple[AccessWorld, str]) -> None:
     world, url = world_url
     environment = {
-        "LABELOPS_REQUEST_TIMEOUT": "3",
+        # Long enough for the request to reach its worker on a loaded machine (reading the workspace and building
+        # the scenario come first), far shorter than the minute of CPU the question needs.
+        "LABELOPS_REQUEST_TIMEOUT": "8",
         "LABELOPS_SIMULATION_BUDGET": "1e12",
         "LABELOPS_SIMULATION_WORKERS": "1",
     }
