@@ -1,0 +1,180 @@
+"""The analytics API over windows users write: offsets, bounds on a label's own time, windows inside one day, from
+or to alone, empty windows, ties, and the forecast's as-of, on both databases, against the raw rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+import pytest
+
+from server.db import Database
+from server.db.enums import PricingModel, ReviewVerdict
+from server.graphql import Context, schema
+from server.graphql.ids import encode_id
+from server.settings import Settings
+from tests.server.test_analytics_world import World, day
+
+METRICS = """
+query($projectId: ID, $vendorId: ID, $labelerId: ID, $from: DateTime, $to: DateTime) {
+  operationsMetrics(projectId: $projectId, vendorId: $vendorId, labelerId: $labelerId, from: $from, to: $to) {
+    __typename
+    ... on UserError { message field }
+    ... on OperationsMetrics {
+      quality { labels reviews approvalRate firstPassAcceptance reviewedFirstPassAcceptance reworkRate }
+      speed { labels meanSeconds medianSeconds p90Seconds reviews medianReviewSeconds labelingHours }
+      cost { cost labelingCost reviewCost reviewHours }
+      labelers { labelerId labels medianSeconds p90Seconds }
+    }
+  }
+}
+"""
+
+DASHBOARD = """
+query($projectId: ID!, $from: DateTime, $to: DateTime, $asOf: DateTime) {
+  projectDashboard(projectId: $projectId, from: $from, to: $to, asOf: $asOf) {
+    __typename
+    ... on UserError { message field }
+    ... on ProjectDashboard {
+      quality { labels reviews approvalRate firstPassAcceptance reviewedFirstPassAcceptance reworkRate }
+      speed { labels meanSeconds medianSeconds p90Seconds reviews medianReviewSeconds labelingHours }
+      cost { cost labelingCost reviewCost }
+      forecast { asOf remainingTasks dailyCompletions meanPerDay expectedDate earliestDate latestDate }
+      sla { completed withinSla openBreached }
+      days { day labels medianSeconds p90Seconds completedTasks }
+      labelers { labelerId labels medianSeconds p90Seconds }
+      agreement { units values pairwise alpha }
+    }
+  }
+}
+"""
+
+
+async def _run(database: Database, query: str, variables: dict[str, Any]) -> Any:
+    result = await schema.execute(query, variable_values=variables, context_value=Context(database, Settings()))
+    assert result.errors is None, result.errors
+    return result.data
+
+
+# Ties: many equal times, even counts. All inside day 1 and day 2 so windows inside one day are exact.
+TIMES_DAY1 = [(1, 10.0), (2, 10.0), (3, 10.0), (4, 20.0), (12, 20.0), (13, 30.0)]
+TIMES_DAY2 = [(0, 10.0), (6, 10.0), (12, 40.0), (23.5, 40.0)]
+
+
+async def _world(database: Database) -> dict[str, Any]:
+    async with database.transaction() as session:
+        w = World(session)
+        hourly = await w.vendor(PricingModel.HOURLY)
+        project = await w.project(budget=100.0, sla_turnaround_hours=24.0)
+        a = await w.labeler(hourly, hourly_rate=36.0)
+        b = await w.labeler(hourly, hourly_rate=72.0)
+        qa = await w.labeler(hourly, hourly_rate=36.0)
+        labels, reviews = [], []
+        for k, times in ((1, TIMES_DAY1), (2, TIMES_DAY2)):
+            for i, (hours, seconds) in enumerate(times):
+                who = a if i % 2 == 0 else b
+                task = await w.task(project, created_at=day(0, 1))
+                label = await w.label(task, who, at=day(k, hours), seconds=seconds)
+                labels.append((day(k, hours), seconds, who.id))
+                if i % 3 == 0:
+                    await w.review(label, qa, ReviewVerdict.THUMBS_UP, seconds=30.0, at=day(k, hours))
+                    reviews.append((day(k, hours), 30.0, who.id))
+        return {"project": project.id, "vendor": hourly.id, "a": a.id, "b": b.id, "labels": labels, "reviews": reviews}
+
+
+def _expected(labels: list[tuple[datetime, float, int]], start: datetime | None, end: datetime | None) -> list[float]:
+    return [s for at, s, _ in labels if (start is None or at >= start) and (end is None or at < end)]
+
+
+def _iso(moment: datetime, offset: timezone = UTC) -> str:
+    return moment.astimezone(offset).isoformat()
+
+
+PLUS_0530 = timezone(timedelta(hours=5, minutes=30))
+MINUS_0700 = timezone(timedelta(hours=-7))
+
+WINDOWS = {
+    "one hour": (day(1, 1), day(1, 2)),
+    "one minute on a label": (
+        day(1, 12),
+        day(
+            1,
+            12,
+        )
+        + timedelta(minutes=1),
+    ),
+    "ending on a label": (day(1, 0), day(1, 12)),
+    "starting on a label": (day(1, 12), day(1, 20)),
+    "inside one day": (day(1, 0.5), day(1, 23.5)),
+    "across midnight": (day(1, 12), day(2, 12)),
+    "no labels": (day(1, 14), day(1, 15)),
+    "before any data": (day(-30), day(-29, 5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+@pytest.mark.parametrize("offset", [UTC, PLUS_0530, MINUS_0700], ids=["Z", "+05:30", "-07:00"])
+async def test_windows_match_the_rows(database: Database, name: str, offset: timezone) -> None:
+    world = await _world(database)
+    start, end = WINDOWS[name]
+    values = _expected(world["labels"], start, end)
+    variables = {
+        "projectId": encode_id("Project", world["project"]),
+        "from": _iso(start, offset),
+        "to": _iso(end, offset),
+    }
+    data = (await _run(database, METRICS, variables))["operationsMetrics"]
+    assert data["__typename"] == "OperationsMetrics", data
+    assert data["speed"]["labels"] == len(values)
+    if values:
+        assert data["speed"]["medianSeconds"] == pytest.approx(float(np.percentile(values, 50)))
+        assert data["speed"]["p90Seconds"] == pytest.approx(float(np.percentile(values, 90)))
+    else:
+        assert data["speed"]["medianSeconds"] is None
+    dash = (await _run(database, DASHBOARD, variables))["projectDashboard"]
+    assert dash["__typename"] == "ProjectDashboard", dash
+    assert dash["speed"]["labels"] == len(values)
+    assert sum(d["labels"] for d in dash["days"]) == len(values)
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+async def test_vendor_and_labeler_scopes_match_the_rows(database: Database, name: str) -> None:
+    world = await _world(database)
+    start, end = WINDOWS[name]
+    for key, who in (("vendorId", None), ("labelerId", world["a"]), ("labelerId", world["b"])):
+        values = [s for at, s, by in world["labels"] if start <= at < end and (who is None or by == who)]
+        ident = encode_id("Vendor", world["vendor"]) if who is None else encode_id("Labeler", who)
+        variables = {key: ident, "from": _iso(start, PLUS_0530), "to": _iso(end, MINUS_0700)}
+        data = (await _run(database, METRICS, variables))["operationsMetrics"]
+        assert data["__typename"] == "OperationsMetrics", data
+        assert data["speed"]["labels"] == len(values), (key, who)
+        reviews = sum(1 for at, _, by in world["reviews"] if start <= at < end and (who is None or by == who))
+        assert data["speed"]["reviews"] == reviews
+        assert data["quality"]["reviews"] == reviews
+        if values:
+            assert data["speed"]["medianSeconds"] == pytest.approx(float(np.percentile(values, 50)))
+            assert data["speed"]["p90Seconds"] == pytest.approx(float(np.percentile(values, 90)))
+
+
+async def test_the_same_instants_written_with_other_offsets_give_the_same_answer(database: Database) -> None:
+    """Given the same window and as-of written in UTC, +05:30 and -07:00, when the dashboard is asked for each,
+    then the three answers are identical, text included (every moment comes back in UTC)."""
+    world = await _world(database)
+    start, end, as_of = day(1, 12), day(2, 12), day(2, 2)
+    answers = []
+    for offset in (UTC, PLUS_0530, MINUS_0700):
+        variables = {
+            "projectId": encode_id("Project", world["project"]),
+            "from": _iso(start, offset),
+            "to": _iso(end, offset),
+            "asOf": _iso(as_of, offset),
+        }
+        answers.append((await _run(database, DASHBOARD_WITH_WINDOW, variables))["projectDashboard"])
+    assert answers[1] == answers[0]
+    assert answers[2] == answers[0]
+    assert answers[0]["forecast"]["asOf"] == "2024-03-06T02:00:00+00:00"
+    assert (answers[0]["from"], answers[0]["to"]) == ("2024-03-05T12:00:00+00:00", "2024-03-06T12:00:00+00:00")
+
+
+DASHBOARD_WITH_WINDOW = DASHBOARD.replace("... on ProjectDashboard {", "... on ProjectDashboard {\n      from to")
