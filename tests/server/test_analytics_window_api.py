@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 from server.db import Database
-from server.db.enums import PricingModel, ReviewVerdict
+from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
+from server.db.models import LabelerStageEvent
 from server.graphql import Context, schema
 from server.graphql.ids import encode_id
+from server.services.analytics import Scope
+from server.services.analytics.outliers import fetch_outliers
 from server.settings import Settings
 from tests.server.test_analytics_world import World, day
 
@@ -178,3 +181,26 @@ async def test_the_same_instants_written_with_other_offsets_give_the_same_answer
 
 
 DASHBOARD_WITH_WINDOW = DASHBOARD.replace("... on ProjectDashboard {", "... on ProjectDashboard {\n      from to")
+
+
+async def test_labels_before_production_are_in_weeks_before_tenure_week_zero(database: Database) -> None:
+    """Given a labeler who entered PRODUCTION on day 14 and labeled on days 4, 8, 13, 14 and 20, when the
+    outliers' labeler-weeks are read, then the weeks are floor(days since PRODUCTION / 7), as pandas counts them:
+    -2, -1, -1, 0, 0; the labels of the week before PRODUCTION are not folded into tenure week 0."""
+    async with database.transaction() as session:
+        w = World(session)
+        vendor = await w.vendor(PricingModel.HOURLY)
+        project = await w.project()
+        labeler = await w.labeler(vendor)
+        session.add(LabelerStageEvent(labeler_id=labeler.id, stage=LabelerStage.PRODUCTION, entered_at=day(14, 9)))
+        for k in (4, 8, 13, 14, 20):
+            await w.label(await w.task(project), labeler, at=day(k, 10), seconds=10.0 * k)
+    async with database.session() as session:
+        weeks = await fetch_outliers(session, Scope(project_id=project.id), min_labels=1)
+    expected: dict[int, list[float]] = {}
+    for k in (4, 8, 13, 14, 20):
+        expected.setdefault((k - 14) // 7, []).append(10.0 * k)
+    assert {row.tenure_week: row.labels for row in weeks} == {week: len(v) for week, v in expected.items()}
+    assert {row.tenure_week: row.mean_seconds for row in weeks} == pytest.approx(
+        {week: sum(v) / len(v) for week, v in expected.items()}
+    )
