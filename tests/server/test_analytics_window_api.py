@@ -204,3 +204,37 @@ async def test_labels_before_production_are_in_weeks_before_tenure_week_zero(dat
     assert {row.tenure_week: row.mean_seconds for row in weeks} == pytest.approx(
         {week: sum(v) / len(v) for week, v in expected.items()}
     )
+
+
+ISSUES = """
+query($projectId: ID, $labelerId: ID, $from: DateTime, $to: DateTime) {
+  operationsMetrics(projectId: $projectId, labelerId: $labelerId, from: $from, to: $to) {
+    ... on OperationsMetrics { issues { raised open resolved resolvedInWindow } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("scope", ["projectId", "labelerId"])
+async def test_issues_are_open_or_resolved_as_of_the_end_of_the_window(database: Database, scope: str) -> None:
+    """Given issues raised on day 1 and resolved at noon, exactly at the next midnight, on day 3 or never, when a
+    window ending at that midnight counts them, then an issue is resolved when it was resolved before the end
+    (the end is exclusive, as for every metric) and open otherwise, whatever its status today."""
+    async with database.transaction() as session:
+        w = World(session)
+        project = await w.project()
+        raiser = await w.labeler(await w.vendor())
+        resolved_at = [day(1, 12), day(2), day(3), None]
+        for when in resolved_at:
+            await w.issue(project, at=day(1, 1), resolved_at=when, raised_by=raiser)
+    ident = encode_id("Project", project.id) if scope == "projectId" else encode_id("Labeler", raiser.id)
+    for start, end in ((day(1), day(2)), (day(1), day(2, 6)), (day(0, 12), None), (None, day(2, 12))):
+        variables = {scope: ident, "from": start and _iso(start, PLUS_0530), "to": end and _iso(end, MINUS_0700)}
+        issues = (await _run(database, ISSUES, variables))["operationsMetrics"]["issues"]
+        resolved = sum(when is not None and (end is None or when < end) for when in resolved_at)
+        in_window = sum(
+            when is not None and (start is None or when >= start) and (end is None or when < end)
+            for when in resolved_at
+        )
+        expected = {"raised": 4, "open": 4 - resolved, "resolved": resolved, "resolvedInWindow": in_window}
+        assert issues == expected, (start, end)
