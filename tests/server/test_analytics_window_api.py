@@ -238,3 +238,31 @@ async def test_issues_are_open_or_resolved_as_of_the_end_of_the_window(database:
         )
         expected = {"raised": 4, "open": 4 - resolved, "resolved": resolved, "resolvedInWindow": in_window}
         assert issues == expected, (start, end)
+
+
+BUDGET = """
+query($projectId: ID, $vendorId: ID, $labelerId: ID, $from: DateTime, $to: DateTime) {
+  operationsMetrics(projectId: $projectId, vendorId: $vendorId, labelerId: $labelerId, from: $from, to: $to) {
+    ... on OperationsMetrics { cost { budget { budget spent burn remaining } } }
+  }
+}
+"""
+
+
+async def test_the_budget_is_the_whole_projects_or_none(database: Database) -> None:
+    """Given a project with a budget of 100 whose two labelers cost 0.10 and 0.20 before the window's end, when
+    its metrics are asked for the whole project and for one labeler or vendor within it, then the project's
+    budget burn counts both, and a slice of the project gives no budget (what remains of it is not the slice's)."""
+    async with database.transaction() as session:
+        w = World(session)
+        vendor, other = await w.vendor(PricingModel.HOURLY), await w.vendor(PricingModel.HOURLY)
+        project = await w.project(budget=100.0)
+        a, b = await w.labeler(vendor, hourly_rate=36.0), await w.labeler(other, hourly_rate=72.0)
+        await w.label(await w.task(project), a, at=day(1, 3), seconds=10.0)  # 0.10
+        await w.label(await w.task(project), b, at=day(1, 4), seconds=10.0)  # 0.20
+    window = {"projectId": encode_id("Project", project.id), "from": _iso(day(1, 12)), "to": _iso(day(2, 5))}
+    whole = (await _run(database, BUDGET, window))["operationsMetrics"]["cost"]["budget"]
+    assert whole == pytest.approx({"budget": 100.0, "spent": 0.30, "burn": 0.003, "remaining": 99.70})
+    for key, ident in (("vendorId", encode_id("Vendor", vendor.id)), ("labelerId", encode_id("Labeler", b.id))):
+        sliced = (await _run(database, BUDGET, {**window, key: ident}))["operationsMetrics"]["cost"]["budget"]
+        assert sliced is None, key
