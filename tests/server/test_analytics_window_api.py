@@ -135,6 +135,16 @@ async def test_windows_match_the_rows(database: Database, name: str, offset: tim
         assert data["speed"]["p90Seconds"] == pytest.approx(float(np.percentile(values, 90)))
     else:
         assert data["speed"]["medianSeconds"] is None
+    # Every window here lies inside one day or crosses one midnight between two cut days: percentiles are exact.
+    by_labeler: dict[str, list[float]] = {}
+    for at, seconds, labeler_id in world["labels"]:
+        if start <= at < end:
+            by_labeler.setdefault(encode_id("Labeler", labeler_id), []).append(seconds)
+    labelers = {row["labelerId"]: row for row in data["labelers"]}
+    assert set(labelers) == set(by_labeler)
+    for labeler_id, times in by_labeler.items():
+        assert labelers[labeler_id]["medianSeconds"] == pytest.approx(float(np.percentile(times, 50)))
+        assert labelers[labeler_id]["p90Seconds"] == pytest.approx(float(np.percentile(times, 90)))
     dash = (await _run(database, DASHBOARD, variables))["projectDashboard"]
     assert dash["__typename"] == "ProjectDashboard", dash
     assert dash["speed"]["labels"] == len(values)
