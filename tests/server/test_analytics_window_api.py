@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from server.db import Database
-from server.db.enums import LabelerStage, PricingModel, ReviewVerdict
+from server.db.enums import LabelerStage, LabelStatus, PricingModel, ReviewVerdict
 from server.db.models import LabelerStageEvent
 from server.graphql import Context, schema
 from server.graphql.ids import encode_id
@@ -276,3 +276,58 @@ async def test_the_budget_is_the_whole_projects_or_none(database: Database) -> N
     for key, ident in (("vendorId", encode_id("Vendor", vendor.id)), ("labelerId", encode_id("Labeler", b.id))):
         sliced = (await _run(database, BUDGET, {**window, key: ident}))["operationsMetrics"]["cost"]["budget"]
         assert sliced is None, key
+
+
+FIRST_PASS = """
+query($projectId: ID, $labelerId: ID, $from: DateTime, $to: DateTime) {
+  operationsMetrics(projectId: $projectId, labelerId: $labelerId, from: $from, to: $to) {
+    ... on OperationsMetrics { quality { labels firstPassAcceptance reviewedLabels reviewedFirstPassAcceptance } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(day(1), day(3)), (day(1, 2.5), day(2, 3.5)), (day(1, 2), day(1, 5)), (None, day(2, 1))]
+)
+async def test_first_pass_acceptance_both_ways(
+    database: Database, start: datetime | None, end: datetime | None
+) -> None:
+    """Given labels accepted without review, accepted at their first review, rejected, reworked then accepted and
+    still awaiting review, when first-pass acceptance is read over whole days and windows cut inside them, then it
+    is, from the rows: accepted with no rework over labels with a verdict, and beside it accepted with no rework
+    over labels that had a review."""
+    kinds = ["unreviewed", "first review", "rejected", "reworked", "waiting"] * 2
+    async with database.transaction() as session:
+        w = World(session)
+        vendor = await w.vendor(PricingModel.HOURLY)
+        project = await w.project()
+        labeler, reviewer = await w.labeler(vendor), await w.labeler(vendor)
+        rows = []
+        for i, kind in enumerate(kinds):
+            at = day(1 + i // 5, 1 + i % 5)
+            status = {
+                "rejected": LabelStatus.REJECTED,
+                "waiting": LabelStatus.SUBMITTED,
+            }.get(kind, LabelStatus.ACCEPTED)
+            rework = 1 if kind == "reworked" else 0
+            label = await w.label(await w.task(project), labeler, at=at, status=status, rework_count=rework)
+            if kind in ("first review", "rejected", "reworked"):
+                verdict = ReviewVerdict.THUMBS_DOWN if kind != "first review" else ReviewVerdict.THUMBS_UP
+                await w.review(label, reviewer, verdict, seconds=5.0, at=at + timedelta(minutes=10))
+            rows.append((at, status, rework, kind in ("first review", "rejected", "reworked")))
+    mine = [row for row in rows if (start is None or row[0] >= start) and (end is None or row[0] < end)]
+    passed = [at for at, status, rework, _ in mine if status == LabelStatus.ACCEPTED and rework == 0]
+    decided = [at for at, status, rework, _ in mine if status != LabelStatus.SUBMITTED or rework > 0]
+    reviewed = [row for row in mine if row[3]]
+    reviewed_passed = [row for row in reviewed if row[1] == LabelStatus.ACCEPTED and row[2] == 0]
+    for key, ident in (
+        ("projectId", encode_id("Project", project.id)),
+        ("labelerId", encode_id("Labeler", labeler.id)),
+    ):
+        variables = {key: ident, "from": start and _iso(start, PLUS_0530), "to": end and _iso(end)}
+        quality = (await _run(database, FIRST_PASS, variables))["operationsMetrics"]["quality"]
+        assert quality["labels"] == len(mine)
+        assert quality["firstPassAcceptance"] == pytest.approx(len(passed) / len(decided))
+        assert quality["reviewedLabels"] == len(reviewed)
+        assert quality["reviewedFirstPassAcceptance"] == pytest.approx(len(reviewed_passed) / len(reviewed))
