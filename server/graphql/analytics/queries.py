@@ -48,13 +48,14 @@ _LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def _utc(value: datetime | None, field: Path) -> datetime | None:
+    """`value` in UTC: the same instant written with any offset gives the same answer, echoed moments included."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValidationFailed(field, value.isoformat(), "must carry a time zone (e.g. 2024-03-01T00:00:00Z)")
     if not _EARLIEST <= value < _LATEST:
         raise ValidationFailed(field, value.isoformat(), "must lie between 1900-01-01 and 3000-01-01")
-    return value
+    return value.astimezone(UTC)
 
 
 def _window(start: datetime | None, end: datetime | None) -> None:
@@ -93,11 +94,11 @@ class AnalyticsQueries:
         try:
             key = decode_id(project_id, "Project", ("project_id",))
             start, end = _utc(from_, ("from",)), _utc(to, ("to",))
-            _utc(as_of, ("as_of",))
+            moment = _utc(as_of, ("as_of",))
             require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             _window(start, end)
             async with info.context.database.session() as session:
-                dashboard = await project_dashboard(session, key, start=start, end=end, as_of=as_of)
+                dashboard = await project_dashboard(session, key, start=start, end=end, as_of=moment)
         except DomainError as error:
             return _error(error)
         return from_service(ProjectDashboard, dashboard)

@@ -218,7 +218,9 @@ class CostMetrics:
     hours: float = strawberry.field(description="Labeling plus rework hours.")
     review_hours: float
     usage: list[UsageRow]
-    budget: BudgetBurn | None
+    budget: BudgetBurn | None = strawberry.field(
+        description="The project's budget burn: null unless the scope is a whole project (no vendor or labeler)."
+    )
 
 
 @mirrors(_forecast.CompletionForecast)

@@ -102,7 +102,8 @@ def budget_from(rollup: LabelRollup, budget: float | None) -> Budget:
 
 
 async def cost_metrics(session: AsyncSession, scope: Scope, *, budget: float | None = None) -> CostMetrics:
-    """The scope's cost in one statement (with the cost to date against `budget` when it names a project)."""
-    rollup = await fetch_label_rollup(session, scope, history=scope.project_id is not None)
-    project_budget = None if scope.project_id is None else budget_from(rollup, budget)
+    """The scope's cost in one statement (with the cost to date against `budget` when it is a whole project)."""
+    whole_project = scope.project_id is not None and scope.vendor_id is None and scope.labeler_id is None
+    rollup = await fetch_label_rollup(session, scope, history=whole_project)
+    project_budget = budget_from(rollup, budget) if whole_project else None
     return cost_from(rollup, project_budget)

@@ -249,8 +249,10 @@ async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
         project = (await session.execute(select(Project).where(Project.id == scope.project_id))).scalar_one_or_none()
         if project is None:
             raise NotFound("Project", scope.project_id, path=("project_id",))
-    rollup = await fetch_label_rollup(session, scope, history=project is not None)
-    budget = None if project is None else budget_from(rollup, project.budget)
+    # The budget is the whole project's: a vendor's or labeler's slice of it has none (what remains is not theirs).
+    whole_project = project is not None and scope.vendor_id is None and scope.labeler_id is None
+    rollup = await fetch_label_rollup(session, scope, history=whole_project)
+    budget = budget_from(rollup, project.budget) if project is not None and whole_project else None
     percentiles = await fetch_label_percentiles(session, scope)
     reviews = await fetch_reviews(session, scope)
     agreement = await fetch_agreement(session, scope)

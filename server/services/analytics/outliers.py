@@ -112,7 +112,10 @@ def outliers_statement(scope: ScopeShape, *, only_outliers: bool = False) -> Any
         .group_by(g.labeler_id)
         .cte("labeler_firsts")
     )
-    tenure_week = (g.day_num - firsts.c.first_day) // 7
+    tenure_days = g.day_num - firsts.c.first_day
+    # Floor division: both dialects truncate integer division towards zero, which would fold the six days before
+    # PRODUCTION (labels made before it, e.g. imported) into tenure week 0.
+    tenure_week = case((tenure_days >= 0, tenure_days // 7), else_=-((6 - tenure_days) // 7))
     week = case((tenure_week >= PLATEAU_WEEK, PLATEAU_WEEK), else_=tenure_week)
     weekly = (
         select(

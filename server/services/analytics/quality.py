@@ -55,7 +55,7 @@ from server.services.analytics._sql import (
     interpolate_values,
     share,
 )
-from server.services.analytics.scope import Scope, ScopeShape
+from server.services.analytics.scope import Scope, ScopeShape, moment
 
 __all__ = [
     "IssueCounts",
@@ -288,10 +288,15 @@ def issues_statement(scope: ScopeShape) -> Any:
     resolved_in_window = and_(
         Issue.status == IssueStatus.RESOLVED, Issue.resolved_at.is_not(None), *scope.in_window(Issue.resolved_at)
     )
+    # Open or resolved as of the window's end, so that a past window keeps its answer: resolved means resolved
+    # before the end (an issue resolved with no recorded time counts by its status).
+    resolved = Issue.status == IssueStatus.RESOLVED
+    if scope.end is not None:
+        resolved = and_(resolved, or_(Issue.resolved_at.is_(None), Issue.resolved_at < moment(scope.end)))
     statement = select(
         func.sum(case((raised, 1), else_=0)).label("raised"),
-        func.sum(case((and_(raised, Issue.status == IssueStatus.OPEN), 1), else_=0)).label("open"),
-        func.sum(case((and_(raised, Issue.status == IssueStatus.RESOLVED), 1), else_=0)).label("resolved"),
+        func.sum(case((and_(raised, ~resolved), 1), else_=0)).label("open"),
+        func.sum(case((and_(raised, resolved), 1), else_=0)).label("resolved"),
         func.sum(case((resolved_in_window, 1), else_=0)).label("resolved_in_window"),
         func.avg(case((resolved_in_window, seconds_between(Issue.resolved_at, Issue.created_at) / 3600.0))).label(
             "mean_hours"
