@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from server.db import Database
 from server.services.analytics import Scope
 from server.services.analytics._labels import edge_percentiles_statement, histogram_statement
 from server.services.analytics.agreement import agreement_statement
+from server.services.analytics.quality import fetch_reviews
+from tests.server.engine_events import statements_run
 
 _WINDOW = Scope(project_id=1, start=datetime(2024, 5, 6, tzinfo=UTC), end=datetime(2024, 6, 3, tzinfo=UTC))
 
@@ -74,3 +77,18 @@ async def test_a_projects_window_reads_its_labelers_bins_by_project_and_day(
         plan = "\n".join(str(row[-1]) for row in rows)
     # Then the labelers' bins are found by (project, day), not by walking the project's whole history
     assert "ix_label_time_bins_project_day" in plan, plan
+
+
+@pytest.mark.parametrize("who", ["project", "vendor", "labeler"])
+async def test_a_window_cut_inside_days_reads_its_edges_reviews_once(database: Database, who: str) -> None:
+    # Given a window cut inside days
+    scope = Scope(
+        **{f"{who}_id": 1}, start=datetime(2024, 5, 27, 5, 30, tzinfo=UTC), end=datetime(2024, 6, 2, 21, tzinfo=UTC)
+    )
+    # When its reviews are read
+    with statements_run(database) as statements:
+        async with database.session() as session:
+            await fetch_reviews(session, scope)
+    # Then one statement reads the reviews table once, for the edges' sums and times alike
+    assert len(statements) == 1
+    assert len(re.findall(r"\bFROM reviews\b", statements[0])) == 1, statements[0]
