@@ -68,9 +68,8 @@ async def _run(url: str, scopes: list[str], days: int, runs: int) -> None:
                 statements = list(captured)
                 medians = await _replay(database, statements, runs)
                 for index, ((statement, _), median) in enumerate(zip(statements, medians, strict=True)):
-                    print(
-                        f"  {shape:<13} {scope:<8} #{index}: {median * 1000:7.1f} ms  {' '.join(statement.split())[:90]}"
-                    )
+                    text = " ".join(statement.split())[:90]
+                    print(f"  {shape:<13} {scope:<8} #{index}: {median * 1000:7.1f} ms  {text}")
                 print(f"  {shape:<13} {scope:<8} all {len(statements)}: {sum(medians) * 1000:7.1f} ms", flush=True)
     finally:
         await database.dispose()
