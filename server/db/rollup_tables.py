@@ -79,7 +79,10 @@ class LabelTimeBin(Base):
     """How many of a labeler's labels on a project and day took a time per label within one histogram bin."""
 
     __tablename__ = "label_time_bins"
-    __table_args__ = (Index("ix_label_time_bins_labeler_day", "labeler_id", "day"),)
+    __table_args__ = (
+        Index("ix_label_time_bins_labeler_day", "labeler_id", "day"),
+        Index("ix_label_time_bins_project_day", "project_id", "day"),
+    )
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id", ondelete="CASCADE"), primary_key=True)

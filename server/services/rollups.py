@@ -88,6 +88,7 @@ __all__ = [
     "ConsensusFacts",
     "LabelFacts",
     "ReviewFacts",
+    "bin_expression",
     "bin_of",
     "bin_value",
     "consensus_changed",
@@ -354,7 +355,8 @@ async def reviewer_labour_added(session: AsyncSession, facts: ReviewFacts) -> No
     await _bump(session, _REVIEWER_ROLLUPS, by_reviewer, {"reviews": 1, "seconds": facts.seconds})
 
 
-def _bin_expression(seconds: Any) -> Any:
+def bin_expression(seconds: Any) -> Any:
+    """`bin_of` in SQL: the histogram bin of a time column, as the rollups file it."""
     floor = literal(BIN_FLOOR_SECONDS, Float())
     index = func.floor(func.ln(seconds / floor) / literal(_LOG_RATIO, Float()))
     return case((seconds < floor, -1), else_=cast(index, Integer))
@@ -378,7 +380,7 @@ def review_rebuild_statements(project_id: int | None = None, days: Collection[st
         func.sum(case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0)),
         func.sum(Review.seconds_to_review),
     ).group_by(*keys)
-    bin_index = _bin_expression(Review.seconds_to_review)
+    bin_index = bin_expression(Review.seconds_to_review)
     bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
     key_names = ["project_id", "labeler_id", "day"]
     deletes = [_delete(table, project_id, days) for table in (_REVIEW_ROLLUPS, _REVIEW_BINS, _REVIEWER_ROLLUPS)]
@@ -431,7 +433,7 @@ def rebuild_statements(project_id: int | None = None, days: Collection[str] | No
         flag(is_benchmark),
         flag(and_(is_benchmark, answer_text(Label.answer) == answer_text(Task.gold_answer))),
     ).group_by(*keys)
-    bin_index = _bin_expression(Label.seconds_to_label)
+    bin_index = bin_expression(Label.seconds_to_label)
     bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
     rollups, histogram = _ROLLUPS, _BINS
     statements: list[Any] = []

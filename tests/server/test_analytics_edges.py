@@ -36,11 +36,12 @@ from server.db.rollup_tables import (
     VendorTimeBin,
 )
 from server.services.analytics import Scope
-from server.services.analytics._labels import fetch_label_percentiles, fetch_label_rollup
+from server.services.analytics._labels import Spread, fetch_label_percentiles, fetch_label_rollup
 from server.services.analytics.agreement import fetch_agreement
 from server.services.analytics.quality import fetch_reviews
 from server.services.demo.seed import seed_demo
-from tests.server.percentile_bound import assert_within_bound
+from server.services.rollups import bin_of
+from tests.server.percentile_bound import assert_within_bound, histogram_percentile
 from tests.server.test_analytics_demo import _alpha
 
 ANCHOR = datetime(2024, 6, 3, tzinfo=UTC)
@@ -321,3 +322,49 @@ async def test_partial_windows_read_whole_days_from_the_rollups(database: Databa
     assert set(reviews.by_day) <= {_day(start), _day(end)}
     everything, _, _ = _consensus([row for row in raw.labels if _in_window(row.label.submitted_at, start, end)], scope)
     assert agreement.units < everything
+
+
+def _binned(seconds: list[float]) -> Spread:
+    counts = Counter(bin_of(value) for value in seconds)
+    return Spread(median=histogram_percentile(counts.items(), 50), p90=histogram_percentile(counts.items(), 90))
+
+
+@pytest.mark.parametrize("scope_kind", ["project", "vendor", "labeler", "project and vendor"])
+async def test_partial_windows_rank_the_total_and_the_labelers_in_histogram_bins(
+    database: Database, scope_kind: str
+) -> None:
+    # Given the demo, a scope, and a window cut inside days with whole days between its edges
+    raw, scopes = await _seeded(database)
+    who = scopes[["project", "vendor", "labeler", "project and vendor"].index(scope_kind)]
+    start, end = WINDOWS["partial days"]
+    scope = Scope(project_id=who.project_id, vendor_id=who.vendor_id, labeler_id=who.labeler_id, start=start, end=end)
+    # When its time per label is read
+    async with database.session() as session:
+        percentiles = await fetch_label_percentiles(session, scope)
+    # Then the total and every labeler are ranked over the histogram bins of all their labels, the edges' included,
+    # as a whole-days window ranks them (and so within the histogram's bound of the exact figures)
+    mine = [row for row in raw.labels if _in_scope(row, scope) and _in_window(row.label.submitted_at, start, end)]
+    assert percentiles.total == _binned([row.label.seconds_to_label for row in mine])
+    by_labeler: dict[int, list[float]] = defaultdict(list)
+    for row in mine:
+        by_labeler[row.label.labeler_id].append(row.label.seconds_to_label)
+    assert percentiles.by_labeler == {labeler_id: _binned(values) for labeler_id, values in by_labeler.items()}
+    # And a day the window cuts keeps its exact figures
+    first_day = [row.label.seconds_to_label for row in mine if _day(row.label.submitted_at) == _day(start)]
+    _assert_spread(percentiles.by_day[_day(start)], first_day, exact=True)
+
+
+async def test_the_total_of_a_window_inside_one_day_is_that_days_exact_figure(database: Database) -> None:
+    # Given the demo and a one-hour window
+    raw, scopes = await _seeded(database)
+    start, end = WINDOWS["one hour"]
+    assert start is not None and end is not None
+    scope = Scope(project_id=scopes[0].project_id, start=start, end=end)
+    # When its time per label is read
+    async with database.session() as session:
+        percentiles = await fetch_label_percentiles(session, scope)
+    # Then its total is its one day's, exact
+    mine = [row for row in raw.labels if _in_scope(row, scope) and _in_window(row.label.submitted_at, start, end)]
+    assert mine and list(percentiles.by_day) == [_day(start)]
+    assert percentiles.total == percentiles.by_day[_day(start)]
+    _assert_spread(percentiles.total, [row.label.seconds_to_label for row in mine], exact=True)

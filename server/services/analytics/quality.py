@@ -189,20 +189,29 @@ def review_rollup_statement(scope: ScopeShape) -> Any:
             .subquery("review_bins")
         )
     else:
-        day = day_bucket(Review.created_at)
-        edge_sums = _edge_reviews(
-            scope,
-            day.label("day"),
-            Label.labeler_id.label("labeler_id"),
+        # The edges' reviews are read once, for their sums and for their times.
+        edges = (
+            _edge_reviews(
+                scope,
+                day_bucket(Review.created_at).label("day"),
+                Label.labeler_id.label("labeler_id"),
+                case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0).label("up"),
+                cast(Review.seconds_to_review, Float).label("value"),
+            )
+            .cte("edge_reviews")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        e = edges.c
+        edge_sums = select(
+            e.day,
+            e.labeler_id,
             func.count().label("reviews"),
-            func.sum(case((Review.verdict == ReviewVerdict.THUMBS_UP, 1), else_=0)).label("thumbs_up"),
-            func.sum(Review.seconds_to_review).label("seconds"),
-        ).group_by(day, Label.labeler_id)
+            func.sum(e.up).label("thumbs_up"),
+            func.sum(e.value).label("seconds"),
+        ).group_by(e.day, e.labeler_id)
         rows = union_all(rows, edge_sums)
         whole_day_values = narrowed_bins().add_columns(bin_midpoint(b.bin).label("value"), b.reviews.label("n"))
-        edge_values = _edge_reviews(
-            scope, cast(Review.seconds_to_review, Float).label("value"), literal(1, Integer()).label("n")
-        )
+        edge_values = select(e.value, literal(1, Integer()).label("n"))
         values = union_all(whole_day_values, edge_values).subquery("review_values")
         # Named `bin` like the histogram's rows: the ranks below are located the same way, over values.
         counts = (
