@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.bulk import BulkRows
 from server.connectors.collector import collection_spaced
+from server.connectors.histograms import HistogramChanges
 from server.connectors.read_ahead import read_ahead
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
 from server.connectors.report import ImportReport
@@ -114,12 +115,13 @@ class _Reads:
 @dataclass
 class _Recount:
     """The rollups a written batch changed: UTC days of labels, reviews and completions, consensus spans (first
-    day, last day) and the batch's consensus tasks."""
+    day, last day), the batch's consensus tasks, and its labels' moves between time-per-label histogram rows."""
 
     days: set[str]
     review_days: set[str]
     completion_days: set[str]
     spans: set[tuple[str, str]]
+    histograms: HistogramChanges
     tasks: set[int] = field(default_factory=set)
 
 
@@ -321,6 +323,7 @@ class _Importer:
         updates: list[LabelState] = []
         gold: dict[int, Any] = {}
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
+        histograms = HistogramChanges()
         unchanged = 0
         versioned = bool(self.versions)
         for r in reads.labels:
@@ -366,9 +369,12 @@ class _Importer:
             existing[(task.id, r.label)] = desired
             if current is None:
                 inserts.append(desired)
+                histograms.add(desired)
             elif differs(current, desired):
                 days.add(day(current.submitted_at))
                 updates.append(desired)
+                histograms.remove(current)
+                histograms.add(desired)
             else:
                 unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
@@ -394,7 +400,7 @@ class _Importer:
             updates,
             new_reviews,
             review_updates,
-            _Recount(days, review_days, completion_days, spans),
+            _Recount(days, review_days, completion_days, spans, histograms),
         )
 
     async def write(self, decision: _Decision) -> _Recount:
@@ -631,7 +637,7 @@ class _Importer:
         # row exclusively, as an SLA change does, the recount runs wholly before or after a live completion's.
         await self.connection.execute(select(Project.id).where(Project.id == project_id).with_for_update())
         statements = [
-            *rebuild_statements(project_id, days),
+            *rebuild_statements(project_id, days, histograms=False),  # moved by the batch's changes below
             *review_rebuild_statements(project_id, review_days),
             *completion_rebuild_statements(project_id, completion_days),
         ]
@@ -659,6 +665,8 @@ class _Importer:
         if counted is not None:
             for table, columns, rows in counted.by_table():
                 await self.bulk.insert(table, columns, rows)
+        vendors = {labeler_id: vendor_id for (vendor_id, _external), labeler_id in self.labelers.items()}
+        await recount.histograms.write(self.connection, self.bulk, project_id, vendors)
         self.report.days_rebuilt += len(days | review_days | completion_days)
 
 
