@@ -303,9 +303,7 @@ class BulkRows:
                 out.extend(cast(list[tuple[Any, ...]], result.fetchall()))
         return out
 
-    async def add_counts(
-        self, table: Table, keys: Sequence[str], count: str, rows: Sequence[Sequence[Any]]
-    ) -> None:
+    async def add_counts(self, table: Table, keys: Sequence[str], count: str, rows: Sequence[Sequence[Any]]) -> None:
         """Add to the `count` column of the rows at `keys` (each row: its key values, then the number to add),
         creating the missing rows: `INSERT ... ON CONFLICT (keys) DO UPDATE`, so writers adding to the same row
         add up. The keys must be distinct (PostgreSQL refuses to update a row twice in one statement)."""

@@ -30,8 +30,9 @@ MAPPING = Mapping(
 def _export(seed: int, newer: bool) -> str:
     """Labels of six workers from two vendors over three days, with times per label from 0 to 10 minutes (many
     bins, some rows of one label). In the `newer` export every fourth label took longer and every seventh moved to
-    the next day, so labels leave rows they were alone in. The times are binary fractions: the day rows' sums of
-    seconds come out the same in any order of addition (PostgreSQL's plans add them in different orders) and survive the timestamps' microseconds."""
+    the next day, so labels leave rows they were alone in. The times are binary fractions that survive the
+    timestamps' microseconds: the day rows' sums of seconds come out the same in any order of addition (PostgreSQL's
+    plans add them in other orders than a full rebuild's)."""
     rng = random.Random(seed)
     rows = ["id,task,worker,started,submitted,answer,channel"]
     for number in range(60):
