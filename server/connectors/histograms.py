@@ -15,7 +15,7 @@ recount would not write them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import cast
 
 from sqlalchemy import Table, delete, select
@@ -40,11 +40,13 @@ class HistogramChanges:
     def __init__(self) -> None:
         self.counts: Counter[tuple[int, str, int]] = Counter()
 
-    def add(self, label: LabelState) -> None:
-        self.counts[(label.labeler_id, day(label.submitted_at), bin_of(label.seconds))] += 1
+    # Counted a batch at a time (`Counter.update` counts in C): a call and a `Counter.__missing__` per label cost
+    # about 0.6 CPU-s of a 200,000-row import.
+    def add(self, labels: Iterable[LabelState]) -> None:
+        self.counts.update(_rows(labels))
 
-    def remove(self, label: LabelState) -> None:
-        self.counts[(label.labeler_id, day(label.submitted_at), bin_of(label.seconds))] -= 1
+    def remove(self, labels: Iterable[LabelState]) -> None:
+        self.counts.subtract(_rows(labels))
 
     async def write(
         self, connection: AsyncConnection, bulk: BulkRows, project_id: int, vendors: Mapping[int, int]
@@ -64,11 +66,15 @@ class HistogramChanges:
         for (labeler_id, label_day, bin_index), change in changes.items():
             by_project[(label_day, bin_index)] += change
             by_vendor[(vendor_of[labeler_id], label_day, bin_index)] += change
+        # In the batch's order, not sorted: a sort of some 20,000 keys cost more than SQLite's inserts saved by it.
         await bulk.add_counts(
             _LABELER_BINS,
             ("project_id", "labeler_id", "day", "bin"),
             "labels",
-            [(project_id, *key, change) for key, change in sorted(changes.items())],
+            [
+                (project_id, labeler_id, label_day, bin_index, change)
+                for (labeler_id, label_day, bin_index), change in changes.items()
+            ],
         )
         # The project's and vendors' rows last: every writer of the project adds to the same few.
         await bulk.add_counts(
@@ -93,3 +99,7 @@ class HistogramChanges:
                 await connection.execute(
                     delete(table).where(table.c.project_id == project_id, table.c.day.in_(days), table.c.labels == 0)
                 )
+
+
+def _rows(labels: Iterable[LabelState]) -> Iterator[tuple[int, str, int]]:
+    return ((label.labeler_id, day(label.submitted_at), bin_of(label.seconds)) for label in labels)

@@ -323,7 +323,7 @@ class _Importer:
         updates: list[LabelState] = []
         gold: dict[int, Any] = {}
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
-        histograms = HistogramChanges()
+        replaced: list[LabelState] = []  # the stored states of the updated labels
         unchanged = 0
         versioned = bool(self.versions)
         for r in reads.labels:
@@ -369,12 +369,10 @@ class _Importer:
             existing[(task.id, r.label)] = desired
             if current is None:
                 inserts.append(desired)
-                histograms.add(desired)
             elif differs(current, desired):
                 days.add(day(current.submitted_at))
                 updates.append(desired)
-                histograms.remove(current)
-                histograms.add(desired)
+                replaced.append(current)
             else:
                 unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
@@ -392,6 +390,10 @@ class _Importer:
             changed_tasks.add(state.task_id)
 
         settled, completion_days, spans, task_rows = self._settle_tasks(reads, gold, changed_tasks, days)
+        histograms = HistogramChanges()
+        histograms.remove(replaced)
+        histograms.add(inserts)
+        histograms.add(updates)
         return _Decision(
             task_states,
             settled,
