@@ -303,6 +303,25 @@ class BulkRows:
                 out.extend(cast(list[tuple[Any, ...]], result.fetchall()))
         return out
 
+    async def add_counts(self, table: Table, keys: Sequence[str], count: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Add to the `count` column of the rows at `keys` (each row: its key values, then the number to add),
+        creating the missing rows: `INSERT ... ON CONFLICT (keys) DO UPDATE`, so writers adding to the same row
+        add up. The keys must be distinct (PostgreSQL refuses to update a row twice in one statement)."""
+        if not rows:
+            return
+        names = [*keys, count]
+        head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+        tail = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {count} = {table.name}.{count} + excluded.{count}"
+        prepared = self._prepare(table, names, rows)
+        if self.dialect != "sqlite":
+            await self.connection.exec_driver_sql(head + f"({self._placeholders(len(names))})" + tail, prepared)
+            return
+        per_statement = max(1, _MAX_PARAMETERS // len(names))
+        for offset in range(0, len(prepared), per_statement):
+            chunk = prepared[offset : offset + per_statement]
+            statement = _multi_row_statement(self.dialect, head, tail, len(names), len(chunk))
+            await self.connection.exec_driver_sql(statement, tuple(chain.from_iterable(chunk)))
+
     async def update(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """UPDATE by id with one executemany: each row holds the new values of `columns`, then the row's id."""
         if not rows:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.bulk import BulkRows
 from server.connectors.collector import collection_spaced
+from server.connectors.histograms import HistogramChanges
 from server.connectors.read_ahead import read_ahead
 from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
 from server.connectors.report import ImportReport
@@ -114,12 +115,13 @@ class _Reads:
 @dataclass
 class _Recount:
     """The rollups a written batch changed: UTC days of labels, reviews and completions, consensus spans (first
-    day, last day) and the batch's consensus tasks."""
+    day, last day), the batch's consensus tasks, and its labels' moves between time-per-label histogram rows."""
 
     days: set[str]
     review_days: set[str]
     completion_days: set[str]
     spans: set[tuple[str, str]]
+    histograms: HistogramChanges
     tasks: set[int] = field(default_factory=set)
 
 
@@ -321,6 +323,7 @@ class _Importer:
         updates: list[LabelState] = []
         gold: dict[int, Any] = {}
         by_author = {(s.task_id, s.labeler_id): s for s in existing.values()}
+        replaced: list[LabelState] = []  # the stored states of the updated labels
         unchanged = 0
         versioned = bool(self.versions)
         for r in reads.labels:
@@ -369,6 +372,7 @@ class _Importer:
             elif differs(current, desired):
                 days.add(day(current.submitted_at))
                 updates.append(desired)
+                replaced.append(current)
             else:
                 unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
@@ -386,6 +390,10 @@ class _Importer:
             changed_tasks.add(state.task_id)
 
         settled, completion_days, spans, task_rows = self._settle_tasks(reads, gold, changed_tasks, days)
+        histograms = HistogramChanges()
+        histograms.remove(replaced)
+        histograms.add(inserts)
+        histograms.add(updates)
         return _Decision(
             task_states,
             settled,
@@ -394,7 +402,7 @@ class _Importer:
             updates,
             new_reviews,
             review_updates,
-            _Recount(days, review_days, completion_days, spans),
+            _Recount(days, review_days, completion_days, spans, histograms),
         )
 
     async def write(self, decision: _Decision) -> _Recount:
@@ -631,7 +639,7 @@ class _Importer:
         # row exclusively, as an SLA change does, the recount runs wholly before or after a live completion's.
         await self.connection.execute(select(Project.id).where(Project.id == project_id).with_for_update())
         statements = [
-            *rebuild_statements(project_id, days),
+            *rebuild_statements(project_id, days, histograms=False),  # moved by the batch's changes below
             *review_rebuild_statements(project_id, review_days),
             *completion_rebuild_statements(project_id, completion_days),
         ]
@@ -659,6 +667,8 @@ class _Importer:
         if counted is not None:
             for table, columns, rows in counted.by_table():
                 await self.bulk.insert(table, columns, rows)
+        vendors = {labeler_id: vendor_id for (vendor_id, _external), labeler_id in self.labelers.items()}
+        await recount.histograms.write(self.connection, self.bulk, project_id, vendors)
         self.report.days_rebuilt += len(days | review_days | completion_days)
 
 

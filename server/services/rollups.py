@@ -402,9 +402,12 @@ def has_review(label_id: Any) -> Any:
     return select(Review.id).where(Review.label_id == label_id).exists()
 
 
-def rebuild_statements(project_id: int | None = None, days: Collection[str] | None = None) -> list[Any]:
+def rebuild_statements(
+    project_id: int | None = None, days: Collection[str] | None = None, *, histograms: bool = True
+) -> list[Any]:
     """DELETE and INSERT ... SELECT statements that recompute the label rollups of one project, or of all; with
-    `days`, only the project's rows of those UTC days (of submission)."""
+    `days`, only the project's rows of those UTC days (of submission). Without `histograms`, the day rows only
+    (for a writer that moves the time-per-label histograms by its own differences)."""
     if days is not None and not days:
         return []
 
@@ -436,10 +439,13 @@ def rebuild_statements(project_id: int | None = None, days: Collection[str] | No
     bin_index = bin_expression(Label.seconds_to_label)
     bins = source.add_columns(*keys, bin_index, func.count()).group_by(*keys, bin_index)
     rollups, histogram = _ROLLUPS, _BINS
-    statements: list[Any] = []
-    for table in (rollups, histogram):
-        statements.append(_delete(table, project_id, days))
-    statements.append(insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums))
+    statements: list[Any] = [
+        _delete(rollups, project_id, days),
+        insert(rollups).from_select(["project_id", "labeler_id", "day", *_SUMS], sums),
+    ]
+    if not histograms:
+        return statements
+    statements.append(_delete(histogram, project_id, days))
     statements.append(insert(histogram).from_select(["project_id", "labeler_id", "day", "bin", "labels"], bins))
     statements += _project_bins_statements(_BINS, _PROJECT_BINS, _VENDOR_BINS, "labels", project_id, days)
     return statements

@@ -14,6 +14,7 @@ from server.connectors.bulk import BulkRows, sqlite_time
 from server.db import Database
 from server.db.enums import TaskStatus
 from server.db.models import Label, Task
+from server.db.rollup_tables import ProjectTimeBin
 from tests.server.connectors.world import make_project
 
 MOMENTS = [
@@ -167,3 +168,23 @@ async def test_given_more_rows_than_one_statement_holds_then_every_row_is_writte
     assert [(key, at) for key, at in stored] == [(f"t{i}", MOMENTS[i % 3].astimezone(UTC)) for i in range(count)]
     # SQLite writes them as multi-row statements; asyncpg sends one executemany.
     assert len(statements) == (3 if database.dialect == "sqlite" else 1)
+
+
+@pytest.mark.database
+async def test_given_counts_to_add_then_stored_rows_grow_and_missing_rows_are_created(database: Database) -> None:
+    project_id = await make_project(database)
+    bins = cast(Table, ProjectTimeBin.__table__)
+    keys = ("project_id", "day", "bin")
+    # More rows than one SQLite statement holds (32,000 parameters over 4 columns), so the upsert spans statements.
+    first = [(project_id, "2026-05-01", index, 2) for index in range(9000)]
+
+    async with database.engine.begin() as connection:
+        bulk = BulkRows(connection)
+        await bulk.add_counts(bins, keys, "labels", first)
+        more = [(project_id, "2026-05-01", 3, -2), (project_id, "2026-05-02", 3, 5)]
+        await bulk.add_counts(bins, keys, "labels", more)
+
+    async with database.session() as session:
+        stored = {(row.day, row.bin): row.labels for row in (await session.execute(select(ProjectTimeBin))).scalars()}
+    assert len(stored) == 9001
+    assert (stored[("2026-05-01", 0)], stored[("2026-05-01", 3)], stored[("2026-05-02", 3)]) == (2, 0, 5)

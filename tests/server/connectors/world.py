@@ -21,8 +21,11 @@ from server.db.rollup_tables import (
     ConsensusSpanValue,
     ConsensusTask,
     LabelDayRollup,
+    LabelTimeBin,
+    ProjectTimeBin,
     ReviewDayRollup,
     TaskDayRollup,
+    VendorTimeBin,
 )
 from server.services.rollups import rebuild_rollups
 
@@ -91,6 +94,9 @@ async def snapshot(database: Database) -> dict[str, Any]:
             "labelers": await rows(select(Labeler.external_id, Labeler.name).order_by(Labeler.external_id)),
             "reviews": await rows(select(Review.external_id, Review.verdict).order_by(Review.external_id)),
             "label_rollups": await rows(_table(LabelDayRollup)),
+            "label_time_bins": await rows(_table(LabelTimeBin)),
+            "project_time_bins": await rows(_table(ProjectTimeBin)),
+            "vendor_time_bins": await rows(_table(VendorTimeBin)),
             "review_rollups": await rows(_table(ReviewDayRollup)),
             "task_rollups": await rows(_table(TaskDayRollup)),
             "spans": await rows(_table(ConsensusSpan)),
