@@ -51,6 +51,18 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await created.dispose()
 
 
+@pytest.fixture
+async def items_database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A `Database` on a fresh file holding the items table."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'items.sqlite3'}")
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_metadata.create_all)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
 async def _names(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as connection:
         return list((await connection.execute(select(_items.c.name).order_by(_items.c.name))).scalars())
@@ -76,94 +88,69 @@ async def test_given_a_sqlite_database_when_a_session_runs_select_1_then_it_cros
 
 
 async def test_given_a_write_transaction_when_it_commits_then_each_statement_and_the_commit_cross_once(
-    tmp_path: Path, crossings: list[str]
+    items_database: Database, crossings: list[str]
 ) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'write.sqlite3'}")
-    try:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(_metadata.create_all)
-        crossings.clear()
-        async with database.transaction() as session:
-            await session.execute(insert(_items).values(name="a"))
-            await session.execute(insert(_items), [{"name": "b"}, {"name": "c"}])  # executemany
-            await session.execute(select(_items.c.id))
-        assert len(crossings) == 4  # three statements and the commit
-    finally:
-        await database.dispose()
+    crossings.clear()
+    async with items_database.transaction() as session:
+        await session.execute(insert(_items).values(name="a"))
+        await session.execute(insert(_items), [{"name": "b"}, {"name": "c"}])  # executemany
+        await session.execute(select(_items.c.id))
+    assert len(crossings) == 4  # three statements and the commit
 
 
 async def test_given_a_short_transaction_when_it_writes_then_only_the_opening_write_bulk_and_commit_cross(
-    tmp_path: Path, crossings: list[str]
+    items_database: Database, crossings: list[str]
 ) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'short.sqlite3'}")
-    try:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(_metadata.create_all)
-        async with database.session() as session:  # the pooled connection's pragmas cross before the count
-            await session.execute(text("SELECT 1"))
-        crossings.clear()
-        async with database.transaction(short=True) as session:
-            assert (await session.execute(select(_items.c.id))).all() == []  # a read, before the write: here
-            await session.execute(insert(_items).values(name="a"))  # opens the write transaction: crosses
-            await session.execute(_items.update().where(_items.c.name == "a").values(name="b"))  # here
-            await session.execute(insert(_items), [{"name": "c"}, {"name": "d"}])  # executemany: crosses
-            names = (await session.execute(select(_items.c.name).order_by(_items.c.name))).scalars().all()
-        assert names == ["b", "c", "d"]
-        assert len(crossings) == 3  # the opening write, the executemany and the commit
-        assert await _names(database.engine) == ["b", "c", "d"]
-    finally:
-        await database.dispose()
+    async with items_database.session() as session:  # the pooled connection's pragmas cross before the count
+        await session.execute(text("SELECT 1"))
+    crossings.clear()
+    async with items_database.transaction(short=True) as session:
+        assert (await session.execute(select(_items.c.id))).all() == []  # a read, before the write: here
+        await session.execute(insert(_items).values(name="a"))  # opens the write transaction: crosses
+        await session.execute(_items.update().where(_items.c.name == "a").values(name="b"))  # here
+        await session.execute(insert(_items), [{"name": "c"}, {"name": "d"}])  # executemany: crosses
+        names = (await session.execute(select(_items.c.name).order_by(_items.c.name))).scalars().all()
+    assert names == ["b", "c", "d"]
+    assert len(crossings) == 3  # the opening write, the executemany and the commit
+    assert await _names(items_database.engine) == ["b", "c", "d"]
 
 
 async def test_given_a_short_transaction_when_a_write_on_the_loop_fails_then_integrity_error_and_nothing_stays(
-    tmp_path: Path,
+    items_database: Database,
 ) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'short_error.sqlite3'}")
-    try:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(_metadata.create_all)
-        with pytest.raises(IntegrityError, match="UNIQUE"):
-            async with database.transaction(short=True) as session:
-                await session.execute(insert(_items).values(name="a"))
-                await session.execute(insert(_items).values(name="b"))  # on the loop's thread
-                await session.execute(insert(_items).values(name="a"))  # on the loop's thread, refused
-        assert await _names(database.engine) == []
-        async with database.transaction(short=True) as session:  # the connection is usable again
-            await session.execute(insert(_items).values(name="c"))
-        assert await _names(database.engine) == ["c"]
-    finally:
-        await database.dispose()
+    with pytest.raises(IntegrityError, match="UNIQUE"):
+        async with items_database.transaction(short=True) as session:
+            await session.execute(insert(_items).values(name="a"))
+            await session.execute(insert(_items).values(name="b"))  # on the loop's thread
+            await session.execute(insert(_items).values(name="a"))  # on the loop's thread, refused
+    assert await _names(items_database.engine) == []
+    async with items_database.transaction(short=True) as session:  # the connection is usable again
+        await session.execute(insert(_items).values(name="c"))
+    assert await _names(items_database.engine) == ["c"]
 
 
 async def test_given_another_connection_writing_when_a_short_transaction_opens_its_write_then_the_loop_keeps_running(
-    tmp_path: Path,
+    items_database: Database, tmp_path: Path
 ) -> None:
-    path = tmp_path / "short_wait.sqlite3"
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(_metadata.create_all)
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another writer holds the file's write lock
-        ticks = 0
+    holder = sqlite3.connect(tmp_path / "items.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the file's write lock
+    ticks = 0
 
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
 
-        ticker = asyncio.create_task(tick())
-        asyncio.get_running_loop().call_later(0.3, holder.rollback)
-        async with database.transaction(short=True) as session:
-            await session.execute(insert(_items).values(name="a"))  # waits for the lock off the loop's thread
-        ticker.cancel()
-        holder.close()
-        # then the loop served the ticker while the write waited (blocked, it would have ticked once)
-        assert ticks >= 10
-        assert await _names(database.engine) == ["a"]
-    finally:
-        await database.dispose()
+    ticker = asyncio.create_task(tick())
+    asyncio.get_running_loop().call_later(0.3, holder.rollback)
+    async with items_database.transaction(short=True) as session:
+        await session.execute(insert(_items).values(name="a"))  # waits for the lock off the loop's thread
+    ticker.cancel()
+    holder.close()
+    # then the loop served the ticker while the write waited (blocked, it would have ticked once)
+    assert ticks >= 10
+    assert await _names(items_database.engine) == ["a"]
 
 
 def test_given_urls_when_engine_arguments_are_asked_then_only_sqlite_aiosqlite_gets_the_one_hop_driver() -> None:

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from server.connectors.csv import Mapping
 from server.db import Database
 from server.db.enums import LabelStatus, TaskStatus
 from server.db.models import Label, Task
 from tests.server.connectors.world import (
+    CROWD_CHANNEL_MAPPING,
+    CROWD_MAPPING,
     count,
     make_project,
     rollups_match_a_full_rebuild,
@@ -23,9 +24,7 @@ from tests.server.connectors.world import (
 
 pytestmark = pytest.mark.database
 
-MAPPING = Mapping(
-    task="task", label="id", labeler="worker", started_at="started", submitted_at="submitted", answer=("answer",)
-)
+MAPPING = CROWD_MAPPING
 HEADER = "id,task,worker,started,submitted,answer"
 
 
@@ -239,16 +238,7 @@ async def test_given_consensus_tasks_spread_over_batches_then_every_consensus_ta
     database: Database, batch_size: int
 ) -> None:
     await make_project(database)
-    mapping = Mapping(
-        task="task",
-        label="id",
-        labeler="worker",
-        started_at="started",
-        submitted_at="submitted",
-        answer=("answer",),
-        vendor="channel",
-    )
-
+    mapping = CROWD_CHANNEL_MAPPING
     await run_import(database, "csv", _consensus_export(3, moved=False), mapping=mapping, batch_size=batch_size)
     first = await snapshot(database)
     await rollups_match_a_full_rebuild(database)

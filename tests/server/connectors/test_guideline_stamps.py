@@ -8,17 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from server.connectors.csv import Mapping
 from server.db import Database
 from server.db.guidelines import GuidelineVersion
 from server.db.models import Label
-from tests.server.connectors.world import make_project, run_import
+from tests.server.connectors.world import CROWD_MAPPING, make_project, run_import
 
 pytestmark = pytest.mark.database
 
-MAPPING = Mapping(
-    task="task", label="id", labeler="worker", started_at="started", submitted_at="submitted", answer=("answer",)
-)
+MAPPING = CROWD_MAPPING
 CSV = (
     "id,task,worker,started,submitted,answer\n"
     "early,t1,w1,2026-03-30T09:00,2026-03-30T09:01,cat\n"  # before version 1 was published

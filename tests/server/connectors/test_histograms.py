@@ -10,21 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from server.connectors.csv import Mapping
 from server.db import Database
-from tests.server.connectors.world import make_project, rollups_match_a_full_rebuild, run_import, snapshot
+from tests.server.connectors.world import (
+    CROWD_CHANNEL_MAPPING,
+    make_project,
+    rollups_match_a_full_rebuild,
+    run_import,
+    snapshot,
+)
 
 pytestmark = pytest.mark.database
 
-MAPPING = Mapping(
-    task="task",
-    label="id",
-    labeler="worker",
-    started_at="started",
-    submitted_at="submitted",
-    answer=("answer",),
-    vendor="channel",
-)
+MAPPING = CROWD_CHANNEL_MAPPING
 
 
 def _export(seed: int, newer: bool) -> str:

@@ -31,6 +31,21 @@ from server.services.rollups import rebuild_rollups
 
 PROJECT = "Imported"
 
+# A crowd platform's raw results: a worker id, start and submit times, an answer, and (with the channel) the source
+# that becomes the vendor.
+CROWD_MAPPING = Mapping(
+    task="task", label="id", labeler="worker", started_at="started", submitted_at="submitted", answer=("answer",)
+)
+CROWD_CHANNEL_MAPPING = Mapping(
+    task="task",
+    label="id",
+    labeler="worker",
+    started_at="started",
+    submitted_at="submitted",
+    answer=("answer",),
+    vendor="channel",
+)
+
 
 async def make_project(database: Database, name: str = PROJECT) -> int:
     async with database.transaction() as session:
