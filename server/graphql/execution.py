@@ -7,14 +7,18 @@ points. A Strawberry field without a resolver and without extensions (a "basic" 
 of the same name, so for such a field of a scalar or enum type this context reads the attribute and coerces it
 itself. A list of objects whose selected fields are all such fields, or basic fields holding such objects or lists
 of them (the learning curves and their points, the labelers and their quality), is completed in one pass over its
-items, without a path, a type walk and a field loop per item. Anything else takes the general way: a field with a
-resolver, arguments, permission classes or middleware, an interface or union, `__typename`, `@defer` or
-`@stream`, a null for a non-null field, a value the scalar refuses; for the last two the general way runs again
-over the whole object or list and reports the error exactly as it would have (the reads have no side effect).
+items, without a path, a type walk and a field loop per item. A relay node's `id` is read the same way (the global
+id of its type name and its id attribute) when its class keeps Strawberry's `resolve_id` and `resolve_typename`,
+and an object type's own `is_type_of` (relay nodes have one) is asked of each item. Anything else takes the
+general way: a field with a resolver, arguments, permission classes or middleware, an interface or union field,
+`__typename`, `@defer` or `@stream`, a null for a non-null field, a value the scalar refuses or the type's check
+refuses; for those the general way runs again over the whole object or list and reports the error exactly as it
+would have (the reads have no side effect).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +31,7 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
+from strawberry.relay import GlobalID, Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -45,10 +50,25 @@ class _DirectRead:
 
 
 @dataclass(frozen=True, slots=True)
-class _ObjectRead:
-    """How to answer an object whose selected fields all read directly: each response name with its reader."""
+class _NodeIdRead:
+    """How to answer a relay node's `id`: the global id of the object's type name and its own id attribute, as
+    `Node._id` makes it with the default `resolve_id` and `resolve_typename` (the object's class is checked for
+    those on every read; any other takes the general way)."""
 
-    fields: tuple[tuple[str, _DirectRead | _NestedRead], ...]
+    type_name: str
+    leaf: GraphQLLeafType
+
+
+_Leaf = _DirectRead | _NodeIdRead
+
+
+@dataclass(frozen=True, slots=True)
+class _ObjectRead:
+    """How to answer an object whose selected fields all read directly: each response name with its reader, and
+    the type's own check of a value (an interface's implementation has one; relay nodes do)."""
+
+    fields: tuple[tuple[str, _Leaf | _NestedRead], ...]
+    is_type_of: Callable[[Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +90,13 @@ class _NestedRead:
 
 # Plans by the id of the GraphQL field, with the field itself so that a reused id (another schema's field, once
 # the first is gone) is told apart. Fields are few and live as long as their schema.
-_PLANS: dict[int, tuple[GraphQLField, _DirectRead | None]] = {}
+_PLANS: dict[int, tuple[GraphQLField, _Leaf | None]] = {}
+
+_NODE_ID = Node._id.__func__
+_DEFAULT_RESOLVE_ID = Node.resolve_id.__func__  # type: ignore[attr-defined]
+_DEFAULT_RESOLVE_TYPENAME = Node.resolve_typename.__func__  # type: ignore[attr-defined]
+# Node classes answering with the default id and typename, by class: their id attribute's name; None for others.
+_ID_ATTRIBUTES: dict[type, str | None] = {}
 
 
 def _basic_field(field_def: GraphQLField) -> StrawberryField | None:
@@ -88,26 +114,73 @@ def _basic_field(field_def: GraphQLField) -> StrawberryField | None:
     return None
 
 
-def _direct_read(field_def: GraphQLField) -> _DirectRead | None:
+def _is_node_id(field_def: GraphQLField) -> bool:
+    strawberry_field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    resolver = getattr(strawberry_field, "base_resolver", None)
+    wrapped = getattr(resolver, "wrapped_func", None)
+    return (
+        isinstance(strawberry_field, StrawberryField)
+        and not strawberry_field.extensions
+        and not field_def.args
+        and getattr(wrapped, "__func__", None) is _NODE_ID
+    )
+
+
+def _direct_read(field_def: GraphQLField, parent_type: GraphQLObjectType) -> _Leaf | None:
     cached = _PLANS.get(id(field_def))
     if cached is not None and cached[0] is field_def:
         return cached[1]
-    plan = None
+    plan: _Leaf | None = None
     strawberry_field = _basic_field(field_def)
     return_type = field_def.type
     non_null = isinstance(return_type, GraphQLNonNull)
     leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
     if strawberry_field is not None and is_leaf_type(leaf):
         plan = _DirectRead(strawberry_field, leaf, non_null)
+    elif non_null and is_leaf_type(leaf) and _is_node_id(field_def):
+        plan = _NodeIdRead(parent_type.name, leaf)
     _PLANS[id(field_def)] = (field_def, plan)
     return plan
+
+
+def _id_attribute(cls: type) -> str | None:
+    """The id attribute of a Node class whose id and typename are Strawberry's defaults, else None."""
+    try:
+        return _ID_ATTRIBUTES[cls]
+    except KeyError:
+        pass
+    attribute = None
+    if (
+        issubclass(cls, Node)
+        and getattr(cls.resolve_id, "__func__", None) is _DEFAULT_RESOLVE_ID
+        and getattr(cls.resolve_typename, "__func__", None) is _DEFAULT_RESOLVE_TYPENAME
+    ):
+        attribute = cls.resolve_id_attr()
+    _ID_ATTRIBUTES[cls] = attribute
+    return attribute
+
+
+def _read_node_id(plan: _NodeIdRead, source: Any) -> Any:
+    attribute = _id_attribute(type(source))
+    if attribute is None:
+        return _FAILED
+    node_id = getattr(source, attribute, None)
+    if node_id is None:
+        return _FAILED
+    try:
+        coerced = plan.leaf.coerce_output_value(GlobalID(type_name=plan.type_name, node_id=str(node_id)))
+    except Exception:  # the general way raises it again, located and reported as usual
+        return _FAILED
+    return _FAILED if coerced is None or coerced is Undefined else coerced
 
 
 _FAILED = object()
 
 
-def _read(plan: _DirectRead, source: Any) -> Any:
+def _read(plan: _Leaf, source: Any) -> Any:
     """The field's coerced value, or `_FAILED` when the general way must answer (and report the error)."""
+    if isinstance(plan, _NodeIdRead):
+        return _read_node_id(plan, source)
     try:
         value = plan.field.get_result(source, None, [], {})
         if value is None:
@@ -137,9 +210,17 @@ def _answer_object(plan: _ObjectRead, source: Any) -> Any:
     """The object's selected fields, or `_FAILED` if any of them fails."""
     if isinstance(source, Exception):
         return _FAILED
+    if plan.is_type_of is not None:
+        # Strawberry's checks read only the value; one that needs the resolve info fails here and the general way
+        # runs it with one.
+        try:
+            if plan.is_type_of(source, None) is not True:
+                return _FAILED
+        except Exception:
+            return _FAILED
     results: dict[str, Any] = {}
     for response_name, reader in plan.fields:
-        value = _read(reader, source) if isinstance(reader, _DirectRead) else _read_nested(reader, source)
+        value = _read_nested(reader, source) if isinstance(reader, _NestedRead) else _read(reader, source)
         if value is _FAILED:
             return _FAILED
         results[response_name] = value
@@ -216,19 +297,21 @@ class DirectLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return None if item is None else _ListRead(item, item_non_null)
 
     def _plan_object(self, object_type: GraphQLObjectType, field_details_list: Any) -> _ObjectRead | None:
-        if object_type.is_type_of is not None:  # an interface's implementation checks each value's type
-            return None
         grouped_field_set, defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
         if defer_usages:
             return None
-        fields: list[tuple[str, _DirectRead | _NestedRead]] = []
+        fields: list[tuple[str, _Leaf | _NestedRead]] = []
         for response_name, sub_details in grouped_field_set.items():
             field_def = object_type.fields.get(sub_details[0].node.name.value)  # None for __typename
-            reader = None if field_def is None else _direct_read(field_def) or self._plan_nested(field_def, sub_details)
+            reader = (
+                None
+                if field_def is None
+                else _direct_read(field_def, object_type) or self._plan_nested(field_def, sub_details)
+            )
             if reader is None:
                 return None
             fields.append((response_name, reader))
-        return _ObjectRead(tuple(fields))
+        return _ObjectRead(tuple(fields), object_type.is_type_of)
 
     def _plan_nested(self, field_def: GraphQLField, field_details_list: Any) -> _NestedRead | None:
         strawberry_field = _basic_field(field_def)
@@ -263,7 +346,7 @@ class DirectLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             results: dict[str, Any] = {}
             for response_name, field_details_list in grouped_field_set.items():
                 field_def = fields.get(field_details_list[0].node.name.value)
-                plan = None if field_def is None else _direct_read(field_def)
+                plan = None if field_def is None else _direct_read(field_def, parent_type)
                 value = _FAILED if plan is None else _read(plan, source_value)
                 if value is _FAILED:
                     break
@@ -281,7 +364,7 @@ class DirectLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         field_def = parent_type.fields.get(field_details_list[0].node.name.value)
-        plan = None if field_def is None or not self._direct() else _direct_read(field_def)
+        plan = None if field_def is None or not self._direct() else _direct_read(field_def, parent_type)
         if plan is not None:
             value = _read(plan, source)
             if value is not _FAILED:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import strawberry
+from strawberry import relay
 from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -232,3 +235,95 @@ def test_a_guarded_field_inside_a_list_is_never_read_directly() -> None:
         (error.message, error.path) for error in general.errors or []
     ]
     assert direct.data == general.data
+
+
+# --- relay node ids -----------------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class Fruit(relay.Node):
+    code: relay.NodeID[int]
+    name: str
+
+
+@strawberry.type
+class Coded(relay.Node):
+    """Its id is not its NodeID attribute: `resolve_id` is its own."""
+
+    code: relay.NodeID[int]
+
+    @classmethod
+    def resolve_id(cls, root: Coded, *, info: Any) -> str:
+        return f"c{root.code}"
+
+
+@strawberry.type
+class Renamed(relay.Node):
+    """Its type name in ids is its own."""
+
+    code: relay.NodeID[int]
+
+    @classmethod
+    def resolve_typename(cls, root: Renamed, info: Any) -> str:
+        return "Other"
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field
+    def fruits(self) -> list[Fruit]:
+        return [Fruit(code=1, name="apple"), Fruit(code=22, name="pear")]
+
+    @strawberry.field
+    def coded(self) -> list[Coded]:
+        return [Coded(code=3)]
+
+    @strawberry.field
+    def renamed(self) -> list[Renamed]:
+        return [Renamed(code=4)]
+
+    @strawberry.field
+    def impostors(self) -> list[Fruit]:
+        impostor: Any = SimpleNamespace(code=6, name="rock")  # not a Fruit: the type's own check refuses it
+        return [Fruit(code=5, name="fig"), impostor]
+
+    @strawberry.field
+    def missing_code(self) -> list[Fruit]:
+        code: Any = None
+        return [Fruit(code=5, name="fig"), Fruit(code=code, name="nut")]
+
+
+NODES = "{ fruits { id name } coded { id } renamed { id } one: fruits { id } }"
+
+
+def test_relay_ids_are_read_directly_and_answer_as_the_general_execution() -> None:
+    general = strawberry.Schema(query=NodeQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext)
+    direct = strawberry.Schema(query=NodeQuery, execution_context_class=DirectLeafExecutionContext)
+    expected, answered = general.execute_sync(NODES), direct.execute_sync(NODES)
+    assert expected.errors is None and answered.errors is None
+    assert answered.data == expected.data
+    assert answered.data is not None
+    assert [relay.GlobalID.from_id(f["id"]) for f in answered.data["fruits"]] == [
+        relay.GlobalID("Fruit", "1"),
+        relay.GlobalID("Fruit", "22"),
+    ]
+    # a class with its own resolve_id or resolve_typename keeps it
+    assert relay.GlobalID.from_id(answered.data["coded"][0]["id"]) == relay.GlobalID("Coded", "c3")
+    assert relay.GlobalID.from_id(answered.data["renamed"][0]["id"]) == relay.GlobalID("Other", "4")
+    # and a list of plain nodes is completed in one pass, their ids included
+    _CountingObjects.completed = []
+    counted = strawberry.Schema(query=NodeQuery, execution_context_class=_CountingObjects).execute_sync(
+        "{ fruits { id name } }"
+    )
+    assert counted.data == {"fruits": expected.data["fruits"]}
+    assert _CountingObjects.completed == []
+
+
+@pytest.mark.parametrize("query", ["{ missingCode { id name } }", "{ impostors { name } }"])
+def test_a_node_without_its_id_or_of_another_type_is_the_same_error_at_the_same_path(query: str) -> None:
+    general = strawberry.Schema(query=NodeQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext)
+    direct = strawberry.Schema(query=NodeQuery, execution_context_class=DirectLeafExecutionContext)
+    expected, answered = general.execute_sync(query), direct.execute_sync(query)
+    assert answered.data == expected.data
+    assert expected.errors and answered.errors
+    assert [(e.message, e.path) for e in answered.errors] == [(e.message, e.path) for e in expected.errors]
