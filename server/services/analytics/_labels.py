@@ -514,6 +514,68 @@ class LabelPercentiles:
 
 
 @cache
+def exact_edge_percentiles_statement(scope: ScopeShape) -> Any:
+    """Where the median and p90 of time per label fall over a window that holds no whole day, overall, per day and
+    per labeler, ranked over the labels' own times: exact. (The same statement would rank a window's whole days at
+    their bins' values; `edge_percentiles_statement` answers those windows.) One row per group with its count and
+    the values of its order statistics (see `histogram_ranks`, here ordered by value)."""
+    b = LabelTimeBin.__table__.c
+    conditions = [*scope.inner_days(b.day)]
+    if scope.project:
+        conditions.append(b.project_id == scope.project_id)
+    if scope.labeler:
+        conditions.append(b.labeler_id == scope.labeler_id)
+    whole_days = select(
+        b.day.label("day"), b.labeler_id.label("labeler_id"), bin_midpoint(b.bin).label("value"), b.labels.label("n")
+    ).where(*conditions)
+    if scope.vendor:
+        whole_days = whole_days.join(Labeler, Labeler.id == b.labeler_id).where(Labeler.vendor_id == scope.vendor_id)
+    edges = labels_in_scope(
+        scope,
+        day_bucket(Label.submitted_at).label("day"),
+        Label.labeler_id.label("labeler_id"),
+        cast(Label.seconds_to_label, Float).label("value"),
+        literal(1, Integer()).label("n"),
+        edges=True,
+    )
+    if scope.without_labelers:
+        # The total and the days from the project's or vendor's histogram, the labelers from theirs; the edges are
+        # read once.
+        table, conditions = scope_bins(scope)
+        p = table.c
+        edge_values = edges.cte("edge_values").prefix_with("MATERIALIZED", dialect="postgresql")
+        e = edge_values.c
+        grain_days = select(
+            p.day.label("day"), cast(null(), Integer).label("labeler_id"), bin_midpoint(p.bin).label("value"),
+            p.labels.label("n"),
+        ).where(*conditions, *scope.inner_days(p.day))  # fmt: skip
+        day_values = union_all(grain_days, select(*e)).cte("day_values")
+        labeler_values = union_all(whole_days, select(*e)).cte("labeler_values")
+    else:
+        values = union_all(whole_days, edges).cte("time_values").prefix_with("MATERIALIZED", dialect="postgresql")
+        day_values = labeler_values = values
+
+    def ranked(kind: str, names: list[str]) -> Any:
+        c = labeler_values.c if "labeler_id" in names else day_values.c
+        keys = [c[name] for name in names]
+        counts = select(*keys, c.value, func.sum(c.n).label("n")).group_by(*keys, c.value).subquery(f"{kind}_values")
+        partition = [counts.c[name] for name in names]
+        running = select(*counts.c, *cumulative_counts(counts.c.n, counts.c.value, partition)).subquery(
+            f"{kind}_running"
+        )
+        r = running.c
+        key_columns = [
+            (r[name] if name in names else cast(null(), t)).label(name)
+            for name, t in (("day", String), ("labeler_id", Integer))
+        ]
+        return select(
+            literal(kind).label("kind"), *key_columns, *histogram_ranks(r.value, r.cumulative, r.total)
+        ).group_by(*[r[name] for name in names])
+
+    return union_all(ranked("total", []), ranked("day", ["day"]), ranked("labeler", ["labeler_id"]))
+
+
+@cache
 def edge_percentiles_statement(scope: ScopeShape) -> Any:
     """Where the median and p90 of time per label fall over a window cut inside days, overall, per day and per
     labeler; one row per group with its count and its order statistics (see `histogram_ranks`).
@@ -683,13 +745,16 @@ def _bin(index: float | None) -> int | None:
 async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
     """Median and p90 time per label, overall, per day and per labeler (one statement).
 
-    They are read from the per-day histograms (see `server.services.rollups`) for the whole days of the window and,
-    for its edges (parts of a day), from the labels' own times, binned the same way for the total and the labelers,
-    so they are within `PERCENTILE_RELATIVE_ERROR` of the exact value plus `PERCENTILE_ABSOLUTE_ERROR_SECONDS`, and
-    exact for a day cut by the window (and for the total of a window inside one day, which is that day's).
+    A window that holds no whole day (an hour, a day cut at both ends, two partial days) is ranked over its labels'
+    own times: exact. Otherwise they are read from the per-day histograms (see `server.services.rollups`) for the
+    whole days of the window and, for its edges (parts of a day), from the labels' own times, binned the same way
+    for the total and the labelers, so they are within `PERCENTILE_RELATIVE_ERROR` of the exact value plus
+    `PERCENTILE_ABSOLUTE_ERROR_SECONDS`, and exact for a day cut by the window.
     """
     if scope.whole_days:
         return await _histogram_percentiles(session, scope)
+    if not scope.holds_a_whole_day:
+        return await _exact_percentiles(session, scope)
     total = Spread()
     by_day: dict[str, Spread] = {}
     by_labeler: dict[int, Spread] = {}
@@ -708,6 +773,22 @@ async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelP
             total = spread
         else:
             by_labeler[row.labeler_id] = spread
-    if len(by_day) == 1 and scope.within_one_day:
-        total = next(iter(by_day.values()))
+    return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+
+
+async def _exact_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
+    total = Spread()
+    by_day: dict[str, Spread] = {}
+    by_labeler: dict[int, Spread] = {}
+    for row in (await session.execute(exact_edge_percentiles_statement(scope.shape), scope.parameters())).all():
+        spread = Spread(
+            median=interpolate_values(row.n, row.p50_lower, row.p50_upper, 50),
+            p90=interpolate_values(row.n, row.p90_lower, row.p90_upper, 90),
+        )
+        if row.kind == "total":
+            total = spread
+        elif row.kind == "day":
+            by_day[row.day] = spread
+        else:
+            by_labeler[row.labeler_id] = spread
     return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)

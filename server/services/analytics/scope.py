@@ -167,11 +167,11 @@ class Scope:
         return all(value is None or value.astimezone(UTC).time() == time(0) for value in (self.start, self.end))
 
     @property
-    def within_one_day(self) -> bool:
-        """Both bounds are set and fall inside the same UTC day (or the end is its next midnight)."""
+    def holds_a_whole_day(self) -> bool:
+        """The window holds at least one whole UTC day (an open bound holds them all)."""
         if self.start is None or self.end is None:
-            return False
-        return _midnight_up(self.start) >= self.end or _midnight_down(self.start) == _midnight_down(self.end)
+            return True
+        return _midnight_up(self.start) + timedelta(days=1) <= _midnight_down(self.end)
 
     @property
     def shape(self) -> ScopeShape:
