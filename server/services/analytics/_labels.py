@@ -14,7 +14,7 @@ to the reviewer's vendor, in the total, per day and in the usage rows (not in th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, fields
 from functools import cache
 from typing import Any
@@ -513,66 +513,49 @@ class LabelPercentiles:
     by_labeler: dict[int, Spread]
 
 
+def _ranked(kind: str, source: Any, names: list[str], order: str) -> Any:
+    """The order statistics of `source`'s rows (columns `order` and `n`) per group of `names` (none: the total),
+    as one row per group tagged `kind`, with the day and labeler columns every kind shares."""
+    c = source.c
+    keys = [c[name] for name in names]
+    counts = select(*keys, c[order], func.sum(c.n).label("n")).group_by(*keys, c[order]).subquery(f"{kind}_counts")
+    partition = [counts.c[name] for name in names]
+    running = select(*counts.c, *cumulative_counts(counts.c.n, counts.c[order], partition)).subquery(f"{kind}_running")
+    r = running.c
+    key_columns = [
+        (r[name] if name in names else cast(null(), t)).label(name)
+        for name, t in (("day", String), ("labeler_id", Integer))
+    ]
+    # Bins and times share the rank columns, as floats on both dialects.
+    ranks = [
+        cast(column, Float).label(column.name) if column.name != "n" else column
+        for column in histogram_ranks(r[order], r.cumulative, r.total)
+    ]
+    return select(literal(kind).label("kind"), *key_columns, *ranks).group_by(*[r[name] for name in names])
+
+
 @cache
 def exact_edge_percentiles_statement(scope: ScopeShape) -> Any:
     """Where the median and p90 of time per label fall over a window that holds no whole day, overall, per day and
-    per labeler, ranked over the labels' own times: exact. (The same statement would rank a window's whole days at
-    their bins' values; `edge_percentiles_statement` answers those windows.) One row per group with its count and
-    the values of its order statistics (see `histogram_ranks`, here ordered by value)."""
-    b = LabelTimeBin.__table__.c
-    conditions = [*scope.inner_days(b.day)]
-    if scope.project:
-        conditions.append(b.project_id == scope.project_id)
-    if scope.labeler:
-        conditions.append(b.labeler_id == scope.labeler_id)
-    whole_days = select(
-        b.day.label("day"), b.labeler_id.label("labeler_id"), bin_midpoint(b.bin).label("value"), b.labels.label("n")
-    ).where(*conditions)
-    if scope.vendor:
-        whole_days = whole_days.join(Labeler, Labeler.id == b.labeler_id).where(Labeler.vendor_id == scope.vendor_id)
-    edges = labels_in_scope(
-        scope,
-        day_bucket(Label.submitted_at).label("day"),
-        Label.labeler_id.label("labeler_id"),
-        cast(Label.seconds_to_label, Float).label("value"),
-        literal(1, Integer()).label("n"),
-        edges=True,
-    )
-    if scope.without_labelers:
-        # The total and the days from the project's or vendor's histogram, the labelers from theirs; the edges are
-        # read once.
-        table, conditions = scope_bins(scope)
-        p = table.c
-        edge_values = edges.cte("edge_values").prefix_with("MATERIALIZED", dialect="postgresql")
-        e = edge_values.c
-        grain_days = select(
-            p.day.label("day"), cast(null(), Integer).label("labeler_id"), bin_midpoint(p.bin).label("value"),
-            p.labels.label("n"),
-        ).where(*conditions, *scope.inner_days(p.day))  # fmt: skip
-        day_values = union_all(grain_days, select(*e)).cte("day_values")
-        labeler_values = union_all(whole_days, select(*e)).cte("labeler_values")
-    else:
-        values = union_all(whole_days, edges).cte("time_values").prefix_with("MATERIALIZED", dialect="postgresql")
-        day_values = labeler_values = values
-
-    def ranked(kind: str, names: list[str]) -> Any:
-        c = labeler_values.c if "labeler_id" in names else day_values.c
-        keys = [c[name] for name in names]
-        counts = select(*keys, c.value, func.sum(c.n).label("n")).group_by(*keys, c.value).subquery(f"{kind}_values")
-        partition = [counts.c[name] for name in names]
-        running = select(*counts.c, *cumulative_counts(counts.c.n, counts.c.value, partition)).subquery(
-            f"{kind}_running"
+    per labeler: every label of such a window is in its edges, ranked over its own time, so every figure is exact.
+    One row per group with its count and the values of its order statistics (see `histogram_ranks`)."""
+    values = (
+        labels_in_scope(
+            scope,
+            day_bucket(Label.submitted_at).label("day"),
+            Label.labeler_id.label("labeler_id"),
+            cast(Label.seconds_to_label, Float).label("value"),
+            literal(1, Integer()).label("n"),
+            edges=True,
         )
-        r = running.c
-        key_columns = [
-            (r[name] if name in names else cast(null(), t)).label(name)
-            for name, t in (("day", String), ("labeler_id", Integer))
-        ]
-        return select(
-            literal(kind).label("kind"), *key_columns, *histogram_ranks(r.value, r.cumulative, r.total)
-        ).group_by(*[r[name] for name in names])
-
-    return union_all(ranked("total", []), ranked("day", ["day"]), ranked("labeler", ["labeler_id"]))
+        .cte("edge_values")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return union_all(
+        _ranked("total", values, [], "value"),
+        _ranked("day", values, ["day"], "value"),
+        _ranked("labeler", values, ["labeler_id"], "value"),
+    )
 
 
 @cache
@@ -634,30 +617,10 @@ def edge_percentiles_statement(scope: ScopeShape) -> Any:
         "labeler_bins"
     )
 
-    def ranked(kind: str, source: Any, names: list[str], order: str) -> Any:
-        c = source.c
-        keys = [c[name] for name in names]
-        counts = select(*keys, c[order], func.sum(c.n).label("n")).group_by(*keys, c[order]).subquery(f"{kind}_counts")
-        partition = [counts.c[name] for name in names]
-        running = select(*counts.c, *cumulative_counts(counts.c.n, counts.c[order], partition)).subquery(
-            f"{kind}_running"
-        )
-        r = running.c
-        key_columns = [
-            (r[name] if name in names else cast(null(), t)).label(name)
-            for name, t in (("day", String), ("labeler_id", Integer))
-        ]
-        # Bins and times share the rank columns, as floats on both dialects.
-        ranks = [
-            cast(column, Float).label(column.name) if column.name != "n" else column
-            for column in histogram_ranks(r[order], r.cumulative, r.total)
-        ]
-        return select(literal(kind).label("kind"), *key_columns, *ranks).group_by(*[r[name] for name in names])
-
     return union_all(
-        ranked("total", total_bins, [], "bin"),
-        ranked("day", day_values, ["day"], "value"),
-        ranked("labeler", labeler_bins, ["labeler_id"], "bin"),
+        _ranked("total", total_bins, [], "bin"),
+        _ranked("day", day_values, ["day"], "value"),
+        _ranked("labeler", labeler_bins, ["labeler_id"], "bin"),
     )
 
 
@@ -723,19 +686,32 @@ def _spread(row: Any) -> Spread:
     )
 
 
-async def _histogram_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
+def _value_spread(row: Any) -> Spread:
+    return Spread(
+        median=interpolate_values(row.n, row.p50_lower, row.p50_upper, 50),
+        p90=interpolate_values(row.n, row.p90_lower, row.p90_upper, 90),
+    )
+
+
+def _collected(rows: Sequence[Any], spread: Callable[[Any], Spread]) -> LabelPercentiles:
+    """The total, day and labeler rows of a percentile statement as spreads."""
     total = Spread()
     by_day: dict[str, Spread] = {}
     by_labeler: dict[int, Spread] = {}
-    for row in (await session.execute(histogram_statement(scope.shape), scope.parameters())).all():
+    for row in rows:
         if row.kind == "total":
-            # an aggregate over no bins still yields one row, with no count: an empty Spread
-            total = _spread(row)
+            # an aggregate over no rows still yields one row, with no count: an empty Spread
+            total = spread(row)
         elif row.kind == "day":
-            by_day[row.day] = _spread(row)
+            by_day[row.day] = spread(row)
         else:
-            by_labeler[row.labeler_id] = _spread(row)
+            by_labeler[row.labeler_id] = spread(row)
     return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+
+
+async def _histogram_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
+    rows = (await session.execute(histogram_statement(scope.shape), scope.parameters())).all()
+    return _collected(rows, _spread)
 
 
 def _bin(index: float | None) -> int | None:
@@ -755,40 +731,20 @@ async def fetch_label_percentiles(session: AsyncSession, scope: Scope) -> LabelP
         return await _histogram_percentiles(session, scope)
     if not scope.holds_a_whole_day:
         return await _exact_percentiles(session, scope)
-    total = Spread()
-    by_day: dict[str, Spread] = {}
-    by_labeler: dict[int, Spread] = {}
-    for row in (await session.execute(edge_percentiles_statement(scope.shape), scope.parameters())).all():
-        if row.kind == "day":
-            by_day[row.day] = Spread(
-                median=interpolate_values(row.n, row.p50_lower, row.p50_upper, 50),
-                p90=interpolate_values(row.n, row.p90_lower, row.p90_upper, 90),
-            )
-            continue
-        spread = Spread(
-            median=interpolate_bins(row.n, _bin(row.p50_lower), _bin(row.p50_upper), 50),
-            p90=interpolate_bins(row.n, _bin(row.p90_lower), _bin(row.p90_upper), 90),
-        )
-        if row.kind == "total":
-            total = spread
-        else:
-            by_labeler[row.labeler_id] = spread
-    return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+    rows = (await session.execute(edge_percentiles_statement(scope.shape), scope.parameters())).all()
+    return _collected(rows, _edge_spread)
+
+
+def _edge_spread(row: Any) -> Spread:
+    """A day the window cuts is ranked over times; the total and the labelers over bins (given as floats)."""
+    if row.kind == "day":
+        return _value_spread(row)
+    return Spread(
+        median=interpolate_bins(row.n, _bin(row.p50_lower), _bin(row.p50_upper), 50),
+        p90=interpolate_bins(row.n, _bin(row.p90_lower), _bin(row.p90_upper), 90),
+    )
 
 
 async def _exact_percentiles(session: AsyncSession, scope: Scope) -> LabelPercentiles:
-    total = Spread()
-    by_day: dict[str, Spread] = {}
-    by_labeler: dict[int, Spread] = {}
-    for row in (await session.execute(exact_edge_percentiles_statement(scope.shape), scope.parameters())).all():
-        spread = Spread(
-            median=interpolate_values(row.n, row.p50_lower, row.p50_upper, 50),
-            p90=interpolate_values(row.n, row.p90_lower, row.p90_upper, 90),
-        )
-        if row.kind == "total":
-            total = spread
-        elif row.kind == "day":
-            by_day[row.day] = spread
-        else:
-            by_labeler[row.labeler_id] = spread
-    return LabelPercentiles(total=total, by_day=dict(sorted(by_day.items())), by_labeler=by_labeler)
+    rows = (await session.execute(exact_edge_percentiles_statement(scope.shape), scope.parameters())).all()
+    return _collected(rows, _value_spread)
