@@ -534,12 +534,9 @@ def _ranked(kind: str, source: Any, names: list[str], order: str) -> Any:
     return select(literal(kind).label("kind"), *key_columns, *ranks).group_by(*[r[name] for name in names])
 
 
-@cache
-def exact_edge_percentiles_statement(scope: ScopeShape) -> Any:
-    """Where the median and p90 of time per label fall over a window that holds no whole day, overall, per day and
-    per labeler: every label of such a window is in its edges, ranked over its own time, so every figure is exact.
-    One row per group with its count and the values of its order statistics (see `histogram_ranks`)."""
-    values = (
+def _edge_values(scope: ScopeShape) -> Any:
+    """The labels in the window's edges, each as its day, labeler, time and a count of one (read once)."""
+    return (
         labels_in_scope(
             scope,
             day_bucket(Label.submitted_at).label("day"),
@@ -551,6 +548,14 @@ def exact_edge_percentiles_statement(scope: ScopeShape) -> Any:
         .cte("edge_values")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
+
+
+@cache
+def exact_edge_percentiles_statement(scope: ScopeShape) -> Any:
+    """Where the median and p90 of time per label fall over a window that holds no whole day, overall, per day and
+    per labeler: every label of such a window is in its edges, ranked over its own time, so every figure is exact.
+    One row per group with its count and the values of its order statistics (see `histogram_ranks`)."""
+    values = _edge_values(scope)
     return union_all(
         _ranked("total", values, [], "value"),
         _ranked("day", values, ["day"], "value"),
@@ -583,22 +588,8 @@ def edge_percentiles_statement(scope: ScopeShape) -> Any:
         )
     whole_days = labeler_rows.cte("whole_day_bins")
     w = whole_days.c
-    edge_values = (
-        labels_in_scope(
-            scope,
-            day_bucket(Label.submitted_at).label("day"),
-            Label.labeler_id.label("labeler_id"),
-            cast(Label.seconds_to_label, Float).label("value"),
-            edges=True,
-        )
-        .cte("edge_values")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    e = edge_values.c
-    edge_bins = select(e.labeler_id, bin_expression(e.value).label("bin"), literal(1, Integer()).label("n")).cte(
-        "edge_bins"
-    )
-    one = literal(1, Integer())
+    e = _edge_values(scope).c
+    edge_bins = select(e.labeler_id, bin_expression(e.value).label("bin"), e.n).cte("edge_bins")
     if scope.without_labelers:
         # The total and the days from the project's or vendor's histogram, without the labeler.
         table, scope_conditions = scope_bins(scope)
@@ -611,7 +602,7 @@ def edge_percentiles_statement(scope: ScopeShape) -> Any:
     else:
         day_whole = select(w.day, bin_midpoint(w.bin).label("value"), w.labels.label("n"))
         total_whole = select(w.bin, w.labels.label("n"))
-    day_values = union_all(day_whole, select(e.day, e.value, one.label("n"))).subquery("day_values")
+    day_values = union_all(day_whole, select(e.day, e.value, e.n)).subquery("day_values")
     total_bins = union_all(total_whole, select(edge_bins.c.bin, edge_bins.c.n)).subquery("total_bins")
     labeler_bins = union_all(select(w.labeler_id, w.bin, w.labels.label("n")), select(*edge_bins.c)).subquery(
         "labeler_bins"
