@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,9 @@ from server.db.models import Project
 from server.services.backtest import BacktestErrors, backtest_records, load_flow
 from server.services.history import ProjectRecords, load_records
 from simulator.latency import FlowHistory
+
+#: The conditional forecast's backlog MAPE it is held to, in percent.
+_TARGET_MAPE = 10.0
 
 
 def _percent(value: float | None) -> str:
@@ -127,6 +131,7 @@ async def _main(
             print(_row("unconditional", report.unconditional))
             print(_row("baseline", report.baseline))
             print(_row("cond. floor", report.conditional_floor))
+            _held_out(report.conditional_held_out)
             intervals = (("conditional", report.conditional_within), ("unconditional", report.unconditional_within))
             for which, within in intervals:
                 print(
@@ -134,6 +139,18 @@ async def _main(
                     f"{within.throughput}/{within.weeks}, completions {within.completions}/{within.weeks}, "
                     f"backlog {within.backlog}/{within.weeks}"
                 )
+
+
+def _held_out(scores: tuple[BacktestErrors, ...]) -> None:
+    """How a right model fares: its own runs as worlds, each forecast by the mean of the others."""
+    backlog = [score.backlog_mape for score in scores if score.backlog_mape is not None]
+    if not backlog:
+        return
+    within = sum(value <= _TARGET_MAPE for value in backlog)
+    print(
+        f"  a right model (its runs as worlds, each forecast by the others' mean): backlog MAPE median "
+        f"{statistics.median(backlog):.1f}%, within {_TARGET_MAPE:.0f}% in {within} of {len(backlog)}"
+    )
 
 
 if __name__ == "__main__":

@@ -177,6 +177,25 @@ class Forecast:
 
         return BacktestErrors(*(mean_mape(figure) for figure in _FIGURES))
 
+    def held_out(self) -> list[BacktestErrors]:
+        """Each run taken in turn as the world and forecast by the mean of the others: what a right model's
+        forecast scores, one world at a time. A run's error against the others' mean is n/(n-1) times its error
+        against the mean of all n, so their mean is the floor times n/(n-1); what they add is their spread: the
+        share of them within a target is the chance that even a right model meets it."""
+        if len(self.runs) < 2:
+            return []
+        totals = {
+            figure: np.array([[getattr(week, figure) for week in run] for run in self.runs]) for figure in _FIGURES
+        }
+        others = len(self.runs) - 1
+
+        def scored(run: int, figure: str) -> float | None:
+            values = totals[figure]
+            forecast = (values.sum(axis=0) - values[run]) / others
+            return _mape(values[run].tolist(), forecast.tolist())
+
+        return [BacktestErrors(*(scored(run, figure) for figure in _FIGURES)) for run in range(len(self.runs))]
+
 
 _FIGURES = ("throughput", "completions", "backlog")
 
@@ -196,6 +215,8 @@ class BacktestData:
     weeks: tuple[BacktestWeekData, ...]
     #: The conditional forecast's error against worlds drawn from its own model (`Forecast.floor`).
     conditional_floor: BacktestErrors
+    #: Each of the conditional forecast's runs scored as the world by the mean of the others (`Forecast.held_out`).
+    conditional_held_out: tuple[BacktestErrors, ...]
     #: Weeks whose records fell inside each forecast's 90% interval.
     conditional_within: BacktestWithin
     unconditional_within: BacktestWithin
@@ -582,6 +603,7 @@ def backtest_records(
         baseline=_errors(weeks, "baseline"),
         weeks=tuple(weeks),
         conditional_floor=conditional.floor(),
+        conditional_held_out=tuple(conditional.held_out()),
         conditional_within=_within(weeks, "conditional"),
         unconditional_within=_within(weeks, "unconditional"),
     )

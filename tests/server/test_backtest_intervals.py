@@ -53,3 +53,18 @@ def test_a_record_outside_a_degenerate_interval_is_outside() -> None:
     interval = BacktestInterval(BacktestFigures(5.0, 5.0, 5.0), BacktestFigures(5.0, 5.0, 5.0))
     assert interval.holds(BacktestFigures(5.0, 5.0, 5.0), "throughput")
     assert not interval.holds(BacktestFigures(6.0, 5.0, 5.0), "throughput")
+
+
+def test_each_run_is_scored_as_the_world_against_the_mean_of_the_others() -> None:
+    # given three runs whose one week ends with 10, 20 and 60 tasks open
+    forecast = _forecast([[10.0], [20.0], [60.0]])
+    scores = [score.backlog_mape for score in forecast.held_out()]
+    # then each is forecast by the other two's mean: 40 for the first, 35 for the second, 15 for the third
+    assert scores == pytest.approx([100.0 * 30 / 10, 100.0 * 15 / 20, 100.0 * 45 / 60])
+    # each 3/2 of its error against the mean of all three (30), so on average the floor times 3/2
+    floor = forecast.floor().backlog_mape
+    assert floor is not None and float(np.mean(scores)) == pytest.approx(floor * 3 / 2)
+
+
+def test_a_single_run_has_no_other_to_forecast_it() -> None:
+    assert _forecast([[10.0]]).held_out() == []

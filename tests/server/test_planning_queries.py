@@ -106,7 +106,7 @@ query($id: ID!, $train: Int!, $draws: Boolean = false) {
       openClearedActual { medianDays p90Days } openClearedForecast { medianDays p90Days }
       conditional { throughputMape completionsMape backlogMape }
       unconditional { throughputMape } baseline { throughputMape backlogMape }
-      conditionalFloor { throughputMape backlogMape }
+      conditionalFloor { throughputMape backlogMape } conditionalHeldOut { backlogMape }
       conditionalWithin { throughput completions backlog weeks } unconditionalWithin { backlog weeks }
       weeks {
         week actualThroughput forecastThroughput actual { throughput backlog } conditional { throughput backlog }
@@ -435,6 +435,11 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert report["conditionalWithin"]["backlog"] == inside and report["conditionalWithin"]["weeks"] == 4
     assert report["unconditionalWithin"]["weeks"] == 4
     assert report["conditionalFloor"]["backlogMape"] is not None and report["conditionalFloor"]["backlogMape"] >= 0
+    # Each of the 4 replications is scored as the world by the mean of the other three, each error 4/3 of its
+    # error against the mean of all four, which the floor averages.
+    held_out = [score["backlogMape"] for score in report["conditionalHeldOut"]]
+    assert len(held_out) == 4
+    assert sum(held_out) / 4 == pytest.approx(report["conditionalFloor"]["backlogMape"] * 4 / 3)
     # With the calibrated figures drawn from their intervals, the same replications give another forecast
     drawn = (await _data(client, BACKTEST, {"id": gid, "train": 4, "draws": True}))["backtest"]
     assert drawn["__typename"] == "BacktestReport"

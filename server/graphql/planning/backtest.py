@@ -65,6 +65,7 @@ def backtest_report(project_id: relay.GlobalID, report: service.BacktestData) ->
         unconditional=_errors(report.unconditional),
         baseline=_errors(report.baseline),
         conditional_floor=_errors(report.conditional_floor),
+        conditional_held_out=[_errors(errors) for errors in report.conditional_held_out],
         conditional_within=_within(report.conditional_within),
         unconditional_within=_within(report.unconditional_within),
         throughput_mape=report.unconditional.throughput_mape,

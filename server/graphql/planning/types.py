@@ -368,6 +368,11 @@ class BacktestReport:
         "what even a right model misses. A forecast far above its floor, with records outside its intervals, is "
         "the model's error; one near it is noise no forecast removes."
     )
+    conditional_held_out: list[BacktestErrors] = strawberry.field(
+        description="Each of the conditional forecast's replications taken in turn as the world and forecast by the "
+        "mean of the others: what a right model's forecast scores, world by world. The share of them within a "
+        "target is the chance that even a right model meets it."
+    )
     conditional_within: BacktestWithin
     unconditional_within: BacktestWithin
     throughput_mape: float | None = strawberry.field(description="Unconditional forecast's, in percent.")
