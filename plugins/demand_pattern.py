@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.arrivals import pattern_volumes, place_arrivals
+from simulator.arrivals import pattern_volumes, place_arrivals, within_run_size
 from simulator.demand_plan import demand_plan
 from simulator.scenario import Calendar, Demand
 
@@ -38,5 +38,5 @@ class PatternDemand:
     def arrivals(
         self, demand: Demand, calendar: Calendar, horizon_days: int, rng: np.random.Generator
     ) -> npt.NDArray[np.float64]:
-        counts = rng.poisson(pattern_volumes(demand, horizon_days))
+        counts = rng.poisson(within_run_size(pattern_volumes(demand, horizon_days)))
         return place_arrivals(counts, calendar, demand.arrival_window, rng)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator.arrivals import place_arrivals
+from simulator.arrivals import place_arrivals, within_run_size
 from simulator.scenario import Calendar, Demand, ScenarioError
 
 __all__ = ["TraceDemand"]
@@ -40,7 +40,7 @@ class TraceDemand:
         for spike in demand.spikes:
             inside = (days + 1.0 > spike.start_day) & (days < spike.start_day + spike.duration_days)
             counts = np.where(inside, counts * spike.multiplier, counts)
-        whole = np.rint(counts).astype(np.int64)
+        whole = np.rint(within_run_size(counts)).astype(np.int64)
         # The waiting tasks are some of the first day's (never more than it holds), placed at its hour 0.
         waiting = min(self.at_start, int(whole[0])) if horizon_days else 0
         whole[:1] -= waiting

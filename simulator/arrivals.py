@@ -6,9 +6,25 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.demand_plan import demand_plan, planned_volumes
-from simulator.scenario import Calendar, Demand
+from simulator.scenario import Calendar, Demand, ScenarioError
 
-__all__ = ["pattern_volumes", "place_arrivals"]
+__all__ = ["MAX_TASKS_PER_RUN", "pattern_volumes", "place_arrivals", "within_run_size"]
+
+#: Most tasks one replication may draw: each is kept in memory (about 100 bytes, several arrays), so a weekly factor,
+#: trend or spike that multiplies a plausible base into billions is refused before anything is allocated.
+MAX_TASKS_PER_RUN = 50_000_000
+
+
+def within_run_size(volumes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``volumes`` (expected tasks per day) when a replication can hold them, else a ScenarioError on ``demand``."""
+    total = float(np.sum(volumes))
+    if not np.isfinite(total) or total > MAX_TASKS_PER_RUN:
+        raise ScenarioError(
+            f"demand asks for {total:.3g} tasks over {volumes.size} days; a run holds at most "
+            f"{MAX_TASKS_PER_RUN:,} (check base_per_day, weekly, trend_per_week, spikes and the plan)",
+            path=("demand",),
+        )
+    return volumes
 
 
 def pattern_volumes(demand: Demand, horizon_days: int) -> npt.NDArray[np.float64]:

@@ -29,7 +29,7 @@ from simulator.kernel import KernelFlow, kernel_flow
 from simulator.reference import ReferenceFlow
 from simulator.registry import Models, build_models
 from simulator.results import SimulationResult
-from simulator.scenario import Distribution, Pool, Scenario, ScenarioError
+from simulator.scenario import MAX_PEOPLE, Distribution, Pool, Scenario, ScenarioError
 from simulator.stages import StageFigures, stage_figures
 
 __all__ = ["FlowName", "build_flow_inputs", "choose_projects", "run_replication", "sample_duration"]
@@ -192,6 +192,8 @@ class _PoolRun:
     hires: int = 0
     trainees: int = 0
     departures: int = 0
+    #: Everyone the staffing policy has asked for so far, to refuse a policy that would outgrow any machine.
+    asked: int = 0
 
     def update(self, now: float) -> None:
         on = 1.0 if self.in_shift else 0.0
@@ -499,8 +501,16 @@ class _Engine:
                     raise ScenarioError(
                         f"staffing.model returned hires for {name!r} of {count!r}", path=("staffing", "model")
                     )
+                run = names[name]
+                run.asked += int(count)
+                if run.asked > MAX_PEOPLE:
+                    raise ScenarioError(
+                        f"staffing.model asked for {run.asked:,} hires into {name!r} by day {at / 24.0:g}; "
+                        f"a pool takes at most {MAX_PEOPLE:,}",
+                        path=("staffing", "model"),
+                    )
                 for _ in range(int(count)):
-                    env.process(self._hire(names[name]))
+                    env.process(self._hire(run))
             at += interval * 24.0
 
     def _staffing_state(self) -> StaffingState:

@@ -51,6 +51,11 @@ def _build(cls: type, data: object, path: ScenarioPath) -> Any:
             raise ScenarioError(
                 f"unknown key {path_text(unknown)!r}; expected one of {', '.join(fields)}", path=unknown
             )
+    for name, spec in fields.items():
+        required = spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+        if required and name not in data:
+            missing = (*path, name)
+            raise ScenarioError(f"{path_text(missing)} is required", path=missing)
     hints = _hints(cls)
     kwargs = {key: _convert(hints[key], value, (*path, key)) for key, value in data.items()}
     try:

@@ -25,7 +25,7 @@ from simulator.scenario_checks import (
     check_name,
     finite,
     hours_list,
-    int_at_least,
+    int_between,
     invalid,
     path_text,
     weekdays,
@@ -58,6 +58,12 @@ __all__ = [
 
 
 MAX_TASKS_PER_DAY = 10_000_000
+#: Most people a pool may hold in one stage, and reviewers: each is a simulated process with its own state.
+MAX_PEOPLE = 100_000
+#: The longest horizon, ten years: a replication keeps every day's figures.
+MAX_HORIZON_DAYS = 3_653
+#: Most labels a consensus task may need: each is a job of its own.
+MAX_LABELS_PER_TASK = 100
 
 
 @dataclass(frozen=True)
@@ -228,9 +234,9 @@ class Headcount:
     hiring: int = 0
 
     def __post_init__(self) -> None:
-        int_at_least(("headcount", "production"), self.production, 0)
-        int_at_least(("headcount", "training"), self.training, 0)
-        int_at_least(("headcount", "hiring"), self.hiring, 0)
+        int_between(("headcount", "production"), self.production, 0, MAX_PEOPLE)
+        int_between(("headcount", "training"), self.training, 0, MAX_PEOPLE)
+        int_between(("headcount", "hiring"), self.hiring, 0, MAX_PEOPLE)
 
 
 @dataclass(frozen=True)
@@ -317,7 +323,7 @@ class Pool:
         if self.shift_hours is not None:
             above((*path, "shift_hours"), self.shift_hours, 0.0)
             between((*path, "shift_hours"), self.shift_hours, 0.0, 24.0)
-        int_at_least((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1)
+        int_between((*path, "max_concurrent_hires"), self.max_concurrent_hires, 1, MAX_PEOPLE)
         if not isinstance(self.time_to_hire_days, Distribution):
             raise invalid((*path, "time_to_hire_days"), "must be a Distribution", self.time_to_hire_days)
         at_least((*path, "platform_training_days"), self.platform_training_days, 0.0)
@@ -382,7 +388,7 @@ class Review:
 
     def __post_init__(self) -> None:
         between(("review", "share_reviewed"), self.share_reviewed, 0.0, 1.0)
-        int_at_least(("review", "reviewers"), self.reviewers, 0)
+        int_between(("review", "reviewers"), self.reviewers, 0, MAX_PEOPLE)
         if self.share_reviewed > 0 and self.reviewers == 0:
             raise invalid(("review", "reviewers"), "must be >= 1 when review.share_reviewed > 0", self.reviewers)
         above(("review", "review_minutes"), self.review_minutes, 0.0)
@@ -448,7 +454,7 @@ class Consensus:
     coverage: float = 0.0
 
     def __post_init__(self) -> None:
-        int_at_least(("consensus", "labels_per_task"), self.labels_per_task, 1)
+        int_between(("consensus", "labels_per_task"), self.labels_per_task, 1, MAX_LABELS_PER_TASK)
         between(("consensus", "coverage"), self.coverage, 0.0, 1.0)
 
 
@@ -523,7 +529,7 @@ class Scenario:
         ):
             raise invalid(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
         check_name(("name",), self.name)
-        int_at_least(("horizon_days",), self.horizon_days, 1)
+        int_between(("horizon_days",), self.horizon_days, 1, MAX_HORIZON_DAYS)
         checks: tuple[tuple[str, object, type], ...] = (
             ("calendar", self.calendar, Calendar),
             ("demand", self.demand, Demand),

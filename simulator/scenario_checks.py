@@ -21,6 +21,7 @@ __all__ = [
     "finite",
     "hours_list",
     "int_at_least",
+    "int_between",
     "invalid",
     "path_text",
     "weekdays",
@@ -107,6 +108,13 @@ def int_at_least(path: ScenarioPath, value: object, low: int) -> None:
         raise invalid(path, "must be an integer", value)
     if value < low:
         raise invalid(path, f"must be >= {low}", value)
+
+
+def int_between(path: ScenarioPath, value: object, low: int, high: int) -> None:
+    int_at_least(path, value, low)
+    assert isinstance(value, int)
+    if value > high:
+        raise invalid(path, f"must be at most {high:,}", value)
 
 
 def check_name(path: ScenarioPath, value: object) -> None:

@@ -23,7 +23,8 @@ import numpy as np
 
 from simulator.intervals import wilson_interval
 from simulator.montecarlo import Estimate, Replication, run_monte_carlo
-from simulator.scenario import ITEM, Distribution, Headcount, Key, ModelSpec, Pool, Scenario, invalid
+from simulator.scenario import ITEM, MAX_PEOPLE, Distribution, Headcount, Key, ModelSpec, Pool, Scenario, invalid
+from simulator.scenario_checks import ScenarioPath
 
 __all__ = [
     "FeasibilityReport",
@@ -76,6 +77,13 @@ def scheduled_hires(scenario: Scenario) -> tuple[Hire, ...]:
     )
 
 
+def _check_people(path: ScenarioPath, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise invalid(path, "must be an integer >= 0", value)
+    if value > MAX_PEOPLE:
+        raise invalid(path, f"must be at most {MAX_PEOPLE:,}", value)
+
+
 @dataclass(frozen=True)
 class VendorOffer:
     """What a vendor offers: people in production at the start, a ramp of hires, pricing and learning.
@@ -102,14 +110,12 @@ class VendorOffer:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.headcount, bool) or not isinstance(self.headcount, int) or self.headcount < 0:
-            raise invalid(("offer", "headcount"), "must be an integer >= 0", self.headcount)
+        _check_people(("offer", "headcount"), self.headcount)
         for i, item in enumerate(self.ramp):
             week, count = item
             if isinstance(week, bool) or not isinstance(week, int) or week < 0:
                 raise invalid(("offer", "ramp", i, "week"), "must be an integer >= 0", week)
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise invalid(("offer", "ramp", i, "count"), "must be an integer >= 0", count)
+            _check_people(("offer", "ramp", i, "count"), count)
         if (self.hourly_rate is None) == (self.price_per_label is None):
             raise invalid(
                 ("offer", "hourly_rate"),

@@ -390,3 +390,28 @@ def test_a_pools_joins_are_checked() -> None:
         Pool(name="a", hourly_rate=10.0, joins=(PoolShare("b", 0.0),))
     with pytest.raises(ScenarioError, match=r"workforce\[new\]\.joins\[0\]\.pool must be one of the pools"):
         dataclasses.replace(_joining(0.3, 1), workforce=(_joining(0.3, 1).workforce[0],))
+
+
+def test_a_staffing_policy_asking_for_more_people_than_a_pool_takes_is_refused() -> None:
+    # given hires of 60,000 on day 1 and again on day 2 into pool b (each alone within the 100,000 a pool takes)
+    hires = [{"day": 1, "pool": "b", "count": 60_000}, {"day": 2, "pool": "b", "count": 60_000}]
+    scenario = dataclasses.replace(SMALL, staffing=ModelSpec("scheduled", {"hires": hires}))
+    # then the run stops at the second decision, naming the pool, the count and the day
+    with pytest.raises(ScenarioError, match=r"asked for 120,000 hires into 'b' by day 2; a pool takes at most 100,000"):
+        run_replication(scenario, 1)
+
+
+@pytest.mark.parametrize(
+    "demand",
+    [
+        Demand(base_per_day=100, weekly=(1.0, 1.0, 1.0, 1.0, 1e9, 1.0, 1.0)),
+        Demand(base_per_day=1e6, trend_per_week=1e30),
+        Demand(base_per_day=1e6, spikes=(Spike(start_day=0, duration_days=3, multiplier=1e3),)),
+        Demand(model="trace", trace=(10.0, 1e12)),
+    ],
+)
+def test_demand_no_run_could_hold_is_refused_before_drawing_it(demand: Demand) -> None:
+    # each within its own field's bounds, together more tasks than a replication can keep in memory
+    scenario = dataclasses.replace(SMALL, demand=dataclasses.replace(demand, projects=SMALL.demand.projects))
+    with pytest.raises(ScenarioError, match=r"demand asks for .* tasks over 21 days; a run holds at most 50,000,000"):
+        run_replication(scenario, 1)

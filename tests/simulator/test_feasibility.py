@@ -105,6 +105,10 @@ def test_offer_validation_names_the_field() -> None:
         VendorOffer(headcount=3)
     with pytest.raises(ScenarioError, match=r"offer\.ramp\[0\]\.count must be an integer >= 0, got -1"):
         VendorOffer(headcount=3, hourly_rate=1.0, ramp=((1, -1),))
+    with pytest.raises(ScenarioError, match=r"offer\.headcount must be at most 100,000, got 100001"):
+        VendorOffer(headcount=100_001, hourly_rate=1.0)
+    with pytest.raises(ScenarioError, match=r"offer\.ramp\[1\]\.count must be at most 100,000, got 1000000"):
+        VendorOffer(headcount=3, hourly_rate=1.0, ramp=((0, 5), (1, 10**6)))
 
 
 def test_an_added_offer_joins_the_team_and_its_scheduled_hires() -> None:

@@ -78,6 +78,16 @@ def test_defaults_form_a_valid_scenario() -> None:
         ),
         (lambda: Scenario(learning="exponential"), r"learning must be a ModelSpec"),  # type: ignore[arg-type]
         (lambda: ModelSpec(""), r"model must be a non-empty string"),
+        # Sizes no machine could simulate are refused before a run starts, not by running out of memory.
+        (lambda: Headcount(training=10**30), r"headcount\.training must be at most 100,000, got 10{30}"),
+        (lambda: Headcount(production=100_001), r"headcount\.production must be at most 100,000, got 100001"),
+        (lambda: Review(reviewers=10**9), r"review\.reviewers must be at most 100,000, got 1000000000"),
+        (
+            lambda: Pool("a", hourly_rate=1, max_concurrent_hires=10**12),
+            r"max_concurrent_hires must be at most 100,000",
+        ),
+        (lambda: Consensus(labels_per_task=101), r"consensus\.labels_per_task must be at most 100, got 101"),
+        (lambda: Scenario(horizon_days=3654), r"horizon_days must be at most 3,653, got 3654"),
     ],
 )
 def test_invalid_values_name_the_field_and_value(build: object, message: str) -> None:
@@ -108,3 +118,9 @@ def test_queueing_case_turns_everything_else_off() -> None:
     assert pool.headcount.production == 2 and pool.attrition_per_week == 0
     assert scenario.learning.model == "none" and scenario.review.share_reviewed == 0
     assert scenario.staffing.model == "fixed" and not scenario.demand.spikes
+
+
+def test_the_largest_sizes_allowed_are_valid() -> None:
+    assert Headcount(production=100_000, training=100_000, hiring=100_000).hiring == 100_000
+    assert Consensus(labels_per_task=100).labels_per_task == 100
+    assert Scenario(horizon_days=3653).horizon_days == 3653

@@ -106,6 +106,16 @@ def test_unknown_keys_are_named_with_their_path() -> None:
         scenario_from_dict({"colour": "blue"})
 
 
+def test_missing_required_keys_are_named_with_their_path() -> None:
+    with pytest.raises(ScenarioError, match=r"^staffing\.model is required$") as error:
+        scenario_from_dict({"staffing": {}})
+    assert error.value.path == ("staffing", "model")
+    with pytest.raises(ScenarioError, match=r"^workforce\[0\]\.name is required$"):
+        scenario_from_dict({"workforce": [{"hourly_rate": 1}]})
+    with pytest.raises(ScenarioError, match=r"^demand\.spikes\[0\]\.start_day is required$"):
+        scenario_from_dict({"demand": {"spikes": [{}]}})
+
+
 def test_list_items_get_their_index_in_the_path() -> None:
     data = {
         "demand": {
