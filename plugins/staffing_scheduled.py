@@ -22,7 +22,10 @@ class ScheduledStaffing:
             count = item.get("count", 1)
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise ValueError(f"hires[{i}].count must be an integer >= 0, got {count!r}")
-            plan.append((at_least(f"hires[{i}].day", item.get("day", 0.0), 0.0), str(item["pool"]), count))
+            pool = item["pool"]
+            if not isinstance(pool, str) or not pool.strip():
+                raise ValueError(f"hires[{i}].pool must be a pool's name, got {pool!r}")
+            plan.append((at_least(f"hires[{i}].day", item.get("day", 0.0), 0.0), pool, count))
         self.plan = sorted(plan)
         self._next = 0
 

@@ -207,5 +207,7 @@ def test_bad_plugin_params_raise_value_errors_naming_the_parameter() -> None:
         load_plugin("quality", "exponential")(initial=0.1, plateau=0.2)
     with pytest.raises(ValueError, match=r"hires\[0\]\.count must be an integer >= 0, got -2"):
         load_plugin("staffing", "scheduled")(hires=[{"day": 1, "pool": "a", "count": -2}])
+    with pytest.raises(ValueError, match=r"hires\[0\]\.pool must be a pool's name, got 1000000000\.0"):
+        load_plugin("staffing", "scheduled")(hires=[{"day": 1, "pool": 1e9, "count": 2}])
     with pytest.raises(ValueError, match="floor must be > 0, got 0"):
         load_plugin("learning", "power")(floor=0)
