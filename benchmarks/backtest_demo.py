@@ -4,7 +4,7 @@ Prints, per project, the backlog open at the cut by stage, the weekly figures (a
 the demand that arrived, unconditional forecast on fitted demand, naive baseline) and the MAPE table.
 
 Run: .venv/bin/python benchmarks/backtest_demo.py [--demo-seed 7] [--train-weeks 4] [--replications 16] [--seed 0]
-     [--replay]
+     [--replay | --planner-rule] [--parameter-draws]
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ async def _main(
     seed: int,
     replay: bool,
     parameter_draws: bool,
+    planner_rule: bool,
 ) -> None:
     started = time.perf_counter()
     async with demo_database(demo_seed) as database:
@@ -91,6 +92,7 @@ async def _main(
                 seed=seed,
                 replay=replay,
                 parameter_draws=parameter_draws,
+                planner_rule=planner_rule,
             )
             elapsed = time.perf_counter() - started
             opened = report.open_at_cut
@@ -167,6 +169,12 @@ if __name__ == "__main__":
         "weeks before the cut, not at the later of the two clocks",
     )
     parser.add_argument(
+        "--planner-rule",
+        action="store_true",
+        help="finish new tasks as planning answers do: recorded review and rework waits in the scenario, the wait "
+        "to be labeled the simulated team's alone",
+    )
+    parser.add_argument(
         "--parameter-draws",
         action="store_true",
         help="each replication draws the calibrated figures (speeds, hours, review) from their intervals",
@@ -181,5 +189,6 @@ if __name__ == "__main__":
             args.seed,
             args.replay,
             args.parameter_draws,
+            args.planner_rule,
         )
     )

@@ -42,6 +42,7 @@ from simulator.latency import (
     open_tasks,
     sample_new,
     sample_remaining,
+    scenario_waits,
     with_capacity,
 )
 from simulator.planning.calibrate import CalibrationFit, calibrate, demand_forecast
@@ -317,9 +318,14 @@ def forecast_weeks(
     rng: np.random.Generator,
     *,
     replayed: list[LatencyFit] | None = None,
+    planner_rule: bool = False,
 ) -> Forecast:
     """Weekly figures over replications; each pairs new arrivals (days since the cut, labels required) with
     one simulated run's capacity delays.
+
+    With ``planner_rule`` the simulated runs were made on a scenario carrying the recorded waits (planning's own
+    rule: each label accepted no earlier than its simulated submission plus a recorded review path), so a new task
+    is done at its simulated acceptance alone.
 
     With ``replayed`` (one fit per run, :func:`replay_training`), a new task is done at its simulated
     acceptance plus what a recorded task arriving near the same time of the week took beyond the acceptance
@@ -347,8 +353,11 @@ def forecast_weeks(
             sim_arrival, sim_finish, open_age[open_labeling], arrivals[first_day]
         )
         open_done = cut + np.maximum(open_delay, sample_remaining(fit, opened, rng, cut=cut))
-        run_fit = fit if replayed is None else replayed[run]
-        new_done = cut + arrivals + sample_new(run_fit, required, rng, arrived=cut + arrivals, capacity=new_delay)
+        if planner_rule:
+            new_done = cut + arrivals + new_delay
+        else:
+            run_fit = fit if replayed is None else replayed[run]
+            new_done = cut + arrivals + sample_new(run_fit, required, rng, arrived=cut + arrivals, capacity=new_delay)
         created = np.concatenate((open_created, cut + arrivals))
         completed = np.concatenate((open_done, new_done))
         runs.append(weekly_figures(created, completed, cut, horizon_weeks))
@@ -487,6 +496,7 @@ def conditional_forecast(
     replayed: list[LatencyFit] | None = None,
     replay: bool = False,
     fitted: CalibrationFit | None = None,
+    planner_rule: bool = False,
 ) -> Forecast:
     """The forecast from ``cut`` fed the tasks that actually arrived (with the labels each needed): the
     simulator replays their daily counts, plus the tasks still to label at the cut on its first day. The recorded
@@ -512,7 +522,17 @@ def conditional_forecast(
         fitted=fitted,
     )
     arrivals = (created[arriving] - cut, flow.task_required[arriving])
-    return forecast_weeks([arrivals] * replications, runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed)
+    return forecast_weeks(
+        [arrivals] * replications,
+        runs,
+        opened,
+        fit,
+        cut,
+        horizon_weeks,
+        rng,
+        replayed=replayed,
+        planner_rule=planner_rule,
+    )
 
 
 def backtest_records(
@@ -525,15 +545,23 @@ def backtest_records(
     seed: int = 0,
     replay: bool = False,
     parameter_draws: bool = False,
+    planner_rule: bool = False,
 ) -> BacktestData:
     """Calibrate on weeks 1..train_weeks, forecast the next horizon_weeks from the state at the cut, compare.
     With ``replay``, new tasks finish by :func:`replay_training`'s mapping of the simulated delay onto the
     recorded ones, not at the later of the two clocks (see the README's backtest section for what each gives).
-    With ``parameter_draws``, each replication draws the calibrated figures from their intervals."""
+    With ``parameter_draws``, each replication draws the calibrated figures from their intervals. With
+    ``planner_rule``, new tasks finish as planning answers finish them (:func:`forecast_weeks`): the scenario
+    carries the recorded waits, and the wait to be labeled is the simulated team's alone."""
+    if replay and planner_rule:
+        raise ValueError("replay and planner_rule are two ways to finish new tasks: choose one")
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)
     fit = recorded_waits(records, flow, cut)
+    if planner_rule:
+        scenario = replace(calibration.scenario, waits=scenario_waits(fit))
+        calibration = replace(calibration, scenario=scenario)
     opened = open_tasks(flow, cut)
     initial = open_backlog(opened)
     to_label = sum(task.missing_labels > 0 for task in opened)
@@ -555,6 +583,7 @@ def backtest_records(
         fit=fit,
         replayed=replayed,
         fitted=calibration.fitted if parameter_draws else None,
+        planner_rule=planner_rule,
     )
 
     # Unconditional: Poisson days around the fitted pattern, labels required as in the last weeks before the cut.
@@ -576,7 +605,9 @@ def backtest_records(
         at_start=to_label,
         fitted=calibration.fitted if parameter_draws else None,
     )
-    unconditional = forecast_weeks(drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed)
+    unconditional = forecast_weeks(
+        drawn, unconditional_runs, opened, fit, cut, horizon_weeks, rng, replayed=replayed, planner_rule=planner_rule
+    )
 
     baseline = naive_baselines(flow, train_weeks, horizon_weeks)
     weeks = [
@@ -618,6 +649,7 @@ async def run_backtest(
     replications: int = 16,
     seed: int = 0,
     parameter_draws: bool = False,
+    planner_rule: bool = False,
     field: Path = ("project_id",),
 ) -> BacktestData:
     """Backtest a project's history (see :func:`backtest_records`); bad windows are field-level errors."""
@@ -647,6 +679,7 @@ async def run_backtest(
                 replications=replications,
                 seed=seed,
                 parameter_draws=parameter_draws,
+                planner_rule=planner_rule,
             )
         )
     except WorkerDied:

@@ -98,8 +98,10 @@ query($id: ID!) {
 }
 """
 BACKTEST = """
-query($id: ID!, $train: Int!, $draws: Boolean = false) {
-  backtest(projectId: $id, trainWeeks: $train, horizonWeeks: 4, replications: 4, parameterDraws: $draws) {
+query($id: ID!, $train: Int!, $draws: Boolean = false, $planner: Boolean = false) {
+  backtest(
+    projectId: $id, trainWeeks: $train, horizonWeeks: 4, replications: 4, parameterDraws: $draws, plannerRule: $planner
+  ) {
     __typename
     ... on BacktestReport {
       throughputMape backlogMape openAtCut { toLabel inReview inRework total }
@@ -445,6 +447,11 @@ async def test_calibration_and_backtest_on_the_demo_history(database: Database, 
     assert drawn["__typename"] == "BacktestReport"
     assert [w["actual"] for w in drawn["weeks"]] == [w["actual"] for w in report["weeks"]]
     assert [w["conditional"] for w in drawn["weeks"]] != [w["conditional"] for w in report["weeks"]]
+    # With planning's own rule (no recorded pickup floor), the same records and another forecast
+    planner = (await _data(client, BACKTEST, {"id": gid, "train": 4, "planner": True}))["backtest"]
+    assert planner["__typename"] == "BacktestReport"
+    assert [w["actual"] for w in planner["weeks"]] == [w["actual"] for w in report["weeks"]]
+    assert [w["conditional"] for w in planner["weeks"]] != [w["conditional"] for w in report["weeks"]]
     too_long = (await _data(client, BACKTEST, {"id": gid, "train": 7}))["backtest"]
     assert too_long["__typename"] == "ValidationError" and too_long["field"] == "trainWeeks"
     missing = (await _data(client, CALIBRATE, {"id": encode_id("Project", 9999)}))["calibrateScenario"]

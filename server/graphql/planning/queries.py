@@ -434,6 +434,14 @@ class PlanningQueries:
                 "simulator's draws."
             ),
         ] = False,
+        planner_rule: Annotated[
+            bool,
+            strawberry.argument(
+                description="Finish new tasks as planning answers do: the scenario carries the recorded review and "
+                "rework waits, and the wait to be labeled is the simulated team's alone (by default a task also "
+                "waits at least as long as a recorded pickup of its time of the week)."
+            ),
+        ] = False,
     ) -> BacktestResult:
         from server.graphql.planning.backtest import backtest_report
         from server.services.backtest import run_backtest
@@ -448,6 +456,7 @@ class PlanningQueries:
                 horizon_weeks=horizon_weeks,
                 replications=replications,
                 parameter_draws=parameter_draws,
+                planner_rule=planner_rule,
             )
         except DomainError as error:
             return lookup_error(error)
