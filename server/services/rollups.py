@@ -209,21 +209,26 @@ _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
 def _upsert_statement(
-    dialect: str, table: Table, keys: tuple[str, ...], vendor_keys: tuple[str, ...], sums: tuple[str, ...]
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    vendor_keys: tuple[str, ...],
+    sums: tuple[str, ...],
+    prefix: str = "",
 ) -> Any:
-    """`INSERT ... ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum`, parameters `k_<key>`, `s_<sum>`;
-    a key in `vendor_keys` is the vendor of the labeler bound to it."""
-    cache_key = ("upsert", dialect, table.name, keys, vendor_keys, sums)
+    """`INSERT ... ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum`, parameters `<prefix>k_<key>`,
+    `<prefix>s_<sum>`; a key in `vendor_keys` is the vendor of the labeler bound to it."""
+    cache_key = ("upsert", dialect, table.name, keys, vendor_keys, sums, prefix)
     statement = _STATEMENTS.get(cache_key)
     if statement is None:
         values: dict[str, Any] = {}
         for name in keys:
             if name in vendor_keys:
-                labeler = bindparam(f"k_{name}", type_=Labeler.__table__.c.id.type)
+                labeler = bindparam(f"{prefix}k_{name}", type_=Labeler.__table__.c.id.type)
                 values[name] = select(Labeler.vendor_id).where(Labeler.id == labeler).scalar_subquery()
             else:
-                values[name] = bindparam(f"k_{name}", type_=table.c[name].type)
-        values.update({name: bindparam(f"s_{name}", type_=table.c[name].type) for name in sums})
+                values[name] = bindparam(f"{prefix}k_{name}", type_=table.c[name].type)
+        values.update({name: bindparam(f"{prefix}s_{name}", type_=table.c[name].type) for name in sums})
         insert_ = upsert(dialect, table).values(values)
         statement = insert_.on_conflict_do_update(
             index_elements=list(keys), set_={name: table.c[name] + insert_.excluded[name] for name in sums}
@@ -232,16 +237,75 @@ def _upsert_statement(
     return statement
 
 
+@dataclass(frozen=True, slots=True)
+class _Bump:
+    """Add `sums` to the row of `table` at `key`, creating it when missing."""
+
+    table: Table
+    key: dict[str, Any]
+    sums: dict[str, Any]
+
+    @property
+    def shape(self) -> tuple[Table, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        vendor_keys = tuple(name for name, value in self.key.items() if isinstance(value, _VendorOf))
+        return self.table, tuple(self.key), vendor_keys, tuple(self.sums)
+
+    def parameters(self, prefix: str = "") -> dict[str, Any]:
+        bound = {
+            f"{prefix}k_{name}": value.labeler_id if isinstance(value, _VendorOf) else value
+            for name, value in self.key.items()
+        }
+        bound.update({f"{prefix}s_{name}": value for name, value in self.sums.items()})
+        return bound
+
+
 async def _bump(session: AsyncSession, table: Table, key: dict[str, Any], sums: dict[str, Any]) -> None:
     """Add `sums` to the row of `table` at `key`, creating it when missing."""
+    await _bump_all(session, [_Bump(table, key, sums)])
+
+
+def _combined_upsert(
+    dialect: str, shapes: tuple[tuple[Table, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+) -> Any:
+    """The upserts of `shapes` as one PostgreSQL statement: all but the last as data-modifying WITH queries of the
+    last, the parameters of the i-th prefixed `b<i>_`."""
+    cache_key = ("combined", dialect, tuple((table.name, *rest) for table, *rest in shapes))
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        parts = [_upsert_statement(dialect, *shape, prefix=f"b{index}_") for index, shape in enumerate(shapes)]
+        *earlier, last = parts
+        statement = last.add_cte(*(part.cte(f"bump_{index}") for index, part in enumerate(earlier)))
+        _STATEMENTS[cache_key] = statement
+    return statement
+
+
+async def _bump_all(session: AsyncSession, bumps: list[_Bump]) -> None:
+    """Make each of `bumps`, in order.
+
+    On PostgreSQL each run of consecutive bumps of different tables is one statement (the upserts as WITH queries
+    of the last): one round trip instead of one per bump, each of which costs the client SQLAlchemy's and the
+    driver's work and the server a message exchange. Different tables, so a statement never names one row twice
+    (PostgreSQL refuses that: "cannot affect row a second time"); different rows, so the sums are the same in any
+    order. The workflow's writers bump in the same shapes, so they run the same statements and take those rows'
+    locks in one order. SQLite cannot write in WITH queries: one statement per bump.
+    """
     dialect = session.get_bind().dialect.name
-    vendor_keys = tuple(name for name, value in key.items() if isinstance(value, _VendorOf))
-    statement = _upsert_statement(dialect, table, tuple(key), vendor_keys, tuple(sums))
-    parameters = {
-        f"k_{name}": value.labeler_id if isinstance(value, _VendorOf) else value for name, value in key.items()
-    }
-    parameters.update({f"s_{name}": value for name, value in sums.items()})
-    await session.execute(statement, parameters)
+    combine = dialect == "postgresql"
+    runs: list[list[_Bump]] = []
+    for bump in bumps:
+        if combine and runs and all(bump.table is not other.table for other in runs[-1]):
+            runs[-1].append(bump)
+        else:
+            runs.append([bump])
+    for run in runs:
+        if len(run) == 1:
+            table, keys, vendor_keys, sums = run[0].shape
+            await session.execute(_upsert_statement(dialect, table, keys, vendor_keys, sums), run[0].parameters())
+            continue
+        parameters: dict[str, Any] = {}
+        for index, member in enumerate(run):
+            parameters.update(member.parameters(f"b{index}_"))
+        await session.execute(_combined_upsert(dialect, tuple(member.shape for member in run)), parameters)
 
 
 def _update_statement(table: Table, keys: tuple[str, ...], sums: tuple[str, ...]) -> Any:
@@ -258,13 +322,15 @@ def _update_statement(table: Table, keys: tuple[str, ...], sums: tuple[str, ...]
     return statement
 
 
-async def _add(session: AsyncSession, facts: LabelFacts, sign: int) -> None:
+def _label_bumps(facts: LabelFacts, sign: int) -> list[_Bump]:
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
-    await _bump(session, _ROLLUPS, key, {name: sign * getattr(facts, name) for name in _SUMS})
-    await _bump(session, _BINS, {**key, "bin": facts.bin}, {"labels": sign})
+    return [
+        _Bump(_ROLLUPS, key, {name: sign * getattr(facts, name) for name in _SUMS}),
+        _Bump(_BINS, {**key, "bin": facts.bin}, {"labels": sign}),
+    ]
 
 
-async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
+def _project_bin_bumps(before: LabelFacts | None, after: LabelFacts | None) -> list[_Bump]:
     """Move one label between the project-grain and vendor-grain histogram rows. Every writer of a project bumps
     the same few rows, so they are bumped last and in key order: two writers never wait for each other's rows
     crosswise."""
@@ -273,11 +339,13 @@ async def _move_project_bins(session: AsyncSession, before: LabelFacts | None, a
         deltas[(before.project_id, before.labeler_id, before.day, before.bin)] -= 1
     if after is not None:
         deltas[(after.project_id, after.labeler_id, after.day, after.bin)] += 1
+    bumps: list[_Bump] = []
     for (project_id, labeler_id, day, bin_index), delta in sorted(deltas.items()):
         if delta:
             key = {"project_id": project_id, "day": day, "bin": bin_index}
-            await _bump(session, _PROJECT_BINS, key, {"labels": delta})
-            await _bump(session, _VENDOR_BINS, {**key, "vendor_id": _VendorOf(labeler_id)}, {"labels": delta})
+            bumps.append(_Bump(_PROJECT_BINS, key, {"labels": delta}))
+            bumps.append(_Bump(_VENDOR_BINS, {**key, "vendor_id": _VendorOf(labeler_id)}, {"labels": delta}))
+    return bumps
 
 
 async def label_changed(session: AsyncSession, before: LabelFacts | None, after: LabelFacts | None) -> None:
@@ -304,11 +372,12 @@ async def label_changed(session: AsyncSession, before: LabelFacts | None, after:
         parameters.update({f"d_{name}": delta[name] for name in changed})
         await session.execute(_update_statement(_ROLLUPS, tuple(key), changed), parameters)
         return
-    if before is not None:
-        await _add(session, before, -1)
-    if after is not None:
-        await _add(session, after, 1)
-    await _move_project_bins(session, before, after)
+    bumps = [
+        *([] if before is None else _label_bumps(before, -1)),
+        *([] if after is None else _label_bumps(after, 1)),
+        *_project_bin_bumps(before, after),
+    ]
+    await _bump_all(session, bumps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,12 +409,15 @@ def review_facts(review: Review, label: Label, task: Task) -> ReviewFacts:
 async def review_added(session: AsyncSession, facts: ReviewFacts) -> None:
     """Count a new review in the review rollups."""
     key = {"project_id": facts.project_id, "labeler_id": facts.labeler_id, "day": facts.day}
-    await _bump(session, _REVIEW_ROLLUPS, key, {"reviews": 1, "thumbs_up": facts.thumbs_up, "seconds": facts.seconds})
-    await _bump(session, _REVIEW_BINS, {**key, "bin": facts.bin}, {"reviews": 1})
     project_key = {"project_id": facts.project_id, "day": facts.day, "bin": facts.bin}
-    await _bump(session, _PROJECT_REVIEW_BINS, project_key, {"reviews": 1})
     vendor_key = {**project_key, "vendor_id": _VendorOf(facts.labeler_id)}
-    await _bump(session, _VENDOR_REVIEW_BINS, vendor_key, {"reviews": 1})
+    bumps = [
+        _Bump(_REVIEW_ROLLUPS, key, {"reviews": 1, "thumbs_up": facts.thumbs_up, "seconds": facts.seconds}),
+        _Bump(_REVIEW_BINS, {**key, "bin": facts.bin}, {"reviews": 1}),
+        _Bump(_PROJECT_REVIEW_BINS, project_key, {"reviews": 1}),
+        _Bump(_VENDOR_REVIEW_BINS, vendor_key, {"reviews": 1}),
+    ]
+    await _bump_all(session, bumps)
 
 
 async def reviewer_labour_added(session: AsyncSession, facts: ReviewFacts) -> None:

@@ -21,16 +21,19 @@ from server.db.rollup_tables import (
     ConsensusTask,
     LabelDayRollup,
     LabelTimeBin,
+    ProjectTimeBin,
     ReviewDayRollup,
     ReviewerDayRollup,
     ReviewTimeBin,
+    VendorTimeBin,
 )
 from server.services.analytics import Scope
 from server.services.analytics.agreement import fetch_agreement
 from server.services.analytics.quality import fetch_reviews, quality_metrics
-from server.services.rollups import bin_of, rebuild_rollups
+from server.services.rollups import LabelFacts, bin_of, label_changed, rebuild_rollups
 from server.services.workflow import review_label, rework_label, submit_label
 from server.services.workflow.tasks import mark_benchmark, set_labels_required
+from tests.server.engine_events import statements_run
 from tests.server.percentile_bound import assert_within_bound, histogram_percentile
 from tests.server.test_analytics_world import World as AnalyticsWorld
 from tests.server.test_workflow_world import World, at, build_world, run
@@ -158,6 +161,54 @@ async def test_workflow_keeps_the_rollups_equal_to_a_rebuild(database: Database)
     assert len(maintained[3]) == 3
     # Bob made all three reviews, on one day: his labour is one reviewer row, 5 + 4 + 3 seconds.
     assert [row[1:] for row in maintained[4]] == [(world.bob, maintained[4][0][2], 3, 12.0)]
+
+
+def _facts(world: World, day: str, bin_index: int, seconds: float) -> LabelFacts:
+    return LabelFacts(
+        project_id=world.project,
+        labeler_id=world.alice,
+        day=day,
+        bin=bin_index,
+        labels=1,
+        seconds=seconds,
+        rework_seconds=0.0,
+        reworked=0,
+        accepted=0,
+        first_pass=0,
+        reviewed_first_pass=0,
+        decided=0,
+        benchmarks=0,
+        benchmarks_correct=0,
+    )
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("moved_day", ["2024-03-05", "2024-03-04"], ids=["another day", "the same day"])
+async def test_a_label_moved_between_bins_moves_every_rollup_row(database: Database, moved_day: str) -> None:
+    # given a label's facts on one day and bin, counted in the rollups
+    world: World = await build_world(database)
+    first, moved = _facts(world, "2024-03-04", 10, 3.0), _facts(world, moved_day, 20, 7.0)
+    await run(database, lambda s: label_changed(s, None, first))
+    # when the label moves to another bin, on another day or the same (each table bumped twice; on the same day, its
+    # day row twice)
+    with statements_run(database) as statements:
+        await run(database, lambda s: label_changed(s, first, moved))
+    # then its old rows lose it and its new rows count it once, at every grain
+    async with database.session() as session:
+        days = (await session.execute(select(LabelDayRollup.day, LabelDayRollup.labels, LabelDayRollup.seconds))).all()
+        bins = (await session.execute(select(LabelTimeBin.day, LabelTimeBin.bin, LabelTimeBin.labels))).all()
+        project = (await session.execute(select(ProjectTimeBin.day, ProjectTimeBin.bin, ProjectTimeBin.labels))).all()
+        vendor = (await session.execute(select(VendorTimeBin.bin, VendorTimeBin.day, VendorTimeBin.labels))).all()
+    expected_days = (
+        [("2024-03-04", 1, 7.0)] if moved_day == "2024-03-04" else [("2024-03-04", 0, 0.0), (moved_day, 1, 7.0)]
+    )
+    assert sorted(tuple(row) for row in days) == expected_days
+    assert sorted(tuple(row) for row in bins) == [("2024-03-04", 10, 0), (moved_day, 20, 1)]
+    assert sorted(tuple(row) for row in project) == [("2024-03-04", 10, 0), (moved_day, 20, 1)]
+    assert sorted(tuple(row) for row in vendor) == [(10, "2024-03-04", 0), (20, moved_day, 1)]
+    # and on PostgreSQL the eight bumps are three statements, none naming a row twice
+    if database.dialect == "postgresql":
+        assert len(statements) == 3, statements
 
 
 @pytest.mark.database

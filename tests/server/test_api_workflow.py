@@ -278,6 +278,31 @@ async def test_a_submission_and_its_review_read_what_they_check_once(database: D
     assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
 
 
+async def test_a_submission_and_its_review_read_the_project_with_the_task_lock_and_bump_rollups_together(
+    database: Database,
+) -> None:
+    # given a workspace
+    workspace = await build_workspace(database)
+    # when a label is submitted, then reviewed
+    with statements_run(database) as submitted:
+        label = await _submitted_label(database, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
+    with statements_run(database) as reviewed:
+        payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    for statements in (submitted, reviewed):
+        # then the project is read by the statement that locks the task (which locks the task alone), not apart
+        locks = [s for s in statements if s.startswith("SELECT tasks.") and "FOR UPDATE" in s]
+        if database.dialect == "postgresql":
+            assert len(locks) == 1 and "JOIN projects" in locks[0] and "FOR UPDATE OF tasks" in locks[0], locks
+        assert not [s for s in statements if s.startswith("SELECT projects.id, projects.name")], statements
+        # and on PostgreSQL the label's (or review's) four rollup rows are bumped by one statement
+        # (the reviewer's day row and the completion count come later, on their own)
+        later = ("INSERT INTO reviewer_day_rollups", "INSERT INTO task_day_rollups")
+        upserts = [s for s in statements if "ON CONFLICT" in s and not s.startswith(later)]
+        assert len(upserts) == (1 if database.dialect == "postgresql" else 4), upserts
+    assert (payload["label"], payload["task"]) == ({"status": "ACCEPTED"}, {"status": "DONE"})
+
+
 async def test_on_sqlite_a_submission_and_its_review_cross_to_the_driver_only_to_take_the_lock_and_commit(
     database: Database,
 ) -> None:

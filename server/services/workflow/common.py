@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
 from server.db.models import Base, Label, Labeler, Project, ProjectMembership, Task, Vendor
@@ -57,11 +58,25 @@ async def lock_task_of_label(session: AsyncSession, label_id: int, *, field: Pat
 
 
 async def _locked_task(session: AsyncSession, which: ColumnElement[bool]) -> Task | None:
+    """The task, locked, with its project read by the same statement (not locked: `FOR UPDATE OF tasks`), so that
+    the checks which follow find the project in the session instead of reading it with a statement of their own."""
     if session.get_bind().dialect.name == "sqlite":
         touch = update(Task).where(which).values(id=Task.id)
         await session.execute(touch.execution_options(synchronize_session=False))
-    statement = select(Task).where(which).with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(statement)).one_or_none()
+    statement = (
+        select(Task, Project)
+        .join(Project, Project.id == Task.project_id)
+        .where(which)
+        .with_for_update(of=Task)
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(statement)).one_or_none()
+    if row is None:
+        return None
+    task, project = row
+    # The session holds objects only while something references them: the task keeps its project.
+    set_committed_value(task, "project", project)
+    return task
 
 
 def require_aware(field: Path, value: datetime) -> datetime:
