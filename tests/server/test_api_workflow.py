@@ -253,15 +253,20 @@ async def test_lowering_labels_required_below_the_labels_held_is_a_conflict(data
     assert unchanged["updateTask"]["task"] == {"status": "IN_REVIEW", "labelsRequired": 2}
 
 
-async def test_a_submission_and_its_review_read_what_they_check_once(database: Database) -> None:
-    # given a workspace
+async def _submit_then_review(database: Database) -> tuple[list[str], list[str], dict[str, Any]]:
+    """The statements a label's submission ran, those of its thumbs-up review, and the review's payload."""
     workspace = await build_workspace(database)
-    # when a label is submitted, then reviewed
     with statements_run(database) as submitted:
         label = await _submitted_label(database, workspace)
     review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
     with statements_run(database) as reviewed:
         payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    return submitted, reviewed, payload
+
+
+async def test_a_submission_and_its_review_read_what_they_check_once(database: Database) -> None:
+    # given a workspace, when a label is submitted, then reviewed
+    submitted, reviewed, payload = await _submit_then_review(database)
     # then each checks its labeler's stage, vendor and membership in one statement, without reading the vendor or
     # the membership apart
     for statements in (submitted, reviewed):
@@ -281,14 +286,8 @@ async def test_a_submission_and_its_review_read_what_they_check_once(database: D
 async def test_a_submission_and_its_review_read_the_project_with_the_task_lock_and_bump_rollups_together(
     database: Database,
 ) -> None:
-    # given a workspace
-    workspace = await build_workspace(database)
-    # when a label is submitted, then reviewed
-    with statements_run(database) as submitted:
-        label = await _submitted_label(database, workspace)
-    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 20}
-    with statements_run(database) as reviewed:
-        payload = await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    # given a workspace, when a label is submitted, then reviewed
+    submitted, reviewed, payload = await _submit_then_review(database)
     for statements in (submitted, reviewed):
         # then the project is read by the statement that locks the task (which locks the task alone), not apart
         locks = [s for s in statements if s.startswith("SELECT tasks.") and "FOR UPDATE" in s]

@@ -14,9 +14,8 @@ from scipy import stats
 from server.services.backtest import conditional_forecast, forecast_weeks, weekly_figures
 from simulator.latency import FlowHistory, fit_latency, open_tasks, sample_remaining
 from simulator.planning.synthetic_flow import draw_flow_history, simulated_history, weekly_arrivals
-from simulator.scenario import Calendar, Demand, Headcount, ModelSpec, Pool, Project, Scenario, ServiceTime
+from tests.server.backtest_world import CUT, END, ONE_LABELER, WEEKS
 
-END, CUT, WEEKS = 56, 28, 4
 SEEDS = range(24)
 REPLICATIONS = 8
 
@@ -83,16 +82,8 @@ def test_time_left_for_the_tasks_open_at_the_cut_is_unbiased_within_its_confiden
     assert abs(errors.mean()) <= half_width, (errors.mean(), half_width)
 
 
-# One labeler round the clock at 6 minutes a task: 92% busy on weekdays, so tasks queue for it in the history.
-WORKFORCE = Scenario(
-    horizon_days=END,
-    calendar=Calendar(hours_per_day=24.0, start_hour=0.0, working_days=(0, 1, 2, 3, 4, 5, 6)),
-    demand=Demand(model="trace", trace=(1.0,), projects=(Project("p", 1.0, 6.0),)),
-    service_time=ServiceTime("lognormal", 0.5),
-    workforce=(Pool(name="team", headcount=Headcount(production=1), hourly_rate=10.0, attrition_per_week=0.0),),
-    learning=ModelSpec("none"),
-    quality=ModelSpec("constant", {"error_probability": 0.0}),
-)
+# The one labeler is 92% busy on weekdays at these rates, so tasks queue for it in the history.
+WORKFORCE = ONE_LABELER
 
 
 def _weekly_rates(surge: float = 1.0) -> np.ndarray:

@@ -13,48 +13,27 @@ from dataclasses import replace
 import numpy as np
 from scipy import stats
 
-from server.services.backtest import conditional_forecast, forecast_weeks, weekly_figures
+from server.services.backtest import forecast_weeks, weekly_figures
 from simulator.latency import FlowHistory, fit_latency, scenario_waits
 from simulator.planning.synthetic_flow import WorkflowTruth, simulated_history
-from simulator.scenario import Calendar, Demand, Headcount, ModelSpec, Pool, Project, Scenario, ServiceTime
+from tests.server.backtest_world import CUT, END, ONE_LABELER, WEEKS, backlog_errors
 
-END, CUT, WEEKS = 56, 28, 4
 REPLICATIONS = 6
 QUEUE_AND_REVIEW = WorkflowTruth(pickup_days=0.0, consensus_share=0.0, review_share=0.3, review_wait_days=0.3)
 
-# One labeler round the clock at 6 minutes a task, 95% busy every day.
-TEAM = Scenario(
-    horizon_days=END,
-    calendar=Calendar(hours_per_day=24.0, start_hour=0.0, working_days=(0, 1, 2, 3, 4, 5, 6)),
-    demand=Demand(model="trace", trace=(1.0,), projects=(Project("p", 1.0, 6.0),)),
-    service_time=ServiceTime("lognormal", 0.5),
-    workforce=(Pool(name="team", headcount=Headcount(production=1), hourly_rate=10.0, attrition_per_week=0.0),),
-    learning=ModelSpec("none"),
-    quality=ModelSpec("constant", {"error_probability": 0.0}),
-)
-
 
 def _history(seed: int) -> FlowHistory:
-    return simulated_history(TEAM, np.full(END, 228.0), seed, QUEUE_AND_REVIEW)
+    # 95% busy every day, and three labels in ten wait for review.
+    return simulated_history(ONE_LABELER, np.full(END, 228.0), seed, QUEUE_AND_REVIEW)
 
 
 def _backlog_errors(seed: int, *, planner_rule: bool) -> np.ndarray:
     history = _history(seed)
-    actual = weekly_figures(history.task_created, history.task_completed, CUT, WEEKS)
     fit = fit_latency(history, CUT)
-    scenario = replace(TEAM, waits=scenario_waits(fit)) if planner_rule else TEAM
-    forecast = conditional_forecast(
-        history,
-        scenario,
-        CUT,
-        WEEKS,
-        replications=REPLICATIONS,
-        seed=700 + seed,
-        rng=np.random.default_rng(seed),
-        fit=fit,
-        planner_rule=planner_rule,
-    ).weeks
-    return np.array([f.backlog - a.backlog for f, a in zip(forecast, actual, strict=True)])
+    scenario = replace(ONE_LABELER, waits=scenario_waits(fit)) if planner_rule else ONE_LABELER
+    return backlog_errors(
+        history, scenario, replications=REPLICATIONS, seed=700 + seed, rng_seed=seed, fit=fit, planner_rule=planner_rule
+    )
 
 
 def test_the_planner_rule_does_not_count_the_queue_twice() -> None:
@@ -71,7 +50,9 @@ def test_the_planner_rule_does_not_count_the_queue_twice() -> None:
 def test_under_the_planner_rule_a_new_task_is_done_at_its_simulated_acceptance() -> None:
     # given records whose tasks waited days to be picked up, and new tasks each accepted two hours after arrival
     # in the simulated run, each arriving 2.4 hours before a week's end, and nothing open at the cut
-    slow_pickup = simulated_history(TEAM, np.full(END, 228.0), 0, WorkflowTruth(pickup_days=3.0, review_share=0.5))
+    slow_pickup = simulated_history(
+        ONE_LABELER, np.full(END, 228.0), 0, WorkflowTruth(pickup_days=3.0, review_share=0.5)
+    )
     arrivals = np.array([6.9, 13.9, 20.9, 27.9])
     simulated = (arrivals * 24.0, arrivals * 24.0 + 2.0)
     forecast = forecast_weeks(

@@ -12,46 +12,23 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from server.services.backtest import conditional_forecast, weekly_figures
 from simulator.latency import FlowHistory, fit_latency, sample_new, with_capacity
 from simulator.planning.synthetic_flow import WorkflowTruth, simulated_history
-from simulator.scenario import Calendar, Demand, Headcount, ModelSpec, Pool, Project, Scenario, ServiceTime
+from tests.server.backtest_world import CUT, END, ONE_LABELER, backlog_errors
 
-END, CUT, WEEKS = 56, 28, 4
 REPLICATIONS = 6
 QUEUEING_ONLY = WorkflowTruth(pickup_days=0.0, consensus_share=0.0, review_share=0.0)
 
-# One labeler round the clock at 6 minutes a task, 95% busy every day: the queue at a week's end is anything from
-# none to hours of work.
-TEAM = Scenario(
-    horizon_days=END,
-    calendar=Calendar(hours_per_day=24.0, start_hour=0.0, working_days=(0, 1, 2, 3, 4, 5, 6)),
-    demand=Demand(model="trace", trace=(1.0,), projects=(Project("p", 1.0, 6.0),)),
-    service_time=ServiceTime("lognormal", 0.5),
-    workforce=(Pool(name="team", headcount=Headcount(production=1), hourly_rate=10.0, attrition_per_week=0.0),),
-    learning=ModelSpec("none"),
-    quality=ModelSpec("constant", {"error_probability": 0.0}),
-)
-
 
 def _history(seed: int) -> FlowHistory:
-    return simulated_history(TEAM, np.full(END, 228.0), seed, QUEUEING_ONLY)
+    # 95% busy every day: the queue at a week's end is anything from none to hours of work.
+    return simulated_history(ONE_LABELER, np.full(END, 228.0), seed, QUEUEING_ONLY)
 
 
 def _backlog_errors(seed: int, replay: bool) -> np.ndarray:
-    history = _history(seed)
-    actual = weekly_figures(history.task_created, history.task_completed, CUT, WEEKS)
-    forecast = conditional_forecast(
-        history,
-        TEAM,
-        CUT,
-        WEEKS,
-        replications=REPLICATIONS,
-        seed=500 + seed,
-        rng=np.random.default_rng(seed),
-        replay=replay,
-    ).weeks
-    return np.array([f.backlog - a.backlog for f, a in zip(forecast, actual, strict=True)])
+    return backlog_errors(
+        _history(seed), ONE_LABELER, replications=REPLICATIONS, seed=500 + seed, rng_seed=seed, replay=replay
+    )
 
 
 def test_the_replay_holds_fewer_tasks_open_than_the_later_of_two_clocks_on_a_queueing_only_history() -> None:
