@@ -1,5 +1,6 @@
-"""Import rate of `labelops import`: a generated export of `--rows` labels (CSV and Label Studio JSON) imported
-into a fresh project, first import (everything created) and re-import (everything unchanged).
+"""Import rate of `labelops import`: a generated export of `--rows` labels (CSV and Label Studio JSON by default,
+Labelbox NDJSON with `--formats csv,labelstudio,labelbox`) imported into a fresh project, first import (everything
+created) and re-import (everything unchanged).
 
 Reference, measured in the same run and alternated with the import: inserting the same number of label rows with
 one plain SQLAlchemy Core executemany into a bare table on a fresh database of the same kind, the floor of any
@@ -117,6 +118,49 @@ def as_label_studio(rows: list[tuple[str, str, datetime, datetime, str, str]]) -
     return json.dumps(list(tasks.values()))
 
 
+def as_labelbox(rows: list[tuple[str, str, datetime, datetime, str, str]]) -> str:
+    """Labelbox export v2 NDJSON: a line per data row, its labels with `label_details` and `performance_details`."""
+    labels: dict[str, list[dict[str, object]]] = {}
+    for number, (task, worker, started, submitted, answer, _channel) in enumerate(rows):
+        seconds = (submitted - started).total_seconds()
+        radio = {"feature_id": "f2", "name": answer.title(), "value": answer, "classifications": []}
+        labels.setdefault(task, []).append(
+            {
+                "id": f"l{number}",
+                "annotations": {
+                    "objects": [],
+                    "classifications": [
+                        {"feature_id": "f1", "name": "Animal", "value": "animal", "radio_answer": radio}
+                    ],
+                    "relationships": [],
+                },
+                "label_details": {
+                    "created_at": submitted.isoformat(),
+                    "updated_at": submitted.isoformat(),
+                    "created_by": f"{worker}@example.com",
+                    "reviews": [],
+                },
+                "performance_details": {
+                    "seconds_to_create": seconds,
+                    "seconds_to_review": 0.0,
+                    "skipped": False,
+                    "seconds_to_label": seconds,
+                    "consensus_score": None,
+                },
+            }
+        )
+    return "\n".join(
+        json.dumps(
+            {
+                "data_row": {"id": task, "global_key": f"{task}.jpg", "row_data": f"https://example.com/{task}.jpg"},
+                "media_attributes": {"mime_type": "image/jpeg"},
+                "projects": {"clbench": {"name": "Bench", "labels": task_labels, "project_details": {}}},
+            }
+        )
+        for task, task_labels in labels.items()
+    )
+
+
 @asynccontextmanager
 async def fresh_database(base_url: str | None, directory: Path) -> AsyncIterator[str]:
     if base_url is None:
@@ -222,7 +266,8 @@ async def main() -> None:
         return
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
     rows = generate(args.rows, args.seed)
-    contents = {"csv": as_csv(rows), "labelstudio": as_label_studio(rows)}
+    writers = {"csv": as_csv, "labelstudio": as_label_studio, "labelbox": as_labelbox}
+    contents = {name: writers[name](rows) for name in args.formats.split(",")}
     kind = "sqlite" if args.database_url is None else "postgresql"
     print(
         f"{args.rows} rows, {len({r[0] for r in rows})} tasks, {kind}, batches of {batch_size}, {args.reps} reps, "
