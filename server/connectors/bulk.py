@@ -189,6 +189,8 @@ def _multi_row_statement(dialect: str, head: str, tail: str, columns: int, rows:
     """`head` followed by `rows` groups of `columns` placeholders, then `tail`. Kept across calls: the text of a
     full-size statement (some 30,000 placeholders) cost 2 ms to put together, and every batch of an import sends
     the same few."""
+    if dialect == "sqlite":  # every row's group is the same "(?, ...)": repeated by `join`, not formatted per row
+        return head + ", ".join([f"({_placeholders(dialect, columns)})"] * rows) + tail
     groups = (f"({_placeholders(dialect, columns, start=i * columns)})" for i in range(rows))
     return head + ", ".join(groups) + tail
 

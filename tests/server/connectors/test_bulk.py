@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import sqlite
 
-from server.connectors.bulk import BulkRows, sqlite_time
+from server.connectors.bulk import BulkRows, _multi_row_statement, sqlite_time
 from server.db import Database
 from server.db.enums import TaskStatus
 from server.db.models import Label, Task
@@ -146,6 +146,13 @@ def test_given_values_of_every_json_kind_then_bulk_text_is_json_dumps_text() -> 
     assert convert(values) == [json.dumps(value) for value in values]
     with pytest.raises(TypeError, match="not JSON serializable"):
         convert([[object()]])
+
+
+def test_given_rows_then_a_multi_row_statement_holds_a_group_of_placeholders_per_row() -> None:
+    head = "INSERT INTO t (a, b) VALUES "
+    assert _multi_row_statement("sqlite", head, "", 2, 3) == head + "(?, ?), (?, ?), (?, ?)"
+    assert _multi_row_statement("sqlite", head, " RETURNING id", 2, 1) == head + "(?, ?) RETURNING id"
+    assert _multi_row_statement("postgresql", head, " RETURNING id", 2, 2) == head + "($1, $2), ($3, $4) RETURNING id"
 
 
 def test_given_stored_text_of_every_shape_then_bulk_reads_it_as_the_column_type_does() -> None:
