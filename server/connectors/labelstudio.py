@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import IO, Any
 
 from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
@@ -97,6 +98,7 @@ class LabelStudioFormat(FormatState):
             where = _where(task_id, annotation_id)
             return Rejection(position, f"{where}: lead_time must be a number of seconds >= 0, got {lead_time!r}")
         result = annotation.get("result") or []
+        seconds = None if lead_time is None else float(lead_time)
         return LabelRecord(
             line=position,
             task=task_id,
@@ -106,7 +108,9 @@ class LabelStudioFormat(FormatState):
             answer=comparable_answer(result),
             result=result,
             submitted_at=submitted,
-            seconds=None if lead_time is None else float(lead_time),
+            # Worked out here, in the reading thread, rather than by `state.started` in the importing one.
+            started_at=submitted - timedelta(0, seconds or 0.0),
+            seconds=seconds,
             gold=bool(annotation.get("ground_truth")),
             payload=payload,
             task_created_at=created,
