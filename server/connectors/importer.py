@@ -340,14 +340,15 @@ class _Importer:
         labelers, vendors, default_vendor = self.labelers, self.vendors, self.default_vendor
         stored_reviews = reads.stored_reviews
         for r, start in zip(reads.labels, reads.starts, strict=True):
-            task = task_states[r.task]
+            task_id = task_states[r.task].id
             labeler_id = labelers[(vendors[r.vendor or default_vendor], r.labeler)]
             if r.gold:
-                gold[task.id] = r.answer
+                gold[task_id] = r.answer
             elif r.gold_answer is not None:
-                gold.setdefault(task.id, r.gold_answer)
-            current = existing.get((task.id, r.label))
-            other = by_author.get((task.id, labeler_id))
+                gold.setdefault(task_id, r.gold_answer)
+            label_key, author_key = (task_id, r.label), (task_id, labeler_id)
+            current = existing.get(label_key)
+            other = by_author.get(author_key)
             if other is not None and other is not current:
                 self.report.reject(
                     Rejection(
@@ -366,7 +367,7 @@ class _Importer:
                 status, rework = label_status(reviews.values(), r.verdict)
             desired = LabelState(
                 current.id if current else None,
-                task.id,
+                task_id,
                 labeler_id,
                 r.label,
                 r.answer,
@@ -378,8 +379,8 @@ class _Importer:
                 rework,
                 self._version_at(start) if versioned else None,
             )
-            by_author[(task.id, labeler_id)] = desired
-            existing[(task.id, r.label)] = desired
+            by_author[author_key] = desired
+            existing[label_key] = desired
             if current is None:
                 inserts.append(desired)
             elif differs(current, desired):
@@ -389,7 +390,7 @@ class _Importer:
             else:
                 unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
-            changed_tasks.add(task.id)
+            changed_tasks.add(task_id)
         self.report.created += len(inserts)
         self.report.updated += len(updates)
         self.report.unchanged += unchanged
