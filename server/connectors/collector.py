@@ -9,7 +9,7 @@ last import running in the process ends.
 
 The youngest generation's count goes up for each new container object and down for each one freed, so it only
 reaches the threshold when that many more live: an import's own live objects (the batches parsed ahead and the one
-being written, some 300,000) crossed a threshold of 100,000 every batch or so, each collection rescanning them (13
+being written) crossed a threshold of 100,000 every batch or so, each collection rescanning them (13
 collections, 0.34 s of a 200,000-row CSV import; 30 and 0.69 s for Label Studio JSON, whose whole parsed file
 lives through the import). At 1,000,000 a CSV import collects twice (5 ms) and a Label Studio import twice while
 its file is parsed (0.26 s). What waits longer to be collected is garbage in reference cycles, of which an import
