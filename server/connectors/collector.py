@@ -6,6 +6,14 @@ and older generations scanned in proportion) the collector rescans the live batc
 200,000-row import it took about a third of the interpreter's time. Raising the youngest generation's threshold
 keeps the collector running, just far less often; the thresholds are the process's, so they are restored when the
 last import running in the process ends.
+
+The youngest generation's count goes up for each new container object and down for each one freed, so it only
+reaches the threshold when that many more live: an import's own live objects (the batches parsed ahead and the one
+being written) crossed a threshold of 100,000 every batch or so, each collection rescanning them (13
+collections, 0.34 s of a 200,000-row CSV import; 30 and 0.69 s for Label Studio JSON, whose whole parsed file
+lives through the import). At 1,000,000 a CSV import collects twice (5 ms) and a Label Studio import twice while
+its file is parsed (0.26 s). What waits longer to be collected is garbage in reference cycles, of which an import
+makes little.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from contextlib import contextmanager
 
 __all__ = ["IMPORT_THRESHOLDS", "collection_spaced"]
 
-IMPORT_THRESHOLDS = (100_000, 50, 1000)  # young collections every 100k allocations; older ones rarer still
+IMPORT_THRESHOLDS = (1_000_000, 50, 1000)  # a young collection per million more live objects; older ones rarer
 
 _lock = threading.Lock()
 _running = 0

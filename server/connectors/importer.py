@@ -105,6 +105,7 @@ class _Reads:
     """A batch's labels and what is stored of them, read before anything is decided."""
 
     labels: list[LabelRecord]
+    starts: list[datetime]  # each label's start (`state.started`), worked out once: a subtraction for most sources
     task_states: dict[str, TaskState]  # by external id; new tasks under negative placeholder ids
     created_changed: set[int]  # stored tasks whose creation time or payload this batch changed
     existing: dict[tuple[int, str], LabelState]  # (task id, label key) -> stored label
@@ -152,6 +153,8 @@ class _Importer:
         self.vendors: dict[str, int] = {}
         self.labelers: dict[tuple[int, str], int] = {}
         self.members: set[int] | None = None
+        # Labelers and reviewers found and joined to the project: nothing more to learn about them from a batch.
+        self.settled_people: set[tuple[int, str]] = set()
         self.seen_labels: dict[tuple[str, str], int] = {}
         self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
 
@@ -265,10 +268,15 @@ class _Importer:
                 [{"project_id": self.project.id, "labeler_id": i, "joined_at": at} for i, at in joining.items()],
             )
             self.members.update(joining)
+        self.settled_people.update(wanted)
 
-    def _people(self, labels: list[LabelRecord]) -> dict[tuple[int, str], tuple[str | None, datetime]]:
-        """The labelers and reviewers of `labels`: (vendor id, external id) -> (display name, first work)."""
+    def _people(
+        self, labels: list[LabelRecord], starts: list[datetime]
+    ) -> dict[tuple[int, str], tuple[str | None, datetime]]:
+        """The labelers and reviewers of `labels` not yet settled: (vendor id, external id) -> (display name, first
+        work)."""
         wanted: dict[tuple[int, str], tuple[str | None, datetime]] = {}
+        settled, vendors, default_vendor = self.settled_people, self.vendors, self.default_vendor
 
         def saw(key: tuple[int, str], name: str | None, at: datetime) -> None:
             known = wanted.get(key)
@@ -277,11 +285,13 @@ class _Importer:
             elif (not known[0] and name) or at < known[1]:
                 wanted[key] = (known[0] or name, min(at, known[1]))
 
-        for r in labels:
-            vendor_id = self.vendors[r.vendor or self.default_vendor]
-            saw((vendor_id, r.labeler), r.labeler_name, started(r))
+        for r, start in zip(labels, starts, strict=True):
+            vendor_id = vendors[r.vendor or default_vendor]
+            if (key := (vendor_id, r.labeler)) not in settled:
+                saw(key, r.labeler_name, start)
             for review in r.reviews:
-                saw((vendor_id, review.reviewer), None, review.created_at)
+                if (key := (vendor_id, review.reviewer)) not in settled:
+                    saw(key, None, review.created_at)
         return wanted
 
     # -- one batch ------------------------------------------------------------------------------------------
@@ -306,11 +316,12 @@ class _Importer:
         if self.versions is None:
             self.versions = await self._guideline_versions()
         await self._vendor_ids({r.vendor or self.default_vendor for r in labels})
-        await self._labeler_ids(self._people(labels))
-        task_states, created_changed = await self._tasks(tasks, labels)
+        starts = [started(r) for r in labels]
+        await self._labeler_ids(self._people(labels, starts))
+        task_states, created_changed = await self._tasks(tasks, labels, starts)
         existing = await self._labels([t.id for t in task_states.values() if t.id > 0])
         stored = await self._reviews([state.id for state in existing.values() if state.id is not None])
-        return _Reads(labels, task_states, created_changed, existing, *stored)
+        return _Reads(labels, starts, task_states, created_changed, existing, *stored)
 
     def decide(self, reads: _Reads) -> _Decision:
         """Everything the batch changes, decided in memory with the new tasks under placeholder ids: a new task
@@ -326,15 +337,18 @@ class _Importer:
         replaced: list[LabelState] = []  # the stored states of the updated labels
         unchanged = 0
         versioned = bool(self.versions)
-        for r in reads.labels:
-            task = task_states[r.task]
-            labeler_id = self.labelers[(self.vendors[r.vendor or self.default_vendor], r.labeler)]
+        labelers, vendors, default_vendor = self.labelers, self.vendors, self.default_vendor
+        stored_reviews = reads.stored_reviews
+        for r, start in zip(reads.labels, reads.starts, strict=True):
+            task_id = task_states[r.task].id
+            labeler_id = labelers[(vendors[r.vendor or default_vendor], r.labeler)]
             if r.gold:
-                gold[task.id] = r.answer
+                gold[task_id] = r.answer
             elif r.gold_answer is not None:
-                gold.setdefault(task.id, r.gold_answer)
-            current = existing.get((task.id, r.label))
-            other = by_author.get((task.id, labeler_id))
+                gold.setdefault(task_id, r.gold_answer)
+            label_key, author_key = (task_id, r.label), (task_id, labeler_id)
+            current = existing.get(label_key)
+            other = by_author.get(author_key)
             if other is not None and other is not current:
                 self.report.reject(
                     Rejection(
@@ -343,17 +357,17 @@ class _Importer:
                     )
                 )
                 continue
-            if current is not None and current.id and current.id in reads.stored_reviews:
-                reviews = dict(reads.stored_reviews[current.id])
+            stored = stored_reviews.get(current.id) if current is not None and current.id else None
+            if stored is None and not r.reviews:  # most labels: no review, nothing to gather
+                status, rework = label_status((), r.verdict)
             else:
-                reviews = {}
-            for review in r.reviews:
-                reviews[review.review] = (review.verdict, review.created_at)
-            status, rework = label_status(reviews.values(), r.verdict)
-            start = started(r)
+                reviews = dict(stored) if stored is not None else {}
+                for review in r.reviews:
+                    reviews[review.review] = (review.verdict, review.created_at)
+                status, rework = label_status(reviews.values(), r.verdict)
             desired = LabelState(
                 current.id if current else None,
-                task.id,
+                task_id,
                 labeler_id,
                 r.label,
                 r.answer,
@@ -365,8 +379,8 @@ class _Importer:
                 rework,
                 self._version_at(start) if versioned else None,
             )
-            by_author[(task.id, labeler_id)] = desired
-            existing[(task.id, r.label)] = desired
+            by_author[author_key] = desired
+            existing[label_key] = desired
             if current is None:
                 inserts.append(desired)
             elif differs(current, desired):
@@ -376,7 +390,7 @@ class _Importer:
             else:
                 unchanged += 1
                 continue  # its reviews, if new, mark the task changed below
-            changed_tasks.add(task.id)
+            changed_tasks.add(task_id)
         self.report.created += len(inserts)
         self.report.updated += len(updates)
         self.report.unchanged += unchanged
@@ -475,7 +489,7 @@ class _Importer:
         return created, changed
 
     async def _tasks(
-        self, tasks: dict[str, TaskRecord], labels: list[LabelRecord]
+        self, tasks: dict[str, TaskRecord], labels: list[LabelRecord], starts: list[datetime]
     ) -> tuple[dict[str, TaskState], set[int]]:
         """The batch's tasks: the stored ones (their payload and creation time updated), and the new ones under
         negative placeholder ids, written by `_insert_tasks` once settled; and the stored ones whose creation
@@ -483,9 +497,8 @@ class _Importer:
         wanted: dict[str, tuple[str, datetime | None, datetime | None]] = {}
         for t in tasks.values():
             wanted[t.task] = (t.payload, t.created_at, None)
-        for r in labels:
+        for r, start in zip(labels, starts, strict=True):
             payload, created, earliest = wanted.get(r.task, ("", None, None))
-            start = started(r)
             wanted[r.task] = (payload or r.payload, created or r.task_created_at, min(earliest or start, start))
         states: dict[str, TaskState] = {}
         keys = list(wanted)
@@ -599,25 +612,30 @@ class _Importer:
         completion_days: set[str] = set()
         spans: set[tuple[str, str]] = set()
         rows: list[tuple[Any, ...]] = []
+        done = TaskStatus.DONE
         for task in reads.task_states.values():
-            gold_changed = task.id in gold and (
-                not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task.id])
+            task_id = task.id
+            gold_changed = task_id in gold and (
+                not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task_id])
             )
-            if task.id not in changed and not gold_changed and task.id not in created_changed:
+            if task_id not in changed and not gold_changed and task_id not in created_changed:
                 continue
-            settled.add(task.id)
-            mine = by_task.get(task.id, [])
+            settled.add(task_id)
+            mine = by_task.get(task_id, [])
             required = max(task.labels_required, len(mine), 1)
             status = task_status_from_labels(required, [s.status for s in mine])
-            completed = completion(mine, required) if status is TaskStatus.DONE else None
+            completed = completion(mine, required) if status is done else None
             if task.completed_at is not None and task.completed_at != completed:
                 completion_days.add(day(task.completed_at))
-            if completed is not None and (completed != task.completed_at or task.id in created_changed):
+            if completed is not None and (completed != task.completed_at or task_id in created_changed):
                 completion_days.add(day(completed))
-            label_days = {day(s.submitted_at) for s in mine}
-            days.update(label_days)
-            if required > 1 and len(mine) >= 2:
-                spans.add((min(label_days), max(label_days)))
+            if len(mine) == 1:  # most tasks: one day, no span
+                days.add(day(mine[0].submitted_at))
+            else:
+                label_days = {day(s.submitted_at) for s in mine}
+                days.update(label_days)
+                if required > 1 and len(mine) >= 2:
+                    spans.add((min(label_days), max(label_days)))
             is_benchmark = task.is_benchmark or gold_changed
             before = (task.labels_required, task.status, task.completed_at, task.is_benchmark)
             if before == (required, status, completed, is_benchmark) and not gold_changed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import IO, Any
 
 from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
@@ -76,36 +77,40 @@ class LabelStudioFormat(FormatState):
     def annotation_record(
         self, position: int, task_id: str, payload: str, created: Any, annotation: Any
     ) -> LabelRecord | Rejection | None:
-        if not isinstance(annotation, dict) or annotation.get("id") is None:
+        if not isinstance(annotation, dict) or (annotation_id := annotation.get("id")) is None:
             return Rejection(position, f"task {task_id}: annotation without an `id`")
-        where = f"task {task_id} annotation {annotation['id']}"
         if annotation.get("was_cancelled"):
-            self.skipped.append((position, f"{where}: cancelled (skipped by the labeler)"))
+            self.skipped.append((position, f"{_where(task_id, annotation_id)}: cancelled (skipped by the labeler)"))
             return None
         labeler, name = _user(annotation.get("completed_by"))
         if labeler is None:
-            return Rejection(position, f"{where}: completed_by missing")
-        if not annotation.get("created_at"):
-            return Rejection(position, f"{where}: created_at missing")
+            return Rejection(position, f"{_where(task_id, annotation_id)}: completed_by missing")
+        created_at = annotation.get("created_at")
+        if not created_at:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: created_at missing")
         try:
-            submitted = self._time(str(annotation["created_at"]))
+            submitted = self._time(str(created_at))
             reviews = tuple(self._review(review) for review in annotation.get("reviews") or ())
         except (ValueError, TypeError, KeyError) as error:
-            return Rejection(position, f"{where}: {error}")
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
         lead_time = annotation.get("lead_time")
         if lead_time is not None and (not isinstance(lead_time, int | float) or lead_time < 0):
+            where = _where(task_id, annotation_id)
             return Rejection(position, f"{where}: lead_time must be a number of seconds >= 0, got {lead_time!r}")
         result = annotation.get("result") or []
+        seconds = None if lead_time is None else float(lead_time)
         return LabelRecord(
             line=position,
             task=task_id,
-            label=str(annotation["id"]),
+            label=str(annotation_id),
             labeler=labeler,
             labeler_name=name,
             answer=comparable_answer(result),
             result=result,
             submitted_at=submitted,
-            seconds=None if lead_time is None else float(lead_time),
+            # Worked out here, in the reading thread, rather than by `state.started` in the importing one.
+            started_at=submitted - timedelta(0, seconds or 0.0),
+            seconds=seconds,
             gold=bool(annotation.get("ground_truth")),
             payload=payload,
             task_created_at=created,
@@ -122,6 +127,11 @@ class LabelStudioFormat(FormatState):
             raise ValueError(f"review {review['id']}: `accepted` and `created_at` are required")
         verdict = ReviewVerdict.THUMBS_UP if review["accepted"] else ReviewVerdict.THUMBS_DOWN
         return ReviewRecord(str(review["id"]), reviewer, verdict, self._time(str(review["created_at"])))
+
+
+def _where(task_id: str, annotation_id: Any) -> str:
+    # Put together only for a message: an f-string per annotation cost more than all its checks.
+    return f"task {task_id} annotation {annotation_id}"
 
 
 def _user(value: Any) -> tuple[str | None, str | None]:
@@ -150,15 +160,17 @@ def comparable_answer(result: Any) -> Any:
         return result
     answer: dict[str, Any] = {}
     for item in result:
-        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
+        if not isinstance(item, dict) or not isinstance(value := item.get("value"), dict):
             continue
-        value = item["value"]
         key = _CATEGORICAL.get(str(item.get("type")))
-        if key is None or key not in value or any(k in value for k in ("x", "start", "points")):
+        if key is None or key not in value or "x" in value or "start" in value or "points" in value:
             continue  # region-level classifications belong to their region, not to the task
         field = str(item.get("from_name", key))
         chosen = value[key]
         if isinstance(chosen, list):
+            if len(chosen) == 1 and type(chosen[0]) is str:  # most answers: one choice, nothing to sort or convert
+                answer[field] = chosen[0]
+                continue
             flat = sorted(json.dumps(c) if isinstance(c, list) else str(c) for c in chosen)
             answer[field] = flat[0] if len(flat) == 1 else flat
         else:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import sqlite
 
-from server.connectors.bulk import BulkRows, sqlite_time
+from server.connectors.bulk import BulkRows, _multi_row_statement, sqlite_time
 from server.db import Database
 from server.db.enums import TaskStatus
 from server.db.models import Label, Task
@@ -125,6 +125,34 @@ def test_given_a_column_of_answers_then_bulk_writes_each_as_json_dumps_does(colu
     expected = [None if a is None and column == "gold_answer" else json.dumps(a) for a in answers]
     assert convert(answers) == expected
     assert convert(list(reversed(answers))) == list(reversed(expected))
+
+
+def test_given_values_of_every_json_kind_then_bulk_text_is_json_dumps_text() -> None:
+    # Lists are serialised each time, with an encoder built once: the text must stay `json.dumps`'s own.
+    write = BulkRows.__new__(BulkRows)
+    write.dialect = "sqlite"
+    convert = write._converter(cast(Table, Label.__table__), "source_result")
+    assert convert is not None
+    values: list[Any] = [
+        [{"from_name": "animal", "to_name": "image", "type": "choices", "value": {"choices": ["cat"]}}],
+        [1.5, 1e300, -0.0, float("nan"), float("inf"), float("-inf"), 2**70, True, None],
+        ['caf\u00e9 \u2028 "quoted" back\\slash \ud83d\ude00', {"\u00e9": ["\n\t"]}],
+        [[], {}, [[[]]], {"1": {"2": {"3": []}}}],
+        [{1: "int key", 2.5: "float key", None: "null key"}, {True: "bool key"}],
+        "text",
+        7,
+    ]
+
+    assert convert(values) == [json.dumps(value) for value in values]
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        convert([[object()]])
+
+
+def test_given_rows_then_a_multi_row_statement_holds_a_group_of_placeholders_per_row() -> None:
+    head = "INSERT INTO t (a, b) VALUES "
+    assert _multi_row_statement("sqlite", head, "", 2, 3) == head + "(?, ?), (?, ?), (?, ?)"
+    assert _multi_row_statement("sqlite", head, " RETURNING id", 2, 1) == head + "(?, ?) RETURNING id"
+    assert _multi_row_statement("postgresql", head, " RETURNING id", 2, 2) == head + "($1, $2), ($3, $4) RETURNING id"
 
 
 def test_given_stored_text_of_every_shape_then_bulk_reads_it_as_the_column_type_does() -> None:

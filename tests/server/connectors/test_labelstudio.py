@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from server.connectors.labelstudio import comparable_answer
 from server.db import Database
 from server.db.enums import LabelStatus, TaskStatus
 from server.db.models import Label, Labeler, Review, Task
@@ -193,3 +194,54 @@ async def test_given_reviews_when_imported_then_the_latest_verdict_sets_the_stat
     await rollups_match_a_full_rebuild(database)
     again = await run_import(database, "labelstudio", export, batch_size=1)
     assert (again.reviews_created, again.reviews_updated, again.updated) == (0, 0, 0)
+
+
+async def test_given_reviewed_labels_when_an_export_without_reviews_is_imported_then_nothing_changes(
+    database: Database,
+) -> None:
+    # An export made without reviews says nothing about them: the stored reviews still decide the labels' status.
+    await make_project(database)
+    export = _export()
+    export[0]["annotations"][1]["reviews"] = [
+        {"id": 9003, "created_by": 50, "accepted": False, "created_at": "2026-03-02T11:30:00Z"}
+    ]
+    await run_import(database, "labelstudio", export)
+    before = await snapshot(database)
+
+    again = await run_import(database, "labelstudio", _export())
+
+    assert (again.updated, again.reviews_created, again.reviews_updated) == (0, 0, 0)
+    assert await snapshot(database) == before
+    assert {row[0]: row for row in before["labels"]}["102"][2] is LabelStatus.REJECTED
+
+
+_REGION = {"x": 10, "y": 5}  # a classification drawn on a region of the item
+
+
+@pytest.mark.parametrize(
+    ("result", "answer"),
+    [
+        ([{"from_name": "s", "type": "choices", "value": {"choices": ["Positive"]}}], {"s": "Positive"}),
+        ([{"from_name": "s", "type": "choices", "value": {"choices": ["b", "a"]}}], {"s": ["a", "b"]}),
+        ([{"from_name": "r", "type": "rating", "value": {"rating": 4}}], {"r": 4}),
+        ([{"from_name": "r", "type": "choices", "value": {"choices": [4]}}], {"r": "4"}),  # one choice, not a string
+        (
+            [{"from_name": "t", "type": "taxonomy", "value": {"taxonomy": [["Animal", "Cat"]]}}],
+            {"t": '["Animal", "Cat"]'},
+        ),
+        (
+            [{"from_name": "t", "type": "taxonomy", "value": {"taxonomy": [["Animal", "Dog"], ["Animal", "Cat"]]}}],
+            {"t": ['["Animal", "Cat"]', '["Animal", "Dog"]']},
+        ),
+        ([{"type": "choices", "value": {"choices": ["only"]}}], {"choices": "only"}),
+        ([{"from_name": "s", "type": "choices", "value": {"choices": ["x"], **_REGION}}], None),
+        ([{"from_name": "s", "type": "choices", "value": {"choices": ["x"], "start": 1}}], None),
+        ([{"from_name": "s", "type": "choices", "value": {"choices": ["x"], "points": []}}], None),
+        ([{"from_name": "b", "type": "rectanglelabels", "value": {"rectanglelabels": ["Cat"], **_REGION}}], None),
+        ([], {}),
+        ("free text", None),
+    ],
+)
+def test_given_a_result_then_its_comparable_answer_holds_the_categorical_items(result: Any, answer: Any) -> None:
+    # None: nothing categorical at the task's level, the result itself is the answer.
+    assert comparable_answer(result) == (result if answer is None else answer)
