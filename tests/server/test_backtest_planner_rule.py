@@ -1,9 +1,10 @@
 """The backtest with planning's own rule: the scenario carries the recorded review and rework waits, and a new
 task's wait to be labeled is the simulated team's alone (what `slaFeasibility` and `cheapestPlan` answer with).
 
-On histories where tasks queue for a busy labeler, nothing else holds them before labeling, and a share of labels
-waits for review and rework, the default rule (the later of the simulated delay and a recorded wait, both of which
-hold the queue) counts the queue twice; the planner's rule does not.
+On histories where tasks queue for a busy labeler, are picked up within 2.4 hours (the generator's uniform pickup),
+and a share of labels waits for review and rework, the default rule (the later of the simulated delay and a
+recorded wait, both of which hold the queue) counts the queue twice; the planner's rule does not, and leaves the
+short pickup out.
 """
 
 from __future__ import annotations
