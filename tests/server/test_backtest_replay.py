@@ -1,9 +1,9 @@
-"""The conditional forecast with the replay of the weeks before the cut, on histories whose waits are all queueing.
+"""The conditional forecast with the replay of the weeks before the cut, on histories whose waits are mostly queueing.
 
-Tasks queue for a busy labeler and nothing else delays them (no pickup wait, no review), so the
-recorded waits are the capacity delays of the weeks before the cut. Taking the later of the simulated delay and
-an independent recorded wait counts that queueing twice; the replay maps the simulated delay onto the recorded
-ones instead, and holds fewer tasks open at the week ends.
+Tasks queue for a busy labeler and little else delays them (no review; the generator's pickup of at most 2.4 hours,
+uniform, where the queue is longer), so the recorded waits are mostly the capacity delays of the weeks before the
+cut. Taking the later of the simulated delay and an independent recorded wait counts that queueing twice; the
+replay maps the simulated delay onto the recorded ones instead, and holds fewer tasks open at the week ends.
 """
 
 from __future__ import annotations
