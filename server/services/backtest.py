@@ -339,6 +339,8 @@ def forecast_weeks(
     open_labeling = np.array([task.missing_labels > 0 for task in opened], dtype=bool)
     runs = []
     remaining = []
+    if replayed is not None and planner_rule:
+        raise ValueError("replayed and planner_rule are two ways to finish new tasks: choose one")
     if replayed is not None and len(replayed) != len(simulated_runs):
         raise ValueError(f"replayed must hold one fit per run ({len(simulated_runs)}), got {len(replayed)}")
     for run, ((arrivals, required), (sim_arrival, sim_finish)) in enumerate(
@@ -553,8 +555,6 @@ def backtest_records(
     With ``parameter_draws``, each replication draws the calibrated figures from their intervals. With
     ``planner_rule``, new tasks finish as planning answers finish them (:func:`forecast_weeks`): the scenario
     carries the recorded waits, and the wait to be labeled is the simulated team's alone."""
-    if replay and planner_rule:
-        raise ValueError("replay and planner_rule are two ways to finish new tasks: choose one")
     cut = 7 * train_weeks
     horizon = 7 * horizon_weeks
     calibration = calibrate(history_until(records, cut), horizon_days=horizon, start_day=cut)

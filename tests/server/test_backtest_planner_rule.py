@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from server.services.backtest import forecast_weeks, weekly_figures
@@ -70,3 +71,21 @@ def test_under_the_planner_rule_a_new_task_is_done_at_its_simulated_acceptance()
     expected = weekly_figures(CUT + arrivals, CUT + arrivals + 2.0 / 24.0, CUT, WEEKS)
     assert forecast.weeks == expected
     assert [week.backlog for week in expected] == [0, 0, 0, 0]
+
+
+def test_the_planner_rule_and_a_replay_are_not_mixed() -> None:
+    # given a replayed fit for the one run, asked to finish new tasks by the planner's rule as well
+    fit = fit_latency(_history(0), CUT)
+    arrivals = np.array([1.0])
+    with pytest.raises(ValueError, match="replayed and planner_rule are two ways to finish new tasks"):
+        forecast_weeks(
+            [(arrivals, np.ones(1, dtype=np.int64))],
+            [(arrivals * 24.0, arrivals * 24.0 + 2.0)],
+            [],
+            fit,
+            CUT,
+            WEEKS,
+            np.random.default_rng(0),
+            replayed=[fit],
+            planner_rule=True,
+        )
