@@ -658,6 +658,19 @@ async def run_backtest(
     available = records.days // 7
     if not 1 <= horizon_weeks <= 12:
         raise ValidationFailed(("horizon_weeks",), horizon_weeks, "must be between 1 and 12")
+    if available < 2 + 1:
+        # No trainWeeks would do: say what the history lacks rather than an empty range such as "2 to -1".
+        raise ValidationFailed(
+            field,
+            project_id,
+            f"has {available} whole week(s) of history; a backtest needs at least 3 (2 to train, 1 to forecast)",
+        )
+    if available - horizon_weeks < 2:
+        raise ValidationFailed(
+            ("horizon_weeks",),
+            horizon_weeks,
+            f"must be at most {available - 2} ({available} weeks of history, at least 2 of them to train)",
+        )
     if not 2 <= train_weeks <= available - horizon_weeks:
         raise ValidationFailed(
             ("train_weeks",),
