@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DailySeries", "RunSummary", "SimulationResult", "TaskRecords"]
+__all__ = ["DailySeries", "RunSummary", "SimulationResult", "TaskRecords", "metric_range"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -27,6 +27,30 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
     return value
+
+
+# Summary figures that are shares (0 to 1); ``sla_met`` is feasibility's per-replication 0/1.
+_SHARES = frozenset(
+    {
+        "sla_met",
+        "sla_attainment",
+        "accepted_share",
+        "labeling_wait_probability",
+        "labeling_wait_within_target",
+        "review_wait_probability",
+        "review_wait_within_target",
+    }
+)
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The values a summary figure can take: shares lie in [0, 1], every other figure of :class:`RunSummary` (counts,
+    hours, costs, days) is >= 0; names it does not know (a plugin's own) are unbounded."""
+    if name in _SHARES:
+        return 0.0, 1.0
+    if name in _SUMMARY_NAMES:
+        return 0.0, math.inf
+    return -math.inf, math.inf
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,9 @@ class RunSummary:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+_SUMMARY_NAMES = frozenset(f.name for f in fields(RunSummary))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from server.db.planning import SimulationRun as _RunRow
 from server.db.planning import StoredScenario as _ScenarioRow
 from server.graphql.errors import MutationError, NotFoundError, ValidationError
 from server.graphql.planning.calibration import CalibrationFitType
+from simulator.results import metric_range
 
 __all__ = [
     "BacktestResult",
@@ -54,7 +55,10 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-@strawberry.type(description="A summary metric across replications: mean with its Student t 95% interval.")
+@strawberry.type(
+    description="A summary metric across replications: mean with its Student t 95% interval, cut to the values "
+    "the metric can take (shares 0 to 1, counts and costs >= 0)."
+)
 class MetricEstimate:
     name: str
     mean: float | None
@@ -73,12 +77,16 @@ def estimate_list(summary: dict[str, Any], names: tuple[str, ...] | None = None)
         if item is None:
             continue
         data = item if isinstance(item, dict) else item.to_dict()
+        # A t interval on few replications can reach past what the figure can be (an attainment above 1, a
+        # negative cost); the figure's range holds its mean for certain, so the interval is cut to it.
+        low, high = metric_range(key)
+        ci_low, ci_high = _number(data.get("ci_low")), _number(data.get("ci_high"))
         out.append(
             MetricEstimate(
                 name=key,
                 mean=_number(data.get("mean")),
-                ci_low=_number(data.get("ci_low")),
-                ci_high=_number(data.get("ci_high")),
+                ci_low=None if ci_low is None else min(max(ci_low, low), high),
+                ci_high=None if ci_high is None else max(min(ci_high, high), low),
                 std=_number(data.get("std")),
                 n=int(data.get("n", 0)),
             )
