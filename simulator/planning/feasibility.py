@@ -24,7 +24,7 @@ import numpy as np
 from simulator.intervals import wilson_interval
 from simulator.montecarlo import Estimate, Replication, run_monte_carlo
 from simulator.scenario import ITEM, MAX_PEOPLE, Distribution, Headcount, Key, ModelSpec, Pool, Scenario, invalid
-from simulator.scenario_checks import ScenarioPath
+from simulator.scenario_checks import ScenarioError, ScenarioPath
 
 __all__ = [
     "FeasibilityReport",
@@ -126,6 +126,13 @@ class VendorOffer:
             raise invalid(("offer", "time_to_hire_days"), "must be >= 0", self.time_to_hire_days)
         if self.training_days < 0:
             raise invalid(("offer", "training_days"), "must be >= 0", self.training_days)
+        # Checked here, where the offer's names are known: the learning plugin would name only its own parameter.
+        share = self.learning_plateau_share
+        if share is not None and not (math.isfinite(share) and 0.0 < share <= 1.0):
+            raise invalid(("offer", "learning_plateau_share"), "must be in (0, 1]", share)
+        tau = self.learning_tau_weeks
+        if tau is not None and not (math.isfinite(tau) and tau > 0.0):
+            raise invalid(("offer", "learning_tau_weeks"), "must be > 0", tau)
 
 
 class OfferMode(enum.Enum):
@@ -135,7 +142,35 @@ class OfferMode(enum.Enum):
     REPLACE = "replace"
 
 
+# The offer's field behind each field of the pool it becomes.
+_OFFER_FIELD = {
+    "name": "name",
+    "vendor": "name",
+    "headcount": "headcount",
+    "hourly_rate": "hourly_rate",
+    "price_per_label": "price_per_label",
+    "vendor_fee_share": "vendor_fee_share",
+    "time_to_hire_days": "time_to_hire_days",
+    "platform_training_days": "training_days",
+    "attrition_per_week": "attrition_per_week",
+    "initial_tenure_weeks": "initial_tenure_weeks",
+    "speed_factor": "speed_factor",
+}
+
+
 def _offer_pool(offer: VendorOffer) -> Pool:
+    """The pool an offer becomes; its errors name the offer's fields (``offer.speed_factor``), not the pool's."""
+    try:
+        return _pool_of(offer)
+    except ScenarioError as error:
+        parts = [part for part in error.path or () if isinstance(part, str)]
+        field = next((_OFFER_FIELD[part] for part in parts if part in _OFFER_FIELD), None)
+        if field is None or error.requirement is None:
+            raise
+        raise invalid(("offer", field), error.requirement, getattr(offer, field)) from None
+
+
+def _pool_of(offer: VendorOffer) -> Pool:
     return Pool(
         name=offer.name,
         vendor=offer.name,
