@@ -173,6 +173,47 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
             f"variant {variant.name!r} changes nothing: set at least one multiplier, delta or spike",
             path=(),  # the whole variant, no one field of it
         )
+    if variant.headcount_delta < 0:
+        for pool in targets:
+            if pool.headcount.production + variant.headcount_delta < 0:
+                raise invalid(
+                    ("headcount_delta",),
+                    f"must not take more people than pool {pool.name!r} has in production "
+                    f"({pool.headcount.production})",
+                    variant.headcount_delta,
+                )
+    try:
+        apply_variant(scenario, variant)
+    except ScenarioError as error:
+        raise _variant_error(variant, error) from None
+
+
+# The variant's field behind each part of the scenario it changes.
+_CHANGED_BY = {
+    "demand": "demand_multiplier",
+    "spikes": "spikes",
+    "headcount": "headcount_delta",
+    "speed_factor": "speed_multiplier",
+    "attrition_per_week": "attrition_multiplier",
+    "time_to_hire_days": "hiring_delay_multiplier",
+    "learning": "learning_tau_multiplier",
+}
+
+
+def _variant_error(variant: Variant, error: ScenarioError) -> ScenarioError:
+    """A scenario the variant makes invalid, told as the variant's own field and value (the scenario's names are
+    not the client's: ``demand.base_per_day`` is what ``demand_multiplier`` took too far)."""
+    parts = [part for part in error.path or () if isinstance(part, str)]
+    field = next((_CHANGED_BY[part] for part in reversed(parts) if part in _CHANGED_BY), None)
+    if field is None:
+        return ScenarioError(f"variant {variant.name!r} makes an invalid scenario: {error}", path=())
+    value = getattr(variant, field)
+    return ScenarioError(
+        f"{field} makes an invalid scenario ({error}), got {value!r}",
+        path=(field,),
+        requirement=f"makes an invalid scenario ({error})",
+        value=value,
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ takes its worker down with it.
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from dataclasses import replace
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -60,12 +61,12 @@ from server.graphql.planning.types import (
 from server.services import planning
 from server.services.errors import DomainError, Path, ValidationFailed
 from server.services.planning import Planner
-from server.services.simulation_budget import Fields
+from server.services.simulation_budget import Fields, workload
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.planning.optimize import HiringOption, PlanEvaluation
 from simulator.planning.whatif import Variant, check_variant
-from simulator.scenario import Scenario, ScenarioError, Spike
+from simulator.scenario import Scenario, ScenarioError, Spike, invalid
 
 __all__ = ["PlanningQueries"]
 
@@ -169,15 +170,63 @@ def _check_range(field: Path, value: float, low: float, high: float) -> None:
         raise ValidationFailed(field, value, f"must be between {low:g} and {high:g}")
 
 
+def _check_seed(seed: int) -> None:
+    # GraphQL's Int already stops values past 2^31 - 1; numpy refuses negative seeds with a message naming no field.
+    if seed < 0:
+        raise ValidationFailed(("seed",), seed, "must be between 0 and 2^31 - 1")
+
+
+_DEMAND_INPUTS = ("base_per_day", "trend_per_week", "weekly_plan", "weekly_plan_csv", "launches", "spikes", "weekly")
+
+
 def _feasibility_fields(input: SlaFeasibilityInput, base: Scenario, scenario: Scenario) -> Fields:
     fields = dict(base_fields(input.base, base))
-    if input.demand is not None and input.demand.base_per_day is not None:
-        fields["tasks"] = (("demand", "base_per_day"), input.demand.base_per_day)
+    if input.demand is not None:
+        # The first demand input the request gives is what it changes to simulate fewer tasks.
+        for name in _DEMAND_INPUTS:
+            value = getattr(input.demand, name)
+            if value is not None:
+                fields["tasks"] = (("demand", name), value)
+                break
     if input.offer is not None:
         fields["labelers"] = (("offer", "headcount"), input.offer.headcount)
     if input.horizon_weeks is not None:
         fields["days"] = (("horizon_weeks",), input.horizon_weeks)
     return fields
+
+
+def _check_distinct(variant: Variant, earlier: list[Variant]) -> None:
+    """Refuse a variant whose row would be indistinguishable: the baseline's name, an earlier variant's name, or an
+    earlier variant's very change under another name."""
+    names = ["baseline", *(v.name for v in earlier)]
+    if variant.name in names:
+        raise invalid(("name",), f"must differ from the other rows' names ({', '.join(names)})", variant.name)
+    for index, other in enumerate(earlier):
+        if replace(other, name=variant.name) == variant:
+            raise ScenarioError(
+                f"variant {variant.name!r} repeats variants[{index}] ({other.name!r}): the same change twice",
+                path=(),
+            )
+
+
+def _check_judgeable(scenario: Scenario, fields: Fields, sla_field: tuple[Path, Any] | None) -> None:
+    """Refuse a question whose SLA no task can be judged on: no demand, or a turnaround as long as the horizon.
+    Answered anyway, every replication would count as missing the SLA ("infeasible, probability 0") while no week
+    fails."""
+    turnaround, horizon_hours = scenario.sla.turnaround_hours, 24.0 * scenario.horizon_days
+    if turnaround >= horizon_hours:
+        if sla_field is not None:
+            field, value = sla_field
+            requirement = f"must be shorter than the {horizon_hours:g}-hour horizon, or no task falls due within it"
+        else:
+            field, value = fields["days"]
+            requirement = (
+                f"must be longer than the SLA's {turnaround:g}-hour turnaround, or no task falls due within it"
+            )
+        raise ValidationFailed(field, value, requirement)
+    if workload(scenario).tasks <= 0:
+        field, value = fields["tasks"]
+        raise ValidationFailed(field, value, "brings no tasks over the horizon: there is no SLA to judge")
 
 
 def _planner(info: Info) -> Planner:
@@ -245,15 +294,22 @@ class PlanningQueries:
             return lookup_error(error, INPUT)
         try:
             _check_range(("replications",), input.replications, 2, MAX_FEASIBILITY_REPLICATIONS)
+            _check_seed(input.seed)
             _check_range(("required_probability",), input.required_probability, 1e-9, 1.0)
             scenario = apply_overrides(base, input.demand, input.sla, input.horizon_weeks)
             scenario = with_offer(scenario, input.offer, input.offer_mode)
         except (ScenarioError, DomainError) as error:
             return scenario_error(error)
+        fields = _feasibility_fields(input, base, scenario)
+        if input.sla is not None:
+            sla_field: tuple[Path, Any] | None = (("sla", "turnaround_hours"), input.sla.turnaround_hours)
+        else:
+            sla_field = None
         try:
+            _check_judgeable(scenario, fields, sla_field)
             report = await _planner(info).feasibility(
                 scenario,
-                _feasibility_fields(input, base, scenario),
+                fields,
                 replications=input.replications,
                 seed=input.seed,
                 required_probability=input.required_probability,
@@ -289,12 +345,14 @@ class PlanningQueries:
             return lookup_error(error, INPUT)
         try:
             _check_range(("confirm_replications",), input.confirm_replications, 2, 500)
+            _check_seed(input.seed)
             scenario = with_offer(base, input.offer, input.offer_mode)
         except (ScenarioError, DomainError) as error:
             return scenario_error(error)
         try:
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
             fields = {**base_fields(input.base, base), "labelers": (("options",), None)}
+            _check_judgeable(scenario, fields, None)
             search = await _planner(info).cheapest(
                 scenario,
                 options,
@@ -331,10 +389,11 @@ class PlanningQueries:
             base = await base_scenario(info, input.base, ("base",))
         except DomainError as error:
             return lookup_error(error, INPUT)
-        variants = []
+        variants: list[Variant] = []
         try:
             _check_range(("replications",), input.replications, 2, MAX_COMPARE_REPLICATIONS)
             _check_range(("variants",), len(input.variants), 1, MAX_VARIANTS)
+            _check_seed(input.seed)
         except (ScenarioError, DomainError) as error:
             return scenario_error(error)
         for index, item in enumerate(input.variants):
@@ -351,6 +410,7 @@ class PlanningQueries:
                     speed_multiplier=item.speed_multiplier,
                 )
                 check_variant(base, variant)
+                _check_distinct(variant, variants)
                 variants.append(variant)
             except (ScenarioError, DomainError) as error:
                 return scenario_error(error, ("variants", index))
