@@ -26,7 +26,13 @@ class PlannedTarget:
 
 def plan_weekly_volumes(targets: Sequence[PlannedTarget], done: int, day0: datetime) -> list[float]:
     """Tasks per week from ``day0`` (week 1 first) that meet every target by its date; empty when none lies ahead."""
-    ahead = sorted((t for t in targets if t.due_at > day0), key=lambda t: t.due_at)
+    # Targets count tasks done by a date, so of milestones due at one instant the largest is the one to meet; kept
+    # apart, the later ones would be spread over no time at all and their tasks lost.
+    by_due: dict[datetime, int] = {}
+    for t in targets:
+        if t.due_at > day0:
+            by_due[t.due_at] = max(by_due.get(t.due_at, 0), t.target_tasks)
+    ahead = [PlannedTarget(due, target) for due, target in sorted(by_due.items())]
     if not ahead:
         return []
     last_day = (ahead[-1].due_at - day0).total_seconds() / _DAY

@@ -37,6 +37,13 @@ def test_targets_passed_or_reached_need_nothing_and_a_plan_behind_us_is_empty() 
     assert plan_weekly_volumes([PlannedTarget(_due(10), 100)], 0, DAY0) == pytest.approx([70.0, 30.0])
 
 
+def test_milestones_due_at_one_instant_ask_for_the_largest_target() -> None:
+    # 590 more by day 7 (800 - 210 done), whichever order the two come in: none of it lost to a zero-length span.
+    for targets in ([PlannedTarget(_due(7), 500), PlannedTarget(_due(7), 800)], [PlannedTarget(_due(7), 800)]):
+        assert plan_weekly_volumes(targets, 210, DAY0) == pytest.approx([590.0])
+    assert plan_weekly_volumes([PlannedTarget(_due(7), 800), PlannedTarget(_due(7), 500)], 210, DAY0) == [590.0]
+
+
 CALIBRATE = """
 query($id: ID!, $from: DemandSource!) {
   calibrateScenario(projectId: $id, demandFrom: $from) {
