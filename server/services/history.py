@@ -36,6 +36,7 @@ from simulator.planning.calibrate import (
     PoolHistory,
     calibrate,
 )
+from simulator.scenario import MAX_HORIZON_DAYS
 
 __all__ = [
     "ProjectRecords",
@@ -513,6 +514,10 @@ async def calibrated_scenario(
         scenario = calibration.scenario
         params = {**scenario.demand.params, "weekly_volumes": volumes, "start_date": day0.date().isoformat()}
         calibration = replace(calibration, scenario=replace(scenario, demand=replace(scenario.demand, params=params)))
+        if not any(volumes):
+            fitted = calibration.fitted
+            warning = "delivery plan: every milestone ahead is already reached, so the plan asks for no more tasks"
+            calibration = replace(calibration, fitted=replace(fitted, warnings=(*fitted.warnings, warning)))
     return CalibratedProject(calibration.scenario, calibration.fitted, records.days / 7.0, calibration)
 
 
@@ -525,6 +530,14 @@ async def _plan_volumes(database: Database, project_id: int, day0: datetime, fie
             field,
             "DELIVERY_PLAN",
             f"needs a delivery plan with a milestone after {day0.isoformat()}, where history ends",
+        )
+    if 7 * len(volumes) > MAX_HORIZON_DAYS:
+        # Otherwise the scenario's horizon is refused inside the fit, and reads as too little history.
+        raise ValidationFailed(
+            field,
+            "DELIVERY_PLAN",
+            f"needs the delivery plan's last milestone within {MAX_HORIZON_DAYS:,} days of {day0.isoformat()}, "
+            f"where history ends (the scenario's longest horizon); it is {len(volumes)} weeks after",
         )
     return volumes
 

@@ -247,3 +247,40 @@ async def test_a_backtest_on_too_short_a_history_says_what_it_lacks(client: http
     assert "must be at most 2" in answer["message"]
     answer = await _refused(client, BACKTEST, {"id": month, "train": 3, "horizon": 2}, "trainWeeks")
     assert "between 2 and 2" in answer["message"]
+
+
+CALIBRATE_PLAN = """
+query($id: ID!) {
+  calibrateScenario(projectId: $id, demandFrom: DELIVERY_PLAN) {
+    __typename
+    ... on CalibrationResult { document fitted { warnings } }
+    ... on ValidationError { message field value }
+  }
+}
+"""
+SET_PLAN = """
+mutation($input: SetDeliveryPlanInput!) {
+  setDeliveryPlan(input: $input) { __typename }
+}
+"""
+
+
+async def test_a_delivery_plan_too_far_ahead_or_already_met_says_so(client: httpx.AsyncClient) -> None:
+    # Given three weeks of history (210 tasks done, ending 2026-09-28)
+    project = await _project_with_days_of_history(client, 21)
+
+    async def plan(due: str, target: int) -> None:
+        milestones = [{"name": "m", "dueAt": due, "targetTasks": target}]
+        variables = {"input": {"projectId": project, "milestones": milestones}}
+        assert (await _answer(client, SET_PLAN, variables))["__typename"] == "DeliveryPlanPayload"
+
+    # A milestone twenty years ahead is the plan's fault, not the history's.
+    await plan("2046-10-01T00:00:00Z", 1000)
+    answer = await _refused(client, CALIBRATE_PLAN, {"id": project}, "demandFrom")
+    assert "within 3,653 days" in answer["message"] and "too little history" not in answer["message"]
+    # A milestone already reached asks for nothing: a warning, and a feasibility question on it names the plan.
+    await plan("2026-12-01T00:00:00Z", 10)
+    calibrated = await _answer(client, CALIBRATE_PLAN, {"id": project})
+    assert any("already reached" in warning for warning in calibrated["fitted"]["warnings"])
+    question = {"input": {"base": {"document": calibrated["document"]}, "replications": 2}}
+    await _refused(client, FEASIBILITY, question, "input.base.document.demand.params.weekly_volumes")

@@ -300,8 +300,15 @@ def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: P
         return field, None
 
     people = sum(p.headcount.production + p.headcount.training + p.headcount.hiring for p in scenario.workforce)
+    # A planned week's volume replaces the base rate over that week: with a plan, the plan sets the tasks.
+    volumes = scenario.demand.params.get("weekly_volumes") if scenario.demand.model == "pattern" else None
+    tasks = (
+        named(("demand", "params", "weekly_volumes"), list(volumes))
+        if volumes
+        else named(("demand", "base_per_day"), scenario.demand.base_per_day)
+    )
     return {
-        "tasks": named(("demand", "base_per_day"), scenario.demand.base_per_day),
+        "tasks": tasks,
         "labelers": named(("workforce",), people),
         "days": named(("horizon_days",), scenario.horizon_days),
     }
