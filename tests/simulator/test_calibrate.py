@@ -536,6 +536,14 @@ def test_learning_fits_report_their_status_instead_of_bound_values() -> None:
     assert flat.status is not CurveStatus.OK
 
 
+def test_too_few_labels_to_fit_says_whether_times_or_tenures_are_missing() -> None:
+    # 30 labels: 20 imported without a time, 8 made before their labeler reached production, 2 usable.
+    tenure = np.r_[np.full(20, 1.0), np.full(8, -0.5), np.full(2, 1.0)]
+    seconds = np.r_[np.zeros(20), np.full(10, 60.0)]
+    with pytest.raises(ValueError, match="got 2 of 30: 20 without a time over 0 seconds, 8 made before their"):
+        fit_learning_curve(tenure, seconds)
+
+
 def test_a_vendor_with_only_trainees_gets_the_hours_seen_elsewhere_not_the_whole_day() -> None:
     history = _people_history(np.random.default_rng(16))
     history = replace(

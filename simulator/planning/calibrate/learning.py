@@ -304,10 +304,18 @@ def fit_learning_curve(
     t = np.asarray(tenure_weeks, dtype=float)
     y = np.asarray(seconds, dtype=float)
     g = np.zeros(t.size, dtype=np.int64) if groups is None else np.asarray(groups).astype(np.int64)
-    keep = np.isfinite(t) & np.isfinite(y) & (y > 0) & (t >= 0)
+    timed = np.isfinite(y) & (y > 0)
+    tenured = np.isfinite(t) & (t >= 0)
+    keep = timed & tenured
     t, y, g = t[keep], y[keep], g[keep]
     if t.size < 10:
-        raise ValueError(f"need at least 10 labels with a known tenure, got {t.size}")
+        # Say which of the two is missing: a history imported without times reads very unlike one whose labelers
+        # reached production after these labels.
+        raise ValueError(
+            f"need at least 10 labels with a recorded time and a known tenure, got {t.size} of {keep.size}: "
+            f"{int((~timed).sum())} without a time over 0 seconds, {int((~tenured).sum())} made before their "
+            "labeler's PRODUCTION stage or without one"
+        )
     days = t * 7.0
     codes, person = np.unique(g, return_inverse=True)
     factor = np.ones(codes.size)
