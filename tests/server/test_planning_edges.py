@@ -185,6 +185,20 @@ async def test_a_bad_offer_is_named_by_the_offer_field(
     await _refused(client, FEASIBILITY, variables, field)
 
 
+@pytest.mark.parametrize("mode", ["ADD", "REPLACE"])
+async def test_an_offer_of_nobody_is_refused_and_one_hiring_through_its_ramp_is_answered(
+    client: httpx.AsyncClient, mode: str
+) -> None:
+    nobody = {"input": {**SMALL, "offer": {**OFFER, "headcount": 0}, "offerMode": mode}}
+    answer = await _refused(client, FEASIBILITY, nobody, "input.offer.headcount")
+    assert ("base's alone" if mode == "ADD" else "nobody would work") in answer["message"]
+    ramp = {**OFFER, "headcount": 0, "ramp": [{"week": 0, "count": 0}]}
+    await _refused(client, FEASIBILITY, {"input": {**SMALL, "offer": ramp, "offerMode": mode}}, "input.offer.headcount")
+    hiring = {**OFFER, "headcount": 0, "ramp": [{"week": 0, "count": 2}]}
+    answer = await _answer(client, FEASIBILITY, {"input": {**SMALL, "offer": hiring, "offerMode": mode}})
+    assert answer["__typename"] == "SlaFeasibility"
+
+
 @pytest.mark.parametrize(
     ("demand", "field"),
     [

@@ -229,6 +229,17 @@ def _check_judgeable(scenario: Scenario, fields: Fields, sla_field: tuple[Path, 
         raise ValidationFailed(field, value, "brings no tasks over the horizon: there is no SLA to judge")
 
 
+def _check_offers_someone(offer: VendorOfferInput | None, mode: OfferMode | None) -> None:
+    """An offer of nobody (no one at the start, no one in its ramp) answers no question: added, the team is the
+    base's; replacing it, nobody works. (A plan search may start from such an offer: its options hire into it.)"""
+    if offer is None or offer.headcount > 0 or any(step.count > 0 for step in offer.ramp):
+        return
+    effect = "the team would be the base's alone" if mode is OfferMode.ADD else "nobody would work"
+    raise ValidationFailed(
+        ("offer", "headcount"), offer.headcount, f"must be > 0, or the ramp must hire someone: {effect}"
+    )
+
+
 def _planner(info: Info) -> Planner:
     return Planner(info.context.database, info.context.settings)
 
@@ -298,6 +309,7 @@ class PlanningQueries:
             _check_range(("required_probability",), input.required_probability, 1e-9, 1.0)
             scenario = apply_overrides(base, input.demand, input.sla, input.horizon_weeks)
             scenario = with_offer(scenario, input.offer, input.offer_mode)
+            _check_offers_someone(input.offer, input.offer_mode)
         except (ScenarioError, DomainError) as error:
             return scenario_error(error)
         fields = _feasibility_fields(input, base, scenario)
