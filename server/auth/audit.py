@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -48,6 +49,10 @@ def redact(value: Any, name: str = "") -> Any:
         return value.isoformat()
     if isinstance(value, str):
         return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "..."
+    if isinstance(value, float) and not math.isfinite(value):
+        # A client's JSON may carry NaN or Infinity (Python reads them); a JSON column has no such number, and
+        # PostgreSQL refuses the whole entry.
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dict):

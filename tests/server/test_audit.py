@@ -3,6 +3,7 @@ and when, secrets redacted, and readable by admins through `auditLog` with filte
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -138,3 +139,23 @@ async def test_given_a_successful_mutation_when_committed_then_its_entry_commits
         ("REFUSED", "ConflictError"),
         ("OK", "VendorPayload"),
     ]
+
+
+SAVE_SCENARIO = """
+mutation($input: SaveScenarioInput!) { saveScenario(input: $input) { __typename ... on ValidationError { field } } }
+"""
+
+
+async def test_given_arguments_holding_nan_or_infinity_when_audited_then_the_entry_is_written_with_them_as_text(
+    client: httpx.AsyncClient, world: AccessWorld
+) -> None:
+    # Python's JSON reader takes NaN and Infinity, which no JSON column can hold (PostgreSQL refused the entry).
+    variables = '{"input": {"name": "s", "document": {"demand": {"base_per_day": NaN, "trend_per_week": -Infinity}}}}'
+    body = '{"query": ' + json.dumps(SAVE_SCENARIO) + ', "variables": ' + variables + "}"
+    headers = {**world.headers("admin"), "Content-Type": "application/json"}
+    refused = (await client.post("/graphql", content=body, headers=headers)).json()
+    assert refused["data"]["saveScenario"]["__typename"] == "ValidationError"
+    log = (await _call(client, world, "admin", AUDIT_LOG))["data"]["auditLog"]
+    [entry] = [edge["node"] for edge in log["edges"] if edge["node"]["operation"] == "saveScenario"]
+    assert entry["outcome"] == "REFUSED"
+    assert entry["arguments"]["input"]["document"]["demand"] == {"base_per_day": "NaN", "trend_per_week": "-Infinity"}
