@@ -214,6 +214,16 @@ async def test_a_request_over_the_budget_names_the_demand_it_was_given(
     assert "simulation budget" in answer["message"]
 
 
+async def test_a_request_over_the_budget_without_a_base_names_its_replications(client: httpx.AsyncClient) -> None:
+    # The built-in scenario is none of the client's choosing: how many runs they asked for is what they can change.
+    options = [{"pool": "default", "counts": [0, 2, 4, 8]}]
+    confirm = {"options": options, "screenReplications": 500, "confirmReplications": 500, "finalists": 10}
+    answer = await _refused(client, CHEAPEST, {"input": confirm}, "input.confirmReplications")
+    assert answer["value"] == "500" and "simulation budget" in answer["message"]
+    screen = {"options": [{**options[0], "days": [0, 1, 2, 3, 4, 5, 6]}], "screenReplications": 400}
+    await _refused(client, CHEAPEST, {"input": {**screen, "confirmReplications": 400}}, "input.screenReplications")
+
+
 async def test_a_question_whose_sla_no_task_can_be_judged_on_is_refused(client: httpx.AsyncClient) -> None:
     # No demand: every replication would count as missing the SLA while no week fails.
     answer = await _refused(

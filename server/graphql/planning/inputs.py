@@ -285,12 +285,20 @@ async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: P
     return Scenario()
 
 
-def base_fields(source: ScenarioSourceInput | None, scenario: Scenario, field: Path = ("base",)) -> Fields:
-    """Where each dimension of a base scenario comes from, as the client gave it."""
+def base_fields(
+    source: ScenarioSourceInput | None,
+    scenario: Scenario,
+    field: Path = ("base",),
+    *,
+    runs: tuple[Path, Any] | None = None,
+) -> Fields:
+    """Where each dimension of a base scenario comes from, as the client gave it. Without a base (the built-in
+    default scenario) the client chose none of it: ``runs``, the input setting how many runs the request asks
+    for, is then what they can change."""
 
     def named(path: Path, value: Any) -> tuple[Path, Any]:
         if source is None:
-            return field, None
+            return runs if runs is not None else (field, None)
         if source.document is not None:
             return (*field, "document", *(Verbatim(part) for part in path)), value
         if source.scenario_id is not None:

@@ -180,7 +180,7 @@ _DEMAND_INPUTS = ("base_per_day", "trend_per_week", "weekly_plan", "weekly_plan_
 
 
 def _feasibility_fields(input: SlaFeasibilityInput, base: Scenario, scenario: Scenario) -> Fields:
-    fields = dict(base_fields(input.base, base))
+    fields = dict(base_fields(input.base, base, runs=(("replications",), input.replications)))
     if input.demand is not None:
         # The first demand input the request gives is what it changes to simulate fewer tasks.
         for name in _DEMAND_INPUTS:
@@ -227,6 +227,14 @@ def _check_judgeable(scenario: Scenario, fields: Fields, sla_field: tuple[Path, 
     if workload(scenario).tasks <= 0:
         field, value = fields["tasks"]
         raise ValidationFailed(field, value, "brings no tasks over the horizon: there is no SLA to judge")
+
+
+def _search_runs(input: CheapestPlanInput) -> tuple[Path, int]:
+    """Which of a plan search's replication counts asks for more runs (as :meth:`Planner.cheapest` counts them)."""
+    steps = 1 + sum(len(o.counts) * max(1, len(o.days)) for o in input.options)
+    if 2 * steps * input.screen_replications >= (input.finalists + 2) * input.confirm_replications:
+        return ("screen_replications",), input.screen_replications
+    return ("confirm_replications",), input.confirm_replications
 
 
 def _check_offers_someone(offer: VendorOfferInput | None, mode: OfferMode | None) -> None:
@@ -363,7 +371,7 @@ class PlanningQueries:
             return scenario_error(error)
         try:
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
-            fields = {**base_fields(input.base, base), "labelers": (("options",), None)}
+            fields = {**base_fields(input.base, base, runs=_search_runs(input)), "labelers": (("options",), None)}
             _check_judgeable(scenario, fields, None)
             search = await _planner(info).cheapest(
                 scenario,
@@ -426,7 +434,7 @@ class PlanningQueries:
                 variants.append(variant)
             except (ScenarioError, DomainError) as error:
                 return scenario_error(error, ("variants", index))
-        fields = base_fields(input.base, base)
+        fields = base_fields(input.base, base, runs=(("replications",), input.replications))
         try:
             results = await _planner(info).compare(
                 base,
