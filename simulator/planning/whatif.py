@@ -48,8 +48,8 @@ class Variant:
     ``demand_multiplier`` scales base demand (1.2 = +20%); ``spikes`` adds launch events; ``hiring_delay_multiplier``
     and ``learning_tau_multiplier`` slow a vendor's ramp (longer time to hire, slower learning);
     ``attrition_multiplier`` scales weekly attrition (capped at 1); ``headcount_delta`` adds people in production
-    (never below 0); ``speed_multiplier`` scales the speed factor. These apply to the pool named ``pool``, or to
-    every labeling pool when it is None.
+    (:func:`check_variant` refuses taking more than a pool has); ``speed_multiplier`` scales the speed factor.
+    These apply to the pool named ``pool``, or to every labeling pool when it is None.
     """
 
     name: str
