@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
-from json import JSONEncoder, dumps, encoder, loads
+from json import JSONEncoder, dumps, encoder
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Enum, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.connectors.json_reading import loads
 from server.db.types import UTCDateTime
 
 __all__ = ["BulkRows", "sqlite_time"]
