@@ -122,3 +122,32 @@ async def test_dashboard_and_metrics_in_lanes_equal_those_of_one_session(databas
                     metrics.append(await scope_metrics(session, scope, lent_from))
             _assert_same(metrics[0], metrics[1])
     assert database.reader_loans.lent == 0
+
+
+async def test_concurrent_requests_share_the_loans_and_all_answer(database: Database) -> None:
+    """More requests at once than there are connections to lend (and, on PostgreSQL, than the pool holds): those
+    that find none left read on their own session, every one answers, and no more is ever lent than the limit."""
+    project_ids = await _seeded(database)
+    scope = Scope(project_id=project_ids[0], start=START, end=END)
+    async with database.session() as session:
+        expected = await scope_metrics(session, scope)
+    most_lent = 0
+    take = database.reader_loans.take
+
+    def watched_take(wanted: int) -> int:
+        nonlocal most_lent
+        granted = take(wanted)
+        most_lent = max(most_lent, database.reader_loans.lent)
+        return granted
+
+    database.reader_loans.take = watched_take  # type: ignore[method-assign]
+
+    async def request() -> object:
+        async with database.session() as session:
+            return await scope_metrics(session, scope, database)
+
+    answers = await asyncio.wait_for(asyncio.gather(*(request() for _ in range(20))), timeout=120)
+    for answer in answers:
+        _assert_same(expected, answer)
+    assert most_lent == database.reader_loans.limit
+    assert database.reader_loans.lent == 0
