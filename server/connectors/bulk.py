@@ -11,16 +11,17 @@ Python-side scalar defaults of the columns not given are filled in as SQLAlchemy
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
-from json import JSONEncoder, dumps, encoder, loads
+from json import JSONEncoder, dumps, encoder
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Enum, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.connectors.json_reading import loads
 from server.db.types import UTCDateTime
 
 __all__ = ["BulkRows", "sqlite_time"]
@@ -212,14 +213,26 @@ class BulkRows:
             return _enum_names
         return None
 
+    def converted(self, table: Table, name: str, values: Sequence[Any]) -> list[Any]:
+        """The values of the column `name` as the driver takes them (to be given to `insert` as `converted`)."""
+        convert = self._converter(table, name)
+        return convert(values) if convert else list(values)
+
     def _prepare(
-        self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], constants: tuple[Any, ...] = ()
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        constants: tuple[Any, ...] = (),
+        converted: Mapping[str, Sequence[Any]] | None = None,
     ) -> list[tuple[Any, ...]]:
         """The rows converted for the driver, each followed by `constants` (put in as columns: a tuple per row
-        fewer than appending them to each row)."""
+        fewer than appending them to each row); a column in `converted` takes those values, already converted."""
         by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for index, name in enumerate(columns):
-            if convert := self._converter(table, name):
+            if converted is not None and name in converted:
+                by_column[index] = converted[name]
+            elif convert := self._converter(table, name):
                 by_column[index] = convert(by_column[index])
         by_column.extend([value] * len(rows) for value in constants)
         return list(zip(*by_column, strict=True))
@@ -293,14 +306,15 @@ class BulkRows:
         columns: Sequence[str],
         rows: Sequence[Sequence[Any]],
         returning: Sequence[str] = (),
+        converted: Mapping[str, Sequence[Any]] | None = None,
     ) -> list[tuple[Any, ...]]:
         """INSERT `rows` (values in the order of `columns`); the `returning` columns of the new rows, in no
-        particular order."""
+        particular order. The columns in `converted` are given there, already converted (see `converted`)."""
         if not rows:
             return []
         extra, constants = self._defaults(table, columns)
         names = [*columns, *extra]
-        prepared = self._prepare(table, columns, rows, constants)
+        prepared = self._prepare(table, columns, rows, constants, converted)
         head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
         if not returning and self.dialect != "sqlite":
             # asyncpg sends an executemany's rows in one round trip, its statement prepared once.

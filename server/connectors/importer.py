@@ -15,6 +15,7 @@ under placeholder ids, so that each is inserted once with its final status; `_De
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Callable, Iterator
 from contextlib import aclosing
@@ -419,22 +420,35 @@ class _Importer:
             _Recount(days, review_days, completion_days, spans, histograms),
         )
 
+    def _label_texts(self, labels: list[LabelState]) -> dict[str, list[Any]]:
+        """The JSON columns of `labels` as the driver takes them."""
+        return {
+            "answer": self.bulk.converted(_LABELS, "answer", [label.answer for label in labels]),
+            "source_result": self.bulk.converted(_LABELS, "source_result", [label.source_result for label in labels]),
+        }
+
     async def write(self, decision: _Decision) -> _Recount:
         """Write what `decide` settled; the rollups to recount for it are returned, not yet recounted."""
         # The spans the settled tasks were counted in before (their labels may have moved them to others).
         old_spans = await self._spans([task_id for task_id in decision.settled if task_id > 0])
         inserts, new_reviews = decision.inserts, decision.new_reviews
-        await self._insert_tasks(decision.task_states, inserts)
-        await self.bulk.update(_TASKS, _TASK_SETTLED, decision.task_rows)
+        # The new labels' answers and results serialised in a thread while the database writes their tasks: the
+        # serialising holds the interpreter, the writing does not.
+        serialising = asyncio.ensure_future(asyncio.to_thread(self._label_texts, inserts))
+        try:
+            await self._insert_tasks(decision.task_states, inserts)
+            await self.bulk.update(_TASKS, _TASK_SETTLED, decision.task_rows)
+        finally:
+            texts = await serialising
         label_rows = [label_values(s) for s in inserts]
         if new_reviews:  # a new label's id is wanted only by its new reviews
             by_key = {(state.task_id, state.external_id): state for state in inserts}
             for label_id, task_id, label_key in await self.bulk.insert(
-                _LABELS, LABEL_COLUMNS, label_rows, ("id", "task_id", "external_id")
+                _LABELS, LABEL_COLUMNS, label_rows, ("id", "task_id", "external_id"), converted=texts
             ):
                 by_key[(task_id, str(label_key))].id = label_id
         else:
-            await self.bulk.insert(_LABELS, LABEL_COLUMNS, label_rows)
+            await self.bulk.insert(_LABELS, LABEL_COLUMNS, label_rows, converted=texts)
         await self.bulk.update(_LABELS, LABEL_COLUMNS, [(*label_values(s), s.id) for s in decision.updates])
         await self.bulk.insert(_REVIEWS, _REVIEW_COLUMNS, [(state.id, *row) for state, row in new_reviews])
         self.report.reviews_created += len(new_reviews)

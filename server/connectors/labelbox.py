@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from server.connectors.json_reading import loads
 from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
@@ -41,7 +42,7 @@ class LabelboxFormat(FormatState):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = loads(line)
             except json.JSONDecodeError as error:
                 yield Rejection(number, f"not JSON: {error.msg}")
                 continue

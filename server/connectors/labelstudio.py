@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO, Any
 
+from server.connectors.json_reading import loads
 from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
@@ -34,7 +35,7 @@ class LabelStudioFormat(FormatState):
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
         try:
-            tasks = json.load(stream)
+            tasks = loads(stream.read())
         except json.JSONDecodeError as error:
             yield Rejection(error.lineno, f"not JSON: {error.msg}")
             return

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from server.db.sqlite_driver import engine_arguments, statements_on_loop
 from simulator.extras import require
 
-__all__ = ["Database"]
+__all__ = ["Database", "ReaderLoans"]
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -56,6 +56,28 @@ def _ping_when_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.ping()
     except Exception as error:  # whatever the driver raises for a dead socket: the pool reconnects and retries
         raise DisconnectionError(f"ping failed: {type(error).__name__}") from error
+
+
+# Of the pool's 15 connections (PostgreSQL; SQLite's pool allows as many), those lent at once to side reads.
+_LENDABLE_READERS = 4
+
+
+class ReaderLoans:
+    """A count of connections lent for side reads, taken without waiting: a request that finds none left runs its
+    reads on its own session instead of queueing for the pool (where it could wait on requests waiting on it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.lent = 0
+
+    def take(self, wanted: int) -> int:
+        """Lend up to `wanted` connections; how many were lent (give each back with `give_back`)."""
+        granted = max(0, min(wanted, self.limit - self.lent))
+        self.lent += granted
+        return granted
+
+    def give_back(self, count: int = 1) -> None:
+        self.lent -= count
 
 
 # Set while a task is inside one of the process's SQLite write transactions: a transaction opened under it (or by a
@@ -125,6 +147,11 @@ class Database:
             if parsed.get_backend_name() == "postgresql"
             else self.engine
         )
+        # Connections requests may borrow at once to run independent reads side by side (`read_lanes`), so the
+        # pool keeps room for everyone else. None for an in-memory SQLite database: each of its connections would
+        # be a database of its own.
+        in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+        self.reader_loans = ReaderLoans(0 if in_memory else _LENDABLE_READERS)
 
     @property
     def dialect(self) -> str:
@@ -133,6 +160,12 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only (on PostgreSQL in autocommit: see `read_engine`)."""
+        async with self.sessions(bind=self.read_engine) as session:
             yield session
 
     @asynccontextmanager

@@ -98,7 +98,9 @@ class AnalyticsQueries:
             require_metrics_scope(info, project_id=key, vendor_id=None, dashboard=True)
             _window(start, end)
             async with info.context.database.session() as session:
-                dashboard = await project_dashboard(session, key, start=start, end=end, as_of=moment)
+                dashboard = await project_dashboard(
+                    session, key, start=start, end=end, as_of=moment, database=info.context.database
+                )
         except DomainError as error:
             return _error(error)
         return from_service(ProjectDashboard, dashboard)
@@ -131,7 +133,7 @@ class AnalyticsQueries:
             require_metrics_scope(info, project_id=project, vendor_id=vendor, dashboard=False)
             scope = Scope(project_id=project, vendor_id=vendor, labeler_id=labeler, start=start, end=end)
             async with info.context.database.session() as session:
-                metrics = await scope_metrics(session, scope)
+                metrics = await scope_metrics(session, scope, info.context.database)
         except DomainError as error:
             return _error(error)
         return from_service(OperationsMetrics, metrics)

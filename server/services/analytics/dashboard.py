@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db import Database
 from server.db.models import Project
 from server.services.analytics._labels import (
     LabelPercentiles,
@@ -25,7 +26,8 @@ from server.services.analytics._sql import share
 from server.services.analytics.agreement import Agreement, fetch_agreement
 from server.services.analytics.cost import CostMetrics, budget_from, cost_from
 from server.services.analytics.forecast import CompletionForecast, SlaAttainment, fetch_task_flow
-from server.services.analytics.outliers import OutlierRow, fetch_outliers
+from server.services.analytics.lanes import in_lanes
+from server.services.analytics.outliers import OutlierRow, fetch_outlier_rows, outliers_from
 from server.services.analytics.profiles import LabelerProfile, flagged_labelers, labeler_profiles
 from server.services.analytics.quality import (
     IssueCounts,
@@ -160,22 +162,32 @@ async def project_dashboard(
     end: datetime | None = None,
     as_of: datetime | None = None,
     outlier_min_labels: int = 10,
+    database: Database | None = None,
 ) -> ProjectDashboard:
-    """The whole dashboard of one project over [start, end), in `DASHBOARD_STATEMENTS` statements."""
+    """The whole dashboard of one project over [start, end), in `DASHBOARD_STATEMENTS` statements; given the
+    `database`, the statements after the project's run side by side (`in_lanes`)."""
     project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
     if project is None:
         raise NotFound("Project", project_id, path=("project_id",))
     scope = Scope(project_id=project_id, start=start, end=end)
-    rollup = await fetch_label_rollup(session, scope, history=True)
-    percentiles = await fetch_label_percentiles(session, scope)
-    reviews = await fetch_reviews(session, scope)
-    agreement = await fetch_agreement(session, scope)
+    # Longest first (on a million labels: the percentiles, the label rollup, then the labeler-weeks).
+    percentiles, rollup, week_rows, reviews, agreement, flow, issues = await in_lanes(
+        database,
+        session,
+        [
+            lambda s: fetch_label_percentiles(s, scope),
+            lambda s: fetch_label_rollup(s, scope, history=True),
+            lambda s: fetch_outlier_rows(s, scope, min_labels=outlier_min_labels),
+            lambda s: fetch_reviews(s, scope),
+            lambda s: fetch_agreement(s, scope),
+            lambda s: fetch_task_flow(s, project, scope, as_of=as_of),
+            lambda s: fetch_issues(s, scope),
+        ],
+    )
     approval = {labeler: stats.approval_rate for labeler, stats in reviews.by_labeler.items()}
     # Every labeler-week: the flagged ones are the speed outliers, and all of them give each labeler's speed.
-    weeks = await fetch_outliers(session, scope, approval=approval, min_labels=outlier_min_labels)
+    weeks = outliers_from(week_rows, approval)
     outliers = [row for row in weeks if row.is_outlier]
-    flow = await fetch_task_flow(session, project, scope, as_of=as_of)
-    issues = await fetch_issues(session, scope)
     budget = budget_from(rollup, project.budget)
 
     sla_by_day = {item.day: item for item in flow.sla.by_day}
@@ -242,8 +254,9 @@ class ScopeMetrics:
     labelers: tuple[LabelerRow, ...]
 
 
-async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
-    """Quality, speed and cost of any scope, in at most `SCOPE_STATEMENTS` statements."""
+async def scope_metrics(session: AsyncSession, scope: Scope, database: Database | None = None) -> ScopeMetrics:
+    """Quality, speed and cost of any scope, in at most `SCOPE_STATEMENTS` statements; given the `database`, the
+    statements after the project's run side by side (`in_lanes`)."""
     project = None
     if scope.project_id is not None:
         project = (await session.execute(select(Project).where(Project.id == scope.project_id))).scalar_one_or_none()
@@ -251,12 +264,18 @@ async def scope_metrics(session: AsyncSession, scope: Scope) -> ScopeMetrics:
             raise NotFound("Project", scope.project_id, path=("project_id",))
     # The budget is the whole project's: a vendor's or labeler's slice of it has none (what remains is not theirs).
     whole_project = project is not None and scope.vendor_id is None and scope.labeler_id is None
-    rollup = await fetch_label_rollup(session, scope, history=whole_project)
+    percentiles, rollup, reviews, agreement, issues = await in_lanes(
+        database,
+        session,
+        [
+            lambda s: fetch_label_percentiles(s, scope),
+            lambda s: fetch_label_rollup(s, scope, history=whole_project),
+            lambda s: fetch_reviews(s, scope),
+            lambda s: fetch_agreement(s, scope),
+            lambda s: fetch_issues(s, scope),
+        ],
+    )
     budget = budget_from(rollup, project.budget) if project is not None and whole_project else None
-    percentiles = await fetch_label_percentiles(session, scope)
-    reviews = await fetch_reviews(session, scope)
-    agreement = await fetch_agreement(session, scope)
-    issues = await fetch_issues(session, scope)
     return ScopeMetrics(
         start=scope.start,
         end=scope.end,

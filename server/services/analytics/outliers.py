@@ -14,11 +14,12 @@ approval rate over the window, sit beside it so that "fast" can be told from "ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select, union_all
+from sqlalchemy import BigInteger, Float, Row, and_, case, cast, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelStatus
@@ -30,7 +31,14 @@ from server.services.analytics._sql import percentile, share
 from server.services.analytics.scope import Scope, ScopeShape, number
 from server.services.analytics.tenure import production_start
 
-__all__ = ["PLATEAU_WEEK", "OutlierRow", "fetch_outliers", "outliers_statement"]
+__all__ = [
+    "PLATEAU_WEEK",
+    "OutlierRow",
+    "fetch_outlier_rows",
+    "fetch_outliers",
+    "outliers_from",
+    "outliers_statement",
+]
 
 ROBUST_Z_CUTOFF = 3.5
 # Tenure weeks from this one on are pooled into one cohort (the week reported is this one): past the learning
@@ -202,10 +210,22 @@ async def fetch_outliers(
     only_outliers: bool = False,
 ) -> list[OutlierRow]:
     """Every labeler-week with its robust z-score (one statement); `approval` maps labeler to approval rate."""
+    rows = await fetch_outlier_rows(session, scope, min_labels=min_labels, only_outliers=only_outliers)
+    return outliers_from(rows, approval or {})
+
+
+async def fetch_outlier_rows(
+    session: AsyncSession, scope: Scope, *, min_labels: int = 10, only_outliers: bool = False
+) -> Sequence[Row[Any]]:
+    """The labeler-weeks as the statement gives them (see `outliers_from`)."""
     statement = outliers_statement(scope.shape, only_outliers=only_outliers)
-    approval = approval or {}
+    return (await session.execute(statement, {**scope.parameters(), "min_labels": min_labels})).all()
+
+
+def outliers_from(rows: Sequence[Row[Any]], approval: dict[int, float | None]) -> list[OutlierRow]:
+    """The labeler-weeks of `fetch_outlier_rows`, flagged, with each labeler's approval rate from `approval`."""
     result: list[OutlierRow] = []
-    for row in (await session.execute(statement, {**scope.parameters(), "min_labels": min_labels})).all():
+    for row in rows:
         z = None if row.z is None else float(row.z)
         is_outlier = z is not None and abs(z) > ROBUST_Z_CUTOFF
         result.append(
