@@ -848,3 +848,27 @@ async def test_a_turnaround_a_microsecond_past_the_sla_is_a_breach(database: Dat
     assert (whole.forecast.remaining_tasks, whole.sla.open_breached) == (4, 0)
     assert (cut.forecast.remaining_tasks, cut.sla.open_breached) == (3, 3)
 
+
+# The bound the README and the schema state for percentiles read from the histograms.
+STATED_RELATIVE, STATED_ABSOLUTE = 0.0198, 0.005
+
+
+async def test_times_at_the_bottom_of_a_histogram_bin_are_within_the_stated_bound(database: Database) -> None:
+    # Given a whole day of labels and reviews whose times sit just above the lower edge of a bin (about 4150 s)
+    seconds = 0.01 * 1.04**330 * (1 + 1e-9)
+    async with database.transaction() as session:
+        w = World(session)
+        vendor = await w.vendor()
+        project = await w.project()
+        labeler, reviewer = await w.labeler(vendor), await w.labeler(vendor)
+        for hour in range(3):
+            label = await w.label(await w.task(project), labeler, at=day(1, hour), seconds=seconds)
+            await w.review(label, reviewer, ReviewVerdict.THUMBS_UP, seconds=seconds, at=day(1, hour + 1))
+    # When its percentiles are read from the histograms
+    async with database.session() as session:
+        metrics = await scope_metrics(session, Scope(project_id=project.id, start=day(1), end=day(2)))
+    # Then they are within the stated bound of the exact figure
+    speed = metrics.speed
+    for estimate in (speed.median_seconds, speed.p90_seconds, speed.median_review_seconds, speed.p90_review_seconds):
+        assert estimate is not None
+        assert abs(estimate - seconds) <= STATED_RELATIVE * seconds + STATED_ABSOLUTE
