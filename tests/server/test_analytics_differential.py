@@ -32,8 +32,11 @@ from server.db import Database
 from server.db.enums import IssueStatus, LabelStatus, PricingModel, ReviewVerdict, TaskStatus
 from server.db.models import Issue, Label, Labeler, Project, Review, Task, Vendor
 from server.db.rates import FROM_THE_START, LabelerRate, VendorRate
+from server.graphql import Context, schema
+from server.graphql.ids import encode_id
 from server.services.analytics import Scope
 from server.services.analytics.dashboard import ProjectDashboard, ScopeMetrics, project_dashboard, scope_metrics
+from server.settings import Settings
 from tests.server.percentile_bound import assert_within_bound
 from tests.server.test_analytics_demo import _alpha
 from tests.server.test_analytics_world import T0, World, day
@@ -872,3 +875,82 @@ async def test_times_at_the_bottom_of_a_histogram_bin_are_within_the_stated_boun
     for estimate in (speed.median_seconds, speed.p90_seconds, speed.median_review_seconds, speed.p90_review_seconds):
         assert estimate is not None
         assert abs(estimate - seconds) <= STATED_RELATIVE * seconds + STATED_ABSOLUTE
+
+
+# --- through GraphQL ----------------------------------------------------------------------------------------
+
+METRICS = """
+query($projectId: ID, $vendorId: ID, $from: DateTime, $to: DateTime) {
+  operationsMetrics(projectId: $projectId, vendorId: $vendorId, from: $from, to: $to) {
+    __typename
+    ... on UserError { message field }
+    ... on OperationsMetrics {
+      from to
+      quality { labels reviews approvalRate firstPassAcceptance reworkRate }
+      speed { labels meanSeconds medianSeconds p90Seconds medianReviewSeconds }
+      cost { cost labelingCost reviewCost acceptedLabels }
+      agreement { units pairwise }
+    }
+  }
+}
+"""
+
+
+def _text(moment: datetime, zone: timezone, nanoseconds: int = 0) -> str:
+    """`moment` written in `zone` with nine digits of the second's fraction, `nanoseconds` past the microsecond."""
+    local = moment.astimezone(zone)
+    offset = local.isoformat()[-6:]
+    return f"{local.strftime('%Y-%m-%dT%H:%M:%S.%f')}{nanoseconds:03d}{offset}"
+
+
+async def test_graphql_windows_written_with_offsets_and_nanoseconds_equal_the_raw_rows(database: Database) -> None:
+    ids, rows = await _fixture(database)
+    some_label = sorted(label.submitted_at for label in rows.labels)[len(rows.labels) // 2]
+    some_review = sorted(review.created_at for review in rows.reviews)[len(rows.reviews) // 2]
+    # (from text, to text, the instants they select at full precision: every row is a whole microsecond)
+    windows = [
+        (_text(day(1), NEPAL), _text(day(4), NEPAL), day(1), day(4)),
+        (_text(day(1, 5) + US, PACIFIC), _text(day(3, 2), NEPAL), day(1, 5) + US, day(3, 2)),
+        # A nanosecond after a label's time: the label is before the window, and inside the one ending there.
+        (_text(some_label, NEPAL, 1), None, some_label + US, None),
+        (None, _text(some_label, PACIFIC, 1), None, some_label + US),
+        (_text(some_label - US, UTC, 999), _text(some_review, NEPAL, 500), some_label, some_review + US),
+    ]
+    for start_text, end_text, start, end in windows:
+        for filters in ({"project_id": ids.projects[0]}, {"vendor_id": ids.per_label}):
+            variables = {
+                "projectId": encode_id("Project", filters["project_id"]) if "project_id" in filters else None,
+                "vendorId": encode_id("Vendor", filters["vendor_id"]) if "vendor_id" in filters else None,
+                "from": start_text,
+                "to": end_text,
+            }
+            data = (await _run(database, METRICS, variables))["operationsMetrics"]
+            where = f"{filters}, {start_text} .. {end_text}"
+            assert data["__typename"] == "OperationsMetrics", (where, data)
+            ref = Reference(rows, Scope(start=start, end=end, **filters))
+            total = ref.sums(ref.labels, ref.reviews, ref.labour)
+            assert (data["quality"]["labels"], data["quality"]["reviews"]) == (total.labels, total.reviews), where
+            assert (data["from"], data["to"]) == (
+                None if start is None else start.isoformat(),
+                None if end is None else end.isoformat(),
+            ), where
+            assert data["cost"]["acceptedLabels"] == total.accepted, where
+            _close(data["cost"]["labelingCost"], total.cost, f"{where} labeling cost")
+            _close(data["cost"]["reviewCost"], total.review_cost, f"{where} review cost")
+            _close(data["speed"]["meanSeconds"], _ratio(total.seconds, total.labels), f"{where} mean")
+            _assert_percentiles(
+                data["speed"]["medianSeconds"],
+                data["speed"]["p90Seconds"],
+                [label.seconds_to_label for label in ref.labels],
+                exact=_holds_no_whole_day(ref.scope),
+                what=where,
+            )
+            units, pairwise, _, _ = ref.agreement()
+            assert data["agreement"]["units"] == units, where
+            _close(data["agreement"]["pairwise"], pairwise, f"{where} pairwise")
+
+
+async def _run(database: Database, query: str, variables: dict[str, Any]) -> Any:
+    result = await schema.execute(query, variable_values=variables, context_value=Context(database, Settings()))
+    assert result.errors is None, result.errors
+    return result.data
