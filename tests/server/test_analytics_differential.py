@@ -148,7 +148,8 @@ async def _world(database: Database) -> Ids:
                 )
                 labels.append(label)
         await w.label(await w.task(consensus, created_at=day(1)), single, at=day(4, 9), seconds=30.0)
-        for label in labels:
+        # Some labels are reviewed twice (a second opinion), some once, some never.
+        for label in [*labels, *labels[::5]]:
             if rng.random() < 0.55:
                 when = label.submitted_at + timedelta(hours=float(rng.uniform(0.1, 60)))
                 if rng.random() < 0.15:
@@ -796,6 +797,8 @@ def _scopes(ids: Ids) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, in
         "labeler with one label": {"labeler_id": ids.single},
         "labeler with none": {"labeler_id": ids.idle},
         "labeler of another vendor": {"labeler_id": ids.busiest, "vendor_id": ids.per_label},
+        "labeler within a project": {"labeler_id": ids.busiest, "project_id": ids.projects[1]},
+        "everything": {},
     }
     return every, in_turn
 
