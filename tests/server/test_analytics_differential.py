@@ -715,6 +715,16 @@ def _check_curves(dashboard: ProjectDashboard, ref: Reference) -> None:
         assert [item[:3] for item in actual] == [item[:3] for item in expected], labeler_id
         for (_, _, _, mean), (_, _, _, truth) in zip(actual, expected, strict=True):
             assert mean == pytest.approx(truth, rel=1e-9, abs=1e-9)
+        # The first week is tenure days 0-6; the latest, the seven days up to the labeler's last day in the window.
+        by_tenure = [(tenure, count, count * mean) for tenure, _, count, mean in expected]
+        last = max(tenure for tenure, _, _ in by_tenure)
+        first_week = [(n, total) for tenure, n, total in by_tenure if 0 <= tenure < 7]
+        latest_week = [(n, total) for tenure, n, total in by_tenure if tenure > last - 7]
+        for figure, week in (
+            (curves[labeler_id].first_week_mean_seconds, first_week),
+            (curves[labeler_id].latest_week_mean_seconds, latest_week),
+        ):
+            _close(figure, sum(t for _, t in week) / sum(n for n, _ in week) if week else None, f"{labeler_id} week")
 
 
 # --- the windows ------------------------------------------------------------------------------------------------
