@@ -99,10 +99,12 @@ def _day_text_number_postgresql(element: day_text_number, compiler: SQLCompiler,
 
 
 class seconds_between(FunctionElement[float]):
-    """Seconds from the second timestamp to the first, as a double.
+    """Seconds from the second timestamp to the first, as a double, exact to well under a microsecond.
 
-    SQLite measures through julianday(), whose double carries about 50 microseconds of resolution at today's
-    dates; comparisons against thresholds therefore allow a millisecond of slack (see `within_seconds`).
+    SQLite has no exact timestamp arithmetic: julianday() of a moment carries about 50 microseconds of resolution
+    at today's dates, so a turnaround a microsecond past a limit could not be told from one on it. The stored text
+    is read instead: whole days from the date part (julianday of a date is N.5 exactly) and the seconds of the day
+    from the time part, each difference small enough for a double to keep the microseconds.
     """
 
     type = Float()
@@ -112,8 +114,19 @@ class seconds_between(FunctionElement[float]):
 
 @compiles(seconds_between, "sqlite")
 def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"((julianday(substr({later}, 1, 10)) - julianday(substr({earlier}, 1, 10))) * 86400.0"
+        f" + ({_second_of_day_sqlite(later)} - {_second_of_day_sqlite(earlier)}))"
+    )
+
+
+def _second_of_day_sqlite(stored: str) -> str:
+    """Seconds since midnight of a timestamp stored as SQLite text ('YYYY-MM-DD HH:MM:SS[.ffffff]')."""
+    return (
+        f"(CAST(substr({stored}, 12, 2) AS INTEGER) * 3600 + CAST(substr({stored}, 15, 2) AS INTEGER) * 60"
+        f" + CAST(substr({stored}, 18) AS REAL))"
+    )
 
 
 @compiles(seconds_between, "postgresql")
@@ -175,9 +188,14 @@ def _member_of_postgresql(element: member_of, compiler: SQLCompiler, **kw: Any) 
     return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(subquery, **kw)})"
 
 
+# Far below the microsecond timestamps are kept to, far above the rounding of `seconds_between` and of the limit.
+_WITHIN_SLACK_SECONDS = 1e-7
+
+
 def within_seconds(later: Any, earlier: Any, limit_seconds: Any) -> ColumnElement[bool]:
-    """`later - earlier <= limit`, with a millisecond of slack so both dialects agree at the boundary."""
-    return seconds_between(later, earlier) <= limit_seconds + 0.001
+    """`later - earlier <= limit`, to the microsecond on both dialects: a moment on the limit is within it, one a
+    microsecond past is not."""
+    return seconds_between(later, earlier) <= limit_seconds + _WITHIN_SLACK_SECONDS
 
 
 def answer_text(column: Any) -> ColumnElement[str]:

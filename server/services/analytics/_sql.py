@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Float, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.services.rollups import BIN_FLOOR_SECONDS, BIN_RATIO, bin_value
+from server.services.rollups import BIN_FLOOR_SECONDS, BIN_POINT, BIN_RATIO, bin_value
 
 __all__ = [
     "bin_midpoint",
@@ -98,10 +98,10 @@ def interpolate_bins(n: int | None, lower: int | None, upper: int | None, percen
 
 def bin_midpoint(bin_index: Any) -> ColumnElement[float]:
     """`bin_value` in SQL: the value that stands for every time in a histogram bin (equal to it up to rounding)."""
-    exponent = (cast(bin_index, Float) + 0.5) * literal(math.log(BIN_RATIO), Float())
+    exponent = cast(bin_index, Float) * literal(math.log(BIN_RATIO), Float())
     return case(
         (bin_index < 0, literal(BIN_FLOOR_SECONDS / 2, Float())),
-        else_=literal(BIN_FLOOR_SECONDS, Float()) * func.exp(exponent),
+        else_=literal(BIN_FLOOR_SECONDS * BIN_POINT, Float()) * func.exp(exponent),
     )
 
 
