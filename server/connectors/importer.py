@@ -29,7 +29,7 @@ from server.connectors.bulk import BulkRows
 from server.connectors.collector import collection_spaced
 from server.connectors.histograms import HistogramChanges
 from server.connectors.read_ahead import read_ahead
-from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
+from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord, problem
 from server.connectors.report import ImportReport
 from server.connectors.state import (
     LABEL_COLUMNS,
@@ -157,6 +157,10 @@ class _Importer:
         self.settled_people: set[tuple[int, str]] = set()
         self.seen_labels: dict[tuple[str, str], int] = {}
         self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
+        # A creation event's labels are their first version: a stored one is as new or newer (a later update, or an
+        # export made after it), so it is kept and the older version reported skipped.
+        self.keep_stored = False
+        self.kept: set[tuple[int, str]] = set()  # this batch's labels kept as stored, by (task id, label key)
 
     # -- guideline versions ---------------------------------------------------------------------------------
 
@@ -379,6 +383,12 @@ class _Importer:
                 rework,
                 self._version_at(start) if versioned else None,
             )
+            if self.keep_stored and current is not None and differs(current, desired):
+                self.kept.add(label_key)
+                self.report.skip(
+                    r.line, f"label {r.label} is stored in a newer version: a creation does not replace it"
+                )
+                continue
             by_author[author_key] = desired
             existing[label_key] = desired
             if current is None:
@@ -468,7 +478,7 @@ class _Importer:
             if not r.reviews:
                 continue
             state = reads.existing.get((reads.task_states[r.task].id, r.label))
-            if state is None or state.external_id != r.label:
+            if state is None or state.external_id != r.label or (state.task_id, r.label) in self.kept:
                 continue
             vendor_id = self.vendors[r.vendor or self.default_vendor]
             stored = reads.stored_reviews.get(state.id, {}) if state.id is not None else {}
@@ -713,12 +723,19 @@ def _batches(records: Iterator[Any], size: int, fmt: Format) -> Iterator[_Batch]
     batch = _Batch()
     labels = 0
     skipped = 0
+    refused_tasks: set[str] = set()
     for record in records:
         if len(fmt.skipped) > skipped:
             news = fmt.skipped[skipped:]
             batch.rows += len(news)
             batch.skips.extend(news)
             skipped += len(news)
+        if not isinstance(record, Rejection) and (reason := problem(record)) is not None:
+            if record.task in refused_tasks:
+                continue  # the task was rejected, for the reason its labels would be
+            if isinstance(record, TaskRecord):
+                refused_tasks.add(record.task)
+            record = Rejection(record.line, reason)
         if isinstance(record, Rejection):
             batch.rows += 1
             batch.rejections.append(record)
@@ -747,11 +764,13 @@ async def import_records(
     project: str | int,
     vendor: str | None = None,
     dry_run: bool = False,
+    keep_stored: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Read `stream` with `fmt` and write it into the project `project` (its name, or its id); see the module
-    docstring."""
+    docstring. `keep_stored` leaves stored labels as they are (a creation event's version is never newer than what
+    is stored) and reports the ones that differ as skipped."""
     if batch_size < 1:
         raise DomainError(f"batch size must be at least 1, got {batch_size}", path=("batch_size",))
     async with database.session() as session:
@@ -764,7 +783,7 @@ async def import_records(
         raise DomainError("vendor must not be empty", path=("vendor",))
 
     with collection_spaced():
-        await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress)
+        await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress, keep_stored)
     report.notes.extend(fmt.notes)
     if not dry_run and database.dialect == "postgresql" and report.created + report.tasks_created >= _ANALYZE_AFTER:
         # Autovacuum may be off (or late): plans over freshly loaded tables go bad without statistics.
@@ -784,10 +803,12 @@ async def _import(
     dry_run: bool,
     batch_size: int,
     progress: Progress | None,
+    keep_stored: bool,
 ) -> None:
     """The batches, each in its own transaction (all in one, rolled back, for a dry run)."""
     async with database.engine.connect() as connection:
         importer = _Importer(connection, found, fmt, vendor, report)
+        importer.keep_stored = keep_stored
         transaction = await connection.begin()
         try:
             async with aclosing(read_ahead(_batches(fmt.read(stream), batch_size, fmt))) as batches:

@@ -15,7 +15,16 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO, Any
 
-from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
+from server.connectors.records import (
+    FormatState,
+    LabelRecord,
+    Record,
+    Rejection,
+    ReviewRecord,
+    TaskRecord,
+    seconds,
+    source_id,
+)
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
 
@@ -33,11 +42,16 @@ class LabelStudioFormat(FormatState):
         self._time = TimeReader(None, naive_zone)
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
-        try:
-            tasks = json.load(stream)
-        except json.JSONDecodeError as error:
-            yield Rejection(error.lineno, f"not JSON: {error.msg}")
+        text = stream.read().removeprefix("\ufeff")  # a byte order mark, left by an editor or a pasted file
+        if not text.strip():
+            yield Rejection(1, "empty file: a Label Studio JSON export is a list of tasks")
             return
+        try:
+            tasks = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield Rejection(error.lineno, f"not JSON: {error.msg} (line {error.lineno} column {error.colno})")
+            return
+        del text
         if isinstance(tasks, dict):  # a single task, or a webhook-style {"task": ...}
             tasks = [tasks.get("task", tasks)]
         if not isinstance(tasks, list):
@@ -57,7 +71,11 @@ class LabelStudioFormat(FormatState):
         if not isinstance(task, dict) or task.get("id") is None:
             yield Rejection(position, "task without an `id`")
             return
-        task_id = str(task["id"])
+        try:
+            task_id = source_id(task["id"], "task id")
+        except ValueError as error:
+            yield Rejection(position, str(error))
+            return
         payload = _payload(task.get("data"))
         try:
             created = self._time(task["created_at"]) if task.get("created_at") else None
@@ -79,54 +97,65 @@ class LabelStudioFormat(FormatState):
     ) -> LabelRecord | Rejection | None:
         if not isinstance(annotation, dict) or (annotation_id := annotation.get("id")) is None:
             return Rejection(position, f"task {task_id}: annotation without an `id`")
+        try:
+            label_id = source_id(annotation_id, "annotation id")
+        except ValueError as error:
+            return Rejection(position, f"task {task_id}: {error}")
         if annotation.get("was_cancelled"):
             self.skipped.append((position, f"{_where(task_id, annotation_id)}: cancelled (skipped by the labeler)"))
             return None
-        labeler, name = _user(annotation.get("completed_by"))
+        try:
+            labeler, name = _user(annotation.get("completed_by"))
+        except ValueError as error:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
         if labeler is None:
             return Rejection(position, f"{_where(task_id, annotation_id)}: completed_by missing")
         created_at = annotation.get("created_at")
         if not created_at:
             return Rejection(position, f"{_where(task_id, annotation_id)}: created_at missing")
         try:
-            submitted = self._time(str(created_at))
-            reviews = tuple(self._review(review) for review in annotation.get("reviews") or ())
+            submitted = self._time(created_at)
+            lead_time = seconds(annotation.get("lead_time"), "lead_time")
+            reviews = self._reviews(annotation.get("reviews"))
         except (ValueError, TypeError, KeyError) as error:
             return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
-        lead_time = annotation.get("lead_time")
-        if lead_time is not None and (not isinstance(lead_time, int | float) or lead_time < 0):
-            where = _where(task_id, annotation_id)
-            return Rejection(position, f"{where}: lead_time must be a number of seconds >= 0, got {lead_time!r}")
         result = annotation.get("result") or []
-        seconds = None if lead_time is None else float(lead_time)
         return LabelRecord(
             line=position,
             task=task_id,
-            label=str(annotation_id),
+            label=label_id,
             labeler=labeler,
             labeler_name=name,
             answer=comparable_answer(result),
             result=result,
             submitted_at=submitted,
             # Worked out here, in the reading thread, rather than by `state.started` in the importing one.
-            started_at=submitted - timedelta(0, seconds or 0.0),
-            seconds=seconds,
+            started_at=submitted - timedelta(0, lead_time or 0.0),
+            seconds=lead_time,
             gold=bool(annotation.get("ground_truth")),
             payload=payload,
             task_created_at=created,
             reviews=reviews,
         )
 
+    def _reviews(self, reviews: Any) -> tuple[ReviewRecord, ...]:
+        if not reviews:
+            return ()
+        if not isinstance(reviews, list):
+            raise ValueError(f"reviews must be a list, got {reviews!r:.60}")
+        return tuple(self._review(review) for review in reviews)
+
     def _review(self, review: Any) -> ReviewRecord:
         if not isinstance(review, dict) or review.get("id") is None:
             raise ValueError("review without an `id`")
-        reviewer, _name = _user(review.get("created_by", review.get("reviewed_by")))
+        reviewer, _name = _user(review.get("created_by", review.get("reviewed_by")), "created_by")
         if reviewer is None:
             raise ValueError(f"review {review['id']}: created_by missing")
         if "accepted" not in review or not review.get("created_at"):
             raise ValueError(f"review {review['id']}: `accepted` and `created_at` are required")
         verdict = ReviewVerdict.THUMBS_UP if review["accepted"] else ReviewVerdict.THUMBS_DOWN
-        return ReviewRecord(str(review["id"]), reviewer, verdict, self._time(str(review["created_at"])))
+        review_id = source_id(review["id"], "review id")
+        return ReviewRecord(review_id, reviewer, verdict, self._time(review["created_at"]))
 
 
 def _where(task_id: str, annotation_id: Any) -> str:
@@ -134,15 +163,18 @@ def _where(task_id: str, annotation_id: Any) -> str:
     return f"task {task_id} annotation {annotation_id}"
 
 
-def _user(value: Any) -> tuple[str | None, str | None]:
-    """(external id, display name) of a `completed_by`: a user id, or an object with `id` and maybe `email`."""
+def _user(value: Any, field: str = "completed_by") -> tuple[str | None, str | None]:
+    """(external id, display name) of a `completed_by`: a user id, or an object with `id` and maybe `email`;
+    (None, None) when it is missing, ValueError when it is neither."""
     if isinstance(value, dict):
+        email = value.get("email")
+        name = email if isinstance(email, str) and email.strip() else None
         if value.get("id") is None:
-            return (str(value["email"]), str(value["email"])) if value.get("email") else (None, None)
-        return str(value["id"]), (str(value["email"]) if value.get("email") else None)
-    if value is None or value == "" or isinstance(value, bool | list):
+            return (name, name) if name else (None, None)
+        return source_id(value["id"], f"{field}.id"), name
+    if value is None or value == "":
         return None, None
-    return str(value), None
+    return source_id(value, field), None
 
 
 def _payload(data: Any) -> str:

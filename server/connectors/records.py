@@ -18,7 +18,21 @@ from typing import IO, Any, Protocol
 
 from server.db.enums import ReviewVerdict
 
-__all__ = ["Format", "LabelRecord", "Record", "Rejection", "ReviewRecord", "TaskRecord"]
+__all__ = [
+    "MAX_SECONDS",
+    "Format",
+    "LabelRecord",
+    "Record",
+    "Rejection",
+    "ReviewRecord",
+    "TaskRecord",
+    "problem",
+    "seconds",
+    "source_id",
+]
+
+MAX_ID_LENGTH = 200  # the external id columns' width
+MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken timer, not work
 
 
 @dataclass(slots=True)
@@ -102,3 +116,75 @@ class FormatState:
 
     notes: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def seconds(value: Any, field: str) -> float | None:
+    """A duration as the source gives it (None when it does not); ValueError naming `field` for anything but a
+    number of seconds from 0 to `MAX_SECONDS` (booleans, text, NaN and infinities included)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_SECONDS:
+        raise ValueError(f"{field} must be a number of seconds from 0 to {MAX_SECONDS}, got {value!r:.60}")
+    return float(value)
+
+
+def source_id(value: Any, field: str) -> str:
+    """An id as the source gives it: text or an integer (not a boolean, a fraction, a list or an object)."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{field} must be an id (text or an integer), got {value!r:.60}")
+    return str(value)
+
+
+def problem(record: TaskRecord | LabelRecord) -> str | None:
+    """Why a record cannot be stored as it is (None: it can): ids the id columns cannot hold (longer than
+    `MAX_ID_LENGTH`, a NUL character, which PostgreSQL text refuses, or half of a UTF-16 surrogate pair, which
+    UTF-8 cannot encode), or a duration out of range. Its free text (payload, labeler name) is cleaned in place
+    instead. Runs on every record: the common case (short ASCII ids) costs a few string tests."""
+    if isinstance(record, TaskRecord):
+        record.payload = _clean(record.payload)
+        return _id_problem(record.task, "task id")
+    for value, what in ((record.task, "task id"), (record.label, "label id"), (record.labeler, "labeler id")):
+        if (reason := _id_problem(value, what)) is not None:
+            return reason
+    if record.vendor is not None and (reason := _id_problem(record.vendor, "vendor")) is not None:
+        return reason
+    if record.seconds is not None and not 0 <= record.seconds <= MAX_SECONDS:
+        return f"seconds to label must be from 0 to {MAX_SECONDS}, got {record.seconds!r}"
+    for review in record.reviews:
+        for value, what in ((review.review, "review id"), (review.reviewer, "reviewer id")):
+            if (reason := _id_problem(value, what)) is not None:
+                return reason
+        if not 0 <= review.seconds <= MAX_SECONDS:
+            return f"review {review.review}: seconds to review must be from 0 to {MAX_SECONDS}, got {review.seconds!r}"
+    if record.payload:
+        record.payload = _clean(record.payload)
+    if record.labeler_name is not None:
+        record.labeler_name = _clean(record.labeler_name) or None
+    return None
+
+
+def _id_problem(value: str, what: str) -> str | None:
+    if len(value) > MAX_ID_LENGTH:
+        return f"{what} {value[:40]!r}... is longer than {MAX_ID_LENGTH} characters"
+    if "\x00" in value:
+        return f"{what} {value!r:.60} holds a NUL character"
+    if not value.isascii() and not _encodable(value):
+        return f"{what} {value!r:.60} holds an unpaired UTF-16 surrogate (not a character)"
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _clean(text: str) -> str:
+    """`text` without NUL characters and unpaired surrogates (a database's text cannot hold them)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii() or _encodable(text):
+        return text
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)

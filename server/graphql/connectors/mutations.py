@@ -160,7 +160,7 @@ def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
     if (values.content is None) == (values.path is None):
         raise ValidationFailed(("content",), None, "or input.path must be given, one of them")
     if values.content is not None:
-        return io.StringIO(values.content)
+        return io.StringIO(values.content, newline="")  # as a file is read: any line ending ends a line
     assert values.path is not None
     if not directory:
         raise ValidationFailed(("path",), values.path, "is refused: server-side imports are not enabled")

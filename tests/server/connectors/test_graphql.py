@@ -75,7 +75,7 @@ async def test_given_a_csv_with_a_toml_mapping_then_rows_are_imported_and_bad_on
         result = await _call(client, variables, api_headers)
 
     assert (result["created"], result["rejected"]) == (1, 1)
-    assert result["rejections"] == [{"line": 3, "reason": "time: 'yesterday' is not an ISO 8601 timestamp"}]
+    assert result["rejections"] == [{"line": 3, "reason": "done: 'yesterday' is not an ISO 8601 timestamp"}]
 
 
 @pytest.mark.parametrize(
