@@ -78,6 +78,26 @@ async def test_given_a_csv_with_a_toml_mapping_then_rows_are_imported_and_bad_on
     assert result["rejections"] == [{"line": 3, "reason": "done: 'yesterday' is not an ISO 8601 timestamp"}]
 
 
+async def test_given_content_with_carriage_return_line_ends_then_each_line_is_a_row(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    project = gid("Project", await make_project(database))
+    results = []
+    async with http_client(database) as client:
+        for ending, tasks in (("\r", "ab"), ("\r\n", "cd")):
+            rows = [f"{task},w1,2026-03-02T09:00:00Z,12,cat" for task in tasks]
+            csv = ending.join(["item,worker,done,secs,label", *rows, ""])
+            variables = {"input": {"format": "CSV", "projectId": project, "content": csv, "mapping": CSV_MAPPING}}
+            result = await _call(client, variables, api_headers)
+            results.append((result["rows"], result["created"], result["rejected"]))
+        ndjson = "\r".join(json.dumps({"data_row": {"id": row}, "projects": {}}) for row in ("dr1", "dr2"))
+        variables = {"input": {"format": "LABELBOX", "projectId": project, "content": ndjson}}
+        from_labelbox = await _call(client, variables, api_headers)
+
+    assert results == [(2, 2, 0), (2, 2, 0)]
+    assert (from_labelbox["rows"], from_labelbox["rejected"]) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
