@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any, cast
 
-from sqlalchemy import Table, insert, select, text, tuple_
+from sqlalchemy import Table, func, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.connectors.bulk import BulkRows
 from server.connectors.collector import collection_spaced
 from server.connectors.histograms import HistogramChanges
 from server.connectors.read_ahead import read_ahead
-from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord, problem
+from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord, person_key, problem
 from server.connectors.report import ImportReport
 from server.connectors.state import (
     LABEL_COLUMNS,
@@ -224,12 +225,14 @@ class _Importer:
         for vendor_id, external in missing:
             by_vendor.setdefault(vendor_id, []).append(external)
         for vendor_id, externals in by_vendor.items():
+            matches: ColumnElement[bool] = Labeler.external_id.in_(externals)
+            if emails := [external for external in externals if "@" in external]:
+                # E-mails are keyed without case (`records.person_key`); ones stored in another case still match.
+                matches = or_(matches, func.lower(Labeler.external_id).in_(emails))
             rows = await self.connection.execute(
-                select(Labeler.external_id, Labeler.id).where(
-                    Labeler.vendor_id == vendor_id, Labeler.external_id.in_(externals)
-                )
+                select(Labeler.external_id, Labeler.id).where(Labeler.vendor_id == vendor_id, matches)
             )
-            self.labelers.update({(vendor_id, str(external)): labeler_id for external, labeler_id in rows})
+            self.labelers.update({(vendor_id, person_key(str(external))): id_ for external, id_ in rows})
         new = [key for key in missing if key not in self.labelers]
         if new:
             values = [

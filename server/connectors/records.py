@@ -26,6 +26,7 @@ __all__ = [
     "Rejection",
     "ReviewRecord",
     "TaskRecord",
+    "person_key",
     "problem",
     "seconds",
     "source_id",
@@ -139,7 +140,8 @@ def problem(record: TaskRecord | LabelRecord) -> str | None:
     """Why a record cannot be stored as it is (None: it can): ids the id columns cannot hold (longer than
     `MAX_ID_LENGTH`, a NUL character, which PostgreSQL text refuses, or half of a UTF-16 surrogate pair, which
     UTF-8 cannot encode), or a duration out of range. Its free text (payload, labeler name) is cleaned in place
-    instead. Runs on every record: the common case (short ASCII ids) costs a few string tests."""
+    instead, and people named by e-mail are keyed by `person_key`. Runs on every record: the common case (short
+    ASCII ids) costs a few string tests."""
     if isinstance(record, TaskRecord):
         record.payload = _clean(record.payload)
         return _id_problem(record.task, "task id")
@@ -160,7 +162,20 @@ def problem(record: TaskRecord | LabelRecord) -> str | None:
         record.payload = _clean(record.payload)
     if record.labeler_name is not None:
         record.labeler_name = _clean(record.labeler_name) or None
+    if "@" in record.labeler:
+        key = person_key(record.labeler)
+        if key != record.labeler:
+            record.labeler_name = record.labeler_name or record.labeler  # shown as the source wrote it
+            record.labeler = key
+    for review in record.reviews:
+        review.reviewer = person_key(review.reviewer)
     return None
+
+
+def person_key(external: str) -> str:
+    """The key of a labeler or reviewer: an e-mail address without case (Ann@Example.com and ann@example.com are one
+    person, as mail systems treat them), any other id as the source gives it."""
+    return external.lower() if "@" in external else external
 
 
 def _id_problem(value: str, what: str) -> str | None:

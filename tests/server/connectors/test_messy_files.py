@@ -12,7 +12,8 @@ import pytest
 
 from server.connectors.csv import Mapping
 from server.db import Database
-from server.db.models import Label, Task
+from server.db.enums import PricingModel, VendorStatus, WorkforceType
+from server.db.models import Label, Labeler, Task, Vendor
 from tests.server.connectors.world import count, make_project, rollups_match_a_full_rebuild, run_import, snapshot
 
 pytestmark = pytest.mark.database
@@ -371,3 +372,49 @@ async def test_given_a_csv_time_that_does_not_match_the_format_then_the_column_i
     assert [(r.line, r.reason) for r in report.rejections] == [
         (2, "to: '2026-03-02T09:01:00Z' does not match --time-format '%d.%m.%Y %H:%M'")
     ]
+
+
+async def test_given_labeler_emails_differing_only_in_case_then_they_are_one_labeler(database: Database) -> None:
+    await make_project(database)
+    review = {
+        "id": "r1",
+        "reviewed_by": "RITA@example.com",
+        "reviewed_at": "2026-03-02T11:00:00Z",
+        "review_action": "Approve",
+    }
+    reviewed = _lb_label("b1", "ana@example.com")
+    reviewed["label_details"]["reviews"] = [review]
+    lines = _ndjson(
+        _lb_row("a", _lb_label("a1", "Ana@Example.com"), _lb_label("a2", "rita@example.com")),
+        _lb_row("b", reviewed),
+    )
+
+    report = await run_import(database, "labelbox", lines)
+
+    assert (report.created, report.rejected, report.labelers_created) == (3, 0, 2)
+    assert (await snapshot(database))["labelers"] == [
+        ("ana@example.com", "Ana@Example.com"),
+        ("rita@example.com", "rita@example.com"),
+    ]
+
+
+async def test_given_a_labeler_stored_with_an_email_in_another_case_then_it_is_found_not_duplicated(
+    database: Database,
+) -> None:
+    await make_project(database)
+    async with database.transaction() as session:
+        vendor = Vendor(
+            name="Labelbox",
+            workforce_type=WorkforceType.IN_HOUSE,
+            pricing_model=PricingModel.HOURLY,
+            rate=0.0,
+            status=VendorStatus.ONBOARDED,
+        )
+        session.add(vendor)
+        await session.flush()
+        session.add(Labeler(vendor_id=vendor.id, external_id="Bo@Example.com", name="Bo"))
+
+    report = await run_import(database, "labelbox", _ndjson(_lb_row("a", _lb_label("a1", "bo@example.COM"))))
+
+    assert (report.created, report.labelers_created) == (1, 0)
+    assert (await snapshot(database))["labelers"] == [("Bo@Example.com", "Bo")]
