@@ -16,6 +16,7 @@ under placeholder ids, so that each is inserted once with its final status; `_De
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -156,7 +157,9 @@ class _Importer:
         self.members: set[int] | None = None
         # Labelers and reviewers found and joined to the project: nothing more to learn about them from a batch.
         self.settled_people: set[tuple[int, str]] = set()
-        self.seen_labels: dict[tuple[str, str], int] = {}
+        # Each label read so far: (task, label) -> (line, fingerprint of what the row says), to tell a repeated row
+        # from a conflicting one.
+        self.seen_labels: dict[tuple[str, str], tuple[int, int]] = {}
         self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
         # A creation event's labels are their first version: a stored one is as new or newer (a later update, or an
         # export made after it), so it is kept and the older version reported skipped.
@@ -313,10 +316,17 @@ class _Importer:
                 tasks.setdefault(record.task, record)
                 continue
             key = (record.task, record.label)
-            if key in self.seen_labels:
-                self.report.skip(record.line, f"duplicate of line {self.seen_labels[key]} (label {record.label})")
+            fingerprint = _fingerprint(record)
+            first = self.seen_labels.get(key)
+            if first is not None:
+                line, first_print = first
+                if first_print == fingerprint:
+                    self.report.skip(record.line, f"duplicate of line {line} (label {record.label})")
+                else:
+                    reason = f"label {record.label} again with other data than on line {line}, which is imported"
+                    self.report.reject(Rejection(record.line, reason))
                 continue
-            self.seen_labels[key] = record.line
+            self.seen_labels[key] = (record.line, fingerprint)
             labels.append(record)
         if not labels and not tasks:
             return None
@@ -701,6 +711,19 @@ class _Importer:
         vendors = {labeler_id: vendor_id for (vendor_id, _external), labeler_id in self.labelers.items()}
         await recount.histograms.write(self.connection, self.bulk, project_id, vendors)
         self.report.days_rebuilt += len(days | review_days | completion_days)
+
+
+def _fingerprint(record: LabelRecord) -> int:
+    """A hash of what a label row says, equal for repeated rows (whatever the order of an answer's keys)."""
+    answer = record.answer
+    try:
+        answer_hash = hash(frozenset(answer.items())) if type(answer) is dict else hash(answer)
+    except TypeError:  # lists inside: hashed through their JSON text
+        answer_hash = hash(json.dumps(answer, sort_keys=True))
+    reviews = tuple((review.review, review.verdict, review.created_at) for review in record.reviews)
+    gold = None if record.gold_answer is None else json.dumps(record.gold_answer, sort_keys=True)
+    said = (record.labeler, record.vendor, record.submitted_at, record.seconds, record.gold, gold, record.verdict)
+    return hash((*said, answer_hash, reviews))
 
 
 @dataclass

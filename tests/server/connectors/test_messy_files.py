@@ -418,3 +418,25 @@ async def test_given_a_labeler_stored_with_an_email_in_another_case_then_it_is_f
 
     assert (report.created, report.labelers_created) == (1, 0)
     assert (await snapshot(database))["labelers"] == [("Bo@Example.com", "Bo")]
+
+
+async def test_given_an_export_repeating_a_task_then_repeats_are_skipped_and_conflicts_rejected(
+    database: Database,
+) -> None:
+    await make_project(database)
+    several = _annotation(11)
+    several["result"][0]["value"]["choices"] = ["b", "a"]
+    reordered = _annotation(11)
+    reordered["result"][0]["value"]["choices"] = ["a", "b"]
+    conflicting = _annotation(12, user=11, lead_time=99.0)
+    export = _ls_export(_task(1, several, _annotation(12, user=11)), _task(1, reordered, conflicting))
+
+    report = await run_import(database, "labelstudio", export)
+
+    assert (report.created, report.skipped, report.rejected) == (2, 1, 1)
+    assert [(s.line, s.reason) for s in report.skips] == [(2, "duplicate of line 1 (label 11)")]
+    assert [(r.line, r.reason) for r in report.rejections] == [
+        (2, "label 12 again with other data than on line 1, which is imported")
+    ]
+    labels = {row[0]: row for row in (await snapshot(database))["labels"]}
+    assert (labels["11"][1], labels["12"][4]) == ({"s": ["a", "b"]}, 10.0)
