@@ -16,7 +16,18 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord, source_id
+from server.connectors.records import (
+    FormatState,
+    LabelRecord,
+    Record,
+    Rejection,
+    ReviewRecord,
+    TaskRecord,
+    flag,
+    non_finite,
+    source_id,
+    suspect_numbers,
+)
 from server.connectors.records import seconds as seconds_of
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
@@ -35,6 +46,7 @@ class LabelboxFormat(FormatState):
         super().__init__()
         self._time = TimeReader(None, naive_zone)
         self._without_details = 0
+        self._suspect = False  # whether the row being read may hold NaN or infinities (checked per label then)
         self._untimed = 0
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
@@ -61,6 +73,7 @@ class LabelboxFormat(FormatState):
                 continue
             if first:
                 first = False
+                self._suspect = suspect_numbers(line)
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as error:
@@ -79,7 +92,9 @@ class LabelboxFormat(FormatState):
         after all (a broken first row) unless the first line is a lone bracket, which only a document starts with."""
         lines = [first, *rest]
         try:
-            document = json.loads("".join(lines))
+            text = "".join(lines)
+            self._suspect = suspect_numbers(text)
+            document = json.loads(text)
         except json.JSONDecodeError as error:
             if first.strip() in ("[", "{"):
                 line = number + error.lineno - 1
@@ -97,6 +112,7 @@ class LabelboxFormat(FormatState):
     def _line(self, number: int, line: str) -> Iterator[Record]:
         if not line.strip():
             return
+        self._suspect = suspect_numbers(line)
         try:
             row = json.loads(line)
         except json.JSONDecodeError as error:
@@ -184,10 +200,17 @@ class LabelboxFormat(FormatState):
             reviews = tuple(self._review(review, share) for review in raw_reviews)
         except (ValueError, TypeError, KeyError) as error:
             return Rejection(number, f"{where}: {error}")
+        annotations = label.get("annotations") or {}
+        try:
+            gold = flag(label.get("is_benchmark_reference"), "is_benchmark_reference") or flag(
+                details.get("is_benchmark_reference"), "label_details.is_benchmark_reference"
+            )
+        except ValueError as error:
+            return Rejection(number, f"{where}: {error}")
+        if self._suspect and (reason := non_finite(annotations, "annotations")) is not None:
+            return Rejection(number, f"{where}: {reason}")
         if seconds is None:
             self._untimed += 1
-        annotations = label.get("annotations") or {}
-        gold = bool(label.get("is_benchmark_reference") or details.get("is_benchmark_reference"))
         return LabelRecord(
             line=number,
             task=task,

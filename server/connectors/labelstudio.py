@@ -22,8 +22,11 @@ from server.connectors.records import (
     Rejection,
     ReviewRecord,
     TaskRecord,
+    flag,
+    non_finite,
     seconds,
     source_id,
+    suspect_numbers,
 )
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
@@ -40,12 +43,14 @@ class LabelStudioFormat(FormatState):
     def __init__(self, naive_zone: str = "UTC") -> None:
         super().__init__()
         self._time = TimeReader(None, naive_zone)
+        self._suspect = False  # whether results may hold NaN or infinities (checked per annotation then)
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
         text = stream.read().removeprefix("\ufeff")  # a byte order mark, left by an editor or a pasted file
         if not text.strip():
             yield Rejection(1, "empty file: a Label Studio JSON export is a list of tasks")
             return
+        self._suspect = suspect_numbers(text)
         try:
             tasks = json.loads(text)
         except json.JSONDecodeError as error:
@@ -101,7 +106,11 @@ class LabelStudioFormat(FormatState):
             label_id = source_id(annotation_id, "annotation id")
         except ValueError as error:
             return Rejection(position, f"task {task_id}: {error}")
-        if annotation.get("was_cancelled"):
+        try:
+            cancelled = flag(annotation.get("was_cancelled"), "was_cancelled")
+        except ValueError as error:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
+        if cancelled:
             self.skipped.append((position, f"{_where(task_id, annotation_id)}: cancelled (skipped by the labeler)"))
             return None
         try:
@@ -117,9 +126,12 @@ class LabelStudioFormat(FormatState):
             submitted = self._time(created_at)
             lead_time = seconds(annotation.get("lead_time"), "lead_time")
             reviews = self._reviews(annotation.get("reviews"))
+            gold = flag(annotation.get("ground_truth"), "ground_truth")
         except (ValueError, TypeError, KeyError) as error:
             return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
         result = annotation.get("result") or []
+        if self._suspect and (reason := non_finite(result, "result")) is not None:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {reason}")
         return LabelRecord(
             line=position,
             task=task_id,
@@ -132,7 +144,7 @@ class LabelStudioFormat(FormatState):
             # Worked out here, in the reading thread, rather than by `state.started` in the importing one.
             started_at=submitted - timedelta(0, lead_time or 0.0),
             seconds=lead_time,
-            gold=bool(annotation.get("ground_truth")),
+            gold=gold,
             payload=payload,
             task_created_at=created,
             reviews=reviews,
@@ -153,7 +165,8 @@ class LabelStudioFormat(FormatState):
             raise ValueError(f"review {review['id']}: created_by missing")
         if "accepted" not in review or not review.get("created_at"):
             raise ValueError(f"review {review['id']}: `accepted` and `created_at` are required")
-        verdict = ReviewVerdict.THUMBS_UP if review["accepted"] else ReviewVerdict.THUMBS_DOWN
+        accepted = flag(review["accepted"], f"review {review['id']}: accepted")
+        verdict = ReviewVerdict.THUMBS_UP if accepted else ReviewVerdict.THUMBS_DOWN
         review_id = source_id(review["id"], "review id")
         return ReviewRecord(review_id, reviewer, verdict, self._time(review["created_at"]))
 

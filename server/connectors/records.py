@@ -11,6 +11,8 @@ Nothing hashes them or keeps them past their batch.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,14 +28,21 @@ __all__ = [
     "Rejection",
     "ReviewRecord",
     "TaskRecord",
+    "flag",
+    "non_finite",
     "person_key",
     "problem",
     "seconds",
     "source_id",
+    "suspect_numbers",
 ]
 
 MAX_ID_LENGTH = 200  # the external id columns' width
 MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken timer, not work
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no", ""}
+# Python's JSON reader takes NaN, Infinity and overflowing numbers (1e400 is infinite); no database JSON holds them.
+_NON_FINITE_TEXT = re.compile(r"NaN|Infinity|[0-9][eE]\+?[0-9]{3}")
 
 
 @dataclass(slots=True)
@@ -203,3 +212,29 @@ def _clean(text: str) -> str:
     if text.isascii() or _encodable(text):
         return text
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def flag(value: Any, field: str) -> bool:
+    """A yes/no field: JSON booleans, 0 and 1, or their text ("false" is no); ValueError naming `field` otherwise."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{field} must be true or false, got {value!r:.60}")
+
+
+def suspect_numbers(text: str) -> bool:
+    """Whether JSON text may hold a number no database stores (NaN, an infinity, an overflowing exponent); when it
+    does not, the values read from it need no `non_finite` check."""
+    return _NON_FINITE_TEXT.search(text) is not None
+
+
+def non_finite(value: Any, field: str) -> str | None:
+    """Why `value` (read from JSON) cannot be stored as JSON: it holds NaN or an infinity; None when it can."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return f"{field} holds NaN or an infinite number, which JSON cannot store"
+    return None

@@ -12,7 +12,7 @@ import pytest
 
 from server.connectors.csv import Mapping
 from server.db import Database
-from server.db.enums import PricingModel, VendorStatus, WorkforceType
+from server.db.enums import PricingModel, ReviewVerdict, VendorStatus, WorkforceType
 from server.db.models import Label, Labeler, Task, Vendor
 from tests.server.connectors.world import count, make_project, rollups_match_a_full_rebuild, run_import, snapshot
 
@@ -440,3 +440,53 @@ async def test_given_an_export_repeating_a_task_then_repeats_are_skipped_and_con
     ]
     labels = {row[0]: row for row in (await snapshot(database))["labels"]}
     assert (labels["11"][1], labels["12"][4]) == ({"s": ["a", "b"]}, 10.0)
+
+
+async def test_given_nan_or_infinity_inside_results_then_those_labels_are_rejected_on_both_databases(
+    database: Database,
+) -> None:
+    await make_project(database)
+    studio = (
+        '[{"id": 1, "annotations": [{"id": 11, "completed_by": 1, "created_at": "2026-03-02T09:00:00Z", '
+        '"result": [{"type": "rating", "from_name": "r", "value": {"rating": NaN}}]}, '
+        '{"id": 12, "completed_by": 2, "created_at": "2026-03-02T09:00:00Z", '
+        '"result": [{"type": "textarea", "from_name": "t", "value": {"text": [1e400]}}]}, '
+        '{"id": 13, "completed_by": 3, "created_at": "2026-03-02T09:00:00Z", '
+        '"result": [{"type": "rating", "from_name": "r", "value": {"rating": 4}}]}]}]'
+    )
+    labelbox = _ndjson(
+        '{"data_row": {"id": "a"}, "projects": {"p": {"labels": [{"id": "a1", "annotations": {"objects": '
+        '[{"bbox": {"top": -Infinity}}]}, "label_details": {"created_by": "x@y", "created_at": "2026-03-02T10:00:00Z"}'
+        "}]}}}",
+        _lb_row("b", _lb_label("b1")),
+    )
+
+    from_studio = await run_import(database, "labelstudio", studio)
+    from_labelbox = await run_import(database, "labelbox", labelbox)
+
+    reason = "holds NaN or an infinite number, which JSON cannot store"
+    assert [(r.line, r.reason) for r in from_studio.rejections] == [
+        (1, f"task 1 annotation 11: result {reason}"),
+        (1, f"task 1 annotation 12: result {reason}"),
+    ]
+    assert [(r.line, r.reason) for r in from_labelbox.rejections] == [(1, f"data row a label a1: annotations {reason}")]
+    assert await _stored_labels(database) == ["13", "b1"]
+
+
+async def test_given_yes_no_fields_written_as_text_then_false_means_no(database: Database) -> None:
+    await make_project(database)
+    review = {"id": 5, "created_by": 9, "accepted": "false", "created_at": "2026-03-02T10:00:00Z"}
+    export = _ls_export(
+        _task(1, _annotation(11, was_cancelled="false", ground_truth="false", reviews=[review])),
+        _task(2, _annotation(21, was_cancelled="true"), _annotation(22, user=11, ground_truth="maybe")),
+    )
+
+    report = await run_import(database, "labelstudio", export)
+
+    assert (report.created, report.skipped) == (1, 1)
+    assert [(r.line, r.reason) for r in report.rejections] == [
+        (2, "task 2 annotation 22: ground_truth must be true or false, got 'maybe'")
+    ]
+    state = await snapshot(database)
+    assert [(row[0], row[4]) for row in state["tasks"]] == [("1", False), ("2", False)]  # not a benchmark
+    assert state["reviews"] == [("5", ReviewVerdict.THUMBS_DOWN)]
