@@ -161,9 +161,10 @@ class _Importer:
         # from a conflicting one.
         self.seen_labels: dict[tuple[str, str], tuple[int, int]] = {}
         self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
-        # A creation event's labels are their first version: a stored one is as new or newer (a later update, or an
-        # export made after it), so it is kept and the older version reported skipped.
-        self.keep_stored = False
+        # A creation event's labels and reviews are their first version: a stored one is as new or newer (a later
+        # update, or an export made after it), so it is kept (a label's older version is reported skipped).
+        self.keep_stored = False  # stored labels, and their reviews
+        self.keep_stored_reviews = False  # stored reviews only (a review's creation may still change its label)
         self.kept: set[tuple[int, str]] = set()  # this batch's labels kept as stored, by (task id, label key)
 
     # -- guideline versions ---------------------------------------------------------------------------------
@@ -380,7 +381,8 @@ class _Importer:
             else:
                 reviews = dict(stored) if stored is not None else {}
                 for review in r.reviews:
-                    reviews[review.review] = (review.verdict, review.created_at)
+                    if not (self.keep_stored_reviews and review.review in reviews):
+                        reviews[review.review] = (review.verdict, review.created_at)
                 status, rework = label_status(reviews.values(), r.verdict)
             desired = LabelState(
                 current.id if current else None,
@@ -507,7 +509,7 @@ class _Importer:
                     created.append((state, (review.review, *values)))
                     continue
                 review_id, before = stored_full[review.review]
-                if before != values:
+                if before != values and not self.keep_stored_reviews:
                     changed.append((state, before[3], (review_id, *values)))
         return created, changed
 
@@ -791,12 +793,14 @@ async def import_records(
     vendor: str | None = None,
     dry_run: bool = False,
     keep_stored: bool = False,
+    keep_stored_reviews: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Read `stream` with `fmt` and write it into the project `project` (its name, or its id); see the module
-    docstring. `keep_stored` leaves stored labels as they are (a creation event's version is never newer than what
-    is stored) and reports the ones that differ as skipped."""
+    docstring. `keep_stored` leaves stored labels and reviews as they are (a creation event's version is never newer
+    than what is stored) and reports the labels that differ as skipped; `keep_stored_reviews` leaves stored reviews
+    only (a review's creation event), so the label's status still follows a new review."""
     if batch_size < 1:
         raise DomainError(f"batch size must be at least 1, got {batch_size}", path=("batch_size",))
     async with database.session() as session:
@@ -809,7 +813,8 @@ async def import_records(
         raise DomainError("vendor must not be empty", path=("vendor",))
 
     with collection_spaced():
-        await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress, keep_stored)
+        keep = (keep_stored, keep_stored or keep_stored_reviews)
+        await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress, keep)
     report.notes.extend(fmt.notes)
     if not dry_run and database.dialect == "postgresql" and report.created + report.tasks_created >= _ANALYZE_AFTER:
         # Autovacuum may be off (or late): plans over freshly loaded tables go bad without statistics.
@@ -829,12 +834,12 @@ async def _import(
     dry_run: bool,
     batch_size: int,
     progress: Progress | None,
-    keep_stored: bool,
+    keep: tuple[bool, bool],
 ) -> None:
     """The batches, each in its own transaction (all in one, rolled back, for a dry run)."""
     async with database.engine.connect() as connection:
         importer = _Importer(connection, found, fmt, vendor, report)
-        importer.keep_stored = keep_stored
+        importer.keep_stored, importer.keep_stored_reviews = keep
         transaction = await connection.begin()
         try:
             async with aclosing(read_ahead(_batches(fmt.read(stream), batch_size, fmt))) as batches:

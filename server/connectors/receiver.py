@@ -196,6 +196,7 @@ class HookReceiver:
             project=connector.project_id,
             vendor=vendor,
             keep_stored=event.creation,
+            keep_stored_reviews=event.review_creation,
         )
         return _reported(answer, report)
 

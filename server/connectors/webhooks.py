@@ -58,6 +58,7 @@ class HookEvent:
     label: str | None = None
     review: dict[str, Any] | None = None
     creation: bool = False  # the labels' first version: one already stored is as new or newer and is kept
+    review_creation: bool = False  # the review's first version: likewise for a stored review
 
 
 def parse_body(body: bytes) -> Any:
@@ -185,7 +186,9 @@ def labelbox_event(payload: dict[str, Any], topic: str | None, *, source_project
     if event in _LABELBOX_REVIEWS:
         label = payload.get("label")
         label_id = _text_id(label.get("id") if isinstance(label, dict) else payload.get("label_id"), "label.id")
-        return HookEvent(event, _project_of(payload), label=label_id, review=_review(payload, event))
+        review = _review(payload, event)
+        first = event == "REVIEW_CREATED"
+        return HookEvent(event, _project_of(payload), label=label_id, review=review, review_creation=first)
     if event in _LABELBOX_DELETED:
         label_id = _text_id(payload.get("id"), "id")
         return HookEvent(event, _project_of(payload), deleted=(label_id,), reason=_kept(1, "label"))

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from server.db import Database
-from server.db.models import Label
+from server.db.enums import LabelStatus, ReviewVerdict
+from server.db.models import Label, Review
 from tests.server.access_world import gid
 from tests.server.conftest import http_client
 from tests.server.connectors.hooks_world import (
@@ -163,3 +164,28 @@ async def test_given_a_labelbox_row_of_the_wrong_shape_then_422_naming_the_field
         422,
         "data row dr-1: `projects.lb-proj` is not an object",
     )
+
+
+async def test_given_a_review_creation_after_its_update_then_the_updated_verdict_stays(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    review = {"id": "rev-1", "label": {"id": "lbl-1"}, "created_by": "rita@example.com", "project": {"id": "lb-proj"}}
+    updated = {**review, "score": -1, "created_at": "2026-03-02T12:00:00Z"}
+    created = {**review, "score": 1, "created_at": "2026-03-02T11:00:00Z"}
+    async with http_client(database) as client:
+        path, secret = await _connector(database, client, api_headers, "LABELBOX")
+        answers = []
+        for topic, payload in (
+            ("LABEL_CREATED", labelbox_label()),
+            ("REVIEW_UPDATED", updated),
+            ("REVIEW_CREATED", created),
+        ):
+            body, headers = labelbox_request(secret, topic, payload)
+            answers.append((await client.post(path, content=body, headers=headers)).status_code)
+    async with database.session() as session:
+        reviews = [tuple(row) for row in await session.execute(select(Review.verdict, Review.created_at))]
+        status = await session.scalar(select(Label.status))
+
+    assert answers == [200, 200, 200]
+    assert [verdict for verdict, _at in reviews] == [ReviewVerdict.THUMBS_DOWN]
+    assert status is LabelStatus.REJECTED
