@@ -127,13 +127,13 @@ class CsvFormat(FormatState):
         self._separator = mapping.multi_separator.replace("\\n", "\n").replace("\\t", "\t")
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
-        reader = csv.reader(stream)
+        reader = csv.reader(_without_byte_order_mark(stream))
         try:
             header = next(reader)
         except StopIteration:
             yield Rejection(1, "empty file: a header row is required")
             return
-        columns = {name.strip().lstrip("\ufeff"): index for index, name in enumerate(header)}
+        columns = {name.strip(): index for index, name in enumerate(header)}
         mapping = self.mapping
         wanted = [getattr(mapping, f.name) for f in fields(mapping) if f.name not in _OPTIONS]
         names = [c for c in wanted if isinstance(c, str) and c] + list(mapping.answer)
@@ -149,7 +149,7 @@ class CsvFormat(FormatState):
             )
             yield Rejection(1, f"{named} not in the header (it has {found}){hint}")
             return
-        repeated = sorted({c for c in names if sum(1 for name in header if name.strip().lstrip("\ufeff") == c) > 1})
+        repeated = sorted({c for c in names if sum(1 for name in header if name.strip() == c) > 1})
         if repeated:
             yield Rejection(1, f"column {repeated[0]!r} named in the mapping appears more than once in the header")
             return
@@ -255,6 +255,16 @@ class CsvFormat(FormatState):
         if not separator or (self.mapping.multi and column not in self.mapping.multi):
             return raw
         return sorted(part.strip() for part in raw.split(separator) if part.strip())
+
+
+def _without_byte_order_mark(stream: IO[str]) -> Iterator[str]:
+    """The stream's lines, the first without a byte order mark (text handed over as a string keeps it; before a
+    quoted header it would become part of the first column's name)."""
+    lines = iter(stream)
+    for first in lines:
+        yield first.removeprefix("\ufeff")
+        break
+    yield from lines
 
 
 def _rows(reader: Any) -> Iterator[list[str] | csv.Error]:

@@ -490,3 +490,15 @@ async def test_given_yes_no_fields_written_as_text_then_false_means_no(database:
     state = await snapshot(database)
     assert [(row[0], row[4]) for row in state["tasks"]] == [("1", False), ("2", False)]  # not a benchmark
     assert state["reviews"] == [("5", ReviewVerdict.THUMBS_DOWN)]
+
+
+async def test_given_a_byte_order_mark_before_a_quoted_csv_header_then_the_first_column_is_found(
+    database: Database,
+) -> None:
+    await make_project(database)
+    mapping = Mapping(task="task", labeler="worker", submitted_at="at", answer=("answer",))
+    content = '\ufeff"task","worker","at","answer"\r\n"t1","w","2026-03-02T09:00:00Z","a"\r\n'
+
+    report = await run_import(database, "csv", content, mapping=mapping)
+
+    assert (report.created, report.rejected) == (1, 0)
