@@ -31,7 +31,15 @@ from server.connectors.bulk import BulkRows
 from server.connectors.collector import collection_spaced
 from server.connectors.histograms import HistogramChanges
 from server.connectors.read_ahead import read_ahead
-from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord, person_key, problem
+from server.connectors.records import (
+    Format,
+    LabelRecord,
+    Rejection,
+    TaskRecord,
+    id_problem,
+    person_key,
+    problem,
+)
 from server.connectors.report import ImportReport
 from server.connectors.state import (
     LABEL_COLUMNS,
@@ -809,8 +817,12 @@ async def import_records(
     if found is None:
         raise NotFound("project", project, path=("project_id",) if isinstance(project, int) else ("project",))
     report = ImportReport(format=fmt.name, project=found.name, dry_run=dry_run)
-    if vendor is not None and not vendor.strip():
-        raise DomainError("vendor must not be empty", path=("vendor",))
+    if vendor is not None:
+        vendor = vendor.strip()  # " Acme" would be another vendor than "Acme"
+        if not vendor:
+            raise DomainError("vendor must not be empty", path=("vendor",))
+        if (reason := id_problem(vendor, "vendor")) is not None:
+            raise DomainError(reason, path=("vendor",))
 
     with collection_spaced():
         keep = (keep_stored, keep_stored or keep_stored_reviews)

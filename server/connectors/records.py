@@ -29,6 +29,7 @@ __all__ = [
     "ReviewRecord",
     "TaskRecord",
     "flag",
+    "id_problem",
     "non_finite",
     "person_key",
     "problem",
@@ -153,17 +154,17 @@ def problem(record: TaskRecord | LabelRecord) -> str | None:
     ASCII ids) costs a few string tests."""
     if isinstance(record, TaskRecord):
         record.payload = _clean(record.payload)
-        return _id_problem(record.task, "task id")
+        return id_problem(record.task, "task id")
     for value, what in ((record.task, "task id"), (record.label, "label id"), (record.labeler, "labeler id")):
-        if (reason := _id_problem(value, what)) is not None:
+        if (reason := id_problem(value, what)) is not None:
             return reason
-    if record.vendor is not None and (reason := _id_problem(record.vendor, "vendor")) is not None:
+    if record.vendor is not None and (reason := id_problem(record.vendor, "vendor")) is not None:
         return reason
     if record.seconds is not None and not 0 <= record.seconds <= MAX_SECONDS:
         return f"seconds to label must be from 0 to {MAX_SECONDS}, got {record.seconds!r}"
     for review in record.reviews:
         for value, what in ((review.review, "review id"), (review.reviewer, "reviewer id")):
-            if (reason := _id_problem(value, what)) is not None:
+            if (reason := id_problem(value, what)) is not None:
                 return reason
         if not 0 <= review.seconds <= MAX_SECONDS:
             return f"review {review.review}: seconds to review must be from 0 to {MAX_SECONDS}, got {review.seconds!r}"
@@ -187,7 +188,8 @@ def person_key(external: str) -> str:
     return external.lower() if "@" in external else external
 
 
-def _id_problem(value: str, what: str) -> str | None:
+def id_problem(value: str, what: str) -> str | None:
+    """Why `value` cannot be stored as an id (or a vendor's name): too long, a NUL, an unpaired surrogate."""
     if len(value) > MAX_ID_LENGTH:
         return f"{what} {value[:40]!r}... is longer than {MAX_ID_LENGTH} characters"
     if "\x00" in value:

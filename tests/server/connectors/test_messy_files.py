@@ -14,6 +14,7 @@ from server.connectors.csv import Mapping
 from server.db import Database
 from server.db.enums import PricingModel, ReviewVerdict, VendorStatus, WorkforceType
 from server.db.models import Label, Labeler, Task, Vendor
+from server.services.errors import DomainError
 from tests.server.connectors.world import count, make_project, rollups_match_a_full_rebuild, run_import, snapshot
 
 pytestmark = pytest.mark.database
@@ -502,3 +503,32 @@ async def test_given_a_byte_order_mark_before_a_quoted_csv_header_then_the_first
     report = await run_import(database, "csv", content, mapping=mapping)
 
     assert (report.created, report.rejected) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "message"),
+    [
+        ("V" * 201, f"vendor {'V' * 40!r}... is longer than 200 characters"),
+        ("Ac\x00me", "vendor 'Ac\\x00me' holds a NUL character"),
+    ],
+)
+async def test_given_a_vendor_name_no_column_holds_then_the_import_is_refused_before_writing(
+    database: Database, vendor: str, message: str
+) -> None:
+    await make_project(database)
+
+    with pytest.raises(DomainError) as refused:
+        await run_import(database, "labelstudio", _ls_export(_task(1, _annotation(11))), vendor=vendor)
+
+    assert (refused.value.message, refused.value.path) == (message, ("vendor",))
+    assert await count(database, Label) == 0
+
+
+async def test_given_a_vendor_name_with_spaces_around_it_then_it_is_the_same_vendor(database: Database) -> None:
+    await make_project(database)
+    export = _ls_export(_task(1, _annotation(11)))
+
+    await run_import(database, "labelstudio", export, vendor="  Acme ")
+    again = await run_import(database, "labelstudio", export, vendor="Acme")
+
+    assert (again.unchanged, again.updated, again.vendors_created) == (1, 0, 0)
