@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from server.connectors.records import MAX_SECONDS, FormatState, LabelRecord, Record, Rejection
-from server.connectors.times import TimeReader, zone
+from server.connectors.times import TimeReader, pattern_problem, zone
 from server.db.enums import ReviewVerdict
 
 __all__ = ["CsvFormat", "Mapping"]
@@ -67,6 +67,8 @@ class Mapping:
         if not self.submitted_at and not (self.started_at and self.seconds):
             raise ValueError("the CSV mapping needs submitted_at, or started_at and seconds")
         zone(self.time_zone)
+        if self.time_format and (problem := pattern_problem(self.time_format)) is not None:
+            raise ValueError(problem)
 
     @classmethod
     def from_values(cls, values: MappingType[str, Any]) -> Mapping:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["TimeReader", "zone"]
+__all__ = ["EPOCH_PATTERN", "TimeReader", "pattern_problem", "zone"]
+
+EPOCH_PATTERN = "%s"  # seconds since 1970-01-01 UTC (fractions allowed), which strptime does not read
 
 # strptime's %Z knows only UTC/GMT and the local zone's names; crowd platforms (Mechanical Turk's
 # "Wed Jan 24 09:48:10 PST 2018") print North American abbreviations, which are unambiguous offsets.
@@ -30,6 +33,18 @@ _ABBREVIATION = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\b")
 # of slack lets a tool's clock run a little ahead of ours.
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOCK_SLACK = timedelta(days=1)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` is not a strftime pattern strptime can read (None: it is)."""
+    if pattern == EPOCH_PATTERN:
+        return None
+    try:
+        time.strptime("", pattern.replace("%Z", "%z"))
+    except ValueError as error:
+        if "does not match" not in str(error):  # a bad directive or a stray %
+            return f"time_format {pattern!r} is not a strftime pattern: {error}"
+    return None
 
 
 def zone(name: str) -> tzinfo:
@@ -62,6 +77,12 @@ class TimeReader:
                 parsed = datetime.fromisoformat(raw)
             except ValueError:
                 raise ValueError(f"{raw!r} is not an ISO 8601 timestamp") from None
+        elif self.pattern == EPOCH_PATTERN:
+            try:
+                seconds = float(raw)
+                parsed = datetime.fromtimestamp(seconds, UTC)
+            except (ValueError, OverflowError, OSError):
+                raise ValueError(f"{raw!r} is not a number of seconds since 1970 (--time-format %s)") from None
         elif self._offset_pattern is not None:
             replaced = _ABBREVIATION.sub(lambda m: _offset(_ABBREVIATIONS[m.group(1)]), raw)
             try:

@@ -532,3 +532,35 @@ async def test_given_a_vendor_name_with_spaces_around_it_then_it_is_the_same_ven
     again = await run_import(database, "labelstudio", export, vendor="Acme")
 
     assert (again.unchanged, again.updated, again.vendors_created) == (1, 0, 0)
+
+
+async def test_given_epoch_seconds_with_time_format_percent_s_then_they_are_read_as_utc(database: Database) -> None:
+    await make_project(database)
+    mapping = Mapping(task="task", labeler="worker", submitted_at="at", answer=("answer",), time_format="%s")
+    content = "task,worker,at,answer\nt1,w,1772442000.5,a\nt2,w,nan,a\nt3,w,yesterday,a\n"
+
+    report = await run_import(database, "csv", content, mapping=mapping)
+
+    assert [(r.line, r.reason) for r in report.rejections] == [
+        (3, "at: 'nan' is not a number of seconds since 1970 (--time-format %s)"),
+        (4, "at: 'yesterday' is not a number of seconds since 1970 (--time-format %s)"),
+    ]
+    assert [(row[0], row[3].isoformat()) for row in (await snapshot(database))["labels"]] == [
+        ("t1:w", "2026-03-02T09:00:00.500000+00:00")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("%Q", "time_format '%Q' is not a strftime pattern: 'Q' is a bad directive in format '%Q'"),
+        ("%d.%m.%", "time_format '%d.%m.%' is not a strftime pattern: stray % in format '%d.%m.%'"),
+    ],
+)
+def test_given_a_time_format_strptime_cannot_read_then_the_mapping_is_refused_naming_it(
+    pattern: str, message: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        Mapping(task="task", labeler="worker", submitted_at="at", answer=("answer",), time_format=pattern)
+
+    assert str(refused.value) == message
