@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from server.db import Database
+from server.graphql.connectors import mutations
 from tests.server.access_world import build_access_world, gid
 from tests.server.conftest import http_client
 from tests.server.connectors.world import make_project
@@ -154,3 +156,23 @@ async def test_given_a_program_manager_when_importing_then_it_is_refused(databas
     body = response.json()
     assert body.get("data") is None or body["data"].get("importHistory") is None
     assert "errors" in body
+
+
+async def test_given_a_concurrent_import_wins_the_race_then_a_conflict_error_says_to_import_again(
+    database: Database, api_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = gid("Project", await make_project(database))
+
+    async def raced(*_args: Any, **_kwargs: Any) -> None:
+        raise IntegrityError("INSERT INTO vendors", {}, Exception("duplicate key value"))
+
+    monkeypatch.setattr(mutations, "import_records", raced)
+    variables = {"input": {"format": "LABELSTUDIO", "projectId": project, "content": EXPORT}}
+    async with http_client(database) as client:
+        result = await _call(client, variables, api_headers)
+
+    assert result == {
+        "__typename": "ConflictError",
+        "message": "a concurrent import wrote the same rows first; import again (it is idempotent)",
+        "field": None,
+    }
