@@ -43,7 +43,7 @@ MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 # Python's JSON reader takes NaN, Infinity and overflowing numbers (1e400 is infinite); no database JSON holds them.
-_NON_FINITE_TEXT = re.compile(r"NaN|Infinity|[0-9][eE]\+?[0-9]{3}")
+_LONG_EXPONENT = re.compile(r"[eE]\+?[0-9]{3}")  # searched only after the words: a third of the time of one pattern
 
 
 @dataclass(slots=True)
@@ -153,11 +153,19 @@ def problem(record: TaskRecord | LabelRecord) -> str | None:
     instead, and people named by e-mail are keyed by `person_key`. Runs on every record: the common case (short
     ASCII ids) costs a few string tests."""
     if isinstance(record, TaskRecord):
-        record.payload = _clean(record.payload)
+        if _unusual(record.payload):
+            record.payload = _clean(record.payload)
         return id_problem(record.task, "task id")
-    for value, what in ((record.task, "task id"), (record.label, "label id"), (record.labeler, "labeler id")):
-        if (reason := id_problem(value, what)) is not None:
-            return reason
+    task, label, labeler = record.task, record.label, record.labeler
+    if (
+        len(task) > MAX_ID_LENGTH
+        or len(label) > MAX_ID_LENGTH
+        or len(labeler) > MAX_ID_LENGTH
+        or _unusual(f"{task}{label}{labeler}")
+    ):
+        for value, what in ((task, "task id"), (label, "label id"), (labeler, "labeler id")):
+            if (reason := id_problem(value, what)) is not None:
+                return reason
     if record.vendor is not None and (reason := id_problem(record.vendor, "vendor")) is not None:
         return reason
     if record.seconds is not None and not 0 <= record.seconds <= MAX_SECONDS:
@@ -168,18 +176,20 @@ def problem(record: TaskRecord | LabelRecord) -> str | None:
                 return reason
         if not 0 <= review.seconds <= MAX_SECONDS:
             return f"review {review.review}: seconds to review must be from 0 to {MAX_SECONDS}, got {review.seconds!r}"
-    if record.payload:
-        record.payload = _clean(record.payload)
-    if record.labeler_name is not None:
-        record.labeler_name = _clean(record.labeler_name) or None
-    if "@" in record.labeler:
-        key = person_key(record.labeler)
-        if key != record.labeler:
-            record.labeler_name = record.labeler_name or record.labeler  # shown as the source wrote it
-            record.labeler = key
-    for review in record.reviews:
         review.reviewer = person_key(review.reviewer)
+    if _unusual(record.payload):
+        record.payload = _clean(record.payload)
+    if record.labeler_name is not None and _unusual(record.labeler_name):
+        record.labeler_name = _clean(record.labeler_name) or None
+    if "@" in labeler and (key := labeler.lower()) != labeler:
+        record.labeler_name = record.labeler_name or labeler  # shown as the source wrote it
+        record.labeler = key
     return None
+
+
+def _unusual(text: str) -> bool:
+    """Whether `text` may hold a NUL or an unpaired surrogate (plain ASCII text without NUL holds neither)."""
+    return "\x00" in text or not text.isascii()
 
 
 def person_key(external: str) -> str:
@@ -230,7 +240,7 @@ def flag(value: Any, field: str) -> bool:
 def suspect_numbers(text: str) -> bool:
     """Whether JSON text may hold a number no database stores (NaN, an infinity, an overflowing exponent); when it
     does not, the values read from it need no `non_finite` check."""
-    return _NON_FINITE_TEXT.search(text) is not None
+    return "NaN" in text or "Infinity" in text or _LONG_EXPONENT.search(text) is not None
 
 
 def non_finite(value: Any, field: str) -> str | None:
