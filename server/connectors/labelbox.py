@@ -5,7 +5,8 @@ project under `projects`, its `labels[]`: `id`, `annotations.classifications[]` 
 `checklist_answers`, `text_answer`: the comparable answer `{classification value: answer value}`), `label_details`
 (`created_at`, `created_by`, `reviews[]` with `id`, `reviewed_by`, `reviewed_at`, `review_action`),
 `performance_details` (`seconds_to_create`, else `seconds_to_label`; `seconds_to_review` is shared among the
-label's reviews) and `is_benchmark_reference` (gold). An export made without `label_details` still imports its
+label's reviews; `skipped`: the labeler skipped the row, not imported and reported as skipped) and
+`is_benchmark_reference` (gold). An export made without `label_details` still imports its
 tasks (its labels have no author or time and are skipped); one without `performance_details` imports its labels
 with 0 seconds. Both say so in the report's notes.
 """
@@ -190,6 +191,9 @@ class LabelboxFormat(FormatState):
                 else:
                     seconds = seconds_of(performance.get("seconds_to_label"), "seconds_to_label")
                 review_seconds = seconds_of(performance.get("seconds_to_review"), "seconds_to_review") or 0.0
+                if flag(performance.get("skipped"), "performance_details.skipped"):
+                    self.skipped.append((number, f"{where}: skipped by the labeler"))
+                    return None
             elif performance is not None:
                 raise ValueError(f"performance_details must be an object, got {performance!r:.60}")
             submitted = self._time(details["created_at"])

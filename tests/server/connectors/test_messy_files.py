@@ -564,3 +564,14 @@ def test_given_a_time_format_strptime_cannot_read_then_the_mapping_is_refused_na
         Mapping(task="task", labeler="worker", submitted_at="at", answer=("answer",), time_format=pattern)
 
     assert str(refused.value) == message
+
+
+async def test_given_a_labelbox_label_the_labeler_skipped_then_it_is_skipped_not_imported(database: Database) -> None:
+    await make_project(database)
+    lines = _ndjson(_lb_row("a", _lb_label("a1", skipped=True)), _lb_row("b", _lb_label("b1", skipped=False)))
+
+    report = await run_import(database, "labelbox", lines)
+
+    assert (report.rows, report.created, report.skipped) == (2, 1, 1)
+    assert [(s.line, s.reason) for s in report.skips] == [(1, "data row a label a1: skipped by the labeler")]
+    assert await _stored_labels(database) == ["b1"]
