@@ -113,6 +113,9 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         return asyncio.run(with_database(settings_of(args), action))
+    except UnicodeDecodeError as error:
+        bad = error.object[error.start : error.start + 1].hex()
+        raise UsageError(f"FILE {args.file} is not UTF-8 text (byte 0x{bad}): the import stopped there") from None
     finally:
         bar.close()
         stream.close()

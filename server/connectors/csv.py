@@ -19,8 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from server.connectors.records import FormatState, LabelRecord, Record, Rejection
-from server.connectors.times import TimeReader, zone
+from server.connectors.records import MAX_SECONDS, FormatState, LabelRecord, Record, Rejection
+from server.connectors.times import TimeReader, pattern_problem, zone
 from server.db.enums import ReviewVerdict
 
 __all__ = ["CsvFormat", "Mapping"]
@@ -67,6 +67,8 @@ class Mapping:
         if not self.submitted_at and not (self.started_at and self.seconds):
             raise ValueError("the CSV mapping needs submitted_at, or started_at and seconds")
         zone(self.time_zone)
+        if self.time_format and (problem := pattern_problem(self.time_format)) is not None:
+            raise ValueError(problem)
 
     @classmethod
     def from_values(cls, values: MappingType[str, Any]) -> Mapping:
@@ -127,19 +129,31 @@ class CsvFormat(FormatState):
         self._separator = mapping.multi_separator.replace("\\n", "\n").replace("\\t", "\t")
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
-        reader = csv.reader(stream)
+        reader = csv.reader(_without_byte_order_mark(stream))
         try:
             header = next(reader)
         except StopIteration:
             yield Rejection(1, "empty file: a header row is required")
             return
-        columns = {name.strip().lstrip("\ufeff"): index for index, name in enumerate(header)}
+        columns = {name.strip(): index for index, name in enumerate(header)}
         mapping = self.mapping
         wanted = [getattr(mapping, f.name) for f in fields(mapping) if f.name not in _OPTIONS]
         names = [c for c in wanted if isinstance(c, str) and c] + list(mapping.answer)
         absent = sorted({c for c in names if c not in columns})
         if absent:
-            yield Rejection(1, f"column {absent[0]!r} named in the mapping is not in the header")
+            listed = ", ".join(repr(c) for c in absent)
+            found = ", ".join(repr(c) for c in list(columns)[:20])
+            hint = " (the file is not comma-separated?)" if len(header) == 1 and ";" in header[0] else ""
+            named = (
+                f"column {listed} named in the mapping is"
+                if len(absent) == 1
+                else f"columns {listed} named in the mapping are"
+            )
+            yield Rejection(1, f"{named} not in the header (it has {found}){hint}")
+            return
+        repeated = sorted({c for c in names if sum(1 for name in header if name.strip() == c) > 1})
+        if repeated:
+            yield Rejection(1, f"column {repeated[0]!r} named in the mapping appears more than once in the header")
             return
         # Each field's column position (None: not mapped), looked up once for the whole file.
         positions = [columns[column] if (column := getattr(mapping, name)) else None for name in _FIELDS]
@@ -147,8 +161,12 @@ class CsvFormat(FormatState):
         untimed = 0
         line = reader.line_num
         width = len(header)
-        for row in reader:
+        rows = _rows(reader)
+        for row in rows:
             start, line = line + 1, reader.line_num
+            if isinstance(row, csv.Error):
+                yield Rejection(start, f"not CSV: {row}")
+                continue
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) < width:
@@ -179,20 +197,23 @@ class CsvFormat(FormatState):
             return Rejection(line, f"{m.task} is empty")
         if not labeler:
             return Rejection(line, f"{m.labeler} is empty (the labeler is unknown)")
+        column = m.started_at
         try:
             started = self._time(started_raw) if started_raw else None
+            column = m.submitted_at
             submitted = self._time(submitted_raw) if submitted_raw else None
+            column = m.created_at
             created = self._time(created_raw) if created_raw else None
         except ValueError as error:
-            return Rejection(line, f"time: {error}")
+            return Rejection(line, f"{column}: {error}")
         seconds: float | None = None
         if raw_seconds:
             try:
                 seconds = float(raw_seconds)
             except ValueError:
                 return Rejection(line, f"{m.seconds} must be a number of seconds, got {raw_seconds!r}")
-            if not seconds >= 0:
-                return Rejection(line, f"{m.seconds} must be >= 0, got {raw_seconds!r}")
+            if not 0 <= seconds <= MAX_SECONDS:  # NaN and infinities too
+                return Rejection(line, f"{m.seconds} must be from 0 to {MAX_SECONDS} seconds, got {raw_seconds!r}")
         if started is not None and submitted is not None:
             if submitted < started:
                 return Rejection(line, f"{m.submitted_at} {submitted.isoformat()} is before {m.started_at}")
@@ -236,6 +257,28 @@ class CsvFormat(FormatState):
         if not separator or (self.mapping.multi and column not in self.mapping.multi):
             return raw
         return sorted(part.strip() for part in raw.split(separator) if part.strip())
+
+
+def _without_byte_order_mark(stream: IO[str]) -> Iterator[str]:
+    """The stream's lines, the first without a byte order mark (text handed over as a string keeps it; before a
+    quoted header it would become part of the first column's name)."""
+    lines = iter(stream)
+    for first in lines:
+        yield first.removeprefix("\ufeff")
+        break
+    yield from lines
+
+
+def _rows(reader: Any) -> Iterator[list[str] | csv.Error]:
+    """The reader's rows, and in place of a row it cannot read (a cell over the field size limit) the error; the
+    reader goes on with the next line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield error
 
 
 _OPTIONS = {"answer", "multi", "time_format", "time_zone", "multi_separator"}

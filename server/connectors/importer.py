@@ -17,20 +17,30 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import json
 from collections.abc import Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any, cast
 
-from sqlalchemy import Table, insert, select, text, tuple_
+from sqlalchemy import Table, func, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.connectors.bulk import BulkRows
 from server.connectors.collector import collection_spaced
 from server.connectors.histograms import HistogramChanges
 from server.connectors.read_ahead import read_ahead
-from server.connectors.records import Format, LabelRecord, Rejection, TaskRecord
+from server.connectors.records import (
+    Format,
+    LabelRecord,
+    Rejection,
+    TaskRecord,
+    id_problem,
+    person_key,
+    problem,
+)
 from server.connectors.report import ImportReport
 from server.connectors.state import (
     LABEL_COLUMNS,
@@ -156,8 +166,15 @@ class _Importer:
         self.members: set[int] | None = None
         # Labelers and reviewers found and joined to the project: nothing more to learn about them from a batch.
         self.settled_people: set[tuple[int, str]] = set()
-        self.seen_labels: dict[tuple[str, str], int] = {}
+        # Each label read so far: (task, label) -> (line, fingerprint of what the row says), to tell a repeated row
+        # from a conflicting one.
+        self.seen_labels: dict[tuple[str, str], tuple[int, int]] = {}
         self.versions: list[tuple[datetime, int]] | None = None  # the project's guideline versions, oldest first
+        # A creation event's labels and reviews are their first version: a stored one is as new or newer (a later
+        # update, or an export made after it), so it is kept (a label's older version is reported skipped).
+        self.keep_stored = False  # stored labels, and their reviews
+        self.keep_stored_reviews = False  # stored reviews only (a review's creation may still change its label)
+        self.kept: set[tuple[int, str]] = set()  # this batch's labels kept as stored, by (task id, label key)
 
     # -- guideline versions ---------------------------------------------------------------------------------
 
@@ -221,12 +238,14 @@ class _Importer:
         for vendor_id, external in missing:
             by_vendor.setdefault(vendor_id, []).append(external)
         for vendor_id, externals in by_vendor.items():
+            matches: ColumnElement[bool] = Labeler.external_id.in_(externals)
+            if emails := [external for external in externals if "@" in external]:
+                # E-mails are keyed without case (`records.person_key`); ones stored in another case still match.
+                matches = or_(matches, func.lower(Labeler.external_id).in_(emails))
             rows = await self.connection.execute(
-                select(Labeler.external_id, Labeler.id).where(
-                    Labeler.vendor_id == vendor_id, Labeler.external_id.in_(externals)
-                )
+                select(Labeler.external_id, Labeler.id).where(Labeler.vendor_id == vendor_id, matches)
             )
-            self.labelers.update({(vendor_id, str(external)): labeler_id for external, labeler_id in rows})
+            self.labelers.update({(vendor_id, person_key(str(external))): id_ for external, id_ in rows})
         new = [key for key in missing if key not in self.labelers]
         if new:
             values = [
@@ -307,10 +326,17 @@ class _Importer:
                 tasks.setdefault(record.task, record)
                 continue
             key = (record.task, record.label)
-            if key in self.seen_labels:
-                self.report.skip(record.line, f"duplicate of line {self.seen_labels[key]} (label {record.label})")
+            fingerprint = _fingerprint(record)
+            first = self.seen_labels.get(key)
+            if first is not None:
+                line, first_print = first
+                if first_print == fingerprint:
+                    self.report.skip(record.line, f"duplicate of line {line} (label {record.label})")
+                else:
+                    reason = f"label {record.label} again with other data than on line {line}, which is imported"
+                    self.report.reject(Rejection(record.line, reason))
                 continue
-            self.seen_labels[key] = record.line
+            self.seen_labels[key] = (record.line, fingerprint)
             labels.append(record)
         if not labels and not tasks:
             return None
@@ -364,7 +390,8 @@ class _Importer:
             else:
                 reviews = dict(stored) if stored is not None else {}
                 for review in r.reviews:
-                    reviews[review.review] = (review.verdict, review.created_at)
+                    if not (self.keep_stored_reviews and review.review in reviews):
+                        reviews[review.review] = (review.verdict, review.created_at)
                 status, rework = label_status(reviews.values(), r.verdict)
             desired = LabelState(
                 current.id if current else None,
@@ -380,6 +407,12 @@ class _Importer:
                 rework,
                 self._version_at(start) if versioned else None,
             )
+            if self.keep_stored and current is not None and differs(current, desired):
+                self.kept.add(label_key)
+                self.report.skip(
+                    r.line, f"label {r.label} is stored in a newer version: a creation does not replace it"
+                )
+                continue
             by_author[author_key] = desired
             existing[label_key] = desired
             if current is None:
@@ -482,7 +515,7 @@ class _Importer:
             if not r.reviews:
                 continue
             state = reads.existing.get((reads.task_states[r.task].id, r.label))
-            if state is None or state.external_id != r.label:
+            if state is None or state.external_id != r.label or (state.task_id, r.label) in self.kept:
                 continue
             vendor_id = self.vendors[r.vendor or self.default_vendor]
             stored = reads.stored_reviews.get(state.id, {}) if state.id is not None else {}
@@ -498,7 +531,7 @@ class _Importer:
                     created.append((state, (review.review, *values)))
                     continue
                 review_id, before = stored_full[review.review]
-                if before != values:
+                if before != values and not self.keep_stored_reviews:
                     changed.append((state, before[3], (review_id, *values)))
         return created, changed
 
@@ -704,6 +737,19 @@ class _Importer:
         self.report.days_rebuilt += len(days | review_days | completion_days)
 
 
+def _fingerprint(record: LabelRecord) -> int:
+    """A hash of what a label row says, equal for repeated rows (whatever the order of an answer's keys)."""
+    answer = record.answer
+    try:
+        answer_hash = hash(frozenset(answer.items())) if type(answer) is dict else hash(answer)
+    except TypeError:  # lists inside: hashed through their JSON text
+        answer_hash = hash(json.dumps(answer, sort_keys=True))
+    reviews = tuple((review.review, review.verdict, review.created_at) for review in record.reviews)
+    gold = None if record.gold_answer is None else json.dumps(record.gold_answer, sort_keys=True)
+    said = (record.labeler, record.vendor, record.submitted_at, record.seconds, record.gold, gold, record.verdict)
+    return hash((*said, answer_hash, reviews))
+
+
 @dataclass
 class _Batch:
     """Records to write together, and what the reader counted since the previous batch: the label rows read, the
@@ -727,12 +773,19 @@ def _batches(records: Iterator[Any], size: int, fmt: Format) -> Iterator[_Batch]
     batch = _Batch()
     labels = 0
     skipped = 0
+    refused_tasks: set[str] = set()
     for record in records:
         if len(fmt.skipped) > skipped:
             news = fmt.skipped[skipped:]
             batch.rows += len(news)
             batch.skips.extend(news)
             skipped += len(news)
+        if not isinstance(record, Rejection) and (reason := problem(record)) is not None:
+            if record.task in refused_tasks:
+                continue  # the task was rejected, for the reason its labels would be
+            if isinstance(record, TaskRecord):
+                refused_tasks.add(record.task)
+            record = Rejection(record.line, reason)
         if isinstance(record, Rejection):
             batch.rows += 1
             batch.rejections.append(record)
@@ -761,11 +814,15 @@ async def import_records(
     project: str | int,
     vendor: str | None = None,
     dry_run: bool = False,
+    keep_stored: bool = False,
+    keep_stored_reviews: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Read `stream` with `fmt` and write it into the project `project` (its name, or its id); see the module
-    docstring."""
+    docstring. `keep_stored` leaves stored labels and reviews as they are (a creation event's version is never newer
+    than what is stored) and reports the labels that differ as skipped; `keep_stored_reviews` leaves stored reviews
+    only (a review's creation event), so the label's status still follows a new review."""
     if batch_size < 1:
         raise DomainError(f"batch size must be at least 1, got {batch_size}", path=("batch_size",))
     async with database.session() as session:
@@ -774,11 +831,16 @@ async def import_records(
     if found is None:
         raise NotFound("project", project, path=("project_id",) if isinstance(project, int) else ("project",))
     report = ImportReport(format=fmt.name, project=found.name, dry_run=dry_run)
-    if vendor is not None and not vendor.strip():
-        raise DomainError("vendor must not be empty", path=("vendor",))
+    if vendor is not None:
+        vendor = vendor.strip()  # " Acme" would be another vendor than "Acme"
+        if not vendor:
+            raise DomainError("vendor must not be empty", path=("vendor",))
+        if (reason := id_problem(vendor, "vendor")) is not None:
+            raise DomainError(reason, path=("vendor",))
 
     with collection_spaced():
-        await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress)
+        keep = (keep_stored, keep_stored or keep_stored_reviews)
+        await _import(database, fmt, stream, found, vendor, report, dry_run, batch_size, progress, keep)
     report.notes.extend(fmt.notes)
     if not dry_run and database.dialect == "postgresql" and report.created + report.tasks_created >= _ANALYZE_AFTER:
         # Autovacuum may be off (or late): plans over freshly loaded tables go bad without statistics.
@@ -798,10 +860,12 @@ async def _import(
     dry_run: bool,
     batch_size: int,
     progress: Progress | None,
+    keep: tuple[bool, bool],
 ) -> None:
     """The batches, each in its own transaction (all in one, rolled back, for a dry run)."""
     async with database.engine.connect() as connection:
         importer = _Importer(connection, found, fmt, vendor, report)
+        importer.keep_stored, importer.keep_stored_reviews = keep
         transaction = await connection.begin()
         try:
             async with aclosing(read_ahead(_batches(fmt.read(stream), batch_size, fmt))) as batches:

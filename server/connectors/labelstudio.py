@@ -16,7 +16,19 @@ from datetime import timedelta
 from typing import IO, Any
 
 from server.connectors.json_reading import loads
-from server.connectors.records import FormatState, LabelRecord, Record, Rejection, ReviewRecord, TaskRecord
+from server.connectors.records import (
+    FormatState,
+    LabelRecord,
+    Record,
+    Rejection,
+    ReviewRecord,
+    TaskRecord,
+    flag,
+    non_finite,
+    seconds,
+    source_id,
+    suspect_numbers,
+)
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
 
@@ -32,13 +44,20 @@ class LabelStudioFormat(FormatState):
     def __init__(self, naive_zone: str = "UTC") -> None:
         super().__init__()
         self._time = TimeReader(None, naive_zone)
+        self._suspect = False  # whether results may hold NaN or infinities (checked per annotation then)
 
     def read(self, stream: IO[str]) -> Iterator[Record]:
-        try:
-            tasks = loads(stream.read())
-        except json.JSONDecodeError as error:
-            yield Rejection(error.lineno, f"not JSON: {error.msg}")
+        text = stream.read().removeprefix("\ufeff")  # a byte order mark, left by an editor or a pasted file
+        if not text.strip():
+            yield Rejection(1, "empty file: a Label Studio JSON export is a list of tasks")
             return
+        self._suspect = suspect_numbers(text)
+        try:
+            tasks = loads(text)
+        except json.JSONDecodeError as error:
+            yield Rejection(error.lineno, f"not JSON: {error.msg} (line {error.lineno} column {error.colno})")
+            return
+        del text
         if isinstance(tasks, dict):  # a single task, or a webhook-style {"task": ...}
             tasks = [tasks.get("task", tasks)]
         if not isinstance(tasks, list):
@@ -58,7 +77,11 @@ class LabelStudioFormat(FormatState):
         if not isinstance(task, dict) or task.get("id") is None:
             yield Rejection(position, "task without an `id`")
             return
-        task_id = str(task["id"])
+        try:
+            task_id = source_id(task["id"], "task id")
+        except ValueError as error:
+            yield Rejection(position, str(error))
+            return
         payload = _payload(task.get("data"))
         try:
             created = self._time(task["created_at"]) if task.get("created_at") else None
@@ -80,54 +103,73 @@ class LabelStudioFormat(FormatState):
     ) -> LabelRecord | Rejection | None:
         if not isinstance(annotation, dict) or (annotation_id := annotation.get("id")) is None:
             return Rejection(position, f"task {task_id}: annotation without an `id`")
-        if annotation.get("was_cancelled"):
+        try:
+            label_id = source_id(annotation_id, "annotation id")
+        except ValueError as error:
+            return Rejection(position, f"task {task_id}: {error}")
+        try:
+            cancelled = flag(annotation.get("was_cancelled"), "was_cancelled")
+        except ValueError as error:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
+        if cancelled:
             self.skipped.append((position, f"{_where(task_id, annotation_id)}: cancelled (skipped by the labeler)"))
             return None
-        labeler, name = _user(annotation.get("completed_by"))
+        try:
+            labeler, name = _user(annotation.get("completed_by"))
+        except ValueError as error:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
         if labeler is None:
             return Rejection(position, f"{_where(task_id, annotation_id)}: completed_by missing")
         created_at = annotation.get("created_at")
         if not created_at:
             return Rejection(position, f"{_where(task_id, annotation_id)}: created_at missing")
         try:
-            submitted = self._time(str(created_at))
-            reviews = tuple(self._review(review) for review in annotation.get("reviews") or ())
+            submitted = self._time(created_at)
+            lead_time = seconds(annotation.get("lead_time"), "lead_time")
+            reviews = self._reviews(annotation.get("reviews"))
+            gold = flag(annotation.get("ground_truth"), "ground_truth")
         except (ValueError, TypeError, KeyError) as error:
             return Rejection(position, f"{_where(task_id, annotation_id)}: {error}")
-        lead_time = annotation.get("lead_time")
-        if lead_time is not None and (not isinstance(lead_time, int | float) or lead_time < 0):
-            where = _where(task_id, annotation_id)
-            return Rejection(position, f"{where}: lead_time must be a number of seconds >= 0, got {lead_time!r}")
         result = annotation.get("result") or []
-        seconds = None if lead_time is None else float(lead_time)
+        if self._suspect and (reason := non_finite(result, "result")) is not None:
+            return Rejection(position, f"{_where(task_id, annotation_id)}: {reason}")
         return LabelRecord(
             line=position,
             task=task_id,
-            label=str(annotation_id),
+            label=label_id,
             labeler=labeler,
             labeler_name=name,
             answer=comparable_answer(result),
             result=result,
             submitted_at=submitted,
             # Worked out here, in the reading thread, rather than by `state.started` in the importing one.
-            started_at=submitted - timedelta(0, seconds or 0.0),
-            seconds=seconds,
-            gold=bool(annotation.get("ground_truth")),
+            started_at=submitted - timedelta(0, lead_time or 0.0),
+            seconds=lead_time,
+            gold=gold,
             payload=payload,
             task_created_at=created,
             reviews=reviews,
         )
 
+    def _reviews(self, reviews: Any) -> tuple[ReviewRecord, ...]:
+        if not reviews:
+            return ()
+        if not isinstance(reviews, list):
+            raise ValueError(f"reviews must be a list, got {reviews!r:.60}")
+        return tuple(self._review(review) for review in reviews)
+
     def _review(self, review: Any) -> ReviewRecord:
         if not isinstance(review, dict) or review.get("id") is None:
             raise ValueError("review without an `id`")
-        reviewer, _name = _user(review.get("created_by", review.get("reviewed_by")))
+        reviewer, _name = _user(review.get("created_by", review.get("reviewed_by")), "created_by")
         if reviewer is None:
             raise ValueError(f"review {review['id']}: created_by missing")
         if "accepted" not in review or not review.get("created_at"):
             raise ValueError(f"review {review['id']}: `accepted` and `created_at` are required")
-        verdict = ReviewVerdict.THUMBS_UP if review["accepted"] else ReviewVerdict.THUMBS_DOWN
-        return ReviewRecord(str(review["id"]), reviewer, verdict, self._time(str(review["created_at"])))
+        accepted = flag(review["accepted"], f"review {review['id']}: accepted")
+        verdict = ReviewVerdict.THUMBS_UP if accepted else ReviewVerdict.THUMBS_DOWN
+        review_id = source_id(review["id"], "review id")
+        return ReviewRecord(review_id, reviewer, verdict, self._time(review["created_at"]))
 
 
 def _where(task_id: str, annotation_id: Any) -> str:
@@ -135,15 +177,18 @@ def _where(task_id: str, annotation_id: Any) -> str:
     return f"task {task_id} annotation {annotation_id}"
 
 
-def _user(value: Any) -> tuple[str | None, str | None]:
-    """(external id, display name) of a `completed_by`: a user id, or an object with `id` and maybe `email`."""
+def _user(value: Any, field: str = "completed_by") -> tuple[str | None, str | None]:
+    """(external id, display name) of a `completed_by`: a user id, or an object with `id` and maybe `email`;
+    (None, None) when it is missing, ValueError when it is neither."""
     if isinstance(value, dict):
+        email = value.get("email")
+        name = email if isinstance(email, str) and email.strip() else None
         if value.get("id") is None:
-            return (str(value["email"]), str(value["email"])) if value.get("email") else (None, None)
-        return str(value["id"]), (str(value["email"]) if value.get("email") else None)
-    if value is None or value == "" or isinstance(value, bool | list):
+            return (name, name) if name else (None, None)
+        return source_id(value["id"], f"{field}.id"), name
+    if value is None or value == "":
         return None, None
-    return str(value), None
+    return source_id(value, field), None
 
 
 def _payload(data: Any) -> str:

@@ -3,11 +3,12 @@ project as they arrive, one small import per delivery.
 
 The answer to a request comes in this order: 413 for a body over `MAX_BODY_BYTES`; 401 for an unknown connector,
 a connector of the other tool, or a missing or wrong credential (one message for all, so a caller learns nothing of
-which ids exist); 403 for a disabled connector; 400 for a body that is not JSON or not a webhook of the tool; 422
-when the importer rejects what the event carries (the reasons are in the answer); 200 otherwise, with what was
-created, updated or left unchanged, or why nothing was imported. Redelivering an event finds every row as stored
-(the importer keys rows by the tool's ids) and changes nothing. Authenticated deliveries are tallied on the
-connector (`deliveries`, `failed`, the last status and error); unauthenticated requests write nothing.
+which ids exist); 403 for a disabled connector; 415 for a body declared as anything but JSON; 400 for a body that is
+not JSON or not a webhook of the tool; 422 when the importer rejects what the event carries (the reasons are in the
+answer); 200 otherwise, with what was created, updated or left unchanged, or why nothing was imported. Redelivering
+an event finds every row as stored (the importer keys rows by the tool's ids) and changes nothing; a creation event
+arriving after an update of the same label leaves the newer version stored. Authenticated deliveries are tallied on
+the connector (`deliveries`, `failed`, the last status and error); unauthenticated requests write nothing.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def _json_type(content_type: str | None) -> bool:
+    """Whether a body declared `content_type` may be JSON: application/json (any parameters), a `+json` type, or
+    no declaration at all (some senders leave it out)."""
+    if content_type is None or not content_type.strip():
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def _connector_id(request: Request) -> int | None:
     raw = str(request.path_params.get("connector_id", ""))
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
@@ -119,10 +129,13 @@ class HookReceiver:
         ):
             return _error(401, _UNAUTHENTICATED)
         assert connector is not None
-        if connector.enabled:
-            outcome, event = await self._process(connector, vendor, body, request.headers.get(_EVENT_HEADER))
-        else:
+        content_type = request.headers.get("content-type")
+        if not connector.enabled:
             outcome, event = _error(403, f"connector {connector.id} is disabled"), None
+        elif not _json_type(content_type):
+            outcome, event = _error(415, f"Content-Type must be application/json, got {content_type!r:.80}"), None
+        else:
+            outcome, event = await self._process(connector, vendor, body, request.headers.get(_EVENT_HEADER))
         await self._tally(connector.id, event, outcome)
         return outcome
 
@@ -177,7 +190,13 @@ class HookReceiver:
             return _Outcome(200, {**answer, "status": "ignored", "reason": event.reason})
         fmt = build_format(self.source.format_name)
         report = await import_records(
-            self.database, fmt, io.StringIO(export), project=connector.project_id, vendor=vendor
+            self.database,
+            fmt,
+            io.StringIO(export),
+            project=connector.project_id,
+            vendor=vendor,
+            keep_stored=event.creation,
+            keep_stored_reviews=event.review_creation,
         )
         return _reported(answer, report)
 

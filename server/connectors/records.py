@@ -11,6 +11,8 @@ Nothing hashes them or keeps them past their batch.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +20,30 @@ from typing import IO, Any, Protocol
 
 from server.db.enums import ReviewVerdict
 
-__all__ = ["Format", "LabelRecord", "Record", "Rejection", "ReviewRecord", "TaskRecord"]
+__all__ = [
+    "MAX_SECONDS",
+    "Format",
+    "LabelRecord",
+    "Record",
+    "Rejection",
+    "ReviewRecord",
+    "TaskRecord",
+    "flag",
+    "id_problem",
+    "non_finite",
+    "person_key",
+    "problem",
+    "seconds",
+    "source_id",
+    "suspect_numbers",
+]
+
+MAX_ID_LENGTH = 200  # the external id columns' width
+MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken timer, not work
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no", ""}
+# Python's JSON reader takes NaN, Infinity and overflowing numbers (1e400 is infinite); no database JSON holds them.
+_LONG_EXPONENT = re.compile(r"[eE]\+?[0-9]{3}")  # searched only after the words: a third of the time of one pattern
 
 
 @dataclass(slots=True)
@@ -102,3 +127,126 @@ class FormatState:
 
     notes: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def seconds(value: Any, field: str) -> float | None:
+    """A duration as the source gives it (None when it does not); ValueError naming `field` for anything but a
+    number of seconds from 0 to `MAX_SECONDS` (booleans, text, NaN and infinities included)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_SECONDS:
+        raise ValueError(f"{field} must be a number of seconds from 0 to {MAX_SECONDS}, got {value!r:.60}")
+    return float(value)
+
+
+def source_id(value: Any, field: str) -> str:
+    """An id as the source gives it: text or an integer (not a boolean, a fraction, a list or an object)."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{field} must be an id (text or an integer), got {value!r:.60}")
+    return str(value)
+
+
+def problem(record: TaskRecord | LabelRecord) -> str | None:
+    """Why a record cannot be stored as it is (None: it can): ids the id columns cannot hold (longer than
+    `MAX_ID_LENGTH`, a NUL character, which PostgreSQL text refuses, or half of a UTF-16 surrogate pair, which
+    UTF-8 cannot encode), or a duration out of range. Its free text (payload, labeler name) is cleaned in place
+    instead, and people named by e-mail are keyed by `person_key`. Runs on every record: the common case (short
+    ASCII ids) costs a few string tests."""
+    if isinstance(record, TaskRecord):
+        if _unusual(record.payload):
+            record.payload = _clean(record.payload)
+        return id_problem(record.task, "task id")
+    task, label, labeler = record.task, record.label, record.labeler
+    if (
+        len(task) > MAX_ID_LENGTH
+        or len(label) > MAX_ID_LENGTH
+        or len(labeler) > MAX_ID_LENGTH
+        or _unusual(f"{task}{label}{labeler}")
+    ):
+        for value, what in ((task, "task id"), (label, "label id"), (labeler, "labeler id")):
+            if (reason := id_problem(value, what)) is not None:
+                return reason
+    if record.vendor is not None and (reason := id_problem(record.vendor, "vendor")) is not None:
+        return reason
+    if record.seconds is not None and not 0 <= record.seconds <= MAX_SECONDS:
+        return f"seconds to label must be from 0 to {MAX_SECONDS}, got {record.seconds!r}"
+    for review in record.reviews:
+        for value, what in ((review.review, "review id"), (review.reviewer, "reviewer id")):
+            if (reason := id_problem(value, what)) is not None:
+                return reason
+        if not 0 <= review.seconds <= MAX_SECONDS:
+            return f"review {review.review}: seconds to review must be from 0 to {MAX_SECONDS}, got {review.seconds!r}"
+        review.reviewer = person_key(review.reviewer)
+    if _unusual(record.payload):
+        record.payload = _clean(record.payload)
+    if record.labeler_name is not None and _unusual(record.labeler_name):
+        record.labeler_name = _clean(record.labeler_name) or None
+    if "@" in labeler and (key := labeler.lower()) != labeler:
+        record.labeler_name = record.labeler_name or labeler  # shown as the source wrote it
+        record.labeler = key
+    return None
+
+
+def _unusual(text: str) -> bool:
+    """Whether `text` may hold a NUL or an unpaired surrogate (plain ASCII text without NUL holds neither)."""
+    return "\x00" in text or not text.isascii()
+
+
+def person_key(external: str) -> str:
+    """The key of a labeler or reviewer: an e-mail address without case (Ann@Example.com and ann@example.com are one
+    person, as mail systems treat them), any other id as the source gives it."""
+    return external.lower() if "@" in external else external
+
+
+def id_problem(value: str, what: str) -> str | None:
+    """Why `value` cannot be stored as an id (or a vendor's name): too long, a NUL, an unpaired surrogate."""
+    if len(value) > MAX_ID_LENGTH:
+        return f"{what} {value[:40]!r}... is longer than {MAX_ID_LENGTH} characters"
+    if "\x00" in value:
+        return f"{what} {value!r:.60} holds a NUL character"
+    if not value.isascii() and not _encodable(value):
+        return f"{what} {value!r:.60} holds an unpaired UTF-16 surrogate (not a character)"
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _clean(text: str) -> str:
+    """`text` without NUL characters and unpaired surrogates (a database's text cannot hold them)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii() or _encodable(text):
+        return text
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def flag(value: Any, field: str) -> bool:
+    """A yes/no field: JSON booleans, 0 and 1, or their text ("false" is no); ValueError naming `field` otherwise."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{field} must be true or false, got {value!r:.60}")
+
+
+def suspect_numbers(text: str) -> bool:
+    """Whether JSON text may hold a number no database stores (NaN, an infinity, an overflowing exponent); when it
+    does not, the values read from it need no `non_finite` check."""
+    return "NaN" in text or "Infinity" in text or _LONG_EXPONENT.search(text) is not None
+
+
+def non_finite(value: Any, field: str) -> str | None:
+    """Why `value` (read from JSON) cannot be stored as JSON: it holds NaN or an infinity; None when it can."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return f"{field} holds NaN or an infinite number, which JSON cannot store"
+    return None

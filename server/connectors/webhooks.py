@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from server.connectors.labelbox import author
 from server.db.connectors import ConnectorSource
 
 __all__ = [
@@ -56,6 +57,8 @@ class HookEvent:
     deleted: tuple[str, ...] = ()
     label: str | None = None
     review: dict[str, Any] | None = None
+    creation: bool = False  # the labels' first version: one already stored is as new or newer and is kept
+    review_creation: bool = False  # the review's first version: likewise for a stored review
 
 
 def parse_body(body: bytes) -> Any:
@@ -124,13 +127,13 @@ def labelstudio_event(payload: dict[str, Any]) -> HookEvent:
         if source_project is None and isinstance(task.get("project"), int | str):
             source_project = _text_id(task["project"], "task.project")
         export = json.dumps([{**task, "annotations": [annotation]}])
-        return HookEvent(event, source_project, export=export)
+        return HookEvent(event, source_project, export=export, creation=event == "ANNOTATION_CREATED")
     if event == _LABELSTUDIO_BULK:
         tasks = _bulk_tasks(payload)
         if source_project is None:
             projects = {task["project"] for task in tasks if isinstance(task.get("project"), int | str)}
             source_project = _text_id(projects.pop(), "task[].project") if len(projects) == 1 else None
-        return HookEvent(event, source_project, export=json.dumps(tasks))
+        return HookEvent(event, source_project, export=json.dumps(tasks), creation=True)
     if event in _LABELSTUDIO_DELETED:
         items = payload.get("annotations", [payload.get("annotation")] if "annotation" in payload else None)
         if not isinstance(items, list):
@@ -170,19 +173,22 @@ def _kept(count: int, noun: str) -> str:
 def labelbox_event(payload: dict[str, Any], topic: str | None, *, source_project: str | None = None) -> HookEvent:
     event = _event_name(topic if topic else payload.get("event", payload.get("topic")), "the X-Labelbox-Event header")
     if event in _LABELBOX_IMPORTED:
+        creation = event == "LABEL_CREATED"
         if isinstance(payload.get("data_row"), dict) and isinstance(payload.get("projects"), dict):
             projects = payload["projects"]
             if source_project in projects:
                 # A row lists every project its data row is in: import the connector's only.
                 row = {**payload, "projects": {source_project: projects[source_project]}}
-                return HookEvent(event, source_project, export=json.dumps(row))
-            return HookEvent(event, next(iter(projects), None), export=json.dumps(payload))
+                return HookEvent(event, source_project, export=json.dumps(row), creation=creation)
+            return HookEvent(event, next(iter(projects), None), export=json.dumps(payload), creation=creation)
         row, source_project = _label_row(payload, event)
-        return HookEvent(event, source_project, export=json.dumps(row))
+        return HookEvent(event, source_project, export=json.dumps(row), creation=creation)
     if event in _LABELBOX_REVIEWS:
         label = payload.get("label")
         label_id = _text_id(label.get("id") if isinstance(label, dict) else payload.get("label_id"), "label.id")
-        return HookEvent(event, _project_of(payload), label=label_id, review=_review(payload, event))
+        review = _review(payload, event)
+        first = event == "REVIEW_CREATED"
+        return HookEvent(event, _project_of(payload), label=label_id, review=review, review_creation=first)
     if event in _LABELBOX_DELETED:
         label_id = _text_id(payload.get("id"), "id")
         return HookEvent(event, _project_of(payload), deleted=(label_id,), reason=_kept(1, "label"))
@@ -194,13 +200,6 @@ def _project_of(payload: dict[str, Any]) -> str | None:
     if isinstance(project, dict) and project.get("id") is not None:
         return _text_id(project["id"], "project.id")
     return None
-
-
-def _author(value: Any) -> Any:
-    """Labelbox exports name authors by email: an object `{id, email}` gives its email (else its id)."""
-    if isinstance(value, dict):
-        return value.get("email") or value.get("id")
-    return value
 
 
 def _label_row(payload: dict[str, Any], event: str) -> tuple[dict[str, Any], str | None]:
@@ -216,7 +215,7 @@ def _label_row(payload: dict[str, Any], event: str) -> tuple[dict[str, Any], str
     if not isinstance(content, dict):
         raise PayloadError(f"{event}: `label` must be an object or JSON text of one")
     source_project = _project_of(payload)
-    details = {"created_by": _author(payload.get("created_by")), "created_at": payload.get("created_at")}
+    details = {"created_by": author(payload.get("created_by")), "created_at": payload.get("created_at")}
     label: dict[str, Any] = {"id": label_id, "annotations": _annotations(content), "label_details": details}
     if payload.get("seconds_to_label") is not None:
         label["performance_details"] = {"seconds_to_label": payload["seconds_to_label"]}
@@ -268,7 +267,7 @@ def _review(payload: dict[str, Any], event: str) -> dict[str, Any]:
     return {
         "id": _text_id(payload.get("id"), "id"),
         "review_action": action,
-        "reviewed_by": _author(payload.get("created_by", payload.get("reviewed_by"))),
+        "reviewed_by": author(payload.get("created_by", payload.get("reviewed_by"))),
         "reviewed_at": payload.get("created_at", payload.get("reviewed_at")),
     }
 

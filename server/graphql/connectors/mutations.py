@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import strawberry
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
@@ -25,7 +26,7 @@ from server.db.connectors import ConnectorSource
 from server.graphql.connectors.types import ConnectorType
 from server.graphql.context import Info
 from server.graphql.convert import from_service
-from server.graphql.errors import ARGUMENTS, MutationError, error_for, mutate
+from server.graphql.errors import ARGUMENTS, ConflictError, MutationError, error_for, mutate
 from server.graphql.ids import decode_id
 from server.services.errors import DomainError, ValidationFailed
 from server.services.errors import Path as FieldPath
@@ -160,7 +161,7 @@ def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
     if (values.content is None) == (values.path is None):
         raise ValidationFailed(("content",), None, "or input.path must be given, one of them")
     if values.content is not None:
-        return io.StringIO(values.content)
+        return io.StringIO(values.content, newline="")  # as a file is read: any line ending ends a line
     assert values.path is not None
     if not directory:
         raise ValidationFailed(("path",), values.path, "is refused: server-side imports are not enabled")
@@ -217,6 +218,11 @@ class ConnectorMutations:
             return error_for(error)
         except UnicodeDecodeError:
             return error_for(ValidationFailed(("path",), input.path, "must be a UTF-8 text file"))
+        except IntegrityError:
+            # A concurrent import (or webhook) created the same rows first; batches before this one are committed,
+            # and importing again finds them stored.
+            message = "a concurrent import wrote the same rows first; import again (it is idempotent)"
+            return ConflictError(message=message, field=None)
         return ImportHistoryPayload.from_report(report)
 
     @mutation(

@@ -76,7 +76,7 @@ async def test_given_a_consensus_task_cut_by_batch_boundaries_then_tasks_and_rol
     await rollups_match_a_full_rebuild(database)
 
 
-async def test_given_a_row_repeated_in_a_later_batch_then_it_is_skipped_with_the_first_line(
+async def test_given_a_row_repeated_in_a_later_batch_then_it_is_skipped_and_a_conflicting_one_rejected(
     database: Database,
 ) -> None:
     await make_project(database)
@@ -84,13 +84,17 @@ async def test_given_a_row_repeated_in_a_later_batch_then_it_is_skipped_with_the
         _row("l1", "t1", "w1", "2026-04-01T09:10", "cat"),
         _row("l2", "t2", "w1", "2026-04-01T09:20", "dog"),
         _row("l3", "t3", "w2", "2026-04-01T09:30", "dog"),
+        _row("l1", "t1", "w1", "2026-04-01T09:10", "cat"),
         _row("l1", "t1", "w1", "2026-04-01T09:10", "bird"),
     )
 
     report = await run_import(database, "csv", content, mapping=MAPPING, batch_size=1)
 
-    assert (report.rows, report.created, report.skipped) == (4, 3, 1)
+    assert (report.rows, report.created, report.skipped, report.rejected) == (5, 3, 1, 1)
     assert [(s.line, s.reason) for s in report.skips] == [(5, "duplicate of line 2 (label l1)")]
+    assert [(r.line, r.reason) for r in report.rejections] == [
+        (6, "label l1 again with other data than on line 2, which is imported")
+    ]
     labels = {row[0]: row for row in (await snapshot(database))["labels"]}
     assert labels["l1"][1] == {"answer": "cat"}
     await rollups_match_a_full_rebuild(database)

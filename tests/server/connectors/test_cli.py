@@ -93,3 +93,20 @@ def test_given_a_missing_file_then_it_is_named(tmp_path: Path, capsys: pytest.Ca
         main(["import", "labelbox", str(tmp_path / "none.ndjson"), "--project", "Imported", "--database-url", url]) == 2
     )
     assert "none.ndjson: No such file or directory" in capsys.readouterr().err
+
+
+def test_given_a_file_that_is_not_utf8_then_one_error_line_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _database(tmp_path)
+    data = tmp_path / "latin1.csv"
+    data.write_bytes("task,worker,at,answer\nt1,J\u00fcrgen,2026-03-02T09:00:00Z,cat\n".encode("latin-1"))
+    flags = ["--map", "task=task", "--map", "labeler=worker", "--map", "submitted_at=at", "--map", "answer=answer"]
+    capsys.readouterr()
+
+    status = main(["import", "csv", str(data), "--project", "Imported", "--database-url", url, *flags])
+
+    assert status == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: FILE {data} is not UTF-8 text (byte 0xfc): the import stopped there"
+    ]

@@ -153,5 +153,9 @@ async def test_given_a_column_missing_from_the_header_then_the_file_is_rejected_
     await make_project(database)
     report = await run_import(database, "csv", "HITId,WorkerId\n1,2\n", mapping=MTURK)
     assert [(r.line, r.reason) for r in report.rejections] == [
-        (1, "column 'AcceptTime' named in the mapping is not in the header")
+        (
+            1,
+            "columns 'AcceptTime', 'Answer.category', 'Answer.tags', 'AssignmentId', 'AssignmentStatus', 'SubmitTime', "
+            "'WorkTimeInSeconds' named in the mapping are not in the header (it has 'HITId', 'WorkerId')",
+        )
     ]

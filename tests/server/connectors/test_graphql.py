@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from server.db import Database
+from server.graphql.connectors import mutations
 from tests.server.access_world import build_access_world, gid
 from tests.server.conftest import http_client
 from tests.server.connectors.world import make_project
@@ -75,7 +77,27 @@ async def test_given_a_csv_with_a_toml_mapping_then_rows_are_imported_and_bad_on
         result = await _call(client, variables, api_headers)
 
     assert (result["created"], result["rejected"]) == (1, 1)
-    assert result["rejections"] == [{"line": 3, "reason": "time: 'yesterday' is not an ISO 8601 timestamp"}]
+    assert result["rejections"] == [{"line": 3, "reason": "done: 'yesterday' is not an ISO 8601 timestamp"}]
+
+
+async def test_given_content_with_carriage_return_line_ends_then_each_line_is_a_row(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    project = gid("Project", await make_project(database))
+    results = []
+    async with http_client(database) as client:
+        for ending, tasks in (("\r", "ab"), ("\r\n", "cd")):
+            rows = [f"{task},w1,2026-03-02T09:00:00Z,12,cat" for task in tasks]
+            csv = ending.join(["item,worker,done,secs,label", *rows, ""])
+            variables = {"input": {"format": "CSV", "projectId": project, "content": csv, "mapping": CSV_MAPPING}}
+            result = await _call(client, variables, api_headers)
+            results.append((result["rows"], result["created"], result["rejected"]))
+        ndjson = "\r".join(json.dumps({"data_row": {"id": row}, "projects": {}}) for row in ("dr1", "dr2"))
+        variables = {"input": {"format": "LABELBOX", "projectId": project, "content": ndjson}}
+        from_labelbox = await _call(client, variables, api_headers)
+
+    assert results == [(2, 2, 0), (2, 2, 0)]
+    assert (from_labelbox["rows"], from_labelbox["rejected"]) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -134,3 +156,23 @@ async def test_given_a_program_manager_when_importing_then_it_is_refused(databas
     body = response.json()
     assert body.get("data") is None or body["data"].get("importHistory") is None
     assert "errors" in body
+
+
+async def test_given_a_concurrent_import_wins_the_race_then_a_conflict_error_says_to_import_again(
+    database: Database, api_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = gid("Project", await make_project(database))
+
+    async def raced(*_args: Any, **_kwargs: Any) -> None:
+        raise IntegrityError("INSERT INTO vendors", {}, Exception("duplicate key value"))
+
+    monkeypatch.setattr(mutations, "import_records", raced)
+    variables = {"input": {"format": "LABELSTUDIO", "projectId": project, "content": EXPORT}}
+    async with http_client(database) as client:
+        result = await _call(client, variables, api_headers)
+
+    assert result == {
+        "__typename": "ConflictError",
+        "message": "a concurrent import wrote the same rows first; import again (it is idempotent)",
+        "field": None,
+    }

@@ -178,4 +178,4 @@ async def test_given_broken_lines_then_each_is_rejected_with_its_line_number(dat
     assert reasons[1].startswith("not JSON")
     assert reasons[2] == "line without `data_row.id`"
     assert "review_action must be Approve or Reject, got 'maybe'" in reasons[3]
-    assert "seconds_to_create must be seconds >= 0" in reasons[4]
+    assert "seconds_to_create must be a number of seconds from 0 to 31622400, got -3" in reasons[4]
