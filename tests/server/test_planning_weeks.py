@@ -9,7 +9,7 @@ import pytest
 
 from server.db import Database
 from simulator.loading import scenario_to_dict
-from simulator.scenario import Scenario
+from simulator.scenario import SLA, Calendar, Demand, Distribution, Headcount, ModelSpec, Pool, Project, Scenario
 from tests.server.conftest import http_client
 
 FEASIBILITY = """
@@ -17,6 +17,16 @@ query($input: SlaFeasibilityInput!) {
   slaFeasibility(input: $input) {
     __typename
     ... on SlaFeasibility { feasible probability firstFailingWeek weeklyProbability replications }
+    ... on UserError { message field }
+  }
+}
+"""
+
+CHEAPEST = """
+query($input: CheapestPlanInput!) {
+  cheapestPlan(input: $input) {
+    __typename
+    ... on PlanSearch { feasible limits { kind message } best { probability } }
     ... on UserError { message field }
   }
 }
@@ -90,3 +100,42 @@ async def test_a_week_whose_tasks_fell_due_with_nothing_accepted_is_the_first_fa
     assert answer["weeklyProbability"][0] == 0.0
     assert answer["firstFailingWeek"] == 1
     assert answer["feasible"] is False
+
+
+async def test_cheapest_plan_names_a_first_week_of_unmet_deadlines_in_its_hiring_lag(client: httpx.AsyncClient) -> None:
+    # Given weekday demand with a 24 h SLA and nobody in production until hires arrive around day 8
+    pool = Pool(
+        name="cheap",
+        headcount=Headcount(production=0),
+        hourly_rate=10.0,
+        attrition_per_week=0.0,
+        time_to_hire_days=Distribution("fixed", 7.0, 0.0),
+        platform_training_days=1.0,
+        project_training_days=0.0,
+        test_pass_probability=1.0,
+    )
+    idle = Scenario(
+        horizon_days=21,
+        calendar=Calendar(hours_per_day=8.0, working_days=(0, 1, 2, 3, 4)),
+        demand=Demand(base_per_day=400.0, projects=(Project(minutes_per_label=2.0),)),
+        workforce=(pool,),
+        learning=ModelSpec("none"),
+        quality=ModelSpec("constant", {"error_probability": 0.0}),
+        sla=SLA(turnaround_hours=24.0, required_attainment=0.9),
+    )
+    variables = {
+        "input": {
+            "base": {"document": scenario_to_dict(idle)},
+            "options": [{"pool": "cheap", "counts": [0, 5, 10]}],
+            "requiredProbability": 0.8,
+            "screenReplications": 4,
+            "confirmReplications": 4,
+        }
+    }
+    body = (await client.post("/graphql", json={"query": CHEAPEST, "variables": variables})).json()
+    assert "errors" not in body, body
+    answer = body["data"]["cheapestPlan"]
+    assert answer["__typename"] == "PlanSearch" and answer["feasible"] is False
+    # Then week 1, whose deadlines all pass with nothing accepted, is among the weeks the hiring lag names
+    lag = next(limit["message"] for limit in answer["limits"] if limit["kind"] == "HIRING_LAG")
+    assert lag.startswith("week(s) 1, 2 fail before anyone hired can be in production"), lag
