@@ -38,6 +38,8 @@ def test_weekly_attainment_is_on_time_over_due_and_a_week_of_misses_scores_zero(
     assert weekly[0] == 15.0 / 40.0
     assert weekly[1] == 0.0  # due, none on time: a miss, not an unmeasured week
     assert math.isnan(weekly_attainment(on_time=np.zeros(7), due=np.zeros(7))[0])  # nothing fell due
+    with pytest.raises(ValueError, match="on_time and due must have one value per day, got 7 and 8"):
+        weekly_attainment(on_time=np.zeros(7), due=np.zeros(8))
 
 
 def test_a_one_week_horizon_fails_its_week_when_it_fails_overall() -> None:
