@@ -242,6 +242,8 @@ def assemble_result(
         labels=labels,
         utilization=_ratio(busy, duty),
         minutes_per_label=_ratio(busy * 60.0, labels),
+        sla_due=eligible_daily,
+        sla_on_time=met_daily,
         sla_attainment=_ratio(met_daily, eligible_daily),
         accepted_share=_ratio(reviews - thumbs_down, reviews),
         cost=daily_cost,

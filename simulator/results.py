@@ -116,7 +116,12 @@ _SUMMARY_NAMES = frozenset(f.name for f in fields(RunSummary))
 class DailySeries:
     """One value per simulated day (index = day). ``headcount`` is by stage (hiring, training, production),
     ``headcount_by_vendor`` and ``headcount_by_pool`` count production labelers. Shares are nan on days
-    with nothing to measure."""
+    with nothing to measure.
+
+    SLA figures are by deadline day (arrival plus turnaround): ``sla_due`` counts the tasks whose deadline falls
+    on the day and within the horizon, ``sla_on_time`` those of them accepted by their deadline (a task never
+    accepted is late), and ``sla_attainment`` is their ratio. Summed over any days they give that period's
+    attainment; over the whole horizon, the summary's."""
 
     day: FloatArray
     arrivals: FloatArray
@@ -128,6 +133,8 @@ class DailySeries:
     labels: FloatArray
     utilization: FloatArray
     minutes_per_label: FloatArray
+    sla_due: FloatArray
+    sla_on_time: FloatArray
     sla_attainment: FloatArray
     accepted_share: FloatArray
     cost: FloatArray

@@ -2,9 +2,10 @@
 
 A replication *meets* the SLA when its overall attainment reaches ``sla.required_attainment``; the probability
 of meeting it is the share of replications that do, with a Wilson 95% interval (honest near 0 and 1, where a
-planner's question usually sits). Each replication's weekly attainment (accepted-within-SLA over accepted, per
-week) gives a per-week meeting probability; the first failing week is the first whose probability falls below
-the required probability.
+planner's question usually sits). Each replication's weekly attainment (of the tasks whose deadline fell in
+the week, the share accepted by it: the overall attainment's definition, one week at a time) gives a per-week
+meeting probability; the first failing week is the first whose probability falls below the required
+probability.
 
 Every replication is seeded from one ``SeedSequence`` like :mod:`simulator.montecarlo`, so comparisons between
 offers use common random numbers: the same demand draws, the same people.
@@ -243,20 +244,24 @@ def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferM
     return staffed
 
 
-def weekly_attainment(daily_attainment: np.ndarray, daily_completed: np.ndarray) -> np.ndarray:
-    """Per-week SLA attainment weighted by the tasks accepted each day; nan for weeks that accepted nothing."""
-    raw = np.asarray(daily_attainment, dtype=float)
-    # Days without a measured attainment (no deadline fell on them) carry no weight.
-    completed = np.where(np.isfinite(raw), np.asarray(daily_completed, dtype=float), 0.0)
-    attainment = np.nan_to_num(raw, nan=0.0)
-    weeks = math.ceil(completed.size / 7)
-    met = np.zeros(weeks)
-    total = np.zeros(weeks)
-    index = np.arange(completed.size) // 7
-    np.add.at(met, index, attainment * completed)
-    np.add.at(total, index, completed)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, met / np.where(total > 0, total, 1.0), np.nan)
+def weekly_attainment(*, on_time: np.ndarray, due: np.ndarray) -> np.ndarray:
+    """Per-week SLA attainment over the tasks whose deadline fell in the week: ``on_time`` over ``due``, both daily
+    counts by deadline day (:class:`~simulator.results.DailySeries`). nan for a week in which nothing fell due.
+
+    These are the overall attainment's own counts, so weighting each week by its tasks due gives back the overall
+    figure; a week whose tasks fell due but were not accepted (whether or not anything else was) scores 0.
+    """
+    on_time_days = np.asarray(on_time, dtype=float)
+    due_days = np.asarray(due, dtype=float)
+    if on_time_days.shape != due_days.shape:
+        raise ValueError(f"on_time and due must have one value per day, got {on_time_days.size} and {due_days.size}")
+    weeks = math.ceil(due_days.size / 7)
+    index = np.arange(due_days.size) // 7
+    met = np.bincount(index, weights=on_time_days, minlength=weeks)
+    total = np.bincount(index, weights=due_days, minlength=weeks)
+    out = np.full(weeks, np.nan)
+    np.divide(met, total, out=out, where=total > 0)
+    return out
 
 
 def feasibility_replication(scenario: Scenario, seed: np.random.SeedSequence, *, flow: str = "kernel") -> Replication:
@@ -267,7 +272,7 @@ def feasibility_replication(scenario: Scenario, seed: np.random.SeedSequence, *,
     required = scenario.sla.required_attainment
     summary = result.summary
     attainment = float(summary.sla_attainment)
-    weekly = weekly_attainment(result.daily.sla_attainment, result.daily.completed)
+    weekly = weekly_attainment(on_time=result.daily.sla_on_time, due=result.daily.sla_due)
     return Replication(
         summary={
             "sla_met": 1.0 if math.isfinite(attainment) and attainment >= required else 0.0,
@@ -277,7 +282,7 @@ def feasibility_replication(scenario: Scenario, seed: np.random.SeedSequence, *,
             "tasks_completed": float(summary.tasks_completed),
             "turnaround_p90_hours": float(summary.turnaround_p90_hours),
         },
-        # A week with nothing accepted is not a failing week.
+        # A week in which no deadline fell is not a failing week.
         daily={"week_met": np.where(np.isnan(weekly), 1.0, (weekly >= required).astype(float))},
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from simulator.planning.feasibility import (
@@ -15,7 +14,6 @@ from simulator.planning.feasibility import (
     apply_offer,
     check_feasibility,
     scheduled_hires,
-    weekly_attainment,
     with_hires,
 )
 from simulator.queueing import erlang_c
@@ -90,14 +88,6 @@ def test_an_understaffed_offer_fails_in_its_first_week_and_a_ramp_fixes_later_we
     later = check_feasibility(ramped, replications=8, seed=2)
     assert later.weekly_probability[-1] == 1.0
     assert later.weekly_probability[0] == 0.0
-
-
-def test_weekly_attainment_weights_days_by_completions_and_skips_unmeasured_days() -> None:
-    attainment = np.array([np.nan, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0, 0.0])
-    completed = np.array([100.0, 10.0, 10.0, 0.0, 0.0, 0.0, 0.0, 5.0])
-    weekly = weekly_attainment(attainment, completed)
-    assert weekly[0] == pytest.approx(0.75)
-    assert weekly[1] == 0.0
 
 
 def test_offer_validation_names_the_field() -> None:

@@ -150,6 +150,25 @@ def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it()
     assert "week(s) 1, 2, 3 fail before anyone hired can be in production" in result.limits[0].message
 
 
+def test_a_first_week_of_deadlines_with_nobody_working_is_named_in_the_hiring_lag() -> None:
+    # Given nobody in production until the hires arrive around day 8: week 1's tasks fall due, none is accepted
+    idle = replace(
+        SMALL, workforce=(_pool("cheap", 0, 10.0, 7.0),), sla=SLA(turnaround_hours=24.0, required_attainment=0.9)
+    )
+    result = cheapest_plan(
+        idle,
+        [HiringOption("cheap", (0, 5, 10))],
+        required_probability=REQUIRED,
+        screen_replications=4,
+        confirm_replications=4,
+    )
+    # Then week 1 fails (it is not skipped for accepting nothing) and the hiring lag names it
+    assert not result.feasible
+    assert result.best.weekly_probability[0] == 0.0
+    lag = next(limit.message for limit in result.limits if limit.kind == "hiring_lag")
+    assert lag.startswith("week(s) 1, 2 fail before anyone hired can be in production")
+
+
 def test_infeasible_with_every_pool_at_its_largest_count_says_max_hires() -> None:
     fast_hire = replace(
         SMALL, demand=replace(SMALL.demand, base_per_day=3000.0), workforce=(_pool("cheap", 2, 10.0, 0.0),)

@@ -189,7 +189,10 @@ class SlaFeasibility:
     first_failing_week: int | None = strawberry.field(
         description="First week (from 1) whose chance of meeting the SLA is below the required probability."
     )
-    weekly_probability: list[float]
+    weekly_probability: list[float] = strawberry.field(
+        description="Per week (week 1 first): share of replications whose attainment over the tasks that fell due "
+        "in the week (arrival plus turnaround) met the target; a week in which nothing fell due counts as met."
+    )
     sla_attainment: MetricEstimate
     total_cost: MetricEstimate
     backlog_end: MetricEstimate
