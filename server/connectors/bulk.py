@@ -2,8 +2,8 @@
 
 SQLAlchemy's Core statements run every parameter of every row through its type processors and its
 insert-many-values machinery, which costs more than the database's own work on an import of a few hundred thousand
-rows. Here each column's conversion to the driver's own value (what `UTCDateTime`, `JSON` and `Enum` would bind)
-is chosen once per statement, and the rows go to the driver as tuples through `exec_driver_sql`, in the
+rows. Here each column's conversion to the driver's own value (what `UTCDateTime`, `JSON`, `AnswerJSON` and `Enum`
+would bind) is chosen once per statement, and the rows go to the driver as tuples through `exec_driver_sql`, in the
 connection's transaction: one executemany, or multi-row `INSERT ... RETURNING` statements when ids are wanted.
 Python-side scalar defaults of the columns not given are filled in as SQLAlchemy would.
 """
@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Boolean, Enum, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.connectors.json_reading import loads
-from server.db.types import UTCDateTime
+from server.db.types import AnswerJSON, UTCDateTime, canonical_answer
 
 __all__ = ["BulkRows", "sqlite_time"]
 
@@ -105,31 +105,37 @@ def _plain_dumps() -> Callable[[Any], str]:
 _dumps = _plain_dumps()
 
 
-def _json_texts(values: Sequence[Any], none_as_null: bool) -> list[Any]:
-    """Each value as `json.dumps` writes it (None as SQL NULL with `none_as_null`). An import's answers repeat a
-    few flat objects of strings ({"label": "cat"}): each such object is serialised once per column, looked up by its
-    items (a dumps costs several times a lookup). Only objects of strings are kept: among JSON's values only a
-    string equals a string, so a stored object's items match those of another object exactly when its text would;
-    1 == True == 1.0 would not be safe."""
+def _json_texts(values: Sequence[Any], none_as_null: bool, canonical: bool = False) -> list[Any]:
+    """Each value as `json.dumps` writes it (None as SQL NULL with `none_as_null`), in its canonical form
+    (`canonical_answer`, what `AnswerJSON` binds) when `canonical`. An import's answers repeat a few flat objects of
+    strings ({"label": "cat"}): each such object is serialised once per column, looked up by its items (a dumps
+    costs several times a lookup). Only objects of strings are kept: among JSON's values only a string equals a
+    string, so a stored object's items match those of another object exactly when its text would; 1 == True == 1.0
+    would not be safe."""
     texts: dict[tuple[tuple[Any, Any], ...], str] = {}
     out: list[Any] = []
     append = out.append
+    form = canonical_answer if canonical else _as_is
     for value in values:
         if type(value) is not dict:
-            append(None if value is None and none_as_null else _dumps(value))
+            append(None if value is None and none_as_null else _dumps(form(value)))
             continue
         try:
             items = tuple(value.items())
             text = texts.get(items)
         except TypeError:  # a list or an object inside: not hashable, serialised each time
-            append(_dumps(value))
+            append(_dumps(form(value)))
             continue
         if text is None:
-            text = _dumps(value)
+            text = _dumps(form(value))
             if all(type(name) is str and type(item) is str for name, item in items):
                 texts[items] = text
         append(text)
     return out
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _json_or_null(values: Sequence[Any]) -> list[Any]:
@@ -138,6 +144,14 @@ def _json_or_null(values: Sequence[Any]) -> list[Any]:
 
 def _json(values: Sequence[Any]) -> list[Any]:
     return _json_texts(values, none_as_null=False)
+
+
+def _answers_or_null(values: Sequence[Any]) -> list[Any]:
+    return _json_texts(values, none_as_null=True, canonical=True)
+
+
+def _answers(values: Sequence[Any]) -> list[Any]:
+    return _json_texts(values, none_as_null=False, canonical=True)
 
 
 def _enum_names(values: Sequence[Any]) -> list[Any]:
@@ -207,6 +221,8 @@ class BulkRows:
         column_type = table.c[name].type
         if isinstance(column_type, UTCDateTime):
             return _sqlite_times if self.dialect == "sqlite" else _postgresql_times
+        if isinstance(column_type, AnswerJSON):  # before JSON: the answers' canonical form, as the type binds it
+            return _answers_or_null if column_type.none_as_null else _answers
         if isinstance(column_type, JSON):
             return _json_or_null if column_type.none_as_null else _json
         if isinstance(column_type, Enum):
@@ -257,7 +273,7 @@ class BulkRows:
         sqlite = self.dialect == "sqlite"
         if isinstance(column_type, UTCDateTime):
             return _sqlite_times_read if sqlite else _postgresql_times_read
-        if isinstance(column_type, JSON):
+        if isinstance(column_type, JSON | AnswerJSON):
             return _json_read if sqlite else None  # asyncpg's codec, set by SQLAlchemy, decodes JSON itself
         if isinstance(column_type, Enum) and column_type.enum_class is not None:
             return _members(column_type.enum_class)

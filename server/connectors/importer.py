@@ -49,7 +49,6 @@ from server.connectors.state import (
     completion,
     day,
     differs,
-    json_text,
     label_status,
     label_values,
     started,
@@ -76,6 +75,7 @@ from server.db.models import (
 )
 from server.db.rollup_tables import ConsensusTask
 from server.db.session import Database
+from server.db.types import canonical_answer_text
 from server.services.completion_rollups import completion_rebuild_statements
 from server.services.consensus_rows import ConsensusRows, consensus_label_source, count_consensus_rows
 from server.services.errors import DomainError, NotFound
@@ -663,7 +663,7 @@ class _Importer:
         for task in reads.task_states.values():
             task_id = task.id
             gold_changed = task_id in gold and (
-                not task.is_benchmark or json_text(task.gold_answer) != json_text(gold[task_id])
+                not task.is_benchmark or canonical_answer_text(task.gold_answer) != canonical_answer_text(gold[task_id])
             )
             if task_id not in changed and not gold_changed and task_id not in created_changed:
                 continue

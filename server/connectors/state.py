@@ -3,7 +3,6 @@ status from its reviews and a task's completion from its labels."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +19,6 @@ __all__ = [
     "completion",
     "day",
     "differs",
-    "json_text",
     "label_status",
     "label_values",
     "started",
@@ -39,10 +37,6 @@ def _day_text(ordinal: int) -> str:
     # An import asks for the day of every label it settles, over a few dozen distinct days: formatting each day
     # once (a cached lookup of its ordinal) costs a third of `date().isoformat()` per call.
     return date.fromordinal(ordinal).isoformat()
-
-
-def json_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=False)
 
 
 @dataclass(slots=True)  # one per label of a batch: slots make it cheaper to build and read

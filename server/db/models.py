@@ -35,7 +35,7 @@ from server.db.enums import (
     VendorStatus,
     WorkforceType,
 )
-from server.db.types import UTCDateTime, enum_column_type, utcnow
+from server.db.types import AnswerJSON, UTCDateTime, enum_column_type, utcnow
 
 __all__ = [
     "CURRENT_MONEY",
@@ -246,7 +246,7 @@ class Task(_Archivable, Base):
     labels_required: Mapped[int] = mapped_column(Integer, default=1)
     is_benchmark: Mapped[bool] = mapped_column(Boolean, default=False)
     # SQL NULL, not JSON null, when there is no gold answer, so `IS NULL` finds non-benchmark tasks.
-    gold_answer: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)
+    gold_answer: Mapped[Any | None] = mapped_column(AnswerJSON(none_as_null=True), default=None)
 
     project: Mapped[Project] = relationship(back_populates="tasks")
     labels: Mapped[list[Label]] = relationship(back_populates="task")
@@ -267,7 +267,7 @@ class Label(Base):
     # No index of its own: the unique (task_id, labeler_id) and (task_id, external_id) ones lead with it.
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id"))
-    answer: Mapped[Any] = mapped_column()
+    answer: Mapped[Any] = mapped_column(AnswerJSON())
     # An imported label's id and answer as its source has them (`answer` is the comparable form).
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     source_result: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)

@@ -201,10 +201,11 @@ def within_seconds(later: Any, earlier: Any, limit_seconds: Any) -> ColumnElemen
 def answer_text(column: Any) -> ColumnElement[str]:
     """The stored JSON text of an answer, for equality comparisons.
 
-    Answers are written through SQLAlchemy's JSON type, which serialises with `json.dumps` on both dialects;
-    SQLite keeps that text in the column and PostgreSQL's `json` (not `jsonb`) keeps the input text verbatim, so
-    `CAST(answer AS TEXT)` is the same string on both. Two answers are equal when their serialised text is equal
-    (object key order therefore matters: writers serialise the same answer the same way).
+    Answers and gold answers are written in one canonical form whoever writes them (`server.db.types.AnswerJSON`
+    and the bulk writers: object keys sorted at every depth, a whole float as its integer), serialised with
+    `json.dumps` on both dialects; SQLite keeps that text in the column and PostgreSQL's `json` (not `jsonb`) keeps
+    the input text verbatim, so `CAST(answer AS TEXT)` is the same string on both, and two answers have equal text
+    exactly when they are equal JSON values (a list's order still counts: importers sort multi-choice answers).
     """
     return cast(column, Text)
 

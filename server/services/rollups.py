@@ -30,7 +30,6 @@ facts are read in SQL (the answers' stored JSON text, the UTC days) so they are 
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Collection
@@ -78,6 +77,7 @@ from server.db.rollup_tables import (
     VendorTimeBin,
 )
 from server.db.sql import answer_text, day_bucket, in_days, upsert
+from server.db.types import canonical_answer_text
 from server.services.completion_rollups import completion_rebuild_statements
 from server.services.consensus_rows import consensus_label_source
 
@@ -174,18 +174,13 @@ class LabelFacts:
 _SUMS = tuple(f.name for f in fields(LabelFacts) if f.name not in ("project_id", "labeler_id", "day", "bin"))
 
 
-def _json_text(value: Any) -> str:
-    # The analytics compare answers by their stored JSON text, which SQLAlchemy writes with json.dumps.
-    return json.dumps(value)
-
-
 def label_facts(label: Label, task: Task, *, reviewed: bool) -> LabelFacts:
     """A label's contribution, by the same definitions as the SQL in `rebuild_statements`; `reviewed` says whether
     the label has a review (what tells a reviewer's acceptance from an acceptance without review)."""
     accepted = label.status is LabelStatus.ACCEPTED
     reworked = (label.rework_count or 0) > 0
-    benchmark = task.is_benchmark and task.gold_answer is not None and _json_text(task.gold_answer) != "null"
-    correct = benchmark and _json_text(label.answer) == _json_text(task.gold_answer)
+    benchmark = task.is_benchmark and task.gold_answer is not None and canonical_answer_text(task.gold_answer) != "null"
+    correct = benchmark and canonical_answer_text(label.answer) == canonical_answer_text(task.gold_answer)
     return LabelFacts(
         project_id=task.project_id,
         labeler_id=label.labeler_id,

@@ -325,3 +325,78 @@ async def test_given_rates_and_reviews_when_migrated_past_0013_then_the_history_
     assert [(row[0], row[1], Decimal(str(row[2]))) for row in vendor_rates] == [(1, "0001-01-01", Decimal("0.085"))]
     assert Decimal(str(budget)) == Decimal("1234.56")
     assert [tuple(row) for row in reviewers] == [(1, 1, "2024-03-01", 2, 42.5)]
+
+
+async def test_given_answers_written_differently_when_migrated_past_0025_then_they_are_canonical_and_agree(
+    empty_database: Database,
+) -> None:
+    from server.services.analytics import Scope, fetch_agreement, quality_metrics
+    from tests.server.test_analytics_answer_forms import _ANSWERS, _GOLD, parsed_agreement
+
+    await upgrade_database(empty_database, "0024")
+    moment = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    async with empty_database.engine.begin() as connection:
+        await connection.execute(insert(Project.__table__).values(id=1, name="p", data_type=DataType.TEXT))
+        await connection.execute(
+            insert(Vendor.__table__).values(
+                id=1, name="v", workforce_type=WorkforceType.CROWD, pricing_model=PricingModel.HOURLY, rate=1.0
+            )
+        )
+        await connection.execute(
+            insert(Labeler.__table__), [{"id": i, "vendor_id": 1, "name": f"l{i}"} for i in (1, 2, 3)]
+        )
+        await connection.execute(
+            insert(Task.__table__),
+            [
+                {"id": t, "project_id": 1, "external_id": f"t{t}", "labels_required": 3, "is_benchmark": t == 1}
+                for t in range(1, len(_ANSWERS) + 1)
+            ],
+        )
+        labels = [(t, i, answer) for t, unit in enumerate(_ANSWERS, 1) for i, answer in enumerate(unit, 1)]
+        await connection.execute(
+            insert(Label.__table__),
+            [
+                {
+                    "id": number,
+                    "task_id": t,
+                    "labeler_id": i,
+                    "answer": {},
+                    "started_at": moment,
+                    "submitted_at": moment,
+                    "seconds_to_label": 10.0,
+                }
+                for number, (t, i, _answer) in enumerate(labels, 1)
+            ],
+        )
+        # The text as writers before 0025 stored it: the client's key order and number spelling, kept verbatim.
+        json_value = "CAST(:text AS json)" if connection.dialect.name == "postgresql" else ":text"
+        await connection.execute(
+            text(f"UPDATE labels SET answer = {json_value} WHERE id = :id"),
+            [{"id": number, "text": json.dumps(answer)} for number, (_t, _i, answer) in enumerate(labels, 1)],
+        )
+        await connection.execute(
+            text(f"UPDATE tasks SET gold_answer = {json_value} WHERE id = 1"), {"text": json.dumps(_GOLD)}
+        )
+        stored_before = (
+            await connection.execute(text("SELECT CAST(answer AS TEXT) FROM labels ORDER BY id"))
+        ).scalars()
+        assert list(stored_before)[1] == '{"size": 2.0, "class": "car"}'
+
+    await upgrade_database(empty_database)
+
+    async with empty_database.engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT CAST(answer AS TEXT) FROM labels ORDER BY id"))).scalars().all()
+        gold = (await connection.execute(text("SELECT CAST(gold_answer AS TEXT) FROM tasks WHERE id = 1"))).scalar_one()
+    # Each stored text is the canonical one, and still the value that was written.
+    assert [json.loads(t) for t in stored] == [answer for _t, _i, answer in labels]
+    assert stored[:2] == ['{"class": "car", "size": 2}'] * 2
+    assert gold == '{"class": "car", "size": 2}'
+    # The rollups refilled at head count the rewritten answers: agreement and accuracy of the parsed JSON.
+    pairwise, alpha = parsed_agreement(_ANSWERS)
+    async with empty_database.session() as session:
+        agreement = await fetch_agreement(session, Scope(project_id=1))
+        quality = await quality_metrics(session, Scope(project_id=1))
+    assert agreement.pairwise == pytest.approx(pairwise, rel=1e-12)
+    assert agreement.alpha == pytest.approx(alpha, rel=1e-12)
+    assert quality.benchmark_labels == 3
+    assert quality.benchmark_accuracy == pytest.approx(sum(answer == _GOLD for answer in _ANSWERS[0]) / 3)

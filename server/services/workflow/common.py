@@ -16,12 +16,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.db.enums import LabelerStage, ProjectStatus, VendorStatus
 from server.db.models import Base, Label, Labeler, Project, ProjectMembership, Task, Vendor
-from server.db.types import utcnow
+from server.db.types import canonical_answer, utcnow
 from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = [
     "lock_task",
     "lock_task_of_label",
+    "require_answer",
     "require_aware",
     "require_json",
     "require_member",
@@ -116,6 +117,12 @@ def require_json(field: Path, value: Any) -> Any:
     except (TypeError, ValueError) as error:
         raise ValidationFailed(field, repr(value)[:80], f"must be JSON ({error})") from error
     return value
+
+
+def require_answer(field: Path, value: Any) -> Any:
+    """`require_json`, then the answer in the canonical form it is stored in (`canonical_answer`): the label or
+    task holds what the database holds, and what the analytics and the mutation's answer see."""
+    return canonical_answer(require_json(field, value))
 
 
 def require_open_task(task: Task, project: Project, *, field: Path = ("task_id",)) -> None:

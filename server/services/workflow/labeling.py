@@ -46,8 +46,8 @@ from server.services.rollups import (
 from server.services.workflow.common import (
     lock_task,
     lock_task_of_label,
+    require_answer,
     require_aware,
-    require_json,
     require_non_negative,
     require_open_task,
     require_working_member,
@@ -104,7 +104,7 @@ async def submit_label(
     Raises NotFound (unknown task or labeler), ValidationFailed (bad answer or times, ineligible labeler, closed
     task), Conflict (this labeler already labeled the task, or no free slot left).
     """
-    answer = require_json(("answer",), answer)
+    answer = require_answer(("answer",), answer)
     started_at = require_aware(("started_at",), started_at)
     submitted_at = require_aware(("submitted_at",), submitted_at)
     if submitted_at < started_at:
@@ -263,7 +263,7 @@ async def rework_label(
     Raises NotFound (unknown label or labeler), ValidationFailed (not the author, ineligible labeler, bad answer
     or time, closed task), InvalidTransition (the label is not REJECTED).
     """
-    answer = require_json(("answer",), answer)
+    answer = require_answer(("answer",), answer)
     rework_seconds = require_non_negative(("rework_seconds",), rework_seconds)
     label, task, labels = await _label_with_locked_task(session, label_id)
     if labeler_id != label.labeler_id:

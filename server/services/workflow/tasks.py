@@ -21,7 +21,7 @@ from server.db.types import utcnow
 from server.services.completion_rollups import completion_changed
 from server.services.errors import Conflict, ValidationFailed
 from server.services.rollups import consensus_changed, consensus_facts, label_changed, label_facts
-from server.services.workflow.common import lock_task, require_json
+from server.services.workflow.common import lock_task, require_answer
 
 __all__ = [
     "acceptance_times",
@@ -159,7 +159,7 @@ async def mark_benchmark(session: AsyncSession, *, task_id: int, gold_answer: An
     Labels on a benchmark are scored against the gold answer by the analytics; a benchmark takes one label from
     each labeler who works on it (see `submit_label`). Archived tasks cannot be marked.
     """
-    gold_answer = require_json(("gold_answer",), gold_answer)
+    gold_answer = require_answer(("gold_answer",), gold_answer)
     task = await lock_task(session, task_id)
     if task.archived_at is not None:
         raise ValidationFailed(("task_id",), task_id, "must not name an archived task")

@@ -94,9 +94,10 @@ def test_given_a_column_of_moments_then_bulk_writes_each_as_sqlalchemy_writes_it
 
 
 @pytest.mark.parametrize("column", ["gold_answer", "answer"])  # SQL NULL for None, and JSON null
-def test_given_a_column_of_answers_then_bulk_writes_each_as_json_dumps_does(column: str) -> None:
-    # Repeated objects of strings are serialised once; values that compare equal without being the same JSON
-    # (1, True, 1.0, "1"), keys in another order, nested values and None must each keep their own text.
+def test_given_a_column_of_answers_then_bulk_writes_each_as_the_column_type_does(column: str) -> None:
+    # Repeated objects of strings are serialised once; values that compare equal in Python without being equal
+    # JSON (1 and True, 1 and "1") must each keep their own text, and the text is the canonical one the column's
+    # type binds (keys sorted, 1.0 as 1), whichever of equal objects was cached first.
     write = BulkRows.__new__(BulkRows)
     write.dialect = "sqlite"
     table = cast(Table, (Task if column == "gold_answer" else Label).__table__)
@@ -122,7 +123,12 @@ def test_given_a_column_of_answers_then_bulk_writes_each_as_json_dumps_does(colu
         {"label": "cat"},
     ]
 
-    expected = [None if a is None and column == "gold_answer" else json.dumps(a) for a in answers]
+    dialect = sqlite.dialect()
+    bind = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    assert bind is not None
+    expected = [bind(a) for a in answers]
+    assert expected[0] == '{"label": "cat"}' and expected[4] == '{"label": 1}' and expected[9] == expected[10]
+    assert expected[2] != expected[3] and expected[-4] == (None if column == "gold_answer" else "null")
     assert convert(answers) == expected
     assert convert(list(reversed(answers))) == list(reversed(expected))
 

@@ -7,11 +7,13 @@ import copy
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from server.connectors.labelstudio import comparable_answer
 from server.db import Database
 from server.db.enums import LabelStatus, TaskStatus
 from server.db.models import Label, Labeler, Review, Task
+from server.services.analytics import Scope, fetch_agreement
 from tests.server.connectors.world import (
     count,
     make_project,
@@ -19,6 +21,7 @@ from tests.server.connectors.world import (
     run_import,
     snapshot,
 )
+from tests.server.test_analytics_answer_forms import parsed_agreement
 
 
 def _annotation(
@@ -245,3 +248,43 @@ _REGION = {"x": 10, "y": 5}  # a classification drawn on a region of the item
 def test_given_a_result_then_its_comparable_answer_holds_the_categorical_items(result: Any, answer: Any) -> None:
     # None: nothing categorical at the task's level, the result itself is the answer.
     assert comparable_answer(result) == (result if answer is None else answer)
+
+
+def _items(sentiment: str, topics: list[str], rating: float, *, reverse: bool) -> list[dict[str, Any]]:
+    """A result of three categorical items; `reverse` lists them (and the topics) the other way round."""
+    items = [
+        {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [sentiment]}},
+        {"from_name": "topic", "to_name": "text", "type": "choices", "value": {"choices": topics}},
+        {"from_name": "stars", "to_name": "text", "type": "rating", "value": {"rating": rating}},
+    ]
+    if reverse:
+        items[1]["value"] = {"choices": list(reversed(topics))}
+    return list(reversed(items)) if reverse else items
+
+
+async def test_given_annotators_listing_the_same_choices_in_other_orders_then_they_agree(database: Database) -> None:
+    # given two annotators per task, the second listing the result's items and choices the other way round (and
+    # the rating as 4.0), agreeing on the first task and not on the sentiment of the second
+    project = await make_project(database)
+    export = _export()[:2]
+    for number, task in enumerate(export):
+        second = "Positive" if number == 0 else "Negative"
+        task["annotations"][0]["result"] = _items("Positive", ["sport", "news"], 4, reverse=False)
+        task["annotations"][1]["result"] = _items(second, ["sport", "news"], 4.0, reverse=True)
+        task["annotations"][0]["ground_truth"] = task["annotations"][1]["ground_truth"] = False
+
+    await run_import(database, "labelstudio", export)
+
+    # then agreement is that of the parsed answers: the first task's two labels agree, the second's do not
+    async with database.session() as session:
+        agreement = await fetch_agreement(session, Scope(project_id=project))
+        stored = (await session.execute(select(Label.task_id, Label.answer).order_by(Label.task_id, Label.id))).all()
+    units: dict[int, list[Any]] = {}
+    for task_id, answer in stored:
+        units.setdefault(task_id, []).append(answer)
+    pairwise, alpha = parsed_agreement(list(units.values()))
+    assert pairwise == 0.5
+    assert (agreement.units, agreement.values) == (2, 4)
+    assert agreement.pairwise == pytest.approx(pairwise, rel=1e-12)
+    assert agreement.alpha == pytest.approx(alpha, rel=1e-12)
+    await rollups_match_a_full_rebuild(database)
