@@ -13,14 +13,20 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["loads"]
+__all__ = ["loads", "read_json"]
 
 _decode = msgspec.json.Decoder().decode
 
 
 def loads(text: str) -> Any:
     """`json.loads(text)`: the same value, or the same `json.JSONDecodeError`."""
+    return read_json(text)[0]
+
+
+def read_json(text: str) -> tuple[Any, bool]:
+    """`json.loads(text)`, and whether the text is strict JSON: no `NaN`, no infinity and no number beyond a float's
+    range, so that the value holds none and needs no check before a database stores it as JSON."""
     try:
-        return _decode(text)
+        return _decode(text), True
     except msgspec.MsgspecError:
-        return json.loads(text)
+        return json.loads(text), False

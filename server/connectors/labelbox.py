@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from server.connectors.json_reading import loads
+from server.connectors.json_reading import read_json
 from server.connectors.records import (
     FormatState,
     LabelRecord,
@@ -28,7 +28,6 @@ from server.connectors.records import (
     flag,
     non_finite,
     source_id,
-    suspect_numbers,
 )
 from server.connectors.records import seconds as seconds_of
 from server.connectors.times import TimeReader
@@ -75,9 +74,9 @@ class LabelboxFormat(FormatState):
                 continue
             if first:
                 first = False
-                self._suspect = suspect_numbers(line)
                 try:
-                    row = loads(line)
+                    row, strict = read_json(line)
+                    self._suspect = not strict
                 except json.JSONDecodeError as error:
                     # One document over several lines, or a bad first row.
                     yield from self._document(number, line, lines, error.msg)
@@ -95,8 +94,8 @@ class LabelboxFormat(FormatState):
         lines = [first, *rest]
         try:
             text = "".join(lines)
-            self._suspect = suspect_numbers(text)
-            document = loads(text)
+            document, strict = read_json(text)
+            self._suspect = not strict
         except json.JSONDecodeError as error:
             if first.strip() in ("[", "{"):
                 line = number + error.lineno - 1
@@ -114,9 +113,9 @@ class LabelboxFormat(FormatState):
     def _line(self, number: int, line: str) -> Iterator[Record]:
         if not line.strip():
             return
-        self._suspect = suspect_numbers(line)
         try:
-            row = loads(line)
+            row, strict = read_json(line)
+            self._suspect = not strict
         except json.JSONDecodeError as error:
             yield Rejection(number, f"not JSON: {error.msg}")
             return

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO, Any
 
-from server.connectors.json_reading import loads
+from server.connectors.json_reading import read_json
 from server.connectors.records import (
     FormatState,
     LabelRecord,
@@ -27,7 +27,6 @@ from server.connectors.records import (
     non_finite,
     seconds,
     source_id,
-    suspect_numbers,
 )
 from server.connectors.times import TimeReader
 from server.db.enums import ReviewVerdict
@@ -51,9 +50,9 @@ class LabelStudioFormat(FormatState):
         if not text.strip():
             yield Rejection(1, "empty file: a Label Studio JSON export is a list of tasks")
             return
-        self._suspect = suspect_numbers(text)
         try:
-            tasks = loads(text)
+            tasks, strict = read_json(text)
+            self._suspect = not strict
         except json.JSONDecodeError as error:
             yield Rejection(error.lineno, f"not JSON: {error.msg} (line {error.lineno} column {error.colno})")
             return

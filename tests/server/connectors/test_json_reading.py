@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.connectors.json_reading import loads
+from server.connectors.json_reading import loads, read_json
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -101,3 +101,26 @@ def test_numbers_read_to_the_same_value(number: str) -> None:
 )
 def test_documents_at_the_edges_read_alike(text: str) -> None:
     _read_alike(text)
+
+
+def _finite(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_text_read_as_strict_holds_no_number_a_database_refuses(value: Any) -> None:
+    """The importers check a value for NaN and infinities only when its text was not strict JSON."""
+    read, strict = read_json(json.dumps(value))
+    assert _same(read, value)
+    assert strict == _finite(value)
+
+
+@pytest.mark.parametrize("text", ["NaN", '{"a": [1, Infinity]}', "-Infinity", "1e400", '{"seconds": -1E+999}'])
+def test_numbers_beyond_json_are_not_strict(text: str) -> None:
+    value, strict = read_json(text)
+    assert not strict and not _finite(value)
