@@ -316,17 +316,20 @@ class _Importer:
 
     # -- one batch ------------------------------------------------------------------------------------------
 
-    async def read(self, records: list[TaskRecord | LabelRecord]) -> _Reads | None:
+    async def read(
+        self, records: list[TaskRecord | LabelRecord], fingerprints: list[int] | None = None
+    ) -> _Reads | None:
         """The batch's labels (repeats skipped) and what is stored of them; the vendors and labelers it names are
         found or created. None when the batch holds nothing to write."""
         labels: list[LabelRecord] = []
         tasks: dict[str, TaskRecord] = {}
+        prints = iter(fingerprints) if fingerprints is not None else None
         for record in records:
             if isinstance(record, TaskRecord):
                 tasks.setdefault(record.task, record)
                 continue
             key = (record.task, record.label)
-            fingerprint = _fingerprint(record)
+            fingerprint = _fingerprint(record) if prints is None else next(prints)
             first = self.seen_labels.get(key)
             if first is not None:
                 line, first_print = first
@@ -497,9 +500,10 @@ class _Importer:
         recount.tasks = {t.id for t in decision.task_states.values() if t.labels_required > 1}
         return recount
 
-    async def batch(self, records: list[TaskRecord | LabelRecord]) -> None:
-        """Read, decide, write and recount one batch, in the caller's transaction."""
-        reads = await self.read(records)
+    async def batch(self, records: list[TaskRecord | LabelRecord], fingerprints: list[int] | None = None) -> None:
+        """Read, decide, write and recount one batch, in the caller's transaction (`fingerprints`: those of the
+        batch's labels in their order, when the reader computed them)."""
+        reads = await self.read(records, fingerprints)
         if reads is not None:
             await self.recount(await self.write(self.decide(reads)))
 
@@ -756,6 +760,7 @@ class _Batch:
     rows rejected and those skipped on purpose (applied to the report before the batch is written)."""
 
     records: list[TaskRecord | LabelRecord] = field(default_factory=list)
+    fingerprints: list[int] = field(default_factory=list)  # of the labels among `records`, in their order
     rows: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     skips: list[tuple[int, str]] = field(default_factory=list)
@@ -792,6 +797,7 @@ def _batches(records: Iterator[Any], size: int, fmt: Format) -> Iterator[_Batch]
             continue
         batch.records.append(record)
         if isinstance(record, LabelRecord):
+            batch.fingerprints.append(_fingerprint(record))  # here, in the reader's thread
             batch.rows += 1
             labels += 1
             if labels >= size:
@@ -873,7 +879,7 @@ async def _import(
                     batch.account(report)
                     if not batch.records:
                         continue
-                    await importer.batch(batch.records)
+                    await importer.batch(batch.records, batch.fingerprints)
                     if not dry_run:
                         await transaction.commit()
                         transaction = await connection.begin()
