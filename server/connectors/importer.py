@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import json
 from collections.abc import Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -316,20 +315,18 @@ class _Importer:
 
     # -- one batch ------------------------------------------------------------------------------------------
 
-    async def read(
-        self, records: list[TaskRecord | LabelRecord], fingerprints: list[int] | None = None
-    ) -> _Reads | None:
+    async def read(self, records: list[TaskRecord | LabelRecord], fingerprints: list[int]) -> _Reads | None:
         """The batch's labels (repeats skipped) and what is stored of them; the vendors and labelers it names are
         found or created. None when the batch holds nothing to write."""
         labels: list[LabelRecord] = []
         tasks: dict[str, TaskRecord] = {}
-        prints = iter(fingerprints) if fingerprints is not None else None
+        prints = iter(fingerprints)
         for record in records:
             if isinstance(record, TaskRecord):
                 tasks.setdefault(record.task, record)
                 continue
             key = (record.task, record.label)
-            fingerprint = _fingerprint(record) if prints is None else next(prints)
+            fingerprint = next(prints)
             first = self.seen_labels.get(key)
             if first is not None:
                 line, first_print = first
@@ -500,9 +497,9 @@ class _Importer:
         recount.tasks = {t.id for t in decision.task_states.values() if t.labels_required > 1}
         return recount
 
-    async def batch(self, records: list[TaskRecord | LabelRecord], fingerprints: list[int] | None = None) -> None:
+    async def batch(self, records: list[TaskRecord | LabelRecord], fingerprints: list[int]) -> None:
         """Read, decide, write and recount one batch, in the caller's transaction (`fingerprints`: those of the
-        batch's labels in their order, when the reader computed them)."""
+        batch's labels in their order, see `_fingerprint`)."""
         reads = await self.read(records, fingerprints)
         if reads is not None:
             await self.recount(await self.write(self.decide(reads)))
@@ -746,10 +743,10 @@ def _fingerprint(record: LabelRecord) -> int:
     answer = record.answer
     try:
         answer_hash = hash(frozenset(answer.items())) if type(answer) is dict else hash(answer)
-    except TypeError:  # lists inside: hashed through their JSON text
-        answer_hash = hash(json.dumps(answer, sort_keys=True))
+    except TypeError:  # lists inside: hashed through their stored text
+        answer_hash = hash(canonical_answer_text(answer))
     reviews = tuple((review.review, review.verdict, review.created_at) for review in record.reviews)
-    gold = None if record.gold_answer is None else json.dumps(record.gold_answer, sort_keys=True)
+    gold = None if record.gold_answer is None else canonical_answer_text(record.gold_answer)
     said = (record.labeler, record.vendor, record.submitted_at, record.seconds, record.gold, gold, record.verdict)
     return hash((*said, answer_hash, reviews))
 

@@ -40,7 +40,6 @@ MAX_ID_LENGTH = 200  # the external id columns' width
 MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken timer, not work
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
-# Python's JSON reader takes NaN, Infinity and overflowing numbers (1e400 is infinite); no database JSON holds them.
 
 
 @dataclass(slots=True)
@@ -178,7 +177,7 @@ def problem(record: TaskRecord | LabelRecord) -> str | None:
         record.payload = _clean(record.payload)
     if record.labeler_name is not None and _unusual(record.labeler_name):
         record.labeler_name = _clean(record.labeler_name) or None
-    if "@" in labeler and (key := labeler.lower()) != labeler:
+    if (key := person_key(labeler)) != labeler:
         record.labeler_name = record.labeler_name or labeler  # shown as the source wrote it
         record.labeler = key
     return None
@@ -229,13 +228,16 @@ def flag(value: Any, field: str) -> bool:
         return bool(value)
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
     raise ValueError(f"{field} must be true or false, got {value!r:.60}")
 
 
 def non_finite(value: Any, field: str) -> str | None:
-    """Why `value` (read from JSON) cannot be stored as JSON: it holds NaN or an infinity; None when it can."""
+    """Why `value` (read from JSON) cannot be stored as JSON: it holds NaN or an infinity, which Python's JSON reader
+    takes (1e400 is infinite) and no database's JSON holds; None when it can."""
     try:
         json.dumps(value, allow_nan=False)
     except ValueError:
