@@ -34,6 +34,7 @@ __all__ = [
     "recent_runs",
     "run_with_scenario",
     "scenario_history",
+    "search_runs",
 ]
 
 T = TypeVar("T")
@@ -93,6 +94,15 @@ def _grown(pool: Pool, people: int) -> Pool:
     return replace(pool, headcount=replace(pool.headcount, production=pool.headcount.production + max(0, people)))
 
 
+def search_runs(
+    options: Sequence[HiringOption], screen_replications: int, confirm_replications: int, finalists: int
+) -> tuple[int, int]:
+    """The runs a plan search may take, on the screening and on the confirming replications: at most one plan per
+    count and day of each pool, each screened twice (climbing, then trimming), and the finalists confirmed."""
+    steps = 1 + sum(len(o.counts) * max(1, len(o.days)) for o in options)
+    return 2 * steps * screen_replications, (finalists + 2) * confirm_replications
+
+
 @dataclass(frozen=True)
 class Planner:
     """The planning questions of one server: budgeted, then simulated in its pool."""
@@ -142,8 +152,7 @@ class Planner:
         widest = scenario
         if scenario.workforce:
             widest = replace(scenario, workforce=(*scenario.workforce[:-1], _grown(scenario.workforce[-1], largest)))
-        steps = 1 + sum(len(o.counts) * max(1, len(o.days)) for o in options)
-        runs = 2 * steps * screen_replications + (finalists + 2) * confirm_replications
+        runs = sum(search_runs(options, screen_replications, confirm_replications, finalists))
         self.check([(widest, runs, {**fields, "labelers": (fields["labelers"][0], largest)})])
         return await self.simulate(
             cheapest_plan,

@@ -229,10 +229,12 @@ def _check_judgeable(scenario: Scenario, fields: Fields, sla_field: tuple[Path, 
         raise ValidationFailed(field, value, "brings no tasks over the horizon: there is no SLA to judge")
 
 
-def _search_runs(input: CheapestPlanInput) -> tuple[Path, int]:
+def _search_runs(input: CheapestPlanInput, options: list[HiringOption]) -> tuple[Path, int]:
     """Which of a plan search's replication counts asks for more runs (as :meth:`Planner.cheapest` counts them)."""
-    steps = 1 + sum(len(o.counts) * max(1, len(o.days)) for o in input.options)
-    if 2 * steps * input.screen_replications >= (input.finalists + 2) * input.confirm_replications:
+    screening, confirming = planning.search_runs(
+        options, input.screen_replications, input.confirm_replications, input.finalists
+    )
+    if screening >= confirming:
         return ("screen_replications",), input.screen_replications
     return ("confirm_replications",), input.confirm_replications
 
@@ -371,7 +373,8 @@ class PlanningQueries:
             return scenario_error(error)
         try:
             options = [HiringOption(o.pool, tuple(o.counts), tuple(o.days)) for o in input.options]
-            fields = {**base_fields(input.base, base, runs=_search_runs(input)), "labelers": (("options",), None)}
+            runs = _search_runs(input, options)
+            fields = {**base_fields(input.base, base, runs=runs), "labelers": (("options",), None)}
             _check_judgeable(scenario, fields, None)
             search = await _planner(info).cheapest(
                 scenario,
