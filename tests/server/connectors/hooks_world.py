@@ -1,4 +1,5 @@
-"""Shared pieces of the webhook tests: connectors made over GraphQL, and webhook bodies as the tools send them."""
+"""Shared pieces of the webhook tests: connectors made over GraphQL, webhook bodies as the tools send them, and the
+labels they leave stored."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from server.connectors.credentials import labelbox_signature
+from server.db import Database
+from server.db.models import Label
 
 CREATE = """
 mutation($input: CreateConnectorInput!) {
@@ -106,3 +110,12 @@ def labelbox_request(secret: str, topic: str, payload: dict[str, Any]) -> tuple[
         "Content-Type": "application/json",
     }
     return body, headers
+
+
+async def stored_labels(database: Database, *more: Any) -> list[tuple[Any, ...]]:
+    """Every stored label as (external id, answer, seconds to label, *more columns), by external id."""
+    async with database.session() as session:
+        rows = await session.execute(
+            select(Label.external_id, Label.answer, Label.seconds_to_label, *more).order_by(Label.external_id)
+        )
+        return [tuple(row) for row in rows]

@@ -27,18 +27,11 @@ from tests.server.connectors.hooks_world import (
     labelbox_request,
     labelstudio_body,
     labelstudio_headers,
+    stored_labels,
 )
 from tests.server.connectors.world import make_project
 
 pytestmark = pytest.mark.database
-
-
-async def _labels(database: Database) -> list[tuple[Any, ...]]:
-    async with database.session() as session:
-        rows = await session.execute(
-            select(Label.external_id, Label.answer, Label.seconds_to_label, Label.status).order_by(Label.external_id)
-        )
-        return [tuple(row) for row in rows]
 
 
 async def _tally(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
@@ -72,7 +65,8 @@ async def test_given_an_annotation_created_webhook_when_delivered_twice_then_the
     assert first.status_code == 200, first.text
     assert (first.json()["status"], first.json()["created"], first.json()["tasksCreated"]) == ("imported", 1, 1)
     assert (again.status_code, again.json()["created"], again.json()["unchanged"]) == (200, 0, 1)
-    assert await _labels(database) == [("501", {"sentiment": "positive"}, 12.5, LabelStatus.ACCEPTED)]
+    stored = await stored_labels(database, Label.status)
+    assert stored == [("501", {"sentiment": "positive"}, 12.5, LabelStatus.ACCEPTED)]
     assert (tally["deliveries"], tally["failed"], tally["lastStatus"], tally["lastEvent"]) == (
         2,
         0,
@@ -91,7 +85,8 @@ async def test_given_a_stored_annotation_when_an_update_arrives_then_the_label_c
         response = await client.post(path, content=updated, headers=labelstudio_headers(secret))
 
     assert (response.status_code, response.json()["updated"], response.json()["created"]) == (200, 1, 0)
-    assert await _labels(database) == [("501", {"sentiment": "negative"}, 20.0, LabelStatus.ACCEPTED)]
+    stored = await stored_labels(database, Label.status)
+    assert stored == [("501", {"sentiment": "negative"}, 20.0, LabelStatus.ACCEPTED)]
 
 
 async def test_given_a_bulk_annotations_created_webhook_then_every_annotation_is_stored_once_per_task(
@@ -113,7 +108,7 @@ async def test_given_a_bulk_annotations_created_webhook_then_every_annotation_is
     assert response.status_code == 200, response.text
     assert (response.json()["created"], response.json()["tasksCreated"]) == (3, 2)
     assert (again.json()["created"], again.json()["unchanged"]) == (0, 3)
-    stored = await _labels(database)
+    stored = await stored_labels(database, Label.status)
     assert [(row[0], row[1]) for row in stored] == [
         ("501", {"sentiment": "positive"}),
         ("502", {"sentiment": "negative"}),
@@ -133,7 +128,7 @@ async def test_given_annotations_deleted_then_the_labels_are_kept_and_the_answer
     body = response.json()
     assert (response.status_code, body["status"], body["labels"]) == (200, "skipped", ["501"])
     assert "imports never delete labels" in body["reason"]
-    assert len(await _labels(database)) == 1
+    assert len(await stored_labels(database, Label.status)) == 1
 
 
 async def test_given_a_cancelled_annotation_then_it_is_skipped_like_the_importer_skips_it(
@@ -146,7 +141,7 @@ async def test_given_a_cancelled_annotation_then_it_is_skipped_like_the_importer
 
     assert (response.status_code, response.json()["skipped"], response.json()["created"]) == (200, 1, 0)
     assert response.json()["reasons"] == ["task 42 annotation 501: cancelled (skipped by the labeler)"]
-    assert await _labels(database) == []
+    assert await stored_labels(database, Label.status) == []
 
 
 @pytest.mark.parametrize(
@@ -164,7 +159,7 @@ async def test_given_a_bad_token_then_401_and_nothing_is_written_or_tallied(
         tally = await _tally(client, api_headers)
 
     assert (response.status_code, response.json()) == (401, {"error": "unknown connector or bad credentials"})
-    assert await _labels(database) == []
+    assert await stored_labels(database, Label.status) == []
     assert tally["deliveries"] == 0
 
 
@@ -200,7 +195,7 @@ async def test_given_an_unknown_connector_or_the_other_tools_path_then_the_same_
     assert {(r.status_code, r.text) for r in answers} == {
         (401, json.dumps({"error": "unknown connector or bad credentials"}, separators=(",", ":")))
     }
-    assert await _labels(database) == []
+    assert await stored_labels(database, Label.status) == []
 
 
 async def test_given_a_disabled_connector_then_403_until_it_is_enabled_again(
@@ -210,7 +205,7 @@ async def test_given_a_disabled_connector_then_403_until_it_is_enabled_again(
         connector, path, secret = await _labelstudio(database, client, api_headers)
         await graphql(client, UPDATE, {"input": {"id": connector, "enabled": False}}, api_headers)
         refused = await client.post(path, content=labelstudio_body(), headers=labelstudio_headers(secret))
-        labels_while_disabled = await _labels(database)
+        labels_while_disabled = await stored_labels(database, Label.status)
         await graphql(client, UPDATE, {"input": {"id": connector, "enabled": True}}, api_headers)
         accepted = await client.post(path, content=labelstudio_body(), headers=labelstudio_headers(secret))
         tally = await _tally(client, api_headers)
@@ -227,7 +222,7 @@ async def test_given_a_connector_bound_to_a_source_project_then_other_projects_a
     async with http_client(database) as client:
         _, path, secret = await _labelstudio(database, client, api_headers, sourceProject="3")
         other = await client.post(path, content=labelstudio_body(project=4), headers=labelstudio_headers(secret))
-        labels_after_other = await _labels(database)
+        labels_after_other = await stored_labels(database, Label.status)
         own = await client.post(path, content=labelstudio_body(project=3), headers=labelstudio_headers(secret))
 
     assert (other.status_code, other.json()["status"]) == (200, "ignored")
@@ -291,7 +286,7 @@ async def test_given_an_annotation_the_importer_rejects_then_422_with_its_reason
 
     assert response.status_code == 422
     assert response.json()["error"] == "task 42 annotation 501: completed_by missing"
-    assert await _labels(database) == []
+    assert await stored_labels(database, Label.status) == []
 
 
 async def test_given_a_rotated_secret_then_the_old_one_is_refused_and_the_new_one_accepted(
@@ -329,7 +324,7 @@ async def test_given_a_signed_label_created_webhook_when_redelivered_then_stored
 
     assert (first.status_code, first.json()["created"]) == (200, 1), first.text
     assert (again.status_code, again.json()["unchanged"], again.json()["created"]) == (200, 1, 0)
-    assert await _labels(database) == [("lbl-1", {"animal": "cat"}, 30.0, LabelStatus.ACCEPTED)]
+    assert await stored_labels(database, Label.status) == [("lbl-1", {"animal": "cat"}, 30.0, LabelStatus.ACCEPTED)]
 
 
 async def test_given_an_export_v2_row_as_the_webhook_body_then_it_imports_as_the_export_does(
@@ -356,7 +351,7 @@ async def test_given_an_export_v2_row_as_the_webhook_body_then_it_imports_as_the
         response = await client.post(path, content=body, headers=headers)
 
     assert (response.status_code, response.json()["created"]) == (200, 1), response.text
-    assert await _labels(database) == [("lbl-9", {"animal": "dog"}, 8.0, LabelStatus.ACCEPTED)]
+    assert await stored_labels(database, Label.status) == [("lbl-9", {"animal": "dog"}, 8.0, LabelStatus.ACCEPTED)]
 
 
 async def test_given_a_label_update_then_the_stored_answer_changes(
@@ -369,7 +364,7 @@ async def test_given_a_label_update_then_the_stored_answer_changes(
             response = await client.post(path, content=body, headers=headers)
 
     assert (response.status_code, response.json()["updated"]) == (200, 1)
-    assert await _labels(database) == [("lbl-1", {"animal": "dog"}, 30.0, LabelStatus.ACCEPTED)]
+    assert await stored_labels(database, Label.status) == [("lbl-1", {"animal": "dog"}, 30.0, LabelStatus.ACCEPTED)]
 
 
 @pytest.mark.parametrize("tamper", ["signature", "body", "missing", "sha256"])
@@ -392,7 +387,7 @@ async def test_given_a_bad_signature_then_401_and_nothing_is_written(
         response = await client.post(path, content=body, headers=headers)
 
     assert response.status_code == 401
-    assert await _labels(database) == []
+    assert await stored_labels(database, Label.status) == []
 
 
 async def test_given_a_review_of_a_stored_label_then_it_is_attached_and_sets_the_status(
@@ -419,7 +414,7 @@ async def test_given_a_review_of_a_stored_label_then_it_is_attached_and_sets_the
     assert early.json()["reason"].startswith("label lbl-1 is not imported yet")
     assert (reviewed.status_code, reviewed.json()["reviewsCreated"]) == (200, 1), reviewed.text
     assert (again.status_code, again.json()["reviewsCreated"], again.json()["unchanged"]) == (200, 0, 1)
-    assert await _labels(database) == [("lbl-1", {"animal": "cat"}, 30.0, LabelStatus.REJECTED)]
+    assert await stored_labels(database, Label.status) == [("lbl-1", {"animal": "cat"}, 30.0, LabelStatus.REJECTED)]
     async with database.session() as session:
         verdicts = list(await session.scalars(select(Review.verdict)))
         label_count = await session.scalar(select(func.count()).select_from(Label))
@@ -440,7 +435,7 @@ async def test_given_a_label_deleted_or_an_unknown_topic_then_acknowledged_witho
         ("LABEL_DELETED", "skipped"),
         ("PROJECT_CREATED", "ignored"),
     ]
-    assert await _labels(database) == []
+    assert await stored_labels(database, Label.status) == []
 
 
 async def test_given_an_export_row_of_several_projects_then_only_the_connectors_project_is_imported(
@@ -463,7 +458,7 @@ async def test_given_an_export_row_of_several_projects_then_only_the_connectors_
         response = await client.post(path, content=body, headers=headers)
 
     assert (response.status_code, response.json()["created"]) == (200, 1), response.text
-    assert [external for external, *_ in await _labels(database)] == ["lbl-mine"]
+    assert [external for external, *_ in await stored_labels(database, Label.status)] == ["lbl-mine"]
 
 
 async def test_given_a_connector_with_a_vendor_then_new_labelers_join_that_vendor(
@@ -507,7 +502,7 @@ async def test_given_the_same_new_event_delivered_concurrently_then_one_label_an
             assert answer.json() == {"error": "the delivery conflicted with a concurrent one; retry"}
     assert sum(a.json().get("created", 0) for a in answers) == 1
     assert (retry.status_code, retry.json()["unchanged"]) == (200, 1)
-    assert len(await _labels(database)) == 1
+    assert len(await stored_labels(database, Label.status)) == 1
 
 
 async def test_given_an_unreachable_database_then_503_without_a_stack_trace(tmp_path: Any) -> None:

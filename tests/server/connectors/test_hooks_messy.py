@@ -23,18 +23,11 @@ from tests.server.connectors.hooks_world import (
     labelbox_request,
     labelstudio_body,
     labelstudio_headers,
+    stored_labels,
 )
 from tests.server.connectors.world import make_project, run_import
 
 pytestmark = pytest.mark.database
-
-
-async def _labels(database: Database) -> list[tuple[Any, ...]]:
-    async with database.session() as session:
-        rows = await session.execute(
-            select(Label.external_id, Label.answer, Label.seconds_to_label).order_by(Label.external_id)
-        )
-        return [tuple(row) for row in rows]
 
 
 async def _connector(
@@ -59,7 +52,7 @@ async def test_given_a_label_studio_creation_after_its_update_then_the_updated_a
     assert (late.status_code, late.json()["updated"], late.json()["skipped"]) == (200, 0, 1)
     assert late.json()["reasons"] == ["label 501 is stored in a newer version: a creation does not replace it"]
     assert (again.status_code, again.json()["unchanged"]) == (200, 1)
-    assert await _labels(database) == [("501", {"sentiment": "negative"}, 20.0)]
+    assert await stored_labels(database) == [("501", {"sentiment": "negative"}, 20.0)]
 
 
 async def test_given_a_labelbox_creation_after_its_update_then_the_updated_label_stays(
@@ -72,7 +65,7 @@ async def test_given_a_labelbox_creation_after_its_update_then_the_updated_label
             response = await client.post(path, content=body, headers=headers)
 
     assert (response.status_code, response.json()["skipped"]) == (200, 1)
-    assert await _labels(database) == [("lbl-1", {"animal": "dog"}, 30.0)]
+    assert await stored_labels(database) == [("lbl-1", {"animal": "dog"}, 30.0)]
 
 
 async def test_given_events_out_of_order_then_the_labels_equal_an_import_of_the_final_export(
@@ -87,13 +80,13 @@ async def test_given_events_out_of_order_then_the_labels_equal_an_import_of_the_
             labelstudio_body(),  # the creation, redelivered late
         ):
             await client.post(path, content=body, headers=labelstudio_headers(secret))
-    delivered = await _labels(database)
+    delivered = await stored_labels(database)
     task = json.loads(labelstudio_body())["task"]
 
     report = await run_import(database, "labelstudio", [{**task, "annotations": [final]}])
 
     assert (report.unchanged, report.updated) == (1, 0)
-    assert delivered == await _labels(database) == [("501", {"sentiment": "negative"}, 20.0)]
+    assert delivered == await stored_labels(database) == [("501", {"sentiment": "negative"}, 20.0)]
 
 
 async def test_given_a_declared_content_type_then_only_json_is_read(
@@ -137,7 +130,7 @@ async def test_given_an_annotation_with_values_the_importer_refuses_then_422_not
 
     assert response.status_code == 422
     assert response.json()["error"].startswith(error)
-    assert await _labels(database) == []
+    assert await stored_labels(database) == []
 
 
 async def test_given_a_task_with_a_lone_surrogate_in_its_data_then_the_annotation_is_imported(
