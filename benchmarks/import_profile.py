@@ -3,7 +3,7 @@ read around each statement), the database thread's total (commits included), the
 whole process's (the read-ahead parse is the rest), for a first import and the unchanged re-import of the export
 `import_rate.py` generates.
 
-    .venv/bin/python benchmarks/import_profile.py --rows 200000 [--format labelstudio] [--batch-size 5000]
+    .venv/bin/python benchmarks/import_profile.py --rows 200000 [--format labelstudio|labelbox] [--batch-size 5000]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_rate import MAPPING, as_csv, as_label_studio, generate
+from import_rate import MAPPING, as_csv, as_label_studio, as_labelbox, generate
 
 from server.connectors import build_format, import_records
 from server.connectors.importer import DEFAULT_BATCH_SIZE
@@ -47,11 +47,12 @@ def kind(statement: str) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--format", default="csv", choices=("csv", "labelstudio"))
+    parser.add_argument("--format", default="csv", choices=("csv", "labelstudio", "labelbox"))
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     args = parser.parse_args()
     rows = generate(args.rows, 7)
-    content = as_csv(rows) if args.format == "csv" else as_label_studio(rows)
+    writers = {"csv": as_csv, "labelstudio": as_label_studio, "labelbox": as_labelbox}
+    content = writers[args.format](rows)
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite+aiosqlite:///{directory}/profile.sqlite3")
         await upgrade(database)

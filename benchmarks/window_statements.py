@@ -32,6 +32,7 @@ def _windows(days: int) -> dict[str, tuple[Any, Any]]:
     return {
         "whole days": (start, ANCHOR),
         "partial days": (start + timedelta(hours=5, minutes=30), ANCHOR - timedelta(hours=3)),
+        "whole history": (None, None),
     }
 
 

@@ -25,9 +25,10 @@ from server.services.ontology import OntologySpec, parse_ontology
 
 __all__ = [
     "GuidelineChange",
-    "check_answer",
+    "checked_answer",
     "fill_label_versions",
     "publish_version",
+    "stored_answer",
     "version_in_force",
 ]
 
@@ -139,7 +140,7 @@ def _examples(path: Path, value: Any, spec: OntologySpec) -> list[dict[str, Any]
         checked.append(
             {
                 "input": text,
-                "answer": item["answer"],
+                "answer": spec.stored_answer(item["answer"]),
                 "explanation": _text((*where, "explanation"), item.get("explanation", ""), blank=True),
             }
         )
@@ -191,14 +192,25 @@ async def version_in_force(session: AsyncSession, project_id: int, at: datetime)
     return (await session.scalars(statement)).first()
 
 
-def check_answer(ontology: Any, answer: Any, *, path: Path = ("answer",)) -> None:
-    """Raise ValidationFailed when `answer` does not fit `ontology`. A stored ontology too malformed to type
-    (from before typing was checked) types nothing, rather than blocking all work on its project."""
+def checked_answer(ontology: Any, answer: Any, *, path: Path = ("answer",)) -> Any:
+    """`answer` in the form it is stored under `ontology` (`OntologySpec.stored_answer`); ValidationFailed when it
+    does not fit. A stored ontology too malformed to type (from before typing was checked) types nothing, rather
+    than blocking all work on its project."""
     try:
         spec = parse_ontology(ontology)
     except ValidationFailed:
-        return
+        return answer
     spec.check_answer(answer, path=path)
+    return spec.stored_answer(answer)
+
+
+def stored_answer(ontology: Any, answer: Any) -> Any:
+    """`answer` in the form it is stored under `ontology`, unchecked (a gold answer need not fit it)."""
+    try:
+        spec = parse_ontology(ontology)
+    except ValidationFailed:
+        return answer
+    return spec.stored_answer(answer)
 
 
 async def fill_label_versions(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> int:

@@ -84,6 +84,20 @@ class OntologySpec:
             key[name] = sorted(map(str, value)) if isinstance(value, list) else value
         return key
 
+    def stored_answer(self, answer: Any) -> Any:
+        """`answer` in the form it is stored: each multi-choice field's list of choices sorted, as agreement keys
+        are. A multi-choice is a set, and agreement and benchmark accuracy compare stored answers as text, so
+        `["b", "a"]` and `["a", "b"]` must be stored alike; everything else is kept as given."""
+        names = [spec.name for spec in self.fields if spec.kind == "multi_choice"]
+        if not names or not isinstance(answer, dict):
+            return answer
+        stored = dict(answer)
+        for name in names:
+            value = answer.get(name)
+            if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                stored[name] = sorted(value)
+        return stored
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)

@@ -117,13 +117,15 @@ async def create_labeler(database: Database, vendor: str, name: str, *, producti
 
 
 async def build_workspace(
-    database: Database, *, labelers: int = 2, tasks: int = 2, review_share: float = 1.0
+    database: Database, *, labelers: int = 2, tasks: int = 2, review_share: float = 1.0, ontology: Any = None
 ) -> Workspace:
-    """A vendor on a project with `labelers` production labelers as members and `tasks` tasks."""
+    """A vendor on a project with `labelers` production labelers as members and `tasks` tasks (and `ontology`,
+    when given)."""
     workspace = Workspace()
     workspace.vendor = await create_vendor(database, "Acme Labeling")
     await onboard_vendor(database, workspace.vendor)
-    workspace.project = await create_project(database, "Street scenes", reviewShare=review_share)
+    typed = {} if ontology is None else {"ontology": ontology}
+    workspace.project = await create_project(database, "Street scenes", reviewShare=review_share, **typed)
     await mutate_ok(
         database,
         ASSIGN_VENDORS,

@@ -26,6 +26,21 @@ mutation($input: SubmitLabelInput!) {
   submitLabel(input: $input) { __typename ... on UserError { message field } }
 }
 """
+SUBMIT_LABEL_ID = """
+mutation($input: SubmitLabelInput!) {
+  submitLabel(input: $input) { __typename ... on UserError { message field } ... on LabelPayload { label { id } } }
+}
+"""
+REVIEW_LABEL = """
+mutation($input: ReviewLabelInput!) {
+  reviewLabel(input: $input) { __typename ... on UserError { message field } }
+}
+"""
+REWORK_LABEL = """
+mutation($input: ReworkLabelInput!) {
+  reworkLabel(input: $input) { __typename ... on UserError { message field } }
+}
+"""
 DASHBOARD = """
 query($projectId: ID!, $from: DateTime, $to: DateTime) {
   projectDashboard(projectId: $projectId, from: $from, to: $to) {
@@ -143,3 +158,96 @@ async def test_answers_are_stored_in_one_text_whoever_wrote_them(database: Datab
     assert texts[:2] == ['{"class": "car", "size": 2}'] * 2
     assert set(texts[3:6]) == {'{"box": {"x": 1, "y": 2}, "class": "car"}'}
     assert gold == '{"class": "car", "size": 2}'
+
+
+# A multi-choice field is a set: the same choices listed in another order are one answer.
+_TAGS_ONTOLOGY = {"fields": [{"name": "tags", "kind": "multi_choice", "choices": ["a", "b", "c"], "required": True}]}
+_TAGS_GOLD = {"tags": ["c", "a"]}
+_TAGS: list[list[Any]] = [
+    [{"tags": ["a", "c"]}, {"tags": ["c", "a"]}, {"tags": ["b"]}],
+    [{"tags": ["a", "b"]}, {"tags": ["b", "a"]}, {"tags": ["b", "a"]}],
+]
+
+
+def _as_sets(units: list[list[Any]]) -> list[list[Any]]:
+    return [[{"tags": frozenset(answer["tags"])} for answer in unit] for unit in units]
+
+
+async def _tagged(database: Database, review_share: float = 0.0) -> tuple[str, list[str], list[str]]:
+    """A project typed with a multi-choice field, two consensus tasks (the first a benchmark whose gold lists its
+    choices in another order than the labels) labeled over GraphQL with `_TAGS`; returns the project, the labelers
+    and the labels (task by task, labeler by labeler)."""
+    workspace = await build_workspace(database, labelers=3, tasks=0, review_share=review_share, ontology=_TAGS_ONTOLOGY)
+    created = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    items = [{"externalId": f"t{i}", "createdAt": created, "labelsRequired": 3} for i in range(len(_TAGS))]
+    payload = await mutate_ok(
+        database, CREATE_TASKS, {"input": {"projectId": workspace.project, "tasks": items}}, "createTasks"
+    )
+    tasks = [str(task["id"]) for task in payload["tasks"]]
+    await mutate_ok(
+        database, MARK_BENCHMARK, {"input": {"taskId": tasks[0], "goldAnswer": _TAGS_GOLD}}, "markBenchmark"
+    )
+    submitted = datetime.now(UTC) - timedelta(minutes=30)
+    labels = []
+    for task, answers in zip(tasks, _TAGS, strict=True):
+        for labeler, answer in zip(workspace.labelers, answers, strict=True):
+            submission = {
+                "taskId": task,
+                "labelerId": labeler,
+                "answer": answer,
+                "startedAt": (submitted - timedelta(seconds=60)).isoformat(),
+                "submittedAt": submitted.isoformat(),
+            }
+            payload = await mutate_ok(database, SUBMIT_LABEL_ID, {"input": submission}, "submitLabel")
+            labels.append(str(payload["label"]["id"]))
+    return workspace.project, workspace.labelers, labels
+
+
+@pytest.mark.parametrize("window", ["whole history", "cut inside a day"])
+async def test_multi_choice_answers_listing_their_choices_in_another_order_agree(
+    database: Database, window: str
+) -> None:
+    # given answers to a multi-choice field submitted over GraphQL, equal sets of choices listed in other orders
+    project, _, _ = await _tagged(database)
+    # when the dashboard is read, from the rollups or from the labels themselves
+    variables: dict[str, Any] = {"projectId": project}
+    if window == "cut inside a day":
+        now = datetime.now(UTC)
+        variables |= {"from": (now - timedelta(hours=3)).isoformat(), "to": now.isoformat()}
+    data = (await expect_data(database, DASHBOARD, variables))["projectDashboard"]
+    assert data["__typename"] == "ProjectDashboard", data
+    # then agreement and benchmark accuracy are those of the answers read as sets of choices
+    pairwise, alpha = parsed_agreement(_as_sets(_TAGS))
+    assert pairwise == pytest.approx(8 / 12)
+    assert data["agreement"]["pairwise"] == pytest.approx(pairwise, rel=1e-12)
+    assert data["agreement"]["alpha"] == pytest.approx(alpha, rel=1e-12)
+    assert data["quality"]["benchmarkAccuracy"] == pytest.approx(2 / 3)
+
+
+async def test_multi_choice_answers_are_stored_sorted_on_submit_rework_and_gold(database: Database) -> None:
+    # given multi-choice answers and a gold answer listing their choices out of order
+    _, labelers, labels = await _tagged(database, review_share=1.0)
+    # when the third labeler's rejected label is reworked with its choices out of order again
+    review = {
+        "labelId": labels[2],
+        "reviewerId": labelers[0],
+        "verdict": "THUMBS_DOWN",
+        "secondsToReview": 5.0,
+        "comment": "tag b is wrong",
+    }
+    await mutate_ok(database, REVIEW_LABEL, {"input": review}, "reviewLabel")
+    rework = {"labelId": labels[2], "labelerId": labelers[2], "answer": {"tags": ["c", "b"]}, "reworkSeconds": 3.0}
+    await mutate_ok(database, REWORK_LABEL, {"input": rework}, "reworkLabel")
+    # then every stored list of choices is sorted
+    async with database.session() as session:
+        texts = (await session.execute(select(cast(Label.answer, Text)).order_by(Label.id))).scalars().all()
+        gold = (await session.execute(select(cast(Task.gold_answer, Text)).where(Task.is_benchmark))).scalar_one()
+    assert texts == [
+        '{"tags": ["a", "c"]}',
+        '{"tags": ["a", "c"]}',
+        '{"tags": ["b", "c"]}',
+        '{"tags": ["a", "b"]}',
+        '{"tags": ["a", "b"]}',
+        '{"tags": ["a", "b"]}',
+    ]
+    assert gold == '{"tags": ["a", "c"]}'

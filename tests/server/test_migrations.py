@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db import Database
 from server.db.enums import DataType, PricingModel, ReviewVerdict, TaskStatus, WorkforceType
+from server.db.guidelines import GuidelineVersion
 from server.db.migrations import current_revision, downgrade, head_revision, model_metadata, upgrade
 from server.db.models import Label, Labeler, Project, Review, Task, Vendor
 from server.services.schema import upgrade_database
@@ -400,3 +401,86 @@ async def test_given_answers_written_differently_when_migrated_past_0025_then_th
     assert agreement.alpha == pytest.approx(alpha, rel=1e-12)
     assert quality.benchmark_labels == 3
     assert quality.benchmark_accuracy == pytest.approx(sum(answer == _GOLD for answer in _ANSWERS[0]) / 3)
+
+
+async def test_given_multi_choice_answers_in_any_order_when_migrated_past_0026_then_they_are_sorted_and_agree(
+    empty_database: Database,
+) -> None:
+    from server.services.analytics import Scope, fetch_agreement, quality_metrics
+    from tests.server.test_analytics_answer_forms import _TAGS, _TAGS_GOLD, _TAGS_ONTOLOGY, _as_sets, parsed_agreement
+
+    await upgrade_database(empty_database, "0025")
+    moment = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    # Project 1 types `tags` as multi-choice in a guideline version only; project 2 types nothing, and its lists
+    # (ordered answers, as far as anyone knows) are kept as written.
+    untyped = [[{"tags": ["b", "a"]}, {"tags": ["a", "b"]}, {"tags": ["a"]}]]
+    async with empty_database.engine.begin() as connection:
+        await connection.execute(
+            insert(Project.__table__),
+            [{"id": p, "name": f"p{p}", "data_type": DataType.TEXT, "ontology": {}} for p in (1, 2)],
+        )
+        await connection.execute(
+            insert(GuidelineVersion.__table__).values(
+                id=1, project_id=1, number=1, ontology=_TAGS_ONTOLOGY, created_at=moment
+            )
+        )
+        await connection.execute(
+            insert(Vendor.__table__).values(
+                id=1, name="v", workforce_type=WorkforceType.CROWD, pricing_model=PricingModel.HOURLY, rate=1.0
+            )
+        )
+        await connection.execute(
+            insert(Labeler.__table__), [{"id": i, "vendor_id": 1, "name": f"l{i}"} for i in (1, 2, 3)]
+        )
+        units = [(1, unit) for unit in _TAGS] + [(2, unit) for unit in untyped]
+        await connection.execute(
+            insert(Task.__table__),
+            [
+                {"id": t, "project_id": p, "external_id": f"t{t}", "labels_required": 3, "is_benchmark": t == 1}
+                for t, (p, _unit) in enumerate(units, 1)
+            ],
+        )
+        labels = [(t, i, answer) for t, (_p, unit) in enumerate(units, 1) for i, answer in enumerate(unit, 1)]
+        await connection.execute(
+            insert(Label.__table__),
+            [
+                {
+                    "id": number,
+                    "task_id": t,
+                    "labeler_id": i,
+                    "answer": answer,
+                    "started_at": moment,
+                    "submitted_at": moment,
+                    "seconds_to_label": 10.0,
+                }
+                for number, (t, i, answer) in enumerate(labels, 1)
+            ],
+        )
+        json_value = "CAST(:text AS json)" if connection.dialect.name == "postgresql" else ":text"
+        await connection.execute(
+            text(f"UPDATE tasks SET gold_answer = {json_value} WHERE id = 1"), {"text": json.dumps(_TAGS_GOLD)}
+        )
+
+    await upgrade_database(empty_database)
+
+    async with empty_database.engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT CAST(answer AS TEXT) FROM labels ORDER BY id"))).scalars().all()
+        gold = (await connection.execute(text("SELECT CAST(gold_answer AS TEXT) FROM tasks WHERE id = 1"))).scalar_one()
+    assert stored[:6] == [
+        '{"tags": ["a", "c"]}',
+        '{"tags": ["a", "c"]}',
+        '{"tags": ["b"]}',
+        '{"tags": ["a", "b"]}',
+        '{"tags": ["a", "b"]}',
+        '{"tags": ["a", "b"]}',
+    ]
+    assert stored[6:] == ['{"tags": ["b", "a"]}', '{"tags": ["a", "b"]}', '{"tags": ["a"]}']
+    assert gold == '{"tags": ["a", "c"]}'
+    # The rollups refilled at head count the rewritten answers as sets of choices.
+    pairwise, alpha = parsed_agreement(_as_sets(_TAGS))
+    async with empty_database.session() as session:
+        agreement = await fetch_agreement(session, Scope(project_id=1))
+        quality = await quality_metrics(session, Scope(project_id=1))
+    assert agreement.pairwise == pytest.approx(pairwise, rel=1e-12)
+    assert agreement.alpha == pytest.approx(alpha, rel=1e-12)
+    assert quality.benchmark_accuracy == pytest.approx(2 / 3)

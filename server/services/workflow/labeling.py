@@ -33,7 +33,7 @@ from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.crud.checks import get_or_not_found
 from server.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from server.services.guidelines import check_answer, version_in_force
+from server.services.guidelines import checked_answer, version_in_force
 from server.services.rollups import (
     consensus_changed,
     consensus_facts,
@@ -139,7 +139,7 @@ async def submit_label(
 
     # The label is made under the guidelines in force when the labeler started, and must fit their ontology.
     version = await version_in_force(session, project.id, started_at)
-    check_answer(project.ontology if version is None else version.ontology, answer)
+    answer = checked_answer(project.ontology if version is None else version.ontology, answer)
 
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
     if any(label.labeler_id == labeler_id for label in labels):
@@ -283,7 +283,7 @@ async def rework_label(
     version = (
         None if label.guideline_version_id is None else await session.get(GuidelineVersion, label.guideline_version_id)
     )
-    check_answer(project.ontology if version is None else version.ontology, answer)
+    answer = checked_answer(project.ontology if version is None else version.ontology, answer)
 
     before = label_facts(label, task, reviewed=True)
     consensus_before = await consensus_facts(session, task)

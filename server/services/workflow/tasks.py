@@ -16,10 +16,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.enums import LabelStatus, ReviewVerdict, TaskStatus
-from server.db.models import Label, Review, Task
+from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.completion_rollups import completion_changed
 from server.services.errors import Conflict, ValidationFailed
+from server.services.guidelines import stored_answer, version_in_force
 from server.services.rollups import consensus_changed, consensus_facts, label_changed, label_facts
 from server.services.workflow.common import lock_task, require_answer
 
@@ -163,6 +164,11 @@ async def mark_benchmark(session: AsyncSession, *, task_id: int, gold_answer: An
     task = await lock_task(session, task_id)
     if task.archived_at is not None:
         raise ValidationFailed(("task_id",), task_id, "must not name an archived task")
+    # Stored as a label made now would be (multi-choice lists sorted), so that equal answers compare equal.
+    project = await session.get(Project, task.project_id)
+    version = await version_in_force(session, task.project_id, utcnow())
+    if project is not None:
+        gold_answer = stored_answer(project.ontology if version is None else version.ontology, gold_answer)
     labels = (await session.scalars(select(Label).where(Label.task_id == task_id))).all()
     reviewed = await _reviewed(session, task_id)
     before = [label_facts(label, task, reviewed=label.id in reviewed) for label in labels]
