@@ -175,7 +175,7 @@ def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
 def _mapping(values: ImportHistoryInput) -> Mapping | None:
     if values.format is not ImportFormat.CSV:
         if values.mapping is not None:
-            raise ValidationFailed(("mapping",), "(given)", "applies to the CSV format only")
+            raise ValidationFailed(("mapping",), _excerpt(values.mapping), "applies to the CSV format only")
         return None
     if values.mapping is None:
         raise ValidationFailed(("mapping",), None, "is required for CSV: which column holds what")
@@ -184,7 +184,12 @@ def _mapping(values: ImportHistoryInput) -> Mapping | None:
             {**tomllib.loads(values.mapping), **({"time_zone": values.time_zone} if values.time_zone else {})}
         )
     except (tomllib.TOMLDecodeError, ValueError) as error:
-        raise ValidationFailed(("mapping",), "(given)", f"is not usable: {error}") from None
+        raise ValidationFailed(("mapping",), _excerpt(values.mapping), f"is not usable: {error}") from None
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    """A mapping as an error quotes it: whole when short, else its start (a TOML file can be long)."""
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 @strawberry.type
