@@ -125,3 +125,18 @@ async def test_a_receiver_down_then_up_gets_the_event_once_on_the_retry_signed_a
     assert delivery.status is DeliveryStatus.DELIVERED and delivery.attempts == 2
     assert [(entry["statusCode"], entry["error"] is None) for entry in delivery.log] == [(None, False), (200, True)]
     assert json.loads(delivery.body)["eventId"] == events[0].id
+
+
+async def test_a_project_finished_before_its_deadline_is_not_late_once_the_deadline_has_passed(
+    database: Database,
+) -> None:
+    # Every task done two days before the deadline; evaluated a week after it.
+    async with database.transaction() as session:
+        w = World(session)
+        project = await w.project(deadline=NOW - timedelta(days=7), sla_turnaround_hours=SLA_HOURS)
+        done = NOW - timedelta(days=9)
+        for _ in range(3):
+            await w.task(project, created_at=done - timedelta(hours=2), status=TaskStatus.DONE, completed_at=done)
+        project_id = project.id
+    await _rule(database, project_id, AlertKind.FORECAST_AFTER_DEADLINE, None, "http://127.0.0.1:9/unused")
+    assert await _evaluate(database, project_id) == {"FORECAST_AFTER_DEADLINE": (False, None)}
