@@ -5,7 +5,7 @@ Every metric comes from the dashboard the API serves, so an alert and the dashbo
   project's SLA target share). No completions in the window: nothing to judge, not firing.
 - FORECAST_AFTER_DEADLINE: the completion forecast's late bound (the one `onTrack` uses) after the project's
   deadline; also firing when tasks remain and nothing was completed in the lookback (no completion in sight).
-  Value: days late (infinite without a forecast, reported as null). No deadline: not firing.
+  Value: days late (infinite without a forecast, reported as null). No deadline, or nothing left: not firing.
 - BUDGET_AHEAD_OF_PLAN: budget burn (spent to date over budget) above the plan, the share of the time from the
   project's creation to its deadline that has passed, by more than `threshold` (default 0.1, i.e. 10 points).
   No budget or no deadline: not firing.
@@ -63,12 +63,14 @@ def _forecast(rule: AlertRule, project: Project, dashboard: ProjectDashboard, no
     }
     if deadline is None:
         return Reading(False, None, "the project has no deadline", detail)
+    if forecast.remaining_tasks == 0:
+        # The forecast of nothing is "done now", which a passed deadline would call late: a finished project is not.
+        return Reading(False, None, "nothing remains", detail)
     if forecast.latest_date is None:
-        stalled = forecast.remaining_tasks > 0
         summary = (
             f"{forecast.remaining_tasks} tasks remain and none was completed in the last {forecast.lookback_days} days"
         )
-        return Reading(stalled, None, summary if stalled else "nothing remains", detail)
+        return Reading(True, None, summary, detail)
     late_days = (forecast.latest_date - deadline).total_seconds() / 86400.0
     firing = late_days > 0
     when = f"{late_days:.1f} days after" if firing else f"{-late_days:.1f} days before"

@@ -39,6 +39,8 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 def verify(secret: str, timestamp: str, body: bytes, header: str, *, now: float, tolerance: float = 300.0) -> bool:
     """Whether `header` signs `body` at `timestamp` with `secret`, and the timestamp is within `tolerance` of `now`."""
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+    # Headers are the sender's to forge: anything but ASCII digits and an ASCII signature is refused, not raised on
+    # (str.isdigit() accepts digits int() rejects, and compare_digest() rejects non-ASCII text).
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > tolerance:
         return False
-    return hmac.compare_digest(signature(secret, int(timestamp), body), header)
+    return header.isascii() and hmac.compare_digest(signature(secret, int(timestamp), body), header)

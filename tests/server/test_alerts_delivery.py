@@ -142,6 +142,19 @@ def test_signature_is_hmac_sha256_of_timestamp_dot_body_and_verification_refuses
     assert not verify("key", "1700000000", body, header, now=1_700_001_000)  # replayed late
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "header"),
+    [
+        ("\u00b2", "sha256=00"),  # a superscript two: str.isdigit() says yes, int() says no
+        ("\u0661\u0667\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0660", "sha256=00"),  # Arabic-Indic digits
+        ("1700000000", "sha256=\u00e9"),  # a non-ASCII signature, as a latin-1 header decodes to
+        ("", ""),
+    ],
+)
+def test_verification_refuses_forged_headers_rather_than_raising(timestamp: str, header: str) -> None:
+    assert verify("key", timestamp, b'{"a":1}', header, now=1_700_000_010) is False
+
+
 async def test_given_a_backlog_rule_when_it_fires_stays_and_clears_then_one_signed_webhook_per_transition(
     database: Database, world: AccessWorld, client: httpx.AsyncClient
 ) -> None:

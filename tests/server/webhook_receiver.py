@@ -42,7 +42,8 @@ class Receiver:
 
 
 @contextmanager
-def receiver(secret: str, statuses: list[int] | None = None) -> Iterator[Receiver]:
+def receiver(secret: str, statuses: list[int] | None = None, *, port: int = 0) -> Iterator[Receiver]:
+    """A receiver on `port` (0: any free one)."""
     state = Receiver(secret=secret, statuses=list(statuses or [200]))
     lock = threading.Lock()
 
@@ -76,7 +77,7 @@ def receiver(secret: str, statuses: list[int] | None = None) -> Iterator[Receive
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/labelops"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
