@@ -108,3 +108,21 @@ async def test_where_the_operator_allows_loopback_the_servers_own_port_is_still_
         assert created["__typename"] == "ValidationError" and created["value"] == target, created
         assert "this server itself" in created["message"]
     assert other_port["createAlertRule"]["__typename"] == "AlertRuleCreated"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:+8000/", "http://example.com:99999/", "http://example.com:-1/", "http://example.com:80 /"]
+)
+async def test_a_port_the_url_parser_cannot_read_is_a_validation_error_at_create_and_update(
+    live: Attacker, database: Database, world: AccessWorld, url: str
+) -> None:
+    created = (await live.post("pm", CREATE, input=_rule(world, url)))["data"]["createAlertRule"]
+    assert created["__typename"] == "ValidationError", created
+    assert (created["field"], created["value"]) == ("input.webhookUrl", url)
+    assert "valid port" in created["message"]
+    assert await _rules(database) == 0
+
+    public = (await live.post("pm", CREATE, input=_rule(world, "https://8.8.8.8/hook")))["data"]["createAlertRule"]
+    updated = (await live.post("pm", UPDATE, input={"id": public["rule"]["id"], "webhookUrl": url}))["data"]
+    assert updated["updateAlertRule"]["__typename"] == "ValidationError", updated
+    assert updated["updateAlertRule"]["value"] == url
