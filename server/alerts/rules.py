@@ -46,11 +46,11 @@ def _check_url(value: str) -> str:
         raise ValidationFailed(("webhook_url",), value[:60] + "...", "must be at most 2000 characters")
     try:
         parts = urlsplit(value.strip())
-        host = parts.hostname
+        host, _port = parts.hostname, parts.port  # reading the port refuses one it cannot parse (`:+80`, `:99999`)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         host = None
     if host is None or parts.scheme not in ("http", "https"):
-        raise ValidationFailed(("webhook_url",), value, "must be an http or https URL with a host")
+        raise ValidationFailed(("webhook_url",), value, "must be an http or https URL with a host and a valid port")
     return value.strip()
 
 

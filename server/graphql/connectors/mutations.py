@@ -8,6 +8,8 @@ The file comes as `content` (its text) or as `path`, a file under the directory 
 from __future__ import annotations
 
 import io
+import os
+import stat
 import tomllib
 from enum import Enum
 from pathlib import Path
@@ -166,10 +168,29 @@ def _open(values: ImportHistoryInput, directory: str) -> IO[str]:
     if not directory:
         raise ValidationFailed(("path",), values.path, "is refused: server-side imports are not enabled")
     root = Path(directory).resolve()
-    target = (root / values.path).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    try:
+        target = (root / values.path).resolve()
+        stream = _open_regular_file(target) if target.is_relative_to(root) else None
+    except (OSError, RuntimeError):  # a name too long, a symlink loop (RuntimeError before Python 3.13), unreadable
+        stream = None
+    if stream is None:
         raise ValidationFailed(("path",), values.path, "must name a file inside the import directory")
-    return open(target, encoding="utf-8-sig", newline="")
+    return stream
+
+
+def _open_regular_file(target: Path) -> IO[str] | None:
+    """`target` opened for reading if it is a regular file, else None.
+
+    Checked on the open descriptor, so the file checked is the file read even if the name changes meanwhile: the
+    last part is not followed if it became a symlink, and a FIFO or device does not block the open (a FIFO would
+    hold the server's event loop until someone wrote to it).
+    """
+    descriptor = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return None
+    os.set_blocking(descriptor, True)
+    return open(descriptor, encoding="utf-8-sig", newline="")
 
 
 def _mapping(values: ImportHistoryInput) -> Mapping | None:

@@ -78,9 +78,9 @@ class GuidelineQueries:
                         )
                     ).all()
                 }
-            for number, field in ((from_number, "fromNumber"), (to_number, "toNumber")):
+            for number, field in ((from_number, "from_number"), (to_number, "to_number")):
                 if number not in rows:
-                    raise NotFound("GuidelineVersion", number, path=field)
+                    raise NotFound("GuidelineVersion", number, path=(field,))
         except DomainError as error:
             raise as_graphql_error(error) from error
         return GuidelineDiffType.from_diff(from_number, to_number, diff_versions(rows[from_number], rows[to_number]))

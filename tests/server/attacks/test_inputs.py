@@ -29,6 +29,7 @@ RENAME_VENDOR = """mutation($id: ID!, $name: String!) {
 }"""
 DEEP_LISTS = '{"query": "query($v: JSON) { __typename }", "variables": {"v": ' + "[" * 3000 + "]" * 3000 + "}}"
 DEEP_OBJECTS = '{"query": "{ __typename }", "variables": ' + '{"a":' * 3000 + "1" + "}" * 3000 + "}"
+GUIDELINE_DIFF = "query($p: ID!) { guidelineDiff(projectId: $p, fromNumber: 1, toNumber: 2) { __typename } }"
 RENAME_VENDOR_LITERAL = 'mutation { updateVendor(input: {id: "%s", name: "%s"}) { __typename } }'
 
 
@@ -163,3 +164,20 @@ def test_given_a_malformed_json_body_when_posted_then_400_saying_why(
     response = _send(server, body)
     assert response.status_code == 400, response.text
     assert fragment in response.text
+
+
+@pytest.mark.parametrize("role", ["admin", "labeler"])
+def test_given_guideline_versions_that_do_not_exist_when_compared_then_not_found_naming_the_argument(
+    server: tuple[LiveServer, AccessWorld], role: str
+) -> None:
+    live, world = server
+    response = httpx.post(
+        live.graphql_url,
+        json={"query": GUIDELINE_DIFF, "variables": {"p": world.gid("Project", "p1")}},
+        headers=world.headers(role),
+        timeout=30,
+    )
+
+    body = response.json()
+    _refused(body, "GuidelineVersion 1 does not exist")
+    assert body["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "fromNumber"}

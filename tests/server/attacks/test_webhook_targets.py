@@ -5,7 +5,11 @@ operator allows loopback receivers, the server's own port stays refused."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +19,7 @@ from server.db import Database
 from server.db.alerts import AlertRule
 from tests.server.access_world import AccessWorld, build_access_world
 from tests.server.attacks.live import Attacker, serving
+from tests.server.webhook_receiver import receiver
 
 CREATE = """
 mutation($input: CreateAlertRuleInput!) {
@@ -108,3 +113,75 @@ async def test_where_the_operator_allows_loopback_the_servers_own_port_is_still_
         assert created["__typename"] == "ValidationError" and created["value"] == target, created
         assert "this server itself" in created["message"]
     assert other_port["createAlertRule"]["__typename"] == "AlertRuleCreated"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:+8000/", "http://example.com:99999/", "http://example.com:-1/", "http://example.com:80 /"]
+)
+async def test_a_port_the_url_parser_cannot_read_is_a_validation_error_at_create_and_update(
+    live: Attacker, database: Database, world: AccessWorld, url: str
+) -> None:
+    created = (await live.post("pm", CREATE, input=_rule(world, url)))["data"]["createAlertRule"]
+    assert created["__typename"] == "ValidationError", created
+    assert (created["field"], created["value"]) == ("input.webhookUrl", url)
+    assert "valid port" in created["message"]
+    assert await _rules(database) == 0
+
+    public = (await live.post("pm", CREATE, input=_rule(world, "https://8.8.8.8/hook")))["data"]["createAlertRule"]
+    updated = (await live.post("pm", UPDATE, input={"id": public["rule"]["id"], "webhookUrl": url}))["data"]
+    assert updated["updateAlertRule"]["__typename"] == "ValidationError", updated
+    assert updated["updateAlertRule"]["value"] == url
+
+
+EVALUATE = """
+mutation($projectId: ID!) {
+  evaluateAlerts(projectId: $projectId) {
+    __typename ... on AlertEvaluation { deliveries { status lastStatusCode lastError } }
+  }
+}
+"""
+
+
+@contextmanager
+def _redirecting_to(location: str) -> Iterator[str]:
+    """A receiver on loopback that answers every POST with a 307 to `location`; yields its URL."""
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(307)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+async def test_a_receiver_redirecting_elsewhere_is_not_followed(database: Database, world: AccessWorld) -> None:
+    # Given an operator who allows loopback receivers, and one that redirects to another receiver (the hop a
+    # public receiver would use to reach an internal address the check never saw)
+    allowed = ("127.0.0.0/8",)
+    with receiver("x" * 16) as target, _redirecting_to(target.url) as redirecting:
+        async with serving(database, webhook_allowed_networks=allowed) as url, httpx.AsyncClient(timeout=30) as client:
+            live = Attacker(client, url, world)
+            created = (await live.post("pm", CREATE, input=_rule(world, redirecting)))["data"]["createAlertRule"]
+            assert created["__typename"] == "AlertRuleCreated", created
+
+            # When the rule fires (P1 has two open tasks) and its webhook is sent
+            answer = await live.post("pm", EVALUATE, projectId=world.gid("Project", "p1"))
+
+        # Then the redirect is the receiver's answer, logged as a failed attempt, and never followed
+        deliveries = answer["data"]["evaluateAlerts"]["deliveries"]
+        assert deliveries == [{"status": "PENDING", "lastStatusCode": 307, "lastError": "HTTP 307"}]
+        assert target.requests == []

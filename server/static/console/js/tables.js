@@ -2,6 +2,7 @@
 // optional text box filters rows by what they show, and every row is in the page (no scroll box to hunt in).
 
 import { fetchExport } from "./api.js";
+import { csvField } from "./csv.js";
 import { el, showError } from "./shell.js";
 
 /**
@@ -74,12 +75,6 @@ export function dataTable(table, rows, columns, options = {}) {
       render();
     },
   };
-}
-
-/** A field of a CSV line: quoted when it holds a comma, a quote or a line break (RFC 4180). */
-function csvField(text) {
-  const value = text.replace(/\s+/g, " ").trim();
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** The table as shown (filtered and sorted), as CSV text. */
