@@ -5,7 +5,8 @@ The answer to a request comes in this order: 413 for a body over `MAX_BODY_BYTES
 a connector of the other tool, or a missing or wrong credential (one message for all, so a caller learns nothing of
 which ids exist); 403 for a disabled connector; 415 for a body declared as anything but JSON; 400 for a body that is
 not JSON or not a webhook of the tool; 422 when the importer rejects what the event carries (the reasons are in the
-answer); 200 otherwise, with what was created, updated or left unchanged, or why nothing was imported. Redelivering
+answer); 202 for a review of a label not imported yet, kept until the label arrives (`PendingReview`); 200
+otherwise, with what was created, updated or left unchanged, or why nothing was imported. Redelivering
 an event finds every row as stored (the importer keys rows by the tool's ids) and changes nothing; a creation event
 arriving after an update of the same label leaves the newer version stored. Authenticated deliveries are tallied on
 the connector (`deliveries`, `failed`, the last status and error); unauthenticated requests write nothing.
@@ -19,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
@@ -30,7 +31,7 @@ from server.connectors.formats import build_format
 from server.connectors.importer import import_records
 from server.connectors.report import ImportReport
 from server.connectors.webhooks import HookEvent, PayloadError, labelbox_review_row, parse_body, read_event
-from server.db.connectors import Connector, ConnectorSource
+from server.db.connectors import Connector, ConnectorSource, PendingReview
 from server.db.models import Label, Labeler, Task, Vendor
 from server.db.session import Database
 from server.db.types import utcnow
@@ -181,8 +182,13 @@ class HookReceiver:
             return _Outcome(200, {**answer, "status": "ignored", "reason": reason})
         export = event.export
         if event.review is not None and event.label is not None:
-            export, vendor, reason = await self._review_export(connector, event.label, event.review)
+            export, vendor, stored = await self._review_export(connector, event.label, event.review)
+            if export is None and not stored:
+                await self._keep_pending(connector.id, event.label, event.review, event.review_creation)
+                reason = f"label {event.label} is not imported yet: its review is kept until the label arrives"
+                return _Outcome(202, {**answer, "status": "pending", "reason": reason})
             if export is None:
+                reason = f"label {event.label} was not imported from Labelbox: its review is not applied"
                 return _Outcome(200, {**answer, "status": "skipped", "reason": reason})
         if event.deleted:
             return _Outcome(200, {**answer, "status": "skipped", "reason": event.reason, "labels": list(event.deleted)})
@@ -198,12 +204,72 @@ class HookReceiver:
             keep_stored=event.creation,
             keep_stored_reviews=event.review_creation,
         )
-        return _reported(answer, report)
+        outcome = _reported(answer, report)
+        if event.review is None and not outcome.failed and self.source is ConnectorSource.LABELBOX:
+            applied = await self._apply_pending(connector)
+            if applied:
+                outcome.body["pendingReviewsApplied"] = applied
+        return outcome
+
+    async def _keep_pending(self, connector_id: int, label: str, review: dict[str, Any], creation: bool) -> None:
+        """Keep a review of a label not imported yet. A redelivery changes nothing; an update replaces what is kept,
+        and a creation arriving after an update leaves the update kept (as for stored reviews)."""
+        async with self.database.transaction() as session:
+            kept = await session.get(PendingReview, (connector_id, label, review["id"]))
+            if kept is None:
+                session.add(
+                    PendingReview(
+                        connector_id=connector_id, label=label, review_id=review["id"], review=review, creation=creation
+                    )
+                )
+            elif not creation:
+                kept.review, kept.creation = review, False
+
+    async def _apply_pending(self, connector: Connector) -> int:
+        """Apply the kept reviews whose labels are now imported, oldest first, and drop them; how many applied."""
+        async with self.database.session() as session:
+            pending = (
+                await session.scalars(
+                    select(PendingReview)
+                    .join(Label, Label.external_id == PendingReview.label)
+                    .join(Task, Task.id == Label.task_id)
+                    .where(PendingReview.connector_id == connector.id, Task.project_id == connector.project_id)
+                    .order_by(PendingReview.received_at, PendingReview.review_id)
+                )
+            ).all()
+        applied = 0
+        for kept in pending:
+            export, vendor, _ = await self._review_export(connector, kept.label, kept.review)
+            if export is not None:
+                report = await import_records(
+                    self.database,
+                    build_format(self.source.format_name),
+                    io.StringIO(export),
+                    project=connector.project_id,
+                    vendor=vendor,
+                    keep_stored_reviews=kept.creation,
+                )
+                if report.rejected:
+                    reasons = "; ".join(r.reason for r in report.rejections[:3])
+                    _log.warning("connector %s: a kept review of %s was refused: %s", connector.id, kept.label, reasons)
+                else:
+                    applied += 1
+            # Applied, or never applicable (the label is not from Labelbox, or the review was refused): not kept.
+            async with self.database.transaction() as session:
+                await session.execute(
+                    delete(PendingReview).where(
+                        PendingReview.connector_id == kept.connector_id,
+                        PendingReview.label == kept.label,
+                        PendingReview.review_id == kept.review_id,
+                    )
+                )
+        return applied
 
     async def _review_export(
         self, connector: Connector, label: str, review: dict[str, Any]
-    ) -> tuple[str | None, str | None, str]:
-        """The export row adding `review` to the stored label `label`, the vendor of its labeler, or why not."""
+    ) -> tuple[str | None, str | None, bool]:
+        """The export row adding `review` to the stored label `label` (None when it cannot be added), the vendor of
+        its labeler, and whether the label is stored at all."""
         async with self.database.session() as session:
             row = (
                 await session.execute(
@@ -215,10 +281,10 @@ class HookReceiver:
                 )
             ).first()
         if row is None:
-            return None, None, f"label {label} is not imported yet: its review is applied when the label is redelivered"
+            return None, None, False
         stored, task, payload, labeler, vendor = row
         if task is None or labeler is None or not isinstance(stored.source_result, dict):
-            return None, None, f"label {label} was not imported from Labelbox: its review is not applied"
+            return None, None, True
         export = labelbox_review_row(
             task=task,
             payload=payload,
@@ -229,7 +295,7 @@ class HookReceiver:
             result=stored.source_result,
             review=review,
         )
-        return export, vendor, ""
+        return export, vendor, True
 
     async def _tally(self, connector_id: int, event: str | None, outcome: _Outcome) -> None:
         values: dict[str, Any] = {

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.models import Base
 from server.db.types import enum_column_type, utcnow
 
-__all__ = ["Connector", "ConnectorSource"]
+__all__ = ["Connector", "ConnectorSource", "PendingReview"]
 
 
 class ConnectorSource(enum.StrEnum):
@@ -51,3 +52,17 @@ class Connector(Base):
     last_event: Mapped[str | None] = mapped_column(String(100), default=None)
     last_status: Mapped[int | None] = mapped_column(Integer, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class PendingReview(Base):
+    """A review delivered before the label it reviews (webhooks arrive in any order): kept until the label is
+    imported, then applied and removed."""
+
+    __tablename__ = "connector_pending_reviews"
+
+    connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)  # the label's id in the source
+    review_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    review: Mapped[dict[str, Any]] = mapped_column(JSON)  # as the webhook reader gives it
+    creation: Mapped[bool] = mapped_column(Boolean)  # the review's first version (REVIEW_CREATED)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -50,8 +50,8 @@ def enum_column_type(enum_class: type[enum.Enum]) -> Enum:
 def canonical_answer(value: Any) -> Any:
     """The one form an answer is stored in: object keys sorted (recursively) and a float that holds a whole number
     written as that integer; lists keep their order (an answer's list may be ordered; a multi-choice is sorted by
-    its importer, or under the project's ontology by `OntologySpec.stored_answer`). The analytics compare answers by their stored text, so two answers equal as JSON values must be
-    written as one text whoever writes them.
+    its importer, or under the project's ontology by `OntologySpec.stored_answer`). The analytics compare answers
+    by their stored text, so two answers equal as JSON values must be written as one text whoever writes them.
 
     Why 1.0 becomes 1: JSON has one number type (RFC 8259), so `1` and `1.0` are the same value; every reader of the
     stored JSON (Python's `json`, pandas, PostgreSQL's `jsonb`) parses them to equal numbers, and a client's JSON

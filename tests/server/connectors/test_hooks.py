@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from server.connectors.receiver import MAX_BODY_BYTES
 from server.db import Database
+from server.db.connectors import PendingReview
 from server.db.enums import LabelStatus, PricingModel, ReviewVerdict, VendorStatus, WorkforceType
 from server.db.models import Label, Labeler, Review, Vendor
 from tests.server.access_world import gid
@@ -405,20 +406,68 @@ async def test_given_a_review_of_a_stored_label_then_it_is_attached_and_sets_the
         _, path, secret = await _labelbox(database, client, api_headers)
         early_body, early_headers = labelbox_request(secret, "REVIEW_CREATED", review)
         early = await client.post(path, content=early_body, headers=early_headers)
+        early_again = await client.post(path, content=early_body, headers=early_headers)
         body, headers = labelbox_request(secret, "LABEL_CREATED", labelbox_label())
-        await client.post(path, content=body, headers=headers)
-        reviewed = await client.post(path, content=early_body, headers=early_headers)
+        labeled = await client.post(path, content=body, headers=headers)
         again = await client.post(path, content=early_body, headers=early_headers)
 
-    assert (early.status_code, early.json()["status"]) == (200, "skipped")
-    assert early.json()["reason"].startswith("label lbl-1 is not imported yet")
-    assert (reviewed.status_code, reviewed.json()["reviewsCreated"]) == (200, 1), reviewed.text
+    # A review delivered before its label is kept (once, however often redelivered) and applied when the label
+    # arrives; delivered again afterwards, it finds itself stored.
+    assert (early.status_code, early.json()["status"]) == (202, "pending")
+    assert early.json()["reason"] == "label lbl-1 is not imported yet: its review is kept until the label arrives"
+    assert early_again.status_code == 202
+    assert (labeled.status_code, labeled.json()["created"], labeled.json()["pendingReviewsApplied"]) == (200, 1, 1)
     assert (again.status_code, again.json()["reviewsCreated"], again.json()["unchanged"]) == (200, 0, 1)
     assert await stored_labels(database, Label.status) == [("lbl-1", {"animal": "cat"}, 30.0, LabelStatus.REJECTED)]
     async with database.session() as session:
         verdicts = list(await session.scalars(select(Review.verdict)))
         label_count = await session.scalar(select(func.count()).select_from(Label))
     assert (verdicts, label_count) == ([ReviewVerdict.THUMBS_DOWN], 1)
+    async with database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(PendingReview)) == 0
+
+
+async def test_given_reviews_before_their_label_in_any_order_then_the_newest_kept_is_applied_when_it_arrives(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    def review(review_id: str, label: str, score: int) -> dict[str, Any]:
+        return {
+            "id": review_id,
+            "label": {"id": label},
+            "score": score,
+            "created_by": {"id": "u-2", "email": "rita@example.com"},
+            "created_at": "2026-03-02T11:00:00Z",
+        }
+
+    async with http_client(database) as client:
+        _, path, secret = await _labelbox(database, client, api_headers)
+
+        async def deliver(topic: str, payload: dict[str, Any]) -> httpx.Response:
+            body, headers = labelbox_request(secret, topic, payload)
+            return await client.post(path, content=body, headers=headers)
+
+        # rev-1's update (approve) overtakes its creation (reject); rev-2 reviews a label that does not arrive
+        kept = [
+            await deliver("REVIEW_UPDATED", review("rev-1", "lbl-1", 1)),
+            await deliver("REVIEW_CREATED", review("rev-1", "lbl-1", -1)),
+            await deliver("REVIEW_CREATED", review("rev-2", "lbl-9", -1)),
+        ]
+        async with database.session() as session:
+            waiting = (await session.execute(select(PendingReview.label, PendingReview.review_id))).all()
+        labeled = await deliver("LABEL_CREATED", labelbox_label())
+        other = await deliver("LABEL_UPDATED", labelbox_label(answer="dog"))
+
+    assert [(r.status_code, r.json()["status"]) for r in kept] == [(202, "pending")] * 3
+    assert sorted(waiting) == [("lbl-1", "rev-1"), ("lbl-9", "rev-2")]
+    assert (labeled.status_code, labeled.json()["pendingReviewsApplied"]) == (200, 1), labeled.text
+    assert (other.status_code, other.json()["updated"]) == (200, 1), other.text
+    assert "pendingReviewsApplied" not in other.json()
+    assert await stored_labels(database, Label.status) == [("lbl-1", {"animal": "dog"}, 30.0, LabelStatus.ACCEPTED)]
+    async with database.session() as session:
+        verdicts = list(await session.scalars(select(Review.verdict)))
+        left = (await session.execute(select(PendingReview.label, PendingReview.review_id))).all()
+    assert verdicts == [ReviewVerdict.THUMBS_UP]
+    assert left == [("lbl-9", "rev-2")]
 
 
 async def test_given_a_label_deleted_or_an_unknown_topic_then_acknowledged_without_import(
