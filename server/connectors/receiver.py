@@ -18,6 +18,7 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -31,7 +32,7 @@ from server.connectors.formats import build_format
 from server.connectors.importer import import_records
 from server.connectors.report import ImportReport
 from server.connectors.webhooks import HookEvent, PayloadError, labelbox_review_row, parse_body, read_event
-from server.db.connectors import Connector, ConnectorSource, PendingReview
+from server.db.connectors import Connector, ConnectorSource, DeliveredVersion, PendingReview
 from server.db.models import Label, Labeler, Task, Vendor
 from server.db.session import Database
 from server.db.types import utcnow
@@ -194,6 +195,10 @@ class HookReceiver:
             return _Outcome(200, {**answer, "status": "skipped", "reason": event.reason, "labels": list(event.deleted)})
         if export is None:
             return _Outcome(200, {**answer, "status": "ignored", "reason": event.reason})
+        if event.version is not None and (newer := await self._newer_version(connector.id, *event.version)):
+            label, when = event.version[0], newer.isoformat()
+            reason = f"label {label} was changed at {when}, after this update: an older update is not applied"
+            return _Outcome(200, {**answer, "status": "skipped", "reason": reason})
         fmt = build_format(self.source.format_name)
         report = await import_records(
             self.database,
@@ -205,11 +210,27 @@ class HookReceiver:
             keep_stored_reviews=event.review_creation,
         )
         outcome = _reported(answer, report)
+        if event.version is not None and not outcome.failed:
+            await self._applied_version(connector.id, *event.version)
         if event.review is None and not outcome.failed and self.source is ConnectorSource.LABELBOX:
             applied = await self._apply_pending(connector)
             if applied:
                 outcome.body["pendingReviewsApplied"] = applied
         return outcome
+
+    async def _newer_version(self, connector_id: int, label: str, updated_at: datetime) -> datetime | None:
+        """When the label was changed, if a delivery already applied says it was changed after `updated_at`."""
+        async with self.database.session() as session:
+            applied = await session.get(DeliveredVersion, (connector_id, label))
+        return applied.updated_at if applied is not None and applied.updated_at > updated_at else None
+
+    async def _applied_version(self, connector_id: int, label: str, updated_at: datetime) -> None:
+        async with self.database.transaction() as session:
+            applied = await session.get(DeliveredVersion, (connector_id, label))
+            if applied is None:
+                session.add(DeliveredVersion(connector_id=connector_id, label=label, updated_at=updated_at))
+            elif updated_at > applied.updated_at:
+                applied.updated_at = updated_at
 
     async def _keep_pending(self, connector_id: int, label: str, review: dict[str, Any], creation: bool) -> None:
         """Keep a review of a label not imported yet. A redelivery changes nothing; an update replaces what is kept,

@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from server.connectors.labelbox import author
+from server.connectors.times import TimeReader
 from server.db.connectors import ConnectorSource
 
 __all__ = [
@@ -59,6 +61,9 @@ class HookEvent:
     review: dict[str, Any] | None = None
     creation: bool = False  # the labels' first version: one already stored is as new or newer and is kept
     review_creation: bool = False  # the review's first version: likewise for a stored review
+    # A single label's id and when the source last changed it, where the body says: an update older than one already
+    # applied is stale (a retried delivery overtaken by a later edit) and must not replace it.
+    version: tuple[str, datetime] | None = None
 
 
 def parse_body(body: bytes) -> Any:
@@ -127,7 +132,8 @@ def labelstudio_event(payload: dict[str, Any]) -> HookEvent:
         if source_project is None and isinstance(task.get("project"), int | str):
             source_project = _text_id(task["project"], "task.project")
         export = json.dumps([{**task, "annotations": [annotation]}])
-        return HookEvent(event, source_project, export=export, creation=event == "ANNOTATION_CREATED")
+        version = _version(annotation.get("id"), annotation.get("updated_at"))
+        return HookEvent(event, source_project, export=export, creation=event == "ANNOTATION_CREATED", version=version)
     if event == _LABELSTUDIO_BULK:
         tasks = _bulk_tasks(payload)
         if source_project is None:
@@ -179,10 +185,19 @@ def labelbox_event(payload: dict[str, Any], topic: str | None, *, source_project
             if source_project in projects:
                 # A row lists every project its data row is in: import the connector's only.
                 row = {**payload, "projects": {source_project: projects[source_project]}}
-                return HookEvent(event, source_project, export=json.dumps(row), creation=creation)
-            return HookEvent(event, next(iter(projects), None), export=json.dumps(payload), creation=creation)
+                return HookEvent(
+                    event, source_project, export=json.dumps(row), creation=creation, version=_row_version(row)
+                )
+            return HookEvent(
+                event,
+                next(iter(projects), None),
+                export=json.dumps(payload),
+                creation=creation,
+                version=_row_version(payload),
+            )
         row, source_project = _label_row(payload, event)
-        return HookEvent(event, source_project, export=json.dumps(row), creation=creation)
+        version = _version(payload.get("id"), payload.get("updated_at"))
+        return HookEvent(event, source_project, export=json.dumps(row), creation=creation, version=version)
     if event in _LABELBOX_REVIEWS:
         label = payload.get("label")
         label_id = _text_id(label.get("id") if isinstance(label, dict) else payload.get("label_id"), "label.id")
@@ -193,6 +208,30 @@ def labelbox_event(payload: dict[str, Any], topic: str | None, *, source_project
         label_id = _text_id(payload.get("id"), "id")
         return HookEvent(event, _project_of(payload), deleted=(label_id,), reason=_kept(1, "label"))
     return HookEvent(event, _project_of(payload), reason=f"event {event} carries no labels: acknowledged, not imported")
+
+
+def _version(label: Any, updated_at: Any) -> tuple[str, datetime] | None:
+    """(label id, when the source last changed it), or None when the body does not say (or says it unreadably: the
+    time orders deliveries, it is not imported, so a bad one only loses the ordering)."""
+    if isinstance(label, bool) or not isinstance(label, str | int) or not str(label).strip():
+        return None
+    try:
+        return str(label), TimeReader()(updated_at)  # a reader per call: it refuses times a day past its creation
+    except ValueError:
+        return None
+
+
+def _row_version(row: dict[str, Any]) -> tuple[str, datetime] | None:
+    """The version of an export v2 row's label, when the row holds exactly one (with `label_details.updated_at`)."""
+    labels = [
+        label
+        for project in row["projects"].values()
+        if isinstance(project, dict) and isinstance(project.get("labels"), list)
+        for label in project["labels"]
+    ]
+    if len(labels) != 1 or not isinstance(labels[0], dict) or not isinstance(labels[0].get("label_details"), dict):
+        return None
+    return _version(labels[0].get("id"), labels[0]["label_details"].get("updated_at"))
 
 
 def _project_of(payload: dict[str, Any]) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db.models import Base
 from server.db.types import enum_column_type, utcnow
 
-__all__ = ["Connector", "ConnectorSource", "PendingReview"]
+__all__ = ["Connector", "ConnectorSource", "DeliveredVersion", "PendingReview"]
 
 
 class ConnectorSource(enum.StrEnum):
@@ -66,3 +66,14 @@ class PendingReview(Base):
     review: Mapped[dict[str, Any]] = mapped_column(JSON)  # as the webhook reader gives it
     creation: Mapped[bool] = mapped_column(Boolean)  # the review's first version (REVIEW_CREATED)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveredVersion(Base):
+    """When the source last changed a label, as the newest delivery applied said: an older update delivered later
+    (a retry overtaken by a later edit) is stale and is not applied."""
+
+    __tablename__ = "connector_label_versions"
+
+    connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)  # the label's id in the source
+    updated_at: Mapped[datetime] = mapped_column()

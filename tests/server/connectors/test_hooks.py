@@ -90,6 +90,58 @@ async def test_given_a_stored_annotation_when_an_update_arrives_then_the_label_c
     assert stored == [("501", {"sentiment": "negative"}, 20.0, LabelStatus.ACCEPTED)]
 
 
+async def test_given_two_updates_delivered_out_of_order_then_the_later_edit_stays(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    def edit(choice: str, updated_at: str | None) -> bytes:
+        changed = annotation(choice=choice, lead_time=20.0)
+        if updated_at is not None:
+            changed["updated_at"] = updated_at
+        return labelstudio_body("ANNOTATION_UPDATED", annotation=changed)
+
+    async with http_client(database) as client:
+        _, path, secret = await _labelstudio(database, client, api_headers)
+        headers = labelstudio_headers(secret)
+        await client.post(path, content=labelstudio_body(), headers=headers)
+        # the 10:05 edit arrives first; the 10:00 edit's delivery, retried, arrives after it (in another offset)
+        later = await client.post(path, content=edit("negative", "2026-03-02T10:05:00Z"), headers=headers)
+        stale = await client.post(path, content=edit("neutral", "2026-03-02T11:00:00+01:00"), headers=headers)
+        same = await client.post(path, content=edit("negative", "2026-03-02T10:05:00Z"), headers=headers)
+        undated = await client.post(path, content=edit("positive", None), headers=headers)
+
+    assert (later.status_code, later.json()["updated"]) == (200, 1)
+    assert (stale.status_code, stale.json()["status"]) == (200, "skipped"), stale.text
+    assert stale.json()["reason"] == (
+        "label 501 was changed at 2026-03-02T10:05:00+00:00, after this update: an older update is not applied"
+    )
+    assert (same.status_code, same.json()["unchanged"]) == (200, 1), same.text
+    # An update that does not say when it was made cannot be ordered: it is applied, as before.
+    assert (undated.status_code, undated.json()["updated"]) == (200, 1)
+    assert await stored_labels(database) == [("501", {"sentiment": "positive"}, 20.0)]
+
+
+async def test_given_a_labelbox_label_updated_twice_out_of_order_then_the_later_edit_stays(
+    database: Database, api_headers: dict[str, str]
+) -> None:
+    async with http_client(database) as client:
+        _, path, secret = await _labelbox(database, client, api_headers)
+
+        async def deliver(topic: str, answer: str, updated_at: str | None = None) -> httpx.Response:
+            payload = labelbox_label(answer=answer)
+            if updated_at is not None:
+                payload["updated_at"] = updated_at
+            body, headers = labelbox_request(secret, topic, payload)
+            return await client.post(path, content=body, headers=headers)
+
+        await deliver("LABEL_CREATED", "cat")
+        later = await deliver("LABEL_UPDATED", "dog", "2026-03-02T12:00:00Z")
+        stale = await deliver("LABEL_UPDATED", "bird", "2026-03-02T11:59:59.999999Z")
+
+    assert (later.status_code, later.json()["updated"]) == (200, 1)
+    assert (stale.status_code, stale.json()["status"]) == (200, "skipped"), stale.text
+    assert await stored_labels(database) == [("lbl-1", {"animal": "dog"}, 30.0)]
+
+
 async def test_given_a_bulk_annotations_created_webhook_then_every_annotation_is_stored_once_per_task(
     database: Database, api_headers: dict[str, str]
 ) -> None:

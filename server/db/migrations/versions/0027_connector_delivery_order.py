@@ -1,4 +1,4 @@
-"""connector_pending_reviews: reviews delivered before their labels, kept until the labels arrive
+"""webhook delivery order: reviews delivered before their labels, and the newest version of each label applied
 
 Revision ID: 0027
 Revises: 0026
@@ -32,7 +32,16 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["connector_id"], ["connectors.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("connector_id", "label", "review_id"),
     )
+    op.create_table(
+        "connector_label_versions",
+        sa.Column("connector_id", sa.Integer(), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("updated_at", server.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["connector_id"], ["connectors.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("connector_id", "label"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("connector_label_versions")
     op.drop_table("connector_pending_reviews")
