@@ -48,8 +48,8 @@ from server.services.workflow.common import (
     lock_task_of_label,
     require_answer,
     require_aware,
-    require_non_negative,
     require_open_task,
+    require_seconds,
     require_working_member,
 )
 from server.services.workflow.tasks import label_needs_review, sync_task_status
@@ -120,7 +120,7 @@ async def submit_label(
     if seconds_to_label is None:
         seconds_to_label = span
     else:
-        seconds_to_label = require_non_negative(("seconds_to_label",), seconds_to_label)
+        seconds_to_label = require_seconds(("seconds_to_label",), seconds_to_label)
         if seconds_to_label > span + _SECONDS_TOLERANCE:
             raise ValidationFailed(
                 ("seconds_to_label",),
@@ -203,7 +203,7 @@ async def review_label(
     except ValueError as error:
         choices = ", ".join(member.value for member in ReviewVerdict)
         raise ValidationFailed(("verdict",), verdict, f"must be one of {choices}") from error
-    seconds_to_review = require_non_negative(("seconds_to_review",), seconds_to_review)
+    seconds_to_review = require_seconds(("seconds_to_review",), seconds_to_review)
     comment = comment.strip()
     if verdict is ReviewVerdict.THUMBS_DOWN and not comment:
         raise ValidationFailed(("comment",), comment, "must say why the label is rejected (required on THUMBS_DOWN)")
@@ -264,7 +264,7 @@ async def rework_label(
     or time, closed task), InvalidTransition (the label is not REJECTED).
     """
     answer = require_answer(("answer",), answer)
-    rework_seconds = require_non_negative(("rework_seconds",), rework_seconds)
+    rework_seconds = require_seconds(("rework_seconds",), rework_seconds)
     label, task, labels = await _label_with_locked_task(session, label_id)
     if labeler_id != label.labeler_id:
         raise ValidationFailed(("labeler_id",), labeler_id, f"must be the label's author (labeler {label.labeler_id})")

@@ -1,0 +1,107 @@
+"""Edges of the core API over HTTP: inputs at and past their bounds, orders with nulls, text in any case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from server.db import Database
+from tests.server.graphql_client import Workspace, build_workspace
+
+SUBMIT_LABEL = """
+mutation($input: SubmitLabelInput!) {
+  submitLabel(input: $input) {
+    __typename
+    ... on LabelPayload { label { id status } }
+    ... on UserError { message field }
+  }
+}
+"""
+REVIEW_LABEL = """
+mutation($input: ReviewLabelInput!) {
+  reviewLabel(input: $input) {
+    __typename
+    ... on ReviewPayload { label { status } }
+    ... on ValidationError { value }
+    ... on UserError { message field }
+  }
+}
+"""
+REWORK_LABEL = """
+mutation($input: ReworkLabelInput!) {
+  reworkLabel(input: $input) {
+    __typename
+    ... on LabelPayload { label { status reworkSeconds reworkCount } }
+    ... on ValidationError { value }
+    ... on UserError { message field }
+  }
+}
+"""
+LABEL = """
+query($id: ID!) { label(id: $id) { status reworkSeconds reworkCount reviews { verdict secondsToReview } } }
+"""
+# A year and a day: the longest a label or a review may be timed at.
+MAX_SECONDS = 366 * 86_400
+
+
+async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """The data of an operation that must answer without GraphQL errors (a crash would be "Unexpected error.")."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def _submitted_label(client: httpx.AsyncClient, workspace: Workspace) -> str:
+    submitted = datetime.now(UTC) - timedelta(minutes=10)
+    submission = {
+        "taskId": workspace.tasks[0],
+        "labelerId": workspace.labelers[0],
+        "answer": {"class": "car"},
+        "startedAt": (submitted - timedelta(seconds=90)).isoformat(),
+        "submittedAt": submitted.isoformat(),
+    }
+    payload = (await _post(client, SUBMIT_LABEL, {"input": submission}))["submitLabel"]
+    assert payload["label"]["status"] == "SUBMITTED", payload
+    return str(payload["label"]["id"])
+
+
+async def test_review_and_rework_times_past_a_year_are_refused(
+    database: Database, admin_client: httpx.AsyncClient
+) -> None:
+    # given a submitted label
+    workspace = await build_workspace(database)
+    label = await _submitted_label(admin_client, workspace)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_DOWN", "comment": "box"}
+    # when it is reviewed with a time no timer gives (1e308 once crashed the histogram bins)
+    refused = [
+        (await _post(admin_client, REVIEW_LABEL, {"input": {**review, "secondsToReview": seconds}}))["reviewLabel"]
+        for seconds in (1e308, MAX_SECONDS + 1)
+    ]
+    # then each is refused, naming the field and the value, and nothing is written
+    assert [(error["__typename"], error["field"], error["value"]) for error in refused] == [
+        ("ValidationError", "input.secondsToReview", "1e+308"),
+        ("ValidationError", "input.secondsToReview", str(float(MAX_SECONDS + 1))),
+    ]
+    assert f"from 0 to {MAX_SECONDS}" in refused[0]["message"]
+    assert (await _post(admin_client, LABEL, {"id": label}))["label"]["reviews"] == []
+
+    # when the rejected label is reworked with such a time (twice 1e308 once summed to infinity)
+    rejected = await _post(admin_client, REVIEW_LABEL, {"input": {**review, "secondsToReview": MAX_SECONDS}})
+    assert rejected["reviewLabel"]["label"] == {"status": "REJECTED"}
+    rework = {"labelId": label, "labelerId": workspace.labelers[0]}
+    answer = {"answer": {"class": "truck"}}
+    too_long = await _post(admin_client, REWORK_LABEL, {"input": {**rework, **answer, "reworkSeconds": 1e308}})
+    # then it is refused and the label stays as it was
+    assert too_long["reworkLabel"]["__typename"] == "ValidationError"
+    assert (too_long["reworkLabel"]["field"], too_long["reworkLabel"]["value"]) == ("input.reworkSeconds", "1e+308")
+    assert (await _post(admin_client, LABEL, {"id": label}))["label"] == {
+        "status": "REJECTED",
+        "reworkSeconds": 0.0,
+        "reworkCount": 0,
+        "reviews": [{"verdict": "THUMBS_DOWN", "secondsToReview": float(MAX_SECONDS)}],
+    }
