@@ -105,3 +105,60 @@ async def test_review_and_rework_times_past_a_year_are_refused(
         "reworkCount": 0,
         "reviews": [{"verdict": "THUMBS_DOWN", "secondsToReview": float(MAX_SECONDS)}],
     }
+
+
+CREATE_TASKS = """
+mutation($input: CreateTasksInput!) {
+  createTasks(input: $input) { __typename ... on TasksPayload { tasks { id } } ... on UserError { message field } }
+}
+"""
+TASKS_PAGE = """
+query($orderBy: TaskOrder, $first: Int, $after: String, $last: Int, $before: String) {
+  tasks(orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { externalId } }
+  }
+}
+"""
+
+
+async def _every_page(client: httpx.AsyncClient, order: dict[str, str], *, backwards: bool) -> list[str]:
+    """External ids of every task in `order`, read three at a time forwards (first/after) or backwards
+    (last/before)."""
+    names: list[str] = []
+    cursor: str | None = None
+    while True:
+        window = {"last": 3, "before": cursor} if backwards else {"first": 3, "after": cursor}
+        page = (await _post(client, TASKS_PAGE, {"orderBy": order, **window}))["tasks"]
+        found = [edge["node"]["externalId"] for edge in page["edges"]]
+        names = [*found, *names] if backwards else [*names, *found]
+        if not page["pageInfo"]["hasPreviousPage" if backwards else "hasNextPage"]:
+            return names
+        cursor = page["pageInfo"]["startCursor" if backwards else "endCursor"]
+
+
+async def test_tasks_without_a_due_date_sort_after_every_date_on_both_databases(
+    database: Database, admin_client: httpx.AsyncClient
+) -> None:
+    # given tasks with equal creation times, some due at one moment, some a day later, some with no due date
+    workspace = await build_workspace(database, tasks=0)
+    created = datetime(2026, 1, 5, 9, 30, 0, 250_000, tzinfo=UTC)
+    due = {0: created + timedelta(days=2), 3: created + timedelta(days=1), 4: created + timedelta(days=2)}
+    due |= {5: created + timedelta(days=1), 7: created + timedelta(days=1)}
+    tasks = [
+        {"externalId": f"t{index}", "createdAt": created.isoformat()}
+        | ({"dueAt": due[index].isoformat()} if index in due else {})
+        for index in range(9)
+    ]
+    made = await _post(admin_client, CREATE_TASKS, {"input": {"projectId": workspace.project, "tasks": tasks}})
+    assert made["createTasks"]["__typename"] == "TasksPayload", made
+    # when they are listed by due date, page by page, forwards and backwards, in either direction
+    up = {"field": "DUE_AT", "direction": "ASC"}
+    down = {"field": "DUE_AT", "direction": "DESC"}
+    # then a missing due date sorts after every date (PostgreSQL's rule, which SQLite reversed), ties by creation
+    ascending = ["t3", "t5", "t7", "t0", "t4", "t1", "t2", "t6", "t8"]
+    assert await _every_page(admin_client, up, backwards=False) == ascending
+    assert await _every_page(admin_client, up, backwards=True) == ascending
+    assert await _every_page(admin_client, down, backwards=False) == ascending[::-1]
+    assert await _every_page(admin_client, down, backwards=True) == ascending[::-1]
