@@ -162,3 +162,39 @@ async def test_tasks_without_a_due_date_sort_after_every_date_on_both_databases(
     assert await _every_page(admin_client, up, backwards=True) == ascending
     assert await _every_page(admin_client, down, backwards=False) == ascending[::-1]
     assert await _every_page(admin_client, down, backwards=True) == ascending[::-1]
+
+
+CREATE_VENDOR = """
+mutation($input: CreateVendorInput!) {
+  createVendor(input: $input) {
+    __typename
+    ... on VendorPayload { vendor { name } }
+    ... on UserError { message field }
+  }
+}
+"""
+VENDORS_NAMED = """
+query($fragment: String!) { vendors(filter: {nameContains: $fragment}) { totalCount edges { node { name } } } }
+"""
+
+
+async def test_names_compare_without_case_beyond_ascii_on_both_databases(
+    database: Database, admin_client: httpx.AsyncClient
+) -> None:
+    # given a vendor whose name starts with a letter outside ASCII
+    values = {"workforceType": "CROWD", "pricingModel": "HOURLY", "rate": 10.0}
+    made = await _post(admin_client, CREATE_VENDOR, {"input": {"name": "Été Labeling", **values}})
+    assert made["createVendor"]["__typename"] == "VendorPayload", made
+    # when the same name is given again, in the same case or in another
+    again = [
+        (await _post(admin_client, CREATE_VENDOR, {"input": {"name": name, **values}}))["createVendor"]
+        for name in ("Été Labeling", "ÉTÉ LABELING", "été labeling")
+    ]
+    # then each is a duplicate naming the field (SQLite once took the other cases as new names, and the same one
+    # as a write conflict to retry), as on PostgreSQL
+    assert [(error["__typename"], error.get("field")) for error in again] == [("ConflictError", "input.name")] * 3
+    assert "a vendor named 'ÉTÉ LABELING' already exists" in again[1]["message"]
+    # and a search in any case finds it
+    for fragment in ("Été", "été", "ÉTÉ", "labeling"):
+        found = (await _post(admin_client, VENDORS_NAMED, {"fragment": fragment}))["vendors"]
+        assert found == {"totalCount": 1, "edges": [{"node": {"name": "Été Labeling"}}]}, fragment
