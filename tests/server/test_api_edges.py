@@ -198,3 +198,73 @@ async def test_names_compare_without_case_beyond_ascii_on_both_databases(
     for fragment in ("Été", "été", "ÉTÉ", "labeling"):
         found = (await _post(admin_client, VENDORS_NAMED, {"fragment": fragment}))["vendors"]
         assert found == {"totalCount": 1, "edges": [{"node": {"name": "Été Labeling"}}]}, fragment
+
+
+RAISE_ISSUE = """
+mutation($input: RaiseIssueInput!) {
+  raiseIssue(input: $input) { __typename ... on IssuePayload { issue { id } } ... on UserError { message field } }
+}
+"""
+COMMENT_ON_ISSUE = """
+mutation($input: CommentOnIssueInput!) {
+  commentOnIssue(input: $input) {
+    __typename
+    ... on CommentPayload { comment { createdAt } }
+    ... on ValidationError { value }
+    ... on UserError { message field }
+  }
+}
+"""
+RESOLVE_ISSUE = """
+mutation($input: ResolveIssueInput!) {
+  resolveIssue(input: $input) {
+    __typename
+    ... on IssuePayload { issue { status resolvedAt } }
+    ... on ValidationError { value }
+    ... on UserError { message field }
+  }
+}
+"""
+ISSUE = """
+query($id: ID!) { issue(id: $id) { status resolvedAt resolution comments { body } } }
+"""
+
+
+async def test_an_issue_is_not_resolved_or_commented_on_before_it_was_raised(
+    database: Database, admin_client: httpx.AsyncClient
+) -> None:
+    # given an issue raised at a given moment, and another raised a minute ahead of the server's clock
+    workspace = await build_workspace(database, tasks=0)
+    raised = datetime(2026, 1, 10, 8, 0, 0, 500_000, tzinfo=UTC)
+    ahead = datetime.now(UTC) + timedelta(minutes=1)
+    issues = []
+    for when in (raised, ahead):
+        made = await _post(
+            admin_client,
+            RAISE_ISSUE,
+            {"input": {"title": "Boxes", "projectId": workspace.project, "at": when.isoformat()}},
+        )
+        issues.append(made["raiseIssue"]["issue"]["id"])
+    # when it is resolved, or commented on, a microsecond before it was raised
+    early = (raised - timedelta(microseconds=1)).isoformat()
+    refused = [
+        (await _post(admin_client, RESOLVE_ISSUE, {"input": {"issueId": issues[0], "resolution": "ok", "at": early}}))[
+            "resolveIssue"
+        ],
+        (await _post(admin_client, COMMENT_ON_ISSUE, {"input": {"issueId": issues[0], "body": "hm", "at": early}}))[
+            "commentOnIssue"
+        ],
+    ]
+    # then both are refused naming the field and the value, and the issue is as it was
+    assert [(error["__typename"], error["field"], error["value"]) for error in refused] == [
+        ("ValidationError", "input.at", "2026-01-10T08:00:00.499999+00:00")
+    ] * 2
+    assert "must not be before the issue was raised (2026-01-10T08:00:00.500000+00:00)" in refused[0]["message"]
+    unchanged = {"status": "OPEN", "resolvedAt": None, "resolution": "", "comments": []}
+    assert (await _post(admin_client, ISSUE, {"id": issues[0]}))["issue"] == unchanged
+    # and at the very moment it was raised, it may be
+    resolved = await _post(admin_client, RESOLVE_ISSUE, {"input": {"issueId": issues[0], "at": raised.isoformat()}})
+    assert resolved["resolveIssue"]["issue"] == {"status": "RESOLVED", "resolvedAt": raised.isoformat()}
+    # and without a time, the issue raised ahead of the clock is resolved when it was raised, not before
+    later = await _post(admin_client, RESOLVE_ISSUE, {"input": {"issueId": issues[1]}})
+    assert later["resolveIssue"]["issue"] == {"status": "RESOLVED", "resolvedAt": ahead.isoformat()}
