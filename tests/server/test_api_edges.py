@@ -268,3 +268,27 @@ async def test_an_issue_is_not_resolved_or_commented_on_before_it_was_raised(
     # and without a time, the issue raised ahead of the clock is resolved when it was raised, not before
     later = await _post(admin_client, RESOLVE_ISSUE, {"input": {"issueId": issues[1]}})
     assert later["resolveIssue"]["issue"] == {"status": "RESOLVED", "resolvedAt": ahead.isoformat()}
+
+
+TASK_OF_LABEL = """
+query($id: ID!) { label(id: $id) { status reviews { verdict } task { status completedAt } } }
+"""
+
+
+async def test_a_review_dated_in_the_future_is_refused(database: Database, admin_client: httpx.AsyncClient) -> None:
+    # given a submitted label
+    workspace = await build_workspace(database)
+    label = await _submitted_label(admin_client, workspace)
+    # when it is accepted with a review dated years ahead (labels submitted then are refused already)
+    review = {"labelId": label, "reviewerId": workspace.labelers[1], "verdict": "THUMBS_UP", "secondsToReview": 3}
+    ahead = await _post(admin_client, REVIEW_LABEL, {"input": {**review, "reviewedAt": "2999-01-01T00:00:00Z"}})
+    # then it is refused, naming the field and the value, and the task is not completed in 2999
+    error = ahead["reviewLabel"]
+    assert (error["__typename"], error["field"], error["value"]) == (
+        "ValidationError",
+        "input.reviewedAt",
+        "2999-01-01T00:00:00+00:00",
+    )
+    assert "must not be in the future" in error["message"]
+    unchanged = {"status": "SUBMITTED", "reviews": [], "task": {"status": "IN_REVIEW", "completedAt": None}}
+    assert (await _post(admin_client, TASK_OF_LABEL, {"id": label}))["label"] == unchanged
