@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import IO, Any, Protocol
 
 from server.db.enums import ReviewVerdict
+from server.services.workflow.common import MAX_SECONDS
 
 __all__ = [
     "MAX_SECONDS",
@@ -37,7 +38,6 @@ __all__ = [
 ]
 
 MAX_ID_LENGTH = 200  # the external id columns' width
-MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken timer, not work
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 

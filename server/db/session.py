@@ -32,6 +32,13 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+    # SQLite's own lower() folds ASCII letters only: `lower(name) = 'été'` missed 'Été', so names differing in
+    # case were not duplicates and `nameContains` missed them, where PostgreSQL's lower() folds every letter.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 # A connection back in the pool for less than this was working a moment ago: no ping. SQLAlchemy's pre-ping checks

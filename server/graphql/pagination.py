@@ -49,7 +49,9 @@ _Conn = TypeVar("_Conn")
 _Filter = TypeVar("_Filter")
 
 
-@strawberry.enum(description="Sort direction.")
+@strawberry.enum(
+    description="Sort direction. A missing value (null) sorts after every value: last going up, first going down."
+)
 class OrderDirection(enum.Enum):
     ASC = "ASC"
     DESC = "DESC"
@@ -142,10 +144,20 @@ def make_connection(connection: Callable[..., _Conn], nodes: Sequence[Any], *, w
 
 
 def ordered(column: Any, direction: OrderDirection, tiebreak: Any) -> list[Any]:
-    """ORDER BY `column` then the primary key, so that offsets are stable between pages."""
+    """ORDER BY `column` then the primary key, so that offsets are stable between pages.
+
+    A null sorts after every value (last going up, first going down) on both databases: that is PostgreSQL's own
+    rule, and SQLite's is the opposite. Said only for nullable columns, where SQLite needs it.
+    """
     if direction is OrderDirection.DESC:
-        return [column.desc(), tiebreak.desc()]
-    return [column.asc(), tiebreak.asc()]
+        key, last = column.desc(), tiebreak.desc()
+        return [key.nulls_first() if _nullable(column) else key, last]
+    key, last = column.asc(), tiebreak.asc()
+    return [key.nulls_last() if _nullable(column) else key, last]
+
+
+def _nullable(column: Any) -> bool:
+    return bool(getattr(getattr(column, "expression", column), "nullable", True))
 
 
 async def paginate(

@@ -114,7 +114,7 @@ async def test_bad_comments_are_refused(database: Database, world: World) -> Non
 
 
 async def test_an_issue_is_resolved_once_and_can_be_reopened(database: Database, world: World) -> None:
-    issue = await _raise(database, task_id=world.task)
+    issue = await _raise(database, task_id=world.task, at=at(3))
     resolved = await run(database, lambda s: resolve_issue(s, issue_id=issue.id, resolution=" Yes. ", at=at(9)))
     assert (resolved.status, resolved.resolution, resolved.resolved_at) == (IssueStatus.RESOLVED, "Yes.", at(9))
     with pytest.raises(InvalidTransition, match="Issue cannot go from RESOLVED to RESOLVED: already resolved"):

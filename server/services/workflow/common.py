@@ -20,6 +20,7 @@ from server.db.types import canonical_answer, utcnow
 from server.services.errors import NotFound, Path, ValidationFailed
 
 __all__ = [
+    "MAX_SECONDS",
     "lock_task",
     "lock_task_of_label",
     "require_answer",
@@ -28,12 +29,15 @@ __all__ = [
     "require_member",
     "require_non_negative",
     "require_open_task",
+    "require_seconds",
     "require_text",
     "require_working_member",
     "resolve_time",
 ]
 
 _Model = TypeVar("_Model", bound=Base)
+
+MAX_SECONDS = 366 * 86_400  # a label or review timed at over a year is a broken timer, not work
 
 
 async def lock_task(session: AsyncSession, task_id: int, *, field: Path = ("task_id",)) -> Task:
@@ -96,6 +100,15 @@ def require_non_negative(field: Path, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise ValidationFailed(field, value, "must be a finite number >= 0")
     return float(value)
+
+
+def require_seconds(field: Path, value: float) -> float:
+    """A duration of work in seconds, bounded as imported ones are: a timer reading over a year is broken, and
+    unbounded values overflow the time histograms and the sums of the rollups (`1e308` twice is infinity)."""
+    seconds = require_non_negative(field, value)
+    if seconds > MAX_SECONDS:
+        raise ValidationFailed(field, value, f"must be a number of seconds from 0 to {MAX_SECONDS}")
+    return seconds
 
 
 def require_text(field: Path, value: str, *, max_length: int | None = None) -> str:

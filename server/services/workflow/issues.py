@@ -28,6 +28,18 @@ async def _author(session: AsyncSession, author_id: int | None, *, field: Path) 
         await get_or_not_found(session, Labeler, author_id, field=field)
 
 
+def _after_raised(issue: Issue, when: datetime, *, given: bool) -> datetime:
+    """A thread moves forward in time: nothing happens to an issue before it was raised (a resolution dated
+    earlier made its time to resolve negative). A time left to the default (now) is moved up to the raising."""
+    if when >= issue.created_at:
+        return when
+    if not given:
+        return issue.created_at
+    raise ValidationFailed(
+        ("at",), when.isoformat(), f"must not be before the issue was raised ({issue.created_at.isoformat()})"
+    )
+
+
 async def raise_issue(
     session: AsyncSession,
     *,
@@ -83,10 +95,12 @@ async def raise_issue(
 async def comment_on_issue(
     session: AsyncSession, *, issue_id: int, author_id: int | None, body: str, at: datetime | None = None
 ) -> Comment:
-    """Add a comment to an issue's thread. Raises NotFound (issue or author), ValidationFailed (blank body)."""
+    """Add a comment to an issue's thread. Raises NotFound (issue or author), ValidationFailed (blank body, a
+    time before the issue was raised)."""
     body = require_text(("body",), body)
     when = resolve_time(("at",), at)
-    await get_or_not_found(session, Issue, issue_id, field=("issue_id",))
+    issue = await get_or_not_found(session, Issue, issue_id, field=("issue_id",))
+    when = _after_raised(issue, when, given=at is not None)
     await _author(session, author_id, field=("author_id",))
     comment = Comment(issue_id=issue_id, author_id=author_id, body=body, created_at=when)
     session.add(comment)
@@ -99,7 +113,7 @@ async def resolve_issue(
 ) -> Issue:
     """Resolve an OPEN issue, recording how (may be empty) and when (default now).
 
-    Raises NotFound, InvalidTransition (already RESOLVED).
+    Raises NotFound, ValidationFailed (a time before the issue was raised), InvalidTransition (already RESOLVED).
     """
     when = resolve_time(("at",), at)
     issue = await get_or_not_found(session, Issue, issue_id, field=("issue_id",))
@@ -107,6 +121,7 @@ async def resolve_issue(
         raise InvalidTransition(
             "Issue", issue.status, IssueStatus.RESOLVED, reason="already resolved", path=("issue_id",)
         )
+    when = _after_raised(issue, when, given=at is not None)
     issue.status = IssueStatus.RESOLVED
     issue.resolved_at = when
     issue.resolution = resolution.strip()

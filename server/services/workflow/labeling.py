@@ -14,7 +14,8 @@ Rules the functions enforce beyond the obvious ones:
 - Review sampling: a new label goes to review when `label_needs_review(label.id, project.review_share)`, else it
   is accepted on submission. A reworked label always goes back to review.
 - Times: timezone-aware; `started_at <= submitted_at`, no earlier than the task's `created_at`, and no later than
-  a few minutes from now (clock skew); a review happens no earlier than the label's submission.
+  a few minutes from now (clock skew); a review happens no earlier than the label's submission, and no later than
+  a few minutes from now either.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from server.db.guidelines import GuidelineVersion
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.crud.checks import get_or_not_found
-from server.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from server.services.errors import Conflict, InvalidTransition, NotFound, Path, ValidationFailed
 from server.services.guidelines import checked_answer, version_in_force
 from server.services.rollups import (
     consensus_changed,
@@ -48,8 +49,8 @@ from server.services.workflow.common import (
     lock_task_of_label,
     require_answer,
     require_aware,
-    require_non_negative,
     require_open_task,
+    require_seconds,
     require_working_member,
 )
 from server.services.workflow.tasks import label_needs_review, sync_task_status
@@ -60,6 +61,14 @@ __all__ = ["review_label", "rework_label", "submit_label"]
 _CLOCK_SKEW = timedelta(minutes=5)
 # Float seconds from two timestamps may differ from a client's own arithmetic in the last digits.
 _SECONDS_TOLERANCE = 1e-3
+
+
+def _not_ahead(field: Path, at: datetime) -> datetime:
+    """A time of work already done: no later than now, give or take the clients' clock skew (a review dated
+    years ahead completed its task then)."""
+    if at > utcnow() + _CLOCK_SKEW:
+        raise ValidationFailed(field, at.isoformat(), f"must not be in the future (now {utcnow()})")
+    return at
 
 
 async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, *, doing: str) -> None:
@@ -111,16 +120,12 @@ async def submit_label(
         raise ValidationFailed(
             ("submitted_at",), submitted_at.isoformat(), f"must not be before started_at ({started_at.isoformat()})"
         )
-    latest = utcnow() + _CLOCK_SKEW
-    if submitted_at > latest:
-        raise ValidationFailed(
-            ("submitted_at",), submitted_at.isoformat(), f"must not be in the future (now {utcnow()})"
-        )
+    _not_ahead(("submitted_at",), submitted_at)
     span = (submitted_at - started_at).total_seconds()
     if seconds_to_label is None:
         seconds_to_label = span
     else:
-        seconds_to_label = require_non_negative(("seconds_to_label",), seconds_to_label)
+        seconds_to_label = require_seconds(("seconds_to_label",), seconds_to_label)
         if seconds_to_label > span + _SECONDS_TOLERANCE:
             raise ValidationFailed(
                 ("seconds_to_label",),
@@ -203,7 +208,7 @@ async def review_label(
     except ValueError as error:
         choices = ", ".join(member.value for member in ReviewVerdict)
         raise ValidationFailed(("verdict",), verdict, f"must be one of {choices}") from error
-    seconds_to_review = require_non_negative(("seconds_to_review",), seconds_to_review)
+    seconds_to_review = require_seconds(("seconds_to_review",), seconds_to_review)
     comment = comment.strip()
     if verdict is ReviewVerdict.THUMBS_DOWN and not comment:
         raise ValidationFailed(("comment",), comment, "must say why the label is rejected (required on THUMBS_DOWN)")
@@ -224,7 +229,7 @@ async def review_label(
     if reviewed_at is None:
         reviewed_at = max(utcnow(), label.submitted_at)
     else:
-        reviewed_at = require_aware(("reviewed_at",), reviewed_at)
+        reviewed_at = _not_ahead(("reviewed_at",), require_aware(("reviewed_at",), reviewed_at))
         if reviewed_at < label.submitted_at:
             raise ValidationFailed(
                 ("reviewed_at",),
@@ -264,7 +269,7 @@ async def rework_label(
     or time, closed task), InvalidTransition (the label is not REJECTED).
     """
     answer = require_answer(("answer",), answer)
-    rework_seconds = require_non_negative(("rework_seconds",), rework_seconds)
+    rework_seconds = require_seconds(("rework_seconds",), rework_seconds)
     label, task, labels = await _label_with_locked_task(session, label_id)
     if labeler_id != label.labeler_id:
         raise ValidationFailed(("labeler_id",), labeler_id, f"must be the label's author (labeler {label.labeler_id})")
