@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from server.db import Database
-from tests.server.graphql_client import Workspace, build_workspace
+from tests.server.graphql_client import CREATE_LABELER, Workspace, build_workspace
 
 SUBMIT_LABEL = """
 mutation($input: SubmitLabelInput!) {
@@ -292,3 +292,96 @@ async def test_a_review_dated_in_the_future_is_refused(database: Database, admin
     assert "must not be in the future" in error["message"]
     unchanged = {"status": "SUBMITTED", "reviews": [], "task": {"status": "IN_REVIEW", "completedAt": None}}
     assert (await _post(admin_client, TASK_OF_LABEL, {"id": label}))["label"] == unchanged
+
+
+ADVANCE = """
+mutation($input: AdvanceLabelerStageInput!) {
+  advanceLabelerStage(input: $input) {
+    __typename ... on ValidationError { value } ... on UserError { message field }
+  }
+}
+"""
+OFFBOARD = """
+mutation($input: OffboardLabelerInput!) {
+  offboardLabeler(input: $input) { __typename ... on ValidationError { value } ... on UserError { message field } }
+}
+"""
+RAISE_ISSUE_VALUE = """
+mutation($input: RaiseIssueInput!) {
+  raiseIssue(input: $input) { __typename ... on ValidationError { value } ... on UserError { message field } }
+}
+"""
+LABELER = """query($id: ID!) { labeler(id: $id) { stage stageHistory { stage } } }"""
+
+
+async def test_events_dated_in_the_future_are_refused_as_work_is(
+    database: Database, admin_client: httpx.AsyncClient
+) -> None:
+    # given a labeler in training, a project with an open issue
+    workspace = await build_workspace(database, tasks=0)
+    trainee = (await _post(admin_client, CREATE_LABELER, {"input": {"vendorId": workspace.vendor, "name": "New"}}))[
+        "createLabeler"
+    ]["labeler"]["id"]
+    raised = await _post(admin_client, RAISE_ISSUE, {"input": {"title": "Boxes", "projectId": workspace.project}})
+    issue = raised["raiseIssue"]["issue"]["id"]
+    before = (await _post(admin_client, LABELER, {"id": trainee}))["labeler"]
+    # when events are dated years ahead (a stage begun, a labeler offboarded, an issue raised, commented, resolved)
+    ahead = "2999-01-01T00:00:00+00:00"
+    answers = [
+        (await _post(admin_client, ADVANCE, {"input": {"labelerId": trainee, "at": ahead}}))["advanceLabelerStage"],
+        (await _post(admin_client, OFFBOARD, {"input": {"labelerId": trainee, "reason": "left", "at": ahead}}))[
+            "offboardLabeler"
+        ],
+        (
+            await _post(
+                admin_client, RAISE_ISSUE_VALUE, {"input": {"title": "X", "projectId": workspace.project, "at": ahead}}
+            )
+        )["raiseIssue"],
+        (await _post(admin_client, COMMENT_ON_ISSUE, {"input": {"issueId": issue, "body": "hm", "at": ahead}}))[
+            "commentOnIssue"
+        ],
+        (await _post(admin_client, RESOLVE_ISSUE, {"input": {"issueId": issue, "at": ahead}}))["resolveIssue"],
+    ]
+    # then each is refused naming the field and the value, and nothing changed
+    assert [(a["__typename"], a["field"], a["value"]) for a in answers] == [
+        ("ValidationError", "input.at", ahead)
+    ] * 5
+    assert all("must not be in the future" in a["message"] for a in answers)
+    assert (await _post(admin_client, LABELER, {"id": trainee}))["labeler"] == before
+    assert (await _post(admin_client, ISSUE, {"id": issue}))["issue"]["status"] == "OPEN"
+    # and a minute ahead (a client's clock running fast) is still taken
+    skewed = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    taken = await _post(admin_client, ADVANCE, {"input": {"labelerId": trainee, "at": skewed}})
+    assert taken["advanceLabelerStage"]["__typename"] == "LabelerPayload", taken
+
+
+async def test_a_label_timed_by_its_span_is_bounded_as_a_timed_one_is(
+    database: Database, admin_client: httpx.AsyncClient
+) -> None:
+    # given a submission without secondsToLabel, started more than a year before it was submitted
+    workspace = await build_workspace(database, tasks=0)
+    created = (datetime.now(UTC) - timedelta(days=800)).isoformat()
+    task = (
+        await _post(
+            admin_client,
+            CREATE_TASKS,
+            {"input": {"projectId": workspace.project, "tasks": [{"externalId": "old", "createdAt": created}]}},
+        )
+    )["createTasks"]["tasks"][0]["id"]
+    submitted = datetime.now(UTC) - timedelta(minutes=1)
+    started = submitted - timedelta(seconds=MAX_SECONDS + 1)
+    submission = {
+        "taskId": task,
+        "labelerId": workspace.labelers[0],
+        "answer": {"class": "car"},
+        "startedAt": started.isoformat(),
+        "submittedAt": submitted.isoformat(),
+    }
+    # when it is submitted, and again a second within the bound
+    over = (await _post(admin_client, SUBMIT_LABEL, {"input": submission}))["submitLabel"]
+    within = {**submission, "startedAt": (started + timedelta(seconds=1)).isoformat()}
+    taken = (await _post(admin_client, SUBMIT_LABEL, {"input": within}))["submitLabel"]
+    # then the first is refused naming submittedAt, the second taken
+    assert (over["__typename"], over["field"]) == ("ValidationError", "input.submittedAt"), over
+    assert f"must be within {MAX_SECONDS} s of started_at" in over["message"].replace("startedAt", "started_at")
+    assert taken["__typename"] == "LabelPayload", taken

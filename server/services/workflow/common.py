@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select, update
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_SECONDS",
     "lock_task",
     "lock_task_of_label",
+    "not_ahead",
     "require_answer",
     "require_aware",
     "require_json",
@@ -91,9 +92,22 @@ def require_aware(field: Path, value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+# Clients' clocks drift; work "done" slightly in the future is skew, much further is a bug.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def not_ahead(field: Path, at: datetime) -> datetime:
+    """A time of something already done: no later than now, give or take the clients' clock skew (a review dated
+    years ahead completed its task then; a stage begun in 2999 made its labeler a veteran of negative tenure)."""
+    if at > utcnow() + CLOCK_SKEW:
+        raise ValidationFailed(field, at.isoformat(), f"must not be in the future (now {utcnow()})")
+    return at
+
+
 def resolve_time(field: Path, value: datetime | None) -> datetime:
-    """An optional event time: now when omitted, else a timezone-aware value in UTC."""
-    return utcnow() if value is None else require_aware(field, value)
+    """An optional time of an event (a stage begun, an issue raised or resolved, a comment): now when omitted, else
+    a timezone-aware value in UTC, not in the future."""
+    return utcnow() if value is None else not_ahead(field, require_aware(field, value))
 
 
 def require_non_negative(field: Path, value: float) -> float:

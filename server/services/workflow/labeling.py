@@ -20,7 +20,7 @@ Rules the functions enforce beyond the obvious ones:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -33,7 +33,7 @@ from server.db.guidelines import GuidelineVersion
 from server.db.models import Label, Project, Review, Task
 from server.db.types import utcnow
 from server.services.crud.checks import get_or_not_found
-from server.services.errors import Conflict, InvalidTransition, NotFound, Path, ValidationFailed
+from server.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from server.services.guidelines import checked_answer, version_in_force
 from server.services.rollups import (
     consensus_changed,
@@ -45,8 +45,10 @@ from server.services.rollups import (
     reviewer_labour_added,
 )
 from server.services.workflow.common import (
+    MAX_SECONDS,
     lock_task,
     lock_task_of_label,
+    not_ahead,
     require_answer,
     require_aware,
     require_open_task,
@@ -57,18 +59,8 @@ from server.services.workflow.tasks import label_needs_review, sync_task_status
 
 __all__ = ["review_label", "rework_label", "submit_label"]
 
-# Clients' clocks drift; a label "submitted" slightly in the future is skew, much further is a bug.
-_CLOCK_SKEW = timedelta(minutes=5)
 # Float seconds from two timestamps may differ from a client's own arithmetic in the last digits.
 _SECONDS_TOLERANCE = 1e-3
-
-
-def _not_ahead(field: Path, at: datetime) -> datetime:
-    """A time of work already done: no later than now, give or take the clients' clock skew (a review dated
-    years ahead completed its task then)."""
-    if at > utcnow() + _CLOCK_SKEW:
-        raise ValidationFailed(field, at.isoformat(), f"must not be in the future (now {utcnow()})")
-    return at
 
 
 async def _labeler_for_task(session: AsyncSession, labeler_id: int, task: Task, *, doing: str) -> None:
@@ -120,9 +112,16 @@ async def submit_label(
         raise ValidationFailed(
             ("submitted_at",), submitted_at.isoformat(), f"must not be before started_at ({started_at.isoformat()})"
         )
-    _not_ahead(("submitted_at",), submitted_at)
+    not_ahead(("submitted_at",), submitted_at)
     span = (submitted_at - started_at).total_seconds()
     if seconds_to_label is None:
+        if span > MAX_SECONDS:  # the time taken is the span: bounded as a given one is
+            raise ValidationFailed(
+                ("submitted_at",),
+                submitted_at.isoformat(),
+                f"must be within {MAX_SECONDS} s of started_at ({started_at.isoformat()}) when seconds_to_label is "
+                "not given",
+            )
         seconds_to_label = span
     else:
         seconds_to_label = require_seconds(("seconds_to_label",), seconds_to_label)
@@ -229,7 +228,7 @@ async def review_label(
     if reviewed_at is None:
         reviewed_at = max(utcnow(), label.submitted_at)
     else:
-        reviewed_at = _not_ahead(("reviewed_at",), require_aware(("reviewed_at",), reviewed_at))
+        reviewed_at = not_ahead(("reviewed_at",), require_aware(("reviewed_at",), reviewed_at))
         if reviewed_at < label.submitted_at:
             raise ValidationFailed(
                 ("reviewed_at",),
