@@ -74,6 +74,10 @@ class Settings:
     # How long a verified API key is trusted without reading it again (0: never); writes in this process to keys,
     # users or their projects end that at once, other processes see them within this bound (server.auth.key_cache).
     key_cache_seconds: float = 2.0
+    # Request bodies (README, "Limits"): admins send whole export files to `importHistory` (a 200,000-label
+    # Labelbox export is about 160 MB as a GraphQL request); everything else fits in a few megabytes.
+    max_body_bytes: int = 4 * 1024 * 1024
+    admin_max_body_bytes: int = 256 * 1024 * 1024
 
 
 def _number(name: str, default: float) -> float:
@@ -108,7 +112,7 @@ def load_settings() -> Settings:
     `LABELOPS_REDIS_URL`, `LABELOPS_REDIS_PREFIX`, `LABELOPS_WS_RECHECK`, `LABELOPS_ALERTS_INTERVAL` (seconds, 0
     turns the loop off), `LABELOPS_ALERT_RETRY`, `LABELOPS_ALERT_ATTEMPTS`, `LABELOPS_ALERT_TIMEOUT`,
     `LABELOPS_IMPORT_DIRECTORY`, `LABELOPS_ALERTS_DEBOUNCE`, `LABELOPS_WEBHOOK_ALLOWED_NETWORKS` (comma-separated
-    networks), `LABELOPS_KEY_CACHE`."""
+    networks), `LABELOPS_KEY_CACHE`, `LABELOPS_MAX_BODY`, `LABELOPS_ADMIN_MAX_BODY` (bytes)."""
     lease = _positive("LABELOPS_RUN_LEASE", 30.0)
     # A third of the lease: two heartbeats may be late before another server takes the run over.
     heartbeat = _positive("LABELOPS_RUN_HEARTBEAT", lease / 3.0)
@@ -116,6 +120,12 @@ def load_settings() -> Settings:
         # Leases would lapse between renewals and another server would run the same simulation again.
         raise ValueError(
             f"LABELOPS_RUN_HEARTBEAT must be shorter than LABELOPS_RUN_LEASE ({lease:g}), got {heartbeat:g}"
+        )
+    max_body = _byte_count("LABELOPS_MAX_BODY", Settings.max_body_bytes)
+    admin_max_body = _byte_count("LABELOPS_ADMIN_MAX_BODY", Settings.admin_max_body_bytes)
+    if admin_max_body < max_body:
+        raise ValueError(
+            f"LABELOPS_ADMIN_MAX_BODY must be at least LABELOPS_MAX_BODY ({max_body}), got {admin_max_body}"
         )
     return Settings(
         database_url=os.environ.get("LABELOPS_DATABASE_URL") or _default_database_url(),
@@ -144,7 +154,19 @@ def load_settings() -> Settings:
         alerts_debounce_seconds=_positive("LABELOPS_ALERTS_DEBOUNCE", 5.0),
         webhook_allowed_networks=_networks("LABELOPS_WEBHOOK_ALLOWED_NETWORKS"),
         key_cache_seconds=_non_negative("LABELOPS_KEY_CACHE", 2.0),
+        max_body_bytes=max_body,
+        admin_max_body_bytes=admin_max_body,
     )
+
+
+def _byte_count(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a positive whole number of bytes, got {raw!r}")
+    return int(text)
 
 
 def _trusted_proxies() -> tuple[str, ...]:

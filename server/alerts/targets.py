@@ -4,7 +4,9 @@ A rule's URL is chosen by a program manager, and the server POSTs to it: without
 server talk to its own loopback services, to the cloud metadata endpoint (169.254.169.254) or to the private
 network it sits in. So an address is refused when it is loopback, link-local, private (RFC 1918, fc00::/7, and the
 other special-purpose ranges that are not globally routable), unspecified or multicast, unless it is inside one of
-`LABELOPS_WEBHOOK_ALLOWED_NETWORKS`; the server's own port on its own addresses is refused even then.
+`LABELOPS_WEBHOOK_ALLOWED_NETWORKS`; the server's own port on its own addresses is refused even then. An IPv6
+address that carries an IPv4 address (IPv4-mapped, IPv4-compatible, SIIT, NAT64's 64:ff9b::/96, 6to4) is refused
+when the IPv4 address inside would be.
 
 URLs are checked when a rule is saved (a literal address, or a name that resolves now) and again at every send on
 the addresses the name resolves to then: a name may resolve elsewhere later (DNS rebinding). The sender connects
@@ -54,6 +56,15 @@ class TargetPolicy:
     def refusal(self, address: Address, port: int) -> str | None:
         """Why `address:port` may not receive webhooks, or None when it may."""
         address = _unwrap(address)
+        reason = self._own_refusal(address, port)
+        embedded = _embedded_ipv4(address)
+        if reason is None and embedded is not None:
+            # Routed on to (or translated into) the IPv4 address inside: it must pass on its own.
+            inner = self._own_refusal(embedded, port)
+            reason = None if inner is None else f"{address} embeds {embedded}: {inner}"
+        return reason
+
+    def _own_refusal(self, address: Address, port: int) -> str | None:
         if self.server_port is not None and port == self.server_port and _is_own(address):
             return f"{address} port {port} is this server itself"
         kind = _internal_kind(address)
@@ -70,10 +81,30 @@ class TargetPolicy:
 
 
 def _unwrap(address: Address) -> Address:
-    """IPv4 written as IPv6 (::ffff:127.0.0.1, 64:ff9b::7f00:1 is left alone: it is routed, not local)."""
+    """IPv4 written as IPv6 (::ffff:127.0.0.1): the socket connects to the IPv4 address itself."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (RFC 4291)
+_SIIT = ipaddress.IPv6Network("::ffff:0:0:0/96")  # ::ffff:0:a.b.c.d (RFC 2765)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # well-known NAT64 prefix (RFC 6052)
+
+
+def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries to a translator or tunnel (6to4 2002:a.b.c.d::/48 included).
+
+    Each of these reaches the IPv4 address inside (a NAT64 gateway translates 64:ff9b::7f00:1 to 127.0.0.1, a
+    6to4 relay tunnels 2002:7f00:1:: to it), so the check must see that address, not the global-looking outer one.
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in (_IPV4_COMPATIBLE, _SIIT, _NAT64)):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def _internal_kind(address: Address) -> str | None:

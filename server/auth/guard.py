@@ -1,9 +1,10 @@
 """The access guard: an ASGI wrapper of the GraphQL endpoint that authenticates, rate-limits and times out requests.
 
 HTTP requests are answered here, before GraphQL runs, when the bearer key is missing or refused (401), when the
-key's bucket is empty (429 with Retry-After) and when the request outlives the timeout (504): all as JSON in the
-GraphQL error shape. The viewer goes to the endpoint in `scope["state"]["viewer"]`. Websockets carry their key in
-the `connection_init` payload instead, checked by `authenticate_websocket` when the endpoint accepts them.
+key's bucket is empty (429 with Retry-After), when the body is over the caller's limit (413, see `body_limit`) and
+when the request outlives the timeout (504): all as JSON in the GraphQL error shape. The viewer goes to the
+endpoint in `scope["state"]["viewer"]`. Websockets carry their key in the `connection_init` payload instead,
+checked by `authenticate_websocket` when the endpoint accepts them.
 The GraphiQL page is the one thing served without a key (it sends one with each request it makes): a GET asking
 for HTML that carries no credential gets the page from here, and GraphQL never runs for it, whatever its query
 string says. Every other request without a valid key is refused before GraphQL sees it.
@@ -21,6 +22,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.auth.body_limit import BodyTooLarge, body_limit, declared_length, limited_receive
 from server.auth.identity import SYSTEM, Unauthenticated, Viewer, authenticate
 from server.auth.limits import RateLimiter
 from server.auth.proxies import Networks, client_address, forwarded_for_values, parse_networks
@@ -134,8 +136,13 @@ class AccessGuard:
                 message = f"rate limit exceeded for this API key: retry after {retry} s"
                 await _send_error(send, 429, message, "RATE_LIMITED", {"Retry-After": retry})
                 return
+        limit = body_limit(self.settings, viewer.role if viewer is not None else None)
+        declared = declared_length(scope)
+        if declared is not None and declared > limit:
+            await _send_too_large(send, BodyTooLarge(limit))
+            return
         scope.setdefault("state", {})["viewer"] = viewer
-        await self._with_timeout(scope, receive, send)
+        await self._with_timeout(scope, limited_receive(receive, limit), send)
 
     async def _with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -153,6 +160,15 @@ class AccessGuard:
             if not started:
                 seconds = self.settings.request_timeout_seconds
                 await _send_error(send, 504, f"request timed out after {seconds:g} s", "TIMEOUT")
+        except BodyTooLarge as error:
+            if started:  # cannot happen: the endpoint reads the whole body before it answers
+                raise
+            await _send_too_large(send, error)
+
+
+async def _send_too_large(send: Send, error: BodyTooLarge) -> None:
+    # The rest of the body is never read: the connection cannot carry another request, so it is closed.
+    await _send_error(send, 413, str(error), "BODY_TOO_LARGE", {"Connection": "close"})
 
 
 async def authenticate_websocket(database: Database, settings: Settings, context: Any) -> Viewer:

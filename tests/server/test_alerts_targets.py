@@ -4,6 +4,7 @@ the name resolves to then; the operator's LABELOPS_WEBHOOK_ALLOWED_NETWORKS lets
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,7 +45,29 @@ BLOCKED = {
     "unspecified (IPv6)": "http://[::]/hook",
     "multicast": "http://224.0.0.1/hook",
     "multicast (IPv6)": "http://[ff02::1]/hook",
+    "loopback (IPv4-compatible IPv6)": "http://[::7f00:1]/hook",
+    "loopback (SIIT IPv6)": "http://[::ffff:0:7f00:1]/hook",
+    "loopback (6to4 IPv6)": "http://[2002:7f00:1::]/hook",
+    "loopback (NAT64 IPv6)": "http://[64:ff9b::7f00:1]/hook",
+    "link-local (IPv4-compatible IPv6)": "http://[::a9fe:a9fe]/latest/meta-data/",
 }
+
+# IPv6 forms that carry an IPv4 address to a translator or tunnel, and the IPv4 ranges refused on their own.
+EMBEDDINGS = {
+    "IPv4-compatible": "::{}",
+    "SIIT": "::ffff:0:{}",
+    "NAT64": "64:ff9b::{}",
+    "6to4": "2002:{}::",
+}
+EMBEDDED = [
+    ("loopback", "127.0.0.1"),
+    ("private", "10.1.2.3"),
+    ("private", "172.16.0.1"),
+    ("private", "192.168.1.1"),
+    ("link-local", "169.254.169.254"),
+    ("private", "0.0.0.7"),  # "this network", 0/8
+    ("not globally routable", "100.64.0.1"),  # shared address space (carrier-grade NAT)
+]
 
 CREATE = """
 mutation($input: CreateAlertRuleInput!) {
@@ -76,6 +99,34 @@ def test_public_addresses_pass_and_allowed_networks_open_internal_ones_but_never
     assert operator.refusal(ipaddress.ip_address("127.0.0.1"), 9000) is None
     assert "this server itself" in str(operator.refusal(ipaddress.ip_address("127.0.0.1"), 8000))
     assert operator.refusal(ipaddress.ip_address("192.168.1.1"), 80) is not None  # not in the allowed networks
+
+
+def _embed(form: str, ipv4: str) -> ipaddress.IPv6Address:
+    """`ipv4` written in `form`, as its two last groups (or, for 6to4, the two after 2002:)."""
+    value = int(ipaddress.IPv4Address(ipv4))
+    return ipaddress.IPv6Address(form.format(f"{value >> 16:x}:{value & 0xFFFF:x}"))
+
+
+@pytest.mark.parametrize("form", EMBEDDINGS.values(), ids=EMBEDDINGS.keys())
+@pytest.mark.parametrize(("kind", "ipv4"), EMBEDDED, ids=[ipv4 for _, ipv4 in EMBEDDED])
+def test_an_ipv6_address_carrying_an_internal_ipv4_address_is_refused_as_that_address(
+    form: str, kind: str, ipv4: str
+) -> None:
+    address = _embed(form, ipv4)
+
+    reason = TargetPolicy().refusal(address, 80)
+
+    assert reason is not None, address
+    assert reason.startswith(f"{address} embeds {ipv4}: {ipv4} is {kind}"), reason
+
+
+@pytest.mark.parametrize("form", EMBEDDINGS.values(), ids=EMBEDDINGS.keys())
+def test_an_ipv6_address_carrying_a_public_ipv4_address_passes_unless_that_is_the_servers_own(form: str) -> None:
+    operator = TargetPolicy(parse_networks(LOOPBACK), server_port=8000)
+
+    assert TargetPolicy().refusal(_embed(form, "8.8.8.8"), 443) is None
+    assert operator.refusal(_embed(form, "127.0.0.1"), 9000) is None  # the operator allows what it carries
+    assert "this server itself" in str(operator.refusal(_embed(form, "127.0.0.1"), 8000))
 
 
 def test_a_bad_allowed_network_is_refused_at_startup_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,3 +288,33 @@ async def test_given_the_servers_own_port_then_delivery_is_refused_even_where_lo
 
     assert hook.requests == []
     assert delivery.status is DeliveryStatus.FAILED and "this server itself" in str(delivery.last_error)
+
+
+def _resolving(monkeypatch: pytest.MonkeyPatch, name: str, address: str) -> None:
+    """`name` resolves to `address` (other names as usual): the resolver's answer, not a literal in the URL."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port or 0), 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.mark.parametrize("address", ["::7f00:1", "::ffff:0:a9fe:a9fe", "2002:a00:1::", "64:ff9b::c0a8:101"])
+async def test_given_a_name_resolving_to_an_ipv6_address_carrying_an_internal_one_then_create_and_send_refuse_it(
+    database: Database, world: AccessWorld, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    url = "http://hooks.example.test:8080/in"
+    _resolving(monkeypatch, "hooks.example.test", address)
+
+    created = (await _call(client, CREATE, input=_rule(world, url)))["createAlertRule"]
+    assert created["__typename"] == "ValidationError" and created["value"] == url, created
+    assert f"{address} embeds " in created["message"], created
+
+    await _saved_rule(database, world, url)
+    await deliver_due(database, DeliveryPolicy(), now=utcnow())
+    delivery = await _delivery(database)
+    assert delivery.status is DeliveryStatus.FAILED and delivery.attempts == 1  # refused, not retried
+    assert str(delivery.last_error).startswith(f"blocked: {address} embeds "), delivery.last_error

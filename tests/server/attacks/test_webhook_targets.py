@@ -48,6 +48,13 @@ TARGETS = [
     "http://192.168.0.1/admin",
     "http://[fd00::1]/admin",
     "http://239.255.255.250:1900/",
+    "http://[::7f00:1]:8000/graphql",
+    "http://[::ffff:0:7f00:1]/graphql",
+    "http://[2002:7f00:1::]/graphql",
+    "http://[::a9fe:a9fe]/latest/meta-data/",
+    "http://[2002:a9fe:a9fe::1]/latest/meta-data/",
+    "http://[64:ff9b::a00:1]/admin",
+    "http://[::ffff:0:c0a8:1]/admin",
 ]
 
 
