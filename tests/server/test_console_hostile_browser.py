@@ -1,0 +1,217 @@
+"""The console in a real browser against data chosen to break it: markup, attribute breakers, script-like text,
+`javascript:` links, unbroken and right-to-left names, ids that do not exist or are malformed.
+
+The demo workspace of `test_console_browser` is served by a server of this module's own, then renamed and extended
+through the API and the Label Studio importer with hostile values, as another user or an imported file could. Every
+page that shows them must show them as text: nothing runs (a global flag stays unset), no element is made from
+them (the content security policy would block an injected handler silently, so its violations are recorded too),
+and the text reads literally.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.server import test_console_browser
+from tests.server.test_console_browser import Console, Visit, _api, _assert_clean, _open, _screenshot
+
+# The console's own browser-test fixtures, started again for this module: a demo server of its own and a browser.
+console = test_console_browser.console
+browser = test_console_browser.browser
+
+_WAIT_MS = 60_000
+
+MARKUP = "<img src=x onerror=window.__xss=1>"
+BREAKOUT = '"><svg onload=window.__xss=2>'
+SCRIPTED = "${window.__xss=3}`'\"</script><script>window.__xss=3</script>"
+CHANNEL_LINK = 'https://example.com/"><img src=x onerror=window.__xss=4>'
+
+# Run before any page script: anything the policy refuses is an injection that got as far as the DOM.
+_RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective));
+"""
+_INJECTED = """() => ({
+  flag: window.__xss ?? null,
+  violations: window.__violations,
+  elements: document.querySelectorAll('img[src="x"], svg, script:not([src]), [onerror], [onload]').length,
+  links: [...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"))
+    .filter((href) => !/^(\\/|https?:|mailto:|#)/.test(href)),
+})"""
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """What was seeded: ids to visit and the exact texts the pages must show."""
+
+    project_id: str
+    project: str
+    vendor: str
+    labeler_id: str
+    labelers: tuple[str, ...]
+    imported_labeler: str
+    issue: str
+    comment: str
+    resolution: str
+    external_id: str
+    example: str
+    mistake: str
+
+
+def _ok(answer: dict[str, Any], field: str) -> dict[str, Any]:
+    payload = answer[field]
+    assert not payload["__typename"].endswith("Error"), payload
+    return dict(payload)
+
+
+def _seed(console: Console) -> Hostile:
+    project_id = console.project_id
+    project = f"Drive {MARKUP} {SCRIPTED}"
+    vendor = f"North {BREAKOUT}"
+    update_project = "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { __typename } }"
+    _ok(_api(console, update_project, {"i": {"id": project_id, "name": project}}), "updateProject")
+    vendors = _api(console, '{ vendors(filter: {nameContains: "Northwind"}) { edges { node { id } } } }', {})
+    vendor_id = vendors["vendors"]["edges"][0]["node"]["id"]
+    update_vendor = "mutation($i: UpdateVendorInput!) { updateVendor(input: $i) { __typename } }"
+    _ok(_api(console, update_vendor, {"i": {"id": vendor_id, "name": vendor}}), "updateVendor")
+    channel = (
+        "mutation($i: AddCommunicationChannelInput!) { addCommunicationChannel(input: $i) { __typename "
+        "... on UserError { message } } }"
+    )
+    link = {"vendorId": vendor_id, "kind": "DOCUMENT", "link": CHANNEL_LINK, "note": MARKUP, "preferred": True}
+    _ok(_api(console, channel, {"i": link}), "addCommunicationChannel")
+    refused = _api(console, channel, {"i": {**link, "link": "javascript:window.__xss=5"}})
+    assert refused["addCommunicationChannel"]["__typename"] == "ValidationError"
+
+    found = _api(console, "query($id: ID!) { project(id: $id) { labelers(first: 3) { edges { node { id } } } } }",
+                 {"id": project_id})  # fmt: skip
+    labeler_ids = [edge["node"]["id"] for edge in found["project"]["labelers"]["edges"]]
+    labelers = (f"{MARKUP} Ada", f"{BREAKOUT} Bo", f"{SCRIPTED} Cy")
+    update_labeler = "mutation($i: UpdateLabelerInput!) { updateLabeler(input: $i) { __typename } }"
+    for labeler_id, name in zip(labeler_ids, labelers, strict=True):
+        email = f'x+"><img/src=x/onerror=window.__xss=6>@{len(name)}.example.com'
+        _ok(_api(console, update_labeler, {"i": {"id": labeler_id, "name": name, "email": email}}), "updateLabeler")
+
+    external_id = f"frame-{MARKUP}"
+    tasks = "mutation($i: CreateTasksInput!) { createTasks(input: $i) { ... on TasksPayload { tasks { id } } } }"
+    created = _api(console, tasks, {"i": {"projectId": project_id, "tasks": [{"externalId": external_id}]}})
+    task_id = created["createTasks"]["tasks"][0]["id"]
+    issue, comment, resolution = f"Box {MARKUP} {SCRIPTED}", f"Reply {BREAKOUT}", f"Settled {MARKUP}"
+    raise_issue = "mutation($i: RaiseIssueInput!) { raiseIssue(input: $i) { ... on IssuePayload { issue { id } } } }"
+    raised = _api(console, raise_issue, {"i": {"title": issue, "body": SCRIPTED, "projectId": project_id,
+                                               "taskId": task_id, "raisedById": labeler_ids[0]}})  # fmt: skip
+    issue_id = raised["raiseIssue"]["issue"]["id"]
+    comment_on = "mutation($i: CommentOnIssueInput!) { commentOnIssue(input: $i) { __typename } }"
+    _ok(_api(console, comment_on, {"i": {"issueId": issue_id, "body": comment}}), "commentOnIssue")
+    resolve = "mutation($i: ResolveIssueInput!) { resolveIssue(input: $i) { __typename } }"
+    _ok(_api(console, resolve, {"i": {"issueId": issue_id, "resolution": resolution}}), "resolveIssue")
+
+    example, mistake = f"Input {MARKUP}", f"Mistake {SCRIPTED}"
+    ontology = {"kind": "bounding_box", "field": "class", "classes": ["car", MARKUP], "attributes": {}}
+    version = {
+        "projectId": project_id,
+        "changeNote": f"Note {BREAKOUT}",
+        "ontology": ontology,
+        "instructions": f"Draw {MARKUP}\n{SCRIPTED}",
+        "examples": [{"input": example, "answer": {"class": MARKUP}, "explanation": BREAKOUT}],
+        "commonMistakes": [{"mistake": mistake, "correction": MARKUP}],
+    }
+    publish = "mutation($i: PublishGuidelineVersionInput!) { publishGuidelineVersion(input: $i) { __typename } }"
+    _ok(_api(console, publish, {"i": version}), "publishGuidelineVersion")
+
+    # An imported file names its own people: a Label Studio export whose annotator's e-mail is markup.
+    imported_labeler = f"{BREAKOUT}@import.example.com"
+    when = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    export = [{"id": 990_001, "data": {"image": "x.png"}, "annotations": [{
+        "id": 990_002, "completed_by": {"id": 990_003, "email": imported_labeler}, "created_at": when,
+        "lead_time": 42.0, "result": [{"type": "choices", "from_name": "class", "value": {"choices": ["car"]}}],
+    }]}]  # fmt: skip
+    imported = _api(
+        console,
+        "mutation($i: ImportHistoryInput!) { importHistory(input: $i) { __typename ... on UserError { message } } }",
+        {"i": {"format": "LABELSTUDIO", "projectId": project_id, "content": json.dumps(export)}},
+    )
+    assert not imported["importHistory"]["__typename"].endswith("Error"), imported
+    return Hostile(project_id, project, vendor, labeler_ids[0], labelers, imported_labeler, issue, comment,
+                   resolution, external_id, example, mistake)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile(console: Console) -> Hostile:
+    return _seed(console)
+
+
+@pytest.fixture
+def tab(browser: Any, console: Console) -> Iterator[tuple[Any, Visit]]:
+    opened, visit = _open(browser, console)
+    opened.add_init_script(_RECORD_VIOLATIONS)
+    yield opened, visit
+    opened.context.close()
+
+
+def _assert_nothing_injected(page: Any, where: str) -> None:
+    found = page.evaluate(_INJECTED)
+    assert found == {"flag": None, "violations": [], "elements": 0, "links": []}, where
+
+
+def test_hostile_names_titles_and_notes_are_shown_as_text_on_every_page(
+    tab: tuple[Any, Visit],
+    console: Console,
+    hostile: Hostile,
+) -> None:
+    page, visit = tab
+    base = console.base_url
+    # The projects list
+    page.goto(f"{base}/console")
+    page.get_by_role("link", name=hostile.project, exact=True).wait_for(timeout=_WAIT_MS)
+    _assert_nothing_injected(page, "projects")
+    # The dashboard: name, vendors, labelers (edited and imported), the issue with its thread
+    page.goto(f"{base}/console/projects/{hostile.project_id}")
+    page.locator("#labelers-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    assert page.locator("#project-name").inner_text() == hostile.project
+    assert page.title() == f"{hostile.project} · LabelOps console"
+    assert hostile.vendor in page.locator("#project-meta").inner_text()
+    names = page.locator("#labelers-table tbody th").all_inner_texts()
+    assert {*hostile.labelers[:2], hostile.imported_labeler} <= set(names)
+    page.get_by_label("Show").select_option(label="resolved issues")
+    thread = page.locator("#issues details.issue", has_text=hostile.issue)
+    thread.locator("summary").click()
+    assert thread.locator(".thread li", has_text=hostile.comment).count() == 1
+    meta = thread.locator("summary .meta").inner_text()
+    assert f"task {hostile.external_id}" in meta and f"resolved: {hostile.resolution}" in meta
+    _screenshot(page, "hostile-dashboard")
+    _assert_nothing_injected(page, "dashboard")
+    # The guidelines: instructions, examples and mistakes of the newest version
+    page.goto(f"{base}/console/projects/{hostile.project_id}/guidelines")
+    page.locator("#status").filter(has_text="the newest is").wait_for(timeout=_WAIT_MS)
+    assert page.locator("#version-instructions").inner_text() == f"Draw {MARKUP}\n{SCRIPTED}"
+    assert page.locator("#version-examples li strong").first.inner_text() == hostile.example
+    assert page.locator("#version-mistakes li strong").first.inner_text() == hostile.mistake
+    assert MARKUP in page.locator("#version-fields").inner_text()
+    _assert_nothing_injected(page, "guidelines")
+    # The labeler page, with the issue they raised
+    page.goto(f"{base}/console/labelers/{hostile.labeler_id}?project={hostile.project_id}")
+    page.locator("#status").filter(has_text="weeks of tenure").wait_for(timeout=_WAIT_MS)
+    assert page.locator("#labeler-name").inner_text() == hostile.labelers[0]
+    assert page.locator("#project-crumb").inner_text() == hostile.project
+    assert page.locator("#issues h3").first.inner_text().startswith(hostile.issue)
+    _assert_nothing_injected(page, "labeler")
+    # The vendors: the name, and the channel's link kept whole as an address, its note as text
+    page.goto(f"{base}/console/vendors")
+    page.locator("#vendors-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    assert hostile.vendor in page.locator("#vendors-table").inner_text()
+    channel = page.locator(f'#vendors-table a[href="{CHANNEL_LINK.replace(chr(34), chr(92) + chr(34))}"]')
+    assert channel.count() == 1
+    assert MARKUP in page.locator("#vendors-table").inner_text()
+    _assert_nothing_injected(page, "vendors")
+    # The planner offers the project by its name
+    page.goto(f"{base}/console/planner")
+    page.locator("#calibrate-project option", has_text=hostile.project).wait_for(state="attached", timeout=_WAIT_MS)
+    _assert_nothing_injected(page, "planner")
+    _assert_clean(visit, console)
