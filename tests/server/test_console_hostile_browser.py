@@ -215,3 +215,43 @@ def test_hostile_names_titles_and_notes_are_shown_as_text_on_every_page(
     page.locator("#calibrate-project option", has_text=hostile.project).wait_for(state="attached", timeout=_WAIT_MS)
     _assert_nothing_injected(page, "planner")
     _assert_clean(visit, console)
+
+
+_SIDEWAYS_PAGE = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_names_without_spaces_wrap_instead_of_pushing_pages_sideways(
+    tab: tuple[Any, Visit],
+    console: Console,
+) -> None:
+    # Given a project, a vendor and a labeler named by an import with 188 characters and no space
+    long = "Importedbatch" * 14 + "Final"
+    create = (
+        "mutation($i: CreateProjectInput!) { createProject(input: $i) { ... on ProjectPayload { project { id } } } }"
+    )
+    created = _api(console, create, {"i": {"name": f"Z{long}", "dataType": "IMAGE"}})
+    project_id = created["createProject"]["project"]["id"]
+    vendors = _api(console, '{ vendors(filter: {nameContains: "Vector"}) { edges { node { id } } } }', {})
+    vendor_id = vendors["vendors"]["edges"][0]["node"]["id"]
+    update_vendor = "mutation($i: UpdateVendorInput!) { updateVendor(input: $i) { __typename } }"
+    _ok(_api(console, update_vendor, {"i": {"id": vendor_id, "name": f"V{long}"}}), "updateVendor")
+    found = _api(console, "query($id: ID!) { project(id: $id) { labelers(first: 4) { edges { node { id } } } } }",
+                 {"id": console.project_id})  # fmt: skip
+    labeler_id = found["project"]["labelers"]["edges"][3]["node"]["id"]
+    update_labeler = "mutation($i: UpdateLabelerInput!) { updateLabeler(input: $i) { __typename } }"
+    _ok(_api(console, update_labeler, {"i": {"id": labeler_id, "name": f"L{long}"}}), "updateLabeler")
+    page, visit = tab
+    pages = {
+        "/console": "#projects-table tbody tr",
+        f"/console/projects/{project_id}": "#no-data:not([hidden])",
+        f"/console/projects/{project_id}/guidelines": "#versions-table tbody tr",
+        f"/console/labelers/{labeler_id}": "#weeks-table tbody tr",
+        "/console/vendors": "#vendors-table tbody tr",
+    }
+    for path, ready in pages.items():
+        # When each page showing one of them is opened on a laptop's screen
+        page.goto(f"{console.base_url}{path}")
+        page.locator(ready).first.wait_for(timeout=_WAIT_MS)
+        # Then the name wraps inside the page: nothing scrolls sideways
+        assert page.evaluate(_SIDEWAYS_PAGE) <= 0, path
+    _assert_clean(visit, console)
