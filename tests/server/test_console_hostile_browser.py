@@ -255,3 +255,35 @@ def test_names_without_spaces_wrap_instead_of_pushing_pages_sideways(
         # Then the name wraps inside the page: nothing scrolls sideways
         assert page.evaluate(_SIDEWAYS_PAGE) <= 0, path
     _assert_clean(visit, console)
+
+
+_NO_PROJECT = "This project does not exist (or this API key may not see it)."
+_NO_LABELER = "This labeler does not exist (or this API key may not see them)."
+_NO_PROJECT_IN_ADDRESS = "The project in the address does not exist (or this API key may not see it)."
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/console/projects/UHJvamVjdDo5OTk5", _NO_PROJECT),  # Project:9999, well formed
+        ("/console/projects/garbage", _NO_PROJECT),
+        ("/console/projects/%22%3E%3Cimg%20src%3Dx%3E", _NO_PROJECT),
+        ("/console/projects/VmVuZG9yOjE=", _NO_PROJECT),  # a vendor's id
+        ("/console/projects/garbage/guidelines", _NO_PROJECT),
+        ("/console/projects/UHJvamVjdDo5OTk5/guidelines", _NO_PROJECT),
+        ("/console/labelers/garbage", _NO_LABELER),
+        ("/console/labelers/UHJvamVjdDox", _NO_LABELER),  # a project's id
+        ("/console/labelers/TGFiZWxlcjox?project=garbage", _NO_PROJECT_IN_ADDRESS),
+    ],
+)
+def test_an_address_naming_no_record_says_so_in_plain_words(
+    tab: tuple[Any, Visit], console: Console, path: str, said: str
+) -> None:
+    page, visit = tab
+    # When a page is opened for an id that is unknown, malformed or of another kind
+    page.goto(f"{console.base_url}{path}")
+    banner = page.locator("#errors .error p")
+    banner.first.wait_for(timeout=_WAIT_MS)
+    # Then one message says the record does not exist, without the server's parsing jargon, and nothing is logged
+    assert banner.all_inner_texts() == [said]
+    _assert_clean(visit, console)

@@ -2,7 +2,7 @@
 // curves, review and rework, quality, cost burn against the budget, SLA attainment, the completion forecast
 // with its interval, and speed outliers shown with their quality.
 
-import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
+import { ApiError, expectType, graphql, isIdOf, NO_PROJECT, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
@@ -589,9 +589,10 @@ async function load() {
     status("The window is reversed; nothing was loaded.");
     return;
   }
+  if (!isIdOf("Project", projectId)) throw new ApiError(NO_PROJECT);
   status("Loading the dashboard…");
   const data = await graphql(DASHBOARD, { projectId, ...windowFromForm() });
-  if (!data.project) throw new ApiError("This project does not exist (or this API key may not see it).");
+  if (!data.project) throw new ApiError(NO_PROJECT);
   const project = data.project;
   const dashboard = expectType(data.projectDashboard, "ProjectDashboard", "Dashboard");
   document.title = `${project.name} · LabelOps console`;

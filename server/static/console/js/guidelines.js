@@ -2,7 +2,7 @@
 // between any two (typed fields, instructions line by line, examples and mistakes), how labels made under each
 // version fared with their intervals, and any version read in full.
 
-import { expectType, graphql, USER_ERROR } from "./api.js";
+import { ApiError, expectType, graphql, isIdOf, NO_PROJECT, USER_ERROR } from "./api.js";
 import { date, interval, number, percent, seconds } from "./format.js";
 import { busy, el, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
@@ -161,8 +161,9 @@ function showVersion(version) {
 }
 
 async function load() {
+  if (!isIdOf("Project", projectId)) throw new ApiError(NO_PROJECT);
   const data = await graphql(VERSIONS, { projectId });
-  if (!data.project) throw new Error("This project does not exist (or this API key may not see it).");
+  if (!data.project) throw new ApiError(NO_PROJECT);
   const crumb = document.getElementById("project-crumb");
   crumb.textContent = data.project.name;
   crumb.href = `/console/projects/${encodeURIComponent(projectId)}`;

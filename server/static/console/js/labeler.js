@@ -2,7 +2,7 @@
 // tenure, their cost, how they moved through the hiring stages, and the issues they raised (readable and
 // answerable here). Weeks are asked for in one request, one aliased `operationsMetrics` per week.
 
-import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
+import { ApiError, expectType, graphql, isIdOf, NO_LABELER, USER_ERROR } from "./api.js";
 import { bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { renderKpis, showError, startPage, status } from "./shell.js";
@@ -139,6 +139,10 @@ function renderWeeks(weeks, currency) {
 }
 
 async function load() {
+  if (!isIdOf("Labeler", labelerId)) throw new ApiError(NO_LABELER);
+  if (projectId !== null && !isIdOf("Project", projectId)) {
+    throw new ApiError("The project in the address does not exist (or this API key may not see it).");
+  }
   status("Loading the labeler…");
   const data = await graphql(LABELER, {
     id: labelerId,
@@ -147,7 +151,7 @@ async function load() {
     withProject: Boolean(projectId),
   });
   const labeler = data.node;
-  if (!labeler?.name) throw new ApiError("This labeler does not exist (or this API key may not see them).");
+  if (!labeler?.name) throw new ApiError(NO_LABELER);
   const project = data.project ?? null;
   const currency = project?.currency ?? labeler.vendor.currency ?? "USD";
   document.title = `${labeler.name} · LabelOps console`;
