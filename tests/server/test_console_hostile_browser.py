@@ -287,3 +287,26 @@ def test_an_address_naming_no_record_says_so_in_plain_words(
     # Then one message says the record does not exist, without the server's parsing jargon, and nothing is logged
     assert banner.all_inner_texts() == [said]
     _assert_clean(visit, console)
+
+
+def test_the_planner_calibrates_from_a_project_with_history_not_a_new_empty_one_listed_first(
+    tab: tuple[Any, Visit], console: Console
+) -> None:
+    # Given an active project just created, with no tasks yet, first by name
+    create = "mutation($i: CreateProjectInput!) { createProject(input: $i) { __typename } }"
+    empty = {"name": "Aardvark pilot", "dataType": "TEXT", "status": "ACTIVE"}
+    assert _api(console, create, {"i": empty})["createProject"]["__typename"] == "ProjectPayload"
+    page, visit = tab
+    # When the planner opens
+    page.goto(f"{console.base_url}/console/planner")
+    # Then it calibrates from a project with recorded history, and no error greets the user
+    page.locator("#status").filter(has_text="Calibrated from").wait_for(timeout=_WAIT_MS)
+    chosen = page.locator("#calibrate-project option:checked").inner_text()
+    assert chosen != "Aardvark pilot" and chosen in page.locator("#status").inner_text()
+    assert page.locator("#errors").is_hidden()
+    # And the empty project can still be chosen, its refusal said in words
+    page.locator("#calibrate-project").select_option(label="Aardvark pilot")
+    page.get_by_role("button", name="Calibrate", exact=True).click()
+    page.locator("#errors .error").wait_for(timeout=_WAIT_MS)
+    assert "must be a project with recorded tasks" in page.locator("#errors").inner_text()
+    _assert_clean(visit, console)
