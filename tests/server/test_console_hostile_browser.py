@@ -310,3 +310,52 @@ def test_the_planner_calibrates_from_a_project_with_history_not_a_new_empty_one_
     page.locator("#errors .error").wait_for(timeout=_WAIT_MS)
     assert "must be a project with recorded tasks" in page.locator("#errors").inner_text()
     _assert_clean(visit, console)
+
+
+# Whether `text` (one word: a line cannot break inside it) is drawn left to right: its first letter left of its last.
+_READS_LEFT_TO_RIGHT = """(root, text) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(text);
+    if (at < 0) continue;
+    const left = (i) => {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      return range.getBoundingClientRect().left;
+    };
+    return left(at) < left(at + text.length - 1);
+  }
+  return null;
+}"""
+_OVERRIDE = "\N{RIGHT-TO-LEFT OVERRIDE}"
+
+
+def test_a_right_to_left_override_in_a_name_does_not_reverse_the_words_after_it(
+    tab: tuple[Any, Visit], console: Console
+) -> None:
+    # Given a vendor and a labeler whose names hold a right-to-left override never closed, as a paste could
+    vendors = _api(console, '{ vendors(filter: {nameContains: "Crowdsource"}) { edges { node { id } } } }', {})
+    vendor_id = vendors["vendors"]["edges"][0]["node"]["id"]
+    update_vendor = "mutation($i: UpdateVendorInput!) { updateVendor(input: $i) { __typename } }"
+    _ok(_api(console, update_vendor, {"i": {"id": vendor_id, "name": f"Crowd {_OVERRIDE}سوق"}}), "updateVendor")
+    found = _api(console, "query($id: ID!) { project(id: $id) { labelers(first: 5) { edges { node { id } } } } }",
+                 {"id": console.project_id})  # fmt: skip
+    labeler_id = found["project"]["labelers"]["edges"][4]["node"]["id"]
+    update_labeler = "mutation($i: UpdateLabelerInput!) { updateLabeler(input: $i) { __typename } }"
+    _ok(_api(console, update_labeler, {"i": {"id": labeler_id, "name": f"{_OVERRIDE}Rana"}}), "updateLabeler")
+    raise_issue = "mutation($i: RaiseIssueInput!) { raiseIssue(input: $i) { __typename } }"
+    issue = {"title": f"{_OVERRIDE}Direction", "body": "Which way?", "projectId": console.project_id,
+             "raisedById": labeler_id}  # fmt: skip
+    _ok(_api(console, raise_issue, {"i": issue}), "raiseIssue")
+    page, visit = tab
+    # When the project's dashboard shows them among other names and words
+    page.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    summary = page.locator("#issues details.issue summary", has_text="Direction")
+    summary.wait_for(timeout=_WAIT_MS)
+    # Then the override stays inside its name: the vendor listed after it, and the words after the issue's title
+    # and its raiser's name, still read left to right
+    assert page.locator("#project-meta").evaluate(_READS_LEFT_TO_RIGHT, "LabelOps") is True
+    assert summary.locator("h3").evaluate(_READS_LEFT_TO_RIGHT, "Open") is True
+    assert summary.locator(".meta").evaluate(_READS_LEFT_TO_RIGHT, "message") is True
+    _assert_clean(visit, console)

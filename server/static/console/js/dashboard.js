@@ -9,7 +9,7 @@ import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
 import { renderDelivery } from "./delivery.js";
 import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 import { renderPipeline } from "./pipeline.js";
-import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { clearErrors, el, isolated, isolatedList, renderKpis, showError, startPage, status } from "./shell.js";
 import { addCsvButton, cell, dataTable, exportButton } from "./tables.js";
 
 const DAY_MS = 86_400_000;
@@ -577,9 +577,11 @@ function showNoData(project, dashboard) {
   document.getElementById("activity").hidden = empty;
   if (empty) {
     const windowed = document.getElementById("from").value || document.getElementById("to").value;
-    notice.textContent = windowed
-      ? "No data yet in this window: no labels, no completed tasks and no open tasks. Try “All time”."
-      : `No data yet: ${project.name} has no tasks or labels recorded (${titleCase(project.status).toLowerCase()}).`;
+    notice.replaceChildren(
+      ...(windowed
+        ? ["No data yet in this window: no labels, no completed tasks and no open tasks. Try “All time”."]
+        : ["No data yet: ", isolated(project.name), ` has no tasks or labels recorded (${titleCase(project.status).toLowerCase()}).`]),
+    );
   }
   return empty;
 }
@@ -597,10 +599,11 @@ async function load() {
   const dashboard = expectType(data.projectDashboard, "ProjectDashboard", "Dashboard");
   document.title = `${project.name} · LabelOps console`;
   document.getElementById("project-name").textContent = project.name;
-  document.getElementById("project-meta").textContent =
+  document.getElementById("project-meta").replaceChildren(
     `${titleCase(project.status)} · ${titleCase(project.dataType)} · SLA ${percent(project.sla.targetShare, 0)} within ` +
-    `${project.sla.turnaroundHours} h · deadline ${date(project.deadline)} · vendors: ` +
-    (project.vendors.map((v) => v.name).join(", ") || "none");
+      `${project.sla.turnaroundHours} h · deadline ${date(project.deadline)} · vendors: `,
+    ...isolatedList(project.vendors.map((v) => v.name)),
+  );
   renderHealth(project.health);
   if (showNoData(project, dashboard)) {
     status("No data yet.");

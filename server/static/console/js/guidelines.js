@@ -4,7 +4,7 @@
 
 import { ApiError, expectType, graphql, isIdOf, NO_PROJECT, USER_ERROR } from "./api.js";
 import { date, interval, number, percent, seconds } from "./format.js";
-import { busy, el, showError, startPage, status } from "./shell.js";
+import { busy, el, isolated, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
 
 const projectId = document.body.dataset.projectId;
@@ -137,8 +137,11 @@ async function showDiff(from, to) {
 
 function showVersion(version) {
   document.getElementById("version-h").textContent = `Version ${version.number}`;
-  document.getElementById("version-meta").textContent =
-    `Published ${date(version.createdAt)} by ${version.author}${version.changeNote ? ` · ${version.changeNote}` : ""}`;
+  document.getElementById("version-meta").replaceChildren(
+    `Published ${date(version.createdAt)} by `,
+    isolated(version.author),
+    ...(version.changeNote ? [" · ", isolated(version.changeNote)] : []),
+  );
   document.getElementById("version-instructions").textContent = version.instructions || "No written instructions.";
   dataTable(
     document.getElementById("version-fields"),
@@ -168,7 +171,7 @@ async function load() {
   crumb.textContent = data.project.name;
   crumb.href = `/console/projects/${encodeURIComponent(projectId)}`;
   document.title = `${data.project.name} guidelines · LabelOps console`;
-  document.getElementById("guidelines-title").textContent = `${data.project.name}: guidelines`;
+  document.getElementById("guidelines-title").replaceChildren(isolated(data.project.name), ": guidelines");
   const versions = data.guidelineVersions; // newest first
   const impact = data.guidelineImpact.__typename === "GuidelineImpact" ? expectType(data.guidelineImpact, "GuidelineImpact", "Impact") : null;
   renderVersions(versions, impact);

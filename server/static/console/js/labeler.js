@@ -5,7 +5,7 @@
 import { ApiError, expectType, graphql, isIdOf, NO_LABELER, USER_ERROR } from "./api.js";
 import { bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
-import { renderKpis, showError, startPage, status } from "./shell.js";
+import { isolated, isolatedList, renderKpis, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
 import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 
@@ -162,9 +162,12 @@ async function load() {
     crumb.href = `/console/projects/${encodeURIComponent(project.id)}`;
     crumb.textContent = project.name;
   }
-  document.getElementById("labeler-meta").textContent =
-    `${labeler.vendor.name} · ${titleCase(labeler.stage)} · ${money(labeler.hourlyRate, currency)} an hour · ` +
-    `projects: ${labeler.projects.map((p) => p.name).join(", ") || "none"}${project ? ` · figures for ${project.name}` : " · figures over every project"}`;
+  document.getElementById("labeler-meta").replaceChildren(
+    isolated(labeler.vendor.name),
+    ` · ${titleCase(labeler.stage)} · ${money(labeler.hourlyRate, currency)} an hour · projects: `,
+    ...isolatedList(labeler.projects.map((p) => p.name)),
+    ...(project ? [" · figures for ", isolated(project.name)] : [" · figures over every project"]),
+  );
   const total = expectType(data.total, "OperationsMetrics", "Figures");
   renderKpis(document.getElementById("kpis"), [
     { id: "labels", label: "Labels", value: number(total.quality.labels) },
