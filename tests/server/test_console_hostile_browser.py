@@ -274,6 +274,7 @@ _NO_PROJECT_IN_ADDRESS = "The project in the address does not exist (or this API
         ("/console/labelers/garbage", _NO_LABELER),
         ("/console/labelers/UHJvamVjdDox", _NO_LABELER),  # a project's id
         ("/console/labelers/TGFiZWxlcjox?project=garbage", _NO_PROJECT_IN_ADDRESS),
+        ("/console/labelers/TGFiZWxlcjox?project=UHJvamVjdDo5OTk5", _NO_PROJECT_IN_ADDRESS),
     ],
 )
 def test_an_address_naming_no_record_says_so_in_plain_words(
@@ -309,6 +310,15 @@ def test_the_planner_calibrates_from_a_project_with_history_not_a_new_empty_one_
     page.get_by_role("button", name="Calibrate", exact=True).click()
     page.locator("#errors .error").wait_for(timeout=_WAIT_MS)
     assert "must be a project with recorded tasks" in page.locator("#errors").inner_text()
+    _assert_clean(visit, console)
+
+
+def test_an_empty_project_in_a_labelers_address_means_every_project(tab: tuple[Any, Visit], console: Console) -> None:
+    page, visit = tab
+    page.goto(f"{console.base_url}/console/labelers/TGFiZWxlcjox?project=")
+    page.locator("#status").filter(has_text="weeks of tenure").wait_for(timeout=_WAIT_MS)
+    assert page.locator("#labeler-meta").inner_text().endswith("figures over every project")
+    assert page.locator("#errors").is_hidden()
     _assert_clean(visit, console)
 
 

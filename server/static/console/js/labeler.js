@@ -14,7 +14,8 @@ const WEEK_MS = 7 * DAY_MS;
 const MAX_WEEKS = 12; // one alias per week, well under the API's alias limit
 
 const labelerId = document.body.dataset.labelerId;
-const projectId = new URLSearchParams(window.location.search).get("project");
+const projectId = new URLSearchParams(window.location.search).get("project") || null; // `?project=` is none
+const NO_PROJECT_IN_ADDRESS = "The project in the address does not exist (or this API key may not see it).";
 
 const LABELER = `
   query ConsoleLabeler($id: ID!, $projectId: ID, $projectNode: ID!, $withProject: Boolean!) {
@@ -140,9 +141,7 @@ function renderWeeks(weeks, currency) {
 
 async function load() {
   if (!isIdOf("Labeler", labelerId)) throw new ApiError(NO_LABELER);
-  if (projectId !== null && !isIdOf("Project", projectId)) {
-    throw new ApiError("The project in the address does not exist (or this API key may not see it).");
-  }
+  if (projectId !== null && !isIdOf("Project", projectId)) throw new ApiError(NO_PROJECT_IN_ADDRESS);
   status("Loading the labeler…");
   const data = await graphql(LABELER, {
     id: labelerId,
@@ -152,6 +151,7 @@ async function load() {
   });
   const labeler = data.node;
   if (!labeler?.name) throw new ApiError(NO_LABELER);
+  if (projectId !== null && !data.project) throw new ApiError(NO_PROJECT_IN_ADDRESS);
   const project = data.project ?? null;
   const currency = project?.currency ?? labeler.vendor.currency ?? "USD";
   document.title = `${labeler.name} · LabelOps console`;
