@@ -10,6 +10,7 @@ offline, and a script or style pulled from elsewhere would fail loudly in develo
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 __all__ = ["CONSOLE_PAGES", "ConsolePage", "console_routes", "render_page"]
 
 _TEMPLATES = Path(__file__).resolve().parents[1] / "static" / "console" / "pages"
+_MARKER = re.compile(r"\{\{\w+\}\}")
 _CHART_SCRIPT = "/static/vendor/node_modules/chart.js/dist/chart.umd.min.js"
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -83,10 +85,8 @@ def render_page(page: ConsolePage, data: dict[str, str] | None = None) -> str:
         "{{chart_script}}": chart_script,
         "{{body}}": _template(page.name),
     }
-    document = _template("layout")
-    for marker, value in replacements.items():
-        document = document.replace(marker, value)
-    return document
+    # One pass: a value holding a marker (an id in the path such as `{{body}}`) stays text, never a template.
+    return _MARKER.sub(lambda match: replacements.get(match[0], match[0]), _template("layout"))
 
 
 def _respond(page: ConsolePage, data: dict[str, str] | None = None) -> Response:

@@ -72,6 +72,19 @@ async def test_the_project_id_in_the_path_is_escaped_into_the_page(database: Dat
     assert 'data-project-id="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in response.text
 
 
+@pytest.mark.parametrize("marker", ["{{body}}", "{{chart_script}}"])
+async def test_a_template_marker_in_the_path_stays_text_in_the_page(database: Database, marker: str) -> None:
+    # Given a link whose project id spells one of the layout's own markers, then attributes to slip in
+    async with http_client(database) as client:
+        # When a browser follows it
+        response = await client.get(f"/console/projects/{marker} autofocus onfocus=alert(1)")
+    # Then the id is the attribute's text, and the page is the layout once, not the layout inside the attribute
+    assert response.status_code == 200
+    assert f'data-project-id="{marker} autofocus onfocus=alert(1)"' in response.text
+    assert response.text.count('<main id="main"') == 1 and response.text.count("<nav ") == 1
+    assert response.text.count('id="project-name"') == 1
+
+
 def test_the_current_page_is_marked_in_the_navigation() -> None:
     page = render_page(CONSOLE_PAGES["vendors"])
     assert '<a href="/console/vendors" aria-current="page">Vendors</a>' in page

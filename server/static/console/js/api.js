@@ -33,6 +33,22 @@ export class ApiError extends Error {
   }
 }
 
+export const NO_PROJECT = "This project does not exist (or this API key may not see it).";
+export const NO_LABELER = "This labeler does not exist (or this API key may not see them).";
+
+/**
+ * Whether `id` can name a record of `type`: an id is base64 of "Type:key". An address holding anything else (a
+ * typo, a vendor's id on a project page) is told apart before asking, so the page says the record does not exist
+ * instead of echoing the server's parsing errors.
+ */
+export function isIdOf(type, id) {
+  try {
+    return atob(id ?? "").startsWith(`${type}:`);
+  } catch {
+    return false; // not base64 at all
+  }
+}
+
 /** Fields every union result should ask for, so expected failures arrive as data with a readable message. */
 export const USER_ERROR = "... on UserError { __typename message field }";
 

@@ -2,14 +2,14 @@
 // curves, review and rework, quality, cost burn against the budget, SLA attainment, the completion forecast
 // with its interval, and speed outliers shown with their quality.
 
-import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
+import { ApiError, expectType, graphql, isIdOf, NO_PROJECT, USER_ERROR } from "./api.js";
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
 import { renderDelivery } from "./delivery.js";
 import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 import { renderPipeline } from "./pipeline.js";
-import { clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
+import { clearErrors, el, isolated, isolatedList, renderKpis, showError, startPage, status } from "./shell.js";
 import { addCsvButton, cell, dataTable, exportButton } from "./tables.js";
 
 const DAY_MS = 86_400_000;
@@ -577,9 +577,11 @@ function showNoData(project, dashboard) {
   document.getElementById("activity").hidden = empty;
   if (empty) {
     const windowed = document.getElementById("from").value || document.getElementById("to").value;
-    notice.textContent = windowed
-      ? "No data yet in this window: no labels, no completed tasks and no open tasks. Try “All time”."
-      : `No data yet: ${project.name} has no tasks or labels recorded (${titleCase(project.status).toLowerCase()}).`;
+    notice.replaceChildren(
+      ...(windowed
+        ? ["No data yet in this window: no labels, no completed tasks and no open tasks. Try “All time”."]
+        : ["No data yet: ", isolated(project.name), ` has no tasks or labels recorded (${titleCase(project.status).toLowerCase()}).`]),
+    );
   }
   return empty;
 }
@@ -589,17 +591,19 @@ async function load() {
     status("The window is reversed; nothing was loaded.");
     return;
   }
+  if (!isIdOf("Project", projectId)) throw new ApiError(NO_PROJECT);
   status("Loading the dashboard…");
   const data = await graphql(DASHBOARD, { projectId, ...windowFromForm() });
-  if (!data.project) throw new ApiError("This project does not exist (or this API key may not see it).");
+  if (!data.project) throw new ApiError(NO_PROJECT);
   const project = data.project;
   const dashboard = expectType(data.projectDashboard, "ProjectDashboard", "Dashboard");
   document.title = `${project.name} · LabelOps console`;
   document.getElementById("project-name").textContent = project.name;
-  document.getElementById("project-meta").textContent =
+  document.getElementById("project-meta").replaceChildren(
     `${titleCase(project.status)} · ${titleCase(project.dataType)} · SLA ${percent(project.sla.targetShare, 0)} within ` +
-    `${project.sla.turnaroundHours} h · deadline ${date(project.deadline)} · vendors: ` +
-    (project.vendors.map((v) => v.name).join(", ") || "none");
+      `${project.sla.turnaroundHours} h · deadline ${date(project.deadline)} · vendors: `,
+    ...isolatedList(project.vendors.map((v) => v.name)),
+  );
   renderHealth(project.health);
   if (showNoData(project, dashboard)) {
     status("No data yet.");

@@ -2,9 +2,9 @@
 // between any two (typed fields, instructions line by line, examples and mistakes), how labels made under each
 // version fared with their intervals, and any version read in full.
 
-import { expectType, graphql, USER_ERROR } from "./api.js";
+import { ApiError, expectType, graphql, isIdOf, NO_PROJECT, USER_ERROR } from "./api.js";
 import { date, interval, number, percent, seconds } from "./format.js";
-import { busy, el, showError, startPage, status } from "./shell.js";
+import { busy, el, isolated, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
 
 const projectId = document.body.dataset.projectId;
@@ -137,8 +137,11 @@ async function showDiff(from, to) {
 
 function showVersion(version) {
   document.getElementById("version-h").textContent = `Version ${version.number}`;
-  document.getElementById("version-meta").textContent =
-    `Published ${date(version.createdAt)} by ${version.author}${version.changeNote ? ` · ${version.changeNote}` : ""}`;
+  document.getElementById("version-meta").replaceChildren(
+    `Published ${date(version.createdAt)} by `,
+    isolated(version.author),
+    ...(version.changeNote ? [" · ", isolated(version.changeNote)] : []),
+  );
   document.getElementById("version-instructions").textContent = version.instructions || "No written instructions.";
   dataTable(
     document.getElementById("version-fields"),
@@ -161,13 +164,14 @@ function showVersion(version) {
 }
 
 async function load() {
+  if (!isIdOf("Project", projectId)) throw new ApiError(NO_PROJECT);
   const data = await graphql(VERSIONS, { projectId });
-  if (!data.project) throw new Error("This project does not exist (or this API key may not see it).");
+  if (!data.project) throw new ApiError(NO_PROJECT);
   const crumb = document.getElementById("project-crumb");
   crumb.textContent = data.project.name;
   crumb.href = `/console/projects/${encodeURIComponent(projectId)}`;
   document.title = `${data.project.name} guidelines · LabelOps console`;
-  document.getElementById("guidelines-title").textContent = `${data.project.name}: guidelines`;
+  document.getElementById("guidelines-title").replaceChildren(isolated(data.project.name), ": guidelines");
   const versions = data.guidelineVersions; // newest first
   const impact = data.guidelineImpact.__typename === "GuidelineImpact" ? expectType(data.guidelineImpact, "GuidelineImpact", "Impact") : null;
   renderVersions(versions, impact);

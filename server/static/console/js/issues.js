@@ -3,7 +3,7 @@
 
 import { expectType, graphql, USER_ERROR } from "./api.js";
 import { date, titleCase } from "./format.js";
-import { busy, el } from "./shell.js";
+import { busy, el, isolated } from "./shell.js";
 
 /** What `renderIssueThreads` needs of an issue. */
 export const ISSUE_FIELDS = `id title status resolution createdAt project { name } raisedBy { id name }
@@ -92,15 +92,16 @@ function statusControls(issue, note, reload) {
   return el("div", { class: "issue-actions" }, button);
 }
 
+/** Where the issue comes from and how it ended, as pieces for `el`: names, ids and the resolution isolated. */
 function context(issue, { withProject, withRaiser }) {
   const parts = [];
-  if (withProject) parts.push(issue.project.name);
-  if (withRaiser) parts.push(issue.raisedBy ? `raised by ${issue.raisedBy.name}` : "raised outside the workforce");
-  else parts.push("raised");
-  parts[parts.length - 1] += ` on ${date(issue.createdAt)}`;
-  if (issue.task) parts.push(`task ${issue.task.externalId}`);
-  if (issue.resolution) parts.push(`resolved: ${issue.resolution}`);
-  return parts.join(" · ");
+  if (withProject) parts.push([isolated(issue.project.name)]);
+  if (withRaiser) parts.push(issue.raisedBy ? ["raised by ", isolated(issue.raisedBy.name)] : ["raised outside the workforce"]);
+  else parts.push(["raised"]);
+  parts[parts.length - 1].push(` on ${date(issue.createdAt)}`);
+  if (issue.task) parts.push(["task ", isolated(issue.task.externalId)]);
+  if (issue.resolution) parts.push(["resolved: ", isolated(issue.resolution)]);
+  return parts.flatMap((part, i) => (i ? [" · ", ...part] : part));
 }
 
 /**
@@ -133,8 +134,8 @@ export function renderIssueThreads(box, issues, reload, options = {}) {
         el(
           "summary",
           {},
-          el("h3", {}, issue.title, " ", el("span", { class: "tag", text: titleCase(issue.status) })),
-          el("span", { class: "meta", text: `${context(issue, options)} · ${messages}` }),
+          el("h3", {}, isolated(issue.title), " ", el("span", { class: "tag", text: titleCase(issue.status) })),
+          el("span", { class: "meta" }, context(issue, options), ` · ${messages}`),
         ),
         thread,
         replyForm(issue, note, reload),

@@ -2,10 +2,10 @@
 // tenure, their cost, how they moved through the hiring stages, and the issues they raised (readable and
 // answerable here). Weeks are asked for in one request, one aliased `operationsMetrics` per week.
 
-import { ApiError, expectType, graphql, USER_ERROR } from "./api.js";
+import { ApiError, expectType, graphql, isIdOf, NO_LABELER, USER_ERROR } from "./api.js";
 import { bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
-import { renderKpis, showError, startPage, status } from "./shell.js";
+import { isolated, isolatedList, renderKpis, showError, startPage, status } from "./shell.js";
 import { cell, dataTable } from "./tables.js";
 import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 
@@ -14,7 +14,8 @@ const WEEK_MS = 7 * DAY_MS;
 const MAX_WEEKS = 12; // one alias per week, well under the API's alias limit
 
 const labelerId = document.body.dataset.labelerId;
-const projectId = new URLSearchParams(window.location.search).get("project");
+const projectId = new URLSearchParams(window.location.search).get("project") || null; // `?project=` is none
+const NO_PROJECT_IN_ADDRESS = "The project in the address does not exist (or this API key may not see it).";
 
 const LABELER = `
   query ConsoleLabeler($id: ID!, $projectId: ID, $projectNode: ID!, $withProject: Boolean!) {
@@ -139,6 +140,8 @@ function renderWeeks(weeks, currency) {
 }
 
 async function load() {
+  if (!isIdOf("Labeler", labelerId)) throw new ApiError(NO_LABELER);
+  if (projectId !== null && !isIdOf("Project", projectId)) throw new ApiError(NO_PROJECT_IN_ADDRESS);
   status("Loading the labeler…");
   const data = await graphql(LABELER, {
     id: labelerId,
@@ -147,7 +150,8 @@ async function load() {
     withProject: Boolean(projectId),
   });
   const labeler = data.node;
-  if (!labeler?.name) throw new ApiError("This labeler does not exist (or this API key may not see them).");
+  if (!labeler?.name) throw new ApiError(NO_LABELER);
+  if (projectId !== null && !data.project) throw new ApiError(NO_PROJECT_IN_ADDRESS);
   const project = data.project ?? null;
   const currency = project?.currency ?? labeler.vendor.currency ?? "USD";
   document.title = `${labeler.name} · LabelOps console`;
@@ -158,9 +162,12 @@ async function load() {
     crumb.href = `/console/projects/${encodeURIComponent(project.id)}`;
     crumb.textContent = project.name;
   }
-  document.getElementById("labeler-meta").textContent =
-    `${labeler.vendor.name} · ${titleCase(labeler.stage)} · ${money(labeler.hourlyRate, currency)} an hour · ` +
-    `projects: ${labeler.projects.map((p) => p.name).join(", ") || "none"}${project ? ` · figures for ${project.name}` : " · figures over every project"}`;
+  document.getElementById("labeler-meta").replaceChildren(
+    isolated(labeler.vendor.name),
+    ` · ${titleCase(labeler.stage)} · ${money(labeler.hourlyRate, currency)} an hour · projects: `,
+    ...isolatedList(labeler.projects.map((p) => p.name)),
+    ...(project ? [" · figures for ", isolated(project.name)] : [" · figures over every project"]),
+  );
   const total = expectType(data.total, "OperationsMetrics", "Figures");
   renderKpis(document.getElementById("kpis"), [
     { id: "labels", label: "Labels", value: number(total.quality.labels) },

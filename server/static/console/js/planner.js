@@ -18,7 +18,7 @@ const FINISHED = new Set(["DONE", "FAILED", "CANCELLED"]);
 
 const START = `
   query ConsolePlannerStart {
-    projects(first: 100, orderBy: { field: NAME }) { edges { node { id name status } } }
+    projects(first: 100, orderBy: { field: NAME }) { edges { node { id name status tasks(first: 1) { totalCount } } } }
     scenarios { id name version createdAt }
   }`;
 
@@ -622,11 +622,13 @@ async function load() {
   const data = await graphql(START);
   const projects = data.projects.edges.map((edge) => edge.node);
   const select = $("calibrate-project");
-  const first = projects.find((p) => p.status === "ACTIVE") ?? projects[0];
+  // Calibration needs recorded tasks: start from an active project that has some, never from a new empty one.
+  const recorded = projects.filter((p) => p.tasks.totalCount > 0);
+  const first = recorded.find((p) => p.status === "ACTIVE") ?? recorded[0] ?? projects[0];
   select.replaceChildren(...projects.map((p) => el("option", { value: p.id, selected: p === first }, p.name)));
   fillScenarios(data.scenarios);
   await loadOfferVendors();
-  if (!editor.current() && first) await calibrate();
+  if (!editor.current() && recorded.includes(first)) await calibrate();
   else status("Choose where to start.");
 }
 

@@ -19,6 +19,19 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/**
+ * A name or note from users or imports inside a line of other words: isolated (`<bdi>`), so right-to-left text or
+ * a stray direction override in it cannot reorder the words and names around it.
+ */
+export function isolated(text) {
+  return el("bdi", {}, text);
+}
+
+/** Names as isolated pieces between ", " (children for `el` or `replaceChildren`); `empty` when there are none. */
+export function isolatedList(names, empty = "none") {
+  return names.length ? names.flatMap((name, i) => (i ? [", ", isolated(name)] : [isolated(name)])) : [empty];
+}
+
 export function status(text) {
   const line = document.getElementById("status");
   if (line) line.textContent = text;
