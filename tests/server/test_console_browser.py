@@ -113,7 +113,13 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     with ThreadPoolExecutor(max_workers=1) as pool:
         token = pool.submit(lambda: asyncio.run(_prepare(url))).result()
     port = _free_port()
-    env = {**os.environ, "LABELOPS_DATABASE_URL": url, "LABELOPS_RATE_LIMIT": "0"}
+    # Alert webhooks may go to a loopback port here (the alerts test points one at a closed port).
+    env = {
+        **os.environ,
+        "LABELOPS_DATABASE_URL": url,
+        "LABELOPS_RATE_LIMIT": "0",
+        "LABELOPS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
+    }
     command = [
         sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
@@ -418,6 +424,64 @@ def test_issue_threads_are_read_answered_resolved_and_reopened_on_the_dashboard(
     resolved_view.select_option(label="open issues")
     tab.locator("#issues details.issue", has_text="Use the tight box rule").wait_for(timeout=_WAIT_MS)
     _screenshot(tab, "dashboard-issues")
+    _assert_clean(visit, console)
+
+
+CREATE_ALERT_RULE = """
+mutation($input: CreateAlertRuleInput!) {
+  createAlertRule(input: $input) { __typename ... on AlertRuleCreated { rule { id } } ... on UserError { message } }
+}
+"""
+EVALUATE_ALERTS = """
+mutation($projectId: ID!) { evaluateAlerts(projectId: $projectId) { __typename } }
+"""
+
+
+def _api(console: Console, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{console.base_url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {console.api_key}"},
+        timeout=60,
+    ).json()
+    assert "errors" not in answer, answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+def test_dashboard_lists_the_alert_rules_their_state_and_the_webhook_deliveries_with_the_receivers_answer(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    # Given two rules on the project, one whose backlog condition holds, its webhook pointed at a closed port
+    closed = f"http://127.0.0.1:{_free_port()}/hooks/ops"
+    rules = [
+        ("Backlog watch", "BACKLOG_ABOVE", 0.0),
+        ("SLA watch", "SLA_BELOW_TARGET", 0.01),
+    ]
+    for name, kind, threshold in rules:
+        values = {"projectId": console.project_id, "name": name, "kind": kind, "threshold": threshold}
+        values["webhookUrl"] = closed
+        created = _api(console, CREATE_ALERT_RULE, {"input": values})["createAlertRule"]
+        assert created["__typename"] == "AlertRuleCreated", created
+    # When the rules are evaluated: the backlog rule fires, and its delivery's first attempt finds no receiver
+    assert _api(console, EVALUATE_ALERTS, {"projectId": console.project_id})["evaluateAlerts"]["__typename"]
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/projects/{console.project_id}")
+    rows = tab.locator("#alert-rules-table tbody tr")
+    rows.nth(1).wait_for(timeout=_WAIT_MS)
+    # Then the alerts section lists both rules with their state, and the delivery with the receiver's failure
+    states = {row.locator("th").inner_text(): row.locator(".verdict").inner_text() for row in rows.all()}
+    assert states == {"Backlog watch": "firing", "SLA watch": "ok"}
+    assert tab.locator("#alerts-summary").inner_text() == "2 alert rules, 1 firing."
+    delivery = tab.locator("#alert-deliveries-table tbody tr").first
+    cells = delivery.locator("td").all_inner_texts()
+    assert cells[0] == "Backlog watch"
+    assert cells[1].startswith("Firing: ")
+    assert cells[2] == "pending"
+    assert cells[3] == "1"
+    assert cells[4] not in ("", _MISSING) and not cells[4].startswith("HTTP")  # why no answer came
+    assert cells[5].startswith("next ")
+    _screenshot(tab, "dashboard-alerts")
     _assert_clean(visit, console)
 
 

@@ -6,6 +6,7 @@ import { ApiError, expectType, graphql, isIdOf, NO_PROJECT, USER_ERROR } from ".
 import { band, bar, COLORS, draw, line, percentAxis, percentTooltip, reference } from "./charts.js";
 import { date, money, number, percent, seconds, titleCase } from "./format.js";
 import { HEALTH_FIELDS, reasonList, verdictBadge } from "./health.js";
+import { renderAlerts } from "./alerts.js";
 import { renderDelivery } from "./delivery.js";
 import { ISSUE_FIELDS, renderIssueThreads } from "./issues.js";
 import { renderPipeline } from "./pipeline.js";
@@ -627,7 +628,7 @@ async function load() {
   renderOutliers(dashboard.outliers, names);
   addCsvButton(document.getElementById("outliers-table"), "speed-outliers");
   renderLabelers(dashboard.labelers, dashboard.learningCurves, profiles, names, project.currency);
-  await Promise.all([renderPipeline(projectId, labelerHref), loadIssues()]);
+  await Promise.all([renderPipeline(projectId, labelerHref), loadIssues(), renderAlerts(projectId)]);
   await renderDelivery(projectId, windowFromForm().asOf, project.currency);
   const span = days.length ? `${date(days[0].day)} – ${date(days[days.length - 1].day)}` : "no labeled days";
   status(`${days.length} days of work (${span}).`);
