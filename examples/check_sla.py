@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from typing import Any, NoReturn
@@ -66,21 +67,32 @@ class _Parser(argparse.ArgumentParser):
         raise _Failure(EXIT_BAD_INPUT, f"bad input: {message}")
 
 
+def _number(text: str) -> float:
+    """A finite float: JSON has no NaN or infinity, so the request could not even be written."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+_number.__name__ = "finite number"  # argparse names the type in its message: "invalid finite number value: 'nan'"
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000/graphql")
-    parser.add_argument("--demand-per-day", type=float, required=True)
-    parser.add_argument("--minutes-per-label", type=float, default=2.0)
+    parser.add_argument("--demand-per-day", type=_number, required=True)
+    parser.add_argument("--minutes-per-label", type=_number, default=2.0)
     parser.add_argument("--headcount", type=int, required=True)
-    parser.add_argument("--hourly-rate", type=float)
-    parser.add_argument("--price-per-label", type=float)
+    parser.add_argument("--hourly-rate", type=_number)
+    parser.add_argument("--price-per-label", type=_number)
     parser.add_argument("--ramp", default="", help="hires as WEEK:COUNT,WEEK:COUNT (e.g. 0:5,2:5)")
-    parser.add_argument("--turnaround-hours", type=float, default=48.0)
-    parser.add_argument("--required-attainment", type=float, default=0.95)
-    parser.add_argument("--required-probability", type=float, default=0.9)
+    parser.add_argument("--turnaround-hours", type=_number, default=48.0)
+    parser.add_argument("--required-attainment", type=_number, default=0.95)
+    parser.add_argument("--required-probability", type=_number, default=0.9)
     parser.add_argument("--weeks", type=int, default=4)
     parser.add_argument("--replications", type=int, default=64)
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the answer")
+    parser.add_argument("--timeout", type=_number, default=120.0, help="seconds to wait for the answer")
     return parser.parse_args(argv)
 
 

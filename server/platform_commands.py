@@ -1,19 +1,21 @@
 """Platform subcommands of `labelops`: database migrations, serving, seeding and static assets.
 
 Every handler returns an exit status; expected failures (a bad argument, an unreachable database, npm missing)
-print one `error:` line to stderr instead of a traceback.
+print one `error:` line to stderr instead of a traceback: status 2 for a bad argument, 1 for a failure, 130 when
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Coroutine
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +24,9 @@ from server.settings import Settings, load_settings
 __all__ = ["UsageError", "guarded", "register", "settings_of", "with_database"]
 
 _Handler = Callable[[argparse.Namespace], int]
+_Result = TypeVar("_Result")
+
+EXIT_INTERRUPTED = 130  # what shells report for a command ended by SIGINT
 
 
 class UsageError(Exception):
@@ -89,17 +94,26 @@ def _add_database_option(parser: argparse.ArgumentParser) -> None:
 def settings_of(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     url = getattr(args, "database_url", None)
+    if url is not None and not url.strip():
+        # `--database-url "$URL"` with the variable unset must not fall back to the default database.
+        raise UsageError("--database-url is empty; leave the option out to use $LABELOPS_DATABASE_URL or the default")
     return dataclasses.replace(settings, database_url=url) if url else settings
 
 
-def guarded(handler: _Handler) -> _Handler:
-    """Turn expected failures into one readable line and exit status 1 (2 for bad arguments)."""
+def guarded(handler: _Handler, interrupted: str = "interrupted; nothing was left half-written") -> _Handler:
+    """Turn expected failures into one readable line and exit status 1 (2 for bad arguments, 130 for Ctrl-C, with
+    `interrupted` as the line: what the database holds after it)."""
     from server.assets import AssetError
     from server.services.errors import DomainError
 
     def run(args: argparse.Namespace) -> int:
+        from server.db.migrations import UnknownRevisionError
+
         try:
             return handler(args)
+        except KeyboardInterrupt:
+            print(f"error: {interrupted}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         except UsageError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -108,6 +122,9 @@ def guarded(handler: _Handler) -> _Handler:
             return 2
         except AssetError as error:
             print(f"error: {error}", file=sys.stderr)
+            return 1
+        except UnknownRevisionError as error:
+            print(f"error: database {_redacted(settings_of(args).database_url)}: {error}", file=sys.stderr)
             return 1
         except (SQLAlchemyError, OSError) as error:
             print(f"error: database {_redacted(settings_of(args).database_url)}: {_first_line(error)}", file=sys.stderr)
@@ -134,13 +151,17 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> int:
     return asyncio.run(coroutine)
 
 
-async def with_database(settings: Settings, action: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+async def with_database(settings: Settings, action: Callable[[Any], Coroutine[Any, Any, _Result]]) -> _Result:
     from server.db.session import Database
 
     try:
         database = Database(settings.database_url, echo=settings.echo_sql)
     except Exception as error:  # create_engine refuses a malformed URL or an unknown driver
         raise UsageError(f"--database-url {_redacted(settings.database_url)!s} is not usable: {error}") from error
+    port = database.engine.url.port
+    if port is not None and not 0 < port < 65536:
+        await database.dispose()
+        raise UsageError(f"--database-url {_redacted(settings.database_url)} has port {port}; ports are 1 to 65535")
     try:
         return await action(database)
     finally:
@@ -152,7 +173,8 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from server.services.schema import upgrade_database
 
     async def action(database: Any) -> int:
-        await upgrade_database(database, args.revision)
+        with _revision_refusals(args.revision):
+            await upgrade_database(database, args.revision)
         print(f"database at revision {await migrations.current_revision(database)}")
         return 0
 
@@ -163,11 +185,25 @@ def _db_downgrade(args: argparse.Namespace) -> int:
     from server.db import migrations
 
     async def action(database: Any) -> int:
-        await migrations.downgrade(database, args.revision)
+        with _revision_refusals(args.revision):
+            await migrations.downgrade(database, args.revision)
         print(f"database at revision {await migrations.current_revision(database) or 'base (empty)'}")
         return 0
 
     return _run(with_database(settings_of(args), action))
+
+
+@contextlib.contextmanager
+def _revision_refusals(revision: str) -> Iterator[None]:
+    """Alembic's refusal of a target revision (unknown, or a relative step past either end) as a usage error."""
+    from alembic.util import CommandError
+
+    if not revision.strip():
+        raise UsageError("--revision is empty; give a revision such as head, base, -1 or 0012")
+    try:
+        yield
+    except CommandError as error:
+        raise UsageError(f"--revision {revision!r}: {error}") from error
 
 
 def _db_current(args: argparse.Namespace) -> int:
@@ -176,7 +212,12 @@ def _db_current(args: argparse.Namespace) -> int:
     async def action(database: Any) -> int:
         revision = await migrations.current_revision(database)
         head = migrations.head_revision()
-        state = "up to date" if revision == head else "needs `labelops db upgrade`"
+        if revision == head:
+            state = "up to date"
+        elif revision is not None and not migrations.is_known_revision(revision):
+            state = "newer than this version of LabelOps: upgrade LabelOps, not the database"
+        else:
+            state = "needs `labelops db upgrade`"
         print(f"current: {revision or 'none'}  head: {head}  ({state})")
         return 0
 
@@ -211,10 +252,20 @@ def _parse_anchor(raw: str | None) -> datetime | None:
         raise UsageError(f"--anchor must be an ISO 8601 timestamp, got {raw!r}") from error
     if anchor.tzinfo is None:
         raise UsageError(f"--anchor must include a time zone (e.g. 2026-01-05T00:00:00+00:00), got {raw!r}")
+    # The demo's eight weeks end at the anchor: they start after 1970 and, as recorded work, are not in the future.
+    earliest, latest = datetime(1970, 3, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+    if not earliest <= anchor <= latest:
+        raise UsageError(f"--anchor must be from 1970-03-01 to a day from now, got {raw!r}")
     return anchor
 
 
+def _check_seed(seed: int) -> None:
+    if seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {seed}")
+
+
 def _seed_demo(args: argparse.Namespace) -> int:
+    _check_seed(args.seed)
     anchor = _parse_anchor(args.anchor)
     if not 0.0 < args.scale <= 10.0:
         raise UsageError(f"--scale must be greater than 0 and at most 10, got {args.scale!r}")
@@ -249,6 +300,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+    _check_seed(args.seed)
     settings = dataclasses.replace(settings_of(args), server_port=args.port)
     workers = default_workers(settings.database_url) if args.workers is None else args.workers
     if not 1 <= workers <= 64:

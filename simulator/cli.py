@@ -19,6 +19,8 @@ __all__ = ["register"]
 
 _EXIT_USAGE = 2
 _EXIT_FAILURE = 1
+# An hour: past it a scheduler that has not answered is down, and the option was likely mistyped.
+_MAX_CONNECT_TIMEOUT = 3600.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +69,8 @@ def _load(path: Path) -> Any:
     """Load and validate the scenario; every expected failure becomes a ValueError with a readable message."""
     from simulator.loading import load_scenario
 
+    if path.is_dir():
+        raise ValueError(f"scenario file {str(path)!r} is a directory")
     if not path.is_file():
         raise ValueError(f"scenario file {str(path)!r} does not exist")
     try:
@@ -89,11 +93,16 @@ def _simulate(args: argparse.Namespace) -> int:
         return _fail(f"--replications must be a positive integer, got {args.replications}")
     if args.seed < 0:
         return _fail(f"--seed must be a non-negative integer, got {args.seed}")
+    if not 0 < args.connect_timeout <= _MAX_CONNECT_TIMEOUT:  # NaN fails both comparisons
+        limit = f"more than 0 and at most {_MAX_CONNECT_TIMEOUT:g} seconds"
+        return _fail(f"--connect-timeout must be {limit}, got {args.connect_timeout}")
     if args.chart is not None and args.chart.suffix.lower() not in CHART_SUFFIXES:
         return _fail(f"--chart must end in {', '.join(CHART_SUFFIXES)}, got {str(args.chart)!r}")
     for option, target in (("--out", args.out), ("--chart", args.chart)):
         if target is not None and not target.parent.is_dir():
             return _fail(f"{option} directory {str(target.parent)!r} does not exist")
+        if target is not None and target.is_dir():
+            return _fail(f"{option} {str(target)!r} is a directory; give a file name")
     try:
         spec = parse_executor(args.executor)
         # Missing extras are found before a long run, not after it.
@@ -121,14 +130,21 @@ def _simulate(args: argparse.Namespace) -> int:
 
     # Files first: a reader that closes stdout early (`| head -1`) must not cost the result.
     notes = []
-    if args.out is not None:
-        _write_json(args.out, scenario, args, result)
-        notes.append(f"result written to {args.out}")
-    if args.chart is not None:
-        from simulator.charts import render_chart
+    writing = args.out
+    try:
+        if args.out is not None:
+            _write_json(args.out, scenario, args, result)
+            notes.append(f"result written to {args.out}")
+        writing = args.chart
+        if args.chart is not None:
+            from simulator.charts import render_chart
 
-        render_chart(result, args.chart, title=_scenario_name(scenario, args.scenario), scenario=scenario)
-        notes.append(f"chart written to {args.chart}")
+            render_chart(result, args.chart, title=_scenario_name(scenario, args.scenario), scenario=scenario)
+            notes.append(f"chart written to {args.chart}")
+    except OSError as exc:
+        # After the run: the table still reaches stdout, so the figures are not lost with the file.
+        _print_lines([_table(result, _scenario_name(scenario, args.scenario), seconds, scenario.currency), *notes])
+        return _fail(f"cannot write {writing}: {exc.strerror or exc}", code=_EXIT_FAILURE)
     _print_lines([_table(result, _scenario_name(scenario, args.scenario), seconds, scenario.currency), *notes])
     return 0
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import timedelta
 
 from server.db.session import Database
 from server.db.types import utcnow
-from server.settings import load_settings
 
 __all__ = ["announce_demo_admin", "register"]
 
@@ -25,41 +23,39 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--database-url", default=None, help="SQLAlchemy async URL (default: $LABELOPS_DATABASE_URL or the SQLite file)"
     )
-    parser.set_defaults(handler=_create_admin)
+    from server.platform_commands import guarded
+
+    parser.set_defaults(handler=guarded(_create_admin))
+
+
+# A hundred years: a longer lifetime is "never", which leaving the option out says.
+_MAX_EXPIRES_DAYS = 36_500
 
 
 def _create_admin(args: argparse.Namespace) -> int:
-    from server.services.errors import DomainError
+    from server.platform_commands import UsageError, settings_of, with_database
 
-    if args.expires_days is not None and args.expires_days <= 0:
-        print(f"error: --expires-days must be > 0, got {args.expires_days}", file=sys.stderr)
-        return 2
-    try:
-        token = asyncio.run(_issue(args))
-    except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return 2
+    days = args.expires_days
+    if days is not None and not 0 < days <= _MAX_EXPIRES_DAYS:  # NaN fails both comparisons
+        raise UsageError(f"--expires-days must be more than 0 and at most {_MAX_EXPIRES_DAYS}, got {days}")
+    token = asyncio.run(with_database(settings_of(args), lambda database: _issue(database, args)))
     print(f"admin {args.email.strip().lower()} ready. API key (shown once, store it now):")
     print(token)
     print(f"use it as the header  Authorization: Bearer {token}")
     return 0
 
 
-async def _issue(args: argparse.Namespace) -> str:
+async def _issue(database: Database, args: argparse.Namespace) -> str:
     from server.auth.users import ensure_admin_key
     from server.services.schema import upgrade_database
 
-    database = Database(args.database_url or load_settings().database_url)
-    try:
-        await upgrade_database(database)
-        expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
-        async with database.transaction() as session:
-            issued = await ensure_admin_key(
-                session, email=args.email, name=args.name, key_name=args.key_name, expires_at=expires
-            )
-        return issued.token
-    finally:
-        await database.dispose()
+    await upgrade_database(database)
+    expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
+    async with database.transaction() as session:
+        issued = await ensure_admin_key(
+            session, email=args.email, name=args.name, key_name=args.key_name, expires_at=expires
+        )
+    return issued.token
 
 
 async def announce_demo_admin(database: Database) -> None:

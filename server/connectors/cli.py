@@ -44,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: $LABELOPS_DATABASE_URL)")
     from server.platform_commands import guarded
 
-    parser.set_defaults(handler=guarded(_import))
+    # Each batch is its own transaction, with its rollups: an interrupted import leaves whole batches.
+    interrupted = "interrupted; the batches written before stay, and importing the file again completes it"
+    parser.set_defaults(handler=guarded(_import, interrupted=interrupted))
 
 
 class _Counting(io.RawIOBase):
@@ -69,8 +71,8 @@ def _import(args: argparse.Namespace) -> int:
     from server.connectors.csv import Mapping
     from server.connectors.formats import build_format
     from server.connectors.importer import DEFAULT_BATCH_SIZE, import_records
-    from server.db import migrations
     from server.platform_commands import UsageError, settings_of, with_database
+    from server.services.schema import upgrade_database
 
     try:
         mapping = None
@@ -81,6 +83,8 @@ def _import(args: argparse.Namespace) -> int:
         fmt = build_format(args.format, mapping=mapping, time_zone=args.time_zone or "UTC")
     except (ValueError, OSError) as error:
         raise UsageError(str(error)) from error
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     try:
         raw = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115 (closed below)
     except OSError as error:
@@ -95,7 +99,7 @@ def _import(args: argparse.Namespace) -> int:
         bar.set_postfix(rows=rows, refresh=False)
 
     async def action(database: Any) -> int:
-        await migrations.upgrade(database)
+        await upgrade_database(database)
         report = await import_records(
             database,
             fmt,
@@ -103,7 +107,7 @@ def _import(args: argparse.Namespace) -> int:
             project=args.project,
             vendor=args.vendor,
             dry_run=args.dry_run,
-            batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+            batch_size=DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size,
             progress=progress,
         )
         progress(report.rows)

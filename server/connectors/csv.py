@@ -101,6 +101,10 @@ class Mapping:
                     loaded = tomllib.load(handle)
             except tomllib.TOMLDecodeError as error:
                 raise ValueError(f"mapping file {path}: {error}") from None
+            except OSError as error:
+                raise ValueError(f"mapping file {path}: {error.strerror or error}") from None
+            except UnicodeDecodeError:
+                raise ValueError(f"mapping file {path} is not UTF-8 text") from None
             values.update(loaded.get("mapping", loaded))
         answers: list[str] = []
         for pair in pairs or []:

@@ -115,6 +115,17 @@ def test_exit_3_when_the_key_is_refused(server: Server, key: str | None, said: s
     assert said in _one_line_failure(outcome)
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400"])
+def test_exit_2_not_1_for_a_number_json_cannot_carry(value: str) -> None:
+    # Exit 1 means infeasible: a value no request can carry must not read as an answer. Refused before connecting.
+    nowhere = f"http://127.0.0.1:{free_port()}/graphql"
+    outcome = _run(nowhere, [*_EASY, "--turnaround-hours", value], "lk_unused")
+    assert outcome.code == 2
+    assert (
+        _one_line_failure(outcome) == f"bad input: argument --turnaround-hours: invalid finite number value: {value!r}"
+    )
+
+
 def test_exit_3_when_the_server_cannot_be_reached(server: Server) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}/graphql"
     outcome = _run(nowhere, _EASY, server.keys["admin"])

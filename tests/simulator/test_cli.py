@@ -93,6 +93,16 @@ def test_bad_scenarios_fail_with_one_line_and_exit_2(
     ("args", "expected"),
     [
         (["missing.toml"], r"scenario file 'missing.toml' does not exist"),
+        (["."], r"scenario file '.' is a directory"),
+        (["{example}", "--out", "."], r"--out '.' is a directory; give a file name"),
+        (
+            ["{example}", "--connect-timeout", "nan"],
+            r"--connect-timeout must be more than 0 and at most 3600 .*got nan",
+        ),
+        (
+            ["{example}", "--connect-timeout", "-1"],
+            r"--connect-timeout must be more than 0 and at most 3600 .*got -1.0",
+        ),
         (["{example}", "--executor", "threads"], r"executor must be serial, process, .* got 'threads'"),
         (["{example}", "--chart", "chart.jpg"], r"--chart must end in \.png, \.html, \.svg, got 'chart.jpg'"),
         (["{example}", "-n", "0"], r"--replications must be a positive integer, got 0"),
@@ -126,6 +136,17 @@ def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, capsys: pyt
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
     assert "executor 'dask://127.0.0.1:9' failed" in err
+
+
+def test_a_file_that_cannot_be_written_after_the_run_keeps_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["simulate", str(_small(tmp_path, 2)), "-n", "2", "--executor", "serial", "--no-progress"]
+    code = main([*arguments, "--out", "/dev/full"])
+    printed = capsys.readouterr()
+    assert code == 1
+    assert printed.err == "labelops: error: cannot write /dev/full: No space left on device\n"
+    assert "sla_attainment" in printed.out
 
 
 @pytest.fixture(scope="module")

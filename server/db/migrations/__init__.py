@@ -21,10 +21,12 @@ from server.db.session import Database
 
 __all__ = [
     "MIGRATIONS_DIRECTORY",
+    "UnknownRevisionError",
     "alembic_config",
     "current_revision",
     "downgrade",
     "head_revision",
+    "is_known_revision",
     "model_metadata",
     "new_revision",
     "rebuilds_derived_tables",
@@ -32,6 +34,10 @@ __all__ = [
 ]
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent
+
+
+class UnknownRevisionError(Exception):
+    """The database is at a revision this code does not have: a newer version of LabelOps migrated it."""
 
 
 def model_metadata() -> MetaData:
@@ -58,6 +64,11 @@ def head_revision() -> str | None:
     """The newest revision in the tree: what `upgrade` brings a database to. Read once: the scripts ship with the
     code, and reading the directory costs about 20 ms, too much for every `/health` probe."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this code's migrations."""
+    return revision in {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 async def current_revision(database: Database) -> str | None:
@@ -121,6 +132,13 @@ async def _run(
     then: Callable[[AsyncConnection], Awaitable[None]] | None = None,
 ) -> None:
     def _on_connection(connection: Connection) -> None:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is not None and not is_known_revision(current):
+            # Alembic would only say it cannot locate the revision; neither an upgrade nor a downgrade can help.
+            raise UnknownRevisionError(
+                f"the database is at revision {current}, newer than this version of LabelOps knows (newest: "
+                f"{head_revision()}): run the version that migrated it, or upgrade LabelOps"
+            )
         config = alembic_config(database.url)
         config.attributes["connection"] = connection
         action(config)

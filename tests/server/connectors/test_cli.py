@@ -95,6 +95,23 @@ def test_given_a_missing_file_then_it_is_named(tmp_path: Path, capsys: pytest.Ca
     assert "none.ndjson: No such file or directory" in capsys.readouterr().err
 
 
+def test_given_a_mapping_file_that_cannot_be_read_then_one_error_line_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _database(tmp_path)
+    data = tmp_path / "results.csv"
+    data.write_text("task,worker,answer\n")
+    missing, latin1 = tmp_path / "none.toml", tmp_path / "latin1.toml"
+    latin1.write_bytes('task = "J\u00fcrgen"\n'.encode("latin-1"))
+    arguments = ["import", "csv", str(data), "--project", "Imported", "--database-url", url, "--mapping"]
+    capsys.readouterr()
+
+    assert main([*arguments, str(missing)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: mapping file {missing}: No such file or directory"]
+    assert main([*arguments, str(latin1)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: mapping file {latin1} is not UTF-8 text"]
+
+
 def test_given_a_file_that_is_not_utf8_then_one_error_line_names_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
