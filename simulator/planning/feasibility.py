@@ -92,7 +92,9 @@ class VendorOffer:
     ``ramp`` lists hires as (week, count): ``count`` people start the vendor's hiring pipeline at the start of
     ``week`` (0-based) and reach production after ``time_to_hire_days`` plus training. Exactly one of
     ``hourly_rate`` and ``price_per_label`` is set. ``learning_plateau_share``/``learning_tau_weeks`` describe the
-    exponential learning curve (leave them None to keep the scenario's).
+    exponential learning curve (leave them None to keep the scenario's). ``hours_per_day`` is each offered
+    person's time on the project per working day, hires included: stated by the offer, never the calendar's day,
+    which on a calibrated scenario spans every pool's shifts (16 hours on the demo's driving project).
     """
 
     name: str = "offer"
@@ -106,6 +108,7 @@ class VendorOffer:
     attrition_per_week: float = 0.01
     initial_tenure_weeks: float = 0.0
     speed_factor: float = 1.0
+    hours_per_day: float = 8.0
     learning_plateau_share: float | None = None
     learning_tau_weeks: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -156,6 +159,7 @@ _OFFER_FIELD = {
     "attrition_per_week": "attrition_per_week",
     "initial_tenure_weeks": "initial_tenure_weeks",
     "speed_factor": "speed_factor",
+    "shift_hours": "hours_per_day",
 }
 
 
@@ -186,6 +190,7 @@ def _pool_of(offer: VendorOffer) -> Pool:
         attrition_per_week=offer.attrition_per_week,
         initial_tenure_weeks=offer.initial_tenure_weeks,
         speed_factor=offer.speed_factor,
+        shift_hours=offer.hours_per_day,
         **dict(offer.extra),
     )
 

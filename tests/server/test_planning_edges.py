@@ -13,14 +13,14 @@ import pytest
 
 from server.db import Database
 from simulator.loading import scenario_to_dict
-from simulator.scenario import Headcount, Scenario
+from simulator.scenario import Calendar, Headcount, Scenario
 from tests.server.conftest import http_client
 
 FEASIBILITY = """
 query($input: SlaFeasibilityInput!) {
   slaFeasibility(input: $input) {
     __typename
-    ... on SlaFeasibility { probability slaAttainment { mean ciLow ciHigh } }
+    ... on SlaFeasibility { probability slaAttainment { mean ciLow ciHigh } totalCost { mean } }
     ... on ValidationError { message field value }
   }
 }
@@ -176,6 +176,8 @@ async def test_variants_whose_rows_could_not_be_told_apart_are_refused(client: h
         ({"name": ""}, "input.offer.name"),
         ({"learningPlateauShare": 0.0}, "input.offer.learningPlateauShare"),
         ({"learningTauWeeks": -1.0}, "input.offer.learningTauWeeks"),
+        ({"hoursPerDay": 0.0}, "input.offer.hoursPerDay"),
+        ({"hoursPerDay": 25.0}, "input.offer.hoursPerDay"),
     ],
 )
 async def test_a_bad_offer_is_named_by_the_offer_field(
@@ -183,6 +185,28 @@ async def test_a_bad_offer_is_named_by_the_offer_field(
 ) -> None:
     variables = {"input": {**SMALL, "offer": {**OFFER, **offer}, "offerMode": mode}}
     await _refused(client, FEASIBILITY, variables, field)
+
+
+@pytest.mark.parametrize("mode", ["ADD", "REPLACE"])
+async def test_an_offered_person_works_the_offers_hours_not_the_calendars_day(
+    client: httpx.AsyncClient, mode: str
+) -> None:
+    # Given a calendar whose day spans 16 hours, as a calibrated one spanning several vendors' shifts does, a team
+    # paid nothing, and more work than anyone can do
+    free = replace(_DEFAULT.workforce[0], hourly_rate=0.0, attrition_per_week=0.0)
+    base = replace(_DEFAULT, calendar=Calendar(hours_per_day=16.0), workforce=(free,))
+    busy = replace(base, demand=replace(base.demand, base_per_day=5000.0))
+    offer = {**OFFER, "attritionPerWeek": 0.0}
+    costs = {}
+    for hours in (None, 4.0):
+        given = offer if hours is None else {**offer, "hoursPerDay": hours}
+        variables = {"base": {"document": scenario_to_dict(busy)}, "offer": given, "offerMode": mode}
+        answer = await _answer(client, FEASIBILITY, {"input": {**SMALL, **variables}})
+        costs[hours] = answer["totalCost"]["mean"]
+    # When 3 people are offered at $14 an hour, they are paid for 8 hours on each of the week's 5 working days
+    # (the offer's default), not for the calendar's 16, and for 4 when the offer says so
+    assert costs[None] == pytest.approx(3 * 8 * 5 * 14.0)
+    assert costs[4.0] == pytest.approx(3 * 4 * 5 * 14.0)
 
 
 @pytest.mark.parametrize("mode", ["ADD", "REPLACE"])

@@ -69,7 +69,11 @@ def test_same_seed_same_answer() -> None:
 
 def test_an_understaffed_offer_fails_in_its_first_week_and_a_ramp_fixes_later_weeks() -> None:
     base = replace(_queueing(0.8), horizon_days=35)
-    short = apply_offer(base, VendorOffer(headcount=7, hourly_rate=20.0, time_to_hire_days=3.0, training_days=1.0))
+    # The queueing scenario's servers are there around the clock, and so are the offer's people
+    short = apply_offer(
+        base,
+        VendorOffer(headcount=7, hourly_rate=20.0, time_to_hire_days=3.0, training_days=1.0, hours_per_day=24.0),
+    )
     report = check_feasibility(short, replications=8, seed=2)
     assert not report.feasible
     assert report.first_failing_week == 1
@@ -82,6 +86,7 @@ def test_an_understaffed_offer_fails_in_its_first_week_and_a_ramp_fixes_later_we
             time_to_hire_days=3.0,
             training_days=1.0,
             attrition_per_week=0.0,
+            hours_per_day=24.0,
             extra={"test_pass_probability": 1.0},
         ),
     )

@@ -174,6 +174,9 @@ class VendorOfferInput:
     attrition_per_week: float = 0.01
     initial_tenure_weeks: float = 0.0
     speed_factor: float = 1.0
+    hours_per_day: float = strawberry.field(
+        default=8.0, description="Each offered person's hours on the project per working day (hires too)."
+    )
     learning_plateau_share: float | None = strawberry.field(
         default=None, description="Time per label at plateau relative to a novice (0.7 = 30% faster)."
     )
@@ -215,6 +218,7 @@ def offer_from(value: VendorOfferInput) -> VendorOffer:
         attrition_per_week=value.attrition_per_week,
         initial_tenure_weeks=value.initial_tenure_weeks,
         speed_factor=value.speed_factor,
+        hours_per_day=value.hours_per_day,
         learning_plateau_share=value.learning_plateau_share,
         learning_tau_weeks=value.learning_tau_weeks,
     )
