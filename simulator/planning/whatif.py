@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from simulator.demand_plan import DemandPlan, demand_plan, plan_params
 from simulator.montecarlo import Estimate, run_monte_carlo
 from simulator.planning.feasibility import scheduled_hires
-from simulator.scenario import Distribution, ModelSpec, Pool, Scenario, ScenarioError, Spike, invalid
+from simulator.scenario import Demand, Distribution, ModelSpec, Pool, Scenario, ScenarioError, Spike, invalid
 
 __all__ = ["COMPARED_METRICS", "Variant", "VariantResult", "apply_variant", "check_variant", "compare"]
 
@@ -76,11 +77,29 @@ class Variant:
         object.__setattr__(self, "spikes", tuple(self.spikes))
 
 
+def _scaled_plan(demand: Demand, factor: float) -> dict[str, Any]:
+    """``demand``'s params with its planned weeks and launches scaled by ``factor``: a planned week replaces the base
+    rate, so scaling the base alone would leave a planned horizon as it was."""
+    if demand.model != "pattern" or factor == 1.0:
+        return dict(demand.params)
+    plan = demand_plan(demand)
+    if plan.empty:
+        return dict(demand.params)
+    scaled = DemandPlan(
+        tuple(volume * factor for volume in plan.weekly_volumes),
+        tuple(replace(launch, extra_tasks=launch.extra_tasks * factor) for launch in plan.launches),
+        plan.start_date,
+    )
+    params = {key: value for key, value in demand.params.items() if key not in ("weekly_volumes", "launches")}
+    return {**params, **plan_params(scaled)}
+
+
 def apply_variant(scenario: Scenario, variant: Variant) -> Scenario:
     """The base ``scenario`` changed as ``variant`` says (validated like any scenario)."""
     demand = scenario.demand
     demand = replace(
         demand,
+        params=_scaled_plan(demand, variant.demand_multiplier),
         base_per_day=demand.base_per_day * variant.demand_multiplier,
         trace=tuple(count * variant.demand_multiplier for count in demand.trace),
         spikes=demand.spikes + variant.spikes,

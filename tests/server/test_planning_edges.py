@@ -155,6 +155,22 @@ async def test_a_variant_that_breaks_the_scenario_is_named_by_its_own_field(clie
     )
 
 
+async def test_more_demand_scales_a_planned_week_and_its_launches(client: httpx.AsyncClient) -> None:
+    # Given a week's demand given as a plan with a launch: the planned week replaces the base rate
+    launch = {"name": "L", "start_day": 2, "extra_tasks": 70, "duration_days": 3}
+    plan = {"weekly_volumes": [700.0], "launches": [launch]}
+    base = replace(_DEFAULT, demand=replace(_DEFAULT.demand, params=plan))
+    variables = {"base": {"document": scenario_to_dict(base)}, "replications": 2}
+    # When demand grows by half
+    variants = [{"name": "demand +50%", "demandMultiplier": 1.5}]
+    answer = await _answer(client, COMPARE, {"input": {**variables, "variants": variants}})
+    # Then so do the planned tasks, rather than the row repeating the baseline
+    completed = {
+        v["name"]: next(m["mean"] for m in v["summary"] if m["name"] == "tasks_completed") for v in answer["variants"]
+    }
+    assert completed["demand +50%"] == pytest.approx(1.5 * completed["baseline"], rel=0.1)
+
+
 async def test_variants_whose_rows_could_not_be_told_apart_are_refused(client: httpx.AsyncClient) -> None:
     def variants(*items: dict[str, Any]) -> dict[str, Any]:
         return {"input": {"variants": list(items), "replications": 2}}
