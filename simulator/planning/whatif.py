@@ -186,6 +186,15 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
                 f"has no effect: the learning model is {scenario.learning.model!r}, which has no time constant",
                 variant.learning_tau_multiplier,
             )
+    for i, spike in enumerate(variant.spikes):
+        if spike.multiplier == 1.0:
+            raise invalid(("spikes", i, "multiplier"), "has no effect: multiplying demand by 1 changes nothing", 1.0)
+        if spike.start_day >= scenario.horizon_days:
+            raise invalid(
+                ("spikes", i, "start_day"),
+                f"has no effect: the spike starts after the scenario's {scenario.horizon_days}-day horizon",
+                spike.start_day,
+            )
     unchanged = Variant(name=variant.name, pool=variant.pool)
     if replace(variant, spikes=tuple(variant.spikes)) == unchanged:
         raise ScenarioError(

@@ -171,6 +171,26 @@ async def test_more_demand_scales_a_planned_week_and_its_launches(client: httpx.
     assert completed["demand +50%"] == pytest.approx(1.5 * completed["baseline"], rel=0.1)
 
 
+async def test_a_spike_that_changes_nothing_is_refused_naming_its_place_in_the_variant(
+    client: httpx.AsyncClient,
+) -> None:
+    def spikes(*items: dict[str, float]) -> dict[str, Any]:
+        return {"input": {"variants": [{"name": "launch", "spikes": list(items)}], "replications": 2}}
+
+    real = {"startDay": 1, "durationDays": 2, "multiplier": 2.0}
+    # A spike multiplying demand by 1, or starting after the (4-week) horizon, would repeat the baseline's row
+    answer = await _refused(
+        client, COMPARE, spikes(real, {**real, "multiplier": 1.0}), "input.variants[0].spikes[1].multiplier"
+    )
+    assert "has no effect" in answer["message"]
+    answer = await _refused(client, COMPARE, spikes({**real, "startDay": 28}), "input.variants[0].spikes[0].startDay")
+    assert "after the scenario's 28-day horizon" in answer["message"]
+    # A bad spike is named where the client wrote it, not as the scenario's demand.spikes
+    await _refused(
+        client, COMPARE, spikes(real, {**real, "durationDays": 0}), "input.variants[0].spikes[1].durationDays"
+    )
+
+
 async def test_variants_whose_rows_could_not_be_told_apart_are_refused(client: httpx.AsyncClient) -> None:
     def variants(*items: dict[str, Any]) -> dict[str, Any]:
         return {"input": {"variants": list(items), "replications": 2}}
