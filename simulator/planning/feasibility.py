@@ -204,6 +204,11 @@ def _offer_learning(scenario: Scenario, offer: VendorOffer) -> ModelSpec:
     return ModelSpec("exponential", params)
 
 
+def _plain(name: str) -> str:
+    """``name`` as a reader tells pools apart: case and runs of spaces do not make another pool."""
+    return " ".join(name.split()).casefold()
+
+
 def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferMode.REPLACE) -> Scenario:
     """``scenario`` with ``offer``: staffed by the offer alone (``REPLACE``) or by the team plus the offer (``ADD``).
 
@@ -220,10 +225,11 @@ def apply_offer(scenario: Scenario, offer: VendorOffer, mode: OfferMode = OfferM
             staffed = replace(staffed, learning=_offer_learning(scenario, offer))
         return with_hires(staffed, hires)
     names = [p.name for p in scenario.workforce]
-    if offer.name in names:
+    if _plain(offer.name) in {_plain(name) for name in names}:
         raise invalid(
             ("offer", "name"),
-            f"must differ from the current team's pools ({', '.join(names)}) when the offer is added",
+            f"must differ from the current team's pools ({', '.join(names)}) when the offer is added, in more than "
+            "case and spacing",
             offer.name,
         )
     if offer.learning_plateau_share is not None or offer.learning_tau_weeks is not None:

@@ -223,6 +223,18 @@ async def test_a_bad_offer_is_named_by_the_offer_field(
     await _refused(client, FEASIBILITY, variables, field)
 
 
+@pytest.mark.parametrize("name", ["default", "Default", " default", "DEFAULT  "])
+async def test_an_added_offer_named_like_a_pool_of_the_team_is_refused(client: httpx.AsyncClient, name: str) -> None:
+    # Given the default team's pool "default", an offer added under its name, in any case or spacing, would make
+    # two pools a reader cannot tell apart in the answer's hires
+    variables = {"input": {**SMALL, "offer": {**OFFER, "name": name}, "offerMode": "ADD"}}
+    answer = await _refused(client, FEASIBILITY, variables, "input.offer.name")
+    assert "must differ from the current team's pools (default)" in answer["message"]
+    # Replacing the team, the name is free
+    replaced = await _answer(client, FEASIBILITY, {"input": {**variables["input"], "offerMode": "REPLACE"}})
+    assert replaced["__typename"] == "SlaFeasibility"
+
+
 @pytest.mark.parametrize("mode", ["ADD", "REPLACE"])
 async def test_an_offered_person_works_the_offers_hours_not_the_calendars_day(
     client: httpx.AsyncClient, mode: str
