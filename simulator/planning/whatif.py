@@ -146,6 +146,12 @@ def _hires_into(scenario: Scenario, pools: Sequence[Pool]) -> bool:
     return True  # a policy (hiring on backlog or SLA) may hire whenever it sees fit
 
 
+def _changes_workforce(variant: Variant) -> bool:
+    """Whether ``variant`` changes anything a pool holds (what its ``pool`` selects)."""
+    multipliers = (variant.hiring_delay_multiplier, variant.attrition_multiplier, variant.speed_multiplier)
+    return variant.headcount_delta != 0 or any(m != 1.0 for m in multipliers)
+
+
 def check_variant(scenario: Scenario, variant: Variant) -> None:
     """Refuse ``variant`` when a change it asks for has no effect on ``scenario``, saying why (ScenarioError)."""
     names = [pool.name for pool in scenario.workforce]
@@ -200,6 +206,12 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
         raise ScenarioError(
             f"variant {variant.name!r} changes nothing: set at least one multiplier, delta or spike",
             path=(),  # the whole variant, no one field of it
+        )
+    if variant.pool is not None and not _changes_workforce(variant):
+        raise invalid(
+            ("pool",),
+            "has no effect: the variant changes only demand, which is the whole scenario's (leave the pool out)",
+            variant.pool,
         )
     if variant.headcount_delta < 0:
         for pool in targets:
