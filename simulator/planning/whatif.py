@@ -156,7 +156,9 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
     """Refuse ``variant`` when a change it asks for has no effect on ``scenario``, saying why (ScenarioError)."""
     names = [pool.name for pool in scenario.workforce]
     if variant.pool is not None and variant.pool not in names:
-        raise invalid(("pool",), f"must name a workforce pool ({', '.join(names)})", variant.pool)
+        # Reviewers are the scenario's review team, not a pool: say so to whoever names their vendor.
+        reviewers = "; the review team is not one, and variants never change it" if scenario.review.reviewers else ""
+        raise invalid(("pool",), f"must name a workforce pool ({', '.join(names)}){reviewers}", variant.pool)
     targets = [p for p in scenario.workforce if variant.pool is None or p.name == variant.pool]
     where = f"pool {variant.pool!r}" if variant.pool is not None else "any pool"
     if variant.headcount_delta and variant.pool is None and len(names) > 1:

@@ -324,6 +324,7 @@ async def test_variants_apply_to_a_named_pool_and_are_refused_when_they_change_n
         ({"name": "all +10", "headcountDelta": 10}, "headcountDelta", "+10 in each would change the team by +20"),
         ({"name": "who", "pool": "Nowhere", "speedMultiplier": 2.0}, "pool", "must name a workforce pool"),
         ({"name": "busier", "pool": "Northwind", "demandMultiplier": 1.2}, "pool", "changes only demand"),
+        ({"name": "qa", "pool": "In-house QA", "headcountDelta": 2}, "pool", "the review team is not one"),
         ({"name": "same"}, None, "changes nothing"),
     ]
     for variant, field, said in refusals:
