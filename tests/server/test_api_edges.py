@@ -343,9 +343,7 @@ async def test_events_dated_in_the_future_are_refused_as_work_is(
         (await _post(admin_client, RESOLVE_ISSUE, {"input": {"issueId": issue, "at": ahead}}))["resolveIssue"],
     ]
     # then each is refused naming the field and the value, and nothing changed
-    assert [(a["__typename"], a["field"], a["value"]) for a in answers] == [
-        ("ValidationError", "input.at", ahead)
-    ] * 5
+    assert [(a["__typename"], a["field"], a["value"]) for a in answers] == [("ValidationError", "input.at", ahead)] * 5
     assert all("must not be in the future" in a["message"] for a in answers)
     assert (await _post(admin_client, LABELER, {"id": trainee}))["labeler"] == before
     assert (await _post(admin_client, ISSUE, {"id": issue}))["issue"]["status"] == "OPEN"
