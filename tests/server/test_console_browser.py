@@ -921,11 +921,19 @@ def test_planner_checks_another_vendors_offer_added_or_replacing_with_limits_enf
     assert tab.locator("#errors").is_hidden()
     replications.fill("12")
     assert note.is_hidden() and replications.get_attribute("aria-invalid") is None
-    # When a vendor's pool is checked as an offer replacing the team
+    # An offered person's day past 24 hours is refused beside its field
+    hours = tab.get_by_label("Hours per person per working day")
+    hours.fill("30")
+    tab.get_by_role("button", name="Check the offer").click()
+    assert "Hours per day must be at most 24, got “30”" in tab.locator("#offer-hours-error").inner_text()
+    # When a vendor's pool is checked as an offer replacing the team, its people working 6 hours a day
+    hours.fill("6")
     tab.get_by_label("Replace the current team with it").check()
     tab.get_by_label("Replications for the offer").fill("8")
     tab.get_by_label("People in production on day 0").fill("25")
-    tab.get_by_role("button", name="Check the offer").click()
+    with tab.expect_request(lambda request: "ConsoleOffer(" in (request.post_data or "")) as sent:
+        tab.get_by_role("button", name="Check the offer").click()
+    assert json.loads(sent.value.post_data)["variables"]["input"]["offer"]["hoursPerDay"] == 6
     result = tab.locator("#offer-result")
     result.get_by_role("heading").wait_for(timeout=_WAIT_MS)
     # Then the answer says the mode, the chance with its interval, the cost in currency and units

@@ -52,6 +52,7 @@ export function readOffer() {
     timeToHireDays: checkedNumber($("offer-hire"), "Time to hire"),
     trainingDays: checkedNumber($("offer-training"), "Training"),
     attritionPerWeek: checkedNumber($("offer-attrition"), "Attrition per week"),
+    hoursPerDay: checkedNumber($("offer-hours"), "Hours per day"),
     speedFactor: checkedNumber($("offer-speed"), "Speed"),
   };
   clearField(price);
