@@ -200,8 +200,11 @@ class LabelboxFormat(FormatState):
             raw_reviews = details.get("reviews") or []
             if not isinstance(raw_reviews, list):
                 raise ValueError(f"label_details.reviews must be a list, got {raw_reviews!r:.60}")
-            share = review_seconds / len(raw_reviews) if raw_reviews else 0.0
-            reviews = tuple(self._review(review, share) for review in raw_reviews)
+            if raw_reviews:
+                share = review_seconds / len(raw_reviews)
+                reviews = tuple(self._review(review, share) for review in raw_reviews)
+            else:
+                reviews = ()
         except (ValueError, TypeError, KeyError) as error:
             return Rejection(number, f"{where}: {error}")
         annotations = label.get("annotations") or {}
@@ -264,20 +267,23 @@ def comparable_answer(annotations: Any) -> Any:
     annotations as exported."""
     classifications = annotations.get("classifications") if isinstance(annotations, dict) else None
     answer: dict[str, Any] = {}
-    for item in classifications or []:
-        if not isinstance(item, dict):
+    for item in classifications or ():
+        if type(item) is not dict:
             continue
-        field = str(item.get("value") or item.get("name") or item.get("feature_id"))
-        if isinstance(item.get("radio_answer"), dict):
-            answer[field] = _option(item["radio_answer"])
-        elif isinstance(item.get("checklist_answers"), list):
-            answer[field] = sorted(_option(option) for option in item["checklist_answers"] if isinstance(option, dict))
-        elif isinstance(item.get("text_answer"), dict):
-            answer[field] = str(item["text_answer"].get("content", ""))
+        field = item.get("value") or item.get("name") or item.get("feature_id")
+        if type(field) is not str:
+            field = str(field)
+        if type(radio := item.get("radio_answer")) is dict:
+            answer[field] = _option(radio)
+        elif type(checklist := item.get("checklist_answers")) is list:
+            answer[field] = sorted(_option(option) for option in checklist if type(option) is dict)
+        elif type(text := item.get("text_answer")) is dict:
+            answer[field] = str(text.get("content", ""))
     if answer or not annotations:
         return answer
     return annotations
 
 
 def _option(option: dict[str, Any]) -> str:
-    return str(option.get("value") or option.get("name") or "")
+    value = option.get("value") or option.get("name") or ""
+    return value if type(value) is str else str(value)

@@ -128,6 +128,8 @@ class FormatState:
 def seconds(value: Any, field: str) -> float | None:
     """A duration as the source gives it (None when it does not); ValueError naming `field` for anything but a
     number of seconds from 0 to `MAX_SECONDS` (booleans, text, NaN and infinities included)."""
+    if type(value) is float and 0.0 <= value <= MAX_SECONDS:  # the common case, first (NaN fails the range)
+        return value
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_SECONDS:
@@ -137,6 +139,8 @@ def seconds(value: Any, field: str) -> float | None:
 
 def source_id(value: Any, field: str) -> str:
     """An id as the source gives it: text or an integer (not a boolean, a fraction, a list or an object)."""
+    if type(value) is str and value and not value.isspace():  # the common case, first
+        return value
     if isinstance(value, bool) or not isinstance(value, str | int) or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"{field} must be an id (text or an integer), got {value!r:.60}")
     return str(value)
