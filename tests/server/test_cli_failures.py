@@ -13,19 +13,15 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import text
 
 from server.db import Database
 from server.db.migrations import head_revision
-from tests.conftest import TEST_DATABASE_URL_VARIABLE
 from tests.server.connectors.world import PROJECT, make_project
 
 pytestmark = pytest.mark.database
@@ -64,32 +60,9 @@ def _assert_one_error_line(outcome: Outcome, code: int, expected: str) -> None:
     assert expected in outcome.stderr, outcome.stderr
 
 
-def _admin_url(configured: str) -> str:
-    return make_url(configured).set(database="postgres").render_as_string(hide_password=False)
-
-
 @pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
-    """A database of its own, never migrated: a new SQLite file, or a new PostgreSQL database."""
-    configured = os.environ.get(TEST_DATABASE_URL_VARIABLE)
-    if not configured:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-        return
-    name = f"labelops_cli_{uuid.uuid4().hex[:12]}"
-
-    async def administer(statement: str) -> None:
-        admin = create_async_engine(_admin_url(configured), isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await admin.dispose()
-
-    asyncio.run(administer(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(administer(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def url(unmigrated_url: str) -> str:
+    return unmigrated_url
 
 
 def _sql(url: str, statement: str) -> list[Any]:
