@@ -20,8 +20,9 @@ from server.auth.proxies import parse_networks
 from server.db import Database
 from server.db import models as m
 from server.db.access import AuditEntry
-from server.db.alerts import AlertDelivery, DeliveryStatus
+from server.db.alerts import AlertDelivery, AlertEvent, DeliveryStatus
 from server.db.enums import TaskStatus
+from server.settings import load_settings
 from tests.server.access_world import AccessWorld, build_access_world
 from tests.server.conftest import http_client
 from tests.server.live_server import free_port
@@ -364,6 +365,22 @@ async def test_the_audit_log_never_holds_a_rules_secret(
     assert all(SECRET not in json.dumps(entry.arguments) for entry in entries)
 
 
+def test_the_documented_defaults_loop_every_minute_and_retry_six_times_doubling_up_to_an_hour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("ALERTS_INTERVAL", "ALERTS_DEBOUNCE", "ALERT_RETRY", "ALERT_ATTEMPTS", "ALERT_TIMEOUT"):
+        monkeypatch.delenv(f"LABELOPS_{name}", raising=False)
+    settings = load_settings()
+    policy = DeliveryPolicy.of(settings)
+
+    assert (settings.alerts_interval_seconds, settings.alerts_debounce_seconds) == (60.0, 5.0)
+    assert (policy.retry_seconds, policy.max_attempts, policy.timeout_seconds) == (30.0, 6, 10.0)
+    assert [policy.backoff(failed) for failed in range(1, 6)] == [30.0, 60.0, 120.0, 240.0, 480.0]
+    assert [policy.backoff(failed) for failed in (7, 8, 30)] == [1920.0, 3600.0, 3600.0]  # at most an hour
+    monkeypatch.setenv("LABELOPS_ALERTS_INTERVAL", "0")
+    assert load_settings().alerts_interval_seconds == 0  # the loop is off
+
+
 def _policy() -> DeliveryPolicy:
     targets = TargetPolicy(parse_networks(LOOPBACK))
     return DeliveryPolicy(retry_seconds=RETRY_SECONDS, max_attempts=MAX_ATTEMPTS, timeout_seconds=2.0, targets=targets)
@@ -410,3 +427,23 @@ async def test_given_a_firing_rule_when_disabled_then_it_resolves_and_when_re_en
     # Enabled again, the still-true condition is a new transition: a new FIRING event, sent.
     assert refired["rules"][0]["transition"] == {"state": "FIRING", "value": 2}
     assert [request.event for request in hook.requests][-1] == "alert.firing"
+
+
+async def test_given_a_firing_rule_with_a_pending_delivery_when_deleted_then_its_events_go_and_nothing_is_sent(
+    database: Database, world: AccessWorld, client: httpx.AsyncClient
+) -> None:
+    port = free_port()
+    rule_id = await _backlog_rule(client, world, f"http://127.0.0.1:{port}/hook")
+    await _call(client, EVALUATE, projectId=world.gid("Project", "p1"))  # fires; nobody listens: a retry is due
+    pending = await _delivery(database)
+    assert pending.status is DeliveryStatus.PENDING and pending.next_attempt_at is not None
+
+    deleted = (await _call(client, DELETE, id=rule_id))["data"]["deleteAlertRule"]
+    with receiver(SECRET, port=port) as hook:  # the receiver is back when the retry would be due
+        sent = await deliver_due(database, _policy(), now=pending.next_attempt_at + timedelta(days=1))
+
+    assert deleted["__typename"] == "DeletedAlertRule"
+    async with database.session() as session:
+        assert (await session.scalars(select(AlertEvent))).all() == []
+        assert (await session.scalars(select(AlertDelivery))).all() == []
+    assert (sent, hook.requests) == ([], [])

@@ -10,22 +10,19 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db import Database
 from server.db.migrations import head_revision
-from tests.conftest import TEST_DATABASE_URL_VARIABLE
 from tests.server.connectors.world import PROJECT, make_project
 
 pytestmark = pytest.mark.database
@@ -64,32 +61,9 @@ def _assert_one_error_line(outcome: Outcome, code: int, expected: str) -> None:
     assert expected in outcome.stderr, outcome.stderr
 
 
-def _admin_url(configured: str) -> str:
-    return make_url(configured).set(database="postgres").render_as_string(hide_password=False)
-
-
 @pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
-    """A database of its own, never migrated: a new SQLite file, or a new PostgreSQL database."""
-    configured = os.environ.get(TEST_DATABASE_URL_VARIABLE)
-    if not configured:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-        return
-    name = f"labelops_cli_{uuid.uuid4().hex[:12]}"
-
-    async def administer(statement: str) -> None:
-        admin = create_async_engine(_admin_url(configured), isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await admin.dispose()
-
-    asyncio.run(administer(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(administer(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def url(unmigrated_url: str) -> str:
+    return unmigrated_url
 
 
 def _sql(url: str, statement: str) -> list[Any]:
@@ -298,3 +272,68 @@ def test_ctrl_c_during_an_import_keeps_whole_batches_and_says_so(url: str, tmp_p
     [(labels,)] = _sql(url, "SELECT count(*) FROM labels")
     assert 0 < labels < 60_000 and labels % 1000 == 0
     assert _sql(url, "SELECT sum(labels) FROM label_day_rollups") == [(labels,)]
+    # Running it again completes it: the batches already in are found unchanged, the rest created.
+    again = _labelops(*command, "--database-url", url, cwd=tmp_path)
+    assert again.code == 0, again.stderr
+    assert f"{60_000 - labels} created, 0 updated, {labels} unchanged" in again.stdout
+    assert _sql(url, "SELECT count(*), count(DISTINCT external_id) FROM labels") == [(60_000, 60_000)]
+    assert _sql(url, "SELECT sum(labels) FROM label_day_rollups") == [(60_000,)]
+
+
+def _in_a_write_transaction(url: str) -> bool:
+    """Whether another connection is inside a transaction that has written: it holds SQLite's write lock, or (on
+    PostgreSQL) its transaction has an id, which a first write assigns."""
+    database = make_url(url).database or ""
+    if make_url(url).get_backend_name() == "sqlite":
+        connection = sqlite3.connect(database, timeout=0)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # database is locked
+            return True
+        finally:
+            connection.close()
+        return False
+    statement = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_xid IS NOT NULL"
+    )
+    return _sql(url, statement) != [(0,)]
+
+
+def test_ctrl_c_during_the_demo_seed_leaves_no_row_of_it(
+    url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if make_url(url).get_backend_name() == "postgresql":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="on PostgreSQL the seed interrupted inside a bulk INSERT never ends: the server waits for the "
+                "rest of the statement (ClientRead) and the command's event loop for an answer",
+            )
+        )
+    assert _labelops("db", "upgrade", "--database-url", url, cwd=tmp_path).code == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "seed-demo", "--scale", "2", "--database-url", url],
+        cwd=tmp_path,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not _in_a_write_transaction(url) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # inside the transaction, generating and writing the demo's rows
+    process.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = process.communicate(timeout=30)  # a rollback takes a moment, the whole seed ~10 s
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail("labelops seed-demo still ran 30 s after Ctrl-C")
+
+    _assert_one_error_line(
+        Outcome(process.returncode, stdout, stderr), 130, "interrupted; nothing was left half-written"
+    )
+    for table in ("projects", "vendors", "labelers", "tasks", "labels", "users"):
+        assert _sql(url, f"SELECT count(*) FROM {table}") == [(0,)], table

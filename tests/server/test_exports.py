@@ -226,6 +226,7 @@ async def test_requests_are_authenticated_and_bad_ones_name_what_is_wrong(
         ("-1", "'-1"),
         ("@cmd", "'@cmd"),
         ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
         ("plain", "plain"),
         (-0.5, "-0.5"),
         (3, "3"),

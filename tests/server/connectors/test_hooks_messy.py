@@ -92,7 +92,14 @@ async def test_given_events_out_of_order_then_the_labels_equal_an_import_of_the_
 async def test_given_a_declared_content_type_then_only_json_is_read(
     database: Database, api_headers: dict[str, str]
 ) -> None:
-    declared = ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-8", None]
+    declared = [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=utf-8",
+        None,
+        "application/vnd.api+json",
+        "text/plain+json",
+    ]
     async with http_client(database) as client:
         path, secret = await _connector(database, client, api_headers, "LABELSTUDIO")
         answers = []
@@ -108,6 +115,8 @@ async def test_given_a_declared_content_type_then_only_json_is_read(
         (415, "Content-Type must be application/json, got 'application/x-www-form-urlencoded'"),
         (200, None),
         (200, None),  # some senders leave the header out
+        (200, None),  # an application/...+json type
+        (415, "Content-Type must be application/json, got 'text/plain+json'"),
     ]
 
 
