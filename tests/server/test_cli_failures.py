@@ -305,8 +305,10 @@ def test_ctrl_c_during_the_demo_seed_leaves_no_row_of_it(
 ) -> None:
     if make_url(url).get_backend_name() == "postgresql":
         request.applymarker(
+            # Not strict: a Ctrl-C landing between two statements does end the command, so the outcome depends on
+            # where the signal lands, and a pass must not fail the suite.
             pytest.mark.xfail(
-                strict=True,
+                strict=False,
                 reason="on PostgreSQL the seed interrupted inside a bulk INSERT never ends: the server waits for the "
                 "rest of the statement (ClientRead) and the command's event loop for an answer",
             )
