@@ -23,11 +23,6 @@ mutation($input: MarkBenchmarkInput!) {
 """
 SUBMIT_LABEL = """
 mutation($input: SubmitLabelInput!) {
-  submitLabel(input: $input) { __typename ... on UserError { message field } }
-}
-"""
-SUBMIT_LABEL_ID = """
-mutation($input: SubmitLabelInput!) {
   submitLabel(input: $input) { __typename ... on UserError { message field } ... on LabelPayload { label { id } } }
 }
 """
@@ -198,7 +193,7 @@ async def _tagged(database: Database, review_share: float = 0.0) -> tuple[str, l
                 "startedAt": (submitted - timedelta(seconds=60)).isoformat(),
                 "submittedAt": submitted.isoformat(),
             }
-            payload = await mutate_ok(database, SUBMIT_LABEL_ID, {"input": submission}, "submitLabel")
+            payload = await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel")
             labels.append(str(payload["label"]["id"]))
     return workspace.project, workspace.labelers, labels
 

@@ -437,18 +437,6 @@ mutation($projectId: ID!) { evaluateAlerts(projectId: $projectId) { __typename }
 """
 
 
-def _api(console: Console, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    answer = httpx.post(
-        f"{console.base_url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {console.api_key}"},
-        timeout=60,
-    ).json()
-    assert "errors" not in answer, answer
-    data: dict[str, Any] = answer["data"]
-    return data
-
-
 def test_dashboard_lists_the_alert_rules_their_state_and_the_webhook_deliveries_with_the_receivers_answer(
     page: tuple[Any, Visit], console: Console
 ) -> None:
