@@ -93,18 +93,26 @@ def parsed_agreement(units: list[list[Any]]) -> tuple[float, float]:
     return agreeing / pairs, (observed - expected) / (1 - expected)
 
 
-async def _submitted(database: Database) -> str:
-    """A project of three consensus tasks, the first a benchmark, labeled over GraphQL with `_ANSWERS`."""
-    workspace = await build_workspace(database, labelers=3, tasks=0, review_share=0.0)
+async def _labeled(
+    database: Database, units: list[list[Any]], gold: Any, *, review_share: float = 0.0, ontology: Any = None
+) -> tuple[str, list[str], list[str]]:
+    """A project of consensus tasks, one per unit of `units`, the first a benchmark with `gold`, each labeled over
+    GraphQL with its unit's answers (one labeler each); returns the project, the labelers and the labels (task by
+    task, labeler by labeler)."""
+    labelers = len(units[0])
+    workspace = await build_workspace(
+        database, labelers=labelers, tasks=0, review_share=review_share, ontology=ontology
+    )
     created = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
-    items = [{"externalId": f"t{i}", "createdAt": created, "labelsRequired": 3} for i in range(len(_ANSWERS))]
+    items = [{"externalId": f"t{i}", "createdAt": created, "labelsRequired": labelers} for i in range(len(units))]
     payload = await mutate_ok(
         database, CREATE_TASKS, {"input": {"projectId": workspace.project, "tasks": items}}, "createTasks"
     )
     tasks = [str(task["id"]) for task in payload["tasks"]]
-    await mutate_ok(database, MARK_BENCHMARK, {"input": {"taskId": tasks[0], "goldAnswer": _GOLD}}, "markBenchmark")
+    await mutate_ok(database, MARK_BENCHMARK, {"input": {"taskId": tasks[0], "goldAnswer": gold}}, "markBenchmark")
     submitted = datetime.now(UTC) - timedelta(minutes=30)
-    for task, answers in zip(tasks, _ANSWERS, strict=True):
+    labels = []
+    for task, answers in zip(tasks, units, strict=True):
         for labeler, answer in zip(workspace.labelers, answers, strict=True):
             submission = {
                 "taskId": task,
@@ -113,8 +121,15 @@ async def _submitted(database: Database) -> str:
                 "startedAt": (submitted - timedelta(seconds=60)).isoformat(),
                 "submittedAt": submitted.isoformat(),
             }
-            await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel")
-    return workspace.project
+            payload = await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel")
+            labels.append(str(payload["label"]["id"]))
+    return workspace.project, workspace.labelers, labels
+
+
+async def _submitted(database: Database) -> str:
+    """A project of three consensus tasks, the first a benchmark, labeled over GraphQL with `_ANSWERS`."""
+    project, _, _ = await _labeled(database, _ANSWERS, _GOLD)
+    return project
 
 
 @pytest.mark.parametrize("window", ["whole history", "cut inside a day"])
@@ -170,32 +185,8 @@ def _as_sets(units: list[list[Any]]) -> list[list[Any]]:
 
 async def _tagged(database: Database, review_share: float = 0.0) -> tuple[str, list[str], list[str]]:
     """A project typed with a multi-choice field, two consensus tasks (the first a benchmark whose gold lists its
-    choices in another order than the labels) labeled over GraphQL with `_TAGS`; returns the project, the labelers
-    and the labels (task by task, labeler by labeler)."""
-    workspace = await build_workspace(database, labelers=3, tasks=0, review_share=review_share, ontology=_TAGS_ONTOLOGY)
-    created = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
-    items = [{"externalId": f"t{i}", "createdAt": created, "labelsRequired": 3} for i in range(len(_TAGS))]
-    payload = await mutate_ok(
-        database, CREATE_TASKS, {"input": {"projectId": workspace.project, "tasks": items}}, "createTasks"
-    )
-    tasks = [str(task["id"]) for task in payload["tasks"]]
-    await mutate_ok(
-        database, MARK_BENCHMARK, {"input": {"taskId": tasks[0], "goldAnswer": _TAGS_GOLD}}, "markBenchmark"
-    )
-    submitted = datetime.now(UTC) - timedelta(minutes=30)
-    labels = []
-    for task, answers in zip(tasks, _TAGS, strict=True):
-        for labeler, answer in zip(workspace.labelers, answers, strict=True):
-            submission = {
-                "taskId": task,
-                "labelerId": labeler,
-                "answer": answer,
-                "startedAt": (submitted - timedelta(seconds=60)).isoformat(),
-                "submittedAt": submitted.isoformat(),
-            }
-            payload = await mutate_ok(database, SUBMIT_LABEL, {"input": submission}, "submitLabel")
-            labels.append(str(payload["label"]["id"]))
-    return workspace.project, workspace.labelers, labels
+    choices in another order than the labels) labeled over GraphQL with `_TAGS`."""
+    return await _labeled(database, _TAGS, _TAGS_GOLD, review_share=review_share, ontology=_TAGS_ONTOLOGY)
 
 
 @pytest.mark.parametrize("window", ["whole history", "cut inside a day"])
