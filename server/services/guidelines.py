@@ -192,25 +192,26 @@ async def version_in_force(session: AsyncSession, project_id: int, at: datetime)
     return (await session.scalars(statement)).first()
 
 
+def _typed(ontology: Any) -> OntologySpec:
+    """The typed fields of a stored ontology; one too malformed to type (from before typing was checked) types
+    nothing, rather than blocking all work on its project."""
+    try:
+        return parse_ontology(ontology)
+    except ValidationFailed:
+        return OntologySpec()
+
+
 def checked_answer(ontology: Any, answer: Any, *, path: Path = ("answer",)) -> Any:
     """`answer` in the form it is stored under `ontology` (`OntologySpec.stored_answer`); ValidationFailed when it
-    does not fit. A stored ontology too malformed to type (from before typing was checked) types nothing, rather
-    than blocking all work on its project."""
-    try:
-        spec = parse_ontology(ontology)
-    except ValidationFailed:
-        return answer
+    does not fit."""
+    spec = _typed(ontology)
     spec.check_answer(answer, path=path)
     return spec.stored_answer(answer)
 
 
 def stored_answer(ontology: Any, answer: Any) -> Any:
     """`answer` in the form it is stored under `ontology`, unchecked (a gold answer need not fit it)."""
-    try:
-        spec = parse_ontology(ontology)
-    except ValidationFailed:
-        return answer
-    return spec.stored_answer(answer)
+    return _typed(ontology).stored_answer(answer)
 
 
 async def fill_label_versions(session: AsyncSession | AsyncConnection, project_id: int | None = None) -> int:
