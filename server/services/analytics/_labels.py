@@ -152,12 +152,7 @@ def rollups_in_scope(scope: ScopeShape, *columns: Any) -> Select[Any]:
     the whole days inside a window cut inside days)."""
     r = LabelDayRollup.__table__.c
     conditions = [*(scope.in_days(r.day) if scope.whole_days else scope.inner_days(r.day))]
-    if scope.project:
-        conditions.append(r.project_id == scope.project_id)
-    if scope.vendor:
-        conditions.append(Labeler.vendor_id == scope.vendor_id)
-    if scope.labeler:
-        conditions.append(r.labeler_id == scope.labeler_id)
+    conditions += scope.matching(r.project_id, Labeler.vendor_id, r.labeler_id)
     return (
         select(*columns)
         .select_from(LabelDayRollup.__table__)
@@ -272,12 +267,7 @@ def _reviewer_groups(scope: ScopeShape) -> Any:
     (project, reviewer, vendor, day): from the per-day reviewer rollups over whole days, else from the reviews."""
     r = ReviewerDayRollup.__table__.c
     conditions = [*(scope.in_days(r.day) if scope.whole_days else scope.inner_days(r.day))]
-    if scope.project:
-        conditions.append(r.project_id == scope.project_id)
-    if scope.vendor:
-        conditions.append(Labeler.vendor_id == scope.vendor_id)
-    if scope.labeler:
-        conditions.append(r.reviewer_id == scope.labeler_id)
+    conditions += scope.matching(r.project_id, Labeler.vendor_id, r.reviewer_id)
     days = (
         select(
             r.project_id.label("project_id"),
@@ -293,13 +283,10 @@ def _reviewer_groups(scope: ScopeShape) -> Any:
     if scope.whole_days:
         return days
     day = day_bucket(Review.created_at)
-    conditions = [scope.edges(Review.created_at)]
-    if scope.project:
-        conditions.append(Task.project_id == scope.project_id)
-    if scope.vendor:
-        conditions.append(Labeler.vendor_id == scope.vendor_id)
-    if scope.labeler:
-        conditions.append(Review.reviewer_id == scope.labeler_id)
+    conditions = [
+        scope.edges(Review.created_at),
+        *scope.matching(Task.project_id, Labeler.vendor_id, Review.reviewer_id),
+    ]
     edges = (
         select(
             Task.project_id.label("project_id"),

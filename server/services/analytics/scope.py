@@ -81,6 +81,12 @@ class ScopeShape:
         """The same project and window, any vendor and labeler."""
         return replace(self, vendor=False, labeler=False)
 
+    def matching(self, project: Any, vendor: Any, labeler: Any) -> list[ColumnElement[bool]]:
+        """The scope's filters on the columns that hold a row's project, vendor and labeler: one for each set."""
+        filters = ((self.project, project, self.project_id), (self.vendor, vendor, self.vendor_id))
+        wanted = [*filters, (self.labeler, labeler, self.labeler_id)]
+        return [column == value for is_set, column, value in wanted if is_set]
+
     def in_days(self, column: Any) -> list[ColumnElement[bool]]:
         """The window on a 'YYYY-MM-DD' day column, for a whole-days window."""
         conditions: list[ColumnElement[bool]] = []
