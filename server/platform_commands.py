@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,12 +22,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.settings import Settings, load_settings
 
-__all__ = ["UsageError", "guarded", "register", "settings_of", "with_database"]
+__all__ = ["UsageError", "guarded", "register", "run_interruptible", "settings_of", "with_database"]
 
 _Handler = Callable[[argparse.Namespace], int]
 _Result = TypeVar("_Result")
 
 EXIT_INTERRUPTED = 130  # what shells report for a command ended by SIGINT
+# Ctrl-C cancels a command's task, and cancels it again at this interval until it has ended: a cancel that lands as
+# an awaited wait completes can be lost (asyncio.wait_for before Python 3.12, which the PostgreSQL driver's bulk
+# writes await), and the command would then run on to its end.
+_RECANCEL_SECONDS = 0.25
 
 
 class UsageError(Exception):
@@ -148,7 +153,36 @@ def _redacted(url: str) -> str:
 
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> int:
-    return asyncio.run(coroutine)
+    return run_interruptible(coroutine)
+
+
+def run_interruptible(coroutine: Coroutine[Any, Any, _Result]) -> _Result:
+    """`asyncio.run`, where Ctrl-C cancels the command until it has unwound (its transactions rolled back), then
+    raises KeyboardInterrupt."""
+    return asyncio.run(_interruptible(coroutine))
+
+
+async def _interruptible(coroutine: Coroutine[Any, Any, _Result]) -> _Result:
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coroutine)
+    interrupted = False
+
+    def cancel() -> None:
+        nonlocal interrupted
+        interrupted = True
+        if not task.done():
+            task.cancel()
+            loop.call_later(_RECANCEL_SECONDS, cancel)
+
+    loop.add_signal_handler(signal.SIGINT, cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 async def with_database(settings: Settings, action: Callable[[Any], Coroutine[Any, Any, _Result]]) -> _Result:

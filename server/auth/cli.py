@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from datetime import timedelta
 
 from server.db.session import Database
@@ -33,12 +32,12 @@ _MAX_EXPIRES_DAYS = 36_500
 
 
 def _create_admin(args: argparse.Namespace) -> int:
-    from server.platform_commands import UsageError, settings_of, with_database
+    from server.platform_commands import UsageError, run_interruptible, settings_of, with_database
 
     days = args.expires_days
     if days is not None and not 0 < days <= _MAX_EXPIRES_DAYS:  # NaN fails both comparisons
         raise UsageError(f"--expires-days must be more than 0 and at most {_MAX_EXPIRES_DAYS}, got {days}")
-    token = asyncio.run(with_database(settings_of(args), lambda database: _issue(database, args)))
+    token = run_interruptible(with_database(settings_of(args), lambda database: _issue(database, args)))
     print(f"admin {args.email.strip().lower()} ready. API key (shown once, store it now):")
     print(token)
     print(f"use it as the header  Authorization: Bearer {token}")

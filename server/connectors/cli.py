@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
 import sys
@@ -71,7 +70,7 @@ def _import(args: argparse.Namespace) -> int:
     from server.connectors.csv import Mapping
     from server.connectors.formats import build_format
     from server.connectors.importer import DEFAULT_BATCH_SIZE, import_records
-    from server.platform_commands import UsageError, settings_of, with_database
+    from server.platform_commands import UsageError, run_interruptible, settings_of, with_database
     from server.services.schema import upgrade_database
 
     try:
@@ -116,7 +115,7 @@ def _import(args: argparse.Namespace) -> int:
         return 0
 
     try:
-        return asyncio.run(with_database(settings_of(args), action))
+        return run_interruptible(with_database(settings_of(args), action))
     except UnicodeDecodeError as error:
         bad = error.object[error.start : error.start + 1].hex()
         raise UsageError(f"FILE {args.file} is not UTF-8 text (byte 0x{bad}): the import stopped there") from None
