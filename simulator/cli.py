@@ -118,6 +118,10 @@ def _simulate(args: argparse.Namespace) -> int:
         result, seconds = _run(scenario, args)
     except KeyboardInterrupt:
         return _fail("interrupted", code=130)
+    except ValueError as exc:
+        # A ScenarioError found only by running: a plugin breaking its contract (hires into a pool that does not
+        # exist, a negative time per label, a negative cost), or demand a run cannot hold. It names the field.
+        return _fail(f"{args.scenario}: {exc}", code=_EXIT_FAILURE)
     except MemoryError:
         return _fail(
             f"{args.scenario}: one replication needs more memory than this machine has; "
