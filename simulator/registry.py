@@ -129,6 +129,8 @@ def create_plugin(kind: str, spec: ModelSpec, path: str | None = None) -> Any:
             f"{where}.params rejected by {kind} plugin {spec.model!r}: {error}", path=(where, "params")
         ) from None
     except ValueError as error:
+        if isinstance(error, ScenarioError) and error.path is not None:
+            raise  # it names its own field already (demand.params.launches[Berlin].duration_days)
         raise ScenarioError(f"{where}.params.{error}", path=(where, "params")) from None
     except Exception as error:  # a third party's constructor can fail in any way; say which plugin and why
         raise ScenarioError(
