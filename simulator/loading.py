@@ -9,6 +9,7 @@ table (``learning = {model = "exponential", params = {tau_weeks = 2}}``) or just
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import tomllib
 import types
@@ -165,6 +166,9 @@ def _plain(value: object) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, datetime.date | datetime.time):
+        # TOML has dates (`start_date = 2027-03-01`); JSON has none, and plugins read the ISO text alike.
+        return value.isoformat()
     return value
 
 
