@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["at_least", "positive", "probability"]
+__all__ = ["at_least", "positive", "probability", "whole"]
 
 
 def _number(name: str, value: object) -> float:
@@ -32,3 +32,12 @@ def probability(name: str, value: object) -> float:
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
     return number
+
+
+def whole(name: str, value: object, low: int) -> int:
+    """A count (days of a window, people): an integer, since truncating 0.5 to 0 changes what it means."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value!r}")
+    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from plugins._params import at_least, positive
+from plugins._params import at_least, positive, whole
 from plugins._staffing import choose_pool, observed, recent_mean
 from simulator.interfaces import StaffingState
 
@@ -32,8 +32,8 @@ class BacklogStaffing:
         self.clear_days = positive("clear_days", clear_days)
         self.lag_days = at_least("lag_days", lag_days, 0.0)
         self.interval_days = positive("interval_days", interval_days)
-        self.window_days = int(positive("window_days", window_days))
-        self.max_hires = int(at_least("max_hires_per_decision", max_hires_per_decision, 0))
+        self.window_days = whole("window_days", window_days, 1)
+        self.max_hires = whole("max_hires_per_decision", max_hires_per_decision, 0)
         self.pool = pool
 
     def decide(self, state: StaffingState) -> Mapping[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from plugins._params import at_least, positive
+from plugins._params import at_least, positive, whole
 from plugins._staffing import choose_pool, observed, recent_mean
 from simulator.interfaces import StaffingState
 
@@ -24,10 +24,10 @@ class SlaStaffing:
         window_days: int = 7,
         pool: str | None = None,
     ) -> None:
-        self.step = int(at_least("step", step, 0))
+        self.step = whole("step", step, 0)
         self.lag_days = at_least("lag_days", lag_days, 0.0)
         self.interval_days = positive("interval_days", interval_days)
-        self.window_days = int(positive("window_days", window_days))
+        self.window_days = whole("window_days", window_days, 1)
         self.pool = pool
 
     def decide(self, state: StaffingState) -> Mapping[str, int]:

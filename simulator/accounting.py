@@ -11,9 +11,9 @@ import numpy as np
 from simulator.flow import FlowOutputs
 from simulator.interfaces import CostBreakdown, PoolUsage
 from simulator.latency import sample_new, sample_review_paths, waits_latency
-from simulator.registry import Models
+from simulator.registry import Models, call_plugin
 from simulator.results import DailySeries, RunSummary, SimulationResult, TaskRecords
-from simulator.scenario import Scenario, Waits
+from simulator.scenario import Scenario, ScenarioError, Waits
 from simulator.stages import StageFigures
 
 __all__ = ["DayRecord", "PoolDay", "assemble_result"]
@@ -98,9 +98,11 @@ def _safe(num: float, den: float) -> float:
 
 def _checked(cost: CostBreakdown, what: str) -> CostBreakdown:
     for name in ("labor", "vendor_fees", "hiring", "training"):
-        value = getattr(cost, name)
-        if not value >= 0.0:
-            raise ValueError(f"cost model returned {name} = {value!r} for {what}; costs must be >= 0")
+        value = getattr(cost, name, None)
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not value >= 0.0:
+            raise ScenarioError(
+                f"cost model returned {name} = {value!r} for {what}; costs must be >= 0", path=("costs", "model")
+            )
     return cost
 
 
@@ -191,7 +193,10 @@ def assemble_result(
     for day, record in enumerate(days):
         costs = [
             _checked(
-                models.cost.pool_cost(
+                call_plugin(
+                    "costs",
+                    scenario.costs.model,
+                    models.cost.pool_cost,
                     PoolUsage(
                         pool=pool,
                         day=day,
@@ -200,14 +205,17 @@ def assemble_result(
                         labels=record_pool.labels,
                         hires=record_pool.hires,
                         trainees=record_pool.trainees,
-                    )
+                    ),
                 ),
                 f"pool {pool.name!r} on day {day}",
             )
             for pool, record_pool in zip(scenario.workforce, record.pools, strict=True)
         ]
         reviewer_hours = record.review_busy_hours if scenario.review.paid_for == "reviewing" else record.reviewer_hours
-        costs.append(_checked(models.cost.review_cost(scenario.review, reviewer_hours), "review"))
+        review_cost = call_plugin(
+            "costs", scenario.costs.model, models.cost.review_cost, scenario.review, reviewer_hours
+        )
+        costs.append(_checked(review_cost, "review"))
         for cost in costs:
             for name in components:
                 components[name] += getattr(cost, name)

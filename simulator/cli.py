@@ -87,10 +87,12 @@ def _load(path: Path) -> Any:
 def _simulate(args: argparse.Namespace) -> int:
     from simulator.charts import CHART_SUFFIXES
     from simulator.extras import MissingExtra, require
-    from simulator.montecarlo import parse_executor
+    from simulator.montecarlo import MAX_REPLICATIONS, parse_executor
 
     if args.replications < 1:
         return _fail(f"--replications must be a positive integer, got {args.replications}")
+    if args.replications > MAX_REPLICATIONS:
+        return _fail(f"--replications must be at most {MAX_REPLICATIONS:,}, got {args.replications:,}")
     if args.seed < 0:
         return _fail(f"--seed must be a non-negative integer, got {args.seed}")
     if not 0 < args.connect_timeout <= _MAX_CONNECT_TIMEOUT:  # NaN fails both comparisons
@@ -118,6 +120,10 @@ def _simulate(args: argparse.Namespace) -> int:
         result, seconds = _run(scenario, args)
     except KeyboardInterrupt:
         return _fail("interrupted", code=130)
+    except ValueError as exc:
+        # A ScenarioError found only by running: a plugin breaking its contract (hires into a pool that does not
+        # exist, a negative time per label, a negative cost), or demand a run cannot hold. It names the field.
+        return _fail(f"{args.scenario}: {exc}", code=_EXIT_FAILURE)
     except MemoryError:
         return _fail(
             f"{args.scenario}: one replication needs more memory than this machine has; "

@@ -27,7 +27,7 @@ from simulator.flow import Flow, FlowInputs, FlowOutputs
 from simulator.interfaces import PoolStatus, StaffingState
 from simulator.kernel import KernelFlow, kernel_flow
 from simulator.reference import ReferenceFlow
-from simulator.registry import Models, build_models
+from simulator.registry import Models, build_models, call_plugin
 from simulator.results import SimulationResult
 from simulator.scenario import MAX_PEOPLE, Distribution, Pool, Scenario, ScenarioError
 from simulator.stages import StageFigures, stage_figures
@@ -213,7 +213,15 @@ class _Engine:
         )
         self.horizon = scenario.horizon_hours
         arrivals = np.asarray(
-            models.demand.arrivals(scenario.demand, scenario.calendar, scenario.horizon_days, demand_rng),
+            call_plugin(
+                "demand",
+                scenario.demand.model,
+                models.demand.arrivals,
+                scenario.demand,
+                scenario.calendar,
+                scenario.horizon_days,
+                demand_rng,
+            ),
             dtype=np.float64,
         )
         if arrivals.ndim != 1 or (arrivals.size and not (arrivals[0] >= 0 and arrivals[-1] < self.horizon)):
@@ -331,9 +339,28 @@ class _Engine:
 
     def _skill(self, person: _Person, now: float) -> tuple[float, float]:
         tenure = person.tenure0_weeks + (now - person.production_start) / _HOURS_PER_WEEK
-        speed = person.pool.spec.speed_factor * float(self.models.learning.time_factor(tenure))
-        error = float(self.models.quality.error_probability(tenure))
-        return speed, min(1.0, max(0.0, error))
+        speed, error = self._curves(tenure)
+        return person.pool.spec.speed_factor * speed, error
+
+    def _curves(self, tenure: float) -> tuple[float, float]:
+        """The learning curve's time factor and the quality model's error probability at ``tenure``, checked:
+        a plugin's negative, zero or NaN time would run labels in no time (or backwards) without a word."""
+        scenario = self.scenario
+        speed = call_plugin("learning", scenario.learning.model, self.models.learning.time_factor, tenure)
+        if isinstance(speed, bool) or not isinstance(speed, int | float | np.number) or not 0.0 < speed < math.inf:
+            raise ScenarioError(
+                f"learning.model {scenario.learning.model!r} returned a time factor of {speed!r} at tenure "
+                f"{tenure:g} weeks; it must be a finite number > 0",
+                path=("learning", "model"),
+            )
+        error = call_plugin("quality", scenario.quality.model, self.models.quality.error_probability, tenure)
+        if isinstance(error, bool) or not isinstance(error, int | float | np.number) or math.isnan(error):
+            raise ScenarioError(
+                f"quality.model {scenario.quality.model!r} returned an error probability of {error!r} at tenure "
+                f"{tenure:g} weeks; it must be a number",
+                path=("quality", "model"),
+            )
+        return float(speed), min(1.0, max(0.0, float(error)))
 
     def _hire(self, run: _PoolRun, searched_days: float = 0.0) -> Generator[Any, Any, None]:
         env = self.env
@@ -398,8 +425,6 @@ class _Engine:
         # tenure is evaluated once a day.
         now = self.env.now
         set_skill = self.flow.set_skill
-        time_factor = self.models.learning.time_factor
-        error_probability = self.models.quality.error_probability
         curves: dict[float, tuple[float, float]] = {}
         for run in self.pools:
             speed_factor = run.spec.speed_factor
@@ -407,9 +432,7 @@ class _Engine:
                 tenure = person.tenure0_weeks + (now - person.production_start) / _HOURS_PER_WEEK
                 curve = curves.get(tenure)
                 if curve is None:
-                    speed = float(time_factor(tenure))
-                    error = float(error_probability(tenure))
-                    curve = curves[tenure] = (speed, min(1.0, max(0.0, error)))
+                    curve = curves[tenure] = self._curves(tenure)
                 set_skill(lid, speed_factor * curve[0], curve[1])
 
     def _record_day(self, day: int) -> None:
@@ -476,8 +499,15 @@ class _Engine:
 
     def _staffing(self) -> Generator[Any, Any, None]:
         policy = self.models.staffing
-        interval = float(policy.interval_days)
-        if not math.isfinite(interval) or interval <= 0.0:
+        interval = policy.interval_days
+        if isinstance(interval, bool) or not isinstance(interval, int | float | np.number) or not interval > 0.0:
+            # 0 or NaN used to mean "never decide" silently; a policy that never decides says inf (``fixed``).
+            raise ScenarioError(
+                f"staffing.model {self.scenario.staffing.model!r} has interval_days {interval!r}; it must be > 0 "
+                "(inf: never decide)",
+                path=("staffing", "model"),
+            )
+        if interval == math.inf:
             return
         env = self.env
         names = {run.spec.name: run for run in self.pools}
@@ -487,7 +517,7 @@ class _Engine:
             if at > env.now:
                 yield env.timeout(at - env.now)
             self.flow.advance(env.now)
-            decision = policy.decide(self._staffing_state())
+            decision = call_plugin("staffing", self.scenario.staffing.model, policy.decide, self._staffing_state())
             if not isinstance(decision, Mapping):
                 raise ScenarioError(
                     f"staffing.model {self.scenario.staffing.model!r} must return a mapping", path=("staffing", "model")

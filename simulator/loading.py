@@ -9,6 +9,7 @@ table (``learning = {model = "exponential", params = {tau_weeks = 2}}``) or just
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import tomllib
 import types
@@ -19,7 +20,17 @@ from typing import Any
 
 import tomli_w
 
-from simulator.scenario import ITEM, Key, ModelSpec, Scenario, ScenarioError, ScenarioPath, invalid, path_text
+from simulator.scenario import (
+    ITEM,
+    Distribution,
+    Key,
+    ModelSpec,
+    Scenario,
+    ScenarioError,
+    ScenarioPath,
+    invalid,
+    path_text,
+)
 
 __all__ = [
     "dump_scenario",
@@ -61,15 +72,22 @@ def _build(cls: type, data: object, path: ScenarioPath) -> Any:
     try:
         return cls(**kwargs)
     except ScenarioError as error:
-        raise _located(error, path) from None
+        raise _located(error, path, cls) from None
 
 
-def _located(error: ScenarioError, path: ScenarioPath) -> ScenarioError:
+# Parts whose own checks name them by what they are rather than by the field that holds them.
+_OWN_ROOTS: dict[type, str] = {Distribution: "distribution"}
+
+
+def _located(error: ScenarioError, path: ScenarioPath, cls: type) -> ScenarioError:
     """A part such as Headcount validates itself as ``headcount.production``; inside ``workforce[0].headcount``
-    the message must say which pool, so put the parent path in front."""
-    if not error.path or len(path) < 2 or error.path[: len(path)] == path or error.path[0] != path[-1]:
+    the message must say which pool, so put the parent path in front (a Distribution, checked as
+    ``distribution.mean``, is the field holding it: ``workforce[0].time_to_hire_days.mean``)."""
+    if not error.path or len(path) < 2 or error.path[: len(path)] == path:
         return error
-    located = (*path[:-1], *error.path)
+    if error.path[0] not in (path[-1], _OWN_ROOTS.get(cls)):
+        return error
+    located = (*path, *error.path[1:])
     return _moved(error, located)
 
 
@@ -106,13 +124,19 @@ def _itemised(error: ScenarioError, path: ScenarioPath, index: int, item: object
     name = item.get("name") if isinstance(item, Mapping) else None
     label: str | int = Key(name) if isinstance(name, str) and name.strip() else index
     own = error.path
-    if own is None or own[: len(path)] != path or len(own) == len(path):
+    if own is None or len(own) <= len(path) or not _within(own, path):
         return error
     at = own[len(path)]
     if at != index and at != ITEM:
         return error
     located = (*path, label, *own[len(path) + 1 :])
     return _moved(error, located)
+
+
+def _within(own: ScenarioPath, path: ScenarioPath) -> bool:
+    """Whether ``own`` starts with ``path``; an item a part could not place (``ITEM``) stands for any index
+    (a pool's ``joins[].share`` is inside ``workforce[0].joins``)."""
+    return all(mine in (part, ITEM) for mine, part in zip(own, path, strict=False))
 
 
 def _moved(error: ScenarioError, located: ScenarioPath) -> ScenarioError:
@@ -142,6 +166,9 @@ def _plain(value: object) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, datetime.date | datetime.time):
+        # TOML has dates (`start_date = 2027-03-01`); JSON has none, and plugins read the ISO text alike.
+        return value.isoformat()
     return value
 
 
@@ -158,12 +185,26 @@ def _format(path: Path, fmt: str | None) -> str:
     return chosen
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (TOML refuses it too; JSON would keep the last silently)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise ScenarioError(f"scenario is not valid JSON: key {key!r} is given twice in one object", path=None)
+        data[key] = value
+    return data
+
+
 def loads_scenario(text: str, fmt: str = "toml") -> Scenario:
     """Parse a scenario document in ``fmt`` ("toml" or "json")."""
     try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+        data = tomllib.loads(text) if fmt == "toml" else json.loads(text, object_pairs_hook=_unique_keys)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
         raise ScenarioError(f"scenario is not valid {fmt.upper()}: {error}") from error
+    if data == {}:
+        # Every key has a default, so an empty file (a truncated copy, the wrong file) would run a made-up
+        # operation of 10 labelers and 1,000 tasks a day.
+        raise ScenarioError(f"scenario is empty: the {fmt.upper()} document sets no keys")
     return scenario_from_dict(data)
 
 

@@ -27,6 +27,7 @@ from simulator.executors import parse_executor
 from simulator.extras import require
 
 __all__ = [
+    "MAX_REPLICATIONS",
     "Band",
     "Estimate",
     "MonteCarloResult",
@@ -49,6 +50,11 @@ _CONFIDENCE = 0.95
 # What the process pool's forkserver imports once for all its workers. The compiled kernel's module brings numba
 # (about 0.3 CPU-seconds to import, paid per worker otherwise); without numba the forkserver skips it.
 _PRELOAD = ("simulator.engine", "simulator.montecarlo", "simulator.kernel_numba")
+
+
+#: Most replications one run takes: their seeds are spawned and their results held before anything is printed
+#: (a hundred million took minutes and gigabytes before the first one ran, with no progress shown).
+MAX_REPLICATIONS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +237,8 @@ def run_monte_carlo(
     """
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
+    if replications > MAX_REPLICATIONS:
+        raise ValueError(f"replications must be at most {MAX_REPLICATIONS:,}, got {replications:,}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):

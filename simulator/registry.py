@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeVar
 
 from simulator.interfaces import (
     PLUGIN_KINDS,
@@ -27,6 +28,7 @@ __all__ = [
     "Models",
     "PluginInfo",
     "build_models",
+    "call_plugin",
     "check_scenario_plugins",
     "create_plugin",
     "list_plugins",
@@ -103,7 +105,14 @@ def load_plugin(kind: str, name: str) -> Any:
     if len(matches) > 1:
         sources = ", ".join(f"{info.distribution} ({info.target})" for info, _ in matches)
         raise ScenarioError(f"{kind} plugin {name!r} is provided more than once: {sources}")
-    return matches[0][1].load()
+    info, entry = matches[0]
+    try:
+        return entry.load()
+    except Exception as error:  # a third party's import can fail in any way; the user needs which and why
+        source = f"{info.distribution} ({info.target})" if info.distribution else info.target
+        raise ScenarioError(
+            f"{kind} plugin {name!r} from {source} failed to load: {type(error).__name__}: {error}"
+        ) from None
 
 
 def create_plugin(kind: str, spec: ModelSpec, path: str | None = None) -> Any:
@@ -120,7 +129,14 @@ def create_plugin(kind: str, spec: ModelSpec, path: str | None = None) -> Any:
             f"{where}.params rejected by {kind} plugin {spec.model!r}: {error}", path=(where, "params")
         ) from None
     except ValueError as error:
+        if isinstance(error, ScenarioError) and error.path is not None:
+            raise  # it names its own field already (demand.params.launches[Berlin].duration_days)
         raise ScenarioError(f"{where}.params.{error}", path=(where, "params")) from None
+    except Exception as error:  # a third party's constructor can fail in any way; say which plugin and why
+        raise ScenarioError(
+            f"{where}.model: {kind} plugin {spec.model!r} failed to start: {type(error).__name__}: {error}",
+            path=(where, "model"),
+        ) from None
     protocol = _PROTOCOLS[kind]
     if not isinstance(plugin, protocol):
         raise ScenarioError(
@@ -128,6 +144,24 @@ def create_plugin(kind: str, spec: ModelSpec, path: str | None = None) -> Any:
             path=(where, "model"),
         )
     return plugin
+
+
+_Result = TypeVar("_Result")
+
+
+def call_plugin(where: str, name: str, method: Callable[..., _Result], *args: Any) -> _Result:
+    """``method(*args)`` of the plugin ``name`` set at ``where`` (``learning``, ``costs``); what a third party's
+    code raises becomes a :class:`ScenarioError` saying which plugin failed and why."""
+    try:
+        return method(*args)
+    except ScenarioError:
+        raise
+    except Exception as error:
+        raise ScenarioError(
+            f"{where}.model {name!r} failed in {getattr(method, '__name__', 'a call')}: "
+            f"{type(error).__name__}: {error}",
+            path=(where, "model"),
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,10 @@ MAX_PEOPLE = 100_000
 MAX_HORIZON_DAYS = 3_653
 #: Most labels a consensus task may need: each is a job of its own.
 MAX_LABELS_PER_TASK = 100
+#: The widest spread (cv) of a random duration. Past it a gamma's shape (1/cv^2) underflows to 0 and a
+#: lognormal's log-variance overflows; long before that nearly every draw is near 0 and the mean rests on draws
+#: no run makes (a lognormal needs about 1 + cv^2 draws to show its mean).
+MAX_CV = 100.0
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class Distribution:
             raise invalid(("distribution", "kind"), f"must be one of {', '.join(self.KINDS)}", self.kind)
         at_least(("distribution", "mean"), self.mean, 0.0)
         finite(("distribution", "mean"), self.mean)
-        at_least(("distribution", "cv"), self.cv, 0.0)
+        between(("distribution", "cv"), self.cv, 0.0, MAX_CV)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,9 @@ class Spike:
 
     def __post_init__(self) -> None:
         at_least(("demand", "spikes", ITEM, "start_day"), self.start_day, 0.0)
+        finite(("demand", "spikes", ITEM, "start_day"), self.start_day)
         above(("demand", "spikes", ITEM, "duration_days"), self.duration_days, 0.0)
+        finite(("demand", "spikes", ITEM, "duration_days"), self.duration_days)
         at_least(("demand", "spikes", ITEM, "multiplier"), self.multiplier, 0.0)
         finite(("demand", "spikes", ITEM, "multiplier"), self.multiplier)
 
@@ -221,8 +227,7 @@ class ServiceTime:
             raise invalid(
                 ("service_time", "distribution"), "must be 'exponential', 'lognormal' or 'fixed'", self.distribution
             )
-        at_least(("service_time", "cv"), self.cv, 0.0)
-        finite(("service_time", "cv"), self.cv)
+        between(("service_time", "cv"), self.cv, 0.0, MAX_CV)
 
 
 @dataclass(frozen=True)
@@ -529,6 +534,8 @@ class Scenario:
         ):
             raise invalid(("currency",), "must be an ISO 4217 code such as USD or EUR", self.currency)
         check_name(("name",), self.name)
+        if not isinstance(self.description, str):
+            raise invalid(("description",), "must be a string", self.description)
         int_between(("horizon_days",), self.horizon_days, 1, MAX_HORIZON_DAYS)
         checks: tuple[tuple[str, object, type], ...] = (
             ("calendar", self.calendar, Calendar),

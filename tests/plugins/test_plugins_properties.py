@@ -211,3 +211,22 @@ def test_bad_plugin_params_raise_value_errors_naming_the_parameter() -> None:
         load_plugin("staffing", "scheduled")(hires=[{"day": 1, "pool": 1e9, "count": 2}])
     with pytest.raises(ValueError, match="floor must be > 0, got 0"):
         load_plugin("learning", "power")(floor=0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "param", "value"),
+    [
+        ("backlog", "window_days", 0.5),
+        ("backlog", "window_days", 2.5),
+        ("backlog", "max_hires_per_decision", 2.7),
+        ("sla", "window_days", 0.5),
+        ("sla", "step", 2.5),
+    ],
+)
+def test_counts_in_staffing_params_are_whole_numbers(kind: str, param: str, value: float) -> None:
+    # They were truncated: a window of 0.5 days became 0, and a window of 0 read the whole history
+    # (``history[-0:]``), a policy reacting to last month's average instead of yesterday's.
+    with pytest.raises(ValueError, match=rf"^{param} must be a whole number, got {value}$"):
+        load_plugin("staffing", kind)(**{param: value})
+    with pytest.raises(ValueError, match=rf"^{param} must be >= "):
+        load_plugin("staffing", kind)(**{param: -1})

@@ -517,6 +517,63 @@ def test_working_time_splits_sessions_at_pauses() -> None:
     assert times[0].hours_by_hour.sum() == pytest.approx(2.0)
 
 
+def _shift_labels(person: int, days: int, parts: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """Back-to-back one-minute labels Monday to Friday in ``parts`` (start hour of the local day on the reference
+    clock, which may pass 24, and hours)."""
+    starts = [
+        day + (start + minute / 60.0) / 24.0
+        for day in range(days)
+        if day % 7 < 5
+        for start, hours in parts
+        for minute in range(round(hours * 60))
+    ]
+    return starts, [60.0] * len(starts)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [(19.0, 7.0)],  # 09:00-16:00 in America/Adak (UTC-10): 19:00-02:00 on the reference clock
+        [(19.0, 4.0), (24.0, 3.0)],  # the same day with lunch at midnight UTC
+    ],
+)
+def test_a_shift_crossing_midnight_on_the_reference_clock_is_one_working_day(parts: list[tuple[float, float]]) -> None:
+    # Given six people working seven hours a day, Monday to Friday of their own days, across midnight UTC
+    days = 28
+    history = _two_zone_history(np.random.default_rng(5))
+    labels = [_shift_labels(person, days, parts) for person in range(6)]
+    day = np.concatenate([starts for starts, _ in labels])
+    keep = day < days
+    who = np.repeat(np.arange(6), [len(starts) for starts, _ in labels])[keep]
+    n = int(keep.sum())
+    history = replace(
+        history,
+        label_day=day[keep],
+        label_seconds=np.full(n, 60.0),
+        label_labeler=who,
+        label_tenure_weeks=np.full(n, 10.0),
+        label_hour_of_day=np.mod(day[keep], 1.0) * 24.0,
+        rework_seconds=np.zeros(n),
+        rework_count=np.zeros(n),
+        pools=[PoolHistory("adak", 6, 0, 0, 15.0, None, 10.0)],
+        people=tuple(PersonHistory(person, "adak", "production", 30.0, 10.0, 15.0) for person in range(6)),
+    )
+    # When they are calibrated
+    calibration = calibrate(history, horizon_days=14)
+    # Then each works 7 hours on 5 days, as the records show; a day cut at midnight UTC joined one shift's tail to
+    # the next one's start (24 hours from first label to last: three times the team's hours in the forecast), and
+    # a lunch at midnight made each shift two working days of half its hours.
+    fitted = calibration.fitted.pool("adak")
+    assert fitted.hours_per_working_day.value == pytest.approx(7.0, rel=0.01)
+    assert fitted.working_days_per_week.value == pytest.approx(5.0)
+    scenario = calibration.scenario
+    [pool] = scenario.workforce
+    windows = calendar_windows(scenario.calendar, pool.shift_offset_hours, pool.shift_hours, 14)
+    weekly_hours = sum(end - start for start, end in windows) / 2.0
+    # Lunch counts as time on shift (the records cannot tell it from waiting for work), as it does in daytime.
+    assert weekly_hours == pytest.approx(35.0 if len(parts) == 1 else 40.0, rel=0.02)
+
+
 def test_learning_fits_report_their_status_instead_of_bound_values() -> None:
     # Three points: nothing to fit.
     few = fit_curves([([0, 1, 2], [60.0, 55.0, 50.0], [10, 10, 10])], min_tau=0.5)[0]

@@ -106,6 +106,8 @@ def test_bad_scenarios_fail_with_one_line_and_exit_2(
         (["{example}", "--executor", "threads"], r"executor must be serial, process, .* got 'threads'"),
         (["{example}", "--chart", "chart.jpg"], r"--chart must end in \.png, \.html, \.svg, got 'chart.jpg'"),
         (["{example}", "-n", "0"], r"--replications must be a positive integer, got 0"),
+        # Seeds for all of them were spawned before the first ran: minutes and gigabytes, no progress shown.
+        (["{example}", "-n", "100000000"], r"--replications must be at most 100,000, got 100,000,000"),
         (["{example}", "--out", "no/such/dir/r.json"], r"--out directory 'no/such/dir' does not exist"),
     ],
 )

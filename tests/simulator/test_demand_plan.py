@@ -10,6 +10,8 @@ import pytest
 from plugins.demand_pattern import PatternDemand
 from simulator.arrivals import pattern_volumes
 from simulator.demand_plan import DemandPlan, Launch, demand_plan, plan_params, weekly_plan_from_csv
+from simulator.loading import scenario_from_dict
+from simulator.registry import check_scenario_plugins
 from simulator.scenario import Calendar, Demand, ScenarioError, Spike
 
 WEEKDAYS = (1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0)
@@ -76,6 +78,12 @@ def test_the_plan_round_trips_through_the_document_params() -> None:
 def test_a_bad_plan_names_the_field_and_the_value(params: dict[str, object], said: str) -> None:
     with pytest.raises(ScenarioError, match=said):
         pattern_volumes(_demand(**params), 7)
+    # Read from a document, the message says the field once (it said "demand.params.demand.params.weekly_volumes")
+    # and the error's path is the field's, for the API to name.
+    with pytest.raises(ScenarioError, match="^" + said if said.startswith("demand") else said) as error:
+        check_scenario_plugins(scenario_from_dict({"demand": {"params": params}}))
+    assert "demand.params.demand" not in str(error.value)
+    assert error.value.path is not None and error.value.path[:2] == ("demand", "params") and len(error.value.path) > 2
 
 
 def test_csv_takes_week_rows_with_a_header_or_one_number_a_line() -> None:

@@ -384,7 +384,8 @@ def test_a_pools_joins_are_checked() -> None:
     with pytest.raises(ScenarioError, match=r"workforce\[\]\.joins\[\]\.share must be >= 0, got -1"):
         PoolShare("a", -1.0)
     document = {"workforce": [{"name": "a", "hourly_rate": 1.0, "joins": [{"pool": "a", "share": -1.0}]}]}
-    with pytest.raises(ScenarioError, match=r"workforce\[a\]\.joins\[\]\.share must be >= 0, got -1\.0"):
+    # A document's joins are a list: the message says which item (the part alone cannot).
+    with pytest.raises(ScenarioError, match=r"workforce\[a\]\.joins\[0\]\.share must be >= 0, got -1\.0"):
         scenario_from_dict(document)
     with pytest.raises(ScenarioError, match=r"workforce\[a\]\.joins must have a share above 0, got \[0\.0\]"):
         Pool(name="a", hourly_rate=10.0, joins=(PoolShare("b", 0.0),))

@@ -199,6 +199,7 @@ def test_reduce_result_reads_dataclass_summaries() -> None:
     ("kwargs", "message"),
     [
         ({"replications": 0, "seed": 1}, r"replications must be a positive integer, got 0"),
+        ({"replications": 10**8, "seed": 1}, r"replications must be at most 100,000, got 100,000,000"),
         ({"replications": 2, "seed": -1}, r"seed must be a non-negative integer, got -1"),
         ({"replications": 2, "seed": 1, "executor": "threads"}, r"executor must be serial, .* got 'threads'"),
         ({"replications": 2, "seed": 1, "chunk_size": 0}, r"chunk_size must be a positive integer, got 0"),

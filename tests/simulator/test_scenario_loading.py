@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,3 +150,67 @@ def test_loading_checks_that_plugins_exist(tmp_path: Path) -> None:
     path.write_text('learning = {model = "sigmoid"}\n')
     with pytest.raises(ScenarioError, match=r"learning\.model: no learning plugin named 'sigmoid'"):
         load_scenario(path)
+
+
+def test_a_hiring_time_names_its_pool_and_field() -> None:
+    # The distribution checks itself as "distribution.cv"; the message must say which pool's field holds it.
+    data = {"workforce": [{"name": "night", "hourly_rate": 1, "time_to_hire_days": {"mean": -1}}]}
+    with pytest.raises(ScenarioError, match=r"^workforce\[night\]\.time_to_hire_days\.mean must be >= 0, got -1$"):
+        scenario_from_dict(data)
+
+
+def test_a_joins_share_names_its_index() -> None:
+    data = {"workforce": [{"name": "crowd", "hourly_rate": 1, "joins": [{"pool": "crowd", "share": float("inf")}]}]}
+    with pytest.raises(ScenarioError, match=r"^workforce\[crowd\]\.joins\[0\]\.share must be finite, got inf$"):
+        scenario_from_dict(data)
+
+
+@pytest.mark.parametrize("cv", [float("inf"), 1e300, 1e100])
+@pytest.mark.parametrize("part", ["time_to_hire_days", "service_time"])
+def test_a_spread_no_run_can_draw_is_refused(part: str, cv: float) -> None:
+    # inf and 1e300 crashed hires (a gamma shape of 0) or service times (cv**2 overflowing); 1e100 ran every
+    # label in no time, since nearly all lognormal draws were 0 and the mean sat in draws no run makes.
+    if part == "service_time":
+        data: dict[str, Any] = {"service_time": {"distribution": "lognormal", "cv": cv}}
+        where = r"service_time\.cv"
+    else:
+        data = {"workforce": [{"name": "w", "hourly_rate": 1, "time_to_hire_days": {"kind": "gamma", "cv": cv}}]}
+        where = r"workforce\[w\]\.time_to_hire_days\.cv"
+    with pytest.raises(ScenarioError, match=rf"^{where} must be between 0 and 100, got {re.escape(repr(cv))}$"):
+        scenario_from_dict(data)
+
+
+@pytest.mark.parametrize("key", ["start_day", "duration_days"])
+def test_a_spike_without_end_is_refused(key: str) -> None:
+    # An infinite start or length ran, then the result could not be written as JSON (--out) after the whole run.
+    spike = {"start_day": 1, "duration_days": 1, "multiplier": 2} | {key: float("inf")}
+    with pytest.raises(ScenarioError, match=rf"^demand\.spikes\[0\]\.{key} must be finite, got inf$"):
+        scenario_from_dict({"demand": {"spikes": [spike]}})
+
+
+@pytest.mark.parametrize(("text", "fmt"), [("", "toml"), ("# a comment only\n", "toml"), ("{}", "json")])
+def test_an_empty_document_is_refused(text: str, fmt: str) -> None:
+    # Every key has a default: an empty file ran a made-up team of 10 on 1,000 tasks a day without a word.
+    with pytest.raises(ScenarioError, match=rf"^scenario is empty: the {fmt.upper()} document sets no keys$"):
+        loads_scenario(text, fmt)
+
+
+def test_a_json_key_given_twice_is_refused() -> None:
+    # TOML refuses a repeated key; JSON kept the last one silently (a 3-day horizon over the 28 written first).
+    with pytest.raises(ScenarioError, match=r"key 'horizon_days' is given twice"):
+        loads_scenario('{"horizon_days": 28, "name": "x", "horizon_days": 3}', "json")
+
+
+def test_a_description_must_be_text() -> None:
+    with pytest.raises(ScenarioError, match=r"^description must be a string, got \{'a': 1\}$"):
+        scenario_from_dict({"description": {"a": 1}})
+
+
+def test_a_toml_date_reads_back_as_json(tmp_path: Path) -> None:
+    # TOML's own date type is the natural way to write a plan's start; the result's JSON (--out) and a JSON copy
+    # of the scenario failed on it after the whole run ("Object of type date is not JSON serializable").
+    scenario = loads_scenario("[demand]\nbase_per_day = 10\nparams = { start_date = 2027-03-01 }\n")
+    assert scenario_to_dict(scenario)["demand"]["params"] == {"start_date": "2027-03-01"}
+    copy = tmp_path / "copy.json"
+    dump_scenario(scenario, copy)
+    assert load_scenario(copy).demand.params == {"start_date": "2027-03-01"}

@@ -42,6 +42,7 @@ from simulator.planning.calibrate.result import (
 from simulator.planning.calibrate.workforce import reviewer_step, workforce_step
 from simulator.planning.worktime import SHIFT_HOURS, fit_calendar
 from simulator.scenario import (
+    MAX_CV,
     SLA,
     Benchmark,
     Calendar,
@@ -240,7 +241,8 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
         horizon_days=horizon_days,
         calendar=scenario_calendar,
         demand=_demand_step(history, demand_fit, learning, start, horizon_days),
-        service_time=ServiceTime("lognormal", learning_cv(learning.sigma)),
+        # Records spread wider than a run can draw (log-spread past 3) run at the widest spread it can.
+        service_time=ServiceTime("lognormal", min(learning_cv(min(learning.sigma, 10.0)), MAX_CV)),
         workforce=tuple(pools),
         # A curve fitted rising (people no faster, or slower, with tenure: veterans, noise) is run flat: the
         # simulator's curve only falls. The fitted record keeps the figure as found.
