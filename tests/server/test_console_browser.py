@@ -779,6 +779,27 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     _assert_clean(visit, console)
 
 
+def test_a_pasted_weekly_plan_refuses_numbers_json_cannot_carry_and_reads_its_first_line(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    weekly = tab.get_by_label("Tasks per week (CSV: week,tasks)")
+    note = tab.locator("#f-weekly-plan-error")
+    # Too large a number is refused beside the box, never written into the scenario as null
+    weekly.fill("week,tasks\n1,1e999")
+    assert note.inner_text() == "Line 2: tasks must be a number ≥ 0, got “1e999”."
+    assert "weekly_volumes" not in tab.locator("#scenario-json").input_value()
+    # A first line with a week number is data: a thousands space in it is pointed at, not dropped as a header
+    weekly.fill("1, 5 000")
+    assert note.inner_text() == "Line 1: tasks must be a number ≥ 0, got “5 000”."
+    weekly.fill("1, 5000")
+    assert note.is_hidden()
+    assert json.loads(tab.locator("#scenario-json").input_value())["demand"]["params"]["weekly_volumes"] == [5000]
+    _assert_clean(visit, console)
+
+
 def test_without_a_key_the_console_says_so_and_a_pasted_key_is_used(browser: Any, console: Console) -> None:
     tab, visit = _open(browser, console, with_key=False)
     try:

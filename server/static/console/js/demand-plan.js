@@ -9,8 +9,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** "week,tasks" rows (a header allowed) or one number a line, as the server reads them; throws Error(line...). */
 export function parseWeeklyPlan(text) {
   const lines = text.split(/\r?\n/).map((line, index) => [index + 1, line.trim()]).filter(([, line]) => line);
-  const isNumber = (cell) => cell !== "" && !Number.isNaN(Number(cell));
-  if (lines.length && !isNumber(lines[0][1].split(",").pop().trim())) lines.shift(); // a header
+  // Finite only: "1e999" and "Infinity" parse as numbers in JavaScript, and JSON would carry them as null.
+  const isNumber = (cell) => cell !== "" && Number.isFinite(Number(cell));
+  // A header holds no number at all; a first line with one ("1, 5 000") is data to check, never dropped unread.
+  if (lines.length && !lines[0][1].split(",").some((cell) => isNumber(cell.trim()))) lines.shift();
   const volumes = [];
   for (const [line, content] of lines) {
     const cells = content.split(",").map((cell) => cell.trim());
