@@ -779,6 +779,40 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     _assert_clean(visit, console)
 
 
+def _focused(locator: Any) -> bool:
+    return bool(locator.evaluate("(input) => input === document.activeElement"))
+
+
+def test_planner_refuses_a_blank_number_instead_of_running_the_value_it_no_longer_shows(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # Given a horizon emptied by the planner (the document still holds the previous 28)
+    horizon = tab.get_by_label("Horizon (days)")
+    horizon.fill("")
+    # When they run it, nothing is sent: the blank field is named beside itself and focused
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#f-horizon-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == "Horizon (days) must be a number, got nothing."
+    assert horizon.get_attribute("aria-invalid") == "true" and _focused(horizon)
+    assert "f-horizon-error" in (horizon.get_attribute("aria-describedby") or "")
+    assert tab.locator("#run-state").inner_text() == "No run yet."
+    # A pool's blank head count is refused in its row the same way
+    horizon.fill("28")
+    production = tab.get_by_label("Crowdsource Collective: in production")
+    production.fill("")
+    tab.get_by_role("button", name="Save and run").click()
+    row_note = tab.locator("#pools-table .field-error:visible")
+    row_note.wait_for(timeout=_WAIT_MS)
+    assert row_note.inner_text() == "Crowdsource Collective: in production must be a number, got nothing."
+    assert _focused(production)
+    assert tab.locator("#run-state").inner_text() == "No run yet."
+    _assert_clean(visit, console)
+
+
 def test_a_pasted_weekly_plan_refuses_numbers_json_cannot_carry_and_reads_its_first_line(
     page: tuple[Any, Visit], console: Console
 ) -> None:

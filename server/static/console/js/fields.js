@@ -37,6 +37,23 @@ export function fieldError(input, message) {
   return new ApiError(message, { kind: "input", field: input.id, detail: message });
 }
 
+/**
+ * What the input holds, for a message. A browser hands out "" both for an empty number input and for one holding
+ * text it cannot read as a number ("0,9", "1e999"): only the second is "bad input", and is not called "nothing".
+ */
+function shownValue(input) {
+  if (input.validity?.badInput) return "text that is not a number (write digits, with a point for decimals)";
+  return input.value === "" ? "nothing" : `“${input.value}”`;
+}
+
+/** The input's number when it holds one, or a thrown ApiError shown beside it; limits are left to the server. */
+export function presentNumber(input, label) {
+  clearField(input);
+  const value = input.valueAsNumber;
+  if (Number.isNaN(value)) throw fieldError(input, `${label} must be a number, got ${shownValue(input)}.`);
+  return value;
+}
+
 /** The input's number within its min, max and whole-number step, or a thrown ApiError shown beside it. */
 export function checkedNumber(input, label) {
   clearField(input);
@@ -44,7 +61,7 @@ export function checkedNumber(input, label) {
   const min = input.min === "" ? null : Number(input.min);
   const max = input.max === "" ? null : Number(input.max);
   const whole = input.step === "1" || input.step === "";
-  const shown = input.value === "" ? "nothing" : `“${input.value}”`;
+  const shown = shownValue(input);
   if (Number.isNaN(value)) throw fieldError(input, `${label} must be a number, got ${shown}.`);
   if (whole && !Number.isInteger(value)) throw fieldError(input, `${label} must be a whole number, got ${shown}.`);
   if (min !== null && value < min) throw fieldError(input, `${label} must be at least ${min}, got ${shown}.`);

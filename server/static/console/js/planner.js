@@ -184,6 +184,7 @@ async function saveAndRun() {
   const document = editor.current();
   if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
+  editor.checkNumbers();
   if (demandPlan.apply() === null) throw revealInvalid("demand-plan", "The demand plan has an error: it is marked next to its field.");
   if (spikes.apply() === null) throw revealInvalid("demand-spikes", "A demand spike has an error: it is marked in its row.");
   const replications = checkedNumber($("replications"), "Replications");
