@@ -813,6 +813,73 @@ def test_planner_refuses_a_blank_number_instead_of_running_the_value_it_no_longe
     _assert_clean(visit, console)
 
 
+def test_planner_variants_take_any_multiplier_and_say_each_refusal_in_the_variants_row(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    tab.get_by_label("Replications per variant").fill("4")
+    demand = tab.get_by_label("+20% demand: demand multiplier")
+    compare = tab.get_by_role("button", name="Compare", exact=True)
+    # A multiplier between the input's arrow steps (1.23) is compared, not held back by the browser
+    demand.fill("1.23")
+    compare.click()
+    tab.locator("#comparison-table tbody th", has_text="+20% demand").wait_for(timeout=_WAIT_MS)
+    # A head count change must be whole: refused beside it, before anything is sent
+    headcount = tab.get_by_label("+20% demand: head count change")
+    headcount.fill("2.5")
+    compare.click()
+    note = tab.locator("#variants-table .field-error:visible")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == "+20% demand: head count change must be a whole number, got “2.5”."
+    assert _focused(headcount) and headcount.get_attribute("aria-invalid") == "true"
+    headcount.fill("0")
+    # Text the browser cannot read as a number is not called "nothing", and no default takes its place
+    demand.fill("1e999")
+    compare.click()
+    note.wait_for(timeout=_WAIT_MS)
+    assert "demand multiplier must be a number, got text that is not a number" in note.inner_text()
+    # The server's refusal is said in the variant's row, not in the scenario's JSON editor
+    demand.fill("-1")
+    compare.click()
+    tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == "+20% demand: demand multiplier must be > 0, got -1.0"
+    assert _focused(demand)
+    assert not tab.locator("#raw-editor").evaluate("(details) => details.open")
+    assert tab.locator("#scenario-json").get_attribute("aria-invalid") is None
+    _screenshot(tab, "planner-variant-errors")
+    _assert_clean(visit, console)
+
+
+def test_cheapest_plan_options_are_checked_beside_their_input_and_never_reach_the_server_as_null(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#options-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    counts = tab.get_by_label("Crowdsource Collective: head counts to consider")
+    days = tab.get_by_label("Crowdsource Collective: hiring start days")
+    find = tab.get_by_role("button", name="Find the cheapest plan")
+    cases = [
+        (counts, "0, 1e999", "head counts must be whole numbers from 0 to 1000, separated by commas; “1e999” is not."),
+        (counts, "2.5", "head counts must be whole numbers from 0 to 1000, separated by commas; “2.5” is not."),
+        (counts, "-3, 2", "head counts must be whole numbers from 0 to 1000, separated by commas; “-3” is not."),
+        (days, "Infinity", "start days must be numbers 0 or more, separated by commas; “Infinity” is not."),
+        (days, "", "start days: list at least one, such as 0."),
+    ]
+    for control, typed, said in cases:
+        control.fill(typed)
+        find.click()
+        note = tab.locator("#options-table .field-error:visible")
+        note.wait_for(timeout=_WAIT_MS)
+        assert note.inner_text() == f"Crowdsource Collective: {said}", typed
+        assert _focused(control) and control.input_value() == typed  # what was typed is kept, to fix it
+        assert tab.locator("#errors").is_hidden(), typed  # nothing was sent, so no raw GraphQL refusal
+        control.fill("0, 2" if control == counts else "0")
+    _assert_clean(visit, console)
+
+
 def test_a_pasted_weekly_plan_refuses_numbers_json_cannot_carry_and_reads_its_first_line(
     page: tuple[Any, Visit], console: Console
 ) -> None:
