@@ -901,6 +901,23 @@ def test_a_pasted_weekly_plan_refuses_numbers_json_cannot_carry_and_reads_its_fi
     _assert_clean(visit, console)
 
 
+def test_a_scenario_name_refused_by_the_server_is_said_beside_the_name(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    name = tab.get_by_label("Name", exact=True)
+    name.fill("N" * 201)
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#f-name-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text().startswith("input.name must be 1 to 200 characters")
+    assert _focused(name) and name.input_value() == "N" * 201
+    assert not tab.locator("#raw-editor").evaluate("(details) => details.open")
+    _assert_clean_but(visit, console, "")
+
+
 def test_without_a_key_the_console_says_so_and_a_pasted_key_is_used(browser: Any, console: Console) -> None:
     tab, visit = _open(browser, console, with_key=False)
     try:

@@ -180,7 +180,8 @@ export class ScenarioForm {
     const path = field
       .replace(/^input\.(base\.)?document\./, "")
       .replace(/\[([^\]]+)\]/g, (_, key) => `.${/^\d+$/.test(key) ? key : pools.indexOf(key)}`);
-    const input = this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
+    // The scenario's name is saved beside the document (`input.name`), not inside it.
+    const input = path === "input.name" ? this.form.querySelector("#f-name") : this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
     if (input) {
       // Said beside the input, which is brought into view: a banner at the top of a long form is out of sight.
       input.id ||= fieldId(path);
