@@ -918,6 +918,35 @@ def test_a_scenario_name_refused_by_the_server_is_said_beside_the_name(
     _assert_clean_but(visit, console, "")
 
 
+def test_a_refused_launch_or_spike_value_is_described_by_its_note_for_screen_readers(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # A launch's refused value names its note as its description; fixing it takes the description away
+    tab.get_by_role("button", name="Add launch").click()
+    tab.get_by_label("New launch: launch name").fill("Berlin")
+    tab.get_by_label("Plan starts on (day 0)").fill("2027-03-01")
+    tab.get_by_label("New launch: launch date").fill("2027-03-03")
+    tab.get_by_label("New launch: duration in days").fill("3")
+    extra = tab.get_by_label("New launch: extra tasks")
+    extra.fill("-5")
+    assert extra.get_attribute("aria-invalid") == "true"
+    assert extra.get_attribute("aria-describedby") == "launches-error"
+    assert "extra tasks must be a number" in tab.locator("#launches-error").inner_text()
+    extra.fill("300")
+    assert extra.get_attribute("aria-describedby") is None
+    # The same for a spike's value and the note under the spikes table
+    tab.get_by_role("button", name="Add spike").click()
+    duration = tab.get_by_label("Spike 1: duration in days")
+    duration.fill("0")
+    assert duration.get_attribute("aria-describedby") == "spikes-error"
+    duration.fill("2")
+    assert duration.get_attribute("aria-describedby") is None
+    _assert_clean(visit, console)
+
+
 def test_without_a_key_the_console_says_so_and_a_pasted_key_is_used(browser: Any, console: Console) -> None:
     tab, visit = _open(browser, console, with_key=False)
     try:

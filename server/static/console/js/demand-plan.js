@@ -86,7 +86,10 @@ export class DemandPlanEditor {
   }
 
   clear() {
-    for (const node of document.querySelectorAll("#demand-plan [aria-invalid]")) node.removeAttribute("aria-invalid");
+    for (const node of document.querySelectorAll("#demand-plan [aria-invalid]")) {
+      node.removeAttribute("aria-invalid");
+      if (node.closest("#launches-table")) node.removeAttribute("aria-describedby");
+    }
     for (const note of document.querySelectorAll("#demand-plan .field-error")) {
       note.textContent = "";
       note.hidden = true;
@@ -96,6 +99,8 @@ export class DemandPlanEditor {
   /** Mark `input` invalid and say why in the error note `noteId` beside it. */
   fail(input, noteId, message) {
     input.setAttribute("aria-invalid", "true");
+    // Tied to its note, so a screen reader coming back to the input hears what is wrong with it.
+    input.setAttribute("aria-describedby", noteId);
     const note = document.getElementById(noteId);
     note.textContent = message;
     note.hidden = false;
