@@ -830,10 +830,13 @@ def test_planner_variants_take_any_multiplier_and_say_each_refusal_in_the_varian
     headcount = tab.get_by_label("+20% demand: head count change")
     headcount.fill("2.5")
     compare.click()
-    note = tab.locator("#variants-table .field-error:visible")
+    # (said under the table, where the sentence has room, and tied to the input for screen readers)
+    note = tab.locator("#variants-error")
     note.wait_for(timeout=_WAIT_MS)
     assert note.inner_text() == "+20% demand: head count change must be a whole number, got “2.5”."
     assert _focused(headcount) and headcount.get_attribute("aria-invalid") == "true"
+    assert "variants-error" in (headcount.get_attribute("aria-describedby") or "")
+    assert note.bounding_box()["width"] > 400
     headcount.fill("0")
     # Text the browser cannot read as a number is not called "nothing", and no default takes its place
     demand.fill("1e999")
@@ -871,10 +874,11 @@ def test_cheapest_plan_options_are_checked_beside_their_input_and_never_reach_th
     for control, typed, said in cases:
         control.fill(typed)
         find.click()
-        note = tab.locator("#options-table .field-error:visible")
+        note = tab.locator("#options-error")
         note.wait_for(timeout=_WAIT_MS)
         assert note.inner_text() == f"Crowdsource Collective: {said}", typed
         assert _focused(control) and control.input_value() == typed  # what was typed is kept, to fix it
+        assert "options-error" in (control.get_attribute("aria-describedby") or "")
         assert tab.locator("#errors").is_hidden(), typed  # nothing was sent, so no raw GraphQL refusal
         control.fill("0, 2" if control == counts else "0")
     _assert_clean(visit, console)

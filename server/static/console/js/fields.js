@@ -1,25 +1,30 @@
 // Number inputs read with their limits enforced: a value outside min/max (or not a whole number where the step
-// is 1) is refused beside the input at fault, which is marked, scrolled into view and focused.
+// is 1) is refused beside the input at fault, which is marked, scrolled into view and focused. An input in a
+// table cell names a note under its table (`data-note`): a sentence squeezed into a narrow cell is unreadable.
 
 import { ApiError } from "./api.js";
 import { el } from "./shell.js";
 
+function noteId(input) {
+  return input.dataset.note ?? `${input.id}-error`;
+}
+
 function noteFor(input) {
-  const id = `${input.id}-error`;
+  const id = noteId(input);
   let note = document.getElementById(id);
   if (!note) {
     note = el("p", { id, class: "field-error", role: "alert", hidden: true, "data-checked": "1" });
     input.insertAdjacentElement("afterend", note);
-    const described = (input.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
-    if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
   }
+  const described = (input.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
+  if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
   return note;
 }
 
 /** Clear the note beside `input`. */
 export function clearField(input) {
   input.removeAttribute("aria-invalid");
-  const note = document.getElementById(`${input.id}-error`);
+  const note = document.getElementById(noteId(input));
   if (note) {
     note.hidden = true;
     note.textContent = "";
@@ -72,7 +77,7 @@ export function checkedNumber(input, label) {
 // Editing a refused value takes its note away: the note speaks of the value that was refused.
 document.addEventListener("input", (event) => {
   const input = event.target;
-  if (input instanceof HTMLInputElement && document.getElementById(`${input.id}-error`)?.dataset.checked === "1") {
+  if (input instanceof HTMLInputElement && document.getElementById(noteId(input))?.dataset.checked === "1") {
     clearField(input);
   }
 });

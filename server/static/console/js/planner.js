@@ -358,7 +358,7 @@ let variantRows = 0; // numbers the variant rows' inputs, whose ids their error 
 function variantRow(variant = { name: "" }) {
   const row = el("tr", {});
   const id = `variant-${++variantRows}`;
-  const nameInput = el("input", { type: "text", id: `${id}-name`, "data-key": "name", value: variant.name, "aria-label": "Variant name", required: true });
+  const nameInput = el("input", { type: "text", id: `${id}-name`, "data-key": "name", "data-note": "variants-error", value: variant.name, "aria-label": "Variant name", required: true });
   row.append(el("td", {}, nameInput));
   // Workforce changes apply to one pool or to every labeling pool; the review team is never changed by them.
   const pools = (editor.current()?.workforce ?? []).map((pool) => pool.name);
@@ -379,6 +379,7 @@ function variantRow(variant = { name: "" }) {
           step,
           id: `${id}-${key}`,
           "data-key": key,
+          "data-note": "variants-error",
           value: String(variant[key] ?? fallback),
           "aria-label": `${variant.name || "New variant"}: ${what}`,
         }),
@@ -521,8 +522,8 @@ function renderOptions(document) {
         "tr",
         { "data-pool": pool.name },
         el("th", { scope: "row", text: pool.name }),
-        el("td", {}, el("input", { type: "text", id: `${id}-counts`, "data-key": "counts", value: counts, "aria-label": `${pool.name}: head counts to consider`, inputmode: "numeric" })),
-        el("td", {}, el("input", { type: "text", id: `${id}-days`, "data-key": "days", value: days, "aria-label": `${pool.name}: hiring start days`, inputmode: "numeric" })),
+        el("td", {}, el("input", { type: "text", id: `${id}-counts`, "data-key": "counts", "data-note": "options-error", value: counts, "aria-label": `${pool.name}: head counts to consider`, inputmode: "numeric" })),
+        el("td", {}, el("input", { type: "text", id: `${id}-days`, "data-key": "days", "data-note": "options-error", value: days, "aria-label": `${pool.name}: hiring start days`, inputmode: "numeric" })),
       );
     }),
   );
