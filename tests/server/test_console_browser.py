@@ -951,6 +951,37 @@ def test_a_refused_launch_or_spike_value_is_described_by_its_note_for_screen_rea
     _assert_clean(visit, console)
 
 
+def test_a_launch_dated_after_the_horizon_is_refused_beside_it_instead_of_left_out_unsaid(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    tab.get_by_label("Horizon (days)").fill("28")
+    tab.get_by_label("Plan starts on (day 0)").fill("2027-03-01")
+    tab.get_by_role("button", name="Add launch").click()
+    tab.get_by_label("New launch: launch name").fill("Berlin")
+    tab.get_by_label("New launch: extra tasks").fill("300")
+    tab.get_by_label("New launch: duration in days").fill("3")
+    date = tab.get_by_label("New launch: launch date")
+    date.fill("2027-06-01")
+    # When the planner runs it, nothing is sent: the launch's date is pointed at, saying why
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#launches-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == (
+        "Berlin: the date 2027-06-01 is after the 28-day horizon ends (2027-03-28), so it would change nothing; "
+        "move it or lengthen the horizon."
+    )
+    assert date.get_attribute("aria-invalid") == "true" and _focused(date)
+    assert tab.locator("#run-state").inner_text() == "No run yet."
+    # The last day of the horizon is still inside it
+    date.fill("2027-03-28")
+    assert note.is_hidden()
+    assert json.loads(tab.locator("#scenario-json").input_value())["demand"]["params"]["launches"][0]["start_day"] == 27
+    _assert_clean(visit, console)
+
+
 def test_without_a_key_the_console_says_so_and_a_pasted_key_is_used(browser: Any, console: Console) -> None:
     tab, visit = _open(browser, console, with_key=False)
     try:

@@ -40,8 +40,12 @@ function addDays(from, days) {
 }
 
 export class DemandPlanEditor {
-  /** `onChange(params)` receives the plan's params each time the controls hold a valid plan. */
-  constructor({ onChange = () => {} } = {}) {
+  /**
+   * `onChange(params)` receives the plan's params each time the controls hold a valid plan; `horizonDays()` is the
+   * scenario's horizon, past which a launch would change nothing.
+   */
+  constructor({ onChange = () => {}, horizonDays = () => null } = {}) {
+    this.horizonDays = horizonDays;
     this.start = document.getElementById("f-start-date");
     this.weekly = document.getElementById("f-weekly-plan");
     this.launches = document.querySelector("#launches-table tbody");
@@ -135,6 +139,12 @@ export class DemandPlanEditor {
         if (!start) return this.fail(this.start, "f-start-date-error", `Set the plan's start date to place ${what} by its date.`);
         startDay = daysBetween(start, date);
         if (startDay < 0) return this.fail(input("date"), "launches-error", `${what}: the date ${date} is before the plan starts (${start}).`);
+        const horizon = this.horizonDays();
+        if (Number.isFinite(horizon) && startDay >= horizon) {
+          // Demand past the horizon is never simulated: the launch would be left out without a word.
+          const last = addDays(start, horizon - 1);
+          return this.fail(input("date"), "launches-error", `${what}: the date ${date} is after the ${horizon}-day horizon ends (${last}), so it would change nothing; move it or lengthen the horizon.`);
+        }
       } else if (row.dataset.startDay !== "") {
         startDay = Number(row.dataset.startDay);
       } else {

@@ -113,7 +113,10 @@ const editor = new ScenarioForm({
     spikes.load(document.demand?.spikes ?? []);
   },
 });
-const demandPlan = new DemandPlanEditor({ onChange: (plan) => editor.setDemandPlan(plan) });
+const demandPlan = new DemandPlanEditor({
+  onChange: (plan) => editor.setDemandPlan(plan),
+  horizonDays: () => editor.current()?.horizon_days ?? null,
+});
 const spikes = new SpikesEditor({ onChange: (list) => editor.setSpikes(list) });
 let activeRun = null;
 
