@@ -339,12 +339,22 @@ def _limits(
                 "time to hire plus training)",
             )
         )
-    if not after and before:
+    # Only a week starting once the hires are in shows what they achieve; without one, nothing says they suffice.
+    weeks_with_hires = [week for week in range(1, len(weekly) + 1) if 7 * (week - 1) >= earliest]
+    if not after and before and weeks_with_hires:
         limits.append(
             PlanLimit(
                 "horizon",
                 f"from day {earliest:.0f} on the weeks meet the SLA, but over a {horizon}-day horizon the weeks "
                 "before the hires arrive keep the overall attainment below the requirement",
+            )
+        )
+    elif not after and before:
+        limits.append(
+            PlanLimit(
+                "horizon",
+                f"the hires arrive around day {earliest:.0f}, too late for any week of the {horizon}-day horizon to "
+                "show what they achieve: start hiring earlier or plan over a longer horizon",
             )
         )
     if after:

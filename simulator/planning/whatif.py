@@ -165,7 +165,7 @@ def check_variant(scenario: Scenario, variant: Variant) -> None:
         raise ScenarioError(
             f"headcount_delta needs a pool when the scenario has several ({', '.join(names)}): "
             f"{variant.headcount_delta:+d} in each would change the team by "
-            f"{variant.headcount_delta * len(names):+d} people, got pool None",
+            f"{variant.headcount_delta * len(names):+d} people; name the pool it applies to (none was named)",
             path=("headcount_delta",),
         )
     if variant.hiring_delay_multiplier != 1.0 and not _hires_into(scenario, targets):

@@ -779,6 +779,209 @@ def test_planner_shows_a_field_error_at_the_input_to_fix(page: tuple[Any, Visit]
     _assert_clean(visit, console)
 
 
+def _focused(locator: Any) -> bool:
+    return bool(locator.evaluate("(input) => input === document.activeElement"))
+
+
+def test_planner_refuses_a_blank_number_instead_of_running_the_value_it_no_longer_shows(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # Given a horizon emptied by the planner (the document still holds the previous 28)
+    horizon = tab.get_by_label("Horizon (days)")
+    horizon.fill("")
+    # When they run it, nothing is sent: the blank field is named beside itself and focused
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#f-horizon-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == "Horizon (days) must be a number, got nothing."
+    assert horizon.get_attribute("aria-invalid") == "true" and _focused(horizon)
+    assert "f-horizon-error" in (horizon.get_attribute("aria-describedby") or "")
+    assert tab.locator("#run-state").inner_text() == "No run yet."
+    # A pool's blank head count is refused in its row the same way
+    horizon.fill("28")
+    production = tab.get_by_label("Crowdsource Collective: in production")
+    production.fill("")
+    tab.get_by_role("button", name="Save and run").click()
+    row_note = tab.locator("#pools-table .field-error:visible")
+    row_note.wait_for(timeout=_WAIT_MS)
+    assert row_note.inner_text() == "Crowdsource Collective: in production must be a number, got nothing."
+    assert _focused(production)
+    assert tab.locator("#run-state").inner_text() == "No run yet."
+    _assert_clean(visit, console)
+
+
+def test_planner_variants_take_any_multiplier_and_say_each_refusal_in_the_variants_row(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    tab.get_by_label("Replications per variant").fill("4")
+    demand = tab.get_by_label("+20% demand: demand multiplier")
+    compare = tab.get_by_role("button", name="Compare", exact=True)
+    # A multiplier between the input's arrow steps (1.23) is compared, not held back by the browser
+    demand.fill("1.23")
+    compare.click()
+    tab.locator("#comparison-table tbody th", has_text="+20% demand").wait_for(timeout=_WAIT_MS)
+    # A head count change must be whole: refused beside it, before anything is sent
+    headcount = tab.get_by_label("+20% demand: head count change")
+    headcount.fill("2.5")
+    compare.click()
+    # (said under the table, where the sentence has room, and tied to the input for screen readers)
+    note = tab.locator("#variants-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == "+20% demand: head count change must be a whole number, got “2.5”."
+    assert _focused(headcount) and headcount.get_attribute("aria-invalid") == "true"
+    assert "variants-error" in (headcount.get_attribute("aria-describedby") or "")
+    assert note.bounding_box()["width"] > 400
+    headcount.fill("0")
+    # Text the browser cannot read as a number is not called "nothing", and no default takes its place
+    demand.fill("1e999")
+    compare.click()
+    note.wait_for(timeout=_WAIT_MS)
+    assert "demand multiplier must be a number, got text that is not a number" in note.inner_text()
+    # The server's refusal is said in the variant's row, not in the scenario's JSON editor
+    demand.fill("-1")
+    compare.click()
+    tab.locator("#errors .error").first.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == "+20% demand: demand multiplier must be > 0, got -1.0"
+    assert _focused(demand)
+    assert not tab.locator("#raw-editor").evaluate("(details) => details.open")
+    assert tab.locator("#scenario-json").get_attribute("aria-invalid") is None
+    _screenshot(tab, "planner-variant-errors")
+    _assert_clean(visit, console)
+
+
+def test_cheapest_plan_options_are_checked_beside_their_input_and_never_reach_the_server_as_null(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#options-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    counts = tab.get_by_label("Crowdsource Collective: head counts to consider")
+    days = tab.get_by_label("Crowdsource Collective: hiring start days")
+    find = tab.get_by_role("button", name="Find the cheapest plan")
+    cases = [
+        (counts, "0, 1e999", "head counts must be whole numbers from 0 to 1000, separated by commas; “1e999” is not."),
+        (counts, "2.5", "head counts must be whole numbers from 0 to 1000, separated by commas; “2.5” is not."),
+        (counts, "-3, 2", "head counts must be whole numbers from 0 to 1000, separated by commas; “-3” is not."),
+        (days, "Infinity", "start days must be numbers 0 or more, separated by commas; “Infinity” is not."),
+        (days, "", "start days: list at least one, such as 0."),
+    ]
+    for control, typed, said in cases:
+        control.fill(typed)
+        find.click()
+        note = tab.locator("#options-error")
+        note.wait_for(timeout=_WAIT_MS)
+        assert note.inner_text() == f"Crowdsource Collective: {said}", typed
+        assert _focused(control) and control.input_value() == typed  # what was typed is kept, to fix it
+        assert "options-error" in (control.get_attribute("aria-describedby") or "")
+        assert tab.locator("#errors").is_hidden(), typed  # nothing was sent, so no raw GraphQL refusal
+        control.fill("0, 2" if control == counts else "0")
+    _assert_clean(visit, console)
+
+
+def test_a_pasted_weekly_plan_refuses_numbers_json_cannot_carry_and_reads_its_first_line(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    weekly = tab.get_by_label("Tasks per week (CSV: week,tasks)")
+    note = tab.locator("#f-weekly-plan-error")
+    # Too large a number is refused beside the box, never written into the scenario as null
+    weekly.fill("week,tasks\n1,1e999")
+    assert note.inner_text() == "Line 2: tasks must be a number ≥ 0, got “1e999”."
+    assert "weekly_volumes" not in tab.locator("#scenario-json").input_value()
+    # A first line with a week number is data: a thousands space in it is pointed at, not dropped as a header
+    weekly.fill("1, 5 000")
+    assert note.inner_text() == "Line 1: tasks must be a number ≥ 0, got “5 000”."
+    weekly.fill("1, 5000")
+    assert note.is_hidden()
+    assert json.loads(tab.locator("#scenario-json").input_value())["demand"]["params"]["weekly_volumes"] == [5000]
+    _assert_clean(visit, console)
+
+
+def test_a_scenario_name_refused_by_the_server_is_said_beside_the_name(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    name = tab.get_by_label("Name", exact=True)
+    name.fill("N" * 201)
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#f-name-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text().startswith("input.name must be 1 to 200 characters")
+    assert _focused(name) and name.input_value() == "N" * 201
+    assert not tab.locator("#raw-editor").evaluate("(details) => details.open")
+    _assert_clean_but(visit, console, "")
+
+
+def test_a_refused_launch_or_spike_value_is_described_by_its_note_for_screen_readers(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    # A launch's refused value names its note as its description; fixing it takes the description away
+    tab.get_by_role("button", name="Add launch").click()
+    tab.get_by_label("New launch: launch name").fill("Berlin")
+    tab.get_by_label("Plan starts on (day 0)").fill("2027-03-01")
+    tab.get_by_label("New launch: launch date").fill("2027-03-03")
+    tab.get_by_label("New launch: duration in days").fill("3")
+    extra = tab.get_by_label("New launch: extra tasks")
+    extra.fill("-5")
+    assert extra.get_attribute("aria-invalid") == "true"
+    assert extra.get_attribute("aria-describedby") == "launches-error"
+    assert "extra tasks must be a number" in tab.locator("#launches-error").inner_text()
+    extra.fill("300")
+    assert extra.get_attribute("aria-describedby") is None
+    # The same for a spike's value and the note under the spikes table
+    tab.get_by_role("button", name="Add spike").click()
+    duration = tab.get_by_label("Spike 1: duration in days")
+    duration.fill("0")
+    assert duration.get_attribute("aria-describedby") == "spikes-error"
+    duration.fill("2")
+    assert duration.get_attribute("aria-describedby") is None
+    _assert_clean(visit, console)
+
+
+def test_a_launch_dated_after_the_horizon_is_refused_beside_it_instead_of_left_out_unsaid(
+    page: tuple[Any, Visit], console: Console
+) -> None:
+    tab, visit = page
+    tab.goto(f"{console.base_url}/console/planner")
+    tab.locator("#pools-table tbody tr").first.wait_for(timeout=_WAIT_MS)
+    tab.get_by_label("Horizon (days)").fill("28")
+    tab.get_by_label("Plan starts on (day 0)").fill("2027-03-01")
+    tab.get_by_role("button", name="Add launch").click()
+    tab.get_by_label("New launch: launch name").fill("Berlin")
+    tab.get_by_label("New launch: extra tasks").fill("300")
+    tab.get_by_label("New launch: duration in days").fill("3")
+    date = tab.get_by_label("New launch: launch date")
+    date.fill("2027-06-01")
+    # When the planner runs it, nothing is sent: the launch's date is pointed at, saying why
+    tab.get_by_role("button", name="Save and run").click()
+    note = tab.locator("#launches-error")
+    note.wait_for(timeout=_WAIT_MS)
+    assert note.inner_text() == (
+        "Berlin: the date 2027-06-01 is after the 28-day horizon ends (2027-03-28), so it would change nothing; "
+        "move it or lengthen the horizon."
+    )
+    assert date.get_attribute("aria-invalid") == "true" and _focused(date)
+    assert tab.locator("#run-state").inner_text() == "No run yet."
+    # The last day of the horizon is still inside it
+    date.fill("2027-03-28")
+    assert note.is_hidden()
+    assert json.loads(tab.locator("#scenario-json").input_value())["demand"]["params"]["launches"][0]["start_day"] == 27
+    _assert_clean(visit, console)
+
+
 def test_without_a_key_the_console_says_so_and_a_pasted_key_is_used(browser: Any, console: Console) -> None:
     tab, visit = _open(browser, console, with_key=False)
     try:

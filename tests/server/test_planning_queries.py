@@ -332,6 +332,7 @@ async def test_variants_apply_to_a_named_pool_and_are_refused_when_they_change_n
         assert answer["__typename"] == "ValidationError", variant
         assert answer["field"] == "input.variants[0]" + (f".{field}" if field else "")
         assert said in answer["message"]
+        assert "None" not in answer["message"], variant  # plain words, never Python's name for "nothing"
 
 
 async def test_cheapest_plan_returns_a_plan_its_cost_interval_and_runner_ups(client: httpx.AsyncClient) -> None:

@@ -150,6 +150,28 @@ def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it()
     assert "week(s) 1, 2, 3 fail before anyone hired can be in production" in result.limits[0].message
 
 
+def test_hires_arriving_after_the_last_week_starts_are_never_said_to_meet_the_sla() -> None:
+    # Given hires that reach production around day 15 of a 21-day horizon: no week starts with them at work
+    slow = replace(
+        SMALL,
+        demand=replace(SMALL.demand, base_per_day=1500.0),
+        workforce=(_pool("cheap", 2, 10.0, 14.0),),
+        sla=SLA(turnaround_hours=24.0, required_attainment=0.9),
+    )
+    result = cheapest_plan(
+        slow,
+        [HiringOption("cheap", (0, 5, 10))],
+        required_probability=REQUIRED,
+        screen_replications=4,
+        confirm_replications=4,
+    )
+    # Then nothing claims the weeks with the hires meet the SLA (none was simulated); the horizon is named instead
+    messages = [limit.message for limit in result.limits]
+    assert not any("weeks meet the SLA" in message for message in messages), messages
+    horizon = next(limit.message for limit in result.limits if limit.kind == "horizon")
+    assert horizon.startswith("the hires arrive around day 15, too late for any week of the 21-day horizon")
+
+
 def test_a_first_week_of_deadlines_with_nobody_working_is_named_in_the_hiring_lag() -> None:
     # Given nobody in production until the hires arrive around day 8: week 1's tasks fall due, none is accepted
     idle = replace(

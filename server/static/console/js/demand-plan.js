@@ -9,8 +9,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** "week,tasks" rows (a header allowed) or one number a line, as the server reads them; throws Error(line...). */
 export function parseWeeklyPlan(text) {
   const lines = text.split(/\r?\n/).map((line, index) => [index + 1, line.trim()]).filter(([, line]) => line);
-  const isNumber = (cell) => cell !== "" && !Number.isNaN(Number(cell));
-  if (lines.length && !isNumber(lines[0][1].split(",").pop().trim())) lines.shift(); // a header
+  // Finite only: "1e999" and "Infinity" parse as numbers in JavaScript, and JSON would carry them as null.
+  const isNumber = (cell) => cell !== "" && Number.isFinite(Number(cell));
+  // A header holds no number at all; a first line with one ("1, 5 000") is data to check, never dropped unread.
+  if (lines.length && !lines[0][1].split(",").some((cell) => isNumber(cell.trim()))) lines.shift();
   const volumes = [];
   for (const [line, content] of lines) {
     const cells = content.split(",").map((cell) => cell.trim());
@@ -38,8 +40,12 @@ function addDays(from, days) {
 }
 
 export class DemandPlanEditor {
-  /** `onChange(params)` receives the plan's params each time the controls hold a valid plan. */
-  constructor({ onChange = () => {} } = {}) {
+  /**
+   * `onChange(params)` receives the plan's params each time the controls hold a valid plan; `horizonDays()` is the
+   * scenario's horizon, past which a launch would change nothing.
+   */
+  constructor({ onChange = () => {}, horizonDays = () => null } = {}) {
+    this.horizonDays = horizonDays;
     this.start = document.getElementById("f-start-date");
     this.weekly = document.getElementById("f-weekly-plan");
     this.launches = document.querySelector("#launches-table tbody");
@@ -84,7 +90,10 @@ export class DemandPlanEditor {
   }
 
   clear() {
-    for (const node of document.querySelectorAll("#demand-plan [aria-invalid]")) node.removeAttribute("aria-invalid");
+    for (const node of document.querySelectorAll("#demand-plan [aria-invalid]")) {
+      node.removeAttribute("aria-invalid");
+      if (node.closest("#launches-table")) node.removeAttribute("aria-describedby");
+    }
     for (const note of document.querySelectorAll("#demand-plan .field-error")) {
       note.textContent = "";
       note.hidden = true;
@@ -94,6 +103,8 @@ export class DemandPlanEditor {
   /** Mark `input` invalid and say why in the error note `noteId` beside it. */
   fail(input, noteId, message) {
     input.setAttribute("aria-invalid", "true");
+    // Tied to its note, so a screen reader coming back to the input hears what is wrong with it.
+    input.setAttribute("aria-describedby", noteId);
     const note = document.getElementById(noteId);
     note.textContent = message;
     note.hidden = false;
@@ -128,6 +139,12 @@ export class DemandPlanEditor {
         if (!start) return this.fail(this.start, "f-start-date-error", `Set the plan's start date to place ${what} by its date.`);
         startDay = daysBetween(start, date);
         if (startDay < 0) return this.fail(input("date"), "launches-error", `${what}: the date ${date} is before the plan starts (${start}).`);
+        const horizon = this.horizonDays();
+        if (Number.isFinite(horizon) && startDay >= horizon) {
+          // Demand past the horizon is never simulated: the launch would be left out without a word.
+          const last = addDays(start, horizon - 1);
+          return this.fail(input("date"), "launches-error", `${what}: the date ${date} is after the ${horizon}-day horizon ends (${last}), so it would change nothing; move it or lengthen the horizon.`);
+        }
       } else if (row.dataset.startDay !== "") {
         startDay = Number(row.dataset.startDay);
       } else {

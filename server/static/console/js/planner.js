@@ -7,7 +7,7 @@ import { band, bar, COLORS, draw, line, percentAxis, percentTooltip } from "./ch
 import { interval, money, number, percent } from "./format.js";
 import { DemandPlanEditor } from "./demand-plan.js";
 import { SpikesEditor } from "./spikes.js";
-import { checkedNumber } from "./fields.js";
+import { checkedNumber, fieldError } from "./fields.js";
 import { checkOffer, loadOfferVendors } from "./offer.js";
 import { ScenarioForm } from "./scenario-form.js";
 import { busy, clearErrors, el, renderKpis, showError, startPage, status } from "./shell.js";
@@ -64,6 +64,7 @@ const RESULT = `
   }`;
 
 const ESTIMATE = "name mean ciLow ciHigh n";
+const MAX_HIRES = 1000; // the most the server considers hiring into one pool
 
 const COMPARE = `
   query ConsoleCompare($input: CompareScenariosInput!) {
@@ -112,7 +113,10 @@ const editor = new ScenarioForm({
     spikes.load(document.demand?.spikes ?? []);
   },
 });
-const demandPlan = new DemandPlanEditor({ onChange: (plan) => editor.setDemandPlan(plan) });
+const demandPlan = new DemandPlanEditor({
+  onChange: (plan) => editor.setDemandPlan(plan),
+  horizonDays: () => editor.current()?.horizon_days ?? null,
+});
 const spikes = new SpikesEditor({ onChange: (list) => editor.setSpikes(list) });
 let activeRun = null;
 
@@ -124,6 +128,10 @@ function report(error, context) {
   if (error instanceof ApiError && error.kind === "input" && error.field && document.getElementById(error.field)) {
     // Already said beside the control at fault, which is in view and focused.
     status(`Not sent: ${error.detail}`);
+    return;
+  }
+  if (error instanceof ApiError && markPlanningField(error.field, error.detail)) {
+    showError(error);
     return;
   }
   const planError = error instanceof ApiError && /demand\.params/.test(`${error.field ?? ""} ${error.detail}`);
@@ -184,6 +192,7 @@ async function saveAndRun() {
   const document = editor.current();
   if (!document) throw new ApiError("Load or calibrate a scenario first.");
   editor.clearInvalid();
+  editor.checkNumbers();
   if (demandPlan.apply() === null) throw revealInvalid("demand-plan", "The demand plan has an error: it is marked next to its field.");
   if (spikes.apply() === null) throw revealInvalid("demand-spikes", "A demand spike has an error: it is marked in its row.");
   const replications = checkedNumber($("replications"), "Replications");
@@ -347,9 +356,12 @@ function renderRun(run) {
 
 // ---- Variants ---------------------------------------------------------------------------------------------------
 
+let variantRows = 0; // numbers the variant rows' inputs, whose ids their error notes are found by
+
 function variantRow(variant = { name: "" }) {
   const row = el("tr", {});
-  const nameInput = el("input", { type: "text", value: variant.name, "aria-label": "Variant name", required: true });
+  const id = `variant-${++variantRows}`;
+  const nameInput = el("input", { type: "text", id: `${id}-name`, "data-key": "name", "data-note": "variants-error", value: variant.name, "aria-label": "Variant name", required: true });
   row.append(el("td", {}, nameInput));
   // Workforce changes apply to one pool or to every labeling pool; the review team is never changed by them.
   const pools = (editor.current()?.workforce ?? []).map((pool) => pool.name);
@@ -368,7 +380,9 @@ function variantRow(variant = { name: "" }) {
         el("input", {
           type: "number",
           step,
+          id: `${id}-${key}`,
           "data-key": key,
+          "data-note": "variants-error",
           value: String(variant[key] ?? fallback),
           "aria-label": `${variant.name || "New variant"}: ${what}`,
         }),
@@ -385,16 +399,42 @@ function variantRow(variant = { name: "" }) {
   return row;
 }
 
+/** The variants as typed; a blank or unreadable number is refused beside it, never replaced by the default. */
 function readVariants() {
   return [...document.querySelectorAll("#variants-table tbody tr")].map((row, index) => {
-    const variant = { name: row.querySelector('input[type="text"]').value.trim() || `Variant ${index + 1}` };
+    const variant = { name: row.querySelector('input[data-key="name"]').value.trim() || `Variant ${index + 1}` };
     const pool = row.querySelector('select[data-key="pool"]')?.value;
     if (pool) variant.pool = pool;
-    for (const input of row.querySelectorAll("input[data-key]")) {
-      if (!Number.isNaN(input.valueAsNumber)) variant[input.dataset.key] = input.valueAsNumber;
+    for (const [key, what] of VARIANT_FIELDS) {
+      variant[key] = checkedNumber(row.querySelector(`input[data-key="${key}"]`), `${variant.name}: ${what}`);
     }
     return variant;
   });
+}
+
+/**
+ * Say a server refusal beside the variant or hiring option it names (`input.variants[1].demandMultiplier`,
+ * `input.options[Northwind].counts`, `input.requiredProbability`); false when the field is not one of them.
+ */
+function markPlanningField(field, message) {
+  if (!field) return false;
+  let input = null;
+  const variant = /^input\.variants\[(\d+)\]\.(\w+)/.exec(field);
+  const option = /^input\.options\[([^\]]+)\]\.(counts|days)/.exec(field);
+  if (variant) {
+    const row = $("variants-table").querySelectorAll("tbody tr")[Number(variant[1])];
+    input = row?.querySelector(`[data-key="${variant[2]}"]`) ?? row?.querySelector('[data-key="name"]');
+  } else if (option) {
+    const row = [...$("options-table").querySelectorAll("tbody tr")].find((r) => r.dataset.pool === option[1]);
+    input = row?.querySelector(`[data-key="${option[2]}"]`) ?? null;
+  } else if (field === "input.requiredProbability") {
+    input = $("required-probability");
+  }
+  if (!input) return false;
+  // Beside the input, the control's own name reads better than the API's path to it.
+  const named = message?.startsWith(field) ? `${input.getAttribute("aria-label")}${message.slice(field.length)}` : message;
+  fieldError(input, named || "This value was refused.");
+  return true;
 }
 
 async function compare() {
@@ -478,24 +518,36 @@ function renderOptions(document) {
     [...body.querySelectorAll("tr")].map((row) => [row.dataset.pool, [...row.querySelectorAll("input")].map((i) => i.value)]),
   );
   body.replaceChildren(
-    ...(document.workforce ?? []).map((pool) => {
+    ...(document.workforce ?? []).map((pool, index) => {
       const [counts, days] = previous.get(pool.name) ?? ["0, 2, 4", "0"];
+      const id = `option-${index}`;
       return el(
         "tr",
         { "data-pool": pool.name },
         el("th", { scope: "row", text: pool.name }),
-        el("td", {}, el("input", { type: "text", value: counts, "aria-label": `${pool.name}: head counts to consider`, inputmode: "numeric" })),
-        el("td", {}, el("input", { type: "text", value: days, "aria-label": `${pool.name}: hiring start days`, inputmode: "numeric" })),
+        el("td", {}, el("input", { type: "text", id: `${id}-counts`, "data-key": "counts", "data-note": "options-error", value: counts, "aria-label": `${pool.name}: head counts to consider`, inputmode: "numeric" })),
+        el("td", {}, el("input", { type: "text", id: `${id}-days`, "data-key": "days", "data-note": "options-error", value: days, "aria-label": `${pool.name}: hiring start days`, inputmode: "numeric" })),
       );
     }),
   );
 }
 
-function numbers(text, what) {
-  const parts = text.split(/[\s,;]+/).filter(Boolean);
-  const values = parts.map(Number);
-  if (values.some((v) => Number.isNaN(v))) throw new ApiError(`${what} must be numbers separated by commas, got “${text}”.`);
-  return values;
+/**
+ * The numbers listed in a text input ("0, 2, 4"), each checked; the first wrong one is named beside the input.
+ * Finite only: "1e999" reads as Infinity, which JSON would send as null.
+ */
+function listedNumbers(input, what, { whole, max = Infinity }) {
+  const parts = input.value.split(/[\s,;]+/).filter(Boolean);
+  const kind = whole ? "whole numbers" : "numbers";
+  const range = max === Infinity ? "0 or more" : `from 0 to ${max}`;
+  for (const part of parts) {
+    const value = Number(part);
+    if (!Number.isFinite(value) || value < 0 || value > max || (whole && !Number.isInteger(value))) {
+      throw fieldError(input, `${what} must be ${kind} ${range}, separated by commas; “${part}” is not.`);
+    }
+  }
+  if (!parts.length) throw fieldError(input, `${what}: list at least one, such as 0.`);
+  return parts.map(Number);
 }
 
 async function cheapest() {
@@ -506,8 +558,8 @@ async function cheapest() {
       const [counts, days] = row.querySelectorAll("input");
       return {
         pool: row.dataset.pool,
-        counts: numbers(counts.value, `${row.dataset.pool}: head counts`).map(Math.round),
-        days: numbers(days.value, `${row.dataset.pool}: start days`),
+        counts: listedNumbers(counts, `${row.dataset.pool}: head counts`, { whole: true, max: MAX_HIRES }),
+        days: listedNumbers(days, `${row.dataset.pool}: start days`, { whole: false }),
       };
     })
     .filter((option) => option.counts.some((count) => count > 0));

@@ -2,7 +2,7 @@
 // JSON document (the same fields as the TOML scenario files), which stays the single source of truth.
 
 import { ApiError } from "./api.js";
-import { clearField, fieldError } from "./fields.js";
+import { clearField, fieldError, presentNumber } from "./fields.js";
 import { el } from "./shell.js";
 
 /** Read `a.b.0.c` out of an object; undefined when any step is missing. */
@@ -133,6 +133,18 @@ export class ScenarioForm {
     this.onChange(this.document);
   }
 
+  /**
+   * Refuse to send while a number field is blank or unreadable: the document still holds the field's previous
+   * value, and running that would forecast something other than what the form shows. Limits are the server's.
+   */
+  checkNumbers() {
+    for (const input of this.form.querySelectorAll(".fields input[data-path], #pools-table input[data-path]")) {
+      if (input.disabled) continue;
+      input.id ||= fieldId(input.dataset.path); // the note beside the input is found by the input's id
+      presentNumber(input, input.labels?.[0]?.textContent.trim() || input.getAttribute("aria-label"));
+    }
+  }
+
   /** The document as edited, or null before one is loaded. */
   current() {
     return this.document;
@@ -168,10 +180,11 @@ export class ScenarioForm {
     const path = field
       .replace(/^input\.(base\.)?document\./, "")
       .replace(/\[([^\]]+)\]/g, (_, key) => `.${/^\d+$/.test(key) ? key : pools.indexOf(key)}`);
-    const input = this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
+    // The scenario's name is saved beside the document (`input.name`), not inside it.
+    const input = path === "input.name" ? this.form.querySelector("#f-name") : this.form.querySelector(`[data-path="${CSS.escape(path)}"]`);
     if (input) {
       // Said beside the input, which is brought into view: a banner at the top of a long form is out of sight.
-      input.id ||= `field-${path.replace(/[^\w-]/g, "-")}`;
+      input.id ||= fieldId(path);
       fieldError(input, message || "This value was refused.");
       return true;
     }
@@ -186,6 +199,10 @@ export class ScenarioForm {
       if (!input.closest("#demand-plan, #demand-spikes")) clearField(input);
     }
   }
+}
+
+function fieldId(path) {
+  return `field-${path.replace(/[^\w-]/g, "-")}`;
 }
 
 /** Enough digits to edit, without binary noise like 41.436962119177096. */

@@ -70,14 +70,21 @@ export class SpikesEditor {
   }
 
   clear() {
-    for (const input of this.body.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    for (const input of this.body.querySelectorAll("[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
     this.note.textContent = "";
     this.note.hidden = true;
   }
 
   /** Mark `input` and say `message` beside the table; returns null for `read`. */
   fail(input, message) {
-    if (input) input.setAttribute("aria-invalid", "true");
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      // Tied to the note under the table, so a screen reader coming back to the input hears what is wrong.
+      input.setAttribute("aria-describedby", this.note.id);
+    }
     this.note.textContent = message;
     this.note.hidden = false;
     return null;
