@@ -60,10 +60,11 @@ def _executor(value: str | None, settings: Settings) -> str:
     return value
 
 
-def _check_budget(info: Info, stored: StoredScenario, replications: int) -> None:
-    """A run, too, must fit the simulation budget: it holds pool workers as long as any request."""
+def _check_budget(info: Info, stored: StoredScenario, scenario_id: relay.GlobalID, replications: int) -> None:
+    """A run, too, must fit the simulation budget: it holds pool workers as long as any request. A refusal quotes
+    the scenario's id as the client gave it."""
     scenario = scenario_service.parse_scenario(stored.document, field=("scenario_id",))
-    source: tuple[Path, Any] = (("scenario_id",), str(stored.id))
+    source: tuple[Path, Any] = (("scenario_id",), str(scenario_id))
     planner = Planner(info.context.database, info.context.settings)
     planner.check([(scenario, replications, {"tasks": source, "labelers": source, "days": source})])
 
@@ -105,7 +106,7 @@ class PlanningMutations:
                 executor=_executor(input.executor, info.context.settings),
             )
             scenario = await scenario_service.get_scenario(session, key)
-            _check_budget(info, scenario, input.replications)
+            _check_budget(info, scenario, input.scenario_id, input.replications)
             return RunPayload(run=_run_node(run, scenario))
 
         result = await mutate(info, operation)

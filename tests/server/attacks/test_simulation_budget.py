@@ -113,8 +113,10 @@ def test_over_budget_planning_is_refused_before_any_worker_starts(world_url: tup
         scenario_id = save_scenario(endpoint, headers, heavy_document("big-run", 1e6))
         variables = {"input": {"scenarioId": scenario_id, "replications": 1000}}
         run = gql(endpoint, headers, "mutation($input: RunSimulationInput!) { runSimulation(input: $input) "
-                  "{ __typename ... on UserError { field } } }", variables)["runSimulation"]  # fmt: skip
-        assert run == {"__typename": "ValidationError", "field": "input.scenarioId"}
+                  "{ __typename ... on UserError { field } ... on ValidationError { value } } }",
+                  variables)["runSimulation"]  # fmt: skip
+        # The id as the client gave it, never the database's row number
+        assert run == {"__typename": "ValidationError", "field": "input.scenarioId", "value": scenario_id}
         assert worker_pids(server.process.pid) == set(), "a worker started for a refused request"
         # Within budget, the same questions are answered
         fine = {"demand": {"basePerDay": 900.0}, "offer": OFFER, "offerMode": "REPLACE", "replications": 16}
