@@ -834,6 +834,8 @@ def test_planner_variants_take_any_multiplier_and_say_each_refusal_in_the_varian
     note = tab.locator("#variants-error")
     note.wait_for(timeout=_WAIT_MS)
     assert note.inner_text() == "+20% demand: head count change must be a whole number, got “2.5”."
+    # The comparison of the earlier inputs no longer stands beside the error about the new ones
+    assert tab.locator("#comparison-table").is_hidden()
     assert _focused(headcount) and headcount.get_attribute("aria-invalid") == "true"
     assert "variants-error" in (headcount.get_attribute("aria-describedby") or "")
     assert note.bounding_box()["width"] > 400

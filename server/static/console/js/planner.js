@@ -629,13 +629,16 @@ function renderPlan(search) {
 
 // ---- Wiring -----------------------------------------------------------------------------------------------------
 
-function on(id, event, work, context) {
+// `resultId`: the action's answer on the page, hidden when a later try fails, so that an answer to earlier inputs
+// never stands beside the error about the new ones.
+function on(id, event, work, context, resultId = null) {
   $(id).addEventListener(event, (e) => {
     e.preventDefault();
     const button = e.submitter ?? (e.currentTarget instanceof HTMLButtonElement ? e.currentTarget : null);
     clearErrors(); // the banner speaks of the latest action only
     const run = () => work().catch((error) => {
       status("");
+      if (resultId) $(resultId).hidden = true;
       report(error, context);
     });
     if (button) busy(button, run);
@@ -647,13 +650,13 @@ on("calibrate", "click", calibrate, "Calibration");
 on("load-scenario", "click", loadStored, "Loading the scenario");
 on("scenario-form", "submit", saveAndRun, "Run");
 on("cancel-run", "click", cancel, "Cancel");
-on("compare-form", "submit", compare, "Comparison");
-on("cheapest-form", "submit", cheapest, "Cheapest plan");
+on("compare-form", "submit", compare, "Comparison", "comparison-table");
+on("cheapest-form", "submit", cheapest, "Cheapest plan", "plan-result");
 on("offer-form", "submit", async () => {
   const scenario = editor.current();
   if (!scenario) throw new ApiError("Load or calibrate a scenario first.");
   return checkOffer(scenario);
-}, "Offer");
+}, "Offer", "offer-result");
 $("apply-json").addEventListener("click", () => {
   try {
     editor.applyJson();
