@@ -1,0 +1,93 @@
+"""Planning inputs as planners paste and type them: a weekly plan exported by a spreadsheet, launches placed past
+the horizon, plan searches with nothing to search or an oversized list of finalists. Each is answered as meant, or
+refused with a ValidationError naming the client's field and value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from server.db import Database
+from tests.server.conftest import http_client
+
+FEASIBILITY = """
+query($input: SlaFeasibilityInput!) {
+  slaFeasibility(input: $input) {
+    __typename
+    ... on SlaFeasibility { scenario }
+    ... on ValidationError { message field value }
+  }
+}
+"""
+CHEAPEST = """
+query($input: CheapestPlanInput!) {
+  cheapestPlan(input: $input) {
+    __typename
+    ... on PlanSearch { feasible }
+    ... on ValidationError { message field value }
+  }
+}
+"""
+SMALL = {"horizonWeeks": 1, "replications": 2}
+QUICK_SEARCH = {"screenReplications": 2, "confirmReplications": 2, "finalists": 1}
+
+
+@pytest.fixture
+async def client(database: Database) -> Any:
+    async with http_client(database, auth=False) as http:
+        yield http
+
+
+async def _answer(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert "errors" not in body, body
+    answer: dict[str, Any] = next(iter(body["data"].values()))
+    return answer
+
+
+async def _refused(client: httpx.AsyncClient, query: str, variables: dict[str, Any], field: str) -> dict[str, Any]:
+    answer = await _answer(client, query, variables)
+    assert answer["__typename"] == "ValidationError", answer
+    assert answer["field"] == field and answer["message"].startswith(field), answer
+    return answer
+
+
+async def _planned_weeks(client: httpx.AsyncClient, csv: str) -> list[float]:
+    answer = await _answer(client, FEASIBILITY, {"input": {**SMALL, "demand": {"weeklyPlanCsv": csv}}})
+    assert answer["__typename"] == "SlaFeasibility", answer
+    weeks: list[float] = answer["scenario"]["demand"]["params"]["weekly_volumes"]
+    return weeks
+
+
+@pytest.mark.parametrize(
+    "csv",
+    [
+        pytest.param("\ufeff5000\n6000", id="byte-order mark before one number a line"),
+        pytest.param("\ufeff1,5000\n2,6000", id="byte-order mark before week rows"),
+        pytest.param("week,tasks\r1,5000\r2,6000\r", id="lines ended by a lone CR"),
+        pytest.param("week,tasks,,\n1,5000,,\n2,6000,,\n", id="empty columns after the last"),
+    ],
+)
+async def test_a_weekly_plan_exported_by_a_spreadsheet_keeps_every_week(client: httpx.AsyncClient, csv: str) -> None:
+    # Given a plan of two weeks as a spreadsheet writes it, then the plan is the two weeks, week 1 included
+    assert await _planned_weeks(client, csv) == [5000.0, 6000.0]
+
+
+async def test_a_bad_weekly_plan_names_its_line_as_the_text_numbers_it(client: httpx.AsyncClient) -> None:
+    field = "input.demand.weeklyPlanCsv"
+
+    async def refused(csv: str) -> str:
+        variables = {"input": {**SMALL, "demand": {"weeklyPlanCsv": csv}}}
+        message: str = (await _refused(client, FEASIBILITY, variables, field))["message"]
+        return message
+
+    # Blank lines before the header still count: the bad value is on the text's seventh line.
+    assert "line 7 tasks must be a number >= 0, got 'lots'" in await refused("\n\n\nweek,tasks\n\n1,5000\n2,lots")
+    # A first row holding a week number is data, not a header to drop: its bad value is named, not the next row.
+    assert "line 1 tasks must be a number >= 0, got 'lots'" in await refused("1,lots\n2,5000")
+    # A row of three cells is named as such, not taken for a header leaving "no week".
+    assert "line 1 must be 'week,tasks' or a number, got '1,5000,x'" in await refused("1,5000,x")
+    # A quote never closed is a CSV error on its line, not an unexpected one.
+    assert "line 2 is not CSV" in await refused('week,tasks\n"1,5000\n2,6000')
