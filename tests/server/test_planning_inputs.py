@@ -91,3 +91,19 @@ async def test_a_bad_weekly_plan_names_its_line_as_the_text_numbers_it(client: h
     assert "line 1 must be 'week,tasks' or a number, got '1,5000,x'" in await refused("1,5000,x")
     # A quote never closed is a CSV error on its line, not an unexpected one.
     assert "line 2 is not CSV" in await refused('week,tasks\n"1,5000\n2,6000')
+
+
+async def test_a_launch_starting_past_the_horizon_is_refused_naming_its_field(client: httpx.AsyncClient) -> None:
+    launch = {"name": "Berlin", "extraTasks": 3000.0, "durationDays": 5.0}
+    # Given a one-week question and a launch on day 7 (by day) or on day 9 (by date)
+    by_day = {"input": {**SMALL, "demand": {"launches": [{**launch, "startDay": 7.0}]}}}
+    answer = await _refused(client, FEASIBILITY, by_day, "input.demand.launches[0].startDay")
+    assert "within the 7-day horizon" in answer["message"] and answer["value"] == "7.0"
+    dated = {**launch, "name": "Paris", "date": "2027-03-10"}
+    demand = {"startDate": "2027-03-01", "launches": [{**launch, "startDay": 1.0}, dated]}
+    variables = {"input": {**SMALL, "demand": demand}}
+    answer = await _refused(client, FEASIBILITY, variables, "input.demand.launches[1].date")
+    assert "starts on day 9" in answer["message"] and answer["value"] == "2027-03-10"
+    # A launch starting inside the horizon and running past it is answered.
+    inside = {"input": {**SMALL, "demand": {"launches": [{**launch, "startDay": 6.5}]}}}
+    assert (await _answer(client, FEASIBILITY, inside))["__typename"] == "SlaFeasibility"

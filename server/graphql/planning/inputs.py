@@ -261,7 +261,24 @@ def apply_overrides(
         if horizon_weeks < 1 or horizon_weeks > 104:
             raise invalid(("horizon_weeks",), "must be between 1 and 104", horizon_weeks)
         scenario = replace(scenario, horizon_days=7 * horizon_weeks)
+    if demand is not None and demand.launches:
+        _check_launches_in_horizon(scenario, demand.launches)
     return scenario
+
+
+def _check_launches_in_horizon(scenario: Scenario, items: list[LaunchInput]) -> None:
+    """Refuse a launch starting at or after the horizon: it adds no task to the question, and an answer would read
+    as if the launch had been weighed (a what-if spike past the horizon is refused alike)."""
+    horizon = scenario.horizon_days
+    placed = demand_plan(scenario.demand).launches
+    for index, (item, launch) in enumerate(zip(items, placed, strict=True)):
+        if launch.start_day < horizon:
+            continue
+        requirement = f"must start within the {horizon}-day horizon, or the launch adds no task to it"
+        if item.date is not None:
+            where = f"{requirement} (it starts on day {launch.start_day:g})"
+            raise invalid(("demand", "launches", index, "date"), where, item.date.isoformat())
+        raise invalid(("demand", "launches", index, "start_day"), requirement, launch.start_day)
 
 
 async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: Path) -> Scenario:
