@@ -107,3 +107,16 @@ async def test_a_launch_starting_past_the_horizon_is_refused_naming_its_field(cl
     # A launch starting inside the horizon and running past it is answered.
     inside = {"input": {**SMALL, "demand": {"launches": [{**launch, "startDay": 6.5}]}}}
     assert (await _answer(client, FEASIBILITY, inside))["__typename"] == "SlaFeasibility"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [pytest.param([], id="no pool"), pytest.param([{"pool": "default", "counts": [0]}], id="only zero counts")],
+)
+async def test_a_plan_search_that_allows_no_hire_is_refused(
+    client: httpx.AsyncClient, options: list[dict[str, Any]]
+) -> None:
+    # Answered, it was "hire nobody" with a limit blaming the horizon, which no hire was allowed to reach.
+    variables = {"input": {**QUICK_SEARCH, "options": options}}
+    answer = await _refused(client, CHEAPEST, variables, "input.options")
+    assert "at least one hire" in answer["message"]
