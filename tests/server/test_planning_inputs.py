@@ -120,3 +120,10 @@ async def test_a_plan_search_that_allows_no_hire_is_refused(
     variables = {"input": {**QUICK_SEARCH, "options": options}}
     answer = await _refused(client, CHEAPEST, variables, "input.options")
     assert "at least one hire" in answer["message"]
+
+
+async def test_a_plan_search_over_the_budget_through_its_finalists_names_them(client: httpx.AsyncClient) -> None:
+    # Two confirming replications are not what makes a million finalists too many to confirm.
+    search = {**QUICK_SEARCH, "finalists": 1_000_000, "options": [{"pool": "default", "counts": [0, 2]}]}
+    answer = await _refused(client, CHEAPEST, {"input": search}, "input.finalists")
+    assert answer["value"] == "1000000" and "simulation budget" in answer["message"]

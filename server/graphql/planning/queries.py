@@ -236,6 +236,9 @@ def _search_runs(input: CheapestPlanInput, options: list[HiringOption]) -> tuple
     )
     if screening >= confirming:
         return ("screen_replications",), input.screen_replications
+    # The confirming runs are (finalists + 2) plans times the confirming replications: name the larger factor.
+    if input.finalists + 2 > input.confirm_replications:
+        return ("finalists",), input.finalists
     return ("confirm_replications",), input.confirm_replications
 
 
