@@ -127,3 +127,14 @@ async def test_a_plan_search_over_the_budget_through_its_finalists_names_them(cl
     search = {**QUICK_SEARCH, "finalists": 1_000_000, "options": [{"pool": "default", "counts": [0, 2]}]}
     answer = await _refused(client, CHEAPEST, {"input": search}, "input.finalists")
     assert answer["value"] == "1000000" and "simulation budget" in answer["message"]
+
+
+async def test_a_bad_demand_spike_is_named_by_its_place_in_the_list(client: httpx.AsyncClient) -> None:
+    # Given two spikes, the second lasting no time: the error says which of the two, as a variant's spikes do
+    spikes = [
+        {"startDay": 1.0, "durationDays": 2.0, "multiplier": 2.0},
+        {"startDay": 3.0, "durationDays": -1.0, "multiplier": 2.0},
+    ]
+    variables = {"input": {**SMALL, "demand": {"spikes": spikes}}}
+    answer = await _refused(client, FEASIBILITY, variables, "input.demand.spikes[1].durationDays")
+    assert "must be > 0" in answer["message"] and answer["value"] == "-1.0"

@@ -38,6 +38,7 @@ __all__ = [
     "base_scenario",
     "offer_from",
     "scenario_error",
+    "spikes_from",
     "with_offer",
 ]
 
@@ -71,6 +72,19 @@ class SpikeInput:
     start_day: float
     duration_days: float
     multiplier: float
+
+
+def spikes_from(items: list[SpikeInput], path: ScenarioPath = ()) -> tuple[Spike, ...]:
+    """The spikes a request gives under ``path``; a bad one is named by its place in the request
+    (``spikes[1].durationDays``), not by the scenario's ``demand.spikes[]`` that names no spike."""
+    spikes = []
+    for i, item in enumerate(items):
+        try:
+            spikes.append(Spike(item.start_day, item.duration_days, item.multiplier))
+        except ScenarioError as error:
+            attribute = error.path[-1] if error.path else "start_day"
+            raise invalid((*path, "spikes", i, attribute), error.requirement or str(error), error.value) from None
+    return tuple(spikes)
 
 
 @strawberry.input(description="A named launch: extra tasks spread evenly over its days; placed by date or by day.")
@@ -244,9 +258,7 @@ def apply_overrides(
             base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
             trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
             weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),
-            spikes=current.spikes
-            if demand.spikes is None
-            else tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in demand.spikes),
+            spikes=current.spikes if demand.spikes is None else spikes_from(demand.spikes, ("demand",)),
             arrival_window=current.arrival_window,
             projects=projects,
         )

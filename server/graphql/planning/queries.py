@@ -33,6 +33,7 @@ from server.graphql.planning.inputs import (
     base_fields,
     base_scenario,
     scenario_error,
+    spikes_from,
     with_offer,
 )
 from server.graphql.planning.types import (
@@ -66,7 +67,7 @@ from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.planning.optimize import HiringOption, PlanEvaluation
 from simulator.planning.whatif import Variant, check_variant
-from simulator.scenario import Scenario, ScenarioError, Spike, invalid
+from simulator.scenario import Scenario, ScenarioError, invalid
 
 __all__ = ["PlanningQueries"]
 
@@ -253,19 +254,6 @@ def _check_offers_someone(offer: VendorOfferInput | None, mode: OfferMode | None
     )
 
 
-def _spikes(items: list[SpikeInput]) -> tuple[Spike, ...]:
-    """A variant's spikes; a bad one is named by its place in the variant (``spikes[1].durationDays``), not by the
-    scenario's ``demand.spikes`` the client never wrote."""
-    spikes = []
-    for i, item in enumerate(items):
-        try:
-            spikes.append(Spike(item.start_day, item.duration_days, item.multiplier))
-        except ScenarioError as error:
-            attribute = error.path[-1] if error.path else "start_day"
-            raise invalid(("spikes", i, attribute), error.requirement or str(error), error.value) from None
-    return tuple(spikes)
-
-
 def _planner(info: Info) -> Planner:
     return Planner(info.context.database, info.context.settings)
 
@@ -441,7 +429,7 @@ class PlanningQueries:
                     name=item.name,
                     pool=item.pool,
                     demand_multiplier=item.demand_multiplier,
-                    spikes=_spikes(item.spikes),
+                    spikes=spikes_from(item.spikes),
                     hiring_delay_multiplier=item.hiring_delay_multiplier,
                     learning_tau_multiplier=item.learning_tau_multiplier,
                     attrition_multiplier=item.attrition_multiplier,
