@@ -1,15 +1,29 @@
 """Planning inputs as planners paste and type them: a weekly plan exported by a spreadsheet, launches placed past
 the horizon, plan searches with nothing to search or an oversized list of finalists. Each is answered as meant, or
-refused with a ValidationError naming the client's field and value."""
+refused with a ValidationError naming the client's field and value. And a history thin in one vendor: its people
+all hiring, none of their hours seen."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from server.db import Database
+from server.db import models as m
+from server.db.enums import (
+    DataType,
+    LabelerStage,
+    LabelStatus,
+    PricingModel,
+    ProjectStatus,
+    TaskStatus,
+    VendorStatus,
+    WorkforceType,
+)
+from server.graphql.ids import encode_id
 from tests.server.conftest import http_client
 
 FEASIBILITY = """
@@ -138,3 +152,75 @@ async def test_a_bad_demand_spike_is_named_by_its_place_in_the_list(client: http
     variables = {"input": {**SMALL, "demand": {"spikes": spikes}}}
     answer = await _refused(client, FEASIBILITY, variables, "input.demand.spikes[1].durationDays")
     assert "must be > 0" in answer["message"] and answer["value"] == "-1.0"
+
+
+CALIBRATE = """
+query($id: ID!) {
+  calibrateScenario(projectId: $id) {
+    __typename
+    ... on CalibrationResult { document fitted { warnings pools { vendor hiring shifts { pool shiftHours } } } }
+    ... on UserError { message field }
+  }
+}
+"""
+START = datetime(2026, 9, 7, 9, tzinfo=UTC)
+
+
+def _vendor(name: str) -> m.Vendor:
+    return m.Vendor(
+        name=name,
+        workforce_type=WorkforceType.FULL_TIME,
+        pricing_model=PricingModel.HOURLY,
+        rate=12.0,
+        status=VendorStatus.ONBOARDED,
+    )
+
+
+def _person(vendor: m.Vendor, name: str, stage: LabelerStage) -> m.Labeler:
+    person = m.Labeler(vendor=vendor, name=name, stage=stage, hourly_rate=12.0)
+    person.stage_events.append(m.LabelerStageEvent(stage=stage, entered_at=START - timedelta(days=30)))
+    return person
+
+
+async def _project_with_a_vendor_still_hiring(database: Database) -> str:
+    """Three weeks of labels by two people of one vendor, ten a day; a second vendor's two people all in HIRING."""
+    async with database.session() as session:
+        working, hiring = _vendor("Working Co"), _vendor("Hiring Co")
+        project = m.Project(name="thin", data_type=DataType.TEXT, status=ProjectStatus.ACTIVE)
+        project.vendors.extend([working, hiring])
+        people = [_person(working, f"worker {i}", LabelerStage.PRODUCTION) for i in range(2)]
+        newcomers = [_person(hiring, f"newcomer {i}", LabelerStage.HIRING) for i in range(2)]
+        members = [m.ProjectMembership(project=project, labeler=person) for person in [*people, *newcomers]]
+        session.add_all([project, *people, *newcomers, *members])
+        for i in range(21 * 10):
+            at = START + timedelta(days=i // 10, minutes=7 * (i % 10))
+            task = m.Task(project=project, external_id=str(i), created_at=at, status=TaskStatus.DONE)
+            task.completed_at = at + timedelta(minutes=30)
+            submitted = at + timedelta(minutes=30)
+            label = m.Label(
+                task=task,
+                labeler=people[i % 2],
+                answer={"choice": "A"},
+                started_at=submitted - timedelta(minutes=1),
+                submitted_at=submitted,
+                seconds_to_label=60.0,
+                status=LabelStatus.ACCEPTED,
+            )
+            session.add_all([task, label])
+        await session.commit()
+        return encode_id("Project", project.id)
+
+
+async def test_a_vendor_whose_hours_were_not_seen_is_reported_with_the_hours_its_pool_works(
+    database: Database, client: httpx.AsyncClient
+) -> None:
+    # Given a vendor whose people are all still hiring: nobody's hours seen, so its pool works the other pools'
+    project = await _project_with_a_vendor_still_hiring(database)
+    calibrated = await _answer(client, CALIBRATE, {"id": project})
+    assert calibrated["__typename"] == "CalibrationResult", calibrated
+    assert any(w.startswith("Hiring Co: no hours seen") for w in calibrated["fitted"]["warnings"])
+    worked = {p["name"]: p["shift_hours"] for p in calibrated["document"]["workforce"]}
+    # Then the fitted shifts say the hours the scenario's pools work, the hiring vendor's included
+    fitted = {s["pool"]: s["shiftHours"] for p in calibrated["fitted"]["pools"] for s in p["shifts"]}
+    assert fitted == pytest.approx(worked)
+    assert [p["hiring"] for p in calibrated["fitted"]["pools"] if p["vendor"] == "Hiring Co"] == [2]

@@ -140,6 +140,16 @@ def _with_known_hours(
     return result
 
 
+def _shifts_as_pooled(fits: list[PoolFit], pools: Sequence[Pool]) -> list[PoolFit]:
+    """The fits with each shift record's hours as its scenario pool works them: a pool whose people's hours were
+    not seen is given its hours only once every pool is fitted, after its record was written."""
+    hours = {pool.name: pool.shift_hours for pool in pools if pool.shift_hours is not None}
+    return [
+        replace(fit, shifts=tuple(replace(s, shift_hours=hours.get(s.pool, s.shift_hours)) for s in fit.shifts))
+        for fit in fits
+    ]
+
+
 def _calendar_step(history: HistoryData, start: int) -> tuple[Calendar, Calendar, WorkingWeekFit]:
     """The working week seen in the records, the same counted from the scenario's day 0, and its record."""
     calendar_fit = fit_calendar(
@@ -210,6 +220,7 @@ def _labeling_pools(
         else:
             excluded.append(pool.name)
     pools = _with_known_hours(pools, history.people, calendar, warnings)
+    pool_fits = _shifts_as_pooled(pool_fits, pools)
     if not pools:
         warnings.append("no active vendor with people: a placeholder pool of one labeler")
         pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
