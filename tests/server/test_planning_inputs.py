@@ -224,3 +224,16 @@ async def test_a_vendor_whose_hours_were_not_seen_is_reported_with_the_hours_its
     fitted = {s["pool"]: s["shiftHours"] for p in calibrated["fitted"]["pools"] for s in p["shifts"]}
     assert fitted == pytest.approx(worked)
     assert [p["hiring"] for p in calibrated["fitted"]["pools"] if p["vendor"] == "Hiring Co"] == [2]
+
+
+async def test_a_question_whose_tasks_all_fall_due_past_the_horizon_is_refused(client: httpx.AsyncClient) -> None:
+    # Given a two-week question (336 hours) and a 48-hour turnaround: a task must arrive in the first 288 hours
+    sla = {"turnaroundHours": 48.0, "requiredAttainment": 0.9}
+    late = {"name": "late", "startDay": 12.0, "extraTasks": 500.0, "durationDays": 3.0}
+    question = {"horizonWeeks": 2, "replications": 2, "sla": sla, "demand": {"basePerDay": 0.0, "launches": [late]}}
+    # When the only tasks come with a launch from hour 288 on, then none is judged: refused, not "infeasible"
+    answer = await _refused(client, FEASIBILITY, {"input": question}, "input.demand.basePerDay")
+    assert "no task early enough" in answer["message"] and "first 288 hours" in answer["message"]
+    # A day earlier, its first day's tasks fall due within the horizon: answered
+    earlier = {**question, "demand": {"basePerDay": 0.0, "launches": [{**late, "startDay": 11.0}]}}
+    assert (await _answer(client, FEASIBILITY, {"input": earlier}))["__typename"] == "SlaFeasibility"

@@ -8,6 +8,7 @@ takes its worker down with it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Annotated, Any, cast
 
@@ -62,7 +63,7 @@ from server.graphql.planning.types import (
 from server.services import planning
 from server.services.errors import DomainError, Path, ValidationFailed
 from server.services.planning import Planner
-from server.services.simulation_budget import Fields, workload
+from server.services.simulation_budget import Fields, expected_tasks, workload
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.planning.optimize import HiringOption, PlanEvaluation
@@ -228,6 +229,17 @@ def _check_judgeable(scenario: Scenario, fields: Fields, sla_field: tuple[Path, 
     if workload(scenario).tasks <= 0:
         field, value = fields["tasks"]
         raise ValidationFailed(field, value, "brings no tasks over the horizon: there is no SLA to judge")
+    # Tasks arriving later than the turnaround before the horizon's end fall due after it: only earlier ones count.
+    last_hour = horizon_hours - turnaround
+    if expected_tasks(scenario, math.ceil(last_hour / 24.0)) <= 0:
+        field, value = fields["tasks"]
+        raise ValidationFailed(
+            field,
+            value,
+            f"brings no task early enough to fall due within the horizon (arriving in its first {last_hour:g} "
+            f"hours: the {horizon_hours:g}-hour horizon less the {turnaround:g}-hour turnaround): there is no SLA "
+            "to judge",
+        )
 
 
 def _search_runs(input: CheapestPlanInput, options: list[HiringOption]) -> tuple[Path, int]:
