@@ -24,6 +24,8 @@ from server.db.enums import (
     WorkforceType,
 )
 from server.graphql.ids import encode_id
+from simulator.loading import scenario_to_dict
+from simulator.scenario import Demand, Scenario
 from tests.server.conftest import http_client
 
 FEASIBILITY = """
@@ -237,3 +239,25 @@ async def test_a_question_whose_tasks_all_fall_due_past_the_horizon_is_refused(c
     # A day earlier, its first day's tasks fall due within the horizon: answered
     earlier = {**question, "demand": {"basePerDay": 0.0, "launches": [{**late, "startDay": 11.0}]}}
     assert (await _answer(client, FEASIBILITY, {"input": earlier}))["__typename"] == "SlaFeasibility"
+
+
+async def test_a_recorded_trace_base_keeps_its_arrivals_unless_a_pattern_with_its_rate_replaces_them(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given a stored scenario replaying 50 tasks a day (its unused pattern rate is the default 1,000)
+    base = scenario_to_dict(Scenario(horizon_days=14, demand=Demand(model="trace", trace=(50.0,) * 14)))
+    question = {"base": {"document": base}, "replications": 2}
+    # When the request changes only how long a label takes, then the trace stays and only the minutes change
+    answer = await _answer(client, FEASIBILITY, {"input": {**question, "demand": {"minutesPerLabel": 3.0}}})
+    assert answer["__typename"] == "SlaFeasibility", answer
+    demand = answer["scenario"]["demand"]
+    assert demand["model"] == "trace" and demand["trace"] == [50.0] * 14
+    assert demand["projects"][0]["minutes_per_label"] == 3.0
+    # A weekly plan alone would fall back on the unused rate after its weeks: it needs a base rate of its own
+    planned = {**question, "demand": {"weeklyPlan": [350.0]}}
+    answer = await _refused(client, FEASIBILITY, {"input": planned}, "input.demand.weeklyPlan")
+    assert "needs input.demand.basePerDay" in answer["message"]
+    with_rate = {**question, "demand": {"weeklyPlan": [350.0], "basePerDay": 50.0}}
+    answer = await _answer(client, FEASIBILITY, {"input": with_rate})
+    assert answer["scenario"]["demand"]["model"] == "pattern"
+    assert answer["scenario"]["demand"]["params"]["weekly_volumes"] == [350.0]

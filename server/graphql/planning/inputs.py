@@ -238,31 +238,59 @@ def offer_from(value: VendorOfferInput) -> VendorOffer:
     )
 
 
+#: The inputs that shape arrivals as the ``pattern`` model does; the rest (minutes per label, spikes) apply to any.
+_PATTERN_INPUTS = (
+    "base_per_day",
+    "trend_per_week",
+    "weekly",
+    "weekly_plan",
+    "weekly_plan_csv",
+    "launches",
+    "start_date",
+)
+
+
+def _demand_from(current: Demand, demand: DemandInput) -> Demand:
+    """The base scenario's demand with the request's changes. A base whose arrivals come from another model (a
+    recorded trace) keeps them unless the request gives a pattern, which then needs its own base rate: the base's
+    unused ``base_per_day`` would otherwise set the demand silently."""
+    projects = current.projects
+    if demand.minutes_per_label is not None:
+        projects = (Project(projects[0].name, 1.0, demand.minutes_per_label),)
+    spikes = current.spikes if demand.spikes is None else spikes_from(demand.spikes, ("demand",))
+    given = [name for name in _PATTERN_INPUTS if getattr(demand, name) is not None]
+    if current.model != "pattern":
+        if not given:
+            return replace(current, projects=projects, spikes=spikes)
+        if demand.base_per_day is None:
+            requirement = (
+                f"replaces the base scenario's {current.model!r} demand with the pattern, so it needs "
+                "input.demand.basePerDay as well"
+            )
+            raise invalid(("demand", given[0]), requirement, getattr(demand, given[0]))
+    params = dict(current.params) if current.model == "pattern" else {}
+    plan = _plan_from(demand, demand_plan(current) if current.model == "pattern" else DemandPlan())
+    for key in ("start_date", "weekly_volumes", "launches"):
+        params.pop(key, None)
+    params.update(plan_params(plan))
+    return Demand(
+        model="pattern",
+        params=params,
+        base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
+        trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
+        weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),
+        spikes=spikes,
+        arrival_window=current.arrival_window,
+        projects=projects,
+    )
+
+
 def apply_overrides(
     scenario: Scenario, demand: DemandInput | None, sla: SlaInput | None, horizon_weeks: int | None
 ) -> Scenario:
     """The base scenario with the demand, SLA and horizon a request gives (raises ScenarioError when invalid)."""
     if demand is not None:
-        current = scenario.demand
-        projects = current.projects
-        if demand.minutes_per_label is not None:
-            projects = (Project(projects[0].name, 1.0, demand.minutes_per_label),)
-        params = dict(current.params) if current.model == "pattern" else {}
-        plan = _plan_from(demand, demand_plan(current) if current.model == "pattern" else DemandPlan())
-        for key in ("start_date", "weekly_volumes", "launches"):
-            params.pop(key, None)
-        params.update(plan_params(plan))
-        changed = Demand(
-            model="pattern",
-            params=params,
-            base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
-            trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
-            weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),
-            spikes=current.spikes if demand.spikes is None else spikes_from(demand.spikes, ("demand",)),
-            arrival_window=current.arrival_window,
-            projects=projects,
-        )
-        scenario = replace(scenario, demand=changed)
+        scenario = replace(scenario, demand=_demand_from(scenario.demand, demand))
     if sla is not None:
         # Keep what the input does not set (the waiting-time target) from the base scenario.
         changed_sla = replace(
