@@ -160,7 +160,10 @@ CALIBRATE = """
 query($id: ID!) {
   calibrateScenario(projectId: $id) {
     __typename
-    ... on CalibrationResult { document fitted { warnings pools { vendor hiring shifts { pool shiftHours } } } }
+    ... on CalibrationResult {
+      document
+      fitted { warnings learning { status } pools { vendor hiring shifts { pool shiftHours } } }
+    }
     ... on UserError { message field }
   }
 }
@@ -184,8 +187,9 @@ def _person(vendor: m.Vendor, name: str, stage: LabelerStage) -> m.Labeler:
     return person
 
 
-async def _project_with_a_vendor_still_hiring(database: Database) -> str:
-    """Three weeks of labels by two people of one vendor, ten a day; a second vendor's two people all in HIRING."""
+async def _project_with_a_vendor_still_hiring(database: Database, *, stray_seconds: float | None = None) -> str:
+    """Three weeks of labels by two people of one vendor, ten a day, a minute each (but the sixth, timed at
+    ``stray_seconds`` when given); a second vendor's two people all in HIRING."""
     async with database.session() as session:
         working, hiring = _vendor("Working Co"), _vendor("Hiring Co")
         project = m.Project(name="thin", data_type=DataType.TEXT, status=ProjectStatus.ACTIVE)
@@ -205,7 +209,7 @@ async def _project_with_a_vendor_still_hiring(database: Database) -> str:
                 answer={"choice": "A"},
                 started_at=submitted - timedelta(minutes=1),
                 submitted_at=submitted,
-                seconds_to_label=60.0,
+                seconds_to_label=stray_seconds if stray_seconds is not None and i == 5 else 60.0,
                 status=LabelStatus.ACCEPTED,
             )
             session.add_all([task, label])
@@ -261,3 +265,17 @@ async def test_a_recorded_trace_base_keeps_its_arrivals_unless_a_pattern_with_it
     answer = await _answer(client, FEASIBILITY, {"input": with_rate})
     assert answer["scenario"]["demand"]["model"] == "pattern"
     assert answer["scenario"]["demand"]["params"]["weekly_volumes"] == [350.0]
+
+
+async def test_one_label_timed_over_a_weekend_does_not_set_the_speed(
+    database: Database, client: httpx.AsyncClient
+) -> None:
+    # Given 210 labels of a minute each, and one whose timer ran for three days
+    project = await _project_with_a_vendor_still_hiring(database, stray_seconds=3 * 86400.0)
+    calibrated = await _answer(client, CALIBRATE, {"id": project})
+    assert calibrated["__typename"] == "CalibrationResult", calibrated
+    # Then the scenario's labels take about a minute, not the 21.6 the mean with that one gave, and it says why
+    minutes = calibrated["document"]["demand"]["projects"][0]["minutes_per_label"]
+    assert minutes == pytest.approx(1.0, rel=0.05)
+    warnings = calibrated["fitted"]["warnings"]
+    assert any("1 label time(s) over 50 times the median left out" in w for w in warnings), warnings

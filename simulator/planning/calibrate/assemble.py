@@ -30,7 +30,7 @@ from simulator.planning.calibrate.fits import (
     mean_estimate,
     proportion,
 )
-from simulator.planning.calibrate.learning import CurveStatus, LearningFit, fit_learning_curve
+from simulator.planning.calibrate.learning import STRAY_TIME_FACTOR, CurveStatus, LearningFit, fit_learning_curve
 from simulator.planning.calibrate.people import WorkingTime, working_time
 from simulator.planning.calibrate.records import HistoryData, PersonHistory
 from simulator.planning.calibrate.result import (
@@ -82,6 +82,11 @@ def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit,
     known = tenure[np.isfinite(tenure) & (tenure >= 0)]
     weeks = float(known.max()) if known.size else 0.0
     warnings = []
+    if learning.stray:
+        warnings.append(
+            f"learning curve: {learning.stray} label time(s) over {STRAY_TIME_FACTOR:g} times the median left out "
+            "(a timer left running)"
+        )
     if learning.status is CurveStatus.AT_BOUND:
         warnings.append(f"learning curve: tau is at a search bound ({learning.tau_weeks:.2f} weeks), not pinned down")
     elif learning.status is not CurveStatus.OK:
