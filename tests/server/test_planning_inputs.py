@@ -162,7 +162,10 @@ query($id: ID!) {
     __typename
     ... on CalibrationResult {
       document
-      fitted { warnings learning { status } pools { vendor hiring shifts { pool shiftHours } } }
+      fitted {
+        warnings timePerLabelSeconds { value } review { reworkTimeFactor { value } }
+        pools { vendor hiring shifts { pool shiftHours } }
+      }
     }
     ... on UserError { message field }
   }
@@ -189,7 +192,8 @@ def _person(vendor: m.Vendor, name: str, stage: LabelerStage) -> m.Labeler:
 
 async def _project_with_a_vendor_still_hiring(database: Database, *, stray_seconds: float | None = None) -> str:
     """Three weeks of labels by two people of one vendor, ten a day, a minute each (but the sixth, timed at
-    ``stray_seconds`` when given); a second vendor's two people all in HIRING."""
+    ``stray_seconds`` when given), every tenth reworked once for half a minute; a second vendor's two people all in
+    HIRING."""
     async with database.session() as session:
         working, hiring = _vendor("Working Co"), _vendor("Hiring Co")
         project = m.Project(name="thin", data_type=DataType.TEXT, status=ProjectStatus.ACTIVE)
@@ -210,6 +214,8 @@ async def _project_with_a_vendor_still_hiring(database: Database, *, stray_secon
                 started_at=submitted - timedelta(minutes=1),
                 submitted_at=submitted,
                 seconds_to_label=stray_seconds if stray_seconds is not None and i == 5 else 60.0,
+                rework_count=1 if i % 10 == 0 else 0,
+                rework_seconds=30.0 if i % 10 == 0 else 0.0,
                 status=LabelStatus.ACCEPTED,
             )
             session.add_all([task, label])
@@ -277,5 +283,9 @@ async def test_one_label_timed_over_a_weekend_does_not_set_the_speed(
     # Then the scenario's labels take about a minute, not the 21.6 the mean with that one gave, and it says why
     minutes = calibrated["document"]["demand"]["projects"][0]["minutes_per_label"]
     assert minutes == pytest.approx(1.0, rel=0.05)
+    # The figures read from label times agree: a minute a label, a rework half a label's time
+    fitted = calibrated["fitted"]
+    assert fitted["timePerLabelSeconds"]["value"] == pytest.approx(60.0, rel=0.05)
+    assert fitted["review"]["reworkTimeFactor"]["value"] == pytest.approx(0.5, rel=0.05)
     warnings = calibrated["fitted"]["warnings"]
     assert any("1 label time(s) over 50 times the median left out" in w for w in warnings), warnings

@@ -30,7 +30,13 @@ from simulator.planning.calibrate.fits import (
     mean_estimate,
     proportion,
 )
-from simulator.planning.calibrate.learning import STRAY_TIME_FACTOR, CurveStatus, LearningFit, fit_learning_curve
+from simulator.planning.calibrate.learning import (
+    STRAY_TIME_FACTOR,
+    CurveStatus,
+    LearningFit,
+    fit_learning_curve,
+    stray_times,
+)
 from simulator.planning.calibrate.people import WorkingTime, working_time
 from simulator.planning.calibrate.records import HistoryData, PersonHistory
 from simulator.planning.calibrate.result import (
@@ -112,12 +118,22 @@ def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit,
     return learning, record, warnings
 
 
+def _worked_times(seconds: np.ndarray) -> np.ndarray:
+    """Label times without the strays the learning fit leaves out (a timer left running), so the figures read
+    from label times agree with the speed the scenario runs at."""
+    seconds = np.asarray(seconds, dtype=float)
+    timed = np.isfinite(seconds) & (seconds > 0)
+    stray = np.zeros(seconds.size, dtype=bool)
+    stray[timed] = stray_times(seconds[timed])
+    return seconds[~stray]
+
+
 def _review_step(history: HistoryData) -> tuple[Estimate, Estimate, Estimate, Estimate]:
     """Share reviewed, thumbs-down rate, rework time (share of a label's time) and review minutes."""
     share = proportion(history.reviewed_labels, int(history.label_seconds.size)).estimate()
     down = proportion(history.thumbs_down, history.reviews).estimate()
     reworked = history.rework_count > 0
-    mean_seconds = float(np.mean(history.label_seconds))
+    mean_seconds = float(np.mean(_worked_times(history.label_seconds)))
     if reworked.any():
         per_rework = history.rework_seconds[reworked] / history.rework_count[reworked] / mean_seconds
         rework_factor = mean_estimate(per_rework, "share of a label's time")
@@ -239,7 +255,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
     learning, learning_record, learning_warnings = _learning_step(history)
     warnings.extend(learning_warnings)
-    seconds = fit_lognormal(history.label_seconds)
+    seconds = fit_lognormal(_worked_times(history.label_seconds))
     share, down, rework_factor, review_minutes = _review_step(history)
     calendar, scenario_calendar, calendar_record = _calendar_step(history, start)
     pools, pool_fits, excluded, since = _labeling_pools(history, learning, calendar, warnings)
