@@ -182,15 +182,27 @@ def planned_volumes(
 
 
 def weekly_plan_from_csv(text: str, *, path: ScenarioPath = ("weekly_plan_csv",)) -> tuple[float, ...]:
-    """Tasks per week from CSV: ``week,tasks`` rows (weeks 1, 2, ... in order; a header row is allowed) or one
-    number a line. Errors name the line and the value."""
-    reader = csv.reader(io.StringIO(text.strip()))
-    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    if rows and not _is_number(rows[0][1][-1]):
+    """Tasks per week from CSV: ``week,tasks`` rows (weeks 1, 2, ... in order; a header row, one holding no
+    number, is allowed) or one number a line. Errors name the line, counted as the text's own, and the value."""
+    # A spreadsheet's export may begin with a byte-order mark (which would make week 1 look like a header), end
+    # its lines with a lone CR, and leave empty columns after the last cell: none of them is the planner's data.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=None), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    last = 0  # the last line of the rows read: a row that is not CSV starts after it (a quote may run on)
+    try:
+        for row in reader:
+            last = reader.line_num
+            cells = [cell.strip() for cell in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                rows.append((last, cells))
+    except csv.Error as error:
+        raise invalid(path, f"line {last + 1} is not CSV ({error})", text) from None
+    if rows and not any(_is_number(cell) for cell in rows[0][1]):
         rows = rows[1:]  # a header such as "week,tasks"
     volumes: list[float] = []
-    for line, row in rows:
-        cells = [cell.strip() for cell in row]
+    for line, cells in rows:
         if len(cells) > 2:
             raise invalid(path, f"line {line} must be 'week,tasks' or a number", ",".join(cells))
         if len(cells) == 2 and cells[0] != str(len(volumes) + 1):

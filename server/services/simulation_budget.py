@@ -22,7 +22,7 @@ from server.services.errors import Path, ValidationFailed
 from simulator.arrivals import pattern_volumes
 from simulator.scenario import Scenario
 
-__all__ = ["Dimension", "Fields", "Workload", "check_budget", "workload"]
+__all__ = ["Dimension", "Fields", "Workload", "check_budget", "expected_tasks", "workload"]
 
 Dimension = Literal["tasks", "labelers", "days"]
 
@@ -59,15 +59,17 @@ def _finite_or_inf(value: float) -> float:
     return value if math.isfinite(value) else math.inf
 
 
-def _expected_tasks(scenario: Scenario) -> float:
+def expected_tasks(scenario: Scenario, days: int | None = None) -> float:
+    """Tasks expected to arrive over the first ``days`` days (default: the horizon)."""
+    days = scenario.horizon_days if days is None else max(0, min(days, scenario.horizon_days))
     demand = scenario.demand
     if demand.model == "trace" and demand.trace:
         trace = np.asarray(demand.trace, dtype=np.float64)
         # A trace shorter than the horizon is assumed to continue at its mean.
-        covered = trace[: scenario.horizon_days]
-        return float(covered.sum() + trace.mean() * max(0, scenario.horizon_days - covered.size))
+        covered = trace[:days]
+        return float(covered.sum() + trace.mean() * max(0, days - covered.size))
     # The pattern's expected volumes; other demand plugins are read by their base rate the same way.
-    return float(pattern_volumes(demand, scenario.horizon_days).sum())
+    return float(pattern_volumes(demand, days).sum())
 
 
 def _people(scenario: Scenario) -> float:
@@ -82,7 +84,7 @@ def _people(scenario: Scenario) -> float:
 def workload(scenario: Scenario) -> Workload:
     """The size of one run of ``scenario``."""
     days = float(scenario.horizon_days)
-    return Workload(tasks=_expected_tasks(scenario), labeler_days=_people(scenario) * days, days=days)
+    return Workload(tasks=expected_tasks(scenario), labeler_days=_people(scenario) * days, days=days)
 
 
 _WHAT: dict[Dimension, str] = {"tasks": "tasks", "labelers": "labeler-days", "days": "days"}

@@ -414,6 +414,10 @@ def _validate(
                 f"options[].pool must name each pool once, got {option.pool!r} twice", path=("options", ITEM, "pool")
             )
         seen.add(option.pool)
+    if not any(max(option.counts) > 0 for option in options):
+        # Nothing to search: the answer would be "hire nobody" with a limit blaming the horizon.
+        offered = {option.pool: list(option.counts) for option in options}
+        raise invalid(("options",), "must allow at least one hire (a count above 0 in some pool)", offered)
 
 
 def cheapest_plan(

@@ -38,6 +38,7 @@ __all__ = [
     "base_scenario",
     "offer_from",
     "scenario_error",
+    "spikes_from",
     "with_offer",
 ]
 
@@ -71,6 +72,19 @@ class SpikeInput:
     start_day: float
     duration_days: float
     multiplier: float
+
+
+def spikes_from(items: list[SpikeInput], path: ScenarioPath = ()) -> tuple[Spike, ...]:
+    """The spikes a request gives under ``path``; a bad one is named by its place in the request
+    (``spikes[1].durationDays``), not by the scenario's ``demand.spikes[]`` that names no spike."""
+    spikes = []
+    for i, item in enumerate(items):
+        try:
+            spikes.append(Spike(item.start_day, item.duration_days, item.multiplier))
+        except ScenarioError as error:
+            attribute = error.path[-1] if error.path else "start_day"
+            raise invalid((*path, "spikes", i, attribute), error.requirement or str(error), error.value) from None
+    return tuple(spikes)
 
 
 @strawberry.input(description="A named launch: extra tasks spread evenly over its days; placed by date or by day.")
@@ -224,33 +238,59 @@ def offer_from(value: VendorOfferInput) -> VendorOffer:
     )
 
 
+#: The inputs that shape arrivals as the ``pattern`` model does; the rest (minutes per label, spikes) apply to any.
+_PATTERN_INPUTS = (
+    "base_per_day",
+    "trend_per_week",
+    "weekly",
+    "weekly_plan",
+    "weekly_plan_csv",
+    "launches",
+    "start_date",
+)
+
+
+def _demand_from(current: Demand, demand: DemandInput) -> Demand:
+    """The base scenario's demand with the request's changes. A base whose arrivals come from another model (a
+    recorded trace) keeps them unless the request gives a pattern, which then needs its own base rate: the base's
+    unused ``base_per_day`` would otherwise set the demand silently."""
+    projects = current.projects
+    if demand.minutes_per_label is not None:
+        projects = (Project(projects[0].name, 1.0, demand.minutes_per_label),)
+    spikes = current.spikes if demand.spikes is None else spikes_from(demand.spikes, ("demand",))
+    given = [name for name in _PATTERN_INPUTS if getattr(demand, name) is not None]
+    if current.model != "pattern":
+        if not given:
+            return replace(current, projects=projects, spikes=spikes)
+        if demand.base_per_day is None:
+            requirement = (
+                f"replaces the base scenario's {current.model!r} demand with the pattern, so it needs "
+                "input.demand.basePerDay as well"
+            )
+            raise invalid(("demand", given[0]), requirement, getattr(demand, given[0]))
+    params = dict(current.params) if current.model == "pattern" else {}
+    plan = _plan_from(demand, demand_plan(current) if current.model == "pattern" else DemandPlan())
+    for key in ("start_date", "weekly_volumes", "launches"):
+        params.pop(key, None)
+    params.update(plan_params(plan))
+    return Demand(
+        model="pattern",
+        params=params,
+        base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
+        trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
+        weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),
+        spikes=spikes,
+        arrival_window=current.arrival_window,
+        projects=projects,
+    )
+
+
 def apply_overrides(
     scenario: Scenario, demand: DemandInput | None, sla: SlaInput | None, horizon_weeks: int | None
 ) -> Scenario:
     """The base scenario with the demand, SLA and horizon a request gives (raises ScenarioError when invalid)."""
     if demand is not None:
-        current = scenario.demand
-        projects = current.projects
-        if demand.minutes_per_label is not None:
-            projects = (Project(projects[0].name, 1.0, demand.minutes_per_label),)
-        params = dict(current.params) if current.model == "pattern" else {}
-        plan = _plan_from(demand, demand_plan(current) if current.model == "pattern" else DemandPlan())
-        for key in ("start_date", "weekly_volumes", "launches"):
-            params.pop(key, None)
-        params.update(plan_params(plan))
-        changed = Demand(
-            model="pattern",
-            params=params,
-            base_per_day=current.base_per_day if demand.base_per_day is None else demand.base_per_day,
-            trend_per_week=current.trend_per_week if demand.trend_per_week is None else demand.trend_per_week,
-            weekly=current.weekly if demand.weekly is None else tuple(demand.weekly),
-            spikes=current.spikes
-            if demand.spikes is None
-            else tuple(Spike(s.start_day, s.duration_days, s.multiplier) for s in demand.spikes),
-            arrival_window=current.arrival_window,
-            projects=projects,
-        )
-        scenario = replace(scenario, demand=changed)
+        scenario = replace(scenario, demand=_demand_from(scenario.demand, demand))
     if sla is not None:
         # Keep what the input does not set (the waiting-time target) from the base scenario.
         changed_sla = replace(
@@ -261,7 +301,24 @@ def apply_overrides(
         if horizon_weeks < 1 or horizon_weeks > 104:
             raise invalid(("horizon_weeks",), "must be between 1 and 104", horizon_weeks)
         scenario = replace(scenario, horizon_days=7 * horizon_weeks)
+    if demand is not None and demand.launches:
+        _check_launches_in_horizon(scenario, demand.launches)
     return scenario
+
+
+def _check_launches_in_horizon(scenario: Scenario, items: list[LaunchInput]) -> None:
+    """Refuse a launch starting at or after the horizon: it adds no task to the question, and an answer would read
+    as if the launch had been weighed (a what-if spike past the horizon is refused alike)."""
+    horizon = scenario.horizon_days
+    placed = demand_plan(scenario.demand).launches
+    for index, (item, launch) in enumerate(zip(items, placed, strict=True)):
+        if launch.start_day < horizon:
+            continue
+        requirement = f"must start within the {horizon}-day horizon, or the launch adds no task to it"
+        if item.date is not None:
+            where = f"{requirement} (it starts on day {launch.start_day:g})"
+            raise invalid(("demand", "launches", index, "date"), where, item.date.isoformat())
+        raise invalid(("demand", "launches", index, "start_day"), requirement, launch.start_day)
 
 
 async def base_scenario(info: Info, source: ScenarioSourceInput | None, field: Path) -> Scenario:

@@ -8,6 +8,7 @@ takes its worker down with it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Annotated, Any, cast
 
@@ -33,6 +34,7 @@ from server.graphql.planning.inputs import (
     base_fields,
     base_scenario,
     scenario_error,
+    spikes_from,
     with_offer,
 )
 from server.graphql.planning.types import (
@@ -61,12 +63,12 @@ from server.graphql.planning.types import (
 from server.services import planning
 from server.services.errors import DomainError, Path, ValidationFailed
 from server.services.planning import Planner
-from server.services.simulation_budget import Fields, workload
+from server.services.simulation_budget import Fields, expected_tasks, workload
 from simulator.loading import scenario_to_dict
 from simulator.montecarlo import Estimate
 from simulator.planning.optimize import HiringOption, PlanEvaluation
 from simulator.planning.whatif import Variant, check_variant
-from simulator.scenario import Scenario, ScenarioError, Spike, invalid
+from simulator.scenario import Scenario, ScenarioError, invalid
 
 __all__ = ["PlanningQueries"]
 
@@ -227,6 +229,17 @@ def _check_judgeable(scenario: Scenario, fields: Fields, sla_field: tuple[Path, 
     if workload(scenario).tasks <= 0:
         field, value = fields["tasks"]
         raise ValidationFailed(field, value, "brings no tasks over the horizon: there is no SLA to judge")
+    # Tasks arriving later than the turnaround before the horizon's end fall due after it: only earlier ones count.
+    last_hour = horizon_hours - turnaround
+    if expected_tasks(scenario, math.ceil(last_hour / 24.0)) <= 0:
+        field, value = fields["tasks"]
+        raise ValidationFailed(
+            field,
+            value,
+            f"brings no task early enough to fall due within the horizon (arriving in its first {last_hour:g} "
+            f"hours: the {horizon_hours:g}-hour horizon less the {turnaround:g}-hour turnaround): there is no SLA "
+            "to judge",
+        )
 
 
 def _search_runs(input: CheapestPlanInput, options: list[HiringOption]) -> tuple[Path, int]:
@@ -236,6 +249,9 @@ def _search_runs(input: CheapestPlanInput, options: list[HiringOption]) -> tuple
     )
     if screening >= confirming:
         return ("screen_replications",), input.screen_replications
+    # The confirming runs are (finalists + 2) plans times the confirming replications: name the larger factor.
+    if input.finalists + 2 > input.confirm_replications:
+        return ("finalists",), input.finalists
     return ("confirm_replications",), input.confirm_replications
 
 
@@ -248,19 +264,6 @@ def _check_offers_someone(offer: VendorOfferInput | None, mode: OfferMode | None
     raise ValidationFailed(
         ("offer", "headcount"), offer.headcount, f"must be > 0, or the ramp must hire someone: {effect}"
     )
-
-
-def _spikes(items: list[SpikeInput]) -> tuple[Spike, ...]:
-    """A variant's spikes; a bad one is named by its place in the variant (``spikes[1].durationDays``), not by the
-    scenario's ``demand.spikes`` the client never wrote."""
-    spikes = []
-    for i, item in enumerate(items):
-        try:
-            spikes.append(Spike(item.start_day, item.duration_days, item.multiplier))
-        except ScenarioError as error:
-            attribute = error.path[-1] if error.path else "start_day"
-            raise invalid(("spikes", i, attribute), error.requirement or str(error), error.value) from None
-    return tuple(spikes)
 
 
 def _planner(info: Info) -> Planner:
@@ -438,7 +441,7 @@ class PlanningQueries:
                     name=item.name,
                     pool=item.pool,
                     demand_multiplier=item.demand_multiplier,
-                    spikes=_spikes(item.spikes),
+                    spikes=spikes_from(item.spikes),
                     hiring_delay_multiplier=item.hiring_delay_multiplier,
                     learning_tau_multiplier=item.learning_tau_multiplier,
                     attrition_multiplier=item.attrition_multiplier,

@@ -30,7 +30,13 @@ from simulator.planning.calibrate.fits import (
     mean_estimate,
     proportion,
 )
-from simulator.planning.calibrate.learning import CurveStatus, LearningFit, fit_learning_curve
+from simulator.planning.calibrate.learning import (
+    STRAY_TIME_FACTOR,
+    CurveStatus,
+    LearningFit,
+    fit_learning_curve,
+    stray_times,
+)
 from simulator.planning.calibrate.people import WorkingTime, working_time
 from simulator.planning.calibrate.records import HistoryData, PersonHistory
 from simulator.planning.calibrate.result import (
@@ -83,6 +89,11 @@ def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit,
     known = tenure[np.isfinite(tenure) & (tenure >= 0)]
     weeks = float(known.max()) if known.size else 0.0
     warnings = []
+    if learning.stray:
+        warnings.append(
+            f"learning curve: {learning.stray} label time(s) over {STRAY_TIME_FACTOR:g} times the median left out "
+            "(a timer left running)"
+        )
     if learning.status is CurveStatus.AT_BOUND:
         warnings.append(f"learning curve: tau is at a search bound ({learning.tau_weeks:.2f} weeks), not pinned down")
     elif learning.status is not CurveStatus.OK:
@@ -108,12 +119,22 @@ def _learning_step(history: HistoryData) -> tuple[LearningFit, LearningCurveFit,
     return learning, record, warnings
 
 
+def _worked_times(seconds: np.ndarray) -> np.ndarray:
+    """Label times without the strays the learning fit leaves out (a timer left running), so the figures read
+    from label times agree with the speed the scenario runs at."""
+    seconds = np.asarray(seconds, dtype=float)
+    timed = np.isfinite(seconds) & (seconds > 0)
+    stray = np.zeros(seconds.size, dtype=bool)
+    stray[timed] = stray_times(seconds[timed])
+    return seconds[~stray]
+
+
 def _review_step(history: HistoryData) -> tuple[Estimate, Estimate, Estimate, Estimate]:
     """Share reviewed, thumbs-down rate, rework time (share of a label's time) and review minutes."""
     share = proportion(history.reviewed_labels, int(history.label_seconds.size)).estimate()
     down = proportion(history.thumbs_down, history.reviews).estimate()
     reworked = history.rework_count > 0
-    mean_seconds = float(np.mean(history.label_seconds))
+    mean_seconds = float(np.mean(_worked_times(history.label_seconds)))
     if reworked.any():
         per_rework = history.rework_seconds[reworked] / history.rework_count[reworked] / mean_seconds
         rework_factor = mean_estimate(per_rework, "share of a label's time")
@@ -139,6 +160,16 @@ def _with_known_hours(
             pool = replace(pool, shift_hours=fallback)
         result.append(pool)
     return result
+
+
+def _shifts_as_pooled(fits: list[PoolFit], pools: Sequence[Pool]) -> list[PoolFit]:
+    """The fits with each shift record's hours as its scenario pool works them: a pool whose people's hours were
+    not seen is given its hours only once every pool is fitted, after its record was written."""
+    hours = {pool.name: pool.shift_hours for pool in pools if pool.shift_hours is not None}
+    return [
+        replace(fit, shifts=tuple(replace(s, shift_hours=hours.get(s.pool, s.shift_hours)) for s in fit.shifts))
+        for fit in fits
+    ]
 
 
 def _calendar_step(history: HistoryData, start: int) -> tuple[Calendar, Calendar, WorkingWeekFit]:
@@ -211,6 +242,7 @@ def _labeling_pools(
         else:
             excluded.append(pool.name)
     pools = _with_known_hours(pools, history.people, calendar, warnings)
+    pool_fits = _shifts_as_pooled(pool_fits, pools)
     if not pools:
         warnings.append("no active vendor with people: a placeholder pool of one labeler")
         pools.append(Pool(name="default", headcount=Headcount(production=1), hourly_rate=15.0))
@@ -224,7 +256,7 @@ def calibrate(history: HistoryData, *, horizon_days: int = 28, start_day: int | 
     demand_fit = fit_demand(history.daily_arrivals, history.first_weekday)
     learning, learning_record, learning_warnings = _learning_step(history)
     warnings.extend(learning_warnings)
-    seconds = fit_lognormal(history.label_seconds)
+    seconds = fit_lognormal(_worked_times(history.label_seconds))
     share, down, rework_factor, review_minutes = _review_step(history)
     calendar, scenario_calendar, calendar_record = _calendar_step(history, start)
     pools, pool_fits, excluded, since = _labeling_pools(history, learning, calendar, warnings)

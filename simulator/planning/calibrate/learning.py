@@ -25,7 +25,20 @@ import numpy as np
 
 from simulator.planning.calibrate.fits import T95
 
-__all__ = ["CurveFit", "CurveStatus", "LearningFit", "Series", "fit_curves", "fit_learning_curve"]
+__all__ = [
+    "STRAY_TIME_FACTOR",
+    "CurveFit",
+    "CurveStatus",
+    "LearningFit",
+    "Series",
+    "fit_curves",
+    "fit_learning_curve",
+    "stray_times",
+]
+
+#: A label timed at more than this many times the median label is left out of the fit. Lognormal label times
+#: with a spread of 1 (wider than any history seen here) pass it once in 20,000 labels.
+STRAY_TIME_FACTOR = 50.0
 
 MIN_POINTS = 4
 MIN_DISTINCT_TENURES = 3
@@ -267,6 +280,8 @@ class LearningFit:
     se: dict[str, float] = field(default_factory=dict)
     speed_factors: Mapping[int, float] = field(default_factory=dict)
     points: int = 0
+    #: Labels left out for a time over :data:`STRAY_TIME_FACTOR` times the median (a timer left running).
+    stray: int = 0
 
     @property
     def plateau_share(self) -> float:
@@ -289,6 +304,13 @@ def _cells(days: np.ndarray, seconds: np.ndarray, groups: np.ndarray) -> tuple[n
     return mean_t, mean_y, counts.astype(float), cell
 
 
+def stray_times(seconds: np.ndarray) -> np.ndarray:
+    """Which of ``seconds`` (label times, all timed) are over :data:`STRAY_TIME_FACTOR` times their median."""
+    if not seconds.size:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(seconds > STRAY_TIME_FACTOR * np.median(seconds), dtype=bool)
+
+
 def fit_learning_curve(
     tenure_weeks: Sequence[float] | np.ndarray,
     seconds: Sequence[float] | np.ndarray,
@@ -307,6 +329,11 @@ def fit_learning_curve(
     timed = np.isfinite(y) & (y > 0)
     tenured = np.isfinite(t) & (t >= 0)
     keep = timed & tenured
+    # A label timed at many times the typical one is a timer left running (a night, a weekend), not work: one
+    # such label among hundreds set the flat level, and with it every planning answer, tens of times too slow.
+    stray = np.zeros_like(keep)
+    stray[keep] = stray_times(y[keep])
+    keep &= ~stray
     t, y, g = t[keep], y[keep], g[keep]
     if t.size < 10:
         # Say which of the two is missing: a history imported without times reads very unlike one whose labelers
@@ -361,4 +388,5 @@ def fit_learning_curve(
         se=se,
         speed_factors={int(c): float(f) for c, f in zip(codes, factor, strict=True)},
         points=fit.points,
+        stray=int(stray.sum()),
     )
