@@ -20,6 +20,7 @@ from simulator.scenario_checks import (
     ScenarioError,
     ScenarioPath,
     above,
+    amount,
     at_least,
     between,
     check_name,
@@ -318,11 +319,9 @@ class Pool:
                 (self.hourly_rate, self.price_per_label),
             )
         if self.hourly_rate is not None:
-            at_least((*path, "hourly_rate"), self.hourly_rate, 0.0)
-            finite((*path, "hourly_rate"), self.hourly_rate)
+            amount((*path, "hourly_rate"), self.hourly_rate)
         if self.price_per_label is not None:
-            at_least((*path, "price_per_label"), self.price_per_label, 0.0)
-            finite((*path, "price_per_label"), self.price_per_label)
+            amount((*path, "price_per_label"), self.price_per_label)
         between((*path, "vendor_fee_share"), self.vendor_fee_share, 0.0, 10.0)
         between((*path, "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
@@ -345,10 +344,8 @@ class Pool:
             for i, value in enumerate(values):
                 at_least((*path, name, i), value, 0.0)
                 finite((*path, name, i), value)
-        at_least((*path, "hiring_cost"), self.hiring_cost, 0.0)
-        finite((*path, "hiring_cost"), self.hiring_cost)
-        at_least((*path, "training_cost"), self.training_cost, 0.0)
-        finite((*path, "training_cost"), self.training_cost)
+        amount((*path, "hiring_cost"), self.hiring_cost)
+        amount((*path, "training_cost"), self.training_cost)
         if not isinstance(self.paid_training, bool):
             raise invalid((*path, "paid_training"), "must be true or false", self.paid_training)
         above((*path, "speed_factor"), self.speed_factor, 0.0)
@@ -403,8 +400,7 @@ class Review:
         finite(("review", "rework_time_factor"), self.rework_time_factor)
         if self.rework_time not in ("reuse", "independent"):
             raise invalid(("review", "rework_time"), "must be 'reuse' or 'independent'", self.rework_time)
-        at_least(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate, 0.0)
-        finite(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
+        amount(("review", "reviewer_hourly_rate"), self.reviewer_hourly_rate)
         between(("review", "shift_offset_hours"), self.shift_offset_hours, -24.0, 24.0)
         if self.shift_hours is not None:
             above(("review", "shift_hours"), self.shift_hours, 0.0)

@@ -98,6 +98,16 @@ def between(path: ScenarioPath, value: object, low: float, high: float) -> None:
         raise invalid(path, f"must be between {low:g} and {high:g}", value)
 
 
+# Money per hour, per label or per person: more is a typo, and summed over a horizon it overflowed to infinity.
+MAX_AMOUNT = 1e9
+
+
+def amount(path: ScenarioPath, value: object) -> None:
+    at_least(path, value, 0.0)
+    if check_number(path, value) > MAX_AMOUNT:
+        raise invalid(path, f"must be at most {MAX_AMOUNT:g}", value)
+
+
 def finite(path: ScenarioPath, value: object) -> None:
     if not math.isfinite(check_number(path, value)):
         raise invalid(path, "must be finite", value)

@@ -289,3 +289,19 @@ async def test_one_label_timed_over_a_weekend_does_not_set_the_speed(
     assert fitted["review"]["reworkTimeFactor"]["value"] == pytest.approx(0.5, rel=0.05)
     warnings = calibrated["fitted"]["warnings"]
     assert any("1 label time(s) over 50 times the median left out" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    ("offer", "field"),
+    [
+        ({"hourlyRate": 1e308}, "input.offer.hourlyRate"),
+        ({"pricePerLabel": 1e300}, "input.offer.pricePerLabel"),
+    ],
+)
+async def test_an_offer_priced_past_any_real_rate_is_refused_naming_its_field(
+    client: httpx.AsyncClient, offer: dict[str, Any], field: str
+) -> None:
+    # Summed over a horizon such an amount overflowed to infinity, and the cost came back as NaN on no field
+    variables = {"input": {**SMALL, "offer": {"headcount": 2, **offer}, "offerMode": "REPLACE"}}
+    refused = await _refused(client, FEASIBILITY, variables, field)
+    assert "must be at most 1e+09" in refused["message"]
