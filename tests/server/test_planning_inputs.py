@@ -27,21 +27,13 @@ from server.graphql.ids import encode_id
 from simulator.loading import scenario_to_dict
 from simulator.scenario import Demand, Scenario
 from tests.server.conftest import http_client
+from tests.server.test_planning_edges import CHEAPEST
 
 FEASIBILITY = """
 query($input: SlaFeasibilityInput!) {
   slaFeasibility(input: $input) {
     __typename
     ... on SlaFeasibility { scenario }
-    ... on ValidationError { message field value }
-  }
-}
-"""
-CHEAPEST = """
-query($input: CheapestPlanInput!) {
-  cheapestPlan(input: $input) {
-    __typename
-    ... on PlanSearch { feasible }
     ... on ValidationError { message field value }
   }
 }

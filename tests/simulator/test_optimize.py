@@ -12,6 +12,7 @@ from simulator.planning.feasibility import Hire
 from simulator.planning.optimize import (
     HiringOption,
     Plan,
+    PlanSearchResult,
     cheapest_plan,
     evaluate_plan,
     plan_space_size,
@@ -128,21 +129,25 @@ def test_a_plan_that_looked_feasible_on_few_replications_is_corrected_by_the_con
     assert result.best.replications == 16
 
 
-def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it() -> None:
-    # Given demand far above the team from day 0 and hires that take two weeks to arrive
+def _search_with_late_hires() -> PlanSearchResult:
+    """Demand far above the team from day 0, and hires that take two weeks to arrive (around day 15 of 21)."""
     slow = replace(
         SMALL,
         demand=replace(SMALL.demand, base_per_day=1500.0),
         workforce=(_pool("cheap", 2, 10.0, 14.0),),
         sla=SLA(turnaround_hours=24.0, required_attainment=0.9),
     )
-    result = cheapest_plan(
+    return cheapest_plan(
         slow,
         [HiringOption("cheap", (0, 5, 10))],
         required_probability=REQUIRED,
         screen_replications=4,
         confirm_replications=4,
     )
+
+
+def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it() -> None:
+    result = _search_with_late_hires()
     assert not result.feasible
     assert result.best.plan == Plan((Hire("cheap", 0.0, 10),))  # the closest: the most the options allow
     kinds = [limit.kind for limit in result.limits]
@@ -152,19 +157,7 @@ def test_infeasible_reports_the_closest_plan_and_the_hiring_lag_that_limits_it()
 
 def test_hires_arriving_after_the_last_week_starts_are_never_said_to_meet_the_sla() -> None:
     # Given hires that reach production around day 15 of a 21-day horizon: no week starts with them at work
-    slow = replace(
-        SMALL,
-        demand=replace(SMALL.demand, base_per_day=1500.0),
-        workforce=(_pool("cheap", 2, 10.0, 14.0),),
-        sla=SLA(turnaround_hours=24.0, required_attainment=0.9),
-    )
-    result = cheapest_plan(
-        slow,
-        [HiringOption("cheap", (0, 5, 10))],
-        required_probability=REQUIRED,
-        screen_replications=4,
-        confirm_replications=4,
-    )
+    result = _search_with_late_hires()
     # Then nothing claims the weeks with the hires meet the SLA (none was simulated); the horizon is named instead
     messages = [limit.message for limit in result.limits]
     assert not any("weeks meet the SLA" in message for message in messages), messages
