@@ -26,11 +26,14 @@ __all__ = [
     "CalendarFit",
     "ShiftFit",
     "apportion",
+    "day_cut",
     "densest_start",
     "fit_calendar",
     "fit_shifts",
     "hours_by_hour",
     "shift_coverage",
+    "working_dates",
+    "working_dates_by_person",
 ]
 
 # People whose work came scattered through the day waited for it: take them to have been this busy.
@@ -159,6 +162,60 @@ class CalendarFit:
         return Calendar(hours_per_day=self.hours_per_day, start_hour=self.start_hour, working_days=self.working_days)
 
 
+# The day is cut into this many slots to find when a person never works.
+_DAY_SLOTS = 96
+
+
+def day_cut(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Where a person's working day begins, as a fraction of a day on the reference clock: the middle of the
+    longest stretch of the day they never work in (0, midnight, when they work at every hour).
+
+    A day cut at midnight splits a shift that crosses it (09:00-16:00 in America/Adak is 19:00-02:00 UTC): one
+    shift's tail and the next one's start then made a single day of 24 hours from first item to last, and a lunch
+    at midnight made one shift two working days."""
+    slots = np.zeros(_DAY_SLOTS, dtype=bool)
+    first = np.floor(np.mod(starts, 1.0) * _DAY_SLOTS).astype(np.int64)
+    # Each item marks the slots from its start to its end (a day at most).
+    length = np.minimum(np.ceil((ends - starts) * _DAY_SLOTS).astype(np.int64), _DAY_SLOTS - 1)
+    for offset in range(int(length.max(initial=0)) + 1):
+        slots[(first + offset)[length >= offset] % _DAY_SLOTS] = True
+    if slots.all():
+        return 0.0
+    # The longest circular run of free slots: unroll the day twice and look for the longest run of False.
+    free = np.concatenate((~slots, ~slots)).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], free, [0]))))
+    runs = edges.reshape(-1, 2)
+    longest = runs[np.argmax(runs[:, 1] - runs[:, 0])]
+    middle = (longest[0] + longest[1]) / 2.0
+    return float(middle % _DAY_SLOTS) / _DAY_SLOTS
+
+
+def working_dates(day: np.ndarray, cut: float) -> np.ndarray:
+    """The date (whole days on the reference clock) of the working day each item of one person (or team) belongs
+    to: items are grouped into days cut at ``cut`` (see ``day_cut``), and each day is dated by its first item. A
+    shift across midnight then counts on the date it started (a Friday shift's last hour is not a Saturday), and a
+    shift starting after midnight on the date it started, wherever the cut falls."""
+    day = np.asarray(day, dtype=float)
+    if day.size == 0:
+        return np.zeros(0)
+    group, inverse = np.unique(np.floor(day - cut), return_inverse=True)
+    first = np.full(group.size, np.inf)
+    np.minimum.at(first, inverse, day)
+    dates: np.ndarray = np.floor(first)[inverse]
+    return dates
+
+
+def working_dates_by_person(day: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """``working_dates`` of each item, each person's days cut where they never start work: teams in different time
+    zones keep their own days (a cut for all of them would join one team's evening to another's next morning)."""
+    day = np.asarray(day, dtype=float)
+    dates = np.floor(day)
+    for who in np.unique(person):
+        mine = person == who
+        dates[mine] = working_dates(day[mine], day_cut(day[mine], day[mine]))
+    return dates
+
+
 def fit_calendar(
     label_day: Sequence[float] | np.ndarray,
     label_hours: Sequence[float] | np.ndarray,
@@ -167,17 +224,24 @@ def fit_calendar(
     *,
     shift_hours: float = SHIFT_HOURS,
     max_shifts: int = MAX_SHIFTS,
+    label_person: Sequence[int] | np.ndarray | None = None,
 ) -> CalendarFit:
-    """Working weekdays and shifts from when labels were started (``label_day``) and their hours of work."""
+    """Working weekdays and shifts from when labels were started (``label_day``) and their hours of work. With
+    ``label_person`` (who made each label), a weekday is one people's working days started on
+    (``working_dates_by_person``), else the date each label was started on."""
     day = np.asarray(label_day, dtype=float)
     hours = np.asarray(label_hours, dtype=float)
+    person = None if label_person is None else np.asarray(label_person, dtype=np.int64)
+    if person is not None and person.size != day.size:
+        raise ValueError(f"label_person must hold one person per label ({day.size}), got {person.size}")
     if day.size == 0 or day.size != hours.size:  # when labels were made is not recorded: every day, from midnight
         return CalendarFit(tuple(range(7)), 0.0, shift_hours, 24.0, (ShiftFit(0.0, shift_hours, 1.0),))
     keep = np.isfinite(day) & (day >= 0) & np.isfinite(hours)
     day, hours = day[keep], hours[keep]
     if day.size == 0:
         return CalendarFit(tuple(range(7)), 0.0, shift_hours, 24.0, (ShiftFit(0.0, shift_hours, 1.0),))
-    weekday = (first_weekday + np.floor(day).astype(np.int64)) % 7
+    dates = np.floor(day) if person is None else working_dates_by_person(day, person[keep])
+    weekday = (first_weekday + dates.astype(np.int64)) % 7
     occurrences = np.bincount((first_weekday + np.arange(max(days, 1))) % 7, minlength=7).astype(float)
     per_weekday = np.bincount(weekday, hours, minlength=7) / np.maximum(occurrences, 1.0)
     working = tuple(int(d) for d in np.flatnonzero(per_weekday >= _WORKING_DAY_SHARE * per_weekday.max()))

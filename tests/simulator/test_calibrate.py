@@ -531,13 +531,18 @@ def _shift_labels(person: int, days: int, parts: list[tuple[float, float]]) -> t
 
 
 @pytest.mark.parametrize(
-    "parts",
+    ("parts", "weekly_on_shift"),
     [
-        [(19.0, 7.0)],  # 09:00-16:00 in America/Adak (UTC-10): 19:00-02:00 on the reference clock
-        [(19.0, 4.0), (24.0, 3.0)],  # the same day with lunch at midnight UTC
+        ([(19.0, 7.0)], 35.0),  # 09:00-16:00 in America/Adak (UTC-10): 19:00-02:00 on the reference clock
+        # The same day with lunch at midnight UTC: lunch counts as time on shift (the records cannot tell it from
+        # waiting for work), as it does in daytime
+        ([(19.0, 4.0), (24.0, 3.0)], 40.0),
+        ([(1.0, 7.0)], 35.0),  # 10:00-17:00 in Asia/Tokyo: after midnight UTC, on the date it starts
     ],
 )
-def test_a_shift_crossing_midnight_on_the_reference_clock_is_one_working_day(parts: list[tuple[float, float]]) -> None:
+def test_a_shift_crossing_midnight_on_the_reference_clock_is_one_working_day(
+    parts: list[tuple[float, float]], weekly_on_shift: float
+) -> None:
     # Given six people working seven hours a day, Monday to Friday of their own days, across midnight UTC
     days = 28
     history = _two_zone_history(np.random.default_rng(5))
@@ -570,8 +575,13 @@ def test_a_shift_crossing_midnight_on_the_reference_clock_is_one_working_day(par
     [pool] = scenario.workforce
     windows = calendar_windows(scenario.calendar, pool.shift_offset_hours, pool.shift_hours, 14)
     weekly_hours = sum(end - start for start, end in windows) / 2.0
-    # Lunch counts as time on shift (the records cannot tell it from waiting for work), as it does in daytime.
-    assert weekly_hours == pytest.approx(35.0 if len(parts) == 1 else 40.0, rel=0.02)
+    assert weekly_hours == pytest.approx(weekly_on_shift, rel=0.02)
+    # On the weekdays their shifts start on, Monday to Friday: a Friday shift's hours after midnight UTC made
+    # Saturday a working day, and a sixth of the team's hours were placed on Saturday evenings, when nobody works
+    assert calibration.fitted.calendar.working_weekdays == (0, 1, 2, 3, 4)
+    assert pool.working_days in (None, scenario.calendar.working_days)
+    shift_starts = {int(start // 24.0) % 7 for start, _ in windows}
+    assert shift_starts == {0, 1, 2, 3, 4}
 
 
 def test_learning_fits_report_their_status_instead_of_bound_values() -> None:

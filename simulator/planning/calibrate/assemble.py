@@ -175,7 +175,11 @@ def _shifts_as_pooled(fits: list[PoolFit], pools: Sequence[Pool]) -> list[PoolFi
 def _calendar_step(history: HistoryData, start: int) -> tuple[Calendar, Calendar, WorkingWeekFit]:
     """The working week seen in the records, the same counted from the scenario's day 0, and its record."""
     calendar_fit = fit_calendar(
-        history.label_day, history.label_seconds + history.rework_seconds, history.first_weekday, history.days
+        history.label_day,
+        history.label_seconds + history.rework_seconds,
+        history.first_weekday,
+        history.days,
+        label_person=history.label_labeler if history.label_labeler.size == history.label_day.size else None,
     )
     calendar = calendar_fit.calendar()
     # The scenario's day 0 is the forecast's first day, so its weekly factors and working days both count

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.planning.calibrate.fits import Estimate, mean_estimate
+from simulator.planning.worktime import day_cut
 
 __all__ = ["SESSION_GAP_SECONDS", "WorkingTime", "availability", "working_time"]
 
@@ -78,7 +79,7 @@ def working_time(
         session_start = starts[new_session]
         session_end = np.maximum.reduceat(ends, np.flatnonzero(new_session))
         hours = (session_end - session_start) * 24.0
-        cut = _day_cut(starts, ends)
+        cut = day_cut(starts, ends)
         day_of = np.floor(starts - cut)
         day_bounds = np.flatnonzero(np.diff(day_of)) + 1
         day_first = starts[np.concatenate(([0], day_bounds))]
@@ -93,34 +94,6 @@ def working_time(
             hours_by_hour=profile,
         )
     return result
-
-
-# The day is cut into this many slots to find when a person never works.
-_DAY_SLOTS = 96
-
-
-def _day_cut(starts: np.ndarray, ends: np.ndarray) -> float:
-    """Where a person's working day begins, as a fraction of a day on the reference clock: the middle of the
-    longest stretch of the day they never work in (0, midnight, when they work at every hour).
-
-    A day cut at midnight splits a shift that crosses it (09:00-16:00 in America/Adak is 19:00-02:00 UTC): one
-    shift's tail and the next one's start then made a single day of 24 hours from first item to last, and a lunch
-    at midnight made one shift two working days."""
-    slots = np.zeros(_DAY_SLOTS, dtype=bool)
-    first = np.floor(np.mod(starts, 1.0) * _DAY_SLOTS).astype(np.int64)
-    # Each item marks the slots from its start to its end (a day at most).
-    length = np.minimum(np.ceil((ends - starts) * _DAY_SLOTS).astype(np.int64), _DAY_SLOTS - 1)
-    for offset in range(int(length.max(initial=0)) + 1):
-        slots[(first + offset)[length >= offset] % _DAY_SLOTS] = True
-    if slots.all():
-        return 0.0
-    # The longest circular run of free slots: unroll the day twice and look for the longest run of False.
-    free = np.concatenate((~slots, ~slots)).astype(np.int8)
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], free, [0]))))
-    runs = edges.reshape(-1, 2)
-    longest = runs[np.argmax(runs[:, 1] - runs[:, 0])]
-    middle = (longest[0] + longest[1]) / 2.0
-    return float(middle % _DAY_SLOTS) / _DAY_SLOTS
 
 
 def _hours_by_hour(start_hour: np.ndarray, hours: np.ndarray) -> np.ndarray:

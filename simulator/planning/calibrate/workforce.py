@@ -36,6 +36,7 @@ from simulator.planning.worktime import (
     densest_start,
     fit_shifts,
     shift_coverage,
+    working_dates_by_person,
 )
 from simulator.scenario import Calendar, Distribution, Headcount, Pool, PoolShare, Review
 
@@ -49,8 +50,8 @@ _MIN_PERSON_DAYS = 20
 def _offset(start_hour: float, calendar: Calendar) -> float:
     """A pool's shift offset from the calendar's start, placing its shift on the day its work was counted on.
 
-    Working weekdays are counted from the date each label was started on (the reference clock), so a shift
-    starting at ``start_hour`` on a working day must start at that hour of that date: calendar start plus
+    Working weekdays are the dates (reference clock) people's working days started on, so a shift starting at
+    ``start_hour`` on a working day must start at that hour of that date: calendar start plus
     offset is ``start_hour`` itself. (Wrapping the offset to the nearest half day moved a shift starting just
     after midnight, beside a calendar starting late in the evening, onto the next day: a Monday-to-Friday team
     then worked Tuesday to Saturday.)"""
@@ -246,15 +247,18 @@ def _staffed(
 
 
 def _weekdays_worked(history: HistoryData, since: float, until: float) -> dict[int, frozenset[int]]:
-    """The weekdays (Monday 0, on the reference clock) each labeler labeled on in ``[since, until)``."""
+    """The weekdays (Monday 0, on the reference clock) each labeler worked on in ``[since, until)``: the dates
+    their working days started on (``working_dates_by_person``), so a Monday-to-Friday shift across midnight on the
+    reference clock is not also a Saturday."""
     day = np.asarray(history.label_day, dtype=float)
     who = np.asarray(history.label_labeler, dtype=np.int64)
     if day.size != who.size:
         return {}
     keep = np.isfinite(day) & (day >= since) & (day < until)
-    weekday = (history.first_weekday + np.floor(day[keep]).astype(np.int64)) % 7
+    day, who = day[keep], who[keep]
+    weekday = (history.first_weekday + working_dates_by_person(day, who).astype(np.int64)) % 7
     worked: dict[int, set[int]] = defaultdict(set)
-    for person, d in zip(who[keep].tolist(), weekday.tolist(), strict=True):
+    for person, d in zip(who.tolist(), weekday.tolist(), strict=True):
         worked[person].add(d)
     return {person: frozenset(days) for person, days in worked.items()}
 
