@@ -420,6 +420,11 @@ def _validate(
         raise invalid(("options",), "must allow at least one hire (a count above 0 in some pool)", offered)
 
 
+def _whole_day(day: float) -> str:
+    """A day to read: whole, or in powers of ten past a million (a start day of 1e308 is not 309 digits)."""
+    return f"{day:.0f}" if day < 1e6 else f"{day:.3g}"
+
+
 def cheapest_plan(
     scenario: Scenario,
     options: Sequence[HiringOption],
@@ -454,8 +459,8 @@ def cheapest_plan(
             pruned.append(
                 PrunedPool(
                     option.pool,
-                    f"hires starting on day {option.start_days[0]:g} reach production around day {arrival:.0f}, "
-                    f"after the {scenario.horizon_days}-day horizon",
+                    f"hires starting on day {option.start_days[0]:g} reach production around day "
+                    f"{_whole_day(arrival)}, after the {scenario.horizon_days}-day horizon",
                 )
             )
             continue

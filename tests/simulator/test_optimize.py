@@ -232,6 +232,13 @@ def test_a_pool_whose_hires_arrive_after_the_horizon_is_pruned_with_the_reason()
     assert [p.pool for p in result.pruned] == ["fast"]
     assert "after the 21-day horizon" in result.pruned[0].reason
     assert all(h.pool == "cheap" for h in result.best.plan.hires)
+    # A start day far past any horizon is said in powers of ten, not in 309 digits
+    far = cheapest_plan(
+        late,
+        [HiringOption("cheap", (0, 1, 2)), HiringOption("fast", (0, 5), days=(1e308,))],
+        required_probability=REQUIRED,
+    )
+    assert "reach production around day 1e+308, after the 21-day horizon" in far.pruned[0].reason
 
 
 def test_reviewers_are_sized_from_review_demand_not_enumerated() -> None:
