@@ -209,10 +209,13 @@ def working_dates_by_person(day: np.ndarray, person: np.ndarray) -> np.ndarray:
     """``working_dates`` of each item, each person's days cut where they never start work: teams in different time
     zones keep their own days (a cut for all of them would join one team's evening to another's next morning)."""
     day = np.asarray(day, dtype=float)
+    person = np.asarray(person)
     dates = np.floor(day)
-    for who in np.unique(person):
-        mine = person == who
-        dates[mine] = working_dates(day[mine], day_cut(day[mine], day[mine]))
+    # One pass over the items sorted by person, not a mask over all of them per person.
+    order = np.argsort(person, kind="stable")
+    for items in np.split(order, np.flatnonzero(np.diff(person[order])) + 1):
+        mine = day[items]
+        dates[items] = working_dates(mine, day_cut(mine, mine))
     return dates
 
 
